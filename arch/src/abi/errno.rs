@@ -1,0 +1,129 @@
+//! Linux's errno values (include/uapi/asm-generic/errno-base.h and errno.h), as the
+//! one error type every crate of the kernel returns. A system call's `Err(e)` becomes
+//! `-(e as i64)` in exactly one place, the syscall dispatcher.
+
+/// A Linux error number. The discriminants are Linux's x86_64 values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Errno {
+    EPERM = 1,
+    ENOENT = 2,
+    ESRCH = 3,
+    EINTR = 4,
+    EIO = 5,
+    ENXIO = 6,
+    E2BIG = 7,
+    ENOEXEC = 8,
+    EBADF = 9,
+    ECHILD = 10,
+    EAGAIN = 11,
+    ENOMEM = 12,
+    EACCES = 13,
+    EFAULT = 14,
+    ENOTBLK = 15,
+    EBUSY = 16,
+    EEXIST = 17,
+    EXDEV = 18,
+    ENODEV = 19,
+    ENOTDIR = 20,
+    EISDIR = 21,
+    EINVAL = 22,
+    ENFILE = 23,
+    EMFILE = 24,
+    ENOTTY = 25,
+    ETXTBSY = 26,
+    EFBIG = 27,
+    ENOSPC = 28,
+    ESPIPE = 29,
+    EROFS = 30,
+    EMLINK = 31,
+    EPIPE = 32,
+    EDOM = 33,
+    ERANGE = 34,
+    EDEADLK = 35,
+    ENAMETOOLONG = 36,
+    ENOLCK = 37,
+    ENOSYS = 38,
+    ENOTEMPTY = 39,
+    ELOOP = 40,
+    ENOMSG = 42,
+    EIDRM = 43,
+    ENODATA = 61,
+    ETIME = 62,
+    EOVERFLOW = 75,
+    EBADFD = 77,
+    EILSEQ = 84,
+    ERESTART = 85,
+    EUSERS = 87,
+    ENOTSOCK = 88,
+    EDESTADDRREQ = 89,
+    EMSGSIZE = 90,
+    EPROTOTYPE = 91,
+    ENOPROTOOPT = 92,
+    EPROTONOSUPPORT = 93,
+    EOPNOTSUPP = 95,
+    EAFNOSUPPORT = 97,
+    EADDRINUSE = 98,
+    EADDRNOTAVAIL = 99,
+    ENETDOWN = 100,
+    ENETUNREACH = 101,
+    ECONNABORTED = 103,
+    ECONNRESET = 104,
+    ENOBUFS = 105,
+    EISCONN = 106,
+    ENOTCONN = 107,
+    ETIMEDOUT = 110,
+    ECONNREFUSED = 111,
+    EHOSTUNREACH = 113,
+    EALREADY = 114,
+    EINPROGRESS = 115,
+    ESTALE = 116,
+    EUCLEAN = 117,
+    EDQUOT = 122,
+    ECANCELED = 125,
+    EOWNERDEAD = 130,
+    ENOTRECOVERABLE = 131,
+    /// Kernel-internal: restart the system call if the handler has `SA_RESTART`.
+    ERESTARTSYS = 512,
+    /// Kernel-internal: restart the system call unconditionally.
+    ERESTARTNOINTR = 513,
+}
+
+/// `EWOULDBLOCK` is `EAGAIN` on Linux.
+pub const EWOULDBLOCK: Errno = Errno::EAGAIN;
+/// `ENOTSUP` is `EOPNOTSUPP` on Linux.
+pub const ENOTSUP: Errno = Errno::EOPNOTSUPP;
+/// ext4 reports corruption as `EFSCORRUPTED`, which is `EUCLEAN`.
+pub const EFSCORRUPTED: Errno = Errno::EUCLEAN;
+
+impl Errno {
+    /// Returns the positive errno number.
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+
+    /// Returns the value a system call returns to user space for this error.
+    pub fn as_syscall_return(self) -> u64 {
+        (-(self as i64)) as u64
+    }
+}
+
+impl core::fmt::Display for Errno {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?}", self)
+    }
+}
+
+impl std::error::Error for Errno {}
+
+/// The kernel's result type.
+pub type Result<T, E = Errno> = core::result::Result<T, E>;
+
+/// Returns early with `Err(Errno::$e)`.
+#[macro_export]
+macro_rules! return_errno {
+    ($e:ident) => {
+        return Err($crate::abi::errno::Errno::$e)
+    };
+}

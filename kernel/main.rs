@@ -1,0 +1,4 @@
+//! The `linux` binary: boots the kernel.
+#![forbid(unsafe_code)]
+
+fn main() {}

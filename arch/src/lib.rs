@@ -1,13 +1,15 @@
 //! The host layer. Everything this kernel asks of the host Linux kernel lives here:
 //! the x86_64 Linux ABI definitions shared by every crate (`abi`), guest physical
 //! memory as a memfd (`physmem`), the stub processes that run guest code under
-//! ptrace (`stub`, `ptrace`), host files for block devices and the host terminal.
+//! ptrace (`stub`), host files for block devices, and the host terminal.
 //!
 //! This is the only crate allowed to use `unsafe`, libc or nix; every `unsafe` block
 //! carries a `// SAFETY:` comment. The crates above it see only safe interfaces.
 
 pub mod abi;
 pub mod physmem;
+pub mod stub;
 
 pub use abi::errno::{Errno, Result};
-pub use physmem::PhysMem;
+pub use abi::regs::UserRegs;
+pub use physmem::{PhysMem, PAGE_SIZE};

@@ -1,4 +1,5 @@
-//! Definitions of the Linux x86_64 user ABI: errno values, and (in submodules)
-//! syscall numbers and the layouts of structures guests exchange with the kernel.
+//! Definitions of the Linux x86_64 user ABI: errno values, the register frame,
+//! and (in submodules) the layouts of structures guests exchange with the kernel.
 
 pub mod errno;
+pub mod regs;

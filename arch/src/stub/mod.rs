@@ -1,0 +1,174 @@
+//! Stub processes: the host processes in which guest code runs, one per guest
+//! thread, each a "CPU with its own TLB" for the address space it serves.
+//!
+//! A stub is the tiny static program of `arch/stub/stub.S`, started from a sealed
+//! memfd with `execveat` and traced (`PTRACE_TRACEME` before exec, so the tracer is
+//! exactly the kernel thread that spawned it). Its code page and one data page live
+//! at fixed addresses above the guest's address space (`TASK_SIZE`); at start it
+//! maps its data page from physmem and unmaps everything else. Address-space
+//! operations are batched into the data page and run inside the stub (`Stub::flush`).
+//! Guest code runs under `PTRACE_SYSEMU` (`Stub::run`, in `run.rs`).
+
+mod run;
+mod spawn;
+mod xstate;
+
+pub use run::{FaultKind, Trap};
+pub use spawn::set_stub_image;
+pub use xstate::xstate_size;
+
+use crate::abi::errno::{Errno, Result};
+use crate::abi::regs::UserRegs;
+use crate::physmem::PhysMem;
+use std::sync::Arc;
+
+/// The first address the stub occupies; guests see addresses below it only.
+pub const TASK_SIZE: u64 = 0x7ffe_0000_0000;
+const STUB_CODE: u64 = TASK_SIZE;
+const STUB_RUN: u64 = STUB_CODE + 128;
+const DATA_COUNT: u64 = 0;
+const DATA_RESULT: u64 = 8;
+const DATA_FAILED: u64 = 16;
+const DATA_REQS: u64 = 24;
+const REQ_SIZE: u64 = 56;
+/// The most requests one run of the stub executes.
+const MAX_REQS: usize = ((4096 - DATA_REQS) / REQ_SIZE) as usize;
+
+const SYS_MMAP: u64 = 9;
+const SYS_MPROTECT: u64 = 10;
+const SYS_MUNMAP: u64 = 11;
+const PHYSMEM_FD: u64 = 3;
+
+/// One change to a stub's host mappings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapOp {
+    /// Maps `len` bytes of physmem at `paddr` at guest address `vaddr` with `prot`
+    /// (Linux `PROT_*` bits).
+    Map {
+        vaddr: u64,
+        len: u64,
+        paddr: u64,
+        prot: u32,
+    },
+    /// Removes host mappings in `[vaddr, vaddr + len)`.
+    Unmap { vaddr: u64, len: u64 },
+    /// Changes the protection of host mappings in the range.
+    Protect { vaddr: u64, len: u64, prot: u32 },
+}
+
+impl MapOp {
+    fn request(&self) -> [u64; 7] {
+        match *self {
+            MapOp::Map {
+                vaddr,
+                len,
+                paddr,
+                prot,
+            } => {
+                let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
+                [SYS_MMAP, vaddr, len, prot as u64, flags, PHYSMEM_FD, paddr]
+            }
+            MapOp::Unmap { vaddr, len } => [SYS_MUNMAP, vaddr, len, 0, 0, 0, 0],
+            MapOp::Protect { vaddr, len, prot } => {
+                [SYS_MPROTECT, vaddr, len, prot as u64, 0, 0, 0]
+            }
+        }
+    }
+}
+
+/// A traced stub process. Only the thread that spawned it may use it.
+pub struct Stub {
+    pid: libc::pid_t,
+    physmem: Arc<PhysMem>,
+    /// Physical address of the stub's data page.
+    data: u64,
+    /// The registers of the stub at its start, the template for stub runs.
+    template: UserRegs,
+    /// Requests queued but not yet run.
+    pending: Vec<MapOp>,
+}
+
+impl Stub {
+    /// Returns the host pid of the stub.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Returns the register template for new guest contexts (segment selectors and
+    /// flags as the host set them for a fresh 64-bit process).
+    pub fn initial_regs(&self) -> UserRegs {
+        UserRegs {
+            cs: self.template.cs,
+            ss: self.template.ss,
+            ds: self.template.ds,
+            es: self.template.es,
+            fs: self.template.fs,
+            gs: self.template.gs,
+            eflags: 0x202,
+            ..UserRegs::default()
+        }
+    }
+
+    /// Queues a change of host mappings; it takes effect at the next `flush`, which
+    /// `run` does before guest code runs again.
+    pub fn queue(&mut self, op: MapOp) {
+        self.pending.push(op);
+    }
+
+    /// Runs all queued mapping changes inside the stub. Returns the host errno of the
+    /// first that failed (and drops the rest).
+    pub fn flush(&mut self) -> Result<()> {
+        while !self.pending.is_empty() {
+            let n = self.pending.len().min(MAX_REQS);
+            let mut page = Vec::with_capacity(DATA_REQS as usize + n * REQ_SIZE as usize);
+            page.extend_from_slice(&(n as u64).to_ne_bytes());
+            page.extend_from_slice(&[0u8; 16]);
+            for op in self.pending.drain(..n) {
+                for word in op.request() {
+                    page.extend_from_slice(&word.to_ne_bytes());
+                }
+            }
+            self.physmem.write(self.data + DATA_COUNT, &page);
+            let regs = UserRegs {
+                rip: STUB_RUN,
+                orig_rax: u64::MAX,
+                ..self.template
+            };
+            self.run_stub_code(&regs)?;
+            let mut word = [0u8; 8];
+            self.physmem.read(self.data + DATA_RESULT, &mut word);
+            let result = i64::from_ne_bytes(word);
+            if result != 0 {
+                self.physmem.read(self.data + DATA_FAILED, &mut word);
+                let index = u64::from_ne_bytes(word);
+                self.pending.clear();
+                log::error!(
+                    "stub {}: mapping request {index} failed: host errno {}",
+                    self.pid,
+                    -result
+                );
+                return Err(errno_from_host(-result as i32));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        spawn::kill_and_reap(self.pid);
+    }
+}
+
+/// Converts a host errno to ours; values the stub should never see become EIO.
+pub(crate) fn errno_from_host(e: i32) -> Errno {
+    match e {
+        libc::ENOMEM => Errno::ENOMEM,
+        libc::EINVAL => Errno::EINVAL,
+        libc::EFAULT => Errno::EFAULT,
+        libc::EPERM => Errno::EPERM,
+        libc::EACCES => Errno::EACCES,
+        libc::EAGAIN => Errno::EAGAIN,
+        _ => Errno::EIO,
+    }
+}

@@ -1,0 +1,156 @@
+//! Starting a stub: fork, trace, exec the stub image from a sealed memfd, and run
+//! its start-up code, which maps the data page and clears the address space.
+
+use super::{errno_from_host, Stub};
+use crate::abi::errno::{Errno, Result};
+use crate::abi::regs::UserRegs;
+use crate::physmem::PhysMem;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::{Arc, OnceLock};
+
+static STUB_IMAGE: OnceLock<OwnedFd> = OnceLock::new();
+
+/// Stores the stub program (built by build.rs) in a sealed memfd from which every
+/// stub is executed. Call once at boot, before the first `Stub::spawn`.
+pub fn set_stub_image(elf: &[u8]) -> std::io::Result<()> {
+    // SAFETY: a NUL-terminated name and valid flags.
+    let raw = unsafe {
+        libc::memfd_create(
+            c"linux-stub".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
+    if raw < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a fresh descriptor owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let mut file = std::fs::File::from(fd);
+    std::io::Write::write_all(&mut file, elf)?;
+    let fd = OwnedFd::from(file);
+    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+    // SAFETY: fcntl on our own valid descriptor.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // A descriptor open for writing would make exec fail with ETXTBSY: keep only a
+    // read-only one.
+    let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    let ro = std::fs::File::open(path)?;
+    drop(fd);
+    let _ = STUB_IMAGE.set(OwnedFd::from(ro));
+    Ok(())
+}
+
+impl Stub {
+    /// Starts a stub traced by the calling thread, with its data page at physical
+    /// address `data` (a frame the caller owns for the stub's lifetime).
+    pub fn spawn(physmem: Arc<PhysMem>, data: u64) -> Result<Stub> {
+        let image = STUB_IMAGE.get().ok_or(Errno::ENOEXEC)?.as_raw_fd();
+        let argv: [*const libc::c_char; 2] = [c"linux-stub".as_ptr(), std::ptr::null()];
+        let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+        let physmem_fd = physmem.raw_fd();
+        // SAFETY: fork duplicates only this thread. The child calls nothing but
+        // async-signal-safe system calls (no allocation, no locks) before execveat or
+        // _exit; argv/envp were prepared before the fork.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(errno_from_host(last_errno()));
+        }
+        if pid == 0 {
+            // SAFETY: see above; every call is a plain system call on valid arguments.
+            unsafe { child(physmem_fd, image, &argv, &envp) }
+        }
+        let mut stub = Stub {
+            pid,
+            physmem,
+            data,
+            template: UserRegs::default(),
+            pending: Vec::new(),
+        };
+        // The child stops with SIGTRAP after its execveat.
+        match stub.wait_stop() {
+            Some(libc::SIGTRAP) => {}
+            other => {
+                log::error!("stub {pid} did not start (stop {other:?})");
+                return Err(Errno::EIO);
+            }
+        }
+        let options = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD;
+        // SAFETY: pid is our stopped tracee; the data argument is the option bits.
+        if unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, options as libc::c_long) } < 0 {
+            return Err(errno_from_host(last_errno()));
+        }
+        stub.template = stub.get_regs()?;
+        let start = UserRegs {
+            rdi: data,
+            orig_rax: u64::MAX,
+            ..stub.template
+        };
+        let regs = stub.run_stub_code(&start)?;
+        if regs.rax != 0 {
+            log::error!("stub {pid}: start-up failed: host errno {}", -(regs.rax as i64));
+            return Err(Errno::EIO);
+        }
+        Ok(stub)
+    }
+}
+
+/// The child side of `Stub::spawn`; never returns.
+///
+/// # Safety
+///
+/// Must only be called in the child of a fork, with `argv`/`envp` NULL-terminated
+/// arrays of pointers to NUL-terminated strings.
+unsafe fn child(
+    physmem_fd: i32,
+    image: i32,
+    argv: &[*const libc::c_char; 2],
+    envp: &[*const libc::c_char; 1],
+) -> ! {
+    // SAFETY: plain system calls on valid arguments; see the caller's comment.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        // Keep terminal signals (Ctrl-C) for the kernel; stubs have none of their own.
+        libc::setpgid(0, 0);
+        // Stubs sit at a fixed address; keep the host's stack out of its way.
+        libc::personality(libc::ADDR_NO_RANDOMIZE as libc::c_ulong);
+        let set: libc::sigset_t = std::mem::zeroed();
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        if physmem_fd == 3 {
+            libc::fcntl(3, libc::F_SETFD, 0);
+        } else if libc::dup2(physmem_fd, 3) < 0 {
+            libc::_exit(126);
+        }
+        // Every other descriptor closes at exec (the image fd is close-on-exec too,
+        // which execveat of an ELF file permits).
+        libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+        if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
+            libc::_exit(125);
+        }
+        libc::syscall(
+            libc::SYS_execveat,
+            image,
+            c"".as_ptr(),
+            argv.as_ptr(),
+            envp.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        );
+        libc::_exit(127)
+    }
+}
+
+/// Kills a stub and reaps it.
+pub(super) fn kill_and_reap(pid: libc::pid_t) {
+    // SAFETY: pid is a child of this process that has not been reaped yet (only
+    // this function reaps stubs), so the pid cannot have been reused.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        let mut status = 0;
+        while libc::waitpid(pid, &mut status, libc::__WALL) < 0 && last_errno() == libc::EINTR {}
+    }
+}
+
+pub(super) fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+}

@@ -7,6 +7,7 @@
 //! carries a `// SAFETY:` comment. The crates above it see only safe interfaces.
 
 pub mod abi;
+pub mod host;
 pub mod physmem;
 pub mod stub;
 

@@ -1,0 +1,48 @@
+//! The host terminal as the guest console: the kernel's standard input and output.
+
+use std::io::{self, Read, Write};
+
+/// Writes all of `data` to the host's standard output.
+pub fn write(data: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(data)?;
+    out.flush()
+}
+
+/// Writes all of `data` to the host's standard error (kernel messages when the
+/// console is not the place for them).
+pub fn write_err(data: &[u8]) {
+    let _ = io::stderr().lock().write_all(data);
+}
+
+/// Reads what is available from the host's standard input, blocking until there is
+/// something; 0 at end of file.
+pub fn read(buf: &mut [u8]) -> io::Result<usize> {
+    // Bypass std's buffered stdin: the guest must see exactly what arrives.
+    let mut file = std::mem::ManuallyDrop::new(stdin_file());
+    file.read(buf)
+}
+
+fn stdin_file() -> std::fs::File {
+    use std::os::fd::FromRawFd;
+    // SAFETY: fd 0 stays open for the life of the process; the File is wrapped in
+    // ManuallyDrop by the only caller, so it never closes it.
+    unsafe { std::fs::File::from_raw_fd(0) }
+}
+
+/// The host terminal's settings, in the layout of Linux's `struct termios`
+/// (the kernel's, as TCGETS returns it: 36 bytes).
+pub fn termios(fd: i32) -> Option<[u8; 36]> {
+    let mut t = [0u8; 36];
+    // SAFETY: TCGETS writes one kernel struct termios (36 bytes) to the pointer.
+    let r = unsafe { libc::ioctl(fd, libc::TCGETS, t.as_mut_ptr()) };
+    (r == 0).then_some(t)
+}
+
+/// The host terminal's window size as `struct winsize` (rows, cols, xpixel, ypixel).
+pub fn window_size(fd: i32) -> Option<[u16; 4]> {
+    let mut w = [0u16; 4];
+    // SAFETY: TIOCGWINSZ writes one struct winsize (8 bytes) to the pointer.
+    let r = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, w.as_mut_ptr()) };
+    (r == 0).then_some(w)
+}

@@ -1,0 +1,90 @@
+//! The host half of a ubd block device: a host file opened read-write or read-only
+//! and locked against other users with a POSIX record lock, as UML's ubd does
+//! (a write lock for read-write use, a read lock for read-only use).
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// Why a disk image could not be used.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The file could not be opened.
+    Open(io::Error),
+    /// Another process holds a conflicting lock on it.
+    Locked,
+    /// Locking failed for another reason.
+    Lock(io::Error),
+}
+
+/// A host file used as a disk.
+pub struct HostFile {
+    file: File,
+    size: u64,
+    read_only: bool,
+}
+
+impl HostFile {
+    /// Opens and locks `path`.
+    pub fn open(path: &Path, read_only: bool) -> Result<HostFile, OpenError> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(!read_only)
+            .open(path)
+            .map_err(OpenError::Open)?;
+        let meta = file.metadata().map_err(OpenError::Open)?;
+        if meta.is_dir() {
+            return Err(OpenError::Open(io::Error::from_raw_os_error(libc::EISDIR)));
+        }
+        lock(&file, read_only)?;
+        Ok(HostFile {
+            size: meta.len(),
+            file,
+            read_only,
+        })
+    }
+
+    /// Returns the size of the file in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Returns whether the file was opened read-only.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Reads exactly `buf.len()` bytes at `offset`.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.file.read_exact_at(buf, offset)
+    }
+
+    /// Writes all of `data` at `offset`.
+    pub fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+        self.file.write_all_at(data, offset)
+    }
+
+    /// Flushes written data to the host's storage.
+    pub fn sync(&self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+}
+
+fn lock(file: &File, read_only: bool) -> Result<(), OpenError> {
+    // SAFETY: an all-zero flock is a valid value of this plain C struct.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = if read_only { libc::F_RDLCK } else { libc::F_WRLCK } as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: F_SETLK reads one struct flock from a valid pointer.
+    let r = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &fl as *const libc::flock) };
+    if r == 0 {
+        return Ok(());
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EACCES) => Err(OpenError::Locked),
+        _ => Err(OpenError::Lock(err)),
+    }
+}

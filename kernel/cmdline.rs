@@ -1,0 +1,223 @@
+//! The kernel command line, in UML's syntax: `./linux ubd0=disk.img mem=256M
+//! init=/bin/sh quiet -- args`. Words the kernel does not know go to init as Linux
+//! passes them: `key=value` words into its environment, other words into its argv,
+//! and everything after `--` into its argv.
+
+use std::path::PathBuf;
+
+/// The number of ubd disks (`ubd0` ... `ubd7`).
+pub const MAX_UBD: usize = 8;
+/// Guest RAM when no `mem=` is given.
+pub const DEFAULT_MEM: u64 = 128 << 20;
+/// The least guest RAM the kernel boots with.
+pub const MIN_MEM: u64 = 16 << 20;
+
+/// One `ubdN=FILE` disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UbdSpec {
+    pub path: PathBuf,
+    pub read_only: bool,
+}
+
+/// What the command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cmdline {
+    pub ubd: [Option<UbdSpec>; MAX_UBD],
+    pub mem: u64,
+    pub root: String,
+    pub rootfstype: Option<String>,
+    pub read_only_root: bool,
+    pub init: Option<String>,
+    pub loglevel: u8,
+    pub init_args: Vec<String>,
+    pub init_env: Vec<String>,
+    /// The whole command line as /proc/cmdline will show it.
+    pub raw: String,
+}
+
+/// What to do instead of booting.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    Boot(Box<Cmdline>),
+    Help,
+    Version,
+}
+
+/// Parses the words after the program name. Errors are one line naming the problem.
+pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String> {
+    let mut c = Cmdline {
+        ubd: Default::default(),
+        mem: DEFAULT_MEM,
+        root: "/dev/ubda".into(),
+        rootfstype: None,
+        read_only_root: false,
+        init: None,
+        loglevel: 7,
+        init_args: Vec::new(),
+        init_env: Vec::new(),
+        raw: String::new(),
+    };
+    let words: Vec<String> = words.into_iter().collect();
+    c.raw = words.join(" ");
+    let mut it = words.into_iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "--help" | "-h" => return Ok(Action::Help),
+            "--version" => return Ok(Action::Version),
+            "--" => {
+                c.init_args.extend(it.by_ref());
+                break;
+            }
+            "ro" => c.read_only_root = true,
+            "rw" => c.read_only_root = false,
+            "quiet" => c.loglevel = 4,
+            "debug" => c.loglevel = 10,
+            _ => parse_word(&mut c, &w)?,
+        }
+    }
+    Ok(Action::Boot(Box::new(c)))
+}
+
+fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
+    let Some((key, value)) = w.split_once('=') else {
+        c.init_args.push(w.to_string());
+        return Ok(());
+    };
+    if let Some(rest) = key.strip_prefix("ubd") {
+        return parse_ubd(c, rest, value, w);
+    }
+    match key {
+        "mem" => c.mem = parse_mem(value).map_err(|e| format!("mem={value}: {e}"))?,
+        "root" => c.root = value.to_string(),
+        "rootfstype" => c.rootfstype = Some(value.to_string()),
+        "init" => {
+            if !value.starts_with('/') {
+                return Err(format!("init={value}: the path of init must be absolute"));
+            }
+            c.init = Some(value.to_string());
+        }
+        "loglevel" => {
+            c.loglevel = value
+                .parse::<u8>()
+                .ok()
+                .filter(|l| *l <= 15)
+                .ok_or_else(|| format!("loglevel={value}: expected a number from 0 to 15"))?;
+        }
+        _ => c.init_env.push(w.to_string()),
+    }
+    Ok(())
+}
+
+/// `ubd<N>[flags]=FILE`; the only flag kept is `r` (read-only). UML's `s` (synchronous
+/// writes) is accepted and has no effect yet.
+fn parse_ubd(c: &mut Cmdline, rest: &str, value: &str, word: &str) -> Result<(), String> {
+    let mut chars = rest.chars();
+    let n = chars
+        .next()
+        .and_then(|d| d.to_digit(10))
+        .filter(|n| (*n as usize) < MAX_UBD)
+        .ok_or_else(|| format!("{word}: expected ubd0 ... ubd7"))? as usize;
+    let mut read_only = false;
+    for flag in chars {
+        match flag {
+            'r' => read_only = true,
+            's' => {}
+            _ => return Err(format!("{word}: unknown ubd flag '{flag}'")),
+        }
+    }
+    if value.is_empty() {
+        return Err(format!("{word}: missing file name"));
+    }
+    c.ubd[n] = Some(UbdSpec {
+        path: PathBuf::from(value),
+        read_only,
+    });
+    Ok(())
+}
+
+/// Parses a size with an optional K, M or G suffix (powers of 1024), rounded up to
+/// whole pages.
+pub fn parse_mem(s: &str) -> Result<u64, String> {
+    let (digits, shift) = match s.as_bytes().last() {
+        Some(b'K' | b'k') => (&s[..s.len() - 1], 10),
+        Some(b'M' | b'm') => (&s[..s.len() - 1], 20),
+        Some(b'G' | b'g') => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| "not a size (use a number with an optional K, M or G suffix)".to_string())?;
+    let bytes = n
+        .checked_mul(1 << shift)
+        .and_then(|b| b.checked_add(4095))
+        .ok_or("too large")?
+        & !4095;
+    if bytes < MIN_MEM {
+        return Err(format!("too small (at least {}M)", MIN_MEM >> 20));
+    }
+    if bytes > 64 << 30 {
+        return Err("too large (at most 64G)".into());
+    }
+    Ok(bytes)
+}
+
+/// The `--help` text.
+pub const USAGE: &str = "\
+Usage: linux [options] [-- init arguments]
+
+Boots a Linux-compatible kernel as a host process.
+
+Options (in User-mode Linux's syntax):
+  ubd<N>[r]=FILE      disk N (0-7) backed by host FILE; 'r' makes it read-only
+  mem=SIZE            guest RAM, with a K, M or G suffix (default 128M)
+  root=/dev/ubda      the root device (default /dev/ubda)
+  rootfstype=TYPE     the root filesystem type (ext4)
+  ro | rw             mount the root filesystem read-only or read-write
+  init=PATH           the program to run as init (default /sbin/init)
+  quiet               show only errors on the console
+  loglevel=N          console log level (0-15)
+  --help, --version   this text; the version
+Other KEY=VALUE words become init's environment; other words and all words
+after -- become init's arguments. linux exits with init's exit status.
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boot(words: &[&str]) -> Cmdline {
+        match parse(words.iter().map(|s| s.to_string())) {
+            Ok(Action::Boot(c)) => *c,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn uml_words() {
+        let c = boot(&["ubd0=a.img", "ubd1r=b.img", "mem=64M", "init=/bin/x", "quiet"]);
+        assert_eq!(c.ubd[0].as_ref().map(|u| u.read_only), Some(false));
+        assert_eq!(c.ubd[1].as_ref().map(|u| u.read_only), Some(true));
+        assert_eq!(c.mem, 64 << 20);
+        assert_eq!(c.init.as_deref(), Some("/bin/x"));
+        assert_eq!(c.loglevel, 4);
+        assert_eq!(c.root, "/dev/ubda");
+    }
+
+    #[test]
+    fn words_for_init() {
+        let c = boot(&["FOO=bar", "single", "--", "a", "b c", "X=1"]);
+        assert_eq!(c.init_env, ["FOO=bar"]);
+        assert_eq!(c.init_args, ["single", "a", "b c", "X=1"]);
+    }
+
+    #[test]
+    fn bad_values() {
+        assert!(parse(["mem=lots".to_string()]).unwrap_err().contains("mem=lots"));
+        assert!(parse(["ubd9=x".to_string()]).is_err());
+        assert!(parse(["ubd0q=x".to_string()]).is_err());
+        assert!(parse(["mem=1M".to_string()]).is_err());
+        assert!(parse(["init=relative".to_string()]).is_err());
+        assert_eq!(parse_mem("1G"), Ok(1 << 30));
+        assert_eq!(parse_mem("20000k"), Ok(20000 << 10));
+    }
+}

@@ -59,7 +59,8 @@ impl FrameAllocator {
 
     fn frame(&self, paddr: u64) -> Option<usize> {
         let frame = paddr / PAGE_SIZE;
-        if paddr % PAGE_SIZE != 0 || frame < self.reserved || frame >= self.total_frames() {
+        if !paddr.is_multiple_of(PAGE_SIZE) || frame < self.reserved || frame >= self.total_frames()
+        {
             log::error!("mm: bad frame address {paddr:#x}");
             debug_assert!(false, "bad frame address {paddr:#x}");
             return None;
@@ -141,7 +142,9 @@ mod tests {
         assert_eq!(fa.total_frames(), 8);
         assert_eq!(fa.free_frames(), 6);
         let got: Vec<u64> = (0..6).map(|_| fa.alloc().expect("frame")).collect();
-        assert!(got.iter().all(|&p| p >= 2 * PAGE_SIZE && p < 8 * PAGE_SIZE));
+        assert!(got
+            .iter()
+            .all(|p| (2 * PAGE_SIZE..8 * PAGE_SIZE).contains(p)));
         assert_eq!(fa.alloc(), Err(Errno::ENOMEM));
         assert_eq!(fa.free_frames(), 0);
         fa.put(got[3]);

@@ -46,5 +46,5 @@ pub(crate) fn page_ceil(len: u64) -> Option<u64> {
 
 /// Returns whether `addr` is page-aligned.
 pub(crate) fn is_page_aligned(addr: u64) -> bool {
-    addr % PAGE_SIZE == 0
+    addr.is_multiple_of(PAGE_SIZE)
 }

@@ -15,7 +15,10 @@ impl Mm {
     ///
     /// `file` of `None` is anonymous memory, zero-filled on first touch.
     /// `MAP_SHARED | MAP_PRIVATE` is Linux's `MAP_SHARED_VALIDATE`, a shared mapping.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "mmap(2) has six arguments, plus the name"
+    )]
     pub fn mmap(
         &mut self,
         addr: u64,

@@ -258,7 +258,11 @@ mod tests {
             assert!(pte.writable());
             assert_eq!(pt.lookup(a ^ 0x1000), None);
         }
-        let walked: Vec<u64> = pt.entries(0x20_0000, 0x80_0000_1000).iter().map(|e| e.0).collect();
+        let walked: Vec<u64> = pt
+            .entries(0x20_0000, 0x80_0000_1000)
+            .iter()
+            .map(|e| e.0)
+            .collect();
         assert_eq!(walked, addrs[1..6].to_vec());
         assert_eq!(pt.unmap(0x4000_0000).map(Pte::paddr), Some(0x4000));
         assert_eq!(pt.unmap(0x4000_0000), None);
@@ -279,6 +283,6 @@ mod tests {
         assert_eq!(old.map(Pte::paddr), Some(0x1000));
         assert_eq!(pt.len(), 1);
         let pte = pt.lookup(0x5fff).expect("present");
-        assert_eq!(pte.with_flags(PteFlags::empty()).writable(), false);
+        assert!(!pte.with_flags(PteFlags::empty()).writable());
     }
 }

@@ -49,7 +49,9 @@ impl Mm {
     /// Copies `buf.len()` bytes of user memory at `addr` into `buf`.
     pub fn copy_from_user(&mut self, addr: u64, buf: &mut [u8]) -> Result<()> {
         self.for_each_chunk(addr, buf.len(), false, |mm, paddr, start, len| {
-            mm.frames.physmem().read(paddr, &mut buf[start..start + len]);
+            mm.frames
+                .physmem()
+                .read(paddr, &mut buf[start..start + len]);
         })
     }
 

@@ -43,10 +43,19 @@ fn protections_decide_fault_results() {
     assert_eq!(mm.handle_fault(ro, true), Err(FaultError::AccErr));
     assert_eq!(mm.handle_fault(ro, false).map(|m| m.prot), Ok(Prot::READ));
     let x = anon(&mut mm, 0x30_0000, 1, Prot::EXEC);
-    assert_eq!(mm.handle_fault(x, false).map(|m| m.prot), Ok(Prot::READ | Prot::EXEC));
+    assert_eq!(
+        mm.handle_fault(x, false).map(|m| m.prot),
+        Ok(Prot::READ | Prot::EXEC)
+    );
     let rwx = anon(&mut mm, 0x40_0000, 1, RW | Prot::EXEC);
-    assert_eq!(mm.handle_fault(rwx, false).map(|m| m.prot), Ok(RW | Prot::EXEC));
-    assert_eq!(mm.handle_fault(mm.task_size(), false), Err(FaultError::MapErr));
+    assert_eq!(
+        mm.handle_fault(rwx, false).map(|m| m.prot),
+        Ok(RW | Prot::EXEC)
+    );
+    assert_eq!(
+        mm.handle_fault(mm.task_size(), false),
+        Err(FaultError::MapErr)
+    );
 }
 
 #[test]
@@ -65,7 +74,10 @@ fn private_file_mapping_reads_and_copies() {
     assert_eq!(buf[99], ((P + 99) % 251) as u8);
     assert!(buf[100..].iter().all(|&b| b == 0), "tail is zero-filled");
     assert_eq!(mm.handle_fault(a + 2 * P, false), Err(FaultError::Bus));
-    assert_eq!(mm.copy_from_user(a + 2 * P, &mut buf[..1]), Err(Errno::EFAULT));
+    assert_eq!(
+        mm.copy_from_user(a + 2 * P, &mut buf[..1]),
+        Err(Errno::EFAULT)
+    );
     // Writes are private; DONTNEED brings back the file's data.
     mm.copy_to_user(a + 5, b"mine").expect("write");
     mm.madvise(a, P, 4).expect("MADV_DONTNEED");
@@ -111,7 +123,10 @@ fn stack_grows_down_within_limit() {
         .expect("stack");
     mm.handle_fault(top - 5 * P + 8, false).expect("grows");
     assert_eq!(mm.find_vma(top - 5 * P).map(|v| v.start), Some(top - 5 * P));
-    assert_eq!(mm.handle_fault(top - (9 << 20), false), Err(FaultError::MapErr));
+    assert_eq!(
+        mm.handle_fault(top - (9 << 20), false),
+        Err(FaultError::MapErr)
+    );
 }
 
 #[test]

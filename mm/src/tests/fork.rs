@@ -16,9 +16,17 @@ fn child_write_does_not_change_parent() {
 
     let mut child = parent.fork().expect("fork");
     assert_eq!(parent.frames().refcount(frame), 2);
-    assert_eq!(parent.take_tlb_flushes(), vec![a..a + P], "parent loses write access");
+    assert_eq!(
+        parent.take_tlb_flushes(),
+        vec![a..a + P],
+        "parent loses write access"
+    );
     let m = parent.handle_fault(a, false).expect("read");
-    assert_eq!((m.paddr, m.prot), (frame, RW - Prot::WRITE), "COW pages map read-only");
+    assert_eq!(
+        (m.paddr, m.prot),
+        (frame, RW - Prot::WRITE),
+        "COW pages map read-only"
+    );
 
     // The child's write fault copies the page.
     let m = child.handle_fault(a, true).expect("COW break");
@@ -71,7 +79,10 @@ fn shared_anonymous_memory_is_shared_across_fork() {
         .expect("mmap");
     parent.copy_to_user(a, b"one").expect("write");
     let mut child = parent.fork().expect("fork");
-    assert!(parent.take_tlb_flushes().is_empty(), "shared pages keep write access");
+    assert!(
+        parent.take_tlb_flushes().is_empty(),
+        "shared pages keep write access"
+    );
     child.copy_to_user(a, b"two").expect("write");
     let mut buf = [0u8; 3];
     parent.copy_from_user(a, &mut buf).expect("read");

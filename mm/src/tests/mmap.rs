@@ -12,15 +12,33 @@ const ANON: MapFlags = MapFlags::PRIVATE.union(MapFlags::ANONYMOUS);
 fn argument_errors() {
     let mut mm = new_mm();
     let none = VmaName::None;
-    assert_eq!(mm.mmap(0, 0, RW, ANON, None, 0, none.clone()), Err(Errno::EINVAL));
+    assert_eq!(
+        mm.mmap(0, 0, RW, ANON, None, 0, none.clone()),
+        Err(Errno::EINVAL)
+    );
     let fixed = ANON | MapFlags::FIXED;
-    assert_eq!(mm.mmap(0x10_0001, P, RW, fixed, None, 0, none.clone()), Err(Errno::EINVAL));
-    assert_eq!(mm.mmap(0, P, RW, ANON, None, 10, none.clone()), Err(Errno::EINVAL));
+    assert_eq!(
+        mm.mmap(0x10_0001, P, RW, fixed, None, 0, none.clone()),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        mm.mmap(0, P, RW, ANON, None, 10, none.clone()),
+        Err(Errno::EINVAL)
+    );
     let neither = MapFlags::ANONYMOUS;
-    assert_eq!(mm.mmap(0, P, RW, neither, None, 0, none.clone()), Err(Errno::EINVAL));
+    assert_eq!(
+        mm.mmap(0, P, RW, neither, None, 0, none.clone()),
+        Err(Errno::EINVAL)
+    );
     let high = TASK_SIZE - P;
-    assert_eq!(mm.mmap(high, 2 * P, RW, fixed, None, 0, none.clone()), Err(Errno::ENOMEM));
-    assert_eq!(mm.mmap(0, TASK_SIZE + P, RW, ANON, None, 0, none), Err(Errno::ENOMEM));
+    assert_eq!(
+        mm.mmap(high, 2 * P, RW, fixed, None, 0, none.clone()),
+        Err(Errno::ENOMEM)
+    );
+    assert_eq!(
+        mm.mmap(0, TASK_SIZE + P, RW, ANON, None, 0, none),
+        Err(Errno::ENOMEM)
+    );
     assert_eq!(mm.munmap(0x10_0001, P), Err(Errno::EINVAL));
     assert_eq!(mm.munmap(0x10_0000, 0), Err(Errno::EINVAL));
     assert_eq!(mm.vmas().count(), 0);
@@ -55,7 +73,11 @@ fn fixed_replaces_and_noreplace_refuses() {
     assert_eq!(r, Err(Errno::EEXIST));
     let r = mm.mmap(a + 4 * P, 2 * P, RW, noreplace, None, 0, VmaName::None);
     assert_eq!(r, Ok(a + 4 * P));
-    assert_eq!(layout(&mm), vec![(a, a + 6 * P, RW)], "merged with neighbour");
+    assert_eq!(
+        layout(&mm),
+        vec![(a, a + 6 * P, RW)],
+        "merged with neighbour"
+    );
     mm.take_tlb_flushes();
     anon(&mut mm, a + P, 1, Prot::READ);
     let mut buf = [1u8; 3];
@@ -64,7 +86,11 @@ fn fixed_replaces_and_noreplace_refuses() {
     assert_eq!(mm.take_tlb_flushes(), vec![a + P..a + 2 * P]);
     assert_eq!(
         layout(&mm),
-        vec![(a, a + P, RW), (a + P, a + 2 * P, Prot::READ), (a + 2 * P, a + 6 * P, RW)]
+        vec![
+            (a, a + P, RW),
+            (a + P, a + 2 * P, Prot::READ),
+            (a + 2 * P, a + 6 * P, RW)
+        ]
     );
 }
 
@@ -77,7 +103,10 @@ fn munmap_splits_in_the_middle() {
     let free = mm.frames().free_frames();
     mm.take_tlb_flushes();
     mm.munmap(a + 3 * P, 2 * P).expect("munmap");
-    assert_eq!(layout(&mm), vec![(a, a + 3 * P, RW), (a + 5 * P, a + 8 * P, RW)]);
+    assert_eq!(
+        layout(&mm),
+        vec![(a, a + 3 * P, RW), (a + 5 * P, a + 8 * P, RW)]
+    );
     assert_eq!(mm.rss_pages(), 6);
     assert_eq!(mm.frames().free_frames(), free + 2);
     assert_eq!(mm.take_tlb_flushes(), vec![a + 3 * P..a + 5 * P]);
@@ -96,7 +125,11 @@ fn mprotect_splits_and_merges_back() {
     mm.mprotect(a + 2 * P, 2 * P, Prot::READ).expect("mprotect");
     assert_eq!(
         layout(&mm),
-        vec![(a, a + 2 * P, RW), (a + 2 * P, a + 4 * P, Prot::READ), (a + 4 * P, a + 6 * P, RW)]
+        vec![
+            (a, a + 2 * P, RW),
+            (a + 2 * P, a + 4 * P, Prot::READ),
+            (a + 4 * P, a + 6 * P, RW)
+        ]
     );
     assert_eq!(mm.take_tlb_flushes(), vec![a + 2 * P..a + 4 * P]);
     assert_eq!(mm.copy_to_user(a + 2 * P, b"x"), Err(Errno::EFAULT));
@@ -120,8 +153,12 @@ fn brk_grows_and_shrinks() {
     assert_eq!(mm.brk(0), base, "brk(0) reports the break");
     assert_eq!(mm.brk(base + 3 * P + 5), base + 3 * P + 5);
     let heap = mm.find_vma(base).expect("heap").clone();
-    assert_eq!((heap.start, heap.end, heap.name), (base, base + 4 * P, VmaName::Heap));
-    mm.copy_to_user(base + 3 * P, b"data").expect("heap is writable");
+    assert_eq!(
+        (heap.start, heap.end, heap.name),
+        (base, base + 4 * P, VmaName::Heap)
+    );
+    mm.copy_to_user(base + 3 * P, b"data")
+        .expect("heap is writable");
     assert_eq!(mm.brk(base + P), base + P);
     assert_eq!(layout(&mm), vec![(base, base + P, RW)]);
     assert_eq!(mm.rss_pages(), 0);

@@ -14,7 +14,8 @@ fn grows_in_place_and_shrinks() {
     mm.copy_to_user(a, b"keep").expect("write");
     assert_eq!(mm.mremap(a, 2 * P, 4 * P, 0, 0), Ok(a));
     assert_eq!(layout(&mm), vec![(a, a + 4 * P, RW)]);
-    mm.copy_to_user(a + 3 * P, b"new").expect("grown part is mapped");
+    mm.copy_to_user(a + 3 * P, b"new")
+        .expect("grown part is mapped");
     assert_eq!(mm.mremap(a, 4 * P, P, 0, 0), Ok(a));
     assert_eq!(layout(&mm), vec![(a, a + P, RW)]);
     assert_eq!(mm.rss_pages(), 1);
@@ -51,7 +52,10 @@ fn fixed_and_dontunmap() {
     let a = anon(&mut mm, 0x10_0000, 2, RW);
     mm.copy_to_user(a, b"data").expect("write");
     let to = 0x50_0000;
-    assert_eq!(mm.mremap(a, 2 * P, 2 * P, MREMAP_FIXED, to), Err(Errno::EINVAL));
+    assert_eq!(
+        mm.mremap(a, 2 * P, 2 * P, MREMAP_FIXED, to),
+        Err(Errno::EINVAL)
+    );
     let both = MREMAP_MAYMOVE | MREMAP_FIXED;
     assert_eq!(mm.mremap(a, 2 * P, 2 * P, both, a + P), Err(Errno::EINVAL));
     assert_eq!(mm.mremap(a, 2 * P, 2 * P, both, to), Ok(to));
@@ -60,8 +64,12 @@ fn fixed_and_dontunmap() {
     let mut buf = [0u8; 4];
     mm.copy_from_user(b, &mut buf).expect("read");
     assert_eq!(&buf, b"data");
-    mm.copy_from_user(to, &mut buf).expect("old range still mapped");
+    mm.copy_from_user(to, &mut buf)
+        .expect("old range still mapped");
     assert_eq!(buf, [0; 4], "and empty");
-    assert_eq!(mm.mremap(0x90_0000, P, 2 * P, MREMAP_MAYMOVE, 0), Err(Errno::EFAULT));
+    assert_eq!(
+        mm.mremap(0x90_0000, P, 2 * P, MREMAP_MAYMOVE, 0),
+        Err(Errno::EFAULT)
+    );
     assert_eq!(mm.mremap(b, 3 * P, 3 * P, 0, 0), Err(Errno::EFAULT));
 }

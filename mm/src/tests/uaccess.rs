@@ -33,8 +33,12 @@ fn efault_on_unmapped_and_read_only() {
     assert_eq!(mm.clear_user(ro, 1), Err(Errno::EFAULT));
     let mut buf = [0u8; 4];
     assert_eq!(mm.copy_from_user(0x30_0000, &mut buf), Err(Errno::EFAULT));
-    assert_eq!(mm.copy_from_user(u64::MAX - 1, &mut buf), Err(Errno::EFAULT));
-    mm.copy_from_user(ro, &mut buf).expect("read-only is readable");
+    assert_eq!(
+        mm.copy_from_user(u64::MAX - 1, &mut buf),
+        Err(Errno::EFAULT)
+    );
+    mm.copy_from_user(ro, &mut buf)
+        .expect("read-only is readable");
     let none = anon(&mut mm, 0x40_0000, 1, Prot::empty());
     assert_eq!(mm.copy_from_user(none, &mut buf), Err(Errno::EFAULT));
 }

@@ -1,2 +1,50 @@
-//! placeholder
+//! Memory management: the frame allocator over guest physical memory, address
+//! spaces (`Mm`: VMAs and a software page table), page-fault resolution with
+//! demand paging and copy-on-write, and the kernel's access to user memory.
+//!
+//! The kernel maps into a stub process only the pages `Mm::handle_fault` and
+//! `Mm::mappings_around` return; whenever this crate removes a page, changes its
+//! frame or narrows its rights, it records the range in the mm's flush list
+//! (`Mm::take_tlb_flushes`), which the kernel applies to every stub of the mm
+//! before guest code runs again. The stubs' host mappings are thus a TLB.
 #![forbid(unsafe_code)]
+
+mod brk;
+mod fault;
+mod flags;
+mod frame;
+mod mm;
+mod mmap;
+mod mprotect;
+mod mremap;
+pub mod page_table;
+mod uaccess;
+mod vma;
+
+#[cfg(test)]
+mod tests;
+
+pub use fault::{FaultError, Mapping};
+pub use flags::{MapFlags, Prot};
+pub use frame::FrameAllocator;
+pub use mm::Mm;
+pub use mremap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
+pub use vma::{MappedFile, VmArea, VmaName};
+
+/// The size of a page and of a physical frame.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// Returns `addr` rounded down to a page boundary.
+pub(crate) fn page_floor(addr: u64) -> u64 {
+    addr & !(PAGE_SIZE - 1)
+}
+
+/// Returns `len` rounded up to a page boundary, or `None` on overflow.
+pub(crate) fn page_ceil(len: u64) -> Option<u64> {
+    Some(len.checked_add(PAGE_SIZE - 1)? & !(PAGE_SIZE - 1))
+}
+
+/// Returns whether `addr` is page-aligned.
+pub(crate) fn is_page_aligned(addr: u64) -> bool {
+    addr.is_multiple_of(PAGE_SIZE)
+}

@@ -1,0 +1,50 @@
+//! brk(2): the program break and the `[heap]` area below it. The heap is an
+//! anonymous private read-write area from the brk base (set after the ELF image
+//! is loaded) to the page-aligned break; it grows only into free space.
+
+use crate::{MapFlags, Mm, Prot, VmArea, VmaName};
+
+impl Mm {
+    /// Sets the start of the brk area (rounded up to a page) and the break to it.
+    pub fn set_brk_base(&mut self, start: u64) {
+        let base = crate::page_ceil(start).unwrap_or(self.task_size);
+        self.brk_start = base;
+        self.brk = base;
+    }
+
+    /// Returns the current program break.
+    pub fn current_brk(&self) -> u64 {
+        self.brk
+    }
+
+    /// Moves the program break to `new`, as Linux's brk(2): returns the new
+    /// break, or the old one if `new` is below the brk base or the heap cannot
+    /// grow there (another mapping is in the way, or user space ends).
+    pub fn brk(&mut self, new: u64) -> u64 {
+        if new < self.brk_start || new > self.task_size {
+            return self.brk;
+        }
+        let (Some(old_end), Some(new_end)) = (crate::page_ceil(self.brk), crate::page_ceil(new))
+        else {
+            return self.brk;
+        };
+        if new_end < old_end {
+            self.unmap_range(new_end, old_end);
+        } else if new_end > old_end {
+            if !self.is_free(old_end, new_end) {
+                return self.brk;
+            }
+            self.insert_vma(VmArea {
+                start: old_end,
+                end: new_end,
+                prot: Prot::READ | Prot::WRITE,
+                flags: MapFlags::PRIVATE,
+                file: None,
+                offset: 0,
+                name: VmaName::Heap,
+            });
+        }
+        self.brk = new;
+        new
+    }
+}

@@ -1,0 +1,184 @@
+//! Page-fault resolution (Linux's mm/memory.c `handle_mm_fault`): demand-zero
+//! anonymous pages, private copies of file pages, copy-on-write breaking, and
+//! growth of `GROWSDOWN` stacks. The result is the one page the kernel maps
+//! into the faulting stub, with the host rights it may have.
+//!
+//! The host tells us only whether the page was absent from the stub (a read
+//! fault here) or present but forbidden (a write fault). A read fault maps as
+//! much as is safe; a write fault on a page the stub already had writable can
+//! only have been an execute violation and is refused.
+
+use arch::Errno;
+
+use crate::page_table::{Pte, PteFlags};
+use crate::{Mm, Prot, VmArea, PAGE_SIZE};
+
+/// What the kernel maps into the stub after a fault: one page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub vaddr: u64,
+    pub paddr: u64,
+    pub prot: Prot,
+}
+
+/// Why a fault could not be resolved, and the signal the guest gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No VMA: SIGSEGV with `SEGV_MAPERR`.
+    MapErr,
+    /// The VMA forbids the access: SIGSEGV with `SEGV_ACCERR`.
+    AccErr,
+    /// A file page beyond end of file, or an I/O error: SIGBUS.
+    Bus,
+    /// No free frame.
+    Oom,
+}
+
+/// Returns the host rights of a page of `vma` mapped by `pte`.
+fn host_prot(vma: &VmArea, pte: Pte) -> Prot {
+    let prot = vma.prot.host();
+    if pte.writable() {
+        prot
+    } else {
+        prot - Prot::WRITE
+    }
+}
+
+impl Mm {
+    /// Resolves a fault at `addr`; `write` is true when the page was present in
+    /// the stub but the access was forbidden. Returns the page to map.
+    pub fn handle_fault(&mut self, addr: u64, write: bool) -> Result<Mapping, FaultError> {
+        if addr >= self.task_size {
+            return Err(FaultError::MapErr);
+        }
+        let page = crate::page_floor(addr);
+        if self.find_vma(addr).is_none() {
+            self.grow_stack(page)?;
+        }
+        let vma = self.find_vma(addr).ok_or(FaultError::MapErr)?.clone();
+        if vma.prot.is_empty() || (write && !vma.prot.contains(Prot::WRITE)) {
+            return Err(FaultError::AccErr);
+        }
+        let may_write = vma.prot.contains(Prot::WRITE);
+        let pte = match self.pt.lookup(page) {
+            None => self.fault_in(&vma, page)?,
+            Some(pte) if write && pte.writable() => return Err(FaultError::AccErr),
+            Some(pte) if pte.writable() || !may_write => pte,
+            Some(pte) if vma.is_shared() || self.frames.refcount(pte.paddr()) == 1 => {
+                let pte = pte.with_flags(PteFlags::WRITE);
+                self.pt.map(page, pte);
+                pte
+            }
+            // A copy-on-write page: read faults map it read-only.
+            Some(pte) if !write => pte,
+            Some(pte) => self.break_cow(page, pte)?,
+        };
+        Ok(Mapping {
+            vaddr: page,
+            paddr: pte.paddr(),
+            prot: host_prot(&vma, pte),
+        })
+    }
+
+    /// Gives the page at `page` of `vma` a frame: zeroes, or the file's data.
+    fn fault_in(&mut self, vma: &VmArea, page: u64) -> Result<Pte, FaultError> {
+        let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
+        if let Some(file) = &vma.file {
+            let mut buf = vec![0u8; PAGE_SIZE as usize];
+            let offset = vma.file_offset(page);
+            let mut done = 0;
+            while done < buf.len() {
+                match file.read_page(offset + done as u64, &mut buf[done..]) {
+                    Ok(0) => break,
+                    Ok(n) => done += n.min(buf.len() - done),
+                    Err(e) => {
+                        log::debug!("mm: file read at {offset:#x} failed: {e}");
+                        self.frames.put(paddr);
+                        return Err(FaultError::Bus);
+                    }
+                }
+            }
+            if done == 0 {
+                self.frames.put(paddr);
+                return Err(FaultError::Bus);
+            }
+            self.frames.physmem().write(paddr, &buf[..done]);
+        }
+        let flags = if vma.prot.contains(Prot::WRITE) {
+            PteFlags::WRITE
+        } else {
+            PteFlags::empty()
+        };
+        let pte = Pte::new(paddr, flags);
+        self.pt.map(page, pte);
+        Ok(pte)
+    }
+
+    /// Gives the private page at `page` a frame of its own, a copy of the shared
+    /// one, and drops the stale host mappings of the old frame.
+    fn break_cow(&mut self, page: u64, pte: Pte) -> Result<Pte, FaultError> {
+        let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
+        self.frames
+            .physmem()
+            .copy(pte.paddr(), paddr, PAGE_SIZE as usize);
+        self.frames.put(pte.paddr());
+        let new = Pte::new(paddr, PteFlags::WRITE);
+        self.pt.map(page, new);
+        self.flush(page, page + PAGE_SIZE);
+        Ok(new)
+    }
+
+    /// Extends a `GROWSDOWN` area above `page` down to it, as Linux's
+    /// `expand_stack`, within the stack limit and keeping a guard gap.
+    fn grow_stack(&mut self, page: u64) -> Result<(), FaultError> {
+        const GUARD_GAP: u64 = 256 * PAGE_SIZE;
+        let (&start, vma) = self.vmas.range(page..).next().ok_or(FaultError::MapErr)?;
+        if !vma.flags.contains(crate::MapFlags::GROWSDOWN) || vma.end - page > self.stack_limit {
+            return Err(FaultError::MapErr);
+        }
+        if let Some((_, prev)) = self.vmas.range(..page).next_back() {
+            if prev.end > page.saturating_sub(GUARD_GAP) {
+                return Err(FaultError::MapErr);
+            }
+        }
+        let mut vma = self.vmas.remove(&start).ok_or(FaultError::MapErr)?;
+        vma.offset = vma.offset.saturating_sub(start - page);
+        vma.start = page;
+        self.vmas.insert(page, vma);
+        Ok(())
+    }
+
+    /// Returns the pages near `addr` in its VMA that already have frames, with
+    /// the host rights they may get, for fault-around: at most `max_pages`
+    /// pages of the aligned window around `addr`, excluding `addr`'s own page
+    /// (which `handle_fault` returns). Allocates nothing.
+    pub fn mappings_around(&mut self, addr: u64, max_pages: usize) -> Vec<Mapping> {
+        let Some(vma) = self.find_vma(addr) else {
+            return Vec::new();
+        };
+        let window = (max_pages.max(1) as u64).next_power_of_two() * PAGE_SIZE;
+        let start = (addr & !(window - 1)).max(vma.start);
+        let end = (addr & !(window - 1)).saturating_add(window).min(vma.end);
+        let page = crate::page_floor(addr);
+        let mut out = Vec::new();
+        for (vaddr, pte) in self.pt.entries(start, end) {
+            if vaddr != page && out.len() < max_pages && !vma.prot.is_empty() {
+                out.push(Mapping {
+                    vaddr,
+                    paddr: pte.paddr(),
+                    prot: host_prot(vma, pte),
+                });
+            }
+        }
+        out
+    }
+}
+
+impl From<FaultError> for Errno {
+    fn from(e: FaultError) -> Errno {
+        match e {
+            FaultError::Oom => Errno::ENOMEM,
+            FaultError::MapErr | FaultError::AccErr | FaultError::Bus => Errno::EFAULT,
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! An address space (Linux's `mm_struct`): the VMAs in a `BTreeMap` keyed by
+//! start address, the software page table, the brk area and the list of ranges
+//! whose host mappings the kernel must drop. This file holds the structure, the
+//! VMA-tree primitives the system calls share (split, insert-and-merge, zap)
+//! and fork's copy-on-write duplication; each system call lives in its own file.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use arch::Result;
+
+use crate::page_table::{PageTable, PteFlags};
+use crate::{FrameAllocator, VmArea, PAGE_SIZE};
+
+/// Below this address user mappings are refused, as Linux's default
+/// `vm.mmap_min_addr`.
+pub(crate) const MMAP_MIN_ADDR: u64 = 0x10000;
+/// Room left between the mmap base and the top of user space for the stack.
+const STACK_GAP: u64 = 8 << 30;
+/// Default stack size limit (`RLIMIT_STACK`) for growing `GROWSDOWN` areas.
+const DEFAULT_STACK_LIMIT: u64 = 8 << 20;
+
+/// One address space: VMAs and a software page table.
+pub struct Mm {
+    pub(crate) frames: Arc<FrameAllocator>,
+    pub(crate) vmas: BTreeMap<u64, VmArea>,
+    pub(crate) pt: PageTable,
+    pub(crate) task_size: u64,
+    pub(crate) mmap_base: u64,
+    pub(crate) brk_start: u64,
+    pub(crate) brk: u64,
+    pub(crate) stack_limit: u64,
+    flushes: Vec<Range<u64>>,
+}
+
+impl Mm {
+    /// Creates an empty address space whose user addresses lie below `task_size`.
+    pub fn new(frames: Arc<FrameAllocator>, task_size: u64) -> Mm {
+        let task_size = crate::page_floor(task_size);
+        let mmap_base = if task_size > 2 * STACK_GAP {
+            task_size - STACK_GAP
+        } else {
+            task_size / 2
+        };
+        Mm {
+            frames,
+            vmas: BTreeMap::new(),
+            pt: PageTable::new(),
+            task_size,
+            mmap_base: crate::page_floor(mmap_base),
+            brk_start: 0,
+            brk: 0,
+            stack_limit: DEFAULT_STACK_LIMIT,
+            flushes: Vec::new(),
+        }
+    }
+
+    /// Returns the exclusive upper bound of user addresses.
+    pub fn task_size(&self) -> u64 {
+        self.task_size
+    }
+
+    /// Returns the address below which top-down mmap placement starts.
+    pub fn mmap_base(&self) -> u64 {
+        self.mmap_base
+    }
+
+    /// Sets the address below which top-down mmap placement starts.
+    pub fn set_mmap_base(&mut self, base: u64) {
+        self.mmap_base = crate::page_floor(base.min(self.task_size));
+    }
+
+    /// Sets how far a `GROWSDOWN` area may grow (`RLIMIT_STACK`), in bytes.
+    pub fn set_stack_limit(&mut self, limit: u64) {
+        self.stack_limit = limit;
+    }
+
+    /// Returns the frame allocator.
+    pub fn frames(&self) -> &Arc<FrameAllocator> {
+        &self.frames
+    }
+
+    /// Returns the VMAs in address order.
+    pub fn vmas(&self) -> impl Iterator<Item = &VmArea> {
+        self.vmas.values()
+    }
+
+    /// Returns the VMA containing `addr`.
+    pub fn find_vma(&self, addr: u64) -> Option<&VmArea> {
+        let (_, vma) = self.vmas.range(..=addr).next_back()?;
+        vma.contains(addr).then_some(vma)
+    }
+
+    /// Returns the number of pages with a frame (the resident set).
+    pub fn rss_pages(&self) -> u64 {
+        self.pt.len()
+    }
+
+    /// Returns and clears the page-aligned ranges whose host mappings must be
+    /// dropped from every stub of this mm before guest code runs again.
+    pub fn take_tlb_flushes(&mut self) -> Vec<Range<u64>> {
+        std::mem::take(&mut self.flushes)
+    }
+
+    /// Records that the host mappings of `[start, end)` must be dropped.
+    pub(crate) fn flush(&mut self, start: u64, end: u64) {
+        if let Some(last) = self.flushes.last_mut() {
+            if last.end == start {
+                last.end = end;
+                return;
+            }
+        }
+        self.flushes.push(start..end);
+    }
+
+    /// Returns whether no VMA overlaps `[start, end)`.
+    pub(crate) fn is_free(&self, start: u64, end: u64) -> bool {
+        match self.vmas.range(..end).next_back() {
+            Some((_, vma)) => vma.end <= start,
+            None => true,
+        }
+    }
+
+    /// Splits the VMA containing `addr` so that an area starts at `addr`.
+    pub(crate) fn split_at(&mut self, addr: u64) {
+        let Some((_, vma)) = self.vmas.range_mut(..addr).next_back() else {
+            return;
+        };
+        if vma.end > addr {
+            let upper = vma.split_off(addr);
+            self.vmas.insert(addr, upper);
+        }
+    }
+
+    /// Inserts `vma` (into a free range) and merges it with its neighbours.
+    pub(crate) fn insert_vma(&mut self, vma: VmArea) {
+        let (start, end) = (vma.start, vma.end);
+        self.vmas.insert(start, vma);
+        self.merge_at(end);
+        self.merge_at(start);
+    }
+
+    /// Merges the VMA starting at `addr` into the one ending there, if they are
+    /// compatible.
+    pub(crate) fn merge_at(&mut self, addr: u64) {
+        let Some(next) = self.vmas.get(&addr) else {
+            return;
+        };
+        let Some((_, prev)) = self.vmas.range(..addr).next_back() else {
+            return;
+        };
+        if prev.can_merge(next) {
+            let end = next.end;
+            self.vmas.remove(&addr);
+            if let Some((_, prev)) = self.vmas.range_mut(..addr).next_back() {
+                prev.end = end;
+            }
+        }
+    }
+
+    /// Drops the pages of `[start, end)` from the page table, putting their
+    /// frames and recording flushes.
+    pub(crate) fn zap(&mut self, start: u64, end: u64) {
+        for (vaddr, _) in self.pt.entries(start, end) {
+            if let Some(pte) = self.pt.unmap(vaddr) {
+                self.frames.put(pte.paddr());
+                self.flush(vaddr, vaddr + PAGE_SIZE);
+            }
+        }
+    }
+
+    /// Removes every mapping of `[start, end)`: splits the VMAs at the edges,
+    /// removes those inside and zaps their pages.
+    pub(crate) fn unmap_range(&mut self, start: u64, end: u64) {
+        self.split_at(start);
+        self.split_at(end);
+        let inside: Vec<u64> = self.vmas.range(start..end).map(|(&s, _)| s).collect();
+        for s in inside {
+            self.vmas.remove(&s);
+        }
+        self.zap(start, end);
+    }
+
+    /// Returns a copy-on-write duplicate of this address space, for fork(2).
+    ///
+    /// Private pages become read-only in both address spaces and their frames
+    /// gain a reference; shared mappings share their frames with unchanged
+    /// rights. Pages whose host mappings lose write access are recorded as
+    /// flushes in `self`.
+    pub fn fork(&mut self) -> Result<Mm> {
+        let mut child = Mm {
+            frames: self.frames.clone(),
+            vmas: self.vmas.clone(),
+            pt: PageTable::new(),
+            task_size: self.task_size,
+            mmap_base: self.mmap_base,
+            brk_start: self.brk_start,
+            brk: self.brk,
+            stack_limit: self.stack_limit,
+            flushes: Vec::new(),
+        };
+        let areas: Vec<(u64, u64, bool)> = self
+            .vmas
+            .values()
+            .map(|v| (v.start, v.end, v.is_shared()))
+            .collect();
+        for (start, end, shared) in areas {
+            for (vaddr, pte) in self.pt.entries(start, end) {
+                self.frames.get(pte.paddr());
+                if shared {
+                    child.pt.map(vaddr, pte);
+                    continue;
+                }
+                let ro = pte.with_flags(PteFlags::empty());
+                if pte.writable() {
+                    self.pt.map(vaddr, ro);
+                    self.flush(vaddr, vaddr + PAGE_SIZE);
+                }
+                child.pt.map(vaddr, ro);
+            }
+        }
+        Ok(child)
+    }
+}
+
+impl Drop for Mm {
+    fn drop(&mut self) {
+        for (_, pte) in self.pt.entries(0, u64::MAX) {
+            self.frames.put(pte.paddr());
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! mmap(2) and munmap(2), following Linux (mm/mmap.c): argument checks, the
+//! placement of mappings without `MAP_FIXED` (the hint if it is free, else the
+//! highest free gap below the mmap base, top-down like Linux's default layout),
+//! `MAP_FIXED` replacing what was there and `MAP_FIXED_NOREPLACE` refusing to.
+
+use std::sync::Arc;
+
+use arch::{Errno, Result};
+
+use crate::mm::MMAP_MIN_ADDR;
+use crate::{MapFlags, MappedFile, Mm, Prot, VmArea, VmaName, PAGE_SIZE};
+
+impl Mm {
+    /// Maps `len` bytes, as mmap(2); returns the address of the mapping.
+    ///
+    /// `file` of `None` is anonymous memory, zero-filled on first touch.
+    /// `MAP_SHARED | MAP_PRIVATE` is Linux's `MAP_SHARED_VALIDATE`, a shared mapping.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "mmap(2) has six arguments, plus the name"
+    )]
+    pub fn mmap(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        flags: MapFlags,
+        file: Option<Arc<dyn MappedFile>>,
+        offset: u64,
+        name: VmaName,
+    ) -> Result<u64> {
+        if len == 0 || !crate::is_page_aligned(offset) {
+            return Err(Errno::EINVAL);
+        }
+        let mut flags = flags;
+        if flags.contains(MapFlags::SHARED | MapFlags::PRIVATE) {
+            flags.remove(MapFlags::PRIVATE);
+        } else if !flags.intersects(MapFlags::SHARED | MapFlags::PRIVATE) {
+            return Err(Errno::EINVAL);
+        }
+        let len = crate::page_ceil(len).ok_or(Errno::ENOMEM)?;
+        if len > self.task_size {
+            return Err(Errno::ENOMEM);
+        }
+        let anonymous = file.is_none();
+        if !anonymous && offset.checked_add(len).is_none() {
+            return Err(Errno::EOVERFLOW);
+        }
+        let fixed = flags.intersects(MapFlags::FIXED | MapFlags::FIXED_NOREPLACE);
+        let start = if fixed {
+            if !crate::is_page_aligned(addr) {
+                return Err(Errno::EINVAL);
+            }
+            if addr > self.task_size - len {
+                return Err(Errno::ENOMEM);
+            }
+            if addr < MMAP_MIN_ADDR {
+                return Err(Errno::EPERM);
+            }
+            if !self.is_free(addr, addr + len) {
+                if !flags.contains(MapFlags::FIXED) {
+                    return Err(Errno::EEXIST);
+                }
+                self.unmap_range(addr, addr + len);
+            }
+            addr
+        } else {
+            self.unmapped_area(addr, len)?
+        };
+        let vma = VmArea {
+            start,
+            end: start + len,
+            prot,
+            flags: flags.vma_flags(),
+            file,
+            offset: if anonymous { 0 } else { offset },
+            name,
+        };
+        self.insert_vma(vma);
+        if flags.contains(MapFlags::POPULATE) {
+            self.populate(start, start + len, prot.contains(Prot::WRITE));
+        }
+        Ok(start)
+    }
+
+    /// Returns where a mapping of `len` bytes without `MAP_FIXED` goes: at the
+    /// page-aligned `hint` if that range is free, else top-down below the mmap
+    /// base, else top-down anywhere; `ENOMEM` if no gap is large enough.
+    pub(crate) fn unmapped_area(&self, hint: u64, len: u64) -> Result<u64> {
+        if hint != 0 {
+            let hint = crate::page_ceil(hint.max(MMAP_MIN_ADDR)).ok_or(Errno::ENOMEM)?;
+            if hint <= self.task_size - len && self.is_free(hint, hint + len) {
+                return Ok(hint);
+            }
+        }
+        self.top_down(len, self.mmap_base)
+            .or_else(|| self.top_down(len, self.task_size))
+            .ok_or(Errno::ENOMEM)
+    }
+
+    /// Returns the start of the highest free range of `len` bytes below `top`.
+    fn top_down(&self, len: u64, top: u64) -> Option<u64> {
+        let mut hi = top;
+        for vma in self.vmas.range(..top).rev().map(|(_, v)| v) {
+            if vma.end < hi && hi - vma.end >= len {
+                return Some(hi - len);
+            }
+            hi = hi.min(vma.start);
+        }
+        (hi >= MMAP_MIN_ADDR + len).then(|| hi - len)
+    }
+
+    /// Faults in every page of `[start, end)`, as `MAP_POPULATE` does; errors
+    /// are left for the guest to meet on access.
+    pub(crate) fn populate(&mut self, start: u64, end: u64, write: bool) {
+        let mut page = start;
+        while page < end {
+            if self.pt.lookup(page).is_none() {
+                let _ = self.handle_fault(page, write);
+            }
+            page += PAGE_SIZE;
+        }
+    }
+
+    /// Removes the mappings of `len` bytes at `addr`, as munmap(2).
+    pub fn munmap(&mut self, addr: u64, len: u64) -> Result<()> {
+        if !crate::is_page_aligned(addr) || len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = crate::page_ceil(len).ok_or(Errno::EINVAL)?;
+        if addr > self.task_size || len > self.task_size - addr {
+            return Err(Errno::EINVAL);
+        }
+        self.unmap_range(addr, addr + len);
+        Ok(())
+    }
+}

@@ -1,0 +1,115 @@
+//! Virtual memory areas: one `VmArea` per contiguous range of an address space
+//! with the same protection, flags and backing, as Linux's `vm_area_struct`.
+//! This module holds the type, the trait through which files back mappings, and
+//! the rules for splitting an area and for merging two neighbours.
+
+use std::sync::Arc;
+
+use crate::{MapFlags, Prot};
+
+/// A file that can back a mapping; implemented by the kernel over open files.
+pub trait MappedFile: Send + Sync {
+    /// Reads up to `buf.len()` bytes at byte offset `offset`; returns the number
+    /// of bytes read (0 at or after end of file). The caller zero-fills the rest.
+    fn read_page(&self, offset: u64, buf: &mut [u8]) -> arch::Result<usize>;
+}
+
+/// What `/proc/<pid>/maps` shows for an area without a file.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum VmaName {
+    #[default]
+    None,
+    /// The brk area, `[heap]`.
+    Heap,
+    /// The main thread's stack, `[stack]`.
+    Stack,
+    /// Any other name, e.g. `[vdso]` or a file's path.
+    Named(String),
+}
+
+/// A virtual memory area: `[start, end)`, page-aligned and non-empty.
+#[derive(Clone)]
+pub struct VmArea {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    /// `SHARED` or `PRIVATE`, plus `GROWSDOWN`, `LOCKED`, ...
+    pub flags: MapFlags,
+    pub file: Option<Arc<dyn MappedFile>>,
+    /// The file offset of `start`.
+    pub offset: u64,
+    pub name: VmaName,
+}
+
+impl std::fmt::Debug for VmArea {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VmArea")
+            .field("start", &format_args!("{:#x}", self.start))
+            .field("end", &format_args!("{:#x}", self.end))
+            .field("prot", &self.prot)
+            .field("flags", &self.flags)
+            .field("file", &self.file.is_some())
+            .field("offset", &self.offset)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl VmArea {
+    /// Returns whether `addr` lies inside the area.
+    pub fn contains(&self, addr: u64) -> bool {
+        self.start <= addr && addr < self.end
+    }
+
+    /// Returns the length of the area in bytes.
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Returns whether the area is empty (never true of an area in an `Mm`).
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Returns whether writes reach a shared object rather than private copies.
+    pub fn is_shared(&self) -> bool {
+        self.flags.contains(MapFlags::SHARED)
+    }
+
+    /// Returns the file offset of the page at `addr`.
+    pub(crate) fn file_offset(&self, addr: u64) -> u64 {
+        self.offset + (addr - self.start)
+    }
+
+    /// Splits the area at `addr` (strictly inside it): `self` keeps the lower part
+    /// and the upper part is returned.
+    pub(crate) fn split_off(&mut self, addr: u64) -> VmArea {
+        debug_assert!(self.start < addr && addr < self.end);
+        let mut upper = self.clone();
+        upper.start = addr;
+        upper.offset = self.file_offset(addr);
+        self.end = addr;
+        upper
+    }
+
+    /// Returns whether `next`, starting where `self` ends, can join `self` in one
+    /// area: same rights, flags and name, and either both private anonymous
+    /// memory or consecutive pages of the same file.
+    pub(crate) fn can_merge(&self, next: &VmArea) -> bool {
+        if self.end != next.start
+            || self.prot != next.prot
+            || self.flags != next.flags
+            || self.name != next.name
+        {
+            return false;
+        }
+        match (&self.file, &next.file) {
+            (None, None) => !self.is_shared(),
+            (Some(a), Some(b)) => {
+                std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+                    && self.file_offset(self.end) == next.offset
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,38 +1,59 @@
-//! The `linux` binary: boots the kernel.
+//! `linux`: a Linux-compatible kernel that runs as a process on an x86_64 Linux
+//! host, in the line of User-mode Linux. `./linux ubd0=disk.img init=/bin/sh`
+//! boots the ext4 image and runs init on this terminal; `./linux` exits with init's
+//! exit status.
 #![forbid(unsafe_code)]
-use arch::stub::{MapOp, Stub, Trap};
-use std::sync::Arc;
 
+mod boot;
+mod cmdline;
+mod devices;
+mod exec;
+mod lock;
+mod panic;
+mod printk;
+mod syscall;
+mod task;
+
+/// The stub program every guest thread runs in (built by build.rs).
 static STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub"));
 
+/// Exit status for a command line the kernel cannot use.
+const EXIT_USAGE: i32 = 2;
+/// Exit status when boot fails before init runs (a missing or locked disk...).
+const EXIT_BOOT: i32 = 1;
+
 fn main() {
-    log::set_logger(&LL).unwrap(); log::set_max_level(log::LevelFilter::Trace);
-    arch::stub::set_stub_image(STUB_ELF).unwrap();
-    let pm = Arc::new(arch::PhysMem::new(16 << 20).unwrap());
-    let mut stub = Stub::spawn(pm.clone(), 0).unwrap();
-    // code at frame 1: mov $39,%eax; syscall; mov (0x500000),%rax ; int3
-    let code = [0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, 0xcc];
-    pm.write(4096, &code);
-    stub.queue(MapOp::Map { vaddr: 0x400000, len: 4096, paddr: 4096, prot: 5 });
-    let mut regs = stub.initial_regs();
-    regs.rip = 0x400000;
-    let t0 = std::time::Instant::now();
-    let x = stub.get_xstate().unwrap();
-    println!("xstate {} {:?}", x.len(), t0.elapsed());
-    for i in 0..3 {
-        let t = stub.run(&mut regs).unwrap();
-        println!("{i}: {t:?} rip={:#x} orig_rax={}", regs.rip, regs.orig_rax as i64);
-        if let Trap::PageFault { .. } = t {
-            pm.write(8192, &42u64.to_ne_bytes());
-            stub.queue(MapOp::Map { vaddr: 0x500000, len: 4096, paddr: 8192, prot: 1 });
+    let action = match cmdline::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("linux: {e}");
+            eprintln!("Try 'linux --help' for the options.");
+            std::process::exit(EXIT_USAGE);
         }
-        if t == Trap::Syscall { regs.rax = 1234; }
+    };
+    let c = match action {
+        cmdline::Action::Help => {
+            print!("{}", cmdline::USAGE);
+            return;
+        }
+        cmdline::Action::Version => {
+            println!("linux {} (Linux {} compatible, x86_64)", env!("CARGO_PKG_VERSION"), syscall::RELEASE);
+            return;
+        }
+        cmdline::Action::Boot(c) => *c,
+    };
+    panic::install_hook();
+    printk::init(c.loglevel);
+    if let Err(e) = arch::stub::set_stub_image(STUB_ELF) {
+        eprintln!("linux: cannot prepare the stub program: {e}");
+        std::process::exit(EXIT_BOOT);
     }
-    println!("rax={}", regs.rax);
-    let t0 = std::time::Instant::now();
-    for _ in 0..10000 { regs.rip = 0x400005; regs.rax = 39; stub.run(&mut regs).unwrap(); }
-    println!("10000 syscalls {:?}", t0.elapsed());
+    if let Err(boot::BootError(msg)) = boot::boot(c) {
+        eprintln!("linux: {msg}");
+        std::process::exit(EXIT_BOOT);
+    }
+    // Init runs in its own thread; the kernel ends when it exits (boot::shutdown).
+    loop {
+        std::thread::park();
+    }
 }
-struct L;
-impl log::Log for L { fn enabled(&self, _: &log::Metadata) -> bool { true } fn log(&self, r: &log::Record) { eprintln!("{} {}", r.level(), r.args()); } fn flush(&self) {} }
-static LL: L = L;

@@ -5,13 +5,15 @@
 mod fd;
 mod info;
 mod ioctl;
-mod mem;
+pub(crate) mod mem;
 mod open;
 mod process;
 mod rw;
 mod signal;
 mod stat;
 mod time;
+
+pub use info::RELEASE;
 
 use crate::task::{locked, ExitStatus, Task};
 use arch::stub::Stub;

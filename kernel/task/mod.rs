@@ -45,6 +45,27 @@ pub struct SigAction {
     pub mask: u64,
 }
 
+/// The number of resource limits (`RLIMIT_*`).
+pub const RLIM_NLIMITS: usize = 16;
+/// `RLIM_INFINITY`.
+pub const RLIM_INFINITY: u64 = u64::MAX;
+/// Linux's limits for init (include/asm-generic/resource.h, with the x86_64 page
+/// size and Linux's defaults for the stack, open files and locked memory).
+const DEFAULT_RLIMITS: [(u64, u64); RLIM_NLIMITS] = {
+    let inf = (RLIM_INFINITY, RLIM_INFINITY);
+    let mut l = [inf; RLIM_NLIMITS];
+    l[3] = (8 << 20, RLIM_INFINITY); // RLIMIT_STACK
+    l[4] = (0, RLIM_INFINITY); // RLIMIT_CORE
+    l[6] = (63_704, 63_704); // RLIMIT_NPROC
+    l[7] = (1024, 4096); // RLIMIT_NOFILE
+    l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
+    l[11] = (63_704, 63_704); // RLIMIT_SIGPENDING
+    l[12] = (819_200, 819_200); // RLIMIT_MSGQUEUE
+    l[13] = (0, 0); // RLIMIT_NICE
+    l[14] = (0, 0); // RLIMIT_RTPRIO
+    l
+};
+
 /// A thread group.
 pub struct Process {
     pub pid: Pid,
@@ -62,6 +83,8 @@ pub struct Process {
     pub sigactions: Mutex<[SigAction; 64]>,
     pub pgid: Mutex<Pid>,
     pub sid: Mutex<Pid>,
+    /// Resource limits (soft, hard), indexed by `RLIMIT_*`.
+    pub rlimits: Mutex<[(u64, u64); RLIM_NLIMITS]>,
     /// Woken when a child changes state (exits).
     pub child_wait: WaitQueue,
 }
@@ -159,6 +182,7 @@ impl Process {
             sigactions: Mutex::new([SigAction::default(); 64]),
             pgid: Mutex::new(pid),
             sid: Mutex::new(pid),
+            rlimits: Mutex::new(DEFAULT_RLIMITS),
             child_wait: WaitQueue::new(),
         })
     }

@@ -17,8 +17,13 @@ pub const SIGBUS: i32 = 7;
 
 /// How a new task's thread begins.
 pub enum Start {
-    /// Run `execve(path, argv, envp)` first (init).
-    Exec { path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>> },
+    /// Execute the first of `paths` that works, with `args` after the path as argv
+    /// (init).
+    Exec {
+        paths: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+        envp: Vec<Vec<u8>>,
+    },
     /// Continue from these registers and this XSAVE state (a forked child).
     Resume { regs: UserRegs, xstate: Option<Vec<u8>> },
 }
@@ -64,18 +69,35 @@ fn task_main(task: Arc<Task>, start: Start) {
                 }
             }
         }
-        Start::Exec { path, argv, envp } => {
-            if let Err(e) = crate::exec::execve(&mut ctx, &path, argv, envp) {
-                let path = String::from_utf8_lossy(&path);
-                crate::panic::panic(&format!(
-                    "Requested init {path} failed (error -{}).",
-                    e.as_i32()
-                ));
-            }
-        }
+        Start::Exec { paths, args, envp } => exec_init(&mut ctx, paths, args, envp),
     }
     run_loop(ctx);
     k.frames.put(data);
+}
+
+/// Runs init, as Linux's `kernel_init`: the requested program, or the first of the
+/// usual places that works; a kernel panic if none does.
+fn exec_init(ctx: &mut SyscallContext, paths: Vec<Vec<u8>>, args: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) {
+    let mut last = None;
+    for path in &paths {
+        let mut argv = vec![path.clone()];
+        argv.extend(args.iter().cloned());
+        match crate::exec::execve(ctx, path, argv, envp.clone()) {
+            Ok(()) => return,
+            Err(e) => {
+                log::warn!("Run {} as init process: error -{}", String::from_utf8_lossy(path), e.as_i32());
+                last = Some((path, e));
+            }
+        }
+    }
+    match (paths.len(), last) {
+        (1, Some((path, e))) => crate::panic::panic(&format!(
+            "Requested init {} failed (error -{}).",
+            String::from_utf8_lossy(path),
+            e.as_i32()
+        )),
+        _ => crate::panic::panic("No working init found.  Try passing init= option to kernel."),
+    }
 }
 
 fn run_loop(mut ctx: SyscallContext) {

@@ -53,6 +53,7 @@ pub enum Errno {
     ETIME = 62,
     EOVERFLOW = 75,
     EBADFD = 77,
+    ELIBBAD = 80,
     EILSEQ = 84,
     ERESTART = 85,
     EUSERS = 87,

@@ -4,4 +4,5 @@
 pub mod console;
 pub mod cpu;
 pub mod file;
+pub mod random;
 pub mod time;

@@ -11,17 +11,3 @@ pub fn clock_gettime(clock: i32) -> Option<(i64, i64)> {
     let r = unsafe { libc::clock_gettime(clock, &mut ts) };
     (r == 0).then_some((ts.tv_sec, ts.tv_nsec))
 }
-
-/// Fills `buf` from the host's random number generator.
-pub fn getrandom(buf: &mut [u8]) {
-    let mut done = 0;
-    while done < buf.len() {
-        // SAFETY: writes at most the remaining length into buf.
-        let r = unsafe {
-            libc::getrandom(buf[done..].as_mut_ptr().cast(), buf.len() - done, 0)
-        };
-        if r > 0 {
-            done += r as usize;
-        }
-    }
-}

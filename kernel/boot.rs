@@ -1,0 +1,180 @@
+//! Boot and shutdown: guest RAM, the ubd disks, the root filesystem, and init as
+//! pid 1 on the console; at the end, sync and leave with init's status.
+
+use crate::cmdline::Cmdline;
+use crate::devices::{Console, Devices};
+use crate::task::{self, locked, ExitStatus, FsContext, Process, Task};
+use arch::host::file::{HostFile, OpenError};
+use arch::PhysMem;
+use drivers::ubd::Ubd;
+use fs::{File, FileSystem, OpenFlags, Vfs};
+use mm::{FrameAllocator, Mm};
+use std::sync::atomic::AtomicI32;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The kernel's global state, set once at boot.
+pub struct Kernel {
+    pub physmem: Arc<PhysMem>,
+    pub frames: Arc<FrameAllocator>,
+    pub vfs: Arc<Vfs>,
+    pub root_fs: Arc<dyn FileSystem>,
+    pub devices: Devices,
+    pub cmdline: Cmdline,
+    pub hostname: Mutex<String>,
+}
+
+static KERNEL: OnceLock<Kernel> = OnceLock::new();
+
+/// Returns the kernel's global state.
+pub fn kernel() -> &'static Kernel {
+    KERNEL.get().expect("the kernel is booted before any task runs")
+}
+
+impl Kernel {
+    /// Returns the host name uname reports.
+    pub fn hostname(&self) -> String {
+        locked(&self.hostname).clone()
+    }
+}
+
+/// Why boot stopped before init ran: one line for the user.
+pub struct BootError(pub String);
+
+fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
+    let mut disks = Vec::new();
+    for (i, spec) in c.ubd.iter().enumerate() {
+        let Some(spec) = spec else {
+            disks.push(None);
+            continue;
+        };
+        let path = spec.path.display();
+        let file = HostFile::open(&spec.path, spec.read_only).map_err(|e| {
+            BootError(match e {
+                OpenError::Open(e) => format!("ubd{i}: cannot open {path}: {e}"),
+                OpenError::Locked => format!(
+                    "ubd{i}: {path} is locked: it is in use by another instance (or another program)"
+                ),
+                OpenError::Lock(e) => format!("ubd{i}: cannot lock {path}: {e}"),
+            })
+        })?;
+        let ubd = Ubd::new(i, file);
+        log::info!("{}: {} ({} MiB{})", ubd.name(), path, ubd_size(&ubd) >> 20, if spec.read_only { ", read-only" } else { "" });
+        disks.push(Some(Arc::new(ubd)));
+    }
+    Ok(disks)
+}
+
+fn ubd_size(u: &Ubd) -> u64 {
+    fs::BlockDevice::size(u)
+}
+
+/// Returns the disk index `root=` names: /dev/ubda ... /dev/ubdh, or 98:N*16.
+fn root_index(root: &str) -> Option<usize> {
+    if let Some(letter) = root.strip_prefix("/dev/ubd") {
+        let b = letter.as_bytes();
+        if b.len() == 1 && (b'a'..=b'h').contains(&b[0]) {
+            return Some((b[0] - b'a') as usize);
+        }
+    }
+    let (maj, min) = root.split_once(':')?;
+    if maj.parse::<u32>().ok()? != drivers::ubd::UBD_MAJOR {
+        return None;
+    }
+    let min: usize = min.parse().ok()?;
+    (min % 16 == 0 && min / 16 < 8).then_some(min / 16)
+}
+
+/// Boots: sets up RAM, disks and the root filesystem, and starts init. Returns once
+/// init runs; the kernel ends in `shutdown` when init exits.
+pub fn boot(c: Cmdline) -> Result<(), BootError> {
+    log::info!("Linux version {} (linux-rs {})", crate::syscall::RELEASE, env!("CARGO_PKG_VERSION"));
+    log::info!("Kernel command line: {}", c.raw);
+    let physmem = Arc::new(PhysMem::new(c.mem).map_err(|e| BootError(format!("mem={}: cannot allocate guest RAM: {e}", c.mem)))?);
+    let frames = FrameAllocator::new(physmem.clone(), 0);
+    log::info!("Memory: {}K available", frames.free_frames() * 4);
+    let disks = open_disks(&c)?;
+    let index = root_index(&c.root).ok_or_else(|| BootError(format!("root={}: not a ubd disk (use /dev/ubda ... /dev/ubdh)", c.root)))?;
+    let disk = disks.get(index).cloned().flatten().ok_or_else(|| {
+        BootError(format!("root={}: no such disk; give it with ubd{index}=FILE", c.root))
+    })?;
+    if let Some(t) = &c.rootfstype {
+        if t != "ext4" && t != "ext3" && t != "ext2" {
+            return Err(BootError(format!("rootfstype={t}: unsupported (ext4 is)")));
+        }
+    }
+    // ext4 is read-only until its write paths and journal exist.
+    let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), true)
+        .map_err(|e| BootError(format!("VFS: cannot mount root fs on {}: {e}", disk.name())))?;
+    let root_fs: Arc<dyn FileSystem> = root_fs;
+    let vfs = Vfs::new(root_fs.clone(), true).map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
+    log::info!("VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.", index * 16);
+    let init_paths: Vec<Vec<u8>> = match &c.init {
+        Some(p) => vec![p.clone().into_bytes()],
+        None => ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"].iter().map(|s| s.as_bytes().to_vec()).collect(),
+    };
+    let mut envp: Vec<Vec<u8>> = vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
+    envp.extend(c.init_env.iter().map(|e| e.clone().into_bytes()));
+    let init_args = c.init_args.clone();
+    let k = Kernel {
+        physmem,
+        frames,
+        vfs,
+        root_fs,
+        devices: Devices,
+        cmdline: c,
+        hostname: Mutex::new("(none)".into()),
+    };
+    if KERNEL.set(k).is_err() {
+        return Err(BootError("booted twice".into()));
+    }
+    crate::lock::enter();
+    let r = start_init(init_paths, init_args, envp);
+    crate::lock::leave();
+    r
+}
+
+fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Result<(), BootError> {
+    let k = kernel();
+    let pid = task::alloc_pid().ok_or_else(|| BootError("no pid for init".into()))?;
+    let root = k.vfs.root();
+    let fsc = FsContext { root: root.clone(), cwd: root.clone(), umask: 0o022 };
+    let mut files = fs::FdTable::new();
+    let console = match k.vfs.open(&root, &root, b"/dev/console", OpenFlags::O_RDWR, 0, &k.devices) {
+        Ok(f) => f,
+        Err(e) => {
+            log::warn!("Warning: unable to open an initial console ({e}); using the host's directly.");
+            File::new(None, Arc::new(Console), OpenFlags::O_RDWR)
+        }
+    };
+    for _ in 0..3 {
+        files.alloc(console.clone(), false).map_err(|e| BootError(format!("init's files: {e}")))?;
+    }
+    let mm = Mm::new(k.frames.clone(), arch::stub::TASK_SIZE);
+    let p = Process::new(pid, mm, files, fsc);
+    task::register(&p);
+    let t = Arc::new(Task {
+        tid: pid,
+        process: p,
+        clear_child_tid: Mutex::new(0),
+        robust_list: Mutex::new((0, 0)),
+        sigmask: Mutex::new(0),
+        stub_pid: AtomicI32::new(0),
+    });
+    task::start_task(t, task::Start::Exec { paths, args: args.into_iter().map(String::into_bytes).collect(), envp })
+        .map_err(|e| BootError(format!("cannot start init's thread: {e}")))
+}
+
+/// Ends the kernel when init has exited: syncs the disks, says how init ended, and
+/// exits with its status (128 + signal if it was killed).
+pub fn shutdown(status: ExitStatus) -> ! {
+    let k = kernel();
+    if let Err(e) = k.root_fs.sync() {
+        log::error!("sync of the root filesystem failed: {e}");
+    }
+    let line = match status {
+        ExitStatus::Exited(code) => format!("linux: init exited with status {code}\n"),
+        ExitStatus::Signaled(sig) => format!("linux: init killed by signal {sig} (status {})\n", 128 + sig),
+    };
+    arch::host::console::write_err(line.as_bytes());
+    std::process::exit(status.shell_status())
+}

@@ -1,0 +1,121 @@
+//! Character devices: the memory devices of major 1 (null, zero, full, random,
+//! urandom) and the console (5:1) with the controlling terminal (5:0), opened
+//! through device nodes on disk by their device numbers, as Linux does.
+
+use arch::{Errno, Result};
+use fs::{major, minor, CharDevices, FileOps, OpenFlags};
+use std::any::Any;
+use std::sync::Arc;
+
+/// The kernel's character device table.
+pub struct Devices;
+
+impl CharDevices for Devices {
+    fn open(&self, rdev: u64, _flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
+        let ops: Arc<dyn FileOps> = match (major(rdev), minor(rdev)) {
+            (1, 3) => Arc::new(Null),
+            (1, 5) => Arc::new(Zero),
+            (1, 7) => Arc::new(Full),
+            (1, 8) | (1, 9) => Arc::new(Random),
+            (5, 0) | (5, 1) | (4, 0) | (4, 1) => Arc::new(Console),
+            _ => return Err(Errno::ENXIO),
+        };
+        Ok(ops)
+    }
+}
+
+/// `/dev/null`: reads end at once, writes vanish.
+struct Null;
+
+impl FileOps for Null {
+    fn read(&self, _: u64, _: &mut [u8]) -> Result<usize> {
+        Ok(0)
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        Ok(data.len())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `/dev/zero`: endless zeroes.
+struct Zero;
+
+impl FileOps for Zero {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        buf.fill(0);
+        Ok(buf.len())
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        Ok(data.len())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `/dev/full`: zeroes to read, ENOSPC to write.
+struct Full;
+
+impl FileOps for Full {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        buf.fill(0);
+        Ok(buf.len())
+    }
+    fn write(&self, _: u64, _: &[u8]) -> Result<usize> {
+        Err(Errno::ENOSPC)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `/dev/random` and `/dev/urandom`: the host's generator. Writes are accepted (they
+/// would add entropy).
+struct Random;
+
+impl FileOps for Random {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        arch::host::random::getrandom(buf);
+        Ok(buf.len())
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        Ok(data.len())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The console: the host's standard input and output. (The line discipline and
+/// job control come with the tty layer; for now the host terminal does the work.)
+pub struct Console;
+
+impl Console {
+    /// Returns the host terminal's termios, if the console is a terminal.
+    pub fn termios(&self) -> Option<[u8; 36]> {
+        arch::host::console::termios(0).or_else(|| arch::host::console::termios(1))
+    }
+
+    /// Returns the host terminal's window size, if the console is a terminal.
+    pub fn window_size(&self) -> Option<[u16; 4]> {
+        arch::host::console::window_size(1).or_else(|| arch::host::console::window_size(0))
+    }
+}
+
+impl FileOps for Console {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        crate::lock::unlocked(|| arch::host::console::read(buf)).map_err(|_| Errno::EIO)
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        arch::host::console::write(data).map_err(|_| Errno::EIO)?;
+        Ok(data.len())
+    }
+    fn seekable(&self) -> bool {
+        false
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

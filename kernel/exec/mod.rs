@@ -1,0 +1,108 @@
+//! execve: replace the calling process's program. The new address space is built
+//! completely before the point of no return, so a failing exec leaves the caller
+//! running; after it, the stub drops every old mapping, registers and FPU state
+//! start fresh, close-on-exec files close and caught signals reset.
+
+mod elf;
+mod stack;
+
+use crate::syscall::SyscallContext;
+use crate::task::locked;
+use arch::stub::{MapOp, TASK_SIZE};
+use arch::{Errno, Result};
+use fs::{FileType, LookupFlags};
+use mm::Mm;
+use stack::*;
+use std::sync::{Arc, Mutex};
+
+/// Runs `path` in the calling task with `argv` and `envp` (execve(2)).
+pub fn execve(ctx: &mut SyscallContext, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<()> {
+    let k = crate::boot::kernel();
+    let fsc = ctx.task.fs();
+    let file = k.vfs.lookup(&fsc.root, &fsc.cwd, path, LookupFlags::FOLLOW)?;
+    let inode = file.inode();
+    let st = inode.stat()?;
+    if inode.file_type() != FileType::Regular || st.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    let image = elf::parse(&inode)?;
+    let interp_path = elf::interpreter(&inode, &image)?;
+
+    let mut mm = Mm::new(k.frames.clone(), TASK_SIZE);
+    mm.set_stack_limit(locked(&ctx.task.process.rlimits)[3].0);
+    let main = elf::load(&mut mm, &inode, &image, false, interp_path.is_some())?;
+    let (entry, base) = match &interp_path {
+        Some(ip) => {
+            let ifile = k.vfs.lookup(&fsc.root, &fsc.cwd, ip, LookupFlags::FOLLOW)?;
+            let iinode = ifile.inode();
+            if iinode.file_type() != FileType::Regular {
+                return Err(Errno::EACCES);
+            }
+            let iimage = elf::parse(&iinode)?;
+            if elf::interpreter(&iinode, &iimage)?.is_some() {
+                return Err(Errno::ELIBBAD);
+            }
+            let interp = elf::load(&mut mm, &iinode, &iimage, true, false)?;
+            (interp.entry, interp.bias)
+        }
+        None => (main.entry, 0),
+    };
+    mm.set_brk_base(main.end);
+    if argv.is_empty() {
+        // Since Linux 5.18 an empty argv gets an empty argv[0].
+        argv.push(Vec::new());
+    }
+    let auxv = [
+        (AT_HWCAP, arch::host::cpu::hwcap()),
+        (AT_PAGESZ, mm::PAGE_SIZE),
+        (AT_CLKTCK, 100),
+        (AT_PHDR, main.phdr),
+        (AT_PHENT, 56),
+        (AT_PHNUM, main.phnum),
+        (AT_BASE, base),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, main.entry),
+        (AT_UID, 0),
+        (AT_EUID, 0),
+        (AT_GID, 0),
+        (AT_EGID, 0),
+        (AT_SECURE, 0),
+        (AT_HWCAP2, arch::host::cpu::hwcap2()),
+        (AT_MINSIGSTKSZ, arch::host::cpu::minsigstksz()),
+    ];
+    let sp = build(&mut mm, path, &argv, &envp, &auxv)?;
+
+    // The point of no return.
+    let p = &ctx.task.process;
+    *locked(&p.mm) = Arc::new(Mutex::new(mm));
+    ctx.stub.queue(MapOp::Unmap { vaddr: 0, len: TASK_SIZE });
+    let mut regs = ctx.stub.initial_regs();
+    regs.rip = entry;
+    regs.rsp = sp;
+    *ctx.regs = regs;
+    reset_fpu(ctx);
+    locked(&ctx.task.files()).close_on_exec();
+    *locked(&ctx.task.clear_child_tid) = 0;
+    *locked(&p.exe) = Some(file);
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    *locked(&p.comm) = name[..name.len().min(15)].to_vec();
+    for a in locked(&p.sigactions).iter_mut() {
+        // Caught signals go back to SIG_DFL; ignored ones stay ignored.
+        if a.handler != 1 {
+            *a = Default::default();
+        }
+    }
+    Ok(())
+}
+
+/// Puts the FPU and vector registers in their initial state (FCW 0x37f, MXCSR
+/// 0x1f80, every XSAVE component in its init state).
+fn reset_fpu(ctx: &mut SyscallContext) {
+    let Ok(mut x) = ctx.stub.get_xstate() else { return };
+    x.fill(0);
+    x[0..2].copy_from_slice(&0x37fu16.to_ne_bytes());
+    x[24..28].copy_from_slice(&0x1f80u32.to_ne_bytes());
+    if let Err(e) = ctx.stub.set_xstate(&x) {
+        log::warn!("exec: cannot reset the FPU state: {e}");
+    }
+}

@@ -1,0 +1,82 @@
+//! dup, dup2, dup3 and fcntl: file descriptors as references to open file
+//! descriptions, which share offset and status flags.
+
+use super::rw::file;
+use super::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::OpenFlags;
+
+const F_DUPFD: u64 = 0;
+const F_GETFD: u64 = 1;
+const F_SETFD: u64 = 2;
+const F_GETFL: u64 = 3;
+const F_SETFL: u64 = 4;
+const F_DUPFD_CLOEXEC: u64 = 1030;
+const FD_CLOEXEC: u64 = 1;
+
+pub fn sys_dup(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let f = file(ctx, a[0])?;
+    Ok(locked(&ctx.task.files()).alloc(f, false)? as u64)
+}
+
+fn dup3(ctx: &mut SyscallContext, old: u64, new: u64, cloexec: bool) -> Result<u64> {
+    let f = file(ctx, old)?;
+    if (new as i32) < 0 {
+        return Err(Errno::EBADF);
+    }
+    locked(&ctx.task.files()).install(new as i32, f, cloexec)?;
+    Ok(new)
+}
+
+pub fn sys_dup2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if a[0] == a[1] {
+        file(ctx, a[0])?;
+        return Ok(a[1]);
+    }
+    dup3(ctx, a[0], a[1], false)
+}
+
+pub fn sys_dup3(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const O_CLOEXEC: u64 = 0o2000000;
+    if a[0] == a[1] || a[2] & !O_CLOEXEC != 0 {
+        return Err(Errno::EINVAL);
+    }
+    dup3(ctx, a[0], a[1], a[2] & O_CLOEXEC != 0)
+}
+
+pub fn sys_fcntl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let fd = a[0] as i32;
+    let f = file(ctx, a[0])?;
+    let files = ctx.task.files();
+    let mut files = locked(&files);
+    match a[1] {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            if a[2] as i64 >= 1024 || (a[2] as i64) < 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(files.alloc_from(a[2] as i32, f, a[1] == F_DUPFD_CLOEXEC)? as u64)
+        }
+        F_GETFD => Ok(if files.cloexec(fd)? { FD_CLOEXEC } else { 0 }),
+        F_SETFD => {
+            files.set_cloexec(fd, a[2] & FD_CLOEXEC != 0)?;
+            Ok(0)
+        }
+        F_GETFL => Ok(f.flags().bits() as u64),
+        F_SETFL => {
+            // Only these status flags change; the access mode and creation flags stay.
+            let settable = OpenFlags::O_APPEND
+                | OpenFlags::O_NONBLOCK
+                | OpenFlags::O_ASYNC
+                | OpenFlags::O_DIRECT
+                | OpenFlags::O_NOATIME;
+            let new = OpenFlags::from_bits_truncate(a[2] as u32) & settable;
+            f.set_flags((f.flags() - settable) | new);
+            Ok(0)
+        }
+        cmd => {
+            log::debug!("fcntl command {cmd} not supported");
+            Err(Errno::EINVAL)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! uname and getrandom: what the system is, and randomness from the host.
+
+use super::SyscallContext;
+use arch::{Errno, Result};
+
+/// The release uname reports. glibc and Debian's tools only compare it against
+/// minimum versions, so it names the Linux ABI level this kernel follows.
+pub const RELEASE: &str = "6.1.0-linux-rs";
+
+pub fn sys_uname(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let fields = [
+        "Linux",
+        &crate::boot::kernel().hostname(),
+        RELEASE,
+        concat!("#1 SMP ", env!("CARGO_PKG_VERSION")),
+        "x86_64",
+        "(none)",
+    ];
+    let mut buf = [0u8; 6 * 65];
+    for (i, f) in fields.iter().enumerate() {
+        let b = f.as_bytes();
+        let n = b.len().min(64);
+        buf[i * 65..i * 65 + n].copy_from_slice(&b[..n]);
+    }
+    ctx.write_user(a[0], &buf)?;
+    Ok(0)
+}
+
+pub fn sys_getrandom(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const GRND_NONBLOCK: u64 = 1;
+    const GRND_RANDOM: u64 = 2;
+    const GRND_INSECURE: u64 = 4;
+    if a[2] & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = (a[1] as usize).min(32 << 20);
+    let mut buf = vec![0u8; len];
+    arch::host::random::getrandom(&mut buf);
+    ctx.write_user(a[0], &buf)?;
+    Ok(len as u64)
+}

@@ -1,0 +1,82 @@
+//! brk, mmap, munmap, mprotect, mremap, madvise: thin edges over the address space
+//! in `mm`. The host mappings a change invalidates are dropped from the stub by the
+//! task loop before guest code runs again (see `Mm::take_tlb_flushes`).
+
+use super::rw::file;
+use super::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::{FileType, Inode, OpenFlags};
+use mm::{MapFlags, MappedFile, Prot, VmaName};
+use std::sync::Arc;
+
+/// A file mapping reads its pages straight from the inode.
+pub(crate) struct InodeMapping(pub(crate) Arc<dyn Inode>);
+
+impl MappedFile for InodeMapping {
+    fn read_page(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.0.read_at(offset, buf)
+    }
+}
+
+pub fn sys_brk(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    Ok(locked(&ctx.task.mm()).brk(a[0]))
+}
+
+pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [addr, len, prot, flags, fd, offset] = a;
+    let prot = Prot::from_bits(prot as u32).ok_or(Errno::EINVAL)?;
+    let mut flags = MapFlags::from_bits_truncate(flags as u32);
+    let mut backing: Option<Arc<dyn MappedFile>> = None;
+    let mut name = VmaName::None;
+    if !flags.contains(MapFlags::ANONYMOUS) {
+        let f = file(ctx, fd)?;
+        let path = f.path().cloned().ok_or(Errno::EBADF)?;
+        let inode = path.inode();
+        let access = f.flags().access_mode();
+        if access == OpenFlags::O_WRONLY.bits() || f.flags().contains(OpenFlags::O_PATH) {
+            return Err(Errno::EACCES);
+        }
+        match inode.file_type() {
+            FileType::Regular => {
+                if flags.contains(MapFlags::SHARED)
+                    && prot.contains(Prot::WRITE)
+                    && access != OpenFlags::O_RDWR.bits()
+                {
+                    return Err(Errno::EACCES);
+                }
+                name = VmaName::Named(String::from_utf8_lossy(&path.to_bytes(&ctx.task.fs().root)).into());
+                backing = Some(Arc::new(InodeMapping(inode)));
+            }
+            // /dev/zero maps as anonymous memory, as Linux does.
+            FileType::CharDevice if inode.stat()?.rdev == fs::makedev(1, 5) => {
+                flags |= MapFlags::ANONYMOUS;
+            }
+            _ => return Err(Errno::ENODEV),
+        }
+    }
+    let off = if backing.is_some() { offset } else { 0 };
+    locked(&ctx.task.mm()).mmap(addr, len, prot, flags, backing, off, name)
+}
+
+pub fn sys_munmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    locked(&ctx.task.mm()).munmap(a[0], a[1])?;
+    Ok(0)
+}
+
+pub fn sys_mprotect(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
+    // the range given is all that changes here.
+    let prot = Prot::from_bits(a[2] as u32 & !0x0300_0000).ok_or(Errno::EINVAL)?;
+    locked(&ctx.task.mm()).mprotect(a[0], a[1], prot)?;
+    Ok(0)
+}
+
+pub fn sys_mremap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    locked(&ctx.task.mm()).mremap(a[0], a[1], a[2], a[3] as u32, a[4])
+}
+
+pub fn sys_madvise(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    locked(&ctx.task.mm()).madvise(a[0], a[1], a[2] as i32)?;
+    Ok(0)
+}

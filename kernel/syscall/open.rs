@@ -1,0 +1,109 @@
+//! open, openat, close; the working directory (getcwd, chdir, fchdir); directory
+//! listing (getdents64). Path resolution starts at the task's root and cwd, or at a
+//! directory file descriptor for the *at calls.
+
+use super::rw::file;
+use super::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::{FileType, LookupFlags, OpenFlags, Path};
+
+/// `AT_FDCWD`: resolve relative to the working directory.
+pub const AT_FDCWD: i32 = -100;
+/// `AT_SYMLINK_NOFOLLOW`.
+pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+/// `AT_EMPTY_PATH`.
+pub const AT_EMPTY_PATH: u64 = 0x1000;
+
+/// Returns (root, starting directory) for resolving `path` relative to `dirfd`.
+pub fn start_dir(ctx: &SyscallContext, dirfd: u64, path: &[u8]) -> Result<(Path, Path)> {
+    let fsc = ctx.task.fs();
+    if path.first() == Some(&b'/') || dirfd as i32 == AT_FDCWD {
+        return Ok((fsc.root, fsc.cwd));
+    }
+    let f = file(ctx, dirfd)?;
+    let p = f.path().cloned().ok_or(Errno::ENOTDIR)?;
+    if p.inode().file_type() != FileType::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok((fsc.root, p))
+}
+
+/// Resolves `path` relative to `dirfd`; `AT_EMPTY_PATH` with an empty path means
+/// the file `dirfd` itself.
+pub fn resolve_at(ctx: &SyscallContext, dirfd: u64, path: &[u8], flags: u64, follow: bool) -> Result<Path> {
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        if dirfd as i32 == AT_FDCWD {
+            return Ok(ctx.task.fs().cwd);
+        }
+        return file(ctx, dirfd)?.path().cloned().ok_or(Errno::EBADF);
+    }
+    let (root, start) = start_dir(ctx, dirfd, path)?;
+    let mut lf = LookupFlags::empty();
+    if follow && flags & AT_SYMLINK_NOFOLLOW == 0 {
+        lf |= LookupFlags::FOLLOW;
+    }
+    crate::boot::kernel().vfs.lookup(&root, &start, path, lf)
+}
+
+fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u64) -> Result<u64> {
+    let path = ctx.read_path(path)?;
+    let flags = OpenFlags::from_bits_truncate(flags as u32);
+    let (root, start) = start_dir(ctx, dirfd, &path)?;
+    let umask = ctx.task.fs().umask;
+    let k = crate::boot::kernel();
+    let f = k.vfs.open(&root, &start, &path, flags, mode as u32 & 0o7777 & !umask, &k.devices)?;
+    let fd = locked(&ctx.task.files()).alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
+    Ok(fd as u64)
+}
+
+pub fn sys_open(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_open(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+}
+
+pub fn sys_openat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_open(ctx, a[0], a[1], a[2], a[3])
+}
+
+pub fn sys_close(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    locked(&ctx.task.files()).close(a[0] as i32)?;
+    Ok(0)
+}
+
+pub fn sys_getcwd(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let fsc = ctx.task.fs();
+    let mut path = fsc.cwd.to_bytes(&fsc.root);
+    path.push(0);
+    if (a[1] as usize) < path.len() {
+        return Err(Errno::ERANGE);
+    }
+    ctx.write_user(a[0], &path)?;
+    Ok(path.len() as u64)
+}
+
+fn set_cwd(ctx: &mut SyscallContext, p: Path) -> Result<u64> {
+    if p.inode().file_type() != FileType::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    locked(&ctx.task.process.fs).cwd = p;
+    Ok(0)
+}
+
+pub fn sys_chdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let path = ctx.read_path(a[0])?;
+    let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
+    set_cwd(ctx, p)
+}
+
+pub fn sys_fchdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let p = file(ctx, a[0])?.path().cloned().ok_or(Errno::ENOTDIR)?;
+    set_cwd(ctx, p)
+}
+
+pub fn sys_getdents64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let f = file(ctx, a[0])?;
+    let mut buf = vec![0u8; (a[2] as usize).min(1 << 20)];
+    let n = f.getdents64(&mut buf)?;
+    ctx.write_user(a[1], &buf[..n])?;
+    Ok(n as u64)
+}

@@ -1,0 +1,109 @@
+//! stat and friends, access checks, and readlink. `struct stat` is laid out as on
+//! x86_64 Linux (arch/x86/include/uapi/asm/stat.h, 144 bytes).
+
+use super::open::{resolve_at, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
+use super::rw::file;
+use super::SyscallContext;
+use arch::{Errno, Result};
+use fs::Stat;
+
+/// Encodes `st` as x86_64 `struct stat`.
+pub fn stat_bytes(st: &Stat) -> [u8; 144] {
+    let mut b = [0u8; 144];
+    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
+    put(0, &st.dev.to_ne_bytes());
+    put(8, &st.ino.to_ne_bytes());
+    put(16, &(st.nlink as u64).to_ne_bytes());
+    put(24, &st.mode.to_ne_bytes());
+    put(28, &st.uid.to_ne_bytes());
+    put(32, &st.gid.to_ne_bytes());
+    put(40, &st.rdev.to_ne_bytes());
+    put(48, &st.size.to_ne_bytes());
+    put(56, &(st.blksize as u64).to_ne_bytes());
+    put(64, &st.blocks.to_ne_bytes());
+    for (i, t) in [st.atime, st.mtime, st.ctime].iter().enumerate() {
+        put(72 + i * 16, &t.sec.to_ne_bytes());
+        put(80 + i * 16, &(t.nsec as u64).to_ne_bytes());
+    }
+    b
+}
+
+fn do_stat(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, flags: u64) -> Result<u64> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = ctx.read_path(path)?;
+    let p = resolve_at(ctx, dirfd, &path, flags, true)?;
+    let st = p.inode().stat()?;
+    ctx.write_user(buf, &stat_bytes(&st))?;
+    Ok(0)
+}
+
+pub fn sys_stat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_stat(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+}
+
+pub fn sys_lstat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_stat(ctx, AT_FDCWD as u64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
+}
+
+pub fn sys_newfstatat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_stat(ctx, a[0], a[1], a[2], a[3])
+}
+
+pub fn sys_fstat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let st = file(ctx, a[0])?.stat()?;
+    ctx.write_user(a[1], &stat_bytes(&st))?;
+    Ok(0)
+}
+
+/// access(2) as root sees it: existence, plus execute permission needing some x bit
+/// on anything but a directory. Checks for other users come with credentials.
+fn do_access(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64> {
+    if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x200) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = ctx.read_path(path)?;
+    let p = resolve_at(ctx, dirfd, &path, flags, true)?;
+    let st = p.inode().stat()?;
+    let is_dir = st.mode & 0o170000 == 0o040000;
+    if mode & 1 != 0 && !is_dir && st.mode & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    if mode & 2 != 0 && p.mnt.read_only() {
+        return Err(Errno::EROFS);
+    }
+    Ok(0)
+}
+
+pub fn sys_access(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_access(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+}
+
+pub fn sys_faccessat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_access(ctx, a[0], a[1], a[2], 0)
+}
+
+pub fn sys_faccessat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_access(ctx, a[0], a[1], a[2], a[3])
+}
+
+fn do_readlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, len: u64) -> Result<u64> {
+    if (len as i64) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = ctx.read_path(path)?;
+    let p = resolve_at(ctx, dirfd, &path, AT_SYMLINK_NOFOLLOW, false)?;
+    let target = p.inode().readlink()?;
+    let n = target.len().min(len as usize);
+    ctx.write_user(buf, &target[..n])?;
+    Ok(n as u64)
+}
+
+pub fn sys_readlink(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_readlink(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+}
+
+pub fn sys_readlinkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_readlink(ctx, a[0], a[1], a[2], a[3])
+}

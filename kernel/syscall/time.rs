@@ -1,0 +1,105 @@
+//! Clocks and sleeping. Wall and monotonic clocks come from the host's; CPU-time
+//! clocks are the host CPU time of the task's stub, where its guest code runs.
+
+use super::SyscallContext;
+use arch::{Errno, Result};
+use std::time::Duration;
+
+const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
+const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
+
+/// Returns the host clock id for guest clock `clock`.
+fn host_clock(ctx: &SyscallContext, clock: u64) -> Result<i32> {
+    match clock {
+        0 | 1 | 4 | 5 | 6 | 7 | 11 => Ok(clock as i32),
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
+            // The stub's process CPU clock: MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED).
+            let pid = ctx.task.stub_pid();
+            Ok(((!pid) << 3) | 2)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn timespec_bytes(sec: i64, nsec: i64) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&sec.to_ne_bytes());
+    b[8..].copy_from_slice(&nsec.to_ne_bytes());
+    b
+}
+
+pub fn sys_clock_gettime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (s, ns) = arch::host::time::clock_gettime(host_clock(ctx, a[0])?).ok_or(Errno::EINVAL)?;
+    ctx.write_user(a[1], &timespec_bytes(s, ns))?;
+    Ok(0)
+}
+
+pub fn sys_clock_getres(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let coarse = a[0] == 5 || a[0] == 6;
+    host_clock(ctx, a[0])?;
+    if a[1] != 0 {
+        // Linux reports 1 ns for high-resolution clocks and the tick for coarse ones.
+        let ns = if coarse { 4_000_000 } else { 1 };
+        ctx.write_user(a[1], &timespec_bytes(0, ns))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_gettimeofday(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (s, ns) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
+    if a[0] != 0 {
+        ctx.write_user(a[0], &timespec_bytes(s, ns / 1000))?;
+    }
+    if a[1] != 0 {
+        ctx.write_user(a[1], &[0u8; 8])?;
+    }
+    Ok(0)
+}
+
+pub fn sys_time(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (s, _) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
+    if a[0] != 0 {
+        ctx.write_user(a[0], &s.to_ne_bytes())?;
+    }
+    Ok(s as u64)
+}
+
+fn read_timespec(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
+    let mut b = [0u8; 16];
+    ctx.read_user(addr, &mut b)?;
+    let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
+    let nsec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Duration::new(sec as u64, nsec as u32))
+}
+
+/// Sleeps without the kernel lock. (Interruption by signals comes with them.)
+fn sleep(d: Duration) {
+    crate::lock::unlocked(|| std::thread::sleep(d));
+}
+
+pub fn sys_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let d = read_timespec(ctx, a[0])?;
+    sleep(d);
+    Ok(0)
+}
+
+pub fn sys_clock_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const TIMER_ABSTIME: u64 = 1;
+    let [clock, flags, req, ..] = a;
+    if clock == CLOCK_THREAD_CPUTIME_ID {
+        return Err(Errno::EINVAL);
+    }
+    let host = host_clock(ctx, clock)?;
+    let d = read_timespec(ctx, req)?;
+    let d = if flags & TIMER_ABSTIME != 0 {
+        let (s, ns) = arch::host::time::clock_gettime(host).ok_or(Errno::EINVAL)?;
+        d.saturating_sub(Duration::new(s as u64, ns as u32))
+    } else {
+        d
+    };
+    sleep(d);
+    Ok(0)
+}

@@ -1,2 +1,34 @@
-//! placeholder
+//! The file layer of the kernel: the VFS core (inodes, dentries, mounts, path walk,
+//! open file descriptions, fd tables), the ext4 disk format, and the `BlockDevice`
+//! trait that drivers implement. Upper layers (the kernel's syscalls) call `Vfs`,
+//! `File` and `FdTable`; filesystems implement `FileSystem` and `Inode`; devices
+//! that live in other crates (null, tty, pipes) implement `FileOps`.
 #![forbid(unsafe_code)]
+
+mod blockdev;
+mod cache;
+pub mod crc32c;
+mod dentry;
+mod devnum;
+pub mod ext4;
+mod fdtable;
+mod file;
+mod inode;
+mod mount;
+mod namei;
+mod open;
+mod types;
+mod vfs;
+
+pub use blockdev::{BlockDevice, RamDisk};
+pub use cache::BlockCache;
+pub use dentry::Dentry;
+pub use devnum::{major, makedev, minor};
+pub use fdtable::{FdTable, FD_LIMIT};
+pub use file::{File, FileOps, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
+pub use inode::{FileSystem, Inode};
+pub use mount::{Mount, Path};
+pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
+pub use vfs::Vfs;
+pub use open::{CharDevices, OpenFlags};
+pub use types::{DirEntry, FileType, Stat, StatFs, Timespec};

@@ -1,0 +1,174 @@
+//! The ext4 superblock (Documentation/filesystems/ext4/super.rst): the fields this
+//! driver uses, feature checks that decide whether we may mount, and the
+//! `metadata_csum` checksum of the superblock itself.
+
+use super::bytes::{le16, le32, slice};
+use crate::crc32c::crc32c_update;
+use arch::{Errno, Result};
+
+pub(super) const SUPERBLOCK_OFFSET: u64 = 1024;
+pub(super) const SUPERBLOCK_SIZE: usize = 1024;
+pub(super) const EXT4_MAGIC: u16 = 0xEF53;
+
+pub(super) const COMPAT_DIR_INDEX: u32 = 0x20;
+
+pub(super) const INCOMPAT_FILETYPE: u32 = 0x2;
+pub(super) const INCOMPAT_RECOVER: u32 = 0x4;
+pub(super) const INCOMPAT_EXTENTS: u32 = 0x40;
+pub(super) const INCOMPAT_64BIT: u32 = 0x80;
+pub(super) const INCOMPAT_FLEX_BG: u32 = 0x200;
+pub(super) const INCOMPAT_CSUM_SEED: u32 = 0x2000;
+pub(super) const INCOMPAT_LARGEDIR: u32 = 0x4000;
+/// Incompatible features this driver understands.
+const INCOMPAT_SUPPORTED: u32 = INCOMPAT_FILETYPE
+    | INCOMPAT_RECOVER
+    | INCOMPAT_EXTENTS
+    | INCOMPAT_64BIT
+    | INCOMPAT_FLEX_BG
+    | INCOMPAT_CSUM_SEED
+    | INCOMPAT_LARGEDIR;
+
+pub(super) const RO_COMPAT_HUGE_FILE: u32 = 0x8;
+pub(super) const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
+
+/// The superblock fields the driver uses.
+#[derive(Clone, Debug)]
+pub(super) struct SuperBlock {
+    pub inodes_count: u32,
+    pub blocks_count: u64,
+    pub r_blocks_count: u64,
+    pub free_blocks_count: u64,
+    pub free_inodes_count: u32,
+    pub first_data_block: u32,
+    pub block_size: u32,
+    pub blocks_per_group: u32,
+    pub inodes_per_group: u32,
+    pub inode_size: u16,
+    pub feature_compat: u32,
+    pub feature_incompat: u32,
+    pub feature_ro_compat: u32,
+    pub uuid: [u8; 16],
+    pub hash_seed: [u32; 4],
+    pub def_hash_version: u8,
+    pub desc_size: u16,
+    pub flags: u32,
+    /// Seed of every metadata checksum: crc32c(~0, uuid) or `s_checksum_seed`.
+    pub csum_seed: u32,
+}
+
+impl SuperBlock {
+    /// Parses and validates the 1024-byte superblock; refuses what we cannot mount.
+    pub fn parse(b: &[u8]) -> Result<SuperBlock> {
+        if b.len() < SUPERBLOCK_SIZE || le16(b, 0x38) != EXT4_MAGIC {
+            log::error!("ext4: bad superblock magic, not an ext2/3/4 filesystem");
+            return Err(Errno::EINVAL);
+        }
+        let incompat = le32(b, 0x60);
+        let ro_compat = le32(b, 0x64);
+        let unsupported = incompat & !INCOMPAT_SUPPORTED;
+        if unsupported != 0 {
+            log::error!("ext4: unsupported incompatible features {unsupported:#x}");
+            return Err(Errno::EINVAL);
+        }
+        if incompat & INCOMPAT_RECOVER != 0 {
+            log::error!("ext4: filesystem needs journal recovery, which is not implemented yet");
+            return Err(Errno::EINVAL);
+        }
+        if incompat & INCOMPAT_EXTENTS == 0 {
+            log::error!("ext4: filesystems without extents (ext2/ext3) are not supported");
+            return Err(Errno::EINVAL);
+        }
+        if ro_compat & RO_COMPAT_METADATA_CSUM != 0 {
+            if b[0x175] != 1 {
+                log::error!("ext4: unknown checksum type {}", b[0x175]);
+                return Err(Errno::EINVAL);
+            }
+            let want = le32(b, 0x3FC);
+            let got = crc32c_update(!0, &b[..0x3FC]);
+            if want != got {
+                return Err(corrupt!("superblock checksum {got:#x} != {want:#x}"));
+            }
+        }
+        let log_block_size = le32(b, 0x18);
+        if log_block_size > 6 {
+            return Err(corrupt!("block size 2^(10+{log_block_size})"));
+        }
+        let block_size = 1024u32 << log_block_size;
+        let is64 = incompat & INCOMPAT_64BIT != 0;
+        let hi = |off: usize| if is64 { (le32(b, off) as u64) << 32 } else { 0 };
+        let mut uuid = [0u8; 16];
+        uuid.copy_from_slice(slice(b, 0x68, 16));
+        let rev = le32(b, 0x4C);
+        let inode_size = if rev == 0 { 128 } else { le16(b, 0x58) };
+        let desc_size = if is64 { le16(b, 0xFE) } else { 32 };
+        let csum_seed = if incompat & INCOMPAT_CSUM_SEED != 0 {
+            le32(b, 0x270)
+        } else {
+            crc32c_update(!0, &uuid)
+        };
+        let sb = SuperBlock {
+            inodes_count: le32(b, 0x0),
+            blocks_count: le32(b, 0x4) as u64 | hi(0x150),
+            r_blocks_count: le32(b, 0x8) as u64 | hi(0x154),
+            free_blocks_count: le32(b, 0xC) as u64 | hi(0x158),
+            free_inodes_count: le32(b, 0x10),
+            first_data_block: le32(b, 0x14),
+            block_size,
+            blocks_per_group: le32(b, 0x20),
+            inodes_per_group: le32(b, 0x28),
+            inode_size,
+            feature_compat: le32(b, 0x5C),
+            feature_incompat: incompat,
+            feature_ro_compat: ro_compat,
+            uuid,
+            hash_seed: [le32(b, 0xEC), le32(b, 0xF0), le32(b, 0xF4), le32(b, 0xF8)],
+            def_hash_version: b[0xFC],
+            desc_size,
+            flags: le32(b, 0x160),
+            csum_seed,
+        };
+        sb.validate()?;
+        Ok(sb)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bs = self.block_size;
+        if self.blocks_per_group == 0 || self.blocks_per_group > bs * 8 {
+            return Err(corrupt!("blocks per group {}", self.blocks_per_group));
+        }
+        if self.inodes_per_group == 0 || self.inodes_per_group > bs * 8 {
+            return Err(corrupt!("inodes per group {}", self.inodes_per_group));
+        }
+        if self.inode_size < 128
+            || !self.inode_size.is_power_of_two()
+            || self.inode_size as u32 > bs
+        {
+            return Err(corrupt!("inode size {}", self.inode_size));
+        }
+        if self.desc_size < 32 || !self.desc_size.is_power_of_two() || self.desc_size > 1024 {
+            return Err(corrupt!("group descriptor size {}", self.desc_size));
+        }
+        if self.first_data_block != u32::from(bs == 1024) {
+            return Err(corrupt!("first data block {}", self.first_data_block));
+        }
+        if self.blocks_count <= self.first_data_block as u64 {
+            return Err(corrupt!("block count {}", self.blocks_count));
+        }
+        let groups = self.group_count();
+        if (groups as u64) * (self.inodes_per_group as u64) < self.inodes_count as u64 {
+            return Err(corrupt!("inode count {} exceeds the groups", self.inodes_count));
+        }
+        Ok(())
+    }
+
+    /// Returns the number of block groups.
+    pub fn group_count(&self) -> u32 {
+        let data = self.blocks_count - self.first_data_block as u64;
+        data.div_ceil(self.blocks_per_group as u64).min(u32::MAX as u64) as u32
+    }
+
+    /// Returns whether `metadata_csum` checksums are present.
+    pub fn has_csum(&self) -> bool {
+        self.feature_ro_compat & RO_COMPAT_METADATA_CSUM != 0
+    }
+}

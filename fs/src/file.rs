@@ -1,0 +1,267 @@
+//! Open file descriptions (Linux's `struct file`): the shared offset and status
+//! flags of an open file, and `FileOps`, what reading and writing it does. Regular
+//! files and directories go through their inode (`InodeOps`); devices, pipes and the
+//! console bring their own `FileOps` from other crates.
+
+use crate::inode::Inode;
+use crate::mount::Path;
+use crate::open::OpenFlags;
+use crate::types::{FileType, Stat};
+use arch::{Errno, Result};
+use std::sync::{Arc, Mutex};
+
+pub const SEEK_SET: u32 = 0;
+pub const SEEK_CUR: u32 = 1;
+pub const SEEK_END: u32 = 2;
+pub const SEEK_DATA: u32 = 3;
+pub const SEEK_HOLE: u32 = 4;
+
+/// What an open file does.
+pub trait FileOps: Send + Sync {
+    /// Reads at `pos` (ignored if not seekable).
+    fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize>;
+    /// Writes at `pos` (ignored if not seekable).
+    fn write(&self, pos: u64, data: &[u8]) -> Result<usize>;
+    /// Returns false for pipes and ttys: lseek gives ESPIPE and positions are ignored.
+    fn seekable(&self) -> bool {
+        true
+    }
+    /// Performs a device-specific request.
+    fn ioctl(&self, _cmd: u32, _arg: u64) -> Result<u64> {
+        Err(Errno::ENOTTY)
+    }
+    /// Returns the attributes of a file that has no inode (a pipe, a socket).
+    fn stat(&self) -> Result<Stat> {
+        Err(Errno::EBADF)
+    }
+    /// Returns self as `Any`, so the kernel can find its own types (the tty).
+    fn as_any(&self) -> &dyn core::any::Any;
+}
+
+/// `FileOps` of a regular file or directory: the inode's own methods.
+pub(crate) struct InodeOps(pub Arc<dyn Inode>);
+
+impl FileOps for InodeOps {
+    fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
+        self.0.read_at(pos, buf)
+    }
+    fn write(&self, pos: u64, data: &[u8]) -> Result<usize> {
+        self.0.write_at(pos, data)
+    }
+    fn as_any(&self) -> &dyn core::any::Any {
+        self
+    }
+}
+
+/// `FileOps` of an `O_PATH` file: no I/O at all.
+pub(crate) struct PathOps;
+
+impl FileOps for PathOps {
+    fn read(&self, _pos: u64, _buf: &mut [u8]) -> Result<usize> {
+        Err(Errno::EBADF)
+    }
+    fn write(&self, _pos: u64, _data: &[u8]) -> Result<usize> {
+        Err(Errno::EBADF)
+    }
+    fn as_any(&self) -> &dyn core::any::Any {
+        self
+    }
+}
+
+/// An open file description, shared by dup'ed descriptors and across fork.
+pub struct File {
+    path: Option<Path>,
+    inode: Option<Arc<dyn Inode>>,
+    ops: Arc<dyn FileOps>,
+    flags: Mutex<OpenFlags>,
+    pos: Mutex<u64>,
+}
+
+impl File {
+    /// Creates an open file at position 0.
+    pub fn new(path: Option<Path>, ops: Arc<dyn FileOps>, flags: OpenFlags) -> Arc<File> {
+        let inode = path.as_ref().map(|p| p.inode());
+        Arc::new(File { path, inode, ops, flags: Mutex::new(flags), pos: Mutex::new(0) })
+    }
+
+    /// Returns the path the file was opened by, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_ref()
+    }
+
+    /// Returns the inode, if the file has one.
+    pub fn inode(&self) -> Option<&Arc<dyn Inode>> {
+        self.inode.as_ref()
+    }
+
+    /// Returns the status flags.
+    pub fn flags(&self) -> OpenFlags {
+        self.flags.lock().map(|f| *f).unwrap_or(OpenFlags::O_PATH)
+    }
+
+    /// Replaces the status flags (fcntl F_SETFL; the caller filters the bits).
+    pub fn set_flags(&self, f: OpenFlags) {
+        if let Ok(mut flags) = self.flags.lock() {
+            *flags = f;
+        }
+    }
+
+    /// Returns the operations.
+    pub fn ops(&self) -> &Arc<dyn FileOps> {
+        &self.ops
+    }
+
+    fn check_read(&self) -> Result<()> {
+        let f = self.flags();
+        if f.contains(OpenFlags::O_PATH) || f.access_mode() == OpenFlags::O_WRONLY.bits() {
+            return Err(Errno::EBADF);
+        }
+        Ok(())
+    }
+
+    fn check_write(&self) -> Result<()> {
+        let f = self.flags();
+        if f.contains(OpenFlags::O_PATH) || f.access_mode() == 0 {
+            return Err(Errno::EBADF);
+        }
+        Ok(())
+    }
+
+    fn lock_pos(&self) -> Result<std::sync::MutexGuard<'_, u64>> {
+        self.pos.lock().map_err(|_| Errno::EIO)
+    }
+
+    /// Reads at the file position and advances it.
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        self.check_read()?;
+        if !self.ops.seekable() {
+            return self.ops.read(0, buf);
+        }
+        let mut pos = self.lock_pos()?;
+        let n = self.ops.read(*pos, buf)?;
+        *pos += n as u64;
+        Ok(n)
+    }
+
+    /// Writes at the file position (at the end with `O_APPEND`) and advances it.
+    pub fn write(&self, data: &[u8]) -> Result<usize> {
+        self.check_write()?;
+        if !self.ops.seekable() {
+            return self.ops.write(0, data);
+        }
+        let mut pos = self.lock_pos()?;
+        if self.flags().contains(OpenFlags::O_APPEND) {
+            if let Some(inode) = &self.inode {
+                *pos = inode.stat()?.size;
+            }
+        }
+        let n = self.ops.write(*pos, data)?;
+        *pos += n as u64;
+        Ok(n)
+    }
+
+    /// Reads at `off` without moving the position (pread64).
+    pub fn pread(&self, buf: &mut [u8], off: u64) -> Result<usize> {
+        self.check_read()?;
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        self.ops.read(off, buf)
+    }
+
+    /// Writes at `off` without moving the position (pwrite64).
+    pub fn pwrite(&self, data: &[u8], off: u64) -> Result<usize> {
+        self.check_write()?;
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        self.ops.write(off, data)
+    }
+
+    /// Moves the position (lseek(2)); SEEK_DATA and SEEK_HOLE see the file as all data.
+    pub fn lseek(&self, off: i64, whence: u32) -> Result<u64> {
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        let mut pos = self.lock_pos()?;
+        let size = || -> Result<i64> {
+            match &self.inode {
+                Some(i) => Ok(i.stat()?.size as i64),
+                None => Ok(0),
+            }
+        };
+        let new = match whence {
+            SEEK_SET => Some(off),
+            SEEK_CUR => (*pos as i64).checked_add(off),
+            SEEK_END => size()?.checked_add(off),
+            SEEK_DATA | SEEK_HOLE => {
+                let size = size()?;
+                if off < 0 {
+                    return Err(Errno::EINVAL);
+                }
+                if off >= size {
+                    return Err(Errno::ENXIO);
+                }
+                Some(if whence == SEEK_DATA { off } else { size })
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        match new {
+            Some(n) if n >= 0 => {
+                *pos = n as u64;
+                Ok(n as u64)
+            }
+            Some(_) => Err(Errno::EINVAL),
+            None => Err(Errno::EOVERFLOW),
+        }
+    }
+
+    /// Returns the current position.
+    pub fn pos(&self) -> u64 {
+        self.pos.lock().map(|p| *p).unwrap_or(0)
+    }
+
+    /// Returns the attributes (fstat).
+    pub fn stat(&self) -> Result<Stat> {
+        match &self.inode {
+            Some(i) => i.stat(),
+            None => self.ops.stat(),
+        }
+    }
+
+    /// Fills `buf` with `linux_dirent64` records from the directory position and
+    /// advances it (getdents64(2)); `EINVAL` if not even one record fits.
+    pub fn getdents64(&self, buf: &mut [u8]) -> Result<usize> {
+        if self.flags().contains(OpenFlags::O_PATH) {
+            return Err(Errno::EBADF);
+        }
+        let inode = self.inode.as_ref().ok_or(Errno::ENOTDIR)?;
+        if inode.file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        let mut pos = self.lock_pos()?;
+        let mut used = 0usize;
+        let mut too_small = false;
+        let next = inode.readdir(*pos, &mut |e| {
+            let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+            if used + reclen > buf.len() {
+                too_small = used == 0;
+                return false;
+            }
+            let rec = &mut buf[used..used + reclen];
+            rec.fill(0);
+            rec[0..8].copy_from_slice(&e.ino.to_le_bytes());
+            rec[8..16].copy_from_slice(&(e.next_pos as i64).to_le_bytes());
+            rec[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
+            rec[18] = e.file_type.to_dt();
+            rec[19..19 + e.name.len()].copy_from_slice(e.name);
+            used += reclen;
+            true
+        })?;
+        if too_small {
+            return Err(Errno::EINVAL);
+        }
+        *pos = next;
+        Ok(used)
+    }
+}

@@ -1,0 +1,150 @@
+//! Path resolution as path_resolution(7) describes it: relative to the working
+//! directory unless absolute, "." and "..", ".." stopping at the task's root,
+//! crossing mount points both ways, following symlinks (at most `MAXSYMLINKS` in one
+//! walk), and Linux's errors (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG).
+
+use crate::mount::Path;
+use crate::types::FileType;
+use crate::vfs::Vfs;
+use arch::{Errno, Result};
+
+/// Longest component name (`NAME_MAX`).
+pub const NAME_MAX: usize = 255;
+/// Size of the longest path including its NUL (`PATH_MAX`).
+pub const PATH_MAX: usize = 4096;
+/// Symlinks one resolution may follow (Linux's `MAXSYMLINKS`).
+pub const MAXSYMLINKS: u32 = 40;
+
+bitflags::bitflags! {
+    /// How to treat the final component of a path.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct LookupFlags: u32 {
+        /// Follow a final symlink.
+        const FOLLOW = 1;
+        /// The final component must be a directory.
+        const DIRECTORY = 2;
+    }
+}
+
+fn is_dir(p: &Path) -> bool {
+    p.inode().file_type() == FileType::Directory
+}
+
+impl Vfs {
+    /// Resolves `path` from `cwd` (or `root` if absolute).
+    pub fn lookup(&self, root: &Path, cwd: &Path, path: &[u8], flags: LookupFlags) -> Result<Path> {
+        let mut links = 0;
+        self.walk(root, cwd, path, flags, &mut links)
+    }
+
+    /// Resolves all but the last component of `path`; returns the parent directory and
+    /// the last name (trailing slashes removed; empty for "/").
+    pub fn lookup_parent(&self, root: &Path, cwd: &Path, path: &[u8]) -> Result<(Path, Vec<u8>)> {
+        check_length(path)?;
+        let trimmed = match path.iter().rposition(|&c| c != b'/') {
+            Some(i) => &path[..=i],
+            None => return Ok((root.clone(), Vec::new())),
+        };
+        let (dir, name) = match trimmed.iter().rposition(|&c| c == b'/') {
+            Some(i) => (if i == 0 { &b"/"[..] } else { &trimmed[..i] }, &trimmed[i + 1..]),
+            None => (&b"."[..], trimmed),
+        };
+        if name.len() > NAME_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let parent = self.lookup(root, cwd, dir, LookupFlags::FOLLOW | LookupFlags::DIRECTORY)?;
+        Ok((parent, name.to_vec()))
+    }
+
+    fn walk(
+        &self,
+        root: &Path,
+        base: &Path,
+        path: &[u8],
+        flags: LookupFlags,
+        links: &mut u32,
+    ) -> Result<Path> {
+        check_length(path)?;
+        let mut cur = if path[0] == b'/' { root.clone() } else { base.clone() };
+        let trailing_slash = path.ends_with(b"/");
+        let comps: Vec<&[u8]> = path.split(|&c| c == b'/').filter(|c| !c.is_empty()).collect();
+        for (i, &comp) in comps.iter().enumerate() {
+            let last = i + 1 == comps.len();
+            if comp.len() > NAME_MAX {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            if !is_dir(&cur) {
+                return Err(Errno::ENOTDIR);
+            }
+            match comp {
+                b"." => continue,
+                b".." => {
+                    cur = self.parent(root, &cur);
+                    continue;
+                }
+                _ => {}
+            }
+            let next = self.step(&cur, comp)?;
+            let follow = !last || trailing_slash || flags.contains(LookupFlags::FOLLOW);
+            if follow && next.inode().file_type() == FileType::Symlink {
+                *links += 1;
+                if *links > MAXSYMLINKS {
+                    return Err(Errno::ELOOP);
+                }
+                let target = next.inode().readlink()?;
+                let f = if last { flags | LookupFlags::FOLLOW } else { LookupFlags::FOLLOW };
+                cur = self.walk(root, &cur, &target, f - LookupFlags::DIRECTORY, links)?;
+            } else {
+                cur = next;
+            }
+        }
+        if (trailing_slash || flags.contains(LookupFlags::DIRECTORY)) && !is_dir(&cur) {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(cur)
+    }
+
+    /// Returns the child `name` of directory `dir`, entering whatever is mounted on it.
+    fn step(&self, dir: &Path, name: &[u8]) -> Result<Path> {
+        let dentry = dir.dentry.lookup(name)?;
+        let mut p = Path { mnt: dir.mnt.clone(), dentry };
+        while let Some(top) = self.mounted_on(&p) {
+            p = top;
+        }
+        Ok(p)
+    }
+
+    /// Returns "..' of `p`: itself at `root`, leaving mounts upwards.
+    fn parent(&self, root: &Path, p: &Path) -> Path {
+        let mut p = p.clone();
+        loop {
+            if p.same(root) {
+                return p;
+            }
+            if std::sync::Arc::ptr_eq(&p.dentry, p.mnt.root()) {
+                match p.mnt.mountpoint() {
+                    Some((m, d)) => {
+                        p = Path { mnt: m.clone(), dentry: d.clone() };
+                        continue;
+                    }
+                    None => return p,
+                }
+            }
+            return match p.dentry.parent() {
+                Some(d) => Path { mnt: p.mnt.clone(), dentry: d.clone() },
+                None => p,
+            };
+        }
+    }
+}
+
+/// Checks the length rules: an empty path is ENOENT, PATH_MAX or more ENAMETOOLONG.
+fn check_length(path: &[u8]) -> Result<()> {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    if path.len() >= PATH_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(())
+}

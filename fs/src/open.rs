@@ -1,0 +1,157 @@
+//! open(2) flags and `Vfs::open`, with Linux's rules for a world whose filesystems
+//! are read-only for now: O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_PATH, write
+//! access to directories and read-only mounts. Character devices are opened
+//! through the kernel's `CharDevices`.
+
+use crate::file::{File, FileOps, InodeOps, PathOps};
+use crate::mount::Path;
+use crate::namei::LookupFlags;
+use crate::types::FileType;
+use crate::vfs::Vfs;
+use arch::{Errno, Result};
+use std::sync::Arc;
+
+bitflags::bitflags! {
+    /// open(2) flags, Linux x86_64 values.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct OpenFlags: u32 {
+        const O_WRONLY = 0o1;
+        const O_RDWR = 0o2;
+        const O_CREAT = 0o100;
+        const O_EXCL = 0o200;
+        const O_NOCTTY = 0o400;
+        const O_TRUNC = 0o1000;
+        const O_APPEND = 0o2000;
+        const O_NONBLOCK = 0o4000;
+        const O_DSYNC = 0o10000;
+        const O_ASYNC = 0o20000;
+        const O_DIRECT = 0o40000;
+        const O_LARGEFILE = 0o100000;
+        const O_DIRECTORY = 0o200000;
+        const O_NOFOLLOW = 0o400000;
+        const O_NOATIME = 0o1000000;
+        const O_CLOEXEC = 0o2000000;
+        const O_SYNC = 0o4010000;
+        const O_PATH = 0o10000000;
+        const O_TMPFILE = 0o20200000;
+    }
+}
+
+/// `O_ACCMODE`.
+const ACCMODE: u32 = 0o3;
+
+impl OpenFlags {
+    /// Returns the access mode: 0 (O_RDONLY), 1 (O_WRONLY) or 2 (O_RDWR); 3 is
+    /// Linux's "no access" mode.
+    pub fn access_mode(self) -> u32 {
+        self.bits() & ACCMODE
+    }
+
+    /// Returns whether the flags ask for write access.
+    pub fn writable(self) -> bool {
+        matches!(self.access_mode(), 1 | 2)
+    }
+}
+
+/// The character devices the kernel provides (null, zero, tty, urandom...).
+pub trait CharDevices {
+    /// Opens device `rdev`; ENXIO or ENODEV if there is none.
+    fn open(&self, rdev: u64, flags: OpenFlags) -> Result<Arc<dyn FileOps>>;
+}
+
+impl Vfs {
+    /// Opens `path` as open(2) does.
+    pub fn open(
+        &self,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        flags: OpenFlags,
+        mode: u32,
+        devices: &dyn CharDevices,
+    ) -> Result<Arc<File>> {
+        let mut lf = LookupFlags::empty();
+        if !flags.contains(OpenFlags::O_NOFOLLOW) {
+            lf |= LookupFlags::FOLLOW;
+        }
+        if flags.contains(OpenFlags::O_DIRECTORY) {
+            lf |= LookupFlags::DIRECTORY;
+        }
+        if flags.contains(OpenFlags::O_PATH) {
+            let p = self.lookup(root, cwd, path, lf)?;
+            let keep = OpenFlags::O_PATH | OpenFlags::O_DIRECTORY | OpenFlags::O_NOFOLLOW
+                | OpenFlags::O_CLOEXEC;
+            return Ok(File::new(Some(p), Arc::new(PathOps), flags & keep));
+        }
+        if flags.contains(OpenFlags::O_TMPFILE) {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let p = if flags.contains(OpenFlags::O_CREAT) {
+            if flags.contains(OpenFlags::O_DIRECTORY) {
+                return Err(Errno::EINVAL);
+            }
+            self.open_creat(root, cwd, path, flags, lf, mode)?
+        } else {
+            self.lookup(root, cwd, path, lf)?
+        };
+        let inode = p.inode();
+        let ft = inode.file_type();
+        let write = flags.writable() || flags.contains(OpenFlags::O_TRUNC);
+        let ops: Arc<dyn FileOps> = match ft {
+            FileType::Symlink => return Err(Errno::ELOOP),
+            FileType::Directory if write || flags.contains(OpenFlags::O_CREAT) => {
+                return Err(Errno::EISDIR)
+            }
+            FileType::Directory | FileType::Regular => {
+                if write && p.mnt.read_only() {
+                    return Err(Errno::EROFS);
+                }
+                Arc::new(InodeOps(inode.clone()))
+            }
+            FileType::CharDevice => devices.open(inode.stat()?.rdev, flags)?,
+            // Block devices, FIFOs and sockets need the kernel; not wired yet.
+            FileType::BlockDevice | FileType::Fifo | FileType::Socket => {
+                return Err(Errno::ENXIO)
+            }
+        };
+        let keep = !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY
+            | OpenFlags::O_TRUNC);
+        Ok(File::new(Some(p), ops, flags & keep))
+    }
+
+    /// Resolves the target of an O_CREAT open, creating it if missing.
+    fn open_creat(
+        &self,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        flags: OpenFlags,
+        lf: LookupFlags,
+        mode: u32,
+    ) -> Result<Path> {
+        let (dir, name) = self.lookup_parent(root, cwd, path)?;
+        if name.is_empty() || name == b"." || name == b".." || path.ends_with(b"/") {
+            return Err(Errno::EISDIR);
+        }
+        let excl = flags.contains(OpenFlags::O_EXCL);
+        match self.lookup(root, &dir, &name, LookupFlags::empty()) {
+            Ok(p) => {
+                if excl {
+                    return Err(Errno::EEXIST);
+                }
+                if p.inode().file_type() == FileType::Symlink && lf.contains(LookupFlags::FOLLOW) {
+                    return self.lookup(root, &dir, &name, lf);
+                }
+                Ok(p)
+            }
+            Err(Errno::ENOENT) => {
+                if dir.mnt.read_only() {
+                    return Err(Errno::EROFS);
+                }
+                dir.inode().create(&name, mode & 0o7777)?;
+                self.lookup(root, &dir, &name, lf)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

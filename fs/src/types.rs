@@ -1,0 +1,132 @@
+//! Plain data the VFS hands across its interfaces: timestamps, file types with their
+//! `S_IFMT` and `DT_*` encodings, `struct stat`-like attributes, `struct statfs`
+//! fields and the directory entries `readdir` emits.
+
+/// A point in time as Linux's `struct timespec` (seconds since the epoch, nanoseconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timespec {
+    pub sec: i64,
+    pub nsec: u32,
+}
+
+/// The type of an inode, as encoded in the `S_IFMT` bits of `st_mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    Socket,
+}
+
+/// The mask of the file-type bits in a mode.
+pub const S_IFMT: u32 = 0o170000;
+
+impl FileType {
+    /// Returns the `S_IF*` bits of this type (`S_IFREG`, `S_IFDIR`, ...).
+    pub fn to_mode_bits(self) -> u32 {
+        match self {
+            FileType::Fifo => 0o010000,
+            FileType::CharDevice => 0o020000,
+            FileType::Directory => 0o040000,
+            FileType::BlockDevice => 0o060000,
+            FileType::Regular => 0o100000,
+            FileType::Symlink => 0o120000,
+            FileType::Socket => 0o140000,
+        }
+    }
+
+    /// Returns the type encoded in the `S_IFMT` bits of `mode`, or `None` if invalid.
+    pub fn from_mode(mode: u32) -> Option<FileType> {
+        Some(match mode & S_IFMT {
+            0o010000 => FileType::Fifo,
+            0o020000 => FileType::CharDevice,
+            0o040000 => FileType::Directory,
+            0o060000 => FileType::BlockDevice,
+            0o100000 => FileType::Regular,
+            0o120000 => FileType::Symlink,
+            0o140000 => FileType::Socket,
+            _ => return None,
+        })
+    }
+
+    /// Returns the `DT_*` value `getdents64` reports for this type.
+    pub fn to_dt(self) -> u8 {
+        match self {
+            FileType::Fifo => 1,
+            FileType::CharDevice => 2,
+            FileType::Directory => 4,
+            FileType::BlockDevice => 6,
+            FileType::Regular => 8,
+            FileType::Symlink => 10,
+            FileType::Socket => 12,
+        }
+    }
+
+    /// Returns the type of a `DT_*` value, or `None` for `DT_UNKNOWN` and invalid values.
+    pub fn from_dt(dt: u8) -> Option<FileType> {
+        Some(match dt {
+            1 => FileType::Fifo,
+            2 => FileType::CharDevice,
+            4 => FileType::Directory,
+            6 => FileType::BlockDevice,
+            8 => FileType::Regular,
+            10 => FileType::Symlink,
+            12 => FileType::Socket,
+            _ => return None,
+        })
+    }
+}
+
+/// The attributes of an inode, as `stat(2)` reports them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    /// `S_IFMT` bits and permission bits.
+    pub mode: u32,
+    pub nlink: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: u64,
+    pub blksize: u32,
+    /// Allocated space in 512-byte units.
+    pub blocks: u64,
+    pub atime: Timespec,
+    pub mtime: Timespec,
+    pub ctime: Timespec,
+}
+
+/// The fields of Linux's `struct statfs` (statfs(2)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatFs {
+    /// The filesystem's magic number (`EXT4_SUPER_MAGIC` 0xEF53, ...).
+    pub f_type: u64,
+    pub bsize: u64,
+    pub blocks: u64,
+    pub bfree: u64,
+    pub bavail: u64,
+    pub files: u64,
+    pub ffree: u64,
+    pub fsid: [u32; 2],
+    pub namelen: u64,
+    pub frsize: u64,
+    /// `ST_*` mount flags (`ST_RDONLY` = 1, ...).
+    pub flags: u64,
+}
+
+/// `ST_RDONLY` in `StatFs::flags`.
+pub const ST_RDONLY: u64 = 1;
+
+/// One entry `Inode::readdir` emits.
+#[derive(Clone, Copy, Debug)]
+pub struct DirEntry<'a> {
+    pub ino: u64,
+    pub name: &'a [u8],
+    pub file_type: FileType,
+    /// The readdir position just after this entry (the `d_off` of getdents64).
+    pub next_pos: u64,
+}

@@ -1,0 +1,132 @@
+//! Corrupt images: refused mounts, checksum failures reported as EUCLEAN, and a
+//! byte-flipping fuzz loop that must never panic.
+
+mod common;
+
+use arch::Errno;
+use common::{mount, TempDir};
+use fs::{FileSystem, FileType, Inode};
+use std::sync::Arc;
+
+fn small_image(block_size: u32) -> Vec<u8> {
+    let dir = TempDir::new("small");
+    let d = &dir.0;
+    std::fs::create_dir_all(d.join("x/y")).expect("mkdir");
+    std::fs::write(d.join("file"), b"content\n").expect("write");
+    std::fs::write(d.join("x/y/z"), vec![7u8; 300_000]).expect("write");
+    std::os::unix::fs::symlink("x/y/z", d.join("l")).expect("symlink");
+    for i in 0..200 {
+        std::fs::write(d.join(format!("x/f{i}")), b"").expect("write");
+    }
+    common::make_image(d, block_size, "4M")
+}
+
+/// Reads everything reachable from `dir`, returning the first error.
+fn walk(dir: &Arc<dyn Inode>, depth: u32) -> arch::Result<()> {
+    let mut names = Vec::new();
+    dir.readdir(0, &mut |e| {
+        names.push(e.name.to_vec());
+        true
+    })?;
+    for name in names {
+        if name == b"." || name == b".." || depth > 8 {
+            continue;
+        }
+        let child = dir.lookup(&name)?;
+        child.stat()?;
+        match child.file_type() {
+            FileType::Directory => walk(&child, depth + 1)?,
+            FileType::Regular => {
+                let mut buf = vec![0u8; 65536];
+                let mut off = 0;
+                while child.read_at(off, &mut buf)? > 0 {
+                    off += buf.len() as u64;
+                }
+            }
+            FileType::Symlink => {
+                child.readlink()?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn clean_image_walks() {
+    for bs in [1024, 4096] {
+        let fs = mount(small_image(bs)).expect("mount");
+        walk(&fs.root().expect("root"), 0).expect("walk");
+    }
+}
+
+#[test]
+fn refused_mounts() {
+    let img = small_image(4096);
+    let mut bad = img.clone();
+    bad[1024 + 0x38] ^= 0xFF;
+    assert_eq!(mount(bad).err(), Some(Errno::EINVAL));
+    let mut recover = img.clone();
+    recover[1024 + 0x60] |= 0x4; // INCOMPAT_RECOVER
+    assert_eq!(mount(recover).err(), Some(Errno::EINVAL));
+    let mut unknown = img.clone();
+    unknown[1024 + 0x62] |= 0x80; // an incompat bit nobody defines
+    assert_eq!(mount(unknown).err(), Some(Errno::EINVAL));
+    let mut csum = img.clone();
+    csum[1024 + 0x10] ^= 1; // free inode count, under the checksum
+    assert_eq!(mount(csum).err(), Some(Errno::EUCLEAN));
+    assert!(mount(img[..img.len() / 2].to_vec()).is_err());
+    assert!(mount(img[..1500].to_vec()).is_err());
+    assert!(mount(Vec::new()).is_err());
+}
+
+#[test]
+fn flipped_inode_byte_is_euclean() {
+    for bs in [1024, 4096] {
+        let img = small_image(bs);
+        let fs = mount(img.clone()).expect("mount");
+        let ino = fs.root().expect("root").lookup(b"file").expect("file").stat().expect("stat").ino;
+        let off = fs.inode_offset(ino).expect("offset") as usize;
+        for byte in [0x4, 0x28, 0x70, 0x90] {
+            let mut bad = img.clone();
+            bad[off + byte] ^= 0x10;
+            let fs = mount(bad).expect("mount still works");
+            let root = fs.root().expect("root");
+            assert_eq!(root.lookup(b"file").err(), Some(Errno::EUCLEAN), "byte {byte:#x}");
+            assert!(root.lookup(b"x").is_ok());
+        }
+    }
+}
+
+#[test]
+fn flipped_bytes_never_panic() {
+    for bs in [1024, 4096] {
+        let img = small_image(bs);
+        // Metadata and the small files live in the first few hundred kilobytes.
+        let span = (img.len() / 4).min(600 * 1024);
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut errors = 0;
+        for _ in 0..150 {
+            let mut bad = img.clone();
+            for _ in 0..1 + next() % 8 {
+                let at = (next() as usize) % span;
+                bad[at] ^= 1 << (next() % 8);
+            }
+            match mount(bad) {
+                Ok(fs) => {
+                    if fs.root().and_then(|r| walk(&r, 0)).is_err() {
+                        errors += 1;
+                    }
+                }
+                Err(_) => errors += 1,
+            }
+        }
+        assert!(errors > 0, "no flip was ever detected");
+    }
+}

@@ -45,7 +45,7 @@ pub fn parse(inode: &Arc<dyn Inode>) -> Result<ElfImage> {
     if inode.read_at(0, &mut head)? < 64 || &head[..4] != b"\x7fELF" {
         return Err(Errno::ENOEXEC);
     }
-    let header = Header::parse(&head).map_err(|_| Errno::ENOEXEC)?;
+    let header = goblin::elf::Elf::parse_header(&head).map_err(|_| Errno::ENOEXEC)?;
     let ok = header.e_ident[4] == 2 // ELFCLASS64
         && header.e_machine == EM_X86_64
         && (header.e_type == ET_EXEC || header.e_type == ET_DYN)

@@ -10,7 +10,7 @@ mod run;
 
 pub use exit::{do_exit, wait4, ExitStatus};
 pub use fork::do_fork;
-pub use run::start_task;
+pub use run::{start_task, Start};
 
 use crate::lock::WaitQueue;
 use fs::{FdTable, Path};

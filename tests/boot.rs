@@ -411,6 +411,7 @@ fn locked_image_is_refused() {
     let copy = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("lock-test-{}.img", std::process::id()));
     std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
     let ubd0 = format!("ubd0={}", copy.display());
 
     let mut first = Running::spawn(&mut linux(&[&ubd0, "init=/bin/waitstdin", "quiet"]), true);
@@ -434,7 +435,15 @@ fn locked_image_is_refused() {
     // Closing stdin lets waitstdin reach end of file and exit 0.
     let run = first.finish();
     assert_init_exit(&run, 0);
-    let _ = std::fs::remove_file(&copy);
+}
+
+/// Removes a scratch file when dropped, also when a test fails.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 #[test]

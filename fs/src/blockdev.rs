@@ -28,7 +28,10 @@ pub struct RamDisk {
 impl RamDisk {
     /// Creates a device holding `data`.
     pub fn new(data: Vec<u8>, read_only: bool) -> RamDisk {
-        RamDisk { data: RwLock::new(data), read_only }
+        RamDisk {
+            data: RwLock::new(data),
+            read_only,
+        }
     }
 
     /// Returns the byte range `offset..offset + len` if it lies inside `size`.

@@ -34,7 +34,10 @@ impl BlockCache {
             dev,
             block_size,
             capacity: capacity.max(1),
-            inner: Mutex::new(Inner { map: HashMap::new(), clock: VecDeque::new() }),
+            inner: Mutex::new(Inner {
+                map: HashMap::new(),
+                clock: VecDeque::new(),
+            }),
         }
     }
 
@@ -66,7 +69,13 @@ impl BlockCache {
             while inner.map.len() >= self.capacity {
                 Self::evict_one(&mut inner);
             }
-            inner.map.insert(nr, Entry { data: data.clone(), referenced: false });
+            inner.map.insert(
+                nr,
+                Entry {
+                    data: data.clone(),
+                    referenced: false,
+                },
+            );
             inner.clock.push_back(nr);
         }
         Ok(data)

@@ -19,7 +19,12 @@ pub struct Dentry {
 impl Dentry {
     /// Creates the root dentry of a filesystem.
     pub fn new_root(inode: Arc<dyn Inode>) -> Arc<Dentry> {
-        Arc::new(Dentry { name: b"/".to_vec(), parent: None, inode, children: Mutex::default() })
+        Arc::new(Dentry {
+            name: b"/".to_vec(),
+            parent: None,
+            inode,
+            children: Mutex::default(),
+        })
     }
 
     /// Returns the name (the root's is "/").

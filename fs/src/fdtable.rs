@@ -99,7 +99,10 @@ impl FdTable {
 
     /// Returns the open descriptors in increasing order.
     pub fn fds(&self) -> Vec<i32> {
-        (0..self.slots.len()).filter(|&i| self.slots[i].is_some()).map(|i| i as i32).collect()
+        (0..self.slots.len())
+            .filter(|&i| self.slots[i].is_some())
+            .map(|i| i as i32)
+            .collect()
     }
 
     fn index(fd: i32) -> Result<usize> {

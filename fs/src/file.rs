@@ -81,7 +81,13 @@ impl File {
     /// Creates an open file at position 0.
     pub fn new(path: Option<Path>, ops: Arc<dyn FileOps>, flags: OpenFlags) -> Arc<File> {
         let inode = path.as_ref().map(|p| p.inode());
-        Arc::new(File { path, inode, ops, flags: Mutex::new(flags), pos: Mutex::new(0) })
+        Arc::new(File {
+            path,
+            inode,
+            ops,
+            flags: Mutex::new(flags),
+            pos: Mutex::new(0),
+        })
     }
 
     /// Returns the path the file was opened by, if any.

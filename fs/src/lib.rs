@@ -29,6 +29,6 @@ pub use file::{File, FileOps, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET
 pub use inode::{FileSystem, Inode};
 pub use mount::{Mount, Path};
 pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
-pub use vfs::Vfs;
 pub use open::{CharDevices, OpenFlags};
 pub use types::{DirEntry, FileType, Stat, StatFs, Timespec};
+pub use vfs::Vfs;

@@ -22,7 +22,12 @@ impl Mount {
         mountpoint: Option<(Arc<Mount>, Arc<Dentry>)>,
         read_only: bool,
     ) -> Arc<Mount> {
-        Arc::new(Mount { fs, root, mountpoint, read_only })
+        Arc::new(Mount {
+            fs,
+            root,
+            mountpoint,
+            read_only,
+        })
     }
 
     /// Returns the mounted filesystem.

@@ -46,7 +46,10 @@ impl Vfs {
             None => return Ok((root.clone(), Vec::new())),
         };
         let (dir, name) = match trimmed.iter().rposition(|&c| c == b'/') {
-            Some(i) => (if i == 0 { &b"/"[..] } else { &trimmed[..i] }, &trimmed[i + 1..]),
+            Some(i) => (
+                if i == 0 { &b"/"[..] } else { &trimmed[..i] },
+                &trimmed[i + 1..],
+            ),
             None => (&b"."[..], trimmed),
         };
         if name.len() > NAME_MAX {
@@ -65,9 +68,16 @@ impl Vfs {
         links: &mut u32,
     ) -> Result<Path> {
         check_length(path)?;
-        let mut cur = if path[0] == b'/' { root.clone() } else { base.clone() };
+        let mut cur = if path[0] == b'/' {
+            root.clone()
+        } else {
+            base.clone()
+        };
         let trailing_slash = path.ends_with(b"/");
-        let comps: Vec<&[u8]> = path.split(|&c| c == b'/').filter(|c| !c.is_empty()).collect();
+        let comps: Vec<&[u8]> = path
+            .split(|&c| c == b'/')
+            .filter(|c| !c.is_empty())
+            .collect();
         for (i, &comp) in comps.iter().enumerate() {
             let last = i + 1 == comps.len();
             if comp.len() > NAME_MAX {
@@ -92,7 +102,11 @@ impl Vfs {
                     return Err(Errno::ELOOP);
                 }
                 let target = next.inode().readlink()?;
-                let f = if last { flags | LookupFlags::FOLLOW } else { LookupFlags::FOLLOW };
+                let f = if last {
+                    flags | LookupFlags::FOLLOW
+                } else {
+                    LookupFlags::FOLLOW
+                };
                 cur = self.walk(root, &cur, &target, f - LookupFlags::DIRECTORY, links)?;
             } else {
                 cur = next;
@@ -107,7 +121,10 @@ impl Vfs {
     /// Returns the child `name` of directory `dir`, entering whatever is mounted on it.
     fn step(&self, dir: &Path, name: &[u8]) -> Result<Path> {
         let dentry = dir.dentry.lookup(name)?;
-        let mut p = Path { mnt: dir.mnt.clone(), dentry };
+        let mut p = Path {
+            mnt: dir.mnt.clone(),
+            dentry,
+        };
         while let Some(top) = self.mounted_on(&p) {
             p = top;
         }
@@ -124,14 +141,20 @@ impl Vfs {
             if std::sync::Arc::ptr_eq(&p.dentry, p.mnt.root()) {
                 match p.mnt.mountpoint() {
                     Some((m, d)) => {
-                        p = Path { mnt: m.clone(), dentry: d.clone() };
+                        p = Path {
+                            mnt: m.clone(),
+                            dentry: d.clone(),
+                        };
                         continue;
                     }
                     None => return p,
                 }
             }
             return match p.dentry.parent() {
-                Some(d) => Path { mnt: p.mnt.clone(), dentry: d.clone() },
+                Some(d) => Path {
+                    mnt: p.mnt.clone(),
+                    dentry: d.clone(),
+                },
                 None => p,
             };
         }

@@ -79,7 +79,9 @@ impl Vfs {
         }
         if flags.contains(OpenFlags::O_PATH) {
             let p = self.lookup(root, cwd, path, lf)?;
-            let keep = OpenFlags::O_PATH | OpenFlags::O_DIRECTORY | OpenFlags::O_NOFOLLOW
+            let keep = OpenFlags::O_PATH
+                | OpenFlags::O_DIRECTORY
+                | OpenFlags::O_NOFOLLOW
                 | OpenFlags::O_CLOEXEC;
             return Ok(File::new(Some(p), Arc::new(PathOps), flags & keep));
         }
@@ -110,12 +112,10 @@ impl Vfs {
             }
             FileType::CharDevice => devices.open(inode.stat()?.rdev, flags)?,
             // Block devices, FIFOs and sockets need the kernel; not wired yet.
-            FileType::BlockDevice | FileType::Fifo | FileType::Socket => {
-                return Err(Errno::ENXIO)
-            }
+            FileType::BlockDevice | FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
         };
-        let keep = !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY
-            | OpenFlags::O_TRUNC);
+        let keep =
+            !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY | OpenFlags::O_TRUNC);
         Ok(File::new(Some(p), ops, flags & keep))
     }
 

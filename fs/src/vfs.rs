@@ -20,7 +20,10 @@ impl Vfs {
     pub fn new(root_fs: Arc<dyn FileSystem>, read_only: bool) -> Result<Arc<Vfs>> {
         let dentry = Dentry::new_root(root_fs.root()?);
         let mnt = Mount::new(root_fs, dentry.clone(), None, read_only);
-        Ok(Arc::new(Vfs { root: Path { mnt, dentry }, mounts: Mutex::default() }))
+        Ok(Arc::new(Vfs {
+            root: Path { mnt, dentry },
+            mounts: Mutex::default(),
+        }))
     }
 
     /// Returns "/" of the tree.
@@ -34,7 +37,12 @@ impl Vfs {
             return Err(Errno::ENOTDIR);
         }
         let dentry = Dentry::new_root(fs.root()?);
-        let mnt = Mount::new(fs, dentry, Some((at.mnt.clone(), at.dentry.clone())), read_only);
+        let mnt = Mount::new(
+            fs,
+            dentry,
+            Some((at.mnt.clone(), at.dentry.clone())),
+            read_only,
+        );
         self.mounts.lock().map_err(|_| Errno::EIO)?.push(mnt);
         Ok(())
     }
@@ -59,6 +67,9 @@ impl Vfs {
                     Arc::ptr_eq(pm, &path.mnt) && Arc::ptr_eq(pd, &path.dentry)
                 })
             })
-            .map(|m| Path { mnt: m.clone(), dentry: m.root().clone() })
+            .map(|m| Path {
+                mnt: m.clone(),
+                dentry: m.root().clone(),
+            })
     }
 }

@@ -85,14 +85,25 @@ fn flipped_inode_byte_is_euclean() {
     for bs in [1024, 4096] {
         let img = small_image(bs);
         let fs = mount(img.clone()).expect("mount");
-        let ino = fs.root().expect("root").lookup(b"file").expect("file").stat().expect("stat").ino;
+        let ino = fs
+            .root()
+            .expect("root")
+            .lookup(b"file")
+            .expect("file")
+            .stat()
+            .expect("stat")
+            .ino;
         let off = fs.inode_offset(ino).expect("offset") as usize;
         for byte in [0x4, 0x28, 0x70, 0x90] {
             let mut bad = img.clone();
             bad[off + byte] ^= 0x10;
             let fs = mount(bad).expect("mount still works");
             let root = fs.root().expect("root");
-            assert_eq!(root.lookup(b"file").err(), Some(Errno::EUCLEAN), "byte {byte:#x}");
+            assert_eq!(
+                root.lookup(b"file").err(),
+                Some(Errno::EUCLEAN),
+                "byte {byte:#x}"
+            );
             assert!(root.lookup(b"x").is_ok());
         }
     }

@@ -48,7 +48,9 @@ fn compare(host: &Path, inode: &Arc<dyn Inode>, is_root: bool) -> usize {
             // Odd-sized reads cross block and extent boundaries.
             while done < got.len() {
                 let end = (done + 70001).min(got.len());
-                let n = inode.read_at(done as u64, &mut got[done..end]).expect("read");
+                let n = inode
+                    .read_at(done as u64, &mut got[done..end])
+                    .expect("read");
                 if n == 0 {
                     break;
                 }
@@ -61,10 +63,17 @@ fn compare(host: &Path, inode: &Arc<dyn Inode>, is_root: bool) -> usize {
         FileType::Symlink => {
             assert_eq!(st.size, meta.len(), "{host:?} size");
             let want = std::fs::read_link(host).expect("host readlink");
-            assert_eq!(inode.readlink().expect("readlink"), want.as_os_str().as_bytes());
+            assert_eq!(
+                inode.readlink().expect("readlink"),
+                want.as_os_str().as_bytes()
+            );
         }
         FileType::Directory => {
-            assert_eq!(st.nlink as u64, meta.nlink() + is_root as u64, "{host:?} nlink");
+            assert_eq!(
+                st.nlink as u64,
+                meta.nlink() + is_root as u64,
+                "{host:?} nlink"
+            );
             let mut buf = [0u8; 4];
             assert_eq!(inode.read_at(0, &mut buf), Err(arch::Errno::EISDIR));
             let list = listing(inode);

@@ -45,17 +45,40 @@ fn path_walk() {
     assert!(l(&c, b"./d/../../c/./d/..//", F).expect("dots").same(&c));
     // ".." at a task root that is not "/" stays there.
     let chroot = l(&root, b"a", F).expect("a");
-    assert!(vfs.lookup(&chroot, &chroot, b"../..", F).expect("jail").same(&chroot));
-    assert_eq!(vfs.lookup(&chroot, &chroot, b"/b/c", F).expect("abs in jail").to_bytes(&chroot), b"/b/c");
+    assert!(vfs
+        .lookup(&chroot, &chroot, b"../..", F)
+        .expect("jail")
+        .same(&chroot));
+    assert_eq!(
+        vfs.lookup(&chroot, &chroot, b"/b/c", F)
+            .expect("abs in jail")
+            .to_bytes(&chroot),
+        b"/b/c"
+    );
     // Symlinks: final followed only with FOLLOW; intermediate always.
     let fast = l(&root, b"fast_link", N).expect("fast");
     assert_eq!(fast.inode().file_type(), FileType::Symlink);
-    assert_eq!(ino(&l(&root, b"fast_link", F).expect("follow")), ino(&small));
-    assert_eq!(ino(&l(&root, b"slow_link", F).expect("slow")), ino(&l(&root, common::SLOW_TARGET.as_bytes(), N).expect("t")));
+    assert_eq!(
+        ino(&l(&root, b"fast_link", F).expect("follow")),
+        ino(&small)
+    );
+    assert_eq!(
+        ino(&l(&root, b"slow_link", F).expect("slow")),
+        ino(&l(&root, common::SLOW_TARGET.as_bytes(), N).expect("t"))
+    );
     assert!(l(&root, b"dir_link/c", N).expect("intermediate").same(&c));
     assert!(l(&root, b"abs_link", F).expect("absolute").same(&c));
-    assert_eq!(ino(&l(&root, b"a/b/up_link", F).expect("relative up")), ino(&small));
-    assert!(l(&root, b"dir_link/", N).expect("trailing slash follows").inode().file_type() == FileType::Directory);
+    assert_eq!(
+        ino(&l(&root, b"a/b/up_link", F).expect("relative up")),
+        ino(&small)
+    );
+    assert!(
+        l(&root, b"dir_link/", N)
+            .expect("trailing slash follows")
+            .inode()
+            .file_type()
+            == FileType::Directory
+    );
     // Errors.
     assert_eq!(l(&root, b"", F).err(), Some(Errno::ENOENT));
     assert_eq!(l(&root, b"missing/x", F).err(), Some(Errno::ENOENT));
@@ -66,19 +89,27 @@ fn path_walk() {
     assert_eq!(l(&root, b"small.txt/x", F).err(), Some(Errno::ENOTDIR));
     assert_eq!(l(&root, b"small.txt/", F).err(), Some(Errno::ENOTDIR));
     assert_eq!(l(&root, b"fast_link/", N).err(), Some(Errno::ENOTDIR));
-    assert_eq!(l(&root, b"small.txt", F | LookupFlags::DIRECTORY).err(), Some(Errno::ENOTDIR));
+    assert_eq!(
+        l(&root, b"small.txt", F | LookupFlags::DIRECTORY).err(),
+        Some(Errno::ENOTDIR)
+    );
     assert_eq!(l(&root, &[b'x'; 256], F).err(), Some(Errno::ENAMETOOLONG));
     assert_eq!(l(&root, &[b'x'; 255], F).err(), Some(Errno::ENOENT));
     let long: Vec<u8> = b"./".repeat(2048);
     assert_eq!(l(&root, &long, F).err(), Some(Errno::ENAMETOOLONG));
     assert!(l(&root, &long[..4094], F).expect("4094 bytes").same(&root));
     // lookup_parent.
-    let (dir, name) = vfs.lookup_parent(&root, &root, b"dir_link/c/new//").expect("parent");
+    let (dir, name) = vfs
+        .lookup_parent(&root, &root, b"dir_link/c/new//")
+        .expect("parent");
     assert!(dir.same(&c));
     assert_eq!(name, b"new");
     let (dir, name) = vfs.lookup_parent(&root, &c, b"x").expect("relative parent");
     assert!(dir.same(&c) && name == b"x");
-    assert_eq!(vfs.lookup_parent(&root, &root, b"missing/x").err(), Some(Errno::ENOENT));
+    assert_eq!(
+        vfs.lookup_parent(&root, &root, b"missing/x").err(),
+        Some(Errno::ENOENT)
+    );
 }
 
 #[test]
@@ -87,13 +118,20 @@ fn mounts_are_crossed_both_ways() {
     let second = common::mount(fx.image.clone()).expect("second mount");
     let at = vfs.lookup(&root, &root, b"a/b", F).expect("a/b");
     vfs.mount(&at, second, true).expect("mount");
-    let inside = vfs.lookup(&root, &root, b"a/b/small.txt", F).expect("through mount");
+    let inside = vfs
+        .lookup(&root, &root, b"a/b/small.txt", F)
+        .expect("through mount");
     assert_eq!(inside.to_bytes(&root), b"/a/b/small.txt");
     assert!(!Arc::ptr_eq(&inside.mnt, &root.mnt));
-    assert_eq!(vfs.lookup(&root, &root, b"a/b/c", F).err(), Some(Errno::ENOENT));
+    assert_eq!(
+        vfs.lookup(&root, &root, b"a/b/c", F).err(),
+        Some(Errno::ENOENT)
+    );
     let mnt_root = vfs.lookup(&root, &root, b"/a/b", F).expect("mount root");
     assert!(Arc::ptr_eq(&mnt_root.mnt, &inside.mnt));
-    let back = vfs.lookup(&root, &mnt_root, b"../b/../..", F).expect("back up");
+    let back = vfs
+        .lookup(&root, &mnt_root, b"../b/../..", F)
+        .expect("back up");
     assert!(back.same(&root));
     assert_eq!(mnt_root.to_bytes(&root), b"/a/b");
     assert_eq!(vfs.mounts().len(), 2);
@@ -121,17 +159,41 @@ fn open_rules_and_file_io() {
     assert_eq!(f.stat().expect("fstat").size, 12);
     assert_eq!(f.getdents64(&mut buf), Err(Errno::ENOTDIR));
     // open(2) errors on a read-only mount.
-    assert_eq!(open(b"small.txt", OpenFlags::O_WRONLY).err(), Some(Errno::EROFS));
-    assert_eq!(open(b"small.txt", OpenFlags::O_RDWR | OpenFlags::O_CREAT).err(), Some(Errno::EROFS));
-    assert_eq!(open(b"newfile", OpenFlags::O_WRONLY | OpenFlags::O_CREAT).err(), Some(Errno::EROFS));
-    assert_eq!(open(b"missing/newfile", OpenFlags::O_CREAT).err(), Some(Errno::ENOENT));
-    assert_eq!(open(b"small.txt", OpenFlags::O_CREAT | OpenFlags::O_EXCL).err(), Some(Errno::EEXIST));
+    assert_eq!(
+        open(b"small.txt", OpenFlags::O_WRONLY).err(),
+        Some(Errno::EROFS)
+    );
+    assert_eq!(
+        open(b"small.txt", OpenFlags::O_RDWR | OpenFlags::O_CREAT).err(),
+        Some(Errno::EROFS)
+    );
+    assert_eq!(
+        open(b"newfile", OpenFlags::O_WRONLY | OpenFlags::O_CREAT).err(),
+        Some(Errno::EROFS)
+    );
+    assert_eq!(
+        open(b"missing/newfile", OpenFlags::O_CREAT).err(),
+        Some(Errno::ENOENT)
+    );
+    assert_eq!(
+        open(b"small.txt", OpenFlags::O_CREAT | OpenFlags::O_EXCL).err(),
+        Some(Errno::EEXIST)
+    );
     assert!(open(b"small.txt", OpenFlags::O_CREAT).is_ok());
-    assert_eq!(open(b"small.txt", OpenFlags::O_DIRECTORY).err(), Some(Errno::ENOTDIR));
+    assert_eq!(
+        open(b"small.txt", OpenFlags::O_DIRECTORY).err(),
+        Some(Errno::ENOTDIR)
+    );
     assert_eq!(open(b"a", OpenFlags::O_WRONLY).err(), Some(Errno::EISDIR));
-    assert_eq!(open(b"fast_link", OpenFlags::O_NOFOLLOW).err(), Some(Errno::ELOOP));
+    assert_eq!(
+        open(b"fast_link", OpenFlags::O_NOFOLLOW).err(),
+        Some(Errno::ELOOP)
+    );
     assert!(open(b"fast_link", OpenFlags::empty()).is_ok());
-    assert_eq!(open(b"missing", OpenFlags::empty()).err(), Some(Errno::ENOENT));
+    assert_eq!(
+        open(b"missing", OpenFlags::empty()).err(),
+        Some(Errno::ENOENT)
+    );
     let p = open(b"fast_link", OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW).expect("O_PATH");
     assert_eq!(p.read(&mut buf), Err(Errno::EBADF));
     assert_eq!(p.stat().expect("stat").mode & 0o170000, 0o120000);
@@ -163,7 +225,9 @@ fn parse_dirents(buf: &[u8]) -> Vec<(u64, i64, u8, Vec<u8>)> {
 #[test]
 fn getdents64_records() {
     let (_fx, vfs, root) = setup();
-    let d = vfs.open(&root, &root, b"many", OpenFlags::O_DIRECTORY, 0, &NoDevices).expect("open");
+    let d = vfs
+        .open(&root, &root, b"many", OpenFlags::O_DIRECTORY, 0, &NoDevices)
+        .expect("open");
     let mut tiny = [0u8; 20];
     assert_eq!(d.getdents64(&mut tiny), Err(Errno::EINVAL));
     let mut all = Vec::new();
@@ -179,14 +243,26 @@ fn getdents64_records() {
     let dot = all.iter().find(|e| e.3 == b".").expect(".");
     assert_eq!(dot.2, 4); // DT_DIR
     assert_eq!(dot.0, d.stat().expect("stat").ino);
-    assert!(all.iter().filter(|e| e.3 != b"." && e.3 != b"..").all(|e| e.2 == 8));
+    assert!(all
+        .iter()
+        .filter(|e| e.3 != b"." && e.3 != b"..")
+        .all(|e| e.2 == 8));
     // Seeking to a d_off resumes right after that entry.
     let (_, off, _, _) = all[100].clone();
     assert_eq!(d.lseek(off, fs::SEEK_SET), Ok(off as u64));
     let n = d.getdents64(&mut buf).expect("getdents64");
     assert_eq!(parse_dirents(&buf[..n])[0].3, all[101].3);
     // Record layout of one known entry.
-    let f = vfs.open(&root, &root, b"a/b/c/d", OpenFlags::O_DIRECTORY, 0, &NoDevices).expect("open");
+    let f = vfs
+        .open(
+            &root,
+            &root,
+            b"a/b/c/d",
+            OpenFlags::O_DIRECTORY,
+            0,
+            &NoDevices,
+        )
+        .expect("open");
     let n = f.getdents64(&mut buf).expect("getdents64");
     let recs = parse_dirents(&buf[..n]);
     let deep = recs.iter().find(|e| e.3 == b"deep.txt").expect("deep.txt");
@@ -208,7 +284,16 @@ fn getdents64_records() {
 #[test]
 fn fd_table() {
     let (_fx, vfs, root) = setup();
-    let f = vfs.open(&root, &root, b"small.txt", OpenFlags::empty(), 0, &NoDevices).expect("open");
+    let f = vfs
+        .open(
+            &root,
+            &root,
+            b"small.txt",
+            OpenFlags::empty(),
+            0,
+            &NoDevices,
+        )
+        .expect("open");
     let mut t = FdTable::new();
     assert_eq!(t.alloc(f.clone(), false), Ok(0));
     assert_eq!(t.alloc(f.clone(), true), Ok(1));

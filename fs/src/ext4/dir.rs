@@ -79,7 +79,9 @@ pub(super) fn scan_block(
         let want = le32(block, t + 8);
         let got = crc32c_update(dir.disk().csum_seed, &block[..t]);
         if want != got {
-            return Err(corrupt!("directory {ino} block {lblk}: checksum {got:#x} != {want:#x}"));
+            return Err(corrupt!(
+                "directory {ino} block {lblk}: checksum {got:#x} != {want:#x}"
+            ));
         }
     }
     let mut off = 0;
@@ -89,10 +91,15 @@ pub(super) fn scan_block(
             rec_len = 65536;
         }
         let name_len = block.get(off + 6).copied().unwrap_or(0) as usize;
-        if off + 8 > limit || rec_len < 12 || rec_len % 4 != 0 || off + rec_len > limit
+        if off + 8 > limit
+            || rec_len < 12
+            || !rec_len.is_multiple_of(4)
+            || off + rec_len > limit
             || 8 + name_len > rec_len
         {
-            return Err(corrupt!("directory {ino} block {lblk}: bad entry at offset {off}"));
+            return Err(corrupt!(
+                "directory {ino} block {lblk}: bad entry at offset {off}"
+            ));
         }
         let e = RawEntry {
             offset: off,
@@ -103,7 +110,10 @@ pub(super) fn scan_block(
         };
         if e.ino != 0 {
             if e.ino > fs.sb.inodes_count || name_len == 0 {
-                return Err(corrupt!("directory {ino} block {lblk}: bad entry for inode {}", e.ino));
+                return Err(corrupt!(
+                    "directory {ino} block {lblk}: bad entry for inode {}",
+                    e.ino
+                ));
             }
             if !f(&e) {
                 break;
@@ -197,7 +207,12 @@ pub(super) fn readdir(
             } else {
                 here + e.rec_len as u64
             };
-            let entry = DirEntry { ino: e.ino as u64, name: e.name, file_type, next_pos };
+            let entry = DirEntry {
+                ino: e.ino as u64,
+                name: e.name,
+                file_type,
+                next_pos,
+            };
             if !emit(&entry) {
                 stopped = true;
                 resume = here;

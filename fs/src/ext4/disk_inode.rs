@@ -18,6 +18,7 @@ pub(super) const I_BLOCK_LEN: usize = 60;
 
 /// An inode record, decoded and checked.
 #[derive(Clone, Debug)]
+#[expect(dead_code, reason = "generation is for the write path to come")]
 pub(super) struct DiskInode {
     pub mode: u16,
     pub file_type: FileType,
@@ -44,7 +45,10 @@ fn timestamp(raw: &[u8], sec_off: usize, extra_off: Option<usize>) -> Timespec {
     match extra_off {
         Some(off) => {
             let extra = le32(raw, off);
-            Timespec { sec: base + (((extra & 3) as i64) << 32), nsec: (extra >> 2).min(999_999_999) }
+            Timespec {
+                sec: base + (((extra & 3) as i64) << 32),
+                nsec: (extra >> 2).min(999_999_999),
+            }
         }
         None => Timespec { sec: base, nsec: 0 },
     }
@@ -53,8 +57,12 @@ fn timestamp(raw: &[u8], sec_off: usize, extra_off: Option<usize>) -> Timespec {
 impl DiskInode {
     /// Decodes the record `raw` of inode `ino`, verifying its checksum.
     pub fn parse(sb: &SuperBlock, ino: u32, raw: &[u8]) -> Result<DiskInode> {
-        let extra_isize = if raw.len() > 128 { le16(raw, 0x80) as usize } else { 0 };
-        if raw.len() < 128 || 128 + extra_isize > raw.len() || extra_isize % 4 != 0 {
+        let extra_isize = if raw.len() > 128 {
+            le16(raw, 0x80) as usize
+        } else {
+            0
+        };
+        if raw.len() < 128 || 128 + extra_isize > raw.len() || !extra_isize.is_multiple_of(4) {
             return Err(corrupt!("inode {ino}: extra isize {extra_isize}"));
         }
         let generation = le32(raw, 0x64);
@@ -127,7 +135,9 @@ impl DiskInode {
             return Err(corrupt!("inode {ino}: size {} is impossible", self.size));
         }
         if self.flags & EXT4_INLINE_DATA_FL != 0 {
-            return Err(corrupt!("inode {ino}: inline data without the inline_data feature"));
+            return Err(corrupt!(
+                "inode {ino}: inline data without the inline_data feature"
+            ));
         }
         Ok(())
     }

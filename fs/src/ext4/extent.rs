@@ -33,7 +33,9 @@ pub(super) fn map(fs: &Ext4, ino: u32, inode: &DiskInode, lblk: u64) -> Result<R
     }
     if !inode.has_extents() {
         if inode.i_block.iter().all(|&b| b == 0) {
-            return Ok(Run::Hole { len: LBLK_END - lblk });
+            return Ok(Run::Hole {
+                len: LBLK_END - lblk,
+            });
         }
         log::error!("ext4: inode {ino} uses indirect block maps, not supported yet");
         return Err(Errno::EOPNOTSUPP);
@@ -66,29 +68,47 @@ pub(super) fn map(fs: &Ext4, ino: u32, inode: &DiskInode, lblk: u64) -> Result<R
                     (raw_len as u64, false)
                 };
                 if lblk < first {
-                    return Ok(Run::Hole { len: first.min(end) - lblk });
+                    return Ok(Run::Hole {
+                        len: first.min(end) - lblk,
+                    });
                 }
                 if lblk < first + len {
                     let start = (le16(e, 6) as u64) << 32 | le32(e, 8) as u64;
-                    if start.checked_add(len).is_none_or(|e| e > fs.sb.blocks_count) {
-                        return Err(corrupt!("inode {ino}: extent at block {start} past the end"));
+                    if start
+                        .checked_add(len)
+                        .is_none_or(|e| e > fs.sb.blocks_count)
+                    {
+                        return Err(corrupt!(
+                            "inode {ino}: extent at block {start} past the end"
+                        ));
                     }
                     let len = first + len - lblk;
                     return Ok(if unwritten {
                         Run::Hole { len }
                     } else {
-                        Run::Data { pblk: start + (lblk - first), len }
+                        Run::Data {
+                            pblk: start + (lblk - first),
+                            len,
+                        }
                     });
                 }
             }
-            return Ok(Run::Hole { len: end.saturating_sub(lblk).max(1) });
+            return Ok(Run::Hole {
+                len: end.saturating_sub(lblk).max(1),
+            });
         }
         // Index node: the last index whose range starts at or before lblk.
         let count = entries as usize;
         let idx = (0..count).rev().find(|&i| le32(entry(i), 0) as u64 <= lblk);
         let Some(i) = idx else {
-            let first = if count > 0 { le32(entry(0), 0) as u64 } else { end };
-            return Ok(Run::Hole { len: first.min(end).saturating_sub(lblk).max(1) });
+            let first = if count > 0 {
+                le32(entry(0), 0) as u64
+            } else {
+                end
+            };
+            return Ok(Run::Hole {
+                len: first.min(end).saturating_sub(lblk).max(1),
+            });
         };
         if i + 1 < count {
             end = end.min(le32(entry(i + 1), 0) as u64);
@@ -96,7 +116,9 @@ pub(super) fn map(fs: &Ext4, ino: u32, inode: &DiskInode, lblk: u64) -> Result<R
         let e = entry(i);
         let child = (le16(e, 8) as u64) << 32 | le32(e, 4) as u64;
         if child <= fs.sb.first_data_block as u64 || child >= fs.sb.blocks_count {
-            return Err(corrupt!("inode {ino}: extent index points to block {child}"));
+            return Err(corrupt!(
+                "inode {ino}: extent index points to block {child}"
+            ));
         }
         block_buf = fs.cache.get(child)?;
         check_tail(fs, ino, inode, &block_buf)?;
@@ -116,7 +138,9 @@ fn check_tail(fs: &Ext4, ino: u32, inode: &DiskInode, block: &[u8]) -> Result<()
         let want = le32(block, tail);
         let got = crc32c_update(inode.csum_seed, &block[..tail]);
         if want != got {
-            return Err(corrupt!("inode {ino}: extent block checksum {got:#x} != {want:#x}"));
+            return Err(corrupt!(
+                "inode {ino}: extent block checksum {got:#x} != {want:#x}"
+            ));
         }
     }
     Ok(())

@@ -46,7 +46,9 @@ impl Inode {
         if offset >= size {
             return Ok(0);
         }
-        let n = buf.len().min((size - offset).min(usize::MAX as u64) as usize);
+        let n = buf
+            .len()
+            .min((size - offset).min(usize::MAX as u64) as usize);
         let bs = self.fs.sb.block_size as u64;
         let dev = self.fs.cache.device();
         let mut done = 0usize;
@@ -112,7 +114,11 @@ impl VfsInode for Inode {
             return Err(Errno::ENOTDIR);
         }
         if name.is_empty() || name.len() > 255 {
-            return Err(if name.is_empty() { Errno::ENOENT } else { Errno::ENAMETOOLONG });
+            return Err(if name.is_empty() {
+                Errno::ENOENT
+            } else {
+                Errno::ENAMETOOLONG
+            });
         }
         let ino = dir::find(self, name)?.ok_or(Errno::ENOENT)?;
         Ok(self.fs.inode(ino)?)

@@ -53,7 +53,10 @@ impl Ext4 {
     pub fn mount(dev: Arc<dyn BlockDevice>, dev_id: u64, read_only: bool) -> Result<Arc<Ext4>> {
         let mut raw = vec![0u8; SUPERBLOCK_SIZE];
         dev.read_at(SUPERBLOCK_OFFSET, &mut raw).inspect_err(|_| {
-            log::error!("ext4: cannot read the superblock (device of {} bytes)", dev.size());
+            log::error!(
+                "ext4: cannot read the superblock (device of {} bytes)",
+                dev.size()
+            );
         })?;
         let sb = SuperBlock::parse(&raw)?;
         let dev_blocks = dev.size() / sb.block_size as u64;
@@ -97,7 +100,10 @@ impl Ext4 {
             return Err(corrupt!("inode number {ino} out of range"));
         }
         let ipg = self.sb.inodes_per_group;
-        let group = self.groups.get(((ino - 1) / ipg) as usize).ok_or(Errno::EUCLEAN)?;
+        let group = self
+            .groups
+            .get(((ino - 1) / ipg) as usize)
+            .ok_or(Errno::EUCLEAN)?;
         let byte = ((ino - 1) % ipg) as u64 * self.sb.inode_size as u64;
         Ok(group.inode_table * self.sb.block_size as u64 + byte)
     }

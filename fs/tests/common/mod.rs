@@ -59,10 +59,13 @@ pub fn populate(dir: &Path) {
     drop(f);
     std::fs::create_dir_all(dir.join("a/b/c/d")).expect("mkdir");
     w("a/b/c/d/deep.txt", b"deep\n");
-    w(&SLOW_TARGET.to_string(), b"long name\n");
+    w(SLOW_TARGET, b"long name\n");
     std::fs::create_dir(dir.join("many")).expect("mkdir");
     for i in 0..MANY {
-        w(&format!("many/entry_with_a_longish_name_{i:05}"), format!("{i}\n").as_bytes());
+        w(
+            &format!("many/entry_with_a_longish_name_{i:05}"),
+            format!("{i}\n").as_bytes(),
+        );
     }
     symlink("small.txt", dir.join("fast_link")).expect("symlink");
     symlink(SLOW_TARGET, dir.join("slow_link")).expect("symlink");
@@ -94,11 +97,22 @@ pub fn make_image(staging: &Path, block_size: u32, size: &str) -> Vec<u8> {
         .arg(size)
         .output()
         .expect("run mkfs.ext4");
-    assert!(out.status.success(), "mkfs.ext4 failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mkfs.ext4 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // mkfs -d writes linear directories; e2fsck -D rebuilds large ones as htrees.
     let fsck = Path::new(mkfs()).with_file_name("e2fsck");
-    let out = Command::new(fsck).args(["-f", "-y", "-D"]).arg(&img).output().expect("run e2fsck");
-    assert!(matches!(out.status.code(), Some(0 | 1)), "e2fsck -D: {out:?}");
+    let out = Command::new(fsck)
+        .args(["-f", "-y", "-D"])
+        .arg(&img)
+        .output()
+        .expect("run e2fsck");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "e2fsck -D: {out:?}"
+    );
     std::fs::read(&img).expect("read image")
 }
 

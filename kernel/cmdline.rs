@@ -165,7 +165,8 @@ pub fn parse_mem(s: &str) -> Result<u64, String> {
 pub const USAGE: &str = "\
 Usage: linux [options] [-- init arguments]
 
-Boots a Linux-compatible kernel as a host process.
+Boots a Linux-compatible kernel as a host process, for example:
+  linux ubd0=debian.img mem=256M init=/bin/bash
 
 Options (in User-mode Linux's syntax):
   ubd<N>[r]=FILE      disk N (0-7) backed by host FILE; 'r' makes it read-only

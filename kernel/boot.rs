@@ -19,7 +19,6 @@ pub struct Kernel {
     pub vfs: Arc<Vfs>,
     pub root_fs: Arc<dyn FileSystem>,
     pub devices: Devices,
-    pub cmdline: Cmdline,
     pub hostname: Mutex<String>,
 }
 
@@ -27,7 +26,9 @@ static KERNEL: OnceLock<Kernel> = OnceLock::new();
 
 /// Returns the kernel's global state.
 pub fn kernel() -> &'static Kernel {
-    KERNEL.get().expect("the kernel is booted before any task runs")
+    KERNEL
+        .get()
+        .expect("the kernel is booted before any task runs")
 }
 
 impl Kernel {
@@ -58,7 +59,13 @@ fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
             })
         })?;
         let ubd = Ubd::new(i, file);
-        log::info!("{}: {} ({} MiB{})", ubd.name(), path, ubd_size(&ubd) >> 20, if spec.read_only { ", read-only" } else { "" });
+        log::info!(
+            "{}: {} ({} MiB{})",
+            ubd.name(),
+            path,
+            ubd_size(&ubd) >> 20,
+            if spec.read_only { ", read-only" } else { "" }
+        );
         disks.push(Some(Arc::new(ubd)));
     }
     Ok(disks)
@@ -81,21 +88,36 @@ fn root_index(root: &str) -> Option<usize> {
         return None;
     }
     let min: usize = min.parse().ok()?;
-    (min % 16 == 0 && min / 16 < 8).then_some(min / 16)
+    (min.is_multiple_of(16) && min / 16 < 8).then_some(min / 16)
 }
 
 /// Boots: sets up RAM, disks and the root filesystem, and starts init. Returns once
 /// init runs; the kernel ends in `shutdown` when init exits.
 pub fn boot(c: Cmdline) -> Result<(), BootError> {
-    log::info!("Linux version {} (linux-rs {})", crate::syscall::RELEASE, env!("CARGO_PKG_VERSION"));
+    log::info!(
+        "Linux version {} (linux-rs {})",
+        crate::syscall::RELEASE,
+        env!("CARGO_PKG_VERSION")
+    );
     log::info!("Kernel command line: {}", c.raw);
-    let physmem = Arc::new(PhysMem::new(c.mem).map_err(|e| BootError(format!("mem={}: cannot allocate guest RAM: {e}", c.mem)))?);
+    let physmem = Arc::new(
+        PhysMem::new(c.mem)
+            .map_err(|e| BootError(format!("mem={}: cannot allocate guest RAM: {e}", c.mem)))?,
+    );
     let frames = FrameAllocator::new(physmem.clone(), 0);
     log::info!("Memory: {}K available", frames.free_frames() * 4);
     let disks = open_disks(&c)?;
-    let index = root_index(&c.root).ok_or_else(|| BootError(format!("root={}: not a ubd disk (use /dev/ubda ... /dev/ubdh)", c.root)))?;
+    let index = root_index(&c.root).ok_or_else(|| {
+        BootError(format!(
+            "root={}: not a ubd disk (use /dev/ubda ... /dev/ubdh)",
+            c.root
+        ))
+    })?;
     let disk = disks.get(index).cloned().flatten().ok_or_else(|| {
-        BootError(format!("root={}: no such disk; give it with ubd{index}=FILE", c.root))
+        BootError(format!(
+            "root={}: no such disk; give it with ubd{index}=FILE",
+            c.root
+        ))
     })?;
     if let Some(t) = &c.rootfstype {
         if t != "ext4" && t != "ext3" && t != "ext2" {
@@ -106,11 +128,18 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), true)
         .map_err(|e| BootError(format!("VFS: cannot mount root fs on {}: {e}", disk.name())))?;
     let root_fs: Arc<dyn FileSystem> = root_fs;
-    let vfs = Vfs::new(root_fs.clone(), true).map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
-    log::info!("VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.", index * 16);
+    let vfs = Vfs::new(root_fs.clone(), true)
+        .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
+    log::info!(
+        "VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.",
+        index * 16
+    );
     let init_paths: Vec<Vec<u8>> = match &c.init {
         Some(p) => vec![p.clone().into_bytes()],
-        None => ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"].iter().map(|s| s.as_bytes().to_vec()).collect(),
+        None => ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect(),
     };
     let mut envp: Vec<Vec<u8>> = vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
     envp.extend(c.init_env.iter().map(|e| e.clone().into_bytes()));
@@ -121,7 +150,6 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         vfs,
         root_fs,
         devices: Devices,
-        cmdline: c,
         hostname: Mutex::new("(none)".into()),
     };
     if KERNEL.set(k).is_err() {
@@ -137,17 +165,32 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
     let k = kernel();
     let pid = task::alloc_pid().ok_or_else(|| BootError("no pid for init".into()))?;
     let root = k.vfs.root();
-    let fsc = FsContext { root: root.clone(), cwd: root.clone(), umask: 0o022 };
+    let fsc = FsContext {
+        root: root.clone(),
+        cwd: root.clone(),
+        umask: 0o022,
+    };
     let mut files = fs::FdTable::new();
-    let console = match k.vfs.open(&root, &root, b"/dev/console", OpenFlags::O_RDWR, 0, &k.devices) {
+    let console = match k.vfs.open(
+        &root,
+        &root,
+        b"/dev/console",
+        OpenFlags::O_RDWR,
+        0,
+        &k.devices,
+    ) {
         Ok(f) => f,
         Err(e) => {
-            log::warn!("Warning: unable to open an initial console ({e}); using the host's directly.");
+            log::warn!(
+                "Warning: unable to open an initial console ({e}); using the host's directly."
+            );
             File::new(None, Arc::new(Console), OpenFlags::O_RDWR)
         }
     };
     for _ in 0..3 {
-        files.alloc(console.clone(), false).map_err(|e| BootError(format!("init's files: {e}")))?;
+        files
+            .alloc(console.clone(), false)
+            .map_err(|e| BootError(format!("init's files: {e}")))?;
     }
     let mm = Mm::new(k.frames.clone(), arch::stub::TASK_SIZE);
     let p = Process::new(pid, mm, files, fsc);
@@ -160,8 +203,15 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
         sigmask: Mutex::new(0),
         stub_pid: AtomicI32::new(0),
     });
-    task::start_task(t, task::Start::Exec { paths, args: args.into_iter().map(String::into_bytes).collect(), envp })
-        .map_err(|e| BootError(format!("cannot start init's thread: {e}")))
+    task::start_task(
+        t,
+        task::Start::Exec {
+            paths,
+            args: args.into_iter().map(String::into_bytes).collect(),
+            envp,
+        },
+    )
+    .map_err(|e| BootError(format!("cannot start init's thread: {e}")))
 }
 
 /// Ends the kernel when init has exited: syncs the disks, says how init ended, and
@@ -173,7 +223,10 @@ pub fn shutdown(status: ExitStatus) -> ! {
     }
     let line = match status {
         ExitStatus::Exited(code) => format!("linux: init exited with status {code}\n"),
-        ExitStatus::Signaled(sig) => format!("linux: init killed by signal {sig} (status {})\n", 128 + sig),
+        ExitStatus::Signaled(sig) => format!(
+            "linux: init killed by signal {sig} (status {})\n",
+            128 + sig
+        ),
     };
     arch::host::console::write_err(line.as_bytes());
     std::process::exit(status.shell_status())

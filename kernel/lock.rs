@@ -7,7 +7,6 @@
 
 use std::cell::RefCell;
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
 
 static KERNEL_LOCK: Mutex<()> = Mutex::new(());
 
@@ -56,18 +55,6 @@ impl WaitQueue {
             .with(|h| h.borrow_mut().take())
             .expect("sleeping requires the kernel lock");
         let guard = self.0.wait(guard).unwrap_or_else(|e| e.into_inner());
-        HELD.with(|h| *h.borrow_mut() = Some(guard));
-    }
-
-    /// Sleeps until woken or `timeout` passes.
-    pub fn wait_timeout(&self, timeout: Duration) {
-        let guard = HELD
-            .with(|h| h.borrow_mut().take())
-            .expect("sleeping requires the kernel lock");
-        let guard = match self.0.wait_timeout(guard, timeout) {
-            Ok((g, _)) => g,
-            Err(e) => e.into_inner().0,
-        };
         HELD.with(|h| *h.borrow_mut() = Some(guard));
     }
 

@@ -37,7 +37,11 @@ fn main() {
             return;
         }
         cmdline::Action::Version => {
-            println!("linux {} (Linux {} compatible, x86_64)", env!("CARGO_PKG_VERSION"), syscall::RELEASE);
+            println!(
+                "linux {} (Linux {} compatible, x86_64)",
+                env!("CARGO_PKG_VERSION"),
+                syscall::RELEASE
+            );
             return;
         }
         cmdline::Action::Boot(c) => *c,

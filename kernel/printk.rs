@@ -43,7 +43,8 @@ impl log::Log for Logger {
             t.subsec_micros(),
             record.args()
         );
-        let show = kern_level(record.level()) < *p.console_level.lock().unwrap_or_else(|e| e.into_inner());
+        let show =
+            kern_level(record.level()) < *p.console_level.lock().unwrap_or_else(|e| e.into_inner());
         if show {
             let _ = arch::host::console::write(line.as_bytes());
         }

@@ -122,7 +122,10 @@ fn forward_lines(r: impl Read + Send + 'static) -> Receiver<String> {
             match r.read_until(b'\n', &mut line) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
-                    if tx.send(String::from_utf8_lossy(&line).into_owned()).is_err() {
+                    if tx
+                        .send(String::from_utf8_lossy(&line).into_owned())
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -137,9 +140,13 @@ impl Running {
     /// `piped_stdin`, else /dev/null.
     fn spawn(cmd: &mut Command, piped_stdin: bool) -> Running {
         let command = format!("{cmd:?}");
-        cmd.stdin(if piped_stdin { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(if piped_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
@@ -217,7 +224,10 @@ impl Running {
             stdout,
             stderr,
         };
-        assert!(!timed_out, "killed after {TIMEOUT:?} without exiting\n{run}");
+        assert!(
+            !timed_out,
+            "killed after {TIMEOUT:?} without exiting\n{run}"
+        );
         run
     }
 }
@@ -302,7 +312,8 @@ fn hello_exits_with_its_status() {
     let run = boot(&[&ubd0r(), "init=/bin/hello"]);
     assert_init_exit(&run, 7);
     assert!(
-        run.stdout_lines().any(|l| l.trim_end() == "hello from init"),
+        run.stdout_lines()
+            .any(|l| l.trim_end() == "hello from init"),
         "`hello from init` missing from stdout\n{run}"
     );
 }
@@ -312,7 +323,8 @@ fn hello_quiet() {
     let run = boot(&[&ubd0r(), "init=/bin/hello", "quiet"]);
     assert_init_exit(&run, 7);
     assert!(
-        run.stdout_lines().any(|l| l.trim_end() == "hello from init"),
+        run.stdout_lines()
+            .any(|l| l.trim_end() == "hello from init"),
         "`hello from init` missing from stdout\n{run}"
     );
 }
@@ -389,7 +401,10 @@ fn bad_mem_value_is_a_usage_error() {
     let run = boot(&[&ubd0r(), "mem=lots", "init=/bin/hello"]);
     assert_eq!(run.code(), Some(2), "expected usage error status 2\n{run}");
     assert_refused(&run);
-    assert!(run.stderr.contains("mem"), "message should name `mem`\n{run}");
+    assert!(
+        run.stderr.contains("mem"),
+        "message should name `mem`\n{run}"
+    );
 }
 
 #[test]
@@ -475,11 +490,24 @@ fn hello_under_gdb() {
     }
     let image_arg = ubd0r();
     let mut cmd = Command::new("gdb");
-    cmd.args(["-q", "-nx", "-batch", "-ex", "run", "-ex", "quit $_exitcode", "--args"])
-        .args([LINUX, &image_arg, "init=/bin/hello", "quiet"])
-        .process_group(0);
+    cmd.args([
+        "-q",
+        "-nx",
+        "-batch",
+        "-ex",
+        "run",
+        "-ex",
+        "quit $_exitcode",
+        "--args",
+    ])
+    .args([LINUX, &image_arg, "init=/bin/hello", "quiet"])
+    .process_group(0);
     let run = Running::spawn(&mut cmd, false).finish();
-    assert_eq!(run.code(), Some(7), "gdb should pass on exit status 7\n{run}");
+    assert_eq!(
+        run.code(),
+        Some(7),
+        "gdb should pass on exit status 7\n{run}"
+    );
     assert!(run.stdout.contains("hello from init"), "no greeting\n{run}");
     assert!(
         run.stdout.contains("exited with code 07"),

@@ -30,7 +30,7 @@ unsafe impl Sync for PhysMem {}
 impl PhysMem {
     /// Creates `size` bytes (a multiple of the page size) of zeroed guest RAM.
     pub fn new(size: u64) -> io::Result<PhysMem> {
-        if size == 0 || size % PAGE_SIZE != 0 {
+        if size == 0 || !size.is_multiple_of(PAGE_SIZE) {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
         // SAFETY: the name is a NUL-terminated string; the flags are valid.

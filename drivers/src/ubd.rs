@@ -32,7 +32,10 @@ impl Ubd {
 
 impl fs::BlockDevice for Ubd {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.file.size()) {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.file.size())
+        {
             return Err(Errno::EIO);
         }
         self.file.read_at(offset, buf).map_err(|e| {
@@ -45,7 +48,10 @@ impl fs::BlockDevice for Ubd {
         if self.file.read_only() {
             return Err(Errno::EROFS);
         }
-        if offset.checked_add(data.len() as u64).is_none_or(|end| end > self.file.size()) {
+        if offset
+            .checked_add(data.len() as u64)
+            .is_none_or(|end| end > self.file.size())
+        {
             return Err(Errno::EIO);
         }
         self.file.write_at(offset, data).map_err(|e| {

@@ -61,7 +61,8 @@ pub fn parse(inode: &Arc<dyn Inode>) -> Result<ElfImage> {
         return Err(Errno::ENOEXEC);
     }
     let ctx = Ctx::new(Container::Big, Endian::Little);
-    let phdrs = ProgramHeader::parse(&raw, 0, header.e_phnum as usize, ctx).map_err(|_| Errno::ENOEXEC)?;
+    let phdrs =
+        ProgramHeader::parse(&raw, 0, header.e_phnum as usize, ctx).map_err(|_| Errno::ENOEXEC)?;
     Ok(ElfImage { header, phdrs })
 }
 
@@ -93,25 +94,51 @@ fn prot_of(flags: u32) -> Prot {
 
 /// Maps the PT_LOAD segments of `image` into `mm`. `interp` says the image is an
 /// interpreter (placed wherever the address space has room).
-pub fn load(mm: &mut Mm, inode: &Arc<dyn Inode>, image: &ElfImage, is_interp: bool, has_interp: bool) -> Result<Loaded> {
+pub fn load(
+    mm: &mut Mm,
+    inode: &Arc<dyn Inode>,
+    image: &ElfImage,
+    is_interp: bool,
+    has_interp: bool,
+) -> Result<Loaded> {
     let loads: Vec<&ProgramHeader> = image.phdrs.iter().filter(|p| p.p_type == PT_LOAD).collect();
     if loads.is_empty() {
         return Err(Errno::ENOEXEC);
     }
-    let lo = loads.iter().map(|p| page_down(p.p_vaddr)).min().unwrap_or(0);
+    let lo = loads
+        .iter()
+        .map(|p| page_down(p.p_vaddr))
+        .min()
+        .unwrap_or(0);
     let mut hi = 0u64;
     for p in &loads {
         if p.p_filesz > p.p_memsz || p.p_vaddr % PAGE_SIZE != p.p_offset % PAGE_SIZE {
             return Err(Errno::ENOEXEC);
         }
-        let end = p.p_vaddr.checked_add(p.p_memsz).and_then(page_up).ok_or(Errno::ENOEXEC)?;
+        let end = p
+            .p_vaddr
+            .checked_add(p.p_memsz)
+            .and_then(page_up)
+            .ok_or(Errno::ENOEXEC)?;
         hi = hi.max(end);
     }
     let span = hi - lo;
     let bias = if image.header.e_type == ET_DYN {
-        let base = if !is_interp && has_interp { ELF_ET_DYN_BASE } else { 0 };
+        let base = if !is_interp && has_interp {
+            ELF_ET_DYN_BASE
+        } else {
+            0
+        };
         // Reserve the whole span, then place segments inside it.
-        let at = mm.mmap(base, span, Prot::empty(), MapFlags::PRIVATE | MapFlags::ANONYMOUS, None, 0, VmaName::None)?;
+        let at = mm.mmap(
+            base,
+            span,
+            Prot::empty(),
+            MapFlags::PRIVATE | MapFlags::ANONYMOUS,
+            None,
+            0,
+            VmaName::None,
+        )?;
         at - lo
     } else {
         0
@@ -126,7 +153,15 @@ pub fn load(mm: &mut Mm, inode: &Arc<dyn Inode>, image: &ElfImage, is_interp: bo
         let fixed = MapFlags::PRIVATE | MapFlags::FIXED;
         if p.p_filesz > 0 {
             let len = page_up(file_end).ok_or(Errno::ENOEXEC)? - start;
-            mm.mmap(start, len, prot, fixed, Some(file.clone()), page_down(p.p_offset), VmaName::None)?;
+            mm.mmap(
+                start,
+                len,
+                prot,
+                fixed,
+                Some(file.clone()),
+                page_down(p.p_offset),
+                VmaName::None,
+            )?;
         }
         if p.p_memsz > p.p_filesz {
             let zero_end = page_up(file_end).ok_or(Errno::ENOEXEC)?;
@@ -137,7 +172,15 @@ pub fn load(mm: &mut Mm, inode: &Arc<dyn Inode>, image: &ElfImage, is_interp: bo
             let anon_end = page_up(mem_end).ok_or(Errno::ENOEXEC)?;
             if anon_end > anon_start {
                 let flags = fixed | MapFlags::ANONYMOUS;
-                mm.mmap(anon_start, anon_end - anon_start, prot, flags, None, 0, VmaName::None)?;
+                mm.mmap(
+                    anon_start,
+                    anon_end - anon_start,
+                    prot,
+                    flags,
+                    None,
+                    0,
+                    VmaName::None,
+                )?;
             }
         }
         end = end.max(mem_end);
@@ -146,8 +189,12 @@ pub fn load(mm: &mut Mm, inode: &Arc<dyn Inode>, image: &ElfImage, is_interp: bo
         Some(p) => bias + p.p_vaddr,
         None => loads
             .iter()
-            .find(|p| p.p_offset <= image.header.e_phoff && image.header.e_phoff < p.p_offset + p.p_filesz)
-            .map_or(0, |p| bias + p.p_vaddr + (image.header.e_phoff - p.p_offset)),
+            .find(|p| {
+                p.p_offset <= image.header.e_phoff && image.header.e_phoff < p.p_offset + p.p_filesz
+            })
+            .map_or(0, |p| {
+                bias + p.p_vaddr + (image.header.e_phoff - p.p_offset)
+            }),
     };
     Ok(Loaded {
         entry: bias + image.header.e_entry,

@@ -16,10 +16,17 @@ use stack::*;
 use std::sync::{Arc, Mutex};
 
 /// Runs `path` in the calling task with `argv` and `envp` (execve(2)).
-pub fn execve(ctx: &mut SyscallContext, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<()> {
+pub fn execve(
+    ctx: &mut SyscallContext,
+    path: &[u8],
+    mut argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<()> {
     let k = crate::boot::kernel();
     let fsc = ctx.task.fs();
-    let file = k.vfs.lookup(&fsc.root, &fsc.cwd, path, LookupFlags::FOLLOW)?;
+    let file = k
+        .vfs
+        .lookup(&fsc.root, &fsc.cwd, path, LookupFlags::FOLLOW)?;
     let inode = file.inode();
     let st = inode.stat()?;
     if inode.file_type() != FileType::Regular || st.mode & 0o111 == 0 {
@@ -75,7 +82,10 @@ pub fn execve(ctx: &mut SyscallContext, path: &[u8], mut argv: Vec<Vec<u8>>, env
     // The point of no return.
     let p = &ctx.task.process;
     *locked(&p.mm) = Arc::new(Mutex::new(mm));
-    ctx.stub.queue(MapOp::Unmap { vaddr: 0, len: TASK_SIZE });
+    ctx.stub.queue(MapOp::Unmap {
+        vaddr: 0,
+        len: TASK_SIZE,
+    });
     let mut regs = ctx.stub.initial_regs();
     regs.rip = entry;
     regs.rsp = sp;
@@ -98,7 +108,9 @@ pub fn execve(ctx: &mut SyscallContext, path: &[u8], mut argv: Vec<Vec<u8>>, env
 /// Puts the FPU and vector registers in their initial state (FCW 0x37f, MXCSR
 /// 0x1f80, every XSAVE component in its init state).
 fn reset_fpu(ctx: &mut SyscallContext) {
-    let Ok(mut x) = ctx.stub.get_xstate() else { return };
+    let Ok(mut x) = ctx.stub.get_xstate() else {
+        return;
+    };
     x.fill(0);
     x[0..2].copy_from_slice(&0x37fu16.to_ne_bytes());
     x[24..28].copy_from_slice(&0x1f80u32.to_ne_bytes());

@@ -35,7 +35,13 @@ const STACK_EXPAND: u64 = 128 * 1024;
 
 /// Builds the stack in `mm`; `auxv` lacks AT_RANDOM, AT_EXECFN and AT_PLATFORM,
 /// which point into the stack and are added here. Returns the stack pointer.
-pub fn build(mm: &mut Mm, filename: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], auxv: &[(u64, u64)]) -> Result<u64> {
+pub fn build(
+    mm: &mut Mm,
+    filename: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    auxv: &[(u64, u64)],
+) -> Result<u64> {
     let strings: u64 = [filename]
         .into_iter()
         .chain(argv.iter().map(|v| v.as_slice()))
@@ -46,7 +52,15 @@ pub fn build(mm: &mut Mm, filename: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], a
     let need = strings + 16 + 16 + words as u64 * 8 + 64;
     let size = (need + STACK_EXPAND + PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
     let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED | MapFlags::GROWSDOWN;
-    mm.mmap(STACK_TOP - size, size, Prot::READ | Prot::WRITE, flags, None, 0, VmaName::Stack)?;
+    mm.mmap(
+        STACK_TOP - size,
+        size,
+        Prot::READ | Prot::WRITE,
+        flags,
+        None,
+        0,
+        VmaName::Stack,
+    )?;
 
     let mut sp = STACK_TOP - 8; // a NULL word at the very top, as Linux leaves
     let mut push_str = |mm: &mut Mm, s: &[u8]| -> Result<u64> {
@@ -83,7 +97,16 @@ pub fn build(mm: &mut Mm, filename: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], a
     for &(k, v) in auxv {
         table.extend([k, v]);
     }
-    table.extend([AT_RANDOM, random_at, AT_EXECFN, execfn, AT_PLATFORM, platform, AT_NULL, 0]);
+    table.extend([
+        AT_RANDOM,
+        random_at,
+        AT_EXECFN,
+        execfn,
+        AT_PLATFORM,
+        platform,
+        AT_NULL,
+        0,
+    ]);
     sp = (sp - table.len() as u64 * 8) & !15;
     let bytes: Vec<u8> = table.iter().flat_map(|w| w.to_ne_bytes()).collect();
     mm.copy_to_user(sp, &bytes)?;

@@ -45,7 +45,9 @@ pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
                 {
                     return Err(Errno::EACCES);
                 }
-                name = VmaName::Named(String::from_utf8_lossy(&path.to_bytes(&ctx.task.fs().root)).into());
+                name = VmaName::Named(
+                    String::from_utf8_lossy(&path.to_bytes(&ctx.task.fs().root)).into(),
+                );
                 backing = Some(Arc::new(InodeMapping(inode)));
             }
             // /dev/zero maps as anonymous memory, as Linux does.

@@ -183,13 +183,15 @@ impl SyscallContext<'_> {
             if p == 0 {
                 break;
             }
-            let s = locked(&self.task.mm()).read_cstring(p, 128 * 1024).map_err(|e| {
-                if e == Errno::ENAMETOOLONG {
-                    Errno::E2BIG
-                } else {
-                    e
-                }
-            })?;
+            let s = locked(&self.task.mm())
+                .read_cstring(p, 128 * 1024)
+                .map_err(|e| {
+                    if e == Errno::ENAMETOOLONG {
+                        Errno::E2BIG
+                    } else {
+                        e
+                    }
+                })?;
             total += s.len() + 1 + 8;
             if total > 2 << 20 {
                 return Err(Errno::E2BIG);

@@ -31,7 +31,13 @@ pub fn start_dir(ctx: &SyscallContext, dirfd: u64, path: &[u8]) -> Result<(Path,
 
 /// Resolves `path` relative to `dirfd`; `AT_EMPTY_PATH` with an empty path means
 /// the file `dirfd` itself.
-pub fn resolve_at(ctx: &SyscallContext, dirfd: u64, path: &[u8], flags: u64, follow: bool) -> Result<Path> {
+pub fn resolve_at(
+    ctx: &SyscallContext,
+    dirfd: u64,
+    path: &[u8],
+    flags: u64,
+    follow: bool,
+) -> Result<Path> {
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd as i32 == AT_FDCWD {
             return Ok(ctx.task.fs().cwd);
@@ -52,7 +58,14 @@ fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u6
     let (root, start) = start_dir(ctx, dirfd, &path)?;
     let umask = ctx.task.fs().umask;
     let k = crate::boot::kernel();
-    let f = k.vfs.open(&root, &start, &path, flags, mode as u32 & 0o7777 & !umask, &k.devices)?;
+    let f = k.vfs.open(
+        &root,
+        &start,
+        &path,
+        flags,
+        mode as u32 & 0o7777 & !umask,
+        &k.devices,
+    )?;
     let fd = locked(&ctx.task.files()).alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
     Ok(fd as u64)
 }

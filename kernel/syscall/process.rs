@@ -156,12 +156,16 @@ pub fn sys_sched_yield(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
 /// sched_getaffinity: every CPU the host gives us. Returns the mask size written.
 pub fn sys_sched_getaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let len = a[1] as usize;
-    if len < 8 || len % 8 != 0 {
+    if len < 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     target(ctx, a[0])?;
     let ncpu = arch::host::cpu::online_cpus().min(64);
-    let mask: u64 = if ncpu == 64 { u64::MAX } else { (1 << ncpu) - 1 };
+    let mask: u64 = if ncpu == 64 {
+        u64::MAX
+    } else {
+        (1 << ncpu) - 1
+    };
     ctx.write_user(a[2], &mask.to_ne_bytes())?;
     Ok(8)
 }

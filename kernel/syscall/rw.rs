@@ -16,7 +16,13 @@ pub(super) fn file(ctx: &SyscallContext, fd: u64) -> Result<Arc<File>> {
     locked(&ctx.task.files()).get(fd as i32)
 }
 
-fn do_read(ctx: &mut SyscallContext, f: &File, buf: u64, len: u64, off: Option<u64>) -> Result<u64> {
+fn do_read(
+    ctx: &mut SyscallContext,
+    f: &File,
+    buf: u64,
+    len: u64,
+    off: Option<u64>,
+) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
     let mut done = 0usize;
     let mut kbuf = vec![0u8; len.min(CHUNK)];
@@ -41,7 +47,13 @@ fn do_read(ctx: &mut SyscallContext, f: &File, buf: u64, len: u64, off: Option<u
     Ok(done as u64)
 }
 
-fn do_write(ctx: &mut SyscallContext, f: &File, buf: u64, len: u64, off: Option<u64>) -> Result<u64> {
+fn do_write(
+    ctx: &mut SyscallContext,
+    f: &File,
+    buf: u64,
+    len: u64,
+    off: Option<u64>,
+) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
     let mut done = 0usize;
     let mut kbuf = vec![0u8; len.min(CHUNK)];
@@ -112,7 +124,10 @@ fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>
         })
         .collect();
     for &(_, len) in &v {
-        total = total.checked_add(len).filter(|t| *t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
+        total = total
+            .checked_add(len)
+            .filter(|t| *t <= i64::MAX as u64)
+            .ok_or(Errno::EINVAL)?;
     }
     Ok(v)
 }

@@ -59,7 +59,13 @@ pub fn sys_fstat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 /// access(2) as root sees it: existence, plus execute permission needing some x bit
 /// on anything but a directory. Checks for other users come with credentials.
-fn do_access(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64> {
+fn do_access(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    mode: u64,
+    flags: u64,
+) -> Result<u64> {
     if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x200) != 0 {
         return Err(Errno::EINVAL);
     }

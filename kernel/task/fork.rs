@@ -14,20 +14,15 @@ pub const CLONE_FS: u64 = 0x200;
 pub const CLONE_FILES: u64 = 0x400;
 pub const CLONE_SIGHAND: u64 = 0x800;
 pub const CLONE_PIDFD: u64 = 0x1000;
-pub const CLONE_PTRACE: u64 = 0x2000;
-pub const CLONE_VFORK: u64 = 0x4000;
-pub const CLONE_PARENT: u64 = 0x8000;
 pub const CLONE_THREAD: u64 = 0x10000;
-pub const CLONE_SYSVSEM: u64 = 0x40000;
 pub const CLONE_SETTLS: u64 = 0x80000;
 pub const CLONE_PARENT_SETTID: u64 = 0x100000;
 pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
 
-/// Creates a child process as `clone(flags, stack, ptid, ctid, tls)` asks. Threads
-/// and shared address spaces (`CLONE_VM`, `CLONE_THREAD`) come with the thread
-/// subsystem; until then they are refused with ENOSYS... only where Linux would
-/// succeed, so callers can tell.
+/// Creates a child process as `clone(flags, stack, ptid, ctid, tls)` asks. Sharing
+/// an address space, files or fs context (`CLONE_VM`, `CLONE_THREAD`, `CLONE_FILES`,
+/// ...) comes with threads; until then such requests get ENOSYS and a log line.
 pub fn do_fork(
     ctx: &mut SyscallContext,
     flags: u64,
@@ -37,8 +32,7 @@ pub fn do_fork(
     tls: u64,
 ) -> Result<Pid> {
     let exit_signal = flags & 0xff;
-    if flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS | CLONE_PIDFD)
-        != 0
+    if flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS | CLONE_PIDFD) != 0
     {
         log::warn!("clone flags {flags:#x} are not supported yet");
         return Err(Errno::ENOSYS);
@@ -60,7 +54,11 @@ pub fn do_fork(
     let task = Arc::new(Task {
         tid: pid,
         process: child.clone(),
-        clear_child_tid: Mutex::new(if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 }),
+        clear_child_tid: Mutex::new(if flags & CLONE_CHILD_CLEARTID != 0 {
+            ctid
+        } else {
+            0
+        }),
         robust_list: Mutex::new((0, 0)),
         sigmask: Mutex::new(*locked(&ctx.task.sigmask)),
         stub_pid: AtomicI32::new(0),

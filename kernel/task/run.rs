@@ -25,7 +25,10 @@ pub enum Start {
         envp: Vec<Vec<u8>>,
     },
     /// Continue from these registers and this XSAVE state (a forked child).
-    Resume { regs: UserRegs, xstate: Option<Vec<u8>> },
+    Resume {
+        regs: UserRegs,
+        xstate: Option<Vec<u8>>,
+    },
 }
 
 /// Starts the host thread of `task`.
@@ -77,7 +80,12 @@ fn task_main(task: Arc<Task>, start: Start) {
 
 /// Runs init, as Linux's `kernel_init`: the requested program, or the first of the
 /// usual places that works; a kernel panic if none does.
-fn exec_init(ctx: &mut SyscallContext, paths: Vec<Vec<u8>>, args: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) {
+fn exec_init(
+    ctx: &mut SyscallContext,
+    paths: Vec<Vec<u8>>,
+    args: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) {
     let mut last = None;
     for path in &paths {
         let mut argv = vec![path.clone()];
@@ -85,7 +93,11 @@ fn exec_init(ctx: &mut SyscallContext, paths: Vec<Vec<u8>>, args: Vec<Vec<u8>>, 
         match crate::exec::execve(ctx, path, argv, envp.clone()) {
             Ok(()) => return,
             Err(e) => {
-                log::warn!("Run {} as init process: error -{}", String::from_utf8_lossy(path), e.as_i32());
+                log::warn!(
+                    "Run {} as init process: error -{}",
+                    String::from_utf8_lossy(path),
+                    e.as_i32()
+                );
                 last = Some((path, e));
             }
         }
@@ -104,7 +116,10 @@ fn run_loop(mut ctx: SyscallContext) {
     loop {
         let mm = ctx.task.mm();
         for r in locked(&mm).take_tlb_flushes() {
-            ctx.stub.queue(MapOp::Unmap { vaddr: r.start, len: r.end - r.start });
+            ctx.stub.queue(MapOp::Unmap {
+                vaddr: r.start,
+                len: r.end - r.start,
+            });
         }
         drop(mm);
         lock::leave();

@@ -69,9 +69,7 @@ impl MapOp {
                 [SYS_MMAP, vaddr, len, prot as u64, flags, PHYSMEM_FD, paddr]
             }
             MapOp::Unmap { vaddr, len } => [SYS_MUNMAP, vaddr, len, 0, 0, 0, 0],
-            MapOp::Protect { vaddr, len, prot } => {
-                [SYS_MPROTECT, vaddr, len, prot as u64, 0, 0, 0]
-            }
+            MapOp::Protect { vaddr, len, prot } => [SYS_MPROTECT, vaddr, len, prot as u64, 0, 0, 0],
         }
     }
 }

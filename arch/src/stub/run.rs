@@ -136,7 +136,15 @@ impl Stub {
     pub(super) fn get_regs(&self) -> Result<UserRegs> {
         let mut regs = UserRegs::default();
         // SAFETY: UserRegs has the layout of user_regs_struct, which GETREGS fills.
-        if unsafe { libc::ptrace(libc::PTRACE_GETREGS, self.pid, 0, &mut regs as *mut UserRegs) } < 0 {
+        if unsafe {
+            libc::ptrace(
+                libc::PTRACE_GETREGS,
+                self.pid,
+                0,
+                &mut regs as *mut UserRegs,
+            )
+        } < 0
+        {
             return Err(errno_from_host(last_errno()));
         }
         Ok(regs)

@@ -89,7 +89,10 @@ impl Stub {
         };
         let regs = stub.run_stub_code(&start)?;
         if regs.rax != 0 {
-            log::error!("stub {pid}: start-up failed: host errno {}", -(regs.rax as i64));
+            log::error!(
+                "stub {pid}: start-up failed: host errno {}",
+                -(regs.rax as i64)
+            );
             return Err(Errno::EIO);
         }
         Ok(stub)
@@ -124,7 +127,12 @@ unsafe fn child(
         }
         // Every other descriptor closes at exec (the image fd is close-on-exec too,
         // which execveat of an ELF file permits).
-        libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC);
+        libc::syscall(
+            libc::SYS_close_range,
+            4u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
         if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
             libc::_exit(125);
         }
@@ -152,5 +160,7 @@ pub(super) fn kill_and_reap(pid: libc::pid_t) {
 }
 
 pub(super) fn last_errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }

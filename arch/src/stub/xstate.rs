@@ -30,7 +30,12 @@ impl Stub {
         // SAFETY: iov describes buf, which outlives the call; the host writes at most
         // iov_len bytes and stores the length it wrote back into iov.
         let r = unsafe {
-            libc::ptrace(libc::PTRACE_GETREGSET, self.pid, NT_X86_XSTATE, &mut iov as *mut _)
+            libc::ptrace(
+                libc::PTRACE_GETREGSET,
+                self.pid,
+                NT_X86_XSTATE,
+                &mut iov as *mut _,
+            )
         };
         if r < 0 {
             return Err(errno_from_host(last_errno()));
@@ -51,7 +56,12 @@ impl Stub {
         };
         // SAFETY: the host only reads iov_len bytes from state for SETREGSET.
         let r = unsafe {
-            libc::ptrace(libc::PTRACE_SETREGSET, self.pid, NT_X86_XSTATE, &mut iov as *mut _)
+            libc::ptrace(
+                libc::PTRACE_SETREGSET,
+                self.pid,
+                NT_X86_XSTATE,
+                &mut iov as *mut _,
+            )
         };
         if r < 0 {
             return Err(errno_from_host(last_errno()));

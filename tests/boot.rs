@@ -514,3 +514,51 @@ fn hello_under_gdb() {
         "gdb should report the exit of linux\n{run}"
     );
 }
+
+/// A fault with no handler kills the process with SIGSEGV: init's death ends
+/// linux with 128 + 11, and a parent sees the signal in the wait status.
+#[test]
+fn segfault_kills_with_sigsegv() {
+    let run = boot(&[&ubd0r(), "init=/bin/segv", "quiet"]);
+    assert_eq!(
+        run.code(),
+        Some(139),
+        "init killed by SIGSEGV should exit 139\n{run}"
+    );
+    assert!(
+        run.stderr.contains("init killed by signal 11"),
+        "stderr should say init was killed by signal 11\n{run}"
+    );
+    let run = boot(&[&ubd0r(), "init=/bin/segv", "quiet", "--", "child"]);
+    assert_init_exit(&run, 0);
+    assert!(run.stdout.contains("child killed by SIGSEGV"), "{run}");
+}
+
+/// A requested init that cannot run is a kernel panic, as on Linux: its reason,
+/// a backtrace of the kernel, and the panic exit status.
+#[test]
+fn missing_init_panics() {
+    let run = boot(&[&ubd0r(), "init=/bin/no-such-init", "quiet"]);
+    assert_eq!(run.code(), Some(125), "a kernel panic exits 125\n{run}");
+    assert!(
+        run.stderr.contains(
+            "Kernel panic - not syncing: Requested init /bin/no-such-init failed (error -2)"
+        ),
+        "panic reason missing\n{run}"
+    );
+    assert!(
+        run.stderr.contains("Kernel backtrace:"),
+        "backtrace missing\n{run}"
+    );
+}
+
+/// An image that is not ext4 is refused with one line, not a crash.
+#[test]
+fn corrupt_image_is_refused() {
+    let bad = Path::new(env!("CARGO_TARGET_TMPDIR")).join("not-ext4.img");
+    std::fs::write(&bad, vec![0x5a; 4 << 20]).expect("write the bad image");
+    let run = boot(&[&format!("ubd0r={}", bad.display()), "init=/bin/hello"]);
+    assert_refused(&run);
+    assert!(run.stderr.contains("cannot mount root"), "{run}");
+    let _ = std::fs::remove_file(&bad);
+}

@@ -139,7 +139,7 @@ pub fn load(
             0,
             VmaName::None,
         )?;
-        at - lo
+        at.wrapping_sub(lo)
     } else {
         0
     };
@@ -147,9 +147,15 @@ pub fn load(
     let mut end = 0;
     for p in &loads {
         let prot = prot_of(p.p_flags);
-        let start = page_down(bias + p.p_vaddr);
-        let file_end = bias + p.p_vaddr + p.p_filesz;
-        let mem_end = bias + p.p_vaddr + p.p_memsz;
+        // Offsets from the bias wrap as the hardware's addresses would; the
+        // address space rejects anything that lands outside it.
+        let vaddr = bias.wrapping_add(p.p_vaddr);
+        let start = page_down(vaddr);
+        let file_end = vaddr.wrapping_add(p.p_filesz);
+        let mem_end = vaddr.wrapping_add(p.p_memsz);
+        if file_end < vaddr || mem_end < vaddr {
+            return Err(Errno::ENOEXEC);
+        }
         let fixed = MapFlags::PRIVATE | MapFlags::FIXED;
         if p.p_filesz > 0 {
             let len = page_up(file_end).ok_or(Errno::ENOEXEC)? - start;
@@ -186,18 +192,19 @@ pub fn load(
         end = end.max(mem_end);
     }
     let phdr = match image.phdrs.iter().find(|p| p.p_type == PT_PHDR) {
-        Some(p) => bias + p.p_vaddr,
+        Some(p) => bias.wrapping_add(p.p_vaddr),
         None => loads
             .iter()
             .find(|p| {
-                p.p_offset <= image.header.e_phoff && image.header.e_phoff < p.p_offset + p.p_filesz
+                p.p_offset <= image.header.e_phoff && image.header.e_phoff - p.p_offset < p.p_filesz
             })
             .map_or(0, |p| {
-                bias + p.p_vaddr + (image.header.e_phoff - p.p_offset)
+                bias.wrapping_add(p.p_vaddr)
+                    .wrapping_add(image.header.e_phoff - p.p_offset)
             }),
     };
     Ok(Loaded {
-        entry: bias + image.header.e_entry,
+        entry: bias.wrapping_add(image.header.e_entry),
         bias,
         phdr,
         phnum: image.header.e_phnum as u64,

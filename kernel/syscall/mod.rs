@@ -179,7 +179,7 @@ impl SyscallContext<'_> {
             return Ok(out);
         }
         for i in 0.. {
-            let p = self.read_u64(addr + i * 8)?;
+            let p = self.read_u64(addr.wrapping_add(i * 8))?;
             if p == 0 {
                 break;
             }

@@ -6,7 +6,7 @@ IMAGE ?= images/out/test.img
 INIT ?= /bin/hello
 MEM ?= 128M
 
-.PHONY: all run test image clean
+.PHONY: all run test bench image clean
 
 all: linux image
 
@@ -31,3 +31,6 @@ clean:
 	rm -f linux $(IMAGE)
 
 FORCE:
+
+bench: linux
+	bash tests/bench.sh target/release/linux $(IMAGE)

@@ -14,7 +14,8 @@ say() { echo "build-test-image: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 [ $# -eq 1 ] || { echo "usage: $0 OUT.img" >&2; exit 2; }
-out=$1
+mkdir -p "$(dirname "$1")"
+out=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 
 here=$(cd "$(dirname "$0")" && pwd)
 guest=$here/../tests/guest

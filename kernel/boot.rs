@@ -20,6 +20,8 @@ pub struct Kernel {
     pub root_fs: Arc<dyn FileSystem>,
     pub devices: Devices,
     pub hostname: Mutex<String>,
+    /// The host CPUs tasks are spread over.
+    pub host_cpus: Vec<usize>,
 }
 
 static KERNEL: OnceLock<Kernel> = OnceLock::new();
@@ -151,6 +153,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         root_fs,
         devices: Devices,
         hostname: Mutex::new("(none)".into()),
+        host_cpus: arch::host::cpu::allowed_cpus(),
     };
     if KERNEL.set(k).is_err() {
         return Err(BootError("booted twice".into()));

@@ -56,6 +56,12 @@ fn task_main(task: Arc<Task>, start: Start) {
         }
     };
     task.stub_pid.store(stub.pid(), Ordering::Relaxed);
+    // Each task is a virtual CPU: its thread and stub share one host CPU, spread
+    // over the CPUs by task id so that tasks still run in parallel.
+    let cpus = &k.host_cpus;
+    let cpu = cpus[task.tid as usize % cpus.len()];
+    arch::host::cpu::pin(0, cpu);
+    arch::host::cpu::pin(stub.pid(), cpu);
     let mut regs = UserRegs::default();
     let mut ctx = SyscallContext {
         task: &task,

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs tests/guest/bench.c natively and as init under ./linux on the test image,
+# and prints each figure with the ratio linux/native. These machines are shared and
+# noisy: compare ratios, not absolute times.
+# Usage: tests/bench.sh [LINUX_BINARY] [IMAGE]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+linux=${1:-$here/../target/release/linux}
+image=${2:-$here/../images/out/test.img}
+[ -x "$linux" ] || { echo "bench: build the kernel first (make linux)" >&2; exit 1; }
+bash "$here/../images/build-test-image.sh" "$image" >/dev/null 2>&1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+gcc -static -O2 -o "$work/bench" "$here/guest/bench.c"
+gcc -static -O2 -o "$work/exit42" "$here/guest/exit42.c"
+"$work/bench" "$work/exit42" > "$work/native"
+"$linux" ubd0r="$image" init=/bin/bench quiet -- /bin/exit42 > "$work/guest" 2>/dev/null
+printf '%-16s %12s %12s %8s\n' figure native linux ratio
+while read -r name value unit; do
+	g=$(awk -v n="$name" '$1 == n {print $2}' "$work/guest")
+	[ -n "$g" ] || { echo "bench: no $name figure from the guest" >&2; cat "$work/guest" >&2; exit 1; }
+	ratio=$(awk -v a="$g" -v b="$value" -v u="$unit" 'BEGIN { r = (u == "per-second") ? b / a : a / b; printf "%.1fx", r }')
+	printf '%-16s %12s %12s %8s  (%s; ratio = how many times slower)\n' "$name" "$value" "$g" "$ratio" "$unit"
+done < "$work/native"

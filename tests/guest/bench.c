@@ -1,0 +1,55 @@
+/* Micro-benchmarks, run the same way natively and as init under linux:
+ * a system call round trip, fork+exec+wait, and first-touch page faults.
+ * Prints "NAME VALUE UNIT" lines; tests/bench.sh turns them into ratios.
+ * Usage: bench EXEC_HELPER (a program that exits 42, e.g. /bin/exit42). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *helper = argc > 1 ? argv[1] : "/bin/exit42";
+	enum { CALLS = 100000, SPAWNS = 200, MB = 64 };
+
+	double t = now();
+	for (int i = 0; i < CALLS; i++)
+		syscall(SYS_getppid);
+	printf("syscall %.0f ns\n", (now() - t) / CALLS * 1e9);
+
+	t = now();
+	for (int i = 0; i < SPAWNS; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl(helper, helper, "42", (char *)0);
+			_exit(127);
+		}
+		int status;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || WEXITSTATUS(status) != 42) {
+			printf("fork+exec failed\n");
+			return 1;
+		}
+	}
+	printf("fork+exec+wait %.0f per-second\n", SPAWNS / (now() - t));
+
+	size_t len = (size_t)MB << 20;
+	t = now();
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = 1;
+	printf("page-fault %.0f ns\n", (now() - t) / (len / 4096) * 1e9);
+	munmap(p, len);
+	return 0;
+}

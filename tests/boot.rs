@@ -562,3 +562,11 @@ fn corrupt_image_is_refused() {
     assert!(run.stderr.contains("cannot mount root"), "{run}");
     let _ = std::fs::remove_file(&bad);
 }
+
+/// Hostile arguments to every system call get errnos, never a kernel crash.
+#[test]
+fn syscalls_with_hostile_arguments() {
+    let run = boot(&[&ubd0r(), "init=/bin/sysfuzz", "quiet"]);
+    assert_init_exit(&run, 0);
+    assert!(run.stdout.contains("calls returned"), "{run}");
+}

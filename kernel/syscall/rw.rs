@@ -132,11 +132,18 @@ fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>
     Ok(v)
 }
 
-pub fn sys_readv(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+/// readv and writev: the segments in order, stopping at the first short transfer;
+/// an error after some progress returns the progress.
+fn vectored(ctx: &mut SyscallContext, a: [u64; 6], write: bool) -> Result<u64> {
     let f = file(ctx, a[0])?;
     let mut done = 0;
     for (base, len) in iovecs(ctx, a[1], a[2])? {
-        let n = match do_read(ctx, &f, base, len, None) {
+        let moved = if write {
+            do_write(ctx, &f, base, len, None)
+        } else {
+            do_read(ctx, &f, base, len, None)
+        };
+        let n = match moved {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -149,21 +156,12 @@ pub fn sys_readv(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(done)
 }
 
+pub fn sys_readv(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    vectored(ctx, a, false)
+}
+
 pub fn sys_writev(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
-    let mut done = 0;
-    for (base, len) in iovecs(ctx, a[1], a[2])? {
-        let n = match do_write(ctx, &f, base, len, None) {
-            Ok(n) => n,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        done += n;
-        if n < len {
-            break;
-        }
-    }
-    Ok(done)
+    vectored(ctx, a, true)
 }
 
 pub fn sys_lseek(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

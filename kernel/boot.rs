@@ -65,16 +65,12 @@ fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
             "{}: {} ({} MiB{})",
             ubd.name(),
             path,
-            ubd_size(&ubd) >> 20,
+            fs::BlockDevice::size(&ubd) >> 20,
             if spec.read_only { ", read-only" } else { "" }
         );
         disks.push(Some(Arc::new(ubd)));
     }
     Ok(disks)
-}
-
-fn ubd_size(u: &Ubd) -> u64 {
-    fs::BlockDevice::size(u)
 }
 
 /// Returns the disk index `root=` names: /dev/ubda ... /dev/ubdh, or 98:N*16.

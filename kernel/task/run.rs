@@ -120,14 +120,7 @@ fn exec_init(
 
 fn run_loop(mut ctx: SyscallContext) {
     loop {
-        let mm = ctx.task.mm();
-        for r in locked(&mm).take_tlb_flushes() {
-            ctx.stub.queue(MapOp::Unmap {
-                vaddr: r.start,
-                len: r.end - r.start,
-            });
-        }
-        drop(mm);
+        queue_tlb_flushes(ctx.stub, &mut locked(&ctx.task.mm()));
         lock::leave();
         let trap = ctx.stub.run(ctx.regs);
         lock::enter();
@@ -157,6 +150,16 @@ fn run_loop(mut ctx: SyscallContext) {
     }
 }
 
+/// Queues the removal of every host mapping the address space has invalidated.
+fn queue_tlb_flushes(stub: &mut Stub, mm: &mut mm::Mm) {
+    for r in mm.take_tlb_flushes() {
+        stub.queue(MapOp::Unmap {
+            vaddr: r.start,
+            len: r.end - r.start,
+        });
+    }
+}
+
 /// Resolves a page fault, or returns the signal that kills the task (signal
 /// delivery to handlers comes with the signal subsystem).
 fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) -> Result<(), i32> {
@@ -164,6 +167,9 @@ fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) -> Result<()
     let mut mm = locked(&mm);
     match mm.handle_fault(addr, kind == FaultKind::Protection) {
         Ok(m) => {
+            // A copy-on-write break flushes the old frame's page: drop it before
+            // mapping the new one, or the flush would undo the mapping.
+            queue_tlb_flushes(ctx.stub, &mut mm);
             ctx.stub.queue(MapOp::Map {
                 vaddr: m.vaddr,
                 len: mm::PAGE_SIZE,

@@ -7,6 +7,7 @@ use crate::inode::Inode;
 use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::types::{FileType, Stat};
+use crate::wait::WaitQueue;
 use arch::{Errno, Result};
 use std::sync::{Arc, Mutex};
 
@@ -16,12 +17,46 @@ pub const SEEK_END: u32 = 2;
 pub const SEEK_DATA: u32 = 3;
 pub const SEEK_HOLE: u32 = 4;
 
+bitflags::bitflags! {
+    /// poll(2) events, Linux values.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct PollEvents: u32 {
+        const POLLIN = 0x1;
+        const POLLPRI = 0x2;
+        const POLLOUT = 0x4;
+        const POLLERR = 0x8;
+        const POLLHUP = 0x10;
+        const POLLNVAL = 0x20;
+        const POLLRDNORM = 0x40;
+        const POLLRDBAND = 0x80;
+        const POLLWRNORM = 0x100;
+        const POLLWRBAND = 0x200;
+        const POLLMSG = 0x400;
+        const POLLRDHUP = 0x2000;
+    }
+}
+
 /// What an open file does.
+///
+/// Files that can block (pipes, terminals, eventfds, sockets) never sleep in
+/// `read` or `write`: they return `EAGAIN`, report readiness through `poll`, and
+/// wake their `wait_queue` when it may have changed. The kernel does the sleeping
+/// (honouring `O_NONBLOCK`, signals and timeouts) in one place for all of them.
 pub trait FileOps: Send + Sync {
-    /// Reads at `pos` (ignored if not seekable).
+    /// Reads at `pos` (ignored if not seekable); `EAGAIN` if it would block.
     fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize>;
-    /// Writes at `pos` (ignored if not seekable).
+    /// Writes at `pos` (ignored if not seekable); `EAGAIN` if it would block.
     fn write(&self, pos: u64, data: &[u8]) -> Result<usize>;
+    /// Returns the events ready now; files that never block are always readable
+    /// and writable.
+    fn poll(&self) -> PollEvents {
+        PollEvents::POLLIN | PollEvents::POLLOUT | PollEvents::POLLRDNORM | PollEvents::POLLWRNORM
+    }
+    /// Returns the queue woken whenever `poll`'s answer may have changed, or None
+    /// for files that never block.
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        None
+    }
     /// Returns false for pipes and ttys: lseek gives ESPIPE and positions are ignored.
     fn seekable(&self) -> bool {
         true

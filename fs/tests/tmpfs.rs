@@ -1,0 +1,362 @@
+//! tmpfs through its `Inode` methods: file data with holes and truncation, space
+//! and inode limits, directories and link counts, removal while referenced,
+//! readdir positions under concurrent change, rename in all its forms, and
+//! timestamps from a clock the test controls.
+
+use arch::Errno;
+use fs::tmpfs::{Options, Tmpfs, TMPFS_MAGIC};
+use fs::{AttrTime, Clock, DirEntry, FileSystem, FileType, Inode, RenameFlags, SetAttr, Timespec};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// A clock that moves only when told.
+struct TestClock(AtomicI64);
+
+impl Clock for TestClock {
+    fn now(&self) -> Timespec {
+        Timespec {
+            sec: self.0.load(Ordering::Relaxed),
+            nsec: 0,
+        }
+    }
+}
+
+fn mount(size: u64, nr_inodes: u64) -> (Arc<Tmpfs>, Arc<dyn Inode>, Arc<TestClock>) {
+    let clock = Arc::new(TestClock(AtomicI64::new(1000)));
+    let opts = Options {
+        dev: 0x15,
+        size,
+        nr_inodes,
+        mode: 0o1777,
+    };
+    let fs = Tmpfs::new(opts, clock.clone()).expect("tmpfs");
+    let root = fs.root().expect("root");
+    (fs, root, clock)
+}
+
+fn nlink(i: &Arc<dyn Inode>) -> u32 {
+    i.stat().expect("stat").nlink
+}
+
+fn names(dir: &Arc<dyn Inode>) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    dir.readdir(0, &mut |e: &DirEntry| {
+        out.push(e.name.to_vec());
+        true
+    })
+    .expect("readdir");
+    out
+}
+
+#[test]
+fn file_data_holes_and_truncate() {
+    let (fs, root, _) = mount(64 << 20, 100);
+    let f = root.create(b"f", 0o644).expect("create");
+    assert_eq!(f.stat().expect("stat").mode, 0o100644);
+    assert_eq!(f.write_at(0, b"hello"), Ok(5));
+    assert_eq!(f.write_at(3 << 20, b"end"), Ok(3));
+    let st = f.stat().expect("stat");
+    assert_eq!((st.size, st.blocks, st.blksize), ((3 << 20) + 3, 16, 4096));
+    let mut buf = vec![0xffu8; 8192];
+    assert_eq!(f.read_at(4096 * 5, &mut buf), Ok(8192));
+    assert!(buf.iter().all(|&b| b == 0), "holes read as zeroes");
+    assert_eq!(f.read_at(0, &mut buf[..10]), Ok(10));
+    assert_eq!(&buf[..10], b"hello\0\0\0\0\0");
+    assert_eq!(f.read_at((3 << 20) + 1, &mut buf), Ok(2));
+    assert_eq!(f.read_at(10 << 20, &mut buf), Ok(0));
+    // Down to 2 bytes: the tail of the page is zeroed and stays so when extended.
+    let trunc = |size| SetAttr {
+        size: Some(size),
+        ..SetAttr::default()
+    };
+    f.setattr(&trunc(2)).expect("truncate down");
+    assert_eq!(f.stat().expect("stat").blocks, 8);
+    f.setattr(&trunc(10000)).expect("truncate up");
+    let st = f.stat().expect("stat");
+    assert_eq!((st.size, st.blocks), (10000, 8));
+    assert_eq!(f.read_at(0, &mut buf[..6]), Ok(6));
+    assert_eq!(&buf[..6], b"he\0\0\0\0");
+    f.setattr(&trunc(0)).expect("truncate to 0");
+    assert_eq!(f.stat().expect("stat").blocks, 0);
+    assert_eq!(f.setattr(&trunc(1 << 63)), Err(Errno::EFBIG));
+    assert_eq!(f.write_at(i64::MAX as u64, b"x"), Err(Errno::EFBIG));
+    assert_eq!(root.read_at(0, &mut buf), Err(Errno::EISDIR));
+    assert_eq!(root.write_at(0, b"x"), Err(Errno::EISDIR));
+    assert_eq!(root.setattr(&trunc(0)), Err(Errno::EISDIR));
+    let s = fs.statfs();
+    assert_eq!(
+        (s.f_type, s.bsize, s.blocks, s.bfree),
+        (TMPFS_MAGIC, 4096, 16384, 16384)
+    );
+    assert_eq!((s.files, s.ffree, s.namelen), (100, 98, 255));
+}
+
+#[test]
+fn limits_give_enospc() {
+    let (fs, root, _) = mount(3 * 4096, 3);
+    let f = root.create(b"f", 0o644).expect("create");
+    assert_eq!(f.write_at(0, &[1u8; 5 * 4096]), Ok(3 * 4096), "short write");
+    assert_eq!(f.write_at(3 * 4096, b"x"), Err(Errno::ENOSPC));
+    assert_eq!(fs.statfs().bfree, 0);
+    root.mkdir(b"d", 0o755).expect("third inode");
+    assert_eq!(root.create(b"g", 0o644).err(), Some(Errno::ENOSPC));
+    root.unlink(b"f").expect("unlink");
+    drop(f);
+    assert_eq!(fs.statfs().bfree, 3, "pages of a dropped file are freed");
+    assert_eq!(fs.statfs().ffree, 1);
+    root.create(b"g", 0o644).expect("inode freed");
+}
+
+#[test]
+fn directories_and_links() {
+    let (_fs, root, _) = mount(1 << 20, 100);
+    assert_eq!(nlink(&root), 2);
+    let d = root.mkdir(b"d", 0o755).expect("mkdir");
+    assert_eq!((nlink(&root), nlink(&d)), (3, 2));
+    assert_eq!(root.mkdir(b"d", 0o755).err(), Some(Errno::EEXIST));
+    let f = d.create(b"f", 0o600).expect("create");
+    assert_eq!(f.mkdir(b"x", 0o755).err(), Some(Errno::ENOTDIR));
+    assert_eq!(root.rmdir(b"d"), Err(Errno::ENOTEMPTY));
+    assert_eq!(d.rmdir(b"f"), Err(Errno::ENOTDIR));
+    assert_eq!(root.unlink(b"d"), Err(Errno::EISDIR));
+    assert_eq!(root.unlink(b"nothing"), Err(Errno::ENOENT));
+    // Hard links.
+    root.link(b"f2", &f).expect("link");
+    assert_eq!(nlink(&f), 2);
+    assert!(root.lookup(b"f2").expect("lookup").is_same(f.as_ref()));
+    assert_eq!(root.link(b"d2", &d), Err(Errno::EPERM));
+    assert_eq!(root.link(b"f2", &f), Err(Errno::EEXIST));
+    let (_other, other_root, _) = mount(1 << 20, 10);
+    assert_eq!(other_root.link(b"f", &f), Err(Errno::EXDEV));
+    // Unlinked while referenced: data stays until the last reference goes.
+    f.write_at(0, b"still here").expect("write");
+    d.unlink(b"f").expect("unlink");
+    root.unlink(b"f2").expect("unlink");
+    assert_eq!(nlink(&f), 0);
+    let mut buf = [0u8; 10];
+    assert_eq!(f.read_at(0, &mut buf), Ok(10));
+    assert_eq!(&buf, b"still here");
+    assert_eq!(root.link(b"back", &f), Err(Errno::ENOENT));
+    // A removed directory refuses new entries and listings.
+    root.rmdir(b"d").expect("rmdir");
+    assert_eq!((nlink(&root), nlink(&d)), (2, 0));
+    assert_eq!(d.create(b"g", 0o644).err(), Some(Errno::ENOENT));
+    assert_eq!(d.readdir(0, &mut |_| true), Err(Errno::ENOENT));
+    // Other node types.
+    let c = root.mknod(b"null", 0o020666, 0x103).expect("mknod");
+    let st = c.stat().expect("stat");
+    assert_eq!(
+        (st.mode, st.rdev, c.file_type()),
+        (0o020666, 0x103, FileType::CharDevice)
+    );
+    let p = root.mknod(b"fifo", 0o010644, 0x103).expect("fifo");
+    assert_eq!(p.stat().expect("stat").rdev, 0);
+    assert_eq!(root.mknod(b"x", 0o040755, 0).err(), Some(Errno::EPERM));
+    let l = root.symlink(b"l", b"target/path").expect("symlink");
+    let st = l.stat().expect("stat");
+    assert_eq!((st.mode, st.size), (0o120777, 11));
+    assert_eq!(l.readlink(), Ok(b"target/path".to_vec()));
+    assert_eq!(root.symlink(b"e", b"").err(), Some(Errno::ENOENT));
+    assert_eq!(f.readlink(), Err(Errno::EINVAL));
+    // Set-group-ID directories pass on their group.
+    let g = root.mkdir(b"g", 0o755).expect("mkdir");
+    g.setattr(&SetAttr {
+        mode: Some(0o2775),
+        gid: Some(50),
+        ..SetAttr::default()
+    })
+    .expect("chmod");
+    let sub = g.mkdir(b"sub", 0o755).expect("mkdir");
+    let st = sub.stat().expect("stat");
+    assert_eq!((st.mode, st.gid), (0o042755, 50));
+    assert_eq!(
+        g.create(b"f", 0o644)
+            .expect("create")
+            .stat()
+            .expect("stat")
+            .gid,
+        50
+    );
+}
+
+#[test]
+fn readdir_positions_survive_changes() {
+    let (_fs, root, _) = mount(1 << 20, 1000);
+    for i in 0..100 {
+        root.create(format!("f{i:03}").as_bytes(), 0o644)
+            .expect("create");
+    }
+    let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+    let mut pos = 0;
+    let mut round = 0;
+    loop {
+        let mut got = 0;
+        pos = root
+            .readdir(pos, &mut |e| {
+                if got == 7 {
+                    return false;
+                }
+                got += 1;
+                *seen.entry(e.name.to_vec()).or_default() += 1;
+                true
+            })
+            .expect("readdir");
+        if got == 0 {
+            break;
+        }
+        // Between batches: remove one entry not yet seen and one already seen,
+        // add a new one (in the first rounds: a listing may see new entries).
+        round += 1;
+        let _ = root.unlink(format!("f{:03}", 99 - round).as_bytes());
+        let _ = root.unlink(format!("f{:03}", round).as_bytes());
+        if round <= 10 {
+            root.create(format!("new{round}").as_bytes(), 0o644)
+                .expect("create");
+        }
+        assert!(round < 100, "the listing ends");
+    }
+    assert!(seen.values().all(|&n| n == 1), "no entry twice: {seen:?}");
+    for name in names(&root) {
+        assert!(
+            seen.contains_key(&name) || name.starts_with(b"new"),
+            "{name:?} skipped"
+        );
+    }
+    assert_eq!(seen.get(&b".".to_vec()), Some(&1));
+    assert_eq!(seen.get(&b"..".to_vec()), Some(&1));
+}
+
+#[test]
+fn rename_rules() {
+    let (_fs, root, _) = mount(1 << 20, 100);
+    let a = root.mkdir(b"a", 0o755).expect("mkdir");
+    let b = root.mkdir(b"b", 0o755).expect("mkdir");
+    let f = a.create(b"f", 0o644).expect("create");
+    let g = root.create(b"g", 0o644).expect("create");
+    let none = RenameFlags::empty();
+    // File over file across directories.
+    a.rename(b"f", &root, b"g", none).expect("file over file");
+    assert!(root.lookup(b"g").expect("g").is_same(f.as_ref()));
+    assert_eq!(a.lookup(b"f").err(), Some(Errno::ENOENT));
+    assert_eq!(nlink(&g), 0);
+    // Directories: over an empty directory, moved into another (link counts).
+    let sub = a.mkdir(b"sub", 0o755).expect("mkdir");
+    assert_eq!(root.rename(b"g", &root, b"a", none), Err(Errno::EISDIR));
+    assert_eq!(root.rename(b"a", &root, b"g", none), Err(Errno::ENOTDIR));
+    assert_eq!(root.rename(b"b", &root, b"a", none), Err(Errno::ENOTEMPTY));
+    assert_eq!(root.rename(b"a", &sub, b"x", none), Err(Errno::EINVAL));
+    assert_eq!(root.rename(b"a", &a, b"x", none), Err(Errno::EINVAL));
+    a.rename(b"sub", &b, b"sub", none).expect("move dir");
+    assert_eq!((nlink(&a), nlink(&b)), (2, 3));
+    let dotdot = |d: &Arc<dyn Inode>| {
+        let mut ino = 0;
+        d.readdir(1, &mut |e| {
+            ino = e.ino;
+            false
+        })
+        .expect("readdir");
+        ino
+    };
+    assert_eq!(dotdot(&sub), b.ino());
+    root.rename(b"a", &b, b"sub", none)
+        .expect("dir over empty dir");
+    assert_eq!((nlink(&root), nlink(&b), nlink(&sub)), (3, 3, 0));
+    // NOREPLACE, EXCHANGE, same inode, whiteout.
+    root.link(b"g2", &f).expect("link");
+    assert_eq!(
+        root.rename(b"g", &root, b"g2", RenameFlags::NOREPLACE),
+        Err(Errno::EEXIST)
+    );
+    root.rename(b"g", &root, b"g2", none).expect("same inode");
+    assert!(root.lookup(b"g").is_ok() && nlink(&f) == 2);
+    assert_eq!(
+        root.rename(b"g", &root, b"zz", RenameFlags::EXCHANGE),
+        Err(Errno::ENOENT)
+    );
+    b.rename(b"sub", &root, b"g", RenameFlags::EXCHANGE)
+        .expect("exchange");
+    assert!(root.lookup(b"g").expect("g").is_same(a.as_ref()));
+    assert!(b.lookup(b"sub").expect("sub").is_same(f.as_ref()));
+    assert_eq!((nlink(&root), nlink(&b)), (4, 2));
+    assert_eq!(dotdot(&a), root.ino());
+    root.rename(b"g2", &root, b"moved", RenameFlags::WHITEOUT)
+        .expect("whiteout");
+    let w = root.lookup(b"g2").expect("whiteout");
+    assert_eq!(
+        (w.file_type(), w.stat().expect("stat").rdev),
+        (FileType::CharDevice, 0)
+    );
+    assert_eq!(
+        root.rename(
+            b"moved",
+            &root,
+            b"x",
+            RenameFlags::EXCHANGE | RenameFlags::NOREPLACE
+        ),
+        Err(Errno::EINVAL)
+    );
+    let (_other, other_root, _) = mount(1 << 20, 10);
+    assert_eq!(
+        root.rename(b"moved", &other_root, b"x", none),
+        Err(Errno::EXDEV)
+    );
+}
+
+#[test]
+fn timestamps() {
+    let (_fs, root, clock) = mount(1 << 20, 100);
+    let at = |s| Timespec { sec: s, nsec: 0 };
+    let tick = |s| clock.0.store(s, Ordering::Relaxed);
+    tick(2000);
+    let f = root.create(b"f", 0o644).expect("create");
+    let st = f.stat().expect("stat");
+    assert_eq!(
+        (st.atime, st.mtime, st.ctime),
+        (at(2000), at(2000), at(2000))
+    );
+    assert_eq!(root.stat().expect("stat").mtime, at(2000));
+    tick(2001);
+    f.write_at(0, b"x").expect("write");
+    let st = f.stat().expect("stat");
+    assert_eq!(
+        (st.atime, st.mtime, st.ctime),
+        (at(2000), at(2001), at(2001))
+    );
+    tick(2002);
+    f.read_at(0, &mut [0u8; 1]).expect("read");
+    assert_eq!(
+        f.stat().expect("stat").atime,
+        at(2002),
+        "atime not newer than mtime"
+    );
+    tick(2003);
+    f.read_at(0, &mut [0u8; 1]).expect("read");
+    assert_eq!(
+        f.stat().expect("stat").atime,
+        at(2002),
+        "relatime keeps a newer atime"
+    );
+    tick(2002 + 86400);
+    f.read_at(0, &mut [0u8; 1]).expect("read");
+    assert_eq!(f.stat().expect("stat").atime, at(2002 + 86400), "a day old");
+    tick(3_000_000);
+    let attr = SetAttr {
+        atime: Some(AttrTime::At(at(5))),
+        mtime: Some(AttrTime::Now),
+        mode: Some(0o4755),
+        uid: Some(7),
+        ..SetAttr::default()
+    };
+    f.setattr(&attr).expect("setattr");
+    let st = f.stat().expect("stat");
+    assert_eq!(
+        (st.atime, st.mtime, st.ctime),
+        (at(5), at(3_000_000), at(3_000_000))
+    );
+    assert_eq!((st.mode, st.uid, st.gid), (0o104755, 7, 0));
+    tick(3_000_001);
+    root.link(b"g", &f).expect("link");
+    assert_eq!(f.stat().expect("stat").ctime, at(3_000_001));
+    assert_eq!(root.stat().expect("stat").mtime, at(3_000_001));
+}

@@ -78,6 +78,11 @@ impl Vfs {
             if old.inode().is_same(new.inode().as_ref()) {
                 return Ok(());
             }
+            match (exchange, is_dir(&old), is_dir(new)) {
+                (false, true, false) => return Err(Errno::ENOTDIR),
+                (false, false, true) => return Err(Errno::EISDIR),
+                _ => {}
+            }
             if self.is_mountpoint(new) {
                 return Err(Errno::EBUSY);
             }

@@ -2,16 +2,22 @@
 //! per family of calls, and the one place (`dispatch`) where `Err(errno)` becomes
 //! `-errno` in rax. Unknown numbers return ENOSYS and are logged once each.
 
+mod attr;
 mod fd;
 mod info;
 mod ioctl;
 pub(crate) mod mem;
+mod namei;
 mod open;
 mod process;
 mod rw;
 mod signal;
 mod stat;
+mod statfs;
+mod sync;
 mod time;
+mod unlink;
+mod utimes;
 
 pub use info::RELEASE;
 
@@ -70,10 +76,27 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (61, "wait4", process::sys_wait4),
     (63, "uname", info::sys_uname),
     (72, "fcntl", fd::sys_fcntl),
+    (74, "fsync", sync::sys_fsync),
+    (75, "fdatasync", sync::sys_fdatasync),
+    (76, "truncate", attr::sys_truncate),
+    (77, "ftruncate", attr::sys_ftruncate),
     (79, "getcwd", open::sys_getcwd),
     (80, "chdir", open::sys_chdir),
     (81, "fchdir", open::sys_fchdir),
+    (82, "rename", unlink::sys_rename),
+    (83, "mkdir", namei::sys_mkdir),
+    (84, "rmdir", unlink::sys_rmdir),
+    (85, "creat", open::sys_creat),
+    (86, "link", namei::sys_link),
+    (87, "unlink", unlink::sys_unlink),
+    (88, "symlink", namei::sys_symlink),
     (89, "readlink", stat::sys_readlink),
+    (90, "chmod", attr::sys_chmod),
+    (91, "fchmod", attr::sys_fchmod),
+    (92, "chown", attr::sys_chown),
+    (93, "fchown", attr::sys_fchown),
+    (94, "lchown", attr::sys_lchown),
+    (95, "umask", attr::sys_umask),
     (96, "gettimeofday", time::sys_gettimeofday),
     (97, "getrlimit", process::sys_getrlimit),
     (102, "getuid", process::sys_getuid),
@@ -86,7 +109,12 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (112, "setsid", process::sys_setsid),
     (121, "getpgid", process::sys_getpgid),
     (124, "getsid", process::sys_getsid),
+    (132, "utime", utimes::sys_utime),
+    (133, "mknod", namei::sys_mknod),
+    (137, "statfs", statfs::sys_statfs),
+    (138, "fstatfs", statfs::sys_fstatfs),
     (158, "arch_prctl", process::sys_arch_prctl),
+    (162, "sync", sync::sys_sync),
     (186, "gettid", process::sys_gettid),
     (201, "time", time::sys_time),
     (204, "sched_getaffinity", process::sys_sched_getaffinity),
@@ -96,15 +124,29 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (229, "clock_getres", time::sys_clock_getres),
     (230, "clock_nanosleep", time::sys_clock_nanosleep),
     (231, "exit_group", process::sys_exit),
+    (235, "utimes", utimes::sys_utimes),
     (257, "openat", open::sys_openat),
+    (258, "mkdirat", namei::sys_mkdirat),
+    (259, "mknodat", namei::sys_mknodat),
+    (260, "fchownat", attr::sys_fchownat),
+    (261, "futimesat", utimes::sys_futimesat),
     (262, "newfstatat", stat::sys_newfstatat),
+    (263, "unlinkat", unlink::sys_unlinkat),
+    (264, "renameat", unlink::sys_renameat),
+    (265, "linkat", namei::sys_linkat),
+    (266, "symlinkat", namei::sys_symlinkat),
     (267, "readlinkat", stat::sys_readlinkat),
+    (268, "fchmodat", attr::sys_fchmodat),
     (269, "faccessat", stat::sys_faccessat),
     (273, "set_robust_list", process::sys_set_robust_list),
+    (280, "utimensat", utimes::sys_utimensat),
     (292, "dup3", fd::sys_dup3),
     (302, "prlimit64", process::sys_prlimit64),
+    (306, "syncfs", sync::sys_syncfs),
+    (316, "renameat2", unlink::sys_renameat2),
     (318, "getrandom", info::sys_getrandom),
     (439, "faccessat2", stat::sys_faccessat2),
+    (452, "fchmodat2", attr::sys_fchmodat2),
 ];
 
 const MAX_NR: usize = 512;

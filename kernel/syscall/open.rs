@@ -1,4 +1,4 @@
-//! open, openat, close; the working directory (getcwd, chdir, fchdir); directory
+//! open, openat, creat, close; the working directory (getcwd, chdir, fchdir); directory
 //! listing (getdents64). Path resolution starts at the task's root and cwd, or at a
 //! directory file descriptor for the *at calls.
 
@@ -72,6 +72,12 @@ fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u6
 
 pub fn sys_open(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     do_open(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+}
+
+/// creat(2): open with O_CREAT | O_WRONLY | O_TRUNC.
+pub fn sys_creat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
+    do_open(ctx, AT_FDCWD as u64, a[0], flags.bits() as u64, a[1])
 }
 
 pub fn sys_openat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

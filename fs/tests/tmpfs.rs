@@ -223,6 +223,12 @@ fn readdir_positions_survive_changes() {
             "{name:?} skipped"
         );
     }
+    // At the end a listing stays at the end, whatever is created.
+    root.create(b"late", 0o644).expect("create");
+    assert_eq!(
+        root.readdir(pos, &mut |_| panic!("listed past the end")),
+        Ok(pos)
+    );
     assert_eq!(seen.get(&b".".to_vec()), Some(&1));
     assert_eq!(seen.get(&b"..".to_vec()), Some(&1));
 }

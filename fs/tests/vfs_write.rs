@@ -34,7 +34,9 @@ fn setup() -> (Arc<Vfs>, Path) {
     let root = vfs.root();
     for (dir, dev, ro) in [(&b"mnt"[..], 2, false), (b"ro", 3, true)] {
         vfs.mkdir(&root, &root, dir, 0o755).expect("mkdir");
-        let at = vfs.lookup(&root, &root, dir, LookupFlags::FOLLOW).expect("at");
+        let at = vfs
+            .lookup(&root, &root, dir, LookupFlags::FOLLOW)
+            .expect("at");
         vfs.mount(&at, tmpfs(dev), ro).expect("mount");
     }
     (vfs, root)
@@ -64,7 +66,9 @@ fn create_and_remove() {
     assert_eq!(vfs.symlink(r, r, b"f", b"d/l"), Ok(()));
     assert_eq!(vfs.symlink(r, r, b"", b"d/l2"), Err(Errno::ENOENT));
     assert_eq!(vfs.symlink(r, r, b"f", b"d/l"), Err(Errno::EEXIST));
-    let l = vfs.lookup(r, r, b"d/l", LookupFlags::FOLLOW).expect("follow");
+    let l = vfs
+        .lookup(r, r, b"d/l", LookupFlags::FOLLOW)
+        .expect("follow");
     assert!(l.same(&f));
     // link: EEXIST, EROFS, EXDEV, EPERM in Linux's order.
     let d = vfs.lookup(r, r, b"d", N).expect("d");
@@ -108,17 +112,38 @@ fn rename_across_the_tree() {
     vfs.mknod(r, r, b"a/b/f", 0o644, 0).expect("mknod");
     let f = vfs.lookup(r, r, b"a/b/f", N).expect("cached");
     let b = vfs.lookup(r, r, b"a/b", N).expect("cached");
-    assert_eq!(vfs.rename(r, r, b"a/b/f", r, b"mnt/f", none), Err(Errno::EXDEV));
+    assert_eq!(
+        vfs.rename(r, r, b"a/b/f", r, b"mnt/f", none),
+        Err(Errno::EXDEV)
+    );
     assert_eq!(vfs.rename(r, r, b"a", r, b"ro/a", none), Err(Errno::EXDEV));
-    assert_eq!(vfs.rename(r, r, b"a", r, b"a/b/c", none), Err(Errno::EINVAL));
+    assert_eq!(
+        vfs.rename(r, r, b"a", r, b"a/b/c", none),
+        Err(Errno::EINVAL)
+    );
     assert_eq!(vfs.rename(r, r, b"a", r, b"a", none), Ok(()));
     assert_eq!(vfs.rename(r, r, b"a/.", r, b"z", none), Err(Errno::EBUSY));
-    assert_eq!(vfs.rename(r, r, b"a", r, b"a/b/..", none), Err(Errno::EBUSY));
+    assert_eq!(
+        vfs.rename(r, r, b"a", r, b"a/b/..", none),
+        Err(Errno::EBUSY)
+    );
     assert_eq!(vfs.rename(r, r, b"mnt", r, b"z", none), Err(Errno::EBUSY));
-    assert_eq!(vfs.rename(r, r, b"a/b/f/", r, b"z", none), Err(Errno::ENOTDIR));
-    assert_eq!(vfs.rename(r, r, b"a/b/f", r, b"z/", none), Err(Errno::ENOTDIR));
-    assert_eq!(vfs.rename(r, r, b"a/b/f", r, b"a", none), Err(Errno::ENOTEMPTY));
-    assert_eq!(vfs.rename(r, r, b"a/b/f", r, b"mnt", none), Err(Errno::EISDIR));
+    assert_eq!(
+        vfs.rename(r, r, b"a/b/f/", r, b"z", none),
+        Err(Errno::ENOTDIR)
+    );
+    assert_eq!(
+        vfs.rename(r, r, b"a/b/f", r, b"z/", none),
+        Err(Errno::ENOTDIR)
+    );
+    assert_eq!(
+        vfs.rename(r, r, b"a/b/f", r, b"a", none),
+        Err(Errno::ENOTEMPTY)
+    );
+    assert_eq!(
+        vfs.rename(r, r, b"a/b/f", r, b"mnt", none),
+        Err(Errno::EISDIR)
+    );
     assert_eq!(vfs.rename(r, r, b"a/b", r, b"ro", none), Err(Errno::EBUSY));
     // Moving a directory moves what the cache knows below it.
     assert_eq!(vfs.rename(r, r, b"a/b", r, b"c", none), Ok(()));
@@ -131,19 +156,38 @@ fn rename_across_the_tree() {
     // Over an existing name: the old dentry is deleted; exchange swaps.
     vfs.mknod(r, r, b"g", 0o644, 0).expect("mknod");
     let g = vfs.lookup(r, r, b"g", N).expect("g");
-    assert_eq!(vfs.rename(r, r, b"c/f", r, b"g", RenameFlags::NOREPLACE), Err(Errno::EEXIST));
+    assert_eq!(
+        vfs.rename(r, r, b"c/f", r, b"g", RenameFlags::NOREPLACE),
+        Err(Errno::EEXIST)
+    );
     assert_eq!(vfs.rename(r, r, b"c/f", r, b"g", none), Ok(()));
     assert!(g.dentry.is_deleted() && !f.dentry.is_deleted());
     assert_eq!(f.to_bytes(r), b"/g");
-    assert_eq!(vfs.rename(r, r, b"g", r, b"c", RenameFlags::EXCHANGE), Ok(()));
-    assert_eq!((f.to_bytes(r), b.to_bytes(r)), (b"/c".to_vec(), b"/g".to_vec()));
-    assert_eq!(vfs.lookup(r, r, b"g", N).expect("g").inode().file_type(), FileType::Directory);
+    assert_eq!(
+        vfs.rename(r, r, b"g", r, b"c", RenameFlags::EXCHANGE),
+        Ok(())
+    );
+    assert_eq!(
+        (f.to_bytes(r), b.to_bytes(r)),
+        (b"/c".to_vec(), b"/g".to_vec())
+    );
+    assert_eq!(
+        vfs.lookup(r, r, b"g", N).expect("g").inode().file_type(),
+        FileType::Directory
+    );
     assert_eq!(
         vfs.rename(r, r, b"g", r, b"nothing", RenameFlags::EXCHANGE),
         Err(Errno::ENOENT)
     );
     assert_eq!(
-        vfs.rename(r, r, b"g", r, b"c", RenameFlags::EXCHANGE | RenameFlags::WHITEOUT),
+        vfs.rename(
+            r,
+            r,
+            b"g",
+            r,
+            b"c",
+            RenameFlags::EXCHANGE | RenameFlags::WHITEOUT
+        ),
         Err(Errno::EINVAL)
     );
 }
@@ -156,7 +200,10 @@ fn open_create_truncate_and_statfs() {
     let w = OpenFlags::O_WRONLY | OpenFlags::O_CREAT;
     let f = open(b"mnt/file", w | OpenFlags::O_EXCL).expect("create");
     assert_eq!(f.write(b"0123456789"), Ok(10));
-    assert_eq!(open(b"mnt/file", w | OpenFlags::O_EXCL).err(), Some(Errno::EEXIST));
+    assert_eq!(
+        open(b"mnt/file", w | OpenFlags::O_EXCL).err(),
+        Some(Errno::EEXIST)
+    );
     assert_eq!(open(b"ro/file", w).err(), Some(Errno::EROFS));
     assert_eq!(open(b"mnt/dir/", w).err(), Some(Errno::EISDIR));
     let a = open(b"mnt/file", OpenFlags::O_RDWR | OpenFlags::O_APPEND).expect("append");
@@ -166,10 +213,16 @@ fn open_create_truncate_and_statfs() {
     assert_eq!(t.stat().expect("stat").size, 0);
     // Through a dangling symlink O_CREAT creates the target; O_EXCL refuses.
     vfs.symlink(r, r, b"target", b"mnt/link").expect("symlink");
-    assert_eq!(open(b"mnt/link", w | OpenFlags::O_EXCL).err(), Some(Errno::EEXIST));
+    assert_eq!(
+        open(b"mnt/link", w | OpenFlags::O_EXCL).err(),
+        Some(Errno::EEXIST)
+    );
     open(b"mnt/link", w).expect("create through link");
     assert!(vfs.lookup(r, r, b"mnt/target", N).is_ok());
-    assert_eq!(open(b"mnt/link", OpenFlags::O_CREAT | OpenFlags::O_NOFOLLOW).err(), Some(Errno::ELOOP));
+    assert_eq!(
+        open(b"mnt/link", OpenFlags::O_CREAT | OpenFlags::O_NOFOLLOW).err(),
+        Some(Errno::ELOOP)
+    );
     // Unlinked while open.
     vfs.unlink(r, r, b"mnt/file").expect("unlink");
     assert_eq!(a.pwrite(b"still", 0), Ok(5));
@@ -182,7 +235,11 @@ fn open_create_truncate_and_statfs() {
     vfs.chmod(&p, 0o6755).expect("chmod");
     vfs.chown(&p, Some(5), None).expect("chown");
     let st = p.inode().stat().expect("stat");
-    assert_eq!((st.mode, st.uid, st.gid), (0o100755, 5, 0), "chown drops set-ID bits");
+    assert_eq!(
+        (st.mode, st.uid, st.gid),
+        (0o100755, 5, 0),
+        "chown drops set-ID bits"
+    );
     vfs.truncate(&p, 5000).expect("truncate");
     assert_eq!(p.inode().stat().expect("stat").size, 5000);
     let dir = vfs.lookup(r, r, b"mnt", N).expect("mnt");
@@ -190,7 +247,10 @@ fn open_create_truncate_and_statfs() {
     let ro = vfs.lookup(r, r, b"ro", N).expect("ro");
     assert_eq!(vfs.chmod(&ro, 0o755), Err(Errno::EROFS));
     let s = vfs.statfs(&ro);
-    assert_eq!((s.f_type, s.flags & (ST_RDONLY | ST_VALID)), (TMPFS_MAGIC, ST_RDONLY | ST_VALID));
+    assert_eq!(
+        (s.f_type, s.flags & (ST_RDONLY | ST_VALID)),
+        (TMPFS_MAGIC, ST_RDONLY | ST_VALID)
+    );
     assert_eq!(vfs.statfs(&dir).flags & ST_RDONLY, 0);
     assert_eq!(vfs.sync(), Ok(()));
 }

@@ -67,7 +67,13 @@ fn id(v: u64) -> Option<u32> {
     (v != u32::MAX).then_some(v)
 }
 
-fn do_chown(ctx: &mut SyscallContext, dirfd: u64, path: u64, ids: [u64; 2], flags: u64) -> Result<u64> {
+fn do_chown(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    ids: [u64; 2],
+    flags: u64,
+) -> Result<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -82,7 +88,13 @@ pub fn sys_chown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 pub fn sys_lchown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_chown(ctx, AT_FDCWD as u64, a[0], [a[1], a[2]], AT_SYMLINK_NOFOLLOW)
+    do_chown(
+        ctx,
+        AT_FDCWD as u64,
+        a[0],
+        [a[1], a[2]],
+        AT_SYMLINK_NOFOLLOW,
+    )
 }
 
 pub fn sys_fchownat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

@@ -16,7 +16,11 @@ pub(super) fn vfs() -> &'static Vfs {
 
 /// Reads the path at `addr` and returns it with (root, start directory) for
 /// resolving it from `dirfd`; an empty path is ENOENT before `dirfd` is looked at.
-pub(super) fn path_at(ctx: &SyscallContext, dirfd: u64, addr: u64) -> Result<(Vec<u8>, Path, Path)> {
+pub(super) fn path_at(
+    ctx: &SyscallContext,
+    dirfd: u64,
+    addr: u64,
+) -> Result<(Vec<u8>, Path, Path)> {
     let path = ctx.read_path(addr)?;
     if path.is_empty() {
         return Err(Errno::ENOENT);

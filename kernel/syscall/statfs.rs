@@ -12,7 +12,9 @@ use fs::{StatFs, ST_VALID};
 /// Encodes `s` as x86_64 `struct statfs`.
 fn statfs_bytes(s: &StatFs) -> [u8; 120] {
     let mut b = [0u8; 120];
-    let words = [s.f_type, s.bsize, s.blocks, s.bfree, s.bavail, s.files, s.ffree];
+    let words = [
+        s.f_type, s.bsize, s.blocks, s.bfree, s.bavail, s.files, s.ffree,
+    ];
     for (i, w) in words.iter().enumerate() {
         b[i * 8..i * 8 + 8].copy_from_slice(&w.to_ne_bytes());
     }

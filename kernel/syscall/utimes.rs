@@ -53,7 +53,13 @@ fn read_times(ctx: &SyscallContext, addr: u64, scale: i64, max: i64) -> Result<T
 }
 
 /// Sets `times` on `path` from `dirfd`, or on the file `dirfd` if `path` is NULL.
-fn do_utimes(ctx: &mut SyscallContext, dirfd: u64, path: u64, times: Times, flags: u64) -> Result<u64> {
+fn do_utimes(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    times: Times,
+    flags: u64,
+) -> Result<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }

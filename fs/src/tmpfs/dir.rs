@@ -1,7 +1,9 @@
 //! tmpfs directories: a name index plus readdir positions. Every entry gets a
 //! position (a "cookie") larger than any before it, never reused, so a listing
 //! that resumes at a position neither repeats nor skips entries that stayed,
-//! whatever was added or removed in between. Positions 0 and 1 are "." and "..".
+//! whatever was added or removed in between. Positions 0 and 1 are "." and "..";
+//! a listing that reached the end stays there (`END_OF_DIR`), so a program that
+//! creates files while it reads the directory is not fed them for ever.
 
 use super::inode::{Body, Inode, Meta};
 use super::is_dir;
@@ -16,6 +18,8 @@ use std::sync::{Arc, Weak};
 const S_ISGID: u32 = 0o2000;
 /// The first position after "." and "..".
 const FIRST_COOKIE: u64 = 2;
+/// The position of a listing that reached the end: past every cookie.
+const END_OF_DIR: u64 = i64::MAX as u64;
 
 struct Entry {
     cookie: u64,
@@ -279,7 +283,7 @@ impl Inode {
                     return Ok(cookie);
                 }
             }
-            Ok(pos.max(d.next_cookie))
+            Ok(END_OF_DIR)
         })
     }
 }

@@ -5,7 +5,8 @@
 //! a listing that reached the end stays there (`END_OF_DIR`), so a program that
 //! creates files while it reads the directory is not fed them for ever.
 
-use super::inode::{Body, Inode, Meta};
+use super::attr::Meta;
+use super::inode::{Body, Inode};
 use super::is_dir;
 use crate::inode::Inode as VfsInode;
 use crate::namei::NAME_MAX;

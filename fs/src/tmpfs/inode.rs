@@ -1,13 +1,14 @@
-//! `tmpfs::Inode`: the attributes every tmpfs inode has (Linux's semantics for
-//! nlink, timestamps with relatime, mode, owner) and its body — pages, a
-//! directory, a symlink target, or nothing for device nodes, FIFOs and sockets.
-//! Directory operations are in `dir`, file data in `file`, rename in `rename`.
+//! `tmpfs::Inode`: its attributes (see `attr`) and its body — pages, a
+//! directory, a symlink target, or a device number for device nodes, FIFOs and
+//! sockets. Directory operations are in `dir`, file data in `file`, rename in
+//! `rename`.
 
+use super::attr::Meta;
 use super::dir::Dir;
 use super::file::Pages;
 use super::{is_dir, Super, PAGE_SIZE};
 use crate::inode::Inode as VfsInode;
-use crate::types::{AttrTime, DirEntry, FileType, RenameFlags, SetAttr, Stat, Timespec, S_IFMT};
+use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat, S_IFMT};
 use arch::{Errno, Result};
 use std::any::Any;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -16,35 +17,6 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 pub(super) const BOGO_DIRENT_SIZE: u64 = 20;
 /// The largest file size (Linux's `MAX_LFS_FILESIZE`).
 pub(super) const MAX_FILE_SIZE: u64 = i64::MAX as u64;
-
-/// The attributes of an inode.
-pub(super) struct Meta {
-    /// Permission bits (`07777`).
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub nlink: u32,
-    pub atime: Timespec,
-    pub mtime: Timespec,
-    pub ctime: Timespec,
-}
-
-impl Meta {
-    /// Sets mtime and ctime to `now`, as a change of contents does.
-    pub fn modified(&mut self, now: Timespec) {
-        self.mtime = now;
-        self.ctime = now;
-    }
-
-    /// Sets atime to `now` under Linux's default `relatime` rule: only if it is not
-    /// newer than mtime or ctime, or is a day old.
-    pub fn accessed(&mut self, now: Timespec) {
-        if self.atime <= self.mtime || self.atime <= self.ctime || now.sec - self.atime.sec >= 86400
-        {
-            self.atime = now;
-        }
-    }
-}
 
 /// What an inode holds besides its attributes.
 pub(super) enum Body {
@@ -142,47 +114,6 @@ impl Inode {
     pub(super) fn same_fs(&self, inode: &dyn VfsInode) -> Option<Arc<Inode>> {
         let other = inode.as_any().downcast_ref::<Inode>()?;
         Arc::ptr_eq(&other.sb, &self.sb).then(|| other.arc())
-    }
-
-    /// Applies `attr`, checking first that all of it can be applied.
-    fn do_setattr(&self, attr: &SetAttr) -> Result<()> {
-        let now = self.sb.now();
-        let mut st = self.state()?;
-        if let Some(size) = attr.size {
-            match &mut st.body {
-                Body::File(_) if size > MAX_FILE_SIZE => return Err(Errno::EFBIG),
-                Body::File(pages) => {
-                    if pages.size() != size {
-                        pages.truncate(size, &self.sb);
-                        st.meta.mtime = now;
-                    }
-                }
-                Body::Dir(_) => return Err(Errno::EISDIR),
-                _ => return Err(Errno::EINVAL),
-            }
-        }
-        let m = &mut st.meta;
-        if let Some(mode) = attr.mode {
-            m.mode = mode & 0o7777;
-        }
-        if let Some(uid) = attr.uid {
-            m.uid = uid;
-        }
-        if let Some(gid) = attr.gid {
-            m.gid = gid;
-        }
-        let at = |t: AttrTime| match t {
-            AttrTime::Now => now,
-            AttrTime::At(t) => t,
-        };
-        if let Some(t) = attr.atime {
-            m.atime = at(t);
-        }
-        if let Some(t) = attr.mtime {
-            m.mtime = at(t);
-        }
-        m.ctime = now;
-        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@
 //! `s_vfs_rename_mutex`, widened to every change), so they never hold two inode
 //! locks at once.
 
+mod attr;
 mod dir;
 mod file;
 mod inode;

@@ -140,7 +140,7 @@ impl Inode {
     ) -> Result<()> {
         let other_dir = !std::ptr::eq(self, &**b_dir);
         let (a_is_dir, b_is_dir) = (is_dir(a.file_type()), is_dir(b.file_type()));
-        let moved = |m: &mut super::inode::Meta, gains: bool, loses: bool| {
+        let moved = |m: &mut super::attr::Meta, gains: bool, loses: bool| {
             if other_dir {
                 m.nlink = (m.nlink + u32::from(gains)).saturating_sub(u32::from(loses));
             }

@@ -124,7 +124,7 @@ pub const ST_RDONLY: u64 = 1;
 /// `ST_VALID` in `StatFs::flags`: Linux sets it on every statfs(2) answer.
 pub const ST_VALID: u64 = 0x20;
 /// `ST_RELATIME` in `StatFs::flags`: the default atime policy of a mount.
-pub const ST_RELATIME: u64 = 0x400;
+pub const ST_RELATIME: u64 = 0x1000;
 
 /// A new access or modification time for `SetAttr`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -130,6 +130,12 @@ fn directories_and_links() {
     assert_eq!((st.mode, st.size), (0o120777, 11));
     assert_eq!(l.readlink(), Ok(b"target/path".to_vec()));
     assert_eq!(root.symlink(b"e", b"").err(), Some(Errno::ENOENT));
+    let long = root.symlink(b"long", &[b'a'; 200]).expect("long symlink");
+    assert_eq!(
+        long.stat().expect("stat").blocks,
+        8,
+        "a long target takes a page"
+    );
     assert_eq!(f.readlink(), Err(Errno::EINVAL));
     // Set-group-ID directories pass on their group.
     let g = root.mkdir(b"g", 0o755).expect("mkdir");

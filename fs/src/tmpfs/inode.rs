@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// The `st_size` a directory entry adds to its directory (Linux's `BOGO_DIRENT_SIZE`).
 pub(super) const BOGO_DIRENT_SIZE: u64 = 20;
+/// Symlink targets this long or longer take a page, as in Linux's shmem.
+const SHORT_SYMLINK_LEN: usize = 128;
 /// The largest file size (Linux's `MAX_LFS_FILESIZE`).
 pub(super) const MAX_FILE_SIZE: u64 = i64::MAX as u64;
 
@@ -76,7 +78,11 @@ impl Inode {
         gid: u32,
         body: Body,
     ) -> Result<Arc<Inode>> {
-        let ino = sb.alloc_ino()?;
+        let page = body.pages();
+        if page > 0 {
+            sb.alloc_page()?;
+        }
+        let ino = sb.alloc_ino().inspect_err(|_| sb.free_pages(page))?;
         let now = sb.now();
         Ok(Arc::new_cyclic(|this| Inode {
             sb: sb.clone(),
@@ -117,12 +123,21 @@ impl Inode {
     }
 }
 
+impl Body {
+    /// Returns how many pages of the filesystem's space this body takes.
+    fn pages(&self) -> u64 {
+        match self {
+            Body::File(p) => p.pages(),
+            Body::Symlink(t) => u64::from(t.len() >= SHORT_SYMLINK_LEN),
+            _ => 0,
+        }
+    }
+}
+
 impl Drop for Inode {
     fn drop(&mut self) {
         if let Ok(st) = self.state.get_mut() {
-            if let Body::File(pages) = &st.body {
-                self.sb.free_pages(pages.pages());
-            }
+            self.sb.free_pages(st.body.pages());
         }
         self.sb.free_ino();
     }
@@ -132,12 +147,13 @@ impl VfsInode for Inode {
     fn stat(&self) -> Result<Stat> {
         let st = self.state()?;
         let m = &st.meta;
-        let (size, blocks, rdev) = match &st.body {
-            Body::File(p) => (p.size(), p.pages() * (PAGE_SIZE / 512), 0),
-            Body::Dir(d) => ((2 + d.len() as u64) * BOGO_DIRENT_SIZE, 0, 0),
-            Body::Symlink(t) => (t.len() as u64, 0, 0),
-            Body::Special(rdev) => (0, 0, *rdev),
+        let (size, rdev) = match &st.body {
+            Body::File(p) => (p.size(), 0),
+            Body::Dir(d) => ((2 + d.len() as u64) * BOGO_DIRENT_SIZE, 0),
+            Body::Symlink(t) => (t.len() as u64, 0),
+            Body::Special(rdev) => (0, *rdev),
         };
+        let blocks = st.body.pages() * (PAGE_SIZE / 512);
         Ok(Stat {
             dev: self.sb.dev,
             ino: self.ino,

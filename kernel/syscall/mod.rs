@@ -11,7 +11,7 @@ mod process;
 mod rw;
 mod signal;
 mod stat;
-mod time;
+pub(crate) mod time;
 
 pub use info::RELEASE;
 
@@ -27,8 +27,12 @@ pub struct SyscallContext<'a> {
     pub task: &'a Arc<Task>,
     pub regs: &'a mut UserRegs,
     pub stub: &'a mut Stub,
-    /// Set by exit, exit_group and fatal faults: the task ends after this trap.
+    /// Set by exit (and by signal delivery when the group dies): the task ends
+    /// after this trap.
     pub exit: Option<ExitStatus>,
+    /// True while handling a system call trap: its result in rax may be one of
+    /// the `-ERESTART*` codes that signal delivery turns into a restart or EINTR.
+    pub in_syscall: bool,
 }
 
 type Handler = fn(&mut SyscallContext, [u64; 6]) -> Result<u64>;
@@ -49,6 +53,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (12, "brk", mem::sys_brk),
     (13, "rt_sigaction", signal::sys_rt_sigaction),
     (14, "rt_sigprocmask", signal::sys_rt_sigprocmask),
+    (15, "rt_sigreturn", signal::sys_rt_sigreturn),
     (16, "ioctl", ioctl::sys_ioctl),
     (17, "pread64", rw::sys_pread64),
     (18, "pwrite64", rw::sys_pwrite64),
@@ -60,6 +65,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (28, "madvise", mem::sys_madvise),
     (32, "dup", fd::sys_dup),
     (33, "dup2", fd::sys_dup2),
+    (34, "pause", signal::sys_pause),
     (35, "nanosleep", time::sys_nanosleep),
     (39, "getpid", process::sys_getpid),
     (56, "clone", process::sys_clone),
@@ -68,6 +74,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (59, "execve", process::sys_execve),
     (60, "exit", process::sys_exit),
     (61, "wait4", process::sys_wait4),
+    (62, "kill", signal::sys_kill),
     (63, "uname", info::sys_uname),
     (72, "fcntl", fd::sys_fcntl),
     (79, "getcwd", open::sys_getcwd),
@@ -86,24 +93,43 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (112, "setsid", process::sys_setsid),
     (121, "getpgid", process::sys_getpgid),
     (124, "getsid", process::sys_getsid),
+    (127, "rt_sigpending", signal::sys_rt_sigpending),
+    (128, "rt_sigtimedwait", signal::sys_rt_sigtimedwait),
+    (129, "rt_sigqueueinfo", signal::sys_rt_sigqueueinfo),
+    (130, "rt_sigsuspend", signal::sys_rt_sigsuspend),
+    (131, "sigaltstack", signal::sys_sigaltstack),
     (158, "arch_prctl", process::sys_arch_prctl),
     (186, "gettid", process::sys_gettid),
+    (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),
+    (202, "futex", crate::futex::sys_futex),
     (204, "sched_getaffinity", process::sys_sched_getaffinity),
     (217, "getdents64", open::sys_getdents64),
     (218, "set_tid_address", process::sys_set_tid_address),
+    (219, "restart_syscall", crate::signal::restart_syscall),
     (228, "clock_gettime", time::sys_clock_gettime),
     (229, "clock_getres", time::sys_clock_getres),
     (230, "clock_nanosleep", time::sys_clock_nanosleep),
-    (231, "exit_group", process::sys_exit),
+    (231, "exit_group", process::sys_exit_group),
+    (234, "tgkill", signal::sys_tgkill),
+    (247, "waitid", process::sys_waitid),
     (257, "openat", open::sys_openat),
     (262, "newfstatat", stat::sys_newfstatat),
     (267, "readlinkat", stat::sys_readlinkat),
     (269, "faccessat", stat::sys_faccessat),
     (273, "set_robust_list", process::sys_set_robust_list),
     (292, "dup3", fd::sys_dup3),
+    (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
     (302, "prlimit64", process::sys_prlimit64),
     (318, "getrandom", info::sys_getrandom),
+    (322, "execveat", process::sys_execveat),
+    (
+        424,
+        "pidfd_send_signal",
+        crate::pidfd::sys_pidfd_send_signal,
+    ),
+    (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
+    (435, "clone3", process::sys_clone3),
     (439, "faccessat2", stat::sys_faccessat2),
 ];
 

@@ -570,3 +570,8 @@ fn syscalls_with_hostile_arguments() {
     assert_init_exit(&run, 0);
     assert!(run.stdout.contains("calls returned"), "{run}");
 }
+
+#[test]
+fn signals() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signals", "quiet"]));
+}

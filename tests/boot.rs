@@ -585,3 +585,8 @@ fn threads() {
 fn threads_dynamic() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/threads-dyn", "quiet"]));
 }
+
+#[test]
+fn procs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/procs", "quiet"]));
+}

@@ -2,6 +2,7 @@
 //! per family of calls, and the one place (`dispatch`) where `Err(errno)` becomes
 //! `-errno` in rax. Unknown numbers return ENOSYS and are logged once each.
 
+mod cred;
 mod fd;
 mod info;
 mod ioctl;
@@ -9,10 +10,12 @@ pub(crate) mod mem;
 mod open;
 mod process;
 mod rw;
+mod sched;
 mod signal;
 mod stat;
 pub(crate) mod time;
 
+pub use cred::Cred;
 pub use info::RELEASE;
 
 use crate::task::{locked, ExitStatus, Task};
@@ -60,7 +63,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (19, "readv", rw::sys_readv),
     (20, "writev", rw::sys_writev),
     (21, "access", stat::sys_access),
-    (24, "sched_yield", process::sys_sched_yield),
+    (24, "sched_yield", sched::sys_sched_yield),
     (25, "mremap", mem::sys_mremap),
     (28, "madvise", mem::sys_madvise),
     (32, "dup", fd::sys_dup),
@@ -83,27 +86,61 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (89, "readlink", stat::sys_readlink),
     (96, "gettimeofday", time::sys_gettimeofday),
     (97, "getrlimit", process::sys_getrlimit),
-    (102, "getuid", process::sys_getuid),
-    (104, "getgid", process::sys_getuid),
-    (107, "geteuid", process::sys_getuid),
-    (108, "getegid", process::sys_getuid),
+    (98, "getrusage", sched::sys_getrusage),
+    (100, "times", sched::sys_times),
+    (102, "getuid", cred::sys_getuid),
+    (104, "getgid", cred::sys_getgid),
+    (105, "setuid", cred::sys_setuid),
+    (106, "setgid", cred::sys_setgid),
+    (107, "geteuid", cred::sys_geteuid),
+    (108, "getegid", cred::sys_getegid),
     (109, "setpgid", process::sys_setpgid),
     (110, "getppid", process::sys_getppid),
     (111, "getpgrp", process::sys_getpgrp),
     (112, "setsid", process::sys_setsid),
+    (113, "setreuid", cred::sys_setreuid),
+    (114, "setregid", cred::sys_setregid),
+    (115, "getgroups", cred::sys_getgroups),
+    (116, "setgroups", cred::sys_setgroups),
+    (117, "setresuid", cred::sys_setresuid),
+    (118, "getresuid", cred::sys_getresuid),
+    (119, "setresgid", cred::sys_setresgid),
+    (120, "getresgid", cred::sys_getresgid),
     (121, "getpgid", process::sys_getpgid),
+    (122, "setfsuid", cred::sys_setfsuid),
+    (123, "setfsgid", cred::sys_setfsgid),
     (124, "getsid", process::sys_getsid),
+    (125, "capget", cred::sys_capget),
+    (126, "capset", cred::sys_capset),
     (127, "rt_sigpending", signal::sys_rt_sigpending),
     (128, "rt_sigtimedwait", signal::sys_rt_sigtimedwait),
     (129, "rt_sigqueueinfo", signal::sys_rt_sigqueueinfo),
     (130, "rt_sigsuspend", signal::sys_rt_sigsuspend),
     (131, "sigaltstack", signal::sys_sigaltstack),
+    (140, "getpriority", sched::sys_getpriority),
+    (141, "setpriority", sched::sys_setpriority),
+    (142, "sched_setparam", sched::sys_sched_setparam),
+    (143, "sched_getparam", sched::sys_sched_getparam),
+    (144, "sched_setscheduler", sched::sys_sched_setscheduler),
+    (145, "sched_getscheduler", sched::sys_sched_getscheduler),
+    (
+        146,
+        "sched_get_priority_max",
+        sched::sys_sched_get_priority_max,
+    ),
+    (
+        147,
+        "sched_get_priority_min",
+        sched::sys_sched_get_priority_min,
+    ),
+    (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
     (186, "gettid", process::sys_gettid),
     (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),
     (202, "futex", crate::futex::sys_futex),
-    (204, "sched_getaffinity", process::sys_sched_getaffinity),
+    (203, "sched_setaffinity", sched::sys_sched_setaffinity),
+    (204, "sched_getaffinity", sched::sys_sched_getaffinity),
     (217, "getdents64", open::sys_getdents64),
     (218, "set_tid_address", process::sys_set_tid_address),
     (219, "restart_syscall", crate::signal::restart_syscall),
@@ -121,6 +158,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (292, "dup3", fd::sys_dup3),
     (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
     (302, "prlimit64", process::sys_prlimit64),
+    (309, "getcpu", sched::sys_getcpu),
     (318, "getrandom", info::sys_getrandom),
     (322, "execveat", process::sys_execveat),
     (

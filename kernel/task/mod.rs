@@ -104,6 +104,8 @@ pub struct Process {
     pub subreaper: AtomicBool,
     /// PR_SET_PDEATHSIG: the signal this process gets when its parent dies.
     pub pdeath_signal: AtomicI32,
+    /// User and group ids.
+    pub cred: Mutex<crate::syscall::Cred>,
     /// CPU time (user, system) in nanoseconds of the threads that have exited.
     pub times: Mutex<(u64, u64)>,
     /// CPU time (user, system) in nanoseconds of reaped children, for
@@ -315,6 +317,7 @@ impl Process {
             signal: Mutex::default(),
             subreaper: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
+            cred: Mutex::default(),
             times: Mutex::new((0, 0)),
             children_times: Mutex::new((0, 0)),
         })

@@ -44,7 +44,7 @@ mkdir -p "$stage/bin" "$stage/dev/shm" "$stage/etc" "$stage/tmp" "$stage/run"
 chmod 1777 "$stage/tmp" "$stage/dev/shm"
 echo linux-test > "$stage/etc/hostname"
 
-cflags="-O2 -Wall -Wextra -Werror -I$guest"
+cflags="-O2 -Wall -Wextra -Werror -pthread -I$guest"
 for src in "$guest"/*.c; do
 	name=$(basename "$src" .c)
 	say "compiling /bin/$name"
@@ -53,6 +53,19 @@ done
 for name in args exit42; do
 	say "compiling /bin/$name-pie"
 	gcc -static-pie $cflags -o "$stage/bin/$name-pie" "$guest/$name.c"
+done
+
+# Dynamically linked programs load through the host's ld.so and libc, copied
+# to where Debian keeps them.
+for name in threads hello; do
+	say "compiling /bin/$name-dyn (dynamic)"
+	gcc $cflags -o "$stage/bin/$name-dyn" "$guest/$name.c"
+done
+mkdir -p "$stage/lib64" "$stage/lib/x86_64-linux-gnu"
+# pthread_cancel unwinds through libgcc_s, which glibc loads on demand.
+for lib in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 \
+	/lib/x86_64-linux-gnu/libgcc_s.so.1; do
+	cp -L "$lib" "$stage$lib"
 done
 
 say "generating /data fixtures"

@@ -10,7 +10,7 @@ use drivers::ubd::Ubd;
 use fs::tmpfs::Tmpfs;
 use fs::{File, FileSystem, FileType, HostClock, LookupFlags, OpenFlags, Vfs};
 use mm::{FrameAllocator, Mm};
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The kernel's global state, set once at boot.
@@ -219,16 +219,15 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
             .map_err(|e| BootError(format!("init's files: {e}")))?;
     }
     let mm = Mm::new(k.frames.clone(), arch::stub::TASK_SIZE);
-    let p = Process::new(pid, mm, files, fsc);
+    let p = Process::new(
+        pid,
+        Arc::new(Mutex::new(mm)),
+        Arc::new(Mutex::new(files)),
+        fsc,
+    );
     task::register(&p);
-    let t = Arc::new(Task {
-        tid: pid,
-        process: p,
-        clear_child_tid: Mutex::new(0),
-        robust_list: Mutex::new((0, 0)),
-        sigmask: Mutex::new(0),
-        stub_pid: AtomicI32::new(0),
-    });
+    let t = Task::new(pid, p.clone(), 0);
+    locked(&p.threads).push(t.clone());
     task::start_task(
         t,
         task::Start::Exec {

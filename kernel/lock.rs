@@ -2,8 +2,8 @@
 //! (a system call, a fault, a kick) and released while its guest code runs or while
 //! it sleeps, as Linux 2.0 did SMP. Guest code of different tasks runs in parallel;
 //! kernel code is serialised. The guard lives in a thread-local slot, so any kernel
-//! code can sleep: `WaitQueue::wait` releases the lock atomically (a condition
-//! variable on it), and `unlocked` runs a blocking host call without it.
+//! code can sleep: `sleep` releases the lock atomically (a condition variable on
+//! it), and `unlocked` runs a blocking host call without it.
 
 use std::cell::RefCell;
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -40,26 +40,20 @@ pub fn unlocked<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
-/// Tasks sleeping until some condition, re-checked after every wake-up.
-pub struct WaitQueue(Condvar);
-
-impl WaitQueue {
-    /// Creates an empty wait queue.
-    pub const fn new() -> WaitQueue {
-        WaitQueue(Condvar::new())
-    }
-
-    /// Sleeps until woken, releasing the kernel lock meanwhile.
-    pub fn wait(&self) {
-        let guard = HELD
-            .with(|h| h.borrow_mut().take())
-            .expect("sleeping requires the kernel lock");
-        let guard = self.0.wait(guard).unwrap_or_else(|e| e.into_inner());
-        HELD.with(|h| *h.borrow_mut() = Some(guard));
-    }
-
-    /// Wakes every sleeper.
-    pub fn wake_all(&self) {
-        self.0.notify_all();
-    }
+/// Sleeps on `cv` until notified or `timeout` passes, releasing the kernel lock
+/// meanwhile (the lock is the condition variable's mutex, so a wake-up sent under
+/// the lock cannot be lost). Returns false if the timeout passed.
+pub fn sleep(cv: &Condvar, timeout: Option<std::time::Duration>) -> bool {
+    let guard = HELD
+        .with(|h| h.borrow_mut().take())
+        .expect("sleeping requires the kernel lock");
+    let (guard, woken) = match timeout {
+        None => (cv.wait(guard).unwrap_or_else(|e| e.into_inner()), true),
+        Some(t) => {
+            let (g, r) = cv.wait_timeout(guard, t).unwrap_or_else(|e| e.into_inner());
+            (g, !r.timed_out())
+        }
+    };
+    HELD.with(|h| *h.borrow_mut() = Some(guard));
+    woken
 }

@@ -8,11 +8,15 @@ mod boot;
 mod cmdline;
 mod devices;
 mod exec;
+mod futex;
 mod lock;
 mod panic;
+mod pidfd;
 mod printk;
+mod signal;
 mod syscall;
 mod task;
+mod wait;
 
 /// The stub program every guest thread runs in (built by build.rs).
 static STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub"));

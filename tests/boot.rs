@@ -575,3 +575,23 @@ fn syscalls_with_hostile_arguments() {
 fn tmpfs() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/tmpfs", "quiet"]));
 }
+
+#[test]
+fn signals() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signals", "quiet"]));
+}
+
+#[test]
+fn threads() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/threads", "quiet"]));
+}
+
+#[test]
+fn threads_dynamic() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/threads-dyn", "quiet"]));
+}
+
+#[test]
+fn procs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/procs", "quiet"]));
+}

@@ -8,6 +8,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The size of a page and of a physical frame.
 pub const PAGE_SIZE: u64 = 4096;
@@ -127,6 +128,22 @@ impl PhysMem {
                 self.base.add(dst as usize),
                 len,
             )
+        }
+    }
+
+    /// Atomically replaces the aligned 32-bit word at `paddr` with `new` if it
+    /// holds `old`; returns the value it held. Guest threads on other CPUs may be
+    /// operating on the same word with locked instructions (futexes).
+    pub fn cmpxchg_u32(&self, paddr: u64, old: u32, new: u32) -> u32 {
+        assert!(paddr % 4 == 0, "unaligned atomic access at {paddr:#x}");
+        self.check(paddr, 4);
+        // SAFETY: the word is inside the mapping (checked above) and 4-byte
+        // aligned; the mapping lives as long as self. Every access to guest
+        // memory that may race with this one is atomic or a plain byte copy,
+        // which is what the guest's own memory model allows.
+        let word = unsafe { &*(self.base.add(paddr as usize) as *const AtomicU32) };
+        match word.compare_exchange(old, new, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(v) | Err(v) => v,
         }
     }
 

@@ -1,13 +1,16 @@
 //! execve: replace the calling process's program. The new address space is built
 //! completely before the point of no return, so a failing exec leaves the caller
 //! running; after it, the stub drops every old mapping, registers and FPU state
-//! start fresh, close-on-exec files close and caught signals reset.
+//! start fresh, close-on-exec files close and caught signals reset. Scripts run
+//! through the interpreter their `#!` line names.
 
 mod elf;
+mod script;
 mod stack;
 
 use crate::syscall::SyscallContext;
 use crate::task::locked;
+use crate::wait::{wait_event, Interruptible};
 use arch::stub::{MapOp, TASK_SIZE};
 use arch::{Errno, Result};
 use fs::{FileType, LookupFlags};
@@ -15,11 +18,14 @@ use mm::Mm;
 use stack::*;
 use std::sync::{Arc, Mutex};
 
+/// How many `#!` interpreters may nest (Linux's BINPRM_MAX_RECURSION).
+const MAX_SCRIPT_DEPTH: usize = 4;
+
 /// Runs `path` in the calling task with `argv` and `envp` (execve(2)).
 pub fn execve(
     ctx: &mut SyscallContext,
     path: &[u8],
-    mut argv: Vec<Vec<u8>>,
+    argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<()> {
     let k = crate::boot::kernel();
@@ -27,10 +33,49 @@ pub fn execve(
     let file = k
         .vfs
         .lookup(&fsc.root, &fsc.cwd, path, LookupFlags::FOLLOW)?;
+    execve_path(ctx, file, path, argv, envp, 0)
+}
+
+/// Runs the already resolved `file`, known to the program as `path` (execveat).
+pub fn execve_file(
+    ctx: &mut SyscallContext,
+    file: fs::Path,
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<()> {
+    execve_path(ctx, file, path, argv, envp, 0)
+}
+
+/// Runs the file at `file` (named `path`), following `#!` lines.
+fn execve_path(
+    ctx: &mut SyscallContext,
+    file: fs::Path,
+    path: &[u8],
+    mut argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+    depth: usize,
+) -> Result<()> {
+    let k = crate::boot::kernel();
+    let fsc = ctx.task.fs();
     let inode = file.inode();
     let st = inode.stat()?;
     if inode.file_type() != FileType::Regular || st.mode & 0o111 == 0 {
         return Err(Errno::EACCES);
+    }
+    if let Some((interp, arg)) = script::parse(&inode)? {
+        if depth >= MAX_SCRIPT_DEPTH {
+            return Err(Errno::ELOOP);
+        }
+        // argv becomes: interpreter [arg] path original-argv[1..].
+        let mut new_argv = vec![interp.clone()];
+        new_argv.extend(arg);
+        new_argv.push(path.to_vec());
+        new_argv.extend(argv.into_iter().skip(1));
+        let ifile = k
+            .vfs
+            .lookup(&fsc.root, &fsc.cwd, &interp, LookupFlags::FOLLOW)?;
+        return execve_path(ctx, ifile, &interp, new_argv, envp, depth + 1);
     }
     let image = elf::parse(&inode)?;
     let interp_path = elf::interpreter(&inode, &image)?;
@@ -59,6 +104,7 @@ pub fn execve(
         // Since Linux 5.18 an empty argv gets an empty argv[0].
         argv.push(Vec::new());
     }
+    let cred = locked(&ctx.task.process.cred).clone();
     let auxv = [
         (AT_HWCAP, arch::host::cpu::hwcap()),
         (AT_PAGESZ, mm::PAGE_SIZE),
@@ -69,19 +115,22 @@ pub fn execve(
         (AT_BASE, base),
         (AT_FLAGS, 0),
         (AT_ENTRY, main.entry),
-        (AT_UID, 0),
-        (AT_EUID, 0),
-        (AT_GID, 0),
-        (AT_EGID, 0),
+        (AT_UID, cred.uid as u64),
+        (AT_EUID, cred.euid as u64),
+        (AT_GID, cred.gid as u64),
+        (AT_EGID, cred.egid as u64),
         (AT_SECURE, 0),
         (AT_HWCAP2, arch::host::cpu::hwcap2()),
         (AT_MINSIGSTKSZ, arch::host::cpu::minsigstksz()),
     ];
     let sp = build(&mut mm, path, &argv, &envp, &auxv)?;
 
-    // The point of no return.
+    // The point of no return: the other threads go, a vfork parent is let go.
+    de_thread(ctx)?;
+    crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
     *locked(&p.mm) = Arc::new(Mutex::new(mm));
+    *locked(&ctx.task.tlb) = Default::default();
     ctx.stub.queue(MapOp::Unmap {
         vaddr: 0,
         len: TASK_SIZE,
@@ -92,7 +141,10 @@ pub fn execve(
     *ctx.regs = regs;
     reset_fpu(ctx);
     locked(&ctx.task.files()).close_on_exec();
-    *locked(&ctx.task.clear_child_tid) = 0;
+    {
+        let mut s = locked(&ctx.task.signal);
+        s.altstack = Default::default();
+    }
     *locked(&p.exe) = Some(file);
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     *locked(&p.comm) = name[..name.len().min(15)].to_vec();
@@ -105,15 +157,35 @@ pub fn execve(
     Ok(())
 }
 
+/// Ends every other thread of the process (Linux's de_thread) and gives the
+/// caller the process's id; fails only if the process is being killed.
+fn de_thread(ctx: &mut SyscallContext) -> Result<()> {
+    let task = ctx.task.clone();
+    let p = task.process.clone();
+    if locked(&p.threads).len() > 1 {
+        locked(&p.signal).exec_task = Some(task.tid());
+        for t in locked(&p.threads).iter() {
+            if !Arc::ptr_eq(t, &task) {
+                crate::signal::signal_wake_up(t);
+            }
+        }
+        let r = wait_event(&task, &[], None, Interruptible::Fatal, || {
+            (locked(&p.threads).len() == 1).then_some(())
+        });
+        locked(&p.signal).exec_task = None;
+        r?;
+    }
+    task.take_leader_tid();
+    Ok(())
+}
+
 /// Puts the FPU and vector registers in their initial state (FCW 0x37f, MXCSR
 /// 0x1f80, every XSAVE component in its init state).
 fn reset_fpu(ctx: &mut SyscallContext) {
-    let Ok(mut x) = ctx.stub.get_xstate() else {
+    let Ok(x) = ctx.stub.get_xstate() else {
         return;
     };
-    x.fill(0);
-    x[0..2].copy_from_slice(&0x37fu16.to_ne_bytes());
-    x[24..28].copy_from_slice(&0x1f80u32.to_ne_bytes());
+    let x = crate::signal::init_xstate(x.len());
     if let Err(e) = ctx.stub.set_xstate(&x) {
         log::warn!("exec: cannot reset the FPU state: {e}");
     }

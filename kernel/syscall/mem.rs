@@ -1,6 +1,7 @@
 //! brk, mmap, munmap, mprotect, mremap, madvise: thin edges over the address space
-//! in `mm`. The host mappings a change invalidates are dropped from the stub by the
-//! task loop before guest code runs again (see `Mm::take_tlb_flushes`).
+//! in `mm`. A change that takes access away first stops the other threads of the
+//! address space (`tlb::quiesce`); the host mappings it invalidates are dropped
+//! from every stub before guest code runs again (see `task::tlb`).
 
 use super::rw::file;
 use super::SyscallContext;
@@ -20,11 +21,16 @@ impl MappedFile for InodeMapping {
 }
 
 pub fn sys_brk(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    crate::task::tlb::quiesce(ctx.task);
     Ok(locked(&ctx.task.mm()).brk(a[0]))
 }
 
 pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let [addr, len, prot, flags, fd, offset] = a;
+    // Only a fixed mapping can replace pages other threads may be using.
+    if flags & MapFlags::FIXED.bits() as u64 != 0 {
+        crate::task::tlb::quiesce(ctx.task);
+    }
     let prot = Prot::from_bits(prot as u32).ok_or(Errno::EINVAL)?;
     let mut flags = MapFlags::from_bits_truncate(flags as u32);
     let mut backing: Option<Arc<dyn MappedFile>> = None;
@@ -62,11 +68,13 @@ pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 pub fn sys_munmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    crate::task::tlb::quiesce(ctx.task);
     locked(&ctx.task.mm()).munmap(a[0], a[1])?;
     Ok(0)
 }
 
 pub fn sys_mprotect(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    crate::task::tlb::quiesce(ctx.task);
     // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
     // the range given is all that changes here.
     let prot = Prot::from_bits(a[2] as u32 & !0x0300_0000).ok_or(Errno::EINVAL)?;
@@ -75,10 +83,12 @@ pub fn sys_mprotect(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 pub fn sys_mremap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    crate::task::tlb::quiesce(ctx.task);
     locked(&ctx.task.mm()).mremap(a[0], a[1], a[2], a[3] as u32, a[4])
 }
 
 pub fn sys_madvise(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    crate::task::tlb::quiesce(ctx.task);
     locked(&ctx.task.mm()).madvise(a[0], a[1], a[2] as i32)?;
     Ok(0)
 }

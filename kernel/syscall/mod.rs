@@ -3,6 +3,7 @@
 //! `-errno` in rax. Unknown numbers return ENOSYS and are logged once each.
 
 mod attr;
+mod cred;
 mod fd;
 mod info;
 mod ioctl;
@@ -11,14 +12,16 @@ mod namei;
 mod open;
 mod process;
 mod rw;
+mod sched;
 mod signal;
 mod stat;
 mod statfs;
 mod sync;
-mod time;
+pub(crate) mod time;
 mod unlink;
 mod utimes;
 
+pub use cred::Cred;
 pub use info::RELEASE;
 
 use crate::task::{locked, ExitStatus, Task};
@@ -33,8 +36,12 @@ pub struct SyscallContext<'a> {
     pub task: &'a Arc<Task>,
     pub regs: &'a mut UserRegs,
     pub stub: &'a mut Stub,
-    /// Set by exit, exit_group and fatal faults: the task ends after this trap.
+    /// Set by exit (and by signal delivery when the group dies): the task ends
+    /// after this trap.
     pub exit: Option<ExitStatus>,
+    /// True while handling a system call trap: its result in rax may be one of
+    /// the `-ERESTART*` codes that signal delivery turns into a restart or EINTR.
+    pub in_syscall: bool,
 }
 
 type Handler = fn(&mut SyscallContext, [u64; 6]) -> Result<u64>;
@@ -55,17 +62,19 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (12, "brk", mem::sys_brk),
     (13, "rt_sigaction", signal::sys_rt_sigaction),
     (14, "rt_sigprocmask", signal::sys_rt_sigprocmask),
+    (15, "rt_sigreturn", signal::sys_rt_sigreturn),
     (16, "ioctl", ioctl::sys_ioctl),
     (17, "pread64", rw::sys_pread64),
     (18, "pwrite64", rw::sys_pwrite64),
     (19, "readv", rw::sys_readv),
     (20, "writev", rw::sys_writev),
     (21, "access", stat::sys_access),
-    (24, "sched_yield", process::sys_sched_yield),
+    (24, "sched_yield", sched::sys_sched_yield),
     (25, "mremap", mem::sys_mremap),
     (28, "madvise", mem::sys_madvise),
     (32, "dup", fd::sys_dup),
     (33, "dup2", fd::sys_dup2),
+    (34, "pause", signal::sys_pause),
     (35, "nanosleep", time::sys_nanosleep),
     (39, "getpid", process::sys_getpid),
     (56, "clone", process::sys_clone),
@@ -74,6 +83,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (59, "execve", process::sys_execve),
     (60, "exit", process::sys_exit),
     (61, "wait4", process::sys_wait4),
+    (62, "kill", signal::sys_kill),
     (63, "uname", info::sys_uname),
     (72, "fcntl", fd::sys_fcntl),
     (74, "fsync", sync::sys_fsync),
@@ -99,32 +109,76 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (95, "umask", attr::sys_umask),
     (96, "gettimeofday", time::sys_gettimeofday),
     (97, "getrlimit", process::sys_getrlimit),
-    (102, "getuid", process::sys_getuid),
-    (104, "getgid", process::sys_getuid),
-    (107, "geteuid", process::sys_getuid),
-    (108, "getegid", process::sys_getuid),
+    (98, "getrusage", sched::sys_getrusage),
+    (100, "times", sched::sys_times),
+    (102, "getuid", cred::sys_getuid),
+    (104, "getgid", cred::sys_getgid),
+    (105, "setuid", cred::sys_setuid),
+    (106, "setgid", cred::sys_setgid),
+    (107, "geteuid", cred::sys_geteuid),
+    (108, "getegid", cred::sys_getegid),
     (109, "setpgid", process::sys_setpgid),
     (110, "getppid", process::sys_getppid),
     (111, "getpgrp", process::sys_getpgrp),
     (112, "setsid", process::sys_setsid),
+    (113, "setreuid", cred::sys_setreuid),
+    (114, "setregid", cred::sys_setregid),
+    (115, "getgroups", cred::sys_getgroups),
+    (116, "setgroups", cred::sys_setgroups),
+    (117, "setresuid", cred::sys_setresuid),
+    (118, "getresuid", cred::sys_getresuid),
+    (119, "setresgid", cred::sys_setresgid),
+    (120, "getresgid", cred::sys_getresgid),
     (121, "getpgid", process::sys_getpgid),
+    (122, "setfsuid", cred::sys_setfsuid),
+    (123, "setfsgid", cred::sys_setfsgid),
     (124, "getsid", process::sys_getsid),
+    (125, "capget", cred::sys_capget),
+    (126, "capset", cred::sys_capset),
+    (127, "rt_sigpending", signal::sys_rt_sigpending),
+    (128, "rt_sigtimedwait", signal::sys_rt_sigtimedwait),
+    (129, "rt_sigqueueinfo", signal::sys_rt_sigqueueinfo),
+    (130, "rt_sigsuspend", signal::sys_rt_sigsuspend),
+    (131, "sigaltstack", signal::sys_sigaltstack),
     (132, "utime", utimes::sys_utime),
     (133, "mknod", namei::sys_mknod),
     (137, "statfs", statfs::sys_statfs),
     (138, "fstatfs", statfs::sys_fstatfs),
+    (140, "getpriority", sched::sys_getpriority),
+    (141, "setpriority", sched::sys_setpriority),
+    (142, "sched_setparam", sched::sys_sched_setparam),
+    (143, "sched_getparam", sched::sys_sched_getparam),
+    (144, "sched_setscheduler", sched::sys_sched_setscheduler),
+    (145, "sched_getscheduler", sched::sys_sched_getscheduler),
+    (
+        146,
+        "sched_get_priority_max",
+        sched::sys_sched_get_priority_max,
+    ),
+    (
+        147,
+        "sched_get_priority_min",
+        sched::sys_sched_get_priority_min,
+    ),
+    (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
     (162, "sync", sync::sys_sync),
     (186, "gettid", process::sys_gettid),
+    (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),
-    (204, "sched_getaffinity", process::sys_sched_getaffinity),
+    (202, "futex", crate::futex::sys_futex),
+    (203, "sched_setaffinity", sched::sys_sched_setaffinity),
+    (204, "sched_getaffinity", sched::sys_sched_getaffinity),
     (217, "getdents64", open::sys_getdents64),
     (218, "set_tid_address", process::sys_set_tid_address),
+    (219, "restart_syscall", crate::signal::restart_syscall),
     (228, "clock_gettime", time::sys_clock_gettime),
     (229, "clock_getres", time::sys_clock_getres),
     (230, "clock_nanosleep", time::sys_clock_nanosleep),
-    (231, "exit_group", process::sys_exit),
+    (231, "exit_group", process::sys_exit_group),
+    (234, "tgkill", signal::sys_tgkill),
     (235, "utimes", utimes::sys_utimes),
+    (247, "waitid", process::sys_waitid),
     (257, "openat", open::sys_openat),
     (258, "mkdirat", namei::sys_mkdirat),
     (259, "mknodat", namei::sys_mknodat),
@@ -141,10 +195,20 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (273, "set_robust_list", process::sys_set_robust_list),
     (280, "utimensat", utimes::sys_utimensat),
     (292, "dup3", fd::sys_dup3),
+    (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
     (302, "prlimit64", process::sys_prlimit64),
     (306, "syncfs", sync::sys_syncfs),
+    (309, "getcpu", sched::sys_getcpu),
     (316, "renameat2", unlink::sys_renameat2),
     (318, "getrandom", info::sys_getrandom),
+    (322, "execveat", process::sys_execveat),
+    (
+        424,
+        "pidfd_send_signal",
+        crate::pidfd::sys_pidfd_send_signal,
+    ),
+    (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
+    (435, "clone3", process::sys_clone3),
     (439, "faccessat2", stat::sys_faccessat2),
     (452, "fchmodat2", attr::sys_fchmodat2),
 ];

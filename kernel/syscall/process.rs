@@ -3,24 +3,20 @@
 //! per-thread registrations glibc makes at start-up.
 
 use super::SyscallContext;
-use crate::task::{self, locked, ExitStatus, RLIM_NLIMITS};
+use crate::task::{self, locked, CloneArgs, ExitStatus, WaitOptions, WaitResult, RLIM_NLIMITS};
 use arch::{Errno, Result};
+use std::sync::atomic::Ordering;
 
 pub fn sys_getpid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     Ok(ctx.task.process.pid as u64)
 }
 
 pub fn sys_gettid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
-    Ok(ctx.task.tid as u64)
+    Ok(ctx.task.tid() as u64)
 }
 
 pub fn sys_getppid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     Ok(ctx.task.process.ppid() as u64)
-}
-
-/// getuid, geteuid, getgid, getegid: everything runs as root until credentials come.
-pub fn sys_getuid(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
-    Ok(0)
 }
 
 pub fn sys_getpgrp(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
@@ -71,19 +67,85 @@ pub fn sys_setsid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     Ok(p.pid as u64)
 }
 
+const SIGCHLD: u64 = 17;
+
 pub fn sys_fork(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
-    Ok(task::do_fork(ctx, 17, 0, 0, 0, 0)? as u64)
+    let args = CloneArgs {
+        exit_signal: SIGCHLD,
+        ..Default::default()
+    };
+    Ok(task::do_fork(ctx, args)? as u64)
 }
 
-/// vfork: the child gets its own copy-on-write address space, which a program that
-/// follows vfork's rules cannot tell apart.
+/// vfork: the child borrows the parent's address space, and the parent sleeps
+/// until the child execs or exits.
 pub fn sys_vfork(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
-    Ok(task::do_fork(ctx, 17, 0, 0, 0, 0)? as u64)
+    let args = CloneArgs {
+        flags: task::fork::CLONE_VM | task::fork::CLONE_VFORK,
+        exit_signal: SIGCHLD,
+        ..Default::default()
+    };
+    Ok(task::do_fork(ctx, args)? as u64)
 }
 
 /// clone(flags, stack, parent_tid, child_tid, tls): the x86_64 argument order.
 pub fn sys_clone(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    Ok(task::do_fork(ctx, a[0], a[1], a[2], a[3], a[4])? as u64)
+    let f = a[0];
+    let args = CloneArgs {
+        flags: f & !0xff,
+        exit_signal: f & 0xff,
+        stack: a[1],
+        parent_tid: a[2],
+        child_tid: a[3],
+        tls: a[4],
+        // clone(2) returns the pidfd through the parent_tid slot.
+        pidfd: a[2],
+    };
+    if args.flags & task::fork::CLONE_PIDFD != 0
+        && args.flags & task::fork::CLONE_PARENT_SETTID != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    Ok(task::do_fork(ctx, args)? as u64)
+}
+
+/// clone3(args, size): `struct clone_args`, at least its first 64 bytes
+/// (CLONE_ARGS_SIZE_VER0); the stack is given as base and size.
+pub fn sys_clone3(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let size = a[1] as usize;
+    if !(64..=4096).contains(&size) {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = vec![0u8; size];
+    ctx.read_user(a[0], &mut b)?;
+    let w = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    // Fields past the ones this kernel knows must be zero (E2BIG), and
+    // set_tid and cgroup (pid namespaces, cgroups) are not offered.
+    if b[88.min(size)..].iter().any(|&x| x != 0) || (size >= 88 && (w(8) != 0 || w(9) != 0)) {
+        return Err(if b[88.min(size)..].iter().any(|&x| x != 0) {
+            Errno::E2BIG
+        } else {
+            Errno::EINVAL
+        });
+    }
+    let (stack, stack_size) = (w(5), w(6));
+    if (stack == 0) != (stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    let exit_signal = w(4);
+    if exit_signal & !0xff != 0 || w(0) & 0xff != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let args = CloneArgs {
+        flags: w(0),
+        pidfd: w(1),
+        child_tid: w(2),
+        parent_tid: w(3),
+        exit_signal,
+        stack: if stack == 0 { 0 } else { stack + stack_size },
+        tls: w(7),
+    };
+    Ok(task::do_fork(ctx, args)? as u64)
 }
 
 pub fn sys_execve(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
@@ -94,32 +156,162 @@ pub fn sys_execve(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-/// exit and exit_group (one thread per process for now, so the same).
+/// execveat(dirfd, path, argv, envp, flags): AT_EMPTY_PATH runs the file
+/// `dirfd` itself; AT_SYMLINK_NOFOLLOW refuses a final symlink (ELOOP).
+pub fn sys_execveat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    use super::open::{resolve_at, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
+    let [dirfd, path, argv, envp, flags, ..] = a;
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let name = ctx.read_path(path)?;
+    let file = resolve_at(ctx, dirfd, &name, flags, true)?;
+    if file.inode().file_type() == fs::FileType::Symlink {
+        return Err(Errno::ELOOP);
+    }
+    let argv = ctx.read_string_array(argv)?;
+    let envp = ctx.read_string_array(envp)?;
+    // Like Linux, the program is known as /dev/fd/N for AT_EMPTY_PATH.
+    let shown = if name.is_empty() || (name[0] != b'/' && dirfd as i32 != super::open::AT_FDCWD) {
+        let mut n = format!("/dev/fd/{}", dirfd as i32).into_bytes();
+        if !name.is_empty() {
+            n.push(b'/');
+            n.extend_from_slice(&name);
+        }
+        n
+    } else {
+        name
+    };
+    crate::exec::execve_file(ctx, file, &shown, argv, envp)?;
+    Ok(0)
+}
+
+/// exit: ends the calling thread only.
 pub fn sys_exit(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     ctx.exit = Some(ExitStatus::Exited(a[0] as u8));
     Ok(0)
 }
 
+/// exit_group: ends every thread of the process.
+pub fn sys_exit_group(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    crate::signal::group_exit(&ctx.task.process, ExitStatus::Exited(a[0] as u8));
+    Ok(0)
+}
+
+const WNOHANG: u64 = 1;
+const WUNTRACED: u64 = 2;
+const WEXITED: u64 = 4;
+const WCONTINUED: u64 = 8;
+const WNOWAIT: u64 = 0x0100_0000;
+const WNOTHREAD: u64 = 0x2000_0000;
+const WALL: u64 = 0x4000_0000;
+const WCLONE: u64 = 0x8000_0000;
+
+/// Writes a `struct rusage` (144 bytes) with the CPU times in nanoseconds.
+pub(super) fn write_rusage(ctx: &SyscallContext, addr: u64, times: (u64, u64)) -> Result<()> {
+    let mut b = [0u8; 144];
+    for (i, ns) in [times.0, times.1].iter().enumerate() {
+        b[i * 16..i * 16 + 8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_ne_bytes());
+        b[i * 16 + 8..i * 16 + 16]
+            .copy_from_slice(&((ns % 1_000_000_000 / 1000) as i64).to_ne_bytes());
+    }
+    ctx.write_user(addr, &b)
+}
+
 pub fn sys_wait4(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let [pid, status, options, rusage, ..] = a;
-    match task::wait4(ctx, pid as i32, options as u32)? {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid as i32 == i32::MIN {
+        return Err(Errno::ESRCH);
+    }
+    let o = WaitOptions {
+        pid: pid as i32,
+        exited: true,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        nohang: options & WNOHANG != 0,
+        nowait: false,
+        all: options & WALL != 0,
+        clone: options & WCLONE != 0,
+    };
+    let task = ctx.task.clone();
+    match task::do_wait(&task, o)? {
         None => Ok(0),
-        Some((cpid, st)) => {
+        Some(r) => {
             if status != 0 {
-                ctx.write_user(status, &st.wait_status().to_ne_bytes())?;
+                ctx.write_user(status, &r.status().to_ne_bytes())?;
             }
             if rusage != 0 {
-                // struct rusage: 144 bytes; CPU times are not accounted yet.
-                ctx.write_user(rusage, &[0u8; 144])?;
+                let times = match r {
+                    WaitResult::Exited(_, _, t) => t,
+                    _ => (0, 0),
+                };
+                write_rusage(ctx, rusage, times)?;
             }
-            Ok(cpid as u64)
+            Ok(r.pid() as u64)
         }
     }
 }
 
+/// waitid(idtype, id, infop, options, rusage).
+pub fn sys_waitid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const P_ALL: u64 = 0;
+    const P_PID: u64 = 1;
+    const P_PGID: u64 = 2;
+    let [idtype, id, infop, options, rusage, ..] = a;
+    let known = WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE;
+    if options & !known != 0 || options & (WEXITED | WUNTRACED | WCONTINUED) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pid = match idtype {
+        P_ALL => -1,
+        P_PID if (id as i32) > 0 => id as i32,
+        P_PGID if (id as i32) > 0 => -(id as i32),
+        P_PGID if id == 0 => 0,
+        _ => return Err(Errno::EINVAL),
+    };
+    let o = WaitOptions {
+        pid,
+        exited: options & WEXITED != 0,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        nohang: options & WNOHANG != 0,
+        nowait: options & WNOWAIT != 0,
+        all: options & WALL != 0,
+        clone: options & WCLONE != 0,
+    };
+    let task = ctx.task.clone();
+    let r = task::do_wait(&task, o)?;
+    if infop != 0 {
+        use crate::signal::{SigInfo, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
+        let info = match r {
+            None => SigInfo([0; 128]),
+            Some(WaitResult::Exited(p, ExitStatus::Exited(c), _)) => {
+                SigInfo::child(CLD_EXITED, p, c as i32)
+            }
+            Some(WaitResult::Exited(p, ExitStatus::Signaled(s), _)) => {
+                SigInfo::child(CLD_KILLED, p, s)
+            }
+            Some(WaitResult::Stopped(p, s)) => SigInfo::child(CLD_STOPPED, p, s),
+            Some(WaitResult::Continued(p)) => SigInfo::child(CLD_CONTINUED, p, SIGCHLD),
+        };
+        ctx.write_user(infop, &info.0)?;
+    }
+    if rusage != 0 {
+        let times = match r {
+            Some(WaitResult::Exited(_, _, t)) => t,
+            _ => (0, 0),
+        };
+        write_rusage(ctx, rusage, times)?;
+    }
+    Ok(0)
+}
+
 pub fn sys_set_tid_address(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     *locked(&ctx.task.clear_child_tid) = a[0];
-    Ok(ctx.task.tid as u64)
+    Ok(ctx.task.tid() as u64)
 }
 
 pub fn sys_set_robust_list(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
@@ -146,28 +338,6 @@ pub fn sys_arch_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         _ => return Err(Errno::EINVAL),
     }
     Ok(0)
-}
-
-pub fn sys_sched_yield(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
-    crate::lock::unlocked(std::thread::yield_now);
-    Ok(0)
-}
-
-/// sched_getaffinity: every CPU the host gives us. Returns the mask size written.
-pub fn sys_sched_getaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let len = a[1] as usize;
-    if len < 8 || !len.is_multiple_of(8) {
-        return Err(Errno::EINVAL);
-    }
-    target(ctx, a[0])?;
-    let ncpu = arch::host::cpu::online_cpus().min(64);
-    let mask: u64 = if ncpu == 64 {
-        u64::MAX
-    } else {
-        (1 << ncpu) - 1
-    };
-    ctx.write_user(a[2], &mask.to_ne_bytes())?;
-    Ok(8)
 }
 
 fn rlimit_bytes(l: (u64, u64)) -> [u8; 16] {
@@ -219,4 +389,83 @@ pub fn sys_prlimit64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         }
     }
     Ok(0)
+}
+
+/// prctl(2): the per-process settings programs and libraries use.
+pub fn sys_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const PR_SET_PDEATHSIG: u64 = 1;
+    const PR_GET_PDEATHSIG: u64 = 2;
+    const PR_GET_DUMPABLE: u64 = 3;
+    const PR_SET_DUMPABLE: u64 = 4;
+    const PR_GET_KEEPCAPS: u64 = 7;
+    const PR_SET_KEEPCAPS: u64 = 8;
+    const PR_SET_NAME: u64 = 15;
+    const PR_GET_NAME: u64 = 16;
+    const PR_GET_SECCOMP: u64 = 21;
+    const PR_CAPBSET_READ: u64 = 23;
+    const PR_GET_TIMERSLACK: u64 = 30;
+    const PR_SET_TIMERSLACK: u64 = 29;
+    const PR_SET_CHILD_SUBREAPER: u64 = 36;
+    const PR_GET_CHILD_SUBREAPER: u64 = 37;
+    const PR_SET_NO_NEW_PRIVS: u64 = 38;
+    const PR_GET_NO_NEW_PRIVS: u64 = 39;
+    const PR_SET_VMA: u64 = 0x53564d41;
+    let p = ctx.task.process.clone();
+    match a[0] {
+        PR_SET_PDEATHSIG => {
+            if a[1] > 64 {
+                return Err(Errno::EINVAL);
+            }
+            p.pdeath_signal.store(a[1] as i32, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let sig = p.pdeath_signal.load(Ordering::Relaxed);
+            ctx.write_user(a[1], &sig.to_ne_bytes())?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(1),
+        PR_SET_DUMPABLE if a[1] <= 1 => Ok(0),
+        PR_GET_KEEPCAPS => Ok(0),
+        PR_SET_KEEPCAPS if a[1] <= 1 => Ok(0),
+        PR_SET_NAME => {
+            let mut name = [0u8; 16];
+            // The name is at most 16 bytes with its NUL; it may end a mapping.
+            let n = locked(&ctx.task.mm()).read_cstring(a[1], 16).or_else(|e| {
+                if e == Errno::ENAMETOOLONG {
+                    ctx.read_user(a[1], &mut name[..15])
+                        .map(|_| name[..15].to_vec())
+                } else {
+                    Err(e)
+                }
+            })?;
+            *locked(&p.comm) = n[..n.len().min(15)].to_vec();
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; 16];
+            let comm = locked(&p.comm).clone();
+            name[..comm.len()].copy_from_slice(&comm);
+            ctx.write_user(a[1], &name)?;
+            Ok(0)
+        }
+        PR_GET_SECCOMP => Ok(0),
+        PR_CAPBSET_READ if a[1] <= 40 => Ok(1),
+        PR_CAPBSET_READ => Err(Errno::EINVAL),
+        PR_GET_TIMERSLACK => Ok(50_000),
+        PR_SET_TIMERSLACK => Ok(0),
+        PR_SET_CHILD_SUBREAPER => {
+            p.subreaper.store(a[1] != 0, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let v = p.subreaper.load(Ordering::Relaxed) as i32;
+            ctx.write_user(a[1], &v.to_ne_bytes())?;
+            Ok(0)
+        }
+        PR_SET_NO_NEW_PRIVS if a[1] == 1 => Ok(0),
+        PR_GET_NO_NEW_PRIVS => Ok(0),
+        PR_SET_VMA => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
 }

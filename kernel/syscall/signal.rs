@@ -1,18 +1,21 @@
-//! rt_sigaction and rt_sigprocmask: dispositions and masks are recorded exactly as
-//! Linux records them, so programs that install handlers at start-up run; delivery
-//! of signals to handlers comes with the signal subsystem.
+//! Signal system calls: dispositions (rt_sigaction), masks (rt_sigprocmask,
+//! rt_sigpending, rt_sigsuspend), synchronous acceptance (rt_sigtimedwait),
+//! alternate stacks (sigaltstack), sending (kill, tkill, tgkill,
+//! rt_sigqueueinfo, rt_tgsigqueueinfo) and the return from a handler.
 
 use super::SyscallContext;
-use crate::task::{locked, SigAction};
+use crate::signal::{self, sigbit, AltStack, SigInfo, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
+use crate::signal::{SIGKILL, SIGSTOP, SI_TKILL, SI_USER, UNBLOCKABLE};
+use crate::task::{self, locked, Pid, SigAction};
+use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
+use std::time::Instant;
 
-const SIGKILL: u64 = 9;
-const SIGSTOP: u64 = 19;
 const SIG_BLOCK: u64 = 0;
 const SIG_UNBLOCK: u64 = 1;
 const SIG_SETMASK: u64 = 2;
-/// Signals that can never be blocked.
-const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+/// The smallest alternate stack sigaltstack accepts (MINSIGSTKSZ).
+const MINSIGSTKSZ: u64 = 2048;
 
 fn action_bytes(a: &SigAction) -> [u8; 32] {
     let mut b = [0u8; 32];
@@ -22,9 +25,18 @@ fn action_bytes(a: &SigAction) -> [u8; 32] {
     b
 }
 
+fn check_sigset_size(size: u64) -> Result<()> {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
+}
+
 pub fn sys_rt_sigaction(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let [sig, act, oact, sigsetsize, ..] = a;
-    if sigsetsize != 8 || !(1..=64).contains(&sig) {
+    check_sigset_size(sigsetsize)?;
+    let sig = sig as i32;
+    if !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
     let new = if act != 0 {
@@ -43,22 +55,31 @@ pub fn sys_rt_sigaction(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     } else {
         None
     };
-    let old = locked(&ctx.task.process.sigactions)[sig as usize - 1];
+    let p = ctx.task.process.clone();
+    let old = locked(&p.sigactions)[sig as usize - 1];
     if oact != 0 {
         ctx.write_user(oact, &action_bytes(&old))?;
     }
     if let Some(n) = new {
-        locked(&ctx.task.process.sigactions)[sig as usize - 1] = n;
+        locked(&p.sigactions)[sig as usize - 1] = n;
+        // POSIX: setting a pending signal to be ignored discards it everywhere.
+        let ignored = n.handler == signal::SIG_IGN
+            || (n.handler == signal::SIG_DFL
+                && signal::default_action(sig) == signal::DefaultAction::Ignore);
+        if ignored {
+            locked(&p.signal).pending.remove_set(sigbit(sig));
+            for t in locked(&p.threads).iter() {
+                locked(&t.signal).pending.remove_set(sigbit(sig));
+            }
+        }
     }
     Ok(0)
 }
 
 pub fn sys_rt_sigprocmask(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let [how, set, oset, sigsetsize, ..] = a;
-    if sigsetsize != 8 {
-        return Err(Errno::EINVAL);
-    }
-    let old = *locked(&ctx.task.sigmask);
+    check_sigset_size(sigsetsize)?;
+    let old = locked(&ctx.task.signal).mask;
     let new = if set != 0 {
         let v = ctx.read_u64(set)?;
         Some(match how {
@@ -74,7 +95,244 @@ pub fn sys_rt_sigprocmask(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> 
         ctx.write_user(oset, &old.to_ne_bytes())?;
     }
     if let Some(n) = new {
-        *locked(&ctx.task.sigmask) = n & !UNBLOCKABLE;
+        locked(&ctx.task.signal).mask = n & !UNBLOCKABLE;
     }
     Ok(0)
+}
+
+pub fn sys_rt_sigpending(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    check_sigset_size(a[1])?;
+    let (mine, mask) = {
+        let s = locked(&ctx.task.signal);
+        (s.pending.set(), s.mask)
+    };
+    let shared = locked(&ctx.task.process.signal).pending.set();
+    ctx.write_user(a[0], &((mine | shared) & mask).to_ne_bytes())?;
+    Ok(0)
+}
+
+/// rt_sigsuspend: waits for a signal with a temporary mask; always "fails" with
+/// EINTR once a handler has run (the old mask comes back through its frame).
+pub fn sys_rt_sigsuspend(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    check_sigset_size(a[1])?;
+    let mask = ctx.read_u64(a[0])? & !UNBLOCKABLE;
+    {
+        let mut s = locked(&ctx.task.signal);
+        s.saved_mask = Some(s.mask);
+        s.mask = mask;
+    }
+    let task = ctx.task.clone();
+    let _ = wait_event(&task, &[], None, Interruptible::Signals, || None::<()>);
+    Err(Errno::ERESTARTNOHAND)
+}
+
+/// pause: sleeps until a signal is delivered.
+pub fn sys_pause(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    let task = ctx.task.clone();
+    let _ = wait_event(&task, &[], None, Interruptible::Signals, || None::<()>);
+    Err(Errno::ERESTARTNOHAND)
+}
+
+/// rt_sigtimedwait: takes a pending signal of `set` without running its handler.
+pub fn sys_rt_sigtimedwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [set, info, timeout, sigsetsize, ..] = a;
+    check_sigset_size(sigsetsize)?;
+    let set = ctx.read_u64(set)? & !UNBLOCKABLE;
+    let deadline = if timeout != 0 {
+        Some(Instant::now() + super::time::read_timespec(ctx, timeout)?)
+    } else {
+        None
+    };
+    let task = ctx.task.clone();
+    let take = || {
+        let mut s = locked(&task.signal);
+        s.pending
+            .take(set)
+            .or_else(|| locked(&task.process.signal).pending.take(set))
+    };
+    // The waited-for signals are unblocked while waiting, so that their
+    // arrival wakes the task (Linux's real_blocked dance).
+    let got = match take() {
+        Some(i) => Some(i),
+        None => {
+            let old = {
+                let mut s = locked(&task.signal);
+                let old = s.mask;
+                s.mask &= !set;
+                old
+            };
+            let r = wait_event(&task, &[], deadline, Interruptible::Signals, take);
+            let mut s = locked(&task.signal);
+            s.mask = old;
+            drop(s);
+            match r {
+                Ok(Some(i)) => Some(i),
+                Ok(None) => return Err(Errno::EAGAIN),
+                Err(_) => return Err(Errno::EINTR),
+            }
+        }
+    };
+    let info_v = got.expect("a signal was taken");
+    if info != 0 {
+        ctx.write_user(info, &info_v.0)?;
+    }
+    Ok(info_v.signo() as u64)
+}
+
+pub fn sys_sigaltstack(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [ss, oss, ..] = a;
+    let sp = ctx.regs.rsp;
+    let cur = locked(&ctx.task.signal).altstack;
+    if ss != 0 {
+        let mut b = [0u8; 24];
+        ctx.read_user(ss, &mut b)?;
+        let new = AltStack {
+            sp: u64::from_ne_bytes(b[0..8].try_into().expect("8")),
+            flags: i32::from_ne_bytes(b[8..12].try_into().expect("4")),
+            size: u64::from_ne_bytes(b[16..24].try_into().expect("8")),
+        };
+        if cur.contains(sp) {
+            return Err(Errno::EPERM);
+        }
+        let mode = new.flags & !SS_AUTODISARM;
+        let next = match mode {
+            SS_DISABLE => AltStack::default(),
+            0 | SS_ONSTACK => {
+                if new.size < MINSIGSTKSZ {
+                    return Err(Errno::ENOMEM);
+                }
+                AltStack {
+                    flags: new.flags & SS_AUTODISARM,
+                    ..new
+                }
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        if oss != 0 {
+            ctx.write_user(oss, &cur.to_bytes(sp))?;
+        }
+        locked(&ctx.task.signal).altstack = next;
+        return Ok(0);
+    }
+    if oss != 0 {
+        ctx.write_user(oss, &cur.to_bytes(sp))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_rt_sigreturn(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    signal::rt_sigreturn(ctx)
+}
+
+/// The siginfo kill(2) and friends send: the caller's pid and uid.
+fn user_info(ctx: &SyscallContext, sig: i32, code: i32) -> SigInfo {
+    SigInfo::user(sig, code, ctx.task.process.pid, 0)
+}
+
+/// Sends `info` to the processes kill(2)'s `pid` names; signal 0 only checks.
+fn kill_pid(ctx: &SyscallContext, pid: Pid, info: SigInfo) -> Result<u64> {
+    let sig = info.signo();
+    let deliver = |p: &std::sync::Arc<task::Process>| sig == 0 || signal::send_to_process(p, info);
+    let me = &ctx.task.process;
+    let sent = match pid {
+        p if p > 0 => {
+            let target = task::find_process(p).ok_or(Errno::ESRCH)?;
+            deliver(&target)
+        }
+        -1 => {
+            // Every process but init and the caller.
+            task::all_processes()
+                .iter()
+                .filter(|p| p.pid != 1 && p.pid != me.pid && locked(&p.exit_status).is_none())
+                .fold(false, |any, p| deliver(p) || any)
+        }
+        _ => {
+            let pgid = if pid == 0 { *locked(&me.pgid) } else { -pid };
+            task::all_processes()
+                .iter()
+                .filter(|p| *locked(&p.pgid) == pgid && locked(&p.exit_status).is_none())
+                .fold(false, |any, p| deliver(p) || any)
+        }
+    };
+    if sent {
+        Ok(0)
+    } else {
+        Err(Errno::ESRCH)
+    }
+}
+
+pub fn sys_kill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let sig = a[1] as i32;
+    if sig != 0 && !signal::valid(sig) {
+        return Err(Errno::EINVAL);
+    }
+    if a[0] as i32 == i32::MIN {
+        return Err(Errno::ESRCH);
+    }
+    kill_pid(ctx, a[0] as i32, user_info(ctx, sig, SI_USER))
+}
+
+/// Sends `info` to thread `tid`, which must belong to `tgid` unless that is -1.
+fn kill_thread(tgid: Pid, tid: Pid, info: SigInfo) -> Result<u64> {
+    let sig = info.signo();
+    if tid <= 0 || (tgid != -1 && tgid <= 0) {
+        return Err(Errno::EINVAL);
+    }
+    let t = task::find_task(tid).ok_or(Errno::ESRCH)?;
+    if tgid != -1 && t.process.pid != tgid {
+        return Err(Errno::ESRCH);
+    }
+    if sig != 0 {
+        signal::send_to_task(&t, info);
+    }
+    Ok(0)
+}
+
+pub fn sys_tkill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let sig = a[1] as i32;
+    if sig != 0 && !signal::valid(sig) {
+        return Err(Errno::EINVAL);
+    }
+    kill_thread(-1, a[0] as i32, user_info(ctx, sig, SI_TKILL))
+}
+
+pub fn sys_tgkill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let sig = a[2] as i32;
+    if sig != 0 && !signal::valid(sig) {
+        return Err(Errno::EINVAL);
+    }
+    kill_thread(a[0] as i32, a[1] as i32, user_info(ctx, sig, SI_TKILL))
+}
+
+/// Reads the siginfo of rt_sigqueueinfo: a process may not pose as the kernel
+/// or as kill(2) towards another process (EPERM), as Linux rules.
+fn queued_info(ctx: &SyscallContext, sig: i32, addr: u64, other: bool) -> Result<SigInfo> {
+    let mut info = SigInfo([0; 128]);
+    ctx.read_user(addr, &mut info.0)?;
+    if (info.code() >= 0 || info.code() == SI_TKILL) && other {
+        return Err(Errno::EPERM);
+    }
+    info.set_i32(0, sig);
+    Ok(info)
+}
+
+pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (pid, sig) = (a[0] as i32, a[1] as i32);
+    if !signal::valid(sig) {
+        return Err(Errno::EINVAL);
+    }
+    let info = queued_info(ctx, sig, a[2], pid != ctx.task.process.pid)?;
+    if pid <= 0 {
+        return Err(Errno::ESRCH);
+    }
+    kill_pid(ctx, pid, info)
+}
+
+pub fn sys_rt_tgsigqueueinfo(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, a[2] as i32);
+    if !signal::valid(sig) {
+        return Err(Errno::EINVAL);
+    }
+    let info = queued_info(ctx, sig, a[3], tgid != ctx.task.process.pid)?;
+    kill_thread(tgid, tid, info)
 }

@@ -2,8 +2,10 @@
 //! clocks are the host CPU time of the task's stub, where its guest code runs.
 
 use super::SyscallContext;
+use crate::task::locked;
+use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
 const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
@@ -64,7 +66,8 @@ pub fn sys_time(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(s as u64)
 }
 
-fn read_timespec(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
+/// Reads a `struct timespec` (EINVAL if out of range).
+pub(crate) fn read_timespec(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
     let mut b = [0u8; 16];
     ctx.read_user(addr, &mut b)?;
     let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
@@ -75,31 +78,61 @@ fn read_timespec(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
     Ok(Duration::new(sec as u64, nsec as u32))
 }
 
-/// Sleeps without the kernel lock. (Interruption by signals comes with them.)
-fn sleep(d: Duration) {
-    crate::lock::unlocked(|| std::thread::sleep(d));
+/// Returns the moment guest clock `clock` reads `abs`, as a host deadline.
+pub(crate) fn deadline_from_abs(clock: i32, abs: Duration) -> Result<Instant> {
+    let (s, ns) = arch::host::time::clock_gettime(clock).ok_or(Errno::EINVAL)?;
+    let now = Duration::new(s as u64, ns as u32);
+    Ok(Instant::now() + abs.saturating_sub(now))
+}
+
+/// Sleeps until `deadline`; an interrupted sleep leaves a continuation so that
+/// it resumes where it was after a handler-less signal (a stop and continue),
+/// and stores the time left at `rem` for nanosleep(2) callers.
+fn sleep_until(ctx: &mut SyscallContext, deadline: Instant, rem: u64) -> Result<u64> {
+    let task = ctx.task.clone();
+    match wait_event(&task, &[], Some(deadline), Interruptible::Signals, || {
+        None::<()>
+    }) {
+        Ok(_) => Ok(0),
+        Err(_) => {
+            if rem != 0 {
+                let left = deadline.saturating_duration_since(Instant::now());
+                ctx.write_user(
+                    rem,
+                    &timespec_bytes(left.as_secs() as i64, left.subsec_nanos() as i64),
+                )?;
+            }
+            *locked(&task.restart) = Some(Box::new(move |ctx: &mut SyscallContext| {
+                sleep_until(ctx, deadline, rem)
+            }));
+            Err(Errno::ERESTART_RESTARTBLOCK)
+        }
+    }
 }
 
 pub fn sys_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let d = read_timespec(ctx, a[0])?;
-    sleep(d);
-    Ok(0)
+    sleep_until(ctx, Instant::now() + d, a[1])
 }
 
 pub fn sys_clock_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     const TIMER_ABSTIME: u64 = 1;
-    let [clock, flags, req, ..] = a;
+    let [clock, flags, req, rem, ..] = a;
     if clock == CLOCK_THREAD_CPUTIME_ID {
         return Err(Errno::EINVAL);
     }
     let host = host_clock(ctx, clock)?;
     let d = read_timespec(ctx, req)?;
-    let d = if flags & TIMER_ABSTIME != 0 {
-        let (s, ns) = arch::host::time::clock_gettime(host).ok_or(Errno::EINVAL)?;
-        d.saturating_sub(Duration::new(s as u64, ns as u32))
-    } else {
-        d
-    };
-    sleep(d);
-    Ok(0)
+    if flags & TIMER_ABSTIME != 0 {
+        // An absolute sleep is simply restarted; it has no time left to report.
+        let deadline = deadline_from_abs(host, d)?;
+        let task = ctx.task.clone();
+        return match wait_event(&task, &[], Some(deadline), Interruptible::Signals, || {
+            None::<()>
+        }) {
+            Ok(_) => Ok(0),
+            Err(_) => Err(Errno::ERESTARTNOHAND),
+        };
+    }
+    sleep_until(ctx, Instant::now() + d, rem)
 }

@@ -1,8 +1,10 @@
-//! Process exit and reaping: zombies, reparenting to init, `wait4`, and the end of
-//! the kernel when init exits.
+//! Exit: a thread leaves its group (robust futexes released, `clear_child_tid`
+//! zeroed and woken, a vfork parent let go); the last one out turns the process
+//! into a zombie — its memory and files released, its children handed to a
+//! subreaper or init, its parent signalled — and init's exit ends the kernel.
 
-use super::{find_process, locked, unregister, Pid, Process, Task};
-use arch::{Errno, Result};
+use super::{find_process, locked, unregister, unregister_task, Process, Task};
+use crate::signal::{self, SigInfo, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIG_IGN};
 use std::sync::Arc;
 
 /// How a process ended.
@@ -30,17 +32,81 @@ impl ExitStatus {
             ExitStatus::Signaled(sig) => 128 + sig,
         }
     }
+
+    /// Returns (si_code, si_status) of the SIGCHLD this exit sends.
+    fn child_code(self) -> (i32, i32) {
+        match self {
+            ExitStatus::Exited(code) => (CLD_EXITED, code as i32),
+            ExitStatus::Signaled(sig) => (CLD_KILLED, sig),
+        }
+    }
 }
 
-/// Ends `task` (and, single-threaded as processes are for now, its process) with
-/// `status`, and releases the kernel lock: the calling host thread then ends.
+/// Lets a vfork parent waiting on `task` go (the child exec'd or exits).
+pub fn release_vfork_parent(task: &Task) {
+    if let Some(parent) = locked(&task.vfork_done).take() {
+        parent
+            .vfork_released
+            .store(true, std::sync::atomic::Ordering::Release);
+        parent.waiter.wake_task();
+    }
+}
+
+/// Releases what a thread holds in its address space as it leaves it (Linux's
+/// mm_release): robust futexes, the `clear_child_tid` word, a vfork parent.
+pub fn mm_release(task: &Task) {
+    crate::futex::exit_robust_list(task);
+    let ctid = std::mem::take(&mut *locked(&task.clear_child_tid));
+    if ctid != 0
+        && locked(&task.mm())
+            .copy_to_user(ctid, &0u32.to_ne_bytes())
+            .is_ok()
+    {
+        let _ = crate::futex::wake(task, ctid, false, 1, crate::futex::FUTEX_BITSET_MATCH_ANY);
+    }
+    release_vfork_parent(task);
+}
+
+/// Ends `task` with `status` and releases the kernel lock: the calling host
+/// thread then ends. The last thread of its group ends the process.
 pub fn do_exit(task: &Arc<Task>, status: ExitStatus) {
     let p = &task.process;
-    let k = crate::boot::kernel();
-    let ctid = std::mem::take(&mut *locked(&task.clear_child_tid));
-    if ctid != 0 {
-        let _ = locked(&task.mm()).copy_to_user(ctid, &0u32.to_ne_bytes());
+    mm_release(task);
+    let last = {
+        let mut threads = locked(&p.threads);
+        threads.retain(|t| !Arc::ptr_eq(t, task));
+        // A thread waiting in execve for its siblings to go looks again.
+        for t in threads.iter() {
+            t.waiter.wake_task();
+        }
+        threads.is_empty()
+    };
+    unregister_task(task.tid());
+    if last {
+        let status = locked(&p.signal).group_exit.unwrap_or(status);
+        exit_process(p, status);
     }
+    crate::lock::leave();
+}
+
+/// Returns who adopts the orphans of `p`: the nearest living subreaper among its
+/// ancestors, else init.
+fn find_reaper(p: &Process) -> Option<Arc<Process>> {
+    let mut at = locked(&p.parent).upgrade();
+    while let Some(a) = at {
+        if a.subreaper.load(std::sync::atomic::Ordering::Relaxed)
+            && locked(&a.exit_status).is_none()
+        {
+            return Some(a);
+        }
+        at = locked(&a.parent).upgrade();
+    }
+    find_process(1)
+}
+
+/// Turns `p`, whose last thread has gone, into a zombie and tells its parent.
+fn exit_process(p: &Arc<Process>, status: ExitStatus) {
+    let k = crate::boot::kernel();
     // Release the address space and files now; the zombie keeps only its status.
     *locked(&p.mm) = Arc::new(std::sync::Mutex::new(mm::Mm::new(
         k.frames.clone(),
@@ -50,67 +116,39 @@ pub fn do_exit(task: &Arc<Task>, status: ExitStatus) {
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }
-    let init = find_process(1);
     let orphans = std::mem::take(&mut *locked(&p.children));
-    if let Some(init) = &init {
+    if let Some(reaper) = find_reaper(p) {
         for c in &orphans {
-            *locked(&c.parent) = Arc::downgrade(init);
+            *locked(&c.parent) = Arc::downgrade(&reaper);
+            let sig = c.pdeath_signal.load(std::sync::atomic::Ordering::Relaxed);
+            if sig != 0 {
+                signal::send_to_process(c, SigInfo::new(sig, signal::SI_USER));
+            }
         }
-        locked(&init.children).extend(orphans);
-        init.child_wait.wake_all();
+        locked(&reaper.children).extend(orphans);
+        reaper.child_wait.wake_all();
     }
     *locked(&p.exit_status) = Some(status);
-    if let Some(parent) = locked(&p.parent).upgrade() {
-        parent.child_wait.wake_all();
-    }
-    crate::lock::leave();
-}
-
-/// `wait4` options (see wait(2)).
-pub const WNOHANG: u32 = 1;
-pub const WUNTRACED: u32 = 2;
-pub const WCONTINUED: u32 = 8;
-pub const WNOTHREAD: u32 = 0x2000_0000;
-pub const WALL: u32 = 0x4000_0000;
-pub const WCLONE: u32 = 0x8000_0000;
-
-/// Waits for a child matching `pid` (as wait4(2): -1 any, > 0 that one, 0 or < -1 a
-/// process group) to exit and reaps it. Returns None for WNOHANG with none ready.
-pub fn wait4(
-    ctx: &mut crate::syscall::SyscallContext,
-    pid: Pid,
-    options: u32,
-) -> Result<Option<(Pid, ExitStatus)>> {
-    let known = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE;
-    if options & !known != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let me = ctx.task.process.clone();
-    let my_pgid = *locked(&me.pgid);
-    let matches = |c: &Arc<Process>| match pid {
-        -1 => true,
-        0 => *locked(&c.pgid) == my_pgid,
-        p if p > 0 => c.pid == p,
-        p => *locked(&c.pgid) == -p,
+    p.exit_wait.wake_all();
+    let parent = locked(&p.parent).upgrade();
+    let Some(parent) = parent else {
+        unregister(p.pid);
+        return;
     };
-    loop {
-        let children = locked(&me.children).clone();
-        let candidates: Vec<_> = children.iter().filter(|c| matches(c)).collect();
-        if candidates.is_empty() {
-            return Err(Errno::ECHILD);
-        }
-        let zombie = candidates.iter().find_map(|c| {
-            let status = *locked(&c.exit_status);
-            status.map(|s| (c.pid, s))
-        });
-        if let Some((cpid, status)) = zombie {
-            locked(&me.children).retain(|c| c.pid != cpid);
-            unregister(cpid);
-            return Ok(Some((cpid, status)));
-        }
-        if options & WNOHANG != 0 {
-            return Ok(None);
-        }
-        me.child_wait.wait();
+    let exit_signal = *locked(&p.exit_signal);
+    let act = locked(&parent.sigactions)[SIGCHLD as usize - 1];
+    // A parent that ignores SIGCHLD or set SA_NOCLDWAIT leaves no zombies.
+    let autoreap =
+        exit_signal == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
+    if exit_signal != 0 {
+        let (code, st) = status.child_code();
+        let mut info = SigInfo::child(code, p.pid, st);
+        info.set_i32(0, exit_signal);
+        signal::send_to_process(&parent, info);
     }
+    if autoreap {
+        let times = *locked(&p.times);
+        super::wait::reap(&parent, p, times);
+    }
+    parent.child_wait.wake_all();
 }

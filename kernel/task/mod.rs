@@ -5,18 +5,23 @@
 //! kernel lock; the inner mutexes only satisfy Rust and are never contended.
 
 mod exit;
-mod fork;
+pub mod fork;
 mod run;
+pub mod tlb;
+mod wait;
 
-pub use exit::{do_exit, wait4, ExitStatus};
-pub use fork::do_fork;
+pub use exit::{do_exit, mm_release, ExitStatus};
+pub use fork::{do_fork, CloneArgs};
 pub use run::{start_task, Start};
+pub use wait::{do_wait, WaitOptions, WaitResult};
 
-use crate::lock::WaitQueue;
-use fs::{FdTable, Path};
+use crate::signal::{ProcessSignals, TaskSignals};
+use crate::syscall::SyscallContext;
+use crate::wait::TaskWaiter;
+use fs::{FdTable, Path, WaitQueue};
 use mm::Mm;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// A process or thread id.
@@ -71,8 +76,12 @@ pub struct Process {
     pub pid: Pid,
     pub parent: Mutex<Weak<Process>>,
     pub children: Mutex<Vec<Arc<Process>>>,
+    /// The live threads, the leader first while it lives.
+    pub threads: Mutex<Vec<Arc<Task>>>,
     /// Set when the process has exited and is a zombie waiting for its parent.
     pub exit_status: Mutex<Option<ExitStatus>>,
+    /// The signal the parent gets when this process ends (clone's low byte).
+    pub exit_signal: Mutex<i32>,
     pub mm: Mutex<Arc<Mutex<Mm>>>,
     pub files: Mutex<Arc<Mutex<FdTable>>>,
     pub fs: Mutex<FsContext>,
@@ -85,23 +94,104 @@ pub struct Process {
     pub sid: Mutex<Pid>,
     /// Resource limits (soft, hard), indexed by `RLIMIT_*`.
     pub rlimits: Mutex<[(u64, u64); RLIM_NLIMITS]>,
-    /// Woken when a child changes state (exits).
+    /// Woken when a child changes state (exits, stops, continues).
     pub child_wait: WaitQueue,
+    /// Woken when this process exits (pidfds poll on it).
+    pub exit_wait: WaitQueue,
+    /// Shared pending signals, group exit and job-control state.
+    pub signal: Mutex<ProcessSignals>,
+    /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here.
+    pub subreaper: AtomicBool,
+    /// PR_SET_PDEATHSIG: the signal this process gets when its parent dies.
+    pub pdeath_signal: AtomicI32,
+    /// User and group ids.
+    pub cred: Mutex<crate::syscall::Cred>,
+    /// CPU time (user, system) in nanoseconds of the threads that have exited.
+    pub times: Mutex<(u64, u64)>,
+    /// CPU time (user, system) in nanoseconds of reaped children, for
+    /// getrusage(RUSAGE_CHILDREN) and times(2).
+    pub children_times: Mutex<(u64, u64)>,
 }
+
+/// The continuation of a sleep interrupted with `ERESTART_RESTARTBLOCK`.
+pub type RestartFn = Box<dyn FnOnce(&mut SyscallContext) -> arch::Result<u64> + Send>;
 
 /// A thread of guest code.
 pub struct Task {
-    pub tid: Pid,
+    tid: AtomicI32,
     pub process: Arc<Process>,
     /// `set_tid_address`/`CLONE_CHILD_CLEARTID`: zeroed at exit.
     pub clear_child_tid: Mutex<u64>,
     pub robust_list: Mutex<(u64, u64)>,
-    pub sigmask: Mutex<u64>,
+    pub signal: Mutex<TaskSignals>,
     /// Host pid of the stub running this task's guest code, for kicks.
     pub stub_pid: AtomicI32,
+    /// Host thread id of the task's kernel thread, for its CPU time.
+    pub host_tid: AtomicI32,
+    /// True from just before the task's guest code is resumed until its stub
+    /// stopped again: whoever needs the task out of guest code must kick it.
+    pub in_guest: AtomicBool,
+    pub waiter: Arc<TaskWaiter>,
+    /// Host mappings this task's stub must drop before guest code runs again.
+    pub tlb: Mutex<tlb::TlbFlush>,
+    /// Set by a sleep interrupted with `ERESTART_RESTARTBLOCK`.
+    pub restart: Mutex<Option<RestartFn>>,
+    /// A vfork parent waiting for this task to exec or exit.
+    pub vfork_done: Mutex<Option<Arc<Task>>>,
+    /// Set when the vfork child released this task (its parent).
+    pub vfork_released: AtomicBool,
 }
 
 impl Task {
+    /// Creates a task of `process` with thread id `tid` and signal mask `mask`.
+    pub fn new(tid: Pid, process: Arc<Process>, mask: u64) -> Arc<Task> {
+        let t = Arc::new(Task {
+            tid: AtomicI32::new(tid),
+            process,
+            clear_child_tid: Mutex::new(0),
+            robust_list: Mutex::new((0, 0)),
+            signal: Mutex::new(TaskSignals {
+                mask,
+                ..Default::default()
+            }),
+            stub_pid: AtomicI32::new(0),
+            host_tid: AtomicI32::new(0),
+            in_guest: AtomicBool::new(false),
+            waiter: Arc::new(TaskWaiter::default()),
+            tlb: Mutex::default(),
+            restart: Mutex::new(None),
+            vfork_done: Mutex::new(None),
+            vfork_released: AtomicBool::new(false),
+        });
+        locked(&PIDS).tasks.insert(tid, Arc::downgrade(&t));
+        t
+    }
+
+    /// Returns the thread id.
+    pub fn tid(&self) -> Pid {
+        self.tid.load(Ordering::Relaxed)
+    }
+
+    /// Gives the task the thread-group leader's id (execve from another thread).
+    pub fn take_leader_tid(self: &Arc<Self>) {
+        let (old, new) = (self.tid(), self.process.pid);
+        if old != new {
+            let mut t = locked(&PIDS);
+            t.tasks.remove(&old);
+            t.tasks.insert(new, Arc::downgrade(self));
+            self.tid.store(new, Ordering::Relaxed);
+        }
+    }
+
+    /// Interrupts the task's guest code if it is running, so that it looks at
+    /// its pending work (signals, TLB flushes) before running on.
+    pub fn kick(&self) {
+        let pid = self.stub_pid();
+        if pid > 0 && self.in_guest.load(Ordering::Acquire) {
+            arch::stub::Stub::kick(pid);
+        }
+    }
+
     /// Returns the address space this task runs in.
     pub fn mm(&self) -> Arc<Mutex<Mm>> {
         locked(&self.process.mm).clone()
@@ -126,11 +216,13 @@ impl Task {
 struct PidTable {
     next: Pid,
     processes: BTreeMap<Pid, Weak<Process>>,
+    tasks: BTreeMap<Pid, Weak<Task>>,
 }
 
 static PIDS: Mutex<PidTable> = Mutex::new(PidTable {
     next: 1,
     processes: BTreeMap::new(),
+    tasks: BTreeMap::new(),
 });
 
 /// The largest pid before allocation wraps (Linux's default `pid_max`).
@@ -142,9 +234,11 @@ pub fn alloc_pid() -> Option<Pid> {
     for _ in 0..PID_MAX {
         let pid = t.next;
         t.next = if pid >= PID_MAX { 300 } else { pid + 1 };
-        let free = t.processes.get(&pid).is_none_or(|w| w.strong_count() == 0);
+        let free = t.processes.get(&pid).is_none_or(|w| w.strong_count() == 0)
+            && t.tasks.get(&pid).is_none_or(|w| w.strong_count() == 0);
         if free {
             t.processes.remove(&pid);
+            t.tasks.remove(&pid);
             return Some(pid);
         }
     }
@@ -166,16 +260,51 @@ pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
     locked(&PIDS).processes.get(&pid).and_then(Weak::upgrade)
 }
 
+/// Forgets an exited thread's id.
+pub fn unregister_task(tid: Pid) {
+    locked(&PIDS).tasks.remove(&tid);
+}
+
+/// Returns the live thread with `tid`, if any.
+pub fn find_task(tid: Pid) -> Option<Arc<Task>> {
+    locked(&PIDS).tasks.get(&tid).and_then(Weak::upgrade)
+}
+
+/// Returns every process, zombies included, in pid order.
+pub fn all_processes() -> Vec<Arc<Process>> {
+    locked(&PIDS)
+        .processes
+        .values()
+        .filter_map(Weak::upgrade)
+        .collect()
+}
+
+/// Returns every live thread, in tid order.
+pub fn all_tasks() -> Vec<Arc<Task>> {
+    locked(&PIDS)
+        .tasks
+        .values()
+        .filter_map(Weak::upgrade)
+        .collect()
+}
+
 impl Process {
     /// Creates a process with the given resources; its parent is set by the caller.
-    pub fn new(pid: Pid, mm: Mm, files: FdTable, fs: FsContext) -> Arc<Process> {
+    pub fn new(
+        pid: Pid,
+        mm: Arc<Mutex<Mm>>,
+        files: Arc<Mutex<FdTable>>,
+        fs: FsContext,
+    ) -> Arc<Process> {
         Arc::new(Process {
             pid,
             parent: Mutex::new(Weak::new()),
             children: Mutex::new(Vec::new()),
+            threads: Mutex::new(Vec::new()),
             exit_status: Mutex::new(None),
-            mm: Mutex::new(Arc::new(Mutex::new(mm))),
-            files: Mutex::new(Arc::new(Mutex::new(files))),
+            exit_signal: Mutex::new(crate::signal::SIGCHLD),
+            mm: Mutex::new(mm),
+            files: Mutex::new(files),
             fs: Mutex::new(fs),
             exe: Mutex::new(None),
             comm: Mutex::new(Vec::new()),
@@ -184,6 +313,13 @@ impl Process {
             sid: Mutex::new(pid),
             rlimits: Mutex::new(DEFAULT_RLIMITS),
             child_wait: WaitQueue::new(),
+            exit_wait: WaitQueue::new(),
+            signal: Mutex::default(),
+            subreaper: AtomicBool::new(false),
+            pdeath_signal: AtomicI32::new(0),
+            cred: Mutex::default(),
+            times: Mutex::new((0, 0)),
+            children_times: Mutex::new((0, 0)),
         })
     }
 

@@ -2,18 +2,14 @@
 //! running guest code and handling what stopped it — the pull-style loop of
 //! `match stub.run(..) { Trap::Syscall => .., Trap::PageFault => .. }`.
 
-use super::{locked, Task};
+use super::{locked, tlb, Task};
 use crate::lock;
+use crate::signal::{self, SigInfo};
 use crate::syscall::{self, SyscallContext};
 use arch::stub::{FaultKind, MapOp, Stub, Trap};
 use arch::UserRegs;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-/// Linux's signal numbers the kernel raises itself before signals exist for real.
-pub const SIGKILL: i32 = 9;
-pub const SIGSEGV: i32 = 11;
-pub const SIGBUS: i32 = 7;
 
 /// How a new task's thread begins.
 pub enum Start {
@@ -34,7 +30,7 @@ pub enum Start {
 /// Starts the host thread of `task`.
 pub fn start_task(task: Arc<Task>, start: Start) -> std::io::Result<()> {
     std::thread::Builder::new()
-        .name(format!("task-{}", task.tid))
+        .name(format!("task-{}", task.tid()))
         .stack_size(1 << 20)
         .spawn(move || task_main(task, start))
         .map(|_| ())
@@ -45,21 +41,23 @@ fn task_main(task: Arc<Task>, start: Start) {
     let k = crate::boot::kernel();
     let data = match k.frames.alloc() {
         Ok(f) => f,
-        Err(_) => return super::do_exit(&task, super::ExitStatus::Signaled(SIGKILL)),
+        Err(_) => return super::do_exit(&task, super::ExitStatus::Signaled(signal::SIGKILL)),
     };
     let mut stub = match Stub::spawn(k.physmem.clone(), data) {
         Ok(s) => s,
         Err(e) => {
-            log::error!("task {}: cannot start a stub: {e}", task.tid);
+            log::error!("task {}: cannot start a stub: {e}", task.tid());
             k.frames.put(data);
-            return super::do_exit(&task, super::ExitStatus::Signaled(SIGKILL));
+            return super::do_exit(&task, super::ExitStatus::Signaled(signal::SIGKILL));
         }
     };
     task.stub_pid.store(stub.pid(), Ordering::Relaxed);
+    task.host_tid
+        .store(arch::host::time::gettid(), Ordering::Relaxed);
     // Each task is a virtual CPU: its thread and stub share one host CPU, spread
     // over the CPUs by task id so that tasks still run in parallel.
     let cpus = &k.host_cpus;
-    let cpu = cpus[task.tid as usize % cpus.len()];
+    let cpu = cpus[task.tid() as usize % cpus.len()];
     arch::host::cpu::pin(0, cpu);
     arch::host::cpu::pin(stub.pid(), cpu);
     let mut regs = UserRegs::default();
@@ -68,20 +66,36 @@ fn task_main(task: Arc<Task>, start: Start) {
         regs: &mut regs,
         stub: &mut stub,
         exit: None,
+        in_syscall: false,
     };
     match start {
         Start::Resume { regs, xstate } => {
             *ctx.regs = regs;
             if let Some(x) = xstate {
                 if let Err(e) = ctx.stub.set_xstate(&x) {
-                    log::warn!("task {}: cannot copy the FPU state: {e}", task.tid);
+                    log::warn!("task {}: cannot copy the FPU state: {e}", task.tid());
                 }
             }
         }
         Start::Exec { paths, args, envp } => exec_init(&mut ctx, paths, args, envp),
     }
-    run_loop(ctx);
+    let status = run_loop(&mut ctx);
+    account_exit(&task, ctx.stub);
+    drop(stub);
     k.frames.put(data);
+    super::do_exit(&task, status);
+}
+
+/// Adds the CPU time of an exiting task — its stub's (guest code, "user") and
+/// its host thread's (kernel work, "system") — to its process.
+fn account_exit(task: &Task, stub: &Stub) {
+    let (user, system) = (
+        arch::host::time::process_cpu_ns(stub.pid()),
+        arch::host::time::thread_cpu_ns(),
+    );
+    let mut t = locked(&task.process.times);
+    t.0 += user;
+    t.1 += system;
 }
 
 /// Runs init, as Linux's `kernel_init`: the requested program, or the first of the
@@ -118,65 +132,61 @@ fn exec_init(
     }
 }
 
-fn run_loop(mut ctx: SyscallContext) {
+/// Runs guest code and handles its traps until the task exits; returns how.
+fn run_loop(ctx: &mut SyscallContext) -> super::ExitStatus {
     loop {
-        queue_tlb_flushes(ctx.stub, &mut locked(&ctx.task.mm()));
+        // The way back to guest code: signals first (they may end the task),
+        // then the host mappings other tasks have invalidated.
+        signal::do_signal(ctx);
+        if let Some(status) = ctx.exit.take() {
+            return status;
+        }
+        tlb::flush(ctx.task, ctx.stub);
+        ctx.task.in_guest.store(true, Ordering::Release);
         lock::leave();
         let trap = ctx.stub.run(ctx.regs);
+        ctx.task.in_guest.store(false, Ordering::Release);
         lock::enter();
-        let result = match trap {
+        ctx.in_syscall = false;
+        match trap {
             Ok(Trap::Syscall) => {
-                syscall::dispatch(&mut ctx);
-                Ok(())
+                ctx.in_syscall = true;
+                syscall::dispatch(ctx);
             }
-            Ok(Trap::PageFault { addr, kind }) => page_fault(&mut ctx, addr, kind),
+            Ok(Trap::PageFault { addr, kind }) => page_fault(ctx, addr, kind),
             Ok(Trap::Signal { signo, code, addr }) => {
                 log::debug!(
                     "task {}: signal {signo} (code {code}, addr {addr:#x}) at {:#x}",
-                    ctx.task.tid,
+                    ctx.task.tid(),
                     ctx.regs.rip
                 );
-                Err(signo)
+                signal::force_signal(ctx.task, SigInfo::fault(signo, code, addr));
             }
-            Ok(Trap::Kick) => Ok(()),
-            Ok(Trap::Died) | Err(_) => Err(SIGKILL),
-        };
-        if let Err(sig) = result {
-            force_exit(&mut ctx, sig);
-        }
-        if let Some(status) = ctx.exit.take() {
-            return super::do_exit(ctx.task, status);
+            Ok(Trap::Kick) => {}
+            Ok(Trap::Died) | Err(_) => signal::group_exit(
+                &ctx.task.process,
+                super::ExitStatus::Signaled(signal::SIGKILL),
+            ),
         }
     }
 }
 
-/// Queues the removal of every host mapping the address space has invalidated.
-fn queue_tlb_flushes(stub: &mut Stub, mm: &mut mm::Mm) {
-    for r in mm.take_tlb_flushes() {
-        stub.queue(MapOp::Unmap {
-            vaddr: r.start,
-            len: r.end - r.start,
-        });
-    }
-}
-
-/// Resolves a page fault, or returns the signal that kills the task (signal
-/// delivery to handlers comes with the signal subsystem).
-fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) -> Result<(), i32> {
+/// Resolves a page fault, or sends the task SIGSEGV or SIGBUS.
+fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) {
     let mm = ctx.task.mm();
-    let mut mm = locked(&mm);
-    match mm.handle_fault(addr, kind == FaultKind::Protection) {
+    let result = locked(&mm).handle_fault(addr, kind == FaultKind::Protection);
+    match result {
         Ok(m) => {
-            // A copy-on-write break flushes the old frame's page: drop it before
-            // mapping the new one, or the flush would undo the mapping.
-            queue_tlb_flushes(ctx.stub, &mut mm);
+            // A copy-on-write break flushes the old frame's page: drop it
+            // everywhere before mapping the new one, or the flush would undo it.
+            tlb::flush(ctx.task, ctx.stub);
             ctx.stub.queue(MapOp::Map {
                 vaddr: m.vaddr,
                 len: mm::PAGE_SIZE,
                 paddr: m.paddr,
                 prot: m.prot.bits(),
             });
-            for n in mm.mappings_around(addr, 16) {
+            for n in locked(&mm).mappings_around(addr, 16) {
                 if n.vaddr != m.vaddr {
                     ctx.stub.queue(MapOp::Map {
                         vaddr: n.vaddr,
@@ -186,24 +196,24 @@ fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) -> Result<()
                     });
                 }
             }
-            Ok(())
         }
         Err(e) => {
             log::debug!(
-                "task {}: segfault at {addr:#x} ip {:#x} ({e:?})",
-                ctx.task.tid,
-                ctx.regs.rip
+                "task {}: segfault at {addr:#x} ip {:#x} sp {:#x} ({e:?}) in {:?}",
+                ctx.task.tid(),
+                ctx.regs.rip,
+                ctx.regs.rsp,
+                locked(&mm).find_vma(addr).map(|v| (v.start, v.end, v.prot))
             );
-            Err(match e {
-                mm::FaultError::Bus => SIGBUS,
-                mm::FaultError::Oom => SIGKILL,
-                _ => SIGSEGV,
-            })
+            let info = match e {
+                mm::FaultError::Bus => SigInfo::fault(signal::SIGBUS, signal::BUS_ADRERR, addr),
+                mm::FaultError::Oom => SigInfo::new(signal::SIGKILL, signal::SI_KERNEL),
+                mm::FaultError::AccErr => {
+                    SigInfo::fault(signal::SIGSEGV, signal::SEGV_ACCERR, addr)
+                }
+                _ => SigInfo::fault(signal::SIGSEGV, signal::SEGV_MAPERR, addr),
+            };
+            signal::force_signal(ctx.task, info);
         }
     }
-}
-
-/// Ends the task as killed by `sig`.
-fn force_exit(ctx: &mut SyscallContext, sig: i32) {
-    ctx.exit = Some(super::ExitStatus::Signaled(sig));
 }

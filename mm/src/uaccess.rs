@@ -9,8 +9,9 @@ use crate::{Mm, Prot, PAGE_SIZE};
 
 impl Mm {
     /// Returns the physical address of user byte `addr`, faulting its page in
-    /// for a read, or for a write (breaking copy-on-write) if `write`.
-    fn translate(&mut self, addr: u64, write: bool) -> Result<u64> {
+    /// for a read, or for a write (breaking copy-on-write) if `write`; EFAULT if
+    /// the guest could not make that access itself.
+    pub fn translate(&mut self, addr: u64, write: bool) -> Result<u64> {
         let vma = self.find_vma(addr).ok_or(Errno::EFAULT)?;
         let prot = vma.prot;
         if prot.is_empty() || (write && !prot.contains(Prot::WRITE)) {

@@ -89,6 +89,11 @@ pub enum Errno {
     ERESTARTSYS = 512,
     /// Kernel-internal: restart the system call unconditionally.
     ERESTARTNOINTR = 513,
+    /// Kernel-internal: restart only if no handler ran (else EINTR).
+    ERESTARTNOHAND = 514,
+    /// Kernel-internal: resume through `restart_syscall` if no handler ran.
+    #[allow(non_camel_case_types, reason = "Linux's name")]
+    ERESTART_RESTARTBLOCK = 516,
 }
 
 /// `EWOULDBLOCK` is `EAGAIN` on Linux.

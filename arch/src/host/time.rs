@@ -11,3 +11,34 @@ pub fn clock_gettime(clock: i32) -> Option<(i64, i64)> {
     let r = unsafe { libc::clock_gettime(clock, &mut ts) };
     (r == 0).then_some((ts.tv_sec, ts.tv_nsec))
 }
+
+/// Returns the CPU time a host process (a stub) has used, in nanoseconds; 0 if
+/// it cannot be read.
+pub fn process_cpu_ns(pid: i32) -> u64 {
+    // MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED).
+    cpu_ns(((!pid) << 3) | 2)
+}
+
+/// Returns the CPU time host thread `tid` has used (0: the calling thread).
+pub fn thread_cpu_ns_of(tid: i32) -> u64 {
+    if tid == 0 {
+        return thread_cpu_ns();
+    }
+    // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED).
+    cpu_ns(((!tid) << 3) | 2 | 4)
+}
+
+/// Returns the CPU time the calling host thread has used, in nanoseconds.
+pub fn thread_cpu_ns() -> u64 {
+    cpu_ns(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// Returns the calling host thread's id.
+pub fn gettid() -> i32 {
+    // SAFETY: gettid has no arguments and cannot fail.
+    unsafe { libc::gettid() }
+}
+
+fn cpu_ns(clock: i32) -> u64 {
+    clock_gettime(clock).map_or(0, |(s, ns)| s as u64 * 1_000_000_000 + ns as u64)
+}

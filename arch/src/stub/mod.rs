@@ -15,7 +15,7 @@ mod xstate;
 
 pub use run::{FaultKind, Trap};
 pub use spawn::set_stub_image;
-pub use xstate::xstate_size;
+pub use xstate::{sigframe_xstate, xstate_size, SigframeXstate};
 
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
@@ -84,6 +84,9 @@ pub struct Stub {
     template: UserRegs,
     /// Requests queued but not yet run.
     pending: Vec<MapOp>,
+    /// A kick arrived while stub code ran: the next `run` reports it instead of
+    /// running guest code.
+    kicked: bool,
 }
 
 impl Stub {

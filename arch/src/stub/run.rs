@@ -40,6 +40,9 @@ impl Stub {
     /// registers back into `regs`. Queued mapping changes are applied first.
     pub fn run(&mut self, regs: &mut UserRegs) -> Result<Trap> {
         self.flush()?;
+        if std::mem::take(&mut self.kicked) {
+            return Ok(Trap::Kick);
+        }
         self.set_regs(regs)?;
         self.resume(libc::PTRACE_SYSEMU)?;
         let Some(sig) = self.wait_stop() else {
@@ -86,9 +89,9 @@ impl Stub {
             self.resume(libc::PTRACE_CONT)?;
             match self.wait_stop() {
                 Some(libc::SIGTRAP) => return self.get_regs(),
-                // A kick during stub code: the kernel re-checks its work before the
-                // guest runs, so the kick is not needed any more.
-                Some(KICK_SIGNAL) => continue,
+                // A kick during stub code: finish the stub's work, then report
+                // the kick before guest code runs.
+                Some(KICK_SIGNAL) => self.kicked = true,
                 other => {
                     let regs = self.get_regs().unwrap_or_default();
                     log::error!(

@@ -67,6 +67,7 @@ impl Stub {
             data,
             template: UserRegs::default(),
             pending: Vec::new(),
+            kicked: false,
         };
         // The child stops with SIGTRAP after its execveat.
         match stub.wait_stop() {

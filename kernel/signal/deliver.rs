@@ -1,0 +1,197 @@
+//! Delivery, on every return towards guest code (Linux's `exit_to_user_mode`
+//! loop): leave if the group is dying, sleep while it is stopped, and take the
+//! pending signals the thread does not block — acting on defaults, or building a
+//! handler frame. A system call that was interrupted (`-ERESTART*` in rax) is
+//! restarted or fails with EINTR as its code and the handler's SA_RESTART say.
+
+use super::frame::{setup_rt_frame, TrapInfo};
+use super::*;
+use crate::syscall::SyscallContext;
+use crate::task::{locked, ExitStatus, Task};
+use arch::Errno;
+
+/// `restart_syscall`'s number: what `-ERESTART_RESTARTBLOCK` turns into.
+const NR_RESTART_SYSCALL: u64 = 219;
+
+/// Takes the next signal `task` does not block: its own first, then the process's.
+fn dequeue(task: &Task) -> Option<SigInfo> {
+    let mut ts = locked(&task.signal);
+    let allowed = !ts.mask;
+    ts.pending
+        .take(allowed)
+        .or_else(|| locked(&task.process.signal).pending.take(allowed))
+}
+
+/// Stops the thread group for job control with `sig` (do_signal_stop): records
+/// the stop for the parent's wait and SIGCHLD, and pulls the other threads in.
+fn group_stop(task: &Arc<Task>, sig: i32) {
+    let p = &task.process;
+    {
+        let mut ps = locked(&p.signal);
+        if ps.group_exit.is_some() {
+            return;
+        }
+        ps.stopped = Some(sig);
+        ps.stop_report = Some(sig);
+        ps.continue_report = false;
+    }
+    for t in locked(&p.threads).iter() {
+        if !Arc::ptr_eq(t, task) {
+            signal_wake_up(t);
+        }
+    }
+    notify_parent_stop(p, CLD_STOPPED, sig);
+}
+
+/// Sleeps while the group is stopped; SIGCONT and SIGKILL end it.
+fn wait_while_stopped(task: &Task) {
+    loop {
+        {
+            let ps = locked(&task.process.signal);
+            if ps.stopped.is_none() || ps.group_exit.is_some() {
+                return;
+            }
+        }
+        task.waiter.sleep(None);
+    }
+}
+
+/// Rewinds to the `syscall` instruction so the call runs again.
+fn rewind(ctx: &mut SyscallContext, nr: u64) {
+    ctx.regs.rax = nr;
+    ctx.regs.rip -= 2;
+}
+
+/// Decides what an interrupted system call returns now that a handler with
+/// `flags` runs (or none does, for `flags` None).
+fn restart(ctx: &mut SyscallContext, flags: Option<u64>) {
+    if !std::mem::take(&mut ctx.in_syscall) {
+        return;
+    }
+    let err = -(ctx.regs.rax as i64);
+    let nr = ctx.regs.orig_rax;
+    let eintr = Errno::EINTR.as_syscall_return();
+    match (err, flags) {
+        (512, None) | (513, _) | (514, None) => rewind(ctx, nr),
+        (512, Some(f)) if f & SA_RESTART != 0 => rewind(ctx, nr),
+        (516, None) => rewind(ctx, NR_RESTART_SYSCALL),
+        (512, Some(_)) | (514, Some(_)) | (516, Some(_)) => ctx.regs.rax = eintr,
+        _ => {}
+    }
+}
+
+/// Does the signal work due before the task returns to guest code. Sets
+/// `ctx.exit` if the task must die instead.
+pub fn do_signal(ctx: &mut SyscallContext) {
+    let task = ctx.task.clone();
+    let mut handled = false;
+    loop {
+        let (exit, exec) = {
+            let ps = locked(&task.process.signal);
+            (ps.group_exit, ps.exec_task)
+        };
+        if let Some(status) = exit {
+            ctx.exit = Some(status);
+            return;
+        }
+        if exec.is_some_and(|e| e != task.tid()) {
+            ctx.exit = Some(ExitStatus::Signaled(SIGKILL));
+            return;
+        }
+        if locked(&task.process.signal).stopped.is_some() {
+            wait_while_stopped(&task);
+            continue;
+        }
+        let Some(info) = dequeue(&task) else { break };
+        let sig = info.signo();
+        let act = locked(&task.process.sigactions)[sig as usize - 1];
+        match act.handler {
+            SIG_IGN => continue,
+            SIG_DFL => match default_action(sig) {
+                DefaultAction::Ignore | DefaultAction::Continue => continue,
+                DefaultAction::Stop => {
+                    group_stop(&task, sig);
+                    continue;
+                }
+                DefaultAction::Terminate | DefaultAction::Core => {
+                    group_exit(&task.process, ExitStatus::Signaled(sig));
+                    continue;
+                }
+            },
+            _ => {}
+        }
+        restart(ctx, Some(act.flags));
+        let oldmask = {
+            let mut ts = locked(&task.signal);
+            ts.saved_mask.take().unwrap_or(ts.mask)
+        };
+        let trap = trap_info(&info);
+        if let Err(e) = setup_rt_frame(ctx, &info, &act, oldmask, trap) {
+            log::debug!(
+                "task {}: cannot build a frame for signal {sig}: {e}",
+                task.tid()
+            );
+            locked(&task.process.sigactions)[SIGSEGV as usize - 1].handler = SIG_DFL;
+            group_exit(&task.process, ExitStatus::Signaled(SIGSEGV));
+            continue;
+        }
+        {
+            let mut ts = locked(&task.signal);
+            ts.mask = oldmask | act.mask;
+            if act.flags & SA_NODEFER == 0 {
+                ts.mask |= sigbit(sig);
+            }
+            ts.mask &= !UNBLOCKABLE;
+        }
+        if act.flags & SA_RESETHAND != 0 {
+            locked(&task.process.sigactions)[sig as usize - 1] = Default::default();
+        }
+        handled = true;
+    }
+    if !handled {
+        restart(ctx, None);
+        let mut ts = locked(&task.signal);
+        if let Some(m) = ts.saved_mask.take() {
+            ts.mask = m;
+        }
+    }
+}
+
+/// Returns the `sigcontext` fault fields for a fault's siginfo.
+fn trap_info(info: &SigInfo) -> TrapInfo {
+    let (sig, code) = (info.signo(), info.code());
+    match sig {
+        SIGSEGV if code == SEGV_MAPERR || code == SEGV_ACCERR => TrapInfo {
+            trapno: 14,
+            err: 4 | if code == SEGV_ACCERR { 1 } else { 0 },
+            cr2: info.addr(),
+        },
+        SIGSEGV | SIGBUS if code == SI_KERNEL => TrapInfo {
+            trapno: 13,
+            ..Default::default()
+        },
+        SIGFPE => TrapInfo {
+            trapno: 0,
+            ..Default::default()
+        },
+        SIGILL => TrapInfo {
+            trapno: 6,
+            ..Default::default()
+        },
+        SIGTRAP => TrapInfo {
+            trapno: 3,
+            ..Default::default()
+        },
+        _ => TrapInfo::default(),
+    }
+}
+
+/// `restart_syscall`: resumes a call interrupted with `-ERESTART_RESTARTBLOCK`
+/// (a sleep) through the continuation it left, or EINTR if none.
+pub fn restart_syscall(ctx: &mut SyscallContext, _: [u64; 6]) -> arch::Result<u64> {
+    let restart = locked(&ctx.task.restart).take();
+    match restart {
+        Some(f) => f(ctx),
+        None => Err(Errno::EINTR),
+    }
+}

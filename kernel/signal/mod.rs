@@ -1,0 +1,342 @@
+//! Signals (signal(7)): numbers and default actions, `siginfo`, the per-thread and
+//! per-process pending sets, and generation — deciding at send time whether a
+//! signal is ignored, stops or continues the process, kills it at once, or waits
+//! in a pending set for a thread that does not block it. Delivery, on the way back
+//! to guest code, is in `deliver`; the x86_64 frame a handler runs on is in `frame`.
+
+mod deliver;
+mod frame;
+mod info;
+mod pending;
+
+pub use deliver::{do_signal, restart_syscall};
+pub use frame::{init_xstate, rt_sigreturn, AltStack, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
+pub use info::SigInfo;
+pub use pending::SigPending;
+
+use crate::task::{locked, ExitStatus, Pid, Process, Task};
+use std::sync::Arc;
+
+pub const SIGHUP: i32 = 1;
+pub const SIGINT: i32 = 2;
+pub const SIGQUIT: i32 = 3;
+pub const SIGILL: i32 = 4;
+pub const SIGTRAP: i32 = 5;
+pub const SIGABRT: i32 = 6;
+pub const SIGBUS: i32 = 7;
+pub const SIGFPE: i32 = 8;
+pub const SIGKILL: i32 = 9;
+pub const SIGUSR1: i32 = 10;
+pub const SIGSEGV: i32 = 11;
+pub const SIGUSR2: i32 = 12;
+pub const SIGPIPE: i32 = 13;
+pub const SIGALRM: i32 = 14;
+pub const SIGTERM: i32 = 15;
+pub const SIGCHLD: i32 = 17;
+pub const SIGCONT: i32 = 18;
+pub const SIGSTOP: i32 = 19;
+pub const SIGTSTP: i32 = 20;
+pub const SIGTTIN: i32 = 21;
+pub const SIGTTOU: i32 = 22;
+pub const SIGURG: i32 = 23;
+pub const SIGXCPU: i32 = 24;
+pub const SIGXFSZ: i32 = 25;
+pub const SIGVTALRM: i32 = 26;
+pub const SIGPROF: i32 = 27;
+pub const SIGWINCH: i32 = 28;
+pub const SIGSYS: i32 = 31;
+/// The first real-time signal the kernel offers (glibc reserves two above it).
+pub const SIGRTMIN: i32 = 32;
+/// The number of signals.
+pub const NSIG: i32 = 64;
+
+/// `sa_handler` values.
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
+
+/// `sa_flags` bits.
+pub const SA_NOCLDSTOP: u64 = 1;
+pub const SA_NOCLDWAIT: u64 = 2;
+pub const SA_SIGINFO: u64 = 4;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+
+/// `si_code` values (include/uapi/asm-generic/siginfo.h).
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_QUEUE: i32 = -1;
+pub const SI_TIMER: i32 = -2;
+pub const SI_TKILL: i32 = -6;
+pub const SEGV_MAPERR: i32 = 1;
+pub const SEGV_ACCERR: i32 = 2;
+pub const BUS_ADRERR: i32 = 2;
+pub const CLD_EXITED: i32 = 1;
+pub const CLD_KILLED: i32 = 2;
+pub const CLD_STOPPED: i32 = 5;
+pub const CLD_CONTINUED: i32 = 6;
+
+/// Returns the bit of `sig` in a signal set.
+pub const fn sigbit(sig: i32) -> u64 {
+    1 << (sig - 1)
+}
+
+/// Signals that can be neither caught, blocked nor ignored.
+pub const UNBLOCKABLE: u64 = sigbit(SIGKILL) | sigbit(SIGSTOP);
+/// The job-control stop signals.
+const STOP_SIGNALS: u64 = sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
+/// Signals a fault raises; they are dequeued first (Linux's SYNCHRONOUS_MASK).
+pub const SYNCHRONOUS: u64 = sigbit(SIGSEGV)
+    | sigbit(SIGBUS)
+    | sigbit(SIGILL)
+    | sigbit(SIGTRAP)
+    | sigbit(SIGFPE)
+    | sigbit(SIGSYS);
+
+/// What a signal does when its handler is `SIG_DFL` (signal(7), "Standard signals").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultAction {
+    Terminate,
+    /// Terminate with a core dump (none is written: RLIMIT_CORE is 0 by default).
+    Core,
+    Ignore,
+    Stop,
+    Continue,
+}
+
+/// Returns the default action of `sig`.
+pub fn default_action(sig: i32) -> DefaultAction {
+    use DefaultAction::*;
+    match sig {
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ
+        | SIGSYS => Core,
+        SIGCHLD | SIGURG | SIGWINCH => Ignore,
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => Stop,
+        SIGCONT => Continue,
+        _ => Terminate,
+    }
+}
+
+/// The signal state a process's threads share.
+#[derive(Default)]
+pub struct ProcessSignals {
+    /// Signals sent to the process as a whole.
+    pub pending: SigPending,
+    /// Set once the whole thread group is dying (exit_group, a fatal signal).
+    pub group_exit: Option<ExitStatus>,
+    /// The stop signal while the group is stopped by job control.
+    pub stopped: Option<i32>,
+    /// A stop not yet reported to the parent through wait (WUNTRACED).
+    pub stop_report: Option<i32>,
+    /// A continue not yet reported to the parent through wait (WCONTINUED).
+    pub continue_report: bool,
+    /// The thread that is exec'ing: every other thread must leave.
+    pub exec_task: Option<Pid>,
+}
+
+/// The signal state of one thread.
+#[derive(Default)]
+pub struct TaskSignals {
+    /// The blocked set.
+    pub mask: u64,
+    /// Signals sent to this thread.
+    pub pending: SigPending,
+    pub altstack: AltStack,
+    /// The mask to restore once sigsuspend or ppoll's temporary one has done its
+    /// work (Linux's `saved_sigmask`).
+    pub saved_mask: Option<u64>,
+}
+
+/// Returns whether `sig` is a valid signal number.
+pub fn valid(sig: i32) -> bool {
+    (1..=NSIG).contains(&sig)
+}
+
+/// Returns whether the process would discard `sig` on arrival: ignored by its
+/// handler or by default, and not blocked by the thread that would take it.
+fn ignored(p: &Process, sig: i32, blocked: bool) -> bool {
+    if blocked {
+        return false;
+    }
+    let a = locked(&p.sigactions)[sig as usize - 1];
+    match a.handler {
+        SIG_IGN => true,
+        SIG_DFL => default_action(sig) == DefaultAction::Ignore,
+        _ => false,
+    }
+}
+
+/// Returns whether a signal is pending for `t` that it does not block, or the
+/// thread group is dying or stopping: what makes a sleeping call return
+/// `ERESTARTSYS` (Linux's `signal_pending`).
+pub fn signal_pending(t: &Task) -> bool {
+    let mask = locked(&t.signal).mask;
+    if locked(&t.signal).pending.first(!mask).is_some() {
+        return true;
+    }
+    let ps = locked(&t.process.signal);
+    ps.group_exit.is_some()
+        || ps.stopped.is_some()
+        || ps.exec_task.is_some_and(|e| e != t.tid())
+        || ps.pending.first(!mask).is_some()
+}
+
+/// Returns whether the thread is dying (its group exits, or another thread
+/// execs): what makes even an uninterruptible wait give up (Linux's
+/// `fatal_signal_pending`).
+pub fn fatal_signal_pending(t: &Task) -> bool {
+    let ps = locked(&t.process.signal);
+    ps.group_exit.is_some() || ps.exec_task.is_some_and(|e| e != t.tid())
+}
+
+/// Wakes `t` to look at its signals: it is kicked if it runs guest code, woken
+/// if it sleeps.
+pub fn signal_wake_up(t: &Task) {
+    t.kick();
+    t.waiter.wake_task();
+}
+
+/// Starts the death of the whole thread group with `status` (exit_group, a fatal
+/// signal): every thread leaves at its next return towards guest code.
+pub fn group_exit(p: &Process, status: ExitStatus) {
+    {
+        let mut ps = locked(&p.signal);
+        if ps.group_exit.is_some() {
+            return;
+        }
+        ps.group_exit = Some(status);
+        ps.stopped = None;
+    }
+    for t in locked(&p.threads).iter() {
+        signal_wake_up(t);
+    }
+}
+
+/// Handles what stop and continue signals do at send time (Linux's
+/// `prepare_signal`): a stop signal cancels pending SIGCONTs; SIGCONT cancels
+/// pending stops and resumes a stopped group, telling the parent.
+fn prepare_signal(p: &Arc<Process>, sig: i32) {
+    if sig == SIGCONT {
+        let resumed = {
+            let mut ps = locked(&p.signal);
+            ps.pending.remove_set(STOP_SIGNALS);
+            for t in locked(&p.threads).iter() {
+                locked(&t.signal).pending.remove_set(STOP_SIGNALS);
+            }
+            let was = ps.stopped.take().is_some();
+            if was {
+                ps.stop_report = None;
+                ps.continue_report = true;
+            }
+            was
+        };
+        if resumed {
+            for t in locked(&p.threads).iter() {
+                t.waiter.wake_task();
+            }
+            notify_parent_stop(p, CLD_CONTINUED, SIGCONT);
+        }
+    } else if sigbit(sig) & STOP_SIGNALS != 0 {
+        locked(&p.signal).pending.remove_set(sigbit(SIGCONT));
+        for t in locked(&p.threads).iter() {
+            locked(&t.signal).pending.remove_set(sigbit(SIGCONT));
+        }
+    }
+}
+
+/// Sends `info` to the process `p` as a whole (kill(2)). Returns false if the
+/// process is gone.
+pub fn send_to_process(p: &Arc<Process>, info: SigInfo) -> bool {
+    send(p, None, info)
+}
+
+/// Sends `info` to the thread `t` (tgkill(2), faults, timers with a thread id).
+pub fn send_to_task(t: &Arc<Task>, info: SigInfo) -> bool {
+    send(&t.process, Some(t), info)
+}
+
+fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo) -> bool {
+    let sig = info.signo();
+    if !valid(sig) || locked(&p.exit_status).is_some() {
+        return false;
+    }
+    if locked(&p.signal).group_exit.is_some() {
+        return true;
+    }
+    prepare_signal(p, sig);
+    let threads = locked(&p.threads).clone();
+    // The thread to wake: the one named, else the first that does not block it.
+    let chosen = match target {
+        Some(t) => Some(t.clone()),
+        None => threads
+            .iter()
+            .find(|t| locked(&t.signal).mask & sigbit(sig) == 0)
+            .cloned(),
+    };
+    let blocked = match &chosen {
+        Some(t) => locked(&t.signal).mask & sigbit(sig) != 0,
+        None => true,
+    };
+    if ignored(p, sig, blocked) {
+        return true;
+    }
+    // A signal whose default action kills, unblocked and unhandled, kills the
+    // whole group now rather than when some thread gets round to it.
+    let handler = locked(&p.sigactions)[sig as usize - 1].handler;
+    let kills = matches!(
+        default_action(sig),
+        DefaultAction::Terminate | DefaultAction::Core
+    );
+    if sig == SIGKILL || (!blocked && handler == SIG_DFL && kills) {
+        group_exit(p, ExitStatus::Signaled(sig));
+        return true;
+    }
+    match target {
+        Some(t) => locked(&t.signal).pending.push(info),
+        None => locked(&p.signal).pending.push(info),
+    }
+    if let Some(t) = chosen.filter(|_| !blocked) {
+        signal_wake_up(&t);
+    }
+    true
+}
+
+/// Sends a fault's signal to `t` so that it cannot be ignored or blocked away
+/// (Linux's `force_sig_info`): a blocked or ignored signal goes back to SIG_DFL.
+pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
+    let sig = info.signo();
+    {
+        let mut acts = locked(&t.process.sigactions);
+        let a = &mut acts[sig as usize - 1];
+        let blocked = locked(&t.signal).mask & sigbit(sig) != 0;
+        if a.handler == SIG_IGN || blocked {
+            a.handler = SIG_DFL;
+            locked(&t.signal).mask &= !sigbit(sig);
+        }
+    }
+    send_to_task(t, info);
+}
+
+/// Tells the parent of `p` that it stopped or continued: SIGCHLD unless the
+/// parent asked for SA_NOCLDSTOP, and a wake-up of its waits.
+fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
+    let Some(parent) = locked(&p.parent).upgrade() else {
+        return;
+    };
+    let nocldstop = locked(&parent.sigactions)[SIGCHLD as usize - 1].flags & SA_NOCLDSTOP != 0;
+    if !nocldstop {
+        send_to_process(&parent, SigInfo::child(code, p.pid, status));
+    }
+    parent.child_wait.wake_all();
+}
+
+/// Sends `sig` to every process of process group `pgid`; returns how many got it.
+pub fn send_to_group(pgid: Pid, info: SigInfo) -> usize {
+    crate::task::all_processes()
+        .into_iter()
+        .filter(|p| *locked(&p.pgid) == pgid)
+        .filter(|p| send_to_process(p, info))
+        .count()
+}

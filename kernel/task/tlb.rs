@@ -1,0 +1,112 @@
+//! TLB shootdown. Each task's stub caches host mappings of its address space —
+//! its TLB. When the mm drops or narrows mappings, every stub of that mm must
+//! forget them before the memory is reused or the change is visible: the
+//! changing task quiesces the others first (kicks those running guest code and
+//! waits until they are out), then leaves each a list of ranges to unmap, which
+//! a task applies before its guest code runs again. Processes with one thread
+//! never pay for any of it.
+
+use super::{all_tasks, locked, Task};
+use arch::stub::{MapOp, Stub, TASK_SIZE};
+use mm::Mm;
+use std::ops::Range;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+/// Beyond this many ranges a task drops its whole TLB instead.
+const MAX_RANGES: usize = 64;
+
+/// Host mappings a stub must drop.
+#[derive(Default)]
+pub struct TlbFlush {
+    ranges: Vec<Range<u64>>,
+    all: bool,
+}
+
+impl TlbFlush {
+    fn add(&mut self, ranges: &[Range<u64>]) {
+        if self.all {
+            return;
+        }
+        self.ranges.extend_from_slice(ranges);
+        if self.ranges.len() > MAX_RANGES {
+            self.ranges.clear();
+            self.all = true;
+        }
+    }
+}
+
+/// Returns the other live tasks whose stubs map `mm`: the caller's sibling
+/// threads, and the tasks of other processes sharing it (CLONE_VM, vfork).
+fn sharers(task: &Task, mm: &Arc<Mutex<Mm>>) -> Vec<Arc<Task>> {
+    let others = |t: &Arc<Task>| !std::ptr::eq(t.as_ref(), task);
+    // The process's own reference and the caller's: no other process has it.
+    if Arc::strong_count(mm) <= 2 {
+        return locked(&task.process.threads)
+            .iter()
+            .filter(|t| others(t))
+            .cloned()
+            .collect();
+    }
+    all_tasks()
+        .into_iter()
+        .filter(|t| others(t) && Arc::ptr_eq(&locked(&t.process.mm), mm))
+        .collect()
+}
+
+/// Kicks every task of `tasks` out of guest code and waits until each is out;
+/// they cannot go back while the caller holds the kernel lock.
+fn stop_guest(tasks: &[Arc<Task>]) {
+    for t in tasks {
+        t.kick();
+    }
+    for t in tasks {
+        let mut spins = 0u32;
+        while t.in_guest.load(Ordering::Acquire) {
+            spins += 1;
+            if spins < 1000 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+        }
+    }
+}
+
+/// Makes sure no other stub of `task`'s address space runs guest code until the
+/// kernel lock is released: called before changing the mm in a way that takes
+/// access away (munmap, mprotect, fork's write protection...).
+pub fn quiesce(task: &Task) {
+    let mm = task.mm();
+    let others = sharers(task, &mm);
+    stop_guest(&others);
+}
+
+/// Takes the ranges the mm has invalidated, hands them to every other stub of
+/// it (waiting for those in guest code to stop), and queues this task's own
+/// pending flushes on its stub.
+pub fn flush(task: &Task, stub: &mut Stub) {
+    let mm = task.mm();
+    let ranges = locked(&mm).take_tlb_flushes();
+    if !ranges.is_empty() {
+        let others = sharers(task, &mm);
+        for t in &others {
+            locked(&t.tlb).add(&ranges);
+        }
+        stop_guest(&others);
+        locked(&task.tlb).add(&ranges);
+    }
+    let mut own = locked(&task.tlb);
+    if std::mem::take(&mut own.all) {
+        stub.queue(MapOp::Unmap {
+            vaddr: 0,
+            len: TASK_SIZE,
+        });
+    }
+    for r in own.ranges.drain(..) {
+        stub.queue(MapOp::Unmap {
+            vaddr: r.start,
+            len: r.end - r.start,
+        });
+    }
+}

@@ -1,0 +1,128 @@
+//! Waiting for children (wait4(2), waitid(2)): reaping zombies, and reporting
+//! job-control stops (WUNTRACED) and continues (WCONTINUED) exactly once each.
+
+use super::{locked, unregister, ExitStatus, Pid, Process, Task};
+use crate::signal::SIGCHLD;
+use crate::wait::{wait_event, Interruptible};
+use arch::{Errno, Result};
+use std::sync::Arc;
+
+/// Which children a wait looks at, and for which changes.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitOptions {
+    /// -1 any child, > 0 that one, 0 the caller's process group, < -1 group -pid.
+    pub pid: Pid,
+    pub exited: bool,
+    pub stopped: bool,
+    pub continued: bool,
+    pub nohang: bool,
+    /// Leave the child waitable (waitid's WNOWAIT).
+    pub nowait: bool,
+    /// `__WALL`, `__WCLONE`: which exit signals count.
+    pub all: bool,
+    pub clone: bool,
+}
+
+/// A change of state a wait reports.
+#[derive(Clone, Copy, Debug)]
+pub enum WaitResult {
+    /// The child ended; its CPU times (user, system) in nanoseconds.
+    Exited(Pid, ExitStatus, (u64, u64)),
+    Stopped(Pid, i32),
+    Continued(Pid),
+}
+
+impl WaitResult {
+    /// Returns the child's pid.
+    pub fn pid(&self) -> Pid {
+        match *self {
+            WaitResult::Exited(p, ..) | WaitResult::Stopped(p, _) | WaitResult::Continued(p) => p,
+        }
+    }
+
+    /// Returns the status word of wait4 (wait(2)'s WIFEXITED etc. decode it).
+    pub fn status(&self) -> u32 {
+        match *self {
+            WaitResult::Exited(_, s, _) => s.wait_status(),
+            WaitResult::Stopped(_, sig) => ((sig as u32) << 8) | 0x7f,
+            WaitResult::Continued(_) => 0xffff,
+        }
+    }
+}
+
+fn selected(me: &Process, c: &Process, o: &WaitOptions) -> bool {
+    let by_pid = match o.pid {
+        -1 => true,
+        0 => *locked(&c.pgid) == *locked(&me.pgid),
+        p if p > 0 => c.pid == p,
+        p => *locked(&c.pgid) == -p,
+    };
+    let sig = *locked(&c.exit_signal);
+    by_pid && (o.all || (sig == SIGCHLD) != o.clone)
+}
+
+/// Looks for a reportable change; None if some child may still change.
+fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
+    let children: Vec<_> = locked(&me.children)
+        .iter()
+        .filter(|c| selected(me, c, o))
+        .cloned()
+        .collect();
+    if children.is_empty() {
+        return Some(Err(Errno::ECHILD));
+    }
+    for c in &children {
+        if o.exited {
+            if let Some(status) = *locked(&c.exit_status) {
+                let times = *locked(&c.times);
+                if !o.nowait {
+                    reap(me, c, times);
+                }
+                return Some(Ok(WaitResult::Exited(c.pid, status, times)));
+            }
+        }
+        let mut cs = locked(&c.signal);
+        if o.stopped {
+            if let Some(sig) = cs.stop_report {
+                if !o.nowait {
+                    cs.stop_report = None;
+                }
+                return Some(Ok(WaitResult::Stopped(c.pid, sig)));
+            }
+        }
+        if o.continued && cs.continue_report {
+            if !o.nowait {
+                cs.continue_report = false;
+            }
+            return Some(Ok(WaitResult::Continued(c.pid)));
+        }
+    }
+    None
+}
+
+/// Removes the zombie `c` for good, adding its CPU times to its parent's.
+pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
+    locked(&me.children).retain(|x| !Arc::ptr_eq(x, c));
+    let child_children = *locked(&c.children_times);
+    let mut t = locked(&me.children_times);
+    t.0 += times.0 + child_children.0;
+    t.1 += times.1 + child_children.1;
+    unregister(c.pid);
+}
+
+/// Waits for a child of the caller's process to change state as `o` asks.
+/// Returns None for WNOHANG when no child is ready.
+pub fn do_wait(task: &Arc<Task>, o: WaitOptions) -> Result<Option<WaitResult>> {
+    let me = task.process.clone();
+    if let Some(r) = scan(&me, &o) {
+        return r.map(Some);
+    }
+    if o.nohang {
+        return Ok(None);
+    }
+    let q = &me.child_wait;
+    match wait_event(task, &[q], None, Interruptible::Signals, || scan(&me, &o))? {
+        Some(r) => r.map(Some),
+        None => Ok(None),
+    }
+}

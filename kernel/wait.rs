@@ -1,0 +1,87 @@
+//! Sleeping. Every task has a `TaskWaiter`, a condition variable on the kernel
+//! lock: a task waiting for something registers it on the `WaitQueue`s of the
+//! objects involved and sleeps; whoever changes those objects wakes the queue,
+//! and a signal sent to the task wakes the waiter directly. `wait_event` is the
+//! one loop that re-checks the condition, the signals and the deadline.
+
+use crate::lock;
+use crate::signal::{fatal_signal_pending, signal_pending};
+use crate::task::Task;
+use arch::{Errno, Result};
+use fs::{WaitQueue, Waker};
+use std::sync::{Arc, Condvar};
+use std::time::{Duration, Instant};
+
+/// What a task sleeps on.
+#[derive(Default)]
+pub struct TaskWaiter {
+    cv: Condvar,
+}
+
+impl TaskWaiter {
+    /// Wakes the task if it sleeps (a no-op otherwise).
+    pub fn wake_task(&self) {
+        self.cv.notify_all();
+    }
+
+    /// Sleeps until woken or until `timeout` passes; returns false on timeout.
+    pub fn sleep(&self, timeout: Option<Duration>) -> bool {
+        lock::sleep(&self.cv, timeout)
+    }
+}
+
+impl Waker for TaskWaiter {
+    fn wake(&self) {
+        self.wake_task();
+    }
+}
+
+/// Which events end a sleep early.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Interruptible {
+    /// Any signal the task does not block (Linux's TASK_INTERRUPTIBLE).
+    Signals,
+    /// Only the death of the thread group (TASK_KILLABLE).
+    Fatal,
+}
+
+/// Sleeps until `cond` yields a value, registered on `queues`. Returns
+/// `Ok(None)` once `deadline` passes and `ERESTARTSYS` when a signal (as
+/// `mode` says) arrives first. The condition is checked before the signals, so
+/// an event that is already there is never lost.
+pub fn wait_event<T>(
+    task: &Task,
+    queues: &[&WaitQueue],
+    deadline: Option<Instant>,
+    mode: Interruptible,
+    mut cond: impl FnMut() -> Option<T>,
+) -> Result<Option<T>> {
+    let waker: Arc<dyn Waker> = task.waiter.clone();
+    for q in queues {
+        q.add(&waker);
+    }
+    let result = loop {
+        if let Some(v) = cond() {
+            break Ok(Some(v));
+        }
+        let interrupted = match mode {
+            Interruptible::Signals => signal_pending(task),
+            Interruptible::Fatal => fatal_signal_pending(task),
+        };
+        if interrupted {
+            break Err(Errno::ERESTARTSYS);
+        }
+        let timeout = match deadline {
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => break Ok(None),
+            },
+            None => None,
+        };
+        task.waiter.sleep(timeout);
+    };
+    for q in queues {
+        q.remove(&waker);
+    }
+    result
+}

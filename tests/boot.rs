@@ -595,3 +595,8 @@ fn threads_dynamic() {
 fn procs() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/procs", "quiet"]));
 }
+
+#[test]
+fn timers() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/timers", "quiet"]));
+}

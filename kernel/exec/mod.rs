@@ -129,6 +129,8 @@ fn execve_path(
     de_thread(ctx)?;
     crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
+    // POSIX timers do not survive exec; interval timers do.
+    locked(&p.posix_timers).clear();
     *locked(&p.mm) = Arc::new(Mutex::new(mm));
     *locked(&ctx.task.tlb) = Default::default();
     ctx.stub.queue(MapOp::Unmap {

@@ -9,7 +9,7 @@ mod frame;
 mod info;
 mod pending;
 
-pub use deliver::{do_signal, restart_syscall};
+pub use deliver::{do_signal, restart_syscall, take_from};
 pub use frame::{init_xstate, rt_sigreturn, AltStack, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
 pub use info::SigInfo;
 pub use pending::SigPending;
@@ -249,20 +249,25 @@ fn prepare_signal(p: &Arc<Process>, sig: i32) {
 /// Sends `info` to the process `p` as a whole (kill(2)). Returns false if the
 /// process is gone.
 pub fn send_to_process(p: &Arc<Process>, info: SigInfo) -> bool {
-    send(p, None, info)
+    send(p, None, info, false)
 }
 
-/// Sends `info` to the thread `t` (tgkill(2), faults, timers with a thread id).
+/// Sends `info` to the thread `t` (tgkill(2), timers with a thread id).
 pub fn send_to_task(t: &Arc<Task>, info: SigInfo) -> bool {
-    send(&t.process, Some(t), info)
+    send(&t.process, Some(t), info, false)
 }
 
-fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo) -> bool {
+fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: bool) -> bool {
     let sig = info.signo();
     if !valid(sig) || locked(&p.exit_status).is_some() {
         return false;
     }
     if locked(&p.signal).group_exit.is_some() {
+        return true;
+    }
+    // init only gets the signals it has handlers for (Linux's
+    // SIGNAL_UNKILLABLE), unless the kernel forces one on it.
+    if p.pid == 1 && !forced && locked(&p.sigactions)[sig as usize - 1].handler == SIG_DFL {
         return true;
     }
     prepare_signal(p, sig);
@@ -316,7 +321,7 @@ pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
             locked(&t.signal).mask &= !sigbit(sig);
         }
     }
-    send_to_task(t, info);
+    send(&t.process, Some(t), info, true);
 }
 
 /// Tells the parent of `p` that it stopped or continued: SIGCHLD unless the

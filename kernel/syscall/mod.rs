@@ -7,9 +7,11 @@ mod cred;
 mod fd;
 mod info;
 mod ioctl;
+mod itimer;
 pub(crate) mod mem;
 mod namei;
 mod open;
+mod posix_timer;
 mod process;
 mod rw;
 mod sched;
@@ -23,6 +25,8 @@ mod utimes;
 
 pub use cred::Cred;
 pub use info::RELEASE;
+pub use itimer::Itimers;
+pub use posix_timer::{timer_delivered, PosixTimer};
 
 use crate::task::{locked, ExitStatus, Task};
 use arch::stub::Stub;
@@ -47,6 +51,7 @@ pub struct SyscallContext<'a> {
 type Handler = fn(&mut SyscallContext, [u64; 6]) -> Result<u64>;
 
 /// The system call table: (number, name, handler).
+#[rustfmt::skip]
 static TABLE: &[(u64, &str, Handler)] = &[
     (0, "read", rw::sys_read),
     (1, "write", rw::sys_write),
@@ -76,6 +81,9 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (33, "dup2", fd::sys_dup2),
     (34, "pause", signal::sys_pause),
     (35, "nanosleep", time::sys_nanosleep),
+    (36, "getitimer", itimer::sys_getitimer),
+    (37, "alarm", itimer::sys_alarm),
+    (38, "setitimer", itimer::sys_setitimer),
     (39, "getpid", process::sys_getpid),
     (56, "clone", process::sys_clone),
     (57, "fork", process::sys_fork),
@@ -150,16 +158,8 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (143, "sched_getparam", sched::sys_sched_getparam),
     (144, "sched_setscheduler", sched::sys_sched_setscheduler),
     (145, "sched_getscheduler", sched::sys_sched_getscheduler),
-    (
-        146,
-        "sched_get_priority_max",
-        sched::sys_sched_get_priority_max,
-    ),
-    (
-        147,
-        "sched_get_priority_min",
-        sched::sys_sched_get_priority_min,
-    ),
+    (146, "sched_get_priority_max", sched::sys_sched_get_priority_max),
+    (147, "sched_get_priority_min", sched::sys_sched_get_priority_min),
     (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
     (162, "sync", sync::sys_sync),
@@ -172,6 +172,11 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (217, "getdents64", open::sys_getdents64),
     (218, "set_tid_address", process::sys_set_tid_address),
     (219, "restart_syscall", crate::signal::restart_syscall),
+    (222, "timer_create", posix_timer::sys_timer_create),
+    (223, "timer_settime", posix_timer::sys_timer_settime),
+    (224, "timer_gettime", posix_timer::sys_timer_gettime),
+    (225, "timer_getoverrun", posix_timer::sys_timer_getoverrun),
+    (226, "timer_delete", posix_timer::sys_timer_delete),
     (228, "clock_gettime", time::sys_clock_gettime),
     (229, "clock_getres", time::sys_clock_getres),
     (230, "clock_nanosleep", time::sys_clock_nanosleep),
@@ -194,6 +199,9 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (269, "faccessat", stat::sys_faccessat),
     (273, "set_robust_list", process::sys_set_robust_list),
     (280, "utimensat", utimes::sys_utimensat),
+    (283, "timerfd_create", crate::timerfd::sys_timerfd_create),
+    (286, "timerfd_settime", crate::timerfd::sys_timerfd_settime),
+    (287, "timerfd_gettime", crate::timerfd::sys_timerfd_gettime),
     (292, "dup3", fd::sys_dup3),
     (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
     (302, "prlimit64", process::sys_prlimit64),
@@ -202,11 +210,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (316, "renameat2", unlink::sys_renameat2),
     (318, "getrandom", info::sys_getrandom),
     (322, "execveat", process::sys_execveat),
-    (
-        424,
-        "pidfd_send_signal",
-        crate::pidfd::sys_pidfd_send_signal,
-    ),
+    (424, "pidfd_send_signal", crate::pidfd::sys_pidfd_send_signal),
     (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
     (435, "clone3", process::sys_clone3),
     (439, "faccessat2", stat::sys_faccessat2),

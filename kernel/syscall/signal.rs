@@ -146,9 +146,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
     let task = ctx.task.clone();
     let take = || {
         let mut s = locked(&task.signal);
-        s.pending
-            .take(set)
-            .or_else(|| locked(&task.process.signal).pending.take(set))
+        signal::take_from(&task, &mut s.pending, set)
     };
     // The waited-for signals are unblocked while waiting, so that their
     // arrival wakes the task (Linux's real_blocked dance).

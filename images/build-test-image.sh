@@ -28,7 +28,7 @@ for tool in gcc mkfs.ext4 debugfs e2fsck; do
 done
 
 if [ -e "$out" ]; then
-	newer=$(find "$guest" "$here/gen-fixtures.c" "$0" -newer "$out" -type f | head -n 1)
+	newer=$(find "$guest" "$here/gen-fixtures.c" "$0" /bin/busybox -newer "$out" -type f | head -n 1)
 	if [ -z "$newer" ]; then
 		say "$out is up to date"
 		exit 0
@@ -67,6 +67,17 @@ for lib in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 \
 	/lib/x86_64-linux-gnu/libgcc_s.so.1; do
 	cp -L "$lib" "$stage$lib"
 done
+
+# Debian's busybox-static, with its applets as links, and the shell scripts
+# it runs.
+[ -x /bin/busybox ] || die "/bin/busybox not found (install busybox-static)"
+say "adding busybox"
+cp /bin/busybox "$stage/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
+done
+mkdir -p "$stage/scripts"
+cp "$guest"/sh/*.sh "$stage/scripts/"
 
 say "generating /data fixtures"
 gcc $cflags -o "$stage/gen-fixtures" "$here/gen-fixtures.c"

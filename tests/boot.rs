@@ -600,3 +600,14 @@ fn procs() {
 fn timers() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/timers", "quiet"]));
 }
+
+#[test]
+fn busybox_shell_script() {
+    assert_checks_passed(&boot(&[
+        &ubd0r(),
+        "init=/bin/sh",
+        "quiet",
+        "--",
+        "/scripts/shell.sh",
+    ]));
+}

@@ -89,8 +89,12 @@ pub fn sys_close(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
+/// getcwd(2): ENOENT once the working directory was removed.
 pub fn sys_getcwd(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let fsc = ctx.task.fs();
+    if fsc.cwd.dentry.is_deleted() {
+        return Err(Errno::ENOENT);
+    }
     let mut path = fsc.cwd.to_bytes(&fsc.root);
     path.push(0);
     if (a[1] as usize) < path.len() {

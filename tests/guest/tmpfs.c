@@ -169,6 +169,7 @@ static void test_dirs(void)
 	CHECK_SYS("rmdir dir", rmdir("/tmp/d"));
 	CHECK("removed dir has nlink 0", fstat(dfd, &st) == 0 && st.st_nlink == 0);
 	CHECK_ERRNO("create in removed cwd", open("x", O_WRONLY | O_CREAT, 0644), ENOENT);
+	CHECK_ERRNO("getcwd in removed cwd", getcwd(buf, sizeof buf) ? 0 : -1, ENOENT);
 	CHECK_ERRNO("getdents64 of removed dir", syscall(SYS_getdents64, dfd, buf, 4096), ENOENT);
 	CHECK_SYS("chdir /", chdir("/"));
 	close(dfd);

@@ -17,8 +17,6 @@ pub use pending::SigPending;
 use crate::task::{locked, ExitStatus, Pid, Process, Task};
 use std::sync::Arc;
 
-pub const SIGHUP: i32 = 1;
-pub const SIGINT: i32 = 2;
 pub const SIGQUIT: i32 = 3;
 pub const SIGILL: i32 = 4;
 pub const SIGTRAP: i32 = 5;
@@ -26,12 +24,9 @@ pub const SIGABRT: i32 = 6;
 pub const SIGBUS: i32 = 7;
 pub const SIGFPE: i32 = 8;
 pub const SIGKILL: i32 = 9;
-pub const SIGUSR1: i32 = 10;
 pub const SIGSEGV: i32 = 11;
-pub const SIGUSR2: i32 = 12;
 pub const SIGPIPE: i32 = 13;
 pub const SIGALRM: i32 = 14;
-pub const SIGTERM: i32 = 15;
 pub const SIGCHLD: i32 = 17;
 pub const SIGCONT: i32 = 18;
 pub const SIGSTOP: i32 = 19;
@@ -57,8 +52,6 @@ pub const SIG_IGN: u64 = 1;
 /// `sa_flags` bits.
 pub const SA_NOCLDSTOP: u64 = 1;
 pub const SA_NOCLDWAIT: u64 = 2;
-pub const SA_SIGINFO: u64 = 4;
-pub const SA_RESTORER: u64 = 0x0400_0000;
 pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
@@ -67,7 +60,6 @@ pub const SA_RESETHAND: u64 = 0x8000_0000;
 /// `si_code` values (include/uapi/asm-generic/siginfo.h).
 pub const SI_USER: i32 = 0;
 pub const SI_KERNEL: i32 = 0x80;
-pub const SI_QUEUE: i32 = -1;
 pub const SI_TIMER: i32 = -2;
 pub const SI_TKILL: i32 = -6;
 pub const SEGV_MAPERR: i32 = 1;
@@ -335,13 +327,4 @@ fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
         send_to_process(&parent, SigInfo::child(code, p.pid, status));
     }
     parent.child_wait.wake_all();
-}
-
-/// Sends `sig` to every process of process group `pgid`; returns how many got it.
-pub fn send_to_group(pgid: Pid, info: SigInfo) -> usize {
-    crate::task::all_processes()
-        .into_iter()
-        .filter(|p| *locked(&p.pgid) == pgid)
-        .filter(|p| send_to_process(p, info))
-        .count()
 }

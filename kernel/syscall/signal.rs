@@ -242,14 +242,18 @@ fn kill_pid(ctx: &SyscallContext, pid: Pid, info: SigInfo) -> Result<u64> {
             task::all_processes()
                 .iter()
                 .filter(|p| p.pid != 1 && p.pid != me.pid && locked(&p.exit_status).is_none())
-                .fold(false, |any, p| deliver(p) || any)
+                .filter(|p| deliver(p))
+                .count()
+                > 0
         }
         _ => {
             let pgid = if pid == 0 { *locked(&me.pgid) } else { -pid };
             task::all_processes()
                 .iter()
                 .filter(|p| *locked(&p.pgid) == pgid && locked(&p.exit_status).is_none())
-                .fold(false, |any, p| deliver(p) || any)
+                .filter(|p| deliver(p))
+                .count()
+                > 0
         }
     };
     if sent {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the ext4 image the boot tests run: every tests/guest/*.c compiled
 # static into /bin (args and exit42 also static-pie, as /bin/NAME-pie), the
-# /data fixtures of tests/guest/fixtures.h, device nodes in /dev, /etc/hostname
-# and /tmp. Needs no root: mkfs.ext4 -d copies a staging directory and debugfs
+# /data fixtures of tests/guest/fixtures.h, device nodes in /dev, /etc/hostname,
+# and the tmpfs mount points /tmp, /dev/shm and /run. Needs no root: mkfs.ext4 -d copies a staging directory and debugfs
 # adds the device nodes.
 #
 # usage: images/build-test-image.sh OUT.img
@@ -28,7 +28,7 @@ for tool in gcc mkfs.ext4 debugfs e2fsck; do
 done
 
 if [ -e "$out" ]; then
-	newer=$(find "$guest" "$here/gen-fixtures.c" "$0" -newer "$out" -type f | head -n 1)
+	newer=$(find "$guest" "$here/gen-fixtures.c" "$0" /bin/busybox -newer "$out" -type f | head -n 1)
 	if [ -z "$newer" ]; then
 		say "$out is up to date"
 		exit 0
@@ -40,11 +40,11 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/test-image.XXXXXX")
 tmp_img=$out.tmp.$$
 trap 'rm -rf "$stage" "$tmp_img"' EXIT INT TERM
 
-mkdir -p "$stage/bin" "$stage/dev" "$stage/etc" "$stage/tmp"
-chmod 1777 "$stage/tmp"
+mkdir -p "$stage/bin" "$stage/dev/shm" "$stage/etc" "$stage/tmp" "$stage/run"
+chmod 1777 "$stage/tmp" "$stage/dev/shm"
 echo linux-test > "$stage/etc/hostname"
 
-cflags="-O2 -Wall -Wextra -Werror -I$guest"
+cflags="-O2 -Wall -Wextra -Werror -pthread -I$guest"
 for src in "$guest"/*.c; do
 	name=$(basename "$src" .c)
 	say "compiling /bin/$name"
@@ -54,6 +54,30 @@ for name in args exit42; do
 	say "compiling /bin/$name-pie"
 	gcc -static-pie $cflags -o "$stage/bin/$name-pie" "$guest/$name.c"
 done
+
+# Dynamically linked programs load through the host's ld.so and libc, copied
+# to where Debian keeps them.
+for name in threads hello; do
+	say "compiling /bin/$name-dyn (dynamic)"
+	gcc $cflags -o "$stage/bin/$name-dyn" "$guest/$name.c"
+done
+mkdir -p "$stage/lib64" "$stage/lib/x86_64-linux-gnu"
+# pthread_cancel unwinds through libgcc_s, which glibc loads on demand.
+for lib in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 \
+	/lib/x86_64-linux-gnu/libgcc_s.so.1; do
+	cp -L "$lib" "$stage$lib"
+done
+
+# Debian's busybox-static, with its applets as links, and the shell scripts
+# it runs.
+[ -x /bin/busybox ] || die "/bin/busybox not found (install busybox-static)"
+say "adding busybox"
+cp /bin/busybox "$stage/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
+done
+mkdir -p "$stage/scripts"
+cp "$guest"/sh/*.sh "$stage/scripts/"
 
 say "generating /data fixtures"
 gcc $cflags -o "$stage/gen-fixtures" "$here/gen-fixtures.c"

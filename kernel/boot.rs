@@ -7,8 +7,10 @@ use crate::task::{self, locked, ExitStatus, FsContext, Process, Task};
 use arch::host::file::{HostFile, OpenError};
 use arch::PhysMem;
 use drivers::ubd::Ubd;
-use fs::{File, FileSystem, OpenFlags, Vfs};
+use fs::tmpfs::Tmpfs;
+use fs::{File, FileSystem, FileType, HostClock, LookupFlags, OpenFlags, Vfs};
 use mm::{FrameAllocator, Mm};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The kernel's global state, set once at boot.
@@ -131,6 +133,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         "VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.",
         index * 16
     );
+    mount_tmpfs(&vfs, c.mem);
     let init_paths: Vec<Vec<u8>> = match &c.init {
         Some(p) => vec![p.clone().into_bytes()],
         None => ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"]
@@ -157,6 +160,31 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let r = start_init(init_paths, init_args, envp);
     crate::lock::leave();
     r
+}
+
+/// Mounts a fresh tmpfs on /tmp, /dev/shm and /run where the root filesystem has
+/// those directories, as an init system would; each may hold half of RAM
+/// (Linux's default `size=` and `nr_inodes=`).
+fn mount_tmpfs(vfs: &Vfs, mem: u64) {
+    static NEXT_MINOR: AtomicU32 = AtomicU32::new(1);
+    let root = vfs.root();
+    for (dir, mode) in [("/tmp", 0o1777), ("/dev/shm", 0o1777), ("/run", 0o755)] {
+        let at = match vfs.lookup(&root, &root, dir.as_bytes(), LookupFlags::empty()) {
+            Ok(at) if at.inode().file_type() == FileType::Directory => at,
+            _ => continue,
+        };
+        let opts = fs::tmpfs::Options {
+            dev: fs::makedev(0, NEXT_MINOR.fetch_add(1, Ordering::Relaxed)),
+            size: mem / 2,
+            nr_inodes: mem / 2 / arch::PAGE_SIZE,
+            mode,
+        };
+        let r = Tmpfs::new(opts, Arc::new(HostClock)).and_then(|t| vfs.mount(&at, t, false));
+        match r {
+            Ok(()) => log::debug!("tmpfs: mounted on {dir} (size={}k)", opts.size >> 10),
+            Err(e) => log::warn!("tmpfs: cannot mount on {dir}: {e}"),
+        }
+    }
 }
 
 fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Result<(), BootError> {

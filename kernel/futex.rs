@@ -49,7 +49,7 @@ static QUEUE: Mutex<Vec<Waiter>> = Mutex::new(Vec::new());
 /// Returns the key of the futex word at `uaddr` (EINVAL if unaligned, EFAULT if
 /// not mapped).
 pub fn key(task: &Task, uaddr: u64, private: bool) -> Result<FutexKey> {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let mm = task.mm();
@@ -71,7 +71,7 @@ pub fn read_word(task: &Task, uaddr: u64) -> Result<u32> {
 /// Atomically replaces the word at `uaddr` with `new` if it holds `old`;
 /// returns what it held.
 pub fn cmpxchg_word(task: &Task, uaddr: u64, old: u32, new: u32) -> Result<u32> {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let paddr = locked(&task.mm()).translate(uaddr, true)?;

@@ -20,6 +20,8 @@ mod printk;
 mod signal;
 mod syscall;
 mod task;
+mod timer;
+mod timerfd;
 mod wait;
 
 /// The stub program every guest thread runs in (built by build.rs).

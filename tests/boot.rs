@@ -590,3 +590,45 @@ fn syscalls_with_hostile_arguments() {
     assert_init_exit(&run, 0);
     assert!(run.stdout.contains("calls returned"), "{run}");
 }
+
+#[test]
+fn tmpfs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/tmpfs", "quiet"]));
+}
+
+#[test]
+fn signals() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signals", "quiet"]));
+}
+
+#[test]
+fn threads() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/threads", "quiet"]));
+}
+
+#[test]
+fn threads_dynamic() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/threads-dyn", "quiet"]));
+}
+
+#[test]
+fn procs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/procs", "quiet"]));
+}
+
+#[test]
+fn timers() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/timers", "quiet"]));
+}
+
+#[test]
+#[ignore = "needs pipes and a writable /tmp, which land next"]
+fn busybox_shell_script() {
+    assert_checks_passed(&boot(&[
+        &ubd0r(),
+        "init=/bin/sh",
+        "quiet",
+        "--",
+        "/scripts/shell.sh",
+    ]));
+}

@@ -135,7 +135,10 @@ impl PhysMem {
     /// holds `old`; returns the value it held. Guest threads on other CPUs may be
     /// operating on the same word with locked instructions (futexes).
     pub fn cmpxchg_u32(&self, paddr: u64, old: u32, new: u32) -> u32 {
-        assert!(paddr % 4 == 0, "unaligned atomic access at {paddr:#x}");
+        assert!(
+            paddr.is_multiple_of(4),
+            "unaligned atomic access at {paddr:#x}"
+        );
         self.check(paddr, 4);
         // SAFETY: the word is inside the mapping (checked above) and 4-byte
         // aligned; the mapping lives as long as self. Every access to guest

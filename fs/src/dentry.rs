@@ -1,45 +1,60 @@
 //! Dentries: the names that join inodes into a tree. A dentry holds its name, its
 //! parent, its inode and a cache of the children that positive lookups found, so
 //! that a path resolves to the same `Arc<Dentry>` each time (mount points are found
-//! by that identity).
+//! by that identity). The VFS keeps the cache true to the filesystem: a removed
+//! name is forgotten and its dentry marked deleted, and a renamed dentry moves
+//! (`d_move`) with its cached subtree, so open files and working directories
+//! inside it see the new path.
 
 use crate::inode::Inode;
 use arch::{Errno, Result};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A name of an inode in its parent directory.
 pub struct Dentry {
-    name: Vec<u8>,
-    parent: Option<Arc<Dentry>>,
+    name: Mutex<Vec<u8>>,
+    parent: Mutex<Option<Arc<Dentry>>>,
     inode: Arc<dyn Inode>,
     children: Mutex<BTreeMap<Vec<u8>, Arc<Dentry>>>,
+    deleted: AtomicBool,
 }
 
 impl Dentry {
-    /// Creates the root dentry of a filesystem.
-    pub fn new_root(inode: Arc<dyn Inode>) -> Arc<Dentry> {
+    fn new(name: &[u8], parent: Option<Arc<Dentry>>, inode: Arc<dyn Inode>) -> Arc<Dentry> {
         Arc::new(Dentry {
-            name: b"/".to_vec(),
-            parent: None,
+            name: Mutex::new(name.to_vec()),
+            parent: Mutex::new(parent),
             inode,
             children: Mutex::default(),
+            deleted: AtomicBool::new(false),
         })
     }
 
+    /// Creates the root dentry of a filesystem.
+    pub fn new_root(inode: Arc<dyn Inode>) -> Arc<Dentry> {
+        Dentry::new(b"/", None, inode)
+    }
+
     /// Returns the name (the root's is "/").
-    pub fn name(&self) -> &[u8] {
-        &self.name
+    pub fn name(&self) -> Vec<u8> {
+        self.name.lock().map(|n| n.clone()).unwrap_or_default()
     }
 
     /// Returns the parent, `None` for the root of a filesystem.
-    pub fn parent(&self) -> Option<&Arc<Dentry>> {
-        self.parent.as_ref()
+    pub fn parent(&self) -> Option<Arc<Dentry>> {
+        self.parent.lock().ok().and_then(|p| p.clone())
     }
 
     /// Returns the inode.
     pub fn inode(&self) -> &Arc<dyn Inode> {
         &self.inode
+    }
+
+    /// Returns whether the name was removed (unlink, rmdir, or replaced by a rename).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Relaxed)
     }
 
     /// Returns the child `name`, from the cache or by asking the inode.
@@ -48,12 +63,7 @@ impl Dentry {
             return Ok(d.clone());
         }
         let inode = self.inode.lookup(name)?;
-        let child = Arc::new(Dentry {
-            name: name.to_vec(),
-            parent: Some(self.clone()),
-            inode,
-            children: Mutex::default(),
-        });
+        let child = Dentry::new(name, Some(self.clone()), inode);
         let mut children = self.children.lock().map_err(|_| Errno::EIO)?;
         Ok(children.entry(name.to_vec()).or_insert(child).clone())
     }
@@ -64,10 +74,83 @@ impl Dentry {
             c.remove(name);
         }
     }
+
+    /// Marks the name removed and drops it from its parent's cache.
+    pub(crate) fn delete(&self) {
+        self.deleted.store(true, Ordering::Relaxed);
+        if let Some(p) = self.parent() {
+            p.forget_if(&self.name(), self);
+        }
+    }
+
+    /// Drops the cached child `name` if it is `which`.
+    fn forget_if(&self, name: &[u8], which: &Dentry) {
+        if let Ok(mut c) = self.children.lock() {
+            if c.get(name).is_some_and(|d| std::ptr::eq(&**d, which)) {
+                c.remove(name);
+            }
+        }
+    }
+
+    /// Moves this dentry to `new_name` under `new_parent` (Linux's d_move); a
+    /// dentry cached there before is marked deleted.
+    pub(crate) fn d_move(self: &Arc<Self>, new_parent: &Arc<Dentry>, new_name: &[u8]) {
+        if let Some(p) = self.parent() {
+            p.forget_if(&self.name(), self);
+        }
+        let replaced = match new_parent.children.lock() {
+            Ok(mut c) => c.insert(new_name.to_vec(), self.clone()),
+            Err(_) => None,
+        };
+        if let Some(r) = replaced {
+            if !Arc::ptr_eq(&r, self) {
+                r.deleted.store(true, Ordering::Relaxed);
+            }
+        }
+        self.set_place(new_parent, new_name);
+    }
+
+    /// Swaps the places of two dentries (RENAME_EXCHANGE, Linux's d_exchange).
+    pub(crate) fn d_exchange(a: &Arc<Dentry>, b: &Arc<Dentry>) {
+        let (a_parent, a_name) = (a.parent(), a.name());
+        let (b_parent, b_name) = (b.parent(), b.name());
+        let (Some(a_parent), Some(b_parent)) = (a_parent, b_parent) else {
+            return;
+        };
+        if let Ok(mut c) = a_parent.children.lock() {
+            c.insert(a_name.clone(), b.clone());
+        }
+        if let Ok(mut c) = b_parent.children.lock() {
+            c.insert(b_name.clone(), a.clone());
+        }
+        a.set_place(&b_parent, &b_name);
+        b.set_place(&a_parent, &a_name);
+    }
+
+    fn set_place(&self, parent: &Arc<Dentry>, name: &[u8]) {
+        if let Ok(mut n) = self.name.lock() {
+            *n = name.to_vec();
+        }
+        if let Ok(mut p) = self.parent.lock() {
+            *p = Some(parent.clone());
+        }
+    }
+
+    /// Returns whether `ancestor` is this dentry or one above it.
+    pub(crate) fn descends_from(self: &Arc<Self>, ancestor: &Arc<Dentry>) -> bool {
+        let mut cur = Some(self.clone());
+        while let Some(d) = cur {
+            if Arc::ptr_eq(&d, ancestor) {
+                return true;
+            }
+            cur = d.parent();
+        }
+        false
+    }
 }
 
 impl core::fmt::Debug for Dentry {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Dentry({:?})", String::from_utf8_lossy(&self.name))
+        write!(f, "Dentry({:?})", String::from_utf8_lossy(&self.name()))
     }
 }

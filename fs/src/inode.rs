@@ -1,10 +1,28 @@
 //! The two traits a filesystem implements: `FileSystem` (one mounted instance) and
 //! `Inode` (one file, directory, symlink or device node in it). The VFS builds
 //! dentries, mounts and open files on top of these and never sees disk formats.
+//!
+//! The methods that change the namespace or attributes default to what a
+//! read-only filesystem answers: `ENOTDIR` when the inode is not a directory,
+//! otherwise `EROFS`. The VFS has already checked everything that depends on
+//! mounts, dentries and the caller (read-only mounts, `EXDEV`, mount points,
+//! "." and ".."); a filesystem checks what depends on its own contents
+//! (`EEXIST`, `ENOENT`, `ENOTEMPTY`, types).
 
-use crate::types::{DirEntry, FileType, Stat, StatFs};
+use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat, StatFs};
 use arch::{Errno, Result};
+use std::any::Any;
 use std::sync::Arc;
+
+/// Returns the error a read-only filesystem gives for a directory operation on an
+/// inode of type `ft`.
+fn read_only(ft: FileType) -> Errno {
+    if ft == FileType::Directory {
+        Errno::EROFS
+    } else {
+        Errno::ENOTDIR
+    }
+}
 
 /// A file of some filesystem, as the VFS sees it.
 pub trait Inode: Send + Sync {
@@ -13,6 +31,23 @@ pub trait Inode: Send + Sync {
 
     /// Returns the inode's type.
     fn file_type(&self) -> FileType;
+
+    /// Returns self as `Any`, so a filesystem can find its own inodes among the
+    /// arguments of `link` and `rename`.
+    fn as_any(&self) -> &dyn Any;
+
+    /// Returns the inode number.
+    fn ino(&self) -> u64 {
+        self.stat().map_or(0, |s| s.ino)
+    }
+
+    /// Returns whether `other` is this same inode (same device, same number).
+    fn is_same(&self, other: &dyn Inode) -> bool {
+        match (self.stat(), other.stat()) {
+            (Ok(a), Ok(b)) => a.dev == b.dev && a.ino == b.ino,
+            _ => false,
+        }
+    }
 
     /// Reads from `offset`; returns fewer bytes at end of file, zeroes for holes,
     /// `EISDIR` on directories.
@@ -34,9 +69,60 @@ pub trait Inode: Send + Sync {
     /// Returns the target of a symlink (`EINVAL` if this is not a symlink).
     fn readlink(&self) -> Result<Vec<u8>>;
 
-    /// Creates a regular file `name` in this directory; read-only filesystems return
-    /// `EROFS`.
+    /// Creates a regular file `name` with permission bits `mode` in this directory.
     fn create(&self, _name: &[u8], _mode: u32) -> Result<Arc<dyn Inode>> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Creates a directory `name` with permission bits `mode` (`EEXIST`).
+    fn mkdir(&self, _name: &[u8], _mode: u32) -> Result<Arc<dyn Inode>> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Creates a regular file, device node, FIFO or socket `name`; `mode` holds the
+    /// `S_IFMT` type bits and the permission bits, `rdev` the device number.
+    fn mknod(&self, _name: &[u8], _mode: u32, _rdev: u64) -> Result<Arc<dyn Inode>> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Creates a symlink `name` pointing at `target`.
+    fn symlink(&self, _name: &[u8], _target: &[u8]) -> Result<Arc<dyn Inode>> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Adds the name `name` for `inode`, a non-directory of this filesystem
+    /// (`EXDEV` otherwise, `ENOENT` if it has no names left).
+    fn link(&self, _name: &[u8], _inode: &Arc<dyn Inode>) -> Result<()> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Removes the non-directory `name` (`EISDIR` for a directory).
+    fn unlink(&self, _name: &[u8]) -> Result<()> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Removes the empty directory `name` (`ENOTDIR`, `ENOTEMPTY`).
+    fn rmdir(&self, _name: &[u8]) -> Result<()> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Moves `old_name` of this directory to `new_name` in `new_dir`, replacing
+    /// what is there as rename(2) does: a directory only over an empty directory,
+    /// never into its own subtree (`EINVAL`), `NOREPLACE` and `EXCHANGE` as
+    /// renameat2(2). Two names of the same inode make it do nothing.
+    fn rename(
+        &self,
+        _old_name: &[u8],
+        _new_dir: &Arc<dyn Inode>,
+        _new_name: &[u8],
+        _flags: RenameFlags,
+    ) -> Result<()> {
+        Err(read_only(self.file_type()))
+    }
+
+    /// Changes attributes (chmod, chown, truncate, utimes); also sets the change
+    /// time to now.
+    fn setattr(&self, _attr: &SetAttr) -> Result<()> {
         Err(Errno::EROFS)
     }
 }

@@ -1,13 +1,16 @@
 //! The file layer of the kernel: the VFS core (inodes, dentries, mounts, path walk,
-//! open file descriptions, fd tables), the ext4 disk format, and the `BlockDevice`
+//! open file descriptions, fd tables), the ext4 disk format, tmpfs, and the `BlockDevice`
 //! trait that drivers implement. Upper layers (the kernel's syscalls) call `Vfs`,
 //! `File` and `FdTable`; filesystems implement `FileSystem` and `Inode`; devices
 //! that live in other crates (null, tty, pipes) implement `FileOps`.
 #![forbid(unsafe_code)]
 
+mod attr;
 mod blockdev;
 mod cache;
+mod clock;
 pub mod crc32c;
+mod create;
 mod dentry;
 mod devnum;
 pub mod ext4;
@@ -17,12 +20,16 @@ mod inode;
 mod mount;
 mod namei;
 mod open;
+mod remove;
+mod rename;
+pub mod tmpfs;
 mod types;
 mod vfs;
 mod wait;
 
 pub use blockdev::{BlockDevice, RamDisk};
 pub use cache::BlockCache;
+pub use clock::{Clock, HostClock};
 pub use dentry::Dentry;
 pub use devnum::{major, makedev, minor};
 pub use fdtable::{FdTable, FD_LIMIT};
@@ -31,6 +38,9 @@ pub use inode::{FileSystem, Inode};
 pub use mount::{Mount, Path};
 pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 pub use open::{CharDevices, OpenFlags};
-pub use types::{DirEntry, FileType, Stat, StatFs, Timespec};
+pub use types::{
+    AttrTime, DirEntry, FileType, RenameFlags, SetAttr, Stat, StatFs, Timespec, ST_RDONLY,
+    ST_RELATIME, ST_VALID,
+};
 pub use vfs::Vfs;
 pub use wait::{WaitQueue, Waker};

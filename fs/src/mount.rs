@@ -72,15 +72,15 @@ impl Path {
     /// Returns the absolute path of this place as seen from `root` (for getcwd(2) and
     /// /proc/self/exe); a place outside `root` is named from the top of the tree.
     pub fn to_bytes(&self, root: &Path) -> Vec<u8> {
-        let mut names: Vec<&[u8]> = Vec::new();
-        let mut mnt = &self.mnt;
-        let mut dentry = &self.dentry;
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        let mut mnt = self.mnt.clone();
+        let mut dentry = self.dentry.clone();
         loop {
-            if Arc::ptr_eq(mnt, &root.mnt) && Arc::ptr_eq(dentry, &root.dentry) {
+            if Arc::ptr_eq(&mnt, &root.mnt) && Arc::ptr_eq(&dentry, &root.dentry) {
                 break;
             }
-            if Arc::ptr_eq(dentry, &mnt.root) {
-                match &mnt.mountpoint {
+            if Arc::ptr_eq(&dentry, &mnt.root) {
+                match mnt.mountpoint.clone() {
                     Some((parent, at)) => {
                         mnt = parent;
                         dentry = at;

@@ -153,7 +153,7 @@ impl Vfs {
             return match p.dentry.parent() {
                 Some(d) => Path {
                     mnt: p.mnt.clone(),
-                    dentry: d.clone(),
+                    dentry: d,
                 },
                 None => p,
             };

@@ -1,12 +1,12 @@
-//! open(2) flags and `Vfs::open`, with Linux's rules for a world whose filesystems
-//! are read-only for now: O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_PATH, write
+//! open(2) flags and `Vfs::open`, with Linux's rules: O_CREAT (also through a
+//! dangling symlink), O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, write
 //! access to directories and read-only mounts. Character devices are opened
-//! through the kernel's `CharDevices`.
+//! through the kernel's `CharDevices`; O_TMPFILE is not supported.
 
 use crate::file::{File, FileOps, InodeOps, PathOps};
 use crate::mount::Path;
-use crate::namei::LookupFlags;
-use crate::types::FileType;
+use crate::namei::{LookupFlags, MAXSYMLINKS};
+use crate::types::{AttrTime, FileType, SetAttr};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
 use std::sync::Arc;
@@ -88,13 +88,13 @@ impl Vfs {
         if flags.contains(OpenFlags::O_TMPFILE) {
             return Err(Errno::EOPNOTSUPP);
         }
-        let p = if flags.contains(OpenFlags::O_CREAT) {
+        let (p, created) = if flags.contains(OpenFlags::O_CREAT) {
             if flags.contains(OpenFlags::O_DIRECTORY) {
                 return Err(Errno::EINVAL);
             }
             self.open_creat(root, cwd, path, flags, lf, mode)?
         } else {
-            self.lookup(root, cwd, path, lf)?
+            (self.lookup(root, cwd, path, lf)?, false)
         };
         let inode = p.inode();
         let ft = inode.file_type();
@@ -108,6 +108,14 @@ impl Vfs {
                 if write && p.mnt.read_only() {
                     return Err(Errno::EROFS);
                 }
+                // A file this open created is not truncated (it is empty).
+                if ft == FileType::Regular && flags.contains(OpenFlags::O_TRUNC) && !created {
+                    inode.setattr(&SetAttr {
+                        size: Some(0),
+                        mtime: Some(AttrTime::Now),
+                        ..SetAttr::default()
+                    })?;
+                }
                 Arc::new(InodeOps(inode.clone()))
             }
             FileType::CharDevice => devices.open(inode.stat()?.rdev, flags)?,
@@ -119,7 +127,9 @@ impl Vfs {
         Ok(File::new(Some(p), ops, flags & keep))
     }
 
-    /// Resolves the target of an O_CREAT open, creating it if missing.
+    /// Resolves the target of an O_CREAT open, creating it if missing (also at
+    /// the end of a dangling symlink, unless O_EXCL or O_NOFOLLOW); returns it and
+    /// whether it was created.
     fn open_creat(
         &self,
         root: &Path,
@@ -128,30 +138,39 @@ impl Vfs {
         flags: OpenFlags,
         lf: LookupFlags,
         mode: u32,
-    ) -> Result<Path> {
-        let (dir, name) = self.lookup_parent(root, cwd, path)?;
-        if name.is_empty() || name == b"." || name == b".." || path.ends_with(b"/") {
-            return Err(Errno::EISDIR);
-        }
-        let excl = flags.contains(OpenFlags::O_EXCL);
-        match self.lookup(root, &dir, &name, LookupFlags::empty()) {
-            Ok(p) => {
-                if excl {
-                    return Err(Errno::EEXIST);
-                }
-                if p.inode().file_type() == FileType::Symlink && lf.contains(LookupFlags::FOLLOW) {
-                    return self.lookup(root, &dir, &name, lf);
-                }
+    ) -> Result<(Path, bool)> {
+        let (mut dir, mut name) = self.lookup_parent(root, cwd, path)?;
+        let mut slash = path.ends_with(b"/");
+        let mut links = 0;
+        loop {
+            if name.is_empty() || name == b"." || name == b".." || slash {
+                return Err(Errno::EISDIR);
+            }
+            match self.lookup(root, &dir, &name, LookupFlags::empty()) {
+                Ok(_) if flags.contains(OpenFlags::O_EXCL) => return Err(Errno::EEXIST),
                 Ok(p)
-            }
-            Err(Errno::ENOENT) => {
-                if dir.mnt.read_only() {
-                    return Err(Errno::EROFS);
+                    if p.inode().file_type() == FileType::Symlink
+                        && lf.contains(LookupFlags::FOLLOW) =>
+                {
+                    links += 1;
+                    if links > MAXSYMLINKS {
+                        return Err(Errno::ELOOP);
+                    }
+                    let target = p.inode().readlink()?;
+                    slash = target.ends_with(b"/");
+                    (dir, name) = self.lookup_parent(root, &dir, &target)?;
                 }
-                dir.inode().create(&name, mode & 0o7777)?;
-                self.lookup(root, &dir, &name, lf)
+                Ok(p) => return Ok((p, false)),
+                Err(Errno::ENOENT) => {
+                    if dir.mnt.read_only() {
+                        return Err(Errno::EROFS);
+                    }
+                    dir.inode().create(&name, mode & 0o7777)?;
+                    let p = self.lookup(root, &dir, &name, LookupFlags::empty())?;
+                    return Ok((p, true));
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => Err(e),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Plain data the VFS hands across its interfaces: timestamps, file types with their
 //! `S_IFMT` and `DT_*` encodings, `struct stat`-like attributes, `struct statfs`
-//! fields and the directory entries `readdir` emits.
+//! fields, the directory entries `readdir` emits, and the requests `setattr` and
+//! `rename` take.
 
 /// A point in time as Linux's `struct timespec` (seconds since the epoch, nanoseconds).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -120,6 +121,46 @@ pub struct StatFs {
 
 /// `ST_RDONLY` in `StatFs::flags`.
 pub const ST_RDONLY: u64 = 1;
+/// `ST_VALID` in `StatFs::flags`: Linux sets it on every statfs(2) answer.
+pub const ST_VALID: u64 = 0x20;
+/// `ST_RELATIME` in `StatFs::flags`: the default atime policy of a mount.
+pub const ST_RELATIME: u64 = 0x1000;
+
+/// A new access or modification time for `SetAttr`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrTime {
+    /// The filesystem's current time (`UTIME_NOW`).
+    Now,
+    /// A given time.
+    At(Timespec),
+}
+
+/// The attributes `Inode::setattr` changes (Linux's `struct iattr`); `None` leaves
+/// one as it is. Every successful setattr also sets the change time to now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetAttr {
+    /// New permission bits (`07777`); the file type never changes.
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    /// New size of a regular file: truncation or extension with a hole.
+    pub size: Option<u64>,
+    pub atime: Option<AttrTime>,
+    pub mtime: Option<AttrTime>,
+}
+
+bitflags::bitflags! {
+    /// renameat2(2) flags, Linux values.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct RenameFlags: u32 {
+        /// Fail with EEXIST instead of replacing the target.
+        const NOREPLACE = 1;
+        /// Swap the two names atomically; both must exist.
+        const EXCHANGE = 2;
+        /// Leave a whiteout (a 0:0 character device) at the old name.
+        const WHITEOUT = 4;
+    }
+}
 
 /// One entry `Inode::readdir` emits.
 #[derive(Clone, Copy, Debug)]

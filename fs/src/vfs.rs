@@ -1,5 +1,7 @@
 //! `Vfs`, the mount tree: the root mount and every mount below it. Path walking
-//! (`namei`) and opening (`open`) are methods of it defined in their own modules.
+//! (`namei`), opening (`open`), making and removing names (`create`, `remove`,
+//! `rename`) and attribute changes (`attr`) are methods of it defined in their
+//! own modules.
 
 use crate::dentry::Dentry;
 use crate::inode::FileSystem;
@@ -54,6 +56,15 @@ impl Vfs {
             all.extend(m.iter().cloned());
         }
         all
+    }
+
+    /// Returns whether something is mounted on `dentry`.
+    pub(crate) fn is_mountpoint(&self, dentry: &Arc<Dentry>) -> bool {
+        self.mounts.lock().is_ok_and(|mounts| {
+            mounts
+                .iter()
+                .any(|m| m.mountpoint().is_some_and(|(_, d)| Arc::ptr_eq(d, dentry)))
+        })
     }
 
     /// Returns the mount on top of `path`, if something is mounted there.

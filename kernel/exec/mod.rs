@@ -104,6 +104,7 @@ fn execve_path(
         // Since Linux 5.18 an empty argv gets an empty argv[0].
         argv.push(Vec::new());
     }
+    let cred = locked(&ctx.task.process.cred).clone();
     let auxv = [
         (AT_HWCAP, arch::host::cpu::hwcap()),
         (AT_PAGESZ, mm::PAGE_SIZE),
@@ -114,10 +115,10 @@ fn execve_path(
         (AT_BASE, base),
         (AT_FLAGS, 0),
         (AT_ENTRY, main.entry),
-        (AT_UID, 0),
-        (AT_EUID, 0),
-        (AT_GID, 0),
-        (AT_EGID, 0),
+        (AT_UID, cred.uid as u64),
+        (AT_EUID, cred.euid as u64),
+        (AT_GID, cred.gid as u64),
+        (AT_EGID, cred.egid as u64),
         (AT_SECURE, 0),
         (AT_HWCAP2, arch::host::cpu::hwcap2()),
         (AT_MINSIGSTKSZ, arch::host::cpu::minsigstksz()),
@@ -128,6 +129,8 @@ fn execve_path(
     de_thread(ctx)?;
     crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
+    // POSIX timers do not survive exec; interval timers do.
+    locked(&p.posix_timers).clear();
     *locked(&p.mm) = Arc::new(Mutex::new(mm));
     *locked(&ctx.task.tlb) = Default::default();
     ctx.stub.queue(MapOp::Unmap {

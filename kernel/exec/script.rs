@@ -9,8 +9,11 @@ use std::sync::Arc;
 /// How much of the first line Linux reads (BINPRM_BUF_SIZE).
 const BUF_SIZE: usize = 256;
 
-/// Returns (interpreter, optional argument) if the file starts with `#!`.
-pub fn parse(inode: &Arc<dyn Inode>) -> Result<Option<(Vec<u8>, Option<Vec<u8>>)>> {
+/// The interpreter a `#!` line names and its optional argument.
+pub type Interpreter = (Vec<u8>, Option<Vec<u8>>);
+
+/// Returns the interpreter if the file starts with `#!`.
+pub fn parse(inode: &Arc<dyn Inode>) -> Result<Option<Interpreter>> {
     let mut buf = [0u8; BUF_SIZE];
     let n = inode.read_at(0, &mut buf)?;
     let buf = &buf[..n];

@@ -17,9 +17,20 @@ const NR_RESTART_SYSCALL: u64 = 219;
 fn dequeue(task: &Task) -> Option<SigInfo> {
     let mut ts = locked(&task.signal);
     let allowed = !ts.mask;
-    ts.pending
+    take_from(task, &mut ts.pending, allowed)
+}
+
+/// Takes a signal of `allowed` from `own` (the thread's set) or the process's.
+/// A POSIX timer's signal leaves its overrun count with the timer, for
+/// timer_getoverrun.
+pub fn take_from(task: &Task, own: &mut SigPending, allowed: u64) -> Option<SigInfo> {
+    let info = own
         .take(allowed)
-        .or_else(|| locked(&task.process.signal).pending.take(allowed))
+        .or_else(|| locked(&task.process.signal).pending.take(allowed))?;
+    if info.code() == SI_TIMER {
+        crate::syscall::timer_delivered(&task.process, &info);
+    }
+    Some(info)
 }
 
 /// Stops the thread group for job control with `sig` (do_signal_stop): records

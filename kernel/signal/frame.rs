@@ -53,7 +53,7 @@ impl AltStack {
     }
 
     /// Returns the 24-byte `stack_t` for a thread at `sp`.
-    pub fn to_bytes(&self, sp: u64) -> [u8; 24] {
+    pub fn to_bytes(self, sp: u64) -> [u8; 24] {
         let mut b = [0u8; 24];
         b[0..8].copy_from_slice(&self.sp.to_ne_bytes());
         b[8..12].copy_from_slice(&self.flags_at(sp).to_ne_bytes());

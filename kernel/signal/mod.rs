@@ -9,7 +9,7 @@ mod frame;
 mod info;
 mod pending;
 
-pub use deliver::{do_signal, restart_syscall};
+pub use deliver::{do_signal, restart_syscall, take_from};
 pub use frame::{init_xstate, rt_sigreturn, AltStack, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
 pub use info::SigInfo;
 pub use pending::SigPending;
@@ -17,8 +17,6 @@ pub use pending::SigPending;
 use crate::task::{locked, ExitStatus, Pid, Process, Task};
 use std::sync::Arc;
 
-pub const SIGHUP: i32 = 1;
-pub const SIGINT: i32 = 2;
 pub const SIGQUIT: i32 = 3;
 pub const SIGILL: i32 = 4;
 pub const SIGTRAP: i32 = 5;
@@ -26,12 +24,9 @@ pub const SIGABRT: i32 = 6;
 pub const SIGBUS: i32 = 7;
 pub const SIGFPE: i32 = 8;
 pub const SIGKILL: i32 = 9;
-pub const SIGUSR1: i32 = 10;
 pub const SIGSEGV: i32 = 11;
-pub const SIGUSR2: i32 = 12;
 pub const SIGPIPE: i32 = 13;
 pub const SIGALRM: i32 = 14;
-pub const SIGTERM: i32 = 15;
 pub const SIGCHLD: i32 = 17;
 pub const SIGCONT: i32 = 18;
 pub const SIGSTOP: i32 = 19;
@@ -57,8 +52,6 @@ pub const SIG_IGN: u64 = 1;
 /// `sa_flags` bits.
 pub const SA_NOCLDSTOP: u64 = 1;
 pub const SA_NOCLDWAIT: u64 = 2;
-pub const SA_SIGINFO: u64 = 4;
-pub const SA_RESTORER: u64 = 0x0400_0000;
 pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
@@ -67,7 +60,6 @@ pub const SA_RESETHAND: u64 = 0x8000_0000;
 /// `si_code` values (include/uapi/asm-generic/siginfo.h).
 pub const SI_USER: i32 = 0;
 pub const SI_KERNEL: i32 = 0x80;
-pub const SI_QUEUE: i32 = -1;
 pub const SI_TIMER: i32 = -2;
 pub const SI_TKILL: i32 = -6;
 pub const SEGV_MAPERR: i32 = 1;
@@ -249,20 +241,25 @@ fn prepare_signal(p: &Arc<Process>, sig: i32) {
 /// Sends `info` to the process `p` as a whole (kill(2)). Returns false if the
 /// process is gone.
 pub fn send_to_process(p: &Arc<Process>, info: SigInfo) -> bool {
-    send(p, None, info)
+    send(p, None, info, false)
 }
 
-/// Sends `info` to the thread `t` (tgkill(2), faults, timers with a thread id).
+/// Sends `info` to the thread `t` (tgkill(2), timers with a thread id).
 pub fn send_to_task(t: &Arc<Task>, info: SigInfo) -> bool {
-    send(&t.process, Some(t), info)
+    send(&t.process, Some(t), info, false)
 }
 
-fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo) -> bool {
+fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: bool) -> bool {
     let sig = info.signo();
     if !valid(sig) || locked(&p.exit_status).is_some() {
         return false;
     }
     if locked(&p.signal).group_exit.is_some() {
+        return true;
+    }
+    // init only gets the signals it has handlers for (Linux's
+    // SIGNAL_UNKILLABLE), unless the kernel forces one on it.
+    if p.pid == 1 && !forced && locked(&p.sigactions)[sig as usize - 1].handler == SIG_DFL {
         return true;
     }
     prepare_signal(p, sig);
@@ -316,7 +313,7 @@ pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
             locked(&t.signal).mask &= !sigbit(sig);
         }
     }
-    send_to_task(t, info);
+    send(&t.process, Some(t), info, true);
 }
 
 /// Tells the parent of `p` that it stopped or continued: SIGCHLD unless the
@@ -330,13 +327,4 @@ fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
         send_to_process(&parent, SigInfo::child(code, p.pid, status));
     }
     parent.child_wait.wake_all();
-}
-
-/// Sends `sig` to every process of process group `pgid`; returns how many got it.
-pub fn send_to_group(pgid: Pid, info: SigInfo) -> usize {
-    crate::task::all_processes()
-        .into_iter()
-        .filter(|p| *locked(&p.pgid) == pgid)
-        .filter(|p| send_to_process(p, info))
-        .count()
 }

@@ -59,6 +59,12 @@ impl SigPending {
         Some(info)
     }
 
+    /// Returns the first pending siginfo that `pred` accepts, to update it in
+    /// place (a POSIX timer's overrun count).
+    pub fn find_mut(&mut self, pred: impl Fn(&SigInfo) -> bool) -> Option<&mut SigInfo> {
+        self.queue.iter_mut().find(|s| pred(s))
+    }
+
     /// Discards every pending instance of the signals in `set`.
     pub fn remove_set(&mut self, set: u64) {
         if self.set & set == 0 {

@@ -2,22 +2,35 @@
 //! per family of calls, and the one place (`dispatch`) where `Err(errno)` becomes
 //! `-errno` in rax. Unknown numbers return ENOSYS and are logged once each.
 
+mod attr;
+mod cred;
 mod epoll;
 mod fd;
 mod info;
 mod ioctl;
+mod itimer;
 pub(crate) mod mem;
+mod namei;
 mod open;
 mod pipe;
 mod poll;
+mod posix_timer;
 mod process;
 mod rw;
+mod sched;
 mod select;
 mod signal;
 mod stat;
+mod statfs;
+mod sync;
 pub(crate) mod time;
+mod unlink;
+mod utimes;
 
+pub use cred::Cred;
 pub use info::RELEASE;
+pub use itimer::Itimers;
+pub use posix_timer::{timer_delivered, PosixTimer};
 
 use crate::task::{locked, ExitStatus, Task};
 use arch::stub::Stub;
@@ -42,6 +55,7 @@ pub struct SyscallContext<'a> {
 type Handler = fn(&mut SyscallContext, [u64; 6]) -> Result<u64>;
 
 /// The system call table: (number, name, handler).
+#[rustfmt::skip]
 static TABLE: &[(u64, &str, Handler)] = &[
     (0, "read", rw::sys_read),
     (1, "write", rw::sys_write),
@@ -67,13 +81,16 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (21, "access", stat::sys_access),
     (22, "pipe", pipe::sys_pipe),
     (23, "select", select::sys_select),
-    (24, "sched_yield", process::sys_sched_yield),
+    (24, "sched_yield", sched::sys_sched_yield),
     (25, "mremap", mem::sys_mremap),
     (28, "madvise", mem::sys_madvise),
     (32, "dup", fd::sys_dup),
     (33, "dup2", fd::sys_dup2),
     (34, "pause", signal::sys_pause),
     (35, "nanosleep", time::sys_nanosleep),
+    (36, "getitimer", itimer::sys_getitimer),
+    (37, "alarm", itimer::sys_alarm),
+    (38, "setitimer", itimer::sys_setitimer),
     (39, "getpid", process::sys_getpid),
     (56, "clone", process::sys_clone),
     (57, "fork", process::sys_fork),
@@ -84,37 +101,90 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (62, "kill", signal::sys_kill),
     (63, "uname", info::sys_uname),
     (72, "fcntl", fd::sys_fcntl),
+    (74, "fsync", sync::sys_fsync),
+    (75, "fdatasync", sync::sys_fdatasync),
+    (76, "truncate", attr::sys_truncate),
+    (77, "ftruncate", attr::sys_ftruncate),
     (79, "getcwd", open::sys_getcwd),
     (80, "chdir", open::sys_chdir),
     (81, "fchdir", open::sys_fchdir),
+    (82, "rename", unlink::sys_rename),
+    (83, "mkdir", namei::sys_mkdir),
+    (84, "rmdir", unlink::sys_rmdir),
+    (85, "creat", open::sys_creat),
+    (86, "link", namei::sys_link),
+    (87, "unlink", unlink::sys_unlink),
+    (88, "symlink", namei::sys_symlink),
     (89, "readlink", stat::sys_readlink),
+    (90, "chmod", attr::sys_chmod),
+    (91, "fchmod", attr::sys_fchmod),
+    (92, "chown", attr::sys_chown),
+    (93, "fchown", attr::sys_fchown),
+    (94, "lchown", attr::sys_lchown),
+    (95, "umask", attr::sys_umask),
     (96, "gettimeofday", time::sys_gettimeofday),
     (97, "getrlimit", process::sys_getrlimit),
-    (102, "getuid", process::sys_getuid),
-    (104, "getgid", process::sys_getuid),
-    (107, "geteuid", process::sys_getuid),
-    (108, "getegid", process::sys_getuid),
+    (98, "getrusage", sched::sys_getrusage),
+    (100, "times", sched::sys_times),
+    (102, "getuid", cred::sys_getuid),
+    (104, "getgid", cred::sys_getgid),
+    (105, "setuid", cred::sys_setuid),
+    (106, "setgid", cred::sys_setgid),
+    (107, "geteuid", cred::sys_geteuid),
+    (108, "getegid", cred::sys_getegid),
     (109, "setpgid", process::sys_setpgid),
     (110, "getppid", process::sys_getppid),
     (111, "getpgrp", process::sys_getpgrp),
     (112, "setsid", process::sys_setsid),
+    (113, "setreuid", cred::sys_setreuid),
+    (114, "setregid", cred::sys_setregid),
+    (115, "getgroups", cred::sys_getgroups),
+    (116, "setgroups", cred::sys_setgroups),
+    (117, "setresuid", cred::sys_setresuid),
+    (118, "getresuid", cred::sys_getresuid),
+    (119, "setresgid", cred::sys_setresgid),
+    (120, "getresgid", cred::sys_getresgid),
     (121, "getpgid", process::sys_getpgid),
+    (122, "setfsuid", cred::sys_setfsuid),
+    (123, "setfsgid", cred::sys_setfsgid),
     (124, "getsid", process::sys_getsid),
+    (125, "capget", cred::sys_capget),
+    (126, "capset", cred::sys_capset),
     (127, "rt_sigpending", signal::sys_rt_sigpending),
     (128, "rt_sigtimedwait", signal::sys_rt_sigtimedwait),
     (129, "rt_sigqueueinfo", signal::sys_rt_sigqueueinfo),
     (130, "rt_sigsuspend", signal::sys_rt_sigsuspend),
     (131, "sigaltstack", signal::sys_sigaltstack),
+    (132, "utime", utimes::sys_utime),
+    (133, "mknod", namei::sys_mknod),
+    (137, "statfs", statfs::sys_statfs),
+    (138, "fstatfs", statfs::sys_fstatfs),
+    (140, "getpriority", sched::sys_getpriority),
+    (141, "setpriority", sched::sys_setpriority),
+    (142, "sched_setparam", sched::sys_sched_setparam),
+    (143, "sched_getparam", sched::sys_sched_getparam),
+    (144, "sched_setscheduler", sched::sys_sched_setscheduler),
+    (145, "sched_getscheduler", sched::sys_sched_getscheduler),
+    (146, "sched_get_priority_max", sched::sys_sched_get_priority_max),
+    (147, "sched_get_priority_min", sched::sys_sched_get_priority_min),
+    (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
+    (162, "sync", sync::sys_sync),
     (186, "gettid", process::sys_gettid),
     (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),
     (202, "futex", crate::futex::sys_futex),
-    (204, "sched_getaffinity", process::sys_sched_getaffinity),
+    (203, "sched_setaffinity", sched::sys_sched_setaffinity),
+    (204, "sched_getaffinity", sched::sys_sched_getaffinity),
     (213, "epoll_create", epoll::sys_epoll_create),
     (217, "getdents64", open::sys_getdents64),
     (218, "set_tid_address", process::sys_set_tid_address),
     (219, "restart_syscall", crate::signal::restart_syscall),
+    (222, "timer_create", posix_timer::sys_timer_create),
+    (223, "timer_settime", posix_timer::sys_timer_settime),
+    (224, "timer_gettime", posix_timer::sys_timer_gettime),
+    (225, "timer_getoverrun", posix_timer::sys_timer_getoverrun),
+    (226, "timer_delete", posix_timer::sys_timer_delete),
     (228, "clock_gettime", time::sys_clock_gettime),
     (229, "clock_getres", time::sys_clock_getres),
     (230, "clock_nanosleep", time::sys_clock_nanosleep),
@@ -122,33 +192,47 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (232, "epoll_wait", epoll::sys_epoll_wait),
     (233, "epoll_ctl", epoll::sys_epoll_ctl),
     (234, "tgkill", signal::sys_tgkill),
+    (235, "utimes", utimes::sys_utimes),
     (247, "waitid", process::sys_waitid),
     (257, "openat", open::sys_openat),
+    (258, "mkdirat", namei::sys_mkdirat),
+    (259, "mknodat", namei::sys_mknodat),
+    (260, "fchownat", attr::sys_fchownat),
+    (261, "futimesat", utimes::sys_futimesat),
     (262, "newfstatat", stat::sys_newfstatat),
+    (263, "unlinkat", unlink::sys_unlinkat),
+    (264, "renameat", unlink::sys_renameat),
+    (265, "linkat", namei::sys_linkat),
+    (266, "symlinkat", namei::sys_symlinkat),
     (267, "readlinkat", stat::sys_readlinkat),
+    (268, "fchmodat", attr::sys_fchmodat),
     (269, "faccessat", stat::sys_faccessat),
     (270, "pselect6", select::sys_pselect6),
     (271, "ppoll", poll::sys_ppoll),
     (273, "set_robust_list", process::sys_set_robust_list),
+    (280, "utimensat", utimes::sys_utimensat),
     (281, "epoll_pwait", epoll::sys_epoll_pwait),
+    (283, "timerfd_create", crate::timerfd::sys_timerfd_create),
     (284, "eventfd", crate::eventfd::sys_eventfd),
+    (286, "timerfd_settime", crate::timerfd::sys_timerfd_settime),
+    (287, "timerfd_gettime", crate::timerfd::sys_timerfd_gettime),
     (290, "eventfd2", crate::eventfd::sys_eventfd2),
     (291, "epoll_create1", epoll::sys_epoll_create1),
     (292, "dup3", fd::sys_dup3),
     (293, "pipe2", pipe::sys_pipe2),
     (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
     (302, "prlimit64", process::sys_prlimit64),
+    (306, "syncfs", sync::sys_syncfs),
+    (309, "getcpu", sched::sys_getcpu),
+    (316, "renameat2", unlink::sys_renameat2),
     (318, "getrandom", info::sys_getrandom),
     (322, "execveat", process::sys_execveat),
-    (
-        424,
-        "pidfd_send_signal",
-        crate::pidfd::sys_pidfd_send_signal,
-    ),
+    (424, "pidfd_send_signal", crate::pidfd::sys_pidfd_send_signal),
     (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
     (435, "clone3", process::sys_clone3),
     (439, "faccessat2", stat::sys_faccessat2),
     (441, "epoll_pwait2", epoll::sys_epoll_pwait2),
+    (452, "fchmodat2", attr::sys_fchmodat2),
 ];
 
 const MAX_NR: usize = 512;

@@ -1,4 +1,4 @@
-//! open, openat, close; the working directory (getcwd, chdir, fchdir); directory
+//! open, openat, creat, close; the working directory (getcwd, chdir, fchdir); directory
 //! listing (getdents64). Path resolution starts at the task's root and cwd, or at a
 //! directory file descriptor for the *at calls.
 
@@ -74,6 +74,12 @@ pub fn sys_open(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     do_open(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
 }
 
+/// creat(2): open with O_CREAT | O_WRONLY | O_TRUNC.
+pub fn sys_creat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
+    do_open(ctx, AT_FDCWD as u64, a[0], flags.bits() as u64, a[1])
+}
+
 pub fn sys_openat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     do_open(ctx, a[0], a[1], a[2], a[3])
 }
@@ -83,8 +89,12 @@ pub fn sys_close(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
+/// getcwd(2): ENOENT once the working directory was removed.
 pub fn sys_getcwd(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let fsc = ctx.task.fs();
+    if fsc.cwd.dentry.is_deleted() {
+        return Err(Errno::ENOENT);
+    }
     let mut path = fsc.cwd.to_bytes(&fsc.root);
     path.push(0);
     if (a[1] as usize) < path.len() {

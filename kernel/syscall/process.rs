@@ -5,6 +5,7 @@
 use super::SyscallContext;
 use crate::task::{self, locked, CloneArgs, ExitStatus, WaitOptions, WaitResult, RLIM_NLIMITS};
 use arch::{Errno, Result};
+use std::sync::atomic::Ordering;
 
 pub fn sys_getpid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     Ok(ctx.task.process.pid as u64)
@@ -16,11 +17,6 @@ pub fn sys_gettid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
 
 pub fn sys_getppid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     Ok(ctx.task.process.ppid() as u64)
-}
-
-/// getuid, geteuid, getgid, getegid: everything runs as root until credentials come.
-pub fn sys_getuid(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
-    Ok(0)
 }
 
 pub fn sys_getpgrp(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
@@ -344,28 +340,6 @@ pub fn sys_arch_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_sched_yield(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
-    crate::lock::unlocked(std::thread::yield_now);
-    Ok(0)
-}
-
-/// sched_getaffinity: every CPU the host gives us. Returns the mask size written.
-pub fn sys_sched_getaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let len = a[1] as usize;
-    if len < 8 || !len.is_multiple_of(8) {
-        return Err(Errno::EINVAL);
-    }
-    target(ctx, a[0])?;
-    let ncpu = arch::host::cpu::online_cpus().min(64);
-    let mask: u64 = if ncpu == 64 {
-        u64::MAX
-    } else {
-        (1 << ncpu) - 1
-    };
-    ctx.write_user(a[2], &mask.to_ne_bytes())?;
-    Ok(8)
-}
-
 fn rlimit_bytes(l: (u64, u64)) -> [u8; 16] {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&l.0.to_ne_bytes());
@@ -415,4 +389,83 @@ pub fn sys_prlimit64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         }
     }
     Ok(0)
+}
+
+/// prctl(2): the per-process settings programs and libraries use.
+pub fn sys_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const PR_SET_PDEATHSIG: u64 = 1;
+    const PR_GET_PDEATHSIG: u64 = 2;
+    const PR_GET_DUMPABLE: u64 = 3;
+    const PR_SET_DUMPABLE: u64 = 4;
+    const PR_GET_KEEPCAPS: u64 = 7;
+    const PR_SET_KEEPCAPS: u64 = 8;
+    const PR_SET_NAME: u64 = 15;
+    const PR_GET_NAME: u64 = 16;
+    const PR_GET_SECCOMP: u64 = 21;
+    const PR_CAPBSET_READ: u64 = 23;
+    const PR_GET_TIMERSLACK: u64 = 30;
+    const PR_SET_TIMERSLACK: u64 = 29;
+    const PR_SET_CHILD_SUBREAPER: u64 = 36;
+    const PR_GET_CHILD_SUBREAPER: u64 = 37;
+    const PR_SET_NO_NEW_PRIVS: u64 = 38;
+    const PR_GET_NO_NEW_PRIVS: u64 = 39;
+    const PR_SET_VMA: u64 = 0x53564d41;
+    let p = ctx.task.process.clone();
+    match a[0] {
+        PR_SET_PDEATHSIG => {
+            if a[1] > 64 {
+                return Err(Errno::EINVAL);
+            }
+            p.pdeath_signal.store(a[1] as i32, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let sig = p.pdeath_signal.load(Ordering::Relaxed);
+            ctx.write_user(a[1], &sig.to_ne_bytes())?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(1),
+        PR_SET_DUMPABLE if a[1] <= 1 => Ok(0),
+        PR_GET_KEEPCAPS => Ok(0),
+        PR_SET_KEEPCAPS if a[1] <= 1 => Ok(0),
+        PR_SET_NAME => {
+            let mut name = [0u8; 16];
+            // The name is at most 16 bytes with its NUL; it may end a mapping.
+            let n = locked(&ctx.task.mm()).read_cstring(a[1], 16).or_else(|e| {
+                if e == Errno::ENAMETOOLONG {
+                    ctx.read_user(a[1], &mut name[..15])
+                        .map(|_| name[..15].to_vec())
+                } else {
+                    Err(e)
+                }
+            })?;
+            *locked(&p.comm) = n[..n.len().min(15)].to_vec();
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; 16];
+            let comm = locked(&p.comm).clone();
+            name[..comm.len()].copy_from_slice(&comm);
+            ctx.write_user(a[1], &name)?;
+            Ok(0)
+        }
+        PR_GET_SECCOMP => Ok(0),
+        PR_CAPBSET_READ if a[1] <= 40 => Ok(1),
+        PR_CAPBSET_READ => Err(Errno::EINVAL),
+        PR_GET_TIMERSLACK => Ok(50_000),
+        PR_SET_TIMERSLACK => Ok(0),
+        PR_SET_CHILD_SUBREAPER => {
+            p.subreaper.store(a[1] != 0, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let v = p.subreaper.load(Ordering::Relaxed) as i32;
+            ctx.write_user(a[1], &v.to_ne_bytes())?;
+            Ok(0)
+        }
+        PR_SET_NO_NEW_PRIVS if a[1] == 1 => Ok(0),
+        PR_GET_NO_NEW_PRIVS => Ok(0),
+        PR_SET_VMA => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
 }

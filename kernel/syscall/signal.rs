@@ -146,9 +146,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
     let task = ctx.task.clone();
     let take = || {
         let mut s = locked(&task.signal);
-        s.pending
-            .take(set)
-            .or_else(|| locked(&task.process.signal).pending.take(set))
+        signal::take_from(&task, &mut s.pending, set)
     };
     // The waited-for signals are unblocked while waiting, so that their
     // arrival wakes the task (Linux's real_blocked dance).
@@ -244,14 +242,18 @@ fn kill_pid(ctx: &SyscallContext, pid: Pid, info: SigInfo) -> Result<u64> {
             task::all_processes()
                 .iter()
                 .filter(|p| p.pid != 1 && p.pid != me.pid && locked(&p.exit_status).is_none())
-                .fold(false, |any, p| deliver(p) || any)
+                .filter(|p| deliver(p))
+                .count()
+                > 0
         }
         _ => {
             let pgid = if pid == 0 { *locked(&me.pgid) } else { -pid };
             task::all_processes()
                 .iter()
                 .filter(|p| *locked(&p.pgid) == pgid && locked(&p.exit_status).is_none())
-                .fold(false, |any, p| deliver(p) || any)
+                .filter(|p| deliver(p))
+                .count()
+                > 0
         }
     };
     if sent {

@@ -22,7 +22,6 @@ pub const CLONE_PTRACE: u64 = 0x2000;
 pub const CLONE_VFORK: u64 = 0x4000;
 pub const CLONE_PARENT: u64 = 0x8000;
 pub const CLONE_THREAD: u64 = 0x10000;
-pub const CLONE_NEWNS: u64 = 0x20000;
 pub const CLONE_SYSVSEM: u64 = 0x40000;
 pub const CLONE_SETTLS: u64 = 0x80000;
 pub const CLONE_PARENT_SETTID: u64 = 0x100000;
@@ -30,15 +29,10 @@ pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 pub const CLONE_DETACHED: u64 = 0x400000;
 pub const CLONE_UNTRACED: u64 = 0x800000;
 pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
-pub const CLONE_NEWCGROUP: u64 = 0x2000000;
-pub const CLONE_NEWUTS: u64 = 0x4000000;
-pub const CLONE_NEWIPC: u64 = 0x8000000;
-pub const CLONE_NEWUSER: u64 = 0x10000000;
-pub const CLONE_NEWPID: u64 = 0x20000000;
-pub const CLONE_NEWNET: u64 = 0x40000000;
 pub const CLONE_IO: u64 = 0x80000000;
 
-/// The flags this kernel implements; namespaces are not among them.
+/// The flags this kernel implements; namespaces (CLONE_NEWNS, CLONE_NEWPID...)
+/// are not among them.
 const SUPPORTED: u64 = CLONE_VM
     | CLONE_FS
     | CLONE_FILES
@@ -131,6 +125,7 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
         *locked(&child.comm) = locked(&parent.comm).clone();
         *locked(&child.sigactions) = *locked(&parent.sigactions);
         *locked(&child.rlimits) = *locked(&parent.rlimits);
+        *locked(&child.cred) = locked(&parent.cred).clone();
         let t = Task::new(id, child.clone(), mask);
         locked(&child.threads).push(t.clone());
         register(&child);

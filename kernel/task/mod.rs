@@ -104,6 +104,12 @@ pub struct Process {
     pub subreaper: AtomicBool,
     /// PR_SET_PDEATHSIG: the signal this process gets when its parent dies.
     pub pdeath_signal: AtomicI32,
+    /// setitimer's timers.
+    pub itimers: Mutex<crate::syscall::Itimers>,
+    /// timer_create's timers, by id.
+    pub posix_timers: Mutex<BTreeMap<i32, crate::syscall::PosixTimer>>,
+    /// User and group ids.
+    pub cred: Mutex<crate::syscall::Cred>,
     /// CPU time (user, system) in nanoseconds of the threads that have exited.
     pub times: Mutex<(u64, u64)>,
     /// CPU time (user, system) in nanoseconds of reaped children, for
@@ -315,6 +321,9 @@ impl Process {
             signal: Mutex::default(),
             subreaper: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
+            itimers: Mutex::default(),
+            posix_timers: Mutex::default(),
+            cred: Mutex::default(),
             times: Mutex::new((0, 0)),
             children_times: Mutex::new((0, 0)),
         })

@@ -199,9 +199,11 @@ fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) {
         }
         Err(e) => {
             log::debug!(
-                "task {}: segfault at {addr:#x} ip {:#x} ({e:?})",
+                "task {}: segfault at {addr:#x} ip {:#x} sp {:#x} ({e:?}) in {:?}",
                 ctx.task.tid(),
-                ctx.regs.rip
+                ctx.regs.rip,
+                ctx.regs.rsp,
+                locked(&mm).find_vma(addr).map(|v| (v.start, v.end, v.prot))
             );
             let info = match e {
                 mm::FaultError::Bus => SigInfo::fault(signal::SIGBUS, signal::BUS_ADRERR, addr),

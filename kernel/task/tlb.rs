@@ -36,15 +36,21 @@ impl TlbFlush {
     }
 }
 
-/// Returns the other live tasks whose stubs map `mm`.
+/// Returns the other live tasks whose stubs map `mm`: the caller's sibling
+/// threads, and the tasks of other processes sharing it (CLONE_VM, vfork).
 fn sharers(task: &Task, mm: &Arc<Mutex<Mm>>) -> Vec<Arc<Task>> {
-    // The process's own reference and the caller's: nobody else shares it.
+    let others = |t: &Arc<Task>| !std::ptr::eq(t.as_ref(), task);
+    // The process's own reference and the caller's: no other process has it.
     if Arc::strong_count(mm) <= 2 {
-        return Vec::new();
+        return locked(&task.process.threads)
+            .iter()
+            .filter(|t| others(t))
+            .cloned()
+            .collect();
     }
     all_tasks()
         .into_iter()
-        .filter(|t| !std::ptr::eq(t.as_ref(), task) && Arc::ptr_eq(&locked(&t.process.mm), mm))
+        .filter(|t| others(t) && Arc::ptr_eq(&locked(&t.process.mm), mm))
         .collect()
 }
 

@@ -67,6 +67,9 @@ impl Mm {
             Some(pte) if vma.is_shared() || self.frames.refcount(pte.paddr()) == 1 => {
                 let pte = pte.with_flags(PteFlags::WRITE);
                 self.pt.map(page, pte);
+                // Stubs may hold the page read-only; when the kernel itself made
+                // it writable (copy_to_user), they must fault again to see that.
+                self.flush(page, page + PAGE_SIZE);
                 pte
             }
             // A copy-on-write page: read faults map it read-only.

@@ -297,7 +297,7 @@ static void test_erofs(void)
 {
 	CHECK_ERRNO("O_WRONLY on read-only root", open(SMALL_PATH, O_WRONLY), EROFS);
 	CHECK_ERRNO("O_RDWR on read-only root", open(SMALL_PATH, O_RDWR), EROFS);
-	CHECK_ERRNO("O_CREAT on read-only root", open("/tmp/new", O_WRONLY | O_CREAT, 0644), EROFS);
+	CHECK_ERRNO("O_CREAT on read-only root", open("/data/new", O_WRONLY | O_CREAT, 0644), EROFS);
 	CHECK_ERRNO("O_WRONLY on a directory", open("/data", O_WRONLY), EISDIR);
 }
 

@@ -101,6 +101,10 @@ impl VfsInode for Inode {
         self.disk.file_type
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         match self.disk.file_type {
             FileType::Regular => self.read_data(offset, buf),

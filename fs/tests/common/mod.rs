@@ -2,6 +2,8 @@
 //! image by `mkfs.ext4 -d` (e2fsprogs), loaded into a `RamDisk` and mounted.
 #![allow(dead_code)]
 
+pub mod tmpfs;
+
 use fs::ext4::Ext4;
 use fs::{BlockDevice, RamDisk};
 use std::io::{Seek, SeekFrom, Write};

@@ -46,7 +46,8 @@ fn child_write_does_not_change_parent() {
     // With the last sharer gone, the parent's write fault reuses the frame.
     let m = parent.handle_fault(a, true).expect("reuse");
     assert_eq!((m.paddr, m.prot), (frame, RW));
-    assert!(parent.take_tlb_flushes().is_empty());
+    // Other stubs of the mm may hold the page read-only: they must drop it.
+    assert_eq!(parent.take_tlb_flushes(), vec![a..a + P]);
     drop(child);
     assert_eq!(parent.frames().free_frames(), free);
 }

@@ -1,0 +1,93 @@
+//! The calls that make a new name: mkdir(2), mknod(2), symlink(2) and link(2),
+//! each taking (root, start directory, path) as `Vfs::open` does. Linux's order
+//! of errors is kept: a name that exists is `EEXIST` even on a read-only mount,
+//! then `EROFS`, then (for link) `EXDEV` and `EPERM`.
+
+use crate::mount::Path;
+use crate::types::{FileType, S_IFMT};
+use crate::vfs::Vfs;
+use arch::{Errno, Result};
+use std::sync::Arc;
+
+impl Vfs {
+    /// Returns the directory and the name in it where `path` is to be created.
+    /// A trailing slash is allowed only for a directory (`ENOENT` otherwise, as
+    /// Linux's filename_create()).
+    fn create_at(
+        &self,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        dir: bool,
+    ) -> Result<(Path, Vec<u8>)> {
+        let (parent, name) = self.lookup_parent(root, cwd, path)?;
+        if matches!(&name[..], b"" | b"." | b"..") {
+            return Err(Errno::EEXIST);
+        }
+        match parent.dentry.lookup(&name) {
+            Ok(_) => return Err(Errno::EEXIST),
+            Err(Errno::ENOENT) => {}
+            Err(e) => return Err(e),
+        }
+        if !dir && path.ends_with(b"/") {
+            return Err(Errno::ENOENT);
+        }
+        if parent.mnt.read_only() {
+            return Err(Errno::EROFS);
+        }
+        Ok((parent, name))
+    }
+
+    /// Creates the directory `path` with permission bits `mode` (umask applied by
+    /// the caller), as mkdir(2).
+    pub fn mkdir(&self, root: &Path, cwd: &Path, path: &[u8], mode: u32) -> Result<()> {
+        let (dir, name) = self.create_at(root, cwd, path, true)?;
+        dir.inode().mkdir(&name, mode & 0o7777)?;
+        Ok(())
+    }
+
+    /// Creates a regular file, device node, FIFO or socket, as mknod(2): `mode`
+    /// holds the `S_IFMT` type (0 means a regular file) and the permission bits;
+    /// `EPERM` for a directory, `EINVAL` for a symlink or an unknown type.
+    pub fn mknod(&self, root: &Path, cwd: &Path, path: &[u8], mode: u32, rdev: u64) -> Result<()> {
+        let mode = match mode & S_IFMT {
+            0 => mode | FileType::Regular.to_mode_bits(),
+            _ => mode,
+        };
+        let rdev = match FileType::from_mode(mode) {
+            Some(FileType::Directory) => return Err(Errno::EPERM),
+            Some(FileType::Symlink) | None => return Err(Errno::EINVAL),
+            Some(FileType::CharDevice | FileType::BlockDevice) => rdev,
+            Some(_) => 0,
+        };
+        let (dir, name) = self.create_at(root, cwd, path, false)?;
+        dir.inode().mknod(&name, mode & (S_IFMT | 0o7777), rdev)?;
+        Ok(())
+    }
+
+    /// Creates the symlink `path` pointing at `target`, as symlink(2) (`ENOENT`
+    /// for an empty target).
+    pub fn symlink(&self, root: &Path, cwd: &Path, target: &[u8], path: &[u8]) -> Result<()> {
+        if target.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        let (dir, name) = self.create_at(root, cwd, path, false)?;
+        dir.inode().symlink(&name, target)?;
+        Ok(())
+    }
+
+    /// Gives the file `old` (already resolved by the caller, who decides about
+    /// following symlinks) the new name `path`, as link(2): `EXDEV` across
+    /// mounts, `EPERM` for a directory.
+    pub fn link(&self, root: &Path, old: &Path, cwd: &Path, path: &[u8]) -> Result<()> {
+        let (dir, name) = self.create_at(root, cwd, path, false)?;
+        if !Arc::ptr_eq(&old.mnt, &dir.mnt) {
+            return Err(Errno::EXDEV);
+        }
+        let inode = old.inode();
+        if inode.file_type() == FileType::Directory {
+            return Err(Errno::EPERM);
+        }
+        dir.inode().link(&name, &inode)
+    }
+}

@@ -1,0 +1,66 @@
+//! The calls that remove a name: unlink(2) and rmdir(2). After the filesystem
+//! removed it, the dentry is marked deleted and leaves the cache; open files keep
+//! the inode. Mount points and the caller's root are `EBUSY`, as on Linux.
+
+use crate::mount::Path;
+use crate::types::FileType;
+use crate::vfs::Vfs;
+use arch::{Errno, Result};
+
+impl Vfs {
+    /// Removes the non-directory `path`, as unlink(2): `EISDIR` for a directory
+    /// (Linux's answer where POSIX allows EPERM), `ENOTDIR` for a non-directory
+    /// named with a trailing slash.
+    pub fn unlink(&self, root: &Path, cwd: &Path, path: &[u8]) -> Result<()> {
+        let (dir, name) = self.lookup_parent(root, cwd, path)?;
+        if matches!(&name[..], b"" | b"." | b"..") {
+            return Err(Errno::EISDIR);
+        }
+        if dir.mnt.read_only() {
+            return Err(Errno::EROFS);
+        }
+        let victim = dir.dentry.lookup(&name)?;
+        let is_dir = victim.inode().file_type() == FileType::Directory;
+        if is_dir {
+            return Err(Errno::EISDIR);
+        }
+        if path.ends_with(b"/") {
+            return Err(Errno::ENOTDIR);
+        }
+        if self.is_mountpoint(&victim) {
+            return Err(Errno::EBUSY);
+        }
+        dir.inode().unlink(&name)?;
+        victim.delete();
+        Ok(())
+    }
+
+    /// Removes the empty directory `path`, as rmdir(2): `EINVAL` for ".",
+    /// `ENOTEMPTY` for "..", `EBUSY` for "/", a mount point or the caller's root.
+    pub fn rmdir(&self, root: &Path, cwd: &Path, path: &[u8]) -> Result<()> {
+        let (dir, name) = self.lookup_parent(root, cwd, path)?;
+        match &name[..] {
+            b"." => return Err(Errno::EINVAL),
+            b".." => return Err(Errno::ENOTEMPTY),
+            b"" => return Err(Errno::EBUSY),
+            _ => {}
+        }
+        if dir.mnt.read_only() {
+            return Err(Errno::EROFS);
+        }
+        let victim = dir.dentry.lookup(&name)?;
+        if victim.inode().file_type() != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        let place = Path {
+            mnt: dir.mnt.clone(),
+            dentry: victim.clone(),
+        };
+        if self.is_mountpoint(&victim) || place.same(root) {
+            return Err(Errno::EBUSY);
+        }
+        dir.inode().rmdir(&name)?;
+        victim.delete();
+        Ok(())
+    }
+}

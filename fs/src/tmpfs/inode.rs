@@ -1,0 +1,301 @@
+//! `tmpfs::Inode`: its attributes (see `attr`) and its body — pages, a
+//! directory, a symlink target, or a device number for device nodes, FIFOs and
+//! sockets. Directory operations are in `dir`, file data in `file`, rename in
+//! `rename`.
+
+use super::attr::Meta;
+use super::dir::Dir;
+use super::file::Pages;
+use super::{is_dir, Super, PAGE_SIZE};
+use crate::inode::Inode as VfsInode;
+use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat, S_IFMT};
+use arch::{Errno, Result};
+use std::any::Any;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+/// The `st_size` a directory entry adds to its directory (Linux's `BOGO_DIRENT_SIZE`).
+pub(super) const BOGO_DIRENT_SIZE: u64 = 20;
+/// Symlink targets this long or longer take a page, as in Linux's shmem.
+const SHORT_SYMLINK_LEN: usize = 128;
+/// The largest file size (Linux's `MAX_LFS_FILESIZE`).
+pub(super) const MAX_FILE_SIZE: u64 = i64::MAX as u64;
+
+/// What an inode holds besides its attributes.
+pub(super) enum Body {
+    File(Pages),
+    Dir(Dir),
+    Symlink(Vec<u8>),
+    /// Device nodes, FIFOs and sockets: only the device number.
+    Special(u64),
+}
+
+/// An inode's attributes and body, under one lock.
+pub(super) struct State {
+    pub meta: Meta,
+    pub body: Body,
+}
+
+/// An inode of a tmpfs.
+pub struct Inode {
+    pub(super) sb: Arc<Super>,
+    ino: u64,
+    file_type: FileType,
+    this: Weak<Inode>,
+    state: Mutex<State>,
+}
+
+impl Inode {
+    /// Creates the root directory, its own parent.
+    pub(super) fn new_root(sb: &Arc<Super>, mode: u32) -> Result<Arc<Inode>> {
+        let ino = sb.alloc_ino()?;
+        let now = sb.now();
+        Ok(Arc::new_cyclic(|this| Inode {
+            sb: sb.clone(),
+            ino,
+            file_type: FileType::Directory,
+            this: this.clone(),
+            state: Mutex::new(State {
+                meta: Meta {
+                    mode,
+                    uid: 0,
+                    gid: 0,
+                    nlink: 2,
+                    atime: now,
+                    mtime: now,
+                    ctime: now,
+                },
+                body: Body::Dir(Dir::new(this.clone())),
+            }),
+        }))
+    }
+
+    /// Creates an inode of type `ft` with permission bits `mode`, owned by root
+    /// and group `gid`.
+    pub(super) fn new(
+        sb: &Arc<Super>,
+        ft: FileType,
+        mode: u32,
+        gid: u32,
+        body: Body,
+    ) -> Result<Arc<Inode>> {
+        let page = body.pages();
+        if page > 0 {
+            sb.alloc_page()?;
+        }
+        let ino = sb.alloc_ino().inspect_err(|_| sb.free_pages(page))?;
+        let now = sb.now();
+        Ok(Arc::new_cyclic(|this| Inode {
+            sb: sb.clone(),
+            ino,
+            file_type: ft,
+            this: this.clone(),
+            state: Mutex::new(State {
+                meta: Meta {
+                    mode: mode & 0o7777,
+                    uid: 0,
+                    gid,
+                    nlink: if is_dir(ft) { 2 } else { 1 },
+                    atime: now,
+                    mtime: now,
+                    ctime: now,
+                },
+                body,
+            }),
+        }))
+    }
+
+    /// Locks the inode's state.
+    pub(super) fn state(&self) -> Result<MutexGuard<'_, State>> {
+        self.state.lock().map_err(|_| Errno::EIO)
+    }
+
+    /// Returns the `Arc` this inode lives in.
+    pub(super) fn arc(&self) -> Arc<Inode> {
+        self.this
+            .upgrade()
+            .expect("a tmpfs inode is reached only through an Arc")
+    }
+
+    /// Returns the tmpfs inode behind `inode`, if it belongs to this filesystem.
+    pub(super) fn same_fs(&self, inode: &dyn VfsInode) -> Option<Arc<Inode>> {
+        let other = inode.as_any().downcast_ref::<Inode>()?;
+        Arc::ptr_eq(&other.sb, &self.sb).then(|| other.arc())
+    }
+}
+
+impl Body {
+    /// Returns how many pages of the filesystem's space this body takes.
+    fn pages(&self) -> u64 {
+        match self {
+            Body::File(p) => p.pages(),
+            Body::Symlink(t) => u64::from(t.len() >= SHORT_SYMLINK_LEN),
+            _ => 0,
+        }
+    }
+}
+
+impl Drop for Inode {
+    fn drop(&mut self) {
+        if let Ok(st) = self.state.get_mut() {
+            self.sb.free_pages(st.body.pages());
+        }
+        self.sb.free_ino();
+    }
+}
+
+impl VfsInode for Inode {
+    fn stat(&self) -> Result<Stat> {
+        let st = self.state()?;
+        let m = &st.meta;
+        let (size, rdev) = match &st.body {
+            Body::File(p) => (p.size(), 0),
+            Body::Dir(d) => ((2 + d.len() as u64) * BOGO_DIRENT_SIZE, 0),
+            Body::Symlink(t) => (t.len() as u64, 0),
+            Body::Special(rdev) => (0, *rdev),
+        };
+        let blocks = st.body.pages() * (PAGE_SIZE / 512);
+        Ok(Stat {
+            dev: self.sb.dev,
+            ino: self.ino,
+            mode: self.file_type.to_mode_bits() | m.mode,
+            nlink: m.nlink,
+            uid: m.uid,
+            gid: m.gid,
+            rdev,
+            size,
+            blksize: PAGE_SIZE as u32,
+            blocks,
+            atime: m.atime,
+            mtime: m.mtime,
+            ctime: m.ctime,
+        })
+    }
+
+    fn file_type(&self) -> FileType {
+        self.file_type
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    fn is_same(&self, other: &dyn VfsInode) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<Inode>()
+            .is_some_and(|o| std::ptr::eq(o, self))
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let now = self.sb.now();
+        let mut st = self.state()?;
+        let n = match &st.body {
+            Body::File(pages) => pages.read(offset, buf),
+            Body::Dir(_) => return Err(Errno::EISDIR),
+            _ => return Err(Errno::EINVAL),
+        };
+        st.meta.accessed(now);
+        Ok(n)
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize> {
+        let now = self.sb.now();
+        let mut st = self.state()?;
+        let n = match &mut st.body {
+            Body::File(pages) => pages.write(offset, data, &self.sb)?,
+            Body::Dir(_) => return Err(Errno::EISDIR),
+            _ => return Err(Errno::EINVAL),
+        };
+        if n > 0 {
+            st.meta.modified(now);
+        }
+        Ok(n)
+    }
+
+    fn lookup(&self, name: &[u8]) -> Result<Arc<dyn VfsInode>> {
+        Ok(self.child(name)?)
+    }
+
+    fn readdir(&self, pos: u64, emit: &mut dyn FnMut(&DirEntry) -> bool) -> Result<u64> {
+        self.do_readdir(pos, emit)
+    }
+
+    fn readlink(&self) -> Result<Vec<u8>> {
+        let now = self.sb.now();
+        let mut st = self.state()?;
+        let target = match &st.body {
+            Body::Symlink(t) => t.clone(),
+            _ => return Err(Errno::EINVAL),
+        };
+        st.meta.accessed(now);
+        Ok(target)
+    }
+
+    fn create(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
+        self.mknod(name, FileType::Regular.to_mode_bits() | (mode & 0o7777), 0)
+    }
+
+    fn mkdir(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
+        let this = Arc::downgrade(&self.arc());
+        Ok(self.add(name, FileType::Directory, mode & 0o1777, || {
+            Body::Dir(Dir::new(this))
+        })?)
+    }
+
+    fn mknod(&self, name: &[u8], mode: u32, rdev: u64) -> Result<Arc<dyn VfsInode>> {
+        let ft = FileType::from_mode(mode).ok_or(Errno::EINVAL)?;
+        let body = || match ft {
+            FileType::Regular => Body::File(Pages::default()),
+            FileType::CharDevice | FileType::BlockDevice => Body::Special(rdev),
+            _ => Body::Special(0),
+        };
+        match ft {
+            FileType::Directory => Err(Errno::EPERM),
+            FileType::Symlink => Err(Errno::EINVAL),
+            _ => Ok(self.add(name, ft, mode & !S_IFMT, body)?),
+        }
+    }
+
+    fn symlink(&self, name: &[u8], target: &[u8]) -> Result<Arc<dyn VfsInode>> {
+        if target.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        if target.len() >= crate::namei::PATH_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let t = target.to_vec();
+        Ok(self.add(name, FileType::Symlink, 0o777, || Body::Symlink(t))?)
+    }
+
+    fn link(&self, name: &[u8], inode: &Arc<dyn VfsInode>) -> Result<()> {
+        let target = self.same_fs(inode.as_ref()).ok_or(Errno::EXDEV)?;
+        self.do_link(name, &target)
+    }
+
+    fn unlink(&self, name: &[u8]) -> Result<()> {
+        self.remove(name, false)
+    }
+
+    fn rmdir(&self, name: &[u8]) -> Result<()> {
+        self.remove(name, true)
+    }
+
+    fn rename(
+        &self,
+        old_name: &[u8],
+        new_dir: &Arc<dyn VfsInode>,
+        new_name: &[u8],
+        flags: RenameFlags,
+    ) -> Result<()> {
+        let new_dir = self.same_fs(new_dir.as_ref()).ok_or(Errno::EXDEV)?;
+        self.do_rename(old_name, &new_dir, new_name, flags)
+    }
+
+    fn setattr(&self, attr: &SetAttr) -> Result<()> {
+        self.do_setattr(attr)
+    }
+}

@@ -1,0 +1,164 @@
+//! tmpfs: a filesystem that lives in kernel memory. Directories, regular files
+//! (sparse pages: holes read as zeroes), symlinks, device nodes, FIFOs and
+//! sockets are `Inode`s; a directory holds its children by `Arc`, so a file
+//! unlinked while open lives on in the open file until it is closed. Limits on
+//! pages and inodes (mount(8)'s `size=` and `nr_inodes=`) give `ENOSPC`, as
+//! Linux's shmem does, and `statfs` reports them.
+//!
+//! Namespace changes of one tmpfs are serialised by its namespace lock (Linux's
+//! `s_vfs_rename_mutex`, widened to every change), so they never hold two inode
+//! locks at once.
+
+mod attr;
+mod dir;
+mod file;
+mod inode;
+mod rename;
+
+pub use inode::Inode;
+
+use crate::clock::Clock;
+use crate::inode::{FileSystem, Inode as VfsInode};
+use crate::types::{FileType, StatFs, Timespec};
+use arch::{Errno, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// `TMPFS_MAGIC`, the `f_type` statfs(2) reports.
+pub const TMPFS_MAGIC: u64 = 0x0102_1994;
+/// The page size file data is kept in.
+const PAGE_SIZE: u64 = 4096;
+
+/// The options of one tmpfs mount.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The device number its inodes report (an anonymous 0:N device).
+    pub dev: u64,
+    /// The most file data it holds, in bytes (`size=`).
+    pub size: u64,
+    /// The most inodes it holds (`nr_inodes=`).
+    pub nr_inodes: u64,
+    /// The permission bits of the root directory (`mode=`, 1777 by default).
+    pub mode: u32,
+}
+
+/// What every inode of one tmpfs shares: its limits, usage and clock.
+pub(crate) struct Super {
+    dev: u64,
+    clock: Arc<dyn Clock>,
+    max_pages: u64,
+    max_inodes: u64,
+    pages: AtomicU64,
+    inodes: AtomicU64,
+    next_ino: AtomicU64,
+    namespace: Mutex<()>,
+}
+
+impl Super {
+    /// Returns the current time.
+    fn now(&self) -> Timespec {
+        self.clock.now()
+    }
+
+    /// Takes the namespace lock.
+    fn lock_namespace(&self) -> Result<MutexGuard<'_, ()>> {
+        self.namespace.lock().map_err(|_| Errno::EIO)
+    }
+
+    /// Adds one to `counter` unless it is at `max` (`ENOSPC`).
+    fn charge(counter: &AtomicU64, max: u64) -> Result<()> {
+        counter
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Errno::ENOSPC)
+    }
+
+    /// Accounts for a new inode and returns its number (`ENOSPC` at the limit).
+    fn alloc_ino(&self) -> Result<u64> {
+        Self::charge(&self.inodes, self.max_inodes)?;
+        Ok(self.next_ino.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Accounts for a freed inode.
+    fn free_ino(&self) {
+        self.inodes.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Accounts for a new page of file data (`ENOSPC` at the limit).
+    fn alloc_page(&self) -> Result<()> {
+        Self::charge(&self.pages, self.max_pages)
+    }
+
+    /// Accounts for `n` freed pages.
+    fn free_pages(&self, n: u64) {
+        self.pages.fetch_sub(n, Ordering::Relaxed);
+    }
+}
+
+/// A mounted tmpfs.
+pub struct Tmpfs {
+    sb: Arc<Super>,
+    root: Arc<Inode>,
+}
+
+impl Tmpfs {
+    /// Creates an empty tmpfs whose root directory has permission bits `opts.mode`.
+    pub fn new(opts: Options, clock: Arc<dyn Clock>) -> Result<Arc<Tmpfs>> {
+        let sb = Arc::new(Super {
+            dev: opts.dev,
+            clock,
+            max_pages: opts.size / PAGE_SIZE,
+            max_inodes: opts.nr_inodes.max(1),
+            pages: AtomicU64::new(0),
+            inodes: AtomicU64::new(0),
+            next_ino: AtomicU64::new(1),
+            namespace: Mutex::new(()),
+        });
+        let root = Inode::new_root(&sb, opts.mode & 0o7777)?;
+        Ok(Arc::new(Tmpfs { sb, root }))
+    }
+}
+
+impl FileSystem for Tmpfs {
+    fn root(&self) -> Result<Arc<dyn VfsInode>> {
+        Ok(self.root.clone())
+    }
+
+    fn name(&self) -> &'static str {
+        "tmpfs"
+    }
+
+    fn dev(&self) -> u64 {
+        self.sb.dev
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn statfs(&self) -> StatFs {
+        let sb = &self.sb;
+        let bfree = sb.max_pages - sb.pages.load(Ordering::Relaxed).min(sb.max_pages);
+        let ffree = sb.max_inodes - sb.inodes.load(Ordering::Relaxed).min(sb.max_inodes);
+        StatFs {
+            f_type: TMPFS_MAGIC,
+            bsize: PAGE_SIZE,
+            blocks: sb.max_pages,
+            bfree,
+            bavail: bfree,
+            files: sb.max_inodes,
+            ffree,
+            fsid: [sb.dev as u32, (sb.dev >> 32) as u32],
+            namelen: crate::namei::NAME_MAX as u64,
+            frsize: PAGE_SIZE,
+            flags: 0,
+        }
+    }
+}
+
+/// Returns whether `ft` is a directory.
+fn is_dir(ft: FileType) -> bool {
+    ft == FileType::Directory
+}

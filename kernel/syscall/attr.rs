@@ -1,0 +1,141 @@
+//! The system calls that change attributes: chmod, fchmod, fchmodat,
+//! fchmodat2, chown, fchown, lchown, fchownat, truncate, ftruncate, and umask.
+//! Descriptor forms refuse `O_PATH` files with EBADF, as Linux's fdget() does.
+
+use super::namei::vfs;
+use super::open::{resolve_at, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
+use super::rw::file;
+use super::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::{File, FileType, OpenFlags, Path};
+use std::sync::Arc;
+
+/// Returns the open file `fd`, refusing `O_PATH` files (EBADF).
+pub(super) fn io_file(ctx: &SyscallContext, fd: u64) -> Result<Arc<File>> {
+    let f = file(ctx, fd)?;
+    if f.flags().contains(OpenFlags::O_PATH) {
+        return Err(Errno::EBADF);
+    }
+    Ok(f)
+}
+
+/// Returns the path of the open file `fd` (not `O_PATH`); `None` for files
+/// without one (pipes, sockets).
+fn fd_path(ctx: &SyscallContext, fd: u64) -> Result<Option<Path>> {
+    Ok(io_file(ctx, fd)?.path().cloned())
+}
+
+fn do_chmod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = ctx.read_path(path)?;
+    let p = resolve_at(ctx, dirfd, &path, flags, true)?;
+    // Linux cannot change a symlink's mode (fchmodat2(2) with AT_SYMLINK_NOFOLLOW).
+    if p.inode().file_type() == FileType::Symlink {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    vfs().chmod(&p, mode as u32)?;
+    Ok(0)
+}
+
+pub fn sys_chmod(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_chmod(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+}
+
+pub fn sys_fchmodat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_chmod(ctx, a[0], a[1], a[2], 0)
+}
+
+pub fn sys_fchmodat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_chmod(ctx, a[0], a[1], a[2], a[3])
+}
+
+/// fchmod on a file without a path (a pipe) changes nothing that can be seen
+/// again, so it succeeds.
+pub fn sys_fchmod(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if let Some(p) = fd_path(ctx, a[0])? {
+        vfs().chmod(&p, a[1] as u32)?;
+    }
+    Ok(0)
+}
+
+/// Returns `None` for the id -1, which chown leaves alone.
+fn id(v: u64) -> Option<u32> {
+    let v = v as u32;
+    (v != u32::MAX).then_some(v)
+}
+
+fn do_chown(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    ids: [u64; 2],
+    flags: u64,
+) -> Result<u64> {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = ctx.read_path(path)?;
+    let p = resolve_at(ctx, dirfd, &path, flags, true)?;
+    vfs().chown(&p, id(ids[0]), id(ids[1]))?;
+    Ok(0)
+}
+
+pub fn sys_chown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_chown(ctx, AT_FDCWD as u64, a[0], [a[1], a[2]], 0)
+}
+
+pub fn sys_lchown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_chown(
+        ctx,
+        AT_FDCWD as u64,
+        a[0],
+        [a[1], a[2]],
+        AT_SYMLINK_NOFOLLOW,
+    )
+}
+
+pub fn sys_fchownat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_chown(ctx, a[0], a[1], [a[2], a[3]], a[4])
+}
+
+pub fn sys_fchown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if let Some(p) = fd_path(ctx, a[0])? {
+        vfs().chown(&p, id(a[1]), id(a[2]))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_truncate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if (a[1] as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = ctx.read_path(a[0])?;
+    let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
+    vfs().truncate(&p, a[1])?;
+    Ok(0)
+}
+
+/// ftruncate(2): EINVAL unless the file is a regular file open for writing.
+pub fn sys_ftruncate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if (a[1] as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = io_file(ctx, a[0])?;
+    let p = f.path().ok_or(Errno::EINVAL)?;
+    if !f.flags().writable() || p.inode().file_type() != FileType::Regular {
+        return Err(Errno::EINVAL);
+    }
+    vfs().truncate(p, a[1])?;
+    Ok(0)
+}
+
+/// umask(2): sets the mask (only its 0777 bits) and returns the old one.
+pub fn sys_umask(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let mut fsc = locked(&ctx.task.process.fs);
+    let old = fsc.umask;
+    fsc.umask = a[0] as u32 & 0o777;
+    Ok(old as u64)
+}

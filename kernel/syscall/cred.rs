@@ -1,0 +1,278 @@
+//! Credentials (credentials(7)): real, effective, saved and filesystem user and
+//! group ids plus supplementary groups, with Linux's rules for changing them —
+//! a process whose effective uid is 0 may set anything; others may only move
+//! between ids they already hold. Credentials are per process here: glibc makes
+//! every thread change them together anyway (its setxid broadcast).
+
+use super::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+
+/// A process's credentials.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cred {
+    pub uid: u32,
+    pub euid: u32,
+    pub suid: u32,
+    pub fsuid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub sgid: u32,
+    pub fsgid: u32,
+    pub groups: Vec<u32>,
+}
+
+/// NGROUPS_MAX.
+const NGROUPS_MAX: usize = 65536;
+/// The "leave unchanged" id.
+const KEEP: u32 = u32::MAX;
+
+fn cred(ctx: &SyscallContext) -> Cred {
+    locked(&ctx.task.process.cred).clone()
+}
+
+fn set(ctx: &SyscallContext, c: Cred) {
+    *locked(&ctx.task.process.cred) = c;
+}
+
+pub fn sys_getuid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    Ok(cred(ctx).uid as u64)
+}
+pub fn sys_geteuid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    Ok(cred(ctx).euid as u64)
+}
+pub fn sys_getgid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    Ok(cred(ctx).gid as u64)
+}
+pub fn sys_getegid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    Ok(cred(ctx).egid as u64)
+}
+
+fn write_ids(ctx: &SyscallContext, addrs: [u64; 3], ids: [u32; 3]) -> Result<u64> {
+    for (a, id) in addrs.iter().zip(ids) {
+        ctx.write_user(*a, &id.to_ne_bytes())?;
+    }
+    Ok(0)
+}
+
+pub fn sys_getresuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let c = cred(ctx);
+    write_ids(ctx, [a[0], a[1], a[2]], [c.uid, c.euid, c.suid])
+}
+
+pub fn sys_getresgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let c = cred(ctx);
+    write_ids(ctx, [a[0], a[1], a[2]], [c.gid, c.egid, c.sgid])
+}
+
+/// Applies setresuid/setresgid semantics to (real, effective, saved, fs).
+fn setres(privileged: bool, cur: (u32, u32, u32), new: (u32, u32, u32)) -> Result<(u32, u32, u32)> {
+    let allowed = |v: u32| v == KEEP || privileged || v == cur.0 || v == cur.1 || v == cur.2;
+    if !(allowed(new.0) && allowed(new.1) && allowed(new.2)) {
+        return Err(Errno::EPERM);
+    }
+    let pick = |v: u32, old: u32| if v == KEEP { old } else { v };
+    Ok((pick(new.0, cur.0), pick(new.1, cur.1), pick(new.2, cur.2)))
+}
+
+fn do_setresuid(ctx: &SyscallContext, r: u32, e: u32, s: u32) -> Result<u64> {
+    let mut c = cred(ctx);
+    let (uid, euid, suid) = setres(c.euid == 0, (c.uid, c.euid, c.suid), (r, e, s))?;
+    (c.uid, c.euid, c.suid, c.fsuid) = (uid, euid, suid, euid);
+    set(ctx, c);
+    Ok(0)
+}
+
+fn do_setresgid(ctx: &SyscallContext, r: u32, e: u32, s: u32) -> Result<u64> {
+    let mut c = cred(ctx);
+    let (gid, egid, sgid) = setres(c.euid == 0, (c.gid, c.egid, c.sgid), (r, e, s))?;
+    (c.gid, c.egid, c.sgid, c.fsgid) = (gid, egid, sgid, egid);
+    set(ctx, c);
+    Ok(0)
+}
+
+pub fn sys_setresuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_setresuid(ctx, a[0] as u32, a[1] as u32, a[2] as u32)
+}
+
+pub fn sys_setresgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_setresgid(ctx, a[0] as u32, a[1] as u32, a[2] as u32)
+}
+
+/// setuid(2): privileged, it sets all three ids; otherwise only the effective
+/// one, to the real or saved id.
+pub fn sys_setuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let u = a[0] as u32;
+    if u == KEEP {
+        return Err(Errno::EINVAL);
+    }
+    if cred(ctx).euid == 0 {
+        do_setresuid(ctx, u, u, u)
+    } else {
+        do_setresuid(ctx, KEEP, u, KEEP)
+    }
+}
+
+pub fn sys_setgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let g = a[0] as u32;
+    if g == KEEP {
+        return Err(Errno::EINVAL);
+    }
+    if cred(ctx).euid == 0 {
+        do_setresgid(ctx, g, g, g)
+    } else {
+        do_setresgid(ctx, KEEP, g, KEEP)
+    }
+}
+
+/// setreuid(2): an unprivileged caller may set the real id to the real or
+/// effective one, the effective to any of the three; the saved id follows the
+/// new effective one when the real id is set or the effective one changes away
+/// from the old real id.
+pub fn sys_setreuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (r, e) = (a[0] as u32, a[1] as u32);
+    let mut c = cred(ctx);
+    let privileged = c.euid == 0;
+    if r != KEEP && !privileged && r != c.uid && r != c.euid {
+        return Err(Errno::EPERM);
+    }
+    if e != KEEP && !privileged && e != c.uid && e != c.euid && e != c.suid {
+        return Err(Errno::EPERM);
+    }
+    let old_uid = c.uid;
+    if r != KEEP {
+        c.uid = r;
+    }
+    if e != KEEP {
+        c.euid = e;
+    }
+    if r != KEEP || (e != KEEP && e != old_uid) {
+        c.suid = c.euid;
+    }
+    c.fsuid = c.euid;
+    set(ctx, c);
+    Ok(0)
+}
+
+pub fn sys_setregid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (r, e) = (a[0] as u32, a[1] as u32);
+    let mut c = cred(ctx);
+    let privileged = c.euid == 0;
+    if r != KEEP && !privileged && r != c.gid && r != c.egid {
+        return Err(Errno::EPERM);
+    }
+    if e != KEEP && !privileged && e != c.gid && e != c.egid && e != c.sgid {
+        return Err(Errno::EPERM);
+    }
+    let old_gid = c.gid;
+    if r != KEEP {
+        c.gid = r;
+    }
+    if e != KEEP {
+        c.egid = e;
+    }
+    if r != KEEP || (e != KEEP && e != old_gid) {
+        c.sgid = c.egid;
+    }
+    c.fsgid = c.egid;
+    set(ctx, c);
+    Ok(0)
+}
+
+/// setfsuid/setfsgid return the old value and change it only when allowed.
+pub fn sys_setfsuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let mut c = cred(ctx);
+    let old = c.fsuid;
+    let u = a[0] as u32;
+    if c.euid == 0 || [c.uid, c.euid, c.suid, c.fsuid].contains(&u) {
+        c.fsuid = u;
+        set(ctx, c);
+    }
+    Ok(old as u64)
+}
+
+pub fn sys_setfsgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let mut c = cred(ctx);
+    let old = c.fsgid;
+    let g = a[0] as u32;
+    if c.euid == 0 || [c.gid, c.egid, c.sgid, c.fsgid].contains(&g) {
+        c.fsgid = g;
+        set(ctx, c);
+    }
+    Ok(old as u64)
+}
+
+pub fn sys_getgroups(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let groups = cred(ctx).groups;
+    let size = a[0] as i32;
+    if size < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if size == 0 {
+        return Ok(groups.len() as u64);
+    }
+    if (size as usize) < groups.len() {
+        return Err(Errno::EINVAL);
+    }
+    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_ne_bytes()).collect();
+    ctx.write_user(a[1], &bytes)?;
+    Ok(groups.len() as u64)
+}
+
+pub fn sys_setgroups(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let n = a[0] as usize;
+    if n > NGROUPS_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let mut c = cred(ctx);
+    if c.euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let mut b = vec![0u8; n * 4];
+    ctx.read_user(a[1], &mut b)?;
+    let mut groups: Vec<u32> = b
+        .chunks_exact(4)
+        .map(|g| u32::from_ne_bytes(g.try_into().expect("4 bytes")))
+        .collect();
+    groups.sort_unstable();
+    c.groups = groups;
+    set(ctx, c);
+    Ok(0)
+}
+
+/// capget: root holds every capability, others none (no file capabilities).
+pub fn sys_capget(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const VERSION_3: u32 = 0x2008_0522;
+    let mut hdr = [0u8; 8];
+    ctx.read_user(a[0], &mut hdr)?;
+    let version = u32::from_ne_bytes(hdr[0..4].try_into().expect("4 bytes"));
+    if version != VERSION_3 && version != 0x2007_1026 && version != 0x1998_0330 {
+        ctx.write_user(a[0], &VERSION_3.to_ne_bytes())?;
+        return Err(Errno::EINVAL);
+    }
+    if a[1] != 0 {
+        // Two cap_user_data_t {effective, permitted, inheritable}; 41 capabilities.
+        let all: u64 = (1 << 41) - 1;
+        let set = if cred(ctx).euid == 0 { all } else { 0 };
+        let mut d = [0u8; 24];
+        for (i, word) in [(set & 0xffff_ffff) as u32, (set >> 32) as u32]
+            .iter()
+            .enumerate()
+        {
+            d[i * 12..i * 12 + 4].copy_from_slice(&word.to_ne_bytes());
+            d[i * 12 + 4..i * 12 + 8].copy_from_slice(&word.to_ne_bytes());
+        }
+        let len = if version == 0x1998_0330 { 12 } else { 24 };
+        ctx.write_user(a[1], &d[..len])?;
+    }
+    Ok(0)
+}
+
+/// capset: accepted only as a no-op that keeps what the caller has.
+pub fn sys_capset(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    if cred(ctx).euid == 0 {
+        Ok(0)
+    } else {
+        Err(Errno::EPERM)
+    }
+}

@@ -1,0 +1,212 @@
+//! Interval timers (setitimer(2), getitimer(2), alarm(2)). ITIMER_REAL counts
+//! wall time on the kernel timer queue and sends SIGALRM. ITIMER_VIRTUAL and
+//! ITIMER_PROF count the process's CPU time (user, and user + system), sampled
+//! every 10 ms — Linux's tick granularity — and send SIGVTALRM and SIGPROF.
+
+use super::SyscallContext;
+use crate::signal::{self, SigInfo, SI_KERNEL};
+use crate::task::{locked, Process};
+use crate::timer::{self, TimerSlot};
+use arch::{Errno, Result};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+const ITIMER_REAL: u64 = 0;
+const ITIMER_VIRTUAL: u64 = 1;
+const ITIMER_PROF: u64 = 2;
+/// How often CPU-time timers look at the clock.
+const CPU_TICK: Duration = Duration::from_millis(10);
+
+/// A CPU-time interval timer.
+#[derive(Debug, Default)]
+pub struct CpuItimer {
+    /// CPU time left before it fires, in nanoseconds (0: disarmed).
+    pub left: u64,
+    pub interval: u64,
+    /// The process CPU time at the last sample.
+    pub last: u64,
+    pub generation: u64,
+}
+
+/// The interval timers of a process.
+#[derive(Debug, Default)]
+pub struct Itimers {
+    pub real: TimerSlot,
+    /// ITIMER_VIRTUAL and ITIMER_PROF.
+    pub cpu: [CpuItimer; 2],
+}
+
+fn read_timeval(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
+    let mut b = [0u8; 16];
+    ctx.read_user(addr, &mut b)?;
+    let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
+    let usec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Duration::new(sec as u64, usec as u32 * 1000))
+}
+
+fn itimerval_bytes(value: Duration, interval: Duration) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    for (i, d) in [interval, value].iter().enumerate() {
+        b[i * 16..i * 16 + 8].copy_from_slice(&(d.as_secs() as i64).to_ne_bytes());
+        b[i * 16 + 8..i * 16 + 16].copy_from_slice(&(d.subsec_micros() as i64).to_ne_bytes());
+    }
+    b
+}
+
+/// Schedules the next expiry check of the real timer.
+fn arm_real(p: &Arc<Process>, deadline: Instant, generation: u64) {
+    let weak = Arc::downgrade(p);
+    timer::add(deadline, move || real_expired(weak, generation));
+}
+
+fn real_expired(p: Weak<Process>, generation: u64) {
+    let Some(p) = p.upgrade() else { return };
+    let next = locked(&p.itimers).real.expire(generation);
+    if let Some((_, next)) = next {
+        signal::send_to_process(&p, SigInfo::new(signal::SIGALRM, SI_KERNEL));
+        if let Some(d) = next {
+            arm_real(&p, d, generation);
+        }
+    }
+}
+
+/// Returns the CPU time a CPU itimer counts.
+fn cpu_now(p: &Process, which: usize) -> u64 {
+    let (user, system) = super::sched::process_times(p);
+    if which == 0 {
+        user
+    } else {
+        user + system
+    }
+}
+
+fn cpu_tick(p: Weak<Process>, which: usize, generation: u64) {
+    let Some(p) = p.upgrade() else { return };
+    let now = cpu_now(&p, which);
+    let fire = {
+        let mut its = locked(&p.itimers);
+        let t = &mut its.cpu[which];
+        if t.generation != generation || t.left == 0 {
+            return;
+        }
+        let used = now.saturating_sub(t.last);
+        t.last = now;
+        if used < t.left {
+            t.left -= used;
+            false
+        } else {
+            t.left = t.interval;
+            true
+        }
+    };
+    if fire {
+        let sig = if which == 0 {
+            signal::SIGVTALRM
+        } else {
+            signal::SIGPROF
+        };
+        signal::send_to_process(&p, SigInfo::new(sig, SI_KERNEL));
+    }
+    if locked(&p.itimers).cpu[which].left != 0 {
+        let weak = Arc::downgrade(&p);
+        timer::add(Instant::now() + CPU_TICK, move || {
+            cpu_tick(weak, which, generation)
+        });
+    }
+}
+
+/// Sets timer `which` to (value, interval); returns the old (value, interval).
+fn set(
+    p: &Arc<Process>,
+    which: u64,
+    value: Duration,
+    interval: Duration,
+) -> Result<(Duration, Duration)> {
+    match which {
+        ITIMER_REAL => {
+            let mut its = locked(&p.itimers);
+            let old = its.real.disarm();
+            if !value.is_zero() {
+                let deadline = Instant::now() + value;
+                let g = its.real.arm(deadline, interval);
+                drop(its);
+                arm_real(p, deadline, g);
+            }
+            Ok(old)
+        }
+        ITIMER_VIRTUAL | ITIMER_PROF => {
+            let which = which as usize - 1;
+            let now = cpu_now(p, which);
+            let mut its = locked(&p.itimers);
+            let t = &mut its.cpu[which];
+            let old = (
+                Duration::from_nanos(t.left),
+                Duration::from_nanos(t.interval),
+            );
+            t.generation += 1;
+            t.left = value.as_nanos() as u64;
+            t.interval = interval.as_nanos() as u64;
+            t.last = now;
+            let g = t.generation;
+            drop(its);
+            if !value.is_zero() {
+                let weak = Arc::downgrade(p);
+                timer::add(Instant::now() + CPU_TICK, move || cpu_tick(weak, which, g));
+            }
+            Ok(old)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn get(p: &Process, which: u64) -> Result<(Duration, Duration)> {
+    let its = locked(&p.itimers);
+    match which {
+        ITIMER_REAL => Ok(its.real.remaining()),
+        ITIMER_VIRTUAL | ITIMER_PROF => {
+            let t = &its.cpu[which as usize - 1];
+            Ok((
+                Duration::from_nanos(t.left),
+                Duration::from_nanos(t.interval),
+            ))
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_getitimer(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (value, interval) = get(&ctx.task.process, a[0])?;
+    ctx.write_user(a[1], &itimerval_bytes(value, interval))?;
+    Ok(0)
+}
+
+pub fn sys_setitimer(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [which, new, old, ..] = a;
+    let (interval, value) = if new != 0 {
+        (read_timeval(ctx, new)?, read_timeval(ctx, new + 16)?)
+    } else {
+        (Duration::ZERO, Duration::ZERO)
+    };
+    let p = ctx.task.process.clone();
+    let (ov, oi) = set(&p, which, value, interval)?;
+    if old != 0 {
+        ctx.write_user(old, &itimerval_bytes(ov, oi))?;
+    }
+    Ok(0)
+}
+
+/// alarm(2): returns the seconds left on the previous alarm, rounded to the
+/// nearest second but never 0 for an armed one.
+pub fn sys_alarm(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let p = ctx.task.process.clone();
+    let secs = a[0] as u32 as u64;
+    let (old, _) = set(&p, ITIMER_REAL, Duration::from_secs(secs), Duration::ZERO)?;
+    let mut left = old.as_secs();
+    if old.subsec_micros() >= 500_000 || (left == 0 && !old.is_zero()) {
+        left += 1;
+    }
+    Ok(left)
+}

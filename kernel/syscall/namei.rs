@@ -1,0 +1,111 @@
+//! The system calls that make a name: mkdir, mkdirat, mknod, mknodat, symlink,
+//! symlinkat, link, linkat. The process umask is applied here, as Linux applies
+//! it in the VFS callers (mkdir(2), mknod(2)); everything else is `Vfs`'s.
+
+use super::open::{resolve_at, start_dir, AT_EMPTY_PATH, AT_FDCWD};
+use super::SyscallContext;
+use arch::{Errno, Result};
+use fs::{Path, Vfs};
+
+/// `AT_SYMLINK_FOLLOW` (linkat).
+const AT_SYMLINK_FOLLOW: u64 = 0x400;
+
+pub(super) fn vfs() -> &'static Vfs {
+    &crate::boot::kernel().vfs
+}
+
+/// Reads the path at `addr` and returns it with (root, start directory) for
+/// resolving it from `dirfd`; an empty path is ENOENT before `dirfd` is looked at.
+pub(super) fn path_at(
+    ctx: &SyscallContext,
+    dirfd: u64,
+    addr: u64,
+) -> Result<(Vec<u8>, Path, Path)> {
+    let path = ctx.read_path(addr)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let (root, start) = start_dir(ctx, dirfd, &path)?;
+    Ok((path, root, start))
+}
+
+fn do_mkdir(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+    let (path, root, start) = path_at(ctx, dirfd, path)?;
+    let mode = mode as u32 & 0o1777 & !ctx.task.fs().umask;
+    vfs().mkdir(&root, &start, &path, mode)?;
+    Ok(0)
+}
+
+pub fn sys_mkdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_mkdir(ctx, AT_FDCWD as u64, a[0], a[1])
+}
+
+pub fn sys_mkdirat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_mkdir(ctx, a[0], a[1], a[2])
+}
+
+/// mknod's `dev` is Linux's 32-bit encoding, which equals the low half of the
+/// 64-bit `dev_t` for every number it can express.
+fn do_mknod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, dev: u64) -> Result<u64> {
+    let (path, root, start) = path_at(ctx, dirfd, path)?;
+    let mode = mode as u32 & !ctx.task.fs().umask;
+    vfs().mknod(&root, &start, &path, mode, dev as u32 as u64)?;
+    Ok(0)
+}
+
+pub fn sys_mknod(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_mknod(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+}
+
+pub fn sys_mknodat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_mknod(ctx, a[0], a[1], a[2], a[3])
+}
+
+fn do_symlink(ctx: &mut SyscallContext, target: u64, dirfd: u64, path: u64) -> Result<u64> {
+    let target = ctx.read_path(target)?;
+    let (path, root, start) = path_at(ctx, dirfd, path)?;
+    vfs().symlink(&root, &start, &target, &path)?;
+    Ok(0)
+}
+
+pub fn sys_symlink(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_symlink(ctx, a[0], AT_FDCWD as u64, a[1])
+}
+
+pub fn sys_symlinkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_symlink(ctx, a[0], a[1], a[2])
+}
+
+/// linkat(2): the old name is not followed unless `AT_SYMLINK_FOLLOW`;
+/// `AT_EMPTY_PATH` links the file `olddirfd` itself.
+fn do_link(
+    ctx: &mut SyscallContext,
+    olddirfd: u64,
+    oldpath: u64,
+    newdirfd: u64,
+    newpath: u64,
+    flags: u64,
+) -> Result<u64> {
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old = ctx.read_path(oldpath)?;
+    let old = resolve_at(
+        ctx,
+        olddirfd,
+        &old,
+        flags & AT_EMPTY_PATH,
+        flags & AT_SYMLINK_FOLLOW != 0,
+    )?;
+    let (new, root, start) = path_at(ctx, newdirfd, newpath)?;
+    vfs().link(&root, &old, &start, &new)?;
+    Ok(0)
+}
+
+pub fn sys_link(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_link(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+}
+
+pub fn sys_linkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_link(ctx, a[0], a[1], a[2], a[3], a[4])
+}

@@ -1,0 +1,235 @@
+//! POSIX per-process timers (timer_create(2) and friends) on the wall clocks
+//! (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME). An expiry queues a signal
+//! with SI_TIMER; expiries while that signal is still pending are counted as
+//! its overrun instead of queuing more (timer_getoverrun(2)).
+
+use super::time::{deadline_from_abs, read_timespec};
+use super::SyscallContext;
+use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
+use crate::task::{self, locked, Process};
+use crate::timer::{self, TimerSlot};
+use arch::{Errno, Result};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+const SIGEV_SIGNAL: i32 = 0;
+const SIGEV_NONE: i32 = 1;
+const SIGEV_THREAD: i32 = 2;
+const SIGEV_THREAD_ID: i32 = 4;
+const TIMER_ABSTIME: u64 = 1;
+/// Linux's cap on timer_getoverrun's count (DELAYTIMER_MAX).
+const DELAYTIMER_MAX: u64 = i32::MAX as u64;
+
+/// How an expiry is announced.
+#[derive(Clone, Copy, Debug)]
+enum Notify {
+    None,
+    /// A signal to the process, or to thread `tid` (SIGEV_THREAD_ID).
+    Signal {
+        sig: i32,
+        value: u64,
+        tid: Option<i32>,
+    },
+}
+
+/// One timer_create timer.
+#[derive(Debug)]
+pub struct PosixTimer {
+    clock: i32,
+    notify: Notify,
+    slot: TimerSlot,
+    overrun: u64,
+}
+
+fn timer_info(id: i32, notify: Notify, overrun: u64) -> Option<SigInfo> {
+    let Notify::Signal { sig, value, .. } = notify else {
+        return None;
+    };
+    let mut info = SigInfo::new(sig, SI_TIMER);
+    info.set_i32(16, id);
+    info.set_i32(20, overrun.min(DELAYTIMER_MAX) as i32);
+    info.set_u64(24, value);
+    Some(info)
+}
+
+fn arm(p: &Arc<Process>, id: i32, deadline: Instant, generation: u64) {
+    let weak = Arc::downgrade(p);
+    timer::add(deadline, move || expired(weak, id, generation));
+}
+
+fn expired(p: Weak<Process>, id: i32, generation: u64) {
+    let Some(p) = p.upgrade() else { return };
+    let (count, next, notify) = {
+        let mut timers = locked(&p.posix_timers);
+        let Some(t) = timers.get_mut(&id) else { return };
+        let Some((count, next)) = t.slot.expire(generation) else {
+            return;
+        };
+        (count, next, t.notify)
+    };
+    if let Some(d) = next {
+        arm(&p, id, d, generation);
+    }
+    let is_ours = |s: &SigInfo| s.code() == SI_TIMER && s.0[16..20] == id.to_ne_bytes();
+    let bump = |s: &mut SigInfo| {
+        let old = i32::from_ne_bytes(s.0[20..24].try_into().expect("4 bytes")) as u64;
+        s.set_i32(20, (old + count).min(DELAYTIMER_MAX) as i32);
+    };
+    // Still pending from an earlier expiry: count these as its overrun.
+    if let Some(s) = locked(&p.signal).pending.find_mut(is_ours) {
+        bump(s);
+        return;
+    }
+    for t in locked(&p.threads).iter() {
+        if let Some(s) = locked(&t.signal).pending.find_mut(is_ours) {
+            bump(s);
+            return;
+        }
+    }
+    let Some(info) = timer_info(id, notify, count - 1) else {
+        return;
+    };
+    match notify {
+        Notify::Signal { tid: Some(tid), .. } => match task::find_task(tid) {
+            Some(t) if Arc::ptr_eq(&t.process, &p) => {
+                signal::send_to_task(&t, info);
+            }
+            _ => {}
+        },
+        _ => {
+            signal::send_to_process(&p, info);
+        }
+    }
+}
+
+pub fn sys_timer_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [clock, sevp, idp, ..] = a;
+    let clock = clock as i32;
+    if ![0, 1, 7].contains(&clock) {
+        return Err(if clock == 2 || clock == 3 {
+            Errno::EOPNOTSUPP
+        } else {
+            Errno::EINVAL
+        });
+    }
+    let p = ctx.task.process.clone();
+    let id = {
+        let timers = locked(&p.posix_timers);
+        (0..)
+            .find(|i| !timers.contains_key(i))
+            .ok_or(Errno::EAGAIN)?
+    };
+    let notify = if sevp == 0 {
+        Notify::Signal {
+            sig: SIGALRM,
+            value: id as u64,
+            tid: None,
+        }
+    } else {
+        let mut b = [0u8; 20];
+        ctx.read_user(sevp, &mut b)?;
+        let value = u64::from_ne_bytes(b[0..8].try_into().expect("8 bytes"));
+        let sig = i32::from_ne_bytes(b[8..12].try_into().expect("4 bytes"));
+        let kind = i32::from_ne_bytes(b[12..16].try_into().expect("4 bytes"));
+        let tid = i32::from_ne_bytes(b[16..20].try_into().expect("4 bytes"));
+        match kind {
+            SIGEV_NONE => Notify::None,
+            SIGEV_SIGNAL | SIGEV_THREAD if signal::valid(sig) => Notify::Signal {
+                sig,
+                value,
+                tid: None,
+            },
+            SIGEV_THREAD_ID if signal::valid(sig) => {
+                match task::find_task(tid) {
+                    Some(t) if Arc::ptr_eq(&t.process, &p) => {}
+                    _ => return Err(Errno::EINVAL),
+                }
+                Notify::Signal {
+                    sig,
+                    value,
+                    tid: Some(tid),
+                }
+            }
+            _ => return Err(Errno::EINVAL),
+        }
+    };
+    ctx.write_user(idp, &id.to_ne_bytes())?;
+    let t = PosixTimer {
+        clock,
+        notify,
+        slot: TimerSlot::default(),
+        overrun: 0,
+    };
+    locked(&p.posix_timers).insert(id, t);
+    Ok(0)
+}
+
+fn itimerspec_bytes(value: Duration, interval: Duration) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    for (i, d) in [interval, value].iter().enumerate() {
+        b[i * 16..i * 16 + 8].copy_from_slice(&(d.as_secs() as i64).to_ne_bytes());
+        b[i * 16 + 8..i * 16 + 16].copy_from_slice(&(d.subsec_nanos() as i64).to_ne_bytes());
+    }
+    b
+}
+
+pub fn sys_timer_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [id, flags, new, old, ..] = a;
+    let id = id as i32;
+    let interval = read_timespec(ctx, new)?;
+    let value = read_timespec(ctx, new + 16)?;
+    let p = ctx.task.process.clone();
+    let mut timers = locked(&p.posix_timers);
+    let t = timers.get_mut(&id).ok_or(Errno::EINVAL)?;
+    let (ov, oi) = t.slot.disarm();
+    let mut armed = None;
+    if !value.is_zero() {
+        let deadline = if flags & TIMER_ABSTIME != 0 {
+            deadline_from_abs(t.clock, value)?
+        } else {
+            Instant::now() + value
+        };
+        armed = Some((deadline, t.slot.arm(deadline, interval)));
+    }
+    drop(timers);
+    if let Some((deadline, g)) = armed {
+        arm(&p, id, deadline, g);
+    }
+    if old != 0 {
+        ctx.write_user(old, &itimerspec_bytes(ov, oi))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_timer_gettime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (value, interval) = locked(&ctx.task.process.posix_timers)
+        .get(&(a[0] as i32))
+        .ok_or(Errno::EINVAL)?
+        .slot
+        .remaining();
+    ctx.write_user(a[1], &itimerspec_bytes(value, interval))?;
+    Ok(0)
+}
+
+pub fn sys_timer_getoverrun(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let timers = locked(&ctx.task.process.posix_timers);
+    let t = timers.get(&(a[0] as i32)).ok_or(Errno::EINVAL)?;
+    Ok(t.overrun.min(DELAYTIMER_MAX))
+}
+
+pub fn sys_timer_delete(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    locked(&ctx.task.process.posix_timers)
+        .remove(&(a[0] as i32))
+        .ok_or(Errno::EINVAL)?;
+    Ok(0)
+}
+
+/// Records the overrun count of a timer signal being delivered: what
+/// timer_getoverrun returns until the next one.
+pub fn timer_delivered(p: &Process, info: &SigInfo) {
+    let id = i32::from_ne_bytes(info.0[16..20].try_into().expect("4 bytes"));
+    let overrun = i32::from_ne_bytes(info.0[20..24].try_into().expect("4 bytes"));
+    if let Some(t) = locked(&p.posix_timers).get_mut(&id) {
+        t.overrun = overrun.max(0) as u64;
+    }
+}

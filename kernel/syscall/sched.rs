@@ -1,0 +1,199 @@
+//! Scheduling and accounting calls: sched_yield, affinity, policies and
+//! priorities (every task is SCHED_OTHER at nice 0 and may only stay so),
+//! getcpu, getrusage and times. CPU time is the host CPU time of a task's stub
+//! (its guest code: "user") and of its kernel thread ("system").
+
+use super::SyscallContext;
+use crate::task::{self, locked, Process, Task};
+use arch::{Errno, Result};
+use std::sync::atomic::Ordering;
+
+pub fn sys_sched_yield(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    crate::lock::unlocked(std::thread::yield_now);
+    Ok(0)
+}
+
+/// Returns the task `tid` names (0: the caller).
+fn target(ctx: &SyscallContext, tid: u64) -> Result<std::sync::Arc<Task>> {
+    match tid as i32 {
+        0 => Ok(ctx.task.clone()),
+        t if t > 0 => task::find_task(t).ok_or(Errno::ESRCH),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// Returns the mask of CPUs guests see: one per host CPU we may use.
+fn cpu_mask() -> u64 {
+    let n = crate::boot::kernel().host_cpus.len().min(64);
+    if n == 64 {
+        u64::MAX
+    } else {
+        (1 << n) - 1
+    }
+}
+
+/// sched_getaffinity: returns the size of the mask written (8 bytes).
+pub fn sys_sched_getaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let len = a[1] as usize;
+    if len < 8 || !len.is_multiple_of(8) {
+        return Err(Errno::EINVAL);
+    }
+    target(ctx, a[0])?;
+    ctx.write_user(a[2], &cpu_mask().to_ne_bytes())?;
+    Ok(8)
+}
+
+/// sched_setaffinity: accepted when the mask names at least one of our CPUs
+/// (tasks stay where the kernel placed them).
+pub fn sys_sched_setaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    target(ctx, a[0])?;
+    let len = (a[1] as usize).min(8);
+    let mut b = [0u8; 8];
+    ctx.read_user(a[2], &mut b[..len])?;
+    if u64::from_ne_bytes(b) & cpu_mask() == 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+pub fn sys_sched_getscheduler(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    target(ctx, a[0])?;
+    Ok(0) // SCHED_OTHER
+}
+
+pub fn sys_sched_setscheduler(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    target(ctx, a[0])?;
+    let mut prio = [0u8; 4];
+    ctx.read_user(a[2], &mut prio)?;
+    // SCHED_OTHER, SCHED_BATCH and SCHED_IDLE with priority 0 are fine.
+    match (a[1] & !0x4000_0000, i32::from_ne_bytes(prio)) {
+        (0 | 3 | 5, 0) => Ok(0),
+        (0 | 3 | 5, _) => Err(Errno::EINVAL),
+        (1 | 2, _) => Err(Errno::EPERM),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_getparam(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    target(ctx, a[0])?;
+    ctx.write_user(a[1], &0i32.to_ne_bytes())?;
+    Ok(0)
+}
+
+pub fn sys_sched_setparam(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    target(ctx, a[0])?;
+    let mut prio = [0u8; 4];
+    ctx.read_user(a[1], &mut prio)?;
+    if i32::from_ne_bytes(prio) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// sched_get_priority_max/min: 99 and 1 for the real-time policies, 0 else.
+pub fn sys_sched_get_priority_max(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    match a[0] {
+        1 | 2 => Ok(99),
+        0 | 3 | 5 => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_get_priority_min(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    match a[0] {
+        1 | 2 => Ok(1),
+        0 | 3 | 5 => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// getpriority returns 20 - nice (nice is always 0 here).
+pub fn sys_getpriority(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if a[0] > 2 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(20)
+}
+
+/// setpriority: raising the nice value is allowed and has no effect; root may
+/// do anything.
+pub fn sys_setpriority(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if a[0] > 2 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// getcpu(cpu, node, cache): the host CPU the task's stub is pinned to, as
+/// an index among the CPUs guests see.
+pub fn sys_getcpu(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let k = crate::boot::kernel();
+    let cpu = (ctx.task.tid() as usize % k.host_cpus.len()) as u32;
+    if a[0] != 0 {
+        ctx.write_user(a[0], &cpu.to_ne_bytes())?;
+    }
+    if a[1] != 0 {
+        ctx.write_user(a[1], &0u32.to_ne_bytes())?;
+    }
+    Ok(0)
+}
+
+/// Returns the CPU time (user, system) in nanoseconds of a live task.
+fn task_times(t: &Task) -> (u64, u64) {
+    let stub = t.stub_pid.load(Ordering::Relaxed);
+    let host = t.host_tid.load(Ordering::Relaxed);
+    (
+        if stub > 0 {
+            arch::host::time::process_cpu_ns(stub)
+        } else {
+            0
+        },
+        if host > 0 {
+            arch::host::time::thread_cpu_ns_of(host)
+        } else {
+            0
+        },
+    )
+}
+
+/// Returns the CPU time of a process: its exited threads and its live ones.
+pub fn process_times(p: &Process) -> (u64, u64) {
+    let mut t = *locked(&p.times);
+    for th in locked(&p.threads).iter() {
+        let (u, s) = task_times(th);
+        t.0 += u;
+        t.1 += s;
+    }
+    t
+}
+
+pub fn sys_getrusage(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const RUSAGE_SELF: i32 = 0;
+    const RUSAGE_CHILDREN: i32 = -1;
+    const RUSAGE_THREAD: i32 = 1;
+    let times = match a[0] as i32 {
+        RUSAGE_SELF => process_times(&ctx.task.process),
+        RUSAGE_CHILDREN => *locked(&ctx.task.process.children_times),
+        RUSAGE_THREAD => task_times(ctx.task),
+        _ => return Err(Errno::EINVAL),
+    };
+    super::process::write_rusage(ctx, a[1], times)?;
+    Ok(0)
+}
+
+/// times(2): clock ticks (100 Hz) of the process and its reaped children;
+/// returns the ticks since boot.
+pub fn sys_times(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let ticks = |ns: u64| ns / 10_000_000;
+    if a[0] != 0 {
+        let me = process_times(&ctx.task.process);
+        let ch = *locked(&ctx.task.process.children_times);
+        let mut b = [0u8; 32];
+        for (i, v) in [me.0, me.1, ch.0, ch.1].iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&ticks(*v).to_ne_bytes());
+        }
+        ctx.write_user(a[0], &b)?;
+    }
+    let (s, ns) = arch::host::time::clock_gettime(7).ok_or(Errno::EINVAL)?;
+    Ok(ticks(s as u64 * 1_000_000_000 + ns as u64))
+}

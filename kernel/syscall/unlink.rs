@@ -1,0 +1,66 @@
+//! The system calls that remove or move a name: unlink, unlinkat (with
+//! `AT_REMOVEDIR`), rmdir, rename, renameat, renameat2. The rules are `Vfs`'s.
+
+use super::namei::{path_at, vfs};
+use super::open::AT_FDCWD;
+use super::SyscallContext;
+use arch::{Errno, Result};
+use fs::RenameFlags;
+
+/// `AT_REMOVEDIR` (unlinkat).
+const AT_REMOVEDIR: u64 = 0x200;
+
+fn do_unlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (path, root, start) = path_at(ctx, dirfd, path)?;
+    if flags & AT_REMOVEDIR != 0 {
+        vfs().rmdir(&root, &start, &path)?;
+    } else {
+        vfs().unlink(&root, &start, &path)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_unlink(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_unlink(ctx, AT_FDCWD as u64, a[0], 0)
+}
+
+pub fn sys_unlinkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_unlink(ctx, a[0], a[1], a[2])
+}
+
+pub fn sys_rmdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_unlink(ctx, AT_FDCWD as u64, a[0], AT_REMOVEDIR)
+}
+
+fn do_rename(
+    ctx: &mut SyscallContext,
+    olddirfd: u64,
+    oldpath: u64,
+    newdirfd: u64,
+    newpath: u64,
+    flags: u64,
+) -> Result<u64> {
+    let flags = u32::try_from(flags)
+        .ok()
+        .and_then(RenameFlags::from_bits)
+        .ok_or(Errno::EINVAL)?;
+    let (old, root, old_start) = path_at(ctx, olddirfd, oldpath)?;
+    let (new, _, new_start) = path_at(ctx, newdirfd, newpath)?;
+    vfs().rename(&root, &old_start, &old, &new_start, &new, flags)?;
+    Ok(0)
+}
+
+pub fn sys_rename(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_rename(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+}
+
+pub fn sys_renameat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_rename(ctx, a[0], a[1], a[2], a[3], 0)
+}
+
+pub fn sys_renameat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_rename(ctx, a[0], a[1], a[2], a[3], a[4])
+}

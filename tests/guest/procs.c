@@ -1,0 +1,234 @@
+/*
+ * Checks process life cycles: 300 fork+exec+wait rounds, vfork (shared memory,
+ * the parent waits), posix_spawn, orphans reaped by init (this program runs as
+ * init) or by a subreaper, PR_SET_PDEATHSIG, sessions and process groups,
+ * waitid, rusage, credentials and prctl names, and ECHILD at the end.
+ */
+#include "check.h"
+
+#include <grp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#ifndef EXIT42
+#define EXIT42 "/bin/exit42"
+#endif
+
+extern char **environ;
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_fork_exec_loop(void)
+{
+	int good = 0;
+	for (int i = 0; i < 300; i++) {
+		char arg[8];
+		snprintf(arg, sizeof arg, "%d", i & 0x7f);
+		pid_t pid = fork();
+		if (pid == 0) {
+			char *argv[] = { EXIT42, arg, NULL };
+			execve(argv[0], argv, environ);
+			_exit(127);
+		}
+		int status;
+		if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == (i & 0x7f))
+			good++;
+	}
+	CHECKF("300 fork+exec+wait", good == 300, "%d good", good);
+}
+
+static void test_vfork(void)
+{
+	volatile int shared = 0;
+	double start = now();
+	pid_t pid = vfork();
+	if (pid == 0) {
+		sleep_ms(50);
+		shared = 42;
+		_exit(5);
+	}
+	double waited = now() - start;
+	CHECKF("vfork: the parent waits for the child", waited >= 0.045, "waited %.3f s", waited);
+	CHECKF("vfork: the child ran in the parent's memory", shared == 42, "shared %d", shared);
+	int status;
+	CHECK("vfork child reaped", waitpid(pid, &status, 0) == pid && WEXITSTATUS(status) == 5);
+	pid = vfork();
+	if (pid == 0) {
+		char *argv[] = { EXIT42, "9", NULL };
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	CHECK("vfork + execve", waitpid(pid, &status, 0) == pid && WEXITSTATUS(status) == 9);
+}
+
+static void test_posix_spawn(void)
+{
+	pid_t pid;
+	char *argv[] = { EXIT42, "17", NULL };
+	int r = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+	int status;
+	CHECKF("posix_spawn", r == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 17, "r %d status %#x", r, status);
+	char *missing[] = { "/bin/does-not-exist", NULL };
+	r = posix_spawn(&pid, missing[0], NULL, NULL, missing, environ);
+	CHECKF("posix_spawn of a missing program: ENOENT", r == ENOENT, "r %d", r);
+}
+
+static void test_orphans(void)
+{
+	int status;
+	/* A grandchild orphaned by its parent is reparented to init: us. */
+	pid_t child = MUST(fork());
+	if (child == 0) {
+		pid_t gc = fork();
+		if (gc == 0) {
+			sleep_ms(50);
+			_exit(getppid() == 1 ? 11 : 12);
+		}
+		_exit(gc > 0 ? 0 : 1);
+	}
+	MUST(waitpid(child, &status, 0));
+	pid_t got = waitpid(-1, &status, 0);
+	CHECKF("init reaps an orphaned grandchild", got > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 11,
+	       "got %d status %#x", got, status);
+
+	/* With a subreaper in between, the orphan goes to it instead. */
+	child = MUST(fork());
+	if (child == 0) {
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		pid_t me = getpid();
+		pid_t mid = fork();
+		if (mid == 0) {
+			pid_t gc = fork();
+			if (gc == 0) {
+				sleep_ms(50);
+				_exit(getppid() == me ? 21 : 22);
+			}
+			_exit(0);
+		}
+		waitpid(mid, NULL, 0);
+		int st;
+		pid_t g = waitpid(-1, &st, 0);
+		_exit(g > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 30);
+	}
+	CHECKF("a subreaper reaps its orphaned descendants", waitpid(child, &status, 0) == child &&
+	       WEXITSTATUS(status) == 21, "status %#x", status);
+
+	/* PR_SET_PDEATHSIG: the child hears of its parent's death. */
+	child = MUST(fork());
+	if (child == 0) {
+		pid_t gc = fork();
+		if (gc == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			for (;;)
+				pause();
+		}
+		sleep_ms(30);
+		_exit(0);
+	}
+	MUST(waitpid(child, &status, 0));
+	got = waitpid(-1, &status, 0);
+	CHECKF("PR_SET_PDEATHSIG kills the orphan", got > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+	       "got %d status %#x", got, status);
+}
+
+static void test_sessions(void)
+{
+	int status;
+	pid_t child = MUST(fork());
+	if (child == 0) {
+		int ok = getsid(0) == getsid(getppid());
+		pid_t sid = setsid();
+		ok = ok && sid == getpid() && getsid(0) == getpid() && getpgrp() == getpid();
+		ok = ok && setsid() == -1 && errno == EPERM;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK("setsid makes a new session and group", waitpid(child, &status, 0) == child && WEXITSTATUS(status) == 0);
+	child = MUST(fork());
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	CHECK_SYS("setpgid of a child", setpgid(child, child));
+	CHECK("getpgid sees it", getpgid(child) == child);
+	CHECK_SYS("kill a process group", kill(-child, SIGKILL));
+	CHECK("the group member died", waitpid(child, &status, 0) == child && WTERMSIG(status) == SIGKILL);
+	CHECK_ERRNO("setpgid of a stranger: ESRCH", setpgid(1234, 0), ESRCH);
+}
+
+static void test_waitid_rusage(void)
+{
+	pid_t child = MUST(fork());
+	if (child == 0) {
+		volatile unsigned long x = 0;
+		double end = now() + 0.2;
+		while (now() < end)
+			x++;
+		_exit(3);
+	}
+	siginfo_t si = { 0 };
+	CHECK_SYS("waitid WNOWAIT", waitid(P_PID, child, &si, WEXITED | WNOWAIT));
+	CHECKF("waitid fills siginfo", si.si_pid == child && si.si_code == CLD_EXITED && si.si_status == 3,
+	       "pid %d code %d status %d", si.si_pid, si.si_code, si.si_status);
+	struct rusage ru;
+	int status;
+	CHECK("wait4 after WNOWAIT still reaps", wait4(child, &status, 0, &ru) == child && WEXITSTATUS(status) == 3);
+	double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	CHECKF("wait4 reports the child's CPU time", cpu >= 0.05, "%.3f s", cpu);
+	CHECK_SYS("getrusage children", getrusage(RUSAGE_CHILDREN, &ru));
+	CHECK("RUSAGE_CHILDREN counts it", ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6 >= 0.05);
+}
+
+static void test_creds(void)
+{
+	int status;
+	pid_t child = MUST(fork());
+	if (child == 0) {
+		int ok = getuid() == 0 && geteuid() == 0;
+		gid_t groups[] = { 5, 6 };
+		ok = ok && setgroups(2, groups) == 0 && getgroups(0, NULL) == 2;
+		ok = ok && setresgid(100, 100, 100) == 0 && getgid() == 100 && getegid() == 100;
+		ok = ok && setresuid(1000, 1000, 0) == 0 && getuid() == 1000 && geteuid() == 1000;
+		/* The saved uid 0 lets us become root again... */
+		ok = ok && seteuid(0) == 0 && geteuid() == 0 && seteuid(1000) == 0;
+		/* ...until it is dropped too. */
+		ok = ok && setresuid(-1, -1, 1000) == 0;
+		ok = ok && setuid(0) == -1 && errno == EPERM;
+		ok = ok && setgroups(0, NULL) == -1 && errno == EPERM;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK("credentials follow Linux's rules", waitpid(child, &status, 0) == child && WEXITSTATUS(status) == 0);
+	char name[16] = { 0 };
+	CHECK_SYS("PR_SET_NAME", prctl(PR_SET_NAME, "renamed-proc"));
+	CHECK("PR_GET_NAME", prctl(PR_GET_NAME, name) == 0 && strcmp(name, "renamed-proc") == 0);
+}
+
+int main(void)
+{
+	test_fork_exec_loop();
+	test_vfork();
+	test_posix_spawn();
+	test_orphans();
+	test_sessions();
+	test_waitid_rusage();
+	test_creds();
+	CHECK_ERRNO("ECHILD when no children are left", wait(NULL), ECHILD);
+	return check_done();
+}

@@ -622,7 +622,6 @@ fn timers() {
 }
 
 #[test]
-#[ignore = "needs pipes and a writable /tmp, which land next"]
 fn busybox_shell_script() {
     assert_checks_passed(&boot(&[
         &ubd0r(),

@@ -3,21 +3,22 @@
 //! `EAGAIN` while writers remain and end-of-file once none do; a full one writes
 //! `EAGAIN`, and a pipe without readers `EPIPE`. The read/write system calls do
 //! the sleeping on the end's wait queue (kernel/syscall/rw.rs). As on Linux,
-//! the ring is a number of pages (16 by default), writes of at most `PIPE_BUF`
-//! bytes are atomic, readers wait on `rd_wait` (woken by writes and by the last
-//! writer's close) and writers on `wr_wait`.
+//! the data is a ring of pages (16 by default, `ring`), writes of at most
+//! `PIPE_BUF` bytes are atomic, readers wait on `rd_wait` (woken by writes and
+//! by the last writer's close) and writers on `wr_wait`.
+
+mod ring;
 
 use crate::task::locked;
 use arch::{Errno, Result};
 use fs::{FileOps, PollEvents, Stat, Timespec, WaitQueue};
+use ring::{Ring, PAGE_SIZE};
 use std::any::Any;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Writes of at most this many bytes are never interleaved with others.
-pub const PIPE_BUF: usize = 4096;
-const PAGE_SIZE: usize = 4096;
+pub const PIPE_BUF: usize = PAGE_SIZE;
 /// A new pipe holds 16 pages.
 const DEFAULT_SIZE: usize = 16 * PAGE_SIZE;
 /// /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ we grant.
@@ -25,24 +26,10 @@ const MAX_SIZE: usize = 1 << 20;
 /// The st_dev of pipefs (an unnamed device, major 0).
 const PIPEFS_DEV: u64 = 0xd;
 
-/// One page of a pipe's ring (Linux's `pipe_buffer`): the bytes written to
-/// it, of which those from `read` on are still unread.
-struct Page {
-    data: Vec<u8>,
-    read: usize,
-}
-
 struct State {
-    pages: VecDeque<Page>,
-    max_pages: usize,
+    ring: Ring,
     readers: usize,
     writers: usize,
-}
-
-impl State {
-    fn buffered(&self) -> usize {
-        self.pages.iter().map(|p| p.data.len() - p.read).sum()
-    }
 }
 
 /// The pipe both ends share (Linux's `pipe_inode_info`).
@@ -62,12 +49,12 @@ impl Pipe {
 
     /// Returns the number of bytes buffered (FIONREAD).
     pub fn buffered(&self) -> usize {
-        self.state().buffered()
+        self.state().ring.buffered()
     }
 
     /// Returns the capacity in bytes (F_GETPIPE_SZ).
     pub fn capacity(&self) -> usize {
-        self.state().max_pages * PAGE_SIZE
+        self.state().ring.max_pages() * PAGE_SIZE
     }
 
     /// Sets the capacity to `size` rounded up to a power-of-two number of pages
@@ -80,88 +67,48 @@ impl Pipe {
         if size > MAX_SIZE {
             return Err(Errno::EPERM);
         }
-        {
-            let mut s = self.state();
-            if s.pages.len() > size / PAGE_SIZE {
-                return Err(Errno::EBUSY);
-            }
-            s.max_pages = size / PAGE_SIZE;
+        if !self.state().ring.set_max_pages(size / PAGE_SIZE) {
+            return Err(Errno::EBUSY);
         }
         self.wr_wait.wake_all();
         Ok(size)
     }
 
-    /// Takes up to `buf.len()` bytes from the front pages.
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
         let n = {
             let mut s = self.state();
-            if s.pages.is_empty() {
+            if s.ring.is_empty() {
                 return if s.writers == 0 {
                     Ok(0)
                 } else {
                     Err(Errno::EAGAIN)
                 };
             }
-            let mut n = 0;
-            while n < buf.len() {
-                let Some(page) = s.pages.front_mut() else {
-                    break;
-                };
-                let take = (buf.len() - n).min(page.data.len() - page.read);
-                buf[n..n + take].copy_from_slice(&page.data[page.read..page.read + take]);
-                page.read += take;
-                n += take;
-                if page.read == page.data.len() {
-                    s.pages.pop_front();
-                }
-            }
-            n
+            s.ring.read(buf)
         };
         self.wr_wait.wake_all();
         Ok(n)
     }
 
-    /// Puts as much of `data` as fits. As on Linux, the part of the write past
-    /// its last page boundary is merged into the last page if it fits there,
-    /// and the rest fills new pages; so a write of at most `PIPE_BUF` bytes
-    /// needs one page and is never split.
     fn write(&self, data: &[u8]) -> Result<usize> {
-        let done = {
+        let n = {
             let mut s = self.state();
             if s.readers == 0 {
                 return Err(Errno::EPIPE);
             }
-            let mut done = 0;
-            let chars = data.len() % PAGE_SIZE;
-            if let Some(last) = s.pages.back_mut() {
-                if chars != 0 && last.data.len() + chars <= PAGE_SIZE {
-                    last.data.extend_from_slice(&data[..chars]);
-                    done = chars;
-                }
-            }
-            while done < data.len() && s.pages.len() < s.max_pages {
-                let n = (data.len() - done).min(PAGE_SIZE);
-                let mut page = Vec::with_capacity(PAGE_SIZE);
-                page.extend_from_slice(&data[done..done + n]);
-                s.pages.push_back(Page {
-                    data: page,
-                    read: 0,
-                });
-                done += n;
-            }
-            if done == 0 {
-                return Err(Errno::EAGAIN);
-            }
-            done
+            s.ring.write(data)
         };
+        if n == 0 {
+            return Err(Errno::EAGAIN);
+        }
         self.rd_wait.wake_all();
-        Ok(done)
+        Ok(n)
     }
 
     fn poll_read(&self) -> PollEvents {
         let s = self.state();
         let mut ev = PollEvents::empty();
-        if !s.pages.is_empty() {
+        if !s.ring.is_empty() {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         }
         if s.writers == 0 {
@@ -174,7 +121,7 @@ impl Pipe {
         let s = self.state();
         let mut ev = PollEvents::empty();
         // Writable while a page is free: a PIPE_BUF write goes in at once.
-        if s.pages.len() < s.max_pages {
+        if !s.ring.is_full() {
             ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
         }
         if s.readers == 0 {
@@ -229,8 +176,7 @@ impl PipeEnd {
 pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
     let pipe = Arc::new(Pipe {
         state: Mutex::new(State {
-            pages: VecDeque::new(),
-            max_pages: DEFAULT_SIZE / PAGE_SIZE,
+            ring: Ring::new(DEFAULT_SIZE / PAGE_SIZE),
             readers: 1,
             writers: 1,
         }),

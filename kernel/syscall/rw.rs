@@ -209,7 +209,8 @@ fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>
 }
 
 /// Gathers small iovecs into one buffer, so that a writev of at most PIPE_BUF
-/// bytes stays one atomic write; `None` if they are too large or unreadable.
+/// bytes to a stream stays one atomic write; `None` if they are too large or
+/// unreadable.
 fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
     let total: u64 = iov.iter().map(|&(_, len)| len).sum();
     if iov.len() < 2 || total > crate::pipe::PIPE_BUF as u64 {
@@ -231,12 +232,12 @@ fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
 fn vectored(ctx: &mut SyscallContext, a: [u64; 6], write: bool) -> Result<u64> {
     let f = file(ctx, a[0])?;
     let iov = iovecs(ctx, a[1], a[2])?;
-    if write {
+    let stream = f.ops().is_stream();
+    if write && stream {
         if let Some(data) = gather(ctx, &iov) {
             return Ok(write_from(ctx.task, &f, &data, None, true)? as u64);
         }
     }
-    let stream = f.ops().is_stream();
     let mut done = 0;
     for (base, len) in iov {
         let moved = if write {

@@ -215,3 +215,6 @@ impl FileOps for Epoll {
         self
     }
 }
+
+#[cfg(test)]
+mod tests;

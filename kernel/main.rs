@@ -4,14 +4,18 @@
 //! exit status.
 #![forbid(unsafe_code)]
 
+mod anon_inode;
 mod boot;
 mod cmdline;
 mod devices;
+mod epoll;
+mod eventfd;
 mod exec;
 mod futex;
 mod lock;
 mod panic;
 mod pidfd;
+mod pipe;
 mod printk;
 mod signal;
 mod syscall;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 /// Returns the deadline `d` from now; None (never) if that is beyond any clock.
 pub(super) fn deadline_after(d: Duration) -> Option<Instant> {
-    Instant::now().checked_add(d)
+    Some(super::time::deadline_after(d))
 }
 
 /// Sleeps on the wait queues of `files` until `scan` yields, `deadline` passes

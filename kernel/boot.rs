@@ -2,8 +2,9 @@
 //! pid 1 on the console; at the end, sync and leave with init's status.
 
 use crate::cmdline::Cmdline;
-use crate::devices::{Console, Devices};
+use crate::devices::Devices;
 use crate::task::{self, locked, ExitStatus, FsContext, Process, Task};
+use crate::tty::TtyFile;
 use arch::host::file::{HostFile, OpenError};
 use arch::PhysMem;
 use drivers::ubd::Ubd;
@@ -149,13 +150,16 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         frames,
         vfs,
         root_fs,
-        devices: Devices,
+        devices: Devices {
+            console: crate::tty::new_console(),
+        },
         hostname: Mutex::new("(none)".into()),
         host_cpus: arch::host::cpu::allowed_cpus(),
     };
     if KERNEL.set(k).is_err() {
         return Err(BootError("booted twice".into()));
     }
+    crate::tty::start_console_input(kernel().devices.console.clone());
     crate::lock::enter();
     let r = start_init(init_paths, init_args, envp);
     crate::lock::leave();
@@ -210,7 +214,11 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
             log::warn!(
                 "Warning: unable to open an initial console ({e}); using the host's directly."
             );
-            File::new(None, Arc::new(Console), OpenFlags::O_RDWR)
+            File::new(
+                None,
+                Arc::new(TtyFile(k.devices.console.clone())),
+                OpenFlags::O_RDWR,
+            )
         }
     };
     for _ in 0..3 {
@@ -254,5 +262,6 @@ pub fn shutdown(status: ExitStatus) -> ! {
         ),
     };
     arch::host::console::write_err(line.as_bytes());
+    arch::host::console::restore();
     std::process::exit(status.shell_status())
 }

@@ -2,13 +2,18 @@
 //! urandom) and the console (5:1) with the controlling terminal (5:0), opened
 //! through device nodes on disk by their device numbers, as Linux does.
 
+use crate::tty::TtyFile;
 use arch::{Errno, Result};
+use drivers::tty::Tty;
 use fs::{major, minor, CharDevices, FileOps, OpenFlags};
 use std::any::Any;
 use std::sync::Arc;
 
 /// The kernel's character device table.
-pub struct Devices;
+pub struct Devices {
+    /// The console terminal (5:1, and the virtual consoles 4:N).
+    pub console: Arc<Tty>,
+}
 
 impl CharDevices for Devices {
     fn open(&self, rdev: u64, _flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
@@ -17,7 +22,8 @@ impl CharDevices for Devices {
             (1, 5) => Arc::new(Zero),
             (1, 7) => Arc::new(Full),
             (1, 8) | (1, 9) => Arc::new(Random),
-            (5, 0) | (5, 1) | (4, 0) | (4, 1) => Arc::new(Console),
+            (5, 0) => Arc::new(DevTty),
+            (5, 1) | (4, 0) | (4, 1) => Arc::new(TtyFile(self.console.clone())),
             _ => return Err(Errno::ENXIO),
         };
         Ok(ops)
@@ -88,32 +94,16 @@ impl FileOps for Random {
     }
 }
 
-/// The console: the host's standard input and output. (The line discipline and
-/// job control come with the tty layer; for now the host terminal does the work.)
-pub struct Console;
+/// `/dev/tty` (5:0) before the kernel has resolved it, at open, to the
+/// caller's controlling terminal (`tty::resolve_dev_tty`).
+pub struct DevTty;
 
-impl Console {
-    /// Returns the host terminal's termios, if the console is a terminal.
-    pub fn termios(&self) -> Option<[u8; 36]> {
-        arch::host::console::termios(0).or_else(|| arch::host::console::termios(1))
+impl FileOps for DevTty {
+    fn read(&self, _: u64, _: &mut [u8]) -> Result<usize> {
+        Err(Errno::ENXIO)
     }
-
-    /// Returns the host terminal's window size, if the console is a terminal.
-    pub fn window_size(&self) -> Option<[u16; 4]> {
-        arch::host::console::window_size(1).or_else(|| arch::host::console::window_size(0))
-    }
-}
-
-impl FileOps for Console {
-    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
-        crate::lock::unlocked(|| arch::host::console::read(buf)).map_err(|_| Errno::EIO)
-    }
-    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
-        arch::host::console::write(data).map_err(|_| Errno::EIO)?;
-        Ok(data.len())
-    }
-    fn seekable(&self) -> bool {
-        false
+    fn write(&self, _: u64, _: &[u8]) -> Result<usize> {
+        Err(Errno::ENXIO)
     }
     fn as_any(&self) -> &dyn Any {
         self

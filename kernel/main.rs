@@ -22,6 +22,7 @@ mod syscall;
 mod task;
 mod timer;
 mod timerfd;
+mod tty;
 mod wait;
 
 /// The stub program every guest thread runs in (built by build.rs).
@@ -63,6 +64,7 @@ fn main() {
         std::process::exit(EXIT_BOOT);
     }
     if let Err(boot::BootError(msg)) = boot::boot(c) {
+        arch::host::console::restore();
         eprintln!("linux: {msg}");
         std::process::exit(EXIT_BOOT);
     }

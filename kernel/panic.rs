@@ -9,6 +9,7 @@ pub fn install_hook() {
     std::panic::set_hook(Box::new(|info| {
         let bt = std::backtrace::Backtrace::force_capture();
         let msg = format!("Kernel panic - not syncing: {info}\nKernel backtrace:\n{bt}\n");
+        arch::host::console::restore();
         arch::host::console::write_err(msg.as_bytes());
         std::process::exit(PANIC_EXIT_STATUS);
     }));
@@ -18,6 +19,7 @@ pub fn install_hook() {
 pub fn panic(reason: &str) -> ! {
     let bt = std::backtrace::Backtrace::force_capture();
     let msg = format!("Kernel panic - not syncing: {reason}\nKernel backtrace:\n{bt}\n");
+    arch::host::console::restore();
     arch::host::console::write_err(msg.as_bytes());
     std::process::exit(PANIC_EXIT_STATUS);
 }

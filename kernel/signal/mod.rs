@@ -328,3 +328,12 @@ fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
     }
     parent.child_wait.wake_all();
 }
+
+/// Sends `info` to every process of process group `pgid`; returns how many got it.
+pub fn send_to_group(pgid: Pid, info: SigInfo) -> usize {
+    crate::task::all_processes()
+        .into_iter()
+        .filter(|p| *locked(&p.pgid) == pgid)
+        .filter(|p| send_to_process(p, info))
+        .count()
+}

@@ -3,12 +3,8 @@
 
 use super::rw::file;
 use super::SyscallContext;
-use crate::devices::Console;
-use arch::{Errno, Result};
+use arch::Result;
 
-const TCGETS: u64 = 0x5401;
-const TIOCGWINSZ: u64 = 0x5413;
-const TIOCGPGRP: u64 = 0x540f;
 const FIONBIO: u64 = 0x5421;
 const FIONREAD: u64 = 0x541b;
 
@@ -26,27 +22,8 @@ pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         ctx.write_user(a[2], &(pipe.buffered() as i32).to_ne_bytes())?;
         return Ok(0);
     }
-    let Some(console) = f.ops().as_any().downcast_ref::<Console>() else {
-        return f.ops().ioctl(a[1] as u32, a[2]);
-    };
-    match a[1] {
-        TCGETS => {
-            let t = console.termios().ok_or(Errno::ENOTTY)?;
-            ctx.write_user(a[2], &t)?;
-            Ok(0)
-        }
-        TIOCGWINSZ => {
-            let w = console.window_size().ok_or(Errno::ENOTTY)?;
-            let bytes: Vec<u8> = w.iter().flat_map(|v| v.to_ne_bytes()).collect();
-            ctx.write_user(a[2], &bytes)?;
-            Ok(0)
-        }
-        TIOCGPGRP => {
-            console.termios().ok_or(Errno::ENOTTY)?;
-            let pgid = *crate::task::locked(&ctx.task.process.pgid);
-            ctx.write_user(a[2], &pgid.to_ne_bytes())?;
-            Ok(0)
-        }
-        _ => Err(Errno::ENOTTY),
+    match crate::tty::tty_of(&f) {
+        Some(tty) => crate::tty::ioctl(ctx, &tty, a[1] as u32, a[2]),
+        None => f.ops().ioctl(a[1] as u32, a[2]),
     }
 }

@@ -66,6 +66,10 @@ fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u6
         mode as u32 & 0o7777 & !umask,
         &k.devices,
     )?;
+    let f = crate::tty::resolve_dev_tty(ctx, f)?;
+    if !flags.contains(OpenFlags::O_NOCTTY) {
+        crate::tty::maybe_acquire(ctx, &f);
+    }
     let fd = locked(&ctx.task.files()).alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
     Ok(fd as u64)
 }

@@ -64,6 +64,7 @@ pub fn sys_setsid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     }
     *locked(&p.pgid) = p.pid;
     *locked(&p.sid) = p.pid;
+    *locked(&p.ctty) = None;
     Ok(p.pid as u64)
 }
 

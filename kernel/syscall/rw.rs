@@ -159,11 +159,13 @@ fn do_write(
 
 pub fn sys_read(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
+    crate::tty::check_io(ctx, &f, false)?;
     do_read(ctx, &f, a[1], a[2], None, true)
 }
 
 pub fn sys_write(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
+    crate::tty::check_io(ctx, &f, true)?;
     do_write(ctx, &f, a[1], a[2], None, true)
 }
 
@@ -231,6 +233,7 @@ fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
 /// waits for data; a stream write waits for room for every segment.
 fn vectored(ctx: &mut SyscallContext, a: [u64; 6], write: bool) -> Result<u64> {
     let f = file(ctx, a[0])?;
+    crate::tty::check_io(ctx, &f, write)?;
     let iov = iovecs(ctx, a[1], a[2])?;
     let stream = f.ops().is_stream();
     if write && stream {

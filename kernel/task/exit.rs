@@ -116,6 +116,10 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }
+    if *locked(&p.sid) == p.pid {
+        crate::tty::session_leader_exit(p);
+    }
+    *locked(&p.ctty) = None;
     let orphans = std::mem::take(&mut *locked(&p.children));
     if let Some(reaper) = find_reaper(p) {
         for c in &orphans {

@@ -126,6 +126,7 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
         *locked(&child.sigactions) = *locked(&parent.sigactions);
         *locked(&child.rlimits) = *locked(&parent.rlimits);
         *locked(&child.cred) = locked(&parent.cred).clone();
+        *locked(&child.ctty) = locked(&parent.ctty).clone();
         let t = Task::new(id, child.clone(), mask);
         locked(&child.threads).push(t.clone());
         register(&child);

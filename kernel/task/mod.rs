@@ -108,6 +108,8 @@ pub struct Process {
     pub itimers: Mutex<crate::syscall::Itimers>,
     /// timer_create's timers, by id.
     pub posix_timers: Mutex<BTreeMap<i32, crate::syscall::PosixTimer>>,
+    /// The controlling terminal.
+    pub ctty: Mutex<Option<Arc<drivers::tty::Tty>>>,
     /// User and group ids.
     pub cred: Mutex<crate::syscall::Cred>,
     /// CPU time (user, system) in nanoseconds of the threads that have exited.
@@ -323,6 +325,7 @@ impl Process {
             pdeath_signal: AtomicI32::new(0),
             itimers: Mutex::default(),
             posix_timers: Mutex::default(),
+            ctty: Mutex::new(None),
             cred: Mutex::default(),
             times: Mutex::new((0, 0)),
             children_times: Mutex::new((0, 0)),

@@ -32,7 +32,7 @@ struct State {
     session: i32,
     /// The foreground process group (0: none).
     pgrp: i32,
-    /// The other side has gone (host end of file): reads return 0.
+    /// The outside has no more input (host end of file): reads return 0.
     hung_up: bool,
 }
 
@@ -87,8 +87,9 @@ impl Tty {
         signals.into_iter().map(|s| (pgrp, s)).collect()
     }
 
-    /// Marks the outside gone: reads return end of file once the input is read.
-    pub fn hang_up(&self) {
+    /// Marks the end of input from the outside: reads return end of file once
+    /// the input is read.
+    pub fn end_input(&self) {
         self.state().hung_up = true;
         self.wait.wake_all();
     }
@@ -111,16 +112,18 @@ impl Tty {
         Ok(data.len())
     }
 
-    /// Returns the poll events: readable with input (or after a hang-up),
-    /// always writable.
+    /// Returns the poll events: readable with input (or after the end of
+    /// input), always writable.
     pub fn poll(&self) -> PollEvents {
         let s = self.state();
         let mut ev = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
         if s.ldisc.readable(&s.termios) {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         }
+        // The end of host input reads as end of file for ever, like a ^D
+        // on every read, rather than as a hang-up.
         if s.hung_up {
-            ev |= PollEvents::POLLHUP | PollEvents::POLLIN | PollEvents::POLLRDNORM;
+            ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         }
         ev
     }

@@ -97,7 +97,10 @@ impl Termios {
     /// Returns the 36-byte kernel `struct termios`.
     pub fn to_bytes(self) -> [u8; 36] {
         let mut b = [0u8; 36];
-        for (i, v) in [self.iflag, self.oflag, self.cflag, self.lflag].iter().enumerate() {
+        for (i, v) in [self.iflag, self.oflag, self.cflag, self.lflag]
+            .iter()
+            .enumerate()
+        {
             b[i * 4..i * 4 + 4].copy_from_slice(&v.to_ne_bytes());
         }
         b[16] = self.line;

@@ -1,0 +1,340 @@
+//! The kernel's side of terminals: the console `Tty` on the host terminal (an
+//! input thread feeds it like an interrupt handler, and watches the host
+//! window size for SIGWINCH), the open-file face of a terminal, controlling
+//! terminals and job control (a background process reading its terminal gets
+//! SIGTTIN; with TOSTOP, writing gets SIGTTOU), and the terminal ioctls.
+
+use crate::signal::{self, sigbit, SigInfo, SI_KERNEL};
+use crate::syscall::SyscallContext;
+use crate::task::{locked, Process};
+use arch::{Errno, Result};
+use drivers::tty::{termios, Termios, Tty, TtyDriver};
+use fs::{File, FileOps, PollEvents, WaitQueue};
+use std::any::Any;
+use std::sync::Arc;
+
+pub const SIGHUP: i32 = 1;
+const SIGCONT: i32 = 18;
+const SIGTTIN: i32 = 21;
+const SIGTTOU: i32 = 22;
+const SIGWINCH: i32 = 28;
+
+/// The console's output: the host's standard output.
+struct HostConsole;
+
+impl TtyDriver for HostConsole {
+    fn write(&self, data: &[u8]) {
+        let _ = arch::host::console::write(data);
+    }
+}
+
+/// Creates the console terminal, sized like the host terminal.
+pub fn new_console() -> Arc<Tty> {
+    let ws = arch::host::console::window_size(1)
+        .or_else(|| arch::host::console::window_size(0))
+        .unwrap_or([24, 80, 0, 0]);
+    Arc::new(Tty::new("console", Box::new(HostConsole), ws))
+}
+
+/// Starts the thread that feeds host input to the console: a blocking host read
+/// outside the kernel lock, then the line discipline under it.
+pub fn start_console_input(tty: Arc<Tty>) {
+    let raw = arch::host::console::enter_raw();
+    let spawned = std::thread::Builder::new()
+        .name("console".into())
+        .spawn(move || console_input(tty, raw));
+    if let Err(e) = spawned {
+        log::error!("console: cannot start the input thread: {e}");
+    }
+}
+
+fn console_input(tty: Arc<Tty>, is_terminal: bool) {
+    let mut buf = [0u8; 4096];
+    loop {
+        // Wake up now and then to notice a changed host window size.
+        if is_terminal && !arch::host::console::wait_readable(250) {
+            if let Some(ws) = arch::host::console::window_size(0) {
+                crate::lock::enter();
+                if let Some(pgrp) = tty.set_winsize(ws) {
+                    signal::send_to_group(pgrp, SigInfo::new(SIGWINCH, SI_KERNEL));
+                }
+                crate::lock::leave();
+            }
+            continue;
+        }
+        let n = arch::host::console::read(&mut buf).unwrap_or(0);
+        crate::lock::enter();
+        if n == 0 {
+            tty.end_input();
+            crate::lock::leave();
+            return;
+        }
+        for (pgrp, sig) in tty.receive(&buf[..n]) {
+            signal::send_to_group(pgrp, SigInfo::new(sig, SI_KERNEL));
+        }
+        crate::lock::leave();
+    }
+}
+
+/// An open terminal.
+pub struct TtyFile(pub Arc<Tty>);
+
+impl FileOps for TtyFile {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        self.0.read(buf)
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        self.0.write(data)
+    }
+    fn seekable(&self) -> bool {
+        false
+    }
+    fn poll(&self) -> PollEvents {
+        self.0.poll()
+    }
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.0.wait)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Returns the terminal behind an open file, if it is one.
+pub fn tty_of(f: &File) -> Option<Arc<Tty>> {
+    f.ops()
+        .as_any()
+        .downcast_ref::<TtyFile>()
+        .map(|t| t.0.clone())
+}
+
+/// Returns whether `sig` is ignored or blocked by the calling thread.
+fn ignored_or_blocked(ctx: &SyscallContext, sig: i32) -> bool {
+    let handler = locked(&ctx.task.process.sigactions)[sig as usize - 1].handler;
+    handler == signal::SIG_IGN || locked(&ctx.task.signal).mask & sigbit(sig) != 0
+}
+
+/// What a caller does to its terminal, for job control.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    /// A write: checked only with TOSTOP.
+    Write,
+    /// A change of settings or foreground group (Linux's tty_check_change).
+    Change,
+}
+
+/// Applies job control to an access of `tty` by the caller: a process in a
+/// background group of the terminal's session is stopped with SIGTTIN or
+/// SIGTTOU (the call restarts once it continues); a read that ignores SIGTTIN
+/// gets EIO, other accesses that ignore SIGTTOU go ahead.
+fn job_control(ctx: &SyscallContext, tty: &Arc<Tty>, access: Access) -> Result<()> {
+    let p = &ctx.task.process;
+    let is_ctty = locked(&p.ctty)
+        .as_ref()
+        .is_some_and(|c| Arc::ptr_eq(c, tty));
+    let (_, fg) = tty.owner();
+    let pgid = *locked(&p.pgid);
+    if !is_ctty || fg == 0 || fg == pgid {
+        return Ok(());
+    }
+    let sig = if access == Access::Read {
+        if ignored_or_blocked(ctx, SIGTTIN) {
+            return Err(Errno::EIO);
+        }
+        SIGTTIN
+    } else {
+        let tostop = tty.termios().l(termios::TOSTOP);
+        if (access == Access::Write && !tostop) || ignored_or_blocked(ctx, SIGTTOU) {
+            return Ok(());
+        }
+        SIGTTOU
+    };
+    signal::send_to_group(pgid, SigInfo::new(sig, SI_KERNEL));
+    Err(Errno::ERESTARTSYS)
+}
+
+/// Job control for a read or write system call on `f`.
+pub fn check_io(ctx: &SyscallContext, f: &File, write: bool) -> Result<()> {
+    match tty_of(f) {
+        Some(tty) => job_control(ctx, &tty, if write { Access::Write } else { Access::Read }),
+        None => Ok(()),
+    }
+}
+
+/// Makes `tty` the controlling terminal of the caller's session if the caller
+/// leads a session that has none and nobody owns the terminal (open(2)
+/// without O_NOCTTY).
+pub fn maybe_acquire(ctx: &SyscallContext, f: &File) {
+    let Some(tty) = tty_of(f) else { return };
+    let p = &ctx.task.process;
+    let sid = *locked(&p.sid);
+    if sid != p.pid || locked(&p.ctty).is_some() || tty.owner().0 != 0 {
+        return;
+    }
+    tty.set_owner(sid, *locked(&p.pgid));
+    set_session_ctty(sid, Some(&tty));
+}
+
+/// Sets the controlling terminal of every process of session `sid`.
+fn set_session_ctty(sid: i32, tty: Option<&Arc<Tty>>) {
+    for q in crate::task::all_processes() {
+        if *locked(&q.sid) == sid {
+            *locked(&q.ctty) = tty.cloned();
+        }
+    }
+}
+
+/// A session leader is gone: its terminal hangs up for the foreground group
+/// (SIGHUP, then SIGCONT) and belongs to no session any more.
+pub fn session_leader_exit(p: &Process) {
+    let Some(tty) = locked(&p.ctty).take() else {
+        return;
+    };
+    let (sid, fg) = tty.owner();
+    if sid != p.pid {
+        return;
+    }
+    tty.set_owner(0, 0);
+    set_session_ctty(sid, None);
+    if fg > 0 {
+        signal::send_to_group(fg, SigInfo::new(SIGHUP, SI_KERNEL));
+        signal::send_to_group(fg, SigInfo::new(SIGCONT, SI_KERNEL));
+    }
+}
+
+const TCGETS: u32 = 0x5401;
+const TCSETS: u32 = 0x5402;
+const TCSETSW: u32 = 0x5403;
+const TCSETSF: u32 = 0x5404;
+const TCSBRK: u32 = 0x5409;
+const TCXONC: u32 = 0x540a;
+const TCFLSH: u32 = 0x540b;
+const TIOCSCTTY: u32 = 0x540e;
+const TIOCGPGRP: u32 = 0x540f;
+const TIOCSPGRP: u32 = 0x5410;
+const TIOCOUTQ: u32 = 0x5411;
+const TIOCGWINSZ: u32 = 0x5413;
+const TIOCSWINSZ: u32 = 0x5414;
+const FIONREAD: u32 = 0x541b;
+const TIOCNOTTY: u32 = 0x5422;
+const TIOCGSID: u32 = 0x5429;
+const TCSBRKP: u32 = 0x5425;
+
+/// Handles a terminal ioctl on `tty`.
+pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
+    let p = ctx.task.process.clone();
+    let is_ctty = locked(&p.ctty)
+        .as_ref()
+        .is_some_and(|c| Arc::ptr_eq(c, tty));
+    let put_i32 = |ctx: &SyscallContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
+    match cmd {
+        TCGETS => ctx.write_user(arg, &tty.termios().to_bytes())?,
+        TCSETS | TCSETSW | TCSETSF => {
+            job_control(ctx, tty, Access::Change)?;
+            let mut b = [0u8; 36];
+            ctx.read_user(arg, &mut b)?;
+            tty.set_termios(Termios::from_bytes(&b), cmd == TCSETSF);
+        }
+        TIOCGWINSZ => {
+            let b: Vec<u8> = tty.winsize().iter().flat_map(|v| v.to_ne_bytes()).collect();
+            ctx.write_user(arg, &b)?;
+        }
+        TIOCSWINSZ => {
+            let mut b = [0u8; 8];
+            ctx.read_user(arg, &mut b)?;
+            let ws = [0, 1, 2, 3].map(|i| u16::from_ne_bytes([b[i * 2], b[i * 2 + 1]]));
+            if let Some(pgrp) = tty.set_winsize(ws) {
+                signal::send_to_group(pgrp, SigInfo::new(SIGWINCH, SI_KERNEL));
+            }
+        }
+        FIONREAD => put_i32(ctx, tty.available() as i32)?,
+        TIOCOUTQ => put_i32(ctx, 0)?,
+        TCFLSH => match arg {
+            0 | 2 => tty.flush_input(),
+            1 => {}
+            _ => return Err(Errno::EINVAL),
+        },
+        TCXONC if arg <= 3 => {}
+        TCSBRK | TCSBRKP => {}
+        TIOCSCTTY => {
+            let sid = *locked(&p.sid);
+            if sid != p.pid || locked(&p.ctty).is_some() {
+                return if is_ctty { Ok(0) } else { Err(Errno::EPERM) };
+            }
+            let (owner, _) = tty.owner();
+            if owner != 0 {
+                // Stealing another session's terminal needs root and arg 1.
+                if arg != 1 || locked(&p.cred).euid != 0 {
+                    return Err(Errno::EPERM);
+                }
+                set_session_ctty(owner, None);
+            }
+            tty.set_owner(sid, *locked(&p.pgid));
+            set_session_ctty(sid, Some(tty));
+        }
+        TIOCNOTTY => {
+            if !is_ctty {
+                return Err(Errno::ENOTTY);
+            }
+            if *locked(&p.sid) == p.pid {
+                session_leader_exit(&p);
+            } else {
+                *locked(&p.ctty) = None;
+            }
+        }
+        TIOCGPGRP | TIOCGSID => {
+            if !is_ctty {
+                return Err(Errno::ENOTTY);
+            }
+            let (sid, pgrp) = tty.owner();
+            put_i32(ctx, if cmd == TIOCGSID { sid } else { pgrp })?;
+        }
+        TIOCSPGRP => {
+            if !is_ctty {
+                return Err(Errno::ENOTTY);
+            }
+            job_control(ctx, tty, Access::Change)?;
+            let mut b = [0u8; 4];
+            ctx.read_user(arg, &mut b)?;
+            let pgrp = i32::from_ne_bytes(b);
+            if pgrp < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let sid = *locked(&p.sid);
+            let exists = crate::task::all_processes()
+                .iter()
+                .any(|q| *locked(&q.pgid) == pgrp && locked(&q.exit_status).is_none());
+            if !exists {
+                return Err(Errno::ESRCH);
+            }
+            let same_session = crate::task::all_processes()
+                .iter()
+                .any(|q| *locked(&q.pgid) == pgrp && *locked(&q.sid) == sid);
+            if !same_session {
+                return Err(Errno::EPERM);
+            }
+            tty.set_pgrp(pgrp);
+        }
+        _ => return Err(Errno::ENOTTY),
+    }
+    Ok(0)
+}
+
+/// Resolves an open of `/dev/tty` to the caller's controlling terminal (ENXIO
+/// without one); other files pass through.
+pub fn resolve_dev_tty(ctx: &SyscallContext, f: Arc<File>) -> Result<Arc<File>> {
+    if f.ops()
+        .as_any()
+        .downcast_ref::<crate::devices::DevTty>()
+        .is_none()
+    {
+        return Ok(f);
+    }
+    let tty = locked(&ctx.task.process.ctty).clone().ok_or(Errno::ENXIO)?;
+    Ok(File::new(
+        f.path().cloned(),
+        Arc::new(TtyFile(tty)),
+        f.flags(),
+    ))
+}

@@ -9,16 +9,18 @@ mod info;
 mod ioctl;
 mod itimer;
 pub(crate) mod mem;
+mod mount;
 mod namei;
 mod open;
 mod posix_timer;
 mod process;
 mod rw;
-mod sched;
+pub(crate) mod sched;
 mod signal;
 mod stat;
 mod statfs;
 mod sync;
+mod sysinfo;
 pub(crate) mod time;
 mod unlink;
 mod utimes;
@@ -118,6 +120,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (96, "gettimeofday", time::sys_gettimeofday),
     (97, "getrlimit", process::sys_getrlimit),
     (98, "getrusage", sched::sys_getrusage),
+    (99, "sysinfo", sysinfo::sys_sysinfo),
     (100, "times", sched::sys_times),
     (102, "getuid", cred::sys_getuid),
     (104, "getgid", cred::sys_getgid),
@@ -163,6 +166,8 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
     (162, "sync", sync::sys_sync),
+    (165, "mount", mount::sys_mount),
+    (166, "umount2", mount::sys_umount2),
     (186, "gettid", process::sys_gettid),
     (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),

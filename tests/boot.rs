@@ -612,3 +612,9 @@ fn busybox_shell_script() {
         "/scripts/shell.sh",
     ]));
 }
+
+/// procfs, sysfs, devtmpfs and mount(2); mem= is what MemTotal must show.
+#[test]
+fn procfs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "mem=128M", "init=/bin/procfs", "quiet"]));
+}

@@ -175,8 +175,8 @@ pub fn store(name: &str, t: &Target) -> Option<Store> {
     let t = t.clone();
     match name {
         "comm" => Some(Arc::new(move |data: &[u8]| {
+            // Linux keeps a newline written with the name.
             let p = t.process()?;
-            let data = data.strip_suffix(b"\n").unwrap_or(data);
             *locked(&p.comm) = data[..data.len().min(15)].to_vec();
             Ok(())
         })),

@@ -618,3 +618,16 @@ fn busybox_shell_script() {
 fn procfs() {
     assert_checks_passed(&boot(&[&ubd0r(), "mem=128M", "init=/bin/procfs", "quiet"]));
 }
+
+/// busybox's ps, free, df, mount, top, uptime and friends on /proc and /sys.
+#[test]
+fn busybox_tools() {
+    assert_checks_passed(&boot(&[
+        &ubd0r(),
+        "mem=128M",
+        "init=/bin/sh",
+        "quiet",
+        "--",
+        "/scripts/tools.sh",
+    ]));
+}

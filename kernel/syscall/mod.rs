@@ -168,6 +168,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (162, "sync", sync::sys_sync),
     (165, "mount", mount::sys_mount),
     (166, "umount2", mount::sys_umount2),
+    (170, "sethostname", info::sys_sethostname),
     (186, "gettid", process::sys_gettid),
     (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),

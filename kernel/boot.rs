@@ -229,7 +229,8 @@ fn mount_tmpfs(vfs: &Vfs) {
             continue;
         };
         let opts = crate::filesystems::tmpfs_defaults(mode);
-        let flags = fs::MountFlags::RELATIME | fs::MountFlags::NOSUID | fs::MountFlags::NODEV;
+        // No nodev, unlike systemd's tmp.mount: guests make device nodes here.
+        let flags = fs::MountFlags::RELATIME;
         let r = Tmpfs::new(opts, Arc::new(HostClock))
             .and_then(|t| vfs.mount_fs(&at, t, flags, "tmpfs").map(|_| ()));
         match r {

@@ -145,8 +145,12 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         .map_err(|e| BootError(format!("VFS: cannot mount root fs on {}: {e}", disk.name())))?;
     let root_fs: Arc<dyn FileSystem> = root_fs;
     let root_flags = fs::MountFlags::RDONLY | fs::MountFlags::RELATIME;
-    let vfs = Vfs::new_with(root_fs.clone(), root_flags, &format!("/dev/{}", disk.name()))
-        .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
+    let vfs = Vfs::new_with(
+        root_fs.clone(),
+        root_flags,
+        &format!("/dev/{}", disk.name()),
+    )
+    .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
     log::info!(
         "VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.",
         index * 16

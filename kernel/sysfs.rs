@@ -158,7 +158,10 @@ fn build(t: &mut Tree) -> Node {
         let mut e = Vec::new();
         for &(_, name, ma, mi) in CHAR_DEVICES.iter().filter(|d| d.0 == c) {
             e.push(named(name, link(t, "../../", format!("{c}/{name}"))));
-            dev_char.push((format!("{ma}:{mi}"), link(t, "../../", format!("{c}/{name}"))));
+            dev_char.push((
+                format!("{ma}:{mi}"),
+                link(t, "../../", format!("{c}/{name}")),
+            ));
         }
         class.push(named(c, dir(t, e)));
     }
@@ -167,7 +170,10 @@ fn build(t: &mut Tree) -> Node {
         named("char", dir(t, dev_char)),
     ];
     let thp = vec![
-        named("defrag", attr(t, "always defer defer+madvise madvise [never]\n")),
+        named(
+            "defrag",
+            attr(t, "always defer defer+madvise madvise [never]\n"),
+        ),
         named("enabled", attr(t, "always madvise [never]\n")),
     ];
     let mm = vec![named("transparent_hugepage", dir(t, thp))];

@@ -17,7 +17,10 @@ pub fn minor(rdev: u64) -> u32 {
 /// device (tmpfs, proc, sysfs), as Linux's `get_anon_bdev`.
 pub fn anon_dev() -> u64 {
     static NEXT_MINOR: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-    makedev(0, NEXT_MINOR.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    makedev(
+        0,
+        NEXT_MINOR.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    )
 }
 
 /// Returns the `dev_t` of (`major`, `minor`).

@@ -28,7 +28,11 @@ bitflags::bitflags! {
 impl MountFlags {
     /// Returns the options as /proc/mounts shows them ("rw,nosuid,relatime").
     pub fn show(self) -> String {
-        let mut s = String::from(if self.contains(Self::RDONLY) { "ro" } else { "rw" });
+        let mut s = String::from(if self.contains(Self::RDONLY) {
+            "ro"
+        } else {
+            "rw"
+        });
         for (flag, name) in [
             (Self::NOSUID, ",nosuid"),
             (Self::NODEV, ",nodev"),

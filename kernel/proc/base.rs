@@ -96,7 +96,12 @@ pub fn limits(t: &Target) -> Result<Vec<u8>> {
         "Limit", "Soft Limit", "Hard Limit", "Units"
     );
     for (i, (name, unit)) in LIMITS.iter().enumerate() {
-        s += &format!("{:<25} {:<20} {:<20} ", name, show(lim[i].0), show(lim[i].1));
+        s += &format!(
+            "{:<25} {:<20} {:<20} ",
+            name,
+            show(lim[i].0),
+            show(lim[i].1)
+        );
         if unit.is_empty() {
             s.push('\n');
         } else {

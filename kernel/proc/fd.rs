@@ -65,12 +65,14 @@ pub fn fd_dir(dev: u64, ino: u64, t: &Target) -> Node {
                 Ok(1) => 0o300,
                 _ => 0o700,
             };
-            let n = Node::link(dev, t.ino(FD_INO + fd as u64), move || describe(&*file(&a, fd)?))
-                .magic(move || file(&b, fd)?.path().cloned().ok_or(Errno::ENOENT))
-                .with_mode(mode)
-                .with_size(64)
-                .owned_by(t.owner())
-                .valid_while(open_fd(&t, fd));
+            let n = Node::link(dev, t.ino(FD_INO + fd as u64), move || {
+                describe(&*file(&a, fd)?)
+            })
+            .magic(move || file(&b, fd)?.path().cloned().ok_or(Errno::ENOENT))
+            .with_mode(mode)
+            .with_size(64)
+            .owned_by(t.owner())
+            .valid_while(open_fd(&t, fd));
             out.push(n.entry(fd as u64 + 2, &fd.to_string()));
         }
         Ok(out)

@@ -164,7 +164,11 @@ impl Inode for Node {
             dev: self.dev,
             ino: self.ino,
             mode: self.file_type().to_mode_bits() | self.mode,
-            nlink: if self.file_type() == FileType::Directory { 2 } else { 1 },
+            nlink: if self.file_type() == FileType::Directory {
+                2
+            } else {
+                1
+            },
             uid,
             gid,
             rdev: 0,
@@ -293,7 +297,9 @@ impl Inode for Node {
 
 /// Copies `text` from `offset` into `buf`; returns how much.
 fn copy_out(text: &[u8], offset: u64, buf: &mut [u8]) -> usize {
-    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(text.len());
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
     let n = buf.len().min(text.len() - start);
     buf[..n].copy_from_slice(&text[start..start + n]);
     n

@@ -153,8 +153,7 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
             }
             Kind::Link(to) => {
                 let (a, b) = (t.clone(), t.clone());
-                Node::link(dev, ino, move || base::link_text(&to(&a)?))
-                    .magic(move || to(&b))
+                Node::link(dev, ino, move || base::link_text(&to(&a)?)).magic(move || to(&b))
             }
             Kind::Fd => fd::fd_dir(dev, ino, t),
             Kind::FdInfo => fd::fdinfo_dir(dev, ino, t),

@@ -87,10 +87,13 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         p.ppid() as u64,
         *locked(&p.pgid) as u64,
         *locked(&p.sid) as u64,
-        0,               // tty_nr
-        u64::MAX,        // tpgid: -1, no controlling terminal
-        0x0040_0000,     // flags: PF_RANDOMIZE
-        0, 0, 0, 0,      // minflt, cminflt, majflt, cmajflt
+        0,           // tty_nr
+        u64::MAX,    // tpgid: -1, no controlling terminal
+        0x0040_0000, // flags: PF_RANDOMIZE
+        0,
+        0,
+        0,
+        0, // minflt, cminflt, majflt, cmajflt
         ticks(times.0),
         ticks(times.1),
         ticks(children.0),
@@ -106,15 +109,22 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         l.start_code,
         l.end_code,
         l.start_stack,
-        0, 0, // kstkesp, kstkeip
+        0,
+        0, // kstkesp, kstkeip
         pending,
         blocked,
         ignored,
         caught,
-        0, 0, 0, // wchan, nswap, cnswap
+        0,
+        0,
+        0, // wchan, nswap, cnswap
         *locked(&p.exit_signal) as u64,
         processor(t.id()) as u64,
-        0, 0, 0, 0, 0, // rt_priority, policy, blkio ticks, guest_time, cguest_time
+        0,
+        0,
+        0,
+        0,
+        0, // rt_priority, policy, blkio ticks, guest_time, cguest_time
         l.start_data,
         l.end_data,
         u.brk_base,

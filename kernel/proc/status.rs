@@ -20,14 +20,24 @@ pub fn cpus() -> (String, String) {
     let mut left = n;
     while left > 0 {
         let bits = left.min(32);
-        words.push(if bits == 32 { u32::MAX } else { (1u32 << bits) - 1 });
+        words.push(if bits == 32 {
+            u32::MAX
+        } else {
+            (1u32 << bits) - 1
+        });
         left -= bits;
     }
     let mask: Vec<String> = words
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, w)| if i == 0 { format!("{w:x}") } else { format!("{w:08x}") })
+        .map(|(i, w)| {
+            if i == 0 {
+                format!("{w:x}")
+            } else {
+                format!("{w:08x}")
+            }
+        })
         .collect();
     let list = if n == 1 {
         "0".to_string()

@@ -76,7 +76,10 @@ pub fn sys(t: &mut Tree) -> Node {
         named("domainname", t.text("(none)\n")),
         named("hostname", hostname(t)),
         named("ngroups_max", t.text("65536\n")),
-        named("osrelease", t.text(format!("{}\n", crate::syscall::RELEASE))),
+        named(
+            "osrelease",
+            t.text(format!("{}\n", crate::syscall::RELEASE)),
+        ),
         named("ostype", t.text("Linux\n")),
         named("pid_max", t.text(format!("{}\n", crate::task::PID_MAX))),
         named("random", random),

@@ -145,10 +145,7 @@ pub fn uptime() -> Result<Vec<u8>> {
 /// threads; the last pid handed out.
 pub fn loadavg() -> Result<Vec<u8>> {
     let tasks = all_tasks();
-    let running = tasks
-        .iter()
-        .filter(|t| !t.waiter.is_sleeping())
-        .count();
+    let running = tasks.iter().filter(|t| !t.waiter.is_sleeping()).count();
     let s = format!(
         "0.00 0.00 0.00 {}/{} {}\n",
         running.max(1),
@@ -224,9 +221,11 @@ pub fn cmdline() -> Result<Vec<u8>> {
 
 /// /proc/devices: the device majors the kernel has drivers for.
 pub fn devices() -> Result<Vec<u8>> {
-    Ok(b"Character devices:\n  1 mem\n  4 /dev/vc/0\n  4 tty\n  5 /dev/tty\n  5 /dev/console\n\n\
+    Ok(
+        b"Character devices:\n  1 mem\n  4 /dev/vc/0\n  4 tty\n  5 /dev/tty\n  5 /dev/console\n\n\
          Block devices:\n 98 ubd\n"
-        .to_vec())
+            .to_vec(),
+    )
 }
 
 /// /proc/swaps: no swap.

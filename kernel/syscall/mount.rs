@@ -72,7 +72,13 @@ fn read_opt(ctx: &SyscallContext, addr: u64) -> Result<Option<Vec<u8>>> {
     }
     let s = locked(&ctx.task.mm())
         .read_cstring(addr, 4096)
-        .map_err(|e| if e == Errno::ENAMETOOLONG { Errno::EINVAL } else { e })?;
+        .map_err(|e| {
+            if e == Errno::ENAMETOOLONG {
+                Errno::EINVAL
+            } else {
+                e
+            }
+        })?;
     Ok(Some(s))
 }
 

@@ -113,8 +113,9 @@ impl FileOps for Kmsg {
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
         let text = String::from_utf8_lossy(data);
         let text = text.trim_end_matches('\n');
-        let (level, text) = match text.strip_prefix('<').and_then(|t| t.split_once('>')) {
-            Some((n, rest)) if n.parse::<u8>().is_ok() => (n.parse::<u8>().unwrap_or(6) & 7, rest),
+        let prefixed = text.strip_prefix('<').and_then(|t| t.split_once('>'));
+        let (level, text) = match prefixed.map(|(n, rest)| (n.parse::<u8>(), rest)) {
+            Some((Ok(n), rest)) => (n & 7, rest),
             _ => (6, text),
         };
         crate::printk::emit(level, text);

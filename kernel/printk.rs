@@ -91,6 +91,20 @@ pub fn record_from(seq: u64) -> Option<Record> {
     ring.records.get(i).cloned()
 }
 
+/// Returns the sequence number the next record will get.
+pub fn next_seq() -> u64 {
+    PRINTK.get().map_or(0, |p| {
+        p.ring.lock().unwrap_or_else(|e| e.into_inner()).next_seq
+    })
+}
+
+/// Sets the console log level (syslog(2)'s SYSLOG_ACTION_CONSOLE_LEVEL).
+pub fn set_console_level(level: u8) {
+    if let Some(p) = PRINTK.get() {
+        *p.console_level.lock().unwrap_or_else(|e| e.into_inner()) = level;
+    }
+}
+
 static LOGGER: Logger = Logger;
 
 /// Starts the kernel log with console log level `console_level` (messages with a

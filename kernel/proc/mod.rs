@@ -15,6 +15,7 @@ mod maps;
 mod mounts;
 pub mod node;
 mod pid;
+mod seq;
 mod stat;
 mod status;
 mod sys;

@@ -21,6 +21,7 @@ mod stat;
 mod statfs;
 mod sync;
 mod sysinfo;
+mod syslog;
 pub(crate) mod time;
 mod unlink;
 mod utimes;
@@ -123,6 +124,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (99, "sysinfo", sysinfo::sys_sysinfo),
     (100, "times", sched::sys_times),
     (102, "getuid", cred::sys_getuid),
+    (103, "syslog", syslog::sys_syslog),
     (104, "getgid", cred::sys_getgid),
     (105, "setuid", cred::sys_setuid),
     (106, "setgid", cred::sys_setgid),

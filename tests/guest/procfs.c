@@ -327,6 +327,18 @@ static void test_dev_sys(void)
 	int fd = open("/dev/full", O_WRONLY);
 	CHECK_ERRNO("/dev/full is full", write(fd, "x", 1), ENOSPC);
 	close(fd);
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	CHECK_SYS("open /dev/kmsg", fd);
+	ssize_t got = read(fd, buf, sizeof buf - 1);
+	unsigned level;
+	unsigned long long seq, usec;
+	int end = 0;
+	CHECKF("a kmsg record", got > 0 && (buf[got] = 0, 1) &&
+				      sscanf(buf, "%u,%llu,%llu,%*[^;];%n", &level, &seq, &usec, &end) == 3 &&
+				      end > 0 && buf[got - 1] == '\n',
+	       "%s", buf);
+	CHECK_ERRNO("a too small buffer", read(fd, buf, 8), EINVAL);
+	close(fd);
 	CHECK("read /sys/devices/system/cpu/online", slurp("/sys/devices/system/cpu/online") > 0);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	char want[32];

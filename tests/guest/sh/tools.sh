@@ -1,6 +1,7 @@
 #!/bin/sh
 # Checks that busybox's system tools work on the kernel's /proc, /sys and /dev:
-# ps, free, df, mount, umount, top, uptime, cat /proc/cpuinfo, hostname, kill.
+# ps, free, df, mount, umount, top, uptime, cat /proc/cpuinfo, dmesg, hostname,
+# kill.
 # Run by busybox sh as init (with mem=128M). Outputs go through files in /tmp,
 # not pipes, command substitution or `read` (which polls), so that it runs
 # before pipes and poll exist.
@@ -72,6 +73,9 @@ check "cpuinfo has processor 0" has '^processor[[:space:]]+: 0$'
 grep -c '^processor' /proc/cpuinfo > /tmp/cpus
 nproc > /tmp/nproc
 check "one cpuinfo entry per CPU" cmp -s /tmp/cpus /tmp/nproc
+
+dmesg > $out
+check "dmesg shows the boot log" has '^\[ *0\.[0-9]{6}\] Linux version '
 
 hostname tools-test
 hostname > $out

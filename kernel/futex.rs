@@ -305,7 +305,7 @@ pub fn sys_futex(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
                 // FUTEX_WAIT takes a relative timeout; the BITSET form an
                 // absolute one on CLOCK_MONOTONIC or (with the flag) REALTIME.
                 Some(if cmd == FUTEX_WAIT {
-                    Instant::now() + ts
+                    crate::syscall::time::deadline_after(ts)
                 } else {
                     let clock = if op & FUTEX_CLOCK_REALTIME != 0 { 0 } else { 1 };
                     crate::syscall::time::deadline_from_abs(clock, ts)?

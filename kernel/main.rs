@@ -4,16 +4,20 @@
 //! exit status.
 #![forbid(unsafe_code)]
 
+mod anon_inode;
 mod boot;
 mod cmdline;
 mod devices;
 mod devtmpfs;
+mod epoll;
+mod eventfd;
 mod exec;
 mod filesystems;
 mod futex;
 mod lock;
 mod panic;
 mod pidfd;
+mod pipe;
 mod printk;
 mod proc;
 mod signal;

@@ -33,6 +33,9 @@ impl FileOps for PidFd {
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.0.exit_wait)
     }
+    fn stat(&self) -> Result<fs::Stat> {
+        Ok(crate::anon_inode::stat())
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }

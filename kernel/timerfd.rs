@@ -59,6 +59,9 @@ impl FileOps for TimerFd {
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.0.wait)
     }
+    fn stat(&self) -> Result<fs::Stat> {
+        Ok(crate::anon_inode::stat())
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -143,7 +146,7 @@ pub fn sys_timerfd_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
     } else if flags & TFD_TIMER_ABSTIME != 0 {
         Some(deadline_from_abs(inner.clock, value)?)
     } else {
-        Some(Instant::now() + value)
+        Some(crate::syscall::time::deadline_after(value))
     };
     let (old_v, old_i, armed) = {
         let mut s = locked(&inner.state);

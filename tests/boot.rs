@@ -396,6 +396,26 @@ fn forkexec() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/forkexec", "quiet"]));
 }
 
+/// Pipes: transfer, EOF, EPIPE and SIGPIPE, O_NONBLOCK, PIPE_BUF atomicity,
+/// pipe sizes, FIONREAD, interrupted reads.
+#[test]
+fn pipe() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pipe", "quiet"]));
+}
+
+/// poll, ppoll, select and pselect6 on pipes: readiness, hang-up, timeouts,
+/// signals.
+#[test]
+fn poll() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/poll", "quiet"]));
+}
+
+/// epoll (level- and edge-triggered, one-shot, nesting) and eventfd.
+#[test]
+fn epoll() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/epoll", "quiet"]));
+}
+
 #[test]
 fn bad_mem_value_is_a_usage_error() {
     let run = boot(&[&ubd0r(), "mem=lots", "init=/bin/hello"]);
@@ -602,7 +622,6 @@ fn timers() {
 }
 
 #[test]
-#[ignore = "needs pipes and a writable /tmp, which land next"]
 fn busybox_shell_script() {
     assert_checks_passed(&boot(&[
         &ubd0r(),

@@ -61,6 +61,12 @@ pub trait FileOps: Send + Sync {
     fn seekable(&self) -> bool {
         true
     }
+    /// Returns true for byte streams (pipes, sockets, ttys): a blocking write goes
+    /// on, sleeping while the file is full, until every byte is written, where a
+    /// write to any other file ends at its first short transfer.
+    fn is_stream(&self) -> bool {
+        false
+    }
     /// Performs a device-specific request.
     fn ioctl(&self, _cmd: u32, _arg: u64) -> Result<u64> {
         Err(Errno::ENOTTY)

@@ -30,6 +30,22 @@ fn fds(t: &Target) -> Result<Vec<i32>> {
     Ok(fds)
 }
 
+/// Returns the name Linux gives the anonymous inode of `f` ("[eventfd]").
+fn anon_name(f: &File) -> &'static str {
+    let ops = f.ops().as_any();
+    if ops.is::<crate::eventfd::EventFd>() {
+        "[eventfd]"
+    } else if ops.is::<crate::epoll::Epoll>() {
+        "[eventpoll]"
+    } else if ops.is::<crate::timerfd::TimerFd>() {
+        "[timerfd]"
+    } else if ops.is::<crate::pidfd::PidFd>() {
+        "[pidfd]"
+    } else {
+        "[unknown]"
+    }
+}
+
 /// Returns the text of the link to `f`.
 fn describe(f: &File) -> Result<Vec<u8>> {
     if let Some(p) = f.path() {
@@ -41,7 +57,7 @@ fn describe(f: &File) -> Result<Vec<u8>> {
     Ok(match kind {
         Some(FileType::Fifo) => format!("pipe:[{ino}]"),
         Some(FileType::Socket) => format!("socket:[{ino}]"),
-        _ => "anon_inode:[unknown]".to_string(),
+        _ => format!("anon_inode:{}", anon_name(f)),
     }
     .into_bytes())
 }

@@ -74,6 +74,7 @@ pub fn sys_fcntl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             f.set_flags((f.flags() - settable) | new);
             Ok(0)
         }
+        super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::fcntl(&f, a[1], a[2]),
         cmd => {
             log::debug!("fcntl command {cmd} not supported");
             Err(Errno::EINVAL)

@@ -10,6 +10,7 @@ const TCGETS: u64 = 0x5401;
 const TIOCGWINSZ: u64 = 0x5413;
 const TIOCGPGRP: u64 = 0x540f;
 const FIONBIO: u64 = 0x5421;
+const FIONREAD: u64 = 0x541b;
 
 pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
@@ -19,6 +20,10 @@ pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         let mut flags = f.flags();
         flags.set(fs::OpenFlags::O_NONBLOCK, u32::from_ne_bytes(v) != 0);
         f.set_flags(flags);
+        return Ok(0);
+    }
+    if let (FIONREAD, Some(pipe)) = (a[1], crate::pipe::pipe_of(&f)) {
+        ctx.write_user(a[2], &(pipe.buffered() as i32).to_ne_bytes())?;
         return Ok(0);
     }
     let Some(console) = f.ops().as_any().downcast_ref::<Console>() else {

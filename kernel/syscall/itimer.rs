@@ -130,7 +130,7 @@ fn set(
             let mut its = locked(&p.itimers);
             let old = its.real.disarm();
             if !value.is_zero() {
-                let deadline = Instant::now() + value;
+                let deadline = super::time::deadline_after(value);
                 let g = its.real.arm(deadline, interval);
                 drop(its);
                 arm_real(p, deadline, g);

@@ -4,6 +4,7 @@
 
 mod attr;
 mod cred;
+mod epoll;
 mod fd;
 mod info;
 mod ioctl;
@@ -12,10 +13,13 @@ pub(crate) mod mem;
 mod mount;
 mod namei;
 mod open;
+mod pipe;
+mod poll;
 mod posix_timer;
 mod process;
 mod rw;
 pub(crate) mod sched;
+mod select;
 mod signal;
 mod stat;
 mod statfs;
@@ -63,6 +67,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (4, "stat", stat::sys_stat),
     (5, "fstat", stat::sys_fstat),
     (6, "lstat", stat::sys_lstat),
+    (7, "poll", poll::sys_poll),
     (8, "lseek", rw::sys_lseek),
     (9, "mmap", mem::sys_mmap),
     (10, "mprotect", mem::sys_mprotect),
@@ -77,6 +82,8 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (19, "readv", rw::sys_readv),
     (20, "writev", rw::sys_writev),
     (21, "access", stat::sys_access),
+    (22, "pipe", pipe::sys_pipe),
+    (23, "select", select::sys_select),
     (24, "sched_yield", sched::sys_sched_yield),
     (25, "mremap", mem::sys_mremap),
     (28, "madvise", mem::sys_madvise),
@@ -177,6 +184,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (202, "futex", crate::futex::sys_futex),
     (203, "sched_setaffinity", sched::sys_sched_setaffinity),
     (204, "sched_getaffinity", sched::sys_sched_getaffinity),
+    (213, "epoll_create", epoll::sys_epoll_create),
     (217, "getdents64", open::sys_getdents64),
     (218, "set_tid_address", process::sys_set_tid_address),
     (219, "restart_syscall", crate::signal::restart_syscall),
@@ -189,6 +197,8 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (229, "clock_getres", time::sys_clock_getres),
     (230, "clock_nanosleep", time::sys_clock_nanosleep),
     (231, "exit_group", process::sys_exit_group),
+    (232, "epoll_wait", epoll::sys_epoll_wait),
+    (233, "epoll_ctl", epoll::sys_epoll_ctl),
     (234, "tgkill", signal::sys_tgkill),
     (235, "utimes", utimes::sys_utimes),
     (247, "waitid", process::sys_waitid),
@@ -205,12 +215,19 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (267, "readlinkat", stat::sys_readlinkat),
     (268, "fchmodat", attr::sys_fchmodat),
     (269, "faccessat", stat::sys_faccessat),
+    (270, "pselect6", select::sys_pselect6),
+    (271, "ppoll", poll::sys_ppoll),
     (273, "set_robust_list", process::sys_set_robust_list),
     (280, "utimensat", utimes::sys_utimensat),
+    (281, "epoll_pwait", epoll::sys_epoll_pwait),
     (283, "timerfd_create", crate::timerfd::sys_timerfd_create),
+    (284, "eventfd", crate::eventfd::sys_eventfd),
     (286, "timerfd_settime", crate::timerfd::sys_timerfd_settime),
     (287, "timerfd_gettime", crate::timerfd::sys_timerfd_gettime),
+    (290, "eventfd2", crate::eventfd::sys_eventfd2),
+    (291, "epoll_create1", epoll::sys_epoll_create1),
     (292, "dup3", fd::sys_dup3),
+    (293, "pipe2", pipe::sys_pipe2),
     (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
     (302, "prlimit64", process::sys_prlimit64),
     (306, "syncfs", sync::sys_syncfs),
@@ -222,6 +239,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
     (435, "clone3", process::sys_clone3),
     (439, "faccessat2", stat::sys_faccessat2),
+    (441, "epoll_pwait2", epoll::sys_epoll_pwait2),
     (452, "fchmodat2", attr::sys_fchmodat2),
 ];
 

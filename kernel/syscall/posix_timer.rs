@@ -187,7 +187,7 @@ pub fn sys_timer_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         let deadline = if flags & TIMER_ABSTIME != 0 {
             deadline_from_abs(t.clock, value)?
         } else {
-            Instant::now() + value
+            super::time::deadline_after(value)
         };
         armed = Some((deadline, t.slot.arm(deadline, interval)));
     }

@@ -1,10 +1,16 @@
 //! read, write, their vectored and positioned forms, and lseek. Data moves through
-//! a kernel buffer between the open file and guest memory.
+//! a kernel buffer between the open file and guest memory. Files that can block
+//! (pipes, eventfds) answer `EAGAIN` instead of sleeping; this is the one place
+//! that sleeps on them, on the file's wait queue, unless it is `O_NONBLOCK`. A
+//! write to a byte stream goes on until every byte is written, and `EPIPE` also
+//! raises SIGPIPE, as Linux's pipe_write does.
 
 use super::SyscallContext;
-use crate::task::locked;
+use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
+use crate::task::{locked, Task};
+use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
-use fs::File;
+use fs::{File, OpenFlags};
 use std::sync::Arc;
 
 /// The most one call moves (Linux's MAX_RW_COUNT: INT_MAX rounded down to a page).
@@ -16,22 +22,53 @@ pub(super) fn file(ctx: &SyscallContext, fd: u64) -> Result<Arc<File>> {
     locked(&ctx.task.files()).get(fd as i32)
 }
 
+/// Runs `op`; while it fails with `EAGAIN` on a file that can block, opened
+/// without `O_NONBLOCK`, and `may_block` allows, sleeps on the file's wait queue
+/// and runs it again. A signal ends the sleep with `ERESTARTSYS`.
+fn blocking<T>(
+    task: &Task,
+    f: &File,
+    may_block: bool,
+    mut op: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    let first = op();
+    if !matches!(first, Err(Errno::EAGAIN)) || !may_block {
+        return first;
+    }
+    let Some(queue) = f.ops().wait_queue() else {
+        return first;
+    };
+    if f.flags().contains(OpenFlags::O_NONBLOCK) {
+        return first;
+    }
+    let again = wait_event(task, &[queue], None, Interruptible::Signals, || {
+        match op() {
+            Err(Errno::EAGAIN) => None,
+            r => Some(r),
+        }
+    })?;
+    again.unwrap_or(Err(Errno::EAGAIN))
+}
+
+/// Reads up to `len` bytes to guest memory at `buf`; sleeps only before the
+/// first byte, and only if `may_block`.
 fn do_read(
     ctx: &mut SyscallContext,
     f: &File,
     buf: u64,
     len: u64,
     off: Option<u64>,
+    may_block: bool,
 ) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
     let mut done = 0usize;
     let mut kbuf = vec![0u8; len.min(CHUNK)];
     while done < len {
         let n = (len - done).min(CHUNK);
-        let got = match off {
+        let got = blocking(ctx.task, f, may_block && done == 0, || match off {
             Some(o) => f.pread(&mut kbuf[..n], o + done as u64),
             None => f.read(&mut kbuf[..n]),
-        };
+        });
         let got = match got {
             Ok(g) => g,
             Err(e) if done == 0 => return Err(e),
@@ -47,12 +84,53 @@ fn do_read(
     Ok(done as u64)
 }
 
+/// Writes `data` (already in the kernel) and returns how much went. A byte
+/// stream takes all of it unless `O_NONBLOCK`, a signal or an error stops it;
+/// other files stop at a short write. `EPIPE` sends SIGPIPE to the caller.
+fn write_from(
+    task: &Arc<Task>,
+    f: &File,
+    data: &[u8],
+    off: Option<u64>,
+    may_block: bool,
+) -> Result<usize> {
+    let stream = f.ops().is_stream();
+    let mut done = 0usize;
+    while done < data.len() {
+        let rest = &data[done..];
+        let put = blocking(task, f, may_block && (stream || done == 0), || match off {
+            Some(o) => f.pwrite(rest, o + done as u64),
+            None => f.write(rest),
+        });
+        match put {
+            Ok(0) => break,
+            Ok(p) => done += p,
+            Err(e) => {
+                if e == Errno::EPIPE {
+                    let info = SigInfo::user(SIGPIPE, SI_USER, task.process.pid, 0);
+                    send_to_task(task, info);
+                }
+                if done == 0 {
+                    return Err(e);
+                }
+                break;
+            }
+        }
+        if !stream && done < data.len() {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Writes `len` bytes from guest memory at `buf`, a kernel buffer at a time.
 fn do_write(
     ctx: &mut SyscallContext,
     f: &File,
     buf: u64,
     len: u64,
     off: Option<u64>,
+    may_block: bool,
 ) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
     let mut done = 0usize;
@@ -65,16 +143,14 @@ fn do_write(
             }
             break;
         }
-        let put = match off {
-            Some(o) => f.pwrite(&kbuf[..n], o + done as u64),
-            None => f.write(&kbuf[..n]),
-        };
-        match put {
-            Ok(p) => done += p,
+        let at = off.map(|o| o + done as u64);
+        let put = match write_from(ctx.task, f, &kbuf[..n], at, may_block) {
+            Ok(p) => p,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
-        }
-        if done < len && put.is_ok_and(|p| p < n) {
+        };
+        done += put;
+        if put < n {
             break;
         }
     }
@@ -83,12 +159,12 @@ fn do_write(
 
 pub fn sys_read(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
-    do_read(ctx, &f, a[1], a[2], None)
+    do_read(ctx, &f, a[1], a[2], None, true)
 }
 
 pub fn sys_write(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
-    do_write(ctx, &f, a[1], a[2], None)
+    do_write(ctx, &f, a[1], a[2], None, true)
 }
 
 pub fn sys_pread64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
@@ -96,7 +172,7 @@ pub fn sys_pread64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if (a[3] as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    do_read(ctx, &f, a[1], a[2], Some(a[3]))
+    do_read(ctx, &f, a[1], a[2], Some(a[3]), true)
 }
 
 pub fn sys_pwrite64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
@@ -104,7 +180,7 @@ pub fn sys_pwrite64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if (a[3] as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    do_write(ctx, &f, a[1], a[2], Some(a[3]))
+    do_write(ctx, &f, a[1], a[2], Some(a[3]), true)
 }
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries).
@@ -132,16 +208,42 @@ fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>
     Ok(v)
 }
 
+/// Gathers small iovecs into one buffer, so that a writev of at most PIPE_BUF
+/// bytes to a stream stays one atomic write; `None` if they are too large or
+/// unreadable.
+fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
+    let total: u64 = iov.iter().map(|&(_, len)| len).sum();
+    if iov.len() < 2 || total > crate::pipe::PIPE_BUF as u64 {
+        return None;
+    }
+    let mut data = vec![0u8; total as usize];
+    let mut at = 0usize;
+    for &(base, len) in iov {
+        let len = len as usize;
+        ctx.read_user(base, &mut data[at..at + len]).ok()?;
+        at += len;
+    }
+    Some(data)
+}
+
 /// readv and writev: the segments in order, stopping at the first short transfer;
-/// an error after some progress returns the progress.
+/// an error after some progress returns the progress. Only the first segment
+/// waits for data; a stream write waits for room for every segment.
 fn vectored(ctx: &mut SyscallContext, a: [u64; 6], write: bool) -> Result<u64> {
     let f = file(ctx, a[0])?;
+    let iov = iovecs(ctx, a[1], a[2])?;
+    let stream = f.ops().is_stream();
+    if write && stream {
+        if let Some(data) = gather(ctx, &iov) {
+            return Ok(write_from(ctx.task, &f, &data, None, true)? as u64);
+        }
+    }
     let mut done = 0;
-    for (base, len) in iovecs(ctx, a[1], a[2])? {
+    for (base, len) in iov {
         let moved = if write {
-            do_write(ctx, &f, base, len, None)
+            do_write(ctx, &f, base, len, None, done == 0 || stream)
         } else {
-            do_read(ctx, &f, base, len, None)
+            do_read(ctx, &f, base, len, None, done == 0)
         };
         let n = match moved {
             Ok(n) => n,

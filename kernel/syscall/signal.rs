@@ -9,7 +9,6 @@ use crate::signal::{SIGKILL, SIGSTOP, SI_TKILL, SI_USER, UNBLOCKABLE};
 use crate::task::{self, locked, Pid, SigAction};
 use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
-use std::time::Instant;
 
 const SIG_BLOCK: u64 = 0;
 const SIG_UNBLOCK: u64 = 1;
@@ -139,7 +138,9 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
     check_sigset_size(sigsetsize)?;
     let set = ctx.read_u64(set)? & !UNBLOCKABLE;
     let deadline = if timeout != 0 {
-        Some(Instant::now() + super::time::read_timespec(ctx, timeout)?)
+        Some(super::time::deadline_after(super::time::read_timespec(
+            ctx, timeout,
+        )?))
     } else {
         None
     };

@@ -33,8 +33,13 @@ fn do_stat(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, flags: u64
         return Err(Errno::EINVAL);
     }
     let path = ctx.read_path(path)?;
-    let p = resolve_at(ctx, dirfd, &path, flags, true)?;
-    let st = p.inode().stat()?;
+    // fstat(3) in glibc is fstatat(fd, "", AT_EMPTY_PATH): files without a
+    // path (pipes, eventfds) answer through the open file.
+    let st = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd as i32 != AT_FDCWD {
+        file(ctx, dirfd)?.stat()?
+    } else {
+        resolve_at(ctx, dirfd, &path, flags, true)?.inode().stat()?
+    };
     ctx.write_user(buf, &stat_bytes(&st))?;
     Ok(0)
 }

@@ -78,11 +78,20 @@ pub(crate) fn read_timespec(ctx: &SyscallContext, addr: u64) -> Result<Duration>
     Ok(Duration::new(sec as u64, nsec as u32))
 }
 
+/// The longest wait the kernel schedules: a century, which no guest outlives,
+/// so that a huge timeout from a guest cannot overflow the host's clock.
+const MAX_WAIT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Returns the host deadline `d` from now.
+pub(crate) fn deadline_after(d: Duration) -> Instant {
+    Instant::now() + d.min(MAX_WAIT)
+}
+
 /// Returns the moment guest clock `clock` reads `abs`, as a host deadline.
 pub(crate) fn deadline_from_abs(clock: i32, abs: Duration) -> Result<Instant> {
     let (s, ns) = arch::host::time::clock_gettime(clock).ok_or(Errno::EINVAL)?;
     let now = Duration::new(s as u64, ns as u32);
-    Ok(Instant::now() + abs.saturating_sub(now))
+    Ok(deadline_after(abs.saturating_sub(now)))
 }
 
 /// Sleeps until `deadline`; an interrupted sleep leaves a continuation so that
@@ -112,7 +121,7 @@ fn sleep_until(ctx: &mut SyscallContext, deadline: Instant, rem: u64) -> Result<
 
 pub fn sys_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let d = read_timespec(ctx, a[0])?;
-    sleep_until(ctx, Instant::now() + d, a[1])
+    sleep_until(ctx, deadline_after(d), a[1])
 }
 
 pub fn sys_clock_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
@@ -134,5 +143,5 @@ pub fn sys_clock_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
             Err(_) => Err(Errno::ERESTARTNOHAND),
         };
     }
-    sleep_until(ctx, Instant::now() + d, rem)
+    sleep_until(ctx, deadline_after(d), rem)
 }

@@ -223,6 +223,36 @@ static void test_eintr_and_restart(void)
 	       "returned %d hits %d", r, hits);
 	MUST(waitpid(sender, NULL, 0));
 
+	/* The same for a read from an empty pipe. */
+	int fds[2];
+	MUST(pipe(fds));
+	install_plain(SIGUSR1, on_plain, 0);
+	hits = 0;
+	sender = signal_later(SIGUSR1, 50);
+	char c = 0;
+	r = read(fds[0], &c, 1);
+	e = errno;
+	CHECKF("read interrupted without SA_RESTART: EINTR", r == -1 && e == EINTR && hits == 1,
+	       "returned %d errno %d hits %d", r, e, hits);
+	MUST(waitpid(sender, NULL, 0));
+	install_plain(SIGUSR1, on_plain, SA_RESTART);
+	hits = 0;
+	pid_t parent = getpid();
+	sender = MUST(fork());
+	if (sender == 0) {
+		sleep_ms(50);
+		kill(parent, SIGUSR1);
+		sleep_ms(50);
+		write(fds[1], "x", 1);
+		_exit(0);
+	}
+	r = read(fds[0], &c, 1);
+	CHECKF("read restarted with SA_RESTART gets the data", r == 1 && c == 'x' && hits == 1,
+	       "returned %d char %c hits %d", r, c, hits);
+	MUST(waitpid(sender, NULL, 0));
+	close(fds[0]);
+	close(fds[1]);
+
 	/* nanosleep is never restarted with a handler: EINTR and the time left. */
 	hits = 0;
 	sender = signal_later(SIGUSR1, 50);

@@ -108,6 +108,16 @@ static void test_itimers(void)
 	while (!vtalrm && mono() < until)
 		;
 	CHECK("SIGVTALRM after 50 ms of CPU time", vtalrm == 1);
+
+	/* Regression: a timeout at the end of time must not overflow the kernel's clock. */
+	alrm = 0;
+	struct itimerval soon = { { 0, 0 }, { 0, 20000 } };
+	MUST(setitimer(ITIMER_REAL, &soon, NULL));
+	struct timespec forever = { INT64_MAX, 0 };
+	int r = nanosleep(&forever, NULL);
+	int e = errno;
+	CHECKF("nanosleep(INT64_MAX s) sleeps until a signal", r == -1 && e == EINTR && alrm == 1,
+	       "r %d errno %d alrm %d", r, e, (int)alrm);
 }
 
 static void install_timer_handler(int sig)

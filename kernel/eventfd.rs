@@ -1,0 +1,112 @@
+//! eventfd(2): a 64-bit counter as a file. A write adds to it, a read takes it
+//! all (or one, in semaphore mode) and resets it; both move exactly 8 bytes.
+//! Reading zero and overflowing past 0xfffffffffffffffe would block: like every
+//! file here it answers `EAGAIN` and the read/write system calls sleep on its
+//! wait queue.
+
+use crate::syscall::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::{File, FileOps, OpenFlags, PollEvents, Stat, WaitQueue};
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+const EFD_SEMAPHORE: u64 = 1;
+const EFD_NONBLOCK: u64 = OpenFlags::O_NONBLOCK.bits() as u64;
+const EFD_CLOEXEC: u64 = OpenFlags::O_CLOEXEC.bits() as u64;
+/// The largest value the counter holds.
+const MAX_COUNT: u64 = u64::MAX - 1;
+
+/// The open file of an eventfd.
+pub struct EventFd {
+    count: Mutex<u64>,
+    semaphore: bool,
+    wait: WaitQueue,
+}
+
+impl FileOps for EventFd {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        let Some(out) = buf.get_mut(..8) else {
+            return Err(Errno::EINVAL);
+        };
+        let value = {
+            let mut count = locked(&self.count);
+            if *count == 0 {
+                return Err(Errno::EAGAIN);
+            }
+            let v = if self.semaphore { 1 } else { *count };
+            *count -= v;
+            v
+        };
+        out.copy_from_slice(&value.to_ne_bytes());
+        self.wait.wake_all();
+        Ok(8)
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        let Some(bytes) = data.get(..8) else {
+            return Err(Errno::EINVAL);
+        };
+        let v = u64::from_ne_bytes(bytes.try_into().map_err(|_| Errno::EINVAL)?);
+        if v == u64::MAX {
+            return Err(Errno::EINVAL);
+        }
+        {
+            let mut count = locked(&self.count);
+            if MAX_COUNT - *count < v {
+                return Err(Errno::EAGAIN);
+            }
+            *count += v;
+        }
+        self.wait.wake_all();
+        Ok(8)
+    }
+    fn poll(&self) -> PollEvents {
+        let count = *locked(&self.count);
+        let mut ev = PollEvents::empty();
+        if count > 0 {
+            ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        }
+        if count < MAX_COUNT {
+            ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        }
+        ev
+    }
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.wait)
+    }
+    fn seekable(&self) -> bool {
+        false
+    }
+    fn stat(&self) -> Result<Stat> {
+        Ok(crate::anon_inode::stat())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn do_eventfd2(ctx: &mut SyscallContext, initval: u64, flags: u64) -> Result<u64> {
+    // Both arguments are C ints.
+    let flags = flags as u32 as u64;
+    if flags & !(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let ops = Arc::new(EventFd {
+        count: Mutex::new(initval as u32 as u64),
+        semaphore: flags & EFD_SEMAPHORE != 0,
+        wait: WaitQueue::new(),
+    });
+    let status =
+        OpenFlags::O_RDWR | (OpenFlags::O_NONBLOCK & OpenFlags::from_bits_truncate(flags as u32));
+    let f = File::new(None, ops, status);
+    let fd = locked(&ctx.task.files()).alloc(f, flags & EFD_CLOEXEC != 0)?;
+    Ok(fd as u64)
+}
+
+pub fn sys_eventfd(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_eventfd2(ctx, a[0], 0)
+}
+
+pub fn sys_eventfd2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_eventfd2(ctx, a[0], a[1])
+}

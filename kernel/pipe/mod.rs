@@ -1,0 +1,257 @@
+//! Pipes (pipe(7)): a bounded byte ring shared by a read end and a write end,
+//! each an open file of its own. The ends never sleep: an empty pipe reads
+//! `EAGAIN` while writers remain and end-of-file once none do; a full one writes
+//! `EAGAIN`, and a pipe without readers `EPIPE`. The read/write system calls do
+//! the sleeping on the end's wait queue (kernel/syscall/rw.rs). As on Linux,
+//! the data is a ring of pages (16 by default, `ring`), writes of at most
+//! `PIPE_BUF` bytes are atomic, readers wait on `rd_wait` (woken by writes and
+//! by the last writer's close) and writers on `wr_wait`.
+
+mod ring;
+
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::{FileOps, PollEvents, Stat, Timespec, WaitQueue};
+use ring::{Ring, PAGE_SIZE};
+use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Writes of at most this many bytes are never interleaved with others.
+pub const PIPE_BUF: usize = PAGE_SIZE;
+/// A new pipe holds 16 pages.
+const DEFAULT_SIZE: usize = 16 * PAGE_SIZE;
+/// /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ we grant.
+const MAX_SIZE: usize = 1 << 20;
+/// The st_dev of pipefs (an unnamed device, major 0).
+const PIPEFS_DEV: u64 = 0xd;
+
+struct State {
+    ring: Ring,
+    readers: usize,
+    writers: usize,
+}
+
+/// The pipe both ends share (Linux's `pipe_inode_info`).
+pub struct Pipe {
+    state: Mutex<State>,
+    /// Readers wait here for data or the last writer's close.
+    rd_wait: WaitQueue,
+    /// Writers wait here for room or the last reader's close.
+    wr_wait: WaitQueue,
+    stat: Stat,
+}
+
+impl Pipe {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        locked(&self.state)
+    }
+
+    /// Returns the number of bytes buffered (FIONREAD).
+    pub fn buffered(&self) -> usize {
+        self.state().ring.buffered()
+    }
+
+    /// Returns the capacity in bytes (F_GETPIPE_SZ).
+    pub fn capacity(&self) -> usize {
+        self.state().ring.max_pages() * PAGE_SIZE
+    }
+
+    /// Sets the capacity to `size` rounded up to a power-of-two number of pages
+    /// (F_SETPIPE_SZ) and returns it; `EBUSY` if the pages in use would not fit.
+    pub fn set_capacity(&self, size: u64) -> Result<usize> {
+        if size > 1 << 31 {
+            return Err(Errno::EINVAL);
+        }
+        let size = (size as usize).max(PAGE_SIZE).next_power_of_two();
+        if size > MAX_SIZE {
+            return Err(Errno::EPERM);
+        }
+        if !self.state().ring.set_max_pages(size / PAGE_SIZE) {
+            return Err(Errno::EBUSY);
+        }
+        self.wr_wait.wake_all();
+        Ok(size)
+    }
+
+    fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        let n = {
+            let mut s = self.state();
+            if s.ring.is_empty() {
+                return if s.writers == 0 {
+                    Ok(0)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            s.ring.read(buf)
+        };
+        self.wr_wait.wake_all();
+        Ok(n)
+    }
+
+    fn write(&self, data: &[u8]) -> Result<usize> {
+        let n = {
+            let mut s = self.state();
+            if s.readers == 0 {
+                return Err(Errno::EPIPE);
+            }
+            s.ring.write(data)
+        };
+        if n == 0 {
+            return Err(Errno::EAGAIN);
+        }
+        self.rd_wait.wake_all();
+        Ok(n)
+    }
+
+    fn poll_read(&self) -> PollEvents {
+        let s = self.state();
+        let mut ev = PollEvents::empty();
+        if !s.ring.is_empty() {
+            ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        }
+        if s.writers == 0 {
+            ev |= PollEvents::POLLHUP;
+        }
+        ev
+    }
+
+    fn poll_write(&self) -> PollEvents {
+        let s = self.state();
+        let mut ev = PollEvents::empty();
+        // Writable while a page is free: a PIPE_BUF write goes in at once.
+        if !s.ring.is_full() {
+            ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        }
+        if s.readers == 0 {
+            ev |= PollEvents::POLLERR;
+        }
+        ev
+    }
+}
+
+/// Returns the attributes of a new pipe inode: a FIFO with a fresh inode number.
+fn new_stat() -> Stat {
+    static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+    let (sec, nsec) = arch::host::time::clock_gettime(0).unwrap_or((0, 0));
+    let now = Timespec {
+        sec,
+        nsec: nsec as u32,
+    };
+    Stat {
+        dev: PIPEFS_DEV,
+        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+        mode: fs::FileType::Fifo.to_mode_bits() | 0o600,
+        nlink: 1,
+        blksize: PAGE_SIZE as u32,
+        atime: now,
+        mtime: now,
+        ctime: now,
+        ..Default::default()
+    }
+}
+
+/// Which end of a pipe an open file is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Read,
+    Write,
+}
+
+/// The `FileOps` of one end; dropping the last file of an end closes it.
+pub struct PipeEnd {
+    pipe: Arc<Pipe>,
+    side: Side,
+}
+
+impl PipeEnd {
+    /// Returns the pipe behind this end.
+    pub fn pipe(&self) -> &Arc<Pipe> {
+        &self.pipe
+    }
+}
+
+/// Creates a pipe and returns its (read, write) ends.
+pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
+    let pipe = Arc::new(Pipe {
+        state: Mutex::new(State {
+            ring: Ring::new(DEFAULT_SIZE / PAGE_SIZE),
+            readers: 1,
+            writers: 1,
+        }),
+        rd_wait: WaitQueue::new(),
+        wr_wait: WaitQueue::new(),
+        stat: new_stat(),
+    });
+    let end = |side| {
+        Arc::new(PipeEnd {
+            pipe: pipe.clone(),
+            side,
+        })
+    };
+    (end(Side::Read), end(Side::Write))
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        {
+            let mut s = self.pipe.state();
+            match self.side {
+                Side::Read => s.readers -= 1,
+                Side::Write => s.writers -= 1,
+            }
+        }
+        match self.side {
+            Side::Read => self.pipe.wr_wait.wake_all(),
+            Side::Write => self.pipe.rd_wait.wake_all(),
+        }
+    }
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, _pos: u64, buf: &mut [u8]) -> Result<usize> {
+        match self.side {
+            Side::Read => self.pipe.read(buf),
+            Side::Write => Err(Errno::EBADF),
+        }
+    }
+    fn write(&self, _pos: u64, data: &[u8]) -> Result<usize> {
+        match self.side {
+            Side::Write => self.pipe.write(data),
+            Side::Read => Err(Errno::EBADF),
+        }
+    }
+    fn poll(&self) -> PollEvents {
+        match self.side {
+            Side::Read => self.pipe.poll_read(),
+            Side::Write => self.pipe.poll_write(),
+        }
+    }
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(match self.side {
+            Side::Read => &self.pipe.rd_wait,
+            Side::Write => &self.pipe.wr_wait,
+        })
+    }
+    fn seekable(&self) -> bool {
+        false
+    }
+    fn is_stream(&self) -> bool {
+        true
+    }
+    fn stat(&self) -> Result<Stat> {
+        Ok(self.pipe.stat)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Returns the pipe an open file is an end of, if it is one.
+pub fn pipe_of(f: &fs::File) -> Option<&Arc<Pipe>> {
+    f.ops()
+        .as_any()
+        .downcast_ref::<PipeEnd>()
+        .map(PipeEnd::pipe)
+}

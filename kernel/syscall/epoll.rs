@@ -1,0 +1,178 @@
+//! epoll_create, epoll_create1, epoll_ctl and the waits (epoll_wait,
+//! epoll_pwait, epoll_pwait2) over kernel/epoll.rs. As Linux does (signal(7)),
+//! an interrupted wait fails with EINTR and is never restarted.
+
+use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
+use super::rw::file;
+use super::time::read_timespec;
+use super::SyscallContext;
+use crate::epoll::{Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLWAKEUP};
+use crate::task::locked;
+use crate::wait::{wait_event, Interruptible};
+use arch::{Errno, Result};
+use fs::{File, OpenFlags, PollEvents};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const EPOLL_CTL_ADD: u64 = 1;
+const EPOLL_CTL_DEL: u64 = 2;
+const EPOLL_CTL_MOD: u64 = 3;
+/// The size of the packed x86_64 `struct epoll_event` (u32 events, u64 data).
+const EVENT_SIZE: usize = 12;
+/// The most events one wait may ask for (Linux's EP_MAX_EVENTS).
+const MAX_EVENTS: i32 = i32::MAX / EVENT_SIZE as i32;
+/// The only flags EPOLLEXCLUSIVE combines with.
+const EXCLUSIVE_OK: u32 = PollEvents::POLLIN.bits()
+    | PollEvents::POLLOUT.bits()
+    | PollEvents::POLLERR.bits()
+    | PollEvents::POLLHUP.bits()
+    | EPOLLWAKEUP
+    | EPOLLET
+    | EPOLLEXCLUSIVE;
+
+fn create(ctx: &SyscallContext, cloexec: bool) -> Result<u64> {
+    let f = File::new(None, Arc::new(Epoll::default()), OpenFlags::O_RDWR);
+    Ok(locked(&ctx.task.files()).alloc(f, cloexec)? as u64)
+}
+
+pub fn sys_epoll_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if a[0] as i32 <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    create(ctx, false)
+}
+
+pub fn sys_epoll_create1(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let cloexec = OpenFlags::O_CLOEXEC.bits();
+    if a[0] as u32 & !cloexec != 0 {
+        return Err(Errno::EINVAL);
+    }
+    create(ctx, a[0] as u32 & cloexec != 0)
+}
+
+/// Returns the epoll instance an open file is (`EINVAL` if it is none).
+fn epoll_of(f: &File) -> Result<&Epoll> {
+    f.ops()
+        .as_any()
+        .downcast_ref::<Epoll>()
+        .ok_or(Errno::EINVAL)
+}
+
+pub fn sys_epoll_ctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [epfd, op, fd, event, ..] = a;
+    let (events, data) = if op != EPOLL_CTL_DEL {
+        let mut b = [0u8; EVENT_SIZE];
+        ctx.read_user(event, &mut b)?;
+        let events = u32::from_ne_bytes(b[..4].try_into().expect("4 bytes"));
+        (
+            events,
+            u64::from_ne_bytes(b[4..].try_into().expect("8 bytes")),
+        )
+    } else {
+        (0, 0)
+    };
+    let ep_file = file(ctx, epfd)?;
+    let target = file(ctx, fd)?;
+    // Files that never block (regular files, /dev/null) cannot be watched.
+    if target.ops().wait_queue().is_none() {
+        return Err(Errno::EPERM);
+    }
+    if Arc::ptr_eq(&ep_file, &target) {
+        return Err(Errno::EINVAL);
+    }
+    let ep = epoll_of(&ep_file)?;
+    let nested = target.ops().as_any().downcast_ref::<Epoll>();
+    if events & EPOLLEXCLUSIVE != 0
+        && (op == EPOLL_CTL_MOD
+            || (op == EPOLL_CTL_ADD && (nested.is_some() || events & !EXCLUSIVE_OK != 0)))
+    {
+        return Err(Errno::EINVAL);
+    }
+    let fd = fd as i32;
+    match op {
+        EPOLL_CTL_ADD => {
+            if let Some(inner) = nested {
+                if std::ptr::eq(inner, ep) || inner.reaches(ep, 1)? {
+                    return Err(Errno::ELOOP);
+                }
+            }
+            ep.add(fd, &target, events, data)?;
+        }
+        EPOLL_CTL_MOD => ep.modify(fd, &target, events, data)?,
+        EPOLL_CTL_DEL => ep.delete(fd, &target)?,
+        _ => return Err(Errno::EINVAL),
+    }
+    Ok(0)
+}
+
+/// Waits for events of epoll `epfd` until `deadline` and stores up to
+/// `maxevents` of them at `events`; returns how many.
+fn do_epoll_wait(
+    ctx: &SyscallContext,
+    epfd: u64,
+    events: u64,
+    maxevents: u64,
+    deadline: Option<Instant>,
+) -> Result<u64> {
+    let max = maxevents as i32;
+    if max <= 0 || max > MAX_EVENTS {
+        return Err(Errno::EINVAL);
+    }
+    let f = file(ctx, epfd)?;
+    let ep = epoll_of(&f)?;
+    let ready = wait_event(
+        ctx.task,
+        &[ep.queue()],
+        deadline,
+        Interruptible::Signals,
+        || {
+            let v = ep.collect(max as usize);
+            (!v.is_empty()).then_some(v)
+        },
+    );
+    let ready = match ready {
+        Ok(r) => r.unwrap_or_default(),
+        Err(_) => return Err(Errno::EINTR),
+    };
+    let mut out = Vec::with_capacity(ready.len() * EVENT_SIZE);
+    for (ev, data) in &ready {
+        out.extend_from_slice(&ev.to_ne_bytes());
+        out.extend_from_slice(&data.to_ne_bytes());
+    }
+    ctx.write_user(events, &out)?;
+    Ok(ready.len() as u64)
+}
+
+/// Returns the deadline of a timeout in milliseconds; negative is for ever.
+fn ms_deadline(timeout: u64) -> Option<Instant> {
+    let ms = timeout as i32;
+    if ms < 0 {
+        return None;
+    }
+    deadline_after(Duration::from_millis(ms as u64))
+}
+
+pub fn sys_epoll_wait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_epoll_wait(ctx, a[0], a[1], a[2], ms_deadline(a[3]))
+}
+
+/// The waits with a temporary signal mask at `sigmask`.
+fn pwait(ctx: &mut SyscallContext, a: [u64; 6], deadline: Option<Instant>) -> Result<u64> {
+    set_user_sigmask(ctx, a[4], a[5])?;
+    let ret = do_epoll_wait(ctx, a[0], a[1], a[2], deadline);
+    restore_saved_sigmask_unless(ctx.task, ret == Err(Errno::EINTR));
+    ret
+}
+
+pub fn sys_epoll_pwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    pwait(ctx, a, ms_deadline(a[3]))
+}
+
+pub fn sys_epoll_pwait2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let deadline = if a[3] != 0 {
+        deadline_after(read_timespec(ctx, a[3])?)
+    } else {
+        None
+    };
+    pwait(ctx, a, deadline)
+}

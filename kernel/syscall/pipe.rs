@@ -1,0 +1,67 @@
+//! pipe, pipe2, and the pipe requests of fcntl (F_GETPIPE_SZ, F_SETPIPE_SZ).
+//! The pipe itself is kernel/pipe.rs.
+
+use super::SyscallContext;
+use crate::pipe::{new_pipe, pipe_of};
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::{File, OpenFlags};
+
+pub const F_SETPIPE_SZ: u64 = 1031;
+pub const F_GETPIPE_SZ: u64 = 1032;
+
+fn do_pipe2(ctx: &mut SyscallContext, fds: u64, flags: u64) -> Result<u64> {
+    // O_NOTIFICATION_PIPE needs watch queues, which we lack: EINVAL like the rest.
+    let allowed = OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT;
+    let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
+    let flags = OpenFlags::from_bits(flags)
+        .filter(|f| allowed.contains(*f))
+        .ok_or(Errno::EINVAL)?;
+    let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
+    // O_DIRECT (packet mode) is accepted and kept in the flags; data stays a stream.
+    let status = flags & (OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT);
+    let (r, w) = new_pipe();
+    let rf = File::new(None, r, status);
+    let wf = File::new(None, w, status | OpenFlags::O_WRONLY);
+    let files = ctx.task.files();
+    let (rfd, wfd) = {
+        let mut t = locked(&files);
+        let rfd = t.alloc(rf, cloexec)?;
+        match t.alloc(wf, cloexec) {
+            Ok(wfd) => (rfd, wfd),
+            Err(e) => {
+                let _ = t.close(rfd);
+                return Err(e);
+            }
+        }
+    };
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&rfd.to_ne_bytes());
+    out[4..].copy_from_slice(&wfd.to_ne_bytes());
+    if let Err(e) = ctx.write_user(fds, &out) {
+        let mut t = locked(&files);
+        let _ = t.close(rfd);
+        let _ = t.close(wfd);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub fn sys_pipe(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_pipe2(ctx, a[0], 0)
+}
+
+pub fn sys_pipe2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_pipe2(ctx, a[0], a[1])
+}
+
+/// fcntl F_GETPIPE_SZ and F_SETPIPE_SZ; `EBADF` for a file that is no pipe.
+pub fn fcntl(f: &File, cmd: u64, arg: u64) -> Result<u64> {
+    let pipe = pipe_of(f).ok_or(Errno::EBADF)?;
+    match cmd {
+        F_GETPIPE_SZ => Ok(pipe.capacity() as u64),
+        // Linux takes the size as an unsigned int.
+        F_SETPIPE_SZ => Ok(pipe.set_capacity(arg as u32 as u64)? as u64),
+        _ => Err(Errno::EINVAL),
+    }
+}

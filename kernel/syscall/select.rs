@@ -1,0 +1,145 @@
+//! select and pselect6: poll over three fd_set bitmaps (read, write, except).
+//! As on Linux, a descriptor named in a set must be open (`EBADF`), `nfds` is
+//! capped at the size of the descriptor table, the sets are rewritten to the
+//! ready descriptors, the timeout is updated with the time left, and an
+//! interrupted call fails with EINTR once a handler runs (select(2)).
+
+use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
+use super::poll::{wait_files, write_time_left};
+use super::time::read_timespec;
+use super::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::{File, PollEvents as P};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Events that make a descriptor ready for reading, writing, or exceptional.
+const IN_SET: P = P::POLLIN
+    .union(P::POLLRDNORM)
+    .union(P::POLLRDBAND)
+    .union(P::POLLHUP)
+    .union(P::POLLERR);
+const OUT_SET: P = P::POLLOUT
+    .union(P::POLLWRNORM)
+    .union(P::POLLWRBAND)
+    .union(P::POLLERR);
+const EX_SET: P = P::POLLPRI;
+
+/// Reads an fd_set of `words` 64-bit words at `addr` (all clear if NULL).
+fn read_set(ctx: &SyscallContext, addr: u64, words: usize) -> Result<Vec<u64>> {
+    let mut set = vec![0u64; words];
+    if addr != 0 {
+        let mut raw = vec![0u8; words * 8];
+        ctx.read_user(addr, &mut raw)?;
+        for (w, c) in set.iter_mut().zip(raw.chunks_exact(8)) {
+            *w = u64::from_ne_bytes(c.try_into().expect("8 bytes"));
+        }
+    }
+    Ok(set)
+}
+
+fn bit(set: &[u64], fd: usize) -> bool {
+    set[fd / 64] & (1 << (fd % 64)) != 0
+}
+
+/// Waits until a descriptor of the three sets at `addrs` is ready or
+/// `deadline`; rewrites the sets and returns the number of bits set.
+fn do_select(
+    ctx: &SyscallContext,
+    n: u64,
+    addrs: [u64; 3],
+    deadline: Option<Instant>,
+) -> Result<u64> {
+    if (n as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let n = (n as i32 as usize).min(fs::FD_LIMIT);
+    let words = n.div_ceil(64);
+    let sets = [
+        read_set(ctx, addrs[0], words)?,
+        read_set(ctx, addrs[1], words)?,
+        read_set(ctx, addrs[2], words)?,
+    ];
+    let mut watched: Vec<(usize, Arc<File>)> = Vec::new();
+    {
+        let table = ctx.task.files();
+        let table = locked(&table);
+        for fd in 0..n {
+            if sets.iter().any(|s| bit(s, fd)) {
+                watched.push((fd, table.get(fd as i32)?));
+            }
+        }
+    }
+    let scan = || {
+        let mut out = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
+        let mut count = 0u64;
+        for (fd, f) in &watched {
+            let ev = f.ops().poll();
+            for (i, wanted) in [IN_SET, OUT_SET, EX_SET].into_iter().enumerate() {
+                if bit(&sets[i], *fd) && ev.intersects(wanted) {
+                    out[i][fd / 64] |= 1 << (fd % 64);
+                    count += 1;
+                }
+            }
+        }
+        (count > 0).then_some((count, out))
+    };
+    let files: Vec<&Arc<File>> = watched.iter().map(|(_, f)| f).collect();
+    let (count, out) = match wait_files(ctx.task, &files, deadline, scan) {
+        Ok(Some(r)) => r,
+        Ok(None) => (0, [vec![0; words], vec![0; words], vec![0; words]]),
+        Err(Errno::ERESTARTSYS) => return Err(Errno::ERESTARTNOHAND),
+        Err(e) => return Err(e),
+    };
+    for (addr, set) in addrs.iter().zip(&out) {
+        if *addr != 0 {
+            let raw: Vec<u8> = set.iter().flat_map(|w| w.to_ne_bytes()).collect();
+            ctx.write_user(*addr, &raw)?;
+        }
+    }
+    Ok(count)
+}
+
+pub fn sys_select(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [n, inp, outp, exp, tvp, _] = a;
+    let mut timeout = None;
+    if tvp != 0 {
+        let mut b = [0u8; 16];
+        ctx.read_user(tvp, &mut b)?;
+        let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
+        let usec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
+        if sec < 0 || usec < 0 {
+            return Err(Errno::EINVAL);
+        }
+        let t = Duration::from_secs(sec as u64).saturating_add(Duration::from_micros(usec as u64));
+        timeout = Some(t);
+    }
+    let deadline = timeout.and_then(deadline_after);
+    let ret = do_select(ctx, n, [inp, outp, exp], deadline);
+    if timeout.is_none_or(|t| t.is_zero()) {
+        return ret;
+    }
+    write_time_left(ctx, tvp, deadline, 1000, ret)
+}
+
+pub fn sys_pselect6(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [n, inp, outp, exp, tsp, sig] = a;
+    let timeout = if tsp != 0 {
+        Some(read_timespec(ctx, tsp)?)
+    } else {
+        None
+    };
+    let deadline = timeout.and_then(deadline_after);
+    if sig != 0 {
+        // struct { const sigset_t *ss; size_t ss_len; }
+        let (ss, len) = (ctx.read_u64(sig)?, ctx.read_u64(sig.wrapping_add(8))?);
+        set_user_sigmask(ctx, ss, len)?;
+    }
+    let ret = do_select(ctx, n, [inp, outp, exp], deadline);
+    restore_saved_sigmask_unless(ctx.task, ret == Err(Errno::ERESTARTNOHAND));
+    if timeout.is_none_or(|t| t.is_zero()) {
+        return ret;
+    }
+    write_time_left(ctx, tsp, deadline, 1, ret)
+}

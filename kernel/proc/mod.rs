@@ -1,7 +1,8 @@
 //! procfs, the process information filesystem (proc(5)), implemented against
 //! the fs crate's `FileSystem` and `Inode` traits: every file's text is
 //! generated from kernel state when it is read (see `node`). The root lists
-//! the fixed files and one directory per process; /proc/self and
+//! the fixed files and one directory per process (a thread's tid finds a
+//! directory too, unlisted, as in Linux); /proc/self and
 //! /proc/thread-self name the caller, which procfs learns from
 //! `task::current()` — the task of the host thread running the system call,
 //! since every guest task has a kernel thread of its own.
@@ -85,6 +86,16 @@ impl ProcFs {
             for p in crate::task::all_processes() {
                 let node = pid::dir(dev, &p, None);
                 all.push(node.entry(PID_POS + p.pid as u64, &p.pid.to_string()));
+                // The other threads are found by their tid, but not listed.
+                let tids: Vec<_> = crate::task::locked(&p.threads)
+                    .iter()
+                    .map(|t| t.tid())
+                    .filter(|&tid| tid != p.pid)
+                    .collect();
+                for tid in tids {
+                    let node = pid::dir(dev, &p, Some(tid));
+                    all.push(node.entry(node::HIDDEN, &tid.to_string()));
+                }
             }
             Ok(all)
         });

@@ -33,6 +33,10 @@ pub enum Body {
     Dir(Listing),
 }
 
+/// The readdir position of an entry that lookup finds but readdir does not
+/// list (/proc/TID of a thread that does not lead its group).
+pub const HIDDEN: u64 = u64::MAX;
+
 /// One directory entry: its name, its node, and its readdir position (stable
 /// while entries come and go, e.g. derived from a pid).
 #[derive(Clone)]
@@ -237,7 +241,10 @@ impl Inode for Node {
             }
         }
         let mut next = pos.max(2);
-        for e in entries.iter().filter(|e| e.pos >= pos.max(2)) {
+        for e in entries
+            .iter()
+            .filter(|e| e.pos >= pos.max(2) && e.pos != HIDDEN)
+        {
             let d = DirEntry {
                 ino: e.node.ino,
                 name: &e.name,

@@ -240,12 +240,23 @@ static void test_child(void)
 	CHECK("/proc no longer lists it", !lists("/proc", dir));
 }
 
+/* Sets *arg to a bit per check that passes in a second thread. */
 static void *thread_main(void *arg)
 {
-	char link[64], want[64];
+	char link[64], want[64], path[64], tid[16];
+	long me = syscall(SYS_gettid);
 	ssize_t n = readlink("/proc/thread-self", link, sizeof link - 1);
-	snprintf(want, sizeof want, "%d/task/%ld", getpid(), syscall(SYS_gettid));
-	*(int *)arg = n > 0 && (link[n] = 0, !strcmp(link, want));
+	snprintf(want, sizeof want, "%d/task/%ld", getpid(), me);
+	int ok = n > 0 && (link[n] = 0, !strcmp(link, want));
+	/* /proc/TID works for a thread but is not listed. */
+	snprintf(path, sizeof path, "/proc/%ld/status", me);
+	snprintf(tid, sizeof tid, "%ld", me);
+	const char *v;
+	ok |= (slurp(path) > 0 && (v = field(buf, "Pid")) && atol(v) == me &&
+	       (v = field(buf, "Tgid")) && atol(v) == getpid()) << 1;
+	ok |= !lists("/proc", tid) << 2;
+	ok |= lists("/proc/self/task", tid) << 3;
+	*(int *)arg = ok;
 	return NULL;
 }
 
@@ -253,8 +264,11 @@ static void test_threads(void)
 {
 	int ok = 0;
 	pthread_t t;
-	CHECK("thread-self in a thread", pthread_create(&t, NULL, thread_main, &ok) == 0 &&
-						 pthread_join(t, NULL) == 0 && ok);
+	CHECK("run a thread", pthread_create(&t, NULL, thread_main, &ok) == 0 && pthread_join(t, NULL) == 0);
+	CHECK("thread-self in a thread", ok & 1);
+	CHECK("/proc/TID of a thread", ok & 2);
+	CHECK("/proc does not list it", ok & 4);
+	CHECK("task/ lists it", ok & 8);
 	char self[32];
 	snprintf(self, sizeof self, "%d", getpid());
 	CHECK("task/ lists the main thread", lists("/proc/self/task", self));

@@ -23,6 +23,7 @@ mod namespace;
 mod open;
 mod remove;
 mod rename;
+mod reopen;
 pub mod tmpfs;
 mod types;
 mod vfs;
@@ -39,6 +40,7 @@ pub use inode::{FileSystem, Inode};
 pub use mount::{Mount, MountFlags, MountPoint, Path};
 pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 pub use open::{CharDevices, OpenFlags};
+pub use reopen::reopen_path;
 pub use types::{
     AttrTime, DirEntry, FileType, RenameFlags, SetAttr, Stat, StatFs, Timespec, ST_RDONLY,
     ST_RELATIME, ST_VALID,

@@ -124,8 +124,11 @@ impl Vfs {
                 return Err(Errno::EACCES)
             }
             FileType::CharDevice => devices.open(inode.stat()?.rdev, flags)?,
-            // Block devices, FIFOs and sockets need the kernel; not wired yet.
-            FileType::BlockDevice | FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
+            // Block devices, FIFOs and sockets need the kernel; not wired yet,
+            // but for a pipe reopened through /proc/PID/fd (`reopen_path`).
+            FileType::BlockDevice | FileType::Fifo | FileType::Socket => {
+                inode.open(flags)?.ok_or(Errno::ENXIO)?
+            }
         };
         let keep =
             !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY | OpenFlags::O_TRUNC);

@@ -1,7 +1,7 @@
 //! /proc/PID/fd and /proc/PID/fdinfo: a magic link and an info file per open
 //! descriptor. Following fd/N enters the open file's own path (a deleted file,
-//! a file outside the reader's root), as Linux does; files with no path
-//! (pipes, sockets, anonymous inodes) read as "pipe:[N]" and the like.
+//! a file outside the reader's root), as Linux does, and reopens a pipe; files
+//! with no path read as "pipe:[N]", "anon_inode:[eventfd]" and the like.
 
 use super::node::{Entry, Node};
 use super::pid::Target;
@@ -84,7 +84,13 @@ pub fn fd_dir(dev: u64, ino: u64, t: &Target) -> Node {
             let n = Node::link(dev, t.ino(FD_INO + fd as u64), move || {
                 describe(&*file(&a, fd)?)
             })
-            .magic(move || file(&b, fd)?.path().cloned().ok_or(Errno::ENOENT))
+            .magic(move || {
+                let f = file(&b, fd)?;
+                match f.path() {
+                    Some(p) => Ok(p.clone()),
+                    None => fs::reopen_path(f),
+                }
+            })
             .with_mode(mode)
             .with_size(64)
             .owned_by(t.owner())

@@ -3,8 +3,8 @@
 # ps, free, df, mount, umount, top, uptime, cat /proc/cpuinfo, dmesg, hostname,
 # kill.
 # Run by busybox sh as init (with mem=128M). Outputs go through files in /tmp,
-# not pipes, command substitution or `read` (which polls), so that it runs
-# before pipes and poll exist.
+# not pipes, command substitution or `read`, except in the last checks, which
+# reopen pipes through /proc/self/fd.
 # Prints "ok NAME" per check and "N passed, 0 failed"; exits 1 at the first
 # failure, like the C checks.
 
@@ -88,5 +88,14 @@ check "the sleeper was killed" [ $? -eq 143 ]
 ps > $out
 check "ps no longer lists it" eval "! has '^ *$sleeper '"
 check "its /proc directory is gone" [ ! -e /proc/$sleeper ]
+
+# With pipes: /dev/stdin, /dev/stdout and /dev/stderr reopen the pipe their
+# descriptor holds, through the magic links of /proc/self/fd.
+echo via-stderr 2>&1 >/dev/stderr | cat > $out
+check "echo > /dev/stderr on a pipe" has '^via-stderr$'
+echo via-stdin | cat /dev/stdin > $out
+check "cat /dev/stdin on a pipe" has '^via-stdin$'
+ls -l /proc/self/fd/ | cat > $out
+check "fd links name pipes" has ' 1 -> pipe:\[[0-9]+\]$'
 
 echo "$passed passed, 0 failed"

@@ -51,7 +51,7 @@ pub fn cmdline(t: &Target) -> Result<Vec<u8>> {
 
 /// /proc/PID/environ: the environment strings exec placed.
 pub fn environ(t: &Target) -> Result<Vec<u8>> {
-    let p = t.process()?;
+    let p = t.inspect()?;
     let l = locked(&p.mm).clone();
     let l = locked(&l).layout;
     Ok(read_mm(&p, l.env_start, l.env_end))
@@ -137,7 +137,7 @@ pub fn wchan(t: &Target) -> Result<Vec<u8>> {
 
 /// Returns the place `t`'s directory link `which` names; `ENOENT` for a zombie.
 fn fs_link(t: &Target, which: fn(&Process) -> Option<fs::Path>) -> Result<fs::Path> {
-    let p = t.process()?;
+    let p = t.inspect()?;
     if locked(&p.exit_status).is_some() {
         return Err(Errno::ENOENT);
     }
@@ -181,7 +181,7 @@ pub fn store(name: &str, t: &Target) -> Option<Store> {
     match name {
         "comm" => Some(Arc::new(move |data: &[u8]| {
             // Linux keeps a newline written with the name.
-            let p = t.process()?;
+            let p = t.inspect()?;
             *locked(&p.comm) = data[..data.len().min(15)].to_vec();
             Ok(())
         })),

@@ -16,7 +16,7 @@ const FDINFO_INO: u64 = 0x2000_0000;
 
 /// Returns the open file `fd` of `t`'s process.
 fn file(t: &Target, fd: i32) -> Result<Arc<File>> {
-    let p = t.process()?;
+    let p = t.inspect()?;
     let files = locked(&p.files).clone();
     let f = locked(&files).get(fd).map_err(|_| Errno::ENOENT);
     f
@@ -24,7 +24,7 @@ fn file(t: &Target, fd: i32) -> Result<Arc<File>> {
 
 /// Returns the open descriptors of `t`'s process.
 fn fds(t: &Target) -> Result<Vec<i32>> {
-    let p = t.process()?;
+    let p = t.inspect()?;
     let files = locked(&p.files).clone();
     let fds = locked(&files).fds();
     Ok(fds)

@@ -64,6 +64,23 @@ impl Target {
         ((self.id() as u64) << 32) | task_bit | sub
     }
 
+    /// Returns the process if the caller may look inside it (its environment,
+    /// files and links): root, or a task of the same user; `EACCES` otherwise
+    /// (Linux's ptrace access check, without the ptrace part).
+    pub fn inspect(&self) -> Result<Arc<Process>> {
+        let p = self.process()?;
+        let Some(me) = crate::task::current() else {
+            return Ok(p);
+        };
+        let mine = locked(&me.process.cred).clone();
+        let theirs = locked(&p.cred).clone();
+        if mine.euid == 0 || (mine.euid == theirs.uid && mine.euid == theirs.euid) {
+            Ok(p)
+        } else {
+            Err(Errno::EACCES)
+        }
+    }
+
     /// Returns the (euid, egid) owning the process's files.
     pub fn owner(&self) -> Arc<dyn Fn() -> (u32, u32) + Send + Sync> {
         let t = self.clone();

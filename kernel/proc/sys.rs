@@ -29,6 +29,15 @@ fn uuid() -> String {
     )
 }
 
+/// Returns `EACCES` unless the caller is root: sysctl files are root's to
+/// write (the VFS checks no permission bits yet).
+fn root_only() -> Result<(), Errno> {
+    match crate::task::current() {
+        Some(t) if crate::task::locked(&t.process.cred).euid != 0 => Err(Errno::EACCES),
+        _ => Ok(()),
+    }
+}
+
 /// Returns the text written to a sysctl file without its newline.
 fn value(data: &[u8]) -> &[u8] {
     data.strip_suffix(b"\n").unwrap_or(data)
@@ -37,6 +46,7 @@ fn value(data: &[u8]) -> &[u8] {
 fn hostname(t: &mut Tree) -> Node {
     let n = t.file(|| Ok(format!("{}\n", crate::boot::kernel().hostname()).into_bytes()));
     n.with_mode(0o644).writable(|data| {
+        root_only()?;
         let name = value(data);
         if name.len() > HOST_NAME_MAX {
             return Err(Errno::EINVAL);
@@ -50,6 +60,7 @@ fn hostname(t: &mut Tree) -> Node {
 fn overcommit(t: &mut Tree) -> Node {
     let n = t.file(|| Ok(format!("{}\n", OVERCOMMIT_MEMORY.load(Ordering::Relaxed)).into_bytes()));
     n.with_mode(0o644).writable(|data| {
+        root_only()?;
         let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
         match s.trim().parse::<u32>() {
             Ok(v @ 0..=2) => {

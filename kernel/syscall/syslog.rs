@@ -57,10 +57,18 @@ pub fn sys_syslog(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             if len < 0 {
                 return Err(Errno::EINVAL);
             }
+            // The newest whole lines that fit.
             let all = text();
-            let n = all.len().min(len as usize);
+            let mut start = all.len() - all.len().min(len as usize);
+            if start > 0 && all[start - 1] != b'\n' {
+                start = all[start..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(all.len(), |i| start + i + 1);
+            }
+            let n = all.len() - start;
             if n > 0 {
-                ctx.write_user(buf, &all[all.len() - n..])?;
+                ctx.write_user(buf, &all[start..])?;
             }
             if action == SYSLOG_ACTION_READ_CLEAR {
                 CLEARED.store(printk::next_seq(), Ordering::Relaxed);

@@ -449,6 +449,37 @@ static void test_mount(void)
 					    WEXITSTATUS(status) == 0);
 }
 
+/* Another user may read a process's stat but not its environment, links or
+ * files, nor write sysctls. */
+static void test_other_user(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char link[64], path[64];
+		snprintf(path, sizeof path, "/proc/%d/stat", getppid());
+		if (setuid(1000) != 0 || slurp(path) <= 0)
+			_exit(2);
+		snprintf(path, sizeof path, "/proc/%d/environ", getppid());
+		if (slurp(path) != -1 || errno != EACCES)
+			_exit(3);
+		snprintf(path, sizeof path, "/proc/%d/exe", getppid());
+		if (readlink(path, link, sizeof link) != -1 || errno != EACCES)
+			_exit(4);
+		snprintf(path, sizeof path, "/proc/%d/fd", getppid());
+		if (opendir(path) && lists(path, "0"))
+			_exit(5);
+		if (put("/proc/sys/kernel/hostname", "nope\n") != -1 || errno != EACCES)
+			_exit(6);
+		if (readlink("/proc/self/exe", link, sizeof link) != 11)
+			_exit(7);
+		_exit(0);
+	}
+	int status;
+	CHECKF("another user's view", waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+					      WEXITSTATUS(status) == 0,
+	       "status %d", WEXITSTATUS(status));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "sleeper")) {
@@ -462,5 +493,6 @@ int main(int argc, char **argv)
 	test_system();
 	test_dev_sys();
 	test_mount();
+	test_other_user();
 	return check_done();
 }

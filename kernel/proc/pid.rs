@@ -115,7 +115,7 @@ enum Kind {
     Task,
 }
 
-/// The files of /proc/PID, in Linux's order (a subset).
+/// The files of /proc/PID (a subset of Linux's), in readdir order.
 const FILES: &[(&str, Kind)] = &[
     ("fd", Kind::Fd),
     ("fdinfo", Kind::FdInfo),

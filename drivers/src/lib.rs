@@ -2,4 +2,5 @@
 //! live in `arch::host`, as UML splits `ubd_kern.c` from `ubd_user.c`.
 #![forbid(unsafe_code)]
 
+pub mod tty;
 pub mod ubd;

@@ -2,8 +2,9 @@
 # Builds the ext4 image the boot tests run: every tests/guest/*.c compiled
 # static into /bin (args and exit42 also static-pie, as /bin/NAME-pie), the
 # /data fixtures of tests/guest/fixtures.h, device nodes in /dev, /etc/hostname,
-# and the tmpfs mount points /tmp, /dev/shm and /run. Needs no root: mkfs.ext4 -d copies a staging directory and debugfs
-# adds the device nodes.
+# the tmpfs mount points /tmp, /dev/shm and /run, and the pseudo-filesystem
+# mount points /proc and /sys. Needs no root: mkfs.ext4 -d copies a staging
+# directory and debugfs adds the device nodes.
 #
 # usage: images/build-test-image.sh OUT.img
 #
@@ -40,7 +41,8 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/test-image.XXXXXX")
 tmp_img=$out.tmp.$$
 trap 'rm -rf "$stage" "$tmp_img"' EXIT INT TERM
 
-mkdir -p "$stage/bin" "$stage/dev/shm" "$stage/etc" "$stage/tmp" "$stage/run"
+mkdir -p "$stage/bin" "$stage/dev/shm" "$stage/etc" "$stage/tmp" "$stage/run" \
+	"$stage/proc" "$stage/sys"
 chmod 1777 "$stage/tmp" "$stage/dev/shm"
 echo linux-test > "$stage/etc/hostname"
 

@@ -11,8 +11,8 @@ use drivers::ubd::Ubd;
 use fs::tmpfs::Tmpfs;
 use fs::{File, FileSystem, FileType, HostClock, LookupFlags, OpenFlags, Vfs};
 use mm::{FrameAllocator, Mm};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// The kernel's global state, set once at boot.
 pub struct Kernel {
@@ -24,6 +24,22 @@ pub struct Kernel {
     pub hostname: Mutex<String>,
     /// The host CPUs tasks are spread over.
     pub host_cpus: Vec<usize>,
+    /// The kernel command line, for /proc/cmdline.
+    pub cmdline: String,
+    /// The ubd disks, for /dev, /sys/block and /proc/partitions.
+    pub disks: Vec<Arc<Ubd>>,
+}
+
+static BOOT_TIME: OnceLock<Instant> = OnceLock::new();
+
+/// Returns when the kernel booted.
+pub fn boot_time() -> Instant {
+    *BOOT_TIME.get_or_init(Instant::now)
+}
+
+/// Returns the time since boot (/proc/uptime, sysinfo(2)).
+pub fn uptime() -> Duration {
+    boot_time().elapsed()
 }
 
 static KERNEL: OnceLock<Kernel> = OnceLock::new();
@@ -94,6 +110,7 @@ fn root_index(root: &str) -> Option<usize> {
 /// Boots: sets up RAM, disks and the root filesystem, and starts init. Returns once
 /// init runs; the kernel ends in `shutdown` when init exits.
 pub fn boot(c: Cmdline) -> Result<(), BootError> {
+    boot_time();
     log::info!(
         "Linux version {} (linux-rs {})",
         crate::syscall::RELEASE,
@@ -128,13 +145,17 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), true)
         .map_err(|e| BootError(format!("VFS: cannot mount root fs on {}: {e}", disk.name())))?;
     let root_fs: Arc<dyn FileSystem> = root_fs;
-    let vfs = Vfs::new(root_fs.clone(), true)
-        .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
+    let root_flags = fs::MountFlags::RDONLY | fs::MountFlags::RELATIME;
+    let vfs = Vfs::new_with(
+        root_fs.clone(),
+        root_flags,
+        &format!("/dev/{}", disk.name()),
+    )
+    .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
     log::info!(
         "VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.",
         index * 16
     );
-    mount_tmpfs(&vfs, c.mem);
     let init_paths: Vec<Vec<u8>> = match &c.init {
         Some(p) => vec![p.clone().into_bytes()],
         None => ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"]
@@ -155,35 +176,71 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         },
         hostname: Mutex::new("(none)".into()),
         host_cpus: arch::host::cpu::allowed_cpus(),
+        cmdline: c.raw.clone(),
+        disks: disks.iter().flatten().cloned().collect(),
     };
     if KERNEL.set(k).is_err() {
         return Err(BootError("booted twice".into()));
     }
     crate::tty::start_console_input(kernel().devices.console.clone());
+    let vfs = &kernel().vfs;
+    mount_pseudo(vfs);
+    mount_tmpfs(vfs);
     crate::lock::enter();
     let r = start_init(init_paths, init_args, envp);
     crate::lock::leave();
     r
 }
 
-/// Mounts a fresh tmpfs on /tmp, /dev/shm and /run where the root filesystem has
-/// those directories, as an init system would; each may hold half of RAM
-/// (Linux's default `size=` and `nr_inodes=`).
-fn mount_tmpfs(vfs: &Vfs, mem: u64) {
-    static NEXT_MINOR: AtomicU32 = AtomicU32::new(1);
+/// Returns the directory `dir` of the tree, if it exists.
+fn directory(vfs: &Vfs, dir: &str) -> Option<fs::Path> {
     let root = vfs.root();
+    match vfs.lookup(&root, &root, dir.as_bytes(), LookupFlags::empty()) {
+        Ok(at) if at.inode().file_type() == FileType::Directory => Some(at),
+        _ => None,
+    }
+}
+
+/// Mounts devtmpfs on /dev (as CONFIG_DEVTMPFS_MOUNT does), procfs on /proc
+/// and sysfs on /sys, where the root filesystem has those directories.
+fn mount_pseudo(vfs: &Vfs) {
+    let relatime = fs::MountFlags::RELATIME;
+    let nosuid = relatime | fs::MountFlags::NOSUID;
+    let noexec = nosuid | fs::MountFlags::NODEV | fs::MountFlags::NOEXEC;
+    let types: [(&str, &str, fs::MountFlags); 3] = [
+        ("/dev", "devtmpfs", nosuid),
+        ("/proc", "proc", noexec),
+        ("/sys", "sysfs", noexec),
+    ];
+    for (dir, name, flags) in types {
+        let Some(at) = directory(vfs, dir) else {
+            continue;
+        };
+        let fs = match name {
+            "devtmpfs" => crate::devtmpfs::instance(),
+            "proc" => Ok(crate::proc::ProcFs::new() as Arc<dyn FileSystem>),
+            _ => Ok(crate::sysfs::new()),
+        };
+        match fs.and_then(|fs| vfs.mount_fs(&at, fs, flags, name)) {
+            Ok(_) => log::debug!("{name}: mounted on {dir}"),
+            Err(e) => log::warn!("{name}: cannot mount on {dir}: {e}"),
+        }
+    }
+}
+
+/// Mounts a fresh tmpfs on /tmp, /dev/shm and /run where the tree has those
+/// directories, as an init system would; each may hold half of RAM (Linux's
+/// default `size=` and `nr_inodes=`).
+fn mount_tmpfs(vfs: &Vfs) {
     for (dir, mode) in [("/tmp", 0o1777), ("/dev/shm", 0o1777), ("/run", 0o755)] {
-        let at = match vfs.lookup(&root, &root, dir.as_bytes(), LookupFlags::empty()) {
-            Ok(at) if at.inode().file_type() == FileType::Directory => at,
-            _ => continue,
+        let Some(at) = directory(vfs, dir) else {
+            continue;
         };
-        let opts = fs::tmpfs::Options {
-            dev: fs::makedev(0, NEXT_MINOR.fetch_add(1, Ordering::Relaxed)),
-            size: mem / 2,
-            nr_inodes: mem / 2 / arch::PAGE_SIZE,
-            mode,
-        };
-        let r = Tmpfs::new(opts, Arc::new(HostClock)).and_then(|t| vfs.mount(&at, t, false));
+        let opts = crate::filesystems::tmpfs_defaults(mode);
+        // No nodev, unlike systemd's tmp.mount: guests make device nodes here.
+        let flags = fs::MountFlags::RELATIME;
+        let r = Tmpfs::new(opts, Arc::new(HostClock))
+            .and_then(|t| vfs.mount_fs(&at, t, flags, "tmpfs").map(|_| ()));
         match r {
             Ok(()) => log::debug!("tmpfs: mounted on {dir} (size={}k)", opts.size >> 10),
             Err(e) => log::warn!("tmpfs: cannot mount on {dir}: {e}"),

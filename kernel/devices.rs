@@ -1,6 +1,6 @@
 //! Character devices: the memory devices of major 1 (null, zero, full, random,
-//! urandom) and the console (5:1) with the controlling terminal (5:0), opened
-//! through device nodes on disk by their device numbers, as Linux does.
+//! urandom, kmsg) and the console (5:1) with the controlling terminal (5:0),
+//! opened through device nodes by their device numbers, as Linux does.
 
 use crate::tty::TtyFile;
 use arch::{Errno, Result};
@@ -22,6 +22,7 @@ impl CharDevices for Devices {
             (1, 5) => Arc::new(Zero),
             (1, 7) => Arc::new(Full),
             (1, 8) | (1, 9) => Arc::new(Random),
+            (1, 11) => Arc::new(Kmsg::default()),
             (5, 0) => Arc::new(DevTty),
             (5, 1) | (4, 0) | (4, 1) => Arc::new(TtyFile(self.console.clone())),
             _ => return Err(Errno::ENXIO),
@@ -87,6 +88,43 @@ impl FileOps for Random {
         Ok(buf.len())
     }
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        Ok(data.len())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `/dev/kmsg`: the kernel log, one record per read in Linux's
+/// "level,seq,usec,-;text" form (EINVAL if the buffer is too small for it);
+/// `EAGAIN` past the newest record. A write logs its text, with an optional
+/// "<level>" prefix.
+#[derive(Default)]
+struct Kmsg {
+    next: std::sync::Mutex<u64>,
+}
+
+impl FileOps for Kmsg {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        let mut next = self.next.lock().map_err(|_| Errno::EIO)?;
+        let r = crate::printk::record_from(*next).ok_or(Errno::EAGAIN)?;
+        let line = format!("{},{},{},-;{}\n", r.level, r.seq, r.usec, r.text);
+        if line.len() > buf.len() {
+            return Err(Errno::EINVAL);
+        }
+        buf[..line.len()].copy_from_slice(line.as_bytes());
+        *next = r.seq + 1;
+        Ok(line.len())
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        let text = String::from_utf8_lossy(data);
+        let text = text.trim_end_matches('\n');
+        let prefixed = text.strip_prefix('<').and_then(|t| t.split_once('>'));
+        let (level, text) = match prefixed.map(|(n, rest)| (n.parse::<u8>(), rest)) {
+            Some((Ok(n), rest)) => (n & 7, rest),
+            _ => (6, text),
+        };
+        crate::printk::emit(level, text);
         Ok(data.len())
     }
     fn as_any(&self) -> &dyn Any {

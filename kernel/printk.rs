@@ -1,5 +1,6 @@
 //! printk: the kernel log. Messages from the `log` crate go into a ring of recent
-//! lines (for dmesg later) and, when their level passes the console log level, to
+//! records, each with its sequence number, level and time since boot (read
+//! through /dev/kmsg), and, when their level passes the console log level, to
 //! the console, stamped with the time since boot as Linux does.
 
 use std::collections::VecDeque;
@@ -9,10 +10,26 @@ use std::time::Instant;
 /// Lines kept in the ring.
 const RING_LINES: usize = 1024;
 
+/// One message of the log.
+#[derive(Clone)]
+pub struct Record {
+    pub seq: u64,
+    /// Linux's message level (KERN_ERR = 3 ... KERN_DEBUG = 7).
+    pub level: u8,
+    /// Microseconds since boot.
+    pub usec: u64,
+    pub text: String,
+}
+
+struct Ring {
+    records: VecDeque<Record>,
+    next_seq: u64,
+}
+
 struct Printk {
     boot: Instant,
     console_level: Mutex<u8>,
-    ring: Mutex<VecDeque<String>>,
+    ring: Mutex<Ring>,
 }
 
 static PRINTK: std::sync::OnceLock<Printk> = std::sync::OnceLock::new();
@@ -35,27 +52,57 @@ impl log::Log for Logger {
     }
 
     fn log(&self, record: &log::Record) {
-        let Some(p) = PRINTK.get() else { return };
-        let t = p.boot.elapsed();
-        let line = format!(
-            "[{:5}.{:06}] {}\n",
-            t.as_secs(),
-            t.subsec_micros(),
-            record.args()
-        );
-        let show =
-            kern_level(record.level()) < *p.console_level.lock().unwrap_or_else(|e| e.into_inner());
-        if show {
-            let _ = arch::host::console::write(line.as_bytes());
-        }
-        let mut ring = p.ring.lock().unwrap_or_else(|e| e.into_inner());
-        if ring.len() == RING_LINES {
-            ring.pop_front();
-        }
-        ring.push_back(line);
+        emit(kern_level(record.level()), &record.args().to_string());
     }
 
     fn flush(&self) {}
+}
+
+/// Logs `text` at Linux message level `level`: into the ring, and to the
+/// console if the level passes the console log level.
+pub fn emit(level: u8, text: &str) {
+    let Some(p) = PRINTK.get() else { return };
+    let t = p.boot.elapsed();
+    let show = level < *p.console_level.lock().unwrap_or_else(|e| e.into_inner());
+    if show {
+        let line = format!("[{:5}.{:06}] {text}\n", t.as_secs(), t.subsec_micros());
+        let _ = arch::host::console::write(line.as_bytes());
+    }
+    let mut ring = p.ring.lock().unwrap_or_else(|e| e.into_inner());
+    if ring.records.len() == RING_LINES {
+        ring.records.pop_front();
+    }
+    let seq = ring.next_seq;
+    ring.next_seq += 1;
+    ring.records.push_back(Record {
+        seq,
+        level,
+        usec: t.as_micros() as u64,
+        text: text.to_string(),
+    });
+}
+
+/// Returns the first record kept whose sequence number is `seq` or later.
+pub fn record_from(seq: u64) -> Option<Record> {
+    let p = PRINTK.get()?;
+    let ring = p.ring.lock().unwrap_or_else(|e| e.into_inner());
+    let first = ring.records.front()?.seq;
+    let i = seq.saturating_sub(first) as usize;
+    ring.records.get(i).cloned()
+}
+
+/// Returns the sequence number the next record will get.
+pub fn next_seq() -> u64 {
+    PRINTK.get().map_or(0, |p| {
+        p.ring.lock().unwrap_or_else(|e| e.into_inner()).next_seq
+    })
+}
+
+/// Sets the console log level (syslog(2)'s SYSLOG_ACTION_CONSOLE_LEVEL).
+pub fn set_console_level(level: u8) {
+    if let Some(p) = PRINTK.get() {
+        *p.console_level.lock().unwrap_or_else(|e| e.into_inner()) = level;
+    }
 }
 
 static LOGGER: Logger = Logger;
@@ -66,7 +113,10 @@ pub fn init(console_level: u8) {
     let _ = PRINTK.set(Printk {
         boot: Instant::now(),
         console_level: Mutex::new(console_level),
-        ring: Mutex::new(VecDeque::new()),
+        ring: Mutex::new(Ring {
+            records: VecDeque::new(),
+            next_seq: 0,
+        }),
     });
     let _ = log::set_logger(&LOGGER);
     log::set_max_level(if console_level > 7 {

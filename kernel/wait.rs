@@ -9,6 +9,7 @@ use crate::signal::{fatal_signal_pending, signal_pending};
 use crate::task::Task;
 use arch::{Errno, Result};
 use fs::{WaitQueue, Waker};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,8 @@ use std::time::{Duration, Instant};
 #[derive(Default)]
 pub struct TaskWaiter {
     cv: Condvar,
+    /// True while the task sleeps (state S in /proc/PID/stat).
+    sleeping: AtomicBool,
 }
 
 impl TaskWaiter {
@@ -26,7 +29,15 @@ impl TaskWaiter {
 
     /// Sleeps until woken or until `timeout` passes; returns false on timeout.
     pub fn sleep(&self, timeout: Option<Duration>) -> bool {
-        lock::sleep(&self.cv, timeout)
+        self.sleeping.store(true, Ordering::Relaxed);
+        let woken = lock::sleep(&self.cv, timeout);
+        self.sleeping.store(false, Ordering::Relaxed);
+        woken
+    }
+
+    /// Returns whether the task sleeps now.
+    pub fn is_sleeping(&self) -> bool {
+        self.sleeping.load(Ordering::Relaxed)
     }
 }
 

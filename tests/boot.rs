@@ -631,3 +631,22 @@ fn busybox_shell_script() {
         "/scripts/shell.sh",
     ]));
 }
+
+/// procfs, sysfs, devtmpfs and mount(2); mem= is what MemTotal must show.
+#[test]
+fn procfs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "mem=128M", "init=/bin/procfs", "quiet"]));
+}
+
+/// busybox's ps, free, df, mount, top, uptime and friends on /proc and /sys.
+#[test]
+fn busybox_tools() {
+    assert_checks_passed(&boot(&[
+        &ubd0r(),
+        "mem=128M",
+        "init=/bin/sh",
+        "quiet",
+        "--",
+        "/scripts/tools.sh",
+    ]));
+}

@@ -3,7 +3,7 @@
 //! utimes, statfs and sync. Each refuses a read-only mount with `EROFS`.
 
 use crate::mount::Path;
-use crate::types::{AttrTime, FileType, SetAttr, StatFs, ST_RDONLY, ST_RELATIME, ST_VALID};
+use crate::types::{AttrTime, FileType, SetAttr, StatFs, ST_RDONLY, ST_VALID};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
 
@@ -88,10 +88,8 @@ impl Vfs {
     /// mount's flags.
     pub fn statfs(&self, path: &Path) -> StatFs {
         let mut s = path.mnt.fs().statfs();
-        s.flags = (s.flags & ST_RDONLY) | ST_VALID | ST_RELATIME;
-        if path.mnt.read_only() {
-            s.flags |= ST_RDONLY;
-        }
+        // The per-mount flags have the values of the ST_* bits.
+        s.flags = (s.flags & ST_RDONLY) | ST_VALID | u64::from(path.mnt.flags().bits());
         s
     }
 

@@ -58,13 +58,35 @@ impl Dentry {
     }
 
     /// Returns the child `name`, from the cache or by asking the inode.
+    /// A cached child whose inode no longer `revalidate`s is dropped first.
     pub fn lookup(self: &Arc<Self>, name: &[u8]) -> Result<Arc<Dentry>> {
-        if let Some(d) = self.children.lock().map_err(|_| Errno::EIO)?.get(name) {
-            return Ok(d.clone());
+        let cached = self
+            .children
+            .lock()
+            .map_err(|_| Errno::EIO)?
+            .get(name)
+            .cloned();
+        if let Some(d) = cached {
+            if d.inode.revalidate() {
+                return Ok(d);
+            }
+            d.delete();
         }
         let inode = self.inode.lookup(name)?;
         let child = Dentry::new(name, Some(self.clone()), inode);
         let mut children = self.children.lock().map_err(|_| Errno::EIO)?;
+        // Directories whose entries come and go (/proc) would keep a dentry for
+        // every name ever looked up: sweep the stale ones as the cache doubles.
+        let n = children.len();
+        if n >= 64 && n.is_power_of_two() {
+            children.retain(|_, d| {
+                let keep = d.inode.revalidate();
+                if !keep {
+                    d.deleted.store(true, Ordering::Relaxed);
+                }
+                keep
+            });
+        }
         Ok(children.entry(name.to_vec()).or_insert(child).clone())
     }
 

@@ -1,6 +1,7 @@
 //! Device numbers in Linux's 64-bit `dev_t` encoding (glibc's `gnu_dev_makedev`): the
 //! low 8 bits of the minor, then 12 bits of major, then the rest of the minor, then
-//! the rest of the major.
+//! the rest of the major. Filesystems without a device take an anonymous
+//! number (major 0).
 
 /// Returns the major number of `rdev`.
 pub fn major(rdev: u64) -> u32 {
@@ -10,6 +11,16 @@ pub fn major(rdev: u64) -> u32 {
 /// Returns the minor number of `rdev`.
 pub fn minor(rdev: u64) -> u32 {
     ((rdev & 0xff) | ((rdev >> 12) & !0xff)) as u32
+}
+
+/// Returns a fresh anonymous device number 0:N for a filesystem without a
+/// device (tmpfs, proc, sysfs), as Linux's `get_anon_bdev`.
+pub fn anon_dev() -> u64 {
+    static NEXT_MINOR: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    makedev(
+        0,
+        NEXT_MINOR.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    )
 }
 
 /// Returns the `dev_t` of (`major`, `minor`).

@@ -9,6 +9,9 @@
 //! "." and ".."); a filesystem checks what depends on its own contents
 //! (`EEXIST`, `ENOENT`, `ENOTEMPTY`, types).
 
+use crate::file::FileOps;
+use crate::mount::Path;
+use crate::open::OpenFlags;
 use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat, StatFs};
 use arch::{Errno, Result};
 use std::any::Any;
@@ -68,6 +71,28 @@ pub trait Inode: Send + Sync {
 
     /// Returns the target of a symlink (`EINVAL` if this is not a symlink).
     fn readlink(&self) -> Result<Vec<u8>>;
+
+    /// Returns, for a magic link such as /proc/self/fd/N, the place it stands
+    /// for, which path walk enters directly instead of resolving `readlink`'s
+    /// text (Linux's `get_link` setting the path). `None` for ordinary symlinks.
+    fn follow_link(&self) -> Option<Result<Path>> {
+        None
+    }
+
+    /// Returns the operations of a new open file of this regular file or
+    /// directory, for filesystems that keep state per open file (procfs
+    /// snapshots its text); `None` to read and write through the inode.
+    fn open(&self, _flags: OpenFlags) -> Result<Option<Arc<dyn FileOps>>> {
+        Ok(None)
+    }
+
+    /// Returns whether a cached dentry for this inode may still be used (Linux's
+    /// `d_revalidate`): false once what it shows is gone, as a /proc/PID
+    /// directory after its process was reaped; the dentry is then dropped and
+    /// the name looked up again.
+    fn revalidate(&self) -> bool {
+        true
+    }
 
     /// Creates a regular file `name` with permission bits `mode` in this directory.
     fn create(&self, _name: &[u8], _mode: u32) -> Result<Arc<dyn Inode>> {
@@ -143,4 +168,10 @@ pub trait FileSystem: Send + Sync {
 
     /// Returns the `statfs(2)` figures.
     fn statfs(&self) -> StatFs;
+
+    /// Returns the filesystem's own mount options as /proc/mounts shows them
+    /// after the per-mount ones (",size=65536k,mode=755"), each with its comma.
+    fn show_options(&self) -> String {
+        String::new()
+    }
 }

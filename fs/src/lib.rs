@@ -19,9 +19,11 @@ mod file;
 mod inode;
 mod mount;
 mod namei;
+mod namespace;
 mod open;
 mod remove;
 mod rename;
+mod reopen;
 pub mod tmpfs;
 mod types;
 mod vfs;
@@ -31,13 +33,14 @@ pub use blockdev::{BlockDevice, RamDisk};
 pub use cache::BlockCache;
 pub use clock::{Clock, HostClock};
 pub use dentry::Dentry;
-pub use devnum::{major, makedev, minor};
+pub use devnum::{anon_dev, major, makedev, minor};
 pub use fdtable::{FdTable, FD_LIMIT};
 pub use file::{File, FileOps, PollEvents, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 pub use inode::{FileSystem, Inode};
-pub use mount::{Mount, Path};
+pub use mount::{Mount, MountFlags, MountPoint, Path};
 pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 pub use open::{CharDevices, OpenFlags};
+pub use reopen::reopen_path;
 pub use types::{
     AttrTime, DirEntry, FileType, RenameFlags, SetAttr, Stat, StatFs, Timespec, ST_RDONLY,
     ST_RELATIME, ST_VALID,

@@ -101,6 +101,11 @@ impl Vfs {
                 if *links > MAXSYMLINKS {
                     return Err(Errno::ELOOP);
                 }
+                if let Some(jump) = next.inode().follow_link() {
+                    // A magic link (/proc/self/fd/N) names its file directly.
+                    cur = jump?;
+                    continue;
+                }
                 let target = next.inode().readlink()?;
                 let f = if last {
                     flags | LookupFlags::FOLLOW
@@ -140,11 +145,8 @@ impl Vfs {
             }
             if std::sync::Arc::ptr_eq(&p.dentry, p.mnt.root()) {
                 match p.mnt.mountpoint() {
-                    Some((m, d)) => {
-                        p = Path {
-                            mnt: m.clone(),
-                            dentry: d.clone(),
-                        };
+                    Some((mnt, dentry)) => {
+                        p = Path { mnt, dentry };
                         continue;
                     }
                     None => return p,

@@ -1,7 +1,8 @@
 //! open(2) flags and `Vfs::open`, with Linux's rules: O_CREAT (also through a
 //! dangling symlink), O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, write
-//! access to directories and read-only mounts. Character devices are opened
-//! through the kernel's `CharDevices`; O_TMPFILE is not supported.
+//! access to directories, read-only and `nodev` mounts. Character devices are
+//! opened through the kernel's `CharDevices`; a filesystem may give its files
+//! their own `FileOps` (`Inode::open`); O_TMPFILE is not supported.
 
 use crate::file::{File, FileOps, InodeOps, PathOps};
 use crate::mount::Path;
@@ -108,6 +109,7 @@ impl Vfs {
                 if write && p.mnt.read_only() {
                     return Err(Errno::EROFS);
                 }
+                let own = inode.open(flags)?;
                 // A file this open created is not truncated (it is empty).
                 if ft == FileType::Regular && flags.contains(OpenFlags::O_TRUNC) && !created {
                     inode.setattr(&SetAttr {
@@ -116,11 +118,17 @@ impl Vfs {
                         ..SetAttr::default()
                     })?;
                 }
-                Arc::new(InodeOps(inode.clone()))
+                own.unwrap_or_else(|| Arc::new(InodeOps(inode.clone())))
+            }
+            FileType::CharDevice | FileType::BlockDevice if p.mnt.nodev() => {
+                return Err(Errno::EACCES)
             }
             FileType::CharDevice => devices.open(inode.stat()?.rdev, flags)?,
-            // Block devices, FIFOs and sockets need the kernel; not wired yet.
-            FileType::BlockDevice | FileType::Fifo | FileType::Socket => return Err(Errno::ENXIO),
+            // Block devices, FIFOs and sockets need the kernel; not wired yet,
+            // but for a pipe reopened through /proc/PID/fd (`reopen_path`).
+            FileType::BlockDevice | FileType::Fifo | FileType::Socket => {
+                inode.open(flags)?.ok_or(Errno::ENXIO)?
+            }
         };
         let keep =
             !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY | OpenFlags::O_TRUNC);
@@ -155,6 +163,9 @@ impl Vfs {
                     links += 1;
                     if links > MAXSYMLINKS {
                         return Err(Errno::ELOOP);
+                    }
+                    if let Some(jump) = p.inode().follow_link() {
+                        return Ok((jump?, false));
                     }
                     let target = p.inode().readlink()?;
                     slash = target.ends_with(b"/");

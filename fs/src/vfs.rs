@@ -1,14 +1,13 @@
 //! `Vfs`, the mount tree: the root mount and every mount below it. Path walking
 //! (`namei`), opening (`open`), making and removing names (`create`, `remove`,
-//! `rename`) and attribute changes (`attr`) are methods of it defined in their
-//! own modules.
+//! `rename`), attribute changes (`attr`) and mounting and unmounting
+//! (`namespace`) are methods of it defined in their own modules.
 
 use crate::dentry::Dentry;
 use crate::inode::FileSystem;
-use crate::mount::{Mount, Path};
-use crate::types::FileType;
+use crate::mount::{Mount, MountFlags, Path};
 use arch::{Errno, Result};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The mount tree of the system.
 pub struct Vfs {
@@ -20,8 +19,17 @@ pub struct Vfs {
 impl Vfs {
     /// Creates a tree with `root_fs` mounted at "/".
     pub fn new(root_fs: Arc<dyn FileSystem>, read_only: bool) -> Result<Arc<Vfs>> {
+        Self::new_with(root_fs, root_flags(read_only), "rootfs")
+    }
+
+    /// Creates a tree with `root_fs`, mounted from `source` with `flags`, at "/".
+    pub fn new_with(
+        root_fs: Arc<dyn FileSystem>,
+        flags: MountFlags,
+        source: &str,
+    ) -> Result<Arc<Vfs>> {
         let dentry = Dentry::new_root(root_fs.root()?);
-        let mnt = Mount::new(root_fs, dentry.clone(), None, read_only);
+        let mnt = Mount::new(root_fs, dentry.clone(), None, flags, source);
         Ok(Arc::new(Vfs {
             root: Path { mnt, dentry },
             mounts: Mutex::default(),
@@ -35,21 +43,17 @@ impl Vfs {
 
     /// Mounts `fs` on the directory `at`; it hides what was there.
     pub fn mount(&self, at: &Path, fs: Arc<dyn FileSystem>, read_only: bool) -> Result<()> {
-        if at.inode().file_type() != FileType::Directory {
-            return Err(Errno::ENOTDIR);
-        }
-        let dentry = Dentry::new_root(fs.root()?);
-        let mnt = Mount::new(
-            fs,
-            dentry,
-            Some((at.mnt.clone(), at.dentry.clone())),
-            read_only,
-        );
-        self.mounts.lock().map_err(|_| Errno::EIO)?.push(mnt);
-        Ok(())
+        let source = fs.name();
+        self.mount_fs(at, fs, root_flags(read_only), source)
+            .map(|_| ())
     }
 
-    /// Returns every mount, the root first (for /proc/mounts).
+    /// Returns the list of mounts below the root, locked.
+    pub(crate) fn lock_mounts(&self) -> Result<MutexGuard<'_, Vec<Arc<Mount>>>> {
+        self.mounts.lock().map_err(|_| Errno::EIO)
+    }
+
+    /// Returns every mount, the root first, in mount order (for /proc/mounts).
     pub fn mounts(&self) -> Vec<Arc<Mount>> {
         let mut all = vec![self.root.mnt.clone()];
         if let Ok(m) = self.mounts.lock() {
@@ -63,7 +67,7 @@ impl Vfs {
         self.mounts.lock().is_ok_and(|mounts| {
             mounts
                 .iter()
-                .any(|m| m.mountpoint().is_some_and(|(_, d)| Arc::ptr_eq(d, dentry)))
+                .any(|m| m.mountpoint().is_some_and(|(_, d)| Arc::ptr_eq(&d, dentry)))
         })
     }
 
@@ -75,7 +79,7 @@ impl Vfs {
             .rev()
             .find(|m| {
                 m.mountpoint().is_some_and(|(pm, pd)| {
-                    Arc::ptr_eq(pm, &path.mnt) && Arc::ptr_eq(pd, &path.dentry)
+                    Arc::ptr_eq(&pm, &path.mnt) && Arc::ptr_eq(&pd, &path.dentry)
                 })
             })
             .map(|m| Path {
@@ -83,4 +87,13 @@ impl Vfs {
                 dentry: m.root().clone(),
             })
     }
+}
+
+/// Returns the flags of a plain mount: relatime, and read-only if asked.
+fn root_flags(read_only: bool) -> MountFlags {
+    let mut f = MountFlags::RELATIME;
+    if read_only {
+        f |= MountFlags::RDONLY;
+    }
+    f
 }

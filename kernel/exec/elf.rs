@@ -29,6 +29,10 @@ pub struct Loaded {
     pub phnum: u64,
     /// The end of the highest segment, where the heap (brk) begins.
     pub end: u64,
+    /// The start and end of the executable segments' file contents, and of the
+    /// others' (Linux's start_code, end_code, start_data, end_data).
+    pub code: (u64, u64),
+    pub data: (u64, u64),
 }
 
 fn page_down(v: u64) -> u64 {
@@ -97,6 +101,7 @@ fn prot_of(flags: u32) -> Prot {
 pub fn load(
     mm: &mut Mm,
     inode: &Arc<dyn Inode>,
+    name: &VmaName,
     image: &ElfImage,
     is_interp: bool,
     has_interp: bool,
@@ -145,6 +150,14 @@ pub fn load(
     };
     let file: Arc<dyn mm::MappedFile> = Arc::new(InodeMapping(inode.clone()));
     let mut end = 0;
+    let (mut code, mut data) = ((u64::MAX, 0), (0, 0));
+    for p in &loads {
+        let file_end = p.p_vaddr.wrapping_add(p.p_filesz);
+        if p.p_flags & PF_X != 0 {
+            code = (code.0.min(p.p_vaddr), code.1.max(file_end));
+        }
+        data = (data.0.max(p.p_vaddr), data.1.max(file_end));
+    }
     for p in &loads {
         let prot = prot_of(p.p_flags);
         // Offsets from the bias wrap as the hardware's addresses would; the
@@ -166,7 +179,7 @@ pub fn load(
                 fixed,
                 Some(file.clone()),
                 page_down(p.p_offset),
-                VmaName::None,
+                name.clone(),
             )?;
         }
         if p.p_memsz > p.p_filesz {
@@ -209,5 +222,10 @@ pub fn load(
         phdr,
         phnum: image.header.e_phnum as u64,
         end,
+        code: match code.0 {
+            u64::MAX => (0, 0),
+            _ => (bias.wrapping_add(code.0), bias.wrapping_add(code.1)),
+        },
+        data: (bias.wrapping_add(data.0), bias.wrapping_add(data.1)),
     })
 }

@@ -60,7 +60,7 @@ fn execve_path(
     let fsc = ctx.task.fs();
     let inode = file.inode();
     let st = inode.stat()?;
-    if inode.file_type() != FileType::Regular || st.mode & 0o111 == 0 {
+    if inode.file_type() != FileType::Regular || st.mode & 0o111 == 0 || file.mnt.noexec() {
         return Err(Errno::EACCES);
     }
     if let Some((interp, arg)) = script::parse(&inode)? {
@@ -82,19 +82,21 @@ fn execve_path(
 
     let mut mm = Mm::new(k.frames.clone(), TASK_SIZE);
     mm.set_stack_limit(locked(&ctx.task.process.rlimits)[3].0);
-    let main = elf::load(&mut mm, &inode, &image, false, interp_path.is_some())?;
+    let name = vma_name(&file, &fsc.root);
+    let main = elf::load(&mut mm, &inode, &name, &image, false, interp_path.is_some())?;
     let (entry, base) = match &interp_path {
         Some(ip) => {
             let ifile = k.vfs.lookup(&fsc.root, &fsc.cwd, ip, LookupFlags::FOLLOW)?;
             let iinode = ifile.inode();
-            if iinode.file_type() != FileType::Regular {
+            if iinode.file_type() != FileType::Regular || ifile.mnt.noexec() {
                 return Err(Errno::EACCES);
             }
+            let iname = vma_name(&ifile, &fsc.root);
             let iimage = elf::parse(&iinode)?;
             if elf::interpreter(&iinode, &iimage)?.is_some() {
                 return Err(Errno::ELIBBAD);
             }
-            let interp = elf::load(&mut mm, &iinode, &iimage, true, false)?;
+            let interp = elf::load(&mut mm, &iinode, &iname, &iimage, true, false)?;
             (interp.entry, interp.bias)
         }
         None => (main.entry, 0),
@@ -123,7 +125,19 @@ fn execve_path(
         (AT_HWCAP2, arch::host::cpu::hwcap2()),
         (AT_MINSIGSTKSZ, arch::host::cpu::minsigstksz()),
     ];
-    let sp = build(&mut mm, path, &argv, &envp, &auxv)?;
+    let stack = build(&mut mm, path, &argv, &envp, &auxv)?;
+    let sp = stack.sp;
+    mm.layout = mm::Layout {
+        start_code: main.code.0,
+        end_code: main.code.1,
+        start_data: main.data.0,
+        end_data: main.data.1,
+        start_stack: sp,
+        arg_start: stack.args.0,
+        arg_end: stack.args.1,
+        env_start: stack.env.0,
+        env_end: stack.env.1,
+    };
 
     // The point of no return: the other threads go, a vfork parent is let go.
     de_thread(ctx)?;
@@ -157,6 +171,11 @@ fn execve_path(
         }
     }
     Ok(())
+}
+
+/// Returns what /proc/PID/maps shows for mappings of the file at `p`: its path.
+fn vma_name(p: &fs::Path, root: &fs::Path) -> mm::VmaName {
+    mm::VmaName::Named(String::from_utf8_lossy(&p.to_bytes(root)).into())
 }
 
 /// Ends every other thread of the process (Linux's de_thread) and gives the

@@ -33,15 +33,25 @@ pub const STACK_TOP: u64 = arch::stub::TASK_SIZE;
 /// Room below the strings that the stack VMA starts with (Linux: 128 KiB).
 const STACK_EXPAND: u64 = 128 * 1024;
 
+/// Where `build` put things.
+pub struct Stack {
+    /// The initial stack pointer, at argc.
+    pub sp: u64,
+    /// The argument strings, one after the other.
+    pub args: (u64, u64),
+    /// The environment strings, right after the arguments.
+    pub env: (u64, u64),
+}
+
 /// Builds the stack in `mm`; `auxv` lacks AT_RANDOM, AT_EXECFN and AT_PLATFORM,
-/// which point into the stack and are added here. Returns the stack pointer.
+/// which point into the stack and are added here.
 pub fn build(
     mm: &mut Mm,
     filename: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     auxv: &[(u64, u64)],
-) -> Result<u64> {
+) -> Result<Stack> {
     let strings: u64 = [filename]
         .into_iter()
         .chain(argv.iter().map(|v| v.as_slice()))
@@ -81,6 +91,8 @@ pub fn build(
         arg_ptrs.push(push_str(mm, a)?);
     }
     arg_ptrs.reverse();
+    let env_start = env_ptrs.first().copied().unwrap_or(execfn);
+    let args = (arg_ptrs.first().copied().unwrap_or(env_start), env_start);
     let platform = push_str(mm, b"x86_64")?;
     let mut random = [0u8; 16];
     arch::host::random::getrandom(&mut random);
@@ -110,5 +122,9 @@ pub fn build(
     sp = (sp - table.len() as u64 * 8) & !15;
     let bytes: Vec<u8> = table.iter().flat_map(|w| w.to_ne_bytes()).collect();
     mm.copy_to_user(sp, &bytes)?;
-    Ok(sp)
+    Ok(Stack {
+        sp,
+        args,
+        env: (env_start, execfn),
+    })
 }

@@ -1,4 +1,5 @@
-//! uname and getrandom: what the system is, and randomness from the host.
+//! uname, sethostname and getrandom: what the system is, and randomness from
+//! the host.
 
 use super::SyscallContext;
 use arch::{Errno, Result};
@@ -23,6 +24,22 @@ pub fn sys_uname(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         buf[i * 65..i * 65 + n].copy_from_slice(&b[..n]);
     }
     ctx.write_user(a[0], &buf)?;
+    Ok(0)
+}
+
+/// sethostname(2): root only, at most 64 bytes.
+pub fn sys_sethostname(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if crate::task::locked(&ctx.task.process.cred).euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let len = a[1] as usize;
+    if len > 64 {
+        return Err(Errno::EINVAL);
+    }
+    let mut name = vec![0u8; len];
+    ctx.read_user(a[0], &mut name)?;
+    *crate::task::locked(&crate::boot::kernel().hostname) =
+        String::from_utf8_lossy(&name).into_owned();
     Ok(0)
 }
 

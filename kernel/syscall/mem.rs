@@ -18,6 +18,10 @@ impl MappedFile for InodeMapping {
     fn read_page(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         self.0.read_at(offset, buf)
     }
+
+    fn dev_ino(&self) -> (u64, u64) {
+        self.0.stat().map_or((0, 0), |s| (s.dev, s.ino))
+    }
 }
 
 pub fn sys_brk(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
@@ -42,6 +46,10 @@ pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         let access = f.flags().access_mode();
         if access == OpenFlags::O_WRONLY.bits() || f.flags().contains(OpenFlags::O_PATH) {
             return Err(Errno::EACCES);
+        }
+        // Executable mappings of files on a noexec mount are refused (mmap(2)).
+        if prot.contains(Prot::EXEC) && path.mnt.noexec() {
+            return Err(Errno::EPERM);
         }
         match inode.file_type() {
             FileType::Regular => {

@@ -10,6 +10,7 @@ mod info;
 mod ioctl;
 mod itimer;
 pub(crate) mod mem;
+mod mount;
 mod namei;
 mod open;
 mod pipe;
@@ -17,12 +18,14 @@ mod poll;
 mod posix_timer;
 mod process;
 mod rw;
-mod sched;
+pub(crate) mod sched;
 mod select;
 mod signal;
 mod stat;
 mod statfs;
 mod sync;
+mod sysinfo;
+mod syslog;
 pub(crate) mod time;
 mod unlink;
 mod utimes;
@@ -125,8 +128,10 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (96, "gettimeofday", time::sys_gettimeofday),
     (97, "getrlimit", process::sys_getrlimit),
     (98, "getrusage", sched::sys_getrusage),
+    (99, "sysinfo", sysinfo::sys_sysinfo),
     (100, "times", sched::sys_times),
     (102, "getuid", cred::sys_getuid),
+    (103, "syslog", syslog::sys_syslog),
     (104, "getgid", cred::sys_getgid),
     (105, "setuid", cred::sys_setuid),
     (106, "setgid", cred::sys_setgid),
@@ -170,6 +175,9 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
     (162, "sync", sync::sys_sync),
+    (165, "mount", mount::sys_mount),
+    (166, "umount2", mount::sys_umount2),
+    (170, "sethostname", info::sys_sethostname),
     (186, "gettid", process::sys_gettid),
     (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),

@@ -139,7 +139,7 @@ pub fn sys_getcpu(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// Returns the CPU time (user, system) in nanoseconds of a live task.
-fn task_times(t: &Task) -> (u64, u64) {
+pub fn task_times(t: &Task) -> (u64, u64) {
     let stub = t.stub_pid.load(Ordering::Relaxed);
     let host = t.host_tid.load(Ordering::Relaxed);
     (

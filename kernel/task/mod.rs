@@ -4,12 +4,14 @@
 //! working directory. Every kernel data structure here is reached under the
 //! kernel lock; the inner mutexes only satisfy Rust and are never contended.
 
+mod current;
 mod exit;
 pub mod fork;
 mod run;
 pub mod tlb;
 mod wait;
 
+pub use current::{current, set_current};
 pub use exit::{do_exit, mm_release, ExitStatus};
 pub use fork::{do_fork, CloneArgs};
 pub use run::{start_task, Start};
@@ -117,6 +119,8 @@ pub struct Process {
     /// CPU time (user, system) in nanoseconds of reaped children, for
     /// getrusage(RUSAGE_CHILDREN) and times(2).
     pub children_times: Mutex<(u64, u64)>,
+    /// When the process was created (its start time in /proc/PID/stat).
+    pub start_time: std::time::Instant,
 }
 
 /// The continuation of a sleep interrupted with `ERESTART_RESTARTBLOCK`.
@@ -232,7 +236,7 @@ static PIDS: Mutex<PidTable> = Mutex::new(PidTable {
 });
 
 /// The largest pid before allocation wraps (Linux's default `pid_max`).
-const PID_MAX: Pid = 32768;
+pub const PID_MAX: Pid = 32768;
 
 /// Allocates the lowest free pid at or after the last one handed out, as Linux does.
 pub fn alloc_pid() -> Option<Pid> {
@@ -249,6 +253,14 @@ pub fn alloc_pid() -> Option<Pid> {
         }
     }
     None
+}
+
+/// Returns the pid handed out last (the fifth field of /proc/loadavg).
+pub fn last_pid() -> Pid {
+    match locked(&PIDS).next {
+        300 => PID_MAX,
+        n => n - 1,
+    }
 }
 
 /// Records a new process under its pid.
@@ -329,6 +341,7 @@ impl Process {
             cred: Mutex::default(),
             times: Mutex::new((0, 0)),
             children_times: Mutex::new((0, 0)),
+            start_time: std::time::Instant::now(),
         })
     }
 

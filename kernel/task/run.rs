@@ -37,6 +37,7 @@ pub fn start_task(task: Arc<Task>, start: Start) -> std::io::Result<()> {
 }
 
 fn task_main(task: Arc<Task>, start: Start) {
+    super::set_current(&task);
     lock::enter();
     let k = crate::boot::kernel();
     let data = match k.frames.alloc() {

@@ -12,6 +12,11 @@ impl Mm {
         self.brk = base;
     }
 
+    /// Returns the start of the brk area (`start_brk` in /proc/PID/stat).
+    pub fn brk_base(&self) -> u64 {
+        self.brk_start
+    }
+
     /// Returns the current program break.
     pub fn current_brk(&self) -> u64 {
         self.brk

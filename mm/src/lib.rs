@@ -27,7 +27,7 @@ mod tests;
 pub use fault::{FaultError, Mapping};
 pub use flags::{MapFlags, Prot};
 pub use frame::FrameAllocator;
-pub use mm::Mm;
+pub use mm::{Layout, Mm};
 pub use mremap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
 pub use vma::{MappedFile, VmArea, VmaName};
 

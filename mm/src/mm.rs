@@ -21,8 +21,26 @@ const STACK_GAP: u64 = 8 << 30;
 /// Default stack size limit (`RLIMIT_STACK`) for growing `GROWSDOWN` areas.
 const DEFAULT_STACK_LIMIT: u64 = 8 << 20;
 
+/// Where exec put a program's parts (Linux's `mm_struct` fields of the same
+/// names), for /proc/PID/stat, cmdline and environ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub start_code: u64,
+    pub end_code: u64,
+    pub start_data: u64,
+    pub end_data: u64,
+    /// The initial stack pointer (the address of argc).
+    pub start_stack: u64,
+    pub arg_start: u64,
+    pub arg_end: u64,
+    pub env_start: u64,
+    pub env_end: u64,
+}
+
 /// One address space: VMAs and a software page table.
 pub struct Mm {
+    /// Set by exec; copied by fork.
+    pub layout: Layout,
     pub(crate) frames: Arc<FrameAllocator>,
     pub(crate) vmas: BTreeMap<u64, VmArea>,
     pub(crate) pt: PageTable,
@@ -44,6 +62,7 @@ impl Mm {
             task_size / 2
         };
         Mm {
+            layout: Layout::default(),
             frames,
             vmas: BTreeMap::new(),
             pt: PageTable::new(),
@@ -95,6 +114,16 @@ impl Mm {
     /// Returns the number of pages with a frame (the resident set).
     pub fn rss_pages(&self) -> u64 {
         self.pt.len()
+    }
+
+    /// Returns the (address, frame) of every resident page in `[start, end)`,
+    /// for /proc/PID/smaps_rollup and status.
+    pub fn resident(&self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        self.pt
+            .entries(start, end)
+            .into_iter()
+            .map(|(vaddr, pte)| (vaddr, pte.paddr()))
+            .collect()
     }
 
     /// Returns and clears the page-aligned ranges whose host mappings must be
@@ -190,6 +219,7 @@ impl Mm {
     /// flushes in `self`.
     pub fn fork(&mut self) -> Result<Mm> {
         let mut child = Mm {
+            layout: self.layout,
             frames: self.frames.clone(),
             vmas: self.vmas.clone(),
             pt: PageTable::new(),

@@ -12,6 +12,11 @@ pub trait MappedFile: Send + Sync {
     /// Reads up to `buf.len()` bytes at byte offset `offset`; returns the number
     /// of bytes read (0 at or after end of file). The caller zero-fills the rest.
     fn read_page(&self, offset: u64, buf: &mut [u8]) -> arch::Result<usize>;
+
+    /// Returns the device and inode number of the file, for /proc/PID/maps.
+    fn dev_ino(&self) -> (u64, u64) {
+        (0, 0)
+    }
 }
 
 /// What `/proc/<pid>/maps` shows for an area without a file.

@@ -67,3 +67,23 @@ pub fn allowed_cpus() -> Vec<usize> {
         cpus
     }
 }
+
+/// Returns the host's /proc/cpuinfo split into one block of "key\t: value"
+/// lines per host CPU, indexed by the CPU number of its "processor" line;
+/// empty if it cannot be read.
+pub fn cpuinfo() -> Vec<(usize, String)> {
+    let Ok(text) = std::fs::read_to_string("/proc/cpuinfo") else {
+        return Vec::new();
+    };
+    text.split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+        .map(|block| {
+            let cpu = block
+                .lines()
+                .find_map(|l| l.strip_prefix("processor"))
+                .and_then(|v| v.trim_start_matches([' ', '\t', ':']).trim().parse().ok())
+                .unwrap_or(0);
+            (cpu, block.trim_end().to_string())
+        })
+        .collect()
+}

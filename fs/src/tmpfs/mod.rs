@@ -45,6 +45,8 @@ pub struct Options {
 /// What every inode of one tmpfs shares: its limits, usage and clock.
 pub(crate) struct Super {
     dev: u64,
+    /// The root directory's permission bits at mount time, for /proc/mounts.
+    mode: u32,
     clock: Arc<dyn Clock>,
     max_pages: u64,
     max_inodes: u64,
@@ -108,6 +110,7 @@ impl Tmpfs {
     pub fn new(opts: Options, clock: Arc<dyn Clock>) -> Result<Arc<Tmpfs>> {
         let sb = Arc::new(Super {
             dev: opts.dev,
+            mode: opts.mode & 0o7777,
             clock,
             max_pages: opts.size / PAGE_SIZE,
             max_inodes: opts.nr_inodes.max(1),
@@ -136,6 +139,19 @@ impl FileSystem for Tmpfs {
 
     fn sync(&self) -> Result<()> {
         Ok(())
+    }
+
+    fn show_options(&self) -> String {
+        let sb = &self.sb;
+        let mut s = format!(
+            ",size={}k,nr_inodes={}",
+            sb.max_pages * (PAGE_SIZE / 1024),
+            sb.max_inodes
+        );
+        if sb.mode != 0o1777 {
+            s.push_str(&format!(",mode={:o}", sb.mode));
+        }
+        s
     }
 
     fn statfs(&self) -> StatFs {

@@ -1,0 +1,91 @@
+//! devtmpfs: the one tmpfs instance holding the device nodes the kernel's
+//! drivers provide, as Linux's drivers/base/devtmpfs.c creates them — the
+//! memory devices, the console and tty, kmsg, a block node per ubd disk — with
+//! Linux's modes, plus the symlinks and directories udev would otherwise add
+//! (fd, stdin, stdout, stderr; pts, shm). Boot mounts it on /dev; every mount
+//! of type devtmpfs shows this same instance.
+
+use arch::Result;
+use fs::tmpfs::Tmpfs;
+use fs::{makedev, FileSystem, FileType, HostClock, Inode, StatFs};
+use std::sync::{Arc, OnceLock};
+
+static DEVTMPFS: OnceLock<Arc<DevTmpfs>> = OnceLock::new();
+
+/// A tmpfs that calls itself devtmpfs in /proc/mounts.
+struct DevTmpfs(Arc<Tmpfs>);
+
+impl FileSystem for DevTmpfs {
+    fn root(&self) -> Result<Arc<dyn Inode>> {
+        self.0.root()
+    }
+
+    fn name(&self) -> &'static str {
+        "devtmpfs"
+    }
+
+    fn dev(&self) -> u64 {
+        self.0.dev()
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn statfs(&self) -> StatFs {
+        self.0.statfs()
+    }
+
+    fn show_options(&self) -> String {
+        self.0.show_options()
+    }
+}
+
+/// Character devices: name, major, minor, permission bits.
+const CHAR_DEVICES: &[(&str, u32, u32, u32)] = &[
+    ("null", 1, 3, 0o666),
+    ("zero", 1, 5, 0o666),
+    ("full", 1, 7, 0o666),
+    ("random", 1, 8, 0o666),
+    ("urandom", 1, 9, 0o666),
+    ("kmsg", 1, 11, 0o644),
+    ("tty", 5, 0, 0o666),
+    ("console", 5, 1, 0o600),
+];
+
+/// Symlinks: name, target.
+const LINKS: &[(&str, &str)] = &[
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+];
+
+/// Fills the root of a new devtmpfs.
+fn populate(root: &Arc<dyn Inode>) -> Result<()> {
+    let chr = FileType::CharDevice.to_mode_bits();
+    for &(name, major, minor, mode) in CHAR_DEVICES {
+        root.mknod(name.as_bytes(), chr | mode, makedev(major, minor))?;
+    }
+    let blk = FileType::BlockDevice.to_mode_bits();
+    for d in &crate::boot::kernel().disks {
+        root.mknod(d.name().as_bytes(), blk | 0o660, d.dev())?;
+    }
+    for &(name, target) in LINKS {
+        root.symlink(name.as_bytes(), target.as_bytes())?;
+    }
+    root.mkdir(b"pts", 0o755)?;
+    root.mkdir(b"shm", 0o1777)?;
+    Ok(())
+}
+
+/// Returns the devtmpfs instance, creating it on first use.
+pub fn instance() -> Result<Arc<dyn FileSystem>> {
+    if let Some(d) = DEVTMPFS.get() {
+        return Ok(d.clone());
+    }
+    let opts = crate::filesystems::tmpfs_defaults(0o755);
+    let d = Tmpfs::new(opts, Arc::new(HostClock))?;
+    populate(&d.root()?)?;
+    Ok(DEVTMPFS.get_or_init(|| Arc::new(DevTmpfs(d))).clone())
+}

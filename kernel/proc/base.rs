@@ -1,0 +1,196 @@
+//! The simple files of /proc/PID (Linux's fs/proc/base.c): cmdline and
+//! environ read from the process's memory (the argument and environment
+//! strings exec placed on its stack), comm (writable), limits, the cwd, root
+//! and exe magic links, and constant answers for the files tools expect
+//! (cgroup, oom_score_adj, loginuid, wchan).
+
+use super::node::Store;
+use super::pid::Target;
+use crate::task::{locked, Process, RLIM_INFINITY};
+use arch::{Errno, Result};
+use std::sync::Arc;
+
+/// The most of the argument or environment area read at once.
+const MAX_STRINGS: u64 = 128 * 1024;
+
+/// Reads what of `[start, end)` in the process's memory is readable.
+fn read_mm(p: &Process, start: u64, end: u64) -> Vec<u8> {
+    let end = end.min(start.saturating_add(MAX_STRINGS));
+    let mm = locked(&p.mm).clone();
+    let mut mm = locked(&mm);
+    let mut out = Vec::new();
+    let mut at = start;
+    while at < end {
+        let n = (mm::PAGE_SIZE - at % mm::PAGE_SIZE).min(end - at);
+        let mut buf = vec![0u8; n as usize];
+        if mm.copy_from_user(at, &mut buf).is_err() {
+            break;
+        }
+        out.extend_from_slice(&buf);
+        at += n;
+    }
+    out
+}
+
+/// /proc/PID/cmdline: the argument strings, each with its NUL. A program that
+/// overwrote its last NUL (setproctitle) gets one string that may run on into
+/// the environment area, as Linux gives.
+pub fn cmdline(t: &Target) -> Result<Vec<u8>> {
+    let p = t.process()?;
+    let l = locked(&p.mm).clone();
+    let l = locked(&l).layout;
+    let mut args = read_mm(&p, l.arg_start, l.arg_end);
+    if args.last().is_some_and(|&b| b != 0) {
+        args = read_mm(&p, l.arg_start, l.env_end);
+        if let Some(nul) = args.iter().position(|&b| b == 0) {
+            args.truncate(nul);
+        }
+    }
+    Ok(args)
+}
+
+/// /proc/PID/environ: the environment strings exec placed.
+pub fn environ(t: &Target) -> Result<Vec<u8>> {
+    let p = t.inspect()?;
+    let l = locked(&p.mm).clone();
+    let l = locked(&l).layout;
+    Ok(read_mm(&p, l.env_start, l.env_end))
+}
+
+/// /proc/PID/comm: the command name and a newline.
+pub fn comm(t: &Target) -> Result<Vec<u8>> {
+    let mut c = locked(&t.process()?.comm).clone();
+    c.push(b'\n');
+    Ok(c)
+}
+
+/// The names and units of the resource limits, by `RLIMIT_*` number.
+const LIMITS: [(&str, &str); crate::task::RLIM_NLIMITS] = [
+    ("Max cpu time", "seconds"),
+    ("Max file size", "bytes"),
+    ("Max data size", "bytes"),
+    ("Max stack size", "bytes"),
+    ("Max core file size", "bytes"),
+    ("Max resident set", "bytes"),
+    ("Max processes", "processes"),
+    ("Max open files", "files"),
+    ("Max locked memory", "bytes"),
+    ("Max address space", "bytes"),
+    ("Max file locks", "locks"),
+    ("Max pending signals", "signals"),
+    ("Max msgqueue size", "bytes"),
+    ("Max nice priority", ""),
+    ("Max realtime priority", ""),
+    ("Max realtime timeout", "us"),
+];
+
+/// /proc/PID/limits: the soft and hard resource limits.
+pub fn limits(t: &Target) -> Result<Vec<u8>> {
+    let lim = *locked(&t.process()?.rlimits);
+    let show = |v: u64| match v {
+        RLIM_INFINITY => "unlimited".to_string(),
+        v => v.to_string(),
+    };
+    let mut s = format!(
+        "{:<25} {:<20} {:<20} {:<10}\n",
+        "Limit", "Soft Limit", "Hard Limit", "Units"
+    );
+    for (i, (name, unit)) in LIMITS.iter().enumerate() {
+        s += &format!(
+            "{:<25} {:<20} {:<20} ",
+            name,
+            show(lim[i].0),
+            show(lim[i].1)
+        );
+        if unit.is_empty() {
+            s.push('\n');
+        } else {
+            s += &format!("{unit:<10}\n");
+        }
+    }
+    Ok(s.into_bytes())
+}
+
+/// /proc/PID/cgroup: the root of the unified hierarchy.
+pub fn cgroup(t: &Target) -> Result<Vec<u8>> {
+    t.process()?;
+    Ok(b"0::/\n".to_vec())
+}
+
+/// oom_score, oom_adj, oom_score_adj: 0 (there is no OOM killer policy yet).
+pub fn zero(t: &Target) -> Result<Vec<u8>> {
+    t.process()?;
+    Ok(b"0\n".to_vec())
+}
+
+/// loginuid and sessionid: unset (-1 as unsigned), without a newline as Linux.
+pub fn unset_id(t: &Target) -> Result<Vec<u8>> {
+    t.process()?;
+    Ok(b"4294967295".to_vec())
+}
+
+/// wchan: 0, no kernel symbol is shown.
+pub fn wchan(t: &Target) -> Result<Vec<u8>> {
+    t.process()?;
+    Ok(b"0".to_vec())
+}
+
+/// Returns the place `t`'s directory link `which` names; `ENOENT` for a zombie.
+fn fs_link(t: &Target, which: fn(&Process) -> Option<fs::Path>) -> Result<fs::Path> {
+    let p = t.inspect()?;
+    if locked(&p.exit_status).is_some() {
+        return Err(Errno::ENOENT);
+    }
+    which(&p).ok_or(Errno::ENOENT)
+}
+
+/// /proc/PID/cwd.
+pub fn cwd(t: &Target) -> Result<fs::Path> {
+    fs_link(t, |p| Some(locked(&p.fs).cwd.clone()))
+}
+
+/// /proc/PID/root.
+pub fn root(t: &Target) -> Result<fs::Path> {
+    fs_link(t, |p| Some(locked(&p.fs).root.clone()))
+}
+
+/// /proc/PID/exe.
+pub fn exe(t: &Target) -> Result<fs::Path> {
+    fs_link(t, |p| locked(&p.exe).clone())
+}
+
+/// Returns the text of a link to `p`: its path from the reader's root, with
+/// " (deleted)" once its name was removed, as Linux's d_path.
+pub fn link_text(p: &fs::Path) -> Result<Vec<u8>> {
+    let root = match crate::task::current() {
+        Some(t) => t.fs().root,
+        None => crate::boot::kernel().vfs.root(),
+    };
+    let mut s = p.to_bytes(&root);
+    if p.dentry.is_deleted() {
+        s.extend_from_slice(b" (deleted)");
+    }
+    Ok(s)
+}
+
+/// Returns what takes writes to the file `name` of `t`'s directory, if it is
+/// writable: comm renames the process; the OOM and audit settings are accepted
+/// if they are numbers and have no effect.
+pub fn store(name: &str, t: &Target) -> Option<Store> {
+    let t = t.clone();
+    match name {
+        "comm" => Some(Arc::new(move |data: &[u8]| {
+            // Linux keeps a newline written with the name.
+            let p = t.inspect()?;
+            *locked(&p.comm) = data[..data.len().min(15)].to_vec();
+            Ok(())
+        })),
+        "oom_adj" | "oom_score_adj" | "loginuid" => Some(Arc::new(move |data: &[u8]| {
+            t.process()?;
+            let s = std::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+            s.trim().parse::<i64>().map_err(|_| Errno::EINVAL)?;
+            Ok(())
+        })),
+        _ => None,
+    }
+}

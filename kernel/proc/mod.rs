@@ -1,0 +1,136 @@
+//! procfs, the process information filesystem (proc(5)), implemented against
+//! the fs crate's `FileSystem` and `Inode` traits: every file's text is
+//! generated from kernel state when it is read (see `node`). The root lists
+//! the fixed files and one directory per process (a thread's tid finds a
+//! directory too, unlisted, as in Linux); /proc/self and
+//! /proc/thread-self name the caller, which procfs learns from
+//! `task::current()` — the task of the host thread running the system call,
+//! since every guest task has a kernel thread of its own.
+//!
+//! Each mount is a fresh instance with its own anonymous device number; all
+//! of them show the same processes (there are no pid namespaces).
+
+mod base;
+mod fd;
+mod maps;
+mod mounts;
+pub mod node;
+mod pid;
+mod seq;
+mod stat;
+mod status;
+mod sys;
+mod system;
+pub mod tree;
+
+use arch::Result;
+use fs::{FileSystem, Inode, StatFs};
+use node::{Entry, Node};
+use std::sync::Arc;
+use tree::{named, Tree};
+
+/// `PROC_SUPER_MAGIC`, the `f_type` statfs(2) reports.
+const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+/// The readdir position of /proc/PID: after every fixed entry.
+const PID_POS: u64 = 1 << 32;
+
+/// A mounted procfs.
+pub struct ProcFs {
+    dev: u64,
+    root: Arc<Node>,
+}
+
+/// Returns the fixed entries of /proc.
+fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
+    let dev = t.dev();
+    let me = Node::link(dev, t.ino(), || {
+        let task = crate::task::current().ok_or(arch::Errno::ENOENT)?;
+        Ok(task.process.pid.to_string().into_bytes())
+    });
+    let thread = Node::link(dev, t.ino(), || {
+        let task = crate::task::current().ok_or(arch::Errno::ENOENT)?;
+        Ok(format!("{}/task/{}", task.process.pid, task.tid()).into_bytes())
+    });
+    let filesystems = t.file(|| Ok(crate::filesystems::proc_filesystems().into_bytes()));
+    vec![
+        named("self", me),
+        named("thread-self", thread),
+        named("cmdline", t.file(system::cmdline)),
+        named("cpuinfo", t.file(system::cpuinfo)),
+        named("devices", t.file(system::devices)),
+        named("filesystems", filesystems),
+        named("loadavg", t.file(system::loadavg)),
+        named("meminfo", t.file(system::meminfo)),
+        named("mounts", t.link("self/mounts")),
+        named("partitions", t.file(system::partitions)),
+        named("stat", t.file(system::stat)),
+        named("swaps", t.file(system::swaps)),
+        named("sys", sys::sys(t)),
+        named("uptime", t.file(system::uptime)),
+        named("version", t.file(system::version)),
+    ]
+}
+
+impl ProcFs {
+    /// Creates a procfs instance.
+    pub fn new() -> Arc<ProcFs> {
+        let dev = fs::anon_dev();
+        let mut t = Tree::new(dev, 2);
+        let fixed: Vec<Entry> = fixed(&mut t)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, node))| node.entry(i as u64 + 2, &name))
+            .collect();
+        let root = Node::dir(dev, 1, 0o555, move || {
+            let mut all = fixed.clone();
+            for p in crate::task::all_processes() {
+                let node = pid::dir(dev, &p, None);
+                all.push(node.entry(PID_POS + p.pid as u64, &p.pid.to_string()));
+                // The other threads are found by their tid, but not listed.
+                let tids: Vec<_> = crate::task::locked(&p.threads)
+                    .iter()
+                    .map(|t| t.tid())
+                    .filter(|&tid| tid != p.pid)
+                    .collect();
+                for tid in tids {
+                    let node = pid::dir(dev, &p, Some(tid));
+                    all.push(node.entry(node::HIDDEN, &tid.to_string()));
+                }
+            }
+            Ok(all)
+        });
+        Arc::new(ProcFs {
+            dev,
+            root: Arc::new(root),
+        })
+    }
+}
+
+impl FileSystem for ProcFs {
+    fn root(&self) -> Result<Arc<dyn Inode>> {
+        Ok(self.root.clone())
+    }
+
+    fn name(&self) -> &'static str {
+        "proc"
+    }
+
+    fn dev(&self) -> u64 {
+        self.dev
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn statfs(&self) -> StatFs {
+        StatFs {
+            f_type: PROC_SUPER_MAGIC,
+            bsize: 4096,
+            namelen: 255,
+            frsize: 4096,
+            fsid: [0, 0],
+            ..StatFs::default()
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! /proc/PID/status (proc(5)): the human-readable summary of a process, in the
+//! order and formats of Linux 6.1 — ids, memory (absent for a zombie), signal
+//! sets in hex, capabilities (all for root, none for others) and the CPUs
+//! the guest sees.
+
+use super::maps::usage;
+use super::pid::Target;
+use super::stat::{signal_sets, state};
+use crate::task::locked;
+use arch::Result;
+use std::fmt::Write;
+
+/// The capability set of root: every capability up to CAP_LAST_CAP (40).
+const ALL_CAPS: u64 = (1 << 41) - 1;
+
+/// Returns the CPUs the guest sees as a hex mask and as a list ("0-3").
+pub fn cpus() -> (String, String) {
+    let n = crate::boot::kernel().host_cpus.len().max(1);
+    let mut words = Vec::new();
+    let mut left = n;
+    while left > 0 {
+        let bits = left.min(32);
+        words.push(if bits == 32 {
+            u32::MAX
+        } else {
+            (1u32 << bits) - 1
+        });
+        left -= bits;
+    }
+    let mask: Vec<String> = words
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, w)| {
+            if i == 0 {
+                format!("{w:x}")
+            } else {
+                format!("{w:08x}")
+            }
+        })
+        .collect();
+    let list = if n == 1 {
+        "0".to_string()
+    } else {
+        format!("0-{}", n - 1)
+    };
+    (mask.join(","), list)
+}
+
+/// /proc/PID/status.
+pub fn status(t: &Target) -> Result<Vec<u8>> {
+    let p = t.process()?;
+    let task = t.task();
+    let (st, st_name) = state(&p, task.as_ref());
+    let cred = locked(&p.cred).clone();
+    let umask = locked(&p.fs).umask;
+    let files = locked(&p.files).clone();
+    let fd_size = locked(&files)
+        .fds()
+        .last()
+        .map_or(64, |&fd| (fd as u64 + 1).next_multiple_of(64));
+    let pgid = *locked(&p.pgid);
+    let sid = *locked(&p.sid);
+    let mut s = String::new();
+    let name = String::from_utf8_lossy(&locked(&p.comm)).into_owned();
+    let _ = write!(
+        s,
+        "Name:\t{name}\nUmask:\t{umask:04o}\nState:\t{st} ({st_name})\nTgid:\t{}\nNgid:\t0\n\
+         Pid:\t{}\nPPid:\t{}\nTracerPid:\t0\n\
+         Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t{fd_size}\nGroups:\t",
+        p.pid,
+        t.id(),
+        p.ppid(),
+        cred.uid,
+        cred.euid,
+        cred.suid,
+        cred.fsuid,
+        cred.gid,
+        cred.egid,
+        cred.sgid,
+        cred.fsgid
+    );
+    for g in &cred.groups {
+        let _ = write!(s, "{g} ");
+    }
+    let _ = write!(
+        s,
+        "\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{pgid}\nNSsid:\t{sid}\n",
+        p.pid,
+        t.id()
+    );
+    if locked(&p.exit_status).is_none() {
+        let u = usage(&p);
+        let kb = mm::PAGE_SIZE / 1024;
+        let exe_kb = super::stat::text_pages(&u) * kb;
+        let vm = [
+            ("VmPeak", u.size * kb),
+            ("VmSize", u.size * kb),
+            ("VmLck", 0),
+            ("VmPin", 0),
+            ("VmHWM", u.rss * kb),
+            ("VmRSS", u.rss * kb),
+            ("RssAnon", u.rss_anon * kb),
+            ("RssFile", u.rss_file * kb),
+            ("RssShmem", u.rss_shmem * kb),
+            ("VmData", u.data * kb),
+            ("VmStk", u.stack * kb),
+            ("VmExe", exe_kb),
+            ("VmLib", (u.exec * kb).saturating_sub(exe_kb)),
+            ("VmPTE", (u.rss * 8).div_ceil(1024)),
+            ("VmSwap", 0),
+        ];
+        for (k, v) in vm {
+            let _ = writeln!(s, "{k}:\t{v:>8} kB");
+        }
+        let _ = writeln!(s, "HugetlbPages:\t{:>8} kB", 0);
+        let _ = writeln!(s, "CoreDumping:\t0\nTHP_enabled:\t0");
+    }
+    let (pending, blocked, ignored, caught) = signal_sets(&p, task.as_ref());
+    let shared = locked(&p.signal).pending.set();
+    let own = task
+        .as_ref()
+        .map_or(0, |th| locked(&th.signal).pending.set());
+    let sigq_max = locked(&p.rlimits)[11].0;
+    let queued = (pending.count_ones()) as u64;
+    let caps = if cred.euid == 0 { ALL_CAPS } else { 0 };
+    let (mask, list) = cpus();
+    let _ = write!(
+        s,
+        "Threads:\t{}\nSigQ:\t{queued}/{sigq_max}\nSigPnd:\t{own:016x}\nShdPnd:\t{shared:016x}\n\
+         SigBlk:\t{blocked:016x}\nSigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}\n\
+         CapInh:\t{:016x}\nCapPrm:\t{caps:016x}\nCapEff:\t{caps:016x}\nCapBnd:\t{ALL_CAPS:016x}\n\
+         CapAmb:\t{:016x}\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n\
+         Speculation_Store_Bypass:\tthread vulnerable\n\
+         Cpus_allowed:\t{mask}\nCpus_allowed_list:\t{list}\n\
+         Mems_allowed:\t00000001\nMems_allowed_list:\t0\n\
+         voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+        locked(&p.threads).len(),
+        0,
+        0
+    );
+    Ok(s.into_bytes())
+}

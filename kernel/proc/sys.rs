@@ -1,0 +1,122 @@
+//! /proc/sys (sysctl): the kernel, fs and vm settings programs read. The host
+//! name is writable (as sethostname(2)); vm.overcommit_memory takes 0, 1 or
+//! 2 and is only recorded; the rest are read-only facts of this kernel.
+
+use super::node::Node;
+use super::tree::{named, Tree};
+use arch::Errno;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The most a host name holds (`__NEW_UTS_LEN`).
+const HOST_NAME_MAX: usize = 64;
+
+static OVERCOMMIT_MEMORY: AtomicU32 = AtomicU32::new(0);
+
+/// Returns a random UUID (version 4) in its text form.
+fn uuid() -> String {
+    let mut b = [0u8; 16];
+    arch::host::random::getrandom(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}\n",
+        h[..4].concat(),
+        h[4..6].concat(),
+        h[6..8].concat(),
+        h[8..10].concat(),
+        h[10..].concat()
+    )
+}
+
+/// Returns `EACCES` unless the caller is root: sysctl files are root's to
+/// write (the VFS checks no permission bits yet).
+fn root_only() -> Result<(), Errno> {
+    match crate::task::current() {
+        Some(t) if crate::task::locked(&t.process.cred).euid != 0 => Err(Errno::EACCES),
+        _ => Ok(()),
+    }
+}
+
+/// Returns the text written to a sysctl file without its newline.
+fn value(data: &[u8]) -> &[u8] {
+    data.strip_suffix(b"\n").unwrap_or(data)
+}
+
+fn hostname(t: &mut Tree) -> Node {
+    let n = t.file(|| Ok(format!("{}\n", crate::boot::kernel().hostname()).into_bytes()));
+    n.with_mode(0o644).writable(|data| {
+        root_only()?;
+        let name = value(data);
+        if name.len() > HOST_NAME_MAX {
+            return Err(Errno::EINVAL);
+        }
+        *crate::task::locked(&crate::boot::kernel().hostname) =
+            String::from_utf8_lossy(name).into_owned();
+        Ok(())
+    })
+}
+
+fn overcommit(t: &mut Tree) -> Node {
+    let n = t.file(|| Ok(format!("{}\n", OVERCOMMIT_MEMORY.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(|data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        match s.trim().parse::<u32>() {
+            Ok(v @ 0..=2) => {
+                OVERCOMMIT_MEMORY.store(v, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    })
+}
+
+/// Returns the /proc/sys directory.
+pub fn sys(t: &mut Tree) -> Node {
+    let boot_id = uuid();
+    let random = vec![
+        named("boot_id", t.text(boot_id)),
+        named("entropy_avail", t.text("256\n")),
+        named("poolsize", t.text("256\n")),
+        named("uuid", t.file(|| Ok(uuid().into_bytes()))),
+    ];
+    let random = t.dir(random);
+    let kernel = vec![
+        named("cap_last_cap", t.text("40\n")),
+        named("domainname", t.text("(none)\n")),
+        named("hostname", hostname(t)),
+        named("ngroups_max", t.text("65536\n")),
+        named(
+            "osrelease",
+            t.text(format!("{}\n", crate::syscall::RELEASE)),
+        ),
+        named("ostype", t.text("Linux\n")),
+        named("pid_max", t.text(format!("{}\n", crate::task::PID_MAX))),
+        named("random", random),
+        named("threads-max", t.text("127408\n")),
+        named(
+            "version",
+            t.text(format!("#1 SMP {}\n", env!("CARGO_PKG_VERSION"))),
+        ),
+    ];
+    let binfmt_misc = t.dir(Vec::new());
+    let fs = vec![
+        named("binfmt_misc", binfmt_misc),
+        named("file-max", t.text("9223372036854775807\n")),
+        named("nr_open", t.text("1048576\n")),
+        named("pipe-max-size", t.text("1048576\n")),
+    ];
+    let vm = vec![
+        named("max_map_count", t.text("65530\n")),
+        named("overcommit_memory", overcommit(t)),
+        named("overcommit_ratio", t.text("50\n")),
+        named("swappiness", t.text("60\n")),
+    ];
+    let dirs = vec![
+        named("fs", t.dir(fs)),
+        named("kernel", t.dir(kernel)),
+        named("vm", t.dir(vm)),
+    ];
+    t.dir(dirs)
+}

@@ -1,0 +1,194 @@
+//! mount(2) and umount2(2), for root only (`EPERM` otherwise): new mounts of
+//! the types `filesystems` knows, remounts that change a mount's flags, bind
+//! mounts (recursive with MS_REC), MS_MOVE, and unmounting — `EBUSY` while
+//! something is mounted below, or a live process has its root, working
+//! directory, executable or an open file inside, unless MNT_DETACH takes it
+//! out of the tree lazily. There is one mount namespace and no propagation:
+//! MS_SHARED, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE are accepted and change
+//! nothing. A remount does not change a filesystem's own options (tmpfs size=).
+
+use super::namei::vfs;
+use super::open::{resolve_at, AT_FDCWD};
+use super::SyscallContext;
+use crate::task::{all_processes, locked};
+use arch::{Errno, Result};
+use fs::{Mount, MountFlags, Path};
+use std::sync::Arc;
+
+const MS_RDONLY: u64 = 1;
+const MS_NOSUID: u64 = 2;
+const MS_NODEV: u64 = 4;
+const MS_NOEXEC: u64 = 8;
+const MS_REMOUNT: u64 = 32;
+const MS_NOSYMFOLLOW: u64 = 256;
+const MS_NOATIME: u64 = 1024;
+const MS_NODIRATIME: u64 = 2048;
+const MS_BIND: u64 = 4096;
+const MS_MOVE: u64 = 8192;
+const MS_REC: u64 = 16384;
+const MS_UNBINDABLE: u64 = 1 << 17;
+const MS_PRIVATE: u64 = 1 << 18;
+const MS_SLAVE: u64 = 1 << 19;
+const MS_SHARED: u64 = 1 << 20;
+const MS_RELATIME: u64 = 1 << 21;
+const MS_STRICTATIME: u64 = 1 << 24;
+/// The magic number old programs put in the top half of the flags.
+const MS_MGC_VAL: u64 = 0xc0ed_0000;
+const MS_MGC_MSK: u64 = 0xffff_0000;
+const ATIME_FLAGS: u64 = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+const PROPAGATION: u64 = MS_UNBINDABLE | MS_PRIVATE | MS_SLAVE | MS_SHARED;
+
+const MNT_FORCE: u64 = 1;
+const MNT_DETACH: u64 = 2;
+const MNT_EXPIRE: u64 = 4;
+const UMOUNT_NOFOLLOW: u64 = 8;
+
+/// Returns the per-mount flags `flags` ask for (relatime unless told otherwise).
+fn mount_flags(flags: u64) -> MountFlags {
+    let mut f = MountFlags::empty();
+    for (ms, mf) in [
+        (MS_RDONLY, MountFlags::RDONLY),
+        (MS_NOSUID, MountFlags::NOSUID),
+        (MS_NODEV, MountFlags::NODEV),
+        (MS_NOEXEC, MountFlags::NOEXEC),
+        (MS_NOATIME, MountFlags::NOATIME),
+        (MS_NODIRATIME, MountFlags::NODIRATIME),
+        (MS_NOSYMFOLLOW, MountFlags::NOSYMFOLLOW),
+    ] {
+        if flags & ms != 0 {
+            f |= mf;
+        }
+    }
+    if flags & (MS_NOATIME | MS_STRICTATIME) == 0 {
+        f |= MountFlags::RELATIME;
+    }
+    f
+}
+
+/// Reads an optional string argument of mount(2) (at most a page).
+fn read_opt(ctx: &SyscallContext, addr: u64) -> Result<Option<Vec<u8>>> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let s = locked(&ctx.task.mm())
+        .read_cstring(addr, 4096)
+        .map_err(|e| {
+            if e == Errno::ENAMETOOLONG {
+                Errno::EINVAL
+            } else {
+                e
+            }
+        })?;
+    Ok(Some(s))
+}
+
+fn is_root(ctx: &SyscallContext) -> bool {
+    locked(&ctx.task.process.cred).euid == 0
+}
+
+/// Returns whether `p` is the root of its mount.
+fn is_mount_root(p: &Path) -> bool {
+    Arc::ptr_eq(&p.dentry, p.mnt.root())
+}
+
+pub fn sys_mount(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let mut flags = a[3];
+    if flags & MS_MGC_MSK == MS_MGC_VAL {
+        flags &= !MS_MGC_MSK;
+    }
+    let source = read_opt(ctx, a[0])?;
+    let target = ctx.read_path(a[1])?;
+    let fstype = read_opt(ctx, a[2])?;
+    let data = read_opt(ctx, a[4])?.unwrap_or_default();
+    if !is_root(ctx) {
+        return Err(Errno::EPERM);
+    }
+    let at = resolve_at(ctx, AT_FDCWD as u64, &target, 0, true)?;
+    let mut mflags = mount_flags(flags);
+    let source_path = |ctx: &SyscallContext| -> Result<Path> {
+        let s = source.as_deref().ok_or(Errno::EFAULT)?;
+        resolve_at(ctx, AT_FDCWD as u64, s, 0, true)
+    };
+    if flags & MS_REMOUNT != 0 {
+        if !is_mount_root(&at) {
+            return Err(Errno::EINVAL);
+        }
+        if flags & ATIME_FLAGS == 0 {
+            let atime = MountFlags::NOATIME | MountFlags::NODIRATIME | MountFlags::RELATIME;
+            mflags = (mflags - atime) | (at.mnt.flags() & atime);
+        }
+        vfs().remount(&at, mflags)?;
+    } else if flags & MS_BIND != 0 {
+        let from = source_path(ctx)?;
+        // A bind mount has its source's flags; MS_RDONLY needs a remount.
+        let inherited = from.mnt.flags();
+        vfs().bind_mount(&from, &at, inherited, flags & MS_REC != 0)?;
+    } else if flags & PROPAGATION != 0 {
+        if !is_mount_root(&at) {
+            return Err(Errno::EINVAL);
+        }
+    } else if flags & MS_MOVE != 0 {
+        vfs().move_mount(&source_path(ctx)?, &at)?;
+    } else {
+        let fstype = fstype.ok_or(Errno::EINVAL)?;
+        let fstype = std::str::from_utf8(&fstype).map_err(|_| Errno::ENODEV)?;
+        let data = String::from_utf8_lossy(&data);
+        let src = source.unwrap_or_else(|| b"none".to_vec());
+        let read_only = flags & MS_RDONLY != 0;
+        let fs = crate::filesystems::instance(ctx.task, fstype, &src, &data, read_only)?;
+        let name = String::from_utf8_lossy(&src);
+        vfs().mount_fs(&at, fs, mflags, &name)?;
+    }
+    Ok(0)
+}
+
+/// Returns whether a live process has its root, working directory,
+/// executable or an open file on `mnt`.
+fn busy(mnt: &Arc<Mount>) -> bool {
+    let on = |p: &Path| Arc::ptr_eq(&p.mnt, mnt);
+    all_processes().iter().any(|p| {
+        if locked(&p.exit_status).is_some() {
+            return false;
+        }
+        let fsc = locked(&p.fs).clone();
+        if on(&fsc.root) || on(&fsc.cwd) || locked(&p.exe).as_ref().is_some_and(on) {
+            return true;
+        }
+        let files = locked(&p.files).clone();
+        let files = locked(&files);
+        files
+            .fds()
+            .into_iter()
+            .filter_map(|fd| files.get(fd).ok())
+            .any(|f| f.path().is_some_and(on))
+    })
+}
+
+pub fn sys_umount2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let flags = a[1];
+    if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let target = ctx.read_path(a[0])?;
+    let follow = flags & UMOUNT_NOFOLLOW == 0;
+    let at = resolve_at(ctx, AT_FDCWD as u64, &target, 0, follow)?;
+    if !is_root(ctx) {
+        return Err(Errno::EPERM);
+    }
+    if !is_mount_root(&at) {
+        return Err(Errno::EINVAL);
+    }
+    let detach = flags & MNT_DETACH != 0;
+    if !detach && busy(&at.mnt) {
+        return Err(Errno::EBUSY);
+    }
+    if flags & MNT_EXPIRE != 0 {
+        // The first request only marks the mount as expired, as Linux does.
+        return Err(Errno::EAGAIN);
+    }
+    vfs().umount(&at, detach)?;
+    Ok(0)
+}

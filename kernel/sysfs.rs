@@ -1,0 +1,230 @@
+//! sysfs (sysfs(5)): a read-only tree of the devices the kernel has, built
+//! with procfs's nodes when mounted — the CPUs the guest sees, each ubd disk
+//! (size in 512-byte sectors, read-only flag, device number, queue limits),
+//! the memory and tty character devices, the /sys/class and /sys/dev views as
+//! symlinks into /sys/devices as Linux lays them out, and the transparent
+//! huge page setting (never).
+
+use crate::proc::node::Node;
+use crate::proc::tree::{named, Tree};
+use arch::Result;
+use fs::{FileSystem, Inode, StatFs};
+use std::sync::Arc;
+
+/// `SYSFS_MAGIC`, the `f_type` statfs(2) reports.
+const SYSFS_MAGIC: u64 = 0x6265_6572;
+
+/// A mounted sysfs.
+struct SysFs {
+    dev: u64,
+    root: Arc<Node>,
+}
+
+fn dir(t: &mut Tree, entries: Vec<(String, Node)>) -> Node {
+    t.dir(entries).with_mode(0o755)
+}
+
+fn attr(t: &mut Tree, text: impl Into<String>) -> Node {
+    t.text(text).with_size(4096)
+}
+
+/// Returns "0-N" (or "0") for `n` CPUs.
+fn cpu_range(n: usize) -> String {
+    match n {
+        0 | 1 => "0\n".to_string(),
+        n => format!("0-{}\n", n - 1),
+    }
+}
+
+/// /sys/devices/system/cpu.
+fn cpus(t: &mut Tree) -> Node {
+    let n = crate::boot::kernel().host_cpus.len().max(1);
+    let mut e = vec![
+        named("kernel_max", attr(t, "8191\n")),
+        named("offline", attr(t, "\n")),
+        named("online", attr(t, cpu_range(n))),
+        named("possible", attr(t, cpu_range(n))),
+        named("present", attr(t, cpu_range(n))),
+    ];
+    for i in 0..n {
+        let topology = vec![
+            named("core_id", attr(t, format!("{i}\n"))),
+            named("physical_package_id", attr(t, "0\n")),
+            named("thread_siblings_list", attr(t, format!("{i}\n"))),
+            named("core_siblings_list", attr(t, cpu_range(n))),
+        ];
+        let mut cpu = vec![named("topology", dir(t, topology))];
+        if i > 0 {
+            cpu.push(named("online", attr(t, "1\n")));
+        }
+        e.push((format!("cpu{i}"), dir(t, cpu)));
+    }
+    dir(t, e)
+}
+
+/// Returns the uevent text of a device.
+fn uevent(major: u32, minor: u32, name: &str, devtype: Option<&str>) -> String {
+    let mut s = format!("MAJOR={major}\nMINOR={minor}\nDEVNAME={name}\n");
+    if let Some(d) = devtype {
+        s += &format!("DEVTYPE={d}\n");
+    }
+    s
+}
+
+/// /sys/devices/virtual/block/NAME for each disk; also returns (name, dev).
+fn disks(t: &mut Tree) -> (Node, Vec<(String, u64)>) {
+    let mut e = Vec::new();
+    let mut names = Vec::new();
+    for d in &crate::boot::kernel().disks {
+        let dev = d.dev();
+        let (ma, mi) = (fs::major(dev), fs::minor(dev));
+        let bd: &dyn fs::BlockDevice = d.as_ref();
+        let queue = vec![
+            named("hw_sector_size", attr(t, "512\n")),
+            named("logical_block_size", attr(t, "512\n")),
+            named("max_sectors_kb", attr(t, "1280\n")),
+            named("physical_block_size", attr(t, "512\n")),
+            named("rotational", attr(t, "0\n")),
+        ];
+        let disk = vec![
+            named("dev", attr(t, format!("{ma}:{mi}\n"))),
+            named("queue", dir(t, queue)),
+            named("removable", attr(t, "0\n")),
+            named("ro", attr(t, format!("{}\n", u8::from(bd.read_only())))),
+            named("size", attr(t, format!("{}\n", bd.size() / 512))),
+            named("uevent", attr(t, uevent(ma, mi, &d.name(), Some("disk")))),
+        ];
+        e.push((d.name(), dir(t, disk)));
+        names.push((d.name(), dev));
+    }
+    (dir(t, e), names)
+}
+
+/// Character devices under /sys/devices/virtual: class, name, major, minor.
+const CHAR_DEVICES: &[(&str, &str, u32, u32)] = &[
+    ("mem", "null", 1, 3),
+    ("mem", "zero", 1, 5),
+    ("mem", "full", 1, 7),
+    ("mem", "random", 1, 8),
+    ("mem", "urandom", 1, 9),
+    ("mem", "kmsg", 1, 11),
+    ("tty", "tty", 5, 0),
+    ("tty", "console", 5, 1),
+];
+
+/// Returns /sys/devices/virtual/CLASS for the character devices of `class`.
+fn char_class(t: &mut Tree, class: &str) -> Node {
+    let mut e = Vec::new();
+    for &(_, name, ma, mi) in CHAR_DEVICES.iter().filter(|d| d.0 == class) {
+        let files = vec![
+            named("dev", attr(t, format!("{ma}:{mi}\n"))),
+            named("uevent", attr(t, uevent(ma, mi, name, None))),
+        ];
+        e.push(named(name, dir(t, files)));
+    }
+    dir(t, e)
+}
+
+/// Builds the whole tree.
+fn build(t: &mut Tree) -> Node {
+    let (block, disks) = disks(t);
+    let mem = char_class(t, "mem");
+    let tty = char_class(t, "tty");
+    let virt = vec![named("block", block), named("mem", mem), named("tty", tty)];
+    let system = vec![named("cpu", cpus(t))];
+    let devices = vec![
+        named("system", dir(t, system)),
+        named("virtual", dir(t, virt)),
+    ];
+    let link = |t: &mut Tree, up: &str, path: String| t.link(format!("{up}devices/virtual/{path}"));
+    let sys_block: Vec<_> = disks
+        .iter()
+        .map(|(n, _)| (n.clone(), link(t, "../", format!("block/{n}"))))
+        .collect();
+    let class_block: Vec<_> = disks
+        .iter()
+        .map(|(n, _)| (n.clone(), link(t, "../../", format!("block/{n}"))))
+        .collect();
+    let dev_block: Vec<_> = disks
+        .iter()
+        .map(|(n, d)| {
+            let name = format!("{}:{}", fs::major(*d), fs::minor(*d));
+            (name, link(t, "../../", format!("block/{n}")))
+        })
+        .collect();
+    let mut class = vec![named("block", dir(t, class_block))];
+    let mut dev_char = Vec::new();
+    for c in ["mem", "tty"] {
+        let mut e = Vec::new();
+        for &(_, name, ma, mi) in CHAR_DEVICES.iter().filter(|d| d.0 == c) {
+            e.push(named(name, link(t, "../../", format!("{c}/{name}"))));
+            dev_char.push((
+                format!("{ma}:{mi}"),
+                link(t, "../../", format!("{c}/{name}")),
+            ));
+        }
+        class.push(named(c, dir(t, e)));
+    }
+    let dev = vec![
+        named("block", dir(t, dev_block)),
+        named("char", dir(t, dev_char)),
+    ];
+    let thp = vec![
+        named(
+            "defrag",
+            attr(t, "always defer defer+madvise madvise [never]\n"),
+        ),
+        named("enabled", attr(t, "always madvise [never]\n")),
+    ];
+    let mm = vec![named("transparent_hugepage", dir(t, thp))];
+    let kernel = vec![named("mm", dir(t, mm))];
+    let cgroup = dir(t, Vec::new());
+    let fs_dir = vec![named("cgroup", cgroup)];
+    let top = vec![
+        named("block", dir(t, sys_block)),
+        named("class", dir(t, class)),
+        named("dev", dir(t, dev)),
+        named("devices", dir(t, devices)),
+        named("firmware", dir(t, Vec::new())),
+        named("fs", dir(t, fs_dir)),
+        named("kernel", dir(t, kernel)),
+        named("module", dir(t, Vec::new())),
+    ];
+    dir(t, top)
+}
+
+/// Returns a new sysfs instance.
+pub fn new() -> Arc<dyn FileSystem> {
+    let dev = fs::anon_dev();
+    let mut t = Tree::new(dev, 1);
+    let root = Arc::new(build(&mut t));
+    Arc::new(SysFs { dev, root })
+}
+
+impl FileSystem for SysFs {
+    fn root(&self) -> Result<Arc<dyn Inode>> {
+        Ok(self.root.clone())
+    }
+
+    fn name(&self) -> &'static str {
+        "sysfs"
+    }
+
+    fn dev(&self) -> u64 {
+        self.dev
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn statfs(&self) -> StatFs {
+        StatFs {
+            f_type: SYSFS_MAGIC,
+            bsize: 4096,
+            namelen: 255,
+            frsize: 4096,
+            ..StatFs::default()
+        }
+    }
+}

@@ -207,8 +207,9 @@ fn mount_pseudo(vfs: &Vfs) {
     let relatime = fs::MountFlags::RELATIME;
     let nosuid = relatime | fs::MountFlags::NOSUID;
     let noexec = nosuid | fs::MountFlags::NODEV | fs::MountFlags::NOEXEC;
-    let types: [(&str, &str, fs::MountFlags); 3] = [
+    let types: [(&str, &str, fs::MountFlags); 4] = [
         ("/dev", "devtmpfs", nosuid),
+        ("/dev/pts", "devpts", nosuid | fs::MountFlags::NOEXEC),
         ("/proc", "proc", noexec),
         ("/sys", "sysfs", noexec),
     ];
@@ -219,6 +220,7 @@ fn mount_pseudo(vfs: &Vfs) {
         let fs = match name {
             "devtmpfs" => crate::devtmpfs::instance(),
             "proc" => Ok(crate::proc::ProcFs::new() as Arc<dyn FileSystem>),
+            "devpts" => Ok(crate::devpts::DevPts::instance()),
             _ => Ok(crate::sysfs::new()),
         };
         match fs.and_then(|fs| vfs.mount_fs(&at, fs, flags, name)) {
@@ -273,7 +275,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
             );
             File::new(
                 None,
-                Arc::new(TtyFile(k.devices.console.clone())),
+                Arc::new(TtyFile(k.devices.console.clone(), None)),
                 OpenFlags::O_RDWR,
             )
         }

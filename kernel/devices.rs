@@ -2,6 +2,7 @@
 //! urandom, kmsg) and the console (5:1) with the controlling terminal (5:0),
 //! opened through device nodes by their device numbers, as Linux does.
 
+use crate::task::locked;
 use crate::tty::TtyFile;
 use arch::{Errno, Result};
 use drivers::tty::Tty;
@@ -24,7 +25,12 @@ impl CharDevices for Devices {
             (1, 8) | (1, 9) => Arc::new(Random),
             (1, 11) => Arc::new(Kmsg::default()),
             (5, 0) => Arc::new(DevTty),
-            (5, 1) | (4, 0) | (4, 1) => Arc::new(TtyFile(self.console.clone())),
+            (5, 2) => {
+                let uid = crate::task::current().map_or(0, |t| locked(&t.process.cred).uid);
+                crate::pty::open_master(uid)?
+            }
+            (crate::pty::PTS_MAJOR, n) => crate::pty::open_slave(n)?,
+            (5, 1) | (4, 0) | (4, 1) => Arc::new(TtyFile(self.console.clone(), None)),
             _ => return Err(Errno::ENXIO),
         };
         Ok(ops)

@@ -51,6 +51,7 @@ const CHAR_DEVICES: &[(&str, u32, u32, u32)] = &[
     ("kmsg", 1, 11, 0o644),
     ("tty", 5, 0, 0o666),
     ("console", 5, 1, 0o600),
+    ("ptmx", 5, 2, 0o666),
 ];
 
 /// Symlinks: name, target.

@@ -14,6 +14,7 @@ const TYPES: &[(&str, bool)] = &[
     ("tmpfs", true),
     ("proc", true),
     ("devtmpfs", true),
+    ("devpts", true),
     ("ext3", false),
     ("ext2", false),
     ("ext4", false),
@@ -108,6 +109,7 @@ pub fn instance(
         "proc" => crate::proc::ProcFs::new(),
         "sysfs" => crate::sysfs::new(),
         "devtmpfs" => crate::devtmpfs::instance()?,
+        "devpts" => crate::devpts::DevPts::instance(),
         "ext4" | "ext3" | "ext2" => {
             let d = disk(task, source)?;
             if !read_only {

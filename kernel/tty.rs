@@ -76,8 +76,12 @@ fn console_input(tty: Arc<Tty>, is_terminal: bool) {
     }
 }
 
-/// An open terminal.
-pub struct TtyFile(pub Arc<Tty>);
+/// An open terminal; a pty slave's also keeps its pair's count of open slaves.
+pub struct TtyFile(
+    pub Arc<Tty>,
+    #[expect(dead_code, reason = "held for its Drop, which counts open pty slaves")]
+    pub  Option<crate::pty::SlaveHold>,
+);
 
 impl FileOps for TtyFile {
     fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
@@ -221,17 +225,18 @@ const TIOCNOTTY: u32 = 0x5422;
 const TIOCGSID: u32 = 0x5429;
 const TCSBRKP: u32 = 0x5425;
 
-/// Handles a terminal ioctl on `tty`.
-pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
-    let p = ctx.task.process.clone();
-    let is_ctty = locked(&p.ctty)
-        .as_ref()
-        .is_some_and(|c| Arc::ptr_eq(c, tty));
+/// Handles the settings ioctls both sides of a terminal share (a pty master
+/// acts on its slave's): termios, window size, flushing.
+pub fn master_side_ioctl(
+    ctx: &mut SyscallContext,
+    tty: &Arc<Tty>,
+    cmd: u32,
+    arg: u64,
+) -> Result<u64> {
     let put_i32 = |ctx: &SyscallContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
     match cmd {
         TCGETS => ctx.write_user(arg, &tty.termios().to_bytes())?,
         TCSETS | TCSETSW | TCSETSF => {
-            job_control(ctx, tty, Access::Change)?;
             let mut b = [0u8; 36];
             ctx.read_user(arg, &mut b)?;
             tty.set_termios(Termios::from_bytes(&b), cmd == TCSETSF);
@@ -248,7 +253,6 @@ pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Re
                 signal::send_to_group(pgrp, SigInfo::new(SIGWINCH, SI_KERNEL));
             }
         }
-        FIONREAD => put_i32(ctx, tty.available() as i32)?,
         TIOCOUTQ => put_i32(ctx, 0)?,
         TCFLSH => match arg {
             0 | 2 => tty.flush_input(),
@@ -257,6 +261,25 @@ pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Re
         },
         TCXONC if arg <= 3 => {}
         TCSBRK | TCSBRKP => {}
+        TIOCGPGRP => put_i32(ctx, tty.owner().1)?,
+        _ => return Err(Errno::ENOTTY),
+    }
+    Ok(0)
+}
+
+/// Handles a terminal ioctl on `tty`.
+pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
+    let p = ctx.task.process.clone();
+    let is_ctty = locked(&p.ctty)
+        .as_ref()
+        .is_some_and(|c| Arc::ptr_eq(c, tty));
+    let put_i32 = |ctx: &SyscallContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
+    match cmd {
+        TCSETS | TCSETSW | TCSETSF | TIOCSWINSZ if is_ctty => {
+            job_control(ctx, tty, Access::Change)?;
+            return master_side_ioctl(ctx, tty, cmd, arg);
+        }
+        FIONREAD => put_i32(ctx, tty.available() as i32)?,
         TIOCSCTTY => {
             let sid = *locked(&p.sid);
             if sid != p.pid || locked(&p.ctty).is_some() {
@@ -316,7 +339,7 @@ pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Re
             }
             tty.set_pgrp(pgrp);
         }
-        _ => return Err(Errno::ENOTTY),
+        _ => return master_side_ioctl(ctx, tty, cmd, arg),
     }
     Ok(0)
 }
@@ -334,7 +357,7 @@ pub fn resolve_dev_tty(ctx: &SyscallContext, f: Arc<File>) -> Result<Arc<File>> 
     let tty = locked(&ctx.task.process.ctty).clone().ok_or(Errno::ENXIO)?;
     Ok(File::new(
         f.path().cloned(),
-        Arc::new(TtyFile(tty)),
+        Arc::new(TtyFile(tty.clone(), crate::pty::hold_for(&tty))),
         f.flags(),
     ))
 }

@@ -674,3 +674,8 @@ fn console_is_a_terminal() {
     );
     assert_eq!(output.status.code(), Some(0), "{stdout}");
 }
+
+#[test]
+fn ptys() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pty", "quiet"]));
+}

@@ -22,6 +22,9 @@ pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         ctx.write_user(a[2], &(pipe.buffered() as i32).to_ne_bytes())?;
         return Ok(0);
     }
+    if let Some(m) = crate::pty::master_of(&f) {
+        return crate::pty::master_ioctl(ctx, m, a[1] as u32, a[2]);
+    }
     match crate::tty::tty_of(&f) {
         Some(tty) => crate::tty::ioctl(ctx, &tty, a[1] as u32, a[2]),
         None => f.ops().ioctl(a[1] as u32, a[2]),

@@ -1,0 +1,253 @@
+//! Pseudo-terminals (pty(7)): opening /dev/ptmx makes a pair — the master, a
+//! plain byte pipe in both directions, and the slave, a full `Tty` whose input
+//! is what the master writes and whose output the master reads. Slaves appear
+//! as /dev/pts/N (the `devpts` filesystem, `devpts.rs`) once unlocked with
+//! TIOCSPTLCK, as glibc's `unlockpt` does.
+
+use crate::signal::{self, SigInfo, SI_KERNEL};
+use crate::syscall::SyscallContext;
+use crate::task::locked;
+use crate::tty::TtyFile;
+use arch::{Errno, Result};
+use drivers::tty::{Tty, TtyDriver};
+use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
+use std::any::Any;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+/// The major number of pty slaves (UNIX98_PTY_SLAVE_MAJOR).
+pub const PTS_MAJOR: u32 = 136;
+/// How many ptys may exist (/proc/sys/kernel/pty/max's default).
+const PTY_MAX: u32 = 4096;
+
+/// What the slave wrote, waiting for the master to read it.
+struct MasterQueue {
+    buf: Mutex<VecDeque<u8>>,
+    wait: WaitQueue,
+}
+
+/// The slave's output driver: it queues for the master.
+struct SlaveOutput(Arc<MasterQueue>);
+
+impl TtyDriver for SlaveOutput {
+    fn write(&self, data: &[u8]) {
+        locked(&self.0.buf).extend(data);
+        self.0.wait.wake_all();
+    }
+}
+
+/// A pseudo-terminal pair.
+pub struct Pty {
+    pub index: u32,
+    pub slave: Arc<Tty>,
+    queue: Arc<MasterQueue>,
+    locked: AtomicBool,
+    /// Open files of the slave; once it has been opened and all are closed,
+    /// the master reads EIO (a hang-up).
+    slave_opens: AtomicUsize,
+    slave_was_open: AtomicBool,
+    /// The owner's ids at creation, for the /dev/pts entry.
+    pub uid: u32,
+    pub gid: u32,
+}
+
+static PTYS: Mutex<BTreeMap<u32, Weak<Pty>>> = Mutex::new(BTreeMap::new());
+
+/// Returns the live pty with `index`, if it is unlocked.
+pub fn find(index: u32) -> Option<Arc<Pty>> {
+    locked(&PTYS).get(&index).and_then(Weak::upgrade)
+}
+
+/// Returns the indexes of the live ptys, for listing /dev/pts.
+pub fn indexes() -> Vec<u32> {
+    locked(&PTYS)
+        .iter()
+        .filter(|(_, p)| p.strong_count() > 0)
+        .map(|(i, _)| *i)
+        .collect()
+}
+
+impl Pty {
+    /// Returns whether the slave is still locked (before unlockpt).
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::Acquire)
+    }
+}
+
+/// Opens /dev/ptmx: a new pair, locked, and its master.
+pub fn open_master(uid: u32) -> Result<Arc<dyn FileOps>> {
+    let mut table = locked(&PTYS);
+    table.retain(|_, p| p.strong_count() > 0);
+    let index = (0..PTY_MAX)
+        .find(|i| !table.contains_key(i))
+        .ok_or(Errno::ENOSPC)?;
+    let queue = Arc::new(MasterQueue {
+        buf: Mutex::new(VecDeque::new()),
+        wait: WaitQueue::new(),
+    });
+    let slave = Arc::new(Tty::new(
+        &format!("pts/{index}"),
+        Box::new(SlaveOutput(queue.clone())),
+        [0, 0, 0, 0],
+    ));
+    let pty = Arc::new(Pty {
+        index,
+        slave,
+        queue,
+        locked: AtomicBool::new(true),
+        slave_opens: AtomicUsize::new(0),
+        slave_was_open: AtomicBool::new(false),
+        uid,
+        gid: 5, // the "tty" group, as devpts' gid=5 mount option gives
+    });
+    table.insert(index, Arc::downgrade(&pty));
+    Ok(Arc::new(PtyMaster(pty)))
+}
+
+/// Keeps the count of a pty's open slave files.
+pub struct SlaveHold(Arc<Pty>);
+
+impl Drop for SlaveHold {
+    fn drop(&mut self) {
+        if self.0.slave_opens.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.queue.wait.wake_all();
+        }
+    }
+}
+
+/// Counts one more open file of `tty` if it is a pty slave (an open of
+/// /dev/tty that resolved to it).
+pub fn hold_for(tty: &Arc<Tty>) -> Option<SlaveHold> {
+    let pty = locked(&PTYS)
+        .values()
+        .filter_map(Weak::upgrade)
+        .find(|p| Arc::ptr_eq(&p.slave, tty))?;
+    pty.slave_opens.fetch_add(1, Ordering::AcqRel);
+    Some(SlaveHold(pty))
+}
+
+/// Opens slave `index` (/dev/pts/N): EIO while locked or without a master.
+pub fn open_slave(index: u32) -> Result<Arc<dyn FileOps>> {
+    let pty = find(index).ok_or(Errno::EIO)?;
+    if pty.locked.load(Ordering::Acquire) {
+        return Err(Errno::EIO);
+    }
+    pty.slave_opens.fetch_add(1, Ordering::AcqRel);
+    pty.slave_was_open.store(true, Ordering::Release);
+    Ok(Arc::new(TtyFile(
+        pty.slave.clone(),
+        Some(SlaveHold(pty.clone())),
+    )))
+}
+
+/// The master side of a pair.
+pub struct PtyMaster(pub Arc<Pty>);
+
+impl PtyMaster {
+    fn slave_gone(&self) -> bool {
+        self.0.slave_was_open.load(Ordering::Acquire)
+            && self.0.slave_opens.load(Ordering::Acquire) == 0
+    }
+}
+
+impl FileOps for PtyMaster {
+    fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
+        let mut q = locked(&self.0.queue.buf);
+        if q.is_empty() {
+            return Err(if self.slave_gone() {
+                Errno::EIO
+            } else {
+                Errno::EAGAIN
+            });
+        }
+        let n = buf.len().min(q.len());
+        for (i, b) in q.drain(..n).enumerate() {
+            buf[i] = b;
+        }
+        Ok(n)
+    }
+    fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        for (pgrp, sig) in self.0.slave.receive(data) {
+            signal::send_to_group(pgrp, SigInfo::new(sig, SI_KERNEL));
+        }
+        Ok(data.len())
+    }
+    fn seekable(&self) -> bool {
+        false
+    }
+    fn poll(&self) -> PollEvents {
+        let mut ev = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        if !locked(&self.0.queue.buf).is_empty() {
+            ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        } else if self.slave_gone() {
+            ev |= PollEvents::POLLHUP;
+        }
+        ev
+    }
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.0.queue.wait)
+    }
+    fn stat(&self) -> Result<fs::Stat> {
+        Ok(crate::anon_inode::stat())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Drop for PtyMaster {
+    /// The master's last close hangs the slave up: its readers see end of file
+    /// and its session's foreground group gets SIGHUP.
+    fn drop(&mut self) {
+        self.0.slave.end_input();
+        let (_, fg) = self.0.slave.owner();
+        if fg > 0 {
+            signal::send_to_group(fg, SigInfo::new(crate::tty::SIGHUP, SI_KERNEL));
+        }
+    }
+}
+
+/// Returns the pty master behind an open file, if it is one.
+pub fn master_of(f: &File) -> Option<&PtyMaster> {
+    f.ops().as_any().downcast_ref::<PtyMaster>()
+}
+
+const TIOCGPTN: u32 = 0x8004_5430;
+const TIOCSPTLCK: u32 = 0x4004_5431;
+const TIOCGPTLCK: u32 = 0x8004_5439;
+const TIOCGPTPEER: u32 = 0x5441;
+const FIONREAD: u32 = 0x541b;
+
+/// Handles an ioctl on a pty master; terminal settings and the window size
+/// are the slave's.
+pub fn master_ioctl(ctx: &mut SyscallContext, m: &PtyMaster, cmd: u32, arg: u64) -> Result<u64> {
+    let pty = &m.0;
+    match cmd {
+        TIOCGPTN => ctx.write_user(arg, &pty.index.to_ne_bytes())?,
+        TIOCSPTLCK => {
+            let mut b = [0u8; 4];
+            ctx.read_user(arg, &mut b)?;
+            pty.locked
+                .store(i32::from_ne_bytes(b) != 0, Ordering::Release);
+        }
+        TIOCGPTLCK => {
+            let v = pty.locked.load(Ordering::Acquire) as i32;
+            ctx.write_user(arg, &v.to_ne_bytes())?;
+        }
+        TIOCGPTPEER => {
+            let flags = OpenFlags::from_bits_truncate(arg as u32);
+            let ops = open_slave(pty.index)?;
+            let f = File::new(None, ops, flags);
+            let fd = locked(&ctx.task.files()).alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
+            return Ok(fd as u64);
+        }
+        FIONREAD => {
+            let n = locked(&pty.queue.buf).len() as i32;
+            ctx.write_user(arg, &n.to_ne_bytes())?;
+        }
+        // TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TCFLSH...: the slave's.
+        _ => return crate::tty::master_side_ioctl(ctx, &pty.slave, cmd, arg),
+    }
+    Ok(0)
+}

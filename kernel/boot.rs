@@ -308,6 +308,33 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
 
 /// Ends the kernel when init has exited: syncs the disks, says how init ended, and
 /// exits with its status (128 + signal if it was killed).
+/// Syncs the disks and puts the host terminal back, as every way out does.
+fn sync_and_restore() {
+    let k = kernel();
+    if let Err(e) = k.root_fs.sync() {
+        log::error!("sync of the root filesystem failed: {e}");
+    }
+    arch::host::console::restore();
+}
+
+/// Ends the kernel for reboot(2)'s power off and halt: status 0.
+pub fn power_off(message: &str) -> ! {
+    log::info!("{message}");
+    sync_and_restore();
+    std::process::exit(0)
+}
+
+/// Restarts the kernel for reboot(2): syncs, then re-executes `./linux` with
+/// its command line. If that fails, the kernel ends with status 0 as if
+/// powered off.
+pub fn restart() -> ! {
+    log::info!("reboot: Restarting system");
+    sync_and_restore();
+    let e = arch::host::reexec();
+    arch::host::console::write_err(format!("linux: cannot restart: {e}\n").as_bytes());
+    std::process::exit(0)
+}
+
 pub fn shutdown(status: ExitStatus) -> ! {
     let k = kernel();
     if let Err(e) = k.root_fs.sync() {

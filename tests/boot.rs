@@ -679,3 +679,29 @@ fn console_is_a_terminal() {
 fn ptys() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pty", "quiet"]));
 }
+
+#[test]
+fn reboot_power_off_exits_0() {
+    let run = boot(&[&ubd0r(), "init=/bin/reboot", "quiet", "--", "poweroff"]);
+    assert!(run.stdout.contains("booted, now poweroff"), "{run}");
+    assert!(!run.stdout.contains("FAIL"), "{run}");
+    assert_eq!(run.code(), Some(0), "{run}");
+    assert!(
+        !run.stderr.contains("init exited"),
+        "a power off is not init's exit\n{run}"
+    );
+}
+
+#[test]
+fn reboot_restart_boots_again() {
+    let ubd0 = ubd0r();
+    let mut run = Running::spawn(
+        &mut linux(&[&ubd0, "init=/bin/reboot", "quiet", "--", "restart"]),
+        false,
+    );
+    assert!(run.wait_for_stdout("booted, now restart"), "first boot");
+    // The restarted kernel runs init again, which prints the line a second time.
+    let second = run.wait_for_stdout("booted, now restart");
+    run.kill();
+    assert!(second, "no second boot");
+}

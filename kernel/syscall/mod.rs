@@ -17,6 +17,7 @@ mod pipe;
 mod poll;
 mod posix_timer;
 mod process;
+mod reboot;
 mod rw;
 pub(crate) mod sched;
 mod select;
@@ -177,6 +178,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (162, "sync", sync::sys_sync),
     (165, "mount", mount::sys_mount),
     (166, "umount2", mount::sys_umount2),
+    (169, "reboot", reboot::sys_reboot),
     (170, "sethostname", info::sys_sethostname),
     (186, "gettid", process::sys_gettid),
     (200, "tkill", signal::sys_tkill),

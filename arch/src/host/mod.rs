@@ -6,3 +6,16 @@ pub mod cpu;
 pub mod file;
 pub mod random;
 pub mod time;
+
+/// Replaces the kernel process with a fresh run of the same program and
+/// arguments (a reboot, as UML re-executes itself). Returns only on failure.
+pub fn reexec() -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    let mut args = std::env::args_os();
+    let Some(_argv0) = args.next() else {
+        return std::io::Error::from(std::io::ErrorKind::NotFound);
+    };
+    std::process::Command::new("/proc/self/exe")
+        .args(args)
+        .exec()
+}

@@ -1,0 +1,33 @@
+//! reboot(2): power off and halt end `./linux` with status 0 after syncing
+//! the disks; restart runs the kernel afresh in the same host process, as UML
+//! does (it re-executes itself with the same command line).
+
+use super::SyscallContext;
+use crate::task::locked;
+use arch::{Errno, Result};
+
+const MAGIC1: u64 = 0xfee1_dead;
+const MAGIC2: [u64; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
+const CMD_RESTART: u64 = 0x0123_4567;
+const CMD_HALT: u64 = 0xcdef_0123;
+const CMD_CAD_ON: u64 = 0x89ab_cdef;
+const CMD_CAD_OFF: u64 = 0;
+const CMD_POWER_OFF: u64 = 0x4321_fedc;
+const CMD_RESTART2: u64 = 0xa1b2_c3d4;
+
+pub fn sys_reboot(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [magic1, magic2, cmd, ..] = a;
+    if magic1 as u32 as u64 != MAGIC1 || !MAGIC2.contains(&(magic2 as u32 as u64)) {
+        return Err(Errno::EINVAL);
+    }
+    if locked(&ctx.task.process.cred).euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    match cmd as u32 as u64 {
+        CMD_CAD_ON | CMD_CAD_OFF => Ok(0),
+        CMD_POWER_OFF => crate::boot::power_off("reboot: Power down"),
+        CMD_HALT => crate::boot::power_off("reboot: System halted"),
+        CMD_RESTART | CMD_RESTART2 => crate::boot::restart(),
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -183,6 +183,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         return Err(BootError("booted twice".into()));
     }
     crate::tty::start_console_input(kernel().devices.console.clone());
+    start_host_signal_thread();
     let vfs = &kernel().vfs;
     mount_pseudo(vfs);
     mount_tmpfs(vfs);
@@ -315,6 +316,25 @@ fn sync_and_restore() {
         log::error!("sync of the root filesystem failed: {e}");
     }
     arch::host::console::restore();
+}
+
+/// Starts the thread that ends the kernel cleanly when the host sends it
+/// SIGTERM, SIGHUP, SIGINT or SIGQUIT: the disks are synced and the terminal
+/// restored, and `./linux` exits with 128 + the signal.
+fn start_host_signal_thread() {
+    let spawned = std::thread::Builder::new()
+        .name("host-signals".into())
+        .spawn(|| {
+            let sig = arch::host::signals::wait_termination_signal();
+            crate::lock::enter();
+            sync_and_restore();
+            let line = format!("linux: killed by host signal {sig}, disks synced\n");
+            arch::host::console::write_err(line.as_bytes());
+            std::process::exit(128 + sig)
+        });
+    if let Err(e) = spawned {
+        log::error!("cannot start the host signal thread: {e}");
+    }
 }
 
 /// Ends the kernel for reboot(2)'s power off and halt: status 0.

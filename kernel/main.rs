@@ -40,6 +40,8 @@ const EXIT_USAGE: i32 = 2;
 const EXIT_BOOT: i32 = 1;
 
 fn main() {
+    // Before any thread exists, so that every thread inherits the mask.
+    arch::host::signals::block_termination_signals();
     let action = match cmdline::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {

@@ -705,3 +705,26 @@ fn reboot_restart_boots_again() {
     run.kill();
     assert!(second, "no second boot");
 }
+
+#[test]
+fn sigterm_to_linux_shuts_down_cleanly() {
+    let ubd0 = ubd0r();
+    let mut run = Running::spawn(
+        &mut linux(&[
+            &ubd0,
+            "init=/bin/sh",
+            "quiet",
+            "--",
+            "-c",
+            "echo up; sleep 30",
+        ]),
+        false,
+    );
+    assert!(run.wait_for_stdout("up"), "init started");
+    let pid = run.child.id().to_string();
+    let sent = Command::new("kill").args(["-s", "TERM", &pid]).status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    let done = run.finish();
+    assert_eq!(done.code(), Some(143), "{done}");
+    assert!(done.stderr.contains("killed by host signal 15"), "{done}");
+}

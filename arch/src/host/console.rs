@@ -52,8 +52,7 @@ static SAVED: std::sync::Mutex<Option<libc::termios>> = std::sync::Mutex::new(No
 
 /// Puts the host terminal on standard input in raw mode, so that every key goes
 /// to the guest's line discipline, as UML does; returns false if standard input
-/// is not a terminal. `restore` undoes it, and so do SIGTERM, SIGHUP and SIGQUIT
-/// sent to the kernel, which then exit with 128 + the signal.
+/// is not a terminal. `restore` undoes it; every way out of the kernel calls it.
 pub fn enter_raw() -> bool {
     // SAFETY: an all-zero termios is a valid value for tcgetattr to fill.
     let mut t: libc::termios = unsafe { std::mem::zeroed() };
@@ -62,31 +61,12 @@ pub fn enter_raw() -> bool {
         return false;
     }
     *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
-    // SAFETY: a copy of the terminal's settings saved above.
-    unsafe { SAVED_FOR_SIGNALS = t };
     let mut raw = t;
     // SAFETY: cfmakeraw only edits the struct it is given.
     unsafe { libc::cfmakeraw(&mut raw) };
     // SAFETY: tcsetattr reads one termios from a valid pointer.
     unsafe { libc::tcsetattr(0, libc::TCSANOW, &raw) };
-    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
-        // SAFETY: the handler only calls async-signal-safe functions (tcsetattr,
-        // _exit) on data written before it was installed.
-        unsafe { libc::signal(sig, restore_and_exit as *const () as libc::sighandler_t) };
-    }
     true
-}
-
-/// The saved settings for the signal handler, which must not take a lock.
-static mut SAVED_FOR_SIGNALS: libc::termios = unsafe { std::mem::zeroed() };
-
-extern "C" fn restore_and_exit(sig: libc::c_int) {
-    // SAFETY: tcsetattr and _exit are async-signal-safe; SAVED_FOR_SIGNALS was
-    // written once, before this handler was installed.
-    unsafe {
-        libc::tcsetattr(0, libc::TCSANOW, std::ptr::addr_of!(SAVED_FOR_SIGNALS));
-        libc::_exit(128 + sig);
-    }
 }
 
 /// Puts the host terminal back as it was before `enter_raw`.

@@ -5,6 +5,7 @@ pub mod console;
 pub mod cpu;
 pub mod file;
 pub mod random;
+pub mod signals;
 pub mod time;
 
 /// Replaces the kernel process with a fresh run of the same program and

@@ -123,14 +123,23 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
             return Err(BootError(format!("rootfstype={t}: unsupported (ext4 is)")));
         }
     }
-    // ext4 is read-only until its write paths and journal exist.
-    let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), true)
+    // Read-write only when asked (`rw`, as Linux's root_mountflags) and the
+    // disk allows it (`ubd0=`, not `ubd0r=`).
+    let read_only = c.read_only_root || fs::BlockDevice::read_only(&*disk);
+    if !c.read_only_root && read_only {
+        log::warn!(
+            "{}: read-only disk, mounting the root read-only",
+            disk.name()
+        );
+    }
+    let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), read_only)
         .map_err(|e| BootError(format!("VFS: cannot mount root fs on {}: {e}", disk.name())))?;
     let root_fs: Arc<dyn FileSystem> = root_fs;
-    let vfs = Vfs::new(root_fs.clone(), true)
+    let vfs = Vfs::new(root_fs.clone(), read_only)
         .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
     log::info!(
-        "VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.",
+        "VFS: Mounted root (ext4 filesystem){} on device 98:{}.",
+        if read_only { " readonly" } else { "" },
         index * 16
     );
     mount_tmpfs(&vfs, c.mem);

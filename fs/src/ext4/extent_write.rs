@@ -32,7 +32,7 @@ pub(super) fn tree_blocks(n: usize, bs: usize) -> usize {
 /// with `map`, so that its tree can still grow by a few extents.
 pub(super) fn reserve_for(map: &ExtentMap, bs: usize) -> u64 {
     let need = tree_blocks(map.extents.len() + 2, bs);
-    need.saturating_sub(map.tree.len()) as u64 + 1
+    need.saturating_sub(map.tree.len()) as u64
 }
 
 fn header(out: &mut [u8], entries: usize, max: usize, depth: u16) {

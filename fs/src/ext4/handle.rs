@@ -52,7 +52,8 @@ impl Handle<'_> {
         Ok(())
     }
 
-    /// Frees the inodes whose last reference went while they had no names.
+    /// Frees the inodes whose last reference went while they had no names. A
+    /// failure is logged: the inode stays on the orphan list for the next mount.
     pub fn evict_pending(&mut self) -> Result<()> {
         loop {
             let pending = std::mem::take(&mut *self.fs.evicted.lock().map_err(|_| Errno::EIO)?);
@@ -60,7 +61,9 @@ impl Handle<'_> {
                 return Ok(());
             }
             for (ino, state) in pending {
-                orphan::evict(self, ino, state)?;
+                if let Err(e) = orphan::evict(self, ino, state) {
+                    log::error!("ext4: cannot free inode {ino}: {e}");
+                }
             }
         }
     }

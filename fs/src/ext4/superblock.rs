@@ -211,6 +211,10 @@ impl SuperBlock {
     pub fn check_writable(&self) -> Result<()> {
         let compat = self.feature_compat & !COMPAT_WRITABLE;
         let ro_compat = self.feature_ro_compat & !RO_COMPAT_WRITABLE;
+        if self.block_size > 32768 {
+            log::error!("ext4: cannot write with {}-byte blocks", self.block_size);
+            return Err(Errno::EROFS);
+        }
         if compat != 0 || ro_compat != 0 {
             log::error!(
                 "ext4: cannot write with features compat {compat:#x} ro_compat {ro_compat:#x}"

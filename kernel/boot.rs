@@ -141,11 +141,22 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
             return Err(BootError(format!("rootfstype={t}: unsupported (ext4 is)")));
         }
     }
-    // ext4 is read-only until its write paths and journal exist.
-    let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), true)
+    // Read-write only when asked (`rw`, as Linux's root_mountflags) and the
+    // disk allows it (`ubd0=`, not `ubd0r=`).
+    let read_only = c.read_only_root || fs::BlockDevice::read_only(&*disk);
+    if !c.read_only_root && read_only {
+        log::warn!(
+            "{}: read-only disk, mounting the root read-only",
+            disk.name()
+        );
+    }
+    let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), read_only)
         .map_err(|e| BootError(format!("VFS: cannot mount root fs on {}: {e}", disk.name())))?;
     let root_fs: Arc<dyn FileSystem> = root_fs;
-    let root_flags = fs::MountFlags::RDONLY | fs::MountFlags::RELATIME;
+    let mut root_flags = fs::MountFlags::RELATIME;
+    if read_only {
+        root_flags |= fs::MountFlags::RDONLY;
+    }
     let vfs = Vfs::new_with(
         root_fs.clone(),
         root_flags,
@@ -153,7 +164,8 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     )
     .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
     log::info!(
-        "VFS: Mounted root (ext4 filesystem) readonly on device 98:{}.",
+        "VFS: Mounted root (ext4 filesystem){} on device 98:{}.",
+        if read_only { " readonly" } else { "" },
         index * 16
     );
     let init_paths: Vec<Vec<u8>> = match &c.init {

@@ -50,7 +50,7 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         mem: DEFAULT_MEM,
         root: "/dev/ubda".into(),
         rootfstype: None,
-        read_only_root: false,
+        read_only_root: true,
         init: None,
         loglevel: 7,
         init_args: Vec::new(),
@@ -173,7 +173,7 @@ Options (in User-mode Linux's syntax):
   mem=SIZE            guest RAM, with a K, M or G suffix (default 128M)
   root=/dev/ubda      the root device (default /dev/ubda)
   rootfstype=TYPE     the root filesystem type (ext4)
-  ro | rw             mount the root filesystem read-only or read-write
+  ro | rw             mount the root filesystem read-only (default) or read-write
   init=PATH           the program to run as init (default /sbin/init)
   quiet               show only errors on the console
   loglevel=N          console log level (0-15)
@@ -208,6 +208,8 @@ mod tests {
         assert_eq!(c.init.as_deref(), Some("/bin/x"));
         assert_eq!(c.loglevel, 4);
         assert_eq!(c.root, "/dev/ubda");
+        assert!(c.read_only_root, "the root is read-only unless rw is given");
+        assert!(!boot(&["ubd0=a.img", "rw"]).read_only_root);
     }
 
     #[test]

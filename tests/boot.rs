@@ -728,3 +728,83 @@ fn sigterm_to_linux_shuts_down_cleanly() {
     assert_eq!(done.code(), Some(143), "{done}");
     assert!(done.stderr.contains("killed by host signal 15"), "{done}");
 }
+
+/// Returns the path of an e2fsprogs tool (in sbin, which PATH may lack).
+fn e2fsprogs(tool: &str) -> PathBuf {
+    let sbin = Path::new("/usr/sbin").join(tool);
+    if sbin.exists() {
+        sbin
+    } else {
+        PathBuf::from(tool)
+    }
+}
+
+/// Asserts that `e2fsck -fn` finds nothing wrong with IMG.
+fn assert_fsck_clean(img: &Path) {
+    let out = Command::new(e2fsprogs("e2fsck"))
+        .arg("-fn")
+        .arg(img)
+        .output()
+        .expect("run e2fsck");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "e2fsck -fn {} found problems:\n{}{}",
+        img.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Returns the output (stdout, stderr) of one debugfs request on IMG.
+fn debugfs(img: &Path, request: &str) -> (Vec<u8>, String) {
+    let out = Command::new(e2fsprogs("debugfs"))
+        .args(["-R", request])
+        .arg(img)
+        .output()
+        .expect("run debugfs");
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Boots a copy of the image read-write: the guest's ext4rw writes a workload;
+/// e2fsck must find the image clean and debugfs must read what the guest
+/// wrote. A second boot checks everything and removes it, leaving the image
+/// clean again.
+#[test]
+fn ext4_read_write() {
+    let copy =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext4rw-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+
+    assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet"]));
+    assert_fsck_clean(&copy);
+    let (big, _) = debugfs(&copy, "cat /ext4rw/big.bin");
+    let want: Vec<u8> = (0..4 * 1024 * 1024 + 123i64)
+        .map(|i| ((i * 7) ^ (i >> 13)) as u8)
+        .collect();
+    assert!(big == want, "debugfs reads a different /ext4rw/big.bin");
+    let (small, _) = debugfs(&copy, "cat /ext4rw/small.txt");
+    assert_eq!(small, b"hello ext4\n");
+    let (stat, _) = debugfs(&copy, "stat /ext4rw/small.txt");
+    let stat = String::from_utf8_lossy(&stat);
+    assert!(
+        stat.contains("Mode:  0640") && stat.contains("Links: 2") && stat.contains("User:  1000"),
+        "debugfs stat /ext4rw/small.txt:\n{stat}"
+    );
+    let (link, _) = debugfs(&copy, "stat /ext4rw/slow_link");
+    assert!(
+        String::from_utf8_lossy(&link).contains("EXTENTS:"),
+        "slow symlink has a block"
+    );
+
+    let run = boot(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet", "--", "check"]);
+    assert_checks_passed(&run);
+    assert_fsck_clean(&copy);
+    let (_, err) = debugfs(&copy, "stat /ext4rw");
+    assert!(err.contains("not found"), "/ext4rw still there: {err}");
+}

@@ -1,11 +1,12 @@
-//! Corrupt images: refused mounts, checksum failures reported as EUCLEAN, and a
-//! byte-flipping fuzz loop that must never panic.
+//! Corrupt images: refused mounts, checksum failures reported as EUCLEAN, and
+//! byte-flipping fuzz loops that must never panic, reading or writing.
 
 mod common;
 
 use arch::Errno;
 use common::{mount, TempDir};
-use fs::{FileSystem, FileType, Inode};
+use fs::ext4::Ext4;
+use fs::{FileSystem, FileType, Inode, RamDisk, RenameFlags, SetAttr};
 use std::sync::Arc;
 
 fn small_image(block_size: u32) -> Vec<u8> {
@@ -132,6 +133,87 @@ fn flipped_bytes_never_panic() {
             match mount(bad) {
                 Ok(fs) => {
                     if fs.root().and_then(|r| walk(&r, 0)).is_err() {
+                        errors += 1;
+                    }
+                }
+                Err(_) => errors += 1,
+            }
+        }
+        assert!(errors > 0, "no flip was ever detected");
+    }
+}
+
+/// Changes everything reachable a little: new files and directories, writes,
+/// truncation, renames and removals; returns the first error.
+fn scribble(dir: &Arc<dyn Inode>, depth: u32) -> arch::Result<()> {
+    let mut names = Vec::new();
+    dir.readdir(0, &mut |e| {
+        names.push(e.name.to_vec());
+        true
+    })?;
+    let f = dir.create(b"new_file", 0o644)?;
+    f.write_at(5000, &[1; 70_000])?;
+    dir.mkdir(b"new_dir", 0o755)?.symlink(b"l", &[b'q'; 100])?;
+    for name in names {
+        if name == b"." || name == b".." || depth > 4 {
+            continue;
+        }
+        let child = dir.lookup(&name)?;
+        match child.file_type() {
+            FileType::Directory => scribble(&child, depth + 1)?,
+            FileType::Regular => {
+                child.write_at(100, b"scribbled")?;
+                child.setattr(&SetAttr {
+                    size: Some(1000),
+                    ..SetAttr::default()
+                })?;
+                dir.rename(&name, dir, b"renamed", RenameFlags::empty())?;
+                dir.unlink(b"renamed")?;
+            }
+            _ => dir.unlink(&name)?,
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn clean_image_scribbles_clean() {
+    for bs in [1024, 4096] {
+        let tmp = TempDir::new("scribble");
+        let path = tmp.0.join("img");
+        std::fs::write(&path, small_image(bs)).expect("write image");
+        let fs = common::rw::mount_rw(&path);
+        scribble(&fs.root().expect("root"), 0).expect("scribble");
+        fs.sync().expect("sync");
+        drop(fs);
+        common::rw::fsck_clean(&path);
+    }
+}
+
+#[test]
+fn flipped_bytes_never_panic_read_write() {
+    for bs in [1024, 4096] {
+        let img = small_image(bs);
+        let span = (img.len() / 4).min(600 * 1024);
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut errors = 0;
+        for _ in 0..150 {
+            let mut bad = img.clone();
+            for _ in 0..1 + next() % 8 {
+                let at = (next() as usize) % span;
+                bad[at] ^= 1 << (next() % 8);
+            }
+            let dev = Arc::new(RamDisk::new(bad, false));
+            match Ext4::mount(dev, 0x801, false) {
+                Ok(fs) => {
+                    let r = fs.root().and_then(|r| scribble(&r, 0));
+                    if r.is_err() || fs.sync().is_err() {
                         errors += 1;
                     }
                 }

@@ -1,81 +1,119 @@
-//! `ext4::Inode`, the VFS face of an ext4 inode: attributes, file data through the
-//! extent tree (holes and unwritten extents read as zeroes), directories (see
-//! `dir`), and fast and slow symlinks.
+//! `ext4::Inode`, the VFS face of an ext4 inode: its record and extent map under
+//! one lock, and the `Inode` trait methods, which dispatch to `file` (data),
+//! `dir` (lookup and readdir), `namei` (names), `rename` and `attr`. When the
+//! last reference to an inode with no names goes, its record moves to the
+//! filesystem's eviction queue, and the next change frees it (`orphan`).
 
-use super::dir;
+use super::dir::Dir;
 use super::disk_inode::DiskInode;
-use super::extent::{self, Run};
-use super::Ext4;
+use super::extent::ExtentMap;
+use super::{file, Ext4};
 use crate::inode::Inode as VfsInode;
-use crate::types::{DirEntry, FileType, Stat};
+use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat};
 use arch::{Errno, Result};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// An inode's record and, once needed, its extent map.
+pub(super) struct InodeState {
+    pub disk: DiskInode,
+    pub extents: Option<ExtentMap>,
+}
+
+impl InodeState {
+    /// Returns the record and the extent map, reading the map on first use.
+    pub fn parts(&mut self, fs: &Ext4, ino: u32) -> Result<(&mut DiskInode, &mut ExtentMap)> {
+        if self.extents.is_none() {
+            self.extents = Some(ExtentMap::load(fs, ino, &self.disk)?);
+        }
+        match &mut self.extents {
+            Some(map) => Ok((&mut self.disk, map)),
+            None => Err(Errno::EIO),
+        }
+    }
+}
 
 /// An inode of a mounted ext4 filesystem.
 pub struct Inode {
-    fs: Arc<Ext4>,
-    ino: u32,
-    disk: DiskInode,
+    pub(super) fs: Arc<Ext4>,
+    pub(super) ino: u32,
+    file_type: FileType,
+    state: Mutex<InodeState>,
 }
 
 impl Inode {
     pub(super) fn new(fs: Arc<Ext4>, ino: u32, disk: DiskInode) -> Inode {
-        Inode { fs, ino, disk }
-    }
-
-    pub(super) fn fs(&self) -> &Ext4 {
-        &self.fs
-    }
-
-    pub(super) fn ino(&self) -> u32 {
-        self.ino
-    }
-
-    pub(super) fn disk(&self) -> &DiskInode {
-        &self.disk
-    }
-
-    /// Returns the run of blocks starting at logical block `lblk`.
-    pub(super) fn map(&self, lblk: u64) -> Result<Run> {
-        extent::map(&self.fs, self.ino, &self.disk, lblk)
-    }
-
-    /// Reads file data at `offset`, short at end of file.
-    fn read_data(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        let size = self.disk.size;
-        if offset >= size {
-            return Ok(0);
+        Inode {
+            fs,
+            ino,
+            file_type: disk.file_type,
+            state: Mutex::new(InodeState {
+                disk,
+                extents: None,
+            }),
         }
-        let n = buf
-            .len()
-            .min((size - offset).min(usize::MAX as u64) as usize);
-        let bs = self.fs.sb.block_size as u64;
-        let dev = self.fs.cache.device();
-        let mut done = 0usize;
-        while done < n {
-            let pos = offset + done as u64;
-            let within = pos % bs;
-            let run = self.map(pos / bs)?;
-            let (Run::Hole { len } | Run::Data { len, .. }) = run;
-            let run_bytes = len.saturating_mul(bs).saturating_sub(within).max(1);
-            let chunk = ((n - done) as u64).min(run_bytes) as usize;
-            let dst = &mut buf[done..done + chunk];
-            match run {
-                Run::Hole { .. } => dst.fill(0),
-                Run::Data { pblk, .. } => dev.read_at(pblk * bs + within, dst).map_err(|e| {
-                    log::error!("ext4: inode {}: read of block {pblk} failed: {e}", self.ino);
-                    Errno::EIO
-                })?,
+    }
+
+    /// Locks the record.
+    pub(super) fn lock(&self) -> Result<MutexGuard<'_, InodeState>> {
+        self.state.lock().map_err(|_| Errno::EIO)
+    }
+
+    /// Returns the inode's type.
+    pub(super) fn kind(&self) -> FileType {
+        self.file_type
+    }
+
+    /// Returns the link count.
+    pub(super) fn links(&self) -> u16 {
+        self.lock().map_or(0, |st| st.disk.links)
+    }
+
+    /// Returns the ext4 inode behind `inode` if it is one of this filesystem.
+    pub(super) fn same_fs<'a>(&self, inode: &'a dyn VfsInode) -> Option<&'a Inode> {
+        let other = inode.as_any().downcast_ref::<Inode>()?;
+        Arc::ptr_eq(&other.fs, &self.fs).then_some(other)
+    }
+
+    /// Runs `f` on this directory, locked (`ENOTDIR` otherwise).
+    pub(super) fn with_dir<T>(&self, f: impl FnOnce(&Dir) -> Result<T>) -> Result<T> {
+        if self.file_type != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        let mut st = self.lock()?;
+        let (disk, map) = st.parts(&self.fs, self.ino)?;
+        f(&Dir {
+            fs: &self.fs,
+            ino: self.ino,
+            disk,
+            map,
+        })
+    }
+}
+
+impl Drop for Inode {
+    fn drop(&mut self) {
+        if self.fs.read_only {
+            return;
+        }
+        let Ok(st) = self.state.get_mut() else {
+            return;
+        };
+        if st.disk.links == 0 {
+            let state = InodeState {
+                disk: st.disk.clone(),
+                extents: st.extents.take(),
+            };
+            if let Ok(mut q) = self.fs.evicted.lock() {
+                q.push((self.ino, state));
             }
-            done += chunk;
         }
-        Ok(n)
     }
 }
 
 impl VfsInode for Inode {
     fn stat(&self) -> Result<Stat> {
-        let d = &self.disk;
+        let st = self.lock()?;
+        let d = &st.disk;
         let rdev = match d.file_type {
             FileType::CharDevice | FileType::BlockDevice => d.rdev(),
             _ => 0,
@@ -98,23 +136,39 @@ impl VfsInode for Inode {
     }
 
     fn file_type(&self) -> FileType {
-        self.disk.file_type
+        self.file_type
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
 
+    fn ino(&self) -> u64 {
+        self.ino as u64
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        match self.disk.file_type {
-            FileType::Regular => self.read_data(offset, buf),
+        match self.file_type {
+            FileType::Regular => file::read(&self.fs, self.ino, &mut *self.lock()?, offset, buf),
             FileType::Directory => Err(Errno::EISDIR),
             _ => Err(Errno::EINVAL),
         }
     }
 
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize> {
+        match self.file_type {
+            FileType::Regular => {}
+            FileType::Directory => return Err(Errno::EISDIR),
+            _ => return Err(Errno::EINVAL),
+        }
+        let mut h = self.fs.begin()?;
+        let n = file::write(&mut h, self.ino, &mut *self.lock()?, offset, data)?;
+        h.finish()?;
+        Ok(n)
+    }
+
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn VfsInode>> {
-        if self.disk.file_type != FileType::Directory {
+        if self.file_type != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }
         if name.is_empty() || name.len() > 255 {
@@ -124,32 +178,68 @@ impl VfsInode for Inode {
                 Errno::ENAMETOOLONG
             });
         }
-        let ino = dir::find(self, name)?.ok_or(Errno::ENOENT)?;
-        Ok(self.fs.inode(ino)?)
+        let found = self.with_dir(|dir| {
+            if dir.disk.links == 0 {
+                return Ok(None);
+            }
+            dir.find(name)
+        })?;
+        let (ino, _) = found.ok_or(Errno::ENOENT)?;
+        Ok(self.fs.named_inode(ino)?)
     }
 
     fn readdir(&self, pos: u64, emit: &mut dyn FnMut(&DirEntry) -> bool) -> Result<u64> {
-        if self.disk.file_type != FileType::Directory {
-            return Err(Errno::ENOTDIR);
-        }
-        dir::readdir(self, pos, emit)
+        self.with_dir(|dir| dir.readdir(pos, emit))
     }
 
     fn readlink(&self) -> Result<Vec<u8>> {
-        if self.disk.file_type != FileType::Symlink {
+        if self.file_type != FileType::Symlink {
             return Err(Errno::EINVAL);
         }
-        let size = self.disk.size as usize;
-        if !self.disk.has_extents() {
-            // A fast symlink: the target is stored in i_block itself.
-            return match self.disk.i_block.get(..size) {
-                Some(target) => Ok(target.to_vec()),
-                None => Err(corrupt!("inode {}: fast symlink of {size} bytes", self.ino)),
-            };
-        }
-        let mut target = vec![0u8; size];
-        let n = self.read_data(0, &mut target)?;
-        target.truncate(n);
-        Ok(target)
+        file::readlink(&self.fs, self.ino, &mut *self.lock()?)
+    }
+
+    fn create(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
+        self.mknod(name, FileType::Regular.to_mode_bits() | (mode & 0o7777), 0)
+    }
+
+    fn mkdir(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
+        Ok(self.do_mkdir(name, mode & 0o7777)?)
+    }
+
+    fn mknod(&self, name: &[u8], mode: u32, rdev: u64) -> Result<Arc<dyn VfsInode>> {
+        Ok(self.do_mknod(name, mode, rdev)?)
+    }
+
+    fn symlink(&self, name: &[u8], target: &[u8]) -> Result<Arc<dyn VfsInode>> {
+        Ok(self.do_symlink(name, target)?)
+    }
+
+    fn link(&self, name: &[u8], inode: &Arc<dyn VfsInode>) -> Result<()> {
+        let target = self.same_fs(inode.as_ref()).ok_or(Errno::EXDEV)?;
+        self.do_link(name, target)
+    }
+
+    fn unlink(&self, name: &[u8]) -> Result<()> {
+        self.do_remove(name, false)
+    }
+
+    fn rmdir(&self, name: &[u8]) -> Result<()> {
+        self.do_remove(name, true)
+    }
+
+    fn rename(
+        &self,
+        old_name: &[u8],
+        new_dir: &Arc<dyn VfsInode>,
+        new_name: &[u8],
+        flags: RenameFlags,
+    ) -> Result<()> {
+        let new_dir = self.same_fs(new_dir.as_ref()).ok_or(Errno::EXDEV)?;
+        self.do_rename(old_name, new_dir, new_name, flags)
+    }
+
+    fn setattr(&self, attr: &SetAttr) -> Result<()> {
+        self.do_setattr(attr)
     }
 }

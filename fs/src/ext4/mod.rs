@@ -1,8 +1,15 @@
-//! ext4, read-only for now: mounting (superblock and group descriptors checked),
-//! inodes, extent trees, directories, symlinks. Every structure read from disk is
-//! validated and checksummed (`metadata_csum`); corruption returns `EFSCORRUPTED`
-//! (`EUCLEAN`) with one `log::error!`, never a panic. Metadata is read through a
-//! bounded `BlockCache`, which is where write-back will live.
+//! ext4: mounting (superblock and group descriptors checked), inodes, extent trees,
+//! directories, symlinks, and — on a read-write mount — creating, linking,
+//! removing and renaming names, writing and truncating files, and changing
+//! attributes. Every structure read from disk is validated and checksummed
+//! (`metadata_csum`); corruption returns `EFSCORRUPTED` (`EUCLEAN`) with one
+//! `log::error!`, never a panic. Metadata goes through a `BlockCache` whose dirty
+//! blocks a `Handle` commits (see `handle`); file data goes straight to the
+//! device, before the metadata that points at it.
+//!
+//! Locking: every change runs under the filesystem's state lock (a `Handle`),
+//! which serialises them; each inode's own lock guards its in-memory record and
+//! extent map, and readers take only that.
 
 /// Logs a corruption report and evaluates to `EFSCORRUPTED`.
 macro_rules! corrupt {
@@ -12,24 +19,40 @@ macro_rules! corrupt {
     }};
 }
 
+mod attr;
+mod balloc;
+mod bitmap;
 mod bytes;
 mod dir;
+mod dir_write;
 mod disk_inode;
 mod extent;
+mod extent_write;
+mod file;
 mod group;
+mod handle;
+mod ialloc;
 mod inode;
+mod namei;
+mod orphan;
+mod rename;
 mod superblock;
+mod xattr;
 
 pub use inode::Inode;
 
 use crate::blockdev::BlockDevice;
 use crate::cache::BlockCache;
+use crate::clock::{Clock, HostClock};
 use crate::inode::{FileSystem, Inode as VfsInode};
 use crate::types::{StatFs, ST_RDONLY};
 use arch::{Errno, Result};
 use disk_inode::DiskInode;
 use group::GroupDesc;
-use std::sync::{Arc, Weak};
+use inode::InodeState;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
 use superblock::{SuperBlock, EXT4_MAGIC, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
 
 /// The root directory's inode number.
@@ -37,20 +60,51 @@ const ROOT_INO: u32 = 2;
 /// Metadata blocks kept in the cache.
 const CACHE_BLOCKS: usize = 1024;
 
+/// What changes while the filesystem is mounted, under its state lock.
+pub(super) struct State {
+    groups: Vec<GroupDesc>,
+    /// Groups whose descriptor (or bitmap checksums) must be written back.
+    dirty_groups: BTreeSet<u32>,
+    free_blocks: u64,
+    free_inodes: u32,
+    /// The orphan list (inodes with no names left that are still open), head first.
+    orphans: Vec<u32>,
+    last_commit: Instant,
+}
+
 /// A mounted ext4 filesystem.
 pub struct Ext4 {
     sb: SuperBlock,
-    groups: Vec<GroupDesc>,
+    /// Each group's inode table (fixed while mounted; readers need no lock).
+    itables: Vec<u64>,
     cache: BlockCache,
     dev_id: u64,
     read_only: bool,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    /// Inodes in memory, so each has one `Inode` at a time.
+    icache: Mutex<HashMap<u32, Weak<Inode>>>,
+    /// Inodes whose last reference went while they had no names: to be freed.
+    evicted: Mutex<Vec<(u32, InodeState)>>,
     this: Weak<Ext4>,
 }
 
 impl Ext4 {
-    /// Mounts the filesystem on `dev`; refuses bad magic, unknown incompatible
-    /// features and a journal that needs recovery.
+    /// Mounts the filesystem on `dev` with the host's clock; see `mount_with_clock`.
     pub fn mount(dev: Arc<dyn BlockDevice>, dev_id: u64, read_only: bool) -> Result<Arc<Ext4>> {
+        Self::mount_with_clock(dev, dev_id, read_only, Arc::new(HostClock))
+    }
+
+    /// Mounts the filesystem on `dev`, stamping inodes with `clock`; refuses bad
+    /// magic, unknown incompatible features and a journal that needs recovery,
+    /// and a read-write mount of features it cannot write (`EROFS`). A
+    /// read-write mount frees the inodes left on the orphan list.
+    pub fn mount_with_clock(
+        dev: Arc<dyn BlockDevice>,
+        dev_id: u64,
+        read_only: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Ext4>> {
         let mut raw = vec![0u8; SUPERBLOCK_SIZE];
         dev.read_at(SUPERBLOCK_OFFSET, &mut raw).inspect_err(|_| {
             log::error!(
@@ -68,23 +122,43 @@ impl Ext4 {
             return Err(Errno::EINVAL);
         }
         let read_only = read_only || dev.read_only();
+        if !read_only {
+            sb.check_writable()?;
+        }
         let cache = BlockCache::new(dev, sb.block_size as usize, CACHE_BLOCKS);
         let groups = group::read_table(&sb, &cache)?;
+        let state = State {
+            free_blocks: groups.iter().map(|g| g.free_blocks as u64).sum(),
+            free_inodes: groups.iter().map(|g| g.free_inodes).sum(),
+            groups,
+            dirty_groups: BTreeSet::new(),
+            orphans: Vec::new(),
+            last_commit: Instant::now(),
+        };
         log::info!(
             "ext4: mounted {} blocks of {} bytes, {} groups{}",
             sb.blocks_count,
             sb.block_size,
-            groups.len(),
+            state.groups.len(),
             if read_only { " (read-only)" } else { "" }
         );
-        Ok(Arc::new_cyclic(|this| Ext4 {
+        let itables = state.groups.iter().map(|g| g.inode_table).collect();
+        let fs = Arc::new_cyclic(|this| Ext4 {
             sb,
-            groups,
+            itables,
             cache,
             dev_id,
             read_only,
+            clock,
+            state: Mutex::new(state),
+            icache: Mutex::default(),
+            evicted: Mutex::default(),
             this: this.clone(),
-        }))
+        });
+        if !read_only {
+            orphan::cleanup(&fs)?;
+        }
+        Ok(fs)
     }
 
     /// Returns the block size in bytes.
@@ -100,38 +174,97 @@ impl Ext4 {
             return Err(corrupt!("inode number {ino} out of range"));
         }
         let ipg = self.sb.inodes_per_group;
-        let group = self
-            .groups
+        let table = self
+            .itables
             .get(((ino - 1) / ipg) as usize)
             .ok_or(Errno::EUCLEAN)?;
         let byte = ((ino - 1) % ipg) as u64 * self.sb.inode_size as u64;
-        Ok(group.inode_table * self.sb.block_size as u64 + byte)
+        Ok(table * self.sb.block_size as u64 + byte)
+    }
+
+    /// Returns the block holding inode `ino`'s record and the record's offset in it.
+    fn inode_location(&self, ino: u32) -> Result<(u64, usize)> {
+        let offset = self.inode_offset(ino as u64)?;
+        let bs = self.sb.block_size as u64;
+        Ok((offset / bs, (offset % bs) as usize))
     }
 
     /// Reads and checks inode `ino`.
     fn read_inode(&self, ino: u32) -> Result<DiskInode> {
-        let offset = self.inode_offset(ino as u64)?;
-        let bs = self.sb.block_size as u64;
-        let block = self.cache.get(offset / bs)?;
-        let start = (offset % bs) as usize;
+        let (nr, start) = self.inode_location(ino)?;
+        let block = self.cache.get(nr)?;
         let raw = block
             .get(start..start + self.sb.inode_size as usize)
             .ok_or(Errno::EUCLEAN)?;
         DiskInode::parse(&self.sb, ino, raw)
     }
 
-    /// Returns the VFS inode for `ino`.
+    /// Changes the raw record of inode `ino` with `f` and rewrites its checksum.
+    fn patch_inode(&self, ino: u32, f: impl FnOnce(&mut [u8])) -> Result<()> {
+        let (nr, start) = self.inode_location(ino)?;
+        let mut block = self.cache.get(nr)?.to_vec();
+        let raw = block
+            .get_mut(start..start + self.sb.inode_size as usize)
+            .ok_or(Errno::EUCLEAN)?;
+        f(raw);
+        let generation = u32::from_le_bytes([raw[0x64], raw[0x65], raw[0x66], raw[0x67]]);
+        let seed = disk_inode::csum_seed(&self.sb, ino, generation);
+        disk_inode::set_checksum(&self.sb, seed, raw);
+        self.cache.write(nr, block)
+    }
+
+    /// Writes the in-memory record `disk` of inode `ino` back.
+    fn write_inode(&self, ino: u32, disk: &DiskInode) -> Result<()> {
+        self.patch_inode(ino, |raw| disk.store(&self.sb, raw))
+    }
+
+    /// Writes a fresh record for inode `ino`: zeroes, then `disk`.
+    fn init_inode(&self, ino: u32, disk: &DiskInode) -> Result<()> {
+        let fresh = DiskInode::new_record(&self.sb, self.clock.now());
+        self.patch_inode(ino, |raw| {
+            raw.copy_from_slice(&fresh);
+            disk.store(&self.sb, raw);
+        })
+    }
+
+    /// Sets `i_dtime` of inode `ino` (the deletion time, or the next orphan).
+    fn set_dtime(&self, ino: u32, dtime: u32) -> Result<()> {
+        self.patch_inode(ino, |raw| {
+            raw[0x14..0x18].copy_from_slice(&dtime.to_le_bytes())
+        })
+    }
+
+    /// Returns the VFS inode for `ino`, the one in memory if there is one.
     fn inode(&self, ino: u32) -> Result<Arc<Inode>> {
+        let mut icache = self.icache.lock().map_err(|_| Errno::EIO)?;
+        if let Some(inode) = icache.get(&ino).and_then(Weak::upgrade) {
+            return Ok(inode);
+        }
         let fs = self.this.upgrade().ok_or(Errno::EIO)?;
         let disk = self.read_inode(ino)?;
-        Ok(Arc::new(Inode::new(fs, ino, disk)))
+        let inode = Arc::new(Inode::new(fs, ino, disk));
+        if icache.len() >= 4096 && icache.len().is_power_of_two() {
+            icache.retain(|_, w| w.strong_count() > 0);
+        }
+        icache.insert(ino, Arc::downgrade(&inode));
+        Ok(inode)
+    }
+
+    /// Returns the VFS inode for `ino` found under a name: one with no links
+    /// left is a corrupt directory entry.
+    fn named_inode(&self, ino: u32) -> Result<Arc<Inode>> {
+        let inode = self.inode(ino)?;
+        if inode.links() == 0 {
+            return Err(corrupt!("directory entry for deleted inode {ino}"));
+        }
+        Ok(inode)
     }
 }
 
 impl FileSystem for Ext4 {
     fn root(&self) -> Result<Arc<dyn VfsInode>> {
         let root = self.inode(ROOT_INO)?;
-        if root.disk().file_type != crate::types::FileType::Directory {
+        if root.file_type() != crate::types::FileType::Directory {
             return Err(corrupt!("root inode is not a directory"));
         }
         Ok(root)
@@ -149,12 +282,18 @@ impl FileSystem for Ext4 {
         if self.read_only {
             return Ok(());
         }
+        let mut h = self.begin()?;
+        h.evict_pending()?;
+        h.commit()?;
+        drop(h);
         self.cache.device().flush()
     }
 
     fn statfs(&self) -> StatFs {
-        let bfree: u64 = self.groups.iter().map(|g| g.free_blocks as u64).sum();
-        let ffree: u64 = self.groups.iter().map(|g| g.free_inodes as u64).sum();
+        let (bfree, ffree) = match self.state.lock() {
+            Ok(st) => (st.free_blocks, st.free_inodes as u64),
+            Err(_) => (0, 0),
+        };
         let u = &self.sb.uuid;
         let word = |i: usize| u32::from_le_bytes([u[i], u[i + 1], u[i + 2], u[i + 3]]);
         StatFs {

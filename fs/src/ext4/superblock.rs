@@ -1,6 +1,8 @@
 //! The ext4 superblock (Documentation/filesystems/ext4/super.rst): the fields this
-//! driver uses, feature checks that decide whether we may mount, and the
-//! `metadata_csum` checksum of the superblock itself.
+//! driver uses, feature checks that decide whether we may mount (and whether we
+//! may write), the `metadata_csum` checksum of the superblock itself, and the
+//! fields a mounted filesystem keeps up to date in it (free counts, the orphan
+//! list head, the write time, `needs_recovery`).
 
 use super::bytes::{le16, le32, slice};
 use crate::crc32c::crc32c_update;
@@ -26,15 +28,21 @@ const INCOMPAT_SUPPORTED: u32 = INCOMPAT_FILETYPE
     | INCOMPAT_CSUM_SEED
     | INCOMPAT_LARGEDIR;
 
+/// Compatible features a read-write mount keeps consistent: dir_prealloc,
+/// imagic_inodes, has_journal, ext_attr, resize_inode, dir_index, exclude_bitmap.
+const COMPAT_WRITABLE: u32 = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x100;
+
+pub(super) const RO_COMPAT_SPARSE_SUPER: u32 = 0x1;
 pub(super) const RO_COMPAT_HUGE_FILE: u32 = 0x8;
+pub(super) const RO_COMPAT_DIR_NLINK: u32 = 0x20;
 pub(super) const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
+/// Read-only-compatible features a read-write mount keeps consistent:
+/// sparse_super, large_file, huge_file, dir_nlink, extra_isize, metadata_csum.
+const RO_COMPAT_WRITABLE: u32 = 0x1 | 0x2 | 0x8 | 0x20 | 0x40 | RO_COMPAT_METADATA_CSUM;
 
 /// The superblock fields the driver uses.
 #[derive(Clone, Debug)]
-#[expect(
-    dead_code,
-    reason = "free counts, hash seed and flags: write path and htree lookup to come"
-)]
+#[expect(dead_code, reason = "hash seed and flags: htree lookup to come")]
 pub(super) struct SuperBlock {
     pub inodes_count: u32,
     pub blocks_count: u64,
@@ -56,6 +64,14 @@ pub(super) struct SuperBlock {
     pub flags: u32,
     /// Seed of every metadata checksum: crc32c(~0, uuid) or `s_checksum_seed`.
     pub csum_seed: u32,
+    /// The first inode number ordinary files may have (`s_first_ino`).
+    pub first_ino: u32,
+    pub reserved_gdt_blocks: u32,
+    /// The `i_extra_isize` new inodes get.
+    pub want_extra_isize: u16,
+    pub journal_inum: u32,
+    /// The head of the orphan inode list.
+    pub last_orphan: u32,
 }
 
 impl SuperBlock {
@@ -128,6 +144,11 @@ impl SuperBlock {
             desc_size,
             flags: le32(b, 0x160),
             csum_seed,
+            first_ino: if rev == 0 { 11 } else { le32(b, 0x54) },
+            reserved_gdt_blocks: le16(b, 0xCE) as u32,
+            want_extra_isize: le16(b, 0x15E).max(le16(b, 0x15C)),
+            journal_inum: le32(b, 0xE0),
+            last_orphan: le32(b, 0xE8),
         };
         sb.validate()?;
         Ok(sb)
@@ -153,6 +174,12 @@ impl SuperBlock {
         if self.first_data_block != u32::from(bs == 1024) {
             return Err(corrupt!("first data block {}", self.first_data_block));
         }
+        if self.first_ino < 11 || self.first_ino > self.inodes_count {
+            return Err(corrupt!("first inode {}", self.first_ino));
+        }
+        if self.inode_size > 128 && 128 + self.want_extra_isize as u32 > self.inode_size as u32 {
+            return Err(corrupt!("extra isize {}", self.want_extra_isize));
+        }
         if self.blocks_count <= self.first_data_block as u64 {
             return Err(corrupt!("block count {}", self.blocks_count));
         }
@@ -176,5 +203,96 @@ impl SuperBlock {
     /// Returns whether `metadata_csum` checksums are present.
     pub fn has_csum(&self) -> bool {
         self.feature_ro_compat & RO_COMPAT_METADATA_CSUM != 0
+    }
+
+    /// Refuses (`EROFS`, logged) features a read-write mount cannot keep
+    /// consistent: bigalloc, quota, sparse_super2, fast commits, the old
+    /// group-descriptor checksums, and anything unknown.
+    pub fn check_writable(&self) -> Result<()> {
+        let compat = self.feature_compat & !COMPAT_WRITABLE;
+        let ro_compat = self.feature_ro_compat & !RO_COMPAT_WRITABLE;
+        if self.block_size > 32768 {
+            log::error!("ext4: cannot write with {}-byte blocks", self.block_size);
+            return Err(Errno::EROFS);
+        }
+        if compat != 0 || ro_compat != 0 {
+            log::error!(
+                "ext4: cannot write with features compat {compat:#x} ro_compat {ro_compat:#x}"
+            );
+            return Err(Errno::EROFS);
+        }
+        Ok(())
+    }
+
+    /// Returns whether group `g` holds a copy of the superblock and group
+    /// descriptors (all groups, or with sparse_super 0, 1 and powers of 3, 5, 7).
+    pub fn has_super(&self, g: u32) -> bool {
+        if g <= 1 || self.feature_ro_compat & RO_COMPAT_SPARSE_SUPER == 0 {
+            return true;
+        }
+        [3u32, 5, 7].iter().any(|&b| {
+            let mut p = b;
+            while p < g {
+                match p.checked_mul(b) {
+                    Some(n) => p = n,
+                    None => return false,
+                }
+            }
+            p == g
+        })
+    }
+
+    /// Returns how many blocks the group descriptor table takes.
+    pub fn gdt_blocks(&self) -> u64 {
+        let per_block = (self.block_size / self.desc_size as u32) as u64;
+        (self.group_count() as u64).div_ceil(per_block)
+    }
+
+    /// Returns the first block of group `g`.
+    pub fn group_first_block(&self, g: u32) -> u64 {
+        self.first_data_block as u64 + g as u64 * self.blocks_per_group as u64
+    }
+
+    /// Returns how many blocks group `g` has (the last one may be short).
+    pub fn group_blocks(&self, g: u32) -> u32 {
+        let first = self.group_first_block(g);
+        (self.blocks_count - first).min(self.blocks_per_group as u64) as u32
+    }
+
+    /// Returns the group block `b` lies in.
+    pub fn block_group(&self, b: u64) -> u32 {
+        ((b.saturating_sub(self.first_data_block as u64)) / self.blocks_per_group as u64) as u32
+    }
+}
+
+/// The superblock fields a mounted filesystem changes.
+pub(super) struct SuperUpdate {
+    pub free_blocks: u64,
+    pub free_inodes: u32,
+    pub last_orphan: u32,
+    pub wtime: i64,
+    pub needs_recovery: bool,
+}
+
+/// Writes `u` into the raw superblock `b` and recomputes its checksum.
+pub(super) fn update(b: &mut [u8], u: &SuperUpdate, csum: bool) {
+    let put32 =
+        |b: &mut [u8], off: usize, v: u32| b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    put32(b, 0xC, u.free_blocks as u32);
+    if le32(b, 0x60) & INCOMPAT_64BIT != 0 {
+        put32(b, 0x158, (u.free_blocks >> 32) as u32);
+    }
+    put32(b, 0x10, u.free_inodes);
+    put32(b, 0xE8, u.last_orphan);
+    put32(b, 0x30, u.wtime as u32);
+    b[0x274] = ((u.wtime >> 32) & 0xFF) as u8;
+    let mut incompat = le32(b, 0x60) & !INCOMPAT_RECOVER;
+    if u.needs_recovery {
+        incompat |= INCOMPAT_RECOVER;
+    }
+    put32(b, 0x60, incompat);
+    if csum {
+        let c = crc32c_update(!0, &b[..0x3FC]);
+        put32(b, 0x3FC, c);
     }
 }

@@ -2,6 +2,7 @@
 //! image by `mkfs.ext4 -d` (e2fsprogs), loaded into a `RamDisk` and mounted.
 #![allow(dead_code)]
 
+pub mod rw;
 pub mod tmpfs;
 
 use fs::ext4::Ext4;

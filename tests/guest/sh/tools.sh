@@ -20,6 +20,15 @@ cd /tmp || fail cd "no /tmp"
 # A process to find: a background sleep.
 sleep 60 &
 sleeper=$!
+# Wait until it has exec'd sleep and sleeps (a loaded host may be slow to get
+# there), so that what ps shows is settled.
+n=0
+while [ $n -lt 500 ]; do
+	state=$(cut -d' ' -f3 /proc/$sleeper/stat 2>/dev/null)
+	[ "$(cat /proc/$sleeper/comm 2>/dev/null)" = sleep ] && [ "$state" = S ] && break
+	n=$((n + 1))
+	usleep 10000
+done
 
 ps > $out
 check "ps runs" [ $? -eq 0 ]

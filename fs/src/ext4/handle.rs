@@ -1,0 +1,138 @@
+//! `Handle`: one change to the filesystem in progress (Linux's `handle_t`), holding
+//! the state lock. Operations dirty metadata blocks in the cache; `finish` frees
+//! inodes whose last reference went meanwhile and commits when enough is dirty
+//! or the last commit is old; `commit` writes the group descriptors, bitmap
+//! checksums and superblock into their blocks and then puts every dirty block
+//! on the device.
+
+use super::superblock::{self, SuperUpdate, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
+use super::{bitmap, group, orphan, Ext4, State};
+use crate::types::Timespec;
+use arch::{Errno, Result};
+use std::sync::MutexGuard;
+use std::time::{Duration, Instant};
+
+/// Commit when this many metadata blocks are dirty.
+const DIRTY_LIMIT: usize = 256;
+/// Commit at the end of an operation when the last commit is older than this
+/// (jbd2's default commit interval).
+const COMMIT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A change in progress, holding the filesystem's state lock.
+pub(super) struct Handle<'a> {
+    pub fs: &'a Ext4,
+    pub st: MutexGuard<'a, State>,
+}
+
+impl Ext4 {
+    /// Starts a change (`EROFS` on a read-only mount).
+    pub(super) fn begin(&self) -> Result<Handle<'_>> {
+        if self.read_only {
+            return Err(Errno::EROFS);
+        }
+        let st = self.state.lock().map_err(|_| Errno::EIO)?;
+        Ok(Handle { fs: self, st })
+    }
+}
+
+impl Handle<'_> {
+    /// Returns the time to stamp on inodes.
+    pub fn now(&self) -> Timespec {
+        self.fs.clock.now()
+    }
+
+    /// Ends the change: frees evicted inodes, commits if it is time.
+    pub fn finish(mut self) -> Result<()> {
+        self.evict_pending()?;
+        if self.fs.cache.dirty_count() >= DIRTY_LIMIT
+            || self.st.last_commit.elapsed() >= COMMIT_INTERVAL
+        {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Frees the inodes whose last reference went while they had no names. A
+    /// failure is logged: the inode stays on the orphan list for the next mount.
+    pub fn evict_pending(&mut self) -> Result<()> {
+        loop {
+            let pending = std::mem::take(&mut *self.fs.evicted.lock().map_err(|_| Errno::EIO)?);
+            if pending.is_empty() {
+                return Ok(());
+            }
+            for (ino, state) in pending {
+                if let Err(e) = orphan::evict(self, ino, state) {
+                    log::error!("ext4: cannot free inode {ino}: {e}");
+                }
+            }
+        }
+    }
+
+    /// Marks group `g`'s descriptor for writing at the next commit.
+    pub fn group_changed(&mut self, g: u32) {
+        self.st.dirty_groups.insert(g);
+    }
+
+    /// Writes descriptors, bitmap checksums and the superblock into their
+    /// blocks, then every dirty block to the device.
+    pub fn commit(&mut self) -> Result<()> {
+        self.write_groups()?;
+        if self.fs.cache.dirty_count() > 0 {
+            self.write_super(false)?;
+        }
+        self.fs.cache.writeback()?;
+        self.st.last_commit = Instant::now();
+        Ok(())
+    }
+
+    /// Recomputes the bitmap checksums of changed groups and stores their
+    /// descriptors.
+    fn write_groups(&mut self) -> Result<()> {
+        let fs = self.fs;
+        let sb = &fs.sb;
+        let dirty = std::mem::take(&mut self.st.dirty_groups);
+        for g in dirty {
+            let Some(mut gd) = self.st.groups.get(g as usize).cloned() else {
+                continue;
+            };
+            if sb.has_csum() {
+                let mask = if sb.desc_size >= 64 { u32::MAX } else { 0xFFFF };
+                if gd.flags & group::BG_BLOCK_UNINIT == 0 {
+                    let map = fs.cache.get(gd.block_bitmap)?;
+                    gd.block_bitmap_csum =
+                        bitmap::checksum(sb.csum_seed, &map, sb.blocks_per_group) & mask;
+                }
+                if gd.flags & group::BG_INODE_UNINIT == 0 {
+                    let map = fs.cache.get(gd.inode_bitmap)?;
+                    gd.inode_bitmap_csum =
+                        bitmap::checksum(sb.csum_seed, &map, sb.inodes_per_group) & mask;
+                }
+            }
+            group::store(sb, &fs.cache, g, &gd)?;
+            self.st.groups[g as usize] = gd;
+        }
+        Ok(())
+    }
+
+    /// Writes the free counts, orphan list head and write time into the
+    /// superblock's block, with `needs_recovery` as given.
+    pub fn write_super(&mut self, needs_recovery: bool) -> Result<()> {
+        let bs = self.fs.sb.block_size as u64;
+        let nr = SUPERBLOCK_OFFSET / bs;
+        let off = (SUPERBLOCK_OFFSET % bs) as usize;
+        let mut block = self.fs.cache.get(nr)?.to_vec();
+        let u = SuperUpdate {
+            free_blocks: self.st.free_blocks,
+            free_inodes: self.st.free_inodes,
+            last_orphan: self.st.orphans.first().copied().unwrap_or(0),
+            wtime: self.now().sec,
+            needs_recovery,
+        };
+        superblock::update(
+            &mut block[off..off + SUPERBLOCK_SIZE],
+            &u,
+            self.fs.sb.has_csum(),
+        );
+        self.fs.cache.write(nr, block)
+    }
+}

@@ -3,7 +3,7 @@
 //! inodes whose last reference went meanwhile and commits when enough is dirty
 //! or the last commit is old; `commit` writes the group descriptors, bitmap
 //! checksums and superblock into their blocks and then puts every dirty block
-//! on the device.
+//! on the device: through the journal when there is one, else in place.
 
 use super::superblock::{self, SuperUpdate, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
 use super::{bitmap, group, orphan, Ext4, State};
@@ -77,10 +77,23 @@ impl Handle<'_> {
     /// blocks, then every dirty block to the device.
     pub fn commit(&mut self) -> Result<()> {
         self.write_groups()?;
-        if self.fs.cache.dirty_count() > 0 {
+        let fs = self.fs;
+        if fs.cache.dirty_count() > 0 {
             self.write_super(false)?;
+            let blocks = fs.cache.dirty_blocks()?;
+            let dev = fs.cache.device();
+            match self.st.journal.as_mut() {
+                Some(j) => j.commit(&fs.sb, dev, &blocks, fs.clock.now())?,
+                None => {
+                    for (nr, data) in &blocks {
+                        dev.write_at(nr * fs.sb.block_size as u64, data)?;
+                    }
+                }
+            }
+            for (nr, data) in &blocks {
+                fs.cache.mark_clean(*nr, data);
+            }
         }
-        self.fs.cache.writeback()?;
         self.st.last_commit = Instant::now();
         Ok(())
     }

@@ -23,7 +23,7 @@ impl InodeState {
     /// Returns the record and the extent map, reading the map on first use.
     pub fn parts(&mut self, fs: &Ext4, ino: u32) -> Result<(&mut DiskInode, &mut ExtentMap)> {
         if self.extents.is_none() {
-            self.extents = Some(ExtentMap::load(fs, ino, &self.disk)?);
+            self.extents = Some(ExtentMap::load(&fs.sb, &fs.cache, ino, &self.disk)?);
         }
         match &mut self.extents {
             Some(map) => Ok((&mut self.disk, map)),

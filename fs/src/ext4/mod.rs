@@ -33,6 +33,7 @@ mod group;
 mod handle;
 mod ialloc;
 mod inode;
+mod journal;
 mod namei;
 mod orphan;
 mod rename;
@@ -70,6 +71,8 @@ pub(super) struct State {
     /// The orphan list (inodes with no names left that are still open), head first.
     orphans: Vec<u32>,
     last_commit: Instant,
+    /// The journal of a read-write mount of a filesystem that has one.
+    journal: Option<journal::Journal>,
 }
 
 /// A mounted ext4 filesystem.
@@ -105,21 +108,28 @@ impl Ext4 {
         read_only: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Ext4>> {
-        let mut raw = vec![0u8; SUPERBLOCK_SIZE];
-        dev.read_at(SUPERBLOCK_OFFSET, &mut raw).inspect_err(|_| {
-            log::error!(
-                "ext4: cannot read the superblock (device of {} bytes)",
-                dev.size()
-            );
-        })?;
-        let sb = SuperBlock::parse(&raw)?;
-        let dev_blocks = dev.size() / sb.block_size as u64;
-        if sb.blocks_count > dev_blocks {
-            log::error!(
-                "ext4: filesystem has {} blocks but the device only {dev_blocks}",
-                sb.blocks_count
-            );
-            return Err(Errno::EINVAL);
+        let mut sb = read_super(&dev)?;
+        if sb.needs_recovery() {
+            if dev.read_only() {
+                log::error!("ext4: the journal needs recovery but the device is read-only");
+                return Err(Errno::EROFS);
+            }
+            if !sb.has_journal() {
+                log::error!("ext4: needs_recovery set but there is no journal");
+                return Err(Errno::EINVAL);
+            }
+            // Linux replays on read-only mounts too, when the device allows.
+            let cache = BlockCache::new(dev.clone(), sb.block_size as usize, 64);
+            let itables: Vec<u64> = group::read_table(&sb, &cache)?
+                .iter()
+                .map(|g| g.inode_table)
+                .collect();
+            let disk = read_inode(&sb, &cache, &itables, sb.journal_inum)?;
+            journal::recover(&sb, &cache, &disk)?;
+            sb = read_super(&dev)?;
+            if sb.needs_recovery() {
+                return Err(corrupt!("needs_recovery still set after recovery"));
+            }
         }
         let read_only = read_only || dev.read_only();
         if !read_only {
@@ -127,6 +137,13 @@ impl Ext4 {
         }
         let cache = BlockCache::new(dev, sb.block_size as usize, CACHE_BLOCKS);
         let groups = group::read_table(&sb, &cache)?;
+        let itables: Vec<u64> = groups.iter().map(|g| g.inode_table).collect();
+        let journal = if !read_only && sb.has_journal() {
+            let disk = read_inode(&sb, &cache, &itables, sb.journal_inum)?;
+            Some(journal::Journal::load(&sb, &cache, &disk)?)
+        } else {
+            None
+        };
         let state = State {
             free_blocks: groups.iter().map(|g| g.free_blocks as u64).sum(),
             free_inodes: groups.iter().map(|g| g.free_inodes).sum(),
@@ -134,6 +151,7 @@ impl Ext4 {
             dirty_groups: BTreeSet::new(),
             orphans: Vec::new(),
             last_commit: Instant::now(),
+            journal,
         };
         log::info!(
             "ext4: mounted {} blocks of {} bytes, {} groups{}",
@@ -142,7 +160,6 @@ impl Ext4 {
             state.groups.len(),
             if read_only { " (read-only)" } else { "" }
         );
-        let itables = state.groups.iter().map(|g| g.inode_table).collect();
         let fs = Arc::new_cyclic(|this| Ext4 {
             sb,
             itables,
@@ -169,17 +186,7 @@ impl Ext4 {
     /// Returns the byte offset on the device of inode `ino`'s record (for tools and
     /// tests that inspect the image).
     pub fn inode_offset(&self, ino: u64) -> Result<u64> {
-        let ino = u32::try_from(ino).map_err(|_| Errno::EINVAL)?;
-        if ino == 0 || ino > self.sb.inodes_count {
-            return Err(corrupt!("inode number {ino} out of range"));
-        }
-        let ipg = self.sb.inodes_per_group;
-        let table = self
-            .itables
-            .get(((ino - 1) / ipg) as usize)
-            .ok_or(Errno::EUCLEAN)?;
-        let byte = ((ino - 1) % ipg) as u64 * self.sb.inode_size as u64;
-        Ok(table * self.sb.block_size as u64 + byte)
+        inode_pos(&self.sb, &self.itables, ino)
     }
 
     /// Returns the block holding inode `ino`'s record and the record's offset in it.
@@ -191,12 +198,7 @@ impl Ext4 {
 
     /// Reads and checks inode `ino`.
     fn read_inode(&self, ino: u32) -> Result<DiskInode> {
-        let (nr, start) = self.inode_location(ino)?;
-        let block = self.cache.get(nr)?;
-        let raw = block
-            .get(start..start + self.sb.inode_size as usize)
-            .ok_or(Errno::EUCLEAN)?;
-        DiskInode::parse(&self.sb, ino, raw)
+        read_inode(&self.sb, &self.cache, &self.itables, ino)
     }
 
     /// Changes the raw record of inode `ino` with `f` and rewrites its checksum.
@@ -259,6 +261,54 @@ impl Ext4 {
         }
         Ok(inode)
     }
+}
+
+/// Reads and checks the superblock of `dev`.
+fn read_super(dev: &Arc<dyn BlockDevice>) -> Result<SuperBlock> {
+    let mut raw = vec![0u8; SUPERBLOCK_SIZE];
+    dev.read_at(SUPERBLOCK_OFFSET, &mut raw).inspect_err(|_| {
+        log::error!(
+            "ext4: cannot read the superblock (device of {} bytes)",
+            dev.size()
+        );
+    })?;
+    let sb = SuperBlock::parse(&raw)?;
+    let dev_blocks = dev.size() / sb.block_size as u64;
+    if sb.blocks_count > dev_blocks {
+        log::error!(
+            "ext4: filesystem has {} blocks but the device only {dev_blocks}",
+            sb.blocks_count
+        );
+        return Err(Errno::EINVAL);
+    }
+    Ok(sb)
+}
+
+/// Returns the byte offset on the device of inode `ino`'s record, given each
+/// group's inode table.
+fn inode_pos(sb: &SuperBlock, itables: &[u64], ino: u64) -> Result<u64> {
+    let ino = u32::try_from(ino).map_err(|_| Errno::EINVAL)?;
+    if ino == 0 || ino > sb.inodes_count {
+        return Err(corrupt!("inode number {ino} out of range"));
+    }
+    let ipg = sb.inodes_per_group;
+    let table = itables
+        .get(((ino - 1) / ipg) as usize)
+        .ok_or(Errno::EUCLEAN)?;
+    let byte = ((ino - 1) % ipg) as u64 * sb.inode_size as u64;
+    Ok(table * sb.block_size as u64 + byte)
+}
+
+/// Reads and checks inode `ino`, given each group's inode table.
+fn read_inode(sb: &SuperBlock, cache: &BlockCache, itables: &[u64], ino: u32) -> Result<DiskInode> {
+    let offset = inode_pos(sb, itables, ino as u64)?;
+    let bs = sb.block_size as u64;
+    let block = cache.get(offset / bs)?;
+    let start = (offset % bs) as usize;
+    let raw = block
+        .get(start..start + sb.inode_size as usize)
+        .ok_or(Errno::EUCLEAN)?;
+    DiskInode::parse(sb, ino, raw)
 }
 
 impl FileSystem for Ext4 {

@@ -49,7 +49,7 @@ pub(super) fn evict(h: &mut Handle, ino: u32, state: InodeState) -> Result<()> {
     if disk.has_extents() {
         let mut map = match extents {
             Some(map) => map,
-            None => ExtentMap::load(fs, ino, &disk)?,
+            None => ExtentMap::load(&fs.sb, &fs.cache, ino, &disk)?,
         };
         file::free_from(h, &mut disk, &mut map, 0)?;
         map.dirty = true;

@@ -732,13 +732,16 @@ fn ext4_read_write() {
 /// boot replays the journal and frees the orphans, and the image is clean.
 #[test]
 fn ext4_survives_kill() {
-    let copy = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("ext4kill-{}.img", std::process::id()));
+    let copy =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext4kill-{}.img", std::process::id()));
     std::fs::copy(image(), &copy).expect("copy the test image");
     let _remove = RemoveOnDrop(copy.clone());
     let ubd0 = format!("ubd0={}", copy.display());
 
-    let mut run = Running::spawn(&mut linux(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet"]), false);
+    let mut run = Running::spawn(
+        &mut linux(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet"]),
+        false,
+    );
     assert!(
         run.wait_for_stdout("ok every third removed"),
         "the workload did not get going\n{}",

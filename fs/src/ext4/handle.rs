@@ -25,6 +25,18 @@ pub(super) struct Handle<'a> {
 }
 
 impl Ext4 {
+    /// Runs the change `op`; if it runs out of space while blocks freed since
+    /// the last commit wait for it, commits and runs it again.
+    pub(super) fn retry_enospc<T>(&self, mut op: impl FnMut() -> Result<T>) -> Result<T> {
+        match op() {
+            Err(Errno::ENOSPC) if self.begin()?.has_pending_frees() => {
+                self.begin()?.commit()?;
+                op()
+            }
+            r => r,
+        }
+    }
+
     /// Starts a change (`EROFS` on a read-only mount).
     pub(super) fn begin(&self) -> Result<Handle<'_>> {
         if self.read_only {
@@ -68,6 +80,11 @@ impl Handle<'_> {
         }
     }
 
+    /// Returns whether a commit would make freed blocks usable again.
+    pub fn has_pending_frees(&self) -> bool {
+        self.st.pending_count > 0
+    }
+
     /// Marks group `g`'s descriptor for writing at the next commit.
     pub fn group_changed(&mut self, g: u32) {
         self.st.dirty_groups.insert(g);
@@ -94,6 +111,8 @@ impl Handle<'_> {
                 fs.cache.mark_clean(*nr, data);
             }
         }
+        self.st.pending_free.clear();
+        self.st.pending_count = 0;
         self.st.last_commit = Instant::now();
         Ok(())
     }

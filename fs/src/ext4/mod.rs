@@ -53,7 +53,7 @@ use arch::{Errno, Result};
 use disk_inode::DiskInode;
 use group::GroupDesc;
 use inode::InodeState;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use superblock::{SuperBlock, EXT4_MAGIC};
@@ -71,6 +71,10 @@ pub(super) struct State {
     /// The orphan list (inodes with no names left that are still open), head first.
     orphans: Vec<u32>,
     last_commit: Instant,
+    /// Blocks freed since the last commit (start, count), not to be reused
+    /// before it, and how many they are.
+    pending_free: BTreeMap<u64, u64>,
+    pending_count: u64,
     /// The journal of a read-write mount of a filesystem that has one.
     journal: Option<journal::Journal>,
 }

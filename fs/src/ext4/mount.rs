@@ -75,6 +75,8 @@ impl Ext4 {
             dirty_groups: BTreeSet::new(),
             orphans: Vec::new(),
             last_commit: Instant::now(),
+            pending_free: Default::default(),
+            pending_count: 0,
             journal,
         };
         log::info!(

@@ -333,3 +333,57 @@ fn crash_never_finds_committed_blocks_reused() {
         check_workload_data(&mount_rw(&img));
     }
 }
+
+#[test]
+fn corrupt_logs_never_panic() {
+    let tmp = TempDir::new("jfuzz");
+    let base = mkfs(&tmp.0, "8M", &["-b", "1024"], None);
+    // Find a crash that leaves a committed transaction in the log.
+    let probe = tmp.0.join("probe.img");
+    std::fs::copy(&base, &probe).expect("copy");
+    let disk = FailingDisk::open(&probe, i64::MAX);
+    let fs = Ext4::mount(disk.clone(), 0x801, false).expect("mount");
+    workload(&fs.root().expect("root")).expect("workload");
+    fs.sync().expect("sync");
+    drop(fs);
+    let total = i64::MAX - disk.left();
+    let crashed = (1..total)
+        .rev()
+        .find_map(|budget| {
+            let img = tmp.0.join(format!("crash-{budget}.img"));
+            std::fs::copy(&base, &img).expect("copy");
+            if let Ok(fs) = Ext4::mount(FailingDisk::open(&img, budget), 0x801, false) {
+                let _ = fs.root().and_then(|r| workload(&r));
+                let _ = fs.sync();
+            }
+            let info = dumpe2fs(&img);
+            let pending =
+                info.contains("needs_recovery") && !info.contains("Journal start:            0");
+            pending.then_some(img)
+        })
+        .expect("no crash left a committed transaction");
+    let image = std::fs::read(&crashed).expect("read");
+    let journal = journal_blocks(&crashed);
+    let mut seed = 0x853c_49e6_748f_ea9bu64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let img = tmp.0.join("fuzzed.img");
+    for _ in 0..100 {
+        let mut bad = image.clone();
+        for _ in 0..1 + next() % 4 {
+            // Mostly the first log blocks, where the transaction is.
+            let j = journal[(next() as usize) % journal.len().min(40)] as usize;
+            let at = j * 1024 + (next() as usize) % 1024;
+            bad[at] ^= 1 << (next() % 8);
+        }
+        std::fs::write(&img, &bad).expect("write");
+        if let Ok(fs) = Ext4::mount(common::rw::FileDisk::open(&img), 0x801, false) {
+            let _ = fs.root().and_then(|r| r.create(b"after", 0o644));
+            let _ = fs.sync();
+        }
+    }
+}

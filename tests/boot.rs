@@ -756,6 +756,21 @@ fn assert_fsck_clean(img: &Path) {
     );
 }
 
+/// Asserts that IMG needs no journal recovery: a clean shutdown leaves the
+/// journal empty and `needs_recovery` clear.
+fn assert_clean_journal(img: &Path) {
+    let out = Command::new(e2fsprogs("dumpe2fs"))
+        .arg("-h")
+        .arg(img)
+        .output()
+        .expect("run dumpe2fs");
+    let info = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !info.contains("needs_recovery") && info.contains("Journal start:            0"),
+        "the journal is not empty after shutdown:\n{info}"
+    );
+}
+
 /// Returns the output (stdout, stderr) of one debugfs request on IMG.
 fn debugfs(img: &Path, request: &str) -> (Vec<u8>, String) {
     let out = Command::new(e2fsprogs("debugfs"))
@@ -783,6 +798,7 @@ fn ext4_read_write() {
 
     assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet"]));
     assert_fsck_clean(&copy);
+    assert_clean_journal(&copy);
     let (big, _) = debugfs(&copy, "cat /ext4rw/big.bin");
     let want: Vec<u8> = (0..4 * 1024 * 1024 + 123i64)
         .map(|i| ((i * 7) ^ (i >> 13)) as u8)
@@ -807,4 +823,32 @@ fn ext4_read_write() {
     assert_fsck_clean(&copy);
     let (_, err) = debugfs(&copy, "stat /ext4rw");
     assert!(err.contains("not found"), "/ext4rw still there: {err}");
+}
+
+/// Kills `linux` in the middle of the ext4rw workload: the next read-write
+/// boot replays the journal and frees the orphans, and the image is clean.
+#[test]
+fn ext4_survives_kill() {
+    let copy =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext4kill-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+
+    let mut run = Running::spawn(
+        &mut linux(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet"]),
+        false,
+    );
+    assert!(
+        run.wait_for_stdout("ok every third removed"),
+        "the workload did not get going\n{}",
+        run.finish()
+    );
+    run.kill();
+    let _ = run.finish();
+
+    let run = boot(&[&ubd0, "rw", "init=/bin/hello", "quiet"]);
+    assert_init_exit(&run, 7);
+    assert_fsck_clean(&copy);
+    assert_clean_journal(&copy);
 }

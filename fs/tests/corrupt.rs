@@ -68,8 +68,10 @@ fn refused_mounts() {
     bad[1024 + 0x38] ^= 0xFF;
     assert_eq!(mount(bad).err(), Some(Errno::EINVAL));
     let mut recover = img.clone();
-    recover[1024 + 0x60] |= 0x4; // INCOMPAT_RECOVER
-    assert_eq!(mount(recover).err(), Some(Errno::EINVAL));
+    recover[1024 + 0x60] |= 0x4; // INCOMPAT_RECOVER: replaying needs a writable device
+    let c = fs::crc32c::crc32c_update(!0, &recover[1024..1024 + 0x3FC]);
+    recover[1024 + 0x3FC..1024 + 0x400].copy_from_slice(&c.to_le_bytes());
+    assert_eq!(mount(recover).err(), Some(Errno::EROFS));
     let mut unknown = img.clone();
     unknown[1024 + 0x62] |= 0x80; // an incompat bit nobody defines
     assert_eq!(mount(unknown).err(), Some(Errno::EINVAL));

@@ -6,7 +6,9 @@
 mod common;
 
 use arch::Errno;
-use common::rw::{compare_with_host, fsck_clean, mkfs, mount_rw, walk, FileDisk, LoopMount};
+use common::rw::{
+    compare_with_host, debugfs, fsck_clean, mkfs, mount_rw, walk, FileDisk, LoopMount,
+};
 use common::{make_image, populate, TempDir, MANY};
 use fs::ext4::Ext4;
 use fs::{FileSystem, Inode, RenameFlags};
@@ -120,28 +122,42 @@ fn renames_keep_the_filesystem_clean() {
 
 /// Returns the image of the shared test tree, whose big directory `many` is an
 /// htree (made by e2fsck -D), mounted read-write from a file in `tmp`.
-fn htree_image(tmp: &TempDir) -> (std::path::PathBuf, Arc<Ext4>) {
+fn htree_image(tmp: &TempDir, block_size: u32) -> (std::path::PathBuf, Arc<Ext4>) {
     let staging = TempDir::new("htree-stage");
     populate(&staging.0);
     let img = tmp.0.join("htree.img");
-    std::fs::write(&img, make_image(&staging.0, 4096, "64M")).expect("write image");
+    std::fs::write(&img, make_image(&staging.0, block_size, "64M")).expect("write image");
     let fs = Ext4::mount(FileDisk::open(&img), 0x801, false).expect("mount");
     (img, fs)
 }
 
-#[test]
-fn htree_directory_takes_new_entries() {
+/// Returns the leaf count in the root of htree directory `/many`, or None if
+/// it is not indexed (any more).
+fn htree_leaves(img: &std::path::Path) -> Option<usize> {
+    let out = debugfs(img, "htree_dump /many");
+    let text = String::from_utf8_lossy(&out);
+    let count = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Number of entries (count): "))?;
+    count.trim().parse().ok()
+}
+
+/// Adds `n` names to `/many`, removes every other old one, and checks the
+/// image with e2fsck and the host kernel (which looks every name up through
+/// the index).
+fn grow_htree(block_size: u32, n: usize) -> (Option<usize>, Option<usize>) {
     let tmp = TempDir::new("htree");
-    let (img, fs) = htree_image(&tmp);
+    let (img, fs) = htree_image(&tmp, block_size);
+    let before = htree_leaves(&img);
     {
         let many = walk(&fs, "many").expect("many");
-        // Removing from an htree keeps it; adding makes it linear.
         many.unlink(b"entry_with_a_longish_name_00007")
             .expect("unlink");
         fs.sync().expect("sync");
         fsck_clean(&img);
-        for i in 0..500 {
-            let name = format!("new_entry_{i}");
+        assert_eq!(htree_leaves(&img), before, "a removal keeps the index");
+        for i in 0..n {
+            let name = format!("new_entry_with_another_long_name_{i}");
             many.create(name.as_bytes(), 0o644).expect("create");
         }
         for i in (0..MANY).step_by(2) {
@@ -153,13 +169,77 @@ fn htree_directory_takes_new_entries() {
             }
         }
         assert!(many.lookup(b"entry_with_a_longish_name_00009").is_ok());
-        assert!(many.lookup(b"new_entry_499").is_ok());
+        let last = format!("new_entry_with_another_long_name_{}", n - 1);
+        assert!(many.lookup(last.as_bytes()).is_ok());
         fs.sync().expect("sync");
     }
     drop(fs);
     fsck_clean(&img);
+    let after = htree_leaves(&img);
     let fs = mount_rw(&img);
     let mnt = LoopMount::new(&img, &tmp.0);
-    let n = compare_with_host(&fs.root().expect("root"), &mnt.dir);
-    assert!(n > MANY / 2 + 500);
+    let compared = compare_with_host(&fs.root().expect("root"), &mnt.dir);
+    assert!(compared > MANY / 2 + n);
+    (before, after)
+}
+
+#[test]
+fn htree_directory_splits_leaves() {
+    let (before, after) = grow_htree(4096, 1500);
+    let (before, after) = (before.expect("indexed"), after.expect("still indexed"));
+    assert!(
+        after > before,
+        "no leaf split: {before} leaves, then {after}"
+    );
+}
+
+#[test]
+fn full_htree_root_grows_a_level() {
+    // 1 KiB blocks: the root holds 123 leaves; 6000 more names overflow it,
+    // so its entries move to a node below and that node splits in turn.
+    let (before, after) = grow_htree(1024, 6000);
+    assert!(before.is_some(), "the test directory is not an htree");
+    assert!(
+        after.is_some_and(|n| n > 1),
+        "the root did not grow: {after:?}"
+    );
+}
+
+#[test]
+fn two_level_htree_splits_full_nodes() {
+    // e2fsck -D packs interior nodes full: the first leaf split splits one.
+    let tmp = TempDir::new("htree2");
+    let staging = TempDir::new("htree2-stage");
+    std::fs::create_dir(staging.0.join("many")).expect("mkdir");
+    for i in 0..8000 {
+        std::fs::write(
+            staging
+                .0
+                .join(format!("many/a_two_level_htree_name_{i:05}")),
+            b"",
+        )
+        .expect("create");
+    }
+    let img = tmp.0.join("two.img");
+    std::fs::write(&img, make_image(&staging.0, 1024, "64M")).expect("write image");
+    let dump = String::from_utf8_lossy(&debugfs(&img, "htree_dump /many")).into_owned();
+    assert!(dump.contains("Indirect levels: 1"), "{dump}");
+    let before = htree_leaves(&img).expect("indexed");
+    {
+        let fs = mount_rw(&img);
+        let many = walk(&fs, "many").expect("many");
+        for i in 0..3000 {
+            many.create(format!("added_name_{i}").as_bytes(), 0o644)
+                .expect("create");
+        }
+        fs.sync().expect("sync");
+    }
+    fsck_clean(&img);
+    assert!(
+        htree_leaves(&img).expect("still indexed") > before,
+        "no node split"
+    );
+    let fs = mount_rw(&img);
+    let mnt = LoopMount::new(&img, &tmp.0);
+    assert!(compare_with_host(&fs.root().expect("root"), &mnt.dir) > 11000);
 }

@@ -3,7 +3,9 @@
 //! A group still marked `BLOCK_UNINIT` gets its bitmap built on first use from
 //! what the group holds (superblock and descriptor copies, its own bitmaps and
 //! inode table), checked against the descriptor's free count. Descriptor
-//! counts change at once; checksums are written at commit (`handle`).
+//! counts change at once; checksums are written at commit (`handle`). As in
+//! jbd2, blocks freed since the last commit are not handed out again before
+//! it: a crash must not find a block of the committed state overwritten.
 
 use super::bitmap;
 use super::group::BG_BLOCK_UNINIT;
@@ -89,7 +91,8 @@ impl Handle<'_> {
     /// (`ENOSPC` when none can be had).
     pub fn alloc_blocks(&mut self, goal: u64, want: u64, reserve: u64) -> Result<(u64, u64)> {
         let sb = &self.fs.sb;
-        let want = want.min(self.st.free_blocks.saturating_sub(reserve));
+        let usable = self.st.free_blocks.saturating_sub(self.st.pending_count);
+        let want = want.min(usable.saturating_sub(reserve));
         if want == 0 {
             return Err(Errno::ENOSPC);
         }
@@ -103,19 +106,29 @@ impl Handle<'_> {
             }
             let map = self.block_bitmap(g)?;
             let nbits = sb.group_blocks(g) as usize;
-            let from = if k == 0 {
-                (goal - sb.group_first_block(g)) as usize
-            } else {
-                0
-            };
-            let start = bitmap::find_zero(&map, from, nbits)
-                .or_else(|| bitmap::find_zero(&map, 0, from.min(nbits)));
-            let Some(start) = start else {
+            let first = sb.group_first_block(g);
+            let from = if k == 0 { (goal - first) as usize } else { 0 };
+            if bitmap::find_zero(&map, 0, nbits).is_none() {
                 return Err(corrupt!(
                     "group {g}: free blocks counted but none in the bitmap"
                 ));
+            }
+            // Blocks freed since the last commit count as used until it.
+            let mut view = map.to_vec();
+            for (&s, &l) in self.st.pending_free.range(..first + nbits as u64).rev() {
+                if s + l <= first {
+                    break;
+                }
+                let lo = s.max(first) - first;
+                let hi = (s + l).min(first + nbits as u64) - first;
+                bitmap::set_range(&mut view, lo as usize, (hi - lo) as usize);
+            }
+            let start = bitmap::find_zero(&view, from, nbits)
+                .or_else(|| bitmap::find_zero(&view, 0, from.min(nbits)));
+            let Some(start) = start else {
+                continue;
             };
-            let n = bitmap::zero_run(&map, start, nbits, want as usize);
+            let n = bitmap::zero_run(&view, start, nbits, want as usize);
             let gd = &mut self.st.groups[g as usize];
             if (gd.free_blocks as usize) < n {
                 return Err(corrupt!(
@@ -159,6 +172,8 @@ impl Handle<'_> {
             let nr = gd.block_bitmap;
             self.fs.cache.write(nr, map)?;
             self.st.free_blocks += n;
+            self.st.pending_free.insert(b, n);
+            self.st.pending_count += n;
             self.group_changed(g);
             self.fs.cache.invalidate_range(b, n);
             b += n;

@@ -214,9 +214,12 @@ impl Dir<'_> {
         Ok(())
     }
 
-    /// Returns the inode number and dirent type of entry `name`, if any (a
-    /// linear scan).
+    /// Returns the inode number and dirent type of entry `name`, if any
+    /// (through the htree index when there is one, else a linear scan).
     pub fn find(&self, name: &[u8]) -> Result<Option<(u32, u8)>> {
+        if let Some(found) = self.dx_find(name)? {
+            return Ok(found);
+        }
         let mut found = None;
         self.for_each_block(0, &mut |lblk, _, block| {
             self.scan_block(lblk, block, &mut |e| {

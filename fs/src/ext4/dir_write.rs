@@ -2,11 +2,11 @@
 //! the slack of a live entry or reusing an unused one, else in a new block at the
 //! end), removing one (its space joins the entry before it), pointing one at
 //! another inode, and the first block of a new directory. Every changed leaf
-//! block gets its checksum tail rewritten. Entries are never inserted into an
-//! htree: the first insertion into an indexed directory turns it into a linear
-//! one (the root and interior nodes become empty leaf blocks and the index flag
-//! goes), which e2fsck and Linux accept; removals and replacements keep an
-//! index valid, since names and hashes do not change.
+//! block gets its checksum tail rewritten. Insertions into an htree directory
+//! go through its index (`dx`); when an index node is full the directory turns
+//! linear instead (the root and interior nodes become empty leaf blocks and the
+//! index flag goes), which e2fsck and Linux accept. Removals and replacements
+//! keep an index valid, since names and hashes do not change.
 
 use super::dir::{ftype_of, leaf_checksum, Dir, TAIL_LEN};
 use super::disk_inode::{DiskInode, EXT4_INDEX_FL};
@@ -17,12 +17,19 @@ use crate::types::FileType;
 use arch::{Errno, Result};
 
 /// Returns the space an entry with a name of `len` bytes needs.
-fn rec_size(len: usize) -> usize {
+pub(super) fn rec_size(len: usize) -> usize {
     (8 + len).next_multiple_of(4)
 }
 
 /// Writes an entry header and name at `off`.
-fn put_entry(block: &mut [u8], off: usize, ino: u32, rec_len: usize, name: &[u8], ftype: u8) {
+pub(super) fn put_entry(
+    block: &mut [u8],
+    off: usize,
+    ino: u32,
+    rec_len: usize,
+    name: &[u8],
+    ftype: u8,
+) {
     block[off..off + 4].copy_from_slice(&ino.to_le_bytes());
     block[off + 4..off + 6].copy_from_slice(&(rec_len as u16).to_le_bytes());
     block[off + 6] = name.len() as u8;
@@ -31,7 +38,7 @@ fn put_entry(block: &mut [u8], off: usize, ino: u32, rec_len: usize, name: &[u8]
 }
 
 /// Writes the checksum tail of a leaf block whose entries end at `limit`.
-fn seal(dir: &Dir, block: &mut [u8], limit: usize) {
+pub(super) fn seal(dir: &Dir, block: &mut [u8], limit: usize) {
     if limit + TAIL_LEN != block.len() {
         return;
     }
@@ -80,7 +87,7 @@ pub(super) struct DirWriter<'a, 'h> {
 }
 
 impl DirWriter<'_, '_> {
-    fn dir(&self) -> Dir<'_> {
+    pub(super) fn dir(&self) -> Dir<'_> {
         Dir {
             fs: self.h.fs,
             ino: self.ino,
@@ -145,10 +152,66 @@ impl DirWriter<'_, '_> {
         })
     }
 
+    /// Returns where an entry needing `need` bytes fits in block `lblk`
+    /// (contents `block`): the offset of the entry whose slack or space it
+    /// takes, and how much of that entry stays in use.
+    pub(super) fn slot_in(
+        &self,
+        lblk: u64,
+        block: &[u8],
+        need: usize,
+    ) -> Result<Option<(usize, usize)>> {
+        let mut slot = None;
+        self.dir().scan_raw(lblk, block, &mut |e| {
+            let used = if e.ino == 0 {
+                0
+            } else {
+                rec_size(e.name.len())
+            };
+            if e.rec_len >= used + need {
+                slot = Some((e.offset, used));
+            }
+            slot.is_none()
+        })?;
+        Ok(slot)
+    }
+
+    /// Writes entry `name` into the slot `(off, used)` of block `lblk` at `pblk`.
+    pub(super) fn put_at(
+        &mut self,
+        (lblk, pblk): (u64, u64),
+        (off, used): (usize, usize),
+        name: &[u8],
+        ino: u32,
+        ft: FileType,
+    ) -> Result<()> {
+        let dir = self.dir();
+        let mut block = dir.block(lblk, pblk)?.to_vec();
+        let limit = dir.entries_end(lblk, block.len());
+        let rec_len = u16::from_le_bytes([block[off + 4], block[off + 5]]) as usize;
+        if used > 0 {
+            block[off + 4..off + 6].copy_from_slice(&(used as u16).to_le_bytes());
+        }
+        put_entry(
+            &mut block,
+            off + used,
+            ino,
+            rec_len - used,
+            name,
+            ftype_of(ft),
+        );
+        seal(&dir, &mut block, limit);
+        self.h.fs.cache.write(pblk, block)
+    }
+
     /// Adds entry `name` for inode `ino` of type `ft` (the caller checked that
-    /// the name is new).
+    /// the name is new): through the index of an htree directory while it
+    /// has room, else in the first block with room or a new one.
     pub fn add(&mut self, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
         if self.disk.flags & EXT4_INDEX_FL != 0 {
+            if self.dx_add(name, ino, ft)? {
+                return Ok(());
+            }
             self.clear_index()?;
         }
         let need = rec_size(name.len());
@@ -156,41 +219,29 @@ impl DirWriter<'_, '_> {
         {
             let dir = self.dir();
             dir.for_each_block(0, &mut |lblk, pblk, block| {
-                dir.scan_raw(lblk, block, &mut |e| {
-                    let used = if e.ino == 0 {
-                        0
-                    } else {
-                        rec_size(e.name.len())
-                    };
-                    if e.rec_len >= used + need {
-                        slot = Some((lblk, pblk, e.offset, used));
-                    }
-                    slot.is_none()
-                })?;
+                if let Some(at) = self.slot_in(lblk, block, need)? {
+                    slot = Some(((lblk, pblk), at));
+                }
                 Ok(slot.is_none())
             })?;
         }
-        let ftype = ftype_of(ft);
-        if let Some((lblk, pblk, off, used)) = slot {
-            let dir = self.dir();
-            let mut block = dir.block(lblk, pblk)?.to_vec();
-            let limit = dir.entries_end(lblk, block.len());
-            let rec_len = u16::from_le_bytes([block[off + 4], block[off + 5]]) as usize;
-            if used > 0 {
-                block[off + 4..off + 6].copy_from_slice(&(used as u16).to_le_bytes());
-            }
-            put_entry(&mut block, off + used, ino, rec_len - used, name, ftype);
-            seal(&dir, &mut block, limit);
-            return self.h.fs.cache.write(pblk, block);
+        if let Some((place, at)) = slot {
+            return self.put_at(place, at, name, ino, ft);
         }
+        let ftype = ftype_of(ft);
         self.append_block(|dir, block, limit| {
             put_entry(block, 0, ino, limit, name, ftype);
             seal(dir, block, limit);
         })
+        .map(|_| ())
     }
 
-    /// Adds a block at the end of the directory, filled by `fill`.
-    fn append_block(&mut self, fill: impl FnOnce(&Dir, &mut [u8], usize)) -> Result<()> {
+    /// Adds a block at the end of the directory, filled by `fill`; returns its
+    /// logical block number.
+    pub(super) fn append_block(
+        &mut self,
+        fill: impl FnOnce(&Dir, &mut [u8], usize),
+    ) -> Result<u64> {
         let bs = self.h.fs.sb.block_size as u64;
         let lblk = self.disk.size.div_ceil(bs);
         if lblk >= u32::MAX as u64 {
@@ -210,11 +261,12 @@ impl DirWriter<'_, '_> {
         self.map.insert(lblk, pblk, 1);
         self.disk.size = (lblk + 1) * bs;
         self.disk.blocks_512 += bs / 512;
-        extent_write::save(self.h, self.disk, self.map)
+        extent_write::save(self.h, self.disk, self.map)?;
+        Ok(lblk)
     }
 
     /// Turns an htree directory into a linear one.
-    fn clear_index(&mut self) -> Result<()> {
+    pub(super) fn clear_index(&mut self) -> Result<()> {
         let bs = self.h.fs.sb.block_size as usize;
         let mut blocks = Vec::new();
         {

@@ -8,7 +8,8 @@
 
 use super::bytes::{le16, le32};
 use super::disk_inode::DiskInode;
-use super::Ext4;
+use super::superblock::SuperBlock;
+use crate::cache::BlockCache;
 use crate::crc32c::crc32c_update;
 use arch::{Errno, Result};
 use std::collections::HashSet;
@@ -22,6 +23,12 @@ pub(super) const INIT_MAX_LEN: u32 = 32768;
 pub(super) const UNWRITTEN_MAX_LEN: u32 = 32767;
 /// One past the last logical block a file can have.
 pub(super) const LBLK_END: u64 = 1 << 32;
+
+/// What loading a tree reads through.
+struct Fs<'a> {
+    sb: &'a SuperBlock,
+    cache: &'a BlockCache,
+}
 
 /// A run of logical blocks starting at the requested one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +77,13 @@ pub(super) struct ExtentMap {
 
 impl ExtentMap {
     /// Reads the extent tree of inode `ino`.
-    pub fn load(fs: &Ext4, ino: u32, inode: &DiskInode) -> Result<ExtentMap> {
+    pub fn load(
+        sb: &SuperBlock,
+        cache: &BlockCache,
+        ino: u32,
+        inode: &DiskInode,
+    ) -> Result<ExtentMap> {
+        let fs = Fs { sb, cache };
         let mut map = ExtentMap::default();
         if !inode.has_extents() {
             if inode.i_block.iter().all(|&b| b == 0) {
@@ -80,13 +93,13 @@ impl ExtentMap {
             return Err(Errno::EOPNOTSUPP);
         }
         let mut seen = HashSet::new();
-        map.walk(fs, ino, inode, &inode.i_block, None, &mut seen)?;
+        map.walk(&fs, ino, inode, &inode.i_block, None, &mut seen)?;
         Ok(map)
     }
 
     fn walk(
         &mut self,
-        fs: &Ext4,
+        fs: &Fs,
         ino: u32,
         inode: &DiskInode,
         node: &[u8],
@@ -289,7 +302,7 @@ pub(super) fn tail_checksum(inode: &DiskInode, block: &[u8], tail: usize) -> u32
 }
 
 /// Verifies the crc32c tail of an extent tree block.
-fn check_tail(fs: &Ext4, ino: u32, inode: &DiskInode, block: &[u8]) -> Result<()> {
+fn check_tail(fs: &Fs, ino: u32, inode: &DiskInode, block: &[u8]) -> Result<()> {
     let max = le16(block, 4) as usize;
     let tail = 12 + 12 * max;
     if tail + 4 > block.len() {

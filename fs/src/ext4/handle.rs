@@ -3,7 +3,7 @@
 //! inodes whose last reference went meanwhile and commits when enough is dirty
 //! or the last commit is old; `commit` writes the group descriptors, bitmap
 //! checksums and superblock into their blocks and then puts every dirty block
-//! on the device.
+//! on the device: through the journal when there is one, else in place.
 
 use super::superblock::{self, SuperUpdate, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
 use super::{bitmap, group, orphan, Ext4, State};
@@ -25,6 +25,18 @@ pub(super) struct Handle<'a> {
 }
 
 impl Ext4 {
+    /// Runs the change `op`; if it runs out of space while blocks freed since
+    /// the last commit wait for it, commits and runs it again.
+    pub(super) fn retry_enospc<T>(&self, mut op: impl FnMut() -> Result<T>) -> Result<T> {
+        match op() {
+            Err(Errno::ENOSPC) if self.begin()?.has_pending_frees() => {
+                self.begin()?.commit()?;
+                op()
+            }
+            r => r,
+        }
+    }
+
     /// Starts a change (`EROFS` on a read-only mount).
     pub(super) fn begin(&self) -> Result<Handle<'_>> {
         if self.read_only {
@@ -68,6 +80,11 @@ impl Handle<'_> {
         }
     }
 
+    /// Returns whether a commit would make freed blocks usable again.
+    pub fn has_pending_frees(&self) -> bool {
+        self.st.pending_count > 0
+    }
+
     /// Marks group `g`'s descriptor for writing at the next commit.
     pub fn group_changed(&mut self, g: u32) {
         self.st.dirty_groups.insert(g);
@@ -77,10 +94,25 @@ impl Handle<'_> {
     /// blocks, then every dirty block to the device.
     pub fn commit(&mut self) -> Result<()> {
         self.write_groups()?;
-        if self.fs.cache.dirty_count() > 0 {
+        let fs = self.fs;
+        if fs.cache.dirty_count() > 0 {
             self.write_super(false)?;
+            let blocks = fs.cache.dirty_blocks()?;
+            let dev = fs.cache.device();
+            match self.st.journal.as_mut() {
+                Some(j) => j.commit(&fs.sb, dev, &blocks, fs.clock.now())?,
+                None => {
+                    for (nr, data) in &blocks {
+                        dev.write_at(nr * fs.sb.block_size as u64, data)?;
+                    }
+                }
+            }
+            for (nr, data) in &blocks {
+                fs.cache.mark_clean(*nr, data);
+            }
         }
-        self.fs.cache.writeback()?;
+        self.st.pending_free.clear();
+        self.st.pending_count = 0;
         self.st.last_commit = Instant::now();
         Ok(())
     }

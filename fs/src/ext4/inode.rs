@@ -23,7 +23,7 @@ impl InodeState {
     /// Returns the record and the extent map, reading the map on first use.
     pub fn parts(&mut self, fs: &Ext4, ino: u32) -> Result<(&mut DiskInode, &mut ExtentMap)> {
         if self.extents.is_none() {
-            self.extents = Some(ExtentMap::load(fs, ino, &self.disk)?);
+            self.extents = Some(ExtentMap::load(&fs.sb, &fs.cache, ino, &self.disk)?);
         }
         match &mut self.extents {
             Some(map) => Ok((&mut self.disk, map)),
@@ -162,9 +162,24 @@ impl VfsInode for Inode {
             _ => return Err(Errno::EINVAL),
         }
         let mut h = self.fs.begin()?;
-        let n = file::write(&mut h, self.ino, &mut *self.lock()?, offset, data)?;
+        let mut done = 0;
+        loop {
+            let at = offset.checked_add(done as u64).ok_or(Errno::EFBIG)?;
+            match file::write(&mut h, self.ino, &mut *self.lock()?, at, &data[done..]) {
+                Ok(n) => done += n,
+                Err(e) if done == 0 && !(e == Errno::ENOSPC && h.has_pending_frees()) => {
+                    return Err(e)
+                }
+                Err(_) => {}
+            }
+            // Out of space with freed blocks waiting for a commit: commit, go on.
+            if done == data.len() || !h.has_pending_frees() {
+                break;
+            }
+            h.commit()?;
+        }
         h.finish()?;
-        Ok(n)
+        Ok(done)
     }
 
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn VfsInode>> {
@@ -204,20 +219,22 @@ impl VfsInode for Inode {
     }
 
     fn mkdir(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
-        Ok(self.do_mkdir(name, mode & 0o7777)?)
+        Ok(self
+            .fs
+            .retry_enospc(|| self.do_mkdir(name, mode & 0o7777))?)
     }
 
     fn mknod(&self, name: &[u8], mode: u32, rdev: u64) -> Result<Arc<dyn VfsInode>> {
-        Ok(self.do_mknod(name, mode, rdev)?)
+        Ok(self.fs.retry_enospc(|| self.do_mknod(name, mode, rdev))?)
     }
 
     fn symlink(&self, name: &[u8], target: &[u8]) -> Result<Arc<dyn VfsInode>> {
-        Ok(self.do_symlink(name, target)?)
+        Ok(self.fs.retry_enospc(|| self.do_symlink(name, target))?)
     }
 
     fn link(&self, name: &[u8], inode: &Arc<dyn VfsInode>) -> Result<()> {
         let target = self.same_fs(inode.as_ref()).ok_or(Errno::EXDEV)?;
-        self.do_link(name, target)
+        self.fs.retry_enospc(|| self.do_link(name, target))
     }
 
     fn unlink(&self, name: &[u8]) -> Result<()> {
@@ -236,7 +253,8 @@ impl VfsInode for Inode {
         flags: RenameFlags,
     ) -> Result<()> {
         let new_dir = self.same_fs(new_dir.as_ref()).ok_or(Errno::EXDEV)?;
-        self.do_rename(old_name, new_dir, new_name, flags)
+        self.fs
+            .retry_enospc(|| self.do_rename(old_name, new_dir, new_name, flags))
     }
 
     fn setattr(&self, attr: &SetAttr) -> Result<()> {

@@ -1,11 +1,12 @@
-//! ext4: mounting (superblock and group descriptors checked), inodes, extent trees,
-//! directories, symlinks, and — on a read-write mount — creating, linking,
-//! removing and renaming names, writing and truncating files, and changing
-//! attributes. Every structure read from disk is validated and checksummed
-//! (`metadata_csum`); corruption returns `EFSCORRUPTED` (`EUCLEAN`) with one
-//! `log::error!`, never a panic. Metadata goes through a `BlockCache` whose dirty
-//! blocks a `Handle` commits (see `handle`); file data goes straight to the
-//! device, before the metadata that points at it.
+//! ext4: mounting (superblock and group descriptors checked, the journal
+//! replayed), inodes, extent trees, directories, symlinks, and — on a
+//! read-write mount — creating, linking, removing and renaming names, writing
+//! and truncating files, and changing attributes. Every structure read from
+//! disk is validated and checksummed (`metadata_csum`); corruption returns
+//! `EFSCORRUPTED` (`EUCLEAN`) with one `log::error!`, never a panic. Metadata
+//! goes through a `BlockCache` whose dirty blocks a `Handle` commits through
+//! the jbd2 journal (see `handle` and `journal`); file data goes straight to
+//! the device, before the metadata that points at it (ordered mode).
 //!
 //! Locking: every change runs under the filesystem's state lock (a `Handle`),
 //! which serialises them; each inode's own lock guards its in-memory record and
@@ -26,6 +27,9 @@ mod bytes;
 mod dir;
 mod dir_write;
 mod disk_inode;
+mod dx;
+mod dx_hash;
+mod dx_node;
 mod extent;
 mod extent_write;
 mod file;
@@ -33,6 +37,9 @@ mod group;
 mod handle;
 mod ialloc;
 mod inode;
+mod journal;
+mod link;
+mod mount;
 mod namei;
 mod orphan;
 mod rename;
@@ -41,24 +48,21 @@ mod xattr;
 
 pub use inode::Inode;
 
-use crate::blockdev::BlockDevice;
 use crate::cache::BlockCache;
-use crate::clock::{Clock, HostClock};
+use crate::clock::Clock;
 use crate::inode::{FileSystem, Inode as VfsInode};
 use crate::types::{StatFs, ST_RDONLY};
 use arch::{Errno, Result};
 use disk_inode::DiskInode;
 use group::GroupDesc;
 use inode::InodeState;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
-use superblock::{SuperBlock, EXT4_MAGIC, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
+use superblock::{SuperBlock, EXT4_MAGIC};
 
 /// The root directory's inode number.
 const ROOT_INO: u32 = 2;
-/// Metadata blocks kept in the cache.
-const CACHE_BLOCKS: usize = 1024;
 
 /// What changes while the filesystem is mounted, under its state lock.
 pub(super) struct State {
@@ -70,6 +74,12 @@ pub(super) struct State {
     /// The orphan list (inodes with no names left that are still open), head first.
     orphans: Vec<u32>,
     last_commit: Instant,
+    /// Blocks freed since the last commit (start, count), not to be reused
+    /// before it, and how many they are.
+    pending_free: BTreeMap<u64, u64>,
+    pending_count: u64,
+    /// The journal of a read-write mount of a filesystem that has one.
+    journal: Option<journal::Journal>,
 }
 
 /// A mounted ext4 filesystem.
@@ -90,77 +100,6 @@ pub struct Ext4 {
 }
 
 impl Ext4 {
-    /// Mounts the filesystem on `dev` with the host's clock; see `mount_with_clock`.
-    pub fn mount(dev: Arc<dyn BlockDevice>, dev_id: u64, read_only: bool) -> Result<Arc<Ext4>> {
-        Self::mount_with_clock(dev, dev_id, read_only, Arc::new(HostClock))
-    }
-
-    /// Mounts the filesystem on `dev`, stamping inodes with `clock`; refuses bad
-    /// magic, unknown incompatible features and a journal that needs recovery,
-    /// and a read-write mount of features it cannot write (`EROFS`). A
-    /// read-write mount frees the inodes left on the orphan list.
-    pub fn mount_with_clock(
-        dev: Arc<dyn BlockDevice>,
-        dev_id: u64,
-        read_only: bool,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Arc<Ext4>> {
-        let mut raw = vec![0u8; SUPERBLOCK_SIZE];
-        dev.read_at(SUPERBLOCK_OFFSET, &mut raw).inspect_err(|_| {
-            log::error!(
-                "ext4: cannot read the superblock (device of {} bytes)",
-                dev.size()
-            );
-        })?;
-        let sb = SuperBlock::parse(&raw)?;
-        let dev_blocks = dev.size() / sb.block_size as u64;
-        if sb.blocks_count > dev_blocks {
-            log::error!(
-                "ext4: filesystem has {} blocks but the device only {dev_blocks}",
-                sb.blocks_count
-            );
-            return Err(Errno::EINVAL);
-        }
-        let read_only = read_only || dev.read_only();
-        if !read_only {
-            sb.check_writable()?;
-        }
-        let cache = BlockCache::new(dev, sb.block_size as usize, CACHE_BLOCKS);
-        let groups = group::read_table(&sb, &cache)?;
-        let state = State {
-            free_blocks: groups.iter().map(|g| g.free_blocks as u64).sum(),
-            free_inodes: groups.iter().map(|g| g.free_inodes).sum(),
-            groups,
-            dirty_groups: BTreeSet::new(),
-            orphans: Vec::new(),
-            last_commit: Instant::now(),
-        };
-        log::info!(
-            "ext4: mounted {} blocks of {} bytes, {} groups{}",
-            sb.blocks_count,
-            sb.block_size,
-            state.groups.len(),
-            if read_only { " (read-only)" } else { "" }
-        );
-        let itables = state.groups.iter().map(|g| g.inode_table).collect();
-        let fs = Arc::new_cyclic(|this| Ext4 {
-            sb,
-            itables,
-            cache,
-            dev_id,
-            read_only,
-            clock,
-            state: Mutex::new(state),
-            icache: Mutex::default(),
-            evicted: Mutex::default(),
-            this: this.clone(),
-        });
-        if !read_only {
-            orphan::cleanup(&fs)?;
-        }
-        Ok(fs)
-    }
-
     /// Returns the block size in bytes.
     pub fn block_size(&self) -> u32 {
         self.sb.block_size
@@ -169,17 +108,7 @@ impl Ext4 {
     /// Returns the byte offset on the device of inode `ino`'s record (for tools and
     /// tests that inspect the image).
     pub fn inode_offset(&self, ino: u64) -> Result<u64> {
-        let ino = u32::try_from(ino).map_err(|_| Errno::EINVAL)?;
-        if ino == 0 || ino > self.sb.inodes_count {
-            return Err(corrupt!("inode number {ino} out of range"));
-        }
-        let ipg = self.sb.inodes_per_group;
-        let table = self
-            .itables
-            .get(((ino - 1) / ipg) as usize)
-            .ok_or(Errno::EUCLEAN)?;
-        let byte = ((ino - 1) % ipg) as u64 * self.sb.inode_size as u64;
-        Ok(table * self.sb.block_size as u64 + byte)
+        inode_pos(&self.sb, &self.itables, ino)
     }
 
     /// Returns the block holding inode `ino`'s record and the record's offset in it.
@@ -191,12 +120,7 @@ impl Ext4 {
 
     /// Reads and checks inode `ino`.
     fn read_inode(&self, ino: u32) -> Result<DiskInode> {
-        let (nr, start) = self.inode_location(ino)?;
-        let block = self.cache.get(nr)?;
-        let raw = block
-            .get(start..start + self.sb.inode_size as usize)
-            .ok_or(Errno::EUCLEAN)?;
-        DiskInode::parse(&self.sb, ino, raw)
+        read_inode(&self.sb, &self.cache, &self.itables, ino)
     }
 
     /// Changes the raw record of inode `ino` with `f` and rewrites its checksum.
@@ -259,6 +183,33 @@ impl Ext4 {
         }
         Ok(inode)
     }
+}
+
+/// Returns the byte offset on the device of inode `ino`'s record, given each
+/// group's inode table.
+fn inode_pos(sb: &SuperBlock, itables: &[u64], ino: u64) -> Result<u64> {
+    let ino = u32::try_from(ino).map_err(|_| Errno::EINVAL)?;
+    if ino == 0 || ino > sb.inodes_count {
+        return Err(corrupt!("inode number {ino} out of range"));
+    }
+    let ipg = sb.inodes_per_group;
+    let table = itables
+        .get(((ino - 1) / ipg) as usize)
+        .ok_or(Errno::EUCLEAN)?;
+    let byte = ((ino - 1) % ipg) as u64 * sb.inode_size as u64;
+    Ok(table * sb.block_size as u64 + byte)
+}
+
+/// Reads and checks inode `ino`, given each group's inode table.
+fn read_inode(sb: &SuperBlock, cache: &BlockCache, itables: &[u64], ino: u32) -> Result<DiskInode> {
+    let offset = inode_pos(sb, itables, ino as u64)?;
+    let bs = sb.block_size as u64;
+    let block = cache.get(offset / bs)?;
+    let start = (offset % bs) as usize;
+    let raw = block
+        .get(start..start + sb.inode_size as usize)
+        .ok_or(Errno::EUCLEAN)?;
+    DiskInode::parse(sb, ino, raw)
 }
 
 impl FileSystem for Ext4 {

@@ -49,7 +49,7 @@ pub(super) fn evict(h: &mut Handle, ino: u32, state: InodeState) -> Result<()> {
     if disk.has_extents() {
         let mut map = match extents {
             Some(map) => map,
-            None => ExtentMap::load(fs, ino, &disk)?,
+            None => ExtentMap::load(&fs.sb, &fs.cache, ino, &disk)?,
         };
         file::free_from(h, &mut disk, &mut map, 0)?;
         map.dirty = true;
@@ -79,28 +79,42 @@ pub(super) fn cleanup(fs: &Arc<Ext4>) -> Result<()> {
             log::error!("ext4: orphan list broken at inode {ino}; stopping");
             break;
         }
-        let disk = fs.read_inode(ino)?;
-        let next = disk.dtime;
-        let mut state = InodeState {
-            disk,
-            extents: None,
-        };
-        if state.disk.links == 0 {
-            evict(&mut h, ino, state)?;
-        } else {
-            if state.disk.file_type == FileType::Regular {
-                let size = state.disk.size;
-                file::truncate(&mut h, ino, &mut state, size)?;
+        match cleanup_one(&mut h, ino) {
+            Ok(next) => ino = next,
+            Err(e) => {
+                // e2fsck finds what is left; the mount goes on.
+                log::error!("ext4: cannot clean up orphan inode {ino}: {e}; stopping");
+                break;
             }
-            fs.write_inode(ino, &state.disk)?;
-            fs.set_dtime(ino, 0)?;
         }
         count += 1;
-        ino = next;
     }
     h.st.orphans.clear();
     h.write_super(false)?;
     h.commit()?;
     log::info!("ext4: {count} orphan inode(s) cleaned up");
     Ok(())
+}
+
+/// Frees orphan `ino` if it has no links, else truncates it to its size;
+/// returns the next orphan.
+fn cleanup_one(h: &mut Handle, ino: u32) -> Result<u32> {
+    let fs = h.fs;
+    let disk = fs.read_inode(ino)?;
+    let next = disk.dtime;
+    let mut state = InodeState {
+        disk,
+        extents: None,
+    };
+    if state.disk.links == 0 {
+        evict(h, ino, state)?;
+    } else {
+        if state.disk.file_type == FileType::Regular {
+            let size = state.disk.size;
+            file::truncate(h, ino, &mut state, size)?;
+        }
+        fs.write_inode(ino, &state.disk)?;
+        fs.set_dtime(ino, 0)?;
+    }
+    Ok(next)
 }

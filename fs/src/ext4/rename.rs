@@ -6,7 +6,8 @@
 //! `RENAME_WHITEOUT` (overlayfs only) is `EINVAL`.
 
 use super::inode::Inode;
-use super::namei::{check_name, dec_dir_links, inc_dir_links};
+use super::link::{dec_dir_links, inc_dir_links};
+use super::namei::check_name;
 use crate::types::{FileType, RenameFlags};
 use arch::{Errno, Result};
 

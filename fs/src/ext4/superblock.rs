@@ -28,6 +28,7 @@ const INCOMPAT_SUPPORTED: u32 = INCOMPAT_FILETYPE
     | INCOMPAT_CSUM_SEED
     | INCOMPAT_LARGEDIR;
 
+pub(super) const COMPAT_HAS_JOURNAL: u32 = 0x4;
 /// Compatible features a read-write mount keeps consistent: dir_prealloc,
 /// imagic_inodes, has_journal, ext_attr, resize_inode, dir_index, exclude_bitmap.
 const COMPAT_WRITABLE: u32 = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x100;
@@ -86,10 +87,6 @@ impl SuperBlock {
         let unsupported = incompat & !INCOMPAT_SUPPORTED;
         if unsupported != 0 {
             log::error!("ext4: unsupported incompatible features {unsupported:#x}");
-            return Err(Errno::EINVAL);
-        }
-        if incompat & INCOMPAT_RECOVER != 0 {
-            log::error!("ext4: filesystem needs journal recovery, which is not implemented yet");
             return Err(Errno::EINVAL);
         }
         if incompat & INCOMPAT_EXTENTS == 0 {
@@ -203,6 +200,16 @@ impl SuperBlock {
     /// Returns whether `metadata_csum` checksums are present.
     pub fn has_csum(&self) -> bool {
         self.feature_ro_compat & RO_COMPAT_METADATA_CSUM != 0
+    }
+
+    /// Returns whether the filesystem has a journal inode (`has_journal`).
+    pub fn has_journal(&self) -> bool {
+        self.feature_compat & COMPAT_HAS_JOURNAL != 0 && self.journal_inum != 0
+    }
+
+    /// Returns whether the journal must be replayed (`needs_recovery`).
+    pub fn needs_recovery(&self) -> bool {
+        self.feature_incompat & INCOMPAT_RECOVER != 0
     }
 
     /// Refuses (`EROFS`, logged) features a read-write mount cannot keep

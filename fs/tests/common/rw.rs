@@ -226,3 +226,64 @@ pub fn compare_with_host(inode: &Arc<dyn Inode>, host: &Path) -> usize {
     }
     n
 }
+
+/// A disk that loses power: writes fail with `EIO` (and reach nothing) once a
+/// budget of successful writes is spent.
+pub struct FailingDisk {
+    inner: Arc<FileDisk>,
+    budget: std::sync::atomic::AtomicI64,
+}
+
+impl FailingDisk {
+    /// Opens the image at `path`, letting `budget` writes through (-1: all).
+    pub fn open(path: &Path, budget: i64) -> Arc<FailingDisk> {
+        Arc::new(FailingDisk {
+            inner: FileDisk::open(path),
+            budget: std::sync::atomic::AtomicI64::new(budget),
+        })
+    }
+
+    /// Returns how many writes are left of the budget.
+    pub fn left(&self) -> i64 {
+        self.budget.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl BlockDevice for FailingDisk {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> arch::Result<()> {
+        self.inner.read_at(offset, buf)
+    }
+    fn write_at(&self, offset: u64, data: &[u8]) -> arch::Result<()> {
+        use std::sync::atomic::Ordering;
+        let left = self.budget.load(Ordering::Relaxed);
+        if left == 0 {
+            return Err(arch::Errno::EIO);
+        }
+        if left > 0 {
+            self.budget.store(left - 1, Ordering::Relaxed);
+        }
+        self.inner.write_at(offset, data)
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn flush(&self) -> arch::Result<()> {
+        Ok(())
+    }
+    fn read_only(&self) -> bool {
+        false
+    }
+}
+
+/// Runs e2fsck's journal replay alone (`-E journal_only`) on the image.
+pub fn e2fsck_replay(path: &Path) {
+    let out = Command::new(tool("e2fsck"))
+        .args(["-fy", "-E", "journal_only"])
+        .arg(path)
+        .output()
+        .expect("run e2fsck");
+    assert!(
+        matches!(out.status.code(), Some(0..=2)),
+        "e2fsck -E journal_only: {out:?}"
+    );
+}

@@ -208,7 +208,8 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
 /// Returns the directory `dir` of the tree, if it exists.
 fn directory(vfs: &Vfs, dir: &str) -> Option<fs::Path> {
     let root = vfs.root();
-    match vfs.lookup(&root, &root, dir.as_bytes(), LookupFlags::empty()) {
+    let cred = fs::Credentials::ROOT;
+    match vfs.lookup(&cred, &root, &root, dir.as_bytes(), LookupFlags::empty()) {
         Ok(at) if at.inode().file_type() == FileType::Directory => Some(at),
         _ => None,
     }
@@ -274,6 +275,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
     };
     let mut files = fs::FdTable::new();
     let console = match k.vfs.open(
+        &fs::Credentials::ROOT,
         &root,
         &root,
         b"/dev/console",

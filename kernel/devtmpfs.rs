@@ -66,17 +66,22 @@ const LINKS: &[(&str, &str)] = &[
 fn populate(root: &Arc<dyn Inode>) -> Result<()> {
     let chr = FileType::CharDevice.to_mode_bits();
     for &(name, major, minor, mode) in CHAR_DEVICES {
-        root.mknod(name.as_bytes(), chr | mode, makedev(major, minor))?;
+        root.mknod(
+            name.as_bytes(),
+            chr | mode,
+            makedev(major, minor),
+            fs::Owner::ROOT,
+        )?;
     }
     let blk = FileType::BlockDevice.to_mode_bits();
     for d in &crate::boot::kernel().disks {
-        root.mknod(d.name().as_bytes(), blk | 0o660, d.dev())?;
+        root.mknod(d.name().as_bytes(), blk | 0o660, d.dev(), fs::Owner::ROOT)?;
     }
     for &(name, target) in LINKS {
-        root.symlink(name.as_bytes(), target.as_bytes())?;
+        root.symlink(name.as_bytes(), target.as_bytes(), fs::Owner::ROOT)?;
     }
-    root.mkdir(b"pts", 0o755)?;
-    root.mkdir(b"shm", 0o1777)?;
+    root.mkdir(b"pts", 0o755, fs::Owner::ROOT)?;
+    root.mkdir(b"shm", 0o1777, fs::Owner::ROOT)?;
     Ok(())
 }
 

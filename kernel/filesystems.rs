@@ -80,10 +80,11 @@ fn tmpfs_options(data: &str) -> Result<fs::tmpfs::Options> {
 /// Returns the disk the block device node `source` stands for (ext4 mounts).
 fn disk(task: &crate::task::Task, source: &[u8]) -> Result<Arc<drivers::ubd::Ubd>> {
     let fsc = task.fs();
+    let cred = crate::task::locked(&task.process.cred).fs();
     let k = crate::boot::kernel();
     let p = k
         .vfs
-        .lookup(&fsc.root, &fsc.cwd, source, fs::LookupFlags::FOLLOW)?;
+        .lookup(&cred, &fsc.root, &fsc.cwd, source, fs::LookupFlags::FOLLOW)?;
     let st = p.inode().stat()?;
     if p.inode().file_type() != FileType::BlockDevice {
         return Err(Errno::ENOTBLK);

@@ -596,6 +596,13 @@ fn tmpfs() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/tmpfs", "quiet"]));
 }
 
+/// Permissions (DAC as non-root children see it, set-user-ID exec, access),
+/// file locks between processes and extended attributes, on /tmp.
+#[test]
+fn perms() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/perms", "quiet"]));
+}
+
 #[test]
 fn signals() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signals", "quiet"]));

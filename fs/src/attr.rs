@@ -1,15 +1,16 @@
 //! Attribute changes and filesystem figures through the VFS: chmod, chown
 //! (which clears set-user-ID and set-group-ID as Linux's chown does), truncate,
-//! utimes, statfs and sync. Each refuses a read-only mount with `EROFS`.
+//! utimes, statfs and sync. Each refuses a read-only mount with `EROFS`, then
+//! applies Linux's setattr_prepare() rules: chmod and explicit times are for
+//! the owner (or root), the owner may give a file to one of its groups, only
+//! root gives files away (`EPERM`).
 
+use crate::inode::Inode;
 use crate::mount::Path;
+use crate::perm::{kill_privs, permission, Access, Credentials, S_ISGID, S_ISUID, S_IXGRP};
 use crate::types::{AttrTime, FileType, SetAttr, StatFs, ST_RDONLY, ST_VALID};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
-
-const S_ISUID: u32 = 0o4000;
-const S_ISGID: u32 = 0o2000;
-const S_IXGRP: u32 = 0o0010;
 
 impl Vfs {
     /// Applies `attr` to the inode at `path`.
@@ -20,20 +21,53 @@ impl Vfs {
         path.inode().setattr(attr)
     }
 
-    /// Sets the permission bits (chmod(2)).
-    pub fn chmod(&self, path: &Path, mode: u32) -> Result<()> {
+    /// Sets the permission bits (chmod(2)): the owner's or root's to do; the
+    /// set-group-ID bit goes unless the caller is in the file's group.
+    pub fn chmod(&self, cred: &Credentials, path: &Path, mode: u32) -> Result<()> {
+        if path.mnt.read_only() {
+            return Err(Errno::EROFS);
+        }
+        let st = path.inode().stat()?;
+        if !cred.owns(&st) {
+            return Err(Errno::EPERM);
+        }
+        let mut mode = mode & 0o7777;
+        if !cred.in_group_or_capable(st.gid) {
+            mode &= !S_ISGID;
+        }
         let attr = SetAttr {
-            mode: Some(mode & 0o7777),
+            mode: Some(mode),
             ..SetAttr::default()
         };
         self.setattr(path, &attr)
     }
 
-    /// Sets the owner and group (chown(2); `None` keeps one). On a non-directory
-    /// this clears set-user-ID, and set-group-ID if group-executable, even for
-    /// root, as Linux does.
-    pub fn chown(&self, path: &Path, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+    /// Sets the owner and group (chown(2); `None` keeps one): only root changes
+    /// the owner; the owner may change the group to one of its own. On a
+    /// non-directory this clears set-user-ID, and set-group-ID if
+    /// group-executable (or the caller is not in the group), even for root, as
+    /// Linux does.
+    pub fn chown(
+        &self,
+        cred: &Credentials,
+        path: &Path,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    ) -> Result<()> {
+        if path.mnt.read_only() {
+            return Err(Errno::EROFS);
+        }
         let st = path.inode().stat()?;
+        let uid_ok = |u: u32| cred.cap_fs || (cred.fsuid == st.uid && u == st.uid);
+        let gid_ok = |g: u32| {
+            cred.cap_fs
+                || (cred.fsuid == st.uid
+                    && uid.is_none_or(|u| u == st.uid)
+                    && (g == st.gid || cred.in_group(g)))
+        };
+        if !uid.is_none_or(uid_ok) || !gid.is_none_or(gid_ok) {
+            return Err(Errno::EPERM);
+        }
         let mut attr = SetAttr {
             uid,
             gid,
@@ -42,7 +76,7 @@ impl Vfs {
         if path.inode().file_type() != FileType::Directory {
             let mut mode = st.mode & 0o7777;
             mode &= !S_ISUID;
-            if mode & S_IXGRP != 0 {
+            if mode & S_IXGRP != 0 || !cred.in_group_or_capable(st.gid) {
                 mode &= !S_ISGID;
             }
             if mode != st.mode & 0o7777 {
@@ -53,29 +87,55 @@ impl Vfs {
     }
 
     /// Sets the size of the regular file at `path` (truncate(2)): `EISDIR` for a
-    /// directory, `EINVAL` for other non-regular files.
-    pub fn truncate(&self, path: &Path, size: u64) -> Result<()> {
+    /// directory, `EINVAL` for other non-regular files, `EACCES` without write
+    /// permission.
+    pub fn truncate(&self, cred: &Credentials, path: &Path, size: u64) -> Result<()> {
         match path.inode().file_type() {
             FileType::Regular => {}
             FileType::Directory => return Err(Errno::EISDIR),
             _ => return Err(Errno::EINVAL),
         }
-        let attr = SetAttr {
+        if path.mnt.read_only() {
+            return Err(Errno::EROFS);
+        }
+        permission(cred, &path.inode().stat()?, Access::WRITE)?;
+        self.ftruncate(cred, path, size)
+    }
+
+    /// Sets the size of the regular file at `path`, open for writing
+    /// (ftruncate(2): no permission check); like a write it clears the
+    /// set-user-ID and set-group-ID bits of another's file.
+    pub fn ftruncate(&self, cred: &Credentials, path: &Path, size: u64) -> Result<()> {
+        let mut attr = SetAttr {
             size: Some(size),
             mtime: Some(AttrTime::Now),
             ..SetAttr::default()
         };
+        attr.mode = kill_privs(cred, &path.inode().stat()?);
         self.setattr(path, &attr)
     }
 
     /// Sets the access and modification times (`None` keeps one), as
-    /// utimensat(2).
+    /// utimensat(2): explicit times are for the owner or root (`EPERM`);
+    /// setting both to now needs only write permission (`EACCES`).
     pub fn utimes(
         &self,
+        cred: &Credentials,
         path: &Path,
         atime: Option<AttrTime>,
         mtime: Option<AttrTime>,
     ) -> Result<()> {
+        if path.mnt.read_only() {
+            return Err(Errno::EROFS);
+        }
+        let st = path.inode().stat()?;
+        if !cred.owns(&st) {
+            let touch = atime == Some(AttrTime::Now) && mtime == Some(AttrTime::Now);
+            if !touch {
+                return Err(Errno::EPERM);
+            }
+            permission(cred, &st, Access::WRITE)?;
+        }
         let attr = SetAttr {
             atime,
             mtime,
@@ -103,5 +163,21 @@ impl Vfs {
             }
         }
         result
+    }
+}
+
+/// Clears what a write by `cred` takes from the file `inode`: set-user-ID and
+/// set-group-ID of a regular file written by someone other than root (Linux's
+/// file_remove_privs()).
+pub fn file_remove_privs(cred: &Credentials, inode: &dyn Inode) -> Result<()> {
+    if cred.cap_fs || inode.file_type() != FileType::Regular {
+        return Ok(());
+    }
+    match kill_privs(cred, &inode.stat()?) {
+        Some(mode) => inode.setattr(&SetAttr {
+            mode: Some(mode),
+            ..SetAttr::default()
+        }),
+        None => Ok(()),
     }
 }

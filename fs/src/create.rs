@@ -1,10 +1,13 @@
 //! The calls that make a new name: mkdir(2), mknod(2), symlink(2) and link(2),
 //! each taking (root, start directory, path) as `Vfs::open` does. Linux's order
 //! of errors is kept: a name that exists is `EEXIST` even on a read-only mount,
-//! then `EROFS`, then (for link) `EXDEV` and `EPERM`.
+//! then `EROFS`, then (for link) `EXDEV`, then write and search permission on
+//! the directory (`EACCES`), then `EPERM`. New inodes belong to the caller's
+//! filesystem ids.
 
 use crate::mount::Path;
-use crate::types::{FileType, S_IFMT};
+use crate::perm::{self, Credentials};
+use crate::types::{FileType, Stat, S_IFMT};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
 use std::sync::Arc;
@@ -15,12 +18,13 @@ impl Vfs {
     /// Linux's filename_create()).
     fn create_at(
         &self,
+        cred: &Credentials,
         root: &Path,
         cwd: &Path,
         path: &[u8],
         dir: bool,
     ) -> Result<(Path, Vec<u8>)> {
-        let (parent, name) = self.lookup_parent(root, cwd, path)?;
+        let (parent, name) = self.lookup_parent(cred, root, cwd, path)?;
         if matches!(&name[..], b"" | b"." | b"..") {
             return Err(Errno::EEXIST);
         }
@@ -40,16 +44,33 @@ impl Vfs {
 
     /// Creates the directory `path` with permission bits `mode` (umask applied by
     /// the caller), as mkdir(2).
-    pub fn mkdir(&self, root: &Path, cwd: &Path, path: &[u8], mode: u32) -> Result<()> {
-        let (dir, name) = self.create_at(root, cwd, path, true)?;
-        dir.inode().mkdir(&name, mode & 0o7777)?;
+    pub fn mkdir(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        mode: u32,
+    ) -> Result<()> {
+        let (dir, name) = self.create_at(cred, root, cwd, path, true)?;
+        may_create(cred, &dir)?;
+        dir.inode().mkdir(&name, mode & 0o7777, cred.owner())?;
         Ok(())
     }
 
     /// Creates a regular file, device node, FIFO or socket, as mknod(2): `mode`
     /// holds the `S_IFMT` type (0 means a regular file) and the permission bits;
-    /// `EPERM` for a directory, `EINVAL` for a symlink or an unknown type.
-    pub fn mknod(&self, root: &Path, cwd: &Path, path: &[u8], mode: u32, rdev: u64) -> Result<()> {
+    /// `EPERM` for a directory, `EINVAL` for a symlink or an unknown type;
+    /// device nodes are root's to make (CAP_MKNOD).
+    pub fn mknod(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        mode: u32,
+        rdev: u64,
+    ) -> Result<()> {
         let mode = match mode & S_IFMT {
             0 => mode | FileType::Regular.to_mode_bits(),
             _ => mode,
@@ -60,34 +81,67 @@ impl Vfs {
             Some(FileType::CharDevice | FileType::BlockDevice) => rdev,
             Some(_) => 0,
         };
-        let (dir, name) = self.create_at(root, cwd, path, false)?;
-        dir.inode().mknod(&name, mode & (S_IFMT | 0o7777), rdev)?;
+        let (dir, name) = self.create_at(cred, root, cwd, path, false)?;
+        let dst = may_create(cred, &dir)?;
+        let is_dev = matches!(
+            FileType::from_mode(mode),
+            Some(FileType::CharDevice | FileType::BlockDevice)
+        );
+        if is_dev && !cred.cap_fs {
+            return Err(Errno::EPERM);
+        }
+        let mode = perm::strip_sgid(cred, &dst, mode & (S_IFMT | 0o7777));
+        dir.inode().mknod(&name, mode, rdev, cred.owner())?;
         Ok(())
     }
 
     /// Creates the symlink `path` pointing at `target`, as symlink(2) (`ENOENT`
     /// for an empty target).
-    pub fn symlink(&self, root: &Path, cwd: &Path, target: &[u8], path: &[u8]) -> Result<()> {
+    pub fn symlink(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        target: &[u8],
+        path: &[u8],
+    ) -> Result<()> {
         if target.is_empty() {
             return Err(Errno::ENOENT);
         }
-        let (dir, name) = self.create_at(root, cwd, path, false)?;
-        dir.inode().symlink(&name, target)?;
+        let (dir, name) = self.create_at(cred, root, cwd, path, false)?;
+        may_create(cred, &dir)?;
+        dir.inode().symlink(&name, target, cred.owner())?;
         Ok(())
     }
 
     /// Gives the file `old` (already resolved by the caller, who decides about
     /// following symlinks) the new name `path`, as link(2): `EXDEV` across
     /// mounts, `EPERM` for a directory.
-    pub fn link(&self, root: &Path, old: &Path, cwd: &Path, path: &[u8]) -> Result<()> {
-        let (dir, name) = self.create_at(root, cwd, path, false)?;
+    pub fn link(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        old: &Path,
+        cwd: &Path,
+        path: &[u8],
+    ) -> Result<()> {
+        let (dir, name) = self.create_at(cred, root, cwd, path, false)?;
         if !Arc::ptr_eq(&old.mnt, &dir.mnt) {
             return Err(Errno::EXDEV);
         }
+        may_create(cred, &dir)?;
         let inode = old.inode();
         if inode.file_type() == FileType::Directory {
             return Err(Errno::EPERM);
         }
         dir.inode().link(&name, &inode)
     }
+}
+
+/// Checks that `cred` may add a name to `dir`; returns the directory's
+/// attributes.
+fn may_create(cred: &Credentials, dir: &Path) -> Result<Stat> {
+    let st = dir.inode().stat()?;
+    perm::may_create(cred, &st)?;
+    Ok(st)
 }

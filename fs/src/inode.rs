@@ -12,7 +12,7 @@
 use crate::file::FileOps;
 use crate::mount::Path;
 use crate::open::OpenFlags;
-use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat, StatFs};
+use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, StatFs};
 use arch::{Errno, Result};
 use std::any::Any;
 use std::sync::Arc;
@@ -94,24 +94,27 @@ pub trait Inode: Send + Sync {
         true
     }
 
-    /// Creates a regular file `name` with permission bits `mode` in this directory.
-    fn create(&self, _name: &[u8], _mode: u32) -> Result<Arc<dyn Inode>> {
+    /// Creates a regular file `name` with permission bits `mode` in this
+    /// directory, owned by `owner` (its group replaced by the directory's if
+    /// that is set-group-ID, as for every method that creates an inode).
+    fn create(&self, _name: &[u8], _mode: u32, _owner: Owner) -> Result<Arc<dyn Inode>> {
         Err(read_only(self.file_type()))
     }
 
-    /// Creates a directory `name` with permission bits `mode` (`EEXIST`).
-    fn mkdir(&self, _name: &[u8], _mode: u32) -> Result<Arc<dyn Inode>> {
+    /// Creates a directory `name` with permission bits `mode`, owned by
+    /// `owner` (`EEXIST`); in a set-group-ID directory it is set-group-ID too.
+    fn mkdir(&self, _name: &[u8], _mode: u32, _owner: Owner) -> Result<Arc<dyn Inode>> {
         Err(read_only(self.file_type()))
     }
 
     /// Creates a regular file, device node, FIFO or socket `name`; `mode` holds the
     /// `S_IFMT` type bits and the permission bits, `rdev` the device number.
-    fn mknod(&self, _name: &[u8], _mode: u32, _rdev: u64) -> Result<Arc<dyn Inode>> {
+    fn mknod(&self, _name: &[u8], _mode: u32, _rdev: u64, _owner: Owner) -> Result<Arc<dyn Inode>> {
         Err(read_only(self.file_type()))
     }
 
-    /// Creates a symlink `name` pointing at `target`.
-    fn symlink(&self, _name: &[u8], _target: &[u8]) -> Result<Arc<dyn Inode>> {
+    /// Creates a symlink `name` pointing at `target`, owned by `owner`.
+    fn symlink(&self, _name: &[u8], _target: &[u8], _owner: Owner) -> Result<Arc<dyn Inode>> {
         Err(read_only(self.file_type()))
     }
 

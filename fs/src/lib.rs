@@ -21,6 +21,7 @@ mod mount;
 mod namei;
 mod namespace;
 mod open;
+mod perm;
 mod remove;
 mod rename;
 mod reopen;
@@ -29,6 +30,7 @@ mod types;
 mod vfs;
 mod wait;
 
+pub use attr::file_remove_privs;
 pub use blockdev::{BlockDevice, RamDisk};
 pub use cache::BlockCache;
 pub use clock::{Clock, HostClock};
@@ -40,9 +42,10 @@ pub use inode::{FileSystem, Inode};
 pub use mount::{Mount, MountFlags, MountPoint, Path};
 pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 pub use open::{CharDevices, OpenFlags};
+pub use perm::{kill_privs, permission, Access, Credentials};
 pub use reopen::reopen_path;
 pub use types::{
-    AttrTime, DirEntry, FileType, RenameFlags, SetAttr, Stat, StatFs, Timespec, ST_RDONLY,
+    AttrTime, DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, StatFs, Timespec, ST_RDONLY,
     ST_RELATIME, ST_VALID,
 };
 pub use vfs::Vfs;

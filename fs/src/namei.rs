@@ -1,9 +1,12 @@
 //! Path resolution as path_resolution(7) describes it: relative to the working
 //! directory unless absolute, "." and "..", ".." stopping at the task's root,
 //! crossing mount points both ways, following symlinks (at most `MAXSYMLINKS` in one
-//! walk), and Linux's errors (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG).
+//! walk), and Linux's errors (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG). Every
+//! component needs search permission on the directory it is looked up in
+//! (`EACCES`), the last one included, as Linux's link_path_walk() checks.
 
 use crate::mount::Path;
+use crate::perm::{permission, Access, Credentials};
 use crate::types::FileType;
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
@@ -31,15 +34,29 @@ fn is_dir(p: &Path) -> bool {
 }
 
 impl Vfs {
-    /// Resolves `path` from `cwd` (or `root` if absolute).
-    pub fn lookup(&self, root: &Path, cwd: &Path, path: &[u8], flags: LookupFlags) -> Result<Path> {
+    /// Resolves `path` from `cwd` (or `root` if absolute) as `cred` may.
+    pub fn lookup(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        flags: LookupFlags,
+    ) -> Result<Path> {
         let mut links = 0;
-        self.walk(root, cwd, path, flags, &mut links)
+        self.walk(cred, root, cwd, path, flags, &mut links)
     }
 
     /// Resolves all but the last component of `path`; returns the parent directory and
-    /// the last name (trailing slashes removed; empty for "/").
-    pub fn lookup_parent(&self, root: &Path, cwd: &Path, path: &[u8]) -> Result<(Path, Vec<u8>)> {
+    /// the last name (trailing slashes removed; empty for "/"). The parent
+    /// needs search permission, as for any component.
+    pub fn lookup_parent(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+    ) -> Result<(Path, Vec<u8>)> {
         check_length(path)?;
         let trimmed = match path.iter().rposition(|&c| c != b'/') {
             Some(i) => &path[..=i],
@@ -55,12 +72,15 @@ impl Vfs {
         if name.len() > NAME_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let parent = self.lookup(root, cwd, dir, LookupFlags::FOLLOW | LookupFlags::DIRECTORY)?;
+        let flags = LookupFlags::FOLLOW | LookupFlags::DIRECTORY;
+        let parent = self.lookup(cred, root, cwd, dir, flags)?;
+        may_search(cred, &parent)?;
         Ok((parent, name.to_vec()))
     }
 
     fn walk(
         &self,
+        cred: &Credentials,
         root: &Path,
         base: &Path,
         path: &[u8],
@@ -86,6 +106,7 @@ impl Vfs {
             if !is_dir(&cur) {
                 return Err(Errno::ENOTDIR);
             }
+            may_search(cred, &cur)?;
             match comp {
                 b"." => continue,
                 b".." => {
@@ -112,7 +133,7 @@ impl Vfs {
                 } else {
                     LookupFlags::FOLLOW
                 };
-                cur = self.walk(root, &cur, &target, f - LookupFlags::DIRECTORY, links)?;
+                cur = self.walk(cred, root, &cur, &target, f - LookupFlags::DIRECTORY, links)?;
             } else {
                 cur = next;
             }
@@ -161,6 +182,14 @@ impl Vfs {
             };
         }
     }
+}
+
+/// Checks that `cred` may search the directory `dir`; root always may.
+fn may_search(cred: &Credentials, dir: &Path) -> Result<()> {
+    if cred.cap_fs {
+        return Ok(());
+    }
+    permission(cred, &dir.inode().stat()?, Access::EXEC)
 }
 
 /// Checks the length rules: an empty path is ENOENT, PATH_MAX or more ENAMETOOLONG.

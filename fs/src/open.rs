@@ -1,12 +1,15 @@
 //! open(2) flags and `Vfs::open`, with Linux's rules: O_CREAT (also through a
 //! dangling symlink), O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, write
-//! access to directories, read-only and `nodev` mounts. Character devices are
+//! access to directories, read-only and `nodev` mounts, and the permission the
+//! access mode asks for (Linux's may_open(); none on a file this open created).
+//! O_NOATIME is for the owner. Character devices are
 //! opened through the kernel's `CharDevices`; a filesystem may give its files
 //! their own `FileOps` (`Inode::open`); O_TMPFILE is not supported.
 
 use crate::file::{File, FileOps, InodeOps, PathOps};
 use crate::mount::Path;
 use crate::namei::{LookupFlags, MAXSYMLINKS};
+use crate::perm::{self, permission, Access, Credentials};
 use crate::types::{AttrTime, FileType, SetAttr};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
@@ -52,6 +55,20 @@ impl OpenFlags {
     pub fn writable(self) -> bool {
         matches!(self.access_mode(), 1 | 2)
     }
+
+    /// Returns the access an open with these flags needs (Linux's
+    /// `ACC_MODE`, plus write for O_TRUNC): mode 3 needs read and write.
+    pub fn access(self) -> Access {
+        let mut a = match self.access_mode() {
+            0 => Access::READ,
+            1 => Access::WRITE,
+            _ => Access::READ | Access::WRITE,
+        };
+        if self.contains(OpenFlags::O_TRUNC) {
+            a |= Access::WRITE;
+        }
+        a
+    }
 }
 
 /// The character devices the kernel provides (null, zero, tty, urandom...).
@@ -61,9 +78,11 @@ pub trait CharDevices {
 }
 
 impl Vfs {
-    /// Opens `path` as open(2) does.
+    /// Opens `path` as open(2) does, with the rights of `cred`.
+    #[expect(clippy::too_many_arguments, reason = "open(2)'s own arguments")]
     pub fn open(
         &self,
+        cred: &Credentials,
         root: &Path,
         cwd: &Path,
         path: &[u8],
@@ -79,7 +98,7 @@ impl Vfs {
             lf |= LookupFlags::DIRECTORY;
         }
         if flags.contains(OpenFlags::O_PATH) {
-            let p = self.lookup(root, cwd, path, lf)?;
+            let p = self.lookup(cred, root, cwd, path, lf)?;
             let keep = OpenFlags::O_PATH
                 | OpenFlags::O_DIRECTORY
                 | OpenFlags::O_NOFOLLOW
@@ -93,13 +112,17 @@ impl Vfs {
             if flags.contains(OpenFlags::O_DIRECTORY) {
                 return Err(Errno::EINVAL);
             }
-            self.open_creat(root, cwd, path, flags, lf, mode)?
+            self.open_creat(cred, root, cwd, path, flags, lf, mode)?
         } else {
-            (self.lookup(root, cwd, path, lf)?, false)
+            (self.lookup(cred, root, cwd, path, lf)?, false)
         };
         let inode = p.inode();
         let ft = inode.file_type();
         let write = flags.writable() || flags.contains(OpenFlags::O_TRUNC);
+        let dir_refused = write || flags.contains(OpenFlags::O_CREAT);
+        if !created && ft != FileType::Symlink && !(ft == FileType::Directory && dir_refused) {
+            may_open(cred, &inode.stat()?, &p, flags)?;
+        }
         let ops: Arc<dyn FileOps> = match ft {
             FileType::Symlink => return Err(Errno::ELOOP),
             FileType::Directory if write || flags.contains(OpenFlags::O_CREAT) => {
@@ -138,8 +161,10 @@ impl Vfs {
     /// Resolves the target of an O_CREAT open, creating it if missing (also at
     /// the end of a dangling symlink, unless O_EXCL or O_NOFOLLOW); returns it and
     /// whether it was created.
+    #[expect(clippy::too_many_arguments, reason = "open(2)'s own arguments")]
     fn open_creat(
         &self,
+        cred: &Credentials,
         root: &Path,
         cwd: &Path,
         path: &[u8],
@@ -147,14 +172,14 @@ impl Vfs {
         lf: LookupFlags,
         mode: u32,
     ) -> Result<(Path, bool)> {
-        let (mut dir, mut name) = self.lookup_parent(root, cwd, path)?;
+        let (mut dir, mut name) = self.lookup_parent(cred, root, cwd, path)?;
         let mut slash = path.ends_with(b"/");
         let mut links = 0;
         loop {
             if name.is_empty() || name == b"." || name == b".." || slash {
                 return Err(Errno::EISDIR);
             }
-            match self.lookup(root, &dir, &name, LookupFlags::empty()) {
+            match self.lookup(cred, root, &dir, &name, LookupFlags::empty()) {
                 Ok(_) if flags.contains(OpenFlags::O_EXCL) => return Err(Errno::EEXIST),
                 Ok(p)
                     if p.inode().file_type() == FileType::Symlink
@@ -169,19 +194,38 @@ impl Vfs {
                     }
                     let target = p.inode().readlink()?;
                     slash = target.ends_with(b"/");
-                    (dir, name) = self.lookup_parent(root, &dir, &target)?;
+                    (dir, name) = self.lookup_parent(cred, root, &dir, &target)?;
                 }
                 Ok(p) => return Ok((p, false)),
                 Err(Errno::ENOENT) => {
                     if dir.mnt.read_only() {
                         return Err(Errno::EROFS);
                     }
-                    dir.inode().create(&name, mode & 0o7777)?;
-                    let p = self.lookup(root, &dir, &name, LookupFlags::empty())?;
+                    let dst = dir.inode().stat()?;
+                    perm::may_create(cred, &dst)?;
+                    let mode = FileType::Regular.to_mode_bits() | (mode & 0o7777);
+                    let mode = perm::strip_sgid(cred, &dst, mode);
+                    dir.inode().create(&name, mode & 0o7777, cred.owner())?;
+                    let p = self.lookup(cred, root, &dir, &name, LookupFlags::empty())?;
                     return Ok((p, true));
                 }
                 Err(e) => return Err(e),
             }
         }
     }
+}
+
+/// Checks what opening the existing file `p` (attributes `st`) with `flags`
+/// needs (Linux's may_open()): the permission of the access mode, `EACCES`
+/// for devices on a `nodev` mount, and ownership for O_NOATIME (`EPERM`).
+fn may_open(cred: &Credentials, st: &crate::types::Stat, p: &Path, flags: OpenFlags) -> Result<()> {
+    let ft = p.inode().file_type();
+    if matches!(ft, FileType::CharDevice | FileType::BlockDevice) && p.mnt.nodev() {
+        return Err(Errno::EACCES);
+    }
+    permission(cred, st, flags.access())?;
+    if flags.contains(OpenFlags::O_NOATIME) && !cred.owns(st) {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
 }

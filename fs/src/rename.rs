@@ -2,10 +2,14 @@
 //! `EROFS`, `EBUSY` for "." and ".." and mount points, `EINVAL` for moving a
 //! directory into its own subtree, trailing-slash rules; the filesystem does the
 //! rest. Afterwards the dentry moves (or two swap places), so cached paths below
-//! a renamed directory follow it.
+//! a renamed directory follow it. Permissions are those of removing the old
+//! name and making (or replacing) the new one, plus write permission on a
+//! directory that changes parent, whose ".." changes.
 
 use crate::dentry::Dentry;
 use crate::mount::Path;
+use crate::perm::{self, permission, Access, Credentials};
+use crate::remove::may_delete;
 use crate::types::{FileType, RenameFlags};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
@@ -17,8 +21,10 @@ fn is_dir(d: &Dentry) -> bool {
 
 impl Vfs {
     /// Renames `old_path` (from `old_cwd`) to `new_path` (from `new_cwd`).
+    #[expect(clippy::too_many_arguments, reason = "renameat2(2)'s own arguments")]
     pub fn rename(
         &self,
+        cred: &Credentials,
         root: &Path,
         old_cwd: &Path,
         old_path: &[u8],
@@ -30,8 +36,8 @@ impl Vfs {
         if exchange && flags.intersects(RenameFlags::NOREPLACE | RenameFlags::WHITEOUT) {
             return Err(Errno::EINVAL);
         }
-        let (old_dir, old_name) = self.lookup_parent(root, old_cwd, old_path)?;
-        let (new_dir, new_name) = self.lookup_parent(root, new_cwd, new_path)?;
+        let (old_dir, old_name) = self.lookup_parent(cred, root, old_cwd, old_path)?;
+        let (new_dir, new_name) = self.lookup_parent(cred, root, new_cwd, new_path)?;
         if matches!(&old_name[..], b"" | b"." | b"..") {
             return Err(Errno::EBUSY);
         }
@@ -78,6 +84,9 @@ impl Vfs {
             if old.inode().is_same(new.inode().as_ref()) {
                 return Ok(());
             }
+        }
+        self.may_rename(cred, (&old_dir, &old), (&new_dir, new.as_ref()), exchange)?;
+        if let Some(new) = &new {
             match (exchange, is_dir(&old), is_dir(new)) {
                 (false, true, false) => return Err(Errno::ENOTDIR),
                 (false, false, true) => return Err(Errno::EISDIR),
@@ -96,6 +105,36 @@ impl Vfs {
         match &new {
             Some(new) if exchange => Dentry::d_exchange(&old, new),
             _ => old.d_move(&new_dir.dentry, &new_name),
+        }
+        Ok(())
+    }
+}
+
+impl Vfs {
+    /// Checks that `cred` may move `old` out of `old_dir` and into `new_dir`,
+    /// over `new` if there is one.
+    fn may_rename(
+        &self,
+        cred: &Credentials,
+        (old_dir, old): (&Path, &Arc<Dentry>),
+        (new_dir, new): (&Path, Option<&Arc<Dentry>>),
+        exchange: bool,
+    ) -> Result<()> {
+        if cred.cap_fs {
+            return Ok(());
+        }
+        may_delete(cred, old_dir, old)?;
+        match new {
+            Some(new) => may_delete(cred, new_dir, new)?,
+            None => perm::may_create(cred, &new_dir.inode().stat()?)?,
+        }
+        if !Arc::ptr_eq(&old_dir.dentry, &new_dir.dentry) {
+            if is_dir(old) {
+                permission(cred, &old.inode().stat()?, Access::WRITE)?;
+            }
+            if let Some(new) = new.filter(|n| exchange && is_dir(n)) {
+                permission(cred, &new.inode().stat()?, Access::WRITE)?;
+            }
         }
         Ok(())
     }

@@ -126,6 +126,20 @@ pub const ST_VALID: u64 = 0x20;
 /// `ST_RELATIME` in `StatFs::flags`: the default atime policy of a mount.
 pub const ST_RELATIME: u64 = 0x1000;
 
+/// The owner and group a new inode gets (`Inode::create` and friends): the
+/// creator's filesystem ids; the filesystem itself gives the group of a
+/// set-group-ID directory instead (Linux's `inode_init_owner`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl Owner {
+    /// Root's: uid 0, gid 0.
+    pub const ROOT: Owner = Owner { uid: 0, gid: 0 };
+}
+
 /// A new access or modification time for `SetAttr`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttrTime {

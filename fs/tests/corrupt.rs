@@ -153,9 +153,10 @@ fn scribble(dir: &Arc<dyn Inode>, depth: u32) -> arch::Result<()> {
         names.push(e.name.to_vec());
         true
     })?;
-    let f = dir.create(b"new_file", 0o644)?;
+    let f = dir.create(b"new_file", 0o644, fs::Owner::ROOT)?;
     f.write_at(5000, &[1; 70_000])?;
-    dir.mkdir(b"new_dir", 0o755)?.symlink(b"l", &[b'q'; 100])?;
+    dir.mkdir(b"new_dir", 0o755, fs::Owner::ROOT)?
+        .symlink(b"l", &[b'q'; 100], fs::Owner::ROOT)?;
     for name in names {
         if name == b"." || name == b".." || depth > 4 {
             continue;

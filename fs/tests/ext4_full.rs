@@ -17,9 +17,11 @@ fn unlinked_open_file_lives_until_closed() {
     let fs = mount_rw(&img);
     let free = fs.statfs().bfree;
     let root = fs.root().expect("root");
-    let f = root.create(b"open", 0o644).expect("create");
+    let f = root
+        .create(b"open", 0o644, fs::Owner::ROOT)
+        .expect("create");
     f.write_at(0, &[5u8; 100_000]).expect("write");
-    let d = root.mkdir(b"cwd", 0o755).expect("mkdir");
+    let d = root.mkdir(b"cwd", 0o755, fs::Owner::ROOT).expect("mkdir");
     root.unlink(b"open").expect("unlink");
     root.rmdir(b"cwd").expect("rmdir");
     assert_eq!(root.lookup(b"open").err(), Some(Errno::ENOENT));
@@ -28,7 +30,10 @@ fn unlinked_open_file_lives_until_closed() {
     let mut buf = [0u8; 4];
     assert_eq!(f.read_at(100_000, &mut buf), Ok(4));
     assert_eq!(&buf, b"more");
-    assert_eq!(d.create(b"x", 0o644).err(), Some(Errno::ENOENT));
+    assert_eq!(
+        d.create(b"x", 0o644, fs::Owner::ROOT).err(),
+        Some(Errno::ENOENT)
+    );
     fs.sync().expect("sync");
     assert!(fs.statfs().bfree < free);
     assert!(debugfs(&img, "stats").windows(4).any(|w| w == b"Last"));
@@ -50,7 +55,9 @@ fn orphans_left_by_a_crash_are_freed_at_mount() {
         let mut open = Vec::new();
         for i in 0..5 {
             let name = format!("f{i}");
-            let f = root.create(name.as_bytes(), 0o644).expect("create");
+            let f = root
+                .create(name.as_bytes(), 0o644, fs::Owner::ROOT)
+                .expect("create");
             f.write_at(0, &vec![i as u8; 50_000 * (i + 1)])
                 .expect("write");
             root.unlink(name.as_bytes()).expect("unlink");
@@ -79,7 +86,7 @@ fn full_disk_is_enospc_and_clean() {
         {
             let fs = mount_rw(&img);
             let root = fs.root().expect("root");
-            let big = root.create(b"big", 0o644).expect("create");
+            let big = root.create(b"big", 0o644, fs::Owner::ROOT).expect("create");
             let chunk = vec![0xA5u8; 1 << 20];
             let mut off = 0u64;
             let err = loop {
@@ -96,7 +103,7 @@ fn full_disk_is_enospc_and_clean() {
             let mut made = 0;
             let err = loop {
                 let name = format!("name_long_enough_to_fill_directory_blocks_{made:04}");
-                match root.symlink(name.as_bytes(), &[b'z'; 200]) {
+                match root.symlink(name.as_bytes(), &[b'z'; 200], fs::Owner::ROOT) {
                     Ok(_) => made += 1,
                     Err(e) => break e,
                 }
@@ -110,7 +117,8 @@ fn full_disk_is_enospc_and_clean() {
                 ..SetAttr::default()
             };
             big.setattr(&cut).expect("truncate");
-            root.symlink(b"now_it_fits", &[b'z'; 200]).expect("symlink");
+            root.symlink(b"now_it_fits", &[b'z'; 200], fs::Owner::ROOT)
+                .expect("symlink");
             fs.sync().expect("sync");
         }
         fsck_clean(&img);
@@ -123,21 +131,24 @@ fn out_of_inodes_is_enospc() {
     let img = mkfs(&tmp.0, "8M", &["-N", "64"], None);
     let fs = mount_rw(&img);
     let root = fs.root().expect("root");
-    let d = root.mkdir(b"d", 0o755).expect("mkdir");
+    let d = root.mkdir(b"d", 0o755, fs::Owner::ROOT).expect("mkdir");
     let mut n = 0;
     let err = loop {
-        match d.create(format!("f{n}").as_bytes(), 0o644) {
+        match d.create(format!("f{n}").as_bytes(), 0o644, fs::Owner::ROOT) {
             Ok(_) => n += 1,
             Err(e) => break e,
         }
     };
     assert_eq!(err, Errno::ENOSPC);
     assert_eq!(fs.statfs().ffree, 0);
-    assert_eq!(root.mkdir(b"e", 0o755).err(), Some(Errno::ENOSPC));
+    assert_eq!(
+        root.mkdir(b"e", 0o755, fs::Owner::ROOT).err(),
+        Some(Errno::ENOSPC)
+    );
     for i in 0..n {
         d.unlink(format!("f{i}").as_bytes()).expect("unlink");
     }
-    root.mkdir(b"e", 0o755).expect("mkdir");
+    root.mkdir(b"e", 0o755, fs::Owner::ROOT).expect("mkdir");
     fs.sync().expect("sync");
     drop((root, d, fs));
     fsck_clean(&img);
@@ -152,7 +163,7 @@ fn deep_extent_trees_truncate_cleanly() {
         let f = fs
             .root()
             .expect("root")
-            .create(b"holes", 0o644)
+            .create(b"holes", 0o644, fs::Owner::ROOT)
             .expect("create");
         // One block every other block: one extent each, 84 per leaf at 1 KiB,
         // so 3000 extents need 36 leaves and an index level above them.

@@ -31,16 +31,16 @@ fn dumpe2fs(img: &Path) -> String {
 
 /// The workload the crash test cuts short: names, data, removals, a rename.
 fn workload(root: &Arc<dyn Inode>) -> arch::Result<()> {
-    let d = root.mkdir(b"dir", 0o755)?;
+    let d = root.mkdir(b"dir", 0o755, fs::Owner::ROOT)?;
     for i in 0..40 {
-        let f = d.create(format!("file{i}").as_bytes(), 0o644)?;
+        let f = d.create(format!("file{i}").as_bytes(), 0o644, fs::Owner::ROOT)?;
         f.write_at(0, &vec![i as u8; 3000 * (i % 5 + 1)])?;
     }
     for i in (0..40).step_by(4) {
         d.unlink(format!("file{i}").as_bytes())?;
     }
     root.rename(b"dir", root, b"renamed", fs::RenameFlags::empty())?;
-    root.symlink(b"link", &[b'l'; 300])?;
+    root.symlink(b"link", &[b'l'; 300], fs::Owner::ROOT)?;
     Ok(())
 }
 
@@ -81,9 +81,9 @@ fn reuse_workload(root: &Arc<dyn Inode>) -> arch::Result<()> {
     }
     root.rmdir(b"renamed")?;
     root.unlink(b"link")?;
-    let n = root.mkdir(b"new", 0o755)?;
+    let n = root.mkdir(b"new", 0o755, fs::Owner::ROOT)?;
     for i in 0..30 {
-        n.create(format!("n{i}").as_bytes(), 0o644)?
+        n.create(format!("n{i}").as_bytes(), 0o644, fs::Owner::ROOT)?
             .write_at(0, &vec![0xEE; 20_000])?;
     }
     Ok(())
@@ -306,7 +306,9 @@ fn crash_never_finds_committed_blocks_reused() {
         let root = fs.root().expect("root");
         workload(&root).expect("workload");
         // 100 one-block extents: a tree whose blocks get freed with the file.
-        let holes = root.create(b"holes", 0o644).expect("create");
+        let holes = root
+            .create(b"holes", 0o644, fs::Owner::ROOT)
+            .expect("create");
         for k in 0..100u64 {
             holes
                 .write_at(k * 2048, &[k as u8 + 1; 1024])
@@ -382,7 +384,9 @@ fn corrupt_logs_never_panic() {
         }
         std::fs::write(&img, &bad).expect("write");
         if let Ok(fs) = Ext4::mount(common::rw::FileDisk::open(&img), 0x801, false) {
-            let _ = fs.root().and_then(|r| r.create(b"after", 0o644));
+            let _ = fs
+                .root()
+                .and_then(|r| r.create(b"after", 0o644, fs::Owner::ROOT));
             let _ = fs.sync();
         }
     }

@@ -27,11 +27,11 @@ fn renames_keep_the_filesystem_clean() {
     {
         let fs = mount_rw(&img);
         let root = fs.root().expect("root");
-        let a = root.mkdir(b"a", 0o755).expect("mkdir");
-        let b = root.mkdir(b"b", 0o755).expect("mkdir");
-        let f = a.create(b"f", 0o644).expect("create");
+        let a = root.mkdir(b"a", 0o755, fs::Owner::ROOT).expect("mkdir");
+        let b = root.mkdir(b"b", 0o755, fs::Owner::ROOT).expect("mkdir");
+        let f = a.create(b"f", 0o644, fs::Owner::ROOT).expect("create");
         f.write_at(0, b"f data").expect("write");
-        let g = b.create(b"g", 0o644).expect("create");
+        let g = b.create(b"g", 0o644, fs::Owner::ROOT).expect("create");
         g.write_at(0, b"g data").expect("write");
         // A plain move within and across directories.
         a.rename(b"f", &a, b"f2", NONE).expect("rename in place");
@@ -46,22 +46,23 @@ fn renames_keep_the_filesystem_clean() {
         assert_eq!(nlink(&g), 0, "the replaced file lost its name");
         drop(g);
         // A directory moving between parents: "..", and both link counts.
-        let sub = a.mkdir(b"sub", 0o755).expect("mkdir");
-        sub.create(b"inside", 0o644).expect("create");
+        let sub = a.mkdir(b"sub", 0o755, fs::Owner::ROOT).expect("mkdir");
+        sub.create(b"inside", 0o644, fs::Owner::ROOT)
+            .expect("create");
         assert_eq!((nlink(&a), nlink(&b)), (3, 2));
         a.rename(b"sub", &b, b"moved", NONE).expect("move dir");
         assert_eq!((nlink(&a), nlink(&b)), (2, 3));
         let dotdot = sub.lookup(b"..").expect("..");
         assert_eq!(dotdot.ino(), b.ino());
         // Replacing an empty directory, refusing a full one.
-        let empty = a.mkdir(b"empty", 0o755).expect("mkdir");
+        let empty = a.mkdir(b"empty", 0o755, fs::Owner::ROOT).expect("mkdir");
         assert_eq!(b.rename(b"moved", &a, b"empty", NONE).ok(), Some(()));
         assert_eq!(nlink(&empty), 0);
         drop(empty);
         assert_eq!((nlink(&a), nlink(&b)), (3, 2));
-        a.mkdir(b"full", 0o755)
+        a.mkdir(b"full", 0o755, fs::Owner::ROOT)
             .expect("mkdir")
-            .create(b"x", 0o644)
+            .create(b"x", 0o644, fs::Owner::ROOT)
             .expect("create");
         assert_eq!(
             a.rename(b"empty", &a, b"full", NONE).err(),
@@ -86,15 +87,15 @@ fn renames_keep_the_filesystem_clean() {
         let full = walk(&fs, "b/g").expect("dir");
         assert_eq!(full.lookup(b"..").expect("..").ino(), b.ino());
         // Exchange two directories in one parent, and two files.
-        b.mkdir(b"other", 0o700).expect("mkdir");
+        b.mkdir(b"other", 0o700, fs::Owner::ROOT).expect("mkdir");
         b.rename(b"g", &b, b"other", RenameFlags::EXCHANGE)
             .expect("exchange dirs");
         assert_eq!(walk(&fs, "b/other/x").map(|_| ()), Ok(()));
-        root.create(b"one", 0o600)
+        root.create(b"one", 0o600, fs::Owner::ROOT)
             .expect("create")
             .write_at(0, b"1")
             .expect("write");
-        root.create(b"two", 0o600)
+        root.create(b"two", 0o600, fs::Owner::ROOT)
             .expect("create")
             .write_at(0, b"22")
             .expect("write");
@@ -158,7 +159,8 @@ fn grow_htree(block_size: u32, n: usize) -> (Option<usize>, Option<usize>) {
         assert_eq!(htree_leaves(&img), before, "a removal keeps the index");
         for i in 0..n {
             let name = format!("new_entry_with_another_long_name_{i}");
-            many.create(name.as_bytes(), 0o644).expect("create");
+            many.create(name.as_bytes(), 0o644, fs::Owner::ROOT)
+                .expect("create");
         }
         for i in (0..MANY).step_by(2) {
             let name = format!("entry_with_a_longish_name_{i:05}");
@@ -229,7 +231,7 @@ fn two_level_htree_splits_full_nodes() {
         let fs = mount_rw(&img);
         let many = walk(&fs, "many").expect("many");
         for i in 0..3000 {
-            many.create(format!("added_name_{i}").as_bytes(), 0o644)
+            many.create(format!("added_name_{i}").as_bytes(), 0o644, fs::Owner::ROOT)
                 .expect("create");
         }
         fs.sync().expect("sync");

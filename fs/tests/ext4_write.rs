@@ -31,18 +31,24 @@ fn write_in_steps(f: &Arc<dyn Inode>, off: u64, data: &[u8], step: usize) {
 /// The workload: every kind of inode, big, sparse and truncated files, links,
 /// a big directory with removals and renames, and a removed subtree.
 fn workload(root: &Arc<dyn Inode>, block_size: usize) {
-    let small = root.create(b"small.txt", 0o644).expect("create");
+    let small = root
+        .create(b"small.txt", 0o644, fs::Owner::ROOT)
+        .expect("create");
     small.write_at(0, b"hello, ext4\n").expect("write");
     root.link(b"hardlink.txt", &small).expect("link");
     root.link(b"third.txt", &small).expect("link");
     root.unlink(b"third.txt").expect("unlink");
     assert_eq!(small.stat().expect("stat").nlink, 2);
 
-    let big = root.create(b"big.bin", 0o600).expect("create");
+    let big = root
+        .create(b"big.bin", 0o600, fs::Owner::ROOT)
+        .expect("create");
     write_in_steps(&big, 0, &contents(1, 3 << 20), 70001);
 
     // 30 runs far apart: more extents than i_block holds, so a tree grows.
-    let sparse = root.create(b"sparse.bin", 0o644).expect("create");
+    let sparse = root
+        .create(b"sparse.bin", 0o644, fs::Owner::ROOT)
+        .expect("create");
     for i in 0..30u64 {
         sparse
             .write_at(i * 200_000 + 333, &contents(i as usize, 5000))
@@ -66,20 +72,23 @@ fn workload(root: &Arc<dyn Inode>, block_size: usize) {
     let mut dir = root.clone();
     for depth in 0..12 {
         dir = dir
-            .mkdir(format!("d{depth}").as_bytes(), 0o755)
+            .mkdir(format!("d{depth}").as_bytes(), 0o755, fs::Owner::ROOT)
             .expect("mkdir");
-        let f = dir.create(b"file", 0o644).expect("create");
+        let f = dir.create(b"file", 0o644, fs::Owner::ROOT).expect("create");
         f.write_at(0, &contents(depth, 100 * depth)).expect("write");
     }
-    let doomed = root.mkdir(b"doomed", 0o700).expect("mkdir");
+    let doomed = root
+        .mkdir(b"doomed", 0o700, fs::Owner::ROOT)
+        .expect("mkdir");
     let mut dir = doomed.clone();
     for depth in 0..5 {
-        let sub = dir.mkdir(b"sub", 0o755).expect("mkdir");
-        sub.create(b"x", 0o644)
+        let sub = dir.mkdir(b"sub", 0o755, fs::Owner::ROOT).expect("mkdir");
+        sub.create(b"x", 0o644, fs::Owner::ROOT)
             .expect("create")
             .write_at(0, &[7; 5000])
             .expect("write");
-        dir.symlink(b"l", b"sub/x").expect("symlink");
+        dir.symlink(b"l", b"sub/x", fs::Owner::ROOT)
+            .expect("symlink");
         let _ = depth;
         dir = sub;
     }
@@ -87,10 +96,12 @@ fn workload(root: &Arc<dyn Inode>, block_size: usize) {
     assert_eq!(root.lookup(b"doomed").err(), Some(Errno::ENOENT));
 
     // A big directory: creations, every third removed, every fifth renamed.
-    let many = root.mkdir(b"many", 0o755).expect("mkdir");
+    let many = root.mkdir(b"many", 0o755, fs::Owner::ROOT).expect("mkdir");
     for i in 0..1500 {
         let name = format!("entry_with_a_longish_name_{i:05}");
-        let f = many.create(name.as_bytes(), 0o644).expect("create");
+        let f = many
+            .create(name.as_bytes(), 0o644, fs::Owner::ROOT)
+            .expect("create");
         f.write_at(0, format!("{i}\n").as_bytes()).expect("write");
     }
     for i in (0..1500).step_by(3) {
@@ -109,27 +120,34 @@ fn workload(root: &Arc<dyn Inode>, block_size: usize) {
     }
 
     let slow_target = vec![b'x'; block_size.min(4096) - 1];
-    root.symlink(b"fast_link", b"small.txt").expect("symlink");
+    root.symlink(b"fast_link", b"small.txt", fs::Owner::ROOT)
+        .expect("symlink");
     root.symlink(
         b"slow_link",
         b"a/target/that/is/longer/than/sixty/bytes/so/it/needs/a/block",
+        fs::Owner::ROOT,
     )
     .expect("symlink");
-    root.symlink(b"longest_link", &slow_target)
+    root.symlink(b"longest_link", &slow_target, fs::Owner::ROOT)
         .expect("symlink");
     let too_long = vec![b'y'; block_size];
     assert_eq!(
-        root.symlink(b"too_long", &too_long).err(),
+        root.symlink(b"too_long", &too_long, fs::Owner::ROOT).err(),
         Some(Errno::ENAMETOOLONG)
     );
 
-    root.mknod(b"null", 0o20666, makedev(1, 3))
+    root.mknod(b"null", 0o20666, makedev(1, 3), fs::Owner::ROOT)
         .expect("mknod char");
-    root.mknod(b"bigdev", 0o60600, makedev(259, 70000))
+    root.mknod(b"bigdev", 0o60600, makedev(259, 70000), fs::Owner::ROOT)
         .expect("mknod block");
-    root.mknod(b"fifo", 0o10640, 0).expect("mknod fifo");
-    root.mknod(b"sock", 0o140755, 0).expect("mknod socket");
-    assert_eq!(root.mknod(b"fifo", 0o10640, 0).err(), Some(Errno::EEXIST));
+    root.mknod(b"fifo", 0o10640, 0, fs::Owner::ROOT)
+        .expect("mknod fifo");
+    root.mknod(b"sock", 0o140755, 0, fs::Owner::ROOT)
+        .expect("mknod socket");
+    assert_eq!(
+        root.mknod(b"fifo", 0o10640, 0, fs::Owner::ROOT).err(),
+        Some(Errno::EEXIST)
+    );
 
     let t = Timespec {
         sec: 1_234_567_890,

@@ -30,7 +30,7 @@ const F: LookupFlags = LookupFlags::FOLLOW;
 
 fn lookup(vfs: &Vfs, path: &[u8]) -> Result<Path, Errno> {
     let root = vfs.root();
-    vfs.lookup(&root, &root, path, F)
+    vfs.lookup(&fs::Credentials::ROOT, &root, &root, path, F)
 }
 
 fn at(vfs: &Vfs, path: &[u8]) -> Path {
@@ -50,10 +50,13 @@ fn setup() -> (Arc<Vfs>, Path) {
     let vfs = Vfs::new(tmpfs(), false).expect("vfs");
     let root = vfs.root();
     for d in [&b"a"[..], b"b", b"a/sub"] {
-        vfs.mkdir(&root, &root, d, 0o755).expect("mkdir");
+        vfs.mkdir(&fs::Credentials::ROOT, &root, &root, d, 0o755)
+            .expect("mkdir");
     }
-    vfs.mknod(&root, &root, b"a/file", 0o644, 0).expect("mknod");
-    vfs.mknod(&root, &root, b"b/file", 0o644, 0).expect("mknod");
+    vfs.mknod(&fs::Credentials::ROOT, &root, &root, b"a/file", 0o644, 0)
+        .expect("mknod");
+    vfs.mknod(&fs::Credentials::ROOT, &root, &root, b"b/file", 0o644, 0)
+        .expect("mknod");
     (vfs, root)
 }
 
@@ -91,24 +94,32 @@ fn umount_busy_below_and_lazy_detach() {
     let fs_b = tmpfs();
     vfs.mount_fs(&at(&vfs, b"b"), fs_b, MountFlags::empty(), "b")
         .expect("mount");
-    vfs.mkdir(&root, &root, b"b/inner", 0o755).expect("mkdir");
+    vfs.mkdir(&fs::Credentials::ROOT, &root, &root, b"b/inner", 0o755)
+        .expect("mkdir");
     vfs.mount_fs(&at(&vfs, b"b/inner"), tmpfs(), MountFlags::empty(), "i")
         .expect("mount");
-    vfs.mkdir(&root, &root, b"b/inner/deep", 0o755)
+    vfs.mkdir(&fs::Credentials::ROOT, &root, &root, b"b/inner/deep", 0o755)
         .expect("mkdir");
     let inside = at(&vfs, b"b/inner/deep");
     assert_eq!(vfs.umount(&at(&vfs, b"b"), false), Err(Errno::EBUSY));
-    assert_eq!(vfs.rmdir(&root, &root, b"b/inner"), Err(Errno::EBUSY));
+    assert_eq!(
+        vfs.rmdir(&fs::Credentials::ROOT, &root, &root, b"b/inner"),
+        Err(Errno::EBUSY)
+    );
     assert_eq!(vfs.umount(&at(&vfs, b"b"), true), Ok(()));
     assert_eq!(vfs.mounts().len(), 1);
     assert_eq!(err(&vfs, b"b/inner"), Some(Errno::ENOENT));
     // Who still works inside the detached tree keeps it; ".." stops at its top.
-    let up = vfs.lookup(&root, &inside, b"../../..", F).expect("up");
+    let up = vfs
+        .lookup(&fs::Credentials::ROOT, &root, &inside, b"../../..", F)
+        .expect("up");
     assert!(up.same(&Path {
         mnt: inside.mnt.clone(),
         dentry: inside.mnt.root().clone()
     }));
-    assert!(vfs.lookup(&root, &inside, b"..", F).is_ok());
+    assert!(vfs
+        .lookup(&fs::Credentials::ROOT, &root, &inside, b"..", F)
+        .is_ok());
 }
 
 #[test]
@@ -133,13 +144,22 @@ fn bind_mounts_of_directories_and_files() {
         vfs.bind_mount(&src, &at(&vfs, b"b/file"), MountFlags::empty(), false),
         Err(Errno::ENOTDIR)
     );
-    vfs.mknod(&root, &root, b"target", 0o600, 0).expect("mknod");
+    vfs.mknod(&fs::Credentials::ROOT, &root, &root, b"target", 0o600, 0)
+        .expect("mknod");
     vfs.bind_mount(&file, &at(&vfs, b"target"), MountFlags::RDONLY, false)
         .expect("file bind");
     let t = at(&vfs, b"target");
     assert!(t.mnt.read_only());
     assert_eq!(t.inode().ino(), file.inode().ino());
-    let r = vfs.open(&root, &root, b"target", OpenFlags::O_WRONLY, 0, &NoDevices);
+    let r = vfs.open(
+        &fs::Credentials::ROOT,
+        &root,
+        &root,
+        b"target",
+        OpenFlags::O_WRONLY,
+        0,
+        &NoDevices,
+    );
     assert_eq!(r.err(), Some(Errno::EROFS));
     assert_eq!(vfs.umount(&t, false), Ok(()));
 }
@@ -167,7 +187,8 @@ fn remount_and_statfs_flags() {
     let m = vfs
         .mount_fs(&at(&vfs, b"b"), tmpfs(), MountFlags::RELATIME, "t")
         .expect("mount");
-    vfs.mknod(&root, &root, b"b/x", 0o644, 0).expect("writable");
+    vfs.mknod(&fs::Credentials::ROOT, &root, &root, b"b/x", 0o644, 0)
+        .expect("writable");
     let b = at(&vfs, b"b");
     assert_eq!(vfs.remount(&at(&vfs, b"b/.."), MountFlags::RDONLY), Ok(()));
     assert!(vfs.root().mnt.read_only());
@@ -176,15 +197,33 @@ fn remount_and_statfs_flags() {
     let flags = MountFlags::RDONLY | MountFlags::NODEV | MountFlags::NOEXEC;
     assert_eq!(vfs.remount(&b, flags), Ok(()));
     assert!(m.read_only() && m.noexec() && m.nodev());
-    assert_eq!(vfs.mknod(&root, &root, b"b/y", 0o644, 0), Err(Errno::EROFS));
+    assert_eq!(
+        vfs.mknod(&fs::Credentials::ROOT, &root, &root, b"b/y", 0o644, 0),
+        Err(Errno::EROFS)
+    );
     let st = vfs.statfs(&b);
     assert_eq!(st.flags & 0xf, 1 | 4 | 8);
     assert_eq!(m.flags().show(), "ro,nodev,noexec");
-    vfs.mknod(&root, &root, b"a/null", 0o20666, fs::makedev(1, 3))
-        .expect("mknod");
+    vfs.mknod(
+        &fs::Credentials::ROOT,
+        &root,
+        &root,
+        b"a/null",
+        0o20666,
+        fs::makedev(1, 3),
+    )
+    .expect("mknod");
     vfs.bind_mount(&at(&vfs, b"a"), &b, MountFlags::NODEV, false)
         .expect("bind");
-    let r = vfs.open(&root, &root, b"b/null", OpenFlags::empty(), 0, &NoDevices);
+    let r = vfs.open(
+        &fs::Credentials::ROOT,
+        &root,
+        &root,
+        b"b/null",
+        OpenFlags::empty(),
+        0,
+        &NoDevices,
+    );
     assert_eq!(r.err(), Some(Errno::EACCES));
     assert_eq!(vfs.remount(&at(&vfs, b"b/sub"), flags), Err(Errno::EINVAL));
 }
@@ -195,8 +234,14 @@ fn move_mount() {
     let m = vfs
         .mount_fs(&at(&vfs, b"a"), tmpfs(), MountFlags::empty(), "t")
         .expect("mount");
-    vfs.mkdir(&vfs.root(), &vfs.root(), b"a/in", 0o755)
-        .expect("mkdir");
+    vfs.mkdir(
+        &fs::Credentials::ROOT,
+        &vfs.root(),
+        &vfs.root(),
+        b"a/in",
+        0o755,
+    )
+    .expect("mkdir");
     let from = at(&vfs, b"a");
     assert_eq!(vfs.move_mount(&from, &at(&vfs, b"a/in")), Err(Errno::ELOOP));
     assert_eq!(vfs.move_mount(&from, &at(&vfs, b"b")), Ok(()));

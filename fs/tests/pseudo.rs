@@ -160,7 +160,13 @@ fn setup() -> (Arc<Fake>, Arc<Vfs>, Path) {
 }
 
 fn ino(vfs: &Vfs, root: &Path, path: &[u8]) -> u64 {
-    let p = vfs.lookup(root, root, path, LookupFlags::empty());
+    let p = vfs.lookup(
+        &fs::Credentials::ROOT,
+        root,
+        root,
+        path,
+        LookupFlags::empty(),
+    );
     p.expect("lookup").inode().ino()
 }
 
@@ -169,10 +175,22 @@ fn stale_dentries_are_looked_up_again() {
     let (fake, vfs, root) = setup();
     assert_eq!(ino(&vfs, &root, b"gen"), 100);
     let d1 = vfs
-        .lookup(&root, &root, b"gen", LookupFlags::empty())
+        .lookup(
+            &fs::Credentials::ROOT,
+            &root,
+            &root,
+            b"gen",
+            LookupFlags::empty(),
+        )
         .expect("gen");
     let d2 = vfs
-        .lookup(&root, &root, b"gen", LookupFlags::empty())
+        .lookup(
+            &fs::Credentials::ROOT,
+            &root,
+            &root,
+            b"gen",
+            LookupFlags::empty(),
+        )
         .expect("gen");
     assert!(d1.same(&d2), "a valid dentry is reused");
     fake.generation.store(1, Ordering::Relaxed);
@@ -187,7 +205,15 @@ fn magic_links_reopen_pipes() {
     let pipe = File::new(None, ops.clone(), OpenFlags::O_WRONLY);
     *fake.target.lock().expect("lock") = Some(pipe);
     let f = vfs
-        .open(&root, &root, b"magic", OpenFlags::empty(), 0, &NoDevices)
+        .open(
+            &fs::Credentials::ROOT,
+            &root,
+            &root,
+            b"magic",
+            OpenFlags::empty(),
+            0,
+            &NoDevices,
+        )
         .expect("open through the magic link");
     assert!(Arc::ptr_eq(f.ops(), &ops), "the same pipe end");
     let mut buf = [0u8; 4];
@@ -196,10 +222,24 @@ fn magic_links_reopen_pipes() {
     // Not a FIFO: ENXIO, as Linux gives for sockets.
     let other = File::new(None, Arc::new(FakeOps(0o140600)), OpenFlags::O_RDWR);
     *fake.target.lock().expect("lock") = Some(other);
-    let r = vfs.open(&root, &root, b"magic", OpenFlags::O_RDWR, 0, &NoDevices);
+    let r = vfs.open(
+        &fs::Credentials::ROOT,
+        &root,
+        &root,
+        b"magic",
+        OpenFlags::O_RDWR,
+        0,
+        &NoDevices,
+    );
     assert_eq!(r.err(), Some(Errno::ENXIO));
     // Without following, the link itself.
-    let l = vfs.lookup(&root, &root, b"magic", LookupFlags::empty());
+    let l = vfs.lookup(
+        &fs::Credentials::ROOT,
+        &root,
+        &root,
+        b"magic",
+        LookupFlags::empty(),
+    );
     assert_eq!(
         l.expect("link").inode().readlink(),
         Ok(b"pipe:[7]".to_vec())
@@ -210,7 +250,15 @@ fn magic_links_reopen_pipes() {
 fn inodes_may_bring_their_own_file_ops() {
     let (_fake, vfs, root) = setup();
     let f = vfs
-        .open(&root, &root, b"own", OpenFlags::empty(), 0, &NoDevices)
+        .open(
+            &fs::Credentials::ROOT,
+            &root,
+            &root,
+            b"own",
+            OpenFlags::empty(),
+            0,
+            &NoDevices,
+        )
         .expect("open");
     assert!(f.ops().as_any().is::<FakeOps>());
     let mut buf = [0u8; 8];

@@ -24,7 +24,7 @@ fn names(dir: &Arc<dyn Inode>) -> Vec<Vec<u8>> {
 #[test]
 fn file_data_holes_and_truncate() {
     let (fs, root, _) = mount(64 << 20, 100);
-    let f = root.create(b"f", 0o644).expect("create");
+    let f = root.create(b"f", 0o644, fs::Owner::ROOT).expect("create");
     assert_eq!(f.stat().expect("stat").mode, 0o100644);
     assert_eq!(f.write_at(0, b"hello"), Ok(5));
     assert_eq!(f.write_at(3 << 20, b"end"), Ok(3));
@@ -67,28 +67,39 @@ fn file_data_holes_and_truncate() {
 #[test]
 fn limits_give_enospc() {
     let (fs, root, _) = mount(3 * 4096, 3);
-    let f = root.create(b"f", 0o644).expect("create");
+    let f = root.create(b"f", 0o644, fs::Owner::ROOT).expect("create");
     assert_eq!(f.write_at(0, &[1u8; 5 * 4096]), Ok(3 * 4096), "short write");
     assert_eq!(f.write_at(3 * 4096, b"x"), Err(Errno::ENOSPC));
     assert_eq!(fs.statfs().bfree, 0);
-    root.mkdir(b"d", 0o755).expect("third inode");
-    assert_eq!(root.create(b"g", 0o644).err(), Some(Errno::ENOSPC));
+    root.mkdir(b"d", 0o755, fs::Owner::ROOT)
+        .expect("third inode");
+    assert_eq!(
+        root.create(b"g", 0o644, fs::Owner::ROOT).err(),
+        Some(Errno::ENOSPC)
+    );
     root.unlink(b"f").expect("unlink");
     drop(f);
     assert_eq!(fs.statfs().bfree, 3, "pages of a dropped file are freed");
     assert_eq!(fs.statfs().ffree, 1);
-    root.create(b"g", 0o644).expect("inode freed");
+    root.create(b"g", 0o644, fs::Owner::ROOT)
+        .expect("inode freed");
 }
 
 #[test]
 fn directories_and_links() {
     let (_fs, root, _) = mount(1 << 20, 100);
     assert_eq!(nlink(&root), 2);
-    let d = root.mkdir(b"d", 0o755).expect("mkdir");
+    let d = root.mkdir(b"d", 0o755, fs::Owner::ROOT).expect("mkdir");
     assert_eq!((nlink(&root), nlink(&d)), (3, 2));
-    assert_eq!(root.mkdir(b"d", 0o755).err(), Some(Errno::EEXIST));
-    let f = d.create(b"f", 0o600).expect("create");
-    assert_eq!(f.mkdir(b"x", 0o755).err(), Some(Errno::ENOTDIR));
+    assert_eq!(
+        root.mkdir(b"d", 0o755, fs::Owner::ROOT).err(),
+        Some(Errno::EEXIST)
+    );
+    let f = d.create(b"f", 0o600, fs::Owner::ROOT).expect("create");
+    assert_eq!(
+        f.mkdir(b"x", 0o755, fs::Owner::ROOT).err(),
+        Some(Errno::ENOTDIR)
+    );
     assert_eq!(root.rmdir(b"d"), Err(Errno::ENOTEMPTY));
     assert_eq!(d.rmdir(b"f"), Err(Errno::ENOTDIR));
     assert_eq!(root.unlink(b"d"), Err(Errno::EISDIR));
@@ -113,24 +124,41 @@ fn directories_and_links() {
     // A removed directory refuses new entries and listings.
     root.rmdir(b"d").expect("rmdir");
     assert_eq!((nlink(&root), nlink(&d)), (2, 0));
-    assert_eq!(d.create(b"g", 0o644).err(), Some(Errno::ENOENT));
+    assert_eq!(
+        d.create(b"g", 0o644, fs::Owner::ROOT).err(),
+        Some(Errno::ENOENT)
+    );
     assert_eq!(d.readdir(0, &mut |_| true), Err(Errno::ENOENT));
     // Other node types.
-    let c = root.mknod(b"null", 0o020666, 0x103).expect("mknod");
+    let c = root
+        .mknod(b"null", 0o020666, 0x103, fs::Owner::ROOT)
+        .expect("mknod");
     let st = c.stat().expect("stat");
     assert_eq!(
         (st.mode, st.rdev, c.file_type()),
         (0o020666, 0x103, FileType::CharDevice)
     );
-    let p = root.mknod(b"fifo", 0o010644, 0x103).expect("fifo");
+    let p = root
+        .mknod(b"fifo", 0o010644, 0x103, fs::Owner::ROOT)
+        .expect("fifo");
     assert_eq!(p.stat().expect("stat").rdev, 0);
-    assert_eq!(root.mknod(b"x", 0o040755, 0).err(), Some(Errno::EPERM));
-    let l = root.symlink(b"l", b"target/path").expect("symlink");
+    assert_eq!(
+        root.mknod(b"x", 0o040755, 0, fs::Owner::ROOT).err(),
+        Some(Errno::EPERM)
+    );
+    let l = root
+        .symlink(b"l", b"target/path", fs::Owner::ROOT)
+        .expect("symlink");
     let st = l.stat().expect("stat");
     assert_eq!((st.mode, st.size), (0o120777, 11));
     assert_eq!(l.readlink(), Ok(b"target/path".to_vec()));
-    assert_eq!(root.symlink(b"e", b"").err(), Some(Errno::ENOENT));
-    let long = root.symlink(b"long", &[b'a'; 200]).expect("long symlink");
+    assert_eq!(
+        root.symlink(b"e", b"", fs::Owner::ROOT).err(),
+        Some(Errno::ENOENT)
+    );
+    let long = root
+        .symlink(b"long", &[b'a'; 200], fs::Owner::ROOT)
+        .expect("long symlink");
     assert_eq!(
         long.stat().expect("stat").blocks,
         8,
@@ -138,18 +166,18 @@ fn directories_and_links() {
     );
     assert_eq!(f.readlink(), Err(Errno::EINVAL));
     // Set-group-ID directories pass on their group.
-    let g = root.mkdir(b"g", 0o755).expect("mkdir");
+    let g = root.mkdir(b"g", 0o755, fs::Owner::ROOT).expect("mkdir");
     g.setattr(&SetAttr {
         mode: Some(0o2775),
         gid: Some(50),
         ..SetAttr::default()
     })
     .expect("chmod");
-    let sub = g.mkdir(b"sub", 0o755).expect("mkdir");
+    let sub = g.mkdir(b"sub", 0o755, fs::Owner::ROOT).expect("mkdir");
     let st = sub.stat().expect("stat");
     assert_eq!((st.mode, st.gid), (0o042755, 50));
     assert_eq!(
-        g.create(b"f", 0o644)
+        g.create(b"f", 0o644, fs::Owner::ROOT)
             .expect("create")
             .stat()
             .expect("stat")
@@ -162,7 +190,7 @@ fn directories_and_links() {
 fn readdir_positions_survive_changes() {
     let (_fs, root, _) = mount(1 << 20, 1000);
     for i in 0..100 {
-        root.create(format!("f{i:03}").as_bytes(), 0o644)
+        root.create(format!("f{i:03}").as_bytes(), 0o644, fs::Owner::ROOT)
             .expect("create");
     }
     let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
@@ -189,7 +217,7 @@ fn readdir_positions_survive_changes() {
         let _ = root.unlink(format!("f{:03}", 99 - round).as_bytes());
         let _ = root.unlink(format!("f{:03}", round).as_bytes());
         if round <= 10 {
-            root.create(format!("new{round}").as_bytes(), 0o644)
+            root.create(format!("new{round}").as_bytes(), 0o644, fs::Owner::ROOT)
                 .expect("create");
         }
         assert!(round < 100, "the listing ends");
@@ -202,7 +230,8 @@ fn readdir_positions_survive_changes() {
         );
     }
     // At the end a listing stays at the end, whatever is created.
-    root.create(b"late", 0o644).expect("create");
+    root.create(b"late", 0o644, fs::Owner::ROOT)
+        .expect("create");
     assert_eq!(
         root.readdir(pos, &mut |_| panic!("listed past the end")),
         Ok(pos)

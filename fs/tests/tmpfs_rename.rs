@@ -13,10 +13,10 @@ use std::sync::Arc;
 #[test]
 fn rename_rules() {
     let (_fs, root, _) = mount(1 << 20, 100);
-    let a = root.mkdir(b"a", 0o755).expect("mkdir");
-    let b = root.mkdir(b"b", 0o755).expect("mkdir");
-    let f = a.create(b"f", 0o644).expect("create");
-    let g = root.create(b"g", 0o644).expect("create");
+    let a = root.mkdir(b"a", 0o755, fs::Owner::ROOT).expect("mkdir");
+    let b = root.mkdir(b"b", 0o755, fs::Owner::ROOT).expect("mkdir");
+    let f = a.create(b"f", 0o644, fs::Owner::ROOT).expect("create");
+    let g = root.create(b"g", 0o644, fs::Owner::ROOT).expect("create");
     let none = RenameFlags::empty();
     // File over file across directories.
     a.rename(b"f", &root, b"g", none).expect("file over file");
@@ -24,7 +24,7 @@ fn rename_rules() {
     assert_eq!(a.lookup(b"f").err(), Some(Errno::ENOENT));
     assert_eq!(nlink(&g), 0);
     // Directories: over an empty directory, moved into another (link counts).
-    let sub = a.mkdir(b"sub", 0o755).expect("mkdir");
+    let sub = a.mkdir(b"sub", 0o755, fs::Owner::ROOT).expect("mkdir");
     assert_eq!(root.rename(b"g", &root, b"a", none), Err(Errno::EISDIR));
     assert_eq!(root.rename(b"a", &root, b"g", none), Err(Errno::ENOTDIR));
     assert_eq!(root.rename(b"b", &root, b"a", none), Err(Errno::ENOTEMPTY));
@@ -92,7 +92,7 @@ fn timestamps() {
     let at = |s| Timespec { sec: s, nsec: 0 };
     let tick = |s| clock.0.store(s, Ordering::Relaxed);
     tick(2000);
-    let f = root.create(b"f", 0o644).expect("create");
+    let f = root.create(b"f", 0o644, fs::Owner::ROOT).expect("create");
     let st = f.stat().expect("stat");
     assert_eq!(
         (st.atime, st.mtime, st.ctime),

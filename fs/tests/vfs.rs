@@ -32,7 +32,7 @@ fn ino(p: &Path) -> u64 {
 #[test]
 fn path_walk() {
     let (_fx, vfs, root) = setup();
-    let l = |cwd: &Path, p: &[u8], f| vfs.lookup(&root, cwd, p, f);
+    let l = |cwd: &Path, p: &[u8], f| vfs.lookup(&fs::Credentials::ROOT, &root, cwd, p, f);
     let small = l(&root, b"/small.txt", N).expect("small");
     assert_eq!(small.inode().file_type(), FileType::Regular);
     assert_eq!(small.to_bytes(&root), b"/small.txt");
@@ -46,11 +46,11 @@ fn path_walk() {
     // ".." at a task root that is not "/" stays there.
     let chroot = l(&root, b"a", F).expect("a");
     assert!(vfs
-        .lookup(&chroot, &chroot, b"../..", F)
+        .lookup(&fs::Credentials::ROOT, &chroot, &chroot, b"../..", F)
         .expect("jail")
         .same(&chroot));
     assert_eq!(
-        vfs.lookup(&chroot, &chroot, b"/b/c", F)
+        vfs.lookup(&fs::Credentials::ROOT, &chroot, &chroot, b"/b/c", F)
             .expect("abs in jail")
             .to_bytes(&chroot),
         b"/b/c"
@@ -100,14 +100,17 @@ fn path_walk() {
     assert!(l(&root, &long[..4094], F).expect("4094 bytes").same(&root));
     // lookup_parent.
     let (dir, name) = vfs
-        .lookup_parent(&root, &root, b"dir_link/c/new//")
+        .lookup_parent(&fs::Credentials::ROOT, &root, &root, b"dir_link/c/new//")
         .expect("parent");
     assert!(dir.same(&c));
     assert_eq!(name, b"new");
-    let (dir, name) = vfs.lookup_parent(&root, &c, b"x").expect("relative parent");
+    let (dir, name) = vfs
+        .lookup_parent(&fs::Credentials::ROOT, &root, &c, b"x")
+        .expect("relative parent");
     assert!(dir.same(&c) && name == b"x");
     assert_eq!(
-        vfs.lookup_parent(&root, &root, b"missing/x").err(),
+        vfs.lookup_parent(&fs::Credentials::ROOT, &root, &root, b"missing/x")
+            .err(),
         Some(Errno::ENOENT)
     );
 }
@@ -116,21 +119,26 @@ fn path_walk() {
 fn mounts_are_crossed_both_ways() {
     let (fx, vfs, root) = setup();
     let second = common::mount(fx.image.clone()).expect("second mount");
-    let at = vfs.lookup(&root, &root, b"a/b", F).expect("a/b");
+    let at = vfs
+        .lookup(&fs::Credentials::ROOT, &root, &root, b"a/b", F)
+        .expect("a/b");
     vfs.mount(&at, second, true).expect("mount");
     let inside = vfs
-        .lookup(&root, &root, b"a/b/small.txt", F)
+        .lookup(&fs::Credentials::ROOT, &root, &root, b"a/b/small.txt", F)
         .expect("through mount");
     assert_eq!(inside.to_bytes(&root), b"/a/b/small.txt");
     assert!(!Arc::ptr_eq(&inside.mnt, &root.mnt));
     assert_eq!(
-        vfs.lookup(&root, &root, b"a/b/c", F).err(),
+        vfs.lookup(&fs::Credentials::ROOT, &root, &root, b"a/b/c", F)
+            .err(),
         Some(Errno::ENOENT)
     );
-    let mnt_root = vfs.lookup(&root, &root, b"/a/b", F).expect("mount root");
+    let mnt_root = vfs
+        .lookup(&fs::Credentials::ROOT, &root, &root, b"/a/b", F)
+        .expect("mount root");
     assert!(Arc::ptr_eq(&mnt_root.mnt, &inside.mnt));
     let back = vfs
-        .lookup(&root, &mnt_root, b"../b/../..", F)
+        .lookup(&fs::Credentials::ROOT, &root, &mnt_root, b"../b/../..", F)
         .expect("back up");
     assert!(back.same(&root));
     assert_eq!(mnt_root.to_bytes(&root), b"/a/b");
@@ -140,7 +148,17 @@ fn mounts_are_crossed_both_ways() {
 #[test]
 fn open_rules_and_file_io() {
     let (_fx, vfs, root) = setup();
-    let open = |p: &[u8], f: OpenFlags| vfs.open(&root, &root, p, f, 0o644, &NoDevices);
+    let open = |p: &[u8], f: OpenFlags| {
+        vfs.open(
+            &fs::Credentials::ROOT,
+            &root,
+            &root,
+            p,
+            f,
+            0o644,
+            &NoDevices,
+        )
+    };
     let f = open(b"small.txt", OpenFlags::empty()).expect("open");
     let mut buf = [0u8; 64];
     assert_eq!(f.read(&mut buf[..5]), Ok(5));
@@ -226,7 +244,15 @@ fn parse_dirents(buf: &[u8]) -> Vec<(u64, i64, u8, Vec<u8>)> {
 fn getdents64_records() {
     let (_fx, vfs, root) = setup();
     let d = vfs
-        .open(&root, &root, b"many", OpenFlags::O_DIRECTORY, 0, &NoDevices)
+        .open(
+            &fs::Credentials::ROOT,
+            &root,
+            &root,
+            b"many",
+            OpenFlags::O_DIRECTORY,
+            0,
+            &NoDevices,
+        )
         .expect("open");
     let mut tiny = [0u8; 20];
     assert_eq!(d.getdents64(&mut tiny), Err(Errno::EINVAL));
@@ -255,6 +281,7 @@ fn getdents64_records() {
     // Record layout of one known entry.
     let f = vfs
         .open(
+            &fs::Credentials::ROOT,
             &root,
             &root,
             b"a/b/c/d",
@@ -286,6 +313,7 @@ fn fd_table() {
     let (_fx, vfs, root) = setup();
     let f = vfs
         .open(
+            &fs::Credentials::ROOT,
             &root,
             &root,
             b"small.txt",

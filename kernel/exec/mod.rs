@@ -2,7 +2,10 @@
 //! completely before the point of no return, so a failing exec leaves the caller
 //! running; after it, the stub drops every old mapping, registers and FPU state
 //! start fresh, close-on-exec files close and caught signals reset. Scripts run
-//! through the interpreter their `#!` line names.
+//! through the interpreter their `#!` line names. The program and its
+//! interpreters need execute permission; a set-user-ID or set-group-ID
+//! program changes the effective (and saved) ids, and the auxiliary vector
+//! tells the new program with AT_SECURE (credentials(7), execve(2)).
 
 mod elf;
 mod script;
@@ -13,7 +16,7 @@ use crate::task::locked;
 use crate::wait::{wait_event, Interruptible};
 use arch::stub::{MapOp, TASK_SIZE};
 use arch::{Errno, Result};
-use fs::{FileType, LookupFlags};
+use fs::{Access, Credentials, FileType, LookupFlags};
 use mm::Mm;
 use stack::*;
 use std::sync::{Arc, Mutex};
@@ -32,7 +35,7 @@ pub fn execve(
     let fsc = ctx.task.fs();
     let file = k
         .vfs
-        .lookup(&fsc.root, &fsc.cwd, path, LookupFlags::FOLLOW)?;
+        .lookup(&ctx.cred(), &fsc.root, &fsc.cwd, path, LookupFlags::FOLLOW)?;
     execve_path(ctx, file, path, argv, envp, 0)
 }
 
@@ -58,11 +61,9 @@ fn execve_path(
 ) -> Result<()> {
     let k = crate::boot::kernel();
     let fsc = ctx.task.fs();
+    let cred = ctx.cred();
     let inode = file.inode();
-    let st = inode.stat()?;
-    if inode.file_type() != FileType::Regular || st.mode & 0o111 == 0 || file.mnt.noexec() {
-        return Err(Errno::EACCES);
-    }
+    let st = may_exec(&cred, &file)?;
     if let Some((interp, arg)) = script::parse(&inode)? {
         if depth >= MAX_SCRIPT_DEPTH {
             return Err(Errno::ELOOP);
@@ -74,7 +75,7 @@ fn execve_path(
         new_argv.extend(argv.into_iter().skip(1));
         let ifile = k
             .vfs
-            .lookup(&fsc.root, &fsc.cwd, &interp, LookupFlags::FOLLOW)?;
+            .lookup(&cred, &fsc.root, &fsc.cwd, &interp, LookupFlags::FOLLOW)?;
         return execve_path(ctx, ifile, &interp, new_argv, envp, depth + 1);
     }
     let image = elf::parse(&inode)?;
@@ -86,11 +87,10 @@ fn execve_path(
     let main = elf::load(&mut mm, &inode, &name, &image, false, interp_path.is_some())?;
     let (entry, base) = match &interp_path {
         Some(ip) => {
-            let ifile = k.vfs.lookup(&fsc.root, &fsc.cwd, ip, LookupFlags::FOLLOW)?;
+            let flags = LookupFlags::FOLLOW;
+            let ifile = k.vfs.lookup(&cred, &fsc.root, &fsc.cwd, ip, flags)?;
             let iinode = ifile.inode();
-            if iinode.file_type() != FileType::Regular || ifile.mnt.noexec() {
-                return Err(Errno::EACCES);
-            }
+            may_exec(&cred, &ifile)?;
             let iname = vma_name(&ifile, &fsc.root);
             let iimage = elf::parse(&iinode)?;
             if elf::interpreter(&iinode, &iimage)?.is_some() {
@@ -106,7 +106,7 @@ fn execve_path(
         // Since Linux 5.18 an empty argv gets an empty argv[0].
         argv.push(Vec::new());
     }
-    let cred = locked(&ctx.task.process.cred).clone();
+    let (cred, secure) = exec_cred(&locked(&ctx.task.process.cred), &st, file.mnt.nosuid());
     let auxv = [
         (AT_HWCAP, arch::host::cpu::hwcap()),
         (AT_PAGESZ, mm::PAGE_SIZE),
@@ -121,7 +121,7 @@ fn execve_path(
         (AT_EUID, cred.euid as u64),
         (AT_GID, cred.gid as u64),
         (AT_EGID, cred.egid as u64),
-        (AT_SECURE, 0),
+        (AT_SECURE, secure as u64),
         (AT_HWCAP2, arch::host::cpu::hwcap2()),
         (AT_MINSIGSTKSZ, arch::host::cpu::minsigstksz()),
     ];
@@ -143,6 +143,7 @@ fn execve_path(
     de_thread(ctx)?;
     crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
+    *locked(&p.cred) = cred;
     // POSIX timers do not survive exec; interval timers do.
     locked(&p.posix_timers).clear();
     *locked(&p.mm) = Arc::new(Mutex::new(mm));
@@ -171,6 +172,45 @@ fn execve_path(
         }
     }
     Ok(())
+}
+
+/// Checks that `cred` may execute the file at `p` (a regular file with
+/// execute permission, not on a `noexec` mount); returns its attributes.
+fn may_exec(cred: &Credentials, p: &fs::Path) -> Result<fs::Stat> {
+    let st = p.inode().stat()?;
+    if p.inode().file_type() != FileType::Regular || p.mnt.noexec() {
+        return Err(Errno::EACCES);
+    }
+    fs::permission(cred, &st, Access::EXEC)?;
+    Ok(st)
+}
+
+/// Returns the credentials after executing a file with attributes `st`
+/// (credentials(7)): its owner becomes the effective uid if it is
+/// set-user-ID, its group the effective gid if it is set-group-ID and
+/// group-executable (neither on a `nosuid` mount); the saved and filesystem
+/// ids follow the effective ones. Also returns AT_SECURE: whether the ids
+/// changed or the effective ones differ from the real ones.
+fn exec_cred(
+    old: &crate::syscall::Cred,
+    st: &fs::Stat,
+    nosuid: bool,
+) -> (crate::syscall::Cred, bool) {
+    const S_ISUID: u32 = 0o4000;
+    const S_ISGID: u32 = 0o2000;
+    const S_IXGRP: u32 = 0o0010;
+    let mut new = old.clone();
+    if !nosuid && st.mode & S_ISUID != 0 {
+        new.euid = st.uid;
+    }
+    if !nosuid && st.mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP {
+        new.egid = st.gid;
+    }
+    (new.suid, new.fsuid) = (new.euid, new.euid);
+    (new.sgid, new.fsgid) = (new.egid, new.egid);
+    let changed = new.euid != old.euid || new.egid != old.egid;
+    let secure = changed || new.euid != new.uid || new.egid != new.gid;
+    (new, secure)
 }
 
 /// Returns what /proc/PID/maps shows for mappings of the file at `p`: its path.

@@ -36,7 +36,7 @@ fn do_chmod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, flags: u
     if p.inode().file_type() == FileType::Symlink {
         return Err(Errno::EOPNOTSUPP);
     }
-    vfs().chmod(&p, mode as u32)?;
+    vfs().chmod(&ctx.cred(), &p, mode as u32)?;
     Ok(0)
 }
 
@@ -56,7 +56,7 @@ pub fn sys_fchmodat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 /// again, so it succeeds.
 pub fn sys_fchmod(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if let Some(p) = fd_path(ctx, a[0])? {
-        vfs().chmod(&p, a[1] as u32)?;
+        vfs().chmod(&ctx.cred(), &p, a[1] as u32)?;
     }
     Ok(0)
 }
@@ -79,7 +79,7 @@ fn do_chown(
     }
     let path = ctx.read_path(path)?;
     let p = resolve_at(ctx, dirfd, &path, flags, true)?;
-    vfs().chown(&p, id(ids[0]), id(ids[1]))?;
+    vfs().chown(&ctx.cred(), &p, id(ids[0]), id(ids[1]))?;
     Ok(0)
 }
 
@@ -103,7 +103,7 @@ pub fn sys_fchownat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 pub fn sys_fchown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if let Some(p) = fd_path(ctx, a[0])? {
-        vfs().chown(&p, id(a[1]), id(a[2]))?;
+        vfs().chown(&ctx.cred(), &p, id(a[1]), id(a[2]))?;
     }
     Ok(0)
 }
@@ -114,7 +114,7 @@ pub fn sys_truncate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     }
     let path = ctx.read_path(a[0])?;
     let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
-    vfs().truncate(&p, a[1])?;
+    vfs().truncate(&ctx.cred(), &p, a[1])?;
     Ok(0)
 }
 
@@ -128,7 +128,7 @@ pub fn sys_ftruncate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if !f.flags().writable() || p.inode().file_type() != FileType::Regular {
         return Err(Errno::EINVAL);
     }
-    vfs().truncate(p, a[1])?;
+    vfs().ftruncate(&ctx.cred(), p, a[1])?;
     Ok(0)
 }
 

@@ -22,6 +22,34 @@ pub struct Cred {
     pub groups: Vec<u32>,
 }
 
+impl Cred {
+    /// Returns what the VFS checks file operations against: the filesystem
+    /// ids, with root's capabilities while the filesystem uid is 0 (Linux
+    /// drops the file capabilities when it leaves 0) and CAP_SYS_ADMIN while
+    /// the effective uid is.
+    pub fn fs(&self) -> fs::Credentials {
+        fs::Credentials {
+            fsuid: self.fsuid,
+            fsgid: self.fsgid,
+            groups: self.groups.clone(),
+            cap_fs: self.fsuid == 0,
+            cap_sys_admin: self.euid == 0,
+        }
+    }
+
+    /// Returns what access(2) checks against: the real ids, with root's
+    /// capabilities if the real uid is 0.
+    pub fn real(&self) -> fs::Credentials {
+        fs::Credentials {
+            fsuid: self.uid,
+            fsgid: self.gid,
+            groups: self.groups.clone(),
+            cap_fs: self.uid == 0,
+            cap_sys_admin: self.uid == 0,
+        }
+    }
+}
+
 /// NGROUPS_MAX.
 const NGROUPS_MAX: usize = 65536;
 /// The "leave unchanged" id.

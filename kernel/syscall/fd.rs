@@ -71,6 +71,14 @@ pub fn sys_fcntl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
                 | OpenFlags::O_DIRECT
                 | OpenFlags::O_NOATIME;
             let new = OpenFlags::from_bits_truncate(a[2] as u32) & settable;
+            // O_NOATIME is for the owner (fcntl(2)).
+            if (new ^ f.flags()).contains(OpenFlags::O_NOATIME) {
+                if let Some(inode) = f.inode() {
+                    if !ctx.cred().owns(&inode.stat()?) {
+                        return Err(Errno::EPERM);
+                    }
+                }
+            }
             f.set_flags((f.flags() - settable) | new);
             Ok(0)
         }

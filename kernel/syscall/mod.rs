@@ -286,6 +286,11 @@ fn log_unknown(nr: u64) {
 }
 
 impl SyscallContext<'_> {
+    /// Returns the caller's credentials for file operations.
+    pub fn cred(&self) -> fs::Credentials {
+        locked(&self.task.process.cred).fs()
+    }
+
     /// Copies guest memory at `addr` into `buf` (EFAULT if not readable).
     pub fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
         locked(&self.task.mm()).copy_from_user(addr, buf)

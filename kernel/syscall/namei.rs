@@ -32,7 +32,7 @@ pub(super) fn path_at(
 fn do_mkdir(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     let mode = mode as u32 & 0o1777 & !ctx.task.fs().umask;
-    vfs().mkdir(&root, &start, &path, mode)?;
+    vfs().mkdir(&ctx.cred(), &root, &start, &path, mode)?;
     Ok(0)
 }
 
@@ -49,7 +49,7 @@ pub fn sys_mkdirat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 fn do_mknod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, dev: u64) -> Result<u64> {
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     let mode = mode as u32 & !ctx.task.fs().umask;
-    vfs().mknod(&root, &start, &path, mode, dev as u32 as u64)?;
+    vfs().mknod(&ctx.cred(), &root, &start, &path, mode, dev as u32 as u64)?;
     Ok(0)
 }
 
@@ -64,7 +64,7 @@ pub fn sys_mknodat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 fn do_symlink(ctx: &mut SyscallContext, target: u64, dirfd: u64, path: u64) -> Result<u64> {
     let target = ctx.read_path(target)?;
     let (path, root, start) = path_at(ctx, dirfd, path)?;
-    vfs().symlink(&root, &start, &target, &path)?;
+    vfs().symlink(&ctx.cred(), &root, &start, &target, &path)?;
     Ok(0)
 }
 
@@ -98,7 +98,7 @@ fn do_link(
         flags & AT_SYMLINK_FOLLOW != 0,
     )?;
     let (new, root, start) = path_at(ctx, newdirfd, newpath)?;
-    vfs().link(&root, &old, &start, &new)?;
+    vfs().link(&ctx.cred(), &root, &old, &start, &new)?;
     Ok(0)
 }
 

@@ -6,7 +6,7 @@ use super::rw::file;
 use super::SyscallContext;
 use crate::task::locked;
 use arch::{Errno, Result};
-use fs::{FileType, LookupFlags, OpenFlags, Path};
+use fs::{Credentials, FileType, LookupFlags, OpenFlags, Path};
 
 /// `AT_FDCWD`: resolve relative to the working directory.
 pub const AT_FDCWD: i32 = -100;
@@ -38,6 +38,18 @@ pub fn resolve_at(
     flags: u64,
     follow: bool,
 ) -> Result<Path> {
+    resolve_at_as(ctx, &ctx.cred(), dirfd, path, flags, follow)
+}
+
+/// Resolves `path` relative to `dirfd` with the rights of `cred`.
+pub fn resolve_at_as(
+    ctx: &SyscallContext,
+    cred: &Credentials,
+    dirfd: u64,
+    path: &[u8],
+    flags: u64,
+    follow: bool,
+) -> Result<Path> {
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd as i32 == AT_FDCWD {
             return Ok(ctx.task.fs().cwd);
@@ -49,7 +61,9 @@ pub fn resolve_at(
     if follow && flags & AT_SYMLINK_NOFOLLOW == 0 {
         lf |= LookupFlags::FOLLOW;
     }
-    crate::boot::kernel().vfs.lookup(&root, &start, path, lf)
+    crate::boot::kernel()
+        .vfs
+        .lookup(cred, &root, &start, path, lf)
 }
 
 fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u64) -> Result<u64> {
@@ -59,6 +73,7 @@ fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u6
     let umask = ctx.task.fs().umask;
     let k = crate::boot::kernel();
     let f = k.vfs.open(
+        &ctx.cred(),
         &root,
         &start,
         &path,
@@ -108,10 +123,13 @@ pub fn sys_getcwd(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(path.len() as u64)
 }
 
+/// Makes `p` the working directory: it must be a directory the caller may
+/// search.
 fn set_cwd(ctx: &mut SyscallContext, p: Path) -> Result<u64> {
     if p.inode().file_type() != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
+    fs::permission(&ctx.cred(), &p.inode().stat()?, fs::Access::EXEC)?;
     locked(&ctx.task.process.fs).cwd = p;
     Ok(0)
 }

@@ -61,6 +61,9 @@ fn do_read(
     may_block: bool,
 ) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
+    if len > 0 {
+        remove_privs(ctx, f)?;
+    }
     let mut done = 0usize;
     let mut kbuf = vec![0u8; len.min(CHUNK)];
     while done < len {
@@ -123,6 +126,17 @@ fn write_from(
     Ok(done)
 }
 
+/// Clears the set-user-ID and set-group-ID bits a write by the caller takes
+/// from a regular file (Linux's file_remove_privs()).
+fn remove_privs(ctx: &SyscallContext, f: &File) -> Result<()> {
+    match f.inode() {
+        Some(inode) if inode.file_type() == fs::FileType::Regular => {
+            fs::file_remove_privs(&ctx.cred(), inode.as_ref())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes `len` bytes from guest memory at `buf`, a kernel buffer at a time.
 fn do_write(
     ctx: &mut SyscallContext,
@@ -133,6 +147,9 @@ fn do_write(
     may_block: bool,
 ) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
+    if len > 0 {
+        remove_privs(ctx, f)?;
+    }
     let mut done = 0usize;
     let mut kbuf = vec![0u8; len.min(CHUNK)];
     while done < len {

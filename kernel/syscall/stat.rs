@@ -1,11 +1,15 @@
 //! stat and friends, access checks, and readlink. `struct stat` is laid out as on
 //! x86_64 Linux (arch/x86/include/uapi/asm/stat.h, 144 bytes).
 
-use super::open::{resolve_at, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
+use super::open::{resolve_at, resolve_at_as, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use super::rw::file;
 use super::SyscallContext;
+use crate::task::locked;
 use arch::{Errno, Result};
-use fs::Stat;
+use fs::{Access, FileType, Stat};
+
+/// `AT_EACCESS` (faccessat2): check with the effective ids.
+const AT_EACCESS: u64 = 0x200;
 
 /// Encodes `st` as x86_64 `struct stat`.
 pub fn stat_bytes(st: &Stat) -> [u8; 144] {
@@ -62,8 +66,10 @@ pub fn sys_fstat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-/// access(2) as root sees it: existence, plus execute permission needing some x bit
-/// on anything but a directory. Checks for other users come with credentials.
+/// access(2): the path walk and the check use the real ids (root's
+/// capabilities if the real uid is 0), or the effective ones with
+/// `AT_EACCESS`; execute on a `noexec` mount and write to a file (not a
+/// device, FIFO or socket) on a read-only one are refused.
 fn do_access(
     ctx: &mut SyscallContext,
     dirfd: u64,
@@ -71,17 +77,33 @@ fn do_access(
     mode: u64,
     flags: u64,
 ) -> Result<u64> {
-    if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x200) != 0 {
+    if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_EACCESS) != 0 {
         return Err(Errno::EINVAL);
     }
+    let cred = {
+        let c = locked(&ctx.task.process.cred);
+        if flags & AT_EACCESS != 0 {
+            c.fs()
+        } else {
+            c.real()
+        }
+    };
     let path = ctx.read_path(path)?;
-    let p = resolve_at(ctx, dirfd, &path, flags, true)?;
-    let st = p.inode().stat()?;
-    let is_dir = st.mode & 0o170000 == 0o040000;
-    if mode & 1 != 0 && !is_dir && st.mode & 0o111 == 0 {
+    let p = resolve_at_as(ctx, &cred, dirfd, &path, flags, true)?;
+    if mode == 0 {
+        return Ok(0);
+    }
+    let want = Access::from_bits_truncate(mode as u32);
+    let ft = p.inode().file_type();
+    if want.contains(Access::EXEC) && ft == FileType::Regular && p.mnt.noexec() {
         return Err(Errno::EACCES);
     }
-    if mode & 2 != 0 && p.mnt.read_only() {
+    fs::permission(&cred, &p.inode().stat()?, want)?;
+    let special = !matches!(
+        ft,
+        FileType::Regular | FileType::Directory | FileType::Symlink
+    );
+    if want.contains(Access::WRITE) && !special && p.mnt.read_only() {
         return Err(Errno::EROFS);
     }
     Ok(0)

@@ -16,9 +16,9 @@ fn do_unlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64) -> Res
     }
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     if flags & AT_REMOVEDIR != 0 {
-        vfs().rmdir(&root, &start, &path)?;
+        vfs().rmdir(&ctx.cred(), &root, &start, &path)?;
     } else {
-        vfs().unlink(&root, &start, &path)?;
+        vfs().unlink(&ctx.cred(), &root, &start, &path)?;
     }
     Ok(0)
 }
@@ -49,7 +49,15 @@ fn do_rename(
         .ok_or(Errno::EINVAL)?;
     let (old, root, old_start) = path_at(ctx, olddirfd, oldpath)?;
     let (new, _, new_start) = path_at(ctx, newdirfd, newpath)?;
-    vfs().rename(&root, &old_start, &old, &new_start, &new, flags)?;
+    vfs().rename(
+        &ctx.cred(),
+        &root,
+        &old_start,
+        &old,
+        &new_start,
+        &new,
+        flags,
+    )?;
     Ok(0)
 }
 

@@ -72,7 +72,7 @@ fn do_utimes(
         let path = ctx.read_path(path)?;
         resolve_at(ctx, dirfd, &path, flags, true)?
     };
-    vfs().utimes(&p, times[0], times[1])?;
+    vfs().utimes(&ctx.cred(), &p, times[0], times[1])?;
     Ok(0)
 }
 

@@ -9,7 +9,7 @@ use super::disk_inode::DiskInode;
 use super::extent::ExtentMap;
 use super::{file, Ext4};
 use crate::inode::Inode as VfsInode;
-use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat};
+use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat};
 use arch::{Errno, Result};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -214,22 +214,27 @@ impl VfsInode for Inode {
         file::readlink(&self.fs, self.ino, &mut *self.lock()?)
     }
 
-    fn create(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
-        self.mknod(name, FileType::Regular.to_mode_bits() | (mode & 0o7777), 0)
+    fn create(&self, name: &[u8], mode: u32, owner: Owner) -> Result<Arc<dyn VfsInode>> {
+        let mode = FileType::Regular.to_mode_bits() | (mode & 0o7777);
+        self.mknod(name, mode, 0, owner)
     }
 
-    fn mkdir(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
+    fn mkdir(&self, name: &[u8], mode: u32, owner: Owner) -> Result<Arc<dyn VfsInode>> {
         Ok(self
             .fs
-            .retry_enospc(|| self.do_mkdir(name, mode & 0o7777))?)
+            .retry_enospc(|| self.do_mkdir(name, mode & 0o7777, owner))?)
     }
 
-    fn mknod(&self, name: &[u8], mode: u32, rdev: u64) -> Result<Arc<dyn VfsInode>> {
-        Ok(self.fs.retry_enospc(|| self.do_mknod(name, mode, rdev))?)
+    fn mknod(&self, name: &[u8], mode: u32, rdev: u64, owner: Owner) -> Result<Arc<dyn VfsInode>> {
+        Ok(self
+            .fs
+            .retry_enospc(|| self.do_mknod(name, mode, rdev, owner))?)
     }
 
-    fn symlink(&self, name: &[u8], target: &[u8]) -> Result<Arc<dyn VfsInode>> {
-        Ok(self.fs.retry_enospc(|| self.do_symlink(name, target))?)
+    fn symlink(&self, name: &[u8], target: &[u8], owner: Owner) -> Result<Arc<dyn VfsInode>> {
+        Ok(self
+            .fs
+            .retry_enospc(|| self.do_symlink(name, target, owner))?)
     }
 
     fn link(&self, name: &[u8], inode: &Arc<dyn VfsInode>) -> Result<()> {

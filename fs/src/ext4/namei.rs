@@ -14,7 +14,7 @@ use super::handle::Handle;
 use super::inode::Inode;
 use super::link::{inc_dir_links, LINK_MAX};
 use super::superblock::RO_COMPAT_DIR_NLINK;
-use crate::types::{FileType, S_IFMT};
+use crate::types::{FileType, Owner, S_IFMT};
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -95,6 +95,7 @@ impl Inode {
         name: &[u8],
         ft: FileType,
         perm: u32,
+        owner: Owner,
         init: impl FnOnce(&mut Handle, u32, &mut DiskInode, &mut ExtentMap) -> Result<()>,
     ) -> Result<Arc<Inode>> {
         check_name(name)?;
@@ -121,7 +122,7 @@ impl Inode {
         let (gid, perm) = match parent_mode & S_ISGID != 0 {
             true if is_dir => (parent_gid, perm | S_ISGID),
             true => (parent_gid, perm),
-            false => (0, perm),
+            false => (owner.gid, perm),
         };
         let ino = h.alloc_inode(self.ino, is_dir)?;
         let now = h.now();
@@ -131,7 +132,7 @@ impl Inode {
         let mut disk = DiskInode {
             mode: (ft.to_mode_bits() | (perm & 0o7777)) as u16,
             file_type: ft,
-            uid: 0,
+            uid: owner.uid,
             gid,
             size: 0,
             links: if is_dir { 2 } else { 1 },
@@ -180,14 +181,20 @@ impl Inode {
     }
 
     /// Creates a regular file, device node, FIFO or socket.
-    pub(super) fn do_mknod(&self, name: &[u8], mode: u32, rdev: u64) -> Result<Arc<Inode>> {
+    pub(super) fn do_mknod(
+        &self,
+        name: &[u8],
+        mode: u32,
+        rdev: u64,
+        owner: Owner,
+    ) -> Result<Arc<Inode>> {
         let ft = FileType::from_mode(mode).ok_or(Errno::EINVAL)?;
         match ft {
             FileType::Directory => return Err(Errno::EPERM),
             FileType::Symlink => return Err(Errno::EINVAL),
             _ => {}
         }
-        self.add_new(name, ft, mode & !S_IFMT, |_, _, disk, _| {
+        self.add_new(name, ft, mode & !S_IFMT, owner, |_, _, disk, _| {
             if matches!(ft, FileType::CharDevice | FileType::BlockDevice) {
                 disk.set_rdev(rdev);
             }
@@ -196,24 +203,35 @@ impl Inode {
     }
 
     /// Creates a directory with "." and "..".
-    pub(super) fn do_mkdir(&self, name: &[u8], perm: u32) -> Result<Arc<Inode>> {
+    pub(super) fn do_mkdir(&self, name: &[u8], perm: u32, owner: Owner) -> Result<Arc<Inode>> {
         let parent = self.ino;
-        self.add_new(name, FileType::Directory, perm, |h, ino, disk, map| {
-            let sb = &h.fs.sb;
-            let goal = sb.group_first_block((ino - 1) / sb.inodes_per_group);
-            let (pblk, _) = h.alloc_blocks(goal, 1, 0)?;
-            map.insert(0, pblk, 1);
-            let bs = sb.block_size as u64;
-            disk.size = bs;
-            disk.blocks_512 = bs / 512;
-            let block = new_dir_block(h, ino, disk, map, parent);
-            h.fs.cache.write(pblk, block)
-        })
+        self.add_new(
+            name,
+            FileType::Directory,
+            perm,
+            owner,
+            |h, ino, disk, map| {
+                let sb = &h.fs.sb;
+                let goal = sb.group_first_block((ino - 1) / sb.inodes_per_group);
+                let (pblk, _) = h.alloc_blocks(goal, 1, 0)?;
+                map.insert(0, pblk, 1);
+                let bs = sb.block_size as u64;
+                disk.size = bs;
+                disk.blocks_512 = bs / 512;
+                let block = new_dir_block(h, ino, disk, map, parent);
+                h.fs.cache.write(pblk, block)
+            },
+        )
     }
 
     /// Creates a symlink: fast below 60 bytes, else in one block
     /// (`ENAMETOOLONG` when the target and its NUL exceed a block).
-    pub(super) fn do_symlink(&self, name: &[u8], target: &[u8]) -> Result<Arc<Inode>> {
+    pub(super) fn do_symlink(
+        &self,
+        name: &[u8],
+        target: &[u8],
+        owner: Owner,
+    ) -> Result<Arc<Inode>> {
         if target.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -221,20 +239,26 @@ impl Inode {
         if target.len() + 1 > bs.min(crate::namei::PATH_MAX) {
             return Err(Errno::ENAMETOOLONG);
         }
-        self.add_new(name, FileType::Symlink, 0o777, |h, ino, disk, map| {
-            disk.size = target.len() as u64;
-            if target.len() < I_BLOCK_LEN {
-                disk.i_block[..target.len()].copy_from_slice(target);
-                return Ok(());
-            }
-            let sb = &h.fs.sb;
-            let goal = sb.group_first_block((ino - 1) / sb.inodes_per_group);
-            let (pblk, _) = h.alloc_blocks(goal, 1, 0)?;
-            map.insert(0, pblk, 1);
-            disk.blocks_512 = bs as u64 / 512;
-            let mut block = vec![0u8; bs];
-            block[..target.len()].copy_from_slice(target);
-            h.fs.cache.write(pblk, block)
-        })
+        self.add_new(
+            name,
+            FileType::Symlink,
+            0o777,
+            owner,
+            |h, ino, disk, map| {
+                disk.size = target.len() as u64;
+                if target.len() < I_BLOCK_LEN {
+                    disk.i_block[..target.len()].copy_from_slice(target);
+                    return Ok(());
+                }
+                let sb = &h.fs.sb;
+                let goal = sb.group_first_block((ino - 1) / sb.inodes_per_group);
+                let (pblk, _) = h.alloc_blocks(goal, 1, 0)?;
+                map.insert(0, pblk, 1);
+                disk.blocks_512 = bs as u64 / 512;
+                let mut block = vec![0u8; bs];
+                block[..target.len()].copy_from_slice(target);
+                h.fs.cache.write(pblk, block)
+            },
+        )
     }
 }

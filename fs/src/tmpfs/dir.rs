@@ -10,7 +10,7 @@ use super::inode::{Body, Inode};
 use super::is_dir;
 use crate::inode::Inode as VfsInode;
 use crate::namei::NAME_MAX;
-use crate::types::{DirEntry, FileType, Timespec};
+use crate::types::{DirEntry, FileType, Owner, Timespec};
 use arch::{Errno, Result};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
@@ -148,13 +148,15 @@ impl Inode {
     }
 
     /// Creates the entry `name`: a new inode of type `ft` with permission bits
-    /// `mode` and the body `body` makes. Owned by root; group and set-group-ID
-    /// bit as inode_init_owner() gives them in a set-group-ID directory.
+    /// `mode` and the body `body` makes. Owned by `owner`; group and
+    /// set-group-ID bit as inode_init_owner() gives them in a set-group-ID
+    /// directory.
     pub(super) fn add(
         &self,
         name: &[u8],
         ft: FileType,
         mode: u32,
+        owner: Owner,
         body: impl FnOnce() -> Body,
     ) -> Result<Arc<Inode>> {
         check_new_name(name)?;
@@ -170,9 +172,13 @@ impl Inode {
             let (gid, mode) = match m.mode & S_ISGID != 0 {
                 true if is_dir(ft) => (m.gid, mode | S_ISGID),
                 true => (m.gid, mode),
-                false => (0, mode),
+                false => (owner.gid, mode),
             };
-            let inode = Inode::new(&self.sb, ft, mode, gid, body())?;
+            let owner = Owner {
+                uid: owner.uid,
+                gid,
+            };
+            let inode = Inode::new(&self.sb, ft, mode, owner, body())?;
             d.insert(name, inode.clone());
             if is_dir(ft) {
                 m.nlink += 1;

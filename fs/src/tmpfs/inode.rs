@@ -8,7 +8,7 @@ use super::dir::Dir;
 use super::file::Pages;
 use super::{is_dir, Super, PAGE_SIZE};
 use crate::inode::Inode as VfsInode;
-use crate::types::{DirEntry, FileType, RenameFlags, SetAttr, Stat, S_IFMT};
+use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, S_IFMT};
 use arch::{Errno, Result};
 use std::any::Any;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -69,13 +69,13 @@ impl Inode {
         }))
     }
 
-    /// Creates an inode of type `ft` with permission bits `mode`, owned by root
-    /// and group `gid`.
+    /// Creates an inode of type `ft` with permission bits `mode`, owned by
+    /// `owner`.
     pub(super) fn new(
         sb: &Arc<Super>,
         ft: FileType,
         mode: u32,
-        gid: u32,
+        owner: Owner,
         body: Body,
     ) -> Result<Arc<Inode>> {
         let page = body.pages();
@@ -92,8 +92,8 @@ impl Inode {
             state: Mutex::new(State {
                 meta: Meta {
                     mode: mode & 0o7777,
-                    uid: 0,
-                    gid,
+                    uid: owner.uid,
+                    gid: owner.gid,
                     nlink: if is_dir(ft) { 2 } else { 1 },
                     atime: now,
                     mtime: now,
@@ -235,18 +235,21 @@ impl VfsInode for Inode {
         Ok(target)
     }
 
-    fn create(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
-        self.mknod(name, FileType::Regular.to_mode_bits() | (mode & 0o7777), 0)
+    fn create(&self, name: &[u8], mode: u32, owner: Owner) -> Result<Arc<dyn VfsInode>> {
+        let mode = FileType::Regular.to_mode_bits() | (mode & 0o7777);
+        self.mknod(name, mode, 0, owner)
     }
 
-    fn mkdir(&self, name: &[u8], mode: u32) -> Result<Arc<dyn VfsInode>> {
+    fn mkdir(&self, name: &[u8], mode: u32, owner: Owner) -> Result<Arc<dyn VfsInode>> {
         let this = Arc::downgrade(&self.arc());
-        Ok(self.add(name, FileType::Directory, mode & 0o1777, || {
-            Body::Dir(Dir::new(this))
-        })?)
+        Ok(
+            self.add(name, FileType::Directory, mode & 0o1777, owner, || {
+                Body::Dir(Dir::new(this))
+            })?,
+        )
     }
 
-    fn mknod(&self, name: &[u8], mode: u32, rdev: u64) -> Result<Arc<dyn VfsInode>> {
+    fn mknod(&self, name: &[u8], mode: u32, rdev: u64, owner: Owner) -> Result<Arc<dyn VfsInode>> {
         let ft = FileType::from_mode(mode).ok_or(Errno::EINVAL)?;
         let body = || match ft {
             FileType::Regular => Body::File(Pages::default()),
@@ -256,11 +259,11 @@ impl VfsInode for Inode {
         match ft {
             FileType::Directory => Err(Errno::EPERM),
             FileType::Symlink => Err(Errno::EINVAL),
-            _ => Ok(self.add(name, ft, mode & !S_IFMT, body)?),
+            _ => Ok(self.add(name, ft, mode & !S_IFMT, owner, body)?),
         }
     }
 
-    fn symlink(&self, name: &[u8], target: &[u8]) -> Result<Arc<dyn VfsInode>> {
+    fn symlink(&self, name: &[u8], target: &[u8], owner: Owner) -> Result<Arc<dyn VfsInode>> {
         if target.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -268,7 +271,7 @@ impl VfsInode for Inode {
             return Err(Errno::ENAMETOOLONG);
         }
         let t = target.to_vec();
-        Ok(self.add(name, FileType::Symlink, 0o777, || Body::Symlink(t))?)
+        Ok(self.add(name, FileType::Symlink, 0o777, owner, || Body::Symlink(t))?)
     }
 
     fn link(&self, name: &[u8], inode: &Arc<dyn VfsInode>) -> Result<()> {

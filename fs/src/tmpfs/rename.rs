@@ -73,7 +73,7 @@ impl Inode {
                         &self.sb,
                         FileType::CharDevice,
                         0,
-                        0,
+                        crate::types::Owner::ROOT,
                         Body::Special(0),
                     )?),
                     false => None,

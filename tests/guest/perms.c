@@ -1,0 +1,424 @@
+/*
+ * Checks permissions (DAC as path_resolution(7) and credentials(7) describe
+ * it), file locks and extended attributes. Runs as root and forks children
+ * that drop to uid 1000 or 1001 (setgroups + setresgid + setresuid) to check
+ * what non-root callers meet: EACCES on search/read/write/exec, the sticky
+ * bit, set-group-ID directories, chmod/chown/utimensat rules, set-user-ID
+ * exec (with AT_SECURE), access() with real vs effective ids, O_NOATIME;
+ * flock(2), fcntl record locks between processes (F_GETLK, merging and
+ * splitting, release on any close, EDEADLK), OFD locks; xattrs on tmpfs.
+ *
+ * usage: perms [DIR]   (default /tmp; DIR must allow set-user-ID programs)
+ * On the host: run as root, e.g. `./perms /var/tmp`.
+ */
+#include "check.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/auxv.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <grp.h>
+#include <dirent.h>
+#include <time.h>
+
+#ifndef AT_EACCESS
+#define AT_EACCESS 0x200
+#endif
+
+static char W[256]; /* the work directory */
+static char path_buf[8][512];
+static int path_next;
+
+/* Returns W/NAME in one of a few rotating buffers. */
+static const char *P(const char *name)
+{
+	char *b = path_buf[path_next++ % 8];
+	snprintf(b, sizeof path_buf[0], "%s/%s", W, name);
+	return b;
+}
+
+static void mkfile(const char *name, mode_t mode, uid_t uid, gid_t gid)
+{
+	int fd = MUST(open(P(name), O_WRONLY | O_CREAT | O_TRUNC, 0600));
+	MUST(write(fd, "data\n", 5));
+	close(fd);
+	MUST(chown(P(name), uid, gid));
+	MUST(chmod(P(name), mode));
+}
+
+static void mkdir_as(const char *name, mode_t mode, uid_t uid, gid_t gid)
+{
+	MUST(mkdir(P(name), 0700));
+	MUST(chown(P(name), uid, gid));
+	MUST(chmod(P(name), mode));
+}
+
+/* Becomes uid/gid with the supplementary groups given (0-terminated). */
+static void become(uid_t ruid, uid_t euid, gid_t gid, const gid_t *groups)
+{
+	size_t n = 0;
+	while (groups && groups[n])
+		n++;
+	if (setgroups(n, groups) != 0 || setresgid(gid, gid, gid) != 0 ||
+	    setresuid(ruid, euid, euid) != 0)
+		check_fail("become", errno, "cannot become %d/%d", (int)ruid, (int)euid);
+}
+
+/* Runs FN in a child as uid/gid (groups: 0-terminated list or NULL) and
+ * checks that it passed. */
+static void as_user(const char *name, uid_t uid, gid_t gid, const gid_t *groups,
+		    void (*fn)(void))
+{
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		become(uid, uid, gid, groups);
+		fn();
+		_exit(0);
+	}
+	int st;
+	CHECKF(name, waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "child status %#x", st);
+}
+
+static int can_open(const char *name, int flags)
+{
+	int fd = open(P(name), flags);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* ---- search, read, write, exec ---- */
+
+static void user_search(void)
+{
+	struct stat st;
+	CHECK_ERRNO("stat below a 0700 dir", stat(P("priv/f"), &st), EACCES);
+	CHECK_ERRNO("open below a 0700 dir", open(P("priv/f"), O_RDONLY), EACCES);
+	CHECK_ERRNO("chdir into a 0700 dir", chdir(P("priv")), EACCES);
+	CHECK_ERRNO("'..' of a 0700 dir", stat(P("priv/.."), &st), EACCES);
+	CHECK_SYS("stat below a 0711 dir", stat(P("xonly/f"), &st));
+	CHECK_ERRNO("list a 0711 dir", open(P("xonly"), O_RDONLY | O_DIRECTORY), EACCES);
+	CHECK_SYS("O_PATH needs no read", can_open("xonly", O_PATH));
+	CHECK_SYS("stat the 0700 dir itself", stat(P("priv"), &st));
+}
+
+static void user_rw(void)
+{
+	CHECK_ERRNO("read a 0640 root file", can_open("f640", O_RDONLY), EACCES);
+	CHECK_ERRNO("write a 0644 root file", can_open("f644", O_WRONLY), EACCES);
+	CHECK_SYS("read a 0644 root file", can_open("f644", O_RDONLY));
+	CHECK_ERRNO("O_RDONLY|O_TRUNC needs write", can_open("f644", O_RDONLY | O_TRUNC), EACCES);
+	CHECK_ERRNO("truncate needs write", truncate(P("f644"), 0), EACCES);
+	CHECK_ERRNO("owner bits decide for the owner", can_open("own066", O_RDONLY), EACCES);
+	CHECK_SYS("group bits for the group", can_open("grp040", O_RDONLY));
+	CHECK_ERRNO("group bits: no write", can_open("grp040", O_RDWR), EACCES);
+	CHECK_SYS("supplementary group", can_open("sup040", O_RDONLY));
+	char *argv[] = { "x", NULL };
+	CHECK_ERRNO("exec a 0700 root program", execve(P("prog700"), argv, NULL), EACCES);
+	CHECK_ERRNO("exec a 0644 file", execve(P("f644"), argv, NULL), EACCES);
+}
+
+static void test_basic(void)
+{
+	mkdir_as("priv", 0700, 0, 0);
+	mkfile("priv/f", 0644, 0, 0);
+	mkdir_as("xonly", 0711, 0, 0);
+	mkfile("xonly/f", 0644, 0, 0);
+	mkfile("f640", 0640, 0, 0);
+	mkfile("f644", 0644, 0, 0);
+	mkfile("own066", 0066, 1000, 0);
+	mkfile("grp040", 0040, 0, 1000);
+	mkfile("sup040", 0040, 0, 2000);
+	mkfile("prog700", 0700, 0, 0);
+	gid_t groups[] = { 1000, 2000, 0 };
+	as_user("search as uid 1000", 1000, 1000, groups, user_search);
+	as_user("read/write/exec as uid 1000", 1000, 1000, groups, user_rw);
+	char *argv[] = { "x", NULL };
+	CHECK_ERRNO("root cannot exec without an x bit", execve(P("f644"), argv, NULL), EACCES);
+	mkfile("f000", 0000, 1000, 1000);
+	CHECK_SYS("root reads and writes a 0000 file", can_open("f000", O_RDWR));
+}
+
+/* ---- making and removing names ---- */
+
+static void user_ro_dir(void)
+{
+	CHECK_ERRNO("create in a 0755 root dir", open(P("ro/new"), O_CREAT | O_WRONLY, 0644), EACCES);
+	CHECK_ERRNO("mkdir in it", mkdir(P("ro/d"), 0755), EACCES);
+	CHECK_ERRNO("mkfifo in it", mkfifo(P("ro/p"), 0644), EACCES);
+	CHECK_ERRNO("symlink in it", symlink("x", P("ro/l")), EACCES);
+	CHECK_ERRNO("unlink in it", unlink(P("ro/f")), EACCES);
+	CHECK_ERRNO("rmdir in it", rmdir(P("ro/sub")), EACCES);
+	CHECK_ERRNO("rename out of it", rename(P("ro/f"), P("pub/f")), EACCES);
+	CHECK_ERRNO("mkdir of an existing name is EEXIST first", mkdir(P("ro/f"), 0755), EEXIST);
+	CHECK_SYS("open an existing file O_CREAT", can_open("ro/f", O_CREAT | O_RDONLY));
+	int fd = open(P("pub/mine"), O_CREAT | O_RDWR, 0);
+	CHECK("create with mode 0 in a 0777 dir, open O_RDWR", fd >= 0);
+	close(fd);
+	struct stat st;
+	CHECK("owned by the creator", stat(P("pub/mine"), &st) == 0 && st.st_uid == 1000 &&
+					      st.st_gid == 1000);
+	CHECK_ERRNO("reopening the mode-0 file", can_open("pub/mine", O_RDONLY), EACCES);
+	CHECK_ERRNO("mknod of a device is root's", mknod(P("pub/null"), S_IFCHR | 0666, makedev(1, 3)),
+		    EPERM);
+	CHECK_SYS("mkfifo in a 0777 dir", mkfifo(P("pub/fifo"), 0644));
+	CHECK_ERRNO("moving a root dir to another parent needs write on it",
+		    rename(P("pub/rootdir"), P("pub2/rootdir")), EACCES);
+	CHECK_SYS("renaming it in place does not", rename(P("pub/rootdir"), P("pub/rootdir2")));
+}
+
+static void user_sticky_a(void)
+{
+	CHECK_SYS("1000 creates in the sticky dir", can_open("sticky/a", O_CREAT | O_WRONLY));
+	CHECK_SYS("1000 creates a second one", can_open("sticky/a2", O_CREAT | O_WRONLY));
+	CHECK_SYS("1000 creates in 1001's sticky dir", can_open("sticky1001/a", O_CREAT | O_WRONLY));
+}
+
+static void user_sticky_b(void)
+{
+	CHECK_ERRNO("1001 cannot unlink 1000's file", unlink(P("sticky/a")), EPERM);
+	CHECK_ERRNO("nor rename it", rename(P("sticky/a"), P("sticky/b")), EPERM);
+	CHECK_SYS("1001 creates its own", can_open("sticky/b", O_CREAT | O_WRONLY));
+	CHECK_ERRNO("nor rename over it", rename(P("sticky/b"), P("sticky/a")), EPERM);
+	CHECK_SYS("1001 removes its own", unlink(P("sticky/b")));
+	CHECK_SYS("the directory's owner removes 1000's file", unlink(P("sticky1001/a")));
+}
+
+static void user_sticky_c(void)
+{
+	CHECK_SYS("1000 unlinks its own file", unlink(P("sticky/a")));
+}
+
+static void test_names(void)
+{
+	mkdir_as("ro", 0755, 0, 0);
+	mkfile("ro/f", 0666, 1000, 1000);
+	mkdir_as("ro/sub", 0777, 1000, 1000);
+	mkdir_as("pub", 0777, 0, 0);
+	mkdir_as("pub2", 0777, 0, 0);
+	mkdir_as("pub/rootdir", 0755, 0, 0);
+	as_user("names as uid 1000", 1000, 1000, NULL, user_ro_dir);
+	mkdir_as("sticky", 01777, 0, 0);
+	mkdir_as("sticky1001", 01777, 1001, 1001);
+	as_user("sticky: 1000 creates", 1000, 1000, NULL, user_sticky_a);
+	as_user("sticky: 1001 meets EPERM", 1001, 1001, NULL, user_sticky_b);
+	as_user("sticky: 1000 removes its own", 1000, 1000, NULL, user_sticky_c);
+	CHECK_SYS("root removes anyone's", unlink(P("sticky/a2")));
+}
+
+/* ---- set-group-ID directories ---- */
+
+static void user_setgid(void)
+{
+	struct stat st;
+	umask(0);
+	CHECK_SYS("create in a setgid dir", can_open("sg/f", O_CREAT | O_WRONLY));
+	CHECK("the file gets the dir's group", stat(P("sg/f"), &st) == 0 && st.st_gid == 3000 &&
+						     st.st_uid == 1000);
+	CHECK_SYS("mkdir in it", mkdir(P("sg/d"), 0755));
+	CHECK("the dir gets the group and the setgid bit",
+	      stat(P("sg/d"), &st) == 0 && st.st_gid == 3000 && (st.st_mode & S_ISGID));
+	int fd = open(P("sg/x"), O_CREAT | O_WRONLY, 02755);
+	CHECK("a setgid file of a non-member loses the bit",
+	      fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0755);
+	close(fd);
+	CHECK_SYS("create outside it", can_open("pub/g", O_CREAT | O_WRONLY));
+	CHECK("outside, the creator's group", stat(P("pub/g"), &st) == 0 && st.st_gid == 1000);
+}
+
+static void test_setgid_dir(void)
+{
+	mkdir_as("sg", 02777, 0, 3000);
+	as_user("setgid dir as uid 1000", 1000, 1000, NULL, user_setgid);
+	struct stat st;
+	CHECK_SYS("root creates there too", mkdir(P("sg/r"), 0755));
+	CHECK("root's dir gets the group", stat(P("sg/r"), &st) == 0 && st.st_gid == 3000 &&
+						  st.st_uid == 0 && (st.st_mode & S_ISGID));
+}
+
+/* ---- chmod, chown, utimensat, clearing set-id bits ---- */
+
+static void user_attrs(void)
+{
+	struct stat st;
+	CHECK_SYS("chmod of one's own file", chmod(P("a/mine"), 0600));
+	CHECK_ERRNO("chmod of root's file", chmod(P("a/roots"), 0777), EPERM);
+	CHECK_ERRNO("chown of one's file to another", chown(P("a/mine"), 1001, -1), EPERM);
+	CHECK_SYS("chown to oneself is no change", chown(P("a/mine"), 1000, -1));
+	CHECK_SYS("chgrp to a supplementary group", chown(P("a/mine"), -1, 2000));
+	CHECK("the group changed", stat(P("a/mine"), &st) == 0 && st.st_gid == 2000);
+	CHECK_ERRNO("chgrp to a foreign group", chown(P("a/mine"), -1, 4000), EPERM);
+	CHECK_ERRNO("chgrp of root's file", chown(P("a/roots"), -1, 1000), EPERM);
+	CHECK_SYS("chmod g+s of a file in a foreign group", chmod(P("a/foreign"), 02755));
+	CHECK("the setgid bit silently went", stat(P("a/foreign"), &st) == 0 &&
+						      (st.st_mode & 07777) == 0755);
+	CHECK_SYS("chmod g+s in one's group", chmod(P("a/mine"), 02755));
+	CHECK("it stays", stat(P("a/mine"), &st) == 0 && (st.st_mode & 07777) == 02755);
+	int fd = MUST(open(P("a/suid"), O_WRONLY));
+	CHECK_SYS("write to one's setuid file", write(fd, "x", 1));
+	close(fd);
+	CHECK("the write cleared setuid and setgid",
+	      stat(P("a/suid"), &st) == 0 && (st.st_mode & 07777) == 0755);
+	struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
+	CHECK_SYS("touch a writable root file", utimensat(AT_FDCWD, P("a/w666"), NULL, 0));
+	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+	CHECK_SYS("UTIME_NOW twice is a touch", utimensat(AT_FDCWD, P("a/w666"), now, 0));
+	CHECK_ERRNO("explicit times need ownership", utimensat(AT_FDCWD, P("a/w666"), ts, 0), EPERM);
+	struct timespec half[2] = { { 0, UTIME_NOW }, { 0, UTIME_OMIT } };
+	CHECK_ERRNO("UTIME_NOW with UTIME_OMIT too", utimensat(AT_FDCWD, P("a/w666"), half, 0),
+		    EPERM);
+	CHECK_ERRNO("touch needs write", utimensat(AT_FDCWD, P("a/roots"), NULL, 0), EACCES);
+	CHECK_SYS("explicit times on one's file", utimensat(AT_FDCWD, P("a/mine"), ts, 0));
+	CHECK_ERRNO("O_NOATIME on another's file", can_open("a/roots", O_RDONLY | O_NOATIME), EPERM);
+	CHECK_SYS("O_NOATIME on one's own", can_open("a/mine", O_RDONLY | O_NOATIME));
+	fd = MUST(open(P("a/roots"), O_RDONLY));
+	CHECK_ERRNO("F_SETFL O_NOATIME on another's file", fcntl(fd, F_SETFL, O_NOATIME), EPERM);
+	close(fd);
+}
+
+static void test_attrs(void)
+{
+	mkdir_as("a", 0777, 0, 0);
+	mkfile("a/mine", 0644, 1000, 1000);
+	mkfile("a/roots", 0644, 0, 0);
+	mkfile("a/foreign", 0755, 1000, 4000);
+	mkfile("a/suid", 06755, 1000, 1000);
+	mkfile("a/w666", 0666, 0, 0);
+	gid_t groups[] = { 2000, 0 };
+	as_user("attributes as uid 1000", 1000, 1000, groups, user_attrs);
+	struct stat st;
+	mkfile("a/rs", 06755, 0, 0);
+	int fd = MUST(open(P("a/rs"), O_WRONLY));
+	CHECK_SYS("root writes a setuid file", write(fd, "x", 1));
+	close(fd);
+	CHECK("root's write keeps the bits", stat(P("a/rs"), &st) == 0 &&
+						    (st.st_mode & 07777) == 06755);
+	CHECK_SYS("root chowns it", chown(P("a/rs"), 1000, -1));
+	CHECK("chown cleared setuid and group-exec setgid",
+	      stat(P("a/rs"), &st) == 0 && (st.st_mode & 07777) == 0755 && st.st_uid == 1000);
+}
+
+/* ---- set-user-ID exec and access() ---- */
+
+/* The program as run by test_exec: exits 0 if its ids are as argv say. */
+static int ids_main(char **argv)
+{
+	uid_t r = (uid_t)atoi(argv[2]), e = (uid_t)atoi(argv[3]);
+	gid_t eg = (gid_t)atoi(argv[4]);
+	unsigned long secure = getauxval(AT_SECURE);
+	uid_t ru, eu, su;
+	gid_t rg, egid, sg;
+	getresuid(&ru, &eu, &su);
+	getresgid(&rg, &egid, &sg);
+	if (ru != r || eu != e || su != e || egid != eg || sg != eg)
+		return 1;
+	return secure == (unsigned long)(r != e || rg != eg) ? 0 : 2;
+}
+
+static void copy_self(const char *name)
+{
+	int in = MUST(open("/proc/self/exe", O_RDONLY));
+	int out = MUST(open(P(name), O_WRONLY | O_CREAT | O_TRUNC, 0755));
+	static char b[65536];
+	ssize_t n;
+	while ((n = read(in, b, sizeof b)) > 0)
+		MUST(write(out, b, (size_t)n));
+	close(in);
+	close(out);
+}
+
+static int run_ids(const char *name, uid_t uid, const char *r, const char *e, const char *eg)
+{
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		become(uid, uid, uid, NULL);
+		char *argv[] = { "perms", "--ids", (char *)r, (char *)e, (char *)eg, NULL };
+		execve(P(name), argv, NULL);
+		_exit(100 + errno);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void user_access(void)
+{
+	CHECK_ERRNO("access uses the real uid", access(P("x/own1000"), R_OK), EACCES);
+	CHECK_SYS("AT_EACCESS uses the effective one",
+		  faccessat(AT_FDCWD, P("x/own1000"), R_OK, AT_EACCESS));
+	CHECK_ERRNO("the walk uses the real uid too", access(P("x/d1000/f"), F_OK), EACCES);
+	CHECK_SYS("AT_EACCESS walk", faccessat(AT_FDCWD, P("x/d1000/f"), F_OK, AT_EACCESS));
+	CHECK_SYS("and open uses the effective one", can_open("x/own1000", O_RDONLY));
+}
+
+static void test_exec(void)
+{
+	mkdir_as("x", 0755, 0, 0);
+	copy_self("x/suid");
+	MUST(chown(P("x/suid"), 1000, 3000));
+	MUST(chmod(P("x/suid"), 04755));
+	CHECKF("setuid exec: euid and saved uid 1000, AT_SECURE",
+	       run_ids("x/suid", 1001, "1001", "1000", "1001") == 0, "see status");
+	MUST(chmod(P("x/suid"), 02755));
+	CHECKF("setgid exec: egid 3000", run_ids("x/suid", 1001, "1001", "1001", "3000") == 0,
+	       "see status");
+	MUST(chmod(P("x/suid"), 0755));
+	CHECKF("plain exec: no AT_SECURE", run_ids("x/suid", 1001, "1001", "1001", "1001") == 0,
+	       "see status");
+	MUST(chmod(P("x/suid"), 04754));
+	CHECKF("setuid without x for others: EACCES",
+	       run_ids("x/suid", 1001, "1001", "1000", "1001") == 100 + EACCES, "see status");
+	CHECK_ERRNO("root: access X_OK on a 0644 file", access(P("f644"), X_OK), EACCES);
+	CHECK_SYS("root: access R_OK|W_OK on a 0000 file", access(P("f000"), R_OK | W_OK));
+	mkfile("x/own1000", 0600, 1000, 1000);
+	mkdir_as("x/d1000", 0700, 1000, 1000);
+	mkfile("x/d1000/f", 0600, 1000, 1000);
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		MUST(setgroups(0, NULL));
+		MUST(setresgid(1001, 1000, 1000));
+		MUST(setresuid(1001, 1000, 1000));
+		user_access();
+		_exit(0);
+	}
+	int st;
+	CHECK("access as real 1001, effective 1000",
+	      waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_locks(void)
+{
+}
+
+static void test_xattrs(void)
+{
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 5 && strcmp(argv[1], "--ids") == 0)
+		return ids_main(argv);
+	const char *base = argc > 1 ? argv[1] : "/tmp";
+	snprintf(W, sizeof W, "%s/perms.XXXXXX", base);
+	if (!mkdtemp(W))
+		check_fail("setup", errno, "mkdtemp in %s", base);
+	MUST(chmod(W, 0755));
+	umask(022);
+	test_basic();
+	test_names();
+	test_setgid_dir();
+	test_attrs();
+	test_exec();
+	test_locks();
+	test_xattrs();
+	return check_done();
+}

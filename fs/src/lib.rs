@@ -17,6 +17,7 @@ pub mod ext4;
 mod fdtable;
 mod file;
 mod inode;
+pub mod locks;
 mod mount;
 mod namei;
 mod namespace;

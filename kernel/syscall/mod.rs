@@ -6,6 +6,7 @@ mod attr;
 mod cred;
 mod epoll;
 mod fd;
+mod flock;
 mod info;
 mod ioctl;
 mod itimer;
@@ -105,6 +106,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (62, "kill", signal::sys_kill),
     (63, "uname", info::sys_uname),
     (72, "fcntl", fd::sys_fcntl),
+    (73, "flock", flock::sys_flock),
     (74, "fsync", sync::sys_fsync),
     (75, "fdatasync", sync::sys_fdatasync),
     (76, "truncate", attr::sys_truncate),

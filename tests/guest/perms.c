@@ -33,6 +33,7 @@
 #endif
 
 static char W[256]; /* the work directory */
+static char buf_100[100];
 static char path_buf[8][512];
 static int path_next;
 
@@ -395,8 +396,267 @@ static void test_exec(void)
 	      waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* ---- file locks ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Runs FN in a forked child and checks that it passed. */
+static void in_child(const char *name, void (*fn)(void))
+{
+	as_user(name, 0, 0, NULL, fn);
+}
+
+/* Returns, in a child, what flock(W/lockf, OP | LOCK_NB) gives: 0 locked,
+ * 1 EWOULDBLOCK, 2 anything else. */
+static int try_flock(int op)
+{
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		int fd = open(P("lockf"), O_RDONLY);
+		if (flock(fd, op | LOCK_NB) == 0)
+			_exit(0);
+		_exit(errno == EWOULDBLOCK ? 1 : 2);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int sync_pipe[2];
+
+static int held_fd; /* the parent's locked file, which a child must close */
+
+static void child_waits_for_flock(void)
+{
+	close(held_fd);
+	int fd = MUST(open(P("lockf"), O_RDONLY));
+	CHECK_ERRNO("LOCK_EX|LOCK_NB on a held lock", flock(fd, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	CHECK_ERRNO("LOCK_SH|LOCK_NB too", flock(fd, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+	MUST(write(sync_pipe[1], "r", 1));
+	double t0 = now_s();
+	CHECK_SYS("a blocking LOCK_EX waits", flock(fd, LOCK_EX));
+	CHECKF("until the holder closed", now_s() - t0 > 0.1, "waited %.3f s", now_s() - t0);
+}
+
+static void child_interrupted_flock(void)
+{
+	int fd = MUST(open(P("lockf"), O_RDONLY));
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { 0, 100000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	CHECK_ERRNO("a signal interrupts a blocked flock", flock(fd, LOCK_EX), EINTR);
+}
+
+static void test_flock(void)
+{
+	int fd = MUST(open(P("lockf"), O_RDWR | O_CREAT, 0644));
+	CHECK_SYS("flock LOCK_EX", flock(fd, LOCK_EX));
+	CHECK_SYS("again: a no-op", flock(fd, LOCK_EX));
+	int fd2 = MUST(open(P("lockf"), O_RDONLY));
+	CHECK_ERRNO("another open file of the same process conflicts", flock(fd2, LOCK_SH | LOCK_NB),
+		    EWOULDBLOCK);
+	close(fd2);
+	MUST(pipe(sync_pipe));
+	held_fd = fd;
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		child_waits_for_flock();
+		_exit(0);
+	}
+	char c;
+	MUST(read(sync_pipe[0], &c, 1));
+	usleep(200000);
+	close(fd);
+	int st;
+	CHECK("the waiter got the lock when the last fd closed",
+	      waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(sync_pipe[0]);
+	close(sync_pipe[1]);
+
+	fd = MUST(open(P("lockf"), O_RDWR));
+	MUST(flock(fd, LOCK_EX));
+	fd2 = MUST(dup(fd));
+	close(fd);
+	CHECK("a dup keeps the lock", try_flock(LOCK_SH) == 1);
+	in_child("a blocked flock is interrupted", child_interrupted_flock);
+	close(fd2);
+	CHECK("the last close drops it", try_flock(LOCK_EX) == 0);
+
+	fd = MUST(open(P("lockf"), O_RDWR));
+	CHECK_SYS("LOCK_SH", flock(fd, LOCK_SH));
+	CHECK("shared locks coexist", try_flock(LOCK_SH) == 0);
+	CHECK("an exclusive one waits", try_flock(LOCK_EX) == 1);
+	CHECK_SYS("convert to LOCK_EX", flock(fd, LOCK_EX));
+	CHECK("now a shared one waits", try_flock(LOCK_SH) == 1);
+	pid = MUST(fork());
+	if (pid == 0)
+		_exit(flock(fd, LOCK_UN) == 0 ? 0 : 1);
+	waitpid(pid, &st, 0);
+	CHECK("a child's LOCK_UN on the inherited file drops it", try_flock(LOCK_EX) == 0);
+	CHECK_ERRNO("bad operation", flock(fd, LOCK_SH | LOCK_EX), EINVAL);
+	close(fd);
+}
+
+static int setlk(int fd, int cmd, short type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+	return fcntl(fd, cmd, &fl);
+}
+
+static struct flock getlk(int fd, int cmd, short type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+	if (fcntl(fd, cmd, &fl) != 0)
+		fl.l_type = -1;
+	return fl;
+}
+
+static void child_sees_posix_lock(void)
+{
+	int fd = MUST(open(P("rec"), O_RDWR));
+	struct flock fl = getlk(fd, F_GETLK, F_WRLCK, 5, 1);
+	CHECKF("F_GETLK reports the holder", fl.l_type == F_WRLCK && fl.l_pid == getppid() &&
+						    fl.l_start == 0 && fl.l_len == 10 &&
+						    fl.l_whence == SEEK_SET,
+	       "type %d pid %d start %ld len %ld", fl.l_type, fl.l_pid, (long)fl.l_start,
+	       (long)fl.l_len);
+	fl = getlk(fd, F_GETLK, F_RDLCK, 10, 5);
+	CHECK("F_GETLK of a free range: F_UNLCK", fl.l_type == F_UNLCK && fl.l_start == 10);
+	CHECK_ERRNO("F_SETLK on a held range", setlk(fd, F_SETLK, F_RDLCK, 5, 1), EAGAIN);
+	CHECK_SYS("F_SETLK beside it", setlk(fd, F_SETLK, F_RDLCK, 10, 10));
+}
+
+static void child_sees_merged(void)
+{
+	int fd = MUST(open(P("rec"), O_RDWR));
+	struct flock fl = getlk(fd, F_GETLK, F_RDLCK, 0, 0);
+	CHECKF("adjacent locks merged", fl.l_type == F_WRLCK && fl.l_start == 0 && fl.l_len == 20,
+	       "type %d start %ld len %ld", fl.l_type, (long)fl.l_start, (long)fl.l_len);
+}
+
+static void child_sees_split(void)
+{
+	int fd = MUST(open(P("rec"), O_RDWR));
+	CHECK_SYS("the unlocked middle is free", setlk(fd, F_SETLK, F_WRLCK, 5, 10));
+	CHECK_ERRNO("the head is not", setlk(fd, F_SETLK, F_WRLCK, 0, 5), EAGAIN);
+	CHECK_ERRNO("nor the tail", setlk(fd, F_SETLK, F_WRLCK, 15, 5), EAGAIN);
+	struct flock fl = getlk(fd, F_GETLK, F_WRLCK, 0, 0);
+	CHECK("a read lock now", fl.l_type == F_RDLCK && fl.l_start == 0 && fl.l_len == 5);
+}
+
+static void child_locks_all(void)
+{
+	int fd = MUST(open(P("rec"), O_RDWR));
+	CHECK_SYS("closing any fd dropped the parent's locks", setlk(fd, F_SETLK, F_WRLCK, 0, 0));
+}
+
+static void child_holds_then_exits(void)
+{
+	int fd = MUST(open(P("rec"), O_RDWR));
+	MUST(setlk(fd, F_SETLK, F_WRLCK, 0, 1));
+	MUST(write(sync_pipe[1], "r", 1));
+	usleep(200000);
+}
+
+static void child_deadlocks(void)
+{
+	int fd = MUST(open(P("rec"), O_RDWR));
+	MUST(setlk(fd, F_SETLK, F_WRLCK, 1, 1));
+	MUST(write(sync_pipe[1], "r", 1));
+	CHECK_SYS("the other side of the deadlock gets its lock", setlk(fd, F_SETLKW, F_WRLCK, 0, 1));
+}
+
+static void test_posix_locks(void)
+{
+	int fd = MUST(open(P("rec"), O_RDWR | O_CREAT, 0644));
+	MUST(write(fd, buf_100, 100));
+	CHECK_SYS("F_SETLK a write lock on 0..10", setlk(fd, F_SETLK, F_WRLCK, 0, 10));
+	in_child("another process sees it", child_sees_posix_lock);
+	CHECK_SYS("F_SETLK 10..20", setlk(fd, F_SETLK, F_WRLCK, 10, 10));
+	in_child("merging", child_sees_merged);
+	CHECK_SYS("unlock 5..15", setlk(fd, F_SETLK, F_UNLCK, 5, 10));
+	CHECK_SYS("downgrade 0..5", setlk(fd, F_SETLK, F_RDLCK, 0, 5));
+	in_child("splitting", child_sees_split);
+	CHECK_ERRNO("F_GETLK of F_UNLCK", fcntl(fd, F_GETLK, &(struct flock){ .l_type = F_UNLCK }),
+		    EINVAL);
+	CHECK_ERRNO("negative start", setlk(fd, F_SETLK, F_WRLCK, -1, 1), EINVAL);
+	CHECK_SYS("negative length locks before start", setlk(fd, F_SETLK, F_WRLCK, 50, -10));
+	int ro = MUST(open(P("rec"), O_RDONLY));
+	CHECK_ERRNO("a write lock needs a writable fd", setlk(ro, F_SETLK, F_WRLCK, 0, 1), EBADF);
+	close(ro);
+	in_child("closing another fd of the file", child_locks_all);
+
+	MUST(pipe(sync_pipe));
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		child_holds_then_exits();
+		_exit(0);
+	}
+	char c;
+	MUST(read(sync_pipe[0], &c, 1));
+	double t0 = now_s();
+	CHECK_SYS("F_SETLKW waits for the holder's exit", setlk(fd, F_SETLKW, F_WRLCK, 0, 1));
+	CHECKF("it waited", now_s() - t0 > 0.1, "waited %.3f s", now_s() - t0);
+	int st;
+	waitpid(pid, &st, 0);
+
+	pid = MUST(fork());
+	if (pid == 0) {
+		child_deadlocks();
+		_exit(0);
+	}
+	MUST(read(sync_pipe[0], &c, 1));
+	usleep(200000);
+	CHECK_ERRNO("EDEADLK instead of waiting for a waiter", setlk(fd, F_SETLKW, F_WRLCK, 1, 1),
+		    EDEADLK);
+	CHECK_SYS("unlock", setlk(fd, F_SETLK, F_UNLCK, 0, 1));
+	CHECK("the child got it", waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+					  WEXITSTATUS(st) == 0);
+	close(sync_pipe[0]);
+	close(sync_pipe[1]);
+	close(fd);
+}
+
+static void test_ofd_locks(void)
+{
+	int fd1 = MUST(open(P("ofd"), O_RDWR | O_CREAT, 0644));
+	int fd2 = MUST(open(P("ofd"), O_RDWR));
+	CHECK_SYS("F_OFD_SETLK", setlk(fd1, F_OFD_SETLK, F_WRLCK, 0, 10));
+	CHECK_ERRNO("another open file conflicts", setlk(fd2, F_OFD_SETLK, F_RDLCK, 5, 1), EAGAIN);
+	struct flock fl = getlk(fd2, F_OFD_GETLK, F_RDLCK, 0, 0);
+	CHECK("F_OFD_GETLK: pid -1", fl.l_type == F_WRLCK && fl.l_pid == -1 && fl.l_len == 10);
+	CHECK_ERRNO("l_pid must be 0",
+		    fcntl(fd2, F_OFD_GETLK, &(struct flock){ .l_type = F_RDLCK, .l_pid = 1 }), EINVAL);
+	CHECK_ERRNO("a POSIX lock of the same process conflicts",
+		    setlk(fd2, F_SETLK, F_WRLCK, 0, 1), EAGAIN);
+	int fd3 = MUST(dup(fd1));
+	close(fd1);
+	CHECK_ERRNO("a dup keeps it", setlk(fd2, F_OFD_SETLK, F_RDLCK, 5, 1), EAGAIN);
+	int fd4 = MUST(open(P("ofd"), O_RDONLY));
+	close(fd4);
+	CHECK_ERRNO("closing another fd does not drop it", setlk(fd2, F_OFD_SETLK, F_RDLCK, 5, 1),
+		    EAGAIN);
+	close(fd3);
+	CHECK_SYS("the last close does", setlk(fd2, F_OFD_SETLK, F_WRLCK, 0, 10));
+	close(fd2);
+}
+
 static void test_locks(void)
 {
+	test_flock();
+	test_posix_locks();
+	test_ofd_locks();
 }
 
 static void test_xattrs(void)

@@ -30,6 +30,7 @@ pub mod tmpfs;
 mod types;
 mod vfs;
 mod wait;
+mod xattr;
 
 pub use attr::file_remove_privs;
 pub use blockdev::{BlockDevice, RamDisk};
@@ -51,3 +52,4 @@ pub use types::{
 };
 pub use vfs::Vfs;
 pub use wait::{WaitQueue, Waker};
+pub use xattr::{XattrFlags, XATTR_NAME_MAX, XATTR_SIZE_MAX};

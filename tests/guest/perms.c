@@ -24,6 +24,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <linux/limits.h>
 #include <grp.h>
 #include <dirent.h>
 #include <time.h>
@@ -659,8 +660,101 @@ static void test_locks(void)
 	test_ofd_locks();
 }
 
+/* ---- extended attributes ---- */
+
+/* Returns whether NAME is in the listxattr LIST of N bytes. */
+static int listed(const char *list, ssize_t n, const char *name)
+{
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
+		if (strcmp(list + i, name) == 0)
+			return 1;
+	return 0;
+}
+
+static void user_xattrs(void)
+{
+	char b[64], list[256];
+	CHECK_SYS("user.* on one's own file", setxattr(P("xa/mine"), "user.u", "v", 1, 0));
+	CHECK_ERRNO("user.* of a file one cannot write", setxattr(P("xa/roots"), "user.u", "v", 1, 0),
+		    EACCES);
+	CHECK("user.* of a readable file", getxattr(P("xa/roots"), "user.r", b, sizeof b) == 2);
+	CHECK_ERRNO("user.* of an unreadable file", getxattr(P("xa/secret"), "user.r", b, sizeof b),
+		    EACCES);
+	CHECK_ERRNO("trusted.* is root's to set", setxattr(P("xa/mine"), "trusted.t", "v", 1, 0),
+		    EPERM);
+	CHECK_ERRNO("and root's to see", getxattr(P("xa/roots"), "trusted.t", b, sizeof b), ENODATA);
+	ssize_t n = listxattr(P("xa/roots"), list, sizeof list);
+	CHECK("listxattr hides trusted.* from others",
+	      n > 0 && listed(list, n, "user.r") && !listed(list, n, "trusted.t"));
+	CHECK_ERRNO("security.* needs CAP_SYS_ADMIN", setxattr(P("xa/mine"), "security.s", "v", 1, 0),
+		    EPERM);
+	CHECK_ERRNO("user.* of another's sticky dir", setxattr(P("sticky"), "user.u", "v", 1, 0),
+		    EPERM);
+}
+
 static void test_xattrs(void)
 {
+	char b[64], list[256];
+	static char big[XATTR_SIZE_MAX + 1];
+	mkdir_as("xa", 0755, 0, 0);
+	const char *f = P("xa/f");
+	mkfile("xa/f", 0644, 0, 0);
+	CHECK_SYS("setxattr user.a", setxattr(f, "user.a", "hello", 5, 0));
+	CHECK("size query", getxattr(f, "user.a", NULL, 0) == 5);
+	CHECK_ERRNO("a small buffer", getxattr(f, "user.a", b, 2), ERANGE);
+	CHECK("getxattr", getxattr(f, "user.a", b, sizeof b) == 5 && memcmp(b, "hello", 5) == 0);
+	CHECK_ERRNO("XATTR_CREATE of an existing one", setxattr(f, "user.a", "x", 1, XATTR_CREATE),
+		    EEXIST);
+	CHECK_ERRNO("XATTR_REPLACE of a missing one", setxattr(f, "user.b", "x", 1, XATTR_REPLACE),
+		    ENODATA);
+	CHECK_SYS("XATTR_REPLACE", setxattr(f, "user.a", "", 0, XATTR_REPLACE));
+	CHECK("an empty value", getxattr(f, "user.a", b, sizeof b) == 0);
+	CHECK_ERRNO("bad flags", setxattr(f, "user.a", "x", 1, 4), EINVAL);
+	CHECK_ERRNO("an unknown namespace", setxattr(f, "foo.bar", "x", 1, 0), EOPNOTSUPP);
+	CHECK_ERRNO("a bare prefix", setxattr(f, "user.", "x", 1, 0), EINVAL);
+	CHECK_ERRNO("an empty name", setxattr(f, "", "x", 1, 0), ERANGE);
+	memset(big, 'n', 300);
+	memcpy(big, "user.", 5);
+	big[256] = 0;
+	CHECK_ERRNO("a 256-byte name", setxattr(f, big, "x", 1, 0), ERANGE);
+	big[256] = 'n';
+	CHECK_ERRNO("a value over 64 KiB", setxattr(f, "user.big", big, sizeof big, 0), E2BIG);
+	CHECK_SYS("trusted.* of 64 KiB", setxattr(f, "trusted.big", big, XATTR_SIZE_MAX, 0));
+	CHECK("read back", getxattr(f, "trusted.big", big, sizeof big) == XATTR_SIZE_MAX);
+	CHECK_SYS("security.* as root", setxattr(f, "security.s", "v", 1, 0));
+	ssize_t n = listxattr(f, NULL, 0);
+	CHECK("listxattr size", n == (ssize_t)sizeof "user.a" + (ssize_t)sizeof "trusted.big" +
+					     (ssize_t)sizeof "security.s");
+	CHECK_ERRNO("listxattr into a small buffer", listxattr(f, list, 4), ERANGE);
+	n = listxattr(f, list, sizeof list);
+	CHECK("listxattr names", listed(list, n, "user.a") && listed(list, n, "trusted.big") &&
+					 listed(list, n, "security.s"));
+	CHECK_SYS("removexattr", removexattr(f, "user.a"));
+	CHECK_ERRNO("again", removexattr(f, "user.a"), ENODATA);
+	CHECK_ERRNO("getxattr of a missing one", getxattr(f, "user.a", b, sizeof b), ENODATA);
+	int fd = MUST(open(f, O_RDONLY));
+	CHECK_SYS("fsetxattr", fsetxattr(fd, "user.fd", "1", 1, 0));
+	CHECK("fgetxattr", fgetxattr(fd, "user.fd", b, sizeof b) == 1);
+	CHECK("flistxattr", flistxattr(fd, list, sizeof list) > 0);
+	CHECK_SYS("fremovexattr", fremovexattr(fd, "user.fd"));
+	close(fd);
+	MUST(symlink("f", P("xa/l")));
+	CHECK_ERRNO("user.* of a symlink", lsetxattr(P("xa/l"), "user.a", "x", 1, 0), EPERM);
+	CHECK_ERRNO("is never there", lgetxattr(P("xa/l"), "user.a", b, sizeof b), ENODATA);
+	CHECK_SYS("trusted.* of a symlink", lsetxattr(P("xa/l"), "trusted.a", "x", 1, 0));
+	CHECK_SYS("setxattr follows the link", setxattr(P("xa/l"), "user.via", "x", 1, 0));
+	CHECK("to the file", getxattr(f, "user.via", b, sizeof b) == 1);
+	MUST(mkfifo(P("xa/fifo"), 0666));
+	CHECK_ERRNO("user.* of a FIFO", setxattr(P("xa/fifo"), "user.a", "x", 1, 0), EPERM);
+	CHECK_SYS("user.* of a directory", setxattr(P("xa"), "user.d", "x", 1, 0));
+
+	mkfile("xa/mine", 0644, 1000, 1000);
+	mkfile("xa/roots", 0644, 0, 0);
+	mkfile("xa/secret", 0600, 0, 0);
+	MUST(setxattr(P("xa/roots"), "user.r", "rr", 2, 0));
+	MUST(setxattr(P("xa/roots"), "trusted.t", "tt", 2, 0));
+	MUST(setxattr(P("xa/secret"), "user.r", "rr", 2, 0));
+	as_user("xattrs as uid 1000", 1000, 1000, NULL, user_xattrs);
 }
 
 int main(int argc, char **argv)

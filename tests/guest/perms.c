@@ -19,6 +19,7 @@
 #include <sys/auxv.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
@@ -755,6 +756,15 @@ static void test_xattrs(void)
 	MUST(setxattr(P("xa/roots"), "trusted.t", "tt", 2, 0));
 	MUST(setxattr(P("xa/secret"), "user.r", "rr", 2, 0));
 	as_user("xattrs as uid 1000", 1000, 1000, NULL, user_xattrs);
+
+	struct statvfs vfs;
+	if (statvfs("/", &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) {
+		/* Booted on the read-only ext4 image. */
+		CHECK_ERRNO("setxattr on a read-only mount", setxattr("/", "user.a", "x", 1, 0),
+			    EROFS);
+		CHECK_ERRNO("getxattr on ext4: ENODATA", getxattr("/", "user.a", b, sizeof b), ENODATA);
+		CHECK("listxattr on ext4", listxattr("/", list, sizeof list) >= 0);
+	}
 }
 
 int main(int argc, char **argv)

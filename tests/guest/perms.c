@@ -174,6 +174,8 @@ static void user_ro_dir(void)
 	CHECK_ERRNO("mknod of a device is root's", mknod(P("pub/null"), S_IFCHR | 0666, makedev(1, 3)),
 		    EPERM);
 	CHECK_SYS("mkfifo in a 0777 dir", mkfifo(P("pub/fifo"), 0644));
+	CHECK_SYS("RENAME_WHITEOUT needs no CAP_MKNOD since Linux 5.8",
+		  syscall(SYS_renameat2, AT_FDCWD, P("pub/fifo"), AT_FDCWD, P("pub/fifo2"), 4));
 	CHECK_ERRNO("moving a root dir to another parent needs write on it",
 		    rename(P("pub/rootdir"), P("pub2/rootdir")), EACCES);
 	CHECK_SYS("renaming it in place does not", rename(P("pub/rootdir"), P("pub/rootdir2")));
@@ -271,6 +273,9 @@ static void user_attrs(void)
 	close(fd);
 	CHECK("the write cleared setuid and setgid",
 	      stat(P("a/suid"), &st) == 0 && (st.st_mode & 07777) == 0755);
+	CHECK_SYS("O_TRUNC of root's writable setuid file", can_open("a/suid666", O_WRONLY | O_TRUNC));
+	CHECK("the truncation cleared setuid", stat(P("a/suid666"), &st) == 0 &&
+						       (st.st_mode & 07777) == 0666);
 	struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
 	CHECK_SYS("touch a writable root file", utimensat(AT_FDCWD, P("a/w666"), NULL, 0));
 	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
@@ -296,6 +301,7 @@ static void test_attrs(void)
 	mkfile("a/foreign", 0755, 1000, 4000);
 	mkfile("a/suid", 06755, 1000, 1000);
 	mkfile("a/w666", 0666, 0, 0);
+	mkfile("a/suid666", 04666, 0, 0);
 	gid_t groups[] = { 2000, 0 };
 	as_user("attributes as uid 1000", 1000, 1000, groups, user_attrs);
 	struct stat st;

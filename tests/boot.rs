@@ -819,6 +819,12 @@ fn ext4_read_write() {
         stat.contains("Mode:  0640") && stat.contains("Links: 2") && stat.contains("User:  1000"),
         "debugfs stat /ext4rw/small.txt:\n{stat}"
     );
+    let (xattrs, _) = debugfs(&copy, "ea_list /ext4rw/small.txt");
+    let xattrs = String::from_utf8_lossy(&xattrs);
+    assert!(
+        xattrs.contains("user.small (5) = \"hello\"") && xattrs.contains("user.big (3000)"),
+        "debugfs ea_list /ext4rw/small.txt:\n{xattrs}"
+    );
     let (link, _) = debugfs(&copy, "stat /ext4rw/slow_link");
     assert!(
         String::from_utf8_lossy(&link).contains("EXTENTS:"),

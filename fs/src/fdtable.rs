@@ -1,9 +1,13 @@
 //! The per-task file descriptor table: descriptor numbers to open files plus the
 //! close-on-exec bit. `Clone` gives fork(2) its copy; sharing (CLONE_FILES) is the
-//! kernel's `Arc<Mutex<FdTable>>`.
+//! kernel's `Arc<Mutex<FdTable>>`. A table is the owner of POSIX record locks
+//! (Linux's `fl_owner`): closing any descriptor of a file drops the table's
+//! locks on it, and so does dropping the table (the process's exit).
 
 use crate::file::File;
+use crate::locks;
 use arch::{Errno, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Descriptors a table may hold (RLIMIT_NOFILE's default soft limit).
@@ -16,15 +20,63 @@ struct Slot {
 }
 
 /// A table of open file descriptors.
-#[derive(Clone, Default)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// A number no other table has had: the owner of its POSIX locks.
+    owner: u64,
+}
+
+/// Returns a new table owner number.
+fn new_owner() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clone for FdTable {
+    /// Returns a copy with the same open files, a new owner of locks (a
+    /// forked child holds none of its parent's POSIX locks).
+    fn clone(&self) -> Self {
+        FdTable {
+            slots: self.slots.clone(),
+            owner: new_owner(),
+        }
+    }
+}
+
+impl Drop for FdTable {
+    fn drop(&mut self) {
+        for s in self.slots.drain(..).flatten() {
+            release(&s.file, self.owner);
+        }
+    }
+}
+
+/// Drops the POSIX locks `owner` holds on the file of a descriptor it closes.
+fn release(file: &File, owner: u64) {
+    if let Some(inode) = file.inode() {
+        locks::close_posix(inode.as_ref(), owner);
+    }
 }
 
 impl FdTable {
     /// Creates an empty table.
     pub fn new() -> Self {
-        FdTable { slots: Vec::new() }
+        FdTable {
+            slots: Vec::new(),
+            owner: new_owner(),
+        }
+    }
+
+    /// Returns the number that stands for this table as the owner of POSIX
+    /// record locks.
+    pub fn owner(&self) -> u64 {
+        self.owner
     }
 
     /// Installs `f` at the lowest free descriptor (EMFILE if none).
@@ -48,6 +100,9 @@ impl FdTable {
     /// Installs `f` at `fd`, closing what was there (dup2).
     pub fn install(&mut self, fd: i32, f: Arc<File>, cloexec: bool) -> Result<()> {
         let fd = Self::index(fd)?;
+        if let Some(Some(old)) = self.slots.get(fd) {
+            release(&old.file, self.owner);
+        }
         self.put(fd, Slot { file: f, cloexec });
         Ok(())
     }
@@ -59,7 +114,8 @@ impl FdTable {
 
     /// Closes `fd` (EBADF if not open).
     pub fn close(&mut self, fd: i32) -> Result<()> {
-        self.slot(fd)?;
+        let file = self.slot(fd)?.file.clone();
+        release(&file, self.owner);
         let i = Self::index(fd)?;
         self.slots[i] = None;
         while self.slots.last().is_some_and(|s| s.is_none()) {
@@ -88,8 +144,8 @@ impl FdTable {
     /// Closes every close-on-exec descriptor (execve).
     pub fn close_on_exec(&mut self) {
         for s in self.slots.iter_mut() {
-            if s.as_ref().is_some_and(|s| s.cloexec) {
-                *s = None;
+            if let Some(slot) = s.take_if(|s| s.cloexec) {
+                release(&slot.file, self.owner);
             }
         }
         while self.slots.last().is_some_and(|s| s.is_none()) {

@@ -4,12 +4,14 @@
 //! console bring their own `FileOps` from other crates.
 
 use crate::inode::Inode;
+use crate::locks::{self, LockKey};
 use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::types::{FileType, Stat};
 use crate::wait::WaitQueue;
 use arch::{Errno, Result};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub const SEEK_SET: u32 = 0;
 pub const SEEK_CUR: u32 = 1;
@@ -111,24 +113,47 @@ impl FileOps for PathOps {
 
 /// An open file description, shared by dup'ed descriptors and across fork.
 pub struct File {
+    /// A number no other open file has had (the owner of its locks).
+    id: u64,
     path: Option<Path>,
     inode: Option<Arc<dyn Inode>>,
     ops: Arc<dyn FileOps>,
     flags: Mutex<OpenFlags>,
     pos: Mutex<u64>,
+    /// The inode's lock key, once the file took a lock.
+    lock_key: OnceLock<LockKey>,
 }
 
 impl File {
     /// Creates an open file at position 0.
     pub fn new(path: Option<Path>, ops: Arc<dyn FileOps>, flags: OpenFlags) -> Arc<File> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let inode = path.as_ref().map(|p| p.inode());
         Arc::new(File {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             path,
             inode,
             ops,
             flags: Mutex::new(flags),
             pos: Mutex::new(0),
+            lock_key: OnceLock::new(),
         })
+    }
+
+    /// Returns the number that identifies this open file (the owner of its
+    /// flock and open file description locks).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Returns the lock key of the file's inode, noting that the file takes
+    /// locks, which its last close drops; `EBADF` for a file without an inode.
+    pub fn lock_key(&self) -> Result<LockKey> {
+        if let Some(k) = self.lock_key.get() {
+            return Ok(*k);
+        }
+        let key = LockKey::of(self.inode.as_deref().ok_or(Errno::EBADF)?)?;
+        Ok(*self.lock_key.get_or_init(|| key))
     }
 
     /// Returns the path the file was opened by, if any.
@@ -310,5 +335,14 @@ impl File {
         }
         *pos = next;
         Ok(used)
+    }
+}
+
+impl Drop for File {
+    /// The last close drops the file's flock and open file description locks.
+    fn drop(&mut self) {
+        if let Some(key) = self.lock_key.get() {
+            locks::release_file(*key, self.id);
+        }
     }
 }

@@ -13,6 +13,7 @@ use crate::file::FileOps;
 use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, StatFs};
+use crate::xattr::XattrFlags;
 use arch::{Errno, Result};
 use std::any::Any;
 use std::sync::Arc;
@@ -152,6 +153,29 @@ pub trait Inode: Send + Sync {
     /// time to now.
     fn setattr(&self, _attr: &SetAttr) -> Result<()> {
         Err(Errno::EROFS)
+    }
+
+    /// Returns the value of the extended attribute `name` (a full name,
+    /// "user.x"; `ENODATA` if there is none). The VFS has checked the name
+    /// and the caller's rights.
+    fn getxattr(&self, _name: &[u8]) -> Result<Vec<u8>> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Sets the extended attribute `name`: `EEXIST` with `CREATE` if it
+    /// exists, `ENODATA` with `REPLACE` if not; also sets the change time.
+    fn setxattr(&self, _name: &[u8], _value: &[u8], _flags: XattrFlags) -> Result<()> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Returns the names of the inode's extended attributes.
+    fn listxattr(&self) -> Result<Vec<Vec<u8>>> {
+        Ok(Vec::new())
+    }
+
+    /// Removes the extended attribute `name` (`ENODATA` if there is none).
+    fn removexattr(&self, _name: &[u8]) -> Result<()> {
+        Err(Errno::EOPNOTSUPP)
     }
 }
 

@@ -17,6 +17,7 @@ pub mod ext4;
 mod fdtable;
 mod file;
 mod inode;
+pub mod locks;
 mod mount;
 mod namei;
 mod namespace;
@@ -29,6 +30,7 @@ pub mod tmpfs;
 mod types;
 mod vfs;
 mod wait;
+mod xattr;
 
 pub use attr::file_remove_privs;
 pub use blockdev::{BlockDevice, RamDisk};
@@ -50,3 +52,4 @@ pub use types::{
 };
 pub use vfs::Vfs;
 pub use wait::{WaitQueue, Waker};
+pub use xattr::{XattrFlags, XATTR_NAME_MAX, XATTR_SIZE_MAX};

@@ -138,6 +138,7 @@ impl Vfs {
                     inode.setattr(&SetAttr {
                         size: Some(0),
                         mtime: Some(AttrTime::Now),
+                        mode: perm::kill_privs(cred, &inode.stat()?),
                         ..SetAttr::default()
                     })?;
                 }

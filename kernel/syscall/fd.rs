@@ -1,5 +1,6 @@
 //! dup, dup2, dup3 and fcntl: file descriptors as references to open file
-//! descriptions, which share offset and status flags.
+//! descriptions, which share offset and status flags. fcntl's record locks
+//! are in `flock`.
 
 use super::rw::file;
 use super::SyscallContext;
@@ -46,8 +47,15 @@ pub fn sys_dup3(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 pub fn sys_fcntl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    use super::flock::*;
     let fd = a[0] as i32;
     let f = file(ctx, a[0])?;
+    if matches!(
+        a[1],
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW
+    ) {
+        return fcntl_lock(ctx, &f, a[1], a[2]);
+    }
     let files = ctx.task.files();
     let mut files = locked(&files);
     match a[1] {

@@ -6,6 +6,7 @@ mod attr;
 mod cred;
 mod epoll;
 mod fd;
+mod flock;
 mod info;
 mod ioctl;
 mod itimer;
@@ -30,6 +31,7 @@ mod syslog;
 pub(crate) mod time;
 mod unlink;
 mod utimes;
+mod xattr;
 
 pub use cred::Cred;
 pub use info::RELEASE;
@@ -105,6 +107,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (62, "kill", signal::sys_kill),
     (63, "uname", info::sys_uname),
     (72, "fcntl", fd::sys_fcntl),
+    (73, "flock", flock::sys_flock),
     (74, "fsync", sync::sys_fsync),
     (75, "fdatasync", sync::sys_fdatasync),
     (76, "truncate", attr::sys_truncate),
@@ -181,6 +184,18 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (169, "reboot", reboot::sys_reboot),
     (170, "sethostname", info::sys_sethostname),
     (186, "gettid", process::sys_gettid),
+    (188, "setxattr", xattr::sys_setxattr),
+    (189, "lsetxattr", xattr::sys_lsetxattr),
+    (190, "fsetxattr", xattr::sys_fsetxattr),
+    (191, "getxattr", xattr::sys_getxattr),
+    (192, "lgetxattr", xattr::sys_lgetxattr),
+    (193, "fgetxattr", xattr::sys_fgetxattr),
+    (194, "listxattr", xattr::sys_listxattr),
+    (195, "llistxattr", xattr::sys_llistxattr),
+    (196, "flistxattr", xattr::sys_flistxattr),
+    (197, "removexattr", xattr::sys_removexattr),
+    (198, "lremovexattr", xattr::sys_lremovexattr),
+    (199, "fremovexattr", xattr::sys_fremovexattr),
     (200, "tkill", signal::sys_tkill),
     (201, "time", time::sys_time),
     (202, "futex", crate::futex::sys_futex),

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -193,6 +194,15 @@ static void write_files(void)
 	CHECK("read after unlink", pread(fd, buf, 64, 0) == 10 && memcmp(buf, "still here", 10) == 0);
 	close(fd);
 
+	memset(buf, 'x', 3000);
+	CHECK_SYS("xattr in the inode", setxattr("/ext4rw/small.txt", "user.small", "hello", 5, 0));
+	CHECK_SYS("xattr in a block", setxattr("/ext4rw/small.txt", "user.big", buf, 3000, 0));
+	CHECK_SYS("trusted xattr", setxattr("/ext4rw/small.txt", "trusted.t", "", 0, 0));
+	CHECK_SYS("xattr to remove", setxattr("/ext4rw/small.txt", "user.gone", "g", 1, 0));
+	CHECK_SYS("removexattr", removexattr("/ext4rw/small.txt", "user.gone"));
+	CHECK_ERRNO("a value no block holds", setxattr("/ext4rw/null", "trusted.huge", buf,
+						       sizeof buf, 0), ENOSPC);
+
 	mkdir("/ext4rw/gone", 0755);
 	mkdir("/ext4rw/gone/x", 0755);
 	put("/ext4rw/gone/x/y", "y");
@@ -249,6 +259,13 @@ static void check_files(void)
 				    st.st_gid == 1000 && st.st_mtim.tv_sec == 1234567890 &&
 				    st.st_mtim.tv_nsec == 123456789 && st.st_atim.tv_nsec == 5);
 	CHECK("small", slurp("/ext4rw/hard.txt") == 11 && strcmp(buf, "hello ext4\n") == 0);
+	CHECK("xattrs", getxattr("/ext4rw/small.txt", "user.small", buf, sizeof buf) == 5 &&
+				memcmp(buf, "hello", 5) == 0 &&
+				getxattr("/ext4rw/small.txt", "user.big", buf, sizeof buf) == 3000 &&
+				buf[2999] == 'x' &&
+				getxattr("/ext4rw/small.txt", "trusted.t", buf, sizeof buf) == 0 &&
+				listxattr("/ext4rw/small.txt", buf, sizeof buf) ==
+					sizeof "user.small" + sizeof "user.big" + sizeof "trusted.t");
 	ssize_t len = readlink("/ext4rw/slow_link", buf, sizeof buf);
 	CHECK("slow symlink", len == (ssize_t)strlen(SLOW_TARGET) && memcmp(buf, SLOW_TARGET, len) == 0);
 	CHECK("fast symlink", slurp("/ext4rw/fast_link") == 11);

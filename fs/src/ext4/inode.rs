@@ -10,6 +10,7 @@ use super::extent::ExtentMap;
 use super::{file, Ext4};
 use crate::inode::Inode as VfsInode;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat};
+use crate::xattr::XattrFlags;
 use arch::{Errno, Result};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -264,5 +265,22 @@ impl VfsInode for Inode {
 
     fn setattr(&self, attr: &SetAttr) -> Result<()> {
         self.do_setattr(attr)
+    }
+
+    fn getxattr(&self, name: &[u8]) -> Result<Vec<u8>> {
+        self.get_xattr(name)
+    }
+
+    fn setxattr(&self, name: &[u8], value: &[u8], flags: XattrFlags) -> Result<()> {
+        self.fs
+            .retry_enospc(|| self.set_xattr(name, Some(value), flags))
+    }
+
+    fn listxattr(&self) -> Result<Vec<Vec<u8>>> {
+        self.list_xattrs()
+    }
+
+    fn removexattr(&self, name: &[u8]) -> Result<()> {
+        self.set_xattr(name, None, XattrFlags::REPLACE)
     }
 }

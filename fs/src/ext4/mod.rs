@@ -45,6 +45,7 @@ mod orphan;
 mod rename;
 mod superblock;
 mod xattr;
+mod xattr_entry;
 
 pub use inode::Inode;
 
@@ -121,6 +122,14 @@ impl Ext4 {
     /// Reads and checks inode `ino`.
     fn read_inode(&self, ino: u32) -> Result<DiskInode> {
         read_inode(&self.sb, &self.cache, &self.itables, ino)
+    }
+
+    /// Returns a copy of the raw record of inode `ino`.
+    fn raw_inode(&self, ino: u32) -> Result<Vec<u8>> {
+        let (nr, start) = self.inode_location(ino)?;
+        let block = self.cache.get(nr)?;
+        let raw = block.get(start..start + self.sb.inode_size as usize);
+        Ok(raw.ok_or(Errno::EUCLEAN)?.to_vec())
     }
 
     /// Changes the raw record of inode `ino` with `f` and rewrites its checksum.

@@ -9,8 +9,10 @@ use super::file::Pages;
 use super::{is_dir, Super, PAGE_SIZE};
 use crate::inode::Inode as VfsInode;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, S_IFMT};
+use crate::xattr::XattrFlags;
 use arch::{Errno, Result};
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// The `st_size` a directory entry adds to its directory (Linux's `BOGO_DIRENT_SIZE`).
@@ -33,6 +35,8 @@ pub(super) enum Body {
 pub(super) struct State {
     pub meta: Meta,
     pub body: Body,
+    /// Extended attributes, by full name.
+    pub xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 /// An inode of a tmpfs.
@@ -65,6 +69,7 @@ impl Inode {
                     ctime: now,
                 },
                 body: Body::Dir(Dir::new(this.clone())),
+                xattrs: BTreeMap::new(),
             }),
         }))
     }
@@ -100,6 +105,7 @@ impl Inode {
                     ctime: now,
                 },
                 body,
+                xattrs: BTreeMap::new(),
             }),
         }))
     }
@@ -300,5 +306,21 @@ impl VfsInode for Inode {
 
     fn setattr(&self, attr: &SetAttr) -> Result<()> {
         self.do_setattr(attr)
+    }
+
+    fn getxattr(&self, name: &[u8]) -> Result<Vec<u8>> {
+        self.get_xattr(name)
+    }
+
+    fn setxattr(&self, name: &[u8], value: &[u8], flags: XattrFlags) -> Result<()> {
+        self.set_xattr(name, Some(value), flags)
+    }
+
+    fn listxattr(&self) -> Result<Vec<Vec<u8>>> {
+        Ok(self.state()?.xattrs.keys().cloned().collect())
+    }
+
+    fn removexattr(&self, name: &[u8]) -> Result<()> {
+        self.set_xattr(name, None, XattrFlags::REPLACE)
     }
 }

@@ -14,6 +14,7 @@ mod dir;
 mod file;
 mod inode;
 mod rename;
+mod xattr;
 
 pub use inode::Inode;
 

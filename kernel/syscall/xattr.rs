@@ -1,0 +1,138 @@
+//! The extended attribute system calls (xattr(7)): setxattr, getxattr,
+//! listxattr, removexattr, each on a path (following symlinks), on a path
+//! without following (`l` forms) and on a descriptor (`f` forms). Names and
+//! sizes are checked here as Linux copies them in (`ERANGE`, `E2BIG`); the
+//! rules of the namespaces are `Vfs`'s.
+
+use super::attr::io_file;
+use super::namei::vfs;
+use super::open::{resolve_at, AT_FDCWD};
+use super::SyscallContext;
+use arch::{Errno, Result};
+use fs::{Path, XattrFlags, XATTR_NAME_MAX, XATTR_SIZE_MAX};
+
+/// The longest list listxattr returns (`XATTR_LIST_MAX`).
+const XATTR_LIST_MAX: usize = 65536;
+
+/// Which file a call names.
+#[derive(Clone, Copy)]
+enum Target {
+    /// A path, its final symlink followed or not.
+    Path(u64, bool),
+    /// An open file.
+    Fd(u64),
+}
+
+fn resolve(ctx: &SyscallContext, t: Target) -> Result<Path> {
+    match t {
+        Target::Path(addr, follow) => {
+            let path = ctx.read_path(addr)?;
+            resolve_at(ctx, AT_FDCWD as u64, &path, 0, follow)
+        }
+        Target::Fd(fd) => io_file(ctx, fd)?.path().cloned().ok_or(Errno::EOPNOTSUPP),
+    }
+}
+
+/// Reads an attribute name: 1 to 255 bytes, else `ERANGE`.
+fn read_name(ctx: &SyscallContext, addr: u64) -> Result<Vec<u8>> {
+    let name = crate::task::locked(&ctx.task.mm())
+        .read_cstring(addr, XATTR_NAME_MAX + 1)
+        .map_err(|e| match e {
+            Errno::ENAMETOOLONG => Errno::ERANGE,
+            e => e,
+        })?;
+    if name.is_empty() {
+        return Err(Errno::ERANGE);
+    }
+    Ok(name)
+}
+
+/// Copies `data` to the user buffer `addr` of `size` bytes, as the get and
+/// list calls answer: with size 0 only the length, `ERANGE` if too small.
+fn answer(ctx: &SyscallContext, data: &[u8], addr: u64, size: u64) -> Result<u64> {
+    if size == 0 {
+        return Ok(data.len() as u64);
+    }
+    if data.len() as u64 > size {
+        return Err(Errno::ERANGE);
+    }
+    ctx.write_user(addr, data)?;
+    Ok(data.len() as u64)
+}
+
+fn do_setxattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
+    let flags = u32::try_from(a[4])
+        .ok()
+        .and_then(XattrFlags::from_bits)
+        .ok_or(Errno::EINVAL)?;
+    let name = read_name(ctx, a[1])?;
+    let size = a[3] as usize;
+    if size > XATTR_SIZE_MAX {
+        return Err(Errno::E2BIG);
+    }
+    let mut value = vec![0u8; size];
+    ctx.read_user(a[2], &mut value)?;
+    let p = resolve(ctx, t)?;
+    vfs().setxattr(&ctx.cred(), &p, &name, &value, flags)?;
+    Ok(0)
+}
+
+fn do_getxattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
+    let name = read_name(ctx, a[1])?;
+    let p = resolve(ctx, t)?;
+    let value = vfs().getxattr(&ctx.cred(), &p, &name)?;
+    answer(ctx, &value, a[2], a[3].min(XATTR_SIZE_MAX as u64))
+}
+
+fn do_listxattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
+    let p = resolve(ctx, t)?;
+    let list = vfs().listxattr(&ctx.cred(), &p)?;
+    if list.len() > XATTR_LIST_MAX {
+        return Err(Errno::E2BIG);
+    }
+    answer(ctx, &list, a[1], a[2].min(XATTR_LIST_MAX as u64))
+}
+
+fn do_removexattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
+    let name = read_name(ctx, a[1])?;
+    let p = resolve(ctx, t)?;
+    vfs().removexattr(&ctx.cred(), &p, &name)?;
+    Ok(0)
+}
+
+pub fn sys_setxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_setxattr(ctx, Target::Path(a[0], true), a)
+}
+pub fn sys_lsetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_setxattr(ctx, Target::Path(a[0], false), a)
+}
+pub fn sys_fsetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_setxattr(ctx, Target::Fd(a[0]), a)
+}
+pub fn sys_getxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_getxattr(ctx, Target::Path(a[0], true), a)
+}
+pub fn sys_lgetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_getxattr(ctx, Target::Path(a[0], false), a)
+}
+pub fn sys_fgetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_getxattr(ctx, Target::Fd(a[0]), a)
+}
+pub fn sys_listxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_listxattr(ctx, Target::Path(a[0], true), a)
+}
+pub fn sys_llistxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_listxattr(ctx, Target::Path(a[0], false), a)
+}
+pub fn sys_flistxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_listxattr(ctx, Target::Fd(a[0]), a)
+}
+pub fn sys_removexattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_removexattr(ctx, Target::Path(a[0], true), a)
+}
+pub fn sys_lremovexattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_removexattr(ctx, Target::Path(a[0], false), a)
+}
+pub fn sys_fremovexattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    do_removexattr(ctx, Target::Fd(a[0]), a)
+}

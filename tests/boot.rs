@@ -865,3 +865,8 @@ fn ext4_survives_kill() {
     assert_fsck_clean(&copy);
     assert_clean_journal(&copy);
 }
+
+#[test]
+fn copy_calls() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/copy", "quiet"]));
+}

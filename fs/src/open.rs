@@ -51,6 +51,11 @@ impl OpenFlags {
         self.bits() & ACCMODE
     }
 
+    /// Returns whether the flags ask for read access.
+    pub fn readable(self) -> bool {
+        matches!(self.access_mode(), 0 | 2) && !self.contains(OpenFlags::O_PATH)
+    }
+
     /// Returns whether the flags ask for write access.
     pub fn writable(self) -> bool {
         matches!(self.access_mode(), 1 | 2)

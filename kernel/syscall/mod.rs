@@ -22,6 +22,7 @@ mod reboot;
 mod rw;
 pub(crate) mod sched;
 mod select;
+mod sendfile;
 mod signal;
 mod stat;
 mod statfs;
@@ -98,6 +99,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (37, "alarm", itimer::sys_alarm),
     (38, "setitimer", itimer::sys_setitimer),
     (39, "getpid", process::sys_getpid),
+    (40, "sendfile", sendfile::sys_sendfile),
     (56, "clone", process::sys_clone),
     (57, "fork", process::sys_fork),
     (58, "vfork", process::sys_vfork),
@@ -239,12 +241,15 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (281, "epoll_pwait", epoll::sys_epoll_pwait),
     (283, "timerfd_create", crate::timerfd::sys_timerfd_create),
     (284, "eventfd", crate::eventfd::sys_eventfd),
+    (285, "fallocate", sendfile::sys_fallocate),
     (286, "timerfd_settime", crate::timerfd::sys_timerfd_settime),
     (287, "timerfd_gettime", crate::timerfd::sys_timerfd_gettime),
     (290, "eventfd2", crate::eventfd::sys_eventfd2),
     (291, "epoll_create1", epoll::sys_epoll_create1),
     (292, "dup3", fd::sys_dup3),
     (293, "pipe2", pipe::sys_pipe2),
+    (295, "preadv", rw::sys_preadv),
+    (296, "pwritev", rw::sys_pwritev),
     (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
     (302, "prlimit64", process::sys_prlimit64),
     (306, "syncfs", sync::sys_syncfs),
@@ -252,6 +257,9 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (316, "renameat2", unlink::sys_renameat2),
     (318, "getrandom", info::sys_getrandom),
     (322, "execveat", process::sys_execveat),
+    (326, "copy_file_range", sendfile::sys_copy_file_range),
+    (327, "preadv2", rw::sys_preadv2),
+    (328, "pwritev2", rw::sys_pwritev2),
     (424, "pidfd_send_signal", crate::pidfd::sys_pidfd_send_signal),
     (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
     (435, "clone3", process::sys_clone3),

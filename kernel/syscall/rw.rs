@@ -25,7 +25,7 @@ pub(super) fn file(ctx: &SyscallContext, fd: u64) -> Result<Arc<File>> {
 /// Runs `op`; while it fails with `EAGAIN` on a file that can block, opened
 /// without `O_NONBLOCK`, and `may_block` allows, sleeps on the file's wait queue
 /// and runs it again. A signal ends the sleep with `ERESTARTSYS`.
-fn blocking<T>(
+pub(super) fn blocking<T>(
     task: &Task,
     f: &File,
     may_block: bool,
@@ -90,7 +90,7 @@ fn do_read(
 /// Writes `data` (already in the kernel) and returns how much went. A byte
 /// stream takes all of it unless `O_NONBLOCK`, a signal or an error stops it;
 /// other files stop at a short write. `EPIPE` sends SIGPIPE to the caller.
-fn write_from(
+pub(super) fn write_from(
     task: &Arc<Task>,
     f: &File,
     data: &[u8],
@@ -128,7 +128,7 @@ fn write_from(
 
 /// Clears the set-user-ID and set-group-ID bits a write by the caller takes
 /// from a regular file (Linux's file_remove_privs()).
-fn remove_privs(ctx: &SyscallContext, f: &File) -> Result<()> {
+pub(super) fn remove_privs(ctx: &SyscallContext, f: &File) -> Result<()> {
     match f.inode() {
         Some(inode) if inode.file_type() == fs::FileType::Regular => {
             fs::file_remove_privs(&ctx.cred(), inode.as_ref())
@@ -248,22 +248,29 @@ fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
 /// readv and writev: the segments in order, stopping at the first short transfer;
 /// an error after some progress returns the progress. Only the first segment
 /// waits for data; a stream write waits for room for every segment.
-fn vectored(ctx: &mut SyscallContext, a: [u64; 6], write: bool) -> Result<u64> {
+fn vectored(
+    ctx: &mut SyscallContext,
+    a: [u64; 6],
+    write: bool,
+    off: Option<u64>,
+    may_block: bool,
+) -> Result<u64> {
     let f = file(ctx, a[0])?;
     crate::tty::check_io(ctx, &f, write)?;
     let iov = iovecs(ctx, a[1], a[2])?;
     let stream = f.ops().is_stream();
-    if write && stream {
+    if write && stream && off.is_none() {
         if let Some(data) = gather(ctx, &iov) {
-            return Ok(write_from(ctx.task, &f, &data, None, true)? as u64);
+            return Ok(write_from(ctx.task, &f, &data, None, may_block)? as u64);
         }
     }
     let mut done = 0;
     for (base, len) in iov {
+        let at = off.map(|o| o + done);
         let moved = if write {
-            do_write(ctx, &f, base, len, None, done == 0 || stream)
+            do_write(ctx, &f, base, len, at, may_block && (done == 0 || stream))
         } else {
-            do_read(ctx, &f, base, len, None, done == 0)
+            do_read(ctx, &f, base, len, at, may_block && done == 0)
         };
         let n = match moved {
             Ok(n) => n,
@@ -279,11 +286,59 @@ fn vectored(ctx: &mut SyscallContext, a: [u64; 6], write: bool) -> Result<u64> {
 }
 
 pub fn sys_readv(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    vectored(ctx, a, false)
+    vectored(ctx, a, false, None, true)
 }
 
 pub fn sys_writev(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    vectored(ctx, a, true)
+    vectored(ctx, a, true, None, true)
+}
+
+/// Returns the position preadv/pwritev and their "2" forms use: a negative
+/// one (the "2" forms only) means the file's own position.
+fn vector_offset(pos: u64, allow_current: bool) -> Result<Option<u64>> {
+    match pos as i64 {
+        -1 if allow_current => Ok(None),
+        p if p < 0 => Err(Errno::EINVAL),
+        p => Ok(Some(p as u64)),
+    }
+}
+
+/// Checks preadv2/pwritev2's RWF_* flags and returns whether the call may
+/// block: HIPRI, DSYNC and SYNC change nothing here (writes reach the device
+/// at sync anyway); NOWAIT makes a call that would block fail with EAGAIN;
+/// APPEND is not offered.
+fn rwf_flags(flags: u64) -> Result<bool> {
+    const RWF_HIPRI: u64 = 1;
+    const RWF_DSYNC: u64 = 2;
+    const RWF_SYNC: u64 = 4;
+    const RWF_NOWAIT: u64 = 8;
+    if flags & !(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT) != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    Ok(flags & RWF_NOWAIT == 0)
+}
+
+/// preadv(fd, iov, iovcnt, pos): on x86_64 the position is one register.
+pub fn sys_preadv(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let off = vector_offset(a[3], false)?;
+    vectored(ctx, a, false, off, true)
+}
+
+pub fn sys_pwritev(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let off = vector_offset(a[3], false)?;
+    vectored(ctx, a, true, off, true)
+}
+
+pub fn sys_preadv2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let may_block = rwf_flags(a[5])?;
+    let off = vector_offset(a[3], true)?;
+    vectored(ctx, a, false, off, may_block)
+}
+
+pub fn sys_pwritev2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let may_block = rwf_flags(a[5])?;
+    let off = vector_offset(a[3], true)?;
+    vectored(ctx, a, true, off, may_block)
 }
 
 pub fn sys_lseek(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

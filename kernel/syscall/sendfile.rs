@@ -1,0 +1,171 @@
+//! sendfile(2) and copy_file_range(2): data moves from one open file to
+//! another through a kernel buffer, a piece at a time, with the reading side's
+//! offset taken from (and written back to) guest memory when given, else the
+//! file's position. (splice and tee stay ENOSYS: programs fall back.)
+
+use super::rw::{blocking, file, remove_privs, write_from};
+use super::SyscallContext;
+use arch::{Errno, Result};
+use fs::File;
+
+/// The most one call moves (MAX_RW_COUNT).
+const MAX_RW: u64 = 0x7fff_f000;
+const CHUNK: usize = 64 * 1024;
+
+/// Reads an optional `loff_t` offset from guest memory.
+fn read_offset(ctx: &SyscallContext, addr: u64) -> Result<Option<u64>> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let v = ctx.read_u64(addr)? as i64;
+    if v < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(v as u64))
+}
+
+/// Copies up to `len` bytes from `input` (at `in_off`, else its position) to
+/// `output` (at `out_off`, else its position); returns how much moved and the
+/// offsets after it.
+fn copy(
+    ctx: &mut SyscallContext,
+    input: &File,
+    mut in_off: Option<u64>,
+    output: &File,
+    mut out_off: Option<u64>,
+    len: u64,
+) -> Result<(u64, Option<u64>, Option<u64>)> {
+    let len = len.min(MAX_RW) as usize;
+    let mut buf = vec![0u8; len.min(CHUNK)];
+    let mut done = 0usize;
+    remove_privs(ctx, output)?;
+    while done < len {
+        let n = (len - done).min(CHUNK);
+        let got = blocking(ctx.task, input, done == 0, || match in_off {
+            Some(o) => input.pread(&mut buf[..n], o),
+            None => input.read(&mut buf[..n]),
+        });
+        let got = match got {
+            Ok(0) => break,
+            Ok(g) => g,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let put = match out_off {
+            Some(o) => output.pwrite(&buf[..got], o),
+            None => write_from(ctx.task, output, &buf[..got], None, true),
+        };
+        let put = match put {
+            Ok(p) => p,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += put;
+        in_off = in_off.map(|o| o + put as u64);
+        out_off = out_off.map(|o| o + put as u64);
+        if put < got {
+            // The reading side moved further than the writing side took:
+            // put the difference back, as Linux does.
+            if in_off.is_none() {
+                input.lseek(put as i64 - got as i64, fs::SEEK_CUR)?;
+            }
+            break;
+        }
+        if got < n {
+            break;
+        }
+    }
+    Ok((done as u64, in_off, out_off))
+}
+
+/// sendfile(out_fd, in_fd, offset, count).
+pub fn sys_sendfile(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [out_fd, in_fd, offp, count, ..] = a;
+    let input = file(ctx, in_fd)?;
+    let output = file(ctx, out_fd)?;
+    if !input.flags().readable() || !output.flags().writable() {
+        return Err(Errno::EBADF);
+    }
+    let off = read_offset(ctx, offp)?;
+    if off.is_some() && !input.ops().seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    let (n, in_off, _) = copy(ctx, &input, off, &output, None, count)?;
+    if let Some(o) = in_off {
+        ctx.write_user(offp, &o.to_ne_bytes())?;
+    }
+    Ok(n)
+}
+
+/// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags).
+pub fn sys_copy_file_range(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [in_fd, in_offp, out_fd, out_offp, len, flags] = a;
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let input = file(ctx, in_fd)?;
+    let output = file(ctx, out_fd)?;
+    if !input.flags().readable() || !output.flags().writable() {
+        return Err(Errno::EBADF);
+    }
+    if output.flags().contains(fs::OpenFlags::O_APPEND) {
+        return Err(Errno::EBADF);
+    }
+    for f in [&input, &output] {
+        match f.inode().map(|i| i.file_type()) {
+            Some(fs::FileType::Regular) => {}
+            Some(fs::FileType::Directory) => return Err(Errno::EISDIR),
+            _ => return Err(Errno::EINVAL),
+        }
+    }
+    let in_off = read_offset(ctx, in_offp)?;
+    let out_off = read_offset(ctx, out_offp)?;
+    // Overlapping ranges of one file are refused.
+    let same = match (input.inode(), output.inode()) {
+        (Some(a), Some(b)) => a.is_same(b.as_ref()),
+        _ => false,
+    };
+    if same {
+        let i = in_off.unwrap_or(input.pos());
+        let o = out_off.unwrap_or(output.pos());
+        if i < o.saturating_add(len) && o < i.saturating_add(len) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let (in_pos, out_pos) = (
+        in_off.unwrap_or(input.pos()),
+        out_off.unwrap_or(output.pos()),
+    );
+    let (n, _, _) = copy(ctx, &input, Some(in_pos), &output, Some(out_pos), len)?;
+    match in_off {
+        Some(_) => ctx.write_user(in_offp, &(in_pos + n).to_ne_bytes())?,
+        None => {
+            input.lseek((in_pos + n) as i64, fs::SEEK_SET)?;
+        }
+    }
+    match out_off {
+        Some(_) => ctx.write_user(out_offp, &(out_pos + n).to_ne_bytes())?,
+        None => {
+            output.lseek((out_pos + n) as i64, fs::SEEK_SET)?;
+        }
+    }
+    Ok(n)
+}
+
+/// fallocate: not offered by these filesystems yet; EOPNOTSUPP makes glibc's
+/// posix_fallocate write the zeroes itself, as for filesystems without it.
+pub fn sys_fallocate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let f = file(ctx, a[0])?;
+    if (a[2] as i64) < 0 || (a[3] as i64) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    if !f.flags().writable() {
+        return Err(Errno::EBADF);
+    }
+    match f.inode().map(|i| i.file_type()) {
+        Some(fs::FileType::Regular) => Err(Errno::EOPNOTSUPP),
+        Some(fs::FileType::Directory) => Err(Errno::EISDIR),
+        None if !f.ops().seekable() => Err(Errno::ESPIPE),
+        _ => Err(Errno::ENODEV),
+    }
+}

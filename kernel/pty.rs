@@ -203,7 +203,7 @@ impl Drop for PtyMaster {
         self.0.slave.end_input();
         let (_, fg) = self.0.slave.owner();
         if fg > 0 {
-            signal::send_to_group(fg, SigInfo::new(crate::tty::SIGHUP, SI_KERNEL));
+            signal::send_to_group(fg, SigInfo::new(signal::SIGHUP, SI_KERNEL));
         }
     }
 }

@@ -2,7 +2,7 @@
 //! count that a read returns (as a u64) and resets; the file is readable while
 //! the count is not zero, so it works with poll and epoll.
 
-use crate::syscall::time::{deadline_from_abs, read_timespec};
+use crate::syscall::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
 use crate::syscall::SyscallContext;
 use crate::task::locked;
 use crate::timer::{self, TimerSlot};
@@ -10,7 +10,7 @@ use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
 use std::any::Any;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const TFD_TIMER_ABSTIME: u64 = 1;
 const TFD_TIMER_CANCEL_ON_SET: u64 = 2;
@@ -122,15 +122,6 @@ fn timerfd(ctx: &SyscallContext, fd: u64) -> Result<Arc<Inner>> {
         Some(t) => Ok(t.0.clone()),
         None => Err(Errno::EINVAL),
     }
-}
-
-fn itimerspec_bytes(value: Duration, interval: Duration) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    for (i, d) in [interval, value].iter().enumerate() {
-        b[i * 16..i * 16 + 8].copy_from_slice(&(d.as_secs() as i64).to_ne_bytes());
-        b[i * 16 + 8..i * 16 + 16].copy_from_slice(&(d.subsec_nanos() as i64).to_ne_bytes());
-    }
-    b
 }
 
 pub fn sys_timerfd_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

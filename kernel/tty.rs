@@ -5,6 +5,7 @@
 //! SIGTTIN; with TOSTOP, writing gets SIGTTOU), and the terminal ioctls.
 
 use crate::signal::{self, sigbit, SigInfo, SI_KERNEL};
+use crate::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU, SIGWINCH};
 use crate::syscall::SyscallContext;
 use crate::task::{locked, Process};
 use arch::{Errno, Result};
@@ -12,12 +13,6 @@ use drivers::tty::{termios, Termios, Tty, TtyDriver};
 use fs::{File, FileOps, PollEvents, WaitQueue};
 use std::any::Any;
 use std::sync::Arc;
-
-pub const SIGHUP: i32 = 1;
-const SIGCONT: i32 = 18;
-const SIGTTIN: i32 = 21;
-const SIGTTOU: i32 = 22;
-const SIGWINCH: i32 = 28;
 
 /// The console's output: the host's standard output.
 struct HostConsole;

@@ -17,6 +17,7 @@ pub use pending::SigPending;
 use crate::task::{locked, ExitStatus, Pid, Process, Task};
 use std::sync::Arc;
 
+pub const SIGHUP: i32 = 1;
 pub const SIGQUIT: i32 = 3;
 pub const SIGILL: i32 = 4;
 pub const SIGTRAP: i32 = 5;

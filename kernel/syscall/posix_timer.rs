@@ -3,14 +3,14 @@
 //! with SI_TIMER; expiries while that signal is still pending are counted as
 //! its overrun instead of queuing more (timer_getoverrun(2)).
 
-use super::time::{deadline_from_abs, read_timespec};
+use super::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
 use super::SyscallContext;
 use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
 use crate::task::{self, locked, Process};
 use crate::timer::{self, TimerSlot};
 use arch::{Errno, Result};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const SIGEV_SIGNAL: i32 = 0;
 const SIGEV_NONE: i32 = 1;
@@ -162,15 +162,6 @@ pub fn sys_timer_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     };
     locked(&p.posix_timers).insert(id, t);
     Ok(0)
-}
-
-fn itimerspec_bytes(value: Duration, interval: Duration) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    for (i, d) in [interval, value].iter().enumerate() {
-        b[i * 16..i * 16 + 8].copy_from_slice(&(d.as_secs() as i64).to_ne_bytes());
-        b[i * 16 + 8..i * 16 + 16].copy_from_slice(&(d.subsec_nanos() as i64).to_ne_bytes());
-    }
-    b
 }
 
 pub fn sys_timer_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

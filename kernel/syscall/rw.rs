@@ -61,9 +61,6 @@ fn do_read(
     may_block: bool,
 ) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
-    if len > 0 {
-        remove_privs(ctx, f)?;
-    }
     let mut done = 0usize;
     let mut kbuf = vec![0u8; len.min(CHUNK)];
     while done < len {

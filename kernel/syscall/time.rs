@@ -66,6 +66,16 @@ pub fn sys_time(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(s as u64)
 }
 
+/// Returns a `struct itimerspec`: the interval, then the time left.
+pub(crate) fn itimerspec_bytes(value: Duration, interval: Duration) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    for (i, d) in [interval, value].iter().enumerate() {
+        b[i * 16..i * 16 + 16]
+            .copy_from_slice(&timespec_bytes(d.as_secs() as i64, d.subsec_nanos() as i64));
+    }
+    b
+}
+
 /// Reads a `struct timespec` (EINVAL if out of range).
 pub(crate) fn read_timespec(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
     let mut b = [0u8; 16];

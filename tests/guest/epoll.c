@@ -27,20 +27,6 @@ static void on_signal(int sig)
 	caught = sig;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Forks a child that sleeps MS, then writes 8 bytes of value 1 to FD if it is
  * >= 0, or else sends SIGUSR1 to the parent; returns its pid. */
 static pid_t later(long ms, int fd)

@@ -38,13 +38,6 @@ static void set_handler(int sig, void (*fn)(int), int flags)
 	MUST(sigaction(sig, &sa, NULL));
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Returns the byte at offset I of the transfer pattern. */
 static unsigned char pattern(uint32_t i)
 {

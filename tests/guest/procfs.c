@@ -61,13 +61,6 @@ static int put(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* Returns the value after "KEY:" in status-like text, or NULL. */
 static const char *field(const char *text, const char *key)
 {

@@ -20,13 +20,6 @@
 
 extern char **environ;
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 static double now(void)
 {
 	struct timespec ts;

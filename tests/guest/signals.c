@@ -54,13 +54,6 @@ static void install_plain(int sig, void (*fn)(int), int flags)
 	MUST(sigaction(sig, &sa, NULL));
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 static void test_sigqueue(void)
 {
 	install(SIGRTMIN, on_rt, 0);

@@ -1,0 +1,100 @@
+//! Boot tests that run the C check programs of `tests/guest/` as init: memory,
+//! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
+//! tmpfs, procfs, permissions, ptys and the copy calls.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn mem() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mem", "quiet"]));
+}
+
+#[test]
+fn fpu() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/fpu", "quiet"]));
+}
+
+#[test]
+fn fs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/fs", "quiet"]));
+}
+
+#[test]
+fn forkexec() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/forkexec", "quiet"]));
+}
+
+/// Pipes: transfer, EOF, EPIPE and SIGPIPE, O_NONBLOCK, PIPE_BUF atomicity,
+/// pipe sizes, FIONREAD, interrupted reads.
+#[test]
+fn pipe() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pipe", "quiet"]));
+}
+
+/// poll, ppoll, select and pselect6 on pipes: readiness, hang-up, timeouts,
+/// signals.
+#[test]
+fn poll() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/poll", "quiet"]));
+}
+
+/// epoll (level- and edge-triggered, one-shot, nesting) and eventfd.
+#[test]
+fn epoll() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/epoll", "quiet"]));
+}
+
+#[test]
+fn tmpfs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/tmpfs", "quiet"]));
+}
+
+/// Permissions (DAC as non-root children see it, set-user-ID exec, access),
+/// file locks between processes and extended attributes, on /tmp.
+#[test]
+fn perms() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/perms", "quiet"]));
+}
+
+#[test]
+fn signals() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signals", "quiet"]));
+}
+
+#[test]
+fn threads() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/threads", "quiet"]));
+}
+
+#[test]
+fn threads_dynamic() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/threads-dyn", "quiet"]));
+}
+
+#[test]
+fn procs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/procs", "quiet"]));
+}
+
+#[test]
+fn timers() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/timers", "quiet"]));
+}
+
+/// procfs, sysfs, devtmpfs and mount(2); mem= is what MemTotal must show.
+#[test]
+fn procfs() {
+    assert_checks_passed(&boot(&[&ubd0r(), "mem=128M", "init=/bin/procfs", "quiet"]));
+}
+
+#[test]
+fn ptys() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pty", "quiet"]));
+}
+
+#[test]
+fn copy_calls() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/copy", "quiet"]));
+}

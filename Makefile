@@ -1,36 +1,41 @@
-# Build the kernel, build the test image, boot it; run every test tier.
-# `make run` boots the test image (a Debian image comes with its build script).
+# Build the kernel and the Debian image, boot it; run every test tier.
+#   make run                   sysvinit to a login prompt (root, no password)
+#   make run INIT=/bin/bash    a root shell at once
 
 CARGO ?= cargo
+DEBIAN ?= images/out/debian.img
 IMAGE ?= images/out/test.img
-INIT ?= /bin/hello
-MEM ?= 128M
+MEM ?= 256M
+INIT ?=
 
-.PHONY: all run test bench image clean
+.PHONY: all run test bench image debian clean
 
-all: linux image
+all: linux debian
 
 linux: FORCE
 	$(CARGO) build --release
 	ln -sf target/release/linux linux
 
-image: $(IMAGE)
+# The Debian image (needs root; does nothing when it is up to date).
+debian:
+	sh images/build-debian-image.sh $(DEBIAN)
 
-$(IMAGE): FORCE
+# The small image of test programs the boot tests use.
+image: FORCE
 	@mkdir -p $(dir $(IMAGE))
 	bash images/build-test-image.sh $(IMAGE)
 
-run: linux image
-	./linux ubd0r=$(IMAGE) mem=$(MEM) init=$(INIT)
+run: linux debian
+	./linux ubd0=$(DEBIAN) mem=$(MEM) $(if $(INIT),init=$(INIT) rw)
 
-test:
+test: debian
 	$(CARGO) test --workspace
 
 clean:
 	$(CARGO) clean
-	rm -f linux $(IMAGE)
+	rm -f linux $(IMAGE) $(DEBIAN)
 
 FORCE:
 
-bench: linux
+bench: linux image
 	bash tests/bench.sh target/release/linux $(IMAGE)

@@ -31,6 +31,8 @@ pub struct Cmdline {
     pub loglevel: u8,
     pub init_args: Vec<String>,
     pub init_env: Vec<String>,
+    /// `strace=`: the command names whose system calls are logged (`all`: every one).
+    pub strace: Vec<String>,
     /// The whole command line as /proc/cmdline will show it.
     pub raw: String,
 }
@@ -55,6 +57,7 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         loglevel: 7,
         init_args: Vec::new(),
         init_env: Vec::new(),
+        strace: Vec::new(),
         raw: String::new(),
     };
     let words: Vec<String> = words.into_iter().collect();
@@ -96,6 +99,7 @@ fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
             }
             c.init = Some(value.to_string());
         }
+        "strace" => c.strace = value.split(',').map(str::to_string).collect(),
         "loglevel" => {
             c.loglevel = value
                 .parse::<u8>()
@@ -177,6 +181,7 @@ Options (in User-mode Linux's syntax):
   init=PATH           the program to run as init (default /sbin/init)
   quiet               show only errors on the console
   loglevel=N          console log level (0-15)
+  strace=COMM[,COMM]  log the system calls of programs so named (all: every one)
   --help, --version   this text; the version
 Other KEY=VALUE words become init's environment; other words and all words
 after -- become init's arguments. linux exits with init's exit status.

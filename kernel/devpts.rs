@@ -49,7 +49,7 @@ impl FileSystem for DevPts {
         }
     }
     fn show_options(&self) -> String {
-        "gid=5,mode=620,ptmxmode=000".into()
+        ",gid=5,mode=620,ptmxmode=000".into()
     }
 }
 

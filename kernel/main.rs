@@ -67,6 +67,9 @@ fn main() {
     };
     panic::install_hook();
     printk::init(c.loglevel);
+    if !c.strace.is_empty() {
+        let _ = syscall::STRACE.set(c.strace.clone());
+    }
     if let Err(e) = arch::stub::set_stub_image(STUB_ELF) {
         eprintln!("linux: cannot prepare the stub program: {e}");
         std::process::exit(EXIT_BOOT);

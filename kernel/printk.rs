@@ -65,7 +65,14 @@ pub fn emit(level: u8, text: &str) {
     let t = p.boot.elapsed();
     let show = level < *p.console_level.lock().unwrap_or_else(|e| e.into_inner());
     if show {
-        let line = format!("[{:5}.{:06}] {text}\n", t.as_secs(), t.subsec_micros());
+        // A terminal in raw mode does no output processing: end lines with
+        // CR LF, as a serial console driver does.
+        let eol = if arch::host::console::stdout_is_terminal() {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        let line = format!("[{:5}.{:06}] {text}{eol}", t.as_secs(), t.subsec_micros());
         let _ = arch::host::console::write(line.as_bytes());
     }
     let mut ring = p.ring.lock().unwrap_or_else(|e| e.into_inner());

@@ -24,6 +24,15 @@ impl TtyDriver for HostConsole {
 }
 
 /// Creates the console terminal, sized like the host terminal.
+/// Returns the device number of terminal `tty`: 5:1 for the console, 136:N
+/// for /dev/pts/N.
+pub fn device_number(tty: &Tty) -> u64 {
+    match tty.name.strip_prefix("pts/").and_then(|n| n.parse().ok()) {
+        Some(n) => fs::makedev(136, n),
+        None => fs::makedev(5, 1),
+    }
+}
+
 pub fn new_console() -> Arc<Tty> {
     let ws = arch::host::console::window_size(1)
         .or_else(|| arch::host::console::window_size(0))

@@ -201,4 +201,11 @@ pub trait FileSystem: Send + Sync {
     fn show_options(&self) -> String {
         String::new()
     }
+
+    /// Makes the filesystem itself read-only or read-write (`mount -o
+    /// remount,ro|rw`); filesystems without a device have nothing to do.
+    fn remount(&self, read_only: bool) -> Result<()> {
+        let _ = read_only;
+        Ok(())
+    }
 }

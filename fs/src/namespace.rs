@@ -143,6 +143,16 @@ impl Vfs {
         Ok(())
     }
 
+    /// Remounts the filesystem whose mount root `path` is (MS_REMOUNT without
+    /// MS_BIND): the filesystem itself turns read-only or read-write first,
+    /// then the mount takes `flags`.
+    pub fn remount_fs(&self, path: &Path, flags: MountFlags) -> Result<()> {
+        check_mount_root(path)?;
+        path.mnt.fs().remount(flags.contains(MountFlags::RDONLY))?;
+        path.mnt.set_flags(flags);
+        Ok(())
+    }
+
     /// Moves the mount whose root `from` is to `to` (MS_MOVE): `EINVAL` for the
     /// root or a mount out of the tree, `ELOOP` into its own subtree.
     pub fn move_mount(&self, from: &Path, to: &Path) -> Result<()> {

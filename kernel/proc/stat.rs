@@ -83,12 +83,23 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
     let exit_code = locked(&p.exit_status).map_or(0, ExitStatus::wait_status);
     let rsslim = locked(&p.rlimits)[5].0;
     let l = u.layout;
+    // The controlling terminal, as Linux encodes a device number here, and
+    // its foreground process group.
+    let (tty_nr, tpgid) = match locked(&p.ctty).as_ref() {
+        Some(tty) => {
+            let dev = crate::tty::device_number(tty);
+            let (maj, min) = (u64::from(fs::major(dev)), u64::from(fs::minor(dev)));
+            let nr = (min & 0xff) | (maj << 8) | ((min & !0xff) << 12);
+            (nr, tty.owner().1 as i64 as u64)
+        }
+        None => (0, u64::MAX),
+    };
     let fields: [u64; 49] = [
         p.ppid() as u64,
         *locked(&p.pgid) as u64,
         *locked(&p.sid) as u64,
-        0,           // tty_nr
-        u64::MAX,    // tpgid: -1, no controlling terminal
+        tty_nr,
+        tpgid,
         0x0040_0000, // flags: PF_RANDOMIZE
         0,
         0,

@@ -100,3 +100,32 @@ pub fn sys_madvise(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     locked(&ctx.task.mm()).madvise(a[0], a[1], a[2] as i32)?;
     Ok(0)
 }
+
+/// mlock(2), munlock(2), mlock2(2): guest memory is never paged out, so every
+/// page is already as locked as it can be; only the arguments are checked.
+pub fn sys_mlock(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const MLOCK_ONFAULT: u64 = 1;
+    if a[2] & !MLOCK_ONFAULT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    a[0].checked_add(a[1]).ok_or(Errno::EINVAL)?;
+    Ok(0)
+}
+
+/// mlockall(2) and munlockall(2); see `sys_mlock`.
+pub fn sys_mlockall(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const MCL_CURRENT: u64 = 1;
+    const MCL_FUTURE: u64 = 2;
+    const MCL_ONFAULT: u64 = 4;
+    let flags = a[0];
+    if flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0
+        || flags & (MCL_CURRENT | MCL_FUTURE) == 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+pub fn sys_munlockall(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    Ok(0)
+}

@@ -26,6 +26,7 @@ mod sendfile;
 mod signal;
 mod stat;
 mod statfs;
+mod statx;
 mod sync;
 mod sysinfo;
 mod syslog;
@@ -178,6 +179,10 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (145, "sched_getscheduler", sched::sys_sched_getscheduler),
     (146, "sched_get_priority_max", sched::sys_sched_get_priority_max),
     (147, "sched_get_priority_min", sched::sys_sched_get_priority_min),
+    (149, "mlock", mem::sys_mlock),
+    (150, "munlock", mem::sys_mlock),
+    (151, "mlockall", mem::sys_mlockall),
+    (152, "munlockall", mem::sys_munlockall),
     (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
     (162, "sync", sync::sys_sync),
@@ -207,6 +212,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (217, "getdents64", open::sys_getdents64),
     (218, "set_tid_address", process::sys_set_tid_address),
     (219, "restart_syscall", crate::signal::restart_syscall),
+    (221, "fadvise64", sendfile::sys_fadvise64),
     (222, "timer_create", posix_timer::sys_timer_create),
     (223, "timer_settime", posix_timer::sys_timer_settime),
     (224, "timer_gettime", posix_timer::sys_timer_gettime),
@@ -260,6 +266,8 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (326, "copy_file_range", sendfile::sys_copy_file_range),
     (327, "preadv2", rw::sys_preadv2),
     (328, "pwritev2", rw::sys_pwritev2),
+    (325, "mlock2", mem::sys_mlock),
+    (332, "statx", statx::sys_statx),
     (424, "pidfd_send_signal", crate::pidfd::sys_pidfd_send_signal),
     (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
     (435, "clone3", process::sys_clone3),
@@ -286,17 +294,67 @@ fn handler(nr: u64) -> Option<(&'static str, Handler)> {
 /// Handles the system call the task trapped on and stores its result in rax.
 pub fn dispatch(ctx: &mut SyscallContext) {
     let (nr, args) = ctx.regs.syscall_args();
-    let result = match handler(nr) {
+    let entry = handler(nr);
+    let result = match entry {
         Some((_, h)) => h(ctx, args),
         None => {
             log_unknown(nr);
             Err(Errno::ENOSYS)
         }
     };
+    if let Some(names) = STRACE.get() {
+        strace(ctx, names, nr, entry.map(|e| e.0), args, result);
+    }
     ctx.regs.rax = match result {
         Ok(v) => v,
         Err(e) => e.as_syscall_return(),
     };
+}
+
+/// The `strace=` command names, set once at boot when the option is given.
+pub static STRACE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Logs one finished system call of a traced program, strace-style:
+/// `strace: 42 login: openat(0xffffff9c, 0x7f12.., 0x80000) = -ENOENT`.
+fn strace(
+    ctx: &SyscallContext,
+    names: &[String],
+    nr: u64,
+    name: Option<&str>,
+    args: [u64; 6],
+    result: Result<u64>,
+) {
+    let comm = String::from_utf8_lossy(&locked(&ctx.task.process.comm)).into_owned();
+    if !names.iter().any(|n| n == "all" || *n == comm) {
+        return;
+    }
+    let call = name.map_or_else(|| format!("syscall_{nr}"), str::to_string);
+    // The argument that names a file, shown as a string.
+    let path_arg = match call.as_str() {
+        "open" | "stat" | "lstat" | "access" | "execve" | "statfs" | "readlink" | "chdir"
+        | "mkdir" | "rmdir" | "unlink" | "creat" | "chmod" | "chown" | "truncate" => Some(0),
+        "openat" | "newfstatat" | "faccessat" | "faccessat2" | "execveat" | "readlinkat"
+        | "mkdirat" | "unlinkat" | "fchmodat" | "fchownat" | "statx" | "utimensat" | "mknodat"
+        | "openat2" => Some(1),
+        _ => None,
+    };
+    let args: Vec<String> = args
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| match ctx.read_path(a) {
+            Ok(p) if path_arg == Some(i) => format!("{:?}", String::from_utf8_lossy(&p)),
+            _ => format!("{a:#x}"),
+        })
+        .collect();
+    let ret = match result {
+        Ok(v) => format!("{v:#x}"),
+        Err(e) => format!("-{e}"),
+    };
+    log::info!(
+        "strace: {} {comm}: {call}({}) = {ret}",
+        ctx.task.tid(),
+        args.join(", ")
+    );
 }
 
 /// Logs an unimplemented system call once per number.

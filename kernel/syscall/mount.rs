@@ -117,7 +117,11 @@ pub fn sys_mount(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             let atime = MountFlags::NOATIME | MountFlags::NODIRATIME | MountFlags::RELATIME;
             mflags = (mflags - atime) | (at.mnt.flags() & atime);
         }
-        vfs().remount(&at, mflags)?;
+        if flags & MS_BIND != 0 {
+            vfs().remount(&at, mflags)?;
+        } else {
+            vfs().remount_fs(&at, mflags)?;
+        }
     } else if flags & MS_BIND != 0 {
         let from = source_path(ctx)?;
         // A bind mount has its source's flags; MS_RDONLY needs a remount.

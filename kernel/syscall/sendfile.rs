@@ -169,3 +169,18 @@ pub fn sys_fallocate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         _ => Err(Errno::ENODEV),
     }
 }
+
+/// posix_fadvise(2) (`fadvise64`): advice about a range of a file. There is
+/// no readahead to tune and no cache to drop early, so after Linux's checks
+/// the advice has no effect, which the call's contract allows.
+pub fn sys_fadvise64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    const POSIX_FADV_NOREUSE: u64 = 5;
+    let f = file(ctx, a[0])?;
+    if f.inode().is_none() && !f.ops().seekable() {
+        return Err(Errno::ESPIPE);
+    }
+    if (a[2] as i64) < 0 || a[3] > POSIX_FADV_NOREUSE {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}

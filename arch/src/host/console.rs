@@ -9,6 +9,12 @@ pub fn write(data: &[u8]) -> io::Result<()> {
     out.flush()
 }
 
+/// Returns whether the host's standard output is a terminal (checked once).
+pub fn stdout_is_terminal() -> bool {
+    static IS_TTY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *IS_TTY.get_or_init(|| io::IsTerminal::is_terminal(&io::stdout()))
+}
+
 /// Writes all of `data` to the host's standard error (kernel messages when the
 /// console is not the place for them).
 pub fn write_err(data: &[u8]) {

@@ -39,7 +39,7 @@ impl Ext4 {
 
     /// Starts a change (`EROFS` on a read-only mount).
     pub(super) fn begin(&self) -> Result<Handle<'_>> {
-        if self.read_only {
+        if self.is_read_only() {
             return Err(Errno::EROFS);
         }
         let st = self.state.lock().map_err(|_| Errno::EIO)?;

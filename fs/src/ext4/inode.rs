@@ -93,7 +93,7 @@ impl Inode {
 
 impl Drop for Inode {
     fn drop(&mut self) {
-        if self.fs.read_only {
+        if self.fs.is_read_only() {
             return;
         }
         let Ok(st) = self.state.get_mut() else {

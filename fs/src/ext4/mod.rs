@@ -58,6 +58,7 @@ use disk_inode::DiskInode;
 use group::GroupDesc;
 use inode::InodeState;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use superblock::{SuperBlock, EXT4_MAGIC};
@@ -90,7 +91,7 @@ pub struct Ext4 {
     itables: Vec<u64>,
     cache: BlockCache,
     dev_id: u64,
-    read_only: bool,
+    read_only: AtomicBool,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
     /// Inodes in memory, so each has one `Inode` at a time.
@@ -101,6 +102,11 @@ pub struct Ext4 {
 }
 
 impl Ext4 {
+    /// Returns whether the filesystem is mounted read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.load(Ordering::Relaxed)
+    }
+
     /// Returns the block size in bytes.
     pub fn block_size(&self) -> u32 {
         self.sb.block_size
@@ -239,7 +245,7 @@ impl FileSystem for Ext4 {
     }
 
     fn sync(&self) -> Result<()> {
-        if self.read_only {
+        if self.is_read_only() {
             return Ok(());
         }
         let mut h = self.begin()?;
@@ -247,6 +253,10 @@ impl FileSystem for Ext4 {
         h.commit()?;
         drop(h);
         self.cache.device().flush()
+    }
+
+    fn remount(&self, read_only: bool) -> Result<()> {
+        self.remount_fs(read_only)
     }
 
     fn statfs(&self) -> StatFs {
@@ -267,7 +277,7 @@ impl FileSystem for Ext4 {
             fsid: [word(0) ^ word(8), word(4) ^ word(12)],
             namelen: 255,
             frsize: self.sb.block_size as u64,
-            flags: if self.read_only { ST_RDONLY } else { 0 },
+            flags: if self.is_read_only() { ST_RDONLY } else { 0 },
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::cache::BlockCache;
 use crate::clock::{Clock, HostClock};
 use arch::{Errno, Result};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -91,7 +92,7 @@ impl Ext4 {
             itables,
             cache,
             dev_id,
-            read_only,
+            read_only: AtomicBool::new(read_only),
             clock,
             state: Mutex::new(state),
             icache: Mutex::default(),
@@ -102,6 +103,40 @@ impl Ext4 {
             orphan::cleanup(&fs)?;
         }
         Ok(fs)
+    }
+}
+
+impl Ext4 {
+    /// Switches between read-only and read-write (`MS_REMOUNT`): going
+    /// read-write opens the journal and frees the orphans, as a read-write
+    /// mount does (`EACCES` on a read-only device); going read-only commits
+    /// and flushes everything first, so the image is clean from then on.
+    pub(super) fn remount_fs(&self, read_only: bool) -> Result<()> {
+        if read_only == self.is_read_only() {
+            return Ok(());
+        }
+        let dev = self.cache.device();
+        if read_only {
+            crate::FileSystem::sync(self)?;
+            self.read_only.store(true, Ordering::Relaxed);
+            self.state.lock().map_err(|_| Errno::EIO)?.journal = None;
+            log::info!("ext4: remounted read-only");
+            return Ok(());
+        }
+        if dev.read_only() {
+            return Err(Errno::EACCES);
+        }
+        self.sb.check_writable()?;
+        if self.sb.has_journal() {
+            let disk = read_inode(&self.sb, &self.cache, &self.itables, self.sb.journal_inum)?;
+            let journal = journal::Journal::load(&self.sb, &self.cache, &disk)?;
+            self.state.lock().map_err(|_| Errno::EIO)?.journal = Some(journal);
+        }
+        self.read_only.store(false, Ordering::Relaxed);
+        let this = self.this.upgrade().ok_or(Errno::EIO)?;
+        orphan::cleanup(&this)?;
+        log::info!("ext4: remounted read-write");
+        Ok(())
     }
 }
 

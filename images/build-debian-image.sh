@@ -1,0 +1,80 @@
+#!/bin/sh
+# Builds a Debian 12 (bookworm) root filesystem image for ./linux from Debian's
+# packages: minbase plus a working set (procps, iproute2, python3, less,
+# vim-tiny, sysvinit-core, ...), an empty root password, a getty on the
+# console, an fstab and a hostname. The one image boots two ways:
+#
+#   ./linux ubd0=OUT.img mem=256M init=/bin/bash   a root shell at once
+#   ./linux ubd0=OUT.img mem=256M                  sysvinit to a login prompt
+#
+# usage: images/build-debian-image.sh OUT.img
+#
+# CPython's regression tests (libpython3.11-testsuite) are included, for the
+# conformance table in README.md.
+#
+# Packages come from the Debian mirror this machine's apt sources name (override
+# with MIRROR=URL). Needs root for mmdebstrap's chroot; a rootless route is
+# `mmdebstrap --mode=unshare` where unprivileged user namespaces are allowed
+# (set MODE=unshare). Idempotent: does nothing when OUT.img exists and is newer
+# than this script. Runs e2fsck -fn on the result.
+set -eu
+
+say() { echo "build-debian-image: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+[ $# -eq 1 ] || { echo "usage: $0 OUT.img" >&2; exit 2; }
+mkdir -p "$(dirname "$1")"
+out=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+size=${SIZE:-4G}
+mode=${MODE:-root}
+
+if [ -e "$out" ] && [ "$out" -nt "$0" ]; then
+	say "$out is up to date"
+	exit 0
+fi
+
+PATH=$PATH:/sbin:/usr/sbin
+if [ "$mode" = root ] && [ "$(id -u)" -ne 0 ]; then
+	die "building a Debian tree needs root (run with sudo), or MODE=unshare where \
+unprivileged user namespaces work"
+fi
+for tool in mmdebstrap mkfs.ext4 e2fsck; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		die "$tool not found (apt-get install mmdebstrap e2fsprogs)"
+done
+
+# The mirror: what apt on this machine already uses for Debian's main archive.
+mirror=${MIRROR:-}
+if [ -z "$mirror" ]; then
+	mirror=$(apt-get indextargets --format '$(SITE)' 'Label: Debian' \
+		'Created-By: Packages' 2>/dev/null | head -n 1)
+fi
+if [ -z "$mirror" ]; then
+	mirror=$(grep -rhoE '(https?|file)://[^ ]*/debian/?( |$)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null | head -n 1 | tr -d ' ')
+fi
+[ -n "$mirror" ] || die "no Debian mirror in this machine's apt sources (set MIRROR=URL)"
+say "mirror $mirror"
+
+packages=procps,iproute2,python3,less,vim-tiny,sysvinit-core,sysv-rc,initscripts
+packages=$packages,e2fsprogs,util-linux,bsdextrautils,ncurses-term,file,xz-utils
+packages=$packages,libpython3.11-testsuite
+
+tree=$(mktemp -d "${TMPDIR:-/tmp}/debian-tree.XXXXXX")
+chmod 755 "$tree"
+tmp_img=$out.tmp.$$
+trap 'rm -rf "$tree" "$tmp_img"' EXIT INT TERM
+
+say "installing bookworm (minbase + $packages) into $tree"
+mmdebstrap --mode="$mode" --variant=minbase --include="$packages" \
+	--customize-hook="$here/debian-customize.sh \"\$1\"" \
+	bookworm "$tree" "$mirror" >&2
+
+say "making a $size ext4 image"
+rm -f "$tmp_img"
+truncate -s "$size" "$tmp_img"
+mkfs.ext4 -q -L debian -d "$tree" "$tmp_img"
+e2fsck -fn "$tmp_img" >/dev/null || die "e2fsck found problems in the new image"
+mv "$tmp_img" "$out"
+say "wrote $out ($(du -h "$out" | cut -f1) used of $size)"

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Drives ./linux booting a Debian image on a pseudo-terminal, the way a person
+at a terminal would: waits for prompts, types commands, presses Ctrl-C, and
+checks what comes back. Prints the whole transcript; exits 0 only if every
+step saw what it expected.
+
+usage: debian-session.py LINUX IMAGE bash|bash-again|sysv
+  bash        init=/bin/bash: python3, stty size, Ctrl-C, job control in a
+              `setsid -cw bash` session, a file written, `exit` ends ./linux
+  bash-again  a second boot sees the file and removes it
+  sysv        sysvinit to login:, root logs in, `poweroff` ends ./linux
+"""
+import fcntl, os, pty, re, select, struct, sys, termios, time
+
+ROWS, COLS = 33, 111
+
+
+class Session:
+    def __init__(self, argv):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execv(argv[0], argv)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        self.out = b""
+        self.pos = 0  # where the next expect starts looking
+        self.eof = False
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            self.eof = True
+        self.out += data
+
+    def expect(self, pattern, timeout=60):
+        """Waits for `pattern` (a regex on bytes) after the last match."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while True:
+            m = rx.search(self.out, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0 or self.eof:
+                raise Failure(f"timed out waiting for {pattern!r}")
+            self._read(min(left, 0.5))
+
+    def send(self, text):
+        os.write(self.fd, text.encode())
+
+    def line(self, text):
+        self.send(text + "\r")
+
+    def wait_exit(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                while not self.eof:
+                    self._read(0.2)
+                    if not select.select([self.fd], [], [], 0)[0]:
+                        break
+                return os.waitstatus_to_exitcode(status)
+            self._read(0.2)
+        raise Failure("./linux did not exit")
+
+
+class Failure(Exception):
+    pass
+
+
+PROMPT = rb"\n[^\n]*# $"
+
+
+def bash_session(s):
+    s.expect(PROMPT)
+    s.line("python3 -c 'import sys; print(sum(range(10**5)), sys.version_info[:2])'")
+    s.expect(rb"4999950000 \(3, 11\)")
+    s.expect(PROMPT)
+    s.line("stty size")
+    s.expect(rf"{ROWS} {COLS}".encode())
+    s.expect(PROMPT)
+    s.line("sleep 30")
+    time.sleep(1)
+    start = time.monotonic()
+    s.send("\x03")
+    s.expect(PROMPT, timeout=10)
+    took = time.monotonic() - start
+    print(f"\n[driver: Ctrl-C ended sleep 30 after {took:.2f}s]", file=sys.stderr)
+    if took > 3:
+        raise Failure(f"Ctrl-C took {took:.1f}s")
+    s.line("echo status=$?")
+    s.expect(rb"status=130")
+    s.expect(PROMPT)
+    # A session of its own, with the console as its controlling terminal.
+    s.line("setsid -cw bash")
+    s.expect(PROMPT)
+    s.line("sleep 100 &")
+    s.expect(rb"\[1\] \d+")
+    s.expect(PROMPT)
+    s.line("jobs")
+    s.expect(rb"\[1\]\+\s+Running\s+sleep 100 &")
+    s.expect(PROMPT)
+    s.line("kill %1")
+    s.expect(rb"\[1\]\+\s+Terminated\s+sleep 100")
+    s.expect(PROMPT)
+    s.line("jobs; echo jobs-$((6*7))")
+    s.expect(rb"jobs-42")
+    s.expect(PROMPT)
+    s.line("exit")
+    s.expect(PROMPT)
+    s.line("echo written-by-first-boot > /root/persist && sync && echo wrote-$((6*7))")
+    s.expect(rb"wrote-42")
+    s.expect(PROMPT)
+    s.line("exit")
+    status = s.wait_exit()
+    if status != 0:
+        raise Failure(f"./linux exited with {status}")
+
+
+def bash_again(s):
+    s.expect(PROMPT)
+    s.line("cat /root/persist && rm /root/persist && echo removed-$((6*7))")
+    s.expect(rb"written-by-first-boot\r?\n")
+    s.expect(rb"removed-42")
+    s.expect(PROMPT)
+    s.line("exit")
+    status = s.wait_exit()
+    if status != 0:
+        raise Failure(f"./linux exited with {status}")
+
+
+def sysv(s):
+    s.expect(rb"login: ", timeout=120)
+    s.line("root")
+    s.expect(PROMPT, timeout=60)
+    s.line("echo runlevel=$(runlevel)")
+    s.expect(rb"runlevel=N 2")
+    s.expect(PROMPT)
+    s.line("poweroff")
+    status = s.wait_exit(timeout=120)
+    if status != 0:
+        raise Failure(f"./linux exited with {status}")
+
+
+def main():
+    linux, image, mode = sys.argv[1:4]
+    argv = [linux, f"ubd0={image}", "mem=256M"]
+    if mode.startswith("bash"):
+        argv += ["init=/bin/bash", "rw"]
+    s = Session(argv)
+    ok = True
+    try:
+        {"bash": bash_session, "bash-again": bash_again, "sysv": sysv}[mode](s)
+    except Failure as e:
+        print(f"\n[driver: FAILED: {e}]", file=sys.stderr)
+        ok = False
+        try:
+            os.kill(s.pid, 9)
+        except ProcessLookupError:
+            pass
+    sys.stdout.write(s.out.decode(errors="replace"))
+    sys.exit(0 if ok else 1)
+
+
+main()

@@ -8,7 +8,7 @@ IMAGE ?= images/out/test.img
 MEM ?= 256M
 INIT ?=
 
-.PHONY: all run test bench image debian clean
+.PHONY: all run test bench bench-debian image debian clean
 
 all: linux debian
 
@@ -39,3 +39,7 @@ FORCE:
 
 bench: linux image
 	bash tests/bench.sh target/release/linux $(IMAGE)
+
+# The Debian workload suite under ./linux and natively in a chroot (as root).
+bench-debian: linux debian
+	bash tests/debian/bench.sh target/release/linux $(DEBIAN)

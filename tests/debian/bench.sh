@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `make bench-debian`: runs tests/debian/workloads.sh in the Debian image twice,
+# under ./linux (as init, with mem=1G) and natively in a chroot of the same
+# tree (a loop mount of the same image), and prints each workload's time and
+# the ratio linux/native. Needs root for the loop mount and chroot. These
+# machines are shared and noisy: compare ratios, not absolute times.
+# Usage: tests/debian/bench.sh [LINUX_BINARY] [DEBIAN_IMAGE]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+linux=${1:-$here/../../target/release/linux}
+image=${2:-$here/../../images/out/debian.img}
+[ -x "$linux" ] || { echo "bench: build the kernel first (make linux)" >&2; exit 1; }
+[ -e "$image" ] || { echo "bench: no $image (make debian)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "bench: the native run needs root (chroot)" >&2; exit 1; }
+PATH=$PATH:/sbin:/usr/sbin
+
+work=$(mktemp -d)
+mnt=$work/root
+cleanup() {
+	for m in "$mnt/proc" "$mnt/dev" "$mnt"; do
+		mountpoint -q "$m" && umount "$m"
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cp --sparse=always "$image" "$work/bench.img"
+debugfs -w -R "write $here/workloads.sh /root/workloads.sh" "$work/bench.img" >/dev/null 2>&1
+
+echo "bench: running the workloads under ./linux ..." >&2
+"$linux" ubd0="$work/bench.img" mem=1G init=/bin/bash rw quiet -- /root/workloads.sh \
+	> "$work/guest" 2>&1 || true
+grep -q '^DONE' "$work/guest" || { echo "bench: the guest run did not finish:" >&2; cat "$work/guest" >&2; exit 1; }
+
+echo "bench: running the workloads natively in a chroot ..." >&2
+mkdir "$mnt"
+mount -o loop "$work/bench.img" "$mnt"
+mount -t proc proc "$mnt/proc"
+mount --bind /dev "$mnt/dev"
+chroot "$mnt" /bin/bash /root/workloads.sh > "$work/native" 2>&1
+grep -q '^DONE' "$work/native" || { echo "bench: the native run did not finish:" >&2; cat "$work/native" >&2; exit 1; }
+
+grep '^FAIL' "$work/guest" "$work/native" >&2 || true
+printf '| %-16s | %9s | %9s | %7s |\n' workload "native s" "linux s" ratio
+printf '|%s|%s|%s|%s|\n' ------------------ ----------- ----------- ---------
+while read -r tag name native; do
+	[ "$tag" = RESULT ] || continue
+	guest=$(awk -v n="$name" '$1 == "RESULT" && $2 == n {print $3}' "$work/guest")
+	ratio=$(awk -v g="$guest" -v n="$native" 'BEGIN { if (n > 0) printf "%.1fx", g / n; else print "-" }')
+	printf '| %-16s | %9s | %9s | %7s |\n' "$name" "$native" "$guest" "$ratio"
+done < "$work/native"

@@ -133,7 +133,7 @@ impl UserIov {
                 continue;
             }
             let n = ((seg - skip) as usize).min(len - done);
-            f(base + skip, done, n)?;
+            f(base.wrapping_add(skip), done, n)?;
             done += n;
             skip = 0;
         }
@@ -267,7 +267,7 @@ impl ControlOut {
 
     fn advance(&mut self, len: usize) {
         let n = cmsg_align(len).min(self.room);
-        self.addr += n as u64;
+        self.addr = self.addr.wrapping_add(n as u64);
         self.room -= n;
         self.used += n;
     }
@@ -320,7 +320,7 @@ impl ControlOut {
             };
             if ctx
                 .write_user(
-                    self.addr + (CMSG_HDR + 4 * fds.len()) as u64,
+                    self.addr.wrapping_add((CMSG_HDR + 4 * fds.len()) as u64),
                     &fd.to_ne_bytes(),
                 )
                 .is_err()

@@ -163,14 +163,19 @@ fn recv_msghdr(
     }
     control.put_rights(ctx, got.files, flags.contains(MsgFlags::CMSG_CLOEXEC));
     if m.name != 0 {
-        write_sockaddr(ctx, got.from.as_deref().unwrap_or(&[]), m.name, addr + 8)?;
+        write_sockaddr(
+            ctx,
+            got.from.as_deref().unwrap_or(&[]),
+            m.name,
+            addr.wrapping_add(8),
+        )?;
     }
     let mut out_flags = got.flags;
     if control.truncated {
         out_flags |= MsgFlags::CTRUNC;
     }
-    ctx.write_user(addr + 48, &out_flags.bits().to_ne_bytes())?;
-    ctx.write_user(addr + 40, &(control.used as u64).to_ne_bytes())?;
+    ctx.write_user(addr.wrapping_add(48), &out_flags.bits().to_ne_bytes())?;
+    ctx.write_user(addr.wrapping_add(40), &(control.used as u64).to_ne_bytes())?;
     Ok(got.n)
 }
 
@@ -200,7 +205,10 @@ pub fn sys_recvmmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             Err(e) if got == 0 => return Err(e),
             Err(_) => break,
         };
-        ctx.write_user(at + MSGHDR_LEN as u64, &(n as u32).to_ne_bytes())?;
+        ctx.write_user(
+            at.wrapping_add(MSGHDR_LEN as u64),
+            &(n as u32).to_ne_bytes(),
+        )?;
         got += 1;
         if flags.contains(MsgFlags::WAITFORONE) {
             flags |= MsgFlags::DONTWAIT;

@@ -233,7 +233,10 @@ pub fn sys_sendmmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             Err(e) if sent == 0 => return Err(e),
             Err(_) => break,
         };
-        ctx.write_user(at + MSGHDR_LEN as u64, &(n as u32).to_ne_bytes())?;
+        ctx.write_user(
+            at.wrapping_add(MSGHDR_LEN as u64),
+            &(n as u32).to_ne_bytes(),
+        )?;
         sent += 1;
     }
     Ok(sent)

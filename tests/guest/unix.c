@@ -1400,6 +1400,67 @@ static void test_transfer(void)
 	CHECKF("echo server saw EOF", exited_ok(st), "status %#x", st);
 }
 
+/* Calls every socket system call on non-blocking sockets of each kind with
+ * hostile sizes and pointers (NULL, unmapped, the top of the address space,
+ * buffers of 0x00 and 0xff bytes): each must return. */
+static void test_hostile(void)
+{
+	static char zeros[4096], ones[4096];
+	memset(ones, 0xff, sizeof ones);
+	const uint64_t values[] = {
+		0, 1, 2, 3, 16, 110, 111, 128, 4096, 0x7fffffff, 0xffffffff, UINT64_MAX,
+		UINT64_MAX - 4095, 0x8000000000000000ULL, 0xffffffffff600000ULL, 0x10,
+		(uint64_t)zeros, (uint64_t)ones,
+	};
+	const long nrs[] = {
+		SYS_connect, SYS_accept, SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg,
+		SYS_shutdown, SYS_bind, SYS_listen, SYS_getsockname, SYS_getpeername,
+		SYS_setsockopt, SYS_getsockopt, SYS_accept4, SYS_recvmmsg, SYS_sendmmsg,
+	};
+	int fds[7];
+	MUST(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds));
+	MUST(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds + 2));
+	MUST(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, fds + 4));
+	struct sockaddr_un a;
+	socklen_t al = abstract_addr(&a, "unix-test-hostile");
+	fds[6] = MUST(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	MUST(bind(fds[6], (struct sockaddr *)&a, al));
+	MUST(listen(fds[6], 5));
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	unsigned long calls = 0;
+	for (unsigned n = 0; n < sizeof nrs / sizeof nrs[0]; n++) {
+		for (int round = 0; round < 300; round++) {
+			uint64_t arg[5];
+			for (int i = 0; i < 5; i++) {
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				arg[i] = values[(seed >> 8) % (sizeof values / sizeof values[0])];
+			}
+			int fd = fds[(seed >> 40) % 7];
+			/* Accepted connections and received descriptors are closed again. */
+			long r = syscall(nrs[n], fd, arg[0], arg[1], arg[2], arg[3], arg[4]);
+			if ((nrs[n] == SYS_accept || nrs[n] == SYS_accept4) && r > 6)
+				close((int)r);
+			calls++;
+		}
+	}
+	for (int fd = 3; fd < 1024; fd++) {
+		int keep = 0;
+		for (int i = 0; i < 7; i++)
+			keep |= fds[i] == fd;
+		if (!keep && fd > fds[6])
+			close(fd);
+	}
+	CHECKF("hostile arguments to socket calls return", calls == 16 * 300, "%lu", calls);
+	for (int i = 0; i < 7; i++)
+		close(fds[i]);
+	int sv[2];
+	CHECK("sockets still work", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && send(sv[0], "ok", 2, 0) == 2 &&
+					    recv(sv[1], buf, 10, 0) == 2);
+	close(sv[0]), close(sv[1]);
+}
+
 /* Runs the path tests on DIR (an ext4 root directory) and leaves kept.sock. */
 static void test_ext4(const char *dir)
 {
@@ -1445,6 +1506,7 @@ int main(int argc, char **argv)
 	test_msghdr();
 	test_sockopts();
 	test_transfer();
+	test_hostile();
 	test_ext4(ext4dir);
 	rmdir("/tmp/unix-tmp");
 	return check_done();

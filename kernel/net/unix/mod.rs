@@ -27,6 +27,8 @@ mod msg;
 mod recv;
 mod send;
 mod table;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use addr::{unnamed, UnixAddr};
 pub(crate) use bind::find;

@@ -30,15 +30,23 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 /// The number of autobind names ("%05x").
 const AUTO_NAMES: u32 = 1 << 20;
 
-fn live(w: &Weak<UnixSocket>) -> Option<Arc<UnixSocket>> {
-    w.upgrade().filter(|s| !s.is_dead())
+/// Returns whether an entry still stands for a socket (release removes a
+/// socket's entries, so one that is alive holds its name).
+fn taken(w: &Weak<UnixSocket>) -> bool {
+    w.strong_count() > 0
+}
+
+/// Returns the live socket of an entry taken out of the table, upgraded
+/// outside its lock (dropping a socket may release others).
+fn live(w: Option<Weak<UnixSocket>>) -> Option<Arc<UnixSocket>> {
+    w?.upgrade().filter(|s| !s.is_dead())
 }
 
 /// Binds the abstract `name` for sockets of `kind` (EADDRINUSE if taken).
 pub(super) fn bind_abstract(kind: SockType, name: &[u8], sock: &Arc<UnixSocket>) -> Result<()> {
     let mut t = locked(&TABLE);
     let key = (kind, name.to_vec());
-    if t.names.get(&key).and_then(live).is_some() {
+    if t.names.get(&key).is_some_and(taken) {
         return Err(Errno::EADDRINUSE);
     }
     t.names.insert(key, Arc::downgrade(sock));
@@ -54,7 +62,7 @@ pub(super) fn autobind(kind: SockType, sock: &Arc<UnixSocket>) -> Result<Vec<u8>
         t.next_auto = (n + 1) % AUTO_NAMES;
         let name = format!("{n:05x}").into_bytes();
         let key = (kind, name.clone());
-        if t.names.get(&key).and_then(live).is_none() {
+        if !t.names.get(&key).is_some_and(taken) {
             t.names.insert(key, Arc::downgrade(sock));
             return Ok(name);
         }
@@ -69,15 +77,14 @@ pub(super) fn bind_inode(key: InodeKey, sock: &Arc<UnixSocket>) {
 
 /// Returns the live socket bound to the abstract `name` for `kind`.
 pub(super) fn find_abstract(kind: SockType, name: &[u8]) -> Option<Arc<UnixSocket>> {
-    locked(&TABLE)
-        .names
-        .get(&(kind, name.to_vec()))
-        .and_then(live)
+    let entry = locked(&TABLE).names.get(&(kind, name.to_vec())).cloned();
+    live(entry)
 }
 
 /// Returns the live socket bound to the socket file `key`.
 pub(super) fn find_inode(key: InodeKey) -> Option<Arc<UnixSocket>> {
-    locked(&TABLE).inodes.get(&key).and_then(live)
+    let entry = locked(&TABLE).inodes.get(&key).cloned();
+    live(entry)
 }
 
 /// Removes `sock`'s entries (the abstract `name` or the file `key`).

@@ -1225,14 +1225,19 @@ static void test_interrupt(void)
 	CHECK("by SIGALRM", caught == SIGALRM);
 	set_handler(SIGALRM, on_signal, SA_RESTART);
 	caught = 0;
+	int go[2];
+	MUST(pipe(go));
 	pid_t pid = fork();
 	if (pid == 0) {
+		close(go[1]);
 		sleep_ms(150);
 		int c = socket(AF_UNIX, SOCK_STREAM, 0);
 		int r = connect(c, (struct sockaddr *)&a, al);
-		sleep_ms(500);
+		/* Stay connected until the parent is done. */
+		read(go[0], buf, 1);
 		_exit(r == 0 ? 0 : 1);
 	}
+	close(go[0]);
 	alarm_ms(50);
 	int s = accept(l, NULL, NULL);
 	CHECK("SA_RESTART: accept restarted", s >= 0 && caught == SIGALRM);
@@ -1240,6 +1245,7 @@ static void test_interrupt(void)
 	caught = 0;
 	alarm_ms(50);
 	CHECK_ERRNO("blocked recv interrupted", recv(s, buf, 10, 0), EINTR);
+	close(go[1]);
 	CHECK("the peer's exit is EOF", recv(s, buf, 10, 0) == 0);
 	reap(pid);
 	close(s);
@@ -1329,6 +1335,13 @@ static void test_msghdr(void)
 	CHECK_ERRNO("recvmmsg on empty", recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL), EAGAIN);
 	MUST(send(sv[0], "w1", 2, 0));
 	CHECK("MSG_WAITFORONE", recvmmsg(sv[1], mm, 3, MSG_WAITFORONE, NULL) == 1);
+	MUST(send(sv[0], "t1", 2, 0));
+	MUST(send(sv[0], "t2", 2, 0));
+	struct timespec left = { 5, 0 };
+	CHECKF("recvmmsg writes the time left back", recvmmsg(sv[1], mm, 2, 0, &left) == 2 &&
+							     left.tv_sec <= 5 && (left.tv_sec > 0 || left.tv_nsec > 0) &&
+							     (left.tv_sec < 5 || left.tv_nsec == 0),
+	       "%ld.%09ld", (long)left.tv_sec, left.tv_nsec);
 	close(sv[0]), close(sv[1]);
 }
 

@@ -10,6 +10,8 @@ pub(crate) mod unix;
 
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
 
+use crate::task::{locked, Task};
+
 /// `AF_UNSPEC`: no address (dgram connect(2) with it disconnects).
 pub(crate) const AF_UNSPEC: u16 = 0;
 /// `AF_UNIX` (`AF_LOCAL`).
@@ -112,13 +114,11 @@ impl Ucred {
             gid: u32::from_ne_bytes(word(8)),
         }
     }
-}
 
-impl Ucred {
     /// Returns what a message from `task` carries: its process id and real
     /// user and group ids (Linux's `current_uid_gid`).
-    pub(crate) fn real(task: &crate::task::Task) -> Ucred {
-        let c = crate::task::locked(&task.process.cred);
+    pub(crate) fn real(task: &Task) -> Ucred {
+        let c = locked(&task.process.cred);
         Ucred {
             pid: task.process.pid,
             uid: c.uid,
@@ -128,8 +128,8 @@ impl Ucred {
 
     /// Returns what SO_PEERCRED reports of `task`: its process id and
     /// effective user and group ids.
-    pub(crate) fn effective(task: &crate::task::Task) -> Ucred {
-        let c = crate::task::locked(&task.process.cred);
+    pub(crate) fn effective(task: &Task) -> Ucred {
+        let c = locked(&task.process.cred);
         Ucred {
             pid: task.process.pid,
             uid: c.euid,

@@ -16,6 +16,7 @@ mod exec;
 mod filesystems;
 mod futex;
 mod lock;
+mod net;
 mod panic;
 mod pidfd;
 mod pipe;

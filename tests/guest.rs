@@ -98,3 +98,23 @@ fn ptys() {
 fn copy_calls() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/copy", "quiet"]));
 }
+
+/// Unix domain sockets, on tmpfs and on the ext4 root: a copy of the image
+/// booted read-write; the socket file the guest leaves must be a socket to
+/// debugfs, and e2fsck must find the image clean.
+#[test]
+fn unix() {
+    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("unix-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+    assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/unix", "quiet"]));
+    assert_fsck_clean(&copy);
+    let (stat, _) = debugfs(&copy, "stat /unix-ext4/kept.sock");
+    let stat = String::from_utf8_lossy(&stat);
+    assert!(
+        stat.contains("Type: socket"),
+        "debugfs stat /unix-ext4/kept.sock:\n{stat}"
+    );
+}

@@ -5,6 +5,7 @@
 //! the directory (`EACCES`), then `EPERM`. New inodes belong to the caller's
 //! filesystem ids.
 
+use crate::inode::Inode;
 use crate::mount::Path;
 use crate::perm::{self, Credentials};
 use crate::types::{FileType, Stat, S_IFMT};
@@ -71,6 +72,21 @@ impl Vfs {
         mode: u32,
         rdev: u64,
     ) -> Result<()> {
+        self.mknod_inode(cred, root, cwd, path, mode, rdev)
+            .map(|_| ())
+    }
+
+    /// Creates a node as `mknod` does and returns its inode (bind(2) of a
+    /// Unix socket keeps the socket file's).
+    pub fn mknod_inode(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        mode: u32,
+        rdev: u64,
+    ) -> Result<Arc<dyn Inode>> {
         let mode = match mode & S_IFMT {
             0 => mode | FileType::Regular.to_mode_bits(),
             _ => mode,
@@ -91,8 +107,7 @@ impl Vfs {
             return Err(Errno::EPERM);
         }
         let mode = perm::strip_sgid(cred, &dst, mode & (S_IFMT | 0o7777));
-        dir.inode().mknod(&name, mode, rdev, cred.owner())?;
-        Ok(())
+        dir.inode().mknod(&name, mode, rdev, cred.owner())
     }
 
     /// Creates the symlink `path` pointing at `target`, as symlink(2) (`ENOENT`

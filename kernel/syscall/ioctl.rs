@@ -1,12 +1,15 @@
-//! ioctl: terminal requests on the console; everything else is ENOTTY, as Linux
+//! ioctl: terminal requests on the console, FIONREAD on pipes, SIOCINQ
+//! (FIONREAD) and SIOCOUTQ on sockets; everything else is ENOTTY, as Linux
 //! answers for a file that has no such request.
 
 use super::rw::file;
 use super::SyscallContext;
-use arch::Result;
+use arch::{Errno, Result};
 
 const FIONBIO: u64 = 0x5421;
 const FIONREAD: u64 = 0x541b;
+/// SIOCOUTQ of sockets.
+const TIOCOUTQ: u64 = 0x5411;
 
 pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
@@ -16,6 +19,15 @@ pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         let mut flags = f.flags();
         flags.set(fs::OpenFlags::O_NONBLOCK, u32::from_ne_bytes(v) != 0);
         f.set_flags(flags);
+        return Ok(0);
+    }
+    if let Some(sock) = crate::net::unix::socket_of(&f) {
+        let n = match a[1] {
+            FIONREAD => sock.inq()?,
+            TIOCOUTQ => sock.outq(),
+            _ => return Err(Errno::ENOTTY),
+        };
+        ctx.write_user(a[2], &(n as i32).to_ne_bytes())?;
         return Ok(0);
     }
     if let (FIONREAD, Some(pipe)) = (a[1], crate::pipe::pipe_of(&f)) {

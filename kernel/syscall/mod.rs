@@ -12,6 +12,7 @@ mod ioctl;
 mod itimer;
 pub(crate) mod mem;
 mod mount;
+mod msghdr;
 mod namei;
 mod open;
 mod pipe;
@@ -19,11 +20,15 @@ mod poll;
 mod posix_timer;
 mod process;
 mod reboot;
+mod recvmsg;
 mod rw;
 pub(crate) mod sched;
 mod select;
 mod sendfile;
+mod sendmsg;
 mod signal;
+mod socket;
+mod sockopt;
 mod stat;
 mod statfs;
 mod statx;
@@ -101,6 +106,21 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (38, "setitimer", itimer::sys_setitimer),
     (39, "getpid", process::sys_getpid),
     (40, "sendfile", sendfile::sys_sendfile),
+    (41, "socket", socket::sys_socket),
+    (42, "connect", socket::sys_connect),
+    (43, "accept", socket::sys_accept),
+    (44, "sendto", sendmsg::sys_sendto),
+    (45, "recvfrom", recvmsg::sys_recvfrom),
+    (46, "sendmsg", sendmsg::sys_sendmsg),
+    (47, "recvmsg", recvmsg::sys_recvmsg),
+    (48, "shutdown", socket::sys_shutdown),
+    (49, "bind", socket::sys_bind),
+    (50, "listen", socket::sys_listen),
+    (51, "getsockname", socket::sys_getsockname),
+    (52, "getpeername", socket::sys_getpeername),
+    (53, "socketpair", socket::sys_socketpair),
+    (54, "setsockopt", sockopt::sys_setsockopt),
+    (55, "getsockopt", sockopt::sys_getsockopt),
     (56, "clone", process::sys_clone),
     (57, "fork", process::sys_fork),
     (58, "vfork", process::sys_vfork),
@@ -250,6 +270,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (285, "fallocate", sendfile::sys_fallocate),
     (286, "timerfd_settime", crate::timerfd::sys_timerfd_settime),
     (287, "timerfd_gettime", crate::timerfd::sys_timerfd_gettime),
+    (288, "accept4", socket::sys_accept4),
     (290, "eventfd2", crate::eventfd::sys_eventfd2),
     (291, "epoll_create1", epoll::sys_epoll_create1),
     (292, "dup3", fd::sys_dup3),
@@ -257,8 +278,10 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (295, "preadv", rw::sys_preadv),
     (296, "pwritev", rw::sys_pwritev),
     (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),
+    (299, "recvmmsg", recvmsg::sys_recvmmsg),
     (302, "prlimit64", process::sys_prlimit64),
     (306, "syncfs", sync::sys_syncfs),
+    (307, "sendmmsg", sendmsg::sys_sendmmsg),
     (309, "getcpu", sched::sys_getcpu),
     (316, "renameat2", unlink::sys_renameat2),
     (318, "getrandom", info::sys_getrandom),

@@ -5,7 +5,9 @@
 //! write to a byte stream goes on until every byte is written, and `EPIPE` also
 //! raises SIGPIPE, as Linux's pipe_write does.
 
+use super::msghdr::UserIov;
 use super::SyscallContext;
+use crate::net::unix::socket_of;
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::task::{locked, Task};
 use crate::wait::{wait_event, Interruptible};
@@ -173,12 +175,18 @@ fn do_write(
 
 pub fn sys_read(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
+    if let Some(sock) = socket_of(&f) {
+        return super::recvmsg::read_socket(ctx, &f, sock, &UserIov::single(a[1], a[2]));
+    }
     crate::tty::check_io(ctx, &f, false)?;
     do_read(ctx, &f, a[1], a[2], None, true)
 }
 
 pub fn sys_write(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let f = file(ctx, a[0])?;
+    if let Some(sock) = socket_of(&f) {
+        return super::sendmsg::write_socket(ctx, &f, sock, &UserIov::single(a[1], a[2]));
+    }
     crate::tty::check_io(ctx, &f, true)?;
     do_write(ctx, &f, a[1], a[2], None, true)
 }
@@ -253,6 +261,14 @@ fn vectored(
     may_block: bool,
 ) -> Result<u64> {
     let f = file(ctx, a[0])?;
+    // A socket takes the whole vector as one send or receive.
+    if let (Some(sock), None) = (socket_of(&f), off) {
+        let iov = UserIov::read(ctx, a[1], a[2])?;
+        return match write {
+            true => super::sendmsg::write_socket(ctx, &f, sock, &iov),
+            false => super::recvmsg::read_socket(ctx, &f, sock, &iov),
+        };
+    }
     crate::tty::check_io(ctx, &f, write)?;
     let iov = iovecs(ctx, a[1], a[2])?;
     let stream = f.ops().is_stream();

@@ -1,0 +1,379 @@
+//! Unix domain sockets (unix(7)), following Linux's net/unix/af_unix.c for
+//! everything a program can observe. A `UnixSocket` is one end: its state
+//! (unconnected, listening with connections to accept, or connected to a
+//! peer), its bound name, its receive queue of `Message`s and its options.
+//! Stream sockets carry bytes, datagram and seqpacket sockets messages;
+//! seqpacket connects like stream and delivers like datagram.
+//!
+//! Like every file here, sockets never sleep: an operation that would block
+//! answers `EAGAIN`, and the system call layer (kernel/syscall/socket.rs and
+//! its neighbours) sleeps on `wait` (readable, writable, state changes) or,
+//! for room in another socket's queue, on that socket's `peer_wait`, which a
+//! connected datagram socket relays to its own `wait` for poll. Blocking
+//! follows Linux's flow control: a sender may queue while the bytes it has
+//! in flight stay below its SO_SNDBUF, and a datagram receiver not connected
+//! back to its sender takes at most `max_backlog` + 1 messages.
+//!
+//! Locking: each socket's state has its own mutex (under the kernel lock it
+//! is never contended); no code holds two of them at once, nor the name
+//! table's with one, and messages (which may hold the last reference to an
+//! open file, whose release locks other sockets) are dropped outside them.
+
+mod addr;
+mod bind;
+mod conn;
+mod file;
+mod msg;
+mod recv;
+mod send;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use addr::{unnamed, UnixAddr};
+pub(crate) use bind::find;
+pub(crate) use bind::NameContext;
+pub(crate) use file::{socket_of, SocketFile};
+pub(crate) use recv::{DgramRead, StreamRead};
+pub(crate) use send::Outgoing;
+
+use crate::net::{Options, SockType, Ucred};
+use crate::task::locked;
+use arch::Errno;
+use fs::{Inode, Owner, PollEvents, Stat, Timespec, WaitQueue, Waker};
+use msg::Message;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+
+/// net.unix.max_dgram_qlen: the initial `max_backlog` of every socket.
+const MAX_DGRAM_QLEN: usize = 10;
+
+bitflags::bitflags! {
+    /// Which directions are shut down (Linux's `sk_shutdown`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) struct Shutdown: u8 {
+        const RCV = 1;
+        const SEND = 2;
+    }
+}
+
+/// Where a socket is in its life (Linux's `sk_state`, TCP_CLOSE,
+/// TCP_LISTEN, TCP_ESTABLISHED).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Conn {
+    Unconnected,
+    Listening,
+    Connected,
+}
+
+/// A socket's mutable state.
+struct State {
+    conn: Conn,
+    /// The connected peer (a stream's other end, a datagram socket's
+    /// default destination). A released stream peer stays, shut down.
+    peer: Option<Arc<UnixSocket>>,
+    addr: Option<UnixAddr>,
+    /// The socket file bind(2) made, held so that its inode (and number)
+    /// stays while the socket is bound, as Linux holds the path.
+    inode: Option<Arc<dyn Inode>>,
+    recv: VecDeque<Message>,
+    /// A listener's connections waiting for accept(2) (Linux keeps them in
+    /// the receive queue).
+    pending: VecDeque<Arc<UnixSocket>>,
+    /// A listener's backlog, else max_dgram_qlen: the queue is full above it.
+    max_backlog: usize,
+    shutdown: Shutdown,
+    /// A pending error for SO_ERROR and the next call (ECONNRESET).
+    err: Option<Errno>,
+    /// SO_PEERCRED: the peer's credentials when it connected.
+    peercred: Option<Ucred>,
+    opts: Options,
+}
+
+/// One end of a Unix socket.
+pub(crate) struct UnixSocket {
+    kind: SockType,
+    ino: u64,
+    owner: Owner,
+    ctime: Timespec,
+    state: Mutex<State>,
+    /// Set by release: the socket is closed and takes nothing more.
+    dead: AtomicBool,
+    /// Set once an open file holds the socket (a connection is accepted).
+    filed: AtomicBool,
+    /// Woken on any change a reader, writer, acceptor or poller waits for.
+    wait: WaitQueue,
+    /// Woken when the receive queue (or a listener's backlog) gets room.
+    peer_wait: WaitQueue,
+    /// Bytes (with overhead) of this socket's messages not yet consumed.
+    wmem: AtomicUsize,
+    /// Relays wake-ups of a connected datagram peer's `peer_wait` to `wait`.
+    relay: Arc<dyn Waker>,
+}
+
+/// Wakes a socket's waiters when the queue it sends to gets room.
+struct Relay(Weak<UnixSocket>);
+
+impl Waker for Relay {
+    fn wake(&self) {
+        if let Some(s) = self.0.upgrade() {
+            s.wait.wake_all();
+        }
+    }
+}
+
+/// The st_dev of sockfs (an unnamed device).
+fn sockfs_dev() -> u64 {
+    static DEV: OnceLock<u64> = OnceLock::new();
+    *DEV.get_or_init(fs::anon_dev)
+}
+
+impl UnixSocket {
+    /// Creates an unconnected socket of `kind`, its inode owned by `owner`.
+    pub(crate) fn new(kind: SockType, owner: Owner) -> Arc<UnixSocket> {
+        static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+        let (sec, nsec) = arch::host::time::clock_gettime(0).unwrap_or((0, 0));
+        Arc::new_cyclic(|me| UnixSocket {
+            kind,
+            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            owner,
+            ctime: Timespec {
+                sec,
+                nsec: nsec as u32,
+            },
+            state: Mutex::new(State {
+                conn: Conn::Unconnected,
+                peer: None,
+                addr: None,
+                inode: None,
+                recv: VecDeque::new(),
+                pending: VecDeque::new(),
+                max_backlog: MAX_DGRAM_QLEN,
+                shutdown: Shutdown::empty(),
+                err: None,
+                peercred: None,
+                opts: Options::default(),
+            }),
+            dead: AtomicBool::new(false),
+            filed: AtomicBool::new(false),
+            wait: WaitQueue::new(),
+            peer_wait: WaitQueue::new(),
+            wmem: AtomicUsize::new(0),
+            relay: Arc::new(Relay(me.clone())),
+        })
+    }
+
+    /// Creates a connected pair (socketpair(2)); each end's SO_PEERCRED is
+    /// `cred`, the creator's.
+    pub(crate) fn pair(kind: SockType, owner: Owner, cred: Ucred) -> [Arc<UnixSocket>; 2] {
+        let a = UnixSocket::new(kind, owner);
+        let b = UnixSocket::new(kind, owner);
+        for (me, other) in [(&a, &b), (&b, &a)] {
+            let mut s = me.state();
+            s.conn = Conn::Connected;
+            s.peer = Some(other.clone());
+            s.peercred = Some(cred);
+        }
+        if kind == SockType::Dgram {
+            a.peer_wait.add(&b.relay);
+            b.peer_wait.add(&a.relay);
+        }
+        [a, b]
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        locked(&self.state)
+    }
+
+    pub(crate) fn kind(&self) -> SockType {
+        self.kind
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Relaxed)
+    }
+
+    /// Returns the queue woken on every change of interest (poll's queue).
+    pub(crate) fn wait_queue(&self) -> &WaitQueue {
+        &self.wait
+    }
+
+    /// Returns the queue woken when this socket's receive queue gets room.
+    pub(crate) fn peer_wait(&self) -> &WaitQueue {
+        &self.peer_wait
+    }
+
+    /// Returns the bound name, if any.
+    pub(crate) fn addr(&self) -> Option<UnixAddr> {
+        self.state().addr.clone()
+    }
+
+    /// Returns the connected peer, if any.
+    pub(crate) fn peer(&self) -> Option<Arc<UnixSocket>> {
+        self.state().peer.clone()
+    }
+
+    /// Returns whether the socket listens.
+    pub(crate) fn is_listening(&self) -> bool {
+        self.state().conn == Conn::Listening
+    }
+
+    /// Returns the options.
+    pub(crate) fn options(&self) -> Options {
+        self.state().opts.clone()
+    }
+
+    /// Changes the options.
+    pub(crate) fn set_options(&self, f: impl FnOnce(&mut Options)) {
+        f(&mut self.state().opts);
+        // A bigger send buffer or a new low-water mark may let waiters on.
+        self.wait.wake_all();
+    }
+
+    /// Returns whether the direction `how` is shut down.
+    pub(crate) fn is_shut(&self, how: Shutdown) -> bool {
+        self.state().shutdown.contains(how)
+    }
+
+    /// Returns SO_PEERCRED.
+    pub(crate) fn peercred(&self) -> Ucred {
+        self.state().peercred.unwrap_or(Ucred::NONE)
+    }
+
+    /// Takes the pending error (SO_ERROR).
+    pub(crate) fn take_error(&self) -> Option<Errno> {
+        self.state().err.take()
+    }
+
+    /// Returns the bytes charged to this socket's send buffer (SIOCOUTQ).
+    pub(crate) fn outq(&self) -> usize {
+        self.wmem.load(Ordering::Relaxed)
+    }
+
+    /// Returns what SIOCINQ (FIONREAD) reports: the unread bytes of a stream
+    /// or seqpacket socket, the size of a datagram socket's next message;
+    /// EINVAL for a listener.
+    pub(crate) fn inq(&self) -> Result<usize, Errno> {
+        let s = self.state();
+        if s.conn == Conn::Listening {
+            return Err(Errno::EINVAL);
+        }
+        Ok(match self.kind {
+            SockType::Dgram => s.recv.front().map_or(0, |m| m.data.len()),
+            _ => s.recv.iter().map(|m| m.rest().len()).sum(),
+        })
+    }
+
+    /// Returns whether the send buffer has room for poll (Linux's
+    /// `unix_writable`: a quarter of SO_SNDBUF or less in flight).
+    fn writable(&self, s: &State) -> bool {
+        s.conn != Conn::Listening && self.wmem.load(Ordering::Relaxed) * 4 <= s.opts.sndbuf
+    }
+
+    /// Returns whether the receive queue (or a listener's backlog) is full.
+    fn queue_full(&self) -> bool {
+        let s = self.state();
+        s.recv.len() + s.pending.len() > s.max_backlog
+    }
+
+    /// Returns the events ready now, as Linux's `unix_poll` (stream) and
+    /// `unix_dgram_poll` (datagram and seqpacket) compute them.
+    pub(crate) fn poll(&self) -> PollEvents {
+        let s = self.state();
+        let mut ev = PollEvents::empty();
+        let readable = PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        if s.err.is_some() {
+            ev |= PollEvents::POLLERR;
+        }
+        if s.shutdown == Shutdown::all() {
+            ev |= PollEvents::POLLHUP;
+        }
+        if s.shutdown.contains(Shutdown::RCV) {
+            ev |= PollEvents::POLLRDHUP | readable;
+        }
+        if !s.recv.is_empty() || !s.pending.is_empty() {
+            ev |= readable;
+        }
+        if self.kind.connection_based() && s.conn == Conn::Unconnected {
+            ev |= PollEvents::POLLHUP;
+        }
+        let mut writable = self.writable(&s);
+        let peer = s.peer.clone();
+        drop(s);
+        if writable && self.kind != SockType::Stream {
+            if let Some(other) = peer {
+                let back = other.peer().is_some_and(|p| std::ptr::eq(&*p, self));
+                if !back && !other.is_dead() && other.queue_full() {
+                    writable = false;
+                }
+            }
+        }
+        if writable {
+            ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM | PollEvents::POLLWRBAND;
+        }
+        ev
+    }
+
+    /// Returns what fstat(2) reports: a sockfs inode, S_IFSOCK | 0777.
+    pub(crate) fn stat(&self) -> Stat {
+        Stat {
+            dev: sockfs_dev(),
+            ino: self.ino,
+            mode: fs::FileType::Socket.to_mode_bits() | 0o777,
+            nlink: 1,
+            uid: self.owner.uid,
+            gid: self.owner.gid,
+            blksize: 4096,
+            atime: self.ctime,
+            mtime: self.ctime,
+            ctime: self.ctime,
+            ..Default::default()
+        }
+    }
+
+    /// Closes the socket (its file's last close, or a listener's release of
+    /// a connection never accepted, `embryo`): unbinds it, shuts a stream
+    /// peer down (with ECONNRESET if data was left unread here or the
+    /// connection was never accepted), wakes everyone and drops the queues.
+    pub(crate) fn release(&self, embryo: bool) {
+        if self.dead.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let (peer, recv, pending, addr, inode) = {
+            let mut s = self.state();
+            s.shutdown = Shutdown::all();
+            s.conn = Conn::Unconnected;
+            (
+                s.peer.take(),
+                std::mem::take(&mut s.recv),
+                std::mem::take(&mut s.pending),
+                s.addr.clone(),
+                s.inode.take(),
+            )
+        };
+        let name = match &addr {
+            Some(UnixAddr::Abstract(n)) => Some(&n[..]),
+            _ => None,
+        };
+        table::unbind(self, name, inode.as_deref().and_then(bind::inode_key));
+        self.wait.wake_all();
+        self.peer_wait.wake_all();
+        if let Some(peer) = peer {
+            if self.kind.connection_based() {
+                let mut p = peer.state();
+                p.shutdown = Shutdown::all();
+                if !recv.is_empty() || embryo {
+                    p.err = Some(Errno::ECONNRESET);
+                }
+            }
+            peer.peer_wait.remove(&self.relay);
+            peer.wait.wake_all();
+        }
+        drop(recv);
+        for conn in pending {
+            conn.release(true);
+        }
+        drop(inode);
+    }
+}

@@ -1,0 +1,74 @@
+//! What a receive queue holds (Linux's `sk_buff` with its `unix_skb_parms`):
+//! the data, how much of it a stream reader has consumed, the credentials
+//! and open files that travel with it, and the sender's charge. As Linux's
+//! `sk_wmem_alloc`, a message counts against its sender's send buffer until
+//! it is consumed or dropped; dropping it gives the room back and wakes the
+//! sender's writers.
+
+use super::UnixSocket;
+use crate::net::Ucred;
+use fs::File;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// What a message costs its sender beyond its data (an skb's overhead).
+const OVERHEAD: usize = 512;
+
+/// One message: a datagram, or a segment of a stream.
+pub(super) struct Message {
+    pub data: Vec<u8>,
+    /// Bytes a stream reader has consumed from the front.
+    pub consumed: usize,
+    /// The sender's credentials, when either end asked for them or the
+    /// sender gave SCM_CREDENTIALS.
+    pub creds: Option<Ucred>,
+    /// SCM_RIGHTS: open files in flight.
+    pub files: Vec<Arc<File>>,
+    charge: Charge,
+}
+
+/// A message's claim on its sender's send buffer.
+struct Charge {
+    sender: Arc<UnixSocket>,
+    size: usize,
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        self.sender.wmem.fetch_sub(self.size, Ordering::Relaxed);
+        self.sender.wait.wake_all();
+    }
+}
+
+impl Message {
+    /// Creates a message from `sender`, charging its send buffer.
+    pub fn new(
+        sender: &Arc<UnixSocket>,
+        data: Vec<u8>,
+        creds: Option<Ucred>,
+        files: Vec<Arc<File>>,
+    ) -> Message {
+        let size = data.len() + OVERHEAD;
+        sender.wmem.fetch_add(size, Ordering::Relaxed);
+        Message {
+            data,
+            consumed: 0,
+            creds,
+            files,
+            charge: Charge {
+                sender: sender.clone(),
+                size,
+            },
+        }
+    }
+
+    /// Returns the bytes not consumed yet.
+    pub fn rest(&self) -> &[u8] {
+        &self.data[self.consumed..]
+    }
+
+    /// Returns the socket that sent it.
+    pub fn sender(&self) -> &Arc<UnixSocket> {
+        &self.charge.sender
+    }
+}

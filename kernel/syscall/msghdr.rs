@@ -1,0 +1,348 @@
+//! The user structures of sendmsg(2) and recvmsg(2): `struct msghdr`, the
+//! guest buffers of an iovec array (`UserIov`), and control messages
+//! (cmsg(3)) — SCM_RIGHTS and SCM_CREDENTIALS parsed on the way in as
+//! Linux's `__scm_send` does, written on the way out as its `put_cmsg` and
+//! `scm_detach_fds` do, truncating with MSG_CTRUNC.
+
+use super::SyscallContext;
+use crate::net::{Ucred, SOL_SOCKET};
+use crate::task::locked;
+use arch::{Errno, Result};
+use fs::File;
+use std::sync::Arc;
+
+/// The most one call moves (MAX_RW_COUNT).
+const MAX_RW: u64 = 0x7fff_f000;
+/// UIO_MAXIOV.
+pub(super) const UIO_MAXIOV: u64 = 1024;
+/// `sizeof(struct msghdr)` and `sizeof(struct mmsghdr)` on x86_64.
+pub(super) const MSGHDR_LEN: usize = 56;
+pub(super) const MMSGHDR_LEN: u64 = 64;
+/// `sizeof(struct cmsghdr)`.
+const CMSG_HDR: usize = 16;
+/// net.core.optmem_max: the largest control buffer sendmsg takes.
+const OPTMEM_MAX: u64 = 131_072;
+/// SCM_MAX_FD: the most files one message passes.
+const SCM_MAX_FD: usize = 253;
+pub(super) const SCM_RIGHTS: i32 = 1;
+pub(super) const SCM_CREDENTIALS: i32 = 2;
+
+/// Rounds a control message length up to CMSG_ALIGN (8 bytes).
+fn cmsg_align(len: usize) -> usize {
+    len.next_multiple_of(8)
+}
+
+/// A `struct msghdr` read from the guest.
+pub(super) struct MsgHdr {
+    pub name: u64,
+    pub namelen: i32,
+    pub iov: u64,
+    pub iovlen: u64,
+    pub control: u64,
+    pub controllen: u64,
+}
+
+impl MsgHdr {
+    /// Reads the msghdr at `addr`.
+    pub(super) fn read(ctx: &SyscallContext, addr: u64) -> Result<MsgHdr> {
+        let mut b = [0u8; MSGHDR_LEN];
+        ctx.read_user(addr, &mut b)?;
+        let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        Ok(MsgHdr {
+            name: u64_at(0),
+            namelen: i32::from_ne_bytes(b[8..12].try_into().expect("4 bytes")),
+            iov: u64_at(16),
+            iovlen: u64_at(24),
+            control: u64_at(32),
+            controllen: u64_at(40),
+        })
+    }
+
+    /// Reads the iovec array: EMSGSIZE beyond UIO_MAXIOV, as Linux's
+    /// copy_msghdr_from_user.
+    pub(super) fn buffers(&self, ctx: &SyscallContext) -> Result<UserIov> {
+        if self.iovlen > UIO_MAXIOV {
+            return Err(Errno::EMSGSIZE);
+        }
+        UserIov::read(ctx, self.iov, self.iovlen)
+    }
+}
+
+/// Guest buffers, in order; at most MAX_RW bytes in all.
+pub(super) struct UserIov {
+    segs: Vec<(u64, u64)>,
+    total: usize,
+}
+
+impl UserIov {
+    /// One buffer.
+    pub(super) fn single(base: u64, len: u64) -> UserIov {
+        let len = len.min(MAX_RW);
+        UserIov {
+            segs: vec![(base, len)],
+            total: len as usize,
+        }
+    }
+
+    /// Reads `count` iovecs at `addr`: EINVAL for more than UIO_MAXIOV or a
+    /// length beyond SSIZE_MAX; the total is cut to MAX_RW as Linux does.
+    pub(super) fn read(ctx: &SyscallContext, addr: u64, count: u64) -> Result<UserIov> {
+        if count > UIO_MAXIOV {
+            return Err(Errno::EINVAL);
+        }
+        let mut raw = vec![0u8; count as usize * 16];
+        ctx.read_user(addr, &mut raw)?;
+        let mut segs = Vec::with_capacity(count as usize);
+        let mut total = 0u64;
+        for c in raw.chunks_exact(16) {
+            let base = u64::from_ne_bytes(c[..8].try_into().expect("8 bytes"));
+            let len = u64::from_ne_bytes(c[8..].try_into().expect("8 bytes"));
+            if len > i64::MAX as u64 {
+                return Err(Errno::EINVAL);
+            }
+            let len = len.min(MAX_RW - total);
+            total += len;
+            segs.push((base, len));
+        }
+        Ok(UserIov {
+            segs,
+            total: total as usize,
+        })
+    }
+
+    /// Returns the total length.
+    pub(super) fn len(&self) -> usize {
+        self.total
+    }
+
+    /// Calls `f(address, offset in the piece, length)` for the pieces of
+    /// the bytes [offset, offset + len).
+    fn pieces(
+        &self,
+        offset: usize,
+        len: usize,
+        mut f: impl FnMut(u64, usize, usize) -> Result<()>,
+    ) -> Result<()> {
+        let (mut skip, mut done) = (offset as u64, 0usize);
+        for &(base, seg) in &self.segs {
+            if done == len {
+                break;
+            }
+            if skip >= seg {
+                skip -= seg;
+                continue;
+            }
+            let n = ((seg - skip) as usize).min(len - done);
+            f(base.wrapping_add(skip), done, n)?;
+            done += n;
+            skip = 0;
+        }
+        Ok(())
+    }
+
+    /// Copies guest bytes from `offset` into `buf`.
+    pub(super) fn copy_in(
+        &self,
+        ctx: &SyscallContext,
+        offset: usize,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        let len = buf.len();
+        self.pieces(offset, len, |addr, at, n| {
+            ctx.read_user(addr, &mut buf[at..at + n])
+        })
+    }
+
+    /// Copies `data` to the guest buffers at `offset`.
+    pub(super) fn copy_out(&self, ctx: &SyscallContext, offset: usize, data: &[u8]) -> Result<()> {
+        self.pieces(offset, data.len(), |addr, at, n| {
+            ctx.write_user(addr, &data[at..at + n])
+        })
+    }
+}
+
+/// What a sender's control messages ask for.
+#[derive(Default)]
+pub(super) struct Control {
+    pub creds: Option<Ucred>,
+    pub files: Vec<Arc<File>>,
+}
+
+/// Parses the control buffer of sendmsg: ENOBUFS beyond optmem_max, EINVAL
+/// for a malformed header or an unknown SOL_SOCKET type, EBADF, EPERM for
+/// credentials the sender may not claim. Other levels are skipped.
+pub(super) fn read_control(ctx: &SyscallContext, addr: u64, len: u64) -> Result<Control> {
+    let mut out = Control::default();
+    if len == 0 {
+        return Ok(out);
+    }
+    if len > OPTMEM_MAX {
+        return Err(Errno::ENOBUFS);
+    }
+    let mut buf = vec![0u8; len as usize];
+    ctx.read_user(addr, &mut buf)?;
+    let mut off = 0usize;
+    while off + CMSG_HDR <= buf.len() {
+        let h = &buf[off..];
+        let cmsg_len = u64::from_ne_bytes(h[..8].try_into().expect("8 bytes"));
+        let level = i32::from_ne_bytes(h[8..12].try_into().expect("4 bytes"));
+        let ty = i32::from_ne_bytes(h[12..16].try_into().expect("4 bytes"));
+        if cmsg_len < CMSG_HDR as u64 || cmsg_len > (buf.len() - off) as u64 {
+            return Err(Errno::EINVAL);
+        }
+        let cmsg_len = cmsg_len as usize;
+        let data = &buf[off + CMSG_HDR..off + cmsg_len];
+        if level == SOL_SOCKET {
+            match ty {
+                SCM_RIGHTS => rights(ctx, data, &mut out.files)?,
+                SCM_CREDENTIALS => {
+                    let bytes: &[u8; 12] = data.try_into().map_err(|_| Errno::EINVAL)?;
+                    out.creds = Some(check_creds(ctx, Ucred::from_bytes(bytes))?);
+                }
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        off += cmsg_align(cmsg_len);
+    }
+    Ok(out)
+}
+
+/// Adds the files of an SCM_RIGHTS array of ints.
+fn rights(ctx: &SyscallContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<()> {
+    let n = data.len() / 4;
+    if files.len() + n > SCM_MAX_FD {
+        return Err(Errno::EINVAL);
+    }
+    let table = ctx.task.files();
+    let table = locked(&table);
+    for fd in data.chunks_exact(4) {
+        let fd = i32::from_ne_bytes(fd.try_into().expect("4 bytes"));
+        files.push(table.get(fd)?);
+    }
+    Ok(())
+}
+
+/// Checks the ids of an SCM_CREDENTIALS message, as Linux's
+/// `scm_check_creds`: the sender's own process id and one of its user and
+/// group ids, unless it is privileged (root here); -1 is EINVAL.
+fn check_creds(ctx: &SyscallContext, c: Ucred) -> Result<Ucred> {
+    if c.uid == u32::MAX || c.gid == u32::MAX {
+        return Err(Errno::EINVAL);
+    }
+    let cred = locked(&ctx.task.process.cred).clone();
+    let root = cred.euid == 0;
+    let pid_ok = c.pid == ctx.task.process.pid || root;
+    let uid_ok = [cred.uid, cred.euid, cred.suid].contains(&c.uid) || root;
+    let gid_ok = [cred.gid, cred.egid, cred.sgid].contains(&c.gid) || root;
+    if pid_ok && uid_ok && gid_ok {
+        Ok(c)
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// The control buffer of recvmsg being filled.
+pub(super) struct ControlOut {
+    addr: u64,
+    room: usize,
+    /// The bytes written (the msg_controllen reported back).
+    pub used: usize,
+    /// MSG_CTRUNC: something did not fit.
+    pub truncated: bool,
+}
+
+impl ControlOut {
+    pub(super) fn new(addr: u64, len: u64) -> ControlOut {
+        ControlOut {
+            addr,
+            room: if addr == 0 {
+                0
+            } else {
+                usize::try_from(len).unwrap_or(usize::MAX)
+            },
+            used: 0,
+            truncated: false,
+        }
+    }
+
+    fn advance(&mut self, len: usize) {
+        let n = cmsg_align(len).min(self.room);
+        self.addr = self.addr.wrapping_add(n as u64);
+        self.room -= n;
+        self.used += n;
+    }
+
+    fn header(len: usize, ty: i32) -> [u8; CMSG_HDR] {
+        let mut h = [0u8; CMSG_HDR];
+        h[..8].copy_from_slice(&(len as u64).to_ne_bytes());
+        h[8..12].copy_from_slice(&SOL_SOCKET.to_ne_bytes());
+        h[12..].copy_from_slice(&ty.to_ne_bytes());
+        h
+    }
+
+    /// Appends one SOL_SOCKET message, cut (MSG_CTRUNC) if the room ends;
+    /// as Linux, a fault leaves the buffer as it was.
+    pub(super) fn put(&mut self, ctx: &SyscallContext, ty: i32, data: &[u8]) {
+        if self.room < CMSG_HDR {
+            self.truncated = true;
+            return;
+        }
+        let mut len = CMSG_HDR + data.len();
+        if self.room < len {
+            self.truncated = true;
+            len = self.room;
+        }
+        let mut bytes = Self::header(len, ty).to_vec();
+        bytes.extend_from_slice(&data[..len - CMSG_HDR]);
+        if ctx.write_user(self.addr, &bytes).is_ok() {
+            self.advance(CMSG_HDR + data.len());
+        }
+    }
+
+    /// Installs as many of `files` as fit (and the table takes) as new
+    /// descriptors in an SCM_RIGHTS message; the others are closed and the
+    /// message marked MSG_CTRUNC (Linux's `scm_detach_fds`).
+    pub(super) fn put_rights(
+        &mut self,
+        ctx: &SyscallContext,
+        files: Vec<Arc<File>>,
+        cloexec: bool,
+    ) {
+        if files.is_empty() {
+            return;
+        }
+        let fit = self.room.saturating_sub(CMSG_HDR) / 4;
+        let table = ctx.task.files();
+        let mut fds: Vec<i32> = Vec::new();
+        for f in files.iter().take(fit) {
+            let Ok(fd) = locked(&table).alloc(f.clone(), cloexec) else {
+                break;
+            };
+            if ctx
+                .write_user(
+                    self.addr.wrapping_add((CMSG_HDR + 4 * fds.len()) as u64),
+                    &fd.to_ne_bytes(),
+                )
+                .is_err()
+            {
+                let _ = locked(&table).close(fd);
+                break;
+            }
+            fds.push(fd);
+        }
+        if !fds.is_empty() {
+            let len = CMSG_HDR + 4 * fds.len();
+            if ctx
+                .write_user(self.addr, &Self::header(len, SCM_RIGHTS))
+                .is_ok()
+            {
+                self.advance(len);
+            }
+        }
+        if fds.len() < files.len() {
+            self.truncated = true;
+        }
+        // The files that did not fit are dropped here, outside every lock.
+        drop(files);
+    }
+}

@@ -1,0 +1,243 @@
+//! sendto, sendmsg and sendmmsg, and write(2)/writev(2) on a socket. A
+//! stream send goes out in segments, sleeping for room between them, and
+//! returns the bytes sent when a later segment fails; EPIPE raises SIGPIPE
+//! unless MSG_NOSIGNAL (stream sockets only, as Linux). A datagram is one
+//! message: EMSGSIZE past the send buffer, sent whole or not at all.
+
+use super::msghdr::{read_control, Control, MsgHdr, UserIov, MMSGHDR_LEN, MSGHDR_LEN, UIO_MAXIOV};
+use super::socket::{name_context, nonblocking, read_sockaddr, sock_wait, socket_file};
+use super::SyscallContext;
+use crate::net::unix::{self, Outgoing, UnixAddr, UnixSocket};
+use crate::net::{MsgFlags, SockType, Ucred};
+use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
+use arch::{Errno, Result};
+use fs::File;
+use std::sync::Arc;
+
+/// `sizeof(struct sockaddr_storage)`: sendmsg cuts longer name lengths to it.
+const SOCKADDR_STORAGE_LEN: i32 = 128;
+
+/// Sends `iov` (with `ctl`) on `sock`, to the address `to` if given.
+pub(super) fn do_send(
+    ctx: &SyscallContext,
+    f: &File,
+    sock: &Arc<UnixSocket>,
+    iov: &UserIov,
+    to: Option<Vec<u8>>,
+    ctl: Control,
+    flags: MsgFlags,
+) -> Result<usize> {
+    if flags.contains(MsgFlags::OOB) {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    match sock.kind() {
+        SockType::Stream => send_stream(ctx, f, sock, iov, to, ctl, flags),
+        _ => send_dgram(ctx, f, sock, iov, to, ctl, flags),
+    }
+}
+
+/// Raises SIGPIPE for an EPIPE, as a stream send does.
+fn sigpipe(ctx: &SyscallContext) {
+    let uid = crate::task::locked(&ctx.task.process.cred).uid;
+    send_to_task(
+        ctx.task,
+        SigInfo::user(SIGPIPE, SI_USER, ctx.task.process.pid, uid),
+    );
+}
+
+fn send_stream(
+    ctx: &SyscallContext,
+    f: &File,
+    sock: &Arc<UnixSocket>,
+    iov: &UserIov,
+    to: Option<Vec<u8>>,
+    mut ctl: Control,
+    flags: MsgFlags,
+) -> Result<usize> {
+    if to.is_some() {
+        return Err(if sock.peer().is_some() {
+            Errno::EISCONN
+        } else {
+            Errno::EOPNOTSUPP
+        });
+    }
+    sock.peer().ok_or(Errno::ENOTCONN)?;
+    let pipe = |sent: usize| {
+        if sent == 0 && !flags.contains(MsgFlags::NOSIGNAL) {
+            sigpipe(ctx);
+        }
+    };
+    if sock.is_shut(unix::Shutdown::SEND) {
+        pipe(0);
+        return Err(Errno::EPIPE);
+    }
+    let nonblock = nonblocking(f, flags.contains(MsgFlags::DONTWAIT));
+    let timeout = sock.options().sndtimeo;
+    let current = Ucred::real(ctx.task);
+    let mut sent = 0;
+    while sent < iov.len() {
+        let n = (iov.len() - sent).min(sock.segment_size());
+        let mut data = vec![0u8; n];
+        if let Err(e) = iov.copy_in(ctx, sent, &mut data) {
+            return if sent > 0 { Ok(sent) } else { Err(e) };
+        }
+        // Credentials go with every segment, open files with the first.
+        let mut out = Outgoing {
+            data,
+            creds: ctl.creds,
+            files: std::mem::take(&mut ctl.files),
+        };
+        let queued = sock_wait(ctx.task, &[sock.wait_queue()], nonblock, timeout, || {
+            sock.send_stream(&mut out, current)
+        });
+        match queued {
+            Ok(()) => sent += n,
+            Err(e) => {
+                if e == Errno::EPIPE {
+                    pipe(sent);
+                }
+                return if sent > 0 { Ok(sent) } else { Err(e) };
+            }
+        }
+    }
+    Ok(sent)
+}
+
+fn send_dgram(
+    ctx: &SyscallContext,
+    f: &File,
+    sock: &Arc<UnixSocket>,
+    iov: &UserIov,
+    to: Option<Vec<u8>>,
+    ctl: Control,
+    flags: MsgFlags,
+) -> Result<usize> {
+    let to = match sock.kind() {
+        // A seqpacket socket sends to its peer whatever the address.
+        SockType::SeqPacket => {
+            if let Some(e) = sock.take_error() {
+                return Err(e);
+            }
+            if !sock.is_connected() {
+                return Err(Errno::ENOTCONN);
+            }
+            None
+        }
+        _ => to.map(|raw| UnixAddr::parse(&raw)).transpose()?,
+    };
+    let opts = sock.options();
+    if opts.passcred {
+        sock.autobind()?;
+    }
+    let len = iov.len();
+    if len > opts.sndbuf.saturating_sub(32) {
+        return Err(Errno::EMSGSIZE);
+    }
+    let mut data = vec![0u8; len];
+    iov.copy_in(ctx, 0, &mut data)?;
+    let named = to.is_some();
+    let other = match &to {
+        Some(addr) => unix::find(&name_context(ctx), addr, sock.kind())?,
+        None => sock.peer().ok_or(Errno::ENOTCONN)?,
+    };
+    let mut out = Outgoing {
+        data,
+        creds: ctl.creds,
+        files: ctl.files,
+    };
+    let current = Ucred::real(ctx.task);
+    let nonblock = nonblocking(f, flags.contains(MsgFlags::DONTWAIT));
+    sock_wait(
+        ctx.task,
+        &[sock.wait_queue(), other.peer_wait()],
+        nonblock,
+        opts.sndtimeo,
+        || sock.send_dgram(&other, named, &mut out, current),
+    )?;
+    Ok(len)
+}
+
+/// write(2) and writev(2) on a socket: a send without flags.
+pub(super) fn write_socket(
+    ctx: &SyscallContext,
+    f: &File,
+    sock: &Arc<UnixSocket>,
+    iov: &UserIov,
+) -> Result<u64> {
+    Ok(do_send(
+        ctx,
+        f,
+        sock,
+        iov,
+        None,
+        Control::default(),
+        MsgFlags::empty(),
+    )? as u64)
+}
+
+pub fn sys_sendto(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, a[0])?;
+    let iov = UserIov::single(a[1], a[2]);
+    let flags = MsgFlags::from_bits_truncate(a[3] as u32);
+    let to = if a[4] != 0 {
+        Some(read_sockaddr(ctx, a[4], a[5])?).filter(|raw| !raw.is_empty())
+    } else {
+        None
+    };
+    Ok(do_send(ctx, &f, &sock, &iov, to, Control::default(), flags)? as u64)
+}
+
+/// Sends the message described by the msghdr at `addr`.
+fn send_msghdr(
+    ctx: &SyscallContext,
+    f: &File,
+    sock: &Arc<UnixSocket>,
+    addr: u64,
+    flags: MsgFlags,
+) -> Result<usize> {
+    let m = MsgHdr::read(ctx, addr)?;
+    if m.namelen < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let to = if m.name != 0 && m.namelen != 0 {
+        let len = m.namelen.min(SOCKADDR_STORAGE_LEN) as u64;
+        Some(read_sockaddr(ctx, m.name, len)?)
+    } else {
+        None
+    };
+    let iov = m.buffers(ctx)?;
+    if m.controllen > i32::MAX as u64 {
+        return Err(Errno::ENOBUFS);
+    }
+    let ctl = read_control(ctx, m.control, m.controllen)?;
+    do_send(ctx, f, sock, &iov, to, ctl, flags)
+}
+
+pub fn sys_sendmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, a[0])?;
+    let flags = MsgFlags::from_bits_truncate(a[2] as u32);
+    Ok(send_msghdr(ctx, &f, &sock, a[1], flags)? as u64)
+}
+
+/// sendmmsg(fd, msgvec, vlen, flags): at most UIO_MAXIOV messages; the
+/// count sent, or the first one's error.
+pub fn sys_sendmmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, a[0])?;
+    let flags = MsgFlags::from_bits_truncate(a[3] as u32);
+    let vlen = (a[2] as u32 as u64).min(UIO_MAXIOV);
+    let mut sent = 0u64;
+    while sent < vlen {
+        let at = a[1].wrapping_add(sent * MMSGHDR_LEN);
+        let n = match send_msghdr(ctx, &f, &sock, at, flags) {
+            Ok(n) => n,
+            Err(e) if sent == 0 => return Err(e),
+            Err(_) => break,
+        };
+        ctx.write_user(
+            at.wrapping_add(MSGHDR_LEN as u64),
+            &(n as u32).to_ne_bytes(),
+        )?;
+        sent += 1;
+    }
+    Ok(sent)
+}

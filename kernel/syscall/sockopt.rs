@@ -1,0 +1,161 @@
+//! setsockopt and getsockopt at the SOL_SOCKET level, as Linux's
+//! `sk_setsockopt` and `sk_getsockopt` answer them (socket(7)); a Unix
+//! socket has no options at other levels (EOPNOTSUPP). Values are ints
+//! unless said otherwise; a getsockopt buffer shorter than the value gets
+//! its first bytes.
+
+use super::socket::socket_file;
+use super::SyscallContext;
+use crate::net::unix::UnixSocket;
+use crate::net::{Timeout, PLAIN_OPTIONS, SOL_SOCKET};
+use crate::task::locked;
+use arch::{Errno, Result};
+use std::time::Duration;
+
+const SO_TYPE: i32 = 3;
+const SO_ERROR: i32 = 4;
+const SO_SNDBUF: i32 = 7;
+const SO_RCVBUF: i32 = 8;
+const SO_LINGER: i32 = 13;
+const SO_PASSCRED: i32 = 16;
+const SO_PEERCRED: i32 = 17;
+const SO_RCVLOWAT: i32 = 18;
+const SO_SNDLOWAT: i32 = 19;
+const SO_RCVTIMEO_OLD: i32 = 20;
+const SO_SNDTIMEO_OLD: i32 = 21;
+const SO_PEERNAME: i32 = 28;
+const SO_ACCEPTCONN: i32 = 30;
+const SO_SNDBUFFORCE: i32 = 32;
+const SO_RCVBUFFORCE: i32 = 33;
+const SO_PROTOCOL: i32 = 38;
+const SO_DOMAIN: i32 = 39;
+const SO_RCVTIMEO_NEW: i32 = 66;
+const SO_SNDTIMEO_NEW: i32 = 67;
+
+/// Decodes a `struct timeval` timeout: EDOM for microseconds out of range; a
+/// negative time means no waiting, zero means forever.
+fn timeout_from(b: &[u8; 16]) -> Result<Timeout> {
+    let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
+    let usec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
+    if !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EDOM);
+    }
+    Ok(match (sec, usec) {
+        (s, _) if s < 0 => Timeout::After(Duration::ZERO),
+        (0, 0) => Timeout::Forever,
+        (s, u) => Timeout::After(Duration::from_secs(s as u64) + Duration::from_micros(u as u64)),
+    })
+}
+
+/// Encodes a timeout as a `struct timeval` (forever is zero).
+fn timeout_bytes(t: Timeout) -> Vec<u8> {
+    let d = match t {
+        Timeout::Forever => Duration::ZERO,
+        Timeout::After(d) => d,
+    };
+    let mut v = (d.as_secs() as i64).to_ne_bytes().to_vec();
+    v.extend_from_slice(&(d.subsec_micros() as i64).to_ne_bytes());
+    v
+}
+
+pub fn sys_setsockopt(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, a[0])?;
+    let (level, opt, optval) = (a[1] as i32, a[2] as i32, a[3]);
+    let optlen = usize::try_from(a[4] as i32).map_err(|_| Errno::EINVAL)?;
+    if level != SOL_SOCKET {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if optlen < 4 {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; 4];
+    ctx.read_user(optval, &mut b)?;
+    let val = i32::from_ne_bytes(b);
+    let privileged = locked(&ctx.task.process.cred).euid == 0;
+    match opt {
+        SO_SNDBUF => sock.set_options(|o| o.set_sndbuf(val)),
+        SO_RCVBUF => sock.set_options(|o| o.set_rcvbuf(val)),
+        SO_SNDBUFFORCE | SO_RCVBUFFORCE if !privileged => return Err(Errno::EPERM),
+        SO_SNDBUFFORCE => sock.set_options(|o| o.set_sndbuf(val)),
+        SO_RCVBUFFORCE => sock.set_options(|o| o.set_rcvbuf(val)),
+        SO_PASSCRED => sock.set_options(|o| o.passcred = val != 0),
+        SO_RCVLOWAT => sock.set_options(|o| o.set_rcvlowat(val)),
+        SO_LINGER => {
+            if optlen < 8 {
+                return Err(Errno::EINVAL);
+            }
+            let mut l = [0u8; 8];
+            ctx.read_user(optval, &mut l)?;
+            let linger = i32::from_ne_bytes(l[4..].try_into().expect("4 bytes"));
+            sock.set_options(|o| o.linger = ((val != 0) as i32, linger));
+        }
+        SO_RCVTIMEO_OLD | SO_SNDTIMEO_OLD | SO_RCVTIMEO_NEW | SO_SNDTIMEO_NEW => {
+            if optlen < 16 {
+                return Err(Errno::EINVAL);
+            }
+            let mut tv = [0u8; 16];
+            ctx.read_user(optval, &mut tv)?;
+            let t = timeout_from(&tv)?;
+            if matches!(opt, SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW) {
+                sock.set_options(|o| o.rcvtimeo = t);
+            } else {
+                sock.set_options(|o| o.sndtimeo = t);
+            }
+        }
+        p if PLAIN_OPTIONS.contains(&p) => sock.set_options(|o| o.set_plain(p, val)),
+        _ => return Err(Errno::ENOPROTOOPT),
+    }
+    Ok(0)
+}
+
+/// Returns the value of option `opt`.
+fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
+    let o = sock.options();
+    let int = |v: i32| Ok(v.to_ne_bytes().to_vec());
+    match opt {
+        SO_TYPE => int(sock.kind().raw() as i32),
+        SO_DOMAIN => int(crate::net::AF_UNIX as i32),
+        SO_PROTOCOL => int(0),
+        SO_ERROR => int(sock.take_error().map_or(0, |e| e.as_i32())),
+        SO_ACCEPTCONN => int(sock.is_listening() as i32),
+        SO_SNDBUF => int(o.sndbuf as i32),
+        SO_RCVBUF => int(o.rcvbuf as i32),
+        SO_PASSCRED => int(o.passcred as i32),
+        SO_RCVLOWAT => int(o.rcvlowat as i32),
+        SO_SNDLOWAT => int(1),
+        SO_LINGER => {
+            let mut v = o.linger.0.to_ne_bytes().to_vec();
+            v.extend_from_slice(&o.linger.1.to_ne_bytes());
+            Ok(v)
+        }
+        SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => Ok(timeout_bytes(o.rcvtimeo)),
+        SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => Ok(timeout_bytes(o.sndtimeo)),
+        SO_PEERCRED => Ok(sock.peercred().to_bytes().to_vec()),
+        SO_PEERNAME => {
+            let name = sock.peer_name()?;
+            // Linux refuses a buffer longer than the name.
+            if name.len() < len {
+                return Err(Errno::EINVAL);
+            }
+            Ok(name)
+        }
+        p if PLAIN_OPTIONS.contains(&p) => int(o.plain(p)),
+        _ => Err(Errno::ENOPROTOOPT),
+    }
+}
+
+pub fn sys_getsockopt(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, a[0])?;
+    let (level, opt, optval, optlenp) = (a[1] as i32, a[2] as i32, a[3], a[4]);
+    if level != SOL_SOCKET {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let mut b = [0u8; 4];
+    ctx.read_user(optlenp, &mut b)?;
+    let len = usize::try_from(i32::from_ne_bytes(b)).map_err(|_| Errno::EINVAL)?;
+    let v = value(&sock, opt, len)?;
+    let n = len.min(v.len());
+    ctx.write_user(optval, &v[..n])?;
+    ctx.write_user(optlenp, &(n as u32).to_ne_bytes())?;
+    Ok(0)
+}

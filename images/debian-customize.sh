@@ -31,6 +31,4 @@ fi
 # Nothing in the guest manages hardware clocks or kernel modules.
 rm -f "$root"/etc/rcS.d/S*hwclock* "$root"/etc/rcS.d/S*kmod*
 
-# A shell prompt that says where it is.
-echo 'export PS1="\u@\h:\w\\$ "' >> "$root/root/.bashrc"
 ln -sf /proc/mounts "$root/etc/mtab"

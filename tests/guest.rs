@@ -1,6 +1,6 @@
 //! Boot tests that run the C check programs of `tests/guest/` as init: memory,
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
-//! tmpfs, procfs, permissions, ptys and the copy calls.
+//! tmpfs, procfs, permissions, ptys, the copy calls and shared file mappings.
 
 mod common;
 
@@ -97,4 +97,10 @@ fn ptys() {
 #[test]
 fn copy_calls() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/copy", "quiet"]));
+}
+
+/// Shared file mappings over the page cache on tmpfs.
+#[test]
+fn mmap_shared() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mmap_shared", "quiet"]));
 }

@@ -5,6 +5,7 @@
 //! that live in other crates (null, tty, pipes) implement `FileOps`.
 #![forbid(unsafe_code)]
 
+pub mod address_space;
 mod attr;
 mod blockdev;
 mod cache;
@@ -32,6 +33,7 @@ mod vfs;
 mod wait;
 mod xattr;
 
+pub use address_space::{AddressSpace, InodeKey};
 pub use attr::file_remove_privs;
 pub use blockdev::{BlockDevice, RamDisk};
 pub use cache::BlockCache;

@@ -140,12 +140,13 @@ impl Vfs {
                 let own = inode.open(flags)?;
                 // A file this open created is not truncated (it is empty).
                 if ft == FileType::Regular && flags.contains(OpenFlags::O_TRUNC) && !created {
-                    inode.setattr(&SetAttr {
+                    let truncate = SetAttr {
                         size: Some(0),
                         mtime: Some(AttrTime::Now),
                         mode: perm::kill_privs(cred, &inode.stat()?),
                         ..SetAttr::default()
-                    })?;
+                    };
+                    crate::address_space::setattr(inode.as_ref(), &truncate)?;
                 }
                 own.unwrap_or_else(|| Arc::new(InodeOps(inode.clone())))
             }

@@ -90,6 +90,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (23, "select", select::sys_select),
     (24, "sched_yield", sched::sys_sched_yield),
     (25, "mremap", mem::sys_mremap),
+    (26, "msync", mem::sys_msync),
     (28, "madvise", mem::sys_madvise),
     (32, "dup", fd::sys_dup),
     (33, "dup2", fd::sys_dup2),

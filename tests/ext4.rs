@@ -84,7 +84,7 @@ fn ext4_survives_kill() {
 /// Shared file mappings on the read-write ext4 root (and tmpfs): the guest's
 /// checks pass, a file written through a mapping never synced and one mapped
 /// by a process still alive at shutdown reach the disk, and e2fsck finds the
-/// image clean.
+/// image clean. Then FIFOs on the ext4 root.
 #[test]
 fn ext4_mmap_shared() {
     let copy =
@@ -123,4 +123,8 @@ fn ext4_mmap_shared() {
         err.contains("not found"),
         "/mmap-shared.dat still there: {err}"
     );
+
+    // FIFOs on ext4 too, on the same image.
+    assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/fifo", "quiet", "--", "/"]));
+    assert_fsck_clean(&copy);
 }

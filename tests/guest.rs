@@ -1,6 +1,7 @@
 //! Boot tests that run the C check programs of `tests/guest/` as init: memory,
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
-//! tmpfs, procfs, permissions, ptys, the copy calls and shared file mappings.
+//! tmpfs, procfs, permissions, ptys, the copy calls, shared file mappings,
+//! FIFOs, openat2 and sync_file_range.
 
 mod common;
 
@@ -103,4 +104,16 @@ fn copy_calls() {
 #[test]
 fn mmap_shared() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mmap_shared", "quiet"]));
+}
+
+/// FIFOs on tmpfs.
+#[test]
+fn fifo() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/fifo", "quiet"]));
+}
+
+/// openat2 and its RESOLVE_* flags; sync_file_range.
+#[test]
+fn openat2() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/openat2", "quiet"]));
 }

@@ -244,6 +244,7 @@ impl Shrinker for CacheShrinker {
                 freed += cache.pages.shrink();
             }
         }
+        log::debug!("page cache: out of frames, gave back {freed}");
         freed
     }
 }

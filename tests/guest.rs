@@ -100,10 +100,19 @@ fn copy_calls() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/copy", "quiet"]));
 }
 
-/// Shared file mappings over the page cache on tmpfs.
+/// Shared file mappings over the page cache on tmpfs; with `--frames`, no
+/// frame leaks and a page cache larger than the 24 MiB of RAM.
 #[test]
 fn mmap_shared() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mmap_shared", "quiet"]));
+    let args = [
+        &ubd0r(),
+        "mem=24M",
+        "init=/bin/mmap_shared",
+        "quiet",
+        "--",
+        "--frames",
+    ];
+    assert_checks_passed(&boot(&args));
 }
 
 /// FIFOs on tmpfs.

@@ -8,7 +8,8 @@
  * refusing write access a descriptor does not give; anonymous shared memory
  * shared with a child for pages first touched after fork.
  *
- * With --persist DIR, also writes DIR/mmap-persist-a.bin through a mapping
+ * With --frames, also checks this kernel's frame accounting (no leaks, and
+ * reclaim of a page cache larger than RAM). With --persist DIR, also writes DIR/mmap-persist-a.bin through a mapping
  * that is never synced or unmapped (init exits with it) and
  * DIR/mmap-persist-b.bin through the mapping of a child that is still alive
  * when init exits: both must reach the disk (the ext4 boot test reads them
@@ -112,6 +113,17 @@ static void sharing(const char *dir)
 	}
 	snprintf(name, sizeof name, "%s: a forked child shares the mapping", dir);
 	CHECK(name, wait_status(pid) == 0 && memcmp(m + PAGE, "child", 5) == 0);
+
+	/* Both run at once, adding to one counter in the mapping. */
+	long *counter = (long *)(m + 2 * PAGE + 512);
+	*counter = 0;
+	pid = MUST(fork());
+	for (int i = 0; i < 100000; i++)
+		__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+	if (pid == 0)
+		_exit(0);
+	snprintf(name, sizeof name, "%s: concurrent atomic adds meet in one frame", dir);
+	CHECKF(name, wait_status(pid) == 0 && *counter == 200000, "counter %ld", *counter);
 
 	/* Another process maps the file itself; they take turns through pipes. */
 	int to_child[2], to_parent[2];
@@ -268,6 +280,105 @@ static void anonymous(void)
 	MUST(close(z));
 }
 
+/* Returns MemFree of /proc/meminfo in KiB. */
+static long mem_free_kb(void)
+{
+	char buf[4096];
+	int fd = MUST(open("/proc/meminfo", O_RDONLY));
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	char *at = strstr(buf, "MemFree:");
+	return at ? strtol(at + 8, NULL, 10) : -1;
+}
+
+/* Creates DIR/NAME of LEN bytes of pattern() with write(2). */
+static void make_big(const char *name, long len)
+{
+	static unsigned char chunk[64 * 1024];
+	int fd = MUST(open(name, O_RDWR | O_CREAT | O_TRUNC, 0644));
+	for (long off = 0; off < len; off += (long)sizeof chunk) {
+		long n = len - off < (long)sizeof chunk ? len - off : (long)sizeof chunk;
+		for (long i = 0; i < n; i++)
+			chunk[i] = pattern(off + i);
+		if (write(fd, chunk, (size_t)n) != n)
+			check_fail("setup", errno, "write of %s", name);
+	}
+	MUST(close(fd));
+}
+
+/*
+ * This kernel's frames (not Linux's: its page cache outlives mappings):
+ * every frame a mapping workload takes comes back, and a cache bigger than
+ * guest RAM fits because pages nothing maps are given back. Run with a small
+ * mem= (the boot test gives 24M): three files of 10 MiB on three tmpfs.
+ */
+/* Maps FILE (1 MiB) shared and private, writes both, forks a child that
+ * copies some pages, truncates the file to half and unmaps it all. */
+static void frame_workload(const char *file)
+{
+	make_big(file, 1 << 20);
+	int fd = MUST(open(file, O_RDWR));
+	char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED || p == MAP_FAILED)
+		check_fail("setup", errno, "mmap");
+	for (long i = 0; i < (1 << 20); i += PAGE) {
+		m[i] = 1;
+		p[i + 1] = 2;
+	}
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		for (long i = 0; i < (1 << 20); i += 2 * PAGE)
+			p[i] = m[i];
+		_exit(0);
+	}
+	MUST(wait_status(pid));
+	MUST(ftruncate(fd, 1 << 19));
+	MUST(munmap(m, 1 << 20));
+	MUST(munmap(p, 1 << 20));
+	MUST(close(fd));
+	MUST(unlink(file));
+}
+
+static void frame_checks(void)
+{
+	/* The first runs grow this program's own stack and data. */
+	frame_workload("/tmp/mmap-frames.dat");
+	mem_free_kb();
+	long before = mem_free_kb();
+	frame_workload("/tmp/mmap-frames.dat");
+	long after = mem_free_kb();
+	CHECKF("every frame of a mapping workload comes back", after == before,
+	       "MemFree %ld kB before, %ld kB after", before, after);
+
+	const char *names[] = { "/tmp/mmap-big.dat", "/dev/shm/mmap-big.dat", "/run/mmap-big.dat" };
+	long len = 10L << 20;
+	int ok = 1, fd;
+	char *kept[3];
+	for (int f = 0; f < 3 && ok; f++) {
+		make_big(names[f], len);
+		fd = MUST(open(names[f], O_RDONLY));
+		char *b = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		if (b == MAP_FAILED)
+			check_fail("setup", errno, "mmap of %s", names[f]);
+		MUST(close(fd));
+		/* Touch every page, then unmap it; the last one stays mapped, so
+		 * the file's cache stays too. */
+		for (long i = 0; i < len && ok; i += PAGE) {
+			ok = (unsigned char)b[i] == pattern(i);
+			if (i + PAGE < len)
+				MUST(munmap(b + i, PAGE));
+		}
+		kept[f] = b + len - PAGE;
+	}
+	CHECK("a page cache larger than RAM gives back what nothing maps", ok);
+	for (int f = 0; f < 3; f++) {
+		MUST(munmap(kept[f], PAGE));
+		MUST(unlink(names[f]));
+	}
+}
+
 /* Writes PERSIST_SIZE bytes of pattern() to FILE through a shared mapping
  * that is left as it is; returns the mapping. */
 static char *persist(const char *dir, const char *file)
@@ -292,10 +403,18 @@ int main(int argc, char **argv)
 	MUST(sigaction(SIGBUS, &sa, NULL));
 
 	const char *persist_dir = NULL;
+	int frames = 0;
 	int first = 1;
-	if (argc > 2 && strcmp(argv[1], "--persist") == 0) {
-		persist_dir = argv[2];
-		first = 3;
+	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
+		if (strcmp(argv[first], "--persist") == 0 && first + 1 < argc) {
+			persist_dir = argv[first + 1];
+			first += 2;
+		} else if (strcmp(argv[first], "--frames") == 0) {
+			frames = 1;
+			first++;
+		} else {
+			check_fail("usage", 0, "unknown option %s", argv[first]);
+		}
 	}
 	const char *dirs[8] = { "/tmp" };
 	int ndirs = 1;
@@ -311,6 +430,8 @@ int main(int argc, char **argv)
 		MUST(unlink(path));
 	}
 	anonymous();
+	if (frames)
+		frame_checks();
 
 	if (persist_dir) {
 		persist(persist_dir, "mmap-persist-a.bin");

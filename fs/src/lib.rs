@@ -2,7 +2,9 @@
 //! open file descriptions, fd tables), the ext4 disk format, tmpfs, and the `BlockDevice`
 //! trait that drivers implement. Upper layers (the kernel's syscalls) call `Vfs`,
 //! `File` and `FdTable`; filesystems implement `FileSystem` and `Inode`; devices
-//! that live in other crates (null, tty, pipes) implement `FileOps`.
+//! that live in other crates (null, tty, pipes) implement `FileOps`. The page
+//! caches of mapped files live in the kernel, which attaches them to inodes
+//! through `address_space`; regular-file I/O goes through them.
 #![forbid(unsafe_code)]
 
 pub mod address_space;

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 pub struct Kernel {
     pub physmem: Arc<PhysMem>,
     pub frames: Arc<FrameAllocator>,
+    /// What the frame allocator asks for memory when RAM runs out (it holds
+    /// a weak reference; this one keeps it alive).
+    _shrinker: Arc<dyn mm::Shrinker>,
     pub vfs: Arc<Vfs>,
     pub root_fs: Arc<dyn FileSystem>,
     pub devices: Devices,
@@ -122,6 +125,8 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
             .map_err(|e| BootError(format!("mem={}: cannot allocate guest RAM: {e}", c.mem)))?,
     );
     let frames = FrameAllocator::new(physmem.clone(), 0);
+    let shrinker: Arc<dyn mm::Shrinker> = Arc::new(crate::filemap::CacheShrinker);
+    frames.set_shrinker(Arc::downgrade(&shrinker));
     log::info!("Memory: {}K available", frames.free_frames() * 4);
     let disks = open_disks(&c)?;
     let index = root_index(&c.root).ok_or_else(|| {
@@ -181,6 +186,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let k = Kernel {
         physmem,
         frames,
+        _shrinker: shrinker,
         vfs,
         root_fs,
         devices: Devices {
@@ -326,6 +332,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
 /// Syncs the disks and puts the host terminal back, as every way out does.
 fn sync_and_restore() {
     let k = kernel();
+    crate::filemap::write_back_all();
     if let Err(e) = k.root_fs.sync() {
         log::error!("sync of the root filesystem failed: {e}");
     }
@@ -371,6 +378,7 @@ pub fn restart() -> ! {
 
 pub fn shutdown(status: ExitStatus) -> ! {
     let k = kernel();
+    crate::filemap::write_back_all();
     if let Err(e) = k.root_fs.sync() {
         log::error!("sync of the root filesystem failed: {e}");
     }

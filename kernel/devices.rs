@@ -1,12 +1,13 @@
 //! Character devices: the memory devices of major 1 (null, zero, full, random,
 //! urandom, kmsg) and the console (5:1) with the controlling terminal (5:0),
-//! opened through device nodes by their device numbers, as Linux does.
+//! opened through device nodes by their device numbers, as Linux does; and
+//! the pipes of FIFOs (`pipe::fifo`).
 
 use crate::task::locked;
 use crate::tty::TtyFile;
 use arch::{Errno, Result};
 use drivers::tty::Tty;
-use fs::{major, minor, CharDevices, FileOps, OpenFlags};
+use fs::{major, minor, CharDevices, FileOps, Inode, OpenFlags};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -34,6 +35,10 @@ impl CharDevices for Devices {
             _ => return Err(Errno::ENXIO),
         };
         Ok(ops)
+    }
+
+    fn open_fifo(&self, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
+        crate::pipe::fifo::open(inode, flags)
     }
 }
 

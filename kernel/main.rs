@@ -13,6 +13,7 @@ mod devtmpfs;
 mod epoll;
 mod eventfd;
 mod exec;
+mod filemap;
 mod filesystems;
 mod futex;
 mod lock;

@@ -1,6 +1,7 @@
 //! Boot tests that run the C check programs of `tests/guest/` as init: memory,
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
-//! tmpfs, procfs, permissions, ptys and the copy calls.
+//! tmpfs, procfs, permissions, ptys, the copy calls, shared file mappings,
+//! FIFOs, openat2 and sync_file_range.
 
 mod common;
 
@@ -117,4 +118,31 @@ fn unix() {
         stat.contains("Type: socket"),
         "debugfs stat /unix-ext4/kept.sock:\n{stat}"
     );
+}
+
+/// Shared file mappings over the page cache on tmpfs; with `--frames`, no
+/// frame leaks and a page cache larger than the 24 MiB of RAM.
+#[test]
+fn mmap_shared() {
+    let args = [
+        &ubd0r(),
+        "mem=24M",
+        "init=/bin/mmap_shared",
+        "quiet",
+        "--",
+        "--frames",
+    ];
+    assert_checks_passed(&boot(&args));
+}
+
+/// FIFOs on tmpfs.
+#[test]
+fn fifo() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/fifo", "quiet"]));
+}
+
+/// openat2 and its RESOLVE_* flags; sync_file_range.
+#[test]
+fn openat2() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/openat2", "quiet"]));
 }

@@ -18,7 +18,7 @@ impl Vfs {
         if path.mnt.read_only() {
             return Err(Errno::EROFS);
         }
-        path.inode().setattr(attr)
+        crate::address_space::setattr(path.inode().as_ref(), attr)
     }
 
     /// Sets the permission bits (chmod(2)): the owner's or root's to do; the
@@ -153,9 +153,10 @@ impl Vfs {
         s
     }
 
-    /// Writes back every mounted filesystem (sync(2)); returns the first error.
+    /// Writes back the page caches of mapped files, then every mounted
+    /// filesystem (sync(2)); returns the first error.
     pub fn sync(&self) -> Result<()> {
-        let mut result = Ok(());
+        let mut result = crate::address_space::write_back_all(None);
         for m in self.mounts() {
             if let Err(e) = m.fs().sync() {
                 log::error!("sync of {} failed: {e}", m.fs().name());

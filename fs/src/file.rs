@@ -3,6 +3,7 @@
 //! files and directories go through their inode (`InodeOps`); devices, pipes and the
 //! console bring their own `FileOps` from other crates.
 
+use crate::address_space;
 use crate::inode::Inode;
 use crate::locks::{self, LockKey};
 use crate::mount::Path;
@@ -81,15 +82,16 @@ pub trait FileOps: Send + Sync {
     fn as_any(&self) -> &dyn core::any::Any;
 }
 
-/// `FileOps` of a regular file or directory: the inode's own methods.
+/// `FileOps` of a regular file or directory: the inode's own methods, through
+/// the page cache when the file is mapped.
 pub(crate) struct InodeOps(pub Arc<dyn Inode>);
 
 impl FileOps for InodeOps {
     fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
-        self.0.read_at(pos, buf)
+        address_space::read(self.0.as_ref(), pos, buf)
     }
     fn write(&self, pos: u64, data: &[u8]) -> Result<usize> {
-        self.0.write_at(pos, data)
+        address_space::write(self.0.as_ref(), pos, data)
     }
     fn as_any(&self) -> &dyn core::any::Any {
         self

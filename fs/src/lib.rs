@@ -2,9 +2,12 @@
 //! open file descriptions, fd tables), the ext4 disk format, tmpfs, and the `BlockDevice`
 //! trait that drivers implement. Upper layers (the kernel's syscalls) call `Vfs`,
 //! `File` and `FdTable`; filesystems implement `FileSystem` and `Inode`; devices
-//! that live in other crates (null, tty, pipes) implement `FileOps`.
+//! that live in other crates (null, tty, pipes) implement `FileOps`. The page
+//! caches of mapped files live in the kernel, which attaches them to inodes
+//! through `address_space`; regular-file I/O goes through them.
 #![forbid(unsafe_code)]
 
+pub mod address_space;
 mod attr;
 mod blockdev;
 mod cache;
@@ -32,6 +35,7 @@ mod vfs;
 mod wait;
 mod xattr;
 
+pub use address_space::{AddressSpace, InodeKey};
 pub use attr::file_remove_privs;
 pub use blockdev::{BlockDevice, RamDisk};
 pub use cache::BlockCache;

@@ -4,6 +4,10 @@
 //! walk), and Linux's errors (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG). Every
 //! component needs search permission on the directory it is looked up in
 //! (`EACCES`), the last one included, as Linux's link_path_walk() checks.
+//! openat2(2)'s `RESOLVE_*` restrictions are lookup flags too: no mount
+//! crossings (`EXDEV`), no symlinks or magic links (`ELOOP`), and staying
+//! beneath the starting directory, which the caller passes as the root
+//! (`BENEATH`: `EXDEV` on any way out; `IN_ROOT`: the root of the walk).
 
 use crate::mount::Path;
 use crate::perm::{permission, Access, Credentials};
@@ -26,6 +30,67 @@ bitflags::bitflags! {
         const FOLLOW = 1;
         /// The final component must be a directory.
         const DIRECTORY = 2;
+        /// `RESOLVE_NO_XDEV`: crossing a mount point (either way) is `EXDEV`.
+        const NO_XDEV = 0x100;
+        /// `RESOLVE_NO_MAGICLINKS`: a magic link to follow is `ELOOP`.
+        const NO_MAGICLINKS = 0x200;
+        /// `RESOLVE_NO_SYMLINKS`: any link to follow is `ELOOP`.
+        const NO_SYMLINKS = 0x400;
+        /// `RESOLVE_BENEATH`: the root given is the starting directory, and
+        /// leaving it (absolute paths and symlinks, ".." at it) is `EXDEV`.
+        const BENEATH = 0x800;
+        /// `RESOLVE_IN_ROOT`: the root given is the starting directory; magic
+        /// links, which could lead out of it, are `EXDEV`.
+        const IN_ROOT = 0x1000;
+        /// The restrictions that hold for every component, not just the last.
+        const RESOLVE = Self::NO_XDEV.bits()
+            | Self::NO_MAGICLINKS.bits()
+            | Self::NO_SYMLINKS.bits()
+            | Self::BENEATH.bits()
+            | Self::IN_ROOT.bits();
+    }
+}
+
+impl LookupFlags {
+    /// Checks that a walk with these restrictions may follow a symlink.
+    pub(crate) fn check_follow(self) -> Result<()> {
+        self.may_follow(false)
+    }
+
+    /// Checks that a walk with these restrictions at `from` may follow an
+    /// absolute symlink (a jump to `root`).
+    pub(crate) fn check_absolute(self, from: &Path, root: &Path) -> Result<()> {
+        self.may_cross(from, root)
+    }
+
+    /// Checks that a walk with these restrictions at `from` may follow a
+    /// magic link to `to`.
+    pub(crate) fn check_jump(self, from: &Path, to: &Path) -> Result<()> {
+        self.may_follow(true)?;
+        self.may_cross(from, to)
+    }
+
+    /// Checks that a walk with these flags may go from `from` to `to`, a mount
+    /// crossing when they are on different mounts.
+    fn may_cross(self, from: &Path, to: &Path) -> Result<()> {
+        if self.contains(LookupFlags::NO_XDEV) && !std::sync::Arc::ptr_eq(&from.mnt, &to.mnt) {
+            return Err(Errno::EXDEV);
+        }
+        Ok(())
+    }
+
+    /// Checks that a walk with these flags may follow a symlink (a magic link
+    /// if `magic`).
+    fn may_follow(self, magic: bool) -> Result<()> {
+        if self.contains(LookupFlags::NO_SYMLINKS)
+            || (magic && self.contains(LookupFlags::NO_MAGICLINKS))
+        {
+            return Err(Errno::ELOOP);
+        }
+        if magic && self.intersects(LookupFlags::BENEATH | LookupFlags::IN_ROOT) {
+            return Err(Errno::EXDEV);
+        }
+        Ok(())
     }
 }
 
@@ -57,10 +122,27 @@ impl Vfs {
         cwd: &Path,
         path: &[u8],
     ) -> Result<(Path, Vec<u8>)> {
+        self.lookup_parent_with(cred, root, cwd, path, LookupFlags::empty())
+    }
+
+    /// Resolves all but the last component of `path` as `lookup_parent`, with
+    /// the `RESOLVE` restrictions of `resolve`.
+    pub(crate) fn lookup_parent_with(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        resolve: LookupFlags,
+    ) -> Result<(Path, Vec<u8>)> {
         check_length(path)?;
         let trimmed = match path.iter().rposition(|&c| c != b'/') {
             Some(i) => &path[..=i],
-            None => return Ok((root.clone(), Vec::new())),
+            None => {
+                // "/" itself: the root, if the walk may go there.
+                let at = self.lookup(cred, root, cwd, b"/", resolve & LookupFlags::RESOLVE)?;
+                return Ok((at, Vec::new()));
+            }
         };
         let (dir, name) = match trimmed.iter().rposition(|&c| c == b'/') {
             Some(i) => (
@@ -72,7 +154,7 @@ impl Vfs {
         if name.len() > NAME_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let flags = LookupFlags::FOLLOW | LookupFlags::DIRECTORY;
+        let flags = LookupFlags::FOLLOW | LookupFlags::DIRECTORY | (resolve & LookupFlags::RESOLVE);
         let parent = self.lookup(cred, root, cwd, dir, flags)?;
         may_search(cred, &parent)?;
         Ok((parent, name.to_vec()))
@@ -89,6 +171,9 @@ impl Vfs {
     ) -> Result<Path> {
         check_length(path)?;
         let mut cur = if path[0] == b'/' {
+            if flags.contains(LookupFlags::BENEATH) {
+                return Err(Errno::EXDEV);
+            }
             root.clone()
         } else {
             base.clone()
@@ -110,12 +195,18 @@ impl Vfs {
             match comp {
                 b"." => continue,
                 b".." => {
-                    cur = self.parent(root, &cur);
+                    if flags.contains(LookupFlags::BENEATH) && cur.same(root) {
+                        return Err(Errno::EXDEV);
+                    }
+                    let up = self.parent(root, &cur);
+                    flags.may_cross(&cur, &up)?;
+                    cur = up;
                     continue;
                 }
                 _ => {}
             }
             let next = self.step(&cur, comp)?;
+            flags.may_cross(&cur, &next)?;
             let follow = !last || trailing_slash || flags.contains(LookupFlags::FOLLOW);
             if follow && next.inode().file_type() == FileType::Symlink {
                 *links += 1;
@@ -124,14 +215,24 @@ impl Vfs {
                 }
                 if let Some(jump) = next.inode().follow_link() {
                     // A magic link (/proc/self/fd/N) names its file directly.
-                    cur = jump?;
+                    flags.may_follow(true)?;
+                    let jump = jump?;
+                    flags.may_cross(&cur, &jump)?;
+                    cur = jump;
                     continue;
                 }
+                flags.may_follow(false)?;
                 let target = next.inode().readlink()?;
+                if target.first() == Some(&b'/') {
+                    // An absolute path given to the walk may start anywhere;
+                    // an absolute symlink is a jump to the root.
+                    flags.may_cross(&cur, root)?;
+                }
+                let resolve = flags & LookupFlags::RESOLVE;
                 let f = if last {
                     flags | LookupFlags::FOLLOW
                 } else {
-                    LookupFlags::FOLLOW
+                    LookupFlags::FOLLOW | resolve
                 };
                 cur = self.walk(cred, root, &cur, &target, f - LookupFlags::DIRECTORY, links)?;
             } else {

@@ -2,11 +2,12 @@
 //! dangling symlink), O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, write
 //! access to directories, read-only and `nodev` mounts, and the permission the
 //! access mode asks for (Linux's may_open(); none on a file this open created).
-//! O_NOATIME is for the owner. Character devices are
+//! O_NOATIME is for the owner. Character devices and FIFOs are
 //! opened through the kernel's `CharDevices`; a filesystem may give its files
 //! their own `FileOps` (`Inode::open`); O_TMPFILE is not supported.
 
 use crate::file::{File, FileOps, InodeOps, PathOps};
+use crate::inode::Inode;
 use crate::mount::Path;
 use crate::namei::{LookupFlags, MAXSYMLINKS};
 use crate::perm::{self, permission, Access, Credentials};
@@ -76,10 +77,17 @@ impl OpenFlags {
     }
 }
 
-/// The character devices the kernel provides (null, zero, tty, urandom...).
+/// The special files the kernel provides: character devices (null, zero, tty,
+/// urandom...) and the pipes behind FIFOs.
 pub trait CharDevices {
     /// Opens device `rdev`; ENXIO or ENODEV if there is none.
     fn open(&self, rdev: u64, flags: OpenFlags) -> Result<Arc<dyn FileOps>>;
+
+    /// Opens the FIFO `inode`: an end of the pipe all its openers share (read,
+    /// write or both as `flags` ask); `ENXIO` where there are no pipes.
+    fn open_fifo(&self, _inode: &Arc<dyn Inode>, _flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
+        Err(Errno::ENXIO)
+    }
 }
 
 impl Vfs {
@@ -95,7 +103,26 @@ impl Vfs {
         mode: u32,
         devices: &dyn CharDevices,
     ) -> Result<Arc<File>> {
-        let mut lf = LookupFlags::empty();
+        let resolve = LookupFlags::empty();
+        self.open_resolve(cred, root, cwd, path, flags, mode, resolve, devices)
+    }
+
+    /// Opens `path` as openat2(2) does: as `open`, with the `RESOLVE`
+    /// restrictions of `resolve` on the walk (for `BENEATH` and `IN_ROOT`,
+    /// `root` is the starting directory).
+    #[expect(clippy::too_many_arguments, reason = "openat2(2)'s own arguments")]
+    pub fn open_resolve(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        flags: OpenFlags,
+        mode: u32,
+        resolve: LookupFlags,
+        devices: &dyn CharDevices,
+    ) -> Result<Arc<File>> {
+        let mut lf = resolve & LookupFlags::RESOLVE;
         if !flags.contains(OpenFlags::O_NOFOLLOW) {
             lf |= LookupFlags::FOLLOW;
         }
@@ -140,12 +167,13 @@ impl Vfs {
                 let own = inode.open(flags)?;
                 // A file this open created is not truncated (it is empty).
                 if ft == FileType::Regular && flags.contains(OpenFlags::O_TRUNC) && !created {
-                    inode.setattr(&SetAttr {
+                    let truncate = SetAttr {
                         size: Some(0),
                         mtime: Some(AttrTime::Now),
                         mode: perm::kill_privs(cred, &inode.stat()?),
                         ..SetAttr::default()
-                    })?;
+                    };
+                    crate::address_space::setattr(inode.as_ref(), &truncate)?;
                 }
                 own.unwrap_or_else(|| Arc::new(InodeOps(inode.clone())))
             }
@@ -153,11 +181,14 @@ impl Vfs {
                 return Err(Errno::EACCES)
             }
             FileType::CharDevice => devices.open(inode.stat()?.rdev, flags)?,
-            // Block devices, FIFOs and sockets need the kernel; not wired yet,
-            // but for a pipe reopened through /proc/PID/fd (`reopen_path`).
-            FileType::BlockDevice | FileType::Fifo | FileType::Socket => {
-                inode.open(flags)?.ok_or(Errno::ENXIO)?
-            }
+            // A pipe reopened through /proc/PID/fd (`reopen_path`) brings its
+            // own ends; a FIFO of a filesystem gets them from the kernel.
+            FileType::Fifo => match inode.open(flags)? {
+                Some(ops) => ops,
+                None => devices.open_fifo(&inode, flags)?,
+            },
+            // Block devices and sockets need the kernel; not wired yet.
+            FileType::BlockDevice | FileType::Socket => inode.open(flags)?.ok_or(Errno::ENXIO)?,
         };
         let keep =
             !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY | OpenFlags::O_TRUNC);
@@ -178,14 +209,15 @@ impl Vfs {
         lf: LookupFlags,
         mode: u32,
     ) -> Result<(Path, bool)> {
-        let (mut dir, mut name) = self.lookup_parent(cred, root, cwd, path)?;
+        let resolve = lf & LookupFlags::RESOLVE;
+        let (mut dir, mut name) = self.lookup_parent_with(cred, root, cwd, path, resolve)?;
         let mut slash = path.ends_with(b"/");
         let mut links = 0;
         loop {
             if name.is_empty() || name == b"." || name == b".." || slash {
                 return Err(Errno::EISDIR);
             }
-            match self.lookup(cred, root, &dir, &name, LookupFlags::empty()) {
+            match self.lookup(cred, root, &dir, &name, resolve) {
                 Ok(_) if flags.contains(OpenFlags::O_EXCL) => return Err(Errno::EEXIST),
                 Ok(p)
                     if p.inode().file_type() == FileType::Symlink
@@ -196,11 +228,17 @@ impl Vfs {
                         return Err(Errno::ELOOP);
                     }
                     if let Some(jump) = p.inode().follow_link() {
-                        return Ok((jump?, false));
+                        let jump = jump?;
+                        resolve.check_jump(&dir, &jump)?;
+                        return Ok((jump, false));
                     }
+                    resolve.check_follow()?;
                     let target = p.inode().readlink()?;
+                    if target.first() == Some(&b'/') {
+                        resolve.check_absolute(&dir, root)?;
+                    }
                     slash = target.ends_with(b"/");
-                    (dir, name) = self.lookup_parent(cred, root, &dir, &target)?;
+                    (dir, name) = self.lookup_parent_with(cred, root, &dir, &target, resolve)?;
                 }
                 Ok(p) => return Ok((p, false)),
                 Err(Errno::ENOENT) => {

@@ -2,7 +2,7 @@
 //! each PT_LOAD segment becomes a private file mapping plus anonymous memory for
 //! its bss; position-independent images are placed by the address space.
 
-use crate::syscall::mem::InodeMapping;
+use crate::filemap::InodeMapping;
 use arch::{Errno, Result};
 use fs::Inode;
 use goblin::container::{Container, Ctx, Endian};
@@ -46,7 +46,7 @@ fn page_up(v: u64) -> Option<u64> {
 /// Parses and checks the headers of an x86_64 ELF executable.
 pub fn parse(inode: &Arc<dyn Inode>) -> Result<ElfImage> {
     let mut head = [0u8; 64];
-    if inode.read_at(0, &mut head)? < 64 || &head[..4] != b"\x7fELF" {
+    if fs::address_space::read(inode.as_ref(), 0, &mut head)? < 64 || &head[..4] != b"\x7fELF" {
         return Err(Errno::ENOEXEC);
     }
     let header = goblin::elf::Elf::parse_header(&head).map_err(|_| Errno::ENOEXEC)?;
@@ -61,7 +61,7 @@ pub fn parse(inode: &Arc<dyn Inode>) -> Result<ElfImage> {
     }
     let len = header.e_phnum as usize * 56;
     let mut raw = vec![0u8; len];
-    if inode.read_at(header.e_phoff, &mut raw)? != len {
+    if fs::address_space::read(inode.as_ref(), header.e_phoff, &mut raw)? != len {
         return Err(Errno::ENOEXEC);
     }
     let ctx = Ctx::new(Container::Big, Endian::Little);
@@ -79,7 +79,9 @@ pub fn interpreter(inode: &Arc<dyn Inode>, image: &ElfImage) -> Result<Option<Ve
         return Err(Errno::ENOEXEC);
     }
     let mut path = vec![0u8; ph.p_filesz as usize];
-    if inode.read_at(ph.p_offset, &mut path)? != path.len() || path.pop() != Some(0) {
+    if fs::address_space::read(inode.as_ref(), ph.p_offset, &mut path)? != path.len()
+        || path.pop() != Some(0)
+    {
         return Err(Errno::ENOEXEC);
     }
     if path.contains(&0) {
@@ -148,7 +150,7 @@ pub fn load(
     } else {
         0
     };
-    let file: Arc<dyn mm::MappedFile> = Arc::new(InodeMapping(inode.clone()));
+    let file: Arc<dyn mm::MappedFile> = InodeMapping::new(inode, false, Prot::all())?;
     let mut end = 0;
     let (mut code, mut data) = ((u64::MAX, 0), (0, 0));
     for p in &loads {

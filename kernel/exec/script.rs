@@ -15,7 +15,7 @@ pub type Interpreter = (Vec<u8>, Option<Vec<u8>>);
 /// Returns the interpreter if the file starts with `#!`.
 pub fn parse(inode: &Arc<dyn Inode>) -> Result<Option<Interpreter>> {
     let mut buf = [0u8; BUF_SIZE];
-    let n = inode.read_at(0, &mut buf)?;
+    let n = fs::address_space::read(inode.as_ref(), 0, &mut buf)?;
     let buf = &buf[..n];
     if !buf.starts_with(b"#!") {
         return Ok(None);

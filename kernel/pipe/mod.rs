@@ -5,8 +5,11 @@
 //! the sleeping on the end's wait queue (kernel/syscall/rw.rs). As on Linux,
 //! the data is a ring of pages (16 by default, `ring`), writes of at most
 //! `PIPE_BUF` bytes are atomic, readers wait on `rd_wait` (woken by writes and
-//! by the last writer's close) and writers on `wr_wait`.
+//! by the last writer's close) and writers on `wr_wait`. A FIFO (`fifo`) is a
+//! pipe shared by everyone who opens the same inode, with ends opened one by
+//! one, also as a single end that both reads and writes.
 
+pub mod fifo;
 mod ring;
 
 use crate::task::locked;
@@ -30,6 +33,10 @@ struct State {
     ring: Ring,
     readers: usize,
     writers: usize,
+    /// How many read ends and write ends were ever opened (a FIFO opener
+    /// waits for the other count to move).
+    r_counter: u64,
+    w_counter: u64,
 }
 
 /// The pipe both ends share (Linux's `pipe_inode_info`).
@@ -39,6 +46,8 @@ pub struct Pipe {
     rd_wait: WaitQueue,
     /// Writers wait here for room or the last reader's close.
     wr_wait: WaitQueue,
+    /// Ends that both read and write (a FIFO opened `O_RDWR`) wait here.
+    rdwr_wait: WaitQueue,
     stat: Stat,
 }
 
@@ -70,8 +79,20 @@ impl Pipe {
         if !self.state().ring.set_max_pages(size / PAGE_SIZE) {
             return Err(Errno::EBUSY);
         }
-        self.wr_wait.wake_all();
+        self.wake_writers();
         Ok(size)
+    }
+
+    /// Wakes whoever waits to read.
+    fn wake_readers(&self) {
+        self.rd_wait.wake_all();
+        self.rdwr_wait.wake_all();
+    }
+
+    /// Wakes whoever waits to write.
+    fn wake_writers(&self) {
+        self.wr_wait.wake_all();
+        self.rdwr_wait.wake_all();
     }
 
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
@@ -86,7 +107,7 @@ impl Pipe {
             }
             s.ring.read(buf)
         };
-        self.wr_wait.wake_all();
+        self.wake_writers();
         Ok(n)
     }
 
@@ -101,17 +122,19 @@ impl Pipe {
         if n == 0 {
             return Err(Errno::EAGAIN);
         }
-        self.rd_wait.wake_all();
+        self.wake_readers();
         Ok(n)
     }
 
-    fn poll_read(&self) -> PollEvents {
+    /// Returns the read events; a hang-up only once a writer has come since
+    /// `w_seen`, the count of write ends the reader saw at its open.
+    fn poll_read(&self, w_seen: u64) -> PollEvents {
         let s = self.state();
         let mut ev = PollEvents::empty();
         if !s.ring.is_empty() {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         }
-        if s.writers == 0 {
+        if s.writers == 0 && s.w_counter != w_seen {
             ev |= PollEvents::POLLHUP;
         }
         ev
@@ -157,12 +180,30 @@ fn new_stat() -> Stat {
 enum Side {
     Read,
     Write,
+    /// Both ends in one file (a FIFO opened `O_RDWR`).
+    Both,
+}
+
+impl Side {
+    fn reads(self) -> bool {
+        self != Side::Write
+    }
+
+    fn writes(self) -> bool {
+        self != Side::Read
+    }
 }
 
 /// The `FileOps` of one end; dropping the last file of an end closes it.
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
     side: Side,
+    /// The count of write ends this reader has seen (see `Pipe::poll_read`).
+    w_seen: u64,
+    /// For a FIFO end opened without its partner and without `O_NONBLOCK`:
+    /// the count of partner ends at the open, which must move before the
+    /// open returns (`fifo::wait_for_partner`).
+    partner: Option<u64>,
 }
 
 impl PipeEnd {
@@ -172,22 +213,32 @@ impl PipeEnd {
     }
 }
 
-/// Creates a pipe and returns its (read, write) ends.
-pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
-    let pipe = Arc::new(Pipe {
+fn new_pipe_with(readers: usize, writers: usize) -> Arc<Pipe> {
+    let (r, w) = (readers as u64, writers as u64);
+    Arc::new(Pipe {
         state: Mutex::new(State {
             ring: Ring::new(DEFAULT_SIZE / PAGE_SIZE),
-            readers: 1,
-            writers: 1,
+            readers,
+            writers,
+            r_counter: r,
+            w_counter: w,
         }),
         rd_wait: WaitQueue::new(),
         wr_wait: WaitQueue::new(),
+        rdwr_wait: WaitQueue::new(),
         stat: new_stat(),
-    });
+    })
+}
+
+/// Creates a pipe and returns its (read, write) ends.
+pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
+    let pipe = new_pipe_with(1, 1);
     let end = |side| {
         Arc::new(PipeEnd {
             pipe: pipe.clone(),
             side,
+            w_seen: 0,
+            partner: None,
         })
     };
     (end(Side::Read), end(Side::Write))
@@ -197,41 +248,47 @@ impl Drop for PipeEnd {
     fn drop(&mut self) {
         {
             let mut s = self.pipe.state();
-            match self.side {
-                Side::Read => s.readers -= 1,
-                Side::Write => s.writers -= 1,
+            if self.side.reads() {
+                s.readers -= 1;
+            }
+            if self.side.writes() {
+                s.writers -= 1;
             }
         }
-        match self.side {
-            Side::Read => self.pipe.wr_wait.wake_all(),
-            Side::Write => self.pipe.rd_wait.wake_all(),
+        if self.side.reads() {
+            self.pipe.wake_writers();
+        }
+        if self.side.writes() {
+            self.pipe.wake_readers();
         }
     }
 }
 
 impl FileOps for PipeEnd {
     fn read(&self, _pos: u64, buf: &mut [u8]) -> Result<usize> {
-        match self.side {
-            Side::Read => self.pipe.read(buf),
-            Side::Write => Err(Errno::EBADF),
+        match self.side.reads() {
+            true => self.pipe.read(buf),
+            false => Err(Errno::EBADF),
         }
     }
     fn write(&self, _pos: u64, data: &[u8]) -> Result<usize> {
-        match self.side {
-            Side::Write => self.pipe.write(data),
-            Side::Read => Err(Errno::EBADF),
+        match self.side.writes() {
+            true => self.pipe.write(data),
+            false => Err(Errno::EBADF),
         }
     }
     fn poll(&self) -> PollEvents {
         match self.side {
-            Side::Read => self.pipe.poll_read(),
+            Side::Read => self.pipe.poll_read(self.w_seen),
             Side::Write => self.pipe.poll_write(),
+            Side::Both => self.pipe.poll_read(self.w_seen) | self.pipe.poll_write(),
         }
     }
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(match self.side {
             Side::Read => &self.pipe.rd_wait,
             Side::Write => &self.pipe.wr_wait,
+            Side::Both => &self.pipe.rdwr_wait,
         })
     }
     fn seekable(&self) -> bool {

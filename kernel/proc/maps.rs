@@ -48,7 +48,7 @@ pub fn usage(p: &Process) -> Usage {
             let resident = m.resident(v.start, v.end).len() as u64;
             u.size += pages;
             u.rss += resident;
-            match (&v.file, v.is_shared()) {
+            match (v.mapped_file(), v.is_shared()) {
                 (Some(_), _) => u.rss_file += resident,
                 (None, true) => u.rss_shmem += resident,
                 (None, false) => u.rss_anon += resident,
@@ -125,18 +125,21 @@ pub fn smaps_rollup(t: &Target) -> Result<Vec<u8>> {
             first = first.or(Some(v.start));
             last = v.end;
             for (_, frame) in m.resident(v.start, v.end) {
-                let refs = u64::from(m.frames().refcount(frame).max(1));
+                // The page cache holds a reference to the frames of shared
+                // mappings besides the mappings' own.
+                let cache_ref = u32::from(v.is_shared() && v.file.is_some());
+                let refs = u64::from(m.frames().refcount(frame).saturating_sub(cache_ref).max(1));
                 // Pss in 1/1024 kB, as Linux keeps it, to round once at the end.
                 let share = kb * 1024 / refs;
                 rss += kb;
                 pss += share;
-                if v.file.is_some() {
+                if v.mapped_file().is_some() {
                     pss_file += share;
                 } else {
                     pss_anon += share;
                     anon += kb;
                 }
-                match (refs > 1, v.file.is_some()) {
+                match (refs > 1, v.mapped_file().is_some()) {
                     (true, _) => shared += kb,
                     (false, true) => private_clean += kb,
                     (false, false) => private_dirty += kb,

@@ -1,5 +1,5 @@
 //! The system-wide files of /proc (proc(5)): meminfo from the frame
-//! allocator (MemTotal is exactly `mem=`), cpuinfo from the host's, one entry
+//! allocator and the page caches (MemTotal is exactly `mem=`), cpuinfo from the host's, one entry
 //! per CPU the guest sees, uptime and stat since boot with CPU time summed
 //! over processes, loadavg, version, partitions, cmdline, devices and swaps.
 
@@ -17,19 +17,21 @@ pub fn meminfo() -> Result<Vec<u8>> {
     let total = k.frames.total_frames() * kb;
     let free = k.frames.free_frames() * kb;
     let used = total - free.min(total);
+    let cached = (crate::filemap::cached_pages() * kb).min(used);
+    let anon = used - cached;
     let mut s = String::new();
     let lines: [(&str, u64); 38] = [
         ("MemTotal", total),
         ("MemFree", free),
-        ("MemAvailable", free),
+        ("MemAvailable", free + cached),
         ("Buffers", 0),
-        ("Cached", 0),
+        ("Cached", cached),
         ("SwapCached", 0),
         ("Active", used),
         ("Inactive", 0),
-        ("Active(anon)", used),
+        ("Active(anon)", anon),
         ("Inactive(anon)", 0),
-        ("Active(file)", 0),
+        ("Active(file)", cached),
         ("Inactive(file)", 0),
         ("Unevictable", 0),
         ("Mlocked", 0),
@@ -39,7 +41,7 @@ pub fn meminfo() -> Result<Vec<u8>> {
         ("Zswapped", 0),
         ("Dirty", 0),
         ("Writeback", 0),
-        ("AnonPages", used),
+        ("AnonPages", anon),
         ("Mapped", 0),
         ("Shmem", 0),
         ("KReclaimable", 0),

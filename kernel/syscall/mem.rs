@@ -1,28 +1,16 @@
-//! brk, mmap, munmap, mprotect, mremap, madvise: thin edges over the address space
-//! in `mm`. A change that takes access away first stops the other threads of the
+//! brk, mmap, munmap, mprotect, mremap, madvise, msync: thin edges over the
+//! address space in `mm`; file mappings go through the page cache (`filemap`). A change that takes access away first stops the other threads of the
 //! address space (`tlb::quiesce`); the host mappings it invalidates are dropped
 //! from every stub before guest code runs again (see `task::tlb`).
 
 use super::rw::file;
 use super::SyscallContext;
+use crate::filemap::InodeMapping;
 use crate::task::locked;
 use arch::{Errno, Result};
-use fs::{FileType, Inode, OpenFlags};
+use fs::{FileType, OpenFlags};
 use mm::{MapFlags, MappedFile, Prot, VmaName};
 use std::sync::Arc;
-
-/// A file mapping reads its pages straight from the inode.
-pub(crate) struct InodeMapping(pub(crate) Arc<dyn Inode>);
-
-impl MappedFile for InodeMapping {
-    fn read_page(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        self.0.read_at(offset, buf)
-    }
-
-    fn dev_ino(&self) -> (u64, u64) {
-        self.0.stat().map_or((0, 0), |s| (s.dev, s.ino))
-    }
-}
 
 pub fn sys_brk(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
@@ -53,16 +41,25 @@ pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         }
         match inode.file_type() {
             FileType::Regular => {
-                if flags.contains(MapFlags::SHARED)
-                    && prot.contains(Prot::WRITE)
-                    && access != OpenFlags::O_RDWR.bits()
-                {
-                    return Err(Errno::EACCES);
+                let shared = flags.contains(MapFlags::SHARED);
+                // A shared mapping writes the file: only through a descriptor
+                // open for writing (an O_RDWR open fails on a read-only mount,
+                // and so does the mapping if the mount became read-only since).
+                let may_write = access == OpenFlags::O_RDWR.bits() && !path.mnt.read_only();
+                let mut max_prot = Prot::all();
+                if shared && !may_write {
+                    if prot.contains(Prot::WRITE) {
+                        return Err(Errno::EACCES);
+                    }
+                    max_prot -= Prot::WRITE;
+                }
+                if path.mnt.noexec() {
+                    max_prot -= Prot::EXEC;
                 }
                 name = VmaName::Named(
                     String::from_utf8_lossy(&path.to_bytes(&ctx.task.fs().root)).into(),
                 );
-                backing = Some(Arc::new(InodeMapping(inode)));
+                backing = Some(InodeMapping::new(&inode, shared, max_prot)?);
             }
             // /dev/zero maps as anonymous memory, as Linux does.
             FileType::CharDevice if inode.stat()?.rdev == fs::makedev(1, 5) => {
@@ -127,5 +124,10 @@ pub fn sys_mlockall(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 pub fn sys_munlockall(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    Ok(0)
+}
+
+pub fn sys_msync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    locked(&ctx.task.mm()).msync(a[0], a[1], a[2] as u32)?;
     Ok(0)
 }

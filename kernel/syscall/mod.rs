@@ -15,6 +15,7 @@ mod mount;
 mod msghdr;
 mod namei;
 mod open;
+mod openat2;
 mod pipe;
 mod poll;
 mod posix_timer;
@@ -96,6 +97,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (23, "select", select::sys_select),
     (24, "sched_yield", sched::sys_sched_yield),
     (25, "mremap", mem::sys_mremap),
+    (26, "msync", mem::sys_msync),
     (28, "madvise", mem::sys_madvise),
     (32, "dup", fd::sys_dup),
     (33, "dup2", fd::sys_dup2),
@@ -263,6 +265,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (270, "pselect6", select::sys_pselect6),
     (271, "ppoll", poll::sys_ppoll),
     (273, "set_robust_list", process::sys_set_robust_list),
+    (277, "sync_file_range", sync::sys_sync_file_range),
     (280, "utimensat", utimes::sys_utimensat),
     (281, "epoll_pwait", epoll::sys_epoll_pwait),
     (283, "timerfd_create", crate::timerfd::sys_timerfd_create),
@@ -294,6 +297,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (424, "pidfd_send_signal", crate::pidfd::sys_pidfd_send_signal),
     (434, "pidfd_open", crate::pidfd::sys_pidfd_open),
     (435, "clone3", process::sys_clone3),
+    (437, "openat2", openat2::sys_openat2),
     (439, "faccessat2", stat::sys_faccessat2),
     (441, "epoll_pwait2", epoll::sys_epoll_pwait2),
     (452, "fchmodat2", attr::sys_fchmodat2),

@@ -70,17 +70,48 @@ fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u6
     let path = ctx.read_path(path)?;
     let flags = OpenFlags::from_bits_truncate(flags as u32);
     let (root, start) = start_dir(ctx, dirfd, &path)?;
+    let how = OpenHow {
+        flags,
+        mode: mode as u32,
+        resolve: LookupFlags::empty(),
+    };
+    open_file(ctx, &root, &start, &path, how)
+}
+
+/// What to open and how, as openat2(2)'s `struct open_how` says.
+pub(super) struct OpenHow {
+    pub flags: OpenFlags,
+    pub mode: u32,
+    pub resolve: LookupFlags,
+}
+
+/// Opens `path` from `start` (absolute paths from `root`) and installs it
+/// as a new descriptor; a FIFO end waits here for its partner.
+pub(super) fn open_file(
+    ctx: &mut SyscallContext,
+    root: &Path,
+    start: &Path,
+    path: &[u8],
+    how: OpenHow,
+) -> Result<u64> {
+    let OpenHow {
+        flags,
+        mode,
+        resolve,
+    } = how;
     let umask = ctx.task.fs().umask;
     let k = crate::boot::kernel();
-    let f = k.vfs.open(
+    let f = k.vfs.open_resolve(
         &ctx.cred(),
-        &root,
-        &start,
-        &path,
+        root,
+        start,
+        path,
         flags,
-        mode as u32 & 0o7777 & !umask,
+        mode & 0o7777 & !umask,
+        resolve,
         &k.devices,
     )?;
+    crate::pipe::fifo::wait_for_partner(ctx.task, &f)?;
     let f = crate::tty::resolve_dev_tty(ctx, f)?;
     if !flags.contains(OpenFlags::O_NOCTTY) {
         crate::tty::maybe_acquire(ctx, &f);

@@ -1,6 +1,8 @@
-//! Writing back: fsync and fdatasync (the whole filesystem of the file, which
-//! is more than they must), syncfs and sync. Files that cannot be synchronised
-//! (devices, pipes, terminals) give EINVAL, as fsync(2) says.
+//! Writing back: fsync, fdatasync and sync_file_range (the file's dirty
+//! page-cache pages, then the whole filesystem of the file, which is more than
+//! they must), syncfs and sync. Files that cannot be synchronised (devices,
+//! pipes, terminals) give EINVAL, as fsync(2) says, and ESPIPE for
+//! sync_file_range(2).
 
 use super::attr::io_file;
 use super::namei::vfs;
@@ -14,6 +16,9 @@ pub fn sys_fsync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let p = f.path().ok_or(Errno::EINVAL)?;
     match p.inode().file_type() {
         FileType::Regular | FileType::Directory | FileType::Symlink => {
+            if let Some(space) = fs::address_space::find(p.inode().as_ref()) {
+                space.write_back()?;
+            }
             p.mnt.fs().sync()?;
             Ok(0)
         }
@@ -27,7 +32,9 @@ pub fn sys_fdatasync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 pub fn sys_syncfs(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if let Some(p) = file(ctx, a[0])?.path() {
-        p.mnt.fs().sync()?;
+        let fs = p.mnt.fs();
+        fs::address_space::write_back_all(Some(fs.dev()))?;
+        fs.sync()?;
     }
     Ok(0)
 }
@@ -35,5 +42,37 @@ pub fn sys_syncfs(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 /// sync(2) always succeeds; failures are logged.
 pub fn sys_sync(_ctx: &mut SyscallContext, _a: [u64; 6]) -> Result<u64> {
     let _ = vfs().sync();
+    Ok(0)
+}
+
+const SYNC_FILE_RANGE_WAIT_BEFORE: u64 = 1;
+const SYNC_FILE_RANGE_WRITE: u64 = 2;
+const SYNC_FILE_RANGE_WAIT_AFTER: u64 = 4;
+
+/// sync_file_range(2): checks the descriptor (`EBADF`), then the flags and
+/// the range (`EINVAL`), then the file type (`ESPIPE` but for regular files,
+/// directories, symlinks and block devices); writes back the whole file.
+pub fn sys_sync_file_range(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let [fd, offset, nbytes, flags, ..] = a;
+    let f = io_file(ctx, fd)?;
+    let valid = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    let end = (offset as i64).checked_add(nbytes as i64);
+    if flags & !valid != 0 || (offset as i64) < 0 || end.is_none_or(|e| e < 0) {
+        return Err(Errno::EINVAL);
+    }
+    let Some(p) = f.path() else {
+        return Err(Errno::ESPIPE);
+    };
+    match p.inode().file_type() {
+        FileType::Regular | FileType::Directory | FileType::Symlink | FileType::BlockDevice => {}
+        _ => return Err(Errno::ESPIPE),
+    }
+    if flags == 0 {
+        return Ok(0);
+    }
+    if let Some(space) = fs::address_space::find(p.inode().as_ref()) {
+        space.write_back()?;
+    }
+    p.mnt.fs().sync()?;
     Ok(0)
 }

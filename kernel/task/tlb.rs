@@ -82,6 +82,19 @@ pub fn quiesce(task: &Task) {
     stop_guest(&others);
 }
 
+/// Makes sure no task that uses one of `mms`, other than the caller, runs guest
+/// code until the kernel lock is released: called before taking pages away
+/// from address spaces of other processes (a truncate of a mapped file).
+pub fn quiesce_all(mms: &[Arc<Mutex<Mm>>]) {
+    let me = super::current();
+    let tasks: Vec<Arc<Task>> = all_tasks()
+        .into_iter()
+        .filter(|t| me.as_ref().is_none_or(|m| !Arc::ptr_eq(m, t)))
+        .filter(|t| mms.iter().any(|m| Arc::ptr_eq(m, &t.mm())))
+        .collect();
+    stop_guest(&tasks);
+}
+
 /// Takes the ranges the mm has invalidated, hands them to every other stub of
 /// it (waiting for those in guest code to stop), and queues this task's own
 /// pending flushes on its stub.

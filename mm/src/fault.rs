@@ -1,6 +1,7 @@
 //! Page-fault resolution (Linux's mm/memory.c `handle_mm_fault`): demand-zero
-//! anonymous pages, private copies of file pages, copy-on-write breaking, and
-//! growth of `GROWSDOWN` stacks. The result is the one page the kernel maps
+//! anonymous pages, page-cache frames of file mappings (shared, or private
+//! until written), copy-on-write breaking, dirtying shared file pages on their
+//! first write, and growth of `GROWSDOWN` stacks. The result is the one page the kernel maps
 //! into the faulting stub, with the host rights it may have.
 //!
 //! The host tells us only whether the page was absent from the stub (a read
@@ -61,10 +62,16 @@ impl Mm {
         }
         let may_write = vma.prot.contains(Prot::WRITE);
         let pte = match self.pt.lookup(page) {
-            None => self.fault_in(&vma, page)?,
+            None => self.fault_in(&vma, page, write)?,
             Some(pte) if write && pte.writable() => return Err(FaultError::AccErr),
             Some(pte) if pte.writable() || !may_write => pte,
+            // A shared file page is mapped writable only once it is written,
+            // which makes it dirty.
+            Some(pte) if !write && vma.written_back_file().is_some() => pte,
             Some(pte) if vma.is_shared() || self.frames.refcount(pte.paddr()) == 1 => {
+                if let Some(file) = vma.written_back_file() {
+                    file.set_dirty(vma.file_index(page));
+                }
                 let pte = pte.with_flags(PteFlags::WRITE);
                 self.pt.map(page, pte);
                 // Stubs may hold the page read-only; when the kernel itself made
@@ -83,36 +90,48 @@ impl Mm {
         })
     }
 
-    /// Gives the page at `page` of `vma` a frame: zeroes, or the file's data.
-    fn fault_in(&mut self, vma: &VmArea, page: u64) -> Result<Pte, FaultError> {
-        let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
-        if let Some(file) = &vma.file {
-            let mut buf = vec![0u8; PAGE_SIZE as usize];
-            let offset = vma.file_offset(page);
-            let mut done = 0;
-            while done < buf.len() {
-                match file.read_page(offset + done as u64, &mut buf[done..]) {
-                    Ok(0) => break,
-                    Ok(n) => done += n.min(buf.len() - done),
-                    Err(e) => {
-                        log::debug!("mm: file read at {offset:#x} failed: {e}");
-                        self.frames.put(paddr);
-                        return Err(FaultError::Bus);
+    /// Gives the page at `page` of `vma` a frame: zeroes for anonymous memory;
+    /// for a file, its page-cache frame, which a private mapping gets read-only
+    /// (or a copy of, for a `write`) and a shared one writable only for a
+    /// `write`, when the page becomes dirty.
+    fn fault_in(&mut self, vma: &VmArea, page: u64, write: bool) -> Result<Pte, FaultError> {
+        let may_write = vma.prot.contains(Prot::WRITE);
+        let pte = match &vma.file {
+            None => {
+                let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
+                let flags = if may_write {
+                    PteFlags::WRITE
+                } else {
+                    PteFlags::empty()
+                };
+                Pte::new(paddr, flags)
+            }
+            Some(file) => {
+                let index = vma.file_index(page);
+                let paddr = file.page(index)?;
+                if vma.is_shared() {
+                    let dirty_tracked = !file.is_anonymous();
+                    if may_write && (write || !dirty_tracked) {
+                        if dirty_tracked {
+                            file.set_dirty(index);
+                        }
+                        Pte::new(paddr, PteFlags::WRITE)
+                    } else {
+                        Pte::new(paddr, PteFlags::empty())
                     }
+                } else if write && may_write {
+                    let copy = self.frames.alloc().map_err(|_| {
+                        self.frames.put(paddr);
+                        FaultError::Oom
+                    })?;
+                    self.frames.physmem().copy(paddr, copy, PAGE_SIZE as usize);
+                    self.frames.put(paddr);
+                    Pte::new(copy, PteFlags::WRITE)
+                } else {
+                    Pte::new(paddr, PteFlags::empty())
                 }
             }
-            if done == 0 {
-                self.frames.put(paddr);
-                return Err(FaultError::Bus);
-            }
-            self.frames.physmem().write(paddr, &buf[..done]);
-        }
-        let flags = if vma.prot.contains(Prot::WRITE) {
-            PteFlags::WRITE
-        } else {
-            PteFlags::empty()
         };
-        let pte = Pte::new(paddr, flags);
         self.pt.map(page, pte);
         Ok(pte)
     }

@@ -6,9 +6,10 @@
 //!
 //! One allocator is shared by every address space (`Arc`); a mutex inside makes
 //! it usable from any kernel thread. Allocation and freeing are O(1): free
-//! frames sit on a stack of frame numbers.
+//! frames sit on a stack of frame numbers. When none is free, the allocator asks
+//! its `Shrinker` (the kernel's page caches) to give clean frames back first.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use arch::{Errno, PhysMem, Result};
 
@@ -21,11 +22,20 @@ struct Frames {
     free: Vec<u32>,
 }
 
+/// What frees memory when guest RAM runs out (Linux's shrinkers): the page
+/// caches, whose clean pages nobody maps can be dropped and read again later.
+pub trait Shrinker: Send + Sync {
+    /// Puts frames that can be given up; returns how many were freed. It may be
+    /// called with any lock of the caller held, so it must only try locks.
+    fn shrink(&self) -> u64;
+}
+
 /// Physical frame allocator over `PhysMem` with per-frame reference counts.
 pub struct FrameAllocator {
     physmem: Arc<PhysMem>,
     reserved: u64,
     frames: Mutex<Frames>,
+    shrinker: OnceLock<Weak<dyn Shrinker>>,
 }
 
 impl FrameAllocator {
@@ -43,7 +53,15 @@ impl FrameAllocator {
                 refcounts: vec![0; total as usize],
                 free,
             }),
+            shrinker: OnceLock::new(),
         })
+    }
+
+    /// Sets what `alloc` asks for frames when none is free (once).
+    pub fn set_shrinker(&self, shrinker: Weak<dyn Shrinker>) {
+        if self.shrinker.set(shrinker).is_err() {
+            log::warn!("mm: a shrinker is already set");
+        }
     }
 
     /// Returns guest RAM.
@@ -69,13 +87,28 @@ impl FrameAllocator {
     }
 
     /// Returns the address of a zeroed frame with reference count 1, or `ENOMEM`
-    /// when guest RAM is exhausted.
+    /// when guest RAM is exhausted even after the shrinker gave back what it
+    /// could.
     pub fn alloc(&self) -> Result<u64> {
+        if let Some(paddr) = self.try_alloc() {
+            return Ok(paddr);
+        }
+        let shrinker = self.shrinker.get().and_then(Weak::upgrade);
+        if shrinker.is_some_and(|s| s.shrink() > 0) {
+            if let Some(paddr) = self.try_alloc() {
+                return Ok(paddr);
+            }
+        }
+        Err(Errno::ENOMEM)
+    }
+
+    /// Returns a free frame with reference count 1, if there is one.
+    fn try_alloc(&self) -> Option<u64> {
         let mut frames = self.lock();
-        let frame = frames.free.pop().ok_or(Errno::ENOMEM)?;
+        let frame = frames.free.pop()?;
         frames.refcounts[frame as usize] = 1;
         // Frames are zero when free: never used yet, or discarded by `put`.
-        Ok(u64::from(frame) * PAGE_SIZE)
+        Some(u64::from(frame) * PAGE_SIZE)
     }
 
     /// Takes another reference to the allocated frame at `paddr`.

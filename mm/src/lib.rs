@@ -1,6 +1,8 @@
 //! Memory management: the frame allocator over guest physical memory, address
 //! spaces (`Mm`: VMAs and a software page table), page-fault resolution with
-//! demand paging and copy-on-write, and the kernel's access to user memory.
+//! demand paging and copy-on-write, page caches of mapped files (the kernel
+//! keeps one per inode; this crate knows files only as `MappedFile` and
+//! `PageIo`), and the kernel's access to user memory.
 //!
 //! The kernel maps into a stub process only the pages `Mm::handle_fault` and
 //! `Mm::mappings_around` return; whenever this crate removes a page, changes its
@@ -17,7 +19,10 @@ mod mm;
 mod mmap;
 mod mprotect;
 mod mremap;
+mod msync;
+mod page_cache;
 pub mod page_table;
+mod shmem;
 mod uaccess;
 mod vma;
 
@@ -26,9 +31,11 @@ mod tests;
 
 pub use fault::{FaultError, Mapping};
 pub use flags::{MapFlags, Prot};
-pub use frame::FrameAllocator;
+pub use frame::{FrameAllocator, Shrinker};
 pub use mm::{Layout, Mm};
 pub use mremap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
+pub use msync::{MS_ASYNC, MS_INVALIDATE, MS_SYNC};
+pub use page_cache::{PageCache, PageIo};
 pub use vma::{MappedFile, VmArea, VmaName};
 
 /// The size of a page and of a physical frame.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arch::Result;
 
 use crate::page_table::{PageTable, PteFlags};
-use crate::{FrameAllocator, VmArea, PAGE_SIZE};
+use crate::{FrameAllocator, MappedFile, VmArea, PAGE_SIZE};
 
 /// Below this address user mappings are refused, as Linux's default
 /// `vm.mmap_min_addr`.
@@ -200,15 +200,38 @@ impl Mm {
     }
 
     /// Removes every mapping of `[start, end)`: splits the VMAs at the edges,
-    /// removes those inside and zaps their pages.
+    /// removes those inside and zaps their pages; what shared file mappings
+    /// wrote goes back to their files.
     pub(crate) fn unmap_range(&mut self, start: u64, end: u64) {
         self.split_at(start);
         self.split_at(end);
         let inside: Vec<u64> = self.vmas.range(start..end).map(|(&s, _)| s).collect();
+        let mut removed = Vec::new();
         for s in inside {
-            self.vmas.remove(&s);
+            removed.extend(self.vmas.remove(&s));
         }
         self.zap(start, end);
+        write_back(&removed);
+    }
+
+    /// Drops the pages of every mapping of a file for which `is_file` holds
+    /// from file page `first` on, private copies included, as a truncate does
+    /// (Linux's `unmap_mapping_range`): the next access faults, beyond the end
+    /// of the file with SIGBUS. The caller has stopped every stub of this mm.
+    pub fn zap_file_pages(&mut self, is_file: &dyn Fn(&dyn MappedFile) -> bool, first: u64) {
+        let ranges: Vec<(u64, u64)> = self
+            .vmas
+            .values()
+            .filter(|v| v.file.as_ref().is_some_and(|f| is_file(f.as_ref())))
+            .filter_map(|v| {
+                let skip = first.saturating_sub(v.offset / PAGE_SIZE);
+                let from = v.start.saturating_add(skip.saturating_mul(PAGE_SIZE));
+                (from < v.end).then_some((from, v.end))
+            })
+            .collect();
+        for (from, to) in ranges {
+            self.zap(from, to);
+        }
     }
 
     /// Returns a copy-on-write duplicate of this address space, for fork(2).
@@ -254,10 +277,27 @@ impl Mm {
     }
 }
 
+/// Writes back to their files what the shared file mappings among `vmas`
+/// may have written; errors are logged (the pages stay dirty in the cache).
+fn write_back(vmas: &[VmArea]) {
+    for vma in vmas {
+        if let Some(file) = vma.written_back_file() {
+            let (first, end) = (vma.file_index(vma.start), vma.file_index(vma.end));
+            if let Err(e) = file.write_back(first, end) {
+                log::warn!("mm: write-back of a shared mapping failed: {e}");
+            }
+        }
+    }
+}
+
 impl Drop for Mm {
+    /// Puts every frame and writes back what shared file mappings wrote, as
+    /// the teardown of an address space at exit and exec does.
     fn drop(&mut self) {
         for (_, pte) in self.pt.entries(0, u64::MAX) {
             self.frames.put(pte.paddr());
         }
+        let vmas: Vec<VmArea> = std::mem::take(&mut self.vmas).into_values().collect();
+        write_back(&vmas);
     }
 }

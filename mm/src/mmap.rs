@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arch::{Errno, Result};
 
 use crate::mm::MMAP_MIN_ADDR;
+use crate::shmem::SharedAnon;
 use crate::{MapFlags, MappedFile, Mm, Prot, VmArea, VmaName, PAGE_SIZE};
 
 impl Mm {
@@ -43,6 +44,13 @@ impl Mm {
             return Err(Errno::ENOMEM);
         }
         let anonymous = file.is_none();
+        // Shared anonymous memory is an object of its own, shared over fork.
+        let file = match file {
+            None if flags.contains(MapFlags::SHARED) => {
+                Some(Arc::new(SharedAnon::new(self.frames.clone())) as Arc<dyn MappedFile>)
+            }
+            file => file,
+        };
         if !anonymous && offset.checked_add(len).is_none() {
             return Err(Errno::EOVERFLOW);
         }
@@ -78,7 +86,10 @@ impl Mm {
         };
         self.insert_vma(vma);
         if flags.contains(MapFlags::POPULATE) {
-            self.populate(start, start + len, prot.contains(Prot::WRITE));
+            // Writable private pages are copied now; shared ones are not
+            // dirtied for nothing (as Linux's populate_vma_page_range).
+            let write = prot.contains(Prot::WRITE) && !flags.contains(MapFlags::SHARED);
+            self.populate(start, start + len, write);
         }
         Ok(start)
     }

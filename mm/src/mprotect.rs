@@ -59,7 +59,8 @@ impl Mm {
     }
 
     /// Changes the protection of `[addr, addr + len)`, as mprotect(2): `ENOMEM`
-    /// if part of the range is unmapped.
+    /// if part of the range is unmapped, `EACCES` for more than a file
+    /// mapping may have (`MappedFile::max_prot`).
     pub fn mprotect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<()> {
         let end = self.range_end(addr, len)?;
         if addr == end {
@@ -67,6 +68,16 @@ impl Mm {
         }
         if !self.covered(addr, end) {
             return Err(Errno::ENOMEM);
+        }
+        let refused = self
+            .vmas
+            .range(..end)
+            .rev()
+            .take_while(|(_, v)| v.end > addr)
+            .filter_map(|(_, v)| v.file.as_ref())
+            .any(|f| !(prot - f.max_prot()).is_empty());
+        if refused {
+            return Err(Errno::EACCES);
         }
         self.split_at(addr);
         self.split_at(end);

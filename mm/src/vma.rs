@@ -3,15 +3,41 @@
 //! This module holds the type, the trait through which files back mappings, and
 //! the rules for splitting an area and for merging two neighbours.
 
+use std::any::Any;
 use std::sync::Arc;
 
-use crate::{MapFlags, Prot};
+use crate::{FaultError, MapFlags, Prot};
 
-/// A file that can back a mapping; implemented by the kernel over open files.
-pub trait MappedFile: Send + Sync {
-    /// Reads up to `buf.len()` bytes at byte offset `offset`; returns the number
-    /// of bytes read (0 at or after end of file). The caller zero-fills the rest.
-    fn read_page(&self, offset: u64, buf: &mut [u8]) -> arch::Result<usize>;
+/// What backs a file mapping (Linux's `vm_file` with its `address_space`):
+/// implemented by the kernel over an inode's page cache, and here for shared
+/// anonymous memory. Page `index` is the file's bytes at `index * PAGE_SIZE`.
+pub trait MappedFile: Any + Send + Sync {
+    /// Returns the frame holding page `index`, the same one for every mapping
+    /// of the file, with a reference taken for the caller's page table. `Bus`
+    /// for a page wholly beyond end of file or an I/O error.
+    fn page(&self, index: u64) -> Result<u64, FaultError>;
+
+    /// Notes that a shared mapping may now write page `index` (dirty).
+    fn set_dirty(&self, _index: u64) {}
+
+    /// Writes the dirty pages with indexes in `[first, end)` back to the file
+    /// (msync, munmap, exit).
+    fn write_back(&self, _first: u64, _end: u64) -> arch::Result<()> {
+        Ok(())
+    }
+
+    /// Returns the rights a mapping of this kind may ever have (Linux's
+    /// `VM_MAY*`): no `WRITE` for a shared mapping of a file opened read-only,
+    /// no `EXEC` on a `noexec` mount. mprotect(2) refuses more with `EACCES`.
+    fn max_prot(&self) -> Prot {
+        Prot::all()
+    }
+
+    /// Returns true for anonymous shared memory, which has no file to write
+    /// back to (and so needs no dirty tracking).
+    fn is_anonymous(&self) -> bool {
+        false
+    }
 
     /// Returns the device and inode number of the file, for /proc/PID/maps.
     fn dev_ino(&self) -> (u64, u64) {
@@ -84,6 +110,22 @@ impl VmArea {
     /// Returns the file offset of the page at `addr`.
     pub(crate) fn file_offset(&self, addr: u64) -> u64 {
         self.offset + (addr - self.start)
+    }
+
+    /// Returns the file page index of the page at `addr`.
+    pub(crate) fn file_index(&self, addr: u64) -> u64 {
+        self.file_offset(addr) / crate::PAGE_SIZE
+    }
+
+    /// Returns the file the area maps, `None` for anonymous memory (shared
+    /// anonymous memory included).
+    pub fn mapped_file(&self) -> Option<&Arc<dyn MappedFile>> {
+        self.file.as_ref().filter(|f| !f.is_anonymous())
+    }
+
+    /// Returns the file of a shared mapping whose dirty pages go back to it.
+    pub(crate) fn written_back_file(&self) -> Option<&Arc<dyn MappedFile>> {
+        self.mapped_file().filter(|_| self.is_shared())
     }
 
     /// Splits the area at `addr` (strictly inside it): `self` keeps the lower part

@@ -3,35 +3,12 @@
 
 use std::sync::Arc;
 
-use arch::{Errno, Result};
+use arch::Errno;
 
-use super::{anon, new_mm, RW};
+use super::{anon, new_mm, CachedFile, MemFile, RW};
 use crate::{FaultError, MapFlags, MappedFile, Prot, VmaName, PAGE_SIZE};
 
 const P: u64 = PAGE_SIZE;
-
-/// A file of `len` bytes where byte `i` is `i % 251`.
-struct TestFile {
-    len: u64,
-}
-
-impl MappedFile for TestFile {
-    fn read_page(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        let n = self.len.saturating_sub(offset).min(buf.len() as u64) as usize;
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = ((offset + i as u64) % 251) as u8;
-        }
-        Ok(n)
-    }
-}
-
-struct BrokenFile;
-
-impl MappedFile for BrokenFile {
-    fn read_page(&self, _: u64, _: &mut [u8]) -> Result<usize> {
-        Err(Errno::EIO)
-    }
-}
 
 #[test]
 fn protections_decide_fault_results() {
@@ -61,7 +38,7 @@ fn protections_decide_fault_results() {
 #[test]
 fn private_file_mapping_reads_and_copies() {
     let mut mm = new_mm();
-    let file: Arc<dyn MappedFile> = Arc::new(TestFile { len: P + 100 });
+    let file: Arc<dyn MappedFile> = CachedFile::new(&mm, MemFile::patterned(P + 100));
     // Three pages from file offset 0: page 2 lies wholly beyond end of file.
     let flags = MapFlags::PRIVATE;
     let a = mm
@@ -90,7 +67,11 @@ fn private_file_mapping_reads_and_copies() {
     let mut one = [0u8; 1];
     mm.copy_from_user(b + 3, &mut one).expect("read");
     assert_eq!(one[0], ((P + 3) % 251) as u8);
-    let broken: Arc<dyn MappedFile> = Arc::new(BrokenFile);
+    let broken = Arc::new(MemFile {
+        broken: true,
+        ..MemFile::default()
+    });
+    let broken: Arc<dyn MappedFile> = CachedFile::new(&mm, broken);
     let c = mm
         .mmap(0, P, Prot::READ, flags, Some(broken), 0, VmaName::None)
         .expect("mmap");

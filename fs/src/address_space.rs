@@ -1,0 +1,133 @@
+//! The page caches of memory-mapped files as the VFS sees them (Linux's
+//! `inode->i_mapping`). The kernel keeps the cache of an inode in guest RAM
+//! while the inode is mapped and attaches it here, keyed by the inode's
+//! identity (device, inode number); this crate knows it only through the
+//! `AddressSpace` trait. Regular-file reads, writes and size changes made
+//! through the VFS go through an attached cache, so that read(2), write(2) and
+//! truncate agree with every mapping of the file.
+
+use crate::inode::Inode;
+use crate::types::{FileType, SetAttr};
+use arch::Result;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The page cache of one inode.
+pub trait AddressSpace: std::any::Any + Send + Sync {
+    /// Reads the file at `offset` (fewer bytes at its end), cached pages from
+    /// the cache.
+    fn read(&self, offset: u64, buf: &mut [u8]) -> Result<usize>;
+
+    /// Writes `data` to the file at `offset` and to the cached pages it covers.
+    fn write(&self, offset: u64, data: &[u8]) -> Result<usize>;
+
+    /// Notes that a truncate changed the size from `old` to `new` bytes: drops
+    /// the cached pages past the end and every mapping of them.
+    fn resize(&self, old: u64, new: u64);
+
+    /// Writes the dirty pages back to the inode.
+    fn write_back(&self) -> Result<()>;
+}
+
+/// The identity of an inode: its device and inode number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InodeKey {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+impl InodeKey {
+    /// Returns the key of `inode`.
+    pub fn of(inode: &dyn Inode) -> Result<InodeKey> {
+        let st = inode.stat()?;
+        Ok(InodeKey {
+            dev: st.dev,
+            ino: st.ino,
+        })
+    }
+}
+
+static SPACES: Mutex<BTreeMap<InodeKey, Arc<dyn AddressSpace>>> = Mutex::new(BTreeMap::new());
+
+fn spaces() -> MutexGuard<'static, BTreeMap<InodeKey, Arc<dyn AddressSpace>>> {
+    // Each change is one map operation: a poisoned lock is still consistent.
+    SPACES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Returns the cache attached to the inode `key`, or attaches the one `make`
+/// returns.
+pub fn find_or_attach(
+    key: InodeKey,
+    make: impl FnOnce() -> Arc<dyn AddressSpace>,
+) -> Arc<dyn AddressSpace> {
+    spaces().entry(key).or_insert_with(make).clone()
+}
+
+/// Returns the cache attached to `inode`, if it has one.
+pub fn find(inode: &dyn Inode) -> Option<Arc<dyn AddressSpace>> {
+    if inode.file_type() != FileType::Regular {
+        return None;
+    }
+    let key = InodeKey::of(inode).ok()?;
+    spaces().get(&key).cloned()
+}
+
+/// Detaches the cache of `key` if it is still `space`.
+pub fn detach(key: InodeKey, space: &dyn AddressSpace) {
+    let mut spaces = spaces();
+    let same = |s: &Arc<dyn AddressSpace>| std::ptr::addr_eq(Arc::as_ptr(s), space);
+    if spaces.get(&key).is_some_and(same) {
+        spaces.remove(&key);
+    }
+}
+
+/// Returns every attached cache, of the device `dev` or of all of them.
+pub fn all(dev: Option<u64>) -> Vec<Arc<dyn AddressSpace>> {
+    spaces()
+        .iter()
+        .filter(|(k, _)| dev.is_none_or(|d| k.dev == d))
+        .map(|(_, s)| s.clone())
+        .collect()
+}
+
+/// Writes back the caches of the device `dev`, or all of them; returns the
+/// first error.
+pub fn write_back_all(dev: Option<u64>) -> Result<()> {
+    let mut result = Ok(());
+    for space in all(dev) {
+        if let Err(e) = space.write_back() {
+            result = result.and(Err(e));
+        }
+    }
+    result
+}
+
+/// Reads `inode` at `offset`, through its cache if it has one.
+pub fn read(inode: &dyn Inode, offset: u64, buf: &mut [u8]) -> Result<usize> {
+    match find(inode) {
+        Some(space) => space.read(offset, buf),
+        None => inode.read_at(offset, buf),
+    }
+}
+
+/// Writes `inode` at `offset`, through its cache if it has one.
+pub fn write(inode: &dyn Inode, offset: u64, data: &[u8]) -> Result<usize> {
+    match find(inode) {
+        Some(space) => space.write(offset, data),
+        None => inode.write_at(offset, data),
+    }
+}
+
+/// Applies `attr` to `inode`, telling its cache about a size change.
+pub(crate) fn setattr(inode: &dyn Inode, attr: &SetAttr) -> Result<()> {
+    let space = attr.size.and_then(|_| find(inode));
+    let old = match &space {
+        Some(_) => Some(inode.stat()?.size),
+        None => None,
+    };
+    inode.setattr(attr)?;
+    if let (Some(space), Some(old), Some(new)) = (space, old, attr.size) {
+        space.resize(old, new);
+    }
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! The page cache of regular files (Linux's mm/filemap.c): while an inode is
+//! memory-mapped it has a `FileCache`, an `mm::PageCache` of frames of guest
+//! RAM over the inode, attached to the VFS (`fs::address_space`) so that
+//! read(2), write(2) and truncate go through it. Every mmap of the inode gets
+//! an `InodeMapping` over the same cache: shared mappings, in any process, map
+//! its frames, and private ones map them read-only until they copy.
+//!
+//! Dirty pages go back to the inode on msync, fsync, sync, munmap, at the
+//! teardown of an address space and at shutdown. A page stays dirty after a
+//! write-back while a shared mapping of the inode exists, as the mapping may
+//! still write it without a fault; when the last shared mapping goes it is
+//! written back once more and cleaned, and when the last mapping of any kind
+//! goes the clean cache is detached and its frames freed. In between, clean
+//! pages nothing maps are given back when RAM runs out (`CacheShrinker`).
+
+use crate::task::{self, locked};
+use arch::{Errno, Result};
+use fs::address_space::{self, AddressSpace, InodeKey};
+use fs::Inode;
+use mm::{FaultError, MappedFile, PageCache, PageIo, Prot, Shrinker, PAGE_SIZE};
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+/// The inode under a cache, as the cache reads and writes it.
+struct Io<'a>(&'a dyn Inode);
+
+impl PageIo for Io<'_> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.0.read_at(offset, buf)
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize> {
+        self.0.write_at(offset, data)
+    }
+
+    fn size(&self) -> Result<u64> {
+        Ok(self.0.stat()?.size)
+    }
+}
+
+/// How many mmaps of the inode exist: all of them, and the shared ones.
+#[derive(Default)]
+struct MapCount {
+    all: usize,
+    shared: usize,
+}
+
+/// The page cache of one inode.
+pub struct FileCache {
+    key: InodeKey,
+    inode: Arc<dyn Inode>,
+    pages: PageCache,
+    maps: Mutex<MapCount>,
+}
+
+/// Returns `offset` rounded up to a page boundary.
+fn page_end(offset: u64) -> u64 {
+    offset.div_ceil(PAGE_SIZE).saturating_mul(PAGE_SIZE)
+}
+
+impl FileCache {
+    fn io(&self) -> Io<'_> {
+        Io(self.inode.as_ref())
+    }
+
+    /// Writes back the dirty pages with indexes in `[first, end)`; they are
+    /// clean afterwards only if no shared mapping can write them any more.
+    fn write_back_range(&self, first: u64, end: u64) -> Result<()> {
+        let clean = locked(&self.maps).shared == 0;
+        self.pages.write_back(&self.io(), first, end, clean)
+    }
+
+    /// Detaches the cache from its inode if nothing maps it and nothing in it
+    /// is dirty; its frames are freed with the last reference.
+    fn detach_if_unused(&self) {
+        if locked(&self.maps).all == 0 && !self.pages.is_dirty() {
+            address_space::detach(self.key, self);
+        }
+    }
+
+    /// Notes that an mmap of the inode is gone.
+    fn unmapped(&self, shared: bool) {
+        let last_shared = {
+            let mut maps = locked(&self.maps);
+            maps.all -= 1;
+            if shared {
+                maps.shared -= 1;
+            }
+            shared && maps.shared == 0
+        };
+        if last_shared {
+            if let Err(e) = self.write_back_range(0, u64::MAX) {
+                log::warn!("write-back of inode {} failed: {e}", self.key.ino);
+            }
+        }
+        self.detach_if_unused();
+    }
+
+    /// Drops the pages from `first` on from every address space that maps
+    /// them, stopping the tasks that use those address spaces first.
+    fn unmap_pages(&self, first: u64) {
+        if locked(&self.maps).all == 0 {
+            return;
+        }
+        let me: *const FileCache = self;
+        let is_file = |f: &dyn MappedFile| {
+            (f as &dyn Any)
+                .downcast_ref::<InodeMapping>()
+                .is_some_and(|m| std::ptr::eq(Arc::as_ptr(&m.cache), me))
+        };
+        let mut mms: Vec<Arc<Mutex<mm::Mm>>> = Vec::new();
+        for t in task::all_tasks() {
+            let mm = t.mm();
+            if mms.iter().any(|m| Arc::ptr_eq(m, &mm)) {
+                continue;
+            }
+            let maps_file = locked(&mm)
+                .vmas()
+                .any(|v| v.file.as_ref().is_some_and(|f| is_file(f.as_ref())));
+            if maps_file {
+                mms.push(mm);
+            }
+        }
+        task::tlb::quiesce_all(&mms);
+        for mm in &mms {
+            locked(mm).zap_file_pages(&is_file, first);
+        }
+    }
+}
+
+impl AddressSpace for FileCache {
+    fn read(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.pages.read(&self.io(), offset, buf)
+    }
+
+    fn write(&self, offset: u64, data: &[u8]) -> Result<usize> {
+        let old = self.inode.stat()?.size;
+        let n = self.inode.write_at(offset, data)?;
+        if offset.saturating_add(n as u64) > old {
+            // What lay past the old end reads as zeroes now.
+            self.pages.zero(old, page_end(old));
+        }
+        self.pages.update(offset, &data[..n]);
+        Ok(n)
+    }
+
+    fn resize(&self, old: u64, new: u64) {
+        if new < old {
+            self.unmap_pages(new.div_ceil(PAGE_SIZE));
+            self.pages.truncate(new);
+        } else {
+            self.pages.zero(old, page_end(old));
+        }
+    }
+
+    fn write_back(&self) -> Result<()> {
+        self.write_back_range(0, u64::MAX)?;
+        // A cache kept only for pages that failed to go back before.
+        self.detach_if_unused();
+        Ok(())
+    }
+}
+
+/// One mmap of an inode (what its VMAs hold, shared by the pieces and copies
+/// of those over split, mremap and fork).
+pub(crate) struct InodeMapping {
+    cache: Arc<FileCache>,
+    shared: bool,
+    max_prot: Prot,
+}
+
+impl InodeMapping {
+    /// Returns a new mmap of `inode`, shared or private, that may never get
+    /// more rights than `max_prot`.
+    pub(crate) fn new(
+        inode: &Arc<dyn Inode>,
+        shared: bool,
+        max_prot: Prot,
+    ) -> Result<Arc<InodeMapping>> {
+        let key = InodeKey::of(inode.as_ref())?;
+        let space = address_space::find_or_attach(key, || {
+            Arc::new(FileCache {
+                key,
+                inode: inode.clone(),
+                pages: PageCache::new(crate::boot::kernel().frames.clone()),
+                maps: Mutex::default(),
+            })
+        });
+        let space: Arc<dyn Any + Send + Sync> = space;
+        let cache = space.downcast::<FileCache>().map_err(|_| Errno::EIO)?;
+        {
+            let mut maps = locked(&cache.maps);
+            maps.all += 1;
+            if shared {
+                maps.shared += 1;
+            }
+        }
+        Ok(Arc::new(InodeMapping {
+            cache,
+            shared,
+            max_prot,
+        }))
+    }
+}
+
+impl MappedFile for InodeMapping {
+    fn page(&self, index: u64) -> Result<u64, FaultError> {
+        self.cache.pages.get(&self.cache.io(), index)
+    }
+
+    fn set_dirty(&self, index: u64) {
+        self.cache.pages.set_dirty(index);
+    }
+
+    fn write_back(&self, first: u64, end: u64) -> Result<()> {
+        self.cache.write_back_range(first, end)
+    }
+
+    fn max_prot(&self) -> Prot {
+        self.max_prot
+    }
+
+    fn dev_ino(&self) -> (u64, u64) {
+        (self.cache.key.dev, self.cache.key.ino)
+    }
+}
+
+impl Drop for InodeMapping {
+    fn drop(&mut self) {
+        self.cache.unmapped(self.shared);
+    }
+}
+
+/// Gives back the clean pages of every cache that nothing maps, when the
+/// frame allocator runs out.
+pub struct CacheShrinker;
+
+impl Shrinker for CacheShrinker {
+    fn shrink(&self) -> u64 {
+        let mut freed = 0;
+        for space in address_space::all(None) {
+            let space: Arc<dyn Any + Send + Sync> = space;
+            if let Ok(cache) = space.downcast::<FileCache>() {
+                freed += cache.pages.shrink();
+            }
+        }
+        log::debug!("page cache: out of frames, gave back {freed}");
+        freed
+    }
+}
+
+/// Returns the number of frames the page caches hold, for /proc/meminfo.
+pub fn cached_pages() -> u64 {
+    address_space::all(None)
+        .into_iter()
+        .filter_map(|s| {
+            (s as Arc<dyn Any + Send + Sync>)
+                .downcast::<FileCache>()
+                .ok()
+        })
+        .map(|c| c.pages.len() as u64)
+        .sum()
+}
+
+/// Writes back every page cache, for a clean shutdown; failures are logged.
+pub fn write_back_all() {
+    if let Err(e) = address_space::write_back_all(None) {
+        log::error!("write-back of mapped files failed: {e}");
+    }
+}

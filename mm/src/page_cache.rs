@@ -1,0 +1,284 @@
+//! The page cache of one file (Linux's `address_space`): page index → frame
+//! of guest RAM, with a dirty bit per page. The cache holds one reference to
+//! each of its frames; every page-table entry that maps one holds another, so
+//! a frame outlives its removal from the cache until the last mapping goes.
+//!
+//! Shared mappings map the cached frames themselves, private mappings map
+//! them read-only until a write copies them, and read(2)/write(2) go through
+//! them (`read`, `update`), so that all of these agree. Pages become dirty when
+//! a shared mapping may write them, and `write_back` copies them to the file
+//! through `PageIo`, which the kernel implements over an inode.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use arch::Result;
+
+use crate::{FaultError, FrameAllocator, PAGE_SIZE};
+
+/// The file under a page cache.
+pub trait PageIo {
+    /// Reads up to `buf.len()` bytes at `offset`; returns how many (0 at end of
+    /// file; holes read as zeroes).
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize>;
+
+    /// Writes `data` at `offset`; returns how many bytes were written.
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize>;
+
+    /// Returns the size of the file in bytes.
+    fn size(&self) -> Result<u64>;
+}
+
+#[derive(Clone, Copy)]
+struct CachedPage {
+    paddr: u64,
+    dirty: bool,
+}
+
+/// The cached pages of one file.
+pub struct PageCache {
+    frames: Arc<FrameAllocator>,
+    pages: Mutex<BTreeMap<u64, CachedPage>>,
+}
+
+/// Returns the byte offset of page `index`, or `None` past the largest offset.
+fn page_offset(index: u64) -> Option<u64> {
+    index.checked_mul(PAGE_SIZE)
+}
+
+impl PageCache {
+    /// Creates an empty cache whose frames come from `frames`.
+    pub fn new(frames: Arc<FrameAllocator>) -> PageCache {
+        PageCache {
+            frames,
+            pages: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, CachedPage>> {
+        // Every update is a single map operation: a poisoned lock is consistent.
+        self.pages.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Returns the frame of page `index`, read from `file` if it is not cached,
+    /// with a reference taken for the caller. `Bus` for a page wholly beyond end
+    /// of file or a failed read, `Oom` without a free frame.
+    pub fn get(&self, file: &dyn PageIo, index: u64) -> Result<u64, FaultError> {
+        let mut pages = self.lock();
+        if let Some(p) = pages.get(&index) {
+            self.frames.get(p.paddr);
+            return Ok(p.paddr);
+        }
+        let offset = page_offset(index).ok_or(FaultError::Bus)?;
+        let size = file.size().map_err(|_| FaultError::Bus)?;
+        if offset >= size {
+            return Err(FaultError::Bus);
+        }
+        let mut buf = vec![0u8; (size - offset).min(PAGE_SIZE) as usize];
+        let mut done = 0;
+        while done < buf.len() {
+            match file.read_at(offset + done as u64, &mut buf[done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n.min(buf.len() - done),
+                Err(e) => {
+                    log::debug!("mm: page cache read at {offset:#x} failed: {e}");
+                    return Err(FaultError::Bus);
+                }
+            }
+        }
+        let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
+        self.frames.physmem().write(paddr, &buf[..done]);
+        pages.insert(
+            index,
+            CachedPage {
+                paddr,
+                dirty: false,
+            },
+        );
+        self.frames.get(paddr);
+        Ok(paddr)
+    }
+
+    /// Returns the frame of page `index`, a zeroed one if it is not cached yet
+    /// (anonymous shared memory), with a reference taken for the caller.
+    pub fn get_zeroed(&self, index: u64) -> Result<u64, FaultError> {
+        let mut pages = self.lock();
+        let paddr = match pages.get(&index) {
+            Some(p) => p.paddr,
+            None => {
+                let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
+                // Dirty for good: there is no file to read it back from.
+                pages.insert(index, CachedPage { paddr, dirty: true });
+                paddr
+            }
+        };
+        self.frames.get(paddr);
+        Ok(paddr)
+    }
+
+    /// Marks page `index` dirty, if it is cached.
+    pub fn set_dirty(&self, index: u64) {
+        if let Some(p) = self.lock().get_mut(&index) {
+            p.dirty = true;
+        }
+    }
+
+    /// Reads the file at `offset` as read(2) sees it: cached pages from their
+    /// frames, the others from `file`; never past its end.
+    pub fn read(&self, file: &dyn PageIo, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let pages = self.lock();
+        let size = file.size()?;
+        if offset >= size {
+            return Ok(0);
+        }
+        let len = (size - offset).min(buf.len() as u64) as usize;
+        let mut done = 0;
+        while done < len {
+            let at = offset + done as u64;
+            let chunk = ((PAGE_SIZE - at % PAGE_SIZE) as usize).min(len - done);
+            let part = &mut buf[done..done + chunk];
+            match pages.get(&(at / PAGE_SIZE)) {
+                Some(p) => self.frames.physmem().read(p.paddr + at % PAGE_SIZE, part),
+                None => {
+                    let n = file.read_at(at, part)?;
+                    if n < chunk {
+                        return Ok(done + n);
+                    }
+                }
+            }
+            done += chunk;
+        }
+        Ok(len)
+    }
+
+    /// Copies `data`, just written to the file at `offset`, into the cached
+    /// pages it covers.
+    pub fn update(&self, offset: u64, data: &[u8]) {
+        let pages = self.lock();
+        let mut done = 0;
+        while done < data.len() {
+            let Some(at) = offset.checked_add(done as u64) else {
+                return;
+            };
+            let chunk = ((PAGE_SIZE - at % PAGE_SIZE) as usize).min(data.len() - done);
+            if let Some(p) = pages.get(&(at / PAGE_SIZE)) {
+                let part = &data[done..done + chunk];
+                self.frames.physmem().write(p.paddr + at % PAGE_SIZE, part);
+            }
+            done += chunk;
+        }
+    }
+
+    /// Zeroes the cached bytes of `[start, end)`: bytes the file does not have
+    /// (past its end) or reads as zeroes (a gap a grown file left).
+    pub fn zero(&self, start: u64, end: u64) {
+        let pages = self.lock();
+        let mut at = start;
+        while at < end {
+            let chunk = (PAGE_SIZE - at % PAGE_SIZE).min(end - at);
+            if let Some(p) = pages.get(&(at / PAGE_SIZE)) {
+                self.frames
+                    .physmem()
+                    .fill(p.paddr + at % PAGE_SIZE, chunk as usize, 0);
+            }
+            at += chunk;
+        }
+    }
+
+    /// Drops the pages wholly at or beyond `size` and zeroes the rest of the
+    /// page that holds it, for a truncate to `size` bytes.
+    pub fn truncate(&self, size: u64) {
+        let first = size.div_ceil(PAGE_SIZE);
+        let gone = self.lock().split_off(&first);
+        for p in gone.values() {
+            self.frames.put(p.paddr);
+        }
+        self.zero(size, first.saturating_mul(PAGE_SIZE));
+    }
+
+    /// Writes the dirty pages with indexes in `[first, end)` back to `file`, no
+    /// byte past its end; with `clean`, they are clean afterwards. A page that
+    /// cannot be written stays dirty, and the first error is returned.
+    pub fn write_back(&self, file: &dyn PageIo, first: u64, end: u64, clean: bool) -> Result<()> {
+        let mut pages = self.lock();
+        let size = file.size()?;
+        let mut result = Ok(());
+        let mut buf = vec![0u8; PAGE_SIZE as usize];
+        for (&index, page) in pages.range_mut(first..end.max(first)) {
+            if !page.dirty {
+                continue;
+            }
+            let Some(offset) = page_offset(index).filter(|&o| o < size) else {
+                // Past the end: nothing of it belongs to the file.
+                page.dirty &= !clean;
+                continue;
+            };
+            let len = (size - offset).min(PAGE_SIZE) as usize;
+            self.frames.physmem().read(page.paddr, &mut buf[..len]);
+            match write_all(file, offset, &buf[..len]) {
+                Ok(()) => page.dirty &= !clean,
+                Err(e) => {
+                    log::warn!("mm: write-back at {offset:#x} failed: {e}");
+                    result = result.and(Err(e));
+                }
+            }
+        }
+        result
+    }
+
+    /// Returns whether a page is dirty.
+    pub fn is_dirty(&self) -> bool {
+        self.lock().values().any(|p| p.dirty)
+    }
+
+    /// Returns the number of cached pages.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Returns whether no page is cached.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Drops the clean pages nothing maps (the cache holds the only reference)
+    /// and returns how many frames that freed; frees nothing if the cache is in
+    /// use by the caller.
+    pub fn shrink(&self) -> u64 {
+        let Ok(mut pages) = self.pages.try_lock() else {
+            return 0;
+        };
+        let idle: Vec<u64> = pages
+            .iter()
+            .filter(|(_, p)| !p.dirty && self.frames.refcount(p.paddr) == 1)
+            .map(|(&i, _)| i)
+            .collect();
+        for index in &idle {
+            if let Some(p) = pages.remove(index) {
+                self.frames.put(p.paddr);
+            }
+        }
+        idle.len() as u64
+    }
+}
+
+/// Writes all of `data` at `offset`, going on after short writes.
+fn write_all(file: &dyn PageIo, offset: u64, data: &[u8]) -> Result<()> {
+    let mut done = 0;
+    while done < data.len() {
+        match file.write_at(offset + done as u64, &data[done..])? {
+            0 => return Err(arch::Errno::EIO),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+impl Drop for PageCache {
+    fn drop(&mut self) {
+        let pages = std::mem::take(self.pages.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for p in pages.values() {
+            self.frames.put(p.paddr);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Anonymous shared memory (`MAP_SHARED | MAP_ANONYMOUS`, Linux's shmem
+//! object behind such a mapping): a page cache with no file, whose pages are
+//! zero until written. Every process that inherits the mapping over fork maps
+//! the same frames, also for pages first touched after the fork.
+
+use std::sync::Arc;
+
+use crate::page_cache::PageCache;
+use crate::{FaultError, FrameAllocator, MappedFile};
+
+/// The memory of one anonymous shared mapping.
+pub(crate) struct SharedAnon {
+    pages: PageCache,
+}
+
+impl SharedAnon {
+    /// Creates an empty object whose pages come from `frames`.
+    pub(crate) fn new(frames: Arc<FrameAllocator>) -> SharedAnon {
+        SharedAnon {
+            pages: PageCache::new(frames),
+        }
+    }
+}
+
+impl MappedFile for SharedAnon {
+    fn page(&self, index: u64) -> Result<u64, FaultError> {
+        self.pages.get_zeroed(index)
+    }
+
+    fn is_anonymous(&self) -> bool {
+        true
+    }
+}

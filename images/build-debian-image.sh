@@ -16,7 +16,7 @@
 # with MIRROR=URL). Needs root for mmdebstrap's chroot; a rootless route is
 # `mmdebstrap --mode=unshare` where unprivileged user namespaces are allowed
 # (set MODE=unshare). Idempotent: does nothing when OUT.img exists and is newer
-# than this script. Runs e2fsck -fn on the result.
+# than this script and its customize hook. Runs e2fsck -fn on the result.
 set -eu
 
 say() { echo "build-debian-image: $*" >&2; }
@@ -29,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 size=${SIZE:-4G}
 mode=${MODE:-root}
 
-if [ -e "$out" ] && [ "$out" -nt "$0" ]; then
+if [ -e "$out" ] && [ "$out" -nt "$0" ] && [ "$out" -nt "$here/debian-customize.sh" ]; then
 	say "$out is up to date"
 	exit 0
 fi

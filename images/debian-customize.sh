@@ -29,6 +29,6 @@ if [ -f "$root/etc/inittab" ]; then
 fi
 
 # Nothing in the guest manages hardware clocks or kernel modules.
-rm -f "$root"/etc/rcS.d/S*hwclock* "$root"/etc/rcS.d/S*kmod*
+rm -f "$root"/etc/rc?.d/[SK]*hwclock* "$root"/etc/rcS.d/S*kmod*
 
 ln -sf /proc/mounts "$root/etc/mtab"

@@ -193,8 +193,12 @@ fn set_session_ctty(sid: i32, tty: Option<&Arc<Tty>>) {
     }
 }
 
-/// A session leader is gone: its terminal hangs up for the foreground group
-/// (SIGHUP, then SIGCONT) and belongs to no session any more.
+/// A session leader is gone and its terminal belongs to no session any more
+/// (Linux's `disassociate_ctty` on exit). A pseudo-terminal sends SIGHUP to
+/// its foreground group; any other terminal is hung up for the whole session:
+/// every process that has it as controlling terminal gets SIGHUP and SIGCONT,
+/// so a shell that is not in the foreground (say, while a command it started
+/// still owns the terminal) ends too.
 pub fn session_leader_exit(p: &Process) {
     let Some(tty) = locked(&p.ctty).take() else {
         return;
@@ -204,10 +208,20 @@ pub fn session_leader_exit(p: &Process) {
         return;
     }
     tty.set_owner(0, 0);
+    let members: Vec<_> = crate::task::all_processes()
+        .into_iter()
+        .filter(|q| *locked(&q.sid) == sid)
+        .collect();
     set_session_ctty(sid, None);
-    if fg > 0 {
-        signal::send_to_group(fg, SigInfo::new(SIGHUP, SI_KERNEL));
-        signal::send_to_group(fg, SigInfo::new(SIGCONT, SI_KERNEL));
+    if tty.name.starts_with("pts/") {
+        if fg > 0 {
+            signal::send_to_group(fg, SigInfo::new(SIGHUP, SI_KERNEL));
+        }
+        return;
+    }
+    for q in members {
+        signal::send_to_process(&q, SigInfo::new(SIGHUP, SI_KERNEL));
+        signal::send_to_process(&q, SigInfo::new(SIGCONT, SI_KERNEL));
     }
 }
 

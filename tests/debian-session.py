@@ -151,7 +151,7 @@ def sysv(s):
 
 def main():
     linux, image, mode = sys.argv[1:4]
-    argv = [linux, f"ubd0={image}", "mem=256M"]
+    argv = [linux, f"ubd0={image}", "mem=256M"] + os.environ.get("LINUX_EXTRA", "").split()
     if mode.startswith("bash"):
         argv += ["init=/bin/bash", "rw"]
     s = Session(argv)

@@ -70,3 +70,13 @@ fn bash_on_the_console() {
     session(&img.0, "bash-again");
     assert_fsck_clean(&img.0);
 }
+
+/// No `init=`: Debian's sysvinit boots to `login:` on the console, root logs
+/// in without a password, `poweroff` ends ./linux with status 0, and the
+/// image is clean afterwards.
+#[test]
+fn sysvinit_login_and_poweroff() {
+    let img = copy_image("sysv");
+    session(&img.0, "sysv");
+    assert_fsck_clean(&img.0);
+}

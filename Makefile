@@ -8,7 +8,7 @@ IMAGE ?= images/out/test.img
 MEM ?= 256M
 INIT ?=
 
-.PHONY: all run test bench bench-debian image debian clean
+.PHONY: all run test bench bench-debian cpython-tests image debian clean
 
 all: linux debian
 
@@ -43,3 +43,7 @@ bench: linux image
 # The Debian workload suite under ./linux and natively in a chroot (as root).
 bench-debian: linux debian
 	bash tests/debian/bench.sh target/release/linux $(DEBIAN)
+
+# CPython's regression tests under ./linux and natively in a chroot (as root).
+cpython-tests: linux debian
+	bash tests/debian/cpython.sh target/release/linux $(DEBIAN)

@@ -146,3 +146,9 @@ fn fifo() {
 fn openat2() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/openat2", "quiet"]));
 }
+
+/// Nice values and CPU affinity: set, read back, inherited, refused as Linux does.
+#[test]
+fn sched() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sched", "quiet"]));
+}

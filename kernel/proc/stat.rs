@@ -61,7 +61,10 @@ pub fn signal_sets(p: &Process, t: Option<&Arc<Task>>) -> (u64, u64, u64, u64) {
 
 /// Returns the CPU a task runs on, as the guest numbers them.
 pub fn processor(tid: i32) -> usize {
-    tid as usize % crate::boot::kernel().host_cpus.len().max(1)
+    match crate::task::find_task(tid) {
+        Some(t) => crate::syscall::sched::cpu_index(&t),
+        None => tid as usize % crate::boot::kernel().host_cpus.len().max(1),
+    }
 }
 
 /// /proc/PID/stat.
@@ -83,6 +86,7 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
     let exit_code = locked(&p.exit_status).map_or(0, ExitStatus::wait_status);
     let rsslim = locked(&p.rlimits)[5].0;
     let l = u.layout;
+    let nice = task.as_ref().map_or(0, |t| locked(&t.sched).nice);
     // The controlling terminal, as Linux encodes a device number here, and
     // its foreground process group.
     let (tty_nr, tpgid) = match locked(&p.ctty).as_ref() {
@@ -109,8 +113,8 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         ticks(times.1),
         ticks(children.0),
         ticks(children.1),
-        20, // priority
-        0,  // nice
+        (20 + nice) as u64, // priority
+        nice as i64 as u64,
         locked(&p.threads).len() as u64,
         0, // itrealvalue
         ticks(start.as_nanos() as u64),

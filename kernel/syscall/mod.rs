@@ -201,6 +201,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (145, "sched_getscheduler", sched::sys_sched_getscheduler),
     (146, "sched_get_priority_max", sched::sys_sched_get_priority_max),
     (147, "sched_get_priority_min", sched::sys_sched_get_priority_min),
+    (148, "sched_rr_get_interval", sched::sys_sched_rr_get_interval),
     (149, "mlock", mem::sys_mlock),
     (150, "munlock", mem::sys_mlock),
     (151, "mlockall", mem::sys_mlockall),

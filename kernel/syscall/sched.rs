@@ -1,6 +1,7 @@
 //! Scheduling and accounting calls: sched_yield, affinity, policies and
-//! priorities (every task is SCHED_OTHER at nice 0 and may only stay so),
-//! getcpu, getrusage and times. CPU time is the host CPU time of a task's stub
+//! priorities (every task is SCHED_OTHER; its nice value and CPU affinity are
+//! its own and reach the host: the stub running its guest code gets the same
+//! nice value and is bound to the CPUs allowed), getcpu, getrusage and times. CPU time is the host CPU time of a task's stub
 //! (its guest code: "user") and of its kernel thread ("system").
 
 use super::SyscallContext;
@@ -13,12 +14,45 @@ pub fn sys_sched_yield(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-/// Returns the task `tid` names (0: the caller).
+/// Returns the task `tid` names (0: the caller); EINVAL for a negative id,
+/// as the sched_*scheduler and sched_*param calls answer.
 fn target(ctx: &SyscallContext, tid: u64) -> Result<std::sync::Arc<Task>> {
     match tid as i32 {
+        t if t < 0 => Err(Errno::EINVAL),
+        t => find(ctx, t),
+    }
+}
+
+/// Returns the task `tid` names (0: the caller); ESRCH for none.
+fn find(ctx: &SyscallContext, tid: i32) -> Result<std::sync::Arc<Task>> {
+    match tid {
         0 => Ok(ctx.task.clone()),
         t if t > 0 => task::find_task(t).ok_or(Errno::ESRCH),
-        _ => Err(Errno::EINVAL),
+        _ => Err(Errno::ESRCH),
+    }
+}
+
+/// Returns the index among the guest's CPUs that task `t` runs on: its own
+/// slot (tid modulo the CPUs) if its affinity allows, else the first allowed.
+pub fn cpu_index(t: &Task) -> usize {
+    let n = crate::boot::kernel().host_cpus.len().clamp(1, 64);
+    let allowed = locked(&t.sched).affinity & cpu_mask();
+    let own = t.tid() as usize % n;
+    if allowed & (1 << own) != 0 || allowed == 0 {
+        own
+    } else {
+        allowed.trailing_zeros() as usize
+    }
+}
+
+/// Binds task `t`'s stub and kernel thread to the host CPU of `cpu_index`.
+fn repin(t: &Task) {
+    let k = crate::boot::kernel();
+    let cpu = k.host_cpus[cpu_index(t) % k.host_cpus.len()];
+    for id in [t.stub_pid.load(Ordering::Relaxed), t.host_tid.load(Ordering::Relaxed)] {
+        if id > 0 {
+            arch::host::cpu::pin(id, cpu);
+        }
     }
 }
 
@@ -38,21 +72,46 @@ pub fn sys_sched_getaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u6
     if len < 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
-    target(ctx, a[0])?;
-    ctx.write_user(a[2], &cpu_mask().to_ne_bytes())?;
+    let t = find(ctx, a[0] as i32)?;
+    let mask = locked(&t.sched).affinity & cpu_mask();
+    ctx.write_user(a[2], &mask.to_ne_bytes())?;
     Ok(8)
 }
 
-/// sched_setaffinity: accepted when the mask names at least one of our CPUs
-/// (tasks stay where the kernel placed them).
+/// sched_setaffinity: the mask, less CPUs the guest does not have, must name
+/// one (EINVAL); the task then runs on one of those.
 pub fn sys_sched_setaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    target(ctx, a[0])?;
+    let t = find(ctx, a[0] as i32)?;
     let len = (a[1] as usize).min(8);
     let mut b = [0u8; 8];
     ctx.read_user(a[2], &mut b[..len])?;
-    if u64::from_ne_bytes(b) & cpu_mask() == 0 {
+    let mask = u64::from_ne_bytes(b) & cpu_mask();
+    if mask == 0 {
         return Err(Errno::EINVAL);
     }
+    may_change(ctx, &t)?;
+    locked(&t.sched).affinity = mask;
+    repin(&t);
+    Ok(0)
+}
+
+/// EPERM unless the caller may change `t`'s scheduling: root, or the same
+/// user (its effective uid is the target's real or effective uid).
+fn may_change(ctx: &SyscallContext, t: &Task) -> Result<()> {
+    let me = locked(&ctx.task.process.cred).clone();
+    let them = locked(&t.process.cred).clone();
+    if me.euid == 0 || me.euid == them.uid || me.euid == them.euid {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// sched_rr_get_interval: the round-robin time slice; SCHED_OTHER tasks
+/// (all of them here) report 0, as Linux does for an idle fair queue.
+pub fn sys_sched_rr_get_interval(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    target(ctx, a[0])?;
+    ctx.write_user(a[1], &[0u8; 16])?;
     Ok(0)
 }
 
@@ -108,18 +167,54 @@ pub fn sys_sched_get_priority_min(_: &mut SyscallContext, a: [u64; 6]) -> Result
 }
 
 /// getpriority returns 20 - nice (nice is always 0 here).
-pub fn sys_getpriority(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if a[0] > 2 {
-        return Err(Errno::EINVAL);
-    }
-    Ok(20)
+/// The tasks `which` (PRIO_PROCESS, PRIO_PGRP, PRIO_USER) and `who` (0: the
+/// caller's own) name; EINVAL for an unknown `which`.
+fn prio_targets(ctx: &SyscallContext, which: u64, who: u64) -> Result<Vec<std::sync::Arc<Task>>> {
+    let who = who as u32 as i32;
+    Ok(match which {
+        0 => find(ctx, who).into_iter().collect(),
+        1 => {
+            let pgid = if who == 0 { *locked(&ctx.task.process.pgid) } else { who };
+            task::all_tasks()
+                .into_iter()
+                .filter(|t| *locked(&t.process.pgid) == pgid)
+                .collect()
+        }
+        2 => {
+            let uid = if who == 0 { locked(&ctx.task.process.cred).uid } else { who as u32 };
+            task::all_tasks()
+                .into_iter()
+                .filter(|t| locked(&t.process.cred).uid == uid)
+                .collect()
+        }
+        _ => return Err(Errno::EINVAL),
+    })
 }
 
-/// setpriority: raising the nice value is allowed and has no effect; root may
-/// do anything.
-pub fn sys_setpriority(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if a[0] > 2 {
-        return Err(Errno::EINVAL);
+/// getpriority: 20 - nice of the most favoured task named (1 to 40, as the
+/// system call returns it; glibc turns it back into a nice value).
+pub fn sys_getpriority(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let targets = prio_targets(ctx, a[0], a[1])?;
+    let best = targets.iter().map(|t| locked(&t.sched).nice).min();
+    best.map(|n| (20 - n) as u64).ok_or(Errno::ESRCH)
+}
+
+/// setpriority: sets the nice value (clamped to -20..19) of every task named;
+/// lowering it needs root (EACCES), other users' tasks too (EPERM).
+pub fn sys_setpriority(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let targets = prio_targets(ctx, a[0], a[1])?;
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    let nice = (a[2] as i32).clamp(-20, 19);
+    let root = locked(&ctx.task.process.cred).euid == 0;
+    for t in &targets {
+        may_change(ctx, t)?;
+        if nice < locked(&t.sched).nice && !root {
+            return Err(Errno::EACCES);
+        }
+        locked(&t.sched).nice = nice;
+        arch::host::cpu::set_nice(t.stub_pid.load(Ordering::Relaxed), nice);
     }
     Ok(0)
 }
@@ -128,7 +223,7 @@ pub fn sys_setpriority(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 /// an index among the CPUs guests see.
 pub fn sys_getcpu(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let k = crate::boot::kernel();
-    let cpu = (ctx.task.tid() as usize % k.host_cpus.len()) as u32;
+    let cpu = (cpu_index(ctx.task) % k.host_cpus.len()) as u32;
     if a[0] != 0 {
         ctx.write_user(a[0], &cpu.to_ne_bytes())?;
     }

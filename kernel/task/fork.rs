@@ -93,8 +93,10 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
     }
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
     let mask = locked(&me.signal).mask;
+    let sched = *locked(&me.sched);
     let task = if f & CLONE_THREAD != 0 {
         let t = Task::new(id, parent.clone(), mask);
+        *locked(&t.sched) = sched;
         locked(&parent.threads).push(t.clone());
         t
     } else {
@@ -128,6 +130,7 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
         *locked(&child.cred) = locked(&parent.cred).clone();
         *locked(&child.ctty) = locked(&parent.ctty).clone();
         let t = Task::new(id, child.clone(), mask);
+        *locked(&t.sched) = sched;
         locked(&child.threads).push(t.clone());
         register(&child);
         locked(&real_parent.children).push(child);

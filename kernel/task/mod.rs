@@ -150,6 +150,26 @@ pub struct Task {
     pub vfork_done: Mutex<Option<Arc<Task>>>,
     /// Set when the vfork child released this task (its parent).
     pub vfork_released: AtomicBool,
+    /// Nice value and CPU affinity, inherited over clone.
+    pub sched: Mutex<SchedAttr>,
+}
+
+/// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchedAttr {
+    /// -20 (most favourable) to 19.
+    pub nice: i32,
+    /// The guest CPUs the task may run on, one bit each.
+    pub affinity: u64,
+}
+
+impl Default for SchedAttr {
+    fn default() -> Self {
+        SchedAttr {
+            nice: 0,
+            affinity: u64::MAX,
+        }
+    }
 }
 
 impl Task {
@@ -172,6 +192,7 @@ impl Task {
             restart: Mutex::new(None),
             vfork_done: Mutex::new(None),
             vfork_released: AtomicBool::new(false),
+            sched: Mutex::default(),
         });
         locked(&PIDS).tasks.insert(tid, Arc::downgrade(&t));
         t

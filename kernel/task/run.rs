@@ -58,9 +58,13 @@ fn task_main(task: Arc<Task>, start: Start) {
     // Each task is a virtual CPU: its thread and stub share one host CPU, spread
     // over the CPUs by task id so that tasks still run in parallel.
     let cpus = &k.host_cpus;
-    let cpu = cpus[task.tid() as usize % cpus.len()];
+    let cpu = cpus[crate::syscall::sched::cpu_index(&task) % cpus.len()];
     arch::host::cpu::pin(0, cpu);
     arch::host::cpu::pin(stub.pid(), cpu);
+    let nice = locked(&task.sched).nice;
+    if nice != 0 {
+        arch::host::cpu::set_nice(stub.pid(), nice);
+    }
     let mut regs = UserRegs::default();
     let mut ctx = SyscallContext {
         task: &task,

@@ -87,3 +87,20 @@ pub fn cpuinfo() -> Vec<(usize, String)> {
         })
         .collect()
 }
+
+/// Gives host process `pid` the nice value `nice` (a guest task's, for the
+/// stub running its code). Failures (a lower value without privilege) are
+/// only logged: the guest's own bookkeeping is what the guest sees.
+pub fn set_nice(pid: i32, nice: i32) {
+    if pid <= 0 {
+        return;
+    }
+    // SAFETY: setpriority takes plain integers.
+    let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, nice) };
+    if r != 0 {
+        log::debug!(
+            "cannot set the nice value of {pid} to {nice}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}

@@ -5,6 +5,7 @@ use super::SyscallContext;
 use crate::task::locked;
 use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
@@ -30,10 +31,83 @@ fn timespec_bytes(sec: i64, nsec: i64) -> [u8; 16] {
     b
 }
 
+/// Returns the CPU time in nanoseconds of a CPU-time clock: the fixed
+/// process and thread clocks, or a dynamic one (`clock_getcpuclockid`,
+/// `pthread_getcpuclockid`: `~pid << 3 | thread bit | which`). None for
+/// other clocks; EINVAL for a CPU clock of nobody, or of a thread of another
+/// process.
+fn cpu_clock_ns(ctx: &SyscallContext, clock: u64) -> Option<Result<u64>> {
+    use super::sched::{process_times, task_times};
+    let (pid, thread, which) = match clock {
+        CLOCK_PROCESS_CPUTIME_ID => (0, false, 2),
+        CLOCK_THREAD_CPUTIME_ID => (0, true, 2),
+        c if (c as i32) < 0 => (!((c as i32) >> 3), c & 4 != 0, c & 3),
+        _ => return None,
+    };
+    if which == 3 {
+        return Some(Err(Errno::EINVAL));
+    }
+    let (user, system) = if thread {
+        let t = match pid {
+            0 => Some(ctx.task.clone()),
+            tid => crate::task::find_task(tid),
+        };
+        match t {
+            Some(t) if Arc::ptr_eq(&t.process, &ctx.task.process) => task_times(&t),
+            _ => return Some(Err(Errno::EINVAL)),
+        }
+    } else {
+        let p = match pid {
+            0 => Some(ctx.task.process.clone()),
+            pid => crate::task::find_process(pid),
+        };
+        match p {
+            Some(p) => process_times(&p),
+            None => return Some(Err(Errno::EINVAL)),
+        }
+    };
+    // CPUCLOCK_VIRT counts guest code only; PROF and SCHED the kernel's too.
+    Some(Ok(if which == 1 { user } else { user + system }))
+}
+
 pub fn sys_clock_gettime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (s, ns) = arch::host::time::clock_gettime(host_clock(ctx, a[0])?).ok_or(Errno::EINVAL)?;
+    let (s, ns) = match cpu_clock_ns(ctx, a[0]) {
+        Some(r) => {
+            let ns = r?;
+            ((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)
+        }
+        None => arch::host::time::clock_gettime(host_clock(ctx, a[0])?).ok_or(Errno::EINVAL)?,
+    };
     ctx.write_user(a[1], &timespec_bytes(s, ns))?;
     Ok(0)
+}
+
+/// clock_settime(2): the guest's clocks are the host's, which the kernel may
+/// not change: setting CLOCK_REALTIME is refused with EPERM, as for a caller
+/// without CAP_SYS_TIME; other clocks cannot be set (EINVAL).
+pub fn sys_clock_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let mut ts = [0u8; 16];
+    ctx.read_user(a[1], &mut ts)?;
+    let nsec = i64::from_ne_bytes(ts[8..].try_into().unwrap_or_default());
+    if a[0] != 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Err(Errno::EPERM)
+}
+
+/// settimeofday(2): see `sys_clock_settime`; a null time (only a time zone) is
+/// accepted and has no effect, as Linux keeps the zone only for FAT.
+pub fn sys_settimeofday(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    if a[0] == 0 {
+        return Ok(0);
+    }
+    let mut tv = [0u8; 16];
+    ctx.read_user(a[0], &mut tv)?;
+    let usec = i64::from_ne_bytes(tv[8..].try_into().unwrap_or_default());
+    if !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    Err(Errno::EPERM)
 }
 
 pub fn sys_clock_getres(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

@@ -183,15 +183,14 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let mut envp: Vec<Vec<u8>> = vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
     envp.extend(c.init_env.iter().map(|e| e.clone().into_bytes()));
     let init_args = c.init_args.clone();
+    let lines = crate::lines::Lines::open(&c).map_err(BootError)?;
     let k = Kernel {
         physmem,
         frames,
         _shrinker: shrinker,
         vfs,
         root_fs,
-        devices: Devices {
-            console: crate::tty::new_console(),
-        },
+        devices: Devices { lines },
         hostname: Mutex::new("(none)".into()),
         host_cpus: arch::host::cpu::allowed_cpus(),
         cmdline: c.raw.clone(),
@@ -200,7 +199,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     if KERNEL.set(k).is_err() {
         return Err(BootError("booted twice".into()));
     }
-    crate::tty::start_console_input(kernel().devices.console.clone());
+    kernel().devices.lines.start_input();
     start_host_signal_thread();
     let vfs = &kernel().vfs;
     mount_pseudo(vfs);
@@ -296,7 +295,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
             );
             File::new(
                 None,
-                Arc::new(TtyFile(k.devices.console.clone(), None)),
+                Arc::new(TtyFile(k.devices.lines.console.clone(), None)),
                 OpenFlags::O_RDWR,
             )
         }

@@ -12,6 +12,22 @@ pub const DEFAULT_MEM: u64 = 128 << 20;
 /// The least guest RAM the kernel boots with.
 pub const MIN_MEM: u64 = 16 << 20;
 
+/// The virtual consoles (`con0` ... `con7`).
+pub const MAX_CON: usize = 8;
+/// The serial lines (`ssl0` ... `ssl3`).
+pub const MAX_SSL: usize = 4;
+
+/// The host channel behind a console or serial line (`con0=SPEC`, `ssl0=SPEC`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineSpec {
+    /// `fd:N` or `fd:IN,fd:OUT`: host file descriptors.
+    Fd { input: i32, output: i32 },
+    /// `null`: output is discarded and no input ever arrives.
+    Null,
+    /// `pts`: a new host pseudo-terminal.
+    Pts,
+}
+
 /// One `ubdN=FILE` disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UbdSpec {
@@ -23,6 +39,10 @@ pub struct UbdSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cmdline {
     pub ubd: [Option<UbdSpec>; MAX_UBD],
+    /// The virtual consoles: con0 is /dev/console (and /dev/tty0), conN /dev/ttyN.
+    pub con: [Option<LineSpec>; MAX_CON],
+    /// The serial lines: sslN is /dev/ttySN.
+    pub ssl: [Option<LineSpec>; MAX_SSL],
     pub mem: u64,
     pub root: String,
     pub rootfstype: Option<String>,
@@ -49,6 +69,8 @@ pub enum Action {
 pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String> {
     let mut c = Cmdline {
         ubd: Default::default(),
+        con: [None; MAX_CON],
+        ssl: [None; MAX_SSL],
         mem: DEFAULT_MEM,
         root: "/dev/ubda".into(),
         rootfstype: None,
@@ -60,6 +82,10 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         strace: Vec::new(),
         raw: String::new(),
     };
+    c.con[0] = Some(LineSpec::Fd {
+        input: 0,
+        output: 1,
+    });
     let words: Vec<String> = words.into_iter().collect();
     c.raw = words.join(" ");
     let mut it = words.into_iter();
@@ -88,6 +114,13 @@ fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
     };
     if let Some(rest) = key.strip_prefix("ubd") {
         return parse_ubd(c, rest, value, w);
+    }
+    // Words like `console=` are not lines: they go on to init.
+    let line_number = |rest: &str| rest.bytes().all(|b| b.is_ascii_digit());
+    match key.split_at_checked(3) {
+        Some(("con", rest)) if line_number(rest) => return parse_line(&mut c.con, rest, value, w),
+        Some(("ssl", rest)) if line_number(rest) => return parse_line(&mut c.ssl, rest, value, w),
+        _ => {}
     }
     match key {
         "mem" => c.mem = parse_mem(value).map_err(|e| format!("mem={value}: {e}"))?,
@@ -139,6 +172,55 @@ fn parse_ubd(c: &mut Cmdline, rest: &str, value: &str, word: &str) -> Result<(),
     Ok(())
 }
 
+/// `con[N]=SPEC` or `ssl[N]=SPEC`: without N, SPEC applies to every line of
+/// the kind (later words override earlier ones, as in UML).
+fn parse_line(
+    lines: &mut [Option<LineSpec>],
+    rest: &str,
+    value: &str,
+    word: &str,
+) -> Result<(), String> {
+    let spec = parse_line_spec(value).map_err(|e| format!("{word}: {e}"))?;
+    if rest.is_empty() {
+        lines.fill(Some(spec));
+        return Ok(());
+    }
+    let n = rest
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n < lines.len())
+        .ok_or_else(|| {
+            let kind = &word[..3];
+            format!("{word}: expected {kind}0 ... {kind}{}", lines.len() - 1)
+        })?;
+    lines[n] = Some(spec);
+    Ok(())
+}
+
+/// Parses a line's channel: `fd:N`, `fd:IN,fd:OUT`, `null` or `pts`.
+pub fn parse_line_spec(s: &str) -> Result<LineSpec, String> {
+    let fd = |part: &str| -> Result<i32, String> {
+        part.strip_prefix("fd:")
+            .and_then(|n| n.parse::<i32>().ok())
+            .filter(|n| *n >= 0 && !part[3..].starts_with('+'))
+            .ok_or_else(|| format!("'{part}' is not fd:N with a host file descriptor N"))
+    };
+    match s {
+        "null" => Ok(LineSpec::Null),
+        "pts" => Ok(LineSpec::Pts),
+        _ if s.starts_with("fd:") => {
+            let (input, output) = match s.split_once(',') {
+                Some((i, o)) => (fd(i)?, fd(o)?),
+                None => (fd(s)?, fd(s)?),
+            };
+            Ok(LineSpec::Fd { input, output })
+        }
+        _ => Err(format!(
+            "unsupported channel '{s}' (use fd:N, fd:IN,fd:OUT, null or pts)"
+        )),
+    }
+}
+
 /// Parses a size with an optional K, M or G suffix (powers of 1024), rounded up to
 /// whole pages.
 pub fn parse_mem(s: &str) -> Result<u64, String> {
@@ -182,6 +264,12 @@ Options (in User-mode Linux's syntax):
   quiet               show only errors on the console
   loglevel=N          console log level (0-15)
   strace=COMM[,COMM]  log the system calls of programs so named (all: every one)
+  con0=SPEC           the console /dev/console (default fd:0,fd:1)
+  con<N>=SPEC         virtual console N (1-7) as /dev/ttyN; con=SPEC: all of them
+  ssl<N>=SPEC         serial line N (0-3) as /dev/ttySN; ssl=SPEC: all of them
+                      SPEC: fd:N (one host fd both ways), fd:IN,fd:OUT, null
+                      (output dropped, no input), pts (a new host pseudo-terminal,
+                      named on stderr); lines not given do not exist
   --help, --version   this text; the version
 Other KEY=VALUE words become init's environment; other words and all words
 after -- become init's arguments. linux exits with init's exit status.
@@ -233,5 +321,80 @@ mod tests {
         assert!(parse(["init=relative".to_string()]).is_err());
         assert_eq!(parse_mem("1G"), Ok(1 << 30));
         assert_eq!(parse_mem("20000k"), Ok(20000 << 10));
+    }
+
+    #[test]
+    fn line_specs() {
+        use LineSpec::*;
+        assert_eq!(
+            parse_line_spec("fd:3"),
+            Ok(Fd {
+                input: 3,
+                output: 3
+            })
+        );
+        assert_eq!(
+            parse_line_spec("fd:0,fd:1"),
+            Ok(Fd {
+                input: 0,
+                output: 1
+            })
+        );
+        assert_eq!(parse_line_spec("null"), Ok(Null));
+        assert_eq!(parse_line_spec("pts"), Ok(Pts));
+        for bad in [
+            "",
+            "fd:",
+            "fd:x",
+            "fd:-1",
+            "fd:+1",
+            "fd:0,",
+            "fd:0,1",
+            "fd:0,fd:1,fd:2",
+        ] {
+            assert!(parse_line_spec(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(parse_line_spec("xterm").is_err_and(|e| e.contains("'xterm'")));
+    }
+
+    #[test]
+    fn console_and_serial_lines() {
+        let c = boot(&[]);
+        assert_eq!(
+            c.con[0],
+            Some(LineSpec::Fd {
+                input: 0,
+                output: 1
+            })
+        );
+        assert!(c.con[1..].iter().all(Option::is_none));
+        assert!(c.ssl.iter().all(Option::is_none));
+        let c = boot(&["con0=null", "ssl1=fd:0,fd:1", "con3=pts"]);
+        assert_eq!(c.con[0], Some(LineSpec::Null));
+        assert_eq!(c.con[3], Some(LineSpec::Pts));
+        assert_eq!(
+            c.ssl[1],
+            Some(LineSpec::Fd {
+                input: 0,
+                output: 1
+            })
+        );
+        assert_eq!(c.ssl[0], None);
+        let c = boot(&["con=null", "con2=pts", "ssl=pts"]);
+        assert_eq!(c.con[0], Some(LineSpec::Null));
+        assert_eq!(c.con[2], Some(LineSpec::Pts));
+        assert_eq!(c.con[7], Some(LineSpec::Null));
+        assert!(c.ssl.iter().all(|s| *s == Some(LineSpec::Pts)));
+        assert!(c.init_env.is_empty(), "line words are the kernel's");
+        assert_eq!(boot(&["console=ttyS0"]).init_env, ["console=ttyS0"]);
+    }
+
+    #[test]
+    fn bad_lines() {
+        for bad in ["con8=null", "ssl4=null", "con0=tty:/dev/tty1", "ssl0=fd:a"] {
+            let e = parse([bad.to_string()]).expect_err(bad);
+            assert!(e.starts_with(bad), "{e:?} should name {bad}");
+            assert!(!e.contains('\n'), "one line: {e:?}");
+        }
     }
 }

@@ -1,20 +1,20 @@
 //! Character devices: the memory devices of major 1 (null, zero, full, random,
-//! urandom, kmsg) and the console (5:1) with the controlling terminal (5:0),
+//! urandom, kmsg), the console (5:1) with the controlling terminal (5:0), the
+//! virtual consoles and serial lines (4:N),
 //! opened through device nodes by their device numbers, as Linux does; and
 //! the pipes of FIFOs (`pipe::fifo`).
 
 use crate::task::locked;
 use crate::tty::TtyFile;
 use arch::{Errno, Result};
-use drivers::tty::Tty;
 use fs::{major, minor, CharDevices, FileOps, Inode, OpenFlags};
 use std::any::Any;
 use std::sync::Arc;
 
 /// The kernel's character device table.
 pub struct Devices {
-    /// The console terminal (5:1, and the virtual consoles 4:N).
-    pub console: Arc<Tty>,
+    /// The console (5:1), virtual consoles and serial lines (4:N).
+    pub lines: crate::lines::Lines,
 }
 
 impl CharDevices for Devices {
@@ -31,7 +31,12 @@ impl CharDevices for Devices {
                 crate::pty::open_master(uid)?
             }
             (crate::pty::PTS_MAJOR, n) => crate::pty::open_slave(n)?,
-            (5, 1) | (4, 0) | (4, 1) => Arc::new(TtyFile(self.console.clone(), None)),
+            (5, 1) => Arc::new(TtyFile(self.lines.console.clone(), None)),
+            (crate::lines::TTY_MAJOR, n) => match self.lines.by_minor(n) {
+                Some(Some(tty)) => Arc::new(TtyFile(tty, None)),
+                Some(None) => return Err(Errno::ENODEV),
+                None => return Err(Errno::ENXIO),
+            },
             _ => return Err(Errno::ENXIO),
         };
         Ok(ops)

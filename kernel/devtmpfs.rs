@@ -1,6 +1,7 @@
 //! devtmpfs: the one tmpfs instance holding the device nodes the kernel's
 //! drivers provide, as Linux's drivers/base/devtmpfs.c creates them — the
-//! memory devices, the console and tty, kmsg, a block node per ubd disk — with
+//! memory devices, the console and tty, the configured virtual consoles and
+//! serial lines, kmsg, a block node per ubd disk — with
 //! Linux's modes, plus the symlinks and directories udev would otherwise add
 //! (fd, stdin, stdout, stderr; pts, shm). Boot mounts it on /dev; every mount
 //! of type devtmpfs shows this same instance.
@@ -72,6 +73,9 @@ fn populate(root: &Arc<dyn Inode>) -> Result<()> {
             makedev(major, minor),
             fs::Owner::ROOT,
         )?;
+    }
+    for (name, dev, mode, gid) in crate::boot::kernel().devices.lines.nodes() {
+        root.mknod(name.as_bytes(), chr | mode, dev, fs::Owner { uid: 0, gid })?;
     }
     let blk = FileType::BlockDevice.to_mode_bits();
     for d in &crate::boot::kernel().disks {

@@ -16,6 +16,7 @@ mod exec;
 mod filemap;
 mod filesystems;
 mod futex;
+mod lines;
 mod lock;
 mod net;
 mod panic;

@@ -1,6 +1,5 @@
-//! The kernel's side of terminals: the console `Tty` on the host terminal (an
-//! input thread feeds it like an interrupt handler, and watches the host
-//! window size for SIGWINCH), the open-file face of a terminal, controlling
+//! The kernel's side of terminals (the console and serial lines on their host
+//! channels are `lines`): the open-file face of a terminal, controlling
 //! terminals and job control (a background process reading its terminal gets
 //! SIGTTIN; with TOSTOP, writing gets SIGTTOU), and the terminal ioctls.
 
@@ -9,74 +8,24 @@ use crate::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU, SIGWINCH};
 use crate::syscall::SyscallContext;
 use crate::task::{locked, Process};
 use arch::{Errno, Result};
-use drivers::tty::{termios, Termios, Tty, TtyDriver};
+use drivers::tty::{termios, Termios, Tty};
 use fs::{File, FileOps, PollEvents, WaitQueue};
 use std::any::Any;
 use std::sync::Arc;
 
-/// The console's output: the host's standard output.
-struct HostConsole;
-
-impl TtyDriver for HostConsole {
-    fn write(&self, data: &[u8]) {
-        let _ = arch::host::console::write(data);
-    }
-}
-
-/// Creates the console terminal, sized like the host terminal.
-/// Returns the device number of terminal `tty`: 5:1 for the console, 136:N
-/// for /dev/pts/N.
+/// Returns the device number of terminal `tty`: 5:1 for the console, 4:N
+/// for the virtual console ttyN, 4:64+N for the serial line ttySN, 136:N for
+/// /dev/pts/N.
 pub fn device_number(tty: &Tty) -> u64 {
-    match tty.name.strip_prefix("pts/").and_then(|n| n.parse().ok()) {
-        Some(n) => fs::makedev(136, n),
-        None => fs::makedev(5, 1),
-    }
-}
-
-pub fn new_console() -> Arc<Tty> {
-    let ws = arch::host::console::window_size(1)
-        .or_else(|| arch::host::console::window_size(0))
-        .unwrap_or([24, 80, 0, 0]);
-    Arc::new(Tty::new("console", Box::new(HostConsole), ws))
-}
-
-/// Starts the thread that feeds host input to the console: a blocking host read
-/// outside the kernel lock, then the line discipline under it.
-pub fn start_console_input(tty: Arc<Tty>) {
-    let raw = arch::host::console::enter_raw();
-    let spawned = std::thread::Builder::new()
-        .name("console".into())
-        .spawn(move || console_input(tty, raw));
-    if let Err(e) = spawned {
-        log::error!("console: cannot start the input thread: {e}");
-    }
-}
-
-fn console_input(tty: Arc<Tty>, is_terminal: bool) {
-    let mut buf = [0u8; 4096];
-    loop {
-        // Wake up now and then to notice a changed host window size.
-        if is_terminal && !arch::host::console::wait_readable(250) {
-            if let Some(ws) = arch::host::console::window_size(0) {
-                crate::lock::enter();
-                if let Some(pgrp) = tty.set_winsize(ws) {
-                    signal::send_to_group(pgrp, SigInfo::new(SIGWINCH, SI_KERNEL));
-                }
-                crate::lock::leave();
-            }
-            continue;
-        }
-        let n = arch::host::console::read(&mut buf).unwrap_or(0);
-        crate::lock::enter();
-        if n == 0 {
-            tty.end_input();
-            crate::lock::leave();
-            return;
-        }
-        for (pgrp, sig) in tty.receive(&buf[..n]) {
-            signal::send_to_group(pgrp, SigInfo::new(sig, SI_KERNEL));
-        }
-        crate::lock::leave();
+    let number = |prefix: &str| tty.name.strip_prefix(prefix)?.parse::<u32>().ok();
+    if let Some(n) = number("pts/") {
+        fs::makedev(crate::pty::PTS_MAJOR, n)
+    } else if let Some(n) = number("ttyS") {
+        fs::makedev(crate::lines::TTY_MAJOR, crate::lines::SERIAL_MINOR + n)
+    } else if let Some(n) = number("tty") {
+        fs::makedev(crate::lines::TTY_MAJOR, n)
+    } else {
+        fs::makedev(5, 1)
     }
 }
 

@@ -90,6 +90,17 @@ fn bad_mem_value_is_a_usage_error() {
 }
 
 #[test]
+fn bad_line_spec_is_a_usage_error() {
+    let run = boot(&[&ubd0r(), "ssl0=xterm", "init=/bin/hello"]);
+    assert_eq!(run.code(), Some(2), "expected usage error status 2\n{run}");
+    assert_refused(&run);
+    assert!(run.stderr.contains("ssl0=xterm"), "names the word\n{run}");
+    let run = boot(&[&ubd0r(), "con1=fd:97", "init=/bin/hello"]);
+    assert_refused(&run);
+    assert!(run.stderr.contains("host fd 97 is not open"), "{run}");
+}
+
+#[test]
 fn missing_image_is_named() {
     let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-image.img");
     let run = boot(&[&format!("ubd0={}", missing.display()), "init=/bin/hello"]);

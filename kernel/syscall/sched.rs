@@ -49,7 +49,10 @@ pub fn cpu_index(t: &Task) -> usize {
 fn repin(t: &Task) {
     let k = crate::boot::kernel();
     let cpu = k.host_cpus[cpu_index(t) % k.host_cpus.len()];
-    for id in [t.stub_pid.load(Ordering::Relaxed), t.host_tid.load(Ordering::Relaxed)] {
+    for id in [
+        t.stub_pid.load(Ordering::Relaxed),
+        t.host_tid.load(Ordering::Relaxed),
+    ] {
         if id > 0 {
             arch::host::cpu::pin(id, cpu);
         }
@@ -174,14 +177,22 @@ fn prio_targets(ctx: &SyscallContext, which: u64, who: u64) -> Result<Vec<std::s
     Ok(match which {
         0 => find(ctx, who).into_iter().collect(),
         1 => {
-            let pgid = if who == 0 { *locked(&ctx.task.process.pgid) } else { who };
+            let pgid = if who == 0 {
+                *locked(&ctx.task.process.pgid)
+            } else {
+                who
+            };
             task::all_tasks()
                 .into_iter()
                 .filter(|t| *locked(&t.process.pgid) == pgid)
                 .collect()
         }
         2 => {
-            let uid = if who == 0 { locked(&ctx.task.process.cred).uid } else { who as u32 };
+            let uid = if who == 0 {
+                locked(&ctx.task.process.cred).uid
+            } else {
+                who as u32
+            };
             task::all_tasks()
                 .into_iter()
                 .filter(|t| locked(&t.process.cred).uid == uid)

@@ -80,3 +80,71 @@ fn sysvinit_login_and_poweroff() {
     session(&img.0, "sysv");
     assert_fsck_clean(&img.0);
 }
+
+/// `apt-get install ./PKG.deb` offline: a package built on the host with
+/// dpkg-deb is installed in the guest, its program runs, dpkg lists it, and
+/// the image is clean afterwards.
+#[test]
+fn apt_installs_a_local_package() {
+    let img = copy_image("apt");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("deb-{}", std::process::id()));
+    let pkg = dir.join("pkg");
+    std::fs::create_dir_all(pkg.join("DEBIAN")).expect("mkdir");
+    std::fs::create_dir_all(pkg.join("usr/bin")).expect("mkdir");
+    std::fs::write(
+        pkg.join("DEBIAN/control"),
+        "Package: hello-guest\nVersion: 1.0\nArchitecture: all\n\
+         Maintainer: tests <tests@example.invalid>\nDescription: a test package\n \
+         installed offline in the guest\n",
+    )
+    .expect("write control");
+    let prog = pkg.join("usr/bin/hello-guest");
+    std::fs::write(&prog, "#!/bin/sh\necho hello from a package\n").expect("write program");
+    let status = Command::new("chmod")
+        .arg("755")
+        .arg(&prog)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    let deb = dir.join("hello.deb");
+    let status = Command::new("dpkg-deb")
+        .args(["-b", "--root-owner-group"])
+        .arg(&pkg)
+        .arg(&deb)
+        .status()
+        .expect("run dpkg-deb");
+    assert!(status.success(), "dpkg-deb failed");
+    debugfs_write(&img.0, &deb, "/root/hello.deb");
+    let _ = std::fs::remove_dir_all(&dir);
+    let ubd0 = format!("ubd0={}", img.0.display());
+    let run = boot(&[
+        &ubd0,
+        "mem=256M",
+        "rw",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        "cd /root && apt-get install -y ./hello.deb && hello-guest && dpkg -l hello-guest",
+    ]);
+    assert_init_exit(&run, 0);
+    assert!(run.stdout.contains("hello from a package"), "{run}");
+    assert!(
+        run.stdout_lines().any(|l| l.starts_with("ii  hello-guest")),
+        "{run}"
+    );
+    assert_fsck_clean(&img.0);
+}
+
+/// Copies host file FROM into the image IMG as TO, with debugfs.
+fn debugfs_write(img: &Path, from: &Path, to: &str) {
+    let out = Command::new(e2fsprogs("debugfs"))
+        .arg("-w")
+        .arg("-R")
+        .arg(format!("write {} {to}", from.display()))
+        .arg(img)
+        .output()
+        .expect("run debugfs");
+    assert!(out.status.success(), "debugfs write failed");
+}

@@ -18,6 +18,7 @@ mod filesystems;
 mod futex;
 mod lines;
 mod lock;
+mod memfd;
 mod net;
 mod panic;
 mod pidfd;

@@ -152,3 +152,9 @@ fn openat2() {
 fn sched() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sched", "quiet"]));
 }
+
+/// memfd_create: an anonymous tmpfs file, mapped and shared with a child.
+#[test]
+fn memfd() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/memfd", "quiet"]));
+}

@@ -24,6 +24,7 @@ pub mod locks;
 mod mount;
 mod namei;
 mod namespace;
+pub use namespace::internal_mount;
 mod open;
 mod perm;
 mod remove;

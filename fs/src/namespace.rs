@@ -217,3 +217,11 @@ impl Vfs {
         false
     }
 }
+
+/// Mounts `fs` outside the tree (Linux's `kern_mount`): a mount no path walk
+/// reaches, for files the kernel makes for itself (memfd_create's).
+pub fn internal_mount(fs: Arc<dyn FileSystem>, source: &str) -> Result<Path> {
+    let root = Dentry::new_root(fs.root()?);
+    let mnt = Mount::new(fs, root.clone(), None, MountFlags::empty(), source);
+    Ok(Path { mnt, dentry: root })
+}

@@ -291,6 +291,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (309, "getcpu", sched::sys_getcpu),
     (316, "renameat2", unlink::sys_renameat2),
     (318, "getrandom", info::sys_getrandom),
+    (319, "memfd_create", crate::memfd::sys_memfd_create),
     (322, "execveat", process::sys_execveat),
     (326, "copy_file_range", sendfile::sys_copy_file_range),
     (327, "preadv2", rw::sys_preadv2),

@@ -56,6 +56,27 @@ pub fn sys_pidfd_open(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(install(ctx, &p)? as u64)
 }
 
+/// The process whose /proc/PID directory `f` is open on: Linux accepts such
+/// a descriptor as a pidfd in pidfd_send_signal. EBADF for any other file,
+/// ESRCH once the process is gone.
+fn proc_pid_dir(f: &fs::File) -> Result<Arc<crate::task::Process>> {
+    let pid = (|| {
+        let path = f.path()?;
+        if path.mnt.fs().name() != "proc" || path.inode().file_type() != fs::FileType::Directory {
+            return None;
+        }
+        if !Arc::ptr_eq(&path.dentry.parent()?, path.mnt.root()) {
+            return None;
+        }
+        std::str::from_utf8(&path.dentry.name())
+            .ok()?
+            .parse::<i32>()
+            .ok()
+    })()
+    .ok_or(Errno::EBADF)?;
+    crate::task::find_process(pid).ok_or(Errno::ESRCH)
+}
+
 pub fn sys_pidfd_send_signal(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let [fd, sig, info, flags, ..] = a;
     if flags != 0 {
@@ -64,7 +85,7 @@ pub fn sys_pidfd_send_signal(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u6
     let f = locked(&ctx.task.files()).get(fd as i32)?;
     let p = match f.ops().as_any().downcast_ref::<PidFd>() {
         Some(PidFd(p)) => p.clone(),
-        None => return Err(Errno::EBADF),
+        None => proc_pid_dir(&f)?,
     };
     let sig = sig as i32;
     if sig != 0 && !signal::valid(sig) {

@@ -140,6 +140,10 @@ pub struct TaskSignals {
     /// The mask to restore once sigsuspend or ppoll's temporary one has done its
     /// work (Linux's `saved_sigmask`).
     pub saved_mask: Option<u64>,
+    /// While in sigtimedwait: the mask before the waited-for signals were
+    /// unblocked (Linux's `real_blocked`). A signal it blocks is being waited
+    /// for, so its arrival never kills the process on the spot.
+    pub real_blocked: Option<u64>,
 }
 
 /// Returns whether `sig` is a valid signal number.
@@ -273,9 +277,13 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: boo
             .find(|t| locked(&t.signal).mask & sigbit(sig) == 0)
             .cloned(),
     };
-    let blocked = match &chosen {
-        Some(t) => locked(&t.signal).mask & sigbit(sig) != 0,
-        None => true,
+    let (blocked, waited_for) = match &chosen {
+        Some(t) => {
+            let ts = locked(&t.signal);
+            let real = ts.real_blocked.unwrap_or(ts.mask);
+            (ts.mask & sigbit(sig) != 0, real & sigbit(sig) != 0)
+        }
+        None => (true, false),
     };
     if ignored(p, sig, blocked) {
         return true;
@@ -287,7 +295,7 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: boo
         default_action(sig),
         DefaultAction::Terminate | DefaultAction::Core
     );
-    if sig == SIGKILL || (!blocked && handler == SIG_DFL && kills) {
+    if sig == SIGKILL || (!blocked && !waited_for && handler == SIG_DFL && kills) {
         group_exit(p, ExitStatus::Signaled(sig));
         return true;
     }

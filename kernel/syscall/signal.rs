@@ -157,12 +157,14 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
             let old = {
                 let mut s = locked(&task.signal);
                 let old = s.mask;
+                s.real_blocked = Some(old);
                 s.mask &= !set;
                 old
             };
             let r = wait_event(&task, &[], deadline, Interruptible::Signals, take);
             let mut s = locked(&task.signal);
             s.mask = old;
+            s.real_blocked = None;
             drop(s);
             match r {
                 Ok(Some(i)) => Some(i),

@@ -7,6 +7,7 @@
  */
 #include "check.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -396,6 +397,39 @@ static void test_flags(void)
 	CHECK_SYS("kill with signal 0 probes", kill(getpid(), 0));
 }
 
+/* Sends SIGUSR1 to the whole process after a moment (sigwait from a thread). */
+static void *kill_later(void *arg)
+{
+	(void)arg;
+	sleep_ms(100);
+	kill(getpid(), SIGUSR1);
+	return NULL;
+}
+
+/* A process-directed signal blocked in every thread, with default action
+ * "terminate", is taken by the thread in sigwait rather than killing. */
+static int sigwait_in_forked_child(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		signal(SIGUSR1, SIG_DFL);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		pthread_t t;
+		pthread_create(&t, NULL, kill_later, NULL);
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0 || sig != SIGUSR1)
+			_exit(2);
+		pthread_join(t, NULL);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
 int main(void)
 {
 	test_sigqueue();
@@ -406,5 +440,7 @@ int main(void)
 	test_sigtimedwait();
 	test_death_and_job_control();
 	test_flags();
+	int sw = sigwait_in_forked_child();
+	CHECKF("sigwait takes a fatal signal sent to the process", sw == 0, "child status %d", sw);
 	return check_done();
 }

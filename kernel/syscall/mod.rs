@@ -372,9 +372,14 @@ fn strace(
     let args: Vec<String> = args
         .iter()
         .enumerate()
-        .map(|(i, &a)| match ctx.read_path(a) {
-            Ok(p) if path_arg == Some(i) => format!("{:?}", String::from_utf8_lossy(&p)),
-            _ => format!("{a:#x}"),
+        .map(|(i, &a)| {
+            // Only the file name is read from guest memory: reading the other
+            // arguments as strings could fault pages in behind the guest's back.
+            let name = (path_arg == Some(i)).then(|| ctx.read_path(a).ok()).flatten();
+            match name {
+                Some(p) => format!("{:?}", String::from_utf8_lossy(&p)),
+                None => format!("{a:#x}"),
+            }
         })
         .collect();
     let ret = match result {

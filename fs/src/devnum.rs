@@ -29,6 +29,13 @@ pub fn makedev(major: u32, minor: u32) -> u64 {
     ((ma & 0xfff) << 8) | ((ma & !0xfff) << 32) | (mi & 0xff) | ((mi & !0xff) << 12)
 }
 
+/// Returns `rdev` in Linux's 32-bit "new" encoding (`new_encode_dev`), as
+/// ext4 inodes and /proc/PID/stat's `tty_nr` hold it.
+pub fn new_encode_dev(rdev: u64) -> u32 {
+    let (major, minor) = (major(rdev), minor(rdev));
+    (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

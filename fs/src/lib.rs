@@ -42,7 +42,7 @@ pub use blockdev::{BlockDevice, RamDisk};
 pub use cache::BlockCache;
 pub use clock::{Clock, HostClock};
 pub use dentry::Dentry;
-pub use devnum::{anon_dev, major, makedev, minor};
+pub use devnum::{anon_dev, major, makedev, minor, new_encode_dev};
 pub use fdtable::{FdTable, FD_LIMIT};
 pub use file::{File, FileOps, PollEvents, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 pub use inode::{FileSystem, Inode};

@@ -90,12 +90,10 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
     // The controlling terminal, as Linux encodes a device number here, and
     // its foreground process group.
     let (tty_nr, tpgid) = match locked(&p.ctty).as_ref() {
-        Some(tty) => {
-            let dev = crate::tty::device_number(tty);
-            let (maj, min) = (u64::from(fs::major(dev)), u64::from(fs::minor(dev)));
-            let nr = (min & 0xff) | (maj << 8) | ((min & !0xff) << 12);
-            (nr, tty.owner().1 as i64 as u64)
-        }
+        Some(tty) => (
+            u64::from(fs::new_encode_dev(crate::tty::device_number(tty))),
+            tty.owner().1 as i64 as u64,
+        ),
         None => (0, u64::MAX),
     };
     let fields: [u64; 49] = [

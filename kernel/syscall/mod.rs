@@ -375,7 +375,9 @@ fn strace(
         .map(|(i, &a)| {
             // Only the file name is read from guest memory: reading the other
             // arguments as strings could fault pages in behind the guest's back.
-            let name = (path_arg == Some(i)).then(|| ctx.read_path(a).ok()).flatten();
+            let name = (path_arg == Some(i))
+                .then(|| ctx.read_path(a).ok())
+                .flatten();
             match name {
                 Some(p) => format!("{:?}", String::from_utf8_lossy(&p)),
                 None => format!("{a:#x}"),

@@ -220,9 +220,7 @@ pub fn sys_recvmmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     // The time left goes back into the timeout, as Linux writes it.
     if let (true, Some(d)) = (got > 0, deadline) {
         let left = d.saturating_duration_since(Instant::now());
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&(left.as_secs() as i64).to_ne_bytes());
-        b[8..].copy_from_slice(&(left.subsec_nanos() as i64).to_ne_bytes());
+        let b = super::time::timespec_bytes(left.as_secs() as i64, left.subsec_nanos().into());
         ctx.write_user(a[4], &b)?;
     }
     Ok(got)

@@ -101,9 +101,12 @@ pub fn sys_sched_setaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u6
 /// EPERM unless the caller may change `t`'s scheduling: root, or the same
 /// user (its effective uid is the target's real or effective uid).
 fn may_change(ctx: &SyscallContext, t: &Task) -> Result<()> {
-    let me = locked(&ctx.task.process.cred).clone();
-    let them = locked(&t.process.cred).clone();
-    if me.euid == 0 || me.euid == them.uid || me.euid == them.euid {
+    let euid = locked(&ctx.task.process.cred).euid;
+    let (uid, their_euid) = {
+        let c = locked(&t.process.cred);
+        (c.uid, c.euid)
+    };
+    if euid == 0 || euid == uid || euid == their_euid {
         Ok(())
     } else {
         Err(Errno::EPERM)

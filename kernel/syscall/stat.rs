@@ -37,15 +37,28 @@ fn do_stat(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, flags: u64
         return Err(Errno::EINVAL);
     }
     let path = ctx.read_path(path)?;
-    // fstat(3) in glibc is fstatat(fd, "", AT_EMPTY_PATH): files without a
-    // path (pipes, eventfds) answer through the open file.
-    let st = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd as i32 != AT_FDCWD {
-        file(ctx, dirfd)?.stat()?
-    } else {
-        resolve_at(ctx, dirfd, &path, flags, true)?.inode().stat()?
-    };
+    let (st, _) = stat_at(ctx, dirfd, &path, flags)?;
     ctx.write_user(buf, &stat_bytes(&st))?;
     Ok(0)
+}
+
+/// Returns the attributes of the file a stat call names, and the id of its
+/// mount if it has a path. fstat(3) in glibc is fstatat(fd, "",
+/// AT_EMPTY_PATH): files without a path (pipes, eventfds) answer through the
+/// open file.
+pub fn stat_at(
+    ctx: &SyscallContext,
+    dirfd: u64,
+    path: &[u8],
+    flags: u64,
+) -> Result<(Stat, Option<u32>)> {
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd as i32 != AT_FDCWD {
+        let f = file(ctx, dirfd)?;
+        Ok((f.stat()?, f.path().map(|p| p.mnt.id())))
+    } else {
+        let p = resolve_at(ctx, dirfd, path, flags, true)?;
+        Ok((p.inode().stat()?, Some(p.mnt.id())))
+    }
 }
 
 pub fn sys_stat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {

@@ -2,8 +2,7 @@
 //! the basic fields and the mount id. Birth time is not recorded, so
 //! `STATX_BTIME` is never in the returned mask, as on filesystems without it.
 
-use super::open::{resolve_at, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
-use super::rw::file;
+use super::open::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
 use super::SyscallContext;
 use arch::{Errno, Result};
 use fs::{major, minor, Stat, Timespec};
@@ -60,13 +59,7 @@ pub fn sys_statx(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     } else {
         ctx.read_path(path)?
     };
-    let (st, mnt_id) = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd as i32 >= 0 {
-        let f = file(ctx, dirfd)?;
-        (f.stat()?, f.path().map(|p| p.mnt.id()))
-    } else {
-        let p = resolve_at(ctx, dirfd, &path, flags, true)?;
-        (p.inode().stat()?, Some(p.mnt.id()))
-    };
+    let (st, mnt_id) = super::stat::stat_at(ctx, dirfd, &path, flags)?;
     ctx.write_user(buf, &statx_bytes(&st, mnt_id))?;
     Ok(0)
 }

@@ -24,7 +24,7 @@ fn host_clock(ctx: &SyscallContext, clock: u64) -> Result<i32> {
     }
 }
 
-fn timespec_bytes(sec: i64, nsec: i64) -> [u8; 16] {
+pub(crate) fn timespec_bytes(sec: i64, nsec: i64) -> [u8; 16] {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&sec.to_ne_bytes());
     b[8..].copy_from_slice(&nsec.to_ne_bytes());
@@ -86,10 +86,8 @@ pub fn sys_clock_gettime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 /// not change: setting CLOCK_REALTIME is refused with EPERM, as for a caller
 /// without CAP_SYS_TIME; other clocks cannot be set (EINVAL).
 pub fn sys_clock_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let mut ts = [0u8; 16];
-    ctx.read_user(a[1], &mut ts)?;
-    let nsec = i64::from_ne_bytes(ts[8..].try_into().unwrap_or_default());
-    if a[0] != 0 || !(0..1_000_000_000).contains(&nsec) {
+    read_timespec(ctx, a[1])?;
+    if a[0] != 0 {
         return Err(Errno::EINVAL);
     }
     Err(Errno::EPERM)

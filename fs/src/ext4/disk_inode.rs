@@ -268,7 +268,7 @@ impl DiskInode {
         if major < 256 && minor < 256 {
             self.i_block[0..4].copy_from_slice(&(major << 8 | minor).to_le_bytes());
         } else {
-            let new = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
+            let new = crate::devnum::new_encode_dev(rdev);
             self.i_block[4..8].copy_from_slice(&new.to_le_bytes());
         }
     }

@@ -15,27 +15,17 @@ image=${2:-$here/../../images/out/debian.img}
 PATH=$PATH:/sbin:/usr/sbin
 
 work=$(mktemp -d)
-mnt=$work/root
-cleanup() {
-	for m in "$mnt/proc" "$mnt/dev" "$mnt"; do
-		mountpoint -q "$m" && umount "$m"
-	done
-	rm -rf "$work"
-}
+. "$here/chroot.sh"
 trap cleanup EXIT
-cp --sparse=always "$image" "$work/bench.img"
-debugfs -w -R "write $here/workloads.sh /root/workloads.sh" "$work/bench.img" >/dev/null 2>&1
+copy_image "$image" "$here/workloads.sh" /root/workloads.sh
 
 echo "bench: running the workloads under ./linux ..." >&2
-"$linux" ubd0="$work/bench.img" mem=1G init=/bin/bash rw quiet -- /root/workloads.sh \
+"$linux" ubd0="$img" mem=1G init=/bin/bash rw quiet -- /root/workloads.sh \
 	> "$work/guest" 2>&1 || true
 grep -q '^DONE' "$work/guest" || { echo "bench: the guest run did not finish:" >&2; cat "$work/guest" >&2; exit 1; }
 
 echo "bench: running the workloads natively in a chroot ..." >&2
-mkdir "$mnt"
-mount -o loop "$work/bench.img" "$mnt"
-mount -t proc proc "$mnt/proc"
-mount --bind /dev "$mnt/dev"
+mount_chroot
 chroot "$mnt" /bin/bash /root/workloads.sh > "$work/native" 2>&1
 grep -q '^DONE' "$work/native" || { echo "bench: the native run did not finish:" >&2; cat "$work/native" >&2; exit 1; }
 

@@ -17,28 +17,17 @@ PATH=$PATH:/sbin:/usr/sbin
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 work=$(mktemp -d)
-mnt=$work/root
-cleanup() {
-	for m in "$mnt/dev/pts" "$mnt/proc" "$mnt/dev" "$mnt"; do
-		mountpoint -q "$m" && umount "$m"
-	done
-	rm -rf "$work"
-}
+. "$here/chroot.sh"
 trap cleanup EXIT
-cp --sparse=always "$image" "$work/py.img"
-debugfs -w -R "write $here/cpython.py /root/cpython.py" "$work/py.img" >/dev/null 2>&1
+copy_image "$image" "$here/cpython.py" /root/cpython.py
 
 echo "cpython: running the modules under ./linux ..." >&2
 path=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-"$linux" ubd0="$work/py.img" mem=1G init=/bin/bash rw quiet "$path" HOME=/root -- \
+"$linux" ubd0="$img" mem=1G init=/bin/bash rw quiet "$path" HOME=/root -- \
 	-c "cd /root && python3 /root/cpython.py $*; sync" < /dev/null > "$out/guest" 2>&1 || true
 
 echo "cpython: running the modules natively in a chroot ..." >&2
-mkdir "$mnt"
-mount -o loop "$work/py.img" "$mnt"
-mount -t proc proc "$mnt/proc"
-mount --bind /dev "$mnt/dev"
-mount --bind /dev/pts "$mnt/dev/pts"
+mount_chroot
 env -i "$path" HOME=/root TERM=linux chroot "$mnt" /bin/bash -c "cd /root && python3 /root/cpython.py $*" < /dev/null > "$out/native" 2>&1 || true
 
 printf '| %-16s | %-22s | %-22s |\n' module "native run/pass/fail/skip" "linux run/pass/fail/skip"

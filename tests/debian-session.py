@@ -107,11 +107,9 @@ def bash_session(s):
     s.line("jobs")
     s.expect(rb"\[1\]\+\s+Running\s+sleep 100 &")
     s.expect(PROMPT)
-    # bash reports the killed job before its next prompt if the child is
-    # gone by then, else when `jobs` runs (typed ahead): either way before
-    # the marker.
-    s.line("kill %1")
-    s.line("jobs; echo jobs-$((6*7))")
+    # `wait` makes bash report the killed job at once; without it the report
+    # waits for whichever prompt follows the child's exit.
+    s.line("kill %1; wait %1; jobs; echo jobs-$((6*7))")
     s.expect(rb"\[1\]\+\s+Terminated\s+sleep 100")
     s.expect(rb"jobs-42")
     s.expect(PROMPT)

@@ -21,10 +21,12 @@ cat > "$root/etc/fstab" <<'FSTAB'
 /dev/ubda	/		ext4	defaults,noatime	0	0
 FSTAB
 
-# One getty, on the console (the host terminal), instead of tty1..tty6.
+# One getty, on tty0 (the console's own line, as in UML: the host terminal),
+# instead of tty1..tty6. Not on /dev/console: files opened by that name outlive
+# hangups, as in Linux, so a login shell on it would survive its session.
 if [ -f "$root/etc/inittab" ]; then
 	sed -i -e 's/^\([1-6]:[0-9]*:respawn:\)/#\1/' "$root/etc/inittab"
-	echo 'co:2345:respawn:/sbin/agetty --noclear --keep-baud console 115200,38400,9600 linux' \
+	echo 'co:2345:respawn:/sbin/agetty --noclear --keep-baud tty0 115200,38400,9600 linux' \
 		>> "$root/etc/inittab"
 fi
 

@@ -295,7 +295,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
             );
             File::new(
                 None,
-                Arc::new(TtyFile(k.devices.lines.console.clone(), None)),
+                Arc::new(TtyFile::console(k.devices.lines.console.clone())),
                 OpenFlags::O_RDWR,
             )
         }

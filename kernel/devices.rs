@@ -31,9 +31,9 @@ impl CharDevices for Devices {
                 crate::pty::open_master(uid)?
             }
             (crate::pty::PTS_MAJOR, n) => crate::pty::open_slave(n)?,
-            (5, 1) => Arc::new(TtyFile(self.lines.console.clone(), None)),
+            (5, 1) => Arc::new(TtyFile::console(self.lines.console.clone())),
             (crate::lines::TTY_MAJOR, n) => match self.lines.by_minor(n) {
-                Some(Some(tty)) => Arc::new(TtyFile(tty, None)),
+                Some(Some(tty)) => Arc::new(TtyFile::new(tty, None)),
                 Some(None) => return Err(Errno::ENODEV),
                 None => return Err(Errno::ENXIO),
             },

@@ -135,7 +135,7 @@ pub fn open_slave(index: u32) -> Result<Arc<dyn FileOps>> {
     }
     pty.slave_opens.fetch_add(1, Ordering::AcqRel);
     pty.slave_was_open.store(true, Ordering::Release);
-    Ok(Arc::new(TtyFile(
+    Ok(Arc::new(TtyFile::new(
         pty.slave.clone(),
         Some(SlaveHold(pty.clone())),
     )))

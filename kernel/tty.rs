@@ -13,9 +13,10 @@ use fs::{File, FileOps, PollEvents, WaitQueue};
 use std::any::Any;
 use std::sync::Arc;
 
-/// Returns the device number of terminal `tty`: 5:1 for the console, 4:N
-/// for the virtual console ttyN, 4:64+N for the serial line ttySN, 136:N for
-/// /dev/pts/N.
+/// Returns the device number of terminal `tty`: 4:N for the virtual console
+/// ttyN, 4:64+N for the serial line ttySN, 136:N for /dev/pts/N, and 4:0
+/// (tty0, UML's first console line) for the console itself, which is what
+/// /dev/console leads to, as in UML.
 pub fn device_number(tty: &Tty) -> u64 {
     let number = |prefix: &str| tty.name.strip_prefix(prefix)?.parse::<u32>().ok();
     if let Some(n) = number("pts/") {
@@ -25,44 +26,102 @@ pub fn device_number(tty: &Tty) -> u64 {
     } else if let Some(n) = number("tty") {
         fs::makedev(crate::lines::TTY_MAJOR, n)
     } else {
-        fs::makedev(5, 1)
+        fs::makedev(crate::lines::TTY_MAJOR, 0)
     }
 }
 
 /// An open terminal; a pty slave's also keeps its pair's count of open slaves.
-pub struct TtyFile(
-    pub Arc<Tty>,
+/// Once the terminal hangs up, the file is dead (Linux's `hung_up_tty_fops`):
+/// reads give end of file, writes and most ioctls `EIO`, and poll reports
+/// everything, so its holders notice and let go. Files opened as
+/// /dev/console are the exception, as in Linux, where they are redirected to
+/// the console's terminal rather than opened on it: they outlive hangups.
+pub struct TtyFile {
+    tty: Arc<Tty>,
     #[expect(dead_code, reason = "held for its Drop, which counts open pty slaves")]
-    pub  Option<crate::pty::SlaveHold>,
-);
+    hold: Option<crate::pty::SlaveHold>,
+    /// The terminal's hangup count when this file was opened; None for
+    /// /dev/console.
+    generation: Option<u64>,
+}
+
+impl TtyFile {
+    /// Opens `tty`; `hold` keeps a pty slave counted as open.
+    pub fn new(tty: Arc<Tty>, hold: Option<crate::pty::SlaveHold>) -> TtyFile {
+        let generation = Some(tty.hangups());
+        TtyFile {
+            tty,
+            hold,
+            generation,
+        }
+    }
+
+    /// Opens `tty` as /dev/console.
+    pub fn console(tty: Arc<Tty>) -> TtyFile {
+        TtyFile {
+            tty,
+            hold: None,
+            generation: None,
+        }
+    }
+
+    /// Returns whether the terminal hung up since this file was opened.
+    pub fn hung_up(&self) -> bool {
+        self.generation.is_some_and(|g| g != self.tty.hangups())
+    }
+}
 
 impl FileOps for TtyFile {
     fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
-        self.0.read(buf)
+        if self.hung_up() {
+            return Ok(0);
+        }
+        self.tty.read(buf)
     }
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
-        self.0.write(data)
+        if self.hung_up() {
+            return Err(Errno::EIO);
+        }
+        self.tty.write(data)
     }
     fn seekable(&self) -> bool {
         false
     }
     fn poll(&self) -> PollEvents {
-        self.0.poll()
+        if self.hung_up() {
+            return PollEvents::POLLIN
+                | PollEvents::POLLOUT
+                | PollEvents::POLLERR
+                | PollEvents::POLLHUP
+                | PollEvents::POLLRDNORM
+                | PollEvents::POLLWRNORM;
+        }
+        self.tty.poll()
     }
     fn wait_queue(&self) -> Option<&WaitQueue> {
-        Some(&self.0.wait)
+        Some(&self.tty.wait)
     }
     fn as_any(&self) -> &dyn Any {
         self
     }
 }
 
-/// Returns the terminal behind an open file, if it is one.
+/// Returns the terminal behind an open file, if it is one and has not hung up
+/// since it was opened.
 pub fn tty_of(f: &File) -> Option<Arc<Tty>> {
     f.ops()
         .as_any()
         .downcast_ref::<TtyFile>()
-        .map(|t| t.0.clone())
+        .filter(|t| !t.hung_up())
+        .map(|t| t.tty.clone())
+}
+
+/// Returns whether `f` is a terminal that hung up since it was opened.
+pub fn hung_up(f: &File) -> bool {
+    f.ops()
+        .as_any()
+        .downcast_ref::<TtyFile>()
+        .is_some_and(|t| t.hung_up())
 }
 
 /// Returns whether `sig` is ignored or blocked by the calling thread.
@@ -142,13 +201,14 @@ fn set_session_ctty(sid: i32, tty: Option<&Arc<Tty>>) {
     }
 }
 
-/// A session leader is gone and its terminal belongs to no session any more
-/// (Linux's `disassociate_ctty` on exit). A pseudo-terminal sends SIGHUP to
-/// its foreground group; any other terminal is hung up for the whole session:
-/// every process that has it as controlling terminal gets SIGHUP and SIGCONT,
-/// so a shell that is not in the foreground (say, while a command it started
-/// still owns the terminal) ends too.
-pub fn session_leader_exit(p: &Process) {
+/// A session leader lets go of its controlling terminal (Linux's
+/// `disassociate_ctty`): on exit, or by TIOCNOTTY. The terminal then belongs
+/// to no session, and no process of the session has it as controlling
+/// terminal any more. When the leader exits, a terminal that is not a
+/// pseudo-terminal hangs up, so that the files the session still has open on
+/// it read end of file and the shells that hold them end; otherwise the
+/// foreground group gets SIGHUP, and SIGCONT too when the leader lives on.
+pub fn disassociate_ctty(p: &Process, on_exit: bool) {
     let Some(tty) = locked(&p.ctty).take() else {
         return;
     };
@@ -157,21 +217,36 @@ pub fn session_leader_exit(p: &Process) {
         return;
     }
     tty.set_owner(0, 0);
-    let members: Vec<_> = crate::task::all_processes()
-        .into_iter()
-        .filter(|q| *locked(&q.sid) == sid)
-        .collect();
     set_session_ctty(sid, None);
-    if tty.name.starts_with("pts/") {
-        if fg > 0 {
-            signal::send_to_group(fg, SigInfo::new(SIGHUP, SI_KERNEL));
-        }
+    if on_exit && !tty.name.starts_with("pts/") {
+        tty.hangup();
         return;
     }
-    for q in members {
-        signal::send_to_process(&q, SigInfo::new(SIGHUP, SI_KERNEL));
-        signal::send_to_process(&q, SigInfo::new(SIGCONT, SI_KERNEL));
+    if fg > 0 {
+        signal::send_to_group(fg, SigInfo::new(SIGHUP, SI_KERNEL));
+        if !on_exit {
+            signal::send_to_group(fg, SigInfo::new(SIGCONT, SI_KERNEL));
+        }
     }
+}
+
+/// vhangup(2): hangs up the caller's controlling terminal (Linux's
+/// `tty_vhangup`): every file open on it is dead, its session loses it, and
+/// the session leader gets SIGHUP and SIGCONT.
+pub fn vhangup(p: &Process) {
+    let Some(tty) = locked(&p.ctty).clone() else {
+        return;
+    };
+    let (sid, _) = tty.owner();
+    tty.set_owner(0, 0);
+    if sid > 0 {
+        set_session_ctty(sid, None);
+        if let Some(leader) = crate::task::find_process(sid) {
+            signal::send_to_process(&leader, SigInfo::new(SIGHUP, SI_KERNEL));
+            signal::send_to_process(&leader, SigInfo::new(SIGCONT, SI_KERNEL));
+        }
+    }
+    tty.hangup();
 }
 
 const TCGETS: u32 = 0x5401;
@@ -234,6 +309,15 @@ pub fn master_side_ioctl(
     Ok(0)
 }
 
+/// Returns the error of an ioctl on a hung-up terminal file.
+pub fn hung_up_ioctl(cmd: u32) -> Errno {
+    if cmd == TIOCSPGRP {
+        Errno::ENOTTY
+    } else {
+        Errno::EIO
+    }
+}
+
 /// Handles a terminal ioctl on `tty`.
 pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
     let p = ctx.task.process.clone();
@@ -268,7 +352,7 @@ pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Re
                 return Err(Errno::ENOTTY);
             }
             if *locked(&p.sid) == p.pid {
-                session_leader_exit(&p);
+                disassociate_ctty(&p, false);
             } else {
                 *locked(&p.ctty) = None;
             }
@@ -324,7 +408,7 @@ pub fn resolve_dev_tty(ctx: &SyscallContext, f: Arc<File>) -> Result<Arc<File>> 
     let tty = locked(&ctx.task.process.ctty).clone().ok_or(Errno::ENXIO)?;
     Ok(File::new(
         f.path().cloned(),
-        Arc::new(TtyFile(tty.clone(), crate::pty::hold_for(&tty))),
+        Arc::new(TtyFile::new(tty.clone(), crate::pty::hold_for(&tty))),
         f.flags(),
     ))
 }

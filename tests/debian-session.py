@@ -143,7 +143,13 @@ def sysv(s):
     s.line("echo runlevel=$(runlevel)")
     s.expect(rb"runlevel=N 2")
     s.expect(PROMPT)
+    s.line("tty")
+    s.expect(rb"/dev/tty0")
+    s.expect(PROMPT)
     s.line("poweroff")
+    # The login shell ends when login does (its terminal hangs up), so
+    # sendsigs finds nothing left to kill.
+    s.expect(rb"All processes ended within", timeout=120)
     status = s.wait_exit(timeout=120)
     if status != 0:
         raise Failure(f"./linux exited with {status}")

@@ -37,6 +37,9 @@ pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if let Some(m) = crate::pty::master_of(&f) {
         return crate::pty::master_ioctl(ctx, m, a[1] as u32, a[2]);
     }
+    if crate::tty::hung_up(&f) {
+        return Err(crate::tty::hung_up_ioctl(a[1] as u32));
+    }
     match crate::tty::tty_of(&f) {
         Some(tty) => crate::tty::ioctl(ctx, &tty, a[1] as u32, a[2]),
         None => f.ops().ioctl(a[1] as u32, a[2]),

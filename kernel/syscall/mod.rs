@@ -206,6 +206,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (150, "munlock", mem::sys_mlock),
     (151, "mlockall", mem::sys_mlockall),
     (152, "munlockall", mem::sys_munlockall),
+    (153, "vhangup", process::sys_vhangup),
     (157, "prctl", process::sys_prctl),
     (158, "arch_prctl", process::sys_arch_prctl),
     (162, "sync", sync::sys_sync),

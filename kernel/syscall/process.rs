@@ -57,15 +57,30 @@ pub fn sys_setpgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
+/// setsid(2): EPERM while a process group with the caller's id exists.
 pub fn sys_setsid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
     let p = &ctx.task.process;
-    if *locked(&p.pgid) == p.pid {
+    let group_exists = || {
+        task::all_processes()
+            .iter()
+            .any(|q| *locked(&q.pgid) == p.pid)
+    };
+    if *locked(&p.pgid) == p.pid || group_exists() {
         return Err(Errno::EPERM);
     }
     *locked(&p.pgid) = p.pid;
     *locked(&p.sid) = p.pid;
     *locked(&p.ctty) = None;
     Ok(p.pid as u64)
+}
+
+/// vhangup(2): hangs up the controlling terminal; needs CAP_SYS_TTY_CONFIG.
+pub fn sys_vhangup(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+    if locked(&ctx.task.process.cred).euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    crate::tty::vhangup(&ctx.task.process);
+    Ok(0)
 }
 
 const SIGCHLD: u64 = 17;

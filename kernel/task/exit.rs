@@ -117,7 +117,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         crate::boot::shutdown(status);
     }
     if *locked(&p.sid) == p.pid {
-        crate::tty::session_leader_exit(p);
+        crate::tty::disassociate_ctty(p, true);
     }
     *locked(&p.ctty) = None;
     let orphans = std::mem::take(&mut *locked(&p.children));

@@ -34,6 +34,9 @@ struct State {
     pgrp: i32,
     /// The outside has no more input (host end of file): reads return 0.
     hung_up: bool,
+    /// How many times the terminal was hung up (vhangup(2), or its session
+    /// leader exiting): files opened before the last hangup are dead.
+    hangups: u64,
 }
 
 /// A terminal.
@@ -58,6 +61,7 @@ impl Tty {
                 session: 0,
                 pgrp: 0,
                 hung_up: false,
+                hangups: 0,
             }),
             wait: WaitQueue::new(),
             driver,
@@ -92,6 +96,25 @@ impl Tty {
     pub fn end_input(&self) {
         self.state().hung_up = true;
         self.wait.wake_all();
+    }
+
+    /// Hangs the terminal up (Linux's `__tty_hangup`): the files open on it
+    /// are dead from now on (see `hangups`), pending input is discarded, and
+    /// whoever waits on it wakes up.
+    pub fn hangup(&self) {
+        let mut s = self.state();
+        s.hangups += 1;
+        s.ldisc = Ldisc::default();
+        s.session = 0;
+        s.pgrp = 0;
+        drop(s);
+        self.wait.wake_all();
+    }
+
+    /// Returns the number of hangups so far: a file opened when it was `n`
+    /// is hung up once it is larger.
+    pub fn hangups(&self) -> u64 {
+        self.state().hangups
     }
 
     /// Reads input; `EAGAIN` if there is none yet.

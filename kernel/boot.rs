@@ -29,8 +29,9 @@ pub struct Kernel {
     pub host_cpus: Vec<usize>,
     /// The kernel command line, for /proc/cmdline.
     pub cmdline: String,
-    /// The ubd disks, for /dev, /sys/block and /proc/partitions.
-    pub disks: Vec<Arc<Ubd>>,
+    /// The ubd disks and their partitions, for /dev, /sys/block,
+    /// /proc/partitions and mount(2).
+    pub block: crate::block::BlockDevices,
 }
 
 static BOOT_TIME: OnceLock<Instant> = OnceLock::new();
@@ -94,20 +95,28 @@ fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
     Ok(disks)
 }
 
-/// Returns the disk index `root=` names: /dev/ubda ... /dev/ubdh, or 98:N*16.
-fn root_index(root: &str) -> Option<usize> {
-    if let Some(letter) = root.strip_prefix("/dev/ubd") {
-        let b = letter.as_bytes();
-        if b.len() == 1 && (b'a'..=b'h').contains(&b[0]) {
-            return Some((b[0] - b'a') as usize);
+/// Returns the disk index and partition number (0: the whole disk) `root=`
+/// names: /dev/ubda ... /dev/ubdh, /dev/ubda1 ... /dev/ubda15, or 98:MINOR.
+fn root_device(root: &str) -> Option<(usize, u32)> {
+    if let Some(rest) = root.strip_prefix("/dev/ubd") {
+        let b = rest.as_bytes();
+        let (&letter, part) = b.split_first()?;
+        if !(b'a'..=b'h').contains(&letter) {
+            return None;
         }
+        let part = match part {
+            [] => 0,
+            [b'1'..=b'9', ..] => std::str::from_utf8(part).ok()?.parse().ok()?,
+            _ => return None,
+        };
+        return (part <= drivers::ubd::MAX_PARTITIONS).then_some(((letter - b'a') as usize, part));
     }
     let (maj, min) = root.split_once(':')?;
     if maj.parse::<u32>().ok()? != drivers::ubd::UBD_MAJOR {
         return None;
     }
-    let min: usize = min.parse().ok()?;
-    (min.is_multiple_of(16) && min / 16 < 8).then_some(min / 16)
+    let min: u32 = min.parse().ok()?;
+    (min / 16 < 8).then_some(((min / 16) as usize, min % 16))
 }
 
 /// Boots: sets up RAM, disks and the root filesystem, and starts init. Returns once
@@ -129,9 +138,9 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     frames.set_shrinker(Arc::downgrade(&shrinker));
     log::info!("Memory: {}K available", frames.free_frames() * 4);
     let disks = open_disks(&c)?;
-    let index = root_index(&c.root).ok_or_else(|| {
+    let (index, part) = root_device(&c.root).ok_or_else(|| {
         BootError(format!(
-            "root={}: not a ubd disk (use /dev/ubda ... /dev/ubdh)",
+            "root={}: not a ubd disk or partition (use /dev/ubda ... /dev/ubdh, /dev/ubda1 ...)",
             c.root
         ))
     })?;
@@ -139,6 +148,16 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         BootError(format!(
             "root={}: no such disk; give it with ubd{index}=FILE",
             c.root
+        ))
+    })?;
+    let disks: Vec<Arc<Ubd>> = disks.into_iter().flatten().collect();
+    let block = crate::block::BlockDevices::probe(&disks);
+    let root_dev = disk.dev() + u64::from(part);
+    let root_node = block.find(root_dev).cloned().ok_or_else(|| {
+        BootError(format!(
+            "root={}: {} has no partition {part}",
+            c.root,
+            disk.name()
         ))
     })?;
     if let Some(t) = &c.rootfstype {
@@ -155,23 +174,22 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
             disk.name()
         );
     }
-    let root_fs = fs::ext4::Ext4::mount(disk.clone(), disk.dev(), read_only)
-        .map_err(|e| BootError(format!("VFS: cannot mount root fs on {}: {e}", disk.name())))?;
+    let root_name = root_node.name();
+    let root_fs = fs::ext4::Ext4::mount(root_node.device(), root_dev, read_only)
+        .map_err(|e| BootError(format!("VFS: cannot mount root fs on {root_name}: {e}")))?;
+    crate::filesystems::register_ext4(root_dev, &root_fs);
     let root_fs: Arc<dyn FileSystem> = root_fs;
     let mut root_flags = fs::MountFlags::RELATIME;
     if read_only {
         root_flags |= fs::MountFlags::RDONLY;
     }
-    let vfs = Vfs::new_with(
-        root_fs.clone(),
-        root_flags,
-        &format!("/dev/{}", disk.name()),
-    )
-    .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
+    let vfs = Vfs::new_with(root_fs.clone(), root_flags, &format!("/dev/{root_name}"))
+        .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
     log::info!(
-        "VFS: Mounted root (ext4 filesystem){} on device 98:{}.",
+        "VFS: Mounted root (ext4 filesystem){} on device {}:{}.",
         if read_only { " readonly" } else { "" },
-        index * 16
+        fs::major(root_dev),
+        fs::minor(root_dev)
     );
     let init_paths: Vec<Vec<u8>> = match &c.init {
         Some(p) => vec![p.clone().into_bytes()],
@@ -194,7 +212,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         hostname: Mutex::new("(none)".into()),
         host_cpus: arch::host::cpu::allowed_cpus(),
         cmdline: c.raw.clone(),
-        disks: disks.iter().flatten().cloned().collect(),
+        block,
     };
     if KERNEL.set(k).is_err() {
         return Err(BootError("booted twice".into()));
@@ -330,12 +348,28 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
 /// exits with its status (128 + signal if it was killed).
 /// Syncs the disks and puts the host terminal back, as every way out does.
 fn sync_and_restore() {
+    sync_all();
+    arch::host::console::restore();
+}
+
+/// Writes back the page caches and syncs every mounted filesystem.
+fn sync_all() {
     let k = kernel();
     crate::filemap::write_back_all();
-    if let Err(e) = k.root_fs.sync() {
-        log::error!("sync of the root filesystem failed: {e}");
+    let mounted = k.vfs.mounts().into_iter().map(|m| m.fs().clone());
+    let mut done: Vec<Arc<dyn FileSystem>> = Vec::new();
+    let all = std::iter::once(k.root_fs.clone())
+        .chain(mounted)
+        .chain(crate::filesystems::ext4_instances());
+    for fs in all {
+        if done.iter().any(|f| Arc::ptr_eq(f, &fs)) {
+            continue;
+        }
+        if let Err(e) = fs.sync() {
+            log::error!("sync of a {} filesystem failed: {e}", fs.name());
+        }
+        done.push(fs);
     }
-    arch::host::console::restore();
 }
 
 /// Starts the thread that ends the kernel cleanly when the host sends it
@@ -376,11 +410,7 @@ pub fn restart() -> ! {
 }
 
 pub fn shutdown(status: ExitStatus) -> ! {
-    let k = kernel();
-    crate::filemap::write_back_all();
-    if let Err(e) = k.root_fs.sync() {
-        log::error!("sync of the root filesystem failed: {e}");
-    }
+    sync_all();
     let line = match status {
         ExitStatus::Exited(code) => format!("linux: init exited with status {code}\n"),
         ExitStatus::Signaled(sig) => format!(

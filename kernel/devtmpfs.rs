@@ -78,7 +78,7 @@ fn populate(root: &Arc<dyn Inode>) -> Result<()> {
         root.mknod(name.as_bytes(), chr | mode, dev, fs::Owner { uid: 0, gid })?;
     }
     let blk = FileType::BlockDevice.to_mode_bits();
-    for d in &crate::boot::kernel().disks {
+    for d in crate::boot::kernel().block.all() {
         root.mknod(d.name().as_bytes(), blk | 0o660, d.dev(), fs::Owner::ROOT)?;
     }
     for &(name, target) in LINKS {

@@ -1,12 +1,75 @@
 //! The filesystem types mount(2) knows (Linux's fs/filesystems.c): each makes
 //! an instance from mount's source and data — a fresh tmpfs, procfs or sysfs;
-//! the one devtmpfs; ext4 read-only from a ubd disk — and /proc/filesystems
-//! lists them. tmpfs takes Linux's size=, nr_inodes= and mode= options.
+//! the one devtmpfs; ext4 from a ubd disk or partition — and
+//! /proc/filesystems lists them. tmpfs takes Linux's size=, nr_inodes= and
+//! mode= options.
+//!
+//! A device has at most one ext4 instance (Linux's superblock per block
+//! device): mounting it again shares the instance, `EBUSY` if that would
+//! change whether it is read-only; and a disk and its partitions exclude each
+//! other, as Linux's exclusive opens of block devices do.
 
 use arch::{Errno, Result};
+use fs::ext4::Ext4;
 use fs::tmpfs::Tmpfs;
 use fs::{FileSystem, FileType, HostClock};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
+
+/// The ext4 instances alive, by device number.
+static EXT4: Mutex<Vec<(u64, Weak<Ext4>)>> = Mutex::new(Vec::new());
+
+/// Records the ext4 instance on device `dev` (the root's, at boot).
+pub fn register_ext4(dev: u64, fs: &Arc<Ext4>) {
+    let mut all = EXT4.lock().unwrap_or_else(|e| e.into_inner());
+    all.retain(|(_, w)| w.strong_count() > 0);
+    all.push((dev, Arc::downgrade(fs)));
+}
+
+/// Returns the ext4 instances alive, mounted or not (a lazily unmounted
+/// one lives while its files are open), for the sync at shutdown.
+pub fn ext4_instances() -> Vec<Arc<dyn FileSystem>> {
+    let all = EXT4.lock().unwrap_or_else(|e| e.into_inner());
+    all.iter()
+        .filter_map(|(_, w)| w.upgrade())
+        .map(|fs| fs as Arc<dyn FileSystem>)
+        .collect()
+}
+
+/// Returns whether devices `a` and `b` overlap: the same, or a ubd disk and
+/// one of its partitions.
+fn overlap(a: u64, b: u64) -> bool {
+    let disk = |d: u64| fs::minor(d) / 16;
+    a == b
+        || (fs::major(a) == fs::major(b)
+            && disk(a) == disk(b)
+            && (fs::minor(a).is_multiple_of(16) || fs::minor(b).is_multiple_of(16)))
+}
+
+/// Returns the ext4 instance of `dev`, mounting it if it has none.
+fn ext4_instance(d: Arc<dyn fs::BlockDevice>, dev: u64, read_only: bool) -> Result<Arc<Ext4>> {
+    let mut all = EXT4.lock().unwrap_or_else(|e| e.into_inner());
+    all.retain(|(_, w)| w.strong_count() > 0);
+    for (other, w) in all.iter() {
+        let Some(fs) = w.upgrade() else { continue };
+        if *other == dev {
+            if fs.is_read_only() != read_only {
+                log::warn!(
+                    "ext4: cannot mount {}:{}: would change its read-only state",
+                    fs::major(dev),
+                    fs::minor(dev)
+                );
+                return Err(Errno::EBUSY);
+            }
+            return Ok(fs);
+        }
+        if overlap(*other, dev) {
+            return Err(Errno::EBUSY);
+        }
+    }
+    let fs = Ext4::mount(d, dev, read_only)?;
+    all.push((dev, Arc::downgrade(&fs)));
+    Ok(fs)
+}
 
 /// The known types, and whether each needs no device ("nodev").
 const TYPES: &[(&str, bool)] = &[
@@ -77,8 +140,12 @@ fn tmpfs_options(data: &str) -> Result<fs::tmpfs::Options> {
     Ok(o)
 }
 
-/// Returns the disk the block device node `source` stands for (ext4 mounts).
-fn disk(task: &crate::task::Task, source: &[u8]) -> Result<Arc<drivers::ubd::Ubd>> {
+/// Returns the disk or partition the block device node `source` stands for
+/// (ext4 mounts), with its device number.
+fn block_device(
+    task: &crate::task::Task,
+    source: &[u8],
+) -> Result<(Arc<dyn fs::BlockDevice>, u64)> {
     let fsc = task.fs();
     let cred = crate::task::locked(&task.process.cred).fs();
     let k = crate::boot::kernel();
@@ -89,15 +156,12 @@ fn disk(task: &crate::task::Task, source: &[u8]) -> Result<Arc<drivers::ubd::Ubd
     if p.inode().file_type() != FileType::BlockDevice {
         return Err(Errno::ENOTBLK);
     }
-    k.disks
-        .iter()
-        .find(|d| d.dev() == st.rdev)
-        .cloned()
-        .ok_or(Errno::ENXIO)
+    let node = k.block.find(st.rdev).ok_or(Errno::ENXIO)?;
+    Ok((node.device(), node.dev()))
 }
 
 /// Makes an instance of filesystem `fstype` for mount(2); `ENODEV` for an
-/// unknown type. ext4 is read-only here (`EROFS` unless `read_only`).
+/// unknown type.
 pub fn instance(
     task: &crate::task::Task,
     fstype: &str,
@@ -112,12 +176,8 @@ pub fn instance(
         "devtmpfs" => crate::devtmpfs::instance()?,
         "devpts" => crate::devpts::DevPts::instance(),
         "ext4" | "ext3" | "ext2" => {
-            let d = disk(task, source)?;
-            if !read_only {
-                return Err(Errno::EROFS);
-            }
-            let dev = d.dev();
-            fs::ext4::Ext4::mount(d, dev, true)?
+            let (d, dev) = block_device(task, source)?;
+            ext4_instance(d, dev, read_only)?
         }
         _ => return Err(Errno::ENODEV),
     })

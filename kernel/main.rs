@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod anon_inode;
+mod block;
 mod boot;
 mod cmdline;
 mod devices;

@@ -71,14 +71,29 @@ fn uevent(major: u32, minor: u32, name: &str, devtype: Option<&str>) -> String {
     s
 }
 
-/// /sys/devices/virtual/block/NAME for each disk; also returns (name, dev).
-fn disks(t: &mut Tree) -> (Node, Vec<(String, u64)>) {
+/// A block device in the tree: its name, number, path under
+/// /sys/devices/virtual, and whether it is a whole disk.
+struct BlockEntry {
+    name: String,
+    dev: u64,
+    path: String,
+    disk: bool,
+}
+
+/// /sys/devices/virtual/block/NAME for each disk, with a directory for each
+/// of its partitions (start, size, partition number).
+fn disks(t: &mut Tree) -> (Node, Vec<BlockEntry>) {
     let mut e = Vec::new();
-    let mut names = Vec::new();
-    for d in &crate::boot::kernel().disks {
+    let mut entries = Vec::new();
+    let block = &crate::boot::kernel().block;
+    for node in block.all() {
+        let crate::block::BlockNode::Disk(d) = node else {
+            continue;
+        };
         let dev = d.dev();
         let (ma, mi) = (fs::major(dev), fs::minor(dev));
         let bd: &dyn fs::BlockDevice = d.as_ref();
+        let ro = attr(t, format!("{}\n", u8::from(bd.read_only())));
         let queue = vec![
             named("hw_sector_size", attr(t, "512\n")),
             named("logical_block_size", attr(t, "512\n")),
@@ -86,18 +101,47 @@ fn disks(t: &mut Tree) -> (Node, Vec<(String, u64)>) {
             named("physical_block_size", attr(t, "512\n")),
             named("rotational", attr(t, "0\n")),
         ];
-        let disk = vec![
+        let mut disk = vec![
             named("dev", attr(t, format!("{ma}:{mi}\n"))),
             named("queue", dir(t, queue)),
             named("removable", attr(t, "0\n")),
-            named("ro", attr(t, format!("{}\n", u8::from(bd.read_only())))),
+            ("ro".to_string(), ro),
             named("size", attr(t, format!("{}\n", bd.size() / 512))),
             named("uevent", attr(t, uevent(ma, mi, &d.name(), Some("disk")))),
         ];
+        entries.push(BlockEntry {
+            name: d.name(),
+            dev,
+            path: format!("block/{}", d.name()),
+            disk: true,
+        });
+        for p in block.partitions_of(d) {
+            let (pa, pi) = (fs::major(p.dev()), fs::minor(p.dev()));
+            let mut ev = uevent(pa, pi, &p.name(), Some("partition"));
+            ev += &format!("PARTN={}\n", p.entry.number);
+            if let Some(n) = &p.entry.name {
+                ev += &format!("PARTNAME={n}\n");
+            }
+            let ro = attr(t, format!("{}\n", u8::from(bd.read_only())));
+            let files = vec![
+                named("dev", attr(t, format!("{pa}:{pi}\n"))),
+                named("partition", attr(t, format!("{}\n", p.entry.number))),
+                ("ro".to_string(), ro),
+                named("size", attr(t, format!("{}\n", p.entry.sectors))),
+                named("start", attr(t, format!("{}\n", p.entry.start))),
+                named("uevent", attr(t, ev)),
+            ];
+            disk.push((p.name(), dir(t, files)));
+            entries.push(BlockEntry {
+                name: p.name(),
+                dev: p.dev(),
+                path: format!("block/{}/{}", d.name(), p.name()),
+                disk: false,
+            });
+        }
         e.push((d.name(), dir(t, disk)));
-        names.push((d.name(), dev));
     }
-    (dir(t, e), names)
+    (dir(t, e), entries)
 }
 
 /// Character devices under /sys/devices/virtual: class, name, major, minor.
@@ -139,17 +183,18 @@ fn build(t: &mut Tree) -> Node {
     let link = |t: &mut Tree, up: &str, path: String| t.link(format!("{up}devices/virtual/{path}"));
     let sys_block: Vec<_> = disks
         .iter()
-        .map(|(n, _)| (n.clone(), link(t, "../", format!("block/{n}"))))
+        .filter(|b| b.disk)
+        .map(|b| (b.name.clone(), link(t, "../", b.path.clone())))
         .collect();
     let class_block: Vec<_> = disks
         .iter()
-        .map(|(n, _)| (n.clone(), link(t, "../../", format!("block/{n}"))))
+        .map(|b| (b.name.clone(), link(t, "../../", b.path.clone())))
         .collect();
     let dev_block: Vec<_> = disks
         .iter()
-        .map(|(n, d)| {
-            let name = format!("{}:{}", fs::major(*d), fs::minor(*d));
-            (name, link(t, "../../", format!("block/{n}")))
+        .map(|b| {
+            let name = format!("{}:{}", fs::major(b.dev), fs::minor(b.dev));
+            (name, link(t, "../../", b.path.clone()))
         })
         .collect();
     let mut class = vec![named("block", dir(t, class_block))];

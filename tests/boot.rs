@@ -303,3 +303,101 @@ fn sigterm_to_linux_shuts_down_cleanly() {
     assert_eq!(done.code(), Some(143), "{done}");
     assert!(done.stderr.contains("killed by host signal 15"), "{done}");
 }
+
+/// Writes the partition table `script` (sfdisk's input) to a new sparse disk
+/// file of `mib` MiB.
+fn partitioned_disk(path: &Path, mib: u64, script: &str) {
+    let f = std::fs::File::create(path).expect("create disk");
+    f.set_len(mib << 20).expect("size disk");
+    drop(f);
+    let mut sfdisk = Command::new("sfdisk")
+        .args(["--quiet", "--no-reread", "--no-tell-kernel"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("sfdisk (util-linux's fdisk package) is needed");
+    std::io::Write::write_all(&mut sfdisk.stdin.take().expect("stdin"), script.as_bytes())
+        .expect("write the table");
+    assert!(sfdisk.wait().expect("sfdisk").success(), "sfdisk failed");
+}
+
+/// Partitions: root=/dev/ubda1 on a GPT disk whose partition 1 is the test
+/// image and partition 2 a small ext4 the guest mounts; a DOS disk with
+/// logical partitions; a disk without a table (tests/guest/sh/partitions.sh).
+#[test]
+fn partitions_of_gpt_and_dos_disks() {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let id = std::process::id();
+    let (a, b, c) = (
+        RemoveOnDrop(tmp.join(format!("part-a-{id}.img"))),
+        RemoveOnDrop(tmp.join(format!("part-b-{id}.img"))),
+        RemoveOnDrop(tmp.join(format!("part-c-{id}.img"))),
+    );
+    partitioned_disk(
+        &a.0,
+        96,
+        "label: gpt\nstart=2048, size=131072, name=root\nstart=133120, size=32768, name=data\n",
+    );
+    // Partition 1: the test image, byte for byte.
+    let status = Command::new("dd")
+        .arg(format!("if={}", image().display()))
+        .arg(format!("of={}", a.0.display()))
+        .args(["bs=1M", "seek=1", "conv=notrunc,sparse", "status=none"])
+        .status()
+        .expect("dd");
+    assert!(status.success());
+    // Partition 2: an ext4 holding /hello.
+    let content = RemoveOnDrop(tmp.join(format!("part-data-{id}")));
+    std::fs::create_dir_all(&content.0).expect("mkdir");
+    std::fs::write(content.0.join("hello"), "hello from partition 2\n").expect("write");
+    let status = Command::new(e2fsprogs("mkfs.ext4"))
+        .args(["-q", "-F", "-E", &format!("offset={}", 133120 * 512), "-d"])
+        .arg(&content.0)
+        .arg(&a.0)
+        .arg("16M")
+        .status()
+        .expect("mkfs.ext4");
+    assert!(status.success(), "mkfs.ext4 on partition 2 failed");
+    let _ = std::fs::remove_dir_all(&content.0);
+    partitioned_disk(
+        &b.0,
+        16,
+        "label: dos\nstart=2048, size=2048, type=83\nstart=4096, size=16384, type=5\n\
+         start=6144, size=8192, type=83\nstart=16384, size=4096, type=83\n",
+    );
+    std::fs::File::create(&c.0)
+        .and_then(|f| f.set_len(4 << 20))
+        .expect("make an empty disk");
+    let run = boot(&[
+        &format!("ubd0={}", a.0.display()),
+        &format!("ubd1r={}", b.0.display()),
+        &format!("ubd2r={}", c.0.display()),
+        "root=/dev/ubda1",
+        "init=/bin/sh",
+        "quiet",
+        "--",
+        "/scripts/partitions.sh",
+    ]);
+    assert_checks_passed(&run);
+    // Partition 2, as the guest left it: clean, with its files.
+    let part = RemoveOnDrop(tmp.join(format!("part-a2-{id}.img")));
+    let status = Command::new("dd")
+        .arg(format!("if={}", a.0.display()))
+        .arg(format!("of={}", part.0.display()))
+        .args(["bs=512", "skip=133120", "count=32768", "status=none"])
+        .status()
+        .expect("dd");
+    assert!(status.success());
+    assert_fsck_clean(&part.0);
+    let (data, _) = debugfs(&part.0, "cat /guest");
+    assert_eq!(data, b"written by the guest\n");
+}
+
+/// root= naming a partition the disk does not have is refused with a message.
+#[test]
+fn missing_root_partition_is_named() {
+    let run = boot(&[&ubd0r(), "root=/dev/ubda3", "init=/bin/hello"]);
+    assert_refused(&run);
+    assert!(run.stderr.contains("ubda has no partition 3"), "{run}");
+}

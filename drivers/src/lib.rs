@@ -2,5 +2,6 @@
 //! live in `arch::host`, as UML splits `ubd_kern.c` from `ubd_user.c`.
 #![forbid(unsafe_code)]
 
+pub mod partitions;
 pub mod tty;
 pub mod ubd;

@@ -1,8 +1,11 @@
 //! ubd: the User-mode Block Device, a disk backed by a host file (`ubd0=FILE`).
-//! Disk N is `/dev/ubd<a+N>` with major 98 and 16 minors per disk, as in UML.
+//! Disk N is `/dev/ubd<a+N>` with major 98 and 16 minors per disk, as in UML;
+//! the partitions its table describes are `/dev/ubd<a+N>1`... after it.
 
+use crate::partitions::PartitionEntry;
 use arch::host::file::HostFile;
 use arch::{Errno, Result};
+use std::sync::Arc;
 
 /// The block major number of ubd disks.
 pub const UBD_MAJOR: u32 = 98;
@@ -73,5 +76,98 @@ impl fs::BlockDevice for Ubd {
 
     fn read_only(&self) -> bool {
         self.file.read_only()
+    }
+}
+
+/// Partition `number` of a ubd disk: `ubda1` is 98:1. A disk has room for
+/// 15 (its 16 minors less the whole disk's), as in UML.
+pub struct UbdPartition {
+    disk: Arc<Ubd>,
+    pub entry: PartitionEntry,
+}
+
+/// The most partitions of one disk that get a device.
+pub const MAX_PARTITIONS: u32 = 15;
+
+impl UbdPartition {
+    /// Returns the device's name, `ubda1` for the first of disk 0.
+    pub fn name(&self) -> String {
+        format!("{}{}", self.disk.name(), self.entry.number)
+    }
+
+    /// Returns the device number.
+    pub fn dev(&self) -> u64 {
+        self.disk.dev() + u64::from(self.entry.number)
+    }
+
+    /// Returns the disk the partition is on.
+    pub fn disk(&self) -> &Arc<Ubd> {
+        &self.disk
+    }
+}
+
+/// Reads the partition table of `disk`; returns its partitions that fit in
+/// the disk's minors.
+pub fn partitions(disk: &Arc<Ubd>) -> Vec<Arc<UbdPartition>> {
+    let sectors = fs::BlockDevice::size(disk.as_ref()) / crate::partitions::SECTOR;
+    let name = disk.name();
+    let entries = crate::partitions::scan(disk.as_ref(), sectors, &name);
+    let mut found = Vec::new();
+    for entry in entries {
+        if entry.number > MAX_PARTITIONS {
+            log::warn!(
+                "{name}: partition {} has no minor left; ignored",
+                entry.number
+            );
+            continue;
+        }
+        found.push(Arc::new(UbdPartition {
+            disk: disk.clone(),
+            entry,
+        }));
+    }
+    if !found.is_empty() {
+        let names: Vec<_> = found.iter().map(|p| p.name()).collect();
+        log::info!(" {name}: {}", names.join(" "));
+    }
+    found
+}
+
+impl fs::BlockDevice for UbdPartition {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let at = self.translate(offset, buf.len())?;
+        fs::BlockDevice::read_at(self.disk.as_ref(), at, buf)
+    }
+
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
+        if self.read_only() {
+            return Err(Errno::EROFS);
+        }
+        let at = self.translate(offset, data.len())?;
+        fs::BlockDevice::write_at(self.disk.as_ref(), at, data)
+    }
+
+    fn size(&self) -> u64 {
+        self.entry.sectors * crate::partitions::SECTOR
+    }
+
+    fn flush(&self) -> Result<()> {
+        fs::BlockDevice::flush(self.disk.as_ref())
+    }
+
+    fn read_only(&self) -> bool {
+        fs::BlockDevice::read_only(self.disk.as_ref())
+    }
+}
+
+impl UbdPartition {
+    /// Returns the disk offset of partition offset `offset`; `EIO` when the
+    /// `len` bytes there run past the partition's end.
+    fn translate(&self, offset: u64, len: usize) -> Result<u64> {
+        let end = offset.checked_add(len as u64).ok_or(Errno::EIO)?;
+        if end > fs::BlockDevice::size(self) {
+            return Err(Errno::EIO);
+        }
+        Ok(self.entry.start * crate::partitions::SECTOR + offset)
     }
 }

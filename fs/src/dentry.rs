@@ -158,6 +158,31 @@ impl Dentry {
         }
     }
 
+    /// Returns the root of the tree this dentry is in.
+    pub(crate) fn top(self: &Arc<Self>) -> Arc<Dentry> {
+        let mut top = self.clone();
+        while let Some(p) = top.parent() {
+            top = p;
+        }
+        top
+    }
+
+    /// Drops the cached children of the tree this dentry is in, from its top
+    /// down (Linux's `shrink_dcache_for_umount`): a child holds its parent
+    /// and the parent caches the child, so without this a tree, its inodes
+    /// and their filesystem would live on after the filesystem's last mount.
+    /// Dentries still in use (open files, working directories) stay valid.
+    pub(crate) fn prune_tree(self: &Arc<Self>) {
+        let mut todo = vec![self.top()];
+        while let Some(d) = todo.pop() {
+            let children = match d.children.lock() {
+                Ok(mut c) => std::mem::take(&mut *c),
+                Err(_) => continue,
+            };
+            todo.extend(children.into_values());
+        }
+    }
+
     /// Returns whether `ancestor` is this dentry or one above it.
     pub(crate) fn descends_from(self: &Arc<Self>, ancestor: &Arc<Dentry>) -> bool {
         let mut cur = Some(self.clone());

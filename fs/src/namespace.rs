@@ -197,9 +197,24 @@ impl Vfs {
         }
         gone.push(path.mnt.clone());
         mounts.retain(|m| !gone.iter().any(|g| Arc::ptr_eq(g, m)));
+        // A tree of dentries no mount left uses is pruned, so that it frees.
+        let root = self.root().mnt;
+        let last: Vec<bool> = gone
+            .iter()
+            .map(|g| {
+                let top = g.root().top();
+                !mounts
+                    .iter()
+                    .chain(std::iter::once(&root))
+                    .any(|m| Arc::ptr_eq(&m.root().top(), &top))
+            })
+            .collect();
         drop(mounts);
-        for m in gone {
+        for (m, last) in gone.iter().zip(last) {
             m.set_mountpoint(None);
+            if last {
+                m.root().prune_tree();
+            }
         }
         Ok(())
     }

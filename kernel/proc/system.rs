@@ -198,12 +198,12 @@ pub fn version() -> Result<Vec<u8>> {
     .into_bytes())
 }
 
-/// /proc/partitions: each disk with its size in 1 KiB blocks.
+/// /proc/partitions: each disk and partition with its size in 1 KiB blocks.
 pub fn partitions() -> Result<Vec<u8>> {
     let mut s = String::from("major minor  #blocks  name\n\n");
-    for d in &kernel().disks {
+    for d in kernel().block.all() {
         let dev = d.dev();
-        let blocks = fs::BlockDevice::size(d.as_ref()) / 1024;
+        let blocks = d.device().size() / 1024;
         let _ = writeln!(
             s,
             "{:4}  {:7} {:10} {}",

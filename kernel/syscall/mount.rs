@@ -193,6 +193,13 @@ pub fn sys_umount2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         // The first request only marks the mount as expired, as Linux does.
         return Err(Errno::EAGAIN);
     }
+    let fs = at.mnt.fs().clone();
     vfs().umount(&at, detach)?;
+    // The last mount of a filesystem gone: write it out, as Linux's
+    // deactivate_super does, so that the device is clean from now on.
+    if !vfs().mounts().iter().any(|m| Arc::ptr_eq(m.fs(), &fs)) {
+        crate::filemap::write_back_all();
+        fs.sync()?;
+    }
     Ok(0)
 }

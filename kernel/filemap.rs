@@ -19,6 +19,8 @@ use fs::address_space::{self, AddressSpace, InodeKey};
 use fs::Inode;
 use mm::{FaultError, MappedFile, PageCache, PageIo, Prot, Shrinker, PAGE_SIZE};
 use std::any::Any;
+use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 /// The inode under a cache, as the cache reads and writes it.
@@ -96,9 +98,10 @@ impl FileCache {
         self.detach_if_unused();
     }
 
-    /// Drops the pages from `first` on from every address space that maps
-    /// them, stopping the tasks that use those address spaces first.
-    fn unmap_pages(&self, first: u64) {
+    /// Drops the pages with indexes in `pages` from every address space that
+    /// maps them, but those whose frame `keep` holds for, stopping the tasks
+    /// that use those address spaces first.
+    fn unmap_pages(&self, pages: Range<u64>, keep: &dyn Fn(u64) -> bool) {
         if locked(&self.maps).all == 0 {
             return;
         }
@@ -123,7 +126,7 @@ impl FileCache {
         }
         task::tlb::quiesce_all(&mms);
         for mm in &mms {
-            locked(mm).zap_file_pages(&is_file, first);
+            locked(mm).zap_file_pages(&is_file, pages.clone(), keep);
         }
     }
 }
@@ -146,11 +149,28 @@ impl AddressSpace for FileCache {
 
     fn resize(&self, old: u64, new: u64) {
         if new < old {
-            self.unmap_pages(new.div_ceil(PAGE_SIZE));
+            self.unmap_pages(new.div_ceil(PAGE_SIZE)..u64::MAX, &|_| false);
             self.pages.truncate(new);
         } else {
             self.pages.zero(old, page_end(old));
         }
+    }
+
+    fn invalidate_range(&self, start: u64, end: u64) {
+        let (first, last) = (start.div_ceil(PAGE_SIZE), end / PAGE_SIZE);
+        if first < last {
+            // Mappings of the cached pages go; private copies of them stay.
+            let cached: HashSet<u64> = self.pages.frames_in(first, last).into_iter().collect();
+            self.unmap_pages(first..last, &|paddr| !cached.contains(&paddr));
+            self.pages.invalidate(first, last);
+        }
+        self.pages.zero(start, end);
+    }
+
+    fn invalidate_from(&self, offset: u64) {
+        let first = offset / PAGE_SIZE;
+        self.unmap_pages(first..u64::MAX, &|_| false);
+        self.pages.invalidate(first, u64::MAX);
     }
 
     fn write_back(&self) -> Result<()> {

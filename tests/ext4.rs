@@ -128,3 +128,19 @@ fn ext4_mmap_shared() {
     assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/fifo", "quiet", "--", "/"]));
     assert_fsck_clean(&copy);
 }
+
+/// fallocate(2) and SEEK_DATA/SEEK_HOLE on the read-write ext4 root (and
+/// tmpfs): preallocation, punched holes under mappings, zeroed, collapsed
+/// and inserted ranges, a full disk; e2fsck must find the image clean.
+#[test]
+fn ext4_falloc() {
+    let copy = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ext4falloc-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+    let args = [&ubd0, "rw", "init=/bin/falloc", "quiet", "--", "/", "/tmp"];
+    assert_checks_passed(&boot(&args));
+    assert_fsck_clean(&copy);
+    assert_clean_journal(&copy);
+}

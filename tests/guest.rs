@@ -135,6 +135,12 @@ fn mmap_shared() {
     assert_checks_passed(&boot(&args));
 }
 
+/// fallocate(2) and SEEK_DATA/SEEK_HOLE on tmpfs (/tmp).
+#[test]
+fn falloc() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/falloc", "quiet"]));
+}
+
 /// FIFOs on tmpfs.
 #[test]
 fn fifo() {

@@ -25,6 +25,19 @@ pub trait AddressSpace: std::any::Any + Send + Sync {
     /// the cached pages past the end and every mapping of them.
     fn resize(&self, old: u64, new: u64);
 
+    /// Notes that `[start, end)` of the file reads as zeroes now (a hole
+    /// punched, a range zeroed): drops the cached pages wholly inside it
+    /// without writing them back, and every mapping of them (private copies
+    /// stay, as with Linux's `truncate_pagecache_range`), and zeroes the
+    /// cached bytes of the range in the pages at its edges.
+    fn invalidate_range(&self, start: u64, end: u64);
+
+    /// Notes that the file's contents from `offset` on moved (a range
+    /// collapsed or inserted): drops the cached pages from the one holding
+    /// `offset` on, without writing them back, and every mapping of them,
+    /// private copies too, so that they are read from the file again.
+    fn invalidate_from(&self, offset: u64);
+
     /// Writes the dirty pages back to the inode.
     fn write_back(&self) -> Result<()>;
 }
@@ -116,6 +129,16 @@ pub fn write(inode: &dyn Inode, offset: u64, data: &[u8]) -> Result<usize> {
         Some(space) => space.write(offset, data),
         None => inode.write_at(offset, data),
     }
+}
+
+/// Returns where the first data or hole at or after `offset` starts
+/// (`Inode::seek_data`); what mappings wrote is written back first, so that
+/// the filesystem sees it.
+pub(crate) fn seek_data(inode: &dyn Inode, offset: u64, hole: bool) -> Result<u64> {
+    if let Some(space) = find(inode) {
+        space.write_back()?;
+    }
+    inode.seek_data(offset, hole)
 }
 
 /// Applies `attr` to `inode`, telling its cache about a size change.

@@ -252,7 +252,8 @@ impl File {
         self.ops.write(off, data)
     }
 
-    /// Moves the position (lseek(2)); SEEK_DATA and SEEK_HOLE see the file as all data.
+    /// Moves the position (lseek(2)). `SEEK_DATA` and `SEEK_HOLE` ask the
+    /// inode; a negative offset is `ENXIO` for them, as on Linux.
     pub fn lseek(&self, off: i64, whence: u32) -> Result<u64> {
         if !self.ops.seekable() {
             return Err(Errno::ESPIPE);
@@ -269,14 +270,11 @@ impl File {
             SEEK_CUR => (*pos as i64).checked_add(off),
             SEEK_END => size()?.checked_add(off),
             SEEK_DATA | SEEK_HOLE => {
-                let size = size()?;
-                if off < 0 {
-                    return Err(Errno::EINVAL);
-                }
-                if off >= size {
+                let (Some(inode), Ok(off)) = (&self.inode, u64::try_from(off)) else {
                     return Err(Errno::ENXIO);
-                }
-                Some(if whence == SEEK_DATA { off } else { size })
+                };
+                let to = address_space::seek_data(inode.as_ref(), off, whence == SEEK_HOLE)?;
+                i64::try_from(to).ok()
             }
             _ => return Err(Errno::EINVAL),
         };

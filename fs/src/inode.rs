@@ -9,6 +9,7 @@
 //! "." and ".."); a filesystem checks what depends on its own contents
 //! (`EEXIST`, `ENOENT`, `ENOTEMPTY`, types).
 
+use crate::fallocate::FallocMode;
 use crate::file::FileOps;
 use crate::mount::Path;
 use crate::open::OpenFlags;
@@ -60,6 +61,29 @@ pub trait Inode: Send + Sync {
     /// Writes at `offset`; read-only filesystems return `EROFS`.
     fn write_at(&self, _offset: u64, _data: &[u8]) -> Result<usize> {
         Err(Errno::EROFS)
+    }
+
+    /// Allocates, deallocates, zeroes, removes or inserts the bytes
+    /// `[offset, offset + len)` of this regular file as `mode` asks
+    /// (fallocate(2)), and sets the modification and change times. The VFS
+    /// has checked the file and the range against `i64` and keeps the page
+    /// cache in step; the filesystem checks its own size limit (`EFBIG`) and
+    /// refuses the modes it does not offer with `EOPNOTSUPP`.
+    fn fallocate(&self, _mode: FallocMode, _offset: u64, _len: u64) -> Result<()> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Returns where the first data (or, with `hole`, the first hole) at or
+    /// after `offset` starts, for lseek(2)'s `SEEK_DATA` and `SEEK_HOLE`:
+    /// `ENXIO` when `offset` is at or past the end, or no data follows it;
+    /// the end of the file is always a hole. Without holes to report the
+    /// whole file is data.
+    fn seek_data(&self, offset: u64, hole: bool) -> Result<u64> {
+        let size = self.stat()?.size;
+        if offset >= size {
+            return Err(Errno::ENXIO);
+        }
+        Ok(if hole { size } else { offset })
     }
 
     /// Returns the inode named `name` in this directory (`ENOTDIR`, `ENOENT`).

@@ -1,11 +1,12 @@
 //! The VFS sends regular-file reads, writes, truncation and sync(2) through
 //! the page cache attached to an inode (`fs::address_space`), and straight to
-//! the inode when none is attached.
+//! the inode when none is attached; fallocate(2) and lseek's SEEK_DATA tell
+//! the cache what they changed or write it back first.
 
 use arch::{Errno, Result};
 use fs::address_space::{self, AddressSpace, InodeKey};
 use fs::tmpfs::{Options, Tmpfs};
-use fs::{CharDevices, FileOps, HostClock, Inode, OpenFlags, SetAttr, Vfs};
+use fs::{CharDevices, FallocMode, FileOps, HostClock, Inode, OpenFlags, SetAttr, Vfs};
 use std::sync::{Arc, Mutex};
 
 struct NoDevices;
@@ -44,6 +45,14 @@ impl AddressSpace for Recorder {
 
     fn resize(&self, old: u64, new: u64) {
         self.note(format!("resize {old} {new}"));
+    }
+
+    fn invalidate_range(&self, start: u64, end: u64) {
+        self.note(format!("invalidate {start} {end}"));
+    }
+
+    fn invalidate_from(&self, offset: u64) {
+        self.note(format!("invalidate from {offset}"));
     }
 
     fn write_back(&self) -> Result<()> {
@@ -99,4 +108,52 @@ fn file_io_goes_through_an_attached_cache() {
     assert_eq!(f.write(b"direct"), Ok(6));
     assert!(rec.take().is_empty(), "a detached cache is left alone");
     assert!(address_space::find(inode.as_ref()).is_none());
+}
+
+#[test]
+fn fallocate_and_seek_data_keep_an_attached_cache_in_step() {
+    let opts = Options {
+        dev: 0x78,
+        size: 1 << 20,
+        nr_inodes: 10,
+        mode: 0o1777,
+    };
+    let vfs = Vfs::new(Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs"), false).expect("vfs");
+    let root = vfs.root();
+    let flags = OpenFlags::O_RDWR | OpenFlags::O_CREAT;
+    let f = vfs
+        .open(
+            &fs::Credentials::ROOT,
+            &root,
+            &root,
+            b"g",
+            flags,
+            0o644,
+            &NoDevices,
+        )
+        .expect("open");
+    assert_eq!(f.write(&[7; 10000]), Ok(10000));
+    let inode = f.inode().expect("inode").clone();
+    let rec = Arc::new(Recorder {
+        inode: inode.clone(),
+        calls: Mutex::default(),
+    });
+    let key = InodeKey::of(inode.as_ref()).expect("key");
+    address_space::find_or_attach(key, || rec.clone());
+
+    f.fallocate(FallocMode::PunchHole, 100, 5000)
+        .expect("punch");
+    assert_eq!(rec.take(), ["invalidate 100 5100"]);
+    f.fallocate(FallocMode::Allocate { keep_size: false }, 0, 20000)
+        .expect("allocate");
+    assert_eq!(rec.take(), ["resize 10000 20000"]);
+    f.fallocate(FallocMode::Allocate { keep_size: true }, 0, 30000)
+        .expect("keep size");
+    assert!(rec.take().is_empty());
+    let zero = FallocMode::ZeroRange { keep_size: false };
+    assert_eq!(f.fallocate(zero, 0, 10), Err(Errno::EOPNOTSUPP));
+    assert!(rec.take().is_empty(), "an unsupported mode changes nothing");
+    assert_eq!(f.lseek(0, fs::SEEK_DATA), Ok(0));
+    assert_eq!(rec.take(), ["write_back"]);
+    address_space::detach(key, rec.as_ref());
 }

@@ -5,6 +5,7 @@
 mod attr;
 mod cred;
 mod epoll;
+mod fallocate;
 mod fd;
 mod flock;
 mod info;
@@ -274,7 +275,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (281, "epoll_pwait", epoll::sys_epoll_pwait),
     (283, "timerfd_create", crate::timerfd::sys_timerfd_create),
     (284, "eventfd", crate::eventfd::sys_eventfd),
-    (285, "fallocate", sendfile::sys_fallocate),
+    (285, "fallocate", fallocate::sys_fallocate),
     (286, "timerfd_settime", crate::timerfd::sys_timerfd_settime),
     (287, "timerfd_gettime", crate::timerfd::sys_timerfd_gettime),
     (288, "accept4", socket::sys_accept4),

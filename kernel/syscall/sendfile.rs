@@ -152,24 +152,6 @@ pub fn sys_copy_file_range(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
     Ok(n)
 }
 
-/// fallocate: not offered by these filesystems yet; EOPNOTSUPP makes glibc's
-/// posix_fallocate write the zeroes itself, as for filesystems without it.
-pub fn sys_fallocate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
-    if (a[2] as i64) < 0 || (a[3] as i64) <= 0 {
-        return Err(Errno::EINVAL);
-    }
-    if !f.flags().writable() {
-        return Err(Errno::EBADF);
-    }
-    match f.inode().map(|i| i.file_type()) {
-        Some(fs::FileType::Regular) => Err(Errno::EOPNOTSUPP),
-        Some(fs::FileType::Directory) => Err(Errno::EISDIR),
-        None if !f.ops().seekable() => Err(Errno::ESPIPE),
-        _ => Err(Errno::ENODEV),
-    }
-}
-
 /// posix_fadvise(2) (`fadvise64`): advice about a range of a file. There is
 /// no readahead to tune and no cache to drop early, so after Linux's checks
 /// the advice has no effect, which the call's contract allows.

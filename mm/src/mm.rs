@@ -215,22 +215,41 @@ impl Mm {
     }
 
     /// Drops the pages of every mapping of a file for which `is_file` holds
-    /// from file page `first` on, private copies included, as a truncate does
-    /// (Linux's `unmap_mapping_range`): the next access faults, beyond the end
-    /// of the file with SIGBUS. The caller has stopped every stub of this mm.
-    pub fn zap_file_pages(&mut self, is_file: &dyn Fn(&dyn MappedFile) -> bool, first: u64) {
+    /// whose file page indexes lie in `pages` (Linux's `unmap_mapping_range`):
+    /// the next access faults, beyond the end of the file with SIGBUS. Pages
+    /// whose frame `keep` holds for stay: a hole punched leaves private
+    /// copies, where a truncate drops them too. The caller has stopped every
+    /// stub of this mm.
+    pub fn zap_file_pages(
+        &mut self,
+        is_file: &dyn Fn(&dyn MappedFile) -> bool,
+        pages: Range<u64>,
+        keep: &dyn Fn(u64) -> bool,
+    ) {
         let ranges: Vec<(u64, u64)> = self
             .vmas
             .values()
             .filter(|v| v.file.as_ref().is_some_and(|f| is_file(f.as_ref())))
             .filter_map(|v| {
-                let skip = first.saturating_sub(v.offset / PAGE_SIZE);
-                let from = v.start.saturating_add(skip.saturating_mul(PAGE_SIZE));
-                (from < v.end).then_some((from, v.end))
+                let base = v.offset / PAGE_SIZE;
+                let at = |index: u64| {
+                    let skip = index.saturating_sub(base).saturating_mul(PAGE_SIZE);
+                    v.start.saturating_add(skip).min(v.end)
+                };
+                let (from, to) = (at(pages.start), at(pages.end));
+                (from < to).then_some((from, to))
             })
             .collect();
         for (from, to) in ranges {
-            self.zap(from, to);
+            for (vaddr, pte) in self.pt.entries(from, to) {
+                if keep(pte.paddr()) {
+                    continue;
+                }
+                if let Some(pte) = self.pt.unmap(vaddr) {
+                    self.frames.put(pte.paddr());
+                    self.flush(vaddr, vaddr + PAGE_SIZE);
+                }
+            }
         }
     }
 

@@ -170,18 +170,21 @@ impl PageCache {
     }
 
     /// Zeroes the cached bytes of `[start, end)`: bytes the file does not have
-    /// (past its end) or reads as zeroes (a gap a grown file left).
+    /// (past its end) or reads as zeroes (a gap a grown file left, a hole).
     pub fn zero(&self, start: u64, end: u64) {
+        if start >= end {
+            return;
+        }
         let pages = self.lock();
-        let mut at = start;
-        while at < end {
-            let chunk = (PAGE_SIZE - at % PAGE_SIZE).min(end - at);
-            if let Some(p) = pages.get(&(at / PAGE_SIZE)) {
-                self.frames
-                    .physmem()
-                    .fill(p.paddr + at % PAGE_SIZE, chunk as usize, 0);
-            }
-            at += chunk;
+        for (&index, p) in pages.range(start / PAGE_SIZE..=(end - 1) / PAGE_SIZE) {
+            let Some(page) = page_offset(index) else {
+                break;
+            };
+            let from = start.max(page);
+            let to = end.min(page.saturating_add(PAGE_SIZE));
+            self.frames
+                .physmem()
+                .fill(p.paddr + from - page, (to - from) as usize, 0);
         }
     }
 
@@ -194,6 +197,26 @@ impl PageCache {
             self.frames.put(p.paddr);
         }
         self.zero(size, first.saturating_mul(PAGE_SIZE));
+    }
+
+    /// Returns the frames of the cached pages with indexes in `[first, end)`.
+    pub fn frames_in(&self, first: u64, end: u64) -> Vec<u64> {
+        self.lock()
+            .range(first..end.max(first))
+            .map(|(_, p)| p.paddr)
+            .collect()
+    }
+
+    /// Drops the pages with indexes in `[first, end)`, dirty or not, without
+    /// writing them back: the file's bytes there changed under them.
+    pub fn invalidate(&self, first: u64, end: u64) {
+        let mut pages = self.lock();
+        let mut gone = pages.split_off(&first);
+        pages.append(&mut gone.split_off(&end.max(first)));
+        drop(pages);
+        for p in gone.values() {
+            self.frames.put(p.paddr);
+        }
     }
 
     /// Writes the dirty pages with indexes in `[first, end)` back to `file`, no

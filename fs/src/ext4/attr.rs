@@ -31,9 +31,7 @@ impl Inode {
                 FileType::Directory => return Err(Errno::EISDIR),
                 _ => return Err(Errno::EINVAL),
             }
-            if size != st.disk.size {
-                file::truncate(&mut h, self.ino, &mut st, size)?;
-            }
+            file::truncate(&mut h, self.ino, &mut st, size)?;
         }
         let d = &mut st.disk;
         if let Some(mode) = attr.mode {

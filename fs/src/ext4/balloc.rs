@@ -86,13 +86,17 @@ impl Handle<'_> {
         Ok(map)
     }
 
+    /// Returns how many blocks can be allocated before the next commit.
+    pub fn usable_blocks(&self) -> u64 {
+        self.st.free_blocks.saturating_sub(self.st.pending_count)
+    }
+
     /// Allocates up to `want` contiguous blocks, at `goal` if it is free, and
     /// leaves at least `reserve` free; returns the first block and the count
     /// (`ENOSPC` when none can be had).
     pub fn alloc_blocks(&mut self, goal: u64, want: u64, reserve: u64) -> Result<(u64, u64)> {
         let sb = &self.fs.sb;
-        let usable = self.st.free_blocks.saturating_sub(self.st.pending_count);
-        let want = want.min(usable.saturating_sub(reserve));
+        let want = want.min(self.usable_blocks().saturating_sub(reserve));
         if want == 0 {
             return Err(Errno::ENOSPC);
         }

@@ -56,7 +56,7 @@ impl Extent {
         self.lblk as u64 + self.len as u64
     }
 
-    fn max_len(&self) -> u32 {
+    pub(super) fn max_len(&self) -> u32 {
         if self.unwritten {
             UNWRITTEN_MAX_LEN
         } else {
@@ -195,12 +195,25 @@ impl ExtentMap {
     /// Maps `len` logical blocks from `lblk`, a hole, to physical blocks from
     /// `pblk`, merging with neighbours where the extents allow it.
     pub fn insert(&mut self, lblk: u64, pblk: u64, len: u64) {
+        self.insert_run(lblk, pblk, len, false);
+    }
+
+    /// Maps `len` logical blocks from `lblk`, a hole, to physical blocks from
+    /// `pblk` as unwritten extents (allocated, reading as zeroes).
+    pub fn insert_unwritten(&mut self, lblk: u64, pblk: u64, len: u64) {
+        self.insert_run(lblk, pblk, len, true);
+    }
+
+    fn insert_run(&mut self, lblk: u64, pblk: u64, len: u64, unwritten: bool) {
         let (mut lblk, mut pblk, mut len) = (lblk, pblk, len);
         while len > 0 {
             let i = self.extents.partition_point(|e| e.end() <= lblk);
             if i > 0 {
                 let prev = &mut self.extents[i - 1];
-                if !prev.unwritten && prev.end() == lblk && prev.pblk + prev.len as u64 == pblk {
+                if prev.unwritten == unwritten
+                    && prev.end() == lblk
+                    && prev.pblk + prev.len as u64 == pblk
+                {
                     let n = len.min((prev.max_len() - prev.len) as u64);
                     if n > 0 {
                         prev.len += n as u32;
@@ -210,12 +223,17 @@ impl ExtentMap {
                     }
                 }
             }
-            let n = len.min(INIT_MAX_LEN as u64);
+            let max = if unwritten {
+                UNWRITTEN_MAX_LEN
+            } else {
+                INIT_MAX_LEN
+            };
+            let n = len.min(max as u64);
             let ext = Extent {
                 lblk: lblk as u32,
                 len: n as u32,
                 pblk,
-                unwritten: false,
+                unwritten,
             };
             self.extents.insert(i, ext);
             self.try_merge_next(i);
@@ -225,7 +243,7 @@ impl ExtentMap {
     }
 
     /// Merges extent `i` with the next one if they are contiguous.
-    fn try_merge_next(&mut self, i: usize) {
+    pub(super) fn try_merge_next(&mut self, i: usize) {
         if i + 1 >= self.extents.len() {
             return;
         }
@@ -275,24 +293,7 @@ impl ExtentMap {
 
     /// Unmaps every block from `lblk` on; returns the physical runs that held them.
     pub fn remove_from(&mut self, lblk: u64) -> Vec<(u64, u64)> {
-        let i = self.extents.partition_point(|e| e.end() <= lblk);
-        let removed: Vec<Extent> = self.extents.drain(i..).collect();
-        let mut freed = Vec::with_capacity(removed.len());
-        for e in removed {
-            self.dirty = true;
-            if (e.lblk as u64) < lblk {
-                // Only the first can be cut; its head stays, still last in order.
-                let keep = lblk - e.lblk as u64;
-                freed.push((e.pblk + keep, e.len as u64 - keep));
-                self.extents.push(Extent {
-                    len: keep as u32,
-                    ..e
-                });
-            } else {
-                freed.push((e.pblk, e.len as u64));
-            }
-        }
-        freed
+        self.remove_range(lblk, LBLK_END)
     }
 }
 

@@ -17,9 +17,10 @@ use arch::{Errno, Result};
 /// The most blocks one step of a write allocates and writes.
 const WRITE_CHUNK_BLOCKS: u64 = 256;
 
-/// Returns the largest file size: 2^32 blocks.
-fn max_size(fs: &Ext4) -> u64 {
-    (fs.sb.block_size as u64) << 32
+/// Returns the largest file size, Linux's `s_maxbytes` for extent-mapped
+/// files: 2^32 - 1 blocks.
+pub(super) fn max_size(fs: &Ext4) -> u64 {
+    (fs.sb.block_size as u64) * ((1 << 32) - 1)
 }
 
 /// Reads file data at `offset`, short at end of file.
@@ -62,7 +63,7 @@ pub(super) fn read(
 }
 
 /// Returns where to look for free blocks for logical block `lblk` of a file.
-fn goal(h: &Handle, ino: u32, map: &ExtentMap, lblk: u64) -> u64 {
+pub(super) fn goal(h: &Handle, ino: u32, map: &ExtentMap, lblk: u64) -> u64 {
     let i = map.extents.partition_point(|e| (e.lblk as u64) < lblk);
     match i.checked_sub(1).and_then(|i| map.extents.get(i)) {
         Some(e) => e.pblk + (lblk - e.lblk as u64),
@@ -74,7 +75,7 @@ fn goal(h: &Handle, ino: u32, map: &ExtentMap, lblk: u64) -> u64 {
 }
 
 /// Zeroes the bytes of the file's last block past `size`, if it is written.
-fn zero_tail(fs: &Ext4, map: &ExtentMap, size: u64) -> Result<()> {
+pub(super) fn zero_tail(fs: &Ext4, map: &ExtentMap, size: u64) -> Result<()> {
     let bs = fs.sb.block_size as u64;
     let within = size % bs;
     if within == 0 {
@@ -170,7 +171,9 @@ pub(super) fn write(
     }
 }
 
-/// Sets the size of a regular file, freeing the blocks past a smaller one.
+/// Sets the size of a regular file, freeing the blocks past a smaller one,
+/// or past the same one: as Linux's ext4, a truncate that does not grow the
+/// file drops the blocks fallocated past its end.
 pub(super) fn truncate(h: &mut Handle, ino: u32, st: &mut InodeState, size: u64) -> Result<()> {
     let fs = h.fs;
     if size > max_size(fs) {
@@ -178,10 +181,12 @@ pub(super) fn truncate(h: &mut Handle, ino: u32, st: &mut InodeState, size: u64)
     }
     let (disk, map) = st.parts(fs, ino)?;
     let bs = fs.sb.block_size as u64;
-    if size < disk.size {
+    if size <= disk.size {
         free_from(h, disk, map, size.div_ceil(bs))?;
+    }
+    if size < disk.size {
         zero_tail(fs, map, size)?;
-    } else {
+    } else if size > disk.size {
         zero_tail(fs, map, disk.size)?;
     }
     disk.size = size;

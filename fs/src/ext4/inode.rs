@@ -8,6 +8,7 @@ use super::dir::Dir;
 use super::disk_inode::DiskInode;
 use super::extent::ExtentMap;
 use super::{file, Ext4};
+use crate::fallocate::FallocMode;
 use crate::inode::Inode as VfsInode;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat};
 use crate::xattr::XattrFlags;
@@ -181,6 +182,14 @@ impl VfsInode for Inode {
         }
         h.finish()?;
         Ok(done)
+    }
+
+    fn fallocate(&self, mode: FallocMode, offset: u64, len: u64) -> Result<()> {
+        self.do_fallocate(mode, offset, len)
+    }
+
+    fn seek_data(&self, offset: u64, hole: bool) -> Result<u64> {
+        self.do_seek_data(offset, hole)
     }
 
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn VfsInode>> {

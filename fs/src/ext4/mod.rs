@@ -1,12 +1,13 @@
 //! ext4: mounting (superblock and group descriptors checked, the journal
 //! replayed), inodes, extent trees, directories, symlinks, and — on a
-//! read-write mount — creating, linking, removing and renaming names, writing
-//! and truncating files, and changing attributes. Every structure read from
-//! disk is validated and checksummed (`metadata_csum`); corruption returns
-//! `EFSCORRUPTED` (`EUCLEAN`) with one `log::error!`, never a panic. Metadata
-//! goes through a `BlockCache` whose dirty blocks a `Handle` commits through
-//! the jbd2 journal (see `handle` and `journal`); file data goes straight to
-//! the device, before the metadata that points at it (ordered mode).
+//! read-write mount — creating, linking, removing and renaming names,
+//! writing, truncating and fallocating files, and changing attributes. Every
+//! structure read from disk is validated and checksummed (`metadata_csum`);
+//! corruption returns `EFSCORRUPTED` (`EUCLEAN`) with one `log::error!`,
+//! never a panic. Metadata goes through a `BlockCache` whose dirty blocks a
+//! `Handle` commits through the jbd2 journal (see `handle` and `journal`);
+//! file data goes straight to the device, before the metadata that points at
+//! it (ordered mode).
 //!
 //! Locking: every change runs under the filesystem's state lock (a `Handle`),
 //! which serialises them; each inode's own lock guards its in-memory record and
@@ -31,7 +32,9 @@ mod dx;
 mod dx_hash;
 mod dx_node;
 mod extent;
+mod extent_range;
 mod extent_write;
+mod fallocate;
 mod file;
 mod group;
 mod handle;

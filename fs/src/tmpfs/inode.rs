@@ -7,6 +7,7 @@ use super::attr::Meta;
 use super::dir::Dir;
 use super::file::Pages;
 use super::{is_dir, Super, PAGE_SIZE};
+use crate::fallocate::FallocMode;
 use crate::inode::Inode as VfsInode;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, S_IFMT};
 use crate::xattr::XattrFlags;
@@ -220,6 +221,35 @@ impl VfsInode for Inode {
             st.meta.modified(now);
         }
         Ok(n)
+    }
+
+    /// Offers what Linux's shmem does: allocation (with or without
+    /// `KEEP_SIZE`) and punching holes.
+    fn fallocate(&self, mode: FallocMode, offset: u64, len: u64) -> Result<()> {
+        let now = self.sb.now();
+        let mut st = self.state()?;
+        let Body::File(pages) = &mut st.body else {
+            return Err(Errno::ENODEV);
+        };
+        let end = offset.checked_add(len).ok_or(Errno::EFBIG)?;
+        match mode {
+            FallocMode::Allocate { keep_size } => {
+                pages.allocate(offset, end, keep_size, &self.sb)?
+            }
+            FallocMode::PunchHole => pages.punch_hole(offset, end, &self.sb),
+            _ => return Err(Errno::EOPNOTSUPP),
+        }
+        st.meta.modified(now);
+        Ok(())
+    }
+
+    fn seek_data(&self, offset: u64, hole: bool) -> Result<u64> {
+        match &self.state()?.body {
+            Body::File(pages) => pages.seek_data(offset, hole),
+            // Linux's tmpfs directories move only with SEEK_SET and SEEK_CUR.
+            Body::Dir(_) => Err(Errno::EINVAL),
+            _ => Err(Errno::ENXIO),
+        }
     }
 
     fn lookup(&self, name: &[u8]) -> Result<Arc<dyn VfsInode>> {

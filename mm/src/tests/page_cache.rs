@@ -129,6 +129,42 @@ fn truncate_drops_pages_and_zeroes_the_tail() {
 }
 
 #[test]
+fn invalidate_drops_dirty_pages_unwritten() {
+    let mm = new_mm();
+    let frames = mm.frames().clone();
+    let free = frames.free_frames();
+    let file = MemFile::patterned(4 * P);
+    let cache = PageCache::new(frames.clone());
+    let mut got = Vec::new();
+    for i in 0..4 {
+        got.push(cache.get(file.as_ref(), i).expect("page"));
+        cache.set_dirty(i);
+    }
+    assert_eq!(cache.frames_in(1, 3), got[1..3]);
+    cache.invalidate(1, 3);
+    assert_eq!(cache.len(), 2);
+    assert_eq!(cache.frames_in(0, u64::MAX), [got[0], got[3]]);
+    // Zeroing a huge range touches only the cached pages in it.
+    cache.zero(P + 1, u64::MAX);
+    let mut buf = [0xffu8; 2];
+    frames.physmem().read(got[3], &mut buf);
+    assert_eq!(buf, [0, 0]);
+    cache
+        .write_back(file.as_ref(), 0, u64::MAX, true)
+        .expect("write back");
+    assert_eq!(
+        file.bytes()[P as usize + 5],
+        ((P + 5) % 251) as u8,
+        "never written back"
+    );
+    for f in got {
+        frames.put(f);
+    }
+    drop(cache);
+    assert_eq!(frames.free_frames(), free);
+}
+
+#[test]
 fn shrink_frees_only_clean_unmapped_pages() {
     let mm = new_mm();
     let frames = mm.frames().clone();

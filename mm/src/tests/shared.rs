@@ -146,7 +146,8 @@ fn truncation_zaps_every_mapping_beyond_the_end() {
     let target: *const CachedFile = Arc::as_ptr(&file);
     mm.zap_file_pages(
         &|f| std::ptr::addr_eq(f as *const dyn MappedFile, target),
-        2,
+        2..u64::MAX,
+        &|_| false,
     );
     file.cache.truncate(P + 10);
     let mut flushes = mm.take_tlb_flushes();
@@ -160,6 +161,49 @@ fn truncation_zaps_every_mapping_beyond_the_end() {
     mm.copy_from_user(s + P + 9, &mut b)
         .expect("the last page stays");
     assert_eq!(b, [((P + 9) % 251) as u8, 0], "zero past the new end");
+    drop(mm);
+    drop(file);
+    assert_eq!(frames.free_frames(), free, "no frame leaks");
+}
+
+#[test]
+fn a_punched_hole_zaps_cached_pages_but_not_private_copies() {
+    let mut mm = new_mm();
+    let frames = mm.frames().clone();
+    let free = frames.free_frames();
+    let file = CachedFile::new(&mm, MemFile::patterned(4 * P));
+    let s = map_file(&mut mm, &file, 4, RW, MapFlags::SHARED, 0);
+    let p = map_file(&mut mm, &file, 4, RW, MapFlags::PRIVATE, 0);
+    mm.populate(s, s + 4 * P, true);
+    mm.populate(p, p + 4 * P, false);
+    mm.copy_to_user(p + 2 * P, b"cow")
+        .expect("private copy of page 2");
+    mm.take_tlb_flushes();
+    // The kernel's hole punch over pages 1 and 2: the file, the mappings of
+    // the cached frames, then the cache.
+    file.file.data.lock().expect("file")[P as usize..3 * P as usize].fill(0);
+    let cached = file.cache.frames_in(1, 3);
+    let target: *const CachedFile = Arc::as_ptr(&file);
+    mm.zap_file_pages(
+        &|f| std::ptr::addr_eq(f as *const dyn MappedFile, target),
+        1..3,
+        &|paddr| !cached.contains(&paddr),
+    );
+    file.cache.invalidate(1, 3);
+    let mut flushes = mm.take_tlb_flushes();
+    flushes.sort_by_key(|r| r.start);
+    let mut want = vec![s + P..s + 3 * P, p + P..p + 2 * P];
+    want.sort_by_key(|r| r.start);
+    assert_eq!(flushes, want);
+    let mut b = [0xffu8; 3];
+    mm.copy_from_user(s + 2 * P, &mut b).expect("shared");
+    assert_eq!(b, [0; 3], "the shared mapping reads the hole");
+    mm.copy_from_user(p + P, &mut b).expect("private");
+    assert_eq!(b, [0; 3], "an uncopied private page reads the hole");
+    mm.copy_from_user(p + 2 * P, &mut b).expect("private copy");
+    assert_eq!(&b, b"cow", "a private copy keeps its bytes");
+    mm.copy_from_user(s + 3 * P, &mut b[..1]).expect("after");
+    assert_eq!(b[0], ((3 * P) % 251) as u8);
     drop(mm);
     drop(file);
     assert_eq!(frames.free_frames(), free, "no frame leaks");

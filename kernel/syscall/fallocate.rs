@@ -1,0 +1,22 @@
+//! fallocate(2): the range and the mode are checked here, at the edge, in
+//! Linux's order (`EINVAL` for the range, then `EOPNOTSUPP` for the mode),
+//! the rest by the VFS (`File::fallocate`). Like a write, a call that
+//! changed the file clears its set-user-ID bit (Linux's `file_modified`).
+
+use super::rw::{file, remove_privs};
+use super::SyscallContext;
+use arch::{Errno, Result};
+use fs::FallocMode;
+
+/// fallocate(fd, mode, offset, len).
+pub fn sys_fallocate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+    let f = file(ctx, a[0])?;
+    let (offset, len) = (a[2] as i64, a[3] as i64);
+    if offset < 0 || len <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mode = FallocMode::from_bits(a[1] as u32)?;
+    f.fallocate(mode, offset as u64, len as u64)?;
+    remove_privs(ctx, &f)?;
+    Ok(0)
+}

@@ -1,7 +1,7 @@
 //! Boot tests that run the C check programs of `tests/guest/` as init: memory,
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
 //! tmpfs, procfs, permissions, ptys, the copy calls, shared file mappings,
-//! FIFOs, openat2 and sync_file_range.
+//! FIFOs, openat2 and sync_file_range, O_TMPFILE.
 
 mod common;
 
@@ -157,4 +157,33 @@ fn sched() {
 #[test]
 fn memfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/memfd", "quiet"]));
+}
+
+/// O_TMPFILE on the ext4 root (a copy of the image booted `rw`) and on
+/// tmpfs: the checks pass, the file the guest linked (`--keep`) reads back
+/// with debugfs, and e2fsck finds the image clean, the unnamed files gone.
+#[test]
+fn tmpfile() {
+    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tmpfile-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+    let args = [
+        &ubd0,
+        "rw",
+        "init=/bin/tmpfile",
+        "quiet",
+        "--",
+        "--keep",
+        "/",
+        "/tmp",
+    ];
+    assert_checks_passed(&boot(&args));
+    assert_fsck_clean(&copy);
+    let (kept, err) = debugfs(&copy, "cat /tmpfile-kept");
+    assert_eq!(
+        kept, b"kept by O_TMPFILE\n",
+        "debugfs cat /tmpfile-kept: {err}"
+    );
 }

@@ -30,6 +30,7 @@ mod perm;
 mod remove;
 mod rename;
 mod reopen;
+mod tmpfile;
 pub mod tmpfs;
 mod types;
 mod vfs;

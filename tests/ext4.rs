@@ -1,5 +1,6 @@
 //! Boot tests that write: ext4 mounted read-write on a copy of the image,
-//! checked with e2fsck and debugfs after each boot, also after a kill.
+//! checked with e2fsck and debugfs after each boot, also after a kill (in
+//! the middle of a workload, and with an O_TMPFILE file open).
 
 mod common;
 
@@ -79,6 +80,62 @@ fn ext4_survives_kill() {
     assert_init_exit(&run, 7);
     assert_fsck_clean(&copy);
     assert_clean_journal(&copy);
+}
+
+/// Kills `linux` while an unnamed O_TMPFILE file with 1 MiB of data is open
+/// on the ext4 root: it was on the orphan list from its creation, so the
+/// next read-write boot frees it; the free counts are the image's again and
+/// e2fsck finds it clean.
+#[test]
+fn ext4_tmpfile_survives_kill() {
+    let copy = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ext4tmpfile-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+    let before = free_counts(&copy);
+
+    let args = [
+        &ubd0,
+        "rw",
+        "init=/bin/tmpfile",
+        "quiet",
+        "--",
+        "--hold",
+        "/",
+    ];
+    let mut run = Running::spawn(&mut linux(&args), false);
+    assert!(
+        run.wait_for_stdout("tmpfile: holding"),
+        "the O_TMPFILE file was not made\n{}",
+        run.finish()
+    );
+    run.kill();
+    let _ = run.finish();
+
+    let run = boot(&[&ubd0, "rw", "init=/bin/hello", "quiet"]);
+    assert_init_exit(&run, 7);
+    assert_fsck_clean(&copy);
+    assert_clean_journal(&copy);
+    assert_eq!(
+        free_counts(&copy),
+        before,
+        "the O_TMPFILE file was not freed"
+    );
+}
+
+/// Returns the "Free blocks" and "Free inodes" lines of `dumpe2fs -h IMG`.
+fn free_counts(img: &Path) -> Vec<String> {
+    let out = std::process::Command::new(e2fsprogs("dumpe2fs"))
+        .arg("-h")
+        .arg(img)
+        .output()
+        .expect("run dumpe2fs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("Free blocks:") || l.starts_with("Free inodes:"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Shared file mappings on the read-write ext4 root (and tmpfs): the guest's

@@ -1,7 +1,7 @@
 //! Boot tests that run the C check programs of `tests/guest/` as init: memory,
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
 //! tmpfs, procfs, permissions, ptys, the copy calls, shared file mappings,
-//! FIFOs, openat2 and sync_file_range.
+//! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE.
 
 mod common;
 
@@ -163,4 +163,49 @@ fn sched() {
 #[test]
 fn memfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/memfd", "quiet"]));
+}
+
+/// splice, tee and vmsplice between pipes, sockets and files on tmpfs, and
+/// with files on the ext4 root of a copy of the image booted `rw`, which
+/// e2fsck must find clean afterwards.
+#[test]
+fn splice() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/splice", "quiet"]));
+    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("splice-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+    let args = [&ubd0, "rw", "init=/bin/splice", "quiet", "--", "/"];
+    assert_checks_passed(&boot(&args));
+    assert_fsck_clean(&copy);
+}
+
+/// O_TMPFILE on the ext4 root (a copy of the image booted `rw`) and on
+/// tmpfs: the checks pass, the file the guest linked (`--keep`) reads back
+/// with debugfs, and e2fsck finds the image clean, the unnamed files gone.
+#[test]
+fn tmpfile() {
+    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tmpfile-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+    let args = [
+        &ubd0,
+        "rw",
+        "init=/bin/tmpfile",
+        "quiet",
+        "--",
+        "--keep",
+        "/",
+        "/tmp",
+    ];
+    assert_checks_passed(&boot(&args));
+    assert_fsck_clean(&copy);
+    let (kept, err) = debugfs(&copy, "cat /tmpfile-kept");
+    assert_eq!(
+        kept, b"kept by O_TMPFILE\n",
+        "debugfs cat /tmpfile-kept: {err}"
+    );
 }

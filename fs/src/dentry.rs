@@ -37,6 +37,16 @@ impl Dentry {
         Dentry::new(b"/", None, inode)
     }
 
+    /// Creates the dentry of the unnamed file `inode` (`O_TMPFILE`) below
+    /// `parent`: named "#INO", deleted from the start and never cached in
+    /// the parent, as Linux's d_tmpfile() makes it.
+    pub(crate) fn new_tmpfile(parent: &Arc<Dentry>, inode: Arc<dyn Inode>) -> Arc<Dentry> {
+        let name = format!("#{}", inode.ino());
+        let d = Dentry::new(name.as_bytes(), Some(parent.clone()), inode);
+        d.deleted.store(true, Ordering::Relaxed);
+        d
+    }
+
     /// Returns the name (the root's is "/").
     pub fn name(&self) -> Vec<u8> {
         self.name.lock().map(|n| n.clone()).unwrap_or_default()

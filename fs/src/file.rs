@@ -8,6 +8,7 @@ use crate::inode::Inode;
 use crate::locks::{self, LockKey};
 use crate::mount::Path;
 use crate::open::OpenFlags;
+use crate::perm::Credentials;
 use crate::types::{FileType, Stat};
 use crate::wait::WaitQueue;
 use arch::{Errno, Result};
@@ -124,6 +125,8 @@ pub struct File {
     pos: Mutex<u64>,
     /// The inode's lock key, once the file took a lock.
     lock_key: OnceLock<LockKey>,
+    /// The credentials of an open by path (Linux's `f_cred`).
+    cred: OnceLock<Credentials>,
 }
 
 impl File {
@@ -139,7 +142,19 @@ impl File {
             flags: Mutex::new(flags),
             pos: Mutex::new(0),
             lock_key: OnceLock::new(),
+            cred: OnceLock::new(),
         })
+    }
+
+    /// Records the credentials the file was opened with.
+    pub(crate) fn set_cred(&self, cred: &Credentials) {
+        let _ = self.cred.set(cred.clone());
+    }
+
+    /// Returns the credentials the file was opened with, for files opened by
+    /// a path (Linux's `f_cred`); `None` for pipes, sockets and the like.
+    pub fn cred(&self) -> Option<&Credentials> {
+        self.cred.get()
     }
 
     /// Returns the number that identifies this open file (the owner of its

@@ -144,7 +144,8 @@ pub trait Inode: Send + Sync {
     }
 
     /// Adds the name `name` for `inode`, a non-directory of this filesystem
-    /// (`EXDEV` otherwise, `ENOENT` if it has no names left).
+    /// (`EXDEV` otherwise, `ENOENT` if it has no names left, unless it is a
+    /// `tmpfile` still waiting for its first name).
     fn link(&self, _name: &[u8], _inode: &Arc<dyn Inode>) -> Result<()> {
         Err(read_only(self.file_type()))
     }
@@ -199,6 +200,15 @@ pub trait Inode: Send + Sync {
 
     /// Removes the extended attribute `name` (`ENODATA` if there is none).
     fn removexattr(&self, _name: &[u8]) -> Result<()> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// Creates a regular file with no name (open(2)'s `O_TMPFILE`) in this
+    /// directory's filesystem, with permission bits `mode`, owned as `create`
+    /// would make it here, and no links: it lives while it is referenced.
+    /// `link` may give it a first name if `linkable` (no `O_EXCL`; Linux's
+    /// `I_LINKABLE`); a filesystem without unnamed files gives `EOPNOTSUPP`.
+    fn tmpfile(&self, _mode: u32, _owner: Owner, _linkable: bool) -> Result<Arc<dyn Inode>> {
         Err(Errno::EOPNOTSUPP)
     }
 }

@@ -31,6 +31,7 @@ mod perm;
 mod remove;
 mod rename;
 mod reopen;
+mod tmpfile;
 pub mod tmpfs;
 mod types;
 mod vfs;

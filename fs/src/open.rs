@@ -4,13 +4,15 @@
 //! access mode asks for (Linux's may_open(); none on a file this open created).
 //! O_NOATIME is for the owner. Character devices and FIFOs are
 //! opened through the kernel's `CharDevices`; a filesystem may give its files
-//! their own `FileOps` (`Inode::open`); O_TMPFILE is not supported.
+//! their own `FileOps` (`Inode::open`); O_TMPFILE is `tmpfile`'s. Every file
+//! opened here remembers the credentials it was opened with (`File::cred`).
 
 use crate::file::{File, FileOps, InodeOps, PathOps};
 use crate::inode::Inode;
 use crate::mount::Path;
 use crate::namei::{LookupFlags, MAXSYMLINKS};
 use crate::perm::{self, permission, Access, Credentials};
+use crate::tmpfile::O_TMPFILE_BIT;
 use crate::types::{AttrTime, FileType, SetAttr};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
@@ -122,6 +124,24 @@ impl Vfs {
         resolve: LookupFlags,
         devices: &dyn CharDevices,
     ) -> Result<Arc<File>> {
+        let f = self.do_open(cred, root, cwd, path, flags, mode, resolve, devices)?;
+        f.set_cred(cred);
+        Ok(f)
+    }
+
+    /// Opens `path` for `open_resolve`.
+    #[expect(clippy::too_many_arguments, reason = "openat2(2)'s own arguments")]
+    fn do_open(
+        &self,
+        cred: &Credentials,
+        root: &Path,
+        cwd: &Path,
+        path: &[u8],
+        flags: OpenFlags,
+        mode: u32,
+        resolve: LookupFlags,
+        devices: &dyn CharDevices,
+    ) -> Result<Arc<File>> {
         let mut lf = resolve & LookupFlags::RESOLVE;
         if !flags.contains(OpenFlags::O_NOFOLLOW) {
             lf |= LookupFlags::FOLLOW;
@@ -137,8 +157,8 @@ impl Vfs {
                 | OpenFlags::O_CLOEXEC;
             return Ok(File::new(Some(p), Arc::new(PathOps), flags & keep));
         }
-        if flags.contains(OpenFlags::O_TMPFILE) {
-            return Err(Errno::EOPNOTSUPP);
+        if flags.bits() & O_TMPFILE_BIT != 0 {
+            return self.open_tmpfile(cred, root, cwd, path, flags, mode, lf);
         }
         let (p, created) = if flags.contains(OpenFlags::O_CREAT) {
             if flags.contains(OpenFlags::O_DIRECTORY) {

@@ -7,10 +7,12 @@
 //! `PIPE_BUF` bytes are atomic, readers wait on `rd_wait` (woken by writes and
 //! by the last writer's close) and writers on `wr_wait`. A FIFO (`fifo`) is a
 //! pipe shared by everyone who opens the same inode, with ends opened one by
-//! one, also as a single end that both reads and writes.
+//! one, also as a single end that both reads and writes. splice(2) and tee(2)
+//! look at the data before they take it (`splice`).
 
 pub mod fifo;
 mod ring;
+mod splice;
 
 use crate::task::locked;
 use arch::{Errno, Result};

@@ -56,6 +56,44 @@ impl Ring {
         true
     }
 
+    /// Returns how many bytes a write takes whole now: a page for each free
+    /// one (Linux's splice fills fresh buffers only).
+    pub fn room(&self) -> usize {
+        self.max_pages.saturating_sub(self.pages.len()) * PAGE_SIZE
+    }
+
+    /// Copies up to `buf.len()` unread bytes out, leaving them unread;
+    /// returns how many.
+    pub fn peek(&self, buf: &mut [u8]) -> usize {
+        let mut n = 0;
+        for page in &self.pages {
+            if n == buf.len() {
+                break;
+            }
+            let take = (buf.len() - n).min(page.data.len() - page.read);
+            buf[n..n + take].copy_from_slice(&page.data[page.read..page.read + take]);
+            n += take;
+        }
+        n
+    }
+
+    /// Drops up to `n` unread bytes; returns how many.
+    pub fn discard(&mut self, n: usize) -> usize {
+        let mut done = 0;
+        while done < n {
+            let Some(page) = self.pages.front_mut() else {
+                break;
+            };
+            let take = (n - done).min(page.data.len() - page.read);
+            page.read += take;
+            done += take;
+            if page.read == page.data.len() {
+                self.pages.pop_front();
+            }
+        }
+        done
+    }
+
     /// Moves up to `buf.len()` bytes out; returns how many.
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
         let mut n = 0;
@@ -133,6 +171,23 @@ mod tests {
         let mut buf = vec![0; 9000];
         assert_eq!(r.read(&mut buf), 8000);
         assert!(r.is_empty() && r.set_max_pages(1));
+    }
+
+    #[test]
+    fn peek_leaves_the_bytes_discard_drops_them_room_counts_free_pages() {
+        let mut r = Ring::new(4);
+        assert_eq!(r.room(), 4 * PAGE_SIZE);
+        assert_eq!(r.write(&[1; 10]), 10);
+        assert_eq!(r.write(&[2; PAGE_SIZE]), PAGE_SIZE);
+        assert_eq!(r.room(), 2 * PAGE_SIZE);
+        let mut buf = vec![0; 20];
+        assert_eq!(r.peek(&mut buf), 20);
+        assert_eq!((&buf[..10], &buf[10..]), (&[1; 10][..], &[2; 10][..]));
+        assert_eq!(r.buffered(), PAGE_SIZE + 10);
+        assert_eq!(r.discard(15), 15);
+        assert_eq!(r.peek(&mut buf[..1]), 1);
+        assert_eq!(buf[0], 2);
+        assert_eq!(r.room(), 3 * PAGE_SIZE);
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod sendmsg;
 mod signal;
 mod socket;
 mod sockopt;
+mod splice;
 mod stat;
 mod statfs;
 mod statx;
@@ -270,7 +271,10 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (270, "pselect6", select::sys_pselect6),
     (271, "ppoll", poll::sys_ppoll),
     (273, "set_robust_list", process::sys_set_robust_list),
+    (275, "splice", splice::sys_splice),
+    (276, "tee", splice::sys_tee),
     (277, "sync_file_range", sync::sys_sync_file_range),
+    (278, "vmsplice", splice::sys_vmsplice),
     (280, "utimensat", utimes::sys_utimensat),
     (281, "epoll_pwait", epoll::sys_epoll_pwait),
     (283, "timerfd_create", crate::timerfd::sys_timerfd_create),

@@ -3,6 +3,7 @@
 //! it in the VFS callers (mkdir(2), mknod(2)); everything else is `Vfs`'s.
 
 use super::open::{resolve_at, start_dir, AT_EMPTY_PATH, AT_FDCWD};
+use super::rw::file;
 use super::SyscallContext;
 use arch::{Errno, Result};
 use fs::{Path, Vfs};
@@ -77,7 +78,11 @@ pub fn sys_symlinkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// linkat(2): the old name is not followed unless `AT_SYMLINK_FOLLOW`;
-/// `AT_EMPTY_PATH` links the file `olddirfd` itself.
+/// `AT_EMPTY_PATH` links the file `olddirfd` itself (also an unnamed
+/// `O_TMPFILE` file), which needs CAP_DAC_READ_SEARCH or the credentials the
+/// file was opened with (`ENOENT`), as Linux does since 6.10. Linux compares
+/// the credential object, which a fork or any id change replaces; the ids
+/// are compared here.
 fn do_link(
     ctx: &mut SyscallContext,
     olddirfd: u64,
@@ -90,6 +95,13 @@ fn do_link(
         return Err(Errno::EINVAL);
     }
     let old = ctx.read_path(oldpath)?;
+    let by_fd = olddirfd as i32 != AT_FDCWD && old.first() != Some(&b'/');
+    if flags & AT_EMPTY_PATH != 0 && by_fd {
+        let cred = ctx.cred();
+        if !cred.cap_fs && file(ctx, olddirfd)?.cred() != Some(&cred) {
+            return Err(Errno::ENOENT);
+        }
+    }
     let old = resolve_at(
         ctx,
         olddirfd,

@@ -109,8 +109,7 @@ pub(super) fn write_from(
             Ok(p) => done += p,
             Err(e) => {
                 if e == Errno::EPIPE {
-                    let info = SigInfo::user(SIGPIPE, SI_USER, task.process.pid, 0);
-                    send_to_task(task, info);
+                    send_sigpipe(task);
                 }
                 if done == 0 {
                     return Err(e);
@@ -123,6 +122,13 @@ pub(super) fn write_from(
         }
     }
     Ok(done)
+}
+
+/// Sends SIGPIPE to `task`, for a write that met a pipe or socket without
+/// readers.
+pub(super) fn send_sigpipe(task: &Arc<Task>) {
+    let info = SigInfo::user(SIGPIPE, SI_USER, task.process.pid, 0);
+    send_to_task(task, info);
 }
 
 /// Clears the set-user-ID and set-group-ID bits a write by the caller takes
@@ -208,7 +214,7 @@ pub fn sys_pwrite64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries).
-fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>> {
+pub(super) fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }

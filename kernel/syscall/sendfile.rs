@@ -1,7 +1,7 @@
 //! sendfile(2) and copy_file_range(2): data moves from one open file to
 //! another through a kernel buffer, a piece at a time, with the reading side's
 //! offset taken from (and written back to) guest memory when given, else the
-//! file's position. (splice and tee stay ENOSYS: programs fall back.)
+//! file's position. splice, tee and vmsplice are `splice`'s.
 
 use super::rw::{blocking, file, remove_privs, write_from};
 use super::SyscallContext;

@@ -13,6 +13,7 @@ use crate::inode::Inode as VfsInode;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat};
 use crate::xattr::XattrFlags;
 use arch::{Errno, Result};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// An inode's record and, once needed, its extent map.
@@ -40,6 +41,9 @@ pub struct Inode {
     pub(super) ino: u32,
     file_type: FileType,
     state: Mutex<InodeState>,
+    /// Whether `link` may give this unnamed file its first name (an
+    /// `O_TMPFILE` file opened without `O_EXCL`, until it gets one).
+    pub(super) linkable: AtomicBool,
 }
 
 impl Inode {
@@ -52,6 +56,7 @@ impl Inode {
                 disk,
                 extents: None,
             }),
+            linkable: AtomicBool::new(false),
         }
     }
 
@@ -291,5 +296,11 @@ impl VfsInode for Inode {
 
     fn removexattr(&self, name: &[u8]) -> Result<()> {
         self.set_xattr(name, None, XattrFlags::REPLACE)
+    }
+
+    fn tmpfile(&self, mode: u32, owner: Owner, linkable: bool) -> Result<Arc<dyn VfsInode>> {
+        Ok(self
+            .fs
+            .retry_enospc(|| self.do_tmpfile(mode & 0o7777, owner, linkable))?)
     }
 }

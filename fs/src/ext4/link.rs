@@ -1,6 +1,7 @@
 //! Adding and removing names of existing inodes: link, unlink and rmdir, and
 //! link counts. A name removed from an inode that is still open leaves it on
-//! the orphan list until its last reference goes. Link counts of directories
+//! the orphan list until its last reference goes; an `O_TMPFILE` file leaves
+//! the list when it gets its first name. Link counts of directories
 //! follow dir_nlink: past 65000 a directory counts 1.
 
 use super::disk_inode::DiskInode;
@@ -10,6 +11,7 @@ use super::namei::check_name;
 use super::superblock::RO_COMPAT_DIR_NLINK;
 use crate::types::FileType;
 use arch::{Errno, Result};
+use std::sync::atomic::Ordering;
 
 /// Linux's `EXT4_LINK_MAX`.
 pub(super) const LINK_MAX: u16 = 65000;
@@ -45,7 +47,7 @@ impl Inode {
         }
         let mut h = self.fs.begin()?;
         match target.links() {
-            0 => return Err(Errno::ENOENT),
+            0 if !target.linkable.load(Ordering::Relaxed) => return Err(Errno::ENOENT),
             n if n >= LINK_MAX => return Err(Errno::EMLINK),
             _ => {}
         }
@@ -57,11 +59,17 @@ impl Inode {
         }
         let ft = target.kind();
         self.change_dir(&mut h, true, |w| w.add(name, target.ino, ft))?;
+        let ino = target.ino;
         target.change(&mut h, |h, d| {
+            // An O_TMPFILE file getting its first name leaves the orphan list.
+            if d.links == 0 {
+                h.orphan_del(ino)?;
+            }
             d.links += 1;
             d.ctime = h.now();
             Ok(())
         })?;
+        target.linkable.store(false, Ordering::Relaxed);
         h.finish()
     }
 

@@ -1,7 +1,8 @@
 //! Making new inodes with names: mknod (regular files, devices, FIFOs,
 //! sockets), mkdir, symlink (fast in `i_block` below 60 bytes, else in a
-//! block); and the helpers every change of a directory or record goes
-//! through. New inodes belong to root, with the group and set-group-ID bit of a
+//! block); unnamed regular files (`O_TMPFILE`, born on the orphan list); and
+//! the helpers every change of a directory or record goes through. New
+//! inodes belong to root, with the group and set-group-ID bit of a
 //! set-group-ID directory as Linux's inode_init_owner() gives them.
 
 use super::dir::Dir;
@@ -16,6 +17,7 @@ use super::link::{inc_dir_links, LINK_MAX};
 use super::superblock::RO_COMPAT_DIR_NLINK;
 use crate::types::{FileType, Owner, S_IFMT};
 use arch::{Errno, Result};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 const S_ISGID: u32 = 0o2000;
@@ -88,17 +90,20 @@ impl Inode {
         .find(name)
     }
 
-    /// Creates a new inode of type `ft` named `name` here; `init` fills its
-    /// record and blocks.
+    /// Creates a new inode of type `ft` named `name` here, or with no name
+    /// and no links on the orphan list if `name` is `None` (`O_TMPFILE`);
+    /// `init` fills its record and blocks.
     fn add_new(
         &self,
-        name: &[u8],
+        name: Option<&[u8]>,
         ft: FileType,
         perm: u32,
         owner: Owner,
         init: impl FnOnce(&mut Handle, u32, &mut DiskInode, &mut ExtentMap) -> Result<()>,
     ) -> Result<Arc<Inode>> {
-        check_name(name)?;
+        if let Some(name) = name {
+            check_name(name)?;
+        }
         if self.kind() != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }
@@ -108,11 +113,14 @@ impl Inode {
             let st = self.lock()?;
             (st.disk.mode as u32, st.disk.gid, st.disk.links)
         };
-        if parent_links == 0 {
-            return Err(Errno::ENOENT);
-        }
-        if self.find(name)?.is_some() {
-            return Err(Errno::EEXIST);
+        match name {
+            Some(_) if parent_links == 0 => return Err(Errno::ENOENT),
+            Some(name) if self.find(name)?.is_some() => return Err(Errno::EEXIST),
+            Some(_) => {}
+            // Nothing is made in a removed directory, as Linux's
+            // __ext4_new_inode() refuses (the VFS stops the named cases).
+            None if parent_links == 0 => return Err(Errno::EPERM),
+            None => {}
         }
         let is_dir = ft == FileType::Directory;
         if is_dir && parent_links >= LINK_MAX && fs.sb.feature_ro_compat & RO_COMPAT_DIR_NLINK == 0
@@ -135,7 +143,11 @@ impl Inode {
             uid: owner.uid,
             gid,
             size: 0,
-            links: if is_dir { 2 } else { 1 },
+            links: match name {
+                None => 0,
+                Some(_) if is_dir => 2,
+                Some(_) => 1,
+            },
             blocks_512: 0,
             flags: 0,
             i_block: [0; I_BLOCK_LEN],
@@ -155,14 +167,15 @@ impl Inode {
         let r = init(&mut h, ino, &mut disk, &mut map)
             .and_then(|()| extent_write::save(&mut h, &mut disk, &mut map))
             .and_then(|()| fs.init_inode(ino, &disk))
-            .and_then(|()| {
-                self.change_dir(&mut h, true, |w| {
+            .and_then(|()| match name {
+                Some(name) => self.change_dir(&mut h, true, |w| {
                     w.add(name, ino, ft)?;
                     if is_dir {
                         inc_dir_links(w.h, w.disk)?;
                     }
                     Ok(())
-                })
+                }),
+                None => h.orphan_add(ino),
             });
         if let Err(e) = r {
             // Undo: free what the new inode got.
@@ -194,7 +207,7 @@ impl Inode {
             FileType::Symlink => return Err(Errno::EINVAL),
             _ => {}
         }
-        self.add_new(name, ft, mode & !S_IFMT, owner, |_, _, disk, _| {
+        self.add_new(Some(name), ft, mode & !S_IFMT, owner, |_, _, disk, _| {
             if matches!(ft, FileType::CharDevice | FileType::BlockDevice) {
                 disk.set_rdev(rdev);
             }
@@ -202,11 +215,20 @@ impl Inode {
         })
     }
 
+    /// Creates a regular file with no name (`Inode::tmpfile`): no links, on
+    /// the orphan list from the start, so that a crash leaves it to be freed
+    /// by the next mount, as Linux's ext4_tmpfile().
+    pub(super) fn do_tmpfile(&self, perm: u32, owner: Owner, linkable: bool) -> Result<Arc<Inode>> {
+        let inode = self.add_new(None, FileType::Regular, perm, owner, |_, _, _, _| Ok(()))?;
+        inode.linkable.store(linkable, Ordering::Relaxed);
+        Ok(inode)
+    }
+
     /// Creates a directory with "." and "..".
     pub(super) fn do_mkdir(&self, name: &[u8], perm: u32, owner: Owner) -> Result<Arc<Inode>> {
         let parent = self.ino;
         self.add_new(
-            name,
+            Some(name),
             FileType::Directory,
             perm,
             owner,
@@ -240,7 +262,7 @@ impl Inode {
             return Err(Errno::ENAMETOOLONG);
         }
         self.add_new(
-            name,
+            Some(name),
             FileType::Symlink,
             0o777,
             owner,

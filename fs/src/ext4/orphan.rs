@@ -1,10 +1,11 @@
 //! The orphan list and freeing inodes. An inode whose last name goes while it
-//! is still open joins the list that starts at the superblock's `s_last_orphan`
-//! and continues through each inode's `i_dtime`; when its last reference goes
-//! (`Inode::drop` queues it), `evict` frees its blocks, extended-attribute
-//! block and inode, and takes it off the list. A read-write mount finishes
-//! what a crash left on the list: inodes with no links are freed, others are
-//! truncated to their size.
+//! is still open, or an `O_TMPFILE` file from its creation, is on the list
+//! that starts at the superblock's `s_last_orphan` and continues through each
+//! inode's `i_dtime`; when its last reference goes (`Inode::drop` queues
+//! it), `evict` frees its blocks, extended-attribute block and inode, and
+//! takes it off the list. A read-write mount finishes what a crash left on
+//! the list: inodes with no links are freed, others are truncated to their
+//! size.
 
 use super::extent::ExtentMap;
 use super::handle::Handle;
@@ -27,7 +28,8 @@ impl Handle<'_> {
         Ok(())
     }
 
-    /// Takes inode `ino` off the orphan list, if it is on it.
+    /// Takes inode `ino` off the orphan list, if it is on it, and clears its
+    /// link to the next one (an inode in use must have no `i_dtime`).
     pub fn orphan_del(&mut self, ino: u32) -> Result<()> {
         let Some(pos) = self.st.orphans.iter().position(|&i| i == ino) else {
             return Ok(());
@@ -36,6 +38,7 @@ impl Handle<'_> {
         if let Some(&prev) = pos.checked_sub(1).and_then(|p| self.st.orphans.get(p)) {
             self.fs.set_dtime(prev, next)?;
         }
+        self.fs.set_dtime(ino, 0)?;
         self.st.orphans.remove(pos);
         Ok(())
     }

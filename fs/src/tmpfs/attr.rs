@@ -16,6 +16,9 @@ pub(super) struct Meta {
     pub atime: Timespec,
     pub mtime: Timespec,
     pub ctime: Timespec,
+    /// Whether `link` may give this unnamed file its first name (an
+    /// `O_TMPFILE` file opened without `O_EXCL`, until it gets one).
+    pub linkable: bool,
 }
 
 impl Meta {

@@ -6,6 +6,7 @@
 //! creates files while it reads the directory is not fed them for ever.
 
 use super::attr::Meta;
+use super::file::Pages;
 use super::inode::{Body, Inode};
 use super::is_dir;
 use crate::inode::Inode as VfsInode;
@@ -92,6 +93,23 @@ impl Dir {
     }
 }
 
+/// Returns the owner and permission bits of a new inode of type `ft` that
+/// `owner` makes with `mode` in the directory with attributes `dir`: in a
+/// set-group-ID directory it takes the directory's group, and a new
+/// directory the set-group-ID bit too, as Linux's inode_init_owner().
+fn inherit(dir: &Meta, ft: FileType, mode: u32, owner: Owner) -> (Owner, u32) {
+    let (gid, mode) = match dir.mode & S_ISGID != 0 {
+        true if is_dir(ft) => (dir.gid, mode | S_ISGID),
+        true => (dir.gid, mode),
+        false => (owner.gid, mode),
+    };
+    let owner = Owner {
+        uid: owner.uid,
+        gid,
+    };
+    (owner, mode)
+}
+
 /// Checks that `name` can be the name of a new entry.
 pub(super) fn check_new_name(name: &[u8]) -> Result<()> {
     match name {
@@ -169,15 +187,7 @@ impl Inode {
             if d.get(name).is_some() {
                 return Err(Errno::EEXIST);
             }
-            let (gid, mode) = match m.mode & S_ISGID != 0 {
-                true if is_dir(ft) => (m.gid, mode | S_ISGID),
-                true => (m.gid, mode),
-                false => (owner.gid, mode),
-            };
-            let owner = Owner {
-                uid: owner.uid,
-                gid,
-            };
+            let (owner, mode) = inherit(m, ft, mode, owner);
             let inode = Inode::new(&self.sb, ft, mode, owner, body())?;
             d.insert(name, inode.clone());
             if is_dir(ft) {
@@ -186,6 +196,19 @@ impl Inode {
             m.modified(now);
             Ok(inode)
         })
+    }
+
+    /// Creates a regular file with no name and no links (`Inode::tmpfile`),
+    /// owned as `add` would make it in this directory.
+    pub(super) fn do_tmpfile(&self, mode: u32, owner: Owner, linkable: bool) -> Result<Arc<Inode>> {
+        let (owner, mode) = self.with_dir(|m, _| Ok(inherit(m, FileType::Regular, mode, owner)))?;
+        let body = Body::File(Pages::default());
+        let inode = Inode::new(&self.sb, FileType::Regular, mode, owner, body)?;
+        inode.with_meta(|m| {
+            m.nlink = 0;
+            m.linkable = linkable;
+        })?;
+        Ok(inode)
     }
 
     /// Adds the name `name` for the non-directory `target`.
@@ -204,9 +227,10 @@ impl Inode {
                 return Err(Errno::EEXIST);
             }
             target.with_meta(|t| {
-                if t.nlink == 0 {
+                if t.nlink == 0 && !t.linkable {
                     return Err(Errno::ENOENT);
                 }
+                t.linkable = false;
                 t.nlink += 1;
                 t.ctime = now;
                 Ok(())

@@ -68,6 +68,7 @@ impl Inode {
                     atime: now,
                     mtime: now,
                     ctime: now,
+                    linkable: false,
                 },
                 body: Body::Dir(Dir::new(this.clone())),
                 xattrs: BTreeMap::new(),
@@ -104,6 +105,7 @@ impl Inode {
                     atime: now,
                     mtime: now,
                     ctime: now,
+                    linkable: false,
                 },
                 body,
                 xattrs: BTreeMap::new(),
@@ -352,5 +354,9 @@ impl VfsInode for Inode {
 
     fn removexattr(&self, name: &[u8]) -> Result<()> {
         self.set_xattr(name, None, XattrFlags::REPLACE)
+    }
+
+    fn tmpfile(&self, mode: u32, owner: Owner, linkable: bool) -> Result<Arc<dyn VfsInode>> {
+        Ok(self.do_tmpfile(mode & 0o7777, owner, linkable)?)
     }
 }

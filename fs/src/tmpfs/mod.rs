@@ -1,9 +1,10 @@
 //! tmpfs: a filesystem that lives in kernel memory. Directories, regular files
 //! (sparse pages: holes read as zeroes), symlinks, device nodes, FIFOs and
 //! sockets are `Inode`s; a directory holds its children by `Arc`, so a file
-//! unlinked while open lives on in the open file until it is closed. Limits on
-//! pages and inodes (mount(8)'s `size=` and `nr_inodes=`) give `ENOSPC`, as
-//! Linux's shmem does, and `statfs` reports them.
+//! unlinked while open lives on in the open file until it is closed, as does
+//! an unnamed `O_TMPFILE` file, which no directory holds. Limits on pages
+//! and inodes (mount(8)'s `size=` and `nr_inodes=`) give `ENOSPC`, as Linux's
+//! shmem does, and `statfs` reports them.
 //!
 //! Namespace changes of one tmpfs are serialised by its namespace lock (Linux's
 //! `s_vfs_rename_mutex`, widened to every change), so they never hold two inode

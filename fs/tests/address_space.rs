@@ -7,7 +7,14 @@ use arch::{Errno, Result};
 use fs::address_space::{self, AddressSpace, InodeKey};
 use fs::tmpfs::{Options, Tmpfs};
 use fs::{CharDevices, FallocMode, FileOps, HostClock, Inode, OpenFlags, SetAttr, Vfs};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The attached caches are global and `sync` writes back every one of them:
+/// the tests here run one at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 struct NoDevices;
 impl CharDevices for NoDevices {
@@ -63,6 +70,7 @@ impl AddressSpace for Recorder {
 
 #[test]
 fn file_io_goes_through_an_attached_cache() {
+    let _serial = serial();
     let opts = Options {
         dev: 0x77,
         size: 1 << 20,
@@ -112,6 +120,7 @@ fn file_io_goes_through_an_attached_cache() {
 
 #[test]
 fn fallocate_and_seek_data_keep_an_attached_cache_in_step() {
+    let _serial = serial();
     let opts = Options {
         dev: 0x78,
         size: 1 << 20,

@@ -17,6 +17,7 @@ mod exec;
 mod filemap;
 mod filesystems;
 mod futex;
+mod inotify;
 mod lines;
 mod lock;
 mod memfd;

@@ -141,6 +141,26 @@ fn falloc() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/falloc", "quiet"]));
 }
 
+/// inotify(7) on tmpfs (/tmp): watches, events and reads.
+#[test]
+fn inotify() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/inotify", "quiet"]));
+}
+
+/// inotify(7) on the ext4 root of a copy of the image booted `rw`, and on
+/// /tmp; e2fsck finds the image clean afterwards.
+#[test]
+fn inotify_ext4() {
+    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("inotify-{}.img", std::process::id()));
+    std::fs::copy(image(), &copy).expect("copy the test image");
+    let _remove = RemoveOnDrop(copy.clone());
+    let ubd0 = format!("ubd0={}", copy.display());
+    let args = [&ubd0, "rw", "init=/bin/inotify", "quiet", "--", "/", "/tmp"];
+    assert_checks_passed(&boot(&args));
+    assert_fsck_clean(&copy);
+}
+
 /// FIFOs on tmpfs.
 #[test]
 fn fifo() {

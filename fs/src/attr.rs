@@ -5,6 +5,7 @@
 //! the owner (or root), the owner may give a file to one of its groups, only
 //! root gives files away (`EPERM`).
 
+use crate::fsnotify;
 use crate::inode::Inode;
 use crate::mount::Path;
 use crate::perm::{kill_privs, permission, Access, Credentials, S_ISGID, S_ISUID, S_IXGRP};
@@ -18,7 +19,9 @@ impl Vfs {
         if path.mnt.read_only() {
             return Err(Errno::EROFS);
         }
-        crate::address_space::setattr(path.inode().as_ref(), attr)
+        crate::address_space::setattr(path.inode().as_ref(), attr)?;
+        fsnotify::dentry_event(&path.dentry, fsnotify::setattr_mask(attr));
+        Ok(())
     }
 
     /// Sets the permission bits (chmod(2)): the owner's or root's to do; the

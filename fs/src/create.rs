@@ -5,6 +5,7 @@
 //! the directory (`EACCES`), then `EPERM`. New inodes belong to the caller's
 //! filesystem ids.
 
+use crate::fsnotify;
 use crate::inode::Inode;
 use crate::mount::Path;
 use crate::perm::{self, Credentials};
@@ -55,7 +56,8 @@ impl Vfs {
     ) -> Result<()> {
         let (dir, name) = self.create_at(cred, root, cwd, path, true)?;
         may_create(cred, &dir)?;
-        dir.inode().mkdir(&name, mode & 0o7777, cred.owner())?;
+        let new = dir.inode().mkdir(&name, mode & 0o7777, cred.owner())?;
+        created(&dir, &new, &name);
         Ok(())
     }
 
@@ -107,7 +109,9 @@ impl Vfs {
             return Err(Errno::EPERM);
         }
         let mode = perm::strip_sgid(cred, &dst, mode & (S_IFMT | 0o7777));
-        dir.inode().mknod(&name, mode, rdev, cred.owner())
+        let new = dir.inode().mknod(&name, mode, rdev, cred.owner())?;
+        created(&dir, &new, &name);
+        Ok(new)
     }
 
     /// Creates the symlink `path` pointing at `target`, as symlink(2) (`ENOENT`
@@ -125,7 +129,8 @@ impl Vfs {
         }
         let (dir, name) = self.create_at(cred, root, cwd, path, false)?;
         may_create(cred, &dir)?;
-        dir.inode().symlink(&name, target, cred.owner())?;
+        let new = dir.inode().symlink(&name, target, cred.owner())?;
+        created(&dir, &new, &name);
         Ok(())
     }
 
@@ -149,8 +154,22 @@ impl Vfs {
         if inode.file_type() == FileType::Directory {
             return Err(Errno::EPERM);
         }
-        dir.inode().link(&name, &inode)
+        dir.inode().link(&name, &inode)?;
+        fsnotify::inode_event(inode.as_ref(), fsnotify::IN_ATTRIB);
+        created(&dir, &inode, &name);
+        Ok(())
     }
+}
+
+/// Reports the new entry `name` for `inode` in `dir` to its watchers.
+fn created(dir: &Path, inode: &Arc<dyn Inode>, name: &[u8]) {
+    fsnotify::name_event(
+        dir.inode().as_ref(),
+        inode.as_ref(),
+        fsnotify::IN_CREATE,
+        name,
+        0,
+    );
 }
 
 /// Checks that `cred` may add a name to `dir`; returns the directory's

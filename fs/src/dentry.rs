@@ -206,6 +206,16 @@ impl Dentry {
     }
 }
 
+impl Drop for Dentry {
+    /// Releasing the last dentry of an inode with no links left ends the
+    /// watches on it (`fsnotify::dentry_released`).
+    fn drop(&mut self) {
+        if self.is_deleted() {
+            crate::fsnotify::dentry_released(self);
+        }
+    }
+}
+
 impl core::fmt::Debug for Dentry {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Dentry({:?})", String::from_utf8_lossy(&self.name()))

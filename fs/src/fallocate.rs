@@ -90,7 +90,9 @@ impl File {
         if self.path().is_some_and(|p| p.mnt.read_only()) {
             return Err(Errno::EROFS);
         }
-        fallocate(inode.as_ref(), mode, offset, len)
+        fallocate(inode.as_ref(), mode, offset, len)?;
+        self.notify(crate::fsnotify::IN_MODIFY);
+        Ok(())
     }
 }
 

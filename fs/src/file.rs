@@ -4,6 +4,7 @@
 //! console bring their own `FileOps` from other crates.
 
 use crate::address_space;
+use crate::fsnotify;
 use crate::inode::Inode;
 use crate::locks::{self, LockKey};
 use crate::mount::Path;
@@ -216,6 +217,23 @@ impl File {
         Ok(())
     }
 
+    /// Reports `mask` on the file to its watchers (nothing for files with
+    /// no name, or opened with `O_PATH`).
+    pub(crate) fn notify(&self, mask: u32) {
+        if let Some(p) = &self.path {
+            if !self.flags().contains(OpenFlags::O_PATH) {
+                fsnotify::dentry_event(&p.dentry, mask);
+            }
+        }
+    }
+
+    /// Reports a read or write that moved `n` bytes.
+    fn notify_io(&self, n: usize, mask: u32) {
+        if n > 0 {
+            self.notify(mask);
+        }
+    }
+
     fn lock_pos(&self) -> Result<std::sync::MutexGuard<'_, u64>> {
         self.pos.lock().map_err(|_| Errno::EIO)
     }
@@ -224,11 +242,15 @@ impl File {
     pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
         self.check_read()?;
         if !self.ops.seekable() {
-            return self.ops.read(0, buf);
+            let n = self.ops.read(0, buf)?;
+            self.notify_io(n, fsnotify::IN_ACCESS);
+            return Ok(n);
         }
         let mut pos = self.lock_pos()?;
         let n = self.ops.read(*pos, buf)?;
         *pos += n as u64;
+        drop(pos);
+        self.notify_io(n, fsnotify::IN_ACCESS);
         Ok(n)
     }
 
@@ -236,7 +258,9 @@ impl File {
     pub fn write(&self, data: &[u8]) -> Result<usize> {
         self.check_write()?;
         if !self.ops.seekable() {
-            return self.ops.write(0, data);
+            let n = self.ops.write(0, data)?;
+            self.notify_io(n, fsnotify::IN_MODIFY);
+            return Ok(n);
         }
         let mut pos = self.lock_pos()?;
         if self.flags().contains(OpenFlags::O_APPEND) {
@@ -246,6 +270,8 @@ impl File {
         }
         let n = self.ops.write(*pos, data)?;
         *pos += n as u64;
+        drop(pos);
+        self.notify_io(n, fsnotify::IN_MODIFY);
         Ok(n)
     }
 
@@ -255,7 +281,9 @@ impl File {
         if !self.ops.seekable() {
             return Err(Errno::ESPIPE);
         }
-        self.ops.read(off, buf)
+        let n = self.ops.read(off, buf)?;
+        self.notify_io(n, fsnotify::IN_ACCESS);
+        Ok(n)
     }
 
     /// Writes at `off` without moving the position (pwrite64).
@@ -264,7 +292,9 @@ impl File {
         if !self.ops.seekable() {
             return Err(Errno::ESPIPE);
         }
-        self.ops.write(off, data)
+        let n = self.ops.write(off, data)?;
+        self.notify_io(n, fsnotify::IN_MODIFY);
+        Ok(n)
     }
 
     /// Moves the position (lseek(2)). `SEEK_DATA` and `SEEK_HOLE` ask the
@@ -349,13 +379,20 @@ impl File {
             return Err(Errno::EINVAL);
         }
         *pos = next;
+        drop(pos);
+        self.notify(fsnotify::IN_ACCESS);
         Ok(used)
     }
 }
 
 impl Drop for File {
-    /// The last close drops the file's flock and open file description locks.
+    /// The last close reports `IN_CLOSE_WRITE` or `IN_CLOSE_NOWRITE` and
+    /// drops the file's flock and open file description locks.
     fn drop(&mut self) {
+        self.notify(match self.flags().writable() {
+            true => fsnotify::IN_CLOSE_WRITE,
+            false => fsnotify::IN_CLOSE_NOWRITE,
+        });
         if let Some(key) = self.lock_key.get() {
             locks::release_file(*key, self.id);
         }

@@ -20,6 +20,7 @@ pub mod ext4;
 mod fallocate;
 mod fdtable;
 mod file;
+pub mod fsnotify;
 mod inode;
 pub mod locks;
 mod mount;

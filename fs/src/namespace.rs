@@ -213,6 +213,7 @@ impl Vfs {
         for (m, last) in gone.iter().zip(last) {
             m.set_mountpoint(None);
             if last {
+                crate::fsnotify::unmount(m.fs().dev());
                 m.root().prune_tree();
             }
         }

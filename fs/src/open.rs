@@ -8,6 +8,7 @@
 //! opened here remembers the credentials it was opened with (`File::cred`).
 
 use crate::file::{File, FileOps, InodeOps, PathOps};
+use crate::fsnotify;
 use crate::inode::Inode;
 use crate::mount::Path;
 use crate::namei::{LookupFlags, MAXSYMLINKS};
@@ -160,6 +161,7 @@ impl Vfs {
         if flags.bits() & O_TMPFILE_BIT != 0 {
             return self.open_tmpfile(cred, root, cwd, path, flags, mode, lf);
         }
+        let mut truncate = None;
         let (p, created) = if flags.contains(OpenFlags::O_CREAT) {
             if flags.contains(OpenFlags::O_DIRECTORY) {
                 return Err(Errno::EINVAL);
@@ -187,13 +189,12 @@ impl Vfs {
                 let own = inode.open(flags)?;
                 // A file this open created is not truncated (it is empty).
                 if ft == FileType::Regular && flags.contains(OpenFlags::O_TRUNC) && !created {
-                    let truncate = SetAttr {
+                    truncate = Some(SetAttr {
                         size: Some(0),
                         mtime: Some(AttrTime::Now),
                         mode: perm::kill_privs(cred, &inode.stat()?),
                         ..SetAttr::default()
-                    };
-                    crate::address_space::setattr(inode.as_ref(), &truncate)?;
+                    });
                 }
                 own.unwrap_or_else(|| Arc::new(InodeOps(inode.clone())))
             }
@@ -212,7 +213,14 @@ impl Vfs {
         };
         let keep =
             !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY | OpenFlags::O_TRUNC);
-        Ok(File::new(Some(p), ops, flags & keep))
+        let f = File::new(Some(p.clone()), ops, flags & keep);
+        // Watchers see the open, then the truncation, as on Linux.
+        f.notify(fsnotify::IN_OPEN);
+        if let Some(truncate) = truncate {
+            crate::address_space::setattr(inode.as_ref(), &truncate)?;
+            fsnotify::dentry_event(&p.dentry, fsnotify::setattr_mask(&truncate));
+        }
+        Ok(f)
     }
 
     /// Resolves the target of an O_CREAT open, creating it if missing (also at
@@ -269,7 +277,9 @@ impl Vfs {
                     perm::may_create(cred, &dst)?;
                     let mode = FileType::Regular.to_mode_bits() | (mode & 0o7777);
                     let mode = perm::strip_sgid(cred, &dst, mode);
-                    dir.inode().create(&name, mode & 0o7777, cred.owner())?;
+                    let new = dir.inode().create(&name, mode & 0o7777, cred.owner())?;
+                    let (dir_inode, new) = (dir.inode(), new.as_ref());
+                    fsnotify::name_event(dir_inode.as_ref(), new, fsnotify::IN_CREATE, &name, 0);
                     let p = self.lookup(cred, root, &dir, &name, LookupFlags::empty())?;
                     return Ok((p, true));
                 }

@@ -5,6 +5,7 @@
 //! and, in a sticky one, to own the file or the directory (`EPERM`).
 
 use crate::dentry::Dentry;
+use crate::fsnotify;
 use crate::mount::Path;
 use crate::perm::{self, Credentials};
 use crate::types::FileType;
@@ -41,6 +42,10 @@ impl Vfs {
         }
         dir.inode().unlink(&name)?;
         victim.delete();
+        let inode = victim.inode().as_ref();
+        fsnotify::inode_event(inode, fsnotify::IN_ATTRIB);
+        fsnotify::dentry_removed(&victim);
+        fsnotify::name_event(dir.inode().as_ref(), inode, fsnotify::IN_DELETE, &name, 0);
         Ok(())
     }
 
@@ -66,11 +71,16 @@ impl Vfs {
             mnt: dir.mnt.clone(),
             dentry: victim.clone(),
         };
-        if self.is_mountpoint(&victim) || place.same(root) {
+        let is_root = place.same(root);
+        drop(place);
+        if self.is_mountpoint(&victim) || is_root {
             return Err(Errno::EBUSY);
         }
         dir.inode().rmdir(&name)?;
         victim.delete();
+        let inode = victim.inode().as_ref();
+        fsnotify::dentry_removed(&victim);
+        fsnotify::name_event(dir.inode().as_ref(), inode, fsnotify::IN_DELETE, &name, 0);
         Ok(())
     }
 }

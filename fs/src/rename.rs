@@ -7,6 +7,7 @@
 //! directory that changes parent, whose ".." changes.
 
 use crate::dentry::Dentry;
+use crate::fsnotify;
 use crate::mount::Path;
 use crate::perm::{self, permission, Access, Credentials};
 use crate::remove::may_delete;
@@ -102,6 +103,21 @@ impl Vfs {
         old_dir
             .inode()
             .rename(&old_name, &new_dir.inode(), &new_name, flags)?;
+        let (od, nd) = (old_dir.inode(), new_dir.inode());
+        let target = new
+            .as_ref()
+            .filter(|_| !exchange)
+            .map(|n| n.inode().as_ref());
+        fsnotify::moved(
+            (od.as_ref(), &old_name),
+            (nd.as_ref(), &new_name),
+            old.inode().as_ref(),
+            target,
+        );
+        if let Some(new) = new.as_ref().filter(|_| exchange) {
+            let from = (nd.as_ref(), &new_name[..]);
+            fsnotify::moved(from, (od.as_ref(), &old_name), new.inode().as_ref(), None);
+        }
         match &new {
             Some(new) if exchange => Dentry::d_exchange(&old, new),
             _ => old.d_move(&new_dir.dentry, &new_name),

@@ -64,6 +64,8 @@ impl Vfs {
         };
         let keep =
             !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY | OpenFlags::O_TRUNC);
-        Ok(File::new(Some(p), ops, flags & keep))
+        let f = File::new(Some(p), ops, flags & keep);
+        f.notify(crate::fsnotify::IN_OPEN);
+        Ok(f)
     }
 }

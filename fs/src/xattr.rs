@@ -123,7 +123,9 @@ impl Vfs {
         }
         let inode = path.inode();
         xattr_permission(cred, &inode.stat()?, name, true)?;
-        inode.setxattr(name, value, flags)
+        inode.setxattr(name, value, flags)?;
+        crate::fsnotify::dentry_event(&path.dentry, crate::fsnotify::IN_ATTRIB);
+        Ok(())
     }
 
     /// Removes attribute `name` of the file at `path` (`ENODATA` if none).
@@ -133,7 +135,9 @@ impl Vfs {
         }
         let inode = path.inode();
         xattr_permission(cred, &inode.stat()?, name, true)?;
-        inode.removexattr(name)
+        inode.removexattr(name)?;
+        crate::fsnotify::dentry_event(&path.dentry, crate::fsnotify::IN_ATTRIB);
+        Ok(())
     }
 
     /// Returns the names of the attributes of the file at `path`, each with its

@@ -113,14 +113,17 @@ fn fdinfo(t: &Target, fd: i32) -> Result<Vec<u8>> {
     }
     let mnt_id = f.path().map_or(0, |p| p.mnt.id());
     let ino = f.stat().map_or(0, |s| s.ino);
-    Ok(format!(
+    let mut text = format!(
         "pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n",
         f.pos(),
         flags,
         mnt_id,
         ino
-    )
-    .into_bytes())
+    );
+    if let Some(group) = crate::inotify::inotify_of(&f) {
+        text += &group.fdinfo();
+    }
+    Ok(text.into_bytes())
 }
 
 /// Returns /proc/PID/fdinfo.

@@ -1,6 +1,7 @@
 //! /proc/sys (sysctl): the kernel, fs and vm settings programs read. The host
 //! name is writable (as sethostname(2)); vm.overcommit_memory takes 0, 1 or
-//! 2 and is only recorded; the rest are read-only facts of this kernel.
+//! 2 and is only recorded; root may set the inotify limits; the rest are
+//! read-only facts of this kernel.
 
 use super::node::Node;
 use super::tree::{named, Tree};
@@ -72,6 +73,34 @@ fn overcommit(t: &mut Tree) -> Node {
     })
 }
 
+/// Returns a file showing the limit `v`, which root may set to a positive
+/// number that fits an int (`EINVAL` otherwise), as the inotify limits.
+fn limit(t: &mut Tree, v: &'static AtomicU32) -> Node {
+    let n = t.file(move || Ok(format!("{}\n", v.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(move |data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        match s.trim().parse::<u32>() {
+            Ok(n @ 1..=0x7fff_ffff) => {
+                v.store(n, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    })
+}
+
+/// Returns /proc/sys/fs/inotify.
+fn inotify(t: &mut Tree) -> Node {
+    use crate::inotify::{MAX_QUEUED_EVENTS, MAX_USER_INSTANCES, MAX_USER_WATCHES};
+    let files = vec![
+        named("max_queued_events", limit(t, &MAX_QUEUED_EVENTS)),
+        named("max_user_instances", limit(t, &MAX_USER_INSTANCES)),
+        named("max_user_watches", limit(t, &MAX_USER_WATCHES)),
+    ];
+    t.dir(files)
+}
+
 /// Returns the /proc/sys directory.
 pub fn sys(t: &mut Tree) -> Node {
     let boot_id = uuid();
@@ -104,6 +133,7 @@ pub fn sys(t: &mut Tree) -> Node {
     let fs = vec![
         named("binfmt_misc", binfmt_misc),
         named("file-max", t.text("9223372036854775807\n")),
+        named("inotify", inotify(t)),
         named("nr_open", t.text("1048576\n")),
         named("pipe-max-size", t.text("1048576\n")),
     ];

@@ -1,6 +1,6 @@
-//! ioctl: terminal requests on the console, FIONREAD on pipes, SIOCINQ
-//! (FIONREAD) and SIOCOUTQ on sockets; everything else is ENOTTY, as Linux
-//! answers for a file that has no such request.
+//! ioctl: terminal requests on the console, FIONREAD on pipes and inotify
+//! instances, SIOCINQ (FIONREAD) and SIOCOUTQ on sockets; everything else is
+//! ENOTTY, as Linux answers for a file that has no such request.
 
 use super::rw::file;
 use super::SyscallContext;
@@ -32,6 +32,10 @@ pub fn sys_ioctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     }
     if let (FIONREAD, Some(pipe)) = (a[1], crate::pipe::pipe_of(&f)) {
         ctx.write_user(a[2], &(pipe.buffered() as i32).to_ne_bytes())?;
+        return Ok(0);
+    }
+    if let (FIONREAD, Some(group)) = (a[1], crate::inotify::inotify_of(&f)) {
+        ctx.write_user(a[2], &(group.pending() as i32).to_ne_bytes())?;
         return Ok(0);
     }
     if let Some(m) = crate::pty::master_of(&f) {

@@ -9,6 +9,7 @@ mod fallocate;
 mod fd;
 mod flock;
 mod info;
+mod inotify;
 mod ioctl;
 mod itimer;
 pub(crate) mod mem;
@@ -255,6 +256,9 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (234, "tgkill", signal::sys_tgkill),
     (235, "utimes", utimes::sys_utimes),
     (247, "waitid", process::sys_waitid),
+    (253, "inotify_init", inotify::sys_inotify_init),
+    (254, "inotify_add_watch", inotify::sys_inotify_add_watch),
+    (255, "inotify_rm_watch", inotify::sys_inotify_rm_watch),
     (257, "openat", open::sys_openat),
     (258, "mkdirat", namei::sys_mkdirat),
     (259, "mknodat", namei::sys_mknodat),
@@ -287,6 +291,7 @@ static TABLE: &[(u64, &str, Handler)] = &[
     (291, "epoll_create1", epoll::sys_epoll_create1),
     (292, "dup3", fd::sys_dup3),
     (293, "pipe2", pipe::sys_pipe2),
+    (294, "inotify_init1", inotify::sys_inotify_init1),
     (295, "preadv", rw::sys_preadv),
     (296, "pwritev", rw::sys_pwritev),
     (297, "rt_tgsigqueueinfo", signal::sys_rt_tgsigqueueinfo),

@@ -1,0 +1,275 @@
+//! File change notification (Linux's fsnotify): the VFS reports what happens
+//! to inodes here, and whoever watches an inode (the kernel's inotify) has
+//! attached a `Mark` to it, keyed by the inode's identity (device, inode
+//! number) as `address_space` keys its caches. An event on a file reaches the
+//! marks of the file itself and, with the file's name, those of the directory
+//! it is in; an event on a name (create, delete, move) reaches the marks of
+//! the directory. When nothing is watched every hook costs one atomic load.
+//!
+//! A mark keeps its inode alive, as Linux pins a watched inode; since ext4
+//! reuses the numbers of deleted inodes, the marks of an inode go (with
+//! `IN_DELETE_SELF`) once its last link is gone and its last dentry released,
+//! and the marks of a filesystem go (with `IN_UNMOUNT`) when its last mount
+//! does.
+
+use crate::address_space::InodeKey;
+use crate::dentry::Dentry;
+use crate::inode::Inode;
+use crate::types::{FileType, SetAttr};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub const IN_ACCESS: u32 = 0x1;
+pub const IN_MODIFY: u32 = 0x2;
+pub const IN_ATTRIB: u32 = 0x4;
+pub const IN_CLOSE_WRITE: u32 = 0x8;
+pub const IN_CLOSE_NOWRITE: u32 = 0x10;
+pub const IN_OPEN: u32 = 0x20;
+pub const IN_MOVED_FROM: u32 = 0x40;
+pub const IN_MOVED_TO: u32 = 0x80;
+pub const IN_CREATE: u32 = 0x100;
+pub const IN_DELETE: u32 = 0x200;
+pub const IN_DELETE_SELF: u32 = 0x400;
+pub const IN_MOVE_SELF: u32 = 0x800;
+pub const IN_UNMOUNT: u32 = 0x2000;
+pub const IN_Q_OVERFLOW: u32 = 0x4000;
+pub const IN_IGNORED: u32 = 0x8000;
+pub const IN_ONLYDIR: u32 = 0x0100_0000;
+pub const IN_DONT_FOLLOW: u32 = 0x0200_0000;
+pub const IN_EXCL_UNLINK: u32 = 0x0400_0000;
+pub const IN_MASK_CREATE: u32 = 0x1000_0000;
+pub const IN_MASK_ADD: u32 = 0x2000_0000;
+pub const IN_ISDIR: u32 = 0x4000_0000;
+pub const IN_ONESHOT: u32 = 0x8000_0000;
+/// Every event a watch can ask for.
+pub const IN_ALL_EVENTS: u32 = 0xfff;
+
+/// A watch on one inode.
+pub trait Mark: Send + Sync {
+    /// Returns the watched inode, which the mark keeps alive.
+    fn inode(&self) -> &Arc<dyn Inode>;
+
+    /// Returns the events the watch asks for, with its `IN_EXCL_UNLINK` flag.
+    fn mask(&self) -> u32;
+
+    /// Reports `mask` (with `IN_ISDIR` when the subject is a directory) that
+    /// happened to the marked inode, or with `name` to its child of that name.
+    fn event(&self, mask: u32, name: Option<&[u8]>, cookie: u32);
+
+    /// Notes that the mark was taken off its inode because the inode or its
+    /// filesystem went (the watch is over: Linux's `IN_IGNORED`).
+    fn detached(&self);
+}
+
+type Marks = BTreeMap<InodeKey, Vec<Arc<dyn Mark>>>;
+
+static MARKS: Mutex<Marks> = Mutex::new(BTreeMap::new());
+/// The number of marks attached: the hooks do nothing while it is zero.
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+/// The last cookie given to a rename's pair of events.
+static COOKIE: AtomicU32 = AtomicU32::new(0);
+
+fn marks() -> MutexGuard<'static, Marks> {
+    // Each change is one map operation: a poisoned lock is still consistent.
+    MARKS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn active() -> bool {
+    ACTIVE.load(Ordering::Relaxed) != 0
+}
+
+fn same(a: &Arc<dyn Mark>, b: &Arc<dyn Mark>) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+}
+
+/// Attaches `mark` to the inode `key`.
+pub fn add_mark(key: InodeKey, mark: Arc<dyn Mark>) {
+    marks().entry(key).or_default().push(mark);
+    ACTIVE.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Takes `mark` off the inode `key`; returns whether it was attached.
+pub fn remove_mark(key: InodeKey, mark: &Arc<dyn Mark>) -> bool {
+    let mut all = marks();
+    let Some(list) = all.get_mut(&key) else {
+        return false;
+    };
+    let before = list.len();
+    list.retain(|m| !same(m, mark));
+    let removed = list.len() < before;
+    if list.is_empty() {
+        all.remove(&key);
+    }
+    if removed {
+        ACTIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+    removed
+}
+
+/// Returns the marks on the inode `key`.
+fn marks_of(key: InodeKey) -> Vec<Arc<dyn Mark>> {
+    marks().get(&key).cloned().unwrap_or_default()
+}
+
+/// Returns the key of `inode`, if anything is watched at all.
+fn key_of(inode: &dyn Inode) -> Option<InodeKey> {
+    if !active() {
+        return None;
+    }
+    InodeKey::of(inode).ok()
+}
+
+/// Returns `IN_ISDIR` for a directory.
+fn isdir(inode: &dyn Inode) -> u32 {
+    match inode.file_type() {
+        FileType::Directory => IN_ISDIR,
+        _ => 0,
+    }
+}
+
+/// Delivers `mask` to the marks of `key` that ask for it; `unlinked` says the
+/// subject has no name left, which marks with `IN_EXCL_UNLINK` do not hear of.
+fn send(key: InodeKey, mask: u32, name: Option<&[u8]>, cookie: u32, unlinked: bool) {
+    for m in marks_of(key) {
+        let want = m.mask();
+        if want & mask & IN_ALL_EVENTS == 0 || (unlinked && want & IN_EXCL_UNLINK != 0) {
+            continue;
+        }
+        m.event(mask, name, cookie);
+    }
+}
+
+/// Reports `mask` on the inode alone (a link count change, a move), without
+/// `IN_ISDIR`, as Linux reports these.
+pub(crate) fn inode_event(inode: &dyn Inode, mask: u32) {
+    if let Some(key) = key_of(inode) {
+        send(key, mask, None, 0, false);
+    }
+}
+
+/// Reports `mask` on the file `dentry` names: to its own marks and, with its
+/// name, to those of its parent directory (Linux's fsnotify_parent).
+pub(crate) fn dentry_event(dentry: &Arc<Dentry>, mask: u32) {
+    if !active() {
+        return;
+    }
+    let inode = dentry.inode();
+    let mask = mask | isdir(inode.as_ref());
+    let unlinked = dentry.is_deleted();
+    if let Some(parent) = dentry.parent() {
+        if let Some(dir) = key_of(parent.inode().as_ref()) {
+            send(dir, mask, Some(&dentry.name()), 0, unlinked);
+        }
+    }
+    if let Some(key) = key_of(inode.as_ref()) {
+        send(key, mask, None, 0, unlinked);
+    }
+}
+
+/// Reports `mask` about the entry `name` of the directory `dir` (create,
+/// delete, the halves of a move); `child` is what the name stands for.
+pub(crate) fn name_event(dir: &dyn Inode, child: &dyn Inode, mask: u32, name: &[u8], cookie: u32) {
+    if let Some(key) = key_of(dir) {
+        send(key, mask | isdir(child), Some(name), cookie, false);
+    }
+}
+
+/// Returns a new cookie joining the two events of a rename.
+pub(crate) fn new_cookie() -> u32 {
+    match COOKIE.fetch_add(1, Ordering::Relaxed).wrapping_add(1) {
+        0 => COOKIE.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+        c => c,
+    }
+}
+
+/// Reports a rename of `moved` from `old_name` in `old_dir` to `new_name` in
+/// `new_dir` (Linux's fsnotify_move), over `target` if it replaced one.
+pub(crate) fn moved(
+    (old_dir, old_name): (&dyn Inode, &[u8]),
+    (new_dir, new_name): (&dyn Inode, &[u8]),
+    moved: &dyn Inode,
+    target: Option<&dyn Inode>,
+) {
+    if !active() {
+        return;
+    }
+    let cookie = new_cookie();
+    name_event(old_dir, moved, IN_MOVED_FROM, old_name, cookie);
+    name_event(new_dir, moved, IN_MOVED_TO, new_name, cookie);
+    if let Some(t) = target {
+        inode_event(t, IN_ATTRIB);
+    }
+    inode_event(moved, IN_MOVE_SELF);
+}
+
+/// Returns the events an attribute change reports (Linux's fsnotify_change):
+/// a size change or a new modification time alone is a modification, a new
+/// access time alone an access, anything else a change of attributes.
+pub(crate) fn setattr_mask(attr: &SetAttr) -> u32 {
+    let mut mask = 0;
+    if attr.uid.is_some() || attr.gid.is_some() || attr.mode.is_some() {
+        mask |= IN_ATTRIB;
+    }
+    if attr.size.is_some() {
+        mask |= IN_MODIFY;
+    }
+    match (attr.atime.is_some(), attr.mtime.is_some()) {
+        (true, true) => mask |= IN_ATTRIB,
+        (true, false) => mask |= IN_ACCESS,
+        (false, true) => mask |= IN_MODIFY,
+        (false, false) => {}
+    }
+    mask
+}
+
+/// Notes that the name `dentry` was removed (unlink, rmdir): if nothing else
+/// uses the dentry it is as good as released, and the watches of an inode
+/// left without links end now, before the directory hears of the removal,
+/// as Linux's d_delete() ends them.
+pub(crate) fn dentry_removed(dentry: &Arc<Dentry>) {
+    if Arc::strong_count(dentry) == 1 {
+        dentry_released(dentry);
+    }
+}
+
+/// Notes that a dentry was released: if it was the last use of a removed
+/// inode with no links left, the inode's marks hear `IN_DELETE_SELF` and go.
+pub(crate) fn dentry_released(dentry: &Dentry) {
+    let inode = dentry.inode();
+    let Some(key) = key_of(inode.as_ref()) else {
+        return;
+    };
+    if !dentry.is_deleted() || inode.stat().map_or(true, |st| st.nlink > 0) {
+        return;
+    }
+    let gone = marks().remove(&key).unwrap_or_default();
+    ACTIVE.fetch_sub(gone.len(), Ordering::Relaxed);
+    for m in gone {
+        if m.mask() & IN_DELETE_SELF != 0 {
+            m.event(IN_DELETE_SELF, None, 0);
+        }
+        m.detached();
+    }
+}
+
+/// Notes that the filesystem of device `dev` lost its last mount: the marks
+/// on its inodes hear `IN_UNMOUNT` and go.
+pub(crate) fn unmount(dev: u64) {
+    if !active() {
+        return;
+    }
+    let gone: Vec<Arc<dyn Mark>> = {
+        let mut all = marks();
+        let keys: Vec<InodeKey> = all.keys().filter(|k| k.dev == dev).copied().collect();
+        keys.iter()
+            .filter_map(|k| all.remove(k))
+            .flatten()
+            .collect()
+    };
+    ACTIVE.fetch_sub(gone.len(), Ordering::Relaxed);
+    for m in gone {
+        m.event(IN_UNMOUNT | isdir(m.inode().as_ref()), None, 0);
+        m.detached();
+    }
+}

@@ -22,7 +22,6 @@ pub struct Kernel {
     /// a weak reference; this one keeps it alive).
     _shrinker: Arc<dyn mm::Shrinker>,
     pub vfs: Arc<Vfs>,
-    pub root_fs: Arc<dyn FileSystem>,
     pub devices: Devices,
     pub hostname: Mutex<String>,
     /// The host CPUs tasks are spread over.
@@ -183,7 +182,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     if read_only {
         root_flags |= fs::MountFlags::RDONLY;
     }
-    let vfs = Vfs::new_with(root_fs.clone(), root_flags, &format!("/dev/{root_name}"))
+    let vfs = Vfs::new_with(root_fs, root_flags, &format!("/dev/{root_name}"))
         .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
     log::info!(
         "VFS: Mounted root (ext4 filesystem){} on device {}:{}.",
@@ -207,7 +206,6 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         frames,
         _shrinker: shrinker,
         vfs,
-        root_fs,
         devices: Devices { lines },
         hostname: Mutex::new("(none)".into()),
         host_cpus: arch::host::cpu::allowed_cpus(),
@@ -352,23 +350,21 @@ fn sync_and_restore() {
     arch::host::console::restore();
 }
 
-/// Writes back the page caches and syncs every mounted filesystem.
+/// Writes back the page caches and syncs every filesystem: the mounted ones,
+/// and ext4 instances a lazy umount took out of the tree while their files
+/// stay open.
 fn sync_all() {
     let k = kernel();
-    crate::filemap::write_back_all();
-    let mounted = k.vfs.mounts().into_iter().map(|m| m.fs().clone());
-    let mut done: Vec<Arc<dyn FileSystem>> = Vec::new();
-    let all = std::iter::once(k.root_fs.clone())
-        .chain(mounted)
-        .chain(crate::filesystems::ext4_instances());
-    for fs in all {
-        if done.iter().any(|f| Arc::ptr_eq(f, &fs)) {
-            continue;
+    if let Err(e) = k.vfs.sync() {
+        log::error!("sync at shutdown failed: {e}");
+    }
+    let mounted = k.vfs.mounts();
+    for fs in crate::filesystems::ext4_instances() {
+        if !mounted.iter().any(|m| Arc::ptr_eq(m.fs(), &fs)) {
+            if let Err(e) = fs.sync() {
+                log::error!("sync of an unmounted ext4 failed: {e}");
+            }
         }
-        if let Err(e) = fs.sync() {
-            log::error!("sync of a {} filesystem failed: {e}", fs.name());
-        }
-        done.push(fs);
     }
 }
 

@@ -281,10 +281,3 @@ pub fn cached_pages() -> u64 {
         .map(|c| c.pages.len() as u64)
         .sum()
 }
-
-/// Writes back every page cache, for a clean shutdown; failures are logged.
-pub fn write_back_all() {
-    if let Err(e) = address_space::write_back_all(None) {
-        log::error!("write-back of mapped files failed: {e}");
-    }
-}

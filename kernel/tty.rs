@@ -238,7 +238,6 @@ pub fn vhangup(p: &Process) {
         return;
     };
     let (sid, _) = tty.owner();
-    tty.set_owner(0, 0);
     if sid > 0 {
         set_session_ctty(sid, None);
         if let Some(leader) = crate::task::find_process(sid) {

@@ -116,11 +116,8 @@ fn missing_image_is_named() {
 /// must refuse to start while the first runs.
 #[test]
 fn locked_image_is_refused() {
-    let copy = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("lock-test-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("lock-test");
+    let ubd0 = img.ubd0.clone();
 
     let mut first = Running::spawn(&mut linux(&[&ubd0, "init=/bin/waitstdin", "quiet"]), true);
     if !first.wait_for_stdout("waitstdin: ready") {

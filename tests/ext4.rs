@@ -13,11 +13,8 @@ use std::path::Path;
 /// clean again.
 #[test]
 fn ext4_read_write() {
-    let copy =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext4rw-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("ext4rw");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
 
     assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet"]));
     assert_fsck_clean(&copy);
@@ -58,11 +55,8 @@ fn ext4_read_write() {
 /// boot replays the journal and frees the orphans, and the image is clean.
 #[test]
 fn ext4_survives_kill() {
-    let copy =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext4kill-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("ext4kill");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
 
     let mut run = Running::spawn(
         &mut linux(&[&ubd0, "rw", "init=/bin/ext4rw", "quiet"]),
@@ -88,11 +82,8 @@ fn ext4_survives_kill() {
 /// e2fsck finds it clean.
 #[test]
 fn ext4_tmpfile_survives_kill() {
-    let copy = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("ext4tmpfile-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("ext4tmpfile");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
     let before = free_counts(&copy);
 
     let args = [
@@ -144,11 +135,8 @@ fn free_counts(img: &Path) -> Vec<String> {
 /// image clean. Then FIFOs on the ext4 root.
 #[test]
 fn ext4_mmap_shared() {
-    let copy =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext4mmap-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("ext4mmap");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
 
     let run = boot(&[
         &ubd0,
@@ -191,11 +179,8 @@ fn ext4_mmap_shared() {
 /// and inserted ranges, a full disk; e2fsck must find the image clean.
 #[test]
 fn ext4_falloc() {
-    let copy = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("ext4falloc-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("ext4falloc");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
     let args = [&ubd0, "rw", "init=/bin/falloc", "quiet", "--", "/", "/tmp"];
     assert_checks_passed(&boot(&args));
     assert_fsck_clean(&copy);

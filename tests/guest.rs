@@ -105,11 +105,8 @@ fn copy_calls() {
 /// debugfs, and e2fsck must find the image clean.
 #[test]
 fn unix() {
-    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("unix-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("unix");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
     assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/unix", "quiet"]));
     assert_fsck_clean(&copy);
     let (stat, _) = debugfs(&copy, "stat /unix-ext4/kept.sock");
@@ -151,11 +148,8 @@ fn inotify() {
 /// /tmp; e2fsck finds the image clean afterwards.
 #[test]
 fn inotify_ext4() {
-    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("inotify-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("inotify");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
     let args = [&ubd0, "rw", "init=/bin/inotify", "quiet", "--", "/", "/tmp"];
     assert_checks_passed(&boot(&args));
     assert_fsck_clean(&copy);
@@ -191,11 +185,8 @@ fn memfd() {
 #[test]
 fn splice() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/splice", "quiet"]));
-    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("splice-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("splice");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
     let args = [&ubd0, "rw", "init=/bin/splice", "quiet", "--", "/"];
     assert_checks_passed(&boot(&args));
     assert_fsck_clean(&copy);
@@ -206,11 +197,8 @@ fn splice() {
 /// with debugfs, and e2fsck finds the image clean, the unnamed files gone.
 #[test]
 fn tmpfile() {
-    let copy = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("tmpfile-{}.img", std::process::id()));
-    std::fs::copy(image(), &copy).expect("copy the test image");
-    let _remove = RemoveOnDrop(copy.clone());
-    let ubd0 = format!("ubd0={}", copy.display());
+    let img = image_copy("tmpfile");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
     let args = [
         &ubd0,
         "rw",

@@ -6,12 +6,13 @@
 //! root gives files away (`EPERM`).
 
 use crate::fsnotify;
-use crate::inode::Inode;
+use crate::inode::{FileSystem, Inode};
 use crate::mount::Path;
 use crate::perm::{kill_privs, permission, Access, Credentials, S_ISGID, S_ISUID, S_IXGRP};
 use crate::types::{AttrTime, FileType, SetAttr, StatFs, ST_RDONLY, ST_VALID};
 use crate::vfs::Vfs;
 use arch::{Errno, Result};
+use std::sync::Arc;
 
 impl Vfs {
     /// Applies `attr` to the inode at `path`.
@@ -157,17 +158,29 @@ impl Vfs {
     }
 
     /// Writes back the page caches of mapped files, then every mounted
-    /// filesystem (sync(2)); returns the first error.
+    /// filesystem once (sync(2)); returns the first error.
     pub fn sync(&self) -> Result<()> {
         let mut result = crate::address_space::write_back_all(None);
+        let mut done: Vec<Arc<dyn FileSystem>> = Vec::new();
         for m in self.mounts() {
+            if done.iter().any(|f| Arc::ptr_eq(f, m.fs())) {
+                continue;
+            }
             if let Err(e) = m.fs().sync() {
                 log::error!("sync of {} failed: {e}", m.fs().name());
                 result = result.and(Err(e));
             }
+            done.push(m.fs().clone());
         }
         result
     }
+}
+
+/// Writes back the page caches of the mapped files of `fs`, then `fs` itself
+/// (Linux's sync_filesystem(): syncfs(2), and a filesystem's last umount).
+pub fn sync_filesystem(fs: &dyn FileSystem) -> Result<()> {
+    crate::address_space::write_back_all(Some(fs.dev()))?;
+    fs.sync()
 }
 
 /// Clears what a write by `cred` takes from the file `inode`: set-user-ID and

@@ -40,7 +40,7 @@ mod wait;
 mod xattr;
 
 pub use address_space::{AddressSpace, InodeKey};
-pub use attr::file_remove_privs;
+pub use attr::{file_remove_privs, sync_filesystem};
 pub use blockdev::{BlockDevice, RamDisk};
 pub use cache::BlockCache;
 pub use clock::{Clock, HostClock};
@@ -55,6 +55,7 @@ pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 pub use open::{CharDevices, OpenFlags};
 pub use perm::{kill_privs, permission, Access, Credentials};
 pub use reopen::reopen_path;
+pub use tmpfile::O_TMPFILE_BIT;
 pub use types::{
     AttrTime, DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, StatFs, Timespec, ST_RDONLY,
     ST_RELATIME, ST_VALID,

@@ -17,7 +17,7 @@ use arch::{Errno, Result};
 use std::sync::Arc;
 
 /// `__O_TMPFILE`, the bit of `O_TMPFILE` that is not `O_DIRECTORY`.
-pub(crate) const O_TMPFILE_BIT: u32 = 0o20000000;
+pub const O_TMPFILE_BIT: u32 = 0o20000000;
 
 impl Vfs {
     /// Opens a new unnamed regular file with permission bits `mode` in the

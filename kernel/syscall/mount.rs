@@ -198,8 +198,7 @@ pub fn sys_umount2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     // The last mount of a filesystem gone: write it out, as Linux's
     // deactivate_super does, so that the device is clean from now on.
     if !vfs().mounts().iter().any(|m| Arc::ptr_eq(m.fs(), &fs)) {
-        crate::filemap::write_back_all();
-        fs.sync()?;
+        fs::sync_filesystem(fs.as_ref())?;
     }
     Ok(0)
 }

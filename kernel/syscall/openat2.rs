@@ -22,9 +22,6 @@ const RESOLVE_BENEATH: u64 = 0x08;
 const RESOLVE_IN_ROOT: u64 = 0x10;
 const RESOLVE_CACHED: u64 = 0x20;
 
-/// `__O_TMPFILE`, the bit of `O_TMPFILE` that is not `O_DIRECTORY`.
-const O_TMPFILE_BIT: u32 = 0o20000000;
-
 /// Reads `struct open_how` of `size` bytes at `addr`: the fields it knows,
 /// and zeroes in the rest (`E2BIG` otherwise), as copy_struct_from_user().
 fn read_how(ctx: &SyscallContext, addr: u64, size: u64) -> Result<[u64; 3]> {
@@ -81,7 +78,7 @@ fn open_flags(flags: u64, mode: u64, resolve: u64) -> Result<OpenFlags> {
         .ok()
         .and_then(OpenFlags::from_bits)
         .ok_or(Errno::EINVAL)?;
-    let creates = flags.contains(OpenFlags::O_CREAT) || flags.bits() & O_TMPFILE_BIT != 0;
+    let creates = flags.contains(OpenFlags::O_CREAT) || flags.bits() & fs::O_TMPFILE_BIT != 0;
     if (creates && mode & !0o7777 != 0) || (!creates && mode != 0) {
         return Err(Errno::EINVAL);
     }

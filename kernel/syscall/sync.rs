@@ -32,9 +32,7 @@ pub fn sys_fdatasync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 pub fn sys_syncfs(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if let Some(p) = file(ctx, a[0])?.path() {
-        let fs = p.mnt.fs();
-        fs::address_space::write_back_all(Some(fs.dev()))?;
-        fs.sync()?;
+        fs::sync_filesystem(p.mnt.fs().as_ref())?;
     }
     Ok(0)
 }

@@ -311,6 +311,27 @@ pub fn assert_refused(run: &Run) {
     );
 }
 
+/// A private copy of the test image, for a test that writes to it; removed
+/// when dropped.
+pub struct ImageCopy {
+    pub path: PathBuf,
+    /// `ubd0=PATH`: the copy attached read-write.
+    pub ubd0: String,
+    _remove: RemoveOnDrop,
+}
+
+/// Copies the test image to a scratch file named after `name`.
+pub fn image_copy(name: &str) -> ImageCopy {
+    let path =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}.img", std::process::id()));
+    std::fs::copy(image(), &path).expect("copy the test image");
+    ImageCopy {
+        ubd0: format!("ubd0={}", path.display()),
+        _remove: RemoveOnDrop(path.clone()),
+        path,
+    }
+}
+
 /// Removes a scratch file when dropped, also when a test fails.
 pub struct RemoveOnDrop(pub PathBuf);
 

@@ -13,6 +13,7 @@ pub use termios::Termios;
 
 use arch::{Errno, Result};
 use fs::{PollEvents, WaitQueue};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Where a terminal's output goes.
@@ -34,9 +35,6 @@ struct State {
     pgrp: i32,
     /// The outside has no more input (host end of file): reads return 0.
     hung_up: bool,
-    /// How many times the terminal was hung up (vhangup(2), or its session
-    /// leader exiting): files opened before the last hangup are dead.
-    hangups: u64,
 }
 
 /// A terminal.
@@ -46,6 +44,9 @@ pub struct Tty {
     state: Mutex<State>,
     /// Woken when input arrives or the terminal hangs up.
     pub wait: WaitQueue,
+    /// How many times the terminal was hung up (vhangup(2), or its session
+    /// leader exiting): files opened before the last hangup are dead.
+    hangups: AtomicU64,
     driver: Box<dyn TtyDriver>,
 }
 
@@ -61,8 +62,8 @@ impl Tty {
                 session: 0,
                 pgrp: 0,
                 hung_up: false,
-                hangups: 0,
             }),
+            hangups: AtomicU64::new(0),
             wait: WaitQueue::new(),
             driver,
         }
@@ -103,7 +104,7 @@ impl Tty {
     /// whoever waits on it wakes up.
     pub fn hangup(&self) {
         let mut s = self.state();
-        s.hangups += 1;
+        self.hangups.fetch_add(1, Ordering::AcqRel);
         s.ldisc = Ldisc::default();
         s.session = 0;
         s.pgrp = 0;
@@ -114,7 +115,7 @@ impl Tty {
     /// Returns the number of hangups so far: a file opened when it was `n`
     /// is hung up once it is larger.
     pub fn hangups(&self) -> u64 {
-        self.state().hangups
+        self.hangups.load(Ordering::Acquire)
     }
 
     /// Reads input; `EAGAIN` if there is none yet.

@@ -253,10 +253,7 @@ fn punch_hole(h: &mut Handle, ino: u32, st: &mut InodeState, offset: u64, end: u
     tree_room(h, ino, disk, map, map.extents.len() + 1)?;
     zero_partial(fs, map, offset, end)?;
     if first < last {
-        for (pblk, n) in map.remove_range(first, last) {
-            h.free_blocks(pblk, n)?;
-            disk.blocks_512 = disk.blocks_512.saturating_sub(n * (bs / 512));
-        }
+        file::free_runs(h, disk, map.remove_range(first, last))?;
     }
     Ok(())
 }
@@ -311,10 +308,7 @@ fn collapse_range(
     tree_room(h, ino, disk, map, map.extents.len() + 1)?;
     modified(h, disk);
     let (first, n) = (offset / bs, len / bs);
-    for (pblk, count) in map.remove_range(first, first + n) {
-        h.free_blocks(pblk, count)?;
-        disk.blocks_512 = disk.blocks_512.saturating_sub(count * (bs / 512));
-    }
+    file::free_runs(h, disk, map.remove_range(first, first + n))?;
     map.shift_down(first + n, n);
     disk.size -= len;
     Ok(())

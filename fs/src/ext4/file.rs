@@ -200,8 +200,14 @@ pub(super) fn free_from(
     map: &mut ExtentMap,
     lblk: u64,
 ) -> Result<()> {
+    free_runs(h, disk, map.remove_from(lblk))
+}
+
+/// Frees the blocks of `runs` (first physical block, count), as an extent
+/// map's removals return them, and takes them off the inode's block count.
+pub(super) fn free_runs(h: &mut Handle, disk: &mut DiskInode, runs: Vec<(u64, u64)>) -> Result<()> {
     let per_block = h.fs.sb.block_size as u64 / 512;
-    for (pblk, n) in map.remove_from(lblk) {
+    for (pblk, n) in runs {
         h.free_blocks(pblk, n)?;
         disk.blocks_512 = disk.blocks_512.saturating_sub(n * per_block);
     }

@@ -6,12 +6,13 @@ use crate::devices::Devices;
 use crate::task::{self, locked, ExitStatus, FsContext, Process, Task};
 use crate::tty::TtyFile;
 use arch::host::file::{HostFile, OpenError};
+use arch::sync::Mutex;
 use arch::PhysMem;
 use drivers::ubd::Ubd;
 use fs::tmpfs::Tmpfs;
 use fs::{File, FileSystem, FileType, HostClock, LookupFlags, OpenFlags, Vfs};
 use mm::{FrameAllocator, Mm};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The kernel's global state, set once at boot.
@@ -65,13 +66,24 @@ impl Kernel {
 pub struct BootError(pub String);
 
 fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
-    let mut disks = Vec::new();
+    let mut disks: Vec<Option<Arc<Ubd>>> = Vec::new();
+    let mut seen: Vec<((u64, u64), usize)> = Vec::new();
     for (i, spec) in c.ubd.iter().enumerate() {
         let Some(spec) = spec else {
             disks.push(None);
             continue;
         };
         let path = spec.path.display();
+        // The same file twice is found by its inode before its lock says
+        // "in use", so the message names the other disk.
+        if let Some(meta) = std::fs::metadata(&spec.path).ok().filter(|m| m.is_file()) {
+            use std::os::unix::fs::MetadataExt;
+            if let Some((_, j)) = seen.iter().find(|(id, _)| *id == (meta.dev(), meta.ino())) {
+                return Err(BootError(format!(
+                    "ubd{i}: {path} is the same file as ubd{j}: a disk can be attached once"
+                )));
+            }
+        }
         let file = HostFile::open(&spec.path, spec.read_only).map_err(|e| {
             BootError(match e {
                 OpenError::Open(e) => format!("ubd{i}: cannot open {path}: {e}"),
@@ -81,6 +93,7 @@ fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
                 OpenError::Lock(e) => format!("ubd{i}: cannot lock {path}: {e}"),
             })
         })?;
+        seen.push((file.id(), i));
         let ubd = Ubd::new(i, file);
         log::info!(
             "{}: {} ({} MiB{})",
@@ -136,6 +149,8 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let shrinker: Arc<dyn mm::Shrinker> = Arc::new(crate::filemap::CacheShrinker);
     frames.set_shrinker(Arc::downgrade(&shrinker));
     log::info!("Memory: {}K available", frames.free_frames() * 4);
+    let max_threads = task::limits::set_max_threads(c.mem, arch::host::cpu::host_task_capacity());
+    log::info!("threads-max: {max_threads}");
     let disks = open_disks(&c)?;
     let (index, part) = root_device(&c.root).ok_or_else(|| {
         BootError(format!(
@@ -328,6 +343,11 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
         Arc::new(Mutex::new(files)),
         fsc,
     );
+    p.unkillable
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    // init's RLIMIT_NPROC is half of threads-max, as Linux sets init_task's.
+    let nproc = (task::limits::max_threads() / 2) as u64;
+    locked(&p.rlimits)[task::limits::RLIMIT_NPROC] = (nproc, nproc);
     task::register(&p);
     let t = Task::new(pid, p.clone(), 0);
     locked(&p.threads).push(t.clone());
@@ -368,15 +388,38 @@ fn sync_all() {
     }
 }
 
-/// Starts the thread that ends the kernel cleanly when the host sends it
-/// SIGTERM, SIGHUP, SIGINT or SIGQUIT: the disks are synced and the terminal
-/// restored, and `./linux` exits with 128 + the signal.
+/// How long a host termination signal waits for the kernel lock before the
+/// kernel is taken for hung.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Starts the thread that ends the kernel when the host sends it SIGTERM,
+/// SIGHUP, SIGINT or SIGQUIT, and `./linux` exits with 128 + the signal. A
+/// healthy kernel syncs its disks and restores the terminal first. One that
+/// does not give up its lock within `SHUTDOWN_GRACE` (a bug left a thread
+/// stuck holding it), or that is signalled again while it syncs, exits at
+/// once without writing anything more: what reached the disks is consistent
+/// on its own, as after a crash, and the journal covers the rest.
 fn start_host_signal_thread() {
     let spawned = std::thread::Builder::new()
         .name("host-signals".into())
         .spawn(|| {
             let sig = arch::host::signals::wait_termination_signal();
-            crate::lock::enter();
+            let hard_exit = move |why: &str| -> ! {
+                arch::host::console::restore();
+                let line = format!("linux: killed by host signal {sig}, {why}: disks not synced\n");
+                arch::host::console::write_err(line.as_bytes());
+                std::process::exit(128 + sig)
+            };
+            if !crate::lock::try_enter_for(SHUTDOWN_GRACE) {
+                hard_exit("kernel not responding");
+            }
+            // A second signal while syncing ends it all the same.
+            let _ = std::thread::Builder::new()
+                .name("host-signals-2".into())
+                .spawn(move || {
+                    arch::host::signals::wait_termination_signal();
+                    hard_exit("signalled again while syncing")
+                });
             sync_and_restore();
             let line = format!("linux: killed by host signal {sig}, disks synced\n");
             arch::host::console::write_err(line.as_bytes());

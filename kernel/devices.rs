@@ -117,12 +117,12 @@ impl FileOps for Random {
 /// "<level>" prefix.
 #[derive(Default)]
 struct Kmsg {
-    next: std::sync::Mutex<u64>,
+    next: arch::sync::Mutex<u64>,
 }
 
 impl FileOps for Kmsg {
     fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
-        let mut next = self.next.lock().map_err(|_| Errno::EIO)?;
+        let mut next = self.next.lock();
         let r = crate::printk::record_from(*next).ok_or(Errno::EAGAIN)?;
         let line = format!("{},{},{},-;{}\n", r.level, r.seq, r.usec, r.text);
         if line.len() > buf.len() {

@@ -6,10 +6,11 @@
 
 use crate::syscall::SyscallContext;
 use crate::task::locked;
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, Stat, WaitQueue};
 use std::any::Any;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const EFD_SEMAPHORE: u64 = 1;
 const EFD_NONBLOCK: u64 = OpenFlags::O_NONBLOCK.bits() as u64;

@@ -14,6 +14,7 @@
 //! pages nothing maps are given back when RAM runs out (`CacheShrinker`).
 
 use crate::task::{self, locked};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::address_space::{self, AddressSpace, InodeKey};
 use fs::Inode;
@@ -21,7 +22,7 @@ use mm::{FaultError, MappedFile, PageCache, PageIo, Prot, Shrinker, PAGE_SIZE};
 use std::any::Any;
 use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The inode under a cache, as the cache reads and writes it.
 struct Io<'a>(&'a dyn Inode);

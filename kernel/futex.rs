@@ -8,9 +8,10 @@
 use crate::syscall::SyscallContext;
 use crate::task::{locked, Task};
 use crate::wait::{wait_event, Interruptible};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 pub const FUTEX_WAIT: u32 = 0;

@@ -25,6 +25,29 @@ pub fn enter() {
     });
 }
 
+/// Takes the kernel lock for this thread if it can be had within `timeout`;
+/// returns false (not holding it) if some thread kept it all that time.
+pub fn try_enter_for(timeout: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match KERNEL_LOCK.try_lock() {
+            Ok(guard) => {
+                HELD.with(|h| *h.borrow_mut() = Some(guard));
+                return true;
+            }
+            Err(std::sync::TryLockError::Poisoned(e)) => {
+                HELD.with(|h| *h.borrow_mut() = Some(e.into_inner()));
+                return true;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// Releases the kernel lock held by this thread.
 pub fn leave() {
     let guard = HELD.with(|h| h.borrow_mut().take());

@@ -15,10 +15,14 @@ pub fn install_hook() {
     }));
 }
 
-/// Ends the kernel with `reason`, as Linux's panic() does.
-pub fn panic(reason: &str) -> ! {
-    let bt = std::backtrace::Backtrace::force_capture();
-    let msg = format!("Kernel panic - not syncing: {reason}\nKernel backtrace:\n{bt}\n");
+/// Ends the kernel with `reason` when the user's own input caused it (no
+/// init to run): Linux's message, without the kernel's own stack, which says
+/// nothing about the mistake.
+pub fn panic_user(reason: &str) -> ! {
+    end(&format!("Kernel panic - not syncing: {reason}\n"))
+}
+
+fn end(msg: &str) -> ! {
     arch::host::console::restore();
     arch::host::console::write_err(msg.as_bytes());
     std::process::exit(PANIC_EXIT_STATUS);

@@ -94,7 +94,9 @@ pub fn sys_pidfd_send_signal(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u6
     if locked(&p.exit_status).is_some() {
         return Err(Errno::ESRCH);
     }
-    let mut si = SigInfo::user(sig, SI_USER, ctx.task.process.pid, 0);
+    signal::check_kill_permission(&ctx.task.process, &p, sig)?;
+    let uid = locked(&ctx.task.process.cred).uid;
+    let mut si = SigInfo::user(sig, SI_USER, ctx.task.process.pid, uid);
     if info != 0 {
         ctx.read_user(info, &mut si.0)?;
         if si.signo() != sig || (si.code() >= 0 && !Arc::ptr_eq(&p, &ctx.task.process)) {

@@ -3,8 +3,8 @@
 //! through /dev/kmsg), and, when their level passes the console log level, to
 //! the console, stamped with the time since boot as Linux does.
 
+use arch::sync::Mutex;
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// Lines kept in the ring.
@@ -63,7 +63,7 @@ impl log::Log for Logger {
 pub fn emit(level: u8, text: &str) {
     let Some(p) = PRINTK.get() else { return };
     let t = p.boot.elapsed();
-    let show = level < *p.console_level.lock().unwrap_or_else(|e| e.into_inner());
+    let show = level < *p.console_level.lock();
     if show {
         // A terminal in raw mode does no output processing: end lines with
         // CR LF, as a serial console driver does.
@@ -75,7 +75,7 @@ pub fn emit(level: u8, text: &str) {
         let line = format!("[{:5}.{:06}] {text}{eol}", t.as_secs(), t.subsec_micros());
         let _ = arch::host::console::write(line.as_bytes());
     }
-    let mut ring = p.ring.lock().unwrap_or_else(|e| e.into_inner());
+    let mut ring = p.ring.lock();
     if ring.records.len() == RING_LINES {
         ring.records.pop_front();
     }
@@ -92,7 +92,7 @@ pub fn emit(level: u8, text: &str) {
 /// Returns the first record kept whose sequence number is `seq` or later.
 pub fn record_from(seq: u64) -> Option<Record> {
     let p = PRINTK.get()?;
-    let ring = p.ring.lock().unwrap_or_else(|e| e.into_inner());
+    let ring = p.ring.lock();
     let first = ring.records.front()?.seq;
     let i = seq.saturating_sub(first) as usize;
     ring.records.get(i).cloned()
@@ -100,15 +100,13 @@ pub fn record_from(seq: u64) -> Option<Record> {
 
 /// Returns the sequence number the next record will get.
 pub fn next_seq() -> u64 {
-    PRINTK.get().map_or(0, |p| {
-        p.ring.lock().unwrap_or_else(|e| e.into_inner()).next_seq
-    })
+    PRINTK.get().map_or(0, |p| p.ring.lock().next_seq)
 }
 
 /// Sets the console log level (syslog(2)'s SYSLOG_ACTION_CONSOLE_LEVEL).
 pub fn set_console_level(level: u8) {
     if let Some(p) = PRINTK.get() {
-        *p.console_level.lock().unwrap_or_else(|e| e.into_inner()) = level;
+        *p.console_level.lock() = level;
     }
 }
 

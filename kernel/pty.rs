@@ -8,13 +8,14 @@ use crate::signal::{self, SigInfo, SI_KERNEL};
 use crate::syscall::SyscallContext;
 use crate::task::locked;
 use crate::tty::TtyFile;
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use drivers::tty::{Tty, TtyDriver};
 use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
 use std::any::Any;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 /// The major number of pty slaves (UNIX98_PTY_SLAVE_MAJOR).
 pub const PTS_MAJOR: u32 = 136;

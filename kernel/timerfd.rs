@@ -6,10 +6,11 @@ use crate::syscall::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
 use crate::syscall::SyscallContext;
 use crate::task::locked;
 use crate::timer::{self, TimerSlot};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
 use std::any::Any;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 const TFD_TIMER_ABSTIME: u64 = 1;

@@ -215,10 +215,20 @@ fn segfault_kills_with_sigsegv() {
     assert!(run.stdout.contains("child killed by SIGSEGV"), "{run}");
 }
 
-/// A requested init that cannot run is a kernel panic, as on Linux: its reason,
-/// a backtrace of the kernel, and the panic exit status.
+/// A requested init that cannot run is a kernel panic, as on Linux: its reason
+/// and the panic exit status, but no backtrace of the kernel's own stack, which
+/// says nothing about this user error (issue 19, item 11). A non-executable
+/// init is the same.
 #[test]
 fn missing_init_panics() {
+    let run = boot(&[&ubd0r(), "init=/etc/hostname", "quiet"]);
+    assert_eq!(run.code(), Some(125), "a kernel panic exits 125\n{run}");
+    assert!(
+        run.stderr
+            .contains("Requested init /etc/hostname failed (error -13)"),
+        "panic reason missing\n{run}"
+    );
+    assert!(!run.stderr.contains("backtrace"), "a backtrace\n{run}");
     let run = boot(&[&ubd0r(), "init=/bin/no-such-init", "quiet"]);
     assert_eq!(run.code(), Some(125), "a kernel panic exits 125\n{run}");
     assert!(
@@ -227,10 +237,7 @@ fn missing_init_panics() {
         ),
         "panic reason missing\n{run}"
     );
-    assert!(
-        run.stderr.contains("Kernel backtrace:"),
-        "backtrace missing\n{run}"
-    );
+    assert!(!run.stderr.contains("backtrace"), "a backtrace\n{run}");
 }
 
 /// An image that is not ext4 is refused with one line, not a crash.

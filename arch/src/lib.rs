@@ -10,6 +10,7 @@ pub mod abi;
 pub mod host;
 pub mod physmem;
 pub mod stub;
+pub mod sync;
 
 pub use abi::errno::{Errno, Result};
 pub use abi::regs::UserRegs;

@@ -8,9 +8,10 @@
 
 use crate::inode::Inode;
 use crate::types::{FileType, SetAttr};
+use arch::sync::{Mutex, MutexGuard};
 use arch::Result;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// The page cache of one inode.
 pub trait AddressSpace: std::any::Any + Send + Sync {
@@ -64,7 +65,7 @@ static SPACES: Mutex<BTreeMap<InodeKey, Arc<dyn AddressSpace>>> = Mutex::new(BTr
 
 fn spaces() -> MutexGuard<'static, BTreeMap<InodeKey, Arc<dyn AddressSpace>>> {
     // Each change is one map operation: a poisoned lock is still consistent.
-    SPACES.lock().unwrap_or_else(|e| e.into_inner())
+    SPACES.lock()
 }
 
 /// Returns the cache attached to the inode `key`, or attaches the one `make`

@@ -8,9 +8,10 @@
 //! hot metadata is checked once per read from the device, not once per use.
 
 use crate::blockdev::BlockDevice;
+use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// A check of a block's contents (a checksum), run once per read from the device.
 pub type Verify<'a> = &'a dyn Fn(&[u8]) -> Result<()>;
@@ -64,7 +65,7 @@ impl BlockCache {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
-        self.inner.lock().map_err(|_| Errno::EIO)
+        Ok(self.inner.lock())
     }
 
     /// Returns block `nr`, reading it from the device on a miss.
@@ -154,7 +155,7 @@ impl BlockCache {
 
     /// Returns how many blocks are dirty.
     pub fn dirty_count(&self) -> usize {
-        self.inner.lock().map(|i| i.dirty.len()).unwrap_or(0)
+        self.inner.lock().dirty.len()
     }
 
     /// Returns the dirty blocks in block order, with their contents.
@@ -169,7 +170,8 @@ impl BlockCache {
 
     /// Marks block `nr` clean if it still holds `data` (what was written out).
     pub fn mark_clean(&self, nr: u64, data: &Arc<[u8]>) {
-        if let Ok(mut inner) = self.inner.lock() {
+        {
+            let mut inner = self.inner.lock();
             if let Some(e) = inner.map.get_mut(&nr) {
                 if Arc::ptr_eq(&e.data, data) {
                     e.dirty = false;
@@ -192,7 +194,8 @@ impl BlockCache {
     /// Drops block `nr` from the cache, dirty or not (after it was freed, or
     /// changed behind the cache).
     pub fn invalidate(&self, nr: u64) {
-        if let Ok(mut inner) = self.inner.lock() {
+        {
+            let mut inner = self.inner.lock();
             if inner.map.remove(&nr).is_some() {
                 inner.dirty.remove(&nr);
                 inner.clock.retain(|&b| b != nr);
@@ -202,7 +205,8 @@ impl BlockCache {
 
     /// Drops blocks `start..start + len` from the cache, dirty or not.
     pub fn invalidate_range(&self, start: u64, len: u64) {
-        if let Ok(mut inner) = self.inner.lock() {
+        {
+            let mut inner = self.inner.lock();
             let end = start.saturating_add(len);
             let victims: Vec<u64> = if len as usize > inner.map.len() {
                 inner
@@ -227,7 +231,7 @@ impl BlockCache {
 
     /// Returns how many blocks are cached.
     pub fn len(&self) -> usize {
-        self.inner.lock().map(|i| i.map.len()).unwrap_or(0)
+        self.inner.lock().map.len()
     }
 
     /// Returns whether nothing is cached.

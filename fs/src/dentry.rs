@@ -7,10 +7,11 @@
 //! inside it see the new path.
 
 use crate::inode::Inode;
-use arch::{Errno, Result};
+use arch::sync::Mutex;
+use arch::Result;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A name of an inode in its parent directory.
 pub struct Dentry {
@@ -49,12 +50,12 @@ impl Dentry {
 
     /// Returns the name (the root's is "/").
     pub fn name(&self) -> Vec<u8> {
-        self.name.lock().map(|n| n.clone()).unwrap_or_default()
+        self.name.lock().clone()
     }
 
     /// Returns the parent, `None` for the root of a filesystem.
     pub fn parent(&self) -> Option<Arc<Dentry>> {
-        self.parent.lock().ok().and_then(|p| p.clone())
+        self.parent.lock().clone()
     }
 
     /// Returns the inode.
@@ -70,12 +71,7 @@ impl Dentry {
     /// Returns the child `name`, from the cache or by asking the inode.
     /// A cached child whose inode no longer `revalidate`s is dropped first.
     pub fn lookup(self: &Arc<Self>, name: &[u8]) -> Result<Arc<Dentry>> {
-        let cached = self
-            .children
-            .lock()
-            .map_err(|_| Errno::EIO)?
-            .get(name)
-            .cloned();
+        let cached = self.children.lock().get(name).cloned();
         if let Some(d) = cached {
             if d.inode.revalidate() {
                 return Ok(d);
@@ -84,7 +80,7 @@ impl Dentry {
         }
         let inode = self.inode.lookup(name)?;
         let child = Dentry::new(name, Some(self.clone()), inode);
-        let mut children = self.children.lock().map_err(|_| Errno::EIO)?;
+        let mut children = self.children.lock();
         // Directories whose entries come and go (/proc) would keep a dentry for
         // every name ever looked up: sweep the stale ones as the cache doubles.
         let n = children.len();
@@ -102,7 +98,8 @@ impl Dentry {
 
     /// Drops the cached child `name` (after it was removed or renamed).
     pub fn forget(&self, name: &[u8]) {
-        if let Ok(mut c) = self.children.lock() {
+        {
+            let mut c = self.children.lock();
             c.remove(name);
         }
     }
@@ -117,7 +114,8 @@ impl Dentry {
 
     /// Drops the cached child `name` if it is `which`.
     fn forget_if(&self, name: &[u8], which: &Dentry) {
-        if let Ok(mut c) = self.children.lock() {
+        {
+            let mut c = self.children.lock();
             if c.get(name).is_some_and(|d| std::ptr::eq(&**d, which)) {
                 c.remove(name);
             }
@@ -130,10 +128,10 @@ impl Dentry {
         if let Some(p) = self.parent() {
             p.forget_if(&self.name(), self);
         }
-        let replaced = match new_parent.children.lock() {
-            Ok(mut c) => c.insert(new_name.to_vec(), self.clone()),
-            Err(_) => None,
-        };
+        let replaced = new_parent
+            .children
+            .lock()
+            .insert(new_name.to_vec(), self.clone());
         if let Some(r) = replaced {
             if !Arc::ptr_eq(&r, self) {
                 r.deleted.store(true, Ordering::Relaxed);
@@ -149,10 +147,12 @@ impl Dentry {
         let (Some(a_parent), Some(b_parent)) = (a_parent, b_parent) else {
             return;
         };
-        if let Ok(mut c) = a_parent.children.lock() {
+        {
+            let mut c = a_parent.children.lock();
             c.insert(a_name.clone(), b.clone());
         }
-        if let Ok(mut c) = b_parent.children.lock() {
+        {
+            let mut c = b_parent.children.lock();
             c.insert(b_name.clone(), a.clone());
         }
         a.set_place(&b_parent, &b_name);
@@ -160,10 +160,12 @@ impl Dentry {
     }
 
     fn set_place(&self, parent: &Arc<Dentry>, name: &[u8]) {
-        if let Ok(mut n) = self.name.lock() {
+        {
+            let mut n = self.name.lock();
             *n = name.to_vec();
         }
-        if let Ok(mut p) = self.parent.lock() {
+        {
+            let mut p = self.parent.lock();
             *p = Some(parent.clone());
         }
     }
@@ -185,10 +187,7 @@ impl Dentry {
     pub(crate) fn prune_tree(self: &Arc<Self>) {
         let mut todo = vec![self.top()];
         while let Some(d) = todo.pop() {
-            let children = match d.children.lock() {
-                Ok(mut c) => std::mem::take(&mut *c),
-                Err(_) => continue,
-            };
+            let children = std::mem::take(&mut *d.children.lock());
             todo.extend(children.into_values());
         }
     }

@@ -12,9 +12,10 @@ use crate::open::OpenFlags;
 use crate::perm::Credentials;
 use crate::types::{FileType, Stat};
 use crate::wait::WaitQueue;
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 pub const SEEK_SET: u32 = 0;
 pub const SEEK_CUR: u32 = 1;
@@ -186,12 +187,13 @@ impl File {
 
     /// Returns the status flags.
     pub fn flags(&self) -> OpenFlags {
-        self.flags.lock().map(|f| *f).unwrap_or(OpenFlags::O_PATH)
+        *self.flags.lock()
     }
 
     /// Replaces the status flags (fcntl F_SETFL; the caller filters the bits).
     pub fn set_flags(&self, f: OpenFlags) {
-        if let Ok(mut flags) = self.flags.lock() {
+        {
+            let mut flags = self.flags.lock();
             *flags = f;
         }
     }
@@ -234,8 +236,8 @@ impl File {
         }
     }
 
-    fn lock_pos(&self) -> Result<std::sync::MutexGuard<'_, u64>> {
-        self.pos.lock().map_err(|_| Errno::EIO)
+    fn lock_pos(&self) -> Result<arch::sync::MutexGuard<'_, u64>> {
+        Ok(self.pos.lock())
     }
 
     /// Reads at the file position and advances it.
@@ -335,7 +337,7 @@ impl File {
 
     /// Returns the current position.
     pub fn pos(&self) -> u64 {
-        self.pos.lock().map(|p| *p).unwrap_or(0)
+        *self.pos.lock()
     }
 
     /// Returns the attributes (fstat).

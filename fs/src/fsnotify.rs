@@ -16,9 +16,10 @@ use crate::address_space::InodeKey;
 use crate::dentry::Dentry;
 use crate::inode::Inode;
 use crate::types::{FileType, SetAttr};
+use arch::sync::{Mutex, MutexGuard};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 pub const IN_ACCESS: u32 = 0x1;
 pub const IN_MODIFY: u32 = 0x2;
@@ -72,7 +73,7 @@ static COOKIE: AtomicU32 = AtomicU32::new(0);
 
 fn marks() -> MutexGuard<'static, Marks> {
     // Each change is one map operation: a poisoned lock is still consistent.
-    MARKS.lock().unwrap_or_else(|e| e.into_inner())
+    MARKS.lock()
 }
 
 fn active() -> bool {

@@ -7,8 +7,9 @@
 
 use crate::dentry::Dentry;
 use crate::inode::{FileSystem, Inode};
+use arch::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 bitflags::bitflags! {
     /// Per-mount flags, with the values of their `ST_*` counterparts in statfs(2).
@@ -103,12 +104,13 @@ impl Mount {
 
     /// Returns the parent mount and the dentry this mount covers.
     pub fn mountpoint(&self) -> Option<MountPoint> {
-        self.mountpoint.lock().ok().and_then(|m| m.clone())
+        self.mountpoint.lock().clone()
     }
 
     /// Replaces the mount point (MS_MOVE; `None` when taken out of the tree).
     pub(crate) fn set_mountpoint(&self, mp: Option<MountPoint>) {
-        if let Ok(mut m) = self.mountpoint.lock() {
+        {
+            let mut m = self.mountpoint.lock();
             *m = mp;
         }
     }
@@ -120,12 +122,13 @@ impl Mount {
 
     /// Returns the per-mount flags.
     pub fn flags(&self) -> MountFlags {
-        self.flags.lock().map_or(MountFlags::RDONLY, |f| *f)
+        *self.flags.lock()
     }
 
     /// Replaces the per-mount flags (remount).
     pub fn set_flags(&self, flags: MountFlags) {
-        if let Ok(mut f) = self.flags.lock() {
+        {
+            let mut f = self.flags.lock();
             *f = flags;
         }
     }

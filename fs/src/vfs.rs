@@ -6,8 +6,9 @@
 use crate::dentry::Dentry;
 use crate::inode::FileSystem;
 use crate::mount::{Mount, MountFlags, Path};
-use arch::{Errno, Result};
-use std::sync::{Arc, Mutex, MutexGuard};
+use arch::sync::{Mutex, MutexGuard};
+use arch::Result;
+use std::sync::Arc;
 
 /// The mount tree of the system.
 pub struct Vfs {
@@ -50,13 +51,14 @@ impl Vfs {
 
     /// Returns the list of mounts below the root, locked.
     pub(crate) fn lock_mounts(&self) -> Result<MutexGuard<'_, Vec<Arc<Mount>>>> {
-        self.mounts.lock().map_err(|_| Errno::EIO)
+        Ok(self.mounts.lock())
     }
 
     /// Returns every mount, the root first, in mount order (for /proc/mounts).
     pub fn mounts(&self) -> Vec<Arc<Mount>> {
         let mut all = vec![self.root.mnt.clone()];
-        if let Ok(m) = self.mounts.lock() {
+        {
+            let m = self.mounts.lock();
             all.extend(m.iter().cloned());
         }
         all
@@ -64,16 +66,15 @@ impl Vfs {
 
     /// Returns whether something is mounted on `dentry`.
     pub(crate) fn is_mountpoint(&self, dentry: &Arc<Dentry>) -> bool {
-        self.mounts.lock().is_ok_and(|mounts| {
-            mounts
-                .iter()
-                .any(|m| m.mountpoint().is_some_and(|(_, d)| Arc::ptr_eq(&d, dentry)))
-        })
+        self.mounts
+            .lock()
+            .iter()
+            .any(|m| m.mountpoint().is_some_and(|(_, d)| Arc::ptr_eq(&d, dentry)))
     }
 
     /// Returns the mount on top of `path`, if something is mounted there.
     pub(crate) fn mounted_on(&self, path: &Path) -> Option<Path> {
-        let mounts = self.mounts.lock().ok()?;
+        let mounts = self.mounts.lock();
         mounts
             .iter()
             .rev()

@@ -4,7 +4,8 @@
 //! re-checks whatever it waits for. Sleeping itself belongs to the kernel, which
 //! implements `Waker` for its tasks; this crate only keeps the lists.
 
-use std::sync::{Arc, Mutex, Weak};
+use arch::sync::Mutex;
+use std::sync::{Arc, Weak};
 
 /// Something a wait queue can wake: a sleeping task, an epoll entry.
 pub trait Waker: Send + Sync {
@@ -26,8 +27,8 @@ impl WaitQueue {
         }
     }
 
-    fn waiters(&self) -> std::sync::MutexGuard<'_, Vec<Weak<dyn Waker>>> {
-        self.waiters.lock().unwrap_or_else(|e| e.into_inner())
+    fn waiters(&self) -> arch::sync::MutexGuard<'_, Vec<Weak<dyn Waker>>> {
+        self.waiters.lock()
     }
 
     /// Adds `w`; it stays until removed or dropped.

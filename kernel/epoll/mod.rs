@@ -8,11 +8,12 @@
 //! kernel/syscall/epoll.rs.
 
 use crate::task::locked;
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::{File, FileOps, PollEvents, Stat, WaitQueue, Waker};
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
 pub const EPOLLWAKEUP: u32 = 1 << 29;

@@ -15,14 +15,16 @@ use crate::syscall::SyscallContext;
 use crate::task::locked;
 use crate::wait::{wait_event, Interruptible};
 use arch::stub::{MapOp, TASK_SIZE};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::{Access, Credentials, FileType, LookupFlags};
 use mm::Mm;
 use stack::*;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-/// How many `#!` interpreters may nest (Linux's BINPRM_MAX_RECURSION).
-const MAX_SCRIPT_DEPTH: usize = 4;
+/// How many `#!` scripts may nest: Linux's exec_binprm gives up past six
+/// rounds of binary handlers, so five scripts and the ELF program end a chain.
+const MAX_SCRIPT_DEPTH: usize = 5;
 
 /// Runs `path` in the calling task with `argv` and `envp` (execve(2)).
 pub fn execve(
@@ -107,6 +109,10 @@ fn execve_path(
         argv.push(Vec::new());
     }
     let (cred, secure) = exec_cred(&locked(&ctx.task.process.cred), &st, file.mnt.nosuid());
+    // A set-id program, or one the caller may not read, is not dumpable
+    // (Linux's begin_new_exec and would_dump): nobody else may look inside.
+    let unreadable = fs::permission(&ctx.cred(), &st, Access::READ).is_err();
+    let dumpable = !secure && !unreadable;
     let auxv = [
         (AT_HWCAP, arch::host::cpu::hwcap()),
         (AT_PAGESZ, mm::PAGE_SIZE),
@@ -144,6 +150,7 @@ fn execve_path(
     crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
     *locked(&p.cred) = cred;
+    p.set_dumpable(dumpable);
     // POSIX timers do not survive exec; interval timers do.
     locked(&p.posix_timers).clear();
     *locked(&p.mm) = Arc::new(Mutex::new(mm));

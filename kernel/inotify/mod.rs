@@ -8,6 +8,7 @@
 mod queue;
 
 use crate::task::locked;
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::fsnotify::{self, Mark, IN_IGNORED, IN_ISDIR, IN_ONESHOT};
 use fs::{FileOps, Inode, InodeKey, PollEvents, Stat, WaitQueue};
@@ -15,7 +16,7 @@ use queue::{Event, EventQueue};
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 /// /proc/sys/fs/inotify/max_user_instances.
 pub static MAX_USER_INSTANCES: AtomicU32 = AtomicU32::new(128);

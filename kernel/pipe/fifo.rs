@@ -10,11 +10,12 @@
 use super::{new_pipe_with, Pipe, PipeEnd, Side};
 use crate::task::{locked, Task};
 use crate::wait::{wait_event, Interruptible};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::address_space::InodeKey;
 use fs::{File, FileOps, Inode, OpenFlags};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 /// The pipe of every FIFO that has an open end.
 static FIFOS: Mutex<BTreeMap<InodeKey, Weak<Pipe>>> = Mutex::new(BTreeMap::new());

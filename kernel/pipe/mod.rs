@@ -15,12 +15,13 @@ mod ring;
 mod splice;
 
 use crate::task::locked;
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::{FileOps, PollEvents, Stat, Timespec, WaitQueue};
 use ring::{Ring, PAGE_SIZE};
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Writes of at most this many bytes are never interleaved with others.
 pub const PIPE_BUF: usize = PAGE_SIZE;
@@ -54,7 +55,7 @@ pub struct Pipe {
 }
 
 impl Pipe {
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+    fn state(&self) -> arch::sync::MutexGuard<'_, State> {
         locked(&self.state)
     }
 

@@ -95,7 +95,7 @@ fn with_name(mut line: String, name: &str) -> String {
 
 /// /proc/PID/maps: one line per area.
 pub fn maps(t: &Target) -> Result<Vec<u8>> {
-    let p = t.process()?;
+    let p = t.inspect()?;
     let mut out = String::new();
     with_mm(&p, |m| {
         for v in m.vmas() {
@@ -115,7 +115,7 @@ pub fn maps(t: &Target) -> Result<Vec<u8>> {
 
 /// /proc/PID/smaps_rollup: the smaps figures of all areas together.
 pub fn smaps_rollup(t: &Target) -> Result<Vec<u8>> {
-    let p = t.process()?;
+    let p = t.inspect()?;
     let kb = PAGE_SIZE / 1024;
     let (mut rss, mut pss, mut pss_anon, mut pss_file) = (0u64, 0u64, 0u64, 0u64);
     let (mut shared, mut private_clean, mut private_dirty, mut anon) = (0u64, 0u64, 0u64, 0u64);

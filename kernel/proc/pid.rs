@@ -64,32 +64,31 @@ impl Target {
         ((self.id() as u64) << 32) | task_bit | sub
     }
 
-    /// Returns the process if the caller may look inside it (its environment,
-    /// files and links): root, or a task of the same user; `EACCES` otherwise
-    /// (Linux's ptrace access check, without the ptrace part).
+    /// Returns the process if the caller may look inside it (its memory
+    /// map, environment, files and links), `EACCES` otherwise: Linux's
+    /// `ptrace_may_access` with `PTRACE_MODE_READ_FSCREDS`.
     pub fn inspect(&self) -> Result<Arc<Process>> {
         let p = self.process()?;
         let Some(me) = crate::task::current() else {
             return Ok(p);
         };
-        let mine = locked(&me.process.cred).clone();
-        let theirs = locked(&p.cred).clone();
-        if mine.euid == 0 || (mine.euid == theirs.uid && mine.euid == theirs.euid) {
+        if crate::task::ptrace_may_access(&me.process, &p) {
             Ok(p)
         } else {
             Err(Errno::EACCES)
         }
     }
 
-    /// Returns the (euid, egid) owning the process's files.
+    /// Returns the (euid, egid) owning the process's files: root's for a
+    /// process that is not dumpable (Linux's `task_dump_owner`).
     pub fn owner(&self) -> Arc<dyn Fn() -> (u32, u32) + Send + Sync> {
         let t = self.clone();
         Arc::new(move || match t.process() {
-            Ok(p) => {
+            Ok(p) if p.dumpable() => {
                 let c = locked(&p.cred);
                 (c.euid, c.egid)
             }
-            Err(_) => (0, 0),
+            _ => (0, 0),
         })
     }
 

@@ -4,10 +4,10 @@
 //! the start again sees fresh text. Writes go to the node's store.
 
 use super::node::{Store, Text};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::FileOps;
 use std::any::Any;
-use std::sync::Mutex;
 
 /// Copies `text` from `offset` into `buf`; returns how much.
 pub fn copy_out(text: &[u8], offset: u64, buf: &mut [u8]) -> usize {
@@ -40,7 +40,7 @@ impl SeqFile {
 
 impl FileOps for SeqFile {
     fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
-        let mut text = self.text.lock().map_err(|_| Errno::EIO)?;
+        let mut text = self.text.lock();
         if pos == 0 || text.is_none() {
             *text = Some((self.read)()?);
         }

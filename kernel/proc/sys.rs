@@ -123,7 +123,10 @@ pub fn sys(t: &mut Tree) -> Node {
         named("ostype", t.text("Linux\n")),
         named("pid_max", t.text(format!("{}\n", crate::task::PID_MAX))),
         named("random", random),
-        named("threads-max", t.text("127408\n")),
+        named(
+            "threads-max",
+            t.text(format!("{}\n", crate::task::limits::max_threads())),
+        ),
         named(
             "version",
             t.text(format!("#1 SMP {}\n", env!("CARGO_PKG_VERSION"))),

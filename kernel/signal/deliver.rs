@@ -116,6 +116,12 @@ pub fn do_signal(ctx: &mut SyscallContext) {
         let Some(info) = dequeue(&task) else { break };
         let sig = info.signo();
         let act = locked(&task.process.sigactions)[sig as usize - 1];
+        // init discards what it has no handler for once it unblocks it
+        // (SIGNAL_UNKILLABLE), SIGKILL and SIGSTOP aside.
+        let unkillable = task.process.unkillable.load(Ordering::Relaxed);
+        if act.handler == SIG_DFL && unkillable && sigbit(sig) & UNBLOCKABLE == 0 {
+            continue;
+        }
         match act.handler {
             SIG_IGN => continue,
             SIG_DFL => match default_action(sig) {

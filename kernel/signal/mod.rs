@@ -8,13 +8,16 @@ mod deliver;
 mod frame;
 mod info;
 mod pending;
+mod perm;
 
 pub use deliver::{do_signal, restart_syscall, take_from};
 pub use frame::{init_xstate, rt_sigreturn, AltStack, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
 pub use info::SigInfo;
 pub use pending::SigPending;
+pub use perm::check_kill_permission;
 
 use crate::task::{locked, ExitStatus, Pid, Process, Task};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 pub const SIGHUP: i32 = 1;
@@ -151,13 +154,19 @@ pub fn valid(sig: i32) -> bool {
     (1..=NSIG).contains(&sig)
 }
 
-/// Returns whether the process would discard `sig` on arrival: ignored by its
-/// handler or by default, and not blocked by the thread that would take it.
-fn ignored(p: &Process, sig: i32, blocked: bool) -> bool {
+/// Returns whether the process would discard `sig` on arrival (Linux's
+/// sig_ignored): never while the thread that would take it blocks it or waits
+/// for it in sigtimedwait (`blocked`), since the handler may change by the
+/// time it is unblocked; else when ignored by its handler or by default, or
+/// when init has no handler for it and the kernel does not force it.
+fn ignored(p: &Process, sig: i32, blocked: bool, forced: bool) -> bool {
     if blocked {
         return false;
     }
     let a = locked(&p.sigactions)[sig as usize - 1];
+    if a.handler == SIG_DFL && !forced && p.unkillable.load(Ordering::Relaxed) {
+        return true;
+    }
     match a.handler {
         SIG_IGN => true,
         SIG_DFL => default_action(sig) == DefaultAction::Ignore,
@@ -262,11 +271,6 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: boo
     if locked(&p.signal).group_exit.is_some() {
         return true;
     }
-    // init only gets the signals it has handlers for (Linux's
-    // SIGNAL_UNKILLABLE), unless the kernel forces one on it.
-    if p.pid == 1 && !forced && locked(&p.sigactions)[sig as usize - 1].handler == SIG_DFL {
-        return true;
-    }
     prepare_signal(p, sig);
     let threads = locked(&p.threads).clone();
     // The thread to wake: the one named, else the first that does not block it.
@@ -285,7 +289,7 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: boo
         }
         None => (true, false),
     };
-    if ignored(p, sig, blocked) {
+    if ignored(p, sig, blocked || waited_for, forced) {
         return true;
     }
     // A signal whose default action kills, unblocked and unhandled, kills the
@@ -320,6 +324,10 @@ pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
         if a.handler == SIG_IGN || blocked {
             a.handler = SIG_DFL;
             locked(&t.signal).mask &= !sigbit(sig);
+        }
+        // A fatal fault kills even init (Linux's force_sig_info_to_task).
+        if a.handler == SIG_DFL {
+            t.process.unkillable.store(false, Ordering::Relaxed);
         }
     }
     send(&t.process, Some(t), info, true);

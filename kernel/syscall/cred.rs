@@ -59,8 +59,15 @@ fn cred(ctx: &SyscallContext) -> Cred {
     locked(&ctx.task.process.cred).clone()
 }
 
+/// Installs new credentials. A change of the effective or filesystem ids
+/// makes the process non-dumpable, as Linux's commit_creds does.
 fn set(ctx: &SyscallContext, c: Cred) {
-    *locked(&ctx.task.process.cred) = c;
+    let p = &ctx.task.process;
+    let mut cur = locked(&p.cred);
+    if (cur.euid, cur.egid, cur.fsuid, cur.fsgid) != (c.euid, c.egid, c.fsuid, c.fsgid) {
+        p.set_dumpable(false);
+    }
+    *cur = c;
 }
 
 pub fn sys_getuid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {

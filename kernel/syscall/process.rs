@@ -440,22 +440,18 @@ pub fn sys_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             ctx.write_user(a[1], &sig.to_ne_bytes())?;
             Ok(0)
         }
-        PR_GET_DUMPABLE => Ok(1),
-        PR_SET_DUMPABLE if a[1] <= 1 => Ok(0),
+        PR_GET_DUMPABLE => Ok(p.dumpable() as u64),
+        PR_SET_DUMPABLE if a[1] <= 1 => {
+            p.set_dumpable(a[1] == 1);
+            Ok(0)
+        }
         PR_GET_KEEPCAPS => Ok(0),
         PR_SET_KEEPCAPS if a[1] <= 1 => Ok(0),
         PR_SET_NAME => {
-            let mut name = [0u8; 16];
-            // The name is at most 16 bytes with its NUL; it may end a mapping.
-            let n = locked(&ctx.task.mm()).read_cstring(a[1], 16).or_else(|e| {
-                if e == Errno::ENAMETOOLONG {
-                    ctx.read_user(a[1], &mut name[..15])
-                        .map(|_| name[..15].to_vec())
-                } else {
-                    Err(e)
-                }
-            })?;
-            *locked(&p.comm) = n[..n.len().min(15)].to_vec();
+            // At most 15 bytes are read, as Linux's strncpy_from_user into
+            // the 16-byte comm: a name without a NUL is cut, never an error.
+            let n = locked(&ctx.task.mm()).strncpy_from_user(a[1], 15)?;
+            *locked(&p.comm) = n;
             Ok(0)
         }
         PR_GET_NAME => {

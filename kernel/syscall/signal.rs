@@ -227,42 +227,64 @@ pub fn sys_rt_sigreturn(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
 
 /// The siginfo kill(2) and friends send: the caller's pid and uid.
 fn user_info(ctx: &SyscallContext, sig: i32, code: i32) -> SigInfo {
-    SigInfo::user(sig, code, ctx.task.process.pid, 0)
+    let uid = locked(&ctx.task.process.cred).uid;
+    SigInfo::user(sig, code, ctx.task.process.pid, uid)
 }
 
 /// Sends `info` to the processes kill(2)'s `pid` names; signal 0 only checks.
+/// As Linux's kill_something_info: one named process gives its own error; a
+/// group succeeds if any member took the signal, else gives the last error;
+/// -1 (every process but init and the caller) succeeds if it found any
+/// process, even one the caller may not signal.
 fn kill_pid(ctx: &SyscallContext, pid: Pid, info: SigInfo) -> Result<u64> {
     let sig = info.signo();
-    let deliver = |p: &std::sync::Arc<task::Process>| sig == 0 || signal::send_to_process(p, info);
     let me = &ctx.task.process;
-    let sent = match pid {
-        p if p > 0 => {
-            let target = task::find_process(p).ok_or(Errno::ESRCH)?;
-            deliver(&target)
+    let deliver = |p: &std::sync::Arc<task::Process>| -> Result<()> {
+        signal::check_kill_permission(me, p, sig)?;
+        if sig == 0 || signal::send_to_process(p, info) {
+            Ok(())
+        } else {
+            Err(Errno::ESRCH)
         }
+    };
+    let live = |p: &&std::sync::Arc<task::Process>| locked(&p.exit_status).is_none();
+    match pid {
+        p if p > 0 => deliver(&task::find_process(p).ok_or(Errno::ESRCH)?).map(|_| 0),
         -1 => {
-            // Every process but init and the caller.
-            task::all_processes()
-                .iter()
-                .filter(|p| p.pid != 1 && p.pid != me.pid && locked(&p.exit_status).is_none())
-                .filter(|p| deliver(p))
-                .count()
-                > 0
+            let mut found = false;
+            let mut result = Ok(0);
+            for p in task::all_processes().iter().filter(live) {
+                if p.pid == 1 || p.pid == me.pid {
+                    continue;
+                }
+                found = true;
+                match deliver(p) {
+                    Err(Errno::EPERM) => {}
+                    r => result = r.map(|_| 0),
+                }
+            }
+            if found {
+                result
+            } else {
+                Err(Errno::ESRCH)
+            }
         }
         _ => {
             let pgid = if pid == 0 { *locked(&me.pgid) } else { -pid };
-            task::all_processes()
-                .iter()
-                .filter(|p| *locked(&p.pgid) == pgid && locked(&p.exit_status).is_none())
-                .filter(|p| deliver(p))
-                .count()
-                > 0
+            let mut result = Err(Errno::ESRCH);
+            let mut any = false;
+            for p in task::all_processes().iter().filter(live) {
+                if *locked(&p.pgid) == pgid {
+                    result = deliver(p);
+                    any |= result.is_ok();
+                }
+            }
+            if any {
+                Ok(0)
+            } else {
+                result.map(|_| 0)
+            }
         }
-    };
-    if sent {
-        Ok(0)
-    } else {
-        Err(Errno::ESRCH)
     }
 }
 
@@ -278,7 +300,7 @@ pub fn sys_kill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// Sends `info` to thread `tid`, which must belong to `tgid` unless that is -1.
-fn kill_thread(tgid: Pid, tid: Pid, info: SigInfo) -> Result<u64> {
+fn kill_thread(ctx: &SyscallContext, tgid: Pid, tid: Pid, info: SigInfo) -> Result<u64> {
     let sig = info.signo();
     if tid <= 0 || (tgid != -1 && tgid <= 0) {
         return Err(Errno::EINVAL);
@@ -287,6 +309,7 @@ fn kill_thread(tgid: Pid, tid: Pid, info: SigInfo) -> Result<u64> {
     if tgid != -1 && t.process.pid != tgid {
         return Err(Errno::ESRCH);
     }
+    signal::check_kill_permission(&ctx.task.process, &t.process, sig)?;
     if sig != 0 {
         signal::send_to_task(&t, info);
     }
@@ -298,7 +321,7 @@ pub fn sys_tkill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    kill_thread(-1, a[0] as i32, user_info(ctx, sig, SI_TKILL))
+    kill_thread(ctx, -1, a[0] as i32, user_info(ctx, sig, SI_TKILL))
 }
 
 pub fn sys_tgkill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
@@ -306,7 +329,7 @@ pub fn sys_tgkill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    kill_thread(a[0] as i32, a[1] as i32, user_info(ctx, sig, SI_TKILL))
+    kill_thread(ctx, a[0] as i32, a[1] as i32, user_info(ctx, sig, SI_TKILL))
 }
 
 /// Reads the siginfo of rt_sigqueueinfo: a process may not pose as the kernel
@@ -339,5 +362,5 @@ pub fn sys_rt_tgsigqueueinfo(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u6
         return Err(Errno::EINVAL);
     }
     let info = queued_info(ctx, sig, a[3], tgid != ctx.task.process.pid)?;
-    kill_thread(tgid, tid, info)
+    kill_thread(ctx, tgid, tid, info)
 }

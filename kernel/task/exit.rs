@@ -108,11 +108,11 @@ fn find_reaper(p: &Process) -> Option<Arc<Process>> {
 fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     let k = crate::boot::kernel();
     // Release the address space and files now; the zombie keeps only its status.
-    *locked(&p.mm) = Arc::new(std::sync::Mutex::new(mm::Mm::new(
+    *locked(&p.mm) = Arc::new(arch::sync::Mutex::new(mm::Mm::new(
         k.frames.clone(),
         arch::stub::TASK_SIZE,
     )));
-    *locked(&p.files) = Arc::new(std::sync::Mutex::new(fs::FdTable::new()));
+    *locked(&p.files) = Arc::new(arch::sync::Mutex::new(fs::FdTable::new()));
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }

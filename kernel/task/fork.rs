@@ -91,6 +91,7 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
     if locked(&parent.signal).group_exit.is_some() {
         return Err(Errno::ERESTARTNOINTR);
     }
+    super::limits::may_fork(parent)?;
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
     let mask = locked(&me.signal).mask;
     let sched = *locked(&me.sched);
@@ -104,12 +105,12 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
             me.mm()
         } else {
             tlb::quiesce(&me);
-            Arc::new(std::sync::Mutex::new(locked(&me.mm()).fork()?))
+            Arc::new(arch::sync::Mutex::new(locked(&me.mm()).fork()?))
         };
         let files = if f & CLONE_FILES != 0 {
             me.files()
         } else {
-            Arc::new(std::sync::Mutex::new(locked(&me.files()).clone()))
+            Arc::new(arch::sync::Mutex::new(locked(&me.files()).clone()))
         };
         let child = Process::new(id, mm, files, me.fs());
         let real_parent = if f & CLONE_PARENT != 0 {
@@ -128,6 +129,7 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
         *locked(&child.sigactions) = *locked(&parent.sigactions);
         *locked(&child.rlimits) = *locked(&parent.rlimits);
         *locked(&child.cred) = locked(&parent.cred).clone();
+        child.set_dumpable(parent.dumpable());
         *locked(&child.ctty) = locked(&parent.ctty).clone();
         let t = Task::new(id, child.clone(), mask);
         *locked(&t.sched) = sched;

@@ -4,13 +4,17 @@
 //! working directory. Every kernel data structure here is reached under the
 //! kernel lock; the inner mutexes only satisfy Rust and are never contended.
 
+mod access;
 mod current;
+mod emulate;
 mod exit;
 pub mod fork;
+pub mod limits;
 mod run;
 pub mod tlb;
 mod wait;
 
+pub use access::ptrace_may_access;
 pub use current::{current, set_current};
 pub use exit::{do_exit, mm_release, ExitStatus};
 pub use fork::{do_fork, CloneArgs};
@@ -20,11 +24,12 @@ pub use wait::{do_wait, WaitOptions, WaitResult};
 use crate::signal::{ProcessSignals, TaskSignals};
 use crate::syscall::SyscallContext;
 use crate::wait::TaskWaiter;
+use arch::sync::{Mutex, MutexGuard};
 use fs::{FdTable, Path, WaitQueue};
 use mm::Mm;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 
 /// A process or thread id.
 pub type Pid = i32;
@@ -32,7 +37,7 @@ pub type Pid = i32;
 /// Locks a kernel-lock-protected mutex (never contended, never poisoned in a way
 /// that matters: a panic ends the kernel).
 pub fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock()
 }
 
 /// The root and working directory of a process (Linux's `fs_struct`).
@@ -106,6 +111,12 @@ pub struct Process {
     pub subreaper: AtomicBool,
     /// PR_SET_PDEATHSIG: the signal this process gets when its parent dies.
     pub pdeath_signal: AtomicI32,
+    /// PR_SET_DUMPABLE: false after a change of credentials or a set-id exec;
+    /// others may then not look inside (see `access`).
+    dumpable: AtomicBool,
+    /// Linux's SIGNAL_UNKILLABLE, set for init: signals it has no handler for
+    /// are discarded, unless the kernel forces a fatal one on it.
+    pub unkillable: AtomicBool,
     /// setitimer's timers.
     pub itimers: Mutex<crate::syscall::Itimers>,
     /// timer_create's timers, by id.
@@ -356,6 +367,8 @@ impl Process {
             signal: Mutex::default(),
             subreaper: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
+            dumpable: AtomicBool::new(true),
+            unkillable: AtomicBool::new(false),
             itimers: Mutex::default(),
             posix_timers: Mutex::default(),
             ctty: Mutex::new(None),
@@ -364,6 +377,17 @@ impl Process {
             children_times: Mutex::new((0, 0)),
             start_time: std::time::Instant::now(),
         })
+    }
+
+    /// Returns whether the process is dumpable (prctl(2) PR_GET_DUMPABLE).
+    pub fn dumpable(&self) -> bool {
+        self.dumpable.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets whether the process is dumpable.
+    pub fn set_dumpable(&self, on: bool) {
+        self.dumpable
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Returns the parent's pid, 0 for init.

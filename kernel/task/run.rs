@@ -2,7 +2,7 @@
 //! running guest code and handling what stopped it — the pull-style loop of
 //! `match stub.run(..) { Trap::Syscall => .., Trap::PageFault => .. }`.
 
-use super::{locked, tlb, Task};
+use super::{emulate, locked, tlb, Task};
 use crate::lock;
 use crate::signal::{self, SigInfo};
 use crate::syscall::{self, SyscallContext};
@@ -128,12 +128,14 @@ fn exec_init(
         }
     }
     match (paths.len(), last) {
-        (1, Some((path, e))) => crate::panic::panic(&format!(
+        (1, Some((path, e))) => crate::panic::panic_user(&format!(
             "Requested init {} failed (error -{}).",
             String::from_utf8_lossy(path),
             e.as_i32()
         )),
-        _ => crate::panic::panic("No working init found.  Try passing init= option to kernel."),
+        _ => {
+            crate::panic::panic_user("No working init found.  Try passing init= option to kernel.")
+        }
     }
 }
 
@@ -154,11 +156,16 @@ fn run_loop(ctx: &mut SyscallContext) -> super::ExitStatus {
         lock::enter();
         ctx.in_syscall = false;
         match trap {
+            Ok(Trap::Syscall) if emulate::is_int80(ctx) => emulate::refuse_int80(ctx),
             Ok(Trap::Syscall) => {
                 ctx.in_syscall = true;
                 syscall::dispatch(ctx);
             }
             Ok(Trap::PageFault { addr, kind }) => page_fault(ctx, addr, kind),
+            Ok(Trap::Signal { signo, .. })
+                if signo == signal::SIGSEGV
+                    && ctx.regs.rip & !0xfff == emulate::VSYSCALL_ADDR
+                    && emulate::emulate_vsyscall(ctx) => {}
             Ok(Trap::Signal { signo, code, addr }) => {
                 log::debug!(
                     "task {}: signal {signo} (code {code}, addr {addr:#x}) at {:#x}",

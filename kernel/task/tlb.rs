@@ -8,10 +8,11 @@
 
 use super::{all_tasks, locked, Task};
 use arch::stub::{MapOp, Stub, TASK_SIZE};
+use arch::sync::Mutex;
 use mm::Mm;
 use std::ops::Range;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Beyond this many ranges a task drops its whole TLB instead.
 const MAX_RANGES: usize = 64;

@@ -9,7 +9,8 @@
 //! frames sit on a stack of frame numbers. When none is free, the allocator asks
 //! its `Shrinker` (the kernel's page caches) to give clean frames back first.
 
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use arch::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, OnceLock, Weak};
 
 use arch::{Errno, PhysMem, Result};
 
@@ -72,7 +73,7 @@ impl FrameAllocator {
     fn lock(&self) -> MutexGuard<'_, Frames> {
         // A panic elsewhere cannot leave the counts half-updated: every update is
         // a single store, so a poisoned lock is still consistent.
-        self.frames.lock().unwrap_or_else(|e| e.into_inner())
+        self.frames.lock()
     }
 
     fn frame(&self, paddr: u64) -> Option<usize> {

@@ -40,6 +40,13 @@ impl Mm {
         if old > self.task_size || old_len > self.task_size - old {
             return Err(Errno::EINVAL);
         }
+        // No mapping can be larger than the address space: Linux refuses a
+        // move target past TASK_SIZE with EINVAL and finds no room (ENOMEM)
+        // for one that would have to grow or move there. Checked here so that
+        // no `old + new_len` below can wrap.
+        if new_len > self.task_size {
+            return Err(if fixed { Errno::EINVAL } else { Errno::ENOMEM });
+        }
         let vma = self.find_vma(old).ok_or(Errno::EFAULT)?;
         if old_len > vma.end - old {
             return Err(Errno::EFAULT);

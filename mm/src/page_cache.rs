@@ -9,8 +9,9 @@
 //! a shared mapping may write them, and `write_back` copies them to the file
 //! through `PageIo`, which the kernel implements over an inode.
 
+use arch::sync::{Mutex, MutexGuard};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use arch::Result;
 
@@ -57,7 +58,7 @@ impl PageCache {
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, CachedPage>> {
         // Every update is a single map operation: a poisoned lock is consistent.
-        self.pages.lock().unwrap_or_else(|e| e.into_inner())
+        self.pages.lock()
     }
 
     /// Returns the frame of page `index`, read from `file` if it is not cached,
@@ -268,7 +269,7 @@ impl PageCache {
     /// and returns how many frames that freed; frees nothing if the cache is in
     /// use by the caller.
     pub fn shrink(&self) -> u64 {
-        let Ok(mut pages) = self.pages.try_lock() else {
+        let Some(mut pages) = self.pages.try_lock() else {
             return 0;
         };
         let idle: Vec<u64> = pages
@@ -299,7 +300,7 @@ fn write_all(file: &dyn PageIo, offset: u64, data: &[u8]) -> Result<()> {
 
 impl Drop for PageCache {
     fn drop(&mut self) {
-        let pages = std::mem::take(self.pages.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let pages = std::mem::take(self.pages.get_mut());
         for p in pages.values() {
             self.frames.put(p.paddr);
         }

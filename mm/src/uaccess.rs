@@ -75,6 +75,17 @@ impl Mm {
     /// on an inaccessible byte before the NUL, `ENAMETOOLONG` if the first
     /// `max` bytes hold no NUL.
     pub fn read_cstring(&mut self, addr: u64, max: usize) -> Result<Vec<u8>> {
+        let s = self.strncpy_from_user(addr, max)?;
+        if s.len() == max {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        Ok(s)
+    }
+
+    /// Reads the string at `addr` up to its NUL or `max` bytes, whichever
+    /// comes first (Linux's `strncpy_from_user`): bytes past the first `max`
+    /// are never touched, so a string that fills them may end a mapping.
+    pub fn strncpy_from_user(&mut self, addr: u64, max: usize) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         let mut at = addr;
         while out.len() < max {
@@ -92,6 +103,6 @@ impl Mm {
             out.extend_from_slice(&buf);
             at += chunk as u64;
         }
-        Err(Errno::ENAMETOOLONG)
+        Ok(out)
     }
 }

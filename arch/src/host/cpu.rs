@@ -88,13 +88,41 @@ pub fn cpuinfo() -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Gives host process `pid` the nice value `nice` (a guest task's, for the
-/// stub running its code). Failures (a lower value without privilege) are
+/// Returns the nice value `./linux` itself was started with.
+fn base_nice() -> i32 {
+    static BASE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    *BASE.get_or_init(|| {
+        // SAFETY: getpid and getpriority take and return plain integers; -1
+        // is a valid nice value, so errno is what tells failure apart.
+        unsafe {
+            *libc::__errno_location() = 0;
+            let n = libc::getpriority(libc::PRIO_PROCESS, libc::getpid() as libc::id_t);
+            if *libc::__errno_location() != 0 {
+                0
+            } else {
+                n
+            }
+        }
+    })
+}
+
+/// Returns the host nice value of a stub whose guest task has nice value
+/// `nice`: the guest's value on top of `./linux`'s own, and never more
+/// favourable than that, whatever the host would allow (a guest root must not
+/// raise host priority).
+pub fn host_nice(nice: i32) -> i32 {
+    let base = base_nice();
+    (base + nice.max(0)).clamp(base, 19)
+}
+
+/// Gives host process `pid` the nice value of a guest task with nice value
+/// `nice` (for the stub running its code; see `host_nice`). Failures are
 /// only logged: the guest's own bookkeeping is what the guest sees.
 pub fn set_nice(pid: i32, nice: i32) {
     if pid <= 0 {
         return;
     }
+    let nice = host_nice(nice);
     // SAFETY: setpriority takes plain integers.
     let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, nice) };
     if r != 0 {
@@ -103,4 +131,29 @@ pub fn set_nice(pid: i32, nice: i32) {
             std::io::Error::last_os_error()
         );
     }
+}
+
+/// Returns how many tasks (threads and processes) the host lets this kernel
+/// have at most: half of the host's `pid_max` and `threads-max`, and the
+/// `RLIMIT_NPROC` of the user running it, whichever is least.
+pub fn host_task_capacity() -> usize {
+    let read =
+        |path: &str| -> Option<usize> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let mut cap = usize::MAX;
+    for path in ["/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"] {
+        if let Some(n) = read(path) {
+            cap = cap.min(n / 2);
+        }
+    }
+    // SAFETY: getrlimit writes one struct rlimit to a valid pointer.
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut rl) } == 0
+        && rl.rlim_cur != libc::RLIM_INFINITY
+    {
+        cap = cap.min(rl.rlim_cur as usize);
+    }
+    cap
 }

@@ -1,6 +1,9 @@
 //! The host half of a ubd block device: a host file opened read-write or read-only
-//! and locked against other users with a POSIX record lock, as UML's ubd does
-//! (a write lock for read-write use, a read lock for read-only use).
+//! and locked against other users with a record lock, as UML's ubd does (a write
+//! lock for read-write use, a read lock for read-only use). The lock is an open
+//! file description lock (F_OFD_SETLK), which conflicts with UML's POSIX locks
+//! and, unlike them, also with a second open of the same file by this process:
+//! `ubd0=a.img ubd1=a.img` is refused instead of writing through two caches.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -24,6 +27,7 @@ pub struct HostFile {
     file: File,
     size: u64,
     read_only: bool,
+    id: (u64, u64),
 }
 
 impl HostFile {
@@ -39,11 +43,19 @@ impl HostFile {
             return Err(OpenError::Open(io::Error::from_raw_os_error(libc::EISDIR)));
         }
         lock(&file, read_only)?;
+        use std::os::unix::fs::MetadataExt;
         Ok(HostFile {
+            id: (meta.dev(), meta.ino()),
             size: meta.len(),
             file,
             read_only,
         })
+    }
+
+    /// Returns the host (device, inode) of the file, which names it whatever
+    /// path reached it.
+    pub fn id(&self) -> (u64, u64) {
+        self.id
     }
 
     /// Returns the size of the file in bytes.
@@ -81,8 +93,14 @@ fn lock(file: &File, read_only: bool) -> Result<(), OpenError> {
         libc::F_WRLCK
     } as libc::c_short;
     fl.l_whence = libc::SEEK_SET as libc::c_short;
-    // SAFETY: F_SETLK reads one struct flock from a valid pointer.
-    let r = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &fl as *const libc::flock) };
+    // SAFETY: F_OFD_SETLK reads one struct flock (l_pid 0) from a valid pointer.
+    let r = unsafe {
+        libc::fcntl(
+            file.as_raw_fd(),
+            libc::F_OFD_SETLK,
+            &fl as *const libc::flock,
+        )
+    };
     if r == 0 {
         return Ok(());
     }

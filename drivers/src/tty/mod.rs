@@ -11,10 +11,10 @@ pub mod termios;
 pub use ldisc::{process_output, Ldisc};
 pub use termios::Termios;
 
+use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use fs::{PollEvents, WaitQueue};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 /// Where a terminal's output goes.
 pub trait TtyDriver: Send + Sync {
@@ -70,7 +70,7 @@ impl Tty {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock()
     }
 
     /// Takes input from the outside; returns (foreground group, signal) pairs

@@ -8,8 +8,8 @@
 use super::superblock::{self, SuperUpdate, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
 use super::{bitmap, group, orphan, Ext4, State};
 use crate::types::Timespec;
+use arch::sync::MutexGuard;
 use arch::{Errno, Result};
-use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
 /// Commit when this many metadata blocks are dirty.
@@ -42,7 +42,7 @@ impl Ext4 {
         if self.is_read_only() {
             return Err(Errno::EROFS);
         }
-        let st = self.state.lock().map_err(|_| Errno::EIO)?;
+        let st = self.state.lock();
         Ok(Handle { fs: self, st })
     }
 }
@@ -68,7 +68,7 @@ impl Handle<'_> {
     /// failure is logged: the inode stays on the orphan list for the next mount.
     pub fn evict_pending(&mut self) -> Result<()> {
         loop {
-            let pending = std::mem::take(&mut *self.fs.evicted.lock().map_err(|_| Errno::EIO)?);
+            let pending = std::mem::take(&mut *self.fs.evicted.lock());
             if pending.is_empty() {
                 return Ok(());
             }

@@ -12,9 +12,10 @@ use crate::fallocate::FallocMode;
 use crate::inode::Inode as VfsInode;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat};
 use crate::xattr::XattrFlags;
+use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// An inode's record and, once needed, its extent map.
 pub(super) struct InodeState {
@@ -62,7 +63,7 @@ impl Inode {
 
     /// Locks the record.
     pub(super) fn lock(&self) -> Result<MutexGuard<'_, InodeState>> {
-        self.state.lock().map_err(|_| Errno::EIO)
+        Ok(self.state.lock())
     }
 
     /// Returns the inode's type.
@@ -102,15 +103,14 @@ impl Drop for Inode {
         if self.fs.is_read_only() {
             return;
         }
-        let Ok(st) = self.state.get_mut() else {
-            return;
-        };
+        let st = self.state.get_mut();
         if st.disk.links == 0 {
             let state = InodeState {
                 disk: st.disk.clone(),
                 extents: st.extents.take(),
             };
-            if let Ok(mut q) = self.fs.evicted.lock() {
+            {
+                let mut q = self.fs.evicted.lock();
                 q.push((self.ino, state));
             }
         }

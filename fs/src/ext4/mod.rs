@@ -56,13 +56,14 @@ use crate::cache::BlockCache;
 use crate::clock::Clock;
 use crate::inode::{FileSystem, Inode as VfsInode};
 use crate::types::{StatFs, ST_RDONLY};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use disk_inode::DiskInode;
 use group::GroupDesc;
 use inode::InodeState;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 use superblock::{SuperBlock, EXT4_MAGIC};
 
@@ -178,7 +179,7 @@ impl Ext4 {
 
     /// Returns the VFS inode for `ino`, the one in memory if there is one.
     fn inode(&self, ino: u32) -> Result<Arc<Inode>> {
-        let mut icache = self.icache.lock().map_err(|_| Errno::EIO)?;
+        let mut icache = self.icache.lock();
         if let Some(inode) = icache.get(&ino).and_then(Weak::upgrade) {
             return Ok(inode);
         }
@@ -263,9 +264,9 @@ impl FileSystem for Ext4 {
     }
 
     fn statfs(&self) -> StatFs {
-        let (bfree, ffree) = match self.state.lock() {
-            Ok(st) => (st.free_blocks, st.free_inodes as u64),
-            Err(_) => (0, 0),
+        let (bfree, ffree) = {
+            let st = self.state.lock();
+            (st.free_blocks, st.free_inodes as u64)
         };
         let u = &self.sb.uuid;
         let word = |i: usize| u32::from_le_bytes([u[i], u[i + 1], u[i + 2], u[i + 3]]);

@@ -8,10 +8,11 @@ use super::{group, journal, orphan, read_inode, Ext4, State};
 use crate::blockdev::BlockDevice;
 use crate::cache::BlockCache;
 use crate::clock::{Clock, HostClock};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Metadata blocks kept in the cache.
@@ -119,7 +120,7 @@ impl Ext4 {
         if read_only {
             crate::FileSystem::sync(self)?;
             self.read_only.store(true, Ordering::Relaxed);
-            self.state.lock().map_err(|_| Errno::EIO)?.journal = None;
+            self.state.lock().journal = None;
             log::info!("ext4: remounted read-only");
             return Ok(());
         }
@@ -130,7 +131,7 @@ impl Ext4 {
         if self.sb.has_journal() {
             let disk = read_inode(&self.sb, &self.cache, &self.itables, self.sb.journal_inum)?;
             let journal = journal::Journal::load(&self.sb, &self.cache, &disk)?;
-            self.state.lock().map_err(|_| Errno::EIO)?.journal = Some(journal);
+            self.state.lock().journal = Some(journal);
         }
         self.read_only.store(false, Ordering::Relaxed);
         let this = self.this.upgrade().ok_or(Errno::EIO)?;

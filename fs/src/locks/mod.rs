@@ -18,9 +18,10 @@ pub use record::{LockKind, LockOwner, RecordLock};
 
 use crate::inode::Inode;
 use crate::wait::WaitQueue;
+use arch::sync::{Mutex, MutexGuard};
 use arch::Result;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// How far the deadlock check follows waiters (Linux's MAX_DEADLK_ITERATIONS).
 const MAX_DEADLK_ITERATIONS: usize = 10;
@@ -80,7 +81,7 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 });
 
 fn table() -> MutexGuard<'static, Table> {
-    TABLE.lock().unwrap_or_else(|e| e.into_inner())
+    TABLE.lock()
 }
 
 impl Table {

@@ -11,10 +11,11 @@ use crate::fallocate::FallocMode;
 use crate::inode::Inode as VfsInode;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, S_IFMT};
 use crate::xattr::XattrFlags;
+use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 
 /// The `st_size` a directory entry adds to its directory (Linux's `BOGO_DIRENT_SIZE`).
 pub(super) const BOGO_DIRENT_SIZE: u64 = 20;
@@ -115,7 +116,7 @@ impl Inode {
 
     /// Locks the inode's state.
     pub(super) fn state(&self) -> Result<MutexGuard<'_, State>> {
-        self.state.lock().map_err(|_| Errno::EIO)
+        Ok(self.state.lock())
     }
 
     /// Returns the `Arc` this inode lives in.
@@ -145,9 +146,8 @@ impl Body {
 
 impl Drop for Inode {
     fn drop(&mut self) {
-        if let Ok(st) = self.state.get_mut() {
-            self.sb.free_pages(st.body.pages());
-        }
+        let pages = self.state.get_mut().body.pages();
+        self.sb.free_pages(pages);
         self.sb.free_ino();
     }
 }

@@ -22,9 +22,10 @@ pub use inode::Inode;
 use crate::clock::Clock;
 use crate::inode::{FileSystem, Inode as VfsInode};
 use crate::types::{FileType, StatFs, Timespec};
+use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// `TMPFS_MAGIC`, the `f_type` statfs(2) reports.
 pub const TMPFS_MAGIC: u64 = 0x0102_1994;
@@ -66,7 +67,7 @@ impl Super {
 
     /// Takes the namespace lock.
     fn lock_namespace(&self) -> Result<MutexGuard<'_, ()>> {
-        self.namespace.lock().map_err(|_| Errno::EIO)
+        Ok(self.namespace.lock())
     }
 
     /// Adds one to `counter` unless it is at `max` (`ENOSPC`).

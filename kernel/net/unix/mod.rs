@@ -39,12 +39,13 @@ pub(crate) use send::Outgoing;
 
 use crate::net::{Options, SockType, Ucred};
 use crate::task::locked;
+use arch::sync::{Mutex, MutexGuard};
 use arch::Errno;
 use fs::{Inode, Owner, PollEvents, Stat, Timespec, WaitQueue, Waker};
 use msg::Message;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// net.unix.max_dgram_qlen: the initial `max_backlog` of every socket.
 const MAX_DGRAM_QLEN: usize = 10;

@@ -7,9 +7,10 @@
 use super::UnixSocket;
 use crate::net::SockType;
 use crate::task::locked;
+use arch::sync::Mutex;
 use arch::{Errno, Result};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 /// The identity of a socket file: (st_dev, st_ino).
 pub(super) type InodeKey = (u64, u64);

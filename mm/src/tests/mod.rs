@@ -10,7 +10,8 @@ mod remap;
 mod shared;
 mod uaccess;
 
-use std::sync::{Arc, Mutex};
+use arch::sync::Mutex;
+use std::sync::Arc;
 
 use arch::{Errno, PhysMem, Result};
 
@@ -66,7 +67,7 @@ impl MemFile {
 
     /// Returns a copy of the file's bytes.
     pub(super) fn bytes(&self) -> Vec<u8> {
-        self.data.lock().expect("file").clone()
+        self.data.lock().clone()
     }
 }
 
@@ -75,7 +76,7 @@ impl PageIo for MemFile {
         if self.broken {
             return Err(Errno::EIO);
         }
-        let data = self.data.lock().expect("file");
+        let data = self.data.lock();
         let start = (offset as usize).min(data.len());
         let n = (data.len() - start).min(buf.len());
         buf[..n].copy_from_slice(&data[start..start + n]);
@@ -86,7 +87,7 @@ impl PageIo for MemFile {
         if self.broken {
             return Err(Errno::EIO);
         }
-        let mut data = self.data.lock().expect("file");
+        let mut data = self.data.lock();
         let end = offset as usize + bytes.len();
         if data.len() < end {
             data.resize(end, 0);
@@ -96,7 +97,7 @@ impl PageIo for MemFile {
     }
 
     fn size(&self) -> Result<u64> {
-        Ok(self.data.lock().expect("file").len() as u64)
+        Ok(self.data.lock().len() as u64)
     }
 }
 

@@ -46,7 +46,7 @@ fn reads_see_cached_pages_and_writes_update_them() {
     assert_eq!(&buf[P as usize + 4..P as usize + 10], b"mapped");
     assert_eq!(buf[5], 5, "uncached pages come from the file");
     // A write(2) reaches the file, then the cached page.
-    file.data.lock().expect("file")[P as usize - 2..P as usize + 2].copy_from_slice(b"wxyz");
+    file.data.lock()[P as usize - 2..P as usize + 2].copy_from_slice(b"wxyz");
     cache.update(P - 2, b"wxyz");
     let mut four = [0u8; 4];
     frames.physmem().read(page1, &mut four[..2]);
@@ -95,7 +95,7 @@ fn write_back_is_bounded_by_the_size_and_cleans() {
         broken: true,
         ..MemFile::default()
     };
-    *broken.data.lock().expect("file") = vec![0; P as usize];
+    *broken.data.lock() = vec![0; P as usize];
     let p0 = cache.get(file.as_ref(), 0).expect("page 0");
     cache.set_dirty(0);
     assert!(cache.write_back(&broken, 0, 1, true).is_err());

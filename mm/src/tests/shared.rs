@@ -3,7 +3,8 @@
 //! mappings that see the cache until they copy, truncation, anonymous shared
 //! memory over fork, mprotect's limits and reclaim when RAM runs out.
 
-use std::sync::{Arc, Mutex};
+use arch::sync::Mutex;
+use std::sync::Arc;
 
 use arch::Errno;
 
@@ -138,11 +139,7 @@ fn truncation_zaps_every_mapping_beyond_the_end() {
         .expect("private copy of page 2");
     mm.take_tlb_flushes();
     // The kernel's truncate to P + 10 bytes: size, mappings, then the cache.
-    file.file
-        .data
-        .lock()
-        .expect("file")
-        .truncate(P as usize + 10);
+    file.file.data.lock().truncate(P as usize + 10);
     let target: *const CachedFile = Arc::as_ptr(&file);
     mm.zap_file_pages(
         &|f| std::ptr::addr_eq(f as *const dyn MappedFile, target),
@@ -181,7 +178,7 @@ fn a_punched_hole_zaps_cached_pages_but_not_private_copies() {
     mm.take_tlb_flushes();
     // The kernel's hole punch over pages 1 and 2: the file, the mappings of
     // the cached frames, then the cache.
-    file.file.data.lock().expect("file")[P as usize..3 * P as usize].fill(0);
+    file.file.data.lock()[P as usize..3 * P as usize].fill(0);
     let cached = file.cache.frames_in(1, 3);
     let target: *const CachedFile = Arc::as_ptr(&file);
     mm.zap_file_pages(
@@ -279,7 +276,7 @@ struct Caches(Mutex<Vec<Arc<CachedFile>>>);
 
 impl Shrinker for Caches {
     fn shrink(&self) -> u64 {
-        let caches = self.0.lock().expect("caches");
+        let caches = self.0.lock();
         caches.iter().map(|c| c.cache.shrink()).sum()
     }
 }

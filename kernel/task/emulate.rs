@@ -1,0 +1,66 @@
+//! The two legacy ways into the kernel that a 64-bit x86 process may still
+//! try, and what this kernel does with them.
+//!
+//! - `int $0x80`: the host, which has IA32 emulation, stops it like a
+//!   `syscall` and hands us the i386 number in `orig_rax`. Running the 64-bit
+//!   call of that number would run another call than the one asked for, so we
+//!   do what Linux built without `CONFIG_IA32_EMULATION` does: the vector has no
+//!   user gate, the instruction raises #GP, and the task gets SIGSEGV
+//!   (`SI_KERNEL`) with its instruction pointer on the `int`.
+//! - The vsyscall page (`0xffffffffff600000`, Linux's
+//!   arch/x86/entry/vsyscall/vsyscall_64.c): its three entries gettimeofday,
+//!   time and getcpu are emulated on the fault of the call, as Linux does:
+//!   the system call runs with the caller's registers and a `ret` is
+//!   simulated. The host emulates a call itself when the stub already has the
+//!   output page mapped writable; the rest (a page not touched yet, or one
+//!   still shared copy-on-write) reaches us as a SIGSEGV at the entry.
+
+use crate::signal::{self, SigInfo};
+use crate::syscall::{self, SyscallContext};
+use arch::Errno;
+
+/// The address of the vsyscall page.
+pub const VSYSCALL_ADDR: u64 = 0xffff_ffff_ff60_0000;
+
+/// Returns whether the system call trap just taken came from `int $0x80`
+/// (`cd 80` before the instruction pointer) rather than `syscall` (`0f 05`).
+pub fn is_int80(ctx: &SyscallContext) -> bool {
+    let mut insn = [0u8; 2];
+    let at = ctx.regs.rip.wrapping_sub(2);
+    ctx.read_user(at, &mut insn).is_ok() && insn == [0xcd, 0x80]
+}
+
+/// Raises the #GP of an `int $0x80` without a user gate.
+pub fn refuse_int80(ctx: &mut SyscallContext) {
+    ctx.regs.rip -= 2;
+    ctx.regs.rax = ctx.regs.orig_rax;
+    signal::force_signal(ctx.task, SigInfo::new(signal::SIGSEGV, signal::SI_KERNEL));
+}
+
+/// Emulates a call into the vsyscall page at `ctx.regs.rip`; returns false if
+/// the instruction pointer is not one of its entries (the fault is real).
+pub fn emulate_vsyscall(ctx: &mut SyscallContext) -> bool {
+    const GETTIMEOFDAY: u64 = 96;
+    const TIME: u64 = 201;
+    const GETCPU: u64 = 309;
+    let nr = match ctx.regs.rip.wrapping_sub(VSYSCALL_ADDR) {
+        0x000 => GETTIMEOFDAY,
+        0x400 => TIME,
+        0x800 => GETCPU,
+        _ => return false,
+    };
+    let Ok(ret) = ctx.read_u64(ctx.regs.rsp) else {
+        return false;
+    };
+    ctx.regs.orig_rax = nr;
+    syscall::dispatch(ctx);
+    if ctx.regs.rax == Errno::EFAULT.as_syscall_return() {
+        // A bad pointer: Linux kills with SIGSEGV rather than return EFAULT.
+        let info = SigInfo::fault(signal::SIGSEGV, signal::SEGV_MAPERR, ctx.regs.rdi);
+        signal::force_signal(ctx.task, info);
+        return true;
+    }
+    ctx.regs.rip = ret;
+    ctx.regs.rsp += 8;
+    true
+}

@@ -1,0 +1,70 @@
+//! How many tasks the guest may have (Linux's kernel/fork.c): `threads-max`,
+//! derived from guest RAM as Linux derives it (one task per 32 pages, at least
+//! 20) and capped by what the host can give (every guest task is a host thread
+//! and a host stub process), and `RLIMIT_NPROC`, the most tasks one real user
+//! may have, which root does not meet. init's own `RLIMIT_NPROC` is half of
+//! `threads-max`, as Linux sets it. A fork past either limit fails with EAGAIN
+//! before anything is created, so a fork bomb meets an errno, not a host that
+//! has run out of processes.
+
+use super::{locked, Process, PIDS};
+use arch::{Errno, Result};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Linux's MIN_THREADS.
+const MIN_THREADS: usize = 20;
+/// `RLIMIT_NPROC`'s index.
+pub const RLIMIT_NPROC: usize = 6;
+
+static MAX_THREADS: AtomicUsize = AtomicUsize::new(MIN_THREADS);
+
+/// Sets `threads-max` for a guest of `ram_bytes` of RAM on a host that can
+/// run `host_tasks` more tasks; returns it.
+pub fn set_max_threads(ram_bytes: u64, host_tasks: usize) -> usize {
+    let by_ram = (ram_bytes / mm::PAGE_SIZE / 32) as usize;
+    let max = by_ram.min(host_tasks / 2).max(MIN_THREADS);
+    MAX_THREADS.store(max, Ordering::Relaxed);
+    max
+}
+
+/// Returns `threads-max`.
+pub fn max_threads() -> usize {
+    MAX_THREADS.load(Ordering::Relaxed)
+}
+
+/// Returns the number of tasks: live threads, and one for each zombie.
+pub fn nr_threads() -> usize {
+    count(|_| true)
+}
+
+fn count(pick: impl Fn(&Process) -> bool) -> usize {
+    let procs: Vec<_> = locked(&PIDS)
+        .processes
+        .values()
+        .filter_map(|w| w.upgrade())
+        .collect();
+    procs
+        .iter()
+        .filter(|p| pick(p))
+        .map(|p| locked(&p.threads).len().max(1))
+        .sum()
+}
+
+/// Checks that `parent` may create one more task (Linux's copy_process):
+/// EAGAIN past `threads-max`, or past the caller's `RLIMIT_NPROC` unless it
+/// is root.
+pub fn may_fork(parent: &Process) -> Result<()> {
+    if nr_threads() >= max_threads() {
+        log::warn!("fork: threads-max ({}) reached", max_threads());
+        return Err(Errno::EAGAIN);
+    }
+    let cred = locked(&parent.cred).clone();
+    if cred.uid == 0 || cred.euid == 0 {
+        return Ok(());
+    }
+    let limit = locked(&parent.rlimits)[RLIMIT_NPROC].0;
+    if limit != u64::MAX && count(|p| locked(&p.cred).uid == cred.uid) as u64 >= limit {
+        return Err(Errno::EAGAIN);
+    }
+    Ok(())
+}

@@ -8,7 +8,7 @@ IMAGE ?= images/out/test.img
 MEM ?= 256M
 INIT ?=
 
-.PHONY: all run test bench bench-debian cpython-tests image debian clean
+.PHONY: all run test bench bench-debian cpython-tests fuzz image debian clean
 
 all: linux debian
 
@@ -39,6 +39,13 @@ FORCE:
 
 bench: linux image
 	bash tests/bench.sh target/release/linux $(IMAGE)
+
+# trinity as uid 1000 in the Debian image for SECONDS (default an hour) with
+# SEED; fails on a kernel panic, a hang or an unclean image. Before releases.
+SECONDS ?= 3600
+SEED ?= 42
+fuzz: linux debian
+	sh tests/debian/fuzz.sh target/release/linux $(DEBIAN) $(SECONDS) $(SEED)
 
 # The Debian workload suite under ./linux and natively in a chroot (as root).
 bench-debian: linux debian

@@ -10,7 +10,8 @@
 # usage: images/build-debian-image.sh OUT.img
 #
 # CPython's regression tests (libpython3.11-testsuite) are included, for the
-# conformance table in README.md.
+# conformance table in README.md, and the trinity system call fuzzer, for the
+# fuzzing boot test and `make fuzz`.
 #
 # Packages come from the Debian mirror this machine's apt sources name (override
 # with MIRROR=URL). Needs root for mmdebstrap's chroot; a rootless route is
@@ -59,7 +60,7 @@ say "mirror $mirror"
 
 packages=procps,iproute2,python3,less,vim-tiny,sysvinit-core,sysv-rc,initscripts
 packages=$packages,e2fsprogs,util-linux,bsdextrautils,ncurses-term,file,xz-utils
-packages=$packages,libpython3.11-testsuite
+packages=$packages,libpython3.11-testsuite,trinity
 
 tree=$(mktemp -d "${TMPDIR:-/tmp}/debian-tree.XXXXXX")
 chmod 755 "$tree"

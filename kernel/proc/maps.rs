@@ -110,6 +110,11 @@ pub fn maps(t: &Target) -> Result<Vec<u8>> {
             out.push('\n');
         }
     });
+    // The vsyscall page, which every process has (Linux's gate area); its
+    // calls are emulated (task/emulate.rs).
+    let gate = "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 ";
+    out += &with_name(gate.to_string(), "[vsyscall]");
+    out.push('\n');
     Ok(out.into_bytes())
 }
 

@@ -58,6 +58,9 @@ pub struct Node {
     size: u64,
     time: Timespec,
     body: Body,
+    /// Asked at each open: an error refuses it (the ptrace access check of
+    /// maps and environ, made at open as Linux makes it).
+    may_open: Option<Arc<dyn Fn() -> Result<()> + Send + Sync>>,
 }
 
 impl Node {
@@ -71,6 +74,7 @@ impl Node {
             size: 0,
             time: fs::Clock::now(&fs::HostClock),
             body,
+            may_open: None,
         }
     }
 
@@ -110,6 +114,12 @@ impl Node {
         if let Body::File { write, .. } = &mut self.body {
             *write = Some(Arc::new(store));
         }
+        self
+    }
+
+    /// Makes each open ask `check` first.
+    pub fn open_checked(mut self, check: impl Fn() -> Result<()> + Send + Sync + 'static) -> Node {
+        self.may_open = Some(Arc::new(check));
         self
     }
 
@@ -274,6 +284,9 @@ impl Inode for Node {
     }
 
     fn open(&self, _flags: OpenFlags) -> Result<Option<Arc<dyn FileOps>>> {
+        if let Some(check) = &self.may_open {
+            check()?;
+        }
         match &self.body {
             Body::File { read, write } => {
                 Ok(Some(Arc::new(SeqFile::new(read.clone(), write.clone()))))

@@ -142,6 +142,10 @@ const FILES: &[(&str, Kind)] = &[
     ("exe", Kind::Link(base::exe)),
 ];
 
+/// The files whose open makes the ptrace access check (EACCES for another
+/// user's process), as Linux's proc_mem_open does.
+const INSPECTED_AT_OPEN: &[&str] = &["environ", "maps", "smaps_rollup"];
+
 /// Returns the directory /proc/PID (`tid` None) or /proc/PID/task/TID.
 pub fn dir(dev: u64, p: &Arc<Process>, tid: Option<Pid>) -> Node {
     let t = Target::new(p, tid);
@@ -161,7 +165,11 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
         let node = match kind {
             Kind::Text(gen, mode) => {
                 let tt = t.clone();
-                let n = Node::file(dev, ino, mode, move || gen(&tt));
+                let mut n = Node::file(dev, ino, mode, move || gen(&tt));
+                if INSPECTED_AT_OPEN.contains(&name) {
+                    let tt = t.clone();
+                    n = n.open_checked(move || tt.inspect().map(|_| ()));
+                }
                 match base::store(name, t) {
                     Some(store) => n.writable(move |d| store(d)),
                     None => n,

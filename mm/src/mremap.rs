@@ -40,12 +40,11 @@ impl Mm {
         if old > self.task_size || old_len > self.task_size - old {
             return Err(Errno::EINVAL);
         }
-        // No mapping can be larger than the address space: Linux refuses a
-        // move target past TASK_SIZE with EINVAL and finds no room (ENOMEM)
-        // for one that would have to grow or move there. Checked here so that
-        // no `old + new_len` below can wrap.
+        // No mapping can be larger than the address space (EINVAL, as Linux
+        // 6.x checks the parameters). Checked first so that no `old + new_len`
+        // below can wrap.
         if new_len > self.task_size {
-            return Err(if fixed { Errno::EINVAL } else { Errno::ENOMEM });
+            return Err(Errno::EINVAL);
         }
         let vma = self.find_vma(old).ok_or(Errno::EFAULT)?;
         if old_len > vma.end - old {

@@ -460,6 +460,24 @@ static int nice_mode(void)
 	return check_done();
 }
 
+static void nice_as_user(void)
+{
+	CHECK_AS_USER("setpriority below 0 as uid 1000 gives EACCES", user_nice);
+}
+
+/* The groups of checks, each runnable alone by its name. */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} groups[] = {
+	{ "prctl", prctl_name },       { "signals", signal_permissions },
+	{ "sigchld", sigchld_waited }, { "mremap", mremap_wrap },
+	{ "int80", int80 },            { "vsyscall", vsyscall },
+	{ "scripts", script_depth },   { "nice", nice_as_user },
+	{ "forkbomb", fork_bomb },
+};
+
+/* hostile [GROUP...]: every group of checks, or only those named. */
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--nice") == 0)
@@ -468,14 +486,12 @@ int main(int argc, char **argv)
 		check_printf("FAIL setup: hostile must run as pid 1\n");
 		return 1;
 	}
-	prctl_name();
-	signal_permissions();
-	sigchld_waited();
-	mremap_wrap();
-	int80();
-	vsyscall();
-	script_depth();
-	CHECK_AS_USER("setpriority below 0 as uid 1000 gives EACCES", user_nice);
-	fork_bomb();
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+		int wanted = argc == 1;
+		for (int a = 1; a < argc; a++)
+			wanted |= strcmp(argv[a], groups[i].name) == 0;
+		if (wanted)
+			groups[i].run();
+	}
 	return check_done();
 }

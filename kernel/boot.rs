@@ -291,8 +291,12 @@ fn mount_tmpfs(vfs: &Vfs) {
         let opts = crate::filesystems::tmpfs_defaults(mode);
         // No nodev, unlike systemd's tmp.mount: guests make device nodes here.
         let flags = fs::MountFlags::RELATIME;
-        let r = Tmpfs::new(opts, Arc::new(HostClock))
-            .and_then(|t| vfs.mount_fs(&at, t, flags, "tmpfs").map(|_| ()));
+        let r = Tmpfs::new(
+            opts,
+            Arc::new(HostClock),
+            crate::boot::kernel().frames.clone(),
+        )
+        .and_then(|t| vfs.mount_fs(&at, t, flags, "tmpfs").map(|_| ()));
         match r {
             Ok(()) => log::debug!("tmpfs: mounted on {dir} (size={}k)", opts.size >> 10),
             Err(e) => log::warn!("tmpfs: cannot mount on {dir}: {e}"),

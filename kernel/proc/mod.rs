@@ -15,6 +15,7 @@ mod fd;
 mod maps;
 mod mounts;
 pub mod node;
+mod oom;
 mod pid;
 mod seq;
 mod stat;
@@ -22,6 +23,8 @@ mod status;
 mod sys;
 mod system;
 pub mod tree;
+
+pub use maps::usage;
 
 use arch::Result;
 use fs::{FileSystem, Inode, StatFs};

@@ -40,6 +40,8 @@ struct CachedPage {
 pub struct PageCache {
     frames: Arc<FrameAllocator>,
     pages: Mutex<BTreeMap<u64, CachedPage>>,
+    /// Shared anonymous memory: its frames count as Shmem.
+    shmem: bool,
 }
 
 /// Returns the byte offset of page `index`, or `None` past the largest offset.
@@ -53,6 +55,17 @@ impl PageCache {
         PageCache {
             frames,
             pages: Mutex::new(BTreeMap::new()),
+            shmem: false,
+        }
+    }
+
+    /// Creates an empty cache of shared anonymous memory (`get_zeroed`),
+    /// whose frames count as Shmem.
+    pub(crate) fn new_shmem(frames: Arc<FrameAllocator>) -> PageCache {
+        PageCache {
+            frames,
+            pages: Mutex::new(BTreeMap::new()),
+            shmem: true,
         }
     }
 
@@ -110,6 +123,9 @@ impl PageCache {
                 let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
                 // Dirty for good: there is no file to read it back from.
                 pages.insert(index, CachedPage { paddr, dirty: true });
+                if self.shmem {
+                    self.frames.account_shmem(1);
+                }
                 paddr
             }
         };
@@ -301,6 +317,9 @@ fn write_all(file: &dyn PageIo, offset: u64, data: &[u8]) -> Result<()> {
 impl Drop for PageCache {
     fn drop(&mut self) {
         let pages = std::mem::take(self.pages.get_mut());
+        if self.shmem {
+            self.frames.account_shmem(-(pages.len() as i64));
+        }
         for p in pages.values() {
             self.frames.put(p.paddr);
         }

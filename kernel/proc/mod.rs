@@ -71,6 +71,7 @@ fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
         named("sys", sys::sys(t)),
         named("uptime", t.file(system::uptime)),
         named("version", t.file(system::version)),
+        named("vmstat", t.file(system::vmstat)),
     ]
 }
 

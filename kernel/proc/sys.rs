@@ -1,12 +1,12 @@
 //! /proc/sys (sysctl): the kernel, fs and vm settings programs read. The host
 //! name is writable (as sethostname(2)); vm.overcommit_memory takes 0, 1 or
-//! 2 and is only recorded; root may set the inotify limits; the rest are
-//! read-only facts of this kernel.
+//! 2 and is only recorded; root may set the inotify and pipe-user-pages
+//! limits; the rest are read-only facts of this kernel.
 
 use super::node::Node;
 use super::tree::{named, Tree};
 use arch::Errno;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// The most a host name holds (`__NEW_UTS_LEN`).
 const HOST_NAME_MAX: usize = 64;
@@ -90,6 +90,19 @@ fn limit(t: &mut Tree, v: &'static AtomicU32) -> Node {
     })
 }
 
+/// Returns a file showing the page count `v`, which root may set to any
+/// number of pages (0: no limit), as the pipe-user-pages limits.
+fn pages_limit(t: &mut Tree, v: &'static AtomicU64) -> Node {
+    let n = t.file(move || Ok(format!("{}\n", v.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(move |data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        let n = s.trim().parse::<u64>().map_err(|_| Errno::EINVAL)?;
+        v.store(n, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
 /// Returns /proc/sys/fs/inotify.
 fn inotify(t: &mut Tree) -> Node {
     use crate::inotify::{MAX_QUEUED_EVENTS, MAX_USER_INSTANCES, MAX_USER_WATCHES};
@@ -138,7 +151,18 @@ pub fn sys(t: &mut Tree) -> Node {
         named("file-max", t.text("9223372036854775807\n")),
         named("inotify", inotify(t)),
         named("nr_open", t.text("1048576\n")),
-        named("pipe-max-size", t.text("1048576\n")),
+        named(
+            "pipe-max-size",
+            t.text(format!("{}\n", crate::pipe::MAX_SIZE)),
+        ),
+        named(
+            "pipe-user-pages-hard",
+            pages_limit(t, &crate::pipe::PIPE_USER_PAGES_HARD),
+        ),
+        named(
+            "pipe-user-pages-soft",
+            pages_limit(t, &crate::pipe::PIPE_USER_PAGES_SOFT),
+        ),
     ];
     let vm = vec![
         named("max_map_count", t.text("65530\n")),

@@ -78,8 +78,7 @@ impl PageCache {
     /// with a reference taken for the caller. `Bus` for a page wholly beyond end
     /// of file or a failed read, `Oom` without a free frame.
     pub fn get(&self, file: &dyn PageIo, index: u64) -> Result<u64, FaultError> {
-        let mut pages = self.lock();
-        if let Some(p) = pages.get(&index) {
+        if let Some(p) = self.lock().get(&index) {
             self.frames.get(p.paddr);
             return Ok(p.paddr);
         }
@@ -100,15 +99,25 @@ impl PageCache {
                 }
             }
         }
+        // Without the cache's lock: the allocator may shrink this very cache.
         let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
         self.frames.physmem().write(paddr, &buf[..done]);
-        pages.insert(
-            index,
-            CachedPage {
-                paddr,
-                dirty: false,
-            },
-        );
+        let mut pages = self.lock();
+        let paddr = match pages.get(&index) {
+            // Cached meanwhile by another reader: that copy is the page.
+            Some(p) => {
+                self.frames.put(paddr);
+                p.paddr
+            }
+            None => {
+                let page = CachedPage {
+                    paddr,
+                    dirty: false,
+                };
+                pages.insert(index, page);
+                paddr
+            }
+        };
         self.frames.get(paddr);
         Ok(paddr)
     }

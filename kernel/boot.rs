@@ -151,6 +151,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     log::info!("Memory: {}K available", frames.free_frames() * 4);
     let max_threads = task::limits::set_max_threads(c.mem, arch::host::cpu::host_task_capacity());
     log::info!("threads-max: {max_threads}");
+    crate::epoll::watches::init(c.mem);
     let disks = open_disks(&c)?;
     let (index, part) = root_device(&c.root).ok_or_else(|| {
         BootError(format!(

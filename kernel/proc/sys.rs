@@ -1,6 +1,6 @@
 //! /proc/sys (sysctl): the kernel, fs and vm settings programs read. The host
 //! name is writable (as sethostname(2)); vm.overcommit_memory takes 0, 1 or
-//! 2 and is only recorded; root may set the inotify and pipe-user-pages
+//! 2 and is only recorded; root may set the inotify, epoll and pipe-user-pages
 //! limits; the rest are read-only facts of this kernel.
 
 use super::node::Node;
@@ -90,8 +90,8 @@ fn limit(t: &mut Tree, v: &'static AtomicU32) -> Node {
     })
 }
 
-/// Returns a file showing the page count `v`, which root may set to any
-/// number of pages (0: no limit), as the pipe-user-pages limits.
+/// Returns a file showing the count `v`, which root may set to any number,
+/// as the pipe-user-pages limits (0: no limit) and max_user_watches.
 fn pages_limit(t: &mut Tree, v: &'static AtomicU64) -> Node {
     let n = t.file(move || Ok(format!("{}\n", v.load(Ordering::Relaxed)).into_bytes()));
     n.with_mode(0o644).writable(move |data| {
@@ -146,8 +146,13 @@ pub fn sys(t: &mut Tree) -> Node {
         ),
     ];
     let binfmt_misc = t.dir(Vec::new());
+    let epoll = vec![named(
+        "max_user_watches",
+        pages_limit(t, &crate::epoll::watches::MAX_USER_WATCHES),
+    )];
     let fs = vec![
         named("binfmt_misc", binfmt_misc),
+        named("epoll", t.dir(epoll)),
         named("file-max", t.text("9223372036854775807\n")),
         named("inotify", inotify(t)),
         named("nr_open", t.text("1048576\n")),

@@ -3,7 +3,7 @@
  * /proc/PID/oom_score_adj and oom_adj (range, Linux's rules for who may
  * lower them), oom_score (grows with the resident set, 0 for -1000);
  * pipe-user-pages-soft (a user past it gets 2-page pipes and may not grow
- * them); a tmpfs mounted size=600M fills up to what RAM holds and fails
+ * them); epoll's max_user_watches (ENOSPC past it); a tmpfs mounted size=600M fills up to what RAM holds and fails
  * with ENOSPC or ENOMEM, its pages counted as Shmem and given back at
  * unlink; 400 pipes of 1 MiB fill up to what RAM holds, writes failing with
  * EAGAIN or ENOMEM only, and (on a small machine: MemTotal up to 512 MiB,
@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -288,6 +289,34 @@ static void test_pipe_soft_limit(void)
 	MUST(write_text("/proc/sys/fs/pipe-user-pages-soft", text));
 }
 
+static void limited_epoll_watches(void)
+{
+	int ep = MUST(epoll_create1(0));
+	int p[2];
+	MUST(pipe(p));
+	int ok = 1;
+	for (int i = 0; i < 3; i++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		ok &= epoll_ctl(ep, EPOLL_CTL_ADD, MUST(dup(p[0])), &ev) == 0;
+	}
+	CHECK("epoll entries up to max_user_watches", ok);
+	struct epoll_event ev = { .events = EPOLLIN };
+	CHECK_ERRNO("one more is ENOSPC", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), ENOSPC);
+	_exit(0);
+}
+
+static void test_epoll_watches(void)
+{
+	long old = read_number("/proc/sys/fs/epoll/max_user_watches");
+	CHECKF("max_user_watches is about 4%% of RAM over 184 bytes",
+	       old > meminfo("MemTotal") * 1024 / 25 / 200 && old < meminfo("MemTotal") * 1024 / 25 / 170, "%ld", old);
+	CHECK("root sets it to 3", write_text("/proc/sys/fs/epoll/max_user_watches", "3") == 0);
+	as_other_user("a user's epoll entries are bounded by max_user_watches", limited_epoll_watches);
+	char text[32];
+	snprintf(text, sizeof text, "%ld", old);
+	MUST(write_text("/proc/sys/fs/epoll/max_user_watches", text));
+}
+
 /* Forks a process named NAME that touches KIB KiB and then sleeps until
  * it reads a byte from *GO (or its end closes), checks its memory and
  * exits 0 (3 if the memory changed). */
@@ -526,6 +555,7 @@ int main(int argc, char **argv)
 	if (!hold) {
 		test_oom_score_adj();
 		test_pipe_soft_limit();
+		test_epoll_watches();
 	}
 	test_tmpfs_bound();
 	test_pipes_bound();

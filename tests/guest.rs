@@ -234,7 +234,7 @@ fn oom() {
         assert!(
             run.stdout_lines()
                 .chain(run.stderr_lines())
-                .any(|l| l.contains(&line) && l.contains(&named)),
+                .any(|l| l.contains(line) && l.contains(&named)),
             "no OOM kill of {comm} on the console\n{run}"
         );
     }

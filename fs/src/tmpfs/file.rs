@@ -174,7 +174,7 @@ impl Pages {
         if size < self.size {
             let gone = self.map.split_off(&size.div_ceil(PAGE_SIZE));
             Self::release(gone, sb);
-            if size % PAGE_SIZE != 0 {
+            if !size.is_multiple_of(PAGE_SIZE) {
                 self.zero(size, size.next_multiple_of(PAGE_SIZE), sb);
             }
         }

@@ -151,6 +151,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     log::info!("Memory: {}K available", frames.free_frames() * 4);
     let max_threads = task::limits::set_max_threads(c.mem, arch::host::cpu::host_task_capacity());
     log::info!("threads-max: {max_threads}");
+    crate::epoll::watches::init(c.mem);
     let disks = open_disks(&c)?;
     let (index, part) = root_device(&c.root).ok_or_else(|| {
         BootError(format!(
@@ -291,8 +292,12 @@ fn mount_tmpfs(vfs: &Vfs) {
         let opts = crate::filesystems::tmpfs_defaults(mode);
         // No nodev, unlike systemd's tmp.mount: guests make device nodes here.
         let flags = fs::MountFlags::RELATIME;
-        let r = Tmpfs::new(opts, Arc::new(HostClock))
-            .and_then(|t| vfs.mount_fs(&at, t, flags, "tmpfs").map(|_| ()));
+        let r = Tmpfs::new(
+            opts,
+            Arc::new(HostClock),
+            crate::boot::kernel().frames.clone(),
+        )
+        .and_then(|t| vfs.mount_fs(&at, t, flags, "tmpfs").map(|_| ()));
         match r {
             Ok(()) => log::debug!("tmpfs: mounted on {dir} (size={}k)", opts.size >> 10),
             Err(e) => log::warn!("tmpfs: cannot mount on {dir}: {e}"),

@@ -95,7 +95,11 @@ pub fn instance() -> Result<Arc<dyn FileSystem>> {
         return Ok(d.clone());
     }
     let opts = crate::filesystems::tmpfs_defaults(0o755);
-    let d = Tmpfs::new(opts, Arc::new(HostClock))?;
+    let d = Tmpfs::new(
+        opts,
+        Arc::new(HostClock),
+        crate::boot::kernel().frames.clone(),
+    )?;
     populate(&d.root()?)?;
     Ok(DEVTMPFS.get_or_init(|| Arc::new(DevTmpfs(d))).clone())
 }

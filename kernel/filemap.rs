@@ -12,6 +12,11 @@
 //! written back once more and cleaned, and when the last mapping of any kind
 //! goes the clean cache is detached and its frames freed. In between, clean
 //! pages nothing maps are given back when RAM runs out (`CacheShrinker`).
+//!
+//! A tmpfs file keeps its data in frames itself: its mappings map those
+//! frames (`fs::tmpfs::Inode::fault_page`) and its cache stays empty, kept
+//! only to count the mappings and to drop them when the file shrinks or a
+//! hole is punched.
 
 use crate::task::{self, locked};
 use arch::sync::Mutex;
@@ -52,6 +57,8 @@ struct MapCount {
 pub struct FileCache {
     key: InodeKey,
     inode: Arc<dyn Inode>,
+    /// The inode is a tmpfs file, whose pages are frames already.
+    shmem: bool,
     pages: PageCache,
     maps: Mutex<MapCount>,
 }
@@ -64,6 +71,22 @@ fn page_end(offset: u64) -> u64 {
 impl FileCache {
     fn io(&self) -> Io<'_> {
         Io(self.inode.as_ref())
+    }
+
+    /// Returns the tmpfs inode, if the file is one.
+    fn shmem(&self) -> Option<&fs::tmpfs::Inode> {
+        match self.shmem {
+            true => self.inode.as_any().downcast_ref::<fs::tmpfs::Inode>(),
+            false => None,
+        }
+    }
+
+    /// Returns the frame of page `index` with a reference for the caller.
+    fn page(&self, index: u64) -> Result<u64, FaultError> {
+        match self.shmem() {
+            Some(tmpfs) => tmpfs.fault_page(index),
+            None => self.pages.get(&self.io(), index),
+        }
     }
 
     /// Writes back the dirty pages with indexes in `[first, end)`; they are
@@ -168,6 +191,18 @@ impl AddressSpace for FileCache {
         self.pages.zero(start, end);
     }
 
+    fn invalidate_range_begin(&self, start: u64, end: u64) {
+        let Some(tmpfs) = self.shmem() else {
+            return;
+        };
+        let (first, last) = (start.div_ceil(PAGE_SIZE), end / PAGE_SIZE);
+        if first < last {
+            // The file's pages go; private copies of them stay.
+            let own: HashSet<u64> = tmpfs.frames_in(first, last).into_iter().collect();
+            self.unmap_pages(first..last, &|paddr| !own.contains(&paddr));
+        }
+    }
+
     fn invalidate_from(&self, offset: u64) {
         let first = offset / PAGE_SIZE;
         self.unmap_pages(first..u64::MAX, &|_| false);
@@ -203,6 +238,7 @@ impl InodeMapping {
             Arc::new(FileCache {
                 key,
                 inode: inode.clone(),
+                shmem: inode.as_any().is::<fs::tmpfs::Inode>(),
                 pages: PageCache::new(crate::boot::kernel().frames.clone()),
                 maps: Mutex::default(),
             })
@@ -226,7 +262,7 @@ impl InodeMapping {
 
 impl MappedFile for InodeMapping {
     fn page(&self, index: u64) -> Result<u64, FaultError> {
-        self.cache.pages.get(&self.cache.io(), index)
+        self.cache.page(index)
     }
 
     fn set_dirty(&self, index: u64) {

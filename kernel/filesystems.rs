@@ -92,6 +92,11 @@ pub fn proc_filesystems() -> String {
         .collect()
 }
 
+/// Returns the frame allocator tmpfs file pages come from.
+fn kernel_frames() -> Arc<mm::FrameAllocator> {
+    crate::boot::kernel().frames.clone()
+}
+
 /// Returns the default tmpfs options: half of RAM in pages and inodes.
 pub fn tmpfs_defaults(mode: u32) -> fs::tmpfs::Options {
     let mem = crate::boot::kernel().frames.total_frames() * arch::PAGE_SIZE;
@@ -171,7 +176,7 @@ pub fn instance(
     read_only: bool,
 ) -> Result<Arc<dyn FileSystem>> {
     Ok(match fstype {
-        "tmpfs" => Tmpfs::new(tmpfs_options(data)?, Arc::new(HostClock))?,
+        "tmpfs" => Tmpfs::new(tmpfs_options(data)?, Arc::new(HostClock), kernel_frames())?,
         "proc" => crate::proc::ProcFs::new(),
         "sysfs" => crate::sysfs::new(),
         "devtmpfs" => crate::devtmpfs::instance()?,

@@ -22,6 +22,7 @@ mod lines;
 mod lock;
 mod memfd;
 mod net;
+mod oom;
 mod panic;
 mod pidfd;
 mod pipe;

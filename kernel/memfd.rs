@@ -25,7 +25,11 @@ fn shm_mount() -> Result<Path> {
         return Ok(p.clone());
     }
     let opts = crate::filesystems::tmpfs_defaults(0o1777);
-    let tmpfs = fs::tmpfs::Tmpfs::new(opts, Arc::new(fs::HostClock))?;
+    let tmpfs = fs::tmpfs::Tmpfs::new(
+        opts,
+        Arc::new(fs::HostClock),
+        crate::boot::kernel().frames.clone(),
+    )?;
     let path = fs::internal_mount(tmpfs, "tmpfs")?;
     Ok(SHM.get_or_init(|| path).clone())
 }

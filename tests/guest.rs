@@ -217,3 +217,25 @@ fn tmpfile() {
         "debugfs cat /tmpfile-kept: {err}"
     );
 }
+
+/// Out of memory under mem=64M (issue 19, items 6 and 7): the OOM killer
+/// kills a hog beside a sleeping bystander (and a big sleeper for a small
+/// allocating process), init and the bystanders live; oom_score and
+/// oom_score_adj; a size=600M tmpfs and 400 pipes of 1 MiB fill what RAM
+/// holds and fail cleanly; pipe-user-pages-soft.
+#[test]
+fn oom() {
+    let run = boot(&[&ubd0r(), "mem=64M", "init=/bin/oom", "quiet"]);
+    assert_checks_passed(&run);
+    // With `quiet`, the console shows errors, as Linux's: the kills.
+    for comm in ["oom-hog", "oom-big"] {
+        let line = "Out of memory: Killed process ";
+        let named = format!("({comm}) total-vm:");
+        assert!(
+            run.stdout_lines()
+                .chain(run.stderr_lines())
+                .any(|l| l.contains(line) && l.contains(&named)),
+            "no OOM kill of {comm} on the console\n{run}"
+        );
+    }
+}

@@ -33,6 +33,12 @@ pub trait AddressSpace: std::any::Any + Send + Sync {
     /// cached bytes of the range in the pages at its edges.
     fn invalidate_range(&self, start: u64, end: u64);
 
+    /// Notes that `[start, end)` of the file is about to read as zeroes (a
+    /// hole about to be punched): a cache that maps the filesystem's own
+    /// pages (tmpfs) drops every mapping of them while it can still tell
+    /// them from private copies. Nothing by default.
+    fn invalidate_range_begin(&self, _start: u64, _end: u64) {}
+
     /// Notes that the file's contents from `offset` on moved (a range
     /// collapsed or inserted): drops the cached pages from the one holding
     /// `offset` on, without writing them back, and every mapping of them,

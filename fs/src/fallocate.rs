@@ -108,6 +108,9 @@ fn fallocate(inode: &dyn Inode, mode: FallocMode, offset: u64, len: u64) -> Resu
         // The filesystem moves what is on disk: put the cached data there.
         space.write_back()?;
     }
+    if matches!(mode, FallocMode::PunchHole | FallocMode::ZeroRange { .. }) {
+        space.invalidate_range_begin(offset, offset + len);
+    }
     let old = inode.stat()?.size;
     let result = inode.fallocate(mode, offset, len);
     if result.is_ok() {

@@ -77,7 +77,11 @@ fn file_io_goes_through_an_attached_cache() {
         nr_inodes: 10,
         mode: 0o1777,
     };
-    let vfs = Vfs::new(Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs"), false).expect("vfs");
+    let vfs = Vfs::new(
+        Tmpfs::new(opts, Arc::new(HostClock), test_frames()).expect("tmpfs"),
+        false,
+    )
+    .expect("vfs");
     let root = vfs.root();
     let cred = fs::Credentials::ROOT;
     let open = |flags: OpenFlags| {
@@ -127,7 +131,11 @@ fn fallocate_and_seek_data_keep_an_attached_cache_in_step() {
         nr_inodes: 10,
         mode: 0o1777,
     };
-    let vfs = Vfs::new(Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs"), false).expect("vfs");
+    let vfs = Vfs::new(
+        Tmpfs::new(opts, Arc::new(HostClock), test_frames()).expect("tmpfs"),
+        false,
+    )
+    .expect("vfs");
     let root = vfs.root();
     let flags = OpenFlags::O_RDWR | OpenFlags::O_CREAT;
     let f = vfs
@@ -165,4 +173,10 @@ fn fallocate_and_seek_data_keep_an_attached_cache_in_step() {
     assert_eq!(f.lseek(0, fs::SEEK_DATA), Ok(0));
     assert_eq!(rec.take(), ["write_back"]);
     address_space::detach(key, rec.as_ref());
+}
+
+/// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.
+fn test_frames() -> std::sync::Arc<mm::FrameAllocator> {
+    let ram = arch::PhysMem::new(64 << 20).expect("guest RAM");
+    mm::FrameAllocator::new(std::sync::Arc::new(ram), 0)
 }

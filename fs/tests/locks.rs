@@ -16,7 +16,7 @@ fn key(dev: u64) -> LockKey {
         nr_inodes: 10,
         mode: 0o755,
     };
-    let t = Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs");
+    let t = Tmpfs::new(opts, Arc::new(HostClock), test_frames()).expect("tmpfs");
     let f = t
         .root()
         .expect("root")
@@ -113,4 +113,10 @@ fn a_cycle_of_waiters_is_a_deadlock() {
         locks::set_record(k2, &ask, true),
         Err(LockError::Conflict(_))
     ));
+}
+
+/// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.
+fn test_frames() -> std::sync::Arc<mm::FrameAllocator> {
+    let ram = arch::PhysMem::new(64 << 20).expect("guest RAM");
+    mm::FrameAllocator::new(std::sync::Arc::new(ram), 0)
 }

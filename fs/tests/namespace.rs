@@ -23,7 +23,7 @@ fn tmpfs() -> Arc<dyn FileSystem> {
         nr_inodes: 100,
         mode: 0o1777,
     };
-    Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs")
+    Tmpfs::new(opts, Arc::new(HostClock), test_frames()).expect("tmpfs")
 }
 
 const F: LookupFlags = LookupFlags::FOLLOW;
@@ -251,4 +251,10 @@ fn move_mount() {
         vfs.move_mount(&at(&vfs, b"a/sub"), &at(&vfs, b"b")),
         Err(Errno::EINVAL)
     );
+}
+
+/// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.
+fn test_frames() -> std::sync::Arc<mm::FrameAllocator> {
+    let ram = arch::PhysMem::new(64 << 20).expect("guest RAM");
+    mm::FrameAllocator::new(std::sync::Arc::new(ram), 0)
 }

@@ -143,7 +143,10 @@ fn vfs_open_tmpfile() {
         nr_inodes: 100,
         mode: 0o1777,
     };
-    let vfs = Vfs::new(Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs"), false);
+    let vfs = Vfs::new(
+        Tmpfs::new(opts, Arc::new(HostClock), test_frames()).expect("tmpfs"),
+        false,
+    );
     let vfs = vfs.expect("vfs");
     let r = &vfs.root();
     let cred = &Credentials::ROOT;
@@ -178,4 +181,10 @@ fn vfs_open_tmpfile() {
     assert!(!excl.flags().contains(OpenFlags::O_EXCL));
     let ep = excl.path().expect("path");
     assert_eq!(vfs.link(cred, r, ep, r, b"dir/e"), Err(Errno::ENOENT));
+}
+
+/// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.
+fn test_frames() -> std::sync::Arc<mm::FrameAllocator> {
+    let ram = arch::PhysMem::new(64 << 20).expect("guest RAM");
+    mm::FrameAllocator::new(std::sync::Arc::new(ram), 0)
 }

@@ -17,7 +17,11 @@ fn setup() -> (Arc<Vfs>, Path) {
         nr_inodes: 100,
         mode: 0o1777,
     };
-    let vfs = Vfs::new(Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs"), false).expect("vfs");
+    let vfs = Vfs::new(
+        Tmpfs::new(opts, Arc::new(HostClock), test_frames()).expect("tmpfs"),
+        false,
+    )
+    .expect("vfs");
     let root = vfs.root();
     (vfs, root)
 }
@@ -89,4 +93,10 @@ fn sticky_and_attributes() {
     assert_eq!(vfs.utimes(a, &g, now, None), Err(Errno::EPERM));
     assert_eq!(vfs.unlink(a, r, r, b"a"), Ok(()));
     assert_eq!(vfs.unlink(ROOT, r, r, b"b"), Ok(()));
+}
+
+/// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.
+fn test_frames() -> std::sync::Arc<mm::FrameAllocator> {
+    let ram = arch::PhysMem::new(64 << 20).expect("guest RAM");
+    mm::FrameAllocator::new(std::sync::Arc::new(ram), 0)
 }

@@ -25,7 +25,7 @@ fn tmpfs(dev: u64) -> Arc<Tmpfs> {
         nr_inodes: 1000,
         mode: 0o1777,
     };
-    Tmpfs::new(opts, Arc::new(HostClock)).expect("tmpfs")
+    Tmpfs::new(opts, Arc::new(HostClock), test_frames()).expect("tmpfs")
 }
 
 /// Returns a tree: tmpfs at /, another at /mnt, a read-only one at /ro.
@@ -457,4 +457,10 @@ fn open_create_truncate_and_statfs() {
     );
     assert_eq!(vfs.statfs(&dir).flags & ST_RDONLY, 0);
     assert_eq!(vfs.sync(), Ok(()));
+}
+
+/// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.
+fn test_frames() -> std::sync::Arc<mm::FrameAllocator> {
+    let ram = arch::PhysMem::new(64 << 20).expect("guest RAM");
+    mm::FrameAllocator::new(std::sync::Arc::new(ram), 0)
 }

@@ -5,7 +5,9 @@
 //! and pollers of the epoll file itself (nested epolls, poll, select) wait.
 //! Readiness is always asked of the file's `poll`. An entry lives as long as
 //! its open file does, not its descriptor, as on Linux. The system calls are
-//! kernel/syscall/epoll.rs.
+//! kernel/syscall/epoll.rs. Each user's entries are bounded (`watches`).
+
+pub mod watches;
 
 use crate::task::locked;
 use arch::sync::Mutex;
@@ -36,6 +38,14 @@ struct Entry {
     disarmed: AtomicBool,
     /// The instance's queue, woken with the file's.
     owner: Arc<WaitQueue>,
+    /// The real uid the entry is charged to.
+    user: u32,
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        watches::uncharge(self.user);
+    }
 }
 
 impl Waker for Entry {
@@ -100,6 +110,10 @@ impl Epoll {
             return Err(Errno::EEXIST);
         }
         let queue = file.ops().wait_queue().ok_or(Errno::EPERM)?;
+        let user = crate::task::current().map_or(0, |t| locked(&t.process.cred).uid);
+        if !watches::charge(user) {
+            return Err(Errno::ENOSPC);
+        }
         let entry = Arc::new(Entry {
             fd,
             file: Arc::downgrade(file),
@@ -108,6 +122,7 @@ impl Epoll {
             arrived: AtomicBool::new(true),
             disarmed: AtomicBool::new(false),
             owner: self.wait.clone(),
+            user,
         });
         queue.add(&entry.waker());
         locked(&self.entries).push(entry);

@@ -20,21 +20,22 @@ use std::sync::{Arc, Weak};
 /// The pipe of every FIFO that has an open end.
 static FIFOS: Mutex<BTreeMap<InodeKey, Weak<Pipe>>> = Mutex::new(BTreeMap::new());
 
-/// Returns the pipe of the FIFO `key`, a new empty one if no end is open.
-fn pipe_of(key: InodeKey) -> Arc<Pipe> {
+/// Returns the pipe of the FIFO `key`, a new empty one if no end is open;
+/// `ENOMEM` if the user may have no more pipes (Linux's fifo_open).
+fn pipe_of(key: InodeKey) -> Result<Arc<Pipe>> {
     let mut fifos = locked(&FIFOS);
     fifos.retain(|_, p| p.strong_count() > 0);
     if let Some(pipe) = fifos.get(&key).and_then(Weak::upgrade) {
-        return pipe;
+        return Ok(pipe);
     }
-    let pipe = new_pipe_with(0, 0);
+    let pipe = new_pipe_with(0, 0).map_err(|_| Errno::ENOMEM)?;
     fifos.insert(key, Arc::downgrade(&pipe));
-    pipe
+    Ok(pipe)
 }
 
 /// Opens an end of the FIFO `inode` as `flags` ask.
 pub fn open(inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
-    let pipe = pipe_of(InodeKey::of(inode.as_ref())?);
+    let pipe = pipe_of(InodeKey::of(inode.as_ref())?)?;
     let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
     let side = match flags.access_mode() {
         0 => Side::Read,

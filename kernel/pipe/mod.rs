@@ -8,13 +8,20 @@
 //! by the last writer's close) and writers on `wr_wait`. A FIFO (`fifo`) is a
 //! pipe shared by everyone who opens the same inode, with ends opened one by
 //! one, also as a single end that both reads and writes. splice(2) and tee(2)
-//! look at the data before they take it (`splice`).
+//! look at the data before they take it (`splice`). The pages are frames of
+//! guest RAM (`ring`), and each user's pipes are bounded (`account`).
 
+mod account;
 pub mod fifo;
 mod ring;
 mod splice;
 
+pub use account::{PIPE_USER_PAGES_HARD, PIPE_USER_PAGES_SOFT};
+pub use ring::buffer_pages;
+
 use crate::task::locked;
+use account::{account_pipe_buffers, current_user, PIPE_MIN_DEF_BUFFERS};
+use account::{too_many_pipe_buffers_hard, too_many_pipe_buffers_soft};
 use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::{FileOps, PollEvents, Stat, Timespec, WaitQueue};
@@ -27,8 +34,9 @@ use std::sync::Arc;
 pub const PIPE_BUF: usize = PAGE_SIZE;
 /// A new pipe holds 16 pages.
 const DEFAULT_SIZE: usize = 16 * PAGE_SIZE;
-/// /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ we grant.
-const MAX_SIZE: usize = 1 << 20;
+/// /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ an unprivileged
+/// user gets.
+pub const MAX_SIZE: usize = 1 << 20;
 /// The st_dev of pipefs (an unnamed device, major 0).
 const PIPEFS_DEV: u64 = 0xd;
 
@@ -52,6 +60,8 @@ pub struct Pipe {
     /// Ends that both read and write (a FIFO opened `O_RDWR`) wait here.
     rdwr_wait: WaitQueue,
     stat: Stat,
+    /// The real uid the pipe's pages are charged to.
+    user: u32,
 }
 
 impl Pipe {
@@ -70,18 +80,33 @@ impl Pipe {
     }
 
     /// Sets the capacity to `size` rounded up to a power-of-two number of pages
-    /// (F_SETPIPE_SZ) and returns it; `EBUSY` if the pages in use would not fit.
+    /// (F_SETPIPE_SZ) and returns it: `EPERM` past pipe-max-size or the
+    /// user's limits for the unprivileged, `EBUSY` if the pages in use would
+    /// not fit.
     pub fn set_capacity(&self, size: u64) -> Result<usize> {
         if size > 1 << 31 {
             return Err(Errno::EINVAL);
         }
         let size = (size as usize).max(PAGE_SIZE).next_power_of_two();
-        if size > MAX_SIZE {
+        let pages = size / PAGE_SIZE;
+        let mut s = self.state();
+        let grows = pages > s.ring.max_pages();
+        let (_, unprivileged) = current_user();
+        if grows && size > MAX_SIZE && unprivileged {
             return Err(Errno::EPERM);
         }
-        if !self.state().ring.set_max_pages(size / PAGE_SIZE) {
+        let old = s.ring.max_pages();
+        let total = account_pipe_buffers(self.user, old, pages);
+        let over = too_many_pipe_buffers_hard(total) || too_many_pipe_buffers_soft(total);
+        if grows && over && unprivileged {
+            account_pipe_buffers(self.user, pages, old);
+            return Err(Errno::EPERM);
+        }
+        if !s.ring.set_max_pages(pages) {
+            account_pipe_buffers(self.user, pages, old);
             return Err(Errno::EBUSY);
         }
+        drop(s);
         self.wake_writers();
         Ok(size)
     }
@@ -120,7 +145,7 @@ impl Pipe {
             if s.readers == 0 {
                 return Err(Errno::EPIPE);
             }
-            s.ring.write(data)
+            s.ring.write(data)?
         };
         if n == 0 {
             return Err(Errno::EAGAIN);
@@ -216,11 +241,26 @@ impl PipeEnd {
     }
 }
 
-fn new_pipe_with(readers: usize, writers: usize) -> Arc<Pipe> {
+/// Creates a pipe with `readers` and `writers` ends, charged to the caller's
+/// user: 16 pages, 2 past the soft limit, `ENFILE` past the hard one (for
+/// the unprivileged).
+fn new_pipe_with(readers: usize, writers: usize) -> Result<Arc<Pipe>> {
     let (r, w) = (readers as u64, writers as u64);
-    Arc::new(Pipe {
+    let (user, unprivileged) = current_user();
+    let mut pages = DEFAULT_SIZE / PAGE_SIZE;
+    let mut total = account_pipe_buffers(user, 0, pages);
+    if too_many_pipe_buffers_soft(total) && unprivileged {
+        total = account_pipe_buffers(user, pages, PIPE_MIN_DEF_BUFFERS);
+        pages = PIPE_MIN_DEF_BUFFERS;
+    }
+    if too_many_pipe_buffers_hard(total) && unprivileged {
+        account_pipe_buffers(user, pages, 0);
+        return Err(Errno::ENFILE);
+    }
+    let frames = crate::boot::kernel().frames.clone();
+    Ok(Arc::new(Pipe {
         state: Mutex::new(State {
-            ring: Ring::new(DEFAULT_SIZE / PAGE_SIZE),
+            ring: Ring::new(frames, pages),
             readers,
             writers,
             r_counter: r,
@@ -230,12 +270,20 @@ fn new_pipe_with(readers: usize, writers: usize) -> Arc<Pipe> {
         wr_wait: WaitQueue::new(),
         rdwr_wait: WaitQueue::new(),
         stat: new_stat(),
-    })
+        user,
+    }))
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        let pages = self.state().ring.max_pages();
+        account_pipe_buffers(self.user, pages, 0);
+    }
 }
 
 /// Creates a pipe and returns its (read, write) ends.
-pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
-    let pipe = new_pipe_with(1, 1);
+pub fn new_pipe() -> Result<(Arc<PipeEnd>, Arc<PipeEnd>)> {
+    let pipe = new_pipe_with(1, 1)?;
     let end = |side| {
         Arc::new(PipeEnd {
             pipe: pipe.clone(),
@@ -244,7 +292,7 @@ pub fn new_pipe() -> (Arc<PipeEnd>, Arc<PipeEnd>) {
             partner: None,
         })
     };
-    (end(Side::Read), end(Side::Write))
+    Ok((end(Side::Read), end(Side::Write)))
 }
 
 impl Drop for PipeEnd {

@@ -1,29 +1,55 @@
 //! The data of a pipe: a ring of at most `max_pages` pages (Linux's
-//! `pipe_buffer` array). A write first tops up the last page with the part of
-//! it past a page boundary, if that fits, then fills fresh pages; so a write of
-//! at most one page needs one page and is never split, and small writes share
-//! pages. A page is freed once read to its end.
+//! `pipe_buffer` array), each a frame of guest RAM, so that what pipes hold
+//! is bounded by `mem=` and goes back to the host when read. A write first
+//! tops up the last page with the part of it past a page boundary, if that
+//! fits, then fills fresh pages; so a write of at most one page needs one
+//! page and is never split, and small writes share pages. A page is freed
+//! once read to its end. A page comes from `alloc_kernel`, which leaves RAM's
+//! last reserve to page faults; without one, a write that put nothing in
+//! fails with `ENOMEM`, as Linux's pipe_write.
 
+use arch::Result;
+use mm::FrameAllocator;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub const PAGE_SIZE: usize = 4096;
 
-/// One page: the bytes written to it, of which those from `read` on are unread.
+/// The frames all pipes hold, for /proc/meminfo.
+static BUFFER_PAGES: AtomicU64 = AtomicU64::new(0);
+
+/// Returns the number of frames all pipes hold.
+pub fn buffer_pages() -> u64 {
+    BUFFER_PAGES.load(Ordering::Relaxed)
+}
+
+/// One page: `len` bytes written to its frame, of which those from `read`
+/// on are unread.
 struct Page {
-    data: Vec<u8>,
+    paddr: u64,
+    len: usize,
     read: usize,
+}
+
+impl Page {
+    fn unread(&self) -> usize {
+        self.len - self.read
+    }
 }
 
 /// A pipe's pages.
 pub struct Ring {
+    frames: Arc<FrameAllocator>,
     pages: VecDeque<Page>,
     max_pages: usize,
 }
 
 impl Ring {
-    /// Creates an empty ring of `max_pages` pages.
-    pub fn new(max_pages: usize) -> Ring {
+    /// Creates an empty ring of `max_pages` pages from `frames`.
+    pub fn new(frames: Arc<FrameAllocator>, max_pages: usize) -> Ring {
         Ring {
+            frames,
             pages: VecDeque::new(),
             max_pages,
         }
@@ -31,7 +57,7 @@ impl Ring {
 
     /// Returns the number of unread bytes.
     pub fn buffered(&self) -> usize {
-        self.pages.iter().map(|p| p.data.len() - p.read).sum()
+        self.pages.iter().map(Page::unread).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -70,11 +96,20 @@ impl Ring {
             if n == buf.len() {
                 break;
             }
-            let take = (buf.len() - n).min(page.data.len() - page.read);
-            buf[n..n + take].copy_from_slice(&page.data[page.read..page.read + take]);
+            let take = (buf.len() - n).min(page.unread());
+            let at = page.paddr + page.read as u64;
+            self.frames.physmem().read(at, &mut buf[n..n + take]);
             n += take;
         }
         n
+    }
+
+    /// Frees the first page.
+    fn pop(&mut self) {
+        if let Some(page) = self.pages.pop_front() {
+            self.frames.put(page.paddr);
+            BUFFER_PAGES.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Drops up to `n` unread bytes; returns how many.
@@ -84,11 +119,11 @@ impl Ring {
             let Some(page) = self.pages.front_mut() else {
                 break;
             };
-            let take = (n - done).min(page.data.len() - page.read);
+            let take = (n - done).min(page.unread());
             page.read += take;
             done += take;
-            if page.read == page.data.len() {
-                self.pages.pop_front();
+            if page.unread() == 0 {
+                self.pop();
             }
         }
         done
@@ -96,70 +131,89 @@ impl Ring {
 
     /// Moves up to `buf.len()` bytes out; returns how many.
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
-        let mut n = 0;
-        while n < buf.len() {
-            let Some(page) = self.pages.front_mut() else {
-                break;
-            };
-            let take = (buf.len() - n).min(page.data.len() - page.read);
-            buf[n..n + take].copy_from_slice(&page.data[page.read..page.read + take]);
-            page.read += take;
-            n += take;
-            if page.read == page.data.len() {
-                self.pages.pop_front();
-            }
-        }
-        n
+        let n = self.peek(buf);
+        self.discard(n)
     }
 
-    /// Puts in as much of `data` as fits; returns how much.
-    pub fn write(&mut self, data: &[u8]) -> usize {
+    /// Puts in as much of `data` as fits; returns how much, or `ENOMEM` if
+    /// nothing went in for want of a frame.
+    pub fn write(&mut self, data: &[u8]) -> Result<usize> {
         let mut done = 0;
         let chars = data.len() % PAGE_SIZE;
         if let Some(last) = self.pages.back_mut() {
-            if chars != 0 && last.data.len() + chars <= PAGE_SIZE {
-                last.data.extend_from_slice(&data[..chars]);
+            if chars != 0 && last.len + chars <= PAGE_SIZE {
+                let at = last.paddr + last.len as u64;
+                self.frames.physmem().write(at, &data[..chars]);
+                last.len += chars;
                 done = chars;
             }
         }
         while done < data.len() && !self.is_full() {
+            let paddr = match self.frames.alloc_kernel() {
+                Ok(paddr) => paddr,
+                Err(_) if done > 0 => break,
+                Err(e) => return Err(e),
+            };
+            BUFFER_PAGES.fetch_add(1, Ordering::Relaxed);
             let n = (data.len() - done).min(PAGE_SIZE);
-            let mut page = Vec::with_capacity(PAGE_SIZE);
-            page.extend_from_slice(&data[done..done + n]);
+            self.frames.physmem().write(paddr, &data[done..done + n]);
             self.pages.push_back(Page {
-                data: page,
+                paddr,
+                len: n,
                 read: 0,
             });
             done += n;
         }
-        done
+        Ok(done)
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        while !self.pages.is_empty() {
+            self.pop();
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arch::Errno;
+
+    fn ring(max_pages: usize) -> Ring {
+        ring_in(64, max_pages)
+    }
+
+    fn ring_in(ram_pages: u64, max_pages: usize) -> Ring {
+        let ram = arch::PhysMem::new(ram_pages * PAGE_SIZE as u64).expect("guest RAM");
+        Ring::new(FrameAllocator::new(Arc::new(ram), 0), max_pages)
+    }
 
     #[test]
     fn page_writes_fill_every_page() {
-        let mut r = Ring::new(2);
-        assert_eq!(r.write(&[1; PAGE_SIZE]), PAGE_SIZE);
-        assert_eq!(r.write(&[2; 3 * PAGE_SIZE]), PAGE_SIZE);
+        let mut r = ring(2);
+        assert_eq!(r.write(&[1; PAGE_SIZE]), Ok(PAGE_SIZE));
+        assert_eq!(r.write(&[2; 3 * PAGE_SIZE]), Ok(PAGE_SIZE));
         assert!(r.is_full());
-        assert_eq!(r.write(&[3; 1]), 0, "the last page is full");
+        assert_eq!(r.write(&[3; 1]), Ok(0), "the last page is full");
         let mut buf = [0; 10];
         assert_eq!(r.read(&mut buf), 10);
         assert_eq!(buf, [1; 10]);
-        assert_eq!(r.write(&[3; 1]), 0, "a partly read page is still in use");
+        assert_eq!(
+            r.write(&[3; 1]),
+            Ok(0),
+            "a partly read page is still in use"
+        );
         assert_eq!(r.buffered(), 2 * PAGE_SIZE - 10);
     }
 
     #[test]
     fn small_writes_share_a_page_and_never_split() {
-        let mut r = Ring::new(2);
+        let mut r = ring(2);
         let mut total = 0;
         loop {
-            let n = r.write(&[7; 1000]);
+            let n = r.write(&[7; 1000]).expect("frames");
             if n == 0 {
                 break;
             }
@@ -175,10 +229,10 @@ mod tests {
 
     #[test]
     fn peek_leaves_the_bytes_discard_drops_them_room_counts_free_pages() {
-        let mut r = Ring::new(4);
+        let mut r = ring(4);
         assert_eq!(r.room(), 4 * PAGE_SIZE);
-        assert_eq!(r.write(&[1; 10]), 10);
-        assert_eq!(r.write(&[2; PAGE_SIZE]), PAGE_SIZE);
+        assert_eq!(r.write(&[1; 10]), Ok(10));
+        assert_eq!(r.write(&[2; PAGE_SIZE]), Ok(PAGE_SIZE));
         assert_eq!(r.room(), 2 * PAGE_SIZE);
         let mut buf = vec![0; 20];
         assert_eq!(r.peek(&mut buf), 20);
@@ -192,14 +246,31 @@ mod tests {
 
     #[test]
     fn the_tail_of_a_large_write_tops_up_the_last_page() {
-        let mut r = Ring::new(4);
-        assert_eq!(r.write(&[1; 100]), 100);
+        let mut r = ring(4);
+        assert_eq!(r.write(&[1; 100]), Ok(100));
         // 4096 + 50: the 50 go into the first page, the rest into a new one.
-        assert_eq!(r.write(&[2; PAGE_SIZE + 50]), PAGE_SIZE + 50);
+        assert_eq!(r.write(&[2; PAGE_SIZE + 50]), Ok(PAGE_SIZE + 50));
         let mut buf = vec![0; 200];
         assert_eq!(r.read(&mut buf), 200);
         assert_eq!(&buf[..100], &[1; 100][..]);
         assert_eq!(&buf[100..150], &[2; 50][..]);
         assert_eq!(r.buffered(), PAGE_SIZE - 50);
+    }
+
+    #[test]
+    fn pages_are_frames_given_back_when_read_and_bounded_by_ram() {
+        // 64 frames, of which alloc_kernel leaves a quarter.
+        let mut r = ring_in(64, 1000);
+        let free = r.frames.free_frames();
+        assert_eq!(r.write(&[5; 100 * PAGE_SIZE]), Ok(48 * PAGE_SIZE));
+        assert_eq!(r.frames.free_frames(), free - 48);
+        assert_eq!(r.write(&[6; PAGE_SIZE]), Err(Errno::ENOMEM));
+        let mut buf = vec![0; 10 * PAGE_SIZE];
+        assert_eq!(r.read(&mut buf), 10 * PAGE_SIZE);
+        assert!(buf.iter().all(|&b| b == 5));
+        assert_eq!(r.frames.free_frames(), free - 38);
+        let frames = r.frames.clone();
+        drop(r);
+        assert_eq!(frames.free_frames(), free, "a dropped pipe frees its pages");
     }
 }

@@ -2,7 +2,7 @@
 //! environ read from the process's memory (the argument and environment
 //! strings exec placed on its stack), comm (writable), limits, the cwd, root
 //! and exe magic links, and constant answers for the files tools expect
-//! (cgroup, oom_score_adj, loginuid, wchan).
+//! (cgroup, loginuid, wchan).
 
 use super::node::Store;
 use super::pid::Target;
@@ -117,12 +117,6 @@ pub fn cgroup(t: &Target) -> Result<Vec<u8>> {
     Ok(b"0::/\n".to_vec())
 }
 
-/// oom_score, oom_adj, oom_score_adj: 0 (there is no OOM killer policy yet).
-pub fn zero(t: &Target) -> Result<Vec<u8>> {
-    t.process()?;
-    Ok(b"0\n".to_vec())
-}
-
 /// loginuid and sessionid: unset (-1 as unsigned), without a newline as Linux.
 pub fn unset_id(t: &Target) -> Result<Vec<u8>> {
     t.process()?;
@@ -174,8 +168,9 @@ pub fn link_text(p: &fs::Path) -> Result<Vec<u8>> {
 }
 
 /// Returns what takes writes to the file `name` of `t`'s directory, if it is
-/// writable: comm renames the process; the OOM and audit settings are accepted
-/// if they are numbers and have no effect.
+/// writable: comm renames the process, the OOM settings are those of
+/// `oom`, and the audit setting is accepted if it is a number and has no
+/// effect.
 pub fn store(name: &str, t: &Target) -> Option<Store> {
     let t = t.clone();
     match name {
@@ -185,7 +180,13 @@ pub fn store(name: &str, t: &Target) -> Option<Store> {
             *locked(&p.comm) = data[..data.len().min(15)].to_vec();
             Ok(())
         })),
-        "oom_adj" | "oom_score_adj" | "loginuid" => Some(Arc::new(move |data: &[u8]| {
+        "oom_score_adj" => Some(Arc::new(move |data: &[u8]| {
+            super::oom::write(&t, data, false)
+        })),
+        "oom_adj" => Some(Arc::new(move |data: &[u8]| {
+            super::oom::write(&t, data, true)
+        })),
+        "loginuid" => Some(Arc::new(move |data: &[u8]| {
             t.process()?;
             let s = std::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
             s.trim().parse::<i64>().map_err(|_| Errno::EINVAL)?;

@@ -15,6 +15,7 @@ mod fd;
 mod maps;
 mod mounts;
 pub mod node;
+mod oom;
 mod pid;
 mod seq;
 mod stat;
@@ -22,6 +23,8 @@ mod status;
 mod sys;
 mod system;
 pub mod tree;
+
+pub use maps::usage;
 
 use arch::Result;
 use fs::{FileSystem, Inode, StatFs};
@@ -68,6 +71,7 @@ fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
         named("sys", sys::sys(t)),
         named("uptime", t.file(system::uptime)),
         named("version", t.file(system::version)),
+        named("vmstat", t.file(system::vmstat)),
     ]
 }
 

@@ -5,7 +5,7 @@
 //! old process; a zombie keeps its directory until its parent waits for it.
 
 use super::node::{Entry, Node};
-use super::{base, fd, maps, mounts, stat, status};
+use super::{base, fd, maps, mounts, oom, stat, status};
 use crate::task::{find_process, find_task, locked, Pid, Process, Task};
 use arch::{Errno, Result};
 use std::sync::{Arc, Weak};
@@ -122,9 +122,9 @@ const FILES: &[(&str, Kind)] = &[
     ("limits", Kind::Text(base::limits, 0o444)),
     ("status", Kind::Text(status::status, 0o444)),
     ("cgroup", Kind::Text(base::cgroup, 0o444)),
-    ("oom_score", Kind::Text(base::zero, 0o444)),
-    ("oom_adj", Kind::Text(base::zero, 0o644)),
-    ("oom_score_adj", Kind::Text(base::zero, 0o644)),
+    ("oom_score", Kind::Text(oom::oom_score, 0o444)),
+    ("oom_adj", Kind::Text(oom::oom_adj, 0o644)),
+    ("oom_score_adj", Kind::Text(oom::oom_score_adj, 0o644)),
     ("loginuid", Kind::Text(base::unset_id, 0o644)),
     ("sessionid", Kind::Text(base::unset_id, 0o444)),
     ("task", Kind::Task),

@@ -1,12 +1,12 @@
 //! /proc/sys (sysctl): the kernel, fs and vm settings programs read. The host
 //! name is writable (as sethostname(2)); vm.overcommit_memory takes 0, 1 or
-//! 2 and is only recorded; root may set the inotify limits; the rest are
-//! read-only facts of this kernel.
+//! 2 and is only recorded; root may set the inotify, epoll and pipe-user-pages
+//! limits; the rest are read-only facts of this kernel.
 
 use super::node::Node;
 use super::tree::{named, Tree};
 use arch::Errno;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// The most a host name holds (`__NEW_UTS_LEN`).
 const HOST_NAME_MAX: usize = 64;
@@ -90,6 +90,19 @@ fn limit(t: &mut Tree, v: &'static AtomicU32) -> Node {
     })
 }
 
+/// Returns a file showing the count `v`, which root may set to any number,
+/// as the pipe-user-pages limits (0: no limit) and max_user_watches.
+fn pages_limit(t: &mut Tree, v: &'static AtomicU64) -> Node {
+    let n = t.file(move || Ok(format!("{}\n", v.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(move |data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        let n = s.trim().parse::<u64>().map_err(|_| Errno::EINVAL)?;
+        v.store(n, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
 /// Returns /proc/sys/fs/inotify.
 fn inotify(t: &mut Tree) -> Node {
     use crate::inotify::{MAX_QUEUED_EVENTS, MAX_USER_INSTANCES, MAX_USER_WATCHES};
@@ -133,12 +146,28 @@ pub fn sys(t: &mut Tree) -> Node {
         ),
     ];
     let binfmt_misc = t.dir(Vec::new());
+    let epoll = vec![named(
+        "max_user_watches",
+        pages_limit(t, &crate::epoll::watches::MAX_USER_WATCHES),
+    )];
     let fs = vec![
         named("binfmt_misc", binfmt_misc),
+        named("epoll", t.dir(epoll)),
         named("file-max", t.text("9223372036854775807\n")),
         named("inotify", inotify(t)),
         named("nr_open", t.text("1048576\n")),
-        named("pipe-max-size", t.text("1048576\n")),
+        named(
+            "pipe-max-size",
+            t.text(format!("{}\n", crate::pipe::MAX_SIZE)),
+        ),
+        named(
+            "pipe-user-pages-hard",
+            pages_limit(t, &crate::pipe::PIPE_USER_PAGES_HARD),
+        ),
+        named(
+            "pipe-user-pages-soft",
+            pages_limit(t, &crate::pipe::PIPE_USER_PAGES_SOFT),
+        ),
     ];
     let vm = vec![
         named("max_map_count", t.text("65530\n")),

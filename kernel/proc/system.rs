@@ -1,7 +1,8 @@
 //! The system-wide files of /proc (proc(5)): meminfo from the frame
 //! allocator and the page caches (MemTotal is exactly `mem=`), cpuinfo from the host's, one entry
 //! per CPU the guest sees, uptime and stat since boot with CPU time summed
-//! over processes, loadavg, version, partitions, cmdline, devices and swaps.
+//! over processes, loadavg, version, partitions, cmdline, devices, swaps and
+//! vmstat (the counters this kernel keeps).
 
 use super::stat::{processor, ticks};
 use crate::boot::kernel;
@@ -10,6 +11,26 @@ use crate::task::{all_processes, all_tasks, last_pid, locked};
 use arch::Result;
 use std::fmt::Write;
 
+/// /proc/vmstat: the counters of this kernel that Linux's has, by its
+/// names (a subset).
+pub fn vmstat() -> Result<Vec<u8>> {
+    let k = kernel();
+    let lines = [
+        ("nr_free_pages", k.frames.free_frames()),
+        (
+            "nr_file_pages",
+            crate::filemap::cached_pages() + k.frames.shmem_frames(),
+        ),
+        ("nr_shmem", k.frames.shmem_frames()),
+        ("oom_kill", crate::oom::kills()),
+    ];
+    let mut s = String::new();
+    for (name, v) in lines {
+        let _ = writeln!(s, "{name} {v}");
+    }
+    Ok(s.into_bytes())
+}
+
 /// /proc/meminfo.
 pub fn meminfo() -> Result<Vec<u8>> {
     let k = kernel();
@@ -17,21 +38,26 @@ pub fn meminfo() -> Result<Vec<u8>> {
     let total = k.frames.total_frames() * kb;
     let free = k.frames.free_frames() * kb;
     let used = total - free.min(total);
-    let cached = (crate::filemap::cached_pages() * kb).min(used);
-    let anon = used - cached;
+    // tmpfs and shared anonymous memory count as Cached and Shmem, and are
+    // on the anonymous lists, as in Linux; pipe buffers are in no line.
+    let shmem = (k.frames.shmem_frames() * kb).min(used);
+    let file = (crate::filemap::cached_pages() * kb).min(used - shmem);
+    let pipes = (crate::pipe::buffer_pages() * kb).min(used - shmem - file);
+    let cached = file + shmem;
+    let anon = used - cached - pipes;
     let mut s = String::new();
     let lines: [(&str, u64); 38] = [
         ("MemTotal", total),
         ("MemFree", free),
-        ("MemAvailable", free + cached),
+        ("MemAvailable", free + file),
         ("Buffers", 0),
         ("Cached", cached),
         ("SwapCached", 0),
-        ("Active", used),
+        ("Active", anon + cached),
         ("Inactive", 0),
-        ("Active(anon)", anon),
+        ("Active(anon)", anon + shmem),
         ("Inactive(anon)", 0),
-        ("Active(file)", cached),
+        ("Active(file)", file),
         ("Inactive(file)", 0),
         ("Unevictable", 0),
         ("Mlocked", 0),
@@ -43,7 +69,7 @@ pub fn meminfo() -> Result<Vec<u8>> {
         ("Writeback", 0),
         ("AnonPages", anon),
         ("Mapped", 0),
-        ("Shmem", 0),
+        ("Shmem", shmem),
         ("KReclaimable", 0),
         ("Slab", 0),
         ("SReclaimable", 0),
@@ -54,7 +80,7 @@ pub fn meminfo() -> Result<Vec<u8>> {
         ("Bounce", 0),
         ("WritebackTmp", 0),
         ("CommitLimit", total / 2),
-        ("Committed_AS", used),
+        ("Committed_AS", anon + shmem),
         ("VmallocTotal", 34_359_738_367),
         ("VmallocUsed", 0),
         ("VmallocChunk", 0),

@@ -333,12 +333,15 @@ fn handler(nr: u64) -> Option<(&'static str, Handler)> {
     index.get(nr as usize).copied().flatten()
 }
 
+/// How often a system call runs again after the OOM killer freed memory.
+const OOM_RETRIES: u32 = 8;
+
 /// Handles the system call the task trapped on and stores its result in rax.
 pub fn dispatch(ctx: &mut SyscallContext) {
     let (nr, args) = ctx.regs.syscall_args();
     let entry = handler(nr);
     let result = match entry {
-        Some((_, h)) => h(ctx, args),
+        Some((_, h)) => call(ctx, h, args),
         None => {
             log_unknown(nr);
             Err(Errno::ENOSYS)
@@ -351,6 +354,25 @@ pub fn dispatch(ctx: &mut SyscallContext) {
         Ok(v) => v,
         Err(e) => e.as_syscall_return(),
     };
+}
+
+/// Runs handler `h`; when a page it touched found no frame and the OOM
+/// killer then freed some, runs it again, as Linux's page allocator retries
+/// inside the call.
+fn call(ctx: &mut SyscallContext, h: Handler, args: [u64; 6]) -> Result<u64> {
+    mm::take_alloc_failure();
+    let mut result = h(ctx, args);
+    let mut tries = 0;
+    while matches!(result, Err(Errno::ENOMEM | Errno::EFAULT))
+        && mm::take_alloc_failure()
+        && tries < OOM_RETRIES
+        && crate::oom::out_of_memory(ctx.task)
+        && !crate::signal::fatal_signal_pending(ctx.task)
+    {
+        tries += 1;
+        result = h(ctx, args);
+    }
+    result
 }
 
 /// The `strace=` command names, set once at boot when the option is given.

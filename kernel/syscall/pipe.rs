@@ -20,7 +20,7 @@ fn do_pipe2(ctx: &mut SyscallContext, fds: u64, flags: u64) -> Result<u64> {
     let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
     // O_DIRECT (packet mode) is accepted and kept in the flags; data stays a stream.
     let status = flags & (OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT);
-    let (r, w) = new_pipe();
+    let (r, w) = new_pipe()?;
     let rf = File::new(None, r, status);
     let wf = File::new(None, w, status | OpenFlags::O_WRONLY);
     let files = ctx.task.files();

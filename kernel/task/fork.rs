@@ -131,6 +131,12 @@ pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
         *locked(&child.cred) = locked(&parent.cred).clone();
         child.set_dumpable(parent.dumpable());
         *locked(&child.ctty) = locked(&parent.ctty).clone();
+        for (to, from) in [
+            (&child.oom_score_adj, &parent.oom_score_adj),
+            (&child.oom_score_adj_min, &parent.oom_score_adj_min),
+        ] {
+            to.store(from.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
         let t = Task::new(id, child.clone(), mask);
         *locked(&t.sched) = sched;
         locked(&child.threads).push(t.clone());

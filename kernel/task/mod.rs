@@ -132,6 +132,11 @@ pub struct Process {
     pub children_times: Mutex<(u64, u64)>,
     /// When the process was created (its start time in /proc/PID/stat).
     pub start_time: std::time::Instant,
+    /// /proc/PID/oom_score_adj, -1000 (never chosen) to 1000 (chosen first).
+    pub oom_score_adj: AtomicI32,
+    /// The lowest `oom_score_adj` an unprivileged write may set (Linux's
+    /// `oom_score_adj_min`: what a privileged write set last).
+    pub oom_score_adj_min: AtomicI32,
 }
 
 /// The continuation of a sleep interrupted with `ERESTART_RESTARTBLOCK`.
@@ -376,6 +381,8 @@ impl Process {
             times: Mutex::new((0, 0)),
             children_times: Mutex::new((0, 0)),
             start_time: std::time::Instant::now(),
+            oom_score_adj: AtomicI32::new(0),
+            oom_score_adj_min: AtomicI32::new(0),
         })
     }
 

@@ -187,6 +187,13 @@ fn run_loop(ctx: &mut SyscallContext) -> super::ExitStatus {
 fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) {
     let mm = ctx.task.mm();
     let result = locked(&mm).handle_fault(addr, kind == FaultKind::Protection);
+    mm::take_alloc_failure();
+    // Out of frames: the OOM killer frees some and the access faults again
+    // (Linux's pagefault_out_of_memory); only with nothing left to kill does
+    // the task die.
+    if result == Err(mm::FaultError::Oom) && crate::oom::out_of_memory(ctx.task) {
+        return;
+    }
     match result {
         Ok(m) => {
             // A copy-on-write break flushes the old frame's page: drop it

@@ -8,8 +8,17 @@
 //! it usable from any kernel thread. Allocation and freeing are O(1): free
 //! frames sit on a stack of frame numbers. When none is free, the allocator asks
 //! its `Shrinker` (the kernel's page caches) to give clean frames back first.
+//!
+//! Two kinds of allocation, as Linux's watermarks make them: `alloc`, for
+//! pages a process maps (faults, user copies), may take the last frame, and
+//! its failure is what calls the OOM killer (the kernel checks
+//! `take_alloc_failure` on its way out of the fault or system call);
+//! `alloc_kernel`, for what killing processes cannot free (tmpfs data, pipe
+//! buffers), leaves `min_free` frames to the first kind and just fails.
 
 use arch::sync::{Mutex, MutexGuard};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
 use arch::{Errno, PhysMem, Result};
@@ -31,12 +40,38 @@ pub trait Shrinker: Send + Sync {
     fn shrink(&self) -> u64;
 }
 
+thread_local! {
+    /// Set when an `alloc` of this thread found no frame.
+    static ALLOC_FAILED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Returns whether an `alloc` of this thread failed since the last call, and
+/// clears that: the kernel asks after a fault or system call failed with
+/// `ENOMEM`, to decide whether the OOM killer may help.
+pub fn take_alloc_failure() -> bool {
+    ALLOC_FAILED.with(|f| f.replace(false))
+}
+
+/// Returns Linux's `min_free_kbytes` for `total_kb` of RAM (mm/page_alloc.c:
+/// the square root of 16 times the RAM in KiB, within [128, 262144]), in
+/// frames, and never more than a quarter of RAM.
+fn min_free_frames(total_frames: u64) -> u64 {
+    let total_kb = total_frames * (PAGE_SIZE / 1024);
+    let kb = (total_kb * 16).isqrt().clamp(128, 262_144);
+    (kb / (PAGE_SIZE / 1024)).min(total_frames / 4)
+}
+
 /// Physical frame allocator over `PhysMem` with per-frame reference counts.
 pub struct FrameAllocator {
     physmem: Arc<PhysMem>,
     reserved: u64,
+    /// Frames `alloc_kernel` leaves free for `alloc`.
+    min_free: u64,
     frames: Mutex<Frames>,
     shrinker: OnceLock<Weak<dyn Shrinker>>,
+    /// Frames holding shared memory: tmpfs data and shared anonymous
+    /// mappings (Linux's `NR_SHMEM`, meminfo's Shmem).
+    shmem: AtomicU64,
 }
 
 impl FrameAllocator {
@@ -50,11 +85,13 @@ impl FrameAllocator {
         Arc::new(FrameAllocator {
             physmem,
             reserved,
+            min_free: min_free_frames(total - reserved),
             frames: Mutex::new(Frames {
                 refcounts: vec![0; total as usize],
                 free,
             }),
             shrinker: OnceLock::new(),
+            shmem: AtomicU64::new(0),
         })
     }
 
@@ -87,25 +124,44 @@ impl FrameAllocator {
         Some(frame as usize)
     }
 
-    /// Returns the address of a zeroed frame with reference count 1, or `ENOMEM`
-    /// when guest RAM is exhausted even after the shrinker gave back what it
-    /// could.
+    /// Returns the address of a zeroed frame with reference count 1 for a
+    /// page a process maps, or `ENOMEM` when guest RAM is exhausted even after
+    /// the shrinker gave back what it could; the failure is noted for
+    /// `take_alloc_failure`.
     pub fn alloc(&self) -> Result<u64> {
-        if let Some(paddr) = self.try_alloc() {
+        self.alloc_above(0)
+            .inspect_err(|_| ALLOC_FAILED.with(|f| f.set(true)))
+    }
+
+    /// Returns a zeroed frame with reference count 1 for memory the kernel
+    /// holds that killing a process would not free (tmpfs data, pipe
+    /// buffers), or `ENOMEM` rather than take one of the last `min_free`.
+    pub fn alloc_kernel(&self) -> Result<u64> {
+        self.alloc_above(self.min_free)
+    }
+
+    /// Allocates a frame if more than `keep` are free, shrinking the caches
+    /// once if not.
+    fn alloc_above(&self, keep: u64) -> Result<u64> {
+        if let Some(paddr) = self.try_alloc(keep) {
             return Ok(paddr);
         }
         let shrinker = self.shrinker.get().and_then(Weak::upgrade);
         if shrinker.is_some_and(|s| s.shrink() > 0) {
-            if let Some(paddr) = self.try_alloc() {
+            if let Some(paddr) = self.try_alloc(keep) {
                 return Ok(paddr);
             }
         }
         Err(Errno::ENOMEM)
     }
 
-    /// Returns a free frame with reference count 1, if there is one.
-    fn try_alloc(&self) -> Option<u64> {
+    /// Returns a free frame with reference count 1, if more than `keep` are
+    /// free.
+    fn try_alloc(&self, keep: u64) -> Option<u64> {
         let mut frames = self.lock();
+        if frames.free.len() as u64 <= keep {
+            return None;
+        }
         let frame = frames.free.pop()?;
         frames.refcounts[frame as usize] = 1;
         // Frames are zero when free: never used yet, or discarded by `put`.
@@ -155,6 +211,32 @@ impl FrameAllocator {
         self.lock().free.len() as u64
     }
 
+    /// Returns how many frames `alloc_kernel` leaves free (Linux's
+    /// `min_free_kbytes`, in frames).
+    pub fn min_free(&self) -> u64 {
+        self.min_free
+    }
+
+    /// Notes that `pages` frames became shared memory (negative: stopped
+    /// being it), for meminfo's Shmem.
+    pub fn account_shmem(&self, pages: i64) {
+        if pages >= 0 {
+            self.shmem.fetch_add(pages as u64, Ordering::Relaxed);
+        } else {
+            let less = pages.unsigned_abs();
+            let _ = self
+                .shmem
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    Some(n.saturating_sub(less))
+                });
+        }
+    }
+
+    /// Returns the number of frames holding shared memory.
+    pub fn shmem_frames(&self) -> u64 {
+        self.shmem.load(Ordering::Relaxed)
+    }
+
     /// Returns the number of frames of guest RAM, reserved ones included.
     pub fn total_frames(&self) -> u64 {
         self.physmem.size() / PAGE_SIZE
@@ -179,10 +261,40 @@ mod tests {
         assert!(got
             .iter()
             .all(|p| (2 * PAGE_SIZE..8 * PAGE_SIZE).contains(p)));
+        assert!(!take_alloc_failure());
         assert_eq!(fa.alloc(), Err(Errno::ENOMEM));
+        assert!(take_alloc_failure(), "the failure is noted");
+        assert!(!take_alloc_failure(), "and cleared when taken");
         assert_eq!(fa.free_frames(), 0);
         fa.put(got[3]);
         assert_eq!(fa.alloc(), Ok(got[3]));
+    }
+
+    #[test]
+    fn kernel_allocations_leave_the_reserve() {
+        // 64 MiB: Linux's min_free_kbytes is 1024 KiB, 256 frames.
+        assert_eq!(min_free_frames(16384), 256);
+        let fa = allocator(64, 0);
+        let reserve = fa.min_free();
+        assert_eq!(reserve, 16, "a quarter of a tiny RAM");
+        let mut got = Vec::new();
+        while let Ok(p) = fa.alloc_kernel() {
+            got.push(p);
+        }
+        assert_eq!(fa.free_frames(), reserve);
+        assert!(
+            !take_alloc_failure(),
+            "alloc_kernel does not ask for the OOM killer"
+        );
+        for _ in 0..reserve {
+            got.push(fa.alloc().expect("the reserve is for alloc"));
+        }
+        assert_eq!(fa.alloc(), Err(Errno::ENOMEM));
+        assert!(take_alloc_failure());
+        for p in got {
+            fa.put(p);
+        }
+        assert_eq!(fa.free_frames(), 64);
     }
 
     #[test]

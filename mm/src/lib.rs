@@ -31,7 +31,7 @@ mod tests;
 
 pub use fault::{FaultError, Mapping};
 pub use flags::{MapFlags, Prot};
-pub use frame::{FrameAllocator, Shrinker};
+pub use frame::{take_alloc_failure, FrameAllocator, Shrinker};
 pub use mm::{Layout, Mm};
 pub use mremap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
 pub use msync::{MS_ASYNC, MS_INVALIDATE, MS_SYNC};

@@ -116,6 +116,11 @@ impl Mm {
         self.pt.len()
     }
 
+    /// Returns the number of page-table pages of this address space.
+    pub fn page_table_pages(&self) -> u64 {
+        self.pt.table_pages()
+    }
+
     /// Returns the (address, frame) of every resident page in `[start, end)`,
     /// for /proc/PID/smaps_rollup and status.
     pub fn resident(&self, start: u64, end: u64) -> Vec<(u64, u64)> {

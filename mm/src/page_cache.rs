@@ -40,6 +40,8 @@ struct CachedPage {
 pub struct PageCache {
     frames: Arc<FrameAllocator>,
     pages: Mutex<BTreeMap<u64, CachedPage>>,
+    /// Shared anonymous memory: its frames count as Shmem.
+    shmem: bool,
 }
 
 /// Returns the byte offset of page `index`, or `None` past the largest offset.
@@ -53,6 +55,17 @@ impl PageCache {
         PageCache {
             frames,
             pages: Mutex::new(BTreeMap::new()),
+            shmem: false,
+        }
+    }
+
+    /// Creates an empty cache of shared anonymous memory (`get_zeroed`),
+    /// whose frames count as Shmem.
+    pub(crate) fn new_shmem(frames: Arc<FrameAllocator>) -> PageCache {
+        PageCache {
+            frames,
+            pages: Mutex::new(BTreeMap::new()),
+            shmem: true,
         }
     }
 
@@ -65,8 +78,7 @@ impl PageCache {
     /// with a reference taken for the caller. `Bus` for a page wholly beyond end
     /// of file or a failed read, `Oom` without a free frame.
     pub fn get(&self, file: &dyn PageIo, index: u64) -> Result<u64, FaultError> {
-        let mut pages = self.lock();
-        if let Some(p) = pages.get(&index) {
+        if let Some(p) = self.lock().get(&index) {
             self.frames.get(p.paddr);
             return Ok(p.paddr);
         }
@@ -87,15 +99,25 @@ impl PageCache {
                 }
             }
         }
+        // Without the cache's lock: the allocator may shrink this very cache.
         let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
         self.frames.physmem().write(paddr, &buf[..done]);
-        pages.insert(
-            index,
-            CachedPage {
-                paddr,
-                dirty: false,
-            },
-        );
+        let mut pages = self.lock();
+        let paddr = match pages.get(&index) {
+            // Cached meanwhile by another reader: that copy is the page.
+            Some(p) => {
+                self.frames.put(paddr);
+                p.paddr
+            }
+            None => {
+                let page = CachedPage {
+                    paddr,
+                    dirty: false,
+                };
+                pages.insert(index, page);
+                paddr
+            }
+        };
         self.frames.get(paddr);
         Ok(paddr)
     }
@@ -110,6 +132,9 @@ impl PageCache {
                 let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
                 // Dirty for good: there is no file to read it back from.
                 pages.insert(index, CachedPage { paddr, dirty: true });
+                if self.shmem {
+                    self.frames.account_shmem(1);
+                }
                 paddr
             }
         };
@@ -301,6 +326,9 @@ fn write_all(file: &dyn PageIo, offset: u64, data: &[u8]) -> Result<()> {
 impl Drop for PageCache {
     fn drop(&mut self) {
         let pages = std::mem::take(self.pages.get_mut());
+        if self.shmem {
+            self.frames.account_shmem(-(pages.len() as i64));
+        }
         for p in pages.values() {
             self.frames.put(p.paddr);
         }

@@ -197,6 +197,18 @@ impl PageTable {
         }
     }
 
+    /// Returns the number of tables (4 KiB each on x86_64), the root included:
+    /// what Linux's `mm_pgtables_bytes` counts in pages.
+    pub fn table_pages(&self) -> u64 {
+        fn count(node: &Node) -> u64 {
+            match node {
+                Node::Dir(slots, _) => 1 + slots.iter().flatten().map(|c| count(c)).sum::<u64>(),
+                Node::Leaf(..) => 1,
+            }
+        }
+        count(&self.root)
+    }
+
     /// Returns the present entries of pages in `[start, end)`, in address order.
     pub fn entries(&self, start: u64, end: u64) -> Vec<(u64, Pte)> {
         let mut out = Vec::new();

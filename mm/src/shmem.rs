@@ -17,7 +17,7 @@ impl SharedAnon {
     /// Creates an empty object whose pages come from `frames`.
     pub(crate) fn new(frames: Arc<FrameAllocator>) -> SharedAnon {
         SharedAnon {
-            pages: PageCache::new(frames),
+            pages: PageCache::new_shmem(frames),
         }
     }
 }

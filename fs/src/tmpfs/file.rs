@@ -1,15 +1,22 @@
-//! The data of a tmpfs regular file: a size and a sparse map of 4 KiB pages.
-//! Pages come into being when written or fallocated (charged to the
-//! filesystem's `size=` limit, `ENOSPC` beyond it); holes, including the part
-//! of a file extended by truncate, read as zeroes and use no space. A page
-//! fallocated but not written yet holds no memory and reads as zeroes, and
-//! lseek's `SEEK_DATA` sees it as a hole, as Linux's shmem does (its page is
-//! not up to date until written, or fallocated a second time).
+//! The data of a tmpfs regular file: a size and a sparse map of pages, each
+//! a frame of guest RAM (Linux's shmem keeps file pages in its page cache).
+//! Pages come into being when written, fallocated or faulted in through a
+//! mapping — charged to the filesystem's `size=` limit (`ENOSPC` beyond it)
+//! and taking a frame (`ENOMEM` without one, as shmem's failed page
+//! allocation) — and count as Shmem in /proc/meminfo. Holes, including the
+//! part of a file extended by truncate, read as zeroes and use no space.
+//!
+//! A mapping of the file maps these very frames (`Inode::fault_page`), so
+//! read(2), write(2) and every mapping see the same bytes and nothing is
+//! held twice. A page fallocated but not written yet holds no frame and
+//! reads as zeroes, and lseek's `SEEK_DATA` sees it as a hole, as Linux's
+//! shmem does (its page is not up to date until written, or fallocated a
+//! second time).
 
 use super::inode::MAX_FILE_SIZE;
 use super::{Super, PAGE_SIZE};
 use arch::{Errno, Result};
-use std::collections::btree_map::Entry;
+use mm::FaultError;
 use std::collections::BTreeMap;
 
 const PAGE: usize = PAGE_SIZE as usize;
@@ -17,9 +24,9 @@ const PAGE: usize = PAGE_SIZE as usize;
 /// The contents of a regular file.
 #[derive(Default)]
 pub(super) struct Pages {
-    /// The allocated pages by index: their bytes, or `None` for a page
+    /// The allocated pages by index: their frames, or `None` for a page
     /// fallocated and not written yet.
-    map: BTreeMap<u64, Option<Box<[u8]>>>,
+    map: BTreeMap<u64, Option<u64>>,
     size: u64,
 }
 
@@ -35,7 +42,7 @@ impl Pages {
     }
 
     /// Reads at `offset`; short at end of file.
-    pub fn read(&self, offset: u64, buf: &mut [u8]) -> usize {
+    pub fn read(&self, offset: u64, buf: &mut [u8], sb: &Super) -> usize {
         if offset >= self.size {
             return 0;
         }
@@ -49,7 +56,7 @@ impl Pages {
             let chunk = (PAGE - within).min(n - done);
             let dst = &mut buf[done..done + chunk];
             match self.map.get(&(pos / PAGE_SIZE)) {
-                Some(Some(page)) => dst.copy_from_slice(&page[within..within + chunk]),
+                Some(Some(paddr)) => sb.frames.physmem().read(paddr + within as u64, dst),
                 _ => dst.fill(0),
             }
             done += chunk;
@@ -57,9 +64,9 @@ impl Pages {
         n
     }
 
-    /// Writes at `offset`, allocating pages; short if the filesystem fills up
-    /// after some bytes were written, `ENOSPC` if none were, `EFBIG` at the
-    /// largest file size.
+    /// Writes at `offset`, allocating pages; short if space or memory runs
+    /// out after some bytes were written, else `ENOSPC` past `size=` or
+    /// `ENOMEM` without a frame; `EFBIG` at the largest file size.
     pub fn write(&mut self, offset: u64, data: &[u8], sb: &Super) -> Result<usize> {
         if data.is_empty() {
             return Ok(0);
@@ -73,20 +80,92 @@ impl Pages {
             let pos = offset + done as u64;
             let within = (pos % PAGE_SIZE) as usize;
             let chunk = (PAGE - within).min(len - done);
-            let page = match self.map.entry(pos / PAGE_SIZE) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => match sb.alloc_page() {
-                    Ok(()) => e.insert(None),
-                    Err(_) if done > 0 => break,
-                    Err(err) => return Err(err),
-                },
+            let paddr = match self.page_frame(pos / PAGE_SIZE, sb, false) {
+                Ok(paddr) => paddr,
+                Err(_) if done > 0 => break,
+                Err(err) => return Err(err),
             };
-            let page = page.get_or_insert_with(|| vec![0u8; PAGE].into_boxed_slice());
-            page[within..within + chunk].copy_from_slice(&data[done..done + chunk]);
+            let src = &data[done..done + chunk];
+            sb.frames.physmem().write(paddr + within as u64, src);
             done += chunk;
         }
         self.size = self.size.max(offset + done as u64);
         Ok(done)
+    }
+
+    /// Returns the frame of page `index`, giving it one (and charging it to
+    /// `size=`, if it was not allocated) as needed: for a fault (`user`) a
+    /// frame the OOM killer may be asked to free, else one that must not
+    /// take RAM's last reserve.
+    fn page_frame(&mut self, index: u64, sb: &Super, user: bool) -> Result<u64> {
+        let fresh = match self.map.get(&index) {
+            Some(Some(paddr)) => return Ok(*paddr),
+            // Fallocated: already charged, and stays so on failure.
+            Some(None) => false,
+            None => {
+                sb.alloc_page()?;
+                true
+            }
+        };
+        match sb.new_frame(user) {
+            Ok(paddr) => {
+                self.map.insert(index, Some(paddr));
+                Ok(paddr)
+            }
+            Err(err) => {
+                if fresh {
+                    sb.free_pages(1);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Returns the frame of page `index` for a fault of a mapping, with a
+    /// reference taken for the mapping: `Bus` beyond the end of the file or
+    /// past `size=`, `Oom` without a frame (Linux's shmem_fault).
+    pub fn fault_page(&mut self, index: u64, sb: &Super) -> Result<u64, FaultError> {
+        let beyond = index
+            .checked_mul(PAGE_SIZE)
+            .is_none_or(|start| start >= self.size);
+        if beyond {
+            return Err(FaultError::Bus);
+        }
+        let paddr = self.page_frame(index, sb, true).map_err(|e| match e {
+            Errno::ENOMEM => FaultError::Oom,
+            _ => FaultError::Bus,
+        })?;
+        sb.frames.get(paddr);
+        Ok(paddr)
+    }
+
+    /// Returns the frames of the pages with indexes in `[first, end)`.
+    pub fn frames_in(&self, first: u64, end: u64) -> Vec<u64> {
+        self.map
+            .range(first..end.max(first))
+            .filter_map(|(_, p)| *p)
+            .collect()
+    }
+
+    /// Gives back the pages of `gone`: their frames and their space.
+    fn release(gone: BTreeMap<u64, Option<u64>>, sb: &Super) {
+        sb.free_pages(gone.len() as u64);
+        for paddr in gone.into_values().flatten() {
+            sb.put_frame(paddr);
+        }
+    }
+
+    /// Gives back every page, as the inode goes.
+    pub fn release_all(&mut self, sb: &Super) {
+        Self::release(std::mem::take(&mut self.map), sb);
+    }
+
+    /// Zeroes `[from, to)`, which lies within one page.
+    fn zero(&self, from: u64, to: u64, sb: &Super) {
+        if let Some(Some(paddr)) = self.map.get(&(from / PAGE_SIZE)) {
+            let at = paddr + from % PAGE_SIZE;
+            sb.frames.physmem().fill(at, (to - from) as usize, 0);
+        }
     }
 
     /// Sets the size: pages past a smaller size are freed and the rest of the
@@ -94,12 +173,9 @@ impl Pages {
     pub fn truncate(&mut self, size: u64, sb: &Super) {
         if size < self.size {
             let gone = self.map.split_off(&size.div_ceil(PAGE_SIZE));
-            sb.free_pages(gone.len() as u64);
-            let within = (size % PAGE_SIZE) as usize;
-            if within != 0 {
-                if let Some(Some(page)) = self.map.get_mut(&(size / PAGE_SIZE)) {
-                    page[within..].fill(0);
-                }
+            Self::release(gone, sb);
+            if !size.is_multiple_of(PAGE_SIZE) {
+                self.zero(size, size.next_multiple_of(PAGE_SIZE), sb);
             }
         }
         self.size = size;
@@ -114,26 +190,35 @@ impl Pages {
             return Err(Errno::ENOSPC);
         }
         let mut added = Vec::new();
+        let undo = |map: &mut BTreeMap<u64, Option<u64>>, added: &[u64]| {
+            for index in added {
+                map.remove(index);
+            }
+            sb.free_pages(added.len() as u64);
+        };
         for index in first..last {
-            match self.map.entry(index) {
-                Entry::Vacant(e) => {
+            match self.map.get(&index) {
+                None => {
                     if let Err(err) = sb.alloc_page() {
-                        for index in &added {
-                            self.map.remove(index);
-                        }
-                        sb.free_pages(added.len() as u64);
+                        undo(&mut self.map, &added);
                         return Err(err);
                     }
-                    e.insert(None);
+                    self.map.insert(index, None);
                     added.push(index);
                 }
                 // A page fallocated by an earlier call is zeroed now and
                 // becomes data, as shmem does, so that undoing a failure of
                 // this call cannot take back what that one gave.
-                Entry::Occupied(mut e) => {
-                    e.get_mut()
-                        .get_or_insert_with(|| vec![0u8; PAGE].into_boxed_slice());
-                }
+                Some(None) => match sb.new_frame(false) {
+                    Ok(paddr) => {
+                        self.map.insert(index, Some(paddr));
+                    }
+                    Err(err) => {
+                        undo(&mut self.map, &added);
+                        return Err(err);
+                    }
+                },
+                Some(Some(_)) => {}
             }
         }
         if !keep_size {
@@ -150,19 +235,13 @@ impl Pages {
         if first < last {
             let mut gone = self.map.split_off(&first);
             self.map.append(&mut gone.split_off(&last));
-            sb.free_pages(gone.len() as u64);
+            Self::release(gone, sb);
         }
-        let mut zero = |from: u64, to: u64| {
-            if let Some(Some(page)) = self.map.get_mut(&(from / PAGE_SIZE)) {
-                let at = (from % PAGE_SIZE) as usize;
-                page[at..at + (to - from) as usize].fill(0);
-            }
-        };
         if offset / PAGE_SIZE == (end - 1) / PAGE_SIZE {
-            zero(offset, end);
+            self.zero(offset, end, sb);
         } else {
-            zero(offset, (offset / PAGE_SIZE + 1) * PAGE_SIZE);
-            zero(end - (end - 1) % PAGE_SIZE - 1, end);
+            self.zero(offset, (offset / PAGE_SIZE + 1) * PAGE_SIZE, sb);
+            self.zero(end - (end - 1) % PAGE_SIZE - 1, end, sb);
         }
     }
 

@@ -144,10 +144,39 @@ impl Body {
     }
 }
 
+impl Inode {
+    /// Returns the frame of page `index` of this regular file for a fault of
+    /// a mapping of it, with a reference taken for the mapping; the page is
+    /// allocated if it is a hole. `Bus` beyond the end of the file or past
+    /// `size=` (Linux's shmem_fault), `Oom` without a frame.
+    pub fn fault_page(&self, index: u64) -> Result<u64, mm::FaultError> {
+        let mut st = self.state().map_err(|_| mm::FaultError::Bus)?;
+        match &mut st.body {
+            Body::File(pages) => pages.fault_page(index, &self.sb),
+            _ => Err(mm::FaultError::Bus),
+        }
+    }
+
+    /// Returns the frames of the allocated pages of this regular file with
+    /// indexes in `[first, end)`.
+    pub fn frames_in(&self, first: u64, end: u64) -> Vec<u64> {
+        match self.state().as_deref() {
+            Ok(State {
+                body: Body::File(pages),
+                ..
+            }) => pages.frames_in(first, end),
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl Drop for Inode {
     fn drop(&mut self) {
-        let pages = self.state.get_mut().body.pages();
-        self.sb.free_pages(pages);
+        let st = self.state.get_mut();
+        match &mut st.body {
+            Body::File(pages) => pages.release_all(&self.sb),
+            body => self.sb.free_pages(body.pages()),
+        }
         self.sb.free_ino();
     }
 }
@@ -203,7 +232,7 @@ impl VfsInode for Inode {
         let now = self.sb.now();
         let mut st = self.state()?;
         let n = match &st.body {
-            Body::File(pages) => pages.read(offset, buf),
+            Body::File(pages) => pages.read(offset, buf, &self.sb),
             Body::Dir(_) => return Err(Errno::EISDIR),
             _ => return Err(Errno::EINVAL),
         };

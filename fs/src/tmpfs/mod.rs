@@ -1,4 +1,5 @@
-//! tmpfs: a filesystem that lives in kernel memory. Directories, regular files
+//! tmpfs: a filesystem that lives in memory: file data in frames of guest
+//! RAM (see `file`), the rest in kernel memory. Directories, regular files
 //! (sparse pages: holes read as zeroes), symlinks, device nodes, FIFOs and
 //! sockets are `Inode`s; a directory holds its children by `Arc`, so a file
 //! unlinked while open lives on in the open file until it is closed, as does
@@ -24,6 +25,7 @@ use crate::inode::{FileSystem, Inode as VfsInode};
 use crate::types::{FileType, StatFs, Timespec};
 use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
+use mm::FrameAllocator;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -51,6 +53,8 @@ pub(crate) struct Super {
     /// The root directory's permission bits at mount time, for /proc/mounts.
     mode: u32,
     clock: Arc<dyn Clock>,
+    /// Where file pages come from.
+    frames: Arc<FrameAllocator>,
     max_pages: u64,
     max_inodes: u64,
     pages: AtomicU64,
@@ -100,6 +104,24 @@ impl Super {
     fn free_pages(&self, n: u64) {
         self.pages.fetch_sub(n, Ordering::Relaxed);
     }
+
+    /// Returns a zeroed frame for a file page, counted as Shmem: for a fault
+    /// (`user`) one the OOM killer may free memory for, else one that leaves
+    /// RAM's reserve alone; `ENOMEM` without one.
+    fn new_frame(&self, user: bool) -> Result<u64> {
+        let paddr = match user {
+            true => self.frames.alloc()?,
+            false => self.frames.alloc_kernel()?,
+        };
+        self.frames.account_shmem(1);
+        Ok(paddr)
+    }
+
+    /// Puts the file page's reference to the frame at `paddr`.
+    fn put_frame(&self, paddr: u64) {
+        self.frames.account_shmem(-1);
+        self.frames.put(paddr);
+    }
 }
 
 /// A mounted tmpfs.
@@ -109,12 +131,18 @@ pub struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// Creates an empty tmpfs whose root directory has permission bits `opts.mode`.
-    pub fn new(opts: Options, clock: Arc<dyn Clock>) -> Result<Arc<Tmpfs>> {
+    /// Creates an empty tmpfs whose root directory has permission bits
+    /// `opts.mode` and whose file pages are frames of `frames`.
+    pub fn new(
+        opts: Options,
+        clock: Arc<dyn Clock>,
+        frames: Arc<FrameAllocator>,
+    ) -> Result<Arc<Tmpfs>> {
         let sb = Arc::new(Super {
             dev: opts.dev,
             mode: opts.mode & 0o7777,
             clock,
+            frames,
             max_pages: opts.size / PAGE_SIZE,
             max_inodes: opts.nr_inodes.max(1),
             pages: AtomicU64::new(0),

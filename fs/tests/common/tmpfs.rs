@@ -27,7 +27,7 @@ pub fn mount(size: u64, nr_inodes: u64) -> (Arc<Tmpfs>, Arc<dyn Inode>, Arc<Test
         nr_inodes,
         mode: 0o1777,
     };
-    let fs = Tmpfs::new(opts, clock.clone()).expect("tmpfs");
+    let fs = Tmpfs::new(opts, clock.clone(), test_frames()).expect("tmpfs");
     let root = fs.root().expect("root");
     (fs, root, clock)
 }
@@ -35,4 +35,10 @@ pub fn mount(size: u64, nr_inodes: u64) -> (Arc<Tmpfs>, Arc<dyn Inode>, Arc<Test
 /// Returns the link count of `i`.
 pub fn nlink(i: &Arc<dyn Inode>) -> u32 {
     i.stat().expect("stat").nlink
+}
+
+/// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.
+fn test_frames() -> std::sync::Arc<mm::FrameAllocator> {
+    let ram = arch::PhysMem::new(64 << 20).expect("guest RAM");
+    mm::FrameAllocator::new(std::sync::Arc::new(ram), 0)
 }

@@ -80,3 +80,28 @@ pub fn sleep(cv: &Condvar, timeout: Option<std::time::Duration>) -> bool {
     HELD.with(|h| *h.borrow_mut() = Some(guard));
     woken
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    /// The host-signal thread's way in: it gives up on a lock some other
+    /// thread keeps, and takes a free one.
+    #[test]
+    fn try_enter_for_gives_up_on_a_held_lock() {
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            super::enter();
+            held_tx.send(()).expect("the test waits");
+            let _ = done_rx.recv();
+            super::leave();
+        });
+        held_rx.recv().expect("the holder took the lock");
+        assert!(!super::try_enter_for(Duration::from_millis(50)));
+        done_tx.send(()).expect("the holder waits");
+        holder.join().expect("the holder ends");
+        assert!(super::try_enter_for(Duration::from_secs(5)));
+        super::leave();
+    }
+}

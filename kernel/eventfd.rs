@@ -104,10 +104,10 @@ fn do_eventfd2(ctx: &mut SyscallContext, initval: u64, flags: u64) -> Result<u64
     Ok(fd as u64)
 }
 
-pub fn sys_eventfd(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_eventfd2(ctx, a[0], 0)
+pub fn sys_eventfd(ctx: &mut SyscallContext, count: u64) -> Result<u64> {
+    do_eventfd2(ctx, count, 0)
 }
 
-pub fn sys_eventfd2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_eventfd2(ctx, a[0], a[1])
+pub fn sys_eventfd2(ctx: &mut SyscallContext, count: u64, flags: u64) -> Result<u64> {
+    do_eventfd2(ctx, count, flags)
 }

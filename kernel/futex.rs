@@ -286,8 +286,15 @@ pub fn exit_robust_list(task: &Task) {
 }
 
 /// The futex system call.
-pub fn sys_futex(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [uaddr, op, val, timeout, uaddr2, val3] = a;
+pub fn sys_futex(
+    ctx: &mut SyscallContext,
+    uaddr: u64,
+    op: u64,
+    val: u64,
+    timeout: u64,
+    uaddr2: u64,
+    val3: u64,
+) -> Result<u64> {
     let op = op as u32;
     let private = op & FUTEX_PRIVATE_FLAG != 0;
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);

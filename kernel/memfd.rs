@@ -34,8 +34,8 @@ fn shm_mount() -> Result<Path> {
     Ok(SHM.get_or_init(|| path).clone())
 }
 
-pub fn sys_memfd_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let flags = a[1];
+pub fn sys_memfd_create(ctx: &mut SyscallContext, name: u64, flags: u64) -> Result<u64> {
+    let flags = flags;
     let known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC;
     if flags & !known != 0 || flags & (MFD_NOEXEC_SEAL | MFD_EXEC) == MFD_NOEXEC_SEAL | MFD_EXEC {
         return Err(Errno::EINVAL);
@@ -44,7 +44,7 @@ pub fn sys_memfd_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if flags & MFD_HUGETLB != 0 {
         return Err(Errno::EINVAL);
     }
-    let name = ctx.read_path(a[0]).or_else(|e| match e {
+    let name = ctx.read_path(name).or_else(|e| match e {
         Errno::ENOENT => Ok(Vec::new()),
         e => Err(e),
     })?;

@@ -47,12 +47,12 @@ pub fn install(ctx: &SyscallContext, p: &Arc<Process>) -> Result<i32> {
     locked(&ctx.task.files()).alloc(f, true)
 }
 
-pub fn sys_pidfd_open(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_pidfd_open(ctx: &mut SyscallContext, pid: u64, flags: u64) -> Result<u64> {
     const PIDFD_NONBLOCK: u64 = 0o4000;
-    if a[1] & !PIDFD_NONBLOCK != 0 || (a[0] as i32) <= 0 {
+    if flags & !PIDFD_NONBLOCK != 0 || (pid as i32) <= 0 {
         return Err(Errno::EINVAL);
     }
-    let p = task::find_process(a[0] as i32).ok_or(Errno::ESRCH)?;
+    let p = task::find_process(pid as i32).ok_or(Errno::ESRCH)?;
     Ok(install(ctx, &p)? as u64)
 }
 
@@ -77,8 +77,13 @@ fn proc_pid_dir(f: &fs::File) -> Result<Arc<crate::task::Process>> {
     crate::task::find_process(pid).ok_or(Errno::ESRCH)
 }
 
-pub fn sys_pidfd_send_signal(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [fd, sig, info, flags, ..] = a;
+pub fn sys_pidfd_send_signal(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    sig: u64,
+    info: u64,
+    flags: u64,
+) -> Result<u64> {
     if flags != 0 {
         return Err(Errno::EINVAL);
     }

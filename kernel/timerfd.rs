@@ -89,8 +89,8 @@ fn expired(inner: Weak<Inner>, generation: u64) {
     inner.wait.wake_all();
 }
 
-pub fn sys_timerfd_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (clock, flags) = (a[0] as i32, a[1]);
+pub fn sys_timerfd_create(ctx: &mut SyscallContext, clock: u64, flags: u64) -> Result<u64> {
+    let (clock, flags) = (clock as i32, flags);
     if ![0, 1, 7, 8, 9].contains(&clock) || flags & !(TFD_CLOEXEC | TFD_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -125,8 +125,13 @@ fn timerfd(ctx: &SyscallContext, fd: u64) -> Result<Arc<Inner>> {
     }
 }
 
-pub fn sys_timerfd_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [fd, flags, new, old, ..] = a;
+pub fn sys_timerfd_settime(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    flags: u64,
+    new: u64,
+    old: u64,
+) -> Result<u64> {
     if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -156,9 +161,9 @@ pub fn sys_timerfd_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
     Ok(0)
 }
 
-pub fn sys_timerfd_gettime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let inner = timerfd(ctx, a[0])?;
+pub fn sys_timerfd_gettime(ctx: &mut SyscallContext, fd: u64, value: u64) -> Result<u64> {
+    let inner = timerfd(ctx, fd)?;
     let (v, i) = locked(&inner.state).slot.remaining();
-    ctx.write_user(a[1], &itimerspec_bytes(v, i))?;
+    ctx.write_user(value, &itimerspec_bytes(v, i))?;
     Ok(0)
 }

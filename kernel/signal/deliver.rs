@@ -205,7 +205,7 @@ fn trap_info(info: &SigInfo) -> TrapInfo {
 
 /// `restart_syscall`: resumes a call interrupted with `-ERESTART_RESTARTBLOCK`
 /// (a sleep) through the continuation it left, or EINTR if none.
-pub fn restart_syscall(ctx: &mut SyscallContext, _: [u64; 6]) -> arch::Result<u64> {
+pub fn restart_syscall(ctx: &mut SyscallContext) -> arch::Result<u64> {
     let restart = locked(&ctx.task.restart).take();
     match restart {
         Some(f) => f(ctx),

@@ -40,23 +40,29 @@ fn do_chmod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, flags: u
     Ok(0)
 }
 
-pub fn sys_chmod(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_chmod(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+pub fn sys_chmod(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
+    do_chmod(ctx, AT_FDCWD as u64, path, mode, 0)
 }
 
-pub fn sys_fchmodat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_chmod(ctx, a[0], a[1], a[2], 0)
+pub fn sys_fchmodat(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+    do_chmod(ctx, dirfd, path, mode, 0)
 }
 
-pub fn sys_fchmodat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_chmod(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_fchmodat2(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    mode: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_chmod(ctx, dirfd, path, mode, flags)
 }
 
 /// fchmod on a file without a path (a pipe) changes nothing that can be seen
 /// again, so it succeeds.
-pub fn sys_fchmod(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if let Some(p) = fd_path(ctx, a[0])? {
-        vfs().chmod(&ctx.cred(), &p, a[1] as u32)?;
+pub fn sys_fchmod(ctx: &mut SyscallContext, fd: u64, mode: u64) -> Result<u64> {
+    if let Some(p) = fd_path(ctx, fd)? {
+        vfs().chmod(&ctx.cred(), &p, mode as u32)?;
     }
     Ok(0)
 }
@@ -83,59 +89,60 @@ fn do_chown(
     Ok(0)
 }
 
-pub fn sys_chown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_chown(ctx, AT_FDCWD as u64, a[0], [a[1], a[2]], 0)
+pub fn sys_chown(ctx: &mut SyscallContext, path: u64, uid: u64, gid: u64) -> Result<u64> {
+    do_chown(ctx, AT_FDCWD as u64, path, [uid, gid], 0)
 }
 
-pub fn sys_lchown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_chown(
-        ctx,
-        AT_FDCWD as u64,
-        a[0],
-        [a[1], a[2]],
-        AT_SYMLINK_NOFOLLOW,
-    )
+pub fn sys_lchown(ctx: &mut SyscallContext, path: u64, uid: u64, gid: u64) -> Result<u64> {
+    do_chown(ctx, AT_FDCWD as u64, path, [uid, gid], AT_SYMLINK_NOFOLLOW)
 }
 
-pub fn sys_fchownat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_chown(ctx, a[0], a[1], [a[2], a[3]], a[4])
+pub fn sys_fchownat(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    uid: u64,
+    gid: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_chown(ctx, dirfd, path, [uid, gid], flags)
 }
 
-pub fn sys_fchown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if let Some(p) = fd_path(ctx, a[0])? {
-        vfs().chown(&ctx.cred(), &p, id(a[1]), id(a[2]))?;
+pub fn sys_fchown(ctx: &mut SyscallContext, fd: u64, uid: u64, gid: u64) -> Result<u64> {
+    if let Some(p) = fd_path(ctx, fd)? {
+        vfs().chown(&ctx.cred(), &p, id(uid), id(gid))?;
     }
     Ok(0)
 }
 
-pub fn sys_truncate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if (a[1] as i64) < 0 {
+pub fn sys_truncate(ctx: &mut SyscallContext, path: u64, length: u64) -> Result<u64> {
+    if (length as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    let path = ctx.read_path(a[0])?;
+    let path = ctx.read_path(path)?;
     let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
-    vfs().truncate(&ctx.cred(), &p, a[1])?;
+    vfs().truncate(&ctx.cred(), &p, length)?;
     Ok(0)
 }
 
 /// ftruncate(2): EINVAL unless the file is a regular file open for writing.
-pub fn sys_ftruncate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if (a[1] as i64) < 0 {
+pub fn sys_ftruncate(ctx: &mut SyscallContext, fd: u64, length: u64) -> Result<u64> {
+    if (length as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    let f = io_file(ctx, a[0])?;
+    let f = io_file(ctx, fd)?;
     let p = f.path().ok_or(Errno::EINVAL)?;
     if !f.flags().writable() || p.inode().file_type() != FileType::Regular {
         return Err(Errno::EINVAL);
     }
-    vfs().ftruncate(&ctx.cred(), p, a[1])?;
+    vfs().ftruncate(&ctx.cred(), p, length)?;
     Ok(0)
 }
 
 /// umask(2): sets the mask (only its 0777 bits) and returns the old one.
-pub fn sys_umask(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_umask(ctx: &mut SyscallContext, mask: u64) -> Result<u64> {
     let mut fsc = locked(&ctx.task.process.fs);
     let old = fsc.umask;
-    fsc.umask = a[0] as u32 & 0o777;
+    fsc.umask = mask as u32 & 0o777;
     Ok(old as u64)
 }

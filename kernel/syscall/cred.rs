@@ -70,16 +70,16 @@ fn set(ctx: &SyscallContext, c: Cred) {
     *cur = c;
 }
 
-pub fn sys_getuid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_getuid(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(cred(ctx).uid as u64)
 }
-pub fn sys_geteuid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_geteuid(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(cred(ctx).euid as u64)
 }
-pub fn sys_getgid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_getgid(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(cred(ctx).gid as u64)
 }
-pub fn sys_getegid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_getegid(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(cred(ctx).egid as u64)
 }
 
@@ -90,14 +90,14 @@ fn write_ids(ctx: &SyscallContext, addrs: [u64; 3], ids: [u32; 3]) -> Result<u64
     Ok(0)
 }
 
-pub fn sys_getresuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_getresuid(ctx: &mut SyscallContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
     let c = cred(ctx);
-    write_ids(ctx, [a[0], a[1], a[2]], [c.uid, c.euid, c.suid])
+    write_ids(ctx, [ruid, euid, suid], [c.uid, c.euid, c.suid])
 }
 
-pub fn sys_getresgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_getresgid(ctx: &mut SyscallContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
     let c = cred(ctx);
-    write_ids(ctx, [a[0], a[1], a[2]], [c.gid, c.egid, c.sgid])
+    write_ids(ctx, [rgid, egid, sgid], [c.gid, c.egid, c.sgid])
 }
 
 /// Applies setresuid/setresgid semantics to (real, effective, saved, fs).
@@ -126,18 +126,18 @@ fn do_setresgid(ctx: &SyscallContext, r: u32, e: u32, s: u32) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_setresuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_setresuid(ctx, a[0] as u32, a[1] as u32, a[2] as u32)
+pub fn sys_setresuid(ctx: &mut SyscallContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
+    do_setresuid(ctx, ruid as u32, euid as u32, suid as u32)
 }
 
-pub fn sys_setresgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_setresgid(ctx, a[0] as u32, a[1] as u32, a[2] as u32)
+pub fn sys_setresgid(ctx: &mut SyscallContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
+    do_setresgid(ctx, rgid as u32, egid as u32, sgid as u32)
 }
 
 /// setuid(2): privileged, it sets all three ids; otherwise only the effective
 /// one, to the real or saved id.
-pub fn sys_setuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let u = a[0] as u32;
+pub fn sys_setuid(ctx: &mut SyscallContext, uid: u64) -> Result<u64> {
+    let u = uid as u32;
     if u == KEEP {
         return Err(Errno::EINVAL);
     }
@@ -148,8 +148,8 @@ pub fn sys_setuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     }
 }
 
-pub fn sys_setgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let g = a[0] as u32;
+pub fn sys_setgid(ctx: &mut SyscallContext, gid: u64) -> Result<u64> {
+    let g = gid as u32;
     if g == KEEP {
         return Err(Errno::EINVAL);
     }
@@ -164,8 +164,8 @@ pub fn sys_setgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 /// effective one, the effective to any of the three; the saved id follows the
 /// new effective one when the real id is set or the effective one changes away
 /// from the old real id.
-pub fn sys_setreuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (r, e) = (a[0] as u32, a[1] as u32);
+pub fn sys_setreuid(ctx: &mut SyscallContext, ruid: u64, euid: u64) -> Result<u64> {
+    let (r, e) = (ruid as u32, euid as u32);
     let mut c = cred(ctx);
     let privileged = c.euid == 0;
     if r != KEEP && !privileged && r != c.uid && r != c.euid {
@@ -189,8 +189,8 @@ pub fn sys_setreuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_setregid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (r, e) = (a[0] as u32, a[1] as u32);
+pub fn sys_setregid(ctx: &mut SyscallContext, rgid: u64, egid: u64) -> Result<u64> {
+    let (r, e) = (rgid as u32, egid as u32);
     let mut c = cred(ctx);
     let privileged = c.euid == 0;
     if r != KEEP && !privileged && r != c.gid && r != c.egid {
@@ -215,10 +215,10 @@ pub fn sys_setregid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// setfsuid/setfsgid return the old value and change it only when allowed.
-pub fn sys_setfsuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_setfsuid(ctx: &mut SyscallContext, uid: u64) -> Result<u64> {
     let mut c = cred(ctx);
     let old = c.fsuid;
-    let u = a[0] as u32;
+    let u = uid as u32;
     if c.euid == 0 || [c.uid, c.euid, c.suid, c.fsuid].contains(&u) {
         c.fsuid = u;
         set(ctx, c);
@@ -226,10 +226,10 @@ pub fn sys_setfsuid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(old as u64)
 }
 
-pub fn sys_setfsgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_setfsgid(ctx: &mut SyscallContext, gid: u64) -> Result<u64> {
     let mut c = cred(ctx);
     let old = c.fsgid;
-    let g = a[0] as u32;
+    let g = gid as u32;
     if c.euid == 0 || [c.gid, c.egid, c.sgid, c.fsgid].contains(&g) {
         c.fsgid = g;
         set(ctx, c);
@@ -237,9 +237,9 @@ pub fn sys_setfsgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(old as u64)
 }
 
-pub fn sys_getgroups(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_getgroups(ctx: &mut SyscallContext, size: u64, list: u64) -> Result<u64> {
     let groups = cred(ctx).groups;
-    let size = a[0] as i32;
+    let size = size as i32;
     if size < 0 {
         return Err(Errno::EINVAL);
     }
@@ -250,12 +250,12 @@ pub fn sys_getgroups(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         return Err(Errno::EINVAL);
     }
     let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_ne_bytes()).collect();
-    ctx.write_user(a[1], &bytes)?;
+    ctx.write_user(list, &bytes)?;
     Ok(groups.len() as u64)
 }
 
-pub fn sys_setgroups(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let n = a[0] as usize;
+pub fn sys_setgroups(ctx: &mut SyscallContext, size: u64, list: u64) -> Result<u64> {
+    let n = size as usize;
     if n > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
@@ -264,7 +264,7 @@ pub fn sys_setgroups(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         return Err(Errno::EPERM);
     }
     let mut b = vec![0u8; n * 4];
-    ctx.read_user(a[1], &mut b)?;
+    ctx.read_user(list, &mut b)?;
     let mut groups: Vec<u32> = b
         .chunks_exact(4)
         .map(|g| u32::from_ne_bytes(g.try_into().expect("4 bytes")))
@@ -276,16 +276,16 @@ pub fn sys_setgroups(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// capget: root holds every capability, others none (no file capabilities).
-pub fn sys_capget(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_capget(ctx: &mut SyscallContext, header: u64, data: u64) -> Result<u64> {
     const VERSION_3: u32 = 0x2008_0522;
     let mut hdr = [0u8; 8];
-    ctx.read_user(a[0], &mut hdr)?;
+    ctx.read_user(header, &mut hdr)?;
     let version = u32::from_ne_bytes(hdr[0..4].try_into().expect("4 bytes"));
     if version != VERSION_3 && version != 0x2007_1026 && version != 0x1998_0330 {
-        ctx.write_user(a[0], &VERSION_3.to_ne_bytes())?;
+        ctx.write_user(header, &VERSION_3.to_ne_bytes())?;
         return Err(Errno::EINVAL);
     }
-    if a[1] != 0 {
+    if data != 0 {
         // Two cap_user_data_t {effective, permitted, inheritable}; 41 capabilities.
         let all: u64 = (1 << 41) - 1;
         let set = if cred(ctx).euid == 0 { all } else { 0 };
@@ -298,13 +298,13 @@ pub fn sys_capget(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             d[i * 12 + 4..i * 12 + 8].copy_from_slice(&word.to_ne_bytes());
         }
         let len = if version == 0x1998_0330 { 12 } else { 24 };
-        ctx.write_user(a[1], &d[..len])?;
+        ctx.write_user(data, &d[..len])?;
     }
     Ok(0)
 }
 
 /// capset: accepted only as a no-op that keeps what the caller has.
-pub fn sys_capset(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_capset(ctx: &mut SyscallContext, _header: u64, _data: u64) -> Result<u64> {
     if cred(ctx).euid == 0 {
         Ok(0)
     } else {

@@ -35,19 +35,19 @@ fn create(ctx: &SyscallContext, cloexec: bool) -> Result<u64> {
     Ok(locked(&ctx.task.files()).alloc(f, cloexec)? as u64)
 }
 
-pub fn sys_epoll_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if a[0] as i32 <= 0 {
+pub fn sys_epoll_create(ctx: &mut SyscallContext, size: u64) -> Result<u64> {
+    if size as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
     create(ctx, false)
 }
 
-pub fn sys_epoll_create1(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_epoll_create1(ctx: &mut SyscallContext, flags: u64) -> Result<u64> {
     let cloexec = OpenFlags::O_CLOEXEC.bits();
-    if a[0] as u32 & !cloexec != 0 {
+    if flags as u32 & !cloexec != 0 {
         return Err(Errno::EINVAL);
     }
-    create(ctx, a[0] as u32 & cloexec != 0)
+    create(ctx, flags as u32 & cloexec != 0)
 }
 
 /// Returns the epoll instance an open file is (`EINVAL` if it is none).
@@ -58,8 +58,13 @@ fn epoll_of(f: &File) -> Result<&Epoll> {
         .ok_or(Errno::EINVAL)
 }
 
-pub fn sys_epoll_ctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [epfd, op, fd, event, ..] = a;
+pub fn sys_epoll_ctl(
+    ctx: &mut SyscallContext,
+    epfd: u64,
+    op: u64,
+    fd: u64,
+    event: u64,
+) -> Result<u64> {
     let (events, data) = if op != EPOLL_CTL_DEL {
         let mut b = [0u8; EVENT_SIZE];
         ctx.read_user(event, &mut b)?;
@@ -152,27 +157,64 @@ fn ms_deadline(timeout: u64) -> Option<Instant> {
     deadline_after(Duration::from_millis(ms as u64))
 }
 
-pub fn sys_epoll_wait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_epoll_wait(ctx, a[0], a[1], a[2], ms_deadline(a[3]))
+pub fn sys_epoll_wait(
+    ctx: &mut SyscallContext,
+    epfd: u64,
+    events: u64,
+    maxevents: u64,
+    timeout: u64,
+) -> Result<u64> {
+    do_epoll_wait(ctx, epfd, events, maxevents, ms_deadline(timeout))
 }
 
 /// The waits with a temporary signal mask at `sigmask`.
-fn pwait(ctx: &mut SyscallContext, a: [u64; 6], deadline: Option<Instant>) -> Result<u64> {
-    set_user_sigmask(ctx, a[4], a[5])?;
-    let ret = do_epoll_wait(ctx, a[0], a[1], a[2], deadline);
+fn pwait(
+    ctx: &mut SyscallContext,
+    (epfd, events, maxevents): (u64, u64, u64),
+    (sigmask, sigsetsize): (u64, u64),
+    deadline: Option<Instant>,
+) -> Result<u64> {
+    set_user_sigmask(ctx, sigmask, sigsetsize)?;
+    let ret = do_epoll_wait(ctx, epfd, events, maxevents, deadline);
     restore_saved_sigmask_unless(ctx.task, ret == Err(Errno::EINTR));
     ret
 }
 
-pub fn sys_epoll_pwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    pwait(ctx, a, ms_deadline(a[3]))
+pub fn sys_epoll_pwait(
+    ctx: &mut SyscallContext,
+    epfd: u64,
+    events: u64,
+    maxevents: u64,
+    timeout: u64,
+    sigmask: u64,
+    sigsetsize: u64,
+) -> Result<u64> {
+    pwait(
+        ctx,
+        (epfd, events, maxevents),
+        (sigmask, sigsetsize),
+        ms_deadline(timeout),
+    )
 }
 
-pub fn sys_epoll_pwait2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let deadline = if a[3] != 0 {
-        deadline_after(read_timespec(ctx, a[3])?)
+pub fn sys_epoll_pwait2(
+    ctx: &mut SyscallContext,
+    epfd: u64,
+    events: u64,
+    maxevents: u64,
+    timeout: u64,
+    sigmask: u64,
+    sigsetsize: u64,
+) -> Result<u64> {
+    let deadline = if timeout != 0 {
+        deadline_after(read_timespec(ctx, timeout)?)
     } else {
         None
     };
-    pwait(ctx, a, deadline)
+    pwait(
+        ctx,
+        (epfd, events, maxevents),
+        (sigmask, sigsetsize),
+        deadline,
+    )
 }

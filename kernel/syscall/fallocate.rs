@@ -9,13 +9,19 @@ use arch::{Errno, Result};
 use fs::FallocMode;
 
 /// fallocate(fd, mode, offset, len).
-pub fn sys_fallocate(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
-    let (offset, len) = (a[2] as i64, a[3] as i64);
+pub fn sys_fallocate(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    mode: u64,
+    offset: u64,
+    len: u64,
+) -> Result<u64> {
+    let f = file(ctx, fd)?;
+    let (offset, len) = (offset as i64, len as i64);
     if offset < 0 || len <= 0 {
         return Err(Errno::EINVAL);
     }
-    let mode = FallocMode::from_bits(a[1] as u32)?;
+    let mode = FallocMode::from_bits(mode as u32)?;
     f.fallocate(mode, offset as u64, len as u64)?;
     remove_privs(ctx, &f)?;
     Ok(0)

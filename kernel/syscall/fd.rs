@@ -16,8 +16,8 @@ const F_SETFL: u64 = 4;
 const F_DUPFD_CLOEXEC: u64 = 1030;
 const FD_CLOEXEC: u64 = 1;
 
-pub fn sys_dup(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
+pub fn sys_dup(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+    let f = file(ctx, fd)?;
     Ok(locked(&ctx.task.files()).alloc(f, false)? as u64)
 }
 
@@ -30,44 +30,44 @@ fn dup3(ctx: &mut SyscallContext, old: u64, new: u64, cloexec: bool) -> Result<u
     Ok(new)
 }
 
-pub fn sys_dup2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if a[0] == a[1] {
-        file(ctx, a[0])?;
-        return Ok(a[1]);
+pub fn sys_dup2(ctx: &mut SyscallContext, oldfd: u64, newfd: u64) -> Result<u64> {
+    if oldfd == newfd {
+        file(ctx, oldfd)?;
+        return Ok(newfd);
     }
-    dup3(ctx, a[0], a[1], false)
+    dup3(ctx, oldfd, newfd, false)
 }
 
-pub fn sys_dup3(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_dup3(ctx: &mut SyscallContext, oldfd: u64, newfd: u64, flags: u64) -> Result<u64> {
     const O_CLOEXEC: u64 = 0o2000000;
-    if a[0] == a[1] || a[2] & !O_CLOEXEC != 0 {
+    if oldfd == newfd || flags & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
-    dup3(ctx, a[0], a[1], a[2] & O_CLOEXEC != 0)
+    dup3(ctx, oldfd, newfd, flags & O_CLOEXEC != 0)
 }
 
-pub fn sys_fcntl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_fcntl(ctx: &mut SyscallContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
     use super::flock::*;
-    let fd = a[0] as i32;
-    let f = file(ctx, a[0])?;
+    let f = file(ctx, fd)?;
+    let fd = fd as i32;
     if matches!(
-        a[1],
+        cmd,
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW
     ) {
-        return fcntl_lock(ctx, &f, a[1], a[2]);
+        return fcntl_lock(ctx, &f, cmd, arg);
     }
     let files = ctx.task.files();
     let mut files = locked(&files);
-    match a[1] {
+    match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            if a[2] as i64 >= 1024 || (a[2] as i64) < 0 {
+            if arg as i64 >= 1024 || (arg as i64) < 0 {
                 return Err(Errno::EINVAL);
             }
-            Ok(files.alloc_from(a[2] as i32, f, a[1] == F_DUPFD_CLOEXEC)? as u64)
+            Ok(files.alloc_from(arg as i32, f, cmd == F_DUPFD_CLOEXEC)? as u64)
         }
         F_GETFD => Ok(if files.cloexec(fd)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => {
-            files.set_cloexec(fd, a[2] & FD_CLOEXEC != 0)?;
+            files.set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
             Ok(0)
         }
         F_GETFL => Ok(f.flags().bits() as u64),
@@ -78,7 +78,7 @@ pub fn sys_fcntl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
                 | OpenFlags::O_ASYNC
                 | OpenFlags::O_DIRECT
                 | OpenFlags::O_NOATIME;
-            let new = OpenFlags::from_bits_truncate(a[2] as u32) & settable;
+            let new = OpenFlags::from_bits_truncate(arg as u32) & settable;
             // O_NOATIME is for the owner (fcntl(2)).
             if (new ^ f.flags()).contains(OpenFlags::O_NOATIME) {
                 if let Some(inode) = f.inode() {
@@ -90,7 +90,7 @@ pub fn sys_fcntl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             f.set_flags((f.flags() - settable) | new);
             Ok(0)
         }
-        super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::fcntl(&f, a[1], a[2]),
+        super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::fcntl(&f, cmd, arg),
         cmd => {
             log::debug!("fcntl command {cmd} not supported");
             Err(Errno::EINVAL)

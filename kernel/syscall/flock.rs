@@ -47,9 +47,9 @@ fn wait_for<T>(
 
 /// flock(2): LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB `EWOULDBLOCK` instead
 /// of waiting; the lock belongs to the open file description.
-pub fn sys_flock(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = super::attr::io_file(ctx, a[0])?;
-    let want = match a[1] & !LOCK_NB {
+pub fn sys_flock(ctx: &mut SyscallContext, fd: u64, operation: u64) -> Result<u64> {
+    let f = super::attr::io_file(ctx, fd)?;
+    let want = match operation & !LOCK_NB {
         LOCK_SH => Some(false),
         LOCK_EX => Some(true),
         LOCK_UN => None,
@@ -59,7 +59,7 @@ pub fn sys_flock(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if locks::flock(key, f.id(), want) {
         return Ok(0);
     }
-    if a[1] & LOCK_NB != 0 {
+    if operation & LOCK_NB != 0 {
         return Err(Errno::EAGAIN);
     }
     wait_for(ctx, key, || {

@@ -8,7 +8,7 @@ use arch::{Errno, Result};
 /// minimum versions, so it names the Linux ABI level this kernel follows.
 pub const RELEASE: &str = "6.1.0-linux-rs";
 
-pub fn sys_uname(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_uname(ctx: &mut SyscallContext, name: u64) -> Result<u64> {
     let fields = [
         "Linux",
         &crate::boot::kernel().hostname(),
@@ -23,36 +23,36 @@ pub fn sys_uname(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
         let n = b.len().min(64);
         buf[i * 65..i * 65 + n].copy_from_slice(&b[..n]);
     }
-    ctx.write_user(a[0], &buf)?;
+    ctx.write_user(name, &buf)?;
     Ok(0)
 }
 
 /// sethostname(2): root only, at most 64 bytes.
-pub fn sys_sethostname(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_sethostname(ctx: &mut SyscallContext, hostname: u64, len: u64) -> Result<u64> {
     if crate::task::locked(&ctx.task.process.cred).euid != 0 {
         return Err(Errno::EPERM);
     }
-    let len = a[1] as usize;
+    let len = len as usize;
     if len > 64 {
         return Err(Errno::EINVAL);
     }
     let mut name = vec![0u8; len];
-    ctx.read_user(a[0], &mut name)?;
+    ctx.read_user(hostname, &mut name)?;
     *crate::task::locked(&crate::boot::kernel().hostname) =
         String::from_utf8_lossy(&name).into_owned();
     Ok(0)
 }
 
-pub fn sys_getrandom(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_getrandom(ctx: &mut SyscallContext, ubuf: u64, count: u64, flags: u64) -> Result<u64> {
     const GRND_NONBLOCK: u64 = 1;
     const GRND_RANDOM: u64 = 2;
     const GRND_INSECURE: u64 = 4;
-    if a[2] & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 {
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 {
         return Err(Errno::EINVAL);
     }
-    let len = (a[1] as usize).min(32 << 20);
+    let len = (count as usize).min(32 << 20);
     let mut buf = vec![0u8; len];
     arch::host::random::getrandom(&mut buf);
-    ctx.write_user(a[0], &buf)?;
+    ctx.write_user(ubuf, &buf)?;
     Ok(len as u64)
 }

@@ -29,25 +29,30 @@ fn do_init(ctx: &mut SyscallContext, flags: u64) -> Result<u64> {
     Ok(fd as u64)
 }
 
-pub fn sys_inotify_init(ctx: &mut SyscallContext, _a: [u64; 6]) -> Result<u64> {
+pub fn sys_inotify_init(ctx: &mut SyscallContext) -> Result<u64> {
     do_init(ctx, 0)
 }
 
-pub fn sys_inotify_init1(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_init(ctx, a[0])
+pub fn sys_inotify_init1(ctx: &mut SyscallContext, flags: u64) -> Result<u64> {
+    do_init(ctx, flags)
 }
 
-pub fn sys_inotify_add_watch(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let mask = a[2] as u32;
+pub fn sys_inotify_add_watch(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    path: u64,
+    mask: u64,
+) -> Result<u64> {
+    let mask = mask as u32;
     if mask & IN_MASK_ADD != 0 && mask & IN_MASK_CREATE != 0 {
         return Err(Errno::EINVAL);
     }
     if mask & ALL_INOTIFY_BITS == 0 {
         return Err(Errno::EINVAL);
     }
-    let f = file(ctx, a[0])?;
+    let f = file(ctx, fd)?;
     let group = inotify_of(&f).ok_or(Errno::EINVAL)?;
-    let path = ctx.read_path(a[1])?;
+    let path = ctx.read_path(path)?;
     let (root, start) = super::open::start_dir(ctx, AT_FDCWD as u64, &path)?;
     let mut lf = LookupFlags::empty();
     if mask & IN_DONT_FOLLOW == 0 {
@@ -68,9 +73,9 @@ pub fn sys_inotify_add_watch(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u6
     Ok(group.add_watch(&inode, mask)? as u64)
 }
 
-pub fn sys_inotify_rm_watch(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
+pub fn sys_inotify_rm_watch(ctx: &mut SyscallContext, fd: u64, wd: u64) -> Result<u64> {
+    let f = file(ctx, fd)?;
     let group = inotify_of(&f).ok_or(Errno::EINVAL)?;
-    group.rm_watch(a[1] as i32)?;
+    group.rm_watch(wd as i32)?;
     Ok(0)
 }

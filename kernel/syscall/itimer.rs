@@ -177,14 +177,13 @@ fn get(p: &Process, which: u64) -> Result<(Duration, Duration)> {
     }
 }
 
-pub fn sys_getitimer(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (value, interval) = get(&ctx.task.process, a[0])?;
-    ctx.write_user(a[1], &itimerval_bytes(value, interval))?;
+pub fn sys_getitimer(ctx: &mut SyscallContext, which: u64, curr_value: u64) -> Result<u64> {
+    let (value, interval) = get(&ctx.task.process, which)?;
+    ctx.write_user(curr_value, &itimerval_bytes(value, interval))?;
     Ok(0)
 }
 
-pub fn sys_setitimer(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [which, new, old, ..] = a;
+pub fn sys_setitimer(ctx: &mut SyscallContext, which: u64, new: u64, old: u64) -> Result<u64> {
     let (interval, value) = if new != 0 {
         (read_timeval(ctx, new)?, read_timeval(ctx, new + 16)?)
     } else {
@@ -200,9 +199,9 @@ pub fn sys_setitimer(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 /// alarm(2): returns the seconds left on the previous alarm, rounded to the
 /// nearest second but never 0 for an armed one.
-pub fn sys_alarm(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_alarm(ctx: &mut SyscallContext, seconds: u64) -> Result<u64> {
     let p = ctx.task.process.clone();
-    let secs = a[0] as u32 as u64;
+    let secs = seconds as u32 as u64;
     let (old, _) = set(&p, ITIMER_REAL, Duration::from_secs(secs), Duration::ZERO)?;
     let mut left = old.as_secs();
     if old.subsec_micros() >= 500_000 || (left == 0 && !old.is_zero()) {

@@ -12,13 +12,20 @@ use fs::{FileType, OpenFlags};
 use mm::{MapFlags, MappedFile, Prot, VmaName};
 use std::sync::Arc;
 
-pub fn sys_brk(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_brk(ctx: &mut SyscallContext, addr: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    Ok(locked(&ctx.task.mm()).brk(a[0]))
+    Ok(locked(&ctx.task.mm()).brk(addr))
 }
 
-pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [addr, len, prot, flags, fd, offset] = a;
+pub fn sys_mmap(
+    ctx: &mut SyscallContext,
+    addr: u64,
+    len: u64,
+    prot: u64,
+    flags: u64,
+    fd: u64,
+    offset: u64,
+) -> Result<u64> {
     // Only a fixed mapping can replace pages other threads may be using.
     if flags & MapFlags::FIXED.bits() as u64 != 0 {
         crate::task::tlb::quiesce(ctx.task);
@@ -72,49 +79,66 @@ pub fn sys_mmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     locked(&ctx.task.mm()).mmap(addr, len, prot, flags, backing, off, name)
 }
 
-pub fn sys_munmap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_munmap(ctx: &mut SyscallContext, addr: u64, len: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    locked(&ctx.task.mm()).munmap(a[0], a[1])?;
+    locked(&ctx.task.mm()).munmap(addr, len)?;
     Ok(0)
 }
 
-pub fn sys_mprotect(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_mprotect(ctx: &mut SyscallContext, addr: u64, len: u64, prot: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
     // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
     // the range given is all that changes here.
-    let prot = Prot::from_bits(a[2] as u32 & !0x0300_0000).ok_or(Errno::EINVAL)?;
-    locked(&ctx.task.mm()).mprotect(a[0], a[1], prot)?;
+    let prot = Prot::from_bits(prot as u32 & !0x0300_0000).ok_or(Errno::EINVAL)?;
+    locked(&ctx.task.mm()).mprotect(addr, len, prot)?;
     Ok(0)
 }
 
-pub fn sys_mremap(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_mremap(
+    ctx: &mut SyscallContext,
+    addr: u64,
+    old_len: u64,
+    new_len: u64,
+    flags: u64,
+    new_addr: u64,
+) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    locked(&ctx.task.mm()).mremap(a[0], a[1], a[2], a[3] as u32, a[4])
+    locked(&ctx.task.mm()).mremap(addr, old_len, new_len, flags as u32, new_addr)
 }
 
-pub fn sys_madvise(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_madvise(ctx: &mut SyscallContext, addr: u64, len: u64, advice: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    locked(&ctx.task.mm()).madvise(a[0], a[1], a[2] as i32)?;
+    locked(&ctx.task.mm()).madvise(addr, len, advice as i32)?;
     Ok(0)
 }
 
-/// mlock(2), munlock(2), mlock2(2): guest memory is never paged out, so every
-/// page is already as locked as it can be; only the arguments are checked.
-pub fn sys_mlock(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+/// mlock(2): guest memory is never paged out, so every page is already as
+/// locked as it can be; only the range is checked.
+pub fn sys_mlock(_: &mut SyscallContext, addr: u64, len: u64) -> Result<u64> {
+    addr.checked_add(len).ok_or(Errno::EINVAL)?;
+    Ok(0)
+}
+
+/// munlock(2); see `sys_mlock`.
+pub fn sys_munlock(ctx: &mut SyscallContext, addr: u64, len: u64) -> Result<u64> {
+    sys_mlock(ctx, addr, len)
+}
+
+/// mlock2(2): mlock with flags (MLOCK_ONFAULT); see `sys_mlock`.
+pub fn sys_mlock2(ctx: &mut SyscallContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
     const MLOCK_ONFAULT: u64 = 1;
-    if a[2] & !MLOCK_ONFAULT != 0 {
+    if flags & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
-    a[0].checked_add(a[1]).ok_or(Errno::EINVAL)?;
-    Ok(0)
+    sys_mlock(ctx, addr, len)
 }
 
 /// mlockall(2) and munlockall(2); see `sys_mlock`.
-pub fn sys_mlockall(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_mlockall(_: &mut SyscallContext, flags: u64) -> Result<u64> {
     const MCL_CURRENT: u64 = 1;
     const MCL_FUTURE: u64 = 2;
     const MCL_ONFAULT: u64 = 4;
-    let flags = a[0];
+    let flags = flags;
     if flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0
         || flags & (MCL_CURRENT | MCL_FUTURE) == 0
     {
@@ -123,11 +147,11 @@ pub fn sys_mlockall(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_munlockall(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_munlockall(_: &mut SyscallContext) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_msync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    locked(&ctx.task.mm()).msync(a[0], a[1], a[2] as u32)?;
+pub fn sys_msync(ctx: &mut SyscallContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
+    locked(&ctx.task.mm()).msync(addr, len, flags as u32)?;
     Ok(0)
 }

@@ -91,15 +91,22 @@ fn is_mount_root(p: &Path) -> bool {
     Arc::ptr_eq(&p.dentry, p.mnt.root())
 }
 
-pub fn sys_mount(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let mut flags = a[3];
+pub fn sys_mount(
+    ctx: &mut SyscallContext,
+    source: u64,
+    target: u64,
+    fstype: u64,
+    flags: u64,
+    data: u64,
+) -> Result<u64> {
+    let mut flags = flags;
     if flags & MS_MGC_MSK == MS_MGC_VAL {
         flags &= !MS_MGC_MSK;
     }
-    let source = read_opt(ctx, a[0])?;
-    let target = ctx.read_path(a[1])?;
-    let fstype = read_opt(ctx, a[2])?;
-    let data = read_opt(ctx, a[4])?.unwrap_or_default();
+    let source = read_opt(ctx, source)?;
+    let target = ctx.read_path(target)?;
+    let fstype = read_opt(ctx, fstype)?;
+    let data = read_opt(ctx, data)?.unwrap_or_default();
     if !is_root(ctx) {
         return Err(Errno::EPERM);
     }
@@ -168,15 +175,15 @@ fn busy(mnt: &Arc<Mount>) -> bool {
     })
 }
 
-pub fn sys_umount2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let flags = a[1];
+pub fn sys_umount2(ctx: &mut SyscallContext, target: u64, flags: u64) -> Result<u64> {
+    let flags = flags;
     if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
     if flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let target = ctx.read_path(a[0])?;
+    let target = ctx.read_path(target)?;
     let follow = flags & UMOUNT_NOFOLLOW == 0;
     let at = resolve_at(ctx, AT_FDCWD as u64, &target, 0, follow)?;
     if !is_root(ctx) {

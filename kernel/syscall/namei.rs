@@ -37,12 +37,12 @@ fn do_mkdir(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Resul
     Ok(0)
 }
 
-pub fn sys_mkdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_mkdir(ctx, AT_FDCWD as u64, a[0], a[1])
+pub fn sys_mkdir(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
+    do_mkdir(ctx, AT_FDCWD as u64, path, mode)
 }
 
-pub fn sys_mkdirat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_mkdir(ctx, a[0], a[1], a[2])
+pub fn sys_mkdirat(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+    do_mkdir(ctx, dirfd, path, mode)
 }
 
 /// mknod's `dev` is Linux's 32-bit encoding, which equals the low half of the
@@ -54,12 +54,18 @@ fn do_mknod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, dev: u64
     Ok(0)
 }
 
-pub fn sys_mknod(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_mknod(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+pub fn sys_mknod(ctx: &mut SyscallContext, path: u64, mode: u64, dev: u64) -> Result<u64> {
+    do_mknod(ctx, AT_FDCWD as u64, path, mode, dev)
 }
 
-pub fn sys_mknodat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_mknod(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_mknodat(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    mode: u64,
+    dev: u64,
+) -> Result<u64> {
+    do_mknod(ctx, dirfd, path, mode, dev)
 }
 
 fn do_symlink(ctx: &mut SyscallContext, target: u64, dirfd: u64, path: u64) -> Result<u64> {
@@ -69,12 +75,17 @@ fn do_symlink(ctx: &mut SyscallContext, target: u64, dirfd: u64, path: u64) -> R
     Ok(0)
 }
 
-pub fn sys_symlink(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_symlink(ctx, a[0], AT_FDCWD as u64, a[1])
+pub fn sys_symlink(ctx: &mut SyscallContext, target: u64, linkpath: u64) -> Result<u64> {
+    do_symlink(ctx, target, AT_FDCWD as u64, linkpath)
 }
 
-pub fn sys_symlinkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_symlink(ctx, a[0], a[1], a[2])
+pub fn sys_symlinkat(
+    ctx: &mut SyscallContext,
+    target: u64,
+    newdirfd: u64,
+    linkpath: u64,
+) -> Result<u64> {
+    do_symlink(ctx, target, newdirfd, linkpath)
 }
 
 /// linkat(2): the old name is not followed unless `AT_SYMLINK_FOLLOW`;
@@ -114,10 +125,17 @@ fn do_link(
     Ok(0)
 }
 
-pub fn sys_link(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_link(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+pub fn sys_link(ctx: &mut SyscallContext, oldpath: u64, newpath: u64) -> Result<u64> {
+    do_link(ctx, AT_FDCWD as u64, oldpath, AT_FDCWD as u64, newpath, 0)
 }
 
-pub fn sys_linkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_link(ctx, a[0], a[1], a[2], a[3], a[4])
+pub fn sys_linkat(
+    ctx: &mut SyscallContext,
+    olddirfd: u64,
+    oldpath: u64,
+    newdirfd: u64,
+    newpath: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_link(ctx, olddirfd, oldpath, newdirfd, newpath, flags)
 }

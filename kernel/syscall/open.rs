@@ -120,37 +120,43 @@ pub(super) fn open_file(
     Ok(fd as u64)
 }
 
-pub fn sys_open(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_open(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+pub fn sys_open(ctx: &mut SyscallContext, path: u64, flags: u64, mode: u64) -> Result<u64> {
+    do_open(ctx, AT_FDCWD as u64, path, flags, mode)
 }
 
 /// creat(2): open with O_CREAT | O_WRONLY | O_TRUNC.
-pub fn sys_creat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_creat(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
     let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
-    do_open(ctx, AT_FDCWD as u64, a[0], flags.bits() as u64, a[1])
+    do_open(ctx, AT_FDCWD as u64, path, flags.bits() as u64, mode)
 }
 
-pub fn sys_openat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_open(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_openat(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    flags: u64,
+    mode: u64,
+) -> Result<u64> {
+    do_open(ctx, dirfd, path, flags, mode)
 }
 
-pub fn sys_close(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    locked(&ctx.task.files()).close(a[0] as i32)?;
+pub fn sys_close(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+    locked(&ctx.task.files()).close(fd as i32)?;
     Ok(0)
 }
 
 /// getcwd(2): ENOENT once the working directory was removed.
-pub fn sys_getcwd(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_getcwd(ctx: &mut SyscallContext, buf: u64, size: u64) -> Result<u64> {
     let fsc = ctx.task.fs();
     if fsc.cwd.dentry.is_deleted() {
         return Err(Errno::ENOENT);
     }
     let mut path = fsc.cwd.to_bytes(&fsc.root);
     path.push(0);
-    if (a[1] as usize) < path.len() {
+    if (size as usize) < path.len() {
         return Err(Errno::ERANGE);
     }
-    ctx.write_user(a[0], &path)?;
+    ctx.write_user(buf, &path)?;
     Ok(path.len() as u64)
 }
 
@@ -165,21 +171,21 @@ fn set_cwd(ctx: &mut SyscallContext, p: Path) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_chdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let path = ctx.read_path(a[0])?;
+pub fn sys_chdir(ctx: &mut SyscallContext, path: u64) -> Result<u64> {
+    let path = ctx.read_path(path)?;
     let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
     set_cwd(ctx, p)
 }
 
-pub fn sys_fchdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let p = file(ctx, a[0])?.path().cloned().ok_or(Errno::ENOTDIR)?;
+pub fn sys_fchdir(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+    let p = file(ctx, fd)?.path().cloned().ok_or(Errno::ENOTDIR)?;
     set_cwd(ctx, p)
 }
 
-pub fn sys_getdents64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
-    let mut buf = vec![0u8; (a[2] as usize).min(1 << 20)];
+pub fn sys_getdents64(ctx: &mut SyscallContext, fd: u64, dirp: u64, count: u64) -> Result<u64> {
+    let f = file(ctx, fd)?;
+    let mut buf = vec![0u8; (count as usize).min(1 << 20)];
     let n = f.getdents64(&mut buf)?;
-    ctx.write_user(a[1], &buf[..n])?;
+    ctx.write_user(dirp, &buf[..n])?;
     Ok(n as u64)
 }

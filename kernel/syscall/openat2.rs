@@ -97,8 +97,13 @@ fn open_flags(flags: u64, mode: u64, resolve: u64) -> Result<OpenFlags> {
     Ok(flags)
 }
 
-pub fn sys_openat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [dirfd, path, how, size, ..] = a;
+pub fn sys_openat2(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    how: u64,
+    size: u64,
+) -> Result<u64> {
     let [flags, mode, resolve] = read_how(ctx, how, size)?;
     let lf = resolve_flags(resolve)?;
     let flags = open_flags(flags, mode, resolve)?;

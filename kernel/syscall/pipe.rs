@@ -47,12 +47,12 @@ fn do_pipe2(ctx: &mut SyscallContext, fds: u64, flags: u64) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_pipe(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_pipe2(ctx, a[0], 0)
+pub fn sys_pipe(ctx: &mut SyscallContext, fds: u64) -> Result<u64> {
+    do_pipe2(ctx, fds, 0)
 }
 
-pub fn sys_pipe2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_pipe2(ctx, a[0], a[1])
+pub fn sys_pipe2(ctx: &mut SyscallContext, fds: u64, flags: u64) -> Result<u64> {
+    do_pipe2(ctx, fds, flags)
 }
 
 /// fcntl F_GETPIPE_SZ and F_SETPIPE_SZ; `EBADF` for a file that is no pipe.

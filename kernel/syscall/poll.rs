@@ -163,18 +163,24 @@ fn poll_restartable(
     }
 }
 
-pub fn sys_poll(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let timeout = a[2] as i32;
+pub fn sys_poll(ctx: &mut SyscallContext, fds: u64, nfds: u64, timeout: u64) -> Result<u64> {
+    let timeout = timeout as i32;
     let deadline = if timeout < 0 {
         None
     } else {
         deadline_after(Duration::from_millis(timeout as u64))
     };
-    poll_restartable(ctx, a[0], a[1], deadline)
+    poll_restartable(ctx, fds, nfds, deadline)
 }
 
-pub fn sys_ppoll(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [ufds, nfds, tsp, sigmask, sigsetsize, _] = a;
+pub fn sys_ppoll(
+    ctx: &mut SyscallContext,
+    ufds: u64,
+    nfds: u64,
+    tsp: u64,
+    sigmask: u64,
+    sigsetsize: u64,
+) -> Result<u64> {
     let timeout = if tsp != 0 {
         Some(read_timespec(ctx, tsp)?)
     } else {

@@ -102,8 +102,7 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
     }
 }
 
-pub fn sys_timer_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [clock, sevp, idp, ..] = a;
+pub fn sys_timer_create(ctx: &mut SyscallContext, clock: u64, sevp: u64, idp: u64) -> Result<u64> {
     let clock = clock as i32;
     if ![0, 1, 7].contains(&clock) {
         return Err(if clock == 2 || clock == 3 {
@@ -164,8 +163,13 @@ pub fn sys_timer_create(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_timer_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [id, flags, new, old, ..] = a;
+pub fn sys_timer_settime(
+    ctx: &mut SyscallContext,
+    id: u64,
+    flags: u64,
+    new: u64,
+    old: u64,
+) -> Result<u64> {
     let id = id as i32;
     let interval = read_timespec(ctx, new)?;
     let value = read_timespec(ctx, new + 16)?;
@@ -192,25 +196,25 @@ pub fn sys_timer_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_timer_gettime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_timer_gettime(ctx: &mut SyscallContext, id: u64, curr_value: u64) -> Result<u64> {
     let (value, interval) = locked(&ctx.task.process.posix_timers)
-        .get(&(a[0] as i32))
+        .get(&(id as i32))
         .ok_or(Errno::EINVAL)?
         .slot
         .remaining();
-    ctx.write_user(a[1], &itimerspec_bytes(value, interval))?;
+    ctx.write_user(curr_value, &itimerspec_bytes(value, interval))?;
     Ok(0)
 }
 
-pub fn sys_timer_getoverrun(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_timer_getoverrun(ctx: &mut SyscallContext, id: u64) -> Result<u64> {
     let timers = locked(&ctx.task.process.posix_timers);
-    let t = timers.get(&(a[0] as i32)).ok_or(Errno::EINVAL)?;
+    let t = timers.get(&(id as i32)).ok_or(Errno::EINVAL)?;
     Ok(t.overrun.min(DELAYTIMER_MAX))
 }
 
-pub fn sys_timer_delete(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_timer_delete(ctx: &mut SyscallContext, id: u64) -> Result<u64> {
     locked(&ctx.task.process.posix_timers)
-        .remove(&(a[0] as i32))
+        .remove(&(id as i32))
         .ok_or(Errno::EINVAL)?;
     Ok(0)
 }

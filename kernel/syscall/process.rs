@@ -7,19 +7,19 @@ use crate::task::{self, locked, CloneArgs, ExitStatus, WaitOptions, WaitResult, 
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 
-pub fn sys_getpid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_getpid(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(ctx.task.process.pid as u64)
 }
 
-pub fn sys_gettid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_gettid(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(ctx.task.tid() as u64)
 }
 
-pub fn sys_getppid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_getppid(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(ctx.task.process.ppid() as u64)
 }
 
-pub fn sys_getpgrp(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_getpgrp(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(*locked(&ctx.task.process.pgid) as u64)
 }
 
@@ -31,20 +31,20 @@ fn target(ctx: &SyscallContext, pid: u64) -> Result<std::sync::Arc<task::Process
     }
 }
 
-pub fn sys_getpgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    Ok(*locked(&target(ctx, a[0])?.pgid) as u64)
+pub fn sys_getpgid(ctx: &mut SyscallContext, pid: u64) -> Result<u64> {
+    Ok(*locked(&target(ctx, pid)?.pgid) as u64)
 }
 
-pub fn sys_getsid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    Ok(*locked(&target(ctx, a[0])?.sid) as u64)
+pub fn sys_getsid(ctx: &mut SyscallContext, pid: u64) -> Result<u64> {
+    Ok(*locked(&target(ctx, pid)?.sid) as u64)
 }
 
 /// setpgid(2): a process may move itself or a child into a group of its session.
-pub fn sys_setpgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if (a[1] as i32) < 0 {
+pub fn sys_setpgid(ctx: &mut SyscallContext, pid: u64, pgid: u64) -> Result<u64> {
+    if (pgid as i32) < 0 {
         return Err(Errno::EINVAL);
     }
-    let p = target(ctx, a[0])?;
+    let p = target(ctx, pid)?;
     let me = &ctx.task.process;
     if p.pid != me.pid && p.ppid() != me.pid {
         return Err(Errno::ESRCH);
@@ -52,13 +52,13 @@ pub fn sys_setpgid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if *locked(&p.sid) == p.pid {
         return Err(Errno::EPERM);
     }
-    let pgid = if a[1] == 0 { p.pid } else { a[1] as i32 };
+    let pgid = if pgid == 0 { p.pid } else { pgid as i32 };
     *locked(&p.pgid) = pgid;
     Ok(0)
 }
 
 /// setsid(2): EPERM while a process group with the caller's id exists.
-pub fn sys_setsid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_setsid(ctx: &mut SyscallContext) -> Result<u64> {
     let p = &ctx.task.process;
     let group_exists = || {
         task::all_processes()
@@ -75,7 +75,7 @@ pub fn sys_setsid(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
 }
 
 /// vhangup(2): hangs up the controlling terminal; needs CAP_SYS_TTY_CONFIG.
-pub fn sys_vhangup(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_vhangup(ctx: &mut SyscallContext) -> Result<u64> {
     if locked(&ctx.task.process.cred).euid != 0 {
         return Err(Errno::EPERM);
     }
@@ -85,7 +85,7 @@ pub fn sys_vhangup(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
 
 const SIGCHLD: u64 = 17;
 
-pub fn sys_fork(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_fork(ctx: &mut SyscallContext) -> Result<u64> {
     let args = CloneArgs {
         exit_signal: SIGCHLD,
         ..Default::default()
@@ -95,7 +95,7 @@ pub fn sys_fork(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
 
 /// vfork: the child borrows the parent's address space, and the parent sleeps
 /// until the child execs or exits.
-pub fn sys_vfork(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_vfork(ctx: &mut SyscallContext) -> Result<u64> {
     let args = CloneArgs {
         flags: task::fork::CLONE_VM | task::fork::CLONE_VFORK,
         exit_signal: SIGCHLD,
@@ -105,17 +105,24 @@ pub fn sys_vfork(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
 }
 
 /// clone(flags, stack, parent_tid, child_tid, tls): the x86_64 argument order.
-pub fn sys_clone(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = a[0];
+pub fn sys_clone(
+    ctx: &mut SyscallContext,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+) -> Result<u64> {
+    let f = flags;
     let args = CloneArgs {
         flags: f & !0xff,
         exit_signal: f & 0xff,
-        stack: a[1],
-        parent_tid: a[2],
-        child_tid: a[3],
-        tls: a[4],
+        stack: stack,
+        parent_tid: parent_tid,
+        child_tid: child_tid,
+        tls: tls,
         // clone(2) returns the pidfd through the parent_tid slot.
-        pidfd: a[2],
+        pidfd: parent_tid,
     };
     if args.flags & task::fork::CLONE_PIDFD != 0
         && args.flags & task::fork::CLONE_PARENT_SETTID != 0
@@ -127,13 +134,13 @@ pub fn sys_clone(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 /// clone3(args, size): `struct clone_args`, at least its first 64 bytes
 /// (CLONE_ARGS_SIZE_VER0); the stack is given as base and size.
-pub fn sys_clone3(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let size = a[1] as usize;
+pub fn sys_clone3(ctx: &mut SyscallContext, args: u64, size: u64) -> Result<u64> {
+    let size = size as usize;
     if !(64..=4096).contains(&size) {
         return Err(Errno::EINVAL);
     }
     let mut b = vec![0u8; size];
-    ctx.read_user(a[0], &mut b)?;
+    ctx.read_user(args, &mut b)?;
     let w = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
     // Fields past the ones this kernel knows must be zero (E2BIG), and
     // set_tid and cgroup (pid namespaces, cgroups) are not offered.
@@ -164,19 +171,25 @@ pub fn sys_clone3(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(task::do_fork(ctx, args)? as u64)
 }
 
-pub fn sys_execve(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let path = ctx.read_path(a[0])?;
-    let argv = ctx.read_string_array(a[1])?;
-    let envp = ctx.read_string_array(a[2])?;
+pub fn sys_execve(ctx: &mut SyscallContext, path: u64, argv: u64, envp: u64) -> Result<u64> {
+    let path = ctx.read_path(path)?;
+    let argv = ctx.read_string_array(argv)?;
+    let envp = ctx.read_string_array(envp)?;
     crate::exec::execve(ctx, &path, argv, envp)?;
     Ok(0)
 }
 
 /// execveat(dirfd, path, argv, envp, flags): AT_EMPTY_PATH runs the file
 /// `dirfd` itself; AT_SYMLINK_NOFOLLOW refuses a final symlink (ELOOP).
-pub fn sys_execveat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_execveat(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u64,
+) -> Result<u64> {
     use super::open::{resolve_at, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
-    let [dirfd, path, argv, envp, flags, ..] = a;
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -203,14 +216,14 @@ pub fn sys_execveat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// exit: ends the calling thread only.
-pub fn sys_exit(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    ctx.exit = Some(ExitStatus::Exited(a[0] as u8));
+pub fn sys_exit(ctx: &mut SyscallContext, status: u64) -> Result<u64> {
+    ctx.exit = Some(ExitStatus::Exited(status as u8));
     Ok(0)
 }
 
 /// exit_group: ends every thread of the process.
-pub fn sys_exit_group(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    crate::signal::group_exit(&ctx.task.process, ExitStatus::Exited(a[0] as u8));
+pub fn sys_exit_group(ctx: &mut SyscallContext, status: u64) -> Result<u64> {
+    crate::signal::group_exit(&ctx.task.process, ExitStatus::Exited(status as u8));
     Ok(0)
 }
 
@@ -234,8 +247,13 @@ pub(super) fn write_rusage(ctx: &SyscallContext, addr: u64, times: (u64, u64)) -
     ctx.write_user(addr, &b)
 }
 
-pub fn sys_wait4(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [pid, status, options, rusage, ..] = a;
+pub fn sys_wait4(
+    ctx: &mut SyscallContext,
+    pid: u64,
+    status: u64,
+    options: u64,
+    rusage: u64,
+) -> Result<u64> {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -272,11 +290,17 @@ pub fn sys_wait4(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// waitid(idtype, id, infop, options, rusage).
-pub fn sys_waitid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_waitid(
+    ctx: &mut SyscallContext,
+    idtype: u64,
+    id: u64,
+    infop: u64,
+    options: u64,
+    rusage: u64,
+) -> Result<u64> {
     const P_ALL: u64 = 0;
     const P_PID: u64 = 1;
     const P_PGID: u64 = 2;
-    let [idtype, id, infop, options, rusage, ..] = a;
     let known = WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE;
     if options & !known != 0 || options & (WEXITED | WUNTRACED | WCONTINUED) == 0 {
         return Err(Errno::EINVAL);
@@ -325,32 +349,32 @@ pub fn sys_waitid(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_set_tid_address(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    *locked(&ctx.task.clear_child_tid) = a[0];
+pub fn sys_set_tid_address(ctx: &mut SyscallContext, tidptr: u64) -> Result<u64> {
+    *locked(&ctx.task.clear_child_tid) = tidptr;
     Ok(ctx.task.tid() as u64)
 }
 
-pub fn sys_set_robust_list(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_set_robust_list(ctx: &mut SyscallContext, head: u64, len: u64) -> Result<u64> {
     // sizeof(struct robust_list_head) on x86_64.
-    if a[1] != 24 {
+    if len != 24 {
         return Err(Errno::EINVAL);
     }
-    *locked(&ctx.task.robust_list) = (a[0], a[1]);
+    *locked(&ctx.task.robust_list) = (head, len);
     Ok(0)
 }
 
-pub fn sys_arch_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_arch_prctl(ctx: &mut SyscallContext, code: u64, addr: u64) -> Result<u64> {
     const ARCH_SET_GS: u64 = 0x1001;
     const ARCH_SET_FS: u64 = 0x1002;
     const ARCH_GET_FS: u64 = 0x1003;
     const ARCH_GET_GS: u64 = 0x1004;
     let canonical = |v: u64| v < arch::stub::TASK_SIZE;
-    match a[0] {
-        ARCH_SET_FS if canonical(a[1]) => ctx.regs.fs_base = a[1],
-        ARCH_SET_GS if canonical(a[1]) => ctx.regs.gs_base = a[1],
+    match code {
+        ARCH_SET_FS if canonical(addr) => ctx.regs.fs_base = addr,
+        ARCH_SET_GS if canonical(addr) => ctx.regs.gs_base = addr,
         ARCH_SET_FS | ARCH_SET_GS => return Err(Errno::EPERM),
-        ARCH_GET_FS => ctx.write_user(a[1], &ctx.regs.fs_base.to_ne_bytes())?,
-        ARCH_GET_GS => ctx.write_user(a[1], &ctx.regs.gs_base.to_ne_bytes())?,
+        ARCH_GET_FS => ctx.write_user(addr, &ctx.regs.fs_base.to_ne_bytes())?,
+        ARCH_GET_GS => ctx.write_user(addr, &ctx.regs.gs_base.to_ne_bytes())?,
         _ => return Err(Errno::EINVAL),
     }
     Ok(0)
@@ -363,20 +387,25 @@ fn rlimit_bytes(l: (u64, u64)) -> [u8; 16] {
     b
 }
 
-pub fn sys_getrlimit(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let r = a[0] as usize;
+pub fn sys_getrlimit(ctx: &mut SyscallContext, resource: u64, rlim: u64) -> Result<u64> {
+    let r = resource as usize;
     if r >= RLIM_NLIMITS {
         return Err(Errno::EINVAL);
     }
     let l = locked(&ctx.task.process.rlimits)[r];
-    ctx.write_user(a[1], &rlimit_bytes(l))?;
+    ctx.write_user(rlim, &rlimit_bytes(l))?;
     Ok(0)
 }
 
 /// prlimit64(pid, resource, new, old): raising a hard limit needs privilege, which
 /// root has; soft above hard is EINVAL.
-pub fn sys_prlimit64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [pid, resource, new, old, ..] = a;
+pub fn sys_prlimit64(
+    ctx: &mut SyscallContext,
+    pid: u64,
+    resource: u64,
+    new: u64,
+    old: u64,
+) -> Result<u64> {
     let r = resource as usize;
     if r >= RLIM_NLIMITS {
         return Err(Errno::EINVAL);
@@ -408,7 +437,14 @@ pub fn sys_prlimit64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// prctl(2): the per-process settings programs and libraries use.
-pub fn sys_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_prctl(
+    ctx: &mut SyscallContext,
+    option: u64,
+    arg2: u64,
+    _arg3: u64,
+    _arg4: u64,
+    _arg5: u64,
+) -> Result<u64> {
     const PR_SET_PDEATHSIG: u64 = 1;
     const PR_GET_PDEATHSIG: u64 = 2;
     const PR_GET_DUMPABLE: u64 = 3;
@@ -427,30 +463,30 @@ pub fn sys_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     const PR_GET_NO_NEW_PRIVS: u64 = 39;
     const PR_SET_VMA: u64 = 0x53564d41;
     let p = ctx.task.process.clone();
-    match a[0] {
+    match option {
         PR_SET_PDEATHSIG => {
-            if a[1] > 64 {
+            if arg2 > 64 {
                 return Err(Errno::EINVAL);
             }
-            p.pdeath_signal.store(a[1] as i32, Ordering::Relaxed);
+            p.pdeath_signal.store(arg2 as i32, Ordering::Relaxed);
             Ok(0)
         }
         PR_GET_PDEATHSIG => {
             let sig = p.pdeath_signal.load(Ordering::Relaxed);
-            ctx.write_user(a[1], &sig.to_ne_bytes())?;
+            ctx.write_user(arg2, &sig.to_ne_bytes())?;
             Ok(0)
         }
         PR_GET_DUMPABLE => Ok(p.dumpable() as u64),
-        PR_SET_DUMPABLE if a[1] <= 1 => {
-            p.set_dumpable(a[1] == 1);
+        PR_SET_DUMPABLE if arg2 <= 1 => {
+            p.set_dumpable(arg2 == 1);
             Ok(0)
         }
         PR_GET_KEEPCAPS => Ok(0),
-        PR_SET_KEEPCAPS if a[1] <= 1 => Ok(0),
+        PR_SET_KEEPCAPS if arg2 <= 1 => Ok(0),
         PR_SET_NAME => {
             // At most 15 bytes are read, as Linux's strncpy_from_user into
             // the 16-byte comm: a name without a NUL is cut, never an error.
-            let n = locked(&ctx.task.mm()).strncpy_from_user(a[1], 15)?;
+            let n = locked(&ctx.task.mm()).strncpy_from_user(arg2, 15)?;
             *locked(&p.comm) = n;
             Ok(0)
         }
@@ -458,24 +494,24 @@ pub fn sys_prctl(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             let mut name = [0u8; 16];
             let comm = locked(&p.comm).clone();
             name[..comm.len()].copy_from_slice(&comm);
-            ctx.write_user(a[1], &name)?;
+            ctx.write_user(arg2, &name)?;
             Ok(0)
         }
         PR_GET_SECCOMP => Ok(0),
-        PR_CAPBSET_READ if a[1] <= 40 => Ok(1),
+        PR_CAPBSET_READ if arg2 <= 40 => Ok(1),
         PR_CAPBSET_READ => Err(Errno::EINVAL),
         PR_GET_TIMERSLACK => Ok(50_000),
         PR_SET_TIMERSLACK => Ok(0),
         PR_SET_CHILD_SUBREAPER => {
-            p.subreaper.store(a[1] != 0, Ordering::Relaxed);
+            p.subreaper.store(arg2 != 0, Ordering::Relaxed);
             Ok(0)
         }
         PR_GET_CHILD_SUBREAPER => {
             let v = p.subreaper.load(Ordering::Relaxed) as i32;
-            ctx.write_user(a[1], &v.to_ne_bytes())?;
+            ctx.write_user(arg2, &v.to_ne_bytes())?;
             Ok(0)
         }
-        PR_SET_NO_NEW_PRIVS if a[1] == 1 => Ok(0),
+        PR_SET_NO_NEW_PRIVS if arg2 == 1 => Ok(0),
         PR_GET_NO_NEW_PRIVS => Ok(0),
         PR_SET_VMA => Ok(0),
         _ => Err(Errno::EINVAL),

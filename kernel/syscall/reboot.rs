@@ -15,8 +15,13 @@ const CMD_CAD_OFF: u64 = 0;
 const CMD_POWER_OFF: u64 = 0x4321_fedc;
 const CMD_RESTART2: u64 = 0xa1b2_c3d4;
 
-pub fn sys_reboot(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [magic1, magic2, cmd, ..] = a;
+pub fn sys_reboot(
+    ctx: &mut SyscallContext,
+    magic1: u64,
+    magic2: u64,
+    cmd: u64,
+    _arg: u64,
+) -> Result<u64> {
     if magic1 as u32 as u64 != MAGIC1 || !MAGIC2.contains(&(magic2 as u32 as u64)) {
         return Err(Errno::EINVAL);
     }

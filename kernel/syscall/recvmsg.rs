@@ -126,18 +126,26 @@ pub(super) fn read_socket(
     Ok(do_recv(ctx, f, sock, iov, MsgFlags::empty())?.n as u64)
 }
 
-pub fn sys_recvfrom(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (f, sock) = socket_file(ctx, a[0])?;
-    let iov = UserIov::single(a[1], a[2]);
+pub fn sys_recvfrom(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    buf: u64,
+    len: u64,
+    flags: u64,
+    addr: u64,
+    addrlen: u64,
+) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, fd)?;
+    let iov = UserIov::single(buf, len);
     let got = do_recv(
         ctx,
         &f,
         &sock,
         &iov,
-        MsgFlags::from_bits_truncate(a[3] as u32),
+        MsgFlags::from_bits_truncate(flags as u32),
     )?;
-    if a[4] != 0 {
-        write_sockaddr(ctx, got.from.as_deref().unwrap_or(&[]), a[4], a[5])?;
+    if addr != 0 {
+        write_sockaddr(ctx, got.from.as_deref().unwrap_or(&[]), addr, addrlen)?;
     }
     Ok(got.n as u64)
 }
@@ -179,27 +187,34 @@ fn recv_msghdr(
     Ok(got.n)
 }
 
-pub fn sys_recvmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (f, sock) = socket_file(ctx, a[0])?;
-    let flags = MsgFlags::from_bits_truncate(a[2] as u32);
-    Ok(recv_msghdr(ctx, &f, &sock, a[1], flags)? as u64)
+pub fn sys_recvmsg(ctx: &mut SyscallContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, fd)?;
+    let flags = MsgFlags::from_bits_truncate(flags as u32);
+    Ok(recv_msghdr(ctx, &f, &sock, msg, flags)? as u64)
 }
 
 /// recvmmsg(fd, msgvec, vlen, flags, timeout): receives up to vlen messages;
 /// MSG_WAITFORONE makes all but the first non-blocking. As Linux, the
 /// timeout is only looked at after each message.
-pub fn sys_recvmmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (f, sock) = socket_file(ctx, a[0])?;
-    let mut flags = MsgFlags::from_bits_truncate(a[3] as u32);
-    let vlen = (a[2] as u32 as u64).min(UIO_MAXIOV);
-    let deadline = if a[4] != 0 {
-        deadline_after(read_timespec(ctx, a[4])?)
+pub fn sys_recvmmsg(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    msgvec: u64,
+    vlen: u64,
+    flags: u64,
+    timeout: u64,
+) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, fd)?;
+    let mut flags = MsgFlags::from_bits_truncate(flags as u32);
+    let vlen = (vlen as u32 as u64).min(UIO_MAXIOV);
+    let deadline = if timeout != 0 {
+        deadline_after(read_timespec(ctx, timeout)?)
     } else {
         None
     };
     let mut got = 0u64;
     while got < vlen {
-        let at = a[1].wrapping_add(got * MMSGHDR_LEN);
+        let at = msgvec.wrapping_add(got * MMSGHDR_LEN);
         let n = match recv_msghdr(ctx, &f, &sock, at, flags) {
             Ok(n) => n,
             Err(e) if got == 0 => return Err(e),
@@ -221,7 +236,7 @@ pub fn sys_recvmmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     if let (true, Some(d)) = (got > 0, deadline) {
         let left = d.saturating_duration_since(Instant::now());
         let b = super::time::timespec_bytes(left.as_secs() as i64, left.subsec_nanos().into());
-        ctx.write_user(a[4], &b)?;
+        ctx.write_user(timeout, &b)?;
     }
     Ok(got)
 }

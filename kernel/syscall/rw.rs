@@ -179,38 +179,50 @@ fn do_write(
     Ok(done as u64)
 }
 
-pub fn sys_read(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
+pub fn sys_read(ctx: &mut SyscallContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
+    let f = file(ctx, fd)?;
     if let Some(sock) = socket_of(&f) {
-        return super::recvmsg::read_socket(ctx, &f, sock, &UserIov::single(a[1], a[2]));
+        return super::recvmsg::read_socket(ctx, &f, sock, &UserIov::single(buf, count));
     }
     crate::tty::check_io(ctx, &f, false)?;
-    do_read(ctx, &f, a[1], a[2], None, true)
+    do_read(ctx, &f, buf, count, None, true)
 }
 
-pub fn sys_write(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
+pub fn sys_write(ctx: &mut SyscallContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
+    let f = file(ctx, fd)?;
     if let Some(sock) = socket_of(&f) {
-        return super::sendmsg::write_socket(ctx, &f, sock, &UserIov::single(a[1], a[2]));
+        return super::sendmsg::write_socket(ctx, &f, sock, &UserIov::single(buf, count));
     }
     crate::tty::check_io(ctx, &f, true)?;
-    do_write(ctx, &f, a[1], a[2], None, true)
+    do_write(ctx, &f, buf, count, None, true)
 }
 
-pub fn sys_pread64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
-    if (a[3] as i64) < 0 {
+pub fn sys_pread64(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    buf: u64,
+    count: u64,
+    pos: u64,
+) -> Result<u64> {
+    let f = file(ctx, fd)?;
+    if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    do_read(ctx, &f, a[1], a[2], Some(a[3]), true)
+    do_read(ctx, &f, buf, count, Some(pos), true)
 }
 
-pub fn sys_pwrite64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
-    if (a[3] as i64) < 0 {
+pub fn sys_pwrite64(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    buf: u64,
+    count: u64,
+    pos: u64,
+) -> Result<u64> {
+    let f = file(ctx, fd)?;
+    if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    do_write(ctx, &f, a[1], a[2], Some(a[3]), true)
+    do_write(ctx, &f, buf, count, Some(pos), true)
 }
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries).
@@ -261,22 +273,22 @@ fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
 /// waits for data; a stream write waits for room for every segment.
 fn vectored(
     ctx: &mut SyscallContext,
-    a: [u64; 6],
+    (fd, iov, iovcnt): (u64, u64, u64),
     write: bool,
     off: Option<u64>,
     may_block: bool,
 ) -> Result<u64> {
-    let f = file(ctx, a[0])?;
+    let f = file(ctx, fd)?;
     // A socket takes the whole vector as one send or receive.
     if let (Some(sock), None) = (socket_of(&f), off) {
-        let iov = UserIov::read(ctx, a[1], a[2])?;
+        let iov = UserIov::read(ctx, iov, iovcnt)?;
         return match write {
             true => super::sendmsg::write_socket(ctx, &f, sock, &iov),
             false => super::recvmsg::read_socket(ctx, &f, sock, &iov),
         };
     }
     crate::tty::check_io(ctx, &f, write)?;
-    let iov = iovecs(ctx, a[1], a[2])?;
+    let iov = iovecs(ctx, iov, iovcnt)?;
     let stream = f.ops().is_stream();
     if write && stream && off.is_none() {
         if let Some(data) = gather(ctx, &iov) {
@@ -304,12 +316,12 @@ fn vectored(
     Ok(done)
 }
 
-pub fn sys_readv(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    vectored(ctx, a, false, None, true)
+pub fn sys_readv(ctx: &mut SyscallContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
+    vectored(ctx, (fd, iov, iovcnt), false, None, true)
 }
 
-pub fn sys_writev(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    vectored(ctx, a, true, None, true)
+pub fn sys_writev(ctx: &mut SyscallContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
+    vectored(ctx, (fd, iov, iovcnt), true, None, true)
 }
 
 /// Returns the position preadv/pwritev and their "2" forms use: a negative
@@ -338,29 +350,59 @@ fn rwf_flags(flags: u64) -> Result<bool> {
 }
 
 /// preadv(fd, iov, iovcnt, pos): on x86_64 the position is one register.
-pub fn sys_preadv(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let off = vector_offset(a[3], false)?;
-    vectored(ctx, a, false, off, true)
+pub fn sys_preadv(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    iov: u64,
+    iovcnt: u64,
+    pos_l: u64,
+    _pos_h: u64,
+) -> Result<u64> {
+    let off = vector_offset(pos_l, false)?;
+    vectored(ctx, (fd, iov, iovcnt), false, off, true)
 }
 
-pub fn sys_pwritev(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let off = vector_offset(a[3], false)?;
-    vectored(ctx, a, true, off, true)
+pub fn sys_pwritev(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    iov: u64,
+    iovcnt: u64,
+    pos_l: u64,
+    _pos_h: u64,
+) -> Result<u64> {
+    let off = vector_offset(pos_l, false)?;
+    vectored(ctx, (fd, iov, iovcnt), true, off, true)
 }
 
-pub fn sys_preadv2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let may_block = rwf_flags(a[5])?;
-    let off = vector_offset(a[3], true)?;
-    vectored(ctx, a, false, off, may_block)
+pub fn sys_preadv2(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    iov: u64,
+    iovcnt: u64,
+    pos_l: u64,
+    _pos_h: u64,
+    flags: u64,
+) -> Result<u64> {
+    let may_block = rwf_flags(flags)?;
+    let off = vector_offset(pos_l, true)?;
+    vectored(ctx, (fd, iov, iovcnt), false, off, may_block)
 }
 
-pub fn sys_pwritev2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let may_block = rwf_flags(a[5])?;
-    let off = vector_offset(a[3], true)?;
-    vectored(ctx, a, true, off, may_block)
+pub fn sys_pwritev2(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    iov: u64,
+    iovcnt: u64,
+    pos_l: u64,
+    _pos_h: u64,
+    flags: u64,
+) -> Result<u64> {
+    let may_block = rwf_flags(flags)?;
+    let off = vector_offset(pos_l, true)?;
+    vectored(ctx, (fd, iov, iovcnt), true, off, may_block)
 }
 
-pub fn sys_lseek(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = file(ctx, a[0])?;
-    f.lseek(a[1] as i64, a[2] as u32)
+pub fn sys_lseek(ctx: &mut SyscallContext, fd: u64, offset: u64, whence: u64) -> Result<u64> {
+    let f = file(ctx, fd)?;
+    f.lseek(offset as i64, whence as u32)
 }

@@ -9,7 +9,7 @@ use crate::task::{self, locked, Process, Task};
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 
-pub fn sys_sched_yield(_: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_sched_yield(_: &mut SyscallContext) -> Result<u64> {
     crate::lock::unlocked(std::thread::yield_now);
     Ok(0)
 }
@@ -70,24 +70,34 @@ fn cpu_mask() -> u64 {
 }
 
 /// sched_getaffinity: returns the size of the mask written (8 bytes).
-pub fn sys_sched_getaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let len = a[1] as usize;
+pub fn sys_sched_getaffinity(
+    ctx: &mut SyscallContext,
+    pid: u64,
+    len: u64,
+    user_mask: u64,
+) -> Result<u64> {
+    let len = len as usize;
     if len < 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
-    let t = find(ctx, a[0] as i32)?;
+    let t = find(ctx, pid as i32)?;
     let mask = locked(&t.sched).affinity & cpu_mask();
-    ctx.write_user(a[2], &mask.to_ne_bytes())?;
+    ctx.write_user(user_mask, &mask.to_ne_bytes())?;
     Ok(8)
 }
 
 /// sched_setaffinity: the mask, less CPUs the guest does not have, must name
 /// one (EINVAL); the task then runs on one of those.
-pub fn sys_sched_setaffinity(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let t = find(ctx, a[0] as i32)?;
-    let len = (a[1] as usize).min(8);
+pub fn sys_sched_setaffinity(
+    ctx: &mut SyscallContext,
+    pid: u64,
+    len: u64,
+    mask: u64,
+) -> Result<u64> {
+    let t = find(ctx, pid as i32)?;
+    let len = (len as usize).min(8);
     let mut b = [0u8; 8];
-    ctx.read_user(a[2], &mut b[..len])?;
+    ctx.read_user(mask, &mut b[..len])?;
     let mask = u64::from_ne_bytes(b) & cpu_mask();
     if mask == 0 {
         return Err(Errno::EINVAL);
@@ -115,23 +125,28 @@ fn may_change(ctx: &SyscallContext, t: &Task) -> Result<()> {
 
 /// sched_rr_get_interval: the round-robin time slice; SCHED_OTHER tasks
 /// (all of them here) report 0, as Linux does for an idle fair queue.
-pub fn sys_sched_rr_get_interval(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    target(ctx, a[0])?;
-    ctx.write_user(a[1], &[0u8; 16])?;
+pub fn sys_sched_rr_get_interval(ctx: &mut SyscallContext, pid: u64, interval: u64) -> Result<u64> {
+    target(ctx, pid)?;
+    ctx.write_user(interval, &[0u8; 16])?;
     Ok(0)
 }
 
-pub fn sys_sched_getscheduler(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    target(ctx, a[0])?;
+pub fn sys_sched_getscheduler(ctx: &mut SyscallContext, pid: u64) -> Result<u64> {
+    target(ctx, pid)?;
     Ok(0) // SCHED_OTHER
 }
 
-pub fn sys_sched_setscheduler(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    target(ctx, a[0])?;
+pub fn sys_sched_setscheduler(
+    ctx: &mut SyscallContext,
+    pid: u64,
+    policy: u64,
+    param: u64,
+) -> Result<u64> {
+    target(ctx, pid)?;
     let mut prio = [0u8; 4];
-    ctx.read_user(a[2], &mut prio)?;
+    ctx.read_user(param, &mut prio)?;
     // SCHED_OTHER, SCHED_BATCH and SCHED_IDLE with priority 0 are fine.
-    match (a[1] & !0x4000_0000, i32::from_ne_bytes(prio)) {
+    match (policy & !0x4000_0000, i32::from_ne_bytes(prio)) {
         (0 | 3 | 5, 0) => Ok(0),
         (0 | 3 | 5, _) => Err(Errno::EINVAL),
         (1 | 2, _) => Err(Errno::EPERM),
@@ -139,16 +154,16 @@ pub fn sys_sched_setscheduler(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u
     }
 }
 
-pub fn sys_sched_getparam(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    target(ctx, a[0])?;
-    ctx.write_user(a[1], &0i32.to_ne_bytes())?;
+pub fn sys_sched_getparam(ctx: &mut SyscallContext, pid: u64, param: u64) -> Result<u64> {
+    target(ctx, pid)?;
+    ctx.write_user(param, &0i32.to_ne_bytes())?;
     Ok(0)
 }
 
-pub fn sys_sched_setparam(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    target(ctx, a[0])?;
+pub fn sys_sched_setparam(ctx: &mut SyscallContext, pid: u64, param: u64) -> Result<u64> {
+    target(ctx, pid)?;
     let mut prio = [0u8; 4];
-    ctx.read_user(a[1], &mut prio)?;
+    ctx.read_user(param, &mut prio)?;
     if i32::from_ne_bytes(prio) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -156,16 +171,16 @@ pub fn sys_sched_setparam(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> 
 }
 
 /// sched_get_priority_max/min: 99 and 1 for the real-time policies, 0 else.
-pub fn sys_sched_get_priority_max(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    match a[0] {
+pub fn sys_sched_get_priority_max(_: &mut SyscallContext, policy: u64) -> Result<u64> {
+    match policy {
         1 | 2 => Ok(99),
         0 | 3 | 5 => Ok(0),
         _ => Err(Errno::EINVAL),
     }
 }
 
-pub fn sys_sched_get_priority_min(_: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    match a[0] {
+pub fn sys_sched_get_priority_min(_: &mut SyscallContext, policy: u64) -> Result<u64> {
+    match policy {
         1 | 2 => Ok(1),
         0 | 3 | 5 => Ok(0),
         _ => Err(Errno::EINVAL),
@@ -207,20 +222,20 @@ fn prio_targets(ctx: &SyscallContext, which: u64, who: u64) -> Result<Vec<std::s
 
 /// getpriority: 20 - nice of the most favoured task named (1 to 40, as the
 /// system call returns it; glibc turns it back into a nice value).
-pub fn sys_getpriority(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let targets = prio_targets(ctx, a[0], a[1])?;
+pub fn sys_getpriority(ctx: &mut SyscallContext, which: u64, who: u64) -> Result<u64> {
+    let targets = prio_targets(ctx, which, who)?;
     let best = targets.iter().map(|t| locked(&t.sched).nice).min();
     best.map(|n| (20 - n) as u64).ok_or(Errno::ESRCH)
 }
 
 /// setpriority: sets the nice value (clamped to -20..19) of every task named;
 /// lowering it needs root (EACCES), other users' tasks too (EPERM).
-pub fn sys_setpriority(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let targets = prio_targets(ctx, a[0], a[1])?;
+pub fn sys_setpriority(ctx: &mut SyscallContext, which: u64, who: u64, prio: u64) -> Result<u64> {
+    let targets = prio_targets(ctx, which, who)?;
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
-    let nice = (a[2] as i32).clamp(-20, 19);
+    let nice = (prio as i32).clamp(-20, 19);
     let root = locked(&ctx.task.process.cred).euid == 0;
     for t in &targets {
         may_change(ctx, t)?;
@@ -235,14 +250,14 @@ pub fn sys_setpriority(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 /// getcpu(cpu, node, cache): the host CPU the task's stub is pinned to, as
 /// an index among the CPUs guests see.
-pub fn sys_getcpu(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_getcpu(ctx: &mut SyscallContext, cpup: u64, nodep: u64, _cache: u64) -> Result<u64> {
     let k = crate::boot::kernel();
     let cpu = (cpu_index(ctx.task) % k.host_cpus.len()) as u32;
-    if a[0] != 0 {
-        ctx.write_user(a[0], &cpu.to_ne_bytes())?;
+    if cpup != 0 {
+        ctx.write_user(cpup, &cpu.to_ne_bytes())?;
     }
-    if a[1] != 0 {
-        ctx.write_user(a[1], &0u32.to_ne_bytes())?;
+    if nodep != 0 {
+        ctx.write_user(nodep, &0u32.to_ne_bytes())?;
     }
     Ok(0)
 }
@@ -276,32 +291,32 @@ pub fn process_times(p: &Process) -> (u64, u64) {
     t
 }
 
-pub fn sys_getrusage(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_getrusage(ctx: &mut SyscallContext, who: u64, usage: u64) -> Result<u64> {
     const RUSAGE_SELF: i32 = 0;
     const RUSAGE_CHILDREN: i32 = -1;
     const RUSAGE_THREAD: i32 = 1;
-    let times = match a[0] as i32 {
+    let times = match who as i32 {
         RUSAGE_SELF => process_times(&ctx.task.process),
         RUSAGE_CHILDREN => *locked(&ctx.task.process.children_times),
         RUSAGE_THREAD => task_times(ctx.task),
         _ => return Err(Errno::EINVAL),
     };
-    super::process::write_rusage(ctx, a[1], times)?;
+    super::process::write_rusage(ctx, usage, times)?;
     Ok(0)
 }
 
 /// times(2): clock ticks (100 Hz) of the process and its reaped children;
 /// returns the ticks since boot.
-pub fn sys_times(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_times(ctx: &mut SyscallContext, buf: u64) -> Result<u64> {
     let ticks = |ns: u64| ns / 10_000_000;
-    if a[0] != 0 {
+    if buf != 0 {
         let me = process_times(&ctx.task.process);
         let ch = *locked(&ctx.task.process.children_times);
         let mut b = [0u8; 32];
         for (i, v) in [me.0, me.1, ch.0, ch.1].iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&ticks(*v).to_ne_bytes());
         }
-        ctx.write_user(a[0], &b)?;
+        ctx.write_user(buf, &b)?;
     }
     let (s, ns) = arch::host::time::clock_gettime(7).ok_or(Errno::EINVAL)?;
     Ok(ticks(s as u64 * 1_000_000_000 + ns as u64))

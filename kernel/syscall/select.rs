@@ -101,8 +101,14 @@ fn do_select(
     Ok(count)
 }
 
-pub fn sys_select(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [n, inp, outp, exp, tvp, _] = a;
+pub fn sys_select(
+    ctx: &mut SyscallContext,
+    n: u64,
+    inp: u64,
+    outp: u64,
+    exp: u64,
+    tvp: u64,
+) -> Result<u64> {
     let mut timeout = None;
     if tvp != 0 {
         let mut b = [0u8; 16];
@@ -123,8 +129,15 @@ pub fn sys_select(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     write_time_left(ctx, tvp, deadline, 1000, ret)
 }
 
-pub fn sys_pselect6(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [n, inp, outp, exp, tsp, sig] = a;
+pub fn sys_pselect6(
+    ctx: &mut SyscallContext,
+    n: u64,
+    inp: u64,
+    outp: u64,
+    exp: u64,
+    tsp: u64,
+    sig: u64,
+) -> Result<u64> {
     let timeout = if tsp != 0 {
         Some(read_timespec(ctx, tsp)?)
     } else {

@@ -79,8 +79,13 @@ fn copy(
 }
 
 /// sendfile(out_fd, in_fd, offset, count).
-pub fn sys_sendfile(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [out_fd, in_fd, offp, count, ..] = a;
+pub fn sys_sendfile(
+    ctx: &mut SyscallContext,
+    out_fd: u64,
+    in_fd: u64,
+    offp: u64,
+    count: u64,
+) -> Result<u64> {
     let input = file(ctx, in_fd)?;
     let output = file(ctx, out_fd)?;
     if !input.flags().readable() || !output.flags().writable() {
@@ -98,8 +103,15 @@ pub fn sys_sendfile(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags).
-pub fn sys_copy_file_range(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [in_fd, in_offp, out_fd, out_offp, len, flags] = a;
+pub fn sys_copy_file_range(
+    ctx: &mut SyscallContext,
+    in_fd: u64,
+    in_offp: u64,
+    out_fd: u64,
+    out_offp: u64,
+    len: u64,
+    flags: u64,
+) -> Result<u64> {
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
@@ -155,13 +167,19 @@ pub fn sys_copy_file_range(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
 /// posix_fadvise(2) (`fadvise64`): advice about a range of a file. There is
 /// no readahead to tune and no cache to drop early, so after Linux's checks
 /// the advice has no effect, which the call's contract allows.
-pub fn sys_fadvise64(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_fadvise64(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    _offset: u64,
+    len: u64,
+    advice: u64,
+) -> Result<u64> {
     const POSIX_FADV_NOREUSE: u64 = 5;
-    let f = file(ctx, a[0])?;
+    let f = file(ctx, fd)?;
     if f.inode().is_none() && !f.ops().seekable() {
         return Err(Errno::ESPIPE);
     }
-    if (a[2] as i64) < 0 || a[3] > POSIX_FADV_NOREUSE {
+    if (len as i64) < 0 || advice > POSIX_FADV_NOREUSE {
         return Err(Errno::EINVAL);
     }
     Ok(0)

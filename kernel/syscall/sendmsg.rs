@@ -175,12 +175,20 @@ pub(super) fn write_socket(
     )? as u64)
 }
 
-pub fn sys_sendto(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (f, sock) = socket_file(ctx, a[0])?;
-    let iov = UserIov::single(a[1], a[2]);
-    let flags = MsgFlags::from_bits_truncate(a[3] as u32);
-    let to = if a[4] != 0 {
-        Some(read_sockaddr(ctx, a[4], a[5])?).filter(|raw| !raw.is_empty())
+pub fn sys_sendto(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    buf: u64,
+    len: u64,
+    flags: u64,
+    addr: u64,
+    addrlen: u64,
+) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, fd)?;
+    let iov = UserIov::single(buf, len);
+    let flags = MsgFlags::from_bits_truncate(flags as u32);
+    let to = if addr != 0 {
+        Some(read_sockaddr(ctx, addr, addrlen)?).filter(|raw| !raw.is_empty())
     } else {
         None
     };
@@ -213,21 +221,27 @@ fn send_msghdr(
     do_send(ctx, f, sock, &iov, to, ctl, flags)
 }
 
-pub fn sys_sendmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (f, sock) = socket_file(ctx, a[0])?;
-    let flags = MsgFlags::from_bits_truncate(a[2] as u32);
-    Ok(send_msghdr(ctx, &f, &sock, a[1], flags)? as u64)
+pub fn sys_sendmsg(ctx: &mut SyscallContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, fd)?;
+    let flags = MsgFlags::from_bits_truncate(flags as u32);
+    Ok(send_msghdr(ctx, &f, &sock, msg, flags)? as u64)
 }
 
 /// sendmmsg(fd, msgvec, vlen, flags): at most UIO_MAXIOV messages; the
 /// count sent, or the first one's error.
-pub fn sys_sendmmsg(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (f, sock) = socket_file(ctx, a[0])?;
-    let flags = MsgFlags::from_bits_truncate(a[3] as u32);
-    let vlen = (a[2] as u32 as u64).min(UIO_MAXIOV);
+pub fn sys_sendmmsg(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    msgvec: u64,
+    vlen: u64,
+    flags: u64,
+) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, fd)?;
+    let flags = MsgFlags::from_bits_truncate(flags as u32);
+    let vlen = (vlen as u32 as u64).min(UIO_MAXIOV);
     let mut sent = 0u64;
     while sent < vlen {
-        let at = a[1].wrapping_add(sent * MMSGHDR_LEN);
+        let at = msgvec.wrapping_add(sent * MMSGHDR_LEN);
         let n = match send_msghdr(ctx, &f, &sock, at, flags) {
             Ok(n) => n,
             Err(e) if sent == 0 => return Err(e),

@@ -31,8 +31,13 @@ fn check_sigset_size(size: u64) -> Result<()> {
     Ok(())
 }
 
-pub fn sys_rt_sigaction(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [sig, act, oact, sigsetsize, ..] = a;
+pub fn sys_rt_sigaction(
+    ctx: &mut SyscallContext,
+    sig: u64,
+    act: u64,
+    oact: u64,
+    sigsetsize: u64,
+) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let sig = sig as i32;
     if !signal::valid(sig) {
@@ -75,8 +80,13 @@ pub fn sys_rt_sigaction(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_rt_sigprocmask(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [how, set, oset, sigsetsize, ..] = a;
+pub fn sys_rt_sigprocmask(
+    ctx: &mut SyscallContext,
+    how: u64,
+    set: u64,
+    oset: u64,
+    sigsetsize: u64,
+) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let old = locked(&ctx.task.signal).mask;
     let new = if set != 0 {
@@ -99,22 +109,22 @@ pub fn sys_rt_sigprocmask(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> 
     Ok(0)
 }
 
-pub fn sys_rt_sigpending(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    check_sigset_size(a[1])?;
+pub fn sys_rt_sigpending(ctx: &mut SyscallContext, set: u64, sigsetsize: u64) -> Result<u64> {
+    check_sigset_size(sigsetsize)?;
     let (mine, mask) = {
         let s = locked(&ctx.task.signal);
         (s.pending.set(), s.mask)
     };
     let shared = locked(&ctx.task.process.signal).pending.set();
-    ctx.write_user(a[0], &((mine | shared) & mask).to_ne_bytes())?;
+    ctx.write_user(set, &((mine | shared) & mask).to_ne_bytes())?;
     Ok(0)
 }
 
 /// rt_sigsuspend: waits for a signal with a temporary mask; always "fails" with
 /// EINTR once a handler has run (the old mask comes back through its frame).
-pub fn sys_rt_sigsuspend(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    check_sigset_size(a[1])?;
-    let mask = ctx.read_u64(a[0])? & !UNBLOCKABLE;
+pub fn sys_rt_sigsuspend(ctx: &mut SyscallContext, set: u64, sigsetsize: u64) -> Result<u64> {
+    check_sigset_size(sigsetsize)?;
+    let mask = ctx.read_u64(set)? & !UNBLOCKABLE;
     {
         let mut s = locked(&ctx.task.signal);
         s.saved_mask = Some(s.mask);
@@ -126,15 +136,20 @@ pub fn sys_rt_sigsuspend(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 }
 
 /// pause: sleeps until a signal is delivered.
-pub fn sys_pause(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_pause(ctx: &mut SyscallContext) -> Result<u64> {
     let task = ctx.task.clone();
     let _ = wait_event(&task, &[], None, Interruptible::Signals, || None::<()>);
     Err(Errno::ERESTARTNOHAND)
 }
 
 /// rt_sigtimedwait: takes a pending signal of `set` without running its handler.
-pub fn sys_rt_sigtimedwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [set, info, timeout, sigsetsize, ..] = a;
+pub fn sys_rt_sigtimedwait(
+    ctx: &mut SyscallContext,
+    set: u64,
+    info: u64,
+    timeout: u64,
+    sigsetsize: u64,
+) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let set = ctx.read_u64(set)? & !UNBLOCKABLE;
     let deadline = if timeout != 0 {
@@ -180,8 +195,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64>
     Ok(info_v.signo() as u64)
 }
 
-pub fn sys_sigaltstack(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [ss, oss, ..] = a;
+pub fn sys_sigaltstack(ctx: &mut SyscallContext, ss: u64, oss: u64) -> Result<u64> {
     let sp = ctx.regs.rsp;
     let cur = locked(&ctx.task.signal).altstack;
     if ss != 0 {
@@ -221,7 +235,7 @@ pub fn sys_sigaltstack(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_rt_sigreturn(ctx: &mut SyscallContext, _: [u64; 6]) -> Result<u64> {
+pub fn sys_rt_sigreturn(ctx: &mut SyscallContext) -> Result<u64> {
     signal::rt_sigreturn(ctx)
 }
 
@@ -288,15 +302,15 @@ fn kill_pid(ctx: &SyscallContext, pid: Pid, info: SigInfo) -> Result<u64> {
     }
 }
 
-pub fn sys_kill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let sig = a[1] as i32;
+pub fn sys_kill(ctx: &mut SyscallContext, pid: u64, sig: u64) -> Result<u64> {
+    let sig = sig as i32;
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    if a[0] as i32 == i32::MIN {
+    if pid as i32 == i32::MIN {
         return Err(Errno::ESRCH);
     }
-    kill_pid(ctx, a[0] as i32, user_info(ctx, sig, SI_USER))
+    kill_pid(ctx, pid as i32, user_info(ctx, sig, SI_USER))
 }
 
 /// Sends `info` to thread `tid`, which must belong to `tgid` unless that is -1.
@@ -316,20 +330,20 @@ fn kill_thread(ctx: &SyscallContext, tgid: Pid, tid: Pid, info: SigInfo) -> Resu
     Ok(0)
 }
 
-pub fn sys_tkill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let sig = a[1] as i32;
+pub fn sys_tkill(ctx: &mut SyscallContext, tid: u64, sig: u64) -> Result<u64> {
+    let sig = sig as i32;
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    kill_thread(ctx, -1, a[0] as i32, user_info(ctx, sig, SI_TKILL))
+    kill_thread(ctx, -1, tid as i32, user_info(ctx, sig, SI_TKILL))
 }
 
-pub fn sys_tgkill(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let sig = a[2] as i32;
+pub fn sys_tgkill(ctx: &mut SyscallContext, tgid: u64, tid: u64, sig: u64) -> Result<u64> {
+    let sig = sig as i32;
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    kill_thread(ctx, a[0] as i32, a[1] as i32, user_info(ctx, sig, SI_TKILL))
+    kill_thread(ctx, tgid as i32, tid as i32, user_info(ctx, sig, SI_TKILL))
 }
 
 /// Reads the siginfo of rt_sigqueueinfo: a process may not pose as the kernel
@@ -344,23 +358,29 @@ fn queued_info(ctx: &SyscallContext, sig: i32, addr: u64, other: bool) -> Result
     Ok(info)
 }
 
-pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (pid, sig) = (a[0] as i32, a[1] as i32);
+pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallContext, pid: u64, sig: u64, info: u64) -> Result<u64> {
+    let (pid, sig) = (pid as i32, sig as i32);
     if !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    let info = queued_info(ctx, sig, a[2], pid != ctx.task.process.pid)?;
+    let info = queued_info(ctx, sig, info, pid != ctx.task.process.pid)?;
     if pid <= 0 {
         return Err(Errno::ESRCH);
     }
     kill_pid(ctx, pid, info)
 }
 
-pub fn sys_rt_tgsigqueueinfo(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, a[2] as i32);
+pub fn sys_rt_tgsigqueueinfo(
+    ctx: &mut SyscallContext,
+    tgid: u64,
+    tid: u64,
+    sig: u64,
+    info: u64,
+) -> Result<u64> {
+    let (tgid, tid, sig) = (tgid as i32, tid as i32, sig as i32);
     if !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    let info = queued_info(ctx, sig, a[3], tgid != ctx.task.process.pid)?;
+    let info = queued_info(ctx, sig, info, tgid != ctx.task.process.pid)?;
     kill_thread(ctx, tgid, tid, info)
 }

@@ -164,15 +164,21 @@ pub(super) fn socket_open_file(sock: Arc<UnixSocket>, flags: u32) -> Arc<File> {
     File::new(None, SocketFile::new(sock), status)
 }
 
-pub fn sys_socket(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (kind, flags) = socket_args(a[0], a[1], a[2])?;
+pub fn sys_socket(ctx: &mut SyscallContext, family: u64, type_: u64, protocol: u64) -> Result<u64> {
+    let (kind, flags) = socket_args(family, type_, protocol)?;
     let f = socket_open_file(UnixSocket::new(kind, owner(ctx)), flags);
     let fd = locked(&ctx.task.files()).alloc(f, flags & SOCK_CLOEXEC != 0)?;
     Ok(fd as u64)
 }
 
-pub fn sys_socketpair(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (kind, flags) = socket_args(a[0], a[1], a[2])?;
+pub fn sys_socketpair(
+    ctx: &mut SyscallContext,
+    family: u64,
+    type_: u64,
+    protocol: u64,
+    sv: u64,
+) -> Result<u64> {
+    let (kind, flags) = socket_args(family, type_, protocol)?;
     let cred = Ucred::effective(ctx.task);
     let [x, y] = UnixSocket::pair(kind, owner(ctx), cred);
     let cloexec = flags & SOCK_CLOEXEC != 0;
@@ -191,7 +197,7 @@ pub fn sys_socketpair(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let mut out = [0u8; 8];
     out[..4].copy_from_slice(&fx.to_ne_bytes());
     out[4..].copy_from_slice(&fy.to_ne_bytes());
-    if let Err(e) = ctx.write_user(a[3], &out) {
+    if let Err(e) = ctx.write_user(sv, &out) {
         let mut t = locked(&files);
         let _ = t.close(fx);
         let _ = t.close(fy);
@@ -200,9 +206,9 @@ pub fn sys_socketpair(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_bind(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (_, sock) = socket_file(ctx, a[0])?;
-    let raw = read_sockaddr(ctx, a[1], a[2])?;
+pub fn sys_bind(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, fd)?;
+    let raw = read_sockaddr(ctx, addr, addrlen)?;
     // An address of only the family asks for an autobind name.
     let addr = if raw.len() == 2 && raw[..] == AF_UNIX.to_ne_bytes() {
         None
@@ -213,10 +219,10 @@ pub fn sys_bind(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_listen(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (_, sock) = socket_file(ctx, a[0])?;
+pub fn sys_listen(ctx: &mut SyscallContext, fd: u64, backlog: u64) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, fd)?;
     // A negative backlog is a huge unsigned one: somaxconn.
-    let backlog = (a[1] as u32).min(SOMAXCONN);
+    let backlog = (backlog as u32).min(SOMAXCONN);
     sock.listen(backlog as usize, Ucred::effective(ctx.task))?;
     Ok(0)
 }
@@ -247,17 +253,23 @@ fn do_accept(ctx: &mut SyscallContext, fd: u64, addr: u64, lenp: u64, flags: u64
     Ok(fd as u64)
 }
 
-pub fn sys_accept(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_accept(ctx, a[0], a[1], a[2], 0)
+pub fn sys_accept(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+    do_accept(ctx, fd, addr, addrlen, 0)
 }
 
-pub fn sys_accept4(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_accept(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_accept4(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    addr: u64,
+    addrlen: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_accept(ctx, fd, addr, addrlen, flags)
 }
 
-pub fn sys_connect(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (f, sock) = socket_file(ctx, a[0])?;
-    let raw = read_sockaddr(ctx, a[1], a[2])?;
+pub fn sys_connect(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+    let (f, sock) = socket_file(ctx, fd)?;
+    let raw = read_sockaddr(ctx, addr, addrlen)?;
     if sock.kind() == SockType::Dgram {
         if raw.len() < 2 {
             return Err(Errno::EINVAL);
@@ -288,21 +300,21 @@ pub fn sys_connect(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_getsockname(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (_, sock) = socket_file(ctx, a[0])?;
-    write_sockaddr(ctx, &sock.name(), a[1], a[2])?;
+pub fn sys_getsockname(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, fd)?;
+    write_sockaddr(ctx, &sock.name(), addr, addrlen)?;
     Ok(0)
 }
 
-pub fn sys_getpeername(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (_, sock) = socket_file(ctx, a[0])?;
-    write_sockaddr(ctx, &sock.peer_name()?, a[1], a[2])?;
+pub fn sys_getpeername(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, fd)?;
+    write_sockaddr(ctx, &sock.peer_name()?, addr, addrlen)?;
     Ok(0)
 }
 
-pub fn sys_shutdown(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (_, sock) = socket_file(ctx, a[0])?;
-    let how = match a[1] as i32 {
+pub fn sys_shutdown(ctx: &mut SyscallContext, fd: u64, how: u64) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, fd)?;
+    let how = match how as i32 {
         0 => unix::Shutdown::RCV,
         1 => unix::Shutdown::SEND,
         2 => unix::Shutdown::all(),

@@ -58,10 +58,17 @@ fn timeout_bytes(t: Timeout) -> Vec<u8> {
     v
 }
 
-pub fn sys_setsockopt(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (_, sock) = socket_file(ctx, a[0])?;
-    let (level, opt, optval) = (a[1] as i32, a[2] as i32, a[3]);
-    let optlen = usize::try_from(a[4] as i32).map_err(|_| Errno::EINVAL)?;
+pub fn sys_setsockopt(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    level: u64,
+    optname: u64,
+    optval: u64,
+    optlen: u64,
+) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, fd)?;
+    let (level, opt, optval) = (level as i32, optname as i32, optval);
+    let optlen = usize::try_from(optlen as i32).map_err(|_| Errno::EINVAL)?;
     if level != SOL_SOCKET {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -144,9 +151,16 @@ fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
     }
 }
 
-pub fn sys_getsockopt(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (_, sock) = socket_file(ctx, a[0])?;
-    let (level, opt, optval, optlenp) = (a[1] as i32, a[2] as i32, a[3], a[4]);
+pub fn sys_getsockopt(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    level: u64,
+    optname: u64,
+    optval: u64,
+    optlen: u64,
+) -> Result<u64> {
+    let (_, sock) = socket_file(ctx, fd)?;
+    let (level, opt, optval, optlenp) = (level as i32, optname as i32, optval, optlen);
     if level != SOL_SOCKET {
         return Err(Errno::EOPNOTSUPP);
     }

@@ -128,8 +128,15 @@ fn verify_area(f: &File, off: Option<i64>, len: u64) -> Result<Option<u64>> {
 }
 
 /// splice(fd_in, off_in, fd_out, off_out, len, flags).
-pub fn sys_splice(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [fd_in, off_in, fd_out, off_out, len, flags] = a;
+pub fn sys_splice(
+    ctx: &mut SyscallContext,
+    fd_in: u64,
+    off_in: u64,
+    fd_out: u64,
+    off_out: u64,
+    len: u64,
+    flags: u64,
+) -> Result<u64> {
     if len == 0 {
         return Ok(0);
     }
@@ -291,8 +298,13 @@ fn file_to_pipe(
 
 /// tee(fd_in, fd_out, len, flags): copies what fits of one pipe's data into
 /// another, leaving it in the first.
-pub fn sys_tee(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [fd_in, fd_out, len, flags, ..] = a;
+pub fn sys_tee(
+    ctx: &mut SyscallContext,
+    fd_in: u64,
+    fd_out: u64,
+    len: u64,
+    flags: u64,
+) -> Result<u64> {
     if flags & !SPLICE_F_ALL != 0 {
         return Err(Errno::EINVAL);
     }
@@ -319,8 +331,13 @@ pub fn sys_tee(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 /// vmsplice(fd, iov, nr_segs, flags): from guest memory into a pipe's write
 /// end (no more than its room, which it waits for), or from a read end into
 /// guest memory; `EBADF` for a file that is no pipe.
-pub fn sys_vmsplice(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [fd, iov, nr_segs, flags, ..] = a;
+pub fn sys_vmsplice(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    iov: u64,
+    nr_segs: u64,
+    flags: u64,
+) -> Result<u64> {
     if flags & !SPLICE_F_ALL != 0 {
         return Err(Errno::EINVAL);
     }

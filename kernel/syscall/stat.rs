@@ -61,21 +61,27 @@ pub fn stat_at(
     }
 }
 
-pub fn sys_stat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_stat(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+pub fn sys_stat(ctx: &mut SyscallContext, path: u64, statbuf: u64) -> Result<u64> {
+    do_stat(ctx, AT_FDCWD as u64, path, statbuf, 0)
 }
 
-pub fn sys_lstat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_stat(ctx, AT_FDCWD as u64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
+pub fn sys_lstat(ctx: &mut SyscallContext, path: u64, statbuf: u64) -> Result<u64> {
+    do_stat(ctx, AT_FDCWD as u64, path, statbuf, AT_SYMLINK_NOFOLLOW)
 }
 
-pub fn sys_newfstatat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_stat(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_newfstatat(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    statbuf: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_stat(ctx, dirfd, path, statbuf, flags)
 }
 
-pub fn sys_fstat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let st = file(ctx, a[0])?.stat()?;
-    ctx.write_user(a[1], &stat_bytes(&st))?;
+pub fn sys_fstat(ctx: &mut SyscallContext, fd: u64, statbuf: u64) -> Result<u64> {
+    let st = file(ctx, fd)?.stat()?;
+    ctx.write_user(statbuf, &stat_bytes(&st))?;
     Ok(0)
 }
 
@@ -122,16 +128,22 @@ fn do_access(
     Ok(0)
 }
 
-pub fn sys_access(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_access(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+pub fn sys_access(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
+    do_access(ctx, AT_FDCWD as u64, path, mode, 0)
 }
 
-pub fn sys_faccessat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_access(ctx, a[0], a[1], a[2], 0)
+pub fn sys_faccessat(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+    do_access(ctx, dirfd, path, mode, 0)
 }
 
-pub fn sys_faccessat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_access(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_faccessat2(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    mode: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_access(ctx, dirfd, path, mode, flags)
 }
 
 fn do_readlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, len: u64) -> Result<u64> {
@@ -146,10 +158,16 @@ fn do_readlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, len: u
     Ok(n as u64)
 }
 
-pub fn sys_readlink(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_readlink(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+pub fn sys_readlink(ctx: &mut SyscallContext, path: u64, buf: u64, bufsiz: u64) -> Result<u64> {
+    do_readlink(ctx, AT_FDCWD as u64, path, buf, bufsiz)
 }
 
-pub fn sys_readlinkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_readlink(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_readlinkat(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    buf: u64,
+    bufsiz: u64,
+) -> Result<u64> {
+    do_readlink(ctx, dirfd, path, buf, bufsiz)
 }

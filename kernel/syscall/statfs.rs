@@ -26,17 +26,17 @@ fn statfs_bytes(s: &StatFs) -> [u8; 120] {
     b
 }
 
-pub fn sys_statfs(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let path = ctx.read_path(a[0])?;
+pub fn sys_statfs(ctx: &mut SyscallContext, path: u64, buf: u64) -> Result<u64> {
+    let path = ctx.read_path(path)?;
     let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
-    ctx.write_user(a[1], &statfs_bytes(&vfs().statfs(&p)))?;
+    ctx.write_user(buf, &statfs_bytes(&vfs().statfs(&p)))?;
     Ok(0)
 }
 
 /// fstatfs(2) works on `O_PATH` files too; a file with no path (a pipe) gets
 /// the figures of an empty in-memory filesystem.
-pub fn sys_fstatfs(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let s = match file(ctx, a[0])?.path() {
+pub fn sys_fstatfs(ctx: &mut SyscallContext, fd: u64, buf: u64) -> Result<u64> {
+    let s = match file(ctx, fd)?.path() {
         Some(p) => vfs().statfs(p),
         None => StatFs {
             bsize: 4096,
@@ -46,6 +46,6 @@ pub fn sys_fstatfs(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             ..StatFs::default()
         },
     };
-    ctx.write_user(a[1], &statfs_bytes(&s))?;
+    ctx.write_user(buf, &statfs_bytes(&s))?;
     Ok(0)
 }

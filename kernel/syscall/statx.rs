@@ -46,8 +46,14 @@ fn statx_bytes(st: &Stat, mnt_id: Option<u32>) -> [u8; 256] {
     b
 }
 
-pub fn sys_statx(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [dirfd, path, flags, mask, buf, _] = a;
+pub fn sys_statx(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    flags: u64,
+    mask: u64,
+    buf: u64,
+) -> Result<u64> {
     let known = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT;
     let sync = AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC;
     if flags & !(known | sync) != 0 || flags & sync == sync || mask as u32 & STATX_RESERVED != 0 {

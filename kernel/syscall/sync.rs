@@ -11,8 +11,8 @@ use super::SyscallContext;
 use arch::{Errno, Result};
 use fs::FileType;
 
-pub fn sys_fsync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let f = io_file(ctx, a[0])?;
+pub fn sys_fsync(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+    let f = io_file(ctx, fd)?;
     let p = f.path().ok_or(Errno::EINVAL)?;
     match p.inode().file_type() {
         FileType::Regular | FileType::Directory | FileType::Symlink => {
@@ -26,19 +26,19 @@ pub fn sys_fsync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     }
 }
 
-pub fn sys_fdatasync(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    sys_fsync(ctx, a)
+pub fn sys_fdatasync(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+    sys_fsync(ctx, fd)
 }
 
-pub fn sys_syncfs(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if let Some(p) = file(ctx, a[0])?.path() {
+pub fn sys_syncfs(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+    if let Some(p) = file(ctx, fd)?.path() {
         fs::sync_filesystem(p.mnt.fs().as_ref())?;
     }
     Ok(0)
 }
 
 /// sync(2) always succeeds; failures are logged.
-pub fn sys_sync(_ctx: &mut SyscallContext, _a: [u64; 6]) -> Result<u64> {
+pub fn sys_sync(_ctx: &mut SyscallContext) -> Result<u64> {
     let _ = vfs().sync();
     Ok(0)
 }
@@ -50,8 +50,13 @@ const SYNC_FILE_RANGE_WAIT_AFTER: u64 = 4;
 /// sync_file_range(2): checks the descriptor (`EBADF`), then the flags and
 /// the range (`EINVAL`), then the file type (`ESPIPE` but for regular files,
 /// directories, symlinks and block devices); writes back the whole file.
-pub fn sys_sync_file_range(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let [fd, offset, nbytes, flags, ..] = a;
+pub fn sys_sync_file_range(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    offset: u64,
+    nbytes: u64,
+    flags: u64,
+) -> Result<u64> {
     let f = io_file(ctx, fd)?;
     let valid = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
     let end = (offset as i64).checked_add(nbytes as i64);

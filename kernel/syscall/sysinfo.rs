@@ -5,7 +5,7 @@
 use super::SyscallContext;
 use arch::Result;
 
-pub fn sys_sysinfo(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_sysinfo(ctx: &mut SyscallContext, info: u64) -> Result<u64> {
     let k = crate::boot::kernel();
     let page = arch::PAGE_SIZE;
     let mut b = [0u8; 112];
@@ -16,6 +16,6 @@ pub fn sys_sysinfo(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     let procs = crate::task::all_tasks().len().min(u16::MAX as usize) as u16;
     b[80..82].copy_from_slice(&procs.to_ne_bytes());
     b[104..108].copy_from_slice(&1u32.to_ne_bytes());
-    ctx.write_user(a[0], &b)?;
+    ctx.write_user(info, &b)?;
     Ok(0)
 }

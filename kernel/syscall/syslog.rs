@@ -45,8 +45,8 @@ fn text() -> Vec<u8> {
     out
 }
 
-pub fn sys_syslog(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (action, buf, len) = (a[0], a[1], a[2] as i32);
+pub fn sys_syslog(ctx: &mut SyscallContext, type_: u64, buf: u64, len: u64) -> Result<u64> {
+    let (action, buf, len) = (type_, buf, len as i32);
     let open_to_all = matches!(action, SYSLOG_ACTION_READ_ALL | SYSLOG_ACTION_SIZE_BUFFER);
     if !open_to_all && locked(&ctx.task.process.cred).euid != 0 {
         return Err(Errno::EPERM);

@@ -70,24 +70,24 @@ fn cpu_clock_ns(ctx: &SyscallContext, clock: u64) -> Option<Result<u64>> {
     Some(Ok(if which == 1 { user } else { user + system }))
 }
 
-pub fn sys_clock_gettime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let (s, ns) = match cpu_clock_ns(ctx, a[0]) {
+pub fn sys_clock_gettime(ctx: &mut SyscallContext, clock: u64, tp: u64) -> Result<u64> {
+    let (s, ns) = match cpu_clock_ns(ctx, clock) {
         Some(r) => {
             let ns = r?;
             ((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)
         }
-        None => arch::host::time::clock_gettime(host_clock(ctx, a[0])?).ok_or(Errno::EINVAL)?,
+        None => arch::host::time::clock_gettime(host_clock(ctx, clock)?).ok_or(Errno::EINVAL)?,
     };
-    ctx.write_user(a[1], &timespec_bytes(s, ns))?;
+    ctx.write_user(tp, &timespec_bytes(s, ns))?;
     Ok(0)
 }
 
 /// clock_settime(2): the guest's clocks are the host's, which the kernel may
 /// not change: setting CLOCK_REALTIME is refused with EPERM, as for a caller
 /// without CAP_SYS_TIME; other clocks cannot be set (EINVAL).
-pub fn sys_clock_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    read_timespec(ctx, a[1])?;
-    if a[0] != 0 {
+pub fn sys_clock_settime(ctx: &mut SyscallContext, clock: u64, tp: u64) -> Result<u64> {
+    read_timespec(ctx, tp)?;
+    if clock != 0 {
         return Err(Errno::EINVAL);
     }
     Err(Errno::EPERM)
@@ -95,12 +95,12 @@ pub fn sys_clock_settime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
 
 /// settimeofday(2): see `sys_clock_settime`; a null time (only a time zone) is
 /// accepted and has no effect, as Linux keeps the zone only for FAT.
-pub fn sys_settimeofday(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    if a[0] == 0 {
+pub fn sys_settimeofday(ctx: &mut SyscallContext, utv: u64, _tz: u64) -> Result<u64> {
+    if utv == 0 {
         return Ok(0);
     }
     let mut tv = [0u8; 16];
-    ctx.read_user(a[0], &mut tv)?;
+    ctx.read_user(utv, &mut tv)?;
     let usec = i64::from_ne_bytes(tv[8..].try_into().unwrap_or_default());
     if !(0..1_000_000).contains(&usec) {
         return Err(Errno::EINVAL);
@@ -108,32 +108,32 @@ pub fn sys_settimeofday(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
     Err(Errno::EPERM)
 }
 
-pub fn sys_clock_getres(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let coarse = a[0] == 5 || a[0] == 6;
-    host_clock(ctx, a[0])?;
-    if a[1] != 0 {
+pub fn sys_clock_getres(ctx: &mut SyscallContext, clock: u64, res: u64) -> Result<u64> {
+    let coarse = clock == 5 || clock == 6;
+    host_clock(ctx, clock)?;
+    if res != 0 {
         // Linux reports 1 ns for high-resolution clocks and the tick for coarse ones.
         let ns = if coarse { 4_000_000 } else { 1 };
-        ctx.write_user(a[1], &timespec_bytes(0, ns))?;
+        ctx.write_user(res, &timespec_bytes(0, ns))?;
     }
     Ok(0)
 }
 
-pub fn sys_gettimeofday(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_gettimeofday(ctx: &mut SyscallContext, tv: u64, tz: u64) -> Result<u64> {
     let (s, ns) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
-    if a[0] != 0 {
-        ctx.write_user(a[0], &timespec_bytes(s, ns / 1000))?;
+    if tv != 0 {
+        ctx.write_user(tv, &timespec_bytes(s, ns / 1000))?;
     }
-    if a[1] != 0 {
-        ctx.write_user(a[1], &[0u8; 8])?;
+    if tz != 0 {
+        ctx.write_user(tz, &[0u8; 8])?;
     }
     Ok(0)
 }
 
-pub fn sys_time(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_time(ctx: &mut SyscallContext, tloc: u64) -> Result<u64> {
     let (s, _) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
-    if a[0] != 0 {
-        ctx.write_user(a[0], &s.to_ne_bytes())?;
+    if tloc != 0 {
+        ctx.write_user(tloc, &s.to_ne_bytes())?;
     }
     Ok(s as u64)
 }
@@ -201,14 +201,19 @@ fn sleep_until(ctx: &mut SyscallContext, deadline: Instant, rem: u64) -> Result<
     }
 }
 
-pub fn sys_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let d = read_timespec(ctx, a[0])?;
-    sleep_until(ctx, deadline_after(d), a[1])
+pub fn sys_nanosleep(ctx: &mut SyscallContext, req: u64, rem: u64) -> Result<u64> {
+    let d = read_timespec(ctx, req)?;
+    sleep_until(ctx, deadline_after(d), rem)
 }
 
-pub fn sys_clock_nanosleep(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_clock_nanosleep(
+    ctx: &mut SyscallContext,
+    clock: u64,
+    flags: u64,
+    req: u64,
+    rem: u64,
+) -> Result<u64> {
     const TIMER_ABSTIME: u64 = 1;
-    let [clock, flags, req, rem, ..] = a;
     if clock == CLOCK_THREAD_CPUTIME_ID {
         return Err(Errno::EINVAL);
     }

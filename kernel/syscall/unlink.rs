@@ -23,16 +23,16 @@ fn do_unlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64) -> Res
     Ok(0)
 }
 
-pub fn sys_unlink(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_unlink(ctx, AT_FDCWD as u64, a[0], 0)
+pub fn sys_unlink(ctx: &mut SyscallContext, path: u64) -> Result<u64> {
+    do_unlink(ctx, AT_FDCWD as u64, path, 0)
 }
 
-pub fn sys_unlinkat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_unlink(ctx, a[0], a[1], a[2])
+pub fn sys_unlinkat(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
+    do_unlink(ctx, dirfd, path, flags)
 }
 
-pub fn sys_rmdir(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_unlink(ctx, AT_FDCWD as u64, a[0], AT_REMOVEDIR)
+pub fn sys_rmdir(ctx: &mut SyscallContext, path: u64) -> Result<u64> {
+    do_unlink(ctx, AT_FDCWD as u64, path, AT_REMOVEDIR)
 }
 
 fn do_rename(
@@ -61,14 +61,27 @@ fn do_rename(
     Ok(0)
 }
 
-pub fn sys_rename(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_rename(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+pub fn sys_rename(ctx: &mut SyscallContext, oldpath: u64, newpath: u64) -> Result<u64> {
+    do_rename(ctx, AT_FDCWD as u64, oldpath, AT_FDCWD as u64, newpath, 0)
 }
 
-pub fn sys_renameat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_rename(ctx, a[0], a[1], a[2], a[3], 0)
+pub fn sys_renameat(
+    ctx: &mut SyscallContext,
+    olddirfd: u64,
+    oldpath: u64,
+    newdirfd: u64,
+    newpath: u64,
+) -> Result<u64> {
+    do_rename(ctx, olddirfd, oldpath, newdirfd, newpath, 0)
 }
 
-pub fn sys_renameat2(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_rename(ctx, a[0], a[1], a[2], a[3], a[4])
+pub fn sys_renameat2(
+    ctx: &mut SyscallContext,
+    olddirfd: u64,
+    oldpath: u64,
+    newdirfd: u64,
+    newpath: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_rename(ctx, olddirfd, oldpath, newdirfd, newpath, flags)
 }

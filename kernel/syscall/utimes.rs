@@ -78,30 +78,36 @@ fn do_utimes(
 
 /// utimensat(2): both times `UTIME_OMIT` is success before anything is looked
 /// at, as on Linux.
-pub fn sys_utimensat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let times = read_times(ctx, a[2], 1, 0)?;
+pub fn sys_utimensat(
+    ctx: &mut SyscallContext,
+    dirfd: u64,
+    path: u64,
+    times: u64,
+    flags: u64,
+) -> Result<u64> {
+    let times = read_times(ctx, times, 1, 0)?;
     if times == [None, None] {
         return Ok(0);
     }
-    do_utimes(ctx, a[0], a[1], times, a[3])
+    do_utimes(ctx, dirfd, path, times, flags)
 }
 
-pub fn sys_futimesat(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let times = read_times(ctx, a[2], 1000, 1_000_000)?;
-    do_utimes(ctx, a[0], a[1], times, 0)
+pub fn sys_futimesat(ctx: &mut SyscallContext, dirfd: u64, path: u64, times: u64) -> Result<u64> {
+    let times = read_times(ctx, times, 1000, 1_000_000)?;
+    do_utimes(ctx, dirfd, path, times, 0)
 }
 
-pub fn sys_utimes(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    let times = read_times(ctx, a[1], 1000, 1_000_000)?;
-    do_utimes(ctx, AT_FDCWD as u64, a[0], times, 0)
+pub fn sys_utimes(ctx: &mut SyscallContext, path: u64, times: u64) -> Result<u64> {
+    let times = read_times(ctx, times, 1000, 1_000_000)?;
+    do_utimes(ctx, AT_FDCWD as u64, path, times, 0)
 }
 
 /// utime(2): `struct utimbuf` holds whole seconds only.
-pub fn sys_utime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
+pub fn sys_utime(ctx: &mut SyscallContext, path: u64, buf: u64) -> Result<u64> {
     let mut times: Times = [Some(AttrTime::Now); 2];
-    if a[1] != 0 {
+    if buf != 0 {
         let mut raw = [0u8; 16];
-        ctx.read_user(a[1], &mut raw)?;
+        ctx.read_user(buf, &mut raw)?;
         for (i, t) in times.iter_mut().enumerate() {
             let b: [u8; 8] = raw[i * 8..i * 8 + 8].try_into().expect("8 bytes");
             *t = Some(AttrTime::At(Timespec {
@@ -110,5 +116,5 @@ pub fn sys_utime(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
             }));
         }
     }
-    do_utimes(ctx, AT_FDCWD as u64, a[0], times, 0)
+    do_utimes(ctx, AT_FDCWD as u64, path, times, 0)
 }

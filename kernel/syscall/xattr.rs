@@ -60,79 +60,126 @@ fn answer(ctx: &SyscallContext, data: &[u8], addr: u64, size: u64) -> Result<u64
     Ok(data.len() as u64)
 }
 
-fn do_setxattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
-    let flags = u32::try_from(a[4])
+fn do_setxattr(
+    ctx: &mut SyscallContext,
+    t: Target,
+    (name, value, size, flags): (u64, u64, u64, u64),
+) -> Result<u64> {
+    let flags = u32::try_from(flags)
         .ok()
         .and_then(XattrFlags::from_bits)
         .ok_or(Errno::EINVAL)?;
-    let name = read_name(ctx, a[1])?;
-    let size = a[3] as usize;
+    let name = read_name(ctx, name)?;
+    let size = size as usize;
     if size > XATTR_SIZE_MAX {
         return Err(Errno::E2BIG);
     }
-    let mut value = vec![0u8; size];
-    ctx.read_user(a[2], &mut value)?;
+    let mut data = vec![0u8; size];
+    ctx.read_user(value, &mut data)?;
     let p = resolve(ctx, t)?;
-    vfs().setxattr(&ctx.cred(), &p, &name, &value, flags)?;
+    vfs().setxattr(&ctx.cred(), &p, &name, &data, flags)?;
     Ok(0)
 }
 
-fn do_getxattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
-    let name = read_name(ctx, a[1])?;
+fn do_getxattr(
+    ctx: &mut SyscallContext,
+    t: Target,
+    (name, value, size): (u64, u64, u64),
+) -> Result<u64> {
+    let name = read_name(ctx, name)?;
     let p = resolve(ctx, t)?;
-    let value = vfs().getxattr(&ctx.cred(), &p, &name)?;
-    answer(ctx, &value, a[2], a[3].min(XATTR_SIZE_MAX as u64))
+    let data = vfs().getxattr(&ctx.cred(), &p, &name)?;
+    answer(ctx, &data, value, size.min(XATTR_SIZE_MAX as u64))
 }
 
-fn do_listxattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
+fn do_listxattr(ctx: &mut SyscallContext, t: Target, (list, size): (u64, u64)) -> Result<u64> {
     let p = resolve(ctx, t)?;
-    let list = vfs().listxattr(&ctx.cred(), &p)?;
-    if list.len() > XATTR_LIST_MAX {
+    let names = vfs().listxattr(&ctx.cred(), &p)?;
+    if names.len() > XATTR_LIST_MAX {
         return Err(Errno::E2BIG);
     }
-    answer(ctx, &list, a[1], a[2].min(XATTR_LIST_MAX as u64))
+    answer(ctx, &names, list, size.min(XATTR_LIST_MAX as u64))
 }
 
-fn do_removexattr(ctx: &mut SyscallContext, t: Target, a: [u64; 6]) -> Result<u64> {
-    let name = read_name(ctx, a[1])?;
+fn do_removexattr(ctx: &mut SyscallContext, t: Target, name: u64) -> Result<u64> {
+    let name = read_name(ctx, name)?;
     let p = resolve(ctx, t)?;
     vfs().removexattr(&ctx.cred(), &p, &name)?;
     Ok(0)
 }
 
-pub fn sys_setxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_setxattr(ctx, Target::Path(a[0], true), a)
+pub fn sys_setxattr(
+    ctx: &mut SyscallContext,
+    path: u64,
+    name: u64,
+    value: u64,
+    size: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_setxattr(ctx, Target::Path(path, true), (name, value, size, flags))
 }
-pub fn sys_lsetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_setxattr(ctx, Target::Path(a[0], false), a)
+pub fn sys_lsetxattr(
+    ctx: &mut SyscallContext,
+    path: u64,
+    name: u64,
+    value: u64,
+    size: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_setxattr(ctx, Target::Path(path, false), (name, value, size, flags))
 }
-pub fn sys_fsetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_setxattr(ctx, Target::Fd(a[0]), a)
+pub fn sys_fsetxattr(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    name: u64,
+    value: u64,
+    size: u64,
+    flags: u64,
+) -> Result<u64> {
+    do_setxattr(ctx, Target::Fd(fd), (name, value, size, flags))
 }
-pub fn sys_getxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_getxattr(ctx, Target::Path(a[0], true), a)
+pub fn sys_getxattr(
+    ctx: &mut SyscallContext,
+    path: u64,
+    name: u64,
+    value: u64,
+    size: u64,
+) -> Result<u64> {
+    do_getxattr(ctx, Target::Path(path, true), (name, value, size))
 }
-pub fn sys_lgetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_getxattr(ctx, Target::Path(a[0], false), a)
+pub fn sys_lgetxattr(
+    ctx: &mut SyscallContext,
+    path: u64,
+    name: u64,
+    value: u64,
+    size: u64,
+) -> Result<u64> {
+    do_getxattr(ctx, Target::Path(path, false), (name, value, size))
 }
-pub fn sys_fgetxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_getxattr(ctx, Target::Fd(a[0]), a)
+pub fn sys_fgetxattr(
+    ctx: &mut SyscallContext,
+    fd: u64,
+    name: u64,
+    value: u64,
+    size: u64,
+) -> Result<u64> {
+    do_getxattr(ctx, Target::Fd(fd), (name, value, size))
 }
-pub fn sys_listxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_listxattr(ctx, Target::Path(a[0], true), a)
+pub fn sys_listxattr(ctx: &mut SyscallContext, path: u64, list: u64, size: u64) -> Result<u64> {
+    do_listxattr(ctx, Target::Path(path, true), (list, size))
 }
-pub fn sys_llistxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_listxattr(ctx, Target::Path(a[0], false), a)
+pub fn sys_llistxattr(ctx: &mut SyscallContext, path: u64, list: u64, size: u64) -> Result<u64> {
+    do_listxattr(ctx, Target::Path(path, false), (list, size))
 }
-pub fn sys_flistxattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_listxattr(ctx, Target::Fd(a[0]), a)
+pub fn sys_flistxattr(ctx: &mut SyscallContext, fd: u64, list: u64, size: u64) -> Result<u64> {
+    do_listxattr(ctx, Target::Fd(fd), (list, size))
 }
-pub fn sys_removexattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_removexattr(ctx, Target::Path(a[0], true), a)
+pub fn sys_removexattr(ctx: &mut SyscallContext, path: u64, name: u64) -> Result<u64> {
+    do_removexattr(ctx, Target::Path(path, true), name)
 }
-pub fn sys_lremovexattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_removexattr(ctx, Target::Path(a[0], false), a)
+pub fn sys_lremovexattr(ctx: &mut SyscallContext, path: u64, name: u64) -> Result<u64> {
+    do_removexattr(ctx, Target::Path(path, false), name)
 }
-pub fn sys_fremovexattr(ctx: &mut SyscallContext, a: [u64; 6]) -> Result<u64> {
-    do_removexattr(ctx, Target::Fd(a[0]), a)
+pub fn sys_fremovexattr(ctx: &mut SyscallContext, fd: u64, name: u64) -> Result<u64> {
+    do_removexattr(ctx, Target::Fd(fd), name)
 }

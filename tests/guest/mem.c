@@ -255,8 +255,25 @@ static void test_fork_cow(void)
 	munmap(anon, PAGE);
 }
 
+/*
+ * mlock, munlock and mlock2 take two, two and three arguments: mlock must
+ * not look at a third register (it once gave EINVAL for whatever rdx held).
+ */
+static void test_mlock(void)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	MUST(p == MAP_FAILED ? -1 : 0);
+	CHECK_SYS("mlock ignores a third register", syscall(SYS_mlock, p, PAGE, 0x12345L));
+	CHECK_SYS("munlock ignores a third register", syscall(SYS_munlock, p, PAGE, 0x12345L));
+	CHECK_ERRNO("mlock2 checks its flags", syscall(SYS_mlock2, p, PAGE, 0x12345L), EINVAL);
+	CHECK_SYS("mlock2 with MLOCK_ONFAULT", syscall(SYS_mlock2, p, PAGE, 1L));
+	munlock(p, PAGE);
+	munmap(p, PAGE);
+}
+
 int main(void)
 {
+	test_mlock();
 	test_brk();
 	test_big_anon();
 	test_mprotect();

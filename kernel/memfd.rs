@@ -35,7 +35,6 @@ fn shm_mount() -> Result<Path> {
 }
 
 pub fn sys_memfd_create(ctx: &mut SyscallContext, name: u64, flags: u64) -> Result<u64> {
-    let flags = flags;
     let known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC;
     if flags & !known != 0 || flags & (MFD_NOEXEC_SEAL | MFD_EXEC) == MFD_NOEXEC_SEAL | MFD_EXEC {
         return Err(Errno::EINVAL);

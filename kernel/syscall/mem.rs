@@ -138,7 +138,6 @@ pub fn sys_mlockall(_: &mut SyscallContext, flags: u64) -> Result<u64> {
     const MCL_CURRENT: u64 = 1;
     const MCL_FUTURE: u64 = 2;
     const MCL_ONFAULT: u64 = 4;
-    let flags = flags;
     if flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0
         || flags & (MCL_CURRENT | MCL_FUTURE) == 0
     {

@@ -176,7 +176,6 @@ fn busy(mnt: &Arc<Mount>) -> bool {
 }
 
 pub fn sys_umount2(ctx: &mut SyscallContext, target: u64, flags: u64) -> Result<u64> {
-    let flags = flags;
     if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }

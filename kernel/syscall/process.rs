@@ -117,10 +117,10 @@ pub fn sys_clone(
     let args = CloneArgs {
         flags: f & !0xff,
         exit_signal: f & 0xff,
-        stack: stack,
-        parent_tid: parent_tid,
-        child_tid: child_tid,
-        tls: tls,
+        stack,
+        parent_tid,
+        child_tid,
+        tls,
         // clone(2) returns the pidfd through the parent_tid slot.
         pidfd: parent_tid,
     };

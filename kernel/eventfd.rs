@@ -4,8 +4,8 @@
 //! file here it answers `EAGAIN` and the read/write system calls sleep on its
 //! wait queue.
 
-use crate::syscall::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, Stat, WaitQueue};
@@ -86,7 +86,7 @@ impl FileOps for EventFd {
     }
 }
 
-fn do_eventfd2(ctx: &mut SyscallContext, initval: u64, flags: u64) -> Result<u64> {
+pub(crate) fn do_eventfd2(ctx: &mut TrapContext, initval: u64, flags: u64) -> Result<u64> {
     // Both arguments are C ints.
     let flags = flags as u32 as u64;
     if flags & !(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC) != 0 {
@@ -102,12 +102,4 @@ fn do_eventfd2(ctx: &mut SyscallContext, initval: u64, flags: u64) -> Result<u64
     let f = File::new(None, ops, status);
     let fd = locked(&ctx.task.files()).alloc(f, flags & EFD_CLOEXEC != 0)?;
     Ok(fd as u64)
-}
-
-pub fn sys_eventfd(ctx: &mut SyscallContext, count: u64) -> Result<u64> {
-    do_eventfd2(ctx, count, 0)
-}
-
-pub fn sys_eventfd2(ctx: &mut SyscallContext, count: u64, flags: u64) -> Result<u64> {
-    do_eventfd2(ctx, count, flags)
 }

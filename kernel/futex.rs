@@ -5,9 +5,8 @@
 //! and compared under the kernel lock, which every waker also holds, so a wake
 //! between the check and the sleep cannot be lost.
 
-use crate::syscall::SyscallContext;
+use crate::sleep::{wait_event, Interruptible};
 use crate::task::{locked, Task};
-use crate::wait::{wait_event, Interruptible};
 use arch::sync::Mutex;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -282,67 +281,5 @@ pub fn exit_robust_list(task: &Task) {
     }
     if pending & !1 != 0 {
         futex_death(task, (pending & !1).wrapping_add(offset), tid);
-    }
-}
-
-/// The futex system call.
-pub fn sys_futex(
-    ctx: &mut SyscallContext,
-    uaddr: u64,
-    op: u64,
-    val: u64,
-    timeout: u64,
-    uaddr2: u64,
-    val3: u64,
-) -> Result<u64> {
-    let op = op as u32;
-    let private = op & FUTEX_PRIVATE_FLAG != 0;
-    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    let task = ctx.task.clone();
-    match cmd {
-        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let bitset = if cmd == FUTEX_WAIT {
-                FUTEX_BITSET_MATCH_ANY
-            } else {
-                val3 as u32
-            };
-            let deadline = if timeout == 0 {
-                None
-            } else {
-                let ts = crate::syscall::time::read_timespec(ctx, timeout)?;
-                // FUTEX_WAIT takes a relative timeout; the BITSET form an
-                // absolute one on CLOCK_MONOTONIC or (with the flag) REALTIME.
-                Some(if cmd == FUTEX_WAIT {
-                    crate::syscall::time::deadline_after(ts)
-                } else {
-                    let clock = if op & FUTEX_CLOCK_REALTIME != 0 { 0 } else { 1 };
-                    crate::syscall::time::deadline_from_abs(clock, ts)?
-                })
-            };
-            wait(&task, uaddr, private, val as u32, deadline, bitset)
-        }
-        FUTEX_WAKE => wake(&task, uaddr, private, val as u32, FUTEX_BITSET_MATCH_ANY),
-        FUTEX_WAKE_BITSET => wake(&task, uaddr, private, val as u32, val3 as u32),
-        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
-            let cmp = (cmd == FUTEX_CMP_REQUEUE).then_some(val3 as u32);
-            let nrequeue = timeout as u32;
-            if (val as i32) < 0 || (nrequeue as i32) < 0 {
-                return Err(Errno::EINVAL);
-            }
-            requeue(&task, uaddr, uaddr2, private, val as u32, nrequeue, cmp)
-        }
-        FUTEX_WAKE_OP => wake_op(
-            &task,
-            uaddr,
-            uaddr2,
-            private,
-            val as u32,
-            timeout as u32,
-            val3 as u32,
-        ),
-        // The priority-inheritance operations (LOCK_PI, UNLOCK_PI, TRYLOCK_PI,
-        // WAIT_REQUEUE_PI, CMP_REQUEUE_PI, LOCK_PI2): glibc falls back without them.
-        6 | 7 | 8 | 11 | 12 | 13 => Err(Errno::ENOSYS),
-        _ => Err(Errno::ENOSYS),
     }
 }

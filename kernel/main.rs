@@ -30,13 +30,13 @@ mod printk;
 mod proc;
 mod pty;
 mod signal;
+mod sleep;
 mod syscall;
 mod sysfs;
 mod task;
 mod timer;
 mod timerfd;
 mod tty;
-mod wait;
 
 /// The stub program every guest thread runs in (built by build.rs).
 static STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub"));

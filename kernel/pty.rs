@@ -5,8 +5,8 @@
 //! TIOCSPTLCK, as glibc's `unlockpt` does.
 
 use crate::signal::{self, SigInfo, SI_KERNEL};
-use crate::syscall::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use crate::tty::TtyFile;
 use arch::sync::Mutex;
 use arch::{Errno, Result};
@@ -222,7 +222,7 @@ const FIONREAD: u32 = 0x541b;
 
 /// Handles an ioctl on a pty master; terminal settings and the window size
 /// are the slave's.
-pub fn master_ioctl(ctx: &mut SyscallContext, m: &PtyMaster, cmd: u32, arg: u64) -> Result<u64> {
+pub fn master_ioctl(ctx: &mut TrapContext, m: &PtyMaster, cmd: u32, arg: u64) -> Result<u64> {
     let pty = &m.0;
     match cmd {
         TIOCGPTN => ctx.write_user(arg, &pty.index.to_ne_bytes())?,

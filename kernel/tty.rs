@@ -5,7 +5,7 @@
 
 use crate::signal::{self, sigbit, SigInfo, SI_KERNEL};
 use crate::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU, SIGWINCH};
-use crate::syscall::SyscallContext;
+use crate::task::TrapContext;
 use crate::task::{locked, Process};
 use arch::{Errno, Result};
 use drivers::tty::{termios, Termios, Tty};
@@ -125,7 +125,7 @@ pub fn hung_up(f: &File) -> bool {
 }
 
 /// Returns whether `sig` is ignored or blocked by the calling thread.
-fn ignored_or_blocked(ctx: &SyscallContext, sig: i32) -> bool {
+fn ignored_or_blocked(ctx: &TrapContext, sig: i32) -> bool {
     let handler = locked(&ctx.task.process.sigactions)[sig as usize - 1].handler;
     handler == signal::SIG_IGN || locked(&ctx.task.signal).mask & sigbit(sig) != 0
 }
@@ -144,7 +144,7 @@ enum Access {
 /// background group of the terminal's session is stopped with SIGTTIN or
 /// SIGTTOU (the call restarts once it continues); a read that ignores SIGTTIN
 /// gets EIO, other accesses that ignore SIGTTOU go ahead.
-fn job_control(ctx: &SyscallContext, tty: &Arc<Tty>, access: Access) -> Result<()> {
+fn job_control(ctx: &TrapContext, tty: &Arc<Tty>, access: Access) -> Result<()> {
     let p = &ctx.task.process;
     let is_ctty = locked(&p.ctty)
         .as_ref()
@@ -171,7 +171,7 @@ fn job_control(ctx: &SyscallContext, tty: &Arc<Tty>, access: Access) -> Result<(
 }
 
 /// Job control for a read or write system call on `f`.
-pub fn check_io(ctx: &SyscallContext, f: &File, write: bool) -> Result<()> {
+pub fn check_io(ctx: &TrapContext, f: &File, write: bool) -> Result<()> {
     match tty_of(f) {
         Some(tty) => job_control(ctx, &tty, if write { Access::Write } else { Access::Read }),
         None => Ok(()),
@@ -181,7 +181,7 @@ pub fn check_io(ctx: &SyscallContext, f: &File, write: bool) -> Result<()> {
 /// Makes `tty` the controlling terminal of the caller's session if the caller
 /// leads a session that has none and nobody owns the terminal (open(2)
 /// without O_NOCTTY).
-pub fn maybe_acquire(ctx: &SyscallContext, f: &File) {
+pub fn maybe_acquire(ctx: &TrapContext, f: &File) {
     let Some(tty) = tty_of(f) else { return };
     let p = &ctx.task.process;
     let sid = *locked(&p.sid);
@@ -268,13 +268,8 @@ const TCSBRKP: u32 = 0x5425;
 
 /// Handles the settings ioctls both sides of a terminal share (a pty master
 /// acts on its slave's): termios, window size, flushing.
-pub fn master_side_ioctl(
-    ctx: &mut SyscallContext,
-    tty: &Arc<Tty>,
-    cmd: u32,
-    arg: u64,
-) -> Result<u64> {
-    let put_i32 = |ctx: &SyscallContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
+pub fn master_side_ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
+    let put_i32 = |ctx: &TrapContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
     match cmd {
         TCGETS => ctx.write_user(arg, &tty.termios().to_bytes())?,
         TCSETS | TCSETSW | TCSETSF => {
@@ -318,12 +313,12 @@ pub fn hung_up_ioctl(cmd: u32) -> Errno {
 }
 
 /// Handles a terminal ioctl on `tty`.
-pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
+pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
     let p = ctx.task.process.clone();
     let is_ctty = locked(&p.ctty)
         .as_ref()
         .is_some_and(|c| Arc::ptr_eq(c, tty));
-    let put_i32 = |ctx: &SyscallContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
+    let put_i32 = |ctx: &TrapContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
     match cmd {
         TCSETS | TCSETSW | TCSETSF | TIOCSWINSZ if is_ctty => {
             job_control(ctx, tty, Access::Change)?;
@@ -396,7 +391,7 @@ pub fn ioctl(ctx: &mut SyscallContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Re
 
 /// Resolves an open of `/dev/tty` to the caller's controlling terminal (ENXIO
 /// without one); other files pass through.
-pub fn resolve_dev_tty(ctx: &SyscallContext, f: Arc<File>) -> Result<Arc<File>> {
+pub fn resolve_dev_tty(ctx: &TrapContext, f: Arc<File>) -> Result<Arc<File>> {
     if f.ops()
         .as_any()
         .downcast_ref::<crate::devices::DevTty>()

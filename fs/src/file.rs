@@ -11,7 +11,7 @@ use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::perm::Credentials;
 use crate::types::{FileType, Stat};
-use crate::wait::WaitQueue;
+use crate::wait_queue::WaitQueue;
 use arch::sync::Mutex;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -36,7 +36,7 @@ mod tmpfile;
 pub mod tmpfs;
 mod types;
 mod vfs;
-mod wait;
+mod wait_queue;
 mod xattr;
 
 pub use address_space::{AddressSpace, InodeKey};
@@ -61,5 +61,5 @@ pub use types::{
     ST_RELATIME, ST_VALID,
 };
 pub use vfs::Vfs;
-pub use wait::{WaitQueue, Waker};
+pub use wait_queue::{WaitQueue, Waker};
 pub use xattr::{XattrFlags, XATTR_NAME_MAX, XATTR_SIZE_MAX};

@@ -11,9 +11,9 @@ mod elf;
 mod script;
 mod stack;
 
-use crate::syscall::SyscallContext;
+use crate::sleep::{wait_event, Interruptible};
 use crate::task::locked;
-use crate::wait::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use arch::stub::{MapOp, TASK_SIZE};
 use arch::sync::Mutex;
 use arch::{Errno, Result};
@@ -28,7 +28,7 @@ const MAX_SCRIPT_DEPTH: usize = 5;
 
 /// Runs `path` in the calling task with `argv` and `envp` (execve(2)).
 pub fn execve(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     path: &[u8],
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
@@ -43,7 +43,7 @@ pub fn execve(
 
 /// Runs the already resolved `file`, known to the program as `path` (execveat).
 pub fn execve_file(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     file: fs::Path,
     path: &[u8],
     argv: Vec<Vec<u8>>,
@@ -54,7 +54,7 @@ pub fn execve_file(
 
 /// Runs the file at `file` (named `path`), following `#!` lines.
 fn execve_path(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     file: fs::Path,
     path: &[u8],
     mut argv: Vec<Vec<u8>>,
@@ -227,7 +227,7 @@ fn vma_name(p: &fs::Path, root: &fs::Path) -> mm::VmaName {
 
 /// Ends every other thread of the process (Linux's de_thread) and gives the
 /// caller the process's id; fails only if the process is being killed.
-fn de_thread(ctx: &mut SyscallContext) -> Result<()> {
+fn de_thread(ctx: &mut TrapContext) -> Result<()> {
     let task = ctx.task.clone();
     let p = task.process.clone();
     if locked(&p.threads).len() > 1 {
@@ -249,7 +249,7 @@ fn de_thread(ctx: &mut SyscallContext) -> Result<()> {
 
 /// Puts the FPU and vector registers in their initial state (FCW 0x37f, MXCSR
 /// 0x1f80, every XSAVE component in its init state).
-fn reset_fpu(ctx: &mut SyscallContext) {
+fn reset_fpu(ctx: &mut TrapContext) {
     let Ok(x) = ctx.stub.get_xstate() else {
         return;
     };

@@ -8,8 +8,8 @@
 //! sleeping.
 
 use super::{new_pipe_with, Pipe, PipeEnd, Side};
+use crate::sleep::{wait_event, Interruptible};
 use crate::task::{locked, Task};
-use crate::wait::{wait_event, Interruptible};
 use arch::sync::Mutex;
 use arch::{Errno, Result};
 use fs::address_space::InodeKey;

@@ -6,7 +6,7 @@
 
 use super::frame::{setup_rt_frame, TrapInfo};
 use super::*;
-use crate::syscall::SyscallContext;
+use crate::task::TrapContext;
 use crate::task::{locked, ExitStatus, Task};
 use arch::Errno;
 
@@ -68,14 +68,14 @@ fn wait_while_stopped(task: &Task) {
 }
 
 /// Rewinds to the `syscall` instruction so the call runs again.
-fn rewind(ctx: &mut SyscallContext, nr: u64) {
+fn rewind(ctx: &mut TrapContext, nr: u64) {
     ctx.regs.rax = nr;
     ctx.regs.rip -= 2;
 }
 
 /// Decides what an interrupted system call returns now that a handler with
 /// `flags` runs (or none does, for `flags` None).
-fn restart(ctx: &mut SyscallContext, flags: Option<u64>) {
+fn restart(ctx: &mut TrapContext, flags: Option<u64>) {
     if !std::mem::take(&mut ctx.in_syscall) {
         return;
     }
@@ -93,7 +93,7 @@ fn restart(ctx: &mut SyscallContext, flags: Option<u64>) {
 
 /// Does the signal work due before the task returns to guest code. Sets
 /// `ctx.exit` if the task must die instead.
-pub fn do_signal(ctx: &mut SyscallContext) {
+pub fn do_signal(ctx: &mut TrapContext) {
     let task = ctx.task.clone();
     let mut handled = false;
     loop {
@@ -205,7 +205,7 @@ fn trap_info(info: &SigInfo) -> TrapInfo {
 
 /// `restart_syscall`: resumes a call interrupted with `-ERESTART_RESTARTBLOCK`
 /// (a sleep) through the continuation it left, or EINTR if none.
-pub fn restart_syscall(ctx: &mut SyscallContext) -> arch::Result<u64> {
+pub fn restart_syscall(ctx: &mut TrapContext) -> arch::Result<u64> {
     let restart = locked(&ctx.task.restart).take();
     match restart {
         Some(f) => f(ctx),

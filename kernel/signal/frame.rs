@@ -7,7 +7,7 @@
 //! debuggers recognise it.
 
 use super::{SigInfo, UNBLOCKABLE};
-use crate::syscall::SyscallContext;
+use crate::task::TrapContext;
 use crate::task::{locked, SigAction};
 use arch::stub::sigframe_xstate;
 use arch::{Errno, Result, UserRegs};
@@ -111,7 +111,7 @@ pub struct TrapInfo {
 /// alternate stack) and points the registers at the handler. `oldmask` is the
 /// mask `rt_sigreturn` restores. Fails if the stack cannot take the frame.
 pub fn setup_rt_frame(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     info: &SigInfo,
     act: &SigAction,
     oldmask: u64,
@@ -189,7 +189,7 @@ pub fn setup_rt_frame(
 /// `rt_sigreturn`: restores the registers, mask, alternate stack and XSAVE state
 /// the frame at the stack pointer holds. A frame that cannot be read or
 /// restored kills the task with SIGSEGV, as on Linux.
-pub fn rt_sigreturn(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn rt_sigreturn(ctx: &mut TrapContext) -> Result<u64> {
     let frame = ctx.regs.rsp.wrapping_sub(8);
     let mut f = vec![0u8; FRAME_SIZE as usize];
     if ctx.read_user(frame, &mut f).is_err() || restore(ctx, frame, &f).is_err() {
@@ -200,7 +200,7 @@ pub fn rt_sigreturn(ctx: &mut SyscallContext) -> Result<u64> {
     Ok(ctx.regs.rax)
 }
 
-fn restore(ctx: &mut SyscallContext, frame: u64, f: &[u8]) -> Result<()> {
+fn restore(ctx: &mut TrapContext, frame: u64, f: &[u8]) -> Result<()> {
     let word =
         |off: u64| u64::from_ne_bytes(f[off as usize..off as usize + 8].try_into().expect("8"));
     let g = |i: u64| word(MCONTEXT + i * 8);
@@ -244,7 +244,7 @@ fn restore(ctx: &mut SyscallContext, frame: u64, f: &[u8]) -> Result<()> {
 
 /// Loads the XSAVE area at `fpstate` (0: the initial state). An area without
 /// Linux's magic is a plain FXSAVE image: only x87 and SSE state come from it.
-fn restore_xstate(ctx: &mut SyscallContext, fpstate: u64) -> Result<()> {
+fn restore_xstate(ctx: &mut TrapContext, fpstate: u64) -> Result<()> {
     let len = arch::stub::xstate_size().ok_or(Errno::EFAULT)?;
     if fpstate == 0 {
         return ctx.stub.set_xstate(&init_xstate(len));

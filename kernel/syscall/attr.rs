@@ -5,14 +5,14 @@
 use super::namei::vfs;
 use super::open::{resolve_at, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use super::rw::file;
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, FileType, OpenFlags, Path};
 use std::sync::Arc;
 
 /// Returns the open file `fd`, refusing `O_PATH` files (EBADF).
-pub(super) fn io_file(ctx: &SyscallContext, fd: u64) -> Result<Arc<File>> {
+pub(super) fn io_file(ctx: &TrapContext, fd: u64) -> Result<Arc<File>> {
     let f = file(ctx, fd)?;
     if f.flags().contains(OpenFlags::O_PATH) {
         return Err(Errno::EBADF);
@@ -22,11 +22,11 @@ pub(super) fn io_file(ctx: &SyscallContext, fd: u64) -> Result<Arc<File>> {
 
 /// Returns the path of the open file `fd` (not `O_PATH`); `None` for files
 /// without one (pipes, sockets).
-fn fd_path(ctx: &SyscallContext, fd: u64) -> Result<Option<Path>> {
+fn fd_path(ctx: &TrapContext, fd: u64) -> Result<Option<Path>> {
     Ok(io_file(ctx, fd)?.path().cloned())
 }
 
-fn do_chmod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64> {
+fn do_chmod(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -40,16 +40,16 @@ fn do_chmod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, flags: u
     Ok(0)
 }
 
-pub fn sys_chmod(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_chmod(ctx: &mut TrapContext, path: u64, mode: u64) -> Result<u64> {
     do_chmod(ctx, AT_FDCWD as u64, path, mode, 0)
 }
 
-pub fn sys_fchmodat(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_fchmodat(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
     do_chmod(ctx, dirfd, path, mode, 0)
 }
 
 pub fn sys_fchmodat2(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     mode: u64,
@@ -60,7 +60,7 @@ pub fn sys_fchmodat2(
 
 /// fchmod on a file without a path (a pipe) changes nothing that can be seen
 /// again, so it succeeds.
-pub fn sys_fchmod(ctx: &mut SyscallContext, fd: u64, mode: u64) -> Result<u64> {
+pub fn sys_fchmod(ctx: &mut TrapContext, fd: u64, mode: u64) -> Result<u64> {
     if let Some(p) = fd_path(ctx, fd)? {
         vfs().chmod(&ctx.cred(), &p, mode as u32)?;
     }
@@ -74,7 +74,7 @@ fn id(v: u64) -> Option<u32> {
 }
 
 fn do_chown(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     ids: [u64; 2],
@@ -89,16 +89,16 @@ fn do_chown(
     Ok(0)
 }
 
-pub fn sys_chown(ctx: &mut SyscallContext, path: u64, uid: u64, gid: u64) -> Result<u64> {
+pub fn sys_chown(ctx: &mut TrapContext, path: u64, uid: u64, gid: u64) -> Result<u64> {
     do_chown(ctx, AT_FDCWD as u64, path, [uid, gid], 0)
 }
 
-pub fn sys_lchown(ctx: &mut SyscallContext, path: u64, uid: u64, gid: u64) -> Result<u64> {
+pub fn sys_lchown(ctx: &mut TrapContext, path: u64, uid: u64, gid: u64) -> Result<u64> {
     do_chown(ctx, AT_FDCWD as u64, path, [uid, gid], AT_SYMLINK_NOFOLLOW)
 }
 
 pub fn sys_fchownat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     uid: u64,
@@ -108,14 +108,14 @@ pub fn sys_fchownat(
     do_chown(ctx, dirfd, path, [uid, gid], flags)
 }
 
-pub fn sys_fchown(ctx: &mut SyscallContext, fd: u64, uid: u64, gid: u64) -> Result<u64> {
+pub fn sys_fchown(ctx: &mut TrapContext, fd: u64, uid: u64, gid: u64) -> Result<u64> {
     if let Some(p) = fd_path(ctx, fd)? {
         vfs().chown(&ctx.cred(), &p, id(uid), id(gid))?;
     }
     Ok(0)
 }
 
-pub fn sys_truncate(ctx: &mut SyscallContext, path: u64, length: u64) -> Result<u64> {
+pub fn sys_truncate(ctx: &mut TrapContext, path: u64, length: u64) -> Result<u64> {
     if (length as i64) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -126,7 +126,7 @@ pub fn sys_truncate(ctx: &mut SyscallContext, path: u64, length: u64) -> Result<
 }
 
 /// ftruncate(2): EINVAL unless the file is a regular file open for writing.
-pub fn sys_ftruncate(ctx: &mut SyscallContext, fd: u64, length: u64) -> Result<u64> {
+pub fn sys_ftruncate(ctx: &mut TrapContext, fd: u64, length: u64) -> Result<u64> {
     if (length as i64) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -140,7 +140,7 @@ pub fn sys_ftruncate(ctx: &mut SyscallContext, fd: u64, length: u64) -> Result<u
 }
 
 /// umask(2): sets the mask (only its 0777 bits) and returns the old one.
-pub fn sys_umask(ctx: &mut SyscallContext, mask: u64) -> Result<u64> {
+pub fn sys_umask(ctx: &mut TrapContext, mask: u64) -> Result<u64> {
     let mut fsc = locked(&ctx.task.process.fs);
     let old = fsc.umask;
     fsc.umask = mask as u32 & 0o777;

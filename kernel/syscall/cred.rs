@@ -4,8 +4,8 @@
 //! between ids they already hold. Credentials are per process here: glibc makes
 //! every thread change them together anyway (its setxid broadcast).
 
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 /// A process's credentials.
@@ -55,13 +55,13 @@ const NGROUPS_MAX: usize = 65536;
 /// The "leave unchanged" id.
 const KEEP: u32 = u32::MAX;
 
-fn cred(ctx: &SyscallContext) -> Cred {
+fn cred(ctx: &TrapContext) -> Cred {
     locked(&ctx.task.process.cred).clone()
 }
 
 /// Installs new credentials. A change of the effective or filesystem ids
 /// makes the process non-dumpable, as Linux's commit_creds does.
-fn set(ctx: &SyscallContext, c: Cred) {
+fn set(ctx: &TrapContext, c: Cred) {
     let p = &ctx.task.process;
     let mut cur = locked(&p.cred);
     if (cur.euid, cur.egid, cur.fsuid, cur.fsgid) != (c.euid, c.egid, c.fsuid, c.fsgid) {
@@ -70,32 +70,32 @@ fn set(ctx: &SyscallContext, c: Cred) {
     *cur = c;
 }
 
-pub fn sys_getuid(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_getuid(ctx: &mut TrapContext) -> Result<u64> {
     Ok(cred(ctx).uid as u64)
 }
-pub fn sys_geteuid(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_geteuid(ctx: &mut TrapContext) -> Result<u64> {
     Ok(cred(ctx).euid as u64)
 }
-pub fn sys_getgid(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_getgid(ctx: &mut TrapContext) -> Result<u64> {
     Ok(cred(ctx).gid as u64)
 }
-pub fn sys_getegid(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_getegid(ctx: &mut TrapContext) -> Result<u64> {
     Ok(cred(ctx).egid as u64)
 }
 
-fn write_ids(ctx: &SyscallContext, addrs: [u64; 3], ids: [u32; 3]) -> Result<u64> {
+fn write_ids(ctx: &TrapContext, addrs: [u64; 3], ids: [u32; 3]) -> Result<u64> {
     for (a, id) in addrs.iter().zip(ids) {
         ctx.write_user(*a, &id.to_ne_bytes())?;
     }
     Ok(0)
 }
 
-pub fn sys_getresuid(ctx: &mut SyscallContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
+pub fn sys_getresuid(ctx: &mut TrapContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
     let c = cred(ctx);
     write_ids(ctx, [ruid, euid, suid], [c.uid, c.euid, c.suid])
 }
 
-pub fn sys_getresgid(ctx: &mut SyscallContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
+pub fn sys_getresgid(ctx: &mut TrapContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
     let c = cred(ctx);
     write_ids(ctx, [rgid, egid, sgid], [c.gid, c.egid, c.sgid])
 }
@@ -110,7 +110,7 @@ fn setres(privileged: bool, cur: (u32, u32, u32), new: (u32, u32, u32)) -> Resul
     Ok((pick(new.0, cur.0), pick(new.1, cur.1), pick(new.2, cur.2)))
 }
 
-fn do_setresuid(ctx: &SyscallContext, r: u32, e: u32, s: u32) -> Result<u64> {
+fn do_setresuid(ctx: &TrapContext, r: u32, e: u32, s: u32) -> Result<u64> {
     let mut c = cred(ctx);
     let (uid, euid, suid) = setres(c.euid == 0, (c.uid, c.euid, c.suid), (r, e, s))?;
     (c.uid, c.euid, c.suid, c.fsuid) = (uid, euid, suid, euid);
@@ -118,7 +118,7 @@ fn do_setresuid(ctx: &SyscallContext, r: u32, e: u32, s: u32) -> Result<u64> {
     Ok(0)
 }
 
-fn do_setresgid(ctx: &SyscallContext, r: u32, e: u32, s: u32) -> Result<u64> {
+fn do_setresgid(ctx: &TrapContext, r: u32, e: u32, s: u32) -> Result<u64> {
     let mut c = cred(ctx);
     let (gid, egid, sgid) = setres(c.euid == 0, (c.gid, c.egid, c.sgid), (r, e, s))?;
     (c.gid, c.egid, c.sgid, c.fsgid) = (gid, egid, sgid, egid);
@@ -126,17 +126,17 @@ fn do_setresgid(ctx: &SyscallContext, r: u32, e: u32, s: u32) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_setresuid(ctx: &mut SyscallContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
+pub fn sys_setresuid(ctx: &mut TrapContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
     do_setresuid(ctx, ruid as u32, euid as u32, suid as u32)
 }
 
-pub fn sys_setresgid(ctx: &mut SyscallContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
+pub fn sys_setresgid(ctx: &mut TrapContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
     do_setresgid(ctx, rgid as u32, egid as u32, sgid as u32)
 }
 
 /// setuid(2): privileged, it sets all three ids; otherwise only the effective
 /// one, to the real or saved id.
-pub fn sys_setuid(ctx: &mut SyscallContext, uid: u64) -> Result<u64> {
+pub fn sys_setuid(ctx: &mut TrapContext, uid: u64) -> Result<u64> {
     let u = uid as u32;
     if u == KEEP {
         return Err(Errno::EINVAL);
@@ -148,7 +148,7 @@ pub fn sys_setuid(ctx: &mut SyscallContext, uid: u64) -> Result<u64> {
     }
 }
 
-pub fn sys_setgid(ctx: &mut SyscallContext, gid: u64) -> Result<u64> {
+pub fn sys_setgid(ctx: &mut TrapContext, gid: u64) -> Result<u64> {
     let g = gid as u32;
     if g == KEEP {
         return Err(Errno::EINVAL);
@@ -164,7 +164,7 @@ pub fn sys_setgid(ctx: &mut SyscallContext, gid: u64) -> Result<u64> {
 /// effective one, the effective to any of the three; the saved id follows the
 /// new effective one when the real id is set or the effective one changes away
 /// from the old real id.
-pub fn sys_setreuid(ctx: &mut SyscallContext, ruid: u64, euid: u64) -> Result<u64> {
+pub fn sys_setreuid(ctx: &mut TrapContext, ruid: u64, euid: u64) -> Result<u64> {
     let (r, e) = (ruid as u32, euid as u32);
     let mut c = cred(ctx);
     let privileged = c.euid == 0;
@@ -189,7 +189,7 @@ pub fn sys_setreuid(ctx: &mut SyscallContext, ruid: u64, euid: u64) -> Result<u6
     Ok(0)
 }
 
-pub fn sys_setregid(ctx: &mut SyscallContext, rgid: u64, egid: u64) -> Result<u64> {
+pub fn sys_setregid(ctx: &mut TrapContext, rgid: u64, egid: u64) -> Result<u64> {
     let (r, e) = (rgid as u32, egid as u32);
     let mut c = cred(ctx);
     let privileged = c.euid == 0;
@@ -215,7 +215,7 @@ pub fn sys_setregid(ctx: &mut SyscallContext, rgid: u64, egid: u64) -> Result<u6
 }
 
 /// setfsuid/setfsgid return the old value and change it only when allowed.
-pub fn sys_setfsuid(ctx: &mut SyscallContext, uid: u64) -> Result<u64> {
+pub fn sys_setfsuid(ctx: &mut TrapContext, uid: u64) -> Result<u64> {
     let mut c = cred(ctx);
     let old = c.fsuid;
     let u = uid as u32;
@@ -226,7 +226,7 @@ pub fn sys_setfsuid(ctx: &mut SyscallContext, uid: u64) -> Result<u64> {
     Ok(old as u64)
 }
 
-pub fn sys_setfsgid(ctx: &mut SyscallContext, gid: u64) -> Result<u64> {
+pub fn sys_setfsgid(ctx: &mut TrapContext, gid: u64) -> Result<u64> {
     let mut c = cred(ctx);
     let old = c.fsgid;
     let g = gid as u32;
@@ -237,7 +237,7 @@ pub fn sys_setfsgid(ctx: &mut SyscallContext, gid: u64) -> Result<u64> {
     Ok(old as u64)
 }
 
-pub fn sys_getgroups(ctx: &mut SyscallContext, size: u64, list: u64) -> Result<u64> {
+pub fn sys_getgroups(ctx: &mut TrapContext, size: u64, list: u64) -> Result<u64> {
     let groups = cred(ctx).groups;
     let size = size as i32;
     if size < 0 {
@@ -254,7 +254,7 @@ pub fn sys_getgroups(ctx: &mut SyscallContext, size: u64, list: u64) -> Result<u
     Ok(groups.len() as u64)
 }
 
-pub fn sys_setgroups(ctx: &mut SyscallContext, size: u64, list: u64) -> Result<u64> {
+pub fn sys_setgroups(ctx: &mut TrapContext, size: u64, list: u64) -> Result<u64> {
     let n = size as usize;
     if n > NGROUPS_MAX {
         return Err(Errno::EINVAL);
@@ -276,7 +276,7 @@ pub fn sys_setgroups(ctx: &mut SyscallContext, size: u64, list: u64) -> Result<u
 }
 
 /// capget: root holds every capability, others none (no file capabilities).
-pub fn sys_capget(ctx: &mut SyscallContext, header: u64, data: u64) -> Result<u64> {
+pub fn sys_capget(ctx: &mut TrapContext, header: u64, data: u64) -> Result<u64> {
     const VERSION_3: u32 = 0x2008_0522;
     let mut hdr = [0u8; 8];
     ctx.read_user(header, &mut hdr)?;
@@ -304,7 +304,7 @@ pub fn sys_capget(ctx: &mut SyscallContext, header: u64, data: u64) -> Result<u6
 }
 
 /// capset: accepted only as a no-op that keeps what the caller has.
-pub fn sys_capset(ctx: &mut SyscallContext, _header: u64, _data: u64) -> Result<u64> {
+pub fn sys_capset(ctx: &mut TrapContext, _header: u64, _data: u64) -> Result<u64> {
     if cred(ctx).euid == 0 {
         Ok(0)
     } else {

@@ -5,10 +5,10 @@
 use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
 use super::rw::file;
 use super::time::read_timespec;
-use super::SyscallContext;
 use crate::epoll::{Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLWAKEUP};
+use crate::sleep::{wait_event, Interruptible};
 use crate::task::locked;
-use crate::wait::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags, PollEvents};
 use std::sync::Arc;
@@ -30,19 +30,19 @@ const EXCLUSIVE_OK: u32 = PollEvents::POLLIN.bits()
     | EPOLLET
     | EPOLLEXCLUSIVE;
 
-fn create(ctx: &SyscallContext, cloexec: bool) -> Result<u64> {
+fn create(ctx: &TrapContext, cloexec: bool) -> Result<u64> {
     let f = File::new(None, Arc::new(Epoll::default()), OpenFlags::O_RDWR);
     Ok(locked(&ctx.task.files()).alloc(f, cloexec)? as u64)
 }
 
-pub fn sys_epoll_create(ctx: &mut SyscallContext, size: u64) -> Result<u64> {
+pub fn sys_epoll_create(ctx: &mut TrapContext, size: u64) -> Result<u64> {
     if size as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
     create(ctx, false)
 }
 
-pub fn sys_epoll_create1(ctx: &mut SyscallContext, flags: u64) -> Result<u64> {
+pub fn sys_epoll_create1(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     let cloexec = OpenFlags::O_CLOEXEC.bits();
     if flags as u32 & !cloexec != 0 {
         return Err(Errno::EINVAL);
@@ -59,7 +59,7 @@ fn epoll_of(f: &File) -> Result<&Epoll> {
 }
 
 pub fn sys_epoll_ctl(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     epfd: u64,
     op: u64,
     fd: u64,
@@ -113,7 +113,7 @@ pub fn sys_epoll_ctl(
 /// Waits for events of epoll `epfd` until `deadline` and stores up to
 /// `maxevents` of them at `events`; returns how many.
 fn do_epoll_wait(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     epfd: u64,
     events: u64,
     maxevents: u64,
@@ -158,7 +158,7 @@ fn ms_deadline(timeout: u64) -> Option<Instant> {
 }
 
 pub fn sys_epoll_wait(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     epfd: u64,
     events: u64,
     maxevents: u64,
@@ -169,7 +169,7 @@ pub fn sys_epoll_wait(
 
 /// The waits with a temporary signal mask at `sigmask`.
 fn pwait(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     (epfd, events, maxevents): (u64, u64, u64),
     (sigmask, sigsetsize): (u64, u64),
     deadline: Option<Instant>,
@@ -181,7 +181,7 @@ fn pwait(
 }
 
 pub fn sys_epoll_pwait(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     epfd: u64,
     events: u64,
     maxevents: u64,
@@ -198,7 +198,7 @@ pub fn sys_epoll_pwait(
 }
 
 pub fn sys_epoll_pwait2(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     epfd: u64,
     events: u64,
     maxevents: u64,

@@ -4,13 +4,13 @@
 //! changed the file clears its set-user-ID bit (Linux's `file_modified`).
 
 use super::rw::{file, remove_privs};
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::FallocMode;
 
 /// fallocate(fd, mode, offset, len).
 pub fn sys_fallocate(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     mode: u64,
     offset: u64,

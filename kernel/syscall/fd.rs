@@ -3,8 +3,8 @@
 //! are in `flock`.
 
 use super::rw::file;
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::OpenFlags;
 
@@ -16,12 +16,12 @@ const F_SETFL: u64 = 4;
 const F_DUPFD_CLOEXEC: u64 = 1030;
 const FD_CLOEXEC: u64 = 1;
 
-pub fn sys_dup(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+pub fn sys_dup(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     Ok(locked(&ctx.task.files()).alloc(f, false)? as u64)
 }
 
-fn dup3(ctx: &mut SyscallContext, old: u64, new: u64, cloexec: bool) -> Result<u64> {
+fn dup3(ctx: &mut TrapContext, old: u64, new: u64, cloexec: bool) -> Result<u64> {
     let f = file(ctx, old)?;
     if (new as i32) < 0 {
         return Err(Errno::EBADF);
@@ -30,7 +30,7 @@ fn dup3(ctx: &mut SyscallContext, old: u64, new: u64, cloexec: bool) -> Result<u
     Ok(new)
 }
 
-pub fn sys_dup2(ctx: &mut SyscallContext, oldfd: u64, newfd: u64) -> Result<u64> {
+pub fn sys_dup2(ctx: &mut TrapContext, oldfd: u64, newfd: u64) -> Result<u64> {
     if oldfd == newfd {
         file(ctx, oldfd)?;
         return Ok(newfd);
@@ -38,7 +38,7 @@ pub fn sys_dup2(ctx: &mut SyscallContext, oldfd: u64, newfd: u64) -> Result<u64>
     dup3(ctx, oldfd, newfd, false)
 }
 
-pub fn sys_dup3(ctx: &mut SyscallContext, oldfd: u64, newfd: u64, flags: u64) -> Result<u64> {
+pub fn sys_dup3(ctx: &mut TrapContext, oldfd: u64, newfd: u64, flags: u64) -> Result<u64> {
     const O_CLOEXEC: u64 = 0o2000000;
     if oldfd == newfd || flags & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
@@ -46,7 +46,7 @@ pub fn sys_dup3(ctx: &mut SyscallContext, oldfd: u64, newfd: u64, flags: u64) ->
     dup3(ctx, oldfd, newfd, flags & O_CLOEXEC != 0)
 }
 
-pub fn sys_fcntl(ctx: &mut SyscallContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
+pub fn sys_fcntl(ctx: &mut TrapContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
     use super::flock::*;
     let f = file(ctx, fd)?;
     let fd = fd as i32;

@@ -5,9 +5,9 @@
 //! The lock table is `fs::locks`; blocking waits sleep here, interruptibly
 //! (ERESTARTSYS), on the inode's lock wait queue.
 
-use super::SyscallContext;
+use crate::sleep::{wait_event, Interruptible};
 use crate::task::locked;
-use crate::wait::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::locks::{self, LockError, LockKey, LockKind, LockOwner, RecordLock};
 use fs::{File, OpenFlags};
@@ -30,7 +30,7 @@ const OFFSET_MAX: i64 = i64::MAX;
 
 /// Sleeps until `attempt` stops saying "not yet" (`None`).
 fn wait_for<T>(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     key: LockKey,
     mut attempt: impl FnMut() -> Option<Result<T>>,
 ) -> Result<T> {
@@ -47,7 +47,7 @@ fn wait_for<T>(
 
 /// flock(2): LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB `EWOULDBLOCK` instead
 /// of waiting; the lock belongs to the open file description.
-pub fn sys_flock(ctx: &mut SyscallContext, fd: u64, operation: u64) -> Result<u64> {
+pub fn sys_flock(ctx: &mut TrapContext, fd: u64, operation: u64) -> Result<u64> {
     let f = super::attr::io_file(ctx, fd)?;
     let want = match operation & !LOCK_NB {
         LOCK_SH => Some(false),
@@ -70,7 +70,7 @@ pub fn sys_flock(ctx: &mut SyscallContext, fd: u64, operation: u64) -> Result<u6
 /// Reads a `struct flock` (x86_64: type, whence, start, len, pid) and returns
 /// the request it makes of `f`, or `EINVAL`/`EOVERFLOW` as Linux's
 /// flock_to_posix_lock().
-fn read_flock(ctx: &SyscallContext, f: &File, addr: u64, owner: LockOwner) -> Result<RecordLock> {
+fn read_flock(ctx: &TrapContext, f: &File, addr: u64, owner: LockOwner) -> Result<RecordLock> {
     let mut b = [0u8; 32];
     ctx.read_user(addr, &mut b)?;
     let kind = match i16::from_ne_bytes([b[0], b[1]]) {
@@ -121,7 +121,7 @@ fn read_flock(ctx: &SyscallContext, f: &File, addr: u64, owner: LockOwner) -> Re
 }
 
 /// Writes F_GETLK's answer: the conflicting lock, or only `F_UNLCK` as type.
-fn write_flock(ctx: &SyscallContext, addr: u64, found: Option<RecordLock>) -> Result<()> {
+fn write_flock(ctx: &TrapContext, addr: u64, found: Option<RecordLock>) -> Result<()> {
     let Some(l) = found else {
         return ctx.write_user(addr, &2i16.to_ne_bytes());
     };
@@ -140,7 +140,7 @@ fn write_flock(ctx: &SyscallContext, addr: u64, found: Option<RecordLock>) -> Re
 }
 
 /// The record lock commands of fcntl(2).
-pub fn fcntl_lock(ctx: &mut SyscallContext, f: &Arc<File>, cmd: u64, arg: u64) -> Result<u64> {
+pub fn fcntl_lock(ctx: &mut TrapContext, f: &Arc<File>, cmd: u64, arg: u64) -> Result<u64> {
     if f.flags().contains(OpenFlags::O_PATH) {
         return Err(Errno::EBADF);
     }

@@ -1,14 +1,14 @@
 //! uname, sethostname and getrandom: what the system is, and randomness from
 //! the host.
 
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 /// The release uname reports. glibc and Debian's tools only compare it against
 /// minimum versions, so it names the Linux ABI level this kernel follows.
 pub const RELEASE: &str = "6.1.0-linux-rs";
 
-pub fn sys_uname(ctx: &mut SyscallContext, name: u64) -> Result<u64> {
+pub fn sys_uname(ctx: &mut TrapContext, name: u64) -> Result<u64> {
     let fields = [
         "Linux",
         &crate::boot::kernel().hostname(),
@@ -28,7 +28,7 @@ pub fn sys_uname(ctx: &mut SyscallContext, name: u64) -> Result<u64> {
 }
 
 /// sethostname(2): root only, at most 64 bytes.
-pub fn sys_sethostname(ctx: &mut SyscallContext, hostname: u64, len: u64) -> Result<u64> {
+pub fn sys_sethostname(ctx: &mut TrapContext, hostname: u64, len: u64) -> Result<u64> {
     if crate::task::locked(&ctx.task.process.cred).euid != 0 {
         return Err(Errno::EPERM);
     }
@@ -43,7 +43,7 @@ pub fn sys_sethostname(ctx: &mut SyscallContext, hostname: u64, len: u64) -> Res
     Ok(0)
 }
 
-pub fn sys_getrandom(ctx: &mut SyscallContext, ubuf: u64, count: u64, flags: u64) -> Result<u64> {
+pub fn sys_getrandom(ctx: &mut TrapContext, ubuf: u64, count: u64, flags: u64) -> Result<u64> {
     const GRND_NONBLOCK: u64 = 1;
     const GRND_RANDOM: u64 = 2;
     const GRND_INSECURE: u64 = 4;

@@ -5,9 +5,9 @@
 
 use super::open::AT_FDCWD;
 use super::rw::file;
-use super::SyscallContext;
 use crate::inotify::{inotify_of, Inotify};
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::fsnotify::{IN_DONT_FOLLOW, IN_MASK_ADD, IN_MASK_CREATE, IN_ONLYDIR};
 use fs::{Access, File, FileType, LookupFlags, OpenFlags};
@@ -17,7 +17,7 @@ const IN_NONBLOCK: u64 = OpenFlags::O_NONBLOCK.bits() as u64;
 /// Every bit inotify_add_watch(2) knows (Linux's `ALL_INOTIFY_BITS`).
 const ALL_INOTIFY_BITS: u32 = 0xf700_efff;
 
-fn do_init(ctx: &mut SyscallContext, flags: u64) -> Result<u64> {
+fn do_init(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     let flags = flags as u32 as u64;
     if flags & !(IN_CLOEXEC | IN_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
@@ -29,20 +29,15 @@ fn do_init(ctx: &mut SyscallContext, flags: u64) -> Result<u64> {
     Ok(fd as u64)
 }
 
-pub fn sys_inotify_init(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_inotify_init(ctx: &mut TrapContext) -> Result<u64> {
     do_init(ctx, 0)
 }
 
-pub fn sys_inotify_init1(ctx: &mut SyscallContext, flags: u64) -> Result<u64> {
+pub fn sys_inotify_init1(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     do_init(ctx, flags)
 }
 
-pub fn sys_inotify_add_watch(
-    ctx: &mut SyscallContext,
-    fd: u64,
-    path: u64,
-    mask: u64,
-) -> Result<u64> {
+pub fn sys_inotify_add_watch(ctx: &mut TrapContext, fd: u64, path: u64, mask: u64) -> Result<u64> {
     let mask = mask as u32;
     if mask & IN_MASK_ADD != 0 && mask & IN_MASK_CREATE != 0 {
         return Err(Errno::EINVAL);
@@ -73,7 +68,7 @@ pub fn sys_inotify_add_watch(
     Ok(group.add_watch(&inode, mask)? as u64)
 }
 
-pub fn sys_inotify_rm_watch(ctx: &mut SyscallContext, fd: u64, wd: u64) -> Result<u64> {
+pub fn sys_inotify_rm_watch(ctx: &mut TrapContext, fd: u64, wd: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     let group = inotify_of(&f).ok_or(Errno::EINVAL)?;
     group.rm_watch(wd as i32)?;

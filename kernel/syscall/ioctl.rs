@@ -3,7 +3,7 @@
 //! ENOTTY, as Linux answers for a file that has no such request.
 
 use super::rw::file;
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 const FIONBIO: u64 = 0x5421;
@@ -11,7 +11,7 @@ const FIONREAD: u64 = 0x541b;
 /// SIOCOUTQ of sockets.
 const TIOCOUTQ: u64 = 0x5411;
 
-pub fn sys_ioctl(ctx: &mut SyscallContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
+pub fn sys_ioctl(ctx: &mut TrapContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     if cmd == FIONBIO {
         let mut v = [0u8; 4];

@@ -3,8 +3,8 @@
 //! ITIMER_PROF count the process's CPU time (user, and user + system), sampled
 //! every 10 ms — Linux's tick granularity — and send SIGVTALRM and SIGPROF.
 
-use super::SyscallContext;
 use crate::signal::{self, SigInfo, SI_KERNEL};
+use crate::task::TrapContext;
 use crate::task::{locked, Process};
 use crate::timer::{self, TimerSlot};
 use arch::{Errno, Result};
@@ -36,7 +36,7 @@ pub struct Itimers {
     pub cpu: [CpuItimer; 2],
 }
 
-fn read_timeval(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
+fn read_timeval(ctx: &TrapContext, addr: u64) -> Result<Duration> {
     let mut b = [0u8; 16];
     ctx.read_user(addr, &mut b)?;
     let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
@@ -177,13 +177,13 @@ fn get(p: &Process, which: u64) -> Result<(Duration, Duration)> {
     }
 }
 
-pub fn sys_getitimer(ctx: &mut SyscallContext, which: u64, curr_value: u64) -> Result<u64> {
+pub fn sys_getitimer(ctx: &mut TrapContext, which: u64, curr_value: u64) -> Result<u64> {
     let (value, interval) = get(&ctx.task.process, which)?;
     ctx.write_user(curr_value, &itimerval_bytes(value, interval))?;
     Ok(0)
 }
 
-pub fn sys_setitimer(ctx: &mut SyscallContext, which: u64, new: u64, old: u64) -> Result<u64> {
+pub fn sys_setitimer(ctx: &mut TrapContext, which: u64, new: u64, old: u64) -> Result<u64> {
     let (interval, value) = if new != 0 {
         (read_timeval(ctx, new)?, read_timeval(ctx, new + 16)?)
     } else {
@@ -199,7 +199,7 @@ pub fn sys_setitimer(ctx: &mut SyscallContext, which: u64, new: u64, old: u64) -
 
 /// alarm(2): returns the seconds left on the previous alarm, rounded to the
 /// nearest second but never 0 for an armed one.
-pub fn sys_alarm(ctx: &mut SyscallContext, seconds: u64) -> Result<u64> {
+pub fn sys_alarm(ctx: &mut TrapContext, seconds: u64) -> Result<u64> {
     let p = ctx.task.process.clone();
     let secs = seconds as u32 as u64;
     let (old, _) = set(&p, ITIMER_REAL, Duration::from_secs(secs), Duration::ZERO)?;

@@ -4,21 +4,21 @@
 //! from every stub before guest code runs again (see `task::tlb`).
 
 use super::rw::file;
-use super::SyscallContext;
 use crate::filemap::InodeMapping;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{FileType, OpenFlags};
 use mm::{MapFlags, MappedFile, Prot, VmaName};
 use std::sync::Arc;
 
-pub fn sys_brk(ctx: &mut SyscallContext, addr: u64) -> Result<u64> {
+pub fn sys_brk(ctx: &mut TrapContext, addr: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
     Ok(locked(&ctx.task.mm()).brk(addr))
 }
 
 pub fn sys_mmap(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     addr: u64,
     len: u64,
     prot: u64,
@@ -79,13 +79,13 @@ pub fn sys_mmap(
     locked(&ctx.task.mm()).mmap(addr, len, prot, flags, backing, off, name)
 }
 
-pub fn sys_munmap(ctx: &mut SyscallContext, addr: u64, len: u64) -> Result<u64> {
+pub fn sys_munmap(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
     locked(&ctx.task.mm()).munmap(addr, len)?;
     Ok(0)
 }
 
-pub fn sys_mprotect(ctx: &mut SyscallContext, addr: u64, len: u64, prot: u64) -> Result<u64> {
+pub fn sys_mprotect(ctx: &mut TrapContext, addr: u64, len: u64, prot: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
     // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
     // the range given is all that changes here.
@@ -95,7 +95,7 @@ pub fn sys_mprotect(ctx: &mut SyscallContext, addr: u64, len: u64, prot: u64) ->
 }
 
 pub fn sys_mremap(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     addr: u64,
     old_len: u64,
     new_len: u64,
@@ -106,7 +106,7 @@ pub fn sys_mremap(
     locked(&ctx.task.mm()).mremap(addr, old_len, new_len, flags as u32, new_addr)
 }
 
-pub fn sys_madvise(ctx: &mut SyscallContext, addr: u64, len: u64, advice: u64) -> Result<u64> {
+pub fn sys_madvise(ctx: &mut TrapContext, addr: u64, len: u64, advice: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
     locked(&ctx.task.mm()).madvise(addr, len, advice as i32)?;
     Ok(0)
@@ -114,18 +114,18 @@ pub fn sys_madvise(ctx: &mut SyscallContext, addr: u64, len: u64, advice: u64) -
 
 /// mlock(2): guest memory is never paged out, so every page is already as
 /// locked as it can be; only the range is checked.
-pub fn sys_mlock(_: &mut SyscallContext, addr: u64, len: u64) -> Result<u64> {
+pub fn sys_mlock(_: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
     addr.checked_add(len).ok_or(Errno::EINVAL)?;
     Ok(0)
 }
 
 /// munlock(2); see `sys_mlock`.
-pub fn sys_munlock(ctx: &mut SyscallContext, addr: u64, len: u64) -> Result<u64> {
+pub fn sys_munlock(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
     sys_mlock(ctx, addr, len)
 }
 
 /// mlock2(2): mlock with flags (MLOCK_ONFAULT); see `sys_mlock`.
-pub fn sys_mlock2(ctx: &mut SyscallContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
+pub fn sys_mlock2(ctx: &mut TrapContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
     const MLOCK_ONFAULT: u64 = 1;
     if flags & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
@@ -134,7 +134,7 @@ pub fn sys_mlock2(ctx: &mut SyscallContext, addr: u64, len: u64, flags: u64) -> 
 }
 
 /// mlockall(2) and munlockall(2); see `sys_mlock`.
-pub fn sys_mlockall(_: &mut SyscallContext, flags: u64) -> Result<u64> {
+pub fn sys_mlockall(_: &mut TrapContext, flags: u64) -> Result<u64> {
     const MCL_CURRENT: u64 = 1;
     const MCL_FUTURE: u64 = 2;
     const MCL_ONFAULT: u64 = 4;
@@ -146,11 +146,11 @@ pub fn sys_mlockall(_: &mut SyscallContext, flags: u64) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_munlockall(_: &mut SyscallContext) -> Result<u64> {
+pub fn sys_munlockall(_: &mut TrapContext) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_msync(ctx: &mut SyscallContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
+pub fn sys_msync(ctx: &mut TrapContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
     locked(&ctx.task.mm()).msync(addr, len, flags as u32)?;
     Ok(0)
 }

@@ -9,7 +9,7 @@
 
 use super::namei::vfs;
 use super::open::{resolve_at, AT_FDCWD};
-use super::SyscallContext;
+use crate::task::TrapContext;
 use crate::task::{all_processes, locked};
 use arch::{Errno, Result};
 use fs::{Mount, MountFlags, Path};
@@ -66,7 +66,7 @@ fn mount_flags(flags: u64) -> MountFlags {
 }
 
 /// Reads an optional string argument of mount(2) (at most a page).
-fn read_opt(ctx: &SyscallContext, addr: u64) -> Result<Option<Vec<u8>>> {
+fn read_opt(ctx: &TrapContext, addr: u64) -> Result<Option<Vec<u8>>> {
     if addr == 0 {
         return Ok(None);
     }
@@ -82,7 +82,7 @@ fn read_opt(ctx: &SyscallContext, addr: u64) -> Result<Option<Vec<u8>>> {
     Ok(Some(s))
 }
 
-fn is_root(ctx: &SyscallContext) -> bool {
+fn is_root(ctx: &TrapContext) -> bool {
     locked(&ctx.task.process.cred).euid == 0
 }
 
@@ -92,7 +92,7 @@ fn is_mount_root(p: &Path) -> bool {
 }
 
 pub fn sys_mount(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     source: u64,
     target: u64,
     fstype: u64,
@@ -112,7 +112,7 @@ pub fn sys_mount(
     }
     let at = resolve_at(ctx, AT_FDCWD as u64, &target, 0, true)?;
     let mut mflags = mount_flags(flags);
-    let source_path = |ctx: &SyscallContext| -> Result<Path> {
+    let source_path = |ctx: &TrapContext| -> Result<Path> {
         let s = source.as_deref().ok_or(Errno::EFAULT)?;
         resolve_at(ctx, AT_FDCWD as u64, s, 0, true)
     };
@@ -175,7 +175,7 @@ fn busy(mnt: &Arc<Mount>) -> bool {
     })
 }
 
-pub fn sys_umount2(ctx: &mut SyscallContext, target: u64, flags: u64) -> Result<u64> {
+pub fn sys_umount2(ctx: &mut TrapContext, target: u64, flags: u64) -> Result<u64> {
     if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }

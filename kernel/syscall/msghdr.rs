@@ -4,9 +4,9 @@
 //! Linux's `__scm_send` does, written on the way out as its `put_cmsg` and
 //! `scm_detach_fds` do, truncating with MSG_CTRUNC.
 
-use super::SyscallContext;
 use crate::net::{Ucred, SOL_SOCKET};
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::File;
 use std::sync::Arc;
@@ -44,7 +44,7 @@ pub(super) struct MsgHdr {
 
 impl MsgHdr {
     /// Reads the msghdr at `addr`.
-    pub(super) fn read(ctx: &SyscallContext, addr: u64) -> Result<MsgHdr> {
+    pub(super) fn read(ctx: &TrapContext, addr: u64) -> Result<MsgHdr> {
         let mut b = [0u8; MSGHDR_LEN];
         ctx.read_user(addr, &mut b)?;
         let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
@@ -60,7 +60,7 @@ impl MsgHdr {
 
     /// Reads the iovec array: EMSGSIZE beyond UIO_MAXIOV, as Linux's
     /// copy_msghdr_from_user.
-    pub(super) fn buffers(&self, ctx: &SyscallContext) -> Result<UserIov> {
+    pub(super) fn buffers(&self, ctx: &TrapContext) -> Result<UserIov> {
         if self.iovlen > UIO_MAXIOV {
             return Err(Errno::EMSGSIZE);
         }
@@ -86,7 +86,7 @@ impl UserIov {
 
     /// Reads `count` iovecs at `addr`: EINVAL for more than UIO_MAXIOV or a
     /// length beyond SSIZE_MAX; the total is cut to MAX_RW as Linux does.
-    pub(super) fn read(ctx: &SyscallContext, addr: u64, count: u64) -> Result<UserIov> {
+    pub(super) fn read(ctx: &TrapContext, addr: u64, count: u64) -> Result<UserIov> {
         if count > UIO_MAXIOV {
             return Err(Errno::EINVAL);
         }
@@ -141,12 +141,7 @@ impl UserIov {
     }
 
     /// Copies guest bytes from `offset` into `buf`.
-    pub(super) fn copy_in(
-        &self,
-        ctx: &SyscallContext,
-        offset: usize,
-        buf: &mut [u8],
-    ) -> Result<()> {
+    pub(super) fn copy_in(&self, ctx: &TrapContext, offset: usize, buf: &mut [u8]) -> Result<()> {
         let len = buf.len();
         self.pieces(offset, len, |addr, at, n| {
             ctx.read_user(addr, &mut buf[at..at + n])
@@ -154,7 +149,7 @@ impl UserIov {
     }
 
     /// Copies `data` to the guest buffers at `offset`.
-    pub(super) fn copy_out(&self, ctx: &SyscallContext, offset: usize, data: &[u8]) -> Result<()> {
+    pub(super) fn copy_out(&self, ctx: &TrapContext, offset: usize, data: &[u8]) -> Result<()> {
         self.pieces(offset, data.len(), |addr, at, n| {
             ctx.write_user(addr, &data[at..at + n])
         })
@@ -171,7 +166,7 @@ pub(super) struct Control {
 /// Parses the control buffer of sendmsg: ENOBUFS beyond optmem_max, EINVAL
 /// for a malformed header or an unknown SOL_SOCKET type, EBADF, EPERM for
 /// credentials the sender may not claim. Other levels are skipped.
-pub(super) fn read_control(ctx: &SyscallContext, addr: u64, len: u64) -> Result<Control> {
+pub(super) fn read_control(ctx: &TrapContext, addr: u64, len: u64) -> Result<Control> {
     let mut out = Control::default();
     if len == 0 {
         return Ok(out);
@@ -208,7 +203,7 @@ pub(super) fn read_control(ctx: &SyscallContext, addr: u64, len: u64) -> Result<
 }
 
 /// Adds the files of an SCM_RIGHTS array of ints.
-fn rights(ctx: &SyscallContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<()> {
+fn rights(ctx: &TrapContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<()> {
     let n = data.len() / 4;
     if files.len() + n > SCM_MAX_FD {
         return Err(Errno::EINVAL);
@@ -225,7 +220,7 @@ fn rights(ctx: &SyscallContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Resu
 /// Checks the ids of an SCM_CREDENTIALS message, as Linux's
 /// `scm_check_creds`: the sender's own process id and one of its user and
 /// group ids, unless it is privileged (root here); -1 is EINVAL.
-fn check_creds(ctx: &SyscallContext, c: Ucred) -> Result<Ucred> {
+fn check_creds(ctx: &TrapContext, c: Ucred) -> Result<Ucred> {
     if c.uid == u32::MAX || c.gid == u32::MAX {
         return Err(Errno::EINVAL);
     }
@@ -282,7 +277,7 @@ impl ControlOut {
 
     /// Appends one SOL_SOCKET message, cut (MSG_CTRUNC) if the room ends;
     /// as Linux, a fault leaves the buffer as it was.
-    pub(super) fn put(&mut self, ctx: &SyscallContext, ty: i32, data: &[u8]) {
+    pub(super) fn put(&mut self, ctx: &TrapContext, ty: i32, data: &[u8]) {
         if self.room < CMSG_HDR {
             self.truncated = true;
             return;
@@ -302,12 +297,7 @@ impl ControlOut {
     /// Installs as many of `files` as fit (and the table takes) as new
     /// descriptors in an SCM_RIGHTS message; the others are closed and the
     /// message marked MSG_CTRUNC (Linux's `scm_detach_fds`).
-    pub(super) fn put_rights(
-        &mut self,
-        ctx: &SyscallContext,
-        files: Vec<Arc<File>>,
-        cloexec: bool,
-    ) {
+    pub(super) fn put_rights(&mut self, ctx: &TrapContext, files: Vec<Arc<File>>, cloexec: bool) {
         if files.is_empty() {
             return;
         }

@@ -4,7 +4,7 @@
 
 use super::open::{resolve_at, start_dir, AT_EMPTY_PATH, AT_FDCWD};
 use super::rw::file;
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Path, Vfs};
 
@@ -17,11 +17,7 @@ pub(super) fn vfs() -> &'static Vfs {
 
 /// Reads the path at `addr` and returns it with (root, start directory) for
 /// resolving it from `dirfd`; an empty path is ENOENT before `dirfd` is looked at.
-pub(super) fn path_at(
-    ctx: &SyscallContext,
-    dirfd: u64,
-    addr: u64,
-) -> Result<(Vec<u8>, Path, Path)> {
+pub(super) fn path_at(ctx: &TrapContext, dirfd: u64, addr: u64) -> Result<(Vec<u8>, Path, Path)> {
     let path = ctx.read_path(addr)?;
     if path.is_empty() {
         return Err(Errno::ENOENT);
@@ -30,36 +26,36 @@ pub(super) fn path_at(
     Ok((path, root, start))
 }
 
-fn do_mkdir(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+fn do_mkdir(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     let mode = mode as u32 & 0o1777 & !ctx.task.fs().umask;
     vfs().mkdir(&ctx.cred(), &root, &start, &path, mode)?;
     Ok(0)
 }
 
-pub fn sys_mkdir(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_mkdir(ctx: &mut TrapContext, path: u64, mode: u64) -> Result<u64> {
     do_mkdir(ctx, AT_FDCWD as u64, path, mode)
 }
 
-pub fn sys_mkdirat(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_mkdirat(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
     do_mkdir(ctx, dirfd, path, mode)
 }
 
 /// mknod's `dev` is Linux's 32-bit encoding, which equals the low half of the
 /// 64-bit `dev_t` for every number it can express.
-fn do_mknod(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64, dev: u64) -> Result<u64> {
+fn do_mknod(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, dev: u64) -> Result<u64> {
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     let mode = mode as u32 & !ctx.task.fs().umask;
     vfs().mknod(&ctx.cred(), &root, &start, &path, mode, dev as u32 as u64)?;
     Ok(0)
 }
 
-pub fn sys_mknod(ctx: &mut SyscallContext, path: u64, mode: u64, dev: u64) -> Result<u64> {
+pub fn sys_mknod(ctx: &mut TrapContext, path: u64, mode: u64, dev: u64) -> Result<u64> {
     do_mknod(ctx, AT_FDCWD as u64, path, mode, dev)
 }
 
 pub fn sys_mknodat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     mode: u64,
@@ -68,19 +64,19 @@ pub fn sys_mknodat(
     do_mknod(ctx, dirfd, path, mode, dev)
 }
 
-fn do_symlink(ctx: &mut SyscallContext, target: u64, dirfd: u64, path: u64) -> Result<u64> {
+fn do_symlink(ctx: &mut TrapContext, target: u64, dirfd: u64, path: u64) -> Result<u64> {
     let target = ctx.read_path(target)?;
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     vfs().symlink(&ctx.cred(), &root, &start, &target, &path)?;
     Ok(0)
 }
 
-pub fn sys_symlink(ctx: &mut SyscallContext, target: u64, linkpath: u64) -> Result<u64> {
+pub fn sys_symlink(ctx: &mut TrapContext, target: u64, linkpath: u64) -> Result<u64> {
     do_symlink(ctx, target, AT_FDCWD as u64, linkpath)
 }
 
 pub fn sys_symlinkat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     target: u64,
     newdirfd: u64,
     linkpath: u64,
@@ -95,7 +91,7 @@ pub fn sys_symlinkat(
 /// the credential object, which a fork or any id change replaces; the ids
 /// are compared here.
 fn do_link(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     olddirfd: u64,
     oldpath: u64,
     newdirfd: u64,
@@ -125,12 +121,12 @@ fn do_link(
     Ok(0)
 }
 
-pub fn sys_link(ctx: &mut SyscallContext, oldpath: u64, newpath: u64) -> Result<u64> {
+pub fn sys_link(ctx: &mut TrapContext, oldpath: u64, newpath: u64) -> Result<u64> {
     do_link(ctx, AT_FDCWD as u64, oldpath, AT_FDCWD as u64, newpath, 0)
 }
 
 pub fn sys_linkat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     olddirfd: u64,
     oldpath: u64,
     newdirfd: u64,

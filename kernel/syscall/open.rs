@@ -3,8 +3,8 @@
 //! directory file descriptor for the *at calls.
 
 use super::rw::file;
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Credentials, FileType, LookupFlags, OpenFlags, Path};
 
@@ -16,7 +16,7 @@ pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 pub const AT_EMPTY_PATH: u64 = 0x1000;
 
 /// Returns (root, starting directory) for resolving `path` relative to `dirfd`.
-pub fn start_dir(ctx: &SyscallContext, dirfd: u64, path: &[u8]) -> Result<(Path, Path)> {
+pub fn start_dir(ctx: &TrapContext, dirfd: u64, path: &[u8]) -> Result<(Path, Path)> {
     let fsc = ctx.task.fs();
     if path.first() == Some(&b'/') || dirfd as i32 == AT_FDCWD {
         return Ok((fsc.root, fsc.cwd));
@@ -32,7 +32,7 @@ pub fn start_dir(ctx: &SyscallContext, dirfd: u64, path: &[u8]) -> Result<(Path,
 /// Resolves `path` relative to `dirfd`; `AT_EMPTY_PATH` with an empty path means
 /// the file `dirfd` itself.
 pub fn resolve_at(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     dirfd: u64,
     path: &[u8],
     flags: u64,
@@ -43,7 +43,7 @@ pub fn resolve_at(
 
 /// Resolves `path` relative to `dirfd` with the rights of `cred`.
 pub fn resolve_at_as(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     cred: &Credentials,
     dirfd: u64,
     path: &[u8],
@@ -66,7 +66,7 @@ pub fn resolve_at_as(
         .lookup(cred, &root, &start, path, lf)
 }
 
-fn do_open(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64, mode: u64) -> Result<u64> {
+fn do_open(ctx: &mut TrapContext, dirfd: u64, path: u64, flags: u64, mode: u64) -> Result<u64> {
     let path = ctx.read_path(path)?;
     let flags = OpenFlags::from_bits_truncate(flags as u32);
     let (root, start) = start_dir(ctx, dirfd, &path)?;
@@ -88,7 +88,7 @@ pub(super) struct OpenHow {
 /// Opens `path` from `start` (absolute paths from `root`) and installs it
 /// as a new descriptor; a FIFO end waits here for its partner.
 pub(super) fn open_file(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     root: &Path,
     start: &Path,
     path: &[u8],
@@ -120,18 +120,18 @@ pub(super) fn open_file(
     Ok(fd as u64)
 }
 
-pub fn sys_open(ctx: &mut SyscallContext, path: u64, flags: u64, mode: u64) -> Result<u64> {
+pub fn sys_open(ctx: &mut TrapContext, path: u64, flags: u64, mode: u64) -> Result<u64> {
     do_open(ctx, AT_FDCWD as u64, path, flags, mode)
 }
 
 /// creat(2): open with O_CREAT | O_WRONLY | O_TRUNC.
-pub fn sys_creat(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_creat(ctx: &mut TrapContext, path: u64, mode: u64) -> Result<u64> {
     let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
     do_open(ctx, AT_FDCWD as u64, path, flags.bits() as u64, mode)
 }
 
 pub fn sys_openat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     flags: u64,
@@ -140,13 +140,13 @@ pub fn sys_openat(
     do_open(ctx, dirfd, path, flags, mode)
 }
 
-pub fn sys_close(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+pub fn sys_close(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
     locked(&ctx.task.files()).close(fd as i32)?;
     Ok(0)
 }
 
 /// getcwd(2): ENOENT once the working directory was removed.
-pub fn sys_getcwd(ctx: &mut SyscallContext, buf: u64, size: u64) -> Result<u64> {
+pub fn sys_getcwd(ctx: &mut TrapContext, buf: u64, size: u64) -> Result<u64> {
     let fsc = ctx.task.fs();
     if fsc.cwd.dentry.is_deleted() {
         return Err(Errno::ENOENT);
@@ -162,7 +162,7 @@ pub fn sys_getcwd(ctx: &mut SyscallContext, buf: u64, size: u64) -> Result<u64> 
 
 /// Makes `p` the working directory: it must be a directory the caller may
 /// search.
-fn set_cwd(ctx: &mut SyscallContext, p: Path) -> Result<u64> {
+fn set_cwd(ctx: &mut TrapContext, p: Path) -> Result<u64> {
     if p.inode().file_type() != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
@@ -171,18 +171,18 @@ fn set_cwd(ctx: &mut SyscallContext, p: Path) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_chdir(ctx: &mut SyscallContext, path: u64) -> Result<u64> {
+pub fn sys_chdir(ctx: &mut TrapContext, path: u64) -> Result<u64> {
     let path = ctx.read_path(path)?;
     let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
     set_cwd(ctx, p)
 }
 
-pub fn sys_fchdir(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+pub fn sys_fchdir(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
     let p = file(ctx, fd)?.path().cloned().ok_or(Errno::ENOTDIR)?;
     set_cwd(ctx, p)
 }
 
-pub fn sys_getdents64(ctx: &mut SyscallContext, fd: u64, dirp: u64, count: u64) -> Result<u64> {
+pub fn sys_getdents64(ctx: &mut TrapContext, fd: u64, dirp: u64, count: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     let mut buf = vec![0u8; (count as usize).min(1 << 20)];
     let n = f.getdents64(&mut buf)?;

@@ -6,7 +6,7 @@
 
 use super::open::{open_file, OpenHow, AT_FDCWD};
 use super::rw::file;
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{FileType, LookupFlags, OpenFlags};
 
@@ -24,7 +24,7 @@ const RESOLVE_CACHED: u64 = 0x20;
 
 /// Reads `struct open_how` of `size` bytes at `addr`: the fields it knows,
 /// and zeroes in the rest (`E2BIG` otherwise), as copy_struct_from_user().
-fn read_how(ctx: &SyscallContext, addr: u64, size: u64) -> Result<[u64; 3]> {
+fn read_how(ctx: &TrapContext, addr: u64, size: u64) -> Result<[u64; 3]> {
     if size < OPEN_HOW_SIZE_VER0 {
         return Err(Errno::EINVAL);
     }
@@ -98,7 +98,7 @@ fn open_flags(flags: u64, mode: u64, resolve: u64) -> Result<OpenFlags> {
 }
 
 pub fn sys_openat2(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     how: u64,

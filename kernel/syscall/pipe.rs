@@ -1,16 +1,16 @@
 //! pipe, pipe2, and the pipe requests of fcntl (F_GETPIPE_SZ, F_SETPIPE_SZ).
 //! The pipe itself is kernel/pipe.rs.
 
-use super::SyscallContext;
 use crate::pipe::{new_pipe, pipe_of};
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags};
 
 pub const F_SETPIPE_SZ: u64 = 1031;
 pub const F_GETPIPE_SZ: u64 = 1032;
 
-fn do_pipe2(ctx: &mut SyscallContext, fds: u64, flags: u64) -> Result<u64> {
+fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
     // O_NOTIFICATION_PIPE needs watch queues, which we lack: EINVAL like the rest.
     let allowed = OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT;
     let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
@@ -47,11 +47,11 @@ fn do_pipe2(ctx: &mut SyscallContext, fds: u64, flags: u64) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_pipe(ctx: &mut SyscallContext, fds: u64) -> Result<u64> {
+pub fn sys_pipe(ctx: &mut TrapContext, fds: u64) -> Result<u64> {
     do_pipe2(ctx, fds, 0)
 }
 
-pub fn sys_pipe2(ctx: &mut SyscallContext, fds: u64, flags: u64) -> Result<u64> {
+pub fn sys_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
     do_pipe2(ctx, fds, flags)
 }
 

@@ -6,10 +6,10 @@
 //! resumes through restart_syscall with its original deadline (poll(2)).
 
 use super::time::read_timespec;
-use super::SyscallContext;
 use crate::signal::UNBLOCKABLE;
+use crate::sleep::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use crate::task::{locked, Task};
-use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
 use fs::{File, PollEvents, WaitQueue};
 use std::sync::Arc;
@@ -39,7 +39,7 @@ pub(super) fn wait_files<T>(
 
 /// Installs the temporary signal mask at `addr` (none if 0) of ppoll, pselect6
 /// or epoll_pwait; `size` must be the kernel's sigset size.
-pub(super) fn set_user_sigmask(ctx: &SyscallContext, addr: u64, size: u64) -> Result<()> {
+pub(super) fn set_user_sigmask(ctx: &TrapContext, addr: u64, size: u64) -> Result<()> {
     if addr == 0 {
         return Ok(());
     }
@@ -70,7 +70,7 @@ pub(super) fn restore_saved_sigmask_unless(task: &Task, interrupted: bool) {
 /// (seconds, nanoseconds / `unit`), as select, pselect6 and ppoll do; a failed
 /// write turns an interruption into a plain EINTR, as on Linux.
 pub(super) fn write_time_left(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     addr: u64,
     deadline: Option<Instant>,
     unit: u32,
@@ -97,7 +97,7 @@ struct PollFd {
 
 /// Polls the `nfds` pollfds at `ufds` until one is ready or `deadline`; writes
 /// back the revents and returns how many are non-zero.
-fn do_poll(ctx: &SyscallContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -> Result<u64> {
+fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -> Result<u64> {
     // RLIMIT_NOFILE, which Linux never lets past nr_open (2^20).
     let limit = locked(&ctx.task.process.rlimits)[7].0;
     if nfds > limit.min(1 << 20) {
@@ -147,14 +147,14 @@ fn do_poll(ctx: &SyscallContext, ufds: u64, nfds: u64, deadline: Option<Instant>
 
 /// Runs a poll that resumes after a handler-less signal with the same deadline.
 fn poll_restartable(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     ufds: u64,
     nfds: u64,
     deadline: Option<Instant>,
 ) -> Result<u64> {
     match do_poll(ctx, ufds, nfds, deadline) {
         Err(Errno::ERESTARTSYS) => {
-            *locked(&ctx.task.restart) = Some(Box::new(move |ctx: &mut SyscallContext| {
+            *locked(&ctx.task.restart) = Some(Box::new(move |ctx: &mut TrapContext| {
                 poll_restartable(ctx, ufds, nfds, deadline)
             }));
             Err(Errno::ERESTART_RESTARTBLOCK)
@@ -163,7 +163,7 @@ fn poll_restartable(
     }
 }
 
-pub fn sys_poll(ctx: &mut SyscallContext, fds: u64, nfds: u64, timeout: u64) -> Result<u64> {
+pub fn sys_poll(ctx: &mut TrapContext, fds: u64, nfds: u64, timeout: u64) -> Result<u64> {
     let timeout = timeout as i32;
     let deadline = if timeout < 0 {
         None
@@ -174,7 +174,7 @@ pub fn sys_poll(ctx: &mut SyscallContext, fds: u64, nfds: u64, timeout: u64) -> 
 }
 
 pub fn sys_ppoll(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     ufds: u64,
     nfds: u64,
     tsp: u64,

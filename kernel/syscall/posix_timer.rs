@@ -4,8 +4,8 @@
 //! its overrun instead of queuing more (timer_getoverrun(2)).
 
 use super::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
-use super::SyscallContext;
 use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
+use crate::task::TrapContext;
 use crate::task::{self, locked, Process};
 use crate::timer::{self, TimerSlot};
 use arch::{Errno, Result};
@@ -102,7 +102,7 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
     }
 }
 
-pub fn sys_timer_create(ctx: &mut SyscallContext, clock: u64, sevp: u64, idp: u64) -> Result<u64> {
+pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) -> Result<u64> {
     let clock = clock as i32;
     if ![0, 1, 7].contains(&clock) {
         return Err(if clock == 2 || clock == 3 {
@@ -164,7 +164,7 @@ pub fn sys_timer_create(ctx: &mut SyscallContext, clock: u64, sevp: u64, idp: u6
 }
 
 pub fn sys_timer_settime(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     id: u64,
     flags: u64,
     new: u64,
@@ -196,7 +196,7 @@ pub fn sys_timer_settime(
     Ok(0)
 }
 
-pub fn sys_timer_gettime(ctx: &mut SyscallContext, id: u64, curr_value: u64) -> Result<u64> {
+pub fn sys_timer_gettime(ctx: &mut TrapContext, id: u64, curr_value: u64) -> Result<u64> {
     let (value, interval) = locked(&ctx.task.process.posix_timers)
         .get(&(id as i32))
         .ok_or(Errno::EINVAL)?
@@ -206,13 +206,13 @@ pub fn sys_timer_gettime(ctx: &mut SyscallContext, id: u64, curr_value: u64) -> 
     Ok(0)
 }
 
-pub fn sys_timer_getoverrun(ctx: &mut SyscallContext, id: u64) -> Result<u64> {
+pub fn sys_timer_getoverrun(ctx: &mut TrapContext, id: u64) -> Result<u64> {
     let timers = locked(&ctx.task.process.posix_timers);
     let t = timers.get(&(id as i32)).ok_or(Errno::EINVAL)?;
     Ok(t.overrun.min(DELAYTIMER_MAX))
 }
 
-pub fn sys_timer_delete(ctx: &mut SyscallContext, id: u64) -> Result<u64> {
+pub fn sys_timer_delete(ctx: &mut TrapContext, id: u64) -> Result<u64> {
     locked(&ctx.task.process.posix_timers)
         .remove(&(id as i32))
         .ok_or(Errno::EINVAL)?;

@@ -2,8 +2,8 @@
 //! the disks; restart runs the kernel afresh in the same host process, as UML
 //! does (it re-executes itself with the same command line).
 
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 const MAGIC1: u64 = 0xfee1_dead;
@@ -16,7 +16,7 @@ const CMD_POWER_OFF: u64 = 0x4321_fedc;
 const CMD_RESTART2: u64 = 0xa1b2_c3d4;
 
 pub fn sys_reboot(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     magic1: u64,
     magic2: u64,
     cmd: u64,

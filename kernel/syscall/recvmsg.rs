@@ -9,9 +9,9 @@ use super::msghdr::{
 use super::poll::deadline_after;
 use super::socket::{nonblocking, sock_wait, socket_file, write_sockaddr};
 use super::time::read_timespec;
-use super::SyscallContext;
 use crate::net::unix::{DgramRead, StreamRead, UnixSocket};
 use crate::net::{MsgFlags, SockType, Ucred};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::File;
 use std::sync::Arc;
@@ -39,7 +39,7 @@ struct Received {
 
 /// Receives into `iov` from `sock` as recvmsg(2) with `flags`.
 fn do_recv(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     iov: &UserIov,
@@ -118,7 +118,7 @@ fn do_recv(
 /// read(2) and readv(2) on a socket: a receive without flags; open files
 /// that come with the data are closed.
 pub(super) fn read_socket(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     iov: &UserIov,
@@ -127,7 +127,7 @@ pub(super) fn read_socket(
 }
 
 pub fn sys_recvfrom(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     buf: u64,
     len: u64,
@@ -153,7 +153,7 @@ pub fn sys_recvfrom(
 /// Receives into the msghdr at `addr` and fills in its name, control
 /// messages, msg_flags and msg_controllen.
 fn recv_msghdr(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     addr: u64,
@@ -187,7 +187,7 @@ fn recv_msghdr(
     Ok(got.n)
 }
 
-pub fn sys_recvmsg(ctx: &mut SyscallContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
+pub fn sys_recvmsg(ctx: &mut TrapContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let flags = MsgFlags::from_bits_truncate(flags as u32);
     Ok(recv_msghdr(ctx, &f, &sock, msg, flags)? as u64)
@@ -197,7 +197,7 @@ pub fn sys_recvmsg(ctx: &mut SyscallContext, fd: u64, msg: u64, flags: u64) -> R
 /// MSG_WAITFORONE makes all but the first non-blocking. As Linux, the
 /// timeout is only looked at after each message.
 pub fn sys_recvmmsg(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     msgvec: u64,
     vlen: u64,

@@ -6,11 +6,11 @@
 //! raises SIGPIPE, as Linux's pipe_write does.
 
 use super::msghdr::UserIov;
-use super::SyscallContext;
 use crate::net::unix::socket_of;
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
+use crate::sleep::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use crate::task::{locked, Task};
-use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
 use fs::{File, OpenFlags};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ const MAX_RW: u64 = 0x7fff_f000;
 /// The kernel buffer moves data in pieces of this size.
 const CHUNK: usize = 64 * 1024;
 
-pub(super) fn file(ctx: &SyscallContext, fd: u64) -> Result<Arc<File>> {
+pub(super) fn file(ctx: &TrapContext, fd: u64) -> Result<Arc<File>> {
     locked(&ctx.task.files()).get(fd as i32)
 }
 
@@ -55,7 +55,7 @@ pub(super) fn blocking<T>(
 /// Reads up to `len` bytes to guest memory at `buf`; sleeps only before the
 /// first byte, and only if `may_block`.
 fn do_read(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     f: &File,
     buf: u64,
     len: u64,
@@ -133,7 +133,7 @@ pub(super) fn send_sigpipe(task: &Arc<Task>) {
 
 /// Clears the set-user-ID and set-group-ID bits a write by the caller takes
 /// from a regular file (Linux's file_remove_privs()).
-pub(super) fn remove_privs(ctx: &SyscallContext, f: &File) -> Result<()> {
+pub(super) fn remove_privs(ctx: &TrapContext, f: &File) -> Result<()> {
     match f.inode() {
         Some(inode) if inode.file_type() == fs::FileType::Regular => {
             fs::file_remove_privs(&ctx.cred(), inode.as_ref())
@@ -144,7 +144,7 @@ pub(super) fn remove_privs(ctx: &SyscallContext, f: &File) -> Result<()> {
 
 /// Writes `len` bytes from guest memory at `buf`, a kernel buffer at a time.
 fn do_write(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     f: &File,
     buf: u64,
     len: u64,
@@ -179,7 +179,7 @@ fn do_write(
     Ok(done as u64)
 }
 
-pub fn sys_read(ctx: &mut SyscallContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
+pub fn sys_read(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     if let Some(sock) = socket_of(&f) {
         return super::recvmsg::read_socket(ctx, &f, sock, &UserIov::single(buf, count));
@@ -188,7 +188,7 @@ pub fn sys_read(ctx: &mut SyscallContext, fd: u64, buf: u64, count: u64) -> Resu
     do_read(ctx, &f, buf, count, None, true)
 }
 
-pub fn sys_write(ctx: &mut SyscallContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
+pub fn sys_write(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     if let Some(sock) = socket_of(&f) {
         return super::sendmsg::write_socket(ctx, &f, sock, &UserIov::single(buf, count));
@@ -197,13 +197,7 @@ pub fn sys_write(ctx: &mut SyscallContext, fd: u64, buf: u64, count: u64) -> Res
     do_write(ctx, &f, buf, count, None, true)
 }
 
-pub fn sys_pread64(
-    ctx: &mut SyscallContext,
-    fd: u64,
-    buf: u64,
-    count: u64,
-    pos: u64,
-) -> Result<u64> {
+pub fn sys_pread64(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64, pos: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
@@ -211,13 +205,7 @@ pub fn sys_pread64(
     do_read(ctx, &f, buf, count, Some(pos), true)
 }
 
-pub fn sys_pwrite64(
-    ctx: &mut SyscallContext,
-    fd: u64,
-    buf: u64,
-    count: u64,
-    pos: u64,
-) -> Result<u64> {
+pub fn sys_pwrite64(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64, pos: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
@@ -226,7 +214,7 @@ pub fn sys_pwrite64(
 }
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries).
-pub(super) fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>> {
+pub(super) fn iovecs(ctx: &TrapContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
@@ -253,7 +241,7 @@ pub(super) fn iovecs(ctx: &SyscallContext, addr: u64, count: u64) -> Result<Vec<
 /// Gathers small iovecs into one buffer, so that a writev of at most PIPE_BUF
 /// bytes to a stream stays one atomic write; `None` if they are too large or
 /// unreadable.
-fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
+fn gather(ctx: &TrapContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
     let total: u64 = iov.iter().map(|&(_, len)| len).sum();
     if iov.len() < 2 || total > crate::pipe::PIPE_BUF as u64 {
         return None;
@@ -272,7 +260,7 @@ fn gather(ctx: &SyscallContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
 /// an error after some progress returns the progress. Only the first segment
 /// waits for data; a stream write waits for room for every segment.
 fn vectored(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     (fd, iov, iovcnt): (u64, u64, u64),
     write: bool,
     off: Option<u64>,
@@ -316,11 +304,11 @@ fn vectored(
     Ok(done)
 }
 
-pub fn sys_readv(ctx: &mut SyscallContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
+pub fn sys_readv(ctx: &mut TrapContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
     vectored(ctx, (fd, iov, iovcnt), false, None, true)
 }
 
-pub fn sys_writev(ctx: &mut SyscallContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
+pub fn sys_writev(ctx: &mut TrapContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
     vectored(ctx, (fd, iov, iovcnt), true, None, true)
 }
 
@@ -351,7 +339,7 @@ fn rwf_flags(flags: u64) -> Result<bool> {
 
 /// preadv(fd, iov, iovcnt, pos): on x86_64 the position is one register.
 pub fn sys_preadv(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     iov: u64,
     iovcnt: u64,
@@ -363,7 +351,7 @@ pub fn sys_preadv(
 }
 
 pub fn sys_pwritev(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     iov: u64,
     iovcnt: u64,
@@ -375,7 +363,7 @@ pub fn sys_pwritev(
 }
 
 pub fn sys_preadv2(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     iov: u64,
     iovcnt: u64,
@@ -389,7 +377,7 @@ pub fn sys_preadv2(
 }
 
 pub fn sys_pwritev2(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     iov: u64,
     iovcnt: u64,
@@ -402,7 +390,7 @@ pub fn sys_pwritev2(
     vectored(ctx, (fd, iov, iovcnt), true, off, may_block)
 }
 
-pub fn sys_lseek(ctx: &mut SyscallContext, fd: u64, offset: u64, whence: u64) -> Result<u64> {
+pub fn sys_lseek(ctx: &mut TrapContext, fd: u64, offset: u64, whence: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     f.lseek(offset as i64, whence as u32)
 }

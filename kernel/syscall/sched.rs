@@ -4,19 +4,19 @@
 //! nice value and is bound to the CPUs allowed), getcpu, getrusage and times. CPU time is the host CPU time of a task's stub
 //! (its guest code: "user") and of its kernel thread ("system").
 
-use super::SyscallContext;
+use crate::task::TrapContext;
 use crate::task::{self, locked, Process, Task};
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 
-pub fn sys_sched_yield(_: &mut SyscallContext) -> Result<u64> {
+pub fn sys_sched_yield(_: &mut TrapContext) -> Result<u64> {
     crate::lock::unlocked(std::thread::yield_now);
     Ok(0)
 }
 
 /// Returns the task `tid` names (0: the caller); EINVAL for a negative id,
 /// as the sched_*scheduler and sched_*param calls answer.
-fn target(ctx: &SyscallContext, tid: u64) -> Result<std::sync::Arc<Task>> {
+fn target(ctx: &TrapContext, tid: u64) -> Result<std::sync::Arc<Task>> {
     match tid as i32 {
         t if t < 0 => Err(Errno::EINVAL),
         t => find(ctx, t),
@@ -24,7 +24,7 @@ fn target(ctx: &SyscallContext, tid: u64) -> Result<std::sync::Arc<Task>> {
 }
 
 /// Returns the task `tid` names (0: the caller); ESRCH for none.
-fn find(ctx: &SyscallContext, tid: i32) -> Result<std::sync::Arc<Task>> {
+fn find(ctx: &TrapContext, tid: i32) -> Result<std::sync::Arc<Task>> {
     match tid {
         0 => Ok(ctx.task.clone()),
         t if t > 0 => task::find_task(t).ok_or(Errno::ESRCH),
@@ -71,7 +71,7 @@ fn cpu_mask() -> u64 {
 
 /// sched_getaffinity: returns the size of the mask written (8 bytes).
 pub fn sys_sched_getaffinity(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     pid: u64,
     len: u64,
     user_mask: u64,
@@ -88,12 +88,7 @@ pub fn sys_sched_getaffinity(
 
 /// sched_setaffinity: the mask, less CPUs the guest does not have, must name
 /// one (EINVAL); the task then runs on one of those.
-pub fn sys_sched_setaffinity(
-    ctx: &mut SyscallContext,
-    pid: u64,
-    len: u64,
-    mask: u64,
-) -> Result<u64> {
+pub fn sys_sched_setaffinity(ctx: &mut TrapContext, pid: u64, len: u64, mask: u64) -> Result<u64> {
     let t = find(ctx, pid as i32)?;
     let len = (len as usize).min(8);
     let mut b = [0u8; 8];
@@ -110,7 +105,7 @@ pub fn sys_sched_setaffinity(
 
 /// EPERM unless the caller may change `t`'s scheduling: root, or the same
 /// user (its effective uid is the target's real or effective uid).
-fn may_change(ctx: &SyscallContext, t: &Task) -> Result<()> {
+fn may_change(ctx: &TrapContext, t: &Task) -> Result<()> {
     let euid = locked(&ctx.task.process.cred).euid;
     let (uid, their_euid) = {
         let c = locked(&t.process.cred);
@@ -125,19 +120,19 @@ fn may_change(ctx: &SyscallContext, t: &Task) -> Result<()> {
 
 /// sched_rr_get_interval: the round-robin time slice; SCHED_OTHER tasks
 /// (all of them here) report 0, as Linux does for an idle fair queue.
-pub fn sys_sched_rr_get_interval(ctx: &mut SyscallContext, pid: u64, interval: u64) -> Result<u64> {
+pub fn sys_sched_rr_get_interval(ctx: &mut TrapContext, pid: u64, interval: u64) -> Result<u64> {
     target(ctx, pid)?;
     ctx.write_user(interval, &[0u8; 16])?;
     Ok(0)
 }
 
-pub fn sys_sched_getscheduler(ctx: &mut SyscallContext, pid: u64) -> Result<u64> {
+pub fn sys_sched_getscheduler(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
     target(ctx, pid)?;
     Ok(0) // SCHED_OTHER
 }
 
 pub fn sys_sched_setscheduler(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     pid: u64,
     policy: u64,
     param: u64,
@@ -154,13 +149,13 @@ pub fn sys_sched_setscheduler(
     }
 }
 
-pub fn sys_sched_getparam(ctx: &mut SyscallContext, pid: u64, param: u64) -> Result<u64> {
+pub fn sys_sched_getparam(ctx: &mut TrapContext, pid: u64, param: u64) -> Result<u64> {
     target(ctx, pid)?;
     ctx.write_user(param, &0i32.to_ne_bytes())?;
     Ok(0)
 }
 
-pub fn sys_sched_setparam(ctx: &mut SyscallContext, pid: u64, param: u64) -> Result<u64> {
+pub fn sys_sched_setparam(ctx: &mut TrapContext, pid: u64, param: u64) -> Result<u64> {
     target(ctx, pid)?;
     let mut prio = [0u8; 4];
     ctx.read_user(param, &mut prio)?;
@@ -171,7 +166,7 @@ pub fn sys_sched_setparam(ctx: &mut SyscallContext, pid: u64, param: u64) -> Res
 }
 
 /// sched_get_priority_max/min: 99 and 1 for the real-time policies, 0 else.
-pub fn sys_sched_get_priority_max(_: &mut SyscallContext, policy: u64) -> Result<u64> {
+pub fn sys_sched_get_priority_max(_: &mut TrapContext, policy: u64) -> Result<u64> {
     match policy {
         1 | 2 => Ok(99),
         0 | 3 | 5 => Ok(0),
@@ -179,7 +174,7 @@ pub fn sys_sched_get_priority_max(_: &mut SyscallContext, policy: u64) -> Result
     }
 }
 
-pub fn sys_sched_get_priority_min(_: &mut SyscallContext, policy: u64) -> Result<u64> {
+pub fn sys_sched_get_priority_min(_: &mut TrapContext, policy: u64) -> Result<u64> {
     match policy {
         1 | 2 => Ok(1),
         0 | 3 | 5 => Ok(0),
@@ -190,7 +185,7 @@ pub fn sys_sched_get_priority_min(_: &mut SyscallContext, policy: u64) -> Result
 /// getpriority returns 20 - nice (nice is always 0 here).
 /// The tasks `which` (PRIO_PROCESS, PRIO_PGRP, PRIO_USER) and `who` (0: the
 /// caller's own) name; EINVAL for an unknown `which`.
-fn prio_targets(ctx: &SyscallContext, which: u64, who: u64) -> Result<Vec<std::sync::Arc<Task>>> {
+fn prio_targets(ctx: &TrapContext, which: u64, who: u64) -> Result<Vec<std::sync::Arc<Task>>> {
     let who = who as u32 as i32;
     Ok(match which {
         0 => find(ctx, who).into_iter().collect(),
@@ -222,7 +217,7 @@ fn prio_targets(ctx: &SyscallContext, which: u64, who: u64) -> Result<Vec<std::s
 
 /// getpriority: 20 - nice of the most favoured task named (1 to 40, as the
 /// system call returns it; glibc turns it back into a nice value).
-pub fn sys_getpriority(ctx: &mut SyscallContext, which: u64, who: u64) -> Result<u64> {
+pub fn sys_getpriority(ctx: &mut TrapContext, which: u64, who: u64) -> Result<u64> {
     let targets = prio_targets(ctx, which, who)?;
     let best = targets.iter().map(|t| locked(&t.sched).nice).min();
     best.map(|n| (20 - n) as u64).ok_or(Errno::ESRCH)
@@ -230,7 +225,7 @@ pub fn sys_getpriority(ctx: &mut SyscallContext, which: u64, who: u64) -> Result
 
 /// setpriority: sets the nice value (clamped to -20..19) of every task named;
 /// lowering it needs root (EACCES), other users' tasks too (EPERM).
-pub fn sys_setpriority(ctx: &mut SyscallContext, which: u64, who: u64, prio: u64) -> Result<u64> {
+pub fn sys_setpriority(ctx: &mut TrapContext, which: u64, who: u64, prio: u64) -> Result<u64> {
     let targets = prio_targets(ctx, which, who)?;
     if targets.is_empty() {
         return Err(Errno::ESRCH);
@@ -250,7 +245,7 @@ pub fn sys_setpriority(ctx: &mut SyscallContext, which: u64, who: u64, prio: u64
 
 /// getcpu(cpu, node, cache): the host CPU the task's stub is pinned to, as
 /// an index among the CPUs guests see.
-pub fn sys_getcpu(ctx: &mut SyscallContext, cpup: u64, nodep: u64, _cache: u64) -> Result<u64> {
+pub fn sys_getcpu(ctx: &mut TrapContext, cpup: u64, nodep: u64, _cache: u64) -> Result<u64> {
     let k = crate::boot::kernel();
     let cpu = (cpu_index(ctx.task) % k.host_cpus.len()) as u32;
     if cpup != 0 {
@@ -291,7 +286,7 @@ pub fn process_times(p: &Process) -> (u64, u64) {
     t
 }
 
-pub fn sys_getrusage(ctx: &mut SyscallContext, who: u64, usage: u64) -> Result<u64> {
+pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64> {
     const RUSAGE_SELF: i32 = 0;
     const RUSAGE_CHILDREN: i32 = -1;
     const RUSAGE_THREAD: i32 = 1;
@@ -301,13 +296,13 @@ pub fn sys_getrusage(ctx: &mut SyscallContext, who: u64, usage: u64) -> Result<u
         RUSAGE_THREAD => task_times(ctx.task),
         _ => return Err(Errno::EINVAL),
     };
-    super::process::write_rusage(ctx, usage, times)?;
+    super::wait4::write_rusage(ctx, usage, times)?;
     Ok(0)
 }
 
 /// times(2): clock ticks (100 Hz) of the process and its reaped children;
 /// returns the ticks since boot.
-pub fn sys_times(ctx: &mut SyscallContext, buf: u64) -> Result<u64> {
+pub fn sys_times(ctx: &mut TrapContext, buf: u64) -> Result<u64> {
     let ticks = |ns: u64| ns / 10_000_000;
     if buf != 0 {
         let me = process_times(&ctx.task.process);

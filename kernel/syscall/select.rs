@@ -7,8 +7,8 @@
 use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
 use super::poll::{wait_files, write_time_left};
 use super::time::read_timespec;
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, PollEvents as P};
 use std::sync::Arc;
@@ -27,7 +27,7 @@ const OUT_SET: P = P::POLLOUT
 const EX_SET: P = P::POLLPRI;
 
 /// Reads an fd_set of `words` 64-bit words at `addr` (all clear if NULL).
-fn read_set(ctx: &SyscallContext, addr: u64, words: usize) -> Result<Vec<u64>> {
+fn read_set(ctx: &TrapContext, addr: u64, words: usize) -> Result<Vec<u64>> {
     let mut set = vec![0u64; words];
     if addr != 0 {
         let mut raw = vec![0u8; words * 8];
@@ -45,12 +45,7 @@ fn bit(set: &[u64], fd: usize) -> bool {
 
 /// Waits until a descriptor of the three sets at `addrs` is ready or
 /// `deadline`; rewrites the sets and returns the number of bits set.
-fn do_select(
-    ctx: &SyscallContext,
-    n: u64,
-    addrs: [u64; 3],
-    deadline: Option<Instant>,
-) -> Result<u64> {
+fn do_select(ctx: &TrapContext, n: u64, addrs: [u64; 3], deadline: Option<Instant>) -> Result<u64> {
     if (n as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -102,7 +97,7 @@ fn do_select(
 }
 
 pub fn sys_select(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     n: u64,
     inp: u64,
     outp: u64,
@@ -130,7 +125,7 @@ pub fn sys_select(
 }
 
 pub fn sys_pselect6(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     n: u64,
     inp: u64,
     outp: u64,

@@ -4,7 +4,7 @@
 //! file's position. splice, tee and vmsplice are `splice`'s.
 
 use super::rw::{blocking, file, remove_privs, write_from};
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::File;
 
@@ -13,7 +13,7 @@ const MAX_RW: u64 = 0x7fff_f000;
 const CHUNK: usize = 64 * 1024;
 
 /// Reads an optional `loff_t` offset from guest memory.
-fn read_offset(ctx: &SyscallContext, addr: u64) -> Result<Option<u64>> {
+fn read_offset(ctx: &TrapContext, addr: u64) -> Result<Option<u64>> {
     if addr == 0 {
         return Ok(None);
     }
@@ -28,7 +28,7 @@ fn read_offset(ctx: &SyscallContext, addr: u64) -> Result<Option<u64>> {
 /// `output` (at `out_off`, else its position); returns how much moved and the
 /// offsets after it.
 fn copy(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     input: &File,
     mut in_off: Option<u64>,
     output: &File,
@@ -80,7 +80,7 @@ fn copy(
 
 /// sendfile(out_fd, in_fd, offset, count).
 pub fn sys_sendfile(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     out_fd: u64,
     in_fd: u64,
     offp: u64,
@@ -104,7 +104,7 @@ pub fn sys_sendfile(
 
 /// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags).
 pub fn sys_copy_file_range(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     in_fd: u64,
     in_offp: u64,
     out_fd: u64,
@@ -168,7 +168,7 @@ pub fn sys_copy_file_range(
 /// no readahead to tune and no cache to drop early, so after Linux's checks
 /// the advice has no effect, which the call's contract allows.
 pub fn sys_fadvise64(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     _offset: u64,
     len: u64,

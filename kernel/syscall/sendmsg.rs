@@ -6,10 +6,10 @@
 
 use super::msghdr::{read_control, Control, MsgHdr, UserIov, MMSGHDR_LEN, MSGHDR_LEN, UIO_MAXIOV};
 use super::socket::{name_context, nonblocking, read_sockaddr, sock_wait, socket_file};
-use super::SyscallContext;
 use crate::net::unix::{self, Outgoing, UnixAddr, UnixSocket};
 use crate::net::{MsgFlags, SockType, Ucred};
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::File;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ const SOCKADDR_STORAGE_LEN: i32 = 128;
 
 /// Sends `iov` (with `ctl`) on `sock`, to the address `to` if given.
 pub(super) fn do_send(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     iov: &UserIov,
@@ -37,7 +37,7 @@ pub(super) fn do_send(
 }
 
 /// Raises SIGPIPE for an EPIPE, as a stream send does.
-fn sigpipe(ctx: &SyscallContext) {
+fn sigpipe(ctx: &TrapContext) {
     let uid = crate::task::locked(&ctx.task.process.cred).uid;
     send_to_task(
         ctx.task,
@@ -46,7 +46,7 @@ fn sigpipe(ctx: &SyscallContext) {
 }
 
 fn send_stream(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     iov: &UserIov,
@@ -104,7 +104,7 @@ fn send_stream(
 }
 
 fn send_dgram(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     iov: &UserIov,
@@ -159,7 +159,7 @@ fn send_dgram(
 
 /// write(2) and writev(2) on a socket: a send without flags.
 pub(super) fn write_socket(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     iov: &UserIov,
@@ -176,7 +176,7 @@ pub(super) fn write_socket(
 }
 
 pub fn sys_sendto(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     buf: u64,
     len: u64,
@@ -197,7 +197,7 @@ pub fn sys_sendto(
 
 /// Sends the message described by the msghdr at `addr`.
 fn send_msghdr(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
     addr: u64,
@@ -221,7 +221,7 @@ fn send_msghdr(
     do_send(ctx, f, sock, &iov, to, ctl, flags)
 }
 
-pub fn sys_sendmsg(ctx: &mut SyscallContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
+pub fn sys_sendmsg(ctx: &mut TrapContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let flags = MsgFlags::from_bits_truncate(flags as u32);
     Ok(send_msghdr(ctx, &f, &sock, msg, flags)? as u64)
@@ -230,7 +230,7 @@ pub fn sys_sendmsg(ctx: &mut SyscallContext, fd: u64, msg: u64, flags: u64) -> R
 /// sendmmsg(fd, msgvec, vlen, flags): at most UIO_MAXIOV messages; the
 /// count sent, or the first one's error.
 pub fn sys_sendmmsg(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     msgvec: u64,
     vlen: u64,

@@ -3,11 +3,11 @@
 //! alternate stacks (sigaltstack), sending (kill, tkill, tgkill,
 //! rt_sigqueueinfo, rt_tgsigqueueinfo) and the return from a handler.
 
-use super::SyscallContext;
 use crate::signal::{self, sigbit, AltStack, SigInfo, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
 use crate::signal::{SIGKILL, SIGSTOP, SI_TKILL, SI_USER, UNBLOCKABLE};
+use crate::sleep::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use crate::task::{self, locked, Pid, SigAction};
-use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
 
 const SIG_BLOCK: u64 = 0;
@@ -32,7 +32,7 @@ fn check_sigset_size(size: u64) -> Result<()> {
 }
 
 pub fn sys_rt_sigaction(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     sig: u64,
     act: u64,
     oact: u64,
@@ -81,7 +81,7 @@ pub fn sys_rt_sigaction(
 }
 
 pub fn sys_rt_sigprocmask(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     how: u64,
     set: u64,
     oset: u64,
@@ -109,7 +109,7 @@ pub fn sys_rt_sigprocmask(
     Ok(0)
 }
 
-pub fn sys_rt_sigpending(ctx: &mut SyscallContext, set: u64, sigsetsize: u64) -> Result<u64> {
+pub fn sys_rt_sigpending(ctx: &mut TrapContext, set: u64, sigsetsize: u64) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let (mine, mask) = {
         let s = locked(&ctx.task.signal);
@@ -122,7 +122,7 @@ pub fn sys_rt_sigpending(ctx: &mut SyscallContext, set: u64, sigsetsize: u64) ->
 
 /// rt_sigsuspend: waits for a signal with a temporary mask; always "fails" with
 /// EINTR once a handler has run (the old mask comes back through its frame).
-pub fn sys_rt_sigsuspend(ctx: &mut SyscallContext, set: u64, sigsetsize: u64) -> Result<u64> {
+pub fn sys_rt_sigsuspend(ctx: &mut TrapContext, set: u64, sigsetsize: u64) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let mask = ctx.read_u64(set)? & !UNBLOCKABLE;
     {
@@ -136,7 +136,7 @@ pub fn sys_rt_sigsuspend(ctx: &mut SyscallContext, set: u64, sigsetsize: u64) ->
 }
 
 /// pause: sleeps until a signal is delivered.
-pub fn sys_pause(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_pause(ctx: &mut TrapContext) -> Result<u64> {
     let task = ctx.task.clone();
     let _ = wait_event(&task, &[], None, Interruptible::Signals, || None::<()>);
     Err(Errno::ERESTARTNOHAND)
@@ -144,7 +144,7 @@ pub fn sys_pause(ctx: &mut SyscallContext) -> Result<u64> {
 
 /// rt_sigtimedwait: takes a pending signal of `set` without running its handler.
 pub fn sys_rt_sigtimedwait(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     set: u64,
     info: u64,
     timeout: u64,
@@ -195,7 +195,7 @@ pub fn sys_rt_sigtimedwait(
     Ok(info_v.signo() as u64)
 }
 
-pub fn sys_sigaltstack(ctx: &mut SyscallContext, ss: u64, oss: u64) -> Result<u64> {
+pub fn sys_sigaltstack(ctx: &mut TrapContext, ss: u64, oss: u64) -> Result<u64> {
     let sp = ctx.regs.rsp;
     let cur = locked(&ctx.task.signal).altstack;
     if ss != 0 {
@@ -235,12 +235,12 @@ pub fn sys_sigaltstack(ctx: &mut SyscallContext, ss: u64, oss: u64) -> Result<u6
     Ok(0)
 }
 
-pub fn sys_rt_sigreturn(ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_rt_sigreturn(ctx: &mut TrapContext) -> Result<u64> {
     signal::rt_sigreturn(ctx)
 }
 
 /// The siginfo kill(2) and friends send: the caller's pid and uid.
-fn user_info(ctx: &SyscallContext, sig: i32, code: i32) -> SigInfo {
+fn user_info(ctx: &TrapContext, sig: i32, code: i32) -> SigInfo {
     let uid = locked(&ctx.task.process.cred).uid;
     SigInfo::user(sig, code, ctx.task.process.pid, uid)
 }
@@ -250,7 +250,7 @@ fn user_info(ctx: &SyscallContext, sig: i32, code: i32) -> SigInfo {
 /// group succeeds if any member took the signal, else gives the last error;
 /// -1 (every process but init and the caller) succeeds if it found any
 /// process, even one the caller may not signal.
-fn kill_pid(ctx: &SyscallContext, pid: Pid, info: SigInfo) -> Result<u64> {
+fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
     let sig = info.signo();
     let me = &ctx.task.process;
     let deliver = |p: &std::sync::Arc<task::Process>| -> Result<()> {
@@ -302,7 +302,7 @@ fn kill_pid(ctx: &SyscallContext, pid: Pid, info: SigInfo) -> Result<u64> {
     }
 }
 
-pub fn sys_kill(ctx: &mut SyscallContext, pid: u64, sig: u64) -> Result<u64> {
+pub fn sys_kill(ctx: &mut TrapContext, pid: u64, sig: u64) -> Result<u64> {
     let sig = sig as i32;
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
@@ -314,7 +314,7 @@ pub fn sys_kill(ctx: &mut SyscallContext, pid: u64, sig: u64) -> Result<u64> {
 }
 
 /// Sends `info` to thread `tid`, which must belong to `tgid` unless that is -1.
-fn kill_thread(ctx: &SyscallContext, tgid: Pid, tid: Pid, info: SigInfo) -> Result<u64> {
+fn kill_thread(ctx: &TrapContext, tgid: Pid, tid: Pid, info: SigInfo) -> Result<u64> {
     let sig = info.signo();
     if tid <= 0 || (tgid != -1 && tgid <= 0) {
         return Err(Errno::EINVAL);
@@ -330,7 +330,7 @@ fn kill_thread(ctx: &SyscallContext, tgid: Pid, tid: Pid, info: SigInfo) -> Resu
     Ok(0)
 }
 
-pub fn sys_tkill(ctx: &mut SyscallContext, tid: u64, sig: u64) -> Result<u64> {
+pub fn sys_tkill(ctx: &mut TrapContext, tid: u64, sig: u64) -> Result<u64> {
     let sig = sig as i32;
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
@@ -338,7 +338,7 @@ pub fn sys_tkill(ctx: &mut SyscallContext, tid: u64, sig: u64) -> Result<u64> {
     kill_thread(ctx, -1, tid as i32, user_info(ctx, sig, SI_TKILL))
 }
 
-pub fn sys_tgkill(ctx: &mut SyscallContext, tgid: u64, tid: u64, sig: u64) -> Result<u64> {
+pub fn sys_tgkill(ctx: &mut TrapContext, tgid: u64, tid: u64, sig: u64) -> Result<u64> {
     let sig = sig as i32;
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
@@ -348,7 +348,7 @@ pub fn sys_tgkill(ctx: &mut SyscallContext, tgid: u64, tid: u64, sig: u64) -> Re
 
 /// Reads the siginfo of rt_sigqueueinfo: a process may not pose as the kernel
 /// or as kill(2) towards another process (EPERM), as Linux rules.
-fn queued_info(ctx: &SyscallContext, sig: i32, addr: u64, other: bool) -> Result<SigInfo> {
+fn queued_info(ctx: &TrapContext, sig: i32, addr: u64, other: bool) -> Result<SigInfo> {
     let mut info = SigInfo([0; 128]);
     ctx.read_user(addr, &mut info.0)?;
     if (info.code() >= 0 || info.code() == SI_TKILL) && other {
@@ -358,7 +358,7 @@ fn queued_info(ctx: &SyscallContext, sig: i32, addr: u64, other: bool) -> Result
     Ok(info)
 }
 
-pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallContext, pid: u64, sig: u64, info: u64) -> Result<u64> {
+pub fn sys_rt_sigqueueinfo(ctx: &mut TrapContext, pid: u64, sig: u64, info: u64) -> Result<u64> {
     let (pid, sig) = (pid as i32, sig as i32);
     if !signal::valid(sig) {
         return Err(Errno::EINVAL);
@@ -371,7 +371,7 @@ pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallContext, pid: u64, sig: u64, info: u
 }
 
 pub fn sys_rt_tgsigqueueinfo(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     tgid: u64,
     tid: u64,
     sig: u64,

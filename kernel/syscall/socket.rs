@@ -8,13 +8,13 @@
 
 use super::poll::deadline_after;
 use super::rw::file;
-use super::SyscallContext;
 use crate::net::unix::{self, NameContext, SocketFile, UnixAddr, UnixSocket};
 use crate::net::{SockType, Timeout, Ucred, AF_MAX, AF_UNIX, AF_UNSPEC};
 use crate::net::{SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW};
 use crate::net::{SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK};
+use crate::sleep::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use crate::task::{locked, Task};
-use crate::wait::{wait_event, Interruptible};
 use arch::{Errno, Result};
 use fs::{File, OpenFlags, WaitQueue};
 use std::sync::Arc;
@@ -25,7 +25,7 @@ const SOCKADDR_STORAGE_LEN: usize = 128;
 const SOMAXCONN: u32 = 4096;
 
 /// Returns the open file `fd` and the socket it is (EBADF, ENOTSOCK).
-pub(super) fn socket_file(ctx: &SyscallContext, fd: u64) -> Result<(Arc<File>, Arc<UnixSocket>)> {
+pub(super) fn socket_file(ctx: &TrapContext, fd: u64) -> Result<(Arc<File>, Arc<UnixSocket>)> {
     let f = file(ctx, fd)?;
     let sock = unix::socket_of(&f).ok_or(Errno::ENOTSOCK)?.clone();
     Ok((f, sock))
@@ -76,7 +76,7 @@ pub(super) fn sock_wait<T>(
 
 /// Copies a socket address of `len` bytes in (EINVAL for a negative length
 /// or one beyond sockaddr_storage, EFAULT).
-pub(super) fn read_sockaddr(ctx: &SyscallContext, addr: u64, len: u64) -> Result<Vec<u8>> {
+pub(super) fn read_sockaddr(ctx: &TrapContext, addr: u64, len: u64) -> Result<Vec<u8>> {
     let len = usize::try_from(len as i32).map_err(|_| Errno::EINVAL)?;
     if len > SOCKADDR_STORAGE_LEN {
         return Err(Errno::EINVAL);
@@ -88,12 +88,7 @@ pub(super) fn read_sockaddr(ctx: &SyscallContext, addr: u64, len: u64) -> Result
 
 /// Copies the address `name` out to `addr`, as much as the int at `lenp`
 /// allows, and stores its full length there (EINVAL for a negative one).
-pub(super) fn write_sockaddr(
-    ctx: &SyscallContext,
-    name: &[u8],
-    addr: u64,
-    lenp: u64,
-) -> Result<()> {
+pub(super) fn write_sockaddr(ctx: &TrapContext, name: &[u8], addr: u64, lenp: u64) -> Result<()> {
     let mut b = [0u8; 4];
     ctx.read_user(lenp, &mut b)?;
     let room = usize::try_from(i32::from_ne_bytes(b)).map_err(|_| Errno::EINVAL)?;
@@ -106,7 +101,7 @@ pub(super) fn write_sockaddr(
 
 /// Returns what resolving socket file names needs: the caller's
 /// credentials, root, working directory and umask.
-pub(super) fn name_context(ctx: &SyscallContext) -> NameContext<'static> {
+pub(super) fn name_context(ctx: &TrapContext) -> NameContext<'static> {
     let fsc = ctx.task.fs();
     NameContext {
         vfs: &crate::boot::kernel().vfs,
@@ -118,7 +113,7 @@ pub(super) fn name_context(ctx: &SyscallContext) -> NameContext<'static> {
 }
 
 /// Returns the owner of a new socket's inode: the caller's filesystem ids.
-fn owner(ctx: &SyscallContext) -> fs::Owner {
+fn owner(ctx: &TrapContext) -> fs::Owner {
     ctx.cred().owner()
 }
 
@@ -164,7 +159,7 @@ pub(super) fn socket_open_file(sock: Arc<UnixSocket>, flags: u32) -> Arc<File> {
     File::new(None, SocketFile::new(sock), status)
 }
 
-pub fn sys_socket(ctx: &mut SyscallContext, family: u64, type_: u64, protocol: u64) -> Result<u64> {
+pub fn sys_socket(ctx: &mut TrapContext, family: u64, type_: u64, protocol: u64) -> Result<u64> {
     let (kind, flags) = socket_args(family, type_, protocol)?;
     let f = socket_open_file(UnixSocket::new(kind, owner(ctx)), flags);
     let fd = locked(&ctx.task.files()).alloc(f, flags & SOCK_CLOEXEC != 0)?;
@@ -172,7 +167,7 @@ pub fn sys_socket(ctx: &mut SyscallContext, family: u64, type_: u64, protocol: u
 }
 
 pub fn sys_socketpair(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     family: u64,
     type_: u64,
     protocol: u64,
@@ -206,7 +201,7 @@ pub fn sys_socketpair(
     Ok(0)
 }
 
-pub fn sys_bind(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_bind(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
     // An address of only the family asks for an autobind name.
@@ -219,7 +214,7 @@ pub fn sys_bind(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> R
     Ok(0)
 }
 
-pub fn sys_listen(ctx: &mut SyscallContext, fd: u64, backlog: u64) -> Result<u64> {
+pub fn sys_listen(ctx: &mut TrapContext, fd: u64, backlog: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     // A negative backlog is a huge unsigned one: somaxconn.
     let backlog = (backlog as u32).min(SOMAXCONN);
@@ -227,7 +222,7 @@ pub fn sys_listen(ctx: &mut SyscallContext, fd: u64, backlog: u64) -> Result<u64
     Ok(0)
 }
 
-fn do_accept(ctx: &mut SyscallContext, fd: u64, addr: u64, lenp: u64, flags: u64) -> Result<u64> {
+fn do_accept(ctx: &mut TrapContext, fd: u64, addr: u64, lenp: u64, flags: u64) -> Result<u64> {
     let flags = flags as u32;
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
@@ -253,12 +248,12 @@ fn do_accept(ctx: &mut SyscallContext, fd: u64, addr: u64, lenp: u64, flags: u64
     Ok(fd as u64)
 }
 
-pub fn sys_accept(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_accept(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
     do_accept(ctx, fd, addr, addrlen, 0)
 }
 
 pub fn sys_accept4(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     addr: u64,
     addrlen: u64,
@@ -267,7 +262,7 @@ pub fn sys_accept4(
     do_accept(ctx, fd, addr, addrlen, flags)
 }
 
-pub fn sys_connect(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_connect(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
     if sock.kind() == SockType::Dgram {
@@ -300,19 +295,19 @@ pub fn sys_connect(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -
     Ok(0)
 }
 
-pub fn sys_getsockname(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_getsockname(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     write_sockaddr(ctx, &sock.name(), addr, addrlen)?;
     Ok(0)
 }
 
-pub fn sys_getpeername(ctx: &mut SyscallContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_getpeername(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     write_sockaddr(ctx, &sock.peer_name()?, addr, addrlen)?;
     Ok(0)
 }
 
-pub fn sys_shutdown(ctx: &mut SyscallContext, fd: u64, how: u64) -> Result<u64> {
+pub fn sys_shutdown(ctx: &mut TrapContext, fd: u64, how: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     let how = match how as i32 {
         0 => unix::Shutdown::RCV,

@@ -5,10 +5,10 @@
 //! its first bytes.
 
 use super::socket::socket_file;
-use super::SyscallContext;
 use crate::net::unix::UnixSocket;
 use crate::net::{Timeout, PLAIN_OPTIONS, SOL_SOCKET};
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::time::Duration;
 
@@ -59,7 +59,7 @@ fn timeout_bytes(t: Timeout) -> Vec<u8> {
 }
 
 pub fn sys_setsockopt(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     level: u64,
     optname: u64,
@@ -152,7 +152,7 @@ fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
 }
 
 pub fn sys_getsockopt(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     level: u64,
     optname: u64,

@@ -8,11 +8,11 @@
 //! `EPIPE` and SIGPIPE. `SPLICE_F_MOVE`, `MORE` and `GIFT` change nothing.
 
 use super::rw::{file, iovecs, remove_privs, send_sigpipe};
-use super::SyscallContext;
 use crate::net::unix::socket_of;
 use crate::pipe::{pipe_of, Pipe};
+use crate::sleep::{wait_event, Interruptible};
 use crate::task::Task;
-use crate::wait::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, FileType, OpenFlags, WaitQueue};
 use std::sync::Arc;
@@ -104,7 +104,7 @@ fn check_splice_file(f: &File) -> Result<()> {
 }
 
 /// Reads the `loff_t` at `addr`, if given.
-fn read_offset(ctx: &SyscallContext, addr: u64) -> Result<Option<i64>> {
+fn read_offset(ctx: &TrapContext, addr: u64) -> Result<Option<i64>> {
     match addr {
         0 => Ok(None),
         a => Ok(Some(ctx.read_u64(a)? as i64)),
@@ -129,7 +129,7 @@ fn verify_area(f: &File, off: Option<i64>, len: u64) -> Result<Option<u64>> {
 
 /// splice(fd_in, off_in, fd_out, off_out, len, flags).
 pub fn sys_splice(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd_in: u64,
     off_in: u64,
     fd_out: u64,
@@ -299,7 +299,7 @@ fn file_to_pipe(
 /// tee(fd_in, fd_out, len, flags): copies what fits of one pipe's data into
 /// another, leaving it in the first.
 pub fn sys_tee(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd_in: u64,
     fd_out: u64,
     len: u64,
@@ -332,7 +332,7 @@ pub fn sys_tee(
 /// end (no more than its room, which it waits for), or from a read end into
 /// guest memory; `EBADF` for a file that is no pipe.
 pub fn sys_vmsplice(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     iov: u64,
     nr_segs: u64,
@@ -386,7 +386,7 @@ pub fn sys_vmsplice(
 
 /// Reads up to `len` bytes from the guest memory of `segs`, stopping at the
 /// first unreadable byte (`EFAULT` if that is the first).
-fn gather(ctx: &SyscallContext, segs: &[(u64, u64)], len: usize) -> Result<Vec<u8>> {
+fn gather(ctx: &TrapContext, segs: &[(u64, u64)], len: usize) -> Result<Vec<u8>> {
     let mut data = Vec::with_capacity(len);
     for &(base, seg_len) in segs {
         let want = (seg_len as usize).min(len - data.len());
@@ -409,7 +409,7 @@ fn gather(ctx: &SyscallContext, segs: &[(u64, u64)], len: usize) -> Result<Vec<u
 /// Writes `data` to the guest memory of `segs` in order, stopping at the
 /// first unwritable segment (`EFAULT` if that is the first); returns how
 /// much was written.
-fn scatter(ctx: &SyscallContext, segs: &[(u64, u64)], data: &[u8]) -> Result<usize> {
+fn scatter(ctx: &TrapContext, segs: &[(u64, u64)], data: &[u8]) -> Result<usize> {
     let mut done = 0;
     for &(base, seg_len) in segs {
         let n = (seg_len as usize).min(data.len() - done);

@@ -3,8 +3,8 @@
 
 use super::open::{resolve_at, resolve_at_as, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use super::rw::file;
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Access, FileType, Stat};
 
@@ -32,7 +32,7 @@ pub fn stat_bytes(st: &Stat) -> [u8; 144] {
     b
 }
 
-fn do_stat(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, flags: u64) -> Result<u64> {
+fn do_stat(ctx: &mut TrapContext, dirfd: u64, path: u64, buf: u64, flags: u64) -> Result<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -47,7 +47,7 @@ fn do_stat(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, flags: u64
 /// AT_EMPTY_PATH): files without a path (pipes, eventfds) answer through the
 /// open file.
 pub fn stat_at(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     dirfd: u64,
     path: &[u8],
     flags: u64,
@@ -61,16 +61,16 @@ pub fn stat_at(
     }
 }
 
-pub fn sys_stat(ctx: &mut SyscallContext, path: u64, statbuf: u64) -> Result<u64> {
+pub fn sys_stat(ctx: &mut TrapContext, path: u64, statbuf: u64) -> Result<u64> {
     do_stat(ctx, AT_FDCWD as u64, path, statbuf, 0)
 }
 
-pub fn sys_lstat(ctx: &mut SyscallContext, path: u64, statbuf: u64) -> Result<u64> {
+pub fn sys_lstat(ctx: &mut TrapContext, path: u64, statbuf: u64) -> Result<u64> {
     do_stat(ctx, AT_FDCWD as u64, path, statbuf, AT_SYMLINK_NOFOLLOW)
 }
 
 pub fn sys_newfstatat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     statbuf: u64,
@@ -79,7 +79,7 @@ pub fn sys_newfstatat(
     do_stat(ctx, dirfd, path, statbuf, flags)
 }
 
-pub fn sys_fstat(ctx: &mut SyscallContext, fd: u64, statbuf: u64) -> Result<u64> {
+pub fn sys_fstat(ctx: &mut TrapContext, fd: u64, statbuf: u64) -> Result<u64> {
     let st = file(ctx, fd)?.stat()?;
     ctx.write_user(statbuf, &stat_bytes(&st))?;
     Ok(0)
@@ -89,13 +89,7 @@ pub fn sys_fstat(ctx: &mut SyscallContext, fd: u64, statbuf: u64) -> Result<u64>
 /// capabilities if the real uid is 0), or the effective ones with
 /// `AT_EACCESS`; execute on a `noexec` mount and write to a file (not a
 /// device, FIFO or socket) on a read-only one are refused.
-fn do_access(
-    ctx: &mut SyscallContext,
-    dirfd: u64,
-    path: u64,
-    mode: u64,
-    flags: u64,
-) -> Result<u64> {
+fn do_access(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64> {
     if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_EACCESS) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -128,16 +122,16 @@ fn do_access(
     Ok(0)
 }
 
-pub fn sys_access(ctx: &mut SyscallContext, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_access(ctx: &mut TrapContext, path: u64, mode: u64) -> Result<u64> {
     do_access(ctx, AT_FDCWD as u64, path, mode, 0)
 }
 
-pub fn sys_faccessat(ctx: &mut SyscallContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_faccessat(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
     do_access(ctx, dirfd, path, mode, 0)
 }
 
 pub fn sys_faccessat2(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     mode: u64,
@@ -146,7 +140,7 @@ pub fn sys_faccessat2(
     do_access(ctx, dirfd, path, mode, flags)
 }
 
-fn do_readlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, len: u64) -> Result<u64> {
+fn do_readlink(ctx: &mut TrapContext, dirfd: u64, path: u64, buf: u64, len: u64) -> Result<u64> {
     if (len as i64) <= 0 {
         return Err(Errno::EINVAL);
     }
@@ -158,12 +152,12 @@ fn do_readlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, buf: u64, len: u
     Ok(n as u64)
 }
 
-pub fn sys_readlink(ctx: &mut SyscallContext, path: u64, buf: u64, bufsiz: u64) -> Result<u64> {
+pub fn sys_readlink(ctx: &mut TrapContext, path: u64, buf: u64, bufsiz: u64) -> Result<u64> {
     do_readlink(ctx, AT_FDCWD as u64, path, buf, bufsiz)
 }
 
 pub fn sys_readlinkat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     buf: u64,

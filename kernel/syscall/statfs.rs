@@ -5,7 +5,7 @@
 use super::namei::vfs;
 use super::open::{resolve_at, AT_FDCWD};
 use super::rw::file;
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::Result;
 use fs::{StatFs, ST_VALID};
 
@@ -26,7 +26,7 @@ fn statfs_bytes(s: &StatFs) -> [u8; 120] {
     b
 }
 
-pub fn sys_statfs(ctx: &mut SyscallContext, path: u64, buf: u64) -> Result<u64> {
+pub fn sys_statfs(ctx: &mut TrapContext, path: u64, buf: u64) -> Result<u64> {
     let path = ctx.read_path(path)?;
     let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
     ctx.write_user(buf, &statfs_bytes(&vfs().statfs(&p)))?;
@@ -35,7 +35,7 @@ pub fn sys_statfs(ctx: &mut SyscallContext, path: u64, buf: u64) -> Result<u64> 
 
 /// fstatfs(2) works on `O_PATH` files too; a file with no path (a pipe) gets
 /// the figures of an empty in-memory filesystem.
-pub fn sys_fstatfs(ctx: &mut SyscallContext, fd: u64, buf: u64) -> Result<u64> {
+pub fn sys_fstatfs(ctx: &mut TrapContext, fd: u64, buf: u64) -> Result<u64> {
     let s = match file(ctx, fd)?.path() {
         Some(p) => vfs().statfs(p),
         None => StatFs {

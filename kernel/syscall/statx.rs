@@ -3,7 +3,7 @@
 //! `STATX_BTIME` is never in the returned mask, as on filesystems without it.
 
 use super::open::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{major, minor, Stat, Timespec};
 
@@ -47,7 +47,7 @@ fn statx_bytes(st: &Stat, mnt_id: Option<u32>) -> [u8; 256] {
 }
 
 pub fn sys_statx(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     flags: u64,

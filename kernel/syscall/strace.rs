@@ -5,14 +5,14 @@
 //! pointers could fault pages in behind the guest's back.
 
 use super::table::{ArgKind, Entry};
-use super::SyscallContext;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::Result;
 
 /// Logs the system call `nr` with `raw` arguments that ended with `result`,
 /// if the caller's command name is among `names` (or they hold "all").
 pub fn log(
-    ctx: &SyscallContext,
+    ctx: &TrapContext,
     names: &[String],
     nr: u64,
     entry: Option<&Entry>,
@@ -42,7 +42,7 @@ pub fn log(
 }
 
 /// Returns `name=value` for each argument of `e`, shown as its kind says.
-fn decode(ctx: &SyscallContext, e: &Entry, raw: [u64; 6]) -> Vec<String> {
+fn decode(ctx: &TrapContext, e: &Entry, raw: [u64; 6]) -> Vec<String> {
     e.args
         .iter()
         .zip(raw)

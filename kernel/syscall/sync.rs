@@ -7,11 +7,11 @@
 use super::attr::io_file;
 use super::namei::vfs;
 use super::rw::file;
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::FileType;
 
-pub fn sys_fsync(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+pub fn sys_fsync(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
     let f = io_file(ctx, fd)?;
     let p = f.path().ok_or(Errno::EINVAL)?;
     match p.inode().file_type() {
@@ -26,11 +26,11 @@ pub fn sys_fsync(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
     }
 }
 
-pub fn sys_fdatasync(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+pub fn sys_fdatasync(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
     sys_fsync(ctx, fd)
 }
 
-pub fn sys_syncfs(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
+pub fn sys_syncfs(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
     if let Some(p) = file(ctx, fd)?.path() {
         fs::sync_filesystem(p.mnt.fs().as_ref())?;
     }
@@ -38,7 +38,7 @@ pub fn sys_syncfs(ctx: &mut SyscallContext, fd: u64) -> Result<u64> {
 }
 
 /// sync(2) always succeeds; failures are logged.
-pub fn sys_sync(_ctx: &mut SyscallContext) -> Result<u64> {
+pub fn sys_sync(_ctx: &mut TrapContext) -> Result<u64> {
     let _ = vfs().sync();
     Ok(0)
 }
@@ -51,7 +51,7 @@ const SYNC_FILE_RANGE_WAIT_AFTER: u64 = 4;
 /// the range (`EINVAL`), then the file type (`ESPIPE` but for regular files,
 /// directories, symlinks and block devices); writes back the whole file.
 pub fn sys_sync_file_range(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     offset: u64,
     nbytes: u64,

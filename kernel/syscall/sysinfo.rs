@@ -2,10 +2,10 @@
 //! `mem_unit` 1), no swap, the number of threads; the load averages are 0
 //! until the kernel keeps them. busybox's uptime and free read it.
 
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::Result;
 
-pub fn sys_sysinfo(ctx: &mut SyscallContext, info: u64) -> Result<u64> {
+pub fn sys_sysinfo(ctx: &mut TrapContext, info: u64) -> Result<u64> {
     let k = crate::boot::kernel();
     let page = arch::PAGE_SIZE;
     let mut b = [0u8; 112];

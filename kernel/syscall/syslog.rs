@@ -4,9 +4,9 @@
 //! asking the size are allowed to everyone (dmesg_restrict is 0), the rest to
 //! root. The destructive SYSLOG_ACTION_READ is not supported (`EINVAL`).
 
-use super::SyscallContext;
 use crate::printk;
 use crate::task::locked;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -45,7 +45,7 @@ fn text() -> Vec<u8> {
     out
 }
 
-pub fn sys_syslog(ctx: &mut SyscallContext, type_: u64, buf: u64, len: u64) -> Result<u64> {
+pub fn sys_syslog(ctx: &mut TrapContext, type_: u64, buf: u64, len: u64) -> Result<u64> {
     let (action, buf, len) = (type_, buf, len as i32);
     let open_to_all = matches!(action, SYSLOG_ACTION_READ_ALL | SYSLOG_ACTION_SIZE_BUFFER);
     if !open_to_all && locked(&ctx.task.process.cred).euid != 0 {

@@ -34,7 +34,7 @@ pub struct Entry {
     /// The arguments' names and kinds, in register order.
     pub args: &'static [(&'static str, ArgKind)],
     /// Calls the handler with the arguments it takes from the six registers.
-    pub call: fn(&mut SyscallContext, [u64; 6]) -> Result<u64>,
+    pub call: fn(&mut TrapContext, [u64; 6]) -> Result<u64>,
 }
 
 /// Panics at compile time if a number appears twice.
@@ -62,7 +62,7 @@ macro_rules! syscall_table {
                 name: stringify!($name),
                 args: &[$((stringify!($arg), ArgKind::$kind)),*],
                 call: {
-                    fn call(ctx: &mut SyscallContext, raw: [u64; 6]) -> Result<u64> {
+                    fn call(ctx: &mut TrapContext, raw: [u64; 6]) -> Result<u64> {
                         let [$($arg,)* ..] = raw;
                         $handler(ctx $(, $arg)*)
                     }
@@ -111,7 +111,7 @@ syscall_table! {
     36 getitimer(which: Int, curr_value: Ptr) => itimer::sys_getitimer;
     37 alarm(seconds: Uint) => itimer::sys_alarm;
     38 setitimer(which: Int, new: Ptr, old: Ptr) => itimer::sys_setitimer;
-    39 getpid() => process::sys_getpid;
+    39 getpid() => pid::sys_getpid;
     40 sendfile(out_fd: Fd, in_fd: Fd, offp: Ptr, count: Uint) => sendfile::sys_sendfile;
     41 socket(family: Int, type_: Flags, protocol: Int) => socket::sys_socket;
     42 connect(fd: Fd, addr: Ptr, addrlen: Uint) => socket::sys_connect;
@@ -128,12 +128,12 @@ syscall_table! {
     53 socketpair(family: Int, type_: Flags, protocol: Int, sv: Ptr) => socket::sys_socketpair;
     54 setsockopt(fd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Uint) => sockopt::sys_setsockopt;
     55 getsockopt(fd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => sockopt::sys_getsockopt;
-    56 clone(flags: Flags, stack: Ptr, parent_tid: Ptr, child_tid: Ptr, tls: Ptr) => process::sys_clone;
-    57 fork() => process::sys_fork;
-    58 vfork() => process::sys_vfork;
-    59 execve(path: Path, argv: Ptr, envp: Ptr) => process::sys_execve;
-    60 exit(status: Int) => process::sys_exit;
-    61 wait4(pid: Int, status: Ptr, options: Flags, rusage: Ptr) => process::sys_wait4;
+    56 clone(flags: Flags, stack: Ptr, parent_tid: Ptr, child_tid: Ptr, tls: Ptr) => clone::sys_clone;
+    57 fork() => clone::sys_fork;
+    58 vfork() => clone::sys_vfork;
+    59 execve(path: Path, argv: Ptr, envp: Ptr) => exec::sys_execve;
+    60 exit(status: Int) => exit::sys_exit;
+    61 wait4(pid: Int, status: Ptr, options: Flags, rusage: Ptr) => wait4::sys_wait4;
     62 kill(pid: Int, sig: Int) => signal::sys_kill;
     63 uname(name: Ptr) => info::sys_uname;
     72 fcntl(fd: Fd, cmd: Int, arg: Flags) => fd::sys_fcntl;
@@ -160,7 +160,7 @@ syscall_table! {
     94 lchown(path: Path, uid: Int, gid: Int) => attr::sys_lchown;
     95 umask(mask: Mode) => attr::sys_umask;
     96 gettimeofday(tv: Ptr, tz: Ptr) => time::sys_gettimeofday;
-    97 getrlimit(resource: Int, rlim: Ptr) => process::sys_getrlimit;
+    97 getrlimit(resource: Int, rlim: Ptr) => rlimit::sys_getrlimit;
     98 getrusage(who: Int, usage: Ptr) => sched::sys_getrusage;
     99 sysinfo(info: Ptr) => sysinfo::sys_sysinfo;
     100 times(buf: Ptr) => sched::sys_times;
@@ -171,10 +171,10 @@ syscall_table! {
     106 setgid(gid: Int) => cred::sys_setgid;
     107 geteuid() => cred::sys_geteuid;
     108 getegid() => cred::sys_getegid;
-    109 setpgid(pid: Int, pgid: Int) => process::sys_setpgid;
-    110 getppid() => process::sys_getppid;
-    111 getpgrp() => process::sys_getpgrp;
-    112 setsid() => process::sys_setsid;
+    109 setpgid(pid: Int, pgid: Int) => pid::sys_setpgid;
+    110 getppid() => pid::sys_getppid;
+    111 getpgrp() => pid::sys_getpgrp;
+    112 setsid() => pid::sys_setsid;
     113 setreuid(ruid: Int, euid: Int) => cred::sys_setreuid;
     114 setregid(rgid: Int, egid: Int) => cred::sys_setregid;
     115 getgroups(size: Int, list: Ptr) => cred::sys_getgroups;
@@ -183,10 +183,10 @@ syscall_table! {
     118 getresuid(ruid: Ptr, euid: Ptr, suid: Ptr) => cred::sys_getresuid;
     119 setresgid(rgid: Int, egid: Int, sgid: Int) => cred::sys_setresgid;
     120 getresgid(rgid: Ptr, egid: Ptr, sgid: Ptr) => cred::sys_getresgid;
-    121 getpgid(pid: Int) => process::sys_getpgid;
+    121 getpgid(pid: Int) => pid::sys_getpgid;
     122 setfsuid(uid: Int) => cred::sys_setfsuid;
     123 setfsgid(gid: Int) => cred::sys_setfsgid;
-    124 getsid(pid: Int) => process::sys_getsid;
+    124 getsid(pid: Int) => pid::sys_getsid;
     125 capget(header: Ptr, data: Ptr) => cred::sys_capget;
     126 capset(header: Ptr, data: Ptr) => cred::sys_capset;
     127 rt_sigpending(set: Ptr, sigsetsize: Uint) => signal::sys_rt_sigpending;
@@ -211,16 +211,16 @@ syscall_table! {
     150 munlock(addr: Ptr, len: Uint) => mem::sys_munlock;
     151 mlockall(flags: Flags) => mem::sys_mlockall;
     152 munlockall() => mem::sys_munlockall;
-    153 vhangup() => process::sys_vhangup;
-    157 prctl(option: Int, arg2: Flags, arg3: Flags, arg4: Flags, arg5: Flags) => process::sys_prctl;
-    158 arch_prctl(code: Flags, addr: Ptr) => process::sys_arch_prctl;
+    153 vhangup() => pid::sys_vhangup;
+    157 prctl(option: Int, arg2: Flags, arg3: Flags, arg4: Flags, arg5: Flags) => prctl::sys_prctl;
+    158 arch_prctl(code: Flags, addr: Ptr) => prctl::sys_arch_prctl;
     162 sync() => sync::sys_sync;
     164 settimeofday(utv: Ptr, tz: Ptr) => time::sys_settimeofday;
     165 mount(source: Path, target: Path, fstype: Path, flags: Flags, data: Ptr) => mount::sys_mount;
     166 umount2(target: Path, flags: Flags) => mount::sys_umount2;
     169 reboot(magic1: Flags, magic2: Flags, cmd: Flags, arg: Ptr) => reboot::sys_reboot;
     170 sethostname(hostname: Ptr, len: Uint) => info::sys_sethostname;
-    186 gettid() => process::sys_gettid;
+    186 gettid() => pid::sys_gettid;
     188 setxattr(path: Path, name: Path, value: Ptr, size: Uint, flags: Flags) => xattr::sys_setxattr;
     189 lsetxattr(path: Path, name: Path, value: Ptr, size: Uint, flags: Flags) => xattr::sys_lsetxattr;
     190 fsetxattr(fd: Fd, name: Path, value: Ptr, size: Uint, flags: Flags) => xattr::sys_fsetxattr;
@@ -235,12 +235,12 @@ syscall_table! {
     199 fremovexattr(fd: Fd, name: Path) => xattr::sys_fremovexattr;
     200 tkill(tid: Int, sig: Int) => signal::sys_tkill;
     201 time(tloc: Ptr) => time::sys_time;
-    202 futex(uaddr: Ptr, op: Int, val: Uint, timeout: Ptr, uaddr2: Ptr, val3: Uint) => crate::futex::sys_futex;
+    202 futex(uaddr: Ptr, op: Int, val: Uint, timeout: Ptr, uaddr2: Ptr, val3: Uint) => futex::sys_futex;
     203 sched_setaffinity(pid: Int, len: Uint, mask: Ptr) => sched::sys_sched_setaffinity;
     204 sched_getaffinity(pid: Int, len: Uint, user_mask: Ptr) => sched::sys_sched_getaffinity;
     213 epoll_create(size: Int) => epoll::sys_epoll_create;
     217 getdents64(fd: Fd, dirp: Ptr, count: Uint) => open::sys_getdents64;
-    218 set_tid_address(tidptr: Ptr) => process::sys_set_tid_address;
+    218 set_tid_address(tidptr: Ptr) => tidaddr::sys_set_tid_address;
     219 restart_syscall() => crate::signal::restart_syscall;
     221 fadvise64(fd: Fd, offset: Int, len: Int, advice: Int) => sendfile::sys_fadvise64;
     222 timer_create(clock: Int, sevp: Ptr, idp: Ptr) => posix_timer::sys_timer_create;
@@ -252,12 +252,12 @@ syscall_table! {
     228 clock_gettime(clock: Int, tp: Ptr) => time::sys_clock_gettime;
     229 clock_getres(clock: Int, res: Ptr) => time::sys_clock_getres;
     230 clock_nanosleep(clock: Int, flags: Flags, req: Ptr, rem: Ptr) => time::sys_clock_nanosleep;
-    231 exit_group(status: Int) => process::sys_exit_group;
+    231 exit_group(status: Int) => exit::sys_exit_group;
     232 epoll_wait(epfd: Fd, events: Ptr, maxevents: Int, timeout: Int) => epoll::sys_epoll_wait;
     233 epoll_ctl(epfd: Fd, op: Int, fd: Fd, event: Ptr) => epoll::sys_epoll_ctl;
     234 tgkill(tgid: Int, tid: Int, sig: Int) => signal::sys_tgkill;
     235 utimes(path: Path, times: Ptr) => utimes::sys_utimes;
-    247 waitid(idtype: Int, id: Int, infop: Ptr, options: Flags, rusage: Ptr) => process::sys_waitid;
+    247 waitid(idtype: Int, id: Int, infop: Ptr, options: Flags, rusage: Ptr) => wait4::sys_waitid;
     253 inotify_init() => inotify::sys_inotify_init;
     254 inotify_add_watch(fd: Fd, path: Path, mask: Flags) => inotify::sys_inotify_add_watch;
     255 inotify_rm_watch(fd: Fd, wd: Int) => inotify::sys_inotify_rm_watch;
@@ -276,20 +276,20 @@ syscall_table! {
     269 faccessat(dirfd: Fd, path: Path, mode: Mode) => stat::sys_faccessat;
     270 pselect6(n: Int, inp: Ptr, outp: Ptr, exp: Ptr, tsp: Ptr, sig: Ptr) => select::sys_pselect6;
     271 ppoll(ufds: Ptr, nfds: Uint, tsp: Ptr, sigmask: Ptr, sigsetsize: Uint) => poll::sys_ppoll;
-    273 set_robust_list(head: Ptr, len: Uint) => process::sys_set_robust_list;
+    273 set_robust_list(head: Ptr, len: Uint) => tidaddr::sys_set_robust_list;
     275 splice(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Uint, flags: Flags) => splice::sys_splice;
     276 tee(fd_in: Fd, fd_out: Fd, len: Uint, flags: Flags) => splice::sys_tee;
     277 sync_file_range(fd: Fd, offset: Int, nbytes: Int, flags: Flags) => sync::sys_sync_file_range;
     278 vmsplice(fd: Fd, iov: Ptr, nr_segs: Uint, flags: Flags) => splice::sys_vmsplice;
     280 utimensat(dirfd: Fd, path: Path, times: Ptr, flags: Flags) => utimes::sys_utimensat;
     281 epoll_pwait(epfd: Fd, events: Ptr, maxevents: Int, timeout: Int, sigmask: Ptr, sigsetsize: Uint) => epoll::sys_epoll_pwait;
-    283 timerfd_create(clock: Int, flags: Flags) => crate::timerfd::sys_timerfd_create;
-    284 eventfd(count: Uint) => crate::eventfd::sys_eventfd;
+    283 timerfd_create(clock: Int, flags: Flags) => timerfd::sys_timerfd_create;
+    284 eventfd(count: Uint) => eventfd::sys_eventfd;
     285 fallocate(fd: Fd, mode: Flags, offset: Int, len: Int) => fallocate::sys_fallocate;
-    286 timerfd_settime(fd: Fd, flags: Flags, new: Ptr, old: Ptr) => crate::timerfd::sys_timerfd_settime;
-    287 timerfd_gettime(fd: Fd, value: Ptr) => crate::timerfd::sys_timerfd_gettime;
+    286 timerfd_settime(fd: Fd, flags: Flags, new: Ptr, old: Ptr) => timerfd::sys_timerfd_settime;
+    287 timerfd_gettime(fd: Fd, value: Ptr) => timerfd::sys_timerfd_gettime;
     288 accept4(fd: Fd, addr: Ptr, addrlen: Ptr, flags: Flags) => socket::sys_accept4;
-    290 eventfd2(count: Uint, flags: Flags) => crate::eventfd::sys_eventfd2;
+    290 eventfd2(count: Uint, flags: Flags) => eventfd::sys_eventfd2;
     291 epoll_create1(flags: Flags) => epoll::sys_epoll_create1;
     292 dup3(oldfd: Fd, newfd: Fd, flags: Flags) => fd::sys_dup3;
     293 pipe2(fds: Ptr, flags: Flags) => pipe::sys_pipe2;
@@ -298,22 +298,22 @@ syscall_table! {
     296 pwritev(fd: Fd, iov: Ptr, iovcnt: Uint, pos_l: Uint, pos_h: Uint) => rw::sys_pwritev;
     297 rt_tgsigqueueinfo(tgid: Int, tid: Int, sig: Int, info: Ptr) => signal::sys_rt_tgsigqueueinfo;
     299 recvmmsg(fd: Fd, msgvec: Ptr, vlen: Uint, flags: Flags, timeout: Ptr) => recvmsg::sys_recvmmsg;
-    302 prlimit64(pid: Int, resource: Int, new: Ptr, old: Ptr) => process::sys_prlimit64;
+    302 prlimit64(pid: Int, resource: Int, new: Ptr, old: Ptr) => rlimit::sys_prlimit64;
     306 syncfs(fd: Fd) => sync::sys_syncfs;
     307 sendmmsg(fd: Fd, msgvec: Ptr, vlen: Uint, flags: Flags) => sendmsg::sys_sendmmsg;
     309 getcpu(cpup: Ptr, nodep: Ptr, cache: Ptr) => sched::sys_getcpu;
     316 renameat2(olddirfd: Fd, oldpath: Path, newdirfd: Fd, newpath: Path, flags: Flags) => unlink::sys_renameat2;
     318 getrandom(ubuf: Ptr, count: Uint, flags: Flags) => info::sys_getrandom;
-    319 memfd_create(name: Path, flags: Flags) => crate::memfd::sys_memfd_create;
-    322 execveat(dirfd: Fd, path: Path, argv: Ptr, envp: Ptr, flags: Flags) => process::sys_execveat;
+    319 memfd_create(name: Path, flags: Flags) => memfd::sys_memfd_create;
+    322 execveat(dirfd: Fd, path: Path, argv: Ptr, envp: Ptr, flags: Flags) => exec::sys_execveat;
     326 copy_file_range(in_fd: Fd, in_offp: Ptr, out_fd: Fd, out_offp: Ptr, len: Uint, flags: Flags) => sendfile::sys_copy_file_range;
     327 preadv2(fd: Fd, iov: Ptr, iovcnt: Uint, pos_l: Uint, pos_h: Uint, flags: Flags) => rw::sys_preadv2;
     328 pwritev2(fd: Fd, iov: Ptr, iovcnt: Uint, pos_l: Uint, pos_h: Uint, flags: Flags) => rw::sys_pwritev2;
     325 mlock2(addr: Ptr, len: Uint, flags: Flags) => mem::sys_mlock2;
     332 statx(dirfd: Fd, path: Path, flags: Flags, mask: Flags, buf: Ptr) => statx::sys_statx;
-    424 pidfd_send_signal(fd: Fd, sig: Int, info: Ptr, flags: Flags) => crate::pidfd::sys_pidfd_send_signal;
-    434 pidfd_open(pid: Int, flags: Flags) => crate::pidfd::sys_pidfd_open;
-    435 clone3(args: Ptr, size: Uint) => process::sys_clone3;
+    424 pidfd_send_signal(fd: Fd, sig: Int, info: Ptr, flags: Flags) => pidfd::sys_pidfd_send_signal;
+    434 pidfd_open(pid: Int, flags: Flags) => pidfd::sys_pidfd_open;
+    435 clone3(args: Ptr, size: Uint) => clone::sys_clone3;
     437 openat2(dirfd: Fd, path: Path, how: Ptr, size: Uint) => openat2::sys_openat2;
     439 faccessat2(dirfd: Fd, path: Path, mode: Mode, flags: Flags) => stat::sys_faccessat2;
     441 epoll_pwait2(epfd: Fd, events: Ptr, maxevents: Int, timeout: Ptr, sigmask: Ptr, sigsetsize: Uint) => epoll::sys_epoll_pwait2;

@@ -1,9 +1,9 @@
 //! Clocks and sleeping. Wall and monotonic clocks come from the host's; CPU-time
 //! clocks are the host CPU time of the task's stub, where its guest code runs.
 
-use super::SyscallContext;
+use crate::sleep::{wait_event, Interruptible};
 use crate::task::locked;
-use crate::wait::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +12,7 @@ const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
 const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
 
 /// Returns the host clock id for guest clock `clock`.
-fn host_clock(ctx: &SyscallContext, clock: u64) -> Result<i32> {
+fn host_clock(ctx: &TrapContext, clock: u64) -> Result<i32> {
     match clock {
         0 | 1 | 4 | 5 | 6 | 7 | 11 => Ok(clock as i32),
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
@@ -36,7 +36,7 @@ pub(crate) fn timespec_bytes(sec: i64, nsec: i64) -> [u8; 16] {
 /// `pthread_getcpuclockid`: `~pid << 3 | thread bit | which`). None for
 /// other clocks; EINVAL for a CPU clock of nobody, or of a thread of another
 /// process.
-fn cpu_clock_ns(ctx: &SyscallContext, clock: u64) -> Option<Result<u64>> {
+fn cpu_clock_ns(ctx: &TrapContext, clock: u64) -> Option<Result<u64>> {
     use super::sched::{process_times, task_times};
     let (pid, thread, which) = match clock {
         CLOCK_PROCESS_CPUTIME_ID => (0, false, 2),
@@ -70,7 +70,7 @@ fn cpu_clock_ns(ctx: &SyscallContext, clock: u64) -> Option<Result<u64>> {
     Some(Ok(if which == 1 { user } else { user + system }))
 }
 
-pub fn sys_clock_gettime(ctx: &mut SyscallContext, clock: u64, tp: u64) -> Result<u64> {
+pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: u64, tp: u64) -> Result<u64> {
     let (s, ns) = match cpu_clock_ns(ctx, clock) {
         Some(r) => {
             let ns = r?;
@@ -85,7 +85,7 @@ pub fn sys_clock_gettime(ctx: &mut SyscallContext, clock: u64, tp: u64) -> Resul
 /// clock_settime(2): the guest's clocks are the host's, which the kernel may
 /// not change: setting CLOCK_REALTIME is refused with EPERM, as for a caller
 /// without CAP_SYS_TIME; other clocks cannot be set (EINVAL).
-pub fn sys_clock_settime(ctx: &mut SyscallContext, clock: u64, tp: u64) -> Result<u64> {
+pub fn sys_clock_settime(ctx: &mut TrapContext, clock: u64, tp: u64) -> Result<u64> {
     read_timespec(ctx, tp)?;
     if clock != 0 {
         return Err(Errno::EINVAL);
@@ -95,7 +95,7 @@ pub fn sys_clock_settime(ctx: &mut SyscallContext, clock: u64, tp: u64) -> Resul
 
 /// settimeofday(2): see `sys_clock_settime`; a null time (only a time zone) is
 /// accepted and has no effect, as Linux keeps the zone only for FAT.
-pub fn sys_settimeofday(ctx: &mut SyscallContext, utv: u64, _tz: u64) -> Result<u64> {
+pub fn sys_settimeofday(ctx: &mut TrapContext, utv: u64, _tz: u64) -> Result<u64> {
     if utv == 0 {
         return Ok(0);
     }
@@ -108,7 +108,7 @@ pub fn sys_settimeofday(ctx: &mut SyscallContext, utv: u64, _tz: u64) -> Result<
     Err(Errno::EPERM)
 }
 
-pub fn sys_clock_getres(ctx: &mut SyscallContext, clock: u64, res: u64) -> Result<u64> {
+pub fn sys_clock_getres(ctx: &mut TrapContext, clock: u64, res: u64) -> Result<u64> {
     let coarse = clock == 5 || clock == 6;
     host_clock(ctx, clock)?;
     if res != 0 {
@@ -119,7 +119,7 @@ pub fn sys_clock_getres(ctx: &mut SyscallContext, clock: u64, res: u64) -> Resul
     Ok(0)
 }
 
-pub fn sys_gettimeofday(ctx: &mut SyscallContext, tv: u64, tz: u64) -> Result<u64> {
+pub fn sys_gettimeofday(ctx: &mut TrapContext, tv: u64, tz: u64) -> Result<u64> {
     let (s, ns) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
     if tv != 0 {
         ctx.write_user(tv, &timespec_bytes(s, ns / 1000))?;
@@ -130,7 +130,7 @@ pub fn sys_gettimeofday(ctx: &mut SyscallContext, tv: u64, tz: u64) -> Result<u6
     Ok(0)
 }
 
-pub fn sys_time(ctx: &mut SyscallContext, tloc: u64) -> Result<u64> {
+pub fn sys_time(ctx: &mut TrapContext, tloc: u64) -> Result<u64> {
     let (s, _) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
     if tloc != 0 {
         ctx.write_user(tloc, &s.to_ne_bytes())?;
@@ -149,7 +149,7 @@ pub(crate) fn itimerspec_bytes(value: Duration, interval: Duration) -> [u8; 32] 
 }
 
 /// Reads a `struct timespec` (EINVAL if out of range).
-pub(crate) fn read_timespec(ctx: &SyscallContext, addr: u64) -> Result<Duration> {
+pub(crate) fn read_timespec(ctx: &TrapContext, addr: u64) -> Result<Duration> {
     let mut b = [0u8; 16];
     ctx.read_user(addr, &mut b)?;
     let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
@@ -179,7 +179,7 @@ pub(crate) fn deadline_from_abs(clock: i32, abs: Duration) -> Result<Instant> {
 /// Sleeps until `deadline`; an interrupted sleep leaves a continuation so that
 /// it resumes where it was after a handler-less signal (a stop and continue),
 /// and stores the time left at `rem` for nanosleep(2) callers.
-fn sleep_until(ctx: &mut SyscallContext, deadline: Instant, rem: u64) -> Result<u64> {
+fn sleep_until(ctx: &mut TrapContext, deadline: Instant, rem: u64) -> Result<u64> {
     let task = ctx.task.clone();
     match wait_event(&task, &[], Some(deadline), Interruptible::Signals, || {
         None::<()>
@@ -193,7 +193,7 @@ fn sleep_until(ctx: &mut SyscallContext, deadline: Instant, rem: u64) -> Result<
                     &timespec_bytes(left.as_secs() as i64, left.subsec_nanos() as i64),
                 )?;
             }
-            *locked(&task.restart) = Some(Box::new(move |ctx: &mut SyscallContext| {
+            *locked(&task.restart) = Some(Box::new(move |ctx: &mut TrapContext| {
                 sleep_until(ctx, deadline, rem)
             }));
             Err(Errno::ERESTART_RESTARTBLOCK)
@@ -201,13 +201,13 @@ fn sleep_until(ctx: &mut SyscallContext, deadline: Instant, rem: u64) -> Result<
     }
 }
 
-pub fn sys_nanosleep(ctx: &mut SyscallContext, req: u64, rem: u64) -> Result<u64> {
+pub fn sys_nanosleep(ctx: &mut TrapContext, req: u64, rem: u64) -> Result<u64> {
     let d = read_timespec(ctx, req)?;
     sleep_until(ctx, deadline_after(d), rem)
 }
 
 pub fn sys_clock_nanosleep(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     clock: u64,
     flags: u64,
     req: u64,

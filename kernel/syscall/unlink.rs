@@ -3,14 +3,14 @@
 
 use super::namei::{path_at, vfs};
 use super::open::AT_FDCWD;
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::RenameFlags;
 
 /// `AT_REMOVEDIR` (unlinkat).
 const AT_REMOVEDIR: u64 = 0x200;
 
-fn do_unlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
+fn do_unlink(ctx: &mut TrapContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
@@ -23,20 +23,20 @@ fn do_unlink(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64) -> Res
     Ok(0)
 }
 
-pub fn sys_unlink(ctx: &mut SyscallContext, path: u64) -> Result<u64> {
+pub fn sys_unlink(ctx: &mut TrapContext, path: u64) -> Result<u64> {
     do_unlink(ctx, AT_FDCWD as u64, path, 0)
 }
 
-pub fn sys_unlinkat(ctx: &mut SyscallContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
+pub fn sys_unlinkat(ctx: &mut TrapContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
     do_unlink(ctx, dirfd, path, flags)
 }
 
-pub fn sys_rmdir(ctx: &mut SyscallContext, path: u64) -> Result<u64> {
+pub fn sys_rmdir(ctx: &mut TrapContext, path: u64) -> Result<u64> {
     do_unlink(ctx, AT_FDCWD as u64, path, AT_REMOVEDIR)
 }
 
 fn do_rename(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     olddirfd: u64,
     oldpath: u64,
     newdirfd: u64,
@@ -61,12 +61,12 @@ fn do_rename(
     Ok(0)
 }
 
-pub fn sys_rename(ctx: &mut SyscallContext, oldpath: u64, newpath: u64) -> Result<u64> {
+pub fn sys_rename(ctx: &mut TrapContext, oldpath: u64, newpath: u64) -> Result<u64> {
     do_rename(ctx, AT_FDCWD as u64, oldpath, AT_FDCWD as u64, newpath, 0)
 }
 
 pub fn sys_renameat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     olddirfd: u64,
     oldpath: u64,
     newdirfd: u64,
@@ -76,7 +76,7 @@ pub fn sys_renameat(
 }
 
 pub fn sys_renameat2(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     olddirfd: u64,
     oldpath: u64,
     newdirfd: u64,

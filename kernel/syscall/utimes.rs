@@ -5,7 +5,7 @@
 use super::attr::io_file;
 use super::namei::vfs;
 use super::open::{resolve_at, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{AttrTime, Timespec};
 
@@ -30,7 +30,7 @@ fn time(sec: i64, nsec: i64) -> Result<Option<AttrTime>> {
 
 /// Reads two pairs of 64-bit words at `addr`; `scale` turns the second of each
 /// into nanoseconds (1000 for `struct timeval`, 1 for `struct timespec`).
-fn read_times(ctx: &SyscallContext, addr: u64, scale: i64, max: i64) -> Result<Times> {
+fn read_times(ctx: &TrapContext, addr: u64, scale: i64, max: i64) -> Result<Times> {
     const NOW: Times = [Some(AttrTime::Now); 2];
     if addr == 0 {
         return Ok(NOW);
@@ -54,7 +54,7 @@ fn read_times(ctx: &SyscallContext, addr: u64, scale: i64, max: i64) -> Result<T
 
 /// Sets `times` on `path` from `dirfd`, or on the file `dirfd` if `path` is NULL.
 fn do_utimes(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     times: Times,
@@ -79,7 +79,7 @@ fn do_utimes(
 /// utimensat(2): both times `UTIME_OMIT` is success before anything is looked
 /// at, as on Linux.
 pub fn sys_utimensat(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
     times: u64,
@@ -92,18 +92,18 @@ pub fn sys_utimensat(
     do_utimes(ctx, dirfd, path, times, flags)
 }
 
-pub fn sys_futimesat(ctx: &mut SyscallContext, dirfd: u64, path: u64, times: u64) -> Result<u64> {
+pub fn sys_futimesat(ctx: &mut TrapContext, dirfd: u64, path: u64, times: u64) -> Result<u64> {
     let times = read_times(ctx, times, 1000, 1_000_000)?;
     do_utimes(ctx, dirfd, path, times, 0)
 }
 
-pub fn sys_utimes(ctx: &mut SyscallContext, path: u64, times: u64) -> Result<u64> {
+pub fn sys_utimes(ctx: &mut TrapContext, path: u64, times: u64) -> Result<u64> {
     let times = read_times(ctx, times, 1000, 1_000_000)?;
     do_utimes(ctx, AT_FDCWD as u64, path, times, 0)
 }
 
 /// utime(2): `struct utimbuf` holds whole seconds only.
-pub fn sys_utime(ctx: &mut SyscallContext, path: u64, buf: u64) -> Result<u64> {
+pub fn sys_utime(ctx: &mut TrapContext, path: u64, buf: u64) -> Result<u64> {
     let mut times: Times = [Some(AttrTime::Now); 2];
     if buf != 0 {
         let mut raw = [0u8; 16];

@@ -7,7 +7,7 @@
 use super::attr::io_file;
 use super::namei::vfs;
 use super::open::{resolve_at, AT_FDCWD};
-use super::SyscallContext;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Path, XattrFlags, XATTR_NAME_MAX, XATTR_SIZE_MAX};
 
@@ -23,7 +23,7 @@ enum Target {
     Fd(u64),
 }
 
-fn resolve(ctx: &SyscallContext, t: Target) -> Result<Path> {
+fn resolve(ctx: &TrapContext, t: Target) -> Result<Path> {
     match t {
         Target::Path(addr, follow) => {
             let path = ctx.read_path(addr)?;
@@ -34,7 +34,7 @@ fn resolve(ctx: &SyscallContext, t: Target) -> Result<Path> {
 }
 
 /// Reads an attribute name: 1 to 255 bytes, else `ERANGE`.
-fn read_name(ctx: &SyscallContext, addr: u64) -> Result<Vec<u8>> {
+fn read_name(ctx: &TrapContext, addr: u64) -> Result<Vec<u8>> {
     let name = crate::task::locked(&ctx.task.mm())
         .read_cstring(addr, XATTR_NAME_MAX + 1)
         .map_err(|e| match e {
@@ -49,7 +49,7 @@ fn read_name(ctx: &SyscallContext, addr: u64) -> Result<Vec<u8>> {
 
 /// Copies `data` to the user buffer `addr` of `size` bytes, as the get and
 /// list calls answer: with size 0 only the length, `ERANGE` if too small.
-fn answer(ctx: &SyscallContext, data: &[u8], addr: u64, size: u64) -> Result<u64> {
+fn answer(ctx: &TrapContext, data: &[u8], addr: u64, size: u64) -> Result<u64> {
     if size == 0 {
         return Ok(data.len() as u64);
     }
@@ -61,7 +61,7 @@ fn answer(ctx: &SyscallContext, data: &[u8], addr: u64, size: u64) -> Result<u64
 }
 
 fn do_setxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     t: Target,
     (name, value, size, flags): (u64, u64, u64, u64),
 ) -> Result<u64> {
@@ -82,7 +82,7 @@ fn do_setxattr(
 }
 
 fn do_getxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     t: Target,
     (name, value, size): (u64, u64, u64),
 ) -> Result<u64> {
@@ -92,7 +92,7 @@ fn do_getxattr(
     answer(ctx, &data, value, size.min(XATTR_SIZE_MAX as u64))
 }
 
-fn do_listxattr(ctx: &mut SyscallContext, t: Target, (list, size): (u64, u64)) -> Result<u64> {
+fn do_listxattr(ctx: &mut TrapContext, t: Target, (list, size): (u64, u64)) -> Result<u64> {
     let p = resolve(ctx, t)?;
     let names = vfs().listxattr(&ctx.cred(), &p)?;
     if names.len() > XATTR_LIST_MAX {
@@ -101,7 +101,7 @@ fn do_listxattr(ctx: &mut SyscallContext, t: Target, (list, size): (u64, u64)) -
     answer(ctx, &names, list, size.min(XATTR_LIST_MAX as u64))
 }
 
-fn do_removexattr(ctx: &mut SyscallContext, t: Target, name: u64) -> Result<u64> {
+fn do_removexattr(ctx: &mut TrapContext, t: Target, name: u64) -> Result<u64> {
     let name = read_name(ctx, name)?;
     let p = resolve(ctx, t)?;
     vfs().removexattr(&ctx.cred(), &p, &name)?;
@@ -109,7 +109,7 @@ fn do_removexattr(ctx: &mut SyscallContext, t: Target, name: u64) -> Result<u64>
 }
 
 pub fn sys_setxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     path: u64,
     name: u64,
     value: u64,
@@ -119,7 +119,7 @@ pub fn sys_setxattr(
     do_setxattr(ctx, Target::Path(path, true), (name, value, size, flags))
 }
 pub fn sys_lsetxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     path: u64,
     name: u64,
     value: u64,
@@ -129,7 +129,7 @@ pub fn sys_lsetxattr(
     do_setxattr(ctx, Target::Path(path, false), (name, value, size, flags))
 }
 pub fn sys_fsetxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     name: u64,
     value: u64,
@@ -139,7 +139,7 @@ pub fn sys_fsetxattr(
     do_setxattr(ctx, Target::Fd(fd), (name, value, size, flags))
 }
 pub fn sys_getxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     path: u64,
     name: u64,
     value: u64,
@@ -148,7 +148,7 @@ pub fn sys_getxattr(
     do_getxattr(ctx, Target::Path(path, true), (name, value, size))
 }
 pub fn sys_lgetxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     path: u64,
     name: u64,
     value: u64,
@@ -157,7 +157,7 @@ pub fn sys_lgetxattr(
     do_getxattr(ctx, Target::Path(path, false), (name, value, size))
 }
 pub fn sys_fgetxattr(
-    ctx: &mut SyscallContext,
+    ctx: &mut TrapContext,
     fd: u64,
     name: u64,
     value: u64,
@@ -165,21 +165,21 @@ pub fn sys_fgetxattr(
 ) -> Result<u64> {
     do_getxattr(ctx, Target::Fd(fd), (name, value, size))
 }
-pub fn sys_listxattr(ctx: &mut SyscallContext, path: u64, list: u64, size: u64) -> Result<u64> {
+pub fn sys_listxattr(ctx: &mut TrapContext, path: u64, list: u64, size: u64) -> Result<u64> {
     do_listxattr(ctx, Target::Path(path, true), (list, size))
 }
-pub fn sys_llistxattr(ctx: &mut SyscallContext, path: u64, list: u64, size: u64) -> Result<u64> {
+pub fn sys_llistxattr(ctx: &mut TrapContext, path: u64, list: u64, size: u64) -> Result<u64> {
     do_listxattr(ctx, Target::Path(path, false), (list, size))
 }
-pub fn sys_flistxattr(ctx: &mut SyscallContext, fd: u64, list: u64, size: u64) -> Result<u64> {
+pub fn sys_flistxattr(ctx: &mut TrapContext, fd: u64, list: u64, size: u64) -> Result<u64> {
     do_listxattr(ctx, Target::Fd(fd), (list, size))
 }
-pub fn sys_removexattr(ctx: &mut SyscallContext, path: u64, name: u64) -> Result<u64> {
+pub fn sys_removexattr(ctx: &mut TrapContext, path: u64, name: u64) -> Result<u64> {
     do_removexattr(ctx, Target::Path(path, true), name)
 }
-pub fn sys_lremovexattr(ctx: &mut SyscallContext, path: u64, name: u64) -> Result<u64> {
+pub fn sys_lremovexattr(ctx: &mut TrapContext, path: u64, name: u64) -> Result<u64> {
     do_removexattr(ctx, Target::Path(path, false), name)
 }
-pub fn sys_fremovexattr(ctx: &mut SyscallContext, fd: u64, name: u64) -> Result<u64> {
+pub fn sys_fremovexattr(ctx: &mut TrapContext, fd: u64, name: u64) -> Result<u64> {
     do_removexattr(ctx, Target::Fd(fd), name)
 }

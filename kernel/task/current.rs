@@ -1,7 +1,7 @@
 //! `current`: the task whose kernel thread is running. Every guest task has
 //! its own host thread (its kernel stack), so the task is a property of the
 //! host thread: set once when the thread starts, read by code that is not
-//! handed a `SyscallContext` — procfs resolving /proc/self inside an `Inode`
+//! handed a `TrapContext` — procfs resolving /proc/self inside an `Inode`
 //! method, which the fs crate calls without knowing tasks.
 
 use super::Task;

@@ -16,7 +16,8 @@
 //!   still shared copy-on-write) reaches us as a SIGSEGV at the entry.
 
 use crate::signal::{self, SigInfo};
-use crate::syscall::{self, SyscallContext};
+use crate::syscall;
+use crate::task::TrapContext;
 use arch::Errno;
 
 /// The address of the vsyscall page.
@@ -24,14 +25,14 @@ pub const VSYSCALL_ADDR: u64 = 0xffff_ffff_ff60_0000;
 
 /// Returns whether the system call trap just taken came from `int $0x80`
 /// (`cd 80` before the instruction pointer) rather than `syscall` (`0f 05`).
-pub fn is_int80(ctx: &SyscallContext) -> bool {
+pub fn is_int80(ctx: &TrapContext) -> bool {
     let mut insn = [0u8; 2];
     let at = ctx.regs.rip.wrapping_sub(2);
     ctx.read_user(at, &mut insn).is_ok() && insn == [0xcd, 0x80]
 }
 
 /// Raises the #GP of an `int $0x80` without a user gate.
-pub fn refuse_int80(ctx: &mut SyscallContext) {
+pub fn refuse_int80(ctx: &mut TrapContext) {
     ctx.regs.rip -= 2;
     ctx.regs.rax = ctx.regs.orig_rax;
     signal::force_signal(ctx.task, SigInfo::new(signal::SIGSEGV, signal::SI_KERNEL));
@@ -39,7 +40,7 @@ pub fn refuse_int80(ctx: &mut SyscallContext) {
 
 /// Emulates a call into the vsyscall page at `ctx.regs.rip`; returns false if
 /// the instruction pointer is not one of its entries (the fault is real).
-pub fn emulate_vsyscall(ctx: &mut SyscallContext) -> bool {
+pub fn emulate_vsyscall(ctx: &mut TrapContext) -> bool {
     const GETTIMEOFDAY: u64 = 96;
     const TIME: u64 = 201;
     const GETCPU: u64 = 309;

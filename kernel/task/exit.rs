@@ -152,7 +152,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     }
     if autoreap {
         let times = *locked(&p.times);
-        super::wait::reap(&parent, p, times);
+        super::do_wait::reap(&parent, p, times);
     }
     parent.child_wait.wake_all();
 }

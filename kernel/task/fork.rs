@@ -7,8 +7,8 @@
 use super::run::{start_task, Start};
 use super::{alloc_pid, locked, register, tlb, Pid, Process, Task};
 use crate::signal::{self, NSIG};
-use crate::syscall::SyscallContext;
-use crate::wait::{wait_event, Interruptible};
+use crate::sleep::{wait_event, Interruptible};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -83,7 +83,7 @@ fn check(a: &CloneArgs) -> Result<()> {
 }
 
 /// Creates a task as `clone` asks; returns its id.
-pub fn do_fork(ctx: &mut SyscallContext, a: CloneArgs) -> Result<Pid> {
+pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     check(&a)?;
     let f = a.flags;
     let me = ctx.task.clone();

@@ -5,25 +5,26 @@
 //! kernel lock; the inner mutexes only satisfy Rust and are never contended.
 
 mod access;
+mod context;
 mod current;
+mod do_wait;
 mod emulate;
 mod exit;
 pub mod fork;
 pub mod limits;
 mod run;
 pub mod tlb;
-mod wait;
 
 pub use access::ptrace_may_access;
+pub use context::TrapContext;
 pub use current::{current, set_current};
+pub use do_wait::{do_wait, WaitOptions, WaitResult};
 pub use exit::{do_exit, mm_release, ExitStatus};
 pub use fork::{do_fork, CloneArgs};
 pub use run::{start_task, Start};
-pub use wait::{do_wait, WaitOptions, WaitResult};
 
 use crate::signal::{ProcessSignals, TaskSignals};
-use crate::syscall::SyscallContext;
-use crate::wait::TaskWaiter;
+use crate::sleep::TaskWaiter;
 use arch::sync::{Mutex, MutexGuard};
 use fs::{FdTable, Path, WaitQueue};
 use mm::Mm;
@@ -140,7 +141,7 @@ pub struct Process {
 }
 
 /// The continuation of a sleep interrupted with `ERESTART_RESTARTBLOCK`.
-pub type RestartFn = Box<dyn FnOnce(&mut SyscallContext) -> arch::Result<u64> + Send>;
+pub type RestartFn = Box<dyn FnOnce(&mut TrapContext) -> arch::Result<u64> + Send>;
 
 /// A thread of guest code.
 pub struct Task {

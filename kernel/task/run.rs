@@ -5,7 +5,8 @@
 use super::{emulate, locked, tlb, Task};
 use crate::lock;
 use crate::signal::{self, SigInfo};
-use crate::syscall::{self, SyscallContext};
+use crate::syscall;
+use crate::task::TrapContext;
 use arch::stub::{FaultKind, MapOp, Stub, Trap};
 use arch::UserRegs;
 use std::sync::atomic::Ordering;
@@ -66,7 +67,7 @@ fn task_main(task: Arc<Task>, start: Start) {
         arch::host::cpu::set_nice(stub.pid(), nice);
     }
     let mut regs = UserRegs::default();
-    let mut ctx = SyscallContext {
+    let mut ctx = TrapContext {
         task: &task,
         regs: &mut regs,
         stub: &mut stub,
@@ -105,12 +106,7 @@ fn account_exit(task: &Task, stub: &Stub) {
 
 /// Runs init, as Linux's `kernel_init`: the requested program, or the first of the
 /// usual places that works; a kernel panic if none does.
-fn exec_init(
-    ctx: &mut SyscallContext,
-    paths: Vec<Vec<u8>>,
-    args: Vec<Vec<u8>>,
-    envp: Vec<Vec<u8>>,
-) {
+fn exec_init(ctx: &mut TrapContext, paths: Vec<Vec<u8>>, args: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) {
     let mut last = None;
     for path in &paths {
         let mut argv = vec![path.clone()];
@@ -140,7 +136,7 @@ fn exec_init(
 }
 
 /// Runs guest code and handles its traps until the task exits; returns how.
-fn run_loop(ctx: &mut SyscallContext) -> super::ExitStatus {
+fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
     loop {
         // The way back to guest code: signals first (they may end the task),
         // then the host mappings other tasks have invalidated.
@@ -184,7 +180,7 @@ fn run_loop(ctx: &mut SyscallContext) -> super::ExitStatus {
 }
 
 /// Resolves a page fault, or sends the task SIGSEGV or SIGBUS.
-fn page_fault(ctx: &mut SyscallContext, addr: u64, kind: FaultKind) {
+fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
     let mm = ctx.task.mm();
     let result = locked(&mm).handle_fault(addr, kind == FaultKind::Protection);
     mm::take_alloc_failure();

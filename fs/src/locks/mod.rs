@@ -17,7 +17,7 @@ mod record;
 pub use record::{LockKind, LockOwner, RecordLock};
 
 use crate::inode::Inode;
-use crate::wait::WaitQueue;
+use crate::wait_queue::WaitQueue;
 use arch::sync::{Mutex, MutexGuard};
 use arch::Result;
 use std::collections::BTreeMap;

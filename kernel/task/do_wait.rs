@@ -3,7 +3,7 @@
 
 use super::{locked, unregister, ExitStatus, Pid, Process, Task};
 use crate::signal::SIGCHLD;
-use crate::wait::{wait_event, Interruptible};
+use crate::sleep::{wait_event, Interruptible};
 use arch::{Errno, Result};
 use std::sync::Arc;
 

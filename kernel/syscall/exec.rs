@@ -1,0 +1,48 @@
+//! execve(2) and execveat(2) over `crate::exec`.
+
+use crate::task::TrapContext;
+use arch::{Errno, Result};
+
+pub fn sys_execve(ctx: &mut TrapContext, path: u64, argv: u64, envp: u64) -> Result<u64> {
+    let path = ctx.read_path(path)?;
+    let argv = ctx.read_string_array(argv)?;
+    let envp = ctx.read_string_array(envp)?;
+    crate::exec::execve(ctx, &path, argv, envp)?;
+    Ok(0)
+}
+
+/// execveat(dirfd, path, argv, envp, flags): AT_EMPTY_PATH runs the file
+/// `dirfd` itself; AT_SYMLINK_NOFOLLOW refuses a final symlink (ELOOP).
+pub fn sys_execveat(
+    ctx: &mut TrapContext,
+    dirfd: u64,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u64,
+) -> Result<u64> {
+    use super::open::{resolve_at, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let name = ctx.read_path(path)?;
+    let file = resolve_at(ctx, dirfd, &name, flags, true)?;
+    if file.inode().file_type() == fs::FileType::Symlink {
+        return Err(Errno::ELOOP);
+    }
+    let argv = ctx.read_string_array(argv)?;
+    let envp = ctx.read_string_array(envp)?;
+    // Like Linux, the program is known as /dev/fd/N for AT_EMPTY_PATH.
+    let shown = if name.is_empty() || (name[0] != b'/' && dirfd as i32 != super::open::AT_FDCWD) {
+        let mut n = format!("/dev/fd/{}", dirfd as i32).into_bytes();
+        if !name.is_empty() {
+            n.push(b'/');
+            n.extend_from_slice(&name);
+        }
+        n
+    } else {
+        name
+    };
+    crate::exec::execve_file(ctx, file, &shown, argv, envp)?;
+    Ok(0)
+}

@@ -1,0 +1,38 @@
+//! memfd_create(2): anonymous files in the kernel's own tmpfs (`crate::memfd`).
+
+use crate::memfd::*;
+use crate::task::locked;
+use crate::task::TrapContext;
+use arch::{Errno, Result};
+use fs::OpenFlags;
+
+pub fn sys_memfd_create(ctx: &mut TrapContext, name: u64, flags: u64) -> Result<u64> {
+    let known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC;
+    if flags & !known != 0 || flags & (MFD_NOEXEC_SEAL | MFD_EXEC) == MFD_NOEXEC_SEAL | MFD_EXEC {
+        return Err(Errno::EINVAL);
+    }
+    // No huge pages to back the file with.
+    if flags & MFD_HUGETLB != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let name = ctx.read_path(name).or_else(|e| match e {
+        Errno::ENOENT => Ok(Vec::new()),
+        e => Err(e),
+    })?;
+    if name.len() > MFD_NAME_MAX {
+        return Err(Errno::EINVAL);
+    }
+    // The name is only shown, never looked up: a '/' in it becomes '_'.
+    let mut file_name = b"memfd:".to_vec();
+    file_name.extend(name.iter().map(|&b| if b == b'/' { b'_' } else { b }));
+    let shm = shm_mount()?;
+    let k = crate::boot::kernel();
+    let cred = ctx.cred();
+    let open = OpenFlags::O_RDWR | OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_LARGEFILE;
+    let f = k
+        .vfs
+        .open(&cred, &shm, &shm, &file_name, open, 0o777, &k.devices)?;
+    k.vfs.unlink(&cred, &shm, &shm, &file_name)?;
+    let fd = locked(&ctx.task.files()).alloc(f, flags & MFD_CLOEXEC != 0)?;
+    Ok(fd as u64)
+}

@@ -1,0 +1,81 @@
+//! Process identity, groups and sessions: getpid, gettid, getppid, getpgrp, getpgid, getsid, setpgid, setsid and vhangup (setsid(2), setpgid(2), vhangup(2)).
+
+use crate::task::TrapContext;
+use crate::task::{self, locked};
+use arch::{Errno, Result};
+
+pub fn sys_getpid(ctx: &mut TrapContext) -> Result<u64> {
+    Ok(ctx.task.process.pid as u64)
+}
+
+pub fn sys_gettid(ctx: &mut TrapContext) -> Result<u64> {
+    Ok(ctx.task.tid() as u64)
+}
+
+pub fn sys_getppid(ctx: &mut TrapContext) -> Result<u64> {
+    Ok(ctx.task.process.ppid() as u64)
+}
+
+pub fn sys_getpgrp(ctx: &mut TrapContext) -> Result<u64> {
+    Ok(*locked(&ctx.task.process.pgid) as u64)
+}
+
+pub(super) fn target(ctx: &TrapContext, pid: u64) -> Result<std::sync::Arc<task::Process>> {
+    match pid as i32 {
+        0 => Ok(ctx.task.process.clone()),
+        p if p > 0 => task::find_process(p).ok_or(Errno::ESRCH),
+        _ => Err(Errno::ESRCH),
+    }
+}
+
+pub fn sys_getpgid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
+    Ok(*locked(&target(ctx, pid)?.pgid) as u64)
+}
+
+pub fn sys_getsid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
+    Ok(*locked(&target(ctx, pid)?.sid) as u64)
+}
+
+/// setpgid(2): a process may move itself or a child into a group of its session.
+pub fn sys_setpgid(ctx: &mut TrapContext, pid: u64, pgid: u64) -> Result<u64> {
+    if (pgid as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = target(ctx, pid)?;
+    let me = &ctx.task.process;
+    if p.pid != me.pid && p.ppid() != me.pid {
+        return Err(Errno::ESRCH);
+    }
+    if *locked(&p.sid) == p.pid {
+        return Err(Errno::EPERM);
+    }
+    let pgid = if pgid == 0 { p.pid } else { pgid as i32 };
+    *locked(&p.pgid) = pgid;
+    Ok(0)
+}
+
+/// setsid(2): EPERM while a process group with the caller's id exists.
+pub fn sys_setsid(ctx: &mut TrapContext) -> Result<u64> {
+    let p = &ctx.task.process;
+    let group_exists = || {
+        task::all_processes()
+            .iter()
+            .any(|q| *locked(&q.pgid) == p.pid)
+    };
+    if *locked(&p.pgid) == p.pid || group_exists() {
+        return Err(Errno::EPERM);
+    }
+    *locked(&p.pgid) = p.pid;
+    *locked(&p.sid) = p.pid;
+    *locked(&p.ctty) = None;
+    Ok(p.pid as u64)
+}
+
+/// vhangup(2): hangs up the controlling terminal; needs CAP_SYS_TTY_CONFIG.
+pub fn sys_vhangup(ctx: &mut TrapContext) -> Result<u64> {
+    if locked(&ctx.task.process.cred).euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    crate::tty::vhangup(&ctx.task.process);
+    Ok(0)
+}

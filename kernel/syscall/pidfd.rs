@@ -1,0 +1,54 @@
+//! pidfd_open(2) and pidfd_send_signal(2) over the process files of `crate::pidfd`.
+
+use crate::pidfd::*;
+use crate::signal::{self, SigInfo, SI_USER};
+use crate::task::TrapContext;
+use crate::task::{self, locked};
+use arch::{Errno, Result};
+use std::sync::Arc;
+
+pub fn sys_pidfd_open(ctx: &mut TrapContext, pid: u64, flags: u64) -> Result<u64> {
+    const PIDFD_NONBLOCK: u64 = 0o4000;
+    if flags & !PIDFD_NONBLOCK != 0 || (pid as i32) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = task::find_process(pid as i32).ok_or(Errno::ESRCH)?;
+    Ok(install(ctx, &p)? as u64)
+}
+
+pub fn sys_pidfd_send_signal(
+    ctx: &mut TrapContext,
+    fd: u64,
+    sig: u64,
+    info: u64,
+    flags: u64,
+) -> Result<u64> {
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = locked(&ctx.task.files()).get(fd as i32)?;
+    let p = match f.ops().as_any().downcast_ref::<PidFd>() {
+        Some(PidFd(p)) => p.clone(),
+        None => proc_pid_dir(&f)?,
+    };
+    let sig = sig as i32;
+    if sig != 0 && !signal::valid(sig) {
+        return Err(Errno::EINVAL);
+    }
+    if locked(&p.exit_status).is_some() {
+        return Err(Errno::ESRCH);
+    }
+    signal::check_kill_permission(&ctx.task.process, &p, sig)?;
+    let uid = locked(&ctx.task.process.cred).uid;
+    let mut si = SigInfo::user(sig, SI_USER, ctx.task.process.pid, uid);
+    if info != 0 {
+        ctx.read_user(info, &mut si.0)?;
+        if si.signo() != sig || (si.code() >= 0 && !Arc::ptr_eq(&p, &ctx.task.process)) {
+            return Err(Errno::EPERM);
+        }
+    }
+    if sig != 0 {
+        signal::send_to_process(&p, si);
+    }
+    Ok(0)
+}

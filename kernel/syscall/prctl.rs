@@ -1,0 +1,105 @@
+//! prctl(2) and arch_prctl(2): per-process settings and the thread pointer.
+
+use crate::task::locked;
+use crate::task::TrapContext;
+use arch::{Errno, Result};
+use std::sync::atomic::Ordering;
+
+pub fn sys_arch_prctl(ctx: &mut TrapContext, code: u64, addr: u64) -> Result<u64> {
+    const ARCH_SET_GS: u64 = 0x1001;
+    const ARCH_SET_FS: u64 = 0x1002;
+    const ARCH_GET_FS: u64 = 0x1003;
+    const ARCH_GET_GS: u64 = 0x1004;
+    let canonical = |v: u64| v < arch::stub::TASK_SIZE;
+    match code {
+        ARCH_SET_FS if canonical(addr) => ctx.regs.fs_base = addr,
+        ARCH_SET_GS if canonical(addr) => ctx.regs.gs_base = addr,
+        ARCH_SET_FS | ARCH_SET_GS => return Err(Errno::EPERM),
+        ARCH_GET_FS => ctx.write_user(addr, &ctx.regs.fs_base.to_ne_bytes())?,
+        ARCH_GET_GS => ctx.write_user(addr, &ctx.regs.gs_base.to_ne_bytes())?,
+        _ => return Err(Errno::EINVAL),
+    }
+    Ok(0)
+}
+
+/// prctl(2): the per-process settings programs and libraries use.
+pub fn sys_prctl(
+    ctx: &mut TrapContext,
+    option: u64,
+    arg2: u64,
+    _arg3: u64,
+    _arg4: u64,
+    _arg5: u64,
+) -> Result<u64> {
+    const PR_SET_PDEATHSIG: u64 = 1;
+    const PR_GET_PDEATHSIG: u64 = 2;
+    const PR_GET_DUMPABLE: u64 = 3;
+    const PR_SET_DUMPABLE: u64 = 4;
+    const PR_GET_KEEPCAPS: u64 = 7;
+    const PR_SET_KEEPCAPS: u64 = 8;
+    const PR_SET_NAME: u64 = 15;
+    const PR_GET_NAME: u64 = 16;
+    const PR_GET_SECCOMP: u64 = 21;
+    const PR_CAPBSET_READ: u64 = 23;
+    const PR_GET_TIMERSLACK: u64 = 30;
+    const PR_SET_TIMERSLACK: u64 = 29;
+    const PR_SET_CHILD_SUBREAPER: u64 = 36;
+    const PR_GET_CHILD_SUBREAPER: u64 = 37;
+    const PR_SET_NO_NEW_PRIVS: u64 = 38;
+    const PR_GET_NO_NEW_PRIVS: u64 = 39;
+    const PR_SET_VMA: u64 = 0x53564d41;
+    let p = ctx.task.process.clone();
+    match option {
+        PR_SET_PDEATHSIG => {
+            if arg2 > 64 {
+                return Err(Errno::EINVAL);
+            }
+            p.pdeath_signal.store(arg2 as i32, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let sig = p.pdeath_signal.load(Ordering::Relaxed);
+            ctx.write_user(arg2, &sig.to_ne_bytes())?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(p.dumpable() as u64),
+        PR_SET_DUMPABLE if arg2 <= 1 => {
+            p.set_dumpable(arg2 == 1);
+            Ok(0)
+        }
+        PR_GET_KEEPCAPS => Ok(0),
+        PR_SET_KEEPCAPS if arg2 <= 1 => Ok(0),
+        PR_SET_NAME => {
+            // At most 15 bytes are read, as Linux's strncpy_from_user into
+            // the 16-byte comm: a name without a NUL is cut, never an error.
+            let n = locked(&ctx.task.mm()).strncpy_from_user(arg2, 15)?;
+            *locked(&p.comm) = n;
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; 16];
+            let comm = locked(&p.comm).clone();
+            name[..comm.len()].copy_from_slice(&comm);
+            ctx.write_user(arg2, &name)?;
+            Ok(0)
+        }
+        PR_GET_SECCOMP => Ok(0),
+        PR_CAPBSET_READ if arg2 <= 40 => Ok(1),
+        PR_CAPBSET_READ => Err(Errno::EINVAL),
+        PR_GET_TIMERSLACK => Ok(50_000),
+        PR_SET_TIMERSLACK => Ok(0),
+        PR_SET_CHILD_SUBREAPER => {
+            p.subreaper.store(arg2 != 0, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let v = p.subreaper.load(Ordering::Relaxed) as i32;
+            ctx.write_user(arg2, &v.to_ne_bytes())?;
+            Ok(0)
+        }
+        PR_SET_NO_NEW_PRIVS if arg2 == 1 => Ok(0),
+        PR_GET_NO_NEW_PRIVS => Ok(0),
+        PR_SET_VMA => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}

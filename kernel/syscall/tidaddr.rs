@@ -1,0 +1,19 @@
+//! The per-thread registrations glibc makes at start-up: set_tid_address(2) and set_robust_list(2).
+
+use crate::task::locked;
+use crate::task::TrapContext;
+use arch::{Errno, Result};
+
+pub fn sys_set_tid_address(ctx: &mut TrapContext, tidptr: u64) -> Result<u64> {
+    *locked(&ctx.task.clear_child_tid) = tidptr;
+    Ok(ctx.task.tid() as u64)
+}
+
+pub fn sys_set_robust_list(ctx: &mut TrapContext, head: u64, len: u64) -> Result<u64> {
+    // sizeof(struct robust_list_head) on x86_64.
+    if len != 24 {
+        return Err(Errno::EINVAL);
+    }
+    *locked(&ctx.task.robust_list) = (head, len);
+    Ok(0)
+}

@@ -1,0 +1,82 @@
+//! timerfd_create(2), timerfd_settime(2), timerfd_gettime(2) over the timer files of `crate::timerfd`.
+
+use crate::syscall::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
+use crate::task::locked;
+use crate::task::TrapContext;
+use crate::timer::TimerSlot;
+use crate::timerfd::*;
+use arch::sync::Mutex;
+use arch::{Errno, Result};
+use fs::{File, OpenFlags, WaitQueue};
+use std::sync::Arc;
+
+pub fn sys_timerfd_create(ctx: &mut TrapContext, clock: u64, flags: u64) -> Result<u64> {
+    let (clock, flags) = (clock as i32, flags);
+    if ![0, 1, 7, 8, 9].contains(&clock) || flags & !(TFD_CLOEXEC | TFD_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let inner = Arc::new(Inner {
+        // The alarm clocks behave as their plain versions here (no suspend).
+        clock: if clock == 8 {
+            0
+        } else if clock == 9 {
+            7
+        } else {
+            clock
+        },
+        state: Mutex::new(State {
+            slot: TimerSlot::default(),
+            expirations: 0,
+        }),
+        wait: WaitQueue::new(),
+    });
+    let mut of = OpenFlags::O_RDWR;
+    if flags & TFD_NONBLOCK != 0 {
+        of |= OpenFlags::O_NONBLOCK;
+    }
+    let f = File::new(None, Arc::new(TimerFd(inner)), of);
+    Ok(locked(&ctx.task.files()).alloc(f, flags & TFD_CLOEXEC != 0)? as u64)
+}
+
+pub fn sys_timerfd_settime(
+    ctx: &mut TrapContext,
+    fd: u64,
+    flags: u64,
+    new: u64,
+    old: u64,
+) -> Result<u64> {
+    if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let inner = timerfd(ctx, fd)?;
+    let interval = read_timespec(ctx, new)?;
+    let value = read_timespec(ctx, new + 16)?;
+    let deadline = if value.is_zero() {
+        None
+    } else if flags & TFD_TIMER_ABSTIME != 0 {
+        Some(deadline_from_abs(inner.clock, value)?)
+    } else {
+        Some(crate::syscall::time::deadline_after(value))
+    };
+    let (old_v, old_i, armed) = {
+        let mut s = locked(&inner.state);
+        let (ov, oi) = s.slot.disarm();
+        s.expirations = 0;
+        let g = deadline.map(|d| (d, s.slot.arm(d, interval)));
+        (ov, oi, g)
+    };
+    if let Some((d, g)) = armed {
+        arm(&inner, d, g);
+    }
+    if old != 0 {
+        ctx.write_user(old, &itimerspec_bytes(old_v, old_i))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_timerfd_gettime(ctx: &mut TrapContext, fd: u64, value: u64) -> Result<u64> {
+    let inner = timerfd(ctx, fd)?;
+    let (v, i) = locked(&inner.state).slot.remaining();
+    ctx.write_user(value, &itimerspec_bytes(v, i))?;
+    Ok(0)
+}

@@ -1,0 +1,127 @@
+//! Waiting for children: wait4(2) and waitid(2) over `task::do_wait`.
+
+use crate::task::TrapContext;
+use crate::task::{self, ExitStatus, WaitOptions, WaitResult};
+use arch::{Errno, Result};
+
+const WNOHANG: u64 = 1;
+const WUNTRACED: u64 = 2;
+const WEXITED: u64 = 4;
+const WCONTINUED: u64 = 8;
+const WNOWAIT: u64 = 0x0100_0000;
+const WNOTHREAD: u64 = 0x2000_0000;
+const WALL: u64 = 0x4000_0000;
+const WCLONE: u64 = 0x8000_0000;
+
+/// Writes a `struct rusage` (144 bytes) with the CPU times in nanoseconds.
+pub(super) fn write_rusage(ctx: &TrapContext, addr: u64, times: (u64, u64)) -> Result<()> {
+    let mut b = [0u8; 144];
+    for (i, ns) in [times.0, times.1].iter().enumerate() {
+        b[i * 16..i * 16 + 8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_ne_bytes());
+        b[i * 16 + 8..i * 16 + 16]
+            .copy_from_slice(&((ns % 1_000_000_000 / 1000) as i64).to_ne_bytes());
+    }
+    ctx.write_user(addr, &b)
+}
+
+pub fn sys_wait4(
+    ctx: &mut TrapContext,
+    pid: u64,
+    status: u64,
+    options: u64,
+    rusage: u64,
+) -> Result<u64> {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid as i32 == i32::MIN {
+        return Err(Errno::ESRCH);
+    }
+    let o = WaitOptions {
+        pid: pid as i32,
+        exited: true,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        nohang: options & WNOHANG != 0,
+        nowait: false,
+        all: options & WALL != 0,
+        clone: options & WCLONE != 0,
+    };
+    let task = ctx.task.clone();
+    match task::do_wait(&task, o)? {
+        None => Ok(0),
+        Some(r) => {
+            if status != 0 {
+                ctx.write_user(status, &r.status().to_ne_bytes())?;
+            }
+            if rusage != 0 {
+                let times = match r {
+                    WaitResult::Exited(_, _, t) => t,
+                    _ => (0, 0),
+                };
+                write_rusage(ctx, rusage, times)?;
+            }
+            Ok(r.pid() as u64)
+        }
+    }
+}
+
+/// waitid(idtype, id, infop, options, rusage).
+pub fn sys_waitid(
+    ctx: &mut TrapContext,
+    idtype: u64,
+    id: u64,
+    infop: u64,
+    options: u64,
+    rusage: u64,
+) -> Result<u64> {
+    const P_ALL: u64 = 0;
+    const P_PID: u64 = 1;
+    const P_PGID: u64 = 2;
+    let known = WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE;
+    if options & !known != 0 || options & (WEXITED | WUNTRACED | WCONTINUED) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let pid = match idtype {
+        P_ALL => -1,
+        P_PID if (id as i32) > 0 => id as i32,
+        P_PGID if (id as i32) > 0 => -(id as i32),
+        P_PGID if id == 0 => 0,
+        _ => return Err(Errno::EINVAL),
+    };
+    let o = WaitOptions {
+        pid,
+        exited: options & WEXITED != 0,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        nohang: options & WNOHANG != 0,
+        nowait: options & WNOWAIT != 0,
+        all: options & WALL != 0,
+        clone: options & WCLONE != 0,
+    };
+    let task = ctx.task.clone();
+    let r = task::do_wait(&task, o)?;
+    if infop != 0 {
+        use crate::signal::{SigInfo, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
+        let info = match r {
+            None => SigInfo([0; 128]),
+            Some(WaitResult::Exited(p, ExitStatus::Exited(c), _)) => {
+                SigInfo::child(CLD_EXITED, p, c as i32)
+            }
+            Some(WaitResult::Exited(p, ExitStatus::Signaled(s), _)) => {
+                SigInfo::child(CLD_KILLED, p, s)
+            }
+            Some(WaitResult::Stopped(p, s)) => SigInfo::child(CLD_STOPPED, p, s),
+            Some(WaitResult::Continued(p)) => SigInfo::child(CLD_CONTINUED, p, SIGCHLD),
+        };
+        ctx.write_user(infop, &info.0)?;
+    }
+    if rusage != 0 {
+        let times = match r {
+            Some(WaitResult::Exited(_, _, t)) => t,
+            _ => (0, 0),
+        };
+        write_rusage(ctx, rusage, times)?;
+    }
+    Ok(0)
+}

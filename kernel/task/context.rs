@@ -1,0 +1,83 @@
+//! The trap context: what kernel code handling a trap of a task (a system
+//! call, a page fault, a signal on the way back to guest code, exec) works on —
+//! the task, its registers, its stub — and the copies between the kernel and
+//! that task's memory that every system call makes.
+
+use super::{locked, ExitStatus, Task};
+use arch::stub::Stub;
+use arch::{Errno, Result, UserRegs};
+use std::sync::Arc;
+
+/// What a trap of a task is handled with: the task, its registers (a system
+/// call's result goes to rax) and its stub.
+pub struct TrapContext<'a> {
+    pub task: &'a Arc<Task>,
+    pub regs: &'a mut UserRegs,
+    pub stub: &'a mut Stub,
+    /// Set by exit (and by signal delivery when the group dies): the task ends
+    /// after this trap.
+    pub exit: Option<ExitStatus>,
+    /// True while handling a system call trap: its result in rax may be one of
+    /// the `-ERESTART*` codes that signal delivery turns into a restart or EINTR.
+    pub in_syscall: bool,
+}
+
+impl TrapContext<'_> {
+    /// Returns the caller's credentials for file operations.
+    pub fn cred(&self) -> fs::Credentials {
+        locked(&self.task.process.cred).fs()
+    }
+
+    /// Copies guest memory at `addr` into `buf` (EFAULT if not readable).
+    pub fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+        locked(&self.task.mm()).copy_from_user(addr, buf)
+    }
+
+    /// Copies `data` to guest memory at `addr` (EFAULT if not writable).
+    pub fn write_user(&self, addr: u64, data: &[u8]) -> Result<()> {
+        locked(&self.task.mm()).copy_to_user(addr, data)
+    }
+
+    /// Reads a little-endian u64 from guest memory.
+    pub fn read_u64(&self, addr: u64) -> Result<u64> {
+        let mut b = [0u8; 8];
+        self.read_user(addr, &mut b)?;
+        Ok(u64::from_ne_bytes(b))
+    }
+
+    /// Reads a NUL-terminated path (ENAMETOOLONG past PATH_MAX).
+    pub fn read_path(&self, addr: u64) -> Result<Vec<u8>> {
+        locked(&self.task.mm()).read_cstring(addr, 4096)
+    }
+
+    /// Reads a NULL-terminated array of string pointers (argv, envp), each string at
+    /// most 128 KiB and all of them together at most 2 MiB (E2BIG).
+    pub fn read_string_array(&self, addr: u64) -> Result<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        let mut total = 0usize;
+        if addr == 0 {
+            return Ok(out);
+        }
+        for i in 0.. {
+            let p = self.read_u64(addr.wrapping_add(i * 8))?;
+            if p == 0 {
+                break;
+            }
+            let s = locked(&self.task.mm())
+                .read_cstring(p, 128 * 1024)
+                .map_err(|e| {
+                    if e == Errno::ENAMETOOLONG {
+                        Errno::E2BIG
+                    } else {
+                        e
+                    }
+                })?;
+            total += s.len() + 1 + 8;
+            if total > 2 << 20 {
+                return Err(Errno::E2BIG);
+            }
+            out.push(s);
+        }
+        Ok(out)
+    }
+}

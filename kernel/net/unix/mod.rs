@@ -23,6 +23,8 @@ mod addr;
 mod bind;
 mod conn;
 mod file;
+mod inflight;
+mod memory;
 mod msg;
 mod recv;
 mod send;
@@ -34,6 +36,7 @@ pub(crate) use addr::{unnamed, UnixAddr};
 pub(crate) use bind::find;
 pub(crate) use bind::NameContext;
 pub(crate) use file::{socket_of, SocketFile};
+pub(crate) use memory::pages as memory_pages;
 pub(crate) use recv::{DgramRead, StreamRead};
 pub(crate) use send::Outgoing;
 

@@ -3,11 +3,16 @@
 //! and open files that travel with it, and the sender's charge. As Linux's
 //! `sk_wmem_alloc`, a message counts against its sender's send buffer until
 //! it is consumed or dropped; dropping it gives the room back and wakes the
-//! sender's writers.
+//! sender's writers. It is also charged against guest RAM (`memory`) and
+//! its files count as in flight for the sender's user (`inflight`), both
+//! given back when it is dropped.
 
+use super::inflight::InFlight;
+use super::memory::{self, MemCharge};
+use super::send::Outgoing;
 use super::UnixSocket;
 use crate::net::Ucred;
-use fs::File;
+use arch::Result;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -23,8 +28,9 @@ pub(super) struct Message {
     /// sender gave SCM_CREDENTIALS.
     pub creds: Option<Ucred>,
     /// SCM_RIGHTS: open files in flight.
-    pub files: Vec<Arc<File>>,
+    pub files: InFlight,
     charge: Charge,
+    _memory: MemCharge,
 }
 
 /// A message's claim on its sender's send buffer.
@@ -41,17 +47,17 @@ impl Drop for Charge {
 }
 
 impl Message {
-    /// Creates a message from `sender`, charging its send buffer.
-    pub fn new(
-        sender: &Arc<UnixSocket>,
-        data: Vec<u8>,
-        creds: Option<Ucred>,
-        files: Vec<Arc<File>>,
-    ) -> Message {
-        let size = data.len() + OVERHEAD;
+    /// Creates a message from `sender` of what `out` holds, charging its
+    /// send buffer and guest RAM: ENOBUFS without RAM for it, ETOOMANYREFS
+    /// if the sender's user has too many files in flight; `out` is taken
+    /// only on success.
+    pub fn new(sender: &Arc<UnixSocket>, out: &mut Outgoing, creds: Option<Ucred>) -> Result<Message> {
+        let size = out.data.len() + OVERHEAD;
+        let memory = memory::charge(size)?;
+        let files = InFlight::attach(&mut out.files)?;
         sender.wmem.fetch_add(size, Ordering::Relaxed);
-        Message {
-            data,
+        Ok(Message {
+            data: std::mem::take(&mut out.data),
             consumed: 0,
             creds,
             files,
@@ -59,7 +65,8 @@ impl Message {
                 sender: sender.clone(),
                 size,
             },
-        }
+            _memory: memory,
+        })
     }
 
     /// Returns the bytes not consumed yet.

@@ -11,9 +11,11 @@
 //! the frames go back when the messages are consumed or dropped. Storing
 //! the data in the frames themselves (as pipes do) would cost a page per
 //! small datagram, where Linux's skbs cost a fraction of one; charging
-//! keeps the byte-exact accounting. When no frame is left, the send fails
-//! with ENOBUFS, as Linux's `sock_alloc_send_pskb` when the allocation of
-//! an skb fails.
+//! keeps the byte-exact accounting. The heap does not give freed memory
+//! back to the host by itself, so once `TRIM_PAGES` of charges went away
+//! since the last time, the heap is trimmed (`arch::host::heap::trim`).
+//! When no frame is left, the send fails with ENOBUFS, as Linux's
+//! `sock_alloc_send_pskb` when the allocation of an skb fails.
 
 use crate::task::locked;
 use arch::sync::Mutex;
@@ -22,12 +24,17 @@ use mm::{FrameAllocator, PAGE_SIZE};
 use std::sync::{Arc, OnceLock};
 
 const PAGE: usize = PAGE_SIZE as usize;
+/// How many pages of charges must be given back before the heap is
+/// trimmed (4 MiB: a trim walks every arena, so not on every message).
+const TRIM_PAGES: usize = 1024;
 
 /// The bytes charged and the frames that back them: `frames.len()` is
 /// always `bytes` rounded up to pages.
 struct Pool {
     bytes: usize,
     frames: Vec<u64>,
+    /// The most frames held since the heap was last trimmed.
+    peak: usize,
 }
 
 /// All sockets' memory, backed by frames of one allocator.
@@ -83,6 +90,7 @@ impl SocketMemory {
             pool: Mutex::new(Pool {
                 bytes: 0,
                 frames: Vec::new(),
+                peak: 0,
             }),
         }
     }
@@ -100,16 +108,29 @@ impl SocketMemory {
             }
         }
         pool.bytes += bytes;
+        pool.peak = pool.peak.max(pool.frames.len());
         Ok(MemCharge {
             memory: Some(self),
             bytes,
         })
     }
 
+    /// Gives back a charge of `bytes`, trimming the heap if enough was
+    /// given back (a `Message` frees its bytes before its charge).
     fn uncharge(&self, bytes: usize) {
-        let mut pool = locked(&self.pool);
-        pool.bytes = pool.bytes.saturating_sub(bytes);
-        self.trim(&mut pool);
+        let trim_heap = {
+            let mut pool = locked(&self.pool);
+            pool.bytes = pool.bytes.saturating_sub(bytes);
+            self.trim(&mut pool);
+            let trim_heap = pool.peak >= pool.frames.len() + TRIM_PAGES;
+            if trim_heap {
+                pool.peak = pool.frames.len();
+            }
+            trim_heap
+        };
+        if trim_heap {
+            arch::host::heap::trim();
+        }
     }
 
     /// Puts the frames `pool.bytes` no longer needs.
@@ -134,7 +155,11 @@ mod tests {
         let memory: &'static SocketMemory = Box::leak(Box::new(SocketMemory::new(frames.clone())));
         let free = frames.free_frames();
         let small: Vec<MemCharge> = (0..8).map(|_| memory.charge(512).expect("room")).collect();
-        assert_eq!(frames.free_frames(), free - 1, "small messages share a page");
+        assert_eq!(
+            frames.free_frames(),
+            free - 1,
+            "small messages share a page"
+        );
         let big = memory.charge(10 * PAGE + 1).expect("room");
         assert_eq!(frames.free_frames(), free - 12);
         // alloc_kernel leaves a quarter of a tiny RAM.

@@ -21,6 +21,7 @@ const OVERHEAD: usize = 512;
 
 /// One message: a datagram, or a segment of a stream.
 pub(super) struct Message {
+    /// First, so that it is freed before the charges are given back.
     pub data: Vec<u8>,
     /// Bytes a stream reader has consumed from the front.
     pub consumed: usize,
@@ -51,7 +52,11 @@ impl Message {
     /// send buffer and guest RAM: ENOBUFS without RAM for it, ETOOMANYREFS
     /// if the sender's user has too many files in flight; `out` is taken
     /// only on success.
-    pub fn new(sender: &Arc<UnixSocket>, out: &mut Outgoing, creds: Option<Ucred>) -> Result<Message> {
+    pub fn new(
+        sender: &Arc<UnixSocket>,
+        out: &mut Outgoing,
+        creds: Option<Ucred>,
+    ) -> Result<Message> {
         let size = out.data.len() + OVERHEAD;
         let memory = memory::charge(size)?;
         let files = InFlight::attach(&mut out.files)?;

@@ -40,11 +40,11 @@ pub fn meminfo() -> Result<Vec<u8>> {
     let used = total - free.min(total);
     // tmpfs and shared anonymous memory count as Cached and Shmem, and are
     // on the anonymous lists, as in Linux; pipe buffers are in no line;
-    // socket messages are Slab, unreclaimable, as Linux's skbs.
+    // socket messages and queued signals are Slab, unreclaimable.
     let shmem = (k.frames.shmem_frames() * kb).min(used);
     let file = (crate::filemap::cached_pages() * kb).min(used - shmem);
     let pipes = (crate::pipe::buffer_pages() * kb).min(used - shmem - file);
-    let slab = (crate::net::unix::memory_pages() * kb).min(used - shmem - file - pipes);
+    let slab = (crate::kmem::pages() * kb).min(used - shmem - file - pipes);
     let cached = file + shmem;
     let anon = used - cached - pipes - slab;
     let mut s = String::new();

@@ -15,6 +15,7 @@
  * signals past RLIMIT_SIGPENDING: sigqueue and tgkill of a real-time
  * signal give EAGAIN, kill of one and sigqueue of a standard one lose
  * their siginfo, timer_create gives EAGAIN, and taking one makes room;
+ * on a small machine root without the limit queues until RAM is used up;
  * and on a small machine the OOM killer: a memory hog beside a small
  * sleeping bystander dies of SIGKILL with Linux's "Out of memory: Killed
  * process N (comm)" in the kernel log, and a small allocating process next
@@ -730,9 +731,36 @@ static void limited_sigpending(void)
 	CHECK("until deleted", sigqueue(getpid(), rt, v) == 0);
 }
 
+/* With no RLIMIT_SIGPENDING, queues real-time signals until sigqueue
+ * fails; exits 0 if that was EAGAIN with at most RAM queued. */
+static void unlimited_sigpending(void)
+{
+	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
+	MUST(setrlimit(RLIMIT_SIGPENDING, &r));
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	MUST(sigprocmask(SIG_BLOCK, &set, NULL));
+	long total = meminfo("MemTotal") * 1024, free0 = meminfo("MemFree"), n = 0;
+	union sigval v = {.sival_int = 1};
+	while (n < total / 128 && sigqueue(getpid(), SIGRTMIN, v) == 0)
+		n++;
+	int err = errno;
+	CHECKF("without RLIMIT_SIGPENDING, RAM bounds the queue: EAGAIN", n < total / 128 && err == EAGAIN,
+	       "%ld queued, errno %s", n, strerrorname_np(err));
+	CHECKF("and MemFree drops by what they hold", (free0 - meminfo("MemFree")) * 1024 >= n * 128,
+	       "%ld queued, MemFree %ld kB then %ld kB", n, free0, meminfo("MemFree"));
+}
+
 static void test_sigpending_limit(void)
 {
 	as_other_user("queued signals past RLIMIT_SIGPENDING", limited_sigpending);
+	if (!small_machine() || !cap_sys_resource())
+		return;
+	long free0 = meminfo("MemFree");
+	in_child("root's unlimited queue is bounded by RAM", unlimited_sigpending);
+	CHECKF("and given back when the process goes", meminfo("MemFree") * 1024 + 4 * MIB >= free0 * 1024,
+	       "MemFree %ld kB then %ld kB", free0, meminfo("MemFree"));
 }
 
 int main(int argc, char **argv)

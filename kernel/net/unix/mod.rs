@@ -13,7 +13,7 @@
 //! follows Linux's flow control: a sender may queue while the bytes it has
 //! in flight stay below its SO_SNDBUF, and a datagram receiver not connected
 //! back to its sender takes at most `max_backlog` + 1 messages. All queued
-//! messages together are bounded by guest RAM (`memory`), and the files
+//! messages together are bounded by guest RAM (`crate::kmem`), and the files
 //! they carry by their senders' RLIMIT_NOFILE (`inflight`).
 //!
 //! Locking: each socket's state has its own mutex (under the kernel lock it
@@ -26,7 +26,6 @@ mod bind;
 mod conn;
 mod file;
 mod inflight;
-mod memory;
 mod msg;
 mod recv;
 mod send;
@@ -38,7 +37,6 @@ pub(crate) use addr::{unnamed, UnixAddr};
 pub(crate) use bind::find;
 pub(crate) use bind::NameContext;
 pub(crate) use file::{socket_of, SocketFile};
-pub(crate) use memory::pages as memory_pages;
 pub(crate) use recv::{DgramRead, StreamRead};
 pub(crate) use send::Outgoing;
 

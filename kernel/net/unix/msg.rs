@@ -3,16 +3,16 @@
 //! and open files that travel with it, and the sender's charge. As Linux's
 //! `sk_wmem_alloc`, a message counts against its sender's send buffer until
 //! it is consumed or dropped; dropping it gives the room back and wakes the
-//! sender's writers. It is also charged against guest RAM (`memory`) and
+//! sender's writers. It is also charged against guest RAM (`kmem`) and
 //! its files count as in flight for the sender's user (`inflight`), both
 //! given back when it is dropped.
 
 use super::inflight::InFlight;
-use super::memory::{self, MemCharge};
 use super::send::Outgoing;
 use super::UnixSocket;
+use crate::kmem::{self, KmemCharge};
 use crate::net::Ucred;
-use arch::Result;
+use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ pub(super) struct Message {
     /// SCM_RIGHTS: open files in flight.
     pub files: InFlight,
     charge: Charge,
-    _memory: MemCharge,
+    _memory: KmemCharge,
 }
 
 /// A message's claim on its sender's send buffer.
@@ -58,7 +58,8 @@ impl Message {
         creds: Option<Ucred>,
     ) -> Result<Message> {
         let size = out.data.len() + OVERHEAD;
-        let memory = memory::charge(size)?;
+        // As Linux's sock_alloc_send_pskb when the skb's allocation fails.
+        let memory = kmem::charge(size).map_err(|_| Errno::ENOBUFS)?;
         let files = InFlight::attach(&mut out.files)?;
         sender.wmem.fetch_add(size, Ordering::Relaxed);
         Ok(Message {

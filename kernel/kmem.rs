@@ -1,21 +1,20 @@
-//! What queued socket messages may take of guest RAM. Linux allocates an
-//! skb's data from the page and slab allocators, so all messages queued on
-//! all sockets together can never take more than RAM; here their bytes live
-//! on the kernel heap, which would bound nothing. So every message is
-//! *charged* against the frame allocator: the bytes of all queued messages
-//! (data plus a fixed overhead each) are backed by frames taken with
+//! Kernel memory a guest makes the kernel hold, charged against guest RAM
+//! (Linux allocates it from the slab and page allocators, so it can never
+//! exceed RAM): queued Unix socket messages and queued signals. Their bytes
+//! live on the kernel heap, which would bound nothing, so every object is
+//! *charged*: the bytes of all live charges are backed by frames taken with
 //! `alloc_kernel` and never touched. Guest RAM is a sparse memfd, so an
 //! untouched frame costs the host nothing while the heap holds the bytes:
-//! host memory stays within `mem=`, MemFree drops by what sockets hold (shown
-//! as Slab and SUnreclaim in /proc/meminfo, where Linux counts skbs), and
-//! the frames go back when the messages are consumed or dropped. Storing
-//! the data in the frames themselves (as pipes do) would cost a page per
-//! small datagram, where Linux's skbs cost a fraction of one; charging
-//! keeps the byte-exact accounting. The heap does not give freed memory
-//! back to the host by itself, so once `TRIM_PAGES` of charges went away
-//! since the last time, the heap is trimmed (`arch::host::heap::trim`).
-//! When no frame is left, the send fails with ENOBUFS, as Linux's
-//! `sock_alloc_send_pskb` when the allocation of an skb fails.
+//! host memory stays within `mem=`, MemFree drops by what these objects
+//! hold (shown as Slab and SUnreclaim in /proc/meminfo, as Linux's slabs),
+//! and the frames go back when the charges are dropped. Storing the bytes
+//! in the frames themselves (as pipes do) would cost a page per small
+//! datagram or siginfo, where Linux's slabs cost a fraction of one;
+//! charging keeps the byte-exact accounting. The heap does not give freed
+//! memory back to the host by itself, so once `TRIM_PAGES` of charges went
+//! away since the last time, the heap is trimmed (`arch::host::heap::trim`).
+//! A charge that finds no frame fails with ENOMEM; callers answer what
+//! Linux answers when such an allocation fails.
 
 use crate::task::locked;
 use arch::sync::Mutex;
@@ -37,19 +36,25 @@ struct Pool {
     peak: usize,
 }
 
-/// All sockets' memory, backed by frames of one allocator.
-pub(super) struct SocketMemory {
+/// The charged memory, backed by frames of one allocator.
+struct KernelMemory {
     allocator: Arc<FrameAllocator>,
     pool: Mutex<Pool>,
 }
 
-/// One message's charge, given back when dropped.
-pub(super) struct MemCharge {
-    memory: Option<&'static SocketMemory>,
+/// One object's charge, given back when dropped.
+pub struct KmemCharge {
+    memory: Option<&'static KernelMemory>,
     bytes: usize,
 }
 
-impl Drop for MemCharge {
+impl std::fmt::Debug for KmemCharge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KmemCharge({} bytes)", self.bytes)
+    }
+}
+
+impl Drop for KmemCharge {
     fn drop(&mut self) {
         if let Some(m) = self.memory {
             m.uncharge(self.bytes);
@@ -57,35 +62,35 @@ impl Drop for MemCharge {
     }
 }
 
-/// Returns the memory of the booted kernel's sockets (none in host unit
+/// Returns the charged memory of the booted kernel (none in host unit
 /// tests, which run without guest RAM).
-fn global() -> Option<&'static SocketMemory> {
-    static MEMORY: OnceLock<Option<SocketMemory>> = OnceLock::new();
+fn global() -> Option<&'static KernelMemory> {
+    static MEMORY: OnceLock<Option<KernelMemory>> = OnceLock::new();
     MEMORY
-        .get_or_init(|| crate::boot::try_kernel().map(|k| SocketMemory::new(k.frames.clone())))
+        .get_or_init(|| crate::boot::try_kernel().map(|k| KernelMemory::new(k.frames.clone())))
         .as_ref()
 }
 
-/// Charges `bytes` of a new message: ENOBUFS when guest RAM has no frame
+/// Charges `bytes` of a new object: ENOMEM when guest RAM has no frame
 /// for them.
-pub(super) fn charge(bytes: usize) -> Result<MemCharge> {
+pub fn charge(bytes: usize) -> Result<KmemCharge> {
     match global() {
         Some(m) => m.charge(bytes),
-        None => Ok(MemCharge {
+        None => Ok(KmemCharge {
             memory: None,
             bytes,
         }),
     }
 }
 
-/// Returns the frames all sockets' messages hold, for /proc/meminfo.
-pub(crate) fn pages() -> u64 {
+/// Returns the frames the charges hold, for /proc/meminfo.
+pub fn pages() -> u64 {
     global().map_or(0, |m| locked(&m.pool).frames.len() as u64)
 }
 
-impl SocketMemory {
-    fn new(allocator: Arc<FrameAllocator>) -> SocketMemory {
-        SocketMemory {
+impl KernelMemory {
+    fn new(allocator: Arc<FrameAllocator>) -> KernelMemory {
+        KernelMemory {
             allocator,
             pool: Mutex::new(Pool {
                 bytes: 0,
@@ -95,7 +100,7 @@ impl SocketMemory {
         }
     }
 
-    fn charge(&'static self, bytes: usize) -> Result<MemCharge> {
+    fn charge(&'static self, bytes: usize) -> Result<KmemCharge> {
         let mut pool = locked(&self.pool);
         let want = (pool.bytes + bytes).div_ceil(PAGE);
         while pool.frames.len() < want {
@@ -103,20 +108,20 @@ impl SocketMemory {
                 Ok(paddr) => pool.frames.push(paddr),
                 Err(_) => {
                     self.trim(&mut pool);
-                    return Err(Errno::ENOBUFS);
+                    return Err(Errno::ENOMEM);
                 }
             }
         }
         pool.bytes += bytes;
         pool.peak = pool.peak.max(pool.frames.len());
-        Ok(MemCharge {
+        Ok(KmemCharge {
             memory: Some(self),
             bytes,
         })
     }
 
     /// Gives back a charge of `bytes`, trimming the heap if enough was
-    /// given back (a `Message` frees its bytes before its charge).
+    /// given back (an object frees its bytes before its charge).
     fn uncharge(&self, bytes: usize) {
         let trim_heap = {
             let mut pool = locked(&self.pool);
@@ -152,9 +157,9 @@ mod tests {
     fn charges_are_backed_by_frames_and_bounded_by_ram() {
         let ram = arch::PhysMem::new(64 * PAGE_SIZE).expect("guest RAM");
         let frames = FrameAllocator::new(Arc::new(ram), 0);
-        let memory: &'static SocketMemory = Box::leak(Box::new(SocketMemory::new(frames.clone())));
+        let memory: &'static KernelMemory = Box::leak(Box::new(KernelMemory::new(frames.clone())));
         let free = frames.free_frames();
-        let small: Vec<MemCharge> = (0..8).map(|_| memory.charge(512).expect("room")).collect();
+        let small: Vec<KmemCharge> = (0..8).map(|_| memory.charge(512).expect("room")).collect();
         assert_eq!(
             frames.free_frames(),
             free - 1,
@@ -170,7 +175,7 @@ mod tests {
         assert_eq!(frames.free_frames(), frames.min_free());
         assert_eq!(
             memory.charge(PAGE).err(),
-            Some(Errno::ENOBUFS),
+            Some(Errno::ENOMEM),
             "a failed charge takes nothing"
         );
         assert_eq!(frames.free_frames(), frames.min_free());

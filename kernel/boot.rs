@@ -55,6 +55,12 @@ pub fn kernel() -> &'static Kernel {
         .expect("the kernel is booted before any task runs")
 }
 
+/// Returns the kernel's global state once booted (host unit tests run
+/// kernel code without it).
+pub fn try_kernel() -> Option<&'static Kernel> {
+    KERNEL.get()
+}
+
 impl Kernel {
     /// Returns the host name uname reports.
     pub fn hostname(&self) -> String {

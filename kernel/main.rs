@@ -18,6 +18,7 @@ mod filemap;
 mod filesystems;
 mod futex;
 mod inotify;
+mod kmem;
 mod lines;
 mod lock;
 mod memfd;

@@ -221,8 +221,9 @@ fn tmpfile() {
 /// Out of memory under mem=64M (issue 19, items 6 and 7): the OOM killer
 /// kills a hog beside a sleeping bystander (and a big sleeper for a small
 /// allocating process), init and the bystanders live; oom_score and
-/// oom_score_adj; a size=600M tmpfs and 400 pipes of 1 MiB fill what RAM
-/// holds and fail cleanly; pipe-user-pages-soft.
+/// oom_score_adj; a size=600M tmpfs, 400 pipes of 1 MiB and 400 full
+/// socketpairs fill what RAM holds and fail cleanly; pipe-user-pages-soft,
+/// SCM_RIGHTS in flight (ETOOMANYREFS) and RLIMIT_SIGPENDING (EAGAIN).
 #[test]
 fn oom() {
     let run = boot(&[&ubd0r(), "mem=64M", "init=/bin/oom", "quiet"]);

@@ -39,12 +39,14 @@ pub fn meminfo() -> Result<Vec<u8>> {
     let free = k.frames.free_frames() * kb;
     let used = total - free.min(total);
     // tmpfs and shared anonymous memory count as Cached and Shmem, and are
-    // on the anonymous lists, as in Linux; pipe buffers are in no line.
+    // on the anonymous lists, as in Linux; pipe buffers are in no line;
+    // socket messages and queued signals are Slab, unreclaimable.
     let shmem = (k.frames.shmem_frames() * kb).min(used);
     let file = (crate::filemap::cached_pages() * kb).min(used - shmem);
     let pipes = (crate::pipe::buffer_pages() * kb).min(used - shmem - file);
+    let slab = (crate::kmem::pages() * kb).min(used - shmem - file - pipes);
     let cached = file + shmem;
-    let anon = used - cached - pipes;
+    let anon = used - cached - pipes - slab;
     let mut s = String::new();
     let lines: [(&str, u64); 38] = [
         ("MemTotal", total),
@@ -71,9 +73,9 @@ pub fn meminfo() -> Result<Vec<u8>> {
         ("Mapped", 0),
         ("Shmem", shmem),
         ("KReclaimable", 0),
-        ("Slab", 0),
+        ("Slab", slab),
         ("SReclaimable", 0),
-        ("SUnreclaim", 0),
+        ("SUnreclaim", slab),
         ("KernelStack", 0),
         ("PageTables", 0),
         ("NFS_Unstable", 0),

@@ -2,21 +2,25 @@
 //! per-process pending sets, and generation — deciding at send time whether a
 //! signal is ignored, stops or continues the process, kills it at once, or waits
 //! in a pending set for a thread that does not block it. Delivery, on the way back
-//! to guest code, is in `deliver`; the x86_64 frame a handler runs on is in `frame`.
+//! to guest code, is in `deliver`; the x86_64 frame a handler runs on is in `frame`;
+//! what each user may have queued (RLIMIT_SIGPENDING) is in `sigqueue`.
 
 mod deliver;
 mod frame;
 mod info;
 mod pending;
 mod perm;
+mod sigqueue;
 
 pub use deliver::{do_signal, restart_syscall, take_from};
 pub use frame::{init_xstate, rt_sigreturn, AltStack, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
 pub use info::SigInfo;
 pub use pending::SigPending;
 pub use perm::check_kill_permission;
+pub use sigqueue::{sigqueue_alloc, SigqueueCharge};
 
 use crate::task::{locked, ExitStatus, Pid, Process, Task};
+use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -252,24 +256,54 @@ fn prepare_signal(p: &Arc<Process>, sig: i32) {
     }
 }
 
-/// Sends `info` to the process `p` as a whole (kill(2)). Returns false if the
-/// process is gone.
+/// Where a signal's siginfo comes from (Linux's `__sigqueue_alloc` callers).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A send: the siginfo is charged to the receiver's user.
+    Send,
+    /// A fault's signal the kernel forces on a thread.
+    Forced,
+    /// A POSIX timer's expiry: the timer holds the charge already.
+    Timer,
+}
+
+/// Sends `info` to the process `p` as a whole (kill(2)). Returns false if
+/// the process is gone or the signal could not be queued.
 pub fn send_to_process(p: &Arc<Process>, info: SigInfo) -> bool {
-    send(p, None, info, false)
+    send(p, None, info, Origin::Send).is_ok()
 }
 
 /// Sends `info` to the thread `t` (tgkill(2), timers with a thread id).
 pub fn send_to_task(t: &Arc<Task>, info: SigInfo) -> bool {
-    send(&t.process, Some(t), info, false)
+    send(&t.process, Some(t), info, Origin::Send).is_ok()
 }
 
-fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: bool) -> bool {
+/// Sends `info` to the process `p` as kill(2) and sigqueue(3) do (Linux's
+/// `group_send_sig_info`): ESRCH if it is gone, EAGAIN if a real-time
+/// signal not from kill(2) found its RLIMIT_SIGPENDING used up.
+pub fn group_send_sig_info(p: &Arc<Process>, info: SigInfo) -> Result<()> {
+    send(p, None, info, Origin::Send)
+}
+
+/// Sends `info` to the thread `t` as tgkill(2) and rt_tgsigqueueinfo(2)
+/// do: the errors of `group_send_sig_info`.
+pub fn send_sig_info(t: &Arc<Task>, info: SigInfo) -> Result<()> {
+    send(&t.process, Some(t), info, Origin::Send)
+}
+
+/// Sends a POSIX timer's expiry `info` to `p`, or to its thread `t`; it
+/// never fails for lack of room, the timer holding its siginfo's charge.
+pub fn send_timer_signal(p: &Arc<Process>, t: Option<&Arc<Task>>, info: SigInfo) {
+    let _ = send(p, t, info, Origin::Timer);
+}
+
+fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Origin) -> Result<()> {
     let sig = info.signo();
     if !valid(sig) || locked(&p.exit_status).is_some() {
-        return false;
+        return Err(Errno::ESRCH);
     }
     if locked(&p.signal).group_exit.is_some() {
-        return true;
+        return Ok(());
     }
     prepare_signal(p, sig);
     let threads = locked(&p.threads).clone();
@@ -289,8 +323,8 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: boo
         }
         None => (true, false),
     };
-    if ignored(p, sig, blocked || waited_for, forced) {
-        return true;
+    if ignored(p, sig, blocked || waited_for, origin == Origin::Forced) {
+        return Ok(());
     }
     // A signal whose default action kills, unblocked and unhandled, kills the
     // whole group now rather than when some thread gets round to it.
@@ -301,16 +335,44 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, forced: boo
     );
     if sig == SIGKILL || (!blocked && !waited_for && handler == SIG_DFL && kills) {
         group_exit(p, ExitStatus::Signaled(sig));
-        return true;
+        return Ok(());
     }
-    match target {
-        Some(t) => locked(&t.signal).pending.push(info),
-        None => locked(&p.signal).pending.push(info),
+    let queue = |f: &mut dyn FnMut(&mut SigPending)| match target {
+        Some(t) => f(&mut locked(&t.signal).pending),
+        None => f(&mut locked(&p.signal).pending),
+    };
+    let mut pending_already = false;
+    queue(&mut |q| pending_already = q.legacy_queue(sig));
+    if pending_already {
+        return Ok(());
     }
+    // As Linux's __send_signal_locked: a standard signal from kill(2) or the
+    // kernel is queued past the limit; a real-time one from anything but
+    // kill(2) fails with EAGAIN; the others lose their siginfo.
+    let (charge, queued) = match origin {
+        Origin::Timer => (None, true),
+        _ => {
+            let override_rlimit = sig < SIGRTMIN && info.code() >= 0;
+            let charge = sigqueue_alloc(p, override_rlimit);
+            let queued = charge.is_some();
+            if !queued && sig >= SIGRTMIN && info.code() != SI_USER {
+                return Err(Errno::EAGAIN);
+            }
+            (charge, queued)
+        }
+    };
+    let mut charge = charge;
+    queue(&mut |q| {
+        if queued {
+            q.push(info, charge.take());
+        } else {
+            q.add_without_info(sig);
+        }
+    });
     if let Some(t) = chosen.filter(|_| !blocked) {
         signal_wake_up(&t);
     }
-    true
+    Ok(())
 }
 
 /// Sends a fault's signal to `t` so that it cannot be ignored or blocked away
@@ -330,7 +392,7 @@ pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
             t.process.unkillable.store(false, Ordering::Relaxed);
         }
     }
-    send(&t.process, Some(t), info, true);
+    let _ = send(&t.process, Some(t), info, Origin::Forced);
 }
 
 /// Tells the parent of `p` that it stopped or continued: SIGCHLD unless the

@@ -1,15 +1,27 @@
 //! A pending-signal set (Linux's `struct sigpending`): standard signals are a bit
 //! each and coalesce; real-time signals queue, every instance with its own
-//! siginfo, and leave in the order they came.
+//! siginfo, and leave in the order they came. Each queued siginfo holds its
+//! place in its user's RLIMIT_SIGPENDING count (`SigqueueCharge`); a signal
+//! sent when there was none left is pending without a siginfo, and is taken
+//! with an empty one, as Linux's `collect_signal`.
 
-use super::{sigbit, SigInfo, SIGRTMIN, SYNCHRONOUS};
+use super::sigqueue::SigqueueCharge;
+use super::{sigbit, SigInfo, SIGRTMIN, SI_USER, SYNCHRONOUS};
 use std::collections::VecDeque;
+
+/// A queued siginfo (Linux's `struct sigqueue`).
+struct Queued {
+    info: SigInfo,
+    /// None for the siginfo of a timer, which holds the charge itself, and
+    /// for signals that cannot fail (SIGKILL, or no user to charge).
+    _charge: Option<SigqueueCharge>,
+}
 
 /// Signals sent but not yet delivered.
 #[derive(Default)]
 pub struct SigPending {
     set: u64,
-    queue: VecDeque<SigInfo>,
+    queue: VecDeque<Queued>,
 }
 
 impl SigPending {
@@ -18,14 +30,29 @@ impl SigPending {
         self.set
     }
 
-    /// Adds a signal; a standard signal already pending is dropped, as POSIX allows.
-    pub fn push(&mut self, info: SigInfo) {
+    /// Returns whether a standard `sig` is pending already, so that sending
+    /// it again changes nothing (Linux's `legacy_queue`).
+    pub fn legacy_queue(&self, sig: i32) -> bool {
+        sig < SIGRTMIN && self.set & sigbit(sig) != 0
+    }
+
+    /// Adds a signal with its siginfo and that siginfo's charge; a standard
+    /// signal already pending is dropped, as POSIX allows.
+    pub fn push(&mut self, info: SigInfo, charge: Option<SigqueueCharge>) {
         let sig = info.signo();
-        if sig < SIGRTMIN && self.set & sigbit(sig) != 0 {
+        if self.legacy_queue(sig) {
             return;
         }
         self.set |= sigbit(sig);
-        self.queue.push_back(info);
+        self.queue.push_back(Queued {
+            info,
+            _charge: charge,
+        });
+    }
+
+    /// Makes `sig` pending without a siginfo: there was no room to queue one.
+    pub fn add_without_info(&mut self, sig: i32) {
+        self.set |= sigbit(sig);
     }
 
     /// Returns the signal that would be taken next among `allowed`: faults first,
@@ -49,11 +76,18 @@ impl SigPending {
         self.take_signal(sig)
     }
 
-    /// Takes the first instance of `sig`.
+    /// Takes the first instance of `sig`: its siginfo, or one with only the
+    /// number and SI_USER if it is pending without one.
     pub fn take_signal(&mut self, sig: i32) -> Option<SigInfo> {
-        let i = self.queue.iter().position(|s| s.signo() == sig)?;
-        let info = self.queue.remove(i)?;
-        if !self.queue.iter().any(|s| s.signo() == sig) {
+        if self.set & sigbit(sig) == 0 {
+            return None;
+        }
+        let Some(i) = self.queue.iter().position(|q| q.info.signo() == sig) else {
+            self.set &= !sigbit(sig);
+            return Some(SigInfo::new(sig, SI_USER));
+        };
+        let info = self.queue.remove(i)?.info;
+        if !self.queue.iter().any(|q| q.info.signo() == sig) {
             self.set &= !sigbit(sig);
         }
         Some(info)
@@ -62,7 +96,7 @@ impl SigPending {
     /// Returns the first pending siginfo that `pred` accepts, to update it in
     /// place (a POSIX timer's overrun count).
     pub fn find_mut(&mut self, pred: impl Fn(&SigInfo) -> bool) -> Option<&mut SigInfo> {
-        self.queue.iter_mut().find(|s| pred(s))
+        self.queue.iter_mut().map(|q| &mut q.info).find(|s| pred(s))
     }
 
     /// Discards every pending instance of the signals in `set`.
@@ -70,7 +104,7 @@ impl SigPending {
         if self.set & set == 0 {
             return;
         }
-        self.queue.retain(|s| sigbit(s.signo()) & set == 0);
+        self.queue.retain(|q| sigbit(q.info.signo()) & set == 0);
         self.set &= !set;
     }
 }
@@ -82,11 +116,11 @@ mod tests {
     #[test]
     fn standard_signals_coalesce_and_realtime_ones_queue() {
         let mut p = SigPending::default();
-        p.push(SigInfo::new(10, 0));
-        p.push(SigInfo::new(10, 0));
-        p.push(SigInfo::new(40, 1));
-        p.push(SigInfo::new(40, 2));
-        p.push(SigInfo::new(11, 0));
+        p.push(SigInfo::new(10, 0), None);
+        p.push(SigInfo::new(10, 0), None);
+        p.push(SigInfo::new(40, 1), None);
+        p.push(SigInfo::new(40, 2), None);
+        p.push(SigInfo::new(11, 0), None);
         assert_eq!(p.take(!0).map(|s| s.signo()), Some(11));
         assert_eq!(p.take(!0).map(|s| s.signo()), Some(10));
         assert_eq!(p.take(!0).map(|s| s.code()), Some(1));
@@ -94,5 +128,17 @@ mod tests {
         assert_eq!(p.take(!sigbit(40)), None);
         assert_eq!(p.take(!0).map(|s| s.code()), Some(2));
         assert_eq!(p.set(), 0);
+    }
+
+    #[test]
+    fn a_signal_without_room_for_its_siginfo_is_taken_with_an_empty_one() {
+        let mut p = SigPending::default();
+        p.add_without_info(40);
+        assert_eq!(p.first(!0), Some(40));
+        let info = p.take(!0).expect("pending");
+        assert_eq!((info.signo(), info.code()), (40, SI_USER));
+        assert_eq!(info.0[16..24], [0; 8], "no sender pid or uid");
+        assert_eq!(p.set(), 0);
+        assert_eq!(p.take_signal(40), None);
     }
 }

@@ -48,7 +48,7 @@ pub fn sys_pidfd_send_signal(
         }
     }
     if sig != 0 {
-        signal::send_to_process(&p, si);
+        signal::group_send_sig_info(&p, si)?;
     }
     Ok(0)
 }

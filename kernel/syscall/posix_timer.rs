@@ -1,7 +1,10 @@
 //! POSIX per-process timers (timer_create(2) and friends) on the wall clocks
 //! (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME). An expiry queues a signal
 //! with SI_TIMER; expiries while that signal is still pending are counted as
-//! its overrun instead of queuing more (timer_getoverrun(2)).
+//! its overrun instead of queuing more (timer_getoverrun(2)). As in Linux,
+//! each timer holds the one siginfo it may have queued from its creation
+//! on, charged to its creator's RLIMIT_SIGPENDING: timer_create fails with
+//! EAGAIN past it, and an expiry never fails.
 
 use super::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
 use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
@@ -39,6 +42,8 @@ pub struct PosixTimer {
     notify: Notify,
     slot: TimerSlot,
     overrun: u64,
+    /// The place of its siginfo in RLIMIT_SIGPENDING.
+    _sigqueue: signal::SigqueueCharge,
 }
 
 fn timer_info(id: i32, notify: Notify, overrun: u64) -> Option<SigInfo> {
@@ -92,13 +97,11 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
     match notify {
         Notify::Signal { tid: Some(tid), .. } => match task::find_task(tid) {
             Some(t) if Arc::ptr_eq(&t.process, &p) => {
-                signal::send_to_task(&t, info);
+                signal::send_timer_signal(&p, Some(&t), info);
             }
             _ => {}
         },
-        _ => {
-            signal::send_to_process(&p, info);
-        }
+        _ => signal::send_timer_signal(&p, None, info),
     }
 }
 
@@ -152,12 +155,14 @@ pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) 
             _ => return Err(Errno::EINVAL),
         }
     };
+    let sigqueue = signal::sigqueue_alloc(&p, false).ok_or(Errno::EAGAIN)?;
     ctx.write_user(idp, &id.to_ne_bytes())?;
     let t = PosixTimer {
         clock,
         notify,
         slot: TimerSlot::default(),
         overrun: 0,
+        _sigqueue: sigqueue,
     };
     locked(&p.posix_timers).insert(id, t);
     Ok(0)

@@ -255,11 +255,10 @@ fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
     let me = &ctx.task.process;
     let deliver = |p: &std::sync::Arc<task::Process>| -> Result<()> {
         signal::check_kill_permission(me, p, sig)?;
-        if sig == 0 || signal::send_to_process(p, info) {
-            Ok(())
-        } else {
-            Err(Errno::ESRCH)
+        if sig == 0 {
+            return Ok(());
         }
+        signal::group_send_sig_info(p, info)
     };
     let live = |p: &&std::sync::Arc<task::Process>| locked(&p.exit_status).is_none();
     match pid {
@@ -325,7 +324,7 @@ fn kill_thread(ctx: &TrapContext, tgid: Pid, tid: Pid, info: SigInfo) -> Result<
     }
     signal::check_kill_permission(&ctx.task.process, &t.process, sig)?;
     if sig != 0 {
-        signal::send_to_task(&t, info);
+        signal::send_sig_info(&t, info)?;
     }
     Ok(0)
 }

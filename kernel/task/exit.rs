@@ -113,6 +113,9 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         arch::stub::TASK_SIZE,
     )));
     *locked(&p.files) = Arc::new(arch::sync::Mutex::new(fs::FdTable::new()));
+    // Its POSIX timers go too, with their places in RLIMIT_SIGPENDING
+    // (Linux's exit_itimers).
+    std::mem::take(&mut *locked(&p.posix_timers));
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }

@@ -8,7 +8,15 @@
  * unlink; 400 pipes of 1 MiB fill up to what RAM holds, writes failing with
  * EAGAIN or ENOMEM only, and (on a small machine: MemTotal up to 512 MiB,
  * as the guest under mem=64M) MemFree drops by what they hold and comes
- * back; and on a small machine the OOM killer: a memory hog beside a small
+ * back; 400 Unix stream socketpairs filled to their send buffers fill up
+ * to what RAM holds, sends failing with EAGAIN or ENOBUFS only, counted as
+ * Slab on a small machine and given back at close; SCM_RIGHTS files in
+ * flight past RLIMIT_NOFILE give ETOOMANYREFS (not for root); queued
+ * signals past RLIMIT_SIGPENDING: sigqueue and tgkill of a real-time
+ * signal give EAGAIN, kill of one and sigqueue of a standard one lose
+ * their siginfo, timer_create gives EAGAIN, and taking one makes room;
+ * on a small machine root without the limit queues until RAM is used up;
+ * and on a small machine the OOM killer: a memory hog beside a small
  * sleeping bystander dies of SIGKILL with Linux's "Out of memory: Killed
  * process N (comm)" in the kernel log, and a small allocating process next
  * to a big sleeping one gets its memory once the big one is killed — init
@@ -16,7 +24,8 @@
  *
  * `--hold` (for the boot test that measures the host process): prints
  * "oom: holding tmpfs", "oom: freed tmpfs", "oom: holding pipes" and
- * "oom: freed pipes" and waits for a line on stdin after each.
+ * "oom: freed pipes", "oom: holding sockets" and "oom: freed sockets" and
+ * waits for a line on stdin after each.
  */
 #include "check.h"
 
@@ -28,7 +37,11 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #define PAGE 4096L
@@ -36,6 +49,7 @@
 /* An unusual uid, so that the host's users' pipes do not count. */
 #define OTHER_UID 54321
 #define NPIPES 400
+#define NSOCKETS 400
 
 static int hold;
 
@@ -547,6 +561,208 @@ static void test_pipes_bound(void)
 	pause_for_host("oom: freed pipes");
 }
 
+static void test_sockets_bound(void)
+{
+	static int fds[NSOCKETS][2];
+	static char chunk[64 * 1024];
+	memset(chunk, 0x44, sizeof chunk);
+	long total = meminfo("MemTotal") * 1024;
+	long free0 = meminfo("MemFree");
+	long slab0 = meminfo("Slab");
+	long held = 0;
+	int enobufs = 0, other = 0, other_errno = 0;
+	for (int i = 0; i < NSOCKETS; i++) {
+		MUST(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds[i]));
+		for (;;) {
+			ssize_t n = send(fds[i][0], chunk, sizeof chunk, 0);
+			if (n > 0) {
+				held += n;
+				continue;
+			}
+			if (errno == ENOBUFS)
+				enobufs++;
+			else if (errno != EAGAIN) {
+				other++;
+				other_errno = errno;
+			}
+			break;
+		}
+	}
+	int sndbuf;
+	socklen_t len = sizeof sndbuf;
+	MUST(getsockopt(fds[0][0], SOL_SOCKET, SO_SNDBUF, &sndbuf, &len));
+	CHECKF("sends to 400 full socketpairs fail with EAGAIN or ENOBUFS only", other == 0,
+	       "%d other errors, the last %s", other, strerrorname_np(other_errno));
+	CHECKF("they hold at most RAM", held <= total, "%ld MiB", held / MIB);
+	CHECKF("and a send buffer each when RAM is big enough", held >= (long)NSOCKETS * sndbuf / 2 || enobufs > 0,
+	       "%ld MiB, %d ENOBUFS", held / MIB, enobufs);
+	if (small_machine()) {
+		CHECKF("on a small machine RAM runs out first", enobufs > 0, "%ld MiB held", held / MIB);
+		CHECKF("MemFree drops by what they hold", (free0 - meminfo("MemFree")) * 1024 >= held * 9 / 10,
+		       "MemFree was %ld kB, now %ld kB, %ld kB held", free0, meminfo("MemFree"), held / 1024);
+		CHECKF("counted as Slab", (meminfo("Slab") - slab0) * 1024 >= held * 9 / 10,
+		       "Slab %ld kB then %ld kB", slab0, meminfo("Slab"));
+	}
+	check_printf("oom: sockets hold %ld MiB (%d sends ENOBUFS)\n", held / MIB, enobufs);
+	pause_for_host("oom: holding sockets");
+	char got[64 * 1024];
+	CHECK("the data reads back",
+	      recv(fds[0][1], got, sizeof got, MSG_WAITALL) == sizeof got && got[0] == 0x44);
+	long before = meminfo("MemFree");
+	for (int i = 0; i < NSOCKETS; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	if (small_machine()) {
+		CHECKF("closing them gives the memory back", (meminfo("MemFree") - before) * 1024 >= held * 9 / 10,
+		       "MemFree %ld kB then %ld kB", before, meminfo("MemFree"));
+		CHECKF("and Slab drops", meminfo("Slab") * 1024 <= slab0 * 1024 + held / 10, "Slab %ld kB",
+		       meminfo("Slab"));
+	}
+	pause_for_host("oom: freed sockets");
+}
+
+/* Sends one byte with FD in SCM_RIGHTS on SOCK; returns sendmsg's result. */
+static ssize_t send_fd(int sock, int fd)
+{
+	char c = 'f';
+	struct iovec iov = {&c, 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof fd);
+	return sendmsg(sock, &m, MSG_DONTWAIT);
+}
+
+/* Sends files on a socketpair until it fails (at most 100); returns how
+ * many went, errno set by the failure. */
+static int fill_with_files(int sp[2])
+{
+	MUST(socketpair(AF_UNIX, SOCK_STREAM, 0, sp));
+	int n = 0;
+	while (n < 100 && send_fd(sp[0], 0) == 1)
+		n++;
+	return n;
+}
+
+static void limited_inflight_files(void)
+{
+	struct rlimit r = {16, 16};
+	MUST(setrlimit(RLIMIT_NOFILE, &r));
+	int sp[2];
+	int n = fill_with_files(sp);
+	int err = errno;
+	CHECKF("a user may have RLIMIT_NOFILE + 1 files in flight", n == 17, "%d went", n);
+	CHECKF("one more is ETOOMANYREFS", err == ETOOMANYREFS, "errno %s", strerrorname_np(err));
+	char c;
+	CHECK("receiving one", recv(sp[1], &c, 1, 0) == 1);
+	CHECK("makes room for one more", send_fd(sp[0], 0) == 1);
+	CHECK_ERRNO("but not two", send_fd(sp[0], 0), ETOOMANYREFS);
+	close(sp[0]);
+	close(sp[1]);
+	int n2 = fill_with_files(sp);
+	CHECKF("closing the sockets takes them out of flight", n2 == 17, "%d went", n2);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+static void test_inflight_files(void)
+{
+	as_other_user("SCM_RIGHTS in flight past RLIMIT_NOFILE", limited_inflight_files);
+	if (!cap_sys_resource())
+		return;
+	struct rlimit old, r = {16, 16};
+	MUST(getrlimit(RLIMIT_NOFILE, &old));
+	MUST(setrlimit(RLIMIT_NOFILE, &r));
+	int sp[2];
+	int n = fill_with_files(sp);
+	CHECKF("root is not limited", n == 100, "%d went (%s)", n, strerrorname_np(errno));
+	close(sp[0]);
+	close(sp[1]);
+	MUST(setrlimit(RLIMIT_NOFILE, &old));
+}
+
+static void limited_sigpending(void)
+{
+	struct rlimit r = {4, 4};
+	MUST(setrlimit(RLIMIT_SIGPENDING, &r));
+	int rt = SIGRTMIN, rt1 = SIGRTMIN + 1;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, rt);
+	sigaddset(&set, rt1);
+	sigaddset(&set, SIGUSR1);
+	MUST(sigprocmask(SIG_BLOCK, &set, NULL));
+	union sigval v = {.sival_int = 7};
+	int ok = 1;
+	for (int i = 0; i < 4; i++)
+		ok &= sigqueue(getpid(), rt, v) == 0;
+	CHECK("RLIMIT_SIGPENDING signals queue", ok);
+	CHECK_ERRNO("sigqueue of one more is EAGAIN", sigqueue(getpid(), rt, v), EAGAIN);
+	CHECK_ERRNO("and tgkill of a real-time signal", syscall(SYS_tgkill, getpid(), gettid(), rt1), EAGAIN);
+	CHECK("kill of a real-time signal succeeds", kill(getpid(), rt1) == 0);
+	CHECK("sigqueue of a standard signal succeeds", sigqueue(getpid(), SIGUSR1, v) == 0);
+	timer_t timer;
+	CHECK_ERRNO("timer_create is EAGAIN", timer_create(CLOCK_MONOTONIC, NULL, &timer), EAGAIN);
+	struct timespec zero = {0, 0};
+	siginfo_t si;
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, rt1);
+	CHECK("the kill came without its siginfo",
+	      sigtimedwait(&one, &si, &zero) == rt1 && si.si_code == SI_USER && si.si_pid == 0);
+	sigemptyset(&one);
+	sigaddset(&one, SIGUSR1);
+	CHECK("and so did the standard signal",
+	      sigtimedwait(&one, &si, &zero) == SIGUSR1 && si.si_code == SI_USER && si.si_value.sival_int == 0);
+	sigemptyset(&one);
+	sigaddset(&one, rt);
+	CHECK("a queued one is taken with its value",
+	      sigtimedwait(&one, &si, &zero) == rt && si.si_code == SI_QUEUE && si.si_value.sival_int == 7);
+	CHECK("which makes room for a timer", timer_create(CLOCK_MONOTONIC, NULL, &timer) == 0);
+	CHECK_ERRNO("that holds it", sigqueue(getpid(), rt, v), EAGAIN);
+	MUST(timer_delete(timer));
+	CHECK("until deleted", sigqueue(getpid(), rt, v) == 0);
+}
+
+/* With no RLIMIT_SIGPENDING, queues real-time signals until sigqueue
+ * fails; exits 0 if that was EAGAIN with at most RAM queued. */
+static void unlimited_sigpending(void)
+{
+	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
+	MUST(setrlimit(RLIMIT_SIGPENDING, &r));
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	MUST(sigprocmask(SIG_BLOCK, &set, NULL));
+	long total = meminfo("MemTotal") * 1024, free0 = meminfo("MemFree"), n = 0;
+	union sigval v = {.sival_int = 1};
+	while (n < total / 128 && sigqueue(getpid(), SIGRTMIN, v) == 0)
+		n++;
+	int err = errno;
+	CHECKF("without RLIMIT_SIGPENDING, RAM bounds the queue: EAGAIN", n < total / 128 && err == EAGAIN,
+	       "%ld queued, errno %s", n, strerrorname_np(err));
+	CHECKF("and MemFree drops by what they hold", (free0 - meminfo("MemFree")) * 1024 >= n * 128,
+	       "%ld queued, MemFree %ld kB then %ld kB", n, free0, meminfo("MemFree"));
+}
+
+static void test_sigpending_limit(void)
+{
+	as_other_user("queued signals past RLIMIT_SIGPENDING", limited_sigpending);
+	if (!small_machine() || !cap_sys_resource())
+		return;
+	long free0 = meminfo("MemFree");
+	in_child("root's unlimited queue is bounded by RAM", unlimited_sigpending);
+	CHECKF("and given back when the process goes", meminfo("MemFree") * 1024 + 4 * MIB >= free0 * 1024,
+	       "MemFree %ld kB then %ld kB", free0, meminfo("MemFree"));
+}
+
 int main(int argc, char **argv)
 {
 	hold = argc > 1 && strcmp(argv[1], "--hold") == 0;
@@ -556,9 +772,12 @@ int main(int argc, char **argv)
 		test_oom_score_adj();
 		test_pipe_soft_limit();
 		test_epoll_watches();
+		test_inflight_files();
+		test_sigpending_limit();
 	}
 	test_tmpfs_bound();
 	test_pipes_bound();
+	test_sockets_bound();
 	if (!hold)
 		test_oom_killer();
 	CHECK("a bystander lived through it all", kill(bystander, 0) == 0);

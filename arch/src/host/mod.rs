@@ -1,9 +1,10 @@
 //! Host services other than stubs: files backing block devices, the host terminal,
-//! clocks, randomness and CPU identification.
+//! clocks, randomness, CPU identification and the kernel's own heap.
 
 pub mod console;
 pub mod cpu;
 pub mod file;
+pub mod heap;
 pub mod random;
 pub mod signals;
 pub mod time;

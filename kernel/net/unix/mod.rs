@@ -12,7 +12,9 @@
 //! connected datagram socket relays to its own `wait` for poll. Blocking
 //! follows Linux's flow control: a sender may queue while the bytes it has
 //! in flight stay below its SO_SNDBUF, and a datagram receiver not connected
-//! back to its sender takes at most `max_backlog` + 1 messages.
+//! back to its sender takes at most `max_backlog` + 1 messages. All queued
+//! messages together are bounded by guest RAM (`crate::kmem`), and the files
+//! they carry by their senders' RLIMIT_NOFILE (`inflight`).
 //!
 //! Locking: each socket's state has its own mutex (under the kernel lock it
 //! is never contended); no code holds two of them at once, nor the name
@@ -23,6 +25,7 @@ mod addr;
 mod bind;
 mod conn;
 mod file;
+mod inflight;
 mod msg;
 mod recv;
 mod send;

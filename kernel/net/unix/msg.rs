@@ -3,11 +3,16 @@
 //! and open files that travel with it, and the sender's charge. As Linux's
 //! `sk_wmem_alloc`, a message counts against its sender's send buffer until
 //! it is consumed or dropped; dropping it gives the room back and wakes the
-//! sender's writers.
+//! sender's writers. It is also charged against guest RAM (`kmem`) and
+//! its files count as in flight for the sender's user (`inflight`), both
+//! given back when it is dropped.
 
+use super::inflight::InFlight;
+use super::send::Outgoing;
 use super::UnixSocket;
+use crate::kmem::{self, KmemCharge};
 use crate::net::Ucred;
-use fs::File;
+use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -16,6 +21,7 @@ const OVERHEAD: usize = 512;
 
 /// One message: a datagram, or a segment of a stream.
 pub(super) struct Message {
+    /// First, so that it is freed before the charges are given back.
     pub data: Vec<u8>,
     /// Bytes a stream reader has consumed from the front.
     pub consumed: usize,
@@ -23,8 +29,9 @@ pub(super) struct Message {
     /// sender gave SCM_CREDENTIALS.
     pub creds: Option<Ucred>,
     /// SCM_RIGHTS: open files in flight.
-    pub files: Vec<Arc<File>>,
+    pub files: InFlight,
     charge: Charge,
+    _memory: KmemCharge,
 }
 
 /// A message's claim on its sender's send buffer.
@@ -41,17 +48,22 @@ impl Drop for Charge {
 }
 
 impl Message {
-    /// Creates a message from `sender`, charging its send buffer.
+    /// Creates a message from `sender` of what `out` holds, charging its
+    /// send buffer and guest RAM: ENOBUFS without RAM for it, ETOOMANYREFS
+    /// if the sender's user has too many files in flight; `out` is taken
+    /// only on success.
     pub fn new(
         sender: &Arc<UnixSocket>,
-        data: Vec<u8>,
+        out: &mut Outgoing,
         creds: Option<Ucred>,
-        files: Vec<Arc<File>>,
-    ) -> Message {
-        let size = data.len() + OVERHEAD;
+    ) -> Result<Message> {
+        let size = out.data.len() + OVERHEAD;
+        // As Linux's sock_alloc_send_pskb when the skb's allocation fails.
+        let memory = kmem::charge(size).map_err(|_| Errno::ENOBUFS)?;
+        let files = InFlight::attach(&mut out.files)?;
         sender.wmem.fetch_add(size, Ordering::Relaxed);
-        Message {
-            data,
+        Ok(Message {
+            data: std::mem::take(&mut out.data),
             consumed: 0,
             creds,
             files,
@@ -59,7 +71,8 @@ impl Message {
                 sender: sender.clone(),
                 size,
             },
-        }
+            _memory: memory,
+        })
     }
 
     /// Returns the bytes not consumed yet.

@@ -136,7 +136,7 @@ impl UnixSocket {
             } else {
                 m.consumed += chunk;
                 let had_files = !m.files.is_empty();
-                r.files.append(&mut m.files);
+                r.files.append(&mut m.files.take());
                 if !m.rest().is_empty() {
                     return Ok(());
                 }
@@ -193,7 +193,7 @@ impl UnixSocket {
                     len: m.data.len(),
                     from: Some(m.sender().clone()),
                     creds: m.creds,
-                    files: m.files.clone(),
+                    files: m.files.to_vec(),
                     eof: false,
                 });
             }
@@ -217,7 +217,7 @@ impl UnixSocket {
             len: msg.data.len(),
             from: Some(msg.sender().clone()),
             creds: msg.creds,
-            files: std::mem::take(&mut msg.files),
+            files: msg.files.take(),
             eof: false,
         })
     }

@@ -73,12 +73,7 @@ impl UnixSocket {
             if peer.is_dead() || p.shutdown.contains(Shutdown::RCV) {
                 return Err(Errno::EPIPE);
             }
-            let msg = Message::new(
-                self,
-                std::mem::take(&mut out.data),
-                creds,
-                std::mem::take(&mut out.files),
-            );
+            let msg = Message::new(self, out, creds)?;
             p.recv.push_back(msg);
         }
         peer.wait.wake_all();
@@ -133,12 +128,7 @@ impl UnixSocket {
             return Err(Errno::EAGAIN);
         }
         let creds = self.creds_for(to, out, passcred, current);
-        let msg = Message::new(
-            self,
-            std::mem::take(&mut out.data),
-            creds,
-            std::mem::take(&mut out.files),
-        );
+        let msg = Message::new(self, out, creds)?;
         to.state().recv.push_back(msg);
         to.wait.wake_all();
         Ok(())

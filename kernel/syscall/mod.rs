@@ -5,6 +5,7 @@
 //! `-errno` in rax. Unknown numbers return ENOSYS and are logged once each.
 //! Handlers work on the task's `TrapContext` (kernel/task/context.rs).
 
+mod arg;
 mod attr;
 mod clone;
 mod cred;

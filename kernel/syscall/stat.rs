@@ -1,44 +1,55 @@
 //! stat and friends, access checks, and readlink. `struct stat` is laid out as on
 //! x86_64 Linux (arch/x86/include/uapi/asm/stat.h, 144 bytes).
 
+use super::arg::UserPtr;
 use super::open::{resolve_at, resolve_at_as, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use super::rw::file;
 use crate::task::locked;
 use crate::task::TrapContext;
+use arch::abi::structs as abi;
 use arch::{Errno, Result};
 use fs::{Access, FileType, Stat};
 
 /// `AT_EACCESS` (faccessat2): check with the effective ids.
 const AT_EACCESS: u64 = 0x200;
 
-/// Encodes `st` as x86_64 `struct stat`.
-pub fn stat_bytes(st: &Stat) -> [u8; 144] {
-    let mut b = [0u8; 144];
-    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
-    put(0, &st.dev.to_ne_bytes());
-    put(8, &st.ino.to_ne_bytes());
-    put(16, &(st.nlink as u64).to_ne_bytes());
-    put(24, &st.mode.to_ne_bytes());
-    put(28, &st.uid.to_ne_bytes());
-    put(32, &st.gid.to_ne_bytes());
-    put(40, &st.rdev.to_ne_bytes());
-    put(48, &st.size.to_ne_bytes());
-    put(56, &(st.blksize as u64).to_ne_bytes());
-    put(64, &st.blocks.to_ne_bytes());
-    for (i, t) in [st.atime, st.mtime, st.ctime].iter().enumerate() {
-        put(72 + i * 16, &t.sec.to_ne_bytes());
-        put(80 + i * 16, &(t.nsec as u64).to_ne_bytes());
+/// Returns `st` as x86_64's `struct stat`.
+fn to_abi(st: &Stat) -> abi::Stat {
+    let ts = |t: fs::Timespec| abi::Timespec {
+        tv_sec: t.sec,
+        tv_nsec: t.nsec as i64,
+    };
+    abi::Stat {
+        st_dev: st.dev,
+        st_ino: st.ino,
+        st_nlink: st.nlink as u64,
+        st_mode: st.mode,
+        st_uid: st.uid,
+        st_gid: st.gid,
+        st_rdev: st.rdev,
+        st_size: st.size as i64,
+        st_blksize: st.blksize as i64,
+        st_blocks: st.blocks as i64,
+        st_atime: ts(st.atime),
+        st_mtime: ts(st.mtime),
+        st_ctime: ts(st.ctime),
+        ..Default::default()
     }
-    b
 }
 
-fn do_stat(ctx: &mut TrapContext, dirfd: u64, path: u64, buf: u64, flags: u64) -> Result<u64> {
+fn do_stat(
+    ctx: &mut TrapContext,
+    dirfd: u64,
+    path: u64,
+    buf: UserPtr<abi::Stat>,
+    flags: u64,
+) -> Result<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
         return Err(Errno::EINVAL);
     }
     let path = ctx.read_path(path)?;
     let (st, _) = stat_at(ctx, dirfd, &path, flags)?;
-    ctx.write_user(buf, &stat_bytes(&st))?;
+    buf.write(ctx, &to_abi(&st))?;
     Ok(0)
 }
 
@@ -61,11 +72,11 @@ pub fn stat_at(
     }
 }
 
-pub fn sys_stat(ctx: &mut TrapContext, path: u64, statbuf: u64) -> Result<u64> {
+pub fn sys_stat(ctx: &mut TrapContext, path: u64, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
     do_stat(ctx, AT_FDCWD as u64, path, statbuf, 0)
 }
 
-pub fn sys_lstat(ctx: &mut TrapContext, path: u64, statbuf: u64) -> Result<u64> {
+pub fn sys_lstat(ctx: &mut TrapContext, path: u64, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
     do_stat(ctx, AT_FDCWD as u64, path, statbuf, AT_SYMLINK_NOFOLLOW)
 }
 
@@ -73,15 +84,15 @@ pub fn sys_newfstatat(
     ctx: &mut TrapContext,
     dirfd: u64,
     path: u64,
-    statbuf: u64,
+    statbuf: UserPtr<abi::Stat>,
     flags: u64,
 ) -> Result<u64> {
     do_stat(ctx, dirfd, path, statbuf, flags)
 }
 
-pub fn sys_fstat(ctx: &mut TrapContext, fd: u64, statbuf: u64) -> Result<u64> {
+pub fn sys_fstat(ctx: &mut TrapContext, fd: u64, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
     let st = file(ctx, fd)?.stat()?;
-    ctx.write_user(statbuf, &stat_bytes(&st))?;
+    statbuf.write(ctx, &to_abi(&st))?;
     Ok(0)
 }
 

@@ -6,6 +6,7 @@
 //! "unimplemented" log and strace print. A number listed twice is a compile
 //! error. Handlers live in one file per family, under their Linux names.
 
+use super::arg::FromArg;
 use super::*;
 
 /// What an argument is, which says how `strace=` shows it.
@@ -64,7 +65,7 @@ macro_rules! syscall_table {
                 call: {
                     fn call(ctx: &mut TrapContext, raw: [u64; 6]) -> Result<u64> {
                         let [$($arg,)* ..] = raw;
-                        $handler(ctx $(, $arg)*)
+                        $handler(ctx $(, FromArg::from_arg($arg))*)
                     }
                     call
                 },

@@ -1,9 +1,12 @@
 //! Clocks and sleeping. Wall and monotonic clocks come from the host's; CPU-time
 //! clocks are the host CPU time of the task's stub, where its guest code runs.
 
+use super::arg::UserPtr;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::locked;
 use crate::task::TrapContext;
+use arch::abi::pod::as_bytes;
+use arch::abi::structs::{Itimerspec, Timespec};
 use arch::{Errno, Result};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,10 +27,11 @@ fn host_clock(ctx: &TrapContext, clock: u64) -> Result<i32> {
     }
 }
 
-pub(crate) fn timespec_bytes(sec: i64, nsec: i64) -> [u8; 16] {
+/// Returns the bytes of a `struct timespec`.
+pub(crate) fn timespec_bytes(tv_sec: i64, tv_nsec: i64) -> [u8; 16] {
+    let ts = Timespec { tv_sec, tv_nsec };
     let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&sec.to_ne_bytes());
-    b[8..].copy_from_slice(&nsec.to_ne_bytes());
+    b.copy_from_slice(as_bytes(&ts));
     b
 }
 
@@ -140,20 +144,25 @@ pub fn sys_time(ctx: &mut TrapContext, tloc: u64) -> Result<u64> {
 
 /// Returns a `struct itimerspec`: the interval, then the time left.
 pub(crate) fn itimerspec_bytes(value: Duration, interval: Duration) -> [u8; 32] {
+    let ts = |d: Duration| Timespec {
+        tv_sec: d.as_secs() as i64,
+        tv_nsec: d.subsec_nanos() as i64,
+    };
+    let its = Itimerspec {
+        it_interval: ts(interval),
+        it_value: ts(value),
+    };
     let mut b = [0u8; 32];
-    for (i, d) in [interval, value].iter().enumerate() {
-        b[i * 16..i * 16 + 16]
-            .copy_from_slice(&timespec_bytes(d.as_secs() as i64, d.subsec_nanos() as i64));
-    }
+    b.copy_from_slice(as_bytes(&its));
     b
 }
 
 /// Reads a `struct timespec` (EINVAL if out of range).
 pub(crate) fn read_timespec(ctx: &TrapContext, addr: u64) -> Result<Duration> {
-    let mut b = [0u8; 16];
-    ctx.read_user(addr, &mut b)?;
-    let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
-    let nsec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
+    let Timespec {
+        tv_sec: sec,
+        tv_nsec: nsec,
+    } = UserPtr::<Timespec>::new(addr).read(ctx)?;
     if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
         return Err(Errno::EINVAL);
     }

@@ -2,6 +2,7 @@
 
 use crate::task::TrapContext;
 use crate::task::{self, ExitStatus, WaitOptions, WaitResult};
+use arch::abi::structs::{Rusage, Timeval};
 use arch::{Errno, Result};
 
 const WNOHANG: u64 = 1;
@@ -13,15 +14,18 @@ const WNOTHREAD: u64 = 0x2000_0000;
 const WALL: u64 = 0x4000_0000;
 const WCLONE: u64 = 0x8000_0000;
 
-/// Writes a `struct rusage` (144 bytes) with the CPU times in nanoseconds.
+/// Writes a `struct rusage` with the (user, system) CPU times in nanoseconds.
 pub(super) fn write_rusage(ctx: &TrapContext, addr: u64, times: (u64, u64)) -> Result<()> {
-    let mut b = [0u8; 144];
-    for (i, ns) in [times.0, times.1].iter().enumerate() {
-        b[i * 16..i * 16 + 8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_ne_bytes());
-        b[i * 16 + 8..i * 16 + 16]
-            .copy_from_slice(&((ns % 1_000_000_000 / 1000) as i64).to_ne_bytes());
-    }
-    ctx.write_user(addr, &b)
+    let tv = |ns: u64| Timeval {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_usec: (ns % 1_000_000_000 / 1000) as i64,
+    };
+    let usage = Rusage {
+        ru_utime: tv(times.0),
+        ru_stime: tv(times.1),
+        ..Default::default()
+    };
+    super::arg::UserPtr::new(addr).write(ctx, &usage)
 }
 
 pub fn sys_wait4(

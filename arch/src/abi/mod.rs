@@ -2,4 +2,6 @@
 //! and (in submodules) the layouts of structures guests exchange with the kernel.
 
 pub mod errno;
+pub mod pod;
 pub mod regs;
+pub mod structs;

@@ -1,0 +1,44 @@
+//! Plain old data: the `#[repr(C)]` structures of Linux's user ABI, which the
+//! kernel copies to and from guest memory as bytes. A type is `Pod` only if
+//! every byte pattern is a valid value and it has no padding, so that viewing
+//! it as bytes never reads uninitialised memory and building it from any bytes
+//! is sound; each implementation in this crate says so for its type, and the
+//! structures spell out Linux's padding as named fields.
+
+/// A type that can be copied to and from guest memory byte for byte.
+///
+/// # Safety
+///
+/// Implementors must be `#[repr(C)]` (or a primitive integer), have no padding
+/// bytes, and accept every bit pattern as a valid value.
+pub unsafe trait Pod: Copy + Default + 'static {}
+
+macro_rules! pod_primitive {
+    ($($t:ty),*) => {$(
+        // SAFETY: a primitive integer has no padding and every bit pattern is valid.
+        unsafe impl Pod for $t {}
+    )*};
+}
+pod_primitive!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+// SAFETY: an array of Pod values has no padding between elements (their size
+// is a multiple of their alignment) and every bit pattern of each is valid.
+unsafe impl<T: Pod, const N: usize> Pod for [T; N] where [T; N]: Default {}
+
+/// Returns the bytes of `v`.
+pub fn as_bytes<T: Pod>(v: &T) -> &[u8] {
+    // SAFETY: T is Pod, so all `size_of::<T>()` bytes behind the reference are
+    // initialised (no padding); the slice borrows `v` for its lifetime.
+    unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), std::mem::size_of::<T>()) }
+}
+
+/// Returns a `T` made of the first `size_of::<T>()` bytes of `b`; None if
+/// `b` is shorter.
+pub fn from_bytes<T: Pod>(b: &[u8]) -> Option<T> {
+    if b.len() < std::mem::size_of::<T>() {
+        return None;
+    }
+    // SAFETY: `b` holds at least size_of::<T>() readable bytes; T is Pod, so
+    // any bytes make a valid value; read_unaligned needs no alignment.
+    Some(unsafe { std::ptr::read_unaligned(b.as_ptr().cast::<T>()) })
+}

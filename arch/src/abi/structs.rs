@@ -1,0 +1,143 @@
+//! The structures of Linux's x86_64 user ABI that system calls exchange with
+//! guests, each `#[repr(C)]` with its padding spelled out, and checked against
+//! the host C library's layout of the same structure in this module's tests.
+
+use super::pod::Pod;
+
+/// `struct timespec`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timespec {
+    pub tv_sec: i64,
+    pub tv_nsec: i64,
+}
+
+/// `struct timeval` (and `struct __kernel_old_timeval`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timeval {
+    pub tv_sec: i64,
+    pub tv_usec: i64,
+}
+
+/// `struct itimerval` (setitimer(2)).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Itimerval {
+    pub it_interval: Timeval,
+    pub it_value: Timeval,
+}
+
+/// `struct itimerspec` (timer_settime(2), timerfd_settime(2)).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Itimerspec {
+    pub it_interval: Timespec,
+    pub it_value: Timespec,
+}
+
+/// `struct rlimit` (and `struct rlimit64`, the same on x86_64).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rlimit {
+    pub rlim_cur: u64,
+    pub rlim_max: u64,
+}
+
+/// `struct rusage`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rusage {
+    pub ru_utime: Timeval,
+    pub ru_stime: Timeval,
+    /// maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock,
+    /// msgsnd, msgrcv, nsignals, nvcsw, nivcsw.
+    pub counters: [i64; 14],
+}
+
+/// `struct stat` of x86_64 (arch/x86/include/uapi/asm/stat.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    pub st_dev: u64,
+    pub st_ino: u64,
+    pub st_nlink: u64,
+    pub st_mode: u32,
+    pub st_uid: u32,
+    pub st_gid: u32,
+    pub __pad0: u32,
+    pub st_rdev: u64,
+    pub st_size: i64,
+    pub st_blksize: i64,
+    pub st_blocks: i64,
+    pub st_atime: Timespec,
+    pub st_mtime: Timespec,
+    pub st_ctime: Timespec,
+    pub __unused: [i64; 3],
+}
+
+// SAFETY: each of these is #[repr(C)] of 8-byte integers (and of structures
+// made only of them), or of 4-byte integers in pairs (Stat's mode/uid and
+// gid/__pad0), so it has no padding, and every bit pattern is a valid value.
+unsafe impl Pod for Timespec {}
+// SAFETY: as above.
+unsafe impl Pod for Timeval {}
+// SAFETY: as above.
+unsafe impl Pod for Itimerval {}
+// SAFETY: as above.
+unsafe impl Pod for Itimerspec {}
+// SAFETY: as above.
+unsafe impl Pod for Rlimit {}
+// SAFETY: as above.
+unsafe impl Pod for Rusage {}
+// SAFETY: as above.
+unsafe impl Pod for Stat {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+
+    /// Each structure has the size (and the offsets of its named fields) of
+    /// the host C library's, which follows the kernel's.
+    #[test]
+    fn layouts_match_the_c_library() {
+        assert_eq!(size_of::<Timespec>(), size_of::<libc::timespec>());
+        assert_eq!(size_of::<Timeval>(), size_of::<libc::timeval>());
+        assert_eq!(size_of::<Itimerval>(), size_of::<libc::itimerval>());
+        assert_eq!(size_of::<Itimerspec>(), size_of::<libc::itimerspec>());
+        assert_eq!(size_of::<Rlimit>(), size_of::<libc::rlimit>());
+        assert_eq!(size_of::<Rusage>(), size_of::<libc::rusage>());
+        assert_eq!(
+            offset_of!(Rusage, counters),
+            offset_of!(libc::rusage, ru_maxrss)
+        );
+        assert_eq!(size_of::<Stat>(), size_of::<libc::stat>());
+        assert_eq!(offset_of!(Stat, st_mode), offset_of!(libc::stat, st_mode));
+        assert_eq!(offset_of!(Stat, st_rdev), offset_of!(libc::stat, st_rdev));
+        assert_eq!(
+            offset_of!(Stat, st_blocks),
+            offset_of!(libc::stat, st_blocks)
+        );
+        assert_eq!(offset_of!(Stat, st_atime), offset_of!(libc::stat, st_atime));
+        assert_eq!(offset_of!(Stat, st_ctime), offset_of!(libc::stat, st_ctime));
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let t = Itimerspec {
+            it_interval: Timespec {
+                tv_sec: 1,
+                tv_nsec: 2,
+            },
+            it_value: Timespec {
+                tv_sec: 3,
+                tv_nsec: 4,
+            },
+        };
+        let b = crate::abi::pod::as_bytes(&t).to_vec();
+        assert_eq!(b.len(), 32);
+        assert_eq!(crate::abi::pod::from_bytes::<Itimerspec>(&b), Some(t));
+        assert_eq!(crate::abi::pod::from_bytes::<Itimerspec>(&b[..31]), None);
+    }
+}

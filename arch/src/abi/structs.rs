@@ -76,6 +76,52 @@ pub struct Stat {
     pub __unused: [i64; 3],
 }
 
+/// `struct statfs` of x86_64.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Statfs {
+    pub f_type: i64,
+    pub f_bsize: i64,
+    pub f_blocks: u64,
+    pub f_bfree: u64,
+    pub f_bavail: u64,
+    pub f_files: u64,
+    pub f_ffree: u64,
+    pub f_fsid: [i32; 2],
+    pub f_namelen: i64,
+    pub f_frsize: i64,
+    pub f_flags: i64,
+    pub f_spare: [i64; 4],
+}
+
+/// `struct sysinfo` of x86_64 (include/uapi/linux/sysinfo.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sysinfo {
+    pub uptime: i64,
+    pub loads: [u64; 3],
+    pub totalram: u64,
+    pub freeram: u64,
+    pub sharedram: u64,
+    pub bufferram: u64,
+    pub totalswap: u64,
+    pub freeswap: u64,
+    pub procs: u16,
+    pub pad: u16,
+    pub __pad1: u32,
+    pub totalhigh: u64,
+    pub freehigh: u64,
+    pub mem_unit: u32,
+    pub __pad2: u32,
+}
+
+// SAFETY: #[repr(C)] of 8-byte integers and one pair of 4-byte ones (the fsid):
+// no padding, every bit pattern valid.
+unsafe impl Pod for Statfs {}
+// SAFETY: #[repr(C)] of 8-byte integers, with the 2+2+4 bytes after `procs`
+// and the 4 after `mem_unit` spelled out: no padding, every bit pattern valid.
+unsafe impl Pod for Sysinfo {}
+
 // SAFETY: each of these is #[repr(C)] of 8-byte integers (and of structures
 // made only of them), or of 4-byte integers in pairs (Stat's mode/uid and
 // gid/__pad0), so it has no padding, and every bit pattern is a valid value.
@@ -121,6 +167,22 @@ mod tests {
         );
         assert_eq!(offset_of!(Stat, st_atime), offset_of!(libc::stat, st_atime));
         assert_eq!(offset_of!(Stat, st_ctime), offset_of!(libc::stat, st_ctime));
+        assert_eq!(size_of::<Statfs>(), size_of::<libc::statfs>());
+        assert_eq!(offset_of!(Statfs, f_fsid), offset_of!(libc::statfs, f_fsid));
+        assert_eq!(
+            offset_of!(Statfs, f_namelen),
+            offset_of!(libc::statfs, f_namelen)
+        );
+        assert_eq!(size_of::<Sysinfo>(), size_of::<libc::sysinfo>());
+        assert_eq!(offset_of!(Sysinfo, procs), offset_of!(libc::sysinfo, procs));
+        assert_eq!(
+            offset_of!(Sysinfo, totalhigh),
+            offset_of!(libc::sysinfo, totalhigh)
+        );
+        assert_eq!(
+            offset_of!(Sysinfo, mem_unit),
+            offset_of!(libc::sysinfo, mem_unit)
+        );
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! ITIMER_PROF count the process's CPU time (user, and user + system), sampled
 //! every 10 ms — Linux's tick granularity — and send SIGVTALRM and SIGPROF.
 
+use super::arg::UserPtr;
 use crate::signal::{self, SigInfo, SI_KERNEL};
 use crate::task::TrapContext;
 use crate::task::{locked, Process};
 use crate::timer::{self, TimerSlot};
+use arch::abi::structs::{Itimerval, Timeval};
 use arch::{Errno, Result};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -36,24 +38,24 @@ pub struct Itimers {
     pub cpu: [CpuItimer; 2],
 }
 
-fn read_timeval(ctx: &TrapContext, addr: u64) -> Result<Duration> {
-    let mut b = [0u8; 16];
-    ctx.read_user(addr, &mut b)?;
-    let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
-    let usec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
-    if sec < 0 || !(0..1_000_000).contains(&usec) {
+/// Returns a `struct timeval` as a duration (EINVAL if out of range).
+fn from_timeval(tv: Timeval) -> Result<Duration> {
+    if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
         return Err(Errno::EINVAL);
     }
-    Ok(Duration::new(sec as u64, usec as u32 * 1000))
+    Ok(Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000))
 }
 
-fn itimerval_bytes(value: Duration, interval: Duration) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    for (i, d) in [interval, value].iter().enumerate() {
-        b[i * 16..i * 16 + 8].copy_from_slice(&(d.as_secs() as i64).to_ne_bytes());
-        b[i * 16 + 8..i * 16 + 16].copy_from_slice(&(d.subsec_micros() as i64).to_ne_bytes());
+/// Returns the `struct itimerval` of a timer with `value` left and `interval`.
+fn to_itimerval(value: Duration, interval: Duration) -> Itimerval {
+    let tv = |d: Duration| Timeval {
+        tv_sec: d.as_secs() as i64,
+        tv_usec: d.subsec_micros() as i64,
+    };
+    Itimerval {
+        it_interval: tv(interval),
+        it_value: tv(value),
     }
-    b
 }
 
 /// Schedules the next expiry check of the real timer.
@@ -177,22 +179,32 @@ fn get(p: &Process, which: u64) -> Result<(Duration, Duration)> {
     }
 }
 
-pub fn sys_getitimer(ctx: &mut TrapContext, which: u64, curr_value: u64) -> Result<u64> {
+pub fn sys_getitimer(
+    ctx: &mut TrapContext,
+    which: u64,
+    curr_value: UserPtr<Itimerval>,
+) -> Result<u64> {
     let (value, interval) = get(&ctx.task.process, which)?;
-    ctx.write_user(curr_value, &itimerval_bytes(value, interval))?;
+    curr_value.write(ctx, &to_itimerval(value, interval))?;
     Ok(0)
 }
 
-pub fn sys_setitimer(ctx: &mut TrapContext, which: u64, new: u64, old: u64) -> Result<u64> {
-    let (interval, value) = if new != 0 {
-        (read_timeval(ctx, new)?, read_timeval(ctx, new + 16)?)
-    } else {
+pub fn sys_setitimer(
+    ctx: &mut TrapContext,
+    which: u64,
+    new: UserPtr<Itimerval>,
+    old: UserPtr<Itimerval>,
+) -> Result<u64> {
+    let (interval, value) = if new.is_null() {
         (Duration::ZERO, Duration::ZERO)
+    } else {
+        let v = new.read(ctx)?;
+        (from_timeval(v.it_interval)?, from_timeval(v.it_value)?)
     };
     let p = ctx.task.process.clone();
     let (ov, oi) = set(&p, which, value, interval)?;
-    if old != 0 {
-        ctx.write_user(old, &itimerval_bytes(ov, oi))?;
+    if !old.is_null() {
+        old.write(ctx, &to_itimerval(ov, oi))?;
     }
     Ok(0)
 }

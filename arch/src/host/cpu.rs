@@ -29,11 +29,6 @@ pub fn minsigstksz() -> u64 {
     unsafe { libc::getauxval(51) }
 }
 
-/// Returns the number of host CPUs this process may run on.
-pub fn online_cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 /// Binds the host thread or process `tid` (0: the calling thread) to host CPU `cpu`.
 /// A task's kernel thread and its stub hand control back and forth on every trap;
 /// on the same CPU that hand-off needs no cross-CPU wake-up, which in a virtual

@@ -213,7 +213,6 @@ impl FrameAllocator {
 
     /// Returns how many frames `alloc_kernel` leaves free (Linux's
     /// `min_free_kbytes`, in frames).
-    #[cfg(test)]
     pub fn min_free(&self) -> u64 {
         self.min_free
     }

@@ -26,16 +26,16 @@ const GID_DIALOUT: u32 = 20;
 #[derive(Clone, Copy)]
 struct Channel {
     /// The host fd input comes from (None: no input ever).
-    input: Option<i32>,
+    input: Option<host::HostFd>,
     /// The host fd output goes to (None: discarded).
-    output: Option<i32>,
+    output: Option<host::HostFd>,
     /// Whether this is a pseudo-terminal the kernel opened, where the host
     /// side may come and go.
     pty: bool,
 }
 
 /// A line's output: the host fd of its channel.
-struct HostLine(Option<i32>);
+struct HostLine(Option<host::HostFd>);
 
 impl TtyDriver for HostLine {
     fn write(&self, data: &[u8]) {
@@ -72,14 +72,11 @@ fn open_channel(spec: LineSpec, what: &str, word: &str) -> Result<Channel, Strin
             pty: false,
         }),
         LineSpec::Fd { input, output } => {
-            for fd in [input, output] {
-                if !host::fd_is_open(fd) {
-                    return Err(format!("{word}: host fd {fd} is not open"));
-                }
-            }
+            let open =
+                |fd| host::HostFd::inherited(fd).ok_or(format!("{word}: host fd {fd} is not open"));
             Ok(Channel {
-                input: Some(input),
-                output: Some(output),
+                input: Some(open(input)?),
+                output: Some(open(output)?),
                 pty: false,
             })
         }
@@ -209,7 +206,7 @@ impl Lines {
 /// and then to notice a changed window size. A pseudo-terminal nobody has
 /// open on the host side is waited out; the end of any other input ends the
 /// terminal's input.
-fn line_input(tty: Arc<Tty>, fd: i32, is_terminal: bool, pty: bool) {
+fn line_input(tty: Arc<Tty>, fd: host::HostFd, is_terminal: bool, pty: bool) {
     let mut buf = [0u8; 4096];
     loop {
         if is_terminal && !host::wait_readable(fd, 250) {

@@ -6,8 +6,14 @@
 //! module never hands out Rust references into the mapping: every access is a copy
 //! through raw pointers (`read`, `write`, `fill`, `copy`).
 
+use nix::errno::Errno;
+use nix::fcntl::{fallocate, FallocateFlags};
+use nix::sys::memfd::{memfd_create, MFdFlags};
+use nix::sys::mman::{mmap, munmap, MapFlags, ProtFlags};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::num::NonZeroUsize;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The size of a page and of a physical frame.
@@ -16,7 +22,7 @@ pub const PAGE_SIZE: u64 = 4096;
 /// Guest RAM: a memfd and the kernel's shared mapping of all of it.
 pub struct PhysMem {
     fd: OwnedFd,
-    base: *mut u8,
+    base: NonNull<u8>,
     size: u64,
 }
 
@@ -31,35 +37,24 @@ unsafe impl Sync for PhysMem {}
 impl PhysMem {
     /// Creates `size` bytes (a multiple of the page size) of zeroed guest RAM.
     pub fn new(size: u64) -> io::Result<PhysMem> {
-        if size == 0 || !size.is_multiple_of(PAGE_SIZE) {
-            return Err(io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        // SAFETY: the name is a NUL-terminated string; the flags are valid.
-        let raw = unsafe { libc::memfd_create(c"physmem".as_ptr(), libc::MFD_CLOEXEC) };
-        if raw < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: memfd_create returned a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        // SAFETY: fd is a valid memfd; ftruncate only sizes it (sparse, no RAM used).
-        if unsafe { libc::ftruncate(fd.as_raw_fd(), size as libc::off_t) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let len = NonZeroUsize::new(size as usize)
+            .filter(|_| size.is_multiple_of(PAGE_SIZE))
+            .ok_or(Errno::EINVAL)?;
+        let fd = memfd_create(c"physmem", MFdFlags::MFD_CLOEXEC)?;
+        // Sizing the memfd uses no RAM: it stays sparse until written.
+        nix::unistd::ftruncate(&fd, size as libc::off_t)?;
         // SAFETY: a new shared mapping of the whole memfd at an address the host
         // chooses; it overlaps nothing of ours.
         let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_NORESERVE,
-                fd.as_raw_fd(),
+            mmap(
+                None,
+                len,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED | MapFlags::MAP_NORESERVE,
+                &fd,
                 0,
-            )
+            )?
         };
-        if base == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
         Ok(PhysMem {
             fd,
             base: base.cast(),
@@ -93,7 +88,7 @@ impl PhysMem {
         // as self; buf is a distinct Rust allocation, so the ranges cannot overlap.
         unsafe {
             std::ptr::copy_nonoverlapping(
-                self.base.add(paddr as usize),
+                self.base.as_ptr().add(paddr as usize),
                 buf.as_mut_ptr(),
                 buf.len(),
             )
@@ -105,7 +100,11 @@ impl PhysMem {
         self.check(paddr, data.len());
         // SAFETY: as in `read`, with the copy in the other direction.
         unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(paddr as usize), data.len())
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.base.as_ptr().add(paddr as usize),
+                data.len(),
+            )
         }
     }
 
@@ -113,7 +112,7 @@ impl PhysMem {
     pub fn fill(&self, paddr: u64, len: usize, byte: u8) {
         self.check(paddr, len);
         // SAFETY: the range is inside the mapping (checked above).
-        unsafe { std::ptr::write_bytes(self.base.add(paddr as usize), byte, len) }
+        unsafe { std::ptr::write_bytes(self.base.as_ptr().add(paddr as usize), byte, len) }
     }
 
     /// Copies `len` bytes from `src` to `dst`; the ranges may overlap.
@@ -124,8 +123,8 @@ impl PhysMem {
         // tolerates overlap.
         unsafe {
             std::ptr::copy(
-                self.base.add(src as usize),
-                self.base.add(dst as usize),
+                self.base.as_ptr().add(src as usize),
+                self.base.as_ptr().add(dst as usize),
                 len,
             )
         }
@@ -144,7 +143,7 @@ impl PhysMem {
         // aligned; the mapping lives as long as self. Every access to guest
         // memory that may race with this one is atomic or a plain byte copy,
         // which is what the guest's own memory model allows.
-        let word = unsafe { &*(self.base.add(paddr as usize) as *const AtomicU32) };
+        let word = unsafe { &*(self.base.as_ptr().add(paddr as usize) as *const AtomicU32) };
         match word.compare_exchange(old, new, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(v) | Err(v) => v,
         }
@@ -154,17 +153,14 @@ impl PhysMem {
     /// range reads as zeroes afterwards. Used when frames are freed.
     pub fn discard(&self, paddr: u64, len: u64) {
         self.check(paddr, len as usize);
-        // SAFETY: punching a hole in our own memfd affects only that range of guest
-        // RAM, which the caller owns.
-        let r = unsafe {
-            libc::fallocate(
-                self.fd.as_raw_fd(),
-                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
-                paddr as libc::off_t,
-                len as libc::off_t,
-            )
-        };
-        if r < 0 {
+        // Punching a hole affects only that range of guest RAM, which the caller owns.
+        let r = fallocate(
+            &self.fd,
+            FallocateFlags::FALLOC_FL_PUNCH_HOLE | FallocateFlags::FALLOC_FL_KEEP_SIZE,
+            paddr as libc::off_t,
+            len as libc::off_t,
+        );
+        if r.is_err() {
             self.fill(paddr, len as usize, 0);
         }
     }
@@ -174,7 +170,7 @@ impl Drop for PhysMem {
     fn drop(&mut self) {
         // SAFETY: base/size are exactly the mapping made in `new`; no references into
         // it exist (this module never creates any).
-        unsafe { libc::munmap(self.base.cast(), self.size as usize) };
+        let _ = unsafe { munmap(self.base.cast(), self.size as usize) };
     }
 }
 

@@ -59,11 +59,6 @@ impl BlockCache {
         &self.dev
     }
 
-    /// Returns the block size.
-    pub fn block_size(&self) -> usize {
-        self.block_size
-    }
-
     fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
         Ok(self.inner.lock())
     }
@@ -183,6 +178,7 @@ impl BlockCache {
 
     /// Writes every dirty block to its place on the device and marks it clean
     /// (no flush: the caller decides when to make it durable).
+    #[cfg(test)]
     pub fn writeback(&self) -> Result<()> {
         for (nr, data) in self.dirty_blocks()? {
             self.dev.write_at(nr * self.block_size as u64, &data)?;

@@ -219,19 +219,6 @@ impl Vfs {
         }
         Ok(())
     }
-
-    /// Returns whether the mount `mnt` or one below it is `inside` (the mount of
-    /// some process's working directory or open file), for umount's busy check.
-    pub fn mount_contains(&self, mnt: &Arc<Mount>, inside: &Arc<Mount>) -> bool {
-        let mut at = Some(inside.clone());
-        while let Some(m) = at {
-            if Arc::ptr_eq(&m, mnt) {
-                return true;
-            }
-            at = m.mountpoint().map(|(p, _)| p);
-        }
-        false
-    }
 }
 
 /// Mounts `fs` outside the tree (Linux's `kern_mount`): a mount no path walk

@@ -65,20 +65,6 @@ impl FileType {
             FileType::Socket => 12,
         }
     }
-
-    /// Returns the type of a `DT_*` value, or `None` for `DT_UNKNOWN` and invalid values.
-    pub fn from_dt(dt: u8) -> Option<FileType> {
-        Some(match dt {
-            1 => FileType::Fifo,
-            2 => FileType::CharDevice,
-            4 => FileType::Directory,
-            6 => FileType::BlockDevice,
-            8 => FileType::Regular,
-            10 => FileType::Symlink,
-            12 => FileType::Socket,
-            _ => return None,
-        })
-    }
 }
 
 /// The attributes of an inode, as `stat(2)` reports them.

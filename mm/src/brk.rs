@@ -17,11 +17,6 @@ impl Mm {
         self.brk_start
     }
 
-    /// Returns the current program break.
-    pub fn current_brk(&self) -> u64 {
-        self.brk
-    }
-
     /// Moves the program break to `new`, as Linux's brk(2): returns the new
     /// break, or the old one if `new` is below the brk base or the heap cannot
     /// grow there (another mapping is in the way, or user space ends).

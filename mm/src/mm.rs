@@ -76,18 +76,15 @@ impl Mm {
     }
 
     /// Returns the exclusive upper bound of user addresses.
+    #[cfg(test)]
     pub fn task_size(&self) -> u64 {
         self.task_size
     }
 
     /// Returns the address below which top-down mmap placement starts.
+    #[cfg(test)]
     pub fn mmap_base(&self) -> u64 {
         self.mmap_base
-    }
-
-    /// Sets the address below which top-down mmap placement starts.
-    pub fn set_mmap_base(&mut self, base: u64) {
-        self.mmap_base = crate::page_floor(base.min(self.task_size));
     }
 
     /// Sets how far a `GROWSDOWN` area may grow (`RLIMIT_STACK`), in bytes.

@@ -127,11 +127,3 @@ impl std::error::Error for Errno {}
 
 /// The kernel's result type.
 pub type Result<T, E = Errno> = core::result::Result<T, E>;
-
-/// Returns early with `Err(Errno::$e)`.
-#[macro_export]
-macro_rules! return_errno {
-    ($e:ident) => {
-        return Err($crate::abi::errno::Errno::$e)
-    };
-}

@@ -44,3 +44,48 @@ impl UserRegs {
         )
     }
 }
+
+/// Converts between `UserRegs` and the host's `user_regs_struct` (the same
+/// layout, field by field), which nix's `ptrace::getregs`/`setregs` transfer.
+macro_rules! host_regs_conversions {
+    ($($field:ident),* $(,)?) => {
+        impl From<libc::user_regs_struct> for UserRegs {
+            fn from(r: libc::user_regs_struct) -> UserRegs {
+                UserRegs { $($field: r.$field),* }
+            }
+        }
+
+        impl From<UserRegs> for libc::user_regs_struct {
+            fn from(r: UserRegs) -> libc::user_regs_struct {
+                libc::user_regs_struct { $($field: r.$field),* }
+            }
+        }
+    };
+}
+
+host_regs_conversions!(
+    r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs,
+    eflags, rsp, ss, fs_base, gs_base, ds, es, fs, gs,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::UserRegs;
+
+    #[test]
+    fn same_layout_as_the_hosts_user_regs_struct() {
+        assert_eq!(
+            std::mem::size_of::<UserRegs>(),
+            std::mem::size_of::<libc::user_regs_struct>()
+        );
+        let regs = UserRegs {
+            r15: 1,
+            rip: 2,
+            gs: 3,
+            ..UserRegs::default()
+        };
+        let host = libc::user_regs_struct::from(regs);
+        assert_eq!((host.r15, host.rip, host.gs), (1, 2, 3));
+        assert_eq!(UserRegs::from(host), regs);
+    }
+}

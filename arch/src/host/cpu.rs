@@ -1,32 +1,32 @@
 //! What the host CPU offers guests: hardware capability words for the auxiliary
 //! vector, and the number of CPUs.
 
+use nix::errno::Errno;
+use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+use nix::sys::resource::{getrlimit, Resource};
+use nix::unistd::Pid;
+
 /// Returns `AT_HWCAP` as Linux computes it on x86: CPUID leaf 1, EDX. (The host's
 /// own auxiliary vector cannot be asked: glibc replaces AT_HWCAP with bits of its own.)
 pub fn hwcap() -> u64 {
-    // SAFETY: CPUID exists on every x86_64 CPU and has no side effects.
-    #[allow(unused_unsafe)]
-    let leaf = unsafe { core::arch::x86_64::__cpuid(1) };
+    // CPUID exists on every x86_64 CPU and has no side effects.
+    let leaf = core::arch::x86_64::__cpuid(1);
     leaf.edx as u64
 }
 
 /// Returns `AT_HWCAP2` of the host (FSGSBASE and friends), which guests running in
 /// stubs on this CPU also have.
 pub fn hwcap2() -> u64 {
-    // SAFETY: as above.
+    // SAFETY: getauxval only reads the auxiliary vector the host gave this
+    // process, and returns 0 for a type it does not hold. (nix has no wrapper.)
     unsafe { libc::getauxval(libc::AT_HWCAP2) }
 }
 
 /// Returns the minimum signal stack size the host reports (`AT_MINSIGSTKSZ`), which
 /// grows with the XSAVE area.
 pub fn minsigstksz() -> u64 {
-    // SAFETY: as above.
+    // SAFETY: as in `hwcap2`.
     unsafe { libc::getauxval(51) }
-}
-
-/// Returns the number of host CPUs this process may run on.
-pub fn online_cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Binds the host thread or process `tid` (0: the calling thread) to host CPU `cpu`.
@@ -34,32 +34,22 @@ pub fn online_cpus() -> usize {
 /// on the same CPU that hand-off needs no cross-CPU wake-up, which in a virtual
 /// machine costs an exit to the hypervisor.
 pub fn pin(tid: i32, cpu: usize) {
-    // SAFETY: an all-zero cpu_set_t is the empty set.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: CPU_SET writes a bit of the set; cpu is reduced below the set's size.
-    unsafe { libc::CPU_SET(cpu % libc::CPU_SETSIZE as usize, &mut set) };
-    // SAFETY: sched_setaffinity reads one cpu_set_t from a valid pointer.
-    let r = unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) };
-    if r != 0 {
-        log::debug!(
-            "cannot bind {tid} to CPU {cpu}: {}",
-            std::io::Error::last_os_error()
-        );
+    let mut set = CpuSet::new();
+    let r = set
+        .set(cpu % CpuSet::count())
+        .and_then(|()| sched_setaffinity(Pid::from_raw(tid), &set));
+    if let Err(e) = r {
+        log::debug!("cannot bind {tid} to CPU {cpu}: {e}");
     }
 }
 
 /// Returns the host CPUs this process may run on, in order.
 pub fn allowed_cpus() -> Vec<usize> {
-    // SAFETY: an all-zero cpu_set_t is a valid value; sched_getaffinity fills it.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above, with the set's real size.
-    let r = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
-    if r != 0 {
+    let Ok(set) = sched_getaffinity(Pid::from_raw(0)) else {
         return vec![0];
-    }
-    // SAFETY: CPU_ISSET only reads the set.
-    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
-        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+    };
+    let cpus: Vec<usize> = (0..CpuSet::count())
+        .filter(|&c| set.is_set(c).unwrap_or(false))
         .collect();
     if cpus.is_empty() {
         vec![0]
@@ -92,16 +82,15 @@ pub fn cpuinfo() -> Vec<(usize, String)> {
 fn base_nice() -> i32 {
     static BASE: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
     *BASE.get_or_init(|| {
-        // SAFETY: getpid and getpriority take and return plain integers; -1
-        // is a valid nice value, so errno is what tells failure apart.
-        unsafe {
-            *libc::__errno_location() = 0;
-            let n = libc::getpriority(libc::PRIO_PROCESS, libc::getpid() as libc::id_t);
-            if *libc::__errno_location() != 0 {
-                0
-            } else {
-                n
-            }
+        // -1 is a valid nice value, so errno is what tells failure apart.
+        Errno::clear();
+        // SAFETY: getpriority takes and returns plain integers. (nix has no
+        // wrapper of getpriority or setpriority.)
+        let n = unsafe { libc::getpriority(libc::PRIO_PROCESS, std::process::id()) };
+        if Errno::last_raw() != 0 {
+            0
+        } else {
+            n
         }
     })
 }
@@ -145,15 +134,10 @@ pub fn host_task_capacity() -> usize {
             cap = cap.min(n / 2);
         }
     }
-    // SAFETY: getrlimit writes one struct rlimit to a valid pointer.
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    if unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut rl) } == 0
-        && rl.rlim_cur != libc::RLIM_INFINITY
-    {
-        cap = cap.min(rl.rlim_cur as usize);
+    if let Ok((soft, _)) = getrlimit(Resource::RLIMIT_NPROC) {
+        if soft != libc::RLIM_INFINITY {
+            cap = cap.min(soft as usize);
+        }
     }
     cap
 }

@@ -5,9 +5,10 @@
 //! and, unlike them, also with a second open of the same file by this process:
 //! `ubd0=a.img ubd1=a.img` is refused instead of writing through two caches.
 
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg};
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -85,28 +86,22 @@ impl HostFile {
 }
 
 fn lock(file: &File, read_only: bool) -> Result<(), OpenError> {
-    // SAFETY: an all-zero flock is a valid value of this plain C struct.
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = if read_only {
+    let lock_type = if read_only {
         libc::F_RDLCK
     } else {
         libc::F_WRLCK
-    } as libc::c_short;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
-    // SAFETY: F_OFD_SETLK reads one struct flock (l_pid 0) from a valid pointer.
-    let r = unsafe {
-        libc::fcntl(
-            file.as_raw_fd(),
-            libc::F_OFD_SETLK,
-            &fl as *const libc::flock,
-        )
     };
-    if r == 0 {
-        return Ok(());
-    }
-    let err = io::Error::last_os_error();
-    match err.raw_os_error() {
-        Some(libc::EAGAIN) | Some(libc::EACCES) => Err(OpenError::Locked),
-        _ => Err(OpenError::Lock(err)),
+    // The whole file (l_len 0), l_pid 0 as OFD locks require.
+    let fl = libc::flock {
+        l_type: lock_type as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: 0,
+        l_len: 0,
+        l_pid: 0,
+    };
+    match fcntl(file, FcntlArg::F_OFD_SETLK(&fl)) {
+        Ok(_) => Ok(()),
+        Err(Errno::EAGAIN | Errno::EACCES) => Err(OpenError::Locked),
+        Err(e) => Err(OpenError::Lock(e.into())),
     }
 }

@@ -3,13 +3,8 @@
 /// Returns the host clock `clock` (a Linux clock id) as (seconds, nanoseconds), or
 /// None if the host does not have it.
 pub fn clock_gettime(clock: i32) -> Option<(i64, i64)> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec to a valid pointer.
-    let r = unsafe { libc::clock_gettime(clock, &mut ts) };
-    (r == 0).then_some((ts.tv_sec, ts.tv_nsec))
+    let ts = nix::time::clock_gettime(nix::time::ClockId::from_raw(clock)).ok()?;
+    Some((ts.tv_sec(), ts.tv_nsec()))
 }
 
 /// Returns the CPU time a host process (a stub) has used, in nanoseconds; 0 if
@@ -35,8 +30,7 @@ pub fn thread_cpu_ns() -> u64 {
 
 /// Returns the calling host thread's id.
 pub fn gettid() -> i32 {
-    // SAFETY: gettid has no arguments and cannot fail.
-    unsafe { libc::gettid() }
+    nix::unistd::gettid().as_raw()
 }
 
 fn cpu_ns(clock: i32) -> u64 {

@@ -20,6 +20,7 @@ pub use xstate::{sigframe_xstate, xstate_size, SigframeXstate};
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
 use crate::physmem::PhysMem;
+use nix::errno::Errno as HostErrno;
 use std::sync::Arc;
 
 /// The first address the stub occupies; guests see addresses below it only.
@@ -148,7 +149,7 @@ impl Stub {
                     self.pid,
                     -result
                 );
-                return Err(errno_from_host(-result as i32));
+                return Err(errno_from_host(HostErrno::from_raw(-result as i32)));
             }
         }
         Ok(())
@@ -162,14 +163,14 @@ impl Drop for Stub {
 }
 
 /// Converts a host errno to ours; values the stub should never see become EIO.
-pub(crate) fn errno_from_host(e: i32) -> Errno {
+pub(crate) fn errno_from_host(e: HostErrno) -> Errno {
     match e {
-        libc::ENOMEM => Errno::ENOMEM,
-        libc::EINVAL => Errno::EINVAL,
-        libc::EFAULT => Errno::EFAULT,
-        libc::EPERM => Errno::EPERM,
-        libc::EACCES => Errno::EACCES,
-        libc::EAGAIN => Errno::EAGAIN,
+        HostErrno::ENOMEM => Errno::ENOMEM,
+        HostErrno::EINVAL => Errno::EINVAL,
+        HostErrno::EFAULT => Errno::EFAULT,
+        HostErrno::EPERM => Errno::EPERM,
+        HostErrno::EACCES => Errno::EACCES,
+        HostErrno::EAGAIN => Errno::EAGAIN,
         _ => Errno::EIO,
     }
 }

@@ -2,13 +2,27 @@
 //! under `PTRACE_CONT` until its `int3`. Every stop of the stub is turned into a
 //! `Trap` for the kernel's task loop; host signals are never passed on to the stub.
 
-use super::spawn::last_errno;
 use super::{errno_from_host, Stub};
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
+use nix::errno::Errno as HostErrno;
+use nix::sys::ptrace;
+use nix::sys::signal::{self, Signal};
+use nix::unistd::Pid;
 
 /// The host signal that kicks a stub out of guest code (the kernel's IPI).
-pub const KICK_SIGNAL: i32 = libc::SIGUSR1;
+const KICK: Signal = Signal::SIGUSR1;
+/// `KICK` as a number, as stops report it.
+pub const KICK_SIGNAL: i32 = KICK as i32;
+
+/// How `resume` lets a stopped stub go on.
+#[derive(Clone, Copy)]
+enum Resume {
+    /// Guest code: every `syscall` instruction stops (`PTRACE_SYSEMU`).
+    Sysemu,
+    /// Stub code, whose system calls the host runs (`PTRACE_CONT`).
+    Cont,
+}
 
 /// Whether a faulting page was absent from the stub or present with too few rights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +58,7 @@ impl Stub {
             return Ok(Trap::Kick);
         }
         self.set_regs(regs)?;
-        self.resume(libc::PTRACE_SYSEMU)?;
+        self.resume(Resume::Sysemu)?;
         let Some(sig) = self.wait_stop() else {
             return Ok(Trap::Died);
         };
@@ -77,16 +91,16 @@ impl Stub {
     /// Interrupts guest code running in this stub; its `run` returns `Trap::Kick`
     /// (or the trap that came first). May be called from any thread.
     pub fn kick(pid: i32) {
-        // SAFETY: sending a signal has no memory-safety conditions; a stale pid is
-        // impossible while the stub is unreaped, which its owner guarantees.
-        unsafe { libc::kill(pid, KICK_SIGNAL) };
+        // A stale pid is impossible while the stub is unreaped, which its owner
+        // guarantees.
+        let _ = signal::kill(Pid::from_raw(pid), KICK);
     }
 
     /// Runs stub code from `regs` until its `int3`; returns the registers then.
     pub(super) fn run_stub_code(&mut self, regs: &UserRegs) -> Result<UserRegs> {
         self.set_regs(regs)?;
         loop {
-            self.resume(libc::PTRACE_CONT)?;
+            self.resume(Resume::Cont)?;
             match self.wait_stop() {
                 Some(libc::SIGTRAP) => return self.get_regs(),
                 // A kick during stub code: finish the stub's work, then report
@@ -110,12 +124,14 @@ impl Stub {
     pub(super) fn wait_stop(&mut self) -> Option<i32> {
         let mut status = 0;
         loop {
+            // nix's waitpid cannot report a stop by a real-time signal (its
+            // `Signal` has none), so this one call stays on libc.
             // SAFETY: waiting for our own traced child; status is a valid out pointer.
             let r = unsafe { libc::waitpid(self.pid, &mut status, libc::__WALL) };
             if r == self.pid {
                 break;
             }
-            if r < 0 && last_errno() == libc::EINTR {
+            if r < 0 && HostErrno::last() == HostErrno::EINTR {
                 continue;
             }
             return None;
@@ -128,47 +144,29 @@ impl Stub {
         }
     }
 
-    fn resume(&mut self, request: libc::c_uint) -> Result<()> {
-        // SAFETY: pid is our stopped tracee; signal 0 suppresses whatever stopped it.
-        if unsafe { libc::ptrace(request, self.pid, 0, 0) } < 0 {
-            return Err(errno_from_host(last_errno()));
+    fn resume(&mut self, how: Resume) -> Result<()> {
+        // Signal 0 (None) suppresses whatever stopped the stub.
+        let pid = Pid::from_raw(self.pid);
+        match how {
+            Resume::Sysemu => ptrace::sysemu(pid, None),
+            Resume::Cont => ptrace::cont(pid, None),
         }
-        Ok(())
+        .map_err(errno_from_host)
     }
 
     pub(super) fn get_regs(&self) -> Result<UserRegs> {
-        let mut regs = UserRegs::default();
-        // SAFETY: UserRegs has the layout of user_regs_struct, which GETREGS fills.
-        if unsafe {
-            libc::ptrace(
-                libc::PTRACE_GETREGS,
-                self.pid,
-                0,
-                &mut regs as *mut UserRegs,
-            )
-        } < 0
-        {
-            return Err(errno_from_host(last_errno()));
-        }
-        Ok(regs)
+        let regs = ptrace::getregs(Pid::from_raw(self.pid)).map_err(errno_from_host)?;
+        Ok(regs.into())
     }
 
     fn set_regs(&self, regs: &UserRegs) -> Result<()> {
-        // SAFETY: UserRegs has the layout of user_regs_struct, which SETREGS reads.
-        if unsafe { libc::ptrace(libc::PTRACE_SETREGS, self.pid, 0, regs as *const UserRegs) } < 0 {
+        ptrace::setregs(Pid::from_raw(self.pid), (*regs).into()).map_err(|e| {
             log::warn!("stub {}: SETREGS rejected {regs:x?}", self.pid);
-            return Err(errno_from_host(last_errno()));
-        }
-        Ok(())
+            errno_from_host(e)
+        })
     }
 
     fn siginfo(&self) -> Result<libc::siginfo_t> {
-        // SAFETY: an all-zero siginfo_t is a valid value of this plain C struct.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: GETSIGINFO writes one siginfo_t to the pointer.
-        if unsafe { libc::ptrace(libc::PTRACE_GETSIGINFO, self.pid, 0, &mut info as *mut _) } < 0 {
-            return Err(errno_from_host(last_errno()));
-        }
-        Ok(info)
+        ptrace::getsiginfo(Pid::from_raw(self.pid)).map_err(errno_from_host)
     }
 }

@@ -5,7 +5,14 @@ use super::{errno_from_host, Stub};
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
 use crate::physmem::PhysMem;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use nix::errno::Errno as HostErrno;
+use nix::fcntl::{fcntl, FcntlArg, SealFlag};
+use nix::sys::memfd::{memfd_create, MFdFlags};
+use nix::sys::ptrace;
+use nix::sys::signal::{self, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag};
+use nix::unistd::Pid;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::{Arc, OnceLock};
 
 static STUB_IMAGE: OnceLock<OwnedFd> = OnceLock::new();
@@ -13,26 +20,18 @@ static STUB_IMAGE: OnceLock<OwnedFd> = OnceLock::new();
 /// Stores the stub program (built by build.rs) in a sealed memfd from which every
 /// stub is executed. Call once at boot, before the first `Stub::spawn`.
 pub fn set_stub_image(elf: &[u8]) -> std::io::Result<()> {
-    // SAFETY: a NUL-terminated name and valid flags.
-    let raw = unsafe {
-        libc::memfd_create(
-            c"linux-stub".as_ptr(),
-            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
-        )
-    };
-    if raw < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: a fresh descriptor owned by nobody else.
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let fd = memfd_create(
+        c"linux-stub",
+        MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
+    )?;
     let mut file = std::fs::File::from(fd);
     std::io::Write::write_all(&mut file, elf)?;
     let fd = OwnedFd::from(file);
-    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
-    // SAFETY: fcntl on our own valid descriptor.
-    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    let seals = SealFlag::F_SEAL_SEAL
+        | SealFlag::F_SEAL_SHRINK
+        | SealFlag::F_SEAL_GROW
+        | SealFlag::F_SEAL_WRITE;
+    fcntl(&fd, FcntlArg::F_ADD_SEALS(seals))?;
     // A descriptor open for writing would make exec fail with ETXTBSY: keep only a
     // read-only one.
     let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
@@ -55,7 +54,7 @@ impl Stub {
         // _exit; argv/envp were prepared before the fork.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
-            return Err(errno_from_host(last_errno()));
+            return Err(errno_from_host(HostErrno::last()));
         }
         if pid == 0 {
             // SAFETY: see above; every call is a plain system call on valid arguments.
@@ -77,11 +76,8 @@ impl Stub {
                 return Err(Errno::EIO);
             }
         }
-        let options = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD;
-        // SAFETY: pid is our stopped tracee; the data argument is the option bits.
-        if unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, options as libc::c_long) } < 0 {
-            return Err(errno_from_host(last_errno()));
-        }
+        let options = ptrace::Options::PTRACE_O_EXITKILL | ptrace::Options::PTRACE_O_TRACESYSGOOD;
+        ptrace::setoptions(Pid::from_raw(pid), options).map_err(errno_from_host)?;
         stub.template = stub.get_regs()?;
         let start = UserRegs {
             rdi: data,
@@ -112,6 +108,8 @@ unsafe fn child(
     argv: &[*const libc::c_char; 2],
     envp: &[*const libc::c_char; 1],
 ) -> ! {
+    // Raw libc, not nix: after a fork of a threaded process only async-signal-safe
+    // calls are allowed, and nix's exec wrappers allocate their argument arrays.
     // SAFETY: plain system calls on valid arguments; see the caller's comment.
     unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
@@ -151,17 +149,9 @@ unsafe fn child(
 
 /// Kills a stub and reaps it.
 pub(super) fn kill_and_reap(pid: libc::pid_t) {
-    // SAFETY: pid is a child of this process that has not been reaped yet (only
-    // this function reaps stubs), so the pid cannot have been reused.
-    unsafe {
-        libc::kill(pid, libc::SIGKILL);
-        let mut status = 0;
-        while libc::waitpid(pid, &mut status, libc::__WALL) < 0 && last_errno() == libc::EINTR {}
-    }
-}
-
-pub(super) fn last_errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EIO)
+    // pid is a child of this process that has not been reaped yet (only this
+    // function reaps stubs), so the pid cannot have been reused.
+    let pid = Pid::from_raw(pid);
+    let _ = signal::kill(pid, Signal::SIGKILL);
+    while waitpid(pid, Some(WaitPidFlag::__WALL)) == Err(HostErrno::EINTR) {}
 }

@@ -3,11 +3,13 @@
 //! assumed. The state stays inside the stub while guest code runs; the kernel copies
 //! it only where a guest can see it (fork, signal frames, exec).
 
-use super::spawn::last_errno;
 use super::{errno_from_host, Stub};
 use crate::abi::errno::{Errno, Result};
+use nix::errno::Errno as HostErrno;
 use std::sync::OnceLock;
 
+/// The regset of the XSAVE area. nix's `getregset` knows only fixed-size sets
+/// (NT_PRSTATUS, NT_PRFPREG), so this one is read and written through libc.
 const NT_X86_XSTATE: libc::c_int = 0x202;
 /// Larger than any XSAVE area a CPU reports today; the host trims it.
 const PROBE_SIZE: usize = 64 * 1024;
@@ -38,7 +40,7 @@ impl Stub {
             )
         };
         if r < 0 {
-            return Err(errno_from_host(last_errno()));
+            return Err(errno_from_host(HostErrno::last()));
         }
         buf.truncate(iov.iov_len);
         let _ = XSTATE_SIZE.set(iov.iov_len);
@@ -64,7 +66,7 @@ impl Stub {
             )
         };
         if r < 0 {
-            return Err(errno_from_host(last_errno()));
+            return Err(errno_from_host(HostErrno::last()));
         }
         Ok(())
     }

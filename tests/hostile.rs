@@ -109,6 +109,9 @@ fn guest_nice_never_raises_host_priority() {
 fn host_sigterm_ends_the_kernel() {
     let mut r = Running::spawn(&mut linux(&[&ubd0r(), "init=/bin/waitstdin"]), true);
     assert!(r.wait_for_stdout("waitstdin: ready"), "{}", r.finish());
+    // Init's stdin stays open until the end: at its end of file init would
+    // exit, and ./linux with it, racing the signal.
+    let _stdin = r.stdin.take();
     let started = Instant::now();
     let pid = r.child.id().to_string();
     let _ = std::process::Command::new("kill")

@@ -122,6 +122,7 @@ fn lines_serial_on_host_pty() {
         .open(&path)
         .unwrap_or_else(|e| panic!("open {path}: {e}"));
     pty.write_all(b"hello serial\n").expect("write to the pty");
+    let mut reply = pty.try_clone().expect("dup the pty");
     let lines = forward_lines(pty);
     let mut guest = String::new();
     while let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) {
@@ -130,6 +131,8 @@ fn lines_serial_on_host_pty() {
             break;
         }
     }
+    // The script waits for this before it exits (see lines.sh).
+    let _ = reply.write_all(b"bye\n");
     let done = run.finish();
     let checks = Run {
         stdout: guest,

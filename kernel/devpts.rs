@@ -5,7 +5,7 @@
 
 use crate::pty::{self, PTS_MAJOR};
 use arch::{Errno, Result};
-use fs::{makedev, DirEntry, FileSystem, FileType, Inode, Stat, StatFs, Timespec};
+use fs::{makedev, DirEntry, FileSystem, FileType, Inode, InodeState, Stat, StatFs, Timespec};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -28,7 +28,10 @@ impl DevPts {
 
 impl FileSystem for DevPts {
     fn root(&self) -> Result<Arc<dyn Inode>> {
-        Ok(Arc::new(Root { dev: self.dev }))
+        Ok(Arc::new(Root {
+            dev: self.dev,
+            vfs_state: InodeState::new(),
+        }))
     }
     fn name(&self) -> &'static str {
         "devpts"
@@ -82,12 +85,14 @@ fn stat(dev: u64, ino: u64, mode: u32, rdev: u64, owner: (u32, u32)) -> Stat {
 
 struct Root {
     dev: u64,
+    vfs_state: InodeState,
 }
 
 /// A device entry: `ptmx` (index None) or pty N.
 struct Device {
     dev: u64,
     index: Option<u32>,
+    vfs_state: InodeState,
 }
 
 impl Device {
@@ -124,6 +129,9 @@ impl Inode for Root {
     fn as_any(&self) -> &dyn Any {
         self
     }
+    fn inode_state(&self) -> &InodeState {
+        &self.vfs_state
+    }
     fn ino(&self) -> u64 {
         1
     }
@@ -135,6 +143,7 @@ impl Inode for Root {
             return Ok(Arc::new(Device {
                 dev: self.dev,
                 index: None,
+                vfs_state: InodeState::new(),
             }));
         }
         let n: u32 = std::str::from_utf8(name)
@@ -146,6 +155,7 @@ impl Inode for Root {
             Some(p) if !p.is_locked() => Ok(Arc::new(Device {
                 dev: self.dev,
                 index: Some(n),
+                vfs_state: InodeState::new(),
             })),
             _ => Err(Errno::ENOENT),
         }
@@ -206,6 +216,9 @@ impl Inode for Device {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn inode_state(&self) -> &InodeState {
+        &self.vfs_state
     }
     fn ino(&self) -> u64 {
         self.index.map_or(2, |n| n as u64 + 3)

@@ -1,6 +1,6 @@
 //! The page cache of regular files (Linux's mm/filemap.c): while an inode is
 //! memory-mapped it has a `FileCache`, an `mm::PageCache` of frames of guest
-//! RAM over the inode, attached to the VFS (`fs::address_space`) so that
+//! RAM over the inode, attached to the inode (`fs::address_space`) so that
 //! read(2), write(2) and truncate go through it. Every mmap of the inode gets
 //! an `InodeMapping` over the same cache: shared mappings, in any process, map
 //! its frames, and private ones map them read-only until they copy.
@@ -100,7 +100,7 @@ impl FileCache {
     /// is dirty; its frames are freed with the last reference.
     fn detach_if_unused(&self) {
         if locked(&self.maps).all == 0 && !self.pages.is_dirty() {
-            address_space::detach(self.key, self);
+            address_space::detach(self.inode.as_ref(), self);
         }
     }
 
@@ -234,7 +234,7 @@ impl InodeMapping {
         max_prot: Prot,
     ) -> Result<Arc<InodeMapping>> {
         let key = InodeKey::of(inode.as_ref())?;
-        let space = address_space::find_or_attach(key, || {
+        let space = address_space::find_or_attach(inode.as_ref(), key, || {
             Arc::new(FileCache {
                 key,
                 inode: inode.clone(),

@@ -1,8 +1,8 @@
 //! The page caches of memory-mapped files as the VFS sees them (Linux's
 //! `inode->i_mapping`). The kernel keeps the cache of an inode in guest RAM
-//! while the inode is mapped and attaches it here, keyed by the inode's
-//! identity (device, inode number); this crate knows it only through the
-//! `AddressSpace` trait. Regular-file reads, writes and size changes made
+//! while the inode is mapped and attaches it to the inode's `InodeState`;
+//! this crate knows it only through the `AddressSpace` trait. A list of the
+//! attached caches serves sync(2) and reclaim only. Regular-file reads, writes and size changes made
 //! through the VFS go through an attached cache, so that read(2), write(2) and
 //! truncate agree with every mapping of the file.
 
@@ -67,20 +67,38 @@ impl InodeKey {
     }
 }
 
-static SPACES: Mutex<BTreeMap<InodeKey, Arc<dyn AddressSpace>>> = Mutex::new(BTreeMap::new());
+/// Every attached cache with its device, for sync(2) and reclaim, as Linux
+/// walks its superblocks' inode lists: changed when a cache is attached or
+/// detached, never read by reads and writes. Keyed by the cache's address.
+type Attached = BTreeMap<usize, (u64, Arc<dyn AddressSpace>)>;
 
-fn spaces() -> MutexGuard<'static, BTreeMap<InodeKey, Arc<dyn AddressSpace>>> {
+static ATTACHED: Mutex<Attached> = Mutex::new(BTreeMap::new());
+
+fn attached() -> MutexGuard<'static, Attached> {
     // Each change is one map operation: a poisoned lock is still consistent.
-    SPACES.lock()
+    ATTACHED.lock()
 }
 
-/// Returns the cache attached to the inode `key`, or attaches the one `make`
-/// returns.
+/// Returns the address that identifies `space`.
+fn addr(space: &dyn AddressSpace) -> usize {
+    (space as *const dyn AddressSpace).cast::<()>() as usize
+}
+
+/// Returns the cache attached to `inode`, or attaches the one `make` returns;
+/// `key` is the inode's identity.
 pub fn find_or_attach(
+    inode: &dyn Inode,
     key: InodeKey,
     make: impl FnOnce() -> Arc<dyn AddressSpace>,
 ) -> Arc<dyn AddressSpace> {
-    spaces().entry(key).or_insert_with(make).clone()
+    let mut slot = inode.inode_state().mapping();
+    if let Some(space) = slot.as_ref() {
+        return space.clone();
+    }
+    let space = make();
+    attached().insert(addr(space.as_ref()), (key.dev, space.clone()));
+    *slot = Some(space.clone());
+    space
 }
 
 /// Returns the cache attached to `inode`, if it has one.
@@ -88,24 +106,28 @@ pub fn find(inode: &dyn Inode) -> Option<Arc<dyn AddressSpace>> {
     if inode.file_type() != FileType::Regular {
         return None;
     }
-    let key = InodeKey::of(inode).ok()?;
-    spaces().get(&key).cloned()
+    inode.inode_state().mapping().clone()
 }
 
-/// Detaches the cache of `key` if it is still `space`.
-pub fn detach(key: InodeKey, space: &dyn AddressSpace) {
-    let mut spaces = spaces();
-    let same = |s: &Arc<dyn AddressSpace>| std::ptr::addr_eq(Arc::as_ptr(s), space);
-    if spaces.get(&key).is_some_and(same) {
-        spaces.remove(&key);
-    }
+/// Detaches the cache of `inode` if it is still `space`.
+pub fn detach(inode: &dyn Inode, space: &dyn AddressSpace) {
+    let gone = {
+        let mut slot = inode.inode_state().mapping();
+        let same = |s: &Arc<dyn AddressSpace>| addr(s.as_ref()) == addr(space);
+        if !slot.as_ref().is_some_and(same) {
+            return;
+        }
+        attached().remove(&addr(space));
+        slot.take()
+    };
+    drop(gone);
 }
 
 /// Returns every attached cache, of the device `dev` or of all of them.
 pub fn all(dev: Option<u64>) -> Vec<Arc<dyn AddressSpace>> {
-    spaces()
-        .iter()
-        .filter(|(k, _)| dev.is_none_or(|d| k.dev == d))
+    attached()
+        .values()
+        .filter(|(d, _)| dev.is_none_or(|dev| *d == dev))
         .map(|(_, s)| s.clone())
         .collect()
 }

@@ -11,6 +11,7 @@
 
 use crate::fallocate::FallocMode;
 use crate::file::FileOps;
+use crate::inode_state::InodeState;
 use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, StatFs};
@@ -40,6 +41,11 @@ pub trait Inode: Send + Sync {
     /// Returns self as `Any`, so a filesystem can find its own inodes among the
     /// arguments of `link` and `rename`.
     fn as_any(&self) -> &dyn Any;
+
+    /// Returns what the VFS keeps on this inode (its page cache): the same
+    /// state for every name and open file of the inode, so a filesystem
+    /// hands out one object per live inode.
+    fn inode_state(&self) -> &InodeState;
 
     /// Returns the inode number.
     fn ino(&self) -> u64 {

@@ -3,8 +3,9 @@
 //! trait that drivers implement. Upper layers (the kernel's syscalls) call `Vfs`,
 //! `File` and `FdTable`; filesystems implement `FileSystem` and `Inode`; devices
 //! that live in other crates (null, tty, pipes) implement `FileOps`. The page
-//! caches of mapped files live in the kernel, which attaches them to inodes
-//! through `address_space`; regular-file I/O goes through them.
+//! caches of mapped files live in the kernel, which attaches them to the
+//! `InodeState` every inode carries (`address_space`); regular-file I/O goes
+//! through them.
 #![forbid(unsafe_code)]
 
 pub mod address_space;
@@ -22,6 +23,7 @@ mod fdtable;
 mod file;
 pub mod fsnotify;
 mod inode;
+mod inode_state;
 pub mod locks;
 mod mount;
 mod namei;
@@ -50,6 +52,7 @@ pub use fallocate::FallocMode;
 pub use fdtable::{FdTable, FD_LIMIT};
 pub use file::{File, FileOps, PollEvents, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 pub use inode::{FileSystem, Inode};
+pub use inode_state::InodeState;
 pub use mount::{Mount, MountFlags, MountPoint, Path};
 pub use namei::{LookupFlags, MAXSYMLINKS, NAME_MAX, PATH_MAX};
 pub use open::{CharDevices, OpenFlags};

@@ -7,6 +7,7 @@
 use crate::dentry::Dentry;
 use crate::file::{File, FileOps};
 use crate::inode::{FileSystem, Inode};
+use crate::inode_state::InodeState;
 use crate::mount::{Mount, MountFlags, Path};
 use crate::open::OpenFlags;
 use crate::types::{DirEntry, FileType, Stat, StatFs};
@@ -18,6 +19,7 @@ use std::sync::Arc;
 struct OpenFileInode {
     file: Arc<File>,
     file_type: FileType,
+    vfs_state: InodeState,
 }
 
 impl Inode for OpenFileInode {
@@ -31,6 +33,10 @@ impl Inode for OpenFileInode {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn inode_state(&self) -> &InodeState {
+        &self.vfs_state
     }
 
     fn read_at(&self, _offset: u64, _buf: &mut [u8]) -> Result<usize> {
@@ -89,6 +95,7 @@ pub fn reopen_path(file: Arc<File>) -> Result<Path> {
     let inode: Arc<dyn Inode> = Arc::new(OpenFileInode {
         file,
         file_type: FileType::Fifo,
+        vfs_state: InodeState::new(),
     });
     let dentry = Dentry::new_root(inode);
     let fs: Arc<dyn FileSystem> = Arc::new(OpenFileFs);

@@ -96,7 +96,7 @@ fn file_io_goes_through_an_attached_cache() {
         calls: Mutex::default(),
     });
     let key = InodeKey::of(inode.as_ref()).expect("key");
-    let space = address_space::find_or_attach(key, || rec.clone());
+    let space = address_space::find_or_attach(inode.as_ref(), key, || rec.clone());
     assert!(Arc::ptr_eq(&space, &(rec.clone() as Arc<dyn AddressSpace>)));
 
     let mut buf = [0u8; 5];
@@ -116,7 +116,7 @@ fn file_io_goes_through_an_attached_cache() {
     vfs.sync().expect("sync");
     assert_eq!(rec.take(), ["write_back"]);
 
-    address_space::detach(key, rec.as_ref());
+    address_space::detach(inode.as_ref(), rec.as_ref());
     assert_eq!(f.write(b"direct"), Ok(6));
     assert!(rec.take().is_empty(), "a detached cache is left alone");
     assert!(address_space::find(inode.as_ref()).is_none());
@@ -156,7 +156,7 @@ fn fallocate_and_seek_data_keep_an_attached_cache_in_step() {
         calls: Mutex::default(),
     });
     let key = InodeKey::of(inode.as_ref()).expect("key");
-    address_space::find_or_attach(key, || rec.clone());
+    address_space::find_or_attach(inode.as_ref(), key, || rec.clone());
 
     f.fallocate(FallocMode::PunchHole, 100, 5000)
         .expect("punch");
@@ -172,7 +172,7 @@ fn fallocate_and_seek_data_keep_an_attached_cache_in_step() {
     assert!(rec.take().is_empty(), "an unsupported mode changes nothing");
     assert_eq!(f.lseek(0, fs::SEEK_DATA), Ok(0));
     assert_eq!(rec.take(), ["write_back"]);
-    address_space::detach(key, rec.as_ref());
+    address_space::detach(inode.as_ref(), rec.as_ref());
 }
 
 /// Returns a frame allocator over 64 MiB of RAM for the test's tmpfs.

@@ -5,8 +5,8 @@
 
 use arch::{Errno, Result};
 use fs::{
-    CharDevices, DirEntry, File, FileOps, FileSystem, FileType, Inode, LookupFlags, OpenFlags,
-    Path, Stat, StatFs, Vfs,
+    CharDevices, DirEntry, File, FileOps, FileSystem, FileType, Inode, InodeState, LookupFlags,
+    OpenFlags, Path, Stat, StatFs, Vfs,
 };
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +59,7 @@ enum Kind {
 struct Node {
     kind: Kind,
     fs: Arc<Fake>,
+    vfs_state: InodeState,
 }
 
 struct Fake {
@@ -90,6 +91,9 @@ impl Inode for Node {
     fn as_any(&self) -> &dyn Any {
         self
     }
+    fn inode_state(&self) -> &InodeState {
+        &self.vfs_state
+    }
     fn read_at(&self, _offset: u64, _buf: &mut [u8]) -> Result<usize> {
         Ok(0)
     }
@@ -103,6 +107,7 @@ impl Inode for Node {
         Ok(Arc::new(Node {
             kind,
             fs: self.fs.clone(),
+            vfs_state: InodeState::new(),
         }))
     }
     fn readdir(&self, pos: u64, _emit: &mut dyn FnMut(&DirEntry) -> bool) -> Result<u64> {
@@ -133,6 +138,7 @@ impl FileSystem for FakeFs {
         Ok(Arc::new(Node {
             kind: Kind::Root,
             fs: self.0.clone(),
+            vfs_state: InodeState::new(),
         }))
     }
     fn name(&self) -> &'static str {

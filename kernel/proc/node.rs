@@ -9,7 +9,9 @@
 
 use super::seq::{copy_out, SeqFile};
 use arch::{Errno, Result};
-use fs::{DirEntry, FileOps, FileType, Inode, OpenFlags, Path, SetAttr, Stat, Timespec};
+use fs::{
+    DirEntry, FileOps, FileType, Inode, InodeState, OpenFlags, Path, SetAttr, Stat, Timespec,
+};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -61,6 +63,7 @@ pub struct Node {
     /// Asked at each open: an error refuses it (the ptrace access check of
     /// maps and environ, made at open as Linux makes it).
     may_open: Option<Arc<dyn Fn() -> Result<()> + Send + Sync>>,
+    vfs_state: InodeState,
 }
 
 impl Node {
@@ -75,6 +78,7 @@ impl Node {
             time: fs::Clock::now(&fs::HostClock),
             body,
             may_open: None,
+            vfs_state: InodeState::new(),
         }
     }
 
@@ -206,6 +210,10 @@ impl Inode for Node {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn inode_state(&self) -> &InodeState {
+        &self.vfs_state
     }
 
     fn ino(&self) -> u64 {

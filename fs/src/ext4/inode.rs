@@ -10,6 +10,7 @@ use super::extent::ExtentMap;
 use super::{file, Ext4};
 use crate::fallocate::FallocMode;
 use crate::inode::Inode as VfsInode;
+use crate::inode_state::InodeState as VfsState;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat};
 use crate::xattr::XattrFlags;
 use arch::sync::{Mutex, MutexGuard};
@@ -45,6 +46,7 @@ pub struct Inode {
     /// Whether `link` may give this unnamed file its first name (an
     /// `O_TMPFILE` file opened without `O_EXCL`, until it gets one).
     pub(super) linkable: AtomicBool,
+    vfs_state: VfsState,
 }
 
 impl Inode {
@@ -58,6 +60,7 @@ impl Inode {
                 extents: None,
             }),
             linkable: AtomicBool::new(false),
+            vfs_state: VfsState::new(),
         }
     }
 
@@ -148,6 +151,10 @@ impl VfsInode for Inode {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+
+    fn inode_state(&self) -> &VfsState {
+        &self.vfs_state
     }
 
     fn ino(&self) -> u64 {

@@ -9,6 +9,7 @@ use super::file::Pages;
 use super::{is_dir, Super, PAGE_SIZE};
 use crate::fallocate::FallocMode;
 use crate::inode::Inode as VfsInode;
+use crate::inode_state::InodeState;
 use crate::types::{DirEntry, FileType, Owner, RenameFlags, SetAttr, Stat, S_IFMT};
 use crate::xattr::XattrFlags;
 use arch::sync::{Mutex, MutexGuard};
@@ -48,6 +49,7 @@ pub struct Inode {
     file_type: FileType,
     this: Weak<Inode>,
     state: Mutex<State>,
+    vfs_state: InodeState,
 }
 
 impl Inode {
@@ -60,6 +62,7 @@ impl Inode {
             ino,
             file_type: FileType::Directory,
             this: this.clone(),
+            vfs_state: InodeState::new(),
             state: Mutex::new(State {
                 meta: Meta {
                     mode,
@@ -97,6 +100,7 @@ impl Inode {
             ino,
             file_type: ft,
             this: this.clone(),
+            vfs_state: InodeState::new(),
             state: Mutex::new(State {
                 meta: Meta {
                     mode: mode & 0o7777,
@@ -215,6 +219,10 @@ impl VfsInode for Inode {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn inode_state(&self) -> &InodeState {
+        &self.vfs_state
     }
 
     fn ino(&self) -> u64 {

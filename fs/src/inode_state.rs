@@ -2,20 +2,25 @@
 //! data: the fields of Linux's `struct inode` that belong to no filesystem.
 //! Every filesystem's inode holds one `InodeState`, empty when the inode is
 //! made, and hands it out through `Inode::inode_state`; whoever holds the
-//! inode finds its page cache there (Linux's `i_mapping`), with no global
-//! table and no `stat()` on the way. Filesystems keep one inode object per
+//! inode finds its page cache (Linux's `i_mapping`) and a FIFO's pipe
+//! (`i_pipe`) there, with no global table and no `stat()` on the way. Filesystems keep one inode object per
 //! live inode (ext4's `icache`, tmpfs's directories), so every name and open
 //! file of an inode reaches the same state.
 
 use crate::address_space::AddressSpace;
 use arch::sync::{Mutex, MutexGuard};
-use std::sync::Arc;
+use arch::Result;
+use std::any::Any;
+use std::sync::{Arc, Weak};
 
 /// The VFS's state of one inode.
 #[derive(Default)]
 pub struct InodeState {
     /// The page cache, while the file is mapped or has dirty cached pages.
     mapping: Mutex<Option<Arc<dyn AddressSpace>>>,
+    /// The pipe of a FIFO while an end of it is open (`i_pipe`); its type
+    /// is the kernel's.
+    pipe: Mutex<Option<Weak<dyn Any + Send + Sync>>>,
 }
 
 impl InodeState {
@@ -28,5 +33,23 @@ impl InodeState {
     pub(crate) fn mapping(&self) -> MutexGuard<'_, Option<Arc<dyn AddressSpace>>> {
         // Each change is one assignment: the slot is always consistent.
         self.mapping.lock()
+    }
+
+    /// Returns the pipe of this FIFO while an end of it is open, or the new
+    /// one `make` returns, which every opener shares until the last end
+    /// closes (Linux's `i_pipe`).
+    pub fn fifo_pipe<P: Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> Result<Arc<P>>,
+    ) -> Result<Arc<P>> {
+        let mut slot = self.pipe.lock();
+        let open = slot.as_ref().and_then(Weak::upgrade);
+        if let Some(pipe) = open.and_then(|p| p.downcast::<P>().ok()) {
+            return Ok(pipe);
+        }
+        let pipe = make()?;
+        let any: Arc<dyn Any + Send + Sync> = pipe.clone();
+        *slot = Some(Arc::downgrade(&any));
+        Ok(pipe)
     }
 }

@@ -1,41 +1,26 @@
 //! FIFOs (fifo(7)): opening a FIFO inode gives an end of the one pipe every
 //! opener of that inode shares while any end is open (the data goes with the
-//! last close). As Linux's fifo_open: a reader without `O_NONBLOCK` waits
+//! last close), which the inode keeps (`InodeState::fifo_pipe`, Linux's
+//! `i_pipe`). As Linux's fifo_open: a reader without `O_NONBLOCK` waits
 //! until a writer opens, a writer until a reader does (both interruptibly),
 //! `O_WRONLY | O_NONBLOCK` without a reader is `ENXIO`, and `O_RDWR` opens
 //! both ends at once and never waits. `open` makes the end; the open system
 //! calls then wait for the partner (`wait_for_partner`), as they do all
 //! sleeping.
 
-use super::{new_pipe_with, Pipe, PipeEnd, Side};
+use super::{new_pipe_with, PipeEnd, Side};
 use crate::sleep::{wait_event, Interruptible};
-use crate::task::{locked, Task};
-use arch::sync::Mutex;
+use crate::task::Task;
 use arch::{Errno, Result};
-use fs::address_space::InodeKey;
 use fs::{File, FileOps, Inode, OpenFlags};
-use std::collections::BTreeMap;
-use std::sync::{Arc, Weak};
-
-/// The pipe of every FIFO that has an open end.
-static FIFOS: Mutex<BTreeMap<InodeKey, Weak<Pipe>>> = Mutex::new(BTreeMap::new());
-
-/// Returns the pipe of the FIFO `key`, a new empty one if no end is open;
-/// `ENOMEM` if the user may have no more pipes (Linux's fifo_open).
-fn pipe_of(key: InodeKey) -> Result<Arc<Pipe>> {
-    let mut fifos = locked(&FIFOS);
-    fifos.retain(|_, p| p.strong_count() > 0);
-    if let Some(pipe) = fifos.get(&key).and_then(Weak::upgrade) {
-        return Ok(pipe);
-    }
-    let pipe = new_pipe_with(0, 0).map_err(|_| Errno::ENOMEM)?;
-    fifos.insert(key, Arc::downgrade(&pipe));
-    Ok(pipe)
-}
+use std::sync::Arc;
 
 /// Opens an end of the FIFO `inode` as `flags` ask.
 pub fn open(inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
-    let pipe = pipe_of(InodeKey::of(inode.as_ref())?)?;
+    // Linux's fifo_open: ENOMEM if the user may have no more pipes.
+    let pipe = inode
+        .inode_state()
+        .fifo_pipe(|| new_pipe_with(0, 0).map_err(|_| Errno::ENOMEM))?;
     let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
     let side = match flags.access_mode() {
         0 => Side::Read,

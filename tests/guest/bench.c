@@ -1,7 +1,11 @@
 /* Micro-benchmarks, run the same way natively and as init under linux:
- * a system call round trip, fork+exec+wait, and first-touch page faults.
+ * a system call round trip, fork+exec+wait, first-touch page faults, and
+ * 4 KiB preads of a mapped file (the running program) and pwrites of a
+ * memfd (regular-file I/O through and beside the page cache).
  * Prints "NAME VALUE UNIT" lines; tests/bench.sh turns them into ratios.
  * Usage: bench EXEC_HELPER (a program that exits 42, e.g. /bin/exit42). */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -20,7 +24,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	const char *helper = argc > 1 ? argv[1] : "/bin/exit42";
-	enum { CALLS = 100000, SPAWNS = 200, MB = 64 };
+	enum { CALLS = 100000, SPAWNS = 200, MB = 64, IOS = 20000 };
 
 	double t = now();
 	for (int i = 0; i < CALLS; i++)
@@ -51,5 +55,26 @@ int main(int argc, char **argv)
 		p[off] = 1;
 	printf("page-fault %.0f ns\n", (now() - t) / (len / 4096) * 1e9);
 	munmap(p, len);
+
+	static char buf[4096];
+	int fd = open(argv[0], O_RDONLY);
+	if (fd < 0 || pread(fd, buf, sizeof buf, 0) != sizeof buf)
+		return 1;
+	t = now();
+	for (int i = 0; i < IOS; i++)
+		if (pread(fd, buf, sizeof buf, (i % 8) * 4096) < 0)
+			return 1;
+	printf("file-read %.0f ns\n", (now() - t) / IOS * 1e9);
+	close(fd);
+
+	fd = memfd_create("bench", 0);
+	if (fd < 0)
+		return 1;
+	t = now();
+	for (int i = 0; i < IOS; i++)
+		if (pwrite(fd, buf, sizeof buf, (i % 256) * 4096) != sizeof buf)
+			return 1;
+	printf("file-write %.0f ns\n", (now() - t) / IOS * 1e9);
+	close(fd);
 	return 0;
 }

@@ -6,7 +6,7 @@
 use crate::address_space;
 use crate::fsnotify;
 use crate::inode::Inode;
-use crate::locks::{self, LockKey};
+use crate::locks::FileLockContext;
 use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::perm::Credentials;
@@ -125,8 +125,8 @@ pub struct File {
     ops: Arc<dyn FileOps>,
     flags: Mutex<OpenFlags>,
     pos: Mutex<u64>,
-    /// The inode's lock key, once the file took a lock.
-    lock_key: OnceLock<LockKey>,
+    /// The inode's locks, once the file took a lock.
+    file_locks: OnceLock<Arc<FileLockContext>>,
     /// The credentials of an open by path (Linux's `f_cred`).
     cred: OnceLock<Credentials>,
 }
@@ -143,7 +143,7 @@ impl File {
             ops,
             flags: Mutex::new(flags),
             pos: Mutex::new(0),
-            lock_key: OnceLock::new(),
+            file_locks: OnceLock::new(),
             cred: OnceLock::new(),
         })
     }
@@ -165,14 +165,12 @@ impl File {
         self.id
     }
 
-    /// Returns the lock key of the file's inode, noting that the file takes
+    /// Returns the locks of the file's inode, noting that the file takes
     /// locks, which its last close drops; `EBADF` for a file without an inode.
-    pub fn lock_key(&self) -> Result<LockKey> {
-        if let Some(k) = self.lock_key.get() {
-            return Ok(*k);
-        }
-        let key = LockKey::of(self.inode.as_deref().ok_or(Errno::EBADF)?)?;
-        Ok(*self.lock_key.get_or_init(|| key))
+    pub fn file_locks(&self) -> Result<&Arc<FileLockContext>> {
+        let inode = self.inode.as_deref().ok_or(Errno::EBADF)?;
+        let ctx = inode.inode_state().file_locks();
+        Ok(self.file_locks.get_or_init(|| ctx.clone()))
     }
 
     /// Returns the path the file was opened by, if any.
@@ -395,8 +393,8 @@ impl Drop for File {
             true => fsnotify::IN_CLOSE_WRITE,
             false => fsnotify::IN_CLOSE_NOWRITE,
         });
-        if let Some(key) = self.lock_key.get() {
-            locks::release_file(*key, self.id);
+        if let Some(ctx) = self.file_locks.get() {
+            ctx.release_file(self.id);
         }
     }
 }

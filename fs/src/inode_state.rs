@@ -2,16 +2,18 @@
 //! data: the fields of Linux's `struct inode` that belong to no filesystem.
 //! Every filesystem's inode holds one `InodeState`, empty when the inode is
 //! made, and hands it out through `Inode::inode_state`; whoever holds the
-//! inode finds its page cache (Linux's `i_mapping`) and a FIFO's pipe
-//! (`i_pipe`) there, with no global table and no `stat()` on the way. Filesystems keep one inode object per
-//! live inode (ext4's `icache`, tmpfs's directories), so every name and open
-//! file of an inode reaches the same state.
+//! inode finds its page cache (Linux's `i_mapping`), its file locks
+//! (`i_flctx`) and a FIFO's pipe (`i_pipe`) there, with no global table and
+//! no `stat()` on the way. Filesystems keep one inode object per live inode
+//! (ext4's `icache`, tmpfs's directories, the dentry cache for procfs and
+//! devpts), so every name and open file of an inode reaches the same state.
 
 use crate::address_space::AddressSpace;
+use crate::locks::FileLockContext;
 use arch::sync::{Mutex, MutexGuard};
 use arch::Result;
 use std::any::Any;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// The VFS's state of one inode.
 #[derive(Default)]
@@ -21,6 +23,8 @@ pub struct InodeState {
     /// The pipe of a FIFO while an end of it is open (`i_pipe`); its type
     /// is the kernel's.
     pipe: Mutex<Option<Weak<dyn Any + Send + Sync>>>,
+    /// The file locks, from the first lock on (`i_flctx`).
+    flctx: OnceLock<Arc<FileLockContext>>,
 }
 
 impl InodeState {
@@ -33,6 +37,16 @@ impl InodeState {
     pub(crate) fn mapping(&self) -> MutexGuard<'_, Option<Arc<dyn AddressSpace>>> {
         // Each change is one assignment: the slot is always consistent.
         self.mapping.lock()
+    }
+
+    /// Returns the file locks of the inode, made at the first call.
+    pub fn file_locks(&self) -> &Arc<FileLockContext> {
+        self.flctx.get_or_init(Arc::default)
+    }
+
+    /// Returns the file locks of the inode if it ever had any.
+    pub(crate) fn file_locks_if_any(&self) -> Option<&Arc<FileLockContext>> {
+        self.flctx.get()
     }
 
     /// Returns the pipe of this FIFO while an end of it is open, or the new

@@ -2,14 +2,14 @@
 //! (F_GETLK, F_SETLK, F_SETLKW; owned by the process's descriptor table,
 //! reported with its pid) and open file description ones (F_OFD_GETLK,
 //! F_OFD_SETLK, F_OFD_SETLKW; owned by the open file, reported with pid -1).
-//! The lock table is `fs::locks`; blocking waits sleep here, interruptibly
-//! (ERESTARTSYS), on the inode's lock wait queue.
+//! The locks are the inode's (`fs::locks`); blocking waits sleep here,
+//! interruptibly (ERESTARTSYS), on the inode's lock wait queue.
 
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
-use fs::locks::{self, LockError, LockKey, LockKind, LockOwner, RecordLock};
+use fs::locks::{FileLockContext, LockError, LockKind, LockOwner, RecordLock};
 use fs::{File, OpenFlags};
 use std::sync::Arc;
 
@@ -31,13 +31,12 @@ const OFFSET_MAX: i64 = i64::MAX;
 /// Sleeps until `attempt` stops saying "not yet" (`None`).
 fn wait_for<T>(
     ctx: &TrapContext,
-    key: LockKey,
+    locks: &FileLockContext,
     mut attempt: impl FnMut() -> Option<Result<T>>,
 ) -> Result<T> {
-    let queue = locks::wait_queue(key);
     wait_event(
         ctx.task,
-        &[&queue],
+        &[locks.wait_queue()],
         None,
         Interruptible::Signals,
         &mut attempt,
@@ -55,16 +54,14 @@ pub fn sys_flock(ctx: &mut TrapContext, fd: u64, operation: u64) -> Result<u64> 
         LOCK_UN => None,
         _ => return Err(Errno::EINVAL),
     };
-    let key = f.lock_key().map_err(|_| Errno::EINVAL)?;
-    if locks::flock(key, f.id(), want) {
+    let locks = f.file_locks().map_err(|_| Errno::EINVAL)?;
+    if locks.flock(f.id(), want) {
         return Ok(0);
     }
     if operation & LOCK_NB != 0 {
         return Err(Errno::EAGAIN);
     }
-    wait_for(ctx, key, || {
-        locks::flock(key, f.id(), want).then_some(Ok(0))
-    })
+    wait_for(ctx, locks, || locks.flock(f.id(), want).then_some(Ok(0)))
 }
 
 /// Reads a `struct flock` (x86_64: type, whence, start, len, pid) and returns
@@ -149,12 +146,12 @@ pub fn fcntl_lock(ctx: &mut TrapContext, f: &Arc<File>, cmd: u64, arg: u64) -> R
         _ => LockOwner::Files(locked(&ctx.task.files()).owner()),
     };
     let req = read_flock(ctx, f, arg, owner)?;
-    let key = f.lock_key().map_err(|_| Errno::EINVAL)?;
+    let locks = f.file_locks().map_err(|_| Errno::EINVAL)?;
     if matches!(cmd, F_GETLK | F_OFD_GETLK) {
         if req.kind == LockKind::Unlock {
             return Err(Errno::EINVAL);
         }
-        write_flock(ctx, arg, locks::test_record(key, &req))?;
+        write_flock(ctx, arg, locks.test_record(&req))?;
         return Ok(0);
     }
     let mode = f.flags().access_mode();
@@ -164,7 +161,7 @@ pub fn fcntl_lock(ctx: &mut TrapContext, f: &Arc<File>, cmd: u64, arg: u64) -> R
         _ => {}
     }
     let wait = matches!(cmd, F_SETLKW | F_OFD_SETLKW);
-    match locks::set_record(key, &req, wait) {
+    match locks.set_record(&req, wait) {
         Ok(()) => return Ok(0),
         Err(LockError::Deadlock) => return Err(Errno::EDEADLK),
         Err(LockError::Conflict(_)) if !wait => return Err(Errno::EAGAIN),
@@ -172,15 +169,15 @@ pub fn fcntl_lock(ctx: &mut TrapContext, f: &Arc<File>, cmd: u64, arg: u64) -> R
     }
     let posix = matches!(owner, LockOwner::Files(_));
     if posix {
-        locks::set_blocked(owner, Some((key, req)));
+        fs::locks::set_blocked(owner, Some((locks.clone(), req)));
     }
-    let r = wait_for(ctx, key, || match locks::set_record(key, &req, true) {
+    let r = wait_for(ctx, locks, || match locks.set_record(&req, true) {
         Ok(()) => Some(Ok(0)),
         Err(LockError::Deadlock) => Some(Err(Errno::EDEADLK)),
         Err(LockError::Conflict(_)) => None,
     });
     if posix {
-        locks::set_blocked(owner, None);
+        fs::locks::set_blocked(owner, None);
     }
     r
 }

@@ -4,7 +4,8 @@
  * a reader (interruptibly, restarted with SA_RESTART), O_RDONLY|O_NONBLOCK
  * opens at once, O_WRONLY|O_NONBLOCK without a reader is ENXIO, O_RDWR never
  * waits; end of file and POLLHUP once the writers are gone (not before a
- * writer came); the data goes with the last close.
+ * writer came); the data goes with the last close; a hard link leads to the
+ * same pipe.
  */
 #include "check.h"
 
@@ -152,6 +153,18 @@ static void fifo_checks(const char *dir)
 	      got == 2 && ((both[0] == 'A' && both[1] == 'B') || (both[0] == 'B' && both[1] == 'A')));
 	CHECK("both writers finished", child_status(a) == 0 && child_status(b) == 0);
 	MUST(close(r));
+
+	/* Another name of the inode leads to the same pipe. */
+	char alias[300];
+	snprintf(alias, sizeof alias, "%s.link", path);
+	MUST(link(path, alias));
+	r = MUST(open(path, O_RDONLY | O_NONBLOCK));
+	w = MUST(open(alias, O_WRONLY | O_NONBLOCK));
+	CHECK("a hard link of a FIFO opens the same pipe",
+	      write(w, "L", 1) == 1 && read(r, buf, sizeof buf) == 1 && buf[0] == 'L');
+	MUST(close(w));
+	MUST(close(r));
+	MUST(unlink(alias));
 	MUST(unlink(path));
 }
 

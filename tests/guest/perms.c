@@ -475,6 +475,12 @@ static void test_flock(void)
 	CHECK_ERRNO("another open file of the same process conflicts", flock(fd2, LOCK_SH | LOCK_NB),
 		    EWOULDBLOCK);
 	close(fd2);
+	MUST(link(P("lockf"), P("lockf.link")));
+	fd2 = MUST(open(P("lockf.link"), O_RDONLY));
+	CHECK_ERRNO("an open file by a hard link conflicts too", flock(fd2, LOCK_SH | LOCK_NB),
+		    EWOULDBLOCK);
+	close(fd2);
+	MUST(unlink(P("lockf.link")));
 	MUST(pipe(sync_pipe));
 	held_fd = fd;
 	pid_t pid = MUST(fork());

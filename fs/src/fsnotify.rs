@@ -1,7 +1,7 @@
 //! File change notification (Linux's fsnotify): the VFS reports what happens
 //! to inodes here, and whoever watches an inode (the kernel's inotify) has
-//! attached a `Mark` to it, keyed by the inode's identity (device, inode
-//! number) as `address_space` keys its caches. An event on a file reaches the
+//! attached a `Mark` to it: to the inode's `InodeState` (Linux's
+//! `i_fsnotify_marks`), where an event finds it. An event on a file reaches the
 //! marks of the file itself and, with the file's name, those of the directory
 //! it is in; an event on a name (create, delete, move) reaches the marks of
 //! the directory. When nothing is watched every hook costs one atomic load.
@@ -10,9 +10,8 @@
 //! reuses the numbers of deleted inodes, the marks of an inode go (with
 //! `IN_DELETE_SELF`) once its last link is gone and its last dentry released,
 //! and the marks of a filesystem go (with `IN_UNMOUNT`) when its last mount
-//! does.
+//! does; a list of every mark with its device serves that unmount only.
 
-use crate::address_space::InodeKey;
 use crate::dentry::Dentry;
 use crate::inode::Inode;
 use crate::types::{FileType, SetAttr};
@@ -63,7 +62,9 @@ pub trait Mark: Send + Sync {
     fn detached(&self);
 }
 
-type Marks = BTreeMap<InodeKey, Vec<Arc<dyn Mark>>>;
+/// Every attached mark with the device of its inode, by the mark's address,
+/// for `unmount`; events never look here.
+type Marks = BTreeMap<usize, (u64, Arc<dyn Mark>)>;
 
 static MARKS: Mutex<Marks> = Mutex::new(BTreeMap::new());
 /// The number of marks attached: the hooks do nothing while it is zero.
@@ -80,45 +81,39 @@ fn active() -> bool {
     ACTIVE.load(Ordering::Relaxed) != 0
 }
 
-fn same(a: &Arc<dyn Mark>, b: &Arc<dyn Mark>) -> bool {
-    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+/// Returns the address that identifies `mark`.
+fn addr(mark: &Arc<dyn Mark>) -> usize {
+    Arc::as_ptr(mark).cast::<()>() as usize
 }
 
-/// Attaches `mark` to the inode `key`.
-pub fn add_mark(key: InodeKey, mark: Arc<dyn Mark>) {
-    marks().entry(key).or_default().push(mark);
+/// Attaches `mark` to its inode, of the device `dev`.
+pub fn add_mark(dev: u64, mark: Arc<dyn Mark>) {
+    mark.inode().inode_state().marks().push(mark.clone());
+    marks().insert(addr(&mark), (dev, mark));
     ACTIVE.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Takes `mark` off the inode `key`; returns whether it was attached.
-pub fn remove_mark(key: InodeKey, mark: &Arc<dyn Mark>) -> bool {
-    let mut all = marks();
-    let Some(list) = all.get_mut(&key) else {
-        return false;
+/// Takes `mark` off its inode; returns whether it was attached.
+pub fn remove_mark(mark: &Arc<dyn Mark>) -> bool {
+    let removed = {
+        let mut list = mark.inode().inode_state().marks();
+        let before = list.len();
+        list.retain(|m| addr(m) != addr(mark));
+        list.len() < before
     };
-    let before = list.len();
-    list.retain(|m| !same(m, mark));
-    let removed = list.len() < before;
-    if list.is_empty() {
-        all.remove(&key);
-    }
     if removed {
+        marks().remove(&addr(mark));
         ACTIVE.fetch_sub(1, Ordering::Relaxed);
     }
     removed
 }
 
-/// Returns the marks on the inode `key`.
-fn marks_of(key: InodeKey) -> Vec<Arc<dyn Mark>> {
-    marks().get(&key).cloned().unwrap_or_default()
-}
-
-/// Returns the key of `inode`, if anything is watched at all.
-fn key_of(inode: &dyn Inode) -> Option<InodeKey> {
+/// Returns the marks on `inode`, if anything is watched at all.
+fn marks_of(inode: &dyn Inode) -> Vec<Arc<dyn Mark>> {
     if !active() {
-        return None;
+        return Vec::new();
     }
-    InodeKey::of(inode).ok()
+    inode.inode_state().marks().clone()
 }
 
 /// Returns `IN_ISDIR` for a directory.
@@ -129,10 +124,11 @@ fn isdir(inode: &dyn Inode) -> u32 {
     }
 }
 
-/// Delivers `mask` to the marks of `key` that ask for it; `unlinked` says the
-/// subject has no name left, which marks with `IN_EXCL_UNLINK` do not hear of.
-fn send(key: InodeKey, mask: u32, name: Option<&[u8]>, cookie: u32, unlinked: bool) {
-    for m in marks_of(key) {
+/// Delivers `mask` to the marks of `inode` that ask for it; `unlinked` says
+/// the subject has no name left, which marks with `IN_EXCL_UNLINK` do not
+/// hear of.
+fn send(inode: &dyn Inode, mask: u32, name: Option<&[u8]>, cookie: u32, unlinked: bool) {
+    for m in marks_of(inode) {
         let want = m.mask();
         if want & mask & IN_ALL_EVENTS == 0 || (unlinked && want & IN_EXCL_UNLINK != 0) {
             continue;
@@ -144,9 +140,7 @@ fn send(key: InodeKey, mask: u32, name: Option<&[u8]>, cookie: u32, unlinked: bo
 /// Reports `mask` on the inode alone (a link count change, a move), without
 /// `IN_ISDIR`, as Linux reports these.
 pub(crate) fn inode_event(inode: &dyn Inode, mask: u32) {
-    if let Some(key) = key_of(inode) {
-        send(key, mask, None, 0, false);
-    }
+    send(inode, mask, None, 0, false);
 }
 
 /// Reports `mask` on the file `dentry` names: to its own marks and, with its
@@ -159,21 +153,21 @@ pub(crate) fn dentry_event(dentry: &Arc<Dentry>, mask: u32) {
     let mask = mask | isdir(inode.as_ref());
     let unlinked = dentry.is_deleted();
     if let Some(parent) = dentry.parent() {
-        if let Some(dir) = key_of(parent.inode().as_ref()) {
-            send(dir, mask, Some(&dentry.name()), 0, unlinked);
-        }
+        send(
+            parent.inode().as_ref(),
+            mask,
+            Some(&dentry.name()),
+            0,
+            unlinked,
+        );
     }
-    if let Some(key) = key_of(inode.as_ref()) {
-        send(key, mask, None, 0, unlinked);
-    }
+    send(inode.as_ref(), mask, None, 0, unlinked);
 }
 
 /// Reports `mask` about the entry `name` of the directory `dir` (create,
 /// delete, the halves of a move); `child` is what the name stands for.
 pub(crate) fn name_event(dir: &dyn Inode, child: &dyn Inode, mask: u32, name: &[u8], cookie: u32) {
-    if let Some(key) = key_of(dir) {
-        send(key, mask | isdir(child), Some(name), cookie, false);
-    }
+    send(dir, mask | isdir(child), Some(name), cookie, false);
 }
 
 /// Returns a new cookie joining the two events of a rename.
@@ -238,13 +232,19 @@ pub(crate) fn dentry_removed(dentry: &Arc<Dentry>) {
 /// inode with no links left, the inode's marks hear `IN_DELETE_SELF` and go.
 pub(crate) fn dentry_released(dentry: &Dentry) {
     let inode = dentry.inode();
-    let Some(key) = key_of(inode.as_ref()) else {
-        return;
-    };
-    if !dentry.is_deleted() || inode.stat().map_or(true, |st| st.nlink > 0) {
+    if !active() || !dentry.is_deleted() || inode.inode_state().marks().is_empty() {
         return;
     }
-    let gone = marks().remove(&key).unwrap_or_default();
+    if inode.stat().map_or(true, |st| st.nlink > 0) {
+        return;
+    }
+    let gone = std::mem::take(&mut *inode.inode_state().marks());
+    {
+        let mut all = marks();
+        for m in &gone {
+            all.remove(&addr(m));
+        }
+    }
     ACTIVE.fetch_sub(gone.len(), Ordering::Relaxed);
     for m in gone {
         if m.mask() & IN_DELETE_SELF != 0 {
@@ -262,12 +262,23 @@ pub(crate) fn unmount(dev: u64) {
     }
     let gone: Vec<Arc<dyn Mark>> = {
         let mut all = marks();
-        let keys: Vec<InodeKey> = all.keys().filter(|k| k.dev == dev).copied().collect();
-        keys.iter()
-            .filter_map(|k| all.remove(k))
-            .flatten()
+        let on_dev: Vec<usize> = all
+            .iter()
+            .filter(|(_, (d, _))| *d == dev)
+            .map(|(a, _)| *a)
+            .collect();
+        on_dev
+            .iter()
+            .filter_map(|a| all.remove(a))
+            .map(|(_, m)| m)
             .collect()
     };
+    for m in &gone {
+        m.inode()
+            .inode_state()
+            .marks()
+            .retain(|other| addr(other) != addr(m));
+    }
     ACTIVE.fetch_sub(gone.len(), Ordering::Relaxed);
     for m in gone {
         m.event(IN_UNMOUNT | isdir(m.inode().as_ref()), None, 0);

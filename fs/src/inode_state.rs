@@ -2,13 +2,15 @@
 //! data: the fields of Linux's `struct inode` that belong to no filesystem.
 //! Every filesystem's inode holds one `InodeState`, empty when the inode is
 //! made, and hands it out through `Inode::inode_state`; whoever holds the
-//! inode finds its page cache (Linux's `i_mapping`), its file locks
-//! (`i_flctx`) and a FIFO's pipe (`i_pipe`) there, with no global table and
-//! no `stat()` on the way. Filesystems keep one inode object per live inode
-//! (ext4's `icache`, tmpfs's directories, the dentry cache for procfs and
-//! devpts), so every name and open file of an inode reaches the same state.
+//! inode finds its page cache (Linux's `i_mapping`), its watches
+//! (`i_fsnotify_marks`), its file locks (`i_flctx`) and a FIFO's pipe
+//! (`i_pipe`) there, with no global table and no `stat()` on the way.
+//! Filesystems keep one inode object per live inode (ext4's `icache`,
+//! tmpfs's directories, the dentry cache for procfs and devpts), so every
+//! name and open file of an inode reaches the same state.
 
 use crate::address_space::AddressSpace;
+use crate::fsnotify::Mark;
 use crate::locks::FileLockContext;
 use arch::sync::{Mutex, MutexGuard};
 use arch::Result;
@@ -23,6 +25,8 @@ pub struct InodeState {
     /// The pipe of a FIFO while an end of it is open (`i_pipe`); its type
     /// is the kernel's.
     pipe: Mutex<Option<Weak<dyn Any + Send + Sync>>>,
+    /// The watches on the inode (`i_fsnotify_marks`).
+    marks: Mutex<Vec<Arc<dyn Mark>>>,
     /// The file locks, from the first lock on (`i_flctx`).
     flctx: OnceLock<Arc<FileLockContext>>,
 }
@@ -37,6 +41,12 @@ impl InodeState {
     pub(crate) fn mapping(&self) -> MutexGuard<'_, Option<Arc<dyn AddressSpace>>> {
         // Each change is one assignment: the slot is always consistent.
         self.mapping.lock()
+    }
+
+    /// Locks the list of the watches on the inode.
+    pub(crate) fn marks(&self) -> MutexGuard<'_, Vec<Arc<dyn Mark>>> {
+        // Each change is one list operation: the list is always consistent.
+        self.marks.lock()
     }
 
     /// Returns the file locks of the inode, made at the first call.

@@ -183,7 +183,7 @@ impl Inotify {
         st.watches.insert(wd, w.clone());
         st.by_inode.insert(key, wd);
         drop(st);
-        fsnotify::add_mark(key, w);
+        fsnotify::add_mark(key.dev, w);
         Ok(wd)
     }
 
@@ -196,7 +196,7 @@ impl Inotify {
             .cloned()
             .ok_or(Errno::EINVAL)?;
         let mark: Arc<dyn Mark> = w.clone();
-        fsnotify::remove_mark(w.key, &mark);
+        fsnotify::remove_mark(&mark);
         self.forget(wd);
         Ok(())
     }
@@ -243,7 +243,7 @@ impl Drop for Inotify {
         let n = watches.len() as u32;
         for w in watches.into_values() {
             let mark: Arc<dyn Mark> = w.clone();
-            fsnotify::remove_mark(w.key, &mark);
+            fsnotify::remove_mark(&mark);
         }
         uncharge(self.uid, true, n);
         uncharge(self.uid, false, 1);

@@ -61,6 +61,15 @@ impl<T: Pod> UserPtr<T> {
         from_bytes(&buf).ok_or(Errno::EFAULT)
     }
 
+    /// Reads `n` consecutive `T`s the guest points at (EFAULT if any byte
+    /// cannot be read); the caller bounds `n`.
+    pub fn read_array(self, ctx: &TrapContext, n: usize) -> Result<Vec<T>> {
+        let size = std::mem::size_of::<T>();
+        let mut buf = vec![0u8; n.checked_mul(size).ok_or(Errno::EINVAL)?];
+        ctx.read_user(self.addr, &mut buf)?;
+        Ok(buf.chunks_exact(size).filter_map(from_bytes).collect())
+    }
+
     /// Writes `v` where the guest points (EFAULT if it cannot be written).
     pub fn write(self, ctx: &TrapContext, v: &T) -> Result<()> {
         ctx.write_user(self.addr, as_bytes(v))

@@ -4,9 +4,11 @@
 //! Linux's `__scm_send` does, written on the way out as its `put_cmsg` and
 //! `scm_detach_fds` do, truncating with MSG_CTRUNC.
 
+use super::arg::UserPtr;
 use crate::net::{Ucred, SOL_SOCKET};
 use crate::task::locked;
 use crate::task::TrapContext;
+use arch::abi::structs::{Iovec, Msghdr};
 use arch::{Errno, Result};
 use fs::File;
 use std::sync::Arc;
@@ -16,7 +18,7 @@ const MAX_RW: u64 = 0x7fff_f000;
 /// UIO_MAXIOV.
 pub(super) const UIO_MAXIOV: u64 = 1024;
 /// `sizeof(struct msghdr)` and `sizeof(struct mmsghdr)` on x86_64.
-pub(super) const MSGHDR_LEN: usize = 56;
+pub(super) const MSGHDR_LEN: usize = std::mem::size_of::<Msghdr>();
 pub(super) const MMSGHDR_LEN: u64 = 64;
 /// `sizeof(struct cmsghdr)`.
 const CMSG_HDR: usize = 16;
@@ -45,16 +47,14 @@ pub(super) struct MsgHdr {
 impl MsgHdr {
     /// Reads the msghdr at `addr`.
     pub(super) fn read(ctx: &TrapContext, addr: u64) -> Result<MsgHdr> {
-        let mut b = [0u8; MSGHDR_LEN];
-        ctx.read_user(addr, &mut b)?;
-        let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        let m = UserPtr::<Msghdr>::new(addr).read(ctx)?;
         Ok(MsgHdr {
-            name: u64_at(0),
-            namelen: i32::from_ne_bytes(b[8..12].try_into().expect("4 bytes")),
-            iov: u64_at(16),
-            iovlen: u64_at(24),
-            control: u64_at(32),
-            controllen: u64_at(40),
+            name: m.msg_name,
+            namelen: m.msg_namelen,
+            iov: m.msg_iov,
+            iovlen: m.msg_iovlen,
+            control: m.msg_control,
+            controllen: m.msg_controllen,
         })
     }
 
@@ -90,13 +90,10 @@ impl UserIov {
         if count > UIO_MAXIOV {
             return Err(Errno::EINVAL);
         }
-        let mut raw = vec![0u8; count as usize * 16];
-        ctx.read_user(addr, &mut raw)?;
         let mut segs = Vec::with_capacity(count as usize);
         let mut total = 0u64;
-        for c in raw.chunks_exact(16) {
-            let base = u64::from_ne_bytes(c[..8].try_into().expect("8 bytes"));
-            let len = u64::from_ne_bytes(c[8..].try_into().expect("8 bytes"));
+        for iov in UserPtr::<Iovec>::new(addr).read_array(ctx, count as usize)? {
+            let (base, len) = (iov.iov_base, iov.iov_len);
             if len > i64::MAX as u64 {
                 return Err(Errno::EINVAL);
             }

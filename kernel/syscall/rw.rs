@@ -5,12 +5,14 @@
 //! write to a byte stream goes on until every byte is written, and `EPIPE` also
 //! raises SIGPIPE, as Linux's pipe_write does.
 
+use super::arg::UserPtr;
 use super::msghdr::UserIov;
 use crate::net::unix::socket_of;
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use crate::task::{locked, Task};
+use arch::abi::structs::Iovec;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags};
 use std::sync::Arc;
@@ -218,16 +220,11 @@ pub(super) fn iovecs(ctx: &TrapContext, addr: u64, count: u64) -> Result<Vec<(u6
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
-    let mut raw = vec![0u8; count as usize * 16];
-    ctx.read_user(addr, &mut raw)?;
     let mut total = 0u64;
-    let v: Vec<(u64, u64)> = raw
-        .chunks_exact(16)
-        .map(|c| {
-            let base = u64::from_ne_bytes(c[..8].try_into().expect("8 bytes"));
-            let len = u64::from_ne_bytes(c[8..].try_into().expect("8 bytes"));
-            (base, len)
-        })
+    let v: Vec<(u64, u64)> = UserPtr::<Iovec>::new(addr)
+        .read_array(ctx, count as usize)?
+        .into_iter()
+        .map(|iov| (iov.iov_base, iov.iov_len))
         .collect();
     for &(_, len) in &v {
         total = total

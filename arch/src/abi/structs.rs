@@ -76,6 +76,29 @@ pub struct Stat {
     pub __unused: [i64; 3],
 }
 
+/// `struct iovec`: one buffer of a vectored call.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Iovec {
+    pub iov_base: u64,
+    pub iov_len: u64,
+}
+
+/// `struct msghdr` (sendmsg(2), recvmsg(2)).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Msghdr {
+    pub msg_name: u64,
+    pub msg_namelen: i32,
+    pub __pad1: i32,
+    pub msg_iov: u64,
+    pub msg_iovlen: u64,
+    pub msg_control: u64,
+    pub msg_controllen: u64,
+    pub msg_flags: i32,
+    pub __pad2: i32,
+}
+
 /// `struct statfs` of x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,6 +137,12 @@ pub struct Sysinfo {
     pub mem_unit: u32,
     pub __pad2: u32,
 }
+
+// SAFETY: #[repr(C)] of two 8-byte integers: no padding, every bit pattern valid.
+unsafe impl Pod for Iovec {}
+// SAFETY: #[repr(C)] of 8-byte integers, and of 4-byte ones in pairs with their
+// padding spelled out: no padding, every bit pattern valid.
+unsafe impl Pod for Msghdr {}
 
 // SAFETY: #[repr(C)] of 8-byte integers and one pair of 4-byte ones (the fsid):
 // no padding, every bit pattern valid.
@@ -167,6 +196,20 @@ mod tests {
         );
         assert_eq!(offset_of!(Stat, st_atime), offset_of!(libc::stat, st_atime));
         assert_eq!(offset_of!(Stat, st_ctime), offset_of!(libc::stat, st_ctime));
+        assert_eq!(size_of::<Iovec>(), size_of::<libc::iovec>());
+        assert_eq!(size_of::<Msghdr>(), size_of::<libc::msghdr>());
+        assert_eq!(
+            offset_of!(Msghdr, msg_iov),
+            offset_of!(libc::msghdr, msg_iov)
+        );
+        assert_eq!(
+            offset_of!(Msghdr, msg_controllen),
+            offset_of!(libc::msghdr, msg_controllen)
+        );
+        assert_eq!(
+            offset_of!(Msghdr, msg_flags),
+            offset_of!(libc::msghdr, msg_flags)
+        );
         assert_eq!(size_of::<Statfs>(), size_of::<libc::statfs>());
         assert_eq!(offset_of!(Statfs, f_fsid), offset_of!(libc::statfs, f_fsid));
         assert_eq!(

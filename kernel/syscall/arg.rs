@@ -70,6 +70,12 @@ impl<T: Pod> UserPtr<T> {
         Ok(buf.chunks_exact(size).filter_map(from_bytes).collect())
     }
 
+    /// Writes the `T`s of `v` one after the other where the guest points.
+    pub fn write_array(self, ctx: &TrapContext, v: &[T]) -> Result<()> {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| as_bytes(x).iter().copied()).collect();
+        ctx.write_user(self.addr, &bytes)
+    }
+
     /// Writes `v` where the guest points (EFAULT if it cannot be written).
     pub fn write(self, ctx: &TrapContext, v: &T) -> Result<()> {
         ctx.write_user(self.addr, as_bytes(v))

@@ -2,6 +2,7 @@
 //! epoll_pwait, epoll_pwait2) over kernel/epoll.rs. As Linux does (signal(7)),
 //! an interrupted wait fails with EINTR and is never restarted.
 
+use super::arg::UserPtr;
 use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
 use super::rw::file;
 use super::time::read_timespec;
@@ -9,6 +10,7 @@ use crate::epoll::{Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLWAKEUP};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::locked;
 use crate::task::TrapContext;
+use arch::abi::structs::EpollEvent;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags, PollEvents};
 use std::sync::Arc;
@@ -18,7 +20,7 @@ const EPOLL_CTL_ADD: u64 = 1;
 const EPOLL_CTL_DEL: u64 = 2;
 const EPOLL_CTL_MOD: u64 = 3;
 /// The size of the packed x86_64 `struct epoll_event` (u32 events, u64 data).
-const EVENT_SIZE: usize = 12;
+const EVENT_SIZE: usize = std::mem::size_of::<EpollEvent>();
 /// The most events one wait may ask for (Linux's EP_MAX_EVENTS).
 const MAX_EVENTS: i32 = i32::MAX / EVENT_SIZE as i32;
 /// The only flags EPOLLEXCLUSIVE combines with.
@@ -66,13 +68,8 @@ pub fn sys_epoll_ctl(
     event: u64,
 ) -> Result<u64> {
     let (events, data) = if op != EPOLL_CTL_DEL {
-        let mut b = [0u8; EVENT_SIZE];
-        ctx.read_user(event, &mut b)?;
-        let events = u32::from_ne_bytes(b[..4].try_into().expect("4 bytes"));
-        (
-            events,
-            u64::from_ne_bytes(b[4..].try_into().expect("8 bytes")),
-        )
+        let ev = UserPtr::<EpollEvent>::new(event).read(ctx)?;
+        (ev.events, ev.data)
     } else {
         (0, 0)
     };
@@ -139,12 +136,11 @@ fn do_epoll_wait(
         Ok(r) => r.unwrap_or_default(),
         Err(_) => return Err(Errno::EINTR),
     };
-    let mut out = Vec::with_capacity(ready.len() * EVENT_SIZE);
-    for (ev, data) in &ready {
-        out.extend_from_slice(&ev.to_ne_bytes());
-        out.extend_from_slice(&data.to_ne_bytes());
-    }
-    ctx.write_user(events, &out)?;
+    let out: Vec<EpollEvent> = ready
+        .iter()
+        .map(|&(events, data)| EpollEvent { events, data })
+        .collect();
+    UserPtr::<EpollEvent>::new(events).write_array(ctx, &out)?;
     Ok(ready.len() as u64)
 }
 

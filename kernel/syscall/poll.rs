@@ -5,11 +5,13 @@
 //! one), and writing back the time left. As on Linux, an interrupted poll
 //! resumes through restart_syscall with its original deadline (poll(2)).
 
+use super::arg::UserPtr;
 use super::time::read_timespec;
 use crate::signal::UNBLOCKABLE;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use crate::task::{locked, Task};
+use arch::abi::structs::Pollfd;
 use arch::{Errno, Result};
 use fs::{File, PollEvents, WaitQueue};
 use std::sync::Arc;
@@ -89,12 +91,6 @@ pub(super) fn write_time_left(
     }
 }
 
-/// One `struct pollfd`.
-struct PollFd {
-    fd: i32,
-    events: u16,
-}
-
 /// Polls the `nfds` pollfds at `ufds` until one is ready or `deadline`; writes
 /// back the revents and returns how many are non-zero.
 fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -> Result<u64> {
@@ -103,15 +99,8 @@ fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -
     if nfds > limit.min(1 << 20) {
         return Err(Errno::EINVAL);
     }
-    let mut raw = vec![0u8; nfds as usize * 8];
-    ctx.read_user(ufds, &mut raw)?;
-    let pfds: Vec<PollFd> = raw
-        .chunks_exact(8)
-        .map(|c| PollFd {
-            fd: i32::from_ne_bytes([c[0], c[1], c[2], c[3]]),
-            events: u16::from_ne_bytes([c[4], c[5]]),
-        })
-        .collect();
+    let ufds = UserPtr::<Pollfd>::new(ufds);
+    let mut pfds = ufds.read_array(ctx, nfds as usize)?;
     let files: Vec<Option<Arc<File>>> = {
         let table = ctx.task.files();
         let table = locked(&table);
@@ -127,7 +116,7 @@ fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -
                 _ if p.fd < 0 => 0,
                 None => PollEvents::POLLNVAL.bits() as u16,
                 Some(f) => {
-                    let wanted = PollEvents::from_bits_truncate(p.events as u32)
+                    let wanted = PollEvents::from_bits_truncate(p.events as u16 as u32)
                         | PollEvents::POLLERR
                         | PollEvents::POLLHUP;
                     (f.ops().poll() & wanted).bits() as u16
@@ -138,10 +127,10 @@ fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -
     };
     let live: Vec<&Arc<File>> = files.iter().flatten().collect();
     let revents = wait_files(ctx.task, &live, deadline, scan)?.unwrap_or(vec![0; pfds.len()]);
-    for (c, r) in raw.chunks_exact_mut(8).zip(&revents) {
-        c[6..].copy_from_slice(&r.to_ne_bytes());
+    for (p, &r) in pfds.iter_mut().zip(&revents) {
+        p.revents = r as i16;
     }
-    ctx.write_user(ufds, &raw)?;
+    ufds.write_array(ctx, &pfds)?;
     Ok(revents.iter().filter(|&&r| r != 0).count() as u64)
 }
 

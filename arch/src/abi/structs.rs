@@ -99,6 +99,23 @@ pub struct Msghdr {
     pub __pad2: i32,
 }
 
+/// `struct pollfd` (poll(2)).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pollfd {
+    pub fd: i32,
+    pub events: i16,
+    pub revents: i16,
+}
+
+/// `struct epoll_event`, packed on x86_64 (12 bytes).
+#[repr(C, packed)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpollEvent {
+    pub events: u32,
+    pub data: u64,
+}
+
 /// `struct statfs` of x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -140,6 +157,12 @@ pub struct Sysinfo {
 
 // SAFETY: #[repr(C)] of two 8-byte integers: no padding, every bit pattern valid.
 unsafe impl Pod for Iovec {}
+// SAFETY: #[repr(C)] of a 4-byte and two 2-byte integers: no padding, every bit
+// pattern valid.
+unsafe impl Pod for Pollfd {}
+// SAFETY: packed, so no padding between or after its two integers; every bit
+// pattern valid.
+unsafe impl Pod for EpollEvent {}
 // SAFETY: #[repr(C)] of 8-byte integers, and of 4-byte ones in pairs with their
 // padding spelled out: no padding, every bit pattern valid.
 unsafe impl Pod for Msghdr {}
@@ -197,6 +220,12 @@ mod tests {
         assert_eq!(offset_of!(Stat, st_atime), offset_of!(libc::stat, st_atime));
         assert_eq!(offset_of!(Stat, st_ctime), offset_of!(libc::stat, st_ctime));
         assert_eq!(size_of::<Iovec>(), size_of::<libc::iovec>());
+        assert_eq!(size_of::<Pollfd>(), size_of::<libc::pollfd>());
+        assert_eq!(
+            offset_of!(Pollfd, revents),
+            offset_of!(libc::pollfd, revents)
+        );
+        assert_eq!(size_of::<EpollEvent>(), size_of::<libc::epoll_event>());
         assert_eq!(size_of::<Msghdr>(), size_of::<libc::msghdr>());
         assert_eq!(
             offset_of!(Msghdr, msg_iov),

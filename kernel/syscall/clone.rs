@@ -2,6 +2,8 @@
 
 use crate::task::TrapContext;
 use crate::task::{self, CloneArgs};
+use arch::abi::pod::from_bytes;
+use arch::abi::structs as abi;
 use arch::{Errno, Result};
 
 const SIGCHLD: u64 = 17;
@@ -62,32 +64,38 @@ pub fn sys_clone3(ctx: &mut TrapContext, args: u64, size: u64) -> Result<u64> {
     }
     let mut b = vec![0u8; size];
     ctx.read_user(args, &mut b)?;
-    let w = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    // Fields past the ones this kernel knows must be zero (E2BIG), and
-    // set_tid and cgroup (pid namespaces, cgroups) are not offered.
-    if b[88.min(size)..].iter().any(|&x| x != 0) || (size >= 88 && (w(8) != 0 || w(9) != 0)) {
-        return Err(if b[88.min(size)..].iter().any(|&x| x != 0) {
-            Errno::E2BIG
-        } else {
-            Errno::EINVAL
-        });
+    // Fields past the ones this kernel knows must be zero (E2BIG); a shorter
+    // structure (version 0, 64 bytes) reads as zeroes beyond its end.
+    let known = std::mem::size_of::<abi::CloneArgs>();
+    if b.get(known..)
+        .is_some_and(|rest| rest.iter().any(|&x| x != 0))
+    {
+        return Err(Errno::E2BIG);
     }
-    let (stack, stack_size) = (w(5), w(6));
-    if (stack == 0) != (stack_size == 0) {
+    b.resize(known.max(size), 0);
+    let a: abi::CloneArgs = from_bytes(&b).ok_or(Errno::EFAULT)?;
+    // set_tid and cgroup (pid namespaces, cgroups) are not offered.
+    if a.set_tid != 0 || a.set_tid_size != 0 {
         return Err(Errno::EINVAL);
     }
-    let exit_signal = w(4);
-    if exit_signal & !0xff != 0 || w(0) & 0xff != 0 {
+    if (a.stack == 0) != (a.stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    if a.exit_signal & !0xff != 0 || a.flags & 0xff != 0 {
         return Err(Errno::EINVAL);
     }
     let args = CloneArgs {
-        flags: w(0),
-        pidfd: w(1),
-        child_tid: w(2),
-        parent_tid: w(3),
-        exit_signal,
-        stack: if stack == 0 { 0 } else { stack + stack_size },
-        tls: w(7),
+        flags: a.flags,
+        pidfd: a.pidfd,
+        child_tid: a.child_tid,
+        parent_tid: a.parent_tid,
+        exit_signal: a.exit_signal,
+        stack: if a.stack == 0 {
+            0
+        } else {
+            a.stack + a.stack_size
+        },
+        tls: a.tls,
     };
     Ok(task::do_fork(ctx, args)? as u64)
 }

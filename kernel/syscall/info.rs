@@ -1,14 +1,16 @@
 //! uname, sethostname and getrandom: what the system is, and randomness from
 //! the host.
 
+use super::arg::UserPtr;
 use crate::task::TrapContext;
+use arch::abi::structs::Utsname;
 use arch::{Errno, Result};
 
 /// The release uname reports. glibc and Debian's tools only compare it against
 /// minimum versions, so it names the Linux ABI level this kernel follows.
 pub const RELEASE: &str = "6.1.0-linux-rs";
 
-pub fn sys_uname(ctx: &mut TrapContext, name: u64) -> Result<u64> {
+pub fn sys_uname(ctx: &mut TrapContext, name: UserPtr<Utsname>) -> Result<u64> {
     let fields = [
         "Linux",
         &crate::boot::kernel().hostname(),
@@ -17,13 +19,13 @@ pub fn sys_uname(ctx: &mut TrapContext, name: u64) -> Result<u64> {
         "x86_64",
         "(none)",
     ];
-    let mut buf = [0u8; 6 * 65];
-    for (i, f) in fields.iter().enumerate() {
-        let b = f.as_bytes();
+    let mut uts = Utsname::default();
+    for (field, value) in uts.fields.iter_mut().zip(fields) {
+        let b = value.as_bytes();
         let n = b.len().min(64);
-        buf[i * 65..i * 65 + n].copy_from_slice(&b[..n]);
+        field[..n].copy_from_slice(&b[..n]);
     }
-    ctx.write_user(name, &buf)?;
+    name.write(ctx, &uts)?;
     Ok(0)
 }
 

@@ -116,6 +116,38 @@ pub struct EpollEvent {
     pub data: u64,
 }
 
+/// `struct clone_args` (clone3(2)), as of Linux 5.7 (`CLONE_ARGS_SIZE_VER2`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CloneArgs {
+    pub flags: u64,
+    pub pidfd: u64,
+    pub child_tid: u64,
+    pub parent_tid: u64,
+    pub exit_signal: u64,
+    pub stack: u64,
+    pub stack_size: u64,
+    pub tls: u64,
+    pub set_tid: u64,
+    pub set_tid_size: u64,
+    pub cgroup: u64,
+}
+
+/// `struct new_utsname` (uname(2)): six NUL-padded fields of 65 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Utsname {
+    pub fields: [[u8; 65]; 6],
+}
+
+impl Default for Utsname {
+    fn default() -> Self {
+        Utsname {
+            fields: [[0; 65]; 6],
+        }
+    }
+}
+
 /// `struct statfs` of x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -157,6 +189,10 @@ pub struct Sysinfo {
 
 // SAFETY: #[repr(C)] of two 8-byte integers: no padding, every bit pattern valid.
 unsafe impl Pod for Iovec {}
+// SAFETY: #[repr(C)] of 8-byte integers: no padding, every bit pattern valid.
+unsafe impl Pod for CloneArgs {}
+// SAFETY: #[repr(C)] of bytes (alignment 1): no padding, every bit pattern valid.
+unsafe impl Pod for Utsname {}
 // SAFETY: #[repr(C)] of a 4-byte and two 2-byte integers: no padding, every bit
 // pattern valid.
 unsafe impl Pod for Pollfd {}
@@ -221,6 +257,8 @@ mod tests {
         assert_eq!(offset_of!(Stat, st_ctime), offset_of!(libc::stat, st_ctime));
         assert_eq!(size_of::<Iovec>(), size_of::<libc::iovec>());
         assert_eq!(size_of::<Pollfd>(), size_of::<libc::pollfd>());
+        assert_eq!(size_of::<Utsname>(), size_of::<libc::utsname>());
+        assert_eq!(size_of::<CloneArgs>(), 88);
         assert_eq!(
             offset_of!(Pollfd, revents),
             offset_of!(libc::pollfd, revents)

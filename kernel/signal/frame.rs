@@ -9,6 +9,8 @@
 use super::{SigInfo, UNBLOCKABLE};
 use crate::task::TrapContext;
 use crate::task::{locked, SigAction};
+use arch::abi::pod::as_bytes;
+use arch::abi::structs::StackT;
 use arch::stub::sigframe_xstate;
 use arch::{Errno, Result, UserRegs};
 
@@ -52,13 +54,14 @@ impl AltStack {
         }
     }
 
-    /// Returns the 24-byte `stack_t` for a thread at `sp`.
-    pub fn to_bytes(self, sp: u64) -> [u8; 24] {
-        let mut b = [0u8; 24];
-        b[0..8].copy_from_slice(&self.sp.to_ne_bytes());
-        b[8..12].copy_from_slice(&self.flags_at(sp).to_ne_bytes());
-        b[16..24].copy_from_slice(&self.size.to_ne_bytes());
-        b
+    /// Returns the `stack_t` a thread at `sp` sees.
+    pub fn to_abi(self, sp: u64) -> StackT {
+        StackT {
+            ss_sp: self.sp,
+            ss_flags: self.flags_at(sp),
+            ss_size: self.size,
+            ..Default::default()
+        }
     }
 }
 
@@ -153,7 +156,7 @@ pub fn setup_rt_frame(
     };
     put(&mut f, 0, &act.restorer.to_ne_bytes());
     put(&mut f, UC, &UC_FLAGS.to_ne_bytes());
-    put(&mut f, UC_STACK, &alt.to_bytes(regs.rsp));
+    put(&mut f, UC_STACK, as_bytes(&alt.to_abi(regs.rsp)));
     for (i, v) in sigcontext_regs(&regs).iter().enumerate() {
         put(&mut f, MCONTEXT + i as u64 * 8, &v.to_ne_bytes());
     }

@@ -3,11 +3,13 @@
 //! alternate stacks (sigaltstack), sending (kill, tkill, tgkill,
 //! rt_sigqueueinfo, rt_tgsigqueueinfo) and the return from a handler.
 
+use super::arg::UserPtr;
 use crate::signal::{self, sigbit, AltStack, SigInfo, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
 use crate::signal::{SIGKILL, SIGSTOP, SI_TKILL, SI_USER, UNBLOCKABLE};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use crate::task::{self, locked, Pid, SigAction};
+use arch::abi::structs::StackT;
 use arch::{Errno, Result};
 
 const SIG_BLOCK: u64 = 0;
@@ -195,16 +197,19 @@ pub fn sys_rt_sigtimedwait(
     Ok(info_v.signo() as u64)
 }
 
-pub fn sys_sigaltstack(ctx: &mut TrapContext, ss: u64, oss: u64) -> Result<u64> {
+pub fn sys_sigaltstack(
+    ctx: &mut TrapContext,
+    ss: UserPtr<StackT>,
+    oss: UserPtr<StackT>,
+) -> Result<u64> {
     let sp = ctx.regs.rsp;
     let cur = locked(&ctx.task.signal).altstack;
-    if ss != 0 {
-        let mut b = [0u8; 24];
-        ctx.read_user(ss, &mut b)?;
+    if !ss.is_null() {
+        let s = ss.read(ctx)?;
         let new = AltStack {
-            sp: u64::from_ne_bytes(b[0..8].try_into().expect("8")),
-            flags: i32::from_ne_bytes(b[8..12].try_into().expect("4")),
-            size: u64::from_ne_bytes(b[16..24].try_into().expect("8")),
+            sp: s.ss_sp,
+            flags: s.ss_flags,
+            size: s.ss_size,
         };
         if cur.contains(sp) {
             return Err(Errno::EPERM);
@@ -223,14 +228,14 @@ pub fn sys_sigaltstack(ctx: &mut TrapContext, ss: u64, oss: u64) -> Result<u64> 
             }
             _ => return Err(Errno::EINVAL),
         };
-        if oss != 0 {
-            ctx.write_user(oss, &cur.to_bytes(sp))?;
+        if !oss.is_null() {
+            oss.write(ctx, &cur.to_abi(sp))?;
         }
         locked(&ctx.task.signal).altstack = next;
         return Ok(0);
     }
-    if oss != 0 {
-        ctx.write_user(oss, &cur.to_bytes(sp))?;
+    if !oss.is_null() {
+        oss.write(ctx, &cur.to_abi(sp))?;
     }
     Ok(0)
 }

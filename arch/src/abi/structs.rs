@@ -148,6 +148,16 @@ impl Default for Utsname {
     }
 }
 
+/// `stack_t` (sigaltstack(2)).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StackT {
+    pub ss_sp: u64,
+    pub ss_flags: i32,
+    pub __pad: i32,
+    pub ss_size: u64,
+}
+
 /// `struct statfs` of x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -191,6 +201,9 @@ pub struct Sysinfo {
 unsafe impl Pod for Iovec {}
 // SAFETY: #[repr(C)] of 8-byte integers: no padding, every bit pattern valid.
 unsafe impl Pod for CloneArgs {}
+// SAFETY: #[repr(C)] of 8-byte integers and a pair of 4-byte ones (flags and
+// the padding spelled out): no padding, every bit pattern valid.
+unsafe impl Pod for StackT {}
 // SAFETY: #[repr(C)] of bytes (alignment 1): no padding, every bit pattern valid.
 unsafe impl Pod for Utsname {}
 // SAFETY: #[repr(C)] of a 4-byte and two 2-byte integers: no padding, every bit
@@ -259,6 +272,11 @@ mod tests {
         assert_eq!(size_of::<Pollfd>(), size_of::<libc::pollfd>());
         assert_eq!(size_of::<Utsname>(), size_of::<libc::utsname>());
         assert_eq!(size_of::<CloneArgs>(), 88);
+        assert_eq!(size_of::<StackT>(), size_of::<libc::stack_t>());
+        assert_eq!(
+            offset_of!(StackT, ss_size),
+            offset_of!(libc::stack_t, ss_size)
+        );
         assert_eq!(
             offset_of!(Pollfd, revents),
             offset_of!(libc::pollfd, revents)

@@ -158,11 +158,14 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
                 syscall::dispatch(ctx);
             }
             Ok(Trap::PageFault { addr, kind }) => page_fault(ctx, addr, kind),
-            Ok(Trap::Signal { signo, .. })
-                if signo == signal::SIGSEGV
-                    && ctx.regs.rip & !0xfff == emulate::VSYSCALL_ADDR
-                    && emulate::emulate_vsyscall(ctx) => {}
             Ok(Trap::Signal { signo, code, addr }) => {
+                // A call into the vsyscall page that the host could not
+                // emulate (see emulate.rs) is no fault.
+                let vsyscall =
+                    signo == signal::SIGSEGV && ctx.regs.rip & !0xfff == emulate::VSYSCALL_ADDR;
+                if vsyscall && emulate::emulate_vsyscall(ctx) {
+                    continue;
+                }
                 log::debug!(
                     "task {}: signal {signo} (code {code}, addr {addr:#x}) at {:#x}",
                     ctx.task.tid(),

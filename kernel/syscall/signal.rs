@@ -9,7 +9,7 @@ use crate::signal::{SIGKILL, SIGSTOP, SI_TKILL, SI_USER, UNBLOCKABLE};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use crate::task::{self, locked, Pid, SigAction};
-use arch::abi::structs::StackT;
+use arch::abi::structs::{KernelSigaction, StackT};
 use arch::{Errno, Result};
 
 const SIG_BLOCK: u64 = 0;
@@ -18,12 +18,13 @@ const SIG_SETMASK: u64 = 2;
 /// The smallest alternate stack sigaltstack accepts (MINSIGSTKSZ).
 const MINSIGSTKSZ: u64 = 2048;
 
-fn action_bytes(a: &SigAction) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    for (i, v) in [a.handler, a.flags, a.restorer, a.mask].iter().enumerate() {
-        b[i * 8..i * 8 + 8].copy_from_slice(&v.to_ne_bytes());
+fn to_abi(a: &SigAction) -> KernelSigaction {
+    KernelSigaction {
+        sa_handler: a.handler,
+        sa_flags: a.flags,
+        sa_restorer: a.restorer,
+        sa_mask: a.mask,
     }
-    b
 }
 
 fn check_sigset_size(size: u64) -> Result<()> {
@@ -36,8 +37,8 @@ fn check_sigset_size(size: u64) -> Result<()> {
 pub fn sys_rt_sigaction(
     ctx: &mut TrapContext,
     sig: u64,
-    act: u64,
-    oact: u64,
+    act: UserPtr<KernelSigaction>,
+    oact: UserPtr<KernelSigaction>,
     sigsetsize: u64,
 ) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
@@ -45,26 +46,24 @@ pub fn sys_rt_sigaction(
     if !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    let new = if act != 0 {
+    let new = if !act.is_null() {
         if sig == SIGKILL || sig == SIGSTOP {
             return Err(Errno::EINVAL);
         }
-        let mut b = [0u8; 32];
-        ctx.read_user(act, &mut b)?;
-        let w = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+        let a = act.read(ctx)?;
         Some(SigAction {
-            handler: w(0),
-            flags: w(1),
-            restorer: w(2),
-            mask: w(3) & !UNBLOCKABLE,
+            handler: a.sa_handler,
+            flags: a.sa_flags,
+            restorer: a.sa_restorer,
+            mask: a.sa_mask & !UNBLOCKABLE,
         })
     } else {
         None
     };
     let p = ctx.task.process.clone();
     let old = locked(&p.sigactions)[sig as usize - 1];
-    if oact != 0 {
-        ctx.write_user(oact, &action_bytes(&old))?;
+    if !oact.is_null() {
+        oact.write(ctx, &to_abi(&old))?;
     }
     if let Some(n) = new {
         locked(&p.sigactions)[sig as usize - 1] = n;

@@ -148,6 +148,18 @@ impl Default for Utsname {
     }
 }
 
+/// The kernel's `struct sigaction` of x86_64 (rt_sigaction(2)): handler,
+/// flags, restorer, then the 64-bit mask (not glibc's layout, whose mask comes
+/// second and is 128 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelSigaction {
+    pub sa_handler: u64,
+    pub sa_flags: u64,
+    pub sa_restorer: u64,
+    pub sa_mask: u64,
+}
+
 /// `stack_t` (sigaltstack(2)).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -201,6 +213,8 @@ pub struct Sysinfo {
 unsafe impl Pod for Iovec {}
 // SAFETY: #[repr(C)] of 8-byte integers: no padding, every bit pattern valid.
 unsafe impl Pod for CloneArgs {}
+// SAFETY: #[repr(C)] of 8-byte integers: no padding, every bit pattern valid.
+unsafe impl Pod for KernelSigaction {}
 // SAFETY: #[repr(C)] of 8-byte integers and a pair of 4-byte ones (flags and
 // the padding spelled out): no padding, every bit pattern valid.
 unsafe impl Pod for StackT {}
@@ -272,6 +286,7 @@ mod tests {
         assert_eq!(size_of::<Pollfd>(), size_of::<libc::pollfd>());
         assert_eq!(size_of::<Utsname>(), size_of::<libc::utsname>());
         assert_eq!(size_of::<CloneArgs>(), 88);
+        assert_eq!(size_of::<KernelSigaction>(), 32);
         assert_eq!(size_of::<StackT>(), size_of::<libc::stack_t>());
         assert_eq!(
             offset_of!(StackT, ss_size),

@@ -108,6 +108,9 @@ impl Target {
 #[derive(Clone, Copy)]
 enum Kind {
     Text(fn(&Target) -> Result<Vec<u8>>, u32),
+    /// Text whose open makes the ptrace access check (EACCES for another
+    /// user's process), as Linux's proc_mem_open does.
+    Private(fn(&Target) -> Result<Vec<u8>>, u32),
     Link(fn(&Target) -> Result<fs::Path>),
     Fd,
     FdInfo,
@@ -118,7 +121,7 @@ enum Kind {
 const FILES: &[(&str, Kind)] = &[
     ("fd", Kind::Fd),
     ("fdinfo", Kind::FdInfo),
-    ("environ", Kind::Text(base::environ, 0o400)),
+    ("environ", Kind::Private(base::environ, 0o400)),
     ("limits", Kind::Text(base::limits, 0o444)),
     ("status", Kind::Text(status::status, 0o444)),
     ("cgroup", Kind::Text(base::cgroup, 0o444)),
@@ -132,8 +135,8 @@ const FILES: &[(&str, Kind)] = &[
     ("comm", Kind::Text(base::comm, 0o644)),
     ("stat", Kind::Text(stat::stat, 0o444)),
     ("statm", Kind::Text(stat::statm, 0o444)),
-    ("maps", Kind::Text(maps::maps, 0o444)),
-    ("smaps_rollup", Kind::Text(maps::smaps_rollup, 0o444)),
+    ("maps", Kind::Private(maps::maps, 0o444)),
+    ("smaps_rollup", Kind::Private(maps::smaps_rollup, 0o444)),
     ("mounts", Kind::Text(mounts::mounts, 0o444)),
     ("mountinfo", Kind::Text(mounts::mountinfo, 0o444)),
     ("wchan", Kind::Text(base::wchan, 0o444)),
@@ -141,10 +144,6 @@ const FILES: &[(&str, Kind)] = &[
     ("root", Kind::Link(base::root)),
     ("exe", Kind::Link(base::exe)),
 ];
-
-/// The files whose open makes the ptrace access check (EACCES for another
-/// user's process), as Linux's proc_mem_open does.
-const INSPECTED_AT_OPEN: &[&str] = &["environ", "maps", "smaps_rollup"];
 
 /// Returns the directory /proc/PID (`tid` None) or /proc/PID/task/TID.
 pub fn dir(dev: u64, p: &Arc<Process>, tid: Option<Pid>) -> Node {
@@ -163,10 +162,10 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
     for (i, &(name, kind)) in FILES.iter().enumerate() {
         let ino = t.ino(i as u64 + 1);
         let node = match kind {
-            Kind::Text(gen, mode) => {
+            Kind::Text(gen, mode) | Kind::Private(gen, mode) => {
                 let tt = t.clone();
                 let mut n = Node::file(dev, ino, mode, move || gen(&tt));
-                if INSPECTED_AT_OPEN.contains(&name) {
+                if let Kind::Private(..) = kind {
                     let tt = t.clone();
                     n = n.open_checked(move || tt.inspect().map(|_| ()));
                 }

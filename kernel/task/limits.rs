@@ -33,37 +33,36 @@ pub fn max_threads() -> usize {
 }
 
 /// Returns the number of tasks: live threads, and one for each zombie.
-pub fn nr_threads() -> usize {
-    count(|_| true)
-}
-
-fn count(pick: impl Fn(&Process) -> bool) -> usize {
+/// Returns the number of tasks (live threads, and one for each zombie) in
+/// all, and of those whose process has real uid `uid`, in one pass.
+fn nr_threads(uid: u32) -> (usize, usize) {
     let procs: Vec<_> = locked(&PIDS)
         .processes
         .values()
         .filter_map(|w| w.upgrade())
         .collect();
-    procs
-        .iter()
-        .filter(|p| pick(p))
-        .map(|p| locked(&p.threads).len().max(1))
-        .sum()
+    procs.iter().fold((0, 0), |(all, mine), p| {
+        let n = locked(&p.threads).len().max(1);
+        let ours = locked(&p.cred).uid == uid;
+        (all + n, mine + if ours { n } else { 0 })
+    })
 }
 
 /// Checks that `parent` may create one more task (Linux's copy_process):
 /// EAGAIN past `threads-max`, or past the caller's `RLIMIT_NPROC` unless it
 /// is root.
 pub fn may_fork(parent: &Process) -> Result<()> {
-    if nr_threads() >= max_threads() {
+    let (uid, euid) = {
+        let c = locked(&parent.cred);
+        (c.uid, c.euid)
+    };
+    let (all, mine) = nr_threads(uid);
+    if all >= max_threads() {
         log::warn!("fork: threads-max ({}) reached", max_threads());
         return Err(Errno::EAGAIN);
     }
-    let cred = locked(&parent.cred).clone();
-    if cred.uid == 0 || cred.euid == 0 {
-        return Ok(());
-    }
     let limit = locked(&parent.rlimits)[RLIMIT_NPROC].0;
-    if limit != u64::MAX && count(|p| locked(&p.cred).uid == cred.uid) as u64 >= limit {
+    if uid != 0 && euid != 0 && limit != u64::MAX && mine as u64 >= limit {
         return Err(Errno::EAGAIN);
     }
     Ok(())

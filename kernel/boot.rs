@@ -3,10 +3,10 @@
 
 use crate::cmdline::Cmdline;
 use crate::devices::Devices;
-use crate::task::{self, locked, ExitStatus, FsContext, Process, Task};
+use crate::task::{self, ExitStatus, FsContext, Process, Task};
 use crate::tty::TtyFile;
 use arch::host::file::{HostFile, OpenError};
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::PhysMem;
 use drivers::ubd::Ubd;
 use fs::tmpfs::Tmpfs;
@@ -24,7 +24,7 @@ pub struct Kernel {
     _shrinker: Arc<dyn mm::Shrinker>,
     pub vfs: Arc<Vfs>,
     pub devices: Devices,
-    pub hostname: Mutex<String>,
+    pub hostname: KernelCell<String>,
     /// The host CPUs tasks are spread over.
     pub host_cpus: Vec<usize>,
     /// The kernel command line, for /proc/cmdline.
@@ -64,7 +64,7 @@ pub fn try_kernel() -> Option<&'static Kernel> {
 impl Kernel {
     /// Returns the host name uname reports.
     pub fn hostname(&self) -> String {
-        locked(&self.hostname).clone()
+        self.hostname.borrow_mut().clone()
     }
 }
 
@@ -141,6 +141,9 @@ fn root_device(root: &str) -> Option<(usize, u32)> {
 /// init runs; the kernel ends in `shutdown` when init exits.
 pub fn boot(c: Cmdline) -> Result<(), BootError> {
     boot_time();
+    // Booting is kernel code like any other: it holds the kernel lock until
+    // init's thread is started (which then waits for it).
+    let _kernel = crate::lock::entered();
     log::info!(
         "Linux version {} (linux-rs {})",
         crate::syscall::RELEASE,
@@ -229,7 +232,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
         _shrinker: shrinker,
         vfs,
         devices: Devices { lines },
-        hostname: Mutex::new("(none)".into()),
+        hostname: KernelCell::new("(none)".into()),
         host_cpus: arch::host::cpu::allowed_cpus(),
         cmdline: c.raw.clone(),
         block,
@@ -242,10 +245,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let vfs = &kernel().vfs;
     mount_pseudo(vfs);
     mount_tmpfs(vfs);
-    crate::lock::enter();
-    let r = start_init(init_paths, init_args, envp);
-    crate::lock::leave();
-    r
+    start_init(init_paths, init_args, envp)
 }
 
 /// Returns the directory `dir` of the tree, if it exists.
@@ -350,18 +350,18 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
     let mm = Mm::new(k.frames.clone(), arch::stub::TASK_SIZE);
     let p = Process::new(
         pid,
-        Arc::new(Mutex::new(mm)),
-        Arc::new(Mutex::new(files)),
+        Arc::new(KernelCell::new(mm)),
+        Arc::new(KernelCell::new(files)),
         fsc,
     );
     p.unkillable
         .store(true, std::sync::atomic::Ordering::Relaxed);
     // init's RLIMIT_NPROC is half of threads-max, as Linux sets init_task's.
     let nproc = (task::limits::max_threads() / 2) as u64;
-    locked(&p.rlimits)[task::limits::RLIMIT_NPROC] = (nproc, nproc);
+    p.rlimits.borrow_mut()[task::limits::RLIMIT_NPROC] = (nproc, nproc);
     task::register(&p);
     let t = Task::new(pid, p.clone(), 0);
-    locked(&p.threads).push(t.clone());
+    p.threads.borrow_mut().push(t.clone());
     task::start_task(
         t,
         task::Start::Exec {

@@ -4,7 +4,6 @@
 //! opened through device nodes by their device numbers, as Linux does; and
 //! the pipes of FIFOs (`pipe::fifo`).
 
-use crate::task::locked;
 use crate::tty::TtyFile;
 use arch::{Errno, Result};
 use fs::{major, minor, CharDevices, FileOps, Inode, OpenFlags};
@@ -27,7 +26,7 @@ impl CharDevices for Devices {
             (1, 11) => Arc::new(Kmsg::default()),
             (5, 0) => Arc::new(DevTty),
             (5, 2) => {
-                let uid = crate::task::current().map_or(0, |t| locked(&t.process.cred).uid);
+                let uid = crate::task::current().map_or(0, |t| t.process.cred.borrow_mut().uid);
                 crate::pty::open_master(uid)?
             }
             (crate::pty::PTS_MAJOR, n) => crate::pty::open_slave(n)?,
@@ -117,12 +116,12 @@ impl FileOps for Random {
 /// "<level>" prefix.
 #[derive(Default)]
 struct Kmsg {
-    next: arch::sync::Mutex<u64>,
+    next: arch::sync::KernelCell<u64>,
 }
 
 impl FileOps for Kmsg {
     fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
-        let mut next = self.next.lock();
+        let mut next = self.next.borrow_mut();
         let r = crate::printk::record_from(*next).ok_or(Errno::EAGAIN)?;
         let line = format!("{},{},{},-;{}\n", r.level, r.seq, r.usec, r.text);
         if line.len() > buf.len() {

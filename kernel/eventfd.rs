@@ -4,9 +4,8 @@
 //! file here it answers `EAGAIN` and the read/write system calls sleep on its
 //! wait queue.
 
-use crate::task::locked;
 use crate::task::TrapContext;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, Stat, WaitQueue};
 use std::any::Any;
@@ -20,7 +19,7 @@ const MAX_COUNT: u64 = u64::MAX - 1;
 
 /// The open file of an eventfd.
 pub struct EventFd {
-    count: Mutex<u64>,
+    count: KernelCell<u64>,
     semaphore: bool,
     wait: WaitQueue,
 }
@@ -31,7 +30,7 @@ impl FileOps for EventFd {
             return Err(Errno::EINVAL);
         };
         let value = {
-            let mut count = locked(&self.count);
+            let mut count = self.count.borrow_mut();
             if *count == 0 {
                 return Err(Errno::EAGAIN);
             }
@@ -52,7 +51,7 @@ impl FileOps for EventFd {
             return Err(Errno::EINVAL);
         }
         {
-            let mut count = locked(&self.count);
+            let mut count = self.count.borrow_mut();
             if MAX_COUNT - *count < v {
                 return Err(Errno::EAGAIN);
             }
@@ -62,7 +61,7 @@ impl FileOps for EventFd {
         Ok(8)
     }
     fn poll(&self) -> PollEvents {
-        let count = *locked(&self.count);
+        let count = *self.count.borrow_mut();
         let mut ev = PollEvents::empty();
         if count > 0 {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
@@ -93,13 +92,17 @@ pub(crate) fn do_eventfd2(ctx: &mut TrapContext, initval: u64, flags: u64) -> Re
         return Err(Errno::EINVAL);
     }
     let ops = Arc::new(EventFd {
-        count: Mutex::new(initval as u32 as u64),
+        count: KernelCell::new(initval as u32 as u64),
         semaphore: flags & EFD_SEMAPHORE != 0,
         wait: WaitQueue::new(),
     });
     let status =
         OpenFlags::O_RDWR | (OpenFlags::O_NONBLOCK & OpenFlags::from_bits_truncate(flags as u32));
     let f = File::new(None, ops, status);
-    let fd = locked(&ctx.task.files()).alloc(f, flags & EFD_CLOEXEC != 0)?;
+    let fd = ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(f, flags & EFD_CLOEXEC != 0)?;
     Ok(fd as u64)
 }

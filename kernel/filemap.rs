@@ -18,8 +18,8 @@
 //! only to count the mappings and to drop them when the file shrinks or a
 //! hole is punched.
 
-use crate::task::{self, locked};
-use arch::sync::Mutex;
+use crate::task;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::address_space::{self, AddressSpace, InodeKey};
 use fs::Inode;
@@ -60,7 +60,7 @@ pub struct FileCache {
     /// The inode is a tmpfs file, whose pages are frames already.
     shmem: bool,
     pages: PageCache,
-    maps: Mutex<MapCount>,
+    maps: KernelCell<MapCount>,
 }
 
 /// Returns `offset` rounded up to a page boundary.
@@ -92,14 +92,14 @@ impl FileCache {
     /// Writes back the dirty pages with indexes in `[first, end)`; they are
     /// clean afterwards only if no shared mapping can write them any more.
     fn write_back_range(&self, first: u64, end: u64) -> Result<()> {
-        let clean = locked(&self.maps).shared == 0;
+        let clean = self.maps.borrow_mut().shared == 0;
         self.pages.write_back(&self.io(), first, end, clean)
     }
 
     /// Detaches the cache from its inode if nothing maps it and nothing in it
     /// is dirty; its frames are freed with the last reference.
     fn detach_if_unused(&self) {
-        if locked(&self.maps).all == 0 && !self.pages.is_dirty() {
+        if self.maps.borrow_mut().all == 0 && !self.pages.is_dirty() {
             address_space::detach(self.inode.as_ref(), self);
         }
     }
@@ -107,7 +107,7 @@ impl FileCache {
     /// Notes that an mmap of the inode is gone.
     fn unmapped(&self, shared: bool) {
         let last_shared = {
-            let mut maps = locked(&self.maps);
+            let mut maps = self.maps.borrow_mut();
             maps.all -= 1;
             if shared {
                 maps.shared -= 1;
@@ -126,7 +126,7 @@ impl FileCache {
     /// maps them, but those whose frame `keep` holds for, stopping the tasks
     /// that use those address spaces first.
     fn unmap_pages(&self, pages: Range<u64>, keep: &dyn Fn(u64) -> bool) {
-        if locked(&self.maps).all == 0 {
+        if self.maps.borrow_mut().all == 0 {
             return;
         }
         let me: *const FileCache = self;
@@ -135,13 +135,14 @@ impl FileCache {
                 .downcast_ref::<InodeMapping>()
                 .is_some_and(|m| std::ptr::eq(Arc::as_ptr(&m.cache), me))
         };
-        let mut mms: Vec<Arc<Mutex<mm::Mm>>> = Vec::new();
+        let mut mms: Vec<Arc<KernelCell<mm::Mm>>> = Vec::new();
         for t in task::all_tasks() {
             let mm = t.mm();
             if mms.iter().any(|m| Arc::ptr_eq(m, &mm)) {
                 continue;
             }
-            let maps_file = locked(&mm)
+            let maps_file = mm
+                .borrow_mut()
                 .vmas()
                 .any(|v| v.file.as_ref().is_some_and(|f| is_file(f.as_ref())));
             if maps_file {
@@ -150,7 +151,8 @@ impl FileCache {
         }
         task::tlb::quiesce_all(&mms);
         for mm in &mms {
-            locked(mm).zap_file_pages(&is_file, pages.clone(), keep);
+            mm.borrow_mut()
+                .zap_file_pages(&is_file, pages.clone(), keep);
         }
     }
 }
@@ -240,13 +242,13 @@ impl InodeMapping {
                 inode: inode.clone(),
                 shmem: inode.as_any().is::<fs::tmpfs::Inode>(),
                 pages: PageCache::new(crate::boot::kernel().frames.clone()),
-                maps: Mutex::default(),
+                maps: KernelCell::default(),
             })
         });
         let space: Arc<dyn Any + Send + Sync> = space;
         let cache = space.downcast::<FileCache>().map_err(|_| Errno::EIO)?;
         {
-            let mut maps = locked(&cache.maps);
+            let mut maps = cache.maps.borrow_mut();
             maps.all += 1;
             if shared {
                 maps.shared += 1;

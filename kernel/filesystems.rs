@@ -9,7 +9,7 @@
 //! change whether it is read-only; and a disk and its partitions exclude each
 //! other, as Linux's exclusive opens of block devices do.
 
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::ext4::Ext4;
 use fs::tmpfs::Tmpfs;
@@ -17,11 +17,11 @@ use fs::{FileSystem, FileType, HostClock};
 use std::sync::{Arc, Weak};
 
 /// The ext4 instances alive, by device number.
-static EXT4: Mutex<Vec<(u64, Weak<Ext4>)>> = Mutex::new(Vec::new());
+static EXT4: KernelCell<Vec<(u64, Weak<Ext4>)>> = KernelCell::new(Vec::new());
 
 /// Records the ext4 instance on device `dev` (the root's, at boot).
 pub fn register_ext4(dev: u64, fs: &Arc<Ext4>) {
-    let mut all = EXT4.lock();
+    let mut all = EXT4.borrow_mut();
     all.retain(|(_, w)| w.strong_count() > 0);
     all.push((dev, Arc::downgrade(fs)));
 }
@@ -29,7 +29,7 @@ pub fn register_ext4(dev: u64, fs: &Arc<Ext4>) {
 /// Returns the ext4 instances alive, mounted or not (a lazily unmounted
 /// one lives while its files are open), for the sync at shutdown.
 pub fn ext4_instances() -> Vec<Arc<dyn FileSystem>> {
-    let all = EXT4.lock();
+    let all = EXT4.borrow_mut();
     all.iter()
         .filter_map(|(_, w)| w.upgrade())
         .map(|fs| fs as Arc<dyn FileSystem>)
@@ -48,7 +48,7 @@ fn overlap(a: u64, b: u64) -> bool {
 
 /// Returns the ext4 instance of `dev`, mounting it if it has none.
 fn ext4_instance(d: Arc<dyn fs::BlockDevice>, dev: u64, read_only: bool) -> Result<Arc<Ext4>> {
-    let mut all = EXT4.lock();
+    let mut all = EXT4.borrow_mut();
     all.retain(|(_, w)| w.strong_count() > 0);
     for (other, w) in all.iter() {
         let Some(fs) = w.upgrade() else { continue };
@@ -153,7 +153,7 @@ fn block_device(
     source: &[u8],
 ) -> Result<(Arc<dyn fs::BlockDevice>, u64)> {
     let fsc = task.fs();
-    let cred = crate::task::locked(&task.process.cred).fs();
+    let cred = task.process.cred.borrow_mut().fs();
     let k = crate::boot::kernel();
     let p = k
         .vfs

@@ -6,8 +6,8 @@
 //! between the check and the sleep cannot be lost.
 
 use crate::sleep::{wait_event, Interruptible};
-use crate::task::{locked, Task};
-use arch::sync::Mutex;
+use crate::task::Task;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -44,7 +44,7 @@ struct Waiter {
     woken: Arc<AtomicBool>,
 }
 
-static QUEUE: Mutex<Vec<Waiter>> = Mutex::new(Vec::new());
+static QUEUE: KernelCell<Vec<Waiter>> = KernelCell::new(Vec::new());
 
 /// Returns the key of the futex word at `uaddr` (EINVAL if unaligned, EFAULT if
 /// not mapped).
@@ -53,7 +53,7 @@ pub fn key(task: &Task, uaddr: u64, private: bool) -> Result<FutexKey> {
         return Err(Errno::EINVAL);
     }
     let mm = task.mm();
-    let mut m = locked(&mm);
+    let mut m = mm.borrow_mut();
     let shared = m.find_vma(uaddr).ok_or(Errno::EFAULT)?.is_shared();
     if private || !shared {
         return Ok(FutexKey::Private(Arc::as_ptr(&mm) as usize, uaddr));
@@ -64,7 +64,7 @@ pub fn key(task: &Task, uaddr: u64, private: bool) -> Result<FutexKey> {
 /// Reads the futex word at `uaddr`.
 pub fn read_word(task: &Task, uaddr: u64) -> Result<u32> {
     let mut b = [0u8; 4];
-    locked(&task.mm()).copy_from_user(uaddr, &mut b)?;
+    task.mm().borrow_mut().copy_from_user(uaddr, &mut b)?;
     Ok(u32::from_ne_bytes(b))
 }
 
@@ -74,7 +74,7 @@ pub fn cmpxchg_word(task: &Task, uaddr: u64, old: u32, new: u32) -> Result<u32> 
     if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
-    let paddr = locked(&task.mm()).translate(uaddr, true)?;
+    let paddr = task.mm().borrow_mut().translate(uaddr, true)?;
     Ok(crate::boot::kernel().physmem.cmpxchg_u32(paddr, old, new))
 }
 
@@ -96,7 +96,7 @@ pub fn wait(
         return Err(Errno::EAGAIN);
     }
     let woken = Arc::new(AtomicBool::new(false));
-    locked(&QUEUE).push(Waiter {
+    QUEUE.borrow_mut().push(Waiter {
         key,
         bitset,
         task: task.clone(),
@@ -106,7 +106,9 @@ pub fn wait(
         woken.load(Ordering::Relaxed).then_some(())
     });
     if !woken.load(Ordering::Relaxed) {
-        locked(&QUEUE).retain(|w| !Arc::ptr_eq(&w.woken, &woken));
+        QUEUE
+            .borrow_mut()
+            .retain(|w| !Arc::ptr_eq(&w.woken, &woken));
     }
     match r {
         Ok(Some(())) => Ok(0),
@@ -118,7 +120,7 @@ pub fn wait(
 
 /// Wakes up to `n` waiters on `key` whose bitset meets `bitset`; returns how many.
 pub fn wake_key(key: FutexKey, n: u32, bitset: u32) -> u32 {
-    let mut q = locked(&QUEUE);
+    let mut q = QUEUE.borrow_mut();
     let mut woken = 0;
     q.retain(|w| {
         if woken < n && w.key == key && w.bitset & bitset != 0 {
@@ -160,7 +162,7 @@ pub fn requeue(
     }
     let mut done = wake_key(k1, nwake, FUTEX_BITSET_MATCH_ANY);
     let mut moved = 0;
-    for w in locked(&QUEUE).iter_mut() {
+    for w in QUEUE.borrow_mut().iter_mut() {
         if moved < nrequeue && w.key == k1 {
             w.key = k2;
             moved += 1;
@@ -249,14 +251,14 @@ fn futex_death(task: &Task, uaddr: u64, tid: u32) {
 /// Walks the dying thread's robust list (set_robust_list(2)): every futex it
 /// still holds is marked owner-died and a waiter is woken.
 pub fn exit_robust_list(task: &Task) {
-    let (head, _) = *locked(&task.robust_list);
+    let (head, _) = *task.robust_list.borrow_mut();
     if head == 0 {
         return;
     }
     let tid = task.tid() as u32;
     let read = |a: u64| -> Option<u64> {
         let mut b = [0u8; 8];
-        locked(&task.mm()).copy_from_user(a, &mut b).ok()?;
+        task.mm().borrow_mut().copy_from_user(a, &mut b).ok()?;
         Some(u64::from_ne_bytes(b))
     };
     let (Some(mut entry), Some(offset), Some(pending)) =

@@ -16,8 +16,7 @@
 //! A charge that finds no frame fails with ENOMEM; callers answer what
 //! Linux answers when such an allocation fails.
 
-use crate::task::locked;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use mm::{FrameAllocator, PAGE_SIZE};
 use std::sync::{Arc, OnceLock};
@@ -39,7 +38,7 @@ struct Pool {
 /// The charged memory, backed by frames of one allocator.
 struct KernelMemory {
     allocator: Arc<FrameAllocator>,
-    pool: Mutex<Pool>,
+    pool: KernelCell<Pool>,
 }
 
 /// One object's charge, given back when dropped.
@@ -85,14 +84,14 @@ pub fn charge(bytes: usize) -> Result<KmemCharge> {
 
 /// Returns the frames the charges hold, for /proc/meminfo.
 pub fn pages() -> u64 {
-    global().map_or(0, |m| locked(&m.pool).frames.len() as u64)
+    global().map_or(0, |m| m.pool.borrow_mut().frames.len() as u64)
 }
 
 impl KernelMemory {
     fn new(allocator: Arc<FrameAllocator>) -> KernelMemory {
         KernelMemory {
             allocator,
-            pool: Mutex::new(Pool {
+            pool: KernelCell::new(Pool {
                 bytes: 0,
                 frames: Vec::new(),
                 peak: 0,
@@ -101,7 +100,7 @@ impl KernelMemory {
     }
 
     fn charge(&'static self, bytes: usize) -> Result<KmemCharge> {
-        let mut pool = locked(&self.pool);
+        let mut pool = self.pool.borrow_mut();
         let want = (pool.bytes + bytes).div_ceil(PAGE);
         while pool.frames.len() < want {
             match self.allocator.alloc_kernel() {
@@ -124,7 +123,7 @@ impl KernelMemory {
     /// given back (an object frees its bytes before its charge).
     fn uncharge(&self, bytes: usize) {
         let trim_heap = {
-            let mut pool = locked(&self.pool);
+            let mut pool = self.pool.borrow_mut();
             pool.bytes = pool.bytes.saturating_sub(bytes);
             self.trim(&mut pool);
             let trim_heap = pool.peak >= pool.frames.len() + TRIM_PAGES;
@@ -155,6 +154,7 @@ mod tests {
 
     #[test]
     fn charges_are_backed_by_frames_and_bounded_by_ram() {
+        let _k = crate::lock::entered();
         let ram = arch::PhysMem::new(64 * PAGE_SIZE).expect("guest RAM");
         let frames = FrameAllocator::new(Arc::new(ram), 0);
         let memory: &'static KernelMemory = Box::leak(Box::new(KernelMemory::new(frames.clone())));
@@ -181,6 +181,6 @@ mod tests {
         assert_eq!(frames.free_frames(), frames.min_free());
         drop((small, big, rest));
         assert_eq!(frames.free_frames(), free, "everything comes back");
-        assert_eq!(locked(&memory.pool).bytes, 0);
+        assert_eq!(memory.pool.borrow_mut().bytes, 0);
     }
 }

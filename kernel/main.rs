@@ -20,7 +20,7 @@ mod futex;
 mod inotify;
 mod kmem;
 mod lines;
-mod lock;
+use arch::sync::kernel_lock as lock;
 mod memfd;
 mod net;
 mod oom;

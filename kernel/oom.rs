@@ -13,8 +13,8 @@
 //! caller waits for it rather than choosing another (Linux's `oom_lock`).
 
 use crate::signal::{self, SigInfo};
-use crate::task::{all_processes, locked, Process, Task};
-use arch::sync::Mutex;
+use crate::task::{all_processes, Process, Task};
+use arch::sync::KernelCell;
 use mm::Mm;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -32,16 +32,16 @@ const POLL: Duration = Duration::from_millis(5);
 /// How many processes the OOM killer killed (/proc/vmstat's `oom_kill`).
 static OOM_KILLS: AtomicU64 = AtomicU64::new(0);
 
-type MmRef = Arc<Mutex<Mm>>;
+type MmRef = Arc<KernelCell<Mm>>;
 
 /// The victim being waited for, and the address spaces of victims that did
 /// not go in time.
 struct State {
-    victim: Option<(Weak<Mutex<Mm>>, Instant)>,
-    skip: Vec<Weak<Mutex<Mm>>>,
+    victim: Option<(Weak<KernelCell<Mm>>, Instant)>,
+    skip: Vec<Weak<KernelCell<Mm>>>,
 }
 
-static STATE: Mutex<State> = Mutex::new(State {
+static STATE: KernelCell<State> = KernelCell::new(State {
     victim: None,
     skip: Vec::new(),
 });
@@ -61,14 +61,15 @@ fn total_pages() -> i64 {
 /// never chosen — init, zombies, `OOM_SCORE_ADJ_MIN`, victims passed over.
 pub fn badness(p: &Process) -> Option<i64> {
     let adj = p.oom_score_adj.load(Ordering::Relaxed);
-    if p.pid == 1 || adj == OOM_SCORE_ADJ_MIN || locked(&p.exit_status).is_some() {
+    if p.pid == 1 || adj == OOM_SCORE_ADJ_MIN || p.exit_status.borrow_mut().is_some() {
         return None;
     }
-    if locked(&p.threads).is_empty() {
+    if p.threads.borrow_mut().is_empty() {
         return None;
     }
-    let mm = locked(&p.mm).clone();
-    if locked(&STATE)
+    let mm = p.mm.borrow_mut().clone();
+    if STATE
+        .borrow_mut()
         .skip
         .iter()
         .any(|s| std::ptr::eq(s.as_ptr(), Arc::as_ptr(&mm)))
@@ -76,7 +77,7 @@ pub fn badness(p: &Process) -> Option<i64> {
         return None;
     }
     let points = {
-        let m = locked(&mm);
+        let m = mm.borrow_mut();
         (m.rss_pages() + m.page_table_pages()) as i64
     };
     Some(points + i64::from(adj) * (total_pages() / 1000))
@@ -103,7 +104,7 @@ pub fn out_of_memory(current: &Arc<Task>) -> bool {
         return true;
     }
     let pending = {
-        let mut st = locked(&STATE);
+        let mut st = STATE.borrow_mut();
         st.skip.retain(|s| s.strong_count() > 0);
         st.victim.clone()
     };
@@ -114,14 +115,14 @@ pub fn out_of_memory(current: &Arc<Task>) -> bool {
         log::error!("Out of memory and no killable processes...");
         return false;
     };
-    let comm = String::from_utf8_lossy(&locked(&current.process.comm)).into_owned();
+    let comm = String::from_utf8_lossy(&current.process.comm.borrow_mut()).into_owned();
     log::warn!(
         "{comm} invoked oom-killer: order=0, oom_score_adj={}",
         current.process.oom_score_adj.load(Ordering::Relaxed)
     );
     let mm = kill(&victim);
     let deadline = Instant::now() + VICTIM_WAIT;
-    locked(&STATE).victim = Some((Arc::downgrade(&mm), deadline));
+    STATE.borrow_mut().victim = Some((Arc::downgrade(&mm), deadline));
     let weak = Arc::downgrade(&mm);
     drop(mm);
     wait_for(current, &weak, deadline)
@@ -143,26 +144,26 @@ fn select() -> Option<Arc<Process>> {
 /// Kills `victim` and every other process sharing its address space but
 /// init, logging it; returns the address space.
 fn kill(victim: &Arc<Process>) -> MmRef {
-    let mm = locked(&victim.mm).clone();
+    let mm = victim.mm.borrow_mut().clone();
     let u = crate::proc::usage(victim);
     let kb = mm::PAGE_SIZE / 1024;
-    let tables = locked(&mm).page_table_pages() * kb;
+    let tables = mm.borrow_mut().page_table_pages() * kb;
     log::error!(
         "Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB, \
          shmem-rss:{}kB, UID:{} pgtables:{}kB oom_score_adj:{}",
         victim.pid,
-        String::from_utf8_lossy(&locked(&victim.comm)),
+        String::from_utf8_lossy(&victim.comm.borrow_mut()),
         u.size * kb,
         u.rss_anon * kb,
         u.rss_file * kb,
         u.rss_shmem * kb,
-        locked(&victim.cred).uid,
+        victim.cred.borrow_mut().uid,
         tables,
         victim.oom_score_adj.load(Ordering::Relaxed)
     );
     for p in all_processes() {
-        let shares = Arc::ptr_eq(&locked(&p.mm), &mm);
-        if shares && p.pid != 1 && locked(&p.exit_status).is_none() {
+        let shares = Arc::ptr_eq(&p.mm.borrow_mut(), &mm);
+        if shares && p.pid != 1 && p.exit_status.borrow_mut().is_none() {
             signal::send_to_process(&p, SigInfo::new(signal::SIGKILL, signal::SI_KERNEL));
         }
     }
@@ -174,10 +175,10 @@ fn kill(victim: &Arc<Process>) -> MmRef {
 /// `current` is dying or `deadline` passes; a victim that outlives its
 /// deadline is passed over from then on. Returns true: either way the
 /// allocation may be tried again.
-fn wait_for(current: &Task, mm: &Weak<Mutex<Mm>>, deadline: Instant) -> bool {
+fn wait_for(current: &Task, mm: &Weak<KernelCell<Mm>>, deadline: Instant) -> bool {
     loop {
         if mm.strong_count() == 0 {
-            let mut st = locked(&STATE);
+            let mut st = STATE.borrow_mut();
             if st.victim.as_ref().is_some_and(|(v, _)| v.ptr_eq(mm)) {
                 st.victim = None;
             }
@@ -187,7 +188,7 @@ fn wait_for(current: &Task, mm: &Weak<Mutex<Mm>>, deadline: Instant) -> bool {
             return true;
         }
         if Instant::now() >= deadline {
-            let mut st = locked(&STATE);
+            let mut st = STATE.borrow_mut();
             if st.victim.as_ref().is_some_and(|(v, _)| v.ptr_eq(mm)) {
                 log::warn!("oom_reaper: a victim did not release its memory in time");
                 st.victim = None;

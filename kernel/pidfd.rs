@@ -2,8 +2,8 @@
 //! process, becomes readable when it exits, and can be signalled
 //! (pidfd_send_signal(2)) without the race of a recycled pid.
 
+use crate::task::Process;
 use crate::task::TrapContext;
-use crate::task::{locked, Process};
 use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
 use std::any::Any;
@@ -23,7 +23,7 @@ impl FileOps for PidFd {
         false
     }
     fn poll(&self) -> PollEvents {
-        if locked(&self.0.exit_status).is_some() {
+        if self.0.exit_status.borrow_mut().is_some() {
             PollEvents::POLLIN | PollEvents::POLLRDNORM
         } else {
             PollEvents::empty()
@@ -43,7 +43,7 @@ impl FileOps for PidFd {
 /// Opens a pidfd for `p` in the caller's file table (close-on-exec, as Linux).
 pub fn install(ctx: &TrapContext, p: &Arc<Process>) -> Result<i32> {
     let f = File::new(None, Arc::new(PidFd(p.clone())), OpenFlags::O_RDWR);
-    locked(&ctx.task.files()).alloc(f, true)
+    ctx.task.files().borrow_mut().alloc(f, true)
 }
 
 /// The process whose /proc/PID directory `f` is open on: Linux accepts such

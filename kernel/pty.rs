@@ -5,10 +5,9 @@
 //! TIOCSPTLCK, as glibc's `unlockpt` does.
 
 use crate::signal::{self, SigInfo, SI_KERNEL};
-use crate::task::locked;
 use crate::task::TrapContext;
 use crate::tty::TtyFile;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use drivers::tty::{Tty, TtyDriver};
 use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
@@ -24,7 +23,7 @@ const PTY_MAX: u32 = 4096;
 
 /// What the slave wrote, waiting for the master to read it.
 struct MasterQueue {
-    buf: Mutex<VecDeque<u8>>,
+    buf: KernelCell<VecDeque<u8>>,
     wait: WaitQueue,
 }
 
@@ -33,7 +32,7 @@ struct SlaveOutput(Arc<MasterQueue>);
 
 impl TtyDriver for SlaveOutput {
     fn write(&self, data: &[u8]) {
-        locked(&self.0.buf).extend(data);
+        self.0.buf.borrow_mut().extend(data);
         self.0.wait.wake_all();
     }
 }
@@ -53,16 +52,16 @@ pub struct Pty {
     pub gid: u32,
 }
 
-static PTYS: Mutex<BTreeMap<u32, Weak<Pty>>> = Mutex::new(BTreeMap::new());
+static PTYS: KernelCell<BTreeMap<u32, Weak<Pty>>> = KernelCell::new(BTreeMap::new());
 
 /// Returns the live pty with `index`, if it is unlocked.
 pub fn find(index: u32) -> Option<Arc<Pty>> {
-    locked(&PTYS).get(&index).and_then(Weak::upgrade)
+    PTYS.borrow_mut().get(&index).and_then(Weak::upgrade)
 }
 
 /// Returns the indexes of the live ptys, for listing /dev/pts.
 pub fn indexes() -> Vec<u32> {
-    locked(&PTYS)
+    PTYS.borrow_mut()
         .iter()
         .filter(|(_, p)| p.strong_count() > 0)
         .map(|(i, _)| *i)
@@ -76,15 +75,15 @@ impl Pty {
     }
 }
 
-/// Opens /dev/ptmx: a new pair, locked, and its master.
+/// Opens /dev/ptmx: a new pair, and its master.
 pub fn open_master(uid: u32) -> Result<Arc<dyn FileOps>> {
-    let mut table = locked(&PTYS);
+    let mut table = PTYS.borrow_mut();
     table.retain(|_, p| p.strong_count() > 0);
     let index = (0..PTY_MAX)
         .find(|i| !table.contains_key(i))
         .ok_or(Errno::ENOSPC)?;
     let queue = Arc::new(MasterQueue {
-        buf: Mutex::new(VecDeque::new()),
+        buf: KernelCell::new(VecDeque::new()),
         wait: WaitQueue::new(),
     });
     let slave = Arc::new(Tty::new(
@@ -120,7 +119,8 @@ impl Drop for SlaveHold {
 /// Counts one more open file of `tty` if it is a pty slave (an open of
 /// /dev/tty that resolved to it).
 pub fn hold_for(tty: &Arc<Tty>) -> Option<SlaveHold> {
-    let pty = locked(&PTYS)
+    let pty = PTYS
+        .borrow_mut()
         .values()
         .filter_map(Weak::upgrade)
         .find(|p| Arc::ptr_eq(&p.slave, tty))?;
@@ -154,7 +154,7 @@ impl PtyMaster {
 
 impl FileOps for PtyMaster {
     fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
-        let mut q = locked(&self.0.queue.buf);
+        let mut q = self.0.queue.buf.borrow_mut();
         if q.is_empty() {
             return Err(if self.slave_gone() {
                 Errno::EIO
@@ -179,7 +179,7 @@ impl FileOps for PtyMaster {
     }
     fn poll(&self) -> PollEvents {
         let mut ev = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
-        if !locked(&self.0.queue.buf).is_empty() {
+        if !self.0.queue.buf.borrow_mut().is_empty() {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         } else if self.slave_gone() {
             ev |= PollEvents::POLLHUP;
@@ -240,11 +240,15 @@ pub fn master_ioctl(ctx: &mut TrapContext, m: &PtyMaster, cmd: u32, arg: u64) ->
             let flags = OpenFlags::from_bits_truncate(arg as u32);
             let ops = open_slave(pty.index)?;
             let f = File::new(None, ops, flags);
-            let fd = locked(&ctx.task.files()).alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
+            let fd = ctx
+                .task
+                .files()
+                .borrow_mut()
+                .alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
             return Ok(fd as u64);
         }
         FIONREAD => {
-            let n = locked(&pty.queue.buf).len() as i32;
+            let n = pty.queue.buf.borrow_mut().len() as i32;
             ctx.write_user(arg, &n.to_ne_bytes())?;
         }
         // TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TCFLSH...: the slave's.

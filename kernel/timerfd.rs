@@ -2,10 +2,9 @@
 //! count that a read returns (as a u64) and resets; the file is readable while
 //! the count is not zero, so it works with poll and epoll.
 
-use crate::task::locked;
 use crate::task::TrapContext;
 use crate::timer::{self, TimerSlot};
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{FileOps, PollEvents, WaitQueue};
 use std::any::Any;
@@ -24,7 +23,7 @@ pub(crate) struct State {
 
 pub(crate) struct Inner {
     pub(crate) clock: i32,
-    pub(crate) state: Mutex<State>,
+    pub(crate) state: KernelCell<State>,
     pub(crate) wait: WaitQueue,
 }
 
@@ -36,7 +35,7 @@ impl FileOps for TimerFd {
         if buf.len() < 8 {
             return Err(Errno::EINVAL);
         }
-        let mut s = locked(&self.0.state);
+        let mut s = self.0.state.borrow_mut();
         if s.expirations == 0 {
             return Err(Errno::EAGAIN);
         }
@@ -50,7 +49,7 @@ impl FileOps for TimerFd {
         false
     }
     fn poll(&self) -> PollEvents {
-        if locked(&self.0.state).expirations > 0 {
+        if self.0.state.borrow_mut().expirations > 0 {
             PollEvents::POLLIN | PollEvents::POLLRDNORM
         } else {
             PollEvents::empty()
@@ -75,7 +74,7 @@ pub(crate) fn arm(inner: &Arc<Inner>, deadline: Instant, generation: u64) {
 fn expired(inner: Weak<Inner>, generation: u64) {
     let Some(inner) = inner.upgrade() else { return };
     let next = {
-        let mut s = locked(&inner.state);
+        let mut s = inner.state.borrow_mut();
         let Some((count, next)) = s.slot.expire(generation) else {
             return;
         };
@@ -89,7 +88,7 @@ fn expired(inner: Weak<Inner>, generation: u64) {
 }
 
 pub(crate) fn timerfd(ctx: &TrapContext, fd: u64) -> Result<Arc<Inner>> {
-    let f = locked(&ctx.task.files()).get(fd as i32)?;
+    let f = ctx.task.files().borrow_mut().get(fd as i32)?;
     match f.ops().as_any().downcast_ref::<TimerFd>() {
         Some(t) => Ok(t.0.clone()),
         None => Err(Errno::EINVAL),

@@ -5,8 +5,8 @@
 
 use crate::signal::{self, sigbit, SigInfo, SI_KERNEL};
 use crate::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU, SIGWINCH};
+use crate::task::Process;
 use crate::task::TrapContext;
-use crate::task::{locked, Process};
 use arch::{Errno, Result};
 use drivers::tty::{termios, Termios, Tty};
 use fs::{File, FileOps, PollEvents, WaitQueue};
@@ -126,8 +126,8 @@ pub fn hung_up(f: &File) -> bool {
 
 /// Returns whether `sig` is ignored or blocked by the calling thread.
 fn ignored_or_blocked(ctx: &TrapContext, sig: i32) -> bool {
-    let handler = locked(&ctx.task.process.sigactions)[sig as usize - 1].handler;
-    handler == signal::SIG_IGN || locked(&ctx.task.signal).mask & sigbit(sig) != 0
+    let handler = ctx.task.process.sigactions.borrow_mut()[sig as usize - 1].handler;
+    handler == signal::SIG_IGN || ctx.task.signal.borrow_mut().mask & sigbit(sig) != 0
 }
 
 /// What a caller does to its terminal, for job control.
@@ -146,11 +146,13 @@ enum Access {
 /// gets EIO, other accesses that ignore SIGTTOU go ahead.
 fn job_control(ctx: &TrapContext, tty: &Arc<Tty>, access: Access) -> Result<()> {
     let p = &ctx.task.process;
-    let is_ctty = locked(&p.ctty)
+    let is_ctty = p
+        .ctty
+        .borrow_mut()
         .as_ref()
         .is_some_and(|c| Arc::ptr_eq(c, tty));
     let (_, fg) = tty.owner();
-    let pgid = *locked(&p.pgid);
+    let pgid = *p.pgid.borrow_mut();
     if !is_ctty || fg == 0 || fg == pgid {
         return Ok(());
     }
@@ -184,19 +186,19 @@ pub fn check_io(ctx: &TrapContext, f: &File, write: bool) -> Result<()> {
 pub fn maybe_acquire(ctx: &TrapContext, f: &File) {
     let Some(tty) = tty_of(f) else { return };
     let p = &ctx.task.process;
-    let sid = *locked(&p.sid);
-    if sid != p.pid || locked(&p.ctty).is_some() || tty.owner().0 != 0 {
+    let sid = *p.sid.borrow_mut();
+    if sid != p.pid || p.ctty.borrow_mut().is_some() || tty.owner().0 != 0 {
         return;
     }
-    tty.set_owner(sid, *locked(&p.pgid));
+    tty.set_owner(sid, *p.pgid.borrow_mut());
     set_session_ctty(sid, Some(&tty));
 }
 
 /// Sets the controlling terminal of every process of session `sid`.
 fn set_session_ctty(sid: i32, tty: Option<&Arc<Tty>>) {
     for q in crate::task::all_processes() {
-        if *locked(&q.sid) == sid {
-            *locked(&q.ctty) = tty.cloned();
+        if *q.sid.borrow_mut() == sid {
+            *q.ctty.borrow_mut() = tty.cloned();
         }
     }
 }
@@ -209,7 +211,7 @@ fn set_session_ctty(sid: i32, tty: Option<&Arc<Tty>>) {
 /// it read end of file and the shells that hold them end; otherwise the
 /// foreground group gets SIGHUP, and SIGCONT too when the leader lives on.
 pub fn disassociate_ctty(p: &Process, on_exit: bool) {
-    let Some(tty) = locked(&p.ctty).take() else {
+    let Some(tty) = p.ctty.borrow_mut().take() else {
         return;
     };
     let (sid, fg) = tty.owner();
@@ -234,7 +236,7 @@ pub fn disassociate_ctty(p: &Process, on_exit: bool) {
 /// `tty_vhangup`): every file open on it is dead, its session loses it, and
 /// the session leader gets SIGHUP and SIGCONT.
 pub fn vhangup(p: &Process) {
-    let Some(tty) = locked(&p.ctty).clone() else {
+    let Some(tty) = p.ctty.borrow_mut().clone() else {
         return;
     };
     let (sid, _) = tty.owner();
@@ -315,7 +317,9 @@ pub fn hung_up_ioctl(cmd: u32) -> Errno {
 /// Handles a terminal ioctl on `tty`.
 pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
     let p = ctx.task.process.clone();
-    let is_ctty = locked(&p.ctty)
+    let is_ctty = p
+        .ctty
+        .borrow_mut()
         .as_ref()
         .is_some_and(|c| Arc::ptr_eq(c, tty));
     let put_i32 = |ctx: &TrapContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
@@ -326,29 +330,29 @@ pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Resul
         }
         FIONREAD => put_i32(ctx, tty.available() as i32)?,
         TIOCSCTTY => {
-            let sid = *locked(&p.sid);
-            if sid != p.pid || locked(&p.ctty).is_some() {
+            let sid = *p.sid.borrow_mut();
+            if sid != p.pid || p.ctty.borrow_mut().is_some() {
                 return if is_ctty { Ok(0) } else { Err(Errno::EPERM) };
             }
             let (owner, _) = tty.owner();
             if owner != 0 {
                 // Stealing another session's terminal needs root and arg 1.
-                if arg != 1 || locked(&p.cred).euid != 0 {
+                if arg != 1 || p.cred.borrow_mut().euid != 0 {
                     return Err(Errno::EPERM);
                 }
                 set_session_ctty(owner, None);
             }
-            tty.set_owner(sid, *locked(&p.pgid));
+            tty.set_owner(sid, *p.pgid.borrow_mut());
             set_session_ctty(sid, Some(tty));
         }
         TIOCNOTTY => {
             if !is_ctty {
                 return Err(Errno::ENOTTY);
             }
-            if *locked(&p.sid) == p.pid {
+            if *p.sid.borrow_mut() == p.pid {
                 disassociate_ctty(&p, false);
             } else {
-                *locked(&p.ctty) = None;
+                *p.ctty.borrow_mut() = None;
             }
         }
         TIOCGPGRP | TIOCGSID => {
@@ -369,16 +373,16 @@ pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Resul
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
             }
-            let sid = *locked(&p.sid);
+            let sid = *p.sid.borrow_mut();
             let exists = crate::task::all_processes()
                 .iter()
-                .any(|q| *locked(&q.pgid) == pgrp && locked(&q.exit_status).is_none());
+                .any(|q| *q.pgid.borrow_mut() == pgrp && q.exit_status.borrow_mut().is_none());
             if !exists {
                 return Err(Errno::ESRCH);
             }
             let same_session = crate::task::all_processes()
                 .iter()
-                .any(|q| *locked(&q.pgid) == pgrp && *locked(&q.sid) == sid);
+                .any(|q| *q.pgid.borrow_mut() == pgrp && *q.sid.borrow_mut() == sid);
             if !same_session {
                 return Err(Errno::EPERM);
             }
@@ -399,7 +403,13 @@ pub fn resolve_dev_tty(ctx: &TrapContext, f: Arc<File>) -> Result<Arc<File>> {
     {
         return Ok(f);
     }
-    let tty = locked(&ctx.task.process.ctty).clone().ok_or(Errno::ENXIO)?;
+    let tty = ctx
+        .task
+        .process
+        .ctty
+        .borrow_mut()
+        .clone()
+        .ok_or(Errno::ENXIO)?;
     Ok(File::new(
         f.path().cloned(),
         Arc::new(TtyFile::new(tty.clone(), crate::pty::hold_for(&tty))),

@@ -9,8 +9,7 @@
 
 pub mod watches;
 
-use crate::task::locked;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, FileOps, PollEvents, Stat, WaitQueue, Waker};
 use std::any::Any;
@@ -82,14 +81,14 @@ impl Entry {
 /// An epoll instance: the open file epoll_create returns.
 #[derive(Default)]
 pub struct Epoll {
-    entries: Mutex<Vec<Arc<Entry>>>,
+    entries: KernelCell<Vec<Arc<Entry>>>,
     wait: Arc<WaitQueue>,
 }
 
 impl Epoll {
     /// Returns the live entries, dropping those whose file was closed everywhere.
     fn live(&self) -> Vec<(Arc<Entry>, Arc<File>)> {
-        let mut entries = locked(&self.entries);
+        let mut entries = self.entries.borrow_mut();
         entries.retain(|e| e.file.strong_count() > 0);
         entries
             .iter()
@@ -110,7 +109,7 @@ impl Epoll {
             return Err(Errno::EEXIST);
         }
         let queue = file.ops().wait_queue().ok_or(Errno::EPERM)?;
-        let user = crate::task::current().map_or(0, |t| locked(&t.process.cred).uid);
+        let user = crate::task::current().map_or(0, |t| t.process.cred.borrow_mut().uid);
         if !watches::charge(user) {
             return Err(Errno::ENOSPC);
         }
@@ -125,7 +124,7 @@ impl Epoll {
             user,
         });
         queue.add(&entry.waker());
-        locked(&self.entries).push(entry);
+        self.entries.borrow_mut().push(entry);
         self.wait.wake_all();
         Ok(())
     }
@@ -150,7 +149,9 @@ impl Epoll {
         if let Some(q) = file.ops().wait_queue() {
             q.remove(&entry.waker());
         }
-        locked(&self.entries).retain(|e| !Arc::ptr_eq(e, &entry));
+        self.entries
+            .borrow_mut()
+            .retain(|e| !Arc::ptr_eq(e, &entry));
         Ok(())
     }
 
@@ -175,7 +176,7 @@ impl Epoll {
             out.push((ev.bits(), entry.data.load(Ordering::Relaxed)));
             reported.push(entry);
         }
-        let mut entries = locked(&self.entries);
+        let mut entries = self.entries.borrow_mut();
         entries.retain(|e| !reported.iter().any(|r| Arc::ptr_eq(e, r)));
         entries.extend(reported);
         out

@@ -6,13 +6,13 @@ use fs::OpenFlags;
 /// A file whose poll answer the test sets; setting it wakes the queue.
 #[derive(Default)]
 struct Fake {
-    ready: Mutex<u32>,
+    ready: KernelCell<u32>,
     wait: WaitQueue,
 }
 
 impl Fake {
     fn set(&self, ev: PollEvents) {
-        *locked(&self.ready) = ev.bits();
+        *self.ready.borrow_mut() = ev.bits();
         self.wait.wake_all();
     }
 }
@@ -25,7 +25,7 @@ impl FileOps for Fake {
         Err(Errno::EAGAIN)
     }
     fn poll(&self) -> PollEvents {
-        PollEvents::from_bits_truncate(*locked(&self.ready))
+        PollEvents::from_bits_truncate(*self.ready.borrow_mut())
     }
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.wait)
@@ -45,6 +45,7 @@ const IN: u32 = PollEvents::POLLIN.bits();
 
 #[test]
 fn level_edge_and_one_shot() {
+    let _k = crate::lock::entered();
     let ep = Epoll::default();
     let (ops, file) = fake();
     ep.add(3, &file, IN, 1).expect("add");
@@ -76,6 +77,7 @@ fn level_edge_and_one_shot() {
 
 #[test]
 fn hang_up_is_always_reported_and_entries_die_with_their_file() {
+    let _k = crate::lock::entered();
     let ep = Epoll::default();
     let (ops, file) = fake();
     ep.add(4, &file, PollEvents::POLLOUT.bits(), 9)
@@ -84,11 +86,12 @@ fn hang_up_is_always_reported_and_entries_die_with_their_file() {
     assert_eq!(ep.collect(8), vec![(PollEvents::POLLHUP.bits(), 9)]);
     drop(file);
     assert!(ep.collect(8).is_empty());
-    assert!(locked(&ep.entries).is_empty());
+    assert!(ep.entries.borrow_mut().is_empty());
 }
 
 #[test]
 fn small_batches_take_turns() {
+    let _k = crate::lock::entered();
     let ep = Epoll::default();
     let files: Vec<_> = (0..3).map(|_| fake()).collect();
     for (i, (ops, file)) in files.iter().enumerate() {
@@ -104,6 +107,7 @@ fn small_batches_take_turns() {
 
 #[test]
 fn nesting_wakes_the_outer_instance_and_loops_are_found() {
+    let _k = crate::lock::entered();
     let inner_ops = Arc::new(Epoll::default());
     let inner = File::new(None, inner_ops.clone(), OpenFlags::O_RDWR);
     let outer_ops = Arc::new(Epoll::default());

@@ -4,8 +4,7 @@
 //! by what a Linux 6.x x86_64 host shows), so that epoll entries, which live in kernel memory,
 //! cannot outgrow `mem=`. Past it, EPOLL_CTL_ADD fails with `ENOSPC`.
 
-use crate::task::locked;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,7 +15,7 @@ const EP_ITEM_COST: u64 = 184;
 pub static MAX_USER_WATCHES: AtomicU64 = AtomicU64::new(u64::MAX);
 
 /// The entries of each user.
-static WATCHES: Mutex<BTreeMap<u32, u64>> = Mutex::new(BTreeMap::new());
+static WATCHES: KernelCell<BTreeMap<u32, u64>> = KernelCell::new(BTreeMap::new());
 
 /// Sets the limit for `ram` bytes of RAM, as Linux's eventpoll_init.
 pub fn init(ram: u64) {
@@ -26,7 +25,7 @@ pub fn init(ram: u64) {
 /// Charges an entry to `user`; false (nothing charged) at the limit.
 pub fn charge(user: u32) -> bool {
     let max = MAX_USER_WATCHES.load(Ordering::Relaxed);
-    let mut users = locked(&WATCHES);
+    let mut users = WATCHES.borrow_mut();
     let n = users.entry(user).or_default();
     if *n >= max {
         return false;
@@ -37,7 +36,7 @@ pub fn charge(user: u32) -> bool {
 
 /// Gives back an entry of `user`.
 pub fn uncharge(user: u32) {
-    let mut users = locked(&WATCHES);
+    let mut users = WATCHES.borrow_mut();
     if let Some(n) = users.get_mut(&user) {
         *n = n.saturating_sub(1);
         if *n == 0 {

@@ -12,10 +12,9 @@ mod script;
 mod stack;
 
 use crate::sleep::{wait_event, Interruptible};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::stub::{MapOp, TASK_SIZE};
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{Access, Credentials, FileType, LookupFlags};
 use mm::Mm;
@@ -84,7 +83,7 @@ fn execve_path(
     let interp_path = elf::interpreter(&inode, &image)?;
 
     let mut mm = Mm::new(k.frames.clone(), TASK_SIZE);
-    mm.set_stack_limit(locked(&ctx.task.process.rlimits)[3].0);
+    mm.set_stack_limit(ctx.task.process.rlimits.borrow_mut()[3].0);
     let name = vma_name(&file, &fsc.root);
     let main = elf::load(&mut mm, &inode, &name, &image, false, interp_path.is_some())?;
     let (entry, base) = match &interp_path {
@@ -108,7 +107,7 @@ fn execve_path(
         // Since Linux 5.18 an empty argv gets an empty argv[0].
         argv.push(Vec::new());
     }
-    let (cred, secure) = exec_cred(&locked(&ctx.task.process.cred), &st, file.mnt.nosuid());
+    let (cred, secure) = exec_cred(&ctx.task.process.cred.borrow_mut(), &st, file.mnt.nosuid());
     // A set-id program, or one the caller may not read, is not dumpable
     // (Linux's begin_new_exec and would_dump): nobody else may look inside.
     let unreadable = fs::permission(&ctx.cred(), &st, Access::READ).is_err();
@@ -149,12 +148,12 @@ fn execve_path(
     de_thread(ctx)?;
     crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
-    *locked(&p.cred) = cred;
+    *p.cred.borrow_mut() = cred;
     p.set_dumpable(dumpable);
     // POSIX timers do not survive exec; interval timers do.
-    locked(&p.posix_timers).clear();
-    *locked(&p.mm) = Arc::new(Mutex::new(mm));
-    *locked(&ctx.task.tlb) = Default::default();
+    p.posix_timers.borrow_mut().clear();
+    *p.mm.borrow_mut() = Arc::new(KernelCell::new(mm));
+    *ctx.task.tlb.borrow_mut() = Default::default();
     ctx.stub.queue(MapOp::Unmap {
         vaddr: 0,
         len: TASK_SIZE,
@@ -164,15 +163,15 @@ fn execve_path(
     regs.rsp = sp;
     *ctx.regs = regs;
     reset_fpu(ctx);
-    locked(&ctx.task.files()).close_on_exec();
+    ctx.task.files().borrow_mut().close_on_exec();
     {
-        let mut s = locked(&ctx.task.signal);
+        let mut s = ctx.task.signal.borrow_mut();
         s.altstack = Default::default();
     }
-    *locked(&p.exe) = Some(file);
+    *p.exe.borrow_mut() = Some(file);
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    *locked(&p.comm) = name[..name.len().min(15)].to_vec();
-    for a in locked(&p.sigactions).iter_mut() {
+    *p.comm.borrow_mut() = name[..name.len().min(15)].to_vec();
+    for a in p.sigactions.borrow_mut().iter_mut() {
         // Caught signals go back to SIG_DFL; ignored ones stay ignored.
         if a.handler != 1 {
             *a = Default::default();
@@ -230,17 +229,17 @@ fn vma_name(p: &fs::Path, root: &fs::Path) -> mm::VmaName {
 fn de_thread(ctx: &mut TrapContext) -> Result<()> {
     let task = ctx.task.clone();
     let p = task.process.clone();
-    if locked(&p.threads).len() > 1 {
-        locked(&p.signal).exec_task = Some(task.tid());
-        for t in locked(&p.threads).iter() {
+    if p.threads.borrow_mut().len() > 1 {
+        p.signal.borrow_mut().exec_task = Some(task.tid());
+        for t in p.threads.borrow_mut().iter() {
             if !Arc::ptr_eq(t, &task) {
                 crate::signal::signal_wake_up(t);
             }
         }
         let r = wait_event(&task, &[], None, Interruptible::Fatal, || {
-            (locked(&p.threads).len() == 1).then_some(())
+            (p.threads.borrow_mut().len() == 1).then_some(())
         });
-        locked(&p.signal).exec_task = None;
+        p.signal.borrow_mut().exec_task = None;
         r?;
     }
     task.take_leader_tid();

@@ -7,8 +7,7 @@
 
 mod queue;
 
-use crate::task::locked;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::fsnotify::{self, Mark, IN_IGNORED, IN_ISDIR, IN_ONESHOT};
 use fs::{FileOps, Inode, InodeKey, PollEvents, Stat, WaitQueue};
@@ -26,11 +25,11 @@ pub static MAX_USER_WATCHES: AtomicU32 = AtomicU32::new(8192);
 pub static MAX_QUEUED_EVENTS: AtomicU32 = AtomicU32::new(16384);
 
 /// What each user holds: (instances, watches).
-static PER_USER: Mutex<BTreeMap<u32, (u32, u32)>> = Mutex::new(BTreeMap::new());
+static PER_USER: KernelCell<BTreeMap<u32, (u32, u32)>> = KernelCell::new(BTreeMap::new());
 
 /// Counts one more instance (`add`) or watch for `uid`, within `max`.
 fn charge(uid: u32, watches: bool, max: u32) -> bool {
-    let mut all = locked(&PER_USER);
+    let mut all = PER_USER.borrow_mut();
     let (i, w) = all.entry(uid).or_default();
     let n = if watches { w } else { i };
     if *n >= max {
@@ -42,7 +41,7 @@ fn charge(uid: u32, watches: bool, max: u32) -> bool {
 
 /// Gives back what `charge` counted.
 fn uncharge(uid: u32, watches: bool, count: u32) {
-    let mut all = locked(&PER_USER);
+    let mut all = PER_USER.borrow_mut();
     if let Some((i, w)) = all.get_mut(&uid) {
         let n = if watches { w } else { i };
         *n = n.saturating_sub(count);
@@ -101,7 +100,7 @@ pub struct Inotify {
     me: Weak<Inotify>,
     /// The user charged for the instance and its watches.
     uid: u32,
-    state: Mutex<State>,
+    state: KernelCell<State>,
     wait: WaitQueue,
 }
 
@@ -121,7 +120,7 @@ impl Inotify {
         Ok(Arc::new_cyclic(|me| Inotify {
             me: me.clone(),
             uid,
-            state: Mutex::new(State {
+            state: KernelCell::new(State {
                 queue: EventQueue::new(max),
                 watches: BTreeMap::new(),
                 by_inode: BTreeMap::new(),
@@ -132,14 +131,14 @@ impl Inotify {
     }
 
     fn queue(&self, ev: Event) {
-        if locked(&self.state).queue.push(ev) {
+        if self.state.borrow_mut().queue.push(ev) {
             self.wait.wake_all();
         }
     }
 
     /// Returns the bytes waiting to be read (FIONREAD).
     pub fn pending(&self) -> usize {
-        locked(&self.state).queue.bytes()
+        self.state.borrow_mut().queue.bytes()
     }
 
     /// Watches `inode` for the events of `mask` (inotify_add_watch(2)),
@@ -149,7 +148,7 @@ impl Inotify {
         use fsnotify::{IN_MASK_ADD, IN_MASK_CREATE};
         let key = InodeKey::of(inode.as_ref())?;
         let keep = fsnotify::IN_ALL_EVENTS | fsnotify::IN_EXCL_UNLINK | IN_ONESHOT;
-        let mut st = locked(&self.state);
+        let mut st = self.state.borrow_mut();
         if let Some(w) = st.by_inode.get(&key).and_then(|wd| st.watches.get(wd)) {
             if mask & IN_MASK_CREATE != 0 {
                 return Err(Errno::EEXIST);
@@ -190,7 +189,9 @@ impl Inotify {
     /// Removes the watch `wd` and queues `IN_IGNORED` (inotify_rm_watch(2));
     /// `EINVAL` if there is none.
     pub fn rm_watch(&self, wd: i32) -> Result<()> {
-        let w = locked(&self.state)
+        let w = self
+            .state
+            .borrow_mut()
             .watches
             .get(&wd)
             .cloned()
@@ -203,7 +204,7 @@ impl Inotify {
 
     /// Drops the watch `wd`, taken off its inode, and queues `IN_IGNORED`.
     fn forget(&self, wd: i32) {
-        let mut st = locked(&self.state);
+        let mut st = self.state.borrow_mut();
         let Some(w) = st.watches.remove(&wd) else {
             return;
         };
@@ -220,7 +221,7 @@ impl Inotify {
 
     /// Returns the /proc/PID/fdinfo lines of the watches.
     pub fn fdinfo(&self) -> String {
-        let st = locked(&self.state);
+        let st = self.state.borrow_mut();
         let mut out = String::new();
         for w in st.watches.values() {
             let sdev = (fs::major(w.key.dev) << 20) | fs::minor(w.key.dev);
@@ -239,7 +240,7 @@ impl Inotify {
 impl Drop for Inotify {
     /// Closing the instance ends its watches, without events.
     fn drop(&mut self) {
-        let watches = std::mem::take(&mut locked(&self.state).watches);
+        let watches = std::mem::take(&mut self.state.borrow_mut().watches);
         let n = watches.len() as u32;
         for w in watches.into_values() {
             let mark: Arc<dyn Mark> = w.clone();
@@ -252,13 +253,13 @@ impl Drop for Inotify {
 
 impl FileOps for Inotify {
     fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
-        locked(&self.state).queue.read(buf)
+        self.state.borrow_mut().queue.read(buf)
     }
     fn write(&self, _: u64, _: &[u8]) -> Result<usize> {
         Err(Errno::EINVAL)
     }
     fn poll(&self) -> PollEvents {
-        match locked(&self.state).queue.is_empty() {
+        match self.state.borrow_mut().queue.is_empty() {
             true => PollEvents::empty(),
             false => PollEvents::POLLIN | PollEvents::POLLRDNORM,
         }

@@ -5,8 +5,7 @@
 //! pipe-user-pages-hard (0: no limit), no new pipe. Privilege is
 //! CAP_SYS_RESOURCE or CAP_SYS_ADMIN: an effective uid of 0 here.
 
-use crate::task::locked;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,13 +17,13 @@ pub static PIPE_USER_PAGES_HARD: AtomicU64 = AtomicU64::new(0);
 pub const PIPE_MIN_DEF_BUFFERS: usize = 2;
 
 /// The pages charged to each user.
-static USER_PAGES: Mutex<BTreeMap<u32, u64>> = Mutex::new(BTreeMap::new());
+static USER_PAGES: KernelCell<BTreeMap<u32, u64>> = KernelCell::new(BTreeMap::new());
 
 /// Returns the real uid of the caller and whether it is unprivileged.
 pub fn current_user() -> (u32, bool) {
     match crate::task::current() {
         Some(t) => {
-            let c = locked(&t.process.cred);
+            let c = t.process.cred.borrow_mut();
             (c.uid, c.euid != 0)
         }
         None => (0, false),
@@ -33,7 +32,7 @@ pub fn current_user() -> (u32, bool) {
 
 /// Changes `user`'s charge from `old` to `new` pages; returns the new total.
 pub fn account_pipe_buffers(user: u32, old: usize, new: usize) -> u64 {
-    let mut users = locked(&USER_PAGES);
+    let mut users = USER_PAGES.borrow_mut();
     let total = users.entry(user).or_default();
     *total = total.saturating_sub(old as u64) + new as u64;
     let now = *total;

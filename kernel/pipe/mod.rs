@@ -19,10 +19,9 @@ mod splice;
 pub use account::{PIPE_USER_PAGES_HARD, PIPE_USER_PAGES_SOFT};
 pub use ring::buffer_pages;
 
-use crate::task::locked;
 use account::{account_pipe_buffers, current_user, PIPE_MIN_DEF_BUFFERS};
 use account::{too_many_pipe_buffers_hard, too_many_pipe_buffers_soft};
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{FileOps, PollEvents, Stat, Timespec, WaitQueue};
 use ring::{Ring, PAGE_SIZE};
@@ -52,7 +51,7 @@ struct State {
 
 /// The pipe both ends share (Linux's `pipe_inode_info`).
 pub struct Pipe {
-    state: Mutex<State>,
+    state: KernelCell<State>,
     /// Readers wait here for data or the last writer's close.
     rd_wait: WaitQueue,
     /// Writers wait here for room or the last reader's close.
@@ -65,8 +64,8 @@ pub struct Pipe {
 }
 
 impl Pipe {
-    fn state(&self) -> arch::sync::MutexGuard<'_, State> {
-        locked(&self.state)
+    fn state(&self) -> arch::sync::KernelRefMut<'_, State> {
+        self.state.borrow_mut()
     }
 
     /// Returns the number of bytes buffered (FIONREAD).
@@ -259,7 +258,7 @@ fn new_pipe_with(readers: usize, writers: usize) -> Result<Arc<Pipe>> {
     }
     let frames = crate::boot::kernel().frames.clone();
     Ok(Arc::new(Pipe {
-        state: Mutex::new(State {
+        state: KernelCell::new(State {
             ring: Ring::new(frames, pages),
             readers,
             writers,

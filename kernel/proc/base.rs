@@ -6,7 +6,7 @@
 
 use super::node::Store;
 use super::pid::Target;
-use crate::task::{locked, Process, RLIM_INFINITY};
+use crate::task::{Process, RLIM_INFINITY};
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -16,8 +16,8 @@ const MAX_STRINGS: u64 = 128 * 1024;
 /// Reads what of `[start, end)` in the process's memory is readable.
 fn read_mm(p: &Process, start: u64, end: u64) -> Vec<u8> {
     let end = end.min(start.saturating_add(MAX_STRINGS));
-    let mm = locked(&p.mm).clone();
-    let mut mm = locked(&mm);
+    let mm = p.mm.borrow_mut().clone();
+    let mut mm = mm.borrow_mut();
     let mut out = Vec::new();
     let mut at = start;
     while at < end {
@@ -37,8 +37,8 @@ fn read_mm(p: &Process, start: u64, end: u64) -> Vec<u8> {
 /// the environment area, as Linux gives.
 pub fn cmdline(t: &Target) -> Result<Vec<u8>> {
     let p = t.process()?;
-    let l = locked(&p.mm).clone();
-    let l = locked(&l).layout;
+    let l = p.mm.borrow_mut().clone();
+    let l = l.borrow_mut().layout;
     let mut args = read_mm(&p, l.arg_start, l.arg_end);
     if args.last().is_some_and(|&b| b != 0) {
         args = read_mm(&p, l.arg_start, l.env_end);
@@ -52,14 +52,14 @@ pub fn cmdline(t: &Target) -> Result<Vec<u8>> {
 /// /proc/PID/environ: the environment strings exec placed.
 pub fn environ(t: &Target) -> Result<Vec<u8>> {
     let p = t.inspect()?;
-    let l = locked(&p.mm).clone();
-    let l = locked(&l).layout;
+    let l = p.mm.borrow_mut().clone();
+    let l = l.borrow_mut().layout;
     Ok(read_mm(&p, l.env_start, l.env_end))
 }
 
 /// /proc/PID/comm: the command name and a newline.
 pub fn comm(t: &Target) -> Result<Vec<u8>> {
-    let mut c = locked(&t.process()?.comm).clone();
+    let mut c = (t.process()?.comm).borrow_mut().clone();
     c.push(b'\n');
     Ok(c)
 }
@@ -86,7 +86,7 @@ const LIMITS: [(&str, &str); crate::task::RLIM_NLIMITS] = [
 
 /// /proc/PID/limits: the soft and hard resource limits.
 pub fn limits(t: &Target) -> Result<Vec<u8>> {
-    let lim = *locked(&t.process()?.rlimits);
+    let lim = *(t.process()?.rlimits).borrow_mut();
     let show = |v: u64| match v {
         RLIM_INFINITY => "unlimited".to_string(),
         v => v.to_string(),
@@ -132,7 +132,7 @@ pub fn wchan(t: &Target) -> Result<Vec<u8>> {
 /// Returns the place `t`'s directory link `which` names; `ENOENT` for a zombie.
 fn fs_link(t: &Target, which: fn(&Process) -> Option<fs::Path>) -> Result<fs::Path> {
     let p = t.inspect()?;
-    if locked(&p.exit_status).is_some() {
+    if p.exit_status.borrow_mut().is_some() {
         return Err(Errno::ENOENT);
     }
     which(&p).ok_or(Errno::ENOENT)
@@ -140,17 +140,17 @@ fn fs_link(t: &Target, which: fn(&Process) -> Option<fs::Path>) -> Result<fs::Pa
 
 /// /proc/PID/cwd.
 pub fn cwd(t: &Target) -> Result<fs::Path> {
-    fs_link(t, |p| Some(locked(&p.fs).cwd.clone()))
+    fs_link(t, |p| Some(p.fs.borrow_mut().cwd.clone()))
 }
 
 /// /proc/PID/root.
 pub fn root(t: &Target) -> Result<fs::Path> {
-    fs_link(t, |p| Some(locked(&p.fs).root.clone()))
+    fs_link(t, |p| Some(p.fs.borrow_mut().root.clone()))
 }
 
 /// /proc/PID/exe.
 pub fn exe(t: &Target) -> Result<fs::Path> {
-    fs_link(t, |p| locked(&p.exe).clone())
+    fs_link(t, |p| p.exe.borrow_mut().clone())
 }
 
 /// Returns the text of a link to `p`: its path from the reader's root, with
@@ -177,7 +177,7 @@ pub fn store(name: &str, t: &Target) -> Option<Store> {
         "comm" => Some(Arc::new(move |data: &[u8]| {
             // Linux keeps a newline written with the name.
             let p = t.inspect()?;
-            *locked(&p.comm) = data[..data.len().min(15)].to_vec();
+            *p.comm.borrow_mut() = data[..data.len().min(15)].to_vec();
             Ok(())
         })),
         "oom_score_adj" => Some(Arc::new(move |data: &[u8]| {

@@ -3,7 +3,7 @@
 //! areas and how much of each is resident, counted from the page table.
 
 use super::pid::Target;
-use crate::task::{locked, Process};
+use crate::task::Process;
 use arch::Result;
 use mm::{MapFlags, Mm, Prot, VmArea, VmaName, PAGE_SIZE};
 
@@ -30,8 +30,8 @@ fn is_stack(v: &VmArea) -> bool {
 
 /// Runs `f` on the process's address space.
 fn with_mm<R>(p: &Process, f: impl FnOnce(&Mm) -> R) -> R {
-    let mm = locked(&p.mm).clone();
-    let m = locked(&mm);
+    let mm = p.mm.borrow_mut().clone();
+    let m = mm.borrow_mut();
     f(&m)
 }
 

@@ -91,7 +91,9 @@ impl ProcFs {
                 let node = pid::dir(dev, &p, None);
                 all.push(node.entry(PID_POS + p.pid as u64, &p.pid.to_string()));
                 // The other threads are found by their tid, but not listed.
-                let tids: Vec<_> = crate::task::locked(&p.threads)
+                let tids: Vec<_> = p
+                    .threads
+                    .borrow_mut()
                     .iter()
                     .map(|t| t.tid())
                     .filter(|&tid| tid != p.pid)

@@ -3,7 +3,6 @@
 //! space, tab, newline and backslash escaped in octal as Linux's seq_path.
 
 use super::pid::Target;
-use crate::task::locked;
 use arch::Result;
 use fs::{Mount, Path};
 use std::sync::Arc;
@@ -24,7 +23,7 @@ fn mangle(s: &[u8]) -> String {
 /// point named from there.
 fn visible(t: &Target) -> Result<Vec<(Arc<Mount>, String)>> {
     let p = t.process()?;
-    let root = locked(&p.fs).root.clone();
+    let root = p.fs.borrow_mut().root.clone();
     let mut out = Vec::new();
     for m in crate::boot::kernel().vfs.mounts() {
         let top = Path {

@@ -6,7 +6,6 @@
 
 use super::pid::Target;
 use crate::oom::{OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN};
-use crate::task::locked;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 
@@ -44,7 +43,7 @@ fn number(data: &[u8]) -> Result<i32> {
 
 /// Returns whether the writer may lower the OOM settings (CAP_SYS_RESOURCE).
 fn privileged() -> bool {
-    crate::task::current().is_none_or(|me| locked(&me.process.cred).euid == 0)
+    crate::task::current().is_none_or(|me| me.process.cred.borrow_mut().euid == 0)
 }
 
 /// Sets `t`'s oom_score_adj from a write to oom_score_adj, or (`legacy`) to

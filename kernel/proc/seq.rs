@@ -4,7 +4,7 @@
 //! the start again sees fresh text. Writes go to the node's store.
 
 use super::node::{Store, Text};
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::FileOps;
 use std::any::Any;
@@ -24,7 +24,7 @@ pub fn copy_out(text: &[u8], offset: u64, buf: &mut [u8]) -> usize {
 pub struct SeqFile {
     read: Text,
     write: Option<Store>,
-    text: Mutex<Option<Vec<u8>>>,
+    text: KernelCell<Option<Vec<u8>>>,
 }
 
 impl SeqFile {
@@ -33,14 +33,14 @@ impl SeqFile {
         SeqFile {
             read,
             write,
-            text: Mutex::new(None),
+            text: KernelCell::new(None),
         }
     }
 }
 
 impl FileOps for SeqFile {
     fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
-        let mut text = self.text.lock();
+        let mut text = self.text.borrow_mut();
         if pos == 0 || text.is_none() {
             *text = Some((self.read)()?);
         }

@@ -34,7 +34,7 @@ fn uuid() -> String {
 /// write (the VFS checks no permission bits yet).
 fn root_only() -> Result<(), Errno> {
     match crate::task::current() {
-        Some(t) if crate::task::locked(&t.process.cred).euid != 0 => Err(Errno::EACCES),
+        Some(t) if t.process.cred.borrow_mut().euid != 0 => Err(Errno::EACCES),
         _ => Ok(()),
     }
 }
@@ -52,8 +52,7 @@ fn hostname(t: &mut Tree) -> Node {
         if name.len() > HOST_NAME_MAX {
             return Err(Errno::EINVAL);
         }
-        *crate::task::locked(&crate::boot::kernel().hostname) =
-            String::from_utf8_lossy(name).into_owned();
+        *(crate::boot::kernel().hostname).borrow_mut() = String::from_utf8_lossy(name).into_owned();
         Ok(())
     })
 }

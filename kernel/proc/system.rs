@@ -7,7 +7,7 @@
 use super::stat::{processor, ticks};
 use crate::boot::kernel;
 use crate::syscall::sched::process_times;
-use crate::task::{all_processes, all_tasks, last_pid, locked};
+use crate::task::{all_processes, all_tasks, last_pid};
 use arch::Result;
 use std::fmt::Write;
 
@@ -151,7 +151,7 @@ fn cpu_times() -> Vec<(u64, u64)> {
     let mut per_cpu = vec![(0, 0); n];
     for p in all_processes() {
         let (u, s) = process_times(&p);
-        let (cu, cs) = *locked(&p.children_times);
+        let (cu, cs) = *p.children_times.borrow_mut();
         let c = &mut per_cpu[processor(p.pid)];
         c.0 += u + cu;
         c.1 += s + cs;

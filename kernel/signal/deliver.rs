@@ -7,7 +7,7 @@
 use super::frame::{setup_rt_frame, TrapInfo};
 use super::*;
 use crate::task::TrapContext;
-use crate::task::{locked, ExitStatus, Task};
+use crate::task::{ExitStatus, Task};
 use arch::Errno;
 
 /// `restart_syscall`'s number: what `-ERESTART_RESTARTBLOCK` turns into.
@@ -15,7 +15,7 @@ const NR_RESTART_SYSCALL: u64 = 219;
 
 /// Takes the next signal `task` does not block: its own first, then the process's.
 fn dequeue(task: &Task) -> Option<SigInfo> {
-    let mut ts = locked(&task.signal);
+    let mut ts = task.signal.borrow_mut();
     let allowed = !ts.mask;
     take_from(task, &mut ts.pending, allowed)
 }
@@ -26,7 +26,7 @@ fn dequeue(task: &Task) -> Option<SigInfo> {
 pub fn take_from(task: &Task, own: &mut SigPending, allowed: u64) -> Option<SigInfo> {
     let info = own
         .take(allowed)
-        .or_else(|| locked(&task.process.signal).pending.take(allowed))?;
+        .or_else(|| task.process.signal.borrow_mut().pending.take(allowed))?;
     if info.code() == SI_TIMER {
         crate::syscall::timer_delivered(&task.process, &info);
     }
@@ -38,7 +38,7 @@ pub fn take_from(task: &Task, own: &mut SigPending, allowed: u64) -> Option<SigI
 fn group_stop(task: &Arc<Task>, sig: i32) {
     let p = &task.process;
     {
-        let mut ps = locked(&p.signal);
+        let mut ps = p.signal.borrow_mut();
         if ps.group_exit.is_some() {
             return;
         }
@@ -46,7 +46,7 @@ fn group_stop(task: &Arc<Task>, sig: i32) {
         ps.stop_report = Some(sig);
         ps.continue_report = false;
     }
-    for t in locked(&p.threads).iter() {
+    for t in p.threads.borrow_mut().iter() {
         if !Arc::ptr_eq(t, task) {
             signal_wake_up(t);
         }
@@ -58,7 +58,7 @@ fn group_stop(task: &Arc<Task>, sig: i32) {
 fn wait_while_stopped(task: &Task) {
     loop {
         {
-            let ps = locked(&task.process.signal);
+            let ps = task.process.signal.borrow_mut();
             if ps.stopped.is_none() || ps.group_exit.is_some() {
                 return;
             }
@@ -98,7 +98,7 @@ pub fn do_signal(ctx: &mut TrapContext) {
     let mut handled = false;
     loop {
         let (exit, exec) = {
-            let ps = locked(&task.process.signal);
+            let ps = task.process.signal.borrow_mut();
             (ps.group_exit, ps.exec_task)
         };
         if let Some(status) = exit {
@@ -109,13 +109,13 @@ pub fn do_signal(ctx: &mut TrapContext) {
             ctx.exit = Some(ExitStatus::Signaled(SIGKILL));
             return;
         }
-        if locked(&task.process.signal).stopped.is_some() {
+        if task.process.signal.borrow_mut().stopped.is_some() {
             wait_while_stopped(&task);
             continue;
         }
         let Some(info) = dequeue(&task) else { break };
         let sig = info.signo();
-        let act = locked(&task.process.sigactions)[sig as usize - 1];
+        let act = task.process.sigactions.borrow_mut()[sig as usize - 1];
         // init discards what it has no handler for once it unblocks it
         // (SIGNAL_UNKILLABLE), SIGKILL and SIGSTOP aside.
         let unkillable = task.process.unkillable.load(Ordering::Relaxed);
@@ -139,7 +139,7 @@ pub fn do_signal(ctx: &mut TrapContext) {
         }
         restart(ctx, Some(act.flags));
         let oldmask = {
-            let mut ts = locked(&task.signal);
+            let mut ts = task.signal.borrow_mut();
             ts.saved_mask.take().unwrap_or(ts.mask)
         };
         let trap = trap_info(&info);
@@ -148,12 +148,12 @@ pub fn do_signal(ctx: &mut TrapContext) {
                 "task {}: cannot build a frame for signal {sig}: {e}",
                 task.tid()
             );
-            locked(&task.process.sigactions)[SIGSEGV as usize - 1].handler = SIG_DFL;
+            task.process.sigactions.borrow_mut()[SIGSEGV as usize - 1].handler = SIG_DFL;
             group_exit(&task.process, ExitStatus::Signaled(SIGSEGV));
             continue;
         }
         {
-            let mut ts = locked(&task.signal);
+            let mut ts = task.signal.borrow_mut();
             ts.mask = oldmask | act.mask;
             if act.flags & SA_NODEFER == 0 {
                 ts.mask |= sigbit(sig);
@@ -161,13 +161,13 @@ pub fn do_signal(ctx: &mut TrapContext) {
             ts.mask &= !UNBLOCKABLE;
         }
         if act.flags & SA_RESETHAND != 0 {
-            locked(&task.process.sigactions)[sig as usize - 1] = Default::default();
+            task.process.sigactions.borrow_mut()[sig as usize - 1] = Default::default();
         }
         handled = true;
     }
     if !handled {
         restart(ctx, None);
-        let mut ts = locked(&task.signal);
+        let mut ts = task.signal.borrow_mut();
         if let Some(m) = ts.saved_mask.take() {
             ts.mask = m;
         }
@@ -206,7 +206,7 @@ fn trap_info(info: &SigInfo) -> TrapInfo {
 /// `restart_syscall`: resumes a call interrupted with `-ERESTART_RESTARTBLOCK`
 /// (a sleep) through the continuation it left, or EINTR if none.
 pub fn restart_syscall(ctx: &mut TrapContext) -> arch::Result<u64> {
-    let restart = locked(&ctx.task.restart).take();
+    let restart = ctx.task.restart.borrow_mut().take();
     match restart {
         Some(f) => f(ctx),
         None => Err(Errno::EINTR),

@@ -7,8 +7,8 @@
 //! debuggers recognise it.
 
 use super::{SigInfo, UNBLOCKABLE};
+use crate::task::SigAction;
 use crate::task::TrapContext;
-use crate::task::{locked, SigAction};
 use arch::abi::pod::as_bytes;
 use arch::abi::structs::StackT;
 use arch::stub::sigframe_xstate;
@@ -124,7 +124,7 @@ pub fn setup_rt_frame(
     let full = ctx.stub.get_xstate()?;
     let regs = *ctx.regs;
     let (alt, on_alt) = {
-        let s = locked(&ctx.task.signal);
+        let s = ctx.task.signal.borrow_mut();
         (s.altstack, s.altstack.contains(regs.rsp))
     };
     // Below the 128-byte red zone, or at the top of the alternate stack.
@@ -173,7 +173,7 @@ pub fn setup_rt_frame(
     ctx.write_user(frame, &f)?;
 
     if alt.flags & SS_AUTODISARM != 0 {
-        locked(&ctx.task.signal).altstack = AltStack::default();
+        ctx.task.signal.borrow_mut().altstack = AltStack::default();
     }
     let r = &mut *ctx.regs;
     r.rdi = info.signo() as u64;
@@ -230,7 +230,7 @@ fn restore(ctx: &mut TrapContext, frame: u64, f: &[u8]) -> Result<()> {
     let fpstate = word(MCONTEXT + 184);
     restore_xstate(ctx, fpstate)?;
     *ctx.regs = r;
-    let mut s = locked(&ctx.task.signal);
+    let mut s = ctx.task.signal.borrow_mut();
     s.mask = mask;
     // Like Linux's restore_altstack: the saved stack comes back unless the frame
     // itself lies on the current one (sigaltstack would refuse with EPERM).

@@ -19,7 +19,7 @@ pub use pending::SigPending;
 pub use perm::check_kill_permission;
 pub use sigqueue::{sigqueue_alloc, SigqueueCharge};
 
-use crate::task::{locked, ExitStatus, Pid, Process, Task};
+use crate::task::{ExitStatus, Pid, Process, Task};
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -167,7 +167,7 @@ fn ignored(p: &Process, sig: i32, blocked: bool, forced: bool) -> bool {
     if blocked {
         return false;
     }
-    let a = locked(&p.sigactions)[sig as usize - 1];
+    let a = p.sigactions.borrow_mut()[sig as usize - 1];
     if a.handler == SIG_DFL && !forced && p.unkillable.load(Ordering::Relaxed) {
         return true;
     }
@@ -182,11 +182,11 @@ fn ignored(p: &Process, sig: i32, blocked: bool, forced: bool) -> bool {
 /// thread group is dying or stopping: what makes a sleeping call return
 /// `ERESTARTSYS` (Linux's `signal_pending`).
 pub fn signal_pending(t: &Task) -> bool {
-    let mask = locked(&t.signal).mask;
-    if locked(&t.signal).pending.first(!mask).is_some() {
+    let mask = t.signal.borrow_mut().mask;
+    if t.signal.borrow_mut().pending.first(!mask).is_some() {
         return true;
     }
-    let ps = locked(&t.process.signal);
+    let ps = t.process.signal.borrow_mut();
     ps.group_exit.is_some()
         || ps.stopped.is_some()
         || ps.exec_task.is_some_and(|e| e != t.tid())
@@ -197,7 +197,7 @@ pub fn signal_pending(t: &Task) -> bool {
 /// execs): what makes even an uninterruptible wait give up (Linux's
 /// `fatal_signal_pending`).
 pub fn fatal_signal_pending(t: &Task) -> bool {
-    let ps = locked(&t.process.signal);
+    let ps = t.process.signal.borrow_mut();
     ps.group_exit.is_some() || ps.exec_task.is_some_and(|e| e != t.tid())
 }
 
@@ -212,14 +212,14 @@ pub fn signal_wake_up(t: &Task) {
 /// signal): every thread leaves at its next return towards guest code.
 pub fn group_exit(p: &Process, status: ExitStatus) {
     {
-        let mut ps = locked(&p.signal);
+        let mut ps = p.signal.borrow_mut();
         if ps.group_exit.is_some() {
             return;
         }
         ps.group_exit = Some(status);
         ps.stopped = None;
     }
-    for t in locked(&p.threads).iter() {
+    for t in p.threads.borrow_mut().iter() {
         signal_wake_up(t);
     }
 }
@@ -230,10 +230,10 @@ pub fn group_exit(p: &Process, status: ExitStatus) {
 fn prepare_signal(p: &Arc<Process>, sig: i32) {
     if sig == SIGCONT {
         let resumed = {
-            let mut ps = locked(&p.signal);
+            let mut ps = p.signal.borrow_mut();
             ps.pending.remove_set(STOP_SIGNALS);
-            for t in locked(&p.threads).iter() {
-                locked(&t.signal).pending.remove_set(STOP_SIGNALS);
+            for t in p.threads.borrow_mut().iter() {
+                t.signal.borrow_mut().pending.remove_set(STOP_SIGNALS);
             }
             let was = ps.stopped.take().is_some();
             if was {
@@ -243,15 +243,15 @@ fn prepare_signal(p: &Arc<Process>, sig: i32) {
             was
         };
         if resumed {
-            for t in locked(&p.threads).iter() {
+            for t in p.threads.borrow_mut().iter() {
                 t.waiter.wake_task();
             }
             notify_parent_stop(p, CLD_CONTINUED, SIGCONT);
         }
     } else if sigbit(sig) & STOP_SIGNALS != 0 {
-        locked(&p.signal).pending.remove_set(sigbit(SIGCONT));
-        for t in locked(&p.threads).iter() {
-            locked(&t.signal).pending.remove_set(sigbit(SIGCONT));
+        p.signal.borrow_mut().pending.remove_set(sigbit(SIGCONT));
+        for t in p.threads.borrow_mut().iter() {
+            t.signal.borrow_mut().pending.remove_set(sigbit(SIGCONT));
         }
     }
 }
@@ -299,25 +299,25 @@ pub fn send_timer_signal(p: &Arc<Process>, t: Option<&Arc<Task>>, info: SigInfo)
 
 fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Origin) -> Result<()> {
     let sig = info.signo();
-    if !valid(sig) || locked(&p.exit_status).is_some() {
+    if !valid(sig) || p.exit_status.borrow_mut().is_some() {
         return Err(Errno::ESRCH);
     }
-    if locked(&p.signal).group_exit.is_some() {
+    if p.signal.borrow_mut().group_exit.is_some() {
         return Ok(());
     }
     prepare_signal(p, sig);
-    let threads = locked(&p.threads).clone();
+    let threads = p.threads.borrow_mut().clone();
     // The thread to wake: the one named, else the first that does not block it.
     let chosen = match target {
         Some(t) => Some(t.clone()),
         None => threads
             .iter()
-            .find(|t| locked(&t.signal).mask & sigbit(sig) == 0)
+            .find(|t| t.signal.borrow_mut().mask & sigbit(sig) == 0)
             .cloned(),
     };
     let (blocked, waited_for) = match &chosen {
         Some(t) => {
-            let ts = locked(&t.signal);
+            let ts = t.signal.borrow_mut();
             let real = ts.real_blocked.unwrap_or(ts.mask);
             (ts.mask & sigbit(sig) != 0, real & sigbit(sig) != 0)
         }
@@ -328,7 +328,7 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
     }
     // A signal whose default action kills, unblocked and unhandled, kills the
     // whole group now rather than when some thread gets round to it.
-    let handler = locked(&p.sigactions)[sig as usize - 1].handler;
+    let handler = p.sigactions.borrow_mut()[sig as usize - 1].handler;
     let kills = matches!(
         default_action(sig),
         DefaultAction::Terminate | DefaultAction::Core
@@ -338,8 +338,8 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
         return Ok(());
     }
     let queue = |f: &mut dyn FnMut(&mut SigPending)| match target {
-        Some(t) => f(&mut locked(&t.signal).pending),
-        None => f(&mut locked(&p.signal).pending),
+        Some(t) => f(&mut t.signal.borrow_mut().pending),
+        None => f(&mut p.signal.borrow_mut().pending),
     };
     let mut pending_already = false;
     queue(&mut |q| pending_already = q.legacy_queue(sig));
@@ -380,12 +380,12 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
 pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
     let sig = info.signo();
     {
-        let mut acts = locked(&t.process.sigactions);
+        let mut acts = t.process.sigactions.borrow_mut();
         let a = &mut acts[sig as usize - 1];
-        let blocked = locked(&t.signal).mask & sigbit(sig) != 0;
+        let blocked = t.signal.borrow_mut().mask & sigbit(sig) != 0;
         if a.handler == SIG_IGN || blocked {
             a.handler = SIG_DFL;
-            locked(&t.signal).mask &= !sigbit(sig);
+            t.signal.borrow_mut().mask &= !sigbit(sig);
         }
         // A fatal fault kills even init (Linux's force_sig_info_to_task).
         if a.handler == SIG_DFL {
@@ -398,10 +398,10 @@ pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
 /// Tells the parent of `p` that it stopped or continued: SIGCHLD unless the
 /// parent asked for SA_NOCLDSTOP, and a wake-up of its waits.
 fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
-    let Some(parent) = locked(&p.parent).upgrade() else {
+    let Some(parent) = p.parent.borrow_mut().upgrade() else {
         return;
     };
-    let nocldstop = locked(&parent.sigactions)[SIGCHLD as usize - 1].flags & SA_NOCLDSTOP != 0;
+    let nocldstop = parent.sigactions.borrow_mut()[SIGCHLD as usize - 1].flags & SA_NOCLDSTOP != 0;
     if !nocldstop {
         send_to_process(&parent, SigInfo::child(code, p.pid, status));
     }
@@ -412,7 +412,7 @@ fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
 pub fn send_to_group(pgid: Pid, info: SigInfo) -> usize {
     crate::task::all_processes()
         .into_iter()
-        .filter(|p| *locked(&p.pgid) == pgid)
+        .filter(|p| *p.pgid.borrow_mut() == pgid)
         .filter(|p| send_to_process(p, info))
         .count()
 }

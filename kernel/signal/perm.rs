@@ -7,7 +7,7 @@
 //! `pidfd_send_signal` come through here.
 
 use super::SIGCONT;
-use crate::task::{locked, Process};
+use crate::task::Process;
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -17,10 +17,13 @@ pub fn check_kill_permission(sender: &Arc<Process>, target: &Arc<Process>, sig: 
     if Arc::ptr_eq(sender, target) {
         return Ok(());
     }
-    let (s, t) = (locked(&sender.cred).clone(), locked(&target.cred).clone());
+    let (s, t) = (
+        sender.cred.borrow_mut().clone(),
+        target.cred.borrow_mut().clone(),
+    );
     let by_cred =
         s.euid == 0 || s.euid == t.suid || s.euid == t.uid || s.uid == t.suid || s.uid == t.uid;
-    if by_cred || (sig == SIGCONT && *locked(&sender.sid) == *locked(&target.sid)) {
+    if by_cred || (sig == SIGCONT && *sender.sid.borrow_mut() == *target.sid.borrow_mut()) {
         Ok(())
     } else {
         Err(Errno::EPERM)

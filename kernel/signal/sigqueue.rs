@@ -12,8 +12,8 @@
 
 use super::SigInfo;
 use crate::kmem::{self, KmemCharge};
-use crate::task::{locked, Process};
-use arch::sync::Mutex;
+use crate::task::Process;
+use arch::sync::KernelCell;
 use std::collections::BTreeMap;
 
 /// RLIMIT_SIGPENDING.
@@ -23,7 +23,7 @@ const RLIMIT_SIGPENDING: usize = 11;
 const SIGQUEUE_SIZE: usize = std::mem::size_of::<SigInfo>() + 32;
 
 /// The siginfos queued for each user (Linux's UCOUNT_RLIMIT_SIGPENDING).
-static USER_SIGPENDING: Mutex<BTreeMap<u32, u64>> = Mutex::new(BTreeMap::new());
+static USER_SIGPENDING: KernelCell<BTreeMap<u32, u64>> = KernelCell::new(BTreeMap::new());
 
 /// One queued siginfo's (or timer's) place in its user's count.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub struct SigqueueCharge {
 
 impl Drop for SigqueueCharge {
     fn drop(&mut self) {
-        let mut users = locked(&USER_SIGPENDING);
+        let mut users = USER_SIGPENDING.borrow_mut();
         if let Some(n) = users.get_mut(&self.user) {
             *n -= 1;
             if *n == 0 {
@@ -49,9 +49,9 @@ impl Drop for SigqueueCharge {
 /// guest RAM has no room for it.
 pub fn sigqueue_alloc(p: &Process, override_rlimit: bool) -> Option<SigqueueCharge> {
     let memory = kmem::charge(SIGQUEUE_SIZE).ok()?;
-    let user = locked(&p.cred).uid;
-    let limit = locked(&p.rlimits)[RLIMIT_SIGPENDING].0;
-    let mut users = locked(&USER_SIGPENDING);
+    let user = p.cred.borrow_mut().uid;
+    let limit = p.rlimits.borrow_mut()[RLIMIT_SIGPENDING].0;
+    let mut users = USER_SIGPENDING.borrow_mut();
     let n = users.entry(user).or_default();
     if !override_rlimit && *n + 1 > limit {
         if *n == 0 {

@@ -5,7 +5,6 @@
 use super::namei::vfs;
 use super::open::{resolve_at, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use super::rw::file;
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, FileType, OpenFlags, Path};
@@ -141,7 +140,7 @@ pub fn sys_ftruncate(ctx: &mut TrapContext, fd: u64, length: u64) -> Result<u64>
 
 /// umask(2): sets the mask (only its 0777 bits) and returns the old one.
 pub fn sys_umask(ctx: &mut TrapContext, mask: u64) -> Result<u64> {
-    let mut fsc = locked(&ctx.task.process.fs);
+    let mut fsc = ctx.task.process.fs.borrow_mut();
     let old = fsc.umask;
     fsc.umask = mask as u32 & 0o777;
     Ok(old as u64)

@@ -4,7 +4,6 @@
 //! between ids they already hold. Credentials are per process here: glibc makes
 //! every thread change them together anyway (its setxid broadcast).
 
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 
@@ -56,14 +55,14 @@ const NGROUPS_MAX: usize = 65536;
 const KEEP: u32 = u32::MAX;
 
 fn cred(ctx: &TrapContext) -> Cred {
-    locked(&ctx.task.process.cred).clone()
+    ctx.task.process.cred.borrow_mut().clone()
 }
 
 /// Installs new credentials. A change of the effective or filesystem ids
 /// makes the process non-dumpable, as Linux's commit_creds does.
 fn set(ctx: &TrapContext, c: Cred) {
     let p = &ctx.task.process;
-    let mut cur = locked(&p.cred);
+    let mut cur = p.cred.borrow_mut();
     if (cur.euid, cur.egid, cur.fsuid, cur.fsgid) != (c.euid, c.egid, c.fsuid, c.fsgid) {
         p.set_dumpable(false);
     }

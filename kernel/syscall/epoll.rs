@@ -8,7 +8,6 @@ use super::rw::file;
 use super::time::read_timespec;
 use crate::epoll::{Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLWAKEUP};
 use crate::sleep::{wait_event, Interruptible};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::abi::structs::EpollEvent;
 use arch::{Errno, Result};
@@ -34,7 +33,7 @@ const EXCLUSIVE_OK: u32 = PollEvents::POLLIN.bits()
 
 fn create(ctx: &TrapContext, cloexec: bool) -> Result<u64> {
     let f = File::new(None, Arc::new(Epoll::default()), OpenFlags::O_RDWR);
-    Ok(locked(&ctx.task.files()).alloc(f, cloexec)? as u64)
+    Ok(ctx.task.files().borrow_mut().alloc(f, cloexec)? as u64)
 }
 
 pub fn sys_epoll_create(ctx: &mut TrapContext, size: u64) -> Result<u64> {

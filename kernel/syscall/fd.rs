@@ -3,7 +3,6 @@
 //! are in `flock`.
 
 use super::rw::file;
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::OpenFlags;
@@ -18,7 +17,7 @@ const FD_CLOEXEC: u64 = 1;
 
 pub fn sys_dup(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
-    Ok(locked(&ctx.task.files()).alloc(f, false)? as u64)
+    Ok(ctx.task.files().borrow_mut().alloc(f, false)? as u64)
 }
 
 fn dup3(ctx: &mut TrapContext, old: u64, new: u64, cloexec: bool) -> Result<u64> {
@@ -26,7 +25,10 @@ fn dup3(ctx: &mut TrapContext, old: u64, new: u64, cloexec: bool) -> Result<u64>
     if (new as i32) < 0 {
         return Err(Errno::EBADF);
     }
-    locked(&ctx.task.files()).install(new as i32, f, cloexec)?;
+    ctx.task
+        .files()
+        .borrow_mut()
+        .install(new as i32, f, cloexec)?;
     Ok(new)
 }
 
@@ -57,7 +59,7 @@ pub fn sys_fcntl(ctx: &mut TrapContext, fd: u64, cmd: u64, arg: u64) -> Result<u
         return fcntl_lock(ctx, &f, cmd, arg);
     }
     let files = ctx.task.files();
-    let mut files = locked(&files);
+    let mut files = files.borrow_mut();
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             if arg as i64 >= 1024 || (arg as i64) < 0 {

@@ -31,7 +31,7 @@ pub fn sys_uname(ctx: &mut TrapContext, name: UserPtr<Utsname>) -> Result<u64> {
 
 /// sethostname(2): root only, at most 64 bytes.
 pub fn sys_sethostname(ctx: &mut TrapContext, hostname: u64, len: u64) -> Result<u64> {
-    if crate::task::locked(&ctx.task.process.cred).euid != 0 {
+    if ctx.task.process.cred.borrow_mut().euid != 0 {
         return Err(Errno::EPERM);
     }
     let len = len as usize;
@@ -40,8 +40,7 @@ pub fn sys_sethostname(ctx: &mut TrapContext, hostname: u64, len: u64) -> Result
     }
     let mut name = vec![0u8; len];
     ctx.read_user(hostname, &mut name)?;
-    *crate::task::locked(&crate::boot::kernel().hostname) =
-        String::from_utf8_lossy(&name).into_owned();
+    *(crate::boot::kernel().hostname).borrow_mut() = String::from_utf8_lossy(&name).into_owned();
     Ok(0)
 }
 

@@ -6,7 +6,6 @@
 use super::open::AT_FDCWD;
 use super::rw::file;
 use crate::inotify::{inotify_of, Inotify};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::fsnotify::{IN_DONT_FOLLOW, IN_MASK_ADD, IN_MASK_CREATE, IN_ONLYDIR};
@@ -22,10 +21,14 @@ fn do_init(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     if flags & !(IN_CLOEXEC | IN_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
-    let uid = locked(&ctx.task.process.cred).euid;
+    let uid = ctx.task.process.cred.borrow_mut().euid;
     let status = OpenFlags::from_bits_truncate((flags & IN_NONBLOCK) as u32);
     let f = File::new(None, Inotify::new(uid)?, status);
-    let fd = locked(&ctx.task.files()).alloc(f, flags & IN_CLOEXEC != 0)?;
+    let fd = ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(f, flags & IN_CLOEXEC != 0)?;
     Ok(fd as u64)
 }
 

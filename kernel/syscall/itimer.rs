@@ -5,8 +5,8 @@
 
 use super::arg::UserPtr;
 use crate::signal::{self, SigInfo, SI_KERNEL};
+use crate::task::Process;
 use crate::task::TrapContext;
-use crate::task::{locked, Process};
 use crate::timer::{self, TimerSlot};
 use arch::abi::structs::{Itimerval, Timeval};
 use arch::{Errno, Result};
@@ -66,7 +66,7 @@ fn arm_real(p: &Arc<Process>, deadline: Instant, generation: u64) {
 
 fn real_expired(p: Weak<Process>, generation: u64) {
     let Some(p) = p.upgrade() else { return };
-    let next = locked(&p.itimers).real.expire(generation);
+    let next = p.itimers.borrow_mut().real.expire(generation);
     if let Some((_, next)) = next {
         signal::send_to_process(&p, SigInfo::new(signal::SIGALRM, SI_KERNEL));
         if let Some(d) = next {
@@ -89,7 +89,7 @@ fn cpu_tick(p: Weak<Process>, which: usize, generation: u64) {
     let Some(p) = p.upgrade() else { return };
     let now = cpu_now(&p, which);
     let fire = {
-        let mut its = locked(&p.itimers);
+        let mut its = p.itimers.borrow_mut();
         let t = &mut its.cpu[which];
         if t.generation != generation || t.left == 0 {
             return;
@@ -112,7 +112,7 @@ fn cpu_tick(p: Weak<Process>, which: usize, generation: u64) {
         };
         signal::send_to_process(&p, SigInfo::new(sig, SI_KERNEL));
     }
-    if locked(&p.itimers).cpu[which].left != 0 {
+    if p.itimers.borrow_mut().cpu[which].left != 0 {
         let weak = Arc::downgrade(&p);
         timer::add(Instant::now() + CPU_TICK, move || {
             cpu_tick(weak, which, generation)
@@ -129,7 +129,7 @@ fn set(
 ) -> Result<(Duration, Duration)> {
     match which {
         ITIMER_REAL => {
-            let mut its = locked(&p.itimers);
+            let mut its = p.itimers.borrow_mut();
             let old = its.real.disarm();
             if !value.is_zero() {
                 let deadline = super::time::deadline_after(value);
@@ -142,7 +142,7 @@ fn set(
         ITIMER_VIRTUAL | ITIMER_PROF => {
             let which = which as usize - 1;
             let now = cpu_now(p, which);
-            let mut its = locked(&p.itimers);
+            let mut its = p.itimers.borrow_mut();
             let t = &mut its.cpu[which];
             let old = (
                 Duration::from_nanos(t.left),
@@ -165,7 +165,7 @@ fn set(
 }
 
 fn get(p: &Process, which: u64) -> Result<(Duration, Duration)> {
-    let its = locked(&p.itimers);
+    let its = p.itimers.borrow_mut();
     match which {
         ITIMER_REAL => Ok(its.real.remaining()),
         ITIMER_VIRTUAL | ITIMER_PROF => {

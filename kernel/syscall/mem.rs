@@ -5,7 +5,6 @@
 
 use super::rw::file;
 use crate::filemap::InodeMapping;
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{FileType, OpenFlags};
@@ -14,7 +13,7 @@ use std::sync::Arc;
 
 pub fn sys_brk(ctx: &mut TrapContext, addr: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    Ok(locked(&ctx.task.mm()).brk(addr))
+    Ok(ctx.task.mm().borrow_mut().brk(addr))
 }
 
 pub fn sys_mmap(
@@ -76,12 +75,15 @@ pub fn sys_mmap(
         }
     }
     let off = if backing.is_some() { offset } else { 0 };
-    locked(&ctx.task.mm()).mmap(addr, len, prot, flags, backing, off, name)
+    ctx.task
+        .mm()
+        .borrow_mut()
+        .mmap(addr, len, prot, flags, backing, off, name)
 }
 
 pub fn sys_munmap(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    locked(&ctx.task.mm()).munmap(addr, len)?;
+    ctx.task.mm().borrow_mut().munmap(addr, len)?;
     Ok(0)
 }
 
@@ -90,7 +92,7 @@ pub fn sys_mprotect(ctx: &mut TrapContext, addr: u64, len: u64, prot: u64) -> Re
     // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
     // the range given is all that changes here.
     let prot = Prot::from_bits(prot as u32 & !0x0300_0000).ok_or(Errno::EINVAL)?;
-    locked(&ctx.task.mm()).mprotect(addr, len, prot)?;
+    ctx.task.mm().borrow_mut().mprotect(addr, len, prot)?;
     Ok(0)
 }
 
@@ -103,12 +105,18 @@ pub fn sys_mremap(
     new_addr: u64,
 ) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    locked(&ctx.task.mm()).mremap(addr, old_len, new_len, flags as u32, new_addr)
+    ctx.task
+        .mm()
+        .borrow_mut()
+        .mremap(addr, old_len, new_len, flags as u32, new_addr)
 }
 
 pub fn sys_madvise(ctx: &mut TrapContext, addr: u64, len: u64, advice: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    locked(&ctx.task.mm()).madvise(addr, len, advice as i32)?;
+    ctx.task
+        .mm()
+        .borrow_mut()
+        .madvise(addr, len, advice as i32)?;
     Ok(0)
 }
 
@@ -151,6 +159,6 @@ pub fn sys_munlockall(_: &mut TrapContext) -> Result<u64> {
 }
 
 pub fn sys_msync(ctx: &mut TrapContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
-    locked(&ctx.task.mm()).msync(addr, len, flags as u32)?;
+    ctx.task.mm().borrow_mut().msync(addr, len, flags as u32)?;
     Ok(0)
 }

@@ -1,7 +1,6 @@
 //! memfd_create(2): anonymous files in the kernel's own tmpfs (`crate::memfd`).
 
 use crate::memfd::*;
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::OpenFlags;
@@ -33,6 +32,10 @@ pub fn sys_memfd_create(ctx: &mut TrapContext, name: u64, flags: u64) -> Result<
         .vfs
         .open(&cred, &shm, &shm, &file_name, open, 0o777, &k.devices)?;
     k.vfs.unlink(&cred, &shm, &shm, &file_name)?;
-    let fd = locked(&ctx.task.files()).alloc(f, flags & MFD_CLOEXEC != 0)?;
+    let fd = ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(f, flags & MFD_CLOEXEC != 0)?;
     Ok(fd as u64)
 }

@@ -9,8 +9,8 @@
 
 use super::namei::vfs;
 use super::open::{resolve_at, AT_FDCWD};
+use crate::task::all_processes;
 use crate::task::TrapContext;
-use crate::task::{all_processes, locked};
 use arch::{Errno, Result};
 use fs::{Mount, MountFlags, Path};
 use std::sync::Arc;
@@ -70,7 +70,10 @@ fn read_opt(ctx: &TrapContext, addr: u64) -> Result<Option<Vec<u8>>> {
     if addr == 0 {
         return Ok(None);
     }
-    let s = locked(&ctx.task.mm())
+    let s = ctx
+        .task
+        .mm()
+        .borrow_mut()
         .read_cstring(addr, 4096)
         .map_err(|e| {
             if e == Errno::ENAMETOOLONG {
@@ -83,7 +86,7 @@ fn read_opt(ctx: &TrapContext, addr: u64) -> Result<Option<Vec<u8>>> {
 }
 
 fn is_root(ctx: &TrapContext) -> bool {
-    locked(&ctx.task.process.cred).euid == 0
+    ctx.task.process.cred.borrow_mut().euid == 0
 }
 
 /// Returns whether `p` is the root of its mount.
@@ -158,15 +161,15 @@ pub fn sys_mount(
 fn busy(mnt: &Arc<Mount>) -> bool {
     let on = |p: &Path| Arc::ptr_eq(&p.mnt, mnt);
     all_processes().iter().any(|p| {
-        if locked(&p.exit_status).is_some() {
+        if p.exit_status.borrow_mut().is_some() {
             return false;
         }
-        let fsc = locked(&p.fs).clone();
-        if on(&fsc.root) || on(&fsc.cwd) || locked(&p.exe).as_ref().is_some_and(on) {
+        let fsc = p.fs.borrow_mut().clone();
+        if on(&fsc.root) || on(&fsc.cwd) || p.exe.borrow_mut().as_ref().is_some_and(on) {
             return true;
         }
-        let files = locked(&p.files).clone();
-        let files = locked(&files);
+        let files = p.files.borrow_mut().clone();
+        let files = files.borrow_mut();
         files
             .fds()
             .into_iter()

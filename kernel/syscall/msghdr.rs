@@ -6,7 +6,6 @@
 
 use super::arg::UserPtr;
 use crate::net::{Ucred, SOL_SOCKET};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::abi::structs::{Iovec, Msghdr};
 use arch::{Errno, Result};
@@ -206,7 +205,7 @@ fn rights(ctx: &TrapContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<
         return Err(Errno::EINVAL);
     }
     let table = ctx.task.files();
-    let table = locked(&table);
+    let table = table.borrow_mut();
     for fd in data.chunks_exact(4) {
         let fd = i32::from_ne_bytes(fd.try_into().expect("4 bytes"));
         files.push(table.get(fd)?);
@@ -221,7 +220,7 @@ fn check_creds(ctx: &TrapContext, c: Ucred) -> Result<Ucred> {
     if c.uid == u32::MAX || c.gid == u32::MAX {
         return Err(Errno::EINVAL);
     }
-    let cred = locked(&ctx.task.process.cred).clone();
+    let cred = ctx.task.process.cred.borrow_mut().clone();
     let root = cred.euid == 0;
     let pid_ok = c.pid == ctx.task.process.pid || root;
     let uid_ok = [cred.uid, cred.euid, cred.suid].contains(&c.uid) || root;
@@ -302,7 +301,7 @@ impl ControlOut {
         let table = ctx.task.files();
         let mut fds: Vec<i32> = Vec::new();
         for f in files.iter().take(fit) {
-            let Ok(fd) = locked(&table).alloc(f.clone(), cloexec) else {
+            let Ok(fd) = table.borrow_mut().alloc(f.clone(), cloexec) else {
                 break;
             };
             if ctx
@@ -312,7 +311,7 @@ impl ControlOut {
                 )
                 .is_err()
             {
-                let _ = locked(&table).close(fd);
+                let _ = table.borrow_mut().close(fd);
                 break;
             }
             fds.push(fd);

@@ -3,7 +3,6 @@
 //! directory file descriptor for the *at calls.
 
 use super::rw::file;
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Credentials, FileType, LookupFlags, OpenFlags, Path};
@@ -116,7 +115,11 @@ pub(super) fn open_file(
     if !flags.contains(OpenFlags::O_NOCTTY) {
         crate::tty::maybe_acquire(ctx, &f);
     }
-    let fd = locked(&ctx.task.files()).alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
+    let fd = ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
     Ok(fd as u64)
 }
 
@@ -141,7 +144,7 @@ pub fn sys_openat(
 }
 
 pub fn sys_close(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
-    locked(&ctx.task.files()).close(fd as i32)?;
+    ctx.task.files().borrow_mut().close(fd as i32)?;
     Ok(0)
 }
 
@@ -167,7 +170,7 @@ fn set_cwd(ctx: &mut TrapContext, p: Path) -> Result<u64> {
         return Err(Errno::ENOTDIR);
     }
     fs::permission(&ctx.cred(), &p.inode().stat()?, fs::Access::EXEC)?;
-    locked(&ctx.task.process.fs).cwd = p;
+    ctx.task.process.fs.borrow_mut().cwd = p;
     Ok(0)
 }
 

@@ -1,7 +1,7 @@
 //! Process identity, groups and sessions: getpid, gettid, getppid, getpgrp, getpgid, getsid, setpgid, setsid and vhangup (setsid(2), setpgid(2), vhangup(2)).
 
+use crate::task;
 use crate::task::TrapContext;
-use crate::task::{self, locked};
 use arch::{Errno, Result};
 
 pub fn sys_getpid(ctx: &mut TrapContext) -> Result<u64> {
@@ -17,7 +17,7 @@ pub fn sys_getppid(ctx: &mut TrapContext) -> Result<u64> {
 }
 
 pub fn sys_getpgrp(ctx: &mut TrapContext) -> Result<u64> {
-    Ok(*locked(&ctx.task.process.pgid) as u64)
+    Ok(*ctx.task.process.pgid.borrow_mut() as u64)
 }
 
 pub(super) fn target(ctx: &TrapContext, pid: u64) -> Result<std::sync::Arc<task::Process>> {
@@ -29,11 +29,11 @@ pub(super) fn target(ctx: &TrapContext, pid: u64) -> Result<std::sync::Arc<task:
 }
 
 pub fn sys_getpgid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
-    Ok(*locked(&target(ctx, pid)?.pgid) as u64)
+    Ok(*(target(ctx, pid)?.pgid).borrow_mut() as u64)
 }
 
 pub fn sys_getsid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
-    Ok(*locked(&target(ctx, pid)?.sid) as u64)
+    Ok(*(target(ctx, pid)?.sid).borrow_mut() as u64)
 }
 
 /// setpgid(2): a process may move itself or a child into a group of its session.
@@ -46,11 +46,11 @@ pub fn sys_setpgid(ctx: &mut TrapContext, pid: u64, pgid: u64) -> Result<u64> {
     if p.pid != me.pid && p.ppid() != me.pid {
         return Err(Errno::ESRCH);
     }
-    if *locked(&p.sid) == p.pid {
+    if *p.sid.borrow_mut() == p.pid {
         return Err(Errno::EPERM);
     }
     let pgid = if pgid == 0 { p.pid } else { pgid as i32 };
-    *locked(&p.pgid) = pgid;
+    *p.pgid.borrow_mut() = pgid;
     Ok(0)
 }
 
@@ -60,20 +60,20 @@ pub fn sys_setsid(ctx: &mut TrapContext) -> Result<u64> {
     let group_exists = || {
         task::all_processes()
             .iter()
-            .any(|q| *locked(&q.pgid) == p.pid)
+            .any(|q| *q.pgid.borrow_mut() == p.pid)
     };
-    if *locked(&p.pgid) == p.pid || group_exists() {
+    if *p.pgid.borrow_mut() == p.pid || group_exists() {
         return Err(Errno::EPERM);
     }
-    *locked(&p.pgid) = p.pid;
-    *locked(&p.sid) = p.pid;
-    *locked(&p.ctty) = None;
+    *p.pgid.borrow_mut() = p.pid;
+    *p.sid.borrow_mut() = p.pid;
+    *p.ctty.borrow_mut() = None;
     Ok(p.pid as u64)
 }
 
 /// vhangup(2): hangs up the controlling terminal; needs CAP_SYS_TTY_CONFIG.
 pub fn sys_vhangup(ctx: &mut TrapContext) -> Result<u64> {
-    if locked(&ctx.task.process.cred).euid != 0 {
+    if ctx.task.process.cred.borrow_mut().euid != 0 {
         return Err(Errno::EPERM);
     }
     crate::tty::vhangup(&ctx.task.process);

@@ -2,7 +2,6 @@
 //! The pipe itself is kernel/pipe.rs.
 
 use crate::pipe::{new_pipe, pipe_of};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags};
@@ -25,7 +24,7 @@ fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
     let wf = File::new(None, w, status | OpenFlags::O_WRONLY);
     let files = ctx.task.files();
     let (rfd, wfd) = {
-        let mut t = locked(&files);
+        let mut t = files.borrow_mut();
         let rfd = t.alloc(rf, cloexec)?;
         match t.alloc(wf, cloexec) {
             Ok(wfd) => (rfd, wfd),
@@ -39,7 +38,7 @@ fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
     out[..4].copy_from_slice(&rfd.to_ne_bytes());
     out[4..].copy_from_slice(&wfd.to_ne_bytes());
     if let Err(e) = ctx.write_user(fds, &out) {
-        let mut t = locked(&files);
+        let mut t = files.borrow_mut();
         let _ = t.close(rfd);
         let _ = t.close(wfd);
         return Err(e);

@@ -9,8 +9,8 @@ use super::arg::UserPtr;
 use super::time::read_timespec;
 use crate::signal::UNBLOCKABLE;
 use crate::sleep::{wait_event, Interruptible};
+use crate::task::Task;
 use crate::task::TrapContext;
-use crate::task::{locked, Task};
 use arch::abi::structs::Pollfd;
 use arch::{Errno, Result};
 use fs::{File, PollEvents, WaitQueue};
@@ -49,7 +49,7 @@ pub(super) fn set_user_sigmask(ctx: &TrapContext, addr: u64, size: u64) -> Resul
         return Err(Errno::EINVAL);
     }
     let mask = ctx.read_u64(addr)? & !UNBLOCKABLE;
-    let mut s = locked(&ctx.task.signal);
+    let mut s = ctx.task.signal.borrow_mut();
     s.saved_mask = Some(s.mask);
     s.mask = mask;
     Ok(())
@@ -62,7 +62,7 @@ pub(super) fn restore_saved_sigmask_unless(task: &Task, interrupted: bool) {
     if interrupted {
         return;
     }
-    let mut s = locked(&task.signal);
+    let mut s = task.signal.borrow_mut();
     if let Some(m) = s.saved_mask.take() {
         s.mask = m;
     }
@@ -95,7 +95,7 @@ pub(super) fn write_time_left(
 /// back the revents and returns how many are non-zero.
 fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -> Result<u64> {
     // RLIMIT_NOFILE, which Linux never lets past nr_open (2^20).
-    let limit = locked(&ctx.task.process.rlimits)[7].0;
+    let limit = ctx.task.process.rlimits.borrow_mut()[7].0;
     if nfds > limit.min(1 << 20) {
         return Err(Errno::EINVAL);
     }
@@ -103,7 +103,7 @@ fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -
     let mut pfds = ufds.read_array(ctx, nfds as usize)?;
     let files: Vec<Option<Arc<File>>> = {
         let table = ctx.task.files();
-        let table = locked(&table);
+        let table = table.borrow_mut();
         pfds.iter()
             .map(|p| (p.fd >= 0).then(|| table.get(p.fd).ok()).flatten())
             .collect()
@@ -143,7 +143,7 @@ fn poll_restartable(
 ) -> Result<u64> {
     match do_poll(ctx, ufds, nfds, deadline) {
         Err(Errno::ERESTARTSYS) => {
-            *locked(&ctx.task.restart) = Some(Box::new(move |ctx: &mut TrapContext| {
+            *ctx.task.restart.borrow_mut() = Some(Box::new(move |ctx: &mut TrapContext| {
                 poll_restartable(ctx, ufds, nfds, deadline)
             }));
             Err(Errno::ERESTART_RESTARTBLOCK)

@@ -9,7 +9,7 @@
 use super::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
 use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
 use crate::task::TrapContext;
-use crate::task::{self, locked, Process};
+use crate::task::{self, Process};
 use crate::timer::{self, TimerSlot};
 use arch::{Errno, Result};
 use std::sync::{Arc, Weak};
@@ -65,7 +65,7 @@ fn arm(p: &Arc<Process>, id: i32, deadline: Instant, generation: u64) {
 fn expired(p: Weak<Process>, id: i32, generation: u64) {
     let Some(p) = p.upgrade() else { return };
     let (count, next, notify) = {
-        let mut timers = locked(&p.posix_timers);
+        let mut timers = p.posix_timers.borrow_mut();
         let Some(t) = timers.get_mut(&id) else { return };
         let Some((count, next)) = t.slot.expire(generation) else {
             return;
@@ -81,12 +81,12 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
         s.set_i32(20, (old + count).min(DELAYTIMER_MAX) as i32);
     };
     // Still pending from an earlier expiry: count these as its overrun.
-    if let Some(s) = locked(&p.signal).pending.find_mut(is_ours) {
+    if let Some(s) = p.signal.borrow_mut().pending.find_mut(is_ours) {
         bump(s);
         return;
     }
-    for t in locked(&p.threads).iter() {
-        if let Some(s) = locked(&t.signal).pending.find_mut(is_ours) {
+    for t in p.threads.borrow_mut().iter() {
+        if let Some(s) = t.signal.borrow_mut().pending.find_mut(is_ours) {
             bump(s);
             return;
         }
@@ -116,7 +116,7 @@ pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) 
     }
     let p = ctx.task.process.clone();
     let id = {
-        let timers = locked(&p.posix_timers);
+        let timers = p.posix_timers.borrow_mut();
         (0..)
             .find(|i| !timers.contains_key(i))
             .ok_or(Errno::EAGAIN)?
@@ -164,7 +164,7 @@ pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) 
         overrun: 0,
         _sigqueue: sigqueue,
     };
-    locked(&p.posix_timers).insert(id, t);
+    p.posix_timers.borrow_mut().insert(id, t);
     Ok(0)
 }
 
@@ -179,7 +179,7 @@ pub fn sys_timer_settime(
     let interval = read_timespec(ctx, new)?;
     let value = read_timespec(ctx, new + 16)?;
     let p = ctx.task.process.clone();
-    let mut timers = locked(&p.posix_timers);
+    let mut timers = p.posix_timers.borrow_mut();
     let t = timers.get_mut(&id).ok_or(Errno::EINVAL)?;
     let (ov, oi) = t.slot.disarm();
     let mut armed = None;
@@ -202,7 +202,11 @@ pub fn sys_timer_settime(
 }
 
 pub fn sys_timer_gettime(ctx: &mut TrapContext, id: u64, curr_value: u64) -> Result<u64> {
-    let (value, interval) = locked(&ctx.task.process.posix_timers)
+    let (value, interval) = ctx
+        .task
+        .process
+        .posix_timers
+        .borrow_mut()
         .get(&(id as i32))
         .ok_or(Errno::EINVAL)?
         .slot
@@ -212,13 +216,16 @@ pub fn sys_timer_gettime(ctx: &mut TrapContext, id: u64, curr_value: u64) -> Res
 }
 
 pub fn sys_timer_getoverrun(ctx: &mut TrapContext, id: u64) -> Result<u64> {
-    let timers = locked(&ctx.task.process.posix_timers);
+    let timers = ctx.task.process.posix_timers.borrow_mut();
     let t = timers.get(&(id as i32)).ok_or(Errno::EINVAL)?;
     Ok(t.overrun.min(DELAYTIMER_MAX))
 }
 
 pub fn sys_timer_delete(ctx: &mut TrapContext, id: u64) -> Result<u64> {
-    locked(&ctx.task.process.posix_timers)
+    ctx.task
+        .process
+        .posix_timers
+        .borrow_mut()
         .remove(&(id as i32))
         .ok_or(Errno::EINVAL)?;
     Ok(0)
@@ -229,7 +236,7 @@ pub fn sys_timer_delete(ctx: &mut TrapContext, id: u64) -> Result<u64> {
 pub fn timer_delivered(p: &Process, info: &SigInfo) {
     let id = i32::from_ne_bytes(info.0[16..20].try_into().expect("4 bytes"));
     let overrun = i32::from_ne_bytes(info.0[20..24].try_into().expect("4 bytes"));
-    if let Some(t) = locked(&p.posix_timers).get_mut(&id) {
+    if let Some(t) = p.posix_timers.borrow_mut().get_mut(&id) {
         t.overrun = overrun.max(0) as u64;
     }
 }

@@ -1,6 +1,5 @@
 //! prctl(2) and arch_prctl(2): per-process settings and the thread pointer.
 
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
@@ -72,13 +71,13 @@ pub fn sys_prctl(
         PR_SET_NAME => {
             // At most 15 bytes are read, as Linux's strncpy_from_user into
             // the 16-byte comm: a name without a NUL is cut, never an error.
-            let n = locked(&ctx.task.mm()).strncpy_from_user(arg2, 15)?;
-            *locked(&p.comm) = n;
+            let n = ctx.task.mm().borrow_mut().strncpy_from_user(arg2, 15)?;
+            *p.comm.borrow_mut() = n;
             Ok(0)
         }
         PR_GET_NAME => {
             let mut name = [0u8; 16];
-            let comm = locked(&p.comm).clone();
+            let comm = p.comm.borrow_mut().clone();
             name[..comm.len()].copy_from_slice(&comm);
             ctx.write_user(arg2, &name)?;
             Ok(0)

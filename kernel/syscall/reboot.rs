@@ -2,7 +2,6 @@
 //! the disks; restart runs the kernel afresh in the same host process, as UML
 //! does (it re-executes itself with the same command line).
 
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 
@@ -25,7 +24,7 @@ pub fn sys_reboot(
     if magic1 as u32 as u64 != MAGIC1 || !MAGIC2.contains(&(magic2 as u32 as u64)) {
         return Err(Errno::EINVAL);
     }
-    if locked(&ctx.task.process.cred).euid != 0 {
+    if ctx.task.process.cred.borrow_mut().euid != 0 {
         return Err(Errno::EPERM);
     }
     match cmd as u32 as u64 {

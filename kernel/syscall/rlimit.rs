@@ -2,7 +2,7 @@
 
 use super::arg::UserPtr;
 use crate::task::TrapContext;
-use crate::task::{locked, RLIM_NLIMITS};
+use crate::task::RLIM_NLIMITS;
 use arch::abi::structs::Rlimit;
 use arch::{Errno, Result};
 
@@ -15,7 +15,7 @@ pub fn sys_getrlimit(ctx: &mut TrapContext, resource: u64, rlim: UserPtr<Rlimit>
     if r >= RLIM_NLIMITS {
         return Err(Errno::EINVAL);
     }
-    let l = locked(&ctx.task.process.rlimits)[r];
+    let l = ctx.task.process.rlimits.borrow_mut()[r];
     rlim.write(ctx, &to_abi(l))?;
     Ok(0)
 }
@@ -45,15 +45,15 @@ pub fn sys_prlimit64(
         }
         newl = Some((soft, hard));
     }
-    let cur = locked(&p.rlimits)[r];
+    let cur = p.rlimits.borrow_mut()[r];
     if !old.is_null() {
         old.write(ctx, &to_abi(cur))?;
     }
     if let Some(l) = newl {
-        locked(&p.rlimits)[r] = l;
+        p.rlimits.borrow_mut()[r] = l;
         if r == 3 {
-            let mm = locked(&p.mm).clone();
-            locked(&mm).set_stack_limit(l.0);
+            let mm = p.mm.borrow_mut().clone();
+            mm.borrow_mut().set_stack_limit(l.0);
         }
     }
     Ok(0)

@@ -10,8 +10,8 @@ use super::msghdr::UserIov;
 use crate::net::unix::socket_of;
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::sleep::{wait_event, Interruptible};
+use crate::task::Task;
 use crate::task::TrapContext;
-use crate::task::{locked, Task};
 use arch::abi::structs::Iovec;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags};
@@ -23,7 +23,7 @@ const MAX_RW: u64 = 0x7fff_f000;
 const CHUNK: usize = 64 * 1024;
 
 pub(super) fn file(ctx: &TrapContext, fd: u64) -> Result<Arc<File>> {
-    locked(&ctx.task.files()).get(fd as i32)
+    ctx.task.files().borrow_mut().get(fd as i32)
 }
 
 /// Runs `op`; while it fails with `EAGAIN` on a file that can block, opened

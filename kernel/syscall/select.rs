@@ -7,7 +7,6 @@
 use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
 use super::poll::{wait_files, write_time_left};
 use super::time::read_timespec;
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, PollEvents as P};
@@ -59,7 +58,7 @@ fn do_select(ctx: &TrapContext, n: u64, addrs: [u64; 3], deadline: Option<Instan
     let mut watched: Vec<(usize, Arc<File>)> = Vec::new();
     {
         let table = ctx.task.files();
-        let table = locked(&table);
+        let table = table.borrow_mut();
         for fd in 0..n {
             if sets.iter().any(|s| bit(s, fd)) {
                 watched.push((fd, table.get(fd as i32)?));

@@ -8,7 +8,7 @@ use crate::signal::{self, sigbit, AltStack, SigInfo, SS_AUTODISARM, SS_DISABLE, 
 use crate::signal::{SIGKILL, SIGSTOP, SI_TKILL, SI_USER, UNBLOCKABLE};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
-use crate::task::{self, locked, Pid, SigAction};
+use crate::task::{self, Pid, SigAction};
 use arch::abi::structs::{KernelSigaction, StackT};
 use arch::{Errno, Result};
 
@@ -61,20 +61,20 @@ pub fn sys_rt_sigaction(
         None
     };
     let p = ctx.task.process.clone();
-    let old = locked(&p.sigactions)[sig as usize - 1];
+    let old = p.sigactions.borrow_mut()[sig as usize - 1];
     if !oact.is_null() {
         oact.write(ctx, &to_abi(&old))?;
     }
     if let Some(n) = new {
-        locked(&p.sigactions)[sig as usize - 1] = n;
+        p.sigactions.borrow_mut()[sig as usize - 1] = n;
         // POSIX: setting a pending signal to be ignored discards it everywhere.
         let ignored = n.handler == signal::SIG_IGN
             || (n.handler == signal::SIG_DFL
                 && signal::default_action(sig) == signal::DefaultAction::Ignore);
         if ignored {
-            locked(&p.signal).pending.remove_set(sigbit(sig));
-            for t in locked(&p.threads).iter() {
-                locked(&t.signal).pending.remove_set(sigbit(sig));
+            p.signal.borrow_mut().pending.remove_set(sigbit(sig));
+            for t in p.threads.borrow_mut().iter() {
+                t.signal.borrow_mut().pending.remove_set(sigbit(sig));
             }
         }
     }
@@ -89,7 +89,7 @@ pub fn sys_rt_sigprocmask(
     sigsetsize: u64,
 ) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
-    let old = locked(&ctx.task.signal).mask;
+    let old = ctx.task.signal.borrow_mut().mask;
     let new = if set != 0 {
         let v = ctx.read_u64(set)?;
         Some(match how {
@@ -105,7 +105,7 @@ pub fn sys_rt_sigprocmask(
         ctx.write_user(oset, &old.to_ne_bytes())?;
     }
     if let Some(n) = new {
-        locked(&ctx.task.signal).mask = n & !UNBLOCKABLE;
+        ctx.task.signal.borrow_mut().mask = n & !UNBLOCKABLE;
     }
     Ok(0)
 }
@@ -113,10 +113,10 @@ pub fn sys_rt_sigprocmask(
 pub fn sys_rt_sigpending(ctx: &mut TrapContext, set: u64, sigsetsize: u64) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let (mine, mask) = {
-        let s = locked(&ctx.task.signal);
+        let s = ctx.task.signal.borrow_mut();
         (s.pending.set(), s.mask)
     };
-    let shared = locked(&ctx.task.process.signal).pending.set();
+    let shared = ctx.task.process.signal.borrow_mut().pending.set();
     ctx.write_user(set, &((mine | shared) & mask).to_ne_bytes())?;
     Ok(0)
 }
@@ -127,7 +127,7 @@ pub fn sys_rt_sigsuspend(ctx: &mut TrapContext, set: u64, sigsetsize: u64) -> Re
     check_sigset_size(sigsetsize)?;
     let mask = ctx.read_u64(set)? & !UNBLOCKABLE;
     {
-        let mut s = locked(&ctx.task.signal);
+        let mut s = ctx.task.signal.borrow_mut();
         s.saved_mask = Some(s.mask);
         s.mask = mask;
     }
@@ -162,7 +162,7 @@ pub fn sys_rt_sigtimedwait(
     };
     let task = ctx.task.clone();
     let take = || {
-        let mut s = locked(&task.signal);
+        let mut s = task.signal.borrow_mut();
         signal::take_from(&task, &mut s.pending, set)
     };
     // The waited-for signals are unblocked while waiting, so that their
@@ -171,14 +171,14 @@ pub fn sys_rt_sigtimedwait(
         Some(i) => Some(i),
         None => {
             let old = {
-                let mut s = locked(&task.signal);
+                let mut s = task.signal.borrow_mut();
                 let old = s.mask;
                 s.real_blocked = Some(old);
                 s.mask &= !set;
                 old
             };
             let r = wait_event(&task, &[], deadline, Interruptible::Signals, take);
-            let mut s = locked(&task.signal);
+            let mut s = task.signal.borrow_mut();
             s.mask = old;
             s.real_blocked = None;
             drop(s);
@@ -202,7 +202,7 @@ pub fn sys_sigaltstack(
     oss: UserPtr<StackT>,
 ) -> Result<u64> {
     let sp = ctx.regs.rsp;
-    let cur = locked(&ctx.task.signal).altstack;
+    let cur = ctx.task.signal.borrow_mut().altstack;
     if !ss.is_null() {
         let s = ss.read(ctx)?;
         let new = AltStack {
@@ -230,7 +230,7 @@ pub fn sys_sigaltstack(
         if !oss.is_null() {
             oss.write(ctx, &cur.to_abi(sp))?;
         }
-        locked(&ctx.task.signal).altstack = next;
+        ctx.task.signal.borrow_mut().altstack = next;
         return Ok(0);
     }
     if !oss.is_null() {
@@ -245,7 +245,7 @@ pub fn sys_rt_sigreturn(ctx: &mut TrapContext) -> Result<u64> {
 
 /// The siginfo kill(2) and friends send: the caller's pid and uid.
 fn user_info(ctx: &TrapContext, sig: i32, code: i32) -> SigInfo {
-    let uid = locked(&ctx.task.process.cred).uid;
+    let uid = ctx.task.process.cred.borrow_mut().uid;
     SigInfo::user(sig, code, ctx.task.process.pid, uid)
 }
 
@@ -264,7 +264,7 @@ fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
         }
         signal::group_send_sig_info(p, info)
     };
-    let live = |p: &&std::sync::Arc<task::Process>| locked(&p.exit_status).is_none();
+    let live = |p: &&std::sync::Arc<task::Process>| p.exit_status.borrow_mut().is_none();
     match pid {
         p if p > 0 => deliver(&task::find_process(p).ok_or(Errno::ESRCH)?).map(|_| 0),
         -1 => {
@@ -287,11 +287,15 @@ fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
             }
         }
         _ => {
-            let pgid = if pid == 0 { *locked(&me.pgid) } else { -pid };
+            let pgid = if pid == 0 {
+                *me.pgid.borrow_mut()
+            } else {
+                -pid
+            };
             let mut result = Err(Errno::ESRCH);
             let mut any = false;
             for p in task::all_processes().iter().filter(live) {
-                if *locked(&p.pgid) == pgid {
+                if *p.pgid.borrow_mut() == pgid {
                     result = deliver(p);
                     any |= result.is_ok();
                 }

@@ -13,8 +13,8 @@ use crate::net::{SockType, Timeout, Ucred, AF_MAX, AF_UNIX, AF_UNSPEC};
 use crate::net::{SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW};
 use crate::net::{SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK};
 use crate::sleep::{wait_event, Interruptible};
+use crate::task::Task;
 use crate::task::TrapContext;
-use crate::task::{locked, Task};
 use arch::{Errno, Result};
 use fs::{File, OpenFlags, WaitQueue};
 use std::sync::Arc;
@@ -162,7 +162,11 @@ pub(super) fn socket_open_file(sock: Arc<UnixSocket>, flags: u32) -> Arc<File> {
 pub fn sys_socket(ctx: &mut TrapContext, family: u64, type_: u64, protocol: u64) -> Result<u64> {
     let (kind, flags) = socket_args(family, type_, protocol)?;
     let f = socket_open_file(UnixSocket::new(kind, owner(ctx)), flags);
-    let fd = locked(&ctx.task.files()).alloc(f, flags & SOCK_CLOEXEC != 0)?;
+    let fd = ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(f, flags & SOCK_CLOEXEC != 0)?;
     Ok(fd as u64)
 }
 
@@ -179,7 +183,7 @@ pub fn sys_socketpair(
     let cloexec = flags & SOCK_CLOEXEC != 0;
     let files = ctx.task.files();
     let (fx, fy) = {
-        let mut t = locked(&files);
+        let mut t = files.borrow_mut();
         let fx = t.alloc(socket_open_file(x, flags), cloexec)?;
         match t.alloc(socket_open_file(y, flags), cloexec) {
             Ok(fy) => (fx, fy),
@@ -193,7 +197,7 @@ pub fn sys_socketpair(
     out[..4].copy_from_slice(&fx.to_ne_bytes());
     out[4..].copy_from_slice(&fy.to_ne_bytes());
     if let Err(e) = ctx.write_user(sv, &out) {
-        let mut t = locked(&files);
+        let mut t = files.borrow_mut();
         let _ = t.close(fx);
         let _ = t.close(fy);
         return Err(e);
@@ -244,7 +248,11 @@ fn do_accept(ctx: &mut TrapContext, fd: u64, addr: u64, lenp: u64, flags: u64) -
     if addr != 0 {
         write_sockaddr(ctx, &name, addr, lenp)?;
     }
-    let fd = locked(&ctx.task.files()).alloc(file, flags & SOCK_CLOEXEC != 0)?;
+    let fd = ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(file, flags & SOCK_CLOEXEC != 0)?;
     Ok(fd as u64)
 }
 

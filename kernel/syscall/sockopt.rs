@@ -7,7 +7,6 @@
 use super::socket::socket_file;
 use crate::net::unix::UnixSocket;
 use crate::net::{Timeout, PLAIN_OPTIONS, SOL_SOCKET};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::time::Duration;
@@ -78,7 +77,7 @@ pub fn sys_setsockopt(
     let mut b = [0u8; 4];
     ctx.read_user(optval, &mut b)?;
     let val = i32::from_ne_bytes(b);
-    let privileged = locked(&ctx.task.process.cred).euid == 0;
+    let privileged = ctx.task.process.cred.borrow_mut().euid == 0;
     match opt {
         SO_SNDBUF => sock.set_options(|o| o.set_sndbuf(val)),
         SO_RCVBUF => sock.set_options(|o| o.set_rcvbuf(val)),

@@ -4,7 +4,6 @@
 use super::arg::UserPtr;
 use super::open::{resolve_at, resolve_at_as, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use super::rw::file;
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::abi::structs as abi;
 use arch::{Errno, Result};
@@ -105,7 +104,7 @@ fn do_access(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, flags: u64
         return Err(Errno::EINVAL);
     }
     let cred = {
-        let c = locked(&ctx.task.process.cred);
+        let c = ctx.task.process.cred.borrow_mut();
         if flags & AT_EACCESS != 0 {
             c.fs()
         } else {

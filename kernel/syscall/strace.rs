@@ -5,7 +5,6 @@
 //! pointers could fault pages in behind the guest's back.
 
 use super::table::{ArgKind, Entry};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::Result;
 
@@ -19,7 +18,7 @@ pub fn log(
     raw: [u64; 6],
     result: Result<u64>,
 ) {
-    let comm = String::from_utf8_lossy(&locked(&ctx.task.process.comm)).into_owned();
+    let comm = String::from_utf8_lossy(&ctx.task.process.comm.borrow_mut()).into_owned();
     if !names.iter().any(|n| n == "all" || *n == comm) {
         return;
     }

@@ -1,11 +1,10 @@
 //! The per-thread registrations glibc makes at start-up: set_tid_address(2) and set_robust_list(2).
 
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 pub fn sys_set_tid_address(ctx: &mut TrapContext, tidptr: u64) -> Result<u64> {
-    *locked(&ctx.task.clear_child_tid) = tidptr;
+    *ctx.task.clear_child_tid.borrow_mut() = tidptr;
     Ok(ctx.task.tid() as u64)
 }
 
@@ -14,6 +13,6 @@ pub fn sys_set_robust_list(ctx: &mut TrapContext, head: u64, len: u64) -> Result
     if len != 24 {
         return Err(Errno::EINVAL);
     }
-    *locked(&ctx.task.robust_list) = (head, len);
+    *ctx.task.robust_list.borrow_mut() = (head, len);
     Ok(0)
 }

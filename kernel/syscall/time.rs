@@ -3,7 +3,6 @@
 
 use super::arg::UserPtr;
 use crate::sleep::{wait_event, Interruptible};
-use crate::task::locked;
 use crate::task::TrapContext;
 use arch::abi::pod::as_bytes;
 use arch::abi::structs::{Itimerspec, Timespec};
@@ -202,7 +201,7 @@ fn sleep_until(ctx: &mut TrapContext, deadline: Instant, rem: u64) -> Result<u64
                     &timespec_bytes(left.as_secs() as i64, left.subsec_nanos() as i64),
                 )?;
             }
-            *locked(&task.restart) = Some(Box::new(move |ctx: &mut TrapContext| {
+            *task.restart.borrow_mut() = Some(Box::new(move |ctx: &mut TrapContext| {
                 sleep_until(ctx, deadline, rem)
             }));
             Err(Errno::ERESTART_RESTARTBLOCK)

@@ -1,11 +1,10 @@
 //! timerfd_create(2), timerfd_settime(2), timerfd_gettime(2) over the timer files of `crate::timerfd`.
 
 use crate::syscall::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
-use crate::task::locked;
 use crate::task::TrapContext;
 use crate::timer::TimerSlot;
 use crate::timerfd::*;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags, WaitQueue};
 use std::sync::Arc;
@@ -24,7 +23,7 @@ pub fn sys_timerfd_create(ctx: &mut TrapContext, clock: u64, flags: u64) -> Resu
         } else {
             clock
         },
-        state: Mutex::new(State {
+        state: KernelCell::new(State {
             slot: TimerSlot::default(),
             expirations: 0,
         }),
@@ -35,7 +34,11 @@ pub fn sys_timerfd_create(ctx: &mut TrapContext, clock: u64, flags: u64) -> Resu
         of |= OpenFlags::O_NONBLOCK;
     }
     let f = File::new(None, Arc::new(TimerFd(inner)), of);
-    Ok(locked(&ctx.task.files()).alloc(f, flags & TFD_CLOEXEC != 0)? as u64)
+    Ok(ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(f, flags & TFD_CLOEXEC != 0)? as u64)
 }
 
 pub fn sys_timerfd_settime(
@@ -59,7 +62,7 @@ pub fn sys_timerfd_settime(
         Some(crate::syscall::time::deadline_after(value))
     };
     let (old_v, old_i, armed) = {
-        let mut s = locked(&inner.state);
+        let mut s = inner.state.borrow_mut();
         let (ov, oi) = s.slot.disarm();
         s.expirations = 0;
         let g = deadline.map(|d| (d, s.slot.arm(d, interval)));
@@ -76,7 +79,7 @@ pub fn sys_timerfd_settime(
 
 pub fn sys_timerfd_gettime(ctx: &mut TrapContext, fd: u64, value: u64) -> Result<u64> {
     let inner = timerfd(ctx, fd)?;
-    let (v, i) = locked(&inner.state).slot.remaining();
+    let (v, i) = inner.state.borrow_mut().slot.remaining();
     ctx.write_user(value, &itimerspec_bytes(v, i))?;
     Ok(0)
 }

@@ -35,7 +35,10 @@ fn resolve(ctx: &TrapContext, t: Target) -> Result<Path> {
 
 /// Reads an attribute name: 1 to 255 bytes, else `ERANGE`.
 fn read_name(ctx: &TrapContext, addr: u64) -> Result<Vec<u8>> {
-    let name = crate::task::locked(&ctx.task.mm())
+    let name = ctx
+        .task
+        .mm()
+        .borrow_mut()
         .read_cstring(addr, XATTR_NAME_MAX + 1)
         .map_err(|e| match e {
             Errno::ENAMETOOLONG => Errno::ERANGE,

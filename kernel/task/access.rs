@@ -7,7 +7,7 @@
 //! when its credentials change (setuid and friends) or it execs a set-id
 //! program, and becomes dumpable again at a plain exec or PR_SET_DUMPABLE.
 
-use super::{locked, Process};
+use super::Process;
 use std::sync::Arc;
 
 /// Returns whether `caller` may read the memory, environment, files and
@@ -16,11 +16,11 @@ pub fn ptrace_may_access(caller: &Arc<Process>, target: &Arc<Process>) -> bool {
     if Arc::ptr_eq(caller, target) {
         return true;
     }
-    let c = locked(&caller.cred).clone();
+    let c = caller.cred.borrow_mut().clone();
     if c.euid == 0 {
         return true;
     }
-    let t = locked(&target.cred).clone();
+    let t = target.cred.borrow_mut().clone();
     let same_ids = [t.uid, t.euid, t.suid].iter().all(|&u| u == c.fsuid)
         && [t.gid, t.egid, t.sgid].iter().all(|&g| g == c.fsgid);
     same_ids && target.dumpable()

@@ -3,7 +3,7 @@
 //! the task, its registers, its stub — and the copies between the kernel and
 //! that task's memory that every system call makes.
 
-use super::{locked, ExitStatus, Task};
+use super::{ExitStatus, Task};
 use arch::stub::Stub;
 use arch::{Errno, Result, UserRegs};
 use std::sync::Arc;
@@ -25,17 +25,17 @@ pub struct TrapContext<'a> {
 impl TrapContext<'_> {
     /// Returns the caller's credentials for file operations.
     pub fn cred(&self) -> fs::Credentials {
-        locked(&self.task.process.cred).fs()
+        self.task.process.cred.borrow_mut().fs()
     }
 
     /// Copies guest memory at `addr` into `buf` (EFAULT if not readable).
     pub fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
-        locked(&self.task.mm()).copy_from_user(addr, buf)
+        self.task.mm().borrow_mut().copy_from_user(addr, buf)
     }
 
     /// Copies `data` to guest memory at `addr` (EFAULT if not writable).
     pub fn write_user(&self, addr: u64, data: &[u8]) -> Result<()> {
-        locked(&self.task.mm()).copy_to_user(addr, data)
+        self.task.mm().borrow_mut().copy_to_user(addr, data)
     }
 
     /// Reads a little-endian u64 from guest memory.
@@ -47,7 +47,7 @@ impl TrapContext<'_> {
 
     /// Reads a NUL-terminated path (ENAMETOOLONG past PATH_MAX).
     pub fn read_path(&self, addr: u64) -> Result<Vec<u8>> {
-        locked(&self.task.mm()).read_cstring(addr, 4096)
+        self.task.mm().borrow_mut().read_cstring(addr, 4096)
     }
 
     /// Reads a NULL-terminated array of string pointers (argv, envp), each string at
@@ -63,7 +63,10 @@ impl TrapContext<'_> {
             if p == 0 {
                 break;
             }
-            let s = locked(&self.task.mm())
+            let s = self
+                .task
+                .mm()
+                .borrow_mut()
                 .read_cstring(p, 128 * 1024)
                 .map_err(|e| {
                     if e == Errno::ENAMETOOLONG {

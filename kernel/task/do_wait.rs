@@ -1,7 +1,7 @@
 //! Waiting for children (wait4(2), waitid(2)): reaping zombies, and reporting
 //! job-control stops (WUNTRACED) and continues (WCONTINUED) exactly once each.
 
-use super::{locked, unregister, ExitStatus, Pid, Process, Task};
+use super::{unregister, ExitStatus, Pid, Process, Task};
 use crate::signal::SIGCHLD;
 use crate::sleep::{wait_event, Interruptible};
 use arch::{Errno, Result};
@@ -53,17 +53,19 @@ impl WaitResult {
 fn selected(me: &Process, c: &Process, o: &WaitOptions) -> bool {
     let by_pid = match o.pid {
         -1 => true,
-        0 => *locked(&c.pgid) == *locked(&me.pgid),
+        0 => *c.pgid.borrow_mut() == *me.pgid.borrow_mut(),
         p if p > 0 => c.pid == p,
-        p => *locked(&c.pgid) == -p,
+        p => *c.pgid.borrow_mut() == -p,
     };
-    let sig = *locked(&c.exit_signal);
+    let sig = *c.exit_signal.borrow_mut();
     by_pid && (o.all || (sig == SIGCHLD) != o.clone)
 }
 
 /// Looks for a reportable change; None if some child may still change.
 fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
-    let children: Vec<_> = locked(&me.children)
+    let children: Vec<_> = me
+        .children
+        .borrow_mut()
         .iter()
         .filter(|c| selected(me, c, o))
         .cloned()
@@ -73,15 +75,15 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     }
     for c in &children {
         if o.exited {
-            if let Some(status) = *locked(&c.exit_status) {
-                let times = *locked(&c.times);
+            if let Some(status) = *c.exit_status.borrow_mut() {
+                let times = *c.times.borrow_mut();
                 if !o.nowait {
                     reap(me, c, times);
                 }
                 return Some(Ok(WaitResult::Exited(c.pid, status, times)));
             }
         }
-        let mut cs = locked(&c.signal);
+        let mut cs = c.signal.borrow_mut();
         if o.stopped {
             if let Some(sig) = cs.stop_report {
                 if !o.nowait {
@@ -102,9 +104,9 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
 
 /// Removes the zombie `c` for good, adding its CPU times to its parent's.
 pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
-    locked(&me.children).retain(|x| !Arc::ptr_eq(x, c));
-    let child_children = *locked(&c.children_times);
-    let mut t = locked(&me.children_times);
+    me.children.borrow_mut().retain(|x| !Arc::ptr_eq(x, c));
+    let child_children = *c.children_times.borrow_mut();
+    let mut t = me.children_times.borrow_mut();
     t.0 += times.0 + child_children.0;
     t.1 += times.1 + child_children.1;
     unregister(c.pid);

@@ -3,7 +3,7 @@
 //! into a zombie — its memory and files released, its children handed to a
 //! subreaper or init, its parent signalled — and init's exit ends the kernel.
 
-use super::{find_process, locked, unregister, unregister_task, Process, Task};
+use super::{find_process, unregister, unregister_task, Process, Task};
 use crate::signal::{self, SigInfo, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIG_IGN};
 use std::sync::Arc;
 
@@ -44,7 +44,7 @@ impl ExitStatus {
 
 /// Lets a vfork parent waiting on `task` go (the child exec'd or exits).
 pub fn release_vfork_parent(task: &Task) {
-    if let Some(parent) = locked(&task.vfork_done).take() {
+    if let Some(parent) = task.vfork_done.borrow_mut().take() {
         parent
             .vfork_released
             .store(true, std::sync::atomic::Ordering::Release);
@@ -56,9 +56,11 @@ pub fn release_vfork_parent(task: &Task) {
 /// mm_release): robust futexes, the `clear_child_tid` word, a vfork parent.
 pub fn mm_release(task: &Task) {
     crate::futex::exit_robust_list(task);
-    let ctid = std::mem::take(&mut *locked(&task.clear_child_tid));
+    let ctid = std::mem::take(&mut *task.clear_child_tid.borrow_mut());
     if ctid != 0
-        && locked(&task.mm())
+        && task
+            .mm()
+            .borrow_mut()
             .copy_to_user(ctid, &0u32.to_ne_bytes())
             .is_ok()
     {
@@ -68,12 +70,15 @@ pub fn mm_release(task: &Task) {
 }
 
 /// Ends `task` with `status` and releases the kernel lock: the calling host
-/// thread then ends. The last thread of its group ends the process.
-pub fn do_exit(task: &Arc<Task>, status: ExitStatus) {
+/// thread then ends. The last thread of its group ends the process. The task
+/// is taken by value: if this is its last reference, the task, and maybe its
+/// process, must be freed while the lock is still held.
+pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
+    let task = &owned;
     let p = &task.process;
     mm_release(task);
     let last = {
-        let mut threads = locked(&p.threads);
+        let mut threads = p.threads.borrow_mut();
         threads.retain(|t| !Arc::ptr_eq(t, task));
         // A thread waiting in execve for its siblings to go looks again.
         for t in threads.iter() {
@@ -83,23 +88,24 @@ pub fn do_exit(task: &Arc<Task>, status: ExitStatus) {
     };
     unregister_task(task.tid());
     if last {
-        let status = locked(&p.signal).group_exit.unwrap_or(status);
+        let status = p.signal.borrow_mut().group_exit.unwrap_or(status);
         exit_process(p, status);
     }
+    drop(owned);
     crate::lock::leave();
 }
 
 /// Returns who adopts the orphans of `p`: the nearest living subreaper among its
 /// ancestors, else init.
 fn find_reaper(p: &Process) -> Option<Arc<Process>> {
-    let mut at = locked(&p.parent).upgrade();
+    let mut at = p.parent.borrow_mut().upgrade();
     while let Some(a) = at {
         if a.subreaper.load(std::sync::atomic::Ordering::Relaxed)
-            && locked(&a.exit_status).is_none()
+            && a.exit_status.borrow_mut().is_none()
         {
             return Some(a);
         }
-        at = locked(&a.parent).upgrade();
+        at = a.parent.borrow_mut().upgrade();
     }
     find_process(1)
 }
@@ -108,42 +114,42 @@ fn find_reaper(p: &Process) -> Option<Arc<Process>> {
 fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     let k = crate::boot::kernel();
     // Release the address space and files now; the zombie keeps only its status.
-    *locked(&p.mm) = Arc::new(arch::sync::Mutex::new(mm::Mm::new(
+    *p.mm.borrow_mut() = Arc::new(arch::sync::KernelCell::new(mm::Mm::new(
         k.frames.clone(),
         arch::stub::TASK_SIZE,
     )));
-    *locked(&p.files) = Arc::new(arch::sync::Mutex::new(fs::FdTable::new()));
+    *p.files.borrow_mut() = Arc::new(arch::sync::KernelCell::new(fs::FdTable::new()));
     // Its POSIX timers go too, with their places in RLIMIT_SIGPENDING
     // (Linux's exit_itimers).
-    std::mem::take(&mut *locked(&p.posix_timers));
+    std::mem::take(&mut *p.posix_timers.borrow_mut());
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }
-    if *locked(&p.sid) == p.pid {
+    if *p.sid.borrow_mut() == p.pid {
         crate::tty::disassociate_ctty(p, true);
     }
-    *locked(&p.ctty) = None;
-    let orphans = std::mem::take(&mut *locked(&p.children));
+    *p.ctty.borrow_mut() = None;
+    let orphans = std::mem::take(&mut *p.children.borrow_mut());
     if let Some(reaper) = find_reaper(p) {
         for c in &orphans {
-            *locked(&c.parent) = Arc::downgrade(&reaper);
+            *c.parent.borrow_mut() = Arc::downgrade(&reaper);
             let sig = c.pdeath_signal.load(std::sync::atomic::Ordering::Relaxed);
             if sig != 0 {
                 signal::send_to_process(c, SigInfo::new(sig, signal::SI_USER));
             }
         }
-        locked(&reaper.children).extend(orphans);
+        reaper.children.borrow_mut().extend(orphans);
         reaper.child_wait.wake_all();
     }
-    *locked(&p.exit_status) = Some(status);
+    *p.exit_status.borrow_mut() = Some(status);
     p.exit_wait.wake_all();
-    let parent = locked(&p.parent).upgrade();
+    let parent = p.parent.borrow_mut().upgrade();
     let Some(parent) = parent else {
         unregister(p.pid);
         return;
     };
-    let exit_signal = *locked(&p.exit_signal);
-    let act = locked(&parent.sigactions)[SIGCHLD as usize - 1];
+    let exit_signal = *p.exit_signal.borrow_mut();
+    let act = parent.sigactions.borrow_mut()[SIGCHLD as usize - 1];
     // A parent that ignores SIGCHLD or set SA_NOCLDWAIT leaves no zombies.
     let autoreap =
         exit_signal == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
@@ -154,7 +160,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         signal::send_to_process(&parent, info);
     }
     if autoreap {
-        let times = *locked(&p.times);
+        let times = *p.times.borrow_mut();
         super::do_wait::reap(&parent, p, times);
     }
     parent.child_wait.wake_all();

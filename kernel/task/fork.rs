@@ -5,7 +5,7 @@
 //! caller's registers and FPU state with 0 as the call's result.
 
 use super::run::{start_task, Start};
-use super::{alloc_pid, locked, register, tlb, Pid, Process, Task};
+use super::{alloc_pid, register, tlb, Pid, Process, Task};
 use crate::signal::{self, NSIG};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
@@ -88,49 +88,51 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     let f = a.flags;
     let me = ctx.task.clone();
     let parent = &me.process;
-    if locked(&parent.signal).group_exit.is_some() {
+    if parent.signal.borrow_mut().group_exit.is_some() {
         return Err(Errno::ERESTARTNOINTR);
     }
     super::limits::may_fork(parent)?;
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
-    let mask = locked(&me.signal).mask;
-    let sched = *locked(&me.sched);
+    let mask = me.signal.borrow_mut().mask;
+    let sched = *me.sched.borrow_mut();
     let task = if f & CLONE_THREAD != 0 {
         let t = Task::new(id, parent.clone(), mask);
-        *locked(&t.sched) = sched;
-        locked(&parent.threads).push(t.clone());
+        *t.sched.borrow_mut() = sched;
+        parent.threads.borrow_mut().push(t.clone());
         t
     } else {
         let mm = if f & CLONE_VM != 0 {
             me.mm()
         } else {
             tlb::quiesce(&me);
-            Arc::new(arch::sync::Mutex::new(locked(&me.mm()).fork()?))
+            Arc::new(arch::sync::KernelCell::new(me.mm().borrow_mut().fork()?))
         };
         let files = if f & CLONE_FILES != 0 {
             me.files()
         } else {
-            Arc::new(arch::sync::Mutex::new(locked(&me.files()).clone()))
+            Arc::new(arch::sync::KernelCell::new(me.files().borrow_mut().clone()))
         };
         let child = Process::new(id, mm, files, me.fs());
         let real_parent = if f & CLONE_PARENT != 0 {
-            locked(&parent.parent)
+            parent
+                .parent
+                .borrow_mut()
                 .upgrade()
                 .unwrap_or_else(|| parent.clone())
         } else {
             parent.clone()
         };
-        *locked(&child.parent) = Arc::downgrade(&real_parent);
-        *locked(&child.exit_signal) = a.exit_signal as i32;
-        *locked(&child.pgid) = *locked(&parent.pgid);
-        *locked(&child.sid) = *locked(&parent.sid);
-        *locked(&child.exe) = locked(&parent.exe).clone();
-        *locked(&child.comm) = locked(&parent.comm).clone();
-        *locked(&child.sigactions) = *locked(&parent.sigactions);
-        *locked(&child.rlimits) = *locked(&parent.rlimits);
-        *locked(&child.cred) = locked(&parent.cred).clone();
+        *child.parent.borrow_mut() = Arc::downgrade(&real_parent);
+        *child.exit_signal.borrow_mut() = a.exit_signal as i32;
+        *child.pgid.borrow_mut() = *parent.pgid.borrow_mut();
+        *child.sid.borrow_mut() = *parent.sid.borrow_mut();
+        *child.exe.borrow_mut() = parent.exe.borrow_mut().clone();
+        *child.comm.borrow_mut() = parent.comm.borrow_mut().clone();
+        *child.sigactions.borrow_mut() = *parent.sigactions.borrow_mut();
+        *child.rlimits.borrow_mut() = *parent.rlimits.borrow_mut();
+        *child.cred.borrow_mut() = parent.cred.borrow_mut().clone();
         child.set_dumpable(parent.dumpable());
-        *locked(&child.ctty) = locked(&parent.ctty).clone();
+        *child.ctty.borrow_mut() = parent.ctty.borrow_mut().clone();
         for (to, from) in [
             (&child.oom_score_adj, &parent.oom_score_adj),
             (&child.oom_score_adj_min, &parent.oom_score_adj_min),
@@ -138,26 +140,26 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
             to.store(from.load(Ordering::Relaxed), Ordering::Relaxed);
         }
         let t = Task::new(id, child.clone(), mask);
-        *locked(&t.sched) = sched;
-        locked(&child.threads).push(t.clone());
+        *t.sched.borrow_mut() = sched;
+        child.threads.borrow_mut().push(t.clone());
         register(&child);
-        locked(&real_parent.children).push(child);
+        real_parent.children.borrow_mut().push(child);
         t
     };
-    locked(&task.signal).altstack = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
+    task.signal.borrow_mut().altstack = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
         signal::AltStack::default()
     } else {
-        locked(&me.signal).altstack
+        me.signal.borrow_mut().altstack
     };
     if f & CLONE_CHILD_CLEARTID != 0 {
-        *locked(&task.clear_child_tid) = a.child_tid;
+        *task.clear_child_tid.borrow_mut() = a.child_tid;
     }
     let tid_bytes = id.to_ne_bytes();
     if f & CLONE_PARENT_SETTID != 0 {
         let _ = ctx.write_user(a.parent_tid, &tid_bytes);
     }
     if f & CLONE_CHILD_SETTID != 0 {
-        let _ = locked(&task.mm()).copy_to_user(a.child_tid, &tid_bytes);
+        let _ = task.mm().borrow_mut().copy_to_user(a.child_tid, &tid_bytes);
     }
     if f & CLONE_PIDFD != 0 {
         let fd = crate::pidfd::install(ctx, &task.process)?;
@@ -173,17 +175,17 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     }
     let xstate = ctx.stub.get_xstate().ok();
     if f & CLONE_VFORK != 0 {
-        *locked(&task.vfork_done) = Some(me.clone());
+        *task.vfork_done.borrow_mut() = Some(me.clone());
         me.vfork_released.store(false, Ordering::Release);
     }
     if let Err(e) = start_task(task.clone(), Start::Resume { regs, xstate }) {
         log::error!("clone: cannot start a host thread: {e}");
         let p = &task.process;
-        locked(&p.threads).retain(|t| !Arc::ptr_eq(t, &task));
+        p.threads.borrow_mut().retain(|t| !Arc::ptr_eq(t, &task));
         super::unregister_task(id);
         if f & CLONE_THREAD == 0 {
-            if let Some(rp) = locked(&p.parent).upgrade() {
-                locked(&rp.children).retain(|c| !Arc::ptr_eq(c, p));
+            if let Some(rp) = p.parent.borrow_mut().upgrade() {
+                rp.children.borrow_mut().retain(|c| !Arc::ptr_eq(c, p));
             }
             super::unregister(id);
         }

@@ -7,7 +7,7 @@
 //! before anything is created, so a fork bomb meets an errno, not a host that
 //! has run out of processes.
 
-use super::{locked, Process, PIDS};
+use super::{Process, PIDS};
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -36,14 +36,15 @@ pub fn max_threads() -> usize {
 /// Returns the number of tasks (live threads, and one for each zombie) in
 /// all, and of those whose process has real uid `uid`, in one pass.
 fn nr_threads(uid: u32) -> (usize, usize) {
-    let procs: Vec<_> = locked(&PIDS)
+    let procs: Vec<_> = PIDS
+        .borrow_mut()
         .processes
         .values()
         .filter_map(|w| w.upgrade())
         .collect();
     procs.iter().fold((0, 0), |(all, mine), p| {
-        let n = locked(&p.threads).len().max(1);
-        let ours = locked(&p.cred).uid == uid;
+        let n = p.threads.borrow_mut().len().max(1);
+        let ours = p.cred.borrow_mut().uid == uid;
         (all + n, mine + if ours { n } else { 0 })
     })
 }
@@ -53,7 +54,7 @@ fn nr_threads(uid: u32) -> (usize, usize) {
 /// is root.
 pub fn may_fork(parent: &Process) -> Result<()> {
     let (uid, euid) = {
-        let c = locked(&parent.cred);
+        let c = parent.cred.borrow_mut();
         (c.uid, c.euid)
     };
     let (all, mine) = nr_threads(uid);
@@ -61,7 +62,7 @@ pub fn may_fork(parent: &Process) -> Result<()> {
         log::warn!("fork: threads-max ({}) reached", max_threads());
         return Err(Errno::EAGAIN);
     }
-    let limit = locked(&parent.rlimits)[RLIMIT_NPROC].0;
+    let limit = parent.rlimits.borrow_mut()[RLIMIT_NPROC].0;
     if uid != 0 && euid != 0 && limit != u64::MAX && mine as u64 >= limit {
         return Err(Errno::EAGAIN);
     }

@@ -1,8 +1,9 @@
 //! Tasks and processes. A `Task` is a schedulable thread of guest code with its
 //! own host thread (its kernel stack) and stub process (its CPU); a `Process` is
 //! the thread group it belongs to, owning the address space, open files, root and
-//! working directory. Every kernel data structure here is reached under the
-//! kernel lock; the inner mutexes only satisfy Rust and are never contended.
+//! working directory. Their state is in `KernelCell`s: reached only under the
+//! kernel lock (see arch/src/sync/kernel_lock.rs); a few flags that other
+//! threads read without it (`in_guest`, the stub pid for kicks) are atomics.
 
 mod access;
 mod context;
@@ -25,7 +26,7 @@ pub use run::{start_task, Start};
 
 use crate::signal::{ProcessSignals, TaskSignals};
 use crate::sleep::TaskWaiter;
-use arch::sync::{Mutex, MutexGuard};
+use arch::sync::KernelCell;
 use fs::{FdTable, Path, WaitQueue};
 use mm::Mm;
 use std::collections::BTreeMap;
@@ -34,12 +35,6 @@ use std::sync::{Arc, Weak};
 
 /// A process or thread id.
 pub type Pid = i32;
-
-/// Locks a kernel-lock-protected mutex (never contended, never poisoned in a way
-/// that matters: a panic ends the kernel).
-pub fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock()
-}
 
 /// The root and working directory of a process (Linux's `fs_struct`).
 #[derive(Clone)]
@@ -82,32 +77,32 @@ const DEFAULT_RLIMITS: [(u64, u64); RLIM_NLIMITS] = {
 /// A thread group.
 pub struct Process {
     pub pid: Pid,
-    pub parent: Mutex<Weak<Process>>,
-    pub children: Mutex<Vec<Arc<Process>>>,
+    pub parent: KernelCell<Weak<Process>>,
+    pub children: KernelCell<Vec<Arc<Process>>>,
     /// The live threads, the leader first while it lives.
-    pub threads: Mutex<Vec<Arc<Task>>>,
+    pub threads: KernelCell<Vec<Arc<Task>>>,
     /// Set when the process has exited and is a zombie waiting for its parent.
-    pub exit_status: Mutex<Option<ExitStatus>>,
+    pub exit_status: KernelCell<Option<ExitStatus>>,
     /// The signal the parent gets when this process ends (clone's low byte).
-    pub exit_signal: Mutex<i32>,
-    pub mm: Mutex<Arc<Mutex<Mm>>>,
-    pub files: Mutex<Arc<Mutex<FdTable>>>,
-    pub fs: Mutex<FsContext>,
+    pub exit_signal: KernelCell<i32>,
+    pub mm: KernelCell<Arc<KernelCell<Mm>>>,
+    pub files: KernelCell<Arc<KernelCell<FdTable>>>,
+    pub fs: KernelCell<FsContext>,
     /// The executable, for /proc/self/exe.
-    pub exe: Mutex<Option<Path>>,
+    pub exe: KernelCell<Option<Path>>,
     /// The command name (`comm`), at most 15 bytes.
-    pub comm: Mutex<Vec<u8>>,
-    pub sigactions: Mutex<[SigAction; 64]>,
-    pub pgid: Mutex<Pid>,
-    pub sid: Mutex<Pid>,
+    pub comm: KernelCell<Vec<u8>>,
+    pub sigactions: KernelCell<[SigAction; 64]>,
+    pub pgid: KernelCell<Pid>,
+    pub sid: KernelCell<Pid>,
     /// Resource limits (soft, hard), indexed by `RLIMIT_*`.
-    pub rlimits: Mutex<[(u64, u64); RLIM_NLIMITS]>,
+    pub rlimits: KernelCell<[(u64, u64); RLIM_NLIMITS]>,
     /// Woken when a child changes state (exits, stops, continues).
     pub child_wait: WaitQueue,
     /// Woken when this process exits (pidfds poll on it).
     pub exit_wait: WaitQueue,
     /// Shared pending signals, group exit and job-control state.
-    pub signal: Mutex<ProcessSignals>,
+    pub signal: KernelCell<ProcessSignals>,
     /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here.
     pub subreaper: AtomicBool,
     /// PR_SET_PDEATHSIG: the signal this process gets when its parent dies.
@@ -119,18 +114,18 @@ pub struct Process {
     /// are discarded, unless the kernel forces a fatal one on it.
     pub unkillable: AtomicBool,
     /// setitimer's timers.
-    pub itimers: Mutex<crate::syscall::Itimers>,
+    pub itimers: KernelCell<crate::syscall::Itimers>,
     /// timer_create's timers, by id.
-    pub posix_timers: Mutex<BTreeMap<i32, crate::syscall::PosixTimer>>,
+    pub posix_timers: KernelCell<BTreeMap<i32, crate::syscall::PosixTimer>>,
     /// The controlling terminal.
-    pub ctty: Mutex<Option<Arc<drivers::tty::Tty>>>,
+    pub ctty: KernelCell<Option<Arc<drivers::tty::Tty>>>,
     /// User and group ids.
-    pub cred: Mutex<crate::syscall::Cred>,
+    pub cred: KernelCell<crate::syscall::Cred>,
     /// CPU time (user, system) in nanoseconds of the threads that have exited.
-    pub times: Mutex<(u64, u64)>,
+    pub times: KernelCell<(u64, u64)>,
     /// CPU time (user, system) in nanoseconds of reaped children, for
     /// getrusage(RUSAGE_CHILDREN) and times(2).
-    pub children_times: Mutex<(u64, u64)>,
+    pub children_times: KernelCell<(u64, u64)>,
     /// When the process was created (its start time in /proc/PID/stat).
     pub start_time: std::time::Instant,
     /// /proc/PID/oom_score_adj, -1000 (never chosen) to 1000 (chosen first).
@@ -148,9 +143,9 @@ pub struct Task {
     tid: AtomicI32,
     pub process: Arc<Process>,
     /// `set_tid_address`/`CLONE_CHILD_CLEARTID`: zeroed at exit.
-    pub clear_child_tid: Mutex<u64>,
-    pub robust_list: Mutex<(u64, u64)>,
-    pub signal: Mutex<TaskSignals>,
+    pub clear_child_tid: KernelCell<u64>,
+    pub robust_list: KernelCell<(u64, u64)>,
+    pub signal: KernelCell<TaskSignals>,
     /// Host pid of the stub running this task's guest code, for kicks.
     pub stub_pid: AtomicI32,
     /// Host thread id of the task's kernel thread, for its CPU time.
@@ -160,15 +155,15 @@ pub struct Task {
     pub in_guest: AtomicBool,
     pub waiter: Arc<TaskWaiter>,
     /// Host mappings this task's stub must drop before guest code runs again.
-    pub tlb: Mutex<tlb::TlbFlush>,
+    pub tlb: KernelCell<tlb::TlbFlush>,
     /// Set by a sleep interrupted with `ERESTART_RESTARTBLOCK`.
-    pub restart: Mutex<Option<RestartFn>>,
+    pub restart: KernelCell<Option<RestartFn>>,
     /// A vfork parent waiting for this task to exec or exit.
-    pub vfork_done: Mutex<Option<Arc<Task>>>,
+    pub vfork_done: KernelCell<Option<Arc<Task>>>,
     /// Set when the vfork child released this task (its parent).
     pub vfork_released: AtomicBool,
     /// Nice value and CPU affinity, inherited over clone.
-    pub sched: Mutex<SchedAttr>,
+    pub sched: KernelCell<SchedAttr>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -195,9 +190,9 @@ impl Task {
         let t = Arc::new(Task {
             tid: AtomicI32::new(tid),
             process,
-            clear_child_tid: Mutex::new(0),
-            robust_list: Mutex::new((0, 0)),
-            signal: Mutex::new(TaskSignals {
+            clear_child_tid: KernelCell::new(0),
+            robust_list: KernelCell::new((0, 0)),
+            signal: KernelCell::new(TaskSignals {
                 mask,
                 ..Default::default()
             }),
@@ -205,13 +200,13 @@ impl Task {
             host_tid: AtomicI32::new(0),
             in_guest: AtomicBool::new(false),
             waiter: Arc::new(TaskWaiter::default()),
-            tlb: Mutex::default(),
-            restart: Mutex::new(None),
-            vfork_done: Mutex::new(None),
+            tlb: KernelCell::default(),
+            restart: KernelCell::new(None),
+            vfork_done: KernelCell::new(None),
             vfork_released: AtomicBool::new(false),
-            sched: Mutex::default(),
+            sched: KernelCell::default(),
         });
-        locked(&PIDS).tasks.insert(tid, Arc::downgrade(&t));
+        PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t
     }
 
@@ -224,7 +219,7 @@ impl Task {
     pub fn take_leader_tid(self: &Arc<Self>) {
         let (old, new) = (self.tid(), self.process.pid);
         if old != new {
-            let mut t = locked(&PIDS);
+            let mut t = PIDS.borrow_mut();
             t.tasks.remove(&old);
             t.tasks.insert(new, Arc::downgrade(self));
             self.tid.store(new, Ordering::Relaxed);
@@ -241,18 +236,18 @@ impl Task {
     }
 
     /// Returns the address space this task runs in.
-    pub fn mm(&self) -> Arc<Mutex<Mm>> {
-        locked(&self.process.mm).clone()
+    pub fn mm(&self) -> Arc<KernelCell<Mm>> {
+        self.process.mm.borrow_mut().clone()
     }
 
     /// Returns the open-file table.
-    pub fn files(&self) -> Arc<Mutex<FdTable>> {
-        locked(&self.process.files).clone()
+    pub fn files(&self) -> Arc<KernelCell<FdTable>> {
+        self.process.files.borrow_mut().clone()
     }
 
     /// Returns the root and working directory.
     pub fn fs(&self) -> FsContext {
-        locked(&self.process.fs).clone()
+        self.process.fs.borrow_mut().clone()
     }
 
     /// Returns the host pid of this task's stub (0 before it has one).
@@ -267,7 +262,7 @@ struct PidTable {
     tasks: BTreeMap<Pid, Weak<Task>>,
 }
 
-static PIDS: Mutex<PidTable> = Mutex::new(PidTable {
+static PIDS: KernelCell<PidTable> = KernelCell::new(PidTable {
     next: 1,
     processes: BTreeMap::new(),
     tasks: BTreeMap::new(),
@@ -278,7 +273,7 @@ pub const PID_MAX: Pid = 32768;
 
 /// Allocates the lowest free pid at or after the last one handed out, as Linux does.
 pub fn alloc_pid() -> Option<Pid> {
-    let mut t = locked(&PIDS);
+    let mut t = PIDS.borrow_mut();
     for _ in 0..PID_MAX {
         let pid = t.next;
         t.next = if pid >= PID_MAX { 300 } else { pid + 1 };
@@ -295,7 +290,7 @@ pub fn alloc_pid() -> Option<Pid> {
 
 /// Returns the pid handed out last (the fifth field of /proc/loadavg).
 pub fn last_pid() -> Pid {
-    match locked(&PIDS).next {
+    match PIDS.borrow_mut().next {
         300 => PID_MAX,
         n => n - 1,
     }
@@ -303,32 +298,35 @@ pub fn last_pid() -> Pid {
 
 /// Records a new process under its pid.
 pub fn register(p: &Arc<Process>) {
-    locked(&PIDS).processes.insert(p.pid, Arc::downgrade(p));
+    PIDS.borrow_mut().processes.insert(p.pid, Arc::downgrade(p));
 }
 
 /// Forgets a reaped process.
 pub fn unregister(pid: Pid) {
-    locked(&PIDS).processes.remove(&pid);
+    PIDS.borrow_mut().processes.remove(&pid);
 }
 
 /// Returns the process with `pid`, if it exists.
 pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
-    locked(&PIDS).processes.get(&pid).and_then(Weak::upgrade)
+    PIDS.borrow_mut()
+        .processes
+        .get(&pid)
+        .and_then(Weak::upgrade)
 }
 
 /// Forgets an exited thread's id.
 pub fn unregister_task(tid: Pid) {
-    locked(&PIDS).tasks.remove(&tid);
+    PIDS.borrow_mut().tasks.remove(&tid);
 }
 
 /// Returns the live thread with `tid`, if any.
 pub fn find_task(tid: Pid) -> Option<Arc<Task>> {
-    locked(&PIDS).tasks.get(&tid).and_then(Weak::upgrade)
+    PIDS.borrow_mut().tasks.get(&tid).and_then(Weak::upgrade)
 }
 
 /// Returns every process, zombies included, in pid order.
 pub fn all_processes() -> Vec<Arc<Process>> {
-    locked(&PIDS)
+    PIDS.borrow_mut()
         .processes
         .values()
         .filter_map(Weak::upgrade)
@@ -337,7 +335,7 @@ pub fn all_processes() -> Vec<Arc<Process>> {
 
 /// Returns every live thread, in tid order.
 pub fn all_tasks() -> Vec<Arc<Task>> {
-    locked(&PIDS)
+    PIDS.borrow_mut()
         .tasks
         .values()
         .filter_map(Weak::upgrade)
@@ -348,39 +346,39 @@ impl Process {
     /// Creates a process with the given resources; its parent is set by the caller.
     pub fn new(
         pid: Pid,
-        mm: Arc<Mutex<Mm>>,
-        files: Arc<Mutex<FdTable>>,
+        mm: Arc<KernelCell<Mm>>,
+        files: Arc<KernelCell<FdTable>>,
         fs: FsContext,
     ) -> Arc<Process> {
         Arc::new(Process {
             pid,
-            parent: Mutex::new(Weak::new()),
-            children: Mutex::new(Vec::new()),
-            threads: Mutex::new(Vec::new()),
-            exit_status: Mutex::new(None),
-            exit_signal: Mutex::new(crate::signal::SIGCHLD),
-            mm: Mutex::new(mm),
-            files: Mutex::new(files),
-            fs: Mutex::new(fs),
-            exe: Mutex::new(None),
-            comm: Mutex::new(Vec::new()),
-            sigactions: Mutex::new([SigAction::default(); 64]),
-            pgid: Mutex::new(pid),
-            sid: Mutex::new(pid),
-            rlimits: Mutex::new(DEFAULT_RLIMITS),
+            parent: KernelCell::new(Weak::new()),
+            children: KernelCell::new(Vec::new()),
+            threads: KernelCell::new(Vec::new()),
+            exit_status: KernelCell::new(None),
+            exit_signal: KernelCell::new(crate::signal::SIGCHLD),
+            mm: KernelCell::new(mm),
+            files: KernelCell::new(files),
+            fs: KernelCell::new(fs),
+            exe: KernelCell::new(None),
+            comm: KernelCell::new(Vec::new()),
+            sigactions: KernelCell::new([SigAction::default(); 64]),
+            pgid: KernelCell::new(pid),
+            sid: KernelCell::new(pid),
+            rlimits: KernelCell::new(DEFAULT_RLIMITS),
             child_wait: WaitQueue::new(),
             exit_wait: WaitQueue::new(),
-            signal: Mutex::default(),
+            signal: KernelCell::default(),
             subreaper: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
             dumpable: AtomicBool::new(true),
             unkillable: AtomicBool::new(false),
-            itimers: Mutex::default(),
-            posix_timers: Mutex::default(),
-            ctty: Mutex::new(None),
-            cred: Mutex::default(),
-            times: Mutex::new((0, 0)),
-            children_times: Mutex::new((0, 0)),
+            itimers: KernelCell::default(),
+            posix_timers: KernelCell::default(),
+            ctty: KernelCell::new(None),
+            cred: KernelCell::default(),
+            times: KernelCell::new((0, 0)),
+            children_times: KernelCell::new((0, 0)),
             start_time: std::time::Instant::now(),
             oom_score_adj: AtomicI32::new(0),
             oom_score_adj_min: AtomicI32::new(0),
@@ -400,6 +398,6 @@ impl Process {
 
     /// Returns the parent's pid, 0 for init.
     pub fn ppid(&self) -> Pid {
-        locked(&self.parent).upgrade().map_or(0, |p| p.pid)
+        self.parent.borrow_mut().upgrade().map_or(0, |p| p.pid)
     }
 }

@@ -2,7 +2,7 @@
 //! running guest code and handling what stopped it — the pull-style loop of
 //! `match stub.run(..) { Trap::Syscall => .., Trap::PageFault => .. }`.
 
-use super::{emulate, locked, tlb, Task};
+use super::{emulate, tlb, Task};
 use crate::lock;
 use crate::signal::{self, SigInfo};
 use crate::syscall;
@@ -43,14 +43,14 @@ fn task_main(task: Arc<Task>, start: Start) {
     let k = crate::boot::kernel();
     let data = match k.frames.alloc() {
         Ok(f) => f,
-        Err(_) => return super::do_exit(&task, super::ExitStatus::Signaled(signal::SIGKILL)),
+        Err(_) => return super::do_exit(task, super::ExitStatus::Signaled(signal::SIGKILL)),
     };
     let mut stub = match Stub::spawn(k.physmem.clone(), data) {
         Ok(s) => s,
         Err(e) => {
             log::error!("task {}: cannot start a stub: {e}", task.tid());
             k.frames.put(data);
-            return super::do_exit(&task, super::ExitStatus::Signaled(signal::SIGKILL));
+            return super::do_exit(task, super::ExitStatus::Signaled(signal::SIGKILL));
         }
     };
     task.stub_pid.store(stub.pid(), Ordering::Relaxed);
@@ -62,7 +62,7 @@ fn task_main(task: Arc<Task>, start: Start) {
     let cpu = cpus[crate::syscall::sched::cpu_index(&task) % cpus.len()];
     arch::host::cpu::pin(0, cpu);
     arch::host::cpu::pin(stub.pid(), cpu);
-    let nice = locked(&task.sched).nice;
+    let nice = task.sched.borrow_mut().nice;
     if nice != 0 {
         arch::host::cpu::set_nice(stub.pid(), nice);
     }
@@ -89,7 +89,7 @@ fn task_main(task: Arc<Task>, start: Start) {
     account_exit(&task, ctx.stub);
     drop(stub);
     k.frames.put(data);
-    super::do_exit(&task, status);
+    super::do_exit(task, status);
 }
 
 /// Adds the CPU time of an exiting task — its stub's (guest code, "user") and
@@ -99,7 +99,7 @@ fn account_exit(task: &Task, stub: &Stub) {
         arch::host::time::process_cpu_ns(stub.pid()),
         arch::host::time::thread_cpu_ns(),
     );
-    let mut t = locked(&task.process.times);
+    let mut t = task.process.times.borrow_mut();
     t.0 += user;
     t.1 += system;
 }
@@ -185,7 +185,9 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
 /// Resolves a page fault, or sends the task SIGSEGV or SIGBUS.
 fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
     let mm = ctx.task.mm();
-    let result = locked(&mm).handle_fault(addr, kind == FaultKind::Protection);
+    let result = mm
+        .borrow_mut()
+        .handle_fault(addr, kind == FaultKind::Protection);
     mm::take_alloc_failure();
     // Out of frames: the OOM killer frees some and the access faults again
     // (Linux's pagefault_out_of_memory); only with nothing left to kill does
@@ -204,7 +206,7 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
                 paddr: m.paddr,
                 prot: m.prot.bits(),
             });
-            for n in locked(&mm).mappings_around(addr, 16) {
+            for n in mm.borrow_mut().mappings_around(addr, 16) {
                 if n.vaddr != m.vaddr {
                     ctx.stub.queue(MapOp::Map {
                         vaddr: n.vaddr,
@@ -221,7 +223,9 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
                 ctx.task.tid(),
                 ctx.regs.rip,
                 ctx.regs.rsp,
-                locked(&mm).find_vma(addr).map(|v| (v.start, v.end, v.prot))
+                mm.borrow_mut()
+                    .find_vma(addr)
+                    .map(|v| (v.start, v.end, v.prot))
             );
             let info = match e {
                 mm::FaultError::Bus => SigInfo::fault(signal::SIGBUS, signal::BUS_ADRERR, addr),

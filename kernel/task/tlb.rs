@@ -6,9 +6,9 @@
 //! a task applies before its guest code runs again. Processes with one thread
 //! never pay for any of it.
 
-use super::{all_tasks, locked, Task};
+use super::{all_tasks, Task};
 use arch::stub::{MapOp, Stub, TASK_SIZE};
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use mm::Mm;
 use std::ops::Range;
 use std::sync::atomic::Ordering;
@@ -39,11 +39,14 @@ impl TlbFlush {
 
 /// Returns the other live tasks whose stubs map `mm`: the caller's sibling
 /// threads, and the tasks of other processes sharing it (CLONE_VM, vfork).
-fn sharers(task: &Task, mm: &Arc<Mutex<Mm>>) -> Vec<Arc<Task>> {
+fn sharers(task: &Task, mm: &Arc<KernelCell<Mm>>) -> Vec<Arc<Task>> {
     let others = |t: &Arc<Task>| !std::ptr::eq(t.as_ref(), task);
     // The process's own reference and the caller's: no other process has it.
     if Arc::strong_count(mm) <= 2 {
-        return locked(&task.process.threads)
+        return task
+            .process
+            .threads
+            .borrow_mut()
             .iter()
             .filter(|t| others(t))
             .cloned()
@@ -51,7 +54,7 @@ fn sharers(task: &Task, mm: &Arc<Mutex<Mm>>) -> Vec<Arc<Task>> {
     }
     all_tasks()
         .into_iter()
-        .filter(|t| others(t) && Arc::ptr_eq(&locked(&t.process.mm), mm))
+        .filter(|t| others(t) && Arc::ptr_eq(&t.process.mm.borrow_mut(), mm))
         .collect()
 }
 
@@ -86,7 +89,7 @@ pub fn quiesce(task: &Task) {
 /// Makes sure no task that uses one of `mms`, other than the caller, runs guest
 /// code until the kernel lock is released: called before taking pages away
 /// from address spaces of other processes (a truncate of a mapped file).
-pub fn quiesce_all(mms: &[Arc<Mutex<Mm>>]) {
+pub fn quiesce_all(mms: &[Arc<KernelCell<Mm>>]) {
     let me = super::current();
     let tasks: Vec<Arc<Task>> = all_tasks()
         .into_iter()
@@ -101,16 +104,16 @@ pub fn quiesce_all(mms: &[Arc<Mutex<Mm>>]) {
 /// pending flushes on its stub.
 pub fn flush(task: &Task, stub: &mut Stub) {
     let mm = task.mm();
-    let ranges = locked(&mm).take_tlb_flushes();
+    let ranges = mm.borrow_mut().take_tlb_flushes();
     if !ranges.is_empty() {
         let others = sharers(task, &mm);
         for t in &others {
-            locked(&t.tlb).add(&ranges);
+            t.tlb.borrow_mut().add(&ranges);
         }
         stop_guest(&others);
-        locked(&task.tlb).add(&ranges);
+        task.tlb.borrow_mut().add(&ranges);
     }
-    let mut own = locked(&task.tlb);
+    let mut own = task.tlb.borrow_mut();
     if std::mem::take(&mut own.all) {
         stub.queue(MapOp::Unmap {
             vaddr: 0,

@@ -8,8 +8,7 @@
 //! of 0 here); else ETOOMANYREFS. Files count against the user who sent
 //! them until they are received or the message is dropped.
 
-use crate::task::locked;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::File;
 use std::collections::BTreeMap;
@@ -19,11 +18,11 @@ use std::sync::Arc;
 const RLIMIT_NOFILE: usize = 7;
 
 /// The files each user has in flight (Linux's `user->unix_inflight`).
-static USER_INFLIGHT: Mutex<BTreeMap<u32, usize>> = Mutex::new(BTreeMap::new());
+static USER_INFLIGHT: KernelCell<BTreeMap<u32, usize>> = KernelCell::new(BTreeMap::new());
 
 /// Changes `user`'s count by `add` files and `sub` files.
 fn account(user: u32, add: usize, sub: usize) {
-    let mut users = locked(&USER_INFLIGHT);
+    let mut users = USER_INFLIGHT.borrow_mut();
     let n = users.entry(user).or_default();
     *n = (*n + add).saturating_sub(sub);
     if *n == 0 {
@@ -33,7 +32,7 @@ fn account(user: u32, add: usize, sub: usize) {
 
 /// Returns the files `user` has in flight.
 pub(super) fn inflight(user: u32) -> usize {
-    locked(&USER_INFLIGHT).get(&user).copied().unwrap_or(0)
+    USER_INFLIGHT.borrow_mut().get(&user).copied().unwrap_or(0)
 }
 
 /// The files a message carries, counted as in flight for their sender.
@@ -53,10 +52,10 @@ impl InFlight {
         let (user, limit) = match crate::task::current() {
             Some(t) => {
                 let (uid, euid) = {
-                    let c = locked(&t.process.cred);
+                    let c = t.process.cred.borrow_mut();
                     (c.uid, c.euid)
                 };
-                let nofile = locked(&t.process.rlimits)[RLIMIT_NOFILE].0;
+                let nofile = t.process.rlimits.borrow_mut()[RLIMIT_NOFILE].0;
                 let limit = (euid != 0).then(|| usize::try_from(nofile).unwrap_or(usize::MAX));
                 (uid, limit)
             }

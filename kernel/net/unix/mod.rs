@@ -16,9 +16,8 @@
 //! messages together are bounded by guest RAM (`crate::kmem`), and the files
 //! they carry by their senders' RLIMIT_NOFILE (`inflight`).
 //!
-//! Locking: each socket's state has its own mutex (under the kernel lock it
-//! is never contended); no code holds two of them at once, nor the name
-//! table's with one, and messages (which may hold the last reference to an
+//! Locking: each socket's state is its own `KernelCell`; no code borrows two
+//! of them at once, nor the name table with one, and messages (which may hold the last reference to an
 //! open file, whose release locks other sockets) are dropped outside them.
 
 mod addr;
@@ -41,8 +40,7 @@ pub(crate) use recv::{DgramRead, StreamRead};
 pub(crate) use send::Outgoing;
 
 use crate::net::{Options, SockType, Ucred};
-use crate::task::locked;
-use arch::sync::{Mutex, MutexGuard};
+use arch::sync::KernelCell;
 use arch::Errno;
 use fs::{Inode, Owner, PollEvents, Stat, Timespec, WaitQueue, Waker};
 use msg::Message;
@@ -101,7 +99,7 @@ pub(crate) struct UnixSocket {
     ino: u64,
     owner: Owner,
     ctime: Timespec,
-    state: Mutex<State>,
+    state: KernelCell<State>,
     /// Set by release: the socket is closed and takes nothing more.
     dead: AtomicBool,
     /// Set once an open file holds the socket (a connection is accepted).
@@ -146,7 +144,7 @@ impl UnixSocket {
                 sec,
                 nsec: nsec as u32,
             },
-            state: Mutex::new(State {
+            state: KernelCell::new(State {
                 conn: Conn::Unconnected,
                 peer: None,
                 addr: None,
@@ -186,8 +184,8 @@ impl UnixSocket {
         [a, b]
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        locked(&self.state)
+    fn state(&self) -> arch::sync::KernelRefMut<'_, State> {
+        self.state.borrow_mut()
     }
 
     pub(crate) fn kind(&self) -> SockType {

@@ -6,8 +6,7 @@
 
 use super::UnixSocket;
 use crate::net::SockType;
-use crate::task::locked;
-use arch::sync::Mutex;
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
@@ -22,7 +21,7 @@ struct Table {
     next_auto: u32,
 }
 
-static TABLE: Mutex<Table> = Mutex::new(Table {
+static TABLE: KernelCell<Table> = KernelCell::new(Table {
     names: BTreeMap::new(),
     inodes: BTreeMap::new(),
     next_auto: 0,
@@ -45,7 +44,7 @@ fn live(w: Option<Weak<UnixSocket>>) -> Option<Arc<UnixSocket>> {
 
 /// Binds the abstract `name` for sockets of `kind` (EADDRINUSE if taken).
 pub(super) fn bind_abstract(kind: SockType, name: &[u8], sock: &Arc<UnixSocket>) -> Result<()> {
-    let mut t = locked(&TABLE);
+    let mut t = TABLE.borrow_mut();
     let key = (kind, name.to_vec());
     if t.names.get(&key).is_some_and(taken) {
         return Err(Errno::EADDRINUSE);
@@ -57,7 +56,7 @@ pub(super) fn bind_abstract(kind: SockType, name: &[u8], sock: &Arc<UnixSocket>)
 /// Binds a free autobind name ("\0" and five hex digits) and returns it
 /// (ENOSPC when all are taken).
 pub(super) fn autobind(kind: SockType, sock: &Arc<UnixSocket>) -> Result<Vec<u8>> {
-    let mut t = locked(&TABLE);
+    let mut t = TABLE.borrow_mut();
     for _ in 0..AUTO_NAMES {
         let n = t.next_auto;
         t.next_auto = (n + 1) % AUTO_NAMES;
@@ -73,25 +72,29 @@ pub(super) fn autobind(kind: SockType, sock: &Arc<UnixSocket>) -> Result<Vec<u8>
 
 /// Records that `sock` is bound to the socket file `key`.
 pub(super) fn bind_inode(key: InodeKey, sock: &Arc<UnixSocket>) {
-    locked(&TABLE).inodes.insert(key, Arc::downgrade(sock));
+    TABLE.borrow_mut().inodes.insert(key, Arc::downgrade(sock));
 }
 
 /// Returns the live socket bound to the abstract `name` for `kind`.
 pub(super) fn find_abstract(kind: SockType, name: &[u8]) -> Option<Arc<UnixSocket>> {
-    let entry = locked(&TABLE).names.get(&(kind, name.to_vec())).cloned();
+    let entry = TABLE
+        .borrow_mut()
+        .names
+        .get(&(kind, name.to_vec()))
+        .cloned();
     live(entry)
 }
 
 /// Returns the live socket bound to the socket file `key`.
 pub(super) fn find_inode(key: InodeKey) -> Option<Arc<UnixSocket>> {
-    let entry = locked(&TABLE).inodes.get(&key).cloned();
+    let entry = TABLE.borrow_mut().inodes.get(&key).cloned();
     live(entry)
 }
 
 /// Removes `sock`'s entries (the abstract `name` or the file `key`).
 pub(super) fn unbind(sock: &UnixSocket, name: Option<&[u8]>, key: Option<InodeKey>) {
     let mine = |w: &Weak<UnixSocket>| std::ptr::eq(w.as_ptr(), sock);
-    let mut t = locked(&TABLE);
+    let mut t = TABLE.borrow_mut();
     if let Some(name) = name {
         let k = (sock.kind(), name.to_vec());
         if t.names.get(&k).is_some_and(mine) {

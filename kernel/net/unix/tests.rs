@@ -35,6 +35,7 @@ fn read(s: &UnixSocket, len: usize) -> Result<Vec<u8>, Errno> {
 
 #[test]
 fn stream_send_buffer_fills_and_drains() {
+    let _k = crate::lock::entered();
     let [a, b] = UnixSocket::pair(SockType::Stream, Owner::ROOT, ME);
     let seg = vec![7u8; a.segment_size()];
     let mut sent = 0;
@@ -59,6 +60,7 @@ fn stream_send_buffer_fills_and_drains() {
 
 #[test]
 fn closing_with_unread_data_resets_the_peer() {
+    let _k = crate::lock::entered();
     let [a, b] = UnixSocket::pair(SockType::Stream, Owner::ROOT, ME);
     send(&a, b"left").expect("send");
     b.release(false);
@@ -71,6 +73,7 @@ fn closing_with_unread_data_resets_the_peer() {
 
 #[test]
 fn shutdown_is_mirrored_on_the_peer() {
+    let _k = crate::lock::entered();
     let [a, b] = UnixSocket::pair(SockType::SeqPacket, Owner::ROOT, ME);
     send(&a, b"one").expect("send");
     a.shutdown(Shutdown::SEND);
@@ -91,6 +94,7 @@ fn shutdown_is_mirrored_on_the_peer() {
 
 #[test]
 fn datagram_receivers_hold_max_dgram_qlen_plus_one() {
+    let _k = crate::lock::entered();
     let server = UnixSocket::new(SockType::Dgram, Owner::ROOT);
     let client = UnixSocket::new(SockType::Dgram, Owner::ROOT);
     client.connect_dgram(Some(server.clone())).expect("connect");
@@ -109,6 +113,7 @@ fn datagram_receivers_hold_max_dgram_qlen_plus_one() {
 
 #[test]
 fn abstract_names_per_type_until_release() {
+    let _k = crate::lock::entered();
     let a = UnixSocket::new(SockType::Stream, Owner::ROOT);
     let b = UnixSocket::new(SockType::Stream, Owner::ROOT);
     let c = UnixSocket::new(SockType::Dgram, Owner::ROOT);

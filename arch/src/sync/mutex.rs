@@ -1,4 +1,5 @@
-//! The mutex every kernel crate uses for its data: std's mutex without poisoning
+//! The mutex for data shared outside the kernel lock (the library crates'
+//! state, the log, the timer queue): std's mutex without poisoning
 //! (a panic while a lock is held ends the whole kernel, see kernel/panic.rs, so a
 //! poisoned lock is never seen by code that would care), plus, in debug builds, a
 //! check that no thread takes a lock it already holds.

@@ -64,7 +64,7 @@ pub fn try_kernel() -> Option<&'static Kernel> {
 impl Kernel {
     /// Returns the host name uname reports.
     pub fn hostname(&self) -> String {
-        self.hostname.borrow_mut().clone()
+        self.hostname.borrow().clone()
     }
 }
 

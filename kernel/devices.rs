@@ -26,7 +26,7 @@ impl CharDevices for Devices {
             (1, 11) => Arc::new(Kmsg::default()),
             (5, 0) => Arc::new(DevTty),
             (5, 2) => {
-                let uid = crate::task::current().map_or(0, |t| t.process.cred.borrow_mut().uid);
+                let uid = crate::task::current().map_or(0, |t| t.process.cred.borrow().uid);
                 crate::pty::open_master(uid)?
             }
             (crate::pty::PTS_MAJOR, n) => crate::pty::open_slave(n)?,

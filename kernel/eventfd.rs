@@ -61,7 +61,7 @@ impl FileOps for EventFd {
         Ok(8)
     }
     fn poll(&self) -> PollEvents {
-        let count = *self.count.borrow_mut();
+        let count = *self.count.borrow();
         let mut ev = PollEvents::empty();
         if count > 0 {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;

@@ -92,14 +92,14 @@ impl FileCache {
     /// Writes back the dirty pages with indexes in `[first, end)`; they are
     /// clean afterwards only if no shared mapping can write them any more.
     fn write_back_range(&self, first: u64, end: u64) -> Result<()> {
-        let clean = self.maps.borrow_mut().shared == 0;
+        let clean = self.maps.borrow().shared == 0;
         self.pages.write_back(&self.io(), first, end, clean)
     }
 
     /// Detaches the cache from its inode if nothing maps it and nothing in it
     /// is dirty; its frames are freed with the last reference.
     fn detach_if_unused(&self) {
-        if self.maps.borrow_mut().all == 0 && !self.pages.is_dirty() {
+        if self.maps.borrow().all == 0 && !self.pages.is_dirty() {
             address_space::detach(self.inode.as_ref(), self);
         }
     }
@@ -126,7 +126,7 @@ impl FileCache {
     /// maps them, but those whose frame `keep` holds for, stopping the tasks
     /// that use those address spaces first.
     fn unmap_pages(&self, pages: Range<u64>, keep: &dyn Fn(u64) -> bool) {
-        if self.maps.borrow_mut().all == 0 {
+        if self.maps.borrow().all == 0 {
             return;
         }
         let me: *const FileCache = self;
@@ -142,7 +142,7 @@ impl FileCache {
                 continue;
             }
             let maps_file = mm
-                .borrow_mut()
+                .borrow()
                 .vmas()
                 .any(|v| v.file.as_ref().is_some_and(|f| is_file(f.as_ref())));
             if maps_file {

@@ -29,7 +29,7 @@ pub fn register_ext4(dev: u64, fs: &Arc<Ext4>) {
 /// Returns the ext4 instances alive, mounted or not (a lazily unmounted
 /// one lives while its files are open), for the sync at shutdown.
 pub fn ext4_instances() -> Vec<Arc<dyn FileSystem>> {
-    let all = EXT4.borrow_mut();
+    let all = EXT4.borrow();
     all.iter()
         .filter_map(|(_, w)| w.upgrade())
         .map(|fs| fs as Arc<dyn FileSystem>)
@@ -153,7 +153,7 @@ fn block_device(
     source: &[u8],
 ) -> Result<(Arc<dyn fs::BlockDevice>, u64)> {
     let fsc = task.fs();
-    let cred = task.process.cred.borrow_mut().fs();
+    let cred = task.process.cred.borrow().fs();
     let k = crate::boot::kernel();
     let p = k
         .vfs

@@ -251,7 +251,7 @@ fn futex_death(task: &Task, uaddr: u64, tid: u32) {
 /// Walks the dying thread's robust list (set_robust_list(2)): every futex it
 /// still holds is marked owner-died and a waiter is woken.
 pub fn exit_robust_list(task: &Task) {
-    let (head, _) = *task.robust_list.borrow_mut();
+    let (head, _) = *task.robust_list.borrow();
     if head == 0 {
         return;
     }

@@ -84,7 +84,7 @@ pub fn charge(bytes: usize) -> Result<KmemCharge> {
 
 /// Returns the frames the charges hold, for /proc/meminfo.
 pub fn pages() -> u64 {
-    global().map_or(0, |m| m.pool.borrow_mut().frames.len() as u64)
+    global().map_or(0, |m| m.pool.borrow().frames.len() as u64)
 }
 
 impl KernelMemory {
@@ -181,6 +181,6 @@ mod tests {
         assert_eq!(frames.free_frames(), frames.min_free());
         drop((small, big, rest));
         assert_eq!(frames.free_frames(), free, "everything comes back");
-        assert_eq!(memory.pool.borrow_mut().bytes, 0);
+        assert_eq!(memory.pool.borrow().bytes, 0);
     }
 }

@@ -61,15 +61,15 @@ fn total_pages() -> i64 {
 /// never chosen — init, zombies, `OOM_SCORE_ADJ_MIN`, victims passed over.
 pub fn badness(p: &Process) -> Option<i64> {
     let adj = p.oom_score_adj.load(Ordering::Relaxed);
-    if p.pid == 1 || adj == OOM_SCORE_ADJ_MIN || p.exit_status.borrow_mut().is_some() {
+    if p.pid == 1 || adj == OOM_SCORE_ADJ_MIN || p.exit_status.borrow().is_some() {
         return None;
     }
-    if p.threads.borrow_mut().is_empty() {
+    if p.threads.borrow().is_empty() {
         return None;
     }
-    let mm = p.mm.borrow_mut().clone();
+    let mm = p.mm.borrow().clone();
     if STATE
-        .borrow_mut()
+        .borrow()
         .skip
         .iter()
         .any(|s| std::ptr::eq(s.as_ptr(), Arc::as_ptr(&mm)))
@@ -77,7 +77,7 @@ pub fn badness(p: &Process) -> Option<i64> {
         return None;
     }
     let points = {
-        let m = mm.borrow_mut();
+        let m = mm.borrow();
         (m.rss_pages() + m.page_table_pages()) as i64
     };
     Some(points + i64::from(adj) * (total_pages() / 1000))
@@ -115,7 +115,7 @@ pub fn out_of_memory(current: &Arc<Task>) -> bool {
         log::error!("Out of memory and no killable processes...");
         return false;
     };
-    let comm = String::from_utf8_lossy(&current.process.comm.borrow_mut()).into_owned();
+    let comm = String::from_utf8_lossy(&current.process.comm.borrow()).into_owned();
     log::warn!(
         "{comm} invoked oom-killer: order=0, oom_score_adj={}",
         current.process.oom_score_adj.load(Ordering::Relaxed)
@@ -144,26 +144,26 @@ fn select() -> Option<Arc<Process>> {
 /// Kills `victim` and every other process sharing its address space but
 /// init, logging it; returns the address space.
 fn kill(victim: &Arc<Process>) -> MmRef {
-    let mm = victim.mm.borrow_mut().clone();
+    let mm = victim.mm.borrow().clone();
     let u = crate::proc::usage(victim);
     let kb = mm::PAGE_SIZE / 1024;
-    let tables = mm.borrow_mut().page_table_pages() * kb;
+    let tables = mm.borrow().page_table_pages() * kb;
     log::error!(
         "Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB, \
          shmem-rss:{}kB, UID:{} pgtables:{}kB oom_score_adj:{}",
         victim.pid,
-        String::from_utf8_lossy(&victim.comm.borrow_mut()),
+        String::from_utf8_lossy(&victim.comm.borrow()),
         u.size * kb,
         u.rss_anon * kb,
         u.rss_file * kb,
         u.rss_shmem * kb,
-        victim.cred.borrow_mut().uid,
+        victim.cred.borrow().uid,
         tables,
         victim.oom_score_adj.load(Ordering::Relaxed)
     );
     for p in all_processes() {
-        let shares = Arc::ptr_eq(&p.mm.borrow_mut(), &mm);
-        if shares && p.pid != 1 && p.exit_status.borrow_mut().is_none() {
+        let shares = Arc::ptr_eq(&p.mm.borrow(), &mm);
+        if shares && p.pid != 1 && p.exit_status.borrow().is_none() {
             signal::send_to_process(&p, SigInfo::new(signal::SIGKILL, signal::SI_KERNEL));
         }
     }

@@ -23,7 +23,7 @@ impl FileOps for PidFd {
         false
     }
     fn poll(&self) -> PollEvents {
-        if self.0.exit_status.borrow_mut().is_some() {
+        if self.0.exit_status.borrow().is_some() {
             PollEvents::POLLIN | PollEvents::POLLRDNORM
         } else {
             PollEvents::empty()

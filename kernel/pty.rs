@@ -56,12 +56,12 @@ static PTYS: KernelCell<BTreeMap<u32, Weak<Pty>>> = KernelCell::new(BTreeMap::ne
 
 /// Returns the live pty with `index`, if it is unlocked.
 pub fn find(index: u32) -> Option<Arc<Pty>> {
-    PTYS.borrow_mut().get(&index).and_then(Weak::upgrade)
+    PTYS.borrow().get(&index).and_then(Weak::upgrade)
 }
 
 /// Returns the indexes of the live ptys, for listing /dev/pts.
 pub fn indexes() -> Vec<u32> {
-    PTYS.borrow_mut()
+    PTYS.borrow()
         .iter()
         .filter(|(_, p)| p.strong_count() > 0)
         .map(|(i, _)| *i)
@@ -120,7 +120,7 @@ impl Drop for SlaveHold {
 /// /dev/tty that resolved to it).
 pub fn hold_for(tty: &Arc<Tty>) -> Option<SlaveHold> {
     let pty = PTYS
-        .borrow_mut()
+        .borrow()
         .values()
         .filter_map(Weak::upgrade)
         .find(|p| Arc::ptr_eq(&p.slave, tty))?;
@@ -179,7 +179,7 @@ impl FileOps for PtyMaster {
     }
     fn poll(&self) -> PollEvents {
         let mut ev = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
-        if !self.0.queue.buf.borrow_mut().is_empty() {
+        if !self.0.queue.buf.borrow().is_empty() {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
         } else if self.slave_gone() {
             ev |= PollEvents::POLLHUP;
@@ -248,7 +248,7 @@ pub fn master_ioctl(ctx: &mut TrapContext, m: &PtyMaster, cmd: u32, arg: u64) ->
             return Ok(fd as u64);
         }
         FIONREAD => {
-            let n = pty.queue.buf.borrow_mut().len() as i32;
+            let n = pty.queue.buf.borrow().len() as i32;
             ctx.write_user(arg, &n.to_ne_bytes())?;
         }
         // TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TCFLSH...: the slave's.

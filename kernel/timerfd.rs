@@ -49,7 +49,7 @@ impl FileOps for TimerFd {
         false
     }
     fn poll(&self) -> PollEvents {
-        if self.0.state.borrow_mut().expirations > 0 {
+        if self.0.state.borrow().expirations > 0 {
             PollEvents::POLLIN | PollEvents::POLLRDNORM
         } else {
             PollEvents::empty()
@@ -88,7 +88,7 @@ fn expired(inner: Weak<Inner>, generation: u64) {
 }
 
 pub(crate) fn timerfd(ctx: &TrapContext, fd: u64) -> Result<Arc<Inner>> {
-    let f = ctx.task.files().borrow_mut().get(fd as i32)?;
+    let f = ctx.task.files().borrow().get(fd as i32)?;
     match f.ops().as_any().downcast_ref::<TimerFd>() {
         Some(t) => Ok(t.0.clone()),
         None => Err(Errno::EINVAL),

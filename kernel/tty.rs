@@ -126,8 +126,8 @@ pub fn hung_up(f: &File) -> bool {
 
 /// Returns whether `sig` is ignored or blocked by the calling thread.
 fn ignored_or_blocked(ctx: &TrapContext, sig: i32) -> bool {
-    let handler = ctx.task.process.sigactions.borrow_mut()[sig as usize - 1].handler;
-    handler == signal::SIG_IGN || ctx.task.signal.borrow_mut().mask & sigbit(sig) != 0
+    let handler = ctx.task.process.sigactions.borrow()[sig as usize - 1].handler;
+    handler == signal::SIG_IGN || ctx.task.signal.borrow().mask & sigbit(sig) != 0
 }
 
 /// What a caller does to its terminal, for job control.
@@ -148,11 +148,11 @@ fn job_control(ctx: &TrapContext, tty: &Arc<Tty>, access: Access) -> Result<()> 
     let p = &ctx.task.process;
     let is_ctty = p
         .ctty
-        .borrow_mut()
+        .borrow()
         .as_ref()
         .is_some_and(|c| Arc::ptr_eq(c, tty));
     let (_, fg) = tty.owner();
-    let pgid = *p.pgid.borrow_mut();
+    let pgid = *p.pgid.borrow();
     if !is_ctty || fg == 0 || fg == pgid {
         return Ok(());
     }
@@ -186,18 +186,18 @@ pub fn check_io(ctx: &TrapContext, f: &File, write: bool) -> Result<()> {
 pub fn maybe_acquire(ctx: &TrapContext, f: &File) {
     let Some(tty) = tty_of(f) else { return };
     let p = &ctx.task.process;
-    let sid = *p.sid.borrow_mut();
-    if sid != p.pid || p.ctty.borrow_mut().is_some() || tty.owner().0 != 0 {
+    let sid = *p.sid.borrow();
+    if sid != p.pid || p.ctty.borrow().is_some() || tty.owner().0 != 0 {
         return;
     }
-    tty.set_owner(sid, *p.pgid.borrow_mut());
+    tty.set_owner(sid, *p.pgid.borrow());
     set_session_ctty(sid, Some(&tty));
 }
 
 /// Sets the controlling terminal of every process of session `sid`.
 fn set_session_ctty(sid: i32, tty: Option<&Arc<Tty>>) {
     for q in crate::task::all_processes() {
-        if *q.sid.borrow_mut() == sid {
+        if *q.sid.borrow() == sid {
             *q.ctty.borrow_mut() = tty.cloned();
         }
     }
@@ -236,7 +236,7 @@ pub fn disassociate_ctty(p: &Process, on_exit: bool) {
 /// `tty_vhangup`): every file open on it is dead, its session loses it, and
 /// the session leader gets SIGHUP and SIGCONT.
 pub fn vhangup(p: &Process) {
-    let Some(tty) = p.ctty.borrow_mut().clone() else {
+    let Some(tty) = p.ctty.borrow().clone() else {
         return;
     };
     let (sid, _) = tty.owner();
@@ -319,7 +319,7 @@ pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Resul
     let p = ctx.task.process.clone();
     let is_ctty = p
         .ctty
-        .borrow_mut()
+        .borrow()
         .as_ref()
         .is_some_and(|c| Arc::ptr_eq(c, tty));
     let put_i32 = |ctx: &TrapContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
@@ -330,26 +330,26 @@ pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Resul
         }
         FIONREAD => put_i32(ctx, tty.available() as i32)?,
         TIOCSCTTY => {
-            let sid = *p.sid.borrow_mut();
-            if sid != p.pid || p.ctty.borrow_mut().is_some() {
+            let sid = *p.sid.borrow();
+            if sid != p.pid || p.ctty.borrow().is_some() {
                 return if is_ctty { Ok(0) } else { Err(Errno::EPERM) };
             }
             let (owner, _) = tty.owner();
             if owner != 0 {
                 // Stealing another session's terminal needs root and arg 1.
-                if arg != 1 || p.cred.borrow_mut().euid != 0 {
+                if arg != 1 || p.cred.borrow().euid != 0 {
                     return Err(Errno::EPERM);
                 }
                 set_session_ctty(owner, None);
             }
-            tty.set_owner(sid, *p.pgid.borrow_mut());
+            tty.set_owner(sid, *p.pgid.borrow());
             set_session_ctty(sid, Some(tty));
         }
         TIOCNOTTY => {
             if !is_ctty {
                 return Err(Errno::ENOTTY);
             }
-            if *p.sid.borrow_mut() == p.pid {
+            if *p.sid.borrow() == p.pid {
                 disassociate_ctty(&p, false);
             } else {
                 *p.ctty.borrow_mut() = None;
@@ -373,16 +373,16 @@ pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Resul
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
             }
-            let sid = *p.sid.borrow_mut();
+            let sid = *p.sid.borrow();
             let exists = crate::task::all_processes()
                 .iter()
-                .any(|q| *q.pgid.borrow_mut() == pgrp && q.exit_status.borrow_mut().is_none());
+                .any(|q| *q.pgid.borrow() == pgrp && q.exit_status.borrow().is_none());
             if !exists {
                 return Err(Errno::ESRCH);
             }
             let same_session = crate::task::all_processes()
                 .iter()
-                .any(|q| *q.pgid.borrow_mut() == pgrp && *q.sid.borrow_mut() == sid);
+                .any(|q| *q.pgid.borrow() == pgrp && *q.sid.borrow() == sid);
             if !same_session {
                 return Err(Errno::EPERM);
             }
@@ -403,13 +403,7 @@ pub fn resolve_dev_tty(ctx: &TrapContext, f: Arc<File>) -> Result<Arc<File>> {
     {
         return Ok(f);
     }
-    let tty = ctx
-        .task
-        .process
-        .ctty
-        .borrow_mut()
-        .clone()
-        .ok_or(Errno::ENXIO)?;
+    let tty = ctx.task.process.ctty.borrow().clone().ok_or(Errno::ENXIO)?;
     Ok(File::new(
         f.path().cloned(),
         Arc::new(TtyFile::new(tty.clone(), crate::pty::hold_for(&tty))),

@@ -109,7 +109,7 @@ impl Epoll {
             return Err(Errno::EEXIST);
         }
         let queue = file.ops().wait_queue().ok_or(Errno::EPERM)?;
-        let user = crate::task::current().map_or(0, |t| t.process.cred.borrow_mut().uid);
+        let user = crate::task::current().map_or(0, |t| t.process.cred.borrow().uid);
         if !watches::charge(user) {
             return Err(Errno::ENOSPC);
         }

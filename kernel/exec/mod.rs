@@ -83,7 +83,7 @@ fn execve_path(
     let interp_path = elf::interpreter(&inode, &image)?;
 
     let mut mm = Mm::new(k.frames.clone(), TASK_SIZE);
-    mm.set_stack_limit(ctx.task.process.rlimits.borrow_mut()[3].0);
+    mm.set_stack_limit(ctx.task.process.rlimits.borrow()[3].0);
     let name = vma_name(&file, &fsc.root);
     let main = elf::load(&mut mm, &inode, &name, &image, false, interp_path.is_some())?;
     let (entry, base) = match &interp_path {
@@ -107,7 +107,7 @@ fn execve_path(
         // Since Linux 5.18 an empty argv gets an empty argv[0].
         argv.push(Vec::new());
     }
-    let (cred, secure) = exec_cred(&ctx.task.process.cred.borrow_mut(), &st, file.mnt.nosuid());
+    let (cred, secure) = exec_cred(&ctx.task.process.cred.borrow(), &st, file.mnt.nosuid());
     // A set-id program, or one the caller may not read, is not dumpable
     // (Linux's begin_new_exec and would_dump): nobody else may look inside.
     let unreadable = fs::permission(&ctx.cred(), &st, Access::READ).is_err();
@@ -229,15 +229,15 @@ fn vma_name(p: &fs::Path, root: &fs::Path) -> mm::VmaName {
 fn de_thread(ctx: &mut TrapContext) -> Result<()> {
     let task = ctx.task.clone();
     let p = task.process.clone();
-    if p.threads.borrow_mut().len() > 1 {
+    if p.threads.borrow().len() > 1 {
         p.signal.borrow_mut().exec_task = Some(task.tid());
-        for t in p.threads.borrow_mut().iter() {
+        for t in p.threads.borrow().iter() {
             if !Arc::ptr_eq(t, &task) {
                 crate::signal::signal_wake_up(t);
             }
         }
         let r = wait_event(&task, &[], None, Interruptible::Fatal, || {
-            (p.threads.borrow_mut().len() == 1).then_some(())
+            (p.threads.borrow().len() == 1).then_some(())
         });
         p.signal.borrow_mut().exec_task = None;
         r?;

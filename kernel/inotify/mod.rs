@@ -138,7 +138,7 @@ impl Inotify {
 
     /// Returns the bytes waiting to be read (FIONREAD).
     pub fn pending(&self) -> usize {
-        self.state.borrow_mut().queue.bytes()
+        self.state.borrow().queue.bytes()
     }
 
     /// Watches `inode` for the events of `mask` (inotify_add_watch(2)),
@@ -191,7 +191,7 @@ impl Inotify {
     pub fn rm_watch(&self, wd: i32) -> Result<()> {
         let w = self
             .state
-            .borrow_mut()
+            .borrow()
             .watches
             .get(&wd)
             .cloned()
@@ -221,7 +221,7 @@ impl Inotify {
 
     /// Returns the /proc/PID/fdinfo lines of the watches.
     pub fn fdinfo(&self) -> String {
-        let st = self.state.borrow_mut();
+        let st = self.state.borrow();
         let mut out = String::new();
         for w in st.watches.values() {
             let sdev = (fs::major(w.key.dev) << 20) | fs::minor(w.key.dev);
@@ -259,7 +259,7 @@ impl FileOps for Inotify {
         Err(Errno::EINVAL)
     }
     fn poll(&self) -> PollEvents {
-        match self.state.borrow_mut().queue.is_empty() {
+        match self.state.borrow().queue.is_empty() {
             true => PollEvents::empty(),
             false => PollEvents::POLLIN | PollEvents::POLLRDNORM,
         }

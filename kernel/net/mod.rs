@@ -118,7 +118,7 @@ impl Ucred {
     /// Returns what a message from `task` carries: its process id and real
     /// user and group ids (Linux's `current_uid_gid`).
     pub(crate) fn real(task: &Task) -> Ucred {
-        let c = task.process.cred.borrow_mut();
+        let c = task.process.cred.borrow();
         Ucred {
             pid: task.process.pid,
             uid: c.uid,
@@ -129,7 +129,7 @@ impl Ucred {
     /// Returns what SO_PEERCRED reports of `task`: its process id and
     /// effective user and group ids.
     pub(crate) fn effective(task: &Task) -> Ucred {
-        let c = task.process.cred.borrow_mut();
+        let c = task.process.cred.borrow();
         Ucred {
             pid: task.process.pid,
             uid: c.euid,

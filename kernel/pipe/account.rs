@@ -23,7 +23,7 @@ static USER_PAGES: KernelCell<BTreeMap<u32, u64>> = KernelCell::new(BTreeMap::ne
 pub fn current_user() -> (u32, bool) {
     match crate::task::current() {
         Some(t) => {
-            let c = t.process.cred.borrow_mut();
+            let c = t.process.cred.borrow();
             (c.uid, c.euid != 0)
         }
         None => (0, false),

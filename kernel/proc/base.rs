@@ -16,7 +16,7 @@ const MAX_STRINGS: u64 = 128 * 1024;
 /// Reads what of `[start, end)` in the process's memory is readable.
 fn read_mm(p: &Process, start: u64, end: u64) -> Vec<u8> {
     let end = end.min(start.saturating_add(MAX_STRINGS));
-    let mm = p.mm.borrow_mut().clone();
+    let mm = p.mm.borrow().clone();
     let mut mm = mm.borrow_mut();
     let mut out = Vec::new();
     let mut at = start;
@@ -37,8 +37,8 @@ fn read_mm(p: &Process, start: u64, end: u64) -> Vec<u8> {
 /// the environment area, as Linux gives.
 pub fn cmdline(t: &Target) -> Result<Vec<u8>> {
     let p = t.process()?;
-    let l = p.mm.borrow_mut().clone();
-    let l = l.borrow_mut().layout;
+    let l = p.mm.borrow().clone();
+    let l = l.borrow().layout;
     let mut args = read_mm(&p, l.arg_start, l.arg_end);
     if args.last().is_some_and(|&b| b != 0) {
         args = read_mm(&p, l.arg_start, l.env_end);
@@ -52,14 +52,14 @@ pub fn cmdline(t: &Target) -> Result<Vec<u8>> {
 /// /proc/PID/environ: the environment strings exec placed.
 pub fn environ(t: &Target) -> Result<Vec<u8>> {
     let p = t.inspect()?;
-    let l = p.mm.borrow_mut().clone();
-    let l = l.borrow_mut().layout;
+    let l = p.mm.borrow().clone();
+    let l = l.borrow().layout;
     Ok(read_mm(&p, l.env_start, l.env_end))
 }
 
 /// /proc/PID/comm: the command name and a newline.
 pub fn comm(t: &Target) -> Result<Vec<u8>> {
-    let mut c = (t.process()?.comm).borrow_mut().clone();
+    let mut c = (t.process()?.comm).borrow().clone();
     c.push(b'\n');
     Ok(c)
 }
@@ -86,7 +86,7 @@ const LIMITS: [(&str, &str); crate::task::RLIM_NLIMITS] = [
 
 /// /proc/PID/limits: the soft and hard resource limits.
 pub fn limits(t: &Target) -> Result<Vec<u8>> {
-    let lim = *(t.process()?.rlimits).borrow_mut();
+    let lim = *(t.process()?.rlimits).borrow();
     let show = |v: u64| match v {
         RLIM_INFINITY => "unlimited".to_string(),
         v => v.to_string(),
@@ -132,7 +132,7 @@ pub fn wchan(t: &Target) -> Result<Vec<u8>> {
 /// Returns the place `t`'s directory link `which` names; `ENOENT` for a zombie.
 fn fs_link(t: &Target, which: fn(&Process) -> Option<fs::Path>) -> Result<fs::Path> {
     let p = t.inspect()?;
-    if p.exit_status.borrow_mut().is_some() {
+    if p.exit_status.borrow().is_some() {
         return Err(Errno::ENOENT);
     }
     which(&p).ok_or(Errno::ENOENT)
@@ -140,17 +140,17 @@ fn fs_link(t: &Target, which: fn(&Process) -> Option<fs::Path>) -> Result<fs::Pa
 
 /// /proc/PID/cwd.
 pub fn cwd(t: &Target) -> Result<fs::Path> {
-    fs_link(t, |p| Some(p.fs.borrow_mut().cwd.clone()))
+    fs_link(t, |p| Some(p.fs.borrow().cwd.clone()))
 }
 
 /// /proc/PID/root.
 pub fn root(t: &Target) -> Result<fs::Path> {
-    fs_link(t, |p| Some(p.fs.borrow_mut().root.clone()))
+    fs_link(t, |p| Some(p.fs.borrow().root.clone()))
 }
 
 /// /proc/PID/exe.
 pub fn exe(t: &Target) -> Result<fs::Path> {
-    fs_link(t, |p| p.exe.borrow_mut().clone())
+    fs_link(t, |p| p.exe.borrow().clone())
 }
 
 /// Returns the text of a link to `p`: its path from the reader's root, with

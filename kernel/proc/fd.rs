@@ -16,16 +16,16 @@ const FDINFO_INO: u64 = 0x2000_0000;
 /// Returns the open file `fd` of `t`'s process.
 fn file(t: &Target, fd: i32) -> Result<Arc<File>> {
     let p = t.inspect()?;
-    let files = p.files.borrow_mut().clone();
-    let f = files.borrow_mut().get(fd).map_err(|_| Errno::ENOENT);
+    let files = p.files.borrow().clone();
+    let f = files.borrow().get(fd).map_err(|_| Errno::ENOENT);
     f
 }
 
 /// Returns the open descriptors of `t`'s process.
 fn fds(t: &Target) -> Result<Vec<i32>> {
     let p = t.inspect()?;
-    let files = p.files.borrow_mut().clone();
-    let fds = files.borrow_mut().fds();
+    let files = p.files.borrow().clone();
+    let fds = files.borrow().fds();
     Ok(fds)
 }
 
@@ -104,8 +104,8 @@ pub fn fd_dir(dev: u64, ino: u64, t: &Target) -> Node {
 fn fdinfo(t: &Target, fd: i32) -> Result<Vec<u8>> {
     let f = file(t, fd)?;
     let p = t.process()?;
-    let files = p.files.borrow_mut().clone();
-    let cloexec = files.borrow_mut().cloexec(fd).unwrap_or(false);
+    let files = p.files.borrow().clone();
+    let cloexec = files.borrow().cloexec(fd).unwrap_or(false);
     let mut flags = f.flags().bits();
     if cloexec {
         flags |= OpenFlags::O_CLOEXEC.bits();

@@ -30,8 +30,8 @@ fn is_stack(v: &VmArea) -> bool {
 
 /// Runs `f` on the process's address space.
 fn with_mm<R>(p: &Process, f: impl FnOnce(&Mm) -> R) -> R {
-    let mm = p.mm.borrow_mut().clone();
-    let m = mm.borrow_mut();
+    let mm = p.mm.borrow().clone();
+    let m = mm.borrow();
     f(&m)
 }
 

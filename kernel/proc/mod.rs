@@ -93,7 +93,7 @@ impl ProcFs {
                 // The other threads are found by their tid, but not listed.
                 let tids: Vec<_> = p
                     .threads
-                    .borrow_mut()
+                    .borrow()
                     .iter()
                     .map(|t| t.tid())
                     .filter(|&tid| tid != p.pid)

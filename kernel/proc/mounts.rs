@@ -23,7 +23,7 @@ fn mangle(s: &[u8]) -> String {
 /// point named from there.
 fn visible(t: &Target) -> Result<Vec<(Arc<Mount>, String)>> {
     let p = t.process()?;
-    let root = p.fs.borrow_mut().root.clone();
+    let root = p.fs.borrow().root.clone();
     let mut out = Vec::new();
     for m in crate::boot::kernel().vfs.mounts() {
         let top = Path {

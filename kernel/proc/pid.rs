@@ -44,7 +44,7 @@ impl Target {
         let p = self.proc.upgrade()?;
         match self.tid {
             Some(tid) => find_task(tid).filter(|t| Arc::ptr_eq(&t.process, &p)),
-            None => p.threads.borrow_mut().first().cloned(),
+            None => p.threads.borrow().first().cloned(),
         }
     }
 
@@ -85,7 +85,7 @@ impl Target {
         let t = self.clone();
         Arc::new(move || match t.process() {
             Ok(p) if p.dumpable() => {
-                let c = p.cred.borrow_mut();
+                let c = p.cred.borrow();
                 (c.euid, c.egid)
             }
             _ => (0, 0),
@@ -193,7 +193,7 @@ fn task_dir(dev: u64, ino: u64, t: &Target) -> Node {
     let t = t.clone();
     Node::dir(dev, ino, 0o555, move || {
         let p = t.process()?;
-        let tids: Vec<Pid> = p.threads.borrow_mut().iter().map(|th| th.tid()).collect();
+        let tids: Vec<Pid> = p.threads.borrow().iter().map(|th| th.tid()).collect();
         Ok(tids
             .into_iter()
             .map(|tid| dir(dev, &p, Some(tid)).entry(tid as u64 + 2, &tid.to_string()))

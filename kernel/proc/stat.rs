@@ -22,10 +22,10 @@ pub fn ticks(ns: u64) -> u64 {
 
 /// Returns the state letter and name of a thread of `p` (`t`).
 pub fn state(p: &Process, t: Option<&Arc<Task>>) -> (char, &'static str) {
-    if p.exit_status.borrow_mut().is_some() {
+    if p.exit_status.borrow().is_some() {
         return ('Z', "zombie");
     }
-    if p.signal.borrow_mut().stopped.is_some() {
+    if p.signal.borrow().stopped.is_some() {
         return ('T', "stopped");
     }
     let Some(t) = t else {
@@ -43,13 +43,13 @@ pub fn state(p: &Process, t: Option<&Arc<Task>>) -> (char, &'static str) {
 pub fn signal_sets(p: &Process, t: Option<&Arc<Task>>) -> (u64, u64, u64, u64) {
     let (mut pending, mut blocked) = (0, 0);
     if let Some(t) = t {
-        let s = t.signal.borrow_mut();
+        let s = t.signal.borrow();
         pending = s.pending.set();
         blocked = s.mask;
     }
-    pending |= p.signal.borrow_mut().pending.set();
+    pending |= p.signal.borrow().pending.set();
     let (mut ignored, mut caught) = (0, 0);
-    for (i, a) in p.sigactions.borrow_mut().iter().enumerate() {
+    for (i, a) in p.sigactions.borrow().iter().enumerate() {
         match a.handler {
             SIG_DFL => {}
             SIG_IGN => ignored |= 1 << i,
@@ -72,27 +72,24 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
     let p = t.process()?;
     let task = t.task();
     let (st, _) = state(&p, task.as_ref());
-    let comm = String::from_utf8_lossy(&p.comm.borrow_mut()).into_owned();
+    let comm = String::from_utf8_lossy(&p.comm.borrow()).into_owned();
     let times = match (&task, t.tid) {
         (Some(th), Some(_)) => task_times(th),
         _ => process_times(&p),
     };
-    let children = *p.children_times.borrow_mut();
+    let children = *p.children_times.borrow();
     let u = usage(&p);
     let (pending, blocked, ignored, caught) = signal_sets(&p, task.as_ref());
     let start = p
         .start_time
         .saturating_duration_since(crate::boot::boot_time());
-    let exit_code = p
-        .exit_status
-        .borrow_mut()
-        .map_or(0, ExitStatus::wait_status);
-    let rsslim = p.rlimits.borrow_mut()[5].0;
+    let exit_code = p.exit_status.borrow().map_or(0, ExitStatus::wait_status);
+    let rsslim = p.rlimits.borrow()[5].0;
     let l = u.layout;
-    let nice = task.as_ref().map_or(0, |t| t.sched.borrow_mut().nice);
+    let nice = task.as_ref().map_or(0, |t| t.sched.borrow().nice);
     // The controlling terminal, as Linux encodes a device number here, and
     // its foreground process group.
-    let (tty_nr, tpgid) = match p.ctty.borrow_mut().as_ref() {
+    let (tty_nr, tpgid) = match p.ctty.borrow().as_ref() {
         Some(tty) => (
             u64::from(fs::new_encode_dev(crate::tty::device_number(tty))),
             tty.owner().1 as i64 as u64,
@@ -101,8 +98,8 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
     };
     let fields: [u64; 49] = [
         p.ppid() as u64,
-        *p.pgid.borrow_mut() as u64,
-        *p.sid.borrow_mut() as u64,
+        *p.pgid.borrow() as u64,
+        *p.sid.borrow() as u64,
         tty_nr,
         tpgid,
         0x0040_0000, // flags: PF_RANDOMIZE
@@ -116,7 +113,7 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         ticks(children.1),
         (20 + nice) as u64, // priority
         nice as i64 as u64,
-        p.threads.borrow_mut().len() as u64,
+        p.threads.borrow().len() as u64,
         0, // itrealvalue
         ticks(start.as_nanos() as u64),
         u.size * mm::PAGE_SIZE,
@@ -134,7 +131,7 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         0,
         0,
         0, // wchan, nswap, cnswap
-        *p.exit_signal.borrow_mut() as u64,
+        *p.exit_signal.borrow() as u64,
         processor(t.id()) as u64,
         0,
         0,

@@ -51,18 +51,18 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
     let p = t.process()?;
     let task = t.task();
     let (st, st_name) = state(&p, task.as_ref());
-    let cred = p.cred.borrow_mut().clone();
-    let umask = p.fs.borrow_mut().umask;
-    let files = p.files.borrow_mut().clone();
+    let cred = p.cred.borrow().clone();
+    let umask = p.fs.borrow().umask;
+    let files = p.files.borrow().clone();
     let fd_size = files
-        .borrow_mut()
+        .borrow()
         .fds()
         .last()
         .map_or(64, |&fd| (fd as u64 + 1).next_multiple_of(64));
-    let pgid = *p.pgid.borrow_mut();
-    let sid = *p.sid.borrow_mut();
+    let pgid = *p.pgid.borrow();
+    let sid = *p.sid.borrow();
     let mut s = String::new();
-    let name = String::from_utf8_lossy(&p.comm.borrow_mut()).into_owned();
+    let name = String::from_utf8_lossy(&p.comm.borrow()).into_owned();
     let _ = write!(
         s,
         "Name:\t{name}\nUmask:\t{umask:04o}\nState:\t{st} ({st_name})\nTgid:\t{}\nNgid:\t0\n\
@@ -89,7 +89,7 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         p.pid,
         t.id()
     );
-    if p.exit_status.borrow_mut().is_none() {
+    if p.exit_status.borrow().is_none() {
         let u = usage(&p);
         let kb = mm::PAGE_SIZE / 1024;
         let exe_kb = super::stat::text_pages(&u) * kb;
@@ -117,11 +117,11 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         let _ = writeln!(s, "CoreDumping:\t0\nTHP_enabled:\t0");
     }
     let (pending, blocked, ignored, caught) = signal_sets(&p, task.as_ref());
-    let shared = p.signal.borrow_mut().pending.set();
+    let shared = p.signal.borrow().pending.set();
     let own = task
         .as_ref()
-        .map_or(0, |th| th.signal.borrow_mut().pending.set());
-    let sigq_max = p.rlimits.borrow_mut()[11].0;
+        .map_or(0, |th| th.signal.borrow().pending.set());
+    let sigq_max = p.rlimits.borrow()[11].0;
     let queued = (pending.count_ones()) as u64;
     let caps = if cred.euid == 0 { ALL_CAPS } else { 0 };
     let (mask, list) = cpus();
@@ -135,7 +135,7 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
          Cpus_allowed:\t{mask}\nCpus_allowed_list:\t{list}\n\
          Mems_allowed:\t00000001\nMems_allowed_list:\t0\n\
          voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
-        p.threads.borrow_mut().len(),
+        p.threads.borrow().len(),
         0,
         0
     );

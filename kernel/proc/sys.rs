@@ -34,7 +34,7 @@ fn uuid() -> String {
 /// write (the VFS checks no permission bits yet).
 fn root_only() -> Result<(), Errno> {
     match crate::task::current() {
-        Some(t) if t.process.cred.borrow_mut().euid != 0 => Err(Errno::EACCES),
+        Some(t) if t.process.cred.borrow().euid != 0 => Err(Errno::EACCES),
         _ => Ok(()),
     }
 }

@@ -151,7 +151,7 @@ fn cpu_times() -> Vec<(u64, u64)> {
     let mut per_cpu = vec![(0, 0); n];
     for p in all_processes() {
         let (u, s) = process_times(&p);
-        let (cu, cs) = *p.children_times.borrow_mut();
+        let (cu, cs) = *p.children_times.borrow();
         let c = &mut per_cpu[processor(p.pid)];
         c.0 += u + cu;
         c.1 += s + cs;

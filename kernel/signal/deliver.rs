@@ -46,7 +46,7 @@ fn group_stop(task: &Arc<Task>, sig: i32) {
         ps.stop_report = Some(sig);
         ps.continue_report = false;
     }
-    for t in p.threads.borrow_mut().iter() {
+    for t in p.threads.borrow().iter() {
         if !Arc::ptr_eq(t, task) {
             signal_wake_up(t);
         }
@@ -58,7 +58,7 @@ fn group_stop(task: &Arc<Task>, sig: i32) {
 fn wait_while_stopped(task: &Task) {
     loop {
         {
-            let ps = task.process.signal.borrow_mut();
+            let ps = task.process.signal.borrow();
             if ps.stopped.is_none() || ps.group_exit.is_some() {
                 return;
             }
@@ -98,7 +98,7 @@ pub fn do_signal(ctx: &mut TrapContext) {
     let mut handled = false;
     loop {
         let (exit, exec) = {
-            let ps = task.process.signal.borrow_mut();
+            let ps = task.process.signal.borrow();
             (ps.group_exit, ps.exec_task)
         };
         if let Some(status) = exit {
@@ -109,13 +109,13 @@ pub fn do_signal(ctx: &mut TrapContext) {
             ctx.exit = Some(ExitStatus::Signaled(SIGKILL));
             return;
         }
-        if task.process.signal.borrow_mut().stopped.is_some() {
+        if task.process.signal.borrow().stopped.is_some() {
             wait_while_stopped(&task);
             continue;
         }
         let Some(info) = dequeue(&task) else { break };
         let sig = info.signo();
-        let act = task.process.sigactions.borrow_mut()[sig as usize - 1];
+        let act = task.process.sigactions.borrow()[sig as usize - 1];
         // init discards what it has no handler for once it unblocks it
         // (SIGNAL_UNKILLABLE), SIGKILL and SIGSTOP aside.
         let unkillable = task.process.unkillable.load(Ordering::Relaxed);

@@ -124,7 +124,7 @@ pub fn setup_rt_frame(
     let full = ctx.stub.get_xstate()?;
     let regs = *ctx.regs;
     let (alt, on_alt) = {
-        let s = ctx.task.signal.borrow_mut();
+        let s = ctx.task.signal.borrow();
         (s.altstack, s.altstack.contains(regs.rsp))
     };
     // Below the 128-byte red zone, or at the top of the alternate stack.

@@ -167,7 +167,7 @@ fn ignored(p: &Process, sig: i32, blocked: bool, forced: bool) -> bool {
     if blocked {
         return false;
     }
-    let a = p.sigactions.borrow_mut()[sig as usize - 1];
+    let a = p.sigactions.borrow()[sig as usize - 1];
     if a.handler == SIG_DFL && !forced && p.unkillable.load(Ordering::Relaxed) {
         return true;
     }
@@ -182,11 +182,11 @@ fn ignored(p: &Process, sig: i32, blocked: bool, forced: bool) -> bool {
 /// thread group is dying or stopping: what makes a sleeping call return
 /// `ERESTARTSYS` (Linux's `signal_pending`).
 pub fn signal_pending(t: &Task) -> bool {
-    let mask = t.signal.borrow_mut().mask;
-    if t.signal.borrow_mut().pending.first(!mask).is_some() {
+    let mask = t.signal.borrow().mask;
+    if t.signal.borrow().pending.first(!mask).is_some() {
         return true;
     }
-    let ps = t.process.signal.borrow_mut();
+    let ps = t.process.signal.borrow();
     ps.group_exit.is_some()
         || ps.stopped.is_some()
         || ps.exec_task.is_some_and(|e| e != t.tid())
@@ -197,7 +197,7 @@ pub fn signal_pending(t: &Task) -> bool {
 /// execs): what makes even an uninterruptible wait give up (Linux's
 /// `fatal_signal_pending`).
 pub fn fatal_signal_pending(t: &Task) -> bool {
-    let ps = t.process.signal.borrow_mut();
+    let ps = t.process.signal.borrow();
     ps.group_exit.is_some() || ps.exec_task.is_some_and(|e| e != t.tid())
 }
 
@@ -219,7 +219,7 @@ pub fn group_exit(p: &Process, status: ExitStatus) {
         ps.group_exit = Some(status);
         ps.stopped = None;
     }
-    for t in p.threads.borrow_mut().iter() {
+    for t in p.threads.borrow().iter() {
         signal_wake_up(t);
     }
 }
@@ -232,7 +232,7 @@ fn prepare_signal(p: &Arc<Process>, sig: i32) {
         let resumed = {
             let mut ps = p.signal.borrow_mut();
             ps.pending.remove_set(STOP_SIGNALS);
-            for t in p.threads.borrow_mut().iter() {
+            for t in p.threads.borrow().iter() {
                 t.signal.borrow_mut().pending.remove_set(STOP_SIGNALS);
             }
             let was = ps.stopped.take().is_some();
@@ -243,14 +243,14 @@ fn prepare_signal(p: &Arc<Process>, sig: i32) {
             was
         };
         if resumed {
-            for t in p.threads.borrow_mut().iter() {
+            for t in p.threads.borrow().iter() {
                 t.waiter.wake_task();
             }
             notify_parent_stop(p, CLD_CONTINUED, SIGCONT);
         }
     } else if sigbit(sig) & STOP_SIGNALS != 0 {
         p.signal.borrow_mut().pending.remove_set(sigbit(SIGCONT));
-        for t in p.threads.borrow_mut().iter() {
+        for t in p.threads.borrow().iter() {
             t.signal.borrow_mut().pending.remove_set(sigbit(SIGCONT));
         }
     }
@@ -299,25 +299,25 @@ pub fn send_timer_signal(p: &Arc<Process>, t: Option<&Arc<Task>>, info: SigInfo)
 
 fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Origin) -> Result<()> {
     let sig = info.signo();
-    if !valid(sig) || p.exit_status.borrow_mut().is_some() {
+    if !valid(sig) || p.exit_status.borrow().is_some() {
         return Err(Errno::ESRCH);
     }
-    if p.signal.borrow_mut().group_exit.is_some() {
+    if p.signal.borrow().group_exit.is_some() {
         return Ok(());
     }
     prepare_signal(p, sig);
-    let threads = p.threads.borrow_mut().clone();
+    let threads = p.threads.borrow().clone();
     // The thread to wake: the one named, else the first that does not block it.
     let chosen = match target {
         Some(t) => Some(t.clone()),
         None => threads
             .iter()
-            .find(|t| t.signal.borrow_mut().mask & sigbit(sig) == 0)
+            .find(|t| t.signal.borrow().mask & sigbit(sig) == 0)
             .cloned(),
     };
     let (blocked, waited_for) = match &chosen {
         Some(t) => {
-            let ts = t.signal.borrow_mut();
+            let ts = t.signal.borrow();
             let real = ts.real_blocked.unwrap_or(ts.mask);
             (ts.mask & sigbit(sig) != 0, real & sigbit(sig) != 0)
         }
@@ -328,7 +328,7 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
     }
     // A signal whose default action kills, unblocked and unhandled, kills the
     // whole group now rather than when some thread gets round to it.
-    let handler = p.sigactions.borrow_mut()[sig as usize - 1].handler;
+    let handler = p.sigactions.borrow()[sig as usize - 1].handler;
     let kills = matches!(
         default_action(sig),
         DefaultAction::Terminate | DefaultAction::Core
@@ -382,7 +382,7 @@ pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
     {
         let mut acts = t.process.sigactions.borrow_mut();
         let a = &mut acts[sig as usize - 1];
-        let blocked = t.signal.borrow_mut().mask & sigbit(sig) != 0;
+        let blocked = t.signal.borrow().mask & sigbit(sig) != 0;
         if a.handler == SIG_IGN || blocked {
             a.handler = SIG_DFL;
             t.signal.borrow_mut().mask &= !sigbit(sig);
@@ -398,10 +398,10 @@ pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
 /// Tells the parent of `p` that it stopped or continued: SIGCHLD unless the
 /// parent asked for SA_NOCLDSTOP, and a wake-up of its waits.
 fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
-    let Some(parent) = p.parent.borrow_mut().upgrade() else {
+    let Some(parent) = p.parent.borrow().upgrade() else {
         return;
     };
-    let nocldstop = parent.sigactions.borrow_mut()[SIGCHLD as usize - 1].flags & SA_NOCLDSTOP != 0;
+    let nocldstop = parent.sigactions.borrow()[SIGCHLD as usize - 1].flags & SA_NOCLDSTOP != 0;
     if !nocldstop {
         send_to_process(&parent, SigInfo::child(code, p.pid, status));
     }
@@ -412,7 +412,7 @@ fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
 pub fn send_to_group(pgid: Pid, info: SigInfo) -> usize {
     crate::task::all_processes()
         .into_iter()
-        .filter(|p| *p.pgid.borrow_mut() == pgid)
+        .filter(|p| *p.pgid.borrow() == pgid)
         .filter(|p| send_to_process(p, info))
         .count()
 }

@@ -17,13 +17,10 @@ pub fn check_kill_permission(sender: &Arc<Process>, target: &Arc<Process>, sig: 
     if Arc::ptr_eq(sender, target) {
         return Ok(());
     }
-    let (s, t) = (
-        sender.cred.borrow_mut().clone(),
-        target.cred.borrow_mut().clone(),
-    );
+    let (s, t) = (sender.cred.borrow().clone(), target.cred.borrow().clone());
     let by_cred =
         s.euid == 0 || s.euid == t.suid || s.euid == t.uid || s.uid == t.suid || s.uid == t.uid;
-    if by_cred || (sig == SIGCONT && *sender.sid.borrow_mut() == *target.sid.borrow_mut()) {
+    if by_cred || (sig == SIGCONT && *sender.sid.borrow() == *target.sid.borrow()) {
         Ok(())
     } else {
         Err(Errno::EPERM)

@@ -49,8 +49,8 @@ impl Drop for SigqueueCharge {
 /// guest RAM has no room for it.
 pub fn sigqueue_alloc(p: &Process, override_rlimit: bool) -> Option<SigqueueCharge> {
     let memory = kmem::charge(SIGQUEUE_SIZE).ok()?;
-    let user = p.cred.borrow_mut().uid;
-    let limit = p.rlimits.borrow_mut()[RLIMIT_SIGPENDING].0;
+    let user = p.cred.borrow().uid;
+    let limit = p.rlimits.borrow()[RLIMIT_SIGPENDING].0;
     let mut users = USER_SIGPENDING.borrow_mut();
     let n = users.entry(user).or_default();
     if !override_rlimit && *n + 1 > limit {

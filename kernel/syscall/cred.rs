@@ -55,7 +55,7 @@ const NGROUPS_MAX: usize = 65536;
 const KEEP: u32 = u32::MAX;
 
 fn cred(ctx: &TrapContext) -> Cred {
-    ctx.task.process.cred.borrow_mut().clone()
+    ctx.task.process.cred.borrow().clone()
 }
 
 /// Installs new credentials. A change of the effective or filesystem ids

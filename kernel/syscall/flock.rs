@@ -142,7 +142,7 @@ pub fn fcntl_lock(ctx: &mut TrapContext, f: &Arc<File>, cmd: u64, arg: u64) -> R
     }
     let owner = match cmd {
         F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => LockOwner::File(f.id()),
-        _ => LockOwner::Files(ctx.task.files().borrow_mut().owner()),
+        _ => LockOwner::Files(ctx.task.files().borrow().owner()),
     };
     let req = read_flock(ctx, f, arg, owner)?;
     let locks = f.file_locks().map_err(|_| Errno::EINVAL)?;

@@ -31,7 +31,7 @@ pub fn sys_uname(ctx: &mut TrapContext, name: UserPtr<Utsname>) -> Result<u64> {
 
 /// sethostname(2): root only, at most 64 bytes.
 pub fn sys_sethostname(ctx: &mut TrapContext, hostname: u64, len: u64) -> Result<u64> {
-    if ctx.task.process.cred.borrow_mut().euid != 0 {
+    if ctx.task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
     let len = len as usize;

@@ -21,7 +21,7 @@ fn do_init(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     if flags & !(IN_CLOEXEC | IN_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
-    let uid = ctx.task.process.cred.borrow_mut().euid;
+    let uid = ctx.task.process.cred.borrow().euid;
     let status = OpenFlags::from_bits_truncate((flags & IN_NONBLOCK) as u32);
     let f = File::new(None, Inotify::new(uid)?, status);
     let fd = ctx

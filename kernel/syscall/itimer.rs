@@ -112,7 +112,7 @@ fn cpu_tick(p: Weak<Process>, which: usize, generation: u64) {
         };
         signal::send_to_process(&p, SigInfo::new(sig, SI_KERNEL));
     }
-    if p.itimers.borrow_mut().cpu[which].left != 0 {
+    if p.itimers.borrow().cpu[which].left != 0 {
         let weak = Arc::downgrade(&p);
         timer::add(Instant::now() + CPU_TICK, move || {
             cpu_tick(weak, which, generation)
@@ -165,7 +165,7 @@ fn set(
 }
 
 fn get(p: &Process, which: u64) -> Result<(Duration, Duration)> {
-    let its = p.itimers.borrow_mut();
+    let its = p.itimers.borrow();
     match which {
         ITIMER_REAL => Ok(its.real.remaining()),
         ITIMER_VIRTUAL | ITIMER_PROF => {

@@ -86,7 +86,7 @@ fn read_opt(ctx: &TrapContext, addr: u64) -> Result<Option<Vec<u8>>> {
 }
 
 fn is_root(ctx: &TrapContext) -> bool {
-    ctx.task.process.cred.borrow_mut().euid == 0
+    ctx.task.process.cred.borrow().euid == 0
 }
 
 /// Returns whether `p` is the root of its mount.
@@ -161,15 +161,15 @@ pub fn sys_mount(
 fn busy(mnt: &Arc<Mount>) -> bool {
     let on = |p: &Path| Arc::ptr_eq(&p.mnt, mnt);
     all_processes().iter().any(|p| {
-        if p.exit_status.borrow_mut().is_some() {
+        if p.exit_status.borrow().is_some() {
             return false;
         }
-        let fsc = p.fs.borrow_mut().clone();
-        if on(&fsc.root) || on(&fsc.cwd) || p.exe.borrow_mut().as_ref().is_some_and(on) {
+        let fsc = p.fs.borrow().clone();
+        if on(&fsc.root) || on(&fsc.cwd) || p.exe.borrow().as_ref().is_some_and(on) {
             return true;
         }
-        let files = p.files.borrow_mut().clone();
-        let files = files.borrow_mut();
+        let files = p.files.borrow().clone();
+        let files = files.borrow();
         files
             .fds()
             .into_iter()

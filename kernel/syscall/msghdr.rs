@@ -205,7 +205,7 @@ fn rights(ctx: &TrapContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<
         return Err(Errno::EINVAL);
     }
     let table = ctx.task.files();
-    let table = table.borrow_mut();
+    let table = table.borrow();
     for fd in data.chunks_exact(4) {
         let fd = i32::from_ne_bytes(fd.try_into().expect("4 bytes"));
         files.push(table.get(fd)?);
@@ -220,7 +220,7 @@ fn check_creds(ctx: &TrapContext, c: Ucred) -> Result<Ucred> {
     if c.uid == u32::MAX || c.gid == u32::MAX {
         return Err(Errno::EINVAL);
     }
-    let cred = ctx.task.process.cred.borrow_mut().clone();
+    let cred = ctx.task.process.cred.borrow().clone();
     let root = cred.euid == 0;
     let pid_ok = c.pid == ctx.task.process.pid || root;
     let uid_ok = [cred.uid, cred.euid, cred.suid].contains(&c.uid) || root;

@@ -17,7 +17,7 @@ pub fn sys_getppid(ctx: &mut TrapContext) -> Result<u64> {
 }
 
 pub fn sys_getpgrp(ctx: &mut TrapContext) -> Result<u64> {
-    Ok(*ctx.task.process.pgid.borrow_mut() as u64)
+    Ok(*ctx.task.process.pgid.borrow() as u64)
 }
 
 pub(super) fn target(ctx: &TrapContext, pid: u64) -> Result<std::sync::Arc<task::Process>> {
@@ -29,11 +29,11 @@ pub(super) fn target(ctx: &TrapContext, pid: u64) -> Result<std::sync::Arc<task:
 }
 
 pub fn sys_getpgid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
-    Ok(*(target(ctx, pid)?.pgid).borrow_mut() as u64)
+    Ok(*(target(ctx, pid)?.pgid).borrow() as u64)
 }
 
 pub fn sys_getsid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
-    Ok(*(target(ctx, pid)?.sid).borrow_mut() as u64)
+    Ok(*(target(ctx, pid)?.sid).borrow() as u64)
 }
 
 /// setpgid(2): a process may move itself or a child into a group of its session.
@@ -46,7 +46,7 @@ pub fn sys_setpgid(ctx: &mut TrapContext, pid: u64, pgid: u64) -> Result<u64> {
     if p.pid != me.pid && p.ppid() != me.pid {
         return Err(Errno::ESRCH);
     }
-    if *p.sid.borrow_mut() == p.pid {
+    if *p.sid.borrow() == p.pid {
         return Err(Errno::EPERM);
     }
     let pgid = if pgid == 0 { p.pid } else { pgid as i32 };
@@ -60,9 +60,9 @@ pub fn sys_setsid(ctx: &mut TrapContext) -> Result<u64> {
     let group_exists = || {
         task::all_processes()
             .iter()
-            .any(|q| *q.pgid.borrow_mut() == p.pid)
+            .any(|q| *q.pgid.borrow() == p.pid)
     };
-    if *p.pgid.borrow_mut() == p.pid || group_exists() {
+    if *p.pgid.borrow() == p.pid || group_exists() {
         return Err(Errno::EPERM);
     }
     *p.pgid.borrow_mut() = p.pid;
@@ -73,7 +73,7 @@ pub fn sys_setsid(ctx: &mut TrapContext) -> Result<u64> {
 
 /// vhangup(2): hangs up the controlling terminal; needs CAP_SYS_TTY_CONFIG.
 pub fn sys_vhangup(ctx: &mut TrapContext) -> Result<u64> {
-    if ctx.task.process.cred.borrow_mut().euid != 0 {
+    if ctx.task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
     crate::tty::vhangup(&ctx.task.process);

@@ -26,7 +26,7 @@ pub fn sys_pidfd_send_signal(
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
-    let f = ctx.task.files().borrow_mut().get(fd as i32)?;
+    let f = ctx.task.files().borrow().get(fd as i32)?;
     let p = match f.ops().as_any().downcast_ref::<PidFd>() {
         Some(PidFd(p)) => p.clone(),
         None => proc_pid_dir(&f)?,
@@ -35,11 +35,11 @@ pub fn sys_pidfd_send_signal(
     if sig != 0 && !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    if p.exit_status.borrow_mut().is_some() {
+    if p.exit_status.borrow().is_some() {
         return Err(Errno::ESRCH);
     }
     signal::check_kill_permission(&ctx.task.process, &p, sig)?;
-    let uid = ctx.task.process.cred.borrow_mut().uid;
+    let uid = ctx.task.process.cred.borrow().uid;
     let mut si = SigInfo::user(sig, SI_USER, ctx.task.process.pid, uid);
     if info != 0 {
         ctx.read_user(info, &mut si.0)?;

@@ -95,7 +95,7 @@ pub(super) fn write_time_left(
 /// back the revents and returns how many are non-zero.
 fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -> Result<u64> {
     // RLIMIT_NOFILE, which Linux never lets past nr_open (2^20).
-    let limit = ctx.task.process.rlimits.borrow_mut()[7].0;
+    let limit = ctx.task.process.rlimits.borrow()[7].0;
     if nfds > limit.min(1 << 20) {
         return Err(Errno::EINVAL);
     }
@@ -103,7 +103,7 @@ fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -
     let mut pfds = ufds.read_array(ctx, nfds as usize)?;
     let files: Vec<Option<Arc<File>>> = {
         let table = ctx.task.files();
-        let table = table.borrow_mut();
+        let table = table.borrow();
         pfds.iter()
             .map(|p| (p.fd >= 0).then(|| table.get(p.fd).ok()).flatten())
             .collect()

@@ -85,7 +85,7 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
         bump(s);
         return;
     }
-    for t in p.threads.borrow_mut().iter() {
+    for t in p.threads.borrow().iter() {
         if let Some(s) = t.signal.borrow_mut().pending.find_mut(is_ours) {
             bump(s);
             return;
@@ -116,7 +116,7 @@ pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) 
     }
     let p = ctx.task.process.clone();
     let id = {
-        let timers = p.posix_timers.borrow_mut();
+        let timers = p.posix_timers.borrow();
         (0..)
             .find(|i| !timers.contains_key(i))
             .ok_or(Errno::EAGAIN)?
@@ -206,7 +206,7 @@ pub fn sys_timer_gettime(ctx: &mut TrapContext, id: u64, curr_value: u64) -> Res
         .task
         .process
         .posix_timers
-        .borrow_mut()
+        .borrow()
         .get(&(id as i32))
         .ok_or(Errno::EINVAL)?
         .slot
@@ -216,7 +216,7 @@ pub fn sys_timer_gettime(ctx: &mut TrapContext, id: u64, curr_value: u64) -> Res
 }
 
 pub fn sys_timer_getoverrun(ctx: &mut TrapContext, id: u64) -> Result<u64> {
-    let timers = ctx.task.process.posix_timers.borrow_mut();
+    let timers = ctx.task.process.posix_timers.borrow();
     let t = timers.get(&(id as i32)).ok_or(Errno::EINVAL)?;
     Ok(t.overrun.min(DELAYTIMER_MAX))
 }

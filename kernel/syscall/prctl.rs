@@ -77,7 +77,7 @@ pub fn sys_prctl(
         }
         PR_GET_NAME => {
             let mut name = [0u8; 16];
-            let comm = p.comm.borrow_mut().clone();
+            let comm = p.comm.borrow().clone();
             name[..comm.len()].copy_from_slice(&comm);
             ctx.write_user(arg2, &name)?;
             Ok(0)

@@ -24,7 +24,7 @@ pub fn sys_reboot(
     if magic1 as u32 as u64 != MAGIC1 || !MAGIC2.contains(&(magic2 as u32 as u64)) {
         return Err(Errno::EINVAL);
     }
-    if ctx.task.process.cred.borrow_mut().euid != 0 {
+    if ctx.task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
     match cmd as u32 as u64 {

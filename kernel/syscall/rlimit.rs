@@ -15,7 +15,7 @@ pub fn sys_getrlimit(ctx: &mut TrapContext, resource: u64, rlim: UserPtr<Rlimit>
     if r >= RLIM_NLIMITS {
         return Err(Errno::EINVAL);
     }
-    let l = ctx.task.process.rlimits.borrow_mut()[r];
+    let l = ctx.task.process.rlimits.borrow()[r];
     rlim.write(ctx, &to_abi(l))?;
     Ok(0)
 }
@@ -45,14 +45,14 @@ pub fn sys_prlimit64(
         }
         newl = Some((soft, hard));
     }
-    let cur = p.rlimits.borrow_mut()[r];
+    let cur = p.rlimits.borrow()[r];
     if !old.is_null() {
         old.write(ctx, &to_abi(cur))?;
     }
     if let Some(l) = newl {
         p.rlimits.borrow_mut()[r] = l;
         if r == 3 {
-            let mm = p.mm.borrow_mut().clone();
+            let mm = p.mm.borrow().clone();
             mm.borrow_mut().set_stack_limit(l.0);
         }
     }

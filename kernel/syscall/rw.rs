@@ -23,7 +23,7 @@ const MAX_RW: u64 = 0x7fff_f000;
 const CHUNK: usize = 64 * 1024;
 
 pub(super) fn file(ctx: &TrapContext, fd: u64) -> Result<Arc<File>> {
-    ctx.task.files().borrow_mut().get(fd as i32)
+    ctx.task.files().borrow().get(fd as i32)
 }
 
 /// Runs `op`; while it fails with `EAGAIN` on a file that can block, opened

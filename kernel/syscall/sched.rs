@@ -36,7 +36,7 @@ fn find(ctx: &TrapContext, tid: i32) -> Result<std::sync::Arc<Task>> {
 /// slot (tid modulo the CPUs) if its affinity allows, else the first allowed.
 pub fn cpu_index(t: &Task) -> usize {
     let n = crate::boot::kernel().host_cpus.len().clamp(1, 64);
-    let allowed = t.sched.borrow_mut().affinity & cpu_mask();
+    let allowed = t.sched.borrow().affinity & cpu_mask();
     let own = t.tid() as usize % n;
     if allowed & (1 << own) != 0 || allowed == 0 {
         own
@@ -81,7 +81,7 @@ pub fn sys_sched_getaffinity(
         return Err(Errno::EINVAL);
     }
     let t = find(ctx, pid as i32)?;
-    let mask = t.sched.borrow_mut().affinity & cpu_mask();
+    let mask = t.sched.borrow().affinity & cpu_mask();
     ctx.write_user(user_mask, &mask.to_ne_bytes())?;
     Ok(8)
 }
@@ -106,9 +106,9 @@ pub fn sys_sched_setaffinity(ctx: &mut TrapContext, pid: u64, len: u64, mask: u6
 /// EPERM unless the caller may change `t`'s scheduling: root, or the same
 /// user (its effective uid is the target's real or effective uid).
 fn may_change(ctx: &TrapContext, t: &Task) -> Result<()> {
-    let euid = ctx.task.process.cred.borrow_mut().euid;
+    let euid = ctx.task.process.cred.borrow().euid;
     let (uid, their_euid) = {
-        let c = t.process.cred.borrow_mut();
+        let c = t.process.cred.borrow();
         (c.uid, c.euid)
     };
     if euid == 0 || euid == uid || euid == their_euid {
@@ -191,24 +191,24 @@ fn prio_targets(ctx: &TrapContext, which: u64, who: u64) -> Result<Vec<std::sync
         0 => find(ctx, who).into_iter().collect(),
         1 => {
             let pgid = if who == 0 {
-                *ctx.task.process.pgid.borrow_mut()
+                *ctx.task.process.pgid.borrow()
             } else {
                 who
             };
             task::all_tasks()
                 .into_iter()
-                .filter(|t| *t.process.pgid.borrow_mut() == pgid)
+                .filter(|t| *t.process.pgid.borrow() == pgid)
                 .collect()
         }
         2 => {
             let uid = if who == 0 {
-                ctx.task.process.cred.borrow_mut().uid
+                ctx.task.process.cred.borrow().uid
             } else {
                 who as u32
             };
             task::all_tasks()
                 .into_iter()
-                .filter(|t| t.process.cred.borrow_mut().uid == uid)
+                .filter(|t| t.process.cred.borrow().uid == uid)
                 .collect()
         }
         _ => return Err(Errno::EINVAL),
@@ -219,7 +219,7 @@ fn prio_targets(ctx: &TrapContext, which: u64, who: u64) -> Result<Vec<std::sync
 /// system call returns it; glibc turns it back into a nice value).
 pub fn sys_getpriority(ctx: &mut TrapContext, which: u64, who: u64) -> Result<u64> {
     let targets = prio_targets(ctx, which, who)?;
-    let best = targets.iter().map(|t| t.sched.borrow_mut().nice).min();
+    let best = targets.iter().map(|t| t.sched.borrow().nice).min();
     best.map(|n| (20 - n) as u64).ok_or(Errno::ESRCH)
 }
 
@@ -231,10 +231,10 @@ pub fn sys_setpriority(ctx: &mut TrapContext, which: u64, who: u64, prio: u64) -
         return Err(Errno::ESRCH);
     }
     let nice = (prio as i32).clamp(-20, 19);
-    let root = ctx.task.process.cred.borrow_mut().euid == 0;
+    let root = ctx.task.process.cred.borrow().euid == 0;
     for t in &targets {
         may_change(ctx, t)?;
-        if nice < t.sched.borrow_mut().nice && !root {
+        if nice < t.sched.borrow().nice && !root {
             return Err(Errno::EACCES);
         }
         t.sched.borrow_mut().nice = nice;
@@ -278,7 +278,7 @@ pub fn task_times(t: &Task) -> (u64, u64) {
 /// Returns the CPU time of a process: its exited threads and its live ones.
 pub fn process_times(p: &Process) -> (u64, u64) {
     let mut t = *p.times.borrow_mut();
-    for th in p.threads.borrow_mut().iter() {
+    for th in p.threads.borrow().iter() {
         let (u, s) = task_times(th);
         t.0 += u;
         t.1 += s;
@@ -292,7 +292,7 @@ pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64>
     const RUSAGE_THREAD: i32 = 1;
     let times = match who as i32 {
         RUSAGE_SELF => process_times(&ctx.task.process),
-        RUSAGE_CHILDREN => *ctx.task.process.children_times.borrow_mut(),
+        RUSAGE_CHILDREN => *ctx.task.process.children_times.borrow(),
         RUSAGE_THREAD => task_times(ctx.task),
         _ => return Err(Errno::EINVAL),
     };
@@ -306,7 +306,7 @@ pub fn sys_times(ctx: &mut TrapContext, buf: u64) -> Result<u64> {
     let ticks = |ns: u64| ns / 10_000_000;
     if buf != 0 {
         let me = process_times(&ctx.task.process);
-        let ch = *ctx.task.process.children_times.borrow_mut();
+        let ch = *ctx.task.process.children_times.borrow();
         let mut b = [0u8; 32];
         for (i, v) in [me.0, me.1, ch.0, ch.1].iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&ticks(*v).to_ne_bytes());

@@ -58,7 +58,7 @@ fn do_select(ctx: &TrapContext, n: u64, addrs: [u64; 3], deadline: Option<Instan
     let mut watched: Vec<(usize, Arc<File>)> = Vec::new();
     {
         let table = ctx.task.files();
-        let table = table.borrow_mut();
+        let table = table.borrow();
         for fd in 0..n {
             if sets.iter().any(|s| bit(s, fd)) {
                 watched.push((fd, table.get(fd as i32)?));

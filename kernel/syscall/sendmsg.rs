@@ -38,7 +38,7 @@ pub(super) fn do_send(
 
 /// Raises SIGPIPE for an EPIPE, as a stream send does.
 fn sigpipe(ctx: &TrapContext) {
-    let uid = ctx.task.process.cred.borrow_mut().uid;
+    let uid = ctx.task.process.cred.borrow().uid;
     send_to_task(
         ctx.task,
         SigInfo::user(SIGPIPE, SI_USER, ctx.task.process.pid, uid),

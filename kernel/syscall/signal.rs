@@ -61,7 +61,7 @@ pub fn sys_rt_sigaction(
         None
     };
     let p = ctx.task.process.clone();
-    let old = p.sigactions.borrow_mut()[sig as usize - 1];
+    let old = p.sigactions.borrow()[sig as usize - 1];
     if !oact.is_null() {
         oact.write(ctx, &to_abi(&old))?;
     }
@@ -73,7 +73,7 @@ pub fn sys_rt_sigaction(
                 && signal::default_action(sig) == signal::DefaultAction::Ignore);
         if ignored {
             p.signal.borrow_mut().pending.remove_set(sigbit(sig));
-            for t in p.threads.borrow_mut().iter() {
+            for t in p.threads.borrow().iter() {
                 t.signal.borrow_mut().pending.remove_set(sigbit(sig));
             }
         }
@@ -89,7 +89,7 @@ pub fn sys_rt_sigprocmask(
     sigsetsize: u64,
 ) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
-    let old = ctx.task.signal.borrow_mut().mask;
+    let old = ctx.task.signal.borrow().mask;
     let new = if set != 0 {
         let v = ctx.read_u64(set)?;
         Some(match how {
@@ -113,10 +113,10 @@ pub fn sys_rt_sigprocmask(
 pub fn sys_rt_sigpending(ctx: &mut TrapContext, set: u64, sigsetsize: u64) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let (mine, mask) = {
-        let s = ctx.task.signal.borrow_mut();
+        let s = ctx.task.signal.borrow();
         (s.pending.set(), s.mask)
     };
-    let shared = ctx.task.process.signal.borrow_mut().pending.set();
+    let shared = ctx.task.process.signal.borrow().pending.set();
     ctx.write_user(set, &((mine | shared) & mask).to_ne_bytes())?;
     Ok(0)
 }
@@ -202,7 +202,7 @@ pub fn sys_sigaltstack(
     oss: UserPtr<StackT>,
 ) -> Result<u64> {
     let sp = ctx.regs.rsp;
-    let cur = ctx.task.signal.borrow_mut().altstack;
+    let cur = ctx.task.signal.borrow().altstack;
     if !ss.is_null() {
         let s = ss.read(ctx)?;
         let new = AltStack {
@@ -245,7 +245,7 @@ pub fn sys_rt_sigreturn(ctx: &mut TrapContext) -> Result<u64> {
 
 /// The siginfo kill(2) and friends send: the caller's pid and uid.
 fn user_info(ctx: &TrapContext, sig: i32, code: i32) -> SigInfo {
-    let uid = ctx.task.process.cred.borrow_mut().uid;
+    let uid = ctx.task.process.cred.borrow().uid;
     SigInfo::user(sig, code, ctx.task.process.pid, uid)
 }
 
@@ -264,7 +264,7 @@ fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
         }
         signal::group_send_sig_info(p, info)
     };
-    let live = |p: &&std::sync::Arc<task::Process>| p.exit_status.borrow_mut().is_none();
+    let live = |p: &&std::sync::Arc<task::Process>| p.exit_status.borrow().is_none();
     match pid {
         p if p > 0 => deliver(&task::find_process(p).ok_or(Errno::ESRCH)?).map(|_| 0),
         -1 => {
@@ -287,15 +287,11 @@ fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
             }
         }
         _ => {
-            let pgid = if pid == 0 {
-                *me.pgid.borrow_mut()
-            } else {
-                -pid
-            };
+            let pgid = if pid == 0 { *me.pgid.borrow() } else { -pid };
             let mut result = Err(Errno::ESRCH);
             let mut any = false;
             for p in task::all_processes().iter().filter(live) {
-                if *p.pgid.borrow_mut() == pgid {
+                if *p.pgid.borrow() == pgid {
                     result = deliver(p);
                     any |= result.is_ok();
                 }

@@ -77,7 +77,7 @@ pub fn sys_setsockopt(
     let mut b = [0u8; 4];
     ctx.read_user(optval, &mut b)?;
     let val = i32::from_ne_bytes(b);
-    let privileged = ctx.task.process.cred.borrow_mut().euid == 0;
+    let privileged = ctx.task.process.cred.borrow().euid == 0;
     match opt {
         SO_SNDBUF => sock.set_options(|o| o.set_sndbuf(val)),
         SO_RCVBUF => sock.set_options(|o| o.set_rcvbuf(val)),

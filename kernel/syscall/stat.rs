@@ -104,7 +104,7 @@ fn do_access(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, flags: u64
         return Err(Errno::EINVAL);
     }
     let cred = {
-        let c = ctx.task.process.cred.borrow_mut();
+        let c = ctx.task.process.cred.borrow();
         if flags & AT_EACCESS != 0 {
             c.fs()
         } else {

@@ -18,7 +18,7 @@ pub fn log(
     raw: [u64; 6],
     result: Result<u64>,
 ) {
-    let comm = String::from_utf8_lossy(&ctx.task.process.comm.borrow_mut()).into_owned();
+    let comm = String::from_utf8_lossy(&ctx.task.process.comm.borrow()).into_owned();
     if !names.iter().any(|n| n == "all" || *n == comm) {
         return;
     }

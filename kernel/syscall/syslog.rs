@@ -47,7 +47,7 @@ fn text() -> Vec<u8> {
 pub fn sys_syslog(ctx: &mut TrapContext, type_: u64, buf: u64, len: u64) -> Result<u64> {
     let (action, buf, len) = (type_, buf, len as i32);
     let open_to_all = matches!(action, SYSLOG_ACTION_READ_ALL | SYSLOG_ACTION_SIZE_BUFFER);
-    if !open_to_all && ctx.task.process.cred.borrow_mut().euid != 0 {
+    if !open_to_all && ctx.task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
     match action {

@@ -79,7 +79,7 @@ pub fn sys_timerfd_settime(
 
 pub fn sys_timerfd_gettime(ctx: &mut TrapContext, fd: u64, value: u64) -> Result<u64> {
     let inner = timerfd(ctx, fd)?;
-    let (v, i) = inner.state.borrow_mut().slot.remaining();
+    let (v, i) = inner.state.borrow().slot.remaining();
     ctx.write_user(value, &itimerspec_bytes(v, i))?;
     Ok(0)
 }

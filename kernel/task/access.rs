@@ -16,11 +16,11 @@ pub fn ptrace_may_access(caller: &Arc<Process>, target: &Arc<Process>) -> bool {
     if Arc::ptr_eq(caller, target) {
         return true;
     }
-    let c = caller.cred.borrow_mut().clone();
+    let c = caller.cred.borrow().clone();
     if c.euid == 0 {
         return true;
     }
-    let t = target.cred.borrow_mut().clone();
+    let t = target.cred.borrow().clone();
     let same_ids = [t.uid, t.euid, t.suid].iter().all(|&u| u == c.fsuid)
         && [t.gid, t.egid, t.sgid].iter().all(|&g| g == c.fsgid);
     same_ids && target.dumpable()

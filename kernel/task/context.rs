@@ -25,7 +25,7 @@ pub struct TrapContext<'a> {
 impl TrapContext<'_> {
     /// Returns the caller's credentials for file operations.
     pub fn cred(&self) -> fs::Credentials {
-        self.task.process.cred.borrow_mut().fs()
+        self.task.process.cred.borrow().fs()
     }
 
     /// Copies guest memory at `addr` into `buf` (EFAULT if not readable).

@@ -53,11 +53,11 @@ impl WaitResult {
 fn selected(me: &Process, c: &Process, o: &WaitOptions) -> bool {
     let by_pid = match o.pid {
         -1 => true,
-        0 => *c.pgid.borrow_mut() == *me.pgid.borrow_mut(),
+        0 => *c.pgid.borrow() == *me.pgid.borrow(),
         p if p > 0 => c.pid == p,
-        p => *c.pgid.borrow_mut() == -p,
+        p => *c.pgid.borrow() == -p,
     };
-    let sig = *c.exit_signal.borrow_mut();
+    let sig = *c.exit_signal.borrow();
     by_pid && (o.all || (sig == SIGCHLD) != o.clone)
 }
 
@@ -65,7 +65,7 @@ fn selected(me: &Process, c: &Process, o: &WaitOptions) -> bool {
 fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     let children: Vec<_> = me
         .children
-        .borrow_mut()
+        .borrow()
         .iter()
         .filter(|c| selected(me, c, o))
         .cloned()
@@ -75,8 +75,8 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     }
     for c in &children {
         if o.exited {
-            if let Some(status) = *c.exit_status.borrow_mut() {
-                let times = *c.times.borrow_mut();
+            if let Some(status) = *c.exit_status.borrow() {
+                let times = *c.times.borrow();
                 if !o.nowait {
                     reap(me, c, times);
                 }
@@ -105,7 +105,7 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
 /// Removes the zombie `c` for good, adding its CPU times to its parent's.
 pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
     me.children.borrow_mut().retain(|x| !Arc::ptr_eq(x, c));
-    let child_children = *c.children_times.borrow_mut();
+    let child_children = *c.children_times.borrow();
     let mut t = me.children_times.borrow_mut();
     t.0 += times.0 + child_children.0;
     t.1 += times.1 + child_children.1;

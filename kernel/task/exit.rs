@@ -88,7 +88,7 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
     };
     unregister_task(task.tid());
     if last {
-        let status = p.signal.borrow_mut().group_exit.unwrap_or(status);
+        let status = p.signal.borrow().group_exit.unwrap_or(status);
         exit_process(p, status);
     }
     drop(owned);
@@ -98,14 +98,14 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
 /// Returns who adopts the orphans of `p`: the nearest living subreaper among its
 /// ancestors, else init.
 fn find_reaper(p: &Process) -> Option<Arc<Process>> {
-    let mut at = p.parent.borrow_mut().upgrade();
+    let mut at = p.parent.borrow().upgrade();
     while let Some(a) = at {
         if a.subreaper.load(std::sync::atomic::Ordering::Relaxed)
-            && a.exit_status.borrow_mut().is_none()
+            && a.exit_status.borrow().is_none()
         {
             return Some(a);
         }
-        at = a.parent.borrow_mut().upgrade();
+        at = a.parent.borrow().upgrade();
     }
     find_process(1)
 }
@@ -125,7 +125,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }
-    if *p.sid.borrow_mut() == p.pid {
+    if *p.sid.borrow() == p.pid {
         crate::tty::disassociate_ctty(p, true);
     }
     *p.ctty.borrow_mut() = None;
@@ -143,13 +143,13 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     }
     *p.exit_status.borrow_mut() = Some(status);
     p.exit_wait.wake_all();
-    let parent = p.parent.borrow_mut().upgrade();
+    let parent = p.parent.borrow().upgrade();
     let Some(parent) = parent else {
         unregister(p.pid);
         return;
     };
-    let exit_signal = *p.exit_signal.borrow_mut();
-    let act = parent.sigactions.borrow_mut()[SIGCHLD as usize - 1];
+    let exit_signal = *p.exit_signal.borrow();
+    let act = parent.sigactions.borrow()[SIGCHLD as usize - 1];
     // A parent that ignores SIGCHLD or set SA_NOCLDWAIT leaves no zombies.
     let autoreap =
         exit_signal == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
@@ -160,7 +160,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         signal::send_to_process(&parent, info);
     }
     if autoreap {
-        let times = *p.times.borrow_mut();
+        let times = *p.times.borrow();
         super::do_wait::reap(&parent, p, times);
     }
     parent.child_wait.wake_all();

@@ -88,13 +88,13 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     let f = a.flags;
     let me = ctx.task.clone();
     let parent = &me.process;
-    if parent.signal.borrow_mut().group_exit.is_some() {
+    if parent.signal.borrow().group_exit.is_some() {
         return Err(Errno::ERESTARTNOINTR);
     }
     super::limits::may_fork(parent)?;
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
-    let mask = me.signal.borrow_mut().mask;
-    let sched = *me.sched.borrow_mut();
+    let mask = me.signal.borrow().mask;
+    let sched = *me.sched.borrow();
     let task = if f & CLONE_THREAD != 0 {
         let t = Task::new(id, parent.clone(), mask);
         *t.sched.borrow_mut() = sched;
@@ -110,13 +110,13 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         let files = if f & CLONE_FILES != 0 {
             me.files()
         } else {
-            Arc::new(arch::sync::KernelCell::new(me.files().borrow_mut().clone()))
+            Arc::new(arch::sync::KernelCell::new(me.files().borrow().clone()))
         };
         let child = Process::new(id, mm, files, me.fs());
         let real_parent = if f & CLONE_PARENT != 0 {
             parent
                 .parent
-                .borrow_mut()
+                .borrow()
                 .upgrade()
                 .unwrap_or_else(|| parent.clone())
         } else {
@@ -126,13 +126,13 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         *child.exit_signal.borrow_mut() = a.exit_signal as i32;
         *child.pgid.borrow_mut() = *parent.pgid.borrow_mut();
         *child.sid.borrow_mut() = *parent.sid.borrow_mut();
-        *child.exe.borrow_mut() = parent.exe.borrow_mut().clone();
-        *child.comm.borrow_mut() = parent.comm.borrow_mut().clone();
+        *child.exe.borrow_mut() = parent.exe.borrow().clone();
+        *child.comm.borrow_mut() = parent.comm.borrow().clone();
         *child.sigactions.borrow_mut() = *parent.sigactions.borrow_mut();
         *child.rlimits.borrow_mut() = *parent.rlimits.borrow_mut();
-        *child.cred.borrow_mut() = parent.cred.borrow_mut().clone();
+        *child.cred.borrow_mut() = parent.cred.borrow().clone();
         child.set_dumpable(parent.dumpable());
-        *child.ctty.borrow_mut() = parent.ctty.borrow_mut().clone();
+        *child.ctty.borrow_mut() = parent.ctty.borrow().clone();
         for (to, from) in [
             (&child.oom_score_adj, &parent.oom_score_adj),
             (&child.oom_score_adj_min, &parent.oom_score_adj_min),
@@ -184,7 +184,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         p.threads.borrow_mut().retain(|t| !Arc::ptr_eq(t, &task));
         super::unregister_task(id);
         if f & CLONE_THREAD == 0 {
-            if let Some(rp) = p.parent.borrow_mut().upgrade() {
+            if let Some(rp) = p.parent.borrow().upgrade() {
                 rp.children.borrow_mut().retain(|c| !Arc::ptr_eq(c, p));
             }
             super::unregister(id);

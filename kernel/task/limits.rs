@@ -37,14 +37,14 @@ pub fn max_threads() -> usize {
 /// all, and of those whose process has real uid `uid`, in one pass.
 fn nr_threads(uid: u32) -> (usize, usize) {
     let procs: Vec<_> = PIDS
-        .borrow_mut()
+        .borrow()
         .processes
         .values()
         .filter_map(|w| w.upgrade())
         .collect();
     procs.iter().fold((0, 0), |(all, mine), p| {
-        let n = p.threads.borrow_mut().len().max(1);
-        let ours = p.cred.borrow_mut().uid == uid;
+        let n = p.threads.borrow().len().max(1);
+        let ours = p.cred.borrow().uid == uid;
         (all + n, mine + if ours { n } else { 0 })
     })
 }
@@ -54,7 +54,7 @@ fn nr_threads(uid: u32) -> (usize, usize) {
 /// is root.
 pub fn may_fork(parent: &Process) -> Result<()> {
     let (uid, euid) = {
-        let c = parent.cred.borrow_mut();
+        let c = parent.cred.borrow();
         (c.uid, c.euid)
     };
     let (all, mine) = nr_threads(uid);
@@ -62,7 +62,7 @@ pub fn may_fork(parent: &Process) -> Result<()> {
         log::warn!("fork: threads-max ({}) reached", max_threads());
         return Err(Errno::EAGAIN);
     }
-    let limit = parent.rlimits.borrow_mut()[RLIMIT_NPROC].0;
+    let limit = parent.rlimits.borrow()[RLIMIT_NPROC].0;
     if uid != 0 && euid != 0 && limit != u64::MAX && mine as u64 >= limit {
         return Err(Errno::EAGAIN);
     }

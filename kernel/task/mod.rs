@@ -237,17 +237,17 @@ impl Task {
 
     /// Returns the address space this task runs in.
     pub fn mm(&self) -> Arc<KernelCell<Mm>> {
-        self.process.mm.borrow_mut().clone()
+        self.process.mm.borrow().clone()
     }
 
     /// Returns the open-file table.
     pub fn files(&self) -> Arc<KernelCell<FdTable>> {
-        self.process.files.borrow_mut().clone()
+        self.process.files.borrow().clone()
     }
 
     /// Returns the root and working directory.
     pub fn fs(&self) -> FsContext {
-        self.process.fs.borrow_mut().clone()
+        self.process.fs.borrow().clone()
     }
 
     /// Returns the host pid of this task's stub (0 before it has one).
@@ -290,7 +290,7 @@ pub fn alloc_pid() -> Option<Pid> {
 
 /// Returns the pid handed out last (the fifth field of /proc/loadavg).
 pub fn last_pid() -> Pid {
-    match PIDS.borrow_mut().next {
+    match PIDS.borrow().next {
         300 => PID_MAX,
         n => n - 1,
     }
@@ -308,10 +308,7 @@ pub fn unregister(pid: Pid) {
 
 /// Returns the process with `pid`, if it exists.
 pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
-    PIDS.borrow_mut()
-        .processes
-        .get(&pid)
-        .and_then(Weak::upgrade)
+    PIDS.borrow().processes.get(&pid).and_then(Weak::upgrade)
 }
 
 /// Forgets an exited thread's id.
@@ -321,12 +318,12 @@ pub fn unregister_task(tid: Pid) {
 
 /// Returns the live thread with `tid`, if any.
 pub fn find_task(tid: Pid) -> Option<Arc<Task>> {
-    PIDS.borrow_mut().tasks.get(&tid).and_then(Weak::upgrade)
+    PIDS.borrow().tasks.get(&tid).and_then(Weak::upgrade)
 }
 
 /// Returns every process, zombies included, in pid order.
 pub fn all_processes() -> Vec<Arc<Process>> {
-    PIDS.borrow_mut()
+    PIDS.borrow()
         .processes
         .values()
         .filter_map(Weak::upgrade)
@@ -335,7 +332,7 @@ pub fn all_processes() -> Vec<Arc<Process>> {
 
 /// Returns every live thread, in tid order.
 pub fn all_tasks() -> Vec<Arc<Task>> {
-    PIDS.borrow_mut()
+    PIDS.borrow()
         .tasks
         .values()
         .filter_map(Weak::upgrade)
@@ -398,6 +395,6 @@ impl Process {
 
     /// Returns the parent's pid, 0 for init.
     pub fn ppid(&self) -> Pid {
-        self.parent.borrow_mut().upgrade().map_or(0, |p| p.pid)
+        self.parent.borrow().upgrade().map_or(0, |p| p.pid)
     }
 }

@@ -62,7 +62,7 @@ fn task_main(task: Arc<Task>, start: Start) {
     let cpu = cpus[crate::syscall::sched::cpu_index(&task) % cpus.len()];
     arch::host::cpu::pin(0, cpu);
     arch::host::cpu::pin(stub.pid(), cpu);
-    let nice = task.sched.borrow_mut().nice;
+    let nice = task.sched.borrow().nice;
     if nice != 0 {
         arch::host::cpu::set_nice(stub.pid(), nice);
     }
@@ -223,9 +223,7 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
                 ctx.task.tid(),
                 ctx.regs.rip,
                 ctx.regs.rsp,
-                mm.borrow_mut()
-                    .find_vma(addr)
-                    .map(|v| (v.start, v.end, v.prot))
+                mm.borrow().find_vma(addr).map(|v| (v.start, v.end, v.prot))
             );
             let info = match e {
                 mm::FaultError::Bus => SigInfo::fault(signal::SIGBUS, signal::BUS_ADRERR, addr),

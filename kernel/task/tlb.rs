@@ -46,7 +46,7 @@ fn sharers(task: &Task, mm: &Arc<KernelCell<Mm>>) -> Vec<Arc<Task>> {
         return task
             .process
             .threads
-            .borrow_mut()
+            .borrow()
             .iter()
             .filter(|t| others(t))
             .cloned()
@@ -54,7 +54,7 @@ fn sharers(task: &Task, mm: &Arc<KernelCell<Mm>>) -> Vec<Arc<Task>> {
     }
     all_tasks()
         .into_iter()
-        .filter(|t| others(t) && Arc::ptr_eq(&t.process.mm.borrow_mut(), mm))
+        .filter(|t| others(t) && Arc::ptr_eq(&t.process.mm.borrow(), mm))
         .collect()
 }
 

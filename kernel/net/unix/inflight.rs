@@ -32,7 +32,7 @@ fn account(user: u32, add: usize, sub: usize) {
 
 /// Returns the files `user` has in flight.
 pub(super) fn inflight(user: u32) -> usize {
-    USER_INFLIGHT.borrow_mut().get(&user).copied().unwrap_or(0)
+    USER_INFLIGHT.borrow().get(&user).copied().unwrap_or(0)
 }
 
 /// The files a message carries, counted as in flight for their sender.
@@ -52,10 +52,10 @@ impl InFlight {
         let (user, limit) = match crate::task::current() {
             Some(t) => {
                 let (uid, euid) = {
-                    let c = t.process.cred.borrow_mut();
+                    let c = t.process.cred.borrow();
                     (c.uid, c.euid)
                 };
-                let nofile = t.process.rlimits.borrow_mut()[RLIMIT_NOFILE].0;
+                let nofile = t.process.rlimits.borrow()[RLIMIT_NOFILE].0;
                 let limit = (euid != 0).then(|| usize::try_from(nofile).unwrap_or(usize::MAX));
                 (uid, limit)
             }

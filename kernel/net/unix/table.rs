@@ -77,17 +77,13 @@ pub(super) fn bind_inode(key: InodeKey, sock: &Arc<UnixSocket>) {
 
 /// Returns the live socket bound to the abstract `name` for `kind`.
 pub(super) fn find_abstract(kind: SockType, name: &[u8]) -> Option<Arc<UnixSocket>> {
-    let entry = TABLE
-        .borrow_mut()
-        .names
-        .get(&(kind, name.to_vec()))
-        .cloned();
+    let entry = TABLE.borrow().names.get(&(kind, name.to_vec())).cloned();
     live(entry)
 }
 
 /// Returns the live socket bound to the socket file `key`.
 pub(super) fn find_inode(key: InodeKey) -> Option<Arc<UnixSocket>> {
-    let entry = TABLE.borrow_mut().inodes.get(&key).cloned();
+    let entry = TABLE.borrow().inodes.get(&key).cloned();
     live(entry)
 }
 

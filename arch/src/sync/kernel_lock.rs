@@ -11,6 +11,29 @@
 //! checks make every borrow happen inside one holding of the lock, so no two
 //! threads ever see a cell at once, and a reference into kernel state can never
 //! outlive a sleep — the mistake a plain mutex per object lets through silently.
+//!
+//! What runs without the lock, and why that is safe:
+//! - a task's own guest code (`lock::leave` around running it) and its blocking
+//!   host calls (`unlocked`): they touch no kernel state;
+//! - kicks: waking another task's guest code is a host signal to its stub, whose
+//!   pid and `in_guest` flag are atomics in the task;
+//! - waking a sleeper: `Condvar::notify_all` needs no lock, and a wake-up sent
+//!   under the lock cannot be lost (the sleeper waits on this lock's condvar);
+//! - host-event threads: the timer thread keeps its queue under its own mutex and
+//!   runs each expired action under this lock; a terminal's input thread waits
+//!   on its host fd without the lock and feeds the line discipline under it; the
+//!   host-signal thread takes the lock with `try_enter_for` and, if it cannot,
+//!   exits without touching kernel state;
+//! - the log (printk's ring) and the panic hook, which any thread may reach: their
+//!   own mutexes;
+//! - the library crates (`fs`, `mm`, `drivers`): their data has mutexes of its
+//!   own, uncontended when called from the kernel (always under this lock), and
+//!   needed when their unit tests run them without a kernel;
+//! - counters and tunables read by several paths (sysctls, statistics) are atomics.
+//!
+//! Dropping the last reference to kernel state is touching it: a task's host
+//! thread drops its task before it releases the lock for the last time
+//! (`do_exit`), and a timer action is consumed under the lock.
 
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::ops::{Deref, DerefMut};

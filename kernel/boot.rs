@@ -5,6 +5,7 @@ use crate::cmdline::Cmdline;
 use crate::devices::Devices;
 use crate::task::{self, ExitStatus, FsContext, Process, Task};
 use crate::tty::TtyFile;
+use arch::abi::resource::RLIMIT_NPROC;
 use arch::host::file::{HostFile, OpenError};
 use arch::sync::KernelCell;
 use arch::PhysMem;
@@ -344,7 +345,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
     };
     for _ in 0..3 {
         files
-            .alloc(console.clone(), false)
+            .alloc(console.clone(), false, fs::NR_OPEN)
             .map_err(|e| BootError(format!("init's files: {e}")))?;
     }
     let mm = Mm::new(k.frames.clone(), arch::stub::TASK_SIZE);
@@ -358,7 +359,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
         .store(true, std::sync::atomic::Ordering::Relaxed);
     // init's RLIMIT_NPROC is half of threads-max, as Linux sets init_task's.
     let nproc = (task::limits::max_threads() / 2) as u64;
-    p.rlimits.borrow_mut()[task::limits::RLIMIT_NPROC] = (nproc, nproc);
+    p.rlimits.borrow_mut()[RLIMIT_NPROC] = (nproc, nproc);
     task::register(&p);
     let t = Task::new(pid, p.clone(), 0);
     p.threads.borrow_mut().push(t.clone());

@@ -99,10 +99,10 @@ pub(crate) fn do_eventfd2(ctx: &mut TrapContext, initval: u64, flags: u64) -> Re
     let status =
         OpenFlags::O_RDWR | (OpenFlags::O_NONBLOCK & OpenFlags::from_bits_truncate(flags as u32));
     let f = File::new(None, ops, status);
-    let fd = ctx
-        .task
-        .files()
-        .borrow_mut()
-        .alloc(f, flags & EFD_CLOEXEC != 0)?;
+    let fd = ctx.task.files().borrow_mut().alloc(
+        f,
+        flags & EFD_CLOEXEC != 0,
+        ctx.task.process.nofile(),
+    )?;
     Ok(fd as u64)
 }

@@ -43,7 +43,10 @@ impl FileOps for PidFd {
 /// Opens a pidfd for `p` in the caller's file table (close-on-exec, as Linux).
 pub fn install(ctx: &TrapContext, p: &Arc<Process>) -> Result<i32> {
     let f = File::new(None, Arc::new(PidFd(p.clone())), OpenFlags::O_RDWR);
-    ctx.task.files().borrow_mut().alloc(f, true)
+    ctx.task
+        .files()
+        .borrow_mut()
+        .alloc(f, true, ctx.task.process.nofile())
 }
 
 /// The process whose /proc/PID directory `f` is open on: Linux accepts such

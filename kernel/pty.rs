@@ -240,11 +240,11 @@ pub fn master_ioctl(ctx: &mut TrapContext, m: &PtyMaster, cmd: u32, arg: u64) ->
             let flags = OpenFlags::from_bits_truncate(arg as u32);
             let ops = open_slave(pty.index)?;
             let f = File::new(None, ops, flags);
-            let fd = ctx
-                .task
-                .files()
-                .borrow_mut()
-                .alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
+            let fd = ctx.task.files().borrow_mut().alloc(
+                f,
+                flags.contains(OpenFlags::O_CLOEXEC),
+                ctx.task.process.nofile(),
+            )?;
             return Ok(fd as u64);
         }
         FIONREAD => {

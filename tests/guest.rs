@@ -240,3 +240,11 @@ fn oom() {
         );
     }
 }
+
+/// Resource limits: RLIMIT_NOFILE bounds every call that makes a descriptor,
+/// lowered and raised; setrlimit; raising a hard limit and prlimit on another
+/// user's process need privilege.
+#[test]
+fn rlimit() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/rlimit", "quiet"]));
+}

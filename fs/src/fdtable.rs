@@ -10,8 +10,10 @@ use arch::{Errno, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Descriptors a table may hold (RLIMIT_NOFILE's default soft limit).
-pub const FD_LIMIT: usize = 1024;
+/// The most descriptors a table may ever hold: Linux's `fs.nr_open` default,
+/// the ceiling of RLIMIT_NOFILE. Each call that makes a descriptor is bounded by
+/// the caller's RLIMIT_NOFILE, which it passes as `limit`.
+pub const NR_OPEN: usize = 1 << 20;
 
 #[derive(Clone)]
 struct Slot {
@@ -79,27 +81,39 @@ impl FdTable {
         self.owner
     }
 
-    /// Installs `f` at the lowest free descriptor (EMFILE if none).
-    pub fn alloc(&mut self, f: Arc<File>, cloexec: bool) -> Result<i32> {
-        self.alloc_from(0, f, cloexec)
+    /// Installs `f` at the lowest free descriptor below `limit` (the caller's
+    /// RLIMIT_NOFILE; EMFILE if none is free).
+    pub fn alloc(&mut self, f: Arc<File>, cloexec: bool, limit: usize) -> Result<i32> {
+        self.alloc_from(0, f, cloexec, limit)
     }
 
-    /// Installs `f` at the lowest free descriptor >= `min` (F_DUPFD).
-    pub fn alloc_from(&mut self, min: i32, f: Arc<File>, cloexec: bool) -> Result<i32> {
-        let min = usize::try_from(min).map_err(|_| Errno::EINVAL)?;
-        if min >= FD_LIMIT {
+    /// Installs `f` at the lowest free descriptor >= `min` and below `limit`
+    /// (F_DUPFD: EINVAL if `min` is not below the limit, EMFILE if none is free).
+    pub fn alloc_from(
+        &mut self,
+        min: usize,
+        f: Arc<File>,
+        cloexec: bool,
+        limit: usize,
+    ) -> Result<i32> {
+        let limit = limit.min(NR_OPEN);
+        if min >= limit {
             return Err(Errno::EINVAL);
         }
-        let fd = (min..FD_LIMIT)
+        let fd = (min..limit)
             .find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()))
             .ok_or(Errno::EMFILE)?;
         self.put(fd, Slot { file: f, cloexec });
         Ok(fd as i32)
     }
 
-    /// Installs `f` at `fd`, closing what was there (dup2).
-    pub fn install(&mut self, fd: i32, f: Arc<File>, cloexec: bool) -> Result<()> {
+    /// Installs `f` at `fd`, closing what was there (dup2; EBADF if `fd` is
+    /// not below `limit`, the caller's RLIMIT_NOFILE).
+    pub fn install(&mut self, fd: i32, f: Arc<File>, cloexec: bool, limit: usize) -> Result<()> {
         let fd = Self::index(fd)?;
+        if fd >= limit {
+            return Err(Errno::EBADF);
+        }
         if let Some(Some(old)) = self.slots.get(fd) {
             release(&old.file, self.owner);
         }
@@ -153,6 +167,16 @@ impl FdTable {
         }
     }
 
+    /// Returns the size of the table as Linux would have grown it to hold the
+    /// highest open descriptor (`max_fds`: 64, then 128 times a power of two),
+    /// which bounds select(2)'s `nfds`.
+    pub fn max_fds(&self) -> usize {
+        match self.slots.len() {
+            0..=64 => 64,
+            n => 128 * ((n - 1) / 128 + 1).next_power_of_two(),
+        }
+    }
+
     /// Returns the open descriptors in increasing order.
     pub fn fds(&self) -> Vec<i32> {
         (0..self.slots.len())
@@ -163,7 +187,7 @@ impl FdTable {
 
     fn index(fd: i32) -> Result<usize> {
         match usize::try_from(fd) {
-            Ok(i) if i < FD_LIMIT => Ok(i),
+            Ok(i) if i < NR_OPEN => Ok(i),
             _ => Err(Errno::EBADF),
         }
     }

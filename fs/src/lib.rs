@@ -49,7 +49,7 @@ pub use clock::{Clock, HostClock};
 pub use dentry::Dentry;
 pub use devnum::{anon_dev, major, makedev, minor, new_encode_dev};
 pub use fallocate::FallocMode;
-pub use fdtable::{FdTable, FD_LIMIT};
+pub use fdtable::{FdTable, NR_OPEN};
 pub use file::{File, FileOps, PollEvents, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 pub use inode::{FileSystem, Inode};
 pub use inode_state::InodeState;

@@ -323,17 +323,17 @@ fn fd_table() {
         )
         .expect("open");
     let mut t = FdTable::new();
-    assert_eq!(t.alloc(f.clone(), false), Ok(0));
-    assert_eq!(t.alloc(f.clone(), true), Ok(1));
-    assert_eq!(t.alloc(f.clone(), false), Ok(2));
+    assert_eq!(t.alloc(f.clone(), false, 1024), Ok(0));
+    assert_eq!(t.alloc(f.clone(), true, 1024), Ok(1));
+    assert_eq!(t.alloc(f.clone(), false, 1024), Ok(2));
     assert_eq!(t.close(1), Ok(()));
     assert_eq!(t.close(1), Err(Errno::EBADF));
-    assert_eq!(t.alloc(f.clone(), false), Ok(1));
-    assert_eq!(t.alloc_from(10, f.clone(), true), Ok(10));
-    assert_eq!(t.alloc_from(5, f.clone(), false), Ok(5));
-    assert_eq!(t.install(1, f.clone(), true), Ok(()));
+    assert_eq!(t.alloc(f.clone(), false, 1024), Ok(1));
+    assert_eq!(t.alloc_from(10, f.clone(), true, 1024), Ok(10));
+    assert_eq!(t.alloc_from(5, f.clone(), false, 1024), Ok(5));
+    assert_eq!(t.install(1, f.clone(), true, 1024), Ok(()));
     assert_eq!(t.cloexec(1), Ok(true));
-    assert_eq!(t.install(1024, f.clone(), false), Err(Errno::EBADF));
+    assert_eq!(t.install(1024, f.clone(), false, 1024), Err(Errno::EBADF));
     assert_eq!(t.get(-1).err(), Some(Errno::EBADF));
     assert_eq!(t.get(3).err(), Some(Errno::EBADF));
     let forked = t.clone();
@@ -347,9 +347,17 @@ fn fd_table() {
     assert_eq!(t.get(2).expect("2").lseek(0, fs::SEEK_CUR), Ok(5));
     // EMFILE at the limit.
     let mut full = FdTable::new();
-    for i in 0..fs::FD_LIMIT {
-        assert_eq!(full.alloc(f.clone(), false), Ok(i as i32));
+    for i in 0..64 {
+        assert_eq!(full.alloc(f.clone(), false, 64), Ok(i as i32));
     }
-    assert_eq!(full.alloc(f.clone(), false), Err(Errno::EMFILE));
+    assert_eq!(full.alloc(f.clone(), false, 64), Err(Errno::EMFILE));
+    assert_eq!(
+        full.alloc_from(64, f.clone(), false, 64),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(full.install(64, f.clone(), false, 64), Err(Errno::EBADF));
+    // A raised limit lets the table grow; a lowered one keeps what is open.
+    assert_eq!(full.alloc(f.clone(), false, 128), Ok(64));
+    assert!(full.get(64).is_ok());
     let _ = File::new(None, f.ops().clone(), OpenFlags::empty());
 }

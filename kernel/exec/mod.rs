@@ -13,6 +13,7 @@ mod stack;
 
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
+use arch::abi::resource::RLIMIT_STACK;
 use arch::stub::{MapOp, TASK_SIZE};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
@@ -83,7 +84,7 @@ fn execve_path(
     let interp_path = elf::interpreter(&inode, &image)?;
 
     let mut mm = Mm::new(k.frames.clone(), TASK_SIZE);
-    mm.set_stack_limit(ctx.task.process.rlimits.borrow()[3].0);
+    mm.set_stack_limit(ctx.task.process.rlimit(RLIMIT_STACK));
     let name = vma_name(&file, &fsc.root);
     let main = elf::load(&mut mm, &inode, &name, &image, false, interp_path.is_some())?;
     let (entry, base) = match &interp_path {

@@ -6,7 +6,8 @@
 
 use super::node::Store;
 use super::pid::Target;
-use crate::task::{Process, RLIM_INFINITY};
+use crate::task::Process;
+use arch::abi::resource::{RLIM_INFINITY, RLIM_NLIMITS};
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -65,7 +66,7 @@ pub fn comm(t: &Target) -> Result<Vec<u8>> {
 }
 
 /// The names and units of the resource limits, by `RLIMIT_*` number.
-const LIMITS: [(&str, &str); crate::task::RLIM_NLIMITS] = [
+const LIMITS: [(&str, &str); RLIM_NLIMITS] = [
     ("Max cpu time", "seconds"),
     ("Max file size", "bytes"),
     ("Max data size", "bytes"),

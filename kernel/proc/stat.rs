@@ -8,6 +8,7 @@ use super::pid::Target;
 use crate::signal::{SIG_DFL, SIG_IGN};
 use crate::syscall::sched::{process_times, task_times};
 use crate::task::{current, ExitStatus, Process, Task};
+use arch::abi::resource::RLIMIT_RSS;
 use arch::Result;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -84,7 +85,7 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         .start_time
         .saturating_duration_since(crate::boot::boot_time());
     let exit_code = p.exit_status.borrow().map_or(0, ExitStatus::wait_status);
-    let rsslim = p.rlimits.borrow()[5].0;
+    let rsslim = p.rlimit(RLIMIT_RSS);
     let l = u.layout;
     let nice = task.as_ref().map_or(0, |t| t.sched.borrow().nice);
     // The controlling terminal, as Linux encodes a device number here, and

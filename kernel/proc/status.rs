@@ -6,6 +6,7 @@
 use super::maps::usage;
 use super::pid::Target;
 use super::stat::{signal_sets, state};
+use arch::abi::resource::RLIMIT_SIGPENDING;
 use arch::Result;
 use std::fmt::Write;
 
@@ -121,7 +122,7 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
     let own = task
         .as_ref()
         .map_or(0, |th| th.signal.borrow().pending.set());
-    let sigq_max = p.rlimits.borrow()[11].0;
+    let sigq_max = p.rlimit(RLIMIT_SIGPENDING);
     let queued = (pending.count_ones()) as u64;
     let caps = if cred.euid == 0 { ALL_CAPS } else { 0 };
     let (mask, list) = cpus();

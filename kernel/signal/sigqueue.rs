@@ -13,11 +13,10 @@
 use super::SigInfo;
 use crate::kmem::{self, KmemCharge};
 use crate::task::Process;
+use arch::abi::resource::RLIMIT_SIGPENDING;
 use arch::sync::KernelCell;
 use std::collections::BTreeMap;
 
-/// RLIMIT_SIGPENDING.
-const RLIMIT_SIGPENDING: usize = 11;
 /// What a queued siginfo takes (Linux's `struct sigqueue`: the siginfo,
 /// list links, flags, the owner's counts).
 const SIGQUEUE_SIZE: usize = std::mem::size_of::<SigInfo>() + 32;
@@ -50,7 +49,7 @@ impl Drop for SigqueueCharge {
 pub fn sigqueue_alloc(p: &Process, override_rlimit: bool) -> Option<SigqueueCharge> {
     let memory = kmem::charge(SIGQUEUE_SIZE).ok()?;
     let user = p.cred.borrow().uid;
-    let limit = p.rlimits.borrow()[RLIMIT_SIGPENDING].0;
+    let limit = p.rlimit(RLIMIT_SIGPENDING);
     let mut users = USER_SIGPENDING.borrow_mut();
     let n = users.entry(user).or_default();
     if !override_rlimit && *n + 1 > limit {

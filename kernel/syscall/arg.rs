@@ -81,3 +81,73 @@ impl<T: Pod> UserPtr<T> {
         ctx.write_user(self.addr, as_bytes(v))
     }
 }
+
+// Plain integers: a C `int` or `unsigned int` parameter is the register's low
+// 32 bits, as Linux's system call wrappers cast it; `long`s take all 64.
+
+impl FromArg for i32 {
+    fn from_arg(raw: u64) -> Self {
+        raw as u32 as i32
+    }
+}
+
+impl FromArg for u32 {
+    fn from_arg(raw: u64) -> Self {
+        raw as u32
+    }
+}
+
+impl FromArg for i64 {
+    fn from_arg(raw: u64) -> Self {
+        raw as i64
+    }
+}
+
+impl FromArg for usize {
+    fn from_arg(raw: u64) -> Self {
+        raw as usize
+    }
+}
+
+/// A file descriptor (an `int`, or an `unsigned int` that is out of range past
+/// `INT_MAX` either way); `AT_FDCWD` for the directory of `*at` calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fd(pub i32);
+
+impl Fd {
+    /// The working directory, as the directory argument of an `*at` call.
+    pub const AT_FDCWD: Fd = Fd(-100);
+
+    /// Returns the open file this descriptor names (EBADF if none).
+    pub fn file(self, ctx: &TrapContext) -> Result<std::sync::Arc<fs::File>> {
+        ctx.task.files().borrow().get(self.0)
+    }
+}
+
+impl FromArg for Fd {
+    fn from_arg(raw: u64) -> Self {
+        Fd(i32::from_arg(raw))
+    }
+}
+
+/// A guest address of a NUL-terminated string (a path, a name).
+#[derive(Clone, Copy, Debug)]
+pub struct UserStr(pub u64);
+
+impl UserStr {
+    /// Reads the string as a path (ENAMETOOLONG past PATH_MAX, EFAULT).
+    pub fn read_path(self, ctx: &TrapContext) -> Result<Vec<u8>> {
+        ctx.read_path(self.0)
+    }
+
+    /// Returns whether the pointer is NULL.
+    pub fn is_null(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl FromArg for UserStr {
+    fn from_arg(raw: u64) -> Self {
+        UserStr(raw)
+    }
+}

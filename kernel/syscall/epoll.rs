@@ -33,7 +33,11 @@ const EXCLUSIVE_OK: u32 = PollEvents::POLLIN.bits()
 
 fn create(ctx: &TrapContext, cloexec: bool) -> Result<u64> {
     let f = File::new(None, Arc::new(Epoll::default()), OpenFlags::O_RDWR);
-    Ok(ctx.task.files().borrow_mut().alloc(f, cloexec)? as u64)
+    Ok(ctx
+        .task
+        .files()
+        .borrow_mut()
+        .alloc(f, cloexec, ctx.task.process.nofile())? as u64)
 }
 
 pub fn sys_epoll_create(ctx: &mut TrapContext, size: u64) -> Result<u64> {

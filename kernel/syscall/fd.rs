@@ -2,70 +2,71 @@
 //! descriptions, which share offset and status flags. fcntl's record locks
 //! are in `flock`.
 
-use super::rw::file;
+use super::arg::Fd;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::OpenFlags;
 
-const F_DUPFD: u64 = 0;
-const F_GETFD: u64 = 1;
-const F_SETFD: u64 = 2;
-const F_GETFL: u64 = 3;
-const F_SETFL: u64 = 4;
-const F_DUPFD_CLOEXEC: u64 = 1030;
+const F_DUPFD: u32 = 0;
+const F_GETFD: u32 = 1;
+const F_SETFD: u32 = 2;
+const F_GETFL: u32 = 3;
+const F_SETFL: u32 = 4;
+const F_DUPFD_CLOEXEC: u32 = 1030;
 const FD_CLOEXEC: u64 = 1;
 
-pub fn sys_dup(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
-    Ok(ctx.task.files().borrow_mut().alloc(f, false)? as u64)
+pub fn sys_dup(ctx: &mut TrapContext, fd: Fd) -> Result<u64> {
+    let f = fd.file(ctx)?;
+    let nofile = ctx.task.process.nofile();
+    Ok(ctx.task.files().borrow_mut().alloc(f, false, nofile)? as u64)
 }
 
-fn dup3(ctx: &mut TrapContext, old: u64, new: u64, cloexec: bool) -> Result<u64> {
-    let f = file(ctx, old)?;
-    if (new as i32) < 0 {
-        return Err(Errno::EBADF);
-    }
+fn dup3(ctx: &mut TrapContext, old: Fd, new: Fd, cloexec: bool) -> Result<u64> {
+    let f = old.file(ctx)?;
+    let nofile = ctx.task.process.nofile();
     ctx.task
         .files()
         .borrow_mut()
-        .install(new as i32, f, cloexec)?;
-    Ok(new)
+        .install(new.0, f, cloexec, nofile)?;
+    Ok(new.0 as u64)
 }
 
-pub fn sys_dup2(ctx: &mut TrapContext, oldfd: u64, newfd: u64) -> Result<u64> {
+pub fn sys_dup2(ctx: &mut TrapContext, oldfd: Fd, newfd: Fd) -> Result<u64> {
     if oldfd == newfd {
-        file(ctx, oldfd)?;
-        return Ok(newfd);
+        oldfd.file(ctx)?;
+        return Ok(newfd.0 as u64);
     }
     dup3(ctx, oldfd, newfd, false)
 }
 
-pub fn sys_dup3(ctx: &mut TrapContext, oldfd: u64, newfd: u64, flags: u64) -> Result<u64> {
-    const O_CLOEXEC: u64 = 0o2000000;
+pub fn sys_dup3(ctx: &mut TrapContext, oldfd: Fd, newfd: Fd, flags: u32) -> Result<u64> {
+    const O_CLOEXEC: u32 = 0o2000000;
     if oldfd == newfd || flags & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
     dup3(ctx, oldfd, newfd, flags & O_CLOEXEC != 0)
 }
 
-pub fn sys_fcntl(ctx: &mut TrapContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
+/// fcntl(fd, cmd, arg): `cmd` is an `int`; `arg` an `unsigned long`, read as
+/// each command's type.
+pub fn sys_fcntl(ctx: &mut TrapContext, fd: Fd, cmd: u32, arg: u64) -> Result<u64> {
     use super::flock::*;
-    let f = file(ctx, fd)?;
-    let fd = fd as i32;
+    let f = fd.file(ctx)?;
     if matches!(
-        cmd,
+        cmd as u64,
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW
     ) {
-        return fcntl_lock(ctx, &f, cmd, arg);
+        return fcntl_lock(ctx, &f, cmd as u64, arg);
     }
+    let nofile = ctx.task.process.nofile();
     let files = ctx.task.files();
     let mut files = files.borrow_mut();
+    let fd = fd.0;
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            if arg as i64 >= 1024 || (arg as i64) < 0 {
-                return Err(Errno::EINVAL);
-            }
-            Ok(files.alloc_from(arg as i32, f, cmd == F_DUPFD_CLOEXEC)? as u64)
+            // An argument at or past RLIMIT_NOFILE is EINVAL.
+            let min = usize::try_from(arg).unwrap_or(usize::MAX);
+            Ok(files.alloc_from(min, f, cmd == F_DUPFD_CLOEXEC, nofile)? as u64)
         }
         F_GETFD => Ok(if files.cloexec(fd)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => {

@@ -24,11 +24,11 @@ fn do_init(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     let uid = ctx.task.process.cred.borrow().euid;
     let status = OpenFlags::from_bits_truncate((flags & IN_NONBLOCK) as u32);
     let f = File::new(None, Inotify::new(uid)?, status);
-    let fd = ctx
-        .task
-        .files()
-        .borrow_mut()
-        .alloc(f, flags & IN_CLOEXEC != 0)?;
+    let fd = ctx.task.files().borrow_mut().alloc(
+        f,
+        flags & IN_CLOEXEC != 0,
+        ctx.task.process.nofile(),
+    )?;
     Ok(fd as u64)
 }
 

@@ -32,10 +32,10 @@ pub fn sys_memfd_create(ctx: &mut TrapContext, name: u64, flags: u64) -> Result<
         .vfs
         .open(&cred, &shm, &shm, &file_name, open, 0o777, &k.devices)?;
     k.vfs.unlink(&cred, &shm, &shm, &file_name)?;
-    let fd = ctx
-        .task
-        .files()
-        .borrow_mut()
-        .alloc(f, flags & MFD_CLOEXEC != 0)?;
+    let fd = ctx.task.files().borrow_mut().alloc(
+        f,
+        flags & MFD_CLOEXEC != 0,
+        ctx.task.process.nofile(),
+    )?;
     Ok(fd as u64)
 }

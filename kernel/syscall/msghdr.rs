@@ -301,7 +301,10 @@ impl ControlOut {
         let table = ctx.task.files();
         let mut fds: Vec<i32> = Vec::new();
         for f in files.iter().take(fit) {
-            let Ok(fd) = table.borrow_mut().alloc(f.clone(), cloexec) else {
+            let Ok(fd) = table
+                .borrow_mut()
+                .alloc(f.clone(), cloexec, ctx.task.process.nofile())
+            else {
                 break;
             };
             if ctx

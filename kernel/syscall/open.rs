@@ -115,11 +115,11 @@ pub(super) fn open_file(
     if !flags.contains(OpenFlags::O_NOCTTY) {
         crate::tty::maybe_acquire(ctx, &f);
     }
-    let fd = ctx
-        .task
-        .files()
-        .borrow_mut()
-        .alloc(f, flags.contains(OpenFlags::O_CLOEXEC))?;
+    let fd = ctx.task.files().borrow_mut().alloc(
+        f,
+        flags.contains(OpenFlags::O_CLOEXEC),
+        ctx.task.process.nofile(),
+    )?;
     Ok(fd as u64)
 }
 

@@ -6,8 +6,8 @@ use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags};
 
-pub const F_SETPIPE_SZ: u64 = 1031;
-pub const F_GETPIPE_SZ: u64 = 1032;
+pub const F_SETPIPE_SZ: u32 = 1031;
+pub const F_GETPIPE_SZ: u32 = 1032;
 
 fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
     // O_NOTIFICATION_PIPE needs watch queues, which we lack: EINVAL like the rest.
@@ -25,8 +25,8 @@ fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
     let files = ctx.task.files();
     let (rfd, wfd) = {
         let mut t = files.borrow_mut();
-        let rfd = t.alloc(rf, cloexec)?;
-        match t.alloc(wf, cloexec) {
+        let rfd = t.alloc(rf, cloexec, ctx.task.process.nofile())?;
+        match t.alloc(wf, cloexec, ctx.task.process.nofile()) {
             Ok(wfd) => (rfd, wfd),
             Err(e) => {
                 let _ = t.close(rfd);
@@ -55,7 +55,7 @@ pub fn sys_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
 }
 
 /// fcntl F_GETPIPE_SZ and F_SETPIPE_SZ; `EBADF` for a file that is no pipe.
-pub fn fcntl(f: &File, cmd: u64, arg: u64) -> Result<u64> {
+pub fn fcntl(f: &File, cmd: u32, arg: u64) -> Result<u64> {
     let pipe = pipe_of(f).ok_or(Errno::EBADF)?;
     match cmd {
         F_GETPIPE_SZ => Ok(pipe.capacity() as u64),

@@ -11,6 +11,7 @@ use crate::signal::UNBLOCKABLE;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::Task;
 use crate::task::TrapContext;
+use arch::abi::resource::RLIMIT_NOFILE;
 use arch::abi::structs::Pollfd;
 use arch::{Errno, Result};
 use fs::{File, PollEvents, WaitQueue};
@@ -95,7 +96,7 @@ pub(super) fn write_time_left(
 /// back the revents and returns how many are non-zero.
 fn do_poll(ctx: &TrapContext, ufds: u64, nfds: u64, deadline: Option<Instant>) -> Result<u64> {
     // RLIMIT_NOFILE, which Linux never lets past nr_open (2^20).
-    let limit = ctx.task.process.rlimits.borrow()[7].0;
+    let limit = ctx.task.process.rlimit(RLIMIT_NOFILE);
     if nfds > limit.min(1 << 20) {
         return Err(Errno::EINVAL);
     }

@@ -1,8 +1,11 @@
-//! Resource limits: getrlimit(2) and prlimit64(2) (glibc's setrlimit is prlimit64).
+//! Resource limits: getrlimit(2), setrlimit(2) and prlimit64(2) (glibc's
+//! setrlimit is prlimit64). Raising a hard limit takes CAP_SYS_RESOURCE (here:
+//! euid 0), and changing or reading another process's limits takes its user
+//! (check_prlimit_permission), as in Linux.
 
 use super::arg::UserPtr;
-use crate::task::TrapContext;
-use crate::task::RLIM_NLIMITS;
+use crate::task::{Process, TrapContext};
+use arch::abi::resource::{RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS};
 use arch::abi::structs::Rlimit;
 use arch::{Errno, Result};
 
@@ -10,51 +13,92 @@ fn to_abi((rlim_cur, rlim_max): (u64, u64)) -> Rlimit {
     Rlimit { rlim_cur, rlim_max }
 }
 
-pub fn sys_getrlimit(ctx: &mut TrapContext, resource: u64, rlim: UserPtr<Rlimit>) -> Result<u64> {
+/// Returns the index of limit `resource` (EINVAL for an unknown one).
+fn index(resource: u32) -> Result<usize> {
     let r = resource as usize;
-    if r >= RLIM_NLIMITS {
-        return Err(Errno::EINVAL);
-    }
-    let l = ctx.task.process.rlimits.borrow()[r];
+    (r < RLIM_NLIMITS).then_some(r).ok_or(Errno::EINVAL)
+}
+
+pub fn sys_getrlimit(ctx: &mut TrapContext, resource: u32, rlim: UserPtr<Rlimit>) -> Result<u64> {
+    let l = ctx.task.process.rlimits.borrow()[index(resource)?];
     rlim.write(ctx, &to_abi(l))?;
     Ok(0)
+}
+
+pub fn sys_setrlimit(ctx: &mut TrapContext, resource: u32, rlim: UserPtr<Rlimit>) -> Result<u64> {
+    let r = index(resource)?;
+    let new = rlim.read(ctx)?;
+    let p = ctx.task.process.clone();
+    do_prlimit(ctx, &p, r, Some(new), UserPtr::new(0))
+}
+
+/// Linux's check_prlimit_permission: a process's own limits, or those of a
+/// process whose three uids and three gids are all the caller's real ones, or
+/// any with CAP_SYS_RESOURCE.
+fn may_prlimit(ctx: &TrapContext, p: &Process) -> bool {
+    if std::ptr::eq(p, &*ctx.task.process) {
+        return true;
+    }
+    let me = ctx.task.process.cred.borrow();
+    let them = p.cred.borrow();
+    me.euid == 0
+        || ([them.uid, them.euid, them.suid] == [me.uid; 3]
+            && [them.gid, them.egid, them.sgid] == [me.gid; 3])
 }
 
 /// prlimit64(pid, resource, new, old): raising a hard limit needs privilege, which
 /// root has; soft above hard is EINVAL.
 pub fn sys_prlimit64(
     ctx: &mut TrapContext,
-    pid: u64,
-    resource: u64,
+    pid: i32,
+    resource: u32,
     new: UserPtr<Rlimit>,
     old: UserPtr<Rlimit>,
 ) -> Result<u64> {
-    let r = resource as usize;
-    if r >= RLIM_NLIMITS {
-        return Err(Errno::EINVAL);
+    let r = index(resource)?;
+    let new = match new.is_null() {
+        true => None,
+        false => Some(new.read(ctx)?),
+    };
+    let p = super::pid::target(ctx, pid as u64)?;
+    if !may_prlimit(ctx, &p) {
+        return Err(Errno::EPERM);
     }
-    let p = super::pid::target(ctx, pid)?;
-    let mut newl = None;
-    if !new.is_null() {
-        let Rlimit {
-            rlim_cur: soft,
-            rlim_max: hard,
-        } = new.read(ctx)?;
-        if soft > hard || (r == 7 && hard > 1 << 20) {
+    do_prlimit(ctx, &p, r, new, old)
+}
+
+/// Linux's do_prlimit: checks a new limit, writes the old one to `old` if it
+/// is not NULL, then sets the new one.
+fn do_prlimit(
+    ctx: &TrapContext,
+    p: &Process,
+    r: usize,
+    new: Option<Rlimit>,
+    old: UserPtr<Rlimit>,
+) -> Result<u64> {
+    let cur = p.rlimits.borrow()[r];
+    if let Some(n) = &new {
+        if n.rlim_cur > n.rlim_max {
             return Err(Errno::EINVAL);
         }
-        newl = Some((soft, hard));
+        if r == RLIMIT_NOFILE && n.rlim_max > fs::NR_OPEN as u64 {
+            return Err(Errno::EPERM);
+        }
+        if n.rlim_max > cur.1 && ctx.task.process.cred.borrow().euid != 0 {
+            return Err(Errno::EPERM);
+        }
     }
-    let cur = p.rlimits.borrow()[r];
-    if !old.is_null() {
-        old.write(ctx, &to_abi(cur))?;
-    }
-    if let Some(l) = newl {
+    if let Some(n) = new {
+        let l = (n.rlim_cur, n.rlim_max);
         p.rlimits.borrow_mut()[r] = l;
-        if r == 3 {
+        if r == RLIMIT_STACK {
             let mm = p.mm.borrow().clone();
             mm.borrow_mut().set_stack_limit(l.0);
         }
+    }
+    // As Linux, the old limit is copied out after the new one is set.
+    if !old.is_null() {
+        old.write(ctx, &to_abi(cur))?;
     }
     Ok(0)
 }

@@ -48,7 +48,8 @@ fn do_select(ctx: &TrapContext, n: u64, addrs: [u64; 3], deadline: Option<Instan
     if (n as i32) < 0 {
         return Err(Errno::EINVAL);
     }
-    let n = (n as i32 as usize).min(fs::FD_LIMIT);
+    // Bits past the descriptor table's size are not looked at (Linux's max_fds).
+    let n = (n as i32 as usize).min(ctx.task.files().borrow().max_fds());
     let words = n.div_ceil(64);
     let sets = [
         read_set(ctx, addrs[0], words)?,

@@ -162,11 +162,11 @@ pub(super) fn socket_open_file(sock: Arc<UnixSocket>, flags: u32) -> Arc<File> {
 pub fn sys_socket(ctx: &mut TrapContext, family: u64, type_: u64, protocol: u64) -> Result<u64> {
     let (kind, flags) = socket_args(family, type_, protocol)?;
     let f = socket_open_file(UnixSocket::new(kind, owner(ctx)), flags);
-    let fd = ctx
-        .task
-        .files()
-        .borrow_mut()
-        .alloc(f, flags & SOCK_CLOEXEC != 0)?;
+    let fd = ctx.task.files().borrow_mut().alloc(
+        f,
+        flags & SOCK_CLOEXEC != 0,
+        ctx.task.process.nofile(),
+    )?;
     Ok(fd as u64)
 }
 
@@ -184,8 +184,16 @@ pub fn sys_socketpair(
     let files = ctx.task.files();
     let (fx, fy) = {
         let mut t = files.borrow_mut();
-        let fx = t.alloc(socket_open_file(x, flags), cloexec)?;
-        match t.alloc(socket_open_file(y, flags), cloexec) {
+        let fx = t.alloc(
+            socket_open_file(x, flags),
+            cloexec,
+            ctx.task.process.nofile(),
+        )?;
+        match t.alloc(
+            socket_open_file(y, flags),
+            cloexec,
+            ctx.task.process.nofile(),
+        ) {
             Ok(fy) => (fx, fy),
             Err(e) => {
                 let _ = t.close(fx);
@@ -248,11 +256,11 @@ fn do_accept(ctx: &mut TrapContext, fd: u64, addr: u64, lenp: u64, flags: u64) -
     if addr != 0 {
         write_sockaddr(ctx, &name, addr, lenp)?;
     }
-    let fd = ctx
-        .task
-        .files()
-        .borrow_mut()
-        .alloc(file, flags & SOCK_CLOEXEC != 0)?;
+    let fd = ctx.task.files().borrow_mut().alloc(
+        file,
+        flags & SOCK_CLOEXEC != 0,
+        ctx.task.process.nofile(),
+    )?;
     Ok(fd as u64)
 }
 

@@ -34,11 +34,11 @@ pub fn sys_timerfd_create(ctx: &mut TrapContext, clock: u64, flags: u64) -> Resu
         of |= OpenFlags::O_NONBLOCK;
     }
     let f = File::new(None, Arc::new(TimerFd(inner)), of);
-    Ok(ctx
-        .task
-        .files()
-        .borrow_mut()
-        .alloc(f, flags & TFD_CLOEXEC != 0)? as u64)
+    Ok(ctx.task.files().borrow_mut().alloc(
+        f,
+        flags & TFD_CLOEXEC != 0,
+        ctx.task.process.nofile(),
+    )? as u64)
 }
 
 pub fn sys_timerfd_settime(

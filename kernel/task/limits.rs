@@ -8,13 +8,12 @@
 //! has run out of processes.
 
 use super::{Process, PIDS};
+use arch::abi::resource::RLIMIT_NPROC;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Linux's MIN_THREADS.
 const MIN_THREADS: usize = 20;
-/// `RLIMIT_NPROC`'s index.
-pub const RLIMIT_NPROC: usize = 6;
 
 static MAX_THREADS: AtomicUsize = AtomicUsize::new(MIN_THREADS);
 
@@ -62,7 +61,7 @@ pub fn may_fork(parent: &Process) -> Result<()> {
         log::warn!("fork: threads-max ({}) reached", max_threads());
         return Err(Errno::EAGAIN);
     }
-    let limit = parent.rlimits.borrow()[RLIMIT_NPROC].0;
+    let limit = parent.rlimit(RLIMIT_NPROC);
     if uid != 0 && euid != 0 && limit != u64::MAX && mine as u64 >= limit {
         return Err(Errno::EAGAIN);
     }

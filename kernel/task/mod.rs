@@ -26,6 +26,7 @@ pub use run::{start_task, Start};
 
 use crate::signal::{ProcessSignals, TaskSignals};
 use crate::sleep::TaskWaiter;
+use arch::abi::resource::*;
 use arch::sync::KernelCell;
 use fs::{FdTable, Path, WaitQueue};
 use mm::Mm;
@@ -53,24 +54,20 @@ pub struct SigAction {
     pub mask: u64,
 }
 
-/// The number of resource limits (`RLIMIT_*`).
-pub const RLIM_NLIMITS: usize = 16;
-/// `RLIM_INFINITY`.
-pub const RLIM_INFINITY: u64 = u64::MAX;
 /// Linux's limits for init (include/asm-generic/resource.h, with the x86_64 page
 /// size and Linux's defaults for the stack, open files and locked memory).
 const DEFAULT_RLIMITS: [(u64, u64); RLIM_NLIMITS] = {
     let inf = (RLIM_INFINITY, RLIM_INFINITY);
     let mut l = [inf; RLIM_NLIMITS];
-    l[3] = (8 << 20, RLIM_INFINITY); // RLIMIT_STACK
-    l[4] = (0, RLIM_INFINITY); // RLIMIT_CORE
-    l[6] = (63_704, 63_704); // RLIMIT_NPROC
-    l[7] = (1024, 4096); // RLIMIT_NOFILE
-    l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
-    l[11] = (63_704, 63_704); // RLIMIT_SIGPENDING
-    l[12] = (819_200, 819_200); // RLIMIT_MSGQUEUE
-    l[13] = (0, 0); // RLIMIT_NICE
-    l[14] = (0, 0); // RLIMIT_RTPRIO
+    l[RLIMIT_STACK] = (8 << 20, RLIM_INFINITY);
+    l[RLIMIT_CORE] = (0, RLIM_INFINITY);
+    l[RLIMIT_NPROC] = (63_704, 63_704);
+    l[RLIMIT_NOFILE] = (1024, 4096);
+    l[RLIMIT_MEMLOCK] = (8 << 20, 8 << 20);
+    l[RLIMIT_SIGPENDING] = (63_704, 63_704);
+    l[RLIMIT_MSGQUEUE] = (819_200, 819_200);
+    l[RLIMIT_NICE] = (0, 0);
+    l[RLIMIT_RTPRIO] = (0, 0);
     l
 };
 
@@ -340,6 +337,17 @@ pub fn all_tasks() -> Vec<Arc<Task>> {
 }
 
 impl Process {
+    /// Returns the soft limit of resource `r` (`RLIMIT_*`).
+    pub fn rlimit(&self, r: usize) -> u64 {
+        self.rlimits.borrow()[r].0
+    }
+
+    /// Returns how many descriptors the process may have (its RLIMIT_NOFILE),
+    /// the bound of every call that makes one.
+    pub fn nofile(&self) -> usize {
+        usize::try_from(self.rlimit(RLIMIT_NOFILE)).map_or(fs::NR_OPEN, |n| n.min(fs::NR_OPEN))
+    }
+
     /// Creates a process with the given resources; its parent is set by the caller.
     pub fn new(
         pid: Pid,

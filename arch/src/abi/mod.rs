@@ -4,4 +4,5 @@
 pub mod errno;
 pub mod pod;
 pub mod regs;
+pub mod resource;
 pub mod structs;

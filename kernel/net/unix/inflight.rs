@@ -8,14 +8,12 @@
 //! of 0 here); else ETOOMANYREFS. Files count against the user who sent
 //! them until they are received or the message is dropped.
 
+use arch::abi::resource::RLIMIT_NOFILE;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::File;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// RLIMIT_NOFILE.
-const RLIMIT_NOFILE: usize = 7;
 
 /// The files each user has in flight (Linux's `user->unix_inflight`).
 static USER_INFLIGHT: KernelCell<BTreeMap<u32, usize>> = KernelCell::new(BTreeMap::new());
@@ -55,7 +53,7 @@ impl InFlight {
                     let c = t.process.cred.borrow();
                     (c.uid, c.euid)
                 };
-                let nofile = t.process.rlimits.borrow()[RLIMIT_NOFILE].0;
+                let nofile = t.process.rlimit(RLIMIT_NOFILE);
                 let limit = (euid != 0).then(|| usize::try_from(nofile).unwrap_or(usize::MAX));
                 (uid, limit)
             }

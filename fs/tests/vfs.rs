@@ -348,7 +348,7 @@ fn fd_table() {
     // EMFILE at the limit.
     let mut full = FdTable::new();
     for i in 0..64 {
-        assert_eq!(full.alloc(f.clone(), false, 64), Ok(i as i32));
+        assert_eq!(full.alloc(f.clone(), false, 64), Ok(i));
     }
     assert_eq!(full.alloc(f.clone(), false, 64), Err(Errno::EMFILE));
     assert_eq!(

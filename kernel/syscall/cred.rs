@@ -4,6 +4,7 @@
 //! between ids they already hold. Credentials are per process here: glibc makes
 //! every thread change them together anyway (its setxid broadcast).
 
+use super::arg::UserPtr;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 
@@ -82,19 +83,29 @@ pub fn sys_getegid(ctx: &mut TrapContext) -> Result<u64> {
     Ok(cred(ctx).egid as u64)
 }
 
-fn write_ids(ctx: &TrapContext, addrs: [u64; 3], ids: [u32; 3]) -> Result<u64> {
-    for (a, id) in addrs.iter().zip(ids) {
-        ctx.write_user(*a, &id.to_ne_bytes())?;
+fn write_ids(ctx: &TrapContext, ptrs: [UserPtr<u32>; 3], ids: [u32; 3]) -> Result<u64> {
+    for (p, id) in ptrs.into_iter().zip(ids) {
+        p.write(ctx, &id)?;
     }
     Ok(0)
 }
 
-pub fn sys_getresuid(ctx: &mut TrapContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
+pub fn sys_getresuid(
+    ctx: &mut TrapContext,
+    ruid: UserPtr<u32>,
+    euid: UserPtr<u32>,
+    suid: UserPtr<u32>,
+) -> Result<u64> {
     let c = cred(ctx);
     write_ids(ctx, [ruid, euid, suid], [c.uid, c.euid, c.suid])
 }
 
-pub fn sys_getresgid(ctx: &mut TrapContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
+pub fn sys_getresgid(
+    ctx: &mut TrapContext,
+    rgid: UserPtr<u32>,
+    egid: UserPtr<u32>,
+    sgid: UserPtr<u32>,
+) -> Result<u64> {
     let c = cred(ctx);
     write_ids(ctx, [rgid, egid, sgid], [c.gid, c.egid, c.sgid])
 }
@@ -125,18 +136,17 @@ fn do_setresgid(ctx: &TrapContext, r: u32, e: u32, s: u32) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_setresuid(ctx: &mut TrapContext, ruid: u64, euid: u64, suid: u64) -> Result<u64> {
-    do_setresuid(ctx, ruid as u32, euid as u32, suid as u32)
+pub fn sys_setresuid(ctx: &mut TrapContext, ruid: u32, euid: u32, suid: u32) -> Result<u64> {
+    do_setresuid(ctx, ruid, euid, suid)
 }
 
-pub fn sys_setresgid(ctx: &mut TrapContext, rgid: u64, egid: u64, sgid: u64) -> Result<u64> {
-    do_setresgid(ctx, rgid as u32, egid as u32, sgid as u32)
+pub fn sys_setresgid(ctx: &mut TrapContext, rgid: u32, egid: u32, sgid: u32) -> Result<u64> {
+    do_setresgid(ctx, rgid, egid, sgid)
 }
 
 /// setuid(2): privileged, it sets all three ids; otherwise only the effective
 /// one, to the real or saved id.
-pub fn sys_setuid(ctx: &mut TrapContext, uid: u64) -> Result<u64> {
-    let u = uid as u32;
+pub fn sys_setuid(ctx: &mut TrapContext, u: u32) -> Result<u64> {
     if u == KEEP {
         return Err(Errno::EINVAL);
     }
@@ -147,8 +157,7 @@ pub fn sys_setuid(ctx: &mut TrapContext, uid: u64) -> Result<u64> {
     }
 }
 
-pub fn sys_setgid(ctx: &mut TrapContext, gid: u64) -> Result<u64> {
-    let g = gid as u32;
+pub fn sys_setgid(ctx: &mut TrapContext, g: u32) -> Result<u64> {
     if g == KEEP {
         return Err(Errno::EINVAL);
     }
@@ -163,8 +172,7 @@ pub fn sys_setgid(ctx: &mut TrapContext, gid: u64) -> Result<u64> {
 /// effective one, the effective to any of the three; the saved id follows the
 /// new effective one when the real id is set or the effective one changes away
 /// from the old real id.
-pub fn sys_setreuid(ctx: &mut TrapContext, ruid: u64, euid: u64) -> Result<u64> {
-    let (r, e) = (ruid as u32, euid as u32);
+pub fn sys_setreuid(ctx: &mut TrapContext, r: u32, e: u32) -> Result<u64> {
     let mut c = cred(ctx);
     let privileged = c.euid == 0;
     if r != KEEP && !privileged && r != c.uid && r != c.euid {
@@ -188,8 +196,7 @@ pub fn sys_setreuid(ctx: &mut TrapContext, ruid: u64, euid: u64) -> Result<u64> 
     Ok(0)
 }
 
-pub fn sys_setregid(ctx: &mut TrapContext, rgid: u64, egid: u64) -> Result<u64> {
-    let (r, e) = (rgid as u32, egid as u32);
+pub fn sys_setregid(ctx: &mut TrapContext, r: u32, e: u32) -> Result<u64> {
     let mut c = cred(ctx);
     let privileged = c.euid == 0;
     if r != KEEP && !privileged && r != c.gid && r != c.egid {
@@ -214,10 +221,9 @@ pub fn sys_setregid(ctx: &mut TrapContext, rgid: u64, egid: u64) -> Result<u64> 
 }
 
 /// setfsuid/setfsgid return the old value and change it only when allowed.
-pub fn sys_setfsuid(ctx: &mut TrapContext, uid: u64) -> Result<u64> {
+pub fn sys_setfsuid(ctx: &mut TrapContext, u: u32) -> Result<u64> {
     let mut c = cred(ctx);
     let old = c.fsuid;
-    let u = uid as u32;
     if c.euid == 0 || [c.uid, c.euid, c.suid, c.fsuid].contains(&u) {
         c.fsuid = u;
         set(ctx, c);
@@ -225,10 +231,9 @@ pub fn sys_setfsuid(ctx: &mut TrapContext, uid: u64) -> Result<u64> {
     Ok(old as u64)
 }
 
-pub fn sys_setfsgid(ctx: &mut TrapContext, gid: u64) -> Result<u64> {
+pub fn sys_setfsgid(ctx: &mut TrapContext, g: u32) -> Result<u64> {
     let mut c = cred(ctx);
     let old = c.fsgid;
-    let g = gid as u32;
     if c.euid == 0 || [c.gid, c.egid, c.sgid, c.fsgid].contains(&g) {
         c.fsgid = g;
         set(ctx, c);
@@ -236,9 +241,8 @@ pub fn sys_setfsgid(ctx: &mut TrapContext, gid: u64) -> Result<u64> {
     Ok(old as u64)
 }
 
-pub fn sys_getgroups(ctx: &mut TrapContext, size: u64, list: u64) -> Result<u64> {
+pub fn sys_getgroups(ctx: &mut TrapContext, size: i32, list: UserPtr<u32>) -> Result<u64> {
     let groups = cred(ctx).groups;
-    let size = size as i32;
     if size < 0 {
         return Err(Errno::EINVAL);
     }
@@ -248,13 +252,13 @@ pub fn sys_getgroups(ctx: &mut TrapContext, size: u64, list: u64) -> Result<u64>
     if (size as usize) < groups.len() {
         return Err(Errno::EINVAL);
     }
-    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_ne_bytes()).collect();
-    ctx.write_user(list, &bytes)?;
+    list.write_array(ctx, &groups)?;
     Ok(groups.len() as u64)
 }
 
-pub fn sys_setgroups(ctx: &mut TrapContext, size: u64, list: u64) -> Result<u64> {
-    let n = size as usize;
+pub fn sys_setgroups(ctx: &mut TrapContext, size: i32, list: UserPtr<u32>) -> Result<u64> {
+    // A negative size is a huge unsigned one: EINVAL.
+    let n = size as u32 as usize;
     if n > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
@@ -262,12 +266,7 @@ pub fn sys_setgroups(ctx: &mut TrapContext, size: u64, list: u64) -> Result<u64>
     if c.euid != 0 {
         return Err(Errno::EPERM);
     }
-    let mut b = vec![0u8; n * 4];
-    ctx.read_user(list, &mut b)?;
-    let mut groups: Vec<u32> = b
-        .chunks_exact(4)
-        .map(|g| u32::from_ne_bytes(g.try_into().expect("4 bytes")))
-        .collect();
+    let mut groups = list.read_array(ctx, n)?;
     groups.sort_unstable();
     c.groups = groups;
     set(ctx, c);

@@ -1,10 +1,11 @@
 //! execve(2) and execveat(2) over `crate::exec`.
 
+use super::arg::{Fd, UserStr};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 
-pub fn sys_execve(ctx: &mut TrapContext, path: u64, argv: u64, envp: u64) -> Result<u64> {
-    let path = ctx.read_path(path)?;
+pub fn sys_execve(ctx: &mut TrapContext, path: UserStr, argv: u64, envp: u64) -> Result<u64> {
+    let path = path.read_path(ctx)?;
     let argv = ctx.read_string_array(argv)?;
     let envp = ctx.read_string_array(envp)?;
     crate::exec::execve(ctx, &path, argv, envp)?;
@@ -15,8 +16,8 @@ pub fn sys_execve(ctx: &mut TrapContext, path: u64, argv: u64, envp: u64) -> Res
 /// `dirfd` itself; AT_SYMLINK_NOFOLLOW refuses a final symlink (ELOOP).
 pub fn sys_execveat(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     argv: u64,
     envp: u64,
     flags: u64,
@@ -25,7 +26,7 @@ pub fn sys_execveat(
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
-    let name = ctx.read_path(path)?;
+    let name = path.read_path(ctx)?;
     let file = resolve_at(ctx, dirfd, &name, flags, true)?;
     if file.inode().file_type() == fs::FileType::Symlink {
         return Err(Errno::ELOOP);
@@ -33,8 +34,8 @@ pub fn sys_execveat(
     let argv = ctx.read_string_array(argv)?;
     let envp = ctx.read_string_array(envp)?;
     // Like Linux, the program is known as /dev/fd/N for AT_EMPTY_PATH.
-    let shown = if name.is_empty() || (name[0] != b'/' && dirfd as i32 != super::open::AT_FDCWD) {
-        let mut n = format!("/dev/fd/{}", dirfd as i32).into_bytes();
+    let shown = if name.is_empty() || (name[0] != b'/' && dirfd != Fd::AT_FDCWD) {
+        let mut n = format!("/dev/fd/{}", dirfd.0).into_bytes();
         if !name.is_empty() {
             n.push(b'/');
             n.extend_from_slice(&name);

@@ -5,6 +5,7 @@
 //! The locks are the inode's (`fs::locks`); blocking waits sleep here,
 //! interruptibly (ERESTARTSYS), on the inode's lock wait queue.
 
+use super::arg::Fd;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
@@ -45,7 +46,7 @@ fn wait_for<T>(
 
 /// flock(2): LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB `EWOULDBLOCK` instead
 /// of waiting; the lock belongs to the open file description.
-pub fn sys_flock(ctx: &mut TrapContext, fd: u64, operation: u64) -> Result<u64> {
+pub fn sys_flock(ctx: &mut TrapContext, fd: Fd, operation: u64) -> Result<u64> {
     let f = super::attr::io_file(ctx, fd)?;
     let want = match operation & !LOCK_NB {
         LOCK_SH => Some(false),

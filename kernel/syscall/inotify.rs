@@ -3,8 +3,7 @@
 //! descriptor (`EBADF`), which must be an inotify instance (`EINVAL`), then
 //! the path walk and read permission on the file.
 
-use super::open::AT_FDCWD;
-use super::rw::file;
+use super::arg::{Fd, UserStr};
 use crate::inotify::{inotify_of, Inotify};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
@@ -40,7 +39,12 @@ pub fn sys_inotify_init1(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     do_init(ctx, flags)
 }
 
-pub fn sys_inotify_add_watch(ctx: &mut TrapContext, fd: u64, path: u64, mask: u64) -> Result<u64> {
+pub fn sys_inotify_add_watch(
+    ctx: &mut TrapContext,
+    fd: Fd,
+    path: UserStr,
+    mask: u64,
+) -> Result<u64> {
     let mask = mask as u32;
     if mask & IN_MASK_ADD != 0 && mask & IN_MASK_CREATE != 0 {
         return Err(Errno::EINVAL);
@@ -48,10 +52,10 @@ pub fn sys_inotify_add_watch(ctx: &mut TrapContext, fd: u64, path: u64, mask: u6
     if mask & ALL_INOTIFY_BITS == 0 {
         return Err(Errno::EINVAL);
     }
-    let f = file(ctx, fd)?;
+    let f = fd.file(ctx)?;
     let group = inotify_of(&f).ok_or(Errno::EINVAL)?;
-    let path = ctx.read_path(path)?;
-    let (root, start) = super::open::start_dir(ctx, AT_FDCWD as u64, &path)?;
+    let path = path.read_path(ctx)?;
+    let (root, start) = super::open::start_dir(ctx, Fd::AT_FDCWD, &path)?;
     let mut lf = LookupFlags::empty();
     if mask & IN_DONT_FOLLOW == 0 {
         lf |= LookupFlags::FOLLOW;
@@ -71,8 +75,8 @@ pub fn sys_inotify_add_watch(ctx: &mut TrapContext, fd: u64, path: u64, mask: u6
     Ok(group.add_watch(&inode, mask)? as u64)
 }
 
-pub fn sys_inotify_rm_watch(ctx: &mut TrapContext, fd: u64, wd: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_inotify_rm_watch(ctx: &mut TrapContext, fd: Fd, wd: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     let group = inotify_of(&f).ok_or(Errno::EINVAL)?;
     group.rm_watch(wd as i32)?;
     Ok(0)

@@ -7,8 +7,9 @@
 //! MS_SHARED, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE are accepted and change
 //! nothing. A remount does not change a filesystem's own options (tmpfs size=).
 
+use super::arg::{Fd, UserStr};
 use super::namei::vfs;
-use super::open::{resolve_at, AT_FDCWD};
+use super::open::resolve_at;
 use crate::task::all_processes;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
@@ -66,22 +67,17 @@ fn mount_flags(flags: u64) -> MountFlags {
 }
 
 /// Reads an optional string argument of mount(2) (at most a page).
-fn read_opt(ctx: &TrapContext, addr: u64) -> Result<Option<Vec<u8>>> {
-    if addr == 0 {
+fn read_opt(ctx: &TrapContext, s: UserStr) -> Result<Option<Vec<u8>>> {
+    if s.is_null() {
         return Ok(None);
     }
-    let s = ctx
-        .task
-        .mm()
-        .borrow_mut()
-        .read_cstring(addr, 4096)
-        .map_err(|e| {
-            if e == Errno::ENAMETOOLONG {
-                Errno::EINVAL
-            } else {
-                e
-            }
-        })?;
+    let s = s.read_path(ctx).map_err(|e| {
+        if e == Errno::ENAMETOOLONG {
+            Errno::EINVAL
+        } else {
+            e
+        }
+    })?;
     Ok(Some(s))
 }
 
@@ -96,28 +92,28 @@ fn is_mount_root(p: &Path) -> bool {
 
 pub fn sys_mount(
     ctx: &mut TrapContext,
-    source: u64,
-    target: u64,
-    fstype: u64,
+    source: UserStr,
+    target: UserStr,
+    fstype: UserStr,
     flags: u64,
-    data: u64,
+    data: UserStr,
 ) -> Result<u64> {
     let mut flags = flags;
     if flags & MS_MGC_MSK == MS_MGC_VAL {
         flags &= !MS_MGC_MSK;
     }
     let source = read_opt(ctx, source)?;
-    let target = ctx.read_path(target)?;
+    let target = target.read_path(ctx)?;
     let fstype = read_opt(ctx, fstype)?;
     let data = read_opt(ctx, data)?.unwrap_or_default();
     if !is_root(ctx) {
         return Err(Errno::EPERM);
     }
-    let at = resolve_at(ctx, AT_FDCWD as u64, &target, 0, true)?;
+    let at = resolve_at(ctx, Fd::AT_FDCWD, &target, 0, true)?;
     let mut mflags = mount_flags(flags);
     let source_path = |ctx: &TrapContext| -> Result<Path> {
         let s = source.as_deref().ok_or(Errno::EFAULT)?;
-        resolve_at(ctx, AT_FDCWD as u64, s, 0, true)
+        resolve_at(ctx, Fd::AT_FDCWD, s, 0, true)
     };
     if flags & MS_REMOUNT != 0 {
         if !is_mount_root(&at) {
@@ -178,16 +174,16 @@ fn busy(mnt: &Arc<Mount>) -> bool {
     })
 }
 
-pub fn sys_umount2(ctx: &mut TrapContext, target: u64, flags: u64) -> Result<u64> {
+pub fn sys_umount2(ctx: &mut TrapContext, target: UserStr, flags: u64) -> Result<u64> {
     if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
     if flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let target = ctx.read_path(target)?;
+    let target = target.read_path(ctx)?;
     let follow = flags & UMOUNT_NOFOLLOW == 0;
-    let at = resolve_at(ctx, AT_FDCWD as u64, &target, 0, follow)?;
+    let at = resolve_at(ctx, Fd::AT_FDCWD, &target, 0, follow)?;
     if !is_root(ctx) {
         return Err(Errno::EPERM);
     }

@@ -2,8 +2,8 @@
 //! symlinkat, link, linkat. The process umask is applied here, as Linux applies
 //! it in the VFS callers (mkdir(2), mknod(2)); everything else is `Vfs`'s.
 
-use super::open::{resolve_at, start_dir, AT_EMPTY_PATH, AT_FDCWD};
-use super::rw::file;
+use super::arg::{Fd, UserStr};
+use super::open::{resolve_at, start_dir, AT_EMPTY_PATH};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Path, Vfs};
@@ -17,8 +17,12 @@ pub(super) fn vfs() -> &'static Vfs {
 
 /// Reads the path at `addr` and returns it with (root, start directory) for
 /// resolving it from `dirfd`; an empty path is ENOENT before `dirfd` is looked at.
-pub(super) fn path_at(ctx: &TrapContext, dirfd: u64, addr: u64) -> Result<(Vec<u8>, Path, Path)> {
-    let path = ctx.read_path(addr)?;
+pub(super) fn path_at(
+    ctx: &TrapContext,
+    dirfd: Fd,
+    path: UserStr,
+) -> Result<(Vec<u8>, Path, Path)> {
+    let path = path.read_path(ctx)?;
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -26,60 +30,60 @@ pub(super) fn path_at(ctx: &TrapContext, dirfd: u64, addr: u64) -> Result<(Vec<u
     Ok((path, root, start))
 }
 
-fn do_mkdir(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+fn do_mkdir(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, mode: u64) -> Result<u64> {
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     let mode = mode as u32 & 0o1777 & !ctx.task.fs().umask;
     vfs().mkdir(&ctx.cred(), &root, &start, &path, mode)?;
     Ok(0)
 }
 
-pub fn sys_mkdir(ctx: &mut TrapContext, path: u64, mode: u64) -> Result<u64> {
-    do_mkdir(ctx, AT_FDCWD as u64, path, mode)
+pub fn sys_mkdir(ctx: &mut TrapContext, path: UserStr, mode: u64) -> Result<u64> {
+    do_mkdir(ctx, Fd::AT_FDCWD, path, mode)
 }
 
-pub fn sys_mkdirat(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_mkdirat(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, mode: u64) -> Result<u64> {
     do_mkdir(ctx, dirfd, path, mode)
 }
 
 /// mknod's `dev` is Linux's 32-bit encoding, which equals the low half of the
 /// 64-bit `dev_t` for every number it can express.
-fn do_mknod(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, dev: u64) -> Result<u64> {
+fn do_mknod(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, mode: u64, dev: u64) -> Result<u64> {
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     let mode = mode as u32 & !ctx.task.fs().umask;
     vfs().mknod(&ctx.cred(), &root, &start, &path, mode, dev as u32 as u64)?;
     Ok(0)
 }
 
-pub fn sys_mknod(ctx: &mut TrapContext, path: u64, mode: u64, dev: u64) -> Result<u64> {
-    do_mknod(ctx, AT_FDCWD as u64, path, mode, dev)
+pub fn sys_mknod(ctx: &mut TrapContext, path: UserStr, mode: u64, dev: u64) -> Result<u64> {
+    do_mknod(ctx, Fd::AT_FDCWD, path, mode, dev)
 }
 
 pub fn sys_mknodat(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     mode: u64,
     dev: u64,
 ) -> Result<u64> {
     do_mknod(ctx, dirfd, path, mode, dev)
 }
 
-fn do_symlink(ctx: &mut TrapContext, target: u64, dirfd: u64, path: u64) -> Result<u64> {
-    let target = ctx.read_path(target)?;
+fn do_symlink(ctx: &mut TrapContext, target: UserStr, dirfd: Fd, path: UserStr) -> Result<u64> {
+    let target = target.read_path(ctx)?;
     let (path, root, start) = path_at(ctx, dirfd, path)?;
     vfs().symlink(&ctx.cred(), &root, &start, &target, &path)?;
     Ok(0)
 }
 
-pub fn sys_symlink(ctx: &mut TrapContext, target: u64, linkpath: u64) -> Result<u64> {
-    do_symlink(ctx, target, AT_FDCWD as u64, linkpath)
+pub fn sys_symlink(ctx: &mut TrapContext, target: UserStr, linkpath: UserStr) -> Result<u64> {
+    do_symlink(ctx, target, Fd::AT_FDCWD, linkpath)
 }
 
 pub fn sys_symlinkat(
     ctx: &mut TrapContext,
-    target: u64,
-    newdirfd: u64,
-    linkpath: u64,
+    target: UserStr,
+    newdirfd: Fd,
+    linkpath: UserStr,
 ) -> Result<u64> {
     do_symlink(ctx, target, newdirfd, linkpath)
 }
@@ -92,20 +96,20 @@ pub fn sys_symlinkat(
 /// are compared here.
 fn do_link(
     ctx: &mut TrapContext,
-    olddirfd: u64,
-    oldpath: u64,
-    newdirfd: u64,
-    newpath: u64,
+    olddirfd: Fd,
+    oldpath: UserStr,
+    newdirfd: Fd,
+    newpath: UserStr,
     flags: u64,
 ) -> Result<u64> {
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let old = ctx.read_path(oldpath)?;
-    let by_fd = olddirfd as i32 != AT_FDCWD && old.first() != Some(&b'/');
+    let old = oldpath.read_path(ctx)?;
+    let by_fd = olddirfd != Fd::AT_FDCWD && old.first() != Some(&b'/');
     if flags & AT_EMPTY_PATH != 0 && by_fd {
         let cred = ctx.cred();
-        if !cred.cap_fs && file(ctx, olddirfd)?.cred() != Some(&cred) {
+        if !cred.cap_fs && olddirfd.file(ctx)?.cred() != Some(&cred) {
             return Err(Errno::ENOENT);
         }
     }
@@ -121,16 +125,16 @@ fn do_link(
     Ok(0)
 }
 
-pub fn sys_link(ctx: &mut TrapContext, oldpath: u64, newpath: u64) -> Result<u64> {
-    do_link(ctx, AT_FDCWD as u64, oldpath, AT_FDCWD as u64, newpath, 0)
+pub fn sys_link(ctx: &mut TrapContext, oldpath: UserStr, newpath: UserStr) -> Result<u64> {
+    do_link(ctx, Fd::AT_FDCWD, oldpath, Fd::AT_FDCWD, newpath, 0)
 }
 
 pub fn sys_linkat(
     ctx: &mut TrapContext,
-    olddirfd: u64,
-    oldpath: u64,
-    newdirfd: u64,
-    newpath: u64,
+    olddirfd: Fd,
+    oldpath: UserStr,
+    newdirfd: Fd,
+    newpath: UserStr,
     flags: u64,
 ) -> Result<u64> {
     do_link(ctx, olddirfd, oldpath, newdirfd, newpath, flags)

@@ -2,25 +2,23 @@
 //! listing (getdents64). Path resolution starts at the task's root and cwd, or at a
 //! directory file descriptor for the *at calls.
 
-use super::rw::file;
+use super::arg::{Fd, UserStr};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Credentials, FileType, LookupFlags, OpenFlags, Path};
 
-/// `AT_FDCWD`: resolve relative to the working directory.
-pub const AT_FDCWD: i32 = -100;
 /// `AT_SYMLINK_NOFOLLOW`.
 pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 /// `AT_EMPTY_PATH`.
 pub const AT_EMPTY_PATH: u64 = 0x1000;
 
 /// Returns (root, starting directory) for resolving `path` relative to `dirfd`.
-pub fn start_dir(ctx: &TrapContext, dirfd: u64, path: &[u8]) -> Result<(Path, Path)> {
+pub fn start_dir(ctx: &TrapContext, dirfd: Fd, path: &[u8]) -> Result<(Path, Path)> {
     let fsc = ctx.task.fs();
-    if path.first() == Some(&b'/') || dirfd as i32 == AT_FDCWD {
+    if path.first() == Some(&b'/') || dirfd == Fd::AT_FDCWD {
         return Ok((fsc.root, fsc.cwd));
     }
-    let f = file(ctx, dirfd)?;
+    let f = dirfd.file(ctx)?;
     let p = f.path().cloned().ok_or(Errno::ENOTDIR)?;
     if p.inode().file_type() != FileType::Directory {
         return Err(Errno::ENOTDIR);
@@ -32,7 +30,7 @@ pub fn start_dir(ctx: &TrapContext, dirfd: u64, path: &[u8]) -> Result<(Path, Pa
 /// the file `dirfd` itself.
 pub fn resolve_at(
     ctx: &TrapContext,
-    dirfd: u64,
+    dirfd: Fd,
     path: &[u8],
     flags: u64,
     follow: bool,
@@ -44,16 +42,16 @@ pub fn resolve_at(
 pub fn resolve_at_as(
     ctx: &TrapContext,
     cred: &Credentials,
-    dirfd: u64,
+    dirfd: Fd,
     path: &[u8],
     flags: u64,
     follow: bool,
 ) -> Result<Path> {
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
-        if dirfd as i32 == AT_FDCWD {
+        if dirfd == Fd::AT_FDCWD {
             return Ok(ctx.task.fs().cwd);
         }
-        return file(ctx, dirfd)?.path().cloned().ok_or(Errno::EBADF);
+        return dirfd.file(ctx)?.path().cloned().ok_or(Errno::EBADF);
     }
     let (root, start) = start_dir(ctx, dirfd, path)?;
     let mut lf = LookupFlags::empty();
@@ -65,8 +63,8 @@ pub fn resolve_at_as(
         .lookup(cred, &root, &start, path, lf)
 }
 
-fn do_open(ctx: &mut TrapContext, dirfd: u64, path: u64, flags: u64, mode: u64) -> Result<u64> {
-    let path = ctx.read_path(path)?;
+fn do_open(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, flags: u64, mode: u64) -> Result<u64> {
+    let path = path.read_path(ctx)?;
     let flags = OpenFlags::from_bits_truncate(flags as u32);
     let (root, start) = start_dir(ctx, dirfd, &path)?;
     let how = OpenHow {
@@ -123,28 +121,28 @@ pub(super) fn open_file(
     Ok(fd as u64)
 }
 
-pub fn sys_open(ctx: &mut TrapContext, path: u64, flags: u64, mode: u64) -> Result<u64> {
-    do_open(ctx, AT_FDCWD as u64, path, flags, mode)
+pub fn sys_open(ctx: &mut TrapContext, path: UserStr, flags: u64, mode: u64) -> Result<u64> {
+    do_open(ctx, Fd::AT_FDCWD, path, flags, mode)
 }
 
 /// creat(2): open with O_CREAT | O_WRONLY | O_TRUNC.
-pub fn sys_creat(ctx: &mut TrapContext, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_creat(ctx: &mut TrapContext, path: UserStr, mode: u64) -> Result<u64> {
     let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
-    do_open(ctx, AT_FDCWD as u64, path, flags.bits() as u64, mode)
+    do_open(ctx, Fd::AT_FDCWD, path, flags.bits() as u64, mode)
 }
 
 pub fn sys_openat(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     flags: u64,
     mode: u64,
 ) -> Result<u64> {
     do_open(ctx, dirfd, path, flags, mode)
 }
 
-pub fn sys_close(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
-    ctx.task.files().borrow_mut().close(fd as i32)?;
+pub fn sys_close(ctx: &mut TrapContext, fd: Fd) -> Result<u64> {
+    ctx.task.files().borrow_mut().close(fd.0)?;
     Ok(0)
 }
 
@@ -174,19 +172,19 @@ fn set_cwd(ctx: &mut TrapContext, p: Path) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_chdir(ctx: &mut TrapContext, path: u64) -> Result<u64> {
-    let path = ctx.read_path(path)?;
-    let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
+pub fn sys_chdir(ctx: &mut TrapContext, path: UserStr) -> Result<u64> {
+    let path = path.read_path(ctx)?;
+    let p = resolve_at(ctx, Fd::AT_FDCWD, &path, 0, true)?;
     set_cwd(ctx, p)
 }
 
-pub fn sys_fchdir(ctx: &mut TrapContext, fd: u64) -> Result<u64> {
-    let p = file(ctx, fd)?.path().cloned().ok_or(Errno::ENOTDIR)?;
+pub fn sys_fchdir(ctx: &mut TrapContext, fd: Fd) -> Result<u64> {
+    let p = fd.file(ctx)?.path().cloned().ok_or(Errno::ENOTDIR)?;
     set_cwd(ctx, p)
 }
 
-pub fn sys_getdents64(ctx: &mut TrapContext, fd: u64, dirp: u64, count: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_getdents64(ctx: &mut TrapContext, fd: Fd, dirp: u64, count: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     let mut buf = vec![0u8; (count as usize).min(1 << 20)];
     let n = f.getdents64(&mut buf)?;
     ctx.write_user(dirp, &buf[..n])?;

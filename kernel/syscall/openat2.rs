@@ -4,8 +4,8 @@
 //! on the path walk. `RESOLVE_CACHED` refuses what would create or truncate
 //! (`EAGAIN`); every other lookup here is as fast as a cached one.
 
-use super::open::{open_file, OpenHow, AT_FDCWD};
-use super::rw::file;
+use super::arg::{Fd, UserStr};
+use super::open::{open_file, OpenHow};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{FileType, LookupFlags, OpenFlags};
@@ -99,23 +99,23 @@ fn open_flags(flags: u64, mode: u64, resolve: u64) -> Result<OpenFlags> {
 
 pub fn sys_openat2(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     how: u64,
     size: u64,
 ) -> Result<u64> {
     let [flags, mode, resolve] = read_how(ctx, how, size)?;
     let lf = resolve_flags(resolve)?;
     let flags = open_flags(flags, mode, resolve)?;
-    let path = ctx.read_path(path)?;
+    let path = path.read_path(ctx)?;
     let fsc = ctx.task.fs();
     let scoped = lf.intersects(LookupFlags::BENEATH | LookupFlags::IN_ROOT);
     // A scoped walk starts at (and is kept below) dirfd even for absolute
     // paths; otherwise dirfd only matters for relative ones.
-    let start = if dirfd as i32 == AT_FDCWD {
+    let start = if dirfd == Fd::AT_FDCWD {
         fsc.cwd.clone()
     } else if scoped || path.first() != Some(&b'/') {
-        let p = file(ctx, dirfd)?.path().cloned().ok_or(Errno::ENOTDIR)?;
+        let p = dirfd.file(ctx)?.path().cloned().ok_or(Errno::ENOTDIR)?;
         if p.inode().file_type() != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }

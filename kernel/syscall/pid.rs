@@ -20,25 +20,25 @@ pub fn sys_getpgrp(ctx: &mut TrapContext) -> Result<u64> {
     Ok(*ctx.task.process.pgid.borrow() as u64)
 }
 
-pub(super) fn target(ctx: &TrapContext, pid: u64) -> Result<std::sync::Arc<task::Process>> {
-    match pid as i32 {
+pub(super) fn target(ctx: &TrapContext, pid: i32) -> Result<std::sync::Arc<task::Process>> {
+    match pid {
         0 => Ok(ctx.task.process.clone()),
         p if p > 0 => task::find_process(p).ok_or(Errno::ESRCH),
         _ => Err(Errno::ESRCH),
     }
 }
 
-pub fn sys_getpgid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
+pub fn sys_getpgid(ctx: &mut TrapContext, pid: i32) -> Result<u64> {
     Ok(*(target(ctx, pid)?.pgid).borrow() as u64)
 }
 
-pub fn sys_getsid(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
+pub fn sys_getsid(ctx: &mut TrapContext, pid: i32) -> Result<u64> {
     Ok(*(target(ctx, pid)?.sid).borrow() as u64)
 }
 
 /// setpgid(2): a process may move itself or a child into a group of its session.
-pub fn sys_setpgid(ctx: &mut TrapContext, pid: u64, pgid: u64) -> Result<u64> {
-    if (pgid as i32) < 0 {
+pub fn sys_setpgid(ctx: &mut TrapContext, pid: i32, pgid: i32) -> Result<u64> {
+    if pgid < 0 {
         return Err(Errno::EINVAL);
     }
     let p = target(ctx, pid)?;
@@ -49,7 +49,7 @@ pub fn sys_setpgid(ctx: &mut TrapContext, pid: u64, pgid: u64) -> Result<u64> {
     if *p.sid.borrow() == p.pid {
         return Err(Errno::EPERM);
     }
-    let pgid = if pgid == 0 { p.pid } else { pgid as i32 };
+    let pgid = if pgid == 0 { p.pid } else { pgid };
     *p.pgid.borrow_mut() = pgid;
     Ok(0)
 }

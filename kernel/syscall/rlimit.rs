@@ -60,7 +60,7 @@ pub fn sys_prlimit64(
         true => None,
         false => Some(new.read(ctx)?),
     };
-    let p = super::pid::target(ctx, pid as u64)?;
+    let p = super::pid::target(ctx, pid)?;
     if !may_prlimit(ctx, &p) {
         return Err(Errno::EPERM);
     }

@@ -1,9 +1,8 @@
 //! stat and friends, access checks, and readlink. `struct stat` is laid out as on
 //! x86_64 Linux (arch/x86/include/uapi/asm/stat.h, 144 bytes).
 
-use super::arg::UserPtr;
-use super::open::{resolve_at, resolve_at_as, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
-use super::rw::file;
+use super::arg::{Fd, UserPtr, UserStr};
+use super::open::{resolve_at, resolve_at_as, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
 use crate::task::TrapContext;
 use arch::abi::structs as abi;
 use arch::{Errno, Result};
@@ -38,15 +37,15 @@ fn to_abi(st: &Stat) -> abi::Stat {
 
 fn do_stat(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     buf: UserPtr<abi::Stat>,
     flags: u64,
 ) -> Result<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
         return Err(Errno::EINVAL);
     }
-    let path = ctx.read_path(path)?;
+    let path = path.read_path(ctx)?;
     let (st, _) = stat_at(ctx, dirfd, &path, flags)?;
     buf.write(ctx, &to_abi(&st))?;
     Ok(0)
@@ -58,12 +57,12 @@ fn do_stat(
 /// open file.
 pub fn stat_at(
     ctx: &TrapContext,
-    dirfd: u64,
+    dirfd: Fd,
     path: &[u8],
     flags: u64,
 ) -> Result<(Stat, Option<u32>)> {
-    if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd as i32 != AT_FDCWD {
-        let f = file(ctx, dirfd)?;
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd != Fd::AT_FDCWD {
+        let f = dirfd.file(ctx)?;
         Ok((f.stat()?, f.path().map(|p| p.mnt.id())))
     } else {
         let p = resolve_at(ctx, dirfd, path, flags, true)?;
@@ -71,26 +70,26 @@ pub fn stat_at(
     }
 }
 
-pub fn sys_stat(ctx: &mut TrapContext, path: u64, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
-    do_stat(ctx, AT_FDCWD as u64, path, statbuf, 0)
+pub fn sys_stat(ctx: &mut TrapContext, path: UserStr, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
+    do_stat(ctx, Fd::AT_FDCWD, path, statbuf, 0)
 }
 
-pub fn sys_lstat(ctx: &mut TrapContext, path: u64, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
-    do_stat(ctx, AT_FDCWD as u64, path, statbuf, AT_SYMLINK_NOFOLLOW)
+pub fn sys_lstat(ctx: &mut TrapContext, path: UserStr, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
+    do_stat(ctx, Fd::AT_FDCWD, path, statbuf, AT_SYMLINK_NOFOLLOW)
 }
 
 pub fn sys_newfstatat(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     statbuf: UserPtr<abi::Stat>,
     flags: u64,
 ) -> Result<u64> {
     do_stat(ctx, dirfd, path, statbuf, flags)
 }
 
-pub fn sys_fstat(ctx: &mut TrapContext, fd: u64, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
-    let st = file(ctx, fd)?.stat()?;
+pub fn sys_fstat(ctx: &mut TrapContext, fd: Fd, statbuf: UserPtr<abi::Stat>) -> Result<u64> {
+    let st = fd.file(ctx)?.stat()?;
     statbuf.write(ctx, &to_abi(&st))?;
     Ok(0)
 }
@@ -99,7 +98,13 @@ pub fn sys_fstat(ctx: &mut TrapContext, fd: u64, statbuf: UserPtr<abi::Stat>) ->
 /// capabilities if the real uid is 0), or the effective ones with
 /// `AT_EACCESS`; execute on a `noexec` mount and write to a file (not a
 /// device, FIFO or socket) on a read-only one are refused.
-fn do_access(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64> {
+fn do_access(
+    ctx: &mut TrapContext,
+    dirfd: Fd,
+    path: UserStr,
+    mode: u64,
+    flags: u64,
+) -> Result<u64> {
     if mode & !7 != 0 || flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_EACCESS) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -111,7 +116,7 @@ fn do_access(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, flags: u64
             c.real()
         }
     };
-    let path = ctx.read_path(path)?;
+    let path = path.read_path(ctx)?;
     let p = resolve_at_as(ctx, &cred, dirfd, &path, flags, true)?;
     if mode == 0 {
         return Ok(0);
@@ -132,29 +137,29 @@ fn do_access(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64, flags: u64
     Ok(0)
 }
 
-pub fn sys_access(ctx: &mut TrapContext, path: u64, mode: u64) -> Result<u64> {
-    do_access(ctx, AT_FDCWD as u64, path, mode, 0)
+pub fn sys_access(ctx: &mut TrapContext, path: UserStr, mode: u64) -> Result<u64> {
+    do_access(ctx, Fd::AT_FDCWD, path, mode, 0)
 }
 
-pub fn sys_faccessat(ctx: &mut TrapContext, dirfd: u64, path: u64, mode: u64) -> Result<u64> {
+pub fn sys_faccessat(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, mode: u64) -> Result<u64> {
     do_access(ctx, dirfd, path, mode, 0)
 }
 
 pub fn sys_faccessat2(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     mode: u64,
     flags: u64,
 ) -> Result<u64> {
     do_access(ctx, dirfd, path, mode, flags)
 }
 
-fn do_readlink(ctx: &mut TrapContext, dirfd: u64, path: u64, buf: u64, len: u64) -> Result<u64> {
+fn do_readlink(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, buf: u64, len: u64) -> Result<u64> {
     if (len as i64) <= 0 {
         return Err(Errno::EINVAL);
     }
-    let path = ctx.read_path(path)?;
+    let path = path.read_path(ctx)?;
     let p = resolve_at(ctx, dirfd, &path, AT_SYMLINK_NOFOLLOW, false)?;
     let target = p.inode().readlink()?;
     let n = target.len().min(len as usize);
@@ -162,14 +167,14 @@ fn do_readlink(ctx: &mut TrapContext, dirfd: u64, path: u64, buf: u64, len: u64)
     Ok(n as u64)
 }
 
-pub fn sys_readlink(ctx: &mut TrapContext, path: u64, buf: u64, bufsiz: u64) -> Result<u64> {
-    do_readlink(ctx, AT_FDCWD as u64, path, buf, bufsiz)
+pub fn sys_readlink(ctx: &mut TrapContext, path: UserStr, buf: u64, bufsiz: u64) -> Result<u64> {
+    do_readlink(ctx, Fd::AT_FDCWD, path, buf, bufsiz)
 }
 
 pub fn sys_readlinkat(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     buf: u64,
     bufsiz: u64,
 ) -> Result<u64> {

@@ -1,10 +1,9 @@
 //! statfs and fstatfs: the figures of the filesystem a file is on, as x86_64
 //! `struct statfs`.
 
-use super::arg::UserPtr;
+use super::arg::{Fd, UserPtr, UserStr};
 use super::namei::vfs;
-use super::open::{resolve_at, AT_FDCWD};
-use super::rw::file;
+use super::open::resolve_at;
 use crate::task::TrapContext;
 use arch::abi::structs::Statfs;
 use arch::Result;
@@ -28,17 +27,17 @@ fn to_abi(s: &StatFs) -> Statfs {
     }
 }
 
-pub fn sys_statfs(ctx: &mut TrapContext, path: u64, buf: UserPtr<Statfs>) -> Result<u64> {
-    let path = ctx.read_path(path)?;
-    let p = resolve_at(ctx, AT_FDCWD as u64, &path, 0, true)?;
+pub fn sys_statfs(ctx: &mut TrapContext, path: UserStr, buf: UserPtr<Statfs>) -> Result<u64> {
+    let path = path.read_path(ctx)?;
+    let p = resolve_at(ctx, Fd::AT_FDCWD, &path, 0, true)?;
     buf.write(ctx, &to_abi(&vfs().statfs(&p)))?;
     Ok(0)
 }
 
 /// fstatfs(2) works on `O_PATH` files too; a file with no path (a pipe) gets
 /// the figures of an empty in-memory filesystem.
-pub fn sys_fstatfs(ctx: &mut TrapContext, fd: u64, buf: UserPtr<Statfs>) -> Result<u64> {
-    let s = match file(ctx, fd)?.path() {
+pub fn sys_fstatfs(ctx: &mut TrapContext, fd: Fd, buf: UserPtr<Statfs>) -> Result<u64> {
+    let s = match fd.file(ctx)?.path() {
         Some(p) => vfs().statfs(p),
         None => StatFs {
             bsize: 4096,

@@ -2,6 +2,7 @@
 //! the basic fields and the mount id. Birth time is not recorded, so
 //! `STATX_BTIME` is never in the returned mask, as on filesystems without it.
 
+use super::arg::{Fd, UserStr};
 use super::open::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
@@ -48,8 +49,8 @@ fn statx_bytes(st: &Stat, mnt_id: Option<u32>) -> [u8; 256] {
 
 pub fn sys_statx(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     flags: u64,
     mask: u64,
     buf: u64,
@@ -60,10 +61,10 @@ pub fn sys_statx(
         return Err(Errno::EINVAL);
     }
     // Since Linux 6.11 a null path with AT_EMPTY_PATH means the file itself.
-    let path = if path == 0 && flags & AT_EMPTY_PATH != 0 {
+    let path = if path.is_null() && flags & AT_EMPTY_PATH != 0 {
         Vec::new()
     } else {
-        ctx.read_path(path)?
+        path.read_path(ctx)?
     };
     let (st, mnt_id) = super::stat::stat_at(ctx, dirfd, &path, flags)?;
     ctx.write_user(buf, &statx_bytes(&st, mnt_id))?;

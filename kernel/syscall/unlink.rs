@@ -1,8 +1,8 @@
 //! The system calls that remove or move a name: unlink, unlinkat (with
 //! `AT_REMOVEDIR`), rmdir, rename, renameat, renameat2. The rules are `Vfs`'s.
 
+use super::arg::{Fd, UserStr};
 use super::namei::{path_at, vfs};
-use super::open::AT_FDCWD;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::RenameFlags;
@@ -10,7 +10,7 @@ use fs::RenameFlags;
 /// `AT_REMOVEDIR` (unlinkat).
 const AT_REMOVEDIR: u64 = 0x200;
 
-fn do_unlink(ctx: &mut TrapContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
+fn do_unlink(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, flags: u64) -> Result<u64> {
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
@@ -23,24 +23,24 @@ fn do_unlink(ctx: &mut TrapContext, dirfd: u64, path: u64, flags: u64) -> Result
     Ok(0)
 }
 
-pub fn sys_unlink(ctx: &mut TrapContext, path: u64) -> Result<u64> {
-    do_unlink(ctx, AT_FDCWD as u64, path, 0)
+pub fn sys_unlink(ctx: &mut TrapContext, path: UserStr) -> Result<u64> {
+    do_unlink(ctx, Fd::AT_FDCWD, path, 0)
 }
 
-pub fn sys_unlinkat(ctx: &mut TrapContext, dirfd: u64, path: u64, flags: u64) -> Result<u64> {
+pub fn sys_unlinkat(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, flags: u64) -> Result<u64> {
     do_unlink(ctx, dirfd, path, flags)
 }
 
-pub fn sys_rmdir(ctx: &mut TrapContext, path: u64) -> Result<u64> {
-    do_unlink(ctx, AT_FDCWD as u64, path, AT_REMOVEDIR)
+pub fn sys_rmdir(ctx: &mut TrapContext, path: UserStr) -> Result<u64> {
+    do_unlink(ctx, Fd::AT_FDCWD, path, AT_REMOVEDIR)
 }
 
 fn do_rename(
     ctx: &mut TrapContext,
-    olddirfd: u64,
-    oldpath: u64,
-    newdirfd: u64,
-    newpath: u64,
+    olddirfd: Fd,
+    oldpath: UserStr,
+    newdirfd: Fd,
+    newpath: UserStr,
     flags: u64,
 ) -> Result<u64> {
     let flags = u32::try_from(flags)
@@ -61,26 +61,26 @@ fn do_rename(
     Ok(0)
 }
 
-pub fn sys_rename(ctx: &mut TrapContext, oldpath: u64, newpath: u64) -> Result<u64> {
-    do_rename(ctx, AT_FDCWD as u64, oldpath, AT_FDCWD as u64, newpath, 0)
+pub fn sys_rename(ctx: &mut TrapContext, oldpath: UserStr, newpath: UserStr) -> Result<u64> {
+    do_rename(ctx, Fd::AT_FDCWD, oldpath, Fd::AT_FDCWD, newpath, 0)
 }
 
 pub fn sys_renameat(
     ctx: &mut TrapContext,
-    olddirfd: u64,
-    oldpath: u64,
-    newdirfd: u64,
-    newpath: u64,
+    olddirfd: Fd,
+    oldpath: UserStr,
+    newdirfd: Fd,
+    newpath: UserStr,
 ) -> Result<u64> {
     do_rename(ctx, olddirfd, oldpath, newdirfd, newpath, 0)
 }
 
 pub fn sys_renameat2(
     ctx: &mut TrapContext,
-    olddirfd: u64,
-    oldpath: u64,
-    newdirfd: u64,
-    newpath: u64,
+    olddirfd: Fd,
+    oldpath: UserStr,
+    newdirfd: Fd,
+    newpath: UserStr,
     flags: u64,
 ) -> Result<u64> {
     do_rename(ctx, olddirfd, oldpath, newdirfd, newpath, flags)

@@ -2,9 +2,10 @@
 //! times pointer for "now", a NULL path for the file `dirfd` as futimens uses
 //! it), and the older utimes, futimesat and utime.
 
+use super::arg::{Fd, UserStr};
 use super::attr::io_file;
 use super::namei::vfs;
-use super::open::{resolve_at, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
+use super::open::{resolve_at, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{AttrTime, Timespec};
@@ -55,21 +56,21 @@ fn read_times(ctx: &TrapContext, addr: u64, scale: i64, max: i64) -> Result<Time
 /// Sets `times` on `path` from `dirfd`, or on the file `dirfd` if `path` is NULL.
 fn do_utimes(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     times: Times,
     flags: u64,
 ) -> Result<u64> {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let p = if path == 0 && dirfd as i32 != AT_FDCWD {
+    let p = if path.is_null() && dirfd != Fd::AT_FDCWD {
         if flags & AT_SYMLINK_NOFOLLOW != 0 {
             return Err(Errno::EINVAL);
         }
         io_file(ctx, dirfd)?.path().cloned().ok_or(Errno::EINVAL)?
     } else {
-        let path = ctx.read_path(path)?;
+        let path = path.read_path(ctx)?;
         resolve_at(ctx, dirfd, &path, flags, true)?
     };
     vfs().utimes(&ctx.cred(), &p, times[0], times[1])?;
@@ -80,8 +81,8 @@ fn do_utimes(
 /// at, as on Linux.
 pub fn sys_utimensat(
     ctx: &mut TrapContext,
-    dirfd: u64,
-    path: u64,
+    dirfd: Fd,
+    path: UserStr,
     times: u64,
     flags: u64,
 ) -> Result<u64> {
@@ -92,18 +93,18 @@ pub fn sys_utimensat(
     do_utimes(ctx, dirfd, path, times, flags)
 }
 
-pub fn sys_futimesat(ctx: &mut TrapContext, dirfd: u64, path: u64, times: u64) -> Result<u64> {
+pub fn sys_futimesat(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, times: u64) -> Result<u64> {
     let times = read_times(ctx, times, 1000, 1_000_000)?;
     do_utimes(ctx, dirfd, path, times, 0)
 }
 
-pub fn sys_utimes(ctx: &mut TrapContext, path: u64, times: u64) -> Result<u64> {
+pub fn sys_utimes(ctx: &mut TrapContext, path: UserStr, times: u64) -> Result<u64> {
     let times = read_times(ctx, times, 1000, 1_000_000)?;
-    do_utimes(ctx, AT_FDCWD as u64, path, times, 0)
+    do_utimes(ctx, Fd::AT_FDCWD, path, times, 0)
 }
 
 /// utime(2): `struct utimbuf` holds whole seconds only.
-pub fn sys_utime(ctx: &mut TrapContext, path: u64, buf: u64) -> Result<u64> {
+pub fn sys_utime(ctx: &mut TrapContext, path: UserStr, buf: u64) -> Result<u64> {
     let mut times: Times = [Some(AttrTime::Now); 2];
     if buf != 0 {
         let mut raw = [0u8; 16];
@@ -116,5 +117,5 @@ pub fn sys_utime(ctx: &mut TrapContext, path: u64, buf: u64) -> Result<u64> {
             }));
         }
     }
-    do_utimes(ctx, AT_FDCWD as u64, path, times, 0)
+    do_utimes(ctx, Fd::AT_FDCWD, path, times, 0)
 }

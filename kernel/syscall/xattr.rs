@@ -4,9 +4,10 @@
 //! sizes are checked here as Linux copies them in (`ERANGE`, `E2BIG`); the
 //! rules of the namespaces are `Vfs`'s.
 
+use super::arg::{Fd, UserStr};
 use super::attr::io_file;
 use super::namei::vfs;
-use super::open::{resolve_at, AT_FDCWD};
+use super::open::resolve_at;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Path, XattrFlags, XATTR_NAME_MAX, XATTR_SIZE_MAX};
@@ -18,16 +19,16 @@ const XATTR_LIST_MAX: usize = 65536;
 #[derive(Clone, Copy)]
 enum Target {
     /// A path, its final symlink followed or not.
-    Path(u64, bool),
+    Path(UserStr, bool),
     /// An open file.
-    Fd(u64),
+    Fd(Fd),
 }
 
 fn resolve(ctx: &TrapContext, t: Target) -> Result<Path> {
     match t {
         Target::Path(addr, follow) => {
-            let path = ctx.read_path(addr)?;
-            resolve_at(ctx, AT_FDCWD as u64, &path, 0, follow)
+            let path = addr.read_path(ctx)?;
+            resolve_at(ctx, Fd::AT_FDCWD, &path, 0, follow)
         }
         Target::Fd(fd) => io_file(ctx, fd)?.path().cloned().ok_or(Errno::EOPNOTSUPP),
     }
@@ -113,7 +114,7 @@ fn do_removexattr(ctx: &mut TrapContext, t: Target, name: u64) -> Result<u64> {
 
 pub fn sys_setxattr(
     ctx: &mut TrapContext,
-    path: u64,
+    path: UserStr,
     name: u64,
     value: u64,
     size: u64,
@@ -123,7 +124,7 @@ pub fn sys_setxattr(
 }
 pub fn sys_lsetxattr(
     ctx: &mut TrapContext,
-    path: u64,
+    path: UserStr,
     name: u64,
     value: u64,
     size: u64,
@@ -133,7 +134,7 @@ pub fn sys_lsetxattr(
 }
 pub fn sys_fsetxattr(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     name: u64,
     value: u64,
     size: u64,
@@ -143,7 +144,7 @@ pub fn sys_fsetxattr(
 }
 pub fn sys_getxattr(
     ctx: &mut TrapContext,
-    path: u64,
+    path: UserStr,
     name: u64,
     value: u64,
     size: u64,
@@ -152,7 +153,7 @@ pub fn sys_getxattr(
 }
 pub fn sys_lgetxattr(
     ctx: &mut TrapContext,
-    path: u64,
+    path: UserStr,
     name: u64,
     value: u64,
     size: u64,
@@ -161,28 +162,28 @@ pub fn sys_lgetxattr(
 }
 pub fn sys_fgetxattr(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     name: u64,
     value: u64,
     size: u64,
 ) -> Result<u64> {
     do_getxattr(ctx, Target::Fd(fd), (name, value, size))
 }
-pub fn sys_listxattr(ctx: &mut TrapContext, path: u64, list: u64, size: u64) -> Result<u64> {
+pub fn sys_listxattr(ctx: &mut TrapContext, path: UserStr, list: u64, size: u64) -> Result<u64> {
     do_listxattr(ctx, Target::Path(path, true), (list, size))
 }
-pub fn sys_llistxattr(ctx: &mut TrapContext, path: u64, list: u64, size: u64) -> Result<u64> {
+pub fn sys_llistxattr(ctx: &mut TrapContext, path: UserStr, list: u64, size: u64) -> Result<u64> {
     do_listxattr(ctx, Target::Path(path, false), (list, size))
 }
-pub fn sys_flistxattr(ctx: &mut TrapContext, fd: u64, list: u64, size: u64) -> Result<u64> {
+pub fn sys_flistxattr(ctx: &mut TrapContext, fd: Fd, list: u64, size: u64) -> Result<u64> {
     do_listxattr(ctx, Target::Fd(fd), (list, size))
 }
-pub fn sys_removexattr(ctx: &mut TrapContext, path: u64, name: u64) -> Result<u64> {
+pub fn sys_removexattr(ctx: &mut TrapContext, path: UserStr, name: u64) -> Result<u64> {
     do_removexattr(ctx, Target::Path(path, true), name)
 }
-pub fn sys_lremovexattr(ctx: &mut TrapContext, path: u64, name: u64) -> Result<u64> {
+pub fn sys_lremovexattr(ctx: &mut TrapContext, path: UserStr, name: u64) -> Result<u64> {
     do_removexattr(ctx, Target::Path(path, false), name)
 }
-pub fn sys_fremovexattr(ctx: &mut TrapContext, fd: u64, name: u64) -> Result<u64> {
+pub fn sys_fremovexattr(ctx: &mut TrapContext, fd: Fd, name: u64) -> Result<u64> {
     do_removexattr(ctx, Target::Fd(fd), name)
 }

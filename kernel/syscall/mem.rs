@@ -3,7 +3,7 @@
 //! address space (`tlb::quiesce`); the host mappings it invalidates are dropped
 //! from every stub before guest code runs again (see `task::tlb`).
 
-use super::rw::file;
+use super::arg::Fd;
 use crate::filemap::InodeMapping;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
@@ -22,19 +22,21 @@ pub fn sys_mmap(
     len: u64,
     prot: u64,
     flags: u64,
-    fd: u64,
+    fd: Fd,
     offset: u64,
 ) -> Result<u64> {
     // Only a fixed mapping can replace pages other threads may be using.
     if flags & MapFlags::FIXED.bits() as u64 != 0 {
         crate::task::tlb::quiesce(ctx.task);
     }
-    let prot = Prot::from_bits(prot as u32).ok_or(Errno::EINVAL)?;
+    // mmap, unlike mprotect, ignores the protection bits it does not know,
+    // and its flags are an unsigned long of which Linux reads the low half.
+    let prot = Prot::from_bits_truncate(prot as u32);
     let mut flags = MapFlags::from_bits_truncate(flags as u32);
     let mut backing: Option<Arc<dyn MappedFile>> = None;
     let mut name = VmaName::None;
     if !flags.contains(MapFlags::ANONYMOUS) {
-        let f = file(ctx, fd)?;
+        let f = fd.file(ctx)?;
         let path = f.path().cloned().ok_or(Errno::EBADF)?;
         let inode = path.inode();
         let access = f.flags().access_mode();
@@ -91,7 +93,8 @@ pub fn sys_mprotect(ctx: &mut TrapContext, addr: u64, len: u64, prot: u64) -> Re
     crate::task::tlb::quiesce(ctx.task);
     // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
     // the range given is all that changes here.
-    let prot = Prot::from_bits(prot as u32 & !0x0300_0000).ok_or(Errno::EINVAL)?;
+    let prot = u32::try_from(prot).map_err(|_| Errno::EINVAL)?;
+    let prot = Prot::from_bits(prot & !0x0300_0000).ok_or(Errno::EINVAL)?;
     ctx.task.mm().borrow_mut().mprotect(addr, len, prot)?;
     Ok(0)
 }
@@ -104,19 +107,17 @@ pub fn sys_mremap(
     flags: u64,
     new_addr: u64,
 ) -> Result<u64> {
+    let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
     crate::task::tlb::quiesce(ctx.task);
     ctx.task
         .mm()
         .borrow_mut()
-        .mremap(addr, old_len, new_len, flags as u32, new_addr)
+        .mremap(addr, old_len, new_len, flags, new_addr)
 }
 
-pub fn sys_madvise(ctx: &mut TrapContext, addr: u64, len: u64, advice: u64) -> Result<u64> {
+pub fn sys_madvise(ctx: &mut TrapContext, addr: u64, len: u64, advice: i32) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    ctx.task
-        .mm()
-        .borrow_mut()
-        .madvise(addr, len, advice as i32)?;
+    ctx.task.mm().borrow_mut().madvise(addr, len, advice)?;
     Ok(0)
 }
 
@@ -133,8 +134,8 @@ pub fn sys_munlock(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
 }
 
 /// mlock2(2): mlock with flags (MLOCK_ONFAULT); see `sys_mlock`.
-pub fn sys_mlock2(ctx: &mut TrapContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
-    const MLOCK_ONFAULT: u64 = 1;
+pub fn sys_mlock2(ctx: &mut TrapContext, addr: u64, len: u64, flags: u32) -> Result<u64> {
+    const MLOCK_ONFAULT: u32 = 1;
     if flags & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
@@ -142,10 +143,10 @@ pub fn sys_mlock2(ctx: &mut TrapContext, addr: u64, len: u64, flags: u64) -> Res
 }
 
 /// mlockall(2) and munlockall(2); see `sys_mlock`.
-pub fn sys_mlockall(_: &mut TrapContext, flags: u64) -> Result<u64> {
-    const MCL_CURRENT: u64 = 1;
-    const MCL_FUTURE: u64 = 2;
-    const MCL_ONFAULT: u64 = 4;
+pub fn sys_mlockall(_: &mut TrapContext, flags: u32) -> Result<u64> {
+    const MCL_CURRENT: u32 = 1;
+    const MCL_FUTURE: u32 = 2;
+    const MCL_ONFAULT: u32 = 4;
     if flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0
         || flags & (MCL_CURRENT | MCL_FUTURE) == 0
     {
@@ -158,7 +159,7 @@ pub fn sys_munlockall(_: &mut TrapContext) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_msync(ctx: &mut TrapContext, addr: u64, len: u64, flags: u64) -> Result<u64> {
-    ctx.task.mm().borrow_mut().msync(addr, len, flags as u32)?;
+pub fn sys_msync(ctx: &mut TrapContext, addr: u64, len: u64, flags: u32) -> Result<u64> {
+    ctx.task.mm().borrow_mut().msync(addr, len, flags)?;
     Ok(0)
 }

@@ -271,9 +271,37 @@ static void test_mlock(void)
 	munmap(p, PAGE);
 }
 
+/*
+ * Each argument is read at its C type: an int flag ignores the register's
+ * upper half, an unsigned long one does not. mmap ignores prot bits it does
+ * not know (only mprotect checks them).
+ */
+static void test_argument_widths(void)
+{
+	const unsigned long hi = 1UL << 32;
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	MUST(p == MAP_FAILED ? -1 : 0);
+	long r = syscall(SYS_mmap, 0, PAGE, 0x10 | PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECKF("mmap ignores unknown prot bits", r != -1, "errno %d", errno);
+	r = syscall(SYS_mmap, 0, PAGE, hi | PROT_READ, hi | MAP_PRIVATE | MAP_ANONYMOUS,
+		    hi | 0xffffffffUL, 0);
+	CHECKF("mmap ignores the upper halves of prot, flags and fd", r != -1, "errno %d", errno);
+	CHECK_ERRNO("mprotect's prot is unsigned long", syscall(SYS_mprotect, p, PAGE, hi | PROT_READ),
+		    EINVAL);
+	CHECK_ERRNO("mremap's flags are unsigned long",
+		    syscall(SYS_mremap, p, PAGE, 2 * PAGE, hi | MREMAP_MAYMOVE), EINVAL);
+	CHECK_SYS("madvise's advice is an int", syscall(SYS_madvise, p, PAGE, hi | MADV_NORMAL));
+	CHECK_SYS("msync's flags are an int", syscall(SYS_msync, p, PAGE, hi | MS_ASYNC));
+	CHECK_SYS("mlock2's flags are an int", syscall(SYS_mlock2, p, PAGE, hi));
+	CHECK_SYS("mlockall's flags are an int", syscall(SYS_mlockall, hi | MCL_CURRENT));
+	munlockall();
+	munmap(p, 2 * PAGE);
+}
+
 int main(void)
 {
 	test_mlock();
+	test_argument_widths();
 	test_brk();
 	test_big_anon();
 	test_mprotect();

@@ -11,9 +11,9 @@ use fs::{File, FileOps, OpenFlags, PollEvents, Stat, WaitQueue};
 use std::any::Any;
 use std::sync::Arc;
 
-const EFD_SEMAPHORE: u64 = 1;
-const EFD_NONBLOCK: u64 = OpenFlags::O_NONBLOCK.bits() as u64;
-const EFD_CLOEXEC: u64 = OpenFlags::O_CLOEXEC.bits() as u64;
+const EFD_SEMAPHORE: u32 = 1;
+const EFD_NONBLOCK: u32 = OpenFlags::O_NONBLOCK.bits();
+const EFD_CLOEXEC: u32 = OpenFlags::O_CLOEXEC.bits();
 /// The largest value the counter holds.
 const MAX_COUNT: u64 = u64::MAX - 1;
 
@@ -85,14 +85,12 @@ impl FileOps for EventFd {
     }
 }
 
-pub(crate) fn do_eventfd2(ctx: &mut TrapContext, initval: u64, flags: u64) -> Result<u64> {
-    // Both arguments are C ints.
-    let flags = flags as u32 as u64;
+pub(crate) fn do_eventfd2(ctx: &mut TrapContext, initval: u32, flags: u32) -> Result<u64> {
     if flags & !(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
     let ops = Arc::new(EventFd {
-        count: KernelCell::new(initval as u32 as u64),
+        count: KernelCell::new(initval as u64),
         semaphore: flags & EFD_SEMAPHORE != 0,
         wait: WaitQueue::new(),
     });

@@ -8,11 +8,11 @@ use arch::Result;
 use fs::Path;
 use std::sync::{Arc, OnceLock};
 
-pub(crate) const MFD_CLOEXEC: u64 = 1;
-pub(crate) const MFD_ALLOW_SEALING: u64 = 2;
-pub(crate) const MFD_HUGETLB: u64 = 4;
-pub(crate) const MFD_NOEXEC_SEAL: u64 = 8;
-pub(crate) const MFD_EXEC: u64 = 0x10;
+pub(crate) const MFD_CLOEXEC: u32 = 1;
+pub(crate) const MFD_ALLOW_SEALING: u32 = 2;
+pub(crate) const MFD_HUGETLB: u32 = 4;
+pub(crate) const MFD_NOEXEC_SEAL: u32 = 8;
+pub(crate) const MFD_EXEC: u32 = 0x10;
 /// NAME_MAX less the "memfd:" prefix.
 pub(crate) const MFD_NAME_MAX: usize = 249;
 

@@ -248,3 +248,9 @@ fn oom() {
 fn rlimit() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/rlimit", "quiet"]));
 }
+
+/// Arguments are read at their C types (int vs long), as Linux's wrappers do.
+#[test]
+fn argwidth() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/argwidth", "quiet"]));
+}

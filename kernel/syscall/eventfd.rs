@@ -4,10 +4,10 @@ use crate::eventfd::*;
 use crate::task::TrapContext;
 use arch::Result;
 
-pub fn sys_eventfd(ctx: &mut TrapContext, count: u64) -> Result<u64> {
+pub fn sys_eventfd(ctx: &mut TrapContext, count: u32) -> Result<u64> {
     do_eventfd2(ctx, count, 0)
 }
 
-pub fn sys_eventfd2(ctx: &mut TrapContext, count: u64, flags: u64) -> Result<u64> {
+pub fn sys_eventfd2(ctx: &mut TrapContext, count: u32, flags: u32) -> Result<u64> {
     do_eventfd2(ctx, count, flags)
 }

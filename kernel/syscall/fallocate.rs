@@ -3,7 +3,8 @@
 //! the rest by the VFS (`File::fallocate`). Like a write, a call that
 //! changed the file clears its set-user-ID bit (Linux's `file_modified`).
 
-use super::rw::{file, remove_privs};
+use super::arg::Fd;
+use super::rw::remove_privs;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::FallocMode;
@@ -11,17 +12,16 @@ use fs::FallocMode;
 /// fallocate(fd, mode, offset, len).
 pub fn sys_fallocate(
     ctx: &mut TrapContext,
-    fd: u64,
-    mode: u64,
-    offset: u64,
-    len: u64,
+    fd: Fd,
+    mode: u32,
+    offset: i64,
+    len: i64,
 ) -> Result<u64> {
-    let f = file(ctx, fd)?;
-    let (offset, len) = (offset as i64, len as i64);
+    let f = fd.file(ctx)?;
     if offset < 0 || len <= 0 {
         return Err(Errno::EINVAL);
     }
-    let mode = FallocMode::from_bits(mode as u32)?;
+    let mode = FallocMode::from_bits(mode)?;
     f.fallocate(mode, offset as u64, len as u64)?;
     remove_privs(ctx, &f)?;
     Ok(0)

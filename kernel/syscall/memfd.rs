@@ -1,11 +1,12 @@
 //! memfd_create(2): anonymous files in the kernel's own tmpfs (`crate::memfd`).
 
+use super::arg::UserStr;
 use crate::memfd::*;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::OpenFlags;
 
-pub fn sys_memfd_create(ctx: &mut TrapContext, name: u64, flags: u64) -> Result<u64> {
+pub fn sys_memfd_create(ctx: &mut TrapContext, name: UserStr, flags: u32) -> Result<u64> {
     let known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC;
     if flags & !known != 0 || flags & (MFD_NOEXEC_SEAL | MFD_EXEC) == MFD_NOEXEC_SEAL | MFD_EXEC {
         return Err(Errno::EINVAL);
@@ -14,7 +15,7 @@ pub fn sys_memfd_create(ctx: &mut TrapContext, name: u64, flags: u64) -> Result<
     if flags & MFD_HUGETLB != 0 {
         return Err(Errno::EINVAL);
     }
-    let name = ctx.read_path(name).or_else(|e| match e {
+    let name = name.read_path(ctx).or_else(|e| match e {
         Errno::ENOENT => Ok(Vec::new()),
         e => Err(e),
     })?;

@@ -1,6 +1,7 @@
 //! pipe, pipe2, and the pipe requests of fcntl (F_GETPIPE_SZ, F_SETPIPE_SZ).
 //! The pipe itself is kernel/pipe.rs.
 
+use super::arg::UserPtr;
 use crate::pipe::{new_pipe, pipe_of};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
@@ -9,10 +10,9 @@ use fs::{File, OpenFlags};
 pub const F_SETPIPE_SZ: u32 = 1031;
 pub const F_GETPIPE_SZ: u32 = 1032;
 
-fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
+fn do_pipe2(ctx: &mut TrapContext, fds: UserPtr<[i32; 2]>, flags: u32) -> Result<u64> {
     // O_NOTIFICATION_PIPE needs watch queues, which we lack: EINVAL like the rest.
     let allowed = OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT;
-    let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
     let flags = OpenFlags::from_bits(flags)
         .filter(|f| allowed.contains(*f))
         .ok_or(Errno::EINVAL)?;
@@ -34,10 +34,7 @@ fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
             }
         }
     };
-    let mut out = [0u8; 8];
-    out[..4].copy_from_slice(&rfd.to_ne_bytes());
-    out[4..].copy_from_slice(&wfd.to_ne_bytes());
-    if let Err(e) = ctx.write_user(fds, &out) {
+    if let Err(e) = fds.write(ctx, &[rfd, wfd]) {
         let mut t = files.borrow_mut();
         let _ = t.close(rfd);
         let _ = t.close(wfd);
@@ -46,11 +43,11 @@ fn do_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
     Ok(0)
 }
 
-pub fn sys_pipe(ctx: &mut TrapContext, fds: u64) -> Result<u64> {
+pub fn sys_pipe(ctx: &mut TrapContext, fds: UserPtr<[i32; 2]>) -> Result<u64> {
     do_pipe2(ctx, fds, 0)
 }
 
-pub fn sys_pipe2(ctx: &mut TrapContext, fds: u64, flags: u64) -> Result<u64> {
+pub fn sys_pipe2(ctx: &mut TrapContext, fds: UserPtr<[i32; 2]>, flags: u32) -> Result<u64> {
     do_pipe2(ctx, fds, flags)
 }
 

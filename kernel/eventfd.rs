@@ -94,8 +94,7 @@ pub(crate) fn do_eventfd2(ctx: &mut TrapContext, initval: u32, flags: u32) -> Re
         semaphore: flags & EFD_SEMAPHORE != 0,
         wait: WaitQueue::new(),
     });
-    let status =
-        OpenFlags::O_RDWR | (OpenFlags::O_NONBLOCK & OpenFlags::from_bits_truncate(flags as u32));
+    let status = OpenFlags::O_RDWR | (OpenFlags::O_NONBLOCK & OpenFlags::from_bits_truncate(flags));
     let f = File::new(None, ops, status);
     let fd = ctx.task.files().borrow_mut().alloc(
         f,

@@ -4,11 +4,11 @@ use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 
-pub fn sys_arch_prctl(ctx: &mut TrapContext, code: u64, addr: u64) -> Result<u64> {
-    const ARCH_SET_GS: u64 = 0x1001;
-    const ARCH_SET_FS: u64 = 0x1002;
-    const ARCH_GET_FS: u64 = 0x1003;
-    const ARCH_GET_GS: u64 = 0x1004;
+pub fn sys_arch_prctl(ctx: &mut TrapContext, code: i32, addr: u64) -> Result<u64> {
+    const ARCH_SET_GS: i32 = 0x1001;
+    const ARCH_SET_FS: i32 = 0x1002;
+    const ARCH_GET_FS: i32 = 0x1003;
+    const ARCH_GET_GS: i32 = 0x1004;
     let canonical = |v: u64| v < arch::stub::TASK_SIZE;
     match code {
         ARCH_SET_FS if canonical(addr) => ctx.regs.fs_base = addr,
@@ -24,29 +24,29 @@ pub fn sys_arch_prctl(ctx: &mut TrapContext, code: u64, addr: u64) -> Result<u64
 /// prctl(2): the per-process settings programs and libraries use.
 pub fn sys_prctl(
     ctx: &mut TrapContext,
-    option: u64,
+    option: i32,
     arg2: u64,
     _arg3: u64,
     _arg4: u64,
     _arg5: u64,
 ) -> Result<u64> {
-    const PR_SET_PDEATHSIG: u64 = 1;
-    const PR_GET_PDEATHSIG: u64 = 2;
-    const PR_GET_DUMPABLE: u64 = 3;
-    const PR_SET_DUMPABLE: u64 = 4;
-    const PR_GET_KEEPCAPS: u64 = 7;
-    const PR_SET_KEEPCAPS: u64 = 8;
-    const PR_SET_NAME: u64 = 15;
-    const PR_GET_NAME: u64 = 16;
-    const PR_GET_SECCOMP: u64 = 21;
-    const PR_CAPBSET_READ: u64 = 23;
-    const PR_GET_TIMERSLACK: u64 = 30;
-    const PR_SET_TIMERSLACK: u64 = 29;
-    const PR_SET_CHILD_SUBREAPER: u64 = 36;
-    const PR_GET_CHILD_SUBREAPER: u64 = 37;
-    const PR_SET_NO_NEW_PRIVS: u64 = 38;
-    const PR_GET_NO_NEW_PRIVS: u64 = 39;
-    const PR_SET_VMA: u64 = 0x53564d41;
+    const PR_SET_PDEATHSIG: i32 = 1;
+    const PR_GET_PDEATHSIG: i32 = 2;
+    const PR_GET_DUMPABLE: i32 = 3;
+    const PR_SET_DUMPABLE: i32 = 4;
+    const PR_GET_KEEPCAPS: i32 = 7;
+    const PR_SET_KEEPCAPS: i32 = 8;
+    const PR_SET_NAME: i32 = 15;
+    const PR_GET_NAME: i32 = 16;
+    const PR_GET_SECCOMP: i32 = 21;
+    const PR_CAPBSET_READ: i32 = 23;
+    const PR_GET_TIMERSLACK: i32 = 30;
+    const PR_SET_TIMERSLACK: i32 = 29;
+    const PR_SET_CHILD_SUBREAPER: i32 = 36;
+    const PR_GET_CHILD_SUBREAPER: i32 = 37;
+    const PR_SET_NO_NEW_PRIVS: i32 = 38;
+    const PR_GET_NO_NEW_PRIVS: i32 = 39;
+    const PR_SET_VMA: i32 = 0x53564d41;
     let p = ctx.task.process.clone();
     match option {
         PR_SET_PDEATHSIG => {

@@ -5,29 +5,29 @@
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 
-const MAGIC1: u64 = 0xfee1_dead;
-const MAGIC2: [u64; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
-const CMD_RESTART: u64 = 0x0123_4567;
-const CMD_HALT: u64 = 0xcdef_0123;
-const CMD_CAD_ON: u64 = 0x89ab_cdef;
-const CMD_CAD_OFF: u64 = 0;
-const CMD_POWER_OFF: u64 = 0x4321_fedc;
-const CMD_RESTART2: u64 = 0xa1b2_c3d4;
+const MAGIC1: u32 = 0xfee1_dead;
+const MAGIC2: [u32; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
+const CMD_RESTART: u32 = 0x0123_4567;
+const CMD_HALT: u32 = 0xcdef_0123;
+const CMD_CAD_ON: u32 = 0x89ab_cdef;
+const CMD_CAD_OFF: u32 = 0;
+const CMD_POWER_OFF: u32 = 0x4321_fedc;
+const CMD_RESTART2: u32 = 0xa1b2_c3d4;
 
 pub fn sys_reboot(
     ctx: &mut TrapContext,
-    magic1: u64,
-    magic2: u64,
-    cmd: u64,
+    magic1: u32,
+    magic2: u32,
+    cmd: u32,
     _arg: u64,
 ) -> Result<u64> {
-    if magic1 as u32 as u64 != MAGIC1 || !MAGIC2.contains(&(magic2 as u32 as u64)) {
+    if magic1 != MAGIC1 || !MAGIC2.contains(&magic2) {
         return Err(Errno::EINVAL);
     }
     if ctx.task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
-    match cmd as u32 as u64 {
+    match cmd {
         CMD_CAD_ON | CMD_CAD_OFF => Ok(0),
         CMD_POWER_OFF => crate::boot::power_off("reboot: Power down"),
         CMD_HALT => crate::boot::power_off("reboot: System halted"),

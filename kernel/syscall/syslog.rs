@@ -9,16 +9,16 @@ use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-const SYSLOG_ACTION_CLOSE: u64 = 0;
-const SYSLOG_ACTION_OPEN: u64 = 1;
-const SYSLOG_ACTION_READ_ALL: u64 = 3;
-const SYSLOG_ACTION_READ_CLEAR: u64 = 4;
-const SYSLOG_ACTION_CLEAR: u64 = 5;
-const SYSLOG_ACTION_CONSOLE_OFF: u64 = 6;
-const SYSLOG_ACTION_CONSOLE_ON: u64 = 7;
-const SYSLOG_ACTION_CONSOLE_LEVEL: u64 = 8;
-const SYSLOG_ACTION_SIZE_UNREAD: u64 = 9;
-const SYSLOG_ACTION_SIZE_BUFFER: u64 = 10;
+const SYSLOG_ACTION_CLOSE: i32 = 0;
+const SYSLOG_ACTION_OPEN: i32 = 1;
+const SYSLOG_ACTION_READ_ALL: i32 = 3;
+const SYSLOG_ACTION_READ_CLEAR: i32 = 4;
+const SYSLOG_ACTION_CLEAR: i32 = 5;
+const SYSLOG_ACTION_CONSOLE_OFF: i32 = 6;
+const SYSLOG_ACTION_CONSOLE_ON: i32 = 7;
+const SYSLOG_ACTION_CONSOLE_LEVEL: i32 = 8;
+const SYSLOG_ACTION_SIZE_UNREAD: i32 = 9;
+const SYSLOG_ACTION_SIZE_BUFFER: i32 = 10;
 
 /// The size of the log buffer syslog reports (Linux's default, 128 KiB).
 const LOG_BUF_LEN: u64 = 1 << 17;
@@ -44,8 +44,7 @@ fn text() -> Vec<u8> {
     out
 }
 
-pub fn sys_syslog(ctx: &mut TrapContext, type_: u64, buf: u64, len: u64) -> Result<u64> {
-    let (action, buf, len) = (type_, buf, len as i32);
+pub fn sys_syslog(ctx: &mut TrapContext, action: i32, buf: u64, len: i32) -> Result<u64> {
     let open_to_all = matches!(action, SYSLOG_ACTION_READ_ALL | SYSLOG_ACTION_SIZE_BUFFER);
     if !open_to_all && ctx.task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);

@@ -57,8 +57,6 @@ struct MapCount {
 pub struct FileCache {
     key: InodeKey,
     inode: Arc<dyn Inode>,
-    /// The inode is a tmpfs file, whose pages are frames already.
-    shmem: bool,
     pages: PageCache,
     maps: KernelCell<MapCount>,
 }
@@ -73,12 +71,10 @@ impl FileCache {
         Io(self.inode.as_ref())
     }
 
-    /// Returns the tmpfs inode, if the file is one.
+    /// Returns the tmpfs inode, if the file is one: its pages are frames
+    /// already.
     fn shmem(&self) -> Option<&fs::tmpfs::Inode> {
-        match self.shmem {
-            true => self.inode.as_any().downcast_ref::<fs::tmpfs::Inode>(),
-            false => None,
-        }
+        self.inode.shmem()
     }
 
     /// Returns the frame of page `index` with a reference for the caller.
@@ -130,6 +126,8 @@ impl FileCache {
             return;
         }
         let me: *const FileCache = self;
+        // The kernel finds its own mappings of this cache among the files
+        // VMAs map (Linux walks the mapping's `i_mmap` tree instead).
         let is_file = |f: &dyn MappedFile| {
             (f as &dyn Any)
                 .downcast_ref::<InodeMapping>()
@@ -217,6 +215,14 @@ impl AddressSpace for FileCache {
         self.detach_if_unused();
         Ok(())
     }
+
+    fn shrink(&self) -> u64 {
+        self.pages.shrink()
+    }
+
+    fn nr_pages(&self) -> u64 {
+        self.pages.len() as u64
+    }
 }
 
 /// One mmap of an inode (what its VMAs hold, shared by the pieces and copies
@@ -240,11 +246,12 @@ impl InodeMapping {
             Arc::new(FileCache {
                 key,
                 inode: inode.clone(),
-                shmem: inode.as_any().is::<fs::tmpfs::Inode>(),
                 pages: PageCache::new(crate::boot::kernel().frames.clone()),
                 maps: KernelCell::default(),
             })
         });
+        // The inode's slot holds the kernel's own cache, which the fs crate
+        // knows only as an `AddressSpace`: take it back as what it is.
         let space: Arc<dyn Any + Send + Sync> = space;
         let cache = space.downcast::<FileCache>().map_err(|_| Errno::EIO)?;
         {
@@ -296,13 +303,7 @@ pub struct CacheShrinker;
 
 impl Shrinker for CacheShrinker {
     fn shrink(&self) -> u64 {
-        let mut freed = 0;
-        for space in address_space::all(None) {
-            let space: Arc<dyn Any + Send + Sync> = space;
-            if let Ok(cache) = space.downcast::<FileCache>() {
-                freed += cache.pages.shrink();
-            }
-        }
+        let freed = address_space::all(None).iter().map(|s| s.shrink()).sum();
         log::debug!("page cache: out of frames, gave back {freed}");
         freed
     }
@@ -310,13 +311,5 @@ impl Shrinker for CacheShrinker {
 
 /// Returns the number of frames the page caches hold, for /proc/meminfo.
 pub fn cached_pages() -> u64 {
-    address_space::all(None)
-        .into_iter()
-        .filter_map(|s| {
-            (s as Arc<dyn Any + Send + Sync>)
-                .downcast::<FileCache>()
-                .ok()
-        })
-        .map(|c| c.pages.len() as u64)
-        .sum()
+    address_space::all(None).iter().map(|s| s.nr_pages()).sum()
 }

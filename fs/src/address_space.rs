@@ -47,6 +47,17 @@ pub trait AddressSpace: std::any::Any + Send + Sync {
 
     /// Writes the dirty pages back to the inode.
     fn write_back(&self) -> Result<()>;
+
+    /// Gives back the clean cached pages nothing maps, when guest RAM runs
+    /// out; returns how many. None by default.
+    fn shrink(&self) -> u64 {
+        0
+    }
+
+    /// Returns how many pages the cache holds (Linux's `nrpages`).
+    fn nr_pages(&self) -> u64 {
+        0
+    }
 }
 
 /// The identity of an inode: its device and inode number.

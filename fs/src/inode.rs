@@ -39,8 +39,16 @@ pub trait Inode: Send + Sync {
     fn file_type(&self) -> FileType;
 
     /// Returns self as `Any`, so a filesystem can find its own inodes among the
-    /// arguments of `link` and `rename`.
+    /// arguments of `link` and `rename` (Linux compares their `i_sb` and
+    /// takes its own inode around the VFS one); nothing else downcasts inodes.
     fn as_any(&self) -> &dyn Any;
+
+    /// Returns the tmpfs inode this is, whose pages are frames of guest RAM
+    /// that its mappings map directly (Linux's shmem); None on other
+    /// filesystems, whose mappings go through the page cache.
+    fn shmem(&self) -> Option<&crate::tmpfs::Inode> {
+        None
+    }
 
     /// Returns what the VFS keeps on this inode (its page cache): the same
     /// state for every name and open file of the inode, so a filesystem

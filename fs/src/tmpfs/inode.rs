@@ -230,10 +230,11 @@ impl VfsInode for Inode {
     }
 
     fn is_same(&self, other: &dyn VfsInode) -> bool {
-        other
-            .as_any()
-            .downcast_ref::<Inode>()
-            .is_some_and(|o| std::ptr::eq(o, self))
+        std::ptr::addr_eq(other, self)
+    }
+
+    fn shmem(&self) -> Option<&Inode> {
+        Some(self)
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {

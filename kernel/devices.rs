@@ -2,12 +2,12 @@
 //! urandom, kmsg), the console (5:1) with the controlling terminal (5:0), the
 //! virtual consoles and serial lines (4:N),
 //! opened through device nodes by their device numbers, as Linux does; and
-//! the pipes of FIFOs (`pipe::fifo`).
+//! the pipes of FIFOs (`pipe::fifo`). Opens run in the opening task: /dev/tty
+//! is its controlling terminal, and a terminal may become that.
 
-use crate::tty::TtyFile;
+use crate::tty::{self, TtyFile};
 use arch::{Errno, Result};
 use fs::{major, minor, CharDevices, FileOps, Inode, OpenFlags};
-use std::any::Any;
 use std::sync::Arc;
 
 /// The kernel's character device table.
@@ -17,22 +17,22 @@ pub struct Devices {
 }
 
 impl CharDevices for Devices {
-    fn open(&self, rdev: u64, _flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
+    fn open(&self, rdev: u64, flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
         let ops: Arc<dyn FileOps> = match (major(rdev), minor(rdev)) {
             (1, 3) => Arc::new(Null),
             (1, 5) => Arc::new(Zero),
             (1, 7) => Arc::new(Full),
             (1, 8) | (1, 9) => Arc::new(Random),
             (1, 11) => Arc::new(Kmsg::default()),
-            (5, 0) => Arc::new(DevTty),
+            (5, 0) => tty::open_dev_tty()?,
             (5, 2) => {
                 let uid = crate::task::current().map_or(0, |t| t.process.cred.borrow().uid);
                 crate::pty::open_master(uid)?
             }
-            (crate::pty::PTS_MAJOR, n) => crate::pty::open_slave(n)?,
-            (5, 1) => Arc::new(TtyFile::console(self.lines.console.clone())),
+            (crate::pty::PTS_MAJOR, n) => tty::open(crate::pty::open_slave(n)?, flags),
+            (5, 1) => tty::open(TtyFile::console(self.lines.console.clone()), flags),
             (crate::lines::TTY_MAJOR, n) => match self.lines.by_minor(n) {
-                Some(Some(tty)) => Arc::new(TtyFile::new(tty, None)),
+                Some(Some(t)) => tty::open(TtyFile::new(t, None), flags),
                 Some(None) => return Err(Errno::ENODEV),
                 None => return Err(Errno::ENXIO),
             },
@@ -56,9 +56,6 @@ impl FileOps for Null {
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
         Ok(data.len())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 /// `/dev/zero`: endless zeroes.
@@ -71,9 +68,6 @@ impl FileOps for Zero {
     }
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
         Ok(data.len())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -88,9 +82,6 @@ impl FileOps for Full {
     fn write(&self, _: u64, _: &[u8]) -> Result<usize> {
         Err(Errno::ENOSPC)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 /// `/dev/random` and `/dev/urandom`: the host's generator. Writes are accepted (they
@@ -104,9 +95,6 @@ impl FileOps for Random {
     }
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
         Ok(data.len())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -141,24 +129,5 @@ impl FileOps for Kmsg {
         };
         crate::printk::emit(level, text);
         Ok(data.len())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-/// `/dev/tty` (5:0) before the kernel has resolved it, at open, to the
-/// caller's controlling terminal (`tty::resolve_dev_tty`).
-pub struct DevTty;
-
-impl FileOps for DevTty {
-    fn read(&self, _: u64, _: &mut [u8]) -> Result<usize> {
-        Err(Errno::ENXIO)
-    }
-    fn write(&self, _: u64, _: &[u8]) -> Result<usize> {
-        Err(Errno::ENXIO)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -8,7 +8,6 @@ use crate::task::TrapContext;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, Stat, WaitQueue};
-use std::any::Any;
 use std::sync::Arc;
 
 const EFD_SEMAPHORE: u32 = 1;
@@ -80,8 +79,8 @@ impl FileOps for EventFd {
     fn stat(&self) -> Result<Stat> {
         Ok(crate::anon_inode::stat())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[eventfd]")
     }
 }
 

@@ -6,7 +6,6 @@ use crate::task::Process;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
-use std::any::Any;
 use std::sync::Arc;
 
 /// The open file of a pidfd.
@@ -35,8 +34,8 @@ impl FileOps for PidFd {
     fn stat(&self) -> Result<fs::Stat> {
         Ok(crate::anon_inode::stat())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[pidfd]")
     }
 }
 

@@ -5,13 +5,12 @@
 //! TIOCSPTLCK, as glibc's `unlockpt` does.
 
 use crate::signal::{self, SigInfo, SI_KERNEL};
-use crate::task::TrapContext;
+use crate::task;
 use crate::tty::TtyFile;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use drivers::tty::{Tty, TtyDriver};
-use fs::{File, FileOps, OpenFlags, PollEvents, WaitQueue};
-use std::any::Any;
+use fs::{File, FileOps, OpenFlags, PollEvents, UserMemory, WaitQueue};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -129,17 +128,17 @@ pub fn hold_for(tty: &Arc<Tty>) -> Option<SlaveHold> {
 }
 
 /// Opens slave `index` (/dev/pts/N): EIO while locked or without a master.
-pub fn open_slave(index: u32) -> Result<Arc<dyn FileOps>> {
+pub fn open_slave(index: u32) -> Result<TtyFile> {
     let pty = find(index).ok_or(Errno::EIO)?;
     if pty.locked.load(Ordering::Acquire) {
         return Err(Errno::EIO);
     }
     pty.slave_opens.fetch_add(1, Ordering::AcqRel);
     pty.slave_was_open.store(true, Ordering::Release);
-    Ok(Arc::new(TtyFile::new(
+    Ok(TtyFile::new(
         pty.slave.clone(),
         Some(SlaveHold(pty.clone())),
-    )))
+    ))
 }
 
 /// The master side of a pair.
@@ -192,8 +191,8 @@ impl FileOps for PtyMaster {
     fn stat(&self) -> Result<fs::Stat> {
         Ok(crate::anon_inode::stat())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn ioctl(&self, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
+        master_ioctl(user, &self.0, cmd, arg)
     }
 }
 
@@ -209,50 +208,44 @@ impl Drop for PtyMaster {
     }
 }
 
-/// Returns the pty master behind an open file, if it is one.
-pub fn master_of(f: &File) -> Option<&PtyMaster> {
-    f.ops().as_any().downcast_ref::<PtyMaster>()
-}
-
 const TIOCGPTN: u32 = 0x8004_5430;
 const TIOCSPTLCK: u32 = 0x4004_5431;
 const TIOCGPTLCK: u32 = 0x8004_5439;
 const TIOCGPTPEER: u32 = 0x5441;
 const FIONREAD: u32 = 0x541b;
 
-/// Handles an ioctl on a pty master; terminal settings and the window size
-/// are the slave's.
-pub fn master_ioctl(ctx: &mut TrapContext, m: &PtyMaster, cmd: u32, arg: u64) -> Result<u64> {
-    let pty = &m.0;
+/// Handles an ioctl on the master of `pty`; terminal settings and the
+/// window size are the slave's.
+fn master_ioctl(user: &dyn UserMemory, pty: &Pty, cmd: u32, arg: u64) -> Result<u64> {
     match cmd {
-        TIOCGPTN => ctx.write_user(arg, &pty.index.to_ne_bytes())?,
+        TIOCGPTN => user.write_user(arg, &pty.index.to_ne_bytes())?,
         TIOCSPTLCK => {
             let mut b = [0u8; 4];
-            ctx.read_user(arg, &mut b)?;
+            user.read_user(arg, &mut b)?;
             pty.locked
                 .store(i32::from_ne_bytes(b) != 0, Ordering::Release);
         }
         TIOCGPTLCK => {
             let v = pty.locked.load(Ordering::Acquire) as i32;
-            ctx.write_user(arg, &v.to_ne_bytes())?;
+            user.write_user(arg, &v.to_ne_bytes())?;
         }
         TIOCGPTPEER => {
+            let task = task::current().ok_or(Errno::ENOTTY)?;
             let flags = OpenFlags::from_bits_truncate(arg as u32);
-            let ops = open_slave(pty.index)?;
-            let f = File::new(None, ops, flags);
-            let fd = ctx.task.files().borrow_mut().alloc(
+            let f = File::new(None, Arc::new(open_slave(pty.index)?), flags);
+            let fd = task.files().borrow_mut().alloc(
                 f,
                 flags.contains(OpenFlags::O_CLOEXEC),
-                ctx.task.process.nofile(),
+                task.process.nofile(),
             )?;
             return Ok(fd as u64);
         }
         FIONREAD => {
             let n = pty.queue.buf.borrow().len() as i32;
-            ctx.write_user(arg, &n.to_ne_bytes())?;
+            user.write_user(arg, &n.to_ne_bytes())?;
         }
         // TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TCFLSH...: the slave's.
-        _ => return crate::tty::master_side_ioctl(ctx, &pty.slave, cmd, arg),
+        _ => return crate::tty::master_side_ioctl(user, &pty.slave, cmd, arg),
     }
     Ok(0)
 }

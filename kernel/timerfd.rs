@@ -7,7 +7,6 @@ use crate::timer::{self, TimerSlot};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{FileOps, PollEvents, WaitQueue};
-use std::any::Any;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
@@ -61,8 +60,8 @@ impl FileOps for TimerFd {
     fn stat(&self) -> Result<fs::Stat> {
         Ok(crate::anon_inode::stat())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[timerfd]")
     }
 }
 
@@ -87,9 +86,11 @@ fn expired(inner: Weak<Inner>, generation: u64) {
     inner.wait.wake_all();
 }
 
+/// Returns the timer of the timerfd `fd` (`EINVAL` for another kind of
+/// file, as Linux compares `f_op`; `File::ops_as`).
 pub(crate) fn timerfd(ctx: &TrapContext, fd: u64) -> Result<Arc<Inner>> {
     let f = ctx.task.files().borrow().get(fd as i32)?;
-    match f.ops().as_any().downcast_ref::<TimerFd>() {
+    match f.ops_as::<TimerFd>() {
         Some(t) => Ok(t.0.clone()),
         None => Err(Errno::EINVAL),
     }

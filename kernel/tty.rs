@@ -2,15 +2,18 @@
 //! channels are `lines`): the open-file face of a terminal, controlling
 //! terminals and job control (a background process reading its terminal gets
 //! SIGTTIN; with TOSTOP, writing gets SIGTTOU), and the terminal ioctls.
+//!
+//! As in Linux, job control is the terminal file's own: its `read`, `write`
+//! and `ioctl` check the task that called them (`task::current`), so every
+//! system call that reaches a terminal — write(2), sendfile(2), splice(2) —
+//! meets the same check.
 
 use crate::signal::{self, sigbit, SigInfo, SI_KERNEL};
 use crate::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU, SIGWINCH};
-use crate::task::Process;
-use crate::task::TrapContext;
+use crate::task::{self, Process, Task};
 use arch::{Errno, Result};
 use drivers::tty::{termios, Termios, Tty};
-use fs::{File, FileOps, PollEvents, WaitQueue};
-use std::any::Any;
+use fs::{FileOps, OpenFlags, PollEvents, UserMemory, WaitQueue};
 use std::sync::Arc;
 
 /// Returns the device number of terminal `tty`: 4:N for the virtual console
@@ -76,11 +79,17 @@ impl FileOps for TtyFile {
         if self.hung_up() {
             return Ok(0);
         }
+        if let Some(task) = task::current() {
+            job_control(&task, &self.tty, Access::Read)?;
+        }
         self.tty.read(buf)
     }
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
         if self.hung_up() {
             return Err(Errno::EIO);
+        }
+        if let Some(task) = task::current() {
+            job_control(&task, &self.tty, Access::Write)?;
         }
         self.tty.write(data)
     }
@@ -101,33 +110,20 @@ impl FileOps for TtyFile {
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.tty.wait)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    /// A hung-up terminal answers most requests with `EIO`.
+    fn ioctl(&self, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
+        if self.hung_up() {
+            return Err(hung_up_ioctl(cmd));
+        }
+        let task = task::current().ok_or(Errno::ENOTTY)?;
+        ioctl(&task, user, &self.tty, cmd, arg)
     }
 }
 
-/// Returns the terminal behind an open file, if it is one and has not hung up
-/// since it was opened.
-pub fn tty_of(f: &File) -> Option<Arc<Tty>> {
-    f.ops()
-        .as_any()
-        .downcast_ref::<TtyFile>()
-        .filter(|t| !t.hung_up())
-        .map(|t| t.tty.clone())
-}
-
-/// Returns whether `f` is a terminal that hung up since it was opened.
-pub fn hung_up(f: &File) -> bool {
-    f.ops()
-        .as_any()
-        .downcast_ref::<TtyFile>()
-        .is_some_and(|t| t.hung_up())
-}
-
-/// Returns whether `sig` is ignored or blocked by the calling thread.
-fn ignored_or_blocked(ctx: &TrapContext, sig: i32) -> bool {
-    let handler = ctx.task.process.sigactions.borrow()[sig as usize - 1].handler;
-    handler == signal::SIG_IGN || ctx.task.signal.borrow().mask & sigbit(sig) != 0
+/// Returns whether `sig` is ignored or blocked by the thread `task`.
+fn ignored_or_blocked(task: &Task, sig: i32) -> bool {
+    let handler = task.process.sigactions.borrow()[sig as usize - 1].handler;
+    handler == signal::SIG_IGN || task.signal.borrow().mask & sigbit(sig) != 0
 }
 
 /// What a caller does to its terminal, for job control.
@@ -140,12 +136,13 @@ enum Access {
     Change,
 }
 
-/// Applies job control to an access of `tty` by the caller: a process in a
-/// background group of the terminal's session is stopped with SIGTTIN or
-/// SIGTTOU (the call restarts once it continues); a read that ignores SIGTTIN
-/// gets EIO, other accesses that ignore SIGTTOU go ahead.
-fn job_control(ctx: &TrapContext, tty: &Arc<Tty>, access: Access) -> Result<()> {
-    let p = &ctx.task.process;
+/// Applies job control to an access of `tty` by `task` (Linux's
+/// `__tty_check_change`): a process in a background group of the terminal's
+/// session is stopped with SIGTTIN or SIGTTOU (the call restarts once it
+/// continues); a read that ignores SIGTTIN gets EIO, other accesses that
+/// ignore SIGTTOU go ahead.
+fn job_control(task: &Task, tty: &Arc<Tty>, access: Access) -> Result<()> {
+    let p = &task.process;
     let is_ctty = p
         .ctty
         .borrow()
@@ -157,13 +154,13 @@ fn job_control(ctx: &TrapContext, tty: &Arc<Tty>, access: Access) -> Result<()> 
         return Ok(());
     }
     let sig = if access == Access::Read {
-        if ignored_or_blocked(ctx, SIGTTIN) {
+        if ignored_or_blocked(task, SIGTTIN) {
             return Err(Errno::EIO);
         }
         SIGTTIN
     } else {
         let tostop = tty.termios().l(termios::TOSTOP);
-        if (access == Access::Write && !tostop) || ignored_or_blocked(ctx, SIGTTOU) {
+        if (access == Access::Write && !tostop) || ignored_or_blocked(task, SIGTTOU) {
             return Ok(());
         }
         SIGTTOU
@@ -172,26 +169,31 @@ fn job_control(ctx: &TrapContext, tty: &Arc<Tty>, access: Access) -> Result<()> 
     Err(Errno::ERESTARTSYS)
 }
 
-/// Job control for a read or write system call on `f`.
-pub fn check_io(ctx: &TrapContext, f: &File, write: bool) -> Result<()> {
-    match tty_of(f) {
-        Some(tty) => job_control(ctx, &tty, if write { Access::Write } else { Access::Read }),
-        None => Ok(()),
+/// Opens `file` on its terminal for the current task: without `O_NOCTTY`,
+/// the terminal becomes the controlling terminal of the opener's session if
+/// the opener leads a session that has none and nobody owns the terminal
+/// (Linux's `tty_open_proc_set_tty`).
+pub fn open(file: TtyFile, flags: OpenFlags) -> Arc<dyn FileOps> {
+    let task = task::current();
+    if let (Some(task), false) = (task, flags.contains(OpenFlags::O_NOCTTY)) {
+        let p = &task.process;
+        let sid = *p.sid.borrow();
+        let tty = &file.tty;
+        if sid == p.pid && p.ctty.borrow().is_none() && tty.owner().0 == 0 {
+            tty.set_owner(sid, *p.pgid.borrow());
+            set_session_ctty(sid, Some(tty));
+        }
     }
+    Arc::new(file)
 }
 
-/// Makes `tty` the controlling terminal of the caller's session if the caller
-/// leads a session that has none and nobody owns the terminal (open(2)
-/// without O_NOCTTY).
-pub fn maybe_acquire(ctx: &TrapContext, f: &File) {
-    let Some(tty) = tty_of(f) else { return };
-    let p = &ctx.task.process;
-    let sid = *p.sid.borrow();
-    if sid != p.pid || p.ctty.borrow().is_some() || tty.owner().0 != 0 {
-        return;
-    }
-    tty.set_owner(sid, *p.pgid.borrow());
-    set_session_ctty(sid, Some(&tty));
+/// Opens /dev/tty (5:0) for the current task: its controlling terminal
+/// (`ENXIO` without one).
+pub fn open_dev_tty() -> Result<Arc<dyn FileOps>> {
+    let task = task::current().ok_or(Errno::ENXIO)?;
+    let tty = task.process.ctty.borrow().clone().ok_or(Errno::ENXIO)?;
+    let hold = crate::pty::hold_for(&tty);
+    Ok(Arc::new(TtyFile::new(tty, hold)))
 }
 
 /// Sets the controlling terminal of every process of session `sid`.
@@ -270,28 +272,28 @@ const TCSBRKP: u32 = 0x5425;
 
 /// Handles the settings ioctls both sides of a terminal share (a pty master
 /// acts on its slave's): termios, window size, flushing.
-pub fn master_side_ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
-    let put_i32 = |ctx: &TrapContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
+pub fn master_side_ioctl(user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
+    let put_i32 = |v: i32| user.write_user(arg, &v.to_ne_bytes());
     match cmd {
-        TCGETS => ctx.write_user(arg, &tty.termios().to_bytes())?,
+        TCGETS => user.write_user(arg, &tty.termios().to_bytes())?,
         TCSETS | TCSETSW | TCSETSF => {
             let mut b = [0u8; 36];
-            ctx.read_user(arg, &mut b)?;
+            user.read_user(arg, &mut b)?;
             tty.set_termios(Termios::from_bytes(&b), cmd == TCSETSF);
         }
         TIOCGWINSZ => {
             let b: Vec<u8> = tty.winsize().iter().flat_map(|v| v.to_ne_bytes()).collect();
-            ctx.write_user(arg, &b)?;
+            user.write_user(arg, &b)?;
         }
         TIOCSWINSZ => {
             let mut b = [0u8; 8];
-            ctx.read_user(arg, &mut b)?;
+            user.read_user(arg, &mut b)?;
             let ws = [0, 1, 2, 3].map(|i| u16::from_ne_bytes([b[i * 2], b[i * 2 + 1]]));
             if let Some(pgrp) = tty.set_winsize(ws) {
                 signal::send_to_group(pgrp, SigInfo::new(SIGWINCH, SI_KERNEL));
             }
         }
-        TIOCOUTQ => put_i32(ctx, 0)?,
+        TIOCOUTQ => put_i32(0)?,
         TCFLSH => match arg {
             0 | 2 => tty.flush_input(),
             1 => {}
@@ -299,14 +301,14 @@ pub fn master_side_ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u
         },
         TCXONC if arg <= 3 => {}
         TCSBRK | TCSBRKP => {}
-        TIOCGPGRP => put_i32(ctx, tty.owner().1)?,
+        TIOCGPGRP => put_i32(tty.owner().1)?,
         _ => return Err(Errno::ENOTTY),
     }
     Ok(0)
 }
 
 /// Returns the error of an ioctl on a hung-up terminal file.
-pub fn hung_up_ioctl(cmd: u32) -> Errno {
+fn hung_up_ioctl(cmd: u32) -> Errno {
     if cmd == TIOCSPGRP {
         Errno::ENOTTY
     } else {
@@ -314,21 +316,21 @@ pub fn hung_up_ioctl(cmd: u32) -> Errno {
     }
 }
 
-/// Handles a terminal ioctl on `tty`.
-pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
-    let p = ctx.task.process.clone();
+/// Handles a terminal ioctl on `tty` by `task`.
+fn ioctl(task: &Task, user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
+    let p = task.process.clone();
     let is_ctty = p
         .ctty
         .borrow()
         .as_ref()
         .is_some_and(|c| Arc::ptr_eq(c, tty));
-    let put_i32 = |ctx: &TrapContext, v: i32| ctx.write_user(arg, &v.to_ne_bytes());
+    let put_i32 = |v: i32| user.write_user(arg, &v.to_ne_bytes());
     match cmd {
         TCSETS | TCSETSW | TCSETSF | TIOCSWINSZ if is_ctty => {
-            job_control(ctx, tty, Access::Change)?;
-            return master_side_ioctl(ctx, tty, cmd, arg);
+            job_control(task, tty, Access::Change)?;
+            return master_side_ioctl(user, tty, cmd, arg);
         }
-        FIONREAD => put_i32(ctx, tty.available() as i32)?,
+        FIONREAD => put_i32(tty.available() as i32)?,
         TIOCSCTTY => {
             let sid = *p.sid.borrow();
             if sid != p.pid || p.ctty.borrow().is_some() {
@@ -360,15 +362,15 @@ pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Resul
                 return Err(Errno::ENOTTY);
             }
             let (sid, pgrp) = tty.owner();
-            put_i32(ctx, if cmd == TIOCGSID { sid } else { pgrp })?;
+            put_i32(if cmd == TIOCGSID { sid } else { pgrp })?;
         }
         TIOCSPGRP => {
             if !is_ctty {
                 return Err(Errno::ENOTTY);
             }
-            job_control(ctx, tty, Access::Change)?;
+            job_control(task, tty, Access::Change)?;
             let mut b = [0u8; 4];
-            ctx.read_user(arg, &mut b)?;
+            user.read_user(arg, &mut b)?;
             let pgrp = i32::from_ne_bytes(b);
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
@@ -388,25 +390,7 @@ pub fn ioctl(ctx: &mut TrapContext, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Resul
             }
             tty.set_pgrp(pgrp);
         }
-        _ => return master_side_ioctl(ctx, tty, cmd, arg),
+        _ => return master_side_ioctl(user, tty, cmd, arg),
     }
     Ok(0)
-}
-
-/// Resolves an open of `/dev/tty` to the caller's controlling terminal (ENXIO
-/// without one); other files pass through.
-pub fn resolve_dev_tty(ctx: &TrapContext, f: Arc<File>) -> Result<Arc<File>> {
-    if f.ops()
-        .as_any()
-        .downcast_ref::<crate::devices::DevTty>()
-        .is_none()
-    {
-        return Ok(f);
-    }
-    let tty = ctx.task.process.ctty.borrow().clone().ok_or(Errno::ENXIO)?;
-    Ok(File::new(
-        f.path().cloned(),
-        Arc::new(TtyFile::new(tty.clone(), crate::pty::hold_for(&tty))),
-        f.flags(),
-    ))
 }

@@ -1,6 +1,7 @@
 //! Boot tests that run the C check programs of `tests/guest/` as init: memory,
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
-//! tmpfs, procfs, permissions, ptys, the copy calls, shared file mappings,
+//! tmpfs, procfs, permissions, ptys, terminal job control, the copy calls,
+//! shared file mappings,
 //! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE.
 
 mod common;
@@ -93,6 +94,13 @@ fn procfs() {
 #[test]
 fn ptys() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pty", "quiet"]));
+}
+
+/// Job control on every call that reads or writes a terminal: sendfile and
+/// splice into a terminal stop a background group with SIGTTOU as write does.
+#[test]
+fn job_control() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/jobctl", "quiet"]));
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! Open file descriptions (Linux's `struct file`): the shared offset and status
-//! flags of an open file, and `FileOps`, what reading and writing it does. Regular
-//! files and directories go through their inode (`InodeOps`); devices, pipes and the
-//! console bring their own `FileOps` from other crates.
+//! flags of an open file over its `FileOps` (`file_ops`), which say what reading
+//! and writing it does.
 
 use crate::address_space;
+use crate::file_ops::FileOps;
 use crate::fsnotify;
 use crate::inode::Inode;
 use crate::locks::FileLockContext;
@@ -11,7 +11,6 @@ use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::perm::Credentials;
 use crate::types::{FileType, Stat};
-use crate::wait_queue::WaitQueue;
 use arch::sync::Mutex;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,99 +21,6 @@ pub const SEEK_CUR: u32 = 1;
 pub const SEEK_END: u32 = 2;
 pub const SEEK_DATA: u32 = 3;
 pub const SEEK_HOLE: u32 = 4;
-
-bitflags::bitflags! {
-    /// poll(2) events, Linux values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub struct PollEvents: u32 {
-        const POLLIN = 0x1;
-        const POLLPRI = 0x2;
-        const POLLOUT = 0x4;
-        const POLLERR = 0x8;
-        const POLLHUP = 0x10;
-        const POLLNVAL = 0x20;
-        const POLLRDNORM = 0x40;
-        const POLLRDBAND = 0x80;
-        const POLLWRNORM = 0x100;
-        const POLLWRBAND = 0x200;
-        const POLLMSG = 0x400;
-        const POLLRDHUP = 0x2000;
-    }
-}
-
-/// What an open file does.
-///
-/// Files that can block (pipes, terminals, eventfds, sockets) never sleep in
-/// `read` or `write`: they return `EAGAIN`, report readiness through `poll`, and
-/// wake their `wait_queue` when it may have changed. The kernel does the sleeping
-/// (honouring `O_NONBLOCK`, signals and timeouts) in one place for all of them.
-pub trait FileOps: Send + Sync {
-    /// Reads at `pos` (ignored if not seekable); `EAGAIN` if it would block.
-    fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize>;
-    /// Writes at `pos` (ignored if not seekable); `EAGAIN` if it would block.
-    fn write(&self, pos: u64, data: &[u8]) -> Result<usize>;
-    /// Returns the events ready now; files that never block are always readable
-    /// and writable.
-    fn poll(&self) -> PollEvents {
-        PollEvents::POLLIN | PollEvents::POLLOUT | PollEvents::POLLRDNORM | PollEvents::POLLWRNORM
-    }
-    /// Returns the queue woken whenever `poll`'s answer may have changed, or None
-    /// for files that never block.
-    fn wait_queue(&self) -> Option<&WaitQueue> {
-        None
-    }
-    /// Returns false for pipes and ttys: lseek gives ESPIPE and positions are ignored.
-    fn seekable(&self) -> bool {
-        true
-    }
-    /// Returns true for byte streams (pipes, sockets, ttys): a blocking write goes
-    /// on, sleeping while the file is full, until every byte is written, where a
-    /// write to any other file ends at its first short transfer.
-    fn is_stream(&self) -> bool {
-        false
-    }
-    /// Performs a device-specific request.
-    fn ioctl(&self, _cmd: u32, _arg: u64) -> Result<u64> {
-        Err(Errno::ENOTTY)
-    }
-    /// Returns the attributes of a file that has no inode (a pipe, a socket).
-    fn stat(&self) -> Result<Stat> {
-        Err(Errno::EBADF)
-    }
-    /// Returns self as `Any`, so the kernel can find its own types (the tty).
-    fn as_any(&self) -> &dyn core::any::Any;
-}
-
-/// `FileOps` of a regular file or directory: the inode's own methods, through
-/// the page cache when the file is mapped.
-pub(crate) struct InodeOps(pub Arc<dyn Inode>);
-
-impl FileOps for InodeOps {
-    fn read(&self, pos: u64, buf: &mut [u8]) -> Result<usize> {
-        address_space::read(self.0.as_ref(), pos, buf)
-    }
-    fn write(&self, pos: u64, data: &[u8]) -> Result<usize> {
-        address_space::write(self.0.as_ref(), pos, data)
-    }
-    fn as_any(&self) -> &dyn core::any::Any {
-        self
-    }
-}
-
-/// `FileOps` of an `O_PATH` file: no I/O at all.
-pub(crate) struct PathOps;
-
-impl FileOps for PathOps {
-    fn read(&self, _pos: u64, _buf: &mut [u8]) -> Result<usize> {
-        Err(Errno::EBADF)
-    }
-    fn write(&self, _pos: u64, _data: &[u8]) -> Result<usize> {
-        Err(Errno::EBADF)
-    }
-    fn as_any(&self) -> &dyn core::any::Any {
-        self
-    }
-}
 
 /// An open file description, shared by dup'ed descriptors and across fork.
 pub struct File {
@@ -199,6 +105,19 @@ impl File {
     /// Returns the operations.
     pub fn ops(&self) -> &Arc<dyn FileOps> {
         &self.ops
+    }
+
+    /// Returns the operations as the kernel's type `T`, if they are one.
+    ///
+    /// This is for the system calls that belong to one kind of file and work
+    /// on its own object: epoll_ctl on an epoll instance, timerfd_settime,
+    /// inotify_add_watch, pidfd_send_signal, the socket calls (`ENOTSOCK`),
+    /// splice and the pipe fcntls on a pipe, as Linux compares `f_op` and
+    /// takes `private_data`. Those types live in crates this one cannot
+    /// name, so finding them by type is the right tool; behaviour that any
+    /// kind of file may have is a `FileOps` method instead.
+    pub fn ops_as<T: FileOps + 'static>(&self) -> Option<&T> {
+        self.ops.as_any().downcast_ref::<T>()
     }
 
     fn check_read(&self) -> Result<()> {

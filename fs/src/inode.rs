@@ -10,7 +10,7 @@
 //! (`EEXIST`, `ENOENT`, `ENOTEMPTY`, types).
 
 use crate::fallocate::FallocMode;
-use crate::file::FileOps;
+use crate::file_ops::FileOps;
 use crate::inode_state::InodeState;
 use crate::mount::Path;
 use crate::open::OpenFlags;

@@ -68,6 +68,7 @@ impl InodeState {
     ) -> Result<Arc<P>> {
         let mut slot = self.pipe.lock();
         let open = slot.as_ref().and_then(Weak::upgrade);
+        // The slot holds the kernel's pipe, a type this crate cannot name.
         if let Some(pipe) = open.and_then(|p| p.downcast::<P>().ok()) {
             return Ok(pipe);
         }

@@ -7,7 +7,8 @@
 //! their own `FileOps` (`Inode::open`); O_TMPFILE is `tmpfile`'s. Every file
 //! opened here remembers the credentials it was opened with (`File::cred`).
 
-use crate::file::{File, FileOps, InodeOps, PathOps};
+use crate::file::File;
+use crate::file_ops::{FileOps, InodeOps, PathOps};
 use crate::fsnotify;
 use crate::inode::Inode;
 use crate::mount::Path;

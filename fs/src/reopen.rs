@@ -5,7 +5,8 @@
 //! pipe end (and keeps it open as long as it lives).
 
 use crate::dentry::Dentry;
-use crate::file::{File, FileOps};
+use crate::file::File;
+use crate::file_ops::FileOps;
 use crate::inode::{FileSystem, Inode};
 use crate::inode_state::InodeState;
 use crate::mount::{Mount, MountFlags, Path};

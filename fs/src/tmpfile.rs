@@ -6,7 +6,8 @@
 //! /proc/PID/fd shows "DIR/#INO (deleted)" as on Linux.
 
 use crate::dentry::Dentry;
-use crate::file::{File, FileOps, InodeOps};
+use crate::file::File;
+use crate::file_ops::{FileOps, InodeOps};
 use crate::mount::Path;
 use crate::namei::LookupFlags;
 use crate::open::OpenFlags;

@@ -40,9 +40,6 @@ impl FileOps for FakeOps {
     fn seekable(&self) -> bool {
         false
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 /// The nodes of the fake filesystem.
@@ -266,7 +263,7 @@ fn inodes_may_bring_their_own_file_ops() {
             &NoDevices,
         )
         .expect("open");
-    assert!(f.ops().as_any().is::<FakeOps>());
+    assert!(f.ops_as::<FakeOps>().is_some());
     let mut buf = [0u8; 8];
     assert_eq!(f.read(&mut buf), Ok(4));
 }

@@ -12,7 +12,6 @@ pub mod watches;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, FileOps, PollEvents, Stat, WaitQueue, Waker};
-use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
@@ -194,7 +193,7 @@ impl Epoll {
             return Err(Errno::ELOOP);
         }
         for (_, file) in self.live() {
-            if let Some(inner) = file.ops().as_any().downcast_ref::<Epoll>() {
+            if let Some(inner) = epoll_of(&file) {
                 if std::ptr::eq(inner, target) || inner.reaches(target, depth + 1)? {
                     return Ok(true);
                 }
@@ -228,9 +227,16 @@ impl FileOps for Epoll {
     fn stat(&self) -> Result<Stat> {
         Ok(crate::anon_inode::stat())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[eventpoll]")
     }
+}
+
+/// Returns the epoll instance an open file is, if it is one (Linux's
+/// `is_file_epoll`; `File::ops_as`): for epoll_ctl's instance and for the
+/// nested instances its loop check walks.
+pub fn epoll_of(f: &File) -> Option<&Epoll> {
+    f.ops_as::<Epoll>()
 }
 
 #[cfg(test)]

@@ -30,9 +30,6 @@ impl FileOps for Fake {
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.wait)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 fn fake() -> (Arc<Fake>, Arc<File>) {

@@ -10,9 +10,8 @@ mod queue;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::fsnotify::{self, Mark, IN_IGNORED, IN_ISDIR, IN_ONESHOT};
-use fs::{FileOps, Inode, InodeKey, PollEvents, Stat, WaitQueue};
+use fs::{FileOps, Inode, InodeKey, PollEvents, Stat, UserMemory, WaitQueue};
 use queue::{Event, EventQueue};
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
@@ -104,9 +103,10 @@ pub struct Inotify {
     wait: WaitQueue,
 }
 
-/// Returns the inotify instance behind an open file.
+/// Returns the inotify instance an open file is, if it is one (for the
+/// calls on an instance: `File::ops_as`).
 pub fn inotify_of(f: &fs::File) -> Option<&Inotify> {
-    f.ops().as_any().downcast_ref::<Inotify>()
+    f.ops_as::<Inotify>()
 }
 
 impl Inotify {
@@ -218,23 +218,6 @@ impl Inotify {
             name: Vec::new(),
         });
     }
-
-    /// Returns the /proc/PID/fdinfo lines of the watches.
-    pub fn fdinfo(&self) -> String {
-        let st = self.state.borrow();
-        let mut out = String::new();
-        for w in st.watches.values() {
-            let sdev = (fs::major(w.key.dev) << 20) | fs::minor(w.key.dev);
-            out += &format!(
-                "inotify wd:{:x} ino:{:x} sdev:{:x} mask:{:x} ignored_mask:0\n",
-                w.wd,
-                w.key.ino,
-                sdev,
-                w.mask() & !(IN_ISDIR)
-            );
-        }
-        out
-    }
 }
 
 impl Drop for Inotify {
@@ -273,7 +256,33 @@ impl FileOps for Inotify {
     fn stat(&self) -> Result<Stat> {
         Ok(crate::anon_inode::stat())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    /// FIONREAD: the bytes waiting to be read.
+    fn ioctl(&self, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
+        const FIONREAD: u32 = 0x541b;
+        if cmd != FIONREAD {
+            return Err(Errno::ENOTTY);
+        }
+        user.write_user(arg, &(self.pending() as i32).to_ne_bytes())?;
+        Ok(0)
+    }
+    /// Linux names the inode of inotify instances without brackets.
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("inotify")
+    }
+    /// The watches, one line each.
+    fn show_fdinfo(&self) -> String {
+        let st = self.state.borrow();
+        let mut out = String::new();
+        for w in st.watches.values() {
+            let sdev = (fs::major(w.key.dev) << 20) | fs::minor(w.key.dev);
+            out += &format!(
+                "inotify wd:{:x} ino:{:x} sdev:{:x} mask:{:x} ignored_mask:0\n",
+                w.wd,
+                w.key.ino,
+                sdev,
+                w.mask() & !(IN_ISDIR)
+            );
+        }
+        out
     }
 }

@@ -5,14 +5,12 @@
 //! until a writer opens, a writer until a reader does (both interruptibly),
 //! `O_WRONLY | O_NONBLOCK` without a reader is `ENXIO`, and `O_RDWR` opens
 //! both ends at once and never waits. `open` makes the end; the open system
-//! calls then wait for the partner (`wait_for_partner`), as they do all
-//! sleeping.
+//! calls then wait for the partner while the end says so
+//! (`FileOps::open_pending`), as they do all sleeping.
 
 use super::{new_pipe_with, PipeEnd, Side};
-use crate::sleep::{wait_event, Interruptible};
-use crate::task::Task;
 use arch::{Errno, Result};
-use fs::{File, FileOps, Inode, OpenFlags};
+use fs::{FileOps, Inode, OpenFlags};
 use std::sync::Arc;
 
 /// Opens an end of the FIFO `inode` as `flags` ask.
@@ -68,23 +66,18 @@ pub fn open(inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<Arc<dyn FileOps>
     }))
 }
 
-/// Waits, if `f` is a FIFO end opened without its partner and without
-/// `O_NONBLOCK`, until a partner end opens; `ERESTARTSYS` if a signal comes
-/// first (the open fails and the end closes).
-pub fn wait_for_partner(task: &Task, f: &File) -> Result<()> {
-    let Some(end) = f.ops().as_any().downcast_ref::<PipeEnd>() else {
-        return Ok(());
-    };
-    let Some(seen) = end.partner else {
-        return Ok(());
-    };
-    let pipe = &end.pipe;
-    let (queue, counter): (_, fn(&super::State) -> u64) = match end.side {
-        Side::Read => (&pipe.rd_wait, |s| s.w_counter),
-        _ => (&pipe.wr_wait, |s| s.r_counter),
-    };
-    wait_event(task, &[queue], None, Interruptible::Signals, || {
-        (counter(&pipe.state()) != seen).then_some(())
-    })?;
-    Ok(())
+impl PipeEnd {
+    /// Returns whether this FIFO end was opened without its partner and none
+    /// has opened since.
+    pub(super) fn partner_pending(&self) -> bool {
+        let Some(seen) = self.partner else {
+            return false;
+        };
+        let s = self.pipe.state();
+        let counter = match self.side {
+            Side::Read => s.w_counter,
+            _ => s.r_counter,
+        };
+        counter == seen
+    }
 }

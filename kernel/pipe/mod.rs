@@ -23,9 +23,8 @@ use account::{account_pipe_buffers, current_user, PIPE_MIN_DEF_BUFFERS};
 use account::{too_many_pipe_buffers_hard, too_many_pipe_buffers_soft};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
-use fs::{FileOps, PollEvents, Stat, Timespec, WaitQueue};
+use fs::{FileOps, PollEvents, Stat, Timespec, UserMemory, WaitQueue};
 use ring::{Ring, PAGE_SIZE};
-use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -350,15 +349,22 @@ impl FileOps for PipeEnd {
     fn stat(&self) -> Result<Stat> {
         Ok(self.pipe.stat)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
+    /// FIONREAD: the bytes buffered.
+    fn ioctl(&self, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
+        const FIONREAD: u32 = 0x541b;
+        if cmd != FIONREAD {
+            return Err(Errno::ENOTTY);
+        }
+        user.write_user(arg, &(self.pipe.buffered() as i32).to_ne_bytes())?;
+        Ok(0)
+    }
+    fn open_pending(&self) -> bool {
+        self.partner_pending()
     }
 }
 
-/// Returns the pipe an open file is an end of, if it is one.
+/// Returns the pipe an open file is an end of, if it is one (for splice,
+/// tee, vmsplice and the pipe fcntls: `File::ops_as`).
 pub fn pipe_of(f: &fs::File) -> Option<&Arc<Pipe>> {
-    f.ops()
-        .as_any()
-        .downcast_ref::<PipeEnd>()
-        .map(PipeEnd::pipe)
+    f.ops_as::<PipeEnd>().map(PipeEnd::pipe)
 }

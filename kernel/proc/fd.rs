@@ -29,22 +29,6 @@ fn fds(t: &Target) -> Result<Vec<i32>> {
     Ok(fds)
 }
 
-/// Returns the name Linux gives the anonymous inode of `f` ("[eventfd]").
-fn anon_name(f: &File) -> &'static str {
-    let ops = f.ops().as_any();
-    if ops.is::<crate::eventfd::EventFd>() {
-        "[eventfd]"
-    } else if ops.is::<crate::epoll::Epoll>() {
-        "[eventpoll]"
-    } else if ops.is::<crate::timerfd::TimerFd>() {
-        "[timerfd]"
-    } else if ops.is::<crate::pidfd::PidFd>() {
-        "[pidfd]"
-    } else {
-        "[unknown]"
-    }
-}
-
 /// Returns the text of the link to `f`.
 fn describe(f: &File) -> Result<Vec<u8>> {
     if let Some(p) = f.path() {
@@ -56,7 +40,7 @@ fn describe(f: &File) -> Result<Vec<u8>> {
     Ok(match kind {
         Some(FileType::Fifo) => format!("pipe:[{ino}]"),
         Some(FileType::Socket) => format!("socket:[{ino}]"),
-        _ => format!("anon_inode:{}", anon_name(f)),
+        _ => format!("anon_inode:{}", f.ops().anon_name().unwrap_or("[unknown]")),
     }
     .into_bytes())
 }
@@ -119,9 +103,7 @@ fn fdinfo(t: &Target, fd: i32) -> Result<Vec<u8>> {
         mnt_id,
         ino
     );
-    if let Some(group) = crate::inotify::inotify_of(&f) {
-        text += &group.fdinfo();
-    }
+    text += &f.ops().show_fdinfo();
     Ok(text.into_bytes())
 }
 

@@ -7,7 +7,6 @@ use super::node::{Store, Text};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::FileOps;
-use std::any::Any;
 
 /// Copies `text` from `offset` into `buf`; returns how much.
 pub fn copy_out(text: &[u8], offset: u64, buf: &mut [u8]) -> usize {
@@ -52,9 +51,5 @@ impl FileOps for SeqFile {
             Some(w) => w(data).map(|()| data.len()),
             None => Err(Errno::EIO),
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

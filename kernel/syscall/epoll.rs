@@ -6,7 +6,7 @@ use super::arg::UserPtr;
 use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
 use super::rw::file;
 use super::time::read_timespec;
-use crate::epoll::{Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLWAKEUP};
+use crate::epoll::{epoll_of, Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLWAKEUP};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use arch::abi::structs::EpollEvent;
@@ -55,14 +55,6 @@ pub fn sys_epoll_create1(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     create(ctx, flags as u32 & cloexec != 0)
 }
 
-/// Returns the epoll instance an open file is (`EINVAL` if it is none).
-fn epoll_of(f: &File) -> Result<&Epoll> {
-    f.ops()
-        .as_any()
-        .downcast_ref::<Epoll>()
-        .ok_or(Errno::EINVAL)
-}
-
 pub fn sys_epoll_ctl(
     ctx: &mut TrapContext,
     epfd: u64,
@@ -85,8 +77,8 @@ pub fn sys_epoll_ctl(
     if Arc::ptr_eq(&ep_file, &target) {
         return Err(Errno::EINVAL);
     }
-    let ep = epoll_of(&ep_file)?;
-    let nested = target.ops().as_any().downcast_ref::<Epoll>();
+    let ep = epoll_of(&ep_file).ok_or(Errno::EINVAL)?;
+    let nested = epoll_of(&target);
     if events & EPOLLEXCLUSIVE != 0
         && (op == EPOLL_CTL_MOD
             || (op == EPOLL_CTL_ADD && (nested.is_some() || events & !EXCLUSIVE_OK != 0)))
@@ -124,7 +116,7 @@ fn do_epoll_wait(
         return Err(Errno::EINVAL);
     }
     let f = file(ctx, epfd)?;
-    let ep = epoll_of(&f)?;
+    let ep = epoll_of(&f).ok_or(Errno::EINVAL)?;
     let ready = wait_event(
         ctx.task,
         &[ep.queue()],

@@ -3,9 +3,11 @@
 //! directory file descriptor for the *at calls.
 
 use super::arg::{Fd, UserStr};
+use crate::sleep::{wait_event, Interruptible};
+use crate::task::Task;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
-use fs::{Credentials, FileType, LookupFlags, OpenFlags, Path};
+use fs::{Credentials, File, FileType, LookupFlags, OpenFlags, Path};
 
 /// `AT_SYMLINK_NOFOLLOW`.
 pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
@@ -82,6 +84,19 @@ pub(super) struct OpenHow {
     pub resolve: LookupFlags,
 }
 
+/// Waits while the open of `f` may not return yet (a FIFO end without its
+/// partner); `ERESTARTSYS` if a signal comes first (the open fails and the
+/// file closes).
+fn wait_open(task: &Task, f: &File) -> Result<()> {
+    let (Some(queue), true) = (f.ops().wait_queue(), f.ops().open_pending()) else {
+        return Ok(());
+    };
+    wait_event(task, &[queue], None, Interruptible::Signals, || {
+        (!f.ops().open_pending()).then_some(())
+    })?;
+    Ok(())
+}
+
 /// Opens `path` from `start` (absolute paths from `root`) and installs it
 /// as a new descriptor; a FIFO end waits here for its partner.
 pub(super) fn open_file(
@@ -108,11 +123,7 @@ pub(super) fn open_file(
         resolve,
         &k.devices,
     )?;
-    crate::pipe::fifo::wait_for_partner(ctx.task, &f)?;
-    let f = crate::tty::resolve_dev_tty(ctx, f)?;
-    if !flags.contains(OpenFlags::O_NOCTTY) {
-        crate::tty::maybe_acquire(ctx, &f);
-    }
+    wait_open(ctx.task, &f)?;
     let fd = ctx.task.files().borrow_mut().alloc(
         f,
         flags.contains(OpenFlags::O_CLOEXEC),

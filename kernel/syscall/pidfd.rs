@@ -27,7 +27,8 @@ pub fn sys_pidfd_send_signal(
         return Err(Errno::EINVAL);
     }
     let f = ctx.task.files().borrow().get(fd as i32)?;
-    let p = match f.ops().as_any().downcast_ref::<PidFd>() {
+    // The process a pidfd names (Linux's pidfd_pid compares `f_op`).
+    let p = match f.ops_as::<PidFd>() {
         Some(PidFd(p)) => p.clone(),
         None => proc_pid_dir(&f)?,
     };

@@ -3,7 +3,10 @@
 //! (pipes, eventfds) answer `EAGAIN` instead of sleeping; this is the one place
 //! that sleeps on them, on the file's wait queue, unless it is `O_NONBLOCK`. A
 //! write to a byte stream goes on until every byte is written, and `EPIPE` also
-//! raises SIGPIPE, as Linux's pipe_write does.
+//! raises SIGPIPE, as Linux's pipe_write does. On a socket, read and write
+//! are a receive and a send without flags (Linux's sock_read_iter): the
+//! socket calls do them, with the socket's timeouts and with a vector as one
+//! message, which a file's `read` and `write` cannot give.
 
 use super::arg::UserPtr;
 use super::msghdr::UserIov;
@@ -186,7 +189,6 @@ pub fn sys_read(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64) -> Result<
     if let Some(sock) = socket_of(&f) {
         return super::recvmsg::read_socket(ctx, &f, sock, &UserIov::single(buf, count));
     }
-    crate::tty::check_io(ctx, &f, false)?;
     do_read(ctx, &f, buf, count, None, true)
 }
 
@@ -195,7 +197,6 @@ pub fn sys_write(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64) -> Result
     if let Some(sock) = socket_of(&f) {
         return super::sendmsg::write_socket(ctx, &f, sock, &UserIov::single(buf, count));
     }
-    crate::tty::check_io(ctx, &f, true)?;
     do_write(ctx, &f, buf, count, None, true)
 }
 
@@ -272,7 +273,6 @@ fn vectored(
             false => super::recvmsg::read_socket(ctx, &f, sock, &iov),
         };
     }
-    crate::tty::check_io(ctx, &f, write)?;
     let iov = iovecs(ctx, iov, iovcnt)?;
     let stream = f.ops().is_stream();
     if write && stream && off.is_none() {

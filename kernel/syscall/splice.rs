@@ -8,7 +8,6 @@
 //! `EPIPE` and SIGPIPE. `SPLICE_F_MOVE`, `MORE` and `GIFT` change nothing.
 
 use super::rw::{file, iovecs, remove_privs, send_sigpipe};
-use crate::net::unix::socket_of;
 use crate::pipe::{pipe_of, Pipe};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::Task;
@@ -95,11 +94,14 @@ fn pipe(f: &File) -> Option<Arc<Pipe>> {
 /// anonymous files (eventfd, epoll, ...), which Linux gives no splice
 /// operations.
 fn check_splice_file(f: &File) -> Result<()> {
-    match f.inode().map(|i| i.file_type()) {
-        Some(FileType::Directory) => Err(Errno::EINVAL),
+    let kind = match f.inode() {
+        Some(inode) => Some(inode.file_type()),
+        // A socket says so; an anonymous file has no type.
+        None => f.stat().ok().and_then(|st| FileType::from_mode(st.mode)),
+    };
+    match kind {
+        Some(FileType::Directory) | None => Err(Errno::EINVAL),
         Some(_) => Ok(()),
-        None if socket_of(f).is_some() => Ok(()),
-        None => Err(Errno::EINVAL),
     }
 }
 

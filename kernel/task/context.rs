@@ -1,7 +1,8 @@
 //! The trap context: what kernel code handling a trap of a task (a system
 //! call, a page fault, a signal on the way back to guest code, exec) works on —
 //! the task, its registers, its stub — and the copies between the kernel and
-//! that task's memory that every system call makes.
+//! that task's memory that every system call makes, which it also lends to
+//! file operations (`fs::UserMemory`, an ioctl's argument).
 
 use super::{ExitStatus, Task};
 use arch::stub::Stub;
@@ -82,5 +83,15 @@ impl TrapContext<'_> {
             out.push(s);
         }
         Ok(out)
+    }
+}
+
+impl fs::UserMemory for TrapContext<'_> {
+    fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+        TrapContext::read_user(self, addr, buf)
+    }
+
+    fn write_user(&self, addr: u64, data: &[u8]) -> Result<()> {
+        TrapContext::write_user(self, addr, data)
     }
 }

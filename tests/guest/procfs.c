@@ -1,6 +1,7 @@
 /*
  * Checks the pseudo-filesystems and mount(2): /proc/self/{stat,status,
- * cmdline,environ,exe,fd,maps,...} of this program and of a child, zombies
+ * cmdline,environ,exe,fd,maps,...} of this program and of a child (the fd
+ * links of anonymous files named for their kind), zombies
  * and reaped processes in /proc, meminfo against mem= on the kernel command
  * line, /proc/sys, devtmpfs nodes and modes on /dev, sysfs CPUs and disks,
  * and mount/umount2: tmpfs, bind mounts, read-only remounts, noexec, EBUSY,
@@ -15,6 +16,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -25,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
+#include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -180,6 +185,24 @@ static void test_fds(void)
 	CHECK("/dev/stdin -> /proc/self/fd/0", n == 15 && !memcmp(link, "/proc/self/fd/0", 15));
 	CHECK("write through /dev/stdout", (fd = open("/dev/stdout", O_WRONLY)) >= 0 &&
 						   write(fd, "", 0) == 0 && close(fd) == 0);
+
+	/* Files without a path link to the anonymous inode, named for their kind. */
+	struct {
+		int fd;
+		const char *link;
+	} anon[] = {
+		{ eventfd(0, 0), "anon_inode:[eventfd]" },
+		{ epoll_create1(0), "anon_inode:[eventpoll]" },
+		{ timerfd_create(CLOCK_MONOTONIC, 0), "anon_inode:[timerfd]" },
+		{ (int)syscall(SYS_pidfd_open, getpid(), 0), "anon_inode:[pidfd]" },
+		{ inotify_init1(0), "anon_inode:inotify" },
+	};
+	for (size_t i = 0; i < sizeof anon / sizeof anon[0]; i++) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", anon[i].fd);
+		n = readlink(path, link, sizeof link - 1);
+		CHECKF(anon[i].link, n > 0 && (link[n] = 0, !strcmp(link, anon[i].link)), "%s", n > 0 ? link : "-");
+		close(anon[i].fd);
+	}
 }
 
 static void test_child(void)

@@ -1,17 +1,17 @@
-//! The open file of a socket (Linux's sockfs file): poll, fstat and the
-//! /proc/PID/fd link ("socket:[INO]") go to the socket, and its last close
-//! releases it. read(2), write(2) and their vector forms are handled by the
-//! socket system calls (they honour the socket's timeouts and message
-//! boundaries); `FileOps::read` and `write` serve the other callers, such as
-//! sendfile(2), with one non-blocking attempt.
+//! The open file of a socket (Linux's sockfs file): poll, fstat, SIOCINQ and
+//! SIOCOUTQ and the /proc/PID/fd link ("socket:[INO]") go to the socket, and
+//! its last close releases it. read(2), write(2) and their vector forms are
+//! handled by the socket system calls, which find the socket behind the file
+//! (`socket_of`) and honour its timeouts and message boundaries;
+//! `FileOps::read` and `write` serve the other callers, such as sendfile(2),
+//! with one non-blocking attempt.
 
 use super::recv::StreamRead;
 use super::send::Outgoing;
 use super::UnixSocket;
 use crate::net::{SockType, Ucred};
 use arch::{Errno, Result};
-use fs::{File, FileOps, PollEvents, Stat, WaitQueue};
-use std::any::Any;
+use fs::{File, FileOps, PollEvents, Stat, UserMemory, WaitQueue};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -34,12 +34,10 @@ impl Drop for SocketFile {
     }
 }
 
-/// Returns the socket an open file is, if it is one.
+/// Returns the socket an open file is, if it is one (Linux's
+/// `sock_from_file`; `File::ops_as`).
 pub(crate) fn socket_of(f: &File) -> Option<&Arc<UnixSocket>> {
-    f.ops()
-        .as_any()
-        .downcast_ref::<SocketFile>()
-        .map(|s| &s.sock)
+    f.ops_as::<SocketFile>().map(|s| &s.sock)
 }
 
 /// Returns the credentials of the task running this code.
@@ -102,7 +100,17 @@ impl FileOps for SocketFile {
         Ok(self.sock.stat())
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
+    /// SIOCINQ (FIONREAD) and SIOCOUTQ (TIOCOUTQ): the bytes waiting to be
+    /// read and those sent but not yet read by the peer.
+    fn ioctl(&self, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
+        const SIOCINQ: u32 = 0x541b;
+        const SIOCOUTQ: u32 = 0x5411;
+        let n = match cmd {
+            SIOCINQ => self.sock.inq()?,
+            SIOCOUTQ => self.sock.outq(),
+            _ => return Err(Errno::ENOTTY),
+        };
+        user.write_user(arg, &(n as i32).to_ne_bytes())?;
+        Ok(0)
     }
 }

@@ -7,6 +7,7 @@ use super::rw::{blocking, file, remove_privs, write_from};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::File;
+use std::sync::Arc;
 
 /// The most one call moves (MAX_RW_COUNT).
 const MAX_RW: u64 = 0x7fff_f000;
@@ -102,7 +103,42 @@ pub fn sys_sendfile(
     Ok(n)
 }
 
-/// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags).
+/// Checks the two files of copy_file_range in Linux's order
+/// (`generic_file_rw_checks`, then the filesystems): `EISDIR` if either is a
+/// directory, `EINVAL` if either is no regular file (a terminal, a pipe),
+/// `EBADF` for the wrong access mode or an `O_APPEND` output, `EXDEV` for
+/// files of two filesystems.
+fn check_copy_files(input: &File, output: &File) -> Result<()> {
+    let kinds = [input, output].map(|f| f.inode().map(|i| i.file_type()));
+    if kinds.contains(&Some(fs::FileType::Directory)) {
+        return Err(Errno::EISDIR);
+    }
+    if kinds.iter().any(|k| *k != Some(fs::FileType::Regular)) {
+        return Err(Errno::EINVAL);
+    }
+    if !input.flags().readable()
+        || !output.flags().writable()
+        || output.flags().contains(fs::OpenFlags::O_APPEND)
+    {
+        return Err(Errno::EBADF);
+    }
+    match (input.path(), output.path()) {
+        (Some(a), Some(b)) if Arc::ptr_eq(a.mnt.fs(), b.mnt.fs()) => Ok(()),
+        _ => Err(Errno::EXDEV),
+    }
+}
+
+/// Reads copy_file_range's optional `loff_t` at `addr` (`EFAULT` before
+/// anything is checked, as Linux reads it first).
+fn read_raw_offset(ctx: &TrapContext, addr: u64) -> Result<Option<i64>> {
+    match addr {
+        0 => Ok(None),
+        a => Ok(Some(ctx.read_u64(a)? as i64)),
+    }
+}
+
+/// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags), with
+/// Linux's order of errors.
 pub fn sys_copy_file_range(
     ctx: &mut TrapContext,
     in_fd: u64,
@@ -112,26 +148,23 @@ pub fn sys_copy_file_range(
     len: u64,
     flags: u64,
 ) -> Result<u64> {
+    let input = file(ctx, in_fd)?;
+    let output = file(ctx, out_fd)?;
+    // Linux does not find O_PATH files for I/O calls at all.
+    if (input.flags() | output.flags()).contains(fs::OpenFlags::O_PATH) {
+        return Err(Errno::EBADF);
+    }
+    let in_off = read_raw_offset(ctx, in_offp)?;
+    let out_off = read_raw_offset(ctx, out_offp)?;
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
-    let input = file(ctx, in_fd)?;
-    let output = file(ctx, out_fd)?;
-    if !input.flags().readable() || !output.flags().writable() {
-        return Err(Errno::EBADF);
-    }
-    if output.flags().contains(fs::OpenFlags::O_APPEND) {
-        return Err(Errno::EBADF);
-    }
-    for f in [&input, &output] {
-        match f.inode().map(|i| i.file_type()) {
-            Some(fs::FileType::Regular) => {}
-            Some(fs::FileType::Directory) => return Err(Errno::EISDIR),
-            _ => return Err(Errno::EINVAL),
-        }
-    }
-    let in_off = read_offset(ctx, in_offp)?;
-    let out_off = read_offset(ctx, out_offp)?;
+    check_copy_files(&input, &output)?;
+    let offset = |off: Option<i64>| match off {
+        Some(o) if o < 0 => Err(Errno::EINVAL),
+        o => Ok(o.map(|o| o as u64)),
+    };
+    let (in_off, out_off) = (offset(in_off)?, offset(out_off)?);
     // Overlapping ranges of one file are refused.
     let same = match (input.inode(), output.inode()) {
         (Some(a), Some(b)) => a.is_same(b.as_ref()),

@@ -1,11 +1,14 @@
 /*
  * Checks the calls that move data between files or at positions: sendfile
- * (with and without an offset, into a pipe and a file), copy_file_range,
+ * (with and without an offset, into a pipe and a file), copy_file_range (with
+ * Linux's order of errors: EBADF, EINVAL for flags, EISDIR, EINVAL for a file
+ * that is not regular, EBADF, EXDEV between filesystems),
  * preadv/pwritev and their "2" forms, and posix_fallocate.
  */
 #include "check.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -63,6 +66,23 @@ int main(void)
 	loff_t a = 0, b = 10;
 	CHECK_ERRNO("copy_file_range of overlapping ranges: EINVAL", copy_file_range(src, &a, src, &b, 100, 0), EINVAL);
 	CHECK_ERRNO("copy_file_range with flags: EINVAL", copy_file_range(src, &a, dst2, &b, 100, 1), EINVAL);
+	CHECK_ERRNO("copy_file_range from a bad fd with flags: EBADF", copy_file_range(-1, NULL, dst2, NULL, 1, 1),
+		    EBADF);
+	int mem = MUST(memfd_create("copy", 0));
+	MUST(write(mem, "data", 4));
+	a = 0;
+	CHECK_ERRNO("copy_file_range between filesystems: EXDEV", copy_file_range(mem, &a, dst2, NULL, 4, 0), EXDEV);
+	int dir = MUST(open("/tmp", O_RDONLY | O_DIRECTORY));
+	CHECK_ERRNO("copy_file_range from a pipe to a directory: EISDIR", copy_file_range(p[0], NULL, dir, NULL, 1, 0),
+		    EISDIR);
+	int app = MUST(open("/tmp/copy-dst2", O_WRONLY | O_APPEND));
+	CHECK_ERRNO("copy_file_range from a pipe to an O_APPEND file: EINVAL",
+		    copy_file_range(p[0], NULL, app, NULL, 1, 0), EINVAL);
+	a = 0;
+	CHECK_ERRNO("copy_file_range to an O_APPEND file: EBADF", copy_file_range(src, &a, app, NULL, 1, 0), EBADF);
+	close(app);
+	close(dir);
+	close(mem);
 
 	char x[4] = "abcd", y[3] = "efg";
 	struct iovec w[2] = { { x, 4 }, { y, 3 } };

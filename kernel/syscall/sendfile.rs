@@ -25,6 +25,16 @@ fn read_offset(ctx: &TrapContext, addr: u64) -> Result<Option<u64>> {
     Ok(Some(v as u64))
 }
 
+/// Moves the position of `input` back over `n` bytes it read that the
+/// writing side did not take, so that the position counts only what went
+/// through, as Linux's does; nothing for a read at an offset.
+fn unread(input: &File, in_off: Option<u64>, n: usize) {
+    if in_off.is_none() && n > 0 && input.ops().seekable() {
+        // Back over bytes just read from a seekable file: cannot go below 0.
+        let _ = input.lseek(-(n as i64), fs::SEEK_CUR);
+    }
+}
+
 /// Copies up to `len` bytes from `input` (at `in_off`, else its position) to
 /// `output` (at `out_off`, else its position); returns how much moved and the
 /// offsets after it.
@@ -58,18 +68,21 @@ fn copy(
         };
         let put = match put {
             Ok(p) => p,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
+            Err(e) => {
+                // A write stopped by job control restarts: what it did not
+                // take must be read again.
+                unread(input, in_off, got);
+                if done == 0 {
+                    return Err(e);
+                }
+                break;
+            }
         };
         done += put;
         in_off = in_off.map(|o| o + put as u64);
         out_off = out_off.map(|o| o + put as u64);
         if put < got {
-            // The reading side moved further than the writing side took:
-            // put the difference back, as Linux does.
-            if in_off.is_none() {
-                input.lseek(put as i64 - got as i64, fs::SEEK_CUR)?;
-            }
+            unread(input, in_off, got - put);
             break;
         }
         if got < n {

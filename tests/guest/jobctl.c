@@ -6,7 +6,8 @@
  * with TOSTOP set, a process of a background group is stopped by SIGTTOU when
  * it writes with write, writev, sendfile or splice, and by SIGTTIN when it
  * reads with read, readv, sendfile or splice (a regression test: sendfile and
- * splice once went past the check); pwrite and pread are ESPIPE and
+ * splice once went past the check, and a sendfile from the file position
+ * that is stopped goes on where it was); pwrite and pread are ESPIPE and
  * copy_file_range EINVAL with no signal; tcsetattr and tcsetpgrp are stopped
  * by SIGTTOU even without TOSTOP; a writer that ignores SIGTTOU, or any writer
  * without TOSTOP, writes; a foreground process is never stopped.
@@ -158,6 +159,37 @@ static void set_tostop(int on)
 	MUST(tcsetattr(tty, TCSANOW, &t));
 }
 
+/*
+ * Checks that a sendfile from the file's position, stopped by SIGTTOU, goes on
+ * from the same position once its group is in the foreground and continues:
+ * the byte it had read is sent, and counted once.
+ */
+static void stopped_sendfile_resumes(void)
+{
+	MUST(lseek(memfd, 0, SEEK_SET));
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		setpgid(0, 0);
+		alarm(5);
+		ssize_t n = sendfile(tty, memfd, NULL, 1);
+		_exit(n == 1 ? 0 : n == 0 ? 1 : 2);
+	}
+	setpgid(pid, pid);
+	int status;
+	MUST(waitpid(pid, &status, WUNTRACED));
+	CHECKF("background sendfile from the position: SIGTTOU", WIFSTOPPED(status) && WSTOPSIG(status) == SIGTTOU,
+	       "wait status %#x", status);
+	signal(SIGTTOU, SIG_IGN);
+	MUST(tcsetpgrp(tty, pid));
+	MUST(kill(pid, SIGCONT));
+	MUST(waitpid(pid, &status, 0));
+	MUST(tcsetpgrp(tty, getpgrp()));
+	signal(SIGTTOU, SIG_DFL);
+	CHECKF("continued in the foreground, it sends the byte", WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "wait status %#x", status);
+	CHECK("the file position counts it once", lseek(memfd, 0, SEEK_CUR) == 1);
+}
+
 /* The session leader: takes the slave `name` as its terminal and checks. */
 static int session(const char *name)
 {
@@ -181,6 +213,8 @@ static int session(const char *name)
 	ends("a background write ignoring SIGTTOU goes", OP_WRITE, 1, 0);
 	ends("a background sendfile ignoring SIGTTOU goes", OP_SENDFILE_OUT, 1, 0);
 	ends("a background splice ignoring SIGTTOU goes", OP_SPLICE_OUT, 1, 0);
+
+	stopped_sendfile_resumes();
 
 	stops("background read: SIGTTIN", OP_READ, SIGTTIN);
 	stops("background readv: SIGTTIN", OP_READV, SIGTTIN);

@@ -6,6 +6,7 @@ use crate::devices::Devices;
 use crate::task::{self, ExitStatus, FsContext, Process, Task};
 use crate::tty::TtyFile;
 use arch::abi::resource::RLIMIT_NPROC;
+use arch::backend::Backend;
 use arch::host::file::{HostFile, OpenError};
 use arch::sync::KernelCell;
 use arch::PhysMem;
@@ -19,6 +20,8 @@ use std::time::{Duration, Instant};
 /// The kernel's global state, set once at boot.
 pub struct Kernel {
     pub physmem: Arc<PhysMem>,
+    /// What runs guest code: creates each task's guest CPU.
+    pub backend: Box<dyn Backend>,
     pub frames: Arc<FrameAllocator>,
     /// What the frame allocator asks for memory when RAM runs out (it holds
     /// a weak reference; this one keeps it alive).
@@ -140,7 +143,7 @@ fn root_device(root: &str) -> Option<(usize, u32)> {
 
 /// Boots: sets up RAM, disks and the root filesystem, and starts init. Returns once
 /// init runs; the kernel ends in `shutdown` when init exits.
-pub fn boot(c: Cmdline) -> Result<(), BootError> {
+pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
     boot_time();
     // Booting is kernel code like any other: it holds the kernel lock until
     // init's thread is started (which then waits for it).
@@ -229,6 +232,7 @@ pub fn boot(c: Cmdline) -> Result<(), BootError> {
     let lines = crate::lines::Lines::open(&c).map_err(BootError)?;
     let k = Kernel {
         physmem,
+        backend,
         frames,
         _shrinker: shrinker,
         vfs,
@@ -348,7 +352,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
             .alloc(console.clone(), false, fs::NR_OPEN)
             .map_err(|e| BootError(format!("init's files: {e}")))?;
     }
-    let mm = Mm::new(k.frames.clone(), arch::stub::TASK_SIZE);
+    let mm = Mm::new(k.frames.clone(), arch::backend::TASK_SIZE);
     let p = Process::new(
         pid,
         Arc::new(KernelCell::new(mm)),

@@ -39,7 +39,8 @@ mod timer;
 mod timerfd;
 mod tty;
 
-/// The stub program every guest thread runs in (built by build.rs).
+/// The stub program every guest thread runs in under the ptrace backend (built
+/// by build.rs).
 static STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub"));
 
 /// Exit status for a command line the kernel cannot use.
@@ -78,11 +79,15 @@ fn main() {
     if !c.strace.is_empty() {
         let _ = syscall::STRACE.set(c.strace.clone());
     }
-    if let Err(e) = arch::stub::set_stub_image(STUB_ELF) {
-        eprintln!("linux: cannot prepare the stub program: {e}");
-        std::process::exit(EXIT_BOOT);
-    }
-    if let Err(boot::BootError(msg)) = boot::boot(c) {
+    // The one place that picks how guest code runs.
+    let backend = match arch::backend::ptrace::PtraceBackend::new(STUB_ELF) {
+        Ok(b) => Box::new(b),
+        Err(e) => {
+            eprintln!("linux: cannot prepare the stub program: {e}");
+            std::process::exit(EXIT_BOOT);
+        }
+    };
+    if let Err(boot::BootError(msg)) = boot::boot(c, backend) {
         arch::host::console::restore();
         eprintln!("linux: {msg}");
         std::process::exit(EXIT_BOOT);

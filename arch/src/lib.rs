@@ -1,15 +1,16 @@
 //! The host layer. Everything this kernel asks of the host Linux kernel lives here:
 //! the x86_64 Linux ABI definitions shared by every crate (`abi`), guest physical
-//! memory as a memfd (`physmem`), the stub processes that run guest code under
-//! ptrace (`stub`), host files for block devices, and the host terminal.
+//! memory as a memfd (`physmem`), the backend that runs guest code (`backend`:
+//! its interface, and the stub processes under ptrace that implement it), host
+//! files for block devices, and the host terminal.
 //!
 //! This is the only crate allowed to use `unsafe`, libc or nix; every `unsafe` block
 //! carries a `// SAFETY:` comment. The crates above it see only safe interfaces.
 
 pub mod abi;
+pub mod backend;
 pub mod host;
 pub mod physmem;
-pub mod stub;
 pub mod sync;
 
 pub use abi::errno::{Errno, Result};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// Where position-independent programs with an interpreter are loaded (Linux's
 /// ELF_ET_DYN_BASE: two thirds of the address space, page aligned).
-const ELF_ET_DYN_BASE: u64 = (arch::stub::TASK_SIZE / 3 * 2) & !(PAGE_SIZE - 1);
+const ELF_ET_DYN_BASE: u64 = (arch::backend::TASK_SIZE / 3 * 2) & !(PAGE_SIZE - 1);
 
 /// An ELF image as read from its headers.
 pub struct ElfImage {

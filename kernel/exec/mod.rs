@@ -1,6 +1,6 @@
 //! execve: replace the calling process's program. The new address space is built
 //! completely before the point of no return, so a failing exec leaves the caller
-//! running; after it, the stub drops every old mapping, registers and FPU state
+//! running; after it, the guest CPU drops every old mapping, registers and FPU state
 //! start fresh, close-on-exec files close and caught signals reset. Scripts run
 //! through the interpreter their `#!` line names. The program and its
 //! interpreters need execute permission; a set-user-ID or set-group-ID
@@ -14,7 +14,7 @@ mod stack;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use arch::abi::resource::RLIMIT_STACK;
-use arch::stub::{MapOp, TASK_SIZE};
+use arch::backend::{MapOp, TASK_SIZE};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{Access, Credentials, FileType, LookupFlags};
@@ -155,11 +155,11 @@ fn execve_path(
     p.posix_timers.borrow_mut().clear();
     *p.mm.borrow_mut() = Arc::new(KernelCell::new(mm));
     *ctx.task.tlb.borrow_mut() = Default::default();
-    ctx.stub.queue(MapOp::Unmap {
+    ctx.cpu.queue(MapOp::Unmap {
         vaddr: 0,
         len: TASK_SIZE,
     });
-    let mut regs = ctx.stub.initial_regs();
+    let mut regs = ctx.cpu.initial_regs();
     regs.rip = entry;
     regs.rsp = sp;
     *ctx.regs = regs;
@@ -250,11 +250,8 @@ fn de_thread(ctx: &mut TrapContext) -> Result<()> {
 /// Puts the FPU and vector registers in their initial state (FCW 0x37f, MXCSR
 /// 0x1f80, every XSAVE component in its init state).
 fn reset_fpu(ctx: &mut TrapContext) {
-    let Ok(x) = ctx.stub.get_xstate() else {
-        return;
-    };
-    let x = crate::signal::init_xstate(x.len());
-    if let Err(e) = ctx.stub.set_xstate(&x) {
+    let x = crate::signal::init_xstate(ctx.cpu.xstate_size());
+    if let Err(e) = ctx.cpu.set_xstate(&x) {
         log::warn!("exec: cannot reset the FPU state: {e}");
     }
 }

@@ -28,8 +28,9 @@ pub const AT_HWCAP2: u64 = 26;
 pub const AT_EXECFN: u64 = 31;
 pub const AT_MINSIGSTKSZ: u64 = 51;
 
-/// The top of every new stack (the highest guest address, below the stub).
-pub const STACK_TOP: u64 = arch::stub::TASK_SIZE;
+/// The top of every new stack (the highest guest address, below the backend's own
+/// pages).
+pub const STACK_TOP: u64 = arch::backend::TASK_SIZE;
 /// Room below the strings that the stack VMA starts with (Linux: 128 KiB).
 const STACK_EXPAND: u64 = 128 * 1024;
 

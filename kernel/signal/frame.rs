@@ -11,7 +11,7 @@ use crate::task::SigAction;
 use crate::task::TrapContext;
 use arch::abi::pod::as_bytes;
 use arch::abi::structs::StackT;
-use arch::stub::sigframe_xstate;
+use arch::host::xsave::sigframe_xstate;
 use arch::{Errno, Result, UserRegs};
 
 /// `sigaltstack` flags.
@@ -121,7 +121,7 @@ pub fn setup_rt_frame(
     trap: TrapInfo,
 ) -> Result<()> {
     let geometry = sigframe_xstate();
-    let full = ctx.stub.get_xstate()?;
+    let full = ctx.cpu.get_xstate()?;
     let regs = *ctx.regs;
     let (alt, on_alt) = {
         let s = ctx.task.signal.borrow();
@@ -185,7 +185,7 @@ pub fn setup_rt_frame(
     r.eflags &= !(0x100 | 0x400 | 0x40000 | 0x10000);
     r.cs = USER_CS;
     r.ss = USER_DS;
-    ctx.stub.set_xstate(&init_xstate(full.len()))?;
+    ctx.cpu.set_xstate(&init_xstate(full.len()))?;
     Ok(())
 }
 
@@ -248,9 +248,9 @@ fn restore(ctx: &mut TrapContext, frame: u64, f: &[u8]) -> Result<()> {
 /// Loads the XSAVE area at `fpstate` (0: the initial state). An area without
 /// Linux's magic is a plain FXSAVE image: only x87 and SSE state come from it.
 fn restore_xstate(ctx: &mut TrapContext, fpstate: u64) -> Result<()> {
-    let len = arch::stub::xstate_size().ok_or(Errno::EFAULT)?;
+    let len = ctx.cpu.xstate_size();
     if fpstate == 0 {
-        return ctx.stub.set_xstate(&init_xstate(len));
+        return ctx.cpu.set_xstate(&init_xstate(len));
     }
     let geometry = sigframe_xstate();
     let mut legacy = [0u8; 512];
@@ -276,5 +276,5 @@ fn restore_xstate(ctx: &mut TrapContext, fpstate: u64) -> Result<()> {
         x[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&3u64.to_ne_bytes());
     }
     x[SW_RESERVED..512].fill(0);
-    ctx.stub.set_xstate(&x)
+    ctx.cpu.set_xstate(&x)
 }

@@ -1,7 +1,7 @@
 //! brk, mmap, munmap, mprotect, mremap, madvise, msync: thin edges over the
 //! address space in `mm`; file mappings go through the page cache (`filemap`). A change that takes access away first stops the other threads of the
 //! address space (`tlb::quiesce`); the host mappings it invalidates are dropped
-//! from every stub before guest code runs again (see `task::tlb`).
+//! from every guest CPU before guest code runs again (see `task::tlb`).
 
 use super::arg::Fd;
 use crate::filemap::InodeMapping;

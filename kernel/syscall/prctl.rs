@@ -9,7 +9,7 @@ pub fn sys_arch_prctl(ctx: &mut TrapContext, code: i32, addr: u64) -> Result<u64
     const ARCH_SET_FS: i32 = 0x1002;
     const ARCH_GET_FS: i32 = 0x1003;
     const ARCH_GET_GS: i32 = 0x1004;
-    let canonical = |v: u64| v < arch::stub::TASK_SIZE;
+    let canonical = |v: u64| v < arch::backend::TASK_SIZE;
     match code {
         ARCH_SET_FS if canonical(addr) => ctx.regs.fs_base = addr,
         ARCH_SET_GS if canonical(addr) => ctx.regs.gs_base = addr,

@@ -1,8 +1,9 @@
 //! Scheduling and accounting calls: sched_yield, affinity, policies and
 //! priorities (every task is SCHED_OTHER; its nice value and CPU affinity are
-//! its own and reach the host: the stub running its guest code gets the same
-//! nice value and is bound to the CPUs allowed), getcpu, getrusage and times. CPU time is the host CPU time of a task's stub
-//! (its guest code: "user") and of its kernel thread ("system").
+//! its own and reach the host: the guest CPU running its code gets the same
+//! nice value and is bound to the CPUs allowed), getcpu, getrusage and times.
+//! CPU time is the host CPU time of a task's guest CPU (its guest code:
+//! "user") and of its kernel thread ("system").
 
 use crate::task::TrapContext;
 use crate::task::{self, Process, Task};
@@ -45,17 +46,16 @@ pub fn cpu_index(t: &Task) -> usize {
     }
 }
 
-/// Binds task `t`'s stub and kernel thread to the host CPU of `cpu_index`.
+/// Binds task `t`'s guest CPU and kernel thread to the host CPU of `cpu_index`.
 fn repin(t: &Task) {
     let k = crate::boot::kernel();
     let cpu = k.host_cpus[cpu_index(t) % k.host_cpus.len()];
-    for id in [
-        t.stub_pid.load(Ordering::Relaxed),
-        t.host_tid.load(Ordering::Relaxed),
-    ] {
-        if id > 0 {
-            arch::host::cpu::pin(id, cpu);
-        }
+    if let Some(c) = t.cpu() {
+        c.pin(cpu);
+    }
+    let host = t.host_tid.load(Ordering::Relaxed);
+    if host > 0 {
+        arch::host::cpu::pin(host, cpu);
     }
 }
 
@@ -238,12 +238,14 @@ pub fn sys_setpriority(ctx: &mut TrapContext, which: u64, who: u64, prio: u64) -
             return Err(Errno::EACCES);
         }
         t.sched.borrow_mut().nice = nice;
-        arch::host::cpu::set_nice(t.stub_pid.load(Ordering::Relaxed), nice);
+        if let Some(c) = t.cpu() {
+            c.set_nice(nice);
+        }
     }
     Ok(0)
 }
 
-/// getcpu(cpu, node, cache): the host CPU the task's stub is pinned to, as
+/// getcpu(cpu, node, cache): the host CPU the task's guest CPU is pinned to, as
 /// an index among the CPUs guests see.
 pub fn sys_getcpu(ctx: &mut TrapContext, cpup: u64, nodep: u64, _cache: u64) -> Result<u64> {
     let k = crate::boot::kernel();
@@ -259,14 +261,9 @@ pub fn sys_getcpu(ctx: &mut TrapContext, cpup: u64, nodep: u64, _cache: u64) -> 
 
 /// Returns the CPU time (user, system) in nanoseconds of a live task.
 pub fn task_times(t: &Task) -> (u64, u64) {
-    let stub = t.stub_pid.load(Ordering::Relaxed);
     let host = t.host_tid.load(Ordering::Relaxed);
     (
-        if stub > 0 {
-            arch::host::time::process_cpu_ns(stub)
-        } else {
-            0
-        },
+        t.guest_cpu_ns(),
         if host > 0 {
             arch::host::time::thread_cpu_ns_of(host)
         } else {

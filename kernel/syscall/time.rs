@@ -1,5 +1,6 @@
 //! Clocks and sleeping. Wall and monotonic clocks come from the host's; CPU-time
-//! clocks are the host CPU time of the task's stub, where its guest code runs.
+//! clocks are the host CPU time of the task's guest CPU, where its guest code
+//! runs (and of its kernel thread).
 
 use super::arg::UserPtr;
 use crate::sleep::{wait_event, Interruptible};
@@ -13,16 +14,30 @@ use std::time::{Duration, Instant};
 const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
 const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
 
-/// Returns the host clock id for guest clock `clock`.
-fn host_clock(ctx: &TrapContext, clock: u64) -> Result<i32> {
+/// Where a guest clock's time comes from.
+#[derive(Clone, Copy)]
+enum ClockSource {
+    /// The host clock with this id.
+    Host(i32),
+    /// The host CPU time of the caller's guest code (the fixed CPU-time clocks).
+    GuestCpu,
+}
+
+/// Returns the source of guest clock `clock` (EINVAL for one Linux does not have).
+fn clock_source(clock: u64) -> Result<ClockSource> {
     match clock {
-        0 | 1 | 4 | 5 | 6 | 7 | 11 => Ok(clock as i32),
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
-            // The stub's process CPU clock: MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED).
-            let pid = ctx.task.stub_pid();
-            Ok(((!pid) << 3) | 2)
-        }
+        0 | 1 | 4 | 5 | 6 | 7 | 11 => Ok(ClockSource::Host(clock as i32)),
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(ClockSource::GuestCpu),
         _ => Err(Errno::EINVAL),
+    }
+}
+
+/// Returns the host clock id of guest clock `clock`, which must be one of the
+/// host's (EINVAL for a CPU-time clock).
+fn host_clock(clock: u64) -> Result<i32> {
+    match clock_source(clock)? {
+        ClockSource::Host(id) => Ok(id),
+        ClockSource::GuestCpu => Err(Errno::EINVAL),
     }
 }
 
@@ -79,7 +94,7 @@ pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: u64, tp: u64) -> Result<u
             let ns = r?;
             ((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)
         }
-        None => arch::host::time::clock_gettime(host_clock(ctx, clock)?).ok_or(Errno::EINVAL)?,
+        None => arch::host::time::clock_gettime(host_clock(clock)?).ok_or(Errno::EINVAL)?,
     };
     ctx.write_user(tp, &timespec_bytes(s, ns))?;
     Ok(0)
@@ -113,7 +128,7 @@ pub fn sys_settimeofday(ctx: &mut TrapContext, utv: u64, _tz: u64) -> Result<u64
 
 pub fn sys_clock_getres(ctx: &mut TrapContext, clock: u64, res: u64) -> Result<u64> {
     let coarse = clock == 5 || clock == 6;
-    host_clock(ctx, clock)?;
+    clock_source(clock)?;
     if res != 0 {
         // Linux reports 1 ns for high-resolution clocks and the tick for coarse ones.
         let ns = if coarse { 4_000_000 } else { 1 };
@@ -177,7 +192,7 @@ pub(crate) fn deadline_after(d: Duration) -> Instant {
     Instant::now() + d.min(MAX_WAIT)
 }
 
-/// Returns the moment guest clock `clock` reads `abs`, as a host deadline.
+/// Returns the moment host clock `clock` reads `abs`, as a host deadline.
 pub(crate) fn deadline_from_abs(clock: i32, abs: Duration) -> Result<Instant> {
     let (s, ns) = arch::host::time::clock_gettime(clock).ok_or(Errno::EINVAL)?;
     let now = Duration::new(s as u64, ns as u32);
@@ -225,11 +240,17 @@ pub fn sys_clock_nanosleep(
     if clock == CLOCK_THREAD_CPUTIME_ID {
         return Err(Errno::EINVAL);
     }
-    let host = host_clock(ctx, clock)?;
+    let source = clock_source(clock)?;
     let d = read_timespec(ctx, req)?;
     if flags & TIMER_ABSTIME != 0 {
         // An absolute sleep is simply restarted; it has no time left to report.
-        let deadline = deadline_from_abs(host, d)?;
+        let deadline = match source {
+            ClockSource::Host(id) => deadline_from_abs(id, d)?,
+            ClockSource::GuestCpu => {
+                let now = Duration::from_nanos(ctx.task.guest_cpu_ns());
+                deadline_after(d.saturating_sub(now))
+            }
+        };
         let task = ctx.task.clone();
         return match wait_event(&task, &[], Some(deadline), Interruptible::Signals, || {
             None::<()>

@@ -1,20 +1,20 @@
 //! The trap context: what kernel code handling a trap of a task (a system
 //! call, a page fault, a signal on the way back to guest code, exec) works on —
-//! the task, its registers, its stub — and the copies between the kernel and
+//! the task, its registers, its guest CPU — and the copies between the kernel and
 //! that task's memory that every system call makes, which it also lends to
 //! file operations (`fs::UserMemory`, an ioctl's argument).
 
 use super::{ExitStatus, Task};
-use arch::stub::Stub;
+use arch::backend::GuestCpu;
 use arch::{Errno, Result, UserRegs};
 use std::sync::Arc;
 
 /// What a trap of a task is handled with: the task, its registers (a system
-/// call's result goes to rax) and its stub.
+/// call's result goes to rax) and the guest CPU its code runs on.
 pub struct TrapContext<'a> {
     pub task: &'a Arc<Task>,
     pub regs: &'a mut UserRegs,
-    pub stub: &'a mut Stub,
+    pub cpu: &'a mut dyn GuestCpu,
     /// Set by exit (and by signal delivery when the group dies): the task ends
     /// after this trap.
     pub exit: Option<ExitStatus>,

@@ -11,8 +11,8 @@
 //!   arch/x86/entry/vsyscall/vsyscall_64.c): its three entries gettimeofday,
 //!   time and getcpu are emulated on the fault of the call, as Linux does:
 //!   the system call runs with the caller's registers and a `ret` is
-//!   simulated. The host emulates a call itself when the stub already has the
-//!   output page mapped writable; the rest (a page not touched yet, or one
+//!   simulated. The host emulates a call itself when the guest CPU already
+//!   has the output page mapped writable; the rest (a page not touched yet, or one
 //!   still shared copy-on-write) reaches us as a SIGSEGV at the entry.
 
 use crate::signal::{self, SigInfo};

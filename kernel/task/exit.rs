@@ -116,7 +116,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     // Release the address space and files now; the zombie keeps only its status.
     *p.mm.borrow_mut() = Arc::new(arch::sync::KernelCell::new(mm::Mm::new(
         k.frames.clone(),
-        arch::stub::TASK_SIZE,
+        arch::backend::TASK_SIZE,
     )));
     *p.files.borrow_mut() = Arc::new(arch::sync::KernelCell::new(fs::FdTable::new()));
     // Its POSIX timers go too, with their places in RLIMIT_SIGPENDING

@@ -1,7 +1,7 @@
 //! fork, vfork, clone and clone3: a new thread in the caller's group
 //! (CLONE_THREAD), or a new process with the caller's address space shared
 //! (CLONE_VM) or copied on write, its file table shared (CLONE_FILES) or
-//! copied. Each new task gets its own host thread and stub, resuming from the
+//! copied. Each new task gets its own host thread and guest CPU, resuming from the
 //! caller's registers and FPU state with 0 as the call's result.
 
 use super::run::{start_task, Start};
@@ -173,7 +173,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     if f & CLONE_SETTLS != 0 {
         regs.fs_base = a.tls;
     }
-    let xstate = ctx.stub.get_xstate().ok();
+    let xstate = ctx.cpu.get_xstate().ok();
     if f & CLONE_VFORK != 0 {
         *task.vfork_done.borrow_mut() = Some(me.clone());
         me.vfork_released.store(false, Ordering::Release);

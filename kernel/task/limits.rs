@@ -1,8 +1,8 @@
 //! How many tasks the guest may have (Linux's kernel/fork.c): `threads-max`,
 //! derived from guest RAM as Linux derives it (one task per 32 pages, at least
 //! 20) and capped by what the host can give (every guest task is a host thread
-//! and a host stub process), and `RLIMIT_NPROC`, the most tasks one real user
-//! may have, which root does not meet. init's own `RLIMIT_NPROC` is half of
+//! and the host process of its guest CPU), and `RLIMIT_NPROC`, the most tasks
+//! one real user may have, which root does not meet. init's own `RLIMIT_NPROC` is half of
 //! `threads-max`, as Linux sets it. A fork past either limit fails with EAGAIN
 //! before anything is created, so a fork bomb meets an errno, not a host that
 //! has run out of processes.

@@ -1,9 +1,10 @@
 //! Tasks and processes. A `Task` is a schedulable thread of guest code with its
-//! own host thread (its kernel stack) and stub process (its CPU); a `Process` is
+//! own host thread (its kernel stack) and guest CPU (`arch::backend`); a `Process` is
 //! the thread group it belongs to, owning the address space, open files, root and
 //! working directory. Their state is in `KernelCell`s: reached only under the
-//! kernel lock (see arch/src/sync/kernel_lock.rs); a few flags that other
-//! threads read without it (`in_guest`, the stub pid for kicks) are atomics.
+//! kernel lock (see arch/src/sync/kernel_lock.rs); what other threads read
+//! without it is atomic (`in_guest`) or set once and shareable (the guest CPU's
+//! handle, for kicks).
 
 mod access;
 mod context;
@@ -27,12 +28,13 @@ pub use run::{start_task, Start};
 use crate::signal::{ProcessSignals, TaskSignals};
 use crate::sleep::TaskWaiter;
 use arch::abi::resource::*;
+use arch::backend::CpuHandle;
 use arch::sync::KernelCell;
 use fs::{FdTable, Path, WaitQueue};
 use mm::Mm;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// A process or thread id.
 pub type Pid = i32;
@@ -143,15 +145,17 @@ pub struct Task {
     pub clear_child_tid: KernelCell<u64>,
     pub robust_list: KernelCell<(u64, u64)>,
     pub signal: KernelCell<TaskSignals>,
-    /// Host pid of the stub running this task's guest code, for kicks.
-    pub stub_pid: AtomicI32,
+    /// The guest CPU running this task's code, as other threads reach it (to
+    /// kick it, read its CPU time, place it on host CPUs); set when the task's
+    /// thread has created the CPU.
+    cpu: OnceLock<Arc<dyn CpuHandle>>,
     /// Host thread id of the task's kernel thread, for its CPU time.
     pub host_tid: AtomicI32,
-    /// True from just before the task's guest code is resumed until its stub
+    /// True from just before the task's guest code is resumed until its CPU
     /// stopped again: whoever needs the task out of guest code must kick it.
     pub in_guest: AtomicBool,
     pub waiter: Arc<TaskWaiter>,
-    /// Host mappings this task's stub must drop before guest code runs again.
+    /// Host mappings this task's guest CPU must drop before guest code runs again.
     pub tlb: KernelCell<tlb::TlbFlush>,
     /// Set by a sleep interrupted with `ERESTART_RESTARTBLOCK`.
     pub restart: KernelCell<Option<RestartFn>>,
@@ -193,7 +197,7 @@ impl Task {
                 mask,
                 ..Default::default()
             }),
-            stub_pid: AtomicI32::new(0),
+            cpu: OnceLock::new(),
             host_tid: AtomicI32::new(0),
             in_guest: AtomicBool::new(false),
             waiter: Arc::new(TaskWaiter::default()),
@@ -226,10 +230,29 @@ impl Task {
     /// Interrupts the task's guest code if it is running, so that it looks at
     /// its pending work (signals, TLB flushes) before running on.
     pub fn kick(&self) {
-        let pid = self.stub_pid();
-        if pid > 0 && self.in_guest.load(Ordering::Acquire) {
-            arch::stub::Stub::kick(pid);
+        if self.in_guest.load(Ordering::Acquire) {
+            if let Some(cpu) = self.cpu() {
+                cpu.kick();
+            }
         }
+    }
+
+    /// Returns the handle of the task's guest CPU (None before it has one).
+    pub fn cpu(&self) -> Option<&Arc<dyn CpuHandle>> {
+        self.cpu.get()
+    }
+
+    /// Records the handle of the guest CPU the task's thread has created.
+    fn set_cpu(&self, cpu: Arc<dyn CpuHandle>) {
+        if self.cpu.set(cpu).is_err() {
+            log::warn!("task {}: a second guest CPU", self.tid());
+        }
+    }
+
+    /// Returns the host CPU time the task's guest code has used, in
+    /// nanoseconds (its "user" time).
+    pub fn guest_cpu_ns(&self) -> u64 {
+        self.cpu().map_or(0, |c| c.cpu_time_ns())
     }
 
     /// Returns the address space this task runs in.
@@ -245,11 +268,6 @@ impl Task {
     /// Returns the root and working directory.
     pub fn fs(&self) -> FsContext {
         self.process.fs.borrow().clone()
-    }
-
-    /// Returns the host pid of this task's stub (0 before it has one).
-    pub fn stub_pid(&self) -> i32 {
-        self.stub_pid.load(Ordering::Relaxed)
     }
 }
 

@@ -1,13 +1,13 @@
-//! The life of a task's host thread: take the kernel lock, start a stub, then loop
-//! running guest code and handling what stopped it — the pull-style loop of
-//! `match stub.run(..) { Trap::Syscall => .., Trap::PageFault => .. }`.
+//! The life of a task's host thread: take the kernel lock, create its guest CPU,
+//! then loop running guest code and handling what stopped it — the pull-style
+//! loop of `match cpu.run(..) { Trap::Syscall => .., Trap::PageFault => .. }`.
 
 use super::{emulate, tlb, Task};
 use crate::lock;
 use crate::signal::{self, SigInfo};
 use crate::syscall;
 use crate::task::TrapContext;
-use arch::stub::{FaultKind, MapOp, Stub, Trap};
+use arch::backend::{CpuHandle, FaultKind, MapOp, Trap};
 use arch::UserRegs;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -45,32 +45,33 @@ fn task_main(task: Arc<Task>, start: Start) {
         Ok(f) => f,
         Err(_) => return super::do_exit(task, super::ExitStatus::Signaled(signal::SIGKILL)),
     };
-    let mut stub = match Stub::spawn(k.physmem.clone(), data) {
-        Ok(s) => s,
+    let mut cpu = match k.backend.spawn(&k.physmem, data) {
+        Ok(c) => c,
         Err(e) => {
-            log::error!("task {}: cannot start a stub: {e}", task.tid());
+            log::error!("task {}: cannot create a guest CPU: {e}", task.tid());
             k.frames.put(data);
             return super::do_exit(task, super::ExitStatus::Signaled(signal::SIGKILL));
         }
     };
-    task.stub_pid.store(stub.pid(), Ordering::Relaxed);
+    let handle = cpu.handle();
+    task.set_cpu(handle.clone());
     task.host_tid
         .store(arch::host::time::gettid(), Ordering::Relaxed);
-    // Each task is a virtual CPU: its thread and stub share one host CPU, spread
+    // Each task is a virtual CPU: its thread and guest CPU share one host CPU, spread
     // over the CPUs by task id so that tasks still run in parallel.
     let cpus = &k.host_cpus;
-    let cpu = cpus[crate::syscall::sched::cpu_index(&task) % cpus.len()];
-    arch::host::cpu::pin(0, cpu);
-    arch::host::cpu::pin(stub.pid(), cpu);
+    let host_cpu = cpus[crate::syscall::sched::cpu_index(&task) % cpus.len()];
+    arch::host::cpu::pin(0, host_cpu);
+    handle.pin(host_cpu);
     let nice = task.sched.borrow().nice;
     if nice != 0 {
-        arch::host::cpu::set_nice(stub.pid(), nice);
+        handle.set_nice(nice);
     }
     let mut regs = UserRegs::default();
     let mut ctx = TrapContext {
         task: &task,
         regs: &mut regs,
-        stub: &mut stub,
+        cpu: cpu.as_mut(),
         exit: None,
         in_syscall: false,
     };
@@ -78,7 +79,7 @@ fn task_main(task: Arc<Task>, start: Start) {
         Start::Resume { regs, xstate } => {
             *ctx.regs = regs;
             if let Some(x) = xstate {
-                if let Err(e) = ctx.stub.set_xstate(&x) {
+                if let Err(e) = ctx.cpu.set_xstate(&x) {
                     log::warn!("task {}: cannot copy the FPU state: {e}", task.tid());
                 }
             }
@@ -86,19 +87,16 @@ fn task_main(task: Arc<Task>, start: Start) {
         Start::Exec { paths, args, envp } => exec_init(&mut ctx, paths, args, envp),
     }
     let status = run_loop(&mut ctx);
-    account_exit(&task, ctx.stub);
-    drop(stub);
+    account_exit(&task, handle.as_ref());
+    drop(cpu);
     k.frames.put(data);
     super::do_exit(task, status);
 }
 
-/// Adds the CPU time of an exiting task — its stub's (guest code, "user") and
-/// its host thread's (kernel work, "system") — to its process.
-fn account_exit(task: &Task, stub: &Stub) {
-    let (user, system) = (
-        arch::host::time::process_cpu_ns(stub.pid()),
-        arch::host::time::thread_cpu_ns(),
-    );
+/// Adds the CPU time of an exiting task — its guest CPU's (guest code, "user")
+/// and its host thread's (kernel work, "system") — to its process.
+fn account_exit(task: &Task, cpu: &dyn CpuHandle) {
+    let (user, system) = (cpu.cpu_time_ns(), arch::host::time::thread_cpu_ns());
     let mut t = task.process.times.borrow_mut();
     t.0 += user;
     t.1 += system;
@@ -144,10 +142,10 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
         if let Some(status) = ctx.exit.take() {
             return status;
         }
-        tlb::flush(ctx.task, ctx.stub);
+        tlb::flush(ctx.task, ctx.cpu);
         ctx.task.in_guest.store(true, Ordering::Release);
         lock::leave();
-        let trap = ctx.stub.run(ctx.regs);
+        let trap = ctx.cpu.run(ctx.regs);
         ctx.task.in_guest.store(false, Ordering::Release);
         lock::enter();
         ctx.in_syscall = false;
@@ -199,8 +197,8 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
         Ok(m) => {
             // A copy-on-write break flushes the old frame's page: drop it
             // everywhere before mapping the new one, or the flush would undo it.
-            tlb::flush(ctx.task, ctx.stub);
-            ctx.stub.queue(MapOp::Map {
+            tlb::flush(ctx.task, ctx.cpu);
+            ctx.cpu.queue(MapOp::Map {
                 vaddr: m.vaddr,
                 len: mm::PAGE_SIZE,
                 paddr: m.paddr,
@@ -208,7 +206,7 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
             });
             for n in mm.borrow_mut().mappings_around(addr, 16) {
                 if n.vaddr != m.vaddr {
-                    ctx.stub.queue(MapOp::Map {
+                    ctx.cpu.queue(MapOp::Map {
                         vaddr: n.vaddr,
                         len: mm::PAGE_SIZE,
                         paddr: n.paddr,

@@ -1,5 +1,5 @@
-//! TLB shootdown. Each task's stub caches host mappings of its address space —
-//! its TLB. When the mm drops or narrows mappings, every stub of that mm must
+//! TLB shootdown. Each task's guest CPU caches host mappings of its address
+//! space — its TLB. When the mm drops or narrows mappings, every CPU of that mm must
 //! forget them before the memory is reused or the change is visible: the
 //! changing task quiesces the others first (kicks those running guest code and
 //! waits until they are out), then leaves each a list of ranges to unmap, which
@@ -7,7 +7,7 @@
 //! never pay for any of it.
 
 use super::{all_tasks, Task};
-use arch::stub::{MapOp, Stub, TASK_SIZE};
+use arch::backend::{GuestCpu, MapOp, TASK_SIZE};
 use arch::sync::KernelCell;
 use mm::Mm;
 use std::ops::Range;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// Beyond this many ranges a task drops its whole TLB instead.
 const MAX_RANGES: usize = 64;
 
-/// Host mappings a stub must drop.
+/// Host mappings a guest CPU must drop.
 #[derive(Default)]
 pub struct TlbFlush {
     ranges: Vec<Range<u64>>,
@@ -37,7 +37,7 @@ impl TlbFlush {
     }
 }
 
-/// Returns the other live tasks whose stubs map `mm`: the caller's sibling
+/// Returns the other live tasks whose CPUs map `mm`: the caller's sibling
 /// threads, and the tasks of other processes sharing it (CLONE_VM, vfork).
 fn sharers(task: &Task, mm: &Arc<KernelCell<Mm>>) -> Vec<Arc<Task>> {
     let others = |t: &Arc<Task>| !std::ptr::eq(t.as_ref(), task);
@@ -77,7 +77,7 @@ fn stop_guest(tasks: &[Arc<Task>]) {
     }
 }
 
-/// Makes sure no other stub of `task`'s address space runs guest code until the
+/// Makes sure no other CPU of `task`'s address space runs guest code until the
 /// kernel lock is released: called before changing the mm in a way that takes
 /// access away (munmap, mprotect, fork's write protection...).
 pub fn quiesce(task: &Task) {
@@ -99,10 +99,10 @@ pub fn quiesce_all(mms: &[Arc<KernelCell<Mm>>]) {
     stop_guest(&tasks);
 }
 
-/// Takes the ranges the mm has invalidated, hands them to every other stub of
+/// Takes the ranges the mm has invalidated, hands them to every other CPU of
 /// it (waiting for those in guest code to stop), and queues this task's own
-/// pending flushes on its stub.
-pub fn flush(task: &Task, stub: &mut Stub) {
+/// pending flushes on its CPU.
+pub fn flush(task: &Task, cpu: &mut dyn GuestCpu) {
     let mm = task.mm();
     let ranges = mm.borrow_mut().take_tlb_flushes();
     if !ranges.is_empty() {
@@ -115,13 +115,13 @@ pub fn flush(task: &Task, stub: &mut Stub) {
     }
     let mut own = task.tlb.borrow_mut();
     if std::mem::take(&mut own.all) {
-        stub.queue(MapOp::Unmap {
+        cpu.queue(MapOp::Unmap {
             vaddr: 0,
             len: TASK_SIZE,
         });
     }
     for r in own.ranges.drain(..) {
-        stub.queue(MapOp::Unmap {
+        cpu.queue(MapOp::Unmap {
             vaddr: r.start,
             len: r.end - r.start,
         });

@@ -1,5 +1,6 @@
-//! Host services other than stubs: files backing block devices, the host terminal,
-//! clocks, randomness, CPU identification and the kernel's own heap.
+//! Host services other than running guest code: files backing block devices, the host terminal,
+//! clocks, randomness, CPU identification (and its XSAVE features) and the
+//! kernel's own heap.
 
 pub mod console;
 pub mod cpu;
@@ -8,6 +9,7 @@ pub mod heap;
 pub mod random;
 pub mod signals;
 pub mod time;
+pub mod xsave;
 
 /// Replaces the kernel process with a fresh run of the same program and
 /// arguments (a reboot, as UML re-executes itself). Returns only on failure.

@@ -15,8 +15,9 @@
 //! What runs without the lock, and why that is safe:
 //! - a task's own guest code (`lock::leave` around running it) and its blocking
 //!   host calls (`unlocked`): they touch no kernel state;
-//! - kicks: waking another task's guest code is a host signal to its stub, whose
-//!   pid and `in_guest` flag are atomics in the task;
+//! - kicks: waking another task's guest code goes through its guest CPU's
+//!   handle (`backend::CpuHandle`, shareable and set once in the task) and its
+//!   `in_guest` flag, an atomic;
 //! - waking a sleeper: `Condvar::notify_all` needs no lock, and a wake-up sent
 //!   under the lock cannot be lost (the sleeper waits on this lock's condvar);
 //! - host-event threads: the timer thread keeps its queue under its own mutex and

@@ -1,5 +1,6 @@
-//! Stub processes: the host processes in which guest code runs, one per guest
-//! thread, each a "CPU with its own TLB" for the address space it serves.
+//! The ptrace backend: stub processes, the host processes in which guest code
+//! runs, one per guest thread, each a "CPU with its own TLB" for the address
+//! space it serves.
 //!
 //! A stub is the tiny static program of `arch/stub/stub.S`, started from a sealed
 //! memfd with `execveat` and traced (`PTRACE_TRACEME` before exec, so the tracer is
@@ -7,24 +8,24 @@
 //! at fixed addresses above the guest's address space (`TASK_SIZE`); at start it
 //! maps its data page from physmem and unmaps everything else. Address-space
 //! operations are batched into the data page and run inside the stub (`Stub::flush`).
-//! Guest code runs under `PTRACE_SYSEMU` (`Stub::run`, in `run.rs`).
+//! Guest code runs under `PTRACE_SYSEMU` (`Stub::run`, in `run.rs`). Other threads
+//! reach a stub through its `StubHandle` (`handle.rs`).
 
+mod handle;
 mod run;
 mod spawn;
 mod xstate;
 
-pub use run::{FaultKind, Trap};
-pub use spawn::set_stub_image;
-pub use xstate::{sigframe_xstate, xstate_size, SigframeXstate};
+pub use spawn::PtraceBackend;
 
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
+use crate::backend::{CpuHandle, GuestCpu, MapOp, Trap, TASK_SIZE};
 use crate::physmem::PhysMem;
+use handle::StubHandle;
 use nix::errno::Errno as HostErrno;
 use std::sync::Arc;
 
-/// The first address the stub occupies; guests see addresses below it only.
-pub const TASK_SIZE: u64 = 0x7ffe_0000_0000;
 const STUB_CODE: u64 = TASK_SIZE;
 const STUB_RUN: u64 = STUB_CODE + 128;
 const DATA_COUNT: u64 = 0;
@@ -40,44 +41,28 @@ const SYS_MPROTECT: u64 = 10;
 const SYS_MUNMAP: u64 = 11;
 const PHYSMEM_FD: u64 = 3;
 
-/// One change to a stub's host mappings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapOp {
-    /// Maps `len` bytes of physmem at `paddr` at guest address `vaddr` with `prot`
-    /// (Linux `PROT_*` bits).
-    Map {
-        vaddr: u64,
-        len: u64,
-        paddr: u64,
-        prot: u32,
-    },
-    /// Removes host mappings in `[vaddr, vaddr + len)`.
-    Unmap { vaddr: u64, len: u64 },
-    /// Changes the protection of host mappings in the range.
-    Protect { vaddr: u64, len: u64, prot: u32 },
-}
-
-impl MapOp {
-    fn request(&self) -> [u64; 7] {
-        match *self {
-            MapOp::Map {
-                vaddr,
-                len,
-                paddr,
-                prot,
-            } => {
-                let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
-                [SYS_MMAP, vaddr, len, prot as u64, flags, PHYSMEM_FD, paddr]
-            }
-            MapOp::Unmap { vaddr, len } => [SYS_MUNMAP, vaddr, len, 0, 0, 0, 0],
-            MapOp::Protect { vaddr, len, prot } => [SYS_MPROTECT, vaddr, len, prot as u64, 0, 0, 0],
+/// Returns the stub's request for `op`: a system call number and its arguments.
+fn request(op: &MapOp) -> [u64; 7] {
+    match *op {
+        MapOp::Map {
+            vaddr,
+            len,
+            paddr,
+            prot,
+        } => {
+            let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
+            [SYS_MMAP, vaddr, len, prot as u64, flags, PHYSMEM_FD, paddr]
         }
+        MapOp::Unmap { vaddr, len } => [SYS_MUNMAP, vaddr, len, 0, 0, 0, 0],
+        MapOp::Protect { vaddr, len, prot } => [SYS_MPROTECT, vaddr, len, prot as u64, 0, 0, 0],
     }
 }
 
 /// A traced stub process. Only the thread that spawned it may use it.
 pub struct Stub {
     pid: libc::pid_t,
+    /// What other threads hold to kick the stub or read its CPU time.
+    handle: Arc<StubHandle>,
     physmem: Arc<PhysMem>,
     /// Physical address of the stub's data page.
     data: u64,
@@ -90,15 +75,16 @@ pub struct Stub {
     kicked: bool,
 }
 
-impl Stub {
-    /// Returns the host pid of the stub.
-    pub fn pid(&self) -> i32 {
-        self.pid
+impl GuestCpu for Stub {
+    fn run(&mut self, regs: &mut UserRegs) -> Result<Trap> {
+        self.run_guest(regs)
     }
 
-    /// Returns the register template for new guest contexts (segment selectors and
-    /// flags as the host set them for a fresh 64-bit process).
-    pub fn initial_regs(&self) -> UserRegs {
+    fn queue(&mut self, op: MapOp) {
+        self.pending.push(op);
+    }
+
+    fn initial_regs(&self) -> UserRegs {
         UserRegs {
             cs: self.template.cs,
             ss: self.template.ss,
@@ -111,22 +97,34 @@ impl Stub {
         }
     }
 
-    /// Queues a change of host mappings; it takes effect at the next `flush`, which
-    /// `run` does before guest code runs again.
-    pub fn queue(&mut self, op: MapOp) {
-        self.pending.push(op);
+    fn xstate_size(&self) -> usize {
+        xstate::xstate_size()
     }
 
+    fn get_xstate(&self) -> Result<Vec<u8>> {
+        self.read_xstate()
+    }
+
+    fn set_xstate(&mut self, state: &[u8]) -> Result<()> {
+        self.write_xstate(state)
+    }
+
+    fn handle(&self) -> Arc<dyn CpuHandle> {
+        self.handle.clone()
+    }
+}
+
+impl Stub {
     /// Runs all queued mapping changes inside the stub. Returns the host errno of the
     /// first that failed (and drops the rest).
-    pub fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self) -> Result<()> {
         while !self.pending.is_empty() {
             let n = self.pending.len().min(MAX_REQS);
             let mut page = Vec::with_capacity(DATA_REQS as usize + n * REQ_SIZE as usize);
             page.extend_from_slice(&(n as u64).to_ne_bytes());
             page.extend_from_slice(&[0u8; 16]);
             for op in self.pending.drain(..n) {
-                for word in op.request() {
+                for word in request(&op) {
                     page.extend_from_slice(&word.to_ne_bytes());
                 }
             }
@@ -158,12 +156,15 @@ impl Stub {
 
 impl Drop for Stub {
     fn drop(&mut self) {
+        // Other threads may hold the handle: make it forget the pid before the
+        // pid is reaped and can be reused.
+        self.handle.detach();
         spawn::kill_and_reap(self.pid);
     }
 }
 
 /// Converts a host errno to ours; values the stub should never see become EIO.
-pub(crate) fn errno_from_host(e: HostErrno) -> Errno {
+fn errno_from_host(e: HostErrno) -> Errno {
     match e {
         HostErrno::ENOMEM => Errno::ENOMEM,
         HostErrno::EINVAL => Errno::EINVAL,

@@ -1,7 +1,8 @@
 //! The extended FPU/vector state (XSAVE area) of a stub. Its size is whatever this
 //! host's CPU and kernel report — about 11 KiB with AMX — so it is probed, never
 //! assumed. The state stays inside the stub while guest code runs; the kernel copies
-//! it only where a guest can see it (fork, signal frames, exec).
+//! it only where a guest can see it (fork, signal frames, exec). The XSAVE
+//! components of signal frames are the host CPU's business (`host::xsave`).
 
 use super::{errno_from_host, Stub};
 use crate::abi::errno::{Errno, Result};
@@ -16,15 +17,26 @@ const PROBE_SIZE: usize = 64 * 1024;
 
 static XSTATE_SIZE: OnceLock<usize> = OnceLock::new();
 
-/// Returns the size of the host's ptrace XSAVE area, once a stub has been probed.
-pub fn xstate_size() -> Option<usize> {
-    XSTATE_SIZE.get().copied()
+/// Returns the size of the host's ptrace XSAVE area, which `probe` has found
+/// before the first stub was handed out.
+pub(super) fn xstate_size() -> usize {
+    *XSTATE_SIZE
+        .get()
+        .expect("the XSAVE size is probed before any stub is used")
+}
+
+/// Learns the size of the host's XSAVE area from `stub` if it is not known yet.
+pub(super) fn probe(stub: &Stub) -> Result<()> {
+    if XSTATE_SIZE.get().is_none() {
+        stub.read_xstate()?;
+    }
+    Ok(())
 }
 
 impl Stub {
     /// Returns the stub's XSAVE area (the guest's FPU, SSE, AVX, AVX-512, AMX state).
-    pub fn get_xstate(&self) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; xstate_size().unwrap_or(PROBE_SIZE)];
+    pub(super) fn read_xstate(&self) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; XSTATE_SIZE.get().copied().unwrap_or(PROBE_SIZE)];
         let mut iov = libc::iovec {
             iov_base: buf.as_mut_ptr().cast(),
             iov_len: buf.len(),
@@ -47,9 +59,9 @@ impl Stub {
         Ok(buf)
     }
 
-    /// Loads an XSAVE area taken by `get_xstate` into the stub.
-    pub fn set_xstate(&self, state: &[u8]) -> Result<()> {
-        if Some(state.len()) != xstate_size() {
+    /// Loads an XSAVE area of `xstate_size` bytes into the stub.
+    pub(super) fn write_xstate(&self, state: &[u8]) -> Result<()> {
+        if Some(&state.len()) != XSTATE_SIZE.get() {
             return Err(Errno::EINVAL);
         }
         let mut iov = libc::iovec {
@@ -70,43 +82,4 @@ impl Stub {
         }
         Ok(())
     }
-}
-
-/// The XSAVE components a user signal frame carries, and the size of the standard
-/// (non-compacted) XSAVE area holding them: every component the host enables for
-/// user space except AMX tile data, which Linux leaves out of frames unless a
-/// process has asked for it (`ARCH_REQ_XCOMP_PERM`, which guests cannot).
-#[derive(Clone, Copy, Debug)]
-pub struct SigframeXstate {
-    pub xfeatures: u64,
-    pub size: usize,
-}
-
-/// XFEATURE 18: AMX tile data.
-const XFEATURE_TILEDATA: u32 = 18;
-
-/// Returns the signal-frame XSAVE geometry of this host.
-pub fn sigframe_xstate() -> SigframeXstate {
-    static GEOMETRY: OnceLock<SigframeXstate> = OnceLock::new();
-    *GEOMETRY.get_or_init(|| {
-        let (lo, hi): (u32, u32);
-        // SAFETY: XGETBV with ECX=0 reads XCR0; every CPU this kernel runs on has
-        // XSAVE (x86_64 Linux hosts with AVX do), and it has no side effects.
-        unsafe {
-            core::arch::asm!("xgetbv", in("ecx") 0, out("eax") lo, out("edx") hi,
-                options(nomem, nostack, preserves_flags));
-        }
-        let xcr0 = (hi as u64) << 32 | lo as u64;
-        let xfeatures = xcr0 & !(1 << XFEATURE_TILEDATA);
-        let mut size = 576;
-        for i in 2..63 {
-            if xfeatures & (1 << i) == 0 {
-                continue;
-            }
-            // CPUID leaf 0xD exists when XSAVE does; it has no side effects.
-            let leaf = core::arch::x86_64::__cpuid_count(0xd, i);
-            size = size.max(leaf.ebx as usize + leaf.eax as usize);
-        }
-        SigframeXstate { xfeatures, size }
-    })
 }

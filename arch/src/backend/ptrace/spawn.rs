@@ -1,9 +1,11 @@
-//! Starting a stub: fork, trace, exec the stub image from a sealed memfd, and run
-//! its start-up code, which maps the data page and clears the address space.
+//! Starting a stub, the ptrace backend's `spawn`: fork, trace, exec the stub
+//! image from a sealed memfd, and run its start-up code, which maps the data page
+//! and clears the address space.
 
-use super::{errno_from_host, Stub};
+use super::{errno_from_host, xstate, Stub, StubHandle};
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
+use crate::backend::{Backend, GuestCpu};
 use crate::physmem::PhysMem;
 use nix::errno::Errno as HostErrno;
 use nix::fcntl::{fcntl, FcntlArg, SealFlag};
@@ -13,39 +15,55 @@ use nix::sys::signal::{self, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::Pid;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-static STUB_IMAGE: OnceLock<OwnedFd> = OnceLock::new();
+/// The ptrace backend: starts a stub for every guest CPU from the stub program,
+/// kept in a sealed memfd.
+pub struct PtraceBackend {
+    /// A read-only descriptor of the sealed memfd holding the stub program.
+    image: OwnedFd,
+}
 
-/// Stores the stub program (built by build.rs) in a sealed memfd from which every
-/// stub is executed. Call once at boot, before the first `Stub::spawn`.
-pub fn set_stub_image(elf: &[u8]) -> std::io::Result<()> {
-    let fd = memfd_create(
-        c"linux-stub",
-        MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
-    )?;
-    let mut file = std::fs::File::from(fd);
-    std::io::Write::write_all(&mut file, elf)?;
-    let fd = OwnedFd::from(file);
-    let seals = SealFlag::F_SEAL_SEAL
-        | SealFlag::F_SEAL_SHRINK
-        | SealFlag::F_SEAL_GROW
-        | SealFlag::F_SEAL_WRITE;
-    fcntl(&fd, FcntlArg::F_ADD_SEALS(seals))?;
-    // A descriptor open for writing would make exec fail with ETXTBSY: keep only a
-    // read-only one.
-    let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
-    let ro = std::fs::File::open(path)?;
-    drop(fd);
-    let _ = STUB_IMAGE.set(OwnedFd::from(ro));
-    Ok(())
+impl PtraceBackend {
+    /// Stores the stub program `elf` (built by build.rs) in a sealed memfd from
+    /// which every stub is executed.
+    pub fn new(elf: &[u8]) -> std::io::Result<PtraceBackend> {
+        let fd = memfd_create(
+            c"linux-stub",
+            MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
+        )?;
+        let mut file = std::fs::File::from(fd);
+        std::io::Write::write_all(&mut file, elf)?;
+        let fd = OwnedFd::from(file);
+        let seals = SealFlag::F_SEAL_SEAL
+            | SealFlag::F_SEAL_SHRINK
+            | SealFlag::F_SEAL_GROW
+            | SealFlag::F_SEAL_WRITE;
+        fcntl(&fd, FcntlArg::F_ADD_SEALS(seals))?;
+        // A descriptor open for writing would make exec fail with ETXTBSY: keep only
+        // a read-only one.
+        let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        let ro = std::fs::File::open(path)?;
+        drop(fd);
+        Ok(PtraceBackend {
+            image: OwnedFd::from(ro),
+        })
+    }
+}
+
+impl Backend for PtraceBackend {
+    fn spawn(&self, physmem: &Arc<PhysMem>, data: u64) -> Result<Box<dyn GuestCpu>> {
+        let stub = Stub::spawn(self.image.as_raw_fd(), physmem.clone(), data)?;
+        xstate::probe(&stub)?;
+        Ok(Box::new(stub))
+    }
 }
 
 impl Stub {
-    /// Starts a stub traced by the calling thread, with its data page at physical
-    /// address `data` (a frame the caller owns for the stub's lifetime).
-    pub fn spawn(physmem: Arc<PhysMem>, data: u64) -> Result<Stub> {
-        let image = STUB_IMAGE.get().ok_or(Errno::ENOEXEC)?.as_raw_fd();
+    /// Starts a stub from the program in `image`, traced by the calling thread, with
+    /// its data page at physical address `data` (a frame the caller owns for the
+    /// stub's lifetime).
+    fn spawn(image: i32, physmem: Arc<PhysMem>, data: u64) -> Result<Stub> {
         let argv: [*const libc::c_char; 2] = [c"linux-stub".as_ptr(), std::ptr::null()];
         let envp: [*const libc::c_char; 1] = [std::ptr::null()];
         let physmem_fd = physmem.raw_fd();
@@ -62,6 +80,7 @@ impl Stub {
         }
         let mut stub = Stub {
             pid,
+            handle: Arc::new(StubHandle::new(pid)),
             physmem,
             data,
             template: UserRegs::default(),

@@ -2,18 +2,17 @@
 //! under `PTRACE_CONT` until its `int3`. Every stop of the stub is turned into a
 //! `Trap` for the kernel's task loop; host signals are never passed on to the stub.
 
+use super::handle::KICK;
 use super::{errno_from_host, Stub};
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
+use crate::backend::{FaultKind, Trap};
 use nix::errno::Errno as HostErrno;
 use nix::sys::ptrace;
-use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
 
-/// The host signal that kicks a stub out of guest code (the kernel's IPI).
-const KICK: Signal = Signal::SIGUSR1;
 /// `KICK` as a number, as stops report it.
-pub const KICK_SIGNAL: i32 = KICK as i32;
+const KICK_SIGNAL: i32 = KICK as i32;
 
 /// How `resume` lets a stopped stub go on.
 #[derive(Clone, Copy)]
@@ -24,35 +23,9 @@ enum Resume {
     Cont,
 }
 
-/// Whether a faulting page was absent from the stub or present with too few rights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultKind {
-    /// No host mapping (`SEGV_MAPERR`): the access may have been a read.
-    NotPresent,
-    /// A host mapping forbade the access (`SEGV_ACCERR`): a write or an execute.
-    Protection,
-}
-
-/// Why guest code stopped running.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trap {
-    /// A `syscall` instruction; the number is in `orig_rax`.
-    Syscall,
-    /// A page fault at `addr`.
-    PageFault { addr: u64, kind: FaultKind },
-    /// Any other synchronous host signal (SIGILL, SIGFPE, SIGTRAP, SIGBUS, SIGSEGV
-    /// from a general protection fault...) with its `si_code` and `si_addr`.
-    Signal { signo: i32, code: i32, addr: u64 },
-    /// The kernel kicked this stub (`Stub::kick`) to look at pending work.
-    Kick,
-    /// The stub process died (killed from outside the kernel).
-    Died,
-}
-
 impl Stub {
-    /// Runs guest code with `regs` until the next trap, then stores the guest's
-    /// registers back into `regs`. Queued mapping changes are applied first.
-    pub fn run(&mut self, regs: &mut UserRegs) -> Result<Trap> {
+    /// Runs guest code with `regs` until the next trap (`GuestCpu::run`).
+    pub(super) fn run_guest(&mut self, regs: &mut UserRegs) -> Result<Trap> {
         self.flush()?;
         if std::mem::take(&mut self.kicked) {
             return Ok(Trap::Kick);
@@ -86,14 +59,6 @@ impl Stub {
             code: info.si_code,
             addr,
         })
-    }
-
-    /// Interrupts guest code running in this stub; its `run` returns `Trap::Kick`
-    /// (or the trap that came first). May be called from any thread.
-    pub fn kick(pid: i32) {
-        // A stale pid is impossible while the stub is unreaped, which its owner
-        // guarantees.
-        let _ = signal::kill(Pid::from_raw(pid), KICK);
     }
 
     /// Runs stub code from `regs` until its `int3`; returns the registers then.

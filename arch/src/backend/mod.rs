@@ -1,0 +1,86 @@
+//! The execution backend: how guest code runs on the host, the layer UML calls
+//! skas. The kernel sees it through three narrow traits and never through a host
+//! process or pid:
+//!
+//! - `Backend` creates a guest CPU for each new task;
+//! - `GuestCpu`, owned by the task's kernel thread, runs guest code until it
+//!   traps (`run`), takes batches of changes to its host mappings (`queue`: the
+//!   CPU's TLB) and gives the register template and the XSAVE area;
+//! - `CpuHandle`, shared with other threads, kicks the CPU out of guest code
+//!   (the kernel's IPI) and reports the host CPU time its guest code has used.
+//!
+//! `ptrace` (stub processes under `PTRACE_SYSEMU`) is the one implementation; a
+//! seccomp-based one is meant to sit beside it. The kernel holds CPUs as trait
+//! objects: one indirect call per trap costs nothing beside a host context switch.
+
+pub mod ptrace;
+mod trap;
+
+pub use trap::{FaultKind, MapOp, Trap};
+
+use crate::abi::errno::Result;
+use crate::abi::regs::UserRegs;
+use crate::physmem::PhysMem;
+use std::sync::Arc;
+
+/// The end of the guest's address space: guests see addresses below it only,
+/// and every backend keeps its own code and data at or above it.
+pub const TASK_SIZE: u64 = 0x7ffe_0000_0000;
+
+/// A way of running guest code: creates the guest CPUs of tasks.
+pub trait Backend: Send + Sync {
+    /// Creates a guest CPU for a new task, usable only from the calling thread
+    /// (the task's kernel thread). Its guest memory is `physmem`; `data` is the
+    /// physical address of a page the backend may use for itself, which the
+    /// caller owns until the CPU is dropped.
+    fn spawn(&self, physmem: &Arc<PhysMem>, data: u64) -> Result<Box<dyn GuestCpu>>;
+}
+
+/// One task's CPU: where its guest code runs, with its own host mappings of the
+/// task's address space (its TLB) and its FPU and vector state.
+pub trait GuestCpu {
+    /// Runs guest code with `regs` until the next trap and stores the guest's
+    /// registers back into `regs`. Applies queued mapping changes first; a kick
+    /// that arrived since the last run is reported before guest code runs.
+    fn run(&mut self, regs: &mut UserRegs) -> Result<Trap>;
+
+    /// Queues a change of host mappings; it takes effect before guest code runs
+    /// again (changes are batched: fork, exec and fault-around make long runs).
+    fn queue(&mut self, op: MapOp);
+
+    /// Returns the register template for new guest contexts: segment selectors
+    /// and flags as the host set them for a fresh 64-bit process.
+    fn initial_regs(&self) -> UserRegs;
+
+    /// Returns the size of the XSAVE areas `get_xstate` returns and `set_xstate`
+    /// takes, as this host's CPU has it (about 11 KiB with AMX).
+    fn xstate_size(&self) -> usize;
+
+    /// Returns the guest's XSAVE area (x87, SSE, AVX, AVX-512, AMX state). Only
+    /// where a guest can see it: this is a copy of several KiB.
+    fn get_xstate(&self) -> Result<Vec<u8>>;
+
+    /// Loads an XSAVE area of `xstate_size` bytes (EINVAL for another size).
+    fn set_xstate(&mut self, state: &[u8]) -> Result<()>;
+
+    /// Returns the handle by which other threads reach this CPU. After the CPU
+    /// is dropped the handle does nothing and reports no CPU time.
+    fn handle(&self) -> Arc<dyn CpuHandle>;
+}
+
+/// What any thread may do to a guest CPU, whichever thread owns it.
+pub trait CpuHandle: Send + Sync {
+    /// Interrupts guest code running on the CPU: its `run` returns `Trap::Kick`
+    /// (or the trap that came first). Harmless when no guest code runs.
+    fn kick(&self);
+
+    /// Returns the host CPU time the CPU's guest code has used, in nanoseconds.
+    fn cpu_time_ns(&self) -> u64;
+
+    /// Binds the host side of the CPU to host CPU `cpu`.
+    fn pin(&self, cpu: usize);
+
+    /// Gives the host side of the CPU the host priority of a guest task with
+    /// nice value `nice` (see `host::cpu::host_nice`).
+    fn set_nice(&self, nice: i32);
+}

@@ -1,0 +1,64 @@
+//! A stub as other threads see it: the host process to kick out of guest code
+//! with `KICK`, to read the CPU time of, to bind to a host CPU and to give a
+//! nice value. The pid is forgotten before the stub is reaped, so a handle that
+//! outlives its stub never reaches a process that reused the pid.
+
+use crate::backend::CpuHandle;
+use crate::sync::Mutex;
+use nix::sys::signal::{self, Signal};
+use nix::unistd::Pid;
+
+/// The host signal that kicks a stub out of guest code (the kernel's IPI).
+pub(super) const KICK: Signal = Signal::SIGUSR1;
+
+/// The shared half of a `Stub`.
+pub(super) struct StubHandle {
+    /// The stub's host pid; 0 once the stub is gone. Held while the pid is
+    /// used, so that the stub cannot be reaped meanwhile.
+    pid: Mutex<libc::pid_t>,
+}
+
+impl StubHandle {
+    /// Returns a handle of the stub with host pid `pid`.
+    pub(super) fn new(pid: libc::pid_t) -> Self {
+        StubHandle {
+            pid: Mutex::new(pid),
+        }
+    }
+
+    /// Forgets the stub, which is about to be reaped; waits for users of its pid.
+    pub(super) fn detach(&self) {
+        *self.pid.lock() = 0;
+    }
+
+    /// Runs `f` with the live stub's pid; does nothing once it is gone.
+    fn with_pid<R: Default>(&self, f: impl FnOnce(libc::pid_t) -> R) -> R {
+        let pid = self.pid.lock();
+        if *pid > 0 {
+            f(*pid)
+        } else {
+            R::default()
+        }
+    }
+}
+
+impl CpuHandle for StubHandle {
+    fn kick(&self) {
+        self.with_pid(|pid| {
+            // The pid is unreaped while the lock is held (see `detach`).
+            let _ = signal::kill(Pid::from_raw(pid), KICK);
+        })
+    }
+
+    fn cpu_time_ns(&self) -> u64 {
+        self.with_pid(crate::host::time::process_cpu_ns)
+    }
+
+    fn pin(&self, cpu: usize) {
+        self.with_pid(|pid| crate::host::cpu::pin(pid, cpu))
+    }
+
+    fn set_nice(&self, nice: i32) {
+        self.with_pid(|pid| crate::host::cpu::set_nice(pid, nice))
+    }
+}

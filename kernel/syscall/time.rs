@@ -192,7 +192,7 @@ pub(crate) fn deadline_after(d: Duration) -> Instant {
     Instant::now() + d.min(MAX_WAIT)
 }
 
-/// Returns the moment host clock `clock` reads `abs`, as a host deadline.
+/// Returns the moment guest clock `clock` reads `abs`, as a host deadline.
 pub(crate) fn deadline_from_abs(clock: i32, abs: Duration) -> Result<Instant> {
     let (s, ns) = arch::host::time::clock_gettime(clock).ok_or(Errno::EINVAL)?;
     let now = Duration::new(s as u64, ns as u32);

@@ -62,3 +62,19 @@ impl CpuHandle for StubHandle {
         self.with_pid(|pid| crate::host::cpu::set_nice(pid, nice))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handle whose stub is gone must not reach the process that has its
+    /// pid now: here the test process itself, which a kick would kill.
+    #[test]
+    fn detached_handle_reaches_nobody() {
+        let h = StubHandle::new(std::process::id() as libc::pid_t);
+        assert!(h.cpu_time_ns() > 0);
+        h.detach();
+        assert_eq!(h.cpu_time_ns(), 0);
+        h.kick();
+    }
+}

@@ -59,7 +59,7 @@ fn request(op: &MapOp) -> [u64; 7] {
 }
 
 /// A traced stub process. Only the thread that spawned it may use it.
-pub struct Stub {
+struct Stub {
     pid: libc::pid_t,
     /// What other threads hold to kick the stub or read its CPU time.
     handle: Arc<StubHandle>,

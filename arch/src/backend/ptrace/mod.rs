@@ -68,6 +68,8 @@ struct Stub {
     data: u64,
     /// The registers of the stub at its start, the template for stub runs.
     template: UserRegs,
+    /// The size of the host's XSAVE area (`xstate::probe`).
+    xstate_size: usize,
     /// Requests queued but not yet run.
     pending: Vec<MapOp>,
     /// A kick arrived while stub code ran: the next `run` reports it instead of
@@ -98,7 +100,7 @@ impl GuestCpu for Stub {
     }
 
     fn xstate_size(&self) -> usize {
-        xstate::xstate_size()
+        self.xstate_size
     }
 
     fn get_xstate(&self) -> Result<Vec<u8>> {

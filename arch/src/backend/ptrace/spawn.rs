@@ -53,8 +53,8 @@ impl PtraceBackend {
 
 impl Backend for PtraceBackend {
     fn spawn(&self, physmem: &Arc<PhysMem>, data: u64) -> Result<Box<dyn GuestCpu>> {
-        let stub = Stub::spawn(self.image.as_raw_fd(), physmem.clone(), data)?;
-        xstate::probe(&stub)?;
+        let mut stub = Stub::spawn(self.image.as_raw_fd(), physmem.clone(), data)?;
+        stub.xstate_size = xstate::probe(&stub)?;
         Ok(Box::new(stub))
     }
 }
@@ -84,6 +84,7 @@ impl Stub {
             physmem,
             data,
             template: UserRegs::default(),
+            xstate_size: 0,
             pending: Vec::new(),
             kicked: false,
         };

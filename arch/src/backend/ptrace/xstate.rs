@@ -17,26 +17,25 @@ const PROBE_SIZE: usize = 64 * 1024;
 
 static XSTATE_SIZE: OnceLock<usize> = OnceLock::new();
 
-/// Returns the size of the host's ptrace XSAVE area, which `probe` has found
-/// before the first stub was handed out.
-pub(super) fn xstate_size() -> usize {
-    *XSTATE_SIZE
-        .get()
-        .expect("the XSAVE size is probed before any stub is used")
-}
-
-/// Learns the size of the host's XSAVE area from `stub` if it is not known yet.
-pub(super) fn probe(stub: &Stub) -> Result<()> {
-    if XSTATE_SIZE.get().is_none() {
-        stub.read_xstate()?;
+/// Returns the size of the host's ptrace XSAVE area, asking the host through
+/// `stub` the first time.
+pub(super) fn probe(stub: &Stub) -> Result<usize> {
+    if let Some(&size) = XSTATE_SIZE.get() {
+        return Ok(size);
     }
-    Ok(())
+    let size = stub.getregset(PROBE_SIZE)?.len();
+    Ok(*XSTATE_SIZE.get_or_init(|| size))
 }
 
 impl Stub {
     /// Returns the stub's XSAVE area (the guest's FPU, SSE, AVX, AVX-512, AMX state).
     pub(super) fn read_xstate(&self) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; XSTATE_SIZE.get().copied().unwrap_or(PROBE_SIZE)];
+        self.getregset(self.xstate_size)
+    }
+
+    /// Returns at most `len` bytes of the stub's XSAVE area: as many as the host has.
+    fn getregset(&self, len: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; len];
         let mut iov = libc::iovec {
             iov_base: buf.as_mut_ptr().cast(),
             iov_len: buf.len(),
@@ -55,13 +54,12 @@ impl Stub {
             return Err(errno_from_host(HostErrno::last()));
         }
         buf.truncate(iov.iov_len);
-        let _ = XSTATE_SIZE.set(iov.iov_len);
         Ok(buf)
     }
 
     /// Loads an XSAVE area of `xstate_size` bytes into the stub.
     pub(super) fn write_xstate(&self, state: &[u8]) -> Result<()> {
-        if Some(&state.len()) != XSTATE_SIZE.get() {
+        if state.len() != self.xstate_size {
             return Err(Errno::EINVAL);
         }
         let mut iov = libc::iovec {

@@ -2,8 +2,9 @@
 //! kernel copies to and from guest memory as bytes. A type is `Pod` only if
 //! every byte pattern is a valid value and it has no padding, so that viewing
 //! it as bytes never reads uninitialised memory and building it from any bytes
-//! is sound; each implementation in this crate says so for its type, and the
-//! structures spell out Linux's padding as named fields.
+//! is sound. Structures are declared with `pod_structs!`, which checks both
+//! conditions when the crate compiles; they spell out Linux's padding as
+//! named fields.
 
 /// A type that can be copied to and from guest memory byte for byte.
 ///
@@ -11,7 +12,7 @@
 ///
 /// Implementors must be `#[repr(C)]` (or a primitive integer), have no padding
 /// bytes, and accept every bit pattern as a valid value.
-pub unsafe trait Pod: Copy + Default + 'static {}
+pub unsafe trait Pod: Copy + 'static {}
 
 macro_rules! pod_primitive {
     ($($t:ty),*) => {$(
@@ -23,13 +24,19 @@ pod_primitive!(u8, u16, u32, u64, i8, i16, i32, i64);
 
 // SAFETY: an array of Pod values has no padding between elements (their size
 // is a multiple of their alignment) and every bit pattern of each is valid.
-unsafe impl<T: Pod, const N: usize> Pod for [T; N] where [T; N]: Default {}
+unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 
 /// Returns the bytes of `v`.
 pub fn as_bytes<T: Pod>(v: &T) -> &[u8] {
     // SAFETY: T is Pod, so all `size_of::<T>()` bytes behind the reference are
     // initialised (no padding); the slice borrows `v` for its lifetime.
     unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), std::mem::size_of::<T>()) }
+}
+
+/// Returns a `T` whose bytes are all zero (for structures too large to
+/// derive `Default`).
+pub fn zeroed<T: Pod>() -> T {
+    from_bytes(&vec![0u8; std::mem::size_of::<T>()]).expect("as many bytes as T has")
 }
 
 /// Returns a `T` made of the first `size_of::<T>()` bytes of `b`; None if
@@ -42,3 +49,40 @@ pub fn from_bytes<T: Pod>(b: &[u8]) -> Option<T> {
     // any bytes make a valid value; read_unaligned needs no alignment.
     Some(unsafe { std::ptr::read_unaligned(b.as_ptr().cast::<T>()) })
 }
+
+/// Declares structures of Linux's user ABI: each becomes `#[repr(C)]` and
+/// `Pod`, with both conditions of `Pod` checked when the crate compiles —
+/// every field is `Pod`, and the structure's size is the sum of its fields'
+/// sizes, so it has no padding (Linux's padding is spelled out as fields).
+/// A structure that derives no `Default` (arrays longer than 32) implements
+/// it by hand.
+macro_rules! pod_structs {
+    ($(
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$fmeta:meta])* pub $field:ident: $ty:ty,)*
+        }
+    )*) => {$(
+        $(#[$meta])*
+        #[repr(C)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        const _: () = {
+            const fn field_is_pod<T: $crate::abi::pod::Pod>() {}
+            $(field_is_pod::<$ty>();)*
+            assert!(
+                ::core::mem::size_of::<$name>() == 0 $(+ ::core::mem::size_of::<$ty>())*,
+                concat!("struct ", stringify!($name), " has padding"),
+            );
+        };
+
+        // SAFETY: `#[repr(C)]`, every field is Pod and the size is the sum of
+        // the fields' sizes (both checked at compile time just above): there
+        // is no padding, and every bit pattern of every field is valid.
+        unsafe impl $crate::abi::pod::Pod for $name {}
+    )*};
+}
+
+pub(crate) use pod_structs;

@@ -2,9 +2,10 @@
 //! the basic fields and the mount id. Birth time is not recorded, so
 //! `STATX_BTIME` is never in the returned mask, as on filesystems without it.
 
-use super::arg::{Fd, UserStr};
+use super::arg::{Fd, UserPtr, UserStr};
 use super::open::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
 use crate::task::TrapContext;
+use arch::abi::structs::{Statx, StatxTimestamp};
 use arch::{Errno, Result};
 use fs::{major, minor, Stat, Timespec};
 
@@ -16,35 +17,33 @@ const STATX_BASIC_STATS: u32 = 0x7ff;
 const STATX_MNT_ID: u32 = 0x1000;
 const STATX_RESERVED: u32 = 0x8000_0000;
 
-/// Encodes `st` (of a file on mount `mnt_id`) as `struct statx`.
-fn statx_bytes(st: &Stat, mnt_id: Option<u32>) -> [u8; 256] {
-    let mut b = [0u8; 256];
-    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
-    let mask = STATX_BASIC_STATS | if mnt_id.is_some() { STATX_MNT_ID } else { 0 };
-    put(0, &mask.to_ne_bytes());
-    put(4, &st.blksize.to_ne_bytes());
-    put(16, &st.nlink.to_ne_bytes());
-    put(20, &st.uid.to_ne_bytes());
-    put(24, &st.gid.to_ne_bytes());
-    put(28, &(st.mode as u16).to_ne_bytes());
-    put(32, &st.ino.to_ne_bytes());
-    put(40, &st.size.to_ne_bytes());
-    put(48, &st.blocks.to_ne_bytes());
-    let time = |t: &Timespec| {
-        let mut v = [0u8; 16];
-        v[..8].copy_from_slice(&t.sec.to_ne_bytes());
-        v[8..12].copy_from_slice(&t.nsec.to_ne_bytes());
-        v
+/// Returns `st` (of a file on mount `mnt_id`) as `struct statx`.
+fn to_statx(st: &Stat, mnt_id: Option<u32>) -> Statx {
+    let time = |t: &Timespec| StatxTimestamp {
+        tv_sec: t.sec,
+        tv_nsec: t.nsec,
+        __reserved: 0,
     };
-    put(64, &time(&st.atime));
-    put(96, &time(&st.ctime));
-    put(112, &time(&st.mtime));
-    put(128, &major(st.rdev).to_ne_bytes());
-    put(132, &minor(st.rdev).to_ne_bytes());
-    put(136, &major(st.dev).to_ne_bytes());
-    put(140, &minor(st.dev).to_ne_bytes());
-    put(144, &u64::from(mnt_id.unwrap_or(0)).to_ne_bytes());
-    b
+    Statx {
+        stx_mask: STATX_BASIC_STATS | if mnt_id.is_some() { STATX_MNT_ID } else { 0 },
+        stx_blksize: st.blksize,
+        stx_nlink: st.nlink,
+        stx_uid: st.uid,
+        stx_gid: st.gid,
+        stx_mode: st.mode as u16,
+        stx_ino: st.ino,
+        stx_size: st.size,
+        stx_blocks: st.blocks,
+        stx_atime: time(&st.atime),
+        stx_ctime: time(&st.ctime),
+        stx_mtime: time(&st.mtime),
+        stx_rdev_major: major(st.rdev),
+        stx_rdev_minor: minor(st.rdev),
+        stx_dev_major: major(st.dev),
+        stx_dev_minor: minor(st.dev),
+        stx_mnt_id: u64::from(mnt_id.unwrap_or(0)),
+        ..Default::default()
+    }
 }
 
 pub fn sys_statx(
@@ -53,7 +52,7 @@ pub fn sys_statx(
     path: UserStr,
     flags: u64,
     mask: u64,
-    buf: u64,
+    buf: UserPtr<Statx>,
 ) -> Result<u64> {
     let known = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT;
     let sync = AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC;
@@ -67,6 +66,6 @@ pub fn sys_statx(
         path.read_path(ctx)?
     };
     let (st, mnt_id) = super::stat::stat_at(ctx, dirfd, &path, flags)?;
-    ctx.write_user(buf, &statx_bytes(&st, mnt_id))?;
+    buf.write(ctx, &to_statx(&st, mnt_id))?;
     Ok(0)
 }

@@ -2,7 +2,7 @@
  * Checks reading the ext4 root file system and the device nodes in /dev:
  * file contents (small, multi-megabyte, sparse), a 3000-entry directory via
  * getdents64, fast and slow symlinks, path walk errors, stat fields, seeking,
- * dup, EROFS on the read-only root, and getcwd/chdir. The fixtures are
+ * dup, EROFS on the read-only root, getcwd/chdir, and statx against stat. The fixtures are
  * described in fixtures.h.
  */
 #include "check.h"
@@ -83,6 +83,47 @@ static void test_small(void)
 	close(fd);
 	CHECK_ERRNO("read on a directory", read(dfd, buf, 1), EISDIR);
 	close(dfd);
+}
+
+/* statx reports what stat does, field by field, for a file and a device. */
+static void test_statx(void)
+{
+	static const char *const paths[] = { SMALL_PATH, "/dev/null" };
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct stat st;
+		struct statx sx;
+		memset(&sx, 0xa5, sizeof sx);
+		CHECK_SYS("stat for statx", stat(paths[i], &st));
+		CHECK_SYS("statx", statx(AT_FDCWD, paths[i], 0, STATX_BASIC_STATS, &sx));
+		CHECKF("statx mask", (sx.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS,
+		       "stx_mask %#x", sx.stx_mask);
+		CHECKF("statx mode, nlink, ids",
+		       sx.stx_mode == st.st_mode && sx.stx_nlink == st.st_nlink &&
+			       sx.stx_uid == st.st_uid && sx.stx_gid == st.st_gid,
+		       "%s: mode %o nlink %u uid %u gid %u", paths[i], sx.stx_mode,
+		       sx.stx_nlink, sx.stx_uid, sx.stx_gid);
+		CHECKF("statx ino, size, blocks, blksize",
+		       sx.stx_ino == st.st_ino && sx.stx_size == (uint64_t)st.st_size &&
+			       sx.stx_blocks == (uint64_t)st.st_blocks &&
+			       sx.stx_blksize == (uint32_t)st.st_blksize,
+		       "%s: ino %llu size %llu blocks %llu blksize %u", paths[i],
+		       (unsigned long long)sx.stx_ino, (unsigned long long)sx.stx_size,
+		       (unsigned long long)sx.stx_blocks, sx.stx_blksize);
+		CHECKF("statx times",
+		       sx.stx_atime.tv_sec == st.st_atim.tv_sec &&
+			       sx.stx_atime.tv_nsec == st.st_atim.tv_nsec &&
+			       sx.stx_mtime.tv_sec == st.st_mtim.tv_sec &&
+			       sx.stx_mtime.tv_nsec == st.st_mtim.tv_nsec &&
+			       sx.stx_ctime.tv_sec == st.st_ctim.tv_sec &&
+			       sx.stx_ctime.tv_nsec == st.st_ctim.tv_nsec,
+		       "%s: mtime %lld.%u", paths[i], (long long)sx.stx_mtime.tv_sec,
+		       sx.stx_mtime.tv_nsec);
+		CHECKF("statx devices",
+		       makedev(sx.stx_dev_major, sx.stx_dev_minor) == st.st_dev &&
+			       makedev(sx.stx_rdev_major, sx.stx_rdev_minor) == st.st_rdev,
+		       "%s: dev %u:%u rdev %u:%u", paths[i], sx.stx_dev_major,
+		       sx.stx_dev_minor, sx.stx_rdev_major, sx.stx_rdev_minor);
+	}
 }
 
 static void test_big(void)
@@ -324,6 +365,7 @@ int main(void)
 {
 	test_cwd();
 	test_small();
+	test_statx();
 	test_big();
 	test_sparse();
 	test_many();

@@ -1,4 +1,5 @@
-//! File status: `struct stat` and `struct statfs` of x86_64.
+//! File status: `struct stat` and `struct statfs` of x86_64, and statx(2)'s
+//! `struct statx`.
 
 use super::Timespec;
 use crate::abi::pod::pod_structs;
@@ -40,6 +41,51 @@ pod_structs! {
         pub f_flags: i64,
         pub f_spare: [i64; 4],
     }
+
+    /// `struct statx_timestamp`.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct StatxTimestamp {
+        pub tv_sec: i64,
+        pub tv_nsec: u32,
+        pub __reserved: i32,
+    }
+
+    /// `struct statx` (include/uapi/linux/stat.h, 256 bytes), with the
+    /// fields of Linux 6.16.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Statx {
+        pub stx_mask: u32,
+        pub stx_blksize: u32,
+        pub stx_attributes: u64,
+        pub stx_nlink: u32,
+        pub stx_uid: u32,
+        pub stx_gid: u32,
+        pub stx_mode: u16,
+        pub __spare0: [u16; 1],
+        pub stx_ino: u64,
+        pub stx_size: u64,
+        pub stx_blocks: u64,
+        pub stx_attributes_mask: u64,
+        pub stx_atime: StatxTimestamp,
+        pub stx_btime: StatxTimestamp,
+        pub stx_ctime: StatxTimestamp,
+        pub stx_mtime: StatxTimestamp,
+        pub stx_rdev_major: u32,
+        pub stx_rdev_minor: u32,
+        pub stx_dev_major: u32,
+        pub stx_dev_minor: u32,
+        pub stx_mnt_id: u64,
+        pub stx_dio_mem_align: u32,
+        pub stx_dio_offset_align: u32,
+        pub stx_subvol: u64,
+        pub stx_atomic_write_unit_min: u32,
+        pub stx_atomic_write_unit_max: u32,
+        pub stx_atomic_write_segments_max: u32,
+        pub stx_dio_read_offset_align: u32,
+        pub stx_atomic_write_unit_max_opt: u32,
+        pub __spare2: [u32; 1],
+        pub __spare3: [u64; 8],
+    }
 }
 
 #[cfg(test)]
@@ -63,6 +109,41 @@ mod tests {
         assert_eq!(
             offset_of!(Statfs, f_namelen),
             offset_of!(libc::statfs, f_namelen)
+        );
+        assert_eq!(
+            size_of::<StatxTimestamp>(),
+            size_of::<libc::statx_timestamp>()
+        );
+        assert_eq!(size_of::<Statx>(), size_of::<libc::statx>());
+        assert_eq!(size_of::<Statx>(), 256);
+        assert_eq!(
+            offset_of!(Statx, stx_mode),
+            offset_of!(libc::statx, stx_mode)
+        );
+        assert_eq!(offset_of!(Statx, stx_ino), offset_of!(libc::statx, stx_ino));
+        assert_eq!(
+            offset_of!(Statx, stx_atime),
+            offset_of!(libc::statx, stx_atime)
+        );
+        assert_eq!(
+            offset_of!(Statx, stx_mtime),
+            offset_of!(libc::statx, stx_mtime)
+        );
+        assert_eq!(
+            offset_of!(Statx, stx_rdev_major),
+            offset_of!(libc::statx, stx_rdev_major)
+        );
+        assert_eq!(
+            offset_of!(Statx, stx_mnt_id),
+            offset_of!(libc::statx, stx_mnt_id)
+        );
+        assert_eq!(
+            offset_of!(Statx, stx_subvol),
+            offset_of!(libc::statx, stx_subvol)
+        );
+        assert_eq!(
+            offset_of!(Statx, stx_atomic_write_segments_max),
+            offset_of!(libc::statx, stx_atomic_write_segments_max)
         );
     }
 }

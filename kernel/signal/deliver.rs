@@ -27,7 +27,7 @@ pub fn take_from(task: &Task, own: &mut SigPending, allowed: u64) -> Option<SigI
     let info = own
         .take(allowed)
         .or_else(|| task.process.signal.borrow_mut().pending.take(allowed))?;
-    if info.code() == SI_TIMER {
+    if info.si_code == SI_TIMER {
         crate::syscall::timer_delivered(&task.process, &info);
     }
     Some(info)
@@ -114,7 +114,7 @@ pub fn do_signal(ctx: &mut TrapContext) {
             continue;
         }
         let Some(info) = dequeue(&task) else { break };
-        let sig = info.signo();
+        let sig = info.si_signo;
         let act = task.process.sigactions.borrow()[sig as usize - 1];
         // init discards what it has no handler for once it unblocks it
         // (SIGNAL_UNKILLABLE), SIGKILL and SIGSTOP aside.
@@ -176,12 +176,12 @@ pub fn do_signal(ctx: &mut TrapContext) {
 
 /// Returns the `sigcontext` fault fields for a fault's siginfo.
 fn trap_info(info: &SigInfo) -> TrapInfo {
-    let (sig, code) = (info.signo(), info.code());
+    let (sig, code) = (info.si_signo, info.si_code);
     match sig {
         SIGSEGV if code == SEGV_MAPERR || code == SEGV_ACCERR => TrapInfo {
             trapno: 14,
             err: 4 | if code == SEGV_ACCERR { 1 } else { 0 },
-            cr2: info.addr(),
+            cr2: info.fields::<SigFault>().si_addr,
         },
         SIGSEGV | SIGBUS if code == SI_KERNEL => TrapInfo {
             trapno: 13,

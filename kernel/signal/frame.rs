@@ -6,18 +6,13 @@
 //! Linux's software-reserved bytes and trailing magic so that glibc and
 //! debuggers recognise it.
 
-use super::{SigInfo, UNBLOCKABLE};
+use super::{SigInfo, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE};
 use crate::task::SigAction;
 use crate::task::TrapContext;
 use arch::abi::pod::as_bytes;
 use arch::abi::structs::StackT;
 use arch::host::xsave::sigframe_xstate;
 use arch::{Errno, Result, UserRegs};
-
-/// `sigaltstack` flags.
-pub const SS_ONSTACK: i32 = 1;
-pub const SS_DISABLE: i32 = 2;
-pub const SS_AUTODISARM: i32 = 1 << 31;
 
 /// A thread's alternate signal stack (`stack_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,7 +163,7 @@ pub fn setup_rt_frame(
     put(&mut f, MCONTEXT + 176, &trap.cr2.to_ne_bytes());
     put(&mut f, MCONTEXT + 184, &fpstate.to_ne_bytes());
     put(&mut f, UC_SIGMASK, &oldmask.to_ne_bytes());
-    put(&mut f, INFO, &info.0);
+    put(&mut f, INFO, as_bytes(info));
     ctx.write_user(fpstate, &fp)?;
     ctx.write_user(frame, &f)?;
 
@@ -176,7 +171,7 @@ pub fn setup_rt_frame(
         ctx.task.signal.borrow_mut().altstack = AltStack::default();
     }
     let r = &mut *ctx.regs;
-    r.rdi = info.signo() as u64;
+    r.rdi = info.si_signo as u64;
     r.rsi = frame + INFO;
     r.rdx = frame + UC;
     r.rax = 0;

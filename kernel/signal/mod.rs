@@ -1,20 +1,22 @@
-//! Signals (signal(7)): numbers and default actions, `siginfo`, the per-thread and
-//! per-process pending sets, and generation — deciding at send time whether a
+//! Signals (signal(7)): default actions, the per-thread and per-process
+//! pending sets, and generation — deciding at send time whether a
 //! signal is ignored, stops or continues the process, kills it at once, or waits
 //! in a pending set for a thread that does not block it. Delivery, on the way back
 //! to guest code, is in `deliver`; the x86_64 frame a handler runs on is in `frame`;
-//! what each user may have queued (RLIMIT_SIGPENDING) is in `sigqueue`.
+//! what each user may have queued (RLIMIT_SIGPENDING) is in `sigqueue`. The
+//! numbers, flags and `siginfo_t` are Linux's ABI, defined once in
+//! `arch::abi` and re-exported here.
 
 mod deliver;
 mod frame;
-mod info;
 mod pending;
 mod perm;
 mod sigqueue;
 
+pub use arch::abi::signal::*;
+pub use arch::abi::structs::{SigFault, SigInfo};
 pub use deliver::{do_signal, restart_syscall, take_from};
-pub use frame::{init_xstate, rt_sigreturn, AltStack, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
-pub use info::SigInfo;
+pub use frame::{init_xstate, rt_sigreturn, AltStack};
 pub use pending::SigPending;
 pub use perm::check_kill_permission;
 pub use sigqueue::{sigqueue_alloc, SigqueueCharge};
@@ -23,65 +25,6 @@ use crate::task::{ExitStatus, Pid, Process, Task};
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-pub const SIGHUP: i32 = 1;
-pub const SIGQUIT: i32 = 3;
-pub const SIGILL: i32 = 4;
-pub const SIGTRAP: i32 = 5;
-pub const SIGABRT: i32 = 6;
-pub const SIGBUS: i32 = 7;
-pub const SIGFPE: i32 = 8;
-pub const SIGKILL: i32 = 9;
-pub const SIGSEGV: i32 = 11;
-pub const SIGPIPE: i32 = 13;
-pub const SIGALRM: i32 = 14;
-pub const SIGCHLD: i32 = 17;
-pub const SIGCONT: i32 = 18;
-pub const SIGSTOP: i32 = 19;
-pub const SIGTSTP: i32 = 20;
-pub const SIGTTIN: i32 = 21;
-pub const SIGTTOU: i32 = 22;
-pub const SIGURG: i32 = 23;
-pub const SIGXCPU: i32 = 24;
-pub const SIGXFSZ: i32 = 25;
-pub const SIGVTALRM: i32 = 26;
-pub const SIGPROF: i32 = 27;
-pub const SIGWINCH: i32 = 28;
-pub const SIGSYS: i32 = 31;
-/// The first real-time signal the kernel offers (glibc reserves two above it).
-pub const SIGRTMIN: i32 = 32;
-/// The number of signals.
-pub const NSIG: i32 = 64;
-
-/// `sa_handler` values.
-pub const SIG_DFL: u64 = 0;
-pub const SIG_IGN: u64 = 1;
-
-/// `sa_flags` bits.
-pub const SA_NOCLDSTOP: u64 = 1;
-pub const SA_NOCLDWAIT: u64 = 2;
-pub const SA_ONSTACK: u64 = 0x0800_0000;
-pub const SA_RESTART: u64 = 0x1000_0000;
-pub const SA_NODEFER: u64 = 0x4000_0000;
-pub const SA_RESETHAND: u64 = 0x8000_0000;
-
-/// `si_code` values (include/uapi/asm-generic/siginfo.h).
-pub const SI_USER: i32 = 0;
-pub const SI_KERNEL: i32 = 0x80;
-pub const SI_TIMER: i32 = -2;
-pub const SI_TKILL: i32 = -6;
-pub const SEGV_MAPERR: i32 = 1;
-pub const SEGV_ACCERR: i32 = 2;
-pub const BUS_ADRERR: i32 = 2;
-pub const CLD_EXITED: i32 = 1;
-pub const CLD_KILLED: i32 = 2;
-pub const CLD_STOPPED: i32 = 5;
-pub const CLD_CONTINUED: i32 = 6;
-
-/// Returns the bit of `sig` in a signal set.
-pub const fn sigbit(sig: i32) -> u64 {
-    1 << (sig - 1)
-}
 
 /// Signals that can be neither caught, blocked nor ignored.
 pub const UNBLOCKABLE: u64 = sigbit(SIGKILL) | sigbit(SIGSTOP);
@@ -298,7 +241,7 @@ pub fn send_timer_signal(p: &Arc<Process>, t: Option<&Arc<Task>>, info: SigInfo)
 }
 
 fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Origin) -> Result<()> {
-    let sig = info.signo();
+    let sig = info.si_signo;
     if !valid(sig) || p.exit_status.borrow().is_some() {
         return Err(Errno::ESRCH);
     }
@@ -352,10 +295,10 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
     let (charge, queued) = match origin {
         Origin::Timer => (None, true),
         _ => {
-            let override_rlimit = sig < SIGRTMIN && info.code() >= 0;
+            let override_rlimit = sig < SIGRTMIN && info.si_code >= 0;
             let charge = sigqueue_alloc(p, override_rlimit);
             let queued = charge.is_some();
-            if !queued && sig >= SIGRTMIN && info.code() != SI_USER {
+            if !queued && sig >= SIGRTMIN && info.si_code != SI_USER {
                 return Err(Errno::EAGAIN);
             }
             (charge, queued)
@@ -378,7 +321,7 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
 /// Sends a fault's signal to `t` so that it cannot be ignored or blocked away
 /// (Linux's `force_sig_info`): a blocked or ignored signal goes back to SIG_DFL.
 pub fn force_signal(t: &Arc<Task>, info: SigInfo) {
-    let sig = info.signo();
+    let sig = info.si_signo;
     {
         let mut acts = t.process.sigactions.borrow_mut();
         let a = &mut acts[sig as usize - 1];

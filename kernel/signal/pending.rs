@@ -39,7 +39,7 @@ impl SigPending {
     /// Adds a signal with its siginfo and that siginfo's charge; a standard
     /// signal already pending is dropped, as POSIX allows.
     pub fn push(&mut self, info: SigInfo, charge: Option<SigqueueCharge>) {
-        let sig = info.signo();
+        let sig = info.si_signo;
         if self.legacy_queue(sig) {
             return;
         }
@@ -82,12 +82,12 @@ impl SigPending {
         if self.set & sigbit(sig) == 0 {
             return None;
         }
-        let Some(i) = self.queue.iter().position(|q| q.info.signo() == sig) else {
+        let Some(i) = self.queue.iter().position(|q| q.info.si_signo == sig) else {
             self.set &= !sigbit(sig);
             return Some(SigInfo::new(sig, SI_USER));
         };
         let info = self.queue.remove(i)?.info;
-        if !self.queue.iter().any(|q| q.info.signo() == sig) {
+        if !self.queue.iter().any(|q| q.info.si_signo == sig) {
             self.set &= !sigbit(sig);
         }
         Some(info)
@@ -104,7 +104,7 @@ impl SigPending {
         if self.set & set == 0 {
             return;
         }
-        self.queue.retain(|q| sigbit(q.info.signo()) & set == 0);
+        self.queue.retain(|q| sigbit(q.info.si_signo) & set == 0);
         self.set &= !set;
     }
 }
@@ -112,6 +112,7 @@ impl SigPending {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arch::abi::structs::SigKill;
 
     #[test]
     fn standard_signals_coalesce_and_realtime_ones_queue() {
@@ -121,12 +122,12 @@ mod tests {
         p.push(SigInfo::new(40, 1), None);
         p.push(SigInfo::new(40, 2), None);
         p.push(SigInfo::new(11, 0), None);
-        assert_eq!(p.take(!0).map(|s| s.signo()), Some(11));
-        assert_eq!(p.take(!0).map(|s| s.signo()), Some(10));
-        assert_eq!(p.take(!0).map(|s| s.code()), Some(1));
+        assert_eq!(p.take(!0).map(|s| s.si_signo), Some(11));
+        assert_eq!(p.take(!0).map(|s| s.si_signo), Some(10));
+        assert_eq!(p.take(!0).map(|s| s.si_code), Some(1));
         assert_eq!(p.first(!0), Some(40));
         assert_eq!(p.take(!sigbit(40)), None);
-        assert_eq!(p.take(!0).map(|s| s.code()), Some(2));
+        assert_eq!(p.take(!0).map(|s| s.si_code), Some(2));
         assert_eq!(p.set(), 0);
     }
 
@@ -136,8 +137,12 @@ mod tests {
         p.add_without_info(40);
         assert_eq!(p.first(!0), Some(40));
         let info = p.take(!0).expect("pending");
-        assert_eq!((info.signo(), info.code()), (40, SI_USER));
-        assert_eq!(info.0[16..24], [0; 8], "no sender pid or uid");
+        assert_eq!((info.si_signo, info.si_code), (40, SI_USER));
+        assert_eq!(
+            info.fields::<SigKill>(),
+            SigKill::default(),
+            "no sender pid or uid"
+        );
         assert_eq!(p.set(), 0);
         assert_eq!(p.take_signal(40), None);
     }

@@ -1,16 +1,15 @@
 //! Task creation: fork, vfork, clone and clone3 (clone(2)) over `task::do_fork`.
 
+use crate::signal::SIGCHLD;
 use crate::task::TrapContext;
 use crate::task::{self, CloneArgs};
 use arch::abi::pod::from_bytes;
 use arch::abi::structs as abi;
 use arch::{Errno, Result};
 
-const SIGCHLD: u64 = 17;
-
 pub fn sys_fork(ctx: &mut TrapContext) -> Result<u64> {
     let args = CloneArgs {
-        exit_signal: SIGCHLD,
+        exit_signal: SIGCHLD as u64,
         ..Default::default()
     };
     Ok(task::do_fork(ctx, args)? as u64)
@@ -21,7 +20,7 @@ pub fn sys_fork(ctx: &mut TrapContext) -> Result<u64> {
 pub fn sys_vfork(ctx: &mut TrapContext) -> Result<u64> {
     let args = CloneArgs {
         flags: task::fork::CLONE_VM | task::fork::CLONE_VFORK,
-        exit_signal: SIGCHLD,
+        exit_signal: SIGCHLD as u64,
         ..Default::default()
     };
     Ok(task::do_fork(ctx, args)? as u64)

@@ -1,5 +1,6 @@
 //! pidfd_open(2) and pidfd_send_signal(2) over the process files of `crate::pidfd`.
 
+use super::arg::UserPtr;
 use crate::pidfd::*;
 use crate::signal::{self, SigInfo, SI_USER};
 use crate::task;
@@ -20,7 +21,7 @@ pub fn sys_pidfd_send_signal(
     ctx: &mut TrapContext,
     fd: u64,
     sig: u64,
-    info: u64,
+    info: UserPtr<SigInfo>,
     flags: u64,
 ) -> Result<u64> {
     if flags != 0 {
@@ -41,10 +42,10 @@ pub fn sys_pidfd_send_signal(
     }
     signal::check_kill_permission(&ctx.task.process, &p, sig)?;
     let uid = ctx.task.process.cred.borrow().uid;
-    let mut si = SigInfo::user(sig, SI_USER, ctx.task.process.pid, uid);
-    if info != 0 {
-        ctx.read_user(info, &mut si.0)?;
-        if si.signo() != sig || (si.code() >= 0 && !Arc::ptr_eq(&p, &ctx.task.process)) {
+    let mut si = SigInfo::kill(sig, SI_USER, ctx.task.process.pid, uid);
+    if !info.is_null() {
+        si = info.read(ctx)?;
+        if si.si_signo != sig || (si.si_code >= 0 && !Arc::ptr_eq(&p, &ctx.task.process)) {
             return Err(Errno::EPERM);
         }
     }

@@ -11,6 +11,7 @@ use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
 use crate::task::TrapContext;
 use crate::task::{self, Process};
 use crate::timer::{self, TimerSlot};
+use arch::abi::structs::SigTimer;
 use arch::{Errno, Result};
 use std::sync::{Arc, Weak};
 use std::time::Instant;
@@ -50,11 +51,15 @@ fn timer_info(id: i32, notify: Notify, overrun: u64) -> Option<SigInfo> {
     let Notify::Signal { sig, value, .. } = notify else {
         return None;
     };
-    let mut info = SigInfo::new(sig, SI_TIMER);
-    info.set_i32(16, id);
-    info.set_i32(20, overrun.min(DELAYTIMER_MAX) as i32);
-    info.set_u64(24, value);
-    Some(info)
+    Some(SigInfo::with(
+        sig,
+        SI_TIMER,
+        SigTimer {
+            si_tid: id,
+            si_overrun: overrun.min(DELAYTIMER_MAX) as i32,
+            si_value: value,
+        },
+    ))
 }
 
 fn arm(p: &Arc<Process>, id: i32, deadline: Instant, generation: u64) {
@@ -75,10 +80,11 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
     if let Some(d) = next {
         arm(&p, id, d, generation);
     }
-    let is_ours = |s: &SigInfo| s.code() == SI_TIMER && s.0[16..20] == id.to_ne_bytes();
+    let is_ours = |s: &SigInfo| s.si_code == SI_TIMER && s.fields::<SigTimer>().si_tid == id;
     let bump = |s: &mut SigInfo| {
-        let old = i32::from_ne_bytes(s.0[20..24].try_into().expect("4 bytes")) as u64;
-        s.set_i32(20, (old + count).min(DELAYTIMER_MAX) as i32);
+        let mut t: SigTimer = s.fields();
+        t.si_overrun = (t.si_overrun as u64 + count).min(DELAYTIMER_MAX) as i32;
+        s.set_fields(t);
     };
     // Still pending from an earlier expiry: count these as its overrun.
     if let Some(s) = p.signal.borrow_mut().pending.find_mut(is_ours) {
@@ -234,9 +240,10 @@ pub fn sys_timer_delete(ctx: &mut TrapContext, id: u64) -> Result<u64> {
 /// Records the overrun count of a timer signal being delivered: what
 /// timer_getoverrun returns until the next one.
 pub fn timer_delivered(p: &Process, info: &SigInfo) {
-    let id = i32::from_ne_bytes(info.0[16..20].try_into().expect("4 bytes"));
-    let overrun = i32::from_ne_bytes(info.0[20..24].try_into().expect("4 bytes"));
-    if let Some(t) = p.posix_timers.borrow_mut().get_mut(&id) {
-        t.overrun = overrun.max(0) as u64;
+    let SigTimer {
+        si_tid, si_overrun, ..
+    } = info.fields();
+    if let Some(t) = p.posix_timers.borrow_mut().get_mut(&si_tid) {
+        t.overrun = si_overrun.max(0) as u64;
     }
 }

@@ -132,7 +132,7 @@ pub(super) fn write_from(
 /// Sends SIGPIPE to `task`, for a write that met a pipe or socket without
 /// readers.
 pub(super) fn send_sigpipe(task: &Arc<Task>) {
-    let info = SigInfo::user(SIGPIPE, SI_USER, task.process.pid, 0);
+    let info = SigInfo::kill(SIGPIPE, SI_USER, task.process.pid, 0);
     send_to_task(task, info);
 }
 

@@ -41,7 +41,7 @@ fn sigpipe(ctx: &TrapContext) {
     let uid = ctx.task.process.cred.borrow().uid;
     send_to_task(
         ctx.task,
-        SigInfo::user(SIGPIPE, SI_USER, ctx.task.process.pid, uid),
+        SigInfo::kill(SIGPIPE, SI_USER, ctx.task.process.pid, uid),
     );
 }
 

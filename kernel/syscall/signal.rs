@@ -147,7 +147,7 @@ pub fn sys_pause(ctx: &mut TrapContext) -> Result<u64> {
 pub fn sys_rt_sigtimedwait(
     ctx: &mut TrapContext,
     set: u64,
-    info: u64,
+    info: UserPtr<SigInfo>,
     timeout: u64,
     sigsetsize: u64,
 ) -> Result<u64> {
@@ -190,10 +190,10 @@ pub fn sys_rt_sigtimedwait(
         }
     };
     let info_v = got.expect("a signal was taken");
-    if info != 0 {
-        ctx.write_user(info, &info_v.0)?;
+    if !info.is_null() {
+        info.write(ctx, &info_v)?;
     }
-    Ok(info_v.signo() as u64)
+    Ok(info_v.si_signo as u64)
 }
 
 pub fn sys_sigaltstack(
@@ -246,7 +246,7 @@ pub fn sys_rt_sigreturn(ctx: &mut TrapContext) -> Result<u64> {
 /// The siginfo kill(2) and friends send: the caller's pid and uid.
 fn user_info(ctx: &TrapContext, sig: i32, code: i32) -> SigInfo {
     let uid = ctx.task.process.cred.borrow().uid;
-    SigInfo::user(sig, code, ctx.task.process.pid, uid)
+    SigInfo::kill(sig, code, ctx.task.process.pid, uid)
 }
 
 /// Sends `info` to the processes kill(2)'s `pid` names; signal 0 only checks.
@@ -255,7 +255,7 @@ fn user_info(ctx: &TrapContext, sig: i32, code: i32) -> SigInfo {
 /// -1 (every process but init and the caller) succeeds if it found any
 /// process, even one the caller may not signal.
 fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
-    let sig = info.signo();
+    let sig = info.si_signo;
     let me = &ctx.task.process;
     let deliver = |p: &std::sync::Arc<task::Process>| -> Result<()> {
         signal::check_kill_permission(me, p, sig)?;
@@ -318,7 +318,7 @@ pub fn sys_kill(ctx: &mut TrapContext, pid: u64, sig: u64) -> Result<u64> {
 
 /// Sends `info` to thread `tid`, which must belong to `tgid` unless that is -1.
 fn kill_thread(ctx: &TrapContext, tgid: Pid, tid: Pid, info: SigInfo) -> Result<u64> {
-    let sig = info.signo();
+    let sig = info.si_signo;
     if tid <= 0 || (tgid != -1 && tgid <= 0) {
         return Err(Errno::EINVAL);
     }
@@ -351,17 +351,28 @@ pub fn sys_tgkill(ctx: &mut TrapContext, tgid: u64, tid: u64, sig: u64) -> Resul
 
 /// Reads the siginfo of rt_sigqueueinfo: a process may not pose as the kernel
 /// or as kill(2) towards another process (EPERM), as Linux rules.
-fn queued_info(ctx: &TrapContext, sig: i32, addr: u64, other: bool) -> Result<SigInfo> {
-    let mut info = SigInfo([0; 128]);
-    ctx.read_user(addr, &mut info.0)?;
-    if (info.code() >= 0 || info.code() == SI_TKILL) && other {
+fn queued_info(
+    ctx: &TrapContext,
+    sig: i32,
+    info: UserPtr<SigInfo>,
+    other: bool,
+) -> Result<SigInfo> {
+    let info = info.read(ctx)?;
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) && other {
         return Err(Errno::EPERM);
     }
-    info.set_i32(0, sig);
-    Ok(info)
+    Ok(SigInfo {
+        si_signo: sig,
+        ..info
+    })
 }
 
-pub fn sys_rt_sigqueueinfo(ctx: &mut TrapContext, pid: u64, sig: u64, info: u64) -> Result<u64> {
+pub fn sys_rt_sigqueueinfo(
+    ctx: &mut TrapContext,
+    pid: u64,
+    sig: u64,
+    info: UserPtr<SigInfo>,
+) -> Result<u64> {
     let (pid, sig) = (pid as i32, sig as i32);
     if !signal::valid(sig) {
         return Err(Errno::EINVAL);
@@ -378,7 +389,7 @@ pub fn sys_rt_tgsigqueueinfo(
     tgid: u64,
     tid: u64,
     sig: u64,
-    info: u64,
+    info: UserPtr<SigInfo>,
 ) -> Result<u64> {
     let (tgid, tid, sig) = (tgid as i32, tid as i32, sig as i32);
     if !signal::valid(sig) {

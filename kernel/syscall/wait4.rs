@@ -1,8 +1,9 @@
 //! Waiting for children: wait4(2) and waitid(2) over `task::do_wait`.
 
+use super::arg::UserPtr;
 use crate::task::TrapContext;
 use crate::task::{self, ExitStatus, WaitOptions, WaitResult};
-use arch::abi::structs::{Rusage, Timeval};
+use arch::abi::structs::{Rusage, SigInfo, Timeval};
 use arch::{Errno, Result};
 
 const WNOHANG: u64 = 1;
@@ -75,7 +76,7 @@ pub fn sys_waitid(
     ctx: &mut TrapContext,
     idtype: u64,
     id: u64,
-    infop: u64,
+    infop: UserPtr<SigInfo>,
     options: u64,
     rusage: u64,
 ) -> Result<u64> {
@@ -105,10 +106,10 @@ pub fn sys_waitid(
     };
     let task = ctx.task.clone();
     let r = task::do_wait(&task, o)?;
-    if infop != 0 {
-        use crate::signal::{SigInfo, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
+    if !infop.is_null() {
+        use crate::signal::{CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
         let info = match r {
-            None => SigInfo([0; 128]),
+            None => SigInfo::default(),
             Some(WaitResult::Exited(p, ExitStatus::Exited(c), _)) => {
                 SigInfo::child(CLD_EXITED, p, c as i32)
             }
@@ -118,7 +119,7 @@ pub fn sys_waitid(
             Some(WaitResult::Stopped(p, s)) => SigInfo::child(CLD_STOPPED, p, s),
             Some(WaitResult::Continued(p)) => SigInfo::child(CLD_CONTINUED, p, SIGCHLD),
         };
-        ctx.write_user(infop, &info.0)?;
+        infop.write(ctx, &info)?;
     }
     if rusage != 0 {
         let times = match r {

@@ -1,8 +1,10 @@
-//! Definitions of the Linux x86_64 user ABI: errno values, the register frame,
-//! and (in submodules) the layouts of structures guests exchange with the kernel.
+//! Definitions of the Linux x86_64 user ABI: errno values, the register
+//! frame, resource limits, signal numbers, and the layouts of the structures guests exchange
+//! with the kernel (`structs`, as plain old data: `pod`).
 
 pub mod errno;
 pub mod pod;
 pub mod regs;
 pub mod resource;
+pub mod signal;
 pub mod structs;

@@ -4,15 +4,11 @@
 //! the bytes a program writes on their way out (NL to CR NL).
 
 use super::termios::*;
+use arch::abi::signal::{SIGINT, SIGQUIT, SIGTSTP};
 use std::collections::VecDeque;
 
 /// The longest line canonical mode keeps (Linux's N_TTY_BUF_SIZE less one).
 const MAX_LINE: usize = 4095;
-
-/// Linux's signal numbers for the signal characters.
-pub const SIGINT: i32 = 2;
-pub const SIGQUIT: i32 = 3;
-pub const SIGTSTP: i32 = 20;
 
 /// A completed canonical line; an EOF marker is an empty line with `eof`.
 #[derive(Debug)]

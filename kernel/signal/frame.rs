@@ -7,12 +7,17 @@
 //! debuggers recognise it.
 
 use super::{SigInfo, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE};
+use crate::syscall::UserPtr;
 use crate::task::SigAction;
 use crate::task::TrapContext;
-use arch::abi::pod::as_bytes;
-use arch::abi::structs::StackT;
+use arch::abi::pod::{as_bytes, from_bytes};
+use arch::abi::structs::{
+    Fpstate, FpxSwBytes, RtSigframe, Sigcontext, StackT, Ucontext, XsaveStart, FP_XSTATE_MAGIC1,
+    FP_XSTATE_MAGIC2, UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS,
+};
 use arch::host::xsave::sigframe_xstate;
 use arch::{Errno, Result, UserRegs};
+use std::mem::{offset_of, size_of};
 
 /// A thread's alternate signal stack (`stack_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,40 +65,35 @@ impl AltStack {
     }
 }
 
-/// Layout of the frame (offsets from the frame's start).
-const UC: u64 = 8;
-const UC_STACK: u64 = UC + 16;
-const MCONTEXT: u64 = UC + 40;
-const UC_SIGMASK: u64 = MCONTEXT + 256;
-const INFO: u64 = UC_SIGMASK + 8;
-const FRAME_SIZE: u64 = INFO + 128;
 /// `uc_flags`: the frame has XSAVE state, and saves SS.
-const UC_FLAGS: u64 = 0x1 | 0x2 | 0x4;
-/// The XSAVE area's software-reserved bytes and trailing magic.
-const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
-const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
-const SW_RESERVED: usize = 464;
-const XSTATE_BV: usize = 512;
+const UC_FLAGS: u64 = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
 /// User selectors of x86_64 Linux.
-const USER_CS: u64 = 0x33;
-const USER_DS: u64 = 0x2b;
+const USER_CS: u16 = 0x33;
+const USER_DS: u16 = 0x2b;
 /// The flags a frame may change (Linux's FIX_EFLAGS: AC OF DF TF SF ZF AF PF CF RF).
 const FIX_EFLAGS: u64 = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
+/// XSTATE_BV of a plain FXSAVE image: x87 and SSE state.
+const XFEATURES_FP_SSE: u64 = 0x3;
 
-/// The sigcontext registers in their frame order.
-fn sigcontext_regs(r: &UserRegs) -> [u64; 18] {
-    [
-        r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rdi, r.rsi, r.rbp, r.rbx, r.rdx,
-        r.rax, r.rcx, r.rsp, r.rip, r.eflags,
-    ]
+/// Returns the start of the XSAVE area `x` (which is longer).
+fn xsave_start(x: &[u8]) -> XsaveStart {
+    from_bytes(x).expect("an XSAVE area is longer than its start")
+}
+
+/// Stores `start` at the start of the XSAVE area `x`.
+fn set_xsave_start(x: &mut [u8], start: &XsaveStart) {
+    let b = as_bytes(start);
+    x[..b.len()].copy_from_slice(b);
 }
 
 /// Returns the XSAVE area a handler starts with: x87 control word 0x37f, MXCSR
 /// 0x1f80, every other component in its initial state.
 pub fn init_xstate(len: usize) -> Vec<u8> {
     let mut x = vec![0u8; len];
-    x[0..2].copy_from_slice(&0x37fu16.to_ne_bytes());
-    x[24..28].copy_from_slice(&0x1f80u32.to_ne_bytes());
+    let mut start = xsave_start(&x);
+    start.fpstate.cwd = 0x37f;
+    start.fpstate.mxcsr = 0x1f80;
+    set_xsave_start(&mut x, &start);
     x
 }
 
@@ -103,6 +103,38 @@ pub struct TrapInfo {
     pub trapno: u64,
     pub err: u64,
     pub cr2: u64,
+}
+
+/// Returns the `sigcontext` of a signal taken at `r`.
+fn sigcontext(r: &UserRegs, trap: TrapInfo, oldmask: u64, fpstate: u64) -> Sigcontext {
+    Sigcontext {
+        r8: r.r8,
+        r9: r.r9,
+        r10: r.r10,
+        r11: r.r11,
+        r12: r.r12,
+        r13: r.r13,
+        r14: r.r14,
+        r15: r.r15,
+        rdi: r.rdi,
+        rsi: r.rsi,
+        rbp: r.rbp,
+        rbx: r.rbx,
+        rdx: r.rdx,
+        rax: r.rax,
+        rcx: r.rcx,
+        rsp: r.rsp,
+        rip: r.rip,
+        eflags: r.eflags,
+        cs: USER_CS,
+        ss: USER_DS,
+        err: trap.err,
+        trapno: trap.trapno,
+        oldmask,
+        cr2: trap.cr2,
+        fpstate,
+        ..Default::default()
+    }
 }
 
 /// Builds the frame for handler `act` of `info` on the task's stack (or its
@@ -129,57 +161,53 @@ pub fn setup_rt_frame(
         sp = alt.sp + alt.size;
     }
     let fp_len = geometry.size.min(full.len());
+    let frame_size = size_of::<RtSigframe>() as u64;
     let fpstate = (sp.wrapping_sub(fp_len as u64 + 4)) & !63;
-    let frame = ((fpstate.wrapping_sub(FRAME_SIZE)) & !15).wrapping_sub(8);
+    let frame = ((fpstate.wrapping_sub(frame_size)) & !15).wrapping_sub(8);
     if on_alt && !alt.contains(frame) || frame >= sp {
         return Err(Errno::EFAULT);
     }
 
     let mut fp = full[..fp_len].to_vec();
-    fp[SW_RESERVED..SW_RESERVED + 48].fill(0);
-    fp[SW_RESERVED..SW_RESERVED + 4].copy_from_slice(&FP_XSTATE_MAGIC1.to_ne_bytes());
-    fp[SW_RESERVED + 4..SW_RESERVED + 8].copy_from_slice(&(fp_len as u32 + 4).to_ne_bytes());
-    fp[SW_RESERVED + 8..SW_RESERVED + 16].copy_from_slice(&geometry.xfeatures.to_ne_bytes());
-    fp[SW_RESERVED + 16..SW_RESERVED + 20].copy_from_slice(&(fp_len as u32).to_ne_bytes());
-    let bv = u64::from_ne_bytes(fp[XSTATE_BV..XSTATE_BV + 8].try_into().expect("8 bytes"));
-    fp[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&(bv & geometry.xfeatures).to_ne_bytes());
-    fp.extend_from_slice(&FP_XSTATE_MAGIC2.to_ne_bytes());
-
-    let mut f = vec![0u8; FRAME_SIZE as usize];
-    let put = |f: &mut Vec<u8>, off: u64, v: &[u8]| {
-        f[off as usize..off as usize + v.len()].copy_from_slice(v);
+    let mut start = xsave_start(&fp);
+    start.fpstate.sw_reserved = FpxSwBytes {
+        magic1: FP_XSTATE_MAGIC1,
+        extended_size: fp_len as u32 + 4,
+        xfeatures: geometry.xfeatures,
+        xstate_size: fp_len as u32,
+        ..Default::default()
     };
-    put(&mut f, 0, &act.restorer.to_ne_bytes());
-    put(&mut f, UC, &UC_FLAGS.to_ne_bytes());
-    put(&mut f, UC_STACK, as_bytes(&alt.to_abi(regs.rsp)));
-    for (i, v) in sigcontext_regs(&regs).iter().enumerate() {
-        put(&mut f, MCONTEXT + i as u64 * 8, &v.to_ne_bytes());
-    }
-    let segs = USER_CS | (USER_DS << 48);
-    put(&mut f, MCONTEXT + 144, &segs.to_ne_bytes());
-    put(&mut f, MCONTEXT + 152, &trap.err.to_ne_bytes());
-    put(&mut f, MCONTEXT + 160, &trap.trapno.to_ne_bytes());
-    put(&mut f, MCONTEXT + 168, &oldmask.to_ne_bytes());
-    put(&mut f, MCONTEXT + 176, &trap.cr2.to_ne_bytes());
-    put(&mut f, MCONTEXT + 184, &fpstate.to_ne_bytes());
-    put(&mut f, UC_SIGMASK, &oldmask.to_ne_bytes());
-    put(&mut f, INFO, as_bytes(info));
+    start.header.xfeatures &= geometry.xfeatures;
+    set_xsave_start(&mut fp, &start);
+    fp.extend_from_slice(as_bytes(&FP_XSTATE_MAGIC2));
+
+    let f = RtSigframe {
+        pretcode: act.restorer,
+        uc: Ucontext {
+            uc_flags: UC_FLAGS,
+            uc_link: 0,
+            uc_stack: alt.to_abi(regs.rsp),
+            uc_mcontext: sigcontext(&regs, trap, oldmask, fpstate),
+            uc_sigmask: oldmask,
+        },
+        info: *info,
+    };
     ctx.write_user(fpstate, &fp)?;
-    ctx.write_user(frame, &f)?;
+    UserPtr::<RtSigframe>::new(frame).write(ctx, &f)?;
 
     if alt.flags & SS_AUTODISARM != 0 {
         ctx.task.signal.borrow_mut().altstack = AltStack::default();
     }
     let r = &mut *ctx.regs;
     r.rdi = info.si_signo as u64;
-    r.rsi = frame + INFO;
-    r.rdx = frame + UC;
+    r.rsi = frame + offset_of!(RtSigframe, info) as u64;
+    r.rdx = frame + offset_of!(RtSigframe, uc) as u64;
     r.rax = 0;
     r.rsp = frame;
     r.rip = act.handler;
     r.eflags &= !(0x100 | 0x400 | 0x40000 | 0x10000);
-    r.cs = USER_CS;
-    r.ss = USER_DS;
+    r.cs = USER_CS.into();
+    r.ss = USER_DS.into();
     ctx.cpu.set_xstate(&init_xstate(full.len()))?;
     Ok(())
 }
@@ -189,8 +217,10 @@ pub fn setup_rt_frame(
 /// restored kills the task with SIGSEGV, as on Linux.
 pub fn rt_sigreturn(ctx: &mut TrapContext) -> Result<u64> {
     let frame = ctx.regs.rsp.wrapping_sub(8);
-    let mut f = vec![0u8; FRAME_SIZE as usize];
-    if ctx.read_user(frame, &mut f).is_err() || restore(ctx, frame, &f).is_err() {
+    let restored = UserPtr::<RtSigframe>::new(frame)
+        .read(ctx)
+        .and_then(|f| restore(ctx, frame, &f.uc));
+    if restored.is_err() {
         super::force_signal(ctx.task, SigInfo::new(super::SIGSEGV, super::SI_KERNEL));
     }
     // Not a system call result any more: nothing to restart.
@@ -198,32 +228,27 @@ pub fn rt_sigreturn(ctx: &mut TrapContext) -> Result<u64> {
     Ok(ctx.regs.rax)
 }
 
-fn restore(ctx: &mut TrapContext, frame: u64, f: &[u8]) -> Result<()> {
-    let word =
-        |off: u64| u64::from_ne_bytes(f[off as usize..off as usize + 8].try_into().expect("8"));
-    let g = |i: u64| word(MCONTEXT + i * 8);
+fn restore(ctx: &mut TrapContext, frame: u64, uc: &Ucontext) -> Result<()> {
+    let sc = &uc.uc_mcontext;
     let mut r = *ctx.regs;
     (r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15) =
-        (g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7));
+        (sc.r8, sc.r9, sc.r10, sc.r11, sc.r12, sc.r13, sc.r14, sc.r15);
     (
         r.rdi, r.rsi, r.rbp, r.rbx, r.rdx, r.rax, r.rcx, r.rsp, r.rip,
-    ) = (g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16));
-    r.eflags = (r.eflags & !FIX_EFLAGS) | (g(17) & FIX_EFLAGS);
-    r.cs = USER_CS;
-    r.ss = USER_DS;
+    ) = (
+        sc.rdi, sc.rsi, sc.rbp, sc.rbx, sc.rdx, sc.rax, sc.rcx, sc.rsp, sc.rip,
+    );
+    r.eflags = (r.eflags & !FIX_EFLAGS) | (sc.eflags & FIX_EFLAGS);
+    r.cs = USER_CS.into();
+    r.ss = USER_DS.into();
     r.orig_rax = u64::MAX;
-    let mask = word(UC_SIGMASK) & !UNBLOCKABLE;
+    let mask = uc.uc_sigmask & !UNBLOCKABLE;
     let stack = AltStack {
-        sp: word(UC_STACK),
-        flags: i32::from_ne_bytes(
-            f[UC_STACK as usize + 8..UC_STACK as usize + 12]
-                .try_into()
-                .expect("4"),
-        ),
-        size: word(UC_STACK + 16),
+        sp: uc.uc_stack.ss_sp,
+        flags: uc.uc_stack.ss_flags,
+        size: uc.uc_stack.ss_size,
     };
-    let fpstate = word(MCONTEXT + 184);
-    restore_xstate(ctx, fpstate)?;
+    restore_xstate(ctx, sc.fpstate)?;
     *ctx.regs = r;
     let mut s = ctx.task.signal.borrow_mut();
     s.mask = mask;
@@ -248,28 +273,27 @@ fn restore_xstate(ctx: &mut TrapContext, fpstate: u64) -> Result<()> {
         return ctx.cpu.set_xstate(&init_xstate(len));
     }
     let geometry = sigframe_xstate();
-    let mut legacy = [0u8; 512];
-    ctx.read_user(fpstate, &mut legacy)?;
-    let u32_at = |b: &[u8], off: usize| u32::from_ne_bytes(b[off..off + 4].try_into().expect("4"));
-    let size = u32_at(&legacy, SW_RESERVED + 16) as usize;
-    let extended = u32_at(&legacy, SW_RESERVED + 4) as usize;
+    let legacy = UserPtr::<Fpstate>::new(fpstate).read(ctx)?;
+    let sw = legacy.sw_reserved;
+    let size = sw.xstate_size as usize;
     let mut x = vec![0u8; len];
-    let magic_ok = u32_at(&legacy, SW_RESERVED) == FP_XSTATE_MAGIC1
-        && size >= 576
+    let magic_ok = sw.magic1 == FP_XSTATE_MAGIC1
+        && size >= size_of::<XsaveStart>()
         && size <= geometry.size.min(len)
-        && extended == size + 4;
-    let mut magic2 = [0u8; 4];
-    if magic_ok
-        && ctx.read_user(fpstate + size as u64, &mut magic2).is_ok()
-        && u32::from_ne_bytes(magic2) == FP_XSTATE_MAGIC2
-    {
+        && sw.extended_size as usize == size + 4;
+    let magic2 = UserPtr::<u32>::new(fpstate.wrapping_add(size as u64));
+    let mut start = if magic_ok && magic2.read(ctx) == Ok(FP_XSTATE_MAGIC2) {
         ctx.read_user(fpstate, &mut x[..size])?;
-        let bv = u64::from_ne_bytes(x[XSTATE_BV..XSTATE_BV + 8].try_into().expect("8"));
-        x[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&(bv & geometry.xfeatures).to_ne_bytes());
+        let mut start = xsave_start(&x);
+        start.header.xfeatures &= geometry.xfeatures;
+        start
     } else {
-        x[..512].copy_from_slice(&legacy);
-        x[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&3u64.to_ne_bytes());
-    }
-    x[SW_RESERVED..512].fill(0);
+        let mut start = xsave_start(&x);
+        start.fpstate = legacy;
+        start.header.xfeatures = XFEATURES_FP_SSE;
+        start
+    };
+    start.fpstate.sw_reserved = FpxSwBytes::default();
+    set_xsave_start(&mut x, &start);
     ctx.cpu.set_xstate(&x)
 }

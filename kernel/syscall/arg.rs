@@ -1,7 +1,9 @@
 //! Typed system call arguments: what a handler's parameter can be, made from
 //! its raw register by the table's dispatch (`FromArg`). A pointer to a Linux
 //! ABI structure is a `UserPtr<T>`: reading or writing it copies the whole
-//! structure through the task's page table, with no byte offsets in handlers.
+//! structure through the task's page table, with no byte offsets in handlers;
+//! `user_field!` points at one field of it, `add` at the next element of an
+//! array.
 
 use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes, Pod};
@@ -51,7 +53,40 @@ impl<T> UserPtr<T> {
     pub fn is_null(self) -> bool {
         self.addr == 0
     }
+
+    /// Returns the guest address.
+    pub fn addr(self) -> u64 {
+        self.addr
+    }
+
+    /// Returns a pointer `n` elements further (wrapping, as guest
+    /// arithmetic does; an address that wraps faults when used).
+    pub fn add(self, n: u64) -> Self {
+        UserPtr::new(
+            self.addr
+                .wrapping_add(n.wrapping_mul(std::mem::size_of::<T>() as u64)),
+        )
+    }
+
+    /// Returns a pointer to the field at `offset` whose type `_field`
+    /// names; `user_field!` is the way to call it.
+    pub fn field<U>(self, offset: usize, _field: fn(&T) -> &U) -> UserPtr<U> {
+        UserPtr::new(self.addr.wrapping_add(offset as u64))
+    }
 }
+
+/// Returns a `UserPtr` to field `$field` of the `$T` that `$ptr` points at
+/// (Linux's `&uptr->field`), typed as the field is.
+macro_rules! user_field {
+    ($ptr:expr, $T:ty, $field:ident) => {
+        $crate::syscall::UserPtr::<$T>::field(
+            $ptr,
+            ::core::mem::offset_of!($T, $field),
+            |t: &$T| &t.$field,
+        )
+    };
+}
+pub(crate) use user_field;
 
 impl<T: Pod> UserPtr<T> {
     /// Reads the `T` the guest points at (EFAULT if it cannot be read).

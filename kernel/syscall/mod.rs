@@ -62,6 +62,7 @@ mod utimes;
 mod wait4;
 mod xattr;
 
+pub(crate) use arg::UserPtr;
 pub use cred::Cred;
 pub use info::RELEASE;
 pub use itimer::Itimers;

@@ -2,12 +2,14 @@
  * Checks the POSIX signal model as Linux implements it: queued real-time
  * signals with values, blocking and pending sets, handlers on an alternate
  * stack for faults (with si_addr, recovered with siglongjmp), EINTR versus
- * SA_RESTART, sigsuspend with SIGCHLD, sigtimedwait, death by signal, and
- * job-control stop and continue seen through waitpid.
+ * SA_RESTART, sigsuspend with SIGCHLD, sigtimedwait, death by signal,
+ * job-control stop and continue seen through waitpid, and the ucontext a
+ * handler gets (registers, mask, alternate stack, XSAVE area) and changes.
  */
 #include "check.h"
 
 #include <pthread.h>
+#include <sys/ucontext.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -166,6 +168,72 @@ static void test_fpu_preserved(void)
 	for (int i = 0; i < 100; i++)
 		expect = expect * 1.0001 + 2.25;
 	CHECKF("FPU state survives handlers", a == expect && fpu_seen > 0, "%f vs %f", a, expect);
+}
+
+static volatile uint64_t uc_cs, uc_fpstate, uc_rip, uc_rsp;
+static volatile uint32_t uc_magic1, uc_xstate_size, uc_magic2;
+static volatile int uc_masked, uc_ss_flags, uc_signo;
+/* MXCSR with the rounding control set to "toward zero". */
+#define MXCSR_RC_ZERO 0x6000u
+
+/* Reads what Linux's frame holds, then changes the mask and MXCSR that
+ * rt_sigreturn restores. The software-reserved bytes of the FXSAVE region
+ * (struct _fpx_sw_bytes) are at byte 464 of the area. */
+static void on_context(int sig, siginfo_t *si, void *p)
+{
+	ucontext_t *uc = p;
+	uc_signo = si->si_signo;
+	uc_cs = (uint64_t)uc->uc_mcontext.gregs[REG_CSGSFS] & 0xffff;
+	uc_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	uc_rsp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+	uc_masked = sigismember(&uc->uc_sigmask, SIGUSR2);
+	uc_ss_flags = uc->uc_stack.ss_flags;
+	uc_fpstate = (uint64_t)uc->uc_mcontext.fpregs;
+	if (uc->uc_mcontext.fpregs) {
+		const uint32_t *sw = (const uint32_t *)((const char *)uc->uc_mcontext.fpregs + 464);
+		uc_magic1 = sw[0];
+		uc_xstate_size = sw[4];
+		uc_magic2 = *(const uint32_t *)((const char *)uc->uc_mcontext.fpregs + sw[4]);
+		uc->uc_mcontext.fpregs->mxcsr |= MXCSR_RC_ZERO;
+	}
+	sigaddset(&uc->uc_sigmask, SIGUSR2);
+	(void)sig;
+}
+
+static void test_ucontext(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_context, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	MUST(sigaction(SIGURG, &sa, NULL));
+	sigset_t none, now;
+	sigemptyset(&none);
+	MUST(sigprocmask(SIG_SETMASK, &none, NULL));
+	unsigned mxcsr = __builtin_ia32_stmxcsr();
+	int here;
+	MUST(raise(SIGURG));
+	unsigned after = __builtin_ia32_stmxcsr();
+	__builtin_ia32_ldmxcsr(mxcsr);
+	MUST(sigprocmask(SIG_SETMASK, &none, &now));
+	CHECKF("ucontext: signal and code segment", uc_signo == SIGURG && uc_cs == 0x33,
+	       "signo %d cs %#lx", uc_signo, (unsigned long)uc_cs);
+	CHECKF("ucontext: stack pointer near the caller's",
+	       uc_rsp < (uint64_t)&here + 65536 && uc_rsp + 65536 > (uint64_t)&here,
+	       "rsp %#lx, a local at %p", (unsigned long)uc_rsp, (void *)&here);
+	CHECK("ucontext: instruction pointer set", uc_rip != 0);
+	stack_t ss;
+	MUST(sigaltstack(NULL, &ss));
+	CHECKF("ucontext: the old mask and the alternate stack's flags",
+	       uc_masked == 0 && uc_ss_flags == ss.ss_flags, "masked %d ss_flags %d, expected %d",
+	       uc_masked, uc_ss_flags, ss.ss_flags);
+	CHECKF("ucontext: XSAVE area with Linux's magic",
+	       uc_fpstate % 64 == 0 && uc_magic1 == 0x46505853 && uc_xstate_size >= 576 &&
+		       uc_magic2 == 0x46505845,
+	       "fpstate %#lx magic1 %#x size %u magic2 %#x", (unsigned long)uc_fpstate, uc_magic1,
+	       uc_xstate_size, uc_magic2);
+	CHECKF("rt_sigreturn restores the handler's MXCSR", after == (mxcsr | MXCSR_RC_ZERO),
+	       "MXCSR %#x, was %#x", after, mxcsr);
+	CHECK("rt_sigreturn restores the handler's mask", sigismember(&now, SIGUSR2) == 1);
+	signal(SIGURG, SIG_DFL);
 }
 
 /* A child that sends SIGUSR1 to its parent after ms milliseconds, then exits. */
@@ -435,6 +503,7 @@ int main(void)
 	test_sigqueue();
 	test_segv_altstack();
 	test_fpu_preserved();
+	test_ucontext();
 	test_eintr_and_restart();
 	test_sigsuspend_sigchld();
 	test_sigtimedwait();

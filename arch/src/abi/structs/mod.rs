@@ -7,6 +7,7 @@
 
 mod io;
 mod resource;
+mod sigframe;
 mod signal;
 mod socket;
 mod stat;
@@ -14,6 +15,7 @@ mod time;
 
 pub use io::*;
 pub use resource::*;
+pub use sigframe::*;
 pub use signal::*;
 pub use socket::*;
 pub use stat::*;

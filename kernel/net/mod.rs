@@ -96,22 +96,21 @@ impl Ucred {
         gid: u32::MAX,
     };
 
-    /// Returns the 12 bytes of `struct ucred`.
-    pub(crate) fn to_bytes(self) -> [u8; 12] {
-        let mut b = [0u8; 12];
-        b[..4].copy_from_slice(&self.pid.to_ne_bytes());
-        b[4..8].copy_from_slice(&self.uid.to_ne_bytes());
-        b[8..].copy_from_slice(&self.gid.to_ne_bytes());
-        b
+    /// Returns these credentials as `struct ucred`.
+    pub(crate) fn to_abi(self) -> arch::abi::structs::Ucred {
+        arch::abi::structs::Ucred {
+            pid: self.pid,
+            uid: self.uid,
+            gid: self.gid,
+        }
     }
 
-    /// Parses `struct ucred`.
-    pub(crate) fn from_bytes(b: &[u8; 12]) -> Ucred {
-        let word = |i: usize| [b[i], b[i + 1], b[i + 2], b[i + 3]];
+    /// Returns the credentials a `struct ucred` holds.
+    pub(crate) fn from_abi(c: arch::abi::structs::Ucred) -> Ucred {
         Ucred {
-            pid: i32::from_ne_bytes(word(0)),
-            uid: u32::from_ne_bytes(word(4)),
-            gid: u32::from_ne_bytes(word(8)),
+            pid: c.pid,
+            uid: c.uid,
+            gid: c.gid,
         }
     }
 

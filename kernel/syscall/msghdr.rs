@@ -7,20 +7,19 @@
 use super::arg::UserPtr;
 use crate::net::{Ucred, SOL_SOCKET};
 use crate::task::TrapContext;
-use arch::abi::structs::{Iovec, Msghdr};
+use arch::abi::pod::{as_bytes, from_bytes};
+use arch::abi::structs::{self as abi, Cmsghdr, Iovec, Msghdr};
 use arch::{Errno, Result};
 use fs::File;
+use std::mem::size_of;
 use std::sync::Arc;
 
 /// The most one call moves (MAX_RW_COUNT).
 const MAX_RW: u64 = 0x7fff_f000;
 /// UIO_MAXIOV.
 pub(super) const UIO_MAXIOV: u64 = 1024;
-/// `sizeof(struct msghdr)` and `sizeof(struct mmsghdr)` on x86_64.
-pub(super) const MSGHDR_LEN: usize = std::mem::size_of::<Msghdr>();
-pub(super) const MMSGHDR_LEN: u64 = 64;
-/// `sizeof(struct cmsghdr)`.
-const CMSG_HDR: usize = 16;
+/// `sizeof(struct cmsghdr)`: where a control message's data starts.
+const CMSG_HDR: usize = size_of::<Cmsghdr>();
 /// net.core.optmem_max: the largest control buffer sendmsg takes.
 const OPTMEM_MAX: u64 = 131_072;
 /// SCM_MAX_FD: the most files one message passes.
@@ -45,8 +44,8 @@ pub(super) struct MsgHdr {
 
 impl MsgHdr {
     /// Reads the msghdr at `addr`.
-    pub(super) fn read(ctx: &TrapContext, addr: u64) -> Result<MsgHdr> {
-        let m = UserPtr::<Msghdr>::new(addr).read(ctx)?;
+    pub(super) fn read(ctx: &TrapContext, addr: UserPtr<Msghdr>) -> Result<MsgHdr> {
+        let m = addr.read(ctx)?;
         Ok(MsgHdr {
             name: m.msg_name,
             namelen: m.msg_namelen,
@@ -174,10 +173,11 @@ pub(super) fn read_control(ctx: &TrapContext, addr: u64, len: u64) -> Result<Con
     ctx.read_user(addr, &mut buf)?;
     let mut off = 0usize;
     while off + CMSG_HDR <= buf.len() {
-        let h = &buf[off..];
-        let cmsg_len = u64::from_ne_bytes(h[..8].try_into().expect("8 bytes"));
-        let level = i32::from_ne_bytes(h[8..12].try_into().expect("4 bytes"));
-        let ty = i32::from_ne_bytes(h[12..16].try_into().expect("4 bytes"));
+        let Cmsghdr {
+            cmsg_len,
+            cmsg_level: level,
+            cmsg_type: ty,
+        } = from_bytes(&buf[off..]).ok_or(Errno::EINVAL)?;
         if cmsg_len < CMSG_HDR as u64 || cmsg_len > (buf.len() - off) as u64 {
             return Err(Errno::EINVAL);
         }
@@ -187,8 +187,11 @@ pub(super) fn read_control(ctx: &TrapContext, addr: u64, len: u64) -> Result<Con
             match ty {
                 SCM_RIGHTS => rights(ctx, data, &mut out.files)?,
                 SCM_CREDENTIALS => {
-                    let bytes: &[u8; 12] = data.try_into().map_err(|_| Errno::EINVAL)?;
-                    out.creds = Some(check_creds(ctx, Ucred::from_bytes(bytes))?);
+                    if data.len() != size_of::<abi::Ucred>() {
+                        return Err(Errno::EINVAL);
+                    }
+                    let c: abi::Ucred = from_bytes(data).ok_or(Errno::EINVAL)?;
+                    out.creds = Some(check_creds(ctx, Ucred::from_abi(c))?);
                 }
                 _ => return Err(Errno::EINVAL),
             }
@@ -200,14 +203,16 @@ pub(super) fn read_control(ctx: &TrapContext, addr: u64, len: u64) -> Result<Con
 
 /// Adds the files of an SCM_RIGHTS array of ints.
 fn rights(ctx: &TrapContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<()> {
-    let n = data.len() / 4;
+    let n = data.len() / size_of::<i32>();
     if files.len() + n > SCM_MAX_FD {
         return Err(Errno::EINVAL);
     }
     let table = ctx.task.files();
     let table = table.borrow();
-    for fd in data.chunks_exact(4) {
-        let fd = i32::from_ne_bytes(fd.try_into().expect("4 bytes"));
+    for fd in data
+        .chunks_exact(size_of::<i32>())
+        .filter_map(from_bytes::<i32>)
+    {
         files.push(table.get(fd)?);
     }
     Ok(())
@@ -263,12 +268,12 @@ impl ControlOut {
         self.used += n;
     }
 
-    fn header(len: usize, ty: i32) -> [u8; CMSG_HDR] {
-        let mut h = [0u8; CMSG_HDR];
-        h[..8].copy_from_slice(&(len as u64).to_ne_bytes());
-        h[8..12].copy_from_slice(&SOL_SOCKET.to_ne_bytes());
-        h[12..].copy_from_slice(&ty.to_ne_bytes());
-        h
+    fn header(len: usize, ty: i32) -> Cmsghdr {
+        Cmsghdr {
+            cmsg_len: len as u64,
+            cmsg_level: SOL_SOCKET,
+            cmsg_type: ty,
+        }
     }
 
     /// Appends one SOL_SOCKET message, cut (MSG_CTRUNC) if the room ends;
@@ -283,7 +288,7 @@ impl ControlOut {
             self.truncated = true;
             len = self.room;
         }
-        let mut bytes = Self::header(len, ty).to_vec();
+        let mut bytes = as_bytes(&Self::header(len, ty)).to_vec();
         bytes.extend_from_slice(&data[..len - CMSG_HDR]);
         if ctx.write_user(self.addr, &bytes).is_ok() {
             self.advance(CMSG_HDR + data.len());
@@ -297,8 +302,9 @@ impl ControlOut {
         if files.is_empty() {
             return;
         }
-        let fit = self.room.saturating_sub(CMSG_HDR) / 4;
+        let fit = self.room.saturating_sub(CMSG_HDR) / size_of::<i32>();
         let table = ctx.task.files();
+        let data = UserPtr::<i32>::new(self.addr.wrapping_add(CMSG_HDR as u64));
         let mut fds: Vec<i32> = Vec::new();
         for f in files.iter().take(fit) {
             let Ok(fd) = table
@@ -307,22 +313,16 @@ impl ControlOut {
             else {
                 break;
             };
-            if ctx
-                .write_user(
-                    self.addr.wrapping_add((CMSG_HDR + 4 * fds.len()) as u64),
-                    &fd.to_ne_bytes(),
-                )
-                .is_err()
-            {
+            if data.add(fds.len() as u64).write(ctx, &fd).is_err() {
                 let _ = table.borrow_mut().close(fd);
                 break;
             }
             fds.push(fd);
         }
         if !fds.is_empty() {
-            let len = CMSG_HDR + 4 * fds.len();
-            if ctx
-                .write_user(self.addr, &Self::header(len, SCM_RIGHTS))
+            let len = CMSG_HDR + size_of::<i32>() * fds.len();
+            if UserPtr::new(self.addr)
+                .write(ctx, &Self::header(len, SCM_RIGHTS))
                 .is_ok()
             {
                 self.advance(len);

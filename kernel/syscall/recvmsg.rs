@@ -3,15 +3,16 @@
 //! control messages (SCM_CREDENTIALS with SO_PASSCRED, then SCM_RIGHTS,
 //! installing the received files), the source address and msg_flags.
 
-use super::msghdr::{
-    ControlOut, MsgHdr, UserIov, MMSGHDR_LEN, MSGHDR_LEN, SCM_CREDENTIALS, UIO_MAXIOV,
-};
+use super::arg::{user_field, UserPtr};
+use super::msghdr::{ControlOut, MsgHdr, UserIov, SCM_CREDENTIALS, UIO_MAXIOV};
 use super::poll::deadline_after;
 use super::socket::{nonblocking, sock_wait, socket_file, write_sockaddr};
 use super::time::read_timespec;
 use crate::net::unix::{DgramRead, StreamRead, UnixSocket};
 use crate::net::{MsgFlags, SockType, Ucred};
 use crate::task::TrapContext;
+use arch::abi::pod::as_bytes;
+use arch::abi::structs::{Mmsghdr, Msghdr, Timespec};
 use arch::{Errno, Result};
 use fs::File;
 use std::sync::Arc;
@@ -156,7 +157,7 @@ fn recv_msghdr(
     ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
-    addr: u64,
+    addr: UserPtr<Msghdr>,
     flags: MsgFlags,
 ) -> Result<usize> {
     let m = MsgHdr::read(ctx, addr)?;
@@ -167,7 +168,7 @@ fn recv_msghdr(
     let got = do_recv(ctx, f, sock, &iov, flags)?;
     let mut control = ControlOut::new(m.control, m.controllen);
     if let Some(c) = got.creds {
-        control.put(ctx, SCM_CREDENTIALS, &c.to_bytes());
+        control.put(ctx, SCM_CREDENTIALS, as_bytes(&c.to_abi()));
     }
     control.put_rights(ctx, got.files, flags.contains(MsgFlags::CMSG_CLOEXEC));
     if m.name != 0 {
@@ -175,19 +176,24 @@ fn recv_msghdr(
             ctx,
             got.from.as_deref().unwrap_or(&[]),
             m.name,
-            addr.wrapping_add(8),
+            user_field!(addr, Msghdr, msg_namelen).addr(),
         )?;
     }
     let mut out_flags = got.flags;
     if control.truncated {
         out_flags |= MsgFlags::CTRUNC;
     }
-    ctx.write_user(addr.wrapping_add(48), &out_flags.bits().to_ne_bytes())?;
-    ctx.write_user(addr.wrapping_add(40), &(control.used as u64).to_ne_bytes())?;
+    user_field!(addr, Msghdr, msg_flags).write(ctx, &(out_flags.bits() as i32))?;
+    user_field!(addr, Msghdr, msg_controllen).write(ctx, &(control.used as u64))?;
     Ok(got.n)
 }
 
-pub fn sys_recvmsg(ctx: &mut TrapContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
+pub fn sys_recvmsg(
+    ctx: &mut TrapContext,
+    fd: u64,
+    msg: UserPtr<Msghdr>,
+    flags: u64,
+) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let flags = MsgFlags::from_bits_truncate(flags as u32);
     Ok(recv_msghdr(ctx, &f, &sock, msg, flags)? as u64)
@@ -199,7 +205,7 @@ pub fn sys_recvmsg(ctx: &mut TrapContext, fd: u64, msg: u64, flags: u64) -> Resu
 pub fn sys_recvmmsg(
     ctx: &mut TrapContext,
     fd: u64,
-    msgvec: u64,
+    msgvec: UserPtr<Mmsghdr>,
     vlen: u64,
     flags: u64,
     timeout: u64,
@@ -214,16 +220,13 @@ pub fn sys_recvmmsg(
     };
     let mut got = 0u64;
     while got < vlen {
-        let at = msgvec.wrapping_add(got * MMSGHDR_LEN);
-        let n = match recv_msghdr(ctx, &f, &sock, at, flags) {
+        let at = msgvec.add(got);
+        let n = match recv_msghdr(ctx, &f, &sock, user_field!(at, Mmsghdr, msg_hdr), flags) {
             Ok(n) => n,
             Err(e) if got == 0 => return Err(e),
             Err(_) => break,
         };
-        ctx.write_user(
-            at.wrapping_add(MSGHDR_LEN as u64),
-            &(n as u32).to_ne_bytes(),
-        )?;
+        user_field!(at, Mmsghdr, msg_len).write(ctx, &(n as u32))?;
         got += 1;
         if flags.contains(MsgFlags::WAITFORONE) {
             flags |= MsgFlags::DONTWAIT;
@@ -235,8 +238,11 @@ pub fn sys_recvmmsg(
     // The time left goes back into the timeout, as Linux writes it.
     if let (true, Some(d)) = (got > 0, deadline) {
         let left = d.saturating_duration_since(Instant::now());
-        let b = super::time::timespec_bytes(left.as_secs() as i64, left.subsec_nanos().into());
-        ctx.write_user(timeout, &b)?;
+        let left = Timespec {
+            tv_sec: left.as_secs() as i64,
+            tv_nsec: left.subsec_nanos().into(),
+        };
+        UserPtr::new(timeout).write(ctx, &left)?;
     }
     Ok(got)
 }

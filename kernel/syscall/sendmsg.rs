@@ -4,12 +4,14 @@
 //! unless MSG_NOSIGNAL (stream sockets only, as Linux). A datagram is one
 //! message: EMSGSIZE past the send buffer, sent whole or not at all.
 
-use super::msghdr::{read_control, Control, MsgHdr, UserIov, MMSGHDR_LEN, MSGHDR_LEN, UIO_MAXIOV};
+use super::arg::{user_field, UserPtr};
+use super::msghdr::{read_control, Control, MsgHdr, UserIov, UIO_MAXIOV};
 use super::socket::{name_context, nonblocking, read_sockaddr, sock_wait, socket_file};
 use crate::net::unix::{self, Outgoing, UnixAddr, UnixSocket};
 use crate::net::{MsgFlags, SockType, Ucred};
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::task::TrapContext;
+use arch::abi::structs::{Mmsghdr, Msghdr};
 use arch::{Errno, Result};
 use fs::File;
 use std::sync::Arc;
@@ -200,7 +202,7 @@ fn send_msghdr(
     ctx: &TrapContext,
     f: &File,
     sock: &Arc<UnixSocket>,
-    addr: u64,
+    addr: UserPtr<Msghdr>,
     flags: MsgFlags,
 ) -> Result<usize> {
     let m = MsgHdr::read(ctx, addr)?;
@@ -221,7 +223,12 @@ fn send_msghdr(
     do_send(ctx, f, sock, &iov, to, ctl, flags)
 }
 
-pub fn sys_sendmsg(ctx: &mut TrapContext, fd: u64, msg: u64, flags: u64) -> Result<u64> {
+pub fn sys_sendmsg(
+    ctx: &mut TrapContext,
+    fd: u64,
+    msg: UserPtr<Msghdr>,
+    flags: u64,
+) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let flags = MsgFlags::from_bits_truncate(flags as u32);
     Ok(send_msghdr(ctx, &f, &sock, msg, flags)? as u64)
@@ -232,7 +239,7 @@ pub fn sys_sendmsg(ctx: &mut TrapContext, fd: u64, msg: u64, flags: u64) -> Resu
 pub fn sys_sendmmsg(
     ctx: &mut TrapContext,
     fd: u64,
-    msgvec: u64,
+    msgvec: UserPtr<Mmsghdr>,
     vlen: u64,
     flags: u64,
 ) -> Result<u64> {
@@ -241,16 +248,13 @@ pub fn sys_sendmmsg(
     let vlen = (vlen as u32 as u64).min(UIO_MAXIOV);
     let mut sent = 0u64;
     while sent < vlen {
-        let at = msgvec.wrapping_add(sent * MMSGHDR_LEN);
-        let n = match send_msghdr(ctx, &f, &sock, at, flags) {
+        let at = msgvec.add(sent);
+        let n = match send_msghdr(ctx, &f, &sock, user_field!(at, Mmsghdr, msg_hdr), flags) {
             Ok(n) => n,
             Err(e) if sent == 0 => return Err(e),
             Err(_) => break,
         };
-        ctx.write_user(
-            at.wrapping_add(MSGHDR_LEN as u64),
-            &(n as u32).to_ne_bytes(),
-        )?;
+        user_field!(at, Mmsghdr, msg_len).write(ctx, &(n as u32))?;
         sent += 1;
     }
     Ok(sent)

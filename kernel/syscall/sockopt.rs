@@ -8,6 +8,7 @@ use super::socket::socket_file;
 use crate::net::unix::UnixSocket;
 use crate::net::{Timeout, PLAIN_OPTIONS, SOL_SOCKET};
 use crate::task::TrapContext;
+use arch::abi::pod::as_bytes;
 use arch::{Errno, Result};
 use std::time::Duration;
 
@@ -136,7 +137,7 @@ fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
         }
         SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => Ok(timeout_bytes(o.rcvtimeo)),
         SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => Ok(timeout_bytes(o.sndtimeo)),
-        SO_PEERCRED => Ok(sock.peercred().to_bytes().to_vec()),
+        SO_PEERCRED => Ok(as_bytes(&sock.peercred().to_abi()).to_vec()),
         SO_PEERNAME => {
             let name = sock.peer_name()?;
             // Linux refuses a buffer longer than the name.

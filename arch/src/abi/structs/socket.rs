@@ -1,4 +1,6 @@
-//! Sockets: `struct msghdr` of sendmsg(2) and recvmsg(2).
+//! Sockets: `struct msghdr` and `struct mmsghdr` of sendmsg(2) and
+//! recvmsg(2), the header of a control message (cmsg(3)) and the
+//! credentials SCM_CREDENTIALS and SO_PEERCRED carry.
 
 use crate::abi::pod::pod_structs;
 
@@ -15,6 +17,32 @@ pod_structs! {
         pub msg_controllen: u64,
         pub msg_flags: i32,
         pub __pad2: i32,
+    }
+
+    /// `struct mmsghdr` (sendmmsg(2), recvmmsg(2)): a message and the bytes
+    /// it moved.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Mmsghdr {
+        pub msg_hdr: Msghdr,
+        pub msg_len: u32,
+        pub __pad: u32,
+    }
+
+    /// `struct cmsghdr`: the header of one control message, whose data
+    /// follows it (at `CMSG_DATA`, right after the header on x86_64).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Cmsghdr {
+        pub cmsg_len: u64,
+        pub cmsg_level: i32,
+        pub cmsg_type: i32,
+    }
+
+    /// `struct ucred` (SCM_CREDENTIALS, SO_PEERCRED).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Ucred {
+        pub pid: i32,
+        pub uid: u32,
+        pub gid: u32,
     }
 }
 
@@ -38,5 +66,20 @@ mod tests {
             offset_of!(Msghdr, msg_flags),
             offset_of!(libc::msghdr, msg_flags)
         );
+        assert_eq!(size_of::<Mmsghdr>(), size_of::<libc::mmsghdr>());
+        assert_eq!(
+            offset_of!(Mmsghdr, msg_len),
+            offset_of!(libc::mmsghdr, msg_len)
+        );
+        assert_eq!(size_of::<Cmsghdr>(), size_of::<libc::cmsghdr>());
+        assert_eq!(
+            offset_of!(Cmsghdr, cmsg_type),
+            offset_of!(libc::cmsghdr, cmsg_type)
+        );
+        // SAFETY: CMSG_LEN only computes a length.
+        let data_at = unsafe { libc::CMSG_LEN(0) } as usize;
+        assert_eq!(data_at, size_of::<Cmsghdr>());
+        assert_eq!(size_of::<Ucred>(), size_of::<libc::ucred>());
+        assert_eq!(offset_of!(Ucred, gid), offset_of!(libc::ucred, gid));
     }
 }

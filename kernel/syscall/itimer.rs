@@ -40,21 +40,14 @@ pub struct Itimers {
 
 /// Returns a `struct timeval` as a duration (EINVAL if out of range).
 fn from_timeval(tv: Timeval) -> Result<Duration> {
-    if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok(Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000))
+    tv.to_duration().ok_or(Errno::EINVAL)
 }
 
 /// Returns the `struct itimerval` of a timer with `value` left and `interval`.
 fn to_itimerval(value: Duration, interval: Duration) -> Itimerval {
-    let tv = |d: Duration| Timeval {
-        tv_sec: d.as_secs() as i64,
-        tv_usec: d.subsec_micros() as i64,
-    };
     Itimerval {
-        it_interval: tv(interval),
-        it_value: tv(value),
+        it_interval: interval.into(),
+        it_value: value.into(),
     }
 }
 

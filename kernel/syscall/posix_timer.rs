@@ -6,12 +6,13 @@
 //! on, charged to its creator's RLIMIT_SIGPENDING: timer_create fails with
 //! EAGAIN past it, and an expiry never fails.
 
-use super::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
+use super::arg::UserPtr;
+use super::time::{deadline_from_abs, read_itimerspec, to_itimerspec};
 use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
 use crate::task::TrapContext;
 use crate::task::{self, Process};
 use crate::timer::{self, TimerSlot};
-use arch::abi::structs::SigTimer;
+use arch::abi::structs::{Itimerspec, SigTimer, Sigevent};
 use arch::{Errno, Result};
 use std::sync::{Arc, Weak};
 use std::time::Instant;
@@ -111,7 +112,12 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
     }
 }
 
-pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) -> Result<u64> {
+pub fn sys_timer_create(
+    ctx: &mut TrapContext,
+    clock: u64,
+    sevp: UserPtr<Sigevent>,
+    idp: UserPtr<i32>,
+) -> Result<u64> {
     let clock = clock as i32;
     if ![0, 1, 7].contains(&clock) {
         return Err(if clock == 2 || clock == 3 {
@@ -127,20 +133,21 @@ pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) 
             .find(|i| !timers.contains_key(i))
             .ok_or(Errno::EAGAIN)?
     };
-    let notify = if sevp == 0 {
+    let notify = if sevp.is_null() {
         Notify::Signal {
             sig: SIGALRM,
             value: id as u64,
             tid: None,
         }
     } else {
-        let mut b = [0u8; 20];
-        ctx.read_user(sevp, &mut b)?;
-        let value = u64::from_ne_bytes(b[0..8].try_into().expect("8 bytes"));
-        let sig = i32::from_ne_bytes(b[8..12].try_into().expect("4 bytes"));
-        let kind = i32::from_ne_bytes(b[12..16].try_into().expect("4 bytes"));
-        let tid = i32::from_ne_bytes(b[16..20].try_into().expect("4 bytes"));
-        match kind {
+        let Sigevent {
+            sigev_value: value,
+            sigev_signo: sig,
+            sigev_notify,
+            sigev_notify_thread_id: tid,
+            ..
+        } = sevp.read(ctx)?;
+        match sigev_notify {
             SIGEV_NONE => Notify::None,
             SIGEV_SIGNAL | SIGEV_THREAD if signal::valid(sig) => Notify::Signal {
                 sig,
@@ -162,7 +169,7 @@ pub fn sys_timer_create(ctx: &mut TrapContext, clock: u64, sevp: u64, idp: u64) 
         }
     };
     let sigqueue = signal::sigqueue_alloc(&p, false).ok_or(Errno::EAGAIN)?;
-    ctx.write_user(idp, &id.to_ne_bytes())?;
+    idp.write(ctx, &id)?;
     let t = PosixTimer {
         clock,
         notify,
@@ -178,12 +185,11 @@ pub fn sys_timer_settime(
     ctx: &mut TrapContext,
     id: u64,
     flags: u64,
-    new: u64,
-    old: u64,
+    new: UserPtr<Itimerspec>,
+    old: UserPtr<Itimerspec>,
 ) -> Result<u64> {
     let id = id as i32;
-    let interval = read_timespec(ctx, new)?;
-    let value = read_timespec(ctx, new + 16)?;
+    let (interval, value) = read_itimerspec(ctx, new)?;
     let p = ctx.task.process.clone();
     let mut timers = p.posix_timers.borrow_mut();
     let t = timers.get_mut(&id).ok_or(Errno::EINVAL)?;
@@ -201,13 +207,17 @@ pub fn sys_timer_settime(
     if let Some((deadline, g)) = armed {
         arm(&p, id, deadline, g);
     }
-    if old != 0 {
-        ctx.write_user(old, &itimerspec_bytes(ov, oi))?;
+    if !old.is_null() {
+        old.write(ctx, &to_itimerspec(ov, oi))?;
     }
     Ok(0)
 }
 
-pub fn sys_timer_gettime(ctx: &mut TrapContext, id: u64, curr_value: u64) -> Result<u64> {
+pub fn sys_timer_gettime(
+    ctx: &mut TrapContext,
+    id: u64,
+    curr_value: UserPtr<Itimerspec>,
+) -> Result<u64> {
     let (value, interval) = ctx
         .task
         .process
@@ -217,7 +227,7 @@ pub fn sys_timer_gettime(ctx: &mut TrapContext, id: u64, curr_value: u64) -> Res
         .ok_or(Errno::EINVAL)?
         .slot
         .remaining();
-    ctx.write_user(curr_value, &itimerspec_bytes(value, interval))?;
+    curr_value.write(ctx, &to_itimerspec(value, interval))?;
     Ok(0)
 }
 

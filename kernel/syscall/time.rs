@@ -5,8 +5,7 @@
 use super::arg::UserPtr;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
-use arch::abi::pod::as_bytes;
-use arch::abi::structs::{Itimerspec, Timespec};
+use arch::abi::structs::{Itimerspec, Timespec, Timeval, Timezone};
 use arch::{Errno, Result};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,14 +38,6 @@ fn host_clock(clock: u64) -> Result<i32> {
         ClockSource::Host(id) => Ok(id),
         ClockSource::GuestCpu => Err(Errno::EINVAL),
     }
-}
-
-/// Returns the bytes of a `struct timespec`.
-pub(crate) fn timespec_bytes(tv_sec: i64, tv_nsec: i64) -> [u8; 16] {
-    let ts = Timespec { tv_sec, tv_nsec };
-    let mut b = [0u8; 16];
-    b.copy_from_slice(as_bytes(&ts));
-    b
 }
 
 /// Returns the CPU time in nanoseconds of a CPU-time clock: the fixed
@@ -88,7 +79,7 @@ fn cpu_clock_ns(ctx: &TrapContext, clock: u64) -> Option<Result<u64>> {
     Some(Ok(if which == 1 { user } else { user + system }))
 }
 
-pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: u64, tp: u64) -> Result<u64> {
+pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: u64, tp: UserPtr<Timespec>) -> Result<u64> {
     let (s, ns) = match cpu_clock_ns(ctx, clock) {
         Some(r) => {
             let ns = r?;
@@ -96,7 +87,13 @@ pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: u64, tp: u64) -> Result<u
         }
         None => arch::host::time::clock_gettime(host_clock(clock)?).ok_or(Errno::EINVAL)?,
     };
-    ctx.write_user(tp, &timespec_bytes(s, ns))?;
+    tp.write(
+        ctx,
+        &Timespec {
+            tv_sec: s,
+            tv_nsec: ns,
+        },
+    )?;
     Ok(0)
 }
 
@@ -113,74 +110,89 @@ pub fn sys_clock_settime(ctx: &mut TrapContext, clock: u64, tp: u64) -> Result<u
 
 /// settimeofday(2): see `sys_clock_settime`; a null time (only a time zone) is
 /// accepted and has no effect, as Linux keeps the zone only for FAT.
-pub fn sys_settimeofday(ctx: &mut TrapContext, utv: u64, _tz: u64) -> Result<u64> {
-    if utv == 0 {
+pub fn sys_settimeofday(ctx: &mut TrapContext, utv: UserPtr<Timeval>, _tz: u64) -> Result<u64> {
+    if utv.is_null() {
         return Ok(0);
     }
-    let mut tv = [0u8; 16];
-    ctx.read_user(utv, &mut tv)?;
-    let usec = i64::from_ne_bytes(tv[8..].try_into().unwrap_or_default());
-    if !(0..1_000_000).contains(&usec) {
+    let tv = utv.read(ctx)?;
+    if !(0..1_000_000).contains(&tv.tv_usec) {
         return Err(Errno::EINVAL);
     }
     Err(Errno::EPERM)
 }
 
-pub fn sys_clock_getres(ctx: &mut TrapContext, clock: u64, res: u64) -> Result<u64> {
+pub fn sys_clock_getres(ctx: &mut TrapContext, clock: u64, res: UserPtr<Timespec>) -> Result<u64> {
     let coarse = clock == 5 || clock == 6;
     clock_source(clock)?;
-    if res != 0 {
+    if !res.is_null() {
         // Linux reports 1 ns for high-resolution clocks and the tick for coarse ones.
         let ns = if coarse { 4_000_000 } else { 1 };
-        ctx.write_user(res, &timespec_bytes(0, ns))?;
+        res.write(
+            ctx,
+            &Timespec {
+                tv_sec: 0,
+                tv_nsec: ns,
+            },
+        )?;
     }
     Ok(0)
 }
 
-pub fn sys_gettimeofday(ctx: &mut TrapContext, tv: u64, tz: u64) -> Result<u64> {
+pub fn sys_gettimeofday(
+    ctx: &mut TrapContext,
+    tv: UserPtr<Timeval>,
+    tz: UserPtr<Timezone>,
+) -> Result<u64> {
     let (s, ns) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
-    if tv != 0 {
-        ctx.write_user(tv, &timespec_bytes(s, ns / 1000))?;
+    if !tv.is_null() {
+        tv.write(
+            ctx,
+            &Timeval {
+                tv_sec: s,
+                tv_usec: ns / 1000,
+            },
+        )?;
     }
-    if tz != 0 {
-        ctx.write_user(tz, &[0u8; 8])?;
+    if !tz.is_null() {
+        tz.write(ctx, &Timezone::default())?;
     }
     Ok(0)
 }
 
-pub fn sys_time(ctx: &mut TrapContext, tloc: u64) -> Result<u64> {
+pub fn sys_time(ctx: &mut TrapContext, tloc: UserPtr<i64>) -> Result<u64> {
     let (s, _) = arch::host::time::clock_gettime(0).ok_or(Errno::EINVAL)?;
-    if tloc != 0 {
-        ctx.write_user(tloc, &s.to_ne_bytes())?;
+    if !tloc.is_null() {
+        tloc.write(ctx, &s)?;
     }
     Ok(s as u64)
 }
 
-/// Returns a `struct itimerspec`: the interval, then the time left.
-pub(crate) fn itimerspec_bytes(value: Duration, interval: Duration) -> [u8; 32] {
-    let ts = |d: Duration| Timespec {
-        tv_sec: d.as_secs() as i64,
-        tv_nsec: d.subsec_nanos() as i64,
-    };
-    let its = Itimerspec {
-        it_interval: ts(interval),
-        it_value: ts(value),
-    };
-    let mut b = [0u8; 32];
-    b.copy_from_slice(as_bytes(&its));
-    b
+/// Returns the `struct itimerspec` of a timer with `value` left and `interval`.
+pub(crate) fn to_itimerspec(value: Duration, interval: Duration) -> Itimerspec {
+    Itimerspec {
+        it_interval: interval.into(),
+        it_value: value.into(),
+    }
+}
+
+/// Reads a `struct itimerspec`: its interval and value (EINVAL if either
+/// is out of range).
+pub(crate) fn read_itimerspec(
+    ctx: &TrapContext,
+    addr: UserPtr<Itimerspec>,
+) -> Result<(Duration, Duration)> {
+    let its = addr.read(ctx)?;
+    let interval = its.it_interval.to_duration().ok_or(Errno::EINVAL)?;
+    let value = its.it_value.to_duration().ok_or(Errno::EINVAL)?;
+    Ok((interval, value))
 }
 
 /// Reads a `struct timespec` (EINVAL if out of range).
 pub(crate) fn read_timespec(ctx: &TrapContext, addr: u64) -> Result<Duration> {
-    let Timespec {
-        tv_sec: sec,
-        tv_nsec: nsec,
-    } = UserPtr::<Timespec>::new(addr).read(ctx)?;
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok(Duration::new(sec as u64, nsec as u32))
+    UserPtr::<Timespec>::new(addr)
+        .read(ctx)?
+        .to_duration()
+        .ok_or(Errno::EINVAL)
 }
 
 /// The longest wait the kernel schedules: a century, which no guest outlives,
@@ -211,10 +223,7 @@ fn sleep_until(ctx: &mut TrapContext, deadline: Instant, rem: u64) -> Result<u64
         Err(_) => {
             if rem != 0 {
                 let left = deadline.saturating_duration_since(Instant::now());
-                ctx.write_user(
-                    rem,
-                    &timespec_bytes(left.as_secs() as i64, left.subsec_nanos() as i64),
-                )?;
+                UserPtr::<Timespec>::new(rem).write(ctx, &left.into())?;
             }
             *task.restart.borrow_mut() = Some(Box::new(move |ctx: &mut TrapContext| {
                 sleep_until(ctx, deadline, rem)

@@ -1,9 +1,11 @@
 //! timerfd_create(2), timerfd_settime(2), timerfd_gettime(2) over the timer files of `crate::timerfd`.
 
-use crate::syscall::time::{deadline_from_abs, itimerspec_bytes, read_timespec};
+use crate::syscall::time::{deadline_from_abs, read_itimerspec, to_itimerspec};
+use crate::syscall::UserPtr;
 use crate::task::TrapContext;
 use crate::timer::TimerSlot;
 use crate::timerfd::*;
+use arch::abi::structs::Itimerspec;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags, WaitQueue};
@@ -45,15 +47,14 @@ pub fn sys_timerfd_settime(
     ctx: &mut TrapContext,
     fd: u64,
     flags: u64,
-    new: u64,
-    old: u64,
+    new: UserPtr<Itimerspec>,
+    old: UserPtr<Itimerspec>,
 ) -> Result<u64> {
     if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
         return Err(Errno::EINVAL);
     }
     let inner = timerfd(ctx, fd)?;
-    let interval = read_timespec(ctx, new)?;
-    let value = read_timespec(ctx, new + 16)?;
+    let (interval, value) = read_itimerspec(ctx, new)?;
     let deadline = if value.is_zero() {
         None
     } else if flags & TFD_TIMER_ABSTIME != 0 {
@@ -71,15 +72,19 @@ pub fn sys_timerfd_settime(
     if let Some((d, g)) = armed {
         arm(&inner, d, g);
     }
-    if old != 0 {
-        ctx.write_user(old, &itimerspec_bytes(old_v, old_i))?;
+    if !old.is_null() {
+        old.write(ctx, &to_itimerspec(old_v, old_i))?;
     }
     Ok(0)
 }
 
-pub fn sys_timerfd_gettime(ctx: &mut TrapContext, fd: u64, value: u64) -> Result<u64> {
+pub fn sys_timerfd_gettime(
+    ctx: &mut TrapContext,
+    fd: u64,
+    value: UserPtr<Itimerspec>,
+) -> Result<u64> {
     let inner = timerfd(ctx, fd)?;
     let (v, i) = inner.state.borrow().slot.remaining();
-    ctx.write_user(value, &itimerspec_bytes(v, i))?;
+    value.write(ctx, &to_itimerspec(v, i))?;
     Ok(0)
 }

@@ -2,13 +2,15 @@
  * Checks clocks and timers: every clock reads and advances, clock_getres,
  * absolute clock_nanosleep, alarm with pause, a periodic ITIMER_REAL,
  * ITIMER_VIRTUAL counting CPU time, POSIX timers with signal values, thread
- * targets and overruns, and timerfd expiration counts. Durations are only
+ * targets and overruns (and the whole struct sigevent read, as Linux reads
+ * it), and timerfd expiration counts. Durations are only
  * checked from below: a loaded host may always be slower.
  */
 #include "check.h"
 
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -186,6 +188,24 @@ static void test_posix_timers(void)
 		pause();
 	CHECK("an absolute REALTIME timer reaches its thread", got_tid == (int)syscall(SYS_gettid));
 	timer_delete(t);
+
+	/* The kernel copies the whole 64-byte struct sigevent: one that runs
+	 * into an unmapped page is EFAULT though the fields in use are readable. */
+	char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	MUST(pages == MAP_FAILED ? -1 : 0);
+	MUST(munmap(pages + 4096, 4096));
+	struct sigevent none = { .sigev_notify = SIGEV_NONE };
+	struct sigevent *whole = (struct sigevent *)(pages + 4096 - sizeof none);
+	struct sigevent *cut = (struct sigevent *)(pages + 4096 - 24);
+	memcpy(whole, &none, sizeof none);
+	int kid;
+	CHECK_SYS("timer_create with a sigevent ending at a page end",
+		  syscall(SYS_timer_create, CLOCK_MONOTONIC, whole, &kid));
+	syscall(SYS_timer_delete, kid);
+	memcpy(cut, &none, 24);
+	CHECK_ERRNO("timer_create with a sigevent cut by an unmapped page: EFAULT",
+		    syscall(SYS_timer_create, CLOCK_MONOTONIC, cut, &kid), EFAULT);
+	munmap(pages, 4096);
 }
 
 static void test_timerfd(void)

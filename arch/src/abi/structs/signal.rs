@@ -1,5 +1,5 @@
 //! Signals: `siginfo_t` with the members of its union, the kernel's
-//! `struct sigaction` and `stack_t`.
+//! `struct sigaction`, `struct sigevent` and `stack_t`.
 
 use crate::abi::pod::{as_bytes, from_bytes, pod_structs, Pod};
 use crate::abi::signal::SIGCHLD;
@@ -71,6 +71,20 @@ pod_structs! {
         pub sa_flags: u64,
         pub sa_restorer: u64,
         pub sa_mask: u64,
+    }
+
+    /// `struct sigevent` (timer_create(2), mq_notify(3)): how an event is
+    /// announced. Of the union `_sigev_un` only the thread id of
+    /// SIGEV_THREAD_ID is the kernel's business; the rest is the C
+    /// library's (SIGEV_THREAD's function and attributes).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Sigevent {
+        /// `sigval_t`.
+        pub sigev_value: u64,
+        pub sigev_signo: i32,
+        pub sigev_notify: i32,
+        pub sigev_notify_thread_id: i32,
+        pub __pad: [i32; 11],
     }
 
     /// `stack_t` (sigaltstack(2)).
@@ -182,6 +196,15 @@ mod tests {
         assert_eq!(size_of::<SigInfo>(), 128);
         assert_eq!(offset_of!(SigInfo, sifields), 16);
         assert_eq!(size_of::<KernelSigaction>(), 32);
+        assert_eq!(size_of::<Sigevent>(), size_of::<libc::sigevent>());
+        assert_eq!(
+            offset_of!(Sigevent, sigev_notify),
+            offset_of!(libc::sigevent, sigev_notify)
+        );
+        assert_eq!(
+            offset_of!(Sigevent, sigev_notify_thread_id),
+            offset_of!(libc::sigevent, sigev_notify_thread_id)
+        );
         assert_eq!(size_of::<StackT>(), size_of::<libc::stack_t>());
         assert_eq!(
             offset_of!(StackT, ss_size),

@@ -8,6 +8,7 @@
 
 use crate::cmdline::{Cmdline, LineSpec};
 use crate::signal::{self, SigInfo, SIGWINCH, SI_KERNEL};
+use arch::abi::structs::Winsize;
 use arch::host::console as host;
 use drivers::tty::{Tty, TtyDriver};
 use std::sync::Arc;
@@ -99,8 +100,12 @@ fn new_tty(name: &str, channel: Channel) -> Arc<Tty> {
         .into_iter()
         .flatten()
         .find_map(host::window_size)
-        .filter(|w| w[0] != 0 && w[1] != 0)
-        .unwrap_or([24, 80, 0, 0]);
+        .filter(|w| w.ws_row != 0 && w.ws_col != 0)
+        .unwrap_or(Winsize {
+            ws_row: 24,
+            ws_col: 80,
+            ..Default::default()
+        });
     Arc::new(Tty::new(name, Box::new(HostLine(channel.output)), ws))
 }
 
@@ -210,7 +215,7 @@ fn line_input(tty: Arc<Tty>, fd: host::HostFd, is_terminal: bool, pty: bool) {
     let mut buf = [0u8; 4096];
     loop {
         if is_terminal && !host::wait_readable(fd, 250) {
-            if let Some(ws) = host::window_size(fd).filter(|w| w[0] != 0) {
+            if let Some(ws) = host::window_size(fd).filter(|w| w.ws_row != 0) {
                 crate::lock::enter();
                 if let Some(pgrp) = tty.set_winsize(ws) {
                     signal::send_to_group(pgrp, SigInfo::new(SIGWINCH, SI_KERNEL));

@@ -5,8 +5,10 @@
 //! TIOCSPTLCK, as glibc's `unlockpt` does.
 
 use crate::signal::{self, SigInfo, SI_KERNEL};
+use crate::syscall::UserPtr;
 use crate::task;
 use crate::tty::TtyFile;
+use arch::abi::structs::Winsize;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use drivers::tty::{Tty, TtyDriver};
@@ -88,7 +90,7 @@ pub fn open_master(uid: u32) -> Result<Arc<dyn FileOps>> {
     let slave = Arc::new(Tty::new(
         &format!("pts/{index}"),
         Box::new(SlaveOutput(queue.clone())),
-        [0, 0, 0, 0],
+        Winsize::default(),
     ));
     let pty = Arc::new(Pty {
         index,
@@ -217,18 +219,14 @@ const FIONREAD: u32 = 0x541b;
 /// Handles an ioctl on the master of `pty`; terminal settings and the
 /// window size are the slave's.
 fn master_ioctl(user: &dyn UserMemory, pty: &Pty, cmd: u32, arg: u64) -> Result<u64> {
+    let int = UserPtr::<i32>::new(arg);
     match cmd {
-        TIOCGPTN => user.write_user(arg, &pty.index.to_ne_bytes())?,
+        TIOCGPTN => UserPtr::new(arg).write(user, &pty.index)?,
         TIOCSPTLCK => {
-            let mut b = [0u8; 4];
-            user.read_user(arg, &mut b)?;
-            pty.locked
-                .store(i32::from_ne_bytes(b) != 0, Ordering::Release);
+            let lock = int.read(user)? != 0;
+            pty.locked.store(lock, Ordering::Release);
         }
-        TIOCGPTLCK => {
-            let v = pty.locked.load(Ordering::Acquire) as i32;
-            user.write_user(arg, &v.to_ne_bytes())?;
-        }
+        TIOCGPTLCK => int.write(user, &(pty.locked.load(Ordering::Acquire) as i32))?,
         TIOCGPTPEER => {
             let task = task::current().ok_or(Errno::ENOTTY)?;
             let flags = OpenFlags::from_bits_truncate(arg as u32);
@@ -242,7 +240,7 @@ fn master_ioctl(user: &dyn UserMemory, pty: &Pty, cmd: u32, arg: u64) -> Result<
         }
         FIONREAD => {
             let n = pty.queue.buf.borrow().len() as i32;
-            user.write_user(arg, &n.to_ne_bytes())?;
+            int.write(user, &n)?;
         }
         // TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TCFLSH...: the slave's.
         _ => return crate::tty::master_side_ioctl(user, &pty.slave, cmd, arg),

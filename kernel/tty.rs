@@ -10,7 +10,9 @@
 
 use crate::signal::{self, sigbit, SigInfo, SI_KERNEL};
 use crate::signal::{SIGCONT, SIGHUP, SIGTTIN, SIGTTOU, SIGWINCH};
+use crate::syscall::UserPtr;
 use crate::task::{self, Process, Task};
+use arch::abi::structs::{self as abi, Winsize};
 use arch::{Errno, Result};
 use drivers::tty::{termios, Termios, Tty};
 use fs::{FileOps, OpenFlags, PollEvents, UserMemory, WaitQueue};
@@ -273,22 +275,16 @@ const TCSBRKP: u32 = 0x5425;
 /// Handles the settings ioctls both sides of a terminal share (a pty master
 /// acts on its slave's): termios, window size, flushing.
 pub fn master_side_ioctl(user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64> {
-    let put_i32 = |v: i32| user.write_user(arg, &v.to_ne_bytes());
+    let put_i32 = |v: i32| UserPtr::<i32>::new(arg).write(user, &v);
     match cmd {
-        TCGETS => user.write_user(arg, &tty.termios().to_bytes())?,
+        TCGETS => UserPtr::new(arg).write(user, &tty.termios().to_abi())?,
         TCSETS | TCSETSW | TCSETSF => {
-            let mut b = [0u8; 36];
-            user.read_user(arg, &mut b)?;
-            tty.set_termios(Termios::from_bytes(&b), cmd == TCSETSF);
+            let t = UserPtr::<abi::Termios>::new(arg).read(user)?;
+            tty.set_termios(Termios::from_abi(t), cmd == TCSETSF);
         }
-        TIOCGWINSZ => {
-            let b: Vec<u8> = tty.winsize().iter().flat_map(|v| v.to_ne_bytes()).collect();
-            user.write_user(arg, &b)?;
-        }
+        TIOCGWINSZ => UserPtr::new(arg).write(user, &tty.winsize())?,
         TIOCSWINSZ => {
-            let mut b = [0u8; 8];
-            user.read_user(arg, &mut b)?;
-            let ws = [0, 1, 2, 3].map(|i| u16::from_ne_bytes([b[i * 2], b[i * 2 + 1]]));
+            let ws = UserPtr::<Winsize>::new(arg).read(user)?;
             if let Some(pgrp) = tty.set_winsize(ws) {
                 signal::send_to_group(pgrp, SigInfo::new(SIGWINCH, SI_KERNEL));
             }
@@ -324,7 +320,7 @@ fn ioctl(task: &Task, user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64)
         .borrow()
         .as_ref()
         .is_some_and(|c| Arc::ptr_eq(c, tty));
-    let put_i32 = |v: i32| user.write_user(arg, &v.to_ne_bytes());
+    let put_i32 = |v: i32| UserPtr::<i32>::new(arg).write(user, &v);
     match cmd {
         TCSETS | TCSETSW | TCSETSF | TIOCSWINSZ if is_ctty => {
             job_control(task, tty, Access::Change)?;
@@ -369,9 +365,7 @@ fn ioctl(task: &Task, user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64)
                 return Err(Errno::ENOTTY);
             }
             job_control(task, tty, Access::Change)?;
-            let mut b = [0u8; 4];
-            user.read_user(arg, &mut b)?;
-            let pgrp = i32::from_ne_bytes(b);
+            let pgrp = UserPtr::<i32>::new(arg).read(user)?;
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
             }

@@ -3,11 +3,13 @@
 //! ABI structure is a `UserPtr<T>`: reading or writing it copies the whole
 //! structure through the task's page table, with no byte offsets in handlers;
 //! `user_field!` points at one field of it, `add` at the next element of an
-//! array.
+//! array. It is read and written through `fs::UserMemory`: a trap's
+//! `TrapContext`, or what a file operation is given.
 
 use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes, Pod};
 use arch::{Errno, Result};
+use fs::UserMemory;
 use std::marker::PhantomData;
 
 /// Makes a handler parameter from its raw 64-bit register.
@@ -90,7 +92,7 @@ pub(crate) use user_field;
 
 impl<T: Pod> UserPtr<T> {
     /// Reads the `T` the guest points at (EFAULT if it cannot be read).
-    pub fn read(self, ctx: &TrapContext) -> Result<T> {
+    pub fn read(self, ctx: &(impl UserMemory + ?Sized)) -> Result<T> {
         let mut buf = vec![0u8; std::mem::size_of::<T>()];
         ctx.read_user(self.addr, &mut buf)?;
         from_bytes(&buf).ok_or(Errno::EFAULT)
@@ -98,7 +100,7 @@ impl<T: Pod> UserPtr<T> {
 
     /// Reads `n` consecutive `T`s the guest points at (EFAULT if any byte
     /// cannot be read); the caller bounds `n`.
-    pub fn read_array(self, ctx: &TrapContext, n: usize) -> Result<Vec<T>> {
+    pub fn read_array(self, ctx: &(impl UserMemory + ?Sized), n: usize) -> Result<Vec<T>> {
         let size = std::mem::size_of::<T>();
         let mut buf = vec![0u8; n.checked_mul(size).ok_or(Errno::EINVAL)?];
         ctx.read_user(self.addr, &mut buf)?;
@@ -106,13 +108,13 @@ impl<T: Pod> UserPtr<T> {
     }
 
     /// Writes the `T`s of `v` one after the other where the guest points.
-    pub fn write_array(self, ctx: &TrapContext, v: &[T]) -> Result<()> {
+    pub fn write_array(self, ctx: &(impl UserMemory + ?Sized), v: &[T]) -> Result<()> {
         let bytes: Vec<u8> = v.iter().flat_map(|x| as_bytes(x).iter().copied()).collect();
         ctx.write_user(self.addr, &bytes)
     }
 
     /// Writes `v` where the guest points (EFAULT if it cannot be written).
-    pub fn write(self, ctx: &TrapContext, v: &T) -> Result<()> {
+    pub fn write(self, ctx: &(impl UserMemory + ?Sized), v: &T) -> Result<()> {
         ctx.write_user(self.addr, as_bytes(v))
     }
 }

@@ -3,6 +3,7 @@
 //! masters, FIONREAD on pipes and inotify instances, SIOCINQ (FIONREAD) and
 //! SIOCOUTQ on sockets, and ENOTTY, as Linux answers, for a file without it.
 
+use super::arg::UserPtr;
 use super::rw::file;
 use crate::task::TrapContext;
 use arch::Result;
@@ -12,10 +13,9 @@ const FIONBIO: u64 = 0x5421;
 pub fn sys_ioctl(ctx: &mut TrapContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
     let f = file(ctx, fd)?;
     if cmd == FIONBIO {
-        let mut v = [0u8; 4];
-        ctx.read_user(arg, &mut v)?;
+        let on = UserPtr::<i32>::new(arg).read(ctx)? != 0;
         let mut flags = f.flags();
-        flags.set(fs::OpenFlags::O_NONBLOCK, u32::from_ne_bytes(v) != 0);
+        flags.set(fs::OpenFlags::O_NONBLOCK, on);
         f.set_flags(flags);
         return Ok(0);
     }

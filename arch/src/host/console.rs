@@ -4,6 +4,7 @@
 //! raw mode on a host terminal and its restoration on every way out, window
 //! sizes, and waiting for input.
 
+use crate::abi::structs::Winsize;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags};
@@ -87,12 +88,13 @@ pub fn read(fd: HostFd, buf: &mut [u8]) -> io::Result<usize> {
     Ok(nix::unistd::read(fd.0, buf)?)
 }
 
-/// The host terminal's window size as `struct winsize` (rows, cols, xpixel, ypixel).
-pub fn window_size(fd: HostFd) -> Option<[u16; 4]> {
-    let mut w = [0u16; 4];
-    // SAFETY: TIOCGWINSZ writes one struct winsize (8 bytes) to the pointer.
+/// The host terminal's window size.
+pub fn window_size(fd: HostFd) -> Option<Winsize> {
+    let mut w = Winsize::default();
+    // SAFETY: TIOCGWINSZ writes one struct winsize (8 bytes, the layout of
+    // Winsize) to the pointer, which is valid for writes of that size.
     // (nix has no safe wrapper of this request.)
-    let r = unsafe { libc::ioctl(fd.raw(), libc::TIOCGWINSZ, w.as_mut_ptr()) };
+    let r = unsafe { libc::ioctl(fd.raw(), libc::TIOCGWINSZ, &mut w as *mut Winsize) };
     (r == 0).then_some(w)
 }
 

@@ -11,6 +11,7 @@ pub mod termios;
 pub use ldisc::{process_output, Ldisc};
 pub use termios::Termios;
 
+use arch::abi::structs::Winsize;
 use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use fs::{PollEvents, WaitQueue};
@@ -22,12 +23,9 @@ pub trait TtyDriver: Send + Sync {
     fn write(&self, data: &[u8]);
 }
 
-/// A window size (`struct winsize`: rows, columns, x and y pixels).
-pub type WinSize = [u16; 4];
-
 struct State {
     termios: Termios,
-    winsize: WinSize,
+    winsize: Winsize,
     ldisc: Ldisc,
     /// The session this is the controlling terminal of (0: none).
     session: i32,
@@ -52,7 +50,7 @@ pub struct Tty {
 
 impl Tty {
     /// Creates a terminal with Linux's default settings.
-    pub fn new(name: &str, driver: Box<dyn TtyDriver>, winsize: WinSize) -> Tty {
+    pub fn new(name: &str, driver: Box<dyn TtyDriver>, winsize: Winsize) -> Tty {
         Tty {
             name: name.to_string(),
             state: Mutex::new(State {
@@ -183,13 +181,13 @@ impl Tty {
     }
 
     /// Returns the window size.
-    pub fn winsize(&self) -> WinSize {
+    pub fn winsize(&self) -> Winsize {
         self.state().winsize
     }
 
     /// Sets the window size; returns the foreground group to send SIGWINCH to
     /// if it changed.
-    pub fn set_winsize(&self, ws: WinSize) -> Option<i32> {
+    pub fn set_winsize(&self, ws: Winsize) -> Option<i32> {
         let mut s = self.state();
         if s.winsize == ws {
             return None;

@@ -1,6 +1,10 @@
-//! `struct termios` as Linux's TCGETS returns it (the kernel layout: four flag
-//! words, the line discipline, 19 control characters; 36 bytes) and the values
-//! a new terminal starts with (Linux's `tty_std_termios`).
+//! A terminal's settings, the fields of the kernel's `struct termios`
+//! (`arch::abi::structs::Termios`, which TCGETS and TCSETS copy), the bits
+//! and control characters the line discipline reads, and the values a new
+//! terminal starts with (Linux's `tty_std_termios`).
+
+use arch::abi::structs as abi;
+pub use arch::abi::structs::NCCS;
 
 /// c_iflag bits.
 pub const IGNBRK: u32 = 0o1;
@@ -51,8 +55,6 @@ pub const VREPRINT: usize = 12;
 pub const VWERASE: usize = 14;
 pub const VLNEXT: usize = 15;
 pub const VEOL2: usize = 16;
-/// The number of control characters.
-pub const NCCS: usize = 19;
 
 /// A terminal's settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,32 +96,27 @@ impl Default for Termios {
 }
 
 impl Termios {
-    /// Returns the 36-byte kernel `struct termios`.
-    pub fn to_bytes(self) -> [u8; 36] {
-        let mut b = [0u8; 36];
-        for (i, v) in [self.iflag, self.oflag, self.cflag, self.lflag]
-            .iter()
-            .enumerate()
-        {
-            b[i * 4..i * 4 + 4].copy_from_slice(&v.to_ne_bytes());
+    /// Returns these settings as the kernel's `struct termios`.
+    pub fn to_abi(self) -> abi::Termios {
+        abi::Termios {
+            c_iflag: self.iflag,
+            c_oflag: self.oflag,
+            c_cflag: self.cflag,
+            c_lflag: self.lflag,
+            c_line: self.line,
+            c_cc: self.cc,
         }
-        b[16] = self.line;
-        b[17..17 + NCCS].copy_from_slice(&self.cc);
-        b
     }
 
-    /// Reads a kernel `struct termios`.
-    pub fn from_bytes(b: &[u8; 36]) -> Termios {
-        let w = |i: usize| u32::from_ne_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
-        let mut cc = [0u8; NCCS];
-        cc.copy_from_slice(&b[17..17 + NCCS]);
+    /// Returns the settings a kernel `struct termios` holds.
+    pub fn from_abi(t: abi::Termios) -> Termios {
         Termios {
-            iflag: w(0),
-            oflag: w(1),
-            cflag: w(2),
-            lflag: w(3),
-            line: b[16],
-            cc,
+            iflag: t.c_iflag,
+            oflag: t.c_oflag,
+            cflag: t.c_cflag,
+            lflag: t.c_lflag,
+            line: t.c_line,
+            cc: t.c_cc,
         }
     }
 

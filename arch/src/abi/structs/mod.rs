@@ -12,6 +12,7 @@ mod signal;
 mod socket;
 mod stat;
 mod time;
+mod tty;
 
 pub use io::*;
 pub use resource::*;
@@ -20,3 +21,4 @@ pub use signal::*;
 pub use socket::*;
 pub use stat::*;
 pub use time::*;
+pub use tty::*;

@@ -11,8 +11,11 @@ use crate::mount::Path;
 use crate::open::OpenFlags;
 use crate::perm::Credentials;
 use crate::types::{FileType, Stat};
+use arch::abi::pod::write_record;
+use arch::abi::structs::Dirent64;
 use arch::sync::Mutex;
 use arch::{Errno, Result};
+use std::mem::size_of;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -279,18 +282,18 @@ impl File {
         let mut used = 0usize;
         let mut too_small = false;
         let next = inode.readdir(*pos, &mut |e| {
-            let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+            let reclen = (size_of::<Dirent64>() + e.name.len() + 1).next_multiple_of(8);
             if used + reclen > buf.len() {
                 too_small = used == 0;
                 return false;
             }
-            let rec = &mut buf[used..used + reclen];
-            rec.fill(0);
-            rec[0..8].copy_from_slice(&e.ino.to_le_bytes());
-            rec[8..16].copy_from_slice(&(e.next_pos as i64).to_le_bytes());
-            rec[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
-            rec[18] = e.file_type.to_dt();
-            rec[19..19 + e.name.len()].copy_from_slice(e.name);
+            let header = Dirent64 {
+                d_ino: e.ino,
+                d_off: e.next_pos as i64,
+                d_reclen: reclen as u16,
+                d_type: e.file_type.to_dt(),
+            };
+            write_record(&mut buf[used..used + reclen], &header, e.name);
             used += reclen;
             true
         })?;

@@ -5,12 +5,14 @@
 //! and a full queue takes one `IN_Q_OVERFLOW` event (wd -1) and drops the
 //! rest until it is read.
 
+use arch::abi::pod::write_record;
+use arch::abi::structs::InotifyEvent;
 use arch::{Errno, Result};
 use fs::fsnotify::IN_Q_OVERFLOW;
 use std::collections::VecDeque;
 
 /// The size of `struct inotify_event` without its name.
-const HEADER: usize = 16;
+const HEADER: usize = size_of::<InotifyEvent>();
 
 /// One queued event.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,14 +40,13 @@ impl Event {
 
     /// Writes the record to the start of `out`, which holds `size()` bytes.
     fn pack(&self, out: &mut [u8]) {
-        let len = self.name_len();
-        out[0..4].copy_from_slice(&self.wd.to_ne_bytes());
-        out[4..8].copy_from_slice(&self.mask.to_ne_bytes());
-        out[8..12].copy_from_slice(&self.cookie.to_ne_bytes());
-        out[12..16].copy_from_slice(&(len as u32).to_ne_bytes());
-        let name = &mut out[HEADER..HEADER + len];
-        name.fill(0);
-        name[..self.name.len()].copy_from_slice(&self.name);
+        let header = InotifyEvent {
+            wd: self.wd,
+            mask: self.mask,
+            cookie: self.cookie,
+            len: self.name_len() as u32,
+        };
+        write_record(&mut out[..self.size()], &header, &self.name);
     }
 
     fn overflow() -> Event {

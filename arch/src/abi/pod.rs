@@ -50,6 +50,16 @@ pub fn from_bytes<T: Pod>(b: &[u8]) -> Option<T> {
     Some(unsafe { std::ptr::read_unaligned(b.as_ptr().cast::<T>()) })
 }
 
+/// Writes a variable-length record to `out`: `header`, then `name`, then
+/// zeros to the end of `out` (Linux's getdents64 and inotify records). The
+/// caller sizes `out` to hold both.
+pub fn write_record<T: Pod>(out: &mut [u8], header: &T, name: &[u8]) {
+    let h = as_bytes(header);
+    out[..h.len()].copy_from_slice(h);
+    out[h.len()..h.len() + name.len()].copy_from_slice(name);
+    out[h.len() + name.len()..].fill(0);
+}
+
 /// Declares structures of Linux's user ABI: each becomes `#[repr(C)]` and
 /// `Pod`, with both conditions of `Pod` checked when the crate compiles —
 /// every field is `Pod`, and the structure's size is the sum of its fields'

@@ -5,6 +5,7 @@
 //! headers); each file's tests check the layout against the host C library's
 //! structure of the same name, which follows the kernel's.
 
+mod fs;
 mod io;
 mod resource;
 mod sigframe;
@@ -14,6 +15,7 @@ mod stat;
 mod time;
 mod tty;
 
+pub use fs::*;
 pub use io::*;
 pub use resource::*;
 pub use sigframe::*;

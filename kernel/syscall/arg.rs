@@ -113,6 +113,25 @@ impl<T: Pod> UserPtr<T> {
         ctx.write_user(self.addr, &bytes)
     }
 
+    /// Reads a `T` the guest gave with its size, `size` bytes, as Linux's
+    /// `copy_struct_from_user` does for extensible structures: a shorter
+    /// (older) one reads as zeroes past its end, and a longer (newer) one
+    /// must be zero past the fields this kernel knows (E2BIG otherwise).
+    /// The caller bounds `size`.
+    pub fn read_sized(self, ctx: &TrapContext, size: usize) -> Result<T> {
+        let known = std::mem::size_of::<T>();
+        let mut buf = vec![0u8; size];
+        ctx.read_user(self.addr, &mut buf)?;
+        if buf
+            .get(known..)
+            .is_some_and(|rest| rest.iter().any(|&b| b != 0))
+        {
+            return Err(Errno::E2BIG);
+        }
+        buf.resize(known.max(size), 0);
+        from_bytes(&buf).ok_or(Errno::EFAULT)
+    }
+
     /// Writes `v` where the guest points (EFAULT if it cannot be written).
     pub fn write(self, ctx: &(impl UserMemory + ?Sized), v: &T) -> Result<()> {
         ctx.write_user(self.addr, as_bytes(v))

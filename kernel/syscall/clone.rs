@@ -1,9 +1,9 @@
 //! Task creation: fork, vfork, clone and clone3 (clone(2)) over `task::do_fork`.
 
+use super::arg::UserPtr;
 use crate::signal::SIGCHLD;
 use crate::task::TrapContext;
 use crate::task::{self, CloneArgs};
-use arch::abi::pod::from_bytes;
 use arch::abi::structs as abi;
 use arch::{Errno, Result};
 
@@ -56,23 +56,13 @@ pub fn sys_clone(
 
 /// clone3(args, size): `struct clone_args`, at least its first 64 bytes
 /// (CLONE_ARGS_SIZE_VER0); the stack is given as base and size.
-pub fn sys_clone3(ctx: &mut TrapContext, args: u64, size: u64) -> Result<u64> {
+pub fn sys_clone3(ctx: &mut TrapContext, args: UserPtr<abi::CloneArgs>, size: u64) -> Result<u64> {
     let size = size as usize;
+    // From version 0 (64 bytes, CLONE_ARGS_SIZE_VER0) to a page.
     if !(64..=4096).contains(&size) {
         return Err(Errno::EINVAL);
     }
-    let mut b = vec![0u8; size];
-    ctx.read_user(args, &mut b)?;
-    // Fields past the ones this kernel knows must be zero (E2BIG); a shorter
-    // structure (version 0, 64 bytes) reads as zeroes beyond its end.
-    let known = std::mem::size_of::<abi::CloneArgs>();
-    if b.get(known..)
-        .is_some_and(|rest| rest.iter().any(|&x| x != 0))
-    {
-        return Err(Errno::E2BIG);
-    }
-    b.resize(known.max(size), 0);
-    let a: abi::CloneArgs = from_bytes(&b).ok_or(Errno::EFAULT)?;
+    let a = args.read_sized(ctx, size)?;
     // set_tid and cgroup (pid namespaces, cgroups) are not offered.
     if a.set_tid != 0 || a.set_tid_size != 0 {
         return Err(Errno::EINVAL);

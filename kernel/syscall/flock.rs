@@ -5,9 +5,10 @@
 //! The locks are the inode's (`fs::locks`); blocking waits sleep here,
 //! interruptibly (ERESTARTSYS), on the inode's lock wait queue.
 
-use super::arg::Fd;
+use super::arg::{user_field, Fd, UserPtr};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
+use arch::abi::structs::Flock;
 use arch::{Errno, Result};
 use fs::locks::{FileLockContext, LockError, LockKind, LockOwner, RecordLock};
 use fs::{File, OpenFlags};
@@ -24,6 +25,13 @@ const LOCK_SH: u64 = 1;
 const LOCK_EX: u64 = 2;
 const LOCK_NB: u64 = 4;
 const LOCK_UN: u64 = 8;
+
+/// `l_type` values.
+const F_RDLCK: i16 = 0;
+const F_WRLCK: i16 = 1;
+const F_UNLCK: i16 = 2;
+/// The `l_whence` F_GETLK reports.
+const SEEK_SET: i16 = 0;
 
 /// `OFFSET_MAX`: the end of a lock that runs to the end of the file.
 const OFFSET_MAX: i64 = i64::MAX;
@@ -64,25 +72,27 @@ pub fn sys_flock(ctx: &mut TrapContext, fd: Fd, operation: u64) -> Result<u64> {
     wait_for(ctx, locks, || locks.flock(f.id(), want).then_some(Ok(0)))
 }
 
-/// Reads a `struct flock` (x86_64: type, whence, start, len, pid) and returns
-/// the request it makes of `f`, or `EINVAL`/`EOVERFLOW` as Linux's
-/// flock_to_posix_lock().
-fn read_flock(ctx: &TrapContext, f: &File, addr: u64, owner: LockOwner) -> Result<RecordLock> {
-    let mut b = [0u8; 32];
-    ctx.read_user(addr, &mut b)?;
-    let kind = match i16::from_ne_bytes([b[0], b[1]]) {
-        0 => LockKind::Read,
-        1 => LockKind::Write,
-        2 => LockKind::Unlock,
+/// Returns the request a `struct flock` makes of `f`, or `EINVAL`/`EOVERFLOW`
+/// as Linux's flock_to_posix_lock().
+fn flock_to_lock(ctx: &TrapContext, f: &File, fl: &Flock, owner: LockOwner) -> Result<RecordLock> {
+    let Flock {
+        l_type,
+        l_whence,
+        l_start,
+        l_len,
+        l_pid,
+        ..
+    } = *fl;
+    let kind = match l_type {
+        F_RDLCK => LockKind::Read,
+        F_WRLCK => LockKind::Write,
+        F_UNLCK => LockKind::Unlock,
         _ => return Err(Errno::EINVAL),
     };
-    let word = |o: usize| i64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
-    let (l_start, l_len) = (word(8), word(16));
-    let l_pid = i32::from_ne_bytes(b[24..28].try_into().expect("4 bytes"));
     if matches!(owner, LockOwner::File(_)) && l_pid != 0 {
         return Err(Errno::EINVAL);
     }
-    let base = match i16::from_ne_bytes([b[2], b[3]]) {
+    let base = match l_whence {
         0 => 0,
         1 => f.pos() as i64,
         2 => f.stat()?.size as i64,
@@ -117,23 +127,35 @@ fn read_flock(ctx: &TrapContext, f: &File, addr: u64, owner: LockOwner) -> Resul
     })
 }
 
-/// Writes F_GETLK's answer: the conflicting lock, or only `F_UNLCK` as type.
-fn write_flock(ctx: &TrapContext, addr: u64, found: Option<RecordLock>) -> Result<()> {
+/// Writes F_GETLK's answer over the caller's `fl`: the conflicting lock, or
+/// only `F_UNLCK` as type (the other fields stay as the caller gave them).
+fn write_flock(
+    ctx: &TrapContext,
+    addr: UserPtr<Flock>,
+    fl: Flock,
+    found: Option<RecordLock>,
+) -> Result<()> {
     let Some(l) = found else {
-        return ctx.write_user(addr, &2i16.to_ne_bytes());
+        return user_field!(addr, Flock, l_type).write(ctx, &F_UNLCK);
     };
-    let mut b = [0u8; 28];
-    let kind: i16 = if l.kind == LockKind::Write { 1 } else { 0 };
-    b[0..2].copy_from_slice(&kind.to_ne_bytes());
     let len = if l.end as i64 == OFFSET_MAX {
         0
     } else {
         l.end - l.start + 1
     };
-    b[8..16].copy_from_slice(&l.start.to_ne_bytes());
-    b[16..24].copy_from_slice(&len.to_ne_bytes());
-    b[24..28].copy_from_slice(&l.pid.to_ne_bytes());
-    ctx.write_user(addr, &b)
+    let flock = Flock {
+        l_type: if l.kind == LockKind::Write {
+            F_WRLCK
+        } else {
+            F_RDLCK
+        },
+        l_whence: SEEK_SET,
+        l_start: l.start as i64,
+        l_len: len as i64,
+        l_pid: l.pid,
+        ..fl
+    };
+    addr.write(ctx, &flock)
 }
 
 /// The record lock commands of fcntl(2).
@@ -145,13 +167,15 @@ pub fn fcntl_lock(ctx: &mut TrapContext, f: &Arc<File>, cmd: u64, arg: u64) -> R
         F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => LockOwner::File(f.id()),
         _ => LockOwner::Files(ctx.task.files().borrow().owner()),
     };
-    let req = read_flock(ctx, f, arg, owner)?;
+    let arg = UserPtr::<Flock>::new(arg);
+    let fl = arg.read(ctx)?;
+    let req = flock_to_lock(ctx, f, &fl, owner)?;
     let locks = f.file_locks().map_err(|_| Errno::EINVAL)?;
     if matches!(cmd, F_GETLK | F_OFD_GETLK) {
         if req.kind == LockKind::Unlock {
             return Err(Errno::EINVAL);
         }
-        write_flock(ctx, arg, locks.test_record(&req))?;
+        write_flock(ctx, arg, fl, locks.test_record(&req))?;
         return Ok(0);
     }
     let mode = f.flags().access_mode();

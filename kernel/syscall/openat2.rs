@@ -4,14 +4,15 @@
 //! on the path walk. `RESOLVE_CACHED` refuses what would create or truncate
 //! (`EAGAIN`); every other lookup here is as fast as a cached one.
 
-use super::arg::{Fd, UserStr};
+use super::arg::{Fd, UserPtr, UserStr};
 use super::open::{open_file, OpenHow};
 use crate::task::TrapContext;
+use arch::abi::structs as abi;
 use arch::{Errno, Result};
 use fs::{FileType, LookupFlags, OpenFlags};
 
 /// The size of the first `struct open_how` (flags, mode, resolve).
-const OPEN_HOW_SIZE_VER0: u64 = 24;
+const OPEN_HOW_SIZE_VER0: u64 = size_of::<abi::OpenHow>() as u64;
 /// The largest `struct open_how` accepted: a page (`E2BIG` beyond).
 const OPEN_HOW_SIZE_MAX: u64 = 4096;
 
@@ -24,24 +25,14 @@ const RESOLVE_CACHED: u64 = 0x20;
 
 /// Reads `struct open_how` of `size` bytes at `addr`: the fields it knows,
 /// and zeroes in the rest (`E2BIG` otherwise), as copy_struct_from_user().
-fn read_how(ctx: &TrapContext, addr: u64, size: u64) -> Result<[u64; 3]> {
+fn read_how(ctx: &TrapContext, addr: UserPtr<abi::OpenHow>, size: u64) -> Result<abi::OpenHow> {
     if size < OPEN_HOW_SIZE_VER0 {
         return Err(Errno::EINVAL);
     }
     if size > OPEN_HOW_SIZE_MAX {
         return Err(Errno::E2BIG);
     }
-    let mut raw = vec![0u8; size as usize];
-    ctx.read_user(addr, &mut raw)?;
-    if raw[OPEN_HOW_SIZE_VER0 as usize..].iter().any(|&b| b != 0) {
-        return Err(Errno::E2BIG);
-    }
-    let field = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&raw[i * 8..i * 8 + 8]);
-        u64::from_ne_bytes(b)
-    };
-    Ok([field(0), field(1), field(2)])
+    addr.read_sized(ctx, size as usize)
 }
 
 /// Returns the lookup restrictions of `resolve` (`EINVAL` for unknown bits and
@@ -101,10 +92,14 @@ pub fn sys_openat2(
     ctx: &mut TrapContext,
     dirfd: Fd,
     path: UserStr,
-    how: u64,
+    how: UserPtr<abi::OpenHow>,
     size: u64,
 ) -> Result<u64> {
-    let [flags, mode, resolve] = read_how(ctx, how, size)?;
+    let abi::OpenHow {
+        flags,
+        mode,
+        resolve,
+    } = read_how(ctx, how, size)?;
     let lf = resolve_flags(resolve)?;
     let flags = open_flags(flags, mode, resolve)?;
     let path = path.read_path(ctx)?;

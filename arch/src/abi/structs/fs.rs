@@ -1,9 +1,31 @@
-//! Files: the variable-length records of getdents64(2) and inotify(7) (a
-//! fixed header, then a name: `pod::write_record` writes one).
+//! Files: openat2(2)'s `struct open_how`, record locks' `struct flock`,
+//! and the variable-length records of getdents64(2) and inotify(7) (a fixed
+//! header, then a name: `pod::write_record` writes one).
 
 use crate::abi::pod::pod_structs;
 
 pod_structs! {
+    /// `struct open_how` (openat2(2)), version 0 (`OPEN_HOW_SIZE_VER0`).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct OpenHow {
+        pub flags: u64,
+        pub mode: u64,
+        pub resolve: u64,
+    }
+
+    /// `struct flock` of x86_64 (and `struct flock64`, the same): a record
+    /// lock as fcntl(2) takes and reports it.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Flock {
+        pub l_type: i16,
+        pub l_whence: i16,
+        pub __pad0: i32,
+        pub l_start: i64,
+        pub l_len: i64,
+        pub l_pid: i32,
+        pub __pad1: i32,
+    }
+
     /// The fixed part of `struct linux_dirent64`: `d_name` follows right
     /// after it, at byte 19 (the C structure's size, 24, counts padding
     /// the record does not have), and the record is padded to `d_reclen`.
@@ -34,6 +56,18 @@ mod tests {
 
     #[test]
     fn layouts_match_the_c_library() {
+        assert_eq!(size_of::<OpenHow>(), size_of::<libc::open_how>());
+        assert_eq!(
+            offset_of!(OpenHow, resolve),
+            offset_of!(libc::open_how, resolve)
+        );
+        assert_eq!(size_of::<Flock>(), size_of::<libc::flock>());
+        assert_eq!(
+            offset_of!(Flock, l_whence),
+            offset_of!(libc::flock, l_whence)
+        );
+        assert_eq!(offset_of!(Flock, l_start), offset_of!(libc::flock, l_start));
+        assert_eq!(offset_of!(Flock, l_pid), offset_of!(libc::flock, l_pid));
         assert_eq!(size_of::<Dirent64>(), offset_of!(libc::dirent64, d_name));
         assert_eq!(
             offset_of!(Dirent64, d_reclen),

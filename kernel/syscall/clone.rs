@@ -5,6 +5,7 @@ use crate::signal::SIGCHLD;
 use crate::task::TrapContext;
 use crate::task::{self, CloneArgs};
 use arch::abi::structs as abi;
+use arch::backend::TASK_SIZE;
 use arch::{Errno, Result};
 
 pub fn sys_fork(ctx: &mut TrapContext) -> Result<u64> {
@@ -67,9 +68,16 @@ pub fn sys_clone3(ctx: &mut TrapContext, args: UserPtr<abi::CloneArgs>, size: u6
     if a.set_tid != 0 || a.set_tid_size != 0 {
         return Err(Errno::EINVAL);
     }
-    if (a.stack == 0) != (a.stack_size == 0) {
-        return Err(Errno::EINVAL);
-    }
+    // Linux's clone3_stack_valid: both or neither, and a stack inside the
+    // address space (access_ok); its top is the child's stack pointer.
+    let stack_top = match (a.stack, a.stack_size) {
+        (0, 0) => 0,
+        (0, _) | (_, 0) => return Err(Errno::EINVAL),
+        (base, size) => base
+            .checked_add(size)
+            .filter(|&top| top <= TASK_SIZE)
+            .ok_or(Errno::EINVAL)?,
+    };
     if a.exit_signal & !0xff != 0 || a.flags & 0xff != 0 {
         return Err(Errno::EINVAL);
     }
@@ -79,11 +87,7 @@ pub fn sys_clone3(ctx: &mut TrapContext, args: UserPtr<abi::CloneArgs>, size: u6
         child_tid: a.child_tid,
         parent_tid: a.parent_tid,
         exit_signal: a.exit_signal,
-        stack: if a.stack == 0 {
-            0
-        } else {
-            a.stack + a.stack_size
-        },
+        stack: stack_top,
         tls: a.tls,
     };
     Ok(task::do_fork(ctx, args)? as u64)

@@ -2,11 +2,15 @@
  * Checks process life cycles: 300 fork+exec+wait rounds, vfork (shared memory,
  * the parent waits), posix_spawn, orphans reaped by init (this program runs as
  * init) or by a subreaper, PR_SET_PDEATHSIG, sessions and process groups,
- * waitid, rusage, credentials and prctl names, and ECHILD at the end.
+ * waitid, rusage, credentials and prctl names, clone3's struct clone_args
+ * (sizes, stacks), and ECHILD at the end.
  */
 #include "check.h"
 
 #include <grp.h>
+#include <linux/sched.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -213,6 +217,42 @@ static void test_creds(void)
 	CHECK("PR_GET_NAME", prctl(PR_GET_NAME, name) == 0 && strcmp(name, "renamed-proc") == 0);
 }
 
+/* clone3: version 0 of struct clone_args forks; unknown trailing bytes must
+ * be zero; a stack needs its size and must lie inside the address space
+ * (a stack whose end wraps around once panicked the kernel's debug build). */
+static void test_clone3(void)
+{
+	struct {
+		struct clone_args a;
+		uint64_t next;
+	} big;
+	memset(&big, 0, sizeof big);
+	big.a.exit_signal = SIGCHLD;
+	long pid = syscall(SYS_clone3, &big.a, 64);
+	if (pid == 0)
+		_exit(3);
+	int st;
+	CHECKF("clone3 with CLONE_ARGS_SIZE_VER0 forks",
+	       pid > 0 && waitpid((pid_t)pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 3,
+	       "clone3 returned %ld", pid);
+	big.next = 1;
+	CHECK_ERRNO("clone3: unknown fields set: E2BIG",
+		    syscall(SYS_clone3, &big.a, sizeof big), E2BIG);
+	big.next = 0;
+	CHECK_ERRNO("clone3: a size below version 0: EINVAL", syscall(SYS_clone3, &big.a, 63),
+		    EINVAL);
+	big.a.stack = 0x10000;
+	CHECK_ERRNO("clone3: a stack without a size: EINVAL",
+		    syscall(SYS_clone3, &big.a, sizeof big.a), EINVAL);
+	big.a.stack = 0xfffffffffffff000ull;
+	big.a.stack_size = 0x2000;
+	CHECK_ERRNO("clone3: a stack that wraps around: EINVAL",
+		    syscall(SYS_clone3, &big.a, sizeof big.a), EINVAL);
+	big.a.stack = 0x7ffffffff000ull;
+	CHECK_ERRNO("clone3: a stack past the address space: EINVAL",
+		    syscall(SYS_clone3, &big.a, sizeof big.a), EINVAL);
+}
+
 int main(void)
 {
 	test_fork_exec_loop();
@@ -222,6 +262,7 @@ int main(void)
 	test_sessions();
 	test_waitid_rusage();
 	test_creds();
+	test_clone3();
 	CHECK_ERRNO("ECHILD when no children are left", wait(NULL), ECHILD);
 	return check_done();
 }

@@ -16,6 +16,12 @@ use crate::task::Task;
 pub(crate) const AF_UNSPEC: u16 = 0;
 /// `AF_UNIX` (`AF_LOCAL`).
 pub(crate) const AF_UNIX: u16 = 1;
+
+/// Returns the family (`sa_family_t`, the first field of every socket
+/// address) of the address `raw`; None if it is shorter than that.
+pub(crate) fn sa_family(raw: &[u8]) -> Option<u16> {
+    arch::abi::pod::from_bytes(raw)
+}
 /// One past the last address family Linux knows (`AF_MAX`, `NPROTO`).
 pub(crate) const AF_MAX: u64 = 46;
 

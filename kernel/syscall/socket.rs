@@ -6,10 +6,11 @@
 //! the one place socket calls sleep, honouring O_NONBLOCK, MSG_DONTWAIT,
 //! SO_RCVTIMEO/SO_SNDTIMEO and signals as Linux's sock_intr_errno does.
 
+use super::arg::UserPtr;
 use super::poll::deadline_after;
 use super::rw::file;
 use crate::net::unix::{self, NameContext, SocketFile, UnixAddr, UnixSocket};
-use crate::net::{SockType, Timeout, Ucred, AF_MAX, AF_UNIX, AF_UNSPEC};
+use crate::net::{sa_family, SockType, Timeout, Ucred, AF_MAX, AF_UNIX, AF_UNSPEC};
 use crate::net::{SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW};
 use crate::net::{SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK};
 use crate::sleep::{wait_event, Interruptible};
@@ -89,14 +90,13 @@ pub(super) fn read_sockaddr(ctx: &TrapContext, addr: u64, len: u64) -> Result<Ve
 /// Copies the address `name` out to `addr`, as much as the int at `lenp`
 /// allows, and stores its full length there (EINVAL for a negative one).
 pub(super) fn write_sockaddr(ctx: &TrapContext, name: &[u8], addr: u64, lenp: u64) -> Result<()> {
-    let mut b = [0u8; 4];
-    ctx.read_user(lenp, &mut b)?;
-    let room = usize::try_from(i32::from_ne_bytes(b)).map_err(|_| Errno::EINVAL)?;
+    let lenp = UserPtr::<i32>::new(lenp);
+    let room = usize::try_from(lenp.read(ctx)?).map_err(|_| Errno::EINVAL)?;
     let n = room.min(name.len());
     if n > 0 {
         ctx.write_user(addr, &name[..n])?;
     }
-    ctx.write_user(lenp, &(name.len() as u32).to_ne_bytes())
+    lenp.write(ctx, &(name.len() as i32))
 }
 
 /// Returns what resolving socket file names needs: the caller's
@@ -175,7 +175,7 @@ pub fn sys_socketpair(
     family: u64,
     type_: u64,
     protocol: u64,
-    sv: u64,
+    sv: UserPtr<[i32; 2]>,
 ) -> Result<u64> {
     let (kind, flags) = socket_args(family, type_, protocol)?;
     let cred = Ucred::effective(ctx.task);
@@ -201,10 +201,7 @@ pub fn sys_socketpair(
             }
         }
     };
-    let mut out = [0u8; 8];
-    out[..4].copy_from_slice(&fx.to_ne_bytes());
-    out[4..].copy_from_slice(&fy.to_ne_bytes());
-    if let Err(e) = ctx.write_user(sv, &out) {
+    if let Err(e) = sv.write(ctx, &[fx, fy]) {
         let mut t = files.borrow_mut();
         let _ = t.close(fx);
         let _ = t.close(fy);
@@ -217,7 +214,7 @@ pub fn sys_bind(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Resu
     let (_, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
     // An address of only the family asks for an autobind name.
-    let addr = if raw.len() == 2 && raw[..] == AF_UNIX.to_ne_bytes() {
+    let addr = if raw.len() == size_of::<u16>() && sa_family(&raw) == Some(AF_UNIX) {
         None
     } else {
         Some(UnixAddr::parse(&raw)?)
@@ -282,10 +279,8 @@ pub fn sys_connect(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> R
     let (f, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
     if sock.kind() == SockType::Dgram {
-        if raw.len() < 2 {
-            return Err(Errno::EINVAL);
-        }
-        if u16::from_ne_bytes([raw[0], raw[1]]) == AF_UNSPEC {
+        let family = sa_family(&raw).ok_or(Errno::EINVAL)?;
+        if family == AF_UNSPEC {
             sock.connect_dgram(None)?;
             return Ok(0);
         }

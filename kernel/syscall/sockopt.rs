@@ -4,11 +4,13 @@
 //! unless said otherwise; a getsockopt buffer shorter than the value gets
 //! its first bytes.
 
+use super::arg::UserPtr;
 use super::socket::socket_file;
 use crate::net::unix::UnixSocket;
 use crate::net::{Timeout, PLAIN_OPTIONS, SOL_SOCKET};
 use crate::task::TrapContext;
 use arch::abi::pod::as_bytes;
+use arch::abi::structs::{Linger, Timeval};
 use arch::{Errno, Result};
 use std::time::Duration;
 
@@ -34,9 +36,8 @@ const SO_SNDTIMEO_NEW: i32 = 67;
 
 /// Decodes a `struct timeval` timeout: EDOM for microseconds out of range; a
 /// negative time means no waiting, zero means forever.
-fn timeout_from(b: &[u8; 16]) -> Result<Timeout> {
-    let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
-    let usec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
+fn timeout_from(tv: Timeval) -> Result<Timeout> {
+    let (sec, usec) = (tv.tv_sec, tv.tv_usec);
     if !(0..1_000_000).contains(&usec) {
         return Err(Errno::EDOM);
     }
@@ -47,15 +48,13 @@ fn timeout_from(b: &[u8; 16]) -> Result<Timeout> {
     })
 }
 
-/// Encodes a timeout as a `struct timeval` (forever is zero).
-fn timeout_bytes(t: Timeout) -> Vec<u8> {
-    let d = match t {
+/// Returns a timeout as a `struct timeval` (forever is zero).
+fn to_timeval(t: Timeout) -> Timeval {
+    match t {
         Timeout::Forever => Duration::ZERO,
         Timeout::After(d) => d,
-    };
-    let mut v = (d.as_secs() as i64).to_ne_bytes().to_vec();
-    v.extend_from_slice(&(d.subsec_micros() as i64).to_ne_bytes());
-    v
+    }
+    .into()
 }
 
 pub fn sys_setsockopt(
@@ -75,9 +74,7 @@ pub fn sys_setsockopt(
     if optlen < 4 {
         return Err(Errno::EINVAL);
     }
-    let mut b = [0u8; 4];
-    ctx.read_user(optval, &mut b)?;
-    let val = i32::from_ne_bytes(b);
+    let val = UserPtr::<i32>::new(optval).read(ctx)?;
     let privileged = ctx.task.process.cred.borrow().euid == 0;
     match opt {
         SO_SNDBUF => sock.set_options(|o| o.set_sndbuf(val)),
@@ -88,21 +85,17 @@ pub fn sys_setsockopt(
         SO_PASSCRED => sock.set_options(|o| o.passcred = val != 0),
         SO_RCVLOWAT => sock.set_options(|o| o.set_rcvlowat(val)),
         SO_LINGER => {
-            if optlen < 8 {
+            if optlen < size_of::<Linger>() {
                 return Err(Errno::EINVAL);
             }
-            let mut l = [0u8; 8];
-            ctx.read_user(optval, &mut l)?;
-            let linger = i32::from_ne_bytes(l[4..].try_into().expect("4 bytes"));
-            sock.set_options(|o| o.linger = ((val != 0) as i32, linger));
+            let l = UserPtr::<Linger>::new(optval).read(ctx)?;
+            sock.set_options(|o| o.linger = ((l.l_onoff != 0) as i32, l.l_linger));
         }
         SO_RCVTIMEO_OLD | SO_SNDTIMEO_OLD | SO_RCVTIMEO_NEW | SO_SNDTIMEO_NEW => {
-            if optlen < 16 {
+            if optlen < size_of::<Timeval>() {
                 return Err(Errno::EINVAL);
             }
-            let mut tv = [0u8; 16];
-            ctx.read_user(optval, &mut tv)?;
-            let t = timeout_from(&tv)?;
+            let t = timeout_from(UserPtr::<Timeval>::new(optval).read(ctx)?)?;
             if matches!(opt, SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW) {
                 sock.set_options(|o| o.rcvtimeo = t);
             } else {
@@ -118,7 +111,7 @@ pub fn sys_setsockopt(
 /// Returns the value of option `opt`.
 fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
     let o = sock.options();
-    let int = |v: i32| Ok(v.to_ne_bytes().to_vec());
+    let int = |v: i32| Ok(as_bytes(&v).to_vec());
     match opt {
         SO_TYPE => int(sock.kind().raw() as i32),
         SO_DOMAIN => int(crate::net::AF_UNIX as i32),
@@ -131,12 +124,11 @@ fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
         SO_RCVLOWAT => int(o.rcvlowat as i32),
         SO_SNDLOWAT => int(1),
         SO_LINGER => {
-            let mut v = o.linger.0.to_ne_bytes().to_vec();
-            v.extend_from_slice(&o.linger.1.to_ne_bytes());
-            Ok(v)
+            let (l_onoff, l_linger) = o.linger;
+            Ok(as_bytes(&Linger { l_onoff, l_linger }).to_vec())
         }
-        SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => Ok(timeout_bytes(o.rcvtimeo)),
-        SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => Ok(timeout_bytes(o.sndtimeo)),
+        SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => Ok(as_bytes(&to_timeval(o.rcvtimeo)).to_vec()),
+        SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => Ok(as_bytes(&to_timeval(o.sndtimeo)).to_vec()),
         SO_PEERCRED => Ok(as_bytes(&sock.peercred().to_abi()).to_vec()),
         SO_PEERNAME => {
             let name = sock.peer_name()?;
@@ -164,12 +156,11 @@ pub fn sys_getsockopt(
     if level != SOL_SOCKET {
         return Err(Errno::EOPNOTSUPP);
     }
-    let mut b = [0u8; 4];
-    ctx.read_user(optlenp, &mut b)?;
-    let len = usize::try_from(i32::from_ne_bytes(b)).map_err(|_| Errno::EINVAL)?;
+    let optlenp = UserPtr::<i32>::new(optlenp);
+    let len = usize::try_from(optlenp.read(ctx)?).map_err(|_| Errno::EINVAL)?;
     let v = value(&sock, opt, len)?;
     let n = len.min(v.len());
     ctx.write_user(optval, &v[..n])?;
-    ctx.write_user(optlenp, &(n as u32).to_ne_bytes())?;
+    optlenp.write(ctx, &(n as i32))?;
     Ok(0)
 }

@@ -5,13 +5,16 @@
 //! first NUL (108 bytes without one are accepted), and an abstract name is
 //! every byte the length covers, NULs included.
 
-use crate::net::AF_UNIX;
+use crate::net::{sa_family, AF_UNIX};
+use arch::abi::pod::as_bytes;
+use arch::abi::structs::SockaddrUn;
 use arch::{Errno, Result};
+use std::mem::offset_of;
 
 /// `sizeof(struct sockaddr_un)`.
-pub(crate) const SOCKADDR_UN_LEN: usize = 110;
+pub(crate) const SOCKADDR_UN_LEN: usize = size_of::<SockaddrUn>();
 /// `offsetof(struct sockaddr_un, sun_path)`: the family's two bytes.
-pub(crate) const SUN_PATH_OFFSET: usize = 2;
+pub(crate) const SUN_PATH_OFFSET: usize = offset_of!(SockaddrUn, sun_path);
 
 /// A bound name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +32,7 @@ impl UnixAddr {
         if bytes.len() <= SUN_PATH_OFFSET || bytes.len() > SOCKADDR_UN_LEN {
             return Err(Errno::EINVAL);
         }
-        if u16::from_ne_bytes([bytes[0], bytes[1]]) != AF_UNIX {
+        if sa_family(bytes) != Some(AF_UNIX) {
             return Err(Errno::EINVAL);
         }
         let path = &bytes[SUN_PATH_OFFSET..];
@@ -43,7 +46,7 @@ impl UnixAddr {
     /// Returns the `sockaddr_un` as getsockname(2) reports it: a path with
     /// its NUL, an abstract name as long as it was bound.
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        let mut out = AF_UNIX.to_ne_bytes().to_vec();
+        let mut out = unnamed();
         match self {
             UnixAddr::Path(p) => {
                 out.extend_from_slice(p);
@@ -60,7 +63,7 @@ impl UnixAddr {
 
 /// Returns the address of a socket without a name: the family alone.
 pub(crate) fn unnamed() -> Vec<u8> {
-    AF_UNIX.to_ne_bytes().to_vec()
+    as_bytes(&AF_UNIX).to_vec()
 }
 
 #[cfg(test)]
@@ -68,7 +71,7 @@ mod tests {
     use super::*;
 
     fn sun(path: &[u8]) -> Vec<u8> {
-        let mut v = AF_UNIX.to_ne_bytes().to_vec();
+        let mut v = unnamed();
         v.extend_from_slice(path);
         v
     }

@@ -1,6 +1,7 @@
 //! Sockets: `struct msghdr` and `struct mmsghdr` of sendmsg(2) and
 //! recvmsg(2), the header of a control message (cmsg(3)) and the
-//! credentials SCM_CREDENTIALS and SO_PEERCRED carry.
+//! credentials SCM_CREDENTIALS and SO_PEERCRED carry, Unix socket
+//! addresses and the socket options' structures.
 
 use crate::abi::pod::pod_structs;
 
@@ -35,6 +36,21 @@ pod_structs! {
         pub cmsg_len: u64,
         pub cmsg_level: i32,
         pub cmsg_type: i32,
+    }
+
+    /// `struct sockaddr_un` (unix(7)): the family, then a path or an
+    /// abstract name; calls pass as many of its bytes as the name needs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct SockaddrUn {
+        pub sun_family: u16,
+        pub sun_path: [u8; 108],
+    }
+
+    /// `struct linger` (SO_LINGER).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Linger {
+        pub l_onoff: i32,
+        pub l_linger: i32,
     }
 
     /// `struct ucred` (SCM_CREDENTIALS, SO_PEERCRED).
@@ -80,6 +96,12 @@ mod tests {
         let data_at = unsafe { libc::CMSG_LEN(0) } as usize;
         assert_eq!(data_at, size_of::<Cmsghdr>());
         assert_eq!(size_of::<Ucred>(), size_of::<libc::ucred>());
+        assert_eq!(size_of::<SockaddrUn>(), size_of::<libc::sockaddr_un>());
+        assert_eq!(
+            offset_of!(SockaddrUn, sun_path),
+            offset_of!(libc::sockaddr_un, sun_path)
+        );
+        assert_eq!(size_of::<Linger>(), size_of::<libc::linger>());
         assert_eq!(offset_of!(Ucred, gid), offset_of!(libc::ucred, gid));
     }
 }

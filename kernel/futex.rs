@@ -6,7 +6,9 @@
 //! between the check and the sleep cannot be lost.
 
 use crate::sleep::{wait_event, Interruptible};
+use crate::syscall::UserPtr;
 use crate::task::Task;
+use arch::abi::structs::RobustListHead;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,9 +65,7 @@ pub fn key(task: &Task, uaddr: u64, private: bool) -> Result<FutexKey> {
 
 /// Reads the futex word at `uaddr`.
 pub fn read_word(task: &Task, uaddr: u64) -> Result<u32> {
-    let mut b = [0u8; 4];
-    task.mm().borrow_mut().copy_from_user(uaddr, &mut b)?;
-    Ok(u32::from_ne_bytes(b))
+    UserPtr::<u32>::new(uaddr).read(task)
 }
 
 /// Atomically replaces the word at `uaddr` with `new` if it holds `old`;
@@ -256,29 +256,28 @@ pub fn exit_robust_list(task: &Task) {
         return;
     }
     let tid = task.tid() as u32;
-    let read = |a: u64| -> Option<u64> {
-        let mut b = [0u8; 8];
-        task.mm().borrow_mut().copy_from_user(a, &mut b).ok()?;
-        Some(u64::from_ne_bytes(b))
-    };
-    let (Some(mut entry), Some(offset), Some(pending)) =
-        (read(head), read(head + 8), read(head + 16))
+    let Ok(RobustListHead {
+        list: mut entry,
+        futex_offset,
+        list_op_pending: pending,
+    }) = UserPtr::<RobustListHead>::new(head).read(task)
     else {
         return;
     };
+    let offset = futex_offset as u64;
     // Linux's ROBUST_LIST_LIMIT guards against circular lists.
     for _ in 0..2048 {
         entry &= !1;
         if entry == head || entry == 0 {
             break;
         }
-        let next = read(entry);
+        let next = UserPtr::<u64>::new(entry).read(task);
         if entry != pending & !1 {
             futex_death(task, entry.wrapping_add(offset), tid);
         }
         match next {
-            Some(n) => entry = n,
-            None => break,
+            Ok(n) => entry = n,
+            Err(_) => break,
         }
     }
     if pending & !1 != 0 {

@@ -4,9 +4,10 @@
 //! structure through the task's page table, with no byte offsets in handlers;
 //! `user_field!` points at one field of it, `add` at the next element of an
 //! array. It is read and written through `fs::UserMemory`: a trap's
-//! `TrapContext`, or what a file operation is given.
+//! `TrapContext`, what a file operation is given, or any `Task` (work done
+//! outside the task's own system calls, as at its exit).
 
-use crate::task::TrapContext;
+use crate::task::{Task, TrapContext};
 use arch::abi::pod::{as_bytes, from_bytes, Pod};
 use arch::{Errno, Result};
 use fs::UserMemory;
@@ -20,6 +21,17 @@ pub trait FromArg {
 impl FromArg for u64 {
     fn from_arg(raw: u64) -> Self {
         raw
+    }
+}
+
+/// A task's memory, for work done outside its own system calls.
+impl UserMemory for Task {
+    fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+        self.mm().borrow_mut().copy_from_user(addr, buf)
+    }
+
+    fn write_user(&self, addr: u64, data: &[u8]) -> Result<()> {
+        self.mm().borrow_mut().copy_to_user(addr, data)
     }
 }
 
@@ -118,7 +130,7 @@ impl<T: Pod> UserPtr<T> {
     /// (older) one reads as zeroes past its end, and a longer (newer) one
     /// must be zero past the fields this kernel knows (E2BIG otherwise).
     /// The caller bounds `size`.
-    pub fn read_sized(self, ctx: &TrapContext, size: usize) -> Result<T> {
+    pub fn read_sized(self, ctx: &(impl UserMemory + ?Sized), size: usize) -> Result<T> {
         let known = std::mem::size_of::<T>();
         let mut buf = vec![0u8; size];
         ctx.read_user(self.addr, &mut buf)?;

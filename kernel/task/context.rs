@@ -5,6 +5,7 @@
 //! file operations (`fs::UserMemory`, an ioctl's argument).
 
 use super::{ExitStatus, Task};
+use crate::syscall::UserPtr;
 use arch::backend::GuestCpu;
 use arch::{Errno, Result, UserRegs};
 use std::sync::Arc;
@@ -39,11 +40,9 @@ impl TrapContext<'_> {
         self.task.mm().borrow_mut().copy_to_user(addr, data)
     }
 
-    /// Reads a little-endian u64 from guest memory.
+    /// Reads a u64 from guest memory.
     pub fn read_u64(&self, addr: u64) -> Result<u64> {
-        let mut b = [0u8; 8];
-        self.read_user(addr, &mut b)?;
-        Ok(u64::from_ne_bytes(b))
+        UserPtr::<u64>::new(addr).read(self)
     }
 
     /// Reads a NUL-terminated path (ENAMETOOLONG past PATH_MAX).

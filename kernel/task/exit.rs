@@ -5,6 +5,7 @@
 
 use super::{find_process, unregister, unregister_task, Process, Task};
 use crate::signal::{self, SigInfo, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIG_IGN};
+use crate::syscall::UserPtr;
 use std::sync::Arc;
 
 /// How a process ended.
@@ -57,13 +58,7 @@ pub fn release_vfork_parent(task: &Task) {
 pub fn mm_release(task: &Task) {
     crate::futex::exit_robust_list(task);
     let ctid = std::mem::take(&mut *task.clear_child_tid.borrow_mut());
-    if ctid != 0
-        && task
-            .mm()
-            .borrow_mut()
-            .copy_to_user(ctid, &0u32.to_ne_bytes())
-            .is_ok()
-    {
+    if ctid != 0 && UserPtr::<u32>::new(ctid).write(task, &0).is_ok() {
         let _ = crate::futex::wake(task, ctid, false, 1, crate::futex::FUTEX_BITSET_MATCH_ANY);
     }
     release_vfork_parent(task);

@@ -8,6 +8,7 @@ use super::run::{start_task, Start};
 use super::{alloc_pid, register, tlb, Pid, Process, Task};
 use crate::signal::{self, NSIG};
 use crate::sleep::{wait_event, Interruptible};
+use crate::syscall::UserPtr;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
@@ -154,16 +155,15 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     if f & CLONE_CHILD_CLEARTID != 0 {
         *task.clear_child_tid.borrow_mut() = a.child_tid;
     }
-    let tid_bytes = id.to_ne_bytes();
     if f & CLONE_PARENT_SETTID != 0 {
-        let _ = ctx.write_user(a.parent_tid, &tid_bytes);
+        let _ = UserPtr::<Pid>::new(a.parent_tid).write(ctx, &id);
     }
     if f & CLONE_CHILD_SETTID != 0 {
-        let _ = task.mm().borrow_mut().copy_to_user(a.child_tid, &tid_bytes);
+        let _ = UserPtr::<Pid>::new(a.child_tid).write(&*task, &id);
     }
     if f & CLONE_PIDFD != 0 {
         let fd = crate::pidfd::install(ctx, &task.process)?;
-        ctx.write_user(a.pidfd, &fd.to_ne_bytes())?;
+        UserPtr::<i32>::new(a.pidfd).write(ctx, &fd)?;
     }
     let mut regs = *ctx.regs;
     regs.rax = 0;

@@ -253,6 +253,23 @@ static void test_robust(void)
 	CHECKF("robust mutex: EOWNERDEAD after the owner died", r == EOWNERDEAD, "returned %d", r);
 	CHECK("pthread_mutex_consistent", pthread_mutex_consistent(&robust) == 0);
 	pthread_mutex_unlock(&robust);
+
+	/* A robust list head the kernel cannot read is ignored at exit: at the
+	 * top of the address space (whose fields' addresses wrap around, which
+	 * once panicked the kernel's debug build) or unmapped. */
+	static const unsigned long heads[] = { -8UL, -24UL, 4096 };
+	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+		pid_t pid = MUST(fork());
+		if (pid == 0) {
+			if (syscall(SYS_set_robust_list, heads[i], 24) != 0)
+				_exit(2);
+			_exit(0);
+		}
+		int st;
+		CHECKF("an unreadable robust list head is ignored at exit",
+		       waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		       "head %#lx: status %#x", heads[i], st);
+	}
 }
 
 static void *fork_in_thread(void *arg)

@@ -1,5 +1,6 @@
 //! Processes and the system: resource limits and usage, `struct sysinfo`,
-//! `struct new_utsname` and clone3's `struct clone_args`.
+//! `struct new_utsname`, clone3's `struct clone_args` and the robust futex
+//! list of set_robust_list(2).
 
 use super::Timeval;
 use crate::abi::pod::pod_structs;
@@ -65,6 +66,21 @@ pod_structs! {
     }
 }
 
+pod_structs! {
+    /// `struct robust_list_head` (set_robust_list(2)): the list of robust
+    /// futexes a thread holds, which the kernel walks when it exits.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct RobustListHead {
+        /// `list.next`: the first entry (a `struct robust_list`, whose
+        /// first word is the next entry's address), or the head itself.
+        pub list: u64,
+        /// Where an entry's futex word is, relative to the entry.
+        pub futex_offset: i64,
+        /// The entry being added or removed, if any.
+        pub list_op_pending: u64,
+    }
+}
+
 impl Default for Utsname {
     fn default() -> Self {
         Utsname {
@@ -98,5 +114,6 @@ mod tests {
         );
         assert_eq!(size_of::<Utsname>(), size_of::<libc::utsname>());
         assert_eq!(size_of::<CloneArgs>(), 88);
+        assert_eq!(size_of::<RobustListHead>(), 24);
     }
 }

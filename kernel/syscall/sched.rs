@@ -5,8 +5,11 @@
 //! CPU time is the host CPU time of a task's guest CPU (its guest code:
 //! "user") and of its kernel thread ("system").
 
+use super::arg::UserPtr;
 use crate::task::TrapContext;
 use crate::task::{self, Process, Task};
+use arch::abi::pod::from_bytes;
+use arch::abi::structs::{SchedParam, Timespec, Tms};
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 
@@ -74,26 +77,27 @@ pub fn sys_sched_getaffinity(
     ctx: &mut TrapContext,
     pid: u64,
     len: u64,
-    user_mask: u64,
+    user_mask: UserPtr<u64>,
 ) -> Result<u64> {
     let len = len as usize;
-    if len < 8 || !len.is_multiple_of(8) {
+    if len < size_of::<u64>() || !len.is_multiple_of(size_of::<u64>()) {
         return Err(Errno::EINVAL);
     }
     let t = find(ctx, pid as i32)?;
     let mask = t.sched.borrow().affinity & cpu_mask();
-    ctx.write_user(user_mask, &mask.to_ne_bytes())?;
-    Ok(8)
+    user_mask.write(ctx, &mask)?;
+    Ok(size_of::<u64>() as u64)
 }
 
 /// sched_setaffinity: the mask, less CPUs the guest does not have, must name
 /// one (EINVAL); the task then runs on one of those.
 pub fn sys_sched_setaffinity(ctx: &mut TrapContext, pid: u64, len: u64, mask: u64) -> Result<u64> {
     let t = find(ctx, pid as i32)?;
-    let len = (len as usize).min(8);
-    let mut b = [0u8; 8];
+    // The first `len` bytes of the mask (a bitmap of longs), zero beyond.
+    let mut b = [0u8; size_of::<u64>()];
+    let len = (len as usize).min(b.len());
     ctx.read_user(mask, &mut b[..len])?;
-    let mask = u64::from_ne_bytes(b) & cpu_mask();
+    let mask = from_bytes::<u64>(&b).expect("eight bytes") & cpu_mask();
     if mask == 0 {
         return Err(Errno::EINVAL);
     }
@@ -120,9 +124,13 @@ fn may_change(ctx: &TrapContext, t: &Task) -> Result<()> {
 
 /// sched_rr_get_interval: the round-robin time slice; SCHED_OTHER tasks
 /// (all of them here) report 0, as Linux does for an idle fair queue.
-pub fn sys_sched_rr_get_interval(ctx: &mut TrapContext, pid: u64, interval: u64) -> Result<u64> {
+pub fn sys_sched_rr_get_interval(
+    ctx: &mut TrapContext,
+    pid: u64,
+    interval: UserPtr<Timespec>,
+) -> Result<u64> {
     target(ctx, pid)?;
-    ctx.write_user(interval, &[0u8; 16])?;
+    interval.write(ctx, &Timespec::default())?;
     Ok(0)
 }
 
@@ -135,13 +143,12 @@ pub fn sys_sched_setscheduler(
     ctx: &mut TrapContext,
     pid: u64,
     policy: u64,
-    param: u64,
+    param: UserPtr<SchedParam>,
 ) -> Result<u64> {
     target(ctx, pid)?;
-    let mut prio = [0u8; 4];
-    ctx.read_user(param, &mut prio)?;
+    let prio = param.read(ctx)?.sched_priority;
     // SCHED_OTHER, SCHED_BATCH and SCHED_IDLE with priority 0 are fine.
-    match (policy & !0x4000_0000, i32::from_ne_bytes(prio)) {
+    match (policy & !0x4000_0000, prio) {
         (0 | 3 | 5, 0) => Ok(0),
         (0 | 3 | 5, _) => Err(Errno::EINVAL),
         (1 | 2, _) => Err(Errno::EPERM),
@@ -149,17 +156,23 @@ pub fn sys_sched_setscheduler(
     }
 }
 
-pub fn sys_sched_getparam(ctx: &mut TrapContext, pid: u64, param: u64) -> Result<u64> {
+pub fn sys_sched_getparam(
+    ctx: &mut TrapContext,
+    pid: u64,
+    param: UserPtr<SchedParam>,
+) -> Result<u64> {
     target(ctx, pid)?;
-    ctx.write_user(param, &0i32.to_ne_bytes())?;
+    param.write(ctx, &SchedParam::default())?;
     Ok(0)
 }
 
-pub fn sys_sched_setparam(ctx: &mut TrapContext, pid: u64, param: u64) -> Result<u64> {
+pub fn sys_sched_setparam(
+    ctx: &mut TrapContext,
+    pid: u64,
+    param: UserPtr<SchedParam>,
+) -> Result<u64> {
     target(ctx, pid)?;
-    let mut prio = [0u8; 4];
-    ctx.read_user(param, &mut prio)?;
-    if i32::from_ne_bytes(prio) != 0 {
+    if param.read(ctx)?.sched_priority != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(0)
@@ -247,14 +260,19 @@ pub fn sys_setpriority(ctx: &mut TrapContext, which: u64, who: u64, prio: u64) -
 
 /// getcpu(cpu, node, cache): the host CPU the task's guest CPU is pinned to, as
 /// an index among the CPUs guests see.
-pub fn sys_getcpu(ctx: &mut TrapContext, cpup: u64, nodep: u64, _cache: u64) -> Result<u64> {
+pub fn sys_getcpu(
+    ctx: &mut TrapContext,
+    cpup: UserPtr<u32>,
+    nodep: UserPtr<u32>,
+    _cache: u64,
+) -> Result<u64> {
     let k = crate::boot::kernel();
     let cpu = (cpu_index(ctx.task) % k.host_cpus.len()) as u32;
-    if cpup != 0 {
-        ctx.write_user(cpup, &cpu.to_ne_bytes())?;
+    if !cpup.is_null() {
+        cpup.write(ctx, &cpu)?;
     }
-    if nodep != 0 {
-        ctx.write_user(nodep, &0u32.to_ne_bytes())?;
+    if !nodep.is_null() {
+        nodep.write(ctx, &0)?;
     }
     Ok(0)
 }
@@ -299,16 +317,18 @@ pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64>
 
 /// times(2): clock ticks (100 Hz) of the process and its reaped children;
 /// returns the ticks since boot.
-pub fn sys_times(ctx: &mut TrapContext, buf: u64) -> Result<u64> {
+pub fn sys_times(ctx: &mut TrapContext, buf: UserPtr<Tms>) -> Result<u64> {
     let ticks = |ns: u64| ns / 10_000_000;
-    if buf != 0 {
+    if !buf.is_null() {
         let me = process_times(&ctx.task.process);
         let ch = *ctx.task.process.children_times.borrow();
-        let mut b = [0u8; 32];
-        for (i, v) in [me.0, me.1, ch.0, ch.1].iter().enumerate() {
-            b[i * 8..i * 8 + 8].copy_from_slice(&ticks(*v).to_ne_bytes());
-        }
-        ctx.write_user(buf, &b)?;
+        let tms = Tms {
+            tms_utime: ticks(me.0) as i64,
+            tms_stime: ticks(me.1) as i64,
+            tms_cutime: ticks(ch.0) as i64,
+            tms_cstime: ticks(ch.1) as i64,
+        };
+        buf.write(ctx, &tms)?;
     }
     let (s, ns) = arch::host::time::clock_gettime(7).ok_or(Errno::EINVAL)?;
     Ok(ticks(s as u64 * 1_000_000_000 + ns as u64))

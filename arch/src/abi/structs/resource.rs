@@ -1,6 +1,6 @@
-//! Processes and the system: resource limits and usage, `struct sysinfo`,
-//! `struct new_utsname`, clone3's `struct clone_args` and the robust futex
-//! list of set_robust_list(2).
+//! Processes and the system: resource limits and usage, `struct tms`,
+//! `struct sched_param`, `struct sysinfo`, `struct new_utsname`, clone3's
+//! `struct clone_args` and the robust futex list of set_robust_list(2).
 
 use super::Timeval;
 use crate::abi::pod::pod_structs;
@@ -21,6 +21,21 @@ pod_structs! {
         /// maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock,
         /// msgsnd, msgrcv, nsignals, nvcsw, nivcsw.
         pub counters: [i64; 14],
+    }
+
+    /// `struct tms` (times(2)): CPU times in clock ticks.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Tms {
+        pub tms_utime: i64,
+        pub tms_stime: i64,
+        pub tms_cutime: i64,
+        pub tms_cstime: i64,
+    }
+
+    /// `struct sched_param` (sched_setparam(2), sched_setscheduler(2)).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct SchedParam {
+        pub sched_priority: i32,
     }
 
     /// `struct sysinfo` of x86_64 (include/uapi/linux/sysinfo.h).
@@ -102,6 +117,12 @@ mod tests {
             offset_of!(Rusage, counters),
             offset_of!(libc::rusage, ru_maxrss)
         );
+        assert_eq!(size_of::<Tms>(), size_of::<libc::tms>());
+        assert_eq!(
+            offset_of!(Tms, tms_cstime),
+            offset_of!(libc::tms, tms_cstime)
+        );
+        assert_eq!(size_of::<SchedParam>(), size_of::<libc::sched_param>());
         assert_eq!(size_of::<Sysinfo>(), size_of::<libc::sysinfo>());
         assert_eq!(offset_of!(Sysinfo, procs), offset_of!(libc::sysinfo, procs));
         assert_eq!(

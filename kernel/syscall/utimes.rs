@@ -2,11 +2,12 @@
 //! times pointer for "now", a NULL path for the file `dirfd` as futimens uses
 //! it), and the older utimes, futimesat and utime.
 
-use super::arg::{Fd, UserStr};
+use super::arg::{Fd, UserPtr, UserStr};
 use super::attr::io_file;
 use super::namei::vfs;
 use super::open::{resolve_at, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
 use crate::task::TrapContext;
+use arch::abi::structs as abi;
 use arch::{Errno, Result};
 use fs::{AttrTime, Timespec};
 
@@ -29,28 +30,32 @@ fn time(sec: i64, nsec: i64) -> Result<Option<AttrTime>> {
     }
 }
 
-/// Reads two pairs of 64-bit words at `addr`; `scale` turns the second of each
-/// into nanoseconds (1000 for `struct timeval`, 1 for `struct timespec`).
-fn read_times(ctx: &TrapContext, addr: u64, scale: i64, max: i64) -> Result<Times> {
-    const NOW: Times = [Some(AttrTime::Now); 2];
-    if addr == 0 {
+/// Both times "now", what a NULL times pointer asks for.
+const NOW: Times = [Some(AttrTime::Now); 2];
+
+/// Reads utimensat's `struct timespec[2]` (NULL: now).
+fn read_timespecs(ctx: &TrapContext, times: UserPtr<[abi::Timespec; 2]>) -> Result<Times> {
+    if times.is_null() {
         return Ok(NOW);
     }
-    let mut raw = [0u8; 32];
-    ctx.read_user(addr, &mut raw)?;
-    let word = |i: usize| {
-        let b: [u8; 8] = raw[i * 8..i * 8 + 8].try_into().expect("8 bytes");
-        i64::from_ne_bytes(b)
-    };
-    let mut out: Times = [None; 2];
-    for (i, t) in out.iter_mut().enumerate() {
-        let (sec, frac) = (word(2 * i), word(2 * i + 1));
-        if scale != 1 && !(0..max).contains(&frac) {
+    let [a, m] = times.read(ctx)?;
+    Ok([time(a.tv_sec, a.tv_nsec)?, time(m.tv_sec, m.tv_nsec)?])
+}
+
+/// Reads utimes's `struct timeval[2]` (NULL: now); microseconds must be
+/// below a second.
+fn read_timevals(ctx: &TrapContext, times: UserPtr<[abi::Timeval; 2]>) -> Result<Times> {
+    if times.is_null() {
+        return Ok(NOW);
+    }
+    let [a, m] = times.read(ctx)?;
+    let at = |tv: abi::Timeval| {
+        if !(0..1_000_000).contains(&tv.tv_usec) {
             return Err(Errno::EINVAL);
         }
-        *t = time(sec, frac.saturating_mul(scale))?;
-    }
-    Ok(out)
+        time(tv.tv_sec, tv.tv_usec * 1000)
+    };
+    Ok([at(a)?, at(m)?])
 }
 
 /// Sets `times` on `path` from `dirfd`, or on the file `dirfd` if `path` is NULL.
@@ -83,39 +88,42 @@ pub fn sys_utimensat(
     ctx: &mut TrapContext,
     dirfd: Fd,
     path: UserStr,
-    times: u64,
+    times: UserPtr<[abi::Timespec; 2]>,
     flags: u64,
 ) -> Result<u64> {
-    let times = read_times(ctx, times, 1, 0)?;
+    let times = read_timespecs(ctx, times)?;
     if times == [None, None] {
         return Ok(0);
     }
     do_utimes(ctx, dirfd, path, times, flags)
 }
 
-pub fn sys_futimesat(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, times: u64) -> Result<u64> {
-    let times = read_times(ctx, times, 1000, 1_000_000)?;
+pub fn sys_futimesat(
+    ctx: &mut TrapContext,
+    dirfd: Fd,
+    path: UserStr,
+    times: UserPtr<[abi::Timeval; 2]>,
+) -> Result<u64> {
+    let times = read_timevals(ctx, times)?;
     do_utimes(ctx, dirfd, path, times, 0)
 }
 
-pub fn sys_utimes(ctx: &mut TrapContext, path: UserStr, times: u64) -> Result<u64> {
-    let times = read_times(ctx, times, 1000, 1_000_000)?;
+pub fn sys_utimes(
+    ctx: &mut TrapContext,
+    path: UserStr,
+    times: UserPtr<[abi::Timeval; 2]>,
+) -> Result<u64> {
+    let times = read_timevals(ctx, times)?;
     do_utimes(ctx, Fd::AT_FDCWD, path, times, 0)
 }
 
 /// utime(2): `struct utimbuf` holds whole seconds only.
-pub fn sys_utime(ctx: &mut TrapContext, path: UserStr, buf: u64) -> Result<u64> {
-    let mut times: Times = [Some(AttrTime::Now); 2];
-    if buf != 0 {
-        let mut raw = [0u8; 16];
-        ctx.read_user(buf, &mut raw)?;
-        for (i, t) in times.iter_mut().enumerate() {
-            let b: [u8; 8] = raw[i * 8..i * 8 + 8].try_into().expect("8 bytes");
-            *t = Some(AttrTime::At(Timespec {
-                sec: i64::from_ne_bytes(b),
-                nsec: 0,
-            }));
-        }
+pub fn sys_utime(ctx: &mut TrapContext, path: UserStr, buf: UserPtr<abi::Utimbuf>) -> Result<u64> {
+    let mut times = NOW;
+    if !buf.is_null() {
+        let b = buf.read(ctx)?;
+        let at = |sec| Some(AttrTime::At(Timespec { sec, nsec: 0 }));
+        times = [at(b.actime), at(b.modtime)];
     }
     do_utimes(ctx, Fd::AT_FDCWD, path, times, 0)
 }

@@ -33,6 +33,13 @@ pod_structs! {
         pub it_value: Timespec,
     }
 
+    /// `struct utimbuf` (utime(2)): whole seconds.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Utimbuf {
+        pub actime: i64,
+        pub modtime: i64,
+    }
+
     /// `struct timezone` (gettimeofday(2)).
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct Timezone {
@@ -96,6 +103,7 @@ mod tests {
         assert_eq!(size_of::<Timeval>(), size_of::<libc::timeval>());
         assert_eq!(size_of::<Itimerval>(), size_of::<libc::itimerval>());
         assert_eq!(size_of::<Itimerspec>(), size_of::<libc::itimerspec>());
+        assert_eq!(size_of::<Utimbuf>(), size_of::<libc::utimbuf>());
         // The libc crate keeps `struct timezone` opaque.
         assert_eq!(size_of::<Timezone>(), 8);
     }

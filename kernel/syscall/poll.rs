@@ -11,8 +11,9 @@ use crate::signal::UNBLOCKABLE;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::Task;
 use crate::task::TrapContext;
+use arch::abi::pod::Pod;
 use arch::abi::resource::RLIMIT_NOFILE;
-use arch::abi::structs::Pollfd;
+use arch::abi::structs::{Pollfd, Timespec};
 use arch::{Errno, Result};
 use fs::{File, PollEvents, WaitQueue};
 use std::sync::Arc;
@@ -69,24 +70,21 @@ pub(super) fn restore_saved_sigmask_unless(task: &Task, interrupted: bool) {
     }
 }
 
-/// Writes the time left until `deadline` back to the timeout at `addr` as
-/// (seconds, nanoseconds / `unit`), as select, pselect6 and ppoll do; a failed
-/// write turns an interruption into a plain EINTR, as on Linux.
-pub(super) fn write_time_left(
+/// Writes the time left until `deadline` back to the timeout at `addr` (a
+/// `struct timespec` for pselect6 and ppoll, a `struct timeval` for select),
+/// as they do; a failed write turns an interruption into a plain EINTR, as
+/// on Linux.
+pub(super) fn write_time_left<T: Pod + From<Duration>>(
     ctx: &TrapContext,
-    addr: u64,
+    addr: UserPtr<T>,
     deadline: Option<Instant>,
-    unit: u32,
     ret: Result<u64>,
 ) -> Result<u64> {
     let Some(deadline) = deadline else {
         return ret;
     };
     let left = deadline.saturating_duration_since(Instant::now());
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&(left.as_secs() as i64).to_ne_bytes());
-    b[8..].copy_from_slice(&((left.subsec_nanos() / unit) as i64).to_ne_bytes());
-    match (ctx.write_user(addr, &b), ret) {
+    match (addr.write(ctx, &left.into()), ret) {
         (Err(_), Err(Errno::ERESTARTNOHAND)) => Err(Errno::EINTR),
         (_, r) => r,
     }
@@ -186,5 +184,5 @@ pub fn sys_ppoll(
     if timeout.is_some_and(|t| t.is_zero()) {
         return ret;
     }
-    write_time_left(ctx, tsp, deadline, 1, ret)
+    write_time_left(ctx, UserPtr::<Timespec>::new(tsp), deadline, ret)
 }

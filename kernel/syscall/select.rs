@@ -4,10 +4,12 @@
 //! ready descriptors, the timeout is updated with the time left, and an
 //! interrupted call fails with EINTR once a handler runs (select(2)).
 
+use super::arg::UserPtr;
 use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
 use super::poll::{wait_files, write_time_left};
 use super::time::read_timespec;
 use crate::task::TrapContext;
+use arch::abi::structs::{SigsetArgpack, Timespec, Timeval};
 use arch::{Errno, Result};
 use fs::{File, PollEvents as P};
 use std::sync::Arc;
@@ -25,17 +27,12 @@ const OUT_SET: P = P::POLLOUT
     .union(P::POLLERR);
 const EX_SET: P = P::POLLPRI;
 
-/// Reads an fd_set of `words` 64-bit words at `addr` (all clear if NULL).
-fn read_set(ctx: &TrapContext, addr: u64, words: usize) -> Result<Vec<u64>> {
-    let mut set = vec![0u64; words];
-    if addr != 0 {
-        let mut raw = vec![0u8; words * 8];
-        ctx.read_user(addr, &mut raw)?;
-        for (w, c) in set.iter_mut().zip(raw.chunks_exact(8)) {
-            *w = u64::from_ne_bytes(c.try_into().expect("8 bytes"));
-        }
+/// Reads an fd_set of `words` longs at `addr` (all clear if NULL).
+fn read_set(ctx: &TrapContext, addr: UserPtr<u64>, words: usize) -> Result<Vec<u64>> {
+    if addr.is_null() {
+        return Ok(vec![0u64; words]);
     }
-    Ok(set)
+    addr.read_array(ctx, words)
 }
 
 fn bit(set: &[u64], fd: usize) -> bool {
@@ -44,7 +41,12 @@ fn bit(set: &[u64], fd: usize) -> bool {
 
 /// Waits until a descriptor of the three sets at `addrs` is ready or
 /// `deadline`; rewrites the sets and returns the number of bits set.
-fn do_select(ctx: &TrapContext, n: u64, addrs: [u64; 3], deadline: Option<Instant>) -> Result<u64> {
+fn do_select(
+    ctx: &TrapContext,
+    n: u64,
+    addrs: [UserPtr<u64>; 3],
+    deadline: Option<Instant>,
+) -> Result<u64> {
     if (n as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -88,9 +90,8 @@ fn do_select(ctx: &TrapContext, n: u64, addrs: [u64; 3], deadline: Option<Instan
         Err(e) => return Err(e),
     };
     for (addr, set) in addrs.iter().zip(&out) {
-        if *addr != 0 {
-            let raw: Vec<u8> = set.iter().flat_map(|w| w.to_ne_bytes()).collect();
-            ctx.write_user(*addr, &raw)?;
+        if !addr.is_null() {
+            addr.write_array(ctx, set)?;
         }
     }
     Ok(count)
@@ -99,17 +100,17 @@ fn do_select(ctx: &TrapContext, n: u64, addrs: [u64; 3], deadline: Option<Instan
 pub fn sys_select(
     ctx: &mut TrapContext,
     n: u64,
-    inp: u64,
-    outp: u64,
-    exp: u64,
-    tvp: u64,
+    inp: UserPtr<u64>,
+    outp: UserPtr<u64>,
+    exp: UserPtr<u64>,
+    tvp: UserPtr<Timeval>,
 ) -> Result<u64> {
     let mut timeout = None;
-    if tvp != 0 {
-        let mut b = [0u8; 16];
-        ctx.read_user(tvp, &mut b)?;
-        let sec = i64::from_ne_bytes(b[..8].try_into().expect("8 bytes"));
-        let usec = i64::from_ne_bytes(b[8..].try_into().expect("8 bytes"));
+    if !tvp.is_null() {
+        let Timeval {
+            tv_sec: sec,
+            tv_usec: usec,
+        } = tvp.read(ctx)?;
         if sec < 0 || usec < 0 {
             return Err(Errno::EINVAL);
         }
@@ -121,17 +122,17 @@ pub fn sys_select(
     if timeout.is_none_or(|t| t.is_zero()) {
         return ret;
     }
-    write_time_left(ctx, tvp, deadline, 1000, ret)
+    write_time_left(ctx, tvp, deadline, ret)
 }
 
 pub fn sys_pselect6(
     ctx: &mut TrapContext,
     n: u64,
-    inp: u64,
-    outp: u64,
-    exp: u64,
+    inp: UserPtr<u64>,
+    outp: UserPtr<u64>,
+    exp: UserPtr<u64>,
     tsp: u64,
-    sig: u64,
+    sig: UserPtr<SigsetArgpack>,
 ) -> Result<u64> {
     let timeout = if tsp != 0 {
         Some(read_timespec(ctx, tsp)?)
@@ -139,15 +140,14 @@ pub fn sys_pselect6(
         None
     };
     let deadline = timeout.and_then(deadline_after);
-    if sig != 0 {
-        // struct { const sigset_t *ss; size_t ss_len; }
-        let (ss, len) = (ctx.read_u64(sig)?, ctx.read_u64(sig.wrapping_add(8))?);
-        set_user_sigmask(ctx, ss, len)?;
+    if !sig.is_null() {
+        let SigsetArgpack { ss, ss_len } = sig.read(ctx)?;
+        set_user_sigmask(ctx, ss, ss_len)?;
     }
     let ret = do_select(ctx, n, [inp, outp, exp], deadline);
     restore_saved_sigmask_unless(ctx.task, ret == Err(Errno::ERESTARTNOHAND));
     if timeout.is_none_or(|t| t.is_zero()) {
         return ret;
     }
-    write_time_left(ctx, tsp, deadline, 1, ret)
+    write_time_left(ctx, UserPtr::<Timespec>::new(tsp), deadline, ret)
 }

@@ -1,5 +1,6 @@
 //! Signals: `siginfo_t` with the members of its union, the kernel's
-//! `struct sigaction`, `struct sigevent` and `stack_t`.
+//! `struct sigaction`, `struct sigevent`, `stack_t`, and pselect6's mask
+//! argument.
 
 use crate::abi::pod::{as_bytes, from_bytes, pod_structs, Pod};
 use crate::abi::signal::SIGCHLD;
@@ -85,6 +86,15 @@ pod_structs! {
         pub sigev_notify: i32,
         pub sigev_notify_thread_id: i32,
         pub __pad: [i32; 11],
+    }
+
+    /// pselect6's sixth argument (Linux's `struct sigset_argpack`, which
+    /// has no uapi header): the signal mask to wait with and its size.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct SigsetArgpack {
+        /// `const sigset_t *`.
+        pub ss: u64,
+        pub ss_len: u64,
     }
 
     /// `stack_t` (sigaltstack(2)).

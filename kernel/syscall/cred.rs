@@ -4,8 +4,12 @@
 //! between ids they already hold. Credentials are per process here: glibc makes
 //! every thread change them together anyway (its setxid broadcast).
 
-use super::arg::UserPtr;
+use super::arg::{user_field, UserPtr};
 use crate::task::TrapContext;
+use arch::abi::structs::{
+    CapUserData, CapUserHeader, LINUX_CAPABILITY_VERSION_1, LINUX_CAPABILITY_VERSION_2,
+    LINUX_CAPABILITY_VERSION_3,
+};
 use arch::{Errno, Result};
 
 /// A process's credentials.
@@ -274,29 +278,31 @@ pub fn sys_setgroups(ctx: &mut TrapContext, size: i32, list: UserPtr<u32>) -> Re
 }
 
 /// capget: root holds every capability, others none (no file capabilities).
-pub fn sys_capget(ctx: &mut TrapContext, header: u64, data: u64) -> Result<u64> {
-    const VERSION_3: u32 = 0x2008_0522;
-    let mut hdr = [0u8; 8];
-    ctx.read_user(header, &mut hdr)?;
-    let version = u32::from_ne_bytes(hdr[0..4].try_into().expect("4 bytes"));
-    if version != VERSION_3 && version != 0x2007_1026 && version != 0x1998_0330 {
-        ctx.write_user(header, &VERSION_3.to_ne_bytes())?;
-        return Err(Errno::EINVAL);
-    }
-    if data != 0 {
-        // Two cap_user_data_t {effective, permitted, inheritable}; 41 capabilities.
+pub fn sys_capget(
+    ctx: &mut TrapContext,
+    header: UserPtr<CapUserHeader>,
+    data: UserPtr<CapUserData>,
+) -> Result<u64> {
+    let CapUserHeader { version, .. } = header.read(ctx)?;
+    let sets = match version {
+        LINUX_CAPABILITY_VERSION_1 => 1,
+        LINUX_CAPABILITY_VERSION_2 | LINUX_CAPABILITY_VERSION_3 => 2,
+        _ => {
+            user_field!(header, CapUserHeader, version).write(ctx, &LINUX_CAPABILITY_VERSION_3)?;
+            return Err(Errno::EINVAL);
+        }
+    };
+    if !data.is_null() {
+        // 41 capabilities: effective and permitted, nothing inheritable.
         let all: u64 = (1 << 41) - 1;
         let set = if cred(ctx).euid == 0 { all } else { 0 };
-        let mut d = [0u8; 24];
-        for (i, word) in [(set & 0xffff_ffff) as u32, (set >> 32) as u32]
-            .iter()
-            .enumerate()
-        {
-            d[i * 12..i * 12 + 4].copy_from_slice(&word.to_ne_bytes());
-            d[i * 12 + 4..i * 12 + 8].copy_from_slice(&word.to_ne_bytes());
-        }
-        let len = if version == 0x1998_0330 { 12 } else { 24 };
-        ctx.write_user(data, &d[..len])?;
+        let half = |bits: u64| CapUserData {
+            effective: bits as u32,
+            permitted: bits as u32,
+            inheritable: 0,
+        };
+        let d = [half(set & 0xffff_ffff), half(set >> 32)];
+        data.write_array(ctx, &d[..sets])?;
     }
     Ok(0)
 }

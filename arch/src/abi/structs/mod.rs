@@ -5,6 +5,7 @@
 //! headers); each file's tests check the layout against the host C library's
 //! structure of the same name, which follows the kernel's.
 
+mod cred;
 mod fs;
 mod io;
 mod resource;
@@ -15,6 +16,7 @@ mod stat;
 mod time;
 mod tty;
 
+pub use cred::*;
 pub use fs::*;
 pub use io::*;
 pub use resource::*;

@@ -278,6 +278,9 @@ pub fn sys_setgroups(ctx: &mut TrapContext, size: i32, list: UserPtr<u32>) -> Re
 }
 
 /// capget: root holds every capability, others none (no file capabilities).
+/// An unknown version is answered with the current one in the header and
+/// EINVAL, or 0 when no data was asked for (how libcap probes it, as Linux's
+/// capget allows).
 pub fn sys_capget(
     ctx: &mut TrapContext,
     header: UserPtr<CapUserHeader>,
@@ -289,7 +292,11 @@ pub fn sys_capget(
         LINUX_CAPABILITY_VERSION_2 | LINUX_CAPABILITY_VERSION_3 => 2,
         _ => {
             user_field!(header, CapUserHeader, version).write(ctx, &LINUX_CAPABILITY_VERSION_3)?;
-            return Err(Errno::EINVAL);
+            return if data.is_null() {
+                Ok(0)
+            } else {
+                Err(Errno::EINVAL)
+            };
         }
     };
     if !data.is_null() {

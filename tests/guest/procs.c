@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -215,6 +216,28 @@ static void test_creds(void)
 	char name[16] = { 0 };
 	CHECK_SYS("PR_SET_NAME", prctl(PR_SET_NAME, "renamed-proc"));
 	CHECK("PR_GET_NAME", prctl(PR_GET_NAME, name) == 0 && strcmp(name, "renamed-proc") == 0);
+
+	/* capget: an unknown version is told the current one, EINVAL unless
+	 * the caller only asked for it (no data: 0, which libcap relies on);
+	 * version 1 fills one struct __user_cap_data_struct, version 3 two. */
+	struct __user_cap_header_struct hdr = { .version = 0x12345678 };
+	struct __user_cap_data_struct data[3];
+	CHECK_ERRNO("capget with an unknown version", syscall(SYS_capget, &hdr, data), EINVAL);
+	CHECKF("capget tells the current version", hdr.version == _LINUX_CAPABILITY_VERSION_3,
+	       "version %#x", hdr.version);
+	hdr.version = 0x12345678;
+	CHECK_SYS("capget probing the version (no data)", syscall(SYS_capget, &hdr, NULL));
+	CHECK("the probe tells the current version", hdr.version == _LINUX_CAPABILITY_VERSION_3);
+	memset(data, 0xa5, sizeof data);
+	hdr.version = _LINUX_CAPABILITY_VERSION_1;
+	CHECK_SYS("capget version 1", syscall(SYS_capget, &hdr, data));
+	CHECK("version 1 fills one set", data[1].effective == 0xa5a5a5a5 && data[0].inheritable == 0);
+	memset(data, 0xa5, sizeof data);
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	CHECK_SYS("capget version 3", syscall(SYS_capget, &hdr, data));
+	CHECK("version 3 fills two sets",
+	      data[1].inheritable == 0 && data[2].effective == 0xa5a5a5a5 &&
+		      (data[0].effective & (1u << 21)) == (data[0].permitted & (1u << 21)));
 }
 
 /* clone3: version 0 of struct clone_args forks; unknown trailing bytes must

@@ -3,6 +3,7 @@
 //! string and 16 random bytes; below them, 16-byte aligned, the auxiliary vector,
 //! envp, argv and argc, with the stack pointer at argc.
 
+use arch::abi::pod::slice_as_bytes;
 use arch::Result;
 use mm::{MapFlags, Mm, Prot, VmaName, PAGE_SIZE};
 
@@ -121,8 +122,7 @@ pub fn build(
         0,
     ]);
     sp = (sp - table.len() as u64 * 8) & !15;
-    let bytes: Vec<u8> = table.iter().flat_map(|w| w.to_ne_bytes()).collect();
-    mm.copy_to_user(sp, &bytes)?;
+    mm.copy_to_user(sp, slice_as_bytes(&table))?;
     Ok(Stack {
         sp,
         args,

@@ -8,7 +8,7 @@
 //! outside the task's own system calls, as at its exit).
 
 use crate::task::{Task, TrapContext};
-use arch::abi::pod::{as_bytes, from_bytes, Pod};
+use arch::abi::pod::{as_bytes, from_bytes, slice_as_bytes, Pod};
 use arch::{Errno, Result};
 use fs::UserMemory;
 use std::marker::PhantomData;
@@ -121,8 +121,7 @@ impl<T: Pod> UserPtr<T> {
 
     /// Writes the `T`s of `v` one after the other where the guest points.
     pub fn write_array(self, ctx: &(impl UserMemory + ?Sized), v: &[T]) -> Result<()> {
-        let bytes: Vec<u8> = v.iter().flat_map(|x| as_bytes(x).iter().copied()).collect();
-        ctx.write_user(self.addr, &bytes)
+        ctx.write_user(self.addr, slice_as_bytes(v))
     }
 
     /// Reads a `T` the guest gave with its size, `size` bytes, as Linux's

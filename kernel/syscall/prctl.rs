@@ -1,5 +1,6 @@
 //! prctl(2) and arch_prctl(2): per-process settings and the thread pointer.
 
+use super::arg::UserPtr;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
@@ -14,8 +15,8 @@ pub fn sys_arch_prctl(ctx: &mut TrapContext, code: i32, addr: u64) -> Result<u64
         ARCH_SET_FS if canonical(addr) => ctx.regs.fs_base = addr,
         ARCH_SET_GS if canonical(addr) => ctx.regs.gs_base = addr,
         ARCH_SET_FS | ARCH_SET_GS => return Err(Errno::EPERM),
-        ARCH_GET_FS => ctx.write_user(addr, &ctx.regs.fs_base.to_ne_bytes())?,
-        ARCH_GET_GS => ctx.write_user(addr, &ctx.regs.gs_base.to_ne_bytes())?,
+        ARCH_GET_FS => UserPtr::<u64>::new(addr).write(ctx, &ctx.regs.fs_base)?,
+        ARCH_GET_GS => UserPtr::<u64>::new(addr).write(ctx, &ctx.regs.gs_base)?,
         _ => return Err(Errno::EINVAL),
     }
     Ok(0)
@@ -58,7 +59,7 @@ pub fn sys_prctl(
         }
         PR_GET_PDEATHSIG => {
             let sig = p.pdeath_signal.load(Ordering::Relaxed);
-            ctx.write_user(arg2, &sig.to_ne_bytes())?;
+            UserPtr::<i32>::new(arg2).write(ctx, &sig)?;
             Ok(0)
         }
         PR_GET_DUMPABLE => Ok(p.dumpable() as u64),
@@ -93,7 +94,7 @@ pub fn sys_prctl(
         }
         PR_GET_CHILD_SUBREAPER => {
             let v = p.subreaper.load(Ordering::Relaxed) as i32;
-            ctx.write_user(arg2, &v.to_ne_bytes())?;
+            UserPtr::<i32>::new(arg2).write(ctx, &v)?;
             Ok(0)
         }
         PR_SET_NO_NEW_PRIVS if arg2 == 1 => Ok(0),

@@ -3,6 +3,7 @@
 //! offset taken from (and written back to) guest memory when given, else the
 //! file's position. splice, tee and vmsplice are `splice`'s.
 
+use super::arg::UserPtr;
 use super::rw::{blocking, file, remove_privs, write_from};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
@@ -14,11 +15,11 @@ const MAX_RW: u64 = 0x7fff_f000;
 const CHUNK: usize = 64 * 1024;
 
 /// Reads an optional `loff_t` offset from guest memory.
-fn read_offset(ctx: &TrapContext, addr: u64) -> Result<Option<u64>> {
-    if addr == 0 {
+fn read_offset(ctx: &TrapContext, addr: UserPtr<i64>) -> Result<Option<u64>> {
+    if addr.is_null() {
         return Ok(None);
     }
-    let v = ctx.read_u64(addr)? as i64;
+    let v = addr.read(ctx)?;
     if v < 0 {
         return Err(Errno::EINVAL);
     }
@@ -97,7 +98,7 @@ pub fn sys_sendfile(
     ctx: &mut TrapContext,
     out_fd: u64,
     in_fd: u64,
-    offp: u64,
+    offp: UserPtr<i64>,
     count: u64,
 ) -> Result<u64> {
     let input = file(ctx, in_fd)?;
@@ -111,7 +112,7 @@ pub fn sys_sendfile(
     }
     let (n, in_off, _) = copy(ctx, &input, off, &output, None, count)?;
     if let Some(o) = in_off {
-        ctx.write_user(offp, &o.to_ne_bytes())?;
+        offp.write(ctx, &(o as i64))?;
     }
     Ok(n)
 }
@@ -143,11 +144,11 @@ fn check_copy_files(input: &File, output: &File) -> Result<()> {
 
 /// Reads copy_file_range's optional `loff_t` at `addr` (`EFAULT` before
 /// anything is checked, as Linux reads it first).
-fn read_raw_offset(ctx: &TrapContext, addr: u64) -> Result<Option<i64>> {
-    match addr {
-        0 => Ok(None),
-        a => Ok(Some(ctx.read_u64(a)? as i64)),
+fn read_raw_offset(ctx: &TrapContext, addr: UserPtr<i64>) -> Result<Option<i64>> {
+    if addr.is_null() {
+        return Ok(None);
     }
+    addr.read(ctx).map(Some)
 }
 
 /// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags), with
@@ -155,9 +156,9 @@ fn read_raw_offset(ctx: &TrapContext, addr: u64) -> Result<Option<i64>> {
 pub fn sys_copy_file_range(
     ctx: &mut TrapContext,
     in_fd: u64,
-    in_offp: u64,
+    in_offp: UserPtr<i64>,
     out_fd: u64,
-    out_offp: u64,
+    out_offp: UserPtr<i64>,
     len: u64,
     flags: u64,
 ) -> Result<u64> {
@@ -196,13 +197,13 @@ pub fn sys_copy_file_range(
     );
     let (n, _, _) = copy(ctx, &input, Some(in_pos), &output, Some(out_pos), len)?;
     match in_off {
-        Some(_) => ctx.write_user(in_offp, &(in_pos + n).to_ne_bytes())?,
+        Some(_) => in_offp.write(ctx, &((in_pos + n) as i64))?,
         None => {
             input.lseek((in_pos + n) as i64, fs::SEEK_SET)?;
         }
     }
     match out_off {
-        Some(_) => ctx.write_user(out_offp, &(out_pos + n).to_ne_bytes())?,
+        Some(_) => out_offp.write(ctx, &((out_pos + n) as i64))?,
         None => {
             output.lseek((out_pos + n) as i64, fs::SEEK_SET)?;
         }

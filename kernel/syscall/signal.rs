@@ -85,7 +85,7 @@ pub fn sys_rt_sigprocmask(
     ctx: &mut TrapContext,
     how: u64,
     set: u64,
-    oset: u64,
+    oset: UserPtr<u64>,
     sigsetsize: u64,
 ) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
@@ -101,8 +101,8 @@ pub fn sys_rt_sigprocmask(
     } else {
         None
     };
-    if oset != 0 {
-        ctx.write_user(oset, &old.to_ne_bytes())?;
+    if !oset.is_null() {
+        oset.write(ctx, &old)?;
     }
     if let Some(n) = new {
         ctx.task.signal.borrow_mut().mask = n & !UNBLOCKABLE;
@@ -110,14 +110,14 @@ pub fn sys_rt_sigprocmask(
     Ok(0)
 }
 
-pub fn sys_rt_sigpending(ctx: &mut TrapContext, set: u64, sigsetsize: u64) -> Result<u64> {
+pub fn sys_rt_sigpending(ctx: &mut TrapContext, set: UserPtr<u64>, sigsetsize: u64) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let (mine, mask) = {
         let s = ctx.task.signal.borrow();
         (s.pending.set(), s.mask)
     };
     let shared = ctx.task.process.signal.borrow().pending.set();
-    ctx.write_user(set, &((mine | shared) & mask).to_ne_bytes())?;
+    set.write(ctx, &((mine | shared) & mask))?;
     Ok(0)
 }
 

@@ -7,6 +7,7 @@
 //! an empty pipe without writers is the end (0). A pipe without readers is
 //! `EPIPE` and SIGPIPE. `SPLICE_F_MOVE`, `MORE` and `GIFT` change nothing.
 
+use super::arg::UserPtr;
 use super::rw::{file, iovecs, remove_privs, send_sigpipe};
 use crate::pipe::{pipe_of, Pipe};
 use crate::sleep::{wait_event, Interruptible};
@@ -106,11 +107,11 @@ fn check_splice_file(f: &File) -> Result<()> {
 }
 
 /// Reads the `loff_t` at `addr`, if given.
-fn read_offset(ctx: &TrapContext, addr: u64) -> Result<Option<i64>> {
-    match addr {
-        0 => Ok(None),
-        a => Ok(Some(ctx.read_u64(a)? as i64)),
+fn read_offset(ctx: &TrapContext, addr: UserPtr<i64>) -> Result<Option<i64>> {
+    if addr.is_null() {
+        return Ok(None);
     }
+    addr.read(ctx).map(Some)
 }
 
 /// Checks a transfer of `len` bytes at `pos` of `f` (Linux's
@@ -133,9 +134,9 @@ fn verify_area(f: &File, off: Option<i64>, len: u64) -> Result<Option<u64>> {
 pub fn sys_splice(
     ctx: &mut TrapContext,
     fd_in: u64,
-    off_in: u64,
+    off_in: UserPtr<i64>,
     fd_out: u64,
-    off_out: u64,
+    off_out: UserPtr<i64>,
     len: u64,
     flags: u64,
 ) -> Result<u64> {
@@ -148,7 +149,7 @@ pub fn sys_splice(
     let input = file(ctx, fd_in)?;
     let output = file(ctx, fd_out)?;
     let (ipipe, opipe) = (pipe(&input), pipe(&output));
-    if (ipipe.is_some() && off_in != 0) || (opipe.is_some() && off_out != 0) {
+    if (ipipe.is_some() && !off_in.is_null()) || (opipe.is_some() && !off_out.is_null()) {
         return Err(Errno::ESPIPE);
     }
     let out_off = read_offset(ctx, off_out)?;
@@ -178,7 +179,7 @@ pub fn sys_splice(
             let nb = nonblock(&input);
             let n = pipe_to_file(ctx.task, &i, &input, &output, &mut off, len, nb)?;
             if let Some(o) = off {
-                ctx.write_user(off_out, &o.to_ne_bytes())?;
+                off_out.write(ctx, &(o as i64))?;
             }
             n
         }
@@ -188,7 +189,7 @@ pub fn sys_splice(
             let nb = nonblock(&output);
             let n = file_to_pipe(ctx.task, &input, &mut off, &o, &output, len, nb)?;
             if let Some(o) = off {
-                ctx.write_user(off_in, &o.to_ne_bytes())?;
+                off_in.write(ctx, &(o as i64))?;
             }
             n
         }

@@ -32,7 +32,7 @@ pub(super) fn write_rusage(ctx: &TrapContext, addr: u64, times: (u64, u64)) -> R
 pub fn sys_wait4(
     ctx: &mut TrapContext,
     pid: u64,
-    status: u64,
+    status: UserPtr<i32>,
     options: u64,
     rusage: u64,
 ) -> Result<u64> {
@@ -56,8 +56,8 @@ pub fn sys_wait4(
     match task::do_wait(&task, o)? {
         None => Ok(0),
         Some(r) => {
-            if status != 0 {
-                ctx.write_user(status, &r.status().to_ne_bytes())?;
+            if !status.is_null() {
+                status.write(ctx, &(r.status() as i32))?;
             }
             if rusage != 0 {
                 let times = match r {

@@ -33,6 +33,15 @@ pub fn as_bytes<T: Pod>(v: &T) -> &[u8] {
     unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), std::mem::size_of::<T>()) }
 }
 
+/// Returns the bytes of the `T`s of `v`, one after the other.
+pub fn slice_as_bytes<T: Pod>(v: &[T]) -> &[u8] {
+    // SAFETY: T is Pod, so every byte of the slice's elements is initialised
+    // (no padding, and none between elements: a size is a multiple of the
+    // alignment); the length is the slice's in bytes, which cannot overflow
+    // as the slice exists; the result borrows `v`.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
+}
+
 /// Returns a `T` whose bytes are all zero (for structures too large to
 /// derive `Default`).
 pub fn zeroed<T: Pod>() -> T {

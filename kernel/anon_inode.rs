@@ -1,6 +1,7 @@
 //! The anonymous inode (Linux's anon_inodefs) that files with no name of their
 //! own — epoll instances, eventfds — share: what fstat reports for them.
 
+use arch::PAGE_SIZE;
 use fs::Stat;
 
 /// The st_dev of anon_inodefs (an unnamed device, major 0).
@@ -14,7 +15,7 @@ pub fn stat() -> Stat {
         ino: 1,
         mode: 0o600,
         nlink: 1,
-        blksize: 4096,
+        blksize: PAGE_SIZE as u32,
         ..Default::default()
     }
 }

@@ -3,6 +3,7 @@
 //! passes them: `key=value` words into its environment, other words into its argv,
 //! and everything after `--` into its argv.
 
+use arch::PAGE_SIZE;
 use std::path::PathBuf;
 
 /// The number of ubd disks (`ubd0` ... `ubd7`).
@@ -235,9 +236,9 @@ pub fn parse_mem(s: &str) -> Result<u64, String> {
         .map_err(|_| "not a size (use a number with an optional K, M or G suffix)".to_string())?;
     let bytes = n
         .checked_mul(1 << shift)
-        .and_then(|b| b.checked_add(4095))
+        .and_then(|b| b.checked_add(PAGE_SIZE - 1))
         .ok_or("too large")?
-        & !4095;
+        & !(PAGE_SIZE - 1);
     if bytes < MIN_MEM {
         return Err(format!("too small (at least {}M)", MIN_MEM >> 20));
     }

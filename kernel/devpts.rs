@@ -4,7 +4,7 @@
 //! like any device node, to the pty's slave.
 
 use crate::pty::{self, PTS_MAJOR};
-use arch::{Errno, Result};
+use arch::{Errno, Result, PAGE_SIZE};
 use fs::{makedev, DirEntry, FileSystem, FileType, Inode, InodeState, Stat, StatFs, Timespec};
 use std::any::Any;
 use std::sync::Arc;
@@ -45,9 +45,9 @@ impl FileSystem for DevPts {
     fn statfs(&self) -> StatFs {
         StatFs {
             f_type: DEVPTS_MAGIC,
-            bsize: 4096,
+            bsize: PAGE_SIZE,
             namelen: 255,
-            frsize: 4096,
+            frsize: PAGE_SIZE,
             ..Default::default()
         }
     }

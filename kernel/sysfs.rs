@@ -7,7 +7,7 @@
 
 use crate::proc::node::Node;
 use crate::proc::tree::{named, Tree};
-use arch::Result;
+use arch::{Result, PAGE_SIZE};
 use fs::{FileSystem, Inode, StatFs};
 use std::sync::Arc;
 
@@ -25,7 +25,8 @@ fn dir(t: &mut Tree, entries: Vec<(String, Node)>) -> Node {
 }
 
 fn attr(t: &mut Tree, text: impl Into<String>) -> Node {
-    t.text(text).with_size(4096)
+    // sysfs attributes report a page as their size, as on Linux.
+    t.text(text).with_size(PAGE_SIZE)
 }
 
 /// Returns "0-N" (or "0") for `n` CPUs.
@@ -266,9 +267,9 @@ impl FileSystem for SysFs {
     fn statfs(&self) -> StatFs {
         StatFs {
             f_type: SYSFS_MAGIC,
-            bsize: 4096,
+            bsize: PAGE_SIZE,
             namelen: 255,
-            frsize: 4096,
+            frsize: PAGE_SIZE,
             ..StatFs::default()
         }
     }

@@ -24,14 +24,14 @@ use account::{too_many_pipe_buffers_hard, too_many_pipe_buffers_soft};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{FileOps, PollEvents, Stat, Timespec, UserMemory, WaitQueue};
-use ring::{Ring, PAGE_SIZE};
+use ring::{Ring, PAGE};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Writes of at most this many bytes are never interleaved with others.
-pub const PIPE_BUF: usize = PAGE_SIZE;
+pub const PIPE_BUF: usize = PAGE;
 /// A new pipe holds 16 pages.
-const DEFAULT_SIZE: usize = 16 * PAGE_SIZE;
+const DEFAULT_SIZE: usize = 16 * PAGE;
 /// /proc/sys/fs/pipe-max-size: the largest F_SETPIPE_SZ an unprivileged
 /// user gets.
 pub const MAX_SIZE: usize = 1 << 20;
@@ -74,7 +74,7 @@ impl Pipe {
 
     /// Returns the capacity in bytes (F_GETPIPE_SZ).
     pub fn capacity(&self) -> usize {
-        self.state().ring.max_pages() * PAGE_SIZE
+        self.state().ring.max_pages() * PAGE
     }
 
     /// Sets the capacity to `size` rounded up to a power-of-two number of pages
@@ -85,8 +85,8 @@ impl Pipe {
         if size > 1 << 31 {
             return Err(Errno::EINVAL);
         }
-        let size = (size as usize).max(PAGE_SIZE).next_power_of_two();
-        let pages = size / PAGE_SIZE;
+        let size = (size as usize).max(PAGE).next_power_of_two();
+        let pages = size / PAGE;
         let mut s = self.state();
         let grows = pages > s.ring.max_pages();
         let (_, unprivileged) = current_user();
@@ -193,7 +193,7 @@ fn new_stat() -> Stat {
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
         mode: fs::FileType::Fifo.to_mode_bits() | 0o600,
         nlink: 1,
-        blksize: PAGE_SIZE as u32,
+        blksize: PAGE as u32,
         atime: now,
         mtime: now,
         ctime: now,
@@ -245,7 +245,7 @@ impl PipeEnd {
 fn new_pipe_with(readers: usize, writers: usize) -> Result<Arc<Pipe>> {
     let (r, w) = (readers as u64, writers as u64);
     let (user, unprivileged) = current_user();
-    let mut pages = DEFAULT_SIZE / PAGE_SIZE;
+    let mut pages = DEFAULT_SIZE / PAGE;
     let mut total = account_pipe_buffers(user, 0, pages);
     if too_many_pipe_buffers_soft(total) && unprivileged {
         total = account_pipe_buffers(user, pages, PIPE_MIN_DEF_BUFFERS);

@@ -14,7 +14,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-pub const PAGE_SIZE: usize = 4096;
+/// The page size, as the byte count of a pipe buffer's page.
+pub const PAGE: usize = arch::PAGE_SIZE as usize;
 
 /// The frames all pipes hold, for /proc/meminfo.
 static BUFFER_PAGES: AtomicU64 = AtomicU64::new(0);
@@ -85,7 +86,7 @@ impl Ring {
     /// Returns how many bytes a write takes whole now: a page for each free
     /// one (Linux's splice fills fresh buffers only).
     pub fn room(&self) -> usize {
-        self.max_pages.saturating_sub(self.pages.len()) * PAGE_SIZE
+        self.max_pages.saturating_sub(self.pages.len()) * PAGE
     }
 
     /// Copies up to `buf.len()` unread bytes out, leaving them unread;
@@ -139,9 +140,9 @@ impl Ring {
     /// nothing went in for want of a frame.
     pub fn write(&mut self, data: &[u8]) -> Result<usize> {
         let mut done = 0;
-        let chars = data.len() % PAGE_SIZE;
+        let chars = data.len() % PAGE;
         if let Some(last) = self.pages.back_mut() {
-            if chars != 0 && last.len + chars <= PAGE_SIZE {
+            if chars != 0 && last.len + chars <= PAGE {
                 let at = last.paddr + last.len as u64;
                 self.frames.physmem().write(at, &data[..chars]);
                 last.len += chars;
@@ -155,7 +156,7 @@ impl Ring {
                 Err(e) => return Err(e),
             };
             BUFFER_PAGES.fetch_add(1, Ordering::Relaxed);
-            let n = (data.len() - done).min(PAGE_SIZE);
+            let n = (data.len() - done).min(PAGE);
             self.frames.physmem().write(paddr, &data[done..done + n]);
             self.pages.push_back(Page {
                 paddr,
@@ -186,15 +187,15 @@ mod tests {
     }
 
     fn ring_in(ram_pages: u64, max_pages: usize) -> Ring {
-        let ram = arch::PhysMem::new(ram_pages * PAGE_SIZE as u64).expect("guest RAM");
+        let ram = arch::PhysMem::new(ram_pages * arch::PAGE_SIZE).expect("guest RAM");
         Ring::new(FrameAllocator::new(Arc::new(ram), 0), max_pages)
     }
 
     #[test]
     fn page_writes_fill_every_page() {
         let mut r = ring(2);
-        assert_eq!(r.write(&[1; PAGE_SIZE]), Ok(PAGE_SIZE));
-        assert_eq!(r.write(&[2; 3 * PAGE_SIZE]), Ok(PAGE_SIZE));
+        assert_eq!(r.write(&[1; PAGE]), Ok(PAGE));
+        assert_eq!(r.write(&[2; 3 * PAGE]), Ok(PAGE));
         assert!(r.is_full());
         assert_eq!(r.write(&[3; 1]), Ok(0), "the last page is full");
         let mut buf = [0; 10];
@@ -205,7 +206,7 @@ mod tests {
             Ok(0),
             "a partly read page is still in use"
         );
-        assert_eq!(r.buffered(), 2 * PAGE_SIZE - 10);
+        assert_eq!(r.buffered(), 2 * PAGE - 10);
     }
 
     #[test]
@@ -230,18 +231,18 @@ mod tests {
     #[test]
     fn peek_leaves_the_bytes_discard_drops_them_room_counts_free_pages() {
         let mut r = ring(4);
-        assert_eq!(r.room(), 4 * PAGE_SIZE);
+        assert_eq!(r.room(), 4 * PAGE);
         assert_eq!(r.write(&[1; 10]), Ok(10));
-        assert_eq!(r.write(&[2; PAGE_SIZE]), Ok(PAGE_SIZE));
-        assert_eq!(r.room(), 2 * PAGE_SIZE);
+        assert_eq!(r.write(&[2; PAGE]), Ok(PAGE));
+        assert_eq!(r.room(), 2 * PAGE);
         let mut buf = vec![0; 20];
         assert_eq!(r.peek(&mut buf), 20);
         assert_eq!((&buf[..10], &buf[10..]), (&[1; 10][..], &[2; 10][..]));
-        assert_eq!(r.buffered(), PAGE_SIZE + 10);
+        assert_eq!(r.buffered(), PAGE + 10);
         assert_eq!(r.discard(15), 15);
         assert_eq!(r.peek(&mut buf[..1]), 1);
         assert_eq!(buf[0], 2);
-        assert_eq!(r.room(), 3 * PAGE_SIZE);
+        assert_eq!(r.room(), 3 * PAGE);
     }
 
     #[test]
@@ -249,12 +250,12 @@ mod tests {
         let mut r = ring(4);
         assert_eq!(r.write(&[1; 100]), Ok(100));
         // 4096 + 50: the 50 go into the first page, the rest into a new one.
-        assert_eq!(r.write(&[2; PAGE_SIZE + 50]), Ok(PAGE_SIZE + 50));
+        assert_eq!(r.write(&[2; PAGE + 50]), Ok(PAGE + 50));
         let mut buf = vec![0; 200];
         assert_eq!(r.read(&mut buf), 200);
         assert_eq!(&buf[..100], &[1; 100][..]);
         assert_eq!(&buf[100..150], &[2; 50][..]);
-        assert_eq!(r.buffered(), PAGE_SIZE - 50);
+        assert_eq!(r.buffered(), PAGE - 50);
     }
 
     #[test]
@@ -262,11 +263,11 @@ mod tests {
         // 64 frames, of which alloc_kernel leaves a quarter.
         let mut r = ring_in(64, 1000);
         let free = r.frames.free_frames();
-        assert_eq!(r.write(&[5; 100 * PAGE_SIZE]), Ok(48 * PAGE_SIZE));
+        assert_eq!(r.write(&[5; 100 * PAGE]), Ok(48 * PAGE));
         assert_eq!(r.frames.free_frames(), free - 48);
-        assert_eq!(r.write(&[6; PAGE_SIZE]), Err(Errno::ENOMEM));
-        let mut buf = vec![0; 10 * PAGE_SIZE];
-        assert_eq!(r.read(&mut buf), 10 * PAGE_SIZE);
+        assert_eq!(r.write(&[6; PAGE]), Err(Errno::ENOMEM));
+        let mut buf = vec![0; 10 * PAGE];
+        assert_eq!(r.read(&mut buf), 10 * PAGE);
         assert!(buf.iter().all(|&b| b == 5));
         assert_eq!(r.frames.free_frames(), free - 38);
         let frames = r.frames.clone();

@@ -26,7 +26,7 @@ pub mod tree;
 
 pub use maps::usage;
 
-use arch::Result;
+use arch::{Result, PAGE_SIZE};
 use fs::{FileSystem, Inode, StatFs};
 use node::{Entry, Node};
 use std::sync::Arc;
@@ -132,9 +132,9 @@ impl FileSystem for ProcFs {
     fn statfs(&self) -> StatFs {
         StatFs {
             f_type: PROC_SUPER_MAGIC,
-            bsize: 4096,
+            bsize: PAGE_SIZE,
             namelen: 255,
-            frsize: 4096,
+            frsize: PAGE_SIZE,
             fsid: [0, 0],
             ..StatFs::default()
         }

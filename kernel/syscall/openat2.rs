@@ -8,13 +8,13 @@ use super::arg::{Fd, UserPtr, UserStr};
 use super::open::{open_file, OpenHow};
 use crate::task::TrapContext;
 use arch::abi::structs as abi;
-use arch::{Errno, Result};
+use arch::{Errno, Result, PAGE_SIZE};
 use fs::{FileType, LookupFlags, OpenFlags};
 
 /// The size of the first `struct open_how` (flags, mode, resolve).
 const OPEN_HOW_SIZE_VER0: u64 = size_of::<abi::OpenHow>() as u64;
 /// The largest `struct open_how` accepted: a page (`E2BIG` beyond).
-const OPEN_HOW_SIZE_MAX: u64 = 4096;
+const OPEN_HOW_SIZE_MAX: u64 = PAGE_SIZE;
 
 const RESOLVE_NO_XDEV: u64 = 0x01;
 const RESOLVE_NO_MAGICLINKS: u64 = 0x02;

@@ -6,7 +6,7 @@ use super::namei::vfs;
 use super::open::resolve_at;
 use crate::task::TrapContext;
 use arch::abi::structs::Statfs;
-use arch::Result;
+use arch::{Result, PAGE_SIZE};
 use fs::{StatFs, ST_VALID};
 
 /// Returns `s` as x86_64's `struct statfs`.
@@ -40,8 +40,8 @@ pub fn sys_fstatfs(ctx: &mut TrapContext, fd: Fd, buf: UserPtr<Statfs>) -> Resul
     let s = match fd.file(ctx)?.path() {
         Some(p) => vfs().statfs(p),
         None => StatFs {
-            bsize: 4096,
-            frsize: 4096,
+            bsize: PAGE_SIZE,
+            frsize: PAGE_SIZE,
             namelen: 255,
             flags: ST_VALID,
             ..StatFs::default()

@@ -47,7 +47,7 @@ impl TrapContext<'_> {
 
     /// Reads a NUL-terminated path (ENAMETOOLONG past PATH_MAX).
     pub fn read_path(&self, addr: u64) -> Result<Vec<u8>> {
-        self.task.mm().borrow_mut().read_cstring(addr, 4096)
+        self.task.mm().borrow_mut().read_cstring(addr, fs::PATH_MAX)
     }
 
     /// Reads a NULL-terminated array of string pointers (argv, envp), each string at
@@ -59,7 +59,7 @@ impl TrapContext<'_> {
             return Ok(out);
         }
         for i in 0.. {
-            let p = self.read_u64(addr.wrapping_add(i * 8))?;
+            let p = UserPtr::<u64>::new(addr).add(i).read(self)?;
             if p == 0 {
                 break;
             }

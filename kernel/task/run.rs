@@ -8,7 +8,7 @@ use crate::signal::{self, SigInfo};
 use crate::syscall;
 use crate::task::TrapContext;
 use arch::backend::{CpuHandle, FaultKind, MapOp, Trap};
-use arch::UserRegs;
+use arch::{UserRegs, PAGE_SIZE};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -159,8 +159,8 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
             Ok(Trap::Signal { signo, code, addr }) => {
                 // A call into the vsyscall page that the host could not
                 // emulate (see emulate.rs) is no fault.
-                let vsyscall =
-                    signo == signal::SIGSEGV && ctx.regs.rip & !0xfff == emulate::VSYSCALL_ADDR;
+                let vsyscall = signo == signal::SIGSEGV
+                    && ctx.regs.rip & !(PAGE_SIZE - 1) == emulate::VSYSCALL_ADDR;
                 if vsyscall && emulate::emulate_vsyscall(ctx) {
                     continue;
                 }

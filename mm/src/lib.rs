@@ -38,8 +38,8 @@ pub use msync::{MS_ASYNC, MS_INVALIDATE, MS_SYNC};
 pub use page_cache::{PageCache, PageIo};
 pub use vma::{MappedFile, VmArea, VmaName};
 
-/// The size of a page and of a physical frame.
-pub const PAGE_SIZE: u64 = 4096;
+/// The size of a page and of a physical frame (arch's, the one definition).
+pub use arch::PAGE_SIZE;
 
 /// Returns `addr` rounded down to a page boundary.
 pub(crate) fn page_floor(addr: u64) -> u64 {

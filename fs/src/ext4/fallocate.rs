@@ -17,11 +17,7 @@ use super::inode::{Inode, InodeState};
 use super::{extent_write, file, Ext4};
 use crate::fallocate::FallocMode;
 use crate::types::FileType;
-use arch::{Errno, Result};
-
-/// Linux's page size: a hole punched past the end of a file stops at the end
-/// of the page that holds the end.
-const PAGE_SIZE: u64 = 4096;
+use arch::{Errno, Result, PAGE_SIZE};
 
 impl Inode {
     /// Applies `mode` to `[offset, offset + len)` of this regular file and
@@ -247,6 +243,8 @@ fn punch_hole(h: &mut Handle, ino: u32, st: &mut InodeState, offset: u64, end: u
     if offset >= disk.size {
         return Ok(());
     }
+    // As Linux: a hole punched past the end of the file stops at the end of
+    // the page that holds the end.
     let end = end.min(disk.size.next_multiple_of(PAGE_SIZE));
     let (first, last) = (offset.div_ceil(bs), end / bs);
     // Cutting one extent in two is the most it can add.

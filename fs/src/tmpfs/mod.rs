@@ -32,7 +32,7 @@ use std::sync::Arc;
 /// `TMPFS_MAGIC`, the `f_type` statfs(2) reports.
 pub const TMPFS_MAGIC: u64 = 0x0102_1994;
 /// The page size file data is kept in.
-const PAGE_SIZE: u64 = 4096;
+pub(crate) use arch::PAGE_SIZE;
 
 /// The options of one tmpfs mount.
 #[derive(Clone, Copy, Debug)]

@@ -41,7 +41,7 @@ pub(crate) use send::Outgoing;
 
 use crate::net::{Options, SockType, Ucred};
 use arch::sync::KernelCell;
-use arch::Errno;
+use arch::{Errno, PAGE_SIZE};
 use fs::{Inode, Owner, PollEvents, Stat, Timespec, WaitQueue, Waker};
 use msg::Message;
 use std::collections::VecDeque;
@@ -326,7 +326,7 @@ impl UnixSocket {
             nlink: 1,
             uid: self.owner.uid,
             gid: self.owner.gid,
-            blksize: 4096,
+            blksize: PAGE_SIZE as u32,
             atime: self.ctime,
             mtime: self.ctime,
             ctime: self.ctime,

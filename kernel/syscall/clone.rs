@@ -6,7 +6,10 @@ use crate::task::TrapContext;
 use crate::task::{self, CloneArgs};
 use arch::abi::structs as abi;
 use arch::backend::TASK_SIZE;
-use arch::{Errno, Result};
+use arch::{Errno, Result, PAGE_SIZE};
+
+/// The size of the first `struct clone_args` (Linux 5.3: up to `tls`).
+const CLONE_ARGS_SIZE_VER0: u64 = 64;
 
 pub fn sys_fork(ctx: &mut TrapContext) -> Result<u64> {
     let args = CloneArgs {
@@ -58,11 +61,15 @@ pub fn sys_clone(
 /// clone3(args, size): `struct clone_args`, at least its first 64 bytes
 /// (CLONE_ARGS_SIZE_VER0); the stack is given as base and size.
 pub fn sys_clone3(ctx: &mut TrapContext, args: UserPtr<abi::CloneArgs>, size: u64) -> Result<u64> {
-    let size = size as usize;
-    // From version 0 (64 bytes, CLONE_ARGS_SIZE_VER0) to a page.
-    if !(64..=4096).contains(&size) {
+    // From version 0 (CLONE_ARGS_SIZE_VER0) to a page, as Linux's
+    // copy_clone_args_from_user: E2BIG past a page, EINVAL below version 0.
+    if size > PAGE_SIZE {
+        return Err(Errno::E2BIG);
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
         return Err(Errno::EINVAL);
     }
+    let size = size as usize;
     let a = args.read_sized(ctx, size)?;
     // set_tid and cgroup (pid namespaces, cgroups) are not offered.
     if a.set_tid != 0 || a.set_tid_size != 0 {

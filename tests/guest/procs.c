@@ -264,6 +264,8 @@ static void test_clone3(void)
 	big.next = 0;
 	CHECK_ERRNO("clone3: a size below version 0: EINVAL", syscall(SYS_clone3, &big.a, 63),
 		    EINVAL);
+	static char page[8192];
+	CHECK_ERRNO("clone3: a size past a page: E2BIG", syscall(SYS_clone3, page, 4097), E2BIG);
 	big.a.stack = 0x10000;
 	CHECK_ERRNO("clone3: a stack without a size: EINVAL",
 		    syscall(SYS_clone3, &big.a, sizeof big.a), EINVAL);

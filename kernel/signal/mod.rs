@@ -346,7 +346,8 @@ fn notify_parent_stop(p: &Arc<Process>, code: i32, status: i32) {
     };
     let nocldstop = parent.sigactions.borrow()[SIGCHLD as usize - 1].flags & SA_NOCLDSTOP != 0;
     if !nocldstop {
-        send_to_process(&parent, SigInfo::child(code, p.pid, status));
+        let uid = p.cred.borrow().uid;
+        send_to_process(&parent, SigInfo::child(code, p.pid, uid, status));
     }
     parent.child_wait.wake_all();
 }

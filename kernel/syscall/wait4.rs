@@ -2,7 +2,7 @@
 
 use super::arg::UserPtr;
 use crate::task::TrapContext;
-use crate::task::{self, ExitStatus, WaitOptions, WaitResult};
+use crate::task::{self, ChildChange, ExitStatus, WaitOptions, WaitResult};
 use arch::abi::structs::{Rusage, SigInfo, Timeval};
 use arch::{Errno, Result};
 
@@ -60,13 +60,9 @@ pub fn sys_wait4(
                 status.write(ctx, &(r.status() as i32))?;
             }
             if rusage != 0 {
-                let times = match r {
-                    WaitResult::Exited(_, _, t) => t,
-                    _ => (0, 0),
-                };
-                write_rusage(ctx, rusage, times)?;
+                write_rusage(ctx, rusage, r.times())?;
             }
-            Ok(r.pid() as u64)
+            Ok(r.pid as u64)
         }
     }
 }
@@ -110,23 +106,20 @@ pub fn sys_waitid(
         use crate::signal::{CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
         let info = match r {
             None => SigInfo::default(),
-            Some(WaitResult::Exited(p, ExitStatus::Exited(c), _)) => {
-                SigInfo::child(CLD_EXITED, p, c as i32)
+            Some(WaitResult { pid, uid, change }) => {
+                let (code, status) = match change {
+                    ChildChange::Exited(ExitStatus::Exited(c), _) => (CLD_EXITED, c as i32),
+                    ChildChange::Exited(ExitStatus::Signaled(s), _) => (CLD_KILLED, s),
+                    ChildChange::Stopped(s) => (CLD_STOPPED, s),
+                    ChildChange::Continued => (CLD_CONTINUED, SIGCHLD),
+                };
+                SigInfo::child(code, pid, uid, status)
             }
-            Some(WaitResult::Exited(p, ExitStatus::Signaled(s), _)) => {
-                SigInfo::child(CLD_KILLED, p, s)
-            }
-            Some(WaitResult::Stopped(p, s)) => SigInfo::child(CLD_STOPPED, p, s),
-            Some(WaitResult::Continued(p)) => SigInfo::child(CLD_CONTINUED, p, SIGCHLD),
         };
         infop.write(ctx, &info)?;
     }
     if rusage != 0 {
-        let times = match r {
-            Some(WaitResult::Exited(_, _, t)) => t,
-            _ => (0, 0),
-        };
-        write_rusage(ctx, rusage, times)?;
+        write_rusage(ctx, rusage, r.map_or((0, 0), |r| r.times()))?;
     }
     Ok(0)
 }

@@ -23,29 +23,40 @@ pub struct WaitOptions {
     pub clone: bool,
 }
 
-/// A change of state a wait reports.
+/// What a wait reports: which child, its real user id (waitid's `si_uid`),
+/// and its change of state.
 #[derive(Clone, Copy, Debug)]
-pub enum WaitResult {
+pub struct WaitResult {
+    pub pid: Pid,
+    pub uid: u32,
+    pub change: ChildChange,
+}
+
+/// A child's change of state.
+#[derive(Clone, Copy, Debug)]
+pub enum ChildChange {
     /// The child ended; its CPU times (user, system) in nanoseconds.
-    Exited(Pid, ExitStatus, (u64, u64)),
-    Stopped(Pid, i32),
-    Continued(Pid),
+    Exited(ExitStatus, (u64, u64)),
+    /// It stopped with this signal.
+    Stopped(i32),
+    Continued,
 }
 
 impl WaitResult {
-    /// Returns the child's pid.
-    pub fn pid(&self) -> Pid {
-        match *self {
-            WaitResult::Exited(p, ..) | WaitResult::Stopped(p, _) | WaitResult::Continued(p) => p,
+    /// Returns the status word of wait4 (wait(2)'s WIFEXITED etc. decode it).
+    pub fn status(&self) -> u32 {
+        match self.change {
+            ChildChange::Exited(s, _) => s.wait_status(),
+            ChildChange::Stopped(sig) => ((sig as u32) << 8) | 0x7f,
+            ChildChange::Continued => 0xffff,
         }
     }
 
-    /// Returns the status word of wait4 (wait(2)'s WIFEXITED etc. decode it).
-    pub fn status(&self) -> u32 {
-        match *self {
-            WaitResult::Exited(_, s, _) => s.wait_status(),
-            WaitResult::Stopped(_, sig) => ((sig as u32) << 8) | 0x7f,
-            WaitResult::Continued(_) => 0xffff,
+    /// Returns the CPU times (user, system) of an ended child; zeroes else.
+    pub fn times(&self) -> (u64, u64) {
+        match self.change {
+            ChildChange::Exited(_, t) => t,
+            _ => (0, 0),
         }
     }
 }
@@ -74,13 +85,20 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
         return Some(Err(Errno::ECHILD));
     }
     for c in &children {
+        let found = |change| {
+            Some(Ok(WaitResult {
+                pid: c.pid,
+                uid: c.cred.borrow().uid,
+                change,
+            }))
+        };
         if o.exited {
             if let Some(status) = *c.exit_status.borrow() {
                 let times = *c.times.borrow();
                 if !o.nowait {
                     reap(me, c, times);
                 }
-                return Some(Ok(WaitResult::Exited(c.pid, status, times)));
+                return found(ChildChange::Exited(status, times));
             }
         }
         let mut cs = c.signal.borrow_mut();
@@ -89,14 +107,14 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
                 if !o.nowait {
                     cs.stop_report = None;
                 }
-                return Some(Ok(WaitResult::Stopped(c.pid, sig)));
+                return found(ChildChange::Stopped(sig));
             }
         }
         if o.continued && cs.continue_report {
             if !o.nowait {
                 cs.continue_report = false;
             }
-            return Some(Ok(WaitResult::Continued(c.pid)));
+            return found(ChildChange::Continued);
         }
     }
     None

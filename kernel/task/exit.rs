@@ -150,9 +150,10 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         exit_signal == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
     if exit_signal != 0 {
         let (code, st) = status.child_code();
+        let uid = p.cred.borrow().uid;
         let info = SigInfo {
             si_signo: exit_signal,
-            ..SigInfo::child(code, p.pid, st)
+            ..SigInfo::child(code, p.pid, uid, st)
         };
         signal::send_to_process(&parent, info);
     }

@@ -20,7 +20,7 @@ pub mod tlb;
 pub use access::ptrace_may_access;
 pub use context::TrapContext;
 pub use current::{current, set_current};
-pub use do_wait::{do_wait, WaitOptions, WaitResult};
+pub use do_wait::{do_wait, ChildChange, WaitOptions, WaitResult};
 pub use exit::{do_exit, mm_release, ExitStatus};
 pub use fork::{do_fork, CloneArgs};
 pub use run::{start_task, Start};

@@ -171,6 +171,15 @@ static void test_sessions(void)
 	CHECK_ERRNO("setpgid of a stranger: ESRCH", setpgid(1234, 0), ESRCH);
 }
 
+static volatile int chld_uid;
+
+static void on_sigchld_info(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	chld_uid = (int)si->si_uid;
+}
+
 static void test_waitid_rusage(void)
 {
 	pid_t child = MUST(fork());
@@ -192,6 +201,26 @@ static void test_waitid_rusage(void)
 	CHECKF("wait4 reports the child's CPU time", cpu >= 0.05, "%.3f s", cpu);
 	CHECK_SYS("getrusage children", getrusage(RUSAGE_CHILDREN, &ru));
 	CHECK("RUSAGE_CHILDREN counts it", ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6 >= 0.05);
+
+	/* The SIGCHLD siginfo and waitid carry the child's real uid (they
+	 * carried 0 whatever the child's uid was). */
+	struct sigaction sa = { .sa_sigaction = on_sigchld_info, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	struct sigaction old;
+	MUST(sigaction(SIGCHLD, &sa, &old));
+	chld_uid = -1;
+	child = MUST(fork());
+	if (child == 0) {
+		if (setresuid(1000, 1000, 1000) != 0)
+			_exit(1);
+		_exit(4);
+	}
+	memset(&si, 0, sizeof si);
+	CHECK_SYS("waitid of a uid 1000 child", waitid(P_PID, child, &si, WEXITED));
+	CHECKF("waitid's si_uid is the child's", si.si_uid == 1000 && si.si_status == 4,
+	       "si_uid %d status %d", (int)si.si_uid, si.si_status);
+	CHECKF("SIGCHLD's si_uid is the child's", chld_uid == 1000, "si_uid %d", (int)chld_uid);
+	MUST(sigaction(SIGCHLD, &old, NULL));
 }
 
 static void test_creds(void)

@@ -152,14 +152,15 @@ impl SigInfo {
         SigInfo::with(signo, code, SigFault { si_addr: addr })
     }
 
-    /// Creates the SIGCHLD siginfo for child `pid` with `status` (an exit
-    /// code or a signal number, as `code` says).
-    pub fn child(code: i32, pid: i32, status: i32) -> SigInfo {
+    /// Creates the SIGCHLD siginfo for child `pid` of real user `uid` with
+    /// `status` (an exit code or a signal number, as `code` says).
+    pub fn child(code: i32, pid: i32, uid: u32, status: i32) -> SigInfo {
         SigInfo::with(
             SIGCHLD,
             code,
             SigChld {
                 si_pid: pid,
+                si_uid: uid,
                 si_status: status,
                 ..Default::default()
             },
@@ -234,7 +235,7 @@ mod tests {
             // needs no alignment.
             unsafe { std::ptr::read_unaligned(b.as_ptr().cast()) }
         };
-        let mut c = SigInfo::child(CLD_STOPPED, 77, 19);
+        let mut c = SigInfo::child(CLD_STOPPED, 77, 1000, 19);
         c.set_fields(SigChld {
             si_utime: 5,
             si_stime: 6,
@@ -244,7 +245,7 @@ mod tests {
         // SAFETY: the accessors read plain integers of a valid siginfo_t.
         unsafe {
             assert_eq!((h.si_signo, h.si_code), (SIGCHLD, CLD_STOPPED));
-            assert_eq!((h.si_pid(), h.si_status()), (77, 19));
+            assert_eq!((h.si_pid(), h.si_uid(), h.si_status()), (77, 1000, 19));
             assert_eq!((h.si_utime(), h.si_stime()), (5, 6));
         }
         let k = host(&SigInfo::kill(9, 0, 12, 1000));

@@ -7,6 +7,7 @@
 
 mod queue;
 
+use crate::syscall::UserPtr;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::fsnotify::{self, Mark, IN_IGNORED, IN_ISDIR, IN_ONESHOT};
@@ -262,7 +263,7 @@ impl FileOps for Inotify {
         if cmd != FIONREAD {
             return Err(Errno::ENOTTY);
         }
-        user.write_user(arg, &(self.pending() as i32).to_ne_bytes())?;
+        UserPtr::<i32>::new(arg).write(user, &(self.pending() as i32))?;
         Ok(0)
     }
     /// Linux names the inode of inotify instances without brackets.

@@ -19,6 +19,7 @@ mod splice;
 pub use account::{PIPE_USER_PAGES_HARD, PIPE_USER_PAGES_SOFT};
 pub use ring::buffer_pages;
 
+use crate::syscall::UserPtr;
 use account::{account_pipe_buffers, current_user, PIPE_MIN_DEF_BUFFERS};
 use account::{too_many_pipe_buffers_hard, too_many_pipe_buffers_soft};
 use arch::sync::KernelCell;
@@ -355,7 +356,7 @@ impl FileOps for PipeEnd {
         if cmd != FIONREAD {
             return Err(Errno::ENOTTY);
         }
-        user.write_user(arg, &(self.pipe.buffered() as i32).to_ne_bytes())?;
+        UserPtr::<i32>::new(arg).write(user, &(self.pipe.buffered() as i32))?;
         Ok(0)
     }
     fn open_pending(&self) -> bool {

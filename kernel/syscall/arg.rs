@@ -7,7 +7,7 @@
 //! `TrapContext`, what a file operation is given, or any `Task` (work done
 //! outside the task's own system calls, as at its exit).
 
-use crate::task::{Task, TrapContext};
+use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes, slice_as_bytes, Pod};
 use arch::{Errno, Result};
 use fs::UserMemory;
@@ -21,17 +21,6 @@ pub trait FromArg {
 impl FromArg for u64 {
     fn from_arg(raw: u64) -> Self {
         raw
-    }
-}
-
-/// A task's memory, for work done outside its own system calls.
-impl UserMemory for Task {
-    fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
-        self.mm().borrow_mut().copy_from_user(addr, buf)
-    }
-
-    fn write_user(&self, addr: u64, data: &[u8]) -> Result<()> {
-        self.mm().borrow_mut().copy_to_user(addr, data)
     }
 }
 

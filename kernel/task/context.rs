@@ -94,3 +94,15 @@ impl fs::UserMemory for TrapContext<'_> {
         TrapContext::write_user(self, addr, data)
     }
 }
+
+/// A task's memory, for work done outside its own system calls (at its
+/// exit, a futex wake-up): `UserPtr`s are read and written in it too.
+impl fs::UserMemory for Task {
+    fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+        self.mm().borrow_mut().copy_from_user(addr, buf)
+    }
+
+    fn write_user(&self, addr: u64, data: &[u8]) -> Result<()> {
+        self.mm().borrow_mut().copy_to_user(addr, data)
+    }
+}

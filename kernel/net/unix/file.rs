@@ -10,6 +10,7 @@ use super::recv::StreamRead;
 use super::send::Outgoing;
 use super::UnixSocket;
 use crate::net::{SockType, Ucred};
+use crate::syscall::UserPtr;
 use arch::{Errno, Result};
 use fs::{File, FileOps, PollEvents, Stat, UserMemory, WaitQueue};
 use std::sync::atomic::Ordering;
@@ -110,7 +111,7 @@ impl FileOps for SocketFile {
             SIOCOUTQ => self.sock.outq(),
             _ => return Err(Errno::ENOTTY),
         };
-        user.write_user(arg, &(n as i32).to_ne_bytes())?;
+        UserPtr::<i32>::new(arg).write(user, &(n as i32))?;
         Ok(0)
     }
 }

@@ -16,8 +16,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// The size of a page and of a physical frame.
-pub const PAGE_SIZE: u64 = 4096;
+pub use crate::abi::PAGE_SIZE;
 
 /// Guest RAM: a memfd and the kernel's shared mapping of all of it.
 pub struct PhysMem {

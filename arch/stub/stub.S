@@ -1,27 +1,22 @@
 /*
  * The stub: the host process in which guest code runs. It is started from a
- * sealed memfd with execveat, with guest RAM (the physmem memfd) as fd 3, under
- * ptrace by its task's kernel thread. It owns one code page (this file) and one
- * data page (a frame of physmem) at fixed addresses above the guest's address
- * space; everything else in its address space belongs to the guest.
+ * sealed memfd with execveat, with guest RAM (the physmem memfd) as fd
+ * PHYSMEM_FD, under ptrace by its task's kernel thread. It owns one code page
+ * (this file) and one data page (a frame of physmem) at fixed addresses above
+ * the guest's address space; everything else in its address space belongs to
+ * the guest.
  *
  * The kernel runs stub code only by pointing the registers at one of the entry
  * points below and continuing with PTRACE_CONT; each ends in int3, which stops the
  * stub again. Guest code runs under PTRACE_SYSEMU, so no guest instruction can
  * execute a host system call.
+ *
+ * The addresses, the system calls and the layout of the data page (a head:
+ * count, result, failed; then requests: nr and six arguments) come from
+ * stub_layout.h, which build.rs generates from arch/stub/layout.rs, the
+ * kernel's definition of the same.
  */
-#define STUB_CODE  0x7ffe00000000
-#define STUB_DATA  0x7ffe00001000
-#define STUB_END   0x7ffe00002000
-#define TASK_TOP   0x7ffffffff000
-#define PHYSMEM_FD 3
-
-/* Layout of the data page: a batch of system calls. */
-#define DATA_COUNT  0   /* number of requests */
-#define DATA_RESULT 8   /* 0, or the first failing request's return value */
-#define DATA_FAILED 16  /* index of that request */
-#define DATA_REQS   24  /* requests: nr, then six arguments; 56 bytes each */
-#define REQ_SIZE    56
+#include "stub_layout.h"
 
 	.text
 	.globl _start
@@ -29,30 +24,30 @@
 _start:
 	mov	%rdi, %r9
 	movabs	$STUB_DATA, %rdi
-	mov	$4096, %esi
-	mov	$3, %edx		/* PROT_READ | PROT_WRITE */
-	mov	$0x11, %r10d		/* MAP_SHARED | MAP_FIXED */
+	mov	$PAGE_SIZE, %esi
+	mov	$PROT_READ_WRITE, %edx
+	mov	$MAP_SHARED_FIXED, %r10d
 	mov	$PHYSMEM_FD, %r8d
-	mov	$9, %eax		/* mmap */
+	mov	$SYS_MMAP, %eax
 	syscall
 	cmp	$-4095, %rax
 	jae	1f
 	xor	%edi, %edi		/* munmap everything below the stub... */
 	movabs	$STUB_CODE, %rsi
-	mov	$11, %eax
+	mov	$SYS_MUNMAP, %eax
 	syscall
 	cmp	$-4095, %rax
 	jae	1f
 	movabs	$STUB_END, %rdi		/* ...and above it: stack, vdso, vvar */
-	movabs	$(TASK_TOP - STUB_END), %rsi
-	mov	$11, %eax
+	movabs	$(HOST_TASK_TOP - STUB_END), %rsi
+	mov	$SYS_MUNMAP, %eax
 	syscall
 	cmp	$-4095, %rax
 	jae	1f
 	xor	%eax, %eax
 1:	int3
-	.balign	128, 0xcc
-/* Offset 128: run the batch of system calls in the data page. */
+	.org	STUB_RUN_OFFSET, 0xcc
+/* Offset STUB_RUN_OFFSET: run the batch of system calls in the data page. */
 stub_run:
 	movabs	$STUB_DATA, %rbx
 	mov	DATA_COUNT(%rbx), %r12
@@ -60,13 +55,13 @@ stub_run:
 	lea	DATA_REQS(%rbx), %r14
 2:	cmp	%r12, %r13
 	jae	3f
-	mov	0(%r14), %rax
-	mov	8(%r14), %rdi
-	mov	16(%r14), %rsi
-	mov	24(%r14), %rdx
-	mov	32(%r14), %r10
-	mov	40(%r14), %r8
-	mov	48(%r14), %r9
+	mov	REQ_NR(%r14), %rax
+	mov	REQ_ARG0(%r14), %rdi
+	mov	REQ_ARG1(%r14), %rsi
+	mov	REQ_ARG2(%r14), %rdx
+	mov	REQ_ARG3(%r14), %r10
+	mov	REQ_ARG4(%r14), %r8
+	mov	REQ_ARG5(%r14), %r9
 	syscall
 	cmp	$-4095, %rax
 	jae	4f
@@ -77,6 +72,6 @@ stub_run:
 4:	mov	%rax, DATA_RESULT(%rbx)
 	mov	%r13, DATA_FAILED(%rbx)
 	int3
-	.balign	4096, 0xcc
+	.balign	PAGE_SIZE, 0xcc
 
 	.section .note.GNU-stack, "", @progbits

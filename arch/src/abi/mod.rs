@@ -1,6 +1,7 @@
-//! Definitions of the Linux x86_64 user ABI: errno values, the register
-//! frame, resource limits, signal numbers, and the layouts of the structures guests exchange
-//! with the kernel (`structs`, as plain old data: `pod`).
+//! Definitions of the Linux x86_64 user ABI: the page size, errno values, the
+//! register frame, resource limits, signal numbers, and the layouts of the
+//! structures guests exchange with the kernel (`structs`, as plain old data:
+//! `pod`).
 
 pub mod errno;
 pub mod pod;
@@ -8,3 +9,5 @@ pub mod regs;
 pub mod resource;
 pub mod signal;
 pub mod structs;
+
+include!("page.rs");

@@ -8,10 +8,13 @@
 //! at fixed addresses above the guest's address space (`TASK_SIZE`); at start it
 //! maps its data page from physmem and unmaps everything else. Address-space
 //! operations are batched into the data page and run inside the stub (`Stub::flush`).
+//! The addresses and the data page's layout are defined once (`layout`), for this
+//! module and for the stub's assembly, which build.rs assembles with them.
 //! Guest code runs under `PTRACE_SYSEMU` (`Stub::run`, in `run.rs`). Other threads
 //! reach a stub through its `StubHandle` (`handle.rs`).
 
 mod handle;
+pub mod layout;
 mod run;
 mod spawn;
 mod xstate;
@@ -19,43 +22,37 @@ mod xstate;
 pub use spawn::PtraceBackend;
 
 use crate::abi::errno::{Errno, Result};
+use crate::abi::pod::{as_bytes, from_bytes, slice_as_bytes};
 use crate::abi::regs::UserRegs;
-use crate::backend::{CpuHandle, GuestCpu, MapOp, Trap, TASK_SIZE};
+use crate::backend::{CpuHandle, GuestCpu, MapOp, Trap};
 use crate::physmem::PhysMem;
 use handle::StubHandle;
+use layout::{StubData, StubDataHead, StubRequest, STUB_MAX_REQS};
+use layout::{MAP_SHARED_FIXED, PHYSMEM_FD, STUB_CODE, STUB_RUN_OFFSET};
+use layout::{SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP};
 use nix::errno::Errno as HostErrno;
+use std::mem::offset_of;
 use std::sync::Arc;
 
-const STUB_CODE: u64 = TASK_SIZE;
-const STUB_RUN: u64 = STUB_CODE + 128;
-const DATA_COUNT: u64 = 0;
-const DATA_RESULT: u64 = 8;
-const DATA_FAILED: u64 = 16;
-const DATA_REQS: u64 = 24;
-const REQ_SIZE: u64 = 56;
-/// The most requests one run of the stub executes.
-const MAX_REQS: usize = ((4096 - DATA_REQS) / REQ_SIZE) as usize;
+/// The entry that runs the batch of requests in the data page.
+const STUB_RUN: u64 = STUB_CODE + STUB_RUN_OFFSET;
 
-const SYS_MMAP: u64 = 9;
-const SYS_MPROTECT: u64 = 10;
-const SYS_MUNMAP: u64 = 11;
-const PHYSMEM_FD: u64 = 3;
-
-/// Returns the stub's request for `op`: a system call number and its arguments.
-fn request(op: &MapOp) -> [u64; 7] {
-    match *op {
+/// Returns the system call the stub makes for `op`.
+fn request(op: &MapOp) -> StubRequest {
+    let (nr, args) = match *op {
         MapOp::Map {
             vaddr,
             len,
             paddr,
             prot,
-        } => {
-            let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
-            [SYS_MMAP, vaddr, len, prot as u64, flags, PHYSMEM_FD, paddr]
-        }
-        MapOp::Unmap { vaddr, len } => [SYS_MUNMAP, vaddr, len, 0, 0, 0, 0],
-        MapOp::Protect { vaddr, len, prot } => [SYS_MPROTECT, vaddr, len, prot as u64, 0, 0, 0],
-    }
+        } => (
+            SYS_MMAP,
+            [vaddr, len, prot as u64, MAP_SHARED_FIXED, PHYSMEM_FD, paddr],
+        ),
+        MapOp::Unmap { vaddr, len } => (SYS_MUNMAP, [vaddr, len, 0, 0, 0, 0]),
+        MapOp::Protect { vaddr, len, prot } => (SYS_MPROTECT, [vaddr, len, prot as u64, 0, 0, 0]),
+    };
+    StubRequest { nr, args }
 }
 
 /// A traced stub process. Only the thread that spawned it may use it.
@@ -120,29 +117,33 @@ impl Stub {
     /// Runs all queued mapping changes inside the stub. Returns the host errno of the
     /// first that failed (and drops the rest).
     fn flush(&mut self) -> Result<()> {
+        let head_at = self.data + offset_of!(StubData, head) as u64;
         while !self.pending.is_empty() {
-            let n = self.pending.len().min(MAX_REQS);
-            let mut page = Vec::with_capacity(DATA_REQS as usize + n * REQ_SIZE as usize);
-            page.extend_from_slice(&(n as u64).to_ne_bytes());
-            page.extend_from_slice(&[0u8; 16]);
-            for op in self.pending.drain(..n) {
-                for word in request(&op) {
-                    page.extend_from_slice(&word.to_ne_bytes());
-                }
-            }
-            self.physmem.write(self.data + DATA_COUNT, &page);
+            let n = self.pending.len().min(STUB_MAX_REQS);
+            let reqs: Vec<StubRequest> = self.pending.drain(..n).map(|op| request(&op)).collect();
+            let head = StubDataHead {
+                count: n as u64,
+                ..Default::default()
+            };
+            self.physmem.write(head_at, as_bytes(&head));
+            self.physmem.write(
+                self.data + offset_of!(StubData, reqs) as u64,
+                slice_as_bytes(&reqs),
+            );
             let regs = UserRegs {
                 rip: STUB_RUN,
                 orig_rax: u64::MAX,
                 ..self.template
             };
             self.run_stub_code(&regs)?;
-            let mut word = [0u8; 8];
-            self.physmem.read(self.data + DATA_RESULT, &mut word);
-            let result = i64::from_ne_bytes(word);
+            let mut head = [0u8; size_of::<StubDataHead>()];
+            self.physmem.read(head_at, &mut head);
+            let StubDataHead {
+                result,
+                failed: index,
+                ..
+            } = from_bytes(&head).expect("as many bytes as the head has");
             if result != 0 {
-                self.physmem.read(self.data + DATA_FAILED, &mut word);
-                let index = u64::from_ne_bytes(word);
                 self.pending.clear();
                 log::error!(
                     "stub {}: mapping request {index} failed: host errno {}",

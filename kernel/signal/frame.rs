@@ -72,6 +72,8 @@ const USER_CS: u16 = 0x33;
 const USER_DS: u16 = 0x2b;
 /// The flags a frame may change (Linux's FIX_EFLAGS: AC OF DF TF SF ZF AF PF CF RF).
 const FIX_EFLAGS: u64 = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
+/// The size of the `FP_XSTATE_MAGIC2` word after an XSAVE area.
+const MAGIC2_SIZE: usize = size_of::<u32>();
 /// XSTATE_BV of a plain FXSAVE image: x87 and SSE state.
 const XFEATURES_FP_SSE: u64 = 0x3;
 
@@ -162,7 +164,7 @@ pub fn setup_rt_frame(
     }
     let fp_len = geometry.size.min(full.len());
     let frame_size = size_of::<RtSigframe>() as u64;
-    let fpstate = (sp.wrapping_sub(fp_len as u64 + 4)) & !63;
+    let fpstate = (sp.wrapping_sub((fp_len + MAGIC2_SIZE) as u64)) & !63;
     let frame = ((fpstate.wrapping_sub(frame_size)) & !15).wrapping_sub(8);
     if on_alt && !alt.contains(frame) || frame >= sp {
         return Err(Errno::EFAULT);
@@ -172,7 +174,7 @@ pub fn setup_rt_frame(
     let mut start = xsave_start(&fp);
     start.fpstate.sw_reserved = FpxSwBytes {
         magic1: FP_XSTATE_MAGIC1,
-        extended_size: fp_len as u32 + 4,
+        extended_size: (fp_len + MAGIC2_SIZE) as u32,
         xfeatures: geometry.xfeatures,
         xstate_size: fp_len as u32,
         ..Default::default()
@@ -280,7 +282,7 @@ fn restore_xstate(ctx: &mut TrapContext, fpstate: u64) -> Result<()> {
     let magic_ok = sw.magic1 == FP_XSTATE_MAGIC1
         && size >= size_of::<XsaveStart>()
         && size <= geometry.size.min(len)
-        && sw.extended_size as usize == size + 4;
+        && sw.extended_size as usize == size + MAGIC2_SIZE;
     let magic2 = UserPtr::<u32>::new(fpstate.wrapping_add(size as u64));
     let mut start = if magic_ok && magic2.read(ctx) == Ok(FP_XSTATE_MAGIC2) {
         ctx.read_user(fpstate, &mut x[..size])?;

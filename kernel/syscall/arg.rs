@@ -8,7 +8,7 @@
 //! outside the task's own system calls, as at its exit).
 
 use crate::task::TrapContext;
-use arch::abi::pod::{as_bytes, from_bytes, slice_as_bytes, Pod};
+use arch::abi::pod::{as_bytes, as_bytes_mut, from_bytes, slice_as_bytes, zeroed, Pod};
 use arch::{Errno, Result};
 use fs::UserMemory;
 use std::marker::PhantomData;
@@ -94,9 +94,9 @@ pub(crate) use user_field;
 impl<T: Pod> UserPtr<T> {
     /// Reads the `T` the guest points at (EFAULT if it cannot be read).
     pub fn read(self, ctx: &(impl UserMemory + ?Sized)) -> Result<T> {
-        let mut buf = vec![0u8; std::mem::size_of::<T>()];
-        ctx.read_user(self.addr, &mut buf)?;
-        from_bytes(&buf).ok_or(Errno::EFAULT)
+        let mut v = zeroed::<T>();
+        ctx.read_user(self.addr, as_bytes_mut(&mut v))?;
+        Ok(v)
     }
 
     /// Reads `n` consecutive `T`s the guest points at (EFAULT if any byte

@@ -33,6 +33,14 @@ pub fn as_bytes<T: Pod>(v: &T) -> &[u8] {
     unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), std::mem::size_of::<T>()) }
 }
 
+/// Returns the bytes of `v` to fill in: any bytes written make a valid `T`.
+pub fn as_bytes_mut<T: Pod>(v: &mut T) -> &mut [u8] {
+    // SAFETY: T is Pod: all `size_of::<T>()` bytes behind the exclusive
+    // reference are initialised (no padding) and any bytes written through
+    // the slice leave a valid T; the slice borrows `v` exclusively.
+    unsafe { std::slice::from_raw_parts_mut((v as *mut T).cast::<u8>(), std::mem::size_of::<T>()) }
+}
+
 /// Returns the bytes of the `T`s of `v`, one after the other.
 pub fn slice_as_bytes<T: Pod>(v: &[T]) -> &[u8] {
     // SAFETY: T is Pod, so every byte of the slice's elements is initialised
@@ -45,7 +53,9 @@ pub fn slice_as_bytes<T: Pod>(v: &[T]) -> &[u8] {
 /// Returns a `T` whose bytes are all zero (for structures too large to
 /// derive `Default`).
 pub fn zeroed<T: Pod>() -> T {
-    from_bytes(&vec![0u8; std::mem::size_of::<T>()]).expect("as many bytes as T has")
+    // SAFETY: T is Pod, so every bit pattern, all zeroes included, is a
+    // valid T.
+    unsafe { std::mem::zeroed() }
 }
 
 /// Returns a `T` made of the first `size_of::<T>()` bytes of `b`; None if

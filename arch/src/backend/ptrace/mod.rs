@@ -22,7 +22,7 @@ mod xstate;
 pub use spawn::PtraceBackend;
 
 use crate::abi::errno::{Errno, Result};
-use crate::abi::pod::{as_bytes, from_bytes, slice_as_bytes};
+use crate::abi::pod::{as_bytes, as_bytes_mut, slice_as_bytes};
 use crate::abi::regs::UserRegs;
 use crate::backend::{CpuHandle, GuestCpu, MapOp, Trap};
 use crate::physmem::PhysMem;
@@ -136,13 +136,13 @@ impl Stub {
                 ..self.template
             };
             self.run_stub_code(&regs)?;
-            let mut head = [0u8; size_of::<StubDataHead>()];
-            self.physmem.read(head_at, &mut head);
+            let mut head = StubDataHead::default();
+            self.physmem.read(head_at, as_bytes_mut(&mut head));
             let StubDataHead {
                 result,
                 failed: index,
                 ..
-            } = from_bytes(&head).expect("as many bytes as the head has");
+            } = head;
             if result != 0 {
                 self.pending.clear();
                 log::error!(

@@ -88,8 +88,8 @@ fn expired(inner: Weak<Inner>, generation: u64) {
 
 /// Returns the timer of the timerfd `fd` (`EINVAL` for another kind of
 /// file, as Linux compares `f_op`; `File::ops_as`).
-pub(crate) fn timerfd(ctx: &TrapContext, fd: u64) -> Result<Arc<Inner>> {
-    let f = ctx.task.files().borrow().get(fd as i32)?;
+pub(crate) fn timerfd(ctx: &TrapContext, fd: crate::syscall::Fd) -> Result<Arc<Inner>> {
+    let f = fd.file(ctx)?;
     match f.ops_as::<TimerFd>() {
         Some(t) => Ok(t.0.clone()),
         None => Err(Errno::EINVAL),

@@ -2,9 +2,9 @@
 //! epoll_pwait, epoll_pwait2) over kernel/epoll.rs. As Linux does (signal(7)),
 //! an interrupted wait fails with EINTR and is never restarted.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
 use super::poll::{deadline_after, restore_saved_sigmask_unless, set_user_sigmask};
-use super::rw::file;
 use super::time::read_timespec;
 use crate::epoll::{epoll_of, Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLWAKEUP};
 use crate::sleep::{wait_event, Interruptible};
@@ -55,21 +55,15 @@ pub fn sys_epoll_create1(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     create(ctx, flags as u32 & cloexec != 0)
 }
 
-pub fn sys_epoll_ctl(
-    ctx: &mut TrapContext,
-    epfd: u64,
-    op: u64,
-    fd: u64,
-    event: u64,
-) -> Result<u64> {
+pub fn sys_epoll_ctl(ctx: &mut TrapContext, epfd: Fd, op: u64, fd: Fd, event: u64) -> Result<u64> {
     let (events, data) = if op != EPOLL_CTL_DEL {
         let ev = UserPtr::<EpollEvent>::new(event).read(ctx)?;
         (ev.events, ev.data)
     } else {
         (0, 0)
     };
-    let ep_file = file(ctx, epfd)?;
-    let target = file(ctx, fd)?;
+    let ep_file = epfd.file(ctx)?;
+    let target = fd.file(ctx)?;
     // Files that never block (regular files, /dev/null) cannot be watched.
     if target.ops().wait_queue().is_none() {
         return Err(Errno::EPERM);
@@ -85,7 +79,7 @@ pub fn sys_epoll_ctl(
     {
         return Err(Errno::EINVAL);
     }
-    let fd = fd as i32;
+    let fd = fd.0;
     match op {
         EPOLL_CTL_ADD => {
             if let Some(inner) = nested {
@@ -106,7 +100,7 @@ pub fn sys_epoll_ctl(
 /// `maxevents` of them at `events`; returns how many.
 fn do_epoll_wait(
     ctx: &TrapContext,
-    epfd: u64,
+    epfd: Fd,
     events: u64,
     maxevents: u64,
     deadline: Option<Instant>,
@@ -115,7 +109,7 @@ fn do_epoll_wait(
     if max <= 0 || max > MAX_EVENTS {
         return Err(Errno::EINVAL);
     }
-    let f = file(ctx, epfd)?;
+    let f = epfd.file(ctx)?;
     let ep = epoll_of(&f).ok_or(Errno::EINVAL)?;
     let ready = wait_event(
         ctx.task,
@@ -150,7 +144,7 @@ fn ms_deadline(timeout: u64) -> Option<Instant> {
 
 pub fn sys_epoll_wait(
     ctx: &mut TrapContext,
-    epfd: u64,
+    epfd: Fd,
     events: u64,
     maxevents: u64,
     timeout: u64,
@@ -161,7 +155,7 @@ pub fn sys_epoll_wait(
 /// The waits with a temporary signal mask at `sigmask`.
 fn pwait(
     ctx: &mut TrapContext,
-    (epfd, events, maxevents): (u64, u64, u64),
+    (epfd, events, maxevents): (Fd, u64, u64),
     (sigmask, sigsetsize): (u64, u64),
     deadline: Option<Instant>,
 ) -> Result<u64> {
@@ -173,7 +167,7 @@ fn pwait(
 
 pub fn sys_epoll_pwait(
     ctx: &mut TrapContext,
-    epfd: u64,
+    epfd: Fd,
     events: u64,
     maxevents: u64,
     timeout: u64,
@@ -190,7 +184,7 @@ pub fn sys_epoll_pwait(
 
 pub fn sys_epoll_pwait2(
     ctx: &mut TrapContext,
-    epfd: u64,
+    epfd: Fd,
     events: u64,
     maxevents: u64,
     timeout: u64,

@@ -3,15 +3,15 @@
 //! masters, FIONREAD on pipes and inotify instances, SIOCINQ (FIONREAD) and
 //! SIOCOUTQ on sockets, and ENOTTY, as Linux answers, for a file without it.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
-use super::rw::file;
 use crate::task::TrapContext;
 use arch::Result;
 
 const FIONBIO: u64 = 0x5421;
 
-pub fn sys_ioctl(ctx: &mut TrapContext, fd: u64, cmd: u64, arg: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_ioctl(ctx: &mut TrapContext, fd: Fd, cmd: u64, arg: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     if cmd == FIONBIO {
         let on = UserPtr::<i32>::new(arg).read(ctx)? != 0;
         let mut flags = f.flags();

@@ -62,7 +62,7 @@ mod utimes;
 mod wait4;
 mod xattr;
 
-pub(crate) use arg::UserPtr;
+pub(crate) use arg::{Fd, UserPtr};
 pub use cred::Cred;
 pub use info::RELEASE;
 pub use itimer::Itimers;

@@ -1,5 +1,6 @@
 //! pidfd_open(2) and pidfd_send_signal(2) over the process files of `crate::pidfd`.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
 use crate::pidfd::*;
 use crate::signal::{self, SigInfo, SI_USER};
@@ -19,7 +20,7 @@ pub fn sys_pidfd_open(ctx: &mut TrapContext, pid: u64, flags: u64) -> Result<u64
 
 pub fn sys_pidfd_send_signal(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     sig: u64,
     info: UserPtr<SigInfo>,
     flags: u64,
@@ -27,7 +28,7 @@ pub fn sys_pidfd_send_signal(
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
-    let f = ctx.task.files().borrow().get(fd as i32)?;
+    let f = fd.file(ctx)?;
     // The process a pidfd names (Linux's pidfd_pid compares `f_op`).
     let p = match f.ops_as::<PidFd>() {
         Some(PidFd(p)) => p.clone(),

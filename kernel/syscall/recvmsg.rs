@@ -3,6 +3,7 @@
 //! control messages (SCM_CREDENTIALS with SO_PASSCRED, then SCM_RIGHTS,
 //! installing the received files), the source address and msg_flags.
 
+use super::arg::Fd;
 use super::arg::{user_field, UserPtr};
 use super::msghdr::{ControlOut, MsgHdr, UserIov, SCM_CREDENTIALS, UIO_MAXIOV};
 use super::poll::deadline_after;
@@ -129,7 +130,7 @@ pub(super) fn read_socket(
 
 pub fn sys_recvfrom(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     buf: u64,
     len: u64,
     flags: u64,
@@ -188,12 +189,7 @@ fn recv_msghdr(
     Ok(got.n)
 }
 
-pub fn sys_recvmsg(
-    ctx: &mut TrapContext,
-    fd: u64,
-    msg: UserPtr<Msghdr>,
-    flags: u64,
-) -> Result<u64> {
+pub fn sys_recvmsg(ctx: &mut TrapContext, fd: Fd, msg: UserPtr<Msghdr>, flags: u64) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let flags = MsgFlags::from_bits_truncate(flags as u32);
     Ok(recv_msghdr(ctx, &f, &sock, msg, flags)? as u64)
@@ -204,7 +200,7 @@ pub fn sys_recvmsg(
 /// timeout is only looked at after each message.
 pub fn sys_recvmmsg(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     msgvec: UserPtr<Mmsghdr>,
     vlen: u64,
     flags: u64,

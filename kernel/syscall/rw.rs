@@ -8,6 +8,7 @@
 //! socket calls do them, with the socket's timeouts and with a vector as one
 //! message, which a file's `read` and `write` cannot give.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
 use super::msghdr::UserIov;
 use crate::net::unix::socket_of;
@@ -24,10 +25,6 @@ use std::sync::Arc;
 const MAX_RW: u64 = 0x7fff_f000;
 /// The kernel buffer moves data in pieces of this size.
 const CHUNK: usize = 64 * 1024;
-
-pub(super) fn file(ctx: &TrapContext, fd: u64) -> Result<Arc<File>> {
-    ctx.task.files().borrow().get(fd as i32)
-}
 
 /// Runs `op`; while it fails with `EAGAIN` on a file that can block, opened
 /// without `O_NONBLOCK`, and `may_block` allows, sleeps on the file's wait queue
@@ -184,32 +181,32 @@ fn do_write(
     Ok(done as u64)
 }
 
-pub fn sys_read(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_read(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     if let Some(sock) = socket_of(&f) {
         return super::recvmsg::read_socket(ctx, &f, sock, &UserIov::single(buf, count));
     }
     do_read(ctx, &f, buf, count, None, true)
 }
 
-pub fn sys_write(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_write(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     if let Some(sock) = socket_of(&f) {
         return super::sendmsg::write_socket(ctx, &f, sock, &UserIov::single(buf, count));
     }
     do_write(ctx, &f, buf, count, None, true)
 }
 
-pub fn sys_pread64(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64, pos: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_pread64(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64, pos: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
     }
     do_read(ctx, &f, buf, count, Some(pos), true)
 }
 
-pub fn sys_pwrite64(ctx: &mut TrapContext, fd: u64, buf: u64, count: u64, pos: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_pwrite64(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64, pos: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -259,12 +256,12 @@ fn gather(ctx: &TrapContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
 /// waits for data; a stream write waits for room for every segment.
 fn vectored(
     ctx: &mut TrapContext,
-    (fd, iov, iovcnt): (u64, u64, u64),
+    (fd, iov, iovcnt): (Fd, u64, u64),
     write: bool,
     off: Option<u64>,
     may_block: bool,
 ) -> Result<u64> {
-    let f = file(ctx, fd)?;
+    let f = fd.file(ctx)?;
     // A socket takes the whole vector as one send or receive.
     if let (Some(sock), None) = (socket_of(&f), off) {
         let iov = UserIov::read(ctx, iov, iovcnt)?;
@@ -301,11 +298,11 @@ fn vectored(
     Ok(done)
 }
 
-pub fn sys_readv(ctx: &mut TrapContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
+pub fn sys_readv(ctx: &mut TrapContext, fd: Fd, iov: u64, iovcnt: u64) -> Result<u64> {
     vectored(ctx, (fd, iov, iovcnt), false, None, true)
 }
 
-pub fn sys_writev(ctx: &mut TrapContext, fd: u64, iov: u64, iovcnt: u64) -> Result<u64> {
+pub fn sys_writev(ctx: &mut TrapContext, fd: Fd, iov: u64, iovcnt: u64) -> Result<u64> {
     vectored(ctx, (fd, iov, iovcnt), true, None, true)
 }
 
@@ -337,7 +334,7 @@ fn rwf_flags(flags: u64) -> Result<bool> {
 /// preadv(fd, iov, iovcnt, pos): on x86_64 the position is one register.
 pub fn sys_preadv(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     iov: u64,
     iovcnt: u64,
     pos_l: u64,
@@ -349,7 +346,7 @@ pub fn sys_preadv(
 
 pub fn sys_pwritev(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     iov: u64,
     iovcnt: u64,
     pos_l: u64,
@@ -361,7 +358,7 @@ pub fn sys_pwritev(
 
 pub fn sys_preadv2(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     iov: u64,
     iovcnt: u64,
     pos_l: u64,
@@ -375,7 +372,7 @@ pub fn sys_preadv2(
 
 pub fn sys_pwritev2(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     iov: u64,
     iovcnt: u64,
     pos_l: u64,
@@ -387,7 +384,7 @@ pub fn sys_pwritev2(
     vectored(ctx, (fd, iov, iovcnt), true, off, may_block)
 }
 
-pub fn sys_lseek(ctx: &mut TrapContext, fd: u64, offset: u64, whence: u64) -> Result<u64> {
-    let f = file(ctx, fd)?;
+pub fn sys_lseek(ctx: &mut TrapContext, fd: Fd, offset: u64, whence: u64) -> Result<u64> {
+    let f = fd.file(ctx)?;
     f.lseek(offset as i64, whence as u32)
 }

@@ -3,8 +3,9 @@
 //! offset taken from (and written back to) guest memory when given, else the
 //! file's position. splice, tee and vmsplice are `splice`'s.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
-use super::rw::{blocking, file, remove_privs, write_from};
+use super::rw::{blocking, remove_privs, write_from};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::File;
@@ -96,13 +97,13 @@ fn copy(
 /// sendfile(out_fd, in_fd, offset, count).
 pub fn sys_sendfile(
     ctx: &mut TrapContext,
-    out_fd: u64,
-    in_fd: u64,
+    out_fd: Fd,
+    in_fd: Fd,
     offp: UserPtr<i64>,
     count: u64,
 ) -> Result<u64> {
-    let input = file(ctx, in_fd)?;
-    let output = file(ctx, out_fd)?;
+    let input = in_fd.file(ctx)?;
+    let output = out_fd.file(ctx)?;
     if !input.flags().readable() || !output.flags().writable() {
         return Err(Errno::EBADF);
     }
@@ -155,15 +156,15 @@ fn read_raw_offset(ctx: &TrapContext, addr: UserPtr<i64>) -> Result<Option<i64>>
 /// Linux's order of errors.
 pub fn sys_copy_file_range(
     ctx: &mut TrapContext,
-    in_fd: u64,
+    in_fd: Fd,
     in_offp: UserPtr<i64>,
-    out_fd: u64,
+    out_fd: Fd,
     out_offp: UserPtr<i64>,
     len: u64,
     flags: u64,
 ) -> Result<u64> {
-    let input = file(ctx, in_fd)?;
-    let output = file(ctx, out_fd)?;
+    let input = in_fd.file(ctx)?;
+    let output = out_fd.file(ctx)?;
     // Linux does not find O_PATH files for I/O calls at all.
     if (input.flags() | output.flags()).contains(fs::OpenFlags::O_PATH) {
         return Err(Errno::EBADF);
@@ -216,13 +217,13 @@ pub fn sys_copy_file_range(
 /// the advice has no effect, which the call's contract allows.
 pub fn sys_fadvise64(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     _offset: u64,
     len: u64,
     advice: u64,
 ) -> Result<u64> {
     const POSIX_FADV_NOREUSE: u64 = 5;
-    let f = file(ctx, fd)?;
+    let f = fd.file(ctx)?;
     if f.inode().is_none() && !f.ops().seekable() {
         return Err(Errno::ESPIPE);
     }

@@ -4,6 +4,7 @@
 //! unless MSG_NOSIGNAL (stream sockets only, as Linux). A datagram is one
 //! message: EMSGSIZE past the send buffer, sent whole or not at all.
 
+use super::arg::Fd;
 use super::arg::{user_field, UserPtr};
 use super::msghdr::{read_control, Control, MsgHdr, UserIov, UIO_MAXIOV};
 use super::socket::{name_context, nonblocking, read_sockaddr, sock_wait, socket_file};
@@ -179,7 +180,7 @@ pub(super) fn write_socket(
 
 pub fn sys_sendto(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     buf: u64,
     len: u64,
     flags: u64,
@@ -223,12 +224,7 @@ fn send_msghdr(
     do_send(ctx, f, sock, &iov, to, ctl, flags)
 }
 
-pub fn sys_sendmsg(
-    ctx: &mut TrapContext,
-    fd: u64,
-    msg: UserPtr<Msghdr>,
-    flags: u64,
-) -> Result<u64> {
+pub fn sys_sendmsg(ctx: &mut TrapContext, fd: Fd, msg: UserPtr<Msghdr>, flags: u64) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let flags = MsgFlags::from_bits_truncate(flags as u32);
     Ok(send_msghdr(ctx, &f, &sock, msg, flags)? as u64)
@@ -238,7 +234,7 @@ pub fn sys_sendmsg(
 /// count sent, or the first one's error.
 pub fn sys_sendmmsg(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     msgvec: UserPtr<Mmsghdr>,
     vlen: u64,
     flags: u64,

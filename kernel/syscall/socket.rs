@@ -6,9 +6,9 @@
 //! the one place socket calls sleep, honouring O_NONBLOCK, MSG_DONTWAIT,
 //! SO_RCVTIMEO/SO_SNDTIMEO and signals as Linux's sock_intr_errno does.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
 use super::poll::deadline_after;
-use super::rw::file;
 use crate::net::unix::{self, NameContext, SocketFile, UnixAddr, UnixSocket};
 use crate::net::{sa_family, SockType, Timeout, Ucred, AF_MAX, AF_UNIX, AF_UNSPEC};
 use crate::net::{SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW};
@@ -26,8 +26,8 @@ const SOCKADDR_STORAGE_LEN: usize = 128;
 const SOMAXCONN: u32 = 4096;
 
 /// Returns the open file `fd` and the socket it is (EBADF, ENOTSOCK).
-pub(super) fn socket_file(ctx: &TrapContext, fd: u64) -> Result<(Arc<File>, Arc<UnixSocket>)> {
-    let f = file(ctx, fd)?;
+pub(super) fn socket_file(ctx: &TrapContext, fd: Fd) -> Result<(Arc<File>, Arc<UnixSocket>)> {
+    let f = fd.file(ctx)?;
     let sock = unix::socket_of(&f).ok_or(Errno::ENOTSOCK)?.clone();
     Ok((f, sock))
 }
@@ -210,7 +210,7 @@ pub fn sys_socketpair(
     Ok(0)
 }
 
-pub fn sys_bind(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_bind(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
     // An address of only the family asks for an autobind name.
@@ -223,7 +223,7 @@ pub fn sys_bind(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Resu
     Ok(0)
 }
 
-pub fn sys_listen(ctx: &mut TrapContext, fd: u64, backlog: u64) -> Result<u64> {
+pub fn sys_listen(ctx: &mut TrapContext, fd: Fd, backlog: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     // A negative backlog is a huge unsigned one: somaxconn.
     let backlog = (backlog as u32).min(SOMAXCONN);
@@ -231,7 +231,7 @@ pub fn sys_listen(ctx: &mut TrapContext, fd: u64, backlog: u64) -> Result<u64> {
     Ok(0)
 }
 
-fn do_accept(ctx: &mut TrapContext, fd: u64, addr: u64, lenp: u64, flags: u64) -> Result<u64> {
+fn do_accept(ctx: &mut TrapContext, fd: Fd, addr: u64, lenp: u64, flags: u64) -> Result<u64> {
     let flags = flags as u32;
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
@@ -261,13 +261,13 @@ fn do_accept(ctx: &mut TrapContext, fd: u64, addr: u64, lenp: u64, flags: u64) -
     Ok(fd as u64)
 }
 
-pub fn sys_accept(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_accept(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Result<u64> {
     do_accept(ctx, fd, addr, addrlen, 0)
 }
 
 pub fn sys_accept4(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     addr: u64,
     addrlen: u64,
     flags: u64,
@@ -275,7 +275,7 @@ pub fn sys_accept4(
     do_accept(ctx, fd, addr, addrlen, flags)
 }
 
-pub fn sys_connect(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_connect(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
     if sock.kind() == SockType::Dgram {
@@ -306,19 +306,19 @@ pub fn sys_connect(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> R
     Ok(0)
 }
 
-pub fn sys_getsockname(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_getsockname(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     write_sockaddr(ctx, &sock.name(), addr, addrlen)?;
     Ok(0)
 }
 
-pub fn sys_getpeername(ctx: &mut TrapContext, fd: u64, addr: u64, addrlen: u64) -> Result<u64> {
+pub fn sys_getpeername(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     write_sockaddr(ctx, &sock.peer_name()?, addr, addrlen)?;
     Ok(0)
 }
 
-pub fn sys_shutdown(ctx: &mut TrapContext, fd: u64, how: u64) -> Result<u64> {
+pub fn sys_shutdown(ctx: &mut TrapContext, fd: Fd, how: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     let how = match how as i32 {
         0 => unix::Shutdown::RCV,

@@ -4,6 +4,7 @@
 //! unless said otherwise; a getsockopt buffer shorter than the value gets
 //! its first bytes.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
 use super::socket::socket_file;
 use crate::net::unix::UnixSocket;
@@ -59,7 +60,7 @@ fn to_timeval(t: Timeout) -> Timeval {
 
 pub fn sys_setsockopt(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     level: u64,
     optname: u64,
     optval: u64,
@@ -145,7 +146,7 @@ fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
 
 pub fn sys_getsockopt(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     level: u64,
     optname: u64,
     optval: u64,

@@ -7,8 +7,9 @@
 //! an empty pipe without writers is the end (0). A pipe without readers is
 //! `EPIPE` and SIGPIPE. `SPLICE_F_MOVE`, `MORE` and `GIFT` change nothing.
 
+use super::arg::Fd;
 use super::arg::UserPtr;
-use super::rw::{file, iovecs, remove_privs, send_sigpipe};
+use super::rw::{iovecs, remove_privs, send_sigpipe};
 use crate::pipe::{pipe_of, Pipe};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::Task;
@@ -133,9 +134,9 @@ fn verify_area(f: &File, off: Option<i64>, len: u64) -> Result<Option<u64>> {
 /// splice(fd_in, off_in, fd_out, off_out, len, flags).
 pub fn sys_splice(
     ctx: &mut TrapContext,
-    fd_in: u64,
+    fd_in: Fd,
     off_in: UserPtr<i64>,
-    fd_out: u64,
+    fd_out: Fd,
     off_out: UserPtr<i64>,
     len: u64,
     flags: u64,
@@ -146,8 +147,8 @@ pub fn sys_splice(
     if flags & !SPLICE_F_ALL != 0 {
         return Err(Errno::EINVAL);
     }
-    let input = file(ctx, fd_in)?;
-    let output = file(ctx, fd_out)?;
+    let input = fd_in.file(ctx)?;
+    let output = fd_out.file(ctx)?;
     let (ipipe, opipe) = (pipe(&input), pipe(&output));
     if (ipipe.is_some() && !off_in.is_null()) || (opipe.is_some() && !off_out.is_null()) {
         return Err(Errno::ESPIPE);
@@ -301,21 +302,15 @@ fn file_to_pipe(
 
 /// tee(fd_in, fd_out, len, flags): copies what fits of one pipe's data into
 /// another, leaving it in the first.
-pub fn sys_tee(
-    ctx: &mut TrapContext,
-    fd_in: u64,
-    fd_out: u64,
-    len: u64,
-    flags: u64,
-) -> Result<u64> {
+pub fn sys_tee(ctx: &mut TrapContext, fd_in: Fd, fd_out: Fd, len: u64, flags: u64) -> Result<u64> {
     if flags & !SPLICE_F_ALL != 0 {
         return Err(Errno::EINVAL);
     }
     if len == 0 {
         return Ok(0);
     }
-    let input = file(ctx, fd_in)?;
-    let output = file(ctx, fd_out)?;
+    let input = fd_in.file(ctx)?;
+    let output = fd_out.file(ctx)?;
     if !input.flags().readable() || !output.flags().writable() {
         return Err(Errno::EBADF);
     }
@@ -336,7 +331,7 @@ pub fn sys_tee(
 /// guest memory; `EBADF` for a file that is no pipe.
 pub fn sys_vmsplice(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     iov: u64,
     nr_segs: u64,
     flags: u64,
@@ -344,7 +339,7 @@ pub fn sys_vmsplice(
     if flags & !SPLICE_F_ALL != 0 {
         return Err(Errno::EINVAL);
     }
-    let f = file(ctx, fd)?;
+    let f = fd.file(ctx)?;
     let to_pipe = match f.flags() {
         fl if fl.writable() => true,
         fl if fl.readable() => false,

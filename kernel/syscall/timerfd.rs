@@ -1,5 +1,6 @@
 //! timerfd_create(2), timerfd_settime(2), timerfd_gettime(2) over the timer files of `crate::timerfd`.
 
+use super::arg::Fd;
 use crate::syscall::time::{deadline_from_abs, read_itimerspec, to_itimerspec};
 use crate::syscall::UserPtr;
 use crate::task::TrapContext;
@@ -45,7 +46,7 @@ pub fn sys_timerfd_create(ctx: &mut TrapContext, clock: u64, flags: u64) -> Resu
 
 pub fn sys_timerfd_settime(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     flags: u64,
     new: UserPtr<Itimerspec>,
     old: UserPtr<Itimerspec>,
@@ -80,7 +81,7 @@ pub fn sys_timerfd_settime(
 
 pub fn sys_timerfd_gettime(
     ctx: &mut TrapContext,
-    fd: u64,
+    fd: Fd,
     value: UserPtr<Itimerspec>,
 ) -> Result<u64> {
     let inner = timerfd(ctx, fd)?;

@@ -15,9 +15,9 @@ use fs::{File, OpenFlags, PollEvents};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const EPOLL_CTL_ADD: u64 = 1;
-const EPOLL_CTL_DEL: u64 = 2;
-const EPOLL_CTL_MOD: u64 = 3;
+const EPOLL_CTL_ADD: i32 = 1;
+const EPOLL_CTL_DEL: i32 = 2;
+const EPOLL_CTL_MOD: i32 = 3;
 /// The size of the packed x86_64 `struct epoll_event` (u32 events, u64 data).
 const EVENT_SIZE: usize = std::mem::size_of::<EpollEvent>();
 /// The most events one wait may ask for (Linux's EP_MAX_EVENTS).
@@ -40,22 +40,22 @@ fn create(ctx: &TrapContext, cloexec: bool) -> Result<u64> {
         .alloc(f, cloexec, ctx.task.process.nofile())? as u64)
 }
 
-pub fn sys_epoll_create(ctx: &mut TrapContext, size: u64) -> Result<u64> {
-    if size as i32 <= 0 {
+pub fn sys_epoll_create(ctx: &mut TrapContext, size: i32) -> Result<u64> {
+    if size <= 0 {
         return Err(Errno::EINVAL);
     }
     create(ctx, false)
 }
 
-pub fn sys_epoll_create1(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
+pub fn sys_epoll_create1(ctx: &mut TrapContext, flags: u32) -> Result<u64> {
     let cloexec = OpenFlags::O_CLOEXEC.bits();
-    if flags as u32 & !cloexec != 0 {
+    if flags & !cloexec != 0 {
         return Err(Errno::EINVAL);
     }
-    create(ctx, flags as u32 & cloexec != 0)
+    create(ctx, flags & cloexec != 0)
 }
 
-pub fn sys_epoll_ctl(ctx: &mut TrapContext, epfd: Fd, op: u64, fd: Fd, event: u64) -> Result<u64> {
+pub fn sys_epoll_ctl(ctx: &mut TrapContext, epfd: Fd, op: i32, fd: Fd, event: u64) -> Result<u64> {
     let (events, data) = if op != EPOLL_CTL_DEL {
         let ev = UserPtr::<EpollEvent>::new(event).read(ctx)?;
         (ev.events, ev.data)
@@ -102,10 +102,10 @@ fn do_epoll_wait(
     ctx: &TrapContext,
     epfd: Fd,
     events: u64,
-    maxevents: u64,
+    maxevents: i32,
     deadline: Option<Instant>,
 ) -> Result<u64> {
-    let max = maxevents as i32;
+    let max = maxevents;
     if max <= 0 || max > MAX_EVENTS {
         return Err(Errno::EINVAL);
     }
@@ -134,8 +134,7 @@ fn do_epoll_wait(
 }
 
 /// Returns the deadline of a timeout in milliseconds; negative is for ever.
-fn ms_deadline(timeout: u64) -> Option<Instant> {
-    let ms = timeout as i32;
+fn ms_deadline(ms: i32) -> Option<Instant> {
     if ms < 0 {
         return None;
     }
@@ -146,8 +145,8 @@ pub fn sys_epoll_wait(
     ctx: &mut TrapContext,
     epfd: Fd,
     events: u64,
-    maxevents: u64,
-    timeout: u64,
+    maxevents: i32,
+    timeout: i32,
 ) -> Result<u64> {
     do_epoll_wait(ctx, epfd, events, maxevents, ms_deadline(timeout))
 }
@@ -155,7 +154,7 @@ pub fn sys_epoll_wait(
 /// The waits with a temporary signal mask at `sigmask`.
 fn pwait(
     ctx: &mut TrapContext,
-    (epfd, events, maxevents): (Fd, u64, u64),
+    (epfd, events, maxevents): (Fd, u64, i32),
     (sigmask, sigsetsize): (u64, u64),
     deadline: Option<Instant>,
 ) -> Result<u64> {
@@ -169,8 +168,8 @@ pub fn sys_epoll_pwait(
     ctx: &mut TrapContext,
     epfd: Fd,
     events: u64,
-    maxevents: u64,
-    timeout: u64,
+    maxevents: i32,
+    timeout: i32,
     sigmask: u64,
     sigsetsize: u64,
 ) -> Result<u64> {
@@ -186,7 +185,7 @@ pub fn sys_epoll_pwait2(
     ctx: &mut TrapContext,
     epfd: Fd,
     events: u64,
-    maxevents: u64,
+    maxevents: i32,
     timeout: u64,
     sigmask: u64,
     sigsetsize: u64,

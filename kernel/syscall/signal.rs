@@ -12,9 +12,9 @@ use crate::task::{self, Pid, SigAction};
 use arch::abi::structs::{KernelSigaction, StackT};
 use arch::{Errno, Result};
 
-const SIG_BLOCK: u64 = 0;
-const SIG_UNBLOCK: u64 = 1;
-const SIG_SETMASK: u64 = 2;
+const SIG_BLOCK: i32 = 0;
+const SIG_UNBLOCK: i32 = 1;
+const SIG_SETMASK: i32 = 2;
 /// The smallest alternate stack sigaltstack accepts (MINSIGSTKSZ).
 const MINSIGSTKSZ: u64 = 2048;
 
@@ -83,15 +83,15 @@ pub fn sys_rt_sigaction(
 
 pub fn sys_rt_sigprocmask(
     ctx: &mut TrapContext,
-    how: u64,
-    set: u64,
+    how: i32,
+    set: UserPtr<u64>,
     oset: UserPtr<u64>,
     sigsetsize: u64,
 ) -> Result<u64> {
     check_sigset_size(sigsetsize)?;
     let old = ctx.task.signal.borrow().mask;
-    let new = if set != 0 {
-        let v = ctx.read_u64(set)?;
+    let new = if !set.is_null() {
+        let v = set.read(ctx)?;
         Some(match how {
             SIG_BLOCK => old | v,
             SIG_UNBLOCK => old & !v,

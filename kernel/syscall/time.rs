@@ -10,8 +10,8 @@ use arch::{Errno, Result};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
-const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
+const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
 
 /// Where a guest clock's time comes from.
 #[derive(Clone, Copy)]
@@ -23,9 +23,9 @@ enum ClockSource {
 }
 
 /// Returns the source of guest clock `clock` (EINVAL for one Linux does not have).
-fn clock_source(clock: u64) -> Result<ClockSource> {
+fn clock_source(clock: i32) -> Result<ClockSource> {
     match clock {
-        0 | 1 | 4 | 5 | 6 | 7 | 11 => Ok(ClockSource::Host(clock as i32)),
+        0 | 1 | 4 | 5 | 6 | 7 | 11 => Ok(ClockSource::Host(clock)),
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(ClockSource::GuestCpu),
         _ => Err(Errno::EINVAL),
     }
@@ -33,7 +33,7 @@ fn clock_source(clock: u64) -> Result<ClockSource> {
 
 /// Returns the host clock id of guest clock `clock`, which must be one of the
 /// host's (EINVAL for a CPU-time clock).
-fn host_clock(clock: u64) -> Result<i32> {
+fn host_clock(clock: i32) -> Result<i32> {
     match clock_source(clock)? {
         ClockSource::Host(id) => Ok(id),
         ClockSource::GuestCpu => Err(Errno::EINVAL),
@@ -45,12 +45,12 @@ fn host_clock(clock: u64) -> Result<i32> {
 /// `pthread_getcpuclockid`: `~pid << 3 | thread bit | which`). None for
 /// other clocks; EINVAL for a CPU clock of nobody, or of a thread of another
 /// process.
-fn cpu_clock_ns(ctx: &TrapContext, clock: u64) -> Option<Result<u64>> {
+fn cpu_clock_ns(ctx: &TrapContext, clock: i32) -> Option<Result<u64>> {
     use super::sched::{process_times, task_times};
     let (pid, thread, which) = match clock {
         CLOCK_PROCESS_CPUTIME_ID => (0, false, 2),
         CLOCK_THREAD_CPUTIME_ID => (0, true, 2),
-        c if (c as i32) < 0 => (!((c as i32) >> 3), c & 4 != 0, c & 3),
+        c if c < 0 => (!(c >> 3), c & 4 != 0, c & 3),
         _ => return None,
     };
     if which == 3 {
@@ -79,7 +79,7 @@ fn cpu_clock_ns(ctx: &TrapContext, clock: u64) -> Option<Result<u64>> {
     Some(Ok(if which == 1 { user } else { user + system }))
 }
 
-pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: u64, tp: UserPtr<Timespec>) -> Result<u64> {
+pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: i32, tp: UserPtr<Timespec>) -> Result<u64> {
     let (s, ns) = match cpu_clock_ns(ctx, clock) {
         Some(r) => {
             let ns = r?;
@@ -100,7 +100,7 @@ pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: u64, tp: UserPtr<Timespec
 /// clock_settime(2): the guest's clocks are the host's, which the kernel may
 /// not change: setting CLOCK_REALTIME is refused with EPERM, as for a caller
 /// without CAP_SYS_TIME; other clocks cannot be set (EINVAL).
-pub fn sys_clock_settime(ctx: &mut TrapContext, clock: u64, tp: u64) -> Result<u64> {
+pub fn sys_clock_settime(ctx: &mut TrapContext, clock: i32, tp: u64) -> Result<u64> {
     read_timespec(ctx, tp)?;
     if clock != 0 {
         return Err(Errno::EINVAL);
@@ -121,7 +121,7 @@ pub fn sys_settimeofday(ctx: &mut TrapContext, utv: UserPtr<Timeval>, _tz: u64) 
     Err(Errno::EPERM)
 }
 
-pub fn sys_clock_getres(ctx: &mut TrapContext, clock: u64, res: UserPtr<Timespec>) -> Result<u64> {
+pub fn sys_clock_getres(ctx: &mut TrapContext, clock: i32, res: UserPtr<Timespec>) -> Result<u64> {
     let coarse = clock == 5 || clock == 6;
     clock_source(clock)?;
     if !res.is_null() {
@@ -240,7 +240,7 @@ pub fn sys_nanosleep(ctx: &mut TrapContext, req: u64, rem: u64) -> Result<u64> {
 
 pub fn sys_clock_nanosleep(
     ctx: &mut TrapContext,
-    clock: u64,
+    clock: i32,
     flags: u64,
     req: u64,
     rem: u64,

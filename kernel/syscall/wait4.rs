@@ -6,14 +6,14 @@ use crate::task::{self, ChildChange, ExitStatus, WaitOptions, WaitResult};
 use arch::abi::structs::{Rusage, SigInfo, Timeval};
 use arch::{Errno, Result};
 
-const WNOHANG: u64 = 1;
-const WUNTRACED: u64 = 2;
-const WEXITED: u64 = 4;
-const WCONTINUED: u64 = 8;
-const WNOWAIT: u64 = 0x0100_0000;
-const WNOTHREAD: u64 = 0x2000_0000;
-const WALL: u64 = 0x4000_0000;
-const WCLONE: u64 = 0x8000_0000;
+const WNOHANG: u32 = 1;
+const WUNTRACED: u32 = 2;
+const WEXITED: u32 = 4;
+const WCONTINUED: u32 = 8;
+const WNOWAIT: u32 = 0x0100_0000;
+const WNOTHREAD: u32 = 0x2000_0000;
+const WALL: u32 = 0x4000_0000;
+const WCLONE: u32 = 0x8000_0000;
 
 /// Writes a `struct rusage` with the (user, system) CPU times in nanoseconds.
 pub(super) fn write_rusage(ctx: &TrapContext, addr: u64, times: (u64, u64)) -> Result<()> {
@@ -31,19 +31,19 @@ pub(super) fn write_rusage(ctx: &TrapContext, addr: u64, times: (u64, u64)) -> R
 
 pub fn sys_wait4(
     ctx: &mut TrapContext,
-    pid: u64,
+    pid: i32,
     status: UserPtr<i32>,
-    options: u64,
+    options: u32,
     rusage: u64,
 ) -> Result<u64> {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
     }
-    if pid as i32 == i32::MIN {
+    if pid == i32::MIN {
         return Err(Errno::ESRCH);
     }
     let o = WaitOptions {
-        pid: pid as i32,
+        pid,
         exited: true,
         stopped: options & WUNTRACED != 0,
         continued: options & WCONTINUED != 0,
@@ -70,23 +70,23 @@ pub fn sys_wait4(
 /// waitid(idtype, id, infop, options, rusage).
 pub fn sys_waitid(
     ctx: &mut TrapContext,
-    idtype: u64,
-    id: u64,
+    idtype: i32,
+    id: i32,
     infop: UserPtr<SigInfo>,
-    options: u64,
+    options: u32,
     rusage: u64,
 ) -> Result<u64> {
-    const P_ALL: u64 = 0;
-    const P_PID: u64 = 1;
-    const P_PGID: u64 = 2;
+    const P_ALL: i32 = 0;
+    const P_PID: i32 = 1;
+    const P_PGID: i32 = 2;
     let known = WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE;
     if options & !known != 0 || options & (WEXITED | WUNTRACED | WCONTINUED) == 0 {
         return Err(Errno::EINVAL);
     }
     let pid = match idtype {
         P_ALL => -1,
-        P_PID if (id as i32) > 0 => id as i32,
-        P_PGID if (id as i32) > 0 => -(id as i32),
+        P_PID if id > 0 => id,
+        P_PGID if id > 0 => -id,
         P_PGID if id == 0 => 0,
         _ => return Err(Errno::EINVAL),
     };

@@ -127,6 +127,7 @@ impl Drop for Entered {
 }
 
 /// Returns whether this thread holds the kernel lock.
+#[inline]
 pub fn held() -> bool {
     HOLDS.with(Cell::get)
 }
@@ -209,6 +210,7 @@ impl<T: Default> Default for KernelCell<T> {
 }
 
 impl<T: ?Sized> KernelCell<T> {
+    #[inline]
     fn check_held(&self) {
         assert!(
             held(),
@@ -298,6 +300,7 @@ impl<T: ?Sized> DerefMut for KernelRefMut<'_, T> {
     }
 }
 
+#[inline]
 fn end_borrow() {
     // A borrow dropped during thread teardown may find the counter gone.
     let _ = BORROWS.try_with(|n| n.set(n.get() - 1));

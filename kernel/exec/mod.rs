@@ -33,6 +33,7 @@ pub fn execve(
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<()> {
+    crate::task::limits::may_exec(&ctx.task.process)?;
     let k = crate::boot::kernel();
     let fsc = ctx.task.fs();
     let file = k
@@ -49,6 +50,7 @@ pub fn execve_file(
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<()> {
+    crate::task::limits::may_exec(&ctx.task.process)?;
     execve_path(ctx, file, path, argv, envp, 0)
 }
 

@@ -71,7 +71,12 @@ fn set(ctx: &TrapContext, c: Cred) {
     if (cur.euid, cur.egid, cur.fsuid, cur.fsgid) != (c.euid, c.egid, c.fsuid, c.fsgid) {
         p.set_dumpable(false);
     }
+    let new_user = cur.uid != c.uid;
     *cur = c;
+    drop(cur);
+    if new_user {
+        crate::task::limits::set_user(p);
+    }
 }
 
 pub fn sys_getuid(ctx: &mut TrapContext) -> Result<u64> {

@@ -31,7 +31,6 @@ pub fn max_threads() -> usize {
     MAX_THREADS.load(Ordering::Relaxed)
 }
 
-/// Returns the number of tasks: live threads, and one for each zombie.
 /// Returns the number of tasks (live threads, and one for each zombie) in
 /// all, and of those whose process has real uid `uid`, in one pass.
 fn nr_threads(uid: u32) -> (usize, usize) {
@@ -46,6 +45,36 @@ fn nr_threads(uid: u32) -> (usize, usize) {
         let ours = p.cred.borrow().uid == uid;
         (all + n, mine + if ours { n } else { 0 })
     })
+}
+
+/// Returns whether the real user of `p` has more tasks than `p`'s
+/// RLIMIT_NPROC allows (root, Linux's INIT_USER, never has), not counting
+/// `p`'s own `skip` threads.
+fn over_nproc(p: &Process, skip: usize) -> bool {
+    let uid = p.cred.borrow().uid;
+    let limit = p.rlimit(RLIMIT_NPROC);
+    uid != 0 && limit != u64::MAX && nr_threads(uid).1.saturating_sub(skip) as u64 > limit
+}
+
+/// After a change of `p`'s real uid (setuid, setreuid, setresuid): notes
+/// whether the new user is past its limit. The change itself succeeds, as in
+/// Linux since 3.1; the next execve fails instead (`may_exec`). As Linux
+/// checks before the caller is counted as the new user's, its own threads
+/// are left out.
+pub fn set_user(p: &Process) {
+    let own = p.threads.borrow().len();
+    p.nproc_exceeded
+        .store(over_nproc(p, own), Ordering::Relaxed);
+}
+
+/// Checks, at execve, a limit that a change of real uid exceeded: EAGAIN if
+/// the user is still past it, else the note is cleared.
+pub fn may_exec(p: &Process) -> Result<()> {
+    if p.nproc_exceeded.load(Ordering::Relaxed) && over_nproc(p, 0) {
+        return Err(Errno::EAGAIN);
+    }
+    p.nproc_exceeded.store(false, Ordering::Relaxed);
+    Ok(())
 }
 
 /// Checks that `parent` may create one more task (Linux's copy_process):

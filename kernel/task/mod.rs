@@ -112,6 +112,10 @@ pub struct Process {
     /// Linux's SIGNAL_UNKILLABLE, set for init: signals it has no handler for
     /// are discarded, unless the kernel forces a fatal one on it.
     pub unkillable: AtomicBool,
+    /// Linux's PF_NPROC_EXCEEDED: a change of real uid left that user past
+    /// its RLIMIT_NPROC, so the next execve fails with EAGAIN unless the
+    /// count has dropped by then (`limits::may_exec`).
+    pub nproc_exceeded: AtomicBool,
     /// setitimer's timers.
     pub itimers: KernelCell<crate::syscall::Itimers>,
     /// timer_create's timers, by id.
@@ -396,6 +400,7 @@ impl Process {
             pdeath_signal: AtomicI32::new(0),
             dumpable: AtomicBool::new(true),
             unkillable: AtomicBool::new(false),
+            nproc_exceeded: AtomicBool::new(false),
             itimers: KernelCell::default(),
             posix_timers: KernelCell::default(),
             ctty: KernelCell::new(None),

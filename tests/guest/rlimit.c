@@ -9,6 +9,7 @@
 #include "check.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
@@ -120,8 +121,53 @@ static void unprivileged(void)
 	CHECK_SYS("prlimit on its own process", prlimit(getpid(), RLIMIT_NOFILE, 0, &r));
 }
 
-int main(void)
+/*
+ * setuid into a user already past its RLIMIT_NPROC (here: it has one other
+ * process, the limit is 0) succeeds, and the next execve fails with EAGAIN
+ * while the user is still past it (Linux's PF_NPROC_EXCEEDED); under a
+ * raised limit the execve goes through. Linux counts the user's processes
+ * before the caller joins them.
+ */
+static void nproc_after_setuid(int raise)
 {
+	pid_t pid = MUST(fork());
+	if (pid == 0) {
+		struct rlimit r = { 0, 16 };
+		MUST(setrlimit(RLIMIT_NPROC, &r));
+		if (setresgid(OTHER_UID, OTHER_UID, OTHER_UID) || setresuid(OTHER_UID, OTHER_UID, OTHER_UID))
+			_exit(3);
+		if (raise) {
+			r.rlim_cur = 16;
+			MUST(setrlimit(RLIMIT_NPROC, &r));
+		}
+		execl("/proc/self/exe", "rlimit", "exit42", (char *)NULL);
+		_exit(errno == EAGAIN ? 11 : 4);
+	}
+	int st = wait_status(pid);
+	if (raise)
+		CHECKF("execve after setuid under a raised RLIMIT_NPROC", WIFEXITED(st) && WEXITSTATUS(st) == 42,
+		       "status %#x", st);
+	else
+		CHECKF("execve after setuid past RLIMIT_NPROC is EAGAIN", WIFEXITED(st) && WEXITSTATUS(st) == 11,
+		       "status %#x", st);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "exit42") == 0)
+		return 42;
+	pid_t holder = MUST(fork());
+	if (holder == 0) {
+		if (setresgid(OTHER_UID, OTHER_UID, OTHER_UID) || setresuid(OTHER_UID, OTHER_UID, OTHER_UID))
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	sleep_ms(100);
+	nproc_after_setuid(0);
+	nproc_after_setuid(1);
+	kill(holder, SIGKILL);
+	wait_status(holder);
 	lowered_nofile();
 	raised_nofile();
 	select_table_bits();

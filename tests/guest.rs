@@ -262,3 +262,10 @@ fn rlimit() {
 fn argwidth() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/argwidth", "quiet"]));
 }
+
+/// setpgid's rules: children only, before they exec, within the session,
+/// into a group that exists.
+#[test]
+fn pgrp() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pgrp", "quiet"]));
+}

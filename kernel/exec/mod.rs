@@ -174,6 +174,7 @@ fn execve_path(
     *p.exe.borrow_mut() = Some(file);
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     *p.comm.borrow_mut() = name[..name.len().min(15)].to_vec();
+    p.execed.store(true, std::sync::atomic::Ordering::Relaxed);
     for a in p.sigactions.borrow_mut().iter_mut() {
         // Caught signals go back to SIG_DFL; ignored ones stay ignored.
         if a.handler != 1 {

@@ -36,20 +36,39 @@ pub fn sys_getsid(ctx: &mut TrapContext, pid: i32) -> Result<u64> {
     Ok(*(target(ctx, pid)?.sid).borrow() as u64)
 }
 
-/// setpgid(2): a process may move itself or a child into a group of its session.
+/// setpgid(2): a process may move itself, or a child of its session that
+/// has not exec'd (EACCES after), into a group of its session (EPERM for a
+/// group that does not exist there); a session leader cannot move (EPERM).
 pub fn sys_setpgid(ctx: &mut TrapContext, pid: i32, pgid: i32) -> Result<u64> {
     if pgid < 0 {
         return Err(Errno::EINVAL);
     }
     let p = target(ctx, pid)?;
     let me = &ctx.task.process;
-    if p.pid != me.pid && p.ppid() != me.pid {
-        return Err(Errno::ESRCH);
+    let sid = *me.sid.borrow();
+    if p.pid != me.pid {
+        if p.ppid() != me.pid {
+            return Err(Errno::ESRCH);
+        }
+        if *p.sid.borrow() != sid {
+            return Err(Errno::EPERM);
+        }
+        if p.execed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Errno::EACCES);
+        }
     }
     if *p.sid.borrow() == p.pid {
         return Err(Errno::EPERM);
     }
     let pgid = if pgid == 0 { p.pid } else { pgid };
+    if pgid != p.pid {
+        let in_session = task::all_processes()
+            .iter()
+            .any(|q| *q.pgid.borrow() == pgid && *q.sid.borrow() == sid);
+        if !in_session {
+            return Err(Errno::EPERM);
+        }
+    }
     *p.pgid.borrow_mut() = pgid;
     Ok(0)
 }

@@ -116,6 +116,9 @@ pub struct Process {
     /// its RLIMIT_NPROC, so the next execve fails with EAGAIN unless the
     /// count has dropped by then (`limits::may_exec`).
     pub nproc_exceeded: AtomicBool,
+    /// Set by execve (Linux clears PF_FORKNOEXEC): the parent may no longer
+    /// move the process to another group (setpgid's EACCES).
+    pub execed: AtomicBool,
     /// setitimer's timers.
     pub itimers: KernelCell<crate::syscall::Itimers>,
     /// timer_create's timers, by id.
@@ -401,6 +404,7 @@ impl Process {
             dumpable: AtomicBool::new(true),
             unkillable: AtomicBool::new(false),
             nproc_exceeded: AtomicBool::new(false),
+            execed: AtomicBool::new(false),
             itimers: KernelCell::default(),
             posix_timers: KernelCell::default(),
             ctty: KernelCell::new(None),

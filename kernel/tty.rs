@@ -215,7 +215,7 @@ fn set_session_ctty(sid: i32, tty: Option<&Arc<Tty>>) {
 /// it read end of file and the shells that hold them end; otherwise the
 /// foreground group gets SIGHUP, and SIGCONT too when the leader lives on.
 pub fn disassociate_ctty(p: &Process, on_exit: bool) {
-    let Some(tty) = p.ctty.borrow_mut().take() else {
+    let Some(tty) = p.ctty.take() else {
         return;
     };
     let (sid, fg) = tty.owner();

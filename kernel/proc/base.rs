@@ -60,7 +60,7 @@ pub fn environ(t: &Target) -> Result<Vec<u8>> {
 
 /// /proc/PID/comm: the command name and a newline.
 pub fn comm(t: &Target) -> Result<Vec<u8>> {
-    let mut c = (t.process()?.comm).borrow().clone();
+    let mut c = t.process()?.comm.borrow().clone();
     c.push(b'\n');
     Ok(c)
 }
@@ -87,7 +87,7 @@ const LIMITS: [(&str, &str); RLIM_NLIMITS] = [
 
 /// /proc/PID/limits: the soft and hard resource limits.
 pub fn limits(t: &Target) -> Result<Vec<u8>> {
-    let lim = *(t.process()?.rlimits).borrow();
+    let lim = *t.process()?.rlimits.borrow();
     let show = |v: u64| match v {
         RLIM_INFINITY => "unlimited".to_string(),
         v => v.to_string(),

@@ -206,7 +206,7 @@ fn trap_info(info: &SigInfo) -> TrapInfo {
 /// `restart_syscall`: resumes a call interrupted with `-ERESTART_RESTARTBLOCK`
 /// (a sleep) through the continuation it left, or EINTR if none.
 pub fn restart_syscall(ctx: &mut TrapContext) -> arch::Result<u64> {
-    let restart = ctx.task.restart.borrow_mut().take();
+    let restart = ctx.task.restart.take();
     match restart {
         Some(f) => f(ctx),
         None => Err(Errno::EINTR),

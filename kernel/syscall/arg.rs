@@ -159,12 +159,6 @@ impl FromArg for i64 {
     }
 }
 
-impl FromArg for usize {
-    fn from_arg(raw: u64) -> Self {
-        raw as usize
-    }
-}
-
 /// A file descriptor (an `int`, or an `unsigned int` that is out of range past
 /// `INT_MAX` either way); `AT_FDCWD` for the directory of `*at` calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

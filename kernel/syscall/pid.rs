@@ -29,11 +29,11 @@ pub(super) fn target(ctx: &TrapContext, pid: i32) -> Result<std::sync::Arc<task:
 }
 
 pub fn sys_getpgid(ctx: &mut TrapContext, pid: i32) -> Result<u64> {
-    Ok(*(target(ctx, pid)?.pgid).borrow() as u64)
+    Ok(*target(ctx, pid)?.pgid.borrow() as u64)
 }
 
 pub fn sys_getsid(ctx: &mut TrapContext, pid: i32) -> Result<u64> {
-    Ok(*(target(ctx, pid)?.sid).borrow() as u64)
+    Ok(*target(ctx, pid)?.sid.borrow() as u64)
 }
 
 /// setpgid(2): a process may move itself, or a child of its session that

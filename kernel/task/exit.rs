@@ -45,7 +45,7 @@ impl ExitStatus {
 
 /// Lets a vfork parent waiting on `task` go (the child exec'd or exits).
 pub fn release_vfork_parent(task: &Task) {
-    if let Some(parent) = task.vfork_done.borrow_mut().take() {
+    if let Some(parent) = task.vfork_done.take() {
         parent
             .vfork_released
             .store(true, std::sync::atomic::Ordering::Release);
@@ -57,7 +57,7 @@ pub fn release_vfork_parent(task: &Task) {
 /// mm_release): robust futexes, the `clear_child_tid` word, a vfork parent.
 pub fn mm_release(task: &Task) {
     crate::futex::exit_robust_list(task);
-    let ctid = std::mem::take(&mut *task.clear_child_tid.borrow_mut());
+    let ctid = task.clear_child_tid.take();
     if ctid != 0 && UserPtr::<u32>::new(ctid).write(task, &0).is_ok() {
         let _ = crate::futex::wake(task, ctid, false, 1, crate::futex::FUTEX_BITSET_MATCH_ANY);
     }
@@ -116,7 +116,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     *p.files.borrow_mut() = Arc::new(arch::sync::KernelCell::new(fs::FdTable::new()));
     // Its POSIX timers go too, with their places in RLIMIT_SIGPENDING
     // (Linux's exit_itimers).
-    std::mem::take(&mut *p.posix_timers.borrow_mut());
+    drop(p.posix_timers.take());
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }
@@ -124,7 +124,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         crate::tty::disassociate_ctty(p, true);
     }
     *p.ctty.borrow_mut() = None;
-    let orphans = std::mem::take(&mut *p.children.borrow_mut());
+    let orphans = p.children.take();
     if let Some(reaper) = find_reaper(p) {
         for c in &orphans {
             *c.parent.borrow_mut() = Arc::downgrade(&reaper);

@@ -370,7 +370,7 @@ impl Process {
     /// Returns how many descriptors the process may have (its RLIMIT_NOFILE),
     /// the bound of every call that makes one.
     pub fn nofile(&self) -> usize {
-        usize::try_from(self.rlimit(RLIMIT_NOFILE)).map_or(fs::NR_OPEN, |n| n.min(fs::NR_OPEN))
+        self.rlimit(RLIMIT_NOFILE).min(fs::NR_OPEN as u64) as usize
     }
 
     /// Creates a process with the given resources; its parent is set by the caller.

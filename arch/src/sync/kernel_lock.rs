@@ -128,7 +128,7 @@ impl Drop for Entered {
 
 /// Returns whether this thread holds the kernel lock.
 #[inline]
-pub fn held() -> bool {
+fn held() -> bool {
     HOLDS.with(Cell::get)
 }
 

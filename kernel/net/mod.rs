@@ -1,14 +1,19 @@
-//! Sockets. Only the Unix domain exists (`unix`, unix(7)); socket(2) answers
-//! `EAFNOSUPPORT` for every other family, as a Linux built without them does.
-//! This module holds what is common to sockets of any family: the numbers of
-//! the socket ABI (address families, types, message flags) and the generic
-//! per-socket options of socket(7) (`Options`). The system calls are in
-//! kernel/syscall/socket.rs and its neighbours.
+//! Sockets. Every family implements `Socket` (socket.rs, Linux's
+//! `proto_ops`) and its open file is a `SocketFile` (file.rs); the Unix
+//! domain is `unix` (unix(7)). socket(2) answers `EAFNOSUPPORT` for the
+//! families not built. This module holds what is common to sockets of any
+//! family: the numbers of the socket ABI (address families, types, message
+//! flags) and the generic per-socket options of socket(7) (`Options`). The
+//! system calls are in kernel/syscall/socket.rs and its neighbours.
 
+mod file;
 mod options;
+pub(crate) mod socket;
 pub(crate) mod unix;
 
+pub(crate) use file::{socket_of, SocketFile};
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
+pub(crate) use socket::{Shutdown, SockInode, Socket};
 
 use crate::task::Task;
 
@@ -58,6 +63,11 @@ bitflags::bitflags! {
         const WAITFORONE = 0x10000;
         const CMSG_CLOEXEC = 0x4000_0000;
     }
+}
+
+/// Answers the interface ioctls (SIOCGIFFLAGS...) every socket takes.
+pub(crate) fn dev_ioctl(_user: &dyn fs::UserMemory, _cmd: u32, _arg: u64) -> arch::Result<u64> {
+    Err(arch::Errno::ENOTTY)
 }
 
 /// The three socket types of the Unix domain.

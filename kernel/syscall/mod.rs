@@ -66,6 +66,8 @@ pub(crate) use arg::{Fd, UserPtr};
 pub use cred::Cred;
 pub use info::RELEASE;
 pub use itimer::Itimers;
+pub(crate) use msghdr::{Control, UserIov, SCM_CREDENTIALS};
+pub(crate) use poll::deadline_after;
 pub use posix_timer::{timer_delivered, PosixTimer};
 use table::{Entry, TABLE};
 

@@ -25,7 +25,7 @@ const OPTMEM_MAX: u64 = 131_072;
 /// SCM_MAX_FD: the most files one message passes.
 const SCM_MAX_FD: usize = 253;
 pub(super) const SCM_RIGHTS: i32 = 1;
-pub(super) const SCM_CREDENTIALS: i32 = 2;
+pub(crate) const SCM_CREDENTIALS: i32 = 2;
 
 /// Rounds a control message length up to CMSG_ALIGN (8 bytes).
 fn cmsg_align(len: usize) -> usize {
@@ -67,14 +67,14 @@ impl MsgHdr {
 }
 
 /// Guest buffers, in order; at most MAX_RW bytes in all.
-pub(super) struct UserIov {
+pub(crate) struct UserIov {
     segs: Vec<(u64, u64)>,
     total: usize,
 }
 
 impl UserIov {
     /// One buffer.
-    pub(super) fn single(base: u64, len: u64) -> UserIov {
+    pub(crate) fn single(base: u64, len: u64) -> UserIov {
         let len = len.min(MAX_RW);
         UserIov {
             segs: vec![(base, len)],
@@ -106,7 +106,7 @@ impl UserIov {
     }
 
     /// Returns the total length.
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.total
     }
 
@@ -136,7 +136,7 @@ impl UserIov {
     }
 
     /// Copies guest bytes from `offset` into `buf`.
-    pub(super) fn copy_in(&self, ctx: &TrapContext, offset: usize, buf: &mut [u8]) -> Result<()> {
+    pub(crate) fn copy_in(&self, ctx: &TrapContext, offset: usize, buf: &mut [u8]) -> Result<()> {
         let len = buf.len();
         self.pieces(offset, len, |addr, at, n| {
             ctx.read_user(addr, &mut buf[at..at + n])
@@ -144,7 +144,7 @@ impl UserIov {
     }
 
     /// Copies `data` to the guest buffers at `offset`.
-    pub(super) fn copy_out(&self, ctx: &TrapContext, offset: usize, data: &[u8]) -> Result<()> {
+    pub(crate) fn copy_out(&self, ctx: &TrapContext, offset: usize, data: &[u8]) -> Result<()> {
         self.pieces(offset, data.len(), |addr, at, n| {
             ctx.write_user(addr, &data[at..at + n])
         })
@@ -153,7 +153,7 @@ impl UserIov {
 
 /// What a sender's control messages ask for.
 #[derive(Default)]
-pub(super) struct Control {
+pub(crate) struct Control {
     pub creds: Option<Ucred>,
     pub files: Vec<Arc<File>>,
 }
@@ -268,17 +268,17 @@ impl ControlOut {
         self.used += n;
     }
 
-    fn header(len: usize, ty: i32) -> Cmsghdr {
+    fn header(len: usize, level: i32, ty: i32) -> Cmsghdr {
         Cmsghdr {
             cmsg_len: len as u64,
-            cmsg_level: SOL_SOCKET,
+            cmsg_level: level,
             cmsg_type: ty,
         }
     }
 
-    /// Appends one SOL_SOCKET message, cut (MSG_CTRUNC) if the room ends;
+    /// Appends one message, cut (MSG_CTRUNC) if the room ends;
     /// as Linux, a fault leaves the buffer as it was.
-    pub(super) fn put(&mut self, ctx: &TrapContext, ty: i32, data: &[u8]) {
+    pub(super) fn put(&mut self, ctx: &TrapContext, level: i32, ty: i32, data: &[u8]) {
         if self.room < CMSG_HDR {
             self.truncated = true;
             return;
@@ -288,7 +288,7 @@ impl ControlOut {
             self.truncated = true;
             len = self.room;
         }
-        let mut bytes = as_bytes(&Self::header(len, ty)).to_vec();
+        let mut bytes = as_bytes(&Self::header(len, level, ty)).to_vec();
         bytes.extend_from_slice(&data[..len - CMSG_HDR]);
         if ctx.write_user(self.addr, &bytes).is_ok() {
             self.advance(CMSG_HDR + data.len());
@@ -322,7 +322,7 @@ impl ControlOut {
         if !fds.is_empty() {
             let len = CMSG_HDR + size_of::<i32>() * fds.len();
             if UserPtr::new(self.addr)
-                .write(ctx, &Self::header(len, SCM_RIGHTS))
+                .write(ctx, &Self::header(len, SOL_SOCKET, SCM_RIGHTS))
                 .is_ok()
             {
                 self.advance(len);

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Returns the deadline `d` from now; None (never) if that is beyond any clock.
-pub(super) fn deadline_after(d: Duration) -> Option<Instant> {
+pub(crate) fn deadline_after(d: Duration) -> Option<Instant> {
     Some(super::time::deadline_after(d))
 }
 

@@ -11,7 +11,7 @@
 use super::arg::Fd;
 use super::arg::UserPtr;
 use super::msghdr::UserIov;
-use crate::net::unix::socket_of;
+use crate::net::socket_of;
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::Task;
@@ -184,7 +184,7 @@ fn do_write(
 pub fn sys_read(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64) -> Result<u64> {
     let f = fd.file(ctx)?;
     if let Some(sock) = socket_of(&f) {
-        return super::recvmsg::read_socket(ctx, &f, sock, &UserIov::single(buf, count));
+        return super::recvmsg::read_socket(ctx, &f, &**sock, &UserIov::single(buf, count));
     }
     do_read(ctx, &f, buf, count, None, true)
 }
@@ -192,7 +192,7 @@ pub fn sys_read(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64) -> Result<u
 pub fn sys_write(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64) -> Result<u64> {
     let f = fd.file(ctx)?;
     if let Some(sock) = socket_of(&f) {
-        return super::sendmsg::write_socket(ctx, &f, sock, &UserIov::single(buf, count));
+        return super::sendmsg::write_socket(ctx, &f, &**sock, &UserIov::single(buf, count));
     }
     do_write(ctx, &f, buf, count, None, true)
 }
@@ -266,8 +266,8 @@ fn vectored(
     if let (Some(sock), None) = (socket_of(&f), off) {
         let iov = UserIov::read(ctx, iov, iovcnt)?;
         return match write {
-            true => super::sendmsg::write_socket(ctx, &f, sock, &iov),
-            false => super::recvmsg::read_socket(ctx, &f, sock, &iov),
+            true => super::sendmsg::write_socket(ctx, &f, &**sock, &iov),
+            false => super::recvmsg::read_socket(ctx, &f, &**sock, &iov),
         };
     }
     let iov = iovecs(ctx, iov, iovcnt)?;

@@ -1,23 +1,18 @@
 //! socket, socketpair, bind, listen, accept, accept4, connect, getsockname,
 //! getpeername and shutdown (the sockets themselves are kernel/net/), with
 //! what the other socket calls share: finding the socket behind a
-//! descriptor (ENOTSOCK), moving socket addresses in and out with Linux's
-//! length rules (move_addr_to_kernel / move_addr_to_user), and `sock_wait`,
-//! the one place socket calls sleep, honouring O_NONBLOCK, MSG_DONTWAIT,
-//! SO_RCVTIMEO/SO_SNDTIMEO and signals as Linux's sock_intr_errno does.
+//! descriptor (ENOTSOCK) and moving socket addresses in and out with
+//! Linux's length rules (move_addr_to_kernel / move_addr_to_user).
 
 use super::arg::Fd;
 use super::arg::UserPtr;
-use super::poll::deadline_after;
-use crate::net::unix::{self, NameContext, SocketFile, UnixAddr, UnixSocket};
-use crate::net::{sa_family, SockType, Timeout, Ucred, AF_MAX, AF_UNIX, AF_UNSPEC};
+use crate::net::unix::UnixSocket;
+use crate::net::{socket_of, Shutdown, SockType, Socket, SocketFile, Ucred, AF_MAX, AF_UNIX};
 use crate::net::{SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW};
 use crate::net::{SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK};
-use crate::sleep::{wait_event, Interruptible};
-use crate::task::Task;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
-use fs::{File, OpenFlags, WaitQueue};
+use fs::File;
 use std::sync::Arc;
 
 /// `sizeof(struct sockaddr_storage)`: the most an address may take.
@@ -26,53 +21,10 @@ const SOCKADDR_STORAGE_LEN: usize = 128;
 const SOMAXCONN: u32 = 4096;
 
 /// Returns the open file `fd` and the socket it is (EBADF, ENOTSOCK).
-pub(super) fn socket_file(ctx: &TrapContext, fd: Fd) -> Result<(Arc<File>, Arc<UnixSocket>)> {
+pub(super) fn socket_file(ctx: &TrapContext, fd: Fd) -> Result<(Arc<File>, Arc<dyn Socket>)> {
     let f = fd.file(ctx)?;
-    let sock = unix::socket_of(&f).ok_or(Errno::ENOTSOCK)?.clone();
+    let sock = socket_of(&f).ok_or(Errno::ENOTSOCK)?.clone();
     Ok((f, sock))
-}
-
-/// Returns whether a call on `f` must not wait (O_NONBLOCK, or MSG_DONTWAIT
-/// given as `dontwait`).
-pub(super) fn nonblocking(f: &File, dontwait: bool) -> bool {
-    dontwait || f.flags().contains(OpenFlags::O_NONBLOCK)
-}
-
-/// Runs `op` until it stops answering EAGAIN, sleeping on `queues` between
-/// tries: at once EAGAIN if `nonblock` or a zero timeout; EAGAIN when
-/// `timeout` passes; ERESTARTSYS on a signal, or EINTR if a timeout was set.
-pub(super) fn sock_wait<T>(
-    task: &Task,
-    queues: &[&WaitQueue],
-    nonblock: bool,
-    timeout: Timeout,
-    mut op: impl FnMut() -> Result<T>,
-) -> Result<T> {
-    let first = op();
-    if !matches!(first, Err(Errno::EAGAIN)) || nonblock {
-        return first;
-    }
-    let deadline = match timeout {
-        Timeout::Forever => None,
-        Timeout::After(d) if d.is_zero() => return first,
-        Timeout::After(d) => deadline_after(d),
-    };
-    let again = wait_event(
-        task,
-        queues,
-        deadline,
-        Interruptible::Signals,
-        || match op() {
-            Err(Errno::EAGAIN) => None,
-            r => Some(r),
-        },
-    );
-    match again {
-        Ok(Some(r)) => r,
-        Ok(None) => Err(Errno::EAGAIN),
-        Err(Errno::ERESTARTSYS) if timeout != Timeout::Forever => Err(Errno::EINTR),
-        Err(e) => Err(e),
-    }
 }
 
 /// Copies a socket address of `len` bytes in (EINVAL for a negative length
@@ -97,19 +49,6 @@ pub(super) fn write_sockaddr(ctx: &TrapContext, name: &[u8], addr: u64, lenp: u6
         ctx.write_user(addr, &name[..n])?;
     }
     lenp.write(ctx, &(name.len() as i32))
-}
-
-/// Returns what resolving socket file names needs: the caller's
-/// credentials, root, working directory and umask.
-pub(super) fn name_context(ctx: &TrapContext) -> NameContext<'static> {
-    let fsc = ctx.task.fs();
-    NameContext {
-        vfs: &crate::boot::kernel().vfs,
-        cred: ctx.cred(),
-        root: fsc.root,
-        cwd: fsc.cwd,
-        umask: fsc.umask,
-    }
 }
 
 /// Returns the owner of a new socket's inode: the caller's filesystem ids.
@@ -151,12 +90,8 @@ fn socket_args(family: u64, ty: u64, protocol: u64) -> Result<(SockType, u32)> {
 }
 
 /// Returns a new open file for `sock` with SOCK_NONBLOCK from `flags`.
-pub(super) fn socket_open_file(sock: Arc<UnixSocket>, flags: u32) -> Arc<File> {
-    let mut status = OpenFlags::O_RDWR;
-    if flags & SOCK_NONBLOCK != 0 {
-        status |= OpenFlags::O_NONBLOCK;
-    }
-    File::new(None, SocketFile::new(sock), status)
+fn socket_open_file(sock: Arc<dyn Socket>, flags: u32) -> Arc<File> {
+    SocketFile::open(sock, flags & SOCK_NONBLOCK != 0)
 }
 
 pub fn sys_socket(ctx: &mut TrapContext, family: u64, type_: u64, protocol: u64) -> Result<u64> {
@@ -213,13 +148,7 @@ pub fn sys_socketpair(
 pub fn sys_bind(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
-    // An address of only the family asks for an autobind name.
-    let addr = if raw.len() == size_of::<u16>() && sa_family(&raw) == Some(AF_UNIX) {
-        None
-    } else {
-        Some(UnixAddr::parse(&raw)?)
-    };
-    sock.bind(&name_context(ctx), addr)?;
+    sock.bind(ctx, &raw)?;
     Ok(0)
 }
 
@@ -227,7 +156,7 @@ pub fn sys_listen(ctx: &mut TrapContext, fd: Fd, backlog: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     // A negative backlog is a huge unsigned one: somaxconn.
     let backlog = (backlog as u32).min(SOMAXCONN);
-    sock.listen(backlog as usize, Ucred::effective(ctx.task))?;
+    sock.listen(ctx, backlog)?;
     Ok(0)
 }
 
@@ -237,18 +166,7 @@ fn do_accept(ctx: &mut TrapContext, fd: Fd, addr: u64, lenp: u64, flags: u64) ->
         return Err(Errno::EINVAL);
     }
     let (f, sock) = socket_file(ctx, fd)?;
-    if !sock.kind().connection_based() {
-        return Err(Errno::EOPNOTSUPP);
-    }
-    let timeout = sock.options().rcvtimeo;
-    let conn = sock_wait(
-        ctx.task,
-        &[sock.wait_queue()],
-        nonblocking(&f, false),
-        timeout,
-        || sock.accept(),
-    )?;
-    let name = conn.peer_name().unwrap_or_else(|_| unix::unnamed());
+    let (conn, name) = sock.accept(ctx, &f)?;
     let file = socket_open_file(conn, flags);
     if addr != 0 {
         write_sockaddr(ctx, &name, addr, lenp)?;
@@ -278,31 +196,7 @@ pub fn sys_accept4(
 pub fn sys_connect(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Result<u64> {
     let (f, sock) = socket_file(ctx, fd)?;
     let raw = read_sockaddr(ctx, addr, addrlen)?;
-    if sock.kind() == SockType::Dgram {
-        let family = sa_family(&raw).ok_or(Errno::EINVAL)?;
-        if family == AF_UNSPEC {
-            sock.connect_dgram(None)?;
-            return Ok(0);
-        }
-    }
-    let addr = UnixAddr::parse(&raw)?;
-    if sock.options().passcred {
-        sock.autobind()?;
-    }
-    let other = unix::find(&name_context(ctx), &addr, sock.kind())?;
-    if sock.kind() == SockType::Dgram {
-        sock.connect_dgram(Some(other))?;
-        return Ok(0);
-    }
-    let cred = Ucred::effective(ctx.task);
-    let timeout = sock.options().sndtimeo;
-    sock_wait(
-        ctx.task,
-        &[other.peer_wait(), sock.wait_queue()],
-        nonblocking(&f, false),
-        timeout,
-        || sock.connect_stream(&other, cred),
-    )?;
+    sock.connect(ctx, &f, &raw)?;
     Ok(0)
 }
 
@@ -321,11 +215,11 @@ pub fn sys_getpeername(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -
 pub fn sys_shutdown(ctx: &mut TrapContext, fd: Fd, how: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     let how = match how as i32 {
-        0 => unix::Shutdown::RCV,
-        1 => unix::Shutdown::SEND,
-        2 => unix::Shutdown::all(),
+        0 => Shutdown::RCV,
+        1 => Shutdown::SEND,
+        2 => Shutdown::all(),
         _ => return Err(Errno::EINVAL),
     };
-    sock.shutdown(how);
+    sock.shutdown(how)?;
     Ok(0)
 }

@@ -1,14 +1,14 @@
-//! setsockopt and getsockopt at the SOL_SOCKET level, as Linux's
-//! `sk_setsockopt` and `sk_getsockopt` answer them (socket(7)); a Unix
-//! socket has no options at other levels (EOPNOTSUPP). Values are ints
-//! unless said otherwise; a getsockopt buffer shorter than the value gets
-//! its first bytes.
+//! setsockopt and getsockopt: a family's own options go to its socket
+//! (`Socket::setsockopt`), the generic SOL_SOCKET ones are answered here as
+//! Linux's `sk_setsockopt` and `sk_getsockopt` do (socket(7)); other levels
+//! a family does not know are EOPNOTSUPP. Values are ints unless said
+//! otherwise; a getsockopt buffer shorter than the value gets its first
+//! bytes.
 
 use super::arg::Fd;
 use super::arg::UserPtr;
 use super::socket::socket_file;
-use crate::net::unix::UnixSocket;
-use crate::net::{Timeout, PLAIN_OPTIONS, SOL_SOCKET};
+use crate::net::{Socket, Timeout, PLAIN_OPTIONS, SOL_SOCKET};
 use crate::task::TrapContext;
 use arch::abi::pod::as_bytes;
 use arch::abi::structs::{Linger, Timeval};
@@ -69,6 +69,10 @@ pub fn sys_setsockopt(
     let (_, sock) = socket_file(ctx, fd)?;
     let (level, opt, optval) = (level as i32, optname as i32, optval);
     let optlen = usize::try_from(optlen as i32).map_err(|_| Errno::EINVAL)?;
+    // The family's own options first.
+    if let Some(r) = sock.setsockopt(ctx, level, opt, optval, optlen) {
+        return r.map(|()| 0);
+    }
     if level != SOL_SOCKET {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -78,19 +82,19 @@ pub fn sys_setsockopt(
     let val = UserPtr::<i32>::new(optval).read(ctx)?;
     let privileged = ctx.task.process.cred.borrow().euid == 0;
     match opt {
-        SO_SNDBUF => sock.set_options(|o| o.set_sndbuf(val)),
-        SO_RCVBUF => sock.set_options(|o| o.set_rcvbuf(val)),
+        SO_SNDBUF => sock.set_options(&mut |o| o.set_sndbuf(val)),
+        SO_RCVBUF => sock.set_options(&mut |o| o.set_rcvbuf(val)),
         SO_SNDBUFFORCE | SO_RCVBUFFORCE if !privileged => return Err(Errno::EPERM),
-        SO_SNDBUFFORCE => sock.set_options(|o| o.set_sndbuf(val)),
-        SO_RCVBUFFORCE => sock.set_options(|o| o.set_rcvbuf(val)),
-        SO_PASSCRED => sock.set_options(|o| o.passcred = val != 0),
-        SO_RCVLOWAT => sock.set_options(|o| o.set_rcvlowat(val)),
+        SO_SNDBUFFORCE => sock.set_options(&mut |o| o.set_sndbuf(val)),
+        SO_RCVBUFFORCE => sock.set_options(&mut |o| o.set_rcvbuf(val)),
+        SO_PASSCRED => sock.set_options(&mut |o| o.passcred = val != 0),
+        SO_RCVLOWAT => sock.set_options(&mut |o| o.set_rcvlowat(val)),
         SO_LINGER => {
             if optlen < size_of::<Linger>() {
                 return Err(Errno::EINVAL);
             }
             let l = UserPtr::<Linger>::new(optval).read(ctx)?;
-            sock.set_options(|o| o.linger = ((l.l_onoff != 0) as i32, l.l_linger));
+            sock.set_options(&mut |o| o.linger = ((l.l_onoff != 0) as i32, l.l_linger));
         }
         SO_RCVTIMEO_OLD | SO_SNDTIMEO_OLD | SO_RCVTIMEO_NEW | SO_SNDTIMEO_NEW => {
             if optlen < size_of::<Timeval>() {
@@ -98,25 +102,25 @@ pub fn sys_setsockopt(
             }
             let t = timeout_from(UserPtr::<Timeval>::new(optval).read(ctx)?)?;
             if matches!(opt, SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW) {
-                sock.set_options(|o| o.rcvtimeo = t);
+                sock.set_options(&mut |o| o.rcvtimeo = t);
             } else {
-                sock.set_options(|o| o.sndtimeo = t);
+                sock.set_options(&mut |o| o.sndtimeo = t);
             }
         }
-        p if PLAIN_OPTIONS.contains(&p) => sock.set_options(|o| o.set_plain(p, val)),
+        p if PLAIN_OPTIONS.contains(&p) => sock.set_options(&mut |o| o.set_plain(p, val)),
         _ => return Err(Errno::ENOPROTOOPT),
     }
     Ok(0)
 }
 
-/// Returns the value of option `opt`.
-fn value(sock: &UnixSocket, opt: i32, len: usize) -> Result<Vec<u8>> {
+/// Returns the value of the generic option `opt`.
+fn value(sock: &dyn Socket, opt: i32, len: usize) -> Result<Vec<u8>> {
     let o = sock.options();
     let int = |v: i32| Ok(as_bytes(&v).to_vec());
     match opt {
-        SO_TYPE => int(sock.kind().raw() as i32),
-        SO_DOMAIN => int(crate::net::AF_UNIX as i32),
-        SO_PROTOCOL => int(0),
+        SO_TYPE => int(sock.sock_type() as i32),
+        SO_DOMAIN => int(sock.family() as i32),
+        SO_PROTOCOL => int(sock.protocol()),
         SO_ERROR => int(sock.take_error().map_or(0, |e| e.as_i32())),
         SO_ACCEPTCONN => int(sock.is_listening() as i32),
         SO_SNDBUF => int(o.sndbuf as i32),
@@ -154,12 +158,13 @@ pub fn sys_getsockopt(
 ) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     let (level, opt, optval, optlenp) = (level as i32, optname as i32, optval, optlen);
-    if level != SOL_SOCKET {
-        return Err(Errno::EOPNOTSUPP);
-    }
     let optlenp = UserPtr::<i32>::new(optlenp);
     let len = usize::try_from(optlenp.read(ctx)?).map_err(|_| Errno::EINVAL)?;
-    let v = value(&sock, opt, len)?;
+    let v = match sock.getsockopt(ctx, level, opt, len) {
+        Some(v) => v?,
+        None if level != SOL_SOCKET => return Err(Errno::EOPNOTSUPP),
+        None => value(&*sock, opt, len)?,
+    };
     let n = len.min(v.len());
     ctx.write_user(optval, &v[..n])?;
     optlenp.write(ctx, &(n as i32))?;

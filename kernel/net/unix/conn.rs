@@ -4,7 +4,8 @@
 //! datagram sockets (a default destination and the only accepted sender;
 //! AF_UNSPEC disconnects), and shutdown(2).
 
-use super::{Conn, Shutdown, UnixAddr, UnixSocket};
+use super::{Conn, UnixSocket};
+use crate::net::Shutdown;
 use crate::net::Ucred;
 use arch::{Errno, Result};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 impl UnixSocket {
     /// Listens with room for `backlog` + 1 pending connections; the
     /// listener's SO_PEERCRED (what its clients see) becomes `cred`.
-    pub(crate) fn listen(&self, backlog: usize, cred: Ucred) -> Result<()> {
+    pub(crate) fn start_listening(&self, backlog: usize, cred: Ucred) -> Result<()> {
         if !self.kind.connection_based() {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -58,7 +59,7 @@ impl UnixSocket {
             Conn::Connected => return Err(Errno::EISCONN),
             Conn::Listening => return Err(Errno::EINVAL),
         }
-        let embryo = UnixSocket::new(self.kind, listener.owner);
+        let embryo = UnixSocket::new(self.kind, listener.sock_inode.owner);
         {
             let mut e = embryo.state();
             e.conn = Conn::Connected;
@@ -81,7 +82,7 @@ impl UnixSocket {
 
     /// Takes the next connection of a listener: EINVAL if it does not
     /// listen (or was shut down), EAGAIN if none is pending.
-    pub(crate) fn accept(&self) -> Result<Arc<UnixSocket>> {
+    pub(crate) fn take_connection(&self) -> Result<Arc<UnixSocket>> {
         let conn = {
             let mut s = self.state();
             if s.conn != Conn::Listening {
@@ -145,7 +146,7 @@ impl UnixSocket {
 
     /// Shuts down `how`; a stream or seqpacket peer loses the other
     /// direction (our SEND is its RCV and the other way round).
-    pub(crate) fn shutdown(&self, how: Shutdown) {
+    pub(crate) fn shut(&self, how: Shutdown) {
         let peer = {
             let mut s = self.state();
             s.shutdown |= how;
@@ -164,17 +165,6 @@ impl UnixSocket {
         }
         peer.state().shutdown |= mirrored;
         peer.wait.wake_all();
-    }
-
-    /// Returns the socket's name as getsockname(2) reports it.
-    pub(crate) fn name(&self) -> Vec<u8> {
-        self.addr()
-            .map_or_else(super::unnamed, |a: UnixAddr| a.to_bytes())
-    }
-
-    /// Returns the peer's name (getpeername(2)); ENOTCONN without a peer.
-    pub(crate) fn peer_name(&self) -> Result<Vec<u8>> {
-        Ok(self.peer().ok_or(Errno::ENOTCONN)?.name())
     }
 
     /// Returns whether `other` may send to this socket: it is not connected,

@@ -23,9 +23,9 @@
 mod addr;
 mod bind;
 mod conn;
-mod file;
 mod inflight;
 mod msg;
+mod ops;
 mod recv;
 mod send;
 mod table;
@@ -35,30 +35,20 @@ mod tests;
 pub(crate) use addr::{unnamed, UnixAddr};
 pub(crate) use bind::find;
 pub(crate) use bind::NameContext;
-pub(crate) use file::{socket_of, SocketFile};
 pub(crate) use recv::{DgramRead, StreamRead};
 pub(crate) use send::Outgoing;
 
-use crate::net::{Options, SockType, Ucred};
+use crate::net::{Options, Shutdown, SockInode, SockType, Ucred};
 use arch::sync::KernelCell;
-use arch::{Errno, PAGE_SIZE};
-use fs::{Inode, Owner, PollEvents, Stat, Timespec, WaitQueue, Waker};
+use arch::Errno;
+use fs::{Inode, Owner, PollEvents, WaitQueue, Waker};
 use msg::Message;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 
 /// net.unix.max_dgram_qlen: the initial `max_backlog` of every socket.
 const MAX_DGRAM_QLEN: usize = 10;
-
-bitflags::bitflags! {
-    /// Which directions are shut down (Linux's `sk_shutdown`).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub(crate) struct Shutdown: u8 {
-        const RCV = 1;
-        const SEND = 2;
-    }
-}
 
 /// Where a socket is in its life (Linux's `sk_state`, TCP_CLOSE,
 /// TCP_LISTEN, TCP_ESTABLISHED).
@@ -96,9 +86,9 @@ struct State {
 /// One end of a Unix socket.
 pub(crate) struct UnixSocket {
     kind: SockType,
-    ino: u64,
-    owner: Owner,
-    ctime: Timespec,
+    sock_inode: SockInode,
+    /// This socket, for the operations that hand it to others.
+    this: Weak<UnixSocket>,
     state: KernelCell<State>,
     /// Set by release: the socket is closed and takes nothing more.
     dead: AtomicBool,
@@ -125,25 +115,13 @@ impl Waker for Relay {
     }
 }
 
-/// The st_dev of sockfs (an unnamed device).
-fn sockfs_dev() -> u64 {
-    static DEV: OnceLock<u64> = OnceLock::new();
-    *DEV.get_or_init(fs::anon_dev)
-}
-
 impl UnixSocket {
     /// Creates an unconnected socket of `kind`, its inode owned by `owner`.
     pub(crate) fn new(kind: SockType, owner: Owner) -> Arc<UnixSocket> {
-        static NEXT_INO: AtomicU64 = AtomicU64::new(1);
-        let (sec, nsec) = arch::host::time::clock_gettime(0).unwrap_or((0, 0));
         Arc::new_cyclic(|me| UnixSocket {
             kind,
-            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-            owner,
-            ctime: Timespec {
-                sec,
-                nsec: nsec as u32,
-            },
+            sock_inode: SockInode::new(owner),
+            this: me.clone(),
             state: KernelCell::new(State {
                 conn: Conn::Unconnected,
                 peer: None,
@@ -196,11 +174,6 @@ impl UnixSocket {
         self.dead.load(Ordering::Relaxed)
     }
 
-    /// Returns the queue woken on every change of interest (poll's queue).
-    pub(crate) fn wait_queue(&self) -> &WaitQueue {
-        &self.wait
-    }
-
     /// Returns the queue woken when this socket's receive queue gets room.
     pub(crate) fn peer_wait(&self) -> &WaitQueue {
         &self.peer_wait
@@ -216,36 +189,9 @@ impl UnixSocket {
         self.state().peer.clone()
     }
 
-    /// Returns whether the socket listens.
-    pub(crate) fn is_listening(&self) -> bool {
-        self.state().conn == Conn::Listening
-    }
-
-    /// Returns the options.
-    pub(crate) fn options(&self) -> Options {
-        self.state().opts.clone()
-    }
-
-    /// Changes the options.
-    pub(crate) fn set_options(&self, f: impl FnOnce(&mut Options)) {
-        f(&mut self.state().opts);
-        // A bigger send buffer or a new low-water mark may let waiters on.
-        self.wait.wake_all();
-    }
-
     /// Returns whether the direction `how` is shut down.
     pub(crate) fn is_shut(&self, how: Shutdown) -> bool {
         self.state().shutdown.contains(how)
-    }
-
-    /// Returns SO_PEERCRED.
-    pub(crate) fn peercred(&self) -> Ucred {
-        self.state().peercred.unwrap_or(Ucred::NONE)
-    }
-
-    /// Takes the pending error (SO_ERROR).
-    pub(crate) fn take_error(&self) -> Option<Errno> {
-        self.state().err.take()
     }
 
     /// Returns the bytes charged to this socket's send buffer (SIOCOUTQ).
@@ -281,7 +227,7 @@ impl UnixSocket {
 
     /// Returns the events ready now, as Linux's `unix_poll` (stream) and
     /// `unix_dgram_poll` (datagram and seqpacket) compute them.
-    pub(crate) fn poll(&self) -> PollEvents {
+    fn poll_events(&self) -> PollEvents {
         let s = self.state();
         let mut ev = PollEvents::empty();
         let readable = PollEvents::POLLIN | PollEvents::POLLRDNORM;
@@ -317,28 +263,11 @@ impl UnixSocket {
         ev
     }
 
-    /// Returns what fstat(2) reports: a sockfs inode, S_IFSOCK | 0777.
-    pub(crate) fn stat(&self) -> Stat {
-        Stat {
-            dev: sockfs_dev(),
-            ino: self.ino,
-            mode: fs::FileType::Socket.to_mode_bits() | 0o777,
-            nlink: 1,
-            uid: self.owner.uid,
-            gid: self.owner.gid,
-            blksize: PAGE_SIZE as u32,
-            atime: self.ctime,
-            mtime: self.ctime,
-            ctime: self.ctime,
-            ..Default::default()
-        }
-    }
-
     /// Closes the socket (its file's last close, or a listener's release of
     /// a connection never accepted, `embryo`): unbinds it, shuts a stream
     /// peer down (with ECONNRESET if data was left unread here or the
     /// connection was never accepted), wakes everyone and drops the queues.
-    pub(crate) fn release(&self, embryo: bool) {
+    pub(crate) fn close(&self, embryo: bool) {
         if self.dead.swap(true, Ordering::Relaxed) {
             return;
         }
@@ -374,7 +303,7 @@ impl UnixSocket {
         }
         drop(recv);
         for conn in pending {
-            conn.release(true);
+            conn.close(true);
         }
         drop(inode);
     }

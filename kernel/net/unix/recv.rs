@@ -9,7 +9,8 @@
 //! copies it to the reader; a message is consumed only after that worked.
 
 use super::msg::Message;
-use super::{Conn, Shutdown, UnixSocket};
+use super::{Conn, UnixSocket};
+use crate::net::Shutdown;
 use crate::net::{SockType, Ucred};
 use arch::{Errno, Result};
 use fs::File;

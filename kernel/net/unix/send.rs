@@ -8,7 +8,8 @@
 //! connection not accepted yet.
 
 use super::msg::Message;
-use super::{Shutdown, UnixSocket};
+use super::UnixSocket;
+use crate::net::Shutdown;
 use crate::net::{SockType, Ucred};
 use arch::{Errno, Result};
 use fs::File;
@@ -48,7 +49,7 @@ impl UnixSocket {
         if out.creds.is_some() {
             return out.creds;
         }
-        let wanted = passcred || to.options().passcred || !to.filed.load(Ordering::Relaxed);
+        let wanted = passcred || to.state().opts.passcred || !to.filed.load(Ordering::Relaxed);
         wanted.then_some(current)
     }
 

@@ -2,6 +2,7 @@
 //! the name table, without tasks or guest memory.
 
 use super::*;
+use crate::net::socket::Socket;
 use crate::net::SockType;
 
 const ME: Ucred = Ucred {
@@ -63,7 +64,7 @@ fn closing_with_unread_data_resets_the_peer() {
     let _k = crate::lock::entered();
     let [a, b] = UnixSocket::pair(SockType::Stream, Owner::ROOT, ME);
     send(&a, b"left").expect("send");
-    b.release(false);
+    b.close(false);
     assert!(a.poll().contains(PollEvents::POLLHUP | PollEvents::POLLERR));
     assert_eq!(read(&a, 10), Err(Errno::ECONNRESET));
     assert_eq!(read(&a, 10), Ok(Vec::new()), "then end of file");
@@ -76,7 +77,7 @@ fn shutdown_is_mirrored_on_the_peer() {
     let _k = crate::lock::entered();
     let [a, b] = UnixSocket::pair(SockType::SeqPacket, Owner::ROOT, ME);
     send(&a, b"one").expect("send");
-    a.shutdown(Shutdown::SEND);
+    a.shut(Shutdown::SEND);
     assert_eq!(send(&a, b"two"), Err(Errno::EPIPE));
     let mut buf = [0u8; 2];
     let d = b
@@ -106,7 +107,7 @@ fn datagram_receivers_hold_max_dgram_qlen_plus_one() {
     let d = server.read_dgram(1, false, false, &mut |_, _| Ok(()));
     assert_eq!(d.map(|d| d.len).ok(), Some(1));
     assert!(client.poll().contains(PollEvents::POLLOUT));
-    server.release(false);
+    server.close(false);
     assert_eq!(send(&client, b"q"), Err(Errno::ECONNREFUSED));
     assert!(client.peer().is_none(), "a dead peer disconnects");
 }
@@ -126,7 +127,7 @@ fn abstract_names_per_type_until_release() {
     table::bind_abstract(SockType::Dgram, &name, &c).expect("another type");
     a.state().addr = Some(UnixAddr::Abstract(name.clone()));
     assert!(table::find_abstract(SockType::Stream, &name).is_some_and(|s| Arc::ptr_eq(&s, &a)));
-    a.release(false);
+    a.close(false);
     assert!(table::find_abstract(SockType::Stream, &name).is_none());
     table::bind_abstract(SockType::Stream, &name, &b).expect("free again");
 }

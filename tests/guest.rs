@@ -111,6 +111,12 @@ fn copy_calls() {
 /// Unix domain sockets, on tmpfs and on the ext4 root: a copy of the image
 /// booted read-write; the socket file the guest leaves must be a socket to
 /// debugfs, and e2fsck must find the image clean.
+/// TCP and UDP over the loopback interface (tests/guest/inet.c).
+#[test]
+fn inet() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/inet", "quiet"]));
+}
+
 #[test]
 fn unix() {
     let img = image_copy("unix");

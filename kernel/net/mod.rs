@@ -7,6 +7,7 @@
 //! system calls are in kernel/syscall/socket.rs and its neighbours.
 
 mod file;
+pub(crate) mod inet;
 mod options;
 pub(crate) mod socket;
 pub(crate) mod unix;

@@ -6,6 +6,7 @@
 
 use super::arg::Fd;
 use super::arg::UserPtr;
+use crate::net::inet::{self, AF_INET, AF_INET6};
 use crate::net::unix::UnixSocket;
 use crate::net::{socket_of, Shutdown, SockType, Socket, SocketFile, Ucred, AF_MAX, AF_UNIX};
 use crate::net::{SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW};
@@ -56,9 +57,9 @@ fn owner(ctx: &TrapContext) -> fs::Owner {
     ctx.cred().owner()
 }
 
-/// Checks socket(2)'s family, type and protocol; returns the type and the
-/// SOCK_NONBLOCK/SOCK_CLOEXEC flags.
-fn socket_args(family: u64, ty: u64, protocol: u64) -> Result<(SockType, u32)> {
+/// Checks socket(2)'s type flags and family; returns the family, the type
+/// and the SOCK_NONBLOCK/SOCK_CLOEXEC flags.
+fn socket_args(family: u64, ty: u64) -> Result<(u16, u32, u32)> {
     let ty = ty as u32;
     let flags = ty & !SOCK_TYPE_MASK;
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
@@ -72,21 +73,30 @@ fn socket_args(family: u64, ty: u64, protocol: u64) -> Result<(SockType, u32)> {
     if ty >= SOCK_MAX {
         return Err(Errno::EINVAL);
     }
-    if family as u16 != AF_UNIX {
-        return Err(Errno::EAFNOSUPPORT);
-    }
-    let protocol = protocol as i32;
+    Ok((family as u16, ty, flags))
+}
+
+/// Returns the Unix socket type of `ty` (Linux makes a SOCK_RAW Unix
+/// socket a datagram socket) for `protocol` 0 or AF_UNIX.
+fn unix_type(ty: u32, protocol: i32) -> Result<SockType> {
     if protocol != 0 && protocol != AF_UNIX as i32 {
         return Err(Errno::EPROTONOSUPPORT);
     }
-    let kind = match ty {
-        SOCK_STREAM => SockType::Stream,
-        // Linux makes a SOCK_RAW Unix socket a datagram socket.
-        SOCK_DGRAM | SOCK_RAW => SockType::Dgram,
-        SOCK_SEQPACKET => SockType::SeqPacket,
-        _ => return Err(Errno::ESOCKTNOSUPPORT),
-    };
-    Ok((kind, flags))
+    match ty {
+        SOCK_STREAM => Ok(SockType::Stream),
+        SOCK_DGRAM | SOCK_RAW => Ok(SockType::Dgram),
+        SOCK_SEQPACKET => Ok(SockType::SeqPacket),
+        _ => Err(Errno::ESOCKTNOSUPPORT),
+    }
+}
+
+/// Creates a socket of `family`, `ty` and `protocol`.
+fn create(ctx: &TrapContext, family: u16, ty: u32, protocol: i32) -> Result<Arc<dyn Socket>> {
+    match family {
+        AF_UNIX => Ok(UnixSocket::new(unix_type(ty, protocol)?, owner(ctx))),
+        AF_INET | AF_INET6 => inet::create(family, ty, protocol, owner(ctx)),
+        _ => Err(Errno::EAFNOSUPPORT),
+    }
 }
 
 /// Returns a new open file for `sock` with SOCK_NONBLOCK from `flags`.
@@ -95,8 +105,8 @@ fn socket_open_file(sock: Arc<dyn Socket>, flags: u32) -> Arc<File> {
 }
 
 pub fn sys_socket(ctx: &mut TrapContext, family: u64, type_: u64, protocol: u64) -> Result<u64> {
-    let (kind, flags) = socket_args(family, type_, protocol)?;
-    let f = socket_open_file(UnixSocket::new(kind, owner(ctx)), flags);
+    let (family, ty, flags) = socket_args(family, type_)?;
+    let f = socket_open_file(create(ctx, family, ty, protocol as i32)?, flags);
     let fd = ctx.task.files().borrow_mut().alloc(
         f,
         flags & SOCK_CLOEXEC != 0,
@@ -112,7 +122,13 @@ pub fn sys_socketpair(
     protocol: u64,
     sv: UserPtr<[i32; 2]>,
 ) -> Result<u64> {
-    let (kind, flags) = socket_args(family, type_, protocol)?;
+    let (family, ty, flags) = socket_args(family, type_)?;
+    match family {
+        AF_UNIX => {}
+        AF_INET | AF_INET6 => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::EAFNOSUPPORT),
+    }
+    let kind = unix_type(ty, protocol as i32)?;
     let cred = Ucred::effective(ctx.task);
     let [x, y] = UnixSocket::pair(kind, owner(ctx), cred);
     let cloexec = flags & SOCK_CLOEXEC != 0;

@@ -1,0 +1,118 @@
+//! TCP listeners. A smoltcp socket listens for one connection and becomes
+//! it, so a listening socket is a pool of smoltcp sockets in LISTEN on its
+//! endpoint; after each poll the ones whose handshake completed move to the
+//! accept queue and fresh ones take their place while the queue and the
+//! handshakes in progress stay within the backlog (Linux's accept queue of
+//! `backlog` + 1). A connection beyond it finds no listener and is reset.
+
+use super::stack::Stack;
+use fs::WaitQueue;
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::tcp;
+use smoltcp::wire::IpListenEndpoint;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// The most sockets waiting in LISTEN at once (handshakes over loopback
+/// complete within one poll, so few are needed).
+const POOL: usize = 4;
+
+/// How new connections' sockets are made.
+#[derive(Clone, Copy)]
+pub(crate) struct Template {
+    pub rx: usize,
+    pub tx: usize,
+    pub nodelay: bool,
+    pub keepalive: Option<std::time::Duration>,
+    pub hop_limit: Option<u8>,
+}
+
+impl Template {
+    /// Returns a new smoltcp socket with these settings.
+    pub(crate) fn socket(&self) -> tcp::Socket<'static> {
+        let rx = tcp::SocketBuffer::new(vec![0u8; self.rx]);
+        let tx = tcp::SocketBuffer::new(vec![0u8; self.tx]);
+        let mut s = tcp::Socket::new(rx, tx);
+        // Linux acknowledges at once in its quick-ack mode, and always on
+        // loopback in practice; a delayed ACK only slows a local peer.
+        s.set_ack_delay(None);
+        s.set_nagle_enabled(!self.nodelay);
+        s.set_keep_alive(self.keepalive.map(Into::into));
+        s.set_hop_limit(self.hop_limit);
+        s
+    }
+}
+
+/// A listening TCP socket's connections.
+pub(crate) struct Listener {
+    pub endpoint: IpListenEndpoint,
+    pool: Vec<SocketHandle>,
+    /// Established connections waiting for accept(2).
+    pub ready: VecDeque<SocketHandle>,
+    pub backlog: usize,
+    pub queue: Arc<WaitQueue>,
+    pub template: Template,
+}
+
+impl Listener {
+    pub(crate) fn new(
+        endpoint: IpListenEndpoint,
+        backlog: usize,
+        queue: Arc<WaitQueue>,
+        template: Template,
+    ) -> Listener {
+        Listener {
+            endpoint,
+            pool: Vec::new(),
+            ready: VecDeque::new(),
+            backlog,
+            queue,
+            template,
+        }
+    }
+
+    /// Moves finished handshakes to the accept queue and refills the pool.
+    pub(crate) fn settle(&mut self, stack: &mut Stack) {
+        let mut i = 0;
+        let mut listening = 0;
+        while i < self.pool.len() {
+            let h = self.pool[i];
+            match stack.tcp(h).state() {
+                tcp::State::Listen => {
+                    listening += 1;
+                    i += 1;
+                }
+                tcp::State::SynReceived => i += 1,
+                tcp::State::Closed => {
+                    // The handshake failed (a reset): listen again.
+                    let _ = stack.tcp(h).listen(self.endpoint);
+                    listening += 1;
+                    i += 1;
+                }
+                _ => {
+                    self.pool.swap_remove(i);
+                    self.ready.push_back(h);
+                    self.queue.wake_all();
+                }
+            }
+        }
+        let handshakes = self.pool.len() - listening;
+        while listening < POOL && self.ready.len() + handshakes + listening <= self.backlog {
+            let mut s = self.template.socket();
+            if s.listen(self.endpoint).is_err() {
+                break;
+            }
+            let h = stack.add(s, &self.queue);
+            self.pool.push(h);
+            listening += 1;
+        }
+    }
+
+    /// Closes the listener: connections not accepted are reset.
+    pub(crate) fn close(self, stack: &mut Stack, port: u16, owner: u64) {
+        for h in self.pool.into_iter().chain(self.ready) {
+            stack.tcp(h).abort();
+            stack.orphan(h, port, owner);
+        }
+    }
+}

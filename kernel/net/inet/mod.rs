@@ -1,0 +1,99 @@
+//! The Internet families (ip(7), ipv6(7)): TCP and UDP sockets over IPv4
+//! and IPv6, on a TCP/IP stack per network namespace (`stack`) built on
+//! smoltcp. smoltcp moves packets and runs the TCP state machine; this
+//! layer gives it Linux's socket semantics, which smoltcp does not have:
+//! ports and bind conflicts, listen backlogs, errors reported once, socket
+//! options, v4-mapped addresses on dual-stack IPv6 sockets.
+
+mod addr;
+mod device;
+mod listen;
+mod ports;
+mod sockopt;
+mod stack;
+mod tcp;
+mod tcp_info;
+mod udp;
+
+use crate::net::{Socket, SOCK_DGRAM, SOCK_STREAM};
+use crate::task::TrapContext;
+use addr::{Endpoint, SockAddr};
+use arch::{Errno, Result};
+use fs::Owner;
+use std::sync::Arc;
+
+pub(crate) const AF_INET: u16 = 2;
+pub(crate) const AF_INET6: u16 = 10;
+pub(crate) const IPPROTO_IP: i32 = 0;
+pub(crate) const IPPROTO_TCP: i32 = 6;
+pub(crate) const IPPROTO_UDP: i32 = 17;
+/// net.ipv4.ip_unprivileged_port_start: lower ports need privilege.
+const UNPRIVILEGED_PORT_START: u16 = 1024;
+/// The longest option value read from the guest.
+const MAX_OPTLEN: usize = 256;
+
+/// Creates a socket of `family` (AF_INET or AF_INET6), `ty` and
+/// `protocol` as socket(2): EPROTONOSUPPORT for a protocol the type does
+/// not carry, ESOCKTNOSUPPORT for other types.
+pub(crate) fn create(family: u16, ty: u32, protocol: i32, owner: Owner) -> Result<Arc<dyn Socket>> {
+    match (ty, protocol) {
+        (SOCK_STREAM, IPPROTO_IP | IPPROTO_TCP) => Ok(tcp::TcpSocket::new(family, owner)),
+        (SOCK_DGRAM, IPPROTO_IP | IPPROTO_UDP) => Ok(udp::UdpSocket::new(family, owner)),
+        (SOCK_STREAM | SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
+        _ => Err(Errno::ESOCKTNOSUPPORT),
+    }
+}
+
+/// Returns net.ipv4.ip_local_port_range.
+pub(crate) fn port_range() -> (u16, u16) {
+    (32768, 60999)
+}
+
+/// Reads an option value of `len` bytes at `val` (at most MAX_OPTLEN).
+fn read_opt(ctx: &TrapContext, val: u64, len: usize) -> Result<Vec<u8>> {
+    let mut raw = vec![0u8; len.min(MAX_OPTLEN)];
+    if !raw.is_empty() {
+        ctx.read_user(val, &mut raw)?;
+    }
+    Ok(raw)
+}
+
+/// Decodes bind(2)'s address for a socket of `family`, as Linux's
+/// `inet_bind` and `inet6_bind` check it.
+fn bind_endpoint(raw: &[u8], family: u16) -> Result<Endpoint> {
+    match addr::parse(raw, family)? {
+        SockAddr::Inet(ep) if family == AF_INET6 && addr::is_inet4(raw) => {
+            let _ = ep;
+            Err(Errno::EINVAL)
+        }
+        SockAddr::Inet(ep) => Ok(ep),
+        SockAddr::Unspec if family == AF_INET => {
+            // AF_UNSPEC binds only as INADDR_ANY (old programs use it).
+            if raw.len() < addr::SOCKADDR_IN_LEN {
+                return Err(Errno::EINVAL);
+            }
+            if raw[4..8] != [0, 0, 0, 0] {
+                return Err(Errno::EAFNOSUPPORT);
+            }
+            Ok(Endpoint::new(
+                addr::any(AF_INET),
+                u16::from_be_bytes([raw[2], raw[3]]),
+            ))
+        }
+        SockAddr::Unspec => Err(Errno::EAFNOSUPPORT),
+    }
+}
+
+/// Checks that the caller may bind `port`: below 1024 only with
+/// CAP_NET_BIND_SERVICE (root here), EACCES otherwise.
+fn check_bind_port(ctx: &TrapContext, port: u16) -> Result<()> {
+    if port != 0 && port < UNPRIVILEGED_PORT_START && euid(ctx) != 0 {
+        return Err(Errno::EACCES);
+    }
+    Ok(())
+}
+
+/// Returns the caller's effective user id.
+fn euid(ctx: &TrapContext) -> u32 {
+    ctx.task.process.cred.borrow().euid
+}

@@ -1,0 +1,388 @@
+//! One network namespace's TCP/IP state: smoltcp's interface over the
+//! loopback device, the set of protocol sockets, the TCP and UDP port
+//! tables, TCP listeners' queues, and closed connections still finishing
+//! (FIN_WAIT, TIME_WAIT). Everything is under the kernel lock.
+//!
+//! `poll` moves packets: every socket call that may have queued or freed
+//! something polls once, the loopback device is drained within the same
+//! poll, and a kernel timer polls again when smoltcp next has work
+//! (retransmission, keep-alive, TIME_WAIT's end). After a poll the wait
+//! queues of the sockets whose state changed are woken.
+
+use super::device::Loopback;
+use super::listen::Listener;
+use super::ports::Ports;
+use arch::sync::KernelCell;
+use fs::WaitQueue;
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+use smoltcp::socket::AnySocket;
+use smoltcp::socket::{tcp, Socket as Proto};
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The most rounds one poll makes over the loopback queue.
+const MAX_ROUNDS: usize = 256;
+/// The shortest wait before a timer poll (smoltcp may ask for "now").
+const MIN_TIMER: Duration = Duration::from_millis(1);
+
+/// What waiters of a protocol socket look at, to wake them when it changes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Snapshot {
+    state: u8,
+    recv: usize,
+    send: usize,
+}
+
+impl Snapshot {
+    /// What a socket just added is taken to have been (any state differs).
+    const NEW: Snapshot = Snapshot {
+        state: u8::MAX,
+        recv: 0,
+        send: 0,
+    };
+}
+
+/// A protocol socket's waiters.
+struct Watch {
+    queue: Arc<WaitQueue>,
+    last: Snapshot,
+}
+
+/// A TCP connection its socket closed, kept until it is over.
+struct Orphan {
+    handle: SocketHandle,
+    port: u16,
+    owner: u64,
+}
+
+/// The TCP/IP state of a network namespace.
+pub(crate) struct Stack {
+    iface: Interface,
+    lo: Loopback,
+    pub(super) sockets: SocketSet<'static>,
+    pub(super) tcp_ports: Ports,
+    pub(super) udp_ports: Ports,
+    /// TCP listeners by socket id.
+    pub(super) listeners: BTreeMap<u64, Listener>,
+    orphans: Vec<Orphan>,
+    watches: BTreeMap<SocketHandle, Watch>,
+    /// Connections that ended by a reset, with the state they were in.
+    resets: BTreeMap<SocketHandle, tcp::State>,
+    /// The addresses of the interfaces that are up.
+    local: Vec<(IpAddr, u8)>,
+    timer_at: Option<Instant>,
+    next_id: u64,
+    epoch: Instant,
+}
+
+static STACK: KernelCell<Option<Stack>> = KernelCell::new(None);
+
+/// Runs `f` on the stack of the initial network namespace (not
+/// re-entrant: `f` must not call it again).
+pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
+    let mut s = STACK.borrow_mut();
+    f(s.get_or_insert_with(Stack::new))
+}
+
+/// Returns smoltcp's clock: the time since `epoch`.
+fn smol_time(epoch: Instant, at: Instant) -> smoltcp::time::Instant {
+    smoltcp::time::Instant::from_micros(at.saturating_duration_since(epoch).as_micros() as i64)
+}
+
+/// Returns the code of a TCP state (for snapshots).
+fn state_code(s: tcp::State) -> u8 {
+    s as u8
+}
+
+impl Stack {
+    fn new() -> Stack {
+        let mut lo = Loopback::default();
+        let epoch = Instant::now();
+        let mut config = Config::new(HardwareAddress::Ip);
+        let mut seed = [0u8; 8];
+        arch::host::random::getrandom(&mut seed);
+        config.random_seed = u64::from_ne_bytes(seed);
+        let mut iface = Interface::new(config, &mut lo, smol_time(epoch, epoch));
+        // 127.0.0.0/8 is all local (Linux's local route), not one address.
+        iface.set_any_ip(true);
+        let mut stack = Stack {
+            iface,
+            lo,
+            sockets: SocketSet::new(Vec::new()),
+            tcp_ports: Ports::new(true),
+            udp_ports: Ports::new(false),
+            listeners: BTreeMap::new(),
+            orphans: Vec::new(),
+            watches: BTreeMap::new(),
+            resets: BTreeMap::new(),
+            local: Vec::new(),
+            timer_at: None,
+            next_id: 1,
+            epoch,
+        };
+        stack.configure(&[
+            (IpAddr::V4(Ipv4Addr::LOCALHOST), 8),
+            (IpAddr::V6(Ipv6Addr::LOCALHOST), 128),
+        ]);
+        stack
+    }
+
+    /// Sets the local addresses (those of the interfaces that are up).
+    pub(crate) fn configure(&mut self, addrs: &[(IpAddr, u8)]) {
+        self.local = addrs.to_vec();
+        self.iface.update_ip_addrs(|a| {
+            a.clear();
+            for &(addr, prefix) in addrs {
+                let _ = a.push(IpCidr::new(IpAddress::from(addr), prefix));
+            }
+        });
+        let lo4 = addrs.iter().find(|(a, _)| a.is_ipv4() && a.is_loopback());
+        self.iface.routes_mut().update(|r| {
+            r.clear();
+            if let Some(&(a, prefix)) = lo4 {
+                let _ = r.push(smoltcp::iface::Route {
+                    cidr: IpCidr::new(IpAddress::from(a), prefix),
+                    via_router: IpAddress::from(a),
+                    preferred_until: None,
+                    expires_at: None,
+                });
+            }
+        });
+        if addrs.is_empty() {
+            self.lo.flush();
+        }
+    }
+
+    /// Returns a new socket id (the owner of ports and listeners).
+    pub(super) fn new_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Returns whether `addr` is an address of this host (bind(2) may
+    /// take it): one of the interfaces' or within 127.0.0.0/8.
+    pub(crate) fn is_local(&self, addr: IpAddr) -> bool {
+        let addr = super::addr::unmap(addr);
+        self.local.iter().any(|&(a, prefix)| {
+            a == addr || (a.is_loopback() && addr.is_loopback() && a.is_ipv4() && prefix <= 8)
+        })
+    }
+
+    /// Returns the source address a packet to `dst` leaves with; None when
+    /// no interface reaches it (ENETUNREACH).
+    pub(crate) fn source_for(&self, dst: IpAddr) -> Option<IpAddr> {
+        let dst = super::addr::unmap(dst);
+        if self.is_local(dst) {
+            if dst.is_loopback() && dst.is_ipv4() {
+                return Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+            }
+            return Some(dst);
+        }
+        // Off-host routes come with the network devices.
+        None
+    }
+
+    /// Returns smoltcp's context (for connect).
+    pub(super) fn context(&mut self) -> &mut smoltcp::iface::Context {
+        self.iface.context()
+    }
+
+    /// Adds a protocol socket whose waiters sleep on `queue`.
+    pub(super) fn add<T: AnySocket<'static>>(
+        &mut self,
+        sock: T,
+        queue: &Arc<WaitQueue>,
+    ) -> SocketHandle {
+        let h = self.sockets.add(sock);
+        let last = Snapshot::NEW;
+        self.watches.insert(
+            h,
+            Watch {
+                queue: queue.clone(),
+                last,
+            },
+        );
+        h
+    }
+
+    /// Makes `queue` the one woken for `h`.
+    pub(super) fn watch(&mut self, h: SocketHandle, queue: &Arc<WaitQueue>) {
+        let last = Snapshot::NEW;
+        self.watches.insert(
+            h,
+            Watch {
+                queue: queue.clone(),
+                last,
+            },
+        );
+    }
+
+    /// Removes the protocol socket `h`.
+    pub(super) fn remove(&mut self, h: SocketHandle) {
+        self.watches.remove(&h);
+        self.resets.remove(&h);
+        self.sockets.remove(h);
+    }
+
+    /// Hands a closed connection to the stack, which keeps it (and `port`
+    /// for `owner`) until the connection is over.
+    pub(super) fn orphan(&mut self, h: SocketHandle, port: u16, owner: u64) {
+        self.watches.remove(&h);
+        self.tcp_ports.update(port, owner, |u| u.time_wait = true);
+        self.orphans.push(Orphan {
+            handle: h,
+            port,
+            owner,
+        });
+    }
+
+    /// Returns whether the connection `h` ended with a reset.
+    pub(super) fn was_reset(&self, h: SocketHandle) -> bool {
+        self.resets.contains_key(&h)
+    }
+
+    /// Returns the error a reset of `h` gives its socket, as Linux's
+    /// `tcp_reset`: EPIPE after the peer had closed, else ECONNRESET.
+    pub(super) fn reset_errno(&self, h: SocketHandle) -> Option<arch::Errno> {
+        self.resets.get(&h).map(|was| match was {
+            tcp::State::CloseWait => arch::Errno::EPIPE,
+            _ => arch::Errno::ECONNRESET,
+        })
+    }
+
+    pub(super) fn tcp(&mut self, h: SocketHandle) -> &mut tcp::Socket<'static> {
+        self.sockets.get_mut::<tcp::Socket>(h)
+    }
+
+    /// Returns the snapshot of every protocol socket.
+    fn snapshots(&self) -> BTreeMap<SocketHandle, Snapshot> {
+        let snap = |state: u8, recv: usize, send: usize| Snapshot { state, recv, send };
+        self.sockets
+            .iter()
+            .map(|(h, sock)| {
+                let s = match sock {
+                    Proto::Tcp(s) => snap(state_code(s.state()), s.recv_queue(), s.send_queue()),
+                    Proto::Udp(s) => snap(0, s.recv_queue(), s.send_queue()),
+                    Proto::Icmp(s) => snap(0, s.recv_queue(), s.send_queue()),
+                    Proto::Raw(s) => snap(0, s.recv_queue(), s.send_queue()),
+                };
+                (h, s)
+            })
+            .collect()
+    }
+
+    /// Moves packets until the loopback queue is empty, then settles the
+    /// listeners and orphans, wakes whoever waits on a changed socket and
+    /// arms the timer for smoltcp's next deadline.
+    pub(crate) fn poll(&mut self) {
+        let now = Instant::now();
+        let t = smol_time(self.epoch, now);
+        let before: Vec<(SocketHandle, tcp::State)> = self
+            .sockets
+            .iter()
+            .filter_map(|(h, sock)| match sock {
+                Proto::Tcp(s) if self.watches.contains_key(&h) => Some((h, s.state())),
+                _ => None,
+            })
+            .collect();
+        for _ in 0..MAX_ROUNDS {
+            self.iface.poll(t, &mut self.lo, &mut self.sockets);
+            if !self.lo.pending() && !self.reset_orphans_with_data() {
+                break;
+            }
+        }
+        self.note_resets(&before);
+        let mut listeners = std::mem::take(&mut self.listeners);
+        for l in listeners.values_mut() {
+            l.settle(self);
+        }
+        self.listeners = listeners;
+        self.reap();
+        self.wake_changed();
+        self.arm_timer(now);
+    }
+
+    /// Records the connections a reset closed: those CLOSED now that were
+    /// in another state than LAST_ACK or TIME_WAIT (an orderly end).
+    fn note_resets(&mut self, before: &[(SocketHandle, tcp::State)]) {
+        use tcp::State::{Closed, LastAck, Listen, TimeWait};
+        for &(h, was) in before {
+            if [LastAck, TimeWait, Closed, Listen].contains(&was) {
+                continue;
+            }
+            if self.watches.contains_key(&h) && self.tcp(h).state() == Closed {
+                self.resets.insert(h, was);
+            }
+        }
+    }
+
+    /// Resets the closed connections that received data (nobody will read
+    /// it; Linux answers it with a reset); returns whether there were any.
+    fn reset_orphans_with_data(&mut self) -> bool {
+        let mut any = false;
+        for o in &self.orphans {
+            let t = self.sockets.get_mut::<tcp::Socket>(o.handle);
+            if t.recv_queue() > 0 && t.state() != tcp::State::Closed {
+                t.abort();
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// Drops the orphaned connections that are over.
+    fn reap(&mut self) {
+        let mut i = 0;
+        while i < self.orphans.len() {
+            let o = &self.orphans[i];
+            if self.sockets.get::<tcp::Socket>(o.handle).state() == tcp::State::Closed {
+                let o = self.orphans.swap_remove(i);
+                self.sockets.remove(o.handle);
+                self.resets.remove(&o.handle);
+                self.tcp_ports.release(o.port, o.owner);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Wakes the waiters of every socket whose snapshot changed.
+    fn wake_changed(&mut self) {
+        let snaps = self.snapshots();
+        for (h, w) in self.watches.iter_mut() {
+            if let Some(&now) = snaps.get(h) {
+                if w.last != now {
+                    w.last = now;
+                    w.queue.wake_all();
+                }
+            }
+        }
+    }
+
+    /// Makes sure a timer polls again by smoltcp's next deadline.
+    fn arm_timer(&mut self, now: Instant) {
+        let Some(at) = self
+            .iface
+            .poll_at(smol_time(self.epoch, now), &self.sockets)
+        else {
+            return;
+        };
+        let at = self.epoch + Duration::from_micros(at.total_micros().max(0) as u64);
+        let at = at.max(now + MIN_TIMER);
+        if self.timer_at.is_some_and(|t| t <= at && t > now) {
+            return;
+        }
+        self.timer_at = Some(at);
+        crate::timer::add(at, move || {
+            with_stack(|s| {
+                if s.timer_at == Some(at) {
+                    s.timer_at = None;
+                }
+                s.poll();
+            })
+        });
+    }
+}

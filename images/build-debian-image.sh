@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds a Debian 12 (bookworm) root filesystem image for ./linux from Debian's
 # packages: minbase plus a working set (procps, iproute2, python3, less,
-# vim-tiny, sysvinit-core, ...), an empty root password, a getty on the
+# vim-tiny, sysvinit-core, iputils-ping, curl, iperf3, ...), an empty root password, a getty on the
 # console, an fstab and a hostname. The one image boots two ways:
 #
 #   ./linux ubd0=OUT.img mem=256M init=/bin/bash   a root shell at once
@@ -61,6 +61,8 @@ say "mirror $mirror"
 packages=procps,iproute2,python3,less,vim-tiny,sysvinit-core,sysv-rc,initscripts
 packages=$packages,e2fsprogs,util-linux,bsdextrautils,ncurses-term,file,xz-utils
 packages=$packages,libpython3.11-testsuite,trinity
+# The network tools the networking tests drive.
+packages=$packages,iputils-ping,curl,iperf3,netbase
 
 tree=$(mktemp -d "${TMPDIR:-/tmp}/debian-tree.XXXXXX")
 chmod 755 "$tree"

@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Runs tests/guest/bench.c natively and as init under ./linux on the test image,
-# and prints each figure with the ratio linux/native. These machines are shared and
-# noisy: compare ratios, not absolute times.
-# Usage: tests/bench.sh [LINUX_BINARY] [IMAGE]
+# Runs tests/guest/bench.c (or PROGRAM, e.g. netbench) natively and as init
+# under ./linux on the test image, and prints each figure with the ratio
+# linux/native. These machines are shared and noisy: compare ratios, not
+# absolute times. netbench runs natively in a fresh network namespace.
+# Usage: tests/bench.sh [LINUX_BINARY] [IMAGE] [PROGRAM]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 linux=${1:-$here/../target/release/linux}
 image=${2:-$here/../images/out/test.img}
+program=${3:-bench}
 [ -x "$linux" ] || { echo "bench: build the kernel first (make linux)" >&2; exit 1; }
 bash "$here/../images/build-test-image.sh" "$image" >/dev/null 2>&1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-gcc -static -O2 -o "$work/bench" "$here/guest/bench.c"
+gcc -static -O2 -o "$work/$program" "$here/guest/$program.c"
 gcc -static -O2 -o "$work/exit42" "$here/guest/exit42.c"
-"$work/bench" "$work/exit42" > "$work/native"
-"$linux" ubd0r="$image" init=/bin/bench quiet -- /bin/exit42 > "$work/guest" 2>/dev/null
+if [ "$program" = bench ]; then
+	"$work/bench" "$work/exit42" > "$work/native"
+	"$linux" ubd0r="$image" init=/bin/bench quiet -- /bin/exit42 > "$work/guest" 2>/dev/null
+else
+	# Loopback only, away from the host's own network.
+	if [ "$(id -u)" -eq 0 ]; then netns="unshare -n"; else netns="unshare -rn"; fi
+	$netns "$work/$program" > "$work/native"
+	"$linux" ubd0r="$image" init="/bin/$program" quiet > "$work/guest" 2>/dev/null
+fi
 printf '%-16s %12s %12s %8s\n' figure native linux ratio
 while read -r name value unit; do
 	g=$(awk -v n="$name" '$1 == n {print $2}' "$work/guest")
 	[ -n "$g" ] || { echo "bench: no $name figure from the guest" >&2; cat "$work/guest" >&2; exit 1; }
-	ratio=$(awk -v a="$g" -v b="$value" -v u="$unit" 'BEGIN { r = (u == "per-second") ? b / a : a / b; printf "%.1fx", r }')
+	ratio=$(awk -v a="$g" -v b="$value" -v u="$unit" 'BEGIN { r = (u == "per-second" || u ~ /\/s$/) ? b / a : a / b; printf "%.1fx", r }')
 	printf '%-16s %12s %12s %8s  (%s; ratio = how many times slower)\n' "$name" "$value" "$g" "$ratio" "$unit"
 done < "$work/native"

@@ -117,6 +117,14 @@ fn inet() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/inet", "quiet"]));
 }
 
+/// Malformed socket addresses, options, flags and netlink messages from a
+/// fixed seed: every call returns an errno, and loopback works afterwards
+/// (tests/guest/netfuzz.c).
+#[test]
+fn netfuzz() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netfuzz", "quiet"]));
+}
+
 #[test]
 fn unix() {
     let img = image_copy("unix");

@@ -7,7 +7,10 @@ import re, subprocess, sys, time
 MODULES = """test_os test_posix test_subprocess test_signal test_select
 test_selectors test_fcntl test_pty test_tempfile test_shutil test_tarfile
 test_mmap test_threading test_file test_fileio test_io test_pathlib test_glob
-test_stat test_time test_resource test_termios""".split()
+test_stat test_time test_resource test_termios test_socket test_socketserver
+test_httplib test_urllib2_localnet test_ssl test_asyncio.test_sock_lowlevel
+test_asyncio.test_streams test_asyncio.test_server test_asyncio.test_sendfile
+test_asyncio.test_events""".split()
 
 result = re.compile(r"^(ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$")
 

@@ -3,6 +3,7 @@
 # libpython3.11-testsuite, in the Debian image) with tests/debian/cpython.py,
 # under ./linux and natively in a chroot of the same image, and prints a table
 # of run/passed/failed/skipped per module for both, then the failing tests.
+# Both runs have a network namespace of their own with only lo, up.
 # Needs root for the loop mount and chroot. Takes a while (tens of minutes).
 # Usage: tests/debian/cpython.sh [LINUX_BINARY] [DEBIAN_IMAGE] [MODULE...]
 set -euo pipefail
@@ -24,11 +25,12 @@ copy_image "$image" "$here/cpython.py" /root/cpython.py
 echo "cpython: running the modules under ./linux ..." >&2
 path=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 "$linux" ubd0="$img" mem=1G init=/bin/bash rw quiet "$path" HOME=/root -- \
-	-c "cd /root && python3 /root/cpython.py $*; sync" < /dev/null > "$out/guest" 2>&1 || true
+	-c "ip link set lo up; cd /root && python3 /root/cpython.py $*; sync" < /dev/null > "$out/guest" 2>&1 || true
 
 echo "cpython: running the modules natively in a chroot ..." >&2
 mount_chroot
-env -i "$path" HOME=/root TERM=linux chroot "$mnt" /bin/bash -c "cd /root && python3 /root/cpython.py $*" < /dev/null > "$out/native" 2>&1 || true
+# In a network namespace of its own with only lo, as the guest has.
+env -i "$path" HOME=/root TERM=linux unshare -n sh -c "ip link set lo up && exec chroot $mnt /bin/bash -c 'cd /root && python3 /root/cpython.py $*'" < /dev/null > "$out/native" 2>&1 || true
 
 printf '| %-16s | %-22s | %-22s |\n' module "native run/pass/fail/skip" "linux run/pass/fail/skip"
 printf '|%s|%s|%s|\n' ------------------ ------------------------ ------------------------

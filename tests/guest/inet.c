@@ -13,6 +13,7 @@
  * unshare -n).
  */
 #include "check.h"
+#include "lo.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -27,18 +28,6 @@
 #include <sys/wait.h>
 
 static char buf[1 << 16];
-
-static void lo_up(void)
-{
-	int s = MUST(socket(AF_INET, SOCK_DGRAM, 0));
-	struct ifreq ifr = { 0 };
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
-}
 
 static struct sockaddr_in v4(const char *a, int port)
 {
@@ -108,6 +97,8 @@ static void tcp_round_trip(int family, const char *addr, const char *tag)
 	snprintf(name, sizeof name, "%s client's name is the accepted peer", tag);
 	CHECK(name, llen == plen && memcmp(&local, &peer, plen) == 0);
 
+	snprintf(name, sizeof name, "%s an empty send returns 0", tag);
+	CHECK(name, send(c, "", 0, 0) == 0);
 	snprintf(name, sizeof name, "%s client sends", tag);
 	CHECK(name, send(c, "hello", 5, 0) == 5);
 	snprintf(name, sizeof name, "%s server receives", tag);

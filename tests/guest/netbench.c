@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lo.h"
+
 static double now(void)
 {
 	struct timespec ts;
@@ -30,18 +32,6 @@ static void die(const char *what)
 {
 	perror(what);
 	exit(1);
-}
-
-static void lo_up(void)
-{
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	struct ifreq ifr = { 0 };
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
 }
 
 /* Returns a listener on 127.0.0.1 and stores its address in SA. */

@@ -9,6 +9,7 @@ mod addr;
 mod device;
 mod listen;
 mod ports;
+mod proc;
 mod sockopt;
 mod stack;
 mod tcp;
@@ -17,6 +18,8 @@ mod udp;
 
 use crate::net::{Socket, SOCK_DGRAM, SOCK_STREAM};
 use crate::task::TrapContext;
+pub(crate) use proc::{proc_tcp, proc_udp};
+
 use addr::{Endpoint, SockAddr};
 use arch::{Errno, Result};
 use fs::Owner;

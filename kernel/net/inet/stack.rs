@@ -12,6 +12,8 @@
 use super::device::Loopback;
 use super::listen::Listener;
 use super::ports::Ports;
+use super::tcp::TcpSocket;
+use super::udp::UdpSocket;
 use arch::sync::KernelCell;
 use fs::WaitQueue;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
@@ -20,7 +22,7 @@ use smoltcp::socket::{tcp, Socket as Proto};
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// The most rounds one poll makes over the loopback queue.
@@ -68,6 +70,9 @@ pub(crate) struct Stack {
     /// TCP listeners by socket id.
     pub(super) listeners: BTreeMap<u64, Listener>,
     orphans: Vec<Orphan>,
+    /// The open TCP and UDP sockets by id (for /proc/net/tcp and udp).
+    pub(super) tcp_socks: BTreeMap<u64, Weak<TcpSocket>>,
+    pub(super) udp_socks: BTreeMap<u64, Weak<UdpSocket>>,
     watches: BTreeMap<SocketHandle, Watch>,
     /// Connections that ended by a reset, with the state they were in.
     resets: BTreeMap<SocketHandle, tcp::State>,
@@ -116,6 +121,8 @@ impl Stack {
             udp_ports: Ports::new(false),
             listeners: BTreeMap::new(),
             orphans: Vec::new(),
+            tcp_socks: BTreeMap::new(),
+            udp_socks: BTreeMap::new(),
             watches: BTreeMap::new(),
             resets: BTreeMap::new(),
             local: Vec::new(),
@@ -237,6 +244,11 @@ impl Stack {
             port,
             owner,
         });
+    }
+
+    /// Returns the handles of the closed connections still finishing.
+    pub(super) fn orphan_handles(&self) -> Vec<SocketHandle> {
+        self.orphans.iter().map(|o| o.handle).collect()
     }
 
     /// Returns whether the connection `h` ended with a reset.

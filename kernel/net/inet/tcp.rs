@@ -116,7 +116,7 @@ impl TcpSocket {
 
     fn new_in(family: u16, owner: Owner, stack: &mut Stack) -> Arc<TcpSocket> {
         let id = stack.new_id();
-        Arc::new(TcpSocket {
+        let sock = Arc::new(TcpSocket {
             family,
             id,
             inode: SockInode::new(owner),
@@ -134,7 +134,9 @@ impl TcpSocket {
                 err: None,
                 reset_told: false,
             }),
-        })
+        });
+        stack.tcp_socks.insert(id, Arc::downgrade(&sock));
+        sock
     }
 
     /// Returns how new smoltcp sockets of this socket are made.
@@ -245,6 +247,9 @@ impl TcpSocket {
         };
         if s.shut_wr || !stack.tcp(h).may_send() {
             return Err(Errno::EPIPE);
+        }
+        if data.is_empty() {
+            return Ok(0);
         }
         let n = stack.tcp(h).send_slice(data).map_err(|_| Errno::EPIPE)?;
         if n == 0 {
@@ -833,6 +838,7 @@ impl Socket for TcpSocket {
 
     fn release(&self) {
         with_stack(|stack| {
+            stack.tcp_socks.remove(&self.id);
             let mut s = self.state.borrow_mut();
             let port = s.local.map(|l| l.port);
             match std::mem::replace(&mut s.conn, Conn::Closed) {
@@ -899,5 +905,44 @@ impl TcpSocket {
                 }
             }
         })
+    }
+}
+
+impl TcpSocket {
+    /// Returns the socket's line of /proc/net/tcp.
+    pub(super) fn row(&self, stack: &mut Stack) -> super::proc::Row {
+        let mut s = self.state.borrow_mut();
+        self.refresh(stack, &mut s);
+        let any = Endpoint::new(addr::any(self.family), 0);
+        let mut row = super::proc::Row {
+            family: self.family,
+            local: s.local.unwrap_or(any),
+            remote: any,
+            state: 7,
+            tx_queue: 0,
+            rx_queue: 0,
+            uid: self.inode.owner.uid,
+            inode: self.inode.ino,
+        };
+        match s.conn {
+            Conn::Listening => {
+                row.state = 10;
+                if let Some(l) = stack.listeners.get(&self.id) {
+                    row.rx_queue = l.ready.len();
+                    row.tx_queue = l.backlog;
+                }
+            }
+            Conn::Connecting(h) | Conn::Connected(h) => {
+                let t = stack.tcp(h);
+                row.state = super::proc::tcp_state(t);
+                row.tx_queue = t.send_queue();
+                row.rx_queue = t.recv_queue();
+                if let Some(r) = t.remote_endpoint() {
+                    row.remote = Endpoint::new(r.addr.into(), r.port);
+                }
+            }
+            Conn::Closed => {}
+        }
+        row
     }
 }

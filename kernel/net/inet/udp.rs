@@ -55,22 +55,26 @@ pub(crate) struct UdpSocket {
 
 impl UdpSocket {
     pub(crate) fn new(family: u16, owner: Owner) -> Arc<UdpSocket> {
-        let id = with_stack(|s| s.new_id());
-        Arc::new(UdpSocket {
-            family,
-            id,
-            inode: SockInode::new(owner),
-            wait: Arc::new(WaitQueue::new()),
-            state: KernelCell::new(State {
-                opts: Options::default(),
-                inet: InetOptions::default(),
-                local: None,
-                addr_bound: false,
-                handle: None,
-                peer: None,
-                shut_rd: false,
-                shut_wr: false,
-            }),
+        with_stack(|stack| {
+            let id = stack.new_id();
+            let sock = Arc::new(UdpSocket {
+                family,
+                id,
+                inode: SockInode::new(owner),
+                wait: Arc::new(WaitQueue::new()),
+                state: KernelCell::new(State {
+                    opts: Options::default(),
+                    inet: InetOptions::default(),
+                    local: None,
+                    addr_bound: false,
+                    handle: None,
+                    peer: None,
+                    shut_rd: false,
+                    shut_wr: false,
+                }),
+            });
+            stack.udp_socks.insert(id, Arc::downgrade(&sock));
+            sock
         })
     }
 
@@ -511,12 +515,35 @@ impl Socket for UdpSocket {
 
     fn release(&self) {
         let mut s = self.state.borrow_mut();
-        if let Some(h) = s.handle.take() {
-            let port = s.local.map_or(0, |l| l.port);
-            with_stack(|stack| {
+        let handle = s.handle.take();
+        let port = s.local.map_or(0, |l| l.port);
+        with_stack(|stack| {
+            stack.udp_socks.remove(&self.id);
+            if let Some(h) = handle {
                 stack.remove(h);
                 stack.udp_ports.release(port, self.id);
-            });
-        }
+            }
+        });
+    }
+}
+
+impl UdpSocket {
+    /// Returns the socket's line of /proc/net/udp; None until it is bound.
+    pub(super) fn row(&self, stack: &mut Stack) -> Option<super::proc::Row> {
+        let s = self.state.borrow();
+        let h = s.handle?;
+        let u = stack.sockets.get::<udp::Socket>(h);
+        let any = Endpoint::new(addr::any(self.family), 0);
+        Some(super::proc::Row {
+            family: self.family,
+            local: s.local.unwrap_or(any),
+            remote: s.peer.unwrap_or(any),
+            // TCP_ESTABLISHED when connected, else TCP_CLOSE, as Linux.
+            state: if s.peer.is_some() { 1 } else { 7 },
+            tx_queue: u.send_queue(),
+            rx_queue: u.recv_queue(),
+            uid: self.inode.owner.uid,
+            inode: self.inode.ino,
+        })
     }
 }

@@ -492,6 +492,8 @@ static void hostile(void)
 		    EOPNOTSUPP);
 	int s = MUST(socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_ERRNO("recv on an unconnected stream is ENOTCONN", recv(s, buf, 1, 0), ENOTCONN);
+	CHECK_ERRNO("send on an unconnected stream is EPIPE", send(s, buf, 1, MSG_NOSIGNAL),
+		    EPIPE);
 	CHECK_ERRNO("getpeername unconnected is ENOTCONN", getpeername(s, (struct sockaddr *)buf,
 								   &(socklen_t){ 128 }),
 		    ENOTCONN);

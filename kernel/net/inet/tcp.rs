@@ -243,7 +243,8 @@ impl TcpSocket {
         let h = match s.conn {
             Conn::Connected(h) => h,
             Conn::Connecting(_) => return Err(Errno::EAGAIN),
-            _ => return Err(Errno::ENOTCONN),
+            // Linux's sk_stream_wait_connect: no connection is a broken pipe.
+            _ => return Err(Errno::EPIPE),
         };
         if s.shut_wr || !stack.tcp(h).may_send() {
             return Err(Errno::EPIPE);
@@ -570,12 +571,7 @@ impl Socket for TcpSocket {
         if flags.contains(MsgFlags::OOB) {
             return Err(Errno::EOPNOTSUPP);
         }
-        if msg.to.is_some() {
-            let connected = matches!(self.state.borrow().conn, Conn::Connected(_));
-            if connected {
-                return Err(Errno::EISCONN);
-            }
-        }
+        // As Linux, an address given to a stream socket is ignored.
         let nonblock = nonblocking(f, flags.contains(MsgFlags::DONTWAIT));
         let timeout = self.options().sndtimeo;
         let iov = msg.iov;

@@ -35,6 +35,10 @@ pub(crate) struct Options {
     pub passcred: bool,
     pub sndbuf: usize,
     pub rcvbuf: usize,
+    /// SO_SNDBUF / SO_RCVBUF were set (Linux's SOCK_SNDBUF_LOCK and
+    /// SOCK_RCVBUF_LOCK: TCP stops sizing the buffers itself).
+    pub sndbuf_locked: bool,
+    pub rcvbuf_locked: bool,
     pub rcvtimeo: Timeout,
     pub sndtimeo: Timeout,
     /// SO_RCVLOWAT: the bytes a stream read waits for (at least 1).
@@ -50,6 +54,8 @@ impl Default for Options {
             passcred: false,
             sndbuf: BUF_DEFAULT,
             rcvbuf: BUF_DEFAULT,
+            sndbuf_locked: false,
+            rcvbuf_locked: false,
             rcvtimeo: Timeout::Forever,
             sndtimeo: Timeout::Forever,
             rcvlowat: 1,
@@ -65,12 +71,14 @@ impl Options {
     pub(crate) fn set_sndbuf(&mut self, val: i32) {
         let v = (val.max(0) as usize).min(BUF_MAX);
         self.sndbuf = (v * 2).max(MIN_SNDBUF);
+        self.sndbuf_locked = true;
     }
 
     /// SO_RCVBUF, as SO_SNDBUF with its own minimum.
     pub(crate) fn set_rcvbuf(&mut self, val: i32) {
         let v = (val.max(0) as usize).min(BUF_MAX);
         self.rcvbuf = (v * 2).max(MIN_RCVBUF);
+        self.rcvbuf_locked = true;
     }
 
     /// SO_RCVLOWAT: negative means INT_MAX, zero means 1.

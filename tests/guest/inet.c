@@ -296,6 +296,37 @@ static void flags_and_queues(void)
 	close(l);
 }
 
+static void sized_buffers(void)
+{
+	int port;
+	int l = listener(AF_INET, "127.0.0.1", &port);
+	int small = 4096;
+	/* Set on the listener after listen(2): connections accepted later take it. */
+	MUST(setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof small));
+	int c = connect_to(AF_INET, "127.0.0.1", port);
+	MUST(setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof small));
+	int s = MUST(accept(l, NULL, NULL));
+	int v = 0;
+	socklen_t len = sizeof v;
+	CHECK("the accepted socket inherits SO_RCVBUF, doubled",
+	      getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0 && v == 2 * small);
+	long total = 0;
+	memset(buf, 'y', sizeof buf);
+	for (int i = 0; i < 1000; i++) {
+		ssize_t n = send(c, buf, 1024, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		total += n;
+		if (i % 16 == 0)
+			sleep_ms(1);
+	}
+	CHECKF("small buffers fill up when nobody reads", total > 0 && total < 128 * 1024,
+	       "%ld bytes queued", total);
+	close(c);
+	close(s);
+	close(l);
+}
+
 static void dual_stack(void)
 {
 	int port;
@@ -586,6 +617,7 @@ int main(void)
 	nonblocking_connect();
 	half_close_and_reset();
 	flags_and_queues();
+	sized_buffers();
 	dual_stack();
 	bind_rules();
 	sigpipe_on_reset();

@@ -108,6 +108,20 @@ impl Listener {
         }
     }
 
+    /// Makes new connections with `template` from now on: the sockets
+    /// still waiting in LISTEN are made anew.
+    pub(crate) fn retemplate(&mut self, template: Template, stack: &mut Stack) {
+        self.template = template;
+        self.pool.retain(|&h| {
+            let listening = stack.tcp(h).state() == tcp::State::Listen;
+            if listening {
+                stack.remove(h);
+            }
+            !listening
+        });
+        self.settle(stack);
+    }
+
     /// Closes the listener: connections not accepted are reset.
     pub(crate) fn close(self, stack: &mut Stack, port: u16, owner: u64) {
         for h in self.pool.into_iter().chain(self.ready) {

@@ -25,8 +25,8 @@ use smoltcp::socket::tcp;
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 use std::sync::Arc;
 
-/// The receive and send buffers of a connection (Linux's tcp_rmem and
-/// tcp_wmem defaults grow to about this).
+/// The receive and send buffers of a connection whose program did not size
+/// them (Linux's tcp_rmem and tcp_wmem autotuning grows past this).
 const BUFFER: usize = 256 * 1024;
 /// SO_KEEPALIVE and SO_LINGER, as socket(7) numbers them.
 const SO_KEEPALIVE: i32 = 9;
@@ -141,9 +141,19 @@ impl TcpSocket {
 
     /// Returns how new smoltcp sockets of this socket are made.
     fn template(&self, s: &State) -> Template {
+        // Buffers the program sized are that size; the others get what
+        // Linux's autotuning reaches on loopback.
         Template {
-            rx: BUFFER.min(s.opts.rcvbuf.max(4096) * 2).max(BUFFER / 4),
-            tx: BUFFER,
+            rx: if s.opts.rcvbuf_locked {
+                s.opts.rcvbuf
+            } else {
+                BUFFER
+            },
+            tx: if s.opts.sndbuf_locked {
+                s.opts.sndbuf
+            } else {
+                BUFFER
+            },
             nodelay: s.inet.nodelay,
             keepalive: s.inet.keepalive(s.opts.plain(SO_KEEPALIVE) != 0),
             hop_limit: s.inet.ttl,
@@ -234,6 +244,22 @@ impl TcpSocket {
         Ok(local)
     }
 
+    /// Returns the bytes a send may queue now: a send buffer the program
+    /// sized (SO_SNDBUF) is that size even when smoltcp's is bigger.
+    fn send_room(s: &State, t: &tcp::Socket) -> usize {
+        let cap = Self::send_capacity(s, t);
+        cap.saturating_sub(t.send_queue())
+    }
+
+    /// Returns the size of the send buffer.
+    fn send_capacity(s: &State, t: &tcp::Socket) -> usize {
+        if s.opts.sndbuf_locked {
+            t.send_capacity().min(s.opts.sndbuf)
+        } else {
+            t.send_capacity()
+        }
+    }
+
     /// One attempt at sending `data`: the bytes queued, EAGAIN without room.
     fn send_some(&self, stack: &mut Stack, s: &mut State, data: &[u8]) -> Result<usize> {
         self.refresh(stack, s);
@@ -252,6 +278,8 @@ impl TcpSocket {
         if data.is_empty() {
             return Ok(0);
         }
+        let room = Self::send_room(s, stack.tcp(h));
+        let data = &data[..data.len().min(room)];
         let n = stack.tcp(h).send_slice(data).map_err(|_| Errno::EPIPE)?;
         if n == 0 {
             return Err(Errno::EAGAIN);
@@ -661,14 +689,24 @@ impl Socket for TcpSocket {
     }
 
     fn set_options(&self, f: &mut dyn FnMut(&mut Options)) {
-        let keepalive = {
+        let (conn, ka, template) = {
             let mut s = self.state.borrow_mut();
             f(&mut s.opts);
-            (s.conn, s.inet.keepalive(s.opts.plain(SO_KEEPALIVE) != 0))
+            let ka = s.inet.keepalive(s.opts.plain(SO_KEEPALIVE) != 0);
+            (s.conn, ka, self.template(&s))
         };
-        if let (Conn::Connected(h), ka) = keepalive {
-            with_stack(|stack| stack.tcp(h).set_keep_alive(ka.map(Into::into)));
-        }
+        with_stack(|stack| match conn {
+            Conn::Connected(h) => stack.tcp(h).set_keep_alive(ka.map(Into::into)),
+            // Connections accepted from now on take the new settings.
+            Conn::Listening => {
+                let mut listeners = std::mem::take(&mut stack.listeners);
+                if let Some(l) = listeners.get_mut(&self.id) {
+                    l.retemplate(template, stack);
+                }
+                stack.listeners = listeners;
+            }
+            _ => {}
+        });
         self.wait.wake_all();
     }
 
@@ -781,10 +819,10 @@ impl Socket for TcpSocket {
                         if (eof || s.shut_rd) && (s.shut_wr || !t.may_send()) {
                             ev |= PollEvents::POLLHUP;
                         }
-                        if s.shut_wr
-                            || !t.may_send()
-                            || t.send_capacity() - t.send_queue() >= t.send_capacity() / 3
-                        {
+                        // Writable with a third of the buffer free (Linux's
+                        // sk_stream_is_writeable, roughly).
+                        let free = Self::send_room(&s, t);
+                        if s.shut_wr || !t.may_send() || free >= Self::send_capacity(&s, t) / 3 {
                             ev |= writable;
                         }
                     }

@@ -6,13 +6,21 @@
 //! flags) and the generic per-socket options of socket(7) (`Options`). The
 //! system calls are in kernel/syscall/socket.rs and its neighbours.
 
+pub(crate) mod device;
 mod file;
 pub(crate) mod inet;
+#[cfg(test)]
+mod model_tests;
+mod namespace;
+pub(crate) mod netlink;
 mod options;
+pub(crate) mod route;
 pub(crate) mod socket;
+mod sysctl;
 pub(crate) mod unix;
 
 pub(crate) use file::{socket_of, SocketFile};
+pub(crate) use namespace::{init_net, Event, Net, NetState, Origin};
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
 pub(crate) use socket::{Shutdown, SockInode, Socket};
 

@@ -1,0 +1,889 @@
+//! Network namespaces: `Net` holds every piece of network state — the
+//! devices with their addresses, the routing tables, the /proc/sys/net
+//! settings, the netlink sockets — so that `unshare(CLONE_NEWNET)` can make
+//! a second one later. For now there is one, `init_net()`, with `lo` (down,
+//! no addresses, as Linux boots it).
+//!
+//! Every change of links, addresses or routes goes through a method here:
+//! it bumps `generation` (which the inet layer watches to refresh what it
+//! caches) and announces itself to the rtnetlink multicast groups
+//! (`Event`s, delivered by netlink::notify after the state is released).
+//! The state is one `KernelCell`; no method holds its borrow across a call
+//! out (drivers, netlink delivery).
+
+use super::device::{ifa_f, iff, scope, DeviceKind, Ifaddr4, Ifaddr6, NetDevice, NetDriver};
+use super::route::{self, rtn, Route};
+use super::sysctl::Sysctls;
+use arch::sync::{KernelCell, KernelRef, KernelRefMut};
+use arch::{Errno, Result};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Who asked for a change: the netlink port and sequence number of the
+/// request (both 0 for the kernel or an ioctl), which notifications carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Origin {
+    pub portid: u32,
+    pub seq: u32,
+}
+
+/// A change announced to rtnetlink listeners.
+#[derive(Clone)]
+pub(crate) enum Event {
+    /// RTM_NEWLINK (or RTM_DELLINK when `new` is false) of this device.
+    Link { dev: Box<NetDevice>, new: bool },
+    Addr4 {
+        ifindex: i32,
+        addr: Ifaddr4,
+        new: bool,
+        origin: Origin,
+    },
+    Addr6 {
+        ifindex: i32,
+        addr: Ifaddr6,
+        new: bool,
+        origin: Origin,
+    },
+    Route {
+        route: Route,
+        new: bool,
+        origin: Origin,
+    },
+}
+
+/// The state of a namespace that the kernel lock guards.
+#[derive(Default)]
+pub(crate) struct NetState {
+    /// The devices, in ifindex order.
+    pub devices: Vec<NetDevice>,
+    pub routes: Vec<Route>,
+    next_ifindex: i32,
+}
+
+impl NetState {
+    /// Returns the device `ifindex`.
+    pub(crate) fn dev(&self, ifindex: i32) -> Option<&NetDevice> {
+        self.devices.iter().find(|d| d.ifindex == ifindex)
+    }
+
+    fn dev_mut(&mut self, ifindex: i32) -> Result<&mut NetDevice> {
+        self.devices
+            .iter_mut()
+            .find(|d| d.ifindex == ifindex)
+            .ok_or(Errno::ENODEV)
+    }
+
+    /// Returns the device named `name`.
+    pub(crate) fn dev_by_name(&self, name: &[u8]) -> Option<&NetDevice> {
+        self.devices.iter().find(|d| d.name == name)
+    }
+
+    /// Adds `r` unless an equal route is there; records the event.
+    fn add_route(&mut self, r: Route, ev: &mut Vec<Event>, origin: Origin) {
+        if !self.routes.contains(&r) {
+            self.routes.push(r.clone());
+            ev.push(Event::Route {
+                route: r,
+                new: true,
+                origin,
+            });
+        }
+    }
+
+    /// Removes the routes `f` selects; records the events.
+    fn remove_routes(&mut self, f: impl Fn(&Route) -> bool, ev: &mut Vec<Event>, origin: Origin) {
+        let (gone, kept): (Vec<Route>, Vec<Route>) =
+            std::mem::take(&mut self.routes).into_iter().partition(f);
+        self.routes = kept;
+        ev.extend(gone.into_iter().map(|route| Event::Route {
+            route,
+            new: false,
+            origin,
+        }));
+    }
+
+    /// Adds the kernel routes of every address of device `ifindex` (up).
+    fn add_kernel_routes(&mut self, ifindex: i32, ev: &mut Vec<Event>) {
+        let Some(dev) = self.dev(ifindex) else { return };
+        let mut new: Vec<Route> = Vec::new();
+        for a in &dev.addrs4 {
+            new.extend(route::kernel_routes4(dev, a));
+        }
+        for a in &dev.addrs6 {
+            new.extend(route::kernel_routes6(dev, a));
+        }
+        for r in new {
+            self.add_route(r, ev, Origin::default());
+        }
+    }
+}
+
+/// A network namespace.
+pub(crate) struct Net {
+    generation: AtomicU64,
+    state: KernelCell<NetState>,
+    /// The settings of /proc/sys/net.
+    pub(crate) sysctl: Sysctls,
+    /// The netlink sockets of the namespace.
+    pub(crate) netlink: super::netlink::Table,
+}
+
+/// Returns the initial (and only) network namespace.
+pub(crate) fn init_net() -> &'static Arc<Net> {
+    static INIT: OnceLock<Arc<Net>> = OnceLock::new();
+    INIT.get_or_init(Net::new)
+}
+
+/// Returns hundredths of a second since boot (address cacheinfo stamps).
+pub(crate) fn stamp() -> u32 {
+    (crate::boot::uptime().as_millis() / 10) as u32
+}
+
+impl Net {
+    /// Creates a namespace holding only `lo`, down.
+    pub(crate) fn new() -> Arc<Net> {
+        let mut st = NetState {
+            next_ifindex: 2,
+            ..NetState::default()
+        };
+        st.devices
+            .push(NetDevice::new(1, b"lo", DeviceKind::Loopback, [0; 6]));
+        Arc::new(Net {
+            generation: AtomicU64::new(1),
+            state: KernelCell::new(st),
+            sysctl: Sysctls::default(),
+            netlink: super::netlink::Table::default(),
+        })
+    }
+
+    /// Returns a counter bumped on every change of links, addresses or routes.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Borrows the state for reading (under the kernel lock; not across a sleep).
+    pub(crate) fn state(&self) -> KernelRef<'_, NetState> {
+        self.state.borrow()
+    }
+
+    fn state_mut(&self) -> KernelRefMut<'_, NetState> {
+        self.state.borrow_mut()
+    }
+
+    /// Bumps the generation and announces `events`.
+    fn changed(&self, events: Vec<Event>) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        super::netlink::notify(self, events);
+    }
+
+    /// Returns every address, with its prefix and device, of the devices that are up.
+    pub(crate) fn local_addrs(&self) -> Vec<(IpAddr, u8, i32)> {
+        let st = self.state();
+        let mut out = Vec::new();
+        for d in st.devices.iter().filter(|d| d.is_up()) {
+            out.extend(
+                d.addrs4
+                    .iter()
+                    .map(|a| (IpAddr::V4(a.local), a.prefix, d.ifindex)),
+            );
+            out.extend(
+                d.addrs6
+                    .iter()
+                    .map(|a| (IpAddr::V6(a.addr), a.prefix, d.ifindex)),
+            );
+        }
+        out
+    }
+
+    /// Returns whether device `ifindex` exists and is up.
+    pub(crate) fn is_up(&self, ifindex: i32) -> bool {
+        self.state().dev(ifindex).is_some_and(NetDevice::is_up)
+    }
+
+    /// Returns the index of the device named `name`.
+    pub(crate) fn ifindex_by_name(&self, name: &[u8]) -> Option<i32> {
+        self.state().dev_by_name(name).map(|d| d.ifindex)
+    }
+
+    /// Returns the name of device `ifindex`.
+    pub(crate) fn name_by_ifindex(&self, ifindex: i32) -> Option<Vec<u8>> {
+        self.state().dev(ifindex).map(|d| d.name.clone())
+    }
+
+    /// Returns the MTU of device `ifindex`.
+    pub(crate) fn mtu(&self, ifindex: i32) -> Option<u32> {
+        self.state().dev(ifindex).map(|d| d.mtu)
+    }
+
+    /// Returns the transmit side of device `ifindex`.
+    pub(crate) fn driver(&self, ifindex: i32) -> Option<Arc<dyn NetDriver>> {
+        self.state().dev(ifindex).and_then(|d| d.driver.clone())
+    }
+
+    /// Sets the transmit side of device `ifindex` (the inet layer does it for `lo`).
+    pub(crate) fn set_driver(&self, ifindex: i32, driver: Arc<dyn NetDriver>) -> Result<()> {
+        self.state_mut().dev_mut(ifindex)?.driver = Some(driver);
+        Ok(())
+    }
+
+    /// Counts a packet of `bytes` sent by device `ifindex`.
+    pub(crate) fn count_tx(&self, ifindex: i32, bytes: usize) {
+        if let Ok(d) = self.state_mut().dev_mut(ifindex) {
+            d.stats.tx_packets += 1;
+            d.stats.tx_bytes += bytes as u64;
+        }
+    }
+
+    /// Counts a packet of `bytes` received by device `ifindex`.
+    pub(crate) fn count_rx(&self, ifindex: i32, bytes: usize) {
+        if let Ok(d) = self.state_mut().dev_mut(ifindex) {
+            d.stats.rx_packets += 1;
+            d.stats.rx_bytes += bytes as u64;
+        }
+    }
+
+    /// Counts a packet device `ifindex` dropped on transmit (`rx` false) or receive.
+    pub(crate) fn count_drop(&self, ifindex: i32, rx: bool) {
+        if let Ok(d) = self.state_mut().dev_mut(ifindex) {
+            if rx {
+                d.stats.rx_dropped += 1;
+            } else {
+                d.stats.tx_dropped += 1;
+            }
+        }
+    }
+
+    /// Returns the output device and preferred source address for `dst`
+    /// (None: no route, ENETUNREACH). A local destination goes out of `lo`.
+    pub(crate) fn route(&self, dst: IpAddr) -> Option<(i32, IpAddr)> {
+        let st = self.state();
+        let r = route::lookup(&st.routes, dst)?;
+        let oif = if r.kind == rtn::LOCAL {
+            st.devices
+                .iter()
+                .find(|d| d.kind == DeviceKind::Loopback)
+                .map_or(r.oif, |d| d.ifindex)
+        } else {
+            r.oif
+        };
+        let src = match (r.prefsrc, dst) {
+            (Some(s), _) => s,
+            (None, IpAddr::V6(d)) if r.kind == rtn::LOCAL => IpAddr::V6(d),
+            (None, IpAddr::V6(d)) => {
+                let dev = st.dev(r.oif)?;
+                let up = st.devices.iter().filter(|d| d.is_up());
+                let src = route::select_src6(dev.addrs6.iter(), &d)
+                    .or_else(|| route::select_src6(up.flat_map(|d| d.addrs6.iter()), &d))?;
+                IpAddr::V6(src)
+            }
+            (None, IpAddr::V4(_)) => {
+                let gw = r.gateway.unwrap_or(dst);
+                IpAddr::V4(select_src4(&st, r.oif, gw)?)
+            }
+        };
+        Some((oif, src))
+    }
+
+    /// Returns the devices' names and indexes, in index order.
+    pub(crate) fn devices(&self) -> Vec<(i32, Vec<u8>)> {
+        let st = self.state();
+        st.devices
+            .iter()
+            .map(|d| (d.ifindex, d.name.clone()))
+            .collect()
+    }
+
+    /// Returns a copy of device `ifindex`.
+    pub(crate) fn device(&self, ifindex: i32) -> Option<NetDevice> {
+        self.state().dev(ifindex).cloned()
+    }
+
+    /// Registers a new device of `kind` named `name` (EEXIST if taken,
+    /// EINVAL for a bad name); returns its index.
+    pub(crate) fn register(
+        &self,
+        name: &[u8],
+        kind: DeviceKind,
+        hwaddr: [u8; 6],
+        driver: Option<Arc<dyn NetDriver>>,
+    ) -> Result<i32> {
+        if !super::device::valid_name(name) {
+            return Err(Errno::EINVAL);
+        }
+        let dev = {
+            let mut st = self.state_mut();
+            if st.dev_by_name(name).is_some() {
+                return Err(Errno::EEXIST);
+            }
+            let ifindex = st.next_ifindex;
+            st.next_ifindex += 1;
+            let mut d = NetDevice::new(ifindex, name, kind, hwaddr);
+            d.driver = driver;
+            st.devices.push(d.clone());
+            d
+        };
+        let ifindex = dev.ifindex;
+        self.changed(vec![Event::Link {
+            dev: Box::new(dev),
+            new: true,
+        }]);
+        Ok(ifindex)
+    }
+
+    /// Removes device `ifindex` with its addresses and routes.
+    pub(crate) fn unregister(&self, ifindex: i32) -> Result<()> {
+        let mut ev = Vec::new();
+        {
+            let mut st = self.state_mut();
+            let i = st
+                .devices
+                .iter()
+                .position(|d| d.ifindex == ifindex)
+                .ok_or(Errno::ENODEV)?;
+            let d = st.devices.remove(i);
+            st.remove_routes(|r| r.oif == ifindex, &mut ev, Origin::default());
+            ev.push(Event::Link {
+                dev: Box::new(d),
+                new: false,
+            });
+        }
+        self.changed(ev);
+        Ok(())
+    }
+
+    /// Changes the user flags of `ifindex` under `mask` (only the
+    /// changeable ones, `iff::CHANGEABLE`): bringing a device up adds the
+    /// kernel routes of its addresses (and 127.0.0.1/8 and ::1 on a
+    /// loopback device), bringing it down removes its routes but local
+    /// IPv4 ones, and its IPv6 addresses, as Linux does.
+    pub(crate) fn set_flags(&self, ifindex: i32, flags: u32, mask: u32) -> Result<()> {
+        let mask = mask & iff::CHANGEABLE;
+        let mut ev = Vec::new();
+        let (driver, up_now) = {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            let old = d.flags();
+            let was_up = d.is_up();
+            d.user_flags = (d.user_flags & !mask) | (flags & mask);
+            let up = d.is_up();
+            let driver = d.driver.clone();
+            let changed = d.flags() != old;
+            if up && !was_up {
+                bring_up(&mut st, ifindex, &mut ev);
+            } else if !up && was_up {
+                bring_down(&mut st, ifindex, &mut ev);
+            }
+            if changed {
+                let dev = st.dev(ifindex).cloned().ok_or(Errno::ENODEV)?;
+                ev.insert(
+                    0,
+                    Event::Link {
+                        dev: Box::new(dev),
+                        new: true,
+                    },
+                );
+            }
+            (driver.filter(|_| up != was_up), up)
+        };
+        if let Some(d) = driver {
+            d.set_up(up_now);
+        }
+        if !ev.is_empty() {
+            self.changed(ev);
+        }
+        Ok(())
+    }
+
+    /// Sets the MTU of `ifindex` (EINVAL outside the device's range).
+    pub(crate) fn set_mtu(&self, ifindex: i32, mtu: u32) -> Result<()> {
+        let dev = {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            if mtu < d.min_mtu || (d.max_mtu != 0 && mtu > d.max_mtu) || mtu > i32::MAX as u32 {
+                return Err(Errno::EINVAL);
+            }
+            if d.mtu == mtu {
+                return Ok(());
+            }
+            d.mtu = mtu;
+            d.clone()
+        };
+        self.changed(vec![Event::Link {
+            dev: Box::new(dev),
+            new: true,
+        }]);
+        Ok(())
+    }
+
+    /// Sets the transmit queue length of `ifindex`.
+    pub(crate) fn set_txqlen(&self, ifindex: i32, qlen: u32) -> Result<()> {
+        let dev = {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            if d.txqlen == qlen {
+                return Ok(());
+            }
+            d.txqlen = qlen;
+            d.clone()
+        };
+        self.changed(vec![Event::Link {
+            dev: Box::new(dev),
+            new: true,
+        }]);
+        Ok(())
+    }
+
+    /// Renames `ifindex` (EBUSY while up, EEXIST if the name is taken,
+    /// EINVAL for a bad name).
+    pub(crate) fn rename(&self, ifindex: i32, name: &[u8]) -> Result<()> {
+        if !super::device::valid_name(name) {
+            return Err(Errno::EINVAL);
+        }
+        let dev = {
+            let mut st = self.state_mut();
+            let d = st.dev(ifindex).ok_or(Errno::ENODEV)?;
+            if d.name == name {
+                return Ok(());
+            }
+            if st.dev_by_name(name).is_some() {
+                return Err(Errno::EEXIST);
+            }
+            let d = st.dev_mut(ifindex)?;
+            if d.is_up() {
+                return Err(Errno::EBUSY);
+            }
+            let old = std::mem::replace(&mut d.name, name.to_vec());
+            for a in d.addrs4.iter_mut() {
+                if let Some(alias) = a.label.strip_prefix(old.as_slice()) {
+                    a.label = [name, alias].concat();
+                }
+            }
+            d.clone()
+        };
+        self.changed(vec![Event::Link {
+            dev: Box::new(dev),
+            new: true,
+        }]);
+        Ok(())
+    }
+
+    /// Sets the hardware address of `ifindex`.
+    pub(crate) fn set_hwaddr(&self, ifindex: i32, mac: [u8; 6]) -> Result<()> {
+        let dev = {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            d.hwaddr = mac;
+            d.clone()
+        };
+        self.changed(vec![Event::Link {
+            dev: Box::new(dev),
+            new: true,
+        }]);
+        Ok(())
+    }
+
+    /// Adds the IPv4 address `a` to `ifindex`; `replace` allows an equal
+    /// one to be updated (NLM_F_REPLACE), else EEXIST. A second address in
+    /// the subnet of another becomes secondary.
+    pub(crate) fn add_addr4(
+        &self,
+        ifindex: i32,
+        mut a: Ifaddr4,
+        replace: bool,
+        origin: Origin,
+    ) -> Result<()> {
+        let mut ev = Vec::new();
+        {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            if a.label.is_empty() {
+                a.label = d.name.clone();
+            }
+            a.flags &= !ifa_f::SECONDARY;
+            if let Some(old) = d
+                .addrs4
+                .iter_mut()
+                .find(|o| o.local == a.local && o.prefix == a.prefix && o.address == a.address)
+            {
+                if !replace {
+                    return Err(Errno::EEXIST);
+                }
+                let keep = old.flags & ifa_f::SECONDARY;
+                old.flags = a.flags | keep;
+                old.scope = a.scope;
+                old.broadcast = a.broadcast;
+                old.label = a.label;
+                let snap = old.clone();
+                ev.push(Event::Addr4 {
+                    ifindex,
+                    addr: snap,
+                    new: true,
+                    origin,
+                });
+            } else {
+                if d.addrs4
+                    .iter()
+                    .any(|o| o.prefix == a.prefix && o.network() == a.network())
+                {
+                    a.flags |= ifa_f::SECONDARY;
+                }
+                a.cstamp = stamp();
+                // Primary addresses come before secondary ones.
+                let at = if a.flags & ifa_f::SECONDARY != 0 {
+                    d.addrs4.len()
+                } else {
+                    d.addrs4
+                        .iter()
+                        .position(|o| o.flags & ifa_f::SECONDARY != 0)
+                        .unwrap_or(d.addrs4.len())
+                };
+                d.addrs4.insert(at, a.clone());
+                let up = d.is_up();
+                let routes = route::kernel_routes4(d, &a);
+                ev.push(Event::Addr4 {
+                    ifindex,
+                    addr: a,
+                    new: true,
+                    origin,
+                });
+                if up {
+                    for r in routes {
+                        st.add_route(r, &mut ev, origin);
+                    }
+                }
+            }
+        }
+        self.changed(ev);
+        Ok(())
+    }
+
+    /// Removes the IPv4 address of `ifindex` that `matches` selects first
+    /// (EADDRNOTAVAIL if none), with the kernel routes it made.
+    pub(crate) fn del_addr4(
+        &self,
+        ifindex: i32,
+        matches: impl Fn(&Ifaddr4) -> bool,
+        origin: Origin,
+    ) -> Result<()> {
+        let mut ev = Vec::new();
+        {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            let i = d
+                .addrs4
+                .iter()
+                .position(matches)
+                .ok_or(Errno::EADDRNOTAVAIL)?;
+            let a = d.addrs4.remove(i);
+            // A secondary of the same subnet is promoted (Linux's
+            // promote_secondaries is off by default: they go too).
+            let gone: Vec<Ifaddr4> = if a.flags & ifa_f::SECONDARY == 0 {
+                let (g, k): (Vec<_>, Vec<_>) = std::mem::take(&mut d.addrs4)
+                    .into_iter()
+                    .partition(|o| o.prefix == a.prefix && o.network() == a.network());
+                d.addrs4 = k;
+                g
+            } else {
+                Vec::new()
+            };
+            let remaining: Vec<Ifaddr4> = d.addrs4.clone();
+            for x in gone.iter().chain(std::iter::once(&a)) {
+                ev.push(Event::Addr4 {
+                    ifindex,
+                    addr: x.clone(),
+                    new: false,
+                    origin,
+                });
+            }
+            let srcs: Vec<IpAddr> = gone
+                .iter()
+                .chain(std::iter::once(&a))
+                .map(|x| IpAddr::V4(x.local))
+                .collect();
+            let still: Vec<Route> = match st.dev(ifindex) {
+                Some(d) => remaining
+                    .iter()
+                    .flat_map(|x| route::kernel_routes4(d, x))
+                    .collect(),
+                None => Vec::new(),
+            };
+            st.remove_routes(
+                |r| {
+                    r.protocol == route::RTPROT_KERNEL
+                        && r.oif == ifindex
+                        && r.prefsrc.is_some_and(|s| srcs.contains(&s))
+                        && !still.contains(r)
+                },
+                &mut ev,
+                origin,
+            );
+        }
+        self.changed(ev);
+        Ok(())
+    }
+
+    /// Adds the IPv6 address `a` to `ifindex` (EEXIST if there, unless
+    /// `replace`); the device must be up, as Linux's addrconf requires
+    /// (ENETDOWN is not what it says: it accepts and keeps it, so do we).
+    pub(crate) fn add_addr6(
+        &self,
+        ifindex: i32,
+        mut a: Ifaddr6,
+        replace: bool,
+        origin: Origin,
+    ) -> Result<()> {
+        let mut ev = Vec::new();
+        {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            if let Some(old) = d.addrs6.iter_mut().find(|o| o.addr == a.addr) {
+                if !replace {
+                    return Err(Errno::EEXIST);
+                }
+                old.flags = a.flags;
+                old.prefix = a.prefix;
+                let snap = old.clone();
+                ev.push(Event::Addr6 {
+                    ifindex,
+                    addr: snap,
+                    new: true,
+                    origin,
+                });
+            } else {
+                a.cstamp = stamp();
+                // Linux lists the newest first.
+                d.addrs6.insert(0, a.clone());
+                let up = d.is_up();
+                let routes = route::kernel_routes6(d, &a);
+                ev.push(Event::Addr6 {
+                    ifindex,
+                    addr: a,
+                    new: true,
+                    origin,
+                });
+                if up {
+                    for r in routes {
+                        st.add_route(r, &mut ev, origin);
+                    }
+                }
+            }
+        }
+        self.changed(ev);
+        Ok(())
+    }
+
+    /// Removes the IPv6 address `addr` (with prefix `prefix`, if given)
+    /// of `ifindex` (EADDRNOTAVAIL if absent) and its kernel routes.
+    pub(crate) fn del_addr6(
+        &self,
+        ifindex: i32,
+        addr: Ipv6Addr,
+        prefix: Option<u8>,
+        origin: Origin,
+    ) -> Result<()> {
+        let mut ev = Vec::new();
+        {
+            let mut st = self.state_mut();
+            let d = st.dev_mut(ifindex)?;
+            let i = d
+                .addrs6
+                .iter()
+                .position(|o| o.addr == addr && prefix.is_none_or(|p| p == o.prefix))
+                .ok_or(Errno::EADDRNOTAVAIL)?;
+            let a = d.addrs6.remove(i);
+            let mine = route::kernel_routes6(d, &a);
+            let still: Vec<Route> = d
+                .addrs6
+                .iter()
+                .flat_map(|x| route::kernel_routes6(d, x))
+                .collect();
+            ev.push(Event::Addr6 {
+                ifindex,
+                addr: a,
+                new: false,
+                origin,
+            });
+            st.remove_routes(|r| mine.contains(r) && !still.contains(r), &mut ev, origin);
+        }
+        self.changed(ev);
+        Ok(())
+    }
+
+    /// Adds route `r`: EEXIST if one with its key is there and `excl`;
+    /// replaced if `replace`; ENOENT if absent and not `create`; ENODEV
+    /// for a device that does not exist.
+    pub(crate) fn add_route(
+        &self,
+        r: Route,
+        create: bool,
+        excl: bool,
+        replace: bool,
+        origin: Origin,
+    ) -> Result<()> {
+        let mut ev = Vec::new();
+        {
+            let mut st = self.state_mut();
+            if st.dev(r.oif).is_none() {
+                return Err(Errno::ENODEV);
+            }
+            match st.routes.iter().position(|o| o.same_key(&r)) {
+                Some(_) if excl => return Err(Errno::EEXIST),
+                Some(i) if replace => {
+                    let old = std::mem::replace(&mut st.routes[i], r.clone());
+                    ev.push(Event::Route {
+                        route: old,
+                        new: false,
+                        origin,
+                    });
+                    ev.push(Event::Route {
+                        route: r,
+                        new: true,
+                        origin,
+                    });
+                }
+                Some(_) if !create => return Err(Errno::EEXIST),
+                Some(_) => {
+                    if st.routes.contains(&r) {
+                        return Err(Errno::EEXIST);
+                    }
+                    st.add_route(r, &mut ev, origin);
+                }
+                None if !create => return Err(Errno::ENOENT),
+                None => st.add_route(r, &mut ev, origin),
+            }
+        }
+        self.changed(ev);
+        Ok(())
+    }
+
+    /// Removes the first route `matches` selects (ESRCH if none).
+    pub(crate) fn del_route(&self, matches: impl Fn(&Route) -> bool, origin: Origin) -> Result<()> {
+        let mut ev = Vec::new();
+        {
+            let mut st = self.state_mut();
+            let i = st.routes.iter().position(matches).ok_or(Errno::ESRCH)?;
+            let r = st.routes.remove(i);
+            ev.push(Event::Route {
+                route: r,
+                new: false,
+                origin,
+            });
+        }
+        self.changed(ev);
+        Ok(())
+    }
+
+    /// Returns `(low, high)` of net.ipv4.ip_local_port_range.
+    pub(crate) fn ip_local_port_range(&self) -> (u16, u16) {
+        match self.sysctl.get("ipv4/ip_local_port_range")[..] {
+            [lo, hi] => (lo as u16, hi as u16),
+            _ => (32768, 60999),
+        }
+    }
+
+    /// Returns `(low, high)` of net.ipv4.ping_group_range: the groups that
+    /// may make ping sockets (none when low > high).
+    pub(crate) fn ping_group_range(&self) -> (u32, u32) {
+        match self.sysctl.get("ipv4/ping_group_range")[..] {
+            [lo, hi] => (lo as u32, hi as u32),
+            _ => (1, 0),
+        }
+    }
+}
+
+/// Brings device `ifindex` up: a loopback device gets 127.0.0.1/8 and ::1
+/// if it lacks them, and the addresses' kernel routes are added.
+fn bring_up(st: &mut NetState, ifindex: i32, ev: &mut Vec<Event>) {
+    let Ok(d) = st.dev_mut(ifindex) else { return };
+    if d.kind == DeviceKind::Loopback {
+        let lo4 = Ipv4Addr::LOCALHOST;
+        if !d.addrs4.iter().any(|a| a.local == lo4 && a.prefix == 8) {
+            let a = Ifaddr4 {
+                local: lo4,
+                address: lo4,
+                prefix: 8,
+                broadcast: None,
+                label: d.name.clone(),
+                scope: scope::HOST,
+                flags: ifa_f::PERMANENT,
+                cstamp: stamp(),
+            };
+            d.addrs4.insert(0, a.clone());
+            ev.push(Event::Addr4 {
+                ifindex,
+                addr: a,
+                new: true,
+                origin: Origin::default(),
+            });
+        }
+        if !d.addrs6.iter().any(|a| a.addr == Ipv6Addr::LOCALHOST) {
+            let a = Ifaddr6 {
+                addr: Ipv6Addr::LOCALHOST,
+                prefix: 128,
+                scope: scope::HOST,
+                flags: ifa_f::PERMANENT,
+                cstamp: stamp(),
+            };
+            d.addrs6.push(a.clone());
+            ev.push(Event::Addr6 {
+                ifindex,
+                addr: a,
+                new: true,
+                origin: Origin::default(),
+            });
+        }
+    }
+    st.add_kernel_routes(ifindex, ev);
+}
+
+/// Brings device `ifindex` down: its routes go but the local IPv4 ones,
+/// and its IPv6 addresses go (net.ipv6.conf.*.keep_addr_on_down is 0).
+fn bring_down(st: &mut NetState, ifindex: i32, ev: &mut Vec<Event>) {
+    let origin = Origin::default();
+    st.remove_routes(
+        |r| r.oif == ifindex && (r.is_v6() || r.kind != rtn::LOCAL),
+        ev,
+        origin,
+    );
+    if let Ok(d) = st.dev_mut(ifindex) {
+        for a in std::mem::take(&mut d.addrs6) {
+            ev.push(Event::Addr6 {
+                ifindex,
+                addr: a,
+                new: false,
+                origin,
+            });
+        }
+    }
+}
+
+/// Returns the IPv4 source for a packet to `dst` out of `oif` (Linux's
+/// `inet_select_addr`): a primary address of the device whose subnet holds
+/// `dst`, else its first primary of global-enough scope, else any device's.
+fn select_src4(st: &NetState, oif: i32, dst: IpAddr) -> Option<Ipv4Addr> {
+    let IpAddr::V4(dst) = dst else { return None };
+    let primary = |a: &&Ifaddr4| a.flags & ifa_f::SECONDARY == 0;
+    if let Some(d) = st.dev(oif) {
+        let in_net = d.addrs4.iter().filter(primary).find(|a| {
+            let m = u32::from(a.mask());
+            u32::from(a.local) & m == u32::from(dst) & m
+        });
+        let wanted = if dst.is_loopback() {
+            scope::HOST
+        } else {
+            scope::LINK
+        };
+        let any = d.addrs4.iter().filter(primary).find(|a| a.scope <= wanted);
+        if let Some(a) = in_net.or(any) {
+            return Some(a.local);
+        }
+    }
+    st.devices
+        .iter()
+        .filter(|d| d.is_up())
+        .flat_map(|d| d.addrs4.iter())
+        .filter(primary)
+        .find(|a| a.scope < scope::HOST)
+        .map(|a| a.local)
+}

@@ -724,7 +724,7 @@ impl Net {
         let mut ev = Vec::new();
         {
             let mut st = self.state_mut();
-            if st.dev(r.oif).is_none() {
+            if r.oif != 0 && st.dev(r.oif).is_none() {
                 return Err(Errno::ENODEV);
             }
             match st.routes.iter().position(|o| o.same_key(&r)) {

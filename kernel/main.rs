@@ -34,6 +34,7 @@ mod signal;
 mod sleep;
 mod syscall;
 mod sysfs;
+mod sysfs_net;
 mod task;
 mod timer;
 mod timerfd;

@@ -175,7 +175,14 @@ fn build(t: &mut Tree) -> Node {
     let (block, disks) = disks(t);
     let mem = char_class(t, "mem");
     let tty = char_class(t, "tty");
-    let virt = vec![named("block", block), named("mem", mem), named("tty", tty)];
+    let dev = t.dev();
+    let net = crate::sysfs_net::devices_dir(dev, t.ino());
+    let virt = vec![
+        named("block", block),
+        named("mem", mem),
+        named("net", net),
+        named("tty", tty),
+    ];
     let system = vec![named("cpu", cpus(t))];
     let devices = vec![
         named("system", dir(t, system)),
@@ -211,6 +218,8 @@ fn build(t: &mut Tree) -> Node {
         }
         class.push(named(c, dir(t, e)));
     }
+    let class_net = crate::sysfs_net::class_dir(t.dev(), t.ino());
+    class.push(named("net", class_net));
     let dev = vec![
         named("block", dir(t, dev_block)),
         named("char", dir(t, dev_char)),

@@ -9,17 +9,21 @@
 pub(crate) mod device;
 mod file;
 pub(crate) mod inet;
+mod ioctl;
+mod mib;
 #[cfg(test)]
 mod model_tests;
 mod namespace;
 pub(crate) mod netlink;
 mod options;
+pub(crate) mod procfs;
 pub(crate) mod route;
 pub(crate) mod socket;
-mod sysctl;
+pub(crate) mod sysctl;
 pub(crate) mod unix;
 
 pub(crate) use file::{socket_of, SocketFile};
+pub(crate) use ioctl::{dev_ioctl, devinet_ioctl};
 pub(crate) use namespace::{init_net, Event, Net, NetState, Origin};
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
 pub(crate) use socket::{Shutdown, SockInode, Socket};
@@ -72,11 +76,6 @@ bitflags::bitflags! {
         const WAITFORONE = 0x10000;
         const CMSG_CLOEXEC = 0x4000_0000;
     }
-}
-
-/// Answers the interface ioctls (SIOCGIFFLAGS...) every socket takes.
-pub(crate) fn dev_ioctl(_user: &dyn fs::UserMemory, _cmd: u32, _arg: u64) -> arch::Result<u64> {
-    Err(arch::Errno::ENOTTY)
 }
 
 /// The three socket types of the Unix domain.

@@ -125,6 +125,8 @@ pub(crate) struct Net {
     state: KernelCell<NetState>,
     /// The settings of /proc/sys/net.
     pub(crate) sysctl: Sysctls,
+    /// The protocol counters (/proc/net/snmp...).
+    pub(crate) mib: super::mib::Mib,
     /// The netlink sockets of the namespace.
     pub(crate) netlink: super::netlink::Table,
 }
@@ -153,6 +155,7 @@ impl Net {
             generation: AtomicU64::new(1),
             state: KernelCell::new(st),
             sysctl: Sysctls::default(),
+            mib: super::mib::Mib::default(),
             netlink: super::netlink::Table::default(),
         })
     }

@@ -14,6 +14,7 @@ mod base;
 mod fd;
 mod maps;
 mod mounts;
+mod net;
 pub mod node;
 mod oom;
 mod pid;
@@ -21,6 +22,7 @@ mod seq;
 mod stat;
 mod status;
 mod sys;
+mod sysnet;
 mod system;
 pub mod tree;
 
@@ -65,6 +67,7 @@ fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
         named("loadavg", t.file(system::loadavg)),
         named("meminfo", t.file(system::meminfo)),
         named("mounts", t.link("self/mounts")),
+        named("net", t.link("self/net")),
         named("partitions", t.file(system::partitions)),
         named("stat", t.file(system::stat)),
         named("swaps", t.file(system::swaps)),

@@ -115,6 +115,7 @@ enum Kind {
     Fd,
     FdInfo,
     Task,
+    Net,
 }
 
 /// The files of /proc/PID (a subset of Linux's), in readdir order.
@@ -131,6 +132,7 @@ const FILES: &[(&str, Kind)] = &[
     ("loginuid", Kind::Text(base::unset_id, 0o644)),
     ("sessionid", Kind::Text(base::unset_id, 0o444)),
     ("task", Kind::Task),
+    ("net", Kind::Net),
     ("cmdline", Kind::Text(base::cmdline, 0o444)),
     ("comm", Kind::Text(base::comm, 0o644)),
     ("stat", Kind::Text(stat::stat, 0o444)),
@@ -182,6 +184,7 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
             Kind::FdInfo => fd::fdinfo_dir(dev, ino, t),
             Kind::Task if t.tid.is_none() => task_dir(dev, ino, t),
             Kind::Task => continue,
+            Kind::Net => super::net::net_dir(dev, ino, t),
         };
         out.push(t.adopt(node).entry(i as u64 + 2, name));
     }

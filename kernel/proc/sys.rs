@@ -32,7 +32,7 @@ fn uuid() -> String {
 
 /// Returns `EACCES` unless the caller is root: sysctl files are root's to
 /// write (the VFS checks no permission bits yet).
-fn root_only() -> Result<(), Errno> {
+pub(super) fn root_only() -> Result<(), Errno> {
     match crate::task::current() {
         Some(t) if t.process.cred.borrow().euid != 0 => Err(Errno::EACCES),
         _ => Ok(()),
@@ -177,6 +177,7 @@ pub fn sys(t: &mut Tree) -> Node {
     let dirs = vec![
         named("fs", t.dir(fs)),
         named("kernel", t.dir(kernel)),
+        named("net", super::sysnet::net(t)),
         named("vm", t.dir(vm)),
     ];
     t.dir(dirs)

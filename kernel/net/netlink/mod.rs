@@ -15,13 +15,15 @@
 mod addr;
 mod link;
 pub(crate) mod msg;
+mod ops;
 mod route;
 pub(crate) mod rtnl;
 mod socket;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use socket::{NetlinkSocket, Received, Sender};
+pub(crate) use ops::create;
+pub(crate) use socket::{NetlinkSocket, Sender};
 
 use super::namespace::{Event, Net, Origin};
 use arch::sync::KernelCell;

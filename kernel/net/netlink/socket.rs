@@ -10,7 +10,7 @@
 use super::msg;
 use super::rtnl::{self, Requester};
 use super::{group, Table, AF_NETLINK, MAX_LINKS, NETLINK_ROUTE};
-use crate::net::{Net, Options};
+use crate::net::{Net, Options, SockInode};
 use arch::sync::{KernelCell, KernelRefMut};
 use arch::{Errno, Result};
 use fs::{PollEvents, WaitQueue};
@@ -88,6 +88,7 @@ pub(crate) struct NetlinkSocket {
     /// Whether its opener had CAP_NET_ADMIN (Linux checks the opener's
     /// file credentials and the sender's).
     opener_admin: bool,
+    inode: SockInode,
     state: KernelCell<State>,
     wait: WaitQueue,
 }
@@ -152,7 +153,13 @@ fn truesize(len: usize) -> usize {
 impl NetlinkSocket {
     /// Creates a socket of `kind` (SOCK_RAW or SOCK_DGRAM, else
     /// ESOCKTNOSUPPORT) for `protocol` (EPROTONOSUPPORT but for NETLINK_ROUTE).
-    pub(crate) fn new(net: &Arc<Net>, kind: u32, protocol: i32, admin: bool) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        net: &Arc<Net>,
+        kind: u32,
+        protocol: i32,
+        admin: bool,
+        owner: fs::Owner,
+    ) -> Result<Arc<Self>> {
         if kind != crate::net::SOCK_RAW && kind != crate::net::SOCK_DGRAM {
             return Err(Errno::ESOCKTNOSUPPORT);
         }
@@ -164,6 +171,7 @@ impl NetlinkSocket {
             protocol,
             kind,
             opener_admin: admin,
+            inode: SockInode::new(owner),
             state: KernelCell::new(State {
                 portid: None,
                 groups: 0,
@@ -227,6 +235,11 @@ impl NetlinkSocket {
     pub(crate) fn set_options(&self, f: impl FnOnce(&mut Options)) {
         f(&mut self.state().opts);
         self.wait.wake_all();
+    }
+
+    /// Returns the sockfs inode.
+    pub(crate) fn inode(&self) -> &SockInode {
+        &self.inode
     }
 
     /// Returns the queue woken whenever readiness may have changed.
@@ -478,6 +491,17 @@ impl NetlinkSocket {
             }
         }
         Ok(got)
+    }
+
+    /// Closes the socket: it leaves its port and groups, and what it had
+    /// queued is freed.
+    pub(crate) fn close(&self) {
+        let mut st = self.state();
+        st.portid = None;
+        st.groups = 0;
+        st.queue.clear();
+        st.dump = None;
+        st.rmem = 0;
     }
 
     /// Returns the ready events: readable with a datagram or an error.

@@ -24,7 +24,8 @@ const USER: Sender = Sender {
 };
 
 fn socket(net: &Arc<Net>) -> Arc<NetlinkSocket> {
-    NetlinkSocket::new(net, crate::net::SOCK_RAW, 0, true).expect("a netlink socket")
+    NetlinkSocket::new(net, crate::net::SOCK_RAW, 0, true, fs::Owner::ROOT)
+        .expect("a netlink socket")
 }
 
 /// Returns a request of type `ty` with `flags` (NLM_F_REQUEST added),
@@ -334,11 +335,11 @@ fn ports_bind_and_autobind() {
     c.bind(&sockaddr(5000, 0), 301).expect("bind");
     assert_eq!(c.bind(&sockaddr(5001, 0), 301), Err(Errno::EINVAL));
     assert_eq!(
-        NetlinkSocket::new(&net, crate::net::SOCK_RAW, 15, true).err(),
+        NetlinkSocket::new(&net, crate::net::SOCK_RAW, 15, true, fs::Owner::ROOT).err(),
         Some(Errno::EPROTONOSUPPORT)
     );
     assert_eq!(
-        NetlinkSocket::new(&net, crate::net::SOCK_STREAM, 0, true).err(),
+        NetlinkSocket::new(&net, crate::net::SOCK_STREAM, 0, true, fs::Owner::ROOT).err(),
         Some(Errno::ESOCKTNOSUPPORT)
     );
     // Another port: root only.

@@ -283,3 +283,10 @@ fn argwidth() {
 fn pgrp() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pgrp", "quiet"]));
 }
+
+/// rtnetlink, the interface ioctls, /proc/net, /proc/sys/net and
+/// /sys/class/net as a fresh Linux network namespace shows them.
+#[test]
+fn netlink() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netlink", "quiet"]));
+}

@@ -125,7 +125,8 @@ pub(crate) fn dump(req: &Request, family: u8) -> Result<Reply, Fail> {
         AF_UNSPEC => (true, true),
         AF_INET => (true, false),
         AF_INET6 => (false, true),
-        _ => return Err(Errno::EOPNOTSUPP.into()),
+        // Another family gets every family's, as Linux's rtnl_dump_all.
+        _ => (true, true),
     };
     let st = req.net.state();
     let devs = || {

@@ -62,11 +62,17 @@ pub(crate) struct Requester {
 pub(crate) struct Fail {
     pub errno: Errno,
     pub msg: Option<&'static str>,
+    /// Whether a dump that started failed: NLMSG_DONE reports it, not an ack.
+    pub in_dump: bool,
 }
 
 impl From<Errno> for Fail {
     fn from(errno: Errno) -> Fail {
-        Fail { errno, msg: None }
+        Fail {
+            errno,
+            msg: None,
+            in_dump: false,
+        }
     }
 }
 
@@ -75,7 +81,14 @@ pub(crate) fn fail(errno: Errno, msg: &'static str) -> Fail {
     Fail {
         errno,
         msg: Some(msg),
+        in_dump: false,
     }
+}
+
+/// Marks a dump's failure as one of the dump (Linux validates dump
+/// requests in the dump itself).
+fn in_dump(r: Result<Reply, Fail>) -> Result<Reply, Fail> {
+    r.map_err(|f| Fail { in_dump: true, ..f })
 }
 
 /// What a handler answers.
@@ -161,7 +174,7 @@ pub(crate) fn process(net: &Net, who: Requester, data: &[u8], dumping: bool) -> 
                         .push(ack(&who, &hdr, whole, Some(&Errno::EBUSY.into())));
                     continue;
                 }
-                out.dump = Some(frame_dump(&who, &hdr, msgs));
+                out.dump = Some(frame_dump(&who, &hdr, msgs, None));
                 // A dump that started is not acked (Linux's -EINTR).
                 continue;
             }
@@ -175,6 +188,14 @@ pub(crate) fn process(net: &Net, who: Requester, data: &[u8], dumping: bool) -> 
                 if hdr.flags & nlm_f::ACK != 0 {
                     out.datagrams.push(ack(&who, &hdr, whole, None));
                 }
+            }
+            Err(f) if f.in_dump => {
+                if dumping || out.dump.is_some() {
+                    out.datagrams
+                        .push(ack(&who, &hdr, whole, Some(&Errno::EBUSY.into())));
+                    continue;
+                }
+                out.dump = Some(frame_dump(&who, &hdr, Vec::new(), Some(&f)));
             }
             Err(f) => out.datagrams.push(ack(&who, &hdr, whole, Some(&f))),
         }
@@ -210,16 +231,32 @@ fn ack(who: &Requester, hdr: &Header, whole: &[u8], r: Option<&Fail>) -> Vec<u8>
     b.finish()
 }
 
-/// Marks the messages of a dump NLM_F_MULTI and appends NLMSG_DONE
-/// (with the int 0 as its payload).
-fn frame_dump(who: &Requester, hdr: &Header, mut msgs: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+/// Marks the messages of a dump NLM_F_MULTI and appends NLMSG_DONE with
+/// its result as an int: 0, or the negated errno of a dump that failed
+/// (with NETLINK_EXT_ACK, its message as NLMSGERR_ATTR_MSG).
+fn frame_dump(
+    who: &Requester,
+    hdr: &Header,
+    mut msgs: Vec<Vec<u8>>,
+    failed: Option<&Fail>,
+) -> Vec<Vec<u8>> {
     for m in msgs.iter_mut() {
         if let Some(Header { flags, .. }) = Header::parse(m) {
             m[6..8].copy_from_slice(&(flags | nlm_f::MULTI).to_ne_bytes());
         }
     }
-    let mut done = Builder::new(msg::NLMSG_DONE, nlm_f::MULTI, hdr.seq, who.portid);
-    done.put(&0i32.to_ne_bytes());
+    let err = failed.map_or(0, |f| -(f.errno as i32));
+    let tlv = failed.and_then(|f| f.msg).filter(|_| who.ext_ack);
+    let flags = if tlv.is_some() {
+        nlm_f::MULTI | nlm_f::ACK_TLVS
+    } else {
+        nlm_f::MULTI
+    };
+    let mut done = Builder::new(msg::NLMSG_DONE, flags, hdr.seq, who.portid);
+    done.put(&err.to_ne_bytes());
+    if let Some(m) = tlv {
+        done.str(NLMSGERR_ATTR_MSG, m.as_bytes());
+    }
     msgs.push(done.finish());
     msgs
 }
@@ -241,11 +278,11 @@ fn dispatch(req: &Request) -> Result<Reply, Fail> {
     }
     if is_get && req.is_dump() {
         return match ty {
-            rtm::GETLINK => link::dump(req),
-            rtm::GETADDR => addr::dump(req, family),
-            rtm::GETROUTE => route::dump(req, family),
-            rtm::GETNEIGH => neigh_dump(req),
-            rtm::GETRULE => route::dump_rules(req, family),
+            rtm::GETLINK => in_dump(link::dump(req)),
+            rtm::GETADDR => in_dump(addr::dump(req, family)),
+            rtm::GETROUTE => in_dump(route::dump(req, family)),
+            rtm::GETNEIGH => in_dump(neigh_dump(req)),
+            rtm::GETRULE => in_dump(route::dump_rules(req, family)),
             _ => Err(Errno::EOPNOTSUPP.into()),
         };
     }

@@ -12,8 +12,15 @@ use arch::{Errno, Result, PAGE_SIZE};
 /// The inode-number base of the device nodes (256 per device).
 const NET_INO: u64 = 0x5000_0000;
 
+/// Reads a counter of a device.
+type Counter = fn(&NetDevice) -> u64;
+/// Makes the text of an attribute.
+type Attr = fn(&NetDevice) -> Result<String>;
+/// Takes what is written to an attribute.
+type Store = Box<dyn Fn(&[u8]) -> Result<()> + Send + Sync>;
+
 /// The counters of statistics/, by name, from a device.
-const STATS: &[(&str, fn(&NetDevice) -> u64)] = &[
+const STATS: &[(&str, Counter)] = &[
     ("collisions", |_| 0),
     ("multicast", |d| d.stats.multicast),
     ("rx_bytes", |d| d.stats.rx_bytes),
@@ -41,7 +48,7 @@ const STATS: &[(&str, fn(&NetDevice) -> u64)] = &[
 ];
 
 /// The attributes of a device directory and their text.
-const ATTRS: &[(&str, fn(&NetDevice) -> Result<String>)] = &[
+const ATTRS: &[(&str, Attr)] = &[
     ("addr_assign_type", |_| Ok("0".into())),
     ("addr_len", |_| Ok("6".into())),
     ("address", |d| Ok(NetDevice::hwaddr_text(&d.hwaddr))),
@@ -90,7 +97,7 @@ fn number(data: &[u8]) -> Result<u32> {
 }
 
 /// Returns the store of a writable attribute (root only, EACCES else).
-fn store(name: &str, ifindex: i32) -> Option<Box<dyn Fn(&[u8]) -> Result<()> + Send + Sync>> {
+fn store(name: &str, ifindex: i32) -> Option<Store> {
     let set: fn(&Net, i32, u32) -> Result<()> = match name {
         "mtu" => |n, i, v| n.set_mtu(i, v),
         "tx_queue_len" => |n, i, v| n.set_txqlen(i, v),

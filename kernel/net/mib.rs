@@ -178,6 +178,10 @@ impl Mib {
 
     /// Adds `n` to counter `field` of `group` ("Tcp", "ActiveOpens"); a
     /// name Linux does not have is ignored (and fails the unit tests).
+    #[expect(
+        dead_code,
+        reason = "the inet layer's API (issue 12), called once it lands"
+    )]
     pub(crate) fn add(&self, group: &str, field: &str, n: i64) {
         debug_assert!(self.counter(group, field).is_some(), "{group}.{field}");
         if let Some(c) = self.counter(group, field) {
@@ -186,6 +190,10 @@ impl Mib {
     }
 
     /// Returns counter `field` of `group`.
+    #[expect(
+        dead_code,
+        reason = "the inet layer's API (issue 12), called once it lands"
+    )]
     pub(crate) fn get(&self, group: &str, field: &str) -> i64 {
         self.counter(group, field)
             .map_or(0, |c| c.load(Ordering::Relaxed))

@@ -9,7 +9,7 @@
 pub(crate) mod device;
 mod file;
 pub(crate) mod inet;
-mod ioctl;
+pub(crate) mod ioctl;
 mod mib;
 #[cfg(test)]
 mod model_tests;
@@ -23,8 +23,8 @@ pub(crate) mod sysctl;
 pub(crate) mod unix;
 
 pub(crate) use file::{socket_of, SocketFile};
-pub(crate) use ioctl::{dev_ioctl, devinet_ioctl};
-pub(crate) use namespace::{init_net, Event, Net, NetState, Origin};
+pub(crate) use ioctl::dev_ioctl;
+pub(crate) use namespace::{init_net, Net, Origin};
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
 pub(crate) use socket::{Shutdown, SockInode, Socket};
 

@@ -142,9 +142,12 @@ fn snmp6(net: &Net) -> String {
     net.mib.snmp6()
 }
 
-/// The files of /proc/net (/proc/PID/net) and their text; the socket
-/// families add theirs (tcp, udp, raw, unix...) here.
-pub(crate) const FILES: &[(&str, fn(&Net) -> String)] = &[
+/// Makes the text of a /proc/net file (/proc/PID/net); the socket
+/// families add theirs (tcp, udp, raw, unix...) to `FILES`.
+pub(crate) type Text = fn(&Net) -> String;
+
+/// The files of /proc/net and what makes each one's text.
+pub(crate) const FILES: &[(&str, Text)] = &[
     ("dev", dev),
     ("if_inet6", if_inet6),
     ("netstat", netstat),

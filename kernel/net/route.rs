@@ -9,13 +9,11 @@ use super::device::{scope, Ifaddr4, Ifaddr6, NetDevice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `RT_TABLE_*`.
-pub(crate) const RT_TABLE_UNSPEC: u32 = 0;
 pub(crate) const RT_TABLE_MAIN: u32 = 254;
 pub(crate) const RT_TABLE_LOCAL: u32 = 255;
 
 /// `RTPROT_*`: who made a route.
 pub(crate) const RTPROT_KERNEL: u8 = 2;
-pub(crate) const RTPROT_BOOT: u8 = 3;
 
 /// `RTN_*`: route types.
 pub(crate) mod rtn {
@@ -218,11 +216,6 @@ pub(crate) fn select_src6<'a>(
             (a.scope == want, a.scope <= want, common)
         })
         .map(|a| a.addr)
-}
-
-/// Returns whether `table` names a table this kernel has (0 means main).
-pub(crate) fn known_table(table: u32) -> bool {
-    matches!(table, RT_TABLE_UNSPEC | RT_TABLE_MAIN | RT_TABLE_LOCAL) || table < 1 << 20
 }
 
 /// Returns `scope` for an IPv6 route: always universe.

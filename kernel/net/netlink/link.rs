@@ -20,7 +20,6 @@ pub(crate) mod ifla {
     pub(crate) const BROADCAST: u16 = 2;
     pub(crate) const IFNAME: u16 = 3;
     pub(crate) const MTU: u16 = 4;
-    pub(crate) const LINK: u16 = 5;
     pub(crate) const QDISC: u16 = 6;
     pub(crate) const STATS: u16 = 7;
     pub(crate) const MASTER: u16 = 10;

@@ -8,7 +8,6 @@
 use arch::Errno;
 
 /// `NLMSG_*`: the control message types.
-pub(crate) const NLMSG_NOOP: u16 = 1;
 pub(crate) const NLMSG_ERROR: u16 = 2;
 pub(crate) const NLMSG_DONE: u16 = 3;
 /// Types below this are control messages, which the kernel only acks.
@@ -40,9 +39,9 @@ pub(crate) const NLMSGERR_ATTR_MSG: u16 = 1;
 pub(crate) const NLMSG_HDRLEN: usize = 16;
 /// `sizeof(struct nlattr)`.
 pub(crate) const NLA_HDRLEN: usize = 4;
-/// `NLA_F_NESTED` and `NLA_F_NET_BYTEORDER`: flag bits of an attribute's type.
+/// The type bits of an attribute's type (without NLA_F_NESTED and
+/// NLA_F_NET_BYTEORDER).
 pub(crate) const NLA_TYPE_MASK: u16 = 0x3fff;
-pub(crate) const NLA_F_NESTED: u16 = 0x8000;
 
 /// Returns `n` rounded up to the netlink alignment (4).
 pub(crate) const fn align(n: usize) -> usize {
@@ -245,13 +244,6 @@ impl<'a> Attrs<'a> {
                     .map(u32::from_ne_bytes)
                     .ok_or(Errno::ERANGE)
             })
-            .transpose()
-    }
-
-    /// Returns a u8 attribute (ERANGE if empty).
-    pub(crate) fn u8(&self, ty: u16) -> Result<Option<u8>, Errno> {
-        self.get(ty)
-            .map(|v| v.first().copied().ok_or(Errno::ERANGE))
             .transpose()
     }
 

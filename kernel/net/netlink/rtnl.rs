@@ -134,11 +134,6 @@ impl Request<'_> {
             .ok_or(Errno::EINVAL)?;
         Ok(msg::Attrs::parse(rest, strict)?)
     }
-
-    /// Returns a message header for a reply to this request.
-    pub(crate) fn reply(&self, ty: u16, flags: u16) -> Builder {
-        Builder::new(ty, flags, self.hdr.seq, self.who.portid)
-    }
 }
 
 /// What one datagram to the kernel produced.

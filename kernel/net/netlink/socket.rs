@@ -517,11 +517,6 @@ impl NetlinkSocket {
         ev
     }
 
-    /// Returns the bytes of the next datagram (FIONREAD, SIOCINQ).
-    pub(crate) fn inq(&self) -> usize {
-        self.state().queue.front().map_or(0, |d| d.data.len())
-    }
-
     /// Returns and clears the pending error (SO_ERROR).
     pub(crate) fn take_error(&self) -> Option<Errno> {
         self.state().err.take()

@@ -93,7 +93,7 @@ pub(crate) fn dev_ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64
     if INET_ONLY.contains(&cmd) {
         return Err(Errno::ENOTTY);
     }
-    ioctl(user, cmd, arg)
+    ioctl(init_net(), user, cmd, arg, admin())
 }
 
 /// Answers the interface ioctls of an AF_INET socket: `dev_ioctl`'s and
@@ -103,11 +103,11 @@ pub(crate) fn dev_ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64
     reason = "the inet layer's API (issue 12), called once it lands"
 )]
 pub(crate) fn devinet_ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
-    ioctl(user, cmd, arg)
+    ioctl(init_net(), user, cmd, arg, admin())
 }
 
-fn ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
-    let net = init_net();
+/// Answers `cmd` on `net` for a caller with CAP_NET_ADMIN if `admin`.
+fn ioctl(net: &Net, user: &dyn UserMemory, cmd: u32, arg: u64, admin: bool) -> Result<u64> {
     if cmd == SIOCGIFCONF {
         return ifconf(net, user, arg);
     }
@@ -147,7 +147,7 @@ fn ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
         cmd,
         SIOCSIFFLAGS | SIOCSIFADDR | SIOCSIFNETMASK | SIOCSIFMTU | SIOCSIFNAME | SIOCSIFTXQLEN
     );
-    if setter && !admin() {
+    if setter && !admin {
         return Err(Errno::EPERM);
     }
     let label = ifr_name(&req);
@@ -333,4 +333,122 @@ fn ifconf(net: &Net, user: &dyn UserMemory, arg: u64) -> Result<u64> {
     conf[0..4].copy_from_slice(&(total as i32).to_ne_bytes());
     user.write_user(arg, &conf[..4])?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// Guest memory: one buffer at address 0x1000.
+    struct Mem(RefCell<Vec<u8>>);
+
+    impl UserMemory for Mem {
+        fn read_user(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+            let m = self.0.borrow();
+            let at = usize::try_from(addr)
+                .ok()
+                .and_then(|a| a.checked_sub(0x1000));
+            let src = at
+                .and_then(|a| m.get(a..a + buf.len()))
+                .ok_or(Errno::EFAULT)?;
+            buf.copy_from_slice(src);
+            Ok(())
+        }
+        fn write_user(&self, addr: u64, data: &[u8]) -> Result<()> {
+            let mut m = self.0.borrow_mut();
+            let at = usize::try_from(addr)
+                .ok()
+                .and_then(|a| a.checked_sub(0x1000));
+            let dst = at
+                .and_then(|a| m.get_mut(a..a + data.len()))
+                .ok_or(Errno::EFAULT)?;
+            dst.copy_from_slice(data);
+            Ok(())
+        }
+    }
+
+    fn ifreq(name: &str, data: &[u8]) -> Mem {
+        let mut v = vec![0u8; 256];
+        v[..name.len()].copy_from_slice(name.as_bytes());
+        v[IFR_DATA..IFR_DATA + data.len()].copy_from_slice(data);
+        Mem(RefCell::new(v))
+    }
+
+    fn data(m: &Mem) -> Vec<u8> {
+        m.0.borrow()[IFR_DATA..IFREQ_LEN].to_vec()
+    }
+
+    #[test]
+    fn interface_requests_and_their_errnos() {
+        let _k = crate::lock::entered();
+        let net = Net::new();
+        let m = ifreq("lo", &[]);
+        assert_eq!(ioctl(&net, &m, SIOCGIFFLAGS, 0x1000, false), Ok(0));
+        assert_eq!(data(&m)[..2], (iff::LOOPBACK as u16).to_ne_bytes());
+        assert_eq!(ioctl(&net, &m, SIOCGIFINDEX, 0x1000, false), Ok(0));
+        assert_eq!(data(&m)[..4], 1i32.to_ne_bytes());
+        let up = (iff::UP as u16).to_ne_bytes();
+        let m = ifreq("lo", &up);
+        assert_eq!(
+            ioctl(&net, &m, SIOCSIFFLAGS, 0x1000, false),
+            Err(Errno::EPERM)
+        );
+        assert_eq!(ioctl(&net, &m, SIOCSIFFLAGS, 0x1000, true), Ok(0));
+        assert!(net.is_up(1));
+        let m = ifreq("lo", &[]);
+        assert_eq!(ioctl(&net, &m, SIOCGIFADDR, 0x1000, false), Ok(0));
+        assert_eq!(data(&m)[..8], sockaddr_in(Ipv4Addr::LOCALHOST)[..8]);
+        assert_eq!(ioctl(&net, &m, SIOCGIFNETMASK, 0x1000, false), Ok(0));
+        assert_eq!(data(&m)[4..8], [255, 0, 0, 0]);
+        let m = ifreq("lo:1", &[]);
+        assert_eq!(
+            ioctl(&net, &m, SIOCGIFADDR, 0x1000, false),
+            Err(Errno::EADDRNOTAVAIL)
+        );
+        let m = ifreq("lo:1", &sockaddr_in(Ipv4Addr::new(10, 1, 2, 3)));
+        assert_eq!(ioctl(&net, &m, SIOCSIFADDR, 0x1000, true), Ok(0));
+        let a = net.device(1).expect("lo").addrs4;
+        assert!(
+            a.iter().any(|x| x.label == b"lo:1" && x.prefix == 8),
+            "{a:?}"
+        );
+        let m = ifreq("nosuch0", &[]);
+        assert_eq!(
+            ioctl(&net, &m, SIOCGIFFLAGS, 0x1000, false),
+            Err(Errno::ENODEV)
+        );
+        assert_eq!(ioctl(&net, &m, 0x1234, 0x1000, false), Err(Errno::ENOTTY));
+        assert_eq!(
+            ioctl(&net, &m, SIOCGIFFLAGS, 0x10, false),
+            Err(Errno::EFAULT)
+        );
+        let m = ifreq("lo", &(-5i32).to_ne_bytes());
+        assert_eq!(
+            ioctl(&net, &m, SIOCSIFMTU, 0x1000, true),
+            Err(Errno::EINVAL)
+        );
+        let m = ifreq("lo", &sockaddr_in(Ipv4Addr::new(255, 0, 255, 0)));
+        assert_eq!(
+            ioctl(&net, &m, SIOCSIFNETMASK, 0x1000, true),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn ifconf_lists_whole_entries() {
+        let _k = crate::lock::entered();
+        let net = Net::new();
+        net.set_flags(1, iff::UP, iff::UP).expect("up");
+        // struct ifconf at 0x1000: room for one and a half entries at 0x1010.
+        let mut v = vec![0u8; 256];
+        v[0..4].copy_from_slice(&60i32.to_ne_bytes());
+        v[8..16].copy_from_slice(&0x1010u64.to_ne_bytes());
+        let m = Mem(RefCell::new(v));
+        assert_eq!(ioctl(&net, &m, SIOCGIFCONF, 0x1000, false), Ok(0));
+        let b = m.0.borrow();
+        assert_eq!(b[0..4], 40i32.to_ne_bytes());
+        assert_eq!(&b[16..18], b"lo");
+        assert_eq!(b[16 + IFR_DATA + 4..16 + IFR_DATA + 8], [127, 0, 0, 1]);
+    }
 }

@@ -472,10 +472,12 @@ pub(crate) fn get(req: &Request, family: u8) -> Result<Reply, Fail> {
         if r.kind == rtn::LOCAL || lo {
             flags |= RTCF_LOCAL;
         }
-        let table = if h.flags & RTM_F_LOOKUP_TABLE != 0 {
-            r.table
-        } else {
-            RT_TABLE_MAIN
+        // A local destination's answer names no table (Linux's output
+        // route for it comes from no FIB entry).
+        let table = match (h.flags & RTM_F_LOOKUP_TABLE != 0, r.kind) {
+            (true, rtn::LOCAL) => 0,
+            (true, _) => r.table,
+            (false, _) => RT_TABLE_MAIN,
         };
         let src_len = if src.is_some() { 32 } else { 0 };
         b.put(&header(
@@ -496,10 +498,12 @@ pub(crate) fn get(req: &Request, family: u8) -> Result<Reply, Fail> {
             .attr(rta::CACHEINFO, &[0u8; 32]);
     } else {
         b.put(&header(
-            AF_INET6, 128, 0, 0, r.table, r.protocol, 0, r.kind, 0,
+            AF_INET6, 128, 128, 0, r.table, r.protocol, 0, r.kind, 0,
         ));
+        let from = src.unwrap_or(unspecified);
         b.u32(rta::TABLE, r.table)
             .attr(rta::DST, &octets(&dst))
+            .attr(rta::SRC, &octets(&from))
             .attr(rta::PREFSRC, &octets(&pref));
         if let Some(g) = &r.gateway {
             b.attr(rta::GATEWAY, &octets(g));

@@ -434,3 +434,54 @@ fn large_dumps_come_in_several_datagrams() {
     assert_eq!(msgs.len(), 202);
     assert_eq!(msgs.last().map(|m| m.0.ty), Some(NLMSG_DONE));
 }
+
+/// Random requests, framed or not, as root and as a user: every one is
+/// answered or ignored, none panics, and the socket keeps working.
+#[test]
+fn random_requests_never_panic() {
+    let _k = crate::lock::entered();
+    let net = Net::new();
+    let s = socket(&net);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rand = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    lo_up(&s);
+    for i in 0..20_000 {
+        let known = [16, 17, 18, 19, 20, 21, 22, 24, 25, 26, 28, 30, 34];
+        let ty = if rand() % 4 == 0 {
+            16 + (rand() % 112) as u16
+        } else {
+            known[(rand() % known.len() as u64) as usize]
+        };
+        let flags = (rand() & 0xfff) as u16 | nlm_f::REQUEST;
+        let len = (rand() % 96) as usize;
+        let mut body: Vec<u8> = (0..len).map(|_| rand() as u8).collect();
+        // Often a plausible family and attribute framing.
+        if len > 0 && rand() % 2 == 0 {
+            body[0] = [0, AF_INET, AF_INET6][(rand() % 3) as usize];
+        }
+        if len > 20 && rand() % 2 == 0 {
+            let at = [8, 12, 16][(rand() % 3) as usize];
+            let alen = (rand() % 24) as u16;
+            body[at..at + 2].copy_from_slice(&alen.to_ne_bytes());
+            body[at + 2..at + 4].copy_from_slice(&((rand() % 64) as u16).to_ne_bytes());
+        }
+        let mut req = Builder::new(ty, flags, i, 0);
+        req.put(&body);
+        let mut data = req.finish();
+        if rand() % 8 == 0 {
+            let cut = (rand() as usize) % (data.len() + 1);
+            data.truncate(cut);
+        }
+        let who = if rand() % 4 == 0 { &USER } else { &ROOT };
+        let _ = s.send(&data, None, who);
+        drain(&s);
+    }
+    let req = request(rtm::GETLINK, nlm_f::DUMP, &[0u8; 16], &[]);
+    s.send(&req, None, &ROOT).expect("sent");
+    assert!(!messages(&drain(&s)).is_empty());
+}

@@ -69,9 +69,13 @@ impl FileOps for SocketFile {
         Ok(self.sock.inode().stat())
     }
 
-    /// The socket's own ioctls, then those of the network interfaces.
+    /// The socket's own ioctls, then those of the network interfaces (with
+    /// the IPv4 address requests for an AF_INET socket, as Linux's inet_ioctl).
     fn ioctl(&self, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
         match self.sock.ioctl(user, cmd, arg) {
+            Err(Errno::ENOTTY) if self.sock.family() == super::inet::AF_INET => {
+                super::ioctl::devinet_ioctl(user, cmd, arg)
+            }
             Err(Errno::ENOTTY) => super::dev_ioctl(user, cmd, arg),
             r => r,
         }

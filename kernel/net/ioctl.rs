@@ -98,10 +98,6 @@ pub(crate) fn dev_ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64
 
 /// Answers the interface ioctls of an AF_INET socket: `dev_ioctl`'s and
 /// the IPv4 address, netmask, broadcast and destination requests.
-#[expect(
-    dead_code,
-    reason = "the inet layer's API (issue 12), called once it lands"
-)]
 pub(crate) fn devinet_ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
     ioctl(init_net(), user, cmd, arg, admin())
 }

@@ -1,8 +1,8 @@
 //! The text of the /proc/net files this module owns, generated from a
 //! namespace in Linux's formats (proc(5)): `dev` (per-device counters),
 //! `route` (the IPv4 main table as net-tools reads it), `if_inet6`,
-//! `snmp`, `netstat` and `snmp6` (from `Mib`). The socket tables (`tcp`,
-//! `udp`, `raw`, `unix`...) belong to the socket families.
+//! `snmp`, `netstat` and `snmp6` (from `Mib`); the socket tables (`tcp`,
+//! `udp`...) are the socket families' texts, listed here.
 
 use super::device::scope;
 use super::route::{rtn, RT_TABLE_MAIN};
@@ -127,6 +127,23 @@ pub(crate) fn if_inet6(net: &Net) -> String {
     s
 }
 
+/// /proc/net/tcp, tcp6, udp and udp6: the inet layer's sockets.
+fn tcp(_: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_tcp(false)).into_owned()
+}
+
+fn tcp6(_: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_tcp(true)).into_owned()
+}
+
+fn udp(_: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_udp(false)).into_owned()
+}
+
+fn udp6(_: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_udp(true)).into_owned()
+}
+
 /// /proc/net/snmp.
 fn snmp(net: &Net) -> String {
     net.mib.snmp()
@@ -154,4 +171,8 @@ pub(crate) const FILES: &[(&str, Text)] = &[
     ("route", route),
     ("snmp", snmp),
     ("snmp6", snmp6),
+    ("tcp", tcp),
+    ("tcp6", tcp6),
+    ("udp", udp),
+    ("udp6", udp6),
 ];

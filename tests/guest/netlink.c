@@ -840,6 +840,8 @@ static void files(void)
 	CHECK("/proc/net/snmp6", slurp("/proc/net/snmp6") > 0 &&
 					 !strncmp(buf, "Ip6InReceives", 13));
 	CHECK("/proc/self/net/dev", slurp("/proc/self/net/dev") > 0);
+	CHECK("/proc/net/tcp", slurp("/proc/net/tcp") > 0 && strstr(buf, "local_address"));
+	CHECK("/proc/net/udp6", slurp("/proc/net/udp6") > 0 && strstr(buf, "local_address"));
 	CHECK("ip_local_port_range",
 	      slurp("/proc/sys/net/ipv4/ip_local_port_range") > 0 &&
 		      !strcmp(buf, "32768\t60999\n"));

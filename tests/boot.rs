@@ -340,8 +340,8 @@ fn partitions_of_gpt_and_dos_disks() {
     );
     partitioned_disk(
         &a.0,
-        96,
-        "label: gpt\nstart=2048, size=131072, name=root\nstart=133120, size=32768, name=data\n",
+        128,
+        "label: gpt\nstart=2048, size=196608, name=root\nstart=198656, size=32768, name=data\n",
     );
     // Partition 1: the test image, byte for byte.
     let status = Command::new("dd")
@@ -356,7 +356,7 @@ fn partitions_of_gpt_and_dos_disks() {
     std::fs::create_dir_all(&content.0).expect("mkdir");
     std::fs::write(content.0.join("hello"), "hello from partition 2\n").expect("write");
     let status = Command::new(e2fsprogs("mkfs.ext4"))
-        .args(["-q", "-F", "-E", &format!("offset={}", 133120 * 512), "-d"])
+        .args(["-q", "-F", "-E", &format!("offset={}", 198656 * 512), "-d"])
         .arg(&content.0)
         .arg(&a.0)
         .arg("16M")
@@ -389,7 +389,7 @@ fn partitions_of_gpt_and_dos_disks() {
     let status = Command::new("dd")
         .arg(format!("if={}", a.0.display()))
         .arg(format!("of={}", part.0.display()))
-        .args(["bs=512", "skip=133120", "count=32768", "status=none"])
+        .args(["bs=512", "skip=198656", "count=32768", "status=none"])
         .status()
         .expect("dd");
     assert!(status.success());

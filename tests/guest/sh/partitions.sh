@@ -21,8 +21,8 @@ out=/tmp/out
 cd /tmp || fail cd "no /tmp"
 
 cat /proc/partitions > $out
-check "/proc/partitions: ubda" has '^ *98 +0 +98304 ubda$'
-check "/proc/partitions: ubda1 (64 MiB)" has '^ *98 +1 +65536 ubda1$'
+check "/proc/partitions: ubda" has '^ *98 +0 +131072 ubda$'
+check "/proc/partitions: ubda1 (96 MiB)" has '^ *98 +1 +98304 ubda1$'
 check "/proc/partitions: ubda2 (16 MiB)" has '^ *98 +2 +16384 ubda2$'
 check "/proc/partitions: the extended partition is 1 KiB" has '^ *98 +18 +1 ubdb2$'
 check "/proc/partitions: logical partitions from 5" has '^ *98 +21 +4096 ubdb5$'
@@ -36,7 +36,7 @@ check "/dev/ubdb6 is block 98,22" has '^b.* 98, +22 .*/dev/ubdb6$'
 
 check "/sys/block lists disks only" [ -d /sys/block/ubda ] && [ ! -e /sys/block/ubda1 ]
 check "/sys/block/ubda/ubda2/partition" [ "$(cat /sys/block/ubda/ubda2/partition)" = 2 ]
-check "/sys/block/ubda/ubda2/start" [ "$(cat /sys/block/ubda/ubda2/start)" = 133120 ]
+check "/sys/block/ubda/ubda2/start" [ "$(cat /sys/block/ubda/ubda2/start)" = 198656 ]
 check "/sys/class/block/ubda2/size" [ "$(cat /sys/class/block/ubda2/size)" = 32768 ]
 check "/sys/dev/block/98:1/dev" [ "$(cat /sys/dev/block/98:1/dev)" = 98:1 ]
 cat /sys/class/block/ubda2/uevent > $out

@@ -137,6 +137,50 @@ fn apt_installs_a_local_package() {
     assert_fsck_clean(&img.0);
 }
 
+/// Debian's own network tools on the loopback interface: `ip` brings lo up
+/// and shows its addresses and routes, `ss` finds a Python web server
+/// listening (with its process), `curl` fetches a page from it over IPv4
+/// and IPv6, and `ping` gets its echoes back over both.
+#[test]
+fn network_tools_on_loopback() {
+    let script = "\
+        ip link set lo up && ip addr show lo && ip -6 addr show lo && ip route show table all && \
+        cd /usr/share/doc && { python3 -m http.server 8000 --bind :: >/dev/null 2>&1 & } && \
+        for i in $(seq 50); do ss -tln | grep -q :8000 && break; sleep 0.1; done; \
+        ss -tlnp && curl -sS http://127.0.0.1:8000/ | head -3 && \
+        curl -sS -o /dev/null -w 'v6 %{http_code}\\n' 'http://[::1]:8000/bash/copyright' && \
+        ping -c 3 -i 0.2 127.0.0.1 && ping -6 -c 3 -i 0.2 ::1";
+    let run = boot(&[
+        &format!("ubd0r={}", debian_image().display()),
+        "mem=256M",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        script,
+    ]);
+    assert_init_exit(&run, 0);
+    for want in [
+        "inet 127.0.0.1/8 scope host lo",
+        "inet6 ::1/128 scope host",
+        "local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1",
+        "users:((\"python3\"",
+        "Directory listing for /",
+        "v6 200",
+        "3 packets transmitted, 3 received, 0% packet loss",
+    ] {
+        assert!(run.stdout.contains(want), "no {want:?} in\n{run}");
+    }
+    assert_eq!(
+        run.stdout
+            .matches("3 packets transmitted, 3 received")
+            .count(),
+        2,
+        "{run}"
+    );
+}
+
 /// trinity fuzzes every system call as uid 1000 for 90 seconds with a fixed
 /// seed (`tests/debian/fuzz.sh`; `make fuzz` runs it longer): no kernel panic,
 /// no hang, init still answers afterwards, and e2fsck finds the image clean.

@@ -161,13 +161,6 @@ impl Net {
     }
 
     /// Returns a counter bumped on every change of links, addresses or routes.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the inet layer's API (issue 12), called once it lands"
-        )
-    )]
     pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)
     }
@@ -259,27 +252,19 @@ impl Net {
         Ok(())
     }
 
-    /// Counts a packet of `bytes` sent by device `ifindex`.
-    #[expect(
-        dead_code,
-        reason = "the inet layer's API (issue 12), called once it lands"
-    )]
-    pub(crate) fn count_tx(&self, ifindex: i32, bytes: usize) {
+    /// Counts `packets` packets of `bytes` bytes in all sent by device `ifindex`.
+    pub(crate) fn count_tx(&self, ifindex: i32, packets: u64, bytes: u64) {
         if let Ok(d) = self.state_mut().dev_mut(ifindex) {
-            d.stats.tx_packets += 1;
-            d.stats.tx_bytes += bytes as u64;
+            d.stats.tx_packets += packets;
+            d.stats.tx_bytes += bytes;
         }
     }
 
-    /// Counts a packet of `bytes` received by device `ifindex`.
-    #[expect(
-        dead_code,
-        reason = "the inet layer's API (issue 12), called once it lands"
-    )]
-    pub(crate) fn count_rx(&self, ifindex: i32, bytes: usize) {
+    /// Counts `packets` packets of `bytes` bytes in all received by device `ifindex`.
+    pub(crate) fn count_rx(&self, ifindex: i32, packets: u64, bytes: u64) {
         if let Ok(d) = self.state_mut().dev_mut(ifindex) {
-            d.stats.rx_packets += 1;
-            d.stats.rx_bytes += bytes as u64;
+            d.stats.rx_packets += packets;
+            d.stats.rx_bytes += bytes;
         }
     }
 
@@ -830,13 +815,6 @@ impl Net {
     }
 
     /// Returns `(low, high)` of net.ipv4.ip_local_port_range.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the inet layer's API (issue 12), called once it lands"
-        )
-    )]
     pub(crate) fn ip_local_port_range(&self) -> (u16, u16) {
         match self.sysctl.get("ipv4/ip_local_port_range")[..] {
             [lo, hi] => (lo as u16, hi as u16),

@@ -19,8 +19,6 @@ use std::sync::Arc;
 
 /// `sizeof(struct sockaddr_storage)`: the most an address may take.
 const SOCKADDR_STORAGE_LEN: usize = 128;
-/// net.core.somaxconn: listen(2)'s backlog is capped here.
-const SOMAXCONN: u32 = 4096;
 
 /// Returns the open file `fd` and the socket it is (EBADF, ENOTSOCK).
 pub(super) fn socket_file(ctx: &TrapContext, fd: Fd) -> Result<(Arc<File>, Arc<dyn Socket>)> {
@@ -172,8 +170,13 @@ pub fn sys_bind(ctx: &mut TrapContext, fd: Fd, addr: u64, addrlen: u64) -> Resul
 
 pub fn sys_listen(ctx: &mut TrapContext, fd: Fd, backlog: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
-    // A negative backlog is a huge unsigned one: somaxconn.
-    let backlog = (backlog as u32).min(SOMAXCONN);
+    // net.core.somaxconn caps the backlog; a negative one is a huge
+    // unsigned one, so somaxconn.
+    let somaxconn = crate::net::init_net().sysctl.get("core/somaxconn");
+    let somaxconn = somaxconn
+        .first()
+        .map_or(4096, |&v| v.clamp(0, u32::MAX as i64) as u32);
+    let backlog = (backlog as u32).min(somaxconn);
     sock.listen(ctx, backlog)?;
     Ok(0)
 }

@@ -608,8 +608,35 @@ static void many_connections(void)
 	close(l);
 }
 
+/* Linux boots with lo down and without addresses: nothing is reachable. */
+static void lo_down_at_boot(void)
+{
+	int s = MUST(socket(AF_INET, SOCK_DGRAM, 0));
+	struct ifreq ifr = { 0 };
+	strcpy(ifr.ifr_name, "lo");
+	MUST(ioctl(s, SIOCGIFFLAGS, &ifr));
+	CHECK("lo is down at boot", !(ifr.ifr_flags & IFF_UP));
+	struct sockaddr_in a = v4("127.0.0.1", 9);
+	CHECK_ERRNO("127.0.0.1 is unreachable while lo is down",
+		    connect(s, (struct sockaddr *)&a, sizeof a), ENETUNREACH);
+	close(s);
+	/* Linux's inet_addr_type: before any IPv4 route exists, every
+	 * address binds; IPv6 has no such case. */
+	s = MUST(socket(AF_INET, SOCK_DGRAM, 0));
+	struct sockaddr_in far = v4("10.9.8.7", 0);
+	CHECK_SYS("any IPv4 address binds before lo was ever up",
+		  bind(s, (struct sockaddr *)&far, sizeof far));
+	close(s);
+	s = MUST(socket(AF_INET6, SOCK_DGRAM, 0));
+	struct sockaddr_in6 one = v6("::1", 0);
+	CHECK_ERRNO("::1 cannot be bound while lo is down", bind(s, (struct sockaddr *)&one, sizeof one),
+		    EADDRNOTAVAIL);
+	close(s);
+}
+
 int main(void)
 {
+	lo_down_at_boot();
 	lo_up();
 	tcp_round_trip(AF_INET, "127.0.0.1", "tcp4");
 	tcp_round_trip(AF_INET6, "::1", "tcp6");

@@ -16,15 +16,23 @@ pub(crate) const LOOPBACK_MTU: usize = 65535;
 pub(crate) struct Loopback {
     queue: VecDeque<Vec<u8>>,
     /// Packets and bytes that went round (Linux counts each as sent and
-    /// received).
-    pub packets: u64,
-    pub bytes: u64,
+    /// received), until taken.
+    packets: u64,
+    bytes: u64,
 }
 
 impl Loopback {
     /// Returns whether packets wait to be received.
     pub(crate) fn pending(&self) -> bool {
         !self.queue.is_empty()
+    }
+
+    /// Returns the packets and bytes that went round since the last call.
+    pub(crate) fn take_counts(&mut self) -> (u64, u64) {
+        (
+            std::mem::take(&mut self.packets),
+            std::mem::take(&mut self.bytes),
+        )
     }
 
     /// Drops the packets in flight (the device went down).

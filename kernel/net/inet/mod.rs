@@ -49,7 +49,7 @@ pub(crate) fn create(family: u16, ty: u32, protocol: i32, owner: Owner) -> Resul
 
 /// Returns net.ipv4.ip_local_port_range.
 pub(crate) fn port_range() -> (u16, u16) {
-    (32768, 60999)
+    crate::net::init_net().ip_local_port_range()
 }
 
 /// Reads an option value of `len` bytes at `val` (at most MAX_OPTLEN).

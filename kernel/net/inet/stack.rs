@@ -14,6 +14,7 @@ use super::listen::Listener;
 use super::ports::Ports;
 use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
+use crate::net::init_net;
 use arch::sync::KernelCell;
 use fs::WaitQueue;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
@@ -21,10 +22,12 @@ use smoltcp::socket::AnySocket;
 use smoltcp::socket::{tcp, Socket as Proto};
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+/// The loopback device's index (Linux's LOOPBACK_IFINDEX).
+const LOOPBACK_IFINDEX: i32 = 1;
 /// The most rounds one poll makes over the loopback queue.
 const MAX_ROUNDS: usize = 256;
 /// The shortest wait before a timer poll (smoltcp may ask for "now").
@@ -79,6 +82,10 @@ pub(crate) struct Stack {
     /// The addresses of the interfaces that are up.
     local: Vec<(IpAddr, u8)>,
     timer_at: Option<Instant>,
+    /// The generation of the namespace's configuration last taken.
+    synced: Option<u64>,
+    /// The namespace has IPv4 routes (Linux's FIB tables exist).
+    fib4: bool,
     next_id: u64,
     epoch: Instant,
 }
@@ -89,7 +96,9 @@ static STACK: KernelCell<Option<Stack>> = KernelCell::new(None);
 /// re-entrant: `f` must not call it again).
 pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     let mut s = STACK.borrow_mut();
-    f(s.get_or_insert_with(Stack::new))
+    let stack = s.get_or_insert_with(Stack::new);
+    stack.sync();
+    f(stack)
 }
 
 /// Returns smoltcp's clock: the time since `epoch`.
@@ -127,18 +136,31 @@ impl Stack {
             resets: BTreeMap::new(),
             local: Vec::new(),
             timer_at: None,
+            synced: None,
+            fib4: false,
             next_id: 1,
             epoch,
         };
-        stack.configure(&[
-            (IpAddr::V4(Ipv4Addr::LOCALHOST), 8),
-            (IpAddr::V6(Ipv6Addr::LOCALHOST), 128),
-        ]);
+        stack.sync();
         stack
     }
 
+    /// Takes the namespace's addresses again if its links, addresses or
+    /// routes changed since the last look.
+    fn sync(&mut self) {
+        let net = init_net();
+        let generation = net.generation();
+        if self.synced == Some(generation) {
+            return;
+        }
+        self.synced = Some(generation);
+        self.fib4 = net.state().routes.iter().any(|r| r.dst.is_ipv4());
+        let addrs: Vec<(IpAddr, u8)> = net.local_addrs().iter().map(|&(a, p, _)| (a, p)).collect();
+        self.configure(&addrs);
+    }
+
     /// Sets the local addresses (those of the interfaces that are up).
-    pub(crate) fn configure(&mut self, addrs: &[(IpAddr, u8)]) {
+    fn configure(&mut self, addrs: &[(IpAddr, u8)]) {
         self.local = addrs.to_vec();
         self.iface.update_ip_addrs(|a| {
             a.clear();
@@ -169,6 +191,20 @@ impl Stack {
         self.next_id
     }
 
+    /// Returns whether the loopback device is up (has addresses here).
+    fn is_up(&self) -> bool {
+        !self.local.is_empty()
+    }
+
+    /// Returns whether bind(2) may take `addr`: the wildcard, a local
+    /// address, or, as Linux's `inet_addr_type` answers before any IPv4
+    /// route exists (a namespace whose lo never came up), any IPv4 address.
+    pub(crate) fn may_bind(&self, addr: IpAddr) -> bool {
+        addr.is_unspecified()
+            || self.is_local(addr)
+            || (super::addr::unmap(addr).is_ipv4() && !self.fib4)
+    }
+
     /// Returns whether `addr` is an address of this host (bind(2) may
     /// take it): one of the interfaces' or within 127.0.0.0/8.
     pub(crate) fn is_local(&self, addr: IpAddr) -> bool {
@@ -182,14 +218,10 @@ impl Stack {
     /// no interface reaches it (ENETUNREACH).
     pub(crate) fn source_for(&self, dst: IpAddr) -> Option<IpAddr> {
         let dst = super::addr::unmap(dst);
-        if self.is_local(dst) {
-            if dst.is_loopback() && dst.is_ipv4() {
-                return Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-            }
-            return Some(dst);
-        }
-        // Off-host routes come with the network devices.
-        None
+        let (oif, src) = init_net().route(dst)?;
+        // Only the loopback device carries packets yet: the routes of other
+        // devices (the next issue's) are unreachable from here.
+        (oif == LOOPBACK_IFINDEX && self.is_up()).then_some(src)
     }
 
     /// Returns smoltcp's context (for connect).
@@ -307,6 +339,13 @@ impl Stack {
             }
         }
         self.note_resets(&before);
+        let (packets, bytes) = self.lo.take_counts();
+        if packets > 0 {
+            // Every packet lo sends it receives.
+            let net = init_net();
+            net.count_tx(LOOPBACK_IFINDEX, packets, bytes);
+            net.count_rx(LOOPBACK_IFINDEX, packets, bytes);
+        }
         let mut listeners = std::mem::take(&mut self.listeners);
         for l in listeners.values_mut() {
             l.settle(self);

@@ -362,7 +362,7 @@ impl Socket for TcpSocket {
             if s.local.is_some() || s.conn != Conn::Closed {
                 return Err(Errno::EINVAL);
             }
-            if !ep.addr.is_unspecified() && !stack.is_local(ep.addr) {
+            if !stack.may_bind(ep.addr) {
                 return Err(Errno::EADDRNOTAVAIL);
             }
             self.bind_at(stack, &mut s, ep, uid).map(|_| ())

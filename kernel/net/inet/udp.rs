@@ -258,7 +258,7 @@ impl Socket for UdpSocket {
             if s.handle.is_some() {
                 return Err(Errno::EINVAL);
             }
-            if !ep.addr.is_unspecified() && !stack.is_local(ep.addr) {
+            if !stack.may_bind(ep.addr) {
                 return Err(Errno::EADDRNOTAVAIL);
             }
             self.bind_at(stack, &mut s, ep, uid)?;

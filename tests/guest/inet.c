@@ -423,6 +423,33 @@ static void bind_rules(void)
 	CHECK("the user's checks passed", WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* With four ephemeral ports, the fifth connection to one peer finds none. */
+static void port_exhaustion(void)
+{
+	int port;
+	int l = listener(AF_INET, "127.0.0.1", &port);
+	char old[64] = "";
+	int f = open("/proc/sys/net/ipv4/ip_local_port_range", O_RDWR);
+	CHECK("ip_local_port_range is readable", f >= 0 && read(f, old, sizeof old - 1) > 0);
+	CHECK("ip_local_port_range is writable",
+	      pwrite(f, "40000 40003", 11, 0) == 11);
+	int c[5];
+	for (int i = 0; i < 4; i++)
+		c[i] = connect_to(AF_INET, "127.0.0.1", port);
+	c[4] = MUST(socket(AF_INET, SOCK_STREAM, 0));
+	struct sockaddr_in a = v4("127.0.0.1", port);
+	CHECK_ERRNO("the fifth connection finds no port",
+		    connect(c[4], (struct sockaddr *)&a, sizeof a), EADDRNOTAVAIL);
+	struct sockaddr_in any = v4("0.0.0.0", 0);
+	CHECK_ERRNO("nor does bind to port 0", bind(c[4], (struct sockaddr *)&any, sizeof any),
+		    EADDRINUSE);
+	for (int i = 0; i < 5; i++)
+		close(c[i]);
+	close(l);
+	MUST(pwrite(f, old, strlen(old), 0));
+	close(f);
+}
+
 static void sigpipe_on_reset(void)
 {
 	int port;
@@ -647,6 +674,7 @@ int main(void)
 	sized_buffers();
 	dual_stack();
 	bind_rules();
+	port_exhaustion();
 	sigpipe_on_reset();
 	udp();
 	hostile();

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Builds a Debian 12 (bookworm) root filesystem image for ./linux from Debian's
 # packages: minbase plus a working set (procps, iproute2, python3, less,
-# vim-tiny, sysvinit-core, iputils-ping, curl, iperf3, ...), an empty root password, a getty on the
-# console, an fstab and a hostname. The one image boots two ways:
+# vim-tiny, sysvinit-core, iputils-ping, curl, iperf3, ...), an empty root
+# password, a getty on the console, an fstab and a hostname. The one image
+# boots two ways:
 #
 #   ./linux ubd0=OUT.img mem=256M init=/bin/bash   a root shell at once
 #   ./linux ubd0=OUT.img mem=256M                  sysvinit to a login prompt

@@ -268,17 +268,13 @@ impl Net {
         }
     }
 
-    /// Counts a packet device `ifindex` dropped on transmit (`rx` false) or receive.
-    #[expect(
-        dead_code,
-        reason = "the inet layer's API (issue 12), called once it lands"
-    )]
-    pub(crate) fn count_drop(&self, ifindex: i32, rx: bool) {
+    /// Counts `n` packets device `ifindex` dropped on receive (`rx`) or transmit.
+    pub(crate) fn count_drop(&self, ifindex: i32, rx: bool, n: u64) {
         if let Ok(d) = self.state_mut().dev_mut(ifindex) {
             if rx {
-                d.stats.rx_dropped += 1;
+                d.stats.rx_dropped += n;
             } else {
-                d.stats.tx_dropped += 1;
+                d.stats.tx_dropped += n;
             }
         }
     }

@@ -327,6 +327,33 @@ static void sized_buffers(void)
 	close(l);
 }
 
+/* A full accept queue drops new connections' SYNs: they wait, not fail. */
+static void full_backlog(void)
+{
+	int port;
+	int l = listener(AF_INET, "127.0.0.1", &port);
+	MUST(listen(l, 0));
+	int c1 = connect_to(AF_INET, "127.0.0.1", port);
+	int c2 = MUST(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	struct sockaddr_in a = v4("127.0.0.1", port);
+	int r = connect(c2, (struct sockaddr *)&a, sizeof a);
+	int e = errno;
+	CHECK("a connection past the backlog is in progress", r == -1 && e == EINPROGRESS);
+	struct pollfd p = { c2, POLLOUT, 0 };
+	CHECK("and does not complete while the queue is full", poll(&p, 1, 300) == 0);
+	int a1 = MUST(accept(l, NULL, NULL));
+	p.revents = 0;
+	CHECK("once a connection is accepted, it completes",
+	      poll(&p, 1, 10000) == 1 && (p.revents & POLLOUT) && !(p.revents & POLLERR));
+	int a2 = MUST(accept(l, NULL, NULL));
+	CHECK("and is accepted in turn", a2 >= 0);
+	close(a1);
+	close(a2);
+	close(c1);
+	close(c2);
+	close(l);
+}
+
 static void dual_stack(void)
 {
 	int port;
@@ -672,6 +699,7 @@ int main(void)
 	half_close_and_reset();
 	flags_and_queues();
 	sized_buffers();
+	full_backlog();
 	dual_stack();
 	bind_rules();
 	port_exhaustion();

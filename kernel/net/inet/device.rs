@@ -5,7 +5,7 @@
 
 use smoltcp::phy::{self, ChecksumCapabilities, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 /// The largest IP packet: what an IPv4 total length can say (lo's MTU is
 /// 65536 in Linux; an IP packet cannot use the last byte).
@@ -19,12 +19,35 @@ pub(crate) struct Loopback {
     /// received), until taken.
     packets: u64,
     bytes: u64,
+    /// The TCP ports whose listeners have no room (their SYNs are dropped).
+    pub full_ports: BTreeSet<u16>,
+    /// Packets dropped, until taken.
+    dropped: u64,
+}
+
+/// Returns the destination port of a TCP SYN (without ACK) in the IPv4 or
+/// IPv6 packet `p`, if it is one.
+fn syn_port(p: &[u8]) -> Option<u16> {
+    const TCP: u8 = 6;
+    let tcp = match p.first()? >> 4 {
+        4 if *p.get(9)? == TCP => p.get(usize::from(p[0] & 0xf) * 4..)?,
+        6 if *p.get(6)? == TCP => p.get(40..)?,
+        _ => return None,
+    };
+    let flags = *tcp.get(13)?;
+    let (syn, ack) = (flags & 0x02 != 0, flags & 0x10 != 0);
+    (syn && !ack).then(|| u16::from_be_bytes([tcp[2], tcp[3]]))
 }
 
 impl Loopback {
     /// Returns whether packets wait to be received.
     pub(crate) fn pending(&self) -> bool {
         !self.queue.is_empty()
+    }
+
+    /// Returns the packets dropped since the last call.
+    pub(crate) fn take_dropped(&mut self) -> u64 {
+        std::mem::take(&mut self.dropped)
     }
 
     /// Returns the packets and bytes that went round since the last call.
@@ -54,8 +77,17 @@ impl Device for Loopback {
     }
 
     fn receive(&mut self, _now: Instant) -> Option<(RxToken, TxToken<'_>)> {
-        let buffer = self.queue.pop_front()?;
-        Some((RxToken { buffer }, TxToken { dev: self }))
+        loop {
+            let buffer = self.queue.pop_front()?;
+            // A listener with a full accept queue does not see new
+            // connections: their SYN is dropped and sent again later, as
+            // Linux drops it (tcp_conn_request).
+            if syn_port(&buffer).is_some_and(|p| self.full_ports.contains(&p)) {
+                self.dropped += 1;
+                continue;
+            }
+            return Some((RxToken { buffer }, TxToken { dev: self }));
+        }
     }
 
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_>> {

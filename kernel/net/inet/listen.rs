@@ -108,6 +108,33 @@ impl Listener {
         }
     }
 
+    /// Returns whether a socket of the pool waits in LISTEN (a new
+    /// connection has room).
+    pub(crate) fn has_room(&self, stack: &mut Stack) -> bool {
+        self.pool
+            .iter()
+            .any(|&h| stack.tcp(h).state() == tcp::State::Listen)
+    }
+
+    /// Changes the backlog (listen(2) again): sockets waiting in LISTEN
+    /// beyond the new room are dropped.
+    pub(crate) fn set_backlog(&mut self, backlog: usize, stack: &mut Stack) {
+        self.backlog = backlog;
+        let listening: Vec<SocketHandle> = self
+            .pool
+            .iter()
+            .copied()
+            .filter(|&h| stack.tcp(h).state() == tcp::State::Listen)
+            .collect();
+        let busy = self.ready.len() + self.pool.len() - listening.len();
+        let room = (backlog + 1).saturating_sub(busy).min(POOL);
+        for &h in listening.iter().skip(room) {
+            stack.remove(h);
+            self.pool.retain(|&p| p != h);
+        }
+        self.settle(stack);
+    }
+
     /// Makes new connections with `template` from now on: the sockets
     /// still waiting in LISTEN are made anew.
     pub(crate) fn retemplate(&mut self, template: Template, stack: &mut Stack) {

@@ -21,7 +21,7 @@ use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::AnySocket;
 use smoltcp::socket::{tcp, Socket as Proto};
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -339,6 +339,10 @@ impl Stack {
             }
         }
         self.note_resets(&before);
+        let dropped = self.lo.take_dropped();
+        if dropped > 0 {
+            init_net().count_drop(LOOPBACK_IFINDEX, true, dropped);
+        }
         let (packets, bytes) = self.lo.take_counts();
         if packets > 0 {
             // Every packet lo sends it receives.
@@ -347,10 +351,16 @@ impl Stack {
             net.count_rx(LOOPBACK_IFINDEX, packets, bytes);
         }
         let mut listeners = std::mem::take(&mut self.listeners);
+        let (mut ports, mut open) = (BTreeSet::new(), BTreeSet::new());
         for l in listeners.values_mut() {
             l.settle(self);
+            ports.insert(l.endpoint.port);
+            if l.has_room(self) {
+                open.insert(l.endpoint.port);
+            }
         }
         self.listeners = listeners;
+        self.lo.full_ports = ports.difference(&open).copied().collect();
         self.reap();
         self.wake_changed();
         self.arm_timer(now);

@@ -471,9 +471,11 @@ impl Socket for TcpSocket {
             match s.conn {
                 Conn::Closed => {}
                 Conn::Listening => {
-                    if let Some(l) = stack.listeners.get_mut(&self.id) {
-                        l.backlog = backlog as usize;
+                    let mut listeners = std::mem::take(&mut stack.listeners);
+                    if let Some(l) = listeners.get_mut(&self.id) {
+                        l.set_backlog(backlog as usize, stack);
                     }
+                    stack.listeners = listeners;
                     return Ok(());
                 }
                 _ => return Err(Errno::EINVAL),

@@ -125,6 +125,13 @@ fn netfuzz() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netfuzz", "quiet"]));
 }
 
+/// Ping sockets and raw sockets over the loopback interface
+/// (tests/guest/ping.c).
+#[test]
+fn ping() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ping", "quiet"]));
+}
+
 #[test]
 fn unix() {
     let img = image_copy("unix");

@@ -1,9 +1,10 @@
 //! The loopback device as smoltcp sees it (Linux's drivers/net/loopback.c):
 //! every packet sent is queued and comes back in as received, in order,
-//! without checksums (as Linux marks loopback packets CHECKSUM_UNNECESSARY).
+//! without TCP and UDP checksums (as Linux marks loopback packets
+//! CHECKSUM_UNNECESSARY).
 //! The queue is drained by `Stack::poll` within the same call.
 
-use smoltcp::phy::{self, ChecksumCapabilities, Device, DeviceCapabilities, Medium};
+use smoltcp::phy::{self, Checksum, ChecksumCapabilities, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 use std::collections::{BTreeSet, VecDeque};
 
@@ -73,6 +74,11 @@ impl Device for Loopback {
         caps.max_transmission_unit = LOOPBACK_MTU;
         caps.medium = Medium::Ip;
         caps.checksum = ChecksumCapabilities::ignored();
+        // ICMP and the IPv4 header are summed in software even on lo
+        // (Linux offloads only TCP's and UDP's); nothing is verified.
+        caps.checksum.ipv4 = Checksum::Tx;
+        caps.checksum.icmpv4 = Checksum::Tx;
+        caps.checksum.icmpv6 = Checksum::Tx;
         caps
     }
 

@@ -1,26 +1,34 @@
 //! The Internet families (ip(7), ipv6(7)): TCP and UDP sockets over IPv4
-//! and IPv6, on a TCP/IP stack per network namespace (`stack`) built on
-//! smoltcp. smoltcp moves packets and runs the TCP state machine; this
-//! layer gives it Linux's socket semantics, which smoltcp does not have:
-//! ports and bind conflicts, listen backlogs, errors reported once, socket
-//! options, v4-mapped addresses on dual-stack IPv6 sockets.
+//! and IPv6, ping sockets (icmp(7)) and raw sockets (raw(7)), on a TCP/IP
+//! stack per network namespace (`stack`) built on smoltcp. smoltcp moves
+//! packets and runs the TCP state machine; this layer gives it Linux's
+//! socket semantics, which smoltcp does not have: ports and bind
+//! conflicts, listen backlogs, errors reported once, socket options,
+//! v4-mapped addresses on dual-stack IPv6 sockets, ping identifiers and
+//! raw sockets' filters (`taps`).
 
 mod addr;
 mod device;
+mod ip_dgram;
 mod listen;
+mod packet;
+mod ping;
 mod ports;
 mod proc;
+mod raw;
 mod sockopt;
 mod stack;
+mod taps;
 mod tcp;
 mod tcp_info;
 mod udp;
 
-use crate::net::{Socket, SOCK_DGRAM, SOCK_STREAM};
+use crate::net::{Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::task::TrapContext;
 pub(crate) use proc::{proc_tcp, proc_udp};
 
 use addr::{Endpoint, SockAddr};
+use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::Owner;
 use std::sync::Arc;
@@ -28,23 +36,55 @@ use std::sync::Arc;
 pub(crate) const AF_INET: u16 = 2;
 pub(crate) const AF_INET6: u16 = 10;
 pub(crate) const IPPROTO_IP: i32 = 0;
+pub(crate) const IPPROTO_ICMP: i32 = 1;
 pub(crate) const IPPROTO_TCP: i32 = 6;
 pub(crate) const IPPROTO_UDP: i32 = 17;
+pub(crate) const IPPROTO_ICMPV6: i32 = 58;
+/// One past the largest protocol socket(2) takes (`IPPROTO_MAX`).
+const IPPROTO_MAX: i32 = 263;
 /// net.ipv4.ip_unprivileged_port_start: lower ports need privilege.
 const UNPRIVILEGED_PORT_START: u16 = 1024;
 /// The longest option value read from the guest.
 const MAX_OPTLEN: usize = 256;
 
 /// Creates a socket of `family` (AF_INET or AF_INET6), `ty` and
-/// `protocol` as socket(2): EPROTONOSUPPORT for a protocol the type does
-/// not carry, ESOCKTNOSUPPORT for other types.
+/// `protocol` as socket(2) (Linux's `inet_create`): EINVAL for a protocol
+/// out of range, EPROTONOSUPPORT for a protocol the type does not carry,
+/// ESOCKTNOSUPPORT for other types; ping sockets check the caller's group
+/// (EACCES), raw sockets its privilege (EPERM).
 pub(crate) fn create(family: u16, ty: u32, protocol: i32, owner: Owner) -> Result<Arc<dyn Socket>> {
+    if !(0..IPPROTO_MAX).contains(&protocol) {
+        return Err(Errno::EINVAL);
+    }
+    let ping = if family == AF_INET {
+        IPPROTO_ICMP
+    } else {
+        IPPROTO_ICMPV6
+    };
     match (ty, protocol) {
         (SOCK_STREAM, IPPROTO_IP | IPPROTO_TCP) => Ok(tcp::TcpSocket::new(family, owner)),
         (SOCK_DGRAM, IPPROTO_IP | IPPROTO_UDP) => Ok(udp::UdpSocket::new(family, owner)),
+        (SOCK_DGRAM, p) if p == ping => Ok(ping::PingSocket::new(family, owner)?),
+        (SOCK_RAW, IPPROTO_IP) => Err(Errno::EPROTONOSUPPORT),
+        (SOCK_RAW, p) => Ok(raw::RawSocket::new(family, p, owner)?),
         (SOCK_STREAM | SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
         _ => Err(Errno::ESOCKTNOSUPPORT),
     }
+}
+
+/// net.ipv4.ping_group_range: the groups that may make ping sockets,
+/// nobody by default ("1 0").
+static PING_GROUP_RANGE: KernelCell<(u32, u32)> = KernelCell::new((1, 0));
+
+/// Returns net.ipv4.ping_group_range (low, high); empty when low > high.
+pub(crate) fn ping_group_range() -> (u32, u32) {
+    *PING_GROUP_RANGE.borrow()
+}
+
+/// Sets net.ipv4.ping_group_range as Linux's `ipv4_ping_group_range`: a
+/// range that ends before it starts denies everyone (is stored as "1 0").
+pub(crate) fn set_ping_group_range(low: u32, high: u32) {
+    *PING_GROUP_RANGE.borrow_mut() = if high < low { (1, 0) } else { (low, high) };
 }
 
 /// Returns net.ipv4.ip_local_port_range.

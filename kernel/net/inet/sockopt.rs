@@ -252,7 +252,7 @@ impl InetOptions {
         })
     }
 
-    fn plain(&self, level: i32, opt: i32) -> i32 {
+    pub(super) fn plain(&self, level: i32, opt: i32) -> i32 {
         self.plain.get(&(level, opt)).copied().unwrap_or(0)
     }
 

@@ -12,6 +12,7 @@
 use super::device::Loopback;
 use super::listen::Listener;
 use super::ports::Ports;
+use super::taps::Taps;
 use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
 use crate::net::init_net;
@@ -70,6 +71,8 @@ pub(crate) struct Stack {
     pub(super) sockets: SocketSet<'static>,
     pub(super) tcp_ports: Ports,
     pub(super) udp_ports: Ports,
+    /// What raw and ping sockets receive and send through.
+    pub(super) taps: Taps,
     /// TCP listeners by socket id.
     pub(super) listeners: BTreeMap<u64, Listener>,
     orphans: Vec<Orphan>,
@@ -128,6 +131,7 @@ impl Stack {
             sockets: SocketSet::new(Vec::new()),
             tcp_ports: Ports::new(true),
             udp_ports: Ports::new(false),
+            taps: Taps::default(),
             listeners: BTreeMap::new(),
             orphans: Vec::new(),
             tcp_socks: BTreeMap::new(),
@@ -334,6 +338,7 @@ impl Stack {
             .collect();
         for _ in 0..MAX_ROUNDS {
             self.iface.poll(t, &mut self.lo, &mut self.sockets);
+            self.taps.deliver(&mut self.sockets);
             if !self.lo.pending() && !self.reset_orphans_with_data() {
                 break;
             }

@@ -1,0 +1,264 @@
+//! IP packets as raw and ping sockets build and read them: the IPv4 and
+//! IPv6 headers (Linux's `struct iphdr`, `struct ipv6hdr`), the Internet
+//! checksum (RFC 1071) with the IPv6 pseudo-header ICMPv6 sums over, and
+//! the ICMP message types the sockets look at (icmp(7), RFC 792, RFC 4443).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The length of an IPv4 header without options and of an IPv6 header.
+pub(super) const IPV4_HEADER: usize = 20;
+pub(super) const IPV6_HEADER: usize = 40;
+/// The length of an ICMP (and ICMPv6) echo header: type, code, checksum,
+/// identifier, sequence.
+pub(super) const ICMP_HEADER: usize = 8;
+/// The largest IP packet the loopback device carries (an IPv4 total
+/// length; smoltcp fragments neither family's packets on send).
+pub(super) const MAX_PACKET: usize = 65_535;
+
+pub(super) const ICMP_ECHOREPLY: u8 = 0;
+pub(super) const ICMP_ECHO: u8 = 8;
+/// RFC 8335 extended echo (PROBE), which ping sockets also carry.
+pub(super) const ICMP_EXT_ECHO: u8 = 42;
+pub(super) const ICMP_EXT_ECHOREPLY: u8 = 43;
+pub(super) const ICMPV6_ECHO_REQUEST: u8 = 128;
+pub(super) const ICMPV6_ECHO_REPLY: u8 = 129;
+pub(super) const ICMPV6_EXT_ECHO_REQUEST: u8 = 160;
+pub(super) const ICMPV6_EXT_ECHO_REPLY: u8 = 161;
+
+/// Returns the one's complement sum of `data` (as big-endian 16-bit
+/// words, an odd last byte padded with zero) added to `sum`, unfolded.
+pub(super) fn sum(data: &[u8], mut sum: u32) -> u32 {
+    let mut words = data.chunks_exact(2);
+    for w in &mut words {
+        sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    if let [last] = words.remainder() {
+        sum += u32::from(*last) << 8;
+    }
+    sum
+}
+
+/// Returns the Internet checksum of a sum from `sum`: folded and inverted.
+pub(super) fn fold(mut sum: u32) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Returns the sum of the IPv6 pseudo-header (RFC 8200 8.1) of a payload
+/// of `len` bytes of protocol `next` from `src` to `dst`.
+pub(super) fn pseudo_v6(src: Ipv6Addr, dst: Ipv6Addr, len: usize, next: u8) -> u32 {
+    let mut s = sum(&src.octets(), 0);
+    s = sum(&dst.octets(), s);
+    s = sum(&(len as u32).to_be_bytes(), s);
+    sum(&[0, 0, 0, next], s)
+}
+
+/// Writes the checksum of `data` into the two bytes at `offset` (zeroed
+/// first), over the IPv6 pseudo-header when `v6` gives the addresses.
+pub(super) fn fill_checksum(data: &mut [u8], offset: usize, v6: Option<(Ipv6Addr, Ipv6Addr, u8)>) {
+    data[offset..offset + 2].fill(0);
+    let start = match v6 {
+        Some((src, dst, next)) => pseudo_v6(src, dst, data.len(), next),
+        None => 0,
+    };
+    let c = fold(sum(data, start));
+    data[offset..offset + 2].copy_from_slice(&c.to_be_bytes());
+}
+
+/// Returns whether the checksum at `offset` of an IPv6 payload is right.
+pub(super) fn checksum_ok_v6(data: &[u8], src: Ipv6Addr, dst: Ipv6Addr, next: u8) -> bool {
+    fold(sum(data, pseudo_v6(src, dst, data.len(), next))) == 0
+}
+
+/// What the sender asks of the IP header.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Header {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub protocol: u8,
+    pub ttl: u8,
+    /// IP_TOS / IPV6_TCLASS.
+    pub tos: u8,
+}
+
+/// Returns an IPv4 packet with `payload` (src and dst must be IPv4); its
+/// identifier is left to smoltcp, which writes the header again.
+pub(super) fn build_v4(h: &Header, payload: &[u8]) -> Vec<u8> {
+    let (IpAddr::V4(src), IpAddr::V4(dst)) = (h.src, h.dst) else {
+        unreachable!("an IPv4 header of IPv6 addresses");
+    };
+    let total = IPV4_HEADER + payload.len();
+    let mut p = Vec::with_capacity(total);
+    p.extend_from_slice(&[0x45, h.tos]);
+    p.extend_from_slice(&(total as u16).to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0, 0, h.ttl, h.protocol, 0, 0]);
+    p.extend_from_slice(&src.octets());
+    p.extend_from_slice(&dst.octets());
+    p.extend_from_slice(payload);
+    fill_checksum(&mut p[..IPV4_HEADER], 10, None);
+    p
+}
+
+/// Completes an IPv4 header the sender wrote itself (IP_HDRINCL) as
+/// Linux's `raw_send_hdrinc`: a zero source becomes `src`, the total
+/// length is the packet's, the checksum is computed (smoltcp chooses the
+/// identifier when it sends). Returns None for a header longer than the
+/// packet.
+pub(super) fn complete_v4(p: &mut [u8], src: Ipv4Addr) -> Option<()> {
+    let ihl = usize::from(p.first()? & 0x0f) * 4;
+    if ihl > p.len() {
+        return None;
+    }
+    if ihl < IPV4_HEADER {
+        return Some(());
+    }
+    if p[12..16] == [0, 0, 0, 0] {
+        p[12..16].copy_from_slice(&src.octets());
+    }
+    let total = p.len() as u16;
+    p[2..4].copy_from_slice(&total.to_be_bytes());
+    fill_checksum(&mut p[..ihl], 10, None);
+    Some(())
+}
+
+/// Returns an IPv6 packet with `payload` (src and dst must be IPv6).
+pub(super) fn build_v6(h: &Header, payload: &[u8]) -> Vec<u8> {
+    let (IpAddr::V6(src), IpAddr::V6(dst)) = (h.src, h.dst) else {
+        unreachable!("an IPv6 header of IPv4 addresses");
+    };
+    let mut p = Vec::with_capacity(IPV6_HEADER + payload.len());
+    let first = 0x6000_0000u32 | (u32::from(h.tos) << 20);
+    p.extend_from_slice(&first.to_be_bytes());
+    p.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    p.extend_from_slice(&[h.protocol, h.ttl]);
+    p.extend_from_slice(&src.octets());
+    p.extend_from_slice(&dst.octets());
+    p.extend_from_slice(payload);
+    p
+}
+
+/// What a received packet's IP header says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Received {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub protocol: u8,
+    pub ttl: u8,
+    pub tos: u8,
+    /// Where the payload starts.
+    pub header_len: usize,
+}
+
+/// Reads the header of the IPv4 or IPv6 packet `p` (as smoltcp hands it
+/// to a raw socket: well formed); None if it is not.
+pub(super) fn parse(p: &[u8]) -> Option<Received> {
+    match p.first()? >> 4 {
+        4 => {
+            let header_len = usize::from(p[0] & 0x0f) * 4;
+            if header_len < IPV4_HEADER || p.len() < header_len {
+                return None;
+            }
+            let a = |i: usize| Ipv4Addr::new(p[i], p[i + 1], p[i + 2], p[i + 3]);
+            Some(Received {
+                src: a(12).into(),
+                dst: a(16).into(),
+                protocol: p[9],
+                ttl: p[8],
+                tos: p[1],
+                header_len,
+            })
+        }
+        6 => {
+            if p.len() < IPV6_HEADER {
+                return None;
+            }
+            let a = |i: usize| {
+                let mut o = [0u8; 16];
+                o.copy_from_slice(&p[i..i + 16]);
+                Ipv6Addr::from(o)
+            };
+            Some(Received {
+                src: a(8).into(),
+                dst: a(24).into(),
+                protocol: p[6],
+                ttl: p[7],
+                tos: ((u16::from_be_bytes([p[0], p[1]]) >> 4) & 0xff) as u8,
+                header_len: IPV6_HEADER,
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_match_rfc1071() {
+        // RFC 1071's example words sum to 0xddf2.
+        let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(fold(sum(&data, 0)), !0xddf2);
+        // A packet with its checksum filled in sums to zero.
+        let mut icmp = vec![8, 0, 0, 0, 0x12, 0x34, 0, 1, b'h', b'i', b'!'];
+        fill_checksum(&mut icmp, 2, None);
+        assert_eq!(fold(sum(&icmp, 0)), 0);
+    }
+
+    #[test]
+    fn headers_round_trip() {
+        let h = Header {
+            src: Ipv4Addr::LOCALHOST.into(),
+            dst: Ipv4Addr::new(127, 0, 0, 2).into(),
+            protocol: 1,
+            ttl: 64,
+            tos: 0x10,
+        };
+        let p = build_v4(&h, b"abcd");
+        assert_eq!(fold(sum(&p[..IPV4_HEADER], 0)), 0);
+        let r = parse(&p).expect("a well-formed header");
+        assert_eq!(
+            (r.src, r.dst, r.protocol, r.ttl, r.tos),
+            (h.src, h.dst, 1, 64, 0x10)
+        );
+        assert_eq!(&p[r.header_len..], b"abcd");
+
+        let h6 = Header {
+            src: Ipv6Addr::LOCALHOST.into(),
+            dst: Ipv6Addr::LOCALHOST.into(),
+            protocol: 58,
+            ttl: 9,
+            tos: 0xb8,
+        };
+        let mut payload = vec![128, 0, 0, 0, 0, 1, 0, 2];
+        fill_checksum(
+            &mut payload,
+            2,
+            Some((Ipv6Addr::LOCALHOST, Ipv6Addr::LOCALHOST, 58)),
+        );
+        assert!(checksum_ok_v6(
+            &payload,
+            Ipv6Addr::LOCALHOST,
+            Ipv6Addr::LOCALHOST,
+            58
+        ));
+        let p6 = build_v6(&h6, &payload);
+        let r6 = parse(&p6).expect("a well-formed header");
+        assert_eq!(
+            (r6.protocol, r6.ttl, r6.tos, r6.header_len),
+            (58, 9, 0xb8, IPV6_HEADER)
+        );
+
+        let mut raw = build_v4(&h, b"xy");
+        raw[12..16].fill(0);
+        raw[2..4].fill(0);
+        complete_v4(&mut raw, Ipv4Addr::LOCALHOST).expect("header fits");
+        assert_eq!(&raw[12..16], &[127, 0, 0, 1]);
+        assert_eq!(u16::from_be_bytes([raw[2], raw[3]]), 22);
+        assert_eq!(fold(sum(&raw[..IPV4_HEADER], 0)), 0);
+        assert!(complete_v4(&mut [0x4f, 0, 0], Ipv4Addr::LOCALHOST).is_none());
+    }
+}

@@ -820,13 +820,6 @@ impl Net {
 
     /// Returns `(low, high)` of net.ipv4.ping_group_range: the groups that
     /// may make ping sockets (none when low > high).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the inet layer's API (issue 12), called once it lands"
-        )
-    )]
     pub(crate) fn ping_group_range(&self) -> (u32, u32) {
         match self.sysctl.get("ipv4/ping_group_range")[..] {
             [lo, hi] => (lo as u32, hi as u32),

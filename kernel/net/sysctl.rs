@@ -17,9 +17,14 @@ enum Check {
     Range(i64, i64),
     /// Two ports, low <= high, within 1..=65535 (ip_local_port_range).
     PortRange,
-    /// Two group ids within 0..=2^31-1 (ping_group_range).
+    /// One or two group ids within 0..=GID_T_MAX (ping_group_range: one
+    /// sets the low end); a range that ends before it starts is stored as
+    /// "1 0", as Linux's `ipv4_ping_group_range`.
     GidRange,
 }
+
+/// The largest group id (`GID_T_MAX`: (gid_t)-1 is no group).
+const GID_T_MAX: i64 = u32::MAX as i64 - 1;
 
 /// The integer settings: path below /proc/sys/net, default values, check.
 const INTS: &[(&str, &[i64], Check)] = &[
@@ -181,7 +186,8 @@ impl Sysctls {
             .split_ascii_whitespace()
             .map(|w| w.parse::<i64>().map_err(|_| Errno::EINVAL))
             .collect::<Result<Vec<i64>, Errno>>()?;
-        if vals.len() > s.values.len() || vals.iter().any(|v| i32::try_from(*v).is_err()) {
+        let int = |v: &i64| i32::try_from(*v).is_ok() || s.check == Check::GidRange;
+        if vals.len() > s.values.len() || !vals.iter().all(int) {
             return Err(Errno::EINVAL);
         }
         let ok = match s.check {
@@ -192,9 +198,7 @@ impl Sysctls {
                     && vals[0] <= vals[1]
                     && vals.iter().all(|v| (1..=65535).contains(v))
             }
-            Check::GidRange => {
-                vals.len() == 2 && vals.iter().all(|v| (0..=i32::MAX as i64).contains(v))
-            }
+            Check::GidRange => !vals.is_empty() && vals.iter().all(|v| (0..=GID_T_MAX).contains(v)),
         };
         if !ok {
             return Err(Errno::EINVAL);
@@ -202,6 +206,34 @@ impl Sysctls {
         for (slot, v) in s.values.iter().zip(vals) {
             slot.store(v, Ordering::Relaxed);
         }
+        if s.check == Check::GidRange
+            && s.values[0].load(Ordering::Relaxed) > s.values[1].load(Ordering::Relaxed)
+        {
+            s.values[0].store(1, Ordering::Relaxed);
+            s.values[1].store(0, Ordering::Relaxed);
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ping_group_range_follows_linux() {
+        let s = Sysctls::default();
+        let path = "ipv4/ping_group_range";
+        assert_eq!(s.text(path), "1\t0\n");
+        s.write(path, b"0 4294967294\n")
+            .expect("GID_T_MAX is taken");
+        assert_eq!(s.get(path), [0, 4_294_967_294]);
+        assert_eq!(s.write(path, b"0 4294967295"), Err(Errno::EINVAL));
+        assert_eq!(s.write(path, b"-1 3"), Err(Errno::EINVAL));
+        assert_eq!(s.write(path, b"3 x"), Err(Errno::EINVAL));
+        s.write(path, b"7").expect("one value sets the low end");
+        assert_eq!(s.get(path), [7, 4_294_967_294]);
+        s.write(path, b"5 2").expect("an empty range is taken");
+        assert_eq!(s.text(path), "1\t0\n");
     }
 }

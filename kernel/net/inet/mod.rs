@@ -28,7 +28,6 @@ use crate::task::TrapContext;
 pub(crate) use proc::{proc_tcp, proc_udp};
 
 use addr::{Endpoint, SockAddr};
-use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::Owner;
 use std::sync::Arc;
@@ -72,19 +71,10 @@ pub(crate) fn create(family: u16, ty: u32, protocol: i32, owner: Owner) -> Resul
     }
 }
 
-/// net.ipv4.ping_group_range: the groups that may make ping sockets,
-/// nobody by default ("1 0").
-static PING_GROUP_RANGE: KernelCell<(u32, u32)> = KernelCell::new((1, 0));
-
-/// Returns net.ipv4.ping_group_range (low, high); empty when low > high.
+/// Returns net.ipv4.ping_group_range (low, high) of the network
+/// namespace: the groups that may make ping sockets (none when low > high).
 pub(crate) fn ping_group_range() -> (u32, u32) {
-    *PING_GROUP_RANGE.borrow()
-}
-
-/// Sets net.ipv4.ping_group_range as Linux's `ipv4_ping_group_range`: a
-/// range that ends before it starts denies everyone (is stored as "1 0").
-pub(crate) fn set_ping_group_range(low: u32, high: u32) {
-    *PING_GROUP_RANGE.borrow_mut() = if high < low { (1, 0) } else { (low, high) };
+    crate::net::init_net().ping_group_range()
 }
 
 /// Returns net.ipv4.ip_local_port_range.

@@ -319,11 +319,37 @@ pub fn sys_capget(
     Ok(0)
 }
 
-/// capset: accepted only as a no-op that keeps what the caller has.
-pub fn sys_capset(ctx: &mut TrapContext, _header: u64, _data: u64) -> Result<u64> {
-    if cred(ctx).euid == 0 {
-        Ok(0)
-    } else {
-        Err(Errno::EPERM)
+/// capset as Linux's `capset` and `cap_capset`: an unknown version is
+/// EINVAL (the current one is written back), another thread's pid EPERM.
+/// Root keeps every capability whatever it asks for (a no-op); anyone
+/// else holds none, so may only ask for none (ping(8) drops its
+/// capabilities so), and gets EPERM for any other set.
+pub fn sys_capset(
+    ctx: &mut TrapContext,
+    header: UserPtr<CapUserHeader>,
+    data: UserPtr<CapUserData>,
+) -> Result<u64> {
+    let CapUserHeader { version, pid } = header.read(ctx)?;
+    let sets = match version {
+        LINUX_CAPABILITY_VERSION_1 => 1,
+        LINUX_CAPABILITY_VERSION_2 | LINUX_CAPABILITY_VERSION_3 => 2,
+        _ => {
+            user_field!(header, CapUserHeader, version).write(ctx, &LINUX_CAPABILITY_VERSION_3)?;
+            return Err(Errno::EINVAL);
+        }
+    };
+    if pid != 0 && pid != ctx.task.tid() {
+        return Err(Errno::EPERM);
     }
+    let asked = data.read_array(ctx, sets)?;
+    if cred(ctx).euid == 0 {
+        return Ok(0);
+    }
+    let any = asked
+        .iter()
+        .any(|d| d.effective | d.permitted | d.inheritable != 0);
+    if any {
+        return Err(Errno::EPERM);
+    }
+    Ok(0)
 }

@@ -267,6 +267,28 @@ static void test_creds(void)
 	CHECK("version 3 fills two sets",
 	      data[1].inheritable == 0 && data[2].effective == 0xa5a5a5a5 &&
 		      (data[0].effective & (1u << 21)) == (data[0].permitted & (1u << 21)));
+
+	/* capset: an unknown version is EINVAL; a user without capabilities
+	 * may set none (ping(8) drops its capabilities so) and no other. */
+	hdr.version = 0x12345678;
+	CHECK_ERRNO("capset with an unknown version", syscall(SYS_capset, &hdr, data), EINVAL);
+	CHECK("capset tells the current version", hdr.version == _LINUX_CAPABILITY_VERSION_3);
+	pid_t cap_child = fork();
+	if (cap_child == 0) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+		struct __user_cap_data_struct raw[2] = { { 1u << 13, 1u << 13, 0 }, { 0, 0, 0 } };
+		int ok = setuid(1000) == 0;
+		ok = ok && syscall(SYS_capset, &h, none) == 0;
+		ok = ok && syscall(SYS_capset, &h, raw) == -1 && errno == EPERM;
+		h.pid = 1;
+		ok = ok && syscall(SYS_capset, &h, none) == -1 && errno == EPERM;
+		_exit(ok ? 0 : 1);
+	}
+	int cap_status;
+	CHECK("capset as uid 1000: no capabilities yes, CAP_NET_RAW or another pid EPERM",
+	      waitpid(cap_child, &cap_status, 0) == cap_child && WIFEXITED(cap_status) &&
+		      WEXITSTATUS(cap_status) == 0);
 }
 
 /* clone3: version 0 of struct clone_args forks; unknown trailing bytes must

@@ -14,6 +14,7 @@
  * Natively: unshare -n sh -c 'ip link set lo up; ./ping'.
  */
 #include "check.h"
+#include "lo.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -39,18 +40,6 @@
 
 static const char *RANGE = "/proc/sys/net/ipv4/ping_group_range";
 static unsigned char buf[70000];
-
-static void lo_up(void)
-{
-	int s = MUST(socket(AF_INET, SOCK_DGRAM, 0));
-	struct ifreq ifr = { 0 };
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
-}
 
 static struct sockaddr_in v4(const char *a)
 {

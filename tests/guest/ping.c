@@ -837,6 +837,12 @@ static void raw6(void)
 	CHECK_SYS("raw6: IPV6_HDRINCL", setsockopt(r, SOL_IPV6, 36, &one, sizeof one));
 	close(r);
 
+	int rr = MUST(socket(AF_INET6, SOCK_RAW, IPPROTO_RAW));
+	vl = sizeof v;
+	CHECK("raw6: an IPPROTO_RAW socket has IPV6_HDRINCL on",
+	      getsockopt(rr, SOL_IPV6, 36, &v, &vl) == 0 && v == 1);
+	close(rr);
+
 	int u = MUST(socket(AF_INET6, SOCK_RAW, IPPROTO_UDP));
 	CHECK_ERRNO("raw6: ICMP6_FILTER of a UDP raw socket is EOPNOTSUPP",
 		    setsockopt(u, SOL_ICMPV6, ICMP6_FILTER, &f, sizeof f), EOPNOTSUPP);

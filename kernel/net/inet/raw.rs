@@ -5,7 +5,7 @@
 //! IP header, IPv6 ones without it. A send gets an IP header built by the
 //! kernel, unless IP_HDRINCL (IPV6_HDRINCL) says the caller wrote it; for
 //! ICMPv6 (and with IPV6_CHECKSUM) the kernel computes the checksum.
-//! `IPPROTO_RAW` sockets always include the header and receive nothing.
+//! `IPPROTO_RAW` sockets start with the header included and receive nothing.
 
 use super::addr;
 use super::ip_dgram::{Dgram, SIN6_LEN_RFC2133, SOL_RAW};
@@ -103,7 +103,7 @@ impl RawSocket {
             protocol,
             raw: KernelCell::new(RawState {
                 checksum,
-                hdrincl6: false,
+                hdrincl6: protocol == IPPROTO_RAW,
                 hashed: true,
             }),
         }))

@@ -23,11 +23,11 @@ use std::sync::Arc;
 
 /// The receive buffer of a tap (smoltcp's copy of each packet waits there
 /// until the end of the poll round) and its packet count.
-const TAP_RX_BYTES: usize = 1 << 20;
-const TAP_RX_PACKETS: usize = 1024;
+const TAP_RX_BYTES: usize = 256 << 10;
+const TAP_RX_PACKETS: usize = 256;
 /// The send buffer of a tap (emptied by the poll after each send).
-const TAP_TX_BYTES: usize = 256 << 10;
-const TAP_TX_PACKETS: usize = 64;
+const TAP_TX_BYTES: usize = 128 << 10;
+const TAP_TX_PACKETS: usize = 16;
 /// What a queued packet costs beyond its bytes (Linux charges an skb's
 /// truesize against SO_RCVBUF).
 const PACKET_OVERHEAD: usize = 256;

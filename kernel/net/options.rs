@@ -45,6 +45,8 @@ pub(crate) struct Options {
     pub rcvlowat: usize,
     /// SO_LINGER's (l_onoff, l_linger).
     pub linger: (i32, i32),
+    /// SO_BINDTODEVICE's interface index (0: none).
+    pub bound_dev: i32,
     plain: BTreeMap<i32, i32>,
 }
 
@@ -60,6 +62,7 @@ impl Default for Options {
             sndtimeo: Timeout::Forever,
             rcvlowat: 1,
             linger: (0, 0),
+            bound_dev: 0,
             plain: BTreeMap::new(),
         }
     }

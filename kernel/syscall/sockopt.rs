@@ -26,6 +26,7 @@ const SO_RCVLOWAT: i32 = 18;
 const SO_SNDLOWAT: i32 = 19;
 const SO_RCVTIMEO_OLD: i32 = 20;
 const SO_SNDTIMEO_OLD: i32 = 21;
+const SO_BINDTODEVICE: i32 = 25;
 const SO_PEERNAME: i32 = 28;
 const SO_ACCEPTCONN: i32 = 30;
 const SO_SNDBUFFORCE: i32 = 32;
@@ -34,6 +35,30 @@ const SO_PROTOCOL: i32 = 38;
 const SO_DOMAIN: i32 = 39;
 const SO_RCVTIMEO_NEW: i32 = 66;
 const SO_SNDTIMEO_NEW: i32 = 67;
+
+/// The length of an interface name with its NUL (`IFNAMSIZ`).
+const IFNAMSIZ: usize = 16;
+
+/// SO_BINDTODEVICE as Linux's `sock_setbindtodevice`: at most IFNAMSIZ - 1
+/// bytes of a name (empty unbinds), ENODEV for an interface that does not
+/// exist; changing a binding needs CAP_NET_RAW (root), EPERM otherwise.
+fn bind_to_device(ctx: &TrapContext, sock: &dyn Socket, val: u64, len: usize) -> Result<()> {
+    let mut raw = vec![0u8; len.min(IFNAMSIZ - 1)];
+    ctx.read_user(val, &mut raw)?;
+    let name = raw.split(|&b| b == 0).next().unwrap_or(&[]);
+    let index = match name {
+        [] => 0,
+        _ => crate::net::init_net()
+            .ifindex_by_name(name)
+            .ok_or(Errno::ENODEV)?,
+    };
+    let privileged = ctx.task.process.cred.borrow().euid == 0;
+    if sock.options().bound_dev != 0 && !privileged {
+        return Err(Errno::EPERM);
+    }
+    sock.set_options(&mut |o| o.bound_dev = index);
+    Ok(())
+}
 
 /// Decodes a `struct timeval` timeout: EDOM for microseconds out of range; a
 /// negative time means no waiting, zero means forever.
@@ -75,6 +100,9 @@ pub fn sys_setsockopt(
     }
     if level != SOL_SOCKET {
         return Err(Errno::EOPNOTSUPP);
+    }
+    if opt == SO_BINDTODEVICE {
+        return bind_to_device(ctx, &*sock, optval, optlen).map(|()| 0);
     }
     if optlen < 4 {
         return Err(Errno::EINVAL);
@@ -135,6 +163,20 @@ fn value(sock: &dyn Socket, opt: i32, len: usize) -> Result<Vec<u8>> {
         SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => Ok(as_bytes(&to_timeval(o.rcvtimeo)).to_vec()),
         SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => Ok(as_bytes(&to_timeval(o.sndtimeo)).to_vec()),
         SO_PEERCRED => Ok(as_bytes(&sock.peercred().to_abi()).to_vec()),
+        SO_BINDTODEVICE => {
+            // Linux wants room for any name first; unbound reads as empty.
+            if len < IFNAMSIZ {
+                return Err(Errno::EINVAL);
+            }
+            let name = match o.bound_dev {
+                0 => None,
+                i => crate::net::init_net().name_by_ifindex(i),
+            };
+            Ok(name.map_or(Vec::new(), |mut n| {
+                n.push(0);
+                n
+            }))
+        }
         SO_PEERNAME => {
             let name = sock.peer_name()?;
             // Linux refuses a buffer longer than the name.

@@ -665,6 +665,17 @@ static void raw4(void)
 	      getsockopt(r, SOL_SOCKET, SO_BINDTODEVICE, dev, &dl) == 0 && strcmp(dev, "lo") == 0 && dl == 3);
 	CHECK_ERRNO("raw: SO_BINDTODEVICE of a missing interface is ENODEV",
 		    setsockopt(r, SOL_SOCKET, SO_BINDTODEVICE, "eth9", 4), ENODEV);
+	dl = 8;
+	CHECK_ERRNO("raw: SO_BINDTODEVICE into 8 bytes is EINVAL",
+		    getsockopt(r, SOL_SOCKET, SO_BINDTODEVICE, dev, &dl), EINVAL);
+	CHECK_SYS("raw: SO_BINDTODEVICE \"\" unbinds", setsockopt(r, SOL_SOCKET, SO_BINDTODEVICE, "", 0));
+	dl = sizeof dev;
+	CHECK("raw: unbound, SO_BINDTODEVICE reads empty",
+	      getsockopt(r, SOL_SOCKET, SO_BINDTODEVICE, dev, &dl) == 0 && dl == 0);
+	int ud = MUST(socket(AF_INET, SOCK_DGRAM, 0));
+	CHECK_SYS("a UDP socket takes SO_BINDTODEVICE \"lo\\0\" as ping -I lo gives it",
+		  setsockopt(ud, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3));
+	close(ud);
 	CHECK_SYS("raw: IP_RECVERR", setsockopt(r, SOL_IP, IP_RECVERR, &on, sizeof on));
 
 	/* IP_HDRINCL: the caller's header, completed by the kernel. */
@@ -835,6 +846,11 @@ static void raw6(void)
 	lo.sin6_port = 0;
 	CHECK_SYS("raw6: bind to ::1 with 24 bytes", bind(r, (struct sockaddr *)&lo, 24));
 	CHECK_SYS("raw6: IPV6_HDRINCL", setsockopt(r, SOL_IPV6, 36, &one, sizeof one));
+	struct in6_pktinfo sticky = { .ipi6_ifindex = (int)if_nametoindex("lo") };
+	CHECK_SYS("raw6: a sticky IPV6_PKTINFO (ping -I lo)",
+		  setsockopt(r, SOL_IPV6, IPV6_PKTINFO, &sticky, sizeof sticky));
+	CHECK_ERRNO("raw6: a short IPV6_PKTINFO is EINVAL",
+		    setsockopt(r, SOL_IPV6, IPV6_PKTINFO, &sticky, sizeof sticky - 1), EINVAL);
 	close(r);
 
 	int rr = MUST(socket(AF_INET6, SOCK_RAW, IPPROTO_RAW));

@@ -3,13 +3,13 @@
 //! (`skb_recv_datagram`), truncation, the control messages of a receive
 //! (`sock_recv_timestamp`, `ip_cmsg_recv`, `ip6_datagram_recv_ctl`),
 //! `datagram_poll`, shutdown, and the SOL_SOCKET options the generic layer
-//! does not keep (SO_TIMESTAMP*, SO_BINDTODEVICE, socket(7)).
+//! does not keep (SO_TIMESTAMP and SO_TIMESTAMPNS, socket(7)).
 
 use super::addr::{self, Endpoint};
 use super::sockopt::{InetOptions, SOL_IP, SOL_IPV6};
 use super::stack::{with_stack, Stack};
 use super::taps::{Filter, Packet};
-use super::{read_opt, AF_INET6};
+use super::AF_INET6;
 use crate::net::socket::{nonblocking, sock_wait, Cmsg, Received, SockInode};
 use crate::net::{MsgFlags, Options, Shutdown, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
@@ -25,7 +25,6 @@ use std::sync::Arc;
 /// SOL_RAW: the level of ICMP_FILTER and of IPv6's IPV6_CHECKSUM.
 pub(super) const SOL_RAW: i32 = 255;
 const SO_REUSEADDR: i32 = 2;
-const SO_BINDTODEVICE: i32 = 25;
 const SO_TIMESTAMP_OLD: i32 = 29;
 const SO_TIMESTAMPNS_OLD: i32 = 35;
 const SO_TIMESTAMP_NEW: i32 = 63;
@@ -43,8 +42,6 @@ const IPV6_RECVTCLASS: i32 = 66;
 const IPV6_TCLASS: i32 = 67;
 /// SIN6_LEN_RFC2133: the shortest `sockaddr_in6` Linux takes.
 pub(super) const SIN6_LEN_RFC2133: usize = 24;
-/// The length of an interface name with its NUL (`IFNAMSIZ`).
-const IFNAMSIZ: usize = 16;
 /// The interface index of lo, the only interface so far.
 const LOOPBACK_IFINDEX: i32 = 1;
 /// SIOCINQ (FIONREAD), SIOCOUTQ and SIOCGSTAMP.
@@ -66,8 +63,6 @@ pub(super) struct DgramState {
     pub opts: Options,
     pub inet: InetOptions,
     stamps: Stamps,
-    /// SO_BINDTODEVICE's interface index (0: none).
-    bound_dev: i32,
     /// The local address bind(2) or connect(2) chose; None before either.
     pub local: Option<IpAddr>,
     /// bind(2) chose the address (a disconnect keeps it).
@@ -113,7 +108,6 @@ impl Dgram {
                 opts,
                 inet: InetOptions::default(),
                 stamps: Stamps::Off,
-                bound_dev: 0,
                 local: None,
                 addr_bound: false,
                 peer: None,
@@ -418,7 +412,6 @@ impl Dgram {
         len: usize,
     ) -> Option<Result<()>> {
         match opt {
-            SO_BINDTODEVICE => Some(self.bind_to_device(ctx, val, len)),
             SO_TIMESTAMP_OLD | SO_TIMESTAMPNS_OLD | SO_TIMESTAMP_NEW | SO_TIMESTAMPNS_NEW => {
                 Some((|| {
                     if len < 4 {
@@ -438,32 +431,11 @@ impl Dgram {
         }
     }
 
-    /// SO_BINDTODEVICE: an interface name (at most IFNAMSIZ - 1 bytes are
-    /// read), empty to unbind; ENODEV for an interface that does not exist.
-    fn bind_to_device(&self, ctx: &TrapContext, val: u64, len: usize) -> Result<()> {
-        let raw = read_opt(ctx, val, len.min(IFNAMSIZ - 1))?;
-        let name = raw.split(|&b| b == 0).next().unwrap_or(&[]);
-        let index = match name {
-            [] => 0,
-            b"lo" => LOOPBACK_IFINDEX,
-            _ => return Err(Errno::ENODEV),
-        };
-        self.state.borrow_mut().bound_dev = index;
-        Ok(())
-    }
-
     /// Returns the SOL_SOCKET options kept here (None for the generic ones).
-    pub(super) fn socket_option(&self, opt: i32, len: usize) -> Option<Result<Vec<u8>>> {
+    pub(super) fn socket_option(&self, opt: i32) -> Option<Result<Vec<u8>>> {
         let s = self.state.borrow();
         let int = |v: bool| Some(Ok((v as i32).to_ne_bytes().to_vec()));
         match opt {
-            SO_BINDTODEVICE => Some(if len < IFNAMSIZ {
-                Err(Errno::EINVAL)
-            } else if s.bound_dev == 0 {
-                Ok(Vec::new())
-            } else {
-                Ok(b"lo\0".to_vec())
-            }),
             SO_TIMESTAMP_OLD => int(s.stamps == Stamps::Micro { new: false }),
             SO_TIMESTAMP_NEW => int(s.stamps == Stamps::Micro { new: true }),
             SO_TIMESTAMPNS_OLD => int(s.stamps == Stamps::Nano { new: false }),

@@ -380,10 +380,10 @@ impl Socket for PingSocket {
         _ctx: &TrapContext,
         level: i32,
         opt: i32,
-        len: usize,
+        _len: usize,
     ) -> Option<Result<Vec<u8>>> {
         if level == SOL_SOCKET {
-            return self.d.socket_option(opt, len);
+            return self.d.socket_option(opt);
         }
         let ours = level == SOL_IP || (level == SOL_IPV6 && self.d.v6());
         if !ours || level == SOL_RAW {

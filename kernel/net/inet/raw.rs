@@ -506,12 +506,12 @@ impl Socket for RawSocket {
         _ctx: &TrapContext,
         level: i32,
         opt: i32,
-        len: usize,
+        _len: usize,
     ) -> Option<Result<Vec<u8>>> {
         let v6 = self.d.v6();
         let filter = || with_stack(|s| s.taps.filter(self.d.id).clone());
         Some(match (v6, level, opt) {
-            (_, SOL_SOCKET, _) => return self.d.socket_option(opt, len),
+            (_, SOL_SOCKET, _) => return self.d.socket_option(opt),
             (false, SOL_RAW, ICMP_FILTER) if self.protocol != IPPROTO_ICMP => {
                 Err(Errno::EOPNOTSUPP)
             }

@@ -25,6 +25,9 @@ const IPV6_TCLASS: i32 = 67;
 /// IPV6_RECVERR, IPV6_RECVPKTINFO, IPV6_MTU_DISCOVER... kept and reported.
 const IPV6_PLAIN: [i32; 10] = [17, 18, 19, 23, 25, 49, 51, 62, 66, 80];
 const IPV6_MTU: i32 = 24;
+const IPV6_PKTINFO: i32 = 50;
+/// `sizeof(struct in6_pktinfo)`.
+const IN6_PKTINFO_LEN: usize = 20;
 
 pub(crate) const TCP_NODELAY: i32 = 1;
 const TCP_MAXSEG: i32 = 2;
@@ -134,6 +137,15 @@ impl InetOptions {
     }
 
     fn set_ipv6(&mut self, opt: i32, val: &[u8]) -> Result<()> {
+        if opt == IPV6_PKTINFO {
+            // The sticky source of sends (`struct in6_pktinfo`): taken and
+            // not kept, the loopback interface being the only one.
+            return if val.len() < IN6_PKTINFO_LEN {
+                Err(Errno::EINVAL)
+            } else {
+                Ok(())
+            };
+        }
         let v = int_of(val, false)?;
         match opt {
             IPV6_V6ONLY => self.v6only = v != 0,

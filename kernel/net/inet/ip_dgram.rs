@@ -247,7 +247,7 @@ impl Dgram {
             return Err(Errno::EOPNOTSUPP);
         }
         if flags.contains(MsgFlags::ERRQUEUE) {
-            // No ICMP errors are queued: the loopback never produces them.
+            // ICMP errors are never queued (IP_RECVERR is only kept).
             return Err(Errno::EAGAIN);
         }
         let nonblock = nonblocking(f, flags.contains(MsgFlags::DONTWAIT));

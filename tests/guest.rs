@@ -117,6 +117,15 @@ fn inet() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/inet", "quiet"]));
 }
 
+/// NETLINK_SOCK_DIAG, what ss reads: TCP, UDP and Unix sockets dumped and
+/// looked up with their states, ports, inodes and owners, state and
+/// bytecode filters, the extensions, errnos of malformed requests, and
+/// /proc/net/unix (tests/guest/sockdiag.c).
+#[test]
+fn sockdiag() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sockdiag", "quiet"]));
+}
+
 /// Malformed socket addresses, options, flags and netlink messages from a
 /// fixed seed: every call returns an errno, and loopback works afterwards
 /// (tests/guest/netfuzz.c).

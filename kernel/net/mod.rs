@@ -5,8 +5,11 @@
 //! family: the numbers of the socket ABI (address families, types, message
 //! flags) and the generic per-socket options of socket(7) (`Options`). The
 //! system calls are in kernel/syscall/socket.rs and its neighbours.
+//! NETLINK_SOCK_DIAG, which reports on the sockets of every family, is
+//! `diag`.
 
 pub(crate) mod device;
+mod diag;
 mod file;
 pub(crate) mod inet;
 pub(crate) mod ioctl;

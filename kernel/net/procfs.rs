@@ -2,7 +2,8 @@
 //! namespace in Linux's formats (proc(5)): `dev` (per-device counters),
 //! `route` (the IPv4 main table as net-tools reads it), `if_inet6`,
 //! `snmp`, `netstat` and `snmp6` (from `Mib`); the socket tables (`tcp`,
-//! `udp`...) are the socket families' texts, listed here.
+//! `udp`, `unix`...) and `sockstat` are the socket families' texts, listed
+//! here.
 
 use super::device::scope;
 use super::route::{rtn, RT_TABLE_MAIN};
@@ -144,6 +145,29 @@ fn udp6(_: &Net) -> String {
     String::from_utf8_lossy(&super::inet::proc_udp(true)).into_owned()
 }
 
+/// /proc/net/unix: the Unix sockets.
+fn unix(_: &Net) -> String {
+    String::from_utf8_lossy(&super::unix::proc_net_unix()).into_owned()
+}
+
+/// /proc/net/sockstat: how many sockets there are (Linux's
+/// `sockstat_seq_show`); no raw sockets or fragments yet.
+fn sockstat(_: &Net) -> String {
+    format!(
+        "sockets: used {}\n{}UDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n",
+        super::socket::sockets_in_use(),
+        super::inet::sockstat(false),
+    )
+}
+
+/// /proc/net/sockstat6.
+fn sockstat6(_: &Net) -> String {
+    format!(
+        "{}UDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n",
+        super::inet::sockstat(true),
+    )
+}
+
 /// /proc/net/snmp.
 fn snmp(net: &Net) -> String {
     net.mib.snmp()
@@ -171,8 +195,11 @@ pub(crate) const FILES: &[(&str, Text)] = &[
     ("route", route),
     ("snmp", snmp),
     ("snmp6", snmp6),
+    ("sockstat", sockstat),
+    ("sockstat6", sockstat6),
     ("tcp", tcp),
     ("tcp6", tcp6),
     ("udp", udp),
     ("udp6", udp6),
+    ("unix", unix),
 ];

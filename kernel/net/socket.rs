@@ -185,10 +185,25 @@ fn sockfs_dev() -> u64 {
     *DEV.get_or_init(fs::anon_dev)
 }
 
+/// How many sockets exist (/proc/net/sockstat's "sockets: used").
+static IN_USE: AtomicU64 = AtomicU64::new(0);
+
+/// Returns how many sockets exist.
+pub(crate) fn sockets_in_use() -> u64 {
+    IN_USE.load(Ordering::Relaxed)
+}
+
+impl Drop for SockInode {
+    fn drop(&mut self) {
+        IN_USE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl SockInode {
     /// Returns a new inode owned by `owner`, made now.
     pub(crate) fn new(owner: Owner) -> SockInode {
         static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+        IN_USE.fetch_add(1, Ordering::Relaxed);
         let (sec, nsec) = arch::host::time::clock_gettime(0).unwrap_or((0, 0));
         SockInode {
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),

@@ -149,11 +149,21 @@ impl Listener {
         self.settle(stack);
     }
 
-    /// Closes the listener: connections not accepted are reset.
-    pub(crate) fn close(self, stack: &mut Stack, port: u16, owner: u64) {
+    /// Returns the handshakes in progress (Linux's request sockets).
+    pub(crate) fn handshakes(&self, stack: &mut Stack) -> Vec<SocketHandle> {
+        self.pool
+            .iter()
+            .copied()
+            .filter(|&h| stack.tcp(h).state() == tcp::State::SynReceived)
+            .collect()
+    }
+
+    /// Closes the listener, a socket of `family`: connections not
+    /// accepted are reset.
+    pub(crate) fn close(self, stack: &mut Stack, port: u16, owner: u64, family: u16) {
         for h in self.pool.into_iter().chain(self.ready) {
             stack.tcp(h).abort();
-            stack.orphan(h, port, owner);
+            stack.orphan(h, port, owner, family);
         }
     }
 }

@@ -5,10 +5,12 @@
 //! socket semantics, which smoltcp does not have: ports and bind
 //! conflicts, listen backlogs, errors reported once, socket options,
 //! v4-mapped addresses on dual-stack IPv6 sockets, ping identifiers and
-//! raw sockets' filters (`taps`).
+//! raw sockets' filters (`taps`). What the sockets are to sock_diag and
+//! /proc/net is `diag` and `proc`.
 
 mod addr;
 mod device;
+mod diag;
 mod ip_dgram;
 mod listen;
 mod packet;
@@ -25,7 +27,10 @@ mod udp;
 
 use crate::net::{Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::task::TrapContext;
-pub(crate) use proc::{proc_tcp, proc_udp};
+pub(crate) use diag::{sockstat, tcp_rows, udp_rows};
+pub(crate) use addr::unmap;
+pub(crate) use proc::{proc_tcp, proc_udp, Kind, Row};
+pub(crate) use tcp_info::{TCP_CLOSE, TCP_LISTEN};
 
 use addr::{Endpoint, SockAddr};
 use arch::{Errno, Result};

@@ -181,6 +181,11 @@ impl Ports {
         None
     }
 
+    /// Returns the entry of `owner` on `port`.
+    pub(crate) fn holder(&self, port: u16, owner: u64) -> Option<&PortUse> {
+        self.used.get(&port)?.iter().find(|u| u.owner == owner)
+    }
+
     /// Changes the entry of `owner` on `port` with `f`.
     pub(crate) fn update(&mut self, port: u16, owner: u64, f: impl FnOnce(&mut PortUse)) {
         if let Some(u) = self

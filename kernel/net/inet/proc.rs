@@ -2,18 +2,30 @@
 //! format (net/ipv4/tcp_ipv4.c `get_tcp4_sock`, net/ipv6/tcp_ipv6.c), which
 //! netstat, ss (without sock_diag) and lsof read: addresses in hex as the
 //! kernel stores them, ports in hex, Linux's state numbers, the queues, the
-//! owner and the inode that links the line to /proc/PID/fd.
+//! owner and the inode that links the line to /proc/PID/fd. `Row` is one
+//! socket as these files and sock_diag (kernel/net/diag) see it; the rows
+//! come from diag.rs.
 
 use super::addr::Endpoint;
-use super::stack::{with_stack, Stack};
-use super::tcp_info::linux_state;
+use super::tcp_info::{linux_state, TcpInfo, TCP_CLOSE};
 use super::AF_INET6;
 use smoltcp::socket::tcp;
 use std::fmt::Write;
 use std::net::IpAddr;
 
-/// One socket as the files show it.
-pub(super) struct Row {
+/// What a socket is to sock_diag: a full socket, a connection in
+/// TIME_WAIT (Linux's timewait sock) or a handshake in progress (a request
+/// sock): the two last have no owner, inode or options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Full,
+    TimeWait,
+    Request,
+}
+
+/// One socket as the files and sock_diag show it.
+#[derive(Clone)]
+pub(crate) struct Row {
     pub family: u16,
     pub local: Endpoint,
     pub remote: Endpoint,
@@ -21,7 +33,68 @@ pub(super) struct Row {
     pub tx_queue: usize,
     pub rx_queue: usize,
     pub uid: u32,
+    /// 0 for a connection without a socket file.
     pub inode: u64,
+    /// The identity sock_diag reports and checks (`sock_gen_cookie`).
+    pub cookie: u64,
+    pub kind: Kind,
+    /// `sk_shutdown`: RCV_SHUTDOWN 1 (shut down, or the peer's FIN came),
+    /// SEND_SHUTDOWN 2.
+    pub shutdown: u8,
+    /// IP_TOS, which is IPV6_TCLASS too.
+    pub tos: u8,
+    pub v6only: bool,
+    /// The port was chosen by bind(2) (Linux's SOCK_BINDPORT_LOCK).
+    pub port_locked: bool,
+    pub rcvbuf: usize,
+    pub sndbuf: usize,
+    /// tcp_info, filled for sock_diag's INET_DIAG_INFO.
+    pub info: Option<TcpInfo>,
+}
+
+impl Default for Row {
+    fn default() -> Row {
+        let any = Endpoint::new(super::addr::any(super::AF_INET), 0);
+        Row {
+            family: super::AF_INET,
+            local: any,
+            remote: any,
+            state: TCP_CLOSE,
+            tx_queue: 0,
+            rx_queue: 0,
+            uid: 0,
+            inode: 0,
+            cookie: 0,
+            kind: Kind::Full,
+            shutdown: 0,
+            tos: 0,
+            v6only: false,
+            port_locked: false,
+            rcvbuf: 0,
+            sndbuf: 0,
+            info: None,
+        }
+    }
+}
+
+impl Row {
+    /// Takes the state, queues and endpoints of the connection `t`.
+    pub(super) fn fill_connection(&mut self, t: &tcp::Socket) {
+        self.state = linux_state(t.state());
+        self.tx_queue = t.send_queue();
+        self.rx_queue = t.recv_queue();
+        if let Some(l) = t.local_endpoint() {
+            self.local = Endpoint::new(l.addr.into(), l.port);
+        }
+        if let Some(r) = t.remote_endpoint() {
+            self.remote = Endpoint::new(r.addr.into(), r.port);
+        }
+        // The peer's FIN shut the receiving half (Linux's tcp_fin).
+        use tcp::State::{CloseWait, Closing, LastAck, TimeWait};
+        if matches!(t.state(), CloseWait | LastAck | Closing | TimeWait) {
+            self.shutdown |= 1;
+        }
+    }
 }
 
 /// Returns `a` as /proc/net prints it: the 32-bit words of the address in
@@ -78,69 +151,20 @@ fn render(rows: &[Row], v6: bool, tcp: bool) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Returns the rows of the closed connections still finishing (TIME_WAIT
-/// and the like), which have no socket any more.
-fn orphan_rows(stack: &mut Stack, v6: bool) -> Vec<Row> {
-    let mut rows = Vec::new();
-    for h in stack.orphan_handles() {
-        let t = stack.tcp(h);
-        let (Some(l), Some(r)) = (t.local_endpoint(), t.remote_endpoint()) else {
-            continue;
-        };
-        let local = Endpoint::new(l.addr.into(), l.port);
-        if local.addr.is_ipv6() != v6 {
-            continue;
-        }
-        rows.push(Row {
-            family: if v6 { AF_INET6 } else { super::AF_INET },
-            local,
-            remote: Endpoint::new(r.addr.into(), r.port),
-            state: linux_state(t.state()),
-            tx_queue: 0,
-            rx_queue: 0,
-            uid: 0,
-            inode: 0,
-        });
-    }
-    rows
-}
-
 /// Returns /proc/net/tcp (IPv4 sockets) or /proc/net/tcp6.
 pub(crate) fn proc_tcp(v6: bool) -> Vec<u8> {
-    with_stack(|stack| {
-        let socks: Vec<_> = stack
-            .tcp_socks
-            .values()
-            .filter_map(|w| w.upgrade())
-            .collect();
-        let mut rows: Vec<Row> = socks
-            .iter()
-            .map(|s| s.row(stack))
-            .filter(|r| (r.family == AF_INET6) == v6)
-            .collect();
-        rows.extend(orphan_rows(stack, v6));
-        render(&rows, v6, true)
-    })
+    let rows: Vec<Row> = super::diag::tcp_rows(false)
+        .into_iter()
+        .filter(|r| (r.family == AF_INET6) == v6)
+        .collect();
+    render(&rows, v6, true)
 }
 
 /// Returns /proc/net/udp or /proc/net/udp6.
 pub(crate) fn proc_udp(v6: bool) -> Vec<u8> {
-    with_stack(|stack| {
-        let socks: Vec<_> = stack
-            .udp_socks
-            .values()
-            .filter_map(|w| w.upgrade())
-            .collect();
-        let rows: Vec<Row> = socks
-            .iter()
-            .filter_map(|s| s.row(stack))
-            .filter(|r| (r.family == AF_INET6) == v6)
-            .collect();
-        render(&rows, v6, false)
-    })
-}
-
-/// Returns the Linux state number of a TCP socket's connection.
-pub(super) fn tcp_state(t: &tcp::Socket) -> u8 {
-    linux_state(t.state())
+    let rows: Vec<Row> = super::diag::udp_rows()
+        .into_iter()
+        .filter(|r| (r.family == AF_INET6) == v6)
+        .collect();
+    render(&rows, v6, false)
 }

@@ -62,6 +62,9 @@ struct Orphan {
     handle: SocketHandle,
     port: u16,
     owner: u64,
+    /// The family of the socket it was (an IPv6 socket's connection to
+    /// an IPv4 peer is still an AF_INET6 one for sock_diag).
+    family: u16,
 }
 
 /// The TCP/IP state of a network namespace.
@@ -270,21 +273,29 @@ impl Stack {
         self.sockets.remove(h);
     }
 
-    /// Hands a closed connection to the stack, which keeps it (and `port`
-    /// for `owner`) until the connection is over.
-    pub(super) fn orphan(&mut self, h: SocketHandle, port: u16, owner: u64) {
+    /// Hands a closed connection of a socket of `family` to the stack,
+    /// which keeps it (and `port` for `owner`) until the connection is over.
+    pub(super) fn orphan(&mut self, h: SocketHandle, port: u16, owner: u64, family: u16) {
         self.watches.remove(&h);
         self.tcp_ports.update(port, owner, |u| u.time_wait = true);
         self.orphans.push(Orphan {
             handle: h,
             port,
             owner,
+            family,
         });
     }
 
-    /// Returns the handles of the closed connections still finishing.
-    pub(super) fn orphan_handles(&self) -> Vec<SocketHandle> {
-        self.orphans.iter().map(|o| o.handle).collect()
+    /// Returns the closed connections still finishing: each one's handle,
+    /// family and the user id of the socket it was (from its port entry).
+    pub(super) fn orphans(&self) -> Vec<(SocketHandle, u16, u32)> {
+        self.orphans
+            .iter()
+            .map(|o| {
+                let uid = self.tcp_ports.holder(o.port, o.owner).map_or(0, |u| u.uid);
+                (o.handle, o.family, uid)
+            })
+            .collect()
     }
 
     /// Returns whether the connection `h` ended with a reset.

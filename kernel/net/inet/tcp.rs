@@ -10,7 +10,9 @@ use super::addr::{self, Endpoint, SockAddr};
 use super::listen::{Listener, Template};
 use super::ports::PortUse;
 use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
+use super::proc::Row;
 use super::stack::{with_stack, Stack};
+use super::tcp_info::{TcpInfo, TCP_CLOSE, TCP_LISTEN};
 use super::{euid, port_range, read_opt, AF_INET6, IPPROTO_TCP};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_STREAM, SOL_SOCKET};
@@ -584,7 +586,7 @@ impl Socket for TcpSocket {
                     s.conn = Conn::Closed;
                     if let Some(l) = stack.listeners.remove(&self.id) {
                         let port = s.local.map_or(0, |l| l.port);
-                        l.close(stack, port, self.id);
+                        l.close(stack, port, self.id, self.family);
                     }
                 }
                 _ => return Err(Errno::ENOTCONN),
@@ -880,7 +882,7 @@ impl Socket for TcpSocket {
             match std::mem::replace(&mut s.conn, Conn::Closed) {
                 Conn::Listening => {
                     if let Some(l) = stack.listeners.remove(&self.id) {
-                        l.close(stack, port.unwrap_or(0), self.id);
+                        l.close(stack, port.unwrap_or(0), self.id, self.family);
                     }
                     if let Some(p) = port {
                         stack.tcp_ports.release(p, self.id);
@@ -895,7 +897,7 @@ impl Socket for TcpSocket {
                     } else {
                         t.close();
                     }
-                    stack.orphan(h, port.unwrap_or(0), self.id);
+                    stack.orphan(h, port.unwrap_or(0), self.id, self.family);
                 }
                 Conn::Closed => {
                     if let (Some(p), true) = (port, s.bound) {
@@ -911,58 +913,48 @@ impl Socket for TcpSocket {
 
 impl TcpSocket {
     /// Returns what TCP_INFO reports.
-    pub(crate) fn info(&self) -> super::tcp_info::TcpInfo {
-        use super::tcp_info::{linux_state, TcpInfo};
-        with_stack(|stack| {
-            let mut s = self.state.borrow_mut();
-            self.refresh(stack, &mut s);
-            match s.conn {
-                Conn::Listening => TcpInfo {
-                    state: 10,
-                    ..Default::default()
-                },
-                Conn::Closed => TcpInfo {
-                    state: 7,
-                    ..Default::default()
-                },
-                Conn::Connecting(h) | Conn::Connected(h) => {
-                    let t = stack.tcp(h);
-                    let mss = (super::device::LOOPBACK_MTU - 40 - 12) as u32;
-                    TcpInfo {
-                        state: linux_state(t.state()),
-                        rto_us: 200_000,
-                        snd_mss: mss,
-                        rcv_mss: mss,
-                        unacked: t.send_queue() as u32,
-                        rtt_us: 50,
-                        snd_cwnd: 10,
-                        rcv_space: t.recv_capacity() as u32,
-                    }
-                }
-            }
-        })
+    pub(crate) fn info(&self) -> TcpInfo {
+        with_stack(|stack| self.info_in(stack))
     }
-}
 
-impl TcpSocket {
-    /// Returns the socket's line of /proc/net/tcp.
-    pub(super) fn row(&self, stack: &mut Stack) -> super::proc::Row {
+    /// Returns what TCP_INFO reports, on the stack already held.
+    pub(super) fn info_in(&self, stack: &mut Stack) -> TcpInfo {
+        let mut s = self.state.borrow_mut();
+        self.refresh(stack, &mut s);
+        match s.conn {
+            Conn::Listening => match stack.listeners.get(&self.id) {
+                Some(l) => TcpInfo::listener(l.ready.len(), l.backlog),
+                None => TcpInfo::unconnected(TCP_LISTEN),
+            },
+            Conn::Closed => TcpInfo::unconnected(TCP_CLOSE),
+            Conn::Connecting(h) | Conn::Connected(h) => TcpInfo::of(stack.tcp(h)),
+        }
+    }
+
+    /// Returns the socket's line of /proc/net/tcp and what sock_diag
+    /// reports of it.
+    pub(super) fn row(&self, stack: &mut Stack) -> Row {
         let mut s = self.state.borrow_mut();
         self.refresh(stack, &mut s);
         let any = Endpoint::new(addr::any(self.family), 0);
-        let mut row = super::proc::Row {
+        let mut row = Row {
             family: self.family,
             local: s.local.unwrap_or(any),
             remote: any,
-            state: 7,
-            tx_queue: 0,
-            rx_queue: 0,
+            state: TCP_CLOSE,
             uid: self.inode.owner.uid,
             inode: self.inode.ino,
+            cookie: self.id,
+            tos: s.inet.tos as u8,
+            v6only: s.inet.v6only,
+            port_locked: s.bound && !s.autobound,
+            rcvbuf: s.opts.rcvbuf,
+            sndbuf: s.opts.sndbuf,
+            ..Row::default()
         };
         match s.conn {
             Conn::Listening => {
-                row.state = 10;
+                row.state = TCP_LISTEN;
                 if let Some(l) = stack.listeners.get(&self.id) {
                     row.rx_queue = l.ready.len();
                     row.tx_queue = l.backlog;
@@ -970,12 +962,8 @@ impl TcpSocket {
             }
             Conn::Connecting(h) | Conn::Connected(h) => {
                 let t = stack.tcp(h);
-                row.state = super::proc::tcp_state(t);
-                row.tx_queue = t.send_queue();
-                row.rx_queue = t.recv_queue();
-                if let Some(r) = t.remote_endpoint() {
-                    row.remote = Endpoint::new(r.addr.into(), r.port);
-                }
+                row.fill_connection(t);
+                row.shutdown |= u8::from(s.shut_rd) | (u8::from(s.shut_wr) << 1);
             }
             Conn::Closed => {}
         }

@@ -528,7 +528,8 @@ impl Socket for UdpSocket {
 }
 
 impl UdpSocket {
-    /// Returns the socket's line of /proc/net/udp; None until it is bound.
+    /// Returns the socket's line of /proc/net/udp and what sock_diag
+    /// reports of it; None until it is bound.
     pub(super) fn row(&self, stack: &mut Stack) -> Option<super::proc::Row> {
         let s = self.state.borrow();
         let h = s.handle?;
@@ -544,6 +545,13 @@ impl UdpSocket {
             rx_queue: u.recv_queue(),
             uid: self.inode.owner.uid,
             inode: self.inode.ino,
+            cookie: self.id,
+            shutdown: u8::from(s.shut_rd) | (u8::from(s.shut_wr) << 1),
+            tos: s.inet.tos as u8,
+            v6only: s.inet.v6only,
+            rcvbuf: s.opts.rcvbuf,
+            sndbuf: s.opts.sndbuf,
+            ..Default::default()
         })
     }
 }

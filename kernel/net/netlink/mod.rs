@@ -1,5 +1,6 @@
 //! AF_NETLINK sockets (netlink(7)) with the NETLINK_ROUTE protocol
-//! (rtnetlink(7)). `socket` is the socket itself (addresses, queue,
+//! (rtnetlink(7)) and NETLINK_SOCK_DIAG (sock_diag(7), in kernel/net/diag,
+//! which answers through `rtnl::process_with`). `socket` is the socket itself (addresses, queue,
 //! options, dumps handed out a buffer at a time); `rtnl` and its handlers
 //! (`link`, `addr`, `route`) are the protocol as plain logic over `msg`,
 //! the wire format. This module holds the per-namespace `Table` of netlink
@@ -9,8 +10,7 @@
 //! Other netlink protocols are EPROTONOSUPPORT for now. What systemd and
 //! friends will ask for next: NETLINK_KOBJECT_UEVENT (udev, systemd's
 //! device units), NETLINK_AUDIT (systemd-journald opens it and copes
-//! without), NETLINK_GENERIC (networkd, wireguard), NETLINK_SOCK_DIAG
-//! (`ss`: the inet layer's sockets).
+//! without), NETLINK_GENERIC (networkd, wireguard).
 
 mod addr;
 mod link;
@@ -34,8 +34,10 @@ use std::sync::{Arc, Weak};
 /// `AF_NETLINK`, and `SOL_NETLINK`, the level of its socket options.
 pub(crate) const AF_NETLINK: u16 = 16;
 pub(crate) const SOL_NETLINK: i32 = 270;
-/// `NETLINK_ROUTE`, the only protocol here; `MAX_LINKS` bounds the numbers.
+/// The protocols here: `NETLINK_ROUTE` and `NETLINK_SOCK_DIAG`;
+/// `MAX_LINKS` bounds the numbers.
 pub(crate) const NETLINK_ROUTE: i32 = 0;
+pub(crate) const NETLINK_SOCK_DIAG: i32 = 4;
 pub(crate) const MAX_LINKS: i32 = 32;
 
 /// `RTNLGRP_*`: the rtnetlink multicast groups notifications go to.
@@ -47,6 +49,17 @@ pub(crate) mod group {
     pub(crate) const IPV6_ROUTE: u32 = 11;
     /// How many groups NETLINK_ROUTE has (`RTNLGRP_MAX`).
     pub(crate) const MAX: u32 = 39;
+
+    /// Returns how many groups `protocol` has: sock_diag's four
+    /// (`SKNLGRP_MAX`) are rounded up to 32, as `netlink_kernel_create`
+    /// does.
+    pub(crate) fn max(protocol: i32) -> u32 {
+        if protocol == super::NETLINK_SOCK_DIAG {
+            32
+        } else {
+            MAX
+        }
+    }
 }
 
 /// The netlink sockets of a namespace.

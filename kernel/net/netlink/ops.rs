@@ -38,7 +38,8 @@ fn current_sender() -> Sender {
 }
 
 /// Creates a netlink socket for socket(2): SOCK_RAW or SOCK_DGRAM of
-/// NETLINK_ROUTE (ESOCKTNOSUPPORT, EPROTONOSUPPORT otherwise).
+/// NETLINK_ROUTE or NETLINK_SOCK_DIAG (ESOCKTNOSUPPORT, EPROTONOSUPPORT
+/// otherwise).
 pub(crate) fn create(ctx: &TrapContext, kind: u32, protocol: i32) -> Result<Arc<dyn Socket>> {
     let me = sender(ctx.task);
     let owner = ctx.cred().owner();

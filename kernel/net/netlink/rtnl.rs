@@ -150,6 +150,23 @@ pub(crate) struct Outcome {
 /// `dumping` says whether the socket still has a dump in progress (a
 /// second one is EBUSY).
 pub(crate) fn process(net: &Net, who: Requester, data: &[u8], dumping: bool) -> Outcome {
+    process_with(net, who, data, dumping, dispatch)
+}
+
+/// Answers one request of a netlink protocol (its `rcv_msg`).
+pub(crate) type Handler = fn(&Request) -> Result<Reply, Fail>;
+
+/// Handles the messages of one datagram `data` sent to the kernel with
+/// `handler` answering each request: the framing, acks and dumps of
+/// Linux's `netlink_rcv_skb` and `netlink_dump`, which every protocol
+/// shares.
+pub(crate) fn process_with(
+    net: &Net,
+    who: Requester,
+    data: &[u8],
+    dumping: bool,
+    handler: Handler,
+) -> Outcome {
     let mut out = Outcome::default();
     for (hdr, whole) in msg::split(data) {
         let mut result: Result<Reply, Fail> = Ok(Reply::Done);
@@ -160,7 +177,7 @@ pub(crate) fn process(net: &Net, who: Requester, data: &[u8], dumping: bool) -> 
                 hdr,
                 payload: &whole[NLMSG_HDRLEN..],
             };
-            result = dispatch(&req);
+            result = handler(&req);
         }
         match result {
             Ok(Reply::Dump(msgs)) => {

@@ -3,13 +3,14 @@
 //! destination, receive queue of datagrams with Linux's accounting (a queue
 //! past SO_RCVBUF drops what comes and reports ENOBUFS once), the dump in
 //! progress handed out a buffer at a time as the queue drains, and the
-//! SOL_NETLINK options. What it sends to port 0 goes to the kernel's
-//! rtnetlink (`rtnl::process`). Like every socket here it never sleeps:
+//! SOL_NETLINK options. What it sends to port 0 goes to the kernel: to
+//! rtnetlink (`rtnl::process`) or sock_diag (`crate::net::diag`), by the
+//! socket's protocol. Like every socket here it never sleeps:
 //! the system call layer waits on `wait_queue` when a call answers EAGAIN.
 
 use super::msg;
 use super::rtnl::{self, Requester};
-use super::{group, Table, AF_NETLINK, MAX_LINKS, NETLINK_ROUTE};
+use super::{group, Table, AF_NETLINK, MAX_LINKS, NETLINK_ROUTE, NETLINK_SOCK_DIAG};
 use crate::net::{Net, Options, SockInode};
 use arch::sync::{KernelCell, KernelRefMut};
 use arch::{Errno, Result};
@@ -152,7 +153,8 @@ fn truesize(len: usize) -> usize {
 
 impl NetlinkSocket {
     /// Creates a socket of `kind` (SOCK_RAW or SOCK_DGRAM, else
-    /// ESOCKTNOSUPPORT) for `protocol` (EPROTONOSUPPORT but for NETLINK_ROUTE).
+    /// ESOCKTNOSUPPORT) for `protocol` (EPROTONOSUPPORT but for
+    /// NETLINK_ROUTE and NETLINK_SOCK_DIAG).
     pub(crate) fn new(
         net: &Arc<Net>,
         kind: u32,
@@ -163,7 +165,9 @@ impl NetlinkSocket {
         if kind != crate::net::SOCK_RAW && kind != crate::net::SOCK_DGRAM {
             return Err(Errno::ESOCKTNOSUPPORT);
         }
-        if !(0..MAX_LINKS).contains(&protocol) || protocol != NETLINK_ROUTE {
+        if !(0..MAX_LINKS).contains(&protocol)
+            || (protocol != NETLINK_ROUTE && protocol != NETLINK_SOCK_DIAG)
+        {
             return Err(Errno::EPROTONOSUPPORT);
         }
         let s = Arc::new(NetlinkSocket {
@@ -438,7 +442,10 @@ impl NetlinkSocket {
         self.state().echo = msg::split(data)
             .iter()
             .any(|(h, _)| h.flags & msg::nlm_f::ECHO != 0);
-        let out = rtnl::process(&self.net, who, data, dumping);
+        let out = match self.protocol {
+            NETLINK_SOCK_DIAG => crate::net::diag::process(&self.net, who, data, dumping),
+            _ => rtnl::process(&self.net, who, data, dumping),
+        };
         self.state().echo = false;
         for d in out.datagrams {
             self.deliver(d, 0, 0);
@@ -532,7 +539,7 @@ impl NetlinkSocket {
         match name {
             opt::PKTINFO => st.flags.pktinfo = on,
             opt::ADD_MEMBERSHIP | opt::DROP_MEMBERSHIP => {
-                if val == 0 || val > group::MAX {
+                if val == 0 || val > group::max(self.protocol) {
                     return Err(Errno::EINVAL);
                 }
                 let bit = 1u64 << (val - 1);

@@ -8,6 +8,7 @@ use super::{Conn, UnixSocket};
 use crate::net::Shutdown;
 use crate::net::Ucred;
 use arch::{Errno, Result};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 impl UnixSocket {
@@ -123,6 +124,7 @@ impl UnixSocket {
         }
         if let Some(new) = &to {
             new.peer_wait.add(&self.relay);
+            new.connected_to.store(true, Ordering::Relaxed);
         }
         self.wait.wake_all();
         let Some(old) = old else {

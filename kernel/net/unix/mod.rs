@@ -16,13 +16,18 @@
 //! messages together are bounded by guest RAM (`crate::kmem`), and the files
 //! they carry by their senders' RLIMIT_NOFILE (`inflight`).
 //!
+//! Every live socket is in a registry (`diag`), from which sock_diag and
+//! /proc/net/unix list them.
+//!
 //! Locking: each socket's state is its own `KernelCell`; no code borrows two
-//! of them at once, nor the name table with one, and messages (which may hold the last reference to an
-//! open file, whose release locks other sockets) are dropped outside them.
+//! of them at once, nor the name table or the registry with one, and
+//! messages (which may hold the last reference to an open file, whose
+//! release locks other sockets) are dropped outside them.
 
 mod addr;
 mod bind;
 mod conn;
+mod diag;
 mod inflight;
 mod msg;
 mod ops;
@@ -35,6 +40,7 @@ mod tests;
 pub(crate) use addr::{unnamed, UnixAddr};
 pub(crate) use bind::find;
 pub(crate) use bind::NameContext;
+pub(crate) use diag::{proc_net_unix, rows as diag_rows, UnixRow, TCP_LISTEN};
 pub(crate) use recv::{DgramRead, StreamRead};
 pub(crate) use send::Outgoing;
 
@@ -94,6 +100,9 @@ pub(crate) struct UnixSocket {
     dead: AtomicBool,
     /// Set once an open file holds the socket (a connection is accepted).
     filed: AtomicBool,
+    /// A datagram socket another connected to: Linux marks it
+    /// TCP_ESTABLISHED too (for sock_diag and /proc/net/unix), for good.
+    connected_to: AtomicBool,
     /// Woken on any change a reader, writer, acceptor or poller waits for.
     wait: WaitQueue,
     /// Woken when the receive queue (or a listener's backlog) gets room.
@@ -118,7 +127,7 @@ impl Waker for Relay {
 impl UnixSocket {
     /// Creates an unconnected socket of `kind`, its inode owned by `owner`.
     pub(crate) fn new(kind: SockType, owner: Owner) -> Arc<UnixSocket> {
-        Arc::new_cyclic(|me| UnixSocket {
+        let sock = Arc::new_cyclic(|me| UnixSocket {
             kind,
             sock_inode: SockInode::new(owner),
             this: me.clone(),
@@ -137,11 +146,14 @@ impl UnixSocket {
             }),
             dead: AtomicBool::new(false),
             filed: AtomicBool::new(false),
+            connected_to: AtomicBool::new(false),
             wait: WaitQueue::new(),
             peer_wait: WaitQueue::new(),
             wmem: AtomicUsize::new(0),
             relay: Arc::new(Relay(me.clone())),
-        })
+        });
+        diag::register(&sock);
+        sock
     }
 
     /// Creates a connected pair (socketpair(2)); each end's SO_PEERCRED is
@@ -288,6 +300,7 @@ impl UnixSocket {
             _ => None,
         };
         table::unbind(self, name, inode.as_deref().and_then(bind::inode_key));
+        diag::unregister(self);
         self.wait.wake_all();
         self.peer_wait.wake_all();
         if let Some(peer) = peer {

@@ -189,6 +189,14 @@ impl Mib {
         }
     }
 
+    /// Sets the gauge `field` of `group` (Tcp CurrEstab) to `v`.
+    pub(crate) fn set(&self, group: &str, field: &str, v: i64) {
+        debug_assert!(self.counter(group, field).is_some(), "{group}.{field}");
+        if let Some(c) = self.counter(group, field) {
+            c.store(v, Ordering::Relaxed);
+        }
+    }
+
     /// Returns counter `field` of `group`.
     #[expect(
         dead_code,

@@ -6,9 +6,9 @@
  * socket id and cookie, the extensions (INET_DIAG_INFO's tcpi_state,
  * MEMINFO, SKMEMINFO, TOS, CONG, SHUTDOWN), TIME_WAIT connections and
  * connections not yet accepted; unix_diag dumps with names, peers, pending
- * connections, queue lengths, the socket file's inode and the owner; what
- * a user who is not root sees; the errnos of malformed requests; and the
- * lines of /proc/net/unix.
+ * connections, queue lengths, the socket file's inode and the owner;
+ * netlink_diag dumps; what a user who is not root sees; the errnos of
+ * malformed requests; and the lines of /proc/net/unix.
  *
  * Brings lo up first (natively it runs in a fresh network namespace:
  * unshare -n).
@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/inet_diag.h>
+#include <linux/netlink_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -872,6 +873,48 @@ static void after_accept(int fd)
 	unlink(path);
 }
 
+/* netlink_diag: the kernel's sockets and a program's, by port id. */
+static void netlink_sockets(int fd)
+{
+	struct sockaddr_nl me;
+	socklen_t len = sizeof me;
+	MUST(getsockname(fd, (struct sockaddr *)&me, &len));
+	int rt = MUST(socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE));
+	struct sockaddr_nl grp = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	MUST(bind(rt, (struct sockaddr *)&grp, sizeof grp));
+	MUST(getsockname(rt, (struct sockaddr *)&grp, &len));
+	struct netlink_diag_req r = {
+		.sdiag_family = AF_NETLINK,
+		.sdiag_protocol = NDIAG_PROTO_ALL,
+		.ndiag_show = NDIAG_SHOW_GROUPS | NDIAG_SHOW_MEMINFO,
+	};
+	CHECK("netlink dump", ask(fd, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &r, sizeof r, NULL, 0) == 0);
+	int kernel = 0, mine = 0, route = 0;
+	for (int i = 0; i < got.n; i++) {
+		struct netlink_diag_msg *m = NLMSG_DATA(got.m[i]);
+		struct rtattr *g = attr_of(i, sizeof *m, NETLINK_DIAG_GROUPS);
+		kernel |= m->ndiag_protocol == NETLINK_ROUTE && m->ndiag_portid == 0;
+		mine |= m->ndiag_protocol == NETLINK_SOCK_DIAG && m->ndiag_portid == me.nl_pid &&
+			m->ndiag_ino == ino_of(fd) && attr_of(i, sizeof *m, NETLINK_DIAG_MEMINFO);
+		route |= m->ndiag_protocol == NETLINK_ROUTE && m->ndiag_portid == grp.nl_pid &&
+			 m->ndiag_ino == ino_of(rt) && g && RTA_PAYLOAD(g) >= 4 &&
+			 (*(__u32 *)RTA_DATA(g) & 1);
+	}
+	CHECK("netlink dump: the kernel's rtnetlink socket", kernel);
+	CHECK("netlink dump: this socket, by port id and inode", mine);
+	CHECK("netlink dump: a NETLINK_ROUTE socket with its group", route);
+	r.sdiag_protocol = NETLINK_ROUTE;
+	CHECK("netlink dump of one protocol",
+	      ask(fd, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &r, sizeof r, NULL, 0) == 0 && got.n >= 2 &&
+		      ((struct netlink_diag_msg *)NLMSG_DATA(got.m[0]))->ndiag_protocol == NETLINK_ROUTE);
+	r.sdiag_protocol = 40;
+	CHECK("netlink dump of protocol 40: ENOENT",
+	      ask(fd, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &r, sizeof r, NULL, 0) == -ENOENT - 1000);
+	CHECK("netlink lookup without NLM_F_DUMP: EOPNOTSUPP",
+	      ask(fd, SOCK_DIAG_BY_FAMILY, 0, &r, sizeof r, NULL, 0) == -EOPNOTSUPP);
+	close(rt);
+}
+
 int main(void)
 {
 	lo_up();
@@ -887,5 +930,6 @@ int main(void)
 	unix_dumps(fd);
 	proc_net_unix();
 	after_accept(fd);
+	netlink_sockets(fd);
 	return check_done();
 }

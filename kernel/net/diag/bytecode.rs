@@ -22,7 +22,6 @@ const DEV_COND: u8 = 9;
 const MARK_COND: u8 = 10;
 const S_EQ: u8 = 11;
 const D_EQ: u8 = 12;
-const CGROUP_COND: u8 = 13;
 
 /// `sizeof(struct inet_diag_bc_op)`.
 const OP_LEN: usize = 4;
@@ -90,7 +89,9 @@ fn valid_cc(bc: &[u8], cc: usize) -> bool {
 /// shorter than an op, an unknown op, an op without room for its operand,
 /// a host condition of an unknown family or with a prefix longer than its
 /// address, a jump that is not a multiple of 4, goes past the end or lands
-/// inside an op; EPERM for a mark condition without CAP_NET_ADMIN.
+/// inside an op; EPERM for a mark condition without CAP_NET_ADMIN. The
+/// cgroup condition is EINVAL, as in a kernel without cgroups
+/// (CONFIG_SOCK_CGROUP_DATA).
 pub(crate) fn audit(bc: &[u8], admin: bool) -> Result<(), Errno> {
     if bc.len() < OP_LEN {
         return Err(Errno::EINVAL);
@@ -122,7 +123,6 @@ pub(crate) fn audit(bc: &[u8], admin: bool) -> Result<(), Errno> {
                 }
                 min_len += 8;
             }
-            CGROUP_COND => min_len += 8,
             AUTO | JMP | NOP => {}
             _ => return Err(Errno::EINVAL),
         }
@@ -161,7 +161,6 @@ pub(crate) struct Entry<'a> {
     pub ifindex: u32,
     pub userlocks: u16,
     pub mark: u32,
-    pub cgroup_id: u64,
 }
 
 impl Entry<'_> {
@@ -240,16 +239,6 @@ pub(crate) fn run(bc: &[u8], e: &Entry) -> bool {
             D_COND => host_cond(bc, at, false, e),
             DEV_COND => u32_at(OP_LEN) == e.ifindex,
             MARK_COND => e.mark & u32_at(OP_LEN + 4) == u32_at(OP_LEN),
-            CGROUP_COND => {
-                let lo = u64::from(u32_at(OP_LEN));
-                let hi = u64::from(u32_at(OP_LEN + 4));
-                let id = if cfg!(target_endian = "little") {
-                    lo | hi << 32
-                } else {
-                    hi | lo << 32
-                };
-                id == e.cgroup_id
-            }
             _ => true,
         };
         let step = if yes { o.yes } else { o.no };
@@ -283,7 +272,6 @@ mod tests {
             ifindex: 0,
             userlocks: 0,
             mark: 0,
-            cgroup_id: 0,
         }
     }
 
@@ -340,7 +328,10 @@ mod tests {
             audit(&host(S_COND, AF_INET, 33, 1, &[1, 2, 3, 4]), false),
             Err(Errno::EINVAL)
         );
-        assert_eq!(audit(&host(S_COND, 99, 0, 1, &[]), false), Err(Errno::EINVAL));
+        assert_eq!(
+            audit(&host(S_COND, 99, 0, 1, &[]), false),
+            Err(Errno::EINVAL)
+        );
         let mark = ops(&[(MARK_COND, 12, 16), (0, 0, 0), (0, 0, 0)]);
         assert_eq!(audit(&mark, false), Err(Errno::EPERM));
         assert_eq!(audit(&mark, true), Ok(()));

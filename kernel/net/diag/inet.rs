@@ -7,9 +7,10 @@
 //! is answered with an `inet_diag_msg` (identity, state, queues, owner,
 //! inode) and the attributes its `idiag_ext` bits ask for: INET_DIAG_INFO
 //! (`struct tcp_info`), MEMINFO, SKMEMINFO, CONG, TOS, TCLASS, and those
-//! Linux always adds (SHUTDOWN, SKV6ONLY, CGROUP_ID, SOCKOPT; MARK for
-//! CAP_NET_ADMIN). The sockets come from the inet layer's tables
-//! (`crate::net::inet::tcp_rows`), as /proc/net/tcp's do.
+//! Linux always adds (SHUTDOWN, SKV6ONLY, SOCKOPT; MARK for CAP_NET_ADMIN;
+//! not CGROUP_ID, as a kernel without cgroups). The sockets come from the
+//! inet layer's tables (`crate::net::inet::tcp_rows`), as /proc/net/tcp's
+//! do.
 
 use super::bytecode::{self, Entry};
 use super::{cookie_matches, cookie_words, SkMemInfo, DCCPDIAG_GETSOCK, SOCK_DESTROY};
@@ -45,14 +46,11 @@ mod attr {
     pub(super) const PAD: u16 = 14;
     pub(super) const MARK: u16 = 15;
     pub(super) const CLASS_ID: u16 = 17;
-    pub(super) const CGROUP_ID: u16 = 21;
     pub(super) const SOCKOPT: u16 = 22;
 }
 
 /// The congestion control Linux uses unless told otherwise.
 const CONGESTION_CONTROL: &[u8] = b"cubic";
-/// The id of the root cgroup, where every socket is here.
-const ROOT_CGROUP_ID: u64 = 1;
 /// What a retransmission timer shows (`idiag_expires`, ms): the RTO.
 const RTO_MS: u32 = 200;
 
@@ -225,7 +223,6 @@ fn passes(req: &InetReq, row: &Row) -> bool {
             ifindex: 0,
             userlocks: Entry::userlocks(full && row.port_locked),
             mark: 0,
-            cgroup_id: if full { ROOT_CGROUP_ID } else { 0 },
         },
     )
 }
@@ -327,16 +324,12 @@ fn exact(r: &Request, req: &InetReq) -> Result<Reply, Fail> {
         });
         conn.or_else(|| {
             rows.iter().find(|row| {
-                row.state == TCP_LISTEN
-                    && row.local.port == req.sport
-                    && receives(row, src)
+                row.state == TCP_LISTEN && row.local.port == req.sport && receives(row, src)
             })
         })
     } else {
         let to = |row: &&Row| row.local.port == req.dport && receives(row, dst);
-        let connected = |row: &&Row| {
-            row.remote.port == req.sport && unmap(row.remote.addr) == src
-        };
+        let connected = |row: &&Row| row.remote.port == req.sport && unmap(row.remote.addr) == src;
         let unconnected = |row: &&Row| row.remote.port == 0;
         rows.iter()
             .filter(to)
@@ -423,7 +416,6 @@ fn message(r: &Request, req: &InetReq, row: &Row, tcp: bool, flags: u16) -> Vec<
         // The class id, or the socket's priority without one.
         b.u32(attr::CLASS_ID, 0);
     }
-    b.attr64(attr::CGROUP_ID, &ROOT_CGROUP_ID.to_ne_bytes(), attr::PAD);
     b.attr(attr::SOCKOPT, &sockopt(row, tcp));
     if req.wants(attr::MEMINFO) {
         let words = [row.rx_queue, row.tx_queue, 0, row.tx_queue];

@@ -3,7 +3,8 @@
 //! first byte of its `sock_diag_req`; `inet` answers AF_INET and AF_INET6
 //! (TCP, UDP: Linux's inet_diag.c, tcp_diag.c, udp_diag.c, with the
 //! filter `bytecode` of `ss sport = :80`), `unix` answers AF_UNIX (Linux's
-//! net/unix/diag.c). Other families have no handler (ENOENT).
+//! net/unix/diag.c), `netlink` AF_NETLINK (net/netlink/diag.c). Other
+//! families have no handler (ENOENT).
 //!
 //! The netlink socket (kernel/net/netlink) hands each datagram to
 //! `process`, and the framing, acks and dumps are rtnetlink's
@@ -13,6 +14,7 @@
 
 mod bytecode;
 mod inet;
+mod netlink;
 #[cfg(test)]
 mod tests;
 mod unix;
@@ -63,6 +65,7 @@ fn by_family(req: &Request) -> Result<Reply, Fail> {
     match family {
         super::inet::AF_INET | super::inet::AF_INET6 => inet::handle(req),
         super::AF_UNIX => unix::handle(req),
+        super::netlink::AF_NETLINK => netlink::handle(req),
         _ => Err(Errno::ENOENT.into()),
     }
 }

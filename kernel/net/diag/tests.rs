@@ -84,15 +84,36 @@ fn malformed_requests() {
     let e = |m: &[(Header, Vec<u8>)]| error_of(m);
     let dump = nlm_f::DUMP;
     assert_eq!(e(&ask(20, dump, &[2], &[])), Some(Errno::EINVAL as i32));
-    assert_eq!(e(&ask(20, dump, &[2, 6, 0, 0], &[])), Some(Errno::EINVAL as i32));
-    assert_eq!(e(&ask(20, dump, &inet_req(46, 6, !0), &[])), Some(Errno::EINVAL as i32));
-    assert_eq!(e(&ask(20, dump, &inet_req(3, 6, !0), &[])), Some(Errno::ENOENT as i32));
-    assert_eq!(e(&ask(99, dump, &inet_req(2, 6, !0), &[])), Some(Errno::EINVAL as i32));
-    assert_eq!(e(&ask(21, 0, &unix_req(0, 0, 0), &[])), Some(Errno::EOPNOTSUPP as i32));
-    assert_eq!(e(&ask(20, dump, &unix_req(0, 0, 0)[..8], &[])), Some(Errno::EINVAL as i32));
+    assert_eq!(
+        e(&ask(20, dump, &[2, 6, 0, 0], &[])),
+        Some(Errno::EINVAL as i32)
+    );
+    assert_eq!(
+        e(&ask(20, dump, &inet_req(46, 6, !0), &[])),
+        Some(Errno::EINVAL as i32)
+    );
+    assert_eq!(
+        e(&ask(20, dump, &inet_req(3, 6, !0), &[])),
+        Some(Errno::ENOENT as i32)
+    );
+    assert_eq!(
+        e(&ask(99, dump, &inet_req(2, 6, !0), &[])),
+        Some(Errno::EINVAL as i32)
+    );
+    assert_eq!(
+        e(&ask(21, 0, &unix_req(0, 0, 0), &[])),
+        Some(Errno::EOPNOTSUPP as i32)
+    );
+    assert_eq!(
+        e(&ask(20, dump, &unix_req(0, 0, 0)[..8], &[])),
+        Some(Errno::EINVAL as i32)
+    );
     // A protocol without inet_diag: the dump starts and ends with ENOENT.
     let m = ask(20, dump, &inet_req(2, 200, !0), &[]);
-    assert_eq!((error_of(&m), done_of(&m)), (None, Some(Errno::ENOENT as i32)));
+    assert_eq!(
+        (error_of(&m), done_of(&m)),
+        (None, Some(Errno::ENOENT as i32))
+    );
     // INET_DIAG_REQ_PROTOCOL of another size than 4.
     let m = ask(20, dump, &inet_req(2, 6, !0), &[(3, &[17, 0])]);
     assert_eq!(error_of(&m), Some(Errno::EINVAL as i32));
@@ -100,7 +121,10 @@ fn malformed_requests() {
     assert_eq!(done_of(&m), Some(Errno::ENOENT as i32));
     // Malformed bytecode is the request's error, not the dump's.
     let m = ask(20, dump, &inet_req(2, 6, !0), &[(1, &[99, 4, 8, 0])]);
-    assert_eq!((error_of(&m), done_of(&m)), (Some(Errno::EINVAL as i32), None));
+    assert_eq!(
+        (error_of(&m), done_of(&m)),
+        (Some(Errno::EINVAL as i32), None)
+    );
     // The mark condition needs CAP_NET_ADMIN.
     let mark = [10, 12, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     let m = ask(20, dump, &inet_req(2, 6, !0), &[(1, &mark)]);
@@ -137,7 +161,10 @@ fn unix_pairs_and_their_peers() {
     assert_eq!((row.ino, row.peer, row.state), (0, Some(0), 1));
     let text = String::from_utf8(crate::net::unix::proc_net_unix()).expect("text");
     assert!(text.starts_with("Num       RefCount Protocol Flags    Type St Inode Path\n"));
-    assert!(text.contains(": 00000003 00000000 00000000 0001 02     0\n"), "{text}");
+    assert!(
+        text.contains(": 00000003 00000000 00000000 0001 02     0\n"),
+        "{text}"
+    );
     drop((a, b));
 }
 

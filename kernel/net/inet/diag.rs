@@ -10,7 +10,9 @@ use super::addr::Endpoint;
 use super::proc::{Kind, Row};
 use super::stack::{with_stack, Stack};
 use super::tcp::TcpSocket;
-use super::tcp_info::{TcpInfo, TCP_CLOSE, TCP_FIN_WAIT2, TCP_LISTEN, TCP_SYN_RECV, TCP_TIME_WAIT};
+use super::tcp_info::{
+    TcpInfo, TCP_CLOSE, TCP_ESTABLISHED, TCP_FIN_WAIT2, TCP_LISTEN, TCP_SYN_RECV, TCP_TIME_WAIT,
+};
 use super::{AF_INET, AF_INET6};
 use crate::net::Socket;
 use smoltcp::iface::SocketHandle;
@@ -81,11 +83,8 @@ fn normalize(row: &mut Row) {
 /// `info`, each with its tcp_info.
 pub(crate) fn tcp_rows(info: bool) -> Vec<Row> {
     let mut rows = with_stack(|stack| {
-        let socks: Vec<Arc<TcpSocket>> = stack
-            .tcp_socks
-            .values()
-            .filter_map(Weak::upgrade)
-            .collect();
+        let socks: Vec<Arc<TcpSocket>> =
+            stack.tcp_socks.values().filter_map(Weak::upgrade).collect();
         let mut rows = Vec::new();
         for s in &socks {
             let mut row = s.row(stack);
@@ -142,11 +141,7 @@ pub(crate) fn tcp_rows(info: bool) -> Vec<Row> {
 /// Returns the UDP sockets that are bound.
 pub(crate) fn udp_rows() -> Vec<Row> {
     let mut rows = with_stack(|stack| {
-        let socks: Vec<_> = stack
-            .udp_socks
-            .values()
-            .filter_map(Weak::upgrade)
-            .collect();
+        let socks: Vec<_> = stack.udp_socks.values().filter_map(Weak::upgrade).collect();
         socks
             .iter()
             .filter_map(|s| s.row(stack))
@@ -154,6 +149,16 @@ pub(crate) fn udp_rows() -> Vec<Row> {
     });
     rows.iter_mut().for_each(normalize);
     rows
+}
+
+/// Returns how many TCP connections are in ESTABLISHED or CLOSE_WAIT
+/// (the MIB's tcpCurrEstab, which Linux keeps as they change state).
+pub(crate) fn curr_estab() -> usize {
+    const TCP_CLOSE_WAIT: u8 = 8;
+    tcp_rows(false)
+        .iter()
+        .filter(|r| r.kind == Kind::Full && matches!(r.state, TCP_ESTABLISHED | TCP_CLOSE_WAIT))
+        .count()
 }
 
 /// Returns the pages `bytes` of queued data take (Linux counts protocol

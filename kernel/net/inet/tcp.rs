@@ -9,8 +9,8 @@
 use super::addr::{self, Endpoint, SockAddr};
 use super::listen::{Listener, Template};
 use super::ports::PortUse;
-use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
 use super::proc::Row;
+use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
 use super::stack::{with_stack, Stack};
 use super::tcp_info::{TcpInfo, TCP_CLOSE, TCP_LISTEN};
 use super::{euid, port_range, read_opt, AF_INET6, IPPROTO_TCP};

@@ -109,9 +109,8 @@ impl TcpInfo {
         put(144, self.notsent); // tcpi_notsent_bytes
         put(228, self.snd_wnd); // tcpi_snd_wnd
         if connected {
-            put(12, 40_000); // tcpi_ato
             put(60, 65535); // tcpi_pmtu
-            put(64, u32::MAX >> 1); // tcpi_rcv_ssthresh
+            put(64, self.rcv_space); // tcpi_rcv_ssthresh
             put(68, self.rtt_us);
             put(72, self.rtt_us / 2); // tcpi_rttvar
             put(76, i32::MAX as u32); // tcpi_snd_ssthresh

@@ -23,7 +23,7 @@ mod socket;
 mod tests;
 
 pub(crate) use ops::create;
-pub(crate) use socket::{NetlinkSocket, Sender};
+pub(crate) use socket::{DiagView, NetlinkSocket, Sender};
 
 use super::namespace::{Event, Net, Origin};
 use arch::sync::KernelCell;

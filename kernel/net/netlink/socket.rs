@@ -94,6 +94,23 @@ pub(crate) struct NetlinkSocket {
     wait: WaitQueue,
 }
 
+/// A socket as sock_diag's netlink_diag reports it.
+pub(crate) struct DiagView {
+    pub protocol: i32,
+    pub kind: u32,
+    /// The port id, once bound.
+    pub portid: Option<u32>,
+    pub dst_portid: u32,
+    pub dst_group: u32,
+    /// Groups 1..=64 as bits 0..=63.
+    pub groups: u64,
+    /// What the receive queue holds (with overhead).
+    pub rmem: usize,
+    pub rcvbuf: usize,
+    pub sndbuf: usize,
+    pub ino: u64,
+}
+
 /// Who sends a message: what the kernel's checks and replies need.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sender {
@@ -239,6 +256,23 @@ impl NetlinkSocket {
     pub(crate) fn set_options(&self, f: impl FnOnce(&mut Options)) {
         f(&mut self.state().opts);
         self.wait.wake_all();
+    }
+
+    /// Returns what sock_diag's netlink_diag reports of the socket.
+    pub(crate) fn diag_view(&self) -> DiagView {
+        let st = self.state();
+        DiagView {
+            protocol: self.protocol,
+            kind: self.kind,
+            portid: st.portid,
+            dst_portid: st.dst_portid,
+            dst_group: st.dst_group,
+            groups: st.groups,
+            rmem: st.rmem,
+            rcvbuf: st.opts.rcvbuf,
+            sndbuf: st.opts.sndbuf,
+            ino: self.inode.ino,
+        }
     }
 
     /// Returns the sockfs inode.

@@ -203,7 +203,11 @@ pub(crate) fn proc_net_unix() -> Vec<u8> {
             (false, true) => SS_CONNECTING,
             (false, false) => SS_DISCONNECTING,
         };
-        let flags = if r.state == TCP_LISTEN { SO_ACCEPTCON } else { 0 };
+        let flags = if r.state == TCP_LISTEN {
+            SO_ACCEPTCON
+        } else {
+            0
+        };
         let _ = write!(
             &mut out,
             "{:016x}: {:08X} {:08X} {:08X} {:04X} {:02X} {:5}",

@@ -151,10 +151,10 @@ fn unix(_: &Net) -> String {
 }
 
 /// /proc/net/sockstat: how many sockets there are (Linux's
-/// `sockstat_seq_show`); no raw sockets or fragments yet.
+/// `sockstat_seq_show`); no fragments are kept for reassembly.
 fn sockstat(_: &Net) -> String {
     format!(
-        "sockets: used {}\n{}UDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n",
+        "sockets: used {}\n{}FRAG: inuse 0 memory 0\n",
         super::socket::sockets_in_use(),
         super::inet::sockstat(false),
     )
@@ -162,10 +162,7 @@ fn sockstat(_: &Net) -> String {
 
 /// /proc/net/sockstat6.
 fn sockstat6(_: &Net) -> String {
-    format!(
-        "{}UDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n",
-        super::inet::sockstat(true),
-    )
+    format!("{}FRAG6: inuse 0 memory 0\n", super::inet::sockstat(true))
 }
 
 /// /proc/net/snmp; Tcp CurrEstab counts the connections in ESTABLISHED

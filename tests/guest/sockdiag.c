@@ -1,6 +1,6 @@
 /*
  * Checks NETLINK_SOCK_DIAG (sock_diag(7)) and /proc/net/unix, what `ss`
- * reads: inet_diag dumps of TCP and UDP sockets (states, ports, addresses,
+ * reads: inet_diag dumps of TCP, UDP and raw sockets (states, ports, addresses,
  * the socket's inode as fstat(2) reports it and its owner), the filters of
  * idiag_states and of the bytecode `ss sport = :80` sends, exact lookups by
  * socket id and cookie, the extensions (INET_DIAG_INFO's tcpi_state,
@@ -371,6 +371,43 @@ static void tcp_dumps(int fd)
 	CHECK("UDP state filter",
 	      inet_dump(fd, AF_INET, IPPROTO_UDP, 1 << TCP_ESTABLISHED, 0, NULL, 0) == 0 &&
 		      find(port_of(u2), -1) >= 0 && find(port_of(u), -1) < 0);
+}
+
+/* raw_diag: raw sockets of a family, the protocol as their port. */
+static void raw_sockets(int fd)
+{
+	int raw = MUST(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+	int ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+	int e = inet_dump(fd, AF_INET, IPPROTO_RAW, 0, ext, NULL, 0);
+	if (e == -ENOENT - 1000) {
+		/* A kernel built without CONFIG_INET_RAW_DIAG (some hosts). */
+		check_printf("skip raw_diag: this kernel has none\n");
+		close(raw);
+		return;
+	}
+	CHECK("dump AF_INET raw sockets", e == 0);
+	int i = find(IPPROTO_ICMP, 0);
+	struct rtattr *proto = i >= 0 ? iattr(i, INET_DIAG_PROTOCOL) : NULL;
+	CHECKF("raw socket: its protocol, TCP_CLOSE, inode, owner",
+	       i >= 0 && imsg(i)->idiag_state == TCP_CLOSE && imsg(i)->idiag_inode == ino_of(raw) &&
+		       imsg(i)->idiag_uid == getuid() && proto &&
+		       *(unsigned char *)RTA_DATA(proto) == IPPROTO_ICMP &&
+		       iattr(i, INET_DIAG_SKMEMINFO),
+	       "index %d of %d", i, got.n);
+	CHECK("no raw socket in the AF_INET6 dump",
+	      inet_dump(fd, AF_INET6, IPPROTO_RAW, ~0u, 0, NULL, 0) == 0 && find(IPPROTO_ICMP, 0) < 0);
+	struct inet_diag_req_raw r = {
+		.sdiag_family = AF_INET,
+		.sdiag_protocol = IPPROTO_RAW,
+		.sdiag_raw_protocol = IPPROTO_ICMP,
+	};
+	CHECK("exact lookup of the raw socket by its protocol",
+	      ask(fd, SOCK_DIAG_BY_FAMILY, 0, &r, sizeof r, NULL, 0) == 0 && got.n == 1 &&
+		      imsg(0)->idiag_inode == ino_of(raw));
+	r.sdiag_raw_protocol = IPPROTO_IGMP;
+	CHECK("exact lookup of a raw socket of another protocol: ENOENT",
+	      ask(fd, SOCK_DIAG_BY_FAMILY, 0, &r, sizeof r, NULL, 0) == -ENOENT);
+	close(raw);
 }
 
 static void exact(int fd)
@@ -922,6 +959,7 @@ int main(void)
 	CHECK("socket SOCK_DGRAM NETLINK_SOCK_DIAG",
 	      close(MUST(socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG))) == 0);
 	tcp_dumps(fd);
+	raw_sockets(fd);
 	exact(fd);
 	filters(fd);
 	time_wait(fd);

@@ -1,5 +1,6 @@
-//! inet_diag: the TCP and UDP sockets of AF_INET and AF_INET6 (Linux's
-//! net/ipv4/inet_diag.c with tcp_diag.c and udp_diag.c). A request
+//! inet_diag: the TCP, UDP and raw sockets of AF_INET and AF_INET6
+//! (Linux's net/ipv4/inet_diag.c with tcp_diag.c, udp_diag.c and
+//! raw_diag.c). A request
 //! (`struct inet_diag_req_v2`, or the older `struct inet_diag_req` of
 //! TCPDIAG_GETSOCK) asks for a dump of the sockets of a family and
 //! protocol in a set of states, narrowed by ports and a `bytecode`
@@ -42,6 +43,7 @@ mod attr {
     pub(super) const TCLASS: u16 = 6;
     pub(super) const SKMEMINFO: u16 = 7;
     pub(super) const SHUTDOWN: u16 = 8;
+    pub(super) const PROTOCOL: u16 = 10;
     pub(super) const SKV6ONLY: u16 = 11;
     pub(super) const PAD: u16 = 14;
     pub(super) const MARK: u16 = 15;
@@ -54,10 +56,15 @@ const CONGESTION_CONTROL: &[u8] = b"cubic";
 /// What a retransmission timer shows (`idiag_expires`, ms): the RTO.
 const RTO_MS: u32 = 200;
 
+/// `IPPROTO_RAW`: raw_diag's protocol, for raw sockets of every protocol.
+const IPPROTO_RAW: u32 = 255;
+
 /// A request, whichever structure carried it.
 struct InetReq<'a> {
     family: u8,
     protocol: u32,
+    /// `inet_diag_req_raw`'s protocol of the raw socket looked up.
+    raw_protocol: u8,
     ext: u8,
     states: u32,
     sport: u16,
@@ -125,6 +132,7 @@ pub(super) fn handle(r: &Request) -> Result<Reply, Fail> {
     let mut req = InetReq {
         family: p[0],
         protocol: proto.unwrap_or(u32::from(p[1])),
+        raw_protocol: p[3],
         ext: p[2],
         states: u32::from_ne_bytes(msg::field(p, 4)),
         sport: 0,
@@ -166,6 +174,7 @@ pub(super) fn compat(r: &Request) -> Result<Reply, Fail> {
     let mut req = InetReq {
         family: if r.is_dump() { 0 } else { p[0] },
         protocol: proto.unwrap_or(protocol),
+        raw_protocol: 0,
         ext: p[3],
         states: u32::from_ne_bytes(msg::field(p, 52)),
         sport: 0,
@@ -189,6 +198,7 @@ fn protocol_rows(req: &InetReq) -> Option<Vec<Row>> {
     match req.protocol {
         p if p == IPPROTO_TCP as u32 => Some(inet::tcp_rows(req.wants(attr::INFO))),
         p if p == IPPROTO_UDP as u32 => Some(inet::udp_rows()),
+        IPPROTO_RAW => Some(inet::raw_rows()),
         _ => None,
     }
 }
@@ -228,15 +238,19 @@ fn passes(req: &InetReq, row: &Row) -> bool {
 }
 
 /// Returns whether a dump of `req` includes `row` (Linux's
-/// `inet_diag_dump_icsk` and `udp_dump`): its state is asked for, its
-/// family and ports match the request's where it gives them, and the
-/// bytecode lets it through. Listeners are left out when a remote port
-/// is asked for.
+/// `inet_diag_dump_icsk`, `udp_dump` and `raw_diag_dump`): its state is
+/// asked for (raw_diag looks at no state), its family and ports match the
+/// request's where it gives them (raw_diag wants the family), and the
+/// bytecode lets it through. Listeners are left out when a remote port is
+/// asked for.
 fn selected(req: &InetReq, row: &Row, tcp: bool) -> bool {
-    if req.states & (1 << row.state) == 0 {
-        return false;
-    }
-    if req.family != 0 && u16::from(req.family) != row.family {
+    if row.raw_protocol.is_some() {
+        if u16::from(req.family) != row.family {
+            return false;
+        }
+    } else if req.states & (1 << row.state) == 0
+        || (req.family != 0 && u16::from(req.family) != row.family)
+    {
         return false;
     }
     if tcp && row.state == TCP_LISTEN && req.dport != 0 {
@@ -314,6 +328,20 @@ fn exact(r: &Request, req: &InetReq) -> Result<Reply, Fail> {
     let (src, dst) = lookup_addrs(req).ok_or(Errno::EINVAL)?;
     let tcp = req.protocol == IPPROTO_TCP as u32;
     let unmap = inet::unmap;
+    if req.protocol == IPPROTO_RAW {
+        // raw_diag's `raw_lookup`: the protocol, and the addresses the
+        // socket is bound and connected to where it has them; no cookie.
+        let row = rows
+            .iter()
+            .find(|row| {
+                row.raw_protocol == Some(req.raw_protocol)
+                    && u16::from(req.family) == row.family
+                    && (row.remote.addr.is_unspecified() || unmap(row.remote.addr) == dst)
+                    && (row.local.addr.is_unspecified() || unmap(row.local.addr) == src)
+            })
+            .ok_or(Errno::ENOENT)?;
+        return Ok(Reply::Msgs(vec![message(r, req, row, false, 0)]));
+    }
     let found = if tcp {
         let conn = rows.iter().find(|row| {
             row.state != TCP_LISTEN
@@ -344,9 +372,10 @@ fn exact(r: &Request, req: &InetReq) -> Result<Reply, Fail> {
 }
 
 /// Returns `inet_diag_sockopt`'s two bytes: IS_ICSK for TCP, MC_LOOP
-/// (set at creation), MC_ALL (IPv4's).
+/// (set at creation), MC_ALL (IPv4's), HDRINCL for an IPPROTO_RAW socket.
 fn sockopt(row: &Row, tcp: bool) -> [u8; 2] {
     const IS_ICSK: u8 = 1 << 1;
+    const HDRINCL: u8 = 1 << 3;
     const MC_LOOP: u8 = 1 << 4;
     const MC_ALL: u8 = 1 << 6;
     let mut b = MC_LOOP;
@@ -355,6 +384,9 @@ fn sockopt(row: &Row, tcp: bool) -> [u8; 2] {
     }
     if row.family == AF_INET {
         b |= MC_ALL;
+    }
+    if row.raw_protocol == Some(IPPROTO_RAW as u8) {
+        b |= HDRINCL;
     }
     [b, 0]
 }
@@ -436,6 +468,9 @@ fn message(r: &Request, req: &InetReq, row: &Row, tcp: bool, flags: u16) -> Vec<
             wmem_queued: queued(row.tx_queue),
         };
         b.attr(attr::SKMEMINFO, &mem.bytes());
+    }
+    if let Some(p) = row.raw_protocol {
+        b.u8(attr::PROTOCOL, p);
     }
     if !tcp {
         return b.finish();

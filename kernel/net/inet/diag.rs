@@ -3,7 +3,7 @@
 //! udp (proc.rs) and /proc/net/sockstat: every TCP listener and connection
 //! (also those waiting in a listener's accept queue, handshakes in
 //! progress, and connections closed but still finishing, TIME_WAIT among
-//! them) and every bound UDP socket. A TCP socket that has no connection
+//! them), every bound UDP socket and every raw socket. A TCP socket that has no connection
 //! and does not listen is in no table, and neither here.
 
 use super::addr::Endpoint;
@@ -151,6 +151,20 @@ pub(crate) fn udp_rows() -> Vec<Row> {
     rows
 }
 
+/// Returns the raw sockets that are hashed (all but those a disconnect
+/// unhashed).
+pub(crate) fn raw_rows() -> Vec<Row> {
+    let mut rows = with_stack(|stack| {
+        let socks: Vec<_> = stack.raw_socks.values().filter_map(Weak::upgrade).collect();
+        socks
+            .iter()
+            .filter_map(|s| s.row(stack))
+            .collect::<Vec<Row>>()
+    });
+    rows.iter_mut().for_each(normalize);
+    rows
+}
+
 /// Returns how many TCP connections are in ESTABLISHED or CLOSE_WAIT
 /// (the MIB's tcpCurrEstab, which Linux keeps as they change state).
 pub(crate) fn curr_estab() -> usize {
@@ -167,8 +181,8 @@ fn pages(bytes: usize) -> usize {
     bytes.div_ceil(arch::PAGE_SIZE as usize)
 }
 
-/// Returns the TCP and UDP lines of /proc/net/sockstat (`v6` false) or
-/// sockstat6, as Linux's `sockstat_seq_show` and `sockstat6_seq_show`
+/// Returns the TCP, UDP, UDP-Lite and raw lines of /proc/net/sockstat
+/// (`v6` false) or sockstat6, as Linux's `sockstat_seq_show` and `sockstat6_seq_show`
 /// count: sockets in the tables by family ("inuse", TIME_WAIT apart),
 /// closed connections ("orphan", "tw"), every TCP socket ("alloc") and
 /// the pages their queues hold ("mem").
@@ -181,8 +195,14 @@ pub(crate) fn sockstat(v6: bool) -> String {
             .filter(|r| r.family == family && r.kind == Kind::Full)
             .count()
     };
+    let raw = raw_rows();
     if v6 {
-        return format!("TCP6: inuse {}\nUDP6: inuse {}\n", inuse(&tcp), inuse(&udp));
+        return format!(
+            "TCP6: inuse {}\nUDP6: inuse {}\nUDPLITE6: inuse 0\nRAW6: inuse {}\n",
+            inuse(&tcp),
+            inuse(&udp),
+            inuse(&raw)
+        );
     }
     // Closed connections are shut both ways; no other socket without a
     // file is.
@@ -202,10 +222,12 @@ pub(crate) fn sockstat(v6: bool) -> String {
         pages(queued.sum())
     };
     format!(
-        "TCP: inuse {} orphan {orphan} tw {tw} alloc {alloc} mem {}\nUDP: inuse {} mem {}\n",
+        "TCP: inuse {} orphan {orphan} tw {tw} alloc {alloc} mem {}\nUDP: inuse {} mem {}\n\
+         UDPLITE: inuse 0\nRAW: inuse {}\n",
         inuse(&tcp),
         mem(&tcp),
         inuse(&udp),
         mem(&udp),
+        inuse(&raw),
     )
 }

@@ -28,7 +28,7 @@ mod udp;
 use crate::net::{Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::task::TrapContext;
 pub(crate) use addr::unmap;
-pub(crate) use diag::{curr_estab, sockstat, tcp_rows, udp_rows};
+pub(crate) use diag::{curr_estab, raw_rows, sockstat, tcp_rows, udp_rows};
 pub(crate) use proc::{proc_tcp, proc_udp, Kind, Row};
 pub(crate) use tcp_info::{TCP_CLOSE, TCP_LISTEN};
 

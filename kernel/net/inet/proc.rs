@@ -50,6 +50,8 @@ pub(crate) struct Row {
     pub sndbuf: usize,
     /// tcp_info, filled for sock_diag's INET_DIAG_INFO.
     pub info: Option<TcpInfo>,
+    /// A raw socket's protocol (sock_diag's INET_DIAG_PROTOCOL).
+    pub raw_protocol: Option<u8>,
 }
 
 impl Default for Row {
@@ -73,6 +75,7 @@ impl Default for Row {
             rcvbuf: 0,
             sndbuf: 0,
             info: None,
+            raw_protocol: None,
         }
     }
 }

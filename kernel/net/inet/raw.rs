@@ -10,9 +10,11 @@
 use super::addr;
 use super::ip_dgram::{Dgram, SIN6_LEN_RFC2133, SOL_RAW};
 use super::packet::{self, Header, IPV4_HEADER, IPV6_HEADER, MAX_PACKET};
+use super::proc::Row;
 use super::sockopt::{SOL_IP, SOL_IPV6};
-use super::stack::with_stack;
+use super::stack::{with_stack, Stack};
 use super::taps::{Filter, Kind};
+use super::tcp_info::{TCP_CLOSE, TCP_ESTABLISHED};
 use super::{read_opt, AF_INET6, IPPROTO_ICMP, IPPROTO_ICMPV6};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{sa_family, MsgFlags, Options, Shutdown, AF_UNSPEC, SOCK_RAW, SOL_SOCKET};
@@ -98,7 +100,7 @@ impl RawSocket {
                 .inet
                 .set(family, false, SOL_IP, IP_HDRINCL, &on);
         }
-        Ok(Arc::new(RawSocket {
+        let sock = Arc::new(RawSocket {
             d,
             protocol,
             raw: KernelCell::new(RawState {
@@ -106,7 +108,40 @@ impl RawSocket {
                 hdrincl6: protocol == IPPROTO_RAW,
                 hashed: true,
             }),
-        }))
+        });
+        with_stack(|s| s.raw_socks.insert(sock.d.id, Arc::downgrade(&sock)));
+        Ok(sock)
+    }
+
+    /// Returns what sock_diag reports of the socket (Linux's raw_diag):
+    /// the protocol as its local port, TCP_ESTABLISHED once connected;
+    /// None once unhashed.
+    pub(super) fn row(&self, stack: &Stack) -> Option<Row> {
+        if !self.raw.borrow().hashed {
+            return None;
+        }
+        let s = self.d.state.borrow();
+        let any = addr::any(self.d.family);
+        Some(Row {
+            family: self.d.family,
+            local: addr::Endpoint::new(s.local.unwrap_or(any), self.protocol as u16),
+            remote: addr::Endpoint::new(s.peer.unwrap_or(any), 0),
+            state: if s.peer.is_some() {
+                TCP_ESTABLISHED
+            } else {
+                TCP_CLOSE
+            },
+            rx_queue: stack.taps.queued(self.d.id),
+            uid: self.d.inode.owner.uid,
+            inode: self.d.inode.ino,
+            cookie: self.d.id,
+            shutdown: u8::from(s.shut_rd) | (u8::from(s.shut_wr) << 1),
+            tos: s.inet.tos as u8,
+            rcvbuf: s.opts.rcvbuf,
+            sndbuf: s.opts.sndbuf,
+            raw_protocol: Some(self.protocol as u8),
+            ..Row::default()
+        })
     }
 
     /// Returns whether sends carry the caller's IP header.
@@ -559,6 +594,7 @@ impl Socket for RawSocket {
     }
 
     fn release(&self) {
+        with_stack(|s| s.raw_socks.remove(&self.d.id));
         self.d.release();
     }
 }

@@ -12,6 +12,7 @@
 use super::device::Loopback;
 use super::listen::Listener;
 use super::ports::Ports;
+use super::raw::RawSocket;
 use super::taps::Taps;
 use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
@@ -82,6 +83,8 @@ pub(crate) struct Stack {
     /// The open TCP and UDP sockets by id (for /proc/net/tcp and udp).
     pub(super) tcp_socks: BTreeMap<u64, Weak<TcpSocket>>,
     pub(super) udp_socks: BTreeMap<u64, Weak<UdpSocket>>,
+    /// The open raw sockets by id (for sock_diag's raw_diag).
+    pub(super) raw_socks: BTreeMap<u64, Weak<RawSocket>>,
     watches: BTreeMap<SocketHandle, Watch>,
     /// Connections that ended by a reset, with the state they were in.
     resets: BTreeMap<SocketHandle, tcp::State>,
@@ -139,6 +142,7 @@ impl Stack {
             orphans: Vec::new(),
             tcp_socks: BTreeMap::new(),
             udp_socks: BTreeMap::new(),
+            raw_socks: BTreeMap::new(),
             watches: BTreeMap::new(),
             resets: BTreeMap::new(),
             local: Vec::new(),

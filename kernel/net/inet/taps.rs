@@ -267,6 +267,11 @@ impl Taps {
         Some(p)
     }
 
+    /// Returns what the queue of `id` is charged (sock_diag's rmem).
+    pub(super) fn queued(&self, id: u64) -> usize {
+        self.receivers.get(&id).map_or(0, |r| r.charged)
+    }
+
     /// Returns the length of the next packet queued for `id`.
     pub(super) fn next_len(&self, id: u64) -> Option<usize> {
         self.receivers.get(&id)?.queue.front().map(|p| p.data.len())

@@ -76,7 +76,7 @@ fn valid_cc(bc: &[u8], cc: usize) -> bool {
             return true;
         }
         let o = op(bc, at);
-        if o.yes < OP_LEN || o.yes % 4 != 0 {
+        if o.yes < OP_LEN || !o.yes.is_multiple_of(4) {
             return false;
         }
         len -= o.yes as isize;
@@ -130,14 +130,14 @@ pub(crate) fn audit(bc: &[u8], admin: bool) -> Result<(), Errno> {
             return Err(Errno::EINVAL);
         }
         if o.code != NOP {
-            if o.no < min_len || o.no > len + 4 || o.no % 4 != 0 {
+            if o.no < min_len || o.no > len + 4 || !o.no.is_multiple_of(4) {
                 return Err(Errno::EINVAL);
             }
             if o.no < len && !valid_cc(bc, len - o.no) {
                 return Err(Errno::EINVAL);
             }
         }
-        if o.yes < min_len || o.yes > len + 4 || o.yes % 4 != 0 {
+        if o.yes < min_len || o.yes > len + 4 || !o.yes.is_multiple_of(4) {
             return Err(Errno::EINVAL);
         }
         at += o.yes;

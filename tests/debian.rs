@@ -179,6 +179,8 @@ fn network_tools_on_loopback() {
         2,
         "{run}"
     );
+    // ss asked NETLINK_SOCK_DIAG, not /proc/net/tcp.
+    assert!(!run.stdout.contains("Cannot open netlink socket"), "{run}");
 }
 
 /// trinity fuzzes every system call as uid 1000 for 90 seconds with a fixed

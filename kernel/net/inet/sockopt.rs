@@ -195,7 +195,12 @@ impl InetOptions {
     }
 
     fn set_ip(&mut self, family: u16, opt: i32, val: &[u8]) -> Result<()> {
-        let v = int_of(val, true)?;
+        // An empty value is zero (do_ip_setsockopt).
+        let v = if val.is_empty() {
+            0
+        } else {
+            int_of(val, true)?
+        };
         if let Some(flag) = recv_flag(SOL_IP, opt) {
             self.recv.set(flag, v != 0);
             return Ok(());

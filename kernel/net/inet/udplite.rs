@@ -376,12 +376,11 @@ impl Stack {
     /// on the socket that takes it; drops it otherwise (Linux's
     /// `udplite_checksum_init` and `udp_queue_rcv_one_skb`).
     fn udplite_input(&mut self, packet: &[u8]) {
-        let (src, dst, hop_limit, payload) = match packet.first().map(|b| b >> 4) {
+        let (src, dst, payload) = match packet.first().map(|b| b >> 4) {
             Some(4) => match Ipv4Packet::new_checked(packet) {
                 Ok(p) => (
                     IpAddr::V4(p.src_addr()),
                     IpAddr::V4(p.dst_addr()),
-                    p.hop_limit(),
                     p.payload(),
                 ),
                 Err(_) => return,
@@ -390,7 +389,6 @@ impl Stack {
                 Ok(p) => (
                     IpAddr::V6(p.src_addr()),
                     IpAddr::V6(p.dst_addr()),
-                    p.hop_limit(),
                     p.payload(),
                 ),
                 Err(_) => return,
@@ -398,10 +396,9 @@ impl Stack {
             _ => return,
         };
         let key = PacketKey::new(src, dst, IPPROTO_UDPLITE as u8, payload);
-        // The device read the header as it crossed; smoltcp's raw socket
-        // keeps the hop limit but not the TOS.
+        // The device read the header as it crossed (smoltcp's raw socket
+        // writes a header of its own, without the TOS).
         let info = self.lo.take_info(&key);
-        let info = info.map(|i| PacketInfo { hop_limit, ..i });
         let len = payload.len();
         if len < HEADER_LEN || payload[6..8] == [0, 0] {
             return;

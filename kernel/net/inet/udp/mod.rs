@@ -8,16 +8,18 @@
 //! datagram, and the IP-level control messages (cmsg.rs): those a send
 //! carries set the source address, hop limit and TOS of its datagram,
 //! which the device writes into the header (device.rs), and a receive
-//! returns those the socket asked for, from the header that arrived.
+//! returns those the socket asked for, from the header that arrived. The
+//! path of one datagram is in datagram.rs.
+
+mod datagram;
 
 use super::addr::{self, Endpoint, SockAddr};
 use super::cmsg::{self, Arrival, SendParams};
-use super::device::{HeaderMark, PacketInfo, PacketKey, LO_IFINDEX};
 use super::ports::{PortUse, Ports};
 use super::sockopt::{InetOptions, SOL_UDP};
 use super::stack::{with_stack, Stack};
 use super::udplite::{Binding, Coverage, IPPROTO_UDPLITE, SOL_UDPLITE};
-use super::{euid, port_range, read_opt, AF_INET, AF_INET6, IPPROTO_UDP};
+use super::{euid, port_range, read_opt, AF_INET, IPPROTO_UDP};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
@@ -27,8 +29,7 @@ use arch::{Errno, Result};
 use fs::{File, Owner, PollEvents, UserMemory, WaitQueue};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
-use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
-use std::net::IpAddr;
+use smoltcp::wire::IpListenEndpoint;
 use std::sync::Arc;
 
 /// The receive buffer (net.core.rmem_default) and its datagram count.
@@ -193,216 +194,6 @@ impl UdpSocket {
             self.bind_at(stack, s, ep, uid)?;
         }
         Ok(s.rx.expect("bound"))
-    }
-
-    /// Checks the source address and interface a send's control messages
-    /// chose for a datagram to an IPv4 (`v4`) or IPv6 destination, in the
-    /// order Linux's IPv4 route lookup (`ip_route_output_key_hash_rcu`)
-    /// and `ip6_datagram_send_ctl` do: over IPv4 EINVAL for a multicast,
-    /// broadcast or "this network" source, ENETUNREACH for one not of this
-    /// host, then ENODEV for an interface that does not exist; over IPv6
-    /// ENODEV, then EINVAL for a source not of this host.
-    fn check_params(stack: &Stack, p: &SendParams, v4: bool) -> Result<()> {
-        let src = p.src.filter(|a| !a.is_unspecified());
-        let no_dev = p.ifindex.is_some_and(|i| i as u32 != LO_IFINDEX);
-        match src {
-            Some(IpAddr::V4(a)) if v4 => {
-                if a.is_multicast() || a.is_broadcast() || a.octets()[0] == 0 {
-                    return Err(Errno::EINVAL);
-                }
-                if !stack.is_local(IpAddr::V4(a)) {
-                    return Err(Errno::ENETUNREACH);
-                }
-            }
-            _ if no_dev => return Err(Errno::ENODEV),
-            Some(a) if addr::unmap(a).is_ipv4() || !stack.is_local(a) => {
-                return Err(Errno::EINVAL);
-            }
-            _ => {}
-        }
-        if no_dev {
-            return Err(Errno::ENODEV);
-        }
-        Ok(())
-    }
-
-    /// Returns the destination of a send to `to` (or the peer): EDESTADDRREQ
-    /// without either, EINVAL/EAFNOSUPPORT for a bad address.
-    fn destination(&self, s: &State, to: Option<&[u8]>) -> Result<Endpoint> {
-        let Some(raw) = to else {
-            return s.peer.ok_or(Errno::EDESTADDRREQ);
-        };
-        match addr::parse(raw, self.family)? {
-            SockAddr::Unspec => s.peer.ok_or(Errno::EDESTADDRREQ),
-            SockAddr::Inet(ep) if self.family == AF_INET6 && addr::is_inet4(raw) => {
-                let _ = ep;
-                Err(Errno::EAFNOSUPPORT)
-            }
-            SockAddr::Inet(ep) => Ok(ep.destination()),
-        }
-    }
-
-    /// One attempt at queuing `data` to `to`, with what the send's control
-    /// messages asked for (`p`, checked).
-    fn send_one(
-        &self,
-        stack: &mut Stack,
-        s: &mut State,
-        data: &[u8],
-        to: Endpoint,
-        p: &SendParams,
-        uid: u32,
-    ) -> Result<usize> {
-        if s.shut_wr {
-            return Err(Errno::EPIPE);
-        }
-        let v4 = to.addr.is_ipv4();
-        let max = if v4 { MAX_PAYLOAD_V4 } else { MAX_PAYLOAD_V6 };
-        if data.len() > max || data.len() > s.opts.sndbuf.min(TX_BYTES) {
-            return Err(Errno::EMSGSIZE);
-        }
-        if s.inet.v6only && v4 {
-            return Err(Errno::ENETUNREACH);
-        }
-        if to.port == 0 {
-            return Err(Errno::EINVAL);
-        }
-        let route_src = stack.source_for(to.addr).ok_or(Errno::ENETUNREACH)?;
-        let rx = self.autobind(stack, s, uid)?;
-        let bound = s
-            .local
-            .map(|l| addr::unmap(l.addr))
-            .filter(|a| !a.is_unspecified());
-        // IP_PKTINFO's wildcard source is the route's, even on a bound
-        // socket; IPV6_PKTINFO's leaves the bound one (cmsg.rs).
-        let src = match p.src.map(addr::unmap) {
-            Some(a) if a.is_unspecified() => route_src,
-            Some(a) => a,
-            None => bound.unwrap_or(route_src),
-        };
-        let mark = HeaderMark {
-            hop_limit: p
-                .hop_limit
-                .unwrap_or_else(|| s.inet.hop_limit(self.family, v4)),
-            tos: p.tos.unwrap_or_else(|| s.inet.tos(v4)),
-        };
-        match rx {
-            Rx::Udp(h) => {
-                let mut meta = udp::UdpMetadata::from(IpEndpoint::new(to.addr.into(), to.port));
-                meta.local_address = Some(src.into());
-                let sock = stack.sockets.get_mut::<udp::Socket>(h);
-                match sock.send_slice(data, meta) {
-                    Ok(()) => {}
-                    Err(udp::SendError::BufferFull) => return Err(Errno::EAGAIN),
-                    Err(udp::SendError::Unaddressable) => return Err(Errno::EINVAL),
-                }
-                // The header smoltcp will write: ports and length.
-                let port = s.local.map_or(0, |l| l.port);
-                let mut head = [0u8; 8];
-                head[0..2].copy_from_slice(&port.to_be_bytes());
-                head[2..4].copy_from_slice(&to.port.to_be_bytes());
-                head[4..6].copy_from_slice(&((data.len() + 8) as u16).to_be_bytes());
-                let key = PacketKey::new(src, to.addr, IPPROTO_UDP as u8, &head);
-                stack.lo.mark(key, mark);
-            }
-            Rx::UdpLite => {
-                let port = s.local.map_or(0, |l| l.port);
-                stack.send_udplite(src, port, to, data, mark, s.cscov)?;
-            }
-        }
-        stack.poll();
-        Ok(data.len())
-    }
-
-    /// Tells a UDP-Lite socket's receive side its new local address and
-    /// peer (after connect(2)).
-    fn rebind(&self, stack: &mut Stack, s: &State) {
-        if let (Some(b), Some(local)) = (self.binding(stack), s.local) {
-            b.local = local;
-            b.peer = s.peer.map(Endpoint::unmapped);
-        }
-    }
-
-    /// One attempt at taking a datagram: its bytes (copied by `out`), full
-    /// length, source and arrival.
-    fn recv_one(
-        &self,
-        stack: &mut Stack,
-        s: &mut State,
-        peek: bool,
-        out: &mut Vec<u8>,
-    ) -> Result<Incoming> {
-        let eof = || Incoming {
-            len: 0,
-            from: Endpoint::new(addr::any(self.family), 0),
-            arrival: Arrival {
-                to: Endpoint::new(addr::any(self.family), 0),
-                info: None,
-            },
-        };
-        let got = match s.rx {
-            None => None,
-            Some(Rx::Udp(h)) => Self::recv_udp(stack, s, h, peek, out),
-            Some(Rx::UdpLite) => {
-                let b = self.binding(stack).expect("bound");
-                let d = if peek {
-                    b.queue
-                        .front()
-                        .map(|d| (d.from, d.to, d.info, d.data.clone()))
-                } else {
-                    b.pop().map(|d| (d.from, d.to, d.info, d.data))
-                };
-                d.map(|(from, to, info, data)| {
-                    *out = data;
-                    Incoming {
-                        len: out.len(),
-                        from,
-                        arrival: Arrival { to, info },
-                    }
-                })
-            }
-        };
-        match got {
-            Some(got) => Ok(got),
-            // A shut-down socket reads EOF.
-            None if s.shut_rd => Ok(eof()),
-            None => Err(Errno::EAGAIN),
-        }
-    }
-
-    /// Takes (or peeks at) the first datagram of the smoltcp socket `h`
-    /// that the socket's filter lets through.
-    fn recv_udp(
-        stack: &mut Stack,
-        s: &State,
-        h: SocketHandle,
-        peek: bool,
-        out: &mut Vec<u8>,
-    ) -> Option<Incoming> {
-        let sock = stack.sockets.get_mut::<udp::Socket>(h);
-        loop {
-            let (data, meta) = sock.peek().map(|(d, m)| (d, *m)).ok()?;
-            let from = Endpoint::new(meta.endpoint.addr.into(), meta.endpoint.port);
-            // A connected socket takes datagrams from its peer only.
-            if s.peer.is_some_and(|p| p.unmapped() != from) {
-                let _ = sock.recv();
-                continue;
-            }
-            out.clear();
-            out.extend_from_slice(data);
-            if !peek {
-                let _ = sock.recv();
-            }
-            let port = s.local.map_or(0, |l| l.port);
-            let dst = meta.local_address.map(IpAddr::from);
-            let to = Endpoint::new(dst.unwrap_or(from.addr), port);
-            let info = PacketInfo::from_meta(meta.meta);
-            return Some(Incoming {
-                len: out.len(),
-                from,
-                arrival: Arrival { to, info },
-            });
-        }
     }
 }
 

@@ -91,10 +91,11 @@ impl UdpSocket {
         }
         let route_src = stack.source_for(to.addr).ok_or(Errno::ENETUNREACH)?;
         let rx = self.autobind(stack, s, uid)?;
+        // The bound address, if it is of the destination's IP version.
         let bound = s
             .local
             .map(|l| addr::unmap(l.addr))
-            .filter(|a| !a.is_unspecified());
+            .filter(|a| !a.is_unspecified() && a.is_ipv4() == v4);
         // IP_PKTINFO's wildcard source is the route's, even on a bound
         // socket; IPV6_PKTINFO's leaves the bound one (cmsg.rs).
         let src = match p.src.map(addr::unmap) {

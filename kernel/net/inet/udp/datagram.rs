@@ -7,9 +7,10 @@
 use super::{Incoming, Rx, State, UdpSocket, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6, TX_BYTES};
 use crate::net::inet::addr::{self, Endpoint, SockAddr};
 use crate::net::inet::cmsg::{Arrival, SendParams};
-use crate::net::inet::device::{HeaderMark, PacketInfo, PacketKey, LO_IFINDEX};
+use crate::net::inet::device::{HeaderMark, PacketInfo, PacketKey};
 use crate::net::inet::stack::Stack;
 use crate::net::inet::{AF_INET6, IPPROTO_UDP};
+use crate::net::init_net;
 use arch::{Errno, Result};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
@@ -26,7 +27,7 @@ impl UdpSocket {
     /// ENODEV, then EINVAL for a source not of this host.
     pub(super) fn check_params(stack: &Stack, p: &SendParams, v4: bool) -> Result<()> {
         let src = p.src.filter(|a| !a.is_unspecified());
-        let no_dev = p.ifindex.is_some_and(|i| i as u32 != LO_IFINDEX);
+        let no_dev = p.ifindex.is_some_and(|i| init_net().device(i).is_none());
         match src {
             Some(IpAddr::V4(a)) if v4 => {
                 if a.is_multicast() || a.is_broadcast() || a.octets()[0] == 0 {

@@ -126,6 +126,14 @@ fn sockdiag() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sockdiag", "quiet"]));
 }
 
+/// UDP's control messages (IP_PKTINFO, IP_RECVTTL, IP_RECVTOS,
+/// IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS... on receive and send, truncation)
+/// and UDP-Lite with its checksum coverage (tests/guest/udpmsg.c).
+#[test]
+fn udpmsg() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/udpmsg", "quiet"]));
+}
+
 /// Malformed socket addresses, options, flags and netlink messages from a
 /// fixed seed: every call returns an errno, and loopback works afterwards
 /// (tests/guest/netfuzz.c).

@@ -1,10 +1,13 @@
 //! The user structures of sendmsg(2) and recvmsg(2): `struct msghdr`, the
 //! guest buffers of an iovec array (`UserIov`), and control messages
 //! (cmsg(3)) — SCM_RIGHTS and SCM_CREDENTIALS parsed on the way in as
-//! Linux's `__scm_send` does, written on the way out as its `put_cmsg` and
-//! `scm_detach_fds` do, truncating with MSG_CTRUNC.
+//! Linux's `__scm_send` does (the messages of other levels are handed to
+//! the socket's family, which parses them as its protocol does), written
+//! on the way out as its `put_cmsg` and `scm_detach_fds` do, truncating
+//! with MSG_CTRUNC.
 
 use super::arg::UserPtr;
+use crate::net::socket::Cmsg;
 use crate::net::{Ucred, SOL_SOCKET};
 use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes};
@@ -156,11 +159,15 @@ impl UserIov {
 pub(crate) struct Control {
     pub creds: Option<Ucred>,
     pub files: Vec<Arc<File>>,
+    /// The messages of other levels than SOL_SOCKET, in order, for the
+    /// socket's family (its `cmsg_len` is that of the header and `data`).
+    pub proto: Vec<Cmsg>,
 }
 
 /// Parses the control buffer of sendmsg: ENOBUFS beyond optmem_max, EINVAL
 /// for a malformed header or an unknown SOL_SOCKET type, EBADF, EPERM for
-/// credentials the sender may not claim. Other levels are skipped.
+/// credentials the sender may not claim. Other levels are kept for the
+/// socket's family.
 pub(super) fn read_control(ctx: &TrapContext, addr: u64, len: u64) -> Result<Control> {
     let mut out = Control::default();
     if len == 0 {
@@ -195,6 +202,12 @@ pub(super) fn read_control(ctx: &TrapContext, addr: u64, len: u64) -> Result<Con
                 }
                 _ => return Err(Errno::EINVAL),
             }
+        } else {
+            out.proto.push(Cmsg {
+                level,
+                ty,
+                data: data.to_vec(),
+            });
         }
         off += cmsg_align(cmsg_len);
     }

@@ -3,16 +3,208 @@
 //! without TCP and UDP checksums (as Linux marks loopback packets
 //! CHECKSUM_UNNECESSARY).
 //! The queue is drained by `Stack::poll` within the same call.
+//!
+//! The device is also where the IP header fields smoltcp does not model
+//! meet the sockets. smoltcp sends every packet with a zero TOS (traffic
+//! class) and one hop limit per socket, and hands a socket no header field
+//! of what it received; Linux's sockets set both per datagram (IP_TOS,
+//! IP_TTL, IPV6_TCLASS, IPV6_HOPLIMIT as options or control messages) and
+//! report them back (IP_RECVTOS, IP_RECVTTL, IPV6_RECVTCLASS,
+//! IPV6_RECVHOPLIMIT, IP_PKTINFO's interface). So:
+//!
+//! - On the way out a sender registers a `HeaderMark` (the hop limit and
+//!   TOS its options and control messages chose) for the packet it just
+//!   queued in smoltcp, named by a `PacketKey`: its addresses, protocol
+//!   and transport header (ports, length or coverage, and UDP-Lite's
+//!   checksum), which smoltcp sends as queued. The device writes the mark
+//!   into the packet's header as it transmits it (recomputing an IPv4
+//!   header checksum). Marks of one key are taken in the order they were
+//!   made, which is the order smoltcp sends a socket's datagrams. (smoltcp
+//!   0.12 hands a transmit token the `PacketMeta` of a UDP datagram only
+//!   for unfragmented IPv4, and none for raw sockets, so the meta cannot
+//!   carry marks.)
+//! - On the way in the device reads the interface, hop limit and TOS of
+//!   every packet that crosses it (`PacketInfo`). For UDP it packs them in
+//!   the packet's `PacketMeta` id (smoltcp's packetmeta-id), which smoltcp
+//!   stores with the datagram in the socket's buffer, so nothing is kept
+//!   for a datagram that is dropped. smoltcp's raw sockets (which carry
+//!   UDP-Lite) store no metadata, so for packets of other protocols than
+//!   UDP and TCP the device keeps the info by `PacketKey` for a consumer
+//!   that drains its raw socket within the same poll (`take_info`).
+//!
+//! `Stack::poll` forgets the marks and infos no packet claimed at its end.
 
-use smoltcp::phy::{self, Checksum, ChecksumCapabilities, Device, DeviceCapabilities, Medium};
+use smoltcp::phy::{
+    self, Checksum, ChecksumCapabilities, Device, DeviceCapabilities, Medium, PacketMeta,
+};
 use smoltcp::time::Instant;
-use std::collections::{BTreeSet, VecDeque};
+use smoltcp::wire::{IpProtocol, Ipv4Packet, Ipv6Packet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::IpAddr;
 
 /// The largest IP packet: what an IPv4 total length can say (lo's MTU is
 /// 65536 in Linux; an IP packet cannot use the last byte).
 pub(crate) const LOOPBACK_MTU: usize = 65535;
+/// lo's interface index (the first device Linux registers).
+pub(crate) const LO_IFINDEX: u32 = 1;
+/// How many bytes of the transport header a `PacketKey` holds: UDP's and
+/// UDP-Lite's whole header, ICMP's type, code, checksum and echo id.
+const KEY_HEAD: usize = 8;
+/// The id bit saying that a `PacketMeta` id carries an info.
+const META_VALID: u32 = 1 << 31;
 
-/// The loopback device: a queue of IP packets and its counters.
+/// What the device read from the IP header of a received packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PacketInfo {
+    /// The interface it came in on.
+    pub ifindex: u32,
+    /// The IPv4 TTL or IPv6 hop limit.
+    pub hop_limit: u8,
+    /// The IPv4 TOS byte or IPv6 traffic class (DSCP and ECN).
+    pub tos: u8,
+}
+
+impl PacketInfo {
+    /// Returns the packet meta carrying the info (15 bits of interface
+    /// index, the TOS and the hop limit).
+    fn to_meta(self) -> PacketMeta {
+        let mut meta = PacketMeta::default();
+        meta.id = META_VALID
+            | (self.ifindex & 0x7fff) << 16
+            | u32::from(self.tos) << 8
+            | u32::from(self.hop_limit);
+        meta
+    }
+
+    /// Returns the info a received datagram's meta carries; None for one
+    /// that did not come through this device.
+    pub(crate) fn from_meta(meta: PacketMeta) -> Option<PacketInfo> {
+        (meta.id & META_VALID != 0).then_some(PacketInfo {
+            ifindex: (meta.id >> 16) & 0x7fff,
+            tos: (meta.id >> 8) as u8,
+            hop_limit: meta.id as u8,
+        })
+    }
+
+    /// Reads the header of the IP packet `packet` received on `ifindex`.
+    fn read(packet: &[u8], ifindex: u32) -> Option<PacketInfo> {
+        let (hop_limit, tos) = match packet.first()? >> 4 {
+            4 => {
+                let p = Ipv4Packet::new_checked(packet).ok()?;
+                (p.hop_limit(), p.dscp() << 2 | p.ecn())
+            }
+            6 => {
+                let p = Ipv6Packet::new_checked(packet).ok()?;
+                (p.hop_limit(), p.traffic_class())
+            }
+            _ => return None,
+        };
+        Some(PacketInfo {
+            ifindex,
+            hop_limit,
+            tos,
+        })
+    }
+}
+
+/// The IP header fields a sender asks the device to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HeaderMark {
+    /// The IPv4 TTL or IPv6 hop limit.
+    pub hop_limit: u8,
+    /// The IPv4 TOS byte or IPv6 traffic class.
+    pub tos: u8,
+}
+
+impl HeaderMark {
+    /// Writes the mark into the header of the IP packet `packet`.
+    fn apply(self, packet: &mut [u8]) {
+        match packet.first().map(|b| b >> 4) {
+            Some(4) => {
+                if let Ok(mut p) = Ipv4Packet::new_checked(&mut packet[..]) {
+                    p.set_hop_limit(self.hop_limit);
+                    p.set_dscp(self.tos >> 2);
+                    p.set_ecn(self.tos & 3);
+                    p.fill_checksum();
+                }
+            }
+            Some(6) => {
+                if let Ok(mut p) = Ipv6Packet::new_checked(&mut packet[..]) {
+                    p.set_hop_limit(self.hop_limit);
+                    p.set_traffic_class(self.tos);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Names an IP packet: its addresses, its protocol and the first bytes of
+/// its payload (the transport header; UDP's checksum left out, which
+/// smoltcp fills in or not as the device's checksum capabilities say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PacketKey {
+    src: IpAddr,
+    dst: IpAddr,
+    protocol: u8,
+    head: [u8; KEY_HEAD],
+}
+
+impl PacketKey {
+    /// Returns the key of a packet from `src` to `dst` of `protocol` whose
+    /// payload starts with `payload`.
+    pub(crate) fn new(src: IpAddr, dst: IpAddr, protocol: u8, payload: &[u8]) -> PacketKey {
+        let mut head = [0u8; KEY_HEAD];
+        let n = payload.len().min(KEY_HEAD);
+        head[..n].copy_from_slice(&payload[..n]);
+        if protocol == u8::from(IpProtocol::Udp) {
+            head[6..].fill(0);
+        }
+        PacketKey {
+            src,
+            dst,
+            protocol,
+            head,
+        }
+    }
+
+    /// Returns the key of the IP packet `packet`; None if it is not one
+    /// or its transport header does not follow the IP header directly.
+    pub(crate) fn of(packet: &[u8]) -> Option<PacketKey> {
+        match packet.first()? >> 4 {
+            4 => {
+                let p = Ipv4Packet::new_checked(packet).ok()?;
+                let proto = u8::from(p.next_header());
+                Some(Self::new(
+                    p.src_addr().into(),
+                    p.dst_addr().into(),
+                    proto,
+                    p.payload(),
+                ))
+            }
+            6 => {
+                let p = Ipv6Packet::new_checked(packet).ok()?;
+                let proto = u8::from(p.next_header());
+                Some(Self::new(
+                    p.src_addr().into(),
+                    p.dst_addr().into(),
+                    proto,
+                    p.payload(),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Returns whether smoltcp carries what the device read itself (UDP,
+    /// in the meta) or the sockets have no use for it (TCP).
+    fn has_meta(&self) -> bool {
+        self.protocol == u8::from(IpProtocol::Udp) || self.protocol == u8::from(IpProtocol::Tcp)
+    }
+}
+
+/// The loopback device: a queue of IP packets, its counters, and the
+/// header fields of packets in flight that travel without metadata.
 #[derive(Default)]
 pub(crate) struct Loopback {
     queue: VecDeque<Vec<u8>>,
@@ -24,6 +216,10 @@ pub(crate) struct Loopback {
     pub full_ports: BTreeSet<u16>,
     /// Packets dropped, until taken.
     dropped: u64,
+    /// Marks for packets queued in smoltcp, to write on transmit.
+    marks: BTreeMap<PacketKey, VecDeque<HeaderMark>>,
+    /// What the device read from received packets without metadata.
+    infos: BTreeMap<PacketKey, VecDeque<PacketInfo>>,
 }
 
 /// Returns the destination port of a TCP SYN (without ACK) in the IPv4 or
@@ -63,6 +259,39 @@ impl Loopback {
     pub(crate) fn flush(&mut self) {
         self.queue.clear();
     }
+
+    /// Asks for `mark` to be written into the packet `key` names when it
+    /// is sent (one mark per packet, in the order they are sent).
+    pub(crate) fn mark(&mut self, key: PacketKey, mark: HeaderMark) {
+        self.marks.entry(key).or_default().push_back(mark);
+    }
+
+    /// Takes what the device read from the received packet `key` names.
+    pub(crate) fn take_info(&mut self, key: &PacketKey) -> Option<PacketInfo> {
+        let infos = self.infos.get_mut(key)?;
+        let info = infos.pop_front();
+        if infos.is_empty() {
+            self.infos.remove(key);
+        }
+        info
+    }
+
+    /// Forgets the marks and infos no packet claimed (what smoltcp
+    /// dropped); `Stack::poll` calls it when it is done.
+    pub(crate) fn forget_notes(&mut self) {
+        self.marks.clear();
+        self.infos.clear();
+    }
+
+    /// Takes the mark registered for the packet `key` names.
+    fn take_mark(&mut self, key: &PacketKey) -> Option<HeaderMark> {
+        let marks = self.marks.get_mut(key)?;
+        let mark = marks.pop_front();
+        if marks.is_empty() {
+            self.marks.remove(key);
+        }
+        mark
+    }
 }
 
 impl Device for Loopback {
@@ -92,7 +321,13 @@ impl Device for Loopback {
                 self.dropped += 1;
                 continue;
             }
-            return Some((RxToken { buffer }, TxToken { dev: self }));
+            let info = PacketInfo::read(&buffer, LO_IFINDEX);
+            if let (Some(info), Some(key)) = (info, PacketKey::of(&buffer)) {
+                if !key.has_meta() {
+                    self.infos.entry(key).or_default().push_back(info);
+                }
+            }
+            return Some((RxToken { buffer, info }, TxToken { dev: self }));
         }
     }
 
@@ -103,11 +338,16 @@ impl Device for Loopback {
 
 pub(crate) struct RxToken {
     buffer: Vec<u8>,
+    info: Option<PacketInfo>,
 }
 
 impl phy::RxToken for RxToken {
     fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
         f(&self.buffer)
+    }
+
+    fn meta(&self) -> PacketMeta {
+        self.info.map(PacketInfo::to_meta).unwrap_or_default()
     }
 }
 
@@ -119,9 +359,68 @@ impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
         let mut buffer = vec![0u8; len];
         let r = f(&mut buffer);
+        if !self.dev.marks.is_empty() {
+            let mark = PacketKey::of(&buffer).and_then(|k| self.dev.take_mark(&k));
+            if let Some(mark) = mark {
+                mark.apply(&mut buffer);
+            }
+        }
         self.dev.packets += 1;
         self.dev.bytes += len as u64;
         self.dev.queue.push_back(buffer);
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metas_round_trip() {
+        let info = PacketInfo {
+            ifindex: 1,
+            hop_limit: 2,
+            tos: 0xb8,
+        };
+        assert_eq!(PacketInfo::from_meta(info.to_meta()), Some(info));
+        assert_eq!(PacketInfo::from_meta(PacketMeta::default()), None);
+    }
+
+    #[test]
+    fn marks_are_written_in_order() {
+        use smoltcp::phy::TxToken as _;
+        use std::net::Ipv6Addr;
+        let mut lo = Loopback::default();
+        let a = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        let udp = [0, 1, 0, 2, 0, 9, 0xab, 0xcd];
+        let mut packet = vec![0x60, 0, 0, 0, 0, 9, 17, 64];
+        packet.extend_from_slice(&Ipv6Addr::LOCALHOST.octets());
+        packet.extend_from_slice(&Ipv6Addr::LOCALHOST.octets());
+        packet.extend_from_slice(&udp);
+        packet.push(b'x');
+        // The key leaves UDP's checksum out.
+        let key = PacketKey::new(a, a, 17, &[0, 1, 0, 2, 0, 9, 0, 0]);
+        lo.mark(
+            key,
+            HeaderMark {
+                hop_limit: 2,
+                tos: 0x28,
+            },
+        );
+        lo.mark(
+            key,
+            HeaderMark {
+                hop_limit: 3,
+                tos: 0,
+            },
+        );
+        for want in [(2, 0x28), (3, 0), (64, 0)] {
+            let tx = lo.transmit(Instant::ZERO).expect("lo transmits");
+            tx.consume(packet.len(), |b| b.copy_from_slice(&packet));
+            let sent = lo.queue.pop_back().expect("queued");
+            let info = PacketInfo::read(&sent, LO_IFINDEX).expect("an IPv6 packet");
+            assert_eq!((info.hop_limit, info.tos), want);
+        }
     }
 }

@@ -6,7 +6,9 @@
 //! does not keep (SO_TIMESTAMP and SO_TIMESTAMPNS, socket(7)).
 
 use super::addr::{self, Endpoint};
-use super::sockopt::{InetOptions, SOL_IP, SOL_IPV6};
+use super::cmsg::{self, Arrival};
+use super::device::{PacketInfo, LO_IFINDEX};
+use super::sockopt::InetOptions;
 use super::stack::{with_stack, Stack};
 use super::taps::{Filter, Packet};
 use super::AF_INET6;
@@ -29,21 +31,8 @@ const SO_TIMESTAMP_OLD: i32 = 29;
 const SO_TIMESTAMPNS_OLD: i32 = 35;
 const SO_TIMESTAMP_NEW: i32 = 63;
 const SO_TIMESTAMPNS_NEW: i32 = 64;
-const IP_TOS: i32 = 1;
-const IP_TTL: i32 = 2;
-const IP_PKTINFO: i32 = 8;
-const IP_RECVTTL: i32 = 12;
-const IP_RECVTOS: i32 = 13;
-const IPV6_RECVPKTINFO: i32 = 49;
-const IPV6_PKTINFO: i32 = 50;
-const IPV6_RECVHOPLIMIT: i32 = 51;
-const IPV6_HOPLIMIT: i32 = 52;
-const IPV6_RECVTCLASS: i32 = 66;
-const IPV6_TCLASS: i32 = 67;
 /// SIN6_LEN_RFC2133: the shortest `sockaddr_in6` Linux takes.
 pub(super) const SIN6_LEN_RFC2133: usize = 24;
-/// The interface index of lo, the only interface so far.
-const LOOPBACK_IFINDEX: i32 = 1;
 /// SIOCINQ (FIONREAD), SIOCOUTQ and SIOCGSTAMP.
 const SIOCINQ: u32 = 0x541b;
 const SIOCOUTQ: u32 = 0x5411;
@@ -202,7 +191,8 @@ impl Dgram {
     /// Returns the TTL (hop limit) and TOS (traffic class) of a packet sent.
     pub(super) fn ttl_tos(&self) -> (u8, u8) {
         let s = self.state.borrow();
-        (s.inet.ttl.unwrap_or(64), s.inet.tos as u8)
+        let v4 = !self.v6();
+        (s.inet.hop_limit(self.family, v4), s.inet.tos(v4))
     }
 
     /// Queues the IP packet `p` and moves it: EPIPE after SHUT_WR.
@@ -306,43 +296,17 @@ impl Dgram {
                 .to_vec(),
             }),
         }
-        let on = |level, opt| s.inet.plain(level, opt) != 0;
-        let int = |v: i32| v.to_ne_bytes().to_vec();
-        let mut ip = |level, ty, data| out.push(Cmsg { level, ty, data });
-        match (p.src, p.dst) {
-            (IpAddr::V4(_), IpAddr::V4(dst)) => {
-                if on(SOL_IP, IP_PKTINFO) {
-                    // struct in_pktinfo: interface, local address, header's destination.
-                    let mut d = LOOPBACK_IFINDEX.to_ne_bytes().to_vec();
-                    d.extend_from_slice(&dst.octets());
-                    d.extend_from_slice(&dst.octets());
-                    ip(SOL_IP, IP_PKTINFO, d);
-                }
-                if on(SOL_IP, IP_RECVTTL) {
-                    ip(SOL_IP, IP_TTL, int(p.ttl.into()));
-                }
-                if on(SOL_IP, IP_RECVTOS) {
-                    ip(SOL_IP, IP_TOS, vec![p.tos]);
-                }
-            }
-            (_, dst) => {
-                if on(SOL_IPV6, IPV6_RECVPKTINFO) {
-                    // struct in6_pktinfo: the destination, the interface.
-                    let IpAddr::V6(d6) = dst else {
-                        unreachable!("an IPv6 packet to an IPv4 address");
-                    };
-                    let mut d = d6.octets().to_vec();
-                    d.extend_from_slice(&LOOPBACK_IFINDEX.to_ne_bytes());
-                    ip(SOL_IPV6, IPV6_PKTINFO, d);
-                }
-                if on(SOL_IPV6, IPV6_RECVHOPLIMIT) {
-                    ip(SOL_IPV6, IPV6_HOPLIMIT, int(p.ttl.into()));
-                }
-                if on(SOL_IPV6, IPV6_RECVTCLASS) {
-                    ip(SOL_IPV6, IPV6_TCLASS, int(p.tos.into()));
-                }
-            }
-        }
+        // The IP level's, from what the header said (the taps regenerate
+        // it: see taps.rs).
+        let arrival = Arrival {
+            to: Endpoint::new(p.dst, 0),
+            info: Some(PacketInfo {
+                ifindex: LO_IFINDEX,
+                hop_limit: p.ttl,
+                tos: p.tos,
+            }),
+        };
+        out.extend(cmsg::received(self.family, s.inet.recv, &arrival));
         out
     }
 

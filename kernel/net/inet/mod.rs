@@ -1,14 +1,16 @@
-//! The Internet families (ip(7), ipv6(7)): TCP and UDP sockets over IPv4
-//! and IPv6, ping sockets (icmp(7)) and raw sockets (raw(7)), on a TCP/IP
-//! stack per network namespace (`stack`) built on smoltcp. smoltcp moves
-//! packets and runs the TCP state machine; this layer gives it Linux's
-//! socket semantics, which smoltcp does not have: ports and bind
-//! conflicts, listen backlogs, errors reported once, socket options,
-//! v4-mapped addresses on dual-stack IPv6 sockets, ping identifiers and
-//! raw sockets' filters (`taps`). What the sockets are to sock_diag and
-//! /proc/net is `diag` and `proc`.
+//! The Internet families (ip(7), ipv6(7)): TCP, UDP and UDP-Lite sockets
+//! over IPv4 and IPv6, ping sockets (icmp(7)) and raw sockets (raw(7)), on
+//! a TCP/IP stack per network namespace (`stack`) built on smoltcp.
+//! smoltcp moves packets and runs the TCP state machine; this layer gives
+//! it Linux's socket semantics, which smoltcp does not have: ports and bind
+//! conflicts, listen backlogs, errors reported once, socket options and
+//! control messages, v4-mapped addresses on dual-stack IPv6 sockets, ping
+//! identifiers and raw sockets' filters (`taps`), and UDP-Lite, which
+//! smoltcp does not know. What the sockets are to sock_diag and /proc/net
+//! is `diag` and `proc`.
 
 mod addr;
+mod cmsg;
 mod device;
 mod diag;
 mod ip_dgram;
@@ -24,6 +26,7 @@ mod taps;
 mod tcp;
 mod tcp_info;
 mod udp;
+mod udplite;
 
 use crate::net::{Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::task::TrapContext;
@@ -67,7 +70,12 @@ pub(crate) fn create(family: u16, ty: u32, protocol: i32, owner: Owner) -> Resul
     };
     match (ty, protocol) {
         (SOCK_STREAM, IPPROTO_IP | IPPROTO_TCP) => Ok(tcp::TcpSocket::new(family, owner)),
-        (SOCK_DGRAM, IPPROTO_IP | IPPROTO_UDP) => Ok(udp::UdpSocket::new(family, owner)),
+        (SOCK_DGRAM, IPPROTO_IP | IPPROTO_UDP) => {
+            Ok(udp::UdpSocket::new(family, udp::Proto::Udp, owner))
+        }
+        (SOCK_DGRAM, udplite::IPPROTO_UDPLITE) => {
+            Ok(udp::UdpSocket::new(family, udp::Proto::UdpLite, owner))
+        }
         (SOCK_DGRAM, p) if p == ping => Ok(ping::PingSocket::new(family, owner)?),
         (SOCK_RAW, IPPROTO_IP) => Err(Errno::EPROTONOSUPPORT),
         (SOCK_RAW, p) => Ok(raw::RawSocket::new(family, p, owner)?),

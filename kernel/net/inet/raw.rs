@@ -136,7 +136,7 @@ impl RawSocket {
             inode: self.d.inode.ino,
             cookie: self.d.id,
             shutdown: u8::from(s.shut_rd) | (u8::from(s.shut_wr) << 1),
-            tos: s.inet.tos as u8,
+            tos: s.inet.tos,
             rcvbuf: s.opts.rcvbuf,
             sndbuf: s.opts.sndbuf,
             raw_protocol: Some(self.protocol as u8),

@@ -16,6 +16,7 @@ use super::raw::RawSocket;
 use super::taps::Taps;
 use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
+use super::udplite::UdpLite;
 use crate::net::init_net;
 use arch::sync::KernelCell;
 use fs::WaitQueue;
@@ -71,12 +72,14 @@ struct Orphan {
 /// The TCP/IP state of a network namespace.
 pub(crate) struct Stack {
     iface: Interface,
-    lo: Loopback,
+    pub(super) lo: Loopback,
     pub(super) sockets: SocketSet<'static>,
     pub(super) tcp_ports: Ports,
     pub(super) udp_ports: Ports,
     /// What raw and ping sockets receive and send through.
     pub(super) taps: Taps,
+    /// UDP-Lite's ports, sockets and queues.
+    pub(super) udplite: UdpLite,
     /// TCP listeners by socket id.
     pub(super) listeners: BTreeMap<u64, Listener>,
     orphans: Vec<Orphan>,
@@ -138,6 +141,7 @@ impl Stack {
             tcp_ports: Ports::new(true),
             udp_ports: Ports::new(false),
             taps: Taps::default(),
+            udplite: UdpLite::default(),
             listeners: BTreeMap::new(),
             orphans: Vec::new(),
             tcp_socks: BTreeMap::new(),
@@ -354,10 +358,12 @@ impl Stack {
         for _ in 0..MAX_ROUNDS {
             self.iface.poll(t, &mut self.lo, &mut self.sockets);
             self.taps.deliver(&mut self.sockets);
+            self.deliver_udplite();
             if !self.lo.pending() && !self.reset_orphans_with_data() {
                 break;
             }
         }
+        self.lo.forget_notes();
         self.note_resets(&before);
         let dropped = self.lo.take_dropped();
         if dropped > 0 {

@@ -945,7 +945,7 @@ impl TcpSocket {
             uid: self.inode.owner.uid,
             inode: self.inode.ino,
             cookie: self.id,
-            tos: s.inet.tos as u8,
+            tos: s.inet.tos,
             v6only: s.inet.v6only,
             port_locked: s.bound && !s.autobound,
             rcvbuf: s.opts.rcvbuf,

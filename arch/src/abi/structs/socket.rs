@@ -1,7 +1,8 @@
 //! Sockets: `struct msghdr` and `struct mmsghdr` of sendmsg(2) and
 //! recvmsg(2), the header of a control message (cmsg(3)) and the
-//! credentials SCM_CREDENTIALS and SO_PEERCRED carry, Unix socket
-//! addresses and the socket options' structures.
+//! credentials SCM_CREDENTIALS and SO_PEERCRED carry, the packet
+//! information of IP_PKTINFO and IPV6_PKTINFO, Unix socket addresses and
+//! the socket options' structures.
 
 use crate::abi::pod::pod_structs;
 
@@ -60,6 +61,24 @@ pod_structs! {
         pub uid: u32,
         pub gid: u32,
     }
+
+    /// `struct in_pktinfo` (ip(7) IP_PKTINFO): the interface, the local
+    /// address a reply would leave from, and the packet's destination;
+    /// addresses in network byte order.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct InPktinfo {
+        pub ipi_ifindex: i32,
+        pub ipi_spec_dst: [u8; 4],
+        pub ipi_addr: [u8; 4],
+    }
+
+    /// `struct in6_pktinfo` (ipv6(7) IPV6_PKTINFO): the packet's
+    /// destination (or a send's source) and the interface.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct In6Pktinfo {
+        pub ipi6_addr: [u8; 16],
+        pub ipi6_ifindex: i32,
+    }
 }
 
 #[cfg(test)]
@@ -103,5 +122,15 @@ mod tests {
         );
         assert_eq!(size_of::<Linger>(), size_of::<libc::linger>());
         assert_eq!(offset_of!(Ucred, gid), offset_of!(libc::ucred, gid));
+        assert_eq!(size_of::<InPktinfo>(), size_of::<libc::in_pktinfo>());
+        assert_eq!(
+            offset_of!(InPktinfo, ipi_addr),
+            offset_of!(libc::in_pktinfo, ipi_addr)
+        );
+        assert_eq!(size_of::<In6Pktinfo>(), size_of::<libc::in6_pktinfo>());
+        assert_eq!(
+            offset_of!(In6Pktinfo, ipi6_ifindex),
+            offset_of!(libc::in6_pktinfo, ipi6_ifindex)
+        );
     }
 }

@@ -1,14 +1,25 @@
-//! UDP sockets (udp(7)) over smoltcp: a socket gets its smoltcp socket when
-//! it is bound (explicitly, or to an ephemeral port by its first send or
-//! connect). Linux's semantics kept here: a connected socket's default
-//! destination and its filter on senders, AF_UNSPEC disconnecting,
-//! truncation with MSG_TRUNC, EMSGSIZE past the largest datagram.
+//! UDP and UDP-Lite sockets (udp(7), udplite(7)). A UDP socket gets its
+//! smoltcp socket when it is bound (explicitly, or to an ephemeral port by
+//! its first send or connect); a UDP-Lite socket gets its place in the
+//! stack's UDP-Lite table (udplite.rs), which carries its datagrams over
+//! smoltcp raw sockets. Linux's semantics kept here for both: a connected
+//! socket's default destination and its filter on senders, AF_UNSPEC
+//! disconnecting, truncation with MSG_TRUNC, EMSGSIZE past the largest
+//! datagram, and the IP-level control messages (cmsg.rs): those a send
+//! carries set the source address, hop limit and TOS of its datagram,
+//! which the device writes into the header (device.rs), and a receive
+//! returns those the socket asked for, from the header that arrived. The
+//! path of one datagram is in datagram.rs.
+
+mod datagram;
 
 use super::addr::{self, Endpoint, SockAddr};
-use super::ports::PortUse;
-use super::sockopt::InetOptions;
+use super::cmsg::{self, Arrival, SendParams};
+use super::ports::{PortUse, Ports};
+use super::sockopt::{InetOptions, SOL_UDP};
 use super::stack::{with_stack, Stack};
-use super::{euid, port_range, read_opt, AF_INET, AF_INET6, IPPROTO_UDP};
+use super::udplite::{Binding, Coverage, IPPROTO_UDPLITE, SOL_UDPLITE};
+use super::{euid, port_range, read_opt, AF_INET, IPPROTO_UDP};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
@@ -18,12 +29,12 @@ use arch::{Errno, Result};
 use fs::{File, Owner, PollEvents, UserMemory, WaitQueue};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
-use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
+use smoltcp::wire::IpListenEndpoint;
 use std::sync::Arc;
 
 /// The receive buffer (net.core.rmem_default) and its datagram count.
-const RX_BYTES: usize = 212_992;
-const RX_PACKETS: usize = 256;
+pub(super) const RX_BYTES: usize = 212_992;
+pub(super) const RX_PACKETS: usize = 256;
 /// The send buffer and its datagram count.
 const TX_BYTES: usize = 212_992;
 const TX_PACKETS: usize = 64;
@@ -32,21 +43,49 @@ const TX_PACKETS: usize = 64;
 const MAX_PAYLOAD_V4: usize = 65_507;
 const MAX_PAYLOAD_V6: usize = 65_527;
 
+/// The protocol of a datagram socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Proto {
+    Udp,
+    UdpLite,
+}
+
+/// Where a bound socket's datagrams arrive.
+#[derive(Clone, Copy)]
+enum Rx {
+    /// Its smoltcp UDP socket.
+    Udp(SocketHandle),
+    /// Its queue in the stack's UDP-Lite table, under the socket's id.
+    UdpLite,
+}
+
 struct State {
     opts: Options,
     inet: InetOptions,
+    /// UDP-Lite's checksum coverage (UDP's stays unset).
+    cscov: Coverage,
     local: Option<Endpoint>,
     /// bind(2) chose the address (a disconnect keeps it).
     addr_bound: bool,
-    handle: Option<SocketHandle>,
+    /// Set once bound.
+    rx: Option<Rx>,
     peer: Option<Endpoint>,
     shut_rd: bool,
     shut_wr: bool,
 }
 
-/// A UDP socket.
+/// A datagram looked at in the receive queue: its length, source and
+/// what its control messages tell.
+struct Incoming {
+    len: usize,
+    from: Endpoint,
+    arrival: Arrival,
+}
+
+/// A UDP or UDP-Lite socket.
 pub(crate) struct UdpSocket {
     family: u16,
+    proto: Proto,
     id: u64,
     inode: SockInode,
     wait: Arc<WaitQueue>,
@@ -54,28 +93,45 @@ pub(crate) struct UdpSocket {
 }
 
 impl UdpSocket {
-    pub(crate) fn new(family: u16, owner: Owner) -> Arc<UdpSocket> {
+    pub(crate) fn new(family: u16, proto: Proto, owner: Owner) -> Arc<UdpSocket> {
         with_stack(|stack| {
             let id = stack.new_id();
             let sock = Arc::new(UdpSocket {
                 family,
+                proto,
                 id,
                 inode: SockInode::new(owner),
                 wait: Arc::new(WaitQueue::new()),
                 state: KernelCell::new(State {
                     opts: Options::default(),
                     inet: InetOptions::default(),
+                    cscov: Coverage::default(),
                     local: None,
                     addr_bound: false,
-                    handle: None,
+                    rx: None,
                     peer: None,
                     shut_rd: false,
                     shut_wr: false,
                 }),
             });
-            stack.udp_socks.insert(id, Arc::downgrade(&sock));
+            if proto == Proto::Udp {
+                stack.udp_socks.insert(id, Arc::downgrade(&sock));
+            }
             sock
         })
+    }
+
+    /// Returns the port table of the socket's protocol.
+    fn ports<'a>(&self, stack: &'a mut Stack) -> &'a mut Ports {
+        match self.proto {
+            Proto::Udp => &mut stack.udp_ports,
+            Proto::UdpLite => &mut stack.udplite.ports,
+        }
+    }
+
+    /// Returns the UDP-Lite socket's place in the stack (bound).
+    fn binding<'a>(&self, stack: &'a mut Stack) -> Option<&'a mut Binding> {
+        stack.udplite.bound.get_mut(&self.id)
     }
 
     /// Takes `ep` (port 0: an ephemeral one) and makes the smoltcp socket.
@@ -92,11 +148,20 @@ impl UdpSocket {
             remote: None,
         };
         let port = if ep.port == 0 {
-            stack.udp_ports.bind_ephemeral(port_range(), u)?
+            self.ports(stack).bind_ephemeral(port_range(), u)?
         } else {
-            stack.udp_ports.bind(ep.port, u)?;
+            self.ports(stack).bind(ep.port, u)?;
             ep.port
         };
+        let local = Endpoint::new(ep.addr, port);
+        if self.proto == Proto::UdpLite {
+            let mut b = Binding::new(self.family, local, s.inet.v6only, &self.wait);
+            b.recv_cscov = s.cscov.recv;
+            stack.udplite.bind(self.id, b);
+            s.rx = Some(Rx::UdpLite);
+            s.local = Some(local);
+            return Ok(());
+        }
         let rx = udp::PacketBuffer::new(
             vec![udp::PacketMetadata::EMPTY; RX_PACKETS],
             vec![0u8; RX_BYTES],
@@ -105,6 +170,8 @@ impl UdpSocket {
             vec![udp::PacketMetadata::EMPTY; TX_PACKETS],
             vec![0u8; TX_BYTES],
         );
+        // The device writes each datagram's hop limit (`send_one`); the
+        // socket's is what a datagram the device gets no mark for keeps.
         let mut sock = udp::Socket::new(rx, tx);
         sock.set_hop_limit(s.inet.ttl);
         let listen = IpListenEndpoint {
@@ -115,120 +182,18 @@ impl UdpSocket {
             stack.udp_ports.release(port, self.id);
             return Err(Errno::EINVAL);
         }
-        s.handle = Some(stack.add(sock, &self.wait));
-        s.local = Some(Endpoint::new(ep.addr, port));
+        s.rx = Some(Rx::Udp(stack.add(sock, &self.wait)));
+        s.local = Some(local);
         Ok(())
     }
 
     /// Binds to an ephemeral port if not bound yet.
-    fn autobind(&self, stack: &mut Stack, s: &mut State, uid: u32) -> Result<SocketHandle> {
-        if s.handle.is_none() {
+    fn autobind(&self, stack: &mut Stack, s: &mut State, uid: u32) -> Result<Rx> {
+        if s.rx.is_none() {
             let ep = Endpoint::new(addr::any(self.family), 0);
             self.bind_at(stack, s, ep, uid)?;
         }
-        Ok(s.handle.expect("bound"))
-    }
-
-    /// Returns the destination of a send to `to` (or the peer): EDESTADDRREQ
-    /// without either, EINVAL/EAFNOSUPPORT for a bad address.
-    fn destination(&self, s: &State, to: Option<&[u8]>) -> Result<Endpoint> {
-        let Some(raw) = to else {
-            return s.peer.ok_or(Errno::EDESTADDRREQ);
-        };
-        match addr::parse(raw, self.family)? {
-            SockAddr::Unspec => s.peer.ok_or(Errno::EDESTADDRREQ),
-            SockAddr::Inet(ep) if self.family == AF_INET6 && addr::is_inet4(raw) => {
-                let _ = ep;
-                Err(Errno::EAFNOSUPPORT)
-            }
-            SockAddr::Inet(ep) => Ok(ep.destination()),
-        }
-    }
-
-    /// One attempt at queuing `data` to `to`.
-    fn send_one(
-        &self,
-        stack: &mut Stack,
-        s: &mut State,
-        data: &[u8],
-        to: Endpoint,
-        uid: u32,
-    ) -> Result<usize> {
-        if s.shut_wr {
-            return Err(Errno::EPIPE);
-        }
-        let max = if to.addr.is_ipv4() {
-            MAX_PAYLOAD_V4
-        } else {
-            MAX_PAYLOAD_V6
-        };
-        if data.len() > max || data.len() > s.opts.sndbuf.min(TX_BYTES) {
-            return Err(Errno::EMSGSIZE);
-        }
-        if s.inet.v6only && to.addr.is_ipv4() {
-            return Err(Errno::ENETUNREACH);
-        }
-        if to.port == 0 {
-            return Err(Errno::EINVAL);
-        }
-        let src = stack.source_for(to.addr).ok_or(Errno::ENETUNREACH)?;
-        let h = self.autobind(stack, s, uid)?;
-        let mut meta = udp::UdpMetadata::from(IpEndpoint::new(to.addr.into(), to.port));
-        let local = s.local.map(|l| addr::unmap(l.addr));
-        meta.local_address = Some(match local {
-            Some(a) if !a.is_unspecified() => a.into(),
-            _ => src.into(),
-        });
-        let sock = stack.sockets.get_mut::<udp::Socket>(h);
-        match sock.send_slice(data, meta) {
-            Ok(()) => {}
-            Err(udp::SendError::BufferFull) => return Err(Errno::EAGAIN),
-            Err(udp::SendError::Unaddressable) => return Err(Errno::EINVAL),
-        }
-        stack.poll();
-        Ok(data.len())
-    }
-
-    /// One attempt at taking a datagram: its bytes (copied by `out`), full
-    /// length and source.
-    fn recv_one(
-        &self,
-        stack: &mut Stack,
-        s: &mut State,
-        peek: bool,
-        out: &mut Vec<u8>,
-    ) -> Result<(usize, Endpoint)> {
-        let Some(h) = s.handle else {
-            // Nothing can arrive before a bind; a shut-down socket reads EOF.
-            if s.shut_rd {
-                return Ok((0, Endpoint::new(addr::any(self.family), 0)));
-            }
-            return Err(Errno::EAGAIN);
-        };
-        let sock = stack.sockets.get_mut::<udp::Socket>(h);
-        loop {
-            let (data, meta) = match sock.peek() {
-                Ok((d, m)) => (d, *m),
-                Err(_) => {
-                    if s.shut_rd {
-                        return Ok((0, Endpoint::new(addr::any(self.family), 0)));
-                    }
-                    return Err(Errno::EAGAIN);
-                }
-            };
-            let from = Endpoint::new(meta.endpoint.addr.into(), meta.endpoint.port);
-            // A connected socket takes datagrams from its peer only.
-            if s.peer.is_some_and(|p| p.unmapped() != from) {
-                let _ = sock.recv();
-                continue;
-            }
-            out.clear();
-            out.extend_from_slice(data);
-            if !peek {
-                let _ = sock.recv();
-            }
-            return Ok((out.len(), from));
-        }
+        Ok(s.rx.expect("bound"))
     }
 }
 
@@ -242,7 +207,10 @@ impl Socket for UdpSocket {
     }
 
     fn protocol(&self) -> i32 {
-        IPPROTO_UDP
+        match self.proto {
+            Proto::Udp => IPPROTO_UDP,
+            Proto::UdpLite => IPPROTO_UDPLITE,
+        }
     }
 
     fn inode(&self) -> &SockInode {
@@ -255,7 +223,7 @@ impl Socket for UdpSocket {
         let uid = euid(ctx);
         with_stack(|stack| {
             let mut s = self.state.borrow_mut();
-            if s.handle.is_some() {
+            if s.rx.is_some() {
                 return Err(Errno::EINVAL);
             }
             if !stack.may_bind(ep.addr) {
@@ -271,14 +239,17 @@ impl Socket for UdpSocket {
         let uid = euid(ctx);
         let to = match addr::parse(raw, self.family)? {
             SockAddr::Unspec => {
-                let mut s = self.state.borrow_mut();
-                s.peer = None;
-                if !s.addr_bound {
-                    if let Some(l) = s.local.as_mut() {
-                        l.addr = addr::any(self.family);
+                return with_stack(|stack| {
+                    let mut s = self.state.borrow_mut();
+                    s.peer = None;
+                    if !s.addr_bound {
+                        if let Some(l) = s.local.as_mut() {
+                            l.addr = addr::any(self.family);
+                        }
                     }
-                }
-                return Ok(());
+                    self.rebind(stack, &s);
+                    Ok(())
+                });
             }
             SockAddr::Inet(ep) => ep.destination(),
         };
@@ -295,6 +266,7 @@ impl Socket for UdpSocket {
                 }
             }
             s.peer = Some(to);
+            self.rebind(stack, &s);
             Ok(())
         })
     }
@@ -342,13 +314,19 @@ impl Socket for UdpSocket {
         if len > max {
             return Err(Errno::EMSGSIZE);
         }
+        let v4 = to.addr.is_ipv4();
+        let params = cmsg::parse_send(self.family, v4, &msg.control.proto)?;
+        with_stack(|stack| Self::check_params(stack, &params, v4))?;
         let mut data = vec![0u8; len];
         msg.iov.copy_in(ctx, 0, &mut data)?;
         let uid = euid(ctx);
         let nonblock = nonblocking(f, msg.flags.contains(MsgFlags::DONTWAIT));
         let timeout = self.options().sndtimeo;
         let r = sock_wait(ctx.task, &[&self.wait], nonblock, timeout, || {
-            with_stack(|stack| self.send_one(stack, &mut self.state.borrow_mut(), &data, to, uid))
+            with_stack(|stack| {
+                let mut s = self.state.borrow_mut();
+                self.send_one(stack, &mut s, &data, to, &params, uid)
+            })
         });
         if r == Err(Errno::EPIPE) && !msg.flags.contains(MsgFlags::NOSIGNAL) {
             let uid = ctx.task.process.cred.borrow().uid;
@@ -379,21 +357,24 @@ impl Socket for UdpSocket {
         let peek = flags.contains(MsgFlags::PEEK);
         let timeout = self.options().rcvtimeo;
         let mut data = Vec::new();
-        let (len, from) = sock_wait(ctx.task, &[&self.wait], nonblock, timeout, || {
+        let got = sock_wait(ctx.task, &[&self.wait], nonblock, timeout, || {
             with_stack(|stack| self.recv_one(stack, &mut self.state.borrow_mut(), peek, &mut data))
         })?;
+        let len = got.len;
         let n = len.min(iov.len());
         iov.copy_out(ctx, 0, &data[..n])?;
-        let mut got = Received::bytes(if flags.contains(MsgFlags::TRUNC) {
+        let mut r = Received::bytes(if flags.contains(MsgFlags::TRUNC) {
             len
         } else {
             n
         });
         if n < len {
-            got.flags |= MsgFlags::TRUNC;
+            r.flags |= MsgFlags::TRUNC;
         }
-        got.from = Some(addr::encode(from, self.family));
-        Ok(got)
+        r.from = Some(addr::encode(got.from, self.family));
+        let recv = self.state.borrow().inet.recv;
+        r.cmsgs = cmsg::received(self.family, recv, &got.arrival);
+        Ok(r)
     }
 
     fn options(&self) -> Options {
@@ -421,8 +402,25 @@ impl Socket for UdpSocket {
             Err(e) => return Some(Err(e)),
         };
         let mut s = self.state.borrow_mut();
+        if level == SOL_UDP || level == SOL_UDPLITE {
+            // udp_lib_setsockopt: one level for both protocols; the
+            // coverage options are UDP-Lite's only.
+            if self.proto == Proto::Udp {
+                return Some(Err(Errno::ENOPROTOOPT));
+            }
+            let r = s.cscov.set(opt, &raw);
+            let recv = s.cscov.recv;
+            if s.rx.is_some() {
+                with_stack(|stack| {
+                    if let Some(b) = self.binding(stack) {
+                        b.recv_cscov = recv;
+                    }
+                });
+            }
+            return Some(r);
+        }
         let r = s.inet.set(self.family, false, level, opt, &raw)?;
-        if let (Ok(()), Some(h)) = (&r, s.handle) {
+        if let (Ok(()), Some(Rx::Udp(h))) = (&r, s.rx) {
             let ttl = s.inet.ttl;
             with_stack(|stack| stack.sockets.get_mut::<udp::Socket>(h).set_hop_limit(ttl));
         }
@@ -436,17 +434,25 @@ impl Socket for UdpSocket {
         opt: i32,
         _len: usize,
     ) -> Option<Result<Vec<u8>>> {
-        self.state.borrow().inet.get(self.family, false, level, opt)
+        let s = self.state.borrow();
+        if level == SOL_UDP || level == SOL_UDPLITE {
+            return Some(s.cscov.get(opt));
+        }
+        s.inet.get(self.family, false, level, opt)
     }
 
     fn poll(&self) -> PollEvents {
         with_stack(|stack| {
             let s = self.state.borrow();
             let mut ev = PollEvents::empty();
-            let (readable, writable) = match s.handle {
-                Some(h) => {
+            let (readable, writable) = match s.rx {
+                Some(Rx::Udp(h)) => {
                     let u = stack.sockets.get::<udp::Socket>(h);
                     (u.can_recv(), u.can_send())
+                }
+                Some(Rx::UdpLite) => {
+                    let ready = self.binding(stack).is_some_and(|b| !b.queue.is_empty());
+                    (ready, true)
                 }
                 None => (false, true),
             };
@@ -477,28 +483,34 @@ impl Socket for UdpSocket {
         if cmd != SIOCINQ && cmd != SIOCOUTQ {
             return Err(Errno::ENOTTY);
         }
-        let h = self.state.borrow().handle;
-        let n = match h {
+        let rx = self.state.borrow().rx;
+        let n = with_stack(|stack| match rx {
             None => 0,
-            Some(h) => with_stack(|stack| {
+            Some(Rx::Udp(h)) => {
                 let u = stack.sockets.get_mut::<udp::Socket>(h);
                 if cmd == SIOCOUTQ {
                     u.send_queue()
                 } else {
                     u.peek().map_or(0, |(d, _)| d.len())
                 }
-            }),
-        };
+            }
+            // A UDP-Lite datagram leaves within its send.
+            Some(Rx::UdpLite) if cmd == SIOCOUTQ => 0,
+            Some(Rx::UdpLite) => self
+                .binding(stack)
+                .and_then(|b| b.queue.front())
+                .map_or(0, |d| d.data.len()),
+        });
         UserPtr::<i32>::new(arg).write(user, &(n as i32))?;
         Ok(0)
     }
 
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
         let mut data = Vec::new();
-        let (len, _) = with_stack(|stack| {
+        let got = with_stack(|stack| {
             self.recv_one(stack, &mut self.state.borrow_mut(), false, &mut data)
         })?;
-        let n = len.min(buf.len());
+        let n = got.len.min(buf.len());
         buf[..n].copy_from_slice(&data[..n]);
         Ok(n)
     }
@@ -506,7 +518,10 @@ impl Socket for UdpSocket {
     fn write(&self, data: &[u8]) -> Result<usize> {
         let to = self.destination(&self.state.borrow(), None)?;
         let uid = crate::task::current().map_or(0, |t| t.process.cred.borrow().euid);
-        with_stack(|stack| self.send_one(stack, &mut self.state.borrow_mut(), data, to, uid))
+        let params = SendParams::default();
+        with_stack(|stack| {
+            self.send_one(stack, &mut self.state.borrow_mut(), data, to, &params, uid)
+        })
     }
 
     fn is_stream(&self) -> bool {
@@ -515,14 +530,18 @@ impl Socket for UdpSocket {
 
     fn release(&self) {
         let mut s = self.state.borrow_mut();
-        let handle = s.handle.take();
+        let rx = s.rx.take();
         let port = s.local.map_or(0, |l| l.port);
         with_stack(|stack| {
             stack.udp_socks.remove(&self.id);
-            if let Some(h) = handle {
-                stack.remove(h);
-                stack.udp_ports.release(port, self.id);
+            match rx {
+                Some(Rx::Udp(h)) => stack.remove(h),
+                Some(Rx::UdpLite) => {
+                    stack.udplite.bound.remove(&self.id);
+                }
+                None => return,
             }
+            self.ports(stack).release(port, self.id);
         });
     }
 }
@@ -532,7 +551,9 @@ impl UdpSocket {
     /// reports of it; None until it is bound.
     pub(super) fn row(&self, stack: &mut Stack) -> Option<super::proc::Row> {
         let s = self.state.borrow();
-        let h = s.handle?;
+        let Some(Rx::Udp(h)) = s.rx else {
+            return None;
+        };
         let u = stack.sockets.get::<udp::Socket>(h);
         let any = Endpoint::new(addr::any(self.family), 0);
         Some(super::proc::Row {
@@ -547,7 +568,7 @@ impl UdpSocket {
             inode: self.inode.ino,
             cookie: self.id,
             shutdown: u8::from(s.shut_rd) | (u8::from(s.shut_wr) << 1),
-            tos: s.inet.tos as u8,
+            tos: s.inet.tos,
             v6only: s.inet.v6only,
             rcvbuf: s.opts.rcvbuf,
             sndbuf: s.opts.sndbuf,

@@ -216,6 +216,26 @@ const TIOCGPTLCK: u32 = 0x8004_5439;
 const TIOCGPTPEER: u32 = 0x5441;
 const FIONREAD: u32 = 0x541b;
 
+/// Returns the path of slave `index`, /dev/pts/INDEX as the caller sees
+/// it, for the file TIOCGPTPEER opens (fstat, ttyname and /proc/PID/fd
+/// need it, as Linux opens the slave through the devpts mount); None if
+/// the caller has no devpts there.
+fn slave_path(task: &task::Task, index: u32) -> Option<fs::Path> {
+    let fsc = task.fs();
+    let cred = task.process.cred.borrow().fs();
+    let name = format!("/dev/pts/{index}");
+    crate::boot::kernel()
+        .vfs
+        .lookup(
+            &cred,
+            &fsc.root,
+            &fsc.cwd,
+            name.as_bytes(),
+            fs::LookupFlags::empty(),
+        )
+        .ok()
+}
+
 /// Handles an ioctl on the master of `pty`; terminal settings and the
 /// window size are the slave's.
 fn master_ioctl(user: &dyn UserMemory, pty: &Pty, cmd: u32, arg: u64) -> Result<u64> {
@@ -230,7 +250,11 @@ fn master_ioctl(user: &dyn UserMemory, pty: &Pty, cmd: u32, arg: u64) -> Result<
         TIOCGPTPEER => {
             let task = task::current().ok_or(Errno::ENOTTY)?;
             let flags = OpenFlags::from_bits_truncate(arg as u32);
-            let f = File::new(None, Arc::new(open_slave(pty.index)?), flags);
+            let f = File::new(
+                slave_path(&task, pty.index),
+                Arc::new(open_slave(pty.index)?),
+                flags,
+            );
             let fd = task.files().borrow_mut().alloc(
                 f,
                 flags.contains(OpenFlags::O_CLOEXEC),

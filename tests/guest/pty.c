@@ -72,6 +72,14 @@ int main(void)
 	CHECK("output processing: NL becomes CR NL", expect(master, "out\r\n", buf, sizeof buf));
 	int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	CHECK("TIOCGPTPEER opens the same slave", peer >= 0 && isatty(peer));
+	struct stat pst, sst;
+	/* CPython's os.openpty() takes this route (glibc's openpty). */
+	CHECK("fstat of the TIOCGPTPEER slave is the slave's",
+	      fstat(peer, &pst) == 0 && fstat(slave, &sst) == 0 && S_ISCHR(pst.st_mode) &&
+		      pst.st_rdev == sst.st_rdev);
+	char pname[64];
+	CHECK("and ttyname names it", ttyname_r(peer, pname, sizeof pname) == 0 &&
+					      strcmp(pname, name) == 0);
 	close(peer);
 
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };

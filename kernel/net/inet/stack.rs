@@ -9,7 +9,7 @@
 //! (retransmission, keep-alive, TIME_WAIT's end). After a poll the wait
 //! queues of the sockets whose state changed are woken.
 
-use super::device::Loopback;
+use super::device::{Loopback, LO_IFINDEX};
 use super::listen::Listener;
 use super::ports::Ports;
 use super::raw::RawSocket;
@@ -29,8 +29,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-/// The loopback device's index (Linux's LOOPBACK_IFINDEX).
-const LOOPBACK_IFINDEX: i32 = 1;
+/// The loopback device's index, as the device model counts it.
+const LOOPBACK_IFINDEX: i32 = LO_IFINDEX as i32;
 /// The most rounds one poll makes over the loopback queue.
 const MAX_ROUNDS: usize = 256;
 /// The shortest wait before a timer poll (smoltcp may ask for "now").

@@ -9,6 +9,7 @@
 //! in `sock_wait` on the socket's queues.
 
 use super::{MsgFlags, Options, Timeout, Ucred};
+use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::sleep::{wait_event, Interruptible};
 use crate::syscall::{deadline_after, Control, UserIov};
 use crate::task::{Task, TrapContext};
@@ -231,6 +232,19 @@ impl SockInode {
             ..Default::default()
         }
     }
+}
+
+/// Raises SIGPIPE at the caller for a send that failed with EPIPE, unless
+/// it gave MSG_NOSIGNAL (Linux's `sk_stream_error` and `unix_stream_sendmsg`).
+pub(crate) fn sigpipe(ctx: &TrapContext, flags: MsgFlags) {
+    if flags.contains(MsgFlags::NOSIGNAL) {
+        return;
+    }
+    let uid = ctx.task.process.cred.borrow().uid;
+    send_to_task(
+        ctx.task,
+        SigInfo::kill(SIGPIPE, SI_USER, ctx.task.process.pid, uid),
+    );
 }
 
 /// Returns whether a call on `f` must not wait (O_NONBLOCK, or MSG_DONTWAIT

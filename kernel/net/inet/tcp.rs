@@ -14,9 +14,8 @@ use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
 use super::stack::{with_stack, Stack};
 use super::tcp_info::{TcpInfo, TCP_CLOSE, TCP_LISTEN};
 use super::{euid, port_range, read_opt, AF_INET6, IPPROTO_TCP};
-use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::socket::{nonblocking, sigpipe, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_STREAM, SOL_SOCKET};
-use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
 use arch::sync::KernelCell;
@@ -211,18 +210,6 @@ impl TcpSocket {
             }
         }
         None
-    }
-
-    /// Raises SIGPIPE (unless MSG_NOSIGNAL) for an EPIPE.
-    fn sigpipe(ctx: &TrapContext, flags: MsgFlags) {
-        if flags.contains(MsgFlags::NOSIGNAL) {
-            return;
-        }
-        let uid = ctx.task.process.cred.borrow().uid;
-        send_to_task(
-            ctx.task,
-            SigInfo::kill(SIGPIPE, SI_USER, ctx.task.process.pid, uid),
-        );
     }
 
     /// Binds to `ep` (port 0: an ephemeral one) in the port table.
@@ -631,7 +618,7 @@ impl Socket for TcpSocket {
                         return Ok(sent);
                     }
                     if e == Errno::EPIPE {
-                        Self::sigpipe(ctx, flags);
+                        sigpipe(ctx, flags);
                     }
                     return Err(e);
                 }

@@ -5,10 +5,11 @@
 //! non-blocking operations of the neighbouring files.
 
 use super::{find, unnamed, DgramRead, NameContext, Outgoing, StreamRead, UnixAddr, UnixSocket};
-use crate::net::socket::{nonblocking, sock_wait, Cmsg, Received, SendMsg, SockInode, Socket};
+use crate::net::socket::{
+    nonblocking, sigpipe, sock_wait, Cmsg, Received, SendMsg, SockInode, Socket,
+};
 use crate::net::{sa_family, MsgFlags, Options, Shutdown, SockType, Ucred};
 use crate::net::{AF_UNIX, AF_UNSPEC, SOL_SOCKET};
-use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::syscall::{UserIov, UserPtr, SCM_CREDENTIALS};
 use crate::task::TrapContext;
 use arch::abi::pod::as_bytes;
@@ -43,15 +44,6 @@ fn current_ucred() -> Ucred {
     crate::task::current().map_or(Ucred::NONE, |t| Ucred::real(&t))
 }
 
-/// Raises SIGPIPE for an EPIPE, as a stream send does.
-fn sigpipe(ctx: &TrapContext) {
-    let uid = ctx.task.process.cred.borrow().uid;
-    send_to_task(
-        ctx.task,
-        SigInfo::kill(SIGPIPE, SI_USER, ctx.task.process.pid, uid),
-    );
-}
-
 /// Returns the SCM_CREDENTIALS message of `c`.
 fn creds_cmsg(c: Ucred) -> Cmsg {
     Cmsg {
@@ -80,8 +72,8 @@ impl UnixSocket {
         }
         self.peer().ok_or(Errno::ENOTCONN)?;
         let pipe = |sent: usize| {
-            if sent == 0 && !flags.contains(MsgFlags::NOSIGNAL) {
-                sigpipe(ctx);
+            if sent == 0 {
+                sigpipe(ctx, flags);
             }
         };
         if self.is_shut(Shutdown::SEND) {

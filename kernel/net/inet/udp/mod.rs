@@ -20,7 +20,7 @@ use super::sockopt::{InetOptions, SOL_UDP};
 use super::stack::{with_stack, Stack};
 use super::udplite::{Binding, Coverage, IPPROTO_UDPLITE, SOL_UDPLITE};
 use super::{euid, port_range, read_opt, AF_INET, IPPROTO_UDP};
-use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::socket::{nonblocking, sigpipe, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
@@ -328,17 +328,8 @@ impl Socket for UdpSocket {
                 self.send_one(stack, &mut s, &data, to, &params, uid)
             })
         });
-        if r == Err(Errno::EPIPE) && !msg.flags.contains(MsgFlags::NOSIGNAL) {
-            let uid = ctx.task.process.cred.borrow().uid;
-            crate::signal::send_to_task(
-                ctx.task,
-                crate::signal::SigInfo::kill(
-                    crate::signal::SIGPIPE,
-                    crate::signal::SI_USER,
-                    ctx.task.process.pid,
-                    uid,
-                ),
-            );
+        if r == Err(Errno::EPIPE) {
+            sigpipe(ctx, msg.flags);
         }
         r
     }

@@ -5,9 +5,14 @@
 //! from net.ipv4.ip_local_port_range: any free port for bind(2) to port 0,
 //! a port whose connections all go elsewhere for connect(2).
 
+use crate::net::Options;
 use arch::{Errno, Result};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+
+/// SO_REUSEADDR and SO_REUSEPORT, as socket(7) numbers them.
+const SO_REUSEADDR: i32 = 2;
+const SO_REUSEPORT: i32 = 15;
 
 /// One holder of a port.
 #[derive(Clone, Debug)]
@@ -48,6 +53,22 @@ impl Part {
 }
 
 impl PortUse {
+    /// Returns the entry of socket `owner` (user `uid`) at `addr`, with its
+    /// SO_REUSEADDR and SO_REUSEPORT from `opts`: not listening, no peer.
+    pub(crate) fn new(owner: u64, addr: IpAddr, opts: &Options, v6only: bool, uid: u32) -> PortUse {
+        PortUse {
+            owner,
+            addr,
+            v6only,
+            reuseaddr: opts.plain(SO_REUSEADDR) != 0,
+            reuseport: opts.plain(SO_REUSEPORT) != 0,
+            uid,
+            listening: false,
+            time_wait: false,
+            remote: None,
+        }
+    }
+
     /// Returns the IPv4 and the IPv6 addresses the holder receives on.
     fn parts(&self) -> (Part, Part) {
         match self.addr {

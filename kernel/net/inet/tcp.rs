@@ -94,17 +94,8 @@ impl TcpSocket {
         if let (Some(local), Some(remote)) = (local, remote) {
             let local = Endpoint::new(local.addr.into(), local.port);
             s.local = Some(local);
-            let u = PortUse {
-                owner: sock.id,
-                addr: local.addr,
-                v6only: s.inet.v6only,
-                reuseaddr: s.opts.plain(2) != 0,
-                reuseport: s.opts.plain(15) != 0,
-                uid: listener.inode.owner.uid,
-                listening: false,
-                time_wait: false,
-                remote: Some((remote.addr.into(), remote.port)),
-            };
+            let mut u = sock.port_use(&s, local, listener.inode.owner.uid);
+            u.remote = Some((remote.addr.into(), remote.port));
             // The listener holds the port already: this entry only marks
             // the connection's use of it.
             stack.tcp_ports.add(local.port, u);
@@ -163,17 +154,7 @@ impl TcpSocket {
 
     /// Returns the port table entry this socket would hold at `ep`.
     fn port_use(&self, s: &State, ep: Endpoint, uid: u32) -> PortUse {
-        PortUse {
-            owner: self.id,
-            addr: ep.addr,
-            v6only: s.inet.v6only,
-            reuseaddr: s.opts.plain(2) != 0,
-            reuseport: s.opts.plain(15) != 0,
-            uid,
-            listening: false,
-            time_wait: false,
-            remote: None,
-        }
+        PortUse::new(self.id, ep.addr, &s.opts, s.inet.v6only, uid)
     }
 
     /// Moves a connection attempt on: connected, or failed (the error kept

@@ -136,17 +136,7 @@ impl UdpSocket {
 
     /// Takes `ep` (port 0: an ephemeral one) and makes the smoltcp socket.
     fn bind_at(&self, stack: &mut Stack, s: &mut State, ep: Endpoint, uid: u32) -> Result<()> {
-        let u = PortUse {
-            owner: self.id,
-            addr: ep.addr,
-            v6only: s.inet.v6only,
-            reuseaddr: s.opts.plain(2) != 0,
-            reuseport: s.opts.plain(15) != 0,
-            uid,
-            listening: false,
-            time_wait: false,
-            remote: None,
-        };
+        let u = PortUse::new(self.id, ep.addr, &s.opts, s.inet.v6only, uid);
         let port = if ep.port == 0 {
             self.ports(stack).bind_ephemeral(port_range(), u)?
         } else {

@@ -4,15 +4,17 @@
 //! none: ports and their conflicts, the accept queue, errors reported once
 //! (ECONNREFUSED, ECONNRESET), half-close with shutdown(2), SIGPIPE, an
 //! abortive close with SO_LINGER 0 or unread data, and a closed connection
-//! finishing in the background.
+//! finishing in the background. The data path is `io`, what a socket
+//! reports of itself (TCP_INFO, /proc/net/tcp) `report`.
+
+mod io;
+mod report;
 
 use super::addr::{self, Endpoint, SockAddr};
 use super::listen::{Listener, Template};
 use super::ports::PortUse;
-use super::proc::Row;
 use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
 use super::stack::{with_stack, Stack};
-use super::tcp_info::{TcpInfo, TCP_CLOSE, TCP_LISTEN};
 use super::{euid, port_range, read_opt, AF_INET6, IPPROTO_TCP};
 use crate::net::socket::{nonblocking, sigpipe, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_STREAM, SOL_SOCKET};
@@ -212,97 +214,6 @@ impl TcpSocket {
         s.local = Some(local);
         s.bound = true;
         Ok(local)
-    }
-
-    /// Returns the bytes a send may queue now: a send buffer the program
-    /// sized (SO_SNDBUF) is that size even when smoltcp's is bigger.
-    fn send_room(s: &State, t: &tcp::Socket) -> usize {
-        let cap = Self::send_capacity(s, t);
-        cap.saturating_sub(t.send_queue())
-    }
-
-    /// Returns the size of the send buffer.
-    fn send_capacity(s: &State, t: &tcp::Socket) -> usize {
-        if s.opts.sndbuf_locked {
-            t.send_capacity().min(s.opts.sndbuf)
-        } else {
-            t.send_capacity()
-        }
-    }
-
-    /// One attempt at sending `data`: the bytes queued, EAGAIN without room.
-    fn send_some(&self, stack: &mut Stack, s: &mut State, data: &[u8]) -> Result<usize> {
-        self.refresh(stack, s);
-        if let Some(e) = s.err.take().or_else(|| self.reset_error(stack, s)) {
-            return Err(e);
-        }
-        let h = match s.conn {
-            Conn::Connected(h) => h,
-            Conn::Connecting(_) => return Err(Errno::EAGAIN),
-            // Linux's sk_stream_wait_connect: no connection is a broken pipe.
-            _ => return Err(Errno::EPIPE),
-        };
-        if s.shut_wr || !stack.tcp(h).may_send() {
-            return Err(Errno::EPIPE);
-        }
-        if data.is_empty() {
-            return Ok(0);
-        }
-        let room = Self::send_room(s, stack.tcp(h));
-        let data = &data[..data.len().min(room)];
-        let n = stack.tcp(h).send_slice(data).map_err(|_| Errno::EPIPE)?;
-        if n == 0 {
-            return Err(Errno::EAGAIN);
-        }
-        stack.poll();
-        Ok(n)
-    }
-
-    /// One attempt at receiving into `buf`: the bytes read (0 at end of
-    /// file), EAGAIN with nothing to read yet.
-    fn recv_some(
-        &self,
-        stack: &mut Stack,
-        s: &mut State,
-        buf: &mut [u8],
-        peek: bool,
-    ) -> Result<usize> {
-        self.refresh(stack, s);
-        if let Some(e) = s.err.take() {
-            return Err(e);
-        }
-        let h = match s.conn {
-            Conn::Connected(h) => h,
-            Conn::Connecting(_) => return Err(Errno::EAGAIN),
-            _ => return Err(Errno::ENOTCONN),
-        };
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let t = stack.tcp(h);
-        let r = if peek {
-            t.peek_slice(buf)
-        } else {
-            t.recv_slice(buf)
-        };
-        match r {
-            Ok(0) if s.shut_rd => Ok(0),
-            Ok(0) => Err(Errno::EAGAIN),
-            Ok(n) => {
-                if !peek {
-                    // The window opened: let smoltcp say so.
-                    stack.poll();
-                }
-                Ok(n)
-            }
-            Err(tcp::RecvError::Finished) => Ok(0),
-            Err(tcp::RecvError::InvalidState) => {
-                if let Some(e) = self.reset_error(stack, s) {
-                    return Err(e);
-                }
-                Ok(0)
-            }
-        }
     }
 }
 
@@ -876,65 +787,5 @@ impl Socket for TcpSocket {
             drop(s);
             stack.poll();
         });
-    }
-}
-
-impl TcpSocket {
-    /// Returns what TCP_INFO reports.
-    pub(crate) fn info(&self) -> TcpInfo {
-        with_stack(|stack| self.info_in(stack))
-    }
-
-    /// Returns what TCP_INFO reports, on the stack already held.
-    pub(super) fn info_in(&self, stack: &mut Stack) -> TcpInfo {
-        let mut s = self.state.borrow_mut();
-        self.refresh(stack, &mut s);
-        match s.conn {
-            Conn::Listening => match stack.listeners.get(&self.id) {
-                Some(l) => TcpInfo::listener(l.ready.len(), l.backlog),
-                None => TcpInfo::unconnected(TCP_LISTEN),
-            },
-            Conn::Closed => TcpInfo::unconnected(TCP_CLOSE),
-            Conn::Connecting(h) | Conn::Connected(h) => TcpInfo::of(stack.tcp(h)),
-        }
-    }
-
-    /// Returns the socket's line of /proc/net/tcp and what sock_diag
-    /// reports of it.
-    pub(super) fn row(&self, stack: &mut Stack) -> Row {
-        let mut s = self.state.borrow_mut();
-        self.refresh(stack, &mut s);
-        let any = Endpoint::new(addr::any(self.family), 0);
-        let mut row = Row {
-            family: self.family,
-            local: s.local.unwrap_or(any),
-            remote: any,
-            state: TCP_CLOSE,
-            uid: self.inode.owner.uid,
-            inode: self.inode.ino,
-            cookie: self.id,
-            tos: s.inet.tos,
-            v6only: s.inet.v6only,
-            port_locked: s.bound && !s.autobound,
-            rcvbuf: s.opts.rcvbuf,
-            sndbuf: s.opts.sndbuf,
-            ..Row::default()
-        };
-        match s.conn {
-            Conn::Listening => {
-                row.state = TCP_LISTEN;
-                if let Some(l) = stack.listeners.get(&self.id) {
-                    row.rx_queue = l.ready.len();
-                    row.tx_queue = l.backlog;
-                }
-            }
-            Conn::Connecting(h) | Conn::Connected(h) => {
-                let t = stack.tcp(h);
-                row.fill_connection(t);
-                row.shutdown |= u8::from(s.shut_rd) | (u8::from(s.shut_wr) << 1);
-            }
-            Conn::Closed => {}
-        }
-        row
     }
 }

@@ -149,6 +149,12 @@ fn ping() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ping", "quiet"]));
 }
 
+/// Packet sockets on the loopback interface (tests/guest/packet.c).
+#[test]
+fn packet() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/packet", "quiet"]));
+}
+
 #[test]
 fn unix() {
     let img = image_copy("unix");

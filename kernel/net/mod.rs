@@ -11,6 +11,7 @@
 pub(crate) mod device;
 mod diag;
 mod file;
+mod filter;
 pub(crate) mod inet;
 pub(crate) mod ioctl;
 mod mib;
@@ -19,6 +20,7 @@ mod model_tests;
 mod namespace;
 pub(crate) mod netlink;
 mod options;
+pub(crate) mod packet;
 pub(crate) mod procfs;
 pub(crate) mod route;
 pub(crate) mod socket;

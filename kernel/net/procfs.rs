@@ -145,6 +145,11 @@ fn udp6(_: &Net) -> String {
     String::from_utf8_lossy(&super::inet::proc_udp(true)).into_owned()
 }
 
+/// /proc/net/packet: the packet sockets.
+fn packet(_: &Net) -> String {
+    super::packet::proc_net_packet()
+}
+
 /// /proc/net/unix: the Unix sockets.
 fn unix(_: &Net) -> String {
     String::from_utf8_lossy(&super::unix::proc_net_unix()).into_owned()
@@ -201,5 +206,6 @@ pub(crate) const FILES: &[(&str, Text)] = &[
     ("tcp6", tcp6),
     ("udp", udp),
     ("udp6", udp6),
+    ("packet", packet),
     ("unix", unix),
 ];

@@ -8,6 +8,7 @@ use super::arg::Fd;
 use super::arg::UserPtr;
 use crate::net::inet::{self, AF_INET, AF_INET6};
 use crate::net::netlink::{self, AF_NETLINK};
+use crate::net::packet::{self, AF_PACKET};
 use crate::net::unix::UnixSocket;
 use crate::net::{socket_of, Shutdown, SockType, Socket, SocketFile, Ucred, AF_MAX, AF_UNIX};
 use crate::net::{SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW};
@@ -95,6 +96,7 @@ fn create(ctx: &TrapContext, family: u16, ty: u32, protocol: i32) -> Result<Arc<
         AF_UNIX => Ok(UnixSocket::new(unix_type(ty, protocol)?, owner(ctx))),
         AF_INET | AF_INET6 => inet::create(family, ty, protocol, owner(ctx)),
         AF_NETLINK => netlink::create(ctx, ty, protocol),
+        AF_PACKET => Ok(packet::create(ctx, ty, protocol)?),
         _ => Err(Errno::EAFNOSUPPORT),
     }
 }
@@ -125,7 +127,7 @@ pub fn sys_socketpair(
     let (family, ty, flags) = socket_args(family, type_)?;
     match family {
         AF_UNIX => {}
-        AF_INET | AF_INET6 => return Err(Errno::EOPNOTSUPP),
+        AF_INET | AF_INET6 | AF_PACKET => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EAFNOSUPPORT),
     }
     let kind = unix_type(ty, protocol as i32)?;

@@ -1,7 +1,7 @@
 /* Throws malformed input at the socket layer: random socket addresses and
  * lengths to bind, connect and sendto, random levels, names, values and
  * lengths to setsockopt and getsockopt, random netlink messages, and
- * random flags to send and recv, on Internet, Unix and netlink sockets of
+ * random flags to send and recv, on Internet, Unix, netlink and packet sockets of
  * every type, for a fixed number of rounds from a fixed seed. Each call
  * must return (the process runs under an alarm) with a result or an errno
  * Linux knows, and afterwards a TCP connection over loopback must still
@@ -48,8 +48,8 @@ static void fill(unsigned char *p, size_t n)
 	/* Mostly a family a socket knows, so deeper code is reached. */
 	if (n >= 2 && rnd() % 2) {
 		static const unsigned short fams[] = { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC,
-						       AF_NETLINK };
-		unsigned short f = fams[rnd() % 5];
+						       AF_NETLINK, AF_PACKET };
+		unsigned short f = fams[rnd() % 6];
 		memcpy(p, &f, 2);
 	}
 }
@@ -69,10 +69,10 @@ static void verdict(const char *what, long r)
 
 static int new_socket(void)
 {
-	static const int fams[] = { AF_INET, AF_INET6, AF_UNIX, AF_NETLINK };
+	static const int fams[] = { AF_INET, AF_INET6, AF_UNIX, AF_NETLINK, AF_PACKET };
 	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW };
 	for (;;) {
-		int f = fams[rnd() % 4], t = types[rnd() % 4];
+		int f = fams[rnd() % 5], t = types[rnd() % 4];
 		int p = rnd() % 4 == 0 ? (int)(rnd() % 64) : 0;
 		int s = socket(f, t | SOCK_NONBLOCK, p);
 		verdict("socket", s);

@@ -33,6 +33,14 @@
 //!   that drains its raw socket within the same poll (`take_info`).
 //!
 //! `Stack::poll` forgets the marks and infos no packet claimed at its end.
+//!
+//! Packets cross lo as Ethernet frames, as in Linux (whose lo has an
+//! Ethernet header of zero addresses, ARPHRD_LOOPBACK): packet sockets
+//! (net/packet) see every frame sent (PACKET_OUTGOING) and received, and
+//! write frames of their own (`inject`), which come back in like any
+//! other. While a packet socket exists, the device copies each frame it
+//! sends and receives into `captured`, which `Stack::poll` hands to the
+//! packet sockets after each round.
 
 use smoltcp::phy::{
     self, Checksum, ChecksumCapabilities, Device, DeviceCapabilities, Medium, PacketMeta,
@@ -41,6 +49,8 @@ use smoltcp::time::Instant;
 use smoltcp::wire::{IpProtocol, Ipv4Packet, Ipv6Packet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
+
+use crate::net::packet::{self, Frame, ETH_HLEN};
 
 /// The largest IP packet: what an IPv4 total length can say (lo's MTU is
 /// 65536 in Linux; an IP packet cannot use the last byte).
@@ -207,7 +217,10 @@ impl PacketKey {
 /// header fields of packets in flight that travel without metadata.
 #[derive(Default)]
 pub(crate) struct Loopback {
-    queue: VecDeque<Vec<u8>>,
+    /// Frames sent, to be received.
+    queue: VecDeque<InFlight>,
+    /// Copies of the frames that crossed the device, for packet sockets.
+    pub captured: Vec<Frame>,
     /// Packets and bytes that went round (Linux counts each as sent and
     /// received), until taken.
     packets: u64,
@@ -222,6 +235,25 @@ pub(crate) struct Loopback {
     infos: BTreeMap<PacketKey, VecDeque<PacketInfo>>,
 }
 
+/// A frame on its way round lo.
+struct InFlight {
+    /// The frame, with its Ethernet header.
+    frame: Vec<u8>,
+    /// Its TCP or UDP checksum was left to the device.
+    csum_partial: bool,
+    /// A packet socket wrote it: it did not come from this host's stack,
+    /// and is routed as any packet from outside.
+    foreign: bool,
+}
+
+/// Returns whether an IPv4 packet from outside the stack is a martian
+/// Linux drops (`ip_route_input_slow` without route_localnet): from or
+/// to 127.0.0.0/8.
+fn martian(ip: &[u8]) -> bool {
+    ip.first().is_some_and(|b| b >> 4 == 4)
+        && (ip.get(12) == Some(&127) || ip.get(16) == Some(&127))
+}
+
 /// Returns the destination port of a TCP SYN (without ACK) in the IPv4 or
 /// IPv6 packet `p`, if it is one.
 fn syn_port(p: &[u8]) -> Option<u16> {
@@ -234,6 +266,15 @@ fn syn_port(p: &[u8]) -> Option<u16> {
     let flags = *tcp.get(13)?;
     let (syn, ack) = (flags & 0x02 != 0, flags & 0x10 != 0);
     (syn && !ack).then(|| u16::from_be_bytes([tcp[2], tcp[3]]))
+}
+
+/// Returns the transport protocol of the IPv4 or IPv6 packet `p`.
+fn ip_protocol(p: &[u8]) -> Option<u8> {
+    match p.first()? >> 4 {
+        4 => p.get(9).copied(),
+        6 => p.get(6).copied(),
+        _ => None,
+    }
 }
 
 impl Loopback {
@@ -258,6 +299,22 @@ impl Loopback {
     /// Drops the packets in flight (the device went down).
     pub(crate) fn flush(&mut self) {
         self.queue.clear();
+    }
+
+    /// Sends the Ethernet frame `frame` a packet socket (`sender`) wrote:
+    /// the other packet sockets see it leave, then it comes back in.
+    pub(crate) fn inject(&mut self, frame: Vec<u8>, sender: u64) {
+        if packet::capturing() {
+            self.captured
+                .push(Frame::outgoing(frame.clone(), Some(sender), false));
+        }
+        self.packets += 1;
+        self.bytes += frame.len() as u64;
+        self.queue.push_back(InFlight {
+            frame,
+            csum_partial: false,
+            foreign: true,
+        });
     }
 
     /// Asks for `mark` to be written into the packet `key` names when it
@@ -313,16 +370,34 @@ impl Device for Loopback {
 
     fn receive(&mut self, _now: Instant) -> Option<(RxToken, TxToken<'_>)> {
         loop {
-            let buffer = self.queue.pop_front()?;
+            let InFlight {
+                frame: buffer,
+                csum_partial,
+                foreign,
+            } = self.queue.pop_front()?;
+            // lo's own and broadcast addresses are all zeros.
+            let pkt_type = packet::pkt_type(&buffer, &[0; 6], &[0; 6]);
+            if packet::capturing() {
+                let frame = Frame::incoming(buffer.clone(), pkt_type, csum_partial);
+                self.captured.push(frame);
+            }
+            // Frames for another address or protocol go no further.
+            if !packet::to_ip(&buffer, pkt_type) {
+                continue;
+            }
+            let ip = &buffer[ETH_HLEN..];
+            if foreign && martian(ip) {
+                continue;
+            }
             // A listener with a full accept queue does not see new
             // connections: their SYN is dropped and sent again later, as
             // Linux drops it (tcp_conn_request).
-            if syn_port(&buffer).is_some_and(|p| self.full_ports.contains(&p)) {
+            if syn_port(ip).is_some_and(|p| self.full_ports.contains(&p)) {
                 self.dropped += 1;
                 continue;
             }
-            let info = PacketInfo::read(&buffer, LO_IFINDEX);
-            if let (Some(info), Some(key)) = (info, PacketKey::of(&buffer)) {
+            let info = PacketInfo::read(ip, LO_IFINDEX);
+            if let (Some(info), Some(key)) = (info, PacketKey::of(ip)) {
                 if !key.has_meta() {
                     self.infos.entry(key).or_default().push_back(info);
                 }
@@ -343,7 +418,7 @@ pub(crate) struct RxToken {
 
 impl phy::RxToken for RxToken {
     fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.buffer)
+        f(&self.buffer[ETH_HLEN..])
     }
 
     fn meta(&self) -> PacketMeta {
@@ -357,17 +432,36 @@ pub(crate) struct TxToken<'a> {
 
 impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buffer = vec![0u8; len];
-        let r = f(&mut buffer);
+        // lo's link header: zero addresses and the IP version's EtherType.
+        let mut buffer = vec![0u8; ETH_HLEN + len];
+        let r = f(&mut buffer[ETH_HLEN..]);
+        let ip = &mut buffer[ETH_HLEN..];
         if !self.dev.marks.is_empty() {
-            let mark = PacketKey::of(&buffer).and_then(|k| self.dev.take_mark(&k));
+            let mark = PacketKey::of(ip).and_then(|k| self.dev.take_mark(&k));
             if let Some(mark) = mark {
-                mark.apply(&mut buffer);
+                mark.apply(ip);
             }
         }
+        let ethertype = match ip.first().map(|b| b >> 4) {
+            Some(6) => packet::ETH_P_IPV6,
+            _ => packet::ETH_P_IP,
+        };
+        // TCP and UDP leave their checksum to the device (Linux's
+        // CHECKSUM_PARTIAL on lo), which does not fill it in.
+        let partial = matches!(ip_protocol(ip), Some(6 | 17));
+        buffer[12..ETH_HLEN].copy_from_slice(&ethertype.to_be_bytes());
+        if packet::capturing() {
+            self.dev
+                .captured
+                .push(Frame::outgoing(buffer.clone(), None, partial));
+        }
         self.dev.packets += 1;
-        self.dev.bytes += len as u64;
-        self.dev.queue.push_back(buffer);
+        self.dev.bytes += buffer.len() as u64;
+        self.dev.queue.push_back(InFlight {
+            frame: buffer,
+            csum_partial: partial,
+            foreign: false,
+        });
         r
     }
 }
@@ -418,8 +512,9 @@ mod tests {
         for want in [(2, 0x28), (3, 0), (64, 0)] {
             let tx = lo.transmit(Instant::ZERO).expect("lo transmits");
             tx.consume(packet.len(), |b| b.copy_from_slice(&packet));
-            let sent = lo.queue.pop_back().expect("queued");
-            let info = PacketInfo::read(&sent, LO_IFINDEX).expect("an IPv6 packet");
+            let sent = lo.queue.pop_back().expect("queued").frame;
+            assert_eq!(sent[12..14], [0x86, 0xdd]);
+            let info = PacketInfo::read(&sent[ETH_HLEN..], LO_IFINDEX).expect("an IPv6 packet");
             assert_eq!((info.hop_limit, info.tos), want);
         }
     }

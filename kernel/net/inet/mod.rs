@@ -31,6 +31,7 @@ mod udplite;
 use crate::net::{Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::task::TrapContext;
 pub(crate) use addr::unmap;
+pub(crate) use device::LO_IFINDEX;
 pub(crate) use diag::{curr_estab, raw_rows, sockstat, tcp_rows, udp_rows};
 pub(crate) use proc::{proc_tcp, proc_udp, Kind, Row};
 pub(crate) use tcp_info::{TCP_CLOSE, TCP_LISTEN};
@@ -53,6 +54,15 @@ const IPPROTO_MAX: i32 = 263;
 const UNPRIVILEGED_PORT_START: u16 = 1024;
 /// The longest option value read from the guest.
 const MAX_OPTLEN: usize = 256;
+
+/// Sends the Ethernet frame a packet socket (`sender`) wrote out of lo,
+/// and moves it.
+pub(crate) fn lo_xmit(frame: Vec<u8>, sender: u64) {
+    stack::with_stack(|s| {
+        s.lo.inject(frame, sender);
+        s.poll();
+    })
+}
 
 /// Creates a socket of `family` (AF_INET or AF_INET6), `ty` and
 /// `protocol` as socket(2) (Linux's `inet_create`): EINVAL for a protocol

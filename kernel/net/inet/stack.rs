@@ -357,6 +357,10 @@ impl Stack {
             .collect();
         for _ in 0..MAX_ROUNDS {
             self.iface.poll(t, &mut self.lo, &mut self.sockets);
+            if !self.lo.captured.is_empty() {
+                let frames = std::mem::take(&mut self.lo.captured);
+                crate::net::packet::deliver(LOOPBACK_IFINDEX, frames);
+            }
             self.taps.deliver(&mut self.sockets);
             self.deliver_udplite();
             if !self.lo.pending() && !self.reset_orphans_with_data() {

@@ -8,6 +8,7 @@
 mod cred;
 mod fs;
 mod io;
+mod packet;
 mod resource;
 mod sigframe;
 mod signal;
@@ -19,6 +20,7 @@ mod tty;
 pub use cred::*;
 pub use fs::*;
 pub use io::*;
+pub use packet::*;
 pub use resource::*;
 pub use sigframe::*;
 pub use signal::*;

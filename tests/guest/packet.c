@@ -544,6 +544,79 @@ static void filters(void)
 	close(s);
 }
 
+/* IPv6 fragments what lo's MTU (65536) cannot carry whole (ip6_fragment):
+ * UDP datagrams up to 65527 bytes still arrive, in two fragments. */
+static void fragments(void)
+{
+	int s = packet_socket(SOCK_DGRAM, ETH_P_IPV6);
+	int r = socket(AF_INET6, SOCK_DGRAM, 0);
+	int u = socket(AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(5009),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int big = 1 << 20;
+	setsockopt(r, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	bind(r, (struct sockaddr *)&a, sizeof a);
+
+	memset(buf, 'z', 65488);
+	ssize_t n = sendto(u, buf, 65488, 0, (struct sockaddr *)&a, sizeof a);
+	CHECKF("65488 bytes of UDP over ::1 fill lo's MTU", n == 65488, "%zd", n);
+	n = recv(s, buf, sizeof buf, MSG_DONTWAIT);
+	CHECKF("in one packet of 65536 bytes", n == 65536 && buf[6] == IPPROTO_UDP &&
+	       recv(s, buf, 1, MSG_DONTWAIT) == -1, "%zd next header %d", n, buf[6]);
+	n = recv(r, buf, sizeof buf, MSG_DONTWAIT);
+	CHECKF("which arrives", n == 65488, "%zd", n);
+
+	memset(buf, 'z', 65527);
+	buf[65526] = 'e';
+	n = sendto(u, buf, 65527, 0, (struct sockaddr *)&a, sizeof a);
+	CHECKF("65527 bytes (the most UDP carries) are sent", n == 65527, "%zd", n);
+	unsigned char first[48], second[48];
+	ssize_t n1 = recv(s, first, sizeof first, MSG_DONTWAIT | MSG_TRUNC);
+	ssize_t n2 = recv(s, second, sizeof second, MSG_DONTWAIT | MSG_TRUNC);
+	CHECKF("as two fragments", n1 == 65536 && n2 == 40 + 8 + 65535 - 65488 &&
+	       recv(s, buf, 1, MSG_DONTWAIT) == -1, "%zd %zd", n1, n2);
+	CHECKF("whose headers say so", first[6] == 44 && second[6] == 44 &&
+	       first[40] == IPPROTO_UDP && second[40] == IPPROTO_UDP &&
+	       (first[42] << 8 | first[43]) == 1 &&
+	       (second[42] << 8 | second[43]) == 65488 &&
+	       memcmp(first + 44, second + 44, 4) == 0,
+	       "nh %d %d offsets %#x %#x", first[6], second[6],
+	       first[42] << 8 | first[43], second[42] << 8 | second[43]);
+	n = recv(r, buf, sizeof buf, MSG_DONTWAIT);
+	CHECKF("and put together again", n == 65527 && buf[0] == 'z' && buf[65526] == 'e',
+	       "%zd", n);
+	errno = 0;
+	CHECK("65528 bytes are EMSGSIZE",
+	      sendto(u, buf, 65528, 0, (struct sockaddr *)&a, sizeof a) == -1 &&
+	      errno == EMSGSIZE);
+
+	/* An echo request past the MTU, and the kernel's reply. */
+	int icmp = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+	memset(buf, 0, 8 + 65500);
+	buf[0] = 128; /* ICMPV6_ECHO_REQUEST */
+	buf[5] = 42;
+	a.sin6_port = 0; /* a raw socket's port is its protocol */
+	n = sendto(icmp, buf, 8 + 65500, 0, (struct sockaddr *)&a, sizeof a);
+	CHECKF("a raw ICMPv6 socket sends a 65508-byte echo request", n == 65508, "%zd", n);
+	int frags = 0, other = 0;
+	while ((n = recv(s, buf, 48, MSG_DONTWAIT)) >= 0) {
+		if (buf[6] == 44 && buf[40] == IPPROTO_ICMPV6)
+			frags++;
+		else
+			other++;
+	}
+	CHECKF("request and reply cross lo in two fragments each", frags == 4 && other == 0,
+	       "%d fragments, %d other", frags, other);
+	int replies = 0;
+	while ((n = recv(icmp, buf, sizeof buf, MSG_DONTWAIT)) >= 0)
+		replies += n == 65508 && buf[0] == 129 && buf[5] == 42;
+	CHECKF("the reply arrives whole", replies == 1, "%d", replies);
+	close(icmp);
+	close(u);
+	close(r);
+	close(s);
+}
+
 static void statistics(void)
 {
 	int s = packet_socket(SOCK_DGRAM, ETH_P_IP);
@@ -619,6 +692,7 @@ int main(void)
 	udp_frames();
 	injected();
 	filters();
+	fragments();
 	statistics();
 	return check_done();
 }

@@ -50,6 +50,7 @@ use smoltcp::wire::{IpProtocol, Ipv4Packet, Ipv6Packet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
 
+use super::frag6::{self, Reassembly};
 use crate::net::packet::{self, Frame, ETH_HLEN};
 
 /// The largest IP packet: what an IPv4 total length can say (lo's MTU is
@@ -233,6 +234,13 @@ pub(crate) struct Loopback {
     marks: BTreeMap<PacketKey, VecDeque<HeaderMark>>,
     /// What the device read from received packets without metadata.
     infos: BTreeMap<PacketKey, VecDeque<PacketInfo>>,
+    /// IPv6 fragments received, being put together.
+    reassembly: Reassembly,
+    /// The identification of the next IPv6 packet fragmented.
+    frag_id: u32,
+    /// lo's MTU (the namespace's setting): IPv6 packets past it leave in
+    /// fragments.
+    pub mtu: usize,
 }
 
 /// A frame on its way round lo.
@@ -299,6 +307,38 @@ impl Loopback {
     /// Drops the packets in flight (the device went down).
     pub(crate) fn flush(&mut self) {
         self.queue.clear();
+    }
+
+    /// Sends `frame`, an IP packet after room for lo's link header, which
+    /// is written here (zero addresses and the IP version's EtherType).
+    fn send_frame(&mut self, mut frame: Vec<u8>, csum_partial: bool) {
+        let ethertype = match frame.get(ETH_HLEN).map(|b| b >> 4) {
+            Some(6) => packet::ETH_P_IPV6,
+            _ => packet::ETH_P_IP,
+        };
+        frame[12..ETH_HLEN].copy_from_slice(&ethertype.to_be_bytes());
+        if packet::capturing() {
+            let copy = Frame::outgoing(frame.clone(), None, csum_partial);
+            self.captured.push(copy);
+        }
+        self.packets += 1;
+        self.bytes += frame.len() as u64;
+        self.queue.push_back(InFlight {
+            frame,
+            csum_partial,
+            foreign: false,
+        });
+    }
+
+    /// Sends the IPv6 packet `p`, in fragments if it is larger than the
+    /// MTU (Linux's `ip6_fragment`).
+    pub(crate) fn send_ip6(&mut self, p: &[u8]) {
+        self.frag_id = self.frag_id.wrapping_add(1);
+        for f in frag6::fragment(p, self.mtu, self.frag_id) {
+            let mut frame = vec![0u8; ETH_HLEN];
+            frame.extend_from_slice(&f);
+            self.send_frame(frame, false);
+        }
     }
 
     /// Sends the Ethernet frame `frame` a packet socket (`sender`) wrote:
@@ -385,10 +425,21 @@ impl Device for Loopback {
             if !packet::to_ip(&buffer, pkt_type) {
                 continue;
             }
-            let ip = &buffer[ETH_HLEN..];
-            if foreign && martian(ip) {
+            let mut buffer = buffer;
+            if foreign && martian(&buffer[ETH_HLEN..]) {
                 continue;
             }
+            if frag6::is_fragment(&buffer[ETH_HLEN..]) {
+                let Some(whole) = self
+                    .reassembly
+                    .add(&buffer[ETH_HLEN..], std::time::Instant::now())
+                else {
+                    continue;
+                };
+                buffer.truncate(ETH_HLEN);
+                buffer.extend_from_slice(&whole);
+            }
+            let ip = &buffer[ETH_HLEN..];
             // A listener with a full accept queue does not see new
             // connections: their SYN is dropped and sent again later, as
             // Linux drops it (tcp_conn_request).
@@ -442,26 +493,17 @@ impl phy::TxToken for TxToken<'_> {
                 mark.apply(ip);
             }
         }
-        let ethertype = match ip.first().map(|b| b >> 4) {
-            Some(6) => packet::ETH_P_IPV6,
-            _ => packet::ETH_P_IP,
-        };
+        // smoltcp sends IPv6 packets past lo's MTU whole (an ICMPv6 echo
+        // reply to a large request); IPv6 sends them in fragments.
+        if ip.first().is_some_and(|b| b >> 4 == 6) && len > self.dev.mtu {
+            let ip = buffer.split_off(ETH_HLEN);
+            self.dev.send_ip6(&ip);
+            return r;
+        }
         // TCP and UDP leave their checksum to the device (Linux's
         // CHECKSUM_PARTIAL on lo), which does not fill it in.
         let partial = matches!(ip_protocol(ip), Some(6 | 17));
-        buffer[12..ETH_HLEN].copy_from_slice(&ethertype.to_be_bytes());
-        if packet::capturing() {
-            self.dev
-                .captured
-                .push(Frame::outgoing(buffer.clone(), None, partial));
-        }
-        self.dev.packets += 1;
-        self.dev.bytes += buffer.len() as u64;
-        self.dev.queue.push_back(InFlight {
-            frame: buffer,
-            csum_partial: partial,
-            foreign: false,
-        });
+        self.dev.send_frame(buffer, partial);
         r
     }
 }

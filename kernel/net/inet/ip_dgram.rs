@@ -8,6 +8,7 @@
 use super::addr::{self, Endpoint};
 use super::cmsg::{self, Arrival};
 use super::device::{PacketInfo, LO_IFINDEX};
+use super::packet::MAX_PACKET;
 use super::sockopt::InetOptions;
 use super::stack::{with_stack, Stack};
 use super::taps::{Filter, Packet};
@@ -199,6 +200,11 @@ impl Dgram {
     pub(super) fn transmit(&self, stack: &mut Stack, protocol: u8, p: &[u8]) -> Result<()> {
         if self.state.borrow().shut_wr {
             return Err(Errno::EPIPE);
+        }
+        if self.v6() && p.len() > MAX_PACKET {
+            // Past what smoltcp sends: in fragments.
+            stack.send_ip6(p);
+            return Ok(());
         }
         stack
             .taps

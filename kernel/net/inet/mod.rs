@@ -13,6 +13,7 @@ mod addr;
 mod cmsg;
 mod device;
 mod diag;
+mod frag6;
 mod ip_dgram;
 mod listen;
 mod packet;

@@ -9,7 +9,7 @@
 
 use super::addr::{self, Endpoint};
 use super::ip_dgram::{Dgram, SOL_RAW};
-use super::packet::{self, Header, ICMP_HEADER, IPV4_HEADER, IPV6_HEADER, MAX_PACKET};
+use super::packet::{self, Header, ICMP_HEADER, IPV4_HEADER, MAX_PACKET};
 use super::sockopt::{SOL_IP, SOL_IPV6};
 use super::stack::with_stack;
 use super::taps::{Filter, Kind};
@@ -190,9 +190,9 @@ impl PingSocket {
             return Err(Errno::EINVAL);
         }
         let dst = self.destination(to)?;
-        let header = if v6 { IPV6_HEADER } else { IPV4_HEADER };
-        // IPv6 would fragment a larger one; smoltcp sends no fragments.
-        if msg.len() + header > MAX_PACKET {
+        // An IPv4 packet cannot be larger; IPv6 sends a larger one in
+        // fragments (`Dgram::transmit`).
+        if !v6 && msg.len() + IPV4_HEADER > MAX_PACKET {
             return Err(Errno::EMSGSIZE);
         }
         msg[4..6].copy_from_slice(&ident.to_be_bytes());

@@ -9,7 +9,7 @@
 
 use super::addr;
 use super::ip_dgram::{Dgram, SIN6_LEN_RFC2133, SOL_RAW};
-use super::packet::{self, Header, IPV4_HEADER, IPV6_HEADER, MAX_PACKET};
+use super::packet::{self, Header, IPV4_HEADER, MAX_PACKET};
 use super::proc::Row;
 use super::sockopt::{SOL_IP, SOL_IPV6};
 use super::stack::{with_stack, Stack};
@@ -262,8 +262,9 @@ impl RawSocket {
                             data[off..off + 2].copy_from_slice(&[0xff, 0xff]);
                         }
                     }
-                    // IPv6 would fragment a larger one; smoltcp does not.
-                    if data.len() + IPV6_HEADER > MAX_PACKET {
+                    // A larger packet than smoltcp sends goes in fragments
+                    // (`Dgram::transmit`), up to the largest IPv6 payload.
+                    if data.len() > MAX_PACKET {
                         return Err(Errno::EMSGSIZE);
                     }
                     packet::build_v6(&h, data)

@@ -170,6 +170,7 @@ impl Stack {
         }
         self.synced = Some(generation);
         self.fib4 = net.state().routes.iter().any(|r| r.dst.is_ipv4());
+        self.lo.mtu = net.mtu(LOOPBACK_IFINDEX).unwrap_or(65_536) as usize;
         let addrs: Vec<(IpAddr, u8)> = net.local_addrs().iter().map(|&(a, p, _)| (a, p)).collect();
         self.configure(&addrs);
     }
@@ -237,6 +238,13 @@ impl Stack {
         // Only the loopback device carries packets yet: the routes of other
         // devices (the next issue's) are unreachable from here.
         (oif == LOOPBACK_IFINDEX && self.is_up()).then_some(src)
+    }
+
+    /// Sends the IPv6 packet `p` a socket built itself (larger than
+    /// smoltcp sends), fragmented to lo's MTU, and moves it.
+    pub(super) fn send_ip6(&mut self, p: &[u8]) {
+        self.lo.send_ip6(p);
+        self.poll();
     }
 
     /// Returns smoltcp's context (for connect).

@@ -225,13 +225,6 @@ impl Net {
     }
 
     /// Returns the MTU of device `ifindex`.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the inet layer's API (issue 12), called once it lands"
-        )
-    )]
     pub(crate) fn mtu(&self, ifindex: i32) -> Option<u32> {
         self.state().dev(ifindex).map(|d| d.mtu)
     }

@@ -8,6 +8,7 @@ use super::{Incoming, Rx, State, UdpSocket, MAX_PAYLOAD_V4, MAX_PAYLOAD_V6, TX_B
 use crate::net::inet::addr::{self, Endpoint, SockAddr};
 use crate::net::inet::cmsg::{Arrival, SendParams};
 use crate::net::inet::device::{HeaderMark, PacketInfo, PacketKey};
+use crate::net::inet::packet::{self, Header, IPV6_HEADER, MAX_PACKET};
 use crate::net::inet::stack::Stack;
 use crate::net::inet::{AF_INET6, IPPROTO_UDP};
 use crate::net::init_net;
@@ -16,6 +17,9 @@ use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
 use smoltcp::wire::IpEndpoint;
 use std::net::IpAddr;
+
+/// The length of a UDP header.
+const UDP_HEADER: usize = 8;
 
 impl UdpSocket {
     /// Checks the source address and interface a send's control messages
@@ -65,6 +69,41 @@ impl UdpSocket {
         }
     }
 
+    /// Sends `data` from `src`, `port` to `to` in an IPv6 packet built
+    /// here, which the stack fragments.
+    fn send_whole_v6(
+        stack: &mut Stack,
+        src: IpAddr,
+        port: u16,
+        to: Endpoint,
+        data: &[u8],
+        mark: HeaderMark,
+    ) {
+        let (IpAddr::V6(s6), IpAddr::V6(d6)) = (src, to.addr) else {
+            return;
+        };
+        let mut udp = Vec::with_capacity(UDP_HEADER + data.len());
+        udp.extend_from_slice(&port.to_be_bytes());
+        udp.extend_from_slice(&to.port.to_be_bytes());
+        udp.extend_from_slice(&((UDP_HEADER + data.len()) as u16).to_be_bytes());
+        udp.extend_from_slice(&[0, 0]);
+        udp.extend_from_slice(data);
+        let proto = IPPROTO_UDP as u8;
+        packet::fill_checksum(&mut udp, 6, Some((s6, d6, proto)));
+        if udp[6..8] == [0, 0] {
+            // UDP over IPv6 sends a zero checksum as all ones.
+            udp[6..8].copy_from_slice(&[0xff, 0xff]);
+        }
+        let h = Header {
+            src,
+            dst: to.addr,
+            protocol: proto,
+            ttl: mark.hop_limit,
+            tos: mark.tos,
+        };
+        stack.send_ip6(&packet::build_v6(&h, &udp));
+    }
+
     /// One attempt at queuing `data` to `to`, with what the send's control
     /// messages asked for (`p`, checked).
     pub(super) fn send_one(
@@ -111,6 +150,12 @@ impl UdpSocket {
             tos: p.tos.unwrap_or_else(|| s.inet.tos(v4)),
         };
         match rx {
+            // smoltcp sends no IPv6 packet past 65535 bytes; IPv6 sends
+            // larger ones in fragments.
+            Rx::Udp(_) if !v4 && data.len() + IPV6_HEADER + UDP_HEADER > MAX_PACKET => {
+                let port = s.local.map_or(0, |l| l.port);
+                Self::send_whole_v6(stack, src, port, to, data, mark);
+            }
             Rx::Udp(h) => {
                 let mut meta = udp::UdpMetadata::from(IpEndpoint::new(to.addr.into(), to.port));
                 meta.local_address = Some(src.into());

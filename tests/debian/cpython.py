@@ -2,7 +2,7 @@
 MODULE`) and prints one line per module: "MODULE run passed failed skipped
 seconds", then the names of the tests that failed. Runs inside the Debian image:
 under ./linux, and natively in a chroot of the same tree."""
-import re, subprocess, sys, time
+import re, signal, subprocess, sys, time
 
 MODULES = """test_os test_posix test_subprocess test_signal test_select
 test_selectors test_fcntl test_pty test_tempfile test_shutil test_tarfile
@@ -57,6 +57,9 @@ def run(module, timeout):
 
 
 def main():
+    # A run started in the background inherits SIGINT ignored, which the
+    # tests of KeyboardInterrupt need delivered: give the modules the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     modules = sys.argv[1:] or MODULES
     for m in modules:
         total, c, failed, secs, crashed, out = run(m, timeout=1200)

@@ -149,6 +149,15 @@ fn ping() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ping", "quiet"]));
 }
 
+/// Threads forking at once while the others write (tests/guest/forkthreads.c):
+/// a write fault through a host mapping older than the page table (another
+/// thread made the page writable meanwhile) was taken for an execute
+/// violation and killed the process with SIGSEGV.
+#[test]
+fn forkthreads() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/forkthreads", "quiet"]));
+}
+
 /// Packet sockets on the loopback interface (tests/guest/packet.c).
 #[test]
 fn packet() {

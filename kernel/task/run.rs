@@ -183,9 +183,9 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
 /// Resolves a page fault, or sends the task SIGSEGV or SIGBUS.
 fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
     let mm = ctx.task.mm();
-    let result = mm
-        .borrow_mut()
-        .handle_fault(addr, kind == FaultKind::Protection);
+    let result =
+        mm.borrow_mut()
+            .handle_user_fault(addr, kind == FaultKind::Protection, ctx.regs.rip);
     mm::take_alloc_failure();
     // Out of frames: the OOM killer frees some and the access faults again
     // (Linux's pagefault_out_of_memory); only with nothing left to kill does

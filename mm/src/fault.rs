@@ -6,8 +6,12 @@
 //!
 //! The host tells us only whether the page was absent from the stub (a read
 //! fault here) or present but forbidden (a write fault). A read fault maps as
-//! much as is safe; a write fault on a page the stub already had writable can
-//! only have been an execute violation and is refused.
+//! much as is safe. A write fault on a page the page table has writable is
+//! either an instruction fetch from a page that may not be executed, which is
+//! refused, or, in a process with threads, a stale host mapping: another
+//! thread made the page writable (broke its copy-on-write, or was the last to
+//! share it) between this CPU's fault and its handling, and the page is simply
+//! mapped again (`handle_user_fault`).
 
 use arch::Errno;
 
@@ -34,6 +38,10 @@ pub enum FaultError {
     /// No free frame.
     Oom,
 }
+
+/// The longest x86 instruction: a fetch fault is at most this far past the
+/// instruction pointer.
+const MAX_INSN_LEN: u64 = 15;
 
 /// Returns the host rights of a page of `vma` mapped by `pte`.
 fn host_prot(vma: &VmArea, pte: Pte) -> Prot {
@@ -88,6 +96,34 @@ impl Mm {
             paddr: pte.paddr(),
             prot: host_prot(&vma, pte),
         })
+    }
+
+    /// Resolves a fault of guest code executing at `ip` (see `handle_fault`),
+    /// telling a fetch from a page that is not executable (refused) from a
+    /// write through a host mapping older than the page table's writable
+    /// entry (mapped again).
+    pub fn handle_user_fault(
+        &mut self,
+        addr: u64,
+        write: bool,
+        ip: u64,
+    ) -> Result<Mapping, FaultError> {
+        let r = self.handle_fault(addr, write);
+        if r != Err(FaultError::AccErr) || !write {
+            return r;
+        }
+        let page = crate::page_floor(addr);
+        let vma = self.find_vma(addr).ok_or(FaultError::AccErr)?.clone();
+        let fetch = addr.wrapping_sub(ip) <= MAX_INSN_LEN;
+        let stale = vma.prot.contains(Prot::WRITE) && (vma.prot.contains(Prot::EXEC) || !fetch);
+        match self.pt.lookup(page) {
+            Some(pte) if stale && pte.writable() => Ok(Mapping {
+                vaddr: page,
+                paddr: pte.paddr(),
+                prot: host_prot(&vma, pte),
+            }),
+            _ => r,
+        }
     }
 
     /// Gives the page at `page` of `vma` a frame: zeroes for anonymous memory;

@@ -99,3 +99,27 @@ fn write_fault_on_writable_page_is_exec_violation() {
     assert_eq!((m.vaddr, m.prot), (a, RW));
     assert_eq!(mm.handle_fault(a, true), Err(FaultError::AccErr));
 }
+
+#[test]
+fn stale_write_fault_maps_the_page_again() {
+    let mut parent = new_mm();
+    let a = anon(&mut parent, 0x10_0000, 1, RW);
+    parent.copy_to_user(a, b"x").expect("write");
+    let child = parent.fork().expect("fork");
+    // One thread's CPU holds the page read-only (copy-on-write); another
+    // thread's write breaks the sharing first (the child is gone).
+    drop(child);
+    let m = parent.handle_fault(a, true).expect("reuse");
+    assert_eq!(m.prot, RW);
+    // The first thread's write fault, handled after: a stale mapping.
+    let far = a + 0x10_0000;
+    assert_eq!(
+        parent.handle_user_fault(a + 8, true, far).expect("again"),
+        m
+    );
+    // A fetch from the page, which is not executable, stays refused.
+    assert_eq!(
+        parent.handle_user_fault(a + 8, true, a + 8),
+        Err(FaultError::AccErr)
+    );
+}

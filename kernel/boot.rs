@@ -230,6 +230,7 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
     envp.extend(c.init_env.iter().map(|e| e.clone().into_bytes()));
     let init_args = c.init_args.clone();
     let lines = crate::lines::Lines::open(&c).map_err(BootError)?;
+    crate::net::attach_nics(&c.nics);
     let k = Kernel {
         physmem,
         backend,

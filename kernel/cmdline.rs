@@ -3,6 +3,7 @@
 //! passes them: `key=value` words into its environment, other words into its argv,
 //! and everything after `--` into its argv.
 
+use crate::nic_spec::{self, NicSpec};
 use arch::PAGE_SIZE;
 use std::path::PathBuf;
 
@@ -54,6 +55,8 @@ pub struct Cmdline {
     pub init_env: Vec<String>,
     /// `strace=`: the command names whose system calls are logged (`all`: every one).
     pub strace: Vec<String>,
+    /// The network cards (`ethN=`, `vecN:`), in the order given.
+    pub nics: Vec<NicSpec>,
     /// The whole command line as /proc/cmdline will show it.
     pub raw: String,
 }
@@ -81,6 +84,7 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         init_args: Vec::new(),
         init_env: Vec::new(),
         strace: Vec::new(),
+        nics: Vec::new(),
         raw: String::new(),
     };
     c.con[0] = Some(LineSpec::Fd {
@@ -108,7 +112,26 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
     Ok(Action::Boot(Box::new(c)))
 }
 
+/// Adds a network card, replacing an earlier one of the same name.
+fn add_nic(c: &mut Cmdline, nic: NicSpec) {
+    c.nics.retain(|n| n.name != nic.name);
+    c.nics.push(nic);
+}
+
 fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some((head, options)) = w.split_once(':') {
+        if let Some(n) = head.strip_prefix("vec").filter(|n| digits(n)) {
+            add_nic(c, nic_spec::parse_vec(n, options, w)?);
+            return Ok(());
+        }
+    }
+    if let Some((key, value)) = w.split_once('=') {
+        if let Some(n) = key.strip_prefix("eth").filter(|n| digits(n)) {
+            add_nic(c, nic_spec::parse_eth(n, value, w)?);
+            return Ok(());
+        }
+    }
     let Some((key, value)) = w.split_once('=') else {
         c.init_args.push(w.to_string());
         return Ok(());
@@ -265,6 +288,10 @@ Options (in User-mode Linux's syntax):
   quiet               show only errors on the console
   loglevel=N          console log level (0-15)
   strace=COMM[,COMM]  log the system calls of programs so named (all: every one)
+  eth<N>=tuntap,TAP[,MAC]
+                      network card ethN (0-15) on the host TAP device TAP
+  vec<N>:transport=tap,ifname=TAP[,mac=MAC][,depth=N]
+                      network card vecN on TAP, in UML's vector syntax
   con0=SPEC           the console /dev/console (default fd:0,fd:1)
   con<N>=SPEC         virtual console N (1-7) as /dev/ttyN; con=SPEC: all of them
   ssl<N>=SPEC         serial line N (0-3) as /dev/ttySN; ssl=SPEC: all of them

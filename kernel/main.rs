@@ -23,6 +23,7 @@ mod lines;
 use arch::sync::kernel_lock as lock;
 mod memfd;
 mod net;
+mod nic_spec;
 mod oom;
 mod panic;
 mod pidfd;

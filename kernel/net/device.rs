@@ -73,21 +73,13 @@ pub(crate) enum DeviceKind {
     /// `lo`: up, it gets 127.0.0.1/8 and ::1, and its carrier is always on.
     Loopback,
     /// An Ethernet device (a TAP-backed NIC).
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the TAP driver's API (the next issue)")
-    )]
     Ether,
 }
 
 /// The transmit side of a device, provided by its kind: the inet layer
 /// for `lo`, a driver for a NIC. Called under the kernel lock.
 pub(crate) trait NetDriver: Send + Sync {
-    /// Sends one packet (an IP packet for `lo`, an Ethernet frame for a NIC).
-    #[expect(
-        dead_code,
-        reason = "the inet layer's API (issue 12), called once it lands"
-    )]
+    /// Sends one frame (an Ethernet frame of a NIC).
     fn transmit(&self, packet: &[u8]) -> arch::Result<()>;
     /// Learns that the device was brought up (true) or down.
     fn set_up(&self, _up: bool) {}

@@ -8,6 +8,7 @@ pub mod file;
 pub mod heap;
 pub mod random;
 pub mod signals;
+pub mod tap;
 pub mod time;
 pub mod xsave;
 

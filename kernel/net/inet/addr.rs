@@ -148,6 +148,14 @@ pub(crate) fn encode(ep: Endpoint, family: u16) -> Vec<u8> {
     }
 }
 
+/// Returns the wildcard address of `a`'s version.
+pub(crate) fn any_of(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    }
+}
+
 /// Returns the wildcard address of `family` (INADDR_ANY, in6addr_any).
 pub(crate) fn any(family: u16) -> IpAddr {
     match family {

@@ -48,9 +48,11 @@ use smoltcp::phy::{
 use smoltcp::time::Instant;
 use smoltcp::wire::{IpProtocol, Ipv4Packet, Ipv6Packet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
+use super::ether::{Neighbours, ETH_P_ARP};
 use super::frag6::{self, Reassembly};
+use crate::net::{init_net, NextHop};
 use crate::net::packet::{self, Frame, ETH_HLEN};
 
 /// The largest IP packet: what an IPv4 total length can say (lo's MTU is
@@ -220,8 +222,10 @@ impl PacketKey {
 pub(crate) struct Loopback {
     /// Frames sent, to be received.
     queue: VecDeque<InFlight>,
-    /// Copies of the frames that crossed the device, for packet sockets.
+    /// Copies of the frames that crossed lo, for packet sockets.
     pub captured: Vec<Frame>,
+    /// Copies of the frames the cards received, by card.
+    pub captured_on: Vec<(i32, Frame)>,
     /// Packets and bytes that went round (Linux counts each as sent and
     /// received), until taken.
     packets: u64,
@@ -241,6 +245,35 @@ pub(crate) struct Loopback {
     /// lo's MTU (the namespace's setting): IPv6 packets past it leave in
     /// fragments.
     pub mtu: usize,
+    /// The addresses of the interfaces that are up (what is this host).
+    pub local: Vec<(IpAddr, u8)>,
+    /// The neighbours of the Ethernet cards.
+    pub neigh: Neighbours,
+}
+
+/// Where a packet the stack sends goes.
+enum Output {
+    /// Round lo, to this host.
+    Loopback,
+    /// Out of a card to a neighbour (every host of the link, `broadcast`).
+    Card { oif: i32, via: IpAddr, broadcast: bool },
+    /// Nowhere: no route.
+    Drop,
+}
+
+/// Returns the destination address of the IP packet `ip`.
+fn ip_dst(ip: &[u8]) -> Option<IpAddr> {
+    match ip.first()? >> 4 {
+        4 => {
+            let d: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
+            Some(IpAddr::from(d))
+        }
+        6 => {
+            let d: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
+            Some(IpAddr::from(d))
+        }
+        _ => None,
+    }
 }
 
 /// A frame on its way round lo.
@@ -249,9 +282,11 @@ struct InFlight {
     frame: Vec<u8>,
     /// Its TCP or UDP checksum was left to the device.
     csum_partial: bool,
-    /// A packet socket wrote it: it did not come from this host's stack,
-    /// and is routed as any packet from outside.
+    /// A packet socket wrote it or a card received it: it did not come
+    /// from this host's stack, and is routed as any packet from outside.
     foreign: bool,
+    /// The device it came in on.
+    ifindex: i32,
 }
 
 /// Returns whether an IPv4 packet from outside the stack is a martian
@@ -327,6 +362,7 @@ impl Loopback {
             frame,
             csum_partial,
             foreign: false,
+            ifindex: LO_IFINDEX as i32,
         });
     }
 
@@ -354,6 +390,83 @@ impl Loopback {
             frame,
             csum_partial: false,
             foreign: true,
+            ifindex: LO_IFINDEX as i32,
+        });
+    }
+
+    /// Returns whether `a` is an address of this host: one of an
+    /// interface that is up, or in 127.0.0.0/8 while lo has 127.0.0.1/8.
+    pub(crate) fn is_local(&self, a: IpAddr) -> bool {
+        self.local.iter().any(|&(l, prefix)| {
+            l == a || (l.is_loopback() && a.is_loopback() && l.is_ipv4() && prefix <= 8)
+        })
+    }
+
+    /// Decides where a packet to `dst` goes (Linux's output route).
+    fn output(&self, dst: IpAddr) -> Output {
+        if self.is_local(dst) {
+            return Output::Loopback;
+        }
+        match init_net().nexthop(dst) {
+            Some(NextHop::Via { oif, via }) if oif != LO_IFINDEX as i32 => Output::Card {
+                oif,
+                via,
+                broadcast: false,
+            },
+            Some(NextHop::Broadcast { oif }) if oif != LO_IFINDEX as i32 => Output::Card {
+                oif,
+                via: dst,
+                broadcast: true,
+            },
+            Some(_) => Output::Loopback,
+            // Multicast without a route stays on this host.
+            None if dst.is_multicast() => Output::Loopback,
+            None => Output::Drop,
+        }
+    }
+
+    /// Takes a frame card `ifindex` received (Linux's
+    /// `__netif_receive_skb`): the packet sockets see it, ARP answers and
+    /// learns, and IP packets for this host go on to the stack.
+    pub(crate) fn netif_receive(&mut self, ifindex: i32, mac: [u8; 6], frame: Vec<u8>) {
+        init_net().count_rx(ifindex, 1, frame.len() as u64);
+        if frame.len() < ETH_HLEN {
+            return;
+        }
+        let pkt_type = packet::pkt_type(&frame, &mac, &[0xff; 6]);
+        if packet::capturing() {
+            self.captured_on
+                .push((ifindex, Frame::incoming(frame.clone(), pkt_type, false)));
+        }
+        if pkt_type == packet::pkt::OTHERHOST {
+            return;
+        }
+        let ethertype = u16::from_be_bytes([frame[12], frame[13]]);
+        if ethertype == ETH_P_ARP {
+            let local = |a: Ipv4Addr| self.local.iter().any(|&(l, _)| l == IpAddr::V4(a));
+            let mut neigh = std::mem::take(&mut self.neigh);
+            neigh.arp_input(ifindex, &frame[ETH_HLEN..], local);
+            self.neigh = neigh;
+            return;
+        }
+        let Some(dst) = ip_dst(&frame[ETH_HLEN..]) else {
+            return;
+        };
+        // Not for this host: this host does not forward.
+        let to_us = self.is_local(dst) || dst.is_multicast() || dst == IpAddr::V4(Ipv4Addr::BROADCAST);
+        if !packet::to_ip(&frame, pkt_type) || !to_us {
+            return;
+        }
+        // lo's packets carry no TCP or UDP checksum; a card's must be right.
+        if !super::packet::transport_checksum_ok(&frame[ETH_HLEN..]) {
+            init_net().count_drop(ifindex, true, 1);
+            return;
+        }
+        self.queue.push_back(InFlight {
+            frame,
+            csum_partial: false,
+            foreign: true,
+            ifindex,
         });
     }
 
@@ -414,10 +527,17 @@ impl Device for Loopback {
                 frame: buffer,
                 csum_partial,
                 foreign,
+                ifindex,
             } = self.queue.pop_front()?;
-            // lo's own and broadcast addresses are all zeros.
-            let pkt_type = packet::pkt_type(&buffer, &[0; 6], &[0; 6]);
-            if packet::capturing() {
+            let on_lo = ifindex == LO_IFINDEX as i32;
+            // lo's own and broadcast addresses are all zeros; a card's frames
+            // were shown to the packet sockets as they came in.
+            let pkt_type = if on_lo {
+                packet::pkt_type(&buffer, &[0; 6], &[0; 6])
+            } else {
+                packet::pkt::HOST
+            };
+            if on_lo && packet::capturing() {
                 let frame = Frame::incoming(buffer.clone(), pkt_type, csum_partial);
                 self.captured.push(frame);
             }
@@ -447,7 +567,7 @@ impl Device for Loopback {
                 self.dropped += 1;
                 continue;
             }
-            let info = PacketInfo::read(ip, LO_IFINDEX);
+            let info = PacketInfo::read(ip, ifindex as u32);
             if let (Some(info), Some(key)) = (info, PacketKey::of(ip)) {
                 if !key.has_meta() {
                     self.infos.entry(key).or_default().push_back(info);
@@ -487,6 +607,18 @@ impl phy::TxToken for TxToken<'_> {
         let mut buffer = vec![0u8; ETH_HLEN + len];
         let r = f(&mut buffer[ETH_HLEN..]);
         let ip = &mut buffer[ETH_HLEN..];
+        match ip_dst(ip).map(|d| self.dev.output(d)) {
+            Some(Output::Loopback) | None => {}
+            Some(Output::Drop) => return r,
+            Some(Output::Card { oif, via, broadcast }) => {
+                // IPv6 over a card (neighbour discovery) is not built yet.
+                if let IpAddr::V4(via) = via {
+                    let p = buffer.split_off(ETH_HLEN);
+                    self.dev.neigh.output4(oif, via, broadcast, p);
+                }
+                return r;
+            }
+        }
         if !self.dev.marks.is_empty() {
             let mark = PacketKey::of(ip).and_then(|k| self.dev.take_mark(&k));
             if let Some(mark) = mark {

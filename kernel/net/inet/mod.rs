@@ -13,6 +13,7 @@ mod addr;
 mod cmsg;
 mod device;
 mod diag;
+mod ether;
 mod frag6;
 mod ip_dgram;
 mod listen;
@@ -55,6 +56,20 @@ const IPPROTO_MAX: i32 = 263;
 const UNPRIVILEGED_PORT_START: u16 = 1024;
 /// The longest option value read from the guest.
 const MAX_OPTLEN: usize = 256;
+
+/// Returns the neighbours ARP knows: card, address, link-layer address.
+pub(crate) fn neighbours() -> Vec<(i32, std::net::Ipv4Addr, [u8; 6])> {
+    stack::with_stack(|s| s.lo.neigh.entries())
+}
+
+/// Takes the frames card `ifindex` received (its interrupt, under the
+/// kernel lock).
+pub(crate) fn netif_rx(ifindex: i32, frames: Vec<Vec<u8>>) {
+    let Some(mac) = crate::net::init_net().device(ifindex).map(|d| d.hwaddr) else {
+        return;
+    };
+    stack::with_stack(|s| s.netif_rx(ifindex, mac, frames));
+}
 
 /// Sends the Ethernet frame a packet socket (`sender`) wrote out of lo,
 /// and moves it.

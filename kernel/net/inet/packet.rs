@@ -56,6 +56,91 @@ pub(super) fn pseudo_v6(src: Ipv6Addr, dst: Ipv6Addr, len: usize, next: u8) -> u
     sum(&[0, 0, 0, next], s)
 }
 
+/// Returns the sum of the IPv4 pseudo-header (RFC 793, RFC 768) of a
+/// payload of `len` bytes of protocol `proto` from `src` to `dst`.
+fn pseudo_v4(src: &[u8], dst: &[u8], len: usize, proto: u8) -> u32 {
+    let s = sum(src, sum(dst, 0));
+    sum(&[0, proto], sum(&(len as u16).to_be_bytes(), s))
+}
+
+/// Returns the transport part of the IP packet `p` (not a fragment past
+/// the first, nor an IPv6 packet with extension headers), its protocol
+/// and the sum of its pseudo-header; None for anything else.
+fn transport(p: &[u8]) -> Option<(std::ops::Range<usize>, u8, u32)> {
+    match p.first()? >> 4 {
+        4 => {
+            let ihl = usize::from(p[0] & 0xf) * 4;
+            let total = usize::from(u16::from_be_bytes([*p.get(2)?, *p.get(3)?]));
+            let frag = u16::from_be_bytes([*p.get(6)?, *p.get(7)?]);
+            // A fragmented datagram's checksum covers all its fragments.
+            if frag & 0x3fff != 0 || total > p.len() || ihl < 20 || ihl > total {
+                return None;
+            }
+            let proto = p[9];
+            Some((ihl..total, proto, pseudo_v4(&p[12..16], &p[16..20], total - ihl, proto)))
+        }
+        6 => {
+            let len = usize::from(u16::from_be_bytes([*p.get(4)?, *p.get(5)?]));
+            let end = IPV6_HEADER.checked_add(len).filter(|&e| e <= p.len())?;
+            let next = p[6];
+            let s = sum(&p[8..40], 0);
+            let s = sum(&(len as u32).to_be_bytes(), s);
+            Some((IPV6_HEADER..end, next, sum(&[0, 0, 0, next], s)))
+        }
+        _ => None,
+    }
+}
+
+/// Where the checksum of a TCP or UDP header is.
+fn checksum_at(proto: u8) -> Option<usize> {
+    match proto {
+        6 => Some(16),
+        17 => Some(6),
+        _ => None,
+    }
+}
+
+/// Fills in the TCP or UDP checksum of the IP packet `p`, which lo leaves
+/// out (a card's packets need it; Linux's `skb_checksum_help`).
+pub(super) fn fill_transport_checksum(p: &mut [u8]) {
+    let Some((range, proto, pseudo)) = transport(p) else {
+        return;
+    };
+    let Some(at) = checksum_at(proto) else {
+        return;
+    };
+    let seg = &mut p[range];
+    if seg.len() < at + 2 {
+        return;
+    }
+    seg[at..at + 2].fill(0);
+    let mut c = fold(sum(seg, pseudo));
+    if proto == 17 && c == 0 {
+        // UDP sends a zero checksum as all ones.
+        c = 0xffff;
+    }
+    seg[at..at + 2].copy_from_slice(&c.to_be_bytes());
+}
+
+/// Returns whether the TCP or UDP checksum of the IP packet `p` is right
+/// (UDP over IPv4 may carry none); true for other packets.
+pub(super) fn transport_checksum_ok(p: &[u8]) -> bool {
+    let Some((range, proto, pseudo)) = transport(p) else {
+        return true;
+    };
+    let Some(at) = checksum_at(proto) else {
+        return true;
+    };
+    let seg = &p[range];
+    if seg.len() < at + 2 {
+        return false;
+    }
+    if proto == 17 && p[0] >> 4 == 4 && seg[at..at + 2] == [0, 0] {
+        return true;
+    }
+    fold(sum(seg, pseudo)) == 0
+}
+
 /// Writes the checksum of `data` into the two bytes at `offset` (zeroed
 /// first), over the IPv6 pseudo-header when `v6` gives the addresses.
 pub(super) fn fill_checksum(data: &mut [u8], offset: usize, v6: Option<(Ipv6Addr, Ipv6Addr, u8)>) {

@@ -171,6 +171,8 @@ impl Stack {
         self.synced = Some(generation);
         self.fib4 = net.state().routes.iter().any(|r| r.dst.is_ipv4());
         self.lo.mtu = net.mtu(LOOPBACK_IFINDEX).unwrap_or(65_536) as usize;
+        // What the cards that went down had learnt is forgotten.
+        self.lo.neigh.forget_down(|i| net.is_up(i));
         let addrs: Vec<(IpAddr, u8)> = net.local_addrs().iter().map(|&(a, p, _)| (a, p)).collect();
         self.configure(&addrs);
     }
@@ -178,6 +180,7 @@ impl Stack {
     /// Sets the local addresses (those of the interfaces that are up).
     fn configure(&mut self, addrs: &[(IpAddr, u8)]) {
         self.local = addrs.to_vec();
+        self.lo.local = addrs.to_vec();
         self.iface.update_ip_addrs(|a| {
             a.clear();
             for &(addr, prefix) in addrs {
@@ -185,11 +188,24 @@ impl Stack {
             }
         });
         let lo4 = addrs.iter().find(|(a, _)| a.is_ipv4() && a.is_loopback());
+        // smoltcp sends only where it has a route; the device routes each
+        // packet by the namespace's table (`Loopback::output`), so smoltcp
+        // is given default routes of the versions the cards have.
+        let card4 = addrs.iter().find(|(a, _)| a.is_ipv4() && !a.is_loopback());
+        let card6 = addrs.iter().find(|(a, _)| a.is_ipv6() && !a.is_loopback());
         self.iface.routes_mut().update(|r| {
             r.clear();
             if let Some(&(a, prefix)) = lo4 {
                 let _ = r.push(smoltcp::iface::Route {
                     cidr: IpCidr::new(IpAddress::from(a), prefix),
+                    via_router: IpAddress::from(a),
+                    preferred_until: None,
+                    expires_at: None,
+                });
+            }
+            for &&(a, _) in card4.iter().chain(card6.iter()) {
+                let _ = r.push(smoltcp::iface::Route {
+                    cidr: IpCidr::new(IpAddress::from(super::addr::any_of(a)), 0),
                     via_router: IpAddress::from(a),
                     preferred_until: None,
                     expires_at: None,
@@ -234,10 +250,14 @@ impl Stack {
     /// no interface reaches it (ENETUNREACH).
     pub(crate) fn source_for(&self, dst: IpAddr) -> Option<IpAddr> {
         let dst = super::addr::unmap(dst);
-        let (oif, src) = init_net().route(dst)?;
-        // Only the loopback device carries packets yet: the routes of other
-        // devices (the next issue's) are unreachable from here.
-        (oif == LOOPBACK_IFINDEX && self.is_up()).then_some(src)
+        let net = init_net();
+        let (oif, src) = net.route(dst)?;
+        let up = if oif == LOOPBACK_IFINDEX {
+            self.is_up()
+        } else {
+            net.is_up(oif)
+        };
+        up.then_some(src)
     }
 
     /// Sends the IPv6 packet `p` a socket built itself (larger than
@@ -369,6 +389,7 @@ impl Stack {
                 let frames = std::mem::take(&mut self.lo.captured);
                 crate::net::packet::deliver(LOOPBACK_IFINDEX, frames);
             }
+            self.deliver_card_frames();
             self.taps.deliver(&mut self.sockets);
             self.deliver_udplite();
             if !self.lo.pending() && !self.reset_orphans_with_data() {
@@ -402,6 +423,25 @@ impl Stack {
         self.reap();
         self.wake_changed();
         self.arm_timer(now);
+    }
+
+    /// Hands the frames the cards sent and received to the packet sockets.
+    fn deliver_card_frames(&mut self) {
+        let mut frames = std::mem::take(&mut self.lo.captured_on);
+        frames.append(&mut self.lo.neigh.sent);
+        for (ifindex, f) in frames {
+            crate::net::packet::deliver(ifindex, vec![f]);
+        }
+    }
+
+    /// Takes the frames card `ifindex` (whose address is `mac`) received
+    /// and moves what they carry.
+    pub(super) fn netif_rx(&mut self, ifindex: i32, mac: [u8; 6], frames: Vec<Vec<u8>>) {
+        for f in frames {
+            self.lo.netif_receive(ifindex, mac, f);
+        }
+        self.deliver_card_frames();
+        self.poll();
     }
 
     /// Records the connections a reset closed: those CLOSED now that were

@@ -140,6 +140,17 @@ pub(crate) fn init_net() -> &'static Arc<Net> {
     INIT.get_or_init(Net::new)
 }
 
+/// Where a packet goes (`Net::nexthop`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NextHop {
+    /// To this host.
+    Local,
+    /// To every host of a link (a subnet's broadcast address).
+    Broadcast { oif: i32 },
+    /// Out of `oif` to the neighbour `via`.
+    Via { oif: i32, via: IpAddr },
+}
+
 /// Returns hundredths of a second since boot (address cacheinfo stamps).
 pub(crate) fn stamp() -> u32 {
     (crate::boot::uptime().as_millis() / 10) as u32
@@ -203,13 +214,6 @@ impl Net {
     }
 
     /// Returns whether device `ifindex` exists and is up.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the inet layer's API (issue 12), called once it lands"
-        )
-    )]
     pub(crate) fn is_up(&self, ifindex: i32) -> bool {
         self.state().dev(ifindex).is_some_and(NetDevice::is_up)
     }
@@ -306,6 +310,22 @@ impl Net {
         Some((oif, src))
     }
 
+    /// Returns where a packet to `dst` goes (Linux's FIB lookup for
+    /// output): to this host, or out of a device to a next hop (the
+    /// gateway, or `dst` itself on the link); None without a route.
+    pub(crate) fn nexthop(&self, dst: IpAddr) -> Option<NextHop> {
+        let st = self.state();
+        let r = route::lookup(&st.routes, dst)?;
+        Some(match r.kind {
+            rtn::LOCAL => NextHop::Local,
+            rtn::BROADCAST => NextHop::Broadcast { oif: r.oif },
+            _ => NextHop::Via {
+                oif: r.oif,
+                via: r.gateway.unwrap_or(dst),
+            },
+        })
+    }
+
     /// Returns the devices' names and indexes, in index order.
     pub(crate) fn devices(&self) -> Vec<(i32, Vec<u8>)> {
         let st = self.state();
@@ -322,13 +342,6 @@ impl Net {
 
     /// Registers a new device of `kind` named `name` (EEXIST if taken,
     /// EINVAL for a bad name); returns its index.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the inet layer's API (issue 12), called once it lands"
-        )
-    )]
     pub(crate) fn register(
         &self,
         name: &[u8],

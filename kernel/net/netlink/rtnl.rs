@@ -317,9 +317,17 @@ fn dispatch(req: &Request) -> Result<Reply, Fail> {
 /// `struct ndmsg` is 12 bytes.
 const NDMSG_LEN: usize = 12;
 
-/// RTM_GETNEIGH dump: no device here resolves neighbours yet, so it is
-/// empty; a strict request has its header checked as Linux does.
+/// RTM_GETNEIGH dump: the IPv4 neighbours ARP learnt on the cards (lo
+/// has none), of the device asked for; a strict request has its header
+/// checked as Linux does.
 fn neigh_dump(req: &Request) -> Result<Reply, Fail> {
+    let p = req.payload;
+    let family = p.first().copied().unwrap_or(0);
+    let only = if p.len() >= 8 {
+        i32::from_ne_bytes(msg::field(p, 4))
+    } else {
+        0
+    };
     if req.who.strict {
         if req.payload.len() < NDMSG_LEN {
             return Err(fail(
@@ -340,5 +348,24 @@ fn neigh_dump(req: &Request) -> Result<Reply, Fail> {
             return Err(Errno::ENODEV.into());
         }
     }
-    Ok(Reply::Dump(Vec::new()))
+    if family != 0 && family != crate::net::inet::AF_INET as u8 {
+        return Ok(Reply::Dump(Vec::new()));
+    }
+    let msgs = crate::net::inet::neighbours()
+        .into_iter()
+        .filter(|&(i, _, _)| only == 0 || i == only)
+        .map(|(ifindex, addr, mac)| {
+            // struct ndmsg: family, padding, index, NUD_REACHABLE, flags,
+            // RTN_UNICAST.
+            let mut h = [0u8; NDMSG_LEN];
+            h[0] = crate::net::inet::AF_INET as u8;
+            h[4..8].copy_from_slice(&ifindex.to_ne_bytes());
+            h[8..10].copy_from_slice(&2u16.to_ne_bytes());
+            h[11] = 1;
+            let mut b = msg::Builder::new(rtm::NEWNEIGH, 0, req.hdr.seq, req.who.portid);
+            b.put(&h).attr(1, &addr.octets()).attr(2, &mac);
+            b.finish()
+        })
+        .collect();
+    Ok(Reply::Dump(msgs))
 }

@@ -74,11 +74,9 @@ pub fn parse_eth(digits: &str, value: &str, word: &str) -> Result<NicSpec, Strin
     let mut parts = value.split(',');
     match parts.next() {
         Some("tuntap") => {}
-        Some(t) => {
-            return Err(format!(
-                "{word}: unknown transport '{t}' (this kernel has tuntap: eth{n}=tuntap,TAPNAME[,MAC])"
-            ))
-        }
+        Some(t) => return Err(format!(
+            "{word}: unknown transport '{t}' (this kernel has tuntap: eth{n}=tuntap,TAPNAME[,MAC])"
+        )),
         None => unreachable!("split gives one part at least"),
     }
     let ifname = parts.next().unwrap_or("");

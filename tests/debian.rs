@@ -183,6 +183,31 @@ fn network_tools_on_loopback() {
     assert!(!run.stdout.contains("Cannot open netlink socket"), "{run}");
 }
 
+/// Network cards on a host TAP device, in both of UML's syntaxes, inside a
+/// network namespace the test makes (tests/net/tap.sh): ping, 100 MB each
+/// way over HTTP with its SHA-256 checked, `ip neigh`, and a TUN device
+/// refused with one message. Skips without root.
+#[test]
+fn tap_cards() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/net/tap.sh");
+    let out = Command::new("bash")
+        .args([script, LINUX])
+        .arg(debian_image())
+        .output()
+        .expect("run tests/net/tap.sh");
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("tap: SKIP") {
+        eprintln!("{text}");
+        return;
+    }
+    assert!(
+        out.status.success() && text.contains("tap: passed"),
+        "{}\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// trinity fuzzes every system call as uid 1000 for 90 seconds with a fixed
 /// seed (`tests/debian/fuzz.sh`; `make fuzz` runs it longer): no kernel panic,
 /// no hang, init still answers afterwards, and e2fsck finds the image clean.

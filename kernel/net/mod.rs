@@ -30,10 +30,10 @@ pub(crate) mod unix;
 
 pub(crate) use file::{socket_of, SocketFile};
 pub(crate) use ioctl::dev_ioctl;
-pub(crate) use tap::attach as attach_nics;
 pub(crate) use namespace::{init_net, Net, NextHop, Origin};
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
 pub(crate) use socket::{Shutdown, SockInode, Socket};
+pub(crate) use tap::attach as attach_nics;
 
 use crate::task::Task;
 

@@ -55,7 +55,11 @@ pub(crate) fn attach(nics: &[NicSpec]) {
         let tap = match Tap::open(&spec.ifname) {
             Ok(t) => t,
             Err(e) => {
-                log::error!("{}: cannot use TAP device {}: {e}; booting without it", spec.name, spec.ifname);
+                log::error!(
+                    "{}: cannot use TAP device {}: {e}; booting without it",
+                    spec.name,
+                    spec.ifname
+                );
                 continue;
             }
         };

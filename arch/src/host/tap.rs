@@ -45,7 +45,7 @@ fn explain(e: Errno, name: &str) -> io::Error {
         Errno::EINVAL => format!("{name} exists and is not a TAP device"),
         e => format!("{name}: {}", e.desc()),
     };
-    io::Error::new(io::ErrorKind::Other, why)
+    io::Error::other(why)
 }
 
 impl Tap {

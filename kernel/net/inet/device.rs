@@ -52,8 +52,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::ether::{Neighbours, ETH_P_ARP};
 use super::frag6::{self, Reassembly};
-use crate::net::{init_net, NextHop};
 use crate::net::packet::{self, Frame, ETH_HLEN};
+use crate::net::{init_net, NextHop};
 
 /// The largest IP packet: what an IPv4 total length can say (lo's MTU is
 /// 65536 in Linux; an IP packet cannot use the last byte).
@@ -256,7 +256,11 @@ enum Output {
     /// Round lo, to this host.
     Loopback,
     /// Out of a card to a neighbour (every host of the link, `broadcast`).
-    Card { oif: i32, via: IpAddr, broadcast: bool },
+    Card {
+        oif: i32,
+        via: IpAddr,
+        broadcast: bool,
+    },
     /// Nowhere: no route.
     Drop,
 }
@@ -453,7 +457,8 @@ impl Loopback {
             return;
         };
         // Not for this host: this host does not forward.
-        let to_us = self.is_local(dst) || dst.is_multicast() || dst == IpAddr::V4(Ipv4Addr::BROADCAST);
+        let to_us =
+            self.is_local(dst) || dst.is_multicast() || dst == IpAddr::V4(Ipv4Addr::BROADCAST);
         if !packet::to_ip(&frame, pkt_type) || !to_us {
             return;
         }
@@ -610,7 +615,11 @@ impl phy::TxToken for TxToken<'_> {
         match ip_dst(ip).map(|d| self.dev.output(d)) {
             Some(Output::Loopback) | None => {}
             Some(Output::Drop) => return r,
-            Some(Output::Card { oif, via, broadcast }) => {
+            Some(Output::Card {
+                oif,
+                via,
+                broadcast,
+            }) => {
                 // IPv6 over a card (neighbour discovery) is not built yet.
                 if let IpAddr::V4(via) = via {
                     let p = buffer.split_off(ETH_HLEN);

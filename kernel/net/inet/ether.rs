@@ -109,7 +109,8 @@ impl Neighbours {
             Err(_) => init_net().count_drop(ifindex, false, 1),
         }
         if crate::net::packet::capturing() {
-            self.sent.push((ifindex, Frame::outgoing(frame, None, false)));
+            self.sent
+                .push((ifindex, Frame::outgoing(frame, None, false)));
         }
     }
 
@@ -147,7 +148,9 @@ impl Neighbours {
             init_net().count_drop(ifindex, false, 1);
         }
         let now = Instant::now();
-        if u.last_request.is_some_and(|t| now.duration_since(t) < RETRANS) {
+        if u.last_request
+            .is_some_and(|t| now.duration_since(t) < RETRANS)
+        {
             return;
         }
         u.last_request = Some(now);
@@ -162,7 +165,12 @@ impl Neighbours {
     /// Takes an ARP message received on card `ifindex`: learns the
     /// sender's address (sending what waited for it) and answers a request
     /// for an address of this host (`is_local`).
-    pub(super) fn arp_input(&mut self, ifindex: i32, m: &[u8], is_local: impl Fn(Ipv4Addr) -> bool) {
+    pub(super) fn arp_input(
+        &mut self,
+        ifindex: i32,
+        m: &[u8],
+        is_local: impl Fn(Ipv4Addr) -> bool,
+    ) {
         if m.len() < ARP_LEN || m[..6] != [0, 1, 0x08, 0x00, 6, 4] {
             return;
         }

@@ -77,7 +77,11 @@ fn transport(p: &[u8]) -> Option<(std::ops::Range<usize>, u8, u32)> {
                 return None;
             }
             let proto = p[9];
-            Some((ihl..total, proto, pseudo_v4(&p[12..16], &p[16..20], total - ihl, proto)))
+            Some((
+                ihl..total,
+                proto,
+                pseudo_v4(&p[12..16], &p[16..20], total - ihl, proto),
+            ))
         }
         6 => {
             let len = usize::from(u16::from_be_bytes([*p.get(4)?, *p.get(5)?]));

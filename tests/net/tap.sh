@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Network cards on host TAP devices, booted both ways UML spells them
+# (eth0=tuntap,TAP and vec0:transport=tap,ifname=TAP): inside a network
+# namespace of its own (nothing leaks to the host's network) the test makes
+# a TAP device with an address and a web server on it; the guest (the
+# Debian image) gives its card an address with `ip`, pings the host,
+# fetches 100 MB from the host's server, and serves them back to the host;
+# both copies must have the original's SHA-256. A TUN device named as a
+# card gives one message, and the guest boots without the card.
+# Usage: tests/net/tap.sh LINUX DEBIAN_IMAGE. Needs root; skips without it.
+set -euo pipefail
+linux=$1
+image=$2
+if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
+	echo "tap: SKIP (needs root and /dev/net/tun for a network namespace and a TAP device)"
+	exit 0
+fi
+PATH=$PATH:/usr/sbin:/sbin
+ns=linux-tap-$$
+work=$(mktemp -d)
+cleanup() {
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+in_ns() { ip netns exec "$ns" "$@"; }
+ip netns add "$ns"
+in_ns ip link set lo up
+in_ns ip tuntap add dev tap0 mode tap
+in_ns ip addr add 10.0.7.1/24 dev tap0
+in_ns ip link set tap0 up
+head -c 100000000 /dev/urandom > "$work/big"
+want=$(sha256sum < "$work/big" | cut -c1-64)
+(cd "$work" && exec ip netns exec "$ns" python3 -m http.server 8000 --bind 10.0.7.1) > /dev/null 2>&1 &
+
+for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
+	dev=${card%%[=:]*}
+	rm -f "$work/done" "$work/back"
+	# The host's side: once the guest serves, fetch the file back from it,
+	# then tell the guest it may stop.
+	(
+		for _ in $(seq 600); do
+			in_ns curl -sf -m 2 -o /dev/null http://10.0.7.2:8080/ && break
+			sleep 0.1
+		done
+		in_ns curl -sf -m 60 -o "$work/back" http://10.0.7.2:8080/big || true
+		touch "$work/done"
+	) &
+	helper=$!
+	script="ip link set lo up && ip link set $dev up && ip addr add 10.0.7.2/24 dev $dev && \
+		ip addr show $dev && ping -c 3 -i 0.2 10.0.7.1 && \
+		curl -sS -m 60 -o /tmp/big http://10.0.7.1:8000/big && echo guest-got \$(sha256sum < /tmp/big) && \
+		{ cd /tmp && python3 -m http.server 8080 >/dev/null 2>&1 & } && \
+		for i in \$(seq 900); do curl -sf -m 1 -o /dev/null http://10.0.7.1:8000/done && break; sleep 0.1; done; ip neigh"
+	out=$(in_ns timeout 180 "$linux" ubd0r="$image" "$card" mem=512M init=/bin/bash quiet \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$script" 2>&1) || true
+	wait "$helper"
+	echo "$out" | sed "s/^/[$dev] /"
+	echo "$out" | grep -q "link/ether" || { echo "tap: FAIL ($dev: no card)"; exit 1; }
+	echo "$out" | grep -q "3 packets transmitted, 3 received" || { echo "tap: FAIL ($dev: ping)"; exit 1; }
+	echo "$out" | grep -q "guest-got $want" || { echo "tap: FAIL ($dev: host to guest)"; exit 1; }
+	got=$(sha256sum < "$work/back" 2>/dev/null | cut -c1-64)
+	[ "$got" = "$want" ] || { echo "tap: FAIL ($dev: guest to host)"; exit 1; }
+	echo "$out" | grep -q "10.0.7.1 dev $dev lladdr" || { echo "tap: FAIL ($dev: ip neigh)"; exit 1; }
+done
+# A card whose device is not a TAP: one message, and the guest boots without it.
+in_ns ip tuntap add dev tun0 mode tun
+out=$(in_ns timeout 60 "$linux" ubd0r="$image" eth0=tuntap,tun0 mem=256M init=/bin/bash quiet \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "ip -o link" 2>&1) || true
+echo "$out" | sed "s/^/[tun0] /"
+echo "$out" | grep -q "eth0: cannot use TAP device tun0: tun0 exists and is not a TAP device; booting without it" ||
+	{ echo "tap: FAIL (no message for a TUN device)"; exit 1; }
+echo "$out" | grep -q "1: lo:" && ! echo "$out" | grep -q "eth0:.*mtu" ||
+	{ echo "tap: FAIL (booting without the card)"; exit 1; }
+echo "tap: passed"

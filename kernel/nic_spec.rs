@@ -1,9 +1,14 @@
 //! Network cards on the command line, in UML's syntax: `ethN=tuntap,IFNAME
 //! [,MAC[,HOST_IP]]` (the classic tuntap transport; UML's host address for
 //! its helper is accepted and not used) and the vector driver's
-//! `vecN:transport=tap,ifname=IFNAME[,mac=MAC][,depth=N]`. The guest sees
-//! `ethN` or `vecN` with the MAC given, or a stable locally administered
-//! one made from the interface's names.
+//! `vecN:transport=tap,ifname=IFNAME[,mac=MAC][,depth=N]`; and user-mode
+//! networking without privilege, `ethN=user[,mac=MAC][,hostfwd=RULE]...`
+//! with QEMU's port forwards (`hostfwd=tcp::2222-:22`,
+//! `hostfwd=udp:127.0.0.1:5353-:53`). The guest sees `ethN` or `vecN` with
+//! the MAC given, or a stable locally administered one made from the
+//! card's names.
+
+use std::net::IpAddr;
 
 /// The most network cards (`eth0`...`eth15`, `vec0`...`vec15`).
 pub const MAX_NIC: usize = 16;
@@ -13,11 +18,101 @@ pub const MAX_NIC: usize = 16;
 pub struct NicSpec {
     /// The guest's name of the card: `eth0`, `vec1`...
     pub name: String,
-    /// The host TAP device behind it.
-    pub ifname: String,
+    /// What carries its frames.
+    pub transport: Transport,
     pub mac: [u8; 6],
     /// The vector transport's queue depth (frames moved per host call).
     pub depth: usize,
+}
+
+/// What carries a card's frames.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// A host TAP device.
+    Tap { ifname: String },
+    /// User-mode networking (passt), with its port forwards.
+    User { forwards: Vec<Forward> },
+}
+
+/// A host port forwarded to the guest (`hostfwd=`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forward {
+    pub udp: bool,
+    /// The host address bound; None binds every one.
+    pub host_addr: Option<IpAddr>,
+    pub host_port: u16,
+    pub guest_port: u16,
+}
+
+impl Forward {
+    /// Returns passt's options for the forward (`-t [ADDR/]PORT:PORT`).
+    pub fn passt_args(&self) -> [String; 2] {
+        let flag = if self.udp { "-u" } else { "-t" };
+        let addr = self.host_addr.map_or(String::new(), |a| format!("{a}/"));
+        [
+            flag.to_string(),
+            format!("{addr}{}:{}", self.host_port, self.guest_port),
+        ]
+    }
+}
+
+/// Parses QEMU's `[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT`.
+fn parse_forward(rule: &str) -> Result<Forward, String> {
+    let bad = |why: &str| {
+        format!("hostfwd={rule}: {why} (as tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT)")
+    };
+    let (proto, rest) = rule.split_once(':').ok_or_else(|| bad("no protocol"))?;
+    let udp = match proto {
+        "tcp" | "" => false,
+        "udp" => true,
+        _ => return Err(bad("the protocol is tcp or udp")),
+    };
+    let (host, guest) = rest.split_once('-').ok_or_else(|| bad("no '-'"))?;
+    let (haddr, hport) = host.rsplit_once(':').ok_or_else(|| bad("no host port"))?;
+    let (_gaddr, gport) = guest.rsplit_once(':').ok_or_else(|| bad("no guest port"))?;
+    let port = |p: &str| p.parse::<u16>().ok().filter(|p| *p != 0);
+    let host_port = port(hport).ok_or_else(|| bad("bad host port"))?;
+    let guest_port = port(gport).ok_or_else(|| bad("bad guest port"))?;
+    let host_addr = match haddr {
+        "" => None,
+        a => Some(a.parse::<IpAddr>().map_err(|_| bad("bad host address"))?),
+    };
+    Ok(Forward {
+        udp,
+        host_addr,
+        host_port,
+        guest_port,
+    })
+}
+
+/// Parses `ethN=user[,OPTIONS]`.
+fn parse_user(
+    name: String,
+    mut parts: std::str::Split<'_, char>,
+    word: &str,
+) -> Result<NicSpec, String> {
+    let mut forwards = Vec::new();
+    let mut mac = None;
+    for opt in parts.by_ref() {
+        let (k, v) = opt
+            .split_once('=')
+            .ok_or_else(|| format!("{word}: '{opt}' is not KEY=VALUE"))?;
+        match k {
+            "hostfwd" => forwards.push(parse_forward(v).map_err(|e| format!("{word}: {e}"))?),
+            "mac" => mac = Some(parse_mac(v).map_err(|e| format!("{word}: {e}"))?),
+            _ => {
+                return Err(format!(
+                    "{word}: unknown option '{k}' (user takes hostfwd= and mac=)"
+                ))
+            }
+        }
+    }
+    Ok(NicSpec {
+        mac: mac.unwrap_or_else(|| default_mac(&name, "user")),
+        name,
+        transport: Transport::User { forwards },
+        depth: DEFAULT_DEPTH,
+    })
 }
 
 /// The frames a transport moves per host call when `depth=` is not given.
@@ -74,8 +169,9 @@ pub fn parse_eth(digits: &str, value: &str, word: &str) -> Result<NicSpec, Strin
     let mut parts = value.split(',');
     match parts.next() {
         Some("tuntap") => {}
+        Some("user") => return parse_user(name, parts, word),
         Some(t) => return Err(format!(
-            "{word}: unknown transport '{t}' (this kernel has tuntap: eth{n}=tuntap,TAPNAME[,MAC])"
+            "{word}: unknown transport '{t}' (use eth{n}=tuntap,TAPNAME[,MAC] or eth{n}=user[,hostfwd=...])"
         )),
         None => unreachable!("split gives one part at least"),
     }
@@ -96,7 +192,9 @@ pub fn parse_eth(digits: &str, value: &str, word: &str) -> Result<NicSpec, Strin
     }
     Ok(NicSpec {
         name,
-        ifname: ifname.to_string(),
+        transport: Transport::Tap {
+            ifname: ifname.to_string(),
+        },
         mac,
         depth: DEFAULT_DEPTH,
     })
@@ -141,7 +239,9 @@ pub fn parse_vec(digits: &str, options: &str, word: &str) -> Result<NicSpec, Str
     Ok(NicSpec {
         mac: mac.unwrap_or_else(|| default_mac(&name, ifname)),
         name,
-        ifname: ifname.to_string(),
+        transport: Transport::Tap {
+            ifname: ifname.to_string(),
+        },
         depth,
     })
 }
@@ -167,13 +267,36 @@ mod tests {
     #[test]
     fn uml_syntaxes() {
         let e = parse_eth("0", "tuntap,tap0,fe:fd:0:0:0:1", "w").expect("eth0");
-        assert_eq!((e.name.as_str(), e.ifname.as_str()), ("eth0", "tap0"));
+        assert_eq!(e.name, "eth0");
+        assert_eq!(
+            e.transport,
+            Transport::Tap {
+                ifname: "tap0".into()
+            }
+        );
         assert_eq!(e.mac, [0xfe, 0xfd, 0, 0, 0, 1]);
         let e = parse_eth("1", "tuntap,tap1,,192.168.0.254", "w").expect("host ip");
         assert_eq!(e.mac, default_mac("eth1", "tap1"));
         assert_eq!(e.mac[0] & 3, 2, "locally administered unicast");
         let v = parse_vec("0", "transport=tap,ifname=tap2,depth=128,gro=1", "w").expect("vec0");
         assert_eq!((v.name.as_str(), v.depth), ("vec0", 128));
+        let u = parse_eth(
+            "0",
+            "user,hostfwd=tcp::2222-:22,hostfwd=udp:127.0.0.1:5353-10.0.2.15:53",
+            "w",
+        )
+        .expect("user");
+        let Transport::User { forwards } = u.transport else {
+            panic!("not user: {u:?}");
+        };
+        assert_eq!(
+            forwards[0].passt_args(),
+            ["-t".to_string(), "2222:22".into()]
+        );
+        assert_eq!(
+            forwards[1].passt_args(),
+            ["-u".to_string(), "127.0.0.1/5353:53".into()]
+        );
     }
 
     #[test]
@@ -189,5 +312,11 @@ mod tests {
         assert!(err(parse_vec("0", "ifname=x", "w")).contains("missing transport"));
         assert!(err(parse_vec("0", "transport=tap", "w")).contains("missing ifname"));
         assert!(err(parse_vec("0", "transport=tap,ifname=x,depth=0", "w")).contains("depth"));
+        assert!(err(parse_eth("0", "user,hostfwd=sctp::1-:2", "w")).contains("tcp or udp"));
+        assert!(err(parse_eth("0", "user,hostfwd=tcp::0-:2", "w")).contains("bad host port"));
+        assert!(
+            err(parse_eth("0", "user,hostfwd=tcp:nohost:1-:2", "w")).contains("bad host address")
+        );
+        assert!(err(parse_eth("0", "user,dns=1.1.1.1", "w")).contains("unknown option"));
     }
 }

@@ -19,21 +19,21 @@ mod mib;
 mod model_tests;
 mod namespace;
 pub(crate) mod netlink;
+mod nic;
 mod options;
 pub(crate) mod packet;
 pub(crate) mod procfs;
 pub(crate) mod route;
 pub(crate) mod socket;
 pub(crate) mod sysctl;
-mod tap;
 pub(crate) mod unix;
 
 pub(crate) use file::{socket_of, SocketFile};
 pub(crate) use ioctl::dev_ioctl;
 pub(crate) use namespace::{init_net, Net, NextHop, Origin};
+pub(crate) use nic::attach as attach_nics;
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
 pub(crate) use socket::{Shutdown, SockInode, Socket};
-pub(crate) use tap::attach as attach_nics;
 
 use crate::task::Task;
 

@@ -6,6 +6,7 @@ pub mod console;
 pub mod cpu;
 pub mod file;
 pub mod heap;
+pub mod passt;
 pub mod random;
 pub mod signals;
 pub mod tap;

@@ -101,8 +101,9 @@ fn multicast_mac(a: Ipv4Addr) -> [u8; 6] {
 }
 
 impl Neighbours {
-    /// Sends `frame` out of `ifindex` by `card`, counting it.
-    fn transmit(&mut self, ifindex: i32, card: &Card, frame: Vec<u8>) {
+    /// Sends `frame` out of `ifindex` by `card`, counting it; the packet
+    /// sockets but its `sender` see it leave.
+    fn transmit_from(&mut self, ifindex: i32, card: &Card, frame: Vec<u8>, sender: Option<u64>) {
         let len = frame.len() as u64;
         match card.driver.transmit(&frame) {
             Ok(()) => init_net().count_tx(ifindex, 1, len),
@@ -110,8 +111,31 @@ impl Neighbours {
         }
         if crate::net::packet::capturing() {
             self.sent
-                .push((ifindex, Frame::outgoing(frame, None, false)));
+                .push((ifindex, Frame::outgoing(frame, sender, false)));
         }
+    }
+
+    /// Sends `frame`, which the stack made, out of `ifindex` by `card`.
+    fn transmit(&mut self, ifindex: i32, card: &Card, frame: Vec<u8>) {
+        self.transmit_from(ifindex, card, frame, None);
+    }
+
+    /// Sends the frame a packet socket (`sender`) wrote out of card
+    /// `ifindex` as it is: ENXIO without a card, ENETDOWN if it is down.
+    pub(super) fn xmit_frame(
+        &mut self,
+        ifindex: i32,
+        frame: Vec<u8>,
+        sender: u64,
+    ) -> arch::Result<()> {
+        let Some(card) = Card::get(ifindex) else {
+            return Err(match init_net().device(ifindex) {
+                Some(_) => arch::Errno::ENETDOWN,
+                None => arch::Errno::ENXIO,
+            });
+        };
+        self.transmit_from(ifindex, &card, frame, Some(sender));
+        Ok(())
     }
 
     /// Sends the IPv4 packet `p` out of card `ifindex` to the neighbour

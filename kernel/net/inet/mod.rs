@@ -57,6 +57,16 @@ const UNPRIVILEGED_PORT_START: u16 = 1024;
 /// The longest option value read from the guest.
 const MAX_OPTLEN: usize = 256;
 
+/// Sends the Ethernet frame a packet socket (`sender`) wrote out of card
+/// `ifindex`: ENXIO if it has no transport, ENETDOWN if it is down.
+pub(crate) fn card_xmit(ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()> {
+    stack::with_stack(|s| {
+        s.lo.neigh.xmit_frame(ifindex, frame, sender)?;
+        s.poll();
+        Ok(())
+    })
+}
+
 /// Returns the neighbours ARP knows: card, address, link-layer address.
 pub(crate) fn neighbours() -> Vec<(i32, std::net::Ipv4Addr, [u8; 6])> {
     stack::with_stack(|s| s.lo.neigh.entries())

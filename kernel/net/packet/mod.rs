@@ -193,12 +193,12 @@ pub(crate) fn deliver(ifindex: i32, frames: Vec<Frame>) {
 /// Sends the frame `frame` written by packet socket `sender` out of
 /// device `ifindex`; the device must be up.
 fn dev_queue_xmit(ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()> {
-    if ifindex != LO_IFINDEX as i32 {
-        // Only lo carries frames yet (the next issue's NICs will).
-        return Err(Errno::ENXIO);
+    if ifindex == LO_IFINDEX as i32 {
+        crate::net::inet::lo_xmit(frame, sender);
+        Ok(())
+    } else {
+        crate::net::inet::card_xmit(ifindex, frame, sender)
     }
-    crate::net::inet::lo_xmit(frame, sender);
-    Ok(())
 }
 
 /// Creates a packet socket for socket(2): EPERM without CAP_NET_RAW

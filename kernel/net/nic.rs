@@ -1,0 +1,181 @@
+//! Network cards: at boot each `ethN=`/`vecN:` card of the command line
+//! opens its transport — a host TAP device (UML's tuntap and vector
+//! transports) or passt for user-mode networking — and becomes an Ethernet
+//! device of the initial network namespace, down, with its MAC and an MTU
+//! of 1500. A transport that cannot be opened gives one message and the
+//! guest boots without the card.
+//!
+//! Sending is one frame written to the transport, from the stack under the
+//! kernel lock. Receiving is the card's interrupt: a host thread per card
+//! sleeps in poll(2) on the transport, reads what arrived (up to its depth
+//! of frames) and hands it to the stack under the kernel lock
+//! (`inet::netif_rx`).
+
+use super::device::{DeviceKind, NetDriver};
+use super::init_net;
+use crate::nic_spec::{NicSpec, Transport};
+use arch::host::passt::Passt;
+use arch::host::tap::Tap;
+use arch::{Errno, Result};
+use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Arc;
+
+/// The largest frame read: a 64 KiB packet and its link header (a TAP's
+/// host side may have an MTU past the card's).
+const MAX_FRAME: usize = 65_536 + 14;
+
+/// What carries a card's frames on the host.
+enum Port {
+    Tap(Tap),
+    Passt(Passt),
+}
+
+impl Port {
+    /// Opens the transport of `spec`.
+    fn open(spec: &NicSpec) -> std::io::Result<(Port, String)> {
+        Ok(match &spec.transport {
+            Transport::Tap { ifname } => (Port::Tap(Tap::open(ifname)?), format!("TAP {ifname}")),
+            Transport::User { forwards } => {
+                let args: Vec<String> = forwards.iter().flat_map(|f| f.passt_args()).collect();
+                (
+                    Port::Passt(Passt::spawn(&args)?),
+                    "user-mode networking (passt)".into(),
+                )
+            }
+        })
+    }
+
+    /// Waits up to `ms` for frames.
+    fn wait(&self, ms: u16) -> bool {
+        match self {
+            Port::Tap(t) => t.wait_readable(ms),
+            Port::Passt(p) => p.has_buffered() || p.wait_readable(ms),
+        }
+    }
+
+    /// Reads up to `max` frames; an error when the transport is gone.
+    fn read(&self, max: usize, buf: &mut [u8]) -> std::io::Result<Vec<Vec<u8>>> {
+        match self {
+            Port::Tap(t) => {
+                let mut frames = Vec::new();
+                while frames.len() < max {
+                    match t.read(buf) {
+                        Ok(n) if n > 0 => frames.push(buf[..n].to_vec()),
+                        Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                        _ => break,
+                    }
+                }
+                Ok(frames)
+            }
+            Port::Passt(p) => p.recv(max),
+        }
+    }
+
+    fn send(&self, frame: &[u8]) -> std::io::Result<()> {
+        match self {
+            Port::Tap(t) => t.write(frame).map(|_| ()),
+            Port::Passt(p) => p.send(frame),
+        }
+    }
+}
+
+/// A network card.
+struct Card {
+    port: Port,
+    ifindex: AtomicI32,
+    depth: usize,
+    /// The card is up: frames move (a card that is down drops them).
+    up: AtomicBool,
+}
+
+impl NetDriver for Card {
+    /// Writes one frame; a full host queue drops it, as a card's full
+    /// transmit ring does.
+    fn transmit(&self, frame: &[u8]) -> Result<()> {
+        match self.port.send(frame) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => Err(Errno::ENOBUFS),
+            Err(_) => Err(Errno::EIO),
+        }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::Release);
+    }
+}
+
+/// Opens the cards of the command line and registers them; a card whose
+/// transport cannot be opened is left out with one message.
+pub(crate) fn attach(nics: &[NicSpec]) {
+    for spec in nics {
+        let (port, what) = match Port::open(spec) {
+            Ok(p) => p,
+            Err(e) => {
+                let what = match &spec.transport {
+                    Transport::Tap { ifname } => format!("TAP device {ifname}"),
+                    Transport::User { .. } => "user-mode networking".into(),
+                };
+                log::error!("{}: cannot use {what}: {e}; booting without it", spec.name);
+                continue;
+            }
+        };
+        let nic = Arc::new(Card {
+            port,
+            ifindex: AtomicI32::new(0),
+            depth: spec.depth,
+            up: AtomicBool::new(false),
+        });
+        let driver: Arc<dyn NetDriver> = nic.clone();
+        let name = spec.name.as_bytes();
+        let ifindex = match init_net().register(name, DeviceKind::Ether, spec.mac, Some(driver)) {
+            Ok(i) => i,
+            Err(e) => {
+                log::error!("{}: cannot register the card: {}", spec.name, e.as_i32());
+                continue;
+            }
+        };
+        nic.ifindex.store(ifindex, Ordering::Release);
+        let thread = nic.clone();
+        let spawned = std::thread::Builder::new()
+            .name(spec.name.clone())
+            .spawn(move || rx_loop(&thread));
+        if let Err(e) = spawned {
+            log::error!("{}: cannot start its receive thread: {e}", spec.name);
+            continue;
+        }
+        log::info!(
+            "{}: {what} ({})",
+            spec.name,
+            super::device::NetDevice::hwaddr_text(&spec.mac)
+        );
+    }
+}
+
+/// The card's interrupt: waits for frames on its transport, reads up to
+/// its depth of them, and hands them to the stack under the kernel lock.
+/// A transport that goes away (passt died) ends it, with one message.
+fn rx_loop(nic: &Card) {
+    let mut buf = vec![0u8; MAX_FRAME];
+    loop {
+        if !nic.port.wait(1000) {
+            continue;
+        }
+        let frames = match nic.port.read(nic.depth, &mut buf) {
+            Ok(f) => f,
+            Err(e) => {
+                log::error!(
+                    "card {}: its transport is gone: {e}",
+                    nic.ifindex.load(Ordering::Relaxed)
+                );
+                return;
+            }
+        };
+        if frames.is_empty() || !nic.up.load(Ordering::Acquire) {
+            continue;
+        }
+        crate::lock::enter();
+        super::inet::netif_rx(nic.ifindex.load(Ordering::Acquire), frames);
+        crate::lock::leave();
+    }
+}

@@ -8,7 +8,7 @@ IMAGE ?= images/out/test.img
 MEM ?= 256M
 INIT ?=
 
-.PHONY: all run test bench bench-net bench-debian cpython-tests fuzz image debian clean
+.PHONY: all run test bench bench-net bench-tap bench-debian cpython-tests fuzz image debian clean
 
 all: linux debian
 
@@ -43,6 +43,10 @@ bench: linux image
 # TCP and UDP over loopback: throughput and request/response, beside native.
 bench-net: linux image
 	bash tests/bench.sh target/release/linux $(IMAGE) netbench
+
+# TCP throughput over a card on a TAP device beside a veth pair (root).
+bench-tap: linux debian
+	bash tests/net/bench-tap.sh target/release/linux $(DEBIAN)
 
 # trinity as uid 1000 in the Debian image for SECONDS (default an hour) with
 # SEED; fails on a kernel panic, a hang or an unclean image. Before releases.

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds a Debian 12 (bookworm) root filesystem image for ./linux from Debian's
 # packages: minbase plus a working set (procps, iproute2, python3, less,
-# vim-tiny, sysvinit-core, iputils-ping, curl, iperf3, ...), an empty root
+# vim-tiny, sysvinit-core, iputils-ping, curl, iperf3, isc-dhcp-client,
+# ifupdown, openssh-server, ...), an empty root
 # password, a getty on the console, an fstab and a hostname. The one image
 # boots two ways:
 #
@@ -62,8 +63,10 @@ say "mirror $mirror"
 packages=procps,iproute2,python3,less,vim-tiny,sysvinit-core,sysv-rc,initscripts
 packages=$packages,e2fsprogs,util-linux,bsdextrautils,ncurses-term,file,xz-utils
 packages=$packages,libpython3.11-testsuite,trinity
-# The network tools the networking tests drive.
+# The network tools the networking tests drive, and what brings a card up
+# (a DHCP client, ifupdown) and lets the host in (sshd).
 packages=$packages,iputils-ping,curl,iperf3,netbase
+packages=$packages,isc-dhcp-client,ifupdown,openssh-server
 
 tree=$(mktemp -d "${TMPDIR:-/tmp}/debian-tree.XXXXXX")
 chmod 755 "$tree"

@@ -158,6 +158,12 @@ fn forkthreads() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/forkthreads", "quiet"]));
 }
 
+/// chroot(2) (tests/guest/chroot.c).
+#[test]
+fn chroot() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/chroot", "quiet"]));
+}
+
 /// Packet sockets on the loopback interface (tests/guest/packet.c).
 #[test]
 fn packet() {

@@ -194,6 +194,23 @@ pub fn sys_fchdir(ctx: &mut TrapContext, fd: Fd) -> Result<u64> {
     set_cwd(ctx, p)
 }
 
+/// chroot(2): makes a directory the caller's root (Linux's `ksys_chroot`):
+/// ENOTDIR for another file, EACCES without search permission on it, then
+/// EPERM without CAP_SYS_CHROOT (root). The working directory stays.
+pub fn sys_chroot(ctx: &mut TrapContext, path: UserStr) -> Result<u64> {
+    let path = path.read_path(ctx)?;
+    let p = resolve_at(ctx, Fd::AT_FDCWD, &path, 0, true)?;
+    if p.inode().file_type() != FileType::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    fs::permission(&ctx.cred(), &p.inode().stat()?, fs::Access::EXEC)?;
+    if ctx.task.process.cred.borrow().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    ctx.task.process.fs.borrow_mut().root = p;
+    Ok(0)
+}
+
 pub fn sys_getdents64(ctx: &mut TrapContext, fd: Fd, dirp: u64, count: u64) -> Result<u64> {
     let f = fd.file(ctx)?;
     let mut buf = vec![0u8; (count as usize).min(1 << 20)];

@@ -216,6 +216,7 @@ syscall_table! {
     157 prctl(option: Int, arg2: Flags, arg3: Flags, arg4: Flags, arg5: Flags) => prctl::sys_prctl;
     158 arch_prctl(code: Flags, addr: Ptr) => prctl::sys_arch_prctl;
     160 setrlimit(resource: Int, rlim: Ptr) => rlimit::sys_setrlimit;
+    161 chroot(path: Path) => open::sys_chroot;
     162 sync() => sync::sys_sync;
     164 settimeofday(utv: Ptr, tz: Ptr) => time::sys_settimeofday;
     165 mount(source: Path, target: Path, fstype: Path, flags: Flags, data: Ptr) => mount::sys_mount;

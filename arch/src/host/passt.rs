@@ -2,19 +2,32 @@
 //! network podman and QEMU use without privilege): a child process that
 //! gives a guest's card a network made of the host's own sockets (NAT of
 //! TCP, UDP and ICMP, DHCP, NDP, DNS forwarding, port forwards). The two
-//! talk over a stream socket pair: each Ethernet frame is preceded by its
+//! talk over a UNIX stream socket: each Ethernet frame is preceded by its
 //! length, 32 bits big-endian (QEMU's stream netdev protocol). passt runs
-//! in the foreground (`-f`), quits when the kernel closes its end (`-1`),
-//! and gets SIGTERM if the kernel dies first.
+//! in the foreground (`-f`) and quits when the kernel's end of the socket
+//! closes (`-1`), which the host closes when the kernel exits, however it
+//! exits. (passt drops root for nobody, which clears a parent-death
+//! signal; and given a descriptor with `-F` instead of its socket, this
+//! passt spins when the kernel goes: hence the socket.)
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags};
-use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
+
+/// The user passt becomes when started as root (nobody, nogroup).
+const NOBODY: u32 = 65_534;
+
+/// Returns a number for the next passt's directory.
+fn next_id() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 /// The longest frame taken from passt (a 64 KiB packet and its header).
 const MAX_FRAME: usize = 65_536 + 14;
@@ -30,44 +43,62 @@ pub struct Passt {
 }
 
 impl Passt {
-    /// Starts passt with `args` (its port forwards) on a new socket pair.
+    /// Starts passt with `args` (its port forwards), listening on a UNIX
+    /// socket in a private directory, and connects to it; passt quits when
+    /// the kernel's end closes (`-1`).
     pub fn spawn(args: &[String]) -> io::Result<Passt> {
-        let (ours, theirs) = socketpair(
-            AddressFamily::Unix,
-            SockType::Stream,
-            None,
-            SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
-        )?;
-        let fd = theirs.as_raw_fd();
+        let dir =
+            std::env::temp_dir().join(format!("linux-passt-{}-{}", std::process::id(), next_id()));
+        std::fs::create_dir(&dir)?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        // Run as root, passt becomes nobody: the directory is its alone.
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY))?;
+        }
+        let path = dir.join("sock");
+        let result = Self::start(args, &path);
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir(&dir);
+        result
+    }
+
+    fn start(args: &[String], path: &std::path::Path) -> io::Result<Passt> {
         let mut cmd = Command::new("passt");
-        cmd.args(["-f", "-q", "-1", "-F", &fd.to_string()])
+        cmd.args(["-f", "-q", "-1", "-s"])
+            .arg(path)
             .args(args)
             .stdin(Stdio::null())
-            .stdout(Stdio::null());
-        // SAFETY: the closure runs in the child between fork and exec and
-        // calls only async-signal-safe functions (fcntl, prctl) on a
-        // descriptor the child inherited; it touches no Rust state.
-        unsafe {
-            cmd.pre_exec(move || {
-                // The child's end stays open across exec, blocking.
-                if libc::fcntl(fd, libc::F_SETFD, 0) < 0 || libc::fcntl(fd, libc::F_SETFL, 0) < 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) < 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().map_err(|e| match e.kind() {
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => {
                 io::Error::new(e.kind(), "passt is not installed (apt-get install passt)")
             }
             _ => e,
         })?;
-        drop(theirs);
+        // passt makes its socket once it is ready.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let stream = loop {
+            match UnixStream::connect(path) {
+                Ok(s) => break s,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        return Err(io::Error::other(format!(
+                            "passt exited at start ({status})"
+                        )));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => {
+                    let _ = child.kill();
+                    return Err(io::Error::other(format!("cannot reach passt: {e}")));
+                }
+            }
+        };
+        stream.set_nonblocking(true)?;
         Ok(Passt {
-            sock: ours,
+            sock: OwnedFd::from(stream),
             _child: child,
             rx: Mutex::new(Vec::new()),
             tx: Mutex::new(Vec::new()),

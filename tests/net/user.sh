@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# User-mode networking without privilege (eth0=user, passt): the guest (the
+# Debian image) gets its address, route and DNS from passt's DHCP server
+# with Debian's dhclient, fetches a file from a web server on the host's
+# loopback through the gateway address, and runs sshd, which the host
+# reaches through a forwarded port (hostfwd=tcp:127.0.0.1:PORT-:22) with
+# `ssh root@127.0.0.1 true`. Skips without passt or ssh.
+# Usage: tests/net/user.sh LINUX DEBIAN_IMAGE
+set -euo pipefail
+linux=$1
+image=$2
+for tool in passt ssh ssh-keygen python3; do
+	command -v "$tool" > /dev/null || { echo "user: SKIP (no $tool on the host)"; exit 0; }
+done
+work=$(mktemp -d)
+server=
+cleanup() {
+	[ -z "$server" ] || kill "$server" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+# Two free ports on the host's loopback: the web server's and the forward's.
+read -r http_port ssh_port < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+head -c 10000000 /dev/urandom > "$work/file"
+# dhclient writes its leases and /etc/resolv.conf: a writable copy.
+cp --sparse=always "$image" "$work/debian.img"
+want=$(sha256sum < "$work/file" | cut -c1-64)
+(cd "$work" && exec python3 -m http.server "$http_port" --bind 127.0.0.1) > /dev/null 2>&1 &
+server=$!
+ssh-keygen -q -t ed25519 -N '' -f "$work/key"
+pubkey=$(cat "$work/key.pub")
+
+# The host's side: once the guest's sshd answers through the forward, log
+# in, then tell the guest it may stop.
+(
+	for _ in $(seq 300); do
+		if ssh -q -p "$ssh_port" -i "$work/key" -o BatchMode=yes -o ConnectTimeout=2 \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1 \
+			'echo ssh-ok-$(hostname)' > "$work/ssh.out" 2>&1; then
+			break
+		fi
+		sleep 0.2
+	done
+	touch "$work/done"
+) &
+helper=$!
+
+script='ip link set lo up && dhclient -v eth0 2>&1 | grep -E "DHCPACK|bound to|DECLINE" ; \
+	ip -4 addr show eth0 && ip route && cat /etc/resolv.conf && \
+	gw=$(ip route | sed -n "s/^default via \([^ ]*\).*/\1/p") && \
+	echo guest-got $(curl -sS -m 30 http://$gw:'"$http_port"'/file | sha256sum) && \
+	mkdir -p /run/sshd && echo "$PUBKEY" > /tmp/authorized_keys && \
+	/usr/sbin/sshd -o StrictModes=no -o AuthorizedKeysFile=/tmp/authorized_keys && \
+	for i in $(seq 300); do curl -sf -m 1 -o /dev/null http://$gw:'"$http_port"'/done && break; sleep 0.2; done; sync'
+out=$(timeout 240 "$linux" ubd0="$work/debian.img" rw "eth0=user,hostfwd=tcp:127.0.0.1:$ssh_port-:22" mem=512M \
+	init=/bin/bash quiet PATH=/usr/sbin:/usr/bin:/sbin:/bin "PUBKEY=$pubkey" -- -c "$script" 2>&1) || true
+wait "$helper"
+echo "$out" | sed "s/^/[guest] /"
+sed "s/^/[host ssh] /" "$work/ssh.out"
+echo "$out" | grep -q "bound to" || { echo "user: FAIL (no DHCP lease)"; exit 1; }
+echo "$out" | grep -q "^default via" || { echo "user: FAIL (no default route)"; exit 1; }
+echo "$out" | grep -q "guest-got $want" || { echo "user: FAIL (fetch from the host)"; exit 1; }
+grep -q "ssh-ok-debian" "$work/ssh.out" || { echo "user: FAIL (ssh through the forward)"; exit 1; }
+echo "user: passed"

@@ -208,6 +208,31 @@ fn tap_cards() {
     );
 }
 
+/// User-mode networking without privilege through passt (tests/net/user.sh):
+/// Debian's dhclient gets a lease, the guest fetches a file from a server on
+/// the host's loopback, and the host logs in to the guest's sshd through a
+/// forwarded port. Skips without passt or ssh on the host.
+#[test]
+fn user_networking() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/net/user.sh");
+    let out = Command::new("bash")
+        .args([script, LINUX])
+        .arg(debian_image())
+        .output()
+        .expect("run tests/net/user.sh");
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("user: SKIP") {
+        eprintln!("{text}");
+        return;
+    }
+    assert!(
+        out.status.success() && text.contains("user: passed"),
+        "{}\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// trinity fuzzes every system call as uid 1000 for 90 seconds with a fixed
 /// seed (`tests/debian/fuzz.sh`; `make fuzz` runs it longer): no kernel panic,
 /// no hang, init still answers afterwards, and e2fsck finds the image clean.

@@ -49,7 +49,7 @@ pubkey=$(cat "$work/key.pub")
 ) &
 helper=$!
 
-script='ip link set lo up && dhclient -v eth0 2>&1 | grep -E "DHCPACK|bound to|DECLINE" ; \
+script='hostname -F /etc/hostname && ip link set lo up && dhclient -v eth0 2>&1 | grep -E "DHCPACK|bound to|DECLINE" ; \
 	ip -4 addr show eth0 && ip route && cat /etc/resolv.conf && \
 	gw=$(ip route | sed -n "s/^default via \([^ ]*\).*/\1/p") && \
 	echo guest-got $(curl -sS -m 30 http://$gw:'"$http_port"'/file | sha256sum) && \

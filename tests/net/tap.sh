@@ -5,7 +5,8 @@
 # a TAP device with an address and a web server on it; the guest (the
 # Debian image) gives its card an address with `ip`, pings the host,
 # fetches 100 MB from the host's server, and serves them back to the host;
-# both copies must have the original's SHA-256. A TUN device named as a
+# both copies must have the original's SHA-256. Two guests on a bridge of
+# two TAPs reach each other. A TUN device named as a
 # card gives one message, and the guest boots without the card.
 # Usage: tests/net/tap.sh LINUX DEBIAN_IMAGE. Needs root; skips without it.
 set -euo pipefail
@@ -64,6 +65,30 @@ for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
 	[ "$got" = "$want" ] || { echo "tap: FAIL ($dev: guest to host)"; exit 1; }
 	echo "$out" | grep -q "10.0.7.1 dev $dev lladdr" || { echo "tap: FAIL ($dev: ip neigh)"; exit 1; }
 done
+# Two guests on one host bridge reach each other: one serves, the other fetches.
+in_ns ip link add br0 type bridge
+in_ns ip link set br0 up
+for t in tapa tapb; do
+	in_ns ip tuntap add dev $t mode tap
+	in_ns ip link set $t master br0
+	in_ns ip link set $t up
+done
+serve="ip link set lo up && ip link set eth0 up && ip addr add 10.0.8.11/24 dev eth0 && \
+	echo from-guest-a > /tmp/a && cd /tmp && timeout 60 python3 -m http.server 8080 >/dev/null 2>&1"
+fetch="ip link set lo up && ip link set eth0 up && ip addr add 10.0.8.12/24 dev eth0 && \
+	for i in \$(seq 300); do curl -sf -m 1 http://10.0.8.11:8080/a && break; sleep 0.2; done; \
+	ping -c 2 -i 0.2 10.0.8.11 | grep transmitted"
+in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tapa mem=256M init=/bin/bash quiet \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$serve" > "$work/a.out" 2>&1 &
+guest_a=$!
+out=$(in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tapb mem=256M init=/bin/bash quiet \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$fetch" 2>&1) || true
+kill "$guest_a" 2>/dev/null || true
+wait "$guest_a" 2>/dev/null || true
+echo "$out" | sed "s/^/[bridge] /"
+echo "$out" | grep -q "from-guest-a" || { echo "tap: FAIL (guest to guest over a bridge)"; exit 1; }
+echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL (guest to guest ping)"; exit 1; }
+
 # A card whose device is not a TAP: one message, and the guest boots without it.
 in_ns ip tuntap add dev tun0 mode tun
 out=$(in_ns timeout 60 "$linux" ubd0r="$image" eth0=tuntap,tun0 mem=256M init=/bin/bash quiet \

@@ -34,3 +34,15 @@ fi
 rm -f "$root"/etc/rc?.d/[SK]*hwclock* "$root"/etc/rcS.d/S*kmod*
 
 ln -sf /proc/mounts "$root/etc/mtab"
+
+# The network comes up at boot through ifupdown: lo always, eth0 by DHCP when
+# the kernel has that card (ethN=user, or a TAP with a DHCP server behind it);
+# allow-hotplug cards are brought up at boot if they exist.
+cat > "$root/etc/network/interfaces" <<'IFACES'
+# interfaces(5): see ifup(8).
+auto lo
+iface lo inet loopback
+
+allow-hotplug eth0
+iface eth0 inet dhcp
+IFACES

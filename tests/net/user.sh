@@ -4,7 +4,8 @@
 # with Debian's dhclient, fetches a file from a web server on the host's
 # loopback through the gateway address, and runs sshd, which the host
 # reaches through a forwarded port (hostfwd=tcp:127.0.0.1:PORT-:22) with
-# `ssh root@127.0.0.1 true`. Skips without passt or ssh.
+# `ssh root@127.0.0.1 true`. Then the image boots with sysvinit, and
+# ifupdown brings eth0 up by DHCP. Skips without passt or ssh.
 # Usage: tests/net/user.sh LINUX DEBIAN_IMAGE
 set -euo pipefail
 linux=$1
@@ -65,4 +66,14 @@ echo "$out" | grep -q "bound to" || { echo "user: FAIL (no DHCP lease)"; exit 1;
 echo "$out" | grep -q "^default via" || { echo "user: FAIL (no default route)"; exit 1; }
 echo "$out" | grep -q "guest-got $want" || { echo "user: FAIL (fetch from the host)"; exit 1; }
 grep -q "ssh-ok-debian" "$work/ssh.out" || { echo "user: FAIL (ssh through the forward)"; exit 1; }
+
+# The image as it boots, with sysvinit: ifupdown brings eth0 up by DHCP
+# (/etc/network/interfaces), and rc.local reports and powers off.
+printf '#!/bin/sh\n{ ip -4 -o addr show eth0; ip route; } > /dev/console 2>&1\n/sbin/poweroff\n' > "$work/rc.local"
+printf 'cd /etc\nrm rc.local\nwrite %s rc.local\nsif rc.local mode 0100755\n' "$work/rc.local" > "$work/debugfs.cmd"
+/sbin/debugfs -w -f "$work/debugfs.cmd" "$work/debian.img" > /dev/null 2>&1
+out=$(timeout 240 "$linux" ubd0="$work/debian.img" eth0=user mem=512M < /dev/null 2>&1) || true
+echo "$out" | grep -E "eth0|default" | sed "s/^/[boot] /"
+echo "$out" | grep -q "eth0 *inet 192\.\|eth0 *inet [0-9]" && echo "$out" | grep -q "^default via" ||
+	{ echo "$out" | tail -20; echo "user: FAIL (ifupdown at boot)"; exit 1; }
 echo "user: passed"

@@ -670,6 +670,8 @@ mod tests {
         use std::net::Ipv6Addr;
         let mut lo = Loopback::default();
         let a = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        // ::1 is this host's: the packets go round lo.
+        lo.local = vec![(a, 128)];
         let udp = [0, 1, 0, 2, 0, 9, 0xab, 0xcd];
         let mut packet = vec![0x60, 0, 0, 0, 0, 9, 17, 64];
         packet.extend_from_slice(&Ipv6Addr::LOCALHOST.octets());

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 /// The loopback device's index, as the device model counts it.
 const LOOPBACK_IFINDEX: i32 = LO_IFINDEX as i32;
-/// The most rounds one poll makes over the loopback queue.
+/// The most rounds one poll makes (over the loopback queue, and sending).
 const MAX_ROUNDS: usize = 256;
 /// The shortest wait before a timer poll (smoltcp may ask for "now").
 const MIN_TIMER: Duration = Duration::from_millis(1);
@@ -384,7 +384,11 @@ impl Stack {
             })
             .collect();
         for _ in 0..MAX_ROUNDS {
-            self.iface.poll(t, &mut self.lo, &mut self.sockets);
+            // smoltcp sends at most one packet per socket per poll: a
+            // round that changed something is followed by another, so a
+            // window's worth of segments leaves at once.
+            let moved = self.iface.poll(t, &mut self.lo, &mut self.sockets);
+            let moved = matches!(moved, smoltcp::iface::PollResult::SocketStateChanged);
             if !self.lo.captured.is_empty() {
                 let frames = std::mem::take(&mut self.lo.captured);
                 crate::net::packet::deliver(LOOPBACK_IFINDEX, frames);
@@ -392,7 +396,7 @@ impl Stack {
             self.deliver_card_frames();
             self.taps.deliver(&mut self.sockets);
             self.deliver_udplite();
-            if !self.lo.pending() && !self.reset_orphans_with_data() {
+            if !moved && !self.lo.pending() && !self.reset_orphans_with_data() {
                 break;
             }
         }

@@ -5,7 +5,8 @@
 # a TAP device with an address and a web server on it; the guest (the
 # Debian image) gives its card an address with `ip`, pings the host,
 # fetches 100 MB from the host's server, and serves them back to the host;
-# both copies must have the original's SHA-256. Two guests on a bridge of
+# both copies must have the original's SHA-256; a 4000-byte UDP datagram
+# and its 8000-byte echo cross the 1500-byte MTU in fragments. Two guests on a bridge of
 # two TAPs reach each other. A TUN device named as a
 # card gives one message, and the guest boots without the card.
 # Usage: tests/net/tap.sh LINUX DEBIAN_IMAGE. Needs root; skips without it.
@@ -34,6 +35,14 @@ in_ns ip link set tap0 up
 head -c 100000000 /dev/urandom > "$work/big"
 want=$(sha256sum < "$work/big" | cut -c1-64)
 (cd "$work" && exec ip netns exec "$ns" python3 -m http.server 8000 --bind 10.0.7.1) > /dev/null 2>&1 &
+# A UDP echo of larger datagrams than the MTU: IPv4 fragments both ways.
+in_ns python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.7.1", 9999))
+while True:
+    d, a = s.recvfrom(70000)
+    s.sendto(d * 2, a)' > /dev/null 2>&1 &
 
 for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
 	dev=${card%%[=:]*}
@@ -52,6 +61,8 @@ for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
 	script="ip link set lo up && ip link set $dev up && ip addr add 10.0.7.2/24 dev $dev && \
 		ip addr show $dev && ping -c 3 -i 0.2 10.0.7.1 && \
 		curl -sS -m 60 -o /tmp/big http://10.0.7.1:8000/big && echo guest-got \$(sha256sum < /tmp/big) && \
+		python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5); \
+s.sendto(bytes(4000), (\"10.0.7.1\", 9999)); print(\"udp-echo\", len(s.recv(70000)))' && \
 		{ cd /tmp && python3 -m http.server 8080 >/dev/null 2>&1 & } && \
 		for i in \$(seq 900); do curl -sf -m 1 -o /dev/null http://10.0.7.1:8000/done && break; sleep 0.1; done; ip neigh"
 	out=$(in_ns timeout 180 "$linux" ubd0r="$image" "$card" mem=512M init=/bin/bash quiet \
@@ -61,6 +72,7 @@ for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
 	echo "$out" | grep -q "link/ether" || { echo "tap: FAIL ($dev: no card)"; exit 1; }
 	echo "$out" | grep -q "3 packets transmitted, 3 received" || { echo "tap: FAIL ($dev: ping)"; exit 1; }
 	echo "$out" | grep -q "guest-got $want" || { echo "tap: FAIL ($dev: host to guest)"; exit 1; }
+	echo "$out" | grep -q "udp-echo 8000" || { echo "tap: FAIL ($dev: fragmented UDP)"; exit 1; }
 	got=$(sha256sum < "$work/back" 2>/dev/null | cut -c1-64)
 	[ "$got" = "$want" ] || { echo "tap: FAIL ($dev: guest to host)"; exit 1; }
 	echo "$out" | grep -q "10.0.7.1 dev $dev lladdr" || { echo "tap: FAIL ($dev: ip neigh)"; exit 1; }

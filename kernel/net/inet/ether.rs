@@ -10,7 +10,7 @@
 //! IPv6 over a card (neighbour discovery) is not built yet: IPv6 packets
 //! for a card are dropped.
 
-use super::packet;
+use super::{frag4, packet};
 use crate::net::device::NetDriver;
 use crate::net::init_net;
 use crate::net::packet::{Frame, ETH_HLEN, ETH_P_IP};
@@ -33,6 +33,8 @@ const ARP_LEN: usize = 28;
 pub(super) struct Card {
     pub mac: [u8; 6],
     driver: Arc<dyn NetDriver>,
+    /// The card's MTU: IPv4 packets past it leave in fragments.
+    mtu: usize,
     /// The card's IPv4 addresses (the source of ARP requests).
     addrs4: Vec<Ipv4Addr>,
 }
@@ -49,6 +51,7 @@ impl Card {
         Some(Card {
             mac: d.hwaddr,
             driver: d.driver.clone()?,
+            mtu: d.mtu as usize,
             addrs4: d.addrs4.iter().map(|a| a.local).collect(),
         })
     }
@@ -154,8 +157,10 @@ impl Neighbours {
             self.arp.get(&(ifindex, via)).copied()
         };
         if let Some(dst) = dst {
-            let f = frame(dst, card.mac, ETH_P_IP, &p);
-            self.transmit(ifindex, &card, f);
+            for p in frag4::fragment(&p, card.mtu) {
+                let f = frame(dst, card.mac, ETH_P_IP, &p);
+                self.transmit(ifindex, &card, f);
+            }
             return;
         }
         // Wait for the neighbour's address; ask for it at most once a second.
@@ -215,7 +220,7 @@ impl Neighbours {
         if for_us || self.arp.contains_key(&(ifindex, spa)) {
             self.arp.insert((ifindex, spa), sha);
             if let Some(u) = self.unresolved.remove(&(ifindex, spa)) {
-                for p in u.packets {
+                for p in u.packets.iter().flat_map(|p| frag4::fragment(p, card.mtu)) {
                     let f = frame(sha, card.mac, ETH_P_IP, &p);
                     self.transmit(ifindex, &card, f);
                 }

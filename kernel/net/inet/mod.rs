@@ -14,6 +14,7 @@ mod cmsg;
 mod device;
 mod diag;
 mod ether;
+mod frag4;
 mod frag6;
 mod ip_dgram;
 mod listen;

@@ -5,7 +5,8 @@
 # loopback through the gateway address, and runs sshd, which the host
 # reaches through a forwarded port (hostfwd=tcp:127.0.0.1:PORT-:22) with
 # `ssh root@127.0.0.1 true`. Then the image boots with sysvinit, and
-# ifupdown brings eth0 up by DHCP. Skips without passt or ssh.
+# ifupdown brings eth0 up by DHCP. A forward to a busy host port gives one
+# line. Skips without passt or ssh.
 # Usage: tests/net/user.sh LINUX DEBIAN_IMAGE
 set -euo pipefail
 linux=$1
@@ -76,4 +77,13 @@ out=$(timeout 240 "$linux" ubd0="$work/debian.img" eth0=user mem=512M < /dev/nul
 echo "$out" | grep -E "eth0|default" | sed "s/^/[boot] /"
 echo "$out" | grep -q "eth0 *inet 192\.\|eth0 *inet [0-9]" && echo "$out" | grep -q "^default via" ||
 	{ echo "$out" | tail -20; echo "user: FAIL (ifupdown at boot)"; exit 1; }
+# A forward to a host port that is taken: one line, and the guest boots
+# without the card.
+python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", '"$http_port"')); time.sleep(30)' 2>/dev/null &
+sleep 0.5
+out=$(timeout 60 "$linux" ubd0r="$image" "eth0=user,hostfwd=tcp:127.0.0.1:$http_port-:22" mem=256M \
+	init=/bin/bash quiet -- -c "ip -o link" 2>&1) || true
+echo "$out" | sed "s/^/[busy] /"
+echo "$out" | grep -q "eth0: cannot use user-mode networking: passt exited at start.*Failed to bind" ||
+	{ echo "user: FAIL (no message for a busy forwarded port)"; exit 1; }
 echo "user: passed"

@@ -70,13 +70,32 @@ impl Passt {
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => {
                 io::Error::new(e.kind(), "passt is not installed (apt-get install passt)")
             }
             _ => e,
         })?;
+        // What passt says goes to a thread that keeps its last words, for
+        // the message if it gives up (a forwarded port that is busy).
+        let said = std::sync::Arc::new(Mutex::new(String::new()));
+        if let Some(err) = child.stderr.take() {
+            let said = said.clone();
+            let _ = std::thread::Builder::new()
+                .name("passt-stderr".into())
+                .spawn(move || {
+                    use std::io::BufRead;
+                    for line in io::BufReader::new(err).lines().map_while(Result::ok) {
+                        let noise = line.starts_with("Failed to send")
+                            || line.starts_with("Don't run as root");
+                        if !noise {
+                            *said.lock().unwrap_or_else(|e| e.into_inner()) = line;
+                        }
+                    }
+                });
+        }
+        let last_words = |said: &Mutex<String>| said.lock().map(|s| s.clone()).unwrap_or_default();
         // passt makes its socket once it is ready.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         let stream = loop {
@@ -84,8 +103,11 @@ impl Passt {
                 Ok(s) => break s,
                 Err(_) if std::time::Instant::now() < deadline => {
                     if let Ok(Some(status)) = child.try_wait() {
+                        // Its last words reach the reader thread first.
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        let why = last_words(&said);
                         return Err(io::Error::other(format!(
-                            "passt exited at start ({status})"
+                            "passt exited at start ({status}): {why}"
                         )));
                     }
                     std::thread::sleep(std::time::Duration::from_millis(20));

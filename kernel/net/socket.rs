@@ -59,6 +59,22 @@ impl Received {
             files: Vec::new(),
         }
     }
+
+    /// Returns the receive of a datagram of `len` bytes of which `copied`
+    /// reached the caller: MSG_TRUNC in its flags when it was cut and, if
+    /// the caller asked MSG_TRUNC (`asked`), the whole length as the result.
+    pub(crate) fn datagram(copied: usize, len: usize, asked: MsgFlags) -> Received {
+        let n = if asked.contains(MsgFlags::TRUNC) {
+            len
+        } else {
+            copied
+        };
+        let mut r = Received::bytes(n);
+        if copied < len {
+            r.flags |= MsgFlags::TRUNC;
+        }
+        r
+    }
 }
 
 /// What a send carries.

@@ -257,11 +257,8 @@ impl Dgram {
         };
         let n = p.data.len().min(iov.len());
         iov.copy_out(ctx, 0, &p.data[..n])?;
-        let full = flags.contains(MsgFlags::TRUNC) && trunc_full;
-        let mut r = Received::bytes(if full { p.data.len() } else { n });
-        if n < p.data.len() {
-            r.flags |= MsgFlags::TRUNC;
-        }
+        let asked = if trunc_full { flags } else { MsgFlags::empty() };
+        let mut r = Received::datagram(n, p.data.len(), asked);
         r.from = Some(addr::encode(Endpoint::new(p.src, 0), self.family));
         r.cmsgs = self.cmsgs(&p);
         Ok(r)

@@ -115,15 +115,7 @@ impl Socket for NetlinkSocket {
             self.recv(iov.len(), peek)
         })?;
         iov.copy_out(ctx, 0, &r.data)?;
-        let n = if flags.contains(MsgFlags::TRUNC) {
-            r.len
-        } else {
-            r.data.len()
-        };
-        let mut got = Received::bytes(n);
-        if r.data.len() < r.len {
-            got.flags |= MsgFlags::TRUNC;
-        }
+        let mut got = Received::datagram(r.data.len(), r.len, flags);
         got.from = Some(r.name);
         if r.pktinfo {
             got.cmsgs.push(Cmsg {

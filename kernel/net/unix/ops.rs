@@ -222,15 +222,7 @@ impl UnixSocket {
         if d.eof {
             return Ok(Received::bytes(0));
         }
-        let n = if flags.contains(MsgFlags::TRUNC) {
-            d.len
-        } else {
-            d.copied
-        };
-        let mut got = Received::bytes(n);
-        if d.copied < d.len {
-            got.flags |= MsgFlags::TRUNC;
-        }
+        let mut got = Received::datagram(d.copied, d.len, flags);
         got.from = d.from.and_then(|s| s.addr()).map(|a| a.to_bytes());
         if opts.passcred {
             got.cmsgs.push(creds_cmsg(d.creds.unwrap_or(NOBODY)));

@@ -344,14 +344,7 @@ impl Socket for UdpSocket {
         let len = got.len;
         let n = len.min(iov.len());
         iov.copy_out(ctx, 0, &data[..n])?;
-        let mut r = Received::bytes(if flags.contains(MsgFlags::TRUNC) {
-            len
-        } else {
-            n
-        });
-        if n < len {
-            r.flags |= MsgFlags::TRUNC;
-        }
+        let mut r = Received::datagram(n, len, flags);
         r.from = Some(addr::encode(got.from, self.family));
         let recv = self.state.borrow().inet.recv;
         r.cmsgs = cmsg::received(self.family, recv, &got.arrival);

@@ -499,11 +499,7 @@ impl Socket for PacketSocket {
         })?;
         let n = q.data.len().min(iov.len());
         iov.copy_out(ctx, 0, &q.data[..n])?;
-        let full = flags.contains(MsgFlags::TRUNC);
-        let mut r = Received::bytes(if full { q.data.len() } else { n });
-        if n < q.data.len() {
-            r.flags |= MsgFlags::TRUNC;
-        }
+        let mut r = Received::datagram(n, q.data.len(), flags);
         r.from = Some(as_bytes(&q.from).to_vec());
         if self.state.borrow().auxdata {
             r.cmsgs.push(Cmsg {

@@ -5,7 +5,8 @@
 # a TAP device with an address and a web server on it; the guest (the
 # Debian image) gives its card an address with `ip`, pings the host,
 # fetches 100 MB from the host's server, and serves them back to the host;
-# both copies must have the original's SHA-256; a 4000-byte UDP datagram
+# both copies must have the original's SHA-256; the card has its IPv6
+# link-local address and pings the host over IPv6 (neighbour discovery); a 4000-byte UDP datagram
 # and its 8000-byte echo cross the 1500-byte MTU in fragments. Two guests on a bridge of
 # two TAPs reach each other. A TUN device named as a
 # card gives one message, and the guest boots without the card.
@@ -31,6 +32,7 @@ ip netns add "$ns"
 in_ns ip link set lo up
 in_ns ip tuntap add dev tap0 mode tap
 in_ns ip addr add 10.0.7.1/24 dev tap0
+in_ns ip addr add fd00:7::1/64 dev tap0 nodad
 in_ns ip link set tap0 up
 head -c 100000000 /dev/urandom > "$work/big"
 want=$(sha256sum < "$work/big" | cut -c1-64)
@@ -59,7 +61,8 @@ for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
 	) &
 	helper=$!
 	script="ip link set lo up && ip link set $dev up && ip addr add 10.0.7.2/24 dev $dev && \
-		ip addr show $dev && ping -c 3 -i 0.2 10.0.7.1 && \
+		ip -6 addr add fd00:7::2/64 dev $dev nodad && \
+		ip addr show $dev && ping -c 3 -i 0.2 10.0.7.1 && ping -6 -c 2 -i 0.2 fd00:7::1 | grep transmitted && \
 		curl -sS -m 60 -o /tmp/big http://10.0.7.1:8000/big && echo guest-got \$(sha256sum < /tmp/big) && \
 		python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5); \
 s.sendto(bytes(4000), (\"10.0.7.1\", 9999)); print(\"udp-echo\", len(s.recv(70000)))' && \
@@ -71,6 +74,9 @@ s.sendto(bytes(4000), (\"10.0.7.1\", 9999)); print(\"udp-echo\", len(s.recv(7000
 	echo "$out" | sed "s/^/[$dev] /"
 	echo "$out" | grep -q "link/ether" || { echo "tap: FAIL ($dev: no card)"; exit 1; }
 	echo "$out" | grep -q "3 packets transmitted, 3 received" || { echo "tap: FAIL ($dev: ping)"; exit 1; }
+	echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL ($dev: ping -6)"; exit 1; }
+	echo "$out" | grep -q "inet6 fe80::.*scope link" || { echo "tap: FAIL ($dev: no link-local address)"; exit 1; }
+	echo "$out" | grep -q "fd00:7::1 dev $dev lladdr" || { echo "tap: FAIL ($dev: ip neigh, IPv6)"; exit 1; }
 	echo "$out" | grep -q "guest-got $want" || { echo "tap: FAIL ($dev: host to guest)"; exit 1; }
 	echo "$out" | grep -q "udp-echo 8000" || { echo "tap: FAIL ($dev: fragmented UDP)"; exit 1; }
 	got=$(sha256sum < "$work/back" 2>/dev/null | cut -c1-64)

@@ -48,7 +48,7 @@ use smoltcp::phy::{
 use smoltcp::time::Instant;
 use smoltcp::wire::{IpProtocol, Ipv4Packet, Ipv6Packet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::ether::{Neighbours, ETH_P_ARP};
 use super::frag6::{self, Reassembly};
@@ -453,6 +453,15 @@ impl Loopback {
             self.neigh = neigh;
             return;
         }
+        if ethertype == packet::ETH_P_IPV6 {
+            let local = |a: Ipv6Addr| self.local.iter().any(|&(l, _)| l == IpAddr::V6(a));
+            let mut neigh = std::mem::take(&mut self.neigh);
+            let was_nd = neigh.ndisc_input(ifindex, &frame[ETH_HLEN..], local);
+            self.neigh = neigh;
+            if was_nd {
+                return;
+            }
+        }
         let Some(dst) = ip_dst(&frame[ETH_HLEN..]) else {
             return;
         };
@@ -620,10 +629,10 @@ impl phy::TxToken for TxToken<'_> {
                 via,
                 broadcast,
             }) => {
-                // IPv6 over a card (neighbour discovery) is not built yet.
-                if let IpAddr::V4(via) = via {
-                    let p = buffer.split_off(ETH_HLEN);
-                    self.dev.neigh.output4(oif, via, broadcast, p);
+                let p = buffer.split_off(ETH_HLEN);
+                match via {
+                    IpAddr::V4(via) => self.dev.neigh.output4(oif, via, broadcast, p),
+                    IpAddr::V6(via) => self.dev.neigh.output6(oif, via, p),
                 }
                 return r;
             }

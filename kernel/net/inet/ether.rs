@@ -7,15 +7,18 @@
 //! Received ARP requests for an address of this host are answered (Linux's
 //! default `arp_ignore=0`), and the sender is learnt.
 //!
-//! IPv6 over a card (neighbour discovery) is not built yet: IPv6 packets
-//! for a card are dropped.
+//! IPv6 neighbours are found the same way by neighbour discovery (RFC
+//! 4861; Linux's net/ipv6/ndisc.c): a Neighbor Solicitation to the
+//! solicited-node group, answered by an Advertisement; solicitations for
+//! an address of this host are answered. Duplicate address detection and
+//! router discovery are not done.
 
-use super::{frag4, packet};
+use super::{frag4, frag6, packet};
 use crate::net::device::NetDriver;
 use crate::net::init_net;
-use crate::net::packet::{Frame, ETH_HLEN, ETH_P_IP};
+use crate::net::packet::{Frame, ETH_HLEN, ETH_P_IP, ETH_P_IPV6};
 use std::collections::{BTreeMap, VecDeque};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,6 +40,8 @@ pub(super) struct Card {
     mtu: usize,
     /// The card's IPv4 addresses (the source of ARP requests).
     addrs4: Vec<Ipv4Addr>,
+    /// The card's IPv6 addresses (the source of solicitations).
+    addrs6: Vec<Ipv6Addr>,
 }
 
 impl Card {
@@ -53,6 +58,7 @@ impl Card {
             driver: d.driver.clone()?,
             mtu: d.mtu as usize,
             addrs4: d.addrs4.iter().map(|a| a.local).collect(),
+            addrs6: d.addrs6.iter().map(|a| a.addr).collect(),
         })
     }
 }
@@ -70,6 +76,10 @@ struct Unresolved {
 pub(super) struct Neighbours {
     arp: BTreeMap<(i32, Ipv4Addr), [u8; 6]>,
     unresolved: BTreeMap<(i32, Ipv4Addr), Unresolved>,
+    nd: BTreeMap<(i32, Ipv6Addr), [u8; 6]>,
+    unresolved6: BTreeMap<(i32, Ipv6Addr), Unresolved>,
+    /// The identification of the next IPv6 packet a card fragments.
+    frag_id: u32,
     /// Frames sent, for the packet sockets (taken by the stack).
     pub sent: Vec<(i32, Frame)>,
 }
@@ -95,6 +105,41 @@ fn arp(op: u16, sha: [u8; 6], spa: Ipv4Addr, tha: [u8; 6], tpa: Ipv4Addr) -> Vec
     m.extend_from_slice(&tha);
     m.extend_from_slice(&tpa.octets());
     m
+}
+
+/// Neighbour discovery's ICMPv6 types, advertisement flags and options.
+const ND_SOLICIT: u8 = 135;
+const ND_ADVERT: u8 = 136;
+const ND_SOLICITED: u8 = 0x40;
+const ND_OVERRIDE: u8 = 0x20;
+const OPT_SLLA: u8 = 1;
+const OPT_TLLA: u8 = 2;
+
+/// Returns a neighbour discovery message (an IPv6 packet, hop limit 255)
+/// of `ty` with `flags` from `src` to `dst` about `target`, carrying the
+/// link-layer address option `opt` of `mac`.
+fn ndisc(
+    ty: u8,
+    flags: u8,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    target: Ipv6Addr,
+    opt: u8,
+    mac: [u8; 6],
+) -> Vec<u8> {
+    let mut icmp = vec![ty, 0, 0, 0, flags, 0, 0, 0];
+    icmp.extend_from_slice(&target.octets());
+    icmp.extend_from_slice(&[opt, 1]);
+    icmp.extend_from_slice(&mac);
+    packet::fill_checksum(&mut icmp, 2, Some((src, dst, 58)));
+    let h = packet::Header {
+        src: IpAddr::V6(src),
+        dst: IpAddr::V6(dst),
+        protocol: 58,
+        ttl: 255,
+        tos: 0,
+    };
+    packet::build_v6(&h, &icmp)
 }
 
 /// Returns the Ethernet group address of the IPv4 multicast address `a`.
@@ -238,10 +283,162 @@ impl Neighbours {
     pub(super) fn forget_down(&mut self, up: impl Fn(i32) -> bool) {
         self.arp.retain(|(i, _), _| up(*i));
         self.unresolved.retain(|(i, _), _| up(*i));
+        self.nd.retain(|(i, _), _| up(*i));
+        self.unresolved6.retain(|(i, _), _| up(*i));
+    }
+
+    /// Sends IPv6 packets to `dst` out of `ifindex`, cut to the card's MTU.
+    fn send6(&mut self, ifindex: i32, card: &Card, dst: [u8; 6], p: &[u8]) {
+        self.frag_id = self.frag_id.wrapping_add(1);
+        for f in frag6::fragment(p, card.mtu, self.frag_id) {
+            let f = frame(dst, card.mac, ETH_P_IPV6, &f);
+            self.transmit(ifindex, card, f);
+        }
+    }
+
+    /// Sends the IPv6 packet `p` out of card `ifindex` to the neighbour
+    /// `via`, finding its address first if need be.
+    pub(super) fn output6(&mut self, ifindex: i32, via: Ipv6Addr, mut p: Vec<u8>) {
+        let Some(card) = Card::get(ifindex) else {
+            return;
+        };
+        packet::fill_transport_checksum(&mut p);
+        let dst = if via.is_multicast() {
+            let o = via.octets();
+            Some([0x33, 0x33, o[12], o[13], o[14], o[15]])
+        } else {
+            self.nd.get(&(ifindex, via)).copied()
+        };
+        if let Some(dst) = dst {
+            self.send6(ifindex, &card, dst, &p);
+            return;
+        }
+        let src = p
+            .get(8..24)
+            .and_then(|s| <[u8; 16]>::try_from(s).ok())
+            .map(Ipv6Addr::from)
+            .filter(|s| card.addrs6.contains(s))
+            .or_else(|| {
+                card.addrs6
+                    .iter()
+                    .copied()
+                    .find(|a| a.segments()[0] == 0xfe80)
+            });
+        let u = self.unresolved6.entry((ifindex, via)).or_default();
+        if u.bytes + p.len() <= UNRES_QLEN_BYTES {
+            u.bytes += p.len();
+            u.packets.push_back(p);
+        }
+        let now = Instant::now();
+        if u.last_request
+            .is_some_and(|t| now.duration_since(t) < RETRANS)
+        {
+            return;
+        }
+        u.last_request = Some(now);
+        let Some(src) = src else {
+            return;
+        };
+        // A Neighbor Solicitation to the target's solicited-node group.
+        let t = via.octets();
+        let group = Ipv6Addr::from([
+            0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, t[13], t[14], t[15],
+        ]);
+        let ns = ndisc(ND_SOLICIT, 0, src, group, via, OPT_SLLA, card.mac);
+        let g = group.octets();
+        self.send6(
+            ifindex,
+            &card,
+            [0x33, 0x33, g[12], g[13], g[14], g[15]],
+            &ns,
+        );
+    }
+
+    /// Takes a neighbour discovery message `p` (an IPv6 packet) received on
+    /// card `ifindex`; returns whether it was one. Solicitations for an
+    /// address of this host are answered, advertisements learnt.
+    pub(super) fn ndisc_input(
+        &mut self,
+        ifindex: i32,
+        p: &[u8],
+        is_local: impl Fn(Ipv6Addr) -> bool,
+    ) -> bool {
+        // ICMPv6 right after the fixed header, of type 135 or 136.
+        if p.len() < 40 + 24 || p[6] != 58 || !matches!(p[40], ND_SOLICIT | ND_ADVERT) {
+            return false;
+        }
+        let addr =
+            |at: usize| Ipv6Addr::from(<[u8; 16]>::try_from(&p[at..at + 16]).unwrap_or([0; 16]));
+        let (src, ty, target) = (addr(8), p[40], addr(48));
+        // RFC 4861 7.1: a hop limit of 255, code 0.
+        if p[7] != 255 || p[41] != 0 {
+            return true;
+        }
+        let Some(card) = Card::get(ifindex) else {
+            return true;
+        };
+        // The link-layer address option (source for a solicitation,
+        // target for an advertisement).
+        let mut lladdr = None;
+        let mut opts = &p[64..];
+        while opts.len() >= 8 && opts[1] != 0 {
+            let len = usize::from(opts[1]) * 8;
+            if opts.len() < len {
+                break;
+            }
+            if matches!(opts[0], OPT_SLLA | OPT_TLLA) {
+                lladdr = <[u8; 6]>::try_from(&opts[2..8]).ok();
+            }
+            opts = &opts[len..];
+        }
+        let learn = |s: &mut Self, ip: Ipv6Addr, mac: [u8; 6]| {
+            s.nd.insert((ifindex, ip), mac);
+            if let Some(u) = s.unresolved6.remove(&(ifindex, ip)) {
+                for q in u.packets {
+                    s.send6(ifindex, &card, mac, &q);
+                }
+            }
+        };
+        match ty {
+            ND_SOLICIT if is_local(target) => {
+                let to = if src.is_unspecified() {
+                    Ipv6Addr::from([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+                } else {
+                    src
+                };
+                if let (Some(mac), false) = (lladdr, src.is_unspecified()) {
+                    learn(self, src, mac);
+                }
+                let flags = if src.is_unspecified() {
+                    ND_OVERRIDE
+                } else {
+                    ND_SOLICITED | ND_OVERRIDE
+                };
+                let na = ndisc(ND_ADVERT, flags, target, to, target, OPT_TLLA, card.mac);
+                let dst = match lladdr {
+                    Some(mac) if !src.is_unspecified() => mac,
+                    _ => [0x33, 0x33, 0, 0, 0, 1],
+                };
+                self.send6(ifindex, &card, dst, &na);
+            }
+            ND_ADVERT => {
+                if let Some(mac) = lladdr {
+                    let known = self.nd.contains_key(&(ifindex, target))
+                        || self.unresolved6.contains_key(&(ifindex, target));
+                    if known {
+                        learn(self, target, mac);
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
     }
 
     /// Returns the neighbours known: card, address, link-layer address.
-    pub(super) fn entries(&self) -> Vec<(i32, Ipv4Addr, [u8; 6])> {
-        self.arp.iter().map(|(&(i, a), &m)| (i, a, m)).collect()
+    pub(super) fn entries(&self) -> Vec<(i32, IpAddr, [u8; 6])> {
+        let v4 = self.arp.iter().map(|(&(i, a), &m)| (i, IpAddr::V4(a), m));
+        let v6 = self.nd.iter().map(|(&(i, a), &m)| (i, IpAddr::V6(a), m));
+        v4.chain(v6).collect()
     }
 }

@@ -69,7 +69,7 @@ pub(crate) fn card_xmit(ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()>
 }
 
 /// Returns the neighbours ARP knows: card, address, link-layer address.
-pub(crate) fn neighbours() -> Vec<(i32, std::net::Ipv4Addr, [u8; 6])> {
+pub(crate) fn neighbours() -> Vec<(i32, std::net::IpAddr, [u8; 6])> {
     stack::with_stack(|s| s.lo.neigh.entries())
 }
 

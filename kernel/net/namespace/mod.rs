@@ -651,8 +651,52 @@ fn bring_up(st: &mut NetState, ifindex: i32, ev: &mut Vec<Event>) {
                 origin: Origin::default(),
             });
         }
+    } else if d.kind == DeviceKind::Ether {
+        // An Ethernet card gets its IPv6 link-local address, fe80::/64 and
+        // the EUI-64 interface identifier of its MAC (addr_gen_mode 0).
+        let ll = link_local(d.hwaddr);
+        if !d.addrs6.iter().any(|a| a.addr == ll) {
+            let a = Ifaddr6 {
+                addr: ll,
+                prefix: 64,
+                scope: scope::LINK,
+                flags: ifa_f::PERMANENT,
+                cstamp: stamp(),
+            };
+            d.addrs6.push(a.clone());
+            ev.push(Event::Addr6 {
+                ifindex,
+                addr: a,
+                new: true,
+                origin: Origin::default(),
+            });
+        }
     }
     st.add_kernel_routes(ifindex, ev);
+}
+
+/// Returns the IPv6 link-local address of the MAC `mac` (RFC 4291
+/// appendix A: the EUI-64 identifier, universal/local bit flipped).
+fn link_local(mac: [u8; 6]) -> Ipv6Addr {
+    let m = mac;
+    Ipv6Addr::from([
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        m[0] ^ 0x02,
+        m[1],
+        m[2],
+        0xff,
+        0xfe,
+        m[3],
+        m[4],
+        m[5],
+    ])
 }
 
 /// Brings device `ifindex` down: its routes go but the local IPv4 ones,

@@ -317,8 +317,8 @@ fn dispatch(req: &Request) -> Result<Reply, Fail> {
 /// `struct ndmsg` is 12 bytes.
 const NDMSG_LEN: usize = 12;
 
-/// RTM_GETNEIGH dump: the IPv4 neighbours ARP learnt on the cards (lo
-/// has none), of the device asked for; a strict request has its header
+/// RTM_GETNEIGH dump: the neighbours ARP and neighbour discovery learnt
+/// on the cards (lo has none), of the device asked for; a strict request has its header
 /// checked as Linux does.
 fn neigh_dump(req: &Request) -> Result<Reply, Fail> {
     let p = req.payload;
@@ -348,23 +348,27 @@ fn neigh_dump(req: &Request) -> Result<Reply, Fail> {
             return Err(Errno::ENODEV.into());
         }
     }
-    if family != 0 && family != crate::net::inet::AF_INET as u8 {
-        return Ok(Reply::Dump(Vec::new()));
-    }
     let msgs = crate::net::inet::neighbours()
         .into_iter()
         .filter(|&(i, _, _)| only == 0 || i == only)
-        .map(|(ifindex, addr, mac)| {
+        .filter_map(|(ifindex, addr, mac)| {
+            let (fam, octets) = match addr {
+                std::net::IpAddr::V4(a) => (crate::net::inet::AF_INET, a.octets().to_vec()),
+                std::net::IpAddr::V6(a) => (crate::net::inet::AF_INET6, a.octets().to_vec()),
+            };
+            if family != 0 && family != fam as u8 {
+                return None;
+            }
             // struct ndmsg: family, padding, index, NUD_REACHABLE, flags,
             // RTN_UNICAST.
             let mut h = [0u8; NDMSG_LEN];
-            h[0] = crate::net::inet::AF_INET as u8;
+            h[0] = fam as u8;
             h[4..8].copy_from_slice(&ifindex.to_ne_bytes());
             h[8..10].copy_from_slice(&2u16.to_ne_bytes());
             h[11] = 1;
             let mut b = msg::Builder::new(rtm::NEWNEIGH, 0, req.hdr.seq, req.who.portid);
-            b.put(&h).attr(1, &addr.octets()).attr(2, &mac);
-            b.finish()
+            b.put(&h).attr(1, &octets).attr(2, &mac);
+            Some(b.finish())
         })
         .collect();
     Ok(Reply::Dump(msgs))

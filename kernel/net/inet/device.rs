@@ -476,6 +476,13 @@ impl Loopback {
             init_net().count_drop(ifindex, true, 1);
             return;
         }
+        // A peer's SYN may offer segments larger than the card carries:
+        // smoltcp sizes its segments by the offer alone (past here nothing
+        // checks TCP checksums).
+        let mut frame = frame;
+        if let Some(card) = super::ether::Card::get(ifindex) {
+            super::packet::clamp_mss(&mut frame[ETH_HLEN..], card.mtu);
+        }
         self.queue.push_back(InFlight {
             frame,
             csum_partial: false,

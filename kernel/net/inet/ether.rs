@@ -36,8 +36,9 @@ const ARP_LEN: usize = 28;
 pub(super) struct Card {
     pub mac: [u8; 6],
     driver: Arc<dyn NetDriver>,
-    /// The card's MTU: IPv4 packets past it leave in fragments.
-    mtu: usize,
+    /// The card's MTU: packets past it leave in fragments, and TCP's
+    /// segments are sized to it.
+    pub mtu: usize,
     /// The card's IPv4 addresses (the source of ARP requests).
     addrs4: Vec<Ipv4Addr>,
     /// The card's IPv6 addresses (the source of solicitations).
@@ -193,6 +194,7 @@ impl Neighbours {
         let Some(card) = Card::get(ifindex) else {
             return;
         };
+        packet::clamp_mss(&mut p, card.mtu);
         packet::fill_transport_checksum(&mut p);
         let dst = if broadcast || via == Ipv4Addr::BROADCAST {
             Some([0xff; 6])
@@ -302,6 +304,7 @@ impl Neighbours {
         let Some(card) = Card::get(ifindex) else {
             return;
         };
+        packet::clamp_mss(&mut p, card.mtu);
         packet::fill_transport_checksum(&mut p);
         let dst = if via.is_multicast() {
             let o = via.octets();

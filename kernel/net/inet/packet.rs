@@ -104,6 +104,41 @@ fn checksum_at(proto: u8) -> Option<usize> {
     }
 }
 
+/// Lowers the MSS option of a TCP SYN in the IP packet `p` to what a link
+/// of `mtu` bytes carries (its MTU less the IP and TCP headers), as Linux
+/// sizes segments by the route's MTU whatever the peer offers; returns
+/// whether it changed (the TCP checksum is then stale).
+pub(super) fn clamp_mss(p: &mut [u8], mtu: usize) -> bool {
+    let Some((range, proto, _)) = transport(p) else {
+        return false;
+    };
+    let ip_header = range.start;
+    let tcp = &mut p[range];
+    // A SYN, with options past the fixed header.
+    if proto != 6 || tcp.len() < 20 || tcp[13] & 0x02 == 0 {
+        return false;
+    }
+    let data_off = usize::from(tcp[12] >> 4) * 4;
+    let most = mtu.saturating_sub(ip_header + 20).min(0xffff) as u16;
+    let mut i = 20;
+    while i + 1 < data_off.min(tcp.len()) {
+        match tcp[i] {
+            0 => break,
+            1 => i += 1,
+            2 if tcp[i + 1] == 4 && i + 4 <= tcp.len() => {
+                let mss = u16::from_be_bytes([tcp[i + 2], tcp[i + 3]]);
+                if mss <= most {
+                    return false;
+                }
+                tcp[i + 2..i + 4].copy_from_slice(&most.to_be_bytes());
+                return true;
+            }
+            _ => i += usize::from(tcp[i + 1]).max(2),
+        }
+    }
+    false
+}
+
 /// Fills in the TCP or UDP checksum of the IP packet `p`, which lo leaves
 /// out (a card's packets need it; Linux's `skb_checksum_help`).
 pub(super) fn fill_transport_checksum(p: &mut [u8]) {
@@ -349,5 +384,30 @@ mod tests {
         assert_eq!(u16::from_be_bytes([raw[2], raw[3]]), 22);
         assert_eq!(fold(sum(&raw[..IPV4_HEADER], 0)), 0);
         assert!(complete_v4(&mut [0x4f, 0, 0], Ipv4Addr::LOCALHOST).is_none());
+    }
+
+    #[test]
+    fn a_syn_offering_more_than_the_link_carries_is_clamped() {
+        // An IPv4 SYN from 10.0.0.1 offering an MSS of 65480 (passt's).
+        let mut tcp = vec![0u8; 24];
+        tcp[12] = 6 << 4;
+        tcp[13] = 0x12;
+        tcp[20..24].copy_from_slice(&[2, 4, 0xff, 0xc8]);
+        let h = Header {
+            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            protocol: 6,
+            ttl: 64,
+            tos: 0,
+        };
+        let mut p = build_v4(&h, &tcp);
+        assert!(clamp_mss(&mut p, 1500));
+        assert_eq!(p[IPV4_HEADER + 22..IPV4_HEADER + 24], 1460u16.to_be_bytes());
+        // Already small enough: left alone.
+        assert!(!clamp_mss(&mut p, 9000));
+        // Not a SYN: left alone.
+        p[IPV4_HEADER + 13] = 0x10;
+        p[IPV4_HEADER + 22..IPV4_HEADER + 24].copy_from_slice(&[0xff, 0xc8]);
+        assert!(!clamp_mss(&mut p, 1500));
     }
 }

@@ -72,6 +72,29 @@ struct Unresolved {
     last_request: Option<Instant>,
 }
 
+impl Unresolved {
+    /// Keeps the packet `p` (for card `ifindex`) until the neighbour's
+    /// address is known, within `UNRES_QLEN_BYTES`; returns whether to ask
+    /// for the address now (at most once a second).
+    fn wait(&mut self, ifindex: i32, p: Vec<u8>) -> bool {
+        if self.bytes + p.len() <= UNRES_QLEN_BYTES {
+            self.bytes += p.len();
+            self.packets.push_back(p);
+        } else {
+            init_net().count_drop(ifindex, false, 1);
+        }
+        let now = Instant::now();
+        if self
+            .last_request
+            .is_some_and(|t| now.duration_since(t) < RETRANS)
+        {
+            return false;
+        }
+        self.last_request = Some(now);
+        true
+    }
+}
+
 /// The neighbours of the cards, by card.
 #[derive(Default)]
 pub(super) struct Neighbours {
@@ -217,19 +240,9 @@ impl Neighbours {
             .filter(|s| card.addrs4.contains(s))
             .or_else(|| card.addrs4.first().copied());
         let u = self.unresolved.entry((ifindex, via)).or_default();
-        if u.bytes + p.len() <= UNRES_QLEN_BYTES {
-            u.bytes += p.len();
-            u.packets.push_back(p);
-        } else {
-            init_net().count_drop(ifindex, false, 1);
-        }
-        let now = Instant::now();
-        if u.last_request
-            .is_some_and(|t| now.duration_since(t) < RETRANS)
-        {
+        if !u.wait(ifindex, p) {
             return;
         }
-        u.last_request = Some(now);
         let Some(src) = src else {
             return;
         };
@@ -328,17 +341,9 @@ impl Neighbours {
                     .find(|a| a.segments()[0] == 0xfe80)
             });
         let u = self.unresolved6.entry((ifindex, via)).or_default();
-        if u.bytes + p.len() <= UNRES_QLEN_BYTES {
-            u.bytes += p.len();
-            u.packets.push_back(p);
-        }
-        let now = Instant::now();
-        if u.last_request
-            .is_some_and(|t| now.duration_since(t) < RETRANS)
-        {
+        if !u.wait(ifindex, p) {
             return;
         }
-        u.last_request = Some(now);
         let Some(src) = src else {
             return;
         };

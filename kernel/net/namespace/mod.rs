@@ -635,44 +635,36 @@ fn bring_up(st: &mut NetState, ifindex: i32, ev: &mut Vec<Event>) {
                 origin: Origin::default(),
             });
         }
-        if !d.addrs6.iter().any(|a| a.addr == Ipv6Addr::LOCALHOST) {
-            let a = Ifaddr6 {
-                addr: Ipv6Addr::LOCALHOST,
-                prefix: 128,
-                scope: scope::HOST,
-                flags: ifa_f::PERMANENT,
-                cstamp: stamp(),
-            };
-            d.addrs6.push(a.clone());
-            ev.push(Event::Addr6 {
-                ifindex,
-                addr: a,
-                new: true,
-                origin: Origin::default(),
-            });
-        }
+        add_permanent6(d, Ipv6Addr::LOCALHOST, 128, scope::HOST, ev);
     } else if d.kind == DeviceKind::Ether {
         // An Ethernet card gets its IPv6 link-local address, fe80::/64 and
         // the EUI-64 interface identifier of its MAC (addr_gen_mode 0).
         let ll = link_local(d.hwaddr);
-        if !d.addrs6.iter().any(|a| a.addr == ll) {
-            let a = Ifaddr6 {
-                addr: ll,
-                prefix: 64,
-                scope: scope::LINK,
-                flags: ifa_f::PERMANENT,
-                cstamp: stamp(),
-            };
-            d.addrs6.push(a.clone());
-            ev.push(Event::Addr6 {
-                ifindex,
-                addr: a,
-                new: true,
-                origin: Origin::default(),
-            });
-        }
+        add_permanent6(d, ll, 64, scope::LINK, ev);
     }
     st.add_kernel_routes(ifindex, ev);
+}
+
+/// Gives device `d` the permanent IPv6 address `addr`/`prefix` of `scope`
+/// unless it has it, announcing it.
+fn add_permanent6(d: &mut NetDevice, addr: Ipv6Addr, prefix: u8, scope: u8, ev: &mut Vec<Event>) {
+    if d.addrs6.iter().any(|a| a.addr == addr) {
+        return;
+    }
+    let a = Ifaddr6 {
+        addr,
+        prefix,
+        scope,
+        flags: ifa_f::PERMANENT,
+        cstamp: stamp(),
+    };
+    d.addrs6.push(a.clone());
+    ev.push(Event::Addr6 {
+        ifindex: d.ifindex,
+        addr: a,
+        new: true,
+        origin: Origin::default(),
+    });
 }
 
 /// Returns the IPv6 link-local address of the MAC `mac` (RFC 4291

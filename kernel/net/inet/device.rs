@@ -432,7 +432,7 @@ impl Loopback {
     /// Takes a frame card `ifindex` received (Linux's
     /// `__netif_receive_skb`): the packet sockets see it, ARP answers and
     /// learns, and IP packets for this host go on to the stack.
-    pub(crate) fn netif_receive(&mut self, ifindex: i32, mac: [u8; 6], frame: Vec<u8>) {
+    pub(crate) fn netif_receive(&mut self, ifindex: i32, mac: [u8; 6], mtu: usize, frame: Vec<u8>) {
         init_net().count_rx(ifindex, 1, frame.len() as u64);
         if frame.len() < ETH_HLEN {
             return;
@@ -480,9 +480,7 @@ impl Loopback {
         // smoltcp sizes its segments by the offer alone (past here nothing
         // checks TCP checksums).
         let mut frame = frame;
-        if let Some(card) = super::ether::Card::get(ifindex) {
-            super::packet::clamp_mss(&mut frame[ETH_HLEN..], card.mtu);
-        }
+        super::packet::clamp_mss(&mut frame[ETH_HLEN..], mtu);
         self.queue.push_back(InFlight {
             frame,
             csum_partial: false,

@@ -39,10 +39,6 @@ pub(super) struct Card {
     /// The card's MTU: packets past it leave in fragments, and TCP's
     /// segments are sized to it.
     pub mtu: usize,
-    /// The card's IPv4 addresses (the source of ARP requests).
-    addrs4: Vec<Ipv4Addr>,
-    /// The card's IPv6 addresses (the source of solicitations).
-    addrs6: Vec<Ipv6Addr>,
 }
 
 impl Card {
@@ -58,9 +54,24 @@ impl Card {
             mac: d.hwaddr,
             driver: d.driver.clone()?,
             mtu: d.mtu as usize,
-            addrs4: d.addrs4.iter().map(|a| a.local).collect(),
-            addrs6: d.addrs6.iter().map(|a| a.addr).collect(),
         })
+    }
+
+    /// Returns the source of a request card `ifindex` sends for a packet
+    /// from `from`: that address if the card has it, else the first of
+    /// the card's addresses `pick` takes (read only when a neighbour must
+    /// be asked for, not for every packet).
+    fn source<A: Copy + PartialEq>(
+        ifindex: i32,
+        from: Option<A>,
+        addrs: impl Fn(&crate::net::device::NetDevice) -> Vec<A>,
+        pick: impl Fn(&A) -> bool,
+    ) -> Option<A> {
+        let net = init_net();
+        let st = net.state();
+        let own = addrs(st.dev(ifindex)?);
+        from.filter(|f| own.contains(f))
+            .or_else(|| own.iter().copied().find(|a| pick(a)))
     }
 }
 
@@ -234,15 +245,13 @@ impl Neighbours {
             return;
         }
         // Wait for the neighbour's address; ask for it at most once a second.
-        let src = p
-            .get(12..16)
-            .map(|s| Ipv4Addr::new(s[0], s[1], s[2], s[3]))
-            .filter(|s| card.addrs4.contains(s))
-            .or_else(|| card.addrs4.first().copied());
+        let from = p.get(12..16).map(|s| Ipv4Addr::new(s[0], s[1], s[2], s[3]));
         let u = self.unresolved.entry((ifindex, via)).or_default();
         if !u.wait(ifindex, p) {
             return;
         }
+        let addrs = |d: &crate::net::device::NetDevice| d.addrs4.iter().map(|a| a.local).collect();
+        let src = Card::source(ifindex, from, addrs, |_| true);
         let Some(src) = src else {
             return;
         };
@@ -329,21 +338,18 @@ impl Neighbours {
             self.send6(ifindex, &card, dst, &p);
             return;
         }
-        let src = p
+        let from = p
             .get(8..24)
             .and_then(|s| <[u8; 16]>::try_from(s).ok())
-            .map(Ipv6Addr::from)
-            .filter(|s| card.addrs6.contains(s))
-            .or_else(|| {
-                card.addrs6
-                    .iter()
-                    .copied()
-                    .find(|a| a.segments()[0] == 0xfe80)
-            });
+            .map(Ipv6Addr::from);
         let u = self.unresolved6.entry((ifindex, via)).or_default();
         if !u.wait(ifindex, p) {
             return;
         }
+        let addrs = |d: &crate::net::device::NetDevice| d.addrs6.iter().map(|a| a.addr).collect();
+        let src = Card::source(ifindex, from, addrs, |a: &Ipv6Addr| {
+            a.segments()[0] == 0xfe80
+        });
         let Some(src) = src else {
             return;
         };

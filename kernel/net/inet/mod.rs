@@ -76,10 +76,16 @@ pub(crate) fn neighbours() -> Vec<(i32, std::net::IpAddr, [u8; 6])> {
 /// Takes the frames card `ifindex` received (its interrupt, under the
 /// kernel lock).
 pub(crate) fn netif_rx(ifindex: i32, frames: Vec<Vec<u8>>) {
-    let Some(mac) = crate::net::init_net().device(ifindex).map(|d| d.hwaddr) else {
+    // The card's address and MTU, once for the batch.
+    let card = {
+        let net = crate::net::init_net();
+        let st = net.state();
+        st.dev(ifindex).map(|d| (d.hwaddr, d.mtu as usize))
+    };
+    let Some((mac, mtu)) = card else {
         return;
     };
-    stack::with_stack(|s| s.netif_rx(ifindex, mac, frames));
+    stack::with_stack(|s| s.netif_rx(ifindex, mac, mtu, frames));
 }
 
 /// Sends the Ethernet frame a packet socket (`sender`) wrote out of lo,

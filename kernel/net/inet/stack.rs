@@ -438,11 +438,17 @@ impl Stack {
         }
     }
 
-    /// Takes the frames card `ifindex` (whose address is `mac`) received
-    /// and moves what they carry.
-    pub(super) fn netif_rx(&mut self, ifindex: i32, mac: [u8; 6], frames: Vec<Vec<u8>>) {
+    /// Takes the frames card `ifindex` (whose address is `mac`, MTU `mtu`)
+    /// received and moves what they carry.
+    pub(super) fn netif_rx(
+        &mut self,
+        ifindex: i32,
+        mac: [u8; 6],
+        mtu: usize,
+        frames: Vec<Vec<u8>>,
+    ) {
         for f in frames {
-            self.lo.netif_receive(ifindex, mac, f);
+            self.lo.netif_receive(ifindex, mac, mtu, f);
         }
         self.deliver_card_frames();
         self.poll();

@@ -76,11 +76,59 @@ pub(crate) enum DeviceKind {
     Ether,
 }
 
+/// What a frame sent leaves to the card (Linux's `CHECKSUM_PARTIAL` and
+/// GSO state of an skb).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Offload {
+    /// The transport checksum is the card's to fill in: it covers the frame
+    /// from `.0` on and goes at `.0 + .1`; the field holds the sum of the
+    /// pseudo-header.
+    pub csum: Option<(u16, u16)>,
+    /// A TCP segment past the MTU, for the card to cut (TSO).
+    pub gso: Option<Gso>,
+}
+
+/// How a card cuts a large TCP segment (`skb_shared_info`'s GSO fields).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Gso {
+    /// Over IPv6 (else IPv4).
+    pub v6: bool,
+    /// The payload of each segment cut.
+    pub size: u16,
+    /// The headers repeated in each: Ethernet, IP and TCP.
+    pub hdr_len: u16,
+}
+
+/// What is known of a received frame's transport checksum (Linux's
+/// `skb->ip_summed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IpSummed {
+    /// Nothing: the stack verifies it.
+    None,
+    /// The card (the host) verified it.
+    Unnecessary,
+    /// It was never computed (the sender left it to a card); the frame did
+    /// not cross a wire.
+    Partial,
+}
+
+/// A frame a card received.
+pub(crate) struct RxFrame {
+    pub frame: Vec<u8>,
+    pub ip_summed: IpSummed,
+}
+
 /// The transmit side of a device, provided by its kind: the inet layer
 /// for `lo`, a driver for a NIC. Called under the kernel lock.
 pub(crate) trait NetDriver: Send + Sync {
-    /// Sends one frame (an Ethernet frame of a NIC).
-    fn transmit(&self, packet: &[u8]) -> arch::Result<()>;
+    /// Sends one frame (an Ethernet frame of a NIC), with what it leaves to
+    /// the card (only what `offloads` says the card does).
+    fn transmit(&self, frame: &[u8], offload: Offload) -> arch::Result<()>;
+    /// Returns whether the card fills in checksums and cuts TCP segments
+    /// past its MTU (`NETIF_F_HW_CSUM` and `NETIF_F_TSO`).
+    fn offloads(&self) -> bool {
+        false
+    }
     /// Learns that the device was brought up (true) or down.
     fn set_up(&self, _up: bool) {}
     /// Returns whether the link has carrier (IFF_LOWER_UP).

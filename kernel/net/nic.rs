@@ -6,16 +6,21 @@
 //! guest boots without the card.
 //!
 //! Sending is one frame written to the transport, from the stack under the
-//! kernel lock. Receiving is the card's interrupt: a host thread per card
+//! kernel lock. A TAP device takes and gives its frames behind a
+//! `virtio_net_hdr` (Linux's include/uapi/linux/virtio_net.h), which
+//! carries the offloads: the card leaves TCP and UDP checksums to the host
+//! and sends TCP segments of up to 64 KiB whole, for the host to cut (or,
+//! delivered to the host itself, to take whole); the host does the same
+//! the other way. passt's socket carries bare frames. Receiving is the card's interrupt: a host thread per card
 //! sleeps in poll(2) on the transport, reads what arrived (up to its depth
 //! of frames) and hands it to the stack under the kernel lock
 //! (`inet::netif_rx`).
 
-use super::device::{DeviceKind, NetDriver};
+use super::device::{DeviceKind, Gso, IpSummed, NetDriver, Offload, RxFrame};
 use super::init_net;
 use crate::nic_spec::{NicSpec, Transport};
 use arch::host::passt::Passt;
-use arch::host::tap::Tap;
+use arch::host::tap::{Tap, VNET_HDR_LEN};
 use arch::{Errno, Result};
 use std::io::ErrorKind;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -24,6 +29,45 @@ use std::sync::Arc;
 /// The largest frame read: a 64 KiB packet and its link header (a TAP's
 /// host side may have an MTU past the card's).
 const MAX_FRAME: usize = 65_536 + 14;
+/// Frames up to this size are copied out of the receive buffer; larger
+/// ones take it.
+const SMALL_FRAME: usize = 4096;
+
+/// `virtio_net_hdr`'s flags and GSO types.
+const VIRTIO_NET_HDR_F_NEEDS_CSUM: u8 = 1;
+const VIRTIO_NET_HDR_F_DATA_VALID: u8 = 2;
+const VIRTIO_NET_HDR_GSO_TCPV4: u8 = 1;
+const VIRTIO_NET_HDR_GSO_TCPV6: u8 = 4;
+
+/// Returns the `virtio_net_hdr` saying `o` (its fields in the host's
+/// order, little-endian here).
+fn vnet_hdr(o: Offload) -> [u8; VNET_HDR_LEN] {
+    let mut h = [0u8; VNET_HDR_LEN];
+    if let Some((start, offset)) = o.csum {
+        h[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        h[6..8].copy_from_slice(&start.to_le_bytes());
+        h[8..10].copy_from_slice(&offset.to_le_bytes());
+    }
+    if let Some(Gso { v6, size, hdr_len }) = o.gso {
+        h[1] = if v6 {
+            VIRTIO_NET_HDR_GSO_TCPV6
+        } else {
+            VIRTIO_NET_HDR_GSO_TCPV4
+        };
+        h[2..4].copy_from_slice(&hdr_len.to_le_bytes());
+        h[4..6].copy_from_slice(&size.to_le_bytes());
+    }
+    h
+}
+
+/// Returns what the `virtio_net_hdr` `h` says of its frame's checksum.
+fn ip_summed(h: &[u8]) -> IpSummed {
+    match h.first() {
+        Some(f) if f & VIRTIO_NET_HDR_F_NEEDS_CSUM != 0 => IpSummed::Partial,
+        Some(f) if f & VIRTIO_NET_HDR_F_DATA_VALID != 0 => IpSummed::Unnecessary,
+        _ => IpSummed::None,
+    }
+}
 
 /// What carries a card's frames on the host.
 enum Port {
@@ -55,26 +99,44 @@ impl Port {
     }
 
     /// Reads up to `max` frames; an error when the transport is gone.
-    fn read(&self, max: usize, buf: &mut [u8]) -> std::io::Result<Vec<Vec<u8>>> {
+    fn read(&self, max: usize, buf: &mut Vec<u8>) -> std::io::Result<Vec<RxFrame>> {
         match self {
             Port::Tap(t) => {
                 let mut frames = Vec::new();
+                let mut hdr = [0u8; VNET_HDR_LEN];
                 while frames.len() < max {
-                    match t.read(buf) {
-                        Ok(n) if n > 0 => frames.push(buf[..n].to_vec()),
+                    match t.read(&mut hdr, buf) {
+                        // A large frame takes the buffer itself, a small one
+                        // a copy of its own size.
+                        Ok(()) if buf.len() > SMALL_FRAME => frames.push(RxFrame {
+                            frame: std::mem::replace(buf, Vec::with_capacity(MAX_FRAME)),
+                            ip_summed: ip_summed(&hdr),
+                        }),
+                        Ok(()) if !buf.is_empty() => frames.push(RxFrame {
+                            frame: buf.clone(),
+                            ip_summed: ip_summed(&hdr),
+                        }),
+                        Ok(()) => {}
                         Err(e) if e.kind() == ErrorKind::Interrupted => {}
                         _ => break,
                     }
                 }
                 Ok(frames)
             }
-            Port::Passt(p) => p.recv(max),
+            Port::Passt(p) => Ok(p
+                .recv(max)?
+                .into_iter()
+                .map(|frame| RxFrame {
+                    frame,
+                    ip_summed: IpSummed::None,
+                })
+                .collect()),
         }
     }
 
-    fn send(&self, frame: &[u8]) -> std::io::Result<()> {
+    fn send(&self, frame: &[u8], offload: Offload) -> std::io::Result<()> {
         match self {
-            Port::Tap(t) => t.write(frame).map(|_| ()),
+            Port::Tap(t) => t.write(&[&vnet_hdr(offload), frame]).map(|_| ()),
             Port::Passt(p) => p.send(frame),
         }
     }
@@ -92,8 +154,8 @@ struct Card {
 impl NetDriver for Card {
     /// Writes one frame; a full host queue drops it, as a card's full
     /// transmit ring does.
-    fn transmit(&self, frame: &[u8]) -> Result<()> {
-        match self.port.send(frame) {
+    fn transmit(&self, frame: &[u8], offload: Offload) -> Result<()> {
+        match self.port.send(frame, offload) {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == ErrorKind::WouldBlock => Err(Errno::ENOBUFS),
             Err(_) => Err(Errno::EIO),
@@ -102,6 +164,10 @@ impl NetDriver for Card {
 
     fn set_up(&self, up: bool) {
         self.up.store(up, Ordering::Release);
+    }
+
+    fn offloads(&self) -> bool {
+        matches!(&self.port, Port::Tap(t) if t.offloads())
     }
 }
 
@@ -156,7 +222,7 @@ pub(crate) fn attach(nics: &[NicSpec]) {
 /// its depth of them, and hands them to the stack under the kernel lock.
 /// A transport that goes away (passt died) ends it, with one message.
 fn rx_loop(nic: &Card) {
-    let mut buf = vec![0u8; MAX_FRAME];
+    let mut buf = Vec::with_capacity(MAX_FRAME);
     loop {
         if !nic.port.wait(1000) {
             continue;

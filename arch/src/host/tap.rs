@@ -1,6 +1,10 @@
 //! Host TAP devices (Linux's Documentation/networking/tuntap.rst): a host
 //! network interface whose Ethernet frames this process reads and writes,
-//! one frame per read(2) or write(2), on a descriptor of /dev/net/tun. The
+//! one frame per read(2) or write(2), on a descriptor of /dev/net/tun. Each
+//! frame is preceded by a `struct virtio_net_hdr` (`IFF_VNET_HDR`), which
+//! carries checksum and segmentation offloads both ways: the host hands
+//! over TCP segments of up to 64 KiB with their checksum left partial, and
+//! takes the same, cutting them to the wire's size itself. The
 //! interface named is attached if it exists (a persistent TAP made with `ip
 //! tuntap add`, left as found when the kernel exits) or created, and then
 //! disappears with the descriptor when the kernel exits.
@@ -15,6 +19,17 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 /// `IFF_TAP` and `IFF_NO_PI` (frames without the packet-information prefix).
 const IFF_TAP: i16 = 0x0002;
 const IFF_NO_PI: i16 = 0x1000;
+/// `IFF_VNET_HDR`: frames carry a `struct virtio_net_hdr` first.
+const IFF_VNET_HDR: i16 = 0x4000;
+/// The size of `struct virtio_net_hdr`, the TAP's default header size.
+pub const VNET_HDR_LEN: usize = 10;
+/// `TUNSETOFFLOAD`: `_IOW('T', 208, unsigned int)`.
+const TUNSETOFFLOAD: libc::c_ulong = 0x4004_54d0;
+/// What the host may hand over: partial checksums (`TUN_F_CSUM`) and TCP
+/// segments past the MTU over IPv4 and IPv6 (`TUN_F_TSO4`, `TUN_F_TSO6`).
+const TUN_F_CSUM: libc::c_uint = 0x01;
+const TUN_F_TSO4: libc::c_uint = 0x02;
+const TUN_F_TSO6: libc::c_uint = 0x04;
 /// `TUNSETIFF`: `_IOW('T', 202, int)`.
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
 /// `IFNAMSIZ`.
@@ -32,6 +47,8 @@ struct IfreqFlags {
 /// An open TAP device.
 pub struct Tap {
     fd: OwnedFd,
+    /// The host hands over partial checksums and large TCP segments.
+    offloads: bool,
 }
 
 /// Why a TAP device could not be opened, in words for the boot message.
@@ -61,7 +78,7 @@ impl Tap {
         let fd = open("/dev/net/tun", flags, Mode::empty()).map_err(|e| explain(e, name))?;
         let mut ifr = IfreqFlags {
             name: [0; IFNAMSIZ],
-            flags: IFF_TAP | IFF_NO_PI,
+            flags: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR,
             pad: [0; 22],
         };
         ifr.name[..name.len()].copy_from_slice(name.as_bytes());
@@ -72,17 +89,61 @@ impl Tap {
         if r < 0 {
             return Err(explain(Errno::last(), name));
         }
-        Ok(Tap { fd })
+        let features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+        // SAFETY: TUNSETOFFLOAD takes its argument by value and touches no
+        // memory of this process; `fd` is open.
+        let r = unsafe { libc::ioctl(fd.as_raw_fd(), TUNSETOFFLOAD, features) };
+        Ok(Tap {
+            fd,
+            offloads: r == 0,
+        })
     }
 
-    /// Reads one frame into `buf`; `WouldBlock` when none is waiting.
-    pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        Ok(nix::unistd::read(self.fd.as_fd(), buf)?)
+    /// Returns whether the host hands over partial checksums and large TCP
+    /// segments (the host's kernel took the offloads).
+    pub fn offloads(&self) -> bool {
+        self.offloads
     }
 
-    /// Writes the frame `frame`.
-    pub fn write(&self, frame: &[u8]) -> io::Result<usize> {
-        Ok(nix::unistd::write(self.fd.as_fd(), frame)?)
+    /// Reads one frame: its `virtio_net_hdr` into `hdr` and the frame into
+    /// `frame`, which is emptied first and holds up to its capacity;
+    /// `WouldBlock` when none is waiting.
+    pub fn read(&self, hdr: &mut [u8; VNET_HDR_LEN], frame: &mut Vec<u8>) -> io::Result<()> {
+        frame.clear();
+        let room = frame.spare_capacity_mut();
+        let iov = [
+            libc::iovec {
+                iov_base: hdr.as_mut_ptr().cast(),
+                iov_len: VNET_HDR_LEN,
+            },
+            libc::iovec {
+                iov_base: room.as_mut_ptr().cast(),
+                iov_len: room.len(),
+            },
+        ];
+        // SAFETY: both iovecs point into memory this function holds
+        // exclusively (`hdr`, and `frame`'s spare capacity, which readv may
+        // write without reading) for their whole lengths; `fd` is open.
+        let n = unsafe { libc::readv(self.fd.as_raw_fd(), iov.as_ptr(), 2) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let len = (n as usize).saturating_sub(VNET_HDR_LEN);
+        if (n as usize) < VNET_HDR_LEN {
+            hdr.fill(0);
+        }
+        // SAFETY: readv wrote `len` bytes of the frame into the spare
+        // capacity, which starts at the (empty) vector's length 0, and
+        // `len` is at most that capacity.
+        unsafe { frame.set_len(len) };
+        Ok(())
+    }
+
+    /// Writes one frame given in parts (its `virtio_net_hdr` first), in one
+    /// writev(2).
+    pub fn write(&self, parts: &[&[u8]]) -> io::Result<usize> {
+        let iov: Vec<io::IoSlice> = parts.iter().map(|p| io::IoSlice::new(p)).collect();
+        Ok(nix::sys::uio::writev(self.fd.as_fd(), &iov)?)
     }
 
     /// Waits up to `timeout_ms` for a frame; returns whether one came.

@@ -43,6 +43,7 @@ impl<T> Mutex<T> {
 }
 
 impl<T: ?Sized> Mutex<T> {
+    #[cfg(debug_assertions)]
     fn addr(&self) -> usize {
         (self as *const Self).cast::<()>() as usize
     }

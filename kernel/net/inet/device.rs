@@ -52,6 +52,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::ether::{Neighbours, ETH_P_ARP};
 use super::frag6::{self, Reassembly};
+use crate::net::device::{IpSummed, RxFrame};
 use crate::net::packet::{self, Frame, ETH_HLEN};
 use crate::net::{init_net, NextHop};
 
@@ -280,6 +281,15 @@ fn ip_dst(ip: &[u8]) -> Option<IpAddr> {
     }
 }
 
+/// What the stack reads of a card once for a batch of frames it received.
+pub(crate) struct RxCard {
+    pub ifindex: i32,
+    pub mac: [u8; 6],
+    pub mtu: usize,
+    /// It cuts TCP segments (`NetDriver::offloads`).
+    pub offloads: bool,
+}
+
 /// A frame on its way round lo.
 struct InFlight {
     /// The frame, with its Ethernet header.
@@ -432,7 +442,10 @@ impl Loopback {
     /// Takes a frame card `ifindex` received (Linux's
     /// `__netif_receive_skb`): the packet sockets see it, ARP answers and
     /// learns, and IP packets for this host go on to the stack.
-    pub(crate) fn netif_receive(&mut self, ifindex: i32, mac: [u8; 6], mtu: usize, frame: Vec<u8>) {
+    pub(crate) fn netif_receive(&mut self, card: &RxCard, rx: RxFrame) {
+        let RxFrame { frame, ip_summed } = rx;
+        let (ifindex, mac, mtu) = (card.ifindex, card.mac, card.mtu);
+        let partial = ip_summed == IpSummed::Partial;
         init_net().count_rx(ifindex, 1, frame.len() as u64);
         if frame.len() < ETH_HLEN {
             return;
@@ -440,7 +453,7 @@ impl Loopback {
         let pkt_type = packet::pkt_type(&frame, &mac, &[0xff; 6]);
         if packet::capturing() {
             self.captured_on
-                .push((ifindex, Frame::incoming(frame.clone(), pkt_type, false)));
+                .push((ifindex, Frame::incoming(frame.clone(), pkt_type, partial)));
         }
         if pkt_type == packet::pkt::OTHERHOST {
             return;
@@ -471,19 +484,26 @@ impl Loopback {
         if !packet::to_ip(&frame, pkt_type) || !to_us {
             return;
         }
-        // lo's packets carry no TCP or UDP checksum; a card's must be right.
-        if !super::packet::transport_checksum_ok(&frame[ETH_HLEN..]) {
+        // lo's packets carry no TCP or UDP checksum; a card's must be right,
+        // unless the host checked it or never computed it.
+        if ip_summed == IpSummed::None && !super::packet::transport_checksum_ok(&frame[ETH_HLEN..])
+        {
             init_net().count_drop(ifindex, true, 1);
             return;
         }
         // A peer's SYN may offer segments larger than the card carries:
         // smoltcp sizes its segments by the offer alone (past here nothing
-        // checks TCP checksums).
+        // checks TCP checksums). A card that cuts segments itself takes
+        // them as large as lo's.
         let mut frame = frame;
-        super::packet::clamp_mss(&mut frame[ETH_HLEN..], mtu);
+        if card.offloads {
+            self.neigh.flows.received(&mut frame[ETH_HLEN..], mtu);
+        } else {
+            super::packet::clamp_mss(&mut frame[ETH_HLEN..], mtu);
+        }
         self.queue.push_back(InFlight {
             frame,
-            csum_partial: false,
+            csum_partial: partial,
             foreign: true,
             ifindex,
         });
@@ -634,10 +654,9 @@ impl phy::TxToken for TxToken<'_> {
                 via,
                 broadcast,
             }) => {
-                let p = buffer.split_off(ETH_HLEN);
                 match via {
-                    IpAddr::V4(via) => self.dev.neigh.output4(oif, via, broadcast, p),
-                    IpAddr::V6(via) => self.dev.neigh.output6(oif, via, p),
+                    IpAddr::V4(via) => self.dev.neigh.output4(oif, via, broadcast, buffer),
+                    IpAddr::V6(via) => self.dev.neigh.output6(oif, via, buffer),
                 }
                 return r;
             }

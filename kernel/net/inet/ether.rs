@@ -12,9 +12,14 @@
 //! solicited-node group, answered by an Advertisement; solicitations for
 //! an address of this host are answered. Duplicate address detection and
 //! router discovery are not done.
+//!
+//! A card that offloads (`NetDriver::offloads`) gets TCP and UDP packets
+//! with their checksum left to it and TCP segments of up to 64 KiB whole
+//! (`offload`); other cards get them summed and cut to their MTU here.
 
+use super::offload::Flows;
 use super::{frag4, frag6, packet};
-use crate::net::device::NetDriver;
+use crate::net::device::{NetDriver, Offload};
 use crate::net::init_net;
 use crate::net::packet::{Frame, ETH_HLEN, ETH_P_IP, ETH_P_IPV6};
 use std::collections::{BTreeMap, VecDeque};
@@ -39,6 +44,8 @@ pub(super) struct Card {
     /// The card's MTU: packets past it leave in fragments, and TCP's
     /// segments are sized to it.
     pub mtu: usize,
+    /// The card fills in checksums and cuts TCP segments.
+    pub offloads: bool,
 }
 
 impl Card {
@@ -50,9 +57,11 @@ impl Card {
         if !d.is_up() {
             return None;
         }
+        let driver = d.driver.clone()?;
         Some(Card {
             mac: d.hwaddr,
-            driver: d.driver.clone()?,
+            offloads: driver.offloads(),
+            driver,
             mtu: d.mtu as usize,
         })
     }
@@ -115,8 +124,25 @@ pub(super) struct Neighbours {
     unresolved6: BTreeMap<(i32, Ipv6Addr), Unresolved>,
     /// The identification of the next IPv6 packet a card fragments.
     frag_id: u32,
+    /// The MSS of the TCP connections over cards that cut segments.
+    pub flows: Flows,
     /// Frames sent, for the packet sockets (taken by the stack).
     pub sent: Vec<(i32, Frame)>,
+}
+
+/// Writes the Ethernet header to `dst` from `src` of `ethertype` into the
+/// room left for it at the start of `f`.
+fn link_header(f: &mut [u8], dst: [u8; 6], src: [u8; 6], ethertype: u16) {
+    f[..6].copy_from_slice(&dst);
+    f[6..12].copy_from_slice(&src);
+    f[12..ETH_HLEN].copy_from_slice(&ethertype.to_be_bytes());
+}
+
+/// Returns `p` after room for an Ethernet header.
+fn with_headroom(p: &[u8]) -> Vec<u8> {
+    let mut f = vec![0u8; ETH_HLEN];
+    f.extend_from_slice(p);
+    f
 }
 
 /// Returns the Ethernet frame to `dst` from `src` of `ethertype` carrying
@@ -186,21 +212,67 @@ fn multicast_mac(a: Ipv4Addr) -> [u8; 6] {
 impl Neighbours {
     /// Sends `frame` out of `ifindex` by `card`, counting it; the packet
     /// sockets but its `sender` see it leave.
-    fn transmit_from(&mut self, ifindex: i32, card: &Card, frame: Vec<u8>, sender: Option<u64>) {
+    fn transmit_from(
+        &mut self,
+        ifindex: i32,
+        card: &Card,
+        frame: Vec<u8>,
+        offload: Offload,
+        sender: Option<u64>,
+    ) {
         let len = frame.len() as u64;
-        match card.driver.transmit(&frame) {
+        match card.driver.transmit(&frame, offload) {
             Ok(()) => init_net().count_tx(ifindex, 1, len),
             Err(_) => init_net().count_drop(ifindex, false, 1),
         }
         if crate::net::packet::capturing() {
+            let partial = offload.csum.is_some();
             self.sent
-                .push((ifindex, Frame::outgoing(frame, sender, false)));
+                .push((ifindex, Frame::outgoing(frame, sender, partial)));
         }
     }
 
     /// Sends `frame`, which the stack made, out of `ifindex` by `card`.
     fn transmit(&mut self, ifindex: i32, card: &Card, frame: Vec<u8>) {
-        self.transmit_from(ifindex, card, frame, None);
+        self.transmit_from(ifindex, card, frame, Offload::default(), None);
+    }
+
+    /// Sends the IP packet in `f` (after room for its Ethernet header) of
+    /// `ethertype` to `dst` out of `ifindex`: whole with its offloads if
+    /// the card takes them, else summed here and, past the card's MTU, cut
+    /// by `fragment`.
+    fn send_ip<I: IntoIterator<Item = Vec<u8>>>(
+        &mut self,
+        ifindex: i32,
+        card: &Card,
+        (dst, ethertype): ([u8; 6], u16),
+        mut f: Vec<u8>,
+        fragment: impl FnOnce(&mut Self, &[u8]) -> I,
+    ) {
+        let mut offload = None;
+        if card.offloads {
+            offload = self.flows.offload(&mut f[ETH_HLEN..], card.mtu);
+        }
+        if offload.is_none() {
+            packet::fill_transport_checksum(&mut f[ETH_HLEN..]);
+        }
+        if offload.is_some() || f.len() - ETH_HLEN <= card.mtu {
+            link_header(&mut f, dst, card.mac, ethertype);
+            self.transmit_from(ifindex, card, f, offload.unwrap_or_default(), None);
+            return;
+        }
+        for p in fragment(self, &f[ETH_HLEN..]) {
+            let f = frame(dst, card.mac, ethertype, &p);
+            self.transmit(ifindex, card, f);
+        }
+    }
+
+    /// Sends the IPv4 packet in `f` to `dst` out of `ifindex`.
+    fn send4(&mut self, ifindex: i32, card: &Card, dst: [u8; 6], f: Vec<u8>) {
+        let mtu = card.mtu;
+        self.send_ip(ifindex, card, (dst, ETH_P_IP), f, |_, p| {
+            frag4::fragment(p, mtu)
+        });
     }
 
     /// Sends the frame a packet socket (`sender`) wrote out of card
@@ -217,19 +289,18 @@ impl Neighbours {
                 None => arch::Errno::ENXIO,
             });
         };
-        self.transmit_from(ifindex, &card, frame, Some(sender));
+        self.transmit_from(ifindex, &card, frame, Offload::default(), Some(sender));
         Ok(())
     }
 
-    /// Sends the IPv4 packet `p` out of card `ifindex` to the neighbour
-    /// `via` (`broadcast`: to every host of the link), resolving its
-    /// address first if need be.
-    pub(super) fn output4(&mut self, ifindex: i32, via: Ipv4Addr, broadcast: bool, mut p: Vec<u8>) {
+    /// Sends the IPv4 packet in `f` (after room for its Ethernet header)
+    /// out of card `ifindex` to the neighbour `via` (`broadcast`: to every
+    /// host of the link), resolving its address first if need be.
+    pub(super) fn output4(&mut self, ifindex: i32, via: Ipv4Addr, broadcast: bool, mut f: Vec<u8>) {
         let Some(card) = Card::get(ifindex) else {
             return;
         };
-        packet::clamp_mss(&mut p, card.mtu);
-        packet::fill_transport_checksum(&mut p);
+        packet::clamp_mss(&mut f[ETH_HLEN..], card.mtu);
         let dst = if broadcast || via == Ipv4Addr::BROADCAST {
             Some([0xff; 6])
         } else if via.is_multicast() {
@@ -238,16 +309,15 @@ impl Neighbours {
             self.arp.get(&(ifindex, via)).copied()
         };
         if let Some(dst) = dst {
-            for p in frag4::fragment(&p, card.mtu) {
-                let f = frame(dst, card.mac, ETH_P_IP, &p);
-                self.transmit(ifindex, &card, f);
-            }
+            self.send4(ifindex, &card, dst, f);
             return;
         }
         // Wait for the neighbour's address; ask for it at most once a second.
-        let from = p.get(12..16).map(|s| Ipv4Addr::new(s[0], s[1], s[2], s[3]));
+        let from = f
+            .get(ETH_HLEN + 12..ETH_HLEN + 16)
+            .map(|s| Ipv4Addr::new(s[0], s[1], s[2], s[3]));
         let u = self.unresolved.entry((ifindex, via)).or_default();
-        if !u.wait(ifindex, p) {
+        if !u.wait(ifindex, f) {
             return;
         }
         let addrs = |d: &crate::net::device::NetDevice| d.addrs4.iter().map(|a| a.local).collect();
@@ -289,9 +359,8 @@ impl Neighbours {
         if for_us || self.arp.contains_key(&(ifindex, spa)) {
             self.arp.insert((ifindex, spa), sha);
             if let Some(u) = self.unresolved.remove(&(ifindex, spa)) {
-                for p in u.packets.iter().flat_map(|p| frag4::fragment(p, card.mtu)) {
-                    let f = frame(sha, card.mac, ETH_P_IP, &p);
-                    self.transmit(ifindex, &card, f);
+                for p in u.packets {
+                    self.send4(ifindex, &card, sha, p);
                 }
             }
         }
@@ -311,23 +380,24 @@ impl Neighbours {
         self.unresolved6.retain(|(i, _), _| up(*i));
     }
 
-    /// Sends IPv6 packets to `dst` out of `ifindex`, cut to the card's MTU.
-    fn send6(&mut self, ifindex: i32, card: &Card, dst: [u8; 6], p: &[u8]) {
-        self.frag_id = self.frag_id.wrapping_add(1);
-        for f in frag6::fragment(p, card.mtu, self.frag_id) {
-            let f = frame(dst, card.mac, ETH_P_IPV6, &f);
-            self.transmit(ifindex, card, f);
-        }
+    /// Sends the IPv6 packet in `f` (after room for its Ethernet header)
+    /// to `dst` out of `ifindex`.
+    fn send6(&mut self, ifindex: i32, card: &Card, dst: [u8; 6], f: Vec<u8>) {
+        let mtu = card.mtu;
+        self.send_ip(ifindex, card, (dst, ETH_P_IPV6), f, |s, p| {
+            s.frag_id = s.frag_id.wrapping_add(1);
+            frag6::fragment(p, mtu, s.frag_id)
+        });
     }
 
-    /// Sends the IPv6 packet `p` out of card `ifindex` to the neighbour
-    /// `via`, finding its address first if need be.
-    pub(super) fn output6(&mut self, ifindex: i32, via: Ipv6Addr, mut p: Vec<u8>) {
+    /// Sends the IPv6 packet in `f` (after room for its Ethernet header)
+    /// out of card `ifindex` to the neighbour `via`, finding its address
+    /// first if need be.
+    pub(super) fn output6(&mut self, ifindex: i32, via: Ipv6Addr, mut f: Vec<u8>) {
         let Some(card) = Card::get(ifindex) else {
             return;
         };
-        packet::clamp_mss(&mut p, card.mtu);
-        packet::fill_transport_checksum(&mut p);
+        packet::clamp_mss(&mut f[ETH_HLEN..], card.mtu);
         let dst = if via.is_multicast() {
             let o = via.octets();
             Some([0x33, 0x33, o[12], o[13], o[14], o[15]])
@@ -335,15 +405,15 @@ impl Neighbours {
             self.nd.get(&(ifindex, via)).copied()
         };
         if let Some(dst) = dst {
-            self.send6(ifindex, &card, dst, &p);
+            self.send6(ifindex, &card, dst, f);
             return;
         }
-        let from = p
-            .get(8..24)
+        let from = f
+            .get(ETH_HLEN + 8..ETH_HLEN + 24)
             .and_then(|s| <[u8; 16]>::try_from(s).ok())
             .map(Ipv6Addr::from);
         let u = self.unresolved6.entry((ifindex, via)).or_default();
-        if !u.wait(ifindex, p) {
+        if !u.wait(ifindex, f) {
             return;
         }
         let addrs = |d: &crate::net::device::NetDevice| d.addrs6.iter().map(|a| a.addr).collect();
@@ -364,7 +434,7 @@ impl Neighbours {
             ifindex,
             &card,
             [0x33, 0x33, g[12], g[13], g[14], g[15]],
-            &ns,
+            with_headroom(&ns),
         );
     }
 
@@ -409,7 +479,7 @@ impl Neighbours {
             s.nd.insert((ifindex, ip), mac);
             if let Some(u) = s.unresolved6.remove(&(ifindex, ip)) {
                 for q in u.packets {
-                    s.send6(ifindex, &card, mac, &q);
+                    s.send6(ifindex, &card, mac, q);
                 }
             }
         };
@@ -433,7 +503,7 @@ impl Neighbours {
                     Some(mac) if !src.is_unspecified() => mac,
                     _ => [0x33, 0x33, 0, 0, 0, 1],
                 };
-                self.send6(ifindex, &card, dst, &na);
+                self.send6(ifindex, &card, dst, with_headroom(&na));
             }
             ND_ADVERT => {
                 if let Some(mac) = lladdr {

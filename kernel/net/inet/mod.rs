@@ -18,6 +18,7 @@ mod frag4;
 mod frag6;
 mod ip_dgram;
 mod listen;
+mod offload;
 mod packet;
 mod ping;
 mod ports;
@@ -75,17 +76,22 @@ pub(crate) fn neighbours() -> Vec<(i32, std::net::IpAddr, [u8; 6])> {
 
 /// Takes the frames card `ifindex` received (its interrupt, under the
 /// kernel lock).
-pub(crate) fn netif_rx(ifindex: i32, frames: Vec<Vec<u8>>) {
-    // The card's address and MTU, once for the batch.
+pub(crate) fn netif_rx(ifindex: i32, frames: Vec<crate::net::device::RxFrame>) {
+    // The card's address, MTU and offloads, once for the batch.
     let card = {
         let net = crate::net::init_net();
         let st = net.state();
-        st.dev(ifindex).map(|d| (d.hwaddr, d.mtu as usize))
+        st.dev(ifindex).map(|d| device::RxCard {
+            ifindex,
+            mac: d.hwaddr,
+            mtu: d.mtu as usize,
+            offloads: d.driver.as_ref().is_some_and(|d| d.offloads()),
+        })
     };
-    let Some((mac, mtu)) = card else {
+    let Some(card) = card else {
         return;
     };
-    stack::with_stack(|s| s.netif_rx(ifindex, mac, mtu, frames));
+    stack::with_stack(|s| s.netif_rx(&card, frames));
 }
 
 /// Sends the Ethernet frame a packet socket (`sender`) wrote out of lo,

@@ -27,16 +27,22 @@ pub(super) const ICMPV6_EXT_ECHO_REPLY: u8 = 161;
 
 /// Returns the one's complement sum of `data` (as big-endian 16-bit
 /// words, an odd last byte padded with zero) added to `sum`, unfolded.
-pub(super) fn sum(data: &[u8], mut sum: u32) -> u32 {
-    let mut words = data.chunks_exact(2);
+pub(super) fn sum(data: &[u8], sum: u32) -> u32 {
+    // Big-endian 32-bit words summed in 64 bits, folded at the end, sum
+    // the same as 16-bit ones (RFC 1071's "parallel summation").
+    let mut acc = u64::from(sum);
+    let mut words = data.chunks_exact(4);
     for w in &mut words {
-        sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
-        sum = (sum & 0xffff) + (sum >> 16);
+        acc += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
     }
-    if let [last] = words.remainder() {
-        sum += u32::from(*last) << 8;
+    let rest = words.remainder();
+    let mut tail = [0u8; 4];
+    tail[..rest.len()].copy_from_slice(rest);
+    acc += u64::from(u32::from_be_bytes(tail));
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
     }
-    sum
+    acc as u32
 }
 
 /// Returns the Internet checksum of a sum from `sum`: folded and inverted.
@@ -66,7 +72,7 @@ fn pseudo_v4(src: &[u8], dst: &[u8], len: usize, proto: u8) -> u32 {
 /// Returns the transport part of the IP packet `p` (not a fragment past
 /// the first, nor an IPv6 packet with extension headers), its protocol
 /// and the sum of its pseudo-header; None for anything else.
-fn transport(p: &[u8]) -> Option<(std::ops::Range<usize>, u8, u32)> {
+pub(super) fn transport(p: &[u8]) -> Option<(std::ops::Range<usize>, u8, u32)> {
     match p.first()? >> 4 {
         4 => {
             let ihl = usize::from(p[0] & 0xf) * 4;
@@ -96,7 +102,7 @@ fn transport(p: &[u8]) -> Option<(std::ops::Range<usize>, u8, u32)> {
 }
 
 /// Where the checksum of a TCP or UDP header is.
-fn checksum_at(proto: u8) -> Option<usize> {
+pub(super) fn checksum_at(proto: u8) -> Option<usize> {
     match proto {
         6 => Some(16),
         17 => Some(6),
@@ -109,34 +115,41 @@ fn checksum_at(proto: u8) -> Option<usize> {
 /// sizes segments by the route's MTU whatever the peer offers; returns
 /// whether it changed (the TCP checksum is then stale).
 pub(super) fn clamp_mss(p: &mut [u8], mtu: usize) -> bool {
-    let Some((range, proto, _)) = transport(p) else {
+    let Some((at, ip_header)) = syn_mss_at(p) else {
         return false;
     };
-    let ip_header = range.start;
-    let tcp = &mut p[range];
-    // A SYN, with options past the fixed header.
-    if proto != 6 || tcp.len() < 20 || tcp[13] & 0x02 == 0 {
+    let most = mtu.saturating_sub(ip_header + 20).min(0xffff) as u16;
+    if u16::from_be_bytes([p[at], p[at + 1]]) <= most {
         return false;
     }
+    p[at..at + 2].copy_from_slice(&most.to_be_bytes());
+    true
+}
+
+/// Returns where the value of the MSS option of the TCP SYN in the IP
+/// packet `p` is, and the length of its IP header; None for other
+/// packets and SYNs without the option.
+pub(super) fn syn_mss_at(p: &[u8]) -> Option<(usize, usize)> {
+    let (range, proto, _) = transport(p)?;
+    let ip_header = range.start;
+    let tcp = &p[range];
+    // A SYN, with options past the fixed header.
+    if proto != 6 || tcp.len() < 20 || tcp[13] & 0x02 == 0 {
+        return None;
+    }
     let data_off = usize::from(tcp[12] >> 4) * 4;
-    let most = mtu.saturating_sub(ip_header + 20).min(0xffff) as u16;
     let mut i = 20;
     while i + 1 < data_off.min(tcp.len()) {
         match tcp[i] {
             0 => break,
             1 => i += 1,
             2 if tcp[i + 1] == 4 && i + 4 <= tcp.len() => {
-                let mss = u16::from_be_bytes([tcp[i + 2], tcp[i + 3]]);
-                if mss <= most {
-                    return false;
-                }
-                tcp[i + 2..i + 4].copy_from_slice(&most.to_be_bytes());
-                return true;
+                return Some((ip_header + i + 2, ip_header))
             }
             _ => i += usize::from(tcp[i + 1]).max(2),
         }
     }
-    false
+    None
 }
 
 /// Fills in the TCP or UDP checksum of the IP packet `p`, which lo leaves

@@ -17,6 +17,7 @@ use super::taps::Taps;
 use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
 use super::udplite::UdpLite;
+use crate::net::device::RxFrame;
 use crate::net::init_net;
 use arch::sync::KernelCell;
 use fs::WaitQueue;
@@ -438,17 +439,10 @@ impl Stack {
         }
     }
 
-    /// Takes the frames card `ifindex` (whose address is `mac`, MTU `mtu`)
-    /// received and moves what they carry.
-    pub(super) fn netif_rx(
-        &mut self,
-        ifindex: i32,
-        mac: [u8; 6],
-        mtu: usize,
-        frames: Vec<Vec<u8>>,
-    ) {
+    /// Takes the frames `card` received and moves what they carry.
+    pub(super) fn netif_rx(&mut self, card: &super::device::RxCard, frames: Vec<RxFrame>) {
         for f in frames {
-            self.lo.netif_receive(ifindex, mac, mtu, f);
+            self.lo.netif_receive(card, f);
         }
         self.deliver_card_frames();
         self.poll();

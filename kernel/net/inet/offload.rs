@@ -160,7 +160,7 @@ mod tests {
         ];
         p.extend_from_slice(&[10, 0, 0, 2, 10, 0, 0, 1]);
         p.extend_from_slice(&[0x03, 0xe8, 0x07, 0xd0, 0, 0, 0, 1, 0, 0, 0, 0]);
-        p.push(((20 + opts) / 4 << 4) as u8);
+        p.push((((20 + opts) / 4) << 4) as u8);
         p.extend_from_slice(&[flags, 0xff, 0xff, 0, 0, 0, 0]);
         if let Some(m) = mss {
             p.extend_from_slice(&[2, 4]);

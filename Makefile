@@ -45,8 +45,8 @@ bench-net: linux image
 	bash tests/bench.sh target/release/linux $(IMAGE) netbench
 
 # TCP throughput over a card on a TAP device beside a veth pair (root).
-bench-tap: linux debian
-	bash tests/net/bench-tap.sh target/release/linux $(DEBIAN)
+bench-tap: linux debian image
+	bash tests/net/bench-tap.sh target/release/linux $(DEBIAN) $(IMAGE)
 
 # trinity as uid 1000 in the Debian image for SECONDS (default an hour) with
 # SEED; fails on a kernel panic, a hang or an unclean image. Before releases.

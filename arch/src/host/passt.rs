@@ -13,6 +13,7 @@
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags};
 use std::io;
+use std::io::{Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
@@ -32,14 +33,28 @@ fn next_id() -> u32 {
 /// The longest frame taken from passt (a 64 KiB packet and its header).
 const MAX_FRAME: usize = 65_536 + 14;
 
+/// How many bytes of frames wait for passt's socket before more are
+/// dropped (the card's transmit ring).
+const TX_QUEUE: usize = 1 << 20;
+
+/// Frames the socket has not taken yet, from `head` on.
+#[derive(Default)]
+struct TxQueue {
+    buf: Vec<u8>,
+    head: usize,
+}
+
 /// A running passt and the kernel's end of its socket.
 pub struct Passt {
     sock: OwnedFd,
     _child: Child,
     /// Bytes read that do not yet make a whole frame.
     rx: Mutex<Vec<u8>>,
-    /// The rest of a frame the socket did not take whole.
-    tx: Mutex<Vec<u8>>,
+    /// Frames waiting for room in the socket.
+    tx: Mutex<TxQueue>,
+    /// Wakes the card's thread to wait for that room (a self-pipe: what
+    /// is written to the first end is read from the second).
+    kick: (UnixStream, UnixStream),
 }
 
 impl Passt {
@@ -119,40 +134,57 @@ impl Passt {
             }
         };
         stream.set_nonblocking(true)?;
+        let kick = UnixStream::pair()?;
+        kick.0.set_nonblocking(true)?;
+        kick.1.set_nonblocking(true)?;
         Ok(Passt {
             sock: OwnedFd::from(stream),
             _child: child,
             rx: Mutex::new(Vec::new()),
-            tx: Mutex::new(Vec::new()),
+            tx: Mutex::new(TxQueue::default()),
+            kick,
         })
     }
 
-    /// Writes what is pending of the last frame; returns whether all went.
-    fn flush(&self, pending: &mut Vec<u8>) -> io::Result<bool> {
-        while !pending.is_empty() {
-            match nix::unistd::write(self.sock.as_fd(), pending) {
-                Ok(n) => {
-                    pending.drain(..n);
-                }
+    /// Writes what the socket takes of the frames waiting; returns whether
+    /// all went.
+    fn flush(&self, q: &mut TxQueue) -> io::Result<bool> {
+        while q.head < q.buf.len() {
+            match nix::unistd::write(self.sock.as_fd(), &q.buf[q.head..]) {
+                Ok(n) => q.head += n,
                 Err(Errno::EINTR) => {}
-                Err(Errno::EAGAIN) => return Ok(false),
+                Err(Errno::EAGAIN) => {
+                    // Keep the queue from growing by what went.
+                    if q.head > q.buf.len() / 2 {
+                        q.buf.drain(..q.head);
+                        q.head = 0;
+                    }
+                    return Ok(false);
+                }
                 Err(e) => return Err(e.into()),
             }
         }
+        q.buf.clear();
+        q.head = 0;
         Ok(true)
     }
 
-    /// Sends one frame; `WouldBlock` (the frame dropped) while passt has
-    /// not taken the last one whole.
+    /// Sends one frame: what the socket does not take now waits (within
+    /// `TX_QUEUE`, `WouldBlock` past it: the frame dropped) and goes when
+    /// there is room, which the card's thread waits for (`wait_readable`).
     pub fn send(&self, frame: &[u8]) -> io::Result<()> {
         let mut tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
-        if !self.flush(&mut tx)? {
+        let was_waiting = !self.flush(&mut tx)?;
+        if tx.buf.len() - tx.head + 4 + frame.len() > TX_QUEUE {
             return Err(io::ErrorKind::WouldBlock.into());
         }
-        tx.extend_from_slice(&(frame.len() as u32).to_be_bytes());
-        tx.extend_from_slice(frame);
-        // What does not go now goes before the next frame.
-        self.flush(&mut tx)?;
+        tx.buf
+            .extend_from_slice(&(frame.len() as u32).to_be_bytes());
+        tx.buf.extend_from_slice(frame);
+        if !self.flush(&mut tx)? && !was_waiting {
+            // The thread sleeps without waiting for room: wake it.
+            let _ = (&self.kick.0).write(&[1]);
+        }
         Ok(())
     }
 
@@ -193,11 +225,36 @@ impl Passt {
         Ok(frames)
     }
 
-    /// Waits up to `timeout_ms` for passt to send; returns whether it did
-    /// (or is gone).
+    /// Waits up to `timeout_ms` for passt to send, writing frames that
+    /// wait as the socket makes room; returns whether passt sent (or is
+    /// gone).
     pub fn wait_readable(&self, timeout_ms: u16) -> bool {
-        let mut fds = [PollFd::new(self.sock.as_fd(), PollFlags::POLLIN)];
-        nix::poll::poll(&mut fds, timeout_ms).is_ok_and(|n| n > 0)
+        let waiting = {
+            let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+            tx.head < tx.buf.len()
+        };
+        let mut events = PollFlags::POLLIN;
+        if waiting {
+            events |= PollFlags::POLLOUT;
+        }
+        let mut fds = [
+            PollFd::new(self.sock.as_fd(), events),
+            PollFd::new(self.kick.1.as_fd(), PollFlags::POLLIN),
+        ];
+        if !nix::poll::poll(&mut fds, timeout_ms).is_ok_and(|n| n > 0) {
+            return false;
+        }
+        let ready = |i: usize| fds[i].revents().unwrap_or(PollFlags::empty());
+        let (sock, kicked) = (ready(0), ready(1));
+        if kicked.contains(PollFlags::POLLIN) {
+            let mut drain = [0u8; 64];
+            while matches!((&self.kick.1).read(&mut drain), Ok(n) if n > 0) {}
+        }
+        if sock.contains(PollFlags::POLLOUT) {
+            let mut tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = self.flush(&mut tx);
+        }
+        sock.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
     }
 
     /// Returns whether a whole frame already read waits to be taken.

@@ -174,6 +174,9 @@ impl Stats {
 pub(crate) mod ifa_f {
     pub(crate) const SECONDARY: u32 = 0x01;
     pub(crate) const NODAD: u32 = 0x02;
+    pub(crate) const DADFAILED: u32 = 0x08;
+    pub(crate) const DEPRECATED: u32 = 0x20;
+    pub(crate) const TENTATIVE: u32 = 0x40;
     pub(crate) const PERMANENT: u32 = 0x80;
     pub(crate) const NOPREFIXROUTE: u32 = 0x200;
 }
@@ -224,9 +227,19 @@ pub(crate) struct Ifaddr6 {
     pub scope: u8,
     pub flags: u32,
     pub cstamp: u32,
+    /// When it stops being preferred, then valid (None: forever); an
+    /// address autoconfigured from a router's advertisement has both.
+    pub preferred_until: Option<std::time::Instant>,
+    pub valid_until: Option<std::time::Instant>,
 }
 
 impl Ifaddr6 {
+    /// Returns whether the address may be used: not tentative (in
+    /// duplicate address detection, or found a duplicate).
+    pub(crate) fn usable(&self) -> bool {
+        self.flags & (ifa_f::TENTATIVE | ifa_f::DADFAILED) == 0
+    }
+
     /// Returns the prefix the address is in.
     pub(crate) fn network(&self) -> Ipv6Addr {
         Ipv6Addr::from(u128::from(self.addr) & u128::from(mask6(self.prefix)))

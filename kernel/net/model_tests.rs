@@ -134,6 +134,8 @@ fn addresses_make_and_remove_routes() {
         scope: scope::UNIVERSE,
         flags: ifa_f::PERMANENT,
         cstamp: 0,
+        preferred_until: None,
+        valid_until: None,
     };
     net.add_addr6(1, a6.clone(), false, o).expect("add6");
     assert!(routes(&net).contains(&format!("{RT_TABLE_MAIN} {} 2001:db8::/64", rtn::UNICAST)));

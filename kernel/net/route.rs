@@ -159,7 +159,8 @@ pub(crate) fn kernel_routes4(dev: &NetDevice, a: &Ifaddr4) -> Vec<Route> {
 }
 
 /// Returns the routes the kernel makes for the IPv6 address `a` of `dev`:
-/// its local route and, below /128, its prefix route.
+/// its local route (once it is not tentative) and, below /128, its prefix
+/// route.
 pub(crate) fn kernel_routes6(dev: &NetDevice, a: &Ifaddr6) -> Vec<Route> {
     let base = Route {
         dst: IpAddr::V6(a.addr),
@@ -174,7 +175,10 @@ pub(crate) fn kernel_routes6(dev: &NetDevice, a: &Ifaddr6) -> Vec<Route> {
         prefsrc: None,
         priority: 0,
     };
-    let mut out = vec![base.clone()];
+    let mut out = Vec::new();
+    if a.usable() {
+        out.push(base.clone());
+    }
     if a.prefix < 128 && a.flags & super::device::ifa_f::NOPREFIXROUTE == 0 {
         out.push(Route {
             dst: IpAddr::V6(a.network()),

@@ -6,9 +6,11 @@
 # Debian image) gives its card an address with `ip`, pings the host,
 # fetches 100 MB from the host's server, and serves them back to the host;
 # both copies must have the original's SHA-256; the card has its IPv6
-# link-local address and pings the host over IPv6 (neighbour discovery); a 4000-byte UDP datagram
-# and its 8000-byte echo cross the 1500-byte MTU in fragments. Two guests on a bridge of
-# two TAPs reach each other. A TUN device named as a
+# link-local address and pings the host over IPv6 (neighbour discovery); a
+# 4000-byte UDP datagram and its 8000-byte echo cross the 1500-byte MTU in
+# fragments. IPv6 autoconfiguration from a router's advertisements (ra.py)
+# and duplicate address detection work. Two guests on a bridge of two TAPs
+# reach each other. A TUN device named as a
 # card gives one message, and the guest boots without the card.
 # Usage: tests/net/tap.sh LINUX DEBIAN_IMAGE. Needs root; skips without it.
 set -euo pipefail
@@ -83,6 +85,29 @@ s.sendto(bytes(4000), (\"10.0.7.1\", 9999)); print(\"udp-echo\", len(s.recv(7000
 	[ "$got" = "$want" ] || { echo "tap: FAIL ($dev: guest to host)"; exit 1; }
 	echo "$out" | grep -q "10.0.7.1 dev $dev lladdr" || { echo "tap: FAIL ($dev: ip neigh)"; exit 1; }
 done
+# IPv6 autoconfiguration: the card's link-local address is tentative while
+# duplicate address detection runs; a router's advertisements give a
+# default route and an address in the advertised prefix; the host's own
+# address, added to the card, is found a duplicate and cannot be bound.
+in_ns timeout 60 python3 "$(dirname "$0")/ra.py" tap0 fd00:7:: 60 &
+ra=$!
+auto="ip link set lo up && ip link set eth0 up && ip -6 addr show dev eth0 && \
+	for i in \$(seq 50); do ip -6 route | grep -q 'proto ra' && ip -6 addr show dev eth0 | \
+		grep -q 'scope global dynamic' && ! ip -6 addr | grep -q tentative && break; sleep 0.2; done; \
+	ip -6 addr show dev eth0 && ip -6 route && ping -6 -c 2 -i 0.2 fd00:7::1 | grep transmitted; \
+	ip addr add fd00:7::1/64 dev eth0 && sleep 1.5 && ip -6 addr show dev eth0 | grep fd00:7::1/ && \
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind((\"fd00:7::1\", 0))' 2>&1 | tail -1"
+out=$(in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tap0 mem=256M init=/bin/bash quiet \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$auto" 2>&1) || true
+kill "$ra" 2>/dev/null || true
+echo "$out" | sed "s/^/[autoconf] /"
+echo "$out" | grep -q "inet6 fe80::.* scope link tentative" || { echo "tap: FAIL (no duplicate address detection)"; exit 1; }
+echo "$out" | grep -q "inet6 fd00:7::[0-9a-f:]*/64 scope global dynamic" || { echo "tap: FAIL (no address from the router's prefix)"; exit 1; }
+echo "$out" | grep -q "^default via fe80::.* dev eth0 proto ra" || { echo "tap: FAIL (no default route from the router)"; exit 1; }
+echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL (ping over the autoconfigured address)"; exit 1; }
+echo "$out" | grep -q "fd00:7::1/64 scope global dadfailed tentative" || { echo "tap: FAIL (a duplicate address not found)"; exit 1; }
+echo "$out" | grep -q "Cannot assign requested address" || { echo "tap: FAIL (a duplicate address could be bound)"; exit 1; }
+
 # Two guests on one host bridge reach each other: one serves, the other fetches.
 in_ns ip link add br0 type bridge
 in_ns ip link set br0 up

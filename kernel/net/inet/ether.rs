@@ -10,8 +10,10 @@
 //! IPv6 neighbours are found the same way by neighbour discovery (RFC
 //! 4861; Linux's net/ipv6/ndisc.c): a Neighbor Solicitation to the
 //! solicited-node group, answered by an Advertisement; solicitations for
-//! an address of this host are answered. Duplicate address detection and
-//! router discovery are not done.
+//! an address of this host are answered. What concerns address
+//! autoconfiguration (a router's advertisement, another host probing or
+//! claiming an address) is handed to the stack as an `NdEvent`; the
+//! probes and router solicitations it sends are made here.
 //!
 //! A card that offloads (`NetDriver::offloads`) gets TCP and UDP packets
 //! with their checksum left to it and TCP segments of up to 64 KiB whole
@@ -126,6 +128,9 @@ pub(super) struct Neighbours {
     frag_id: u32,
     /// The MSS of the TCP connections over cards that cut segments.
     pub flows: Flows,
+    /// What neighbour discovery received for the stack's address
+    /// autoconfiguration (taken by the stack).
+    pub events: Vec<NdEvent>,
     /// Frames sent, for the packet sockets (taken by the stack).
     pub sent: Vec<(i32, Frame)>,
 }
@@ -169,6 +174,8 @@ fn arp(op: u16, sha: [u8; 6], spa: Ipv4Addr, tha: [u8; 6], tpa: Ipv4Addr) -> Vec
 }
 
 /// Neighbour discovery's ICMPv6 types, advertisement flags and options.
+const ND_ROUTER_SOLICIT: u8 = 133;
+const ND_ROUTER_ADVERT: u8 = 134;
 const ND_SOLICIT: u8 = 135;
 const ND_ADVERT: u8 = 136;
 const ND_SOLICITED: u8 = 0x40;
@@ -176,22 +183,40 @@ const ND_OVERRIDE: u8 = 0x20;
 const OPT_SLLA: u8 = 1;
 const OPT_TLLA: u8 = 2;
 
+/// What neighbour discovery received that address autoconfiguration
+/// (the stack's `Addrconf`) acts on.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum NdEvent {
+    /// Another host probes for `target` or claims it: a duplicate if it
+    /// is a tentative address of card `ifindex`.
+    Claimed { ifindex: i32, target: Ipv6Addr },
+    /// A router advertisement (the ICMPv6 message) from `src`.
+    RouterAdvert {
+        ifindex: i32,
+        src: Ipv6Addr,
+        msg: Vec<u8>,
+    },
+}
+
 /// Returns a neighbour discovery message (an IPv6 packet, hop limit 255)
 /// of `ty` with `flags` from `src` to `dst` about `target`, carrying the
-/// link-layer address option `opt` of `mac`.
+/// link-layer address option `opt` (its type and the MAC) if any.
 fn ndisc(
     ty: u8,
     flags: u8,
     src: Ipv6Addr,
     dst: Ipv6Addr,
-    target: Ipv6Addr,
-    opt: u8,
-    mac: [u8; 6],
+    target: Option<Ipv6Addr>,
+    opt: Option<(u8, [u8; 6])>,
 ) -> Vec<u8> {
     let mut icmp = vec![ty, 0, 0, 0, flags, 0, 0, 0];
-    icmp.extend_from_slice(&target.octets());
-    icmp.extend_from_slice(&[opt, 1]);
-    icmp.extend_from_slice(&mac);
+    if let Some(target) = target {
+        icmp.extend_from_slice(&target.octets());
+    }
+    if let Some((opt, mac)) = opt {
+        icmp.extend_from_slice(&[opt, 1]);
+        icmp.extend_from_slice(&mac);
+    }
     packet::fill_checksum(&mut icmp, 2, Some((src, dst, 58)));
     let h = packet::Header {
         src: IpAddr::V6(src),
@@ -201,6 +226,37 @@ fn ndisc(
         tos: 0,
     };
     packet::build_v6(&h, &icmp)
+}
+
+/// Returns the solicited-node multicast group of `a` (RFC 4291 2.7.1).
+fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
+    let t = a.octets();
+    Ipv6Addr::from([
+        0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, t[13], t[14], t[15],
+    ])
+}
+
+/// Returns the Ethernet group address of the IPv6 multicast address `a`.
+fn multicast_mac6(a: Ipv6Addr) -> [u8; 6] {
+    let g = a.octets();
+    [0x33, 0x33, g[12], g[13], g[14], g[15]]
+}
+
+/// Returns the source of a neighbour discovery message out of card
+/// `ifindex` for a packet from `from`: that address if the card has it,
+/// else the card's link-local address; only addresses past duplicate
+/// address detection.
+fn link_source(ifindex: i32, from: Option<Ipv6Addr>) -> Option<Ipv6Addr> {
+    let addrs = |d: &crate::net::device::NetDevice| {
+        d.addrs6
+            .iter()
+            .filter(|a| a.usable())
+            .map(|a| a.addr)
+            .collect()
+    };
+    Card::source(ifindex, from, addrs, |a: &Ipv6Addr| {
+        a.segments()[0] == 0xfe80
+    })
 }
 
 /// Returns the Ethernet group address of the IPv4 multicast address `a`.
@@ -399,8 +455,7 @@ impl Neighbours {
         };
         packet::clamp_mss(&mut f[ETH_HLEN..], card.mtu);
         let dst = if via.is_multicast() {
-            let o = via.octets();
-            Some([0x33, 0x33, o[12], o[13], o[14], o[15]])
+            Some(multicast_mac6(via))
         } else {
             self.nd.get(&(ifindex, via)).copied()
         };
@@ -416,26 +471,53 @@ impl Neighbours {
         if !u.wait(ifindex, f) {
             return;
         }
-        let addrs = |d: &crate::net::device::NetDevice| d.addrs6.iter().map(|a| a.addr).collect();
-        let src = Card::source(ifindex, from, addrs, |a: &Ipv6Addr| {
-            a.segments()[0] == 0xfe80
-        });
-        let Some(src) = src else {
+        let Some(src) = link_source(ifindex, from) else {
             return;
         };
         // A Neighbor Solicitation to the target's solicited-node group.
-        let t = via.octets();
-        let group = Ipv6Addr::from([
-            0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, t[13], t[14], t[15],
-        ]);
-        let ns = ndisc(ND_SOLICIT, 0, src, group, via, OPT_SLLA, card.mac);
-        let g = group.octets();
-        self.send6(
-            ifindex,
-            &card,
-            [0x33, 0x33, g[12], g[13], g[14], g[15]],
-            with_headroom(&ns),
+        let group = solicited_node(via);
+        let ns = ndisc(
+            ND_SOLICIT,
+            0,
+            src,
+            group,
+            Some(via),
+            Some((OPT_SLLA, card.mac)),
         );
+        self.send6(ifindex, &card, multicast_mac6(group), with_headroom(&ns));
+    }
+
+    /// Sends duplicate address detection's probe for `target` out of card
+    /// `ifindex` (RFC 4862 5.4.2): a Neighbor Solicitation from the
+    /// unspecified address to the target's solicited-node group.
+    pub(super) fn dad_probe(&mut self, ifindex: i32, target: Ipv6Addr) {
+        let Some(card) = Card::get(ifindex) else {
+            return;
+        };
+        let group = solicited_node(target);
+        let ns = ndisc(
+            ND_SOLICIT,
+            0,
+            Ipv6Addr::UNSPECIFIED,
+            group,
+            Some(target),
+            None,
+        );
+        self.send6(ifindex, &card, multicast_mac6(group), with_headroom(&ns));
+    }
+
+    /// Sends a Router Solicitation out of card `ifindex` to all routers
+    /// (RFC 4861 6.3.7), from its link-local address once that is usable.
+    pub(super) fn router_solicit(&mut self, ifindex: i32) {
+        let Some(card) = Card::get(ifindex) else {
+            return;
+        };
+        let routers = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
+        let src = link_source(ifindex, None);
+        let opt = src.map(|_| (OPT_SLLA, card.mac));
+        let src = src.unwrap_or(Ipv6Addr::UNSPECIFIED);
+        let rs = ndisc(ND_ROUTER_SOLICIT, 0, src, routers, None, opt);
+        self.send6(ifindex, &card, multicast_mac6(routers), with_headroom(&rs));
     }
 
     /// Takes a neighbour discovery message `p` (an IPv6 packet) received on
@@ -447,17 +529,32 @@ impl Neighbours {
         p: &[u8],
         is_local: impl Fn(Ipv6Addr) -> bool,
     ) -> bool {
-        // ICMPv6 right after the fixed header, of type 135 or 136.
-        if p.len() < 40 + 24 || p[6] != 58 || !matches!(p[40], ND_SOLICIT | ND_ADVERT) {
+        // ICMPv6 right after the fixed header, of types 133 to 137.
+        if p.len() < 40 + 8 || p[6] != 58 || !(ND_ROUTER_SOLICIT..=137).contains(&p[40]) {
             return false;
         }
         let addr =
             |at: usize| Ipv6Addr::from(<[u8; 16]>::try_from(&p[at..at + 16]).unwrap_or([0; 16]));
-        let (src, ty, target) = (addr(8), p[40], addr(48));
-        // RFC 4861 7.1: a hop limit of 255, code 0.
+        let (src, ty) = (addr(8), p[40]);
+        // RFC 4861 6.1.2, 7.1: a hop limit of 255, code 0; an advertising
+        // router speaks from its link-local address.
         if p[7] != 255 || p[41] != 0 {
             return true;
         }
+        if ty == ND_ROUTER_ADVERT {
+            if p.len() >= 40 + 16 && src.segments()[0] & 0xffc0 == 0xfe80 {
+                self.events.push(NdEvent::RouterAdvert {
+                    ifindex,
+                    src,
+                    msg: p[40..].to_vec(),
+                });
+            }
+            return true;
+        }
+        if !matches!(ty, ND_SOLICIT | ND_ADVERT) || p.len() < 40 + 24 {
+            return true;
+        }
+        let target = addr(48);
         let Some(card) = Card::get(ifindex) else {
             return true;
         };
@@ -498,14 +595,26 @@ impl Neighbours {
                 } else {
                     ND_SOLICITED | ND_OVERRIDE
                 };
-                let na = ndisc(ND_ADVERT, flags, target, to, target, OPT_TLLA, card.mac);
+                let na = ndisc(
+                    ND_ADVERT,
+                    flags,
+                    target,
+                    to,
+                    Some(target),
+                    Some((OPT_TLLA, card.mac)),
+                );
                 let dst = match lladdr {
                     Some(mac) if !src.is_unspecified() => mac,
                     _ => [0x33, 0x33, 0, 0, 0, 1],
                 };
                 self.send6(ifindex, &card, dst, with_headroom(&na));
             }
+            // Someone probing for an address not (yet) this host's.
+            ND_SOLICIT if src.is_unspecified() => {
+                self.events.push(NdEvent::Claimed { ifindex, target });
+            }
             ND_ADVERT => {
+                self.events.push(NdEvent::Claimed { ifindex, target });
                 if let Some(mac) = lladdr {
                     let known = self.nd.contains_key(&(ifindex, target))
                         || self.unresolved6.contains_key(&(ifindex, target));

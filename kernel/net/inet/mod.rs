@@ -10,6 +10,7 @@
 //! is `diag` and `proc`.
 
 mod addr;
+mod addrconf;
 mod cmsg;
 mod device;
 mod diag;

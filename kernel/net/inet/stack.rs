@@ -9,6 +9,7 @@
 //! (retransmission, keep-alive, TIME_WAIT's end). After a poll the wait
 //! queues of the sockets whose state changed are woken.
 
+use super::addrconf::Addrconf;
 use super::device::{Loopback, LO_IFINDEX};
 use super::listen::Listener;
 use super::ports::Ports;
@@ -94,6 +95,8 @@ pub(crate) struct Stack {
     resets: BTreeMap<SocketHandle, tcp::State>,
     /// The addresses of the interfaces that are up.
     local: Vec<(IpAddr, u8)>,
+    /// IPv6 address autoconfiguration on the cards.
+    addrconf: Addrconf,
     timer_at: Option<Instant>,
     /// The generation of the namespace's configuration last taken.
     synced: Option<u64>,
@@ -151,6 +154,7 @@ impl Stack {
             watches: BTreeMap::new(),
             resets: BTreeMap::new(),
             local: Vec::new(),
+            addrconf: Addrconf::default(),
             timer_at: None,
             synced: None,
             fib4: false,
@@ -176,6 +180,17 @@ impl Stack {
         self.lo.neigh.forget_down(|i| net.is_up(i));
         let addrs: Vec<(IpAddr, u8)> = net.local_addrs().iter().map(|&(a, p, _)| (a, p)).collect();
         self.configure(&addrs);
+        self.addrconf.sync(&mut self.lo.neigh, Instant::now());
+    }
+
+    /// Runs address autoconfiguration: what neighbour discovery received,
+    /// then what is due; takes the namespace's changes it made.
+    fn autoconf(&mut self, now: Instant) {
+        for ev in std::mem::take(&mut self.lo.neigh.events) {
+            self.addrconf.nd_event(ev, now);
+        }
+        self.addrconf.tick(&mut self.lo.neigh, now);
+        self.sync();
     }
 
     /// Sets the local addresses (those of the interfaces that are up).
@@ -375,6 +390,7 @@ impl Stack {
     /// arms the timer for smoltcp's next deadline.
     pub(crate) fn poll(&mut self) {
         let now = Instant::now();
+        self.autoconf(now);
         let t = smol_time(self.epoch, now);
         let before: Vec<(SocketHandle, tcp::State)> = self
             .sockets
@@ -395,6 +411,9 @@ impl Stack {
                 crate::net::packet::deliver(LOOPBACK_IFINDEX, frames);
             }
             self.deliver_card_frames();
+            if !self.lo.neigh.events.is_empty() {
+                self.autoconf(now);
+            }
             self.taps.deliver(&mut self.sockets);
             self.deliver_udplite();
             if !moved && !self.lo.pending() && !self.reset_orphans_with_data() {
@@ -507,13 +526,13 @@ impl Stack {
 
     /// Makes sure a timer polls again by smoltcp's next deadline.
     fn arm_timer(&mut self, now: Instant) {
-        let Some(at) = self
+        let smol = self
             .iface
             .poll_at(smol_time(self.epoch, now), &self.sockets)
-        else {
+            .map(|at| self.epoch + Duration::from_micros(at.total_micros().max(0) as u64));
+        let Some(at) = smol.into_iter().chain(self.addrconf.next()).min() else {
             return;
         };
-        let at = self.epoch + Duration::from_micros(at.total_micros().max(0) as u64);
         let at = at.max(now + MIN_TIMER);
         if self.timer_at.is_some_and(|t| t <= at && t > now) {
             return;

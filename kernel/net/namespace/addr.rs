@@ -4,7 +4,7 @@
 //! devinet.c and addrconf.c do.
 
 use super::{stamp, Event, Net, Origin};
-use crate::net::device::{ifa_f, Ifaddr4, Ifaddr6};
+use crate::net::device::{ifa_f, DeviceKind, Ifaddr4, Ifaddr6};
 use crate::net::route::{self, Route};
 use arch::{Errno, Result};
 use std::net::{IpAddr, Ipv6Addr};
@@ -164,12 +164,18 @@ impl Net {
         {
             let mut st = self.state_mut();
             let d = st.dev_mut(ifindex)?;
+            // A card's address is tentative until duplicate address
+            // detection is done (lo's never are; `nodad` skips it).
+            let dad = d.kind == DeviceKind::Ether && a.flags & ifa_f::NODAD == 0;
             if let Some(old) = d.addrs6.iter_mut().find(|o| o.addr == a.addr) {
                 if !replace {
                     return Err(Errno::EEXIST);
                 }
-                old.flags = a.flags;
+                let keep = old.flags & (ifa_f::TENTATIVE | ifa_f::DADFAILED);
+                old.flags = a.flags | keep;
                 old.prefix = a.prefix;
+                old.preferred_until = a.preferred_until;
+                old.valid_until = a.valid_until;
                 let snap = old.clone();
                 ev.push(Event::Addr6 {
                     ifindex,
@@ -179,6 +185,9 @@ impl Net {
                 });
             } else {
                 a.cstamp = stamp();
+                if dad {
+                    a.flags |= ifa_f::TENTATIVE;
+                }
                 // Linux lists the newest first.
                 d.addrs6.insert(0, a.clone());
                 let up = d.is_up();

@@ -13,6 +13,8 @@
 //! `addr`.
 
 mod addr;
+mod addrconf;
+pub(crate) use addrconf::Prefix;
 
 use super::device::{ifa_f, iff, scope, DeviceKind, Ifaddr4, Ifaddr6, NetDevice, NetDriver};
 use super::route::{self, rtn, Route};
@@ -204,9 +206,11 @@ impl Net {
                     .iter()
                     .map(|a| (IpAddr::V4(a.local), a.prefix, d.ifindex)),
             );
+            // Tentative addresses are not this host's yet.
             out.extend(
                 d.addrs6
                     .iter()
+                    .filter(|a| a.usable())
                     .map(|a| (IpAddr::V6(a.addr), a.prefix, d.ifindex)),
             );
         }
@@ -298,8 +302,11 @@ impl Net {
             (None, IpAddr::V6(d)) => {
                 let dev = st.dev(r.oif)?;
                 let up = st.devices.iter().filter(|d| d.is_up());
-                let src = route::select_src6(dev.addrs6.iter(), &d)
-                    .or_else(|| route::select_src6(up.flat_map(|d| d.addrs6.iter()), &d))?;
+                let usable = |a: &&Ifaddr6| a.usable();
+                let src =
+                    route::select_src6(dev.addrs6.iter().filter(usable), &d).or_else(|| {
+                        route::select_src6(up.flat_map(|d| d.addrs6.iter()).filter(usable), &d)
+                    })?;
                 IpAddr::V6(src)
             }
             (None, IpAddr::V4(_)) => {
@@ -635,19 +642,27 @@ fn bring_up(st: &mut NetState, ifindex: i32, ev: &mut Vec<Event>) {
                 origin: Origin::default(),
             });
         }
-        add_permanent6(d, Ipv6Addr::LOCALHOST, 128, scope::HOST, ev);
+        add_permanent6(d, Ipv6Addr::LOCALHOST, 128, scope::HOST, 0, ev);
     } else if d.kind == DeviceKind::Ether {
         // An Ethernet card gets its IPv6 link-local address, fe80::/64 and
-        // the EUI-64 interface identifier of its MAC (addr_gen_mode 0).
+        // the EUI-64 interface identifier of its MAC (addr_gen_mode 0),
+        // tentative until duplicate address detection is done.
         let ll = link_local(d.hwaddr);
-        add_permanent6(d, ll, 64, scope::LINK, ev);
+        add_permanent6(d, ll, 64, scope::LINK, ifa_f::TENTATIVE, ev);
     }
     st.add_kernel_routes(ifindex, ev);
 }
 
 /// Gives device `d` the permanent IPv6 address `addr`/`prefix` of `scope`
-/// unless it has it, announcing it.
-fn add_permanent6(d: &mut NetDevice, addr: Ipv6Addr, prefix: u8, scope: u8, ev: &mut Vec<Event>) {
+/// (and `flags`) unless it has it, announcing it.
+fn add_permanent6(
+    d: &mut NetDevice,
+    addr: Ipv6Addr,
+    prefix: u8,
+    scope: u8,
+    flags: u32,
+    ev: &mut Vec<Event>,
+) {
     if d.addrs6.iter().any(|a| a.addr == addr) {
         return;
     }
@@ -655,8 +670,10 @@ fn add_permanent6(d: &mut NetDevice, addr: Ipv6Addr, prefix: u8, scope: u8, ev: 
         addr,
         prefix,
         scope,
-        flags: ifa_f::PERMANENT,
+        flags: ifa_f::PERMANENT | flags,
         cstamp: stamp(),
+        preferred_until: None,
+        valid_until: None,
     };
     d.addrs6.push(a.clone());
     ev.push(Event::Addr6 {
@@ -667,28 +684,22 @@ fn add_permanent6(d: &mut NetDevice, addr: Ipv6Addr, prefix: u8, scope: u8, ev: 
     });
 }
 
-/// Returns the IPv6 link-local address of the MAC `mac` (RFC 4291
-/// appendix A: the EUI-64 identifier, universal/local bit flipped).
+/// Returns the IPv6 link-local address of the MAC `mac`.
 fn link_local(mac: [u8; 6]) -> Ipv6Addr {
+    with_interface_id(
+        Ipv6Addr::from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        mac,
+    )
+}
+
+/// Returns the address of the /64 `prefix` with the interface identifier
+/// of the MAC `mac` (RFC 4291 appendix A: the EUI-64 identifier, its
+/// universal/local bit flipped).
+pub(crate) fn with_interface_id(prefix: Ipv6Addr, mac: [u8; 6]) -> Ipv6Addr {
+    let mut a = prefix.octets();
     let m = mac;
-    Ipv6Addr::from([
-        0xfe,
-        0x80,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        m[0] ^ 0x02,
-        m[1],
-        m[2],
-        0xff,
-        0xfe,
-        m[3],
-        m[4],
-        m[5],
-    ])
+    a[8..].copy_from_slice(&[m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]]);
+    Ipv6Addr::from(a)
 }
 
 /// Brings device `ifindex` down: its routes go but the local IPv4 ones,

@@ -9,6 +9,7 @@ use super::rtnl::{fail, rtm, Fail, Reply, Request, AF_INET, AF_INET6, AF_UNSPEC}
 use crate::net::device::{ifa_f, scope6, Ifaddr4, Ifaddr6, IFNAMSIZ};
 use arch::Errno;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
 
 /// `sizeof(struct ifaddrmsg)`.
 pub(crate) const IFADDRMSG_LEN: usize = 8;
@@ -27,11 +28,12 @@ pub(crate) mod ifa {
 /// A lifetime of "forever" in `struct ifa_cacheinfo`.
 const INFINITY_LIFE: u32 = u32::MAX;
 
-/// Returns `struct ifa_cacheinfo` for an address made at `cstamp`.
-fn cacheinfo(cstamp: u32) -> [u8; 16] {
+/// Returns `struct ifa_cacheinfo` for an address made at `cstamp` whose
+/// lifetimes end at `preferred` and `valid` (None: forever).
+fn cacheinfo(cstamp: u32, preferred: Option<Instant>, valid: Option<Instant>) -> [u8; 16] {
     let mut c = [0u8; 16];
-    c[0..4].copy_from_slice(&INFINITY_LIFE.to_ne_bytes());
-    c[4..8].copy_from_slice(&INFINITY_LIFE.to_ne_bytes());
+    c[0..4].copy_from_slice(&left(preferred).to_ne_bytes());
+    c[4..8].copy_from_slice(&left(valid).to_ne_bytes());
     c[8..12].copy_from_slice(&cstamp.to_ne_bytes());
     c[12..16].copy_from_slice(&cstamp.to_ne_bytes());
     c
@@ -65,7 +67,7 @@ pub(crate) fn encode4(ifindex: i32, a: &Ifaddr4, ty: u16, seq: u32, pid: u32) ->
         b.str(ifa::LABEL, &a.label);
     }
     b.u32(ifa::FLAGS, a.flags)
-        .attr(ifa::CACHEINFO, &cacheinfo(a.cstamp));
+        .attr(ifa::CACHEINFO, &cacheinfo(a.cstamp, None, None));
     b.finish()
 }
 
@@ -74,7 +76,10 @@ pub(crate) fn encode6(ifindex: i32, a: &Ifaddr6, ty: u16, seq: u32, pid: u32) ->
     let mut b = Builder::new(ty, 0, seq, pid);
     b.put(&header(AF_INET6, a.prefix, a.flags, a.scope, ifindex));
     b.attr(ifa::ADDRESS, &a.addr.octets())
-        .attr(ifa::CACHEINFO, &cacheinfo(a.cstamp))
+        .attr(
+            ifa::CACHEINFO,
+            &cacheinfo(a.cstamp, a.preferred_until, a.valid_until),
+        )
         .u32(ifa::FLAGS, a.flags);
     b.finish()
 }
@@ -175,18 +180,30 @@ fn in6_addr(attrs: &msg::Attrs, ty: u16) -> Result<Option<Ipv6Addr>, Fail> {
 
 /// Checks IFA_CACHEINFO's lifetimes: EINVAL for a zero valid lifetime or
 /// a preferred one beyond it; returns whether the address is permanent.
-fn lifetimes(attrs: &msg::Attrs) -> Result<bool, Fail> {
+fn lifetimes(attrs: &msg::Attrs) -> Result<(u32, u32), Fail> {
     match attrs.bytes(ifa::CACHEINFO, 16)? {
-        None => Ok(true),
+        None => Ok((INFINITY_LIFE, INFINITY_LIFE)),
         Some(c) => {
             let prefered = u32::from_ne_bytes(msg::field(c, 0));
             let valid = u32::from_ne_bytes(msg::field(c, 4));
             if valid == 0 || prefered > valid {
                 return Err(fail(Errno::EINVAL, "address lifetime invalid"));
             }
-            Ok(valid == INFINITY_LIFE)
+            Ok((prefered, valid))
         }
     }
+}
+
+/// Returns when a lifetime of `secs` from now ends (None: forever).
+fn until(secs: u32) -> Option<Instant> {
+    (secs != INFINITY_LIFE).then(|| Instant::now() + Duration::from_secs(u64::from(secs)))
+}
+
+/// Returns the seconds left until `t` (forever for None).
+fn left(t: Option<Instant>) -> u32 {
+    t.map_or(INFINITY_LIFE, |t| {
+        t.saturating_duration_since(Instant::now()).as_secs() as u32
+    })
 }
 
 /// RTM_NEWADDR.
@@ -206,7 +223,7 @@ pub(crate) fn new(req: &Request, family: u8) -> Result<Reply, Fail> {
         req.net.device(index).ok_or(Errno::ENODEV)?;
         let address = in_addr(&attrs, ifa::ADDRESS)?.unwrap_or(local);
         let broadcast = in_addr(&attrs, ifa::BROADCAST)?;
-        let permanent = lifetimes(&attrs)?;
+        let permanent = lifetimes(&attrs)?.1 == INFINITY_LIFE;
         let mut flags = flags & !ifa_f::PERMANENT;
         if permanent {
             flags |= ifa_f::PERMANENT;
@@ -234,9 +251,9 @@ pub(crate) fn new(req: &Request, family: u8) -> Result<Reply, Fail> {
             return Err(fail(Errno::EINVAL, "invalid prefix length"));
         }
         req.net.device(index).ok_or(Errno::ENODEV)?;
-        let permanent = lifetimes(&attrs)?;
+        let (prefered, valid) = lifetimes(&attrs)?;
         let mut flags = flags & (ifa_f::NODAD | ifa_f::NOPREFIXROUTE | 0x100 | 0x400 | 0x04 | 0x10);
-        if permanent {
+        if valid == INFINITY_LIFE {
             flags |= ifa_f::PERMANENT;
         }
         let a = Ifaddr6 {
@@ -245,6 +262,8 @@ pub(crate) fn new(req: &Request, family: u8) -> Result<Reply, Fail> {
             scope: scope6(&addr),
             flags,
             cstamp: 0,
+            preferred_until: until(prefered),
+            valid_until: until(valid),
         };
         req.net.add_addr6(index, a, replace, req.origin())?;
     }

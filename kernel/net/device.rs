@@ -123,7 +123,7 @@ pub(crate) struct RxFrame {
 pub(crate) trait NetDriver: Send + Sync {
     /// Sends one frame (an Ethernet frame of a NIC), with what it leaves to
     /// the card (only what `offloads` says the card does).
-    fn transmit(&self, frame: &[u8], offload: Offload) -> arch::Result<()>;
+    fn transmit(&self, frame: Vec<u8>, offload: Offload) -> arch::Result<()>;
     /// Returns whether the card fills in checksums and cuts TCP segments
     /// past its MTU (`NETIF_F_HW_CSUM` and `NETIF_F_TSO`).
     fn offloads(&self) -> bool {

@@ -5,8 +5,16 @@
 //! of 1500. A transport that cannot be opened gives one message and the
 //! guest boots without the card.
 //!
-//! Sending is one frame written to the transport, from the stack under the
-//! kernel lock. A TAP device takes and gives its frames behind a
+//! Sending to passt is one frame written to its socket, from the stack
+//! under the kernel lock. Sending to a TAP device writes the frame at
+//! once, but for TCP's bare acknowledgements, which go on the card's
+//! transmit ring for the card's thread to write (as vhost-net's worker
+//! takes a guest's frames off the CPU that sent them): the host handles a
+//! frame within its write, and for an acknowledgement that is the host's
+//! TCP sending more, which then runs on the card's thread rather than on
+//! the CPU of the task reading the data. The first frame on an empty ring
+//! wakes the thread; frames that would overtake one on the ring join it.
+//! A TAP device takes and gives its frames behind a
 //! `virtio_net_hdr` (Linux's include/uapi/linux/virtio_net.h), which
 //! carries the offloads: the card leaves TCP and UDP checksums to the host
 //! and sends TCP segments of up to 64 KiB whole, for the host to cut (or,
@@ -21,7 +29,9 @@ use super::init_net;
 use crate::nic_spec::{NicSpec, Transport};
 use arch::host::passt::Passt;
 use arch::host::tap::{Tap, VNET_HDR_LEN};
+use arch::sync::Mutex;
 use arch::{Errno, Result};
+use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
@@ -90,10 +100,11 @@ impl Port {
         })
     }
 
-    /// Waits up to `ms` for frames.
+    /// Waits up to `ms` for frames to read (or, for a TAP, a kick: frames
+    /// to write); returns whether there are frames to read.
     fn wait(&self, ms: u16) -> bool {
         match self {
-            Port::Tap(t) => t.wait_readable(ms),
+            Port::Tap(t) => t.wait(ms).readable,
             Port::Passt(p) => p.has_buffered() || p.wait_readable(ms),
         }
     }
@@ -142,6 +153,40 @@ impl Port {
     }
 }
 
+/// How many bytes of frames a TAP card's transmit ring holds; past it
+/// frames are dropped, as a full ring drops them.
+const TX_RING_BYTES: usize = 4 << 20;
+
+/// Frames waiting for the card's thread to write them.
+#[derive(Default)]
+struct TxRing {
+    frames: VecDeque<(Vec<u8>, Offload)>,
+    bytes: usize,
+    /// The card's thread is writing frames it took off the ring.
+    draining: bool,
+}
+
+/// Returns whether the Ethernet frame `f` is a bare TCP acknowledgement:
+/// no payload, no SYN, FIN or RST.
+fn bare_ack(f: &[u8]) -> bool {
+    const TCP: u8 = 6;
+    let ip = f.get(14..).unwrap_or(&[]);
+    let (payload_end, tcp) = match (f.get(12..14), ip.first().map(|b| b >> 4)) {
+        (Some([0x08, 0x00]), Some(4)) if ip.get(9) == Some(&TCP) => {
+            let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
+            (total, usize::from(ip[0] & 0xf) * 4)
+        }
+        (Some([0x86, 0xdd]), Some(6)) if ip.get(6) == Some(&TCP) => {
+            (40 + usize::from(u16::from_be_bytes([ip[4], ip[5]])), 40)
+        }
+        _ => return false,
+    };
+    let Some(&[offset, flags]) = ip.get(tcp + 12..tcp + 14) else {
+        return false;
+    };
+    tcp + usize::from(offset >> 4) * 4 == payload_end && flags & 0x07 == 0 && flags & 0x10 != 0
+}
+
 /// A network card.
 struct Card {
     port: Port,
@@ -149,13 +194,53 @@ struct Card {
     depth: usize,
     /// The card is up: frames move (a card that is down drops them).
     up: AtomicBool,
+    /// A TAP card's frames to write.
+    tx: Mutex<TxRing>,
+}
+
+impl Card {
+    /// Writes the frames on the transmit ring (the card's thread).
+    fn drain_tx(&self) {
+        loop {
+            let frames = {
+                let mut ring = self.tx.lock();
+                ring.bytes = 0;
+                ring.draining = !ring.frames.is_empty();
+                std::mem::take(&mut ring.frames)
+            };
+            if frames.is_empty() {
+                return;
+            }
+            for (frame, offload) in frames {
+                // A host queue that is full drops the frame.
+                let _ = self.port.send(&frame, offload);
+            }
+        }
+    }
 }
 
 impl NetDriver for Card {
-    /// Writes one frame; a full host queue drops it, as a card's full
-    /// transmit ring does.
-    fn transmit(&self, frame: &[u8], offload: Offload) -> Result<()> {
-        match self.port.send(frame, offload) {
+    /// Puts one frame on a TAP card's ring, or writes it to passt; a full
+    /// ring or host queue drops it.
+    fn transmit(&self, frame: Vec<u8>, offload: Offload) -> Result<()> {
+        if let Port::Tap(t) = &self.port {
+            let mut ring = self.tx.lock();
+            if ring.frames.is_empty() && !ring.draining && !bare_ack(&frame) {
+                drop(ring);
+                let _ = t.write(&[&vnet_hdr(offload), &frame]);
+                return Ok(());
+            }
+            if ring.bytes + frame.len() > TX_RING_BYTES {
+                return Err(Errno::ENOBUFS);
+            }
+            ring.bytes += frame.len();
+            ring.frames.push_back((frame, offload));
+            if ring.frames.len() == 1 {
+                t.kick();
+            }
+            return Ok(());
+        }
+        match self.port.send(&frame, offload) {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == ErrorKind::WouldBlock => Err(Errno::ENOBUFS),
             Err(_) => Err(Errno::EIO),
@@ -191,6 +276,7 @@ pub(crate) fn attach(nics: &[NicSpec]) {
             ifindex: AtomicI32::new(0),
             depth: spec.depth,
             up: AtomicBool::new(false),
+            tx: Mutex::new(TxRing::default()),
         });
         let driver: Arc<dyn NetDriver> = nic.clone();
         let name = spec.name.as_bytes();
@@ -218,13 +304,16 @@ pub(crate) fn attach(nics: &[NicSpec]) {
     }
 }
 
-/// The card's interrupt: waits for frames on its transport, reads up to
-/// its depth of them, and hands them to the stack under the kernel lock.
-/// A transport that goes away (passt died) ends it, with one message.
+/// The card's thread: writes the frames of its transmit ring, and, as its
+/// interrupt, waits for frames on its transport, reads up to its depth of
+/// them, and hands them to the stack under the kernel lock. A transport
+/// that goes away (passt died) ends it, with one message.
 fn rx_loop(nic: &Card) {
     let mut buf = Vec::with_capacity(MAX_FRAME);
     loop {
-        if !nic.port.wait(1000) {
+        let readable = nic.port.wait(1000);
+        nic.drain_tx();
+        if !readable {
             continue;
         }
         let frames = match nic.port.read(nic.depth, &mut buf) {
@@ -243,5 +332,37 @@ fn rx_loop(nic: &Card) {
         crate::lock::enter();
         super::inet::netif_rx(nic.ifindex.load(Ordering::Acquire), frames);
         crate::lock::leave();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An Ethernet frame of IPv4 TCP with `flags` and `payload` bytes.
+    fn tcp4(flags: u8, payload: usize) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        let total = (20 + 20 + payload) as u16;
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        f.extend_from_slice(&[
+            0, 80, 4, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, flags, 1, 0, 0, 0, 0, 0,
+        ]);
+        f.resize(f.len() + payload, 7);
+        f
+    }
+
+    #[test]
+    fn bare_acks_are_told_apart() {
+        assert!(bare_ack(&tcp4(0x10, 0)));
+        assert!(!bare_ack(&tcp4(0x18, 1)), "data");
+        assert!(!bare_ack(&tcp4(0x11, 0)), "FIN");
+        assert!(!bare_ack(&tcp4(0x12, 0)), "SYN-ACK");
+        assert!(!bare_ack(&tcp4(0x10, 0)[..40]), "cut short");
+        let mut udp = tcp4(0x10, 0);
+        udp[23] = 17;
+        assert!(!bare_ack(&udp));
     }
 }

@@ -4,7 +4,8 @@
 # (tests/guest/tcprr.c, one byte each way) between the guest and the host,
 # over a TAP device and over user-mode networking (passt), next to the same
 # measured between two network namespaces joined by a veth pair, as ratios.
-# Needs root. The TAP runs stay inside network namespaces the script makes;
+# Each figure is the median of three runs (these machines are shared and
+# noisy). Needs root. The TAP runs stay inside network namespaces the script makes;
 # the user-mode ones reach the host's loopback through passt, as a user's
 # guest would.
 # Usage: tests/net/bench-tap.sh LINUX DEBIAN_IMAGE TEST_IMAGE
@@ -57,10 +58,20 @@ serve() {
 	sleep 0.3
 }
 
+# Prints the median of three runs of the function named $1 (with the
+# rest as its arguments), each printing one figure.
+median() {
+	local runs=()
+	for _ in 1 2 3; do runs+=("$("$@")"); done
+	printf '%s\n' "${runs[@]}" | sort -g | sed -n 2p
+}
+
 # The native line: namespace b to a over veth.
-serve "$a" 5201; n_up=$(ip netns exec "$b" iperf3 -c 10.0.8.1 -t 5 -J | gbits)
-serve "$a" 5201; n_down=$(ip netns exec "$b" iperf3 -c 10.0.8.1 -t 5 -J -R | gbits)
-serve "$a" 5202 rr; n_rr=$(ip netns exec "$b" "$work/tcprr" client 10.0.8.1 5202 5 | rr)
+veth() { serve "$a" 5201; ip netns exec "$b" iperf3 -c 10.0.8.1 -t 5 -J "$@" | gbits; }
+veth_rr() { serve "$a" 5202 rr; ip netns exec "$b" "$work/tcprr" client 10.0.8.1 5202 5 | rr; }
+n_up=$(median veth)
+n_down=$(median veth -R)
+n_rr=$(median veth_rr)
 
 # Runs the shell commands $3 in the Debian guest with card $2, in
 # namespace $1 (or the host's, for "-"); the test image (tcprr) is mounted
@@ -74,9 +85,11 @@ guest() {
 }
 json() { sed -n '/^{/,/^}/p'; }
 tap() { guest "$a" eth0=tuntap,tap0 "ip addr add 10.0.9.2/24 dev eth0; $1"; }
-serve "$a" 5201; t_up=$(tap 'iperf3 -c 10.0.9.1 -t 5 -J' | json | gbits)
-serve "$a" 5201; t_down=$(tap 'iperf3 -c 10.0.9.1 -t 5 -J -R' | json | gbits)
-serve "$a" 5202 rr; t_rr=$(tap '/mnt/bin/tcprr client 10.0.9.1 5202 5' | rr)
+tap_bw() { serve "$a" 5201; tap "iperf3 -c 10.0.9.1 -t 5 -J $*" | json | gbits; }
+tap_rr() { serve "$a" 5202 rr; tap '/mnt/bin/tcprr client 10.0.9.1 5202 5' | rr; }
+t_up=$(median tap_bw)
+t_down=$(median tap_bw -R)
+t_rr=$(median tap_rr)
 
 # User-mode networking: the guest takes the address, gateway and MTU
 # (65520) passt offers by DHCP, the address and gateway being the host's,
@@ -87,13 +100,17 @@ gw=$(ip -4 route show default | awk '{print $3; exit}')
 if command -v passt > /dev/null && [ -n "$addr" ] && [ -n "$gw" ]; then
 	port=$((20000 + $$ % 20000))
 	user() { guest - eth0=user "ip link set eth0 mtu 65520; ip addr add $addr dev eth0; ip route add default via $gw; $1"; }
-	serve - "$port"; u_up=$(user "iperf3 -c $gw -p $port -t 5 -J" | json | gbits)
-	serve - "$port"; u_down=$(user "iperf3 -c $gw -p $port -t 5 -J -R" | json | gbits)
-	serve - "$((port + 1))" rr; u_rr=$(user "/mnt/bin/tcprr client $gw $((port + 1)) 5" | rr)
+	user_bw() { serve - "$port"; user "iperf3 -c $gw -p $port -t 5 -J $*" | json | gbits; }
+	user_rr() { serve - "$((port + 1))" rr; user "/mnt/bin/tcprr client $gw $((port + 1)) 5" | rr; }
+	u_up=$(median user_bw)
+	u_down=$(median user_bw -R)
+	u_rr=$(median user_rr)
 	# The same through the host's own loopback, passt's native line.
-	serve - "$port"; l_up=$(iperf3 -c 127.0.0.1 -p "$port" -t 5 -J | gbits)
-	serve - "$port"; l_down=$(iperf3 -c 127.0.0.1 -p "$port" -t 5 -J -R | gbits)
-	serve - "$((port + 1))" rr; l_rr=$("$work/tcprr" client 127.0.0.1 "$((port + 1))" 5 | rr)
+	lo_bw() { serve - "$port"; iperf3 -c 127.0.0.1 -p "$port" -t 5 -J "$@" | gbits; }
+	lo_rr() { serve - "$((port + 1))" rr; "$work/tcprr" client 127.0.0.1 "$((port + 1))" 5 | rr; }
+	l_up=$(median lo_bw)
+	l_down=$(median lo_bw -R)
+	l_rr=$(median lo_rr)
 fi
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }

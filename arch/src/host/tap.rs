@@ -13,8 +13,9 @@ use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
 use nix::poll::{PollFd, PollFlags};
 use nix::sys::stat::Mode;
-use std::io;
+use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 
 /// `IFF_TAP` and `IFF_NO_PI` (frames without the packet-information prefix).
 const IFF_TAP: i16 = 0x0002;
@@ -49,6 +50,18 @@ pub struct Tap {
     fd: OwnedFd,
     /// The host hands over partial checksums and large TCP segments.
     offloads: bool,
+    /// Wakes the thread waiting on the device (`kick`): a self-pipe, what
+    /// is written to the first end is read from the second.
+    kicker: (UnixStream, UnixStream),
+}
+
+/// What ended a wait on a TAP device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Woken {
+    /// Frames wait to be read.
+    pub readable: bool,
+    /// `kick` was called.
+    pub kicked: bool,
 }
 
 /// Why a TAP device could not be opened, in words for the boot message.
@@ -93,10 +106,19 @@ impl Tap {
         // SAFETY: TUNSETOFFLOAD takes its argument by value and touches no
         // memory of this process; `fd` is open.
         let r = unsafe { libc::ioctl(fd.as_raw_fd(), TUNSETOFFLOAD, features) };
+        let kicker = UnixStream::pair()?;
+        kicker.0.set_nonblocking(true)?;
+        kicker.1.set_nonblocking(true)?;
         Ok(Tap {
             fd,
             offloads: r == 0,
+            kicker,
         })
+    }
+
+    /// Wakes the thread in `wait` (or makes its next wait return at once).
+    pub fn kick(&self) {
+        let _ = (&self.kicker.0).write(&[1]);
     }
 
     /// Returns whether the host hands over partial checksums and large TCP
@@ -146,9 +168,24 @@ impl Tap {
         Ok(nix::sys::uio::writev(self.fd.as_fd(), &iov)?)
     }
 
-    /// Waits up to `timeout_ms` for a frame; returns whether one came.
-    pub fn wait_readable(&self, timeout_ms: u16) -> bool {
-        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
-        nix::poll::poll(&mut fds, timeout_ms).is_ok_and(|n| n > 0)
+    /// Waits up to `timeout_ms` for a frame to read or a `kick`.
+    pub fn wait(&self, timeout_ms: u16) -> Woken {
+        let mut fds = [
+            PollFd::new(self.fd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(self.kicker.1.as_fd(), PollFlags::POLLIN),
+        ];
+        if !nix::poll::poll(&mut fds, timeout_ms).is_ok_and(|n| n > 0) {
+            return Woken::default();
+        }
+        let ready = |i: usize| fds[i].revents().unwrap_or(PollFlags::empty());
+        let kicked = ready(1).contains(PollFlags::POLLIN);
+        if kicked {
+            let mut drain = [0u8; 64];
+            while matches!((&self.kicker.1).read(&mut drain), Ok(n) if n > 0) {}
+        }
+        Woken {
+            readable: ready(0).intersects(PollFlags::POLLIN | PollFlags::POLLERR),
+            kicked,
+        }
     }
 }

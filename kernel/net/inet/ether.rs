@@ -277,14 +277,14 @@ impl Neighbours {
         sender: Option<u64>,
     ) {
         let len = frame.len() as u64;
-        match card.driver.transmit(&frame, offload) {
-            Ok(()) => init_net().count_tx(ifindex, 1, len),
-            Err(_) => init_net().count_drop(ifindex, false, 1),
-        }
         if crate::net::packet::capturing() {
             let partial = offload.csum.is_some();
             self.sent
-                .push((ifindex, Frame::outgoing(frame, sender, partial)));
+                .push((ifindex, Frame::outgoing(frame.clone(), sender, partial)));
+        }
+        match card.driver.transmit(frame, offload) {
+            Ok(()) => init_net().count_tx(ifindex, 1, len),
+            Err(_) => init_net().count_drop(ifindex, false, 1),
         }
     }
 

@@ -233,6 +233,31 @@ fn user_networking() {
     );
 }
 
+/// `apt-get update` through passt (tests/net/apt.sh): dhclient gets a lease
+/// and DNS, apt (with its sandbox user _apt) fetches bookworm's index from the
+/// Debian mirror the host's apt sources name, and `apt-cache show bash` finds
+/// bash. Skips without passt or when the host cannot reach the mirror.
+#[test]
+fn apt_get_update_over_user_networking() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/net/apt.sh");
+    let out = Command::new("bash")
+        .args([script, LINUX])
+        .arg(debian_image())
+        .output()
+        .expect("run tests/net/apt.sh");
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("apt: SKIP") {
+        eprintln!("{text}");
+        return;
+    }
+    assert!(
+        out.status.success() && text.contains("apt: passed"),
+        "{}\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// trinity fuzzes every system call as uid 1000 for 90 seconds with a fixed
 /// seed (`tests/debian/fuzz.sh`; `make fuzz` runs it longer): no kernel panic,
 /// no hang, init still answers afterwards, and e2fsck finds the image clean.

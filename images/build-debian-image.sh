@@ -48,15 +48,7 @@ for tool in mmdebstrap mkfs.ext4 e2fsck; do
 done
 
 # The mirror: what apt on this machine already uses for Debian's main archive.
-mirror=${MIRROR:-}
-if [ -z "$mirror" ]; then
-	mirror=$(apt-get indextargets --format '$(SITE)' 'Label: Debian' \
-		'Created-By: Packages' 2>/dev/null | head -n 1)
-fi
-if [ -z "$mirror" ]; then
-	mirror=$(grep -rhoE '(https?|file)://[^ ]*/debian/?( |$)' \
-		/etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null | head -n 1 | tr -d ' ')
-fi
+mirror=$(bash "$here/debian-mirror.sh")
 [ -n "$mirror" ] || die "no Debian mirror in this machine's apt sources (set MIRROR=URL)"
 say "mirror $mirror"
 

@@ -262,6 +262,12 @@ static void flags_and_queues(void)
 	CHECK("MSG_WAITALL waits for the whole buffer",
 	      recv(s, buf, 10, MSG_WAITALL) == 10 && memcmp(buf, "456789abcd", 10) == 0);
 	waitpid(pid, NULL, 0);
+	/* MSG_TRUNC on a stream discards the bytes, never touching the buffer
+	 * (tcp_recvmsg), which may then be NULL. */
+	MUST(send(c, "xyz!", 4, 0));
+	memset(buf, 0, 8);
+	CHECK("MSG_TRUNC discards from a stream",
+	      recv(s, NULL, 3, MSG_TRUNC) == 3 && recv(s, buf, 8, 0) == 1 && buf[0] == '!');
 	int one = 1, v = 0;
 	socklen_t len = sizeof v;
 	CHECK("TCP_NODELAY is set and read back",

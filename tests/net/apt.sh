@@ -12,17 +12,7 @@ set -euo pipefail
 linux=$1
 image=$2
 command -v passt > /dev/null || { echo "apt: SKIP (no passt on the host)"; exit 0; }
-mirror=${MIRROR:-}
-if [ -z "$mirror" ]; then
-	# shellcheck disable=SC2016 # apt expands $(SITE)
-	mirror=$(apt-get indextargets --format '$(SITE)' 'Label: Debian' \
-		'Created-By: Packages' 2>/dev/null | head -n 1) || true
-fi
-if [ -z "$mirror" ]; then
-	mirror=$(grep -rhoE '(https?|file)://[^ ]*/debian/?( |$)' \
-		/etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null | head -n 1 | tr -d ' ') || true
-fi
-mirror=${mirror%/}
+mirror=$(bash "$(dirname "$0")/../../images/debian-mirror.sh")
 case $mirror in
 http://*) ;;
 *) echo "apt: SKIP (no http Debian mirror in the host's apt sources: '$mirror')"; exit 0 ;;

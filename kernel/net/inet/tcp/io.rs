@@ -24,8 +24,18 @@ impl TcpSocket {
         }
     }
 
-    /// One attempt at sending `data`: the bytes queued, EAGAIN without room.
-    pub(super) fn send_some(&self, stack: &mut Stack, s: &mut State, data: &[u8]) -> Result<usize> {
+    /// One attempt at sending up to `max` bytes, which `source` fills in
+    /// order straight into the send buffer (at most two pieces, as the
+    /// buffer is a ring): the bytes queued, EAGAIN without room. Bytes
+    /// `source` fails to give are not sent; its error is the result if it
+    /// gave none.
+    pub(super) fn send_some(
+        &self,
+        stack: &mut Stack,
+        s: &mut State,
+        max: usize,
+        source: &mut dyn FnMut(&mut [u8]) -> Result<()>,
+    ) -> Result<usize> {
         self.refresh(stack, s);
         if let Some(e) = s.err.take().or_else(|| self.reset_error(stack, s)) {
             return Err(e);
@@ -39,27 +49,49 @@ impl TcpSocket {
         if s.shut_wr || !stack.tcp(h).may_send() {
             return Err(Errno::EPIPE);
         }
-        if data.is_empty() {
+        if max == 0 {
             return Ok(0);
         }
         let room = Self::send_room(s, stack.tcp(h));
-        let data = &data[..data.len().min(room)];
-        let n = stack.tcp(h).send_slice(data).map_err(|_| Errno::EPIPE)?;
-        if n == 0 {
-            return Err(Errno::EAGAIN);
+        let max = max.min(room);
+        let t = stack.tcp(h);
+        let (mut queued, mut failed) = (0, None);
+        for _ in 0..2 {
+            let got = t.send(|buf| {
+                let n = buf.len().min(max - queued);
+                match source(&mut buf[..n]) {
+                    Ok(()) => (n, n),
+                    Err(e) => {
+                        failed = Some(e);
+                        (0, 0)
+                    }
+                }
+            });
+            let n = got.map_err(|_| Errno::EPIPE)?;
+            queued += n;
+            if n == 0 || queued == max || failed.is_some() {
+                break;
+            }
+        }
+        if queued == 0 {
+            return Err(failed.unwrap_or(Errno::EAGAIN));
         }
         stack.poll();
-        Ok(n)
+        Ok(queued)
     }
 
-    /// One attempt at receiving into `buf`: the bytes read (0 at end of
-    /// file), EAGAIN with nothing to read yet.
+    /// One attempt at receiving up to `max` bytes, handed to `sink` in
+    /// order straight from the receive buffer (at most two pieces, as the
+    /// buffer is a ring): the bytes read (0 at end of file), EAGAIN with
+    /// nothing to read yet. Bytes `sink` fails to take stay; its error is
+    /// the result if it took none.
     pub(super) fn recv_some(
         &self,
         stack: &mut Stack,
         s: &mut State,
-        buf: &mut [u8],
+        max: usize,
         peek: bool,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<usize> {
         self.refresh(stack, s);
         if let Some(e) = s.err.take() {
@@ -70,14 +102,53 @@ impl TcpSocket {
             Conn::Connecting(_) => return Err(Errno::EAGAIN),
             _ => return Err(Errno::ENOTCONN),
         };
-        if buf.is_empty() {
+        if max == 0 {
             return Ok(0);
         }
         let t = stack.tcp(h);
         let r = if peek {
-            t.peek_slice(buf)
+            let mut buf = vec![0u8; max.min(t.recv_queue())];
+            match t.peek_slice(&mut buf) {
+                Ok(n) if n > 0 => {
+                    sink(&buf[..n])?;
+                    Ok(n)
+                }
+                other => other,
+            }
         } else {
-            t.recv_slice(buf)
+            let (mut taken, mut r) = (0, Ok(0));
+            let mut failed = None;
+            for _ in 0..2 {
+                let got = t.recv(|data| {
+                    let n = data.len().min(max - taken);
+                    match sink(&data[..n]) {
+                        Ok(()) => (n, n),
+                        Err(e) => {
+                            failed = Some(e);
+                            (0, 0)
+                        }
+                    }
+                });
+                match got {
+                    Ok(n) => {
+                        taken += n;
+                        r = Ok(taken);
+                        if n == 0 || taken == max || failed.is_some() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        if taken == 0 {
+                            r = Err(e);
+                        }
+                        break;
+                    }
+                }
+            }
+            if let (Some(e), 0) = (failed, taken) {
+                return Err(e);
+            }
+            r
         };
         match r {
             Ok(0) if s.shut_rd => Ok(0),

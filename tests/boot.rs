@@ -100,6 +100,23 @@ fn bad_line_spec_is_a_usage_error() {
     assert!(run.stderr.contains("host fd 97 is not open"), "{run}");
 }
 
+/// Network cards the command line names wrongly: one line each, naming
+/// what is wrong, and the kernel does not start.
+#[test]
+fn bad_card_specs_are_usage_errors() {
+    for (word, says) in [
+        ("eth0=slirp", "unknown transport 'slirp'"),
+        ("vec0:transport=raw,ifname=x", "unknown transport 'raw'"),
+        ("eth0=tuntap,tap0,zz:11", "'zz:11' is not a MAC address"),
+        ("eth0=user,hostfwd=sctp::1-:2", "tcp or udp"),
+    ] {
+        let run = boot(&[&ubd0r(), word, "init=/bin/hello"]);
+        assert_eq!(run.code(), Some(2), "expected usage error status 2\n{run}");
+        assert_refused(&run);
+        assert!(run.stderr.contains(says), "{word}: {says}\n{run}");
+    }
+}
+
 #[test]
 fn missing_image_is_named() {
     let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-image.img");

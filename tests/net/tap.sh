@@ -10,8 +10,8 @@
 # 4000-byte UDP datagram and its 8000-byte echo cross the 1500-byte MTU in
 # fragments. IPv6 autoconfiguration from a router's advertisements (ra.py)
 # and duplicate address detection work. Two guests on a bridge of two TAPs
-# reach each other. A TUN device named as a
-# card gives one message, and the guest boots without the card.
+# reach each other. A TUN device, or a TAP another process holds, named as
+# a card gives one message, and the guest boots without the card.
 # Usage: tests/net/tap.sh LINUX DEBIAN_IMAGE. Needs root; skips without it.
 set -euo pipefail
 linux=$1
@@ -126,8 +126,14 @@ in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tapa mem=256M init=/bin/bas
 guest_a=$!
 out=$(in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tapb mem=256M init=/bin/bash quiet \
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$fetch" 2>&1) || true
+# A TAP another process holds (guest a's): one message, booting without it.
+busy=$(in_ns timeout 60 "$linux" ubd0r="$image" eth0=tuntap,tapa mem=256M init=/bin/bash quiet \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "ip -o link" 2>&1) || true
 kill "$guest_a" 2>/dev/null || true
 wait "$guest_a" 2>/dev/null || true
+echo "$busy" | sed "s/^/[busy] /"
+echo "$busy" | grep -q "eth0: cannot use TAP device tapa: tapa is in use by another process; booting without it" ||
+	{ echo "tap: FAIL (no message for a busy TAP device)"; exit 1; }
 echo "$out" | sed "s/^/[bridge] /"
 echo "$out" | grep -q "from-guest-a" || { echo "tap: FAIL (guest to guest over a bridge)"; exit 1; }
 echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL (guest to guest ping)"; exit 1; }

@@ -14,7 +14,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags};
 use std::io;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
@@ -29,6 +29,9 @@ fn next_id() -> u32 {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
+
+/// How much is read from passt's socket at once.
+const READ_CHUNK: usize = 256 << 10;
 
 /// The longest frame taken from passt (a 64 KiB packet and its header).
 const MAX_FRAME: usize = 65_536 + 14;
@@ -192,14 +195,27 @@ impl Passt {
     /// `max`); an error once passt is gone.
     pub fn recv(&self, max: usize) -> io::Result<Vec<Vec<u8>>> {
         let mut rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
-        let mut buf = vec![0u8; 1 << 16];
         loop {
-            match nix::unistd::read(self.sock.as_fd(), &mut buf) {
-                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-                Ok(n) => rx.extend_from_slice(&buf[..n]),
-                Err(Errno::EINTR) => continue,
-                Err(Errno::EAGAIN) => break,
-                Err(e) => return Err(e.into()),
+            // Straight into the buffer's free room.
+            rx.reserve(READ_CHUNK);
+            let room = rx.spare_capacity_mut();
+            // SAFETY: read(2) writes at most `room.len()` bytes at the start
+            // of the vector's spare capacity, which this function holds
+            // exclusively and which read(2) does not read; the socket is open.
+            let n = unsafe { libc::read(self.sock.as_raw_fd(), room.as_mut_ptr().cast(), room.len()) };
+            match n {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n if n > 0 => {
+                    let len = rx.len() + n as usize;
+                    // SAFETY: read(2) initialised the `n` bytes past the
+                    // length, within the capacity.
+                    unsafe { rx.set_len(len) };
+                }
+                _ => match Errno::last() {
+                    Errno::EINTR => continue,
+                    Errno::EAGAIN => break,
+                    e => return Err(e.into()),
+                },
             }
             if rx.len() > max * MAX_FRAME {
                 break;

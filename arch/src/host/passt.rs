@@ -202,7 +202,8 @@ impl Passt {
             // SAFETY: read(2) writes at most `room.len()` bytes at the start
             // of the vector's spare capacity, which this function holds
             // exclusively and which read(2) does not read; the socket is open.
-            let n = unsafe { libc::read(self.sock.as_raw_fd(), room.as_mut_ptr().cast(), room.len()) };
+            let n =
+                unsafe { libc::read(self.sock.as_raw_fd(), room.as_mut_ptr().cast(), room.len()) };
             match n {
                 0 => return Err(io::ErrorKind::UnexpectedEof.into()),
                 n if n > 0 => {

@@ -106,6 +106,7 @@ impl TcpSocket {
             return Ok(0);
         }
         let t = stack.tcp(h);
+        let window_before = t.recv_capacity() - t.recv_queue();
         let r = if peek {
             let mut buf = vec![0u8; max.min(t.recv_queue())];
             match t.peek_slice(&mut buf) {
@@ -154,8 +155,12 @@ impl TcpSocket {
             Ok(0) if s.shut_rd => Ok(0),
             Ok(0) => Err(Errno::EAGAIN),
             Ok(n) => {
-                if !peek {
-                    // The window opened: let smoltcp say so.
+                // The window opened: smoltcp says so once it has at least
+                // doubled (as its `window_to_update`); polling for less
+                // would send nothing, and costs as much.
+                let t = stack.tcp(h);
+                let window = t.recv_capacity() - t.recv_queue();
+                if !peek && window >= 2 * window_before {
                     stack.poll();
                 }
                 Ok(n)

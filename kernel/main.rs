@@ -31,6 +31,7 @@ mod pipe;
 mod printk;
 mod proc;
 mod pty;
+mod seccomp;
 mod signal;
 mod sleep;
 mod syscall;

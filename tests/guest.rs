@@ -108,9 +108,13 @@ fn copy_calls() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/copy", "quiet"]));
 }
 
-/// Unix domain sockets, on tmpfs and on the ext4 root: a copy of the image
-/// booted read-write; the socket file the guest leaves must be a socket to
-/// debugfs, and e2fsck must find the image clean.
+/// seccomp: strict mode, filters and their actions, stacking, inheritance,
+/// TSYNC, and the errnos of malformed programs (tests/guest/seccomp.c).
+#[test]
+fn seccomp() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/seccomp", "quiet"]));
+}
+
 /// TCP and UDP over the loopback interface (tests/guest/inet.c).
 #[test]
 fn inet() {
@@ -170,6 +174,9 @@ fn packet() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/packet", "quiet"]));
 }
 
+/// Unix domain sockets, on tmpfs and on the ext4 root: a copy of the image
+/// booted read-write; the socket file the guest leaves must be a socket to
+/// debugfs, and e2fsck must find the image clean.
 #[test]
 fn unix() {
     let img = image_copy("unix");

@@ -110,7 +110,13 @@ fn execve_path(
         // Since Linux 5.18 an empty argv gets an empty argv[0].
         argv.push(Vec::new());
     }
-    let (cred, secure) = exec_cred(&ctx.task.process.cred.borrow(), &st, file.mnt.nosuid());
+    // no_new_privs: set-user-ID and set-group-ID bits grant nothing.
+    let nosuid = file.mnt.nosuid()
+        || ctx
+            .task
+            .no_new_privs
+            .load(std::sync::atomic::Ordering::Relaxed);
+    let (cred, secure) = exec_cred(&ctx.task.process.cred.borrow(), &st, nosuid);
     // A set-id program, or one the caller may not read, is not dumpable
     // (Linux's begin_new_exec and would_dump): nobody else may look inside.
     let unreadable = fs::permission(&ctx.cred(), &st, Access::READ).is_err();

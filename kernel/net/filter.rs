@@ -12,8 +12,11 @@
 //! knows of the packet (its protocol, type, interface and link type).
 //! A load outside the packet ends the program with 0, as does a division
 //! by a zero X.
+//!
+//! The interpreter runs on any `BpfInput`: seccomp's filters run it on a
+//! system call's `struct seccomp_data` (kernel/seccomp.rs).
 
-use arch::abi::structs::SockFilter;
+use arch::abi::structs::{SockFilter, SockFprog};
 use arch::{Errno, Result};
 
 /// BPF_MAXINSNS: the longest program.
@@ -89,6 +92,17 @@ const AD_RANDOM: i32 = 56;
 const AD_VLAN_TPID: i32 = 60;
 const AD_MAX: i32 = 64;
 
+/// What a program reads: its loads and its length (BPF_LEN).
+pub(crate) trait BpfInput {
+    /// `LD ABS`: the `size` bytes at `k` (None ends the program with 0).
+    /// `a` and `x` are the registers, for the ancillary loads.
+    fn load_abs(&self, k: u32, size: usize, a: u32, x: u32) -> Option<u32>;
+    /// `LD IND` and `LDX MSH`: the `size` bytes at `k`.
+    fn load_ind(&self, k: u32, size: usize) -> Option<u32>;
+    /// BPF_LEN.
+    fn len(&self) -> u32;
+}
+
 /// A packet as a filter sees it.
 pub(crate) struct Skb<'a> {
     /// The bytes from the link-level header on (or from the network
@@ -106,6 +120,28 @@ pub(crate) struct Skb<'a> {
     pub pkt_type: u8,
     pub ifindex: i32,
     pub hatype: u16,
+}
+
+/// Reads the program a `struct sock_fprog` at `addr` describes (EINVAL for
+/// an empty or overlong one; then `gate` may refuse it before its
+/// instructions are read); it is not checked.
+pub(crate) fn read_prog(
+    ctx: &crate::task::TrapContext,
+    addr: u64,
+    gate: impl FnOnce() -> Result<()>,
+) -> Result<Vec<SockFilter>> {
+    let fprog = crate::syscall::UserPtr::<SockFprog>::new(addr).read(ctx)?;
+    let n = usize::from(fprog.len);
+    if n == 0 || n > MAX_INSNS {
+        return Err(Errno::EINVAL);
+    }
+    gate()?;
+    let mut raw = vec![0u8; n * size_of::<SockFilter>()];
+    ctx.read_user(fprog.filter, &mut raw)?;
+    Ok(raw
+        .chunks_exact(size_of::<SockFilter>())
+        .filter_map(arch::abi::pod::from_bytes)
+        .collect())
 }
 
 /// Returns whether `code` is an instruction classic BPF has
@@ -225,11 +261,6 @@ impl Skb<'_> {
         Some(bytes.iter().fold(0, |v, &b| v << 8 | u32::from(b)))
     }
 
-    /// Returns the packet's length (BPF_LEN).
-    fn len(&self) -> u32 {
-        self.buf.len().saturating_sub(self.data) as u32
-    }
-
     /// Returns an ancillary value (None: not one, a plain load).
     fn ancillary(&self, k: i32, a: u32, x: u32) -> Option<u32> {
         if !(SKF_AD_OFF..SKF_AD_OFF + AD_MAX).contains(&k) {
@@ -255,9 +286,29 @@ impl Skb<'_> {
     }
 }
 
-/// Runs a checked program on `skb`; returns how many bytes of it to keep
-/// (0: drop it).
-pub(crate) fn run(prog: &[SockFilter], skb: &Skb) -> u32 {
+impl BpfInput for Skb<'_> {
+    fn load_abs(&self, k: u32, size: usize, a: u32, x: u32) -> Option<u32> {
+        let off = k as i32;
+        match self.ancillary(off, a, x) {
+            Some(v) => Some(v),
+            None if (SKF_AD_OFF..0).contains(&off) => None,
+            None => self.load(off, size),
+        }
+    }
+
+    fn load_ind(&self, k: u32, size: usize) -> Option<u32> {
+        self.load(k as i32, size)
+    }
+
+    /// The packet's length.
+    fn len(&self) -> u32 {
+        self.buf.len().saturating_sub(self.data) as u32
+    }
+}
+
+/// Runs a checked program on `skb` (a packet: returns how many bytes of it
+/// to keep, 0 to drop it; or what else the program reads).
+pub(crate) fn run(prog: &[SockFilter], skb: &impl BpfInput) -> u32 {
     use op::*;
     let (mut a, mut x) = (0u32, 0u32);
     let mut mem = [0u32; MEM_WORDS as usize];
@@ -277,22 +328,15 @@ pub(crate) fn run(prog: &[SockFilter], skb: &Skb) -> u32 {
                     IMM => k,
                     MEM => mem[k as usize & 15],
                     LEN => skb.len(),
-                    ABS if class == LD => {
-                        let off = k as i32;
-                        match skb.ancillary(off, a, x) {
-                            Some(v) => v,
-                            None if (SKF_AD_OFF..0).contains(&off) => return 0,
-                            None => match skb.load(off, size) {
-                                Some(v) => v,
-                                None => return 0,
-                            },
-                        }
-                    }
-                    IND if class == LD => match skb.load(x.wrapping_add(k) as i32, size) {
+                    ABS if class == LD => match skb.load_abs(k, size, a, x) {
                         Some(v) => v,
                         None => return 0,
                     },
-                    MSH => match skb.load(k as i32, 1) {
+                    IND if class == LD => match skb.load_ind(x.wrapping_add(k), size) {
+                        Some(v) => v,
+                        None => return 0,
+                    },
+                    MSH => match skb.load_ind(k, 1) {
                         Some(v) => (v & 0xf) * 4,
                         None => return 0,
                     },

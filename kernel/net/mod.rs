@@ -11,7 +11,7 @@
 pub(crate) mod device;
 mod diag;
 mod file;
-mod filter;
+pub(crate) mod filter;
 pub(crate) mod inet;
 pub(crate) mod ioctl;
 mod mib;

@@ -126,12 +126,19 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
     let queued = (pending.count_ones()) as u64;
     let caps = if cred.euid == 0 { ALL_CAPS } else { 0 };
     let (mask, list) = cpus();
+    // A thread's own seccomp state, else its group leader's.
+    let leader = task.clone().or_else(|| p.threads.borrow().first().cloned());
+    let (nnp, seccomp, filters) = leader.map_or((0, 0, 0), |t| {
+        let sc = t.seccomp.borrow();
+        let nnp = t.no_new_privs.load(std::sync::atomic::Ordering::Relaxed);
+        (u8::from(nnp), sc.mode, sc.filters())
+    });
     let _ = write!(
         s,
         "Threads:\t{}\nSigQ:\t{queued}/{sigq_max}\nSigPnd:\t{own:016x}\nShdPnd:\t{shared:016x}\n\
          SigBlk:\t{blocked:016x}\nSigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}\n\
          CapInh:\t{:016x}\nCapPrm:\t{caps:016x}\nCapEff:\t{caps:016x}\nCapBnd:\t{ALL_CAPS:016x}\n\
-         CapAmb:\t{:016x}\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n\
+         CapAmb:\t{:016x}\nNoNewPrivs:\t{nnp}\nSeccomp:\t{seccomp}\nSeccomp_filters:\t{filters}\n\
          Speculation_Store_Bypass:\tthread vulnerable\n\
          Cpus_allowed:\t{mask}\nCpus_allowed_list:\t{list}\n\
          Mems_allowed:\t00000001\nMems_allowed_list:\t0\n\

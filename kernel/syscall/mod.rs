@@ -96,6 +96,10 @@ const OOM_RETRIES: u32 = 8;
 /// Handles the system call the task trapped on and stores its result in rax.
 pub fn dispatch(ctx: &mut TrapContext) {
     let (nr, args) = ctx.regs.syscall_args();
+    if let crate::seccomp::Entry::Return(rax) = crate::seccomp::syscall_entry(ctx, nr, args) {
+        ctx.regs.rax = rax;
+        return;
+    }
     let entry = entry(nr);
     let result = match entry {
         Some(e) => call(ctx, e.call, args),

@@ -27,9 +27,9 @@ pub fn sys_prctl(
     ctx: &mut TrapContext,
     option: i32,
     arg2: u64,
-    _arg3: u64,
-    _arg4: u64,
-    _arg5: u64,
+    arg3: u64,
+    arg4: u64,
+    arg5: u64,
 ) -> Result<u64> {
     const PR_SET_PDEATHSIG: i32 = 1;
     const PR_GET_PDEATHSIG: i32 = 2;
@@ -40,6 +40,7 @@ pub fn sys_prctl(
     const PR_SET_NAME: i32 = 15;
     const PR_GET_NAME: i32 = 16;
     const PR_GET_SECCOMP: i32 = 21;
+    const PR_SET_SECCOMP: i32 = 22;
     const PR_CAPBSET_READ: i32 = 23;
     const PR_GET_TIMERSLACK: i32 = 30;
     const PR_SET_TIMERSLACK: i32 = 29;
@@ -83,7 +84,8 @@ pub fn sys_prctl(
             ctx.write_user(arg2, &name)?;
             Ok(0)
         }
-        PR_GET_SECCOMP => Ok(0),
+        PR_GET_SECCOMP => Ok(u64::from(ctx.task.seccomp.borrow().mode)),
+        PR_SET_SECCOMP => crate::seccomp::prctl_set(ctx, arg2, arg3),
         PR_CAPBSET_READ if arg2 <= 40 => Ok(1),
         PR_CAPBSET_READ => Err(Errno::EINVAL),
         PR_GET_TIMERSLACK => Ok(50_000),
@@ -97,9 +99,20 @@ pub fn sys_prctl(
             UserPtr::<i32>::new(arg2).write(ctx, &v)?;
             Ok(0)
         }
-        PR_SET_NO_NEW_PRIVS if arg2 == 1 => Ok(0),
-        PR_GET_NO_NEW_PRIVS => Ok(0),
+        // Once set, never cleared (the other arguments must be 0).
+        PR_SET_NO_NEW_PRIVS if arg2 == 1 && arg3 | arg4 | arg5 == 0 => {
+            ctx.task.no_new_privs.store(true, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_NO_NEW_PRIVS if arg2 | arg3 | arg4 | arg5 == 0 => {
+            Ok(u64::from(ctx.task.no_new_privs.load(Ordering::Relaxed)))
+        }
         PR_SET_VMA => Ok(0),
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// seccomp(2) (kernel/seccomp.rs).
+pub fn sys_seccomp(ctx: &mut TrapContext, op: u32, flags: u64, uargs: u64) -> Result<u64> {
+    crate::seccomp::sys_seccomp(ctx, op, flags, uargs)
 }

@@ -306,6 +306,7 @@ syscall_table! {
     307 sendmmsg(fd: Fd, msgvec: Ptr, vlen: Uint, flags: Flags) => sendmsg::sys_sendmmsg;
     309 getcpu(cpup: Ptr, nodep: Ptr, cache: Ptr) => sched::sys_getcpu;
     316 renameat2(olddirfd: Fd, oldpath: Path, newdirfd: Fd, newpath: Path, flags: Flags) => unlink::sys_renameat2;
+    317 seccomp(op: Uint, flags: Flags, uargs: Ptr) => prctl::sys_seccomp;
     318 getrandom(ubuf: Ptr, count: Uint, flags: Flags) => info::sys_getrandom;
     319 memfd_create(name: Path, flags: Flags) => memfd::sys_memfd_create;
     322 execveat(dirfd: Fd, path: Path, argv: Ptr, envp: Ptr, flags: Flags) => exec::sys_execveat;

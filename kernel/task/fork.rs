@@ -96,6 +96,8 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
     let mask = me.signal.borrow().mask;
     let sched = *me.sched.borrow();
+    let seccomp = me.seccomp.borrow().clone();
+    let nnp = me.no_new_privs.load(Ordering::Relaxed);
     let task = if f & CLONE_THREAD != 0 {
         let t = Task::new(id, parent.clone(), mask);
         *t.sched.borrow_mut() = sched;
@@ -147,6 +149,8 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         real_parent.children.borrow_mut().push(child);
         t
     };
+    *task.seccomp.borrow_mut() = seccomp;
+    task.no_new_privs.store(nnp, Ordering::Relaxed);
     task.signal.borrow_mut().altstack = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
         signal::AltStack::default()
     } else {

@@ -172,6 +172,11 @@ pub struct Task {
     pub vfork_released: AtomicBool,
     /// Nice value and CPU affinity, inherited over clone.
     pub sched: KernelCell<SchedAttr>,
+    /// seccomp's mode and filters, inherited over clone, kept over execve.
+    pub seccomp: KernelCell<crate::seccomp::Seccomp>,
+    /// `PR_SET_NO_NEW_PRIVS`: execve grants no privilege (set-user-ID and
+    /// set-group-ID bits are ignored); inherited, never cleared.
+    pub no_new_privs: AtomicBool,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -213,6 +218,8 @@ impl Task {
             vfork_done: KernelCell::new(None),
             vfork_released: AtomicBool::new(false),
             sched: KernelCell::default(),
+            seccomp: KernelCell::default(),
+            no_new_privs: AtomicBool::new(false),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t

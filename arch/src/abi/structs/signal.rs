@@ -63,6 +63,15 @@ pod_structs! {
         pub si_addr: u64,
     }
 
+    /// `_sifields._sigsys`: a system call a seccomp filter trapped: where
+    /// it was made from, its number and the calling convention's arch.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct SigSys {
+        pub call_addr: u64,
+        pub syscall: i32,
+        pub arch: u32,
+    }
+
     /// The kernel's `struct sigaction` of x86_64 (rt_sigaction(2)): handler,
     /// flags, restorer, then the 64-bit mask (not glibc's layout, whose mask
     /// comes second and is 128 bytes).
@@ -114,6 +123,7 @@ impl SigFields for SigTimer {}
 impl SigFields for SigRt {}
 impl SigFields for SigChld {}
 impl SigFields for SigFault {}
+impl SigFields for SigSys {}
 
 impl SigInfo {
     /// Creates a siginfo with just a number and a code.

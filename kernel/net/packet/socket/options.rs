@@ -10,7 +10,7 @@ use crate::net::init_net;
 use crate::syscall::UserPtr;
 use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes};
-use arch::abi::structs::{PacketMreq, SockFilter, SockFprog};
+use arch::abi::structs::{PacketMreq, SockFprog};
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -153,17 +153,7 @@ impl PacketSocket {
                 if len != size_of::<SockFprog>() {
                     return Err(Errno::EINVAL);
                 }
-                let fprog = UserPtr::<SockFprog>::new(val).read(ctx)?;
-                let n = usize::from(fprog.len);
-                if n == 0 || n > filter::MAX_INSNS {
-                    return Err(Errno::EINVAL);
-                }
-                let mut raw = vec![0u8; n * size_of::<SockFilter>()];
-                ctx.read_user(fprog.filter, &mut raw)?;
-                let prog: Vec<SockFilter> = raw
-                    .chunks_exact(size_of::<SockFilter>())
-                    .filter_map(from_bytes)
-                    .collect();
+                let prog = filter::read_prog(ctx, val, || Ok(()))?;
                 filter::check(&prog)?;
                 let mut st = self.state.borrow_mut();
                 if st.filter_locked {

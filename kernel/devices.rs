@@ -100,7 +100,8 @@ impl FileOps for Random {
 
 /// `/dev/kmsg`: the kernel log, one record per read in Linux's
 /// "level,seq,usec,-;text" form (EINVAL if the buffer is too small for it);
-/// `EAGAIN` past the newest record. A write logs its text, with an optional
+/// `EAGAIN` past the newest record. A write (a whole writev, as systemd and
+/// udev log) is one record of at most 1024 bytes, with an optional
 /// "<level>" prefix.
 #[derive(Default)]
 struct Kmsg {
@@ -111,7 +112,8 @@ impl FileOps for Kmsg {
     fn read(&self, _: u64, buf: &mut [u8]) -> Result<usize> {
         let mut next = self.next.borrow_mut();
         let r = crate::printk::record_from(*next).ok_or(Errno::EAGAIN)?;
-        let line = format!("{},{},{},-;{}\n", r.level, r.seq, r.usec, r.text);
+        let prefix = u32::from(r.facility) << 3 | u32::from(r.level);
+        let line = format!("{prefix},{},{},-;{}\n", r.seq, r.usec, r.text);
         if line.len() > buf.len() {
             return Err(Errno::EINVAL);
         }
@@ -119,15 +121,27 @@ impl FileOps for Kmsg {
         *next = r.seq + 1;
         Ok(line.len())
     }
+    fn one_record(&self) -> bool {
+        true
+    }
     fn write(&self, _: u64, data: &[u8]) -> Result<usize> {
+        // PRINTKRB_RECORD_MAX: a record is at most 1024 bytes.
+        if data.len() > 1024 {
+            return Err(Errno::EINVAL);
+        }
         let text = String::from_utf8_lossy(data);
         let text = text.trim_end_matches('\n');
+        // "<N>": the level and, if it names one, the facility (else user).
         let prefixed = text.strip_prefix('<').and_then(|t| t.split_once('>'));
-        let (level, text) = match prefixed.map(|(n, rest)| (n.parse::<u8>(), rest)) {
-            Some((Ok(n), rest)) => (n & 7, rest),
+        let (prefix, text) = match prefixed.map(|(n, rest)| (n.parse::<u32>(), rest)) {
+            Some((Ok(n), rest)) => (n, rest),
             _ => (6, text),
         };
-        crate::printk::emit(level, text);
+        let facility = match (prefix >> 3) & 0xff {
+            0 => 1,
+            f => f as u8,
+        };
+        crate::printk::emit_as(facility, (prefix & 7) as u8, text);
         Ok(data.len())
     }
 }

@@ -16,6 +16,9 @@ pub struct Record {
     pub seq: u64,
     /// Linux's message level (KERN_ERR = 3 ... KERN_DEBUG = 7).
     pub level: u8,
+    /// The syslog facility: 0 for the kernel's own, 1 (LOG_USER) for what
+    /// /dev/kmsg's writers log unless they name another.
+    pub facility: u8,
     /// Microseconds since boot.
     pub usec: u64,
     pub text: String,
@@ -61,6 +64,11 @@ impl log::Log for Logger {
 /// Logs `text` at Linux message level `level`: into the ring, and to the
 /// console if the level passes the console log level.
 pub fn emit(level: u8, text: &str) {
+    emit_as(0, level, text);
+}
+
+/// Logs `text` at `level` for syslog facility `facility`.
+pub fn emit_as(facility: u8, level: u8, text: &str) {
     let Some(p) = PRINTK.get() else { return };
     let t = p.boot.elapsed();
     let show = level < *p.console_level.lock();
@@ -84,6 +92,7 @@ pub fn emit(level: u8, text: &str) {
     ring.records.push_back(Record {
         seq,
         level,
+        facility,
         usec: t.as_micros() as u64,
         text: text.to_string(),
     });

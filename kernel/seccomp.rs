@@ -115,7 +115,10 @@ impl SeccompData {
 impl BpfInput for SeccompData {
     fn load_abs(&self, k: u32, size: usize, _a: u32, _x: u32) -> Option<u32> {
         let at = k as usize;
-        let w = self.0.get(at..at + 4).filter(|_| size == 4 && k.is_multiple_of(4))?;
+        let w = self
+            .0
+            .get(at..at + 4)
+            .filter(|_| size == 4 && k.is_multiple_of(4))?;
         Some(u32::from_ne_bytes([w[0], w[1], w[2], w[3]]))
     }
 

@@ -71,6 +71,11 @@ pub trait FileOps: AsAny + Send + Sync {
     fn seekable(&self) -> bool {
         true
     }
+    /// Returns true for files that take every write as one message
+    /// (`/dev/kmsg`'s records): writev hands them its whole vector at once.
+    fn one_record(&self) -> bool {
+        false
+    }
     /// Returns true for byte streams (pipes, sockets, ttys): a blocking write goes
     /// on, sleeping while the file is full, until every byte is written, where a
     /// write to any other file ends at its first short transfer.

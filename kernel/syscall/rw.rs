@@ -233,12 +233,12 @@ pub(super) fn iovecs(ctx: &TrapContext, addr: u64, count: u64) -> Result<Vec<(u6
     Ok(v)
 }
 
-/// Gathers small iovecs into one buffer, so that a writev of at most PIPE_BUF
-/// bytes to a stream stays one atomic write; `None` if they are too large or
-/// unreadable.
-fn gather(ctx: &TrapContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
+/// Gathers small iovecs into one buffer, so that a writev of at most `max`
+/// bytes stays one write (atomic on a stream, one record on a file of
+/// records); `None` if they are too large or unreadable.
+fn gather(ctx: &TrapContext, iov: &[(u64, u64)], max: usize) -> Option<Vec<u8>> {
     let total: u64 = iov.iter().map(|&(_, len)| len).sum();
-    if iov.len() < 2 || total > crate::pipe::PIPE_BUF as u64 {
+    if iov.len() < 2 || total > max as u64 {
         return None;
     }
     let mut data = vec![0u8; total as usize];
@@ -250,6 +250,9 @@ fn gather(ctx: &TrapContext, iov: &[(u64, u64)]) -> Option<Vec<u8>> {
     }
     Some(data)
 }
+
+/// The most a writev to a file of records gathers into one write.
+const RECORD_MAX: usize = 64 << 10;
 
 /// readv and writev: the segments in order, stopping at the first short transfer;
 /// an error after some progress returns the progress. Only the first segment
@@ -272,8 +275,14 @@ fn vectored(
     }
     let iov = iovecs(ctx, iov, iovcnt)?;
     let stream = f.ops().is_stream();
-    if write && stream && off.is_none() {
-        if let Some(data) = gather(ctx, &iov) {
+    // A file of records takes the vector as one (Linux's write_iter).
+    let max = match (stream, f.ops().one_record()) {
+        (_, true) => Some(RECORD_MAX),
+        (true, false) => Some(crate::pipe::PIPE_BUF),
+        _ => None,
+    };
+    if let (true, None, Some(max)) = (write, off, max) {
+        if let Some(data) = gather(ctx, &iov, max) {
             return Ok(write_from(ctx.task, &f, &data, None, may_block)? as u64);
         }
     }

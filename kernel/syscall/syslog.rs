@@ -33,7 +33,7 @@ fn text() -> Vec<u8> {
     while let Some(r) = printk::record_from(seq) {
         let line = format!(
             "<{}>[{:5}.{:06}] {}\n",
-            r.level,
+            u32::from(r.facility) << 3 | u32::from(r.level),
             r.usec / 1_000_000,
             r.usec % 1_000_000,
             r.text

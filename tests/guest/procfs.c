@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -368,6 +369,21 @@ static void test_dev_sys(void)
 				      end > 0 && buf[got - 1] == '\n',
 	       "%s", buf);
 	CHECK_ERRNO("a too small buffer", read(fd, buf, 8), EINVAL);
+	/* A writev is one record (systemd and udev log so). */
+	int w = open("/dev/kmsg", O_WRONLY);
+	struct iovec rec[] = { { "<5>", 3 }, { "procfs test: ", 13 }, { "one record\n", 11 } };
+	CHECK("writev to /dev/kmsg", writev(w, rec, 3) == 27);
+	close(w);
+	int found = 0;
+	while ((got = read(fd, buf, sizeof buf - 1)) > 0 || (got < 0 && errno == EPIPE)) {
+		if (got < 0)
+			continue; /* records lost to newer ones */
+		buf[got] = 0;
+		char *text = strchr(buf, ';');
+		if (text && strstr(text, "procfs test"))
+			found = !strcmp(text, ";procfs test: one record\n") && !strncmp(buf, "13,", 3) ? 1 : -1;
+	}
+	CHECKF("is one record, of level 5 and facility user", found == 1, "%d %s", found, buf);
 	close(fd);
 	CHECK("read /sys/devices/system/cpu/online", slurp("/sys/devices/system/cpu/online") > 0);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -78,21 +78,12 @@ static void strict_child(void)
 	_exit(4);
 }
 
-static void kill_process_child(void)
-{
-	struct sock_filter f[] = { LD(nr), ON(SYS_getpid, SECCOMP_RET_KILL_PROCESS),
-				   RET(SECCOMP_RET_ALLOW) };
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (install(f, LEN(f), 0) != 0)
-		_exit(3);
-	syscall(SYS_getpid);
-	_exit(4);
-}
+/* The action kill_child's filter takes on getpid. */
+static unsigned kill_action;
 
-static void kill_thread_child(void)
+static void kill_child(void)
 {
-	struct sock_filter f[] = { LD(nr), ON(SYS_getpid, SECCOMP_RET_KILL_THREAD),
-				   RET(SECCOMP_RET_ALLOW) };
+	struct sock_filter f[] = { LD(nr), ON(SYS_getpid, kill_action), RET(SECCOMP_RET_ALLOW) };
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (install(f, LEN(f), 0) != 0)
 		_exit(3);
@@ -243,9 +234,11 @@ int main(int argc, char **argv)
 	int s = in_child(strict_child);
 	CHECKF("strict mode kills any other call with SIGKILL", WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL,
 	       "status %#x", s);
-	s = in_child(kill_process_child);
+	kill_action = SECCOMP_RET_KILL_PROCESS;
+	s = in_child(kill_child);
 	CHECKF("RET_KILL_PROCESS kills with SIGSYS", WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS, "status %#x", s);
-	s = in_child(kill_thread_child);
+	kill_action = SECCOMP_RET_KILL_THREAD;
+	s = in_child(kill_child);
 	CHECKF("RET_KILL_THREAD of the last thread kills with SIGSYS", WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS,
 	       "status %#x", s);
 	filters();

@@ -4,7 +4,7 @@
 //! advertise, and the lifetimes of what they configured. The stack runs
 //! the protocol (inet/addrconf.rs) and tells the namespace here.
 
-use super::{stamp, with_interface_id, Event, Net, Origin};
+use super::{stamp, with_interface_id, Event, Net, NetState, Origin};
 use crate::net::device::{ifa_f, scope, DeviceKind, Ifaddr6};
 use crate::net::route::{self, rtn, Route, IP6_RT_PRIO, IP6_RT_PRIO_USER, RT_TABLE_MAIN};
 use std::net::{IpAddr, Ipv6Addr};
@@ -60,6 +60,24 @@ fn route6(
     }
 }
 
+/// Announces the new or changed IPv6 address `a` of `ifindex` and adds
+/// the kernel routes it has now.
+fn announce6(st: &mut NetState, ifindex: i32, a: Ifaddr6, ev: &mut Vec<Event>) {
+    let routes = st
+        .dev(ifindex)
+        .map(|d| route::kernel_routes6(d, &a))
+        .unwrap_or_default();
+    ev.push(Event::Addr6 {
+        ifindex,
+        addr: a,
+        new: true,
+        origin: Origin::default(),
+    });
+    for r in routes {
+        st.add_route(r, ev, Origin::default());
+    }
+}
+
 impl Net {
     /// Returns the tentative addresses of the cards that are up, whose
     /// duplicate address detection has not failed.
@@ -98,18 +116,9 @@ impl Net {
                 let name = String::from_utf8_lossy(&d.name);
                 log::warn!("{name}: IPv6 address {addr} is a duplicate, in use on the link");
             }
-            let a = a.clone();
             // Its local route comes once it is the host's.
-            let routes = route::kernel_routes6(d, &a);
-            ev.push(Event::Addr6 {
-                ifindex,
-                addr: a,
-                new: true,
-                origin: Origin::default(),
-            });
-            for r in routes {
-                st.add_route(r, &mut ev, Origin::default());
-            }
+            let a = a.clone();
+            announce6(&mut st, ifindex, a, &mut ev);
         }
         self.changed(ev);
     }
@@ -210,16 +219,7 @@ impl Net {
                         valid_until: valid,
                     };
                     d.addrs6.insert(0, a.clone());
-                    let routes = route::kernel_routes6(d, &a);
-                    ev.push(Event::Addr6 {
-                        ifindex,
-                        addr: a,
-                        new: true,
-                        origin: Origin::default(),
-                    });
-                    for r in routes {
-                        st.add_route(r, &mut ev, Origin::default());
-                    }
+                    announce6(&mut st, ifindex, a, &mut ev);
                 }
             }
         }

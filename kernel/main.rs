@@ -33,6 +33,7 @@ mod proc;
 mod pty;
 mod seccomp;
 mod signal;
+mod signalfd;
 mod sleep;
 mod syscall;
 mod sysfs;

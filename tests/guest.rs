@@ -115,6 +115,13 @@ fn seccomp() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/seccomp", "quiet"]));
 }
 
+/// signalfd: signals read as signalfd_siginfo, blocking, poll and epoll,
+/// and bad arguments (tests/guest/signalfd.c).
+#[test]
+fn signalfd() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signalfd", "quiet"]));
+}
+
 /// TCP and UDP over the loopback interface (tests/guest/inet.c).
 #[test]
 fn inet() {

@@ -312,6 +312,7 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
             q.add_without_info(sig);
         }
     });
+    crate::signalfd::notify();
     if let Some(t) = chosen.filter(|_| !blocked) {
         signal_wake_up(&t);
     }

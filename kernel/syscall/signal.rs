@@ -398,3 +398,19 @@ pub fn sys_rt_tgsigqueueinfo(
     let info = queued_info(ctx, sig, info, tgid != ctx.task.process.pid)?;
     kill_thread(ctx, tgid, tid, info)
 }
+
+/// signalfd(2) (kernel/signalfd.rs).
+pub fn sys_signalfd(ctx: &mut TrapContext, fd: i32, mask: u64, sizemask: u64) -> Result<u64> {
+    crate::signalfd::sys_signalfd(ctx, fd, mask, sizemask)
+}
+
+/// signalfd4(2).
+pub fn sys_signalfd4(
+    ctx: &mut TrapContext,
+    fd: i32,
+    mask: u64,
+    sizemask: u64,
+    flags: u32,
+) -> Result<u64> {
+    crate::signalfd::sys_signalfd4(ctx, fd, mask, sizemask, flags)
+}

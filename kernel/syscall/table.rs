@@ -286,12 +286,14 @@ syscall_table! {
     278 vmsplice(fd: Fd, iov: Ptr, nr_segs: Uint, flags: Flags) => splice::sys_vmsplice;
     280 utimensat(dirfd: Fd, path: Path, times: Ptr, flags: Flags) => utimes::sys_utimensat;
     281 epoll_pwait(epfd: Fd, events: Ptr, maxevents: Int, timeout: Int, sigmask: Ptr, sigsetsize: Uint) => epoll::sys_epoll_pwait;
+    282 signalfd(fd: Fd, mask: Ptr, sizemask: Uint) => signal::sys_signalfd;
     283 timerfd_create(clock: Int, flags: Flags) => timerfd::sys_timerfd_create;
     284 eventfd(count: Uint) => eventfd::sys_eventfd;
     285 fallocate(fd: Fd, mode: Flags, offset: Int, len: Int) => fallocate::sys_fallocate;
     286 timerfd_settime(fd: Fd, flags: Flags, new: Ptr, old: Ptr) => timerfd::sys_timerfd_settime;
     287 timerfd_gettime(fd: Fd, value: Ptr) => timerfd::sys_timerfd_gettime;
     288 accept4(fd: Fd, addr: Ptr, addrlen: Ptr, flags: Flags) => socket::sys_accept4;
+    289 signalfd4(fd: Fd, mask: Ptr, sizemask: Uint, flags: Flags) => signal::sys_signalfd4;
     290 eventfd2(count: Uint, flags: Flags) => eventfd::sys_eventfd2;
     291 epoll_create1(flags: Flags) => epoll::sys_epoll_create1;
     292 dup3(oldfd: Fd, newfd: Fd, flags: Flags) => fd::sys_dup3;

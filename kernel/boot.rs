@@ -28,7 +28,6 @@ pub struct Kernel {
     _shrinker: Arc<dyn mm::Shrinker>,
     pub vfs: Arc<Vfs>,
     pub devices: Devices,
-    pub hostname: KernelCell<String>,
     /// The host CPUs tasks are spread over.
     pub host_cpus: Vec<usize>,
     /// The kernel command line, for /proc/cmdline.
@@ -63,13 +62,6 @@ pub fn kernel() -> &'static Kernel {
 /// kernel code without it).
 pub fn try_kernel() -> Option<&'static Kernel> {
     KERNEL.get()
-}
-
-impl Kernel {
-    /// Returns the host name uname reports.
-    pub fn hostname(&self) -> String {
-        self.hostname.borrow().clone()
-    }
 }
 
 /// Why boot stopped before init ran: one line for the user.
@@ -238,7 +230,6 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
         _shrinker: shrinker,
         vfs,
         devices: Devices { lines },
-        hostname: KernelCell::new("(none)".into()),
         host_cpus: arch::host::cpu::allowed_cpus(),
         cmdline: c.raw.clone(),
         block,

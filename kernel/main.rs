@@ -42,6 +42,7 @@ mod task;
 mod timer;
 mod timerfd;
 mod tty;
+mod uts;
 
 /// The stub program every guest thread runs in under the ptrace backend (built
 /// by build.rs).

@@ -122,6 +122,12 @@ fn signalfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signalfd", "quiet"]));
 }
 
+/// UTS namespaces and unshare (tests/guest/uts.c).
+#[test]
+fn uts() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
+}
+
 /// TCP and UDP over the loopback interface (tests/guest/inet.c).
 #[test]
 fn inet() {

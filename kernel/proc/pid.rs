@@ -116,6 +116,7 @@ enum Kind {
     FdInfo,
     Task,
     Net,
+    Ns,
 }
 
 /// The files of /proc/PID (a subset of Linux's), in readdir order.
@@ -133,6 +134,7 @@ const FILES: &[(&str, Kind)] = &[
     ("sessionid", Kind::Text(base::unset_id, 0o444)),
     ("task", Kind::Task),
     ("net", Kind::Net),
+    ("ns", Kind::Ns),
     ("cmdline", Kind::Text(base::cmdline, 0o444)),
     ("comm", Kind::Text(base::comm, 0o644)),
     ("stat", Kind::Text(stat::stat, 0o444)),
@@ -185,10 +187,32 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
             Kind::Task if t.tid.is_none() => task_dir(dev, ino, t),
             Kind::Task => continue,
             Kind::Net => super::net::net_dir(dev, ino, t),
+            Kind::Ns => ns_dir(dev, ino, t),
         };
         out.push(t.adopt(node).entry(i as u64 + 2, name));
     }
     out
+}
+
+/// Where the inode numbers of /proc/PID/ns's entries start.
+const NS_INO: u64 = 0x2000_0000;
+
+/// Returns /proc/PID/ns: a link per namespace the task is in, reading
+/// "KIND:[INODE]" (the same for tasks of one namespace); only the UTS
+/// namespace so far, and the links cannot be opened (no setns yet).
+fn ns_dir(dev: u64, ino: u64, t: &Target) -> Node {
+    let t = t.clone();
+    Node::dir(dev, ino, 0o511, move || {
+        let a = t.clone();
+        let uts = Node::link(dev, t.ino(NS_INO), move || {
+            let task = a.task().ok_or(Errno::ESRCH)?;
+            let inum = task.uts.borrow().inum;
+            Ok(format!("uts:[{inum}]").into_bytes())
+        })
+        .with_mode(0o777)
+        .owned_by(t.owner());
+        Ok(vec![uts.entry(2, "uts")])
+    })
 }
 
 /// Returns /proc/PID/task: a directory per live thread.

@@ -8,9 +8,6 @@ use super::tree::{named, Tree};
 use arch::Errno;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-/// The most a host name holds (`__NEW_UTS_LEN`).
-const HOST_NAME_MAX: usize = 64;
-
 static OVERCOMMIT_MEMORY: AtomicU32 = AtomicU32::new(0);
 
 /// Returns a random UUID (version 4) in its text form.
@@ -44,16 +41,17 @@ fn value(data: &[u8]) -> &[u8] {
     data.strip_suffix(b"\n").unwrap_or(data)
 }
 
-fn hostname(t: &mut Tree) -> Node {
-    let n = t.file(|| Ok(format!("{}\n", crate::boot::kernel().hostname()).into_bytes()));
-    n.with_mode(0o644).writable(|data| {
-        root_only()?;
-        let name = value(data);
-        if name.len() > HOST_NAME_MAX {
-            return Err(Errno::EINVAL);
-        }
-        *(crate::boot::kernel().hostname).borrow_mut() = String::from_utf8_lossy(name).into_owned();
-        Ok(())
+/// kernel.hostname (`domain`: kernel.domainname) of the reader's or
+/// writer's UTS namespace, as sethostname(2) and setdomainname(2).
+fn uts_name(t: &mut Tree, domain: bool) -> Node {
+    let n = t.file(move || {
+        let ns = crate::uts::current();
+        let field = if domain { &ns.domainname } else { &ns.nodename };
+        Ok(format!("{}\n", field.borrow().as_str()).into_bytes())
+    });
+    n.with_mode(0o644).writable(move |data| {
+        let task = crate::task::current().ok_or(Errno::EPERM)?;
+        crate::uts::set_name(&task, domain, value(data))
     })
 }
 
@@ -125,8 +123,8 @@ pub fn sys(t: &mut Tree) -> Node {
     let random = t.dir(random);
     let kernel = vec![
         named("cap_last_cap", t.text("40\n")),
-        named("domainname", t.text("(none)\n")),
-        named("hostname", hostname(t)),
+        named("domainname", uts_name(t, true)),
+        named("hostname", uts_name(t, false)),
         named("ngroups_max", t.text("65536\n")),
         named(
             "osrelease",

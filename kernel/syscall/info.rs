@@ -11,13 +11,14 @@ use arch::{Errno, Result};
 pub const RELEASE: &str = "6.1.0-linux-rs";
 
 pub fn sys_uname(ctx: &mut TrapContext, name: UserPtr<Utsname>) -> Result<u64> {
+    let ns = ctx.task.uts.borrow().clone();
     let fields = [
         "Linux",
-        &crate::boot::kernel().hostname(),
+        &ns.nodename.borrow().clone(),
         RELEASE,
         concat!("#1 SMP ", env!("CARGO_PKG_VERSION")),
         "x86_64",
-        "(none)",
+        &ns.domainname.borrow().clone(),
     ];
     let mut uts = Utsname::default();
     for (field, value) in uts.fields.iter_mut().zip(fields) {
@@ -29,19 +30,33 @@ pub fn sys_uname(ctx: &mut TrapContext, name: UserPtr<Utsname>) -> Result<u64> {
     Ok(0)
 }
 
-/// sethostname(2): root only, at most 64 bytes.
-pub fn sys_sethostname(ctx: &mut TrapContext, hostname: u64, len: u64) -> Result<u64> {
+/// sethostname(2): root only, at most 64 bytes, in the caller's UTS
+/// namespace.
+pub fn sys_sethostname(ctx: &mut TrapContext, name: u64, len: u64) -> Result<u64> {
+    set_uts_name(ctx, false, name, len)
+}
+
+/// setdomainname(2): the same for the NIS domain name.
+pub fn sys_setdomainname(ctx: &mut TrapContext, name: u64, len: u64) -> Result<u64> {
+    set_uts_name(ctx, true, name, len)
+}
+
+fn set_uts_name(ctx: &mut TrapContext, domain: bool, name: u64, len: u64) -> Result<u64> {
     if ctx.task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
-    let len = len as usize;
-    if len > 64 {
+    if len > crate::uts::NAME_MAX as u64 {
         return Err(Errno::EINVAL);
     }
-    let mut name = vec![0u8; len];
-    ctx.read_user(hostname, &mut name)?;
-    *(crate::boot::kernel().hostname).borrow_mut() = String::from_utf8_lossy(&name).into_owned();
+    let mut buf = vec![0u8; len as usize];
+    ctx.read_user(name, &mut buf)?;
+    crate::uts::set_name(ctx.task, domain, &buf)?;
     Ok(0)
+}
+
+/// unshare(2) (kernel/uts.rs).
+pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
+    crate::uts::sys_unshare(ctx, flags)
 }
 
 pub fn sys_getrandom(ctx: &mut TrapContext, ubuf: u64, count: u64, flags: u64) -> Result<u64> {

@@ -223,6 +223,7 @@ syscall_table! {
     166 umount2(target: Path, flags: Flags) => mount::sys_umount2;
     169 reboot(magic1: Flags, magic2: Flags, cmd: Flags, arg: Ptr) => reboot::sys_reboot;
     170 sethostname(hostname: Ptr, len: Uint) => info::sys_sethostname;
+    171 setdomainname(name: Ptr, len: Uint) => info::sys_setdomainname;
     186 gettid() => pid::sys_gettid;
     188 setxattr(path: Path, name: Path, value: Ptr, size: Uint, flags: Flags) => xattr::sys_setxattr;
     189 lsetxattr(path: Path, name: Path, value: Ptr, size: Uint, flags: Flags) => xattr::sys_lsetxattr;
@@ -279,6 +280,7 @@ syscall_table! {
     269 faccessat(dirfd: Fd, path: Path, mode: Mode) => stat::sys_faccessat;
     270 pselect6(n: Int, inp: Ptr, outp: Ptr, exp: Ptr, tsp: Ptr, sig: Ptr) => select::sys_pselect6;
     271 ppoll(ufds: Ptr, nfds: Uint, tsp: Ptr, sigmask: Ptr, sigsetsize: Uint) => poll::sys_ppoll;
+    272 unshare(flags: Flags) => info::sys_unshare;
     273 set_robust_list(head: Ptr, len: Uint) => tidaddr::sys_set_robust_list;
     275 splice(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Uint, flags: Flags) => splice::sys_splice;
     276 tee(fd_in: Fd, fd_out: Fd, len: Uint, flags: Flags) => splice::sys_tee;

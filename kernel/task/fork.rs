@@ -32,8 +32,8 @@ pub const CLONE_UNTRACED: u64 = 0x800000;
 pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
 pub const CLONE_IO: u64 = 0x80000000;
 
-/// The flags this kernel implements; namespaces (CLONE_NEWNS, CLONE_NEWPID...)
-/// are not among them.
+/// The flags this kernel implements; of the namespaces, only UTS's
+/// (CLONE_NEWNS, CLONE_NEWPID... are not among them).
 const SUPPORTED: u64 = CLONE_VM
     | CLONE_FS
     | CLONE_FILES
@@ -50,7 +50,8 @@ const SUPPORTED: u64 = CLONE_VM
     | CLONE_DETACHED
     | CLONE_UNTRACED
     | CLONE_CHILD_SETTID
-    | CLONE_IO;
+    | CLONE_IO
+    | crate::uts::CLONE_NEWUTS;
 
 /// What clone and clone3 ask for (clone3's `struct clone_args`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -92,11 +93,20 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     if parent.signal.borrow().group_exit.is_some() {
         return Err(Errno::ERESTARTNOINTR);
     }
+    // A new namespace takes CAP_SYS_ADMIN.
+    if f & crate::uts::CLONE_NEWUTS != 0 && parent.cred.borrow().euid != 0 {
+        return Err(Errno::EPERM);
+    }
     super::limits::may_fork(parent)?;
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
     let mask = me.signal.borrow().mask;
     let sched = *me.sched.borrow();
     let seccomp = me.seccomp.borrow().clone();
+    let uts = if f & crate::uts::CLONE_NEWUTS != 0 {
+        me.uts.borrow().copy()
+    } else {
+        me.uts.borrow().clone()
+    };
     let nnp = me.no_new_privs.load(Ordering::Relaxed);
     let task = if f & CLONE_THREAD != 0 {
         let t = Task::new(id, parent.clone(), mask);
@@ -150,6 +160,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         t
     };
     *task.seccomp.borrow_mut() = seccomp;
+    *task.uts.borrow_mut() = uts;
     task.no_new_privs.store(nnp, Ordering::Relaxed);
     task.signal.borrow_mut().altstack = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
         signal::AltStack::default()

@@ -177,6 +177,8 @@ pub struct Task {
     /// `PR_SET_NO_NEW_PRIVS`: execve grants no privilege (set-user-ID and
     /// set-group-ID bits are ignored); inherited, never cleared.
     pub no_new_privs: AtomicBool,
+    /// The UTS namespace (host and domain names), inherited over clone.
+    pub uts: KernelCell<Arc<crate::uts::UtsNamespace>>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -220,6 +222,7 @@ impl Task {
             sched: KernelCell::default(),
             seccomp: KernelCell::default(),
             no_new_privs: AtomicBool::new(false),
+            uts: KernelCell::new(crate::uts::INIT_UTS.clone()),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t

@@ -1,0 +1,126 @@
+//! UTS namespaces (Linux's kernel/utsname.c, uts_namespaces(7)): the host
+//! and NIS domain names uname(2) reports, sethostname(2) and
+//! setdomainname(2) set, and /proc/sys/kernel/{hostname,domainname} show,
+//! per namespace. A task's namespace is inherited over clone, and a new
+//! one (a copy of the names) comes from `clone(CLONE_NEWUTS)` or
+//! `unshare(CLONE_NEWUTS)`, with CAP_SYS_ADMIN.
+//!
+//! unshare(2) lives here too, with what it can do in this kernel: a
+//! private file table (CLONE_FILES), a UTS namespace, and the flags that
+//! change nothing for a process of one thread. The other namespaces are
+//! not built: they are EINVAL, as in a Linux configured without them.
+
+use crate::task::{Task, TrapContext};
+use arch::sync::KernelCell;
+use arch::{Errno, Result};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, LazyLock};
+
+/// `__NEW_UTS_LEN`: the longest name.
+pub const NAME_MAX: usize = 64;
+pub const CLONE_NEWUTS: u64 = 0x0400_0000;
+
+/// The inode numbers namespaces show in /proc/PID/ns (Linux's
+/// `PROC_UTS_INIT_INO` for the first, then new ones from the same range).
+const INIT_INO: u32 = 0xEFFF_FFFE;
+static NEXT_INO: AtomicU32 = AtomicU32::new(0xF000_0000);
+
+/// A UTS namespace.
+pub struct UtsNamespace {
+    pub inum: u32,
+    pub nodename: KernelCell<String>,
+    pub domainname: KernelCell<String>,
+}
+
+/// The initial namespace, the one init starts in.
+pub static INIT_UTS: LazyLock<Arc<UtsNamespace>> = LazyLock::new(|| {
+    Arc::new(UtsNamespace {
+        inum: INIT_INO,
+        nodename: KernelCell::new("(none)".into()),
+        domainname: KernelCell::new("(none)".into()),
+    })
+});
+
+impl UtsNamespace {
+    /// Returns a new namespace with the names of this one.
+    pub fn copy(&self) -> Arc<UtsNamespace> {
+        Arc::new(UtsNamespace {
+            inum: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            nodename: KernelCell::new(self.nodename.borrow().clone()),
+            domainname: KernelCell::new(self.domainname.borrow().clone()),
+        })
+    }
+}
+
+/// Returns the UTS namespace of the task this thread runs (the initial
+/// one for threads that run none).
+pub fn current() -> Arc<UtsNamespace> {
+    crate::task::current().map_or_else(|| INIT_UTS.clone(), |t| t.uts.borrow().clone())
+}
+
+/// Sets the host name (`domain`: the domain name) of the caller's
+/// namespace to `name`: EPERM without root, EINVAL past 64 bytes.
+pub fn set_name(task: &Task, domain: bool, name: &[u8]) -> Result<()> {
+    if task.process.cred.borrow().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if name.len() > NAME_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let ns = task.uts.borrow().clone();
+    let field = if domain { &ns.domainname } else { &ns.nodename };
+    *field.borrow_mut() = String::from_utf8_lossy(name).into_owned();
+    Ok(())
+}
+
+/// The other namespace flags, which this kernel does not build.
+const CLONE_NEWNS: u64 = 0x0002_0000;
+const CLONE_NEWCGROUP: u64 = 0x0200_0000;
+const CLONE_NEWIPC: u64 = 0x0800_0000;
+const CLONE_NEWUSER: u64 = 0x1000_0000;
+const CLONE_NEWPID: u64 = 0x2000_0000;
+const CLONE_NEWNET: u64 = 0x4000_0000;
+const CLONE_NEWTIME: u64 = 0x80;
+const NOT_BUILT: u64 = CLONE_NEWNS
+    | CLONE_NEWCGROUP
+    | CLONE_NEWIPC
+    | CLONE_NEWUSER
+    | CLONE_NEWPID
+    | CLONE_NEWNET
+    | CLONE_NEWTIME;
+
+/// unshare(2).
+pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
+    use crate::task::fork::{
+        CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
+    };
+    let known = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
+    if flags & !(known | CLONE_NEWUTS | NOT_BUILT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let task = ctx.task.clone();
+    // Sharing the address space, signal handlers or thread group cannot be
+    // undone: fine for a process of one thread, where nothing is shared.
+    if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) != 0
+        && task.process.threads.borrow().len() > 1
+    {
+        return Err(Errno::EINVAL);
+    }
+    let namespaces = flags & (CLONE_NEWUTS | NOT_BUILT);
+    if namespaces != 0 && task.process.cred.borrow().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if flags & NOT_BUILT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_FILES != 0 {
+        let files = task.files();
+        let copy = files.borrow().clone();
+        *task.process.files.borrow_mut() = Arc::new(KernelCell::new(copy));
+    }
+    if flags & CLONE_NEWUTS != 0 {
+        let new = task.uts.borrow().copy();
+        *task.uts.borrow_mut() = new;
+    }
+    Ok(0)
+}

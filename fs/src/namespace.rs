@@ -140,6 +140,7 @@ impl Vfs {
     pub fn remount(&self, path: &Path, flags: MountFlags) -> Result<()> {
         check_mount_root(path)?;
         path.mnt.set_flags(flags);
+        self.mounts_changed();
         Ok(())
     }
 
@@ -150,6 +151,7 @@ impl Vfs {
         check_mount_root(path)?;
         path.mnt.fs().remount(flags.contains(MountFlags::RDONLY))?;
         path.mnt.set_flags(flags);
+        self.mounts_changed();
         Ok(())
     }
 

@@ -15,6 +15,10 @@ pub struct Vfs {
     root: Path,
     /// Every mount but the root, in mount order (later mounts cover earlier ones).
     mounts: Mutex<Vec<Arc<Mount>>>,
+    /// Counts the changes of the mount tree (Linux's `mnt_ns->event`),
+    /// which /proc/PID/mountinfo's pollers wait for on `mount_wait`.
+    events: std::sync::atomic::AtomicU64,
+    mount_wait: crate::WaitQueue,
 }
 
 impl Vfs {
@@ -34,6 +38,8 @@ impl Vfs {
         Ok(Arc::new(Vfs {
             root: Path { mnt, dentry },
             mounts: Mutex::default(),
+            events: Default::default(),
+            mount_wait: crate::WaitQueue::new(),
         }))
     }
 
@@ -49,9 +55,29 @@ impl Vfs {
             .map(|_| ())
     }
 
-    /// Returns the list of mounts below the root, locked.
+    /// Returns the list of mounts below the root, locked to change it: the
+    /// change is announced (readers wait for the lock, so they see it).
     pub(crate) fn lock_mounts(&self) -> Result<MutexGuard<'_, Vec<Arc<Mount>>>> {
-        Ok(self.mounts.lock())
+        let guard = self.mounts.lock();
+        self.mounts_changed();
+        Ok(guard)
+    }
+
+    /// Counts a change of the mount tree and wakes who waits for one.
+    pub(crate) fn mounts_changed(&self) {
+        self.events
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.mount_wait.wake_all();
+    }
+
+    /// Returns how many times the mount tree changed.
+    pub fn mount_event(&self) -> u64 {
+        self.events.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Returns the queue woken when the mount tree changes.
+    pub fn mount_wait(&self) -> &crate::WaitQueue {
+        &self.mount_wait
     }
 
     /// Returns every mount, the root first, in mount order (for /proc/mounts).

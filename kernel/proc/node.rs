@@ -63,6 +63,8 @@ pub struct Node {
     /// Asked at each open: an error refuses it (the ptrace access check of
     /// maps and environ, made at open as Linux makes it).
     may_open: Option<Arc<dyn Fn() -> Result<()> + Send + Sync>>,
+    /// A mount table: its open files report changes of the mount tree.
+    mount_table: bool,
     vfs_state: InodeState,
 }
 
@@ -78,6 +80,7 @@ impl Node {
             time: fs::Clock::now(&fs::HostClock),
             body,
             may_open: None,
+            mount_table: false,
             vfs_state: InodeState::new(),
         }
     }
@@ -118,6 +121,13 @@ impl Node {
         if let Body::File { write, .. } = &mut self.body {
             *write = Some(Arc::new(store));
         }
+        self
+    }
+
+    /// Makes the file a mount table, whose pollers learn of mount changes
+    /// (`SeqFile::watching_mounts`).
+    pub fn mount_table(mut self) -> Node {
+        self.mount_table = true;
         self
     }
 
@@ -297,7 +307,13 @@ impl Inode for Node {
         }
         match &self.body {
             Body::File { read, write } => {
-                Ok(Some(Arc::new(SeqFile::new(read.clone(), write.clone()))))
+                let f = SeqFile::new(read.clone(), write.clone());
+                let f = if self.mount_table {
+                    f.watching_mounts()
+                } else {
+                    f
+                };
+                Ok(Some(Arc::new(f)))
             }
             _ => Ok(None),
         }

@@ -169,6 +169,9 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
             Kind::Text(gen, mode) | Kind::Private(gen, mode) => {
                 let tt = t.clone();
                 let mut n = Node::file(dev, ino, mode, move || gen(&tt));
+                if matches!(name, "mounts" | "mountinfo") {
+                    n = n.mount_table();
+                }
                 if let Kind::Private(..) = kind {
                     let tt = t.clone();
                     n = n.open_checked(move || tt.inspect().map(|_| ()));

@@ -6,7 +6,8 @@
 use super::node::{Store, Text};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
-use fs::FileOps;
+use fs::{FileOps, PollEvents, WaitQueue};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Copies `text` from `offset` into `buf`; returns how much.
 pub fn copy_out(text: &[u8], offset: u64, buf: &mut [u8]) -> usize {
@@ -24,6 +25,8 @@ pub struct SeqFile {
     read: Text,
     write: Option<Store>,
     text: KernelCell<Option<Vec<u8>>>,
+    /// For the mount tables: the mount tree's change count last reported.
+    mounts_seen: Option<AtomicU64>,
 }
 
 impl SeqFile {
@@ -33,7 +36,18 @@ impl SeqFile {
             read,
             write,
             text: KernelCell::new(None),
+            mounts_seen: None,
         }
+    }
+
+    /// Makes the file one of the mount tables (/proc/PID/mountinfo and
+    /// mounts): poll reports POLLERR | POLLPRI once after each change of
+    /// the mount tree since it was opened or last reported (Linux's
+    /// `mounts_poll`), which is how systemd follows mounts.
+    pub fn watching_mounts(mut self) -> SeqFile {
+        let now = crate::boot::kernel().vfs.mount_event();
+        self.mounts_seen = Some(AtomicU64::new(now));
+        self
     }
 }
 
@@ -51,5 +65,24 @@ impl FileOps for SeqFile {
             Some(w) => w(data).map(|()| data.len()),
             None => Err(Errno::EIO),
         }
+    }
+
+    fn poll(&self) -> PollEvents {
+        let mut ev = PollEvents::POLLIN | PollEvents::POLLRDNORM;
+        if let Some(seen) = &self.mounts_seen {
+            let now = crate::boot::kernel().vfs.mount_event();
+            if seen.swap(now, Ordering::Relaxed) != now {
+                ev |= PollEvents::POLLERR | PollEvents::POLLPRI;
+            }
+        } else {
+            ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+        }
+        ev
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        self.mounts_seen
+            .as_ref()
+            .map(|_| crate::boot::kernel().vfs.mount_wait())
     }
 }

@@ -421,7 +421,18 @@ static void test_mount(void)
 	struct statfs sf;
 	mkdir("/tmp/m", 0755);
 	mkdir("/tmp/b", 0755);
+	/* systemd follows the mounts so: epoll on mountinfo for EPOLLPRI. */
+	int mi = open("/proc/self/mountinfo", O_RDONLY);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLPRI, .data.fd = mi }, got;
+	epoll_ctl(ep, EPOLL_CTL_ADD, mi, &ev);
+	CHECK("mountinfo is quiet with no change", epoll_wait(ep, &got, 1, 0) == 0);
 	CHECK_SYS("mount tmpfs", mount("none", "/tmp/m", "tmpfs", 0, "size=1m,mode=700"));
+	CHECK("a mount makes mountinfo report EPOLLPRI",
+	      epoll_wait(ep, &got, 1, 1000) == 1 && (got.events & EPOLLPRI) && (got.events & EPOLLERR));
+	CHECK("once", epoll_wait(ep, &got, 1, 0) == 0);
+	close(ep);
+	close(mi);
 	struct stat st;
 	CHECK("size= and mode=", statfs("/tmp/m", &sf) == 0 && sf.f_type == TMPFS_MAGIC &&
 					 sf.f_blocks * sf.f_bsize == 1 << 20 && stat("/tmp/m", &st) == 0 &&

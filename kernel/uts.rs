@@ -5,10 +5,12 @@
 //! one (a copy of the names) comes from `clone(CLONE_NEWUTS)` or
 //! `unshare(CLONE_NEWUTS)`, with CAP_SYS_ADMIN.
 //!
-//! unshare(2) lives here too, with what it can do in this kernel: a
-//! private file table (CLONE_FILES), a UTS namespace, and the flags that
+//! unshare(2) and setns(2) live here too, with what they can do in this
+//! kernel: a private file table (CLONE_FILES), a UTS namespace of one's
+//! own or another process's (setns with a pidfd), and the flags that
 //! change nothing for a process of one thread. The other namespaces are
-//! not built: they are EINVAL, as in a Linux configured without them.
+//! not built: they are EINVAL, as in a Linux configured without them, and
+//! no file is a namespace file yet (/proc/PID/ns/* cannot be opened).
 
 use crate::task::{Task, TrapContext};
 use arch::sync::KernelCell;
@@ -122,5 +124,35 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
         let new = task.uts.borrow().copy();
         *task.uts.borrow_mut() = new;
     }
+    Ok(0)
+}
+
+/// setns(2): joins the namespaces `flags` names of the process a pidfd
+/// names (only the UTS namespace exists here); EINVAL for any other file,
+/// for no flags or flags that are not namespaces, and for namespaces this
+/// kernel does not build; EPERM without root; ESRCH once it exited.
+pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
+    let f = crate::syscall::Fd(fd).file(ctx)?;
+    let Some(pidfd) = f.ops_as::<crate::pidfd::PidFd>() else {
+        return Err(Errno::EINVAL);
+    };
+    if flags == 0 || flags & !(CLONE_NEWUTS | NOT_BUILT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let target = pidfd
+        .0
+        .threads
+        .borrow()
+        .first()
+        .cloned()
+        .ok_or(Errno::ESRCH)?;
+    if ctx.task.process.cred.borrow().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if flags & NOT_BUILT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let uts = target.uts.borrow().clone();
+    *ctx.task.uts.borrow_mut() = uts;
     Ok(0)
 }

@@ -54,6 +54,11 @@ fn set_uts_name(ctx: &mut TrapContext, domain: bool, name: u64, len: u64) -> Res
     Ok(0)
 }
 
+/// setns(2) (kernel/uts.rs).
+pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
+    crate::uts::sys_setns(ctx, fd, flags)
+}
+
 /// unshare(2) (kernel/uts.rs).
 pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     crate::uts::sys_unshare(ctx, flags)

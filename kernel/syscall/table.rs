@@ -308,6 +308,7 @@ syscall_table! {
     302 prlimit64(pid: Int, resource: Int, new: Ptr, old: Ptr) => rlimit::sys_prlimit64;
     306 syncfs(fd: Fd) => sync::sys_syncfs;
     307 sendmmsg(fd: Fd, msgvec: Ptr, vlen: Uint, flags: Flags) => sendmsg::sys_sendmmsg;
+    308 setns(fd: Fd, nstype: Flags) => info::sys_setns;
     309 getcpu(cpup: Ptr, nodep: Ptr, cache: Ptr) => sched::sys_getcpu;
     316 renameat2(olddirfd: Fd, oldpath: Path, newdirfd: Fd, newpath: Path, flags: Flags) => unlink::sys_renameat2;
     317 seccomp(op: Uint, flags: Flags, uargs: Ptr) => prctl::sys_seccomp;

@@ -4,7 +4,8 @@
  * checks sethostname and setdomainname against uname and
  * /proc/sys/kernel/{hostname,domainname}, /proc/self/ns/uts, a child's
  * unshare(CLONE_NEWUTS) and clone(CLONE_NEWUTS) leaving the parent's
- * names alone, unshare(CLONE_FILES) ending a shared file table, and the
+ * names alone, setns with a pidfd joining another process's names,
+ * unshare(CLONE_FILES) ending a shared file table, and the
  * errnos: EPERM for a user, EINVAL for a name past 64 bytes, unknown
  * flags, and CLONE_THREAD in a process of two threads.
  */
@@ -120,6 +121,27 @@ int main(void)
 	      WIFEXITED(status) && WEXITSTATUS(status) == 0 && fcntl(keep, F_GETFD) == 0);
 	close(keep);
 
+	/* setns with a pidfd joins that process's namespace. */
+	int ready[2];
+	pipe(ready);
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		sethostname("epsilon", 7);
+		write(ready[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	read(ready[0], &c, 1);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	CHECK_ERRNO("setns needs flags with a pidfd", setns(pidfd, 0), EINVAL);
+	CHECK("setns(pidfd, CLONE_NEWUTS) joins its names",
+	      setns(pidfd, CLONE_NEWUTS) == 0 && nodename_is("epsilon"));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(pidfd);
+	CHECK_ERRNO("setns on a file that is no namespace is EINVAL", setns(ready[0], 0), EINVAL);
+	CHECK_ERRNO("setns on a bad fd is EBADF", setns(999, 0), EBADF);
 	CHECK_ERRNO("unknown flags are EINVAL", unshare(0x1), EINVAL);
 	pthread_t th;
 	pthread_create(&th, NULL, idle, NULL);

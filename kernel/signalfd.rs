@@ -165,10 +165,10 @@ impl FileOps for SignalFd {
     }
 }
 
-/// signalfd4(fd, mask, sizemask, flags): a new signalfd for the signals of
-/// `*mask` (SIGKILL and SIGSTOP left out), or a new mask for the signalfd
-/// `fd` (EINVAL if it is not one).
-pub fn sys_signalfd4(
+/// signalfd4(fd, mask, sizemask, flags) (and signalfd, flags 0): a new
+/// signalfd for the signals of `*mask` (SIGKILL and SIGSTOP left out), or
+/// a new mask for the signalfd `fd` (EINVAL if it is not one).
+pub fn do_signalfd4(
     ctx: &mut TrapContext,
     fd: i32,
     mask: u64,
@@ -199,9 +199,4 @@ pub fn sys_signalfd4(
         ctx.task.process.nofile(),
     )?;
     Ok(fd as u64)
-}
-
-/// signalfd(fd, mask, sizemask): signalfd4 without flags.
-pub fn sys_signalfd(ctx: &mut TrapContext, fd: i32, mask: u64, sizemask: u64) -> Result<u64> {
-    sys_signalfd4(ctx, fd, mask, sizemask, 0)
 }

@@ -399,18 +399,17 @@ pub fn sys_rt_tgsigqueueinfo(
     kill_thread(ctx, tgid, tid, info)
 }
 
-/// signalfd(2) (kernel/signalfd.rs).
+/// signalfd(2) and signalfd4(2) (kernel/signalfd.rs).
 pub fn sys_signalfd(ctx: &mut TrapContext, fd: i32, mask: u64, sizemask: u64) -> Result<u64> {
-    crate::signalfd::sys_signalfd(ctx, fd, mask, sizemask)
+    crate::signalfd::do_signalfd4(ctx, fd, mask, sizemask, 0)
 }
 
-/// signalfd4(2).
 pub fn sys_signalfd4(
     ctx: &mut TrapContext,
     fd: i32,
     mask: u64,
-    sizemask: u64,
+    size: u64,
     flags: u32,
 ) -> Result<u64> {
-    crate::signalfd::sys_signalfd4(ctx, fd, mask, sizemask, flags)
+    crate::signalfd::do_signalfd4(ctx, fd, mask, size, flags)
 }

@@ -21,18 +21,7 @@
 
 #include "lo.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
+#include "bench.h"
 
 /* Returns a listener on 127.0.0.1 and stores its address in SA. */
 static int listener(int type, struct sockaddr_in *sa)

@@ -103,7 +103,8 @@ kill "$ra" 2>/dev/null || true
 echo "$out" | sed "s/^/[autoconf] /"
 echo "$out" | grep -q "inet6 fe80::.* scope link tentative" || { echo "tap: FAIL (no duplicate address detection)"; exit 1; }
 echo "$out" | grep -q "inet6 fd00:7::[0-9a-f:]*/64 scope global dynamic" || { echo "tap: FAIL (no address from the router's prefix)"; exit 1; }
-echo "$out" | grep -q "^default via fe80::.* dev eth0 proto ra" || { echo "tap: FAIL (no default route from the router)"; exit 1; }
+echo "$out" | grep -Eq "^default via fe80::.* dev eth0 proto ra metric 1024 expires [0-9]+sec" ||
+	{ echo "tap: FAIL (no default route from the router, with its lifetime)"; exit 1; }
 echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL (ping over the autoconfigured address)"; exit 1; }
 echo "$out" | grep -q "fd00:7::1/64 scope global dadfailed tentative" || { echo "tap: FAIL (a duplicate address not found)"; exit 1; }
 echo "$out" | grep -q "Cannot assign requested address" || { echo "tap: FAIL (a duplicate address could be bound)"; exit 1; }

@@ -60,6 +60,14 @@ fn route6(
     }
 }
 
+/// Records when route `r` expires (None: never).
+fn set_expiry(st: &mut NetState, r: Route, until: Option<Instant>) {
+    st.route_expires.retain(|(o, _)| *o != r);
+    if let Some(t) = until {
+        st.route_expires.push((r, t));
+    }
+}
+
 /// Announces the new or changed IPv6 address `a` of `ifindex` and adds
 /// the kernel routes it has now.
 fn announce6(st: &mut NetState, ifindex: i32, a: Ifaddr6, ev: &mut Vec<Event>) {
@@ -135,19 +143,23 @@ impl Net {
             RTPROT_RA,
             IP6_RT_PRIO_USER,
         );
-        self.set_ra_route(r.clone(), lifetime > 0);
+        let until = Instant::now() + Duration::from_secs(u64::from(lifetime));
+        self.set_ra_route(r.clone(), (lifetime > 0).then_some(until));
         r
     }
 
-    /// Adds (`on`) or removes the route `r` a router advertised.
-    fn set_ra_route(&self, r: Route, on: bool) {
+    /// Adds the route `r` a router advertised, expiring at `until`, or
+    /// removes it (None).
+    fn set_ra_route(&self, r: Route, until: Option<Instant>) {
         let mut ev = Vec::new();
         {
             let mut st = self.state_mut();
-            if on {
-                st.add_route(r, &mut ev, Origin::default());
-            } else {
-                st.remove_routes(|o| *o == r, &mut ev, Origin::default());
+            match until {
+                Some(t) => {
+                    st.add_route(r.clone(), &mut ev, Origin::default());
+                    set_expiry(&mut st, r, Some(t));
+                }
+                None => st.remove_routes(|o| *o == r, &mut ev, Origin::default()),
             }
         }
         if !ev.is_empty() {
@@ -180,6 +192,7 @@ impl Net {
             if p.on_link && p.valid > 0 {
                 let r = route6(net, p.len, ifindex, None, route::RTPROT_KERNEL, IP6_RT_PRIO);
                 st.add_route(r.clone(), &mut ev, Origin::default());
+                set_expiry(&mut st, r.clone(), after(now, p.valid));
                 made = Some((r, after(now, p.valid)));
             }
             let Ok(d) = st.dev_mut(ifindex) else {
@@ -229,7 +242,7 @@ impl Net {
 
     /// Removes the route `r` a router advertised, its lifetime over.
     pub(crate) fn ra_route_expired(&self, r: Route) {
-        self.set_ra_route(r, false);
+        self.set_ra_route(r, None);
     }
 
     /// Deprecates the IPv6 addresses whose preferred lifetime is over and

@@ -63,6 +63,8 @@ pub(crate) struct NetState {
     /// The devices, in ifindex order.
     pub devices: Vec<NetDevice>,
     pub routes: Vec<Route>,
+    /// When the routes routers gave expire (`ip -6 route`'s "expires").
+    route_expires: Vec<(Route, std::time::Instant)>,
     next_ifindex: i32,
 }
 
@@ -96,11 +98,20 @@ impl NetState {
         }
     }
 
+    /// Returns when route `r` expires, if a router gave it a lifetime.
+    pub(crate) fn route_expires(&self, r: &Route) -> Option<std::time::Instant> {
+        self.route_expires
+            .iter()
+            .find(|(o, _)| o == r)
+            .map(|&(_, t)| t)
+    }
+
     /// Removes the routes `f` selects; records the events.
     fn remove_routes(&mut self, f: impl Fn(&Route) -> bool, ev: &mut Vec<Event>, origin: Origin) {
         let (gone, kept): (Vec<Route>, Vec<Route>) =
             std::mem::take(&mut self.routes).into_iter().partition(f);
         self.routes = kept;
+        self.route_expires.retain(|(r, _)| !gone.contains(r));
         ev.extend(gone.into_iter().map(|route| Event::Route {
             route,
             new: false,

@@ -127,7 +127,7 @@ impl Table {
 }
 
 /// Returns the rtnetlink message and group of one event.
-fn event_message(e: &Event) -> (Vec<u8>, u32, Origin) {
+fn event_message(net: &Net, e: &Event) -> (Vec<u8>, u32, Origin) {
     match e {
         Event::Link { dev, new } => {
             let ty = if *new { rtm::NEWLINK } else { rtm::DELLINK };
@@ -168,7 +168,12 @@ fn event_message(e: &Event) -> (Vec<u8>, u32, Origin) {
             } else {
                 group::IPV4_ROUTE
             };
-            (route::encode(r, ty, origin.seq, origin.portid), g, *origin)
+            let expires = net.state().route_expires(r);
+            (
+                route::encode(r, expires, ty, origin.seq, origin.portid),
+                g,
+                *origin,
+            )
         }
     }
 }
@@ -177,7 +182,7 @@ fn event_message(e: &Event) -> (Vec<u8>, u32, Origin) {
 /// the requester too when its request asked for an echo (NLM_F_ECHO).
 pub(crate) fn notify(net: &Net, events: Vec<Event>) {
     for e in &events {
-        let (m, group, origin) = event_message(e);
+        let (m, group, origin) = event_message(net, e);
         let echo = (origin.portid != 0)
             .then(|| net.netlink.find(NETLINK_ROUTE, origin.portid))
             .flatten()

@@ -78,7 +78,13 @@ fn header(
 }
 
 /// Returns the RTM_NEWROUTE/RTM_DELROUTE message of route `r`.
-pub(crate) fn encode(r: &Route, ty: u16, seq: u32, pid: u32) -> Vec<u8> {
+pub(crate) fn encode(
+    r: &Route,
+    expires: Option<std::time::Instant>,
+    ty: u16,
+    seq: u32,
+    pid: u32,
+) -> Vec<u8> {
     let mut b = Builder::new(ty, 0, seq, pid);
     let family = if r.is_v6() { AF_INET6 } else { AF_INET };
     b.put(&header(
@@ -109,8 +115,15 @@ pub(crate) fn encode(r: &Route, ty: u16, seq: u32, pid: u32) -> Vec<u8> {
         b.u32(rta::OIF, r.oif as u32);
     }
     if r.is_v6() {
+        // `struct rta_cacheinfo`: rta_expires in clock ticks (USER_HZ 100).
+        let mut cache = [0u8; 32];
+        if let Some(t) = expires {
+            let left = t.saturating_duration_since(std::time::Instant::now());
+            let ticks = (left.as_millis() / 10).min(i32::MAX as u128) as i32;
+            cache[8..12].copy_from_slice(&ticks.to_ne_bytes());
+        }
         b.u32(rta::PRIORITY, r.priority)
-            .attr(rta::CACHEINFO, &[0u8; 32])
+            .attr(rta::CACHEINFO, &cache)
             .u8(rta::PREF, 0);
     }
     b.finish()
@@ -227,7 +240,15 @@ pub(crate) fn dump(req: &Request, family: u8) -> Result<Reply, Fail> {
     });
     let msgs = routes
         .into_iter()
-        .map(|r| encode(r, rtm::NEWROUTE, req.hdr.seq, req.who.portid))
+        .map(|r| {
+            encode(
+                r,
+                st.route_expires(r),
+                rtm::NEWROUTE,
+                req.hdr.seq,
+                req.who.portid,
+            )
+        })
         .collect();
     Ok(Reply::Dump(msgs))
 }

@@ -128,6 +128,12 @@ fn uts() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
 }
 
+/// personality(2) (tests/guest/personality.c).
+#[test]
+fn personality() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/personality", "quiet"]));
+}
+
 /// TCP and UDP over the loopback interface (tests/guest/inet.c).
 #[test]
 fn inet() {

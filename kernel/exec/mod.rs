@@ -121,6 +121,14 @@ fn execve_path(
     // (Linux's begin_new_exec and would_dump): nobody else may look inside.
     let unreadable = fs::permission(&ctx.cred(), &st, Access::READ).is_err();
     let dumpable = !secure && !unreadable;
+    if secure {
+        // PER_CLEAR_ON_SETID: no address-space tricks for a set-id program.
+        let p = &ctx.task.process.personality;
+        p.fetch_and(
+            !crate::syscall::PER_CLEAR_ON_SETID,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
     let auxv = [
         (AT_HWCAP, arch::host::cpu::hwcap()),
         (AT_PAGESZ, mm::PAGE_SIZE),

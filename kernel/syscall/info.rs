@@ -10,12 +10,56 @@ use arch::{Errno, Result};
 /// minimum versions, so it names the Linux ABI level this kernel follows.
 pub const RELEASE: &str = "6.1.0-linux-rs";
 
+/// personality(2)'s flags this kernel looks at or clears.
+pub const UNAME26: u32 = 0x0020000;
+pub const PER_CLEAR_ON_SETID: u32 = 0x0040000 | 0x0200000 | 0x0400000;
+
+/// personality(2): sets the execution domain and flags (any value, as
+/// Linux stores it; 0xffffffff only asks) and returns the old ones.
+/// PER_LINUX is the only domain; ADDR_NO_RANDOMIZE holds trivially (this
+/// kernel does not randomize the address space); UNAME26 makes uname report
+/// a 2.6 release.
+pub fn sys_personality(ctx: &mut TrapContext, persona: u32) -> Result<u64> {
+    use std::sync::atomic::Ordering;
+    let p = &ctx.task.process.personality;
+    let old = if persona == u32::MAX {
+        p.load(Ordering::Relaxed)
+    } else {
+        p.swap(persona, Ordering::Relaxed)
+    };
+    Ok(u64::from(old))
+}
+
+/// Returns the release uname reports: RELEASE, or under UNAME26 the 2.6
+/// one Linux's `override_release` makes of it (2.6.(60 + patch level)).
+fn release(persona: u32) -> String {
+    if persona & UNAME26 == 0 {
+        return RELEASE.to_string();
+    }
+    let numbers = RELEASE
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .next()
+        .unwrap_or("");
+    let rest = &RELEASE[numbers.len()..];
+    let patch: u32 = numbers
+        .split('.')
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    format!("2.6.{}{rest}", 60 + patch)
+}
+
 pub fn sys_uname(ctx: &mut TrapContext, name: UserPtr<Utsname>) -> Result<u64> {
     let ns = ctx.task.uts.borrow().clone();
+    let persona = ctx
+        .task
+        .process
+        .personality
+        .load(std::sync::atomic::Ordering::Relaxed);
     let fields = [
         "Linux",
         &ns.nodename.borrow().clone(),
-        RELEASE,
+        &release(persona),
         concat!("#1 SMP ", env!("CARGO_PKG_VERSION")),
         "x86_64",
         &ns.domainname.borrow().clone(),
@@ -76,4 +120,16 @@ pub fn sys_getrandom(ctx: &mut TrapContext, ubuf: u64, count: u64, flags: u64) -
     arch::host::random::getrandom(&mut buf);
     ctx.write_user(ubuf, &buf)?;
     Ok(len as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uname26_reports_a_2_6_release() {
+        assert_eq!(release(0), RELEASE);
+        // 6.1.0-linux-rs: the patch level 1 becomes 2.6.61, the rest kept.
+        assert_eq!(release(UNAME26), "2.6.61-linux-rs");
+    }
 }

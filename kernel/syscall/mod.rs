@@ -64,7 +64,7 @@ mod xattr;
 
 pub(crate) use arg::{Fd, UserPtr};
 pub use cred::Cred;
-pub use info::RELEASE;
+pub use info::{PER_CLEAR_ON_SETID, RELEASE};
 pub use itimer::Itimers;
 pub(crate) use msghdr::{Control, UserIov, SCM_CREDENTIALS};
 pub(crate) use poll::deadline_after;

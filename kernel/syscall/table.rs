@@ -197,6 +197,7 @@ syscall_table! {
     131 sigaltstack(ss: Ptr, oss: Ptr) => signal::sys_sigaltstack;
     132 utime(path: Path, buf: Ptr) => utimes::sys_utime;
     133 mknod(path: Path, mode: Mode, dev: Flags) => namei::sys_mknod;
+    135 personality(persona: Flags) => info::sys_personality;
     137 statfs(path: Path, buf: Ptr) => statfs::sys_statfs;
     138 fstatfs(fd: Fd, buf: Ptr) => statfs::sys_fstatfs;
     140 getpriority(which: Int, who: Int) => sched::sys_getpriority;

@@ -146,6 +146,8 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         *child.cred.borrow_mut() = parent.cred.borrow().clone();
         child.set_dumpable(parent.dumpable());
         *child.ctty.borrow_mut() = parent.ctty.borrow().clone();
+        let persona = parent.personality.load(Ordering::Relaxed);
+        child.personality.store(persona, Ordering::Relaxed);
         for (to, from) in [
             (&child.oom_score_adj, &parent.oom_score_adj),
             (&child.oom_score_adj_min, &parent.oom_score_adj_min),

@@ -106,6 +106,9 @@ pub struct Process {
     pub subreaper: AtomicBool,
     /// PR_SET_PDEATHSIG: the signal this process gets when its parent dies.
     pub pdeath_signal: AtomicI32,
+    /// personality(2)'s execution domain and flags, inherited and kept over
+    /// execve (but the flags a set-id exec clears).
+    pub personality: std::sync::atomic::AtomicU32,
     /// PR_SET_DUMPABLE: false after a change of credentials or a set-id exec;
     /// others may then not look inside (see `access`).
     dumpable: AtomicBool,
@@ -411,6 +414,7 @@ impl Process {
             signal: KernelCell::default(),
             subreaper: AtomicBool::new(false),
             pdeath_signal: AtomicI32::new(0),
+            personality: Default::default(),
             dumpable: AtomicBool::new(true),
             unkillable: AtomicBool::new(false),
             nproc_exceeded: AtomicBool::new(false),

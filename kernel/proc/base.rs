@@ -130,6 +130,13 @@ pub fn wchan(t: &Target) -> Result<Vec<u8>> {
     Ok(b"0".to_vec())
 }
 
+/// personality: the execution domain and flags, in hex (personality(2)).
+pub fn personality(t: &Target) -> Result<Vec<u8>> {
+    let p = t.process()?;
+    let persona = p.personality.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(format!("{persona:08x}\n").into_bytes())
+}
+
 /// Returns the place `t`'s directory link `which` names; `ENOENT` for a zombie.
 fn fs_link(t: &Target, which: fn(&Process) -> Option<fs::Path>) -> Result<fs::Path> {
     let p = t.inspect()?;

@@ -144,6 +144,7 @@ const FILES: &[(&str, Kind)] = &[
     ("mounts", Kind::Text(mounts::mounts, 0o444)),
     ("mountinfo", Kind::Text(mounts::mountinfo, 0o444)),
     ("wchan", Kind::Text(base::wchan, 0o444)),
+    ("personality", Kind::Private(base::personality, 0o400)),
     ("cwd", Kind::Link(base::cwd)),
     ("root", Kind::Link(base::root)),
     ("exe", Kind::Link(base::exe)),

@@ -1,8 +1,9 @@
 /*
  * personality(2): the execution domain and flags, queried with 0xffffffff,
  * set to anything (the old value returned), inherited over fork and kept
- * over execve; UNAME26 makes uname report a 2.6 release (setarch
- * --uname-2.6), and clearing it gives the real one back. Runs natively too.
+ * over execve, shown in /proc/self/personality; UNAME26 makes uname
+ * report a 2.6 release (setarch --uname-2.6), and clearing it gives the
+ * real one back. Runs natively too.
  */
 #include "check.h"
 
@@ -23,6 +24,12 @@ int main(int argc, char **argv)
 	CHECK("PER_LINUX at first", personality(0xffffffff) == PER_LINUX);
 	CHECK("setting returns the old value", personality(PER_LINUX | ADDR_NO_RANDOMIZE) == PER_LINUX);
 	CHECK("and asking returns the new", personality(0xffffffff) == (PER_LINUX | ADDR_NO_RANDOMIZE));
+	char text[32] = { 0 };
+	FILE *f = fopen("/proc/self/personality", "r");
+	CHECKF("/proc/self/personality shows it", f && fgets(text, sizeof text, f) && !strcmp(text, "00040000\n"),
+	       "%s", text);
+	if (f)
+		fclose(f);
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(personality(0xffffffff) == (PER_LINUX | ADDR_NO_RANDOMIZE) ? 0 : 1);

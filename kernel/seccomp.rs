@@ -227,7 +227,7 @@ pub fn syscall_entry(ctx: &mut TrapContext, nr: u64, args: [u64; 6]) -> Entry {
         RET_ALLOW | RET_LOG => Entry::Run,
         RET_ERRNO => Entry::Return(0u64.wrapping_sub(u64::from(reason.min(4095)))),
         RET_TRAP => {
-            let info = SigInfo::with(
+            let mut info = SigInfo::with(
                 signal::SIGSYS,
                 SYS_SECCOMP,
                 SigSys {
@@ -236,7 +236,6 @@ pub fn syscall_entry(ctx: &mut TrapContext, nr: u64, args: [u64; 6]) -> Entry {
                     arch: AUDIT_ARCH_X86_64,
                 },
             );
-            let mut info = info;
             info.si_errno = reason as i32;
             signal::force_signal(ctx.task, info);
             Entry::Return(neg(Errno::ENOSYS))

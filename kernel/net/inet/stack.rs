@@ -185,7 +185,13 @@ impl Stack {
 
     /// Runs address autoconfiguration: what neighbour discovery received,
     /// then what is due; takes the namespace's changes it made.
+    /// Every poll passes here: with nothing received and nothing due, it
+    /// does nothing.
     fn autoconf(&mut self, now: Instant) {
+        let due = self.addrconf.next().is_some_and(|t| t <= now);
+        if self.lo.neigh.events.is_empty() && !due {
+            return;
+        }
         for ev in std::mem::take(&mut self.lo.neigh.events) {
             self.addrconf.nd_event(ev, now);
         }
@@ -411,9 +417,7 @@ impl Stack {
                 crate::net::packet::deliver(LOOPBACK_IFINDEX, frames);
             }
             self.deliver_card_frames();
-            if !self.lo.neigh.events.is_empty() {
-                self.autoconf(now);
-            }
+            self.autoconf(now);
             self.taps.deliver(&mut self.sockets);
             self.deliver_udplite();
             if !moved && !self.lo.pending() && !self.reset_orphans_with_data() {

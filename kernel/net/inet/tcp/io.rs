@@ -1,13 +1,129 @@
-//! A TCP connection's data path: one non-blocking attempt at sending or
-//! receiving (the socket calls wait between attempts), and the send
-//! buffer's room, which SO_SNDBUF may make smaller than smoltcp's.
+//! A TCP connection's data path: sendmsg and recvmsg, which wait between
+//! non-blocking attempts at sending or receiving, and the send buffer's
+//! room, which SO_SNDBUF may make smaller than smoltcp's.
 
-use super::{Conn, State, TcpSocket};
-use crate::net::inet::stack::Stack;
+use super::{Conn, State, TcpSocket, BUFFER};
+use crate::net::inet::stack::{with_stack, Stack};
+use crate::net::socket::{nonblocking, sigpipe, sock_wait, Received, SendMsg, Socket};
+use crate::net::MsgFlags;
+use crate::syscall::UserIov;
+use crate::task::TrapContext;
 use arch::{Errno, Result};
+use fs::File;
 use smoltcp::socket::tcp;
 
 impl TcpSocket {
+    /// sendmsg(2) on a connection: the guest's bytes in rounds of up to
+    /// the buffer's size, each waiting for room (SO_SNDTIMEO, or not at all
+    /// when non-blocking); what was sent once something was.
+    pub(super) fn do_sendmsg(&self, ctx: &TrapContext, f: &File, msg: SendMsg) -> Result<usize> {
+        let flags = msg.flags;
+        if flags.contains(MsgFlags::OOB) {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        // As Linux, an address given to a stream socket is ignored.
+        let nonblock = nonblocking(f, flags.contains(MsgFlags::DONTWAIT));
+        let timeout = self.options().sndtimeo;
+        let iov = msg.iov;
+        let total = iov.len();
+        let mut sent = 0;
+        // The guest's bytes are taken once per round, outside the stack (a
+        // copy straight into smoltcp's ring measured slower: 6.5 against
+        // 9.5 Gbit/s over a TAP card).
+        let mut chunk = Vec::new();
+        loop {
+            let n = (total - sent).min(BUFFER);
+            chunk.resize(n, 0);
+            if let Err(e) = iov.copy_in(ctx, sent, &mut chunk) {
+                return if sent > 0 { Ok(sent) } else { Err(e) };
+            }
+            let r = sock_wait(ctx.task, &[&self.wait], nonblock, timeout, || {
+                let mut at = 0;
+                let mut source = |b: &mut [u8]| {
+                    b.copy_from_slice(&chunk[at..at + b.len()]);
+                    at += b.len();
+                    Ok(())
+                };
+                with_stack(|stack| {
+                    self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source)
+                })
+            });
+            match r {
+                Ok(k) => {
+                    sent += k;
+                    if sent >= total {
+                        return Ok(sent);
+                    }
+                }
+                Err(e) => {
+                    if sent > 0 {
+                        return Ok(sent);
+                    }
+                    if e == Errno::EPIPE {
+                        sigpipe(ctx, flags);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// recvmsg(2) on a connection: waits for data (SO_RCVTIMEO, or not at
+    /// all when non-blocking) until SO_RCVLOWAT bytes, or the whole buffer
+    /// with MSG_WAITALL, came.
+    pub(super) fn do_recvmsg(
+        &self,
+        ctx: &TrapContext,
+        f: &File,
+        iov: &UserIov,
+        flags: MsgFlags,
+    ) -> Result<Received> {
+        if flags.contains(MsgFlags::OOB) {
+            return Err(Errno::EINVAL);
+        }
+        let nonblock = nonblocking(f, flags.contains(MsgFlags::DONTWAIT));
+        let peek = flags.contains(MsgFlags::PEEK);
+        let opts = self.options();
+        let len = iov.len();
+        let target = if flags.contains(MsgFlags::WAITALL) && !peek {
+            len
+        } else {
+            opts.rcvlowat.min(len)
+        };
+        // MSG_TRUNC on a stream discards what it reads (tcp_recvmsg).
+        let discard = flags.contains(MsgFlags::TRUNC);
+        let mut copied = 0;
+        loop {
+            let room = len - copied;
+            let r = sock_wait(ctx.task, &[&self.wait], nonblock, opts.rcvtimeo, || {
+                // Straight from the receive buffer to the guest's.
+                let mut at = copied;
+                let mut sink = |d: &[u8]| {
+                    if !discard {
+                        iov.copy_out(ctx, at, d)?;
+                    }
+                    at += d.len();
+                    Ok(())
+                };
+                with_stack(|stack| {
+                    self.recv_some(stack, &mut self.state.borrow_mut(), room, peek, &mut sink)
+                })
+            });
+            match r {
+                Ok(0) => break,
+                Ok(n) => {
+                    copied += n;
+                    if copied >= target.max(1) || peek || copied >= len {
+                        break;
+                    }
+                }
+                Err(e) if copied == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(Received::bytes(copied))
+    }
+
     /// Returns the bytes a send may queue now: a send buffer the program
     /// sized (SO_SNDBUF) is that size even when smoltcp's is bigger.
     pub(super) fn send_room(s: &State, t: &tcp::Socket) -> usize {

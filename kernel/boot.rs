@@ -357,6 +357,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
     let nproc = (task::limits::max_threads() / 2) as u64;
     p.rlimits.borrow_mut()[RLIMIT_NPROC] = (nproc, nproc);
     task::register(&p);
+    crate::cgroup::init(&p);
     let t = Task::new(pid, p.clone(), 0);
     p.threads.borrow_mut().push(t.clone());
     task::start_task(

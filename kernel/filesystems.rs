@@ -79,6 +79,7 @@ const TYPES: &[(&str, bool)] = &[
     ("proc", true),
     ("devtmpfs", true),
     ("devpts", true),
+    ("cgroup2", true),
     ("ext3", false),
     ("ext2", false),
     ("ext4", false),
@@ -181,6 +182,7 @@ pub fn instance(
         "sysfs" => crate::sysfs::new(),
         "devtmpfs" => crate::devtmpfs::instance()?,
         "devpts" => crate::devpts::DevPts::instance(),
+        "cgroup2" => crate::cgroup::fs::instance(data)?,
         "ext4" | "ext3" | "ext2" => {
             let (d, dev) = block_device(task, source)?;
             ext4_instance(d, dev, read_only)?

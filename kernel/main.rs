@@ -7,6 +7,7 @@
 mod anon_inode;
 mod block;
 mod boot;
+mod cgroup;
 mod cmdline;
 mod devices;
 mod devpts;

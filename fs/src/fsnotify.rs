@@ -164,6 +164,19 @@ pub(crate) fn dentry_event(dentry: &Arc<Dentry>, mask: u32) {
     send(inode.as_ref(), mask, None, 0, unlinked);
 }
 
+/// Reports that the kernel changed the file `name` of directory `dir`
+/// (a control file whose state moved, as Linux's `kernfs_notify`):
+/// `IN_MODIFY` to the file's marks and, with its name, to the directory's.
+pub fn modified(dir: Option<&dyn Inode>, file: &dyn Inode, name: &[u8]) {
+    if !active() {
+        return;
+    }
+    if let Some(d) = dir {
+        send(d, IN_MODIFY, Some(name), 0, false);
+    }
+    send(file, IN_MODIFY, None, 0, false);
+}
+
 /// Reports `mask` about the entry `name` of the directory `dir` (create,
 /// delete, the halves of a move); `child` is what the name stands for.
 pub(crate) fn name_event(dir: &dyn Inode, child: &dyn Inode, mask: u32, name: &[u8], cookie: u32) {

@@ -112,10 +112,9 @@ pub fn limits(t: &Target) -> Result<Vec<u8>> {
     Ok(s.into_bytes())
 }
 
-/// /proc/PID/cgroup: the root of the unified hierarchy.
+/// /proc/PID/cgroup: the process's group in the unified hierarchy.
 pub fn cgroup(t: &Target) -> Result<Vec<u8>> {
-    t.process()?;
-    Ok(b"0::/\n".to_vec())
+    Ok(crate::cgroup::proc_cgroup(&*t.process()?))
 }
 
 /// loginuid and sessionid: unset (-1 as unsigned), without a newline as Linux.

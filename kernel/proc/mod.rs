@@ -18,7 +18,7 @@ mod net;
 pub mod node;
 mod oom;
 mod pid;
-mod seq;
+pub mod seq;
 mod stat;
 mod status;
 mod sys;

@@ -25,8 +25,18 @@ pub struct SeqFile {
     read: Text,
     write: Option<Store>,
     text: KernelCell<Option<Vec<u8>>>,
-    /// For the mount tables: the mount tree's change count last reported.
-    mounts_seen: Option<AtomicU64>,
+    /// For files whose changes poll reports: what counts them.
+    watch: Option<Watch>,
+}
+
+/// How a watched file's changes are counted and waited for.
+struct Watch {
+    /// The count last reported.
+    seen: AtomicU64,
+    /// Returns the count now.
+    now: Box<dyn Fn() -> u64 + Send + Sync>,
+    /// Woken at each change.
+    queue: &'static WaitQueue,
 }
 
 impl SeqFile {
@@ -36,18 +46,34 @@ impl SeqFile {
             read,
             write,
             text: KernelCell::new(None),
-            mounts_seen: None,
+            watch: None,
         }
+    }
+
+    /// Makes poll report `POLLERR | POLLPRI` once after each change since
+    /// the file was opened or the change last reported (Linux's
+    /// `kernfs_generic_poll`): `now` counts the changes, `queue` is woken
+    /// at each.
+    pub fn watching(
+        mut self,
+        now: impl Fn() -> u64 + Send + Sync + 'static,
+        queue: &'static WaitQueue,
+    ) -> SeqFile {
+        self.watch = Some(Watch {
+            seen: AtomicU64::new(now()),
+            now: Box::new(now),
+            queue,
+        });
+        self
     }
 
     /// Makes the file one of the mount tables (/proc/PID/mountinfo and
     /// mounts): poll reports POLLERR | POLLPRI once after each change of
     /// the mount tree since it was opened or last reported (Linux's
     /// `mounts_poll`), which is how systemd follows mounts.
-    pub fn watching_mounts(mut self) -> SeqFile {
-        let now = crate::boot::kernel().vfs.mount_event();
-        self.mounts_seen = Some(AtomicU64::new(now));
-        self
+    pub fn watching_mounts(self) -> SeqFile {
+        let vfs = &crate::boot::kernel().vfs;
+        self.watching(|| vfs.mount_event(), vfs.mount_wait())
     }
 }
 
@@ -69,9 +95,9 @@ impl FileOps for SeqFile {
 
     fn poll(&self) -> PollEvents {
         let mut ev = PollEvents::POLLIN | PollEvents::POLLRDNORM;
-        if let Some(seen) = &self.mounts_seen {
-            let now = crate::boot::kernel().vfs.mount_event();
-            if seen.swap(now, Ordering::Relaxed) != now {
+        if let Some(w) = &self.watch {
+            let now = (w.now)();
+            if w.seen.swap(now, Ordering::Relaxed) != now {
                 ev |= PollEvents::POLLERR | PollEvents::POLLPRI;
             }
         } else {
@@ -81,8 +107,6 @@ impl FileOps for SeqFile {
     }
 
     fn wait_queue(&self) -> Option<&WaitQueue> {
-        self.mounts_seen
-            .as_ref()
-            .map(|_| crate::boot::kernel().vfs.mount_wait())
+        self.watch.as_ref().map(|w| w.queue)
     }
 }

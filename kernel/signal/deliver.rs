@@ -67,6 +67,19 @@ fn wait_while_stopped(task: &Task) {
     }
 }
 
+/// Sleeps while the process is frozen by its control group; death ends it.
+fn wait_while_frozen(task: &Task) {
+    loop {
+        {
+            let ps = task.process.signal.borrow();
+            if !ps.frozen || ps.group_exit.is_some() {
+                return;
+            }
+        }
+        task.waiter.sleep(None);
+    }
+}
+
 /// Rewinds to the `syscall` instruction so the call runs again.
 fn rewind(ctx: &mut TrapContext, nr: u64) {
     ctx.regs.rax = nr;
@@ -111,6 +124,10 @@ pub fn do_signal(ctx: &mut TrapContext) {
         }
         if task.process.signal.borrow().stopped.is_some() {
             wait_while_stopped(&task);
+            continue;
+        }
+        if task.process.signal.borrow().frozen {
+            wait_while_frozen(&task);
             continue;
         }
         let Some(info) = dequeue(&task) else { break };

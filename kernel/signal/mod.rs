@@ -77,6 +77,8 @@ pub struct ProcessSignals {
     pub continue_report: bool,
     /// The thread that is exec'ing: every other thread must leave.
     pub exec_task: Option<Pid>,
+    /// Set while the process's control group is frozen (cgroup.freeze).
+    pub frozen: bool,
 }
 
 /// The signal state of one thread.
@@ -132,6 +134,7 @@ pub fn signal_pending(t: &Task) -> bool {
     let ps = t.process.signal.borrow();
     ps.group_exit.is_some()
         || ps.stopped.is_some()
+        || ps.frozen
         || ps.exec_task.is_some_and(|e| e != t.tid())
         || ps.pending.first(!mask).is_some()
 }

@@ -252,7 +252,7 @@ pub fn sys_setpriority(ctx: &mut TrapContext, which: u64, who: u64, prio: u64) -
         }
         t.sched.borrow_mut().nice = nice;
         if let Some(c) = t.cpu() {
-            c.set_nice(nice);
+            c.set_nice(crate::cgroup::limits::effective_nice(t));
         }
     }
     Ok(0)

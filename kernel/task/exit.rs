@@ -120,6 +120,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     if p.pid == 1 {
         crate::boot::shutdown(status);
     }
+    crate::cgroup::exit(p);
     if *p.sid.borrow() == p.pid {
         crate::tty::disassociate_ctty(p, true);
     }

@@ -98,6 +98,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         return Err(Errno::EPERM);
     }
     super::limits::may_fork(parent)?;
+    crate::cgroup::may_fork(parent)?;
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
     let mask = me.signal.borrow().mask;
     let sched = *me.sched.borrow();
@@ -158,6 +159,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         *t.sched.borrow_mut() = sched;
         child.threads.borrow_mut().push(t.clone());
         register(&child);
+        crate::cgroup::fork(parent, &child);
         real_parent.children.borrow_mut().push(child);
         t
     };
@@ -201,6 +203,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         p.threads.borrow_mut().retain(|t| !Arc::ptr_eq(t, &task));
         super::unregister_task(id);
         if f & CLONE_THREAD == 0 {
+            crate::cgroup::exit(p);
             if let Some(rp) = p.parent.borrow().upgrade() {
                 rp.children.borrow_mut().retain(|c| !Arc::ptr_eq(c, p));
             }

@@ -138,6 +138,8 @@ pub struct Process {
     /// When the process was created (its start time in /proc/PID/stat).
     pub start_time: std::time::Instant,
     /// /proc/PID/oom_score_adj, -1000 (never chosen) to 1000 (chosen first).
+    /// The control group (`cgroup::join` changes it).
+    pub cgroup: KernelCell<Arc<crate::cgroup::Cgroup>>,
     pub oom_score_adj: AtomicI32,
     /// The lowest `oom_score_adj` an unprivileged write may set (Linux's
     /// `oom_score_adj_min`: what a privileged write set last).
@@ -426,6 +428,7 @@ impl Process {
             times: KernelCell::new((0, 0)),
             children_times: KernelCell::new((0, 0)),
             start_time: std::time::Instant::now(),
+            cgroup: KernelCell::new(crate::cgroup::ROOT.clone()),
             oom_score_adj: AtomicI32::new(0),
             oom_score_adj_min: AtomicI32::new(0),
         })

@@ -63,7 +63,7 @@ fn task_main(task: Arc<Task>, start: Start) {
     let host_cpu = cpus[crate::syscall::sched::cpu_index(&task) % cpus.len()];
     arch::host::cpu::pin(0, host_cpu);
     handle.pin(host_cpu);
-    let nice = task.sched.borrow().nice;
+    let nice = crate::cgroup::limits::effective_nice(&task);
     if nice != 0 {
         handle.set_nice(nice);
     }
@@ -214,6 +214,7 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
                     });
                 }
             }
+            crate::cgroup::charge_fault(ctx.task);
         }
         Err(e) => {
             log::debug!(

@@ -316,6 +316,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
         root: root.clone(),
         cwd: root.clone(),
         umask: 0o022,
+        mnt_ns: crate::mnt_ns::INIT_MNT_NS.clone(),
     };
     let mut files = fs::FdTable::new();
     let console = match k.vfs.open(

@@ -23,6 +23,7 @@ mod kmem;
 mod lines;
 use arch::sync::kernel_lock as lock;
 mod memfd;
+mod mnt_ns;
 mod net;
 mod nic_spec;
 mod oom;

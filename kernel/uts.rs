@@ -75,16 +75,16 @@ pub fn set_name(task: &Task, domain: bool, name: &[u8]) -> Result<()> {
     Ok(())
 }
 
+use crate::mnt_ns::CLONE_NEWNS;
+
 /// The other namespace flags, which this kernel does not build.
-const CLONE_NEWNS: u64 = 0x0002_0000;
 const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 const CLONE_NEWIPC: u64 = 0x0800_0000;
 const CLONE_NEWUSER: u64 = 0x1000_0000;
 const CLONE_NEWPID: u64 = 0x2000_0000;
 const CLONE_NEWNET: u64 = 0x4000_0000;
 const CLONE_NEWTIME: u64 = 0x80;
-const NOT_BUILT: u64 = CLONE_NEWNS
-    | CLONE_NEWCGROUP
+const NOT_BUILT: u64 = CLONE_NEWCGROUP
     | CLONE_NEWIPC
     | CLONE_NEWUSER
     | CLONE_NEWPID
@@ -97,18 +97,20 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
         CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
     };
     let known = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
-    if flags & !(known | CLONE_NEWUTS | NOT_BUILT) != 0 {
+    if flags & !(known | CLONE_NEWUTS | CLONE_NEWNS | NOT_BUILT) != 0 {
         return Err(Errno::EINVAL);
     }
     let task = ctx.task.clone();
     // Sharing the address space, signal handlers or thread group cannot be
     // undone: fine for a process of one thread, where nothing is shared.
-    if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) != 0
+    // A new mount namespace takes a root and working directory of the
+    // caller's own (CLONE_FS), which threads here share.
+    if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEWNS) != 0
         && task.process.threads.borrow().len() > 1
     {
         return Err(Errno::EINVAL);
     }
-    let namespaces = flags & (CLONE_NEWUTS | NOT_BUILT);
+    let namespaces = flags & (CLONE_NEWUTS | CLONE_NEWNS | NOT_BUILT);
     if namespaces != 0 && task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
@@ -124,6 +126,9 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
         let new = task.uts.borrow().copy();
         *task.uts.borrow_mut() = new;
     }
+    if flags & CLONE_NEWNS != 0 {
+        crate::mnt_ns::unshare(&task.process)?;
+    }
     Ok(0)
 }
 
@@ -136,7 +141,7 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     let Some(pidfd) = f.ops_as::<crate::pidfd::PidFd>() else {
         return Err(Errno::EINVAL);
     };
-    if flags == 0 || flags & !(CLONE_NEWUTS | NOT_BUILT) != 0 {
+    if flags == 0 || flags & !(CLONE_NEWUTS | CLONE_NEWNS | NOT_BUILT) != 0 {
         return Err(Errno::EINVAL);
     }
     let target = pidfd
@@ -152,7 +157,15 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     if flags & NOT_BUILT != 0 {
         return Err(Errno::EINVAL);
     }
-    let uts = target.uts.borrow().clone();
-    *ctx.task.uts.borrow_mut() = uts;
+    if flags & CLONE_NEWNS != 0 && ctx.task.process.threads.borrow().len() > 1 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_NEWUTS != 0 {
+        let uts = target.uts.borrow().clone();
+        *ctx.task.uts.borrow_mut() = uts;
+    }
+    if flags & CLONE_NEWNS != 0 {
+        crate::mnt_ns::enter(&ctx.task.process, &target.process)?;
+    }
     Ok(0)
 }

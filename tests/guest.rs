@@ -122,6 +122,12 @@ fn signalfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signalfd", "quiet"]));
 }
 
+/// Mount namespaces, propagation and pivot_root (tests/guest/mntns.c).
+#[test]
+fn mntns() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mntns", "quiet"]));
+}
+
 /// UTS namespaces and unshare (tests/guest/uts.c).
 #[test]
 fn uts() {

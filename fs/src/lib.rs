@@ -26,6 +26,7 @@ pub mod fsnotify;
 mod inode;
 mod inode_state;
 pub mod locks;
+pub mod propagation;
 mod mount;
 mod namei;
 mod namespace;

@@ -64,6 +64,8 @@ pub struct Mount {
     flags: Mutex<MountFlags>,
     /// What was mounted ("/dev/ubda", "tmpfs", "proc"), for /proc/mounts.
     source: String,
+    /// How mounts and unmounts below it spread to other mounts.
+    propagation: Mutex<crate::propagation::Propagation>,
 }
 
 impl Mount {
@@ -83,7 +85,30 @@ impl Mount {
             mountpoint: Mutex::new(mountpoint),
             flags: Mutex::new(flags),
             source: source.to_string(),
+            propagation: Mutex::default(),
         })
+    }
+
+    /// Returns the mount's peer group and master (mountinfo's optional
+    /// fields).
+    pub fn propagation(&self) -> crate::propagation::Propagation {
+        *self.propagation.lock()
+    }
+
+    /// Replaces the mount's propagation.
+    pub(crate) fn set_propagation(&self, p: crate::propagation::Propagation) {
+        let mut cur = self.propagation.lock();
+        *cur = p;
+    }
+
+    /// Returns the mount at the top of this one's tree: the root of its
+    /// namespace (or of a detached tree).
+    pub fn top(self: &Arc<Self>) -> Arc<Mount> {
+        let mut m = self.clone();
+        while let Some((p, _)) = m.mountpoint() {
+            m = p;
+        }
+        m
     }
 
     /// Returns the mount id /proc/self/mountinfo shows.

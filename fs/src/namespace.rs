@@ -40,7 +40,7 @@ fn copy_tree(
         let Some((pm, pd)) = m.mountpoint() else {
             continue;
         };
-        if Arc::ptr_eq(&pm, src) && pd.descends_from(under) {
+        if Arc::ptr_eq(&pm, src) && pd.descends_from(under) && !m.propagation().unbindable {
             let copy = Mount::new(
                 m.fs().clone(),
                 m.root().clone(),
@@ -55,7 +55,7 @@ fn copy_tree(
 }
 
 /// Returns the mounts of `mounts` that lie below `top` (not `top` itself).
-fn descendants(mounts: &[Arc<Mount>], top: &Arc<Mount>) -> Vec<Arc<Mount>> {
+pub(crate) fn descendants(mounts: &[Arc<Mount>], top: &Arc<Mount>) -> Vec<Arc<Mount>> {
     let mut found: Vec<Arc<Mount>> = Vec::new();
     loop {
         let before = found.len();
@@ -100,7 +100,9 @@ impl Vfs {
             flags,
             source,
         );
-        self.lock_mounts()?.push(mnt.clone());
+        let mut mounts = self.lock_mounts()?;
+        mounts.push(mnt.clone());
+        self.propagate_mounts(&mut mounts, std::slice::from_ref(&mnt));
         Ok(mnt)
     }
 
@@ -120,6 +122,9 @@ impl Vfs {
         if at.dentry.is_deleted() || from.dentry.is_deleted() {
             return Err(Errno::ENOENT);
         }
+        if from.mnt.propagation().unbindable {
+            return Err(Errno::EINVAL);
+        }
         let mnt = Mount::new(
             from.mnt.fs().clone(),
             from.dentry.clone(),
@@ -132,7 +137,8 @@ impl Vfs {
         if recursive {
             copy_tree(&mounts, &from.mnt, &from.dentry, &mnt, &mut new);
         }
-        mounts.extend(new);
+        mounts.extend(new.iter().cloned());
+        self.propagate_mounts(&mut mounts, &new);
         Ok(())
     }
 
@@ -186,11 +192,13 @@ impl Vfs {
     /// `detach` (MNT_DETACH), which takes everything below it out too.
     pub fn umount(&self, path: &Path, detach: bool) -> Result<()> {
         check_mount_root(path)?;
-        if Arc::ptr_eq(&path.mnt, &self.root().mnt) {
+        // A namespace's root stays.
+        if path.mnt.mountpoint().is_none() {
             return Err(if detach { Errno::EINVAL } else { Errno::EBUSY });
         }
         let mut mounts = self.lock_mounts()?;
-        if !mounts.iter().any(|m| Arc::ptr_eq(m, &path.mnt)) {
+        let init_root = Arc::ptr_eq(&path.mnt, &self.root().mnt);
+        if !init_root && !mounts.iter().any(|m| Arc::ptr_eq(m, &path.mnt)) {
             return Err(Errno::EINVAL);
         }
         let mut gone = descendants(&mounts, &path.mnt);
@@ -198,6 +206,16 @@ impl Vfs {
             return Err(Errno::EBUSY);
         }
         gone.push(path.mnt.clone());
+        // The copies the mount spread to go with it, when nothing is
+        // mounted on them (or with what is, when detaching).
+        for copy in self.propagated_unmounts(&mounts, &path.mnt) {
+            let below = descendants(&mounts, &copy);
+            if !below.is_empty() && !detach {
+                continue;
+            }
+            gone.extend(below);
+            gone.push(copy);
+        }
         mounts.retain(|m| !gone.iter().any(|g| Arc::ptr_eq(g, m)));
         // A tree of dentries no mount left uses is pruned, so that it frees.
         let root = self.root().mnt;

@@ -67,8 +67,19 @@ pub fn mountinfo(t: &Target) -> Result<Vec<u8>> {
     for (m, at) in visible(t)? {
         let parent = m.mountpoint().map_or(1, |(p, _)| p.id());
         let dev = m.fs().dev();
+        let prop = m.propagation();
+        let mut optional = String::new();
+        if prop.shared != 0 {
+            optional += &format!(" shared:{}", prop.shared);
+        }
+        if prop.master != 0 {
+            optional += &format!(" master:{}", prop.master);
+        }
+        if prop.unbindable {
+            optional += " unbindable";
+        }
         s += &format!(
-            "{} {} {}:{} {} {} {} - {} {} {}\n",
+            "{} {} {}:{} {} {} {}{} - {} {} {}\n",
             m.id(),
             parent,
             fs::major(dev),
@@ -76,6 +87,7 @@ pub fn mountinfo(t: &Target) -> Result<Vec<u8>> {
             mangle(&m.root_in_fs()),
             at,
             m.flags().show(),
+            optional,
             m.fs().name(),
             mangle(m.source().as_bytes()),
             super_options(&m)

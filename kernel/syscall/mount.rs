@@ -3,9 +3,9 @@
 //! mounts (recursive with MS_REC), MS_MOVE, and unmounting — `EBUSY` while
 //! something is mounted below, or a live process has its root, working
 //! directory, executable or an open file inside, unless MNT_DETACH takes it
-//! out of the tree lazily. There is one mount namespace and no propagation:
-//! MS_SHARED, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE are accepted and change
-//! nothing. A remount does not change a filesystem's own options (tmpfs size=).
+//! out of the tree lazily. MS_SHARED, MS_PRIVATE, MS_SLAVE and MS_UNBINDABLE
+//! change a mount's propagation (`crate::mnt_ns`, `fs::propagation`). A
+//! remount does not change a filesystem's own options (tmpfs size=).
 
 use super::arg::{Fd, UserStr};
 use super::namei::vfs;
@@ -27,17 +27,13 @@ const MS_NODIRATIME: u64 = 2048;
 const MS_BIND: u64 = 4096;
 const MS_MOVE: u64 = 8192;
 const MS_REC: u64 = 16384;
-const MS_UNBINDABLE: u64 = 1 << 17;
-const MS_PRIVATE: u64 = 1 << 18;
-const MS_SLAVE: u64 = 1 << 19;
-const MS_SHARED: u64 = 1 << 20;
 const MS_RELATIME: u64 = 1 << 21;
 const MS_STRICTATIME: u64 = 1 << 24;
 /// The magic number old programs put in the top half of the flags.
 const MS_MGC_VAL: u64 = 0xc0ed_0000;
 const MS_MGC_MSK: u64 = 0xffff_0000;
 const ATIME_FLAGS: u64 = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
-const PROPAGATION: u64 = MS_UNBINDABLE | MS_PRIVATE | MS_SLAVE | MS_SHARED;
+const PROPAGATION: u64 = crate::mnt_ns::MS_PROPAGATION;
 
 const MNT_FORCE: u64 = 1;
 const MNT_DETACH: u64 = 2;
@@ -134,9 +130,7 @@ pub fn sys_mount(
         let inherited = from.mnt.flags();
         vfs().bind_mount(&from, &at, inherited, flags & MS_REC != 0)?;
     } else if flags & PROPAGATION != 0 {
-        if !is_mount_root(&at) {
-            return Err(Errno::EINVAL);
-        }
+        crate::mnt_ns::change_propagation(&at, flags, flags & MS_REC != 0)?;
     } else if flags & MS_MOVE != 0 {
         vfs().move_mount(&source_path(ctx)?, &at)?;
     } else {
@@ -205,5 +199,19 @@ pub fn sys_umount2(ctx: &mut TrapContext, target: UserStr, flags: u64) -> Result
     if !vfs().mounts().iter().any(|m| Arc::ptr_eq(m.fs(), &fs)) {
         fs::sync_filesystem(fs.as_ref())?;
     }
+    Ok(0)
+}
+
+/// pivot_root(2): makes `new_root` the root of the caller's mount namespace
+/// and mounts the old root at `put_old` (`crate::mnt_ns`).
+pub fn sys_pivot_root(ctx: &mut TrapContext, new_root: UserStr, put_old: UserStr) -> Result<u64> {
+    if !is_root(ctx) {
+        return Err(Errno::EPERM);
+    }
+    let new_root = new_root.read_path(ctx)?;
+    let put_old = put_old.read_path(ctx)?;
+    let new = resolve_at(ctx, Fd::AT_FDCWD, &new_root, 0, true)?;
+    let old = resolve_at(ctx, Fd::AT_FDCWD, &put_old, 0, true)?;
+    crate::mnt_ns::pivot_root(ctx.task, &new, &old)?;
     Ok(0)
 }

@@ -217,6 +217,7 @@ syscall_table! {
     157 prctl(option: Int, arg2: Flags, arg3: Flags, arg4: Flags, arg5: Flags) => prctl::sys_prctl;
     158 arch_prctl(code: Flags, addr: Ptr) => prctl::sys_arch_prctl;
     160 setrlimit(resource: Int, rlim: Ptr) => rlimit::sys_setrlimit;
+    155 pivot_root(new_root: Path, put_old: Path) => mount::sys_pivot_root;
     161 chroot(path: Path) => open::sys_chroot;
     162 sync() => sync::sys_sync;
     164 settimeofday(utv: Ptr, tz: Ptr) => time::sys_settimeofday;

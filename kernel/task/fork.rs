@@ -51,7 +51,8 @@ const SUPPORTED: u64 = CLONE_VM
     | CLONE_UNTRACED
     | CLONE_CHILD_SETTID
     | CLONE_IO
-    | crate::uts::CLONE_NEWUTS;
+    | crate::uts::CLONE_NEWUTS
+    | crate::mnt_ns::CLONE_NEWNS;
 
 /// What clone and clone3 ask for (clone3's `struct clone_args`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -78,6 +79,7 @@ fn check(a: &CloneArgs) -> Result<()> {
         || (f & CLONE_THREAD != 0 && a.exit_signal != 0)
         || a.exit_signal > NSIG as u64
         || (f & CLONE_PIDFD != 0 && (f & CLONE_THREAD != 0 || f & CLONE_DETACHED != 0))
+        || (f & crate::mnt_ns::CLONE_NEWNS != 0 && f & (CLONE_FS | CLONE_THREAD) != 0)
     {
         return Err(Errno::EINVAL);
     }
@@ -94,7 +96,8 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         return Err(Errno::ERESTARTNOINTR);
     }
     // A new namespace takes CAP_SYS_ADMIN.
-    if f & crate::uts::CLONE_NEWUTS != 0 && parent.cred.borrow().euid != 0 {
+    let new_ns = crate::uts::CLONE_NEWUTS | crate::mnt_ns::CLONE_NEWNS;
+    if f & new_ns != 0 && parent.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
     super::limits::may_fork(parent)?;
@@ -126,7 +129,12 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         } else {
             Arc::new(arch::sync::KernelCell::new(me.files().borrow().clone()))
         };
-        let child = Process::new(id, mm, files, me.fs());
+        let fsc = if f & crate::mnt_ns::CLONE_NEWNS != 0 {
+            crate::mnt_ns::copy(&me.fs())?
+        } else {
+            me.fs()
+        };
+        let child = Process::new(id, mm, files, fsc);
         let real_parent = if f & CLONE_PARENT != 0 {
             parent
                 .parent

@@ -45,6 +45,8 @@ pub struct FsContext {
     pub root: Path,
     pub cwd: Path,
     pub umask: u32,
+    /// The mount namespace the paths are in.
+    pub mnt_ns: Arc<crate::mnt_ns::MntNamespace>,
 }
 
 /// A signal disposition as `rt_sigaction` stores it.

@@ -128,6 +128,13 @@ fn uts() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
 }
 
+/// System V shared memory, semaphores and message queues, /proc/sysvipc,
+/// the IPC limits, permissions and IPC namespaces (tests/guest/sysvipc.c).
+#[test]
+fn sysvipc() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sysvipc", "quiet"]));
+}
+
 /// personality(2) (tests/guest/personality.c).
 #[test]
 fn personality() {

@@ -87,12 +87,8 @@ const CLONE_NEWUSER: u64 = 0x1000_0000;
 const CLONE_NEWPID: u64 = 0x2000_0000;
 const CLONE_NEWNET: u64 = 0x4000_0000;
 const CLONE_NEWTIME: u64 = 0x80;
-const NOT_BUILT: u64 = CLONE_NEWNS
-    | CLONE_NEWCGROUP
-    | CLONE_NEWUSER
-    | CLONE_NEWPID
-    | CLONE_NEWNET
-    | CLONE_NEWTIME;
+const NOT_BUILT: u64 =
+    CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
 
 /// unshare(2).
 pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
@@ -164,7 +160,7 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     }
     if flags & CLONE_NEWIPC != 0 {
         let ipc = target.ipc.borrow().clone();
-        crate::ipc::switch_namespace(&ctx.task, ipc);
+        crate::ipc::switch_namespace(ctx.task, ipc);
     }
     Ok(0)
 }

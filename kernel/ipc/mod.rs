@@ -85,7 +85,7 @@ impl Perm {
     }
 
     /// Returns the `struct ipc64_perm` the `*_STAT` commands report.
-    pub fn to_abi(&self) -> IpcPerm64 {
+    pub fn to_abi(self) -> IpcPerm64 {
         IpcPerm64 {
             key: self.key,
             uid: self.uid,
@@ -104,8 +104,7 @@ impl Perm {
     /// else the others'; root (CAP_IPC_OWNER) passes. `EACCES` otherwise.
     pub fn check(&self, cred: &Cred, flag: u32) -> Result<()> {
         let requested = (flag >> 6) | (flag >> 3) | flag;
-        let in_group =
-            |g: u32| cred.fsgid == g || cred.egid == g || cred.groups.contains(&g);
+        let in_group = |g: u32| cred.fsgid == g || cred.egid == g || cred.groups.contains(&g);
         let granted = if cred.euid == self.cuid || cred.euid == self.uid {
             self.mode >> 6
         } else if in_group(self.cgid) || in_group(self.gid) {
@@ -312,8 +311,7 @@ impl IpcNamespace {
 }
 
 /// The initial namespace, the one init starts in.
-pub static INIT_IPC: LazyLock<Arc<IpcNamespace>> =
-    LazyLock::new(|| IpcNamespace::new(INIT_INO));
+pub static INIT_IPC: LazyLock<Arc<IpcNamespace>> = LazyLock::new(|| IpcNamespace::new(INIT_INO));
 
 /// Returns the IPC namespace of the task this thread runs (the initial
 /// one for threads that run none).
@@ -409,16 +407,22 @@ mod tests {
     fn ids_take_the_lowest_free_index_and_a_new_sequence() {
         let mut ids: Ids<()> = Ids::default();
         let c = cred(0, 0);
-        let a = ids.add(Perm::new(1, 0o600, &c), Arc::new(()), 10).unwrap();
-        let b = ids.add(Perm::new(2, 0o600, &c), Arc::new(()), 10).unwrap();
+        let a = ids
+            .add(Perm::new(1, 0o600, &c), Arc::new(()), 10)
+            .expect("room");
+        let b = ids
+            .add(Perm::new(2, 0o600, &c), Arc::new(()), 10)
+            .expect("room");
         assert_eq!((a, b), (0, 32769));
         ids.remove(a);
-        let d = ids.add(Perm::new(3, 0o600, &c), Arc::new(()), 10).unwrap();
+        let d = ids
+            .add(Perm::new(3, 0o600, &c), Arc::new(()), 10)
+            .expect("room");
         assert_eq!(d, 2 << 15);
         assert!(ids.get(a).is_err(), "a stale id names nothing");
         assert_eq!(ids.find_key(3), Some(d));
         assert_eq!(ids.max_index(), 1);
-        ids.add(Perm::new(4, 0, &c), Arc::new(()), 3).unwrap();
+        ids.add(Perm::new(4, 0, &c), Arc::new(()), 3).expect("room");
         assert_eq!(
             ids.add(Perm::new(5, 0, &c), Arc::new(()), 3),
             Err(Errno::ENOSPC)

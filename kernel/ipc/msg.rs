@@ -118,19 +118,26 @@ pub fn select(types: impl Iterator<Item = i64>, search: Search) -> Option<usize>
 pub fn sys_msgget(ctx: &mut TrapContext, key: i32, flags: i32) -> Result<u64> {
     let ns = ctx.task.ipc.borrow().clone();
     let cred = cred_of(ctx.task);
-    ipcget(&ns.msg, key, flags, &cred, |_| Ok(()), || {
-        let l = *ns.limits.borrow();
-        let q = Arc::new(MsgQueue {
-            wait: WaitQueue::default(),
-            state: KernelCell::new(QueueState {
-                qbytes: l.msgmnb.max(0) as u64,
-                ctime: now(),
-                ..QueueState::default()
-            }),
-        });
-        let perm = Perm::new(key, flags, &cred);
-        ns.msg.borrow_mut().add(perm, q, l.msgmni.max(0) as usize)
-    })
+    ipcget(
+        &ns.msg,
+        key,
+        flags,
+        &cred,
+        |_| Ok(()),
+        || {
+            let l = *ns.limits.borrow();
+            let q = Arc::new(MsgQueue {
+                wait: WaitQueue::default(),
+                state: KernelCell::new(QueueState {
+                    qbytes: l.msgmnb.max(0) as u64,
+                    ctime: now(),
+                    ..QueueState::default()
+                }),
+            });
+            let perm = Perm::new(key, flags, &cred);
+            ns.msg.borrow_mut().add(perm, q, l.msgmni.max(0) as usize)
+        },
+    )
 }
 
 /// Returns the queue `id` names after checking `access` (`EINVAL`, `EACCES`).
@@ -178,7 +185,7 @@ pub fn sys_msgsnd(ctx: &mut TrapContext, id: i32, msgp: u64, size: u64, flags: i
         if st.removed {
             return Some(Err(Errno::EIDRM));
         }
-        let fits = st.cbytes + size <= st.qbytes && st.messages.len() as u64 + 1 <= st.qbytes;
+        let fits = st.cbytes + size <= st.qbytes && (st.messages.len() as u64) < st.qbytes;
         if !fits {
             return (flags & IPC_NOWAIT != 0).then_some(Err(Errno::EAGAIN));
         }
@@ -314,7 +321,11 @@ pub fn sys_msgctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
             let (by_index, any) = super::stat_kind(cmd, MSG_STAT, MSG_STAT_ANY);
             let (ds, full_id) = {
                 let ids = ns.msg.borrow();
-                let e = if by_index { ids.at_index(id)? } else { ids.get(id)? };
+                let e = if by_index {
+                    ids.at_index(id)?
+                } else {
+                    ids.get(id)?
+                };
                 if !any {
                     e.perm.check(&cred, S_IRUGO)?;
                 }

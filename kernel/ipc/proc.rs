@@ -149,7 +149,11 @@ pub fn write_limit(name: &str, text: &[u8]) -> Result<()> {
                 return Err(Errno::EINVAL);
             }
             for (i, x) in v.iter().enumerate() {
-                let range = if i == 3 { mni.clone() } else { i32::MIN as i64..=i32::MAX as i64 };
+                let range = if i == 3 {
+                    mni.clone()
+                } else {
+                    i32::MIN as i64..=i32::MAX as i64
+                };
                 l.sem[i] = int(x, range)?;
             }
         }

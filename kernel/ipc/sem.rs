@@ -14,7 +14,7 @@ use super::{IPC_SET, IPC_STAT, S_IRUGO, S_IWUGO};
 use crate::sleep::{wait_event, Interruptible};
 use crate::syscall::UserPtr;
 use crate::task::TrapContext;
-use arch::abi::structs::{SemInfo, SemidDs, Sembuf, Timespec};
+use arch::abi::structs::{SemInfo, Sembuf, SemidDs, Timespec};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::WaitQueue;
@@ -341,7 +341,11 @@ pub fn sys_semctl(ctx: &mut TrapContext, id: i32, semnum: i32, cmd: i32, arg: u6
             let (by_index, any) = super::stat_kind(cmd, SEM_STAT, SEM_STAT_ANY);
             let (ds, full_id) = {
                 let ids = ns.sem.borrow();
-                let e = if by_index { ids.at_index(id)? } else { ids.get(id)? };
+                let e = if by_index {
+                    ids.at_index(id)?
+                } else {
+                    ids.get(id)?
+                };
                 if !any {
                     e.perm.check(&cred, S_IRUGO)?;
                 }
@@ -421,7 +425,13 @@ fn values(ctx: &mut TrapContext, set: &SemSet, semnum: i32, cmd: i32, arg: u64) 
     let n = set.nsems();
     match cmd {
         GETALL => {
-            let vals: Vec<u16> = set.state.borrow().sems.iter().map(|s| s.val as u16).collect();
+            let vals: Vec<u16> = set
+                .state
+                .borrow()
+                .sems
+                .iter()
+                .map(|s| s.val as u16)
+                .collect();
             UserPtr::<u16>::new(arg).write_array(ctx, &vals)?;
             Ok(0)
         }

@@ -379,7 +379,11 @@ pub fn sys_shmctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
             let (by_index, any) = super::stat_kind(cmd, SHM_STAT, SHM_STAT_ANY);
             let (ds, full_id) = {
                 let ids = ns.shm.borrow();
-                let e = if by_index { ids.at_index(id)? } else { ids.get(id)? };
+                let e = if by_index {
+                    ids.at_index(id)?
+                } else {
+                    ids.get(id)?
+                };
                 if !any {
                     e.perm.check(&cred, S_IRUGO)?;
                 }
@@ -414,10 +418,7 @@ pub fn sys_shmctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
             Ok(0)
         }
         SHM_LOCK | SHM_UNLOCK => {
-            let memlock = ctx
-                .task
-                .process
-                .rlimit(arch::abi::resource::RLIMIT_MEMLOCK);
+            let memlock = ctx.task.process.rlimit(arch::abi::resource::RLIMIT_MEMLOCK);
             let mut ids = ns.shm.borrow_mut();
             let e = ids.get_mut(id)?;
             if cred.euid != 0 {

@@ -325,7 +325,10 @@ pub fn current() -> Arc<IpcNamespace> {
 pub fn switch_namespace(task: &Task, ns: Arc<IpcNamespace>) {
     let old = task.ipc.borrow().clone();
     sem::exit_sem(&old, task.process.pid);
-    *task.ipc.borrow_mut() = ns;
+    let replaced = std::mem::replace(&mut *task.ipc.borrow_mut(), ns);
+    // A namespace left by its last task goes here, outside the borrow.
+    drop(replaced);
+    drop(old);
 }
 
 /// Releases what a process's last thread holds in IPC (Linux's `exit_sem`
@@ -334,8 +337,9 @@ pub fn switch_namespace(task: &Task, ns: Arc<IpcNamespace>) {
 pub fn exit_ipc(task: &Task) {
     let ns = task.ipc.borrow().clone();
     sem::exit_sem(&ns, task.process.pid);
+    let replaced = std::mem::replace(&mut *task.ipc.borrow_mut(), INIT_IPC.clone());
+    drop(replaced);
     drop(ns);
-    *task.ipc.borrow_mut() = INIT_IPC.clone();
 }
 
 /// Returns the time of day in seconds, as the objects' times record it.

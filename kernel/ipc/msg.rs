@@ -294,13 +294,15 @@ pub fn sys_msgctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
             let l = *ns.limits.borrow();
             let (queues, msgs, bytes, max) = {
                 let ids = ns.msg.borrow();
-                let (mut msgs, mut bytes) = (0, 0);
+                let (mut msgs, mut bytes) = (0u64, 0u64);
                 for e in ids.iter() {
                     let st = e.obj.state.borrow();
-                    msgs += st.messages.len() as i32;
-                    bytes += st.cbytes as i32;
+                    msgs = msgs.saturating_add(st.messages.len() as u64);
+                    bytes = bytes.saturating_add(st.cbytes);
                 }
-                (ids.len() as i32, msgs, bytes, ids.max_index())
+                // The counts are ints in `struct msginfo`.
+                let int = |v: u64| v.min(i32::MAX as u64) as i32;
+                (ids.len() as i32, int(msgs), int(bytes), ids.max_index())
             };
             let usage = cmd == MSG_INFO;
             let info = MsgInfo {

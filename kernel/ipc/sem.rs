@@ -212,6 +212,8 @@ fn semtimedop(
     if nsops > ns.limits.borrow().sem[2].max(0) as u64 {
         return Err(Errno::E2BIG);
     }
+    // The operations are charged while the kernel holds them.
+    let _charge = crate::kmem::charge(nsops as usize * std::mem::size_of::<Sembuf>())?;
     let ops = sops.read_array(ctx, nsops as usize)?;
     let deadline = deadline.flatten();
     let max = ops.iter().map(|o| o.sem_num as usize).max().unwrap_or(0);

@@ -139,7 +139,10 @@ impl Drop for ShmMapping {
 
 /// Returns the number of pages all segments of `ns` hold (`shm_tot`).
 fn total_pages(ns: &IpcNamespace) -> u64 {
-    ns.shm.borrow().iter().map(|e| e.obj.pages()).sum()
+    ns.shm
+        .borrow()
+        .iter()
+        .fold(0u64, |t, e| t.saturating_add(e.obj.pages()))
 }
 
 /// Makes the file behind a new segment of `size` bytes.
@@ -170,6 +173,9 @@ fn newseg(ctx: &TrapContext, ns: &IpcNamespace, key: i32, size: u64, flags: i32)
         return Err(Errno::EINVAL);
     }
     let pages = size.div_ceil(PAGE_SIZE);
+    if pages.checked_mul(PAGE_SIZE).is_none() {
+        return Err(Errno::ENOSPC);
+    }
     let tot = total_pages(ns);
     if tot.checked_add(pages).is_none_or(|t| t > limits.shmall) {
         return Err(Errno::ENOSPC);
@@ -366,7 +372,7 @@ pub fn sys_shmctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
                 let ids = ns.shm.borrow();
                 let info = ShmUsage {
                     used_ids: ids.len() as i32,
-                    shm_tot: ids.iter().map(|e| e.obj.pages()).sum(),
+                    shm_tot: ids.iter().fold(0, |t, e| t.saturating_add(e.obj.pages())),
                     shm_rss: ids.iter().map(|e| e.obj.rss_pages()).sum(),
                     ..ShmUsage::default()
                 };

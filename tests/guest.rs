@@ -2,7 +2,8 @@
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
 //! tmpfs, procfs, permissions, ptys, terminal job control, the copy calls,
 //! shared file mappings,
-//! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE.
+//! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE,
+//! System V IPC.
 
 mod common;
 

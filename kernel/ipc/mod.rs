@@ -104,7 +104,8 @@ impl Perm {
     /// else the others'; root (CAP_IPC_OWNER) passes. `EACCES` otherwise.
     pub fn check(&self, cred: &Cred, flag: u32) -> Result<()> {
         let requested = (flag >> 6) | (flag >> 3) | flag;
-        let in_group = |g: u32| cred.fsgid == g || cred.egid == g || cred.groups.contains(&g);
+        // Linux's in_group_p: the filesystem group or a supplementary one.
+        let in_group = |g: u32| cred.fsgid == g || cred.groups.contains(&g);
         let granted = if cred.euid == self.cuid || cred.euid == self.uid {
             self.mode >> 6
         } else if in_group(self.cgid) || in_group(self.gid) {

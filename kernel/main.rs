@@ -19,6 +19,7 @@ mod filemap;
 mod filesystems;
 mod futex;
 mod inotify;
+mod ipc;
 mod kmem;
 mod lines;
 use arch::sync::kernel_lock as lock;

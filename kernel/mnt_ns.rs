@@ -39,7 +39,9 @@ pub static INIT_MNT_NS: LazyLock<Arc<MntNamespace>> = LazyLock::new(|| {
 impl Drop for MntNamespace {
     fn drop(&mut self) {
         if self.inum != INIT_INO {
-            crate::boot::kernel().vfs.drop_namespace(&self.root.borrow());
+            crate::boot::kernel()
+                .vfs
+                .drop_namespace(&self.root.borrow());
         }
     }
 }

@@ -6,12 +6,14 @@
 //! `unshare(CLONE_NEWUTS)`, with CAP_SYS_ADMIN.
 //!
 //! unshare(2) and setns(2) live here too, with what they can do in this
-//! kernel: a private file table (CLONE_FILES), a UTS namespace of one's
-//! own or another process's (setns with a pidfd), and the flags that
-//! change nothing for a process of one thread. The other namespaces are
-//! not built: they are EINVAL, as in a Linux configured without them, and
-//! no file is a namespace file yet (/proc/PID/ns/* cannot be opened).
+//! kernel: a private file table (CLONE_FILES), a UTS or IPC namespace
+//! (`crate::ipc`) of one's own or another process's (setns with a pidfd),
+//! and the flags that change nothing for a process of one thread. The
+//! other namespaces are not built: they are EINVAL, as in a Linux
+//! configured without them, and no file is a namespace file yet
+//! (/proc/PID/ns/* cannot be opened).
 
+use crate::ipc::CLONE_NEWIPC;
 use crate::task::{Task, TrapContext};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
@@ -77,19 +79,17 @@ pub fn set_name(task: &Task, domain: bool, name: &[u8]) -> Result<()> {
 
 use crate::mnt_ns::CLONE_NEWNS;
 
+/// The namespaces this kernel builds.
+const BUILT: u64 = CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS;
+
 /// The other namespace flags, which this kernel does not build.
 const CLONE_NEWCGROUP: u64 = 0x0200_0000;
-const CLONE_NEWIPC: u64 = 0x0800_0000;
 const CLONE_NEWUSER: u64 = 0x1000_0000;
 const CLONE_NEWPID: u64 = 0x2000_0000;
 const CLONE_NEWNET: u64 = 0x4000_0000;
 const CLONE_NEWTIME: u64 = 0x80;
-const NOT_BUILT: u64 = CLONE_NEWCGROUP
-    | CLONE_NEWIPC
-    | CLONE_NEWUSER
-    | CLONE_NEWPID
-    | CLONE_NEWNET
-    | CLONE_NEWTIME;
+const NOT_BUILT: u64 =
+    CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
 
 /// unshare(2).
 pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
@@ -97,20 +97,20 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
         CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM,
     };
     let known = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM;
-    if flags & !(known | CLONE_NEWUTS | CLONE_NEWNS | NOT_BUILT) != 0 {
+    if flags & !(known | BUILT | NOT_BUILT) != 0 {
         return Err(Errno::EINVAL);
     }
     let task = ctx.task.clone();
     // Sharing the address space, signal handlers or thread group cannot be
-    // undone: fine for a process of one thread, where nothing is shared.
-    // A new mount namespace takes a root and working directory of the
+    // undone: fine for a process of one thread, where nothing is shared. A
+    // new mount namespace takes a root and working directory of the
     // caller's own (CLONE_FS), which threads here share.
     if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEWNS) != 0
         && task.process.threads.borrow().len() > 1
     {
         return Err(Errno::EINVAL);
     }
-    let namespaces = flags & (CLONE_NEWUTS | CLONE_NEWNS | NOT_BUILT);
+    let namespaces = flags & (BUILT | NOT_BUILT);
     if namespaces != 0 && task.process.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
@@ -126,6 +126,9 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
         let new = task.uts.borrow().copy();
         *task.uts.borrow_mut() = new;
     }
+    if flags & CLONE_NEWIPC != 0 {
+        crate::ipc::switch_namespace(&task, crate::ipc::IpcNamespace::create());
+    }
     if flags & CLONE_NEWNS != 0 {
         crate::mnt_ns::unshare(&task.process)?;
     }
@@ -133,7 +136,7 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
 }
 
 /// setns(2): joins the namespaces `flags` names of the process a pidfd
-/// names (only the UTS namespace exists here); EINVAL for any other file,
+/// names (the UTS, IPC and mount namespaces exist here); EINVAL for any other file,
 /// for no flags or flags that are not namespaces, and for namespaces this
 /// kernel does not build; EPERM without root; ESRCH once it exited.
 pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
@@ -141,7 +144,7 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     let Some(pidfd) = f.ops_as::<crate::pidfd::PidFd>() else {
         return Err(Errno::EINVAL);
     };
-    if flags == 0 || flags & !(CLONE_NEWUTS | CLONE_NEWNS | NOT_BUILT) != 0 {
+    if flags == 0 || flags & !(BUILT | NOT_BUILT) != 0 {
         return Err(Errno::EINVAL);
     }
     let target = pidfd
@@ -166,6 +169,10 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     }
     if flags & CLONE_NEWNS != 0 {
         crate::mnt_ns::enter(&ctx.task.process, &target.process)?;
+    }
+    if flags & CLONE_NEWIPC != 0 {
+        let ipc = target.ipc.borrow().clone();
+        crate::ipc::switch_namespace(ctx.task, ipc);
     }
     Ok(0)
 }

@@ -2,7 +2,8 @@
 //! FPU, files, processes, signals, threads, timers, pipes, poll and epoll,
 //! tmpfs, procfs, permissions, ptys, terminal job control, the copy calls,
 //! shared file mappings,
-//! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE.
+//! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE,
+//! System V IPC.
 
 mod common;
 
@@ -132,6 +133,13 @@ fn mntns() {
 #[test]
 fn uts() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
+}
+
+/// System V shared memory, semaphores and message queues, /proc/sysvipc,
+/// the IPC limits, permissions and IPC namespaces (tests/guest/sysvipc.c).
+#[test]
+fn sysvipc() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sysvipc", "quiet"]));
 }
 
 /// personality(2) (tests/guest/personality.c).

@@ -72,10 +72,23 @@ fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
         named("stat", t.file(system::stat)),
         named("swaps", t.file(system::swaps)),
         named("sys", sys::sys(t)),
+        named("sysvipc", sysvipc(t)),
         named("uptime", t.file(system::uptime)),
         named("version", t.file(system::version)),
         named("vmstat", t.file(system::vmstat)),
     ]
+}
+
+/// Returns /proc/sysvipc: the System V IPC objects of the reader's
+/// namespace (`crate::ipc::proc`).
+fn sysvipc(t: &mut Tree) -> Node {
+    use crate::ipc::proc as ipc;
+    let files = vec![
+        named("msg", t.file(ipc::msg)),
+        named("sem", t.file(ipc::sem)),
+        named("shm", t.file(ipc::shm)),
+    ];
+    t.dir(files)
 }
 
 impl ProcFs {

@@ -202,8 +202,9 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
 const NS_INO: u64 = 0x2000_0000;
 
 /// Returns /proc/PID/ns: a link per namespace the task is in, reading
-/// "KIND:[INODE]" (the same for tasks of one namespace); only the UTS
-/// namespace so far, and the links cannot be opened (no setns yet).
+/// "KIND:[INODE]" (the same for tasks of one namespace); only the IPC and
+/// UTS namespaces so far, and the links cannot be opened (setns takes a
+/// pidfd instead).
 fn ns_dir(dev: u64, ino: u64, t: &Target) -> Node {
     let t = t.clone();
     Node::dir(dev, ino, 0o511, move || {
@@ -215,7 +216,15 @@ fn ns_dir(dev: u64, ino: u64, t: &Target) -> Node {
         })
         .with_mode(0o777)
         .owned_by(t.owner());
-        Ok(vec![uts.entry(2, "uts")])
+        let b = t.clone();
+        let ipc = Node::link(dev, t.ino(NS_INO + 1), move || {
+            let task = b.task().ok_or(Errno::ESRCH)?;
+            let inum = task.ipc.borrow().inum;
+            Ok(format!("ipc:[{inum}]").into_bytes())
+        })
+        .with_mode(0o777)
+        .owned_by(t.owner());
+        Ok(vec![ipc.entry(2, "ipc"), uts.entry(3, "uts")])
     })
 }
 

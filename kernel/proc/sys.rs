@@ -111,6 +111,16 @@ fn inotify(t: &mut Tree) -> Node {
     t.dir(files)
 }
 
+/// kernel.shmmax and the other System V IPC limits of the reader's or
+/// writer's IPC namespace (`crate::ipc::proc`).
+fn ipc_limit(t: &mut Tree, name: &'static str) -> Node {
+    let n = t.file(move || crate::ipc::proc::read_limit(name));
+    n.with_mode(0o644).writable(move |data| {
+        root_only()?;
+        crate::ipc::proc::write_limit(name, value(data))
+    })
+}
+
 /// Returns the /proc/sys directory.
 pub fn sys(t: &mut Tree) -> Node {
     let boot_id = uuid();
@@ -121,7 +131,7 @@ pub fn sys(t: &mut Tree) -> Node {
         named("uuid", t.file(|| Ok(uuid().into_bytes()))),
     ];
     let random = t.dir(random);
-    let kernel = vec![
+    let mut kernel = vec![
         named("cap_last_cap", t.text("40\n")),
         named("domainname", uts_name(t, true)),
         named("hostname", uts_name(t, false)),
@@ -142,6 +152,10 @@ pub fn sys(t: &mut Tree) -> Node {
             t.text(format!("#1 SMP {}\n", env!("CARGO_PKG_VERSION"))),
         ),
     ];
+    for &name in crate::ipc::proc::SYSCTLS {
+        kernel.push(named(name, ipc_limit(t, name)));
+    }
+    kernel.sort_by(|a, b| a.0.cmp(&b.0));
     let binfmt_misc = t.dir(Vec::new());
     let epoll = vec![named(
         "max_user_watches",

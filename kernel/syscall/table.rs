@@ -105,6 +105,9 @@ syscall_table! {
     25 mremap(addr: Ptr, old_len: Uint, new_len: Uint, flags: Flags, new_addr: Ptr) => mem::sys_mremap;
     26 msync(addr: Ptr, len: Uint, flags: Flags) => mem::sys_msync;
     28 madvise(addr: Ptr, len: Uint, advice: Int) => mem::sys_madvise;
+    29 shmget(key: Int, size: Uint, shmflg: Flags) => crate::ipc::shm::sys_shmget;
+    30 shmat(shmid: Int, shmaddr: Ptr, shmflg: Flags) => crate::ipc::shm::sys_shmat;
+    31 shmctl(shmid: Int, cmd: Int, buf: Ptr) => crate::ipc::shm::sys_shmctl;
     32 dup(fd: Fd) => fd::sys_dup;
     33 dup2(oldfd: Fd, newfd: Fd) => fd::sys_dup2;
     34 pause() => signal::sys_pause;
@@ -137,6 +140,14 @@ syscall_table! {
     61 wait4(pid: Int, status: Ptr, options: Flags, rusage: Ptr) => wait4::sys_wait4;
     62 kill(pid: Int, sig: Int) => signal::sys_kill;
     63 uname(name: Ptr) => info::sys_uname;
+    64 semget(key: Int, nsems: Int, semflg: Flags) => crate::ipc::sem::sys_semget;
+    65 semop(semid: Int, sops: Ptr, nsops: Uint) => crate::ipc::sem::sys_semop;
+    66 semctl(semid: Int, semnum: Int, cmd: Int, arg: Ptr) => crate::ipc::sem::sys_semctl;
+    67 shmdt(shmaddr: Ptr) => crate::ipc::shm::sys_shmdt;
+    68 msgget(key: Int, msgflg: Flags) => crate::ipc::msg::sys_msgget;
+    69 msgsnd(msqid: Int, msgp: Ptr, msgsz: Uint, msgflg: Flags) => crate::ipc::msg::sys_msgsnd;
+    70 msgrcv(msqid: Int, msgp: Ptr, msgsz: Uint, msgtyp: Int, msgflg: Flags) => crate::ipc::msg::sys_msgrcv;
+    71 msgctl(msqid: Int, cmd: Int, buf: Ptr) => crate::ipc::msg::sys_msgctl;
     72 fcntl(fd: Fd, cmd: Int, arg: Flags) => fd::sys_fcntl;
     73 flock(fd: Fd, operation: Flags) => flock::sys_flock;
     74 fsync(fd: Fd) => sync::sys_fsync;
@@ -248,6 +259,7 @@ syscall_table! {
     217 getdents64(fd: Fd, dirp: Ptr, count: Uint) => open::sys_getdents64;
     218 set_tid_address(tidptr: Ptr) => tidaddr::sys_set_tid_address;
     219 restart_syscall() => crate::signal::restart_syscall;
+    220 semtimedop(semid: Int, sops: Ptr, nsops: Uint, timeout: Ptr) => crate::ipc::sem::sys_semtimedop;
     221 fadvise64(fd: Fd, offset: Int, len: Int, advice: Int) => sendfile::sys_fadvise64;
     222 timer_create(clock: Int, sevp: Ptr, idp: Ptr) => posix_timer::sys_timer_create;
     223 timer_settime(id: Int, flags: Flags, new: Ptr, old: Ptr) => posix_timer::sys_timer_settime;

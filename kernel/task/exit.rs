@@ -83,6 +83,7 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
     };
     unregister_task(task.tid());
     if last {
+        crate::ipc::exit_ipc(task);
         let status = p.signal.borrow().group_exit.unwrap_or(status);
         exit_process(p, status);
     }

@@ -32,8 +32,8 @@ pub const CLONE_UNTRACED: u64 = 0x800000;
 pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
 pub const CLONE_IO: u64 = 0x80000000;
 
-/// The flags this kernel implements; of the namespaces, only UTS's
-/// (CLONE_NEWNS, CLONE_NEWPID... are not among them).
+/// The flags this kernel implements; of the namespaces, only UTS's and
+/// IPC's (CLONE_NEWNS, CLONE_NEWPID... are not among them).
 const SUPPORTED: u64 = CLONE_VM
     | CLONE_FS
     | CLONE_FILES
@@ -52,7 +52,8 @@ const SUPPORTED: u64 = CLONE_VM
     | CLONE_CHILD_SETTID
     | CLONE_IO
     | crate::uts::CLONE_NEWUTS
-    | crate::mnt_ns::CLONE_NEWNS;
+    | crate::mnt_ns::CLONE_NEWNS
+    | crate::ipc::CLONE_NEWIPC;
 
 /// What clone and clone3 ask for (clone3's `struct clone_args`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -80,6 +81,7 @@ fn check(a: &CloneArgs) -> Result<()> {
         || a.exit_signal > NSIG as u64
         || (f & CLONE_PIDFD != 0 && (f & CLONE_THREAD != 0 || f & CLONE_DETACHED != 0))
         || (f & crate::mnt_ns::CLONE_NEWNS != 0 && f & (CLONE_FS | CLONE_THREAD) != 0)
+        || (f & CLONE_SYSVSEM != 0 && f & crate::ipc::CLONE_NEWIPC != 0)
     {
         return Err(Errno::EINVAL);
     }
@@ -96,7 +98,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         return Err(Errno::ERESTARTNOINTR);
     }
     // A new namespace takes CAP_SYS_ADMIN.
-    let new_ns = crate::uts::CLONE_NEWUTS | crate::mnt_ns::CLONE_NEWNS;
+    let new_ns = crate::uts::CLONE_NEWUTS | crate::ipc::CLONE_NEWIPC | crate::mnt_ns::CLONE_NEWNS;
     if f & new_ns != 0 && parent.cred.borrow().euid != 0 {
         return Err(Errno::EPERM);
     }
@@ -110,6 +112,11 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         me.uts.borrow().copy()
     } else {
         me.uts.borrow().clone()
+    };
+    let ipc = if f & crate::ipc::CLONE_NEWIPC != 0 {
+        crate::ipc::IpcNamespace::create()
+    } else {
+        me.ipc.borrow().clone()
     };
     let nnp = me.no_new_privs.load(Ordering::Relaxed);
     let task = if f & CLONE_THREAD != 0 {
@@ -173,6 +180,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     };
     *task.seccomp.borrow_mut() = seccomp;
     *task.uts.borrow_mut() = uts;
+    *task.ipc.borrow_mut() = ipc;
     task.no_new_privs.store(nnp, Ordering::Relaxed);
     task.signal.borrow_mut().altstack = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
         signal::AltStack::default()

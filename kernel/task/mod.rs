@@ -186,6 +186,8 @@ pub struct Task {
     pub no_new_privs: AtomicBool,
     /// The UTS namespace (host and domain names), inherited over clone.
     pub uts: KernelCell<Arc<crate::uts::UtsNamespace>>,
+    /// The IPC namespace (System V IPC objects), inherited over clone.
+    pub ipc: KernelCell<Arc<crate::ipc::IpcNamespace>>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -230,6 +232,7 @@ impl Task {
             seccomp: KernelCell::default(),
             no_new_privs: AtomicBool::new(false),
             uts: KernelCell::new(crate::uts::INIT_UTS.clone()),
+            ipc: KernelCell::new(crate::ipc::INIT_IPC.clone()),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t

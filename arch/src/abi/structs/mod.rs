@@ -8,6 +8,7 @@
 mod cred;
 mod fs;
 mod io;
+mod ipc;
 mod packet;
 mod resource;
 mod sigframe;
@@ -20,6 +21,7 @@ mod tty;
 pub use cred::*;
 pub use fs::*;
 pub use io::*;
+pub use ipc::*;
 pub use packet::*;
 pub use resource::*;
 pub use sigframe::*;

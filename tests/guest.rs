@@ -123,6 +123,18 @@ fn signalfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signalfd", "quiet"]));
 }
 
+/// cgroup v2 with its controllers (tests/guest/cgroup.c).
+#[test]
+fn cgroup() {
+    assert_checks_passed(&boot(&[
+        &ubd0r(),
+        "init=/bin/cgroup",
+        "quiet",
+        "--",
+        "--controllers",
+    ]));
+}
+
 /// Mount namespaces, propagation and pivot_root (tests/guest/mntns.c).
 #[test]
 fn mntns() {

@@ -94,7 +94,11 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         return Err(Errno::ERESTARTNOINTR);
     }
     // A new namespace takes CAP_SYS_ADMIN.
-    if f & crate::uts::CLONE_NEWUTS != 0 && parent.cred.borrow().euid != 0 {
+    let admin = parent
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_ADMIN);
+    if f & crate::uts::CLONE_NEWUTS != 0 && !admin {
         return Err(Errno::EPERM);
     }
     super::limits::may_fork(parent)?;

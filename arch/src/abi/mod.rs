@@ -3,6 +3,7 @@
 //! structures guests exchange with the kernel (`structs`, as plain old data:
 //! `pod`).
 
+pub mod capability;
 pub mod errno;
 pub mod pod;
 pub mod regs;

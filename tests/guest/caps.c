@@ -454,9 +454,15 @@ static void test_file_caps(void)
 	CHECKF("no_new_privs: nothing gained", st == 0, "status %d", st);
 }
 
-static void sleeper(void)
+/*
+ * The victim of test_kill: becomes uid 1001, says so on FD, waits (and dies
+ * with the test, should a check end it first).
+ */
+static void sleeper(int fd)
 {
 	become_user(1001);
+	MUST(prctl(PR_SET_PDEATHSIG, SIGKILL));
+	MUST(write(fd, "", 1));
 	pause();
 }
 
@@ -491,11 +497,17 @@ int main(int argc, char **argv)
 	in_child("ambient over exec", test_ambient_exec);
 	in_child("root's exec", test_root_exec);
 	in_child("root without DAC capabilities", test_dac);
+	int ready[2];
+	MUST(pipe(ready));
 	victim = MUST(fork());
 	if (victim == 0) {
-		sleeper();
+		sleeper(ready[1]);
 		_exit(0);
 	}
+	char c;
+	MUST(read(ready[0], &c, 1));
+	close(ready[0]);
+	close(ready[1]);
 	in_child("kill", test_kill);
 	kill(victim, SIGKILL);
 	waitpid(victim, NULL, 0);

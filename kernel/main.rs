@@ -7,6 +7,7 @@
 mod anon_inode;
 mod block;
 mod boot;
+mod capability;
 mod cgroup;
 mod cmdline;
 mod devices;

@@ -272,7 +272,13 @@ fn set_filter(ctx: &TrapContext, flags: u64, uargs: u64) -> Result<u64> {
     let task = ctx.task;
     let nnp = task.no_new_privs.load(Ordering::Relaxed);
     let mut prog = filter::read_prog(ctx, uargs, || {
-        if nnp || task.process.cred.borrow().euid == 0 {
+        if nnp
+            || task
+                .process
+                .cred
+                .borrow()
+                .capable(arch::abi::capability::CAP_SYS_ADMIN)
+        {
             Ok(())
         } else {
             Err(Errno::EACCES)

@@ -105,8 +105,12 @@ fn store(name: &str, ifindex: i32) -> Option<Store> {
         _ => return None,
     };
     Some(Box::new(move |data: &[u8]| {
+        // The file's mode (0644, root's), then netdev_store's CAP_NET_ADMIN.
         if crate::task::current().is_some_and(|t| t.process.cred.borrow().euid != 0) {
             return Err(Errno::EACCES);
+        }
+        if !crate::capability::capable(arch::abi::capability::CAP_NET_ADMIN) {
+            return Err(Errno::EPERM);
         }
         set(init_net(), ifindex, number(data)?)
     }))

@@ -334,8 +334,14 @@ fn ioctl(task: &Task, user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64)
             }
             let (owner, _) = tty.owner();
             if owner != 0 {
-                // Stealing another session's terminal needs root and arg 1.
-                if arg != 1 || p.cred.borrow().euid != 0 {
+                // Stealing another session's terminal needs CAP_SYS_ADMIN
+                // and arg 1.
+                if arg != 1
+                    || !p
+                        .cred
+                        .borrow()
+                        .capable(arch::abi::capability::CAP_SYS_ADMIN)
+                {
                     return Err(Errno::EPERM);
                 }
                 set_session_ctty(owner, None);

@@ -63,9 +63,14 @@ pub fn current() -> Arc<UtsNamespace> {
 }
 
 /// Sets the host name (`domain`: the domain name) of the caller's
-/// namespace to `name`: EPERM without root, EINVAL past 64 bytes.
+/// namespace to `name`: EPERM without CAP_SYS_ADMIN, EINVAL past 64 bytes.
 pub fn set_name(task: &Task, domain: bool, name: &[u8]) -> Result<()> {
-    if task.process.cred.borrow().euid != 0 {
+    if !task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_ADMIN)
+    {
         return Err(Errno::EPERM);
     }
     if name.len() > NAME_MAX {
@@ -111,7 +116,13 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
         return Err(Errno::EINVAL);
     }
     let namespaces = flags & (BUILT | NOT_BUILT);
-    if namespaces != 0 && task.process.cred.borrow().euid != 0 {
+    if namespaces != 0
+        && !task
+            .process
+            .cred
+            .borrow()
+            .capable(arch::abi::capability::CAP_SYS_ADMIN)
+    {
         return Err(Errno::EPERM);
     }
     if flags & NOT_BUILT != 0 {
@@ -154,7 +165,13 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
         .first()
         .cloned()
         .ok_or(Errno::ESRCH)?;
-    if ctx.task.process.cred.borrow().euid != 0 {
+    if !ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_ADMIN)
+    {
         return Err(Errno::EPERM);
     }
     if flags & NOT_BUILT != 0 {

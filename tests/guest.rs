@@ -154,6 +154,13 @@ fn sysvipc() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sysvipc", "quiet"]));
 }
 
+/// Capabilities: capget/capset, the bounding and ambient sets, secure bits,
+/// the setuid fixups, file capabilities on /tmp (tests/guest/caps.c).
+#[test]
+fn caps() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/caps", "quiet"]));
+}
+
 /// personality(2) (tests/guest/personality.c).
 #[test]
 fn personality() {

@@ -11,6 +11,7 @@ use crate::mount::Path;
 use crate::perm::{kill_privs, permission, Access, Credentials, S_ISGID, S_ISUID, S_IXGRP};
 use crate::types::{AttrTime, FileType, SetAttr, StatFs, ST_RDONLY, ST_VALID};
 use crate::vfs::Vfs;
+use arch::abi::capability::{CAP_CHOWN, CAP_FSETID};
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -62,9 +63,9 @@ impl Vfs {
             return Err(Errno::EROFS);
         }
         let st = path.inode().stat()?;
-        let uid_ok = |u: u32| cred.cap_fs || (cred.fsuid == st.uid && u == st.uid);
+        let uid_ok = |u: u32| cred.capable(CAP_CHOWN) || (cred.fsuid == st.uid && u == st.uid);
         let gid_ok = |g: u32| {
-            cred.cap_fs
+            cred.capable(CAP_CHOWN)
                 || (cred.fsuid == st.uid
                     && uid.is_none_or(|u| u == st.uid)
                     && (g == st.gid || cred.in_group(g)))
@@ -187,7 +188,7 @@ pub fn sync_filesystem(fs: &dyn FileSystem) -> Result<()> {
 /// set-group-ID of a regular file written by someone other than root (Linux's
 /// file_remove_privs()).
 pub fn file_remove_privs(cred: &Credentials, inode: &dyn Inode) -> Result<()> {
-    if cred.cap_fs || inode.file_type() != FileType::Regular {
+    if cred.capable(CAP_FSETID) || inode.file_type() != FileType::Regular {
         return Ok(());
     }
     match kill_privs(cred, &inode.stat()?) {

@@ -11,6 +11,7 @@ use crate::mount::Path;
 use crate::perm::{self, Credentials};
 use crate::types::{FileType, Stat, S_IFMT};
 use crate::vfs::Vfs;
+use arch::abi::capability::CAP_MKNOD;
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -105,7 +106,7 @@ impl Vfs {
             FileType::from_mode(mode),
             Some(FileType::CharDevice | FileType::BlockDevice)
         );
-        if is_dev && !cred.cap_fs {
+        if is_dev && !cred.capable(CAP_MKNOD) {
             return Err(Errno::EPERM);
         }
         let mode = perm::strip_sgid(cred, &dst, mode & (S_IFMT | 0o7777));

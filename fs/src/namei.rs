@@ -13,6 +13,7 @@ use crate::mount::Path;
 use crate::perm::{permission, Access, Credentials};
 use crate::types::FileType;
 use crate::vfs::Vfs;
+use arch::abi::capability::CAP_DAC_READ_SEARCH;
 use arch::{Errno, Result};
 
 /// Longest component name (`NAME_MAX`).
@@ -285,9 +286,10 @@ impl Vfs {
     }
 }
 
-/// Checks that `cred` may search the directory `dir`; root always may.
+/// Checks that `cred` may search the directory `dir`; CAP_DAC_READ_SEARCH
+/// always may.
 fn may_search(cred: &Credentials, dir: &Path) -> Result<()> {
-    if cred.cap_fs {
+    if cred.capable(CAP_DAC_READ_SEARCH) {
         return Ok(());
     }
     permission(cred, &dir.inode().stat()?, Access::EXEC)

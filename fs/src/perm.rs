@@ -4,9 +4,12 @@
 //! `generic_permission`: the owner, group or other bits, then root's
 //! CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH), owner-or-root, and the rules for
 //! making and removing names (write and search on the directory, the sticky
-//! bit). There are no capability sets: root's capabilities follow the ids.
+//! bit). The capabilities checked are the caller's effective set.
 
 use crate::types::{FileType, Owner, Stat};
+use arch::abi::capability::{
+    cap_mask, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_FULL_SET,
+};
 use arch::{Errno, Result};
 
 pub(crate) const S_ISUID: u32 = 0o4000;
@@ -38,12 +41,8 @@ pub struct Credentials {
     pub fsgid: u32,
     /// The supplementary groups.
     pub groups: Vec<u32>,
-    /// Root's file capabilities (CAP_CHOWN, CAP_DAC_OVERRIDE,
-    /// CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_MKNOD), which Linux
-    /// drops when the filesystem uid leaves 0.
-    pub cap_fs: bool,
-    /// CAP_SYS_ADMIN (the `trusted.` extended attributes): effective uid 0.
-    pub cap_sys_admin: bool,
+    /// The effective capability set (bit `CAP_*` set for each held).
+    pub caps: u64,
 }
 
 impl Credentials {
@@ -52,8 +51,7 @@ impl Credentials {
         fsuid: 0,
         fsgid: 0,
         groups: Vec::new(),
-        cap_fs: true,
-        cap_sys_admin: true,
+        caps: CAP_FULL_SET,
     };
 
     /// Returns the credentials of an ordinary user (no capabilities).
@@ -62,9 +60,13 @@ impl Credentials {
             fsuid: uid,
             fsgid: gid,
             groups,
-            cap_fs: false,
-            cap_sys_admin: false,
+            caps: 0,
         }
+    }
+
+    /// Returns whether the effective set holds `cap` (Linux's `capable`).
+    pub fn capable(&self, cap: u32) -> bool {
+        self.caps & cap_mask(cap) != 0
     }
 
     /// Returns the owner of the files the caller creates: its filesystem ids.
@@ -84,20 +86,21 @@ impl Credentials {
     /// Returns whether the caller owns the file or has CAP_FOWNER (Linux's
     /// `inode_owner_or_capable`).
     pub fn owns(&self, st: &Stat) -> bool {
-        self.fsuid == st.uid || self.cap_fs
+        self.fsuid == st.uid || self.capable(CAP_FOWNER)
     }
 
     /// Returns whether the caller is in group `gid` or has CAP_FSETID (Linux's
     /// `in_group_or_capable`).
     pub fn in_group_or_capable(&self, gid: u32) -> bool {
-        self.in_group(gid) || self.cap_fs
+        self.in_group(gid) || self.capable(CAP_FSETID)
     }
 }
 
 /// Checks `want` on a file with attributes `st` (Linux's `generic_permission`):
 /// the owner's bits if the caller owns it, else the group's if in its group,
-/// else the others'; root passes everything but execute of a file without
-/// any execute bit. `EACCES` when refused.
+/// else the others'. Then CAP_DAC_READ_SEARCH grants reading a file and
+/// reading or searching a directory, CAP_DAC_OVERRIDE everything but
+/// execute of a file without any execute bit. `EACCES` when refused.
 pub fn permission(cred: &Credentials, st: &Stat, want: Access) -> Result<()> {
     let mode = st.mode;
     let shift = if cred.fsuid == st.uid {
@@ -112,7 +115,16 @@ pub fn permission(cred: &Credentials, st: &Stat, want: Access) -> Result<()> {
         return Ok(());
     }
     let is_dir = FileType::from_mode(mode) == Some(FileType::Directory);
-    if cred.cap_fs && (is_dir || !want.contains(Access::EXEC) || mode & S_IXUGO != 0) {
+    let read_search = if is_dir {
+        !want.contains(Access::WRITE)
+    } else {
+        want == Access::READ
+    };
+    if read_search && cred.capable(CAP_DAC_READ_SEARCH) {
+        return Ok(());
+    }
+    let overridable = is_dir || !want.contains(Access::EXEC) || mode & S_IXUGO != 0;
+    if overridable && cred.capable(CAP_DAC_OVERRIDE) {
         return Ok(());
     }
     Err(Errno::EACCES)
@@ -126,12 +138,11 @@ pub(crate) fn may_create(cred: &Credentials, dir: &Stat) -> Result<()> {
 
 /// Checks that the caller may remove the name of `victim` from `dir` (Linux's
 /// `may_delete`): write and search permission on the directory (`EACCES`),
-/// and in a sticky directory ownership of the file or the directory
-/// (`EPERM`).
+/// and in a sticky directory ownership of the file or the directory or
+/// CAP_FOWNER (`EPERM`).
 pub(crate) fn may_delete(cred: &Credentials, dir: &Stat, victim: &Stat) -> Result<()> {
     may_create(cred, dir)?;
-    if dir.mode & S_ISVTX != 0 && cred.fsuid != victim.uid && cred.fsuid != dir.uid && !cred.cap_fs
-    {
+    if dir.mode & S_ISVTX != 0 && cred.fsuid != dir.uid && !cred.owns(victim) {
         return Err(Errno::EPERM);
     }
     Ok(())
@@ -158,7 +169,7 @@ pub(crate) fn strip_sgid(cred: &Credentials, dir: &Stat, mode: u32) -> u32 {
 /// CAP_FSETID a write to a regular file clears set-user-ID, and set-group-ID
 /// when the file is group-executable or the writer is not in its group.
 pub fn kill_privs(cred: &Credentials, st: &Stat) -> Option<u32> {
-    if FileType::from_mode(st.mode) != Some(FileType::Regular) || cred.cap_fs {
+    if FileType::from_mode(st.mode) != Some(FileType::Regular) || cred.capable(CAP_FSETID) {
         return None;
     }
     let mut mode = st.mode & 0o7777;
@@ -172,6 +183,7 @@ pub fn kill_privs(cred: &Credentials, st: &Stat) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arch::abi::capability::CAP_CHOWN;
 
     fn st(mode: u32, uid: u32, gid: u32) -> Stat {
         Stat {
@@ -213,6 +225,22 @@ mod tests {
         );
         assert_eq!(permission(&r, &st(0o100010, 5, 5), Access::EXEC), Ok(()));
         assert_eq!(permission(&r, &st(0o040000, 5, 5), Access::EXEC), Ok(()));
+    }
+
+    #[test]
+    fn root_without_dac_capabilities_is_refused() {
+        let mut r = Credentials::ROOT;
+        r.caps &= !cap_mask(CAP_DAC_OVERRIDE);
+        let f = st(0o100600, 1000, 1000);
+        assert_eq!(permission(&r, &f, Access::READ), Ok(()));
+        assert_eq!(permission(&r, &f, Access::WRITE), Err(Errno::EACCES));
+        let d = st(0o040700, 1000, 1000);
+        assert_eq!(permission(&r, &d, Access::EXEC), Ok(()));
+        assert_eq!(permission(&r, &d, Access::WRITE), Err(Errno::EACCES));
+        r.caps &= !cap_mask(CAP_DAC_READ_SEARCH);
+        assert_eq!(permission(&r, &f, Access::READ), Err(Errno::EACCES));
+        assert_eq!(permission(&r, &d, Access::EXEC), Err(Errno::EACCES));
+        assert!(!r.capable(CAP_DAC_OVERRIDE) && r.capable(CAP_CHOWN));
     }
 
     #[test]

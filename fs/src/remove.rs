@@ -10,6 +10,7 @@ use crate::mount::Path;
 use crate::perm::{self, Credentials};
 use crate::types::FileType;
 use crate::vfs::Vfs;
+use arch::abi::capability::{CAP_DAC_OVERRIDE, CAP_FOWNER};
 use arch::{Errno, Result};
 
 impl Vfs {
@@ -87,7 +88,7 @@ impl Vfs {
 
 /// Checks that `cred` may remove the name of `victim` from `dir`.
 pub(crate) fn may_delete(cred: &Credentials, dir: &Path, victim: &Dentry) -> Result<()> {
-    if cred.cap_fs {
+    if cred.capable(CAP_DAC_OVERRIDE) && cred.capable(CAP_FOWNER) {
         return Ok(());
     }
     perm::may_delete(cred, &dir.inode().stat()?, &victim.inode().stat()?)

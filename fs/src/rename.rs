@@ -13,6 +13,7 @@ use crate::perm::{self, permission, Access, Credentials};
 use crate::remove::may_delete;
 use crate::types::{FileType, RenameFlags};
 use crate::vfs::Vfs;
+use arch::abi::capability::{CAP_DAC_OVERRIDE, CAP_FOWNER};
 use arch::{Errno, Result};
 use std::sync::Arc;
 
@@ -136,7 +137,7 @@ impl Vfs {
         (new_dir, new): (&Path, Option<&Arc<Dentry>>),
         exchange: bool,
     ) -> Result<()> {
-        if cred.cap_fs {
+        if cred.capable(CAP_DAC_OVERRIDE) && cred.capable(CAP_FOWNER) {
             return Ok(());
         }
         may_delete(cred, old_dir, old)?;

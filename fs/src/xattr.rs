@@ -3,14 +3,16 @@
 //! `user.` only on regular files and directories (and in a sticky directory
 //! only for its owner), by the file's read or write permission; `trusted.`
 //! only with CAP_SYS_ADMIN (others see none); `security.` readable by all,
-//! writable with CAP_SYS_ADMIN; anything else `EOPNOTSUPP`. Sizes as Linux:
-//! names of 1 to 255 bytes, values up to 64 KiB (`E2BIG`). The filesystem
-//! keeps the attributes (`Inode::getxattr` and friends).
+//! whatever the mode, writable with CAP_SYS_ADMIN (`security.capability`, a file's
+//! capabilities, with CAP_SETFCAP); anything else `EOPNOTSUPP`. Sizes as
+//! Linux: names of 1 to 255 bytes, values up to 64 KiB (`E2BIG`). The
+//! filesystem keeps the attributes (`Inode::getxattr` and friends).
 
 use crate::mount::Path;
 use crate::perm::{permission, Access, Credentials, S_ISVTX};
 use crate::types::{FileType, Stat};
 use crate::vfs::Vfs;
+use arch::abi::capability::{CAP_SETFCAP, CAP_SYS_ADMIN, XATTR_NAME_CAPS};
 use arch::{Errno, Result};
 
 /// The largest value (`XATTR_SIZE_MAX`).
@@ -75,9 +77,24 @@ fn xattr_permission(cred: &Credentials, st: &Stat, name: &[u8], write: bool) -> 
     };
     let refused = if write { Errno::EPERM } else { Errno::ENODATA };
     match ns {
-        Namespace::Trusted if !cred.cap_sys_admin => return Err(refused),
+        Namespace::Trusted if !cred.capable(CAP_SYS_ADMIN) => return Err(refused),
         Namespace::Trusted => return Ok(()),
-        Namespace::Security => {}
+        // No check of the mode: the capability module's rules for writes
+        // (cap_inode_setxattr): file capabilities need CAP_SETFCAP, the
+        // rest CAP_SYS_ADMIN.
+        Namespace::Security if !write => return Ok(()),
+        Namespace::Security => {
+            let needed = if name == XATTR_NAME_CAPS {
+                CAP_SETFCAP
+            } else {
+                CAP_SYS_ADMIN
+            };
+            return if cred.capable(needed) {
+                Ok(())
+            } else {
+                Err(Errno::EPERM)
+            };
+        }
         Namespace::User => {
             let ft = FileType::from_mode(st.mode);
             if !matches!(ft, Some(FileType::Regular | FileType::Directory)) {
@@ -91,10 +108,6 @@ fn xattr_permission(cred: &Credentials, st: &Stat, name: &[u8], write: bool) -> 
     }
     let want = if write { Access::WRITE } else { Access::READ };
     permission(cred, st, want)?;
-    // The capability module's rule for security.* (cap_inode_setxattr).
-    if write && ns == Namespace::Security && !cred.cap_sys_admin {
-        return Err(Errno::EPERM);
-    }
     Ok(())
 }
 
@@ -146,7 +159,7 @@ impl Vfs {
     pub fn listxattr(&self, cred: &Credentials, path: &Path) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         for name in path.inode().listxattr()? {
-            if name.starts_with(b"trusted.") && !cred.cap_sys_admin {
+            if name.starts_with(b"trusted.") && !cred.capable(CAP_SYS_ADMIN) {
                 continue;
             }
             out.extend_from_slice(&name);

@@ -4,15 +4,19 @@
 //! start fresh, close-on-exec files close and caught signals reset. Scripts run
 //! through the interpreter their `#!` line names. The program and its
 //! interpreters need execute permission; a set-user-ID or set-group-ID
-//! program changes the effective (and saved) ids, and the auxiliary vector
-//! tells the new program with AT_SECURE (credentials(7), execve(2)).
+//! program changes the effective (and saved) ids, the capability sets change
+//! as capabilities(7) says (kernel/capability.rs, with the program's
+//! `security.capability`), and the auxiliary vector tells the new program
+//! with AT_SECURE (credentials(7), execve(2)).
 
 mod elf;
 mod script;
 mod stack;
 
+use crate::capability::{self, ExecOutcome, FileCaps};
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
+use arch::abi::capability::XATTR_NAME_CAPS;
 use arch::abi::resource::RLIMIT_STACK;
 use arch::backend::{MapOp, TASK_SIZE};
 use arch::sync::KernelCell;
@@ -110,18 +114,26 @@ fn execve_path(
         // Since Linux 5.18 an empty argv gets an empty argv[0].
         argv.push(Vec::new());
     }
-    // no_new_privs: set-user-ID and set-group-ID bits grant nothing.
-    let nosuid = file.mnt.nosuid()
-        || ctx
-            .task
-            .no_new_privs
-            .load(std::sync::atomic::Ordering::Relaxed);
-    let (cred, secure) = exec_cred(&ctx.task.process.cred.borrow(), &st, nosuid);
-    // A set-id program, or one the caller may not read, is not dumpable
-    // (Linux's begin_new_exec and would_dump): nobody else may look inside.
+    // no_new_privs: set-user-ID and set-group-ID bits grant nothing, and
+    // neither does a nosuid mount, which also hides file capabilities.
+    let nnp = ctx
+        .task
+        .no_new_privs
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let fcaps = if file.mnt.nosuid() {
+        None
+    } else {
+        file_caps(&inode)?
+    };
+    let old = ctx.task.process.cred.borrow().clone();
+    let (cred, outcome) = exec_cred(&old, &st, file.mnt.nosuid() || nnp, fcaps, nnp)?;
+    let secure = outcome.secure;
+    // A set-id program, one that gains capabilities, or one the caller may
+    // not read, is not dumpable (Linux's begin_new_exec, commit_creds and
+    // would_dump): nobody else may look inside.
     let unreadable = fs::permission(&ctx.cred(), &st, Access::READ).is_err();
-    let dumpable = !secure && !unreadable;
-    if secure {
+    let dumpable = !secure && !outcome.gained && !unreadable;
+    if secure || outcome.gained {
         // PER_CLEAR_ON_SETID: no address-space tricks for a set-id program.
         let p = &ctx.task.process.personality;
         p.fetch_and(
@@ -209,17 +221,28 @@ fn may_exec(cred: &Credentials, p: &fs::Path) -> Result<fs::Stat> {
     Ok(st)
 }
 
+/// Returns the capabilities the attribute `security.capability` of `inode`
+/// gives, if any (EINVAL if it is malformed, as Linux's get_file_caps).
+fn file_caps(inode: &Arc<dyn fs::Inode>) -> Result<Option<FileCaps>> {
+    match inode.getxattr(XATTR_NAME_CAPS) {
+        Ok(v) => FileCaps::parse(&v),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Returns the credentials after executing a file with attributes `st`
 /// (credentials(7)): its owner becomes the effective uid if it is
 /// set-user-ID, its group the effective gid if it is set-group-ID and
-/// group-executable (neither on a `nosuid` mount); the saved and filesystem
-/// ids follow the effective ones. Also returns AT_SECURE: whether the ids
-/// changed or the effective ones differ from the real ones.
+/// group-executable (neither when `nosuid`); the capability sets follow
+/// `capability::bprm_creds` with the file's capabilities `fcaps`. Also
+/// returns whether the program runs with AT_SECURE and gained capabilities.
 fn exec_cred(
     old: &crate::syscall::Cred,
     st: &fs::Stat,
     nosuid: bool,
-) -> (crate::syscall::Cred, bool) {
+    fcaps: Option<FileCaps>,
+    nnp: bool,
+) -> Result<(crate::syscall::Cred, ExecOutcome)> {
     const S_ISUID: u32 = 0o4000;
     const S_ISGID: u32 = 0o2000;
     const S_IXGRP: u32 = 0o0010;
@@ -230,11 +253,8 @@ fn exec_cred(
     if !nosuid && st.mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP {
         new.egid = st.gid;
     }
-    (new.suid, new.fsuid) = (new.euid, new.euid);
-    (new.sgid, new.fsgid) = (new.egid, new.egid);
-    let changed = new.euid != old.euid || new.egid != old.egid;
-    let secure = changed || new.euid != new.uid || new.egid != new.gid;
-    (new, secure)
+    let outcome = capability::bprm_creds(old, &mut new, fcaps, nnp)?;
+    Ok((new, outcome))
 }
 
 /// Returns what /proc/PID/maps shows for mappings of the file at `p`: its path.

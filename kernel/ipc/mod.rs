@@ -113,7 +113,7 @@ impl Perm {
         } else {
             self.mode
         };
-        if requested & !granted & 0o7 != 0 && cred.euid != 0 {
+        if requested & !granted & 0o7 != 0 && !cred.capable(arch::abi::capability::CAP_IPC_OWNER) {
             return Err(Errno::EACCES);
         }
         Ok(())
@@ -122,7 +122,10 @@ impl Perm {
     /// Checks that `cred` may change or remove the object (IPC_SET,
     /// IPC_RMID): its owner, its creator or root (CAP_SYS_ADMIN); `EPERM`.
     pub fn check_owner(&self, cred: &Cred) -> Result<()> {
-        if cred.euid == self.uid || cred.euid == self.cuid || cred.euid == 0 {
+        if cred.euid == self.uid
+            || cred.euid == self.cuid
+            || cred.capable(arch::abi::capability::CAP_SYS_ADMIN)
+        {
             Ok(())
         } else {
             Err(Errno::EPERM)

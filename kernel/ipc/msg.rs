@@ -344,7 +344,9 @@ pub fn sys_msgctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
                 let e = ids.get_mut(id)?;
                 e.perm.check_owner(&cred)?;
                 // Raising a queue past msgmnb takes CAP_SYS_RESOURCE.
-                if ds.msg_qbytes > msgmnb.max(0) as u64 && cred.euid != 0 {
+                if ds.msg_qbytes > msgmnb.max(0) as u64
+                    && !cred.capable(arch::abi::capability::CAP_SYS_RESOURCE)
+                {
                     return Err(Errno::EPERM);
                 }
                 e.perm.set(&ds.msg_perm)?;

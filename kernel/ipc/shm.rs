@@ -427,7 +427,7 @@ pub fn sys_shmctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
             let memlock = ctx.task.process.rlimit(arch::abi::resource::RLIMIT_MEMLOCK);
             let mut ids = ns.shm.borrow_mut();
             let e = ids.get_mut(id)?;
-            if cred.euid != 0 {
+            if !cred.capable(arch::abi::capability::CAP_IPC_LOCK) {
                 if cred.euid != e.perm.uid && cred.euid != e.perm.cuid {
                     return Err(Errno::EPERM);
                 }

@@ -24,7 +24,11 @@ pub fn current_user() -> (u32, bool) {
     match crate::task::current() {
         Some(t) => {
             let c = t.process.cred.borrow();
-            (c.uid, c.euid != 0)
+            use arch::abi::capability::{CAP_SYS_ADMIN, CAP_SYS_RESOURCE};
+            (
+                c.uid,
+                !c.capable(CAP_SYS_RESOURCE) && !c.capable(CAP_SYS_ADMIN),
+            )
         }
         None => (0, false),
     }

@@ -43,7 +43,7 @@ fn number(data: &[u8]) -> Result<i32> {
 
 /// Returns whether the writer may lower the OOM settings (CAP_SYS_RESOURCE).
 fn privileged() -> bool {
-    crate::task::current().is_none_or(|me| me.process.cred.borrow().euid == 0)
+    crate::capability::capable(arch::abi::capability::CAP_SYS_RESOURCE)
 }
 
 /// Sets `t`'s oom_score_adj from a write to oom_score_adj, or (`legacy`) to

@@ -10,9 +10,6 @@ use arch::abi::resource::RLIMIT_SIGPENDING;
 use arch::Result;
 use std::fmt::Write;
 
-/// The capability set of root: every capability up to CAP_LAST_CAP (40).
-const ALL_CAPS: u64 = (1 << 41) - 1;
-
 /// Returns the CPUs the guest sees as a hex mask and as a list ("0-3").
 pub fn cpus() -> (String, String) {
     let n = crate::boot::kernel().host_cpus.len().max(1);
@@ -124,7 +121,6 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         .map_or(0, |th| th.signal.borrow().pending.set());
     let sigq_max = p.rlimit(RLIMIT_SIGPENDING);
     let queued = (pending.count_ones()) as u64;
-    let caps = if cred.euid == 0 { ALL_CAPS } else { 0 };
     let (mask, list) = cpus();
     // A thread's own seccomp state, else its group leader's.
     let leader = task.clone().or_else(|| p.threads.borrow().first().cloned());
@@ -137,15 +133,18 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         s,
         "Threads:\t{}\nSigQ:\t{queued}/{sigq_max}\nSigPnd:\t{own:016x}\nShdPnd:\t{shared:016x}\n\
          SigBlk:\t{blocked:016x}\nSigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}\n\
-         CapInh:\t{:016x}\nCapPrm:\t{caps:016x}\nCapEff:\t{caps:016x}\nCapBnd:\t{ALL_CAPS:016x}\n\
+         CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t{:016x}\n\
          CapAmb:\t{:016x}\nNoNewPrivs:\t{nnp}\nSeccomp:\t{seccomp}\nSeccomp_filters:\t{filters}\n\
          Speculation_Store_Bypass:\tthread vulnerable\n\
          Cpus_allowed:\t{mask}\nCpus_allowed_list:\t{list}\n\
          Mems_allowed:\t00000001\nMems_allowed_list:\t0\n\
          voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
         p.threads.borrow().len(),
-        0,
-        0
+        cred.cap_inheritable,
+        cred.cap_permitted,
+        cred.cap_effective,
+        cred.cap_bset,
+        cred.cap_ambient,
     );
     Ok(s.into_bytes())
 }

@@ -28,7 +28,8 @@ fn uuid() -> String {
 }
 
 /// Returns `EACCES` unless the caller is root: sysctl files are root's to
-/// write (the VFS checks no permission bits yet).
+/// write (the VFS checks no permission bits yet). Linux's sysctl check
+/// also goes by the effective uid, not by a capability.
 pub(super) fn root_only() -> Result<(), Errno> {
     match crate::task::current() {
         Some(t) if t.process.cred.borrow().euid != 0 => Err(Errno::EACCES),

@@ -18,8 +18,11 @@ pub fn check_kill_permission(sender: &Arc<Process>, target: &Arc<Process>, sig: 
         return Ok(());
     }
     let (s, t) = (sender.cred.borrow().clone(), target.cred.borrow().clone());
-    let by_cred =
-        s.euid == 0 || s.euid == t.suid || s.euid == t.uid || s.uid == t.suid || s.uid == t.uid;
+    let by_cred = s.capable(arch::abi::capability::CAP_KILL)
+        || s.euid == t.suid
+        || s.euid == t.uid
+        || s.uid == t.suid
+        || s.uid == t.uid;
     if by_cred || (sig == SIGCONT && *sender.sid.borrow() == *target.sid.borrow()) {
         Ok(())
     } else {

@@ -86,7 +86,13 @@ pub fn sys_setdomainname(ctx: &mut TrapContext, name: u64, len: u64) -> Result<u
 }
 
 fn set_uts_name(ctx: &mut TrapContext, domain: bool, name: u64, len: u64) -> Result<u64> {
-    if ctx.task.process.cred.borrow().euid != 0 {
+    if !ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_ADMIN)
+    {
         return Err(Errno::EPERM);
     }
     if len > crate::uts::NAME_MAX as u64 {

@@ -77,8 +77,13 @@ fn read_opt(ctx: &TrapContext, s: UserStr) -> Result<Option<Vec<u8>>> {
     Ok(Some(s))
 }
 
+/// Returns whether the caller may mount and unmount: CAP_SYS_ADMIN.
 fn is_root(ctx: &TrapContext) -> bool {
-    ctx.task.process.cred.borrow().euid == 0
+    ctx.task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_ADMIN)
 }
 
 /// Returns whether `p` is the root of its mount.

@@ -233,16 +233,17 @@ fn rights(ctx: &TrapContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<
 
 /// Checks the ids of an SCM_CREDENTIALS message, as Linux's
 /// `scm_check_creds`: the sender's own process id and one of its user and
-/// group ids, unless it is privileged (root here); -1 is EINVAL.
+/// group ids, unless it has CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID
+/// respectively; -1 is EINVAL.
 fn check_creds(ctx: &TrapContext, c: Ucred) -> Result<Ucred> {
     if c.uid == u32::MAX || c.gid == u32::MAX {
         return Err(Errno::EINVAL);
     }
     let cred = ctx.task.process.cred.borrow().clone();
-    let root = cred.euid == 0;
-    let pid_ok = c.pid == ctx.task.process.pid || root;
-    let uid_ok = [cred.uid, cred.euid, cred.suid].contains(&c.uid) || root;
-    let gid_ok = [cred.gid, cred.egid, cred.sgid].contains(&c.gid) || root;
+    use arch::abi::capability::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
+    let pid_ok = c.pid == ctx.task.process.pid || cred.capable(CAP_SYS_ADMIN);
+    let uid_ok = [cred.uid, cred.euid, cred.suid].contains(&c.uid) || cred.capable(CAP_SETUID);
+    let gid_ok = [cred.gid, cred.egid, cred.sgid].contains(&c.gid) || cred.capable(CAP_SETGID);
     if pid_ok && uid_ok && gid_ok {
         Ok(c)
     } else {

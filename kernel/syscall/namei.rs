@@ -109,7 +109,8 @@ fn do_link(
     let by_fd = olddirfd != Fd::AT_FDCWD && old.first() != Some(&b'/');
     if flags & AT_EMPTY_PATH != 0 && by_fd {
         let cred = ctx.cred();
-        if !cred.cap_fs && olddirfd.file(ctx)?.cred() != Some(&cred) {
+        let dac_read_search = cred.capable(arch::abi::capability::CAP_DAC_READ_SEARCH);
+        if !dac_read_search && olddirfd.file(ctx)?.cred() != Some(&cred) {
             return Err(Errno::ENOENT);
         }
     }

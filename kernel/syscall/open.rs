@@ -196,7 +196,7 @@ pub fn sys_fchdir(ctx: &mut TrapContext, fd: Fd) -> Result<u64> {
 
 /// chroot(2): makes a directory the caller's root (Linux's `ksys_chroot`):
 /// ENOTDIR for another file, EACCES without search permission on it, then
-/// EPERM without CAP_SYS_CHROOT (root). The working directory stays.
+/// EPERM without CAP_SYS_CHROOT. The working directory stays.
 pub fn sys_chroot(ctx: &mut TrapContext, path: UserStr) -> Result<u64> {
     let path = path.read_path(ctx)?;
     let p = resolve_at(ctx, Fd::AT_FDCWD, &path, 0, true)?;
@@ -204,7 +204,13 @@ pub fn sys_chroot(ctx: &mut TrapContext, path: UserStr) -> Result<u64> {
         return Err(Errno::ENOTDIR);
     }
     fs::permission(&ctx.cred(), &p.inode().stat()?, fs::Access::EXEC)?;
-    if ctx.task.process.cred.borrow().euid != 0 {
+    if !ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_CHROOT)
+    {
         return Err(Errno::EPERM);
     }
     ctx.task.process.fs.borrow_mut().root = p;

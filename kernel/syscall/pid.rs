@@ -92,7 +92,13 @@ pub fn sys_setsid(ctx: &mut TrapContext) -> Result<u64> {
 
 /// vhangup(2): hangs up the controlling terminal; needs CAP_SYS_TTY_CONFIG.
 pub fn sys_vhangup(ctx: &mut TrapContext) -> Result<u64> {
-    if ctx.task.process.cred.borrow().euid != 0 {
+    if !ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_TTY_CONFIG)
+    {
         return Err(Errno::EPERM);
     }
     crate::tty::vhangup(&ctx.task.process);

@@ -1,6 +1,10 @@
 //! prctl(2) and arch_prctl(2): per-process settings and the thread pointer.
+//! The capability operations (bounding set, secure bits, keep-caps,
+//! ambient set) follow kernel/capability.rs.
 
 use super::arg::UserPtr;
+use super::cred::{cred, set};
+use crate::capability;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
@@ -42,12 +46,16 @@ pub fn sys_prctl(
     const PR_GET_SECCOMP: i32 = 21;
     const PR_SET_SECCOMP: i32 = 22;
     const PR_CAPBSET_READ: i32 = 23;
+    const PR_CAPBSET_DROP: i32 = 24;
+    const PR_GET_SECUREBITS: i32 = 27;
+    const PR_SET_SECUREBITS: i32 = 28;
     const PR_GET_TIMERSLACK: i32 = 30;
     const PR_SET_TIMERSLACK: i32 = 29;
     const PR_SET_CHILD_SUBREAPER: i32 = 36;
     const PR_GET_CHILD_SUBREAPER: i32 = 37;
     const PR_SET_NO_NEW_PRIVS: i32 = 38;
     const PR_GET_NO_NEW_PRIVS: i32 = 39;
+    const PR_CAP_AMBIENT: i32 = 47;
     const PR_SET_VMA: i32 = 0x53564d41;
     let p = ctx.task.process.clone();
     match option {
@@ -68,8 +76,11 @@ pub fn sys_prctl(
             p.set_dumpable(arg2 == 1);
             Ok(0)
         }
-        PR_GET_KEEPCAPS => Ok(0),
-        PR_SET_KEEPCAPS if arg2 <= 1 => Ok(0),
+        PR_GET_KEEPCAPS => {
+            let keep = cred(ctx).issecure(arch::abi::capability::SECBIT_KEEP_CAPS);
+            Ok(u64::from(keep))
+        }
+        PR_SET_KEEPCAPS => change_cred(ctx, |c| capability::set_keepcaps(c, arg2).map(|()| 0)),
         PR_SET_NAME => {
             // At most 15 bytes are read, as Linux's strncpy_from_user into
             // the 16-byte comm: a name without a NUL is cut, never an error.
@@ -86,8 +97,12 @@ pub fn sys_prctl(
         }
         PR_GET_SECCOMP => Ok(u64::from(ctx.task.seccomp.borrow().mode)),
         PR_SET_SECCOMP => crate::seccomp::prctl_set(ctx, arg2, arg3),
-        PR_CAPBSET_READ if arg2 <= 40 => Ok(1),
+        PR_CAPBSET_READ if capability::cap_valid(arg2) => Ok((cred(ctx).cap_bset >> arg2) & 1),
         PR_CAPBSET_READ => Err(Errno::EINVAL),
+        PR_CAPBSET_DROP => change_cred(ctx, |c| capability::bset_drop(c, arg2).map(|()| 0)),
+        PR_GET_SECUREBITS => Ok(u64::from(cred(ctx).securebits)),
+        PR_SET_SECUREBITS => change_cred(ctx, |c| capability::set_securebits(c, arg2).map(|()| 0)),
+        PR_CAP_AMBIENT => change_cred(ctx, |c| capability::ambient(c, arg2, arg3, arg4 | arg5)),
         PR_GET_TIMERSLACK => Ok(50_000),
         PR_SET_TIMERSLACK => Ok(0),
         PR_SET_CHILD_SUBREAPER => {
@@ -110,6 +125,15 @@ pub fn sys_prctl(
         PR_SET_VMA => Ok(0),
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// Applies `f` to a copy of the caller's credentials and installs the copy
+/// if it succeeds; returns what `f` returns.
+fn change_cred(ctx: &TrapContext, f: impl FnOnce(&mut super::Cred) -> Result<u64>) -> Result<u64> {
+    let mut c = cred(ctx);
+    let r = f(&mut c)?;
+    set(ctx, c);
+    Ok(r)
 }
 
 /// seccomp(2) (kernel/seccomp.rs).

@@ -24,7 +24,13 @@ pub fn sys_reboot(
     if magic1 != MAGIC1 || !MAGIC2.contains(&magic2) {
         return Err(Errno::EINVAL);
     }
-    if ctx.task.process.cred.borrow().euid != 0 {
+    if !ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_BOOT)
+    {
         return Err(Errno::EPERM);
     }
     match cmd {

@@ -41,7 +41,7 @@ fn may_prlimit(ctx: &TrapContext, p: &Process) -> bool {
     }
     let me = ctx.task.process.cred.borrow();
     let them = p.cred.borrow();
-    me.euid == 0
+    me.capable(arch::abi::capability::CAP_SYS_RESOURCE)
         || ([them.uid, them.euid, them.suid] == [me.uid; 3]
             && [them.gid, them.egid, them.sgid] == [me.gid; 3])
 }
@@ -84,7 +84,13 @@ fn do_prlimit(
         if r == RLIMIT_NOFILE && n.rlim_max > fs::NR_OPEN as u64 {
             return Err(Errno::EPERM);
         }
-        if n.rlim_max > cur.1 && ctx.task.process.cred.borrow().euid != 0 {
+        let resource = ctx
+            .task
+            .process
+            .cred
+            .borrow()
+            .capable(arch::abi::capability::CAP_SYS_RESOURCE);
+        if n.rlim_max > cur.1 && !resource {
             return Err(Errno::EPERM);
         }
     }

@@ -107,15 +107,18 @@ pub fn sys_sched_setaffinity(ctx: &mut TrapContext, pid: u64, len: u64, mask: u6
     Ok(0)
 }
 
-/// EPERM unless the caller may change `t`'s scheduling: root, or the same
-/// user (its effective uid is the target's real or effective uid).
+/// EPERM unless the caller may change `t`'s scheduling: CAP_SYS_NICE, or
+/// the same user (its effective uid is the target's real or effective uid).
 fn may_change(ctx: &TrapContext, t: &Task) -> Result<()> {
-    let euid = ctx.task.process.cred.borrow().euid;
+    let (euid, nice) = {
+        let c = ctx.task.process.cred.borrow();
+        (c.euid, c.capable(arch::abi::capability::CAP_SYS_NICE))
+    };
     let (uid, their_euid) = {
         let c = t.process.cred.borrow();
         (c.uid, c.euid)
     };
-    if euid == 0 || euid == uid || euid == their_euid {
+    if nice || euid == uid || euid == their_euid {
         Ok(())
     } else {
         Err(Errno::EPERM)
@@ -237,14 +240,19 @@ pub fn sys_getpriority(ctx: &mut TrapContext, which: u64, who: u64) -> Result<u6
 }
 
 /// setpriority: sets the nice value (clamped to -20..19) of every task named;
-/// lowering it needs root (EACCES), other users' tasks too (EPERM).
+/// lowering it needs CAP_SYS_NICE (EACCES), other users' tasks too (EPERM).
 pub fn sys_setpriority(ctx: &mut TrapContext, which: u64, who: u64, prio: u64) -> Result<u64> {
     let targets = prio_targets(ctx, which, who)?;
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
     let nice = (prio as i32).clamp(-20, 19);
-    let root = ctx.task.process.cred.borrow().euid == 0;
+    let root = ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_NICE);
     for t in &targets {
         may_change(ctx, t)?;
         if nice < t.sched.borrow().nice && !root {

@@ -52,7 +52,12 @@ fn bind_to_device(ctx: &TrapContext, sock: &dyn Socket, val: u64, len: usize) ->
             .ifindex_by_name(name)
             .ok_or(Errno::ENODEV)?,
     };
-    let privileged = ctx.task.process.cred.borrow().euid == 0;
+    let privileged = ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_NET_RAW);
     if sock.options().bound_dev != 0 && !privileged {
         return Err(Errno::EPERM);
     }
@@ -108,7 +113,12 @@ pub fn sys_setsockopt(
         return Err(Errno::EINVAL);
     }
     let val = UserPtr::<i32>::new(optval).read(ctx)?;
-    let privileged = ctx.task.process.cred.borrow().euid == 0;
+    let privileged = ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_NET_ADMIN);
     match opt {
         SO_SNDBUF => sock.set_options(&mut |o| o.set_sndbuf(val)),
         SO_RCVBUF => sock.set_options(&mut |o| o.set_rcvbuf(val)),

@@ -46,7 +46,13 @@ fn text() -> Vec<u8> {
 
 pub fn sys_syslog(ctx: &mut TrapContext, action: i32, buf: u64, len: i32) -> Result<u64> {
     let open_to_all = matches!(action, SYSLOG_ACTION_READ_ALL | SYSLOG_ACTION_SIZE_BUFFER);
-    if !open_to_all && ctx.task.process.cred.borrow().euid != 0 {
+    // CAP_SYSLOG, or (as Linux still accepts) CAP_SYS_ADMIN.
+    let privileged = {
+        let c = ctx.task.process.cred.borrow();
+        c.capable(arch::abi::capability::CAP_SYSLOG)
+            || c.capable(arch::abi::capability::CAP_SYS_ADMIN)
+    };
+    if !open_to_all && !privileged {
         return Err(Errno::EPERM);
     }
     match action {

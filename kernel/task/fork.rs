@@ -99,7 +99,11 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     }
     // A new namespace takes CAP_SYS_ADMIN.
     let new_ns = crate::uts::CLONE_NEWUTS | crate::ipc::CLONE_NEWIPC | crate::mnt_ns::CLONE_NEWNS;
-    if f & new_ns != 0 && parent.cred.borrow().euid != 0 {
+    let admin = parent
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_ADMIN);
+    if f & new_ns != 0 && !admin {
         return Err(Errno::EPERM);
     }
     super::limits::may_fork(parent)?;

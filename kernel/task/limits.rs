@@ -78,12 +78,16 @@ pub fn may_exec(p: &Process) -> Result<()> {
 }
 
 /// Checks that `parent` may create one more task (Linux's copy_process):
-/// EAGAIN past `threads-max`, or past the caller's `RLIMIT_NPROC` unless it
-/// is root.
+/// EAGAIN past `threads-max`, or past the caller's `RLIMIT_NPROC` unless its
+/// real user is root or it has CAP_SYS_RESOURCE or CAP_SYS_ADMIN.
 pub fn may_fork(parent: &Process) -> Result<()> {
-    let (uid, euid) = {
+    use arch::abi::capability::{CAP_SYS_ADMIN, CAP_SYS_RESOURCE};
+    let (uid, privileged) = {
         let c = parent.cred.borrow();
-        (c.uid, c.euid)
+        (
+            c.uid,
+            c.capable(CAP_SYS_RESOURCE) || c.capable(CAP_SYS_ADMIN),
+        )
     };
     let (all, mine) = nr_threads(uid);
     if all >= max_threads() {
@@ -91,7 +95,7 @@ pub fn may_fork(parent: &Process) -> Result<()> {
         return Err(Errno::EAGAIN);
     }
     let limit = parent.rlimit(RLIMIT_NPROC);
-    if uid != 0 && euid != 0 && limit != u64::MAX && mine as u64 >= limit {
+    if uid != 0 && !privileged && limit != u64::MAX && mine as u64 >= limit {
         return Err(Errno::EAGAIN);
     }
     Ok(())

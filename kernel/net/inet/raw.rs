@@ -59,9 +59,9 @@ pub(crate) struct RawSocket {
     raw: KernelCell<RawState>,
 }
 
-/// Returns whether the caller has CAP_NET_RAW (is root).
+/// Returns whether the caller has CAP_NET_RAW.
 fn capable() -> bool {
-    crate::task::current().is_none_or(|t| t.process.cred.borrow().euid == 0)
+    crate::capability::capable(arch::abi::capability::CAP_NET_RAW)
 }
 
 /// Returns the int an option's bytes hold: EINVAL if shorter.

@@ -20,7 +20,7 @@ fn sender(task: &Task) -> Sender {
     Sender {
         pid: task.process.pid,
         uid: c.uid,
-        admin: c.euid == 0,
+        admin: c.capable(arch::abi::capability::CAP_NET_ADMIN),
     }
 }
 

@@ -201,11 +201,17 @@ fn dev_queue_xmit(ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()> {
     }
 }
 
-/// Creates a packet socket for socket(2): EPERM without CAP_NET_RAW
-/// (root), ESOCKTNOSUPPORT for types other than SOCK_RAW and SOCK_DGRAM
+/// Creates a packet socket for socket(2): EPERM without CAP_NET_RAW,
+/// ESOCKTNOSUPPORT for types other than SOCK_RAW and SOCK_DGRAM
 /// (the obsolete SOCK_PACKET included).
 pub(crate) fn create(ctx: &TrapContext, ty: u32, protocol: i32) -> Result<Arc<PacketSocket>> {
-    if ctx.task.process.cred.borrow().euid != 0 {
+    if !ctx
+        .task
+        .process
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_NET_RAW)
+    {
         return Err(Errno::EPERM);
     }
     if ty != crate::net::SOCK_RAW && ty != crate::net::SOCK_DGRAM {

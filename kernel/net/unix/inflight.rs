@@ -49,12 +49,16 @@ impl InFlight {
         }
         let (user, limit) = match crate::task::current() {
             Some(t) => {
-                let (uid, euid) = {
+                let (uid, privileged) = {
+                    use arch::abi::capability::{CAP_SYS_ADMIN, CAP_SYS_RESOURCE};
                     let c = t.process.cred.borrow();
-                    (c.uid, c.euid)
+                    (
+                        c.uid,
+                        c.capable(CAP_SYS_RESOURCE) || c.capable(CAP_SYS_ADMIN),
+                    )
                 };
                 let nofile = t.process.rlimit(RLIMIT_NOFILE);
-                let limit = (euid != 0).then(|| usize::try_from(nofile).unwrap_or(usize::MAX));
+                let limit = (!privileged).then(|| usize::try_from(nofile).unwrap_or(usize::MAX));
                 (uid, limit)
             }
             None => (0, None),

@@ -408,6 +408,12 @@ mod tests {
             sgid: gid,
             fsgid: gid,
             groups: Vec::new(),
+            cap_effective: if uid == 0 {
+                arch::abi::capability::CAP_FULL_SET
+            } else {
+                0
+            },
+            ..Cred::default()
         }
     }
 

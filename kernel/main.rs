@@ -28,6 +28,7 @@ mod memfd;
 mod mnt_ns;
 mod net;
 mod nic_spec;
+mod nsfs;
 mod oom;
 mod panic;
 mod pidfd;

@@ -85,6 +85,12 @@ pub fn unshare(p: &Process) -> Result<()> {
 /// working directory become that namespace's root.
 pub fn enter(p: &Process, target: &Process) -> Result<()> {
     let ns = target.fs.borrow().mnt_ns.clone();
+    enter_namespace(p, ns);
+    Ok(())
+}
+
+/// Moves `p` into mount namespace `ns`, at its root.
+pub fn enter_namespace(p: &Process, ns: Arc<MntNamespace>) {
     let root = ns.root.borrow().clone();
     let top = Path {
         dentry: root.root().clone(),
@@ -94,7 +100,6 @@ pub fn enter(p: &Process, target: &Process) -> Result<()> {
     fsc.root = top.clone();
     fsc.cwd = top;
     fsc.mnt_ns = ns;
-    Ok(())
 }
 
 /// pivot_root(2) for `task` with its arguments resolved: the VFS moves

@@ -152,6 +152,22 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
 /// kernel does not build; EPERM without root; ESRCH once it exited.
 pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     let f = crate::syscall::Fd(fd).file(ctx)?;
+    if let Some(ns) = crate::nsfs::namespace_of(&f) {
+        if flags != 0 && flags != ns.clone_flag() {
+            return Err(Errno::EINVAL);
+        }
+        if !ctx
+            .task
+            .process
+            .cred
+            .borrow()
+            .capable(arch::abi::capability::CAP_SYS_ADMIN)
+        {
+            return Err(Errno::EPERM);
+        }
+        crate::nsfs::setns(ctx.task, ns, flags)?;
+        return Ok(0);
+    }
     let Some(pidfd) = f.ops_as::<crate::pidfd::PidFd>() else {
         return Err(Errno::EINVAL);
     };

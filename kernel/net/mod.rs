@@ -20,7 +20,7 @@ mod model_tests;
 mod namespace;
 pub(crate) mod netlink;
 mod nic;
-mod options;
+pub(crate) mod options;
 pub(crate) mod packet;
 pub(crate) mod procfs;
 pub(crate) mod route;

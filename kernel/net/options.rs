@@ -29,10 +29,21 @@ pub(crate) enum Timeout {
     After(Duration),
 }
 
+/// The receive time stamps a socket asked for (SO_TIMESTAMP and
+/// SO_TIMESTAMPNS, in the old or new layout: their option numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stamps {
+    Off,
+    Micro(i32),
+    Nano(i32),
+}
+
 /// A socket's options.
 #[derive(Clone, Debug)]
 pub(crate) struct Options {
     pub passcred: bool,
+    /// SO_TIMESTAMP / SO_TIMESTAMPNS on a Unix socket.
+    pub stamps: Stamps,
     pub sndbuf: usize,
     pub rcvbuf: usize,
     /// SO_SNDBUF / SO_RCVBUF were set (Linux's SOCK_SNDBUF_LOCK and
@@ -54,6 +65,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             passcred: false,
+            stamps: Stamps::Off,
             sndbuf: BUF_DEFAULT,
             rcvbuf: BUF_DEFAULT,
             sndbuf_locked: false,

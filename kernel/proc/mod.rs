@@ -70,7 +70,10 @@ fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
         named("net", t.link("self/net")),
         named("partitions", t.file(system::partitions)),
         named("stat", t.file(system::stat)),
-        named("swaps", t.file(system::swaps)),
+        named(
+            "swaps",
+            t.file(system::swaps).watching(|| 0, system::swaps_wait),
+        ),
         named("sys", sys::sys(t)),
         named("sysvipc", sysvipc(t)),
         named("uptime", t.file(system::uptime)),

@@ -22,6 +22,9 @@ pub type Store = Arc<dyn Fn(&[u8]) -> Result<()> + Send + Sync>;
 /// Lists a directory.
 pub type Listing = Arc<dyn Fn() -> Result<Vec<Entry>> + Send + Sync>;
 
+/// How a watched file's changes are counted, and the queue woken at each.
+type Watch = (fn() -> u64, fn() -> &'static fs::WaitQueue);
+
 /// What a node is.
 pub enum Body {
     File {
@@ -63,8 +66,9 @@ pub struct Node {
     /// Asked at each open: an error refuses it (the ptrace access check of
     /// maps and environ, made at open as Linux makes it).
     may_open: Option<Arc<dyn Fn() -> Result<()> + Send + Sync>>,
-    /// A mount table: its open files report changes of the mount tree.
-    mount_table: bool,
+    /// What counts the changes its open files report to poll (the mount
+    /// table's, /proc/swaps'), and the queue woken at each.
+    watch: Option<Watch>,
     vfs_state: InodeState,
 }
 
@@ -80,7 +84,7 @@ impl Node {
             time: fs::Clock::now(&fs::HostClock),
             body,
             may_open: None,
-            mount_table: false,
+            watch: None,
             vfs_state: InodeState::new(),
         }
     }
@@ -125,9 +129,18 @@ impl Node {
     }
 
     /// Makes the file a mount table, whose pollers learn of mount changes
-    /// (`SeqFile::watching_mounts`).
-    pub fn mount_table(mut self) -> Node {
-        self.mount_table = true;
+    /// (Linux's `mounts_poll`), which is how systemd follows mounts.
+    pub fn mount_table(self) -> Node {
+        self.watching(
+            || crate::boot::kernel().vfs.mount_event(),
+            || crate::boot::kernel().vfs.mount_wait(),
+        )
+    }
+
+    /// Makes poll on the open file report each change `now` counts
+    /// (`SeqFile::watching`), waking on `queue`.
+    pub fn watching(mut self, now: fn() -> u64, queue: fn() -> &'static fs::WaitQueue) -> Node {
+        self.watch = Some((now, queue));
         self
     }
 
@@ -308,10 +321,9 @@ impl Inode for Node {
         match &self.body {
             Body::File { read, write } => {
                 let f = SeqFile::new(read.clone(), write.clone());
-                let f = if self.mount_table {
-                    f.watching_mounts()
-                } else {
-                    f
+                let f = match self.watch {
+                    Some((now, queue)) => f.watching(now, queue()),
+                    None => f,
                 };
                 Ok(Some(Arc::new(f)))
             }

@@ -208,23 +208,25 @@ const NS_INO: u64 = 0x2000_0000;
 fn ns_dir(dev: u64, ino: u64, t: &Target) -> Node {
     let t = t.clone();
     Node::dir(dev, ino, 0o511, move || {
-        let a = t.clone();
-        let uts = Node::link(dev, t.ino(NS_INO), move || {
-            let task = a.task().ok_or(Errno::ESRCH)?;
-            let inum = task.uts.borrow().inum;
-            Ok(format!("uts:[{inum}]").into_bytes())
-        })
-        .with_mode(0o777)
-        .owned_by(t.owner());
-        let b = t.clone();
-        let ipc = Node::link(dev, t.ino(NS_INO + 1), move || {
-            let task = b.task().ok_or(Errno::ESRCH)?;
-            let inum = task.ipc.borrow().inum;
-            Ok(format!("ipc:[{inum}]").into_bytes())
-        })
-        .with_mode(0o777)
-        .owned_by(t.owner());
-        Ok(vec![ipc.entry(2, "ipc"), uts.entry(3, "uts")])
+        let mut out = Vec::new();
+        for (i, kind) in crate::nsfs::KINDS.iter().enumerate() {
+            let (a, b) = (t.clone(), t.clone());
+            let link = Node::link(dev, t.ino(NS_INO + i as u64), move || {
+                let task = a.task().ok_or(Errno::ESRCH)?;
+                let ns = crate::nsfs::Namespace::of(&task, kind).ok_or(Errno::ENOENT)?;
+                Ok(format!("{kind}:[{}]", ns.inum()).into_bytes())
+            })
+            .magic(move || {
+                let task = b.task().ok_or(Errno::ESRCH)?;
+                b.inspect()?;
+                let ns = crate::nsfs::Namespace::of(&task, kind).ok_or(Errno::ENOENT)?;
+                crate::nsfs::path(ns)
+            })
+            .with_mode(0o777)
+            .owned_by(t.owner());
+            out.push(link.entry(2 + i as u64, kind));
+        }
+        Ok(out)
     })
 }
 

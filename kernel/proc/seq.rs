@@ -66,15 +66,6 @@ impl SeqFile {
         });
         self
     }
-
-    /// Makes the file one of the mount tables (/proc/PID/mountinfo and
-    /// mounts): poll reports POLLERR | POLLPRI once after each change of
-    /// the mount tree since it was opened or last reported (Linux's
-    /// `mounts_poll`), which is how systemd follows mounts.
-    pub fn watching_mounts(self) -> SeqFile {
-        let vfs = &crate::boot::kernel().vfs;
-        self.watching(|| vfs.mount_event(), vfs.mount_wait())
-    }
 }
 
 impl FileOps for SeqFile {

@@ -259,6 +259,13 @@ pub fn devices() -> Result<Vec<u8>> {
 }
 
 /// /proc/swaps: no swap.
+/// Woken when the swap areas change (never: there is no swapon here);
+/// /proc/swaps is pollable for POLLPRI all the same, as systemd expects.
+pub fn swaps_wait() -> &'static fs::WaitQueue {
+    static SWAPS: std::sync::LazyLock<fs::WaitQueue> = std::sync::LazyLock::new(fs::WaitQueue::new);
+    &SWAPS
+}
+
 pub fn swaps() -> Result<Vec<u8>> {
     Ok(b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n".to_vec())
 }

@@ -8,6 +8,7 @@ use crate::task::Task;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::{Credentials, File, FileType, LookupFlags, OpenFlags, Path};
+use std::sync::Arc;
 
 /// `AT_SYMLINK_NOFOLLOW`.
 pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
@@ -154,6 +155,41 @@ pub fn sys_openat(
 
 pub fn sys_close(ctx: &mut TrapContext, fd: Fd) -> Result<u64> {
     ctx.task.files().borrow_mut().close(fd.0)?;
+    Ok(0)
+}
+
+/// close_range(2): closes (or with `CLOSE_RANGE_CLOEXEC` marks close-on-exec)
+/// every open descriptor from `first` to `last`, after making the file table
+/// the caller's own with `CLOSE_RANGE_UNSHARE`; `EINVAL` for unknown flags or
+/// `first` past `last`.
+pub fn sys_close_range(ctx: &mut TrapContext, first: u64, last: u64, flags: u64) -> Result<u64> {
+    const CLOSE_RANGE_UNSHARE: u64 = 2;
+    const CLOSE_RANGE_CLOEXEC: u64 = 4;
+    let (first, last) = (first as u32, last as u32);
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLOSE_RANGE_UNSHARE != 0 {
+        let copy = ctx.task.files().borrow().clone();
+        *ctx.task.process.files.borrow_mut() = Arc::new(arch::sync::KernelCell::new(copy));
+    }
+    let files = ctx.task.files();
+    let fds: Vec<i32> = files
+        .borrow()
+        .fds()
+        .into_iter()
+        .filter(|&fd| (first..=last).contains(&(fd as u32)))
+        .collect();
+    for fd in fds {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            files.borrow_mut().set_cloexec(fd, true)?;
+        } else {
+            // Each file is released after the table is let go.
+            let f = files.borrow().get(fd);
+            let _ = files.borrow_mut().close(fd);
+            drop(f);
+        }
+    }
     Ok(0)
 }
 

@@ -126,6 +126,14 @@ pub fn sys_setsockopt(
         SO_SNDBUFFORCE => sock.set_options(&mut |o| o.set_sndbuf(val)),
         SO_RCVBUFFORCE => sock.set_options(&mut |o| o.set_rcvbuf(val)),
         SO_PASSCRED => sock.set_options(&mut |o| o.passcred = val != 0),
+        29 | 63 | 35 | 64 if sock.family() == 1 => sock.set_options(&mut |o| {
+            use crate::net::options::Stamps;
+            o.stamps = match (val != 0, opt) {
+                (false, _) => Stamps::Off,
+                (true, 29 | 63) => Stamps::Micro(opt),
+                (true, _) => Stamps::Nano(opt),
+            }
+        }),
         SO_RCVLOWAT => sock.set_options(&mut |o| o.set_rcvlowat(val)),
         SO_LINGER => {
             if optlen < size_of::<Linger>() {
@@ -164,6 +172,12 @@ fn value(sock: &dyn Socket, opt: i32, len: usize) -> Result<Vec<u8>> {
         SO_SNDBUF => int(o.sndbuf as i32),
         SO_RCVBUF => int(o.rcvbuf as i32),
         SO_PASSCRED => int(o.passcred as i32),
+        29 | 63 if sock.family() == 1 => {
+            int(matches!(o.stamps, crate::net::options::Stamps::Micro(_)) as i32)
+        }
+        35 | 64 if sock.family() == 1 => {
+            int(matches!(o.stamps, crate::net::options::Stamps::Nano(_)) as i32)
+        }
         SO_RCVLOWAT => int(o.rcvlowat as i32),
         SO_SNDLOWAT => int(1),
         SO_LINGER => {

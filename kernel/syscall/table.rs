@@ -337,6 +337,7 @@ syscall_table! {
     424 pidfd_send_signal(fd: Fd, sig: Int, info: Ptr, flags: Flags) => pidfd::sys_pidfd_send_signal;
     434 pidfd_open(pid: Int, flags: Flags) => pidfd::sys_pidfd_open;
     435 clone3(args: Ptr, size: Uint) => clone::sys_clone3;
+    436 close_range(first: Uint, last: Uint, flags: Flags) => open::sys_close_range;
     437 openat2(dirfd: Fd, path: Path, how: Ptr, size: Uint) => openat2::sys_openat2;
     439 faccessat2(dirfd: Fd, path: Path, mode: Mode, flags: Flags) => stat::sys_faccessat2;
     441 epoll_pwait2(epfd: Fd, events: Ptr, maxevents: Int, timeout: Ptr, sigmask: Ptr, sigsetsize: Uint) => epoll::sys_epoll_pwait2;

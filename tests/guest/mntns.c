@@ -261,6 +261,26 @@ int main(void)
 		_exit(setns(pidfd, CLONE_NEWNS) == 0 && exists(BASE "/a/theirs") ? 0 : 1);
 	waitpid(joiner, &status, 0);
 	CHECK("setns(pidfd, CLONE_NEWNS) sees its mounts", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char nspath[64];
+	snprintf(nspath, sizeof nspath, "/proc/%d/ns/mnt", pid);
+	int nsfd = open(nspath, O_RDONLY);
+	CHECK_SYS("/proc/PID/ns/mnt opens", nsfd);
+	struct stat theirs, ours;
+	CHECK("and names another namespace than ours",
+	      fstat(nsfd, &theirs) == 0 && stat("/proc/self/ns/mnt", &ours) == 0 &&
+		      theirs.st_dev == ours.st_dev && theirs.st_ino != ours.st_ino);
+	CHECK_ERRNO("setns with another kind's flag is EINVAL", setns(nsfd, CLONE_NEWUTS), EINVAL);
+	joiner = fork();
+	if (joiner == 0) {
+		struct stat now;
+		_exit(setns(nsfd, CLONE_NEWNS) == 0 && exists(BASE "/a/theirs") && stat("/proc/self/ns/mnt", &now) == 0 &&
+				      now.st_ino == theirs.st_ino ?
+			      0 :
+			      1);
+	}
+	waitpid(joiner, &status, 0);
+	CHECK("setns with the file joins it", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(nsfd);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	CHECK("which stay out of ours", !exists(BASE "/a/theirs"));

@@ -30,6 +30,9 @@ pub(super) struct Message {
     pub creds: Option<Ucred>,
     /// SCM_RIGHTS: open files in flight.
     pub files: InFlight,
+    /// When it was sent (CLOCK_REALTIME: seconds, nanoseconds), for
+    /// SO_TIMESTAMP.
+    pub stamp: (i64, i64),
     charge: Charge,
     _memory: KmemCharge,
 }
@@ -67,6 +70,7 @@ impl Message {
             consumed: 0,
             creds,
             files,
+            stamp: arch::host::time::clock_gettime(0).unwrap_or((0, 0)),
             charge: Charge {
                 sender: sender.clone(),
                 size,

@@ -53,6 +53,37 @@ fn creds_cmsg(c: Ucred) -> Cmsg {
     }
 }
 
+/// Returns the SCM_TIMESTAMP(NS) message SO_TIMESTAMP(NS) asks for, of the
+/// time a datagram was sent (Linux stamps it as it is queued).
+fn stamp_cmsg(stamps: crate::net::options::Stamps, (sec, nsec): (i64, i64)) -> Option<Cmsg> {
+    use crate::net::options::Stamps;
+    use arch::abi::structs::{Timespec, Timeval};
+    let (ty, data) = match stamps {
+        Stamps::Off => return None,
+        Stamps::Micro(ty) => (
+            ty,
+            as_bytes(&Timeval {
+                tv_sec: sec,
+                tv_usec: nsec / 1000,
+            })
+            .to_vec(),
+        ),
+        Stamps::Nano(ty) => (
+            ty,
+            as_bytes(&Timespec {
+                tv_sec: sec,
+                tv_nsec: nsec,
+            })
+            .to_vec(),
+        ),
+    };
+    Some(Cmsg {
+        level: SOL_SOCKET,
+        ty,
+        data,
+    })
+}
+
 impl UnixSocket {
     /// Returns this socket as an `Arc`.
     fn me(&self) -> Arc<UnixSocket> {
@@ -224,6 +255,7 @@ impl UnixSocket {
         }
         let mut got = Received::datagram(d.copied, d.len, flags);
         got.from = d.from.and_then(|s| s.addr()).map(|a| a.to_bytes());
+        got.cmsgs.extend(stamp_cmsg(opts.stamps, d.stamp));
         if opts.passcred {
             got.cmsgs.push(creds_cmsg(d.creds.unwrap_or(NOBODY)));
         }

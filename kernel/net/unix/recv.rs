@@ -60,6 +60,8 @@ pub(crate) struct DgramRead {
     /// The message's credentials (None if it carries none).
     pub creds: Option<Ucred>,
     pub files: Vec<Arc<File>>,
+    /// When it was sent.
+    pub stamp: (i64, i64),
     /// Set when reading ended with no message: the socket is shut down.
     pub eof: bool,
 }
@@ -195,6 +197,7 @@ impl UnixSocket {
                     from: Some(m.sender().clone()),
                     creds: m.creds,
                     files: m.files.to_vec(),
+                    stamp: m.stamp,
                     eof: false,
                 });
             }
@@ -219,6 +222,7 @@ impl UnixSocket {
             from: Some(msg.sender().clone()),
             creds: msg.creds,
             files: msg.files.take(),
+            stamp: msg.stamp,
             eof: false,
         })
     }

@@ -41,6 +41,10 @@ impl CharDevices for Devices {
         Ok(ops)
     }
 
+    fn open_block(&self, rdev: u64, flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
+        crate::blkdev::open(rdev, flags)
+    }
+
     fn open_fifo(&self, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
         crate::pipe::fifo::open(inode, flags)
     }

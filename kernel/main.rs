@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod anon_inode;
+mod blkdev;
 mod block;
 mod boot;
 mod capability;

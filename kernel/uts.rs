@@ -79,7 +79,20 @@ pub fn set_name(task: &Task, domain: bool, name: &[u8]) -> Result<()> {
     let ns = task.uts.borrow().clone();
     let field = if domain { &ns.domainname } else { &ns.nodename };
     *field.borrow_mut() = String::from_utf8_lossy(name).into_owned();
+    NAME_EVENTS.fetch_add(1, Ordering::Relaxed);
+    names_wait().wake_all();
     Ok(())
+}
+
+/// Counts the changes of host and domain names, which pollers of
+/// /proc/sys/kernel/{hostname,domainname} see (Linux's uts_proc_notify;
+/// journald follows the host name so).
+pub static NAME_EVENTS: AtomicU32 = AtomicU32::new(0);
+
+/// Woken at each change of a name.
+pub fn names_wait() -> &'static fs::WaitQueue {
+    static WAIT: LazyLock<fs::WaitQueue> = LazyLock::new(fs::WaitQueue::new);
+    &WAIT
 }
 
 use crate::mnt_ns::CLONE_NEWNS;

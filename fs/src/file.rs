@@ -227,6 +227,9 @@ impl File {
         }
         let mut pos = self.lock_pos()?;
         let size = || -> Result<i64> {
+            if let Some(end) = self.ops.end() {
+                return Ok(end as i64);
+            }
             match &self.inode {
                 Some(i) => Ok(i.stat()?.size as i64),
                 None => Ok(0),

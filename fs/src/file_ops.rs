@@ -85,6 +85,12 @@ pub trait FileOps: AsAny + Send + Sync {
     /// Performs the file's own ioctl(2) request `cmd`, whose argument `arg`
     /// may point into `user`'s memory; `ENOTTY` for a file without it. The
     /// requests every file has (`FIONBIO`) are the system call's.
+    /// Returns where SEEK_END counts from when it is not the inode's size
+    /// (a block device's size).
+    fn end(&self) -> Option<u64> {
+        None
+    }
+
     fn ioctl(&self, _user: &dyn UserMemory, _cmd: u32, _arg: u64) -> Result<u64> {
         Err(Errno::ENOTTY)
     }

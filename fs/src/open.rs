@@ -92,6 +92,11 @@ pub trait CharDevices {
     fn open_fifo(&self, _inode: &Arc<dyn Inode>, _flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
         Err(Errno::ENXIO)
     }
+
+    /// Opens block device `rdev`; ENXIO if there is none.
+    fn open_block(&self, _rdev: u64, _flags: OpenFlags) -> Result<Arc<dyn FileOps>> {
+        Err(Errno::ENXIO)
+    }
 }
 
 impl Vfs {
@@ -209,8 +214,9 @@ impl Vfs {
                 Some(ops) => ops,
                 None => devices.open_fifo(&inode, flags)?,
             },
-            // Block devices and sockets need the kernel; not wired yet.
-            FileType::BlockDevice | FileType::Socket => inode.open(flags)?.ok_or(Errno::ENXIO)?,
+            FileType::BlockDevice => devices.open_block(inode.stat()?.rdev, flags)?,
+            // A socket file cannot be opened (connect(2) reaches it).
+            FileType::Socket => inode.open(flags)?.ok_or(Errno::ENXIO)?,
         };
         let keep =
             !(OpenFlags::O_CREAT | OpenFlags::O_EXCL | OpenFlags::O_NOCTTY | OpenFlags::O_TRUNC);

@@ -50,9 +50,32 @@ fn uts_name(t: &mut Tree, domain: bool) -> Node {
         let field = if domain { &ns.domainname } else { &ns.nodename };
         Ok(format!("{}\n", field.borrow().as_str()).into_bytes())
     });
-    n.with_mode(0o644).writable(move |data| {
-        let task = crate::task::current().ok_or(Errno::EPERM)?;
-        crate::uts::set_name(&task, domain, value(data))
+    n.with_mode(0o644)
+        .writable(move |data| {
+            let task = crate::task::current().ok_or(Errno::EPERM)?;
+            crate::uts::set_name(&task, domain, value(data))
+        })
+        .watching(
+            || u64::from(crate::uts::NAME_EVENTS.load(Ordering::Relaxed)),
+            crate::uts::names_wait,
+        )
+}
+
+/// kernel.pid_max: root may set it from 301 to PID_MAX_LIMIT (EINVAL
+/// otherwise); pids already given out stay.
+fn pid_max(t: &mut Tree) -> Node {
+    use crate::task::{PID_MAX, PID_MAX_LIMIT};
+    let n = t.file(|| Ok(format!("{}\n", PID_MAX.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(|data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        match s.trim().parse::<i32>() {
+            Ok(v @ 301..=PID_MAX_LIMIT) => {
+                PID_MAX.store(v, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(Errno::EINVAL),
+        }
     })
 }
 
@@ -142,7 +165,7 @@ pub fn sys(t: &mut Tree) -> Node {
             t.text(format!("{}\n", crate::syscall::RELEASE)),
         ),
         named("ostype", t.text("Linux\n")),
-        named("pid_max", t.text(format!("{}\n", crate::task::PID_MAX))),
+        named("pid_max", pid_max(t)),
         named("random", random),
         named(
             "threads-max",

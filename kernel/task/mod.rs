@@ -310,15 +310,18 @@ static PIDS: KernelCell<PidTable> = KernelCell::new(PidTable {
     tasks: BTreeMap::new(),
 });
 
-/// The largest pid before allocation wraps (Linux's default `pid_max`).
-pub const PID_MAX: Pid = 32768;
+/// The largest pid before allocation wraps (kernel.pid_max: Linux's
+/// default, which root may set from 301 to `PID_MAX_LIMIT`).
+pub static PID_MAX: AtomicI32 = AtomicI32::new(32768);
+pub const PID_MAX_LIMIT: Pid = 4 * 1024 * 1024;
 
 /// Allocates the lowest free pid at or after the last one handed out, as Linux does.
 pub fn alloc_pid() -> Option<Pid> {
     let mut t = PIDS.borrow_mut();
-    for _ in 0..PID_MAX {
+    let max = PID_MAX.load(Ordering::Relaxed);
+    for _ in 0..max {
         let pid = t.next;
-        t.next = if pid >= PID_MAX { 300 } else { pid + 1 };
+        t.next = if pid >= max { 300 } else { pid + 1 };
         let free = t.processes.get(&pid).is_none_or(|w| w.strong_count() == 0)
             && t.tasks.get(&pid).is_none_or(|w| w.strong_count() == 0);
         if free {
@@ -333,7 +336,7 @@ pub fn alloc_pid() -> Option<Pid> {
 /// Returns the pid handed out last (the fifth field of /proc/loadavg).
 pub fn last_pid() -> Pid {
     match PIDS.borrow().next {
-        300 => PID_MAX,
+        300 => PID_MAX.load(Ordering::Relaxed),
         n => n - 1,
     }
 }

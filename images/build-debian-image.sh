@@ -11,6 +11,11 @@
 #
 # usage: images/build-debian-image.sh OUT.img
 #
+# With INIT=systemd it builds the stock system instead: Debian's standard
+# init (systemd, udev, dbus) and nothing changed but an empty root password,
+# a hostname and an fstab (images/debian-systemd.sh); SUITE=trixie for
+# Debian 13. `make run` boots that one.
+#
 # CPython's regression tests (libpython3.11-testsuite) are included, for the
 # conformance table in README.md, and the trinity system call fuzzer, for the
 # fuzzing boot test and `make fuzz`.
@@ -31,8 +36,15 @@ out=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 size=${SIZE:-4G}
 mode=${MODE:-root}
+init=${INIT:-sysvinit}
+suite=${SUITE:-bookworm}
+case $init in
+sysvinit) hook=$here/debian-customize.sh ;;
+systemd) hook=$here/debian-systemd.sh ;;
+*) die "INIT=$init: sysvinit or systemd" ;;
+esac
 
-if [ -e "$out" ] && [ "$out" -nt "$0" ] && [ "$out" -nt "$here/debian-customize.sh" ]; then
+if [ -e "$out" ] && [ "$out" -nt "$0" ] && [ "$out" -nt "$hook" ]; then
 	say "$out is up to date"
 	exit 0
 fi
@@ -51,6 +63,27 @@ done
 mirror=$(bash "$here/debian-mirror.sh")
 [ -n "$mirror" ] || die "no Debian mirror in this machine's apt sources (set MIRROR=URL)"
 say "mirror $mirror"
+
+if [ "$init" = systemd ]; then
+	# What `debootstrap` installs (priority important), with Debian's own
+	# init: systemd, udev and the bus.
+	packages=systemd-sysv,udev,dbus,procps,iproute2,less,vim-tiny,e2fsprogs,util-linux
+	packages=$packages,iputils-ping,isc-dhcp-client,ifupdown,netbase,kmod,sensible-utils
+	tree=$(mktemp -d "${TMPDIR:-/tmp}/debian-tree.XXXXXX")
+	chmod 755 "$tree"
+	tmp_img=$out.tmp.$$
+	trap 'rm -rf "$tree" "$tmp_img"' EXIT INT TERM
+	say "installing $suite (systemd: minbase + $packages) into $tree"
+	mmdebstrap --mode="$mode" --variant=minbase --include="$packages" \
+		--customize-hook="$hook \"\$1\"" "$suite" "$tree" "$mirror" >&2
+	rm -f "$tmp_img"
+	truncate -s "$size" "$tmp_img"
+	mkfs.ext4 -q -L debian -d "$tree" "$tmp_img"
+	e2fsck -fn "$tmp_img" >/dev/null || die "e2fsck found problems in the new image"
+	mv "$tmp_img" "$out"
+	say "wrote $out ($(du -h "$out" | cut -f1) used of $size)"
+	exit 0
+fi
 
 packages=procps,iproute2,python3,less,vim-tiny,sysvinit-core,sysv-rc,initscripts
 packages=$packages,e2fsprogs,util-linux,bsdextrautils,ncurses-term,file,xz-utils

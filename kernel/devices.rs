@@ -31,6 +31,9 @@ impl CharDevices for Devices {
             }
             (crate::pty::PTS_MAJOR, n) => tty::open(crate::pty::open_slave(n)?, flags),
             (5, 1) => tty::open(TtyFile::console(self.lines.console.clone()), flags),
+            (crate::lines::HVC_MAJOR, 0) => {
+                tty::open(TtyFile::new(self.lines.console.clone(), None), flags)
+            }
             (crate::lines::TTY_MAJOR, n) => match self.lines.by_minor(n) {
                 Some(Some(t)) => tty::open(TtyFile::new(t, None), flags),
                 Some(None) => return Err(Errno::ENODEV),

@@ -1,7 +1,8 @@
 //! The console and serial lines, each a `Tty` on a host channel chosen on the
 //! command line in UML's syntax (`con0=fd:0,fd:1`, `ssl0=pts`, `con=null`):
 //! con0 is /dev/console (5:1, also /dev/tty0), conN the virtual console
-//! /dev/ttyN (4:N), sslN the serial line /dev/ttySN (4:64+N). Lines not
+//! /dev/ttyN (4:N), sslN the serial line /dev/ttySN (4:64+N); con0 is also
+//! /dev/hvc0 (229:0), the name of a paravirtual console. Lines not
 //! configured do not exist: opening them gives ENODEV, as in UML, and
 //! devtmpfs has no node for them. A thread per line feeds host input to its
 //! terminal like an interrupt handler.
@@ -16,6 +17,10 @@ use std::time::Duration;
 
 /// The major number of the virtual consoles and serial lines.
 pub const TTY_MAJOR: u32 = 4;
+/// The major number of hvc0, the console line by its paravirtual console
+/// name (Linux's HVC_MAJOR): the same line as tty0, under the name systemd
+/// starts a serial getty on, as for the console of a KVM or Xen guest.
+pub const HVC_MAJOR: u32 = 229;
 /// The first minor number of the serial lines.
 pub const SERIAL_MINOR: u32 = 64;
 /// The `tty` group, owner of the virtual consoles' nodes.
@@ -168,6 +173,7 @@ impl Lines {
             0o620,
             GID_TTY,
         )];
+        nodes.push(("hvc0".to_string(), fs::makedev(HVC_MAJOR, 0), 0o620, GID_TTY));
         for (n, _) in self.vcs.iter().enumerate().filter(|(_, l)| l.is_some()) {
             let dev = fs::makedev(TTY_MAJOR, n as u32);
             nodes.push((format!("tty{n}"), dev, 0o620, GID_TTY));

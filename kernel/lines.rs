@@ -173,7 +173,12 @@ impl Lines {
             0o620,
             GID_TTY,
         )];
-        nodes.push(("hvc0".to_string(), fs::makedev(HVC_MAJOR, 0), 0o620, GID_TTY));
+        nodes.push((
+            "hvc0".to_string(),
+            fs::makedev(HVC_MAJOR, 0),
+            0o620,
+            GID_TTY,
+        ));
         for (n, _) in self.vcs.iter().enumerate().filter(|(_, l)| l.is_some()) {
             let dev = fs::makedev(TTY_MAJOR, n as u32);
             nodes.push((format!("tty{n}"), dev, 0o620, GID_TTY));

@@ -9,6 +9,9 @@ usage: debian-session.py LINUX IMAGE bash|bash-again|sysv
               `setsid -cw bash` session, a file written, `exit` ends ./linux
   bash-again  a second boot sees the file and removes it
   sysv        sysvinit to login:, root logs in, `poweroff` ends ./linux
+  systemd     the stock systemd image to login: on the console (hvc0), root
+              logs in: is-system-running, --failed, journalctl -b, a
+              sandboxed systemd-run; `systemctl poweroff` ends ./linux
 """
 import fcntl, os, pty, re, select, struct, sys, termios, time
 
@@ -155,15 +158,46 @@ def sysv(s):
         raise Failure(f"./linux exited with {status}")
 
 
+def systemd(s):
+    start = time.monotonic()
+    s.expect(rb"login: ", timeout=180)
+    took = time.monotonic() - start
+    print(f"\n[driver: login: after {took:.2f}s]", file=sys.stderr)
+    s.line("root")
+    s.expect(PROMPT, timeout=60)
+    s.line("systemctl is-system-running --wait; echo state-done")
+    m = s.expect(rb"\n(\w+)\r?\nstate-done", timeout=120)
+    state = m.group(1)
+    s.expect(PROMPT)
+    s.line("systemctl --failed --no-legend --plain | sed 's/^/failed: /'; echo failed-done")
+    s.expect(rb"failed-done\r?\n", timeout=60)
+    s.expect(PROMPT)
+    s.line("journalctl -b --no-pager | grep -c . ; journalctl -b --no-pager | grep -q 'Reached target.*Multi-User' && echo journal-ok")
+    s.expect(rb"journal-ok", timeout=60)
+    s.expect(PROMPT)
+    s.line("systemd-run --wait -q -p PrivateTmp=yes -p ProtectSystem=strict "
+           "-p SystemCallFilter=@system-service true; echo run=$?")
+    s.expect(rb"run=0", timeout=60)
+    s.expect(PROMPT)
+    if state != b"running":
+        raise Failure(f"is-system-running said {state.decode()}")
+    s.line("systemctl poweroff")
+    status = s.wait_exit(timeout=120)
+    if status != 0:
+        raise Failure(f"./linux exited with {status}")
+
+
 def main():
     linux, image, mode = sys.argv[1:4]
-    argv = [linux, f"ubd0={image}", "mem=256M"] + os.environ.get("LINUX_EXTRA", "").split()
+    mem = "512M" if mode == "systemd" else "256M"
+    argv = [linux, f"ubd0={image}", f"mem={mem}"] + os.environ.get("LINUX_EXTRA", "").split()
     if mode.startswith("bash"):
         argv += ["init=/bin/bash", "rw"]
     s = Session(argv)
     ok = True
     try:
-        {"bash": bash_session, "bash-again": bash_again, "sysv": sysv}[mode](s)
+        modes = {"bash": bash_session, "bash-again": bash_again, "sysv": sysv, "systemd": systemd}
+        modes[mode](s)
     except Failure as e:
         print(f"\n[driver: FAILED: {e}]", file=sys.stderr)
         ok = False

@@ -20,6 +20,7 @@ mod futex;
 mod info;
 mod inotify;
 mod ioctl;
+mod ioprio;
 mod itimer;
 pub(crate) mod mem;
 mod memfd;

@@ -109,7 +109,7 @@ pub fn sys_sched_setaffinity(ctx: &mut TrapContext, pid: u64, len: u64, mask: u6
 
 /// EPERM unless the caller may change `t`'s scheduling: CAP_SYS_NICE, or
 /// the same user (its effective uid is the target's real or effective uid).
-fn may_change(ctx: &TrapContext, t: &Task) -> Result<()> {
+pub(super) fn may_change(ctx: &TrapContext, t: &Task) -> Result<()> {
     let (euid, nice) = {
         let c = ctx.task.process.cred.borrow();
         (c.euid, c.capable(arch::abi::capability::CAP_SYS_NICE))
@@ -201,7 +201,11 @@ pub fn sys_sched_get_priority_min(_: &mut TrapContext, policy: u64) -> Result<u6
 /// getpriority returns 20 - nice (nice is always 0 here).
 /// The tasks `which` (PRIO_PROCESS, PRIO_PGRP, PRIO_USER) and `who` (0: the
 /// caller's own) name; EINVAL for an unknown `which`.
-fn prio_targets(ctx: &TrapContext, which: u64, who: u64) -> Result<Vec<std::sync::Arc<Task>>> {
+pub(super) fn prio_targets(
+    ctx: &TrapContext,
+    which: u64,
+    who: u64,
+) -> Result<Vec<std::sync::Arc<Task>>> {
     let who = who as u32 as i32;
     Ok(match which {
         0 => find(ctx, who).into_iter().collect(),

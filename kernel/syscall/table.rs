@@ -294,6 +294,8 @@ syscall_table! {
     269 faccessat(dirfd: Fd, path: Path, mode: Mode) => stat::sys_faccessat;
     270 pselect6(n: Int, inp: Ptr, outp: Ptr, exp: Ptr, tsp: Ptr, sig: Ptr) => select::sys_pselect6;
     271 ppoll(ufds: Ptr, nfds: Uint, tsp: Ptr, sigmask: Ptr, sigsetsize: Uint) => poll::sys_ppoll;
+    251 ioprio_set(which: Int, who: Int, ioprio: Int) => ioprio::sys_ioprio_set;
+    252 ioprio_get(which: Int, who: Int) => ioprio::sys_ioprio_get;
     272 unshare(flags: Flags) => info::sys_unshare;
     273 set_robust_list(head: Ptr, len: Uint) => tidaddr::sys_set_robust_list;
     275 splice(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Uint, flags: Flags) => splice::sys_splice;

@@ -197,6 +197,9 @@ pub struct SchedAttr {
     pub nice: i32,
     /// The guest CPUs the task may run on, one bit each.
     pub affinity: u64,
+    /// ioprio_set(2)'s class and level (0: none set, the nice-derived
+    /// best-effort level applies).
+    pub ioprio: u16,
 }
 
 impl Default for SchedAttr {
@@ -204,6 +207,7 @@ impl Default for SchedAttr {
         SchedAttr {
             nice: 0,
             affinity: u64::MAX,
+            ioprio: 0,
         }
     }
 }

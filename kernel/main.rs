@@ -22,6 +22,7 @@ mod futex;
 mod inotify;
 mod ipc;
 mod kmem;
+mod kobject_uevent;
 mod lines;
 use arch::sync::kernel_lock as lock;
 mod memfd;

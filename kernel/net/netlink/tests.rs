@@ -15,11 +15,13 @@ use std::sync::Arc;
 const ROOT: Sender = Sender {
     pid: 100,
     uid: 0,
+    gid: 0,
     admin: true,
 };
 const USER: Sender = Sender {
     pid: 101,
     uid: 1000,
+    gid: 1000,
     admin: false,
 };
 

@@ -337,7 +337,7 @@ fn ports_bind_and_autobind() {
     c.bind(&sockaddr(5000, 0), 301).expect("bind");
     assert_eq!(c.bind(&sockaddr(5001, 0), 301), Err(Errno::EINVAL));
     assert_eq!(
-        NetlinkSocket::new(&net, crate::net::SOCK_RAW, 15, true, fs::Owner::ROOT).err(),
+        NetlinkSocket::new(&net, crate::net::SOCK_RAW, 16, true, fs::Owner::ROOT).err(),
         Some(Errno::EPROTONOSUPPORT)
     );
     assert_eq!(

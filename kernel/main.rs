@@ -23,6 +23,7 @@ mod futex;
 mod inotify;
 mod ipc;
 mod kmem;
+mod kobject_uevent;
 mod lines;
 use arch::sync::kernel_lock as lock;
 mod memfd;

@@ -1,10 +1,13 @@
-//! sysfs (sysfs(5)): a read-only tree of the devices the kernel has, built
+//! sysfs (sysfs(5)): a tree of the devices the kernel has, built
 //! with procfs's nodes when mounted — the CPUs the guest sees, each ubd disk
 //! (size in 512-byte sectors, read-only flag, device number, queue limits),
 //! the memory and tty character devices, the /sys/class and /sys/dev views as
 //! symlinks into /sys/devices as Linux lays them out, and the transparent
-//! huge page setting (never).
+//! huge page setting (never). Each device directory has a `subsystem` link
+//! and a `uevent` file (kernel/kobject_uevent.rs) that `udevadm trigger`
+//! writes; /sys/kernel/uevent_seqnum counts the events.
 
+use crate::kobject_uevent::{uevent_file, Kobject};
 use crate::proc::node::Node;
 use crate::proc::tree::{named, Tree};
 use arch::{Result, PAGE_SIZE};
@@ -63,13 +66,35 @@ fn cpus(t: &mut Tree) -> Node {
     dir(t, e)
 }
 
-/// Returns the uevent text of a device.
-fn uevent(major: u32, minor: u32, name: &str, devtype: Option<&str>) -> String {
-    let mut s = format!("MAJOR={major}\nMINOR={minor}\nDEVNAME={name}\n");
+/// Returns the uevent variables of a device.
+fn uevent(major: u32, minor: u32, name: &str, devtype: Option<&str>) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("MAJOR".to_string(), major.to_string()),
+        ("MINOR".to_string(), minor.to_string()),
+        ("DEVNAME".to_string(), name.to_string()),
+    ];
     if let Some(d) = devtype {
-        s += &format!("DEVTYPE={d}\n");
+        env.push(("DEVTYPE".to_string(), d.to_string()));
     }
-    s
+    env
+}
+
+/// Returns the `uevent` file of the device at /sys`devpath`.
+fn uevent_attr(t: &mut Tree, devpath: String, subsystem: &str, env: Vec<(String, String)>) -> Node {
+    let subsystem = subsystem.to_string();
+    uevent_file(t.dev(), t.ino(), move || {
+        Ok(Kobject {
+            devpath: devpath.clone(),
+            subsystem: subsystem.clone(),
+            env: env.clone(),
+        })
+    })
+}
+
+/// Returns the `subsystem` link of a device `depth` directories below
+/// /sys, to /sys/class/`class`.
+fn subsystem_link(t: &mut Tree, depth: usize, class: &str) -> Node {
+    t.link(format!("{}class/{class}", "../".repeat(depth)))
 }
 
 /// A block device in the tree: its name, number, path under
@@ -108,8 +133,11 @@ fn disks(t: &mut Tree) -> (Node, Vec<BlockEntry>) {
             named("removable", attr(t, "0\n")),
             ("ro".to_string(), ro),
             named("size", attr(t, format!("{}\n", bd.size() / 512))),
-            named("uevent", attr(t, uevent(ma, mi, &d.name(), Some("disk")))),
+            named("subsystem", subsystem_link(t, 4, "block")),
         ];
+        let path = format!("/devices/virtual/block/{}", d.name());
+        let env = uevent(ma, mi, &d.name(), Some("disk"));
+        disk.push(named("uevent", uevent_attr(t, path, "block", env)));
         entries.push(BlockEntry {
             name: d.name(),
             dev,
@@ -119,10 +147,11 @@ fn disks(t: &mut Tree) -> (Node, Vec<BlockEntry>) {
         for p in block.partitions_of(d) {
             let (pa, pi) = (fs::major(p.dev()), fs::minor(p.dev()));
             let mut ev = uevent(pa, pi, &p.name(), Some("partition"));
-            ev += &format!("PARTN={}\n", p.entry.number);
+            ev.push(("PARTN".to_string(), p.entry.number.to_string()));
             if let Some(n) = &p.entry.name {
-                ev += &format!("PARTNAME={n}\n");
+                ev.push(("PARTNAME".to_string(), n.clone()));
             }
+            let path = format!("/devices/virtual/block/{}/{}", d.name(), p.name());
             let ro = attr(t, format!("{}\n", u8::from(bd.read_only())));
             let files = vec![
                 named("dev", attr(t, format!("{pa}:{pi}\n"))),
@@ -130,7 +159,8 @@ fn disks(t: &mut Tree) -> (Node, Vec<BlockEntry>) {
                 ("ro".to_string(), ro),
                 named("size", attr(t, format!("{}\n", p.entry.sectors))),
                 named("start", attr(t, format!("{}\n", p.entry.start))),
-                named("uevent", attr(t, ev)),
+                named("subsystem", subsystem_link(t, 5, "block")),
+                named("uevent", uevent_attr(t, path, "block", ev)),
             ];
             disk.push((p.name(), dir(t, files)));
             entries.push(BlockEntry {
@@ -155,15 +185,39 @@ const CHAR_DEVICES: &[(&str, &str, u32, u32)] = &[
     ("mem", "kmsg", 1, 11),
     ("tty", "tty", 5, 0),
     ("tty", "console", 5, 1),
+    ("tty", "ptmx", 5, 2),
 ];
 
+/// A character device in the tree: class, name, major, minor.
+type CharEntry = (String, String, u32, u32);
+
+/// Returns the character devices: the fixed ones, then the virtual
+/// consoles and serial lines the kernel was given.
+fn char_devices() -> Vec<CharEntry> {
+    let mut v: Vec<CharEntry> = CHAR_DEVICES
+        .iter()
+        .map(|&(c, n, ma, mi)| (c.to_string(), n.to_string(), ma, mi))
+        .collect();
+    for (name, dev, _, _) in crate::boot::kernel().devices.lines.nodes() {
+        let entry = ("tty".to_string(), name, fs::major(dev), fs::minor(dev));
+        if !v.contains(&entry) {
+            v.push(entry);
+        }
+    }
+    v
+}
+
 /// Returns /sys/devices/virtual/CLASS for the character devices of `class`.
-fn char_class(t: &mut Tree, class: &str) -> Node {
+fn char_class(t: &mut Tree, devices: &[CharEntry], class: &str) -> Node {
     let mut e = Vec::new();
-    for &(_, name, ma, mi) in CHAR_DEVICES.iter().filter(|d| d.0 == class) {
+    for (_, name, ma, mi) in devices.iter().filter(|d| d.0 == class) {
+        let (ma, mi) = (*ma, *mi);
+        let path = format!("/devices/virtual/{class}/{name}");
+        let env = uevent(ma, mi, name, None);
         let files = vec![
             named("dev", attr(t, format!("{ma}:{mi}\n"))),
-            named("uevent", attr(t, uevent(ma, mi, name, None))),
+            named("subsystem", subsystem_link(t, 4, class)),
+            named("uevent", uevent_attr(t, path, class, env)),
         ];
         e.push(named(name, dir(t, files)));
     }
@@ -173,8 +227,9 @@ fn char_class(t: &mut Tree, class: &str) -> Node {
 /// Builds the whole tree.
 fn build(t: &mut Tree) -> Node {
     let (block, disks) = disks(t);
-    let mem = char_class(t, "mem");
-    let tty = char_class(t, "tty");
+    let chars = char_devices();
+    let mem = char_class(t, &chars, "mem");
+    let tty = char_class(t, &chars, "tty");
     let dev = t.dev();
     let net = crate::sysfs_net::devices_dir(dev, t.ino());
     let virt = vec![
@@ -209,7 +264,7 @@ fn build(t: &mut Tree) -> Node {
     let mut dev_char = Vec::new();
     for c in ["mem", "tty"] {
         let mut e = Vec::new();
-        for &(_, name, ma, mi) in CHAR_DEVICES.iter().filter(|d| d.0 == c) {
+        for (_, name, ma, mi) in chars.iter().filter(|d| d.0 == c) {
             e.push(named(name, link(t, "../../", format!("{c}/{name}"))));
             dev_char.push((
                 format!("{ma}:{mi}"),
@@ -232,11 +287,16 @@ fn build(t: &mut Tree) -> Node {
         named("enabled", attr(t, "always madvise [never]\n")),
     ];
     let mm = vec![named("transparent_hugepage", dir(t, thp))];
-    let kernel = vec![named("mm", dir(t, mm))];
+    let seqnum = t.file(|| Ok(format!("{}\n", crate::kobject_uevent::seqnum()).into_bytes()));
+    let kernel = vec![
+        named("mm", dir(t, mm)),
+        named("uevent_seqnum", seqnum.with_size(PAGE_SIZE)),
+    ];
     let cgroup = dir(t, Vec::new());
     let fs_dir = vec![named("cgroup", cgroup)];
     let top = vec![
         named("block", dir(t, sys_block)),
+        named("bus", dir(t, Vec::new())),
         named("class", dir(t, class)),
         named("dev", dir(t, dev)),
         named("devices", dir(t, devices)),

@@ -2,8 +2,10 @@
 //! directory per network device of the namespace, listed afresh at each
 //! read, with the attributes `ip`, systemd and udev read — index, link,
 //! MTU, flags, addresses, operational state, type, carrier, queue length,
-//! statistics. Root may write mtu, flags and tx_queue_len, as on Linux.
+//! statistics. Root may write mtu, flags and tx_queue_len, as on Linux,
+//! and an action to `uevent` (kernel/kobject_uevent.rs).
 
+use crate::kobject_uevent::{uevent_file, Kobject};
 use crate::net::device::NetDevice;
 use crate::net::{init_net, Net};
 use crate::proc::node::{Entry, Node};
@@ -76,10 +78,21 @@ const ATTRS: &[(&str, Attr)] = &[
     ("proto_down", |_| Ok("0".into())),
     ("tx_queue_len", |d| Ok(d.txqlen.to_string())),
     ("type", |d| Ok(d.arphrd().to_string())),
-    ("uevent", |d| {
-        Ok(format!("INTERFACE={}\nIFINDEX={}", d.name_str(), d.ifindex))
-    }),
 ];
+
+/// Returns device `ifindex` as its events describe it.
+fn kobject(ifindex: i32) -> Result<Kobject> {
+    let d = device(ifindex)?;
+    let name = d.name_str();
+    Ok(Kobject {
+        devpath: format!("/devices/virtual/net/{name}"),
+        subsystem: "net".to_string(),
+        env: vec![
+            ("INTERFACE".to_string(), name.to_string()),
+            ("IFINDEX".to_string(), d.ifindex.to_string()),
+        ],
+    })
+}
 
 /// Returns device `ifindex` (ENODEV once it is gone).
 fn device(ifindex: i32) -> Result<NetDevice> {
@@ -152,6 +165,8 @@ fn device_dir(dev: u64, ifindex: i32) -> Node {
         out.push(sdir.entry(ATTRS.len() as u64 + 2, "statistics"));
         let sub = Node::link(dev, base + 126, || Ok(b"../../../../class/net".to_vec()));
         out.push(sub.entry(ATTRS.len() as u64 + 3, "subsystem"));
+        let uevent = uevent_file(dev, base + 124, move || kobject(ifindex));
+        out.push(uevent.entry(ATTRS.len() as u64 + 4, "uevent"));
         Ok(out)
     })
 }

@@ -147,6 +147,15 @@ fn uts() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
 }
 
+/// NETLINK_KOBJECT_UEVENT sockets and sysfs uevent files: the kernel's
+/// events after a write to /sys/class/net/lo/uevent, udev's group-2
+/// multicasts, socket filters, ENOBUFS, EPERM and EACCES for a user
+/// (tests/guest/uevent.c).
+#[test]
+fn uevent() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uevent", "quiet"]));
+}
+
 /// System V shared memory, semaphores and message queues, /proc/sysvipc,
 /// the IPC limits, permissions and IPC namespaces (tests/guest/sysvipc.c).
 #[test]

@@ -8,7 +8,9 @@
 use super::{cookie_words, SkMemInfo};
 use crate::net::netlink::msg::{self, nlm_f, Builder};
 use crate::net::netlink::rtnl::{Fail, Reply, Request};
-use crate::net::netlink::{DiagView, AF_NETLINK, MAX_LINKS, NETLINK_ROUTE, NETLINK_SOCK_DIAG};
+use crate::net::netlink::{
+    DiagView, AF_NETLINK, MAX_LINKS, NETLINK_KOBJECT_UEVENT, NETLINK_ROUTE, NETLINK_SOCK_DIAG,
+};
 use arch::Errno;
 
 /// `sizeof(struct netlink_diag_req)` and of `struct netlink_diag_msg`.
@@ -25,7 +27,7 @@ const ATTR_MEMINFO: u16 = 0;
 const ATTR_GROUPS: u16 = 1;
 
 /// The protocols whose kernel socket exists here.
-const KERNEL_PROTOCOLS: [i32; 2] = [NETLINK_ROUTE, NETLINK_SOCK_DIAG];
+const KERNEL_PROTOCOLS: [i32; 3] = [NETLINK_ROUTE, NETLINK_SOCK_DIAG, NETLINK_KOBJECT_UEVENT];
 
 /// Answers a request of AF_NETLINK (Linux's `netlink_diag_handler_dump`):
 /// EINVAL if shorter than `netlink_diag_req`, EOPNOTSUPP but for a dump; a

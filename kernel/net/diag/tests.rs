@@ -12,6 +12,7 @@ use std::sync::Arc;
 const USER: Sender = Sender {
     pid: 101,
     uid: 1000,
+    gid: 1000,
     admin: false,
 };
 

@@ -1,6 +1,7 @@
 //! AF_NETLINK sockets (netlink(7)) with the NETLINK_ROUTE protocol
-//! (rtnetlink(7)) and NETLINK_SOCK_DIAG (sock_diag(7), in kernel/net/diag,
-//! which answers through `rtnl::process_with`). `socket` is the socket itself (addresses, queue,
+//! (rtnetlink(7)), NETLINK_SOCK_DIAG (sock_diag(7), in kernel/net/diag,
+//! which answers through `rtnl::process_with`) and NETLINK_KOBJECT_UEVENT
+//! (`uevent`: the kernel's device events and udev's own multicasts). `socket` is the socket itself (addresses, queue,
 //! options, dumps handed out a buffer at a time); `rtnl` and its handlers
 //! (`link`, `addr`, `route`) are the protocol as plain logic over `msg`,
 //! the wire format. This module holds the per-namespace `Table` of netlink
@@ -8,9 +9,8 @@
 //! namespace's change `Event`s into rtnetlink messages for the groups.
 //!
 //! Other netlink protocols are EPROTONOSUPPORT for now. What systemd and
-//! friends will ask for next: NETLINK_KOBJECT_UEVENT (udev, systemd's
-//! device units), NETLINK_AUDIT (systemd-journald opens it and copes
-//! without), NETLINK_GENERIC (networkd, wireguard).
+//! friends will ask for next: NETLINK_AUDIT (systemd-journald opens it and
+//! copes without), NETLINK_GENERIC (networkd, wireguard).
 
 mod addr;
 mod link;
@@ -21,11 +21,13 @@ pub(crate) mod rtnl;
 mod socket;
 #[cfg(test)]
 mod tests;
+pub(crate) mod uevent;
 
 pub(crate) use ops::create;
 pub(crate) use socket::{DiagView, NetlinkSocket, Sender};
 
 use super::namespace::{Event, Net, Origin};
+use super::Ucred;
 use arch::sync::KernelCell;
 use rtnl::rtm;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -34,10 +36,11 @@ use std::sync::{Arc, Weak};
 /// `AF_NETLINK`, and `SOL_NETLINK`, the level of its socket options.
 pub(crate) const AF_NETLINK: u16 = 16;
 pub(crate) const SOL_NETLINK: i32 = 270;
-/// The protocols here: `NETLINK_ROUTE` and `NETLINK_SOCK_DIAG`;
-/// `MAX_LINKS` bounds the numbers.
+/// The protocols here: `NETLINK_ROUTE`, `NETLINK_SOCK_DIAG` and
+/// `NETLINK_KOBJECT_UEVENT`; `MAX_LINKS` bounds the numbers.
 pub(crate) const NETLINK_ROUTE: i32 = 0;
 pub(crate) const NETLINK_SOCK_DIAG: i32 = 4;
+pub(crate) const NETLINK_KOBJECT_UEVENT: i32 = 15;
 pub(crate) const MAX_LINKS: i32 = 32;
 
 /// `RTNLGRP_*`: the rtnetlink multicast groups notifications go to.
@@ -51,13 +54,13 @@ pub(crate) mod group {
     pub(crate) const MAX: u32 = 39;
 
     /// Returns how many groups `protocol` has: sock_diag's four
-    /// (`SKNLGRP_MAX`) are rounded up to 32, as `netlink_kernel_create`
-    /// does.
+    /// (`SKNLGRP_MAX`) and uevent's one are rounded up to 32, as
+    /// `netlink_kernel_create` does.
     pub(crate) fn max(protocol: i32) -> u32 {
-        if protocol == super::NETLINK_SOCK_DIAG {
-            32
-        } else {
+        if protocol == super::NETLINK_ROUTE {
             MAX
+        } else {
+            32
         }
     }
 }
@@ -121,6 +124,28 @@ impl Table {
                 && s.bound_port().is_none_or(|p| p != exclude || p == 0)
             {
                 s.deliver(data.to_vec(), 0, group);
+            }
+        }
+    }
+
+    /// Delivers `data` that socket `from` (port, credentials) sends to
+    /// `group` to the group's other members, except port `exclude`.
+    fn multicast(
+        &self,
+        protocol: i32,
+        group: u32,
+        data: &[u8],
+        exclude: u32,
+        from: (&NetlinkSocket, u32, Ucred),
+    ) {
+        let (sender, portid, creds) = from;
+        for s in self.all() {
+            if s.protocol() == protocol
+                && s.is_member(group)
+                && !std::ptr::eq(Arc::as_ptr(&s), sender)
+                && s.bound_port().is_none_or(|p| p != exclude || p == 0)
+            {
+                s.deliver_from(data.to_vec(), portid, group, creds);
             }
         }
     }
@@ -193,4 +218,9 @@ pub(crate) fn notify(net: &Net, events: Vec<Event>) {
             s.deliver(m, 0, 0);
         }
     }
+}
+
+/// Returns the netlink sockets of the initial network namespace.
+fn init_net_table() -> &'static Table {
+    &crate::net::init_net().netlink
 }

@@ -1,15 +1,18 @@
 //! A netlink socket as the socket calls see it (`Socket`, Linux's
 //! `netlink_ops`): the guest's buffers copied in and out, the waits of
 //! recvmsg in `sock_wait`, MSG_PEEK and MSG_TRUNC (iproute2 peeks with
-//! both to size its buffer), NETLINK_PKTINFO control messages, and the
+//! both to size its buffer), NETLINK_PKTINFO and (with SO_PASSCRED)
+//! SCM_CREDENTIALS control messages, the socket filter options and the
 //! SOL_NETLINK options; socket(AF_NETLINK, ...) is `create`.
 
 use super::socket::opt;
 use super::{NetlinkSocket, Sender, SOL_NETLINK};
 use crate::net::socket::{nonblocking, sock_wait, Cmsg, Received, SendMsg};
-use crate::net::{MsgFlags, Options, Shutdown, SockInode, Socket};
-use crate::syscall::UserIov;
+use crate::net::{filter, MsgFlags, Options, Shutdown, SockInode, Socket};
+use crate::syscall::{UserIov, UserPtr, SCM_CREDENTIALS};
 use crate::task::{Task, TrapContext};
+use arch::abi::pod::as_bytes;
+use arch::abi::structs::SockFprog;
 use arch::{Errno, Result};
 use fs::{File, PollEvents, WaitQueue};
 use std::sync::Arc;
@@ -20,6 +23,7 @@ fn sender(task: &Task) -> Sender {
     Sender {
         pid: task.process.pid,
         uid: c.uid,
+        gid: c.gid,
         admin: c.capable(arch::abi::capability::CAP_NET_ADMIN),
     }
 }
@@ -32,14 +36,50 @@ fn current_sender() -> Sender {
         None => Sender {
             pid: 0,
             uid: 65534,
+            gid: 65534,
             admin: false,
         },
     }
 }
 
+/// The socket filter options of SOL_SOCKET (socket(7)).
+const SO_ATTACH_FILTER: i32 = 26;
+const SO_DETACH_FILTER: i32 = 27;
+const SO_LOCK_FILTER: i32 = 44;
+
+/// Sets SO_ATTACH_FILTER (a `struct sock_fprog`, checked before it
+/// replaces the old filter), SO_DETACH_FILTER or SO_LOCK_FILTER, as
+/// Linux's `sk_setsockopt`: EINVAL for a short value, EPERM once locked.
+fn set_filter_option(
+    s: &NetlinkSocket,
+    ctx: &TrapContext,
+    name: i32,
+    val: u64,
+    len: usize,
+) -> Result<()> {
+    if len < 4 {
+        return Err(Errno::EINVAL);
+    }
+    match name {
+        SO_ATTACH_FILTER => {
+            if len != size_of::<SockFprog>() {
+                return Err(Errno::EINVAL);
+            }
+            let prog = filter::read_prog(ctx, val, || Ok(()))?;
+            filter::check(&prog)?;
+            s.set_filter(Some(prog))
+        }
+        SO_DETACH_FILTER => {
+            UserPtr::<i32>::new(val).read(ctx)?;
+            s.set_filter(None)
+        }
+        _ => s.lock_filter(UserPtr::<i32>::new(val).read(ctx)? != 0),
+    }
+}
+
 /// Creates a netlink socket for socket(2): SOCK_RAW or SOCK_DGRAM of
-/// NETLINK_ROUTE or NETLINK_SOCK_DIAG (ESOCKTNOSUPPORT, EPROTONOSUPPORT
-/// otherwise).
+/// NETLINK_ROUTE, NETLINK_SOCK_DIAG or NETLINK_KOBJECT_UEVENT
+/// (ESOCKTNOSUPPORT, EPROTONOSUPPORT otherwise).
 pub(crate) fn create(ctx: &TrapContext, kind: u32, protocol: i32) -> Result<Arc<dyn Socket>> {
     let me = sender(ctx.task);
     let owner = ctx.cred().owner();
@@ -124,6 +164,13 @@ impl Socket for NetlinkSocket {
                 data: r.group.to_ne_bytes().to_vec(),
             });
         }
+        if self.options().passcred {
+            got.cmsgs.push(Cmsg {
+                level: crate::net::SOL_SOCKET,
+                ty: SCM_CREDENTIALS,
+                data: as_bytes(&r.creds.to_abi()).to_vec(),
+            });
+        }
         Ok(got)
     }
 
@@ -150,7 +197,12 @@ impl Socket for NetlinkSocket {
         len: usize,
     ) -> Option<Result<()>> {
         if level == crate::net::SOL_SOCKET {
-            return None;
+            return match name {
+                SO_ATTACH_FILTER | SO_DETACH_FILTER | SO_LOCK_FILTER => {
+                    Some(set_filter_option(self, ctx, name, val, len))
+                }
+                _ => None,
+            };
         }
         if level != SOL_NETLINK {
             return Some(Err(Errno::ENOPROTOOPT));
@@ -177,7 +229,8 @@ impl Socket for NetlinkSocket {
         len: usize,
     ) -> Option<Result<Vec<u8>>> {
         if level == crate::net::SOL_SOCKET {
-            return None;
+            let locked = i32::from(self.filter_locked());
+            return (name == SO_LOCK_FILTER).then(|| Ok(locked.to_ne_bytes().to_vec()));
         }
         if level != SOL_NETLINK {
             return Some(Err(Errno::ENOPROTOOPT));

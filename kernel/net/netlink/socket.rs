@@ -10,8 +10,12 @@
 
 use super::msg;
 use super::rtnl::{self, Requester};
-use super::{group, Table, AF_NETLINK, MAX_LINKS, NETLINK_ROUTE, NETLINK_SOCK_DIAG};
-use crate::net::{Net, Options, SockInode};
+use super::{
+    group, Table, AF_NETLINK, MAX_LINKS, NETLINK_KOBJECT_UEVENT, NETLINK_ROUTE, NETLINK_SOCK_DIAG,
+};
+use crate::net::filter::{self, Skb};
+use crate::net::{Net, Options, SockInode, Ucred};
+use arch::abi::structs::SockFilter;
 use arch::sync::{KernelCell, KernelRefMut};
 use arch::{Errno, Result};
 use fs::{PollEvents, WaitQueue};
@@ -48,7 +52,16 @@ struct Datagram {
     portid: u32,
     /// The multicast group it came through (0: unicast).
     group: u32,
+    /// The sender's credentials (all 0: the kernel), for SCM_CREDENTIALS.
+    creds: Ucred,
 }
+
+/// The kernel's credentials as a netlink message carries them.
+pub(crate) const KERNEL_CREDS: Ucred = Ucred {
+    pid: 0,
+    uid: 0,
+    gid: 0,
+};
 
 /// A socket's flags set by SOL_NETLINK options.
 #[derive(Clone, Copy, Default)]
@@ -79,6 +92,9 @@ struct State {
     /// Whether the request being processed asked for NLM_F_ECHO.
     echo: bool,
     opts: Options,
+    /// The socket filter (SO_ATTACH_FILTER) and whether it is locked.
+    filter: Option<Arc<Vec<SockFilter>>>,
+    filter_locked: bool,
 }
 
 /// An AF_NETLINK socket.
@@ -117,8 +133,20 @@ pub(crate) struct Sender {
     /// The thread group id (the autobind port id).
     pub pid: i32,
     pub uid: u32,
+    pub gid: u32,
     /// Whether the sender has CAP_NET_ADMIN.
     pub admin: bool,
+}
+
+impl Sender {
+    /// Returns the credentials a message from this sender carries.
+    fn creds(&self) -> Ucred {
+        Ucred {
+            pid: self.pid,
+            uid: self.uid,
+            gid: self.gid,
+        }
+    }
 }
 
 /// One datagram read.
@@ -132,6 +160,8 @@ pub(crate) struct Received {
     /// The group it came through, for NETLINK_PKTINFO when `pktinfo`.
     pub group: u32,
     pub pktinfo: bool,
+    /// The sender's credentials.
+    pub creds: Ucred,
 }
 
 /// Returns a `struct sockaddr_nl`.
@@ -171,7 +201,7 @@ fn truesize(len: usize) -> usize {
 impl NetlinkSocket {
     /// Creates a socket of `kind` (SOCK_RAW or SOCK_DGRAM, else
     /// ESOCKTNOSUPPORT) for `protocol` (EPROTONOSUPPORT but for
-    /// NETLINK_ROUTE and NETLINK_SOCK_DIAG).
+    /// NETLINK_ROUTE, NETLINK_SOCK_DIAG and NETLINK_KOBJECT_UEVENT).
     pub(crate) fn new(
         net: &Arc<Net>,
         kind: u32,
@@ -183,7 +213,10 @@ impl NetlinkSocket {
             return Err(Errno::ESOCKTNOSUPPORT);
         }
         if !(0..MAX_LINKS).contains(&protocol)
-            || (protocol != NETLINK_ROUTE && protocol != NETLINK_SOCK_DIAG)
+            || !matches!(
+                protocol,
+                NETLINK_ROUTE | NETLINK_SOCK_DIAG | NETLINK_KOBJECT_UEVENT
+            )
         {
             return Err(Errno::EPROTONOSUPPORT);
         }
@@ -207,6 +240,8 @@ impl NetlinkSocket {
                 max_recvmsg_len: 0,
                 echo: false,
                 opts: Options::default(),
+                filter: None,
+                filter_locked: false,
             }),
             wait: WaitQueue::new(),
         });
@@ -350,10 +385,41 @@ impl NetlinkSocket {
         sockaddr(st.dst_portid, group_mask(st.dst_group))
     }
 
-    /// Queues `data` from port `portid` through `group` (0: unicast),
-    /// or drops it and reports ENOBUFS if the queue is past SO_RCVBUF.
+    /// Queues `data` from the kernel's port `portid` through `group` (0:
+    /// unicast), or drops it and reports ENOBUFS if the queue is past
+    /// SO_RCVBUF.
     pub(crate) fn deliver(&self, data: Vec<u8>, portid: u32, group: u32) -> bool {
+        self.deliver_from(data, portid, group, KERNEL_CREDS)
+    }
+
+    /// Queues `data` from port `portid` with credentials `creds` through
+    /// `group`, after the socket filter (which may drop or trim it, as
+    /// Linux's `sk_filter` on every netlink delivery); a queue past
+    /// SO_RCVBUF drops it and reports ENOBUFS once.
+    pub(crate) fn deliver_from(
+        &self,
+        mut data: Vec<u8>,
+        portid: u32,
+        group: u32,
+        creds: Ucred,
+    ) -> bool {
         let mut st = self.state();
+        if let Some(prog) = &st.filter {
+            let skb = Skb {
+                buf: &data,
+                data: 0,
+                mac: None,
+                net: None,
+                protocol: 0,
+                pkt_type: 0,
+                ifindex: 0,
+                hatype: 0,
+            };
+            match filter::run(prog, &skb) as usize {
+                0 => return false,
+                keep => data.truncate(keep.max(1)),
+            }
+        }
         if st.rmem > st.opts.rcvbuf || st.congested {
             if !st.flags.no_enobufs && !st.congested {
                 st.err = Some(Errno::ENOBUFS);
@@ -368,6 +434,7 @@ impl NetlinkSocket {
             data,
             portid,
             group,
+            creds,
         });
         drop(st);
         self.wait.wake_all();
@@ -410,6 +477,7 @@ impl NetlinkSocket {
                 data: chunk,
                 portid: 0,
                 group: 0,
+                creds: KERNEL_CREDS,
             });
             drop(st);
             self.wait.wake_all();
@@ -453,16 +521,23 @@ impl NetlinkSocket {
         if data.len() > sndbuf.saturating_sub(32) {
             return Err(Errno::EMSGSIZE);
         }
+        let creds = sender.creds();
         if dst_group != 0 {
+            let from = (self, portid, creds);
             self.table()
-                .broadcast(self.protocol, dst_group, data, dst_portid);
+                .multicast(self.protocol, dst_group, data, dst_portid, from);
         }
         if dst_portid != 0 {
             let to = self
                 .table()
                 .find(self.protocol, dst_portid)
                 .ok_or(Errno::ECONNREFUSED)?;
-            to.deliver(data.to_vec(), portid, 0);
+            to.deliver_from(data.to_vec(), portid, 0, creds);
+            return Ok(data.len());
+        }
+        if self.protocol == NETLINK_KOBJECT_UEVENT {
+            // The uevent kernel socket takes only uevent injections for
+            // other namespaces' owners; anything else it reads is ignored.
             return Ok(data.len());
         }
         let who = Requester {
@@ -510,6 +585,7 @@ impl NetlinkSocket {
                     name: sockaddr(d.portid, group_mask(d.group)),
                     group: d.group,
                     pktinfo,
+                    creds: d.creds,
                 },
             };
             if !peek {
@@ -556,6 +632,38 @@ impl NetlinkSocket {
             ev |= PollEvents::POLLERR;
         }
         ev
+    }
+
+    /// Attaches `prog` as the socket filter, or detaches it (None):
+    /// EPERM while the filter is locked, ENOENT to detach none.
+    pub(crate) fn set_filter(&self, prog: Option<Vec<SockFilter>>) -> Result<()> {
+        let mut st = self.state();
+        if st.filter_locked {
+            return Err(Errno::EPERM);
+        }
+        match prog {
+            Some(p) => st.filter = Some(Arc::new(p)),
+            None => {
+                st.filter.take().ok_or(Errno::ENOENT)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns whether the socket filter is locked.
+    pub(crate) fn filter_locked(&self) -> bool {
+        self.state().filter_locked
+    }
+
+    /// Locks (or unlocks) the socket filter (SO_LOCK_FILTER); a lock
+    /// cannot be undone (EPERM).
+    pub(crate) fn lock_filter(&self, on: bool) -> Result<()> {
+        let mut st = self.state();
+        if st.filter_locked && !on {
+            return Err(Errno::EPERM);
+        }
+        st.filter_locked = on;
+        Ok(())
     }
 
     /// Returns and clears the pending error (SO_ERROR).

@@ -15,11 +15,13 @@ use std::sync::Arc;
 const ROOT: Sender = Sender {
     pid: 100,
     uid: 0,
+    gid: 0,
     admin: true,
 };
 const USER: Sender = Sender {
     pid: 101,
     uid: 1000,
+    gid: 1000,
     admin: false,
 };
 
@@ -335,7 +337,7 @@ fn ports_bind_and_autobind() {
     c.bind(&sockaddr(5000, 0), 301).expect("bind");
     assert_eq!(c.bind(&sockaddr(5001, 0), 301), Err(Errno::EINVAL));
     assert_eq!(
-        NetlinkSocket::new(&net, crate::net::SOCK_RAW, 15, true, fs::Owner::ROOT).err(),
+        NetlinkSocket::new(&net, crate::net::SOCK_RAW, 16, true, fs::Owner::ROOT).err(),
         Some(Errno::EPROTONOSUPPORT)
     );
     assert_eq!(

@@ -214,11 +214,16 @@ fn char_class(t: &mut Tree, devices: &[CharEntry], class: &str) -> Node {
         let (ma, mi) = (*ma, *mi);
         let path = format!("/devices/virtual/{class}/{name}");
         let env = uevent(ma, mi, name, None);
-        let files = vec![
+        let mut files = vec![
             named("dev", attr(t, format!("{ma}:{mi}\n"))),
             named("subsystem", subsystem_link(t, 4, class)),
             named("uevent", uevent_attr(t, path, class, env)),
         ];
+        // The line the kernel's messages go to, by its paravirtual console
+        // name (systemd starts a serial getty on it).
+        if name == "console" {
+            files.push(named("active", attr(t, "hvc0\n")));
+        }
         e.push(named(name, dir(t, files)));
     }
     dir(t, e)

@@ -91,6 +91,9 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         input: 0,
         output: 1,
     });
+    // The first virtual console exists as on Linux, attached to nothing:
+    // systemd starts a getty there (getty@tty1) that nobody sees.
+    c.con[1] = Some(LineSpec::Null);
     let words: Vec<String> = words.into_iter().collect();
     c.raw = words.join(" ");
     let mut it = words.into_iter();
@@ -294,6 +297,7 @@ Options (in User-mode Linux's syntax):
                       network card vecN on TAP, in UML's vector syntax
   con0=SPEC           the console /dev/console (default fd:0,fd:1)
   con<N>=SPEC         virtual console N (1-7) as /dev/ttyN; con=SPEC: all of them
+                      (con1 is null unless given)
   ssl<N>=SPEC         serial line N (0-3) as /dev/ttySN; ssl=SPEC: all of them
                       SPEC: fd:N (one host fd both ways), fd:IN,fd:OUT, null
                       (output dropped, no input), pts (a new host pseudo-terminal,
@@ -395,7 +399,8 @@ mod tests {
                 output: 1
             })
         );
-        assert!(c.con[1..].iter().all(Option::is_none));
+        assert_eq!(c.con[1], Some(LineSpec::Null));
+        assert!(c.con[2..].iter().all(Option::is_none));
         assert!(c.ssl.iter().all(Option::is_none));
         let c = boot(&["con0=null", "ssl1=fd:0,fd:1", "con3=pts"]);
         assert_eq!(c.con[0], Some(LineSpec::Null));

@@ -158,6 +158,11 @@ def sysv(s):
         raise Failure(f"./linux exited with {status}")
 
 
+# e2scrub_reap.service runs e2scrub_all, which exits 1 where lvm2 is not
+# installed (the stock image has none), under any kernel.
+NOT_THE_KERNELS = {b"e2scrub_reap.service"}
+
+
 def systemd(s):
     start = time.monotonic()
     s.expect(rb"login: ", timeout=180)
@@ -166,11 +171,13 @@ def systemd(s):
     s.line("root")
     s.expect(PROMPT, timeout=60)
     s.line("systemctl is-system-running --wait; echo state-done")
-    m = s.expect(rb"\n(\w+)\r?\nstate-done", timeout=120)
+    m = s.expect(rb"(\w+)\r?\nstate-done", timeout=120)
     state = m.group(1)
     s.expect(PROMPT)
     s.line("systemctl --failed --no-legend --plain | sed 's/^/failed: /'; echo failed-done")
-    s.expect(rb"failed-done\r?\n", timeout=60)
+    m = s.expect(rb"\nfailed-done", timeout=60)
+    listing = s.out[: m.start()].split(b"echo failed-done")[-1]
+    failed = re.findall(rb"failed: ([\w@.\\:-]+\.[a-z]+) ", listing)
     s.expect(PROMPT)
     s.line("journalctl -b --no-pager | grep -c . ; journalctl -b --no-pager | grep -q 'Reached target.*Multi-User' && echo journal-ok")
     s.expect(rb"journal-ok", timeout=60)
@@ -179,7 +186,11 @@ def systemd(s):
            "-p SystemCallFilter=@system-service true; echo run=$?")
     s.expect(rb"run=0", timeout=60)
     s.expect(PROMPT)
-    if state != b"running":
+    # README lists the units that fail for reasons not the kernel's.
+    unexplained = [u.decode() for u in failed if u not in NOT_THE_KERNELS]
+    if unexplained:
+        raise Failure(f"failed units: {unexplained}")
+    if state != b"running" and not (state == b"degraded" and failed):
         raise Failure(f"is-system-running said {state.decode()}")
     s.line("systemctl poweroff")
     status = s.wait_exit(timeout=120)

@@ -1,14 +1,16 @@
 # Build the kernel and the Debian image, boot it; run every test tier.
-#   make run                   sysvinit to a login prompt (root, no password)
-#   make run INIT=/bin/bash    a root shell at once
+#   make run                   the stock Debian (systemd) to a login prompt (root, no password)
+#   make run-sysv              the test image with sysvinit to a login prompt
+#   make run-sysv INIT=/bin/bash    a root shell at once
 
 CARGO ?= cargo
 DEBIAN ?= images/out/debian.img
+SYSTEMD_IMAGE ?= images/out/debian-systemd.img
 IMAGE ?= images/out/test.img
 MEM ?= 256M
 INIT ?=
 
-.PHONY: all run test bench bench-net bench-tap bench-debian cpython-tests fuzz image debian clean
+.PHONY: all run run-sysv debian-systemd test bench bench-net bench-tap bench-debian cpython-tests fuzz image debian clean
 
 all: linux debian
 
@@ -16,16 +18,23 @@ linux: FORCE
 	$(CARGO) build --release
 	ln -sf target/release/linux linux
 
-# The Debian image (needs root; does nothing when it is up to date).
+# The Debian images (need root; do nothing when up to date): the one the
+# tests use (sysvinit), and the stock one (systemd).
 debian:
 	sh images/build-debian-image.sh $(DEBIAN)
+
+debian-systemd:
+	INIT=systemd sh images/build-debian-image.sh $(SYSTEMD_IMAGE)
 
 # The small image of test programs the boot tests use.
 image: FORCE
 	@mkdir -p $(dir $(IMAGE))
 	bash images/build-test-image.sh $(IMAGE)
 
-run: linux debian
+run: linux debian-systemd
+	./linux ubd0=$(SYSTEMD_IMAGE) mem=$(MEM)
+
+run-sysv: linux debian
 	./linux ubd0=$(DEBIAN) mem=$(MEM) $(if $(INIT),init=$(INIT) rw)
 
 test: debian

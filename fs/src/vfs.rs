@@ -98,6 +98,17 @@ impl Vfs {
             .any(|m| m.mountpoint().is_some_and(|(_, d)| Arc::ptr_eq(&d, dentry)))
     }
 
+    /// Returns the place `path` shows once the mounts stacked on it are
+    /// followed (Linux's follow_mount): what umount2 of "." after
+    /// `pivot_root(".", ".")` names.
+    pub fn follow_mounts(&self, path: Path) -> Path {
+        let mut p = path;
+        while let Some(top) = self.mounted_on(&p) {
+            p = top;
+        }
+        p
+    }
+
     /// Returns the mount on top of `path`, if something is mounted there.
     pub(crate) fn mounted_on(&self, path: &Path) -> Option<Path> {
         let mounts = self.mounts.lock();

@@ -182,7 +182,7 @@ pub fn sys_umount2(ctx: &mut TrapContext, target: UserStr, flags: u64) -> Result
     }
     let target = target.read_path(ctx)?;
     let follow = flags & UMOUNT_NOFOLLOW == 0;
-    let at = resolve_at(ctx, Fd::AT_FDCWD, &target, 0, follow)?;
+    let at = vfs().follow_mounts(resolve_at(ctx, Fd::AT_FDCWD, &target, 0, follow)?);
     if !is_root(ctx) {
         return Err(Errno::EPERM);
     }

@@ -167,6 +167,24 @@ static int pivot(void *arg)
 	return exists("/old/tmp") || !exists("/new-root-file") ? 8 : 0;
 }
 
+/* pivot_root(".", ".") and a lazy unmount of ".": the old root goes,
+ * as systemd moves a service into its new root. */
+static int pivot_dot(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return 1;
+	if (mkdir(BASE "/dot", 0755) != 0 || mount_tmpfs(BASE "/dot") != 0 || make_file(BASE "/dot/marker") != 0)
+		return 2;
+	if (chdir(BASE "/dot") != 0 || syscall(SYS_pivot_root, ".", ".") != 0)
+		return 3;
+	if (umount2(".", MNT_DETACH) != 0)
+		return 4;
+	if (chdir("/") != 0 || !exists("/marker") || exists("/tmp"))
+		return 5;
+	return 0;
+}
+
 int main(void)
 {
 	CHECK_SYS("unshare(CLONE_NEWNS)", unshare(CLONE_NEWNS));
@@ -287,5 +305,7 @@ int main(void)
 
 	int rc = in_child(pivot, NULL);
 	CHECKF("pivot_root swaps the root, its EINVAL cases refused", rc == 0, "step %d", rc);
+	rc = in_child(pivot_dot, NULL);
+	CHECKF("pivot_root(\".\", \".\") and umount2(\".\") leave the new root alone", rc == 0, "step %d", rc);
 	return check_done();
 }

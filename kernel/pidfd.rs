@@ -37,6 +37,14 @@ impl FileOps for PidFd {
     fn anon_name(&self) -> Option<&'static str> {
         Some("[pidfd]")
     }
+    /// "Pid:" and "NSpid:" as Linux's pidfd_show_fdinfo: -1 once the
+    /// process has been reaped (systemd reads the pid back from here).
+    fn show_fdinfo(&self) -> String {
+        let p = &self.0;
+        let reaped = crate::task::find_process(p.pid).is_none_or(|q| !Arc::ptr_eq(&q, p));
+        let pid = if reaped { -1 } else { p.pid };
+        format!("Pid:\t{pid}\nNSpid:\t{pid}\n")
+    }
 }
 
 /// Opens a pidfd for `p` in the caller's file table (close-on-exec, as Linux).

@@ -11,8 +11,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// Builds (if missing or stale) the image `name` in images/out with the
-/// image script and `init` as its INIT; returns its path.
-fn build_image(name: &str, init: &str) -> PathBuf {
+/// image script, `init` as its INIT and `suite` as its SUITE; returns its
+/// path.
+fn build_image(name: &str, init: &str, suite: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = root.join("images/out").join(name);
     let script = root.join("images/build-debian-image.sh");
@@ -20,6 +21,7 @@ fn build_image(name: &str, init: &str) -> PathBuf {
         .arg(&script)
         .arg(&out)
         .env("INIT", init)
+        .env("SUITE", suite)
         .status()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
     assert!(status.success(), "{} failed: {status}", script.display());
@@ -29,13 +31,19 @@ fn build_image(name: &str, init: &str) -> PathBuf {
 /// Returns the Debian image (sysvinit), building it on first use.
 fn debian_image() -> &'static Path {
     static IMAGE: OnceLock<PathBuf> = OnceLock::new();
-    IMAGE.get_or_init(|| build_image("debian.img", "sysvinit"))
+    IMAGE.get_or_init(|| build_image("debian.img", "sysvinit", "bookworm"))
 }
 
 /// Returns the stock Debian image (systemd), building it on first use.
 fn systemd_image() -> &'static Path {
     static IMAGE: OnceLock<PathBuf> = OnceLock::new();
-    IMAGE.get_or_init(|| build_image("debian-systemd.img", "systemd"))
+    IMAGE.get_or_init(|| build_image("debian-systemd.img", "systemd", "bookworm"))
+}
+
+/// Returns the stock Debian 13 image (trixie, systemd 257).
+fn trixie_image() -> &'static Path {
+    static IMAGE: OnceLock<PathBuf> = OnceLock::new();
+    IMAGE.get_or_init(|| build_image("debian-trixie.img", "systemd", "trixie"))
 }
 
 /// A sparse copy of the Debian image for one test, removed afterwards.
@@ -105,6 +113,14 @@ fn sysvinit_login_and_poweroff() {
 #[test]
 fn systemd_login_and_poweroff() {
     let img = copy_of(systemd_image(), "systemd");
+    session(&img.0, "systemd");
+    assert_fsck_clean(&img.0);
+}
+
+/// The same for Debian 13 (trixie, systemd 257).
+#[test]
+fn systemd_trixie_login_and_poweroff() {
+    let img = copy_of(trixie_image(), "trixie");
     session(&img.0, "systemd");
     assert_fsck_clean(&img.0);
 }

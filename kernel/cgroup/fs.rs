@@ -161,6 +161,25 @@ fn file_attrs(cg: &Cgroup, f: &CFile) -> (u32, u32, u32) {
     (f.mode(), st.uid, st.gid)
 }
 
+/// Returns the attributes of a cgroup2 inode.
+fn stat(ino: u64, mode: u32, nlink: u32, (uid, gid): (u32, u32), time: Timespec) -> Stat {
+    Stat {
+        dev: FS.dev,
+        ino,
+        mode,
+        nlink,
+        uid,
+        gid,
+        rdev: 0,
+        size: 0,
+        blksize: 4096,
+        blocks: 0,
+        atime: time,
+        mtime: time,
+        ctime: time,
+    }
+}
+
 /// The directory of a group.
 struct CgroupDir {
     cg: Arc<Cgroup>,
@@ -175,21 +194,15 @@ const CHILD_POS: u64 = 1 << 32;
 impl Inode for CgroupDir {
     fn stat(&self) -> Result<Stat> {
         let st = self.cg.st.borrow();
-        Ok(Stat {
-            dev: FS.dev,
-            ino: self.cg.id << 6,
-            mode: FileType::Directory.to_mode_bits() | st.mode,
-            nlink: 2 + st.children.len() as u32,
-            uid: st.uid,
-            gid: st.gid,
-            rdev: 0,
-            size: 0,
-            blksize: 4096,
-            blocks: 0,
-            atime: self.time,
-            mtime: self.time,
-            ctime: self.time,
-        })
+        let mode = FileType::Directory.to_mode_bits() | st.mode;
+        let nlink = 2 + st.children.len() as u32;
+        Ok(stat(
+            self.cg.id << 6,
+            mode,
+            nlink,
+            (st.uid, st.gid),
+            self.time,
+        ))
     }
 
     fn file_type(&self) -> FileType {
@@ -314,21 +327,9 @@ impl Inode for CgroupFile {
             .iter()
             .position(|f| std::ptr::eq(f, self.file))
             .unwrap_or(0);
-        Ok(Stat {
-            dev: FS.dev,
-            ino: self.cg.id << 6 | (index as u64 + 1),
-            mode: FileType::Regular.to_mode_bits() | mode,
-            nlink: 1,
-            uid,
-            gid,
-            rdev: 0,
-            size: 0,
-            blksize: 4096,
-            blocks: 0,
-            atime: self.time,
-            mtime: self.time,
-            ctime: self.time,
-        })
+        let ino = self.cg.id << 6 | (index as u64 + 1);
+        let mode = FileType::Regular.to_mode_bits() | mode;
+        Ok(stat(ino, mode, 1, (uid, gid), self.time))
     }
 
     fn file_type(&self) -> FileType {

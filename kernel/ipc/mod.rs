@@ -393,6 +393,32 @@ pub fn stat_kind(cmd: i32, stat: i32, stat_any: i32) -> (bool, bool) {
     (cmd == stat || cmd == stat_any, cmd == stat_any)
 }
 
+impl<T> Ids<T> {
+    /// The `IPC_STAT`, `*_STAT` and `*_STAT_ANY` commands of `cmd` (whose
+    /// by-index forms are `stat` and `stat_any`): the object `id` names
+    /// (an identifier, or a table index for the `*_STAT` forms), checked for
+    /// read access unless `_ANY`, as `show` describes it; with the value
+    /// the call returns (the identifier for the by-index forms, else 0).
+    pub fn stat<D>(
+        &self,
+        cmd: (i32, i32, i32),
+        id: i32,
+        cred: &Cred,
+        show: impl Fn(&Entry<T>) -> D,
+    ) -> Result<(D, u64)> {
+        let (by_index, any) = stat_kind(cmd.0, cmd.1, cmd.2);
+        let e = if by_index {
+            self.at_index(id)?
+        } else {
+            self.get(id)?
+        };
+        if !any {
+            e.perm.check(cred, S_IRUGO)?;
+        }
+        Ok((show(e), if by_index { e.perm.id as u64 } else { 0 }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -320,21 +320,10 @@ pub fn sys_msgctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
             Ok(max as u64)
         }
         IPC_STAT | MSG_STAT | MSG_STAT_ANY => {
-            let (by_index, any) = super::stat_kind(cmd, MSG_STAT, MSG_STAT_ANY);
-            let (ds, full_id) = {
-                let ids = ns.msg.borrow();
-                let e = if by_index {
-                    ids.at_index(id)?
-                } else {
-                    ids.get(id)?
-                };
-                if !any {
-                    e.perm.check(&cred, S_IRUGO)?;
-                }
-                (stat(e), e.perm.id)
-            };
+            let kinds = (cmd, MSG_STAT, MSG_STAT_ANY);
+            let (ds, ret) = ns.msg.borrow().stat(kinds, id, &cred, stat)?;
             UserPtr::<MsqidDs>::new(buf).write(ctx, &ds)?;
-            Ok(if by_index { full_id as u64 } else { 0 })
+            Ok(ret)
         }
         IPC_SET => {
             let ds = UserPtr::<MsqidDs>::new(buf).read(ctx)?;

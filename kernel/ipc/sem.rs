@@ -340,21 +340,10 @@ pub fn sys_semctl(ctx: &mut TrapContext, id: i32, semnum: i32, cmd: i32, arg: u6
             Ok(max as u64)
         }
         IPC_STAT | SEM_STAT | SEM_STAT_ANY => {
-            let (by_index, any) = super::stat_kind(cmd, SEM_STAT, SEM_STAT_ANY);
-            let (ds, full_id) = {
-                let ids = ns.sem.borrow();
-                let e = if by_index {
-                    ids.at_index(id)?
-                } else {
-                    ids.get(id)?
-                };
-                if !any {
-                    e.perm.check(&cred, S_IRUGO)?;
-                }
-                (stat(e), e.perm.id)
-            };
+            let kinds = (cmd, SEM_STAT, SEM_STAT_ANY);
+            let (ds, ret) = ns.sem.borrow().stat(kinds, id, &cred, stat)?;
             UserPtr::<SemidDs>::new(arg).write(ctx, &ds)?;
-            Ok(if by_index { full_id as u64 } else { 0 })
+            Ok(ret)
         }
         GETALL | GETVAL | GETPID | GETNCNT | GETZCNT | SETALL => {
             let set = {

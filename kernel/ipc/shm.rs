@@ -382,21 +382,10 @@ pub fn sys_shmctl(ctx: &mut TrapContext, id: i32, cmd: i32, buf: u64) -> Result<
             Ok(max as u64)
         }
         IPC_STAT | SHM_STAT | SHM_STAT_ANY => {
-            let (by_index, any) = super::stat_kind(cmd, SHM_STAT, SHM_STAT_ANY);
-            let (ds, full_id) = {
-                let ids = ns.shm.borrow();
-                let e = if by_index {
-                    ids.at_index(id)?
-                } else {
-                    ids.get(id)?
-                };
-                if !any {
-                    e.perm.check(&cred, S_IRUGO)?;
-                }
-                (stat_of(e), e.perm.id)
-            };
+            let kinds = (cmd, SHM_STAT, SHM_STAT_ANY);
+            let (ds, ret) = ns.shm.borrow().stat(kinds, id, &cred, stat_of)?;
             UserPtr::<ShmidDs>::new(buf).write(ctx, &ds)?;
-            Ok(if by_index { full_id as u64 } else { 0 })
+            Ok(ret)
         }
         IPC_SET => {
             let ds = UserPtr::<ShmidDs>::new(buf).read(ctx)?;

@@ -122,6 +122,73 @@ pub(crate) struct Skb<'a> {
     pub hatype: u16,
 }
 
+/// SO_ATTACH_FILTER, SO_DETACH_FILTER and SO_LOCK_FILTER (socket(7)).
+pub(crate) const SO_ATTACH_FILTER: i32 = 26;
+pub(crate) const SO_DETACH_FILTER: i32 = 27;
+pub(crate) const SO_LOCK_FILTER: i32 = 44;
+
+/// A socket's filter and whether SO_LOCK_FILTER froze it.
+#[derive(Default)]
+pub(crate) struct FilterSlot {
+    pub filter: Option<std::sync::Arc<Vec<SockFilter>>>,
+    pub locked: bool,
+}
+
+/// What one of the filter options asks, read and checked.
+pub(crate) enum FilterOp {
+    Attach(Vec<SockFilter>),
+    Detach,
+    Lock(bool),
+}
+
+/// Reads the value of filter option `name` (EINVAL for a short one, or a
+/// `struct sock_fprog` of the wrong size; the program is checked before it
+/// can replace the old one), as Linux's `sk_setsockopt`.
+pub(crate) fn read_option(
+    ctx: &crate::task::TrapContext,
+    name: i32,
+    val: u64,
+    len: usize,
+) -> Result<FilterOp> {
+    if len < 4 {
+        return Err(Errno::EINVAL);
+    }
+    let int = || crate::syscall::UserPtr::<i32>::new(val).read(ctx);
+    Ok(match name {
+        SO_ATTACH_FILTER => {
+            if len != size_of::<SockFprog>() {
+                return Err(Errno::EINVAL);
+            }
+            let prog = read_prog(ctx, val, || Ok(()))?;
+            check(&prog)?;
+            FilterOp::Attach(prog)
+        }
+        SO_DETACH_FILTER => {
+            int()?;
+            FilterOp::Detach
+        }
+        _ => FilterOp::Lock(int()? != 0),
+    })
+}
+
+impl FilterSlot {
+    /// Applies `op`: EPERM for any change once locked (a lock cannot be
+    /// undone), ENOENT to detach no filter.
+    pub(crate) fn apply(&mut self, op: FilterOp) -> Result<()> {
+        if self.locked && !matches!(op, FilterOp::Lock(true)) {
+            return Err(Errno::EPERM);
+        }
+        match op {
+            FilterOp::Attach(p) => self.filter = Some(std::sync::Arc::new(p)),
+            FilterOp::Detach => {
+                self.filter.take().ok_or(Errno::ENOENT)?;
+            }
+            FilterOp::Lock(on) => self.locked = on,
+        }
+        Ok(())
+    }
+}
+
 /// Reads the program a `struct sock_fprog` at `addr` describes (EINVAL for
 /// an empty or overlong one; then `gate` may refuse it before its
 /// instructions are read); it is not checked.

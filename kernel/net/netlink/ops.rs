@@ -7,12 +7,12 @@
 
 use super::socket::opt;
 use super::{NetlinkSocket, Sender, SOL_NETLINK};
+use crate::net::filter::{self, SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_LOCK_FILTER};
 use crate::net::socket::{nonblocking, sock_wait, Cmsg, Received, SendMsg};
-use crate::net::{filter, MsgFlags, Options, Shutdown, SockInode, Socket};
-use crate::syscall::{UserIov, UserPtr, SCM_CREDENTIALS};
+use crate::net::{MsgFlags, Options, Shutdown, SockInode, Socket};
+use crate::syscall::{UserIov, SCM_CREDENTIALS};
 use crate::task::{Task, TrapContext};
 use arch::abi::pod::as_bytes;
-use arch::abi::structs::SockFprog;
 use arch::{Errno, Result};
 use fs::{File, PollEvents, WaitQueue};
 use std::sync::Arc;
@@ -39,41 +39,6 @@ fn current_sender() -> Sender {
             gid: 65534,
             admin: false,
         },
-    }
-}
-
-/// The socket filter options of SOL_SOCKET (socket(7)).
-const SO_ATTACH_FILTER: i32 = 26;
-const SO_DETACH_FILTER: i32 = 27;
-const SO_LOCK_FILTER: i32 = 44;
-
-/// Sets SO_ATTACH_FILTER (a `struct sock_fprog`, checked before it
-/// replaces the old filter), SO_DETACH_FILTER or SO_LOCK_FILTER, as
-/// Linux's `sk_setsockopt`: EINVAL for a short value, EPERM once locked.
-fn set_filter_option(
-    s: &NetlinkSocket,
-    ctx: &TrapContext,
-    name: i32,
-    val: u64,
-    len: usize,
-) -> Result<()> {
-    if len < 4 {
-        return Err(Errno::EINVAL);
-    }
-    match name {
-        SO_ATTACH_FILTER => {
-            if len != size_of::<SockFprog>() {
-                return Err(Errno::EINVAL);
-            }
-            let prog = filter::read_prog(ctx, val, || Ok(()))?;
-            filter::check(&prog)?;
-            s.set_filter(Some(prog))
-        }
-        SO_DETACH_FILTER => {
-            UserPtr::<i32>::new(val).read(ctx)?;
-            s.set_filter(None)
-        }
-        _ => s.lock_filter(UserPtr::<i32>::new(val).read(ctx)? != 0),
     }
 }
 
@@ -198,9 +163,9 @@ impl Socket for NetlinkSocket {
     ) -> Option<Result<()>> {
         if level == crate::net::SOL_SOCKET {
             return match name {
-                SO_ATTACH_FILTER | SO_DETACH_FILTER | SO_LOCK_FILTER => {
-                    Some(set_filter_option(self, ctx, name, val, len))
-                }
+                SO_ATTACH_FILTER | SO_DETACH_FILTER | SO_LOCK_FILTER => Some(
+                    filter::read_option(ctx, name, val, len).and_then(|op| self.set_filter(op)),
+                ),
                 _ => None,
             };
         }

@@ -15,7 +15,6 @@ use super::{
 };
 use crate::net::filter::{self, Skb};
 use crate::net::{Net, Options, SockInode, Ucred};
-use arch::abi::structs::SockFilter;
 use arch::sync::{KernelCell, KernelRefMut};
 use arch::{Errno, Result};
 use fs::{PollEvents, WaitQueue};
@@ -93,8 +92,7 @@ struct State {
     echo: bool,
     opts: Options,
     /// The socket filter (SO_ATTACH_FILTER) and whether it is locked.
-    filter: Option<Arc<Vec<SockFilter>>>,
-    filter_locked: bool,
+    filter: crate::net::filter::FilterSlot,
 }
 
 /// An AF_NETLINK socket.
@@ -240,8 +238,7 @@ impl NetlinkSocket {
                 max_recvmsg_len: 0,
                 echo: false,
                 opts: Options::default(),
-                filter: None,
-                filter_locked: false,
+                filter: Default::default(),
             }),
             wait: WaitQueue::new(),
         });
@@ -404,7 +401,7 @@ impl NetlinkSocket {
         creds: Ucred,
     ) -> bool {
         let mut st = self.state();
-        if let Some(prog) = &st.filter {
+        if let Some(prog) = &st.filter.filter {
             let skb = Skb {
                 buf: &data,
                 data: 0,
@@ -634,36 +631,14 @@ impl NetlinkSocket {
         ev
     }
 
-    /// Attaches `prog` as the socket filter, or detaches it (None):
-    /// EPERM while the filter is locked, ENOENT to detach none.
-    pub(crate) fn set_filter(&self, prog: Option<Vec<SockFilter>>) -> Result<()> {
-        let mut st = self.state();
-        if st.filter_locked {
-            return Err(Errno::EPERM);
-        }
-        match prog {
-            Some(p) => st.filter = Some(Arc::new(p)),
-            None => {
-                st.filter.take().ok_or(Errno::ENOENT)?;
-            }
-        }
-        Ok(())
+    /// Applies a filter option (SO_ATTACH_FILTER and the like).
+    pub(crate) fn set_filter(&self, op: crate::net::filter::FilterOp) -> Result<()> {
+        self.state().filter.apply(op)
     }
 
     /// Returns whether the socket filter is locked.
     pub(crate) fn filter_locked(&self) -> bool {
-        self.state().filter_locked
-    }
-
-    /// Locks (or unlocks) the socket filter (SO_LOCK_FILTER); a lock
-    /// cannot be undone (EPERM).
-    pub(crate) fn lock_filter(&self, on: bool) -> Result<()> {
-        let mut st = self.state();
-        if st.filter_locked && !on {
-            return Err(Errno::EPERM);
-        }
-        st.filter_locked = on;
-        Ok(())
+        self.state().filter.locked
     }
 
     /// Returns and clears the pending error (SO_ERROR).

@@ -16,7 +16,7 @@ use crate::net::{init_net, MsgFlags, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes};
-use arch::abi::structs::{PacketMreq, SockFilter, SockaddrLl, TpacketAuxdata, TpacketStats};
+use arch::abi::structs::{PacketMreq, SockaddrLl, TpacketAuxdata, TpacketStats};
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, Owner, PollEvents, UserMemory, WaitQueue};
@@ -53,9 +53,7 @@ const PLAIN: [i32; 5] = [
     opt::QDISC_BYPASS,
 ];
 /// The socket filter options (SOL_SOCKET).
-const SO_ATTACH_FILTER: i32 = 26;
-const SO_DETACH_FILTER: i32 = 27;
-const SO_LOCK_FILTER: i32 = 44;
+use crate::net::filter::{SO_ATTACH_FILTER, SO_DETACH_FILTER, SO_LOCK_FILTER};
 /// tpacket_auxdata's tp_status bits.
 const TP_STATUS_USER: u32 = 1;
 const TP_STATUS_CSUMNOTREADY: u32 = 8;
@@ -112,8 +110,7 @@ struct State {
     ignore_outgoing: bool,
     version: i32,
     plain: BTreeMap<i32, i32>,
-    filter: Option<Arc<Vec<SockFilter>>>,
-    filter_locked: bool,
+    filter: filter::FilterSlot,
     /// PACKET_ADD_MEMBERSHIP's entries and how many times each was added.
     mclist: Vec<(PacketMreq, u32)>,
     /// The pending error (ENETDOWN after binding to a device that is down).
@@ -158,8 +155,7 @@ impl PacketSocket {
                 ignore_outgoing: false,
                 version: 0,
                 plain: BTreeMap::new(),
-                filter: None,
-                filter_locked: false,
+                filter: Default::default(),
                 mclist: Vec::new(),
                 err: None,
             }),
@@ -203,7 +199,7 @@ impl PacketSocket {
             return;
         };
         let mut snap = payload.len();
-        if let Some(prog) = &st.filter {
+        if let Some(prog) = &st.filter.filter {
             let skb = Skb {
                 buf: &frame.data,
                 data: at,
@@ -537,7 +533,8 @@ impl Socket for PacketSocket {
         match level {
             SOL_SOCKET => match name {
                 SO_ATTACH_FILTER | SO_DETACH_FILTER | SO_LOCK_FILTER => {
-                    Some(self.set_filter_option(ctx, name, val, len))
+                    let op = filter::read_option(ctx, name, val, len);
+                    Some(op.and_then(|op| self.state.borrow_mut().filter.apply(op)))
                 }
                 _ => None,
             },
@@ -565,7 +562,7 @@ impl Socket for PacketSocket {
     ) -> Option<Result<Vec<u8>>> {
         match level {
             SOL_SOCKET if name == SO_LOCK_FILTER => {
-                let locked = self.state.borrow().filter_locked as i32;
+                let locked = self.state.borrow().filter.locked as i32;
                 Some(Ok(locked.to_ne_bytes().to_vec()))
             }
             SOL_SOCKET => None,

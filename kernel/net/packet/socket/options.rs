@@ -4,15 +4,11 @@
 //! kept for the rings that are not built, and the socket filter options
 //! of the SOL_SOCKET level.
 
-use super::{int_of, opt, PacketSocket, PLAIN, SO_ATTACH_FILTER, SO_DETACH_FILTER, TPACKET_V3};
-use crate::net::filter;
+use super::{int_of, opt, PacketSocket, PLAIN, TPACKET_V3};
 use crate::net::init_net;
-use crate::syscall::UserPtr;
-use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes};
-use arch::abi::structs::{PacketMreq, SockFprog};
+use arch::abi::structs::PacketMreq;
 use arch::{Errno, Result};
-use std::sync::Arc;
 
 impl PacketSocket {
     /// PACKET_ADD_MEMBERSHIP and PACKET_DROP_MEMBERSHIP (`packet_mc_add`,
@@ -132,53 +128,6 @@ impl PacketSocket {
                 int(st.plain.get(&name).copied().unwrap_or(0))
             }
             _ => Err(Errno::ENOPROTOOPT),
-        }
-    }
-
-    /// SO_ATTACH_FILTER, SO_DETACH_FILTER and SO_LOCK_FILTER (socket(7)):
-    /// a filter is checked before it replaces the old one; a locked
-    /// filter cannot be changed (EPERM), detaching none is ENOENT.
-    pub(super) fn set_filter_option(
-        &self,
-        ctx: &TrapContext,
-        name: i32,
-        val: u64,
-        len: usize,
-    ) -> Result<()> {
-        if len < 4 {
-            return Err(Errno::EINVAL);
-        }
-        match name {
-            SO_ATTACH_FILTER => {
-                if len != size_of::<SockFprog>() {
-                    return Err(Errno::EINVAL);
-                }
-                let prog = filter::read_prog(ctx, val, || Ok(()))?;
-                filter::check(&prog)?;
-                let mut st = self.state.borrow_mut();
-                if st.filter_locked {
-                    return Err(Errno::EPERM);
-                }
-                st.filter = Some(Arc::new(prog));
-                Ok(())
-            }
-            SO_DETACH_FILTER => {
-                UserPtr::<i32>::new(val).read(ctx)?;
-                let mut st = self.state.borrow_mut();
-                if st.filter_locked {
-                    return Err(Errno::EPERM);
-                }
-                st.filter.take().map(|_| ()).ok_or(Errno::ENOENT)
-            }
-            _ => {
-                let on = UserPtr::<i32>::new(val).read(ctx)? != 0;
-                let mut st = self.state.borrow_mut();
-                if st.filter_locked && !on {
-                    return Err(Errno::EPERM);
-                }
-                st.filter_locked = on;
-                Ok(())
-            }
         }
     }
 }

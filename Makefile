@@ -10,7 +10,7 @@ IMAGE ?= images/out/test.img
 MEM ?= 256M
 INIT ?=
 
-.PHONY: all run run-sysv debian-systemd test bench bench-net bench-tap bench-debian cpython-tests fuzz image debian clean
+.PHONY: all run run-sysv debian-systemd test bench bench-boot bench-net bench-tap bench-debian cpython-tests fuzz image debian clean
 
 all: linux debian
 
@@ -67,6 +67,10 @@ fuzz: debian
 	sh tests/debian/fuzz.sh target/debug/linux $(DEBIAN) $(SECONDS) $(SEED)
 
 # The Debian workload suite under ./linux and natively in a chroot (as root).
+# Time to login: for the systemd and the sysvinit images (median of 3 boots).
+bench-boot: linux debian debian-systemd
+	python3 tests/debian/boot-time.py target/release/linux 3 systemd=$(SYSTEMD_IMAGE) sysvinit=$(DEBIAN)
+
 bench-debian: linux debian
 	bash tests/debian/bench.sh target/release/linux $(DEBIAN)
 

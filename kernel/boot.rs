@@ -137,6 +137,7 @@ fn root_device(root: &str) -> Option<(usize, u32)> {
 /// init runs; the kernel ends in `shutdown` when init exits.
 pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
     boot_time();
+    crate::syscall::time::record_boot_clocks();
     // Booting is kernel code like any other: it holds the kernel lock until
     // init's thread is started (which then waits for it).
     let _kernel = crate::lock::entered();

@@ -342,6 +342,6 @@ pub fn sys_times(ctx: &mut TrapContext, buf: UserPtr<Tms>) -> Result<u64> {
         };
         buf.write(ctx, &tms)?;
     }
-    let (s, ns) = arch::host::time::clock_gettime(7).ok_or(Errno::EINVAL)?;
-    Ok(ticks(s as u64 * 1_000_000_000 + ns as u64))
+    let now = super::time::guest_clock_now(7).ok_or(Errno::EINVAL)?;
+    Ok(ticks(now.as_nanos() as u64))
 }

@@ -85,7 +85,10 @@ pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: i32, tp: UserPtr<Timespec
             let ns = r?;
             ((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)
         }
-        None => arch::host::time::clock_gettime(host_clock(clock)?).ok_or(Errno::EINVAL)?,
+        None => {
+            let now = guest_clock_now(host_clock(clock)?).ok_or(Errno::EINVAL)?;
+            (now.as_secs() as i64, i64::from(now.subsec_nanos()))
+        }
     };
     tp.write(
         ctx,
@@ -204,10 +207,40 @@ pub(crate) fn deadline_after(d: Duration) -> Instant {
     Instant::now() + d.min(MAX_WAIT)
 }
 
+/// The host's readings of its monotonic clocks (MONOTONIC, MONOTONIC_RAW,
+/// BOOTTIME) when the kernel started: the guest's monotonic clocks count
+/// from there, as Linux's count from boot (systemd reports the kernel's part
+/// of the boot from CLOCK_MONOTONIC).
+static BOOT_READINGS: std::sync::OnceLock<[Duration; 3]> = std::sync::OnceLock::new();
+
+/// Takes the host clocks' readings at boot (before any guest code runs).
+pub fn record_boot_clocks() {
+    BOOT_READINGS.get_or_init(|| {
+        [1, 4, 7].map(|c| {
+            let (s, ns) = arch::host::time::clock_gettime(c).unwrap_or((0, 0));
+            Duration::new(s as u64, ns as u32)
+        })
+    });
+}
+
+/// Returns what host clock `clock` reads now as the guest sees it: the
+/// monotonic ones less their reading at boot, the others unchanged.
+pub(crate) fn guest_clock_now(clock: i32) -> Option<Duration> {
+    let (s, ns) = arch::host::time::clock_gettime(clock)?;
+    let now = Duration::new(s as u64, ns as u32);
+    let boot = BOOT_READINGS.get().copied().unwrap_or_default();
+    let offset = match clock {
+        1 | 6 => boot[0],
+        4 => boot[1],
+        7 | 9 => boot[2],
+        _ => Duration::ZERO,
+    };
+    Some(now.saturating_sub(offset))
+}
+
 /// Returns the moment guest clock `clock` reads `abs`, as a host deadline.
 pub(crate) fn deadline_from_abs(clock: i32, abs: Duration) -> Result<Instant> {
-    let (s, ns) = arch::host::time::clock_gettime(clock).ok_or(Errno::EINVAL)?;
-    let now = Duration::new(s as u64, ns as u32);
+    let now = guest_clock_now(clock).ok_or(Errno::EINVAL)?;
     Ok(deadline_after(abs.saturating_sub(now)))
 }
 

@@ -315,6 +315,12 @@ static void test_system(void)
 						   atof(buf) >= 0 && atof(buf) - (double)si.uptime < 2 &&
 						   (double)si.uptime - atof(buf) < 2,
 	       "%s vs %ld", buf, si.uptime);
+	struct timespec bt;
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	CHECKF("CLOCK_BOOTTIME counts from boot, as uptime", slurp("/proc/uptime") > 0 &&
+							   atof(buf) - (bt.tv_sec + bt.tv_nsec / 1e9) < 2 &&
+							   (bt.tv_sec + bt.tv_nsec / 1e9) - atof(buf) < 2,
+	       "%s vs %ld.%09ld", buf, (long)bt.tv_sec, bt.tv_nsec);
 	CHECK("loadavg", slurp("/proc/loadavg") > 0 && strchr(buf, '/'));
 	CHECK("stat", slurp("/proc/stat") > 0 && !strncmp(buf, "cpu  ", 5) && strstr(buf, "\nbtime "));
 	CHECK("version", slurp("/proc/version") > 0 && !strncmp(buf, "Linux version ", 14));

@@ -87,6 +87,15 @@ impl FileCache {
 
     /// Writes back the dirty pages with indexes in `[first, end)`; they are
     /// clean afterwards only if no shared mapping can write them any more.
+    /// Returns whether page `index` is in memory: a tmpfs file's allocated
+    /// page, or another file's cached one.
+    fn cached(&self, index: u64) -> bool {
+        match self.shmem() {
+            Some(tmpfs) => !tmpfs.frames_in(index, index + 1).is_empty(),
+            None => self.pages.cached(index),
+        }
+    }
+
     fn write_back_range(&self, first: u64, end: u64) -> Result<()> {
         let clean = self.maps.borrow().shared == 0;
         self.pages.write_back(&self.io(), first, end, clean)
@@ -284,6 +293,10 @@ impl MappedFile for InodeMapping {
 
     fn max_prot(&self) -> Prot {
         self.max_prot
+    }
+
+    fn cached(&self, index: u64) -> bool {
+        self.cache.cached(index)
     }
 
     fn dev_ino(&self) -> (u64, u64) {

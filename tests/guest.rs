@@ -123,6 +123,12 @@ fn signalfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signalfd", "quiet"]));
 }
 
+/// mincore(2) (tests/guest/mincore.c).
+#[test]
+fn mincore() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mincore", "quiet"]));
+}
+
 /// cgroup v2 with its controllers (tests/guest/cgroup.c).
 #[test]
 fn cgroup() {

@@ -163,3 +163,47 @@ pub fn sys_msync(ctx: &mut TrapContext, addr: u64, len: u64, flags: u32) -> Resu
     ctx.task.mm().borrow_mut().msync(addr, len, flags)?;
     Ok(0)
 }
+
+/// mincore(2): one byte per page of `[addr, addr + len)`, 1 when the page
+/// is resident — in this address space's page table, or for a file mapping
+/// in the file's page cache — else 0. EINVAL for an unaligned `addr`,
+/// ENOMEM for a range with unmapped pages (or past the user address space),
+/// EFAULT for a bad `vec`. Done a page of `vec` at a time, as Linux does,
+/// so a huge range costs no more kernel memory than a small one.
+pub fn sys_mincore(ctx: &mut TrapContext, addr: u64, len: u64, vec: u64) -> Result<u64> {
+    let page = arch::PAGE_SIZE;
+    if !addr.is_multiple_of(page) {
+        return Err(Errno::EINVAL);
+    }
+    addr.checked_add(len)
+        .filter(|&e| e <= arch::backend::TASK_SIZE)
+        .ok_or(Errno::ENOMEM)?;
+    let pages = len.div_ceil(page);
+    let mm = ctx.task.mm();
+    let mut done = 0;
+    while done < pages {
+        let n = (pages - done).min(page);
+        let first = addr + done * page;
+        let chunk = {
+            let m = mm.borrow();
+            let resident: std::collections::BTreeSet<u64> = m
+                .resident(first, first + n * page)
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect();
+            let mut out = Vec::with_capacity(n as usize);
+            for a in (0..n).map(|i| first + i * page) {
+                let vma = m.find_vma(a).ok_or(Errno::ENOMEM)?;
+                let cached = vma
+                    .file
+                    .as_ref()
+                    .is_some_and(|f| f.cached((vma.offset + (a - vma.start)) / page));
+                out.push(u8::from(resident.contains(&a) || cached));
+            }
+            out
+        };
+        ctx.write_user(vec + done, &chunk)?;
+        done += n;
+    }
+    Ok(0)
+}

@@ -104,6 +104,7 @@ syscall_table! {
     24 sched_yield() => sched::sys_sched_yield;
     25 mremap(addr: Ptr, old_len: Uint, new_len: Uint, flags: Flags, new_addr: Ptr) => mem::sys_mremap;
     26 msync(addr: Ptr, len: Uint, flags: Flags) => mem::sys_msync;
+    27 mincore(addr: Ptr, len: Uint, vec: Ptr) => mem::sys_mincore;
     28 madvise(addr: Ptr, len: Uint, advice: Int) => mem::sys_madvise;
     29 shmget(key: Int, size: Uint, shmflg: Flags) => crate::ipc::shm::sys_shmget;
     30 shmat(shmid: Int, shmaddr: Ptr, shmflg: Flags) => crate::ipc::shm::sys_shmat;

@@ -275,6 +275,11 @@ impl PageCache {
         result
     }
 
+    /// Returns whether page `index` is cached.
+    pub fn cached(&self, index: u64) -> bool {
+        self.pages.lock().contains_key(&index)
+    }
+
     /// Returns whether a page is dirty.
     pub fn is_dirty(&self) -> bool {
         self.lock().values().any(|p| p.dirty)

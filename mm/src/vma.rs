@@ -33,6 +33,13 @@ pub trait MappedFile: Any + Send + Sync {
         Prot::all()
     }
 
+    /// Returns whether page `index` is in the file's page cache (mincore(2)
+    /// reports such pages resident even where this mapping has not touched
+    /// them).
+    fn cached(&self, _index: u64) -> bool {
+        false
+    }
+
     /// Returns true for anonymous shared memory, which has no file to write
     /// back to (and so needs no dirty tracking).
     fn is_anonymous(&self) -> bool {

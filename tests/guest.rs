@@ -123,6 +123,12 @@ fn signalfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signalfd", "quiet"]));
 }
 
+/// Scheduling policies (tests/guest/schedpolicy.c).
+#[test]
+fn schedpolicy() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/schedpolicy", "quiet"]));
+}
+
 /// mincore(2) (tests/guest/mincore.c).
 #[test]
 fn mincore() {

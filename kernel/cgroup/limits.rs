@@ -156,10 +156,15 @@ pub fn nice_to_weight(n: i32) -> u64 {
     (w.round() as u64).clamp(1, 10_000)
 }
 
-/// Returns the host nice value for task `t`: its own nice plus its group's.
+/// Returns the host nice value for task `t`: its own nice plus its
+/// group's, or the least favoured for a `SCHED_IDLE` task.
 pub fn effective_nice(t: &Task) -> i32 {
+    let s = *t.sched.borrow();
+    if s.policy == crate::syscall::sched_policy::SCHED_IDLE {
+        return 19;
+    }
     let w = super::of(&t.process).st.borrow().cpu_weight;
-    (t.sched.borrow().nice + weight_to_nice(w)).clamp(-20, 19)
+    (s.nice + weight_to_nice(w)).clamp(-20, 19)
 }
 
 /// Gives the tasks of `p` the host nice value their group asks for.

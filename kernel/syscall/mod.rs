@@ -40,6 +40,7 @@ mod recvmsg;
 mod rlimit;
 mod rw;
 pub(crate) mod sched;
+pub(crate) mod sched_policy;
 mod select;
 mod sendfile;
 mod sendmsg;

@@ -1,7 +1,8 @@
-//! Scheduling and accounting calls: sched_yield, affinity, policies and
-//! priorities (every task is SCHED_OTHER; its nice value and CPU affinity are
-//! its own and reach the host: the guest CPU running its code gets the same
-//! nice value and is bound to the CPUs allowed), getcpu, getrusage and times.
+//! Scheduling and accounting calls: sched_yield, affinity and nice values
+//! (a task's nice value and CPU affinity are its own and reach the host: the
+//! guest CPU running its code gets the same nice value and is bound to the
+//! CPUs allowed; the policies are in `sched_policy.rs`), getcpu, getrusage
+//! and times.
 //! CPU time is the host CPU time of a task's guest CPU (its guest code:
 //! "user") and of its kernel thread ("system").
 
@@ -9,22 +10,13 @@ use super::arg::UserPtr;
 use crate::task::TrapContext;
 use crate::task::{self, Process, Task};
 use arch::abi::pod::from_bytes;
-use arch::abi::structs::{SchedParam, Timespec, Tms};
+use arch::abi::structs::Tms;
 use arch::{Errno, Result};
 use std::sync::atomic::Ordering;
 
 pub fn sys_sched_yield(_: &mut TrapContext) -> Result<u64> {
     crate::lock::unlocked(std::thread::yield_now);
     Ok(0)
-}
-
-/// Returns the task `tid` names (0: the caller); EINVAL for a negative id,
-/// as the sched_*scheduler and sched_*param calls answer.
-fn target(ctx: &TrapContext, tid: u64) -> Result<std::sync::Arc<Task>> {
-    match tid as i32 {
-        t if t < 0 => Err(Errno::EINVAL),
-        t => find(ctx, t),
-    }
 }
 
 /// Returns the task `tid` names (0: the caller); ESRCH for none.
@@ -122,79 +114,6 @@ pub(super) fn may_change(ctx: &TrapContext, t: &Task) -> Result<()> {
         Ok(())
     } else {
         Err(Errno::EPERM)
-    }
-}
-
-/// sched_rr_get_interval: the round-robin time slice; SCHED_OTHER tasks
-/// (all of them here) report 0, as Linux does for an idle fair queue.
-pub fn sys_sched_rr_get_interval(
-    ctx: &mut TrapContext,
-    pid: u64,
-    interval: UserPtr<Timespec>,
-) -> Result<u64> {
-    target(ctx, pid)?;
-    interval.write(ctx, &Timespec::default())?;
-    Ok(0)
-}
-
-pub fn sys_sched_getscheduler(ctx: &mut TrapContext, pid: u64) -> Result<u64> {
-    target(ctx, pid)?;
-    Ok(0) // SCHED_OTHER
-}
-
-pub fn sys_sched_setscheduler(
-    ctx: &mut TrapContext,
-    pid: u64,
-    policy: u64,
-    param: UserPtr<SchedParam>,
-) -> Result<u64> {
-    target(ctx, pid)?;
-    let prio = param.read(ctx)?.sched_priority;
-    // SCHED_OTHER, SCHED_BATCH and SCHED_IDLE with priority 0 are fine.
-    match (policy & !0x4000_0000, prio) {
-        (0 | 3 | 5, 0) => Ok(0),
-        (0 | 3 | 5, _) => Err(Errno::EINVAL),
-        (1 | 2, _) => Err(Errno::EPERM),
-        _ => Err(Errno::EINVAL),
-    }
-}
-
-pub fn sys_sched_getparam(
-    ctx: &mut TrapContext,
-    pid: u64,
-    param: UserPtr<SchedParam>,
-) -> Result<u64> {
-    target(ctx, pid)?;
-    param.write(ctx, &SchedParam::default())?;
-    Ok(0)
-}
-
-pub fn sys_sched_setparam(
-    ctx: &mut TrapContext,
-    pid: u64,
-    param: UserPtr<SchedParam>,
-) -> Result<u64> {
-    target(ctx, pid)?;
-    if param.read(ctx)?.sched_priority != 0 {
-        return Err(Errno::EINVAL);
-    }
-    Ok(0)
-}
-
-/// sched_get_priority_max/min: 99 and 1 for the real-time policies, 0 else.
-pub fn sys_sched_get_priority_max(_: &mut TrapContext, policy: u64) -> Result<u64> {
-    match policy {
-        1 | 2 => Ok(99),
-        0 | 3 | 5 => Ok(0),
-        _ => Err(Errno::EINVAL),
-    }
-}
-
-pub fn sys_sched_get_priority_min(_: &mut TrapContext, policy: u64) -> Result<u64> {
-    match policy {
-        1 | 2 => Ok(1),
-        0 | 3 | 5 => Ok(0),
-        _ => Err(Errno::EINVAL),
     }
 }
 

@@ -110,7 +110,8 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     crate::cgroup::may_fork(parent)?;
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
     let mask = me.signal.borrow().mask;
-    let sched = *me.sched.borrow();
+    let mut sched = *me.sched.borrow();
+    crate::syscall::sched_policy::at_fork(&mut sched);
     let seccomp = me.seccomp.borrow().clone();
     let uts = if f & crate::uts::CLONE_NEWUTS != 0 {
         me.uts.borrow().copy()

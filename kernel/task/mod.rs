@@ -200,6 +200,11 @@ pub struct SchedAttr {
     /// ioprio_set(2)'s class and level (0: none set, the nice-derived
     /// best-effort level applies).
     pub ioprio: u16,
+    /// The scheduling policy (`SCHED_OTHER`...) and real-time priority.
+    pub policy: u32,
+    pub rt_priority: u32,
+    /// `SCHED_RESET_ON_FORK`.
+    pub reset_on_fork: bool,
 }
 
 impl Default for SchedAttr {
@@ -208,6 +213,9 @@ impl Default for SchedAttr {
             nice: 0,
             affinity: u64::MAX,
             ioprio: 0,
+            policy: 0,
+            rt_priority: 0,
+            reset_on_fork: false,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! like any device node, to the pty's slave.
 
 use crate::pty::{self, PTS_MAJOR};
-use arch::{Errno, Result, PAGE_SIZE};
+use arch::{Errno, Result};
 use fs::{makedev, DirEntry, FileSystem, FileType, Inode, InodeState, Stat, StatFs, Timespec};
 use std::any::Any;
 use std::sync::Arc;
@@ -43,13 +43,7 @@ impl FileSystem for DevPts {
         Ok(())
     }
     fn statfs(&self) -> StatFs {
-        StatFs {
-            f_type: DEVPTS_MAGIC,
-            bsize: PAGE_SIZE,
-            namelen: 255,
-            frsize: PAGE_SIZE,
-            ..Default::default()
-        }
+        StatFs::pseudo(DEVPTS_MAGIC)
     }
     fn show_options(&self) -> String {
         ",gid=5,mode=620,ptmxmode=000".into()

@@ -138,13 +138,7 @@ impl FileSystem for NsFs {
     }
 
     fn statfs(&self) -> StatFs {
-        StatFs {
-            f_type: NSFS_MAGIC,
-            bsize: arch::PAGE_SIZE,
-            namelen: 255,
-            frsize: arch::PAGE_SIZE,
-            ..StatFs::default()
-        }
+        StatFs::pseudo(NSFS_MAGIC)
     }
 }
 

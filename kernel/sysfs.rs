@@ -339,12 +339,6 @@ impl FileSystem for SysFs {
     }
 
     fn statfs(&self) -> StatFs {
-        StatFs {
-            f_type: SYSFS_MAGIC,
-            bsize: PAGE_SIZE,
-            namelen: 255,
-            frsize: PAGE_SIZE,
-            ..StatFs::default()
-        }
+        StatFs::pseudo(SYSFS_MAGIC)
     }
 }

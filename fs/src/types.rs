@@ -105,6 +105,20 @@ pub struct StatFs {
     pub flags: u64,
 }
 
+impl StatFs {
+    /// Returns the figures of a filesystem without blocks (procfs, sysfs,
+    /// cgroup2...): its magic number, page-sized blocks, 255-byte names.
+    pub fn pseudo(f_type: u64) -> StatFs {
+        StatFs {
+            f_type,
+            bsize: arch::PAGE_SIZE,
+            namelen: 255,
+            frsize: arch::PAGE_SIZE,
+            ..StatFs::default()
+        }
+    }
+}
+
 /// `ST_RDONLY` in `StatFs::flags`.
 pub const ST_RDONLY: u64 = 1;
 /// `ST_VALID` in `StatFs::flags`: Linux sets it on every statfs(2) answer.

@@ -87,13 +87,7 @@ impl FileSystem for CgroupFs {
     }
 
     fn statfs(&self) -> StatFs {
-        StatFs {
-            f_type: CGROUP2_SUPER_MAGIC,
-            bsize: arch::PAGE_SIZE,
-            namelen: 255,
-            frsize: arch::PAGE_SIZE,
-            ..StatFs::default()
-        }
+        StatFs::pseudo(CGROUP2_SUPER_MAGIC)
     }
 
     fn show_options(&self) -> String {

@@ -28,7 +28,7 @@ pub mod tree;
 
 pub use maps::usage;
 
-use arch::{Result, PAGE_SIZE};
+use arch::Result;
 use fs::{FileSystem, Inode, StatFs};
 use node::{Entry, Node};
 use std::sync::Arc;
@@ -149,13 +149,6 @@ impl FileSystem for ProcFs {
     }
 
     fn statfs(&self) -> StatFs {
-        StatFs {
-            f_type: PROC_SUPER_MAGIC,
-            bsize: PAGE_SIZE,
-            namelen: 255,
-            frsize: PAGE_SIZE,
-            fsid: [0, 0],
-            ..StatFs::default()
-        }
+        StatFs::pseudo(PROC_SUPER_MAGIC)
     }
 }

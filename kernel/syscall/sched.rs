@@ -20,7 +20,7 @@ pub fn sys_sched_yield(_: &mut TrapContext) -> Result<u64> {
 }
 
 /// Returns the task `tid` names (0: the caller); ESRCH for none.
-fn find(ctx: &TrapContext, tid: i32) -> Result<std::sync::Arc<Task>> {
+pub(super) fn find(ctx: &TrapContext, tid: i32) -> Result<std::sync::Arc<Task>> {
     match tid {
         0 => Ok(ctx.task.clone()),
         t if t > 0 => task::find_task(t).ok_or(Errno::ESRCH),

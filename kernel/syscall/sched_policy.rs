@@ -47,8 +47,7 @@ fn is_rt(policy: u32) -> bool {
 fn target(ctx: &TrapContext, pid: u64) -> Result<Arc<Task>> {
     match pid as i32 {
         p if p < 0 => Err(Errno::EINVAL),
-        0 => Ok(ctx.task.clone()),
-        p => crate::task::find_task(p).ok_or(Errno::ESRCH),
+        p => super::sched::find(ctx, p),
     }
 }
 

@@ -74,16 +74,16 @@ s.sendto(bytes(4000), (\"10.0.7.1\", 9999)); print(\"udp-echo\", len(s.recv(7000
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$script" 2>&1) || true
 	wait "$helper"
 	echo "$out" | sed "s/^/[$dev] /"
-	echo "$out" | grep -q "link/ether" || { echo "tap: FAIL ($dev: no card)"; exit 1; }
-	echo "$out" | grep -q "3 packets transmitted, 3 received" || { echo "tap: FAIL ($dev: ping)"; exit 1; }
-	echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL ($dev: ping -6)"; exit 1; }
-	echo "$out" | grep -q "inet6 fe80::.*scope link" || { echo "tap: FAIL ($dev: no link-local address)"; exit 1; }
-	echo "$out" | grep -q "fd00:7::1 dev $dev lladdr" || { echo "tap: FAIL ($dev: ip neigh, IPv6)"; exit 1; }
-	echo "$out" | grep -q "guest-got $want" || { echo "tap: FAIL ($dev: host to guest)"; exit 1; }
-	echo "$out" | grep -q "udp-echo 8000" || { echo "tap: FAIL ($dev: fragmented UDP)"; exit 1; }
+	grep -q "link/ether" <<<"$out" || { echo "tap: FAIL ($dev: no card)"; exit 1; }
+	grep -q "3 packets transmitted, 3 received" <<<"$out" || { echo "tap: FAIL ($dev: ping)"; exit 1; }
+	grep -q "2 packets transmitted, 2 received" <<<"$out" || { echo "tap: FAIL ($dev: ping -6)"; exit 1; }
+	grep -q "inet6 fe80::.*scope link" <<<"$out" || { echo "tap: FAIL ($dev: no link-local address)"; exit 1; }
+	grep -q "fd00:7::1 dev $dev lladdr" <<<"$out" || { echo "tap: FAIL ($dev: ip neigh, IPv6)"; exit 1; }
+	grep -q "guest-got $want" <<<"$out" || { echo "tap: FAIL ($dev: host to guest)"; exit 1; }
+	grep -q "udp-echo 8000" <<<"$out" || { echo "tap: FAIL ($dev: fragmented UDP)"; exit 1; }
 	got=$(sha256sum < "$work/back" 2>/dev/null | cut -c1-64)
 	[ "$got" = "$want" ] || { echo "tap: FAIL ($dev: guest to host)"; exit 1; }
-	echo "$out" | grep -q "10.0.7.1 dev $dev lladdr" || { echo "tap: FAIL ($dev: ip neigh)"; exit 1; }
+	grep -q "10.0.7.1 dev $dev lladdr" <<<"$out" || { echo "tap: FAIL ($dev: ip neigh)"; exit 1; }
 done
 # IPv6 autoconfiguration: the card's link-local address is tentative while
 # duplicate address detection runs; a router's advertisements give a
@@ -101,13 +101,13 @@ out=$(in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tap0 mem=256M init=/b
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$auto" 2>&1) || true
 kill "$ra" 2>/dev/null || true
 echo "$out" | sed "s/^/[autoconf] /"
-echo "$out" | grep -q "inet6 fe80::.* scope link tentative" || { echo "tap: FAIL (no duplicate address detection)"; exit 1; }
-echo "$out" | grep -q "inet6 fd00:7::[0-9a-f:]*/64 scope global dynamic" || { echo "tap: FAIL (no address from the router's prefix)"; exit 1; }
+grep -q "inet6 fe80::.* scope link tentative" <<<"$out" || { echo "tap: FAIL (no duplicate address detection)"; exit 1; }
+grep -q "inet6 fd00:7::[0-9a-f:]*/64 scope global dynamic" <<<"$out" || { echo "tap: FAIL (no address from the router's prefix)"; exit 1; }
 echo "$out" | grep -Eq "^default via fe80::.* dev eth0 proto ra metric 1024 expires [0-9]+sec" ||
 	{ echo "tap: FAIL (no default route from the router, with its lifetime)"; exit 1; }
-echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL (ping over the autoconfigured address)"; exit 1; }
-echo "$out" | grep -q "fd00:7::1/64 scope global dadfailed tentative" || { echo "tap: FAIL (a duplicate address not found)"; exit 1; }
-echo "$out" | grep -q "Cannot assign requested address" || { echo "tap: FAIL (a duplicate address could be bound)"; exit 1; }
+grep -q "2 packets transmitted, 2 received" <<<"$out" || { echo "tap: FAIL (ping over the autoconfigured address)"; exit 1; }
+grep -q "fd00:7::1/64 scope global dadfailed tentative" <<<"$out" || { echo "tap: FAIL (a duplicate address not found)"; exit 1; }
+grep -q "Cannot assign requested address" <<<"$out" || { echo "tap: FAIL (a duplicate address could be bound)"; exit 1; }
 
 # Two guests on one host bridge reach each other: one serves, the other fetches.
 in_ns ip link add br0 type bridge
@@ -136,16 +136,16 @@ echo "$busy" | sed "s/^/[busy] /"
 echo "$busy" | grep -q "eth0: cannot use TAP device tapa: tapa is in use by another process; booting without it" ||
 	{ echo "tap: FAIL (no message for a busy TAP device)"; exit 1; }
 echo "$out" | sed "s/^/[bridge] /"
-echo "$out" | grep -q "from-guest-a" || { echo "tap: FAIL (guest to guest over a bridge)"; exit 1; }
-echo "$out" | grep -q "2 packets transmitted, 2 received" || { echo "tap: FAIL (guest to guest ping)"; exit 1; }
+grep -q "from-guest-a" <<<"$out" || { echo "tap: FAIL (guest to guest over a bridge)"; exit 1; }
+grep -q "2 packets transmitted, 2 received" <<<"$out" || { echo "tap: FAIL (guest to guest ping)"; exit 1; }
 
 # A card whose device is not a TAP: one message, and the guest boots without it.
 in_ns ip tuntap add dev tun0 mode tun
 out=$(in_ns timeout 60 "$linux" ubd0r="$image" eth0=tuntap,tun0 mem=256M init=/bin/bash quiet \
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "ip -o link" 2>&1) || true
 echo "$out" | sed "s/^/[tun0] /"
-echo "$out" | grep -q "eth0: cannot use TAP device tun0: tun0 exists and is not a TAP device; booting without it" ||
+grep -q "eth0: cannot use TAP device tun0: tun0 exists and is not a TAP device; booting without it" <<<"$out" ||
 	{ echo "tap: FAIL (no message for a TUN device)"; exit 1; }
-echo "$out" | grep -q "1: lo:" && ! echo "$out" | grep -q "eth0:.*mtu" ||
+grep -q "1: lo:" <<<"$out" && ! grep -q "eth0:.*mtu" <<<"$out" ||
 	{ echo "tap: FAIL (booting without the card)"; exit 1; }
 echo "tap: passed"

@@ -63,9 +63,9 @@ out=$(timeout 240 "$linux" ubd0="$work/debian.img" rw "eth0=user,hostfwd=tcp:127
 wait "$helper"
 echo "$out" | sed "s/^/[guest] /"
 sed "s/^/[host ssh] /" "$work/ssh.out"
-echo "$out" | grep -q "bound to" || { echo "user: FAIL (no DHCP lease)"; exit 1; }
-echo "$out" | grep -q "^default via" || { echo "user: FAIL (no default route)"; exit 1; }
-echo "$out" | grep -q "guest-got $want" || { echo "user: FAIL (fetch from the host)"; exit 1; }
+grep -q "bound to" <<<"$out" || { echo "user: FAIL (no DHCP lease)"; exit 1; }
+grep -q "^default via" <<<"$out" || { echo "user: FAIL (no default route)"; exit 1; }
+grep -q "guest-got $want" <<<"$out" || { echo "user: FAIL (fetch from the host)"; exit 1; }
 grep -q "ssh-ok-debian" "$work/ssh.out" || { echo "user: FAIL (ssh through the forward)"; exit 1; }
 
 # The image as it boots, with sysvinit: ifupdown brings eth0 up by DHCP
@@ -75,7 +75,7 @@ printf 'cd /etc\nrm rc.local\nwrite %s rc.local\nsif rc.local mode 0100755\n' "$
 /sbin/debugfs -w -f "$work/debugfs.cmd" "$work/debian.img" > /dev/null 2>&1
 out=$(timeout 240 "$linux" ubd0="$work/debian.img" eth0=user mem=512M < /dev/null 2>&1) || true
 echo "$out" | grep -E "eth0|default" | sed "s/^/[boot] /"
-echo "$out" | grep -q "eth0 *inet 192\.\|eth0 *inet [0-9]" && echo "$out" | grep -q "^default via" ||
+grep -q "eth0 *inet 192\.\|eth0 *inet [0-9]" <<<"$out" && grep -q "^default via" <<<"$out" ||
 	{ echo "$out" | tail -20; echo "user: FAIL (ifupdown at boot)"; exit 1; }
 # A forward to a host port that is taken: one line, and the guest boots
 # without the card.
@@ -84,6 +84,6 @@ sleep 0.5
 out=$(timeout 60 "$linux" ubd0r="$image" "eth0=user,hostfwd=tcp:127.0.0.1:$http_port-:22" mem=256M \
 	init=/bin/bash quiet -- -c "ip -o link" 2>&1) || true
 echo "$out" | sed "s/^/[busy] /"
-echo "$out" | grep -q "eth0: cannot use user-mode networking: passt exited at start.*Failed to bind" ||
+grep -q "eth0: cannot use user-mode networking: passt exited at start.*Failed to bind" <<<"$out" ||
 	{ echo "user: FAIL (no message for a busy forwarded port)"; exit 1; }
 echo "user: passed"

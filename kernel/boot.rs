@@ -7,7 +7,6 @@ use crate::task::{self, ExitStatus, FsContext, Process, Task};
 use crate::tty::TtyFile;
 use arch::abi::resource::RLIMIT_NPROC;
 use arch::backend::Backend;
-use arch::host::file::{HostFile, OpenError};
 use arch::sync::KernelCell;
 use arch::PhysMem;
 use drivers::ubd::Ubd;
@@ -69,39 +68,40 @@ pub struct BootError(pub String);
 
 fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
     let mut disks: Vec<Option<Arc<Ubd>>> = Vec::new();
-    let mut seen: Vec<((u64, u64), usize)> = Vec::new();
+    // The host files attached so far: (device, inode), disk, and whether it
+    // is a disk's own file (not a backing file, which disks may share).
+    let mut seen: Vec<((u64, u64), usize, bool)> = Vec::new();
     for (i, spec) in c.ubd.iter().enumerate() {
         let Some(spec) = spec else {
             disks.push(None);
             continue;
         };
-        let path = spec.path.display();
         // The same file twice is found by its inode before its lock says
         // "in use", so the message names the other disk.
-        if let Some(meta) = std::fs::metadata(&spec.path).ok().filter(|m| m.is_file()) {
+        let named = [(&spec.path, true)]
+            .into_iter()
+            .chain(spec.backing.as_ref().map(|b| (b, false)));
+        for (path, own) in named {
+            let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
+                continue;
+            };
             use std::os::unix::fs::MetadataExt;
-            if let Some((_, j)) = seen.iter().find(|(id, _)| *id == (meta.dev(), meta.ino())) {
+            let id = (meta.dev(), meta.ino());
+            if let Some((_, j, _)) = seen.iter().find(|(s, _, o)| *s == id && (own || *o)) {
                 return Err(BootError(format!(
-                    "ubd{i}: {path} is the same file as ubd{j}: a disk can be attached once"
+                    "ubd{i}: {} is the same file as ubd{j}: a disk can be attached once",
+                    path.display()
                 )));
             }
         }
-        let file = HostFile::open(&spec.path, spec.read_only).map_err(|e| {
-            BootError(match e {
-                OpenError::Open(e) => format!("ubd{i}: cannot open {path}: {e}"),
-                OpenError::Locked => format!(
-                    "ubd{i}: {path} is locked: it is in use by another instance (or another program)"
-                ),
-                OpenError::Lock(e) => format!("ubd{i}: cannot lock {path}: {e}"),
-            })
-        })?;
-        seen.push((file.id(), i));
-        let ubd = Ubd::new(i, file);
+        let ubd = drivers::ubd::open_disk(i, spec).map_err(BootError)?;
+        seen.extend(ubd.host_files().iter().map(|(f, own)| (f.id(), i, *own)));
         log::info!(
-            "{}: {} ({} MiB{})",
+            "{}: {} ({} MiB{}{})",
             ubd.name(),
-            path,
+            spec.path.display(),
             fs::BlockDevice::size(&ubd) >> 20,
+            if ubd.is_cow() { ", copy-on-write" } else { "" },
             if spec.read_only { ", read-only" } else { "" }
         );
         disks.push(Some(Arc::new(ubd)));

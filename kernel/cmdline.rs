@@ -30,12 +30,7 @@ pub enum LineSpec {
     Pts,
 }
 
-/// One `ubdN=FILE` disk.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UbdSpec {
-    pub path: PathBuf,
-    pub read_only: bool,
-}
+pub use drivers::ubd::UbdSpec;
 
 /// What the command line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,8 +167,11 @@ fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `ubd<N>[flags]=FILE`; the only flag kept is `r` (read-only). UML's `s` (synchronous
-/// writes) is accepted and has no effect yet.
+/// `ubd<N>[flags]=FILE[,BACKING[,SERIAL]]`, as UML's `ubd_setup_common`
+/// reads it: the flags are `r` (read-only), `s` (synchronous writes), `d` (FILE
+/// is data, never a COW file), `c` (shared: no host lock) and `t` (no discard);
+/// the fields are separated by `,` or `:`, and with two files the first is
+/// the COW file and the second its backing file.
 fn parse_ubd(c: &mut Cmdline, rest: &str, value: &str, word: &str) -> Result<(), String> {
     let mut chars = rest.chars();
     let n = chars
@@ -181,21 +179,34 @@ fn parse_ubd(c: &mut Cmdline, rest: &str, value: &str, word: &str) -> Result<(),
         .and_then(|d| d.to_digit(10))
         .filter(|n| (*n as usize) < MAX_UBD)
         .ok_or_else(|| format!("{word}: expected ubd0 ... ubd7"))? as usize;
-    let mut read_only = false;
+    let mut spec = UbdSpec::default();
     for flag in chars {
         match flag {
-            'r' => read_only = true,
-            's' => {}
-            _ => return Err(format!("{word}: unknown ubd flag '{flag}'")),
+            'r' => spec.read_only = true,
+            's' => spec.sync = true,
+            'd' => spec.no_cow = true,
+            'c' => spec.shared = true,
+            // Trim is never offered, so there is nothing to turn off.
+            't' => {}
+            _ => {
+                return Err(format!(
+                    "{word}: unknown ubd flag '{flag}' (flags: r, s, d, c, t)"
+                ))
+            }
         }
     }
-    if value.is_empty() {
-        return Err(format!("{word}: missing file name"));
+    let mut fields = value.splitn(3, [',', ':']);
+    let mut next = || fields.next().filter(|f| !f.is_empty());
+    let path = next().ok_or_else(|| format!("{word}: missing file name"))?;
+    spec.path = PathBuf::from(path);
+    spec.backing = next().map(PathBuf::from);
+    spec.serial = next().map(str::to_string);
+    if spec.no_cow && spec.backing.is_some() {
+        return Err(format!(
+            "{word}: the d flag (no COW) and a backing file exclude each other"
+        ));
     }
-    c.ubd[n] = Some(UbdSpec {
-        path: PathBuf::from(value),
-        read_only,
-    });
+    c.ubd[n] = Some(spec);
     Ok(())
 }
 
@@ -283,6 +294,11 @@ Boots a Linux-compatible kernel as a host process, for example:
 
 Options (in User-mode Linux's syntax):
   ubd<N>[r]=FILE      disk N (0-7) backed by host FILE; 'r' makes it read-only
+  ubd<N>=COW,BACKING  disk N in copy-on-write file COW (made if missing) over
+                      the read-only BACKING; ubd<N>=COW alone reads BACKING's
+                      name from COW's header. Flags after N: r read-only,
+                      s synchronous writes, d FILE is data (never a COW
+                      file), c shared (no host lock), t no discard
   mem=SIZE            guest RAM, with a K, M or G suffix (default 128M)
   root=/dev/ubda      the root device (default /dev/ubda)
   rootfstype=TYPE     the root filesystem type (ext4)
@@ -335,6 +351,36 @@ mod tests {
         assert_eq!(c.root, "/dev/ubda");
         assert!(c.read_only_root, "the root is read-only unless rw is given");
         assert!(!boot(&["ubd0=a.img", "rw"]).read_only_root);
+    }
+
+    #[test]
+    fn ubd_cow_and_flags() {
+        let c = boot(&[
+            "ubd0=root.cow,base.img",
+            "ubd1sc=a.cow:b.img",
+            "ubd2d=data.img",
+        ]);
+        let u0 = c.ubd[0].clone().expect("ubd0");
+        assert_eq!(u0.path, PathBuf::from("root.cow"));
+        assert_eq!(u0.backing, Some(PathBuf::from("base.img")));
+        assert!(!u0.read_only && !u0.sync && !u0.no_cow && !u0.shared);
+        let u1 = c.ubd[1].clone().expect("ubd1");
+        assert_eq!(
+            u1.backing,
+            Some(PathBuf::from("b.img")),
+            "':' separates too"
+        );
+        assert!(u1.sync && u1.shared && !u1.read_only);
+        let u2 = c.ubd[2].clone().expect("ubd2");
+        assert!(u2.no_cow && u2.backing.is_none());
+        let u = boot(&["ubd0rt=only.cow"]).ubd[0].clone().expect("ubd0");
+        assert!(u.read_only && u.backing.is_none());
+        let u = boot(&["ubd0=f.img,,serial1"]).ubd[0].clone().expect("ubd0");
+        assert_eq!((u.backing, u.serial.as_deref()), (None, Some("serial1")));
+        for bad in ["ubd0d=a.cow,b.img", "ubd0=", "ubd0=,b.img", "ubd0x=a"] {
+            let e = parse([bad.to_string()]).expect_err(bad);
+            assert!(e.starts_with(bad) && !e.contains('\n'), "{e:?}");
+        }
     }
 
     #[test]

@@ -1,25 +1,60 @@
-//! ubd: the User-mode Block Device, a disk backed by a host file (`ubd0=FILE`).
+//! ubd: the User-mode Block Device, a disk backed by a host file (`ubd0=FILE`),
+//! or by a copy-on-write file over a read-only backing file
+//! (`ubd0=COW,BACKING`, UML's format: `cow.rs`, its I/O: `cow_disk.rs`, how a
+//! command line's disk is opened: `open.rs`).
 //! Disk N is `/dev/ubd<a+N>` with major 98 and 16 minors per disk, as in UML;
 //! the partitions its table describes are `/dev/ubd<a+N>1`... after it.
+
+pub mod cow;
+mod cow_disk;
+mod open;
+
+pub use open::{open_disk, UbdSpec};
 
 use crate::partitions::PartitionEntry;
 use arch::host::file::HostFile;
 use arch::{Errno, Result};
+use cow_disk::CowDisk;
 use std::sync::Arc;
 
 /// The block major number of ubd disks.
 pub const UBD_MAJOR: u32 = 98;
 
+/// Where a disk's sectors are.
+enum Store {
+    /// One host file, read and written in place.
+    Plain(HostFile),
+    /// A COW file over a backing file.
+    Cow(CowDisk),
+}
+
 /// A ubd disk.
 pub struct Ubd {
-    file: HostFile,
+    store: Store,
     index: usize,
 }
 
 impl Ubd {
-    /// Creates disk `index` over an opened, locked host file.
-    pub fn new(index: usize, file: HostFile) -> Ubd {
-        Ubd { file, index }
+    /// Creates disk `index` over its opened, locked files.
+    fn with_store(index: usize, store: Store) -> Ubd {
+        Ubd { store, index }
+    }
+
+    /// Returns the host files the disk uses, each with whether it is the
+    /// disk's own file (`false`: a COW disk's backing file, only read).
+    pub fn host_files(&self) -> Vec<(&HostFile, bool)> {
+        match &self.store {
+            Store::Plain(file) => vec![(file, true)],
+            Store::Cow(disk) => {
+                let [cow, backing] = disk.files();
+                vec![(cow, true), (backing, false)]
+            }
+        }
+    }
+
+    /// Returns whether the disk is a COW file over a backing file.
+    pub fn is_cow(&self) -> bool {
+        matches!(self.store, Store::Cow(_))
     }
 
     /// Returns the device's name, `ubda` for disk 0.
@@ -37,45 +72,58 @@ impl fs::BlockDevice for Ubd {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         if offset
             .checked_add(buf.len() as u64)
-            .is_none_or(|end| end > self.file.size())
+            .is_none_or(|end| end > self.size())
         {
             return Err(Errno::EIO);
         }
-        self.file.read_at(offset, buf).map_err(|e| {
-            log::error!("{}: read at {offset} failed: {e}", self.name());
-            Errno::EIO
-        })
+        match &self.store {
+            Store::Plain(file) => file.read_at(offset, buf).map_err(|e| {
+                log::error!("{}: read at {offset} failed: {e}", self.name());
+                Errno::EIO
+            }),
+            Store::Cow(disk) => disk.read_at(offset, buf),
+        }
     }
 
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<()> {
-        if self.file.read_only() {
+        if self.read_only() {
             return Err(Errno::EROFS);
         }
         if offset
             .checked_add(data.len() as u64)
-            .is_none_or(|end| end > self.file.size())
+            .is_none_or(|end| end > self.size())
         {
             return Err(Errno::EIO);
         }
-        self.file.write_at(offset, data).map_err(|e| {
-            log::error!("{}: write at {offset} failed: {e}", self.name());
-            Errno::EIO
-        })
+        match &self.store {
+            Store::Plain(file) => file.write_at(offset, data).map_err(|e| {
+                log::error!("{}: write at {offset} failed: {e}", self.name());
+                Errno::EIO
+            }),
+            Store::Cow(disk) => disk.write_at(offset, data),
+        }
     }
 
     fn size(&self) -> u64 {
-        self.file.size()
+        match &self.store {
+            Store::Plain(file) => file.size(),
+            Store::Cow(disk) => disk.size(),
+        }
     }
 
     fn flush(&self) -> Result<()> {
-        if self.file.read_only() {
-            return Ok(());
+        match &self.store {
+            Store::Plain(file) if file.read_only() => Ok(()),
+            Store::Plain(file) => file.sync().map_err(|_| Errno::EIO),
+            Store::Cow(disk) => disk.flush(),
         }
-        self.file.sync().map_err(|_| Errno::EIO)
     }
 
     fn read_only(&self) -> bool {
-        self.file.read_only()
+        match &self.store {
+            Store::Plain(file) => file.read_only(),
+            Store::Cow(disk) => disk.read_only(),
+        }
     }
 }
 

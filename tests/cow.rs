@@ -160,7 +160,8 @@ fn uml_mkcow_file_boots_and_merges() {
 }
 
 /// `ubd0=COW,BASE` with no COW file makes one as UML does (the same header
-/// and size as uml_mkcow's), and uml_moo merges what the guest wrote.
+/// and size as uml_mkcow's), and uml_moo merges what the guest wrote (a file,
+/// then the ext4rw workload) into a clean image.
 #[test]
 fn kernel_made_cow_file_merges() {
     let s = Scratch::new("kernel");
@@ -168,6 +169,8 @@ fn kernel_made_cow_file_merges() {
     let (sha, mtime) = base_state(&s);
     let disk = format!("ubd0={},{}", cow.display(), s.base.display());
     write_in_guest(&disk);
+    // The ext4 workload of tests/ext4.rs, all of it through the COW file.
+    assert_checks_passed(&boot(&[&disk, "rw", "init=/bin/ext4rw", "quiet"]));
     assert_base_unchanged(&s, &sha, mtime);
 
     let reference = s.path("reference.cow");

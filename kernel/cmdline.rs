@@ -52,8 +52,19 @@ pub struct Cmdline {
     pub strace: Vec<String>,
     /// The network cards (`ethN=`, `vecN:`), in the order given.
     pub nics: Vec<NicSpec>,
+    /// `backend=`: how guest code runs (None: seccomp where the host allows it).
+    pub backend: Option<BackendKind>,
     /// The whole command line as /proc/cmdline will show it.
     pub raw: String,
+}
+
+/// The execution backends (`backend=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Stubs whose own signal handler reports traps through shared memory.
+    Seccomp,
+    /// Stubs under `PTRACE_SYSEMU`.
+    Ptrace,
 }
 
 /// What to do instead of booting.
@@ -80,6 +91,7 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         init_env: Vec::new(),
         strace: Vec::new(),
         nics: Vec::new(),
+        backend: None,
         raw: String::new(),
     };
     c.con[0] = Some(LineSpec::Fd {
@@ -155,6 +167,13 @@ fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
             c.init = Some(value.to_string());
         }
         "strace" => c.strace = value.split(',').map(str::to_string).collect(),
+        "backend" => {
+            c.backend = Some(match value {
+                "seccomp" => BackendKind::Seccomp,
+                "ptrace" => BackendKind::Ptrace,
+                _ => return Err(format!("backend={value}: expected seccomp or ptrace")),
+            })
+        }
         "loglevel" => {
             c.loglevel = value
                 .parse::<u8>()
@@ -307,6 +326,10 @@ Options (in User-mode Linux's syntax):
   quiet               show only errors on the console
   loglevel=N          console log level (0-15)
   strace=COMM[,COMM]  log the system calls of programs so named (all: every one)
+  backend=seccomp|ptrace
+                      how guest code runs: stubs trapping through a seccomp
+                      filter (the default where the host allows it), or
+                      stubs under ptrace
   eth<N>=tuntap,TAP[,MAC]
                       network card ethN (0-15) on the host TAP device TAP
   vec<N>:transport=tap,ifname=TAP[,mac=MAC][,depth=N]

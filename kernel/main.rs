@@ -54,6 +54,38 @@ mod uts;
 /// The stub program every guest thread runs in under the ptrace backend (built
 /// by build.rs).
 static STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub"));
+static SECCOMP_STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub-seccomp"));
+
+/// How many times a seccomp stub polls for the kernel's answer before it
+/// sleeps: none, as each task's thread and stub share one host CPU.
+const SECCOMP_SPIN: u64 = 0;
+
+/// The one place that picks how guest code runs: `backend=`, or seccomp where
+/// the host allows it and ptrace where it does not.
+fn pick_backend(kind: Option<cmdline::BackendKind>) -> Box<dyn arch::backend::Backend> {
+    use cmdline::BackendKind;
+    if kind != Some(BackendKind::Ptrace) {
+        let spin = std::env::var("LINUX_SECCOMP_SPIN")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(SECCOMP_SPIN);
+        match arch::backend::seccomp::SeccompBackend::new(SECCOMP_STUB_ELF, spin) {
+            Ok(b) => return Box::new(b),
+            Err(e) if kind == Some(BackendKind::Seccomp) => {
+                eprintln!("linux: backend=seccomp: this host does not allow it: {e}");
+                std::process::exit(EXIT_BOOT);
+            }
+            Err(e) => log::info!("seccomp backend unavailable ({e}); using ptrace"),
+        }
+    }
+    match arch::backend::ptrace::PtraceBackend::new(STUB_ELF) {
+        Ok(b) => Box::new(b),
+        Err(e) => {
+            eprintln!("linux: cannot prepare the stub program: {e}");
+            std::process::exit(EXIT_BOOT);
+        }
+    }
+}
 
 /// Exit status for a command line the kernel cannot use.
 const EXIT_USAGE: i32 = 2;
@@ -91,14 +123,7 @@ fn main() {
     if !c.strace.is_empty() {
         let _ = syscall::STRACE.set(c.strace.clone());
     }
-    // The one place that picks how guest code runs.
-    let backend = match arch::backend::ptrace::PtraceBackend::new(STUB_ELF) {
-        Ok(b) => Box::new(b),
-        Err(e) => {
-            eprintln!("linux: cannot prepare the stub program: {e}");
-            std::process::exit(EXIT_BOOT);
-        }
-    };
+    let backend = pick_backend(c.backend);
     if let Err(boot::BootError(msg)) = boot::boot(c, backend) {
         arch::host::console::restore();
         eprintln!("linux: {msg}");

@@ -31,6 +31,26 @@ pub fn is_int80(ctx: &TrapContext) -> bool {
     ctx.read_user(at, &mut insn).is_ok() && insn == [0xcd, 0x80]
 }
 
+/// The system calls a host runs before any seccomp filter (uretprobe(2),
+/// uprobe(2): Linux 6.13 lets them through), which kill a caller outside a
+/// uprobe trampoline with SIGILL: under the seccomp backend a guest's call of
+/// one arrives as that SIGILL, the call's number lost. Returns whether the
+/// trap is one: a kernel SIGILL right after a `syscall` instruction.
+pub fn is_host_only_syscall(ctx: &TrapContext, signo: i32, code: i32) -> bool {
+    let mut insn = [0u8; 2];
+    let at = ctx.regs.rip.wrapping_sub(2);
+    signo == signal::SIGILL
+        && code == signal::SI_KERNEL
+        && ctx.read_user(at, &mut insn).is_ok()
+        && insn == [0x0f, 0x05]
+}
+
+/// Answers such a call as a kernel without it does (this kernel is older
+/// than both): ENOSYS.
+pub fn refuse_host_only_syscall(ctx: &mut TrapContext) {
+    ctx.regs.rax = (-(arch::Errno::ENOSYS.as_i32() as i64)) as u64;
+}
+
 /// Raises the #GP of an `int $0x80` without a user gate.
 pub fn refuse_int80(ctx: &mut TrapContext) {
     ctx.regs.rip -= 2;

@@ -7,7 +7,7 @@ use crate::lock;
 use crate::signal::{self, SigInfo};
 use crate::syscall;
 use crate::task::TrapContext;
-use arch::backend::{CpuHandle, FaultKind, MapOp, Trap};
+use arch::backend::{CpuHandle, MapOp, Trap};
 use arch::{UserRegs, PAGE_SIZE};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -143,6 +143,14 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
             return status;
         }
         tlb::flush(ctx.task, ctx.cpu);
+        if ctx.cpu.commit().is_err() {
+            // The CPU's host side cannot drop what it must: it dies.
+            signal::group_exit(
+                &ctx.task.process,
+                super::ExitStatus::Signaled(signal::SIGKILL),
+            );
+            continue;
+        }
         ctx.task.in_guest.store(true, Ordering::Release);
         lock::leave();
         let trap = ctx.cpu.run(ctx.regs);
@@ -155,13 +163,17 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
                 ctx.in_syscall = true;
                 syscall::dispatch(ctx);
             }
-            Ok(Trap::PageFault { addr, kind }) => page_fault(ctx, addr, kind),
+            Ok(Trap::PageFault { addr, write, .. }) => page_fault(ctx, addr, write),
             Ok(Trap::Signal { signo, code, addr }) => {
                 // A call into the vsyscall page that the host could not
                 // emulate (see emulate.rs) is no fault.
                 let vsyscall = signo == signal::SIGSEGV
                     && ctx.regs.rip & !(PAGE_SIZE - 1) == emulate::VSYSCALL_ADDR;
                 if vsyscall && emulate::emulate_vsyscall(ctx) {
+                    continue;
+                }
+                if emulate::is_host_only_syscall(ctx, signo, code) {
+                    emulate::refuse_host_only_syscall(ctx);
                     continue;
                 }
                 log::debug!(
@@ -181,11 +193,9 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
 }
 
 /// Resolves a page fault, or sends the task SIGSEGV or SIGBUS.
-fn page_fault(ctx: &mut TrapContext, addr: u64, kind: FaultKind) {
+fn page_fault(ctx: &mut TrapContext, addr: u64, write: bool) {
     let mm = ctx.task.mm();
-    let result =
-        mm.borrow_mut()
-            .handle_user_fault(addr, kind == FaultKind::Protection, ctx.regs.rip);
+    let result = mm.borrow_mut().handle_user_fault(addr, write, ctx.regs.rip);
     mm::take_alloc_failure();
     // Out of frames: the OOM killer frees some and the access faults again
     // (Linux's pagefault_out_of_memory); only with nothing left to kill does

@@ -107,10 +107,17 @@ pub fn flush(task: &Task, cpu: &mut dyn GuestCpu) {
     let ranges = mm.borrow_mut().take_tlb_flushes();
     if !ranges.is_empty() {
         let others = sharers(task, &mm);
-        for t in &others {
+        let spans: Vec<(u64, u64)> = ranges.iter().map(|r| (r.start, r.end - r.start)).collect();
+        // CPUs that can drop mappings at once do (a TLB shootdown); the others
+        // are stopped and drop them before their guest code runs again.
+        let deferred: Vec<Arc<Task>> = others
+            .into_iter()
+            .filter(|t| !t.cpu().is_some_and(|c| c.unmap_now(&spans)))
+            .collect();
+        for t in &deferred {
             t.tlb.borrow_mut().add(&ranges);
         }
-        stop_guest(&others);
+        stop_guest(&deferred);
         task.tlb.borrow_mut().add(&ranges);
     }
     let mut own = task.tlb.borrow_mut();

@@ -9,11 +9,14 @@
 //! - `CpuHandle`, shared with other threads, kicks the CPU out of guest code
 //!   (the kernel's IPI) and reports the host CPU time its guest code has used.
 //!
-//! `ptrace` (stub processes under `PTRACE_SYSEMU`) is the one implementation; a
-//! seccomp-based one is meant to sit beside it. The kernel holds CPUs as trait
-//! objects: one indirect call per trap costs nothing beside a host context switch.
+//! Two implementations: `ptrace` (stub processes under `PTRACE_SYSEMU`) and
+//! `seccomp` (stub processes whose own signal handler reports traps through
+//! shared memory). The kernel holds CPUs as trait objects: one indirect call per
+//! trap costs nothing beside a host context switch.
 
 pub mod ptrace;
+pub mod seccomp;
+mod stub_process;
 mod trap;
 
 pub use trap::{FaultKind, MapOp, Trap};
@@ -47,6 +50,14 @@ pub trait GuestCpu {
     /// Queues a change of host mappings; it takes effect before guest code runs
     /// again (changes are batched: fork, exec and fault-around make long runs).
     fn queue(&mut self, op: MapOp);
+
+    /// Applies the queued mapping changes now. The kernel calls it before it
+    /// lets other tasks run kernel code (frames a change released may be reused
+    /// then): a backend whose guest code might still run while it is in the
+    /// kernel must not leave them for `run`.
+    fn commit(&mut self) -> Result<()> {
+        Ok(())
+    }
 
     /// Returns the register template for new guest contexts: segment selectors
     /// and flags as the host set them for a fresh 64-bit process.
@@ -83,4 +94,13 @@ pub trait CpuHandle: Send + Sync {
     /// Gives the host side of the CPU the host priority of a guest task with
     /// nice value `nice` (see `host::cpu::host_nice`).
     fn set_nice(&self, nice: i32);
+
+    /// Removes the CPU's host mappings of the `(address, length)` ranges at
+    /// once, whether or not its guest code runs, and returns true; or returns
+    /// false, doing nothing, if the backend can only do it in its owner's
+    /// `run`, before guest code runs again (then the caller must stop the CPU's
+    /// guest code and queue the change there).
+    fn unmap_now(&self, _ranges: &[(u64, u64)]) -> bool {
+        false
+    }
 }

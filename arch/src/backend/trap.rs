@@ -17,8 +17,13 @@ pub enum FaultKind {
 pub enum Trap {
     /// A `syscall` instruction; the number is in `orig_rax`.
     Syscall,
-    /// A page fault at `addr`.
-    PageFault { addr: u64, kind: FaultKind },
+    /// A page fault at `addr`; `write` if the access was a write (or, where
+    /// the backend cannot tell, may have been: a protection fault).
+    PageFault {
+        addr: u64,
+        kind: FaultKind,
+        write: bool,
+    },
     /// Any other synchronous host signal (SIGILL, SIGFPE, SIGTRAP, SIGBUS, SIGSEGV
     /// from a general protection fault...) with its `si_code` and `si_addr`.
     Signal { signo: i32, code: i32, addr: u64 },

@@ -36,3 +36,8 @@ pub fn gettid() -> i32 {
 fn cpu_ns(clock: i32) -> u64 {
     clock_gettime(clock).map_or(0, |(s, ns)| s as u64 * 1_000_000_000 + ns as u64)
 }
+
+/// Returns the host's monotonic clock in nanoseconds.
+pub fn monotonic_ns() -> u64 {
+    clock_gettime(libc::CLOCK_MONOTONIC).map_or(0, |(s, n)| s as u64 * 1_000_000_000 + n as u64)
+}

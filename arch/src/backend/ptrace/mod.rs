@@ -21,39 +21,21 @@ mod xstate;
 
 pub use spawn::PtraceBackend;
 
-use crate::abi::errno::{Errno, Result};
+use crate::abi::errno::Result;
 use crate::abi::pod::{as_bytes, as_bytes_mut, slice_as_bytes};
 use crate::abi::regs::UserRegs;
+use crate::backend::stub_process::{self, errno_from_host, request};
 use crate::backend::{CpuHandle, GuestCpu, MapOp, Trap};
 use crate::physmem::PhysMem;
 use handle::StubHandle;
 use layout::{StubData, StubDataHead, StubRequest, STUB_MAX_REQS};
-use layout::{MAP_SHARED_FIXED, PHYSMEM_FD, STUB_CODE, STUB_RUN_OFFSET};
-use layout::{SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP};
+use layout::{STUB_CODE, STUB_RUN_OFFSET};
 use nix::errno::Errno as HostErrno;
 use std::mem::offset_of;
 use std::sync::Arc;
 
 /// The entry that runs the batch of requests in the data page.
 const STUB_RUN: u64 = STUB_CODE + STUB_RUN_OFFSET;
-
-/// Returns the system call the stub makes for `op`.
-fn request(op: &MapOp) -> StubRequest {
-    let (nr, args) = match *op {
-        MapOp::Map {
-            vaddr,
-            len,
-            paddr,
-            prot,
-        } => (
-            SYS_MMAP,
-            [vaddr, len, prot as u64, MAP_SHARED_FIXED, PHYSMEM_FD, paddr],
-        ),
-        MapOp::Unmap { vaddr, len } => (SYS_MUNMAP, [vaddr, len, 0, 0, 0, 0]),
-        MapOp::Protect { vaddr, len, prot } => (SYS_MPROTECT, [vaddr, len, prot as u64, 0, 0, 0]),
-    };
-    StubRequest { nr, args }
-}
 
 /// A traced stub process. Only the thread that spawned it may use it.
 struct Stub {
@@ -162,19 +144,6 @@ impl Drop for Stub {
         // Other threads may hold the handle: make it forget the pid before the
         // pid is reaped and can be reused.
         self.handle.detach();
-        spawn::kill_and_reap(self.pid);
-    }
-}
-
-/// Converts a host errno to ours; values the stub should never see become EIO.
-fn errno_from_host(e: HostErrno) -> Errno {
-    match e {
-        HostErrno::ENOMEM => Errno::ENOMEM,
-        HostErrno::EINVAL => Errno::EINVAL,
-        HostErrno::EFAULT => Errno::EFAULT,
-        HostErrno::EPERM => Errno::EPERM,
-        HostErrno::EACCES => Errno::EACCES,
-        HostErrno::EAGAIN => Errno::EAGAIN,
-        _ => Errno::EIO,
+        stub_process::kill_and_reap(self.pid);
     }
 }

@@ -52,7 +52,11 @@ impl Stub {
             } else {
                 FaultKind::Protection
             };
-            return Ok(Trap::PageFault { addr, kind });
+            return Ok(Trap::PageFault {
+                addr,
+                kind,
+                write: kind == FaultKind::Protection,
+            });
         }
         Ok(Trap::Signal {
             signo: sig,

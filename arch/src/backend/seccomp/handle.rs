@@ -1,0 +1,172 @@
+//! A seccomp stub as other threads see it, and its mapper channel.
+//!
+//! The mapper thread is the only thread of a stub that may map guest RAM: the
+//! kernel writes a batch into the control page (read-only in the stub),
+//! advances its sequence number and wakes the mapper, which runs the batch and
+//! writes its result to the done pipe (which guest code cannot write to: its
+//! filter traps `write`). Any kernel thread may use the channel — the owner of
+//! the CPU before guest code runs, another to shoot down host mappings at once
+//! — so it sits behind a lock in the shared handle.
+
+use super::layout::{ScCtrl, SC_CTRL, SC_MAX_REQS};
+use super::shm::Shm;
+use crate::abi::errno::{Errno, Result};
+use crate::abi::pod::slice_as_bytes;
+use crate::backend::stub_process::{errno_from_host, request};
+use crate::backend::{CpuHandle, MapOp};
+use crate::sync::Mutex;
+use nix::errno::Errno as HostErrno;
+use std::mem::offset_of;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The host signal that kicks the guest thread out of guest code.
+pub(super) const KICK: i32 = libc::SIGUSR1;
+
+/// The shared half of a seccomp CPU.
+pub(super) struct ScHandle {
+    /// The stub's host pid (its guest thread's tid); 0 once it is gone.
+    pid: Mutex<libc::pid_t>,
+    /// The mapper thread's host tid.
+    mapper_tid: libc::pid_t,
+    mapper: Mutex<Mapper>,
+    /// When the oldest kick not yet answered by a trap was sent (host
+    /// monotonic nanoseconds; 0: none).
+    pub(super) kicked_at: AtomicU64,
+}
+
+/// The kernel's end of the mapper channel.
+pub(super) struct Mapper {
+    shm: Arc<Shm>,
+    /// The read end of the done pipe.
+    done: OwnedFd,
+    seq: u32,
+}
+
+impl Mapper {
+    pub(super) fn new(shm: Arc<Shm>, done: OwnedFd) -> Mapper {
+        Mapper { shm, done, seq: 0 }
+    }
+
+    /// Runs `ops` in the stub, a batch at a time; returns once the host has
+    /// applied them, or the errno of the first that failed.
+    pub(super) fn run(&mut self, ops: &[MapOp]) -> Result<()> {
+        for chunk in ops.chunks(SC_MAX_REQS) {
+            let reqs: Vec<_> = chunk.iter().map(request).collect();
+            let reqs_at = SC_CTRL + offset_of!(ScCtrl, reqs) as u64;
+            self.shm.write_bytes(reqs_at, slice_as_bytes(&reqs))?;
+            self.shm.write(
+                SC_CTRL + offset_of!(ScCtrl, count) as u64,
+                &(reqs.len() as u64),
+            )?;
+            self.seq = self.seq.wrapping_add(1);
+            let seq_at = SC_CTRL + offset_of!(ScCtrl, seq) as u64;
+            self.shm.word(seq_at).store(self.seq, Ordering::Release);
+            self.shm.wake(seq_at);
+            self.wait_done()?;
+        }
+        Ok(())
+    }
+
+    /// Reads the mapper's report of the batch: 1 + errno bytes.
+    fn wait_done(&self) -> Result<()> {
+        let mut buf = [0u8; 8192];
+        loop {
+            // SAFETY: reading into a buffer we own from our pipe descriptor.
+            let n =
+                unsafe { libc::read(self.done.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            match n {
+                1 => return Ok(()),
+                // The stub is gone: every write end closed.
+                0 => return Err(Errno::EIO),
+                n if n > 1 => {
+                    let e = HostErrno::from_raw(n as i32 - 1);
+                    log::error!("stub mapper: a mapping request failed: host errno {e}");
+                    return Err(errno_from_host(e));
+                }
+                _ if HostErrno::last() == HostErrno::EINTR => continue,
+                _ => return Err(errno_from_host(HostErrno::last())),
+            }
+        }
+    }
+}
+
+impl ScHandle {
+    pub(super) fn new(pid: libc::pid_t, mapper_tid: libc::pid_t, mapper: Mapper) -> Self {
+        ScHandle {
+            pid: Mutex::new(pid),
+            mapper_tid,
+            mapper: Mutex::new(mapper),
+            kicked_at: AtomicU64::new(0),
+        }
+    }
+
+    /// Forgets the stub, which is about to be reaped; waits for users of its pid.
+    pub(super) fn detach(&self) {
+        *self.pid.lock() = 0;
+    }
+
+    /// Runs mapping changes through the mapper thread.
+    pub(super) fn map(&self, ops: &[MapOp]) -> Result<()> {
+        self.mapper.lock().run(ops)
+    }
+
+    fn with_pid<R: Default>(&self, f: impl FnOnce(libc::pid_t) -> R) -> R {
+        let pid = self.pid.lock();
+        if *pid > 0 {
+            f(*pid)
+        } else {
+            R::default()
+        }
+    }
+}
+
+impl CpuHandle for ScHandle {
+    fn kick(&self) {
+        let now = crate::host::time::monotonic_ns().max(1);
+        let _ = self
+            .kicked_at
+            .compare_exchange(0, now, Ordering::AcqRel, Ordering::Relaxed);
+        self.with_pid(|pid| {
+            // SAFETY: the pid is our unreaped child while the lock is held (see
+            // `detach`); the mapper thread blocks every signal, so the guest
+            // thread takes it.
+            unsafe { libc::kill(pid, KICK) };
+        })
+    }
+
+    fn cpu_time_ns(&self) -> u64 {
+        self.with_pid(crate::host::time::process_cpu_ns)
+    }
+
+    fn pin(&self, cpu: usize) {
+        self.with_pid(|pid| {
+            crate::host::cpu::pin(pid, cpu);
+            crate::host::cpu::pin(self.mapper_tid, cpu);
+        })
+    }
+
+    fn set_nice(&self, nice: i32) {
+        self.with_pid(|pid| {
+            crate::host::cpu::set_nice(pid, nice);
+            crate::host::cpu::set_nice(self.mapper_tid, nice);
+        })
+    }
+
+    fn unmap_now(&self, ranges: &[(u64, u64)]) -> bool {
+        let ops: Vec<MapOp> = ranges
+            .iter()
+            .map(|&(vaddr, len)| MapOp::Unmap { vaddr, len })
+            .collect();
+        if self.with_pid(|_| true) && self.map(&ops).is_err() {
+            // The stub is dying or its host refused: kill it so no mapping
+            // outlives the request.
+            self.with_pid(|pid| {
+                // SAFETY: our unreaped child, as in `kick`.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            });
+        }
+        true
+    }
+}

@@ -1,0 +1,179 @@
+//! Starting a seccomp stub: its shared pages prepared (the handler's
+//! sigaction, the alternate stack, the two filters), fork and exec from the
+//! sealed image with its descriptors, then its first trap awaited.
+
+use super::handle::{Mapper, ScHandle, KICK};
+use super::layout::{
+    SysmsgHead, SC_ALTSTACK, SC_END, SC_HANDLER_OFFSET, SC_RESTORER_OFFSET, SC_SYSMSG,
+};
+use super::shm::Shm;
+use super::{filter, Frame, SeccompCpu, REQ};
+use crate::abi::errno::{Errno, Result};
+use crate::abi::pod::zeroed;
+use crate::backend::ptrace::layout::STUB_CODE;
+use crate::backend::stub_process::{self, errno_from_host};
+use crate::backend::{Backend, GuestCpu};
+use crate::physmem::PhysMem;
+use nix::errno::Errno as HostErrno;
+use std::mem::offset_of;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// How long a new stub may take to reach its first trap.
+const START_MS: u64 = 10_000;
+/// sigaction's flag: `sa_restorer` is the handler's return address.
+const SA_RESTORER: u64 = 0x0400_0000;
+/// `AT_HWCAP2`'s FSGSBASE bit: user code may use rdfsbase and friends.
+const HWCAP2_FSGSBASE: u64 = 1 << 1;
+
+/// The seccomp backend: starts a seccomp stub for every guest CPU.
+pub struct SeccompBackend {
+    image: OwnedFd,
+    /// How many times a stub's handler polls for the kernel's answer before it
+    /// sleeps.
+    spin: u64,
+}
+
+impl SeccompBackend {
+    /// Stores the seccomp stub program `elf` in a sealed memfd, after checking
+    /// that this host lets a process filter its own system calls.
+    pub fn new(elf: &[u8], spin: u64) -> std::io::Result<SeccompBackend> {
+        // SAFETY: PR_GET_SECCOMP only reports this thread's mode.
+        let r = unsafe { libc::prctl(libc::PR_GET_SECCOMP) };
+        if r < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(SeccompBackend {
+            image: stub_process::sealed_image(c"linux-stub-seccomp", elf)?,
+            spin,
+        })
+    }
+}
+
+impl Backend for SeccompBackend {
+    fn spawn(&self, physmem: &Arc<PhysMem>, _data: u64) -> Result<Box<dyn GuestCpu>> {
+        let (shm, shm_fd) = Shm::new()?;
+        let fsgsbase = crate::host::cpu::hwcap2() & HWCAP2_FSGSBASE != 0;
+        shm.write(SC_SYSMSG, &self.head(fsgsbase))?;
+        let (done, done_w) = pipe()?;
+        let fds = [physmem.raw_fd(), shm_fd.as_raw_fd(), done_w.as_raw_fd()];
+        let pid = stub_process::fork_stub(self.image.as_raw_fd(), &fds, false)?;
+        drop(done_w);
+        drop(shm_fd);
+        let shm = Arc::new(shm);
+        let start = crate::host::time::monotonic_ns();
+        while shm.word(REQ).load(Ordering::Acquire) == 0 {
+            if stub_process::has_ended(pid) {
+                log::error!("seccomp stub {pid} did not start: {}", exit_reason(pid));
+                stub_process::kill_and_reap(pid);
+                return Err(Errno::EIO);
+            }
+            if crate::host::time::monotonic_ns() - start > START_MS * 1_000_000 {
+                log::error!("seccomp stub {pid} did not start in time");
+                stub_process::kill_and_reap(pid);
+                return Err(Errno::EIO);
+            }
+            shm.wait(REQ, 0, 10);
+        }
+        let head: SysmsgHead = shm.read(SC_SYSMSG)?;
+        let (frame, uc) = match Frame::locate(&shm) {
+            Ok(f) => f,
+            Err(e) => {
+                stub_process::kill_and_reap(pid);
+                return Err(e);
+            }
+        };
+        let handle = Arc::new(ScHandle::new(
+            pid,
+            head.mapper_tid as libc::pid_t,
+            Mapper::new(shm.clone(), done),
+        ));
+        Ok(Box::new(SeccompCpu {
+            pid,
+            handle,
+            shm,
+            frame,
+            uc,
+            cs: uc.uc_mcontext.cs as u64,
+            ss: uc.uc_mcontext.ss as u64,
+            fs_base: 0,
+            gs_base: 0,
+            fsgsbase,
+            req: 1,
+            pending: Vec::new(),
+        }))
+    }
+}
+
+impl SeccompBackend {
+    /// Returns the message area's head as the stub's start-up code reads it.
+    fn head(&self, fsgsbase: bool) -> SysmsgHead {
+        let (guest, guest_len) = filter::guest();
+        let (mapper, mapper_len) = filter::mapper();
+        let mut h: SysmsgHead = zeroed();
+        h.fsgsbase = fsgsbase as u64;
+        h.spin = self.spin;
+        h.sa_handler = STUB_CODE + SC_HANDLER_OFFSET;
+        h.sa_flags = (libc::SA_SIGINFO | libc::SA_ONSTACK) as u64 | SA_RESTORER;
+        h.sa_restorer = STUB_CODE + SC_RESTORER_OFFSET;
+        h.sa_mask = !0;
+        h.ss_sp = SC_ALTSTACK;
+        h.ss_size = SC_END - SC_ALTSTACK;
+        h.full_mask = !0;
+        h.empty_mask = 0;
+        let signals = [
+            libc::SIGSYS,
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGILL,
+            libc::SIGFPE,
+            libc::SIGTRAP,
+            KICK,
+        ];
+        for (slot, s) in h.signals.iter_mut().zip(signals) {
+            *slot = s as u64;
+        }
+        h.guest_filter = guest;
+        h.guest_prog_len = guest_len as u64;
+        h.guest_prog = SC_SYSMSG + offset_of!(SysmsgHead, guest_filter) as u64;
+        h.mapper_filter = mapper;
+        h.mapper_prog_len = mapper_len as u64;
+        h.mapper_prog = SC_SYSMSG + offset_of!(SysmsgHead, mapper_filter) as u64;
+        h
+    }
+}
+
+/// Returns a close-on-exec pipe: (read end, write end).
+fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 fills the two-element array on success.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(errno_from_host(HostErrno::last()));
+    }
+    // SAFETY: both descriptors are new and owned by nothing else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Describes how a stub that failed to start ended (it exits with the errno
+/// of the call that failed).
+fn exit_reason(pid: libc::pid_t) -> String {
+    // SAFETY: waitid with WNOWAIT on our own child; info is a valid out
+    // structure.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        match info.si_code {
+            libc::CLD_EXITED => format!(
+                "a start-up call failed with host errno {}",
+                info.si_status()
+            ),
+            _ => format!("killed by signal {}", info.si_status()),
+        }
+    }
+}

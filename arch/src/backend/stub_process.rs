@@ -1,0 +1,179 @@
+//! What both backends' stubs share as host processes: the sealed memfd they
+//! are executed from, their start (fork, the descriptors they get, execveat),
+//! their end (kill and reap), the system calls that carry mapping changes,
+//! and host errnos turned into the kernel's.
+
+use crate::abi::errno::{Errno, Result};
+use crate::backend::ptrace::layout::{
+    StubRequest, MAP_SHARED_FIXED, PHYSMEM_FD, SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP,
+};
+use crate::backend::MapOp;
+use nix::errno::Errno as HostErrno;
+use nix::fcntl::{fcntl, FcntlArg, SealFlag};
+use nix::sys::memfd::{memfd_create, MFdFlags};
+use nix::sys::signal::{self, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag};
+use nix::unistd::Pid;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// Stores the stub program `elf` in a sealed memfd and returns a read-only
+/// descriptor of it, from which stubs are executed.
+pub(super) fn sealed_image(name: &std::ffi::CStr, elf: &[u8]) -> std::io::Result<OwnedFd> {
+    let fd = memfd_create(name, MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING)?;
+    let mut file = std::fs::File::from(fd);
+    std::io::Write::write_all(&mut file, elf)?;
+    let fd = OwnedFd::from(file);
+    let seals = SealFlag::F_SEAL_SEAL
+        | SealFlag::F_SEAL_SHRINK
+        | SealFlag::F_SEAL_GROW
+        | SealFlag::F_SEAL_WRITE;
+    fcntl(&fd, FcntlArg::F_ADD_SEALS(seals))?;
+    // A descriptor open for writing would make exec fail with ETXTBSY: keep only
+    // a read-only one.
+    let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    let ro = std::fs::File::open(path)?;
+    drop(fd);
+    Ok(OwnedFd::from(ro))
+}
+
+/// Forks a stub executing `image`, with `fds[i]` as its descriptor 3 + i and
+/// no other; traced by the calling thread if `traced`. Returns its pid.
+pub(super) fn fork_stub(image: i32, fds: &[i32], traced: bool) -> Result<libc::pid_t> {
+    let argv: [*const libc::c_char; 2] = [c"linux-stub".as_ptr(), std::ptr::null()];
+    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+    assert!(fds.len() <= 8, "a stub gets a few descriptors");
+    let mut from = [0i32; 8];
+    from[..fds.len()].copy_from_slice(fds);
+    let n = fds.len();
+    // SAFETY: fork duplicates only this thread. The child calls nothing but
+    // async-signal-safe system calls (no allocation, no locks) before execveat or
+    // _exit; argv, envp and the descriptors were prepared before the fork.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(errno_from_host(HostErrno::last()));
+    }
+    if pid == 0 {
+        // SAFETY: see above; every call is a plain system call on valid arguments.
+        unsafe { child(&from[..n], image, traced, &argv, &envp) }
+    }
+    Ok(pid)
+}
+
+/// The child side of `fork_stub`; never returns.
+///
+/// # Safety
+///
+/// Must only be called in the child of a fork, with `argv`/`envp` NULL-terminated
+/// arrays of pointers to NUL-terminated strings.
+unsafe fn child(
+    fds: &[i32],
+    image: i32,
+    traced: bool,
+    argv: &[*const libc::c_char; 2],
+    envp: &[*const libc::c_char; 1],
+) -> ! {
+    // Raw libc, not nix: after a fork of a threaded process only async-signal-safe
+    // calls are allowed, and nix's exec wrappers allocate their argument arrays.
+    // SAFETY: plain system calls on valid arguments; see the caller's comment.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        // Keep terminal signals (Ctrl-C) for the kernel; stubs have none of their own.
+        libc::setpgid(0, 0);
+        // Stubs sit at a fixed address; keep the host's stack out of its way.
+        libc::personality(libc::ADDR_NO_RANDOMIZE as libc::c_ulong);
+        let set: libc::sigset_t = std::mem::zeroed();
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        // Out of the way first (a source, or the image, may be another's
+        // target), then in place.
+        let image = libc::fcntl(image, libc::F_DUPFD_CLOEXEC, 64);
+        let mut high = [0i32; 8];
+        for (i, &fd) in fds.iter().enumerate() {
+            high[i] = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 64);
+            if high[i] < 0 {
+                libc::_exit(126);
+            }
+        }
+        for (i, &fd) in high[..fds.len()].iter().enumerate() {
+            if libc::dup2(fd, 3 + i as i32) < 0 {
+                libc::_exit(126);
+            }
+        }
+        // Every other descriptor closes at exec (the image fd is close-on-exec too,
+        // which execveat of an ELF file permits).
+        libc::syscall(
+            libc::SYS_close_range,
+            3 + fds.len() as u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
+        if traced && libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
+            libc::_exit(125);
+        }
+        libc::syscall(
+            libc::SYS_execveat,
+            image,
+            c"".as_ptr(),
+            argv.as_ptr(),
+            envp.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        );
+        libc::_exit(127)
+    }
+}
+
+/// Kills a stub and reaps it.
+pub(super) fn kill_and_reap(pid: libc::pid_t) {
+    // pid is a child of this process that has not been reaped yet (only this
+    // function reaps stubs), so the pid cannot have been reused.
+    let pid = Pid::from_raw(pid);
+    let _ = signal::kill(pid, Signal::SIGKILL);
+    while waitpid(pid, Some(WaitPidFlag::__WALL)) == Err(HostErrno::EINTR) {}
+}
+
+/// Returns whether the stub `pid` (a child not yet reaped) has ended, without
+/// reaping it.
+pub(super) fn has_ended(pid: libc::pid_t) -> bool {
+    // SAFETY: waitid with WNOWAIT only reports on our own child; info is a
+    // valid out structure.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let r = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
+        );
+        r < 0 || info.si_pid() != 0
+    }
+}
+
+/// Returns the system call a stub makes for `op`.
+pub(super) fn request(op: &MapOp) -> StubRequest {
+    let (nr, args) = match *op {
+        MapOp::Map {
+            vaddr,
+            len,
+            paddr,
+            prot,
+        } => (
+            SYS_MMAP,
+            [vaddr, len, prot as u64, MAP_SHARED_FIXED, PHYSMEM_FD, paddr],
+        ),
+        MapOp::Unmap { vaddr, len } => (SYS_MUNMAP, [vaddr, len, 0, 0, 0, 0]),
+        MapOp::Protect { vaddr, len, prot } => (SYS_MPROTECT, [vaddr, len, prot as u64, 0, 0, 0]),
+    };
+    StubRequest { nr, args }
+}
+
+/// Converts a host errno to ours; values a stub should never see become EIO.
+pub(super) fn errno_from_host(e: HostErrno) -> Errno {
+    match e {
+        HostErrno::ENOMEM => Errno::ENOMEM,
+        HostErrno::EINVAL => Errno::EINVAL,
+        HostErrno::EFAULT => Errno::EFAULT,
+        HostErrno::EPERM => Errno::EPERM,
+        HostErrno::EACCES => Errno::EACCES,
+        HostErrno::EAGAIN => Errno::EAGAIN,
+        _ => Errno::EIO,
+    }
+}

@@ -1,0 +1,252 @@
+/*
+ * The seccomp stub: the host process in which guest code runs under the
+ * seccomp backend, without ptrace. It is started from a sealed memfd with
+ * execveat, with guest RAM (the physmem memfd) as PHYSMEM_FD, the memfd of its
+ * control page and message area as SC_SHM_FD, and the write end of its done
+ * pipe as SC_DONE_FD. It has two threads:
+ *
+ * - the guest thread, which runs guest code under a filter that traps every
+ *   system call (SECCOMP_RET_TRAP) except futex, rt_sigreturn and
+ *   arch_prctl(ARCH_SET_FS/GS) made from this code page. Each trap, page
+ *   fault, synchronous signal or kick enters `handler` on the alternate stack
+ *   in the message area, which tells the kernel and sleeps until it answers;
+ *   the kernel reads and edits the signal frame in place; rt_sigreturn loads it;
+ * - the mapper thread, which alone may map physmem: it runs the batches of
+ *   mmap/munmap/mprotect the kernel writes into the control page, which the
+ *   guest cannot write, and reports each on the done pipe, which the guest
+ *   cannot write to. It uses no memory but that page: no stack, no data.
+ *
+ * Addresses, numbers and layouts come from stub_layout.h, which build.rs
+ * generates from arch/stub/layout.rs and arch/stub/sysmsg.rs.
+ */
+#include "stub_layout.h"
+
+#define CHECK	cmp $-4095, %rax; jae fail
+
+	.text
+	.globl _start
+_start:
+	/* The control page, read-only, and the message area. */
+	movabs	$SC_CTRL, %rdi
+	mov	$PAGE_SIZE, %esi
+	mov	$PROT_READ_ONLY, %edx
+	mov	$MAP_SHARED_FIXED, %r10d
+	mov	$SC_SHM_FD, %r8d
+	xor	%r9d, %r9d
+	mov	$SYS_MMAP, %eax
+	syscall
+	CHECK
+	movabs	$SC_SYSMSG, %rdi
+	mov	$SC_SYSMSG_SIZE, %esi
+	mov	$PROT_READ_WRITE, %edx
+	mov	$MAP_SHARED_FIXED, %r10d
+	mov	$SC_SHM_FD, %r8d
+	mov	$PAGE_SIZE, %r9d
+	mov	$SYS_MMAP, %eax
+	syscall
+	CHECK
+	mov	$SC_SHM_FD, %edi
+	mov	$SYS_CLOSE, %eax
+	syscall
+	/* Everything else goes: below the stub, and above it (stack, vdso, vvar). */
+	xor	%edi, %edi
+	movabs	$STUB_CODE, %rsi
+	mov	$SYS_MUNMAP, %eax
+	syscall
+	CHECK
+	movabs	$SC_END, %rdi
+	movabs	$(HOST_TASK_TOP - SC_END), %rsi
+	mov	$SYS_MUNMAP, %eax
+	syscall
+	CHECK
+	movabs	$SC_SYSMSG, %rbx
+	lea	MSG_SS_SP(%rbx), %rdi
+	xor	%esi, %esi
+	mov	$SYS_SIGALTSTACK, %eax
+	syscall
+	CHECK
+	/* The handler, for each signal of the 0-terminated list. */
+	lea	MSG_SIGNALS(%rbx), %r12
+1:	mov	(%r12), %rdi
+	test	%rdi, %rdi
+	jz	2f
+	lea	MSG_SA_HANDLER(%rbx), %rsi
+	xor	%edx, %edx
+	mov	$8, %r10d
+	mov	$SYS_RT_SIGACTION, %eax
+	syscall
+	CHECK
+	add	$8, %r12
+	jmp	1b
+2:	/* What installing a filter without privileges needs. */
+	mov	$PR_SET_NO_NEW_PRIVS, %edi
+	mov	$1, %esi
+	xor	%edx, %edx
+	xor	%r10d, %r10d
+	xor	%r8d, %r8d
+	mov	$SYS_PRCTL, %eax
+	syscall
+	CHECK
+	/* Every signal blocked: the mapper thread keeps this mask. */
+	mov	$2, %edi
+	lea	MSG_FULL_MASK(%rbx), %rsi
+	xor	%edx, %edx
+	mov	$8, %r10d
+	mov	$SYS_RT_SIGPROCMASK, %eax
+	syscall
+	CHECK
+	mov	$SC_CLONE_THREAD, %edi
+	xor	%esi, %esi
+	xor	%edx, %edx
+	xor	%r10d, %r10d
+	xor	%r8d, %r8d
+	mov	$SYS_CLONE, %eax
+	syscall
+	test	%rax, %rax
+	jz	mapper
+	CHECK
+	mov	%rax, MSG_MAPPER_TID(%rbx)
+	/* The guest thread: signals open, its filter, then its first trap. */
+	mov	$2, %edi
+	lea	MSG_EMPTY_MASK(%rbx), %rsi
+	xor	%edx, %edx
+	mov	$8, %r10d
+	mov	$SYS_RT_SIGPROCMASK, %eax
+	syscall
+	CHECK
+	mov	$SECCOMP_SET_MODE_FILTER, %edi
+	xor	%esi, %esi
+	lea	MSG_GUEST_PROG_LEN(%rbx), %rdx
+	mov	$SYS_SECCOMP, %eax
+	syscall
+	CHECK
+	/*
+	 * A call the filter refuses from here: the first trap, where the kernel
+	 * finds the stub ready and gives it the guest's registers.
+	 */
+	mov	$SYS_GETPID, %eax
+	syscall
+	ud2
+fail:
+	mov	%rax, %rdi
+	neg	%rdi
+	mov	$SYS_EXIT_GROUP, %eax
+	syscall
+	ud2
+
+/* The mapper thread: batches from the control page, reported on the pipe. */
+mapper:
+	mov	$SECCOMP_SET_MODE_FILTER, %edi
+	xor	%esi, %esi
+	lea	MSG_MAPPER_PROG_LEN(%rbx), %rdx
+	mov	$SYS_SECCOMP, %eax
+	syscall
+	CHECK
+	movabs	$SC_CTRL, %rbx
+	xor	%r15d, %r15d		/* the sequence number of the last batch run */
+3:	mov	CTRL_SEQ(%rbx), %eax
+	cmp	%eax, %r15d
+	jne	4f
+	lea	CTRL_SEQ(%rbx), %rdi
+	mov	$FUTEX_WAIT, %esi
+	mov	%r15d, %edx
+	xor	%r10d, %r10d
+	mov	$SYS_FUTEX, %eax
+	syscall
+	jmp	3b
+4:	mov	%eax, %r15d
+	mov	CTRL_COUNT(%rbx), %r12
+	xor	%r13d, %r13d
+	lea	CTRL_REQS(%rbx), %r14
+5:	cmp	%r12, %r13
+	jae	6f
+	mov	REQ_NR(%r14), %rax
+	mov	REQ_ARG0(%r14), %rdi
+	mov	REQ_ARG1(%r14), %rsi
+	mov	REQ_ARG2(%r14), %rdx
+	mov	REQ_ARG3(%r14), %r10
+	mov	REQ_ARG4(%r14), %r8
+	mov	REQ_ARG5(%r14), %r9
+	syscall
+	cmp	$-4095, %rax
+	jae	7f
+	add	$REQ_SIZE, %r14
+	inc	%r13
+	jmp	5b
+6:	xor	%eax, %eax
+7:	/* 1 + the errno of the failed request (0: none) bytes of this page. */
+	neg	%rax
+	lea	1(%rax), %rdx
+	mov	$SC_DONE_FD, %edi
+	movabs	$STUB_CODE, %rsi
+	mov	$SYS_WRITE, %eax
+	syscall
+	jmp	3b
+
+/*
+ * The guest thread's handler of every signal it takes (rdi: the signal, rsi:
+ * its siginfo, rdx: its ucontext), with every signal blocked, on the
+ * alternate stack: report the trap, sleep until the kernel answers.
+ */
+	.org	SC_HANDLER_OFFSET, 0xcc
+handler:
+	movabs	$SC_SYSMSG, %rbx
+	mov	%rdi, MSG_SIGNO(%rbx)
+	mov	%rsi, MSG_INFO(%rbx)
+	mov	%rdx, MSG_UC(%rbx)
+	cmpq	$0, MSG_FSGSBASE(%rbx)
+	je	1f
+	rdfsbase %rax
+	mov	%rax, MSG_FS_BASE(%rbx)
+	rdgsbase %rax
+	mov	%rax, MSG_GS_BASE(%rbx)
+1:	mov	MSG_REQ(%rbx), %r12d
+	inc	%r12d
+	mov	%r12d, MSG_REQ(%rbx)
+	lea	MSG_REQ(%rbx), %rdi
+	mov	$FUTEX_WAKE, %esi
+	mov	$1, %edx
+	mov	$SYS_FUTEX, %eax
+	syscall
+	mov	MSG_SPIN(%rbx), %r13
+2:	mov	MSG_REP(%rbx), %edx
+	cmp	%edx, %r12d
+	je	4f
+	test	%r13, %r13
+	jz	3f
+	dec	%r13
+	pause
+	jmp	2b
+3:	lea	MSG_REP(%rbx), %rdi
+	mov	$FUTEX_WAIT, %esi
+	xor	%r10d, %r10d
+	mov	$SYS_FUTEX, %eax
+	syscall
+	jmp	2b
+4:	cmpq	$0, MSG_SET_BASES(%rbx)
+	je	6f
+	cmpq	$0, MSG_FSGSBASE(%rbx)
+	je	5f
+	mov	MSG_FS_BASE(%rbx), %rax
+	wrfsbase %rax
+	mov	MSG_GS_BASE(%rbx), %rax
+	wrgsbase %rax
+	ret
+5:	mov	$ARCH_SET_FS, %edi
+	mov	MSG_FS_BASE(%rbx), %rsi
+	mov	$SYS_ARCH_PRCTL, %eax
+	syscall
+	mov	$ARCH_SET_GS, %edi
+	mov	MSG_GS_BASE(%rbx), %rsi
+	mov	$SYS_ARCH_PRCTL, %eax
+	syscall
+6:	ret
+
+	.org	SC_RESTORER_OFFSET, 0xcc
+restorer:
+	mov	$SYS_RT_SIGRETURN, %eax
+	syscall
+	ud2
+	.balign	PAGE_SIZE, 0xcc
+
+	.section .note.GNU-stack, "", @progbits

@@ -60,10 +60,16 @@ static SECCOMP_STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub-
 /// sleeps: none, as each task's thread and stub share one host CPU.
 const SECCOMP_SPIN: u64 = 0;
 
-/// The one place that picks how guest code runs: `backend=`, or seccomp where
-/// the host allows it and ptrace where it does not.
+/// The one place that picks how guest code runs: `backend=`, else the
+/// environment's `LINUX_BACKEND` (how the test suites run under each), else
+/// seccomp where the host allows it and ptrace where it does not.
 fn pick_backend(kind: Option<cmdline::BackendKind>) -> Box<dyn arch::backend::Backend> {
     use cmdline::BackendKind;
+    let kind = kind.or_else(|| match std::env::var("LINUX_BACKEND").as_deref() {
+        Ok("seccomp") => Some(BackendKind::Seccomp),
+        Ok("ptrace") => Some(BackendKind::Ptrace),
+        _ => None,
+    });
     if kind != Some(BackendKind::Ptrace) {
         let spin = std::env::var("LINUX_SECCOMP_SPIN")
             .ok()

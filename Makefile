@@ -37,8 +37,11 @@ run: linux debian-systemd
 run-sysv: linux debian
 	./linux ubd0=$(DEBIAN) mem=$(MEM) $(if $(INIT),init=$(INIT) rw)
 
+# Every tier under the default backend (seccomp), then the guest programs and
+# boot tests again under the ptrace backend.
 test: debian
 	$(CARGO) test --workspace
+	LINUX_BACKEND=ptrace $(CARGO) test --test guest --test boot --test shell --test hostile
 
 clean:
 	$(CARGO) clean

@@ -36,34 +36,66 @@ pub(super) fn sealed_image(name: &std::ffi::CStr, elf: &[u8]) -> std::io::Result
     Ok(OwnedFd::from(ro))
 }
 
-/// Forks a stub executing `image`, with `fds[i]` as its descriptor 3 + i and
+/// What the child of `fork_stub` needs, prepared before the clone.
+struct SpawnArgs {
+    fds: [i32; 8],
+    n: usize,
+    image: i32,
+    traced: bool,
+    argv: [*const libc::c_char; 2],
+    envp: [*const libc::c_char; 1],
+}
+
+/// Starts a stub executing `image`, with `fds[i]` as its descriptor 3 + i and
 /// no other; traced by the calling thread if `traced`. Returns its pid.
+///
+/// The child shares this process's memory until its exec (a vfork: the host
+/// copies no page tables of the kernel's large address space, and this thread
+/// waits meanwhile), on a stack of its own.
 pub(super) fn fork_stub(image: i32, fds: &[i32], traced: bool) -> Result<libc::pid_t> {
-    let argv: [*const libc::c_char; 2] = [c"linux-stub".as_ptr(), std::ptr::null()];
-    let envp: [*const libc::c_char; 1] = [std::ptr::null()];
     assert!(fds.len() <= 8, "a stub gets a few descriptors");
-    let mut from = [0i32; 8];
-    from[..fds.len()].copy_from_slice(fds);
-    let n = fds.len();
-    // SAFETY: fork duplicates only this thread. The child calls nothing but
-    // async-signal-safe system calls (no allocation, no locks) before execveat or
-    // _exit; argv, envp and the descriptors were prepared before the fork.
-    let pid = unsafe { libc::fork() };
+    let mut args = SpawnArgs {
+        fds: [0; 8],
+        n: fds.len(),
+        image,
+        traced,
+        argv: [c"linux-stub".as_ptr(), std::ptr::null()],
+        envp: [std::ptr::null()],
+    };
+    args.fds[..fds.len()].copy_from_slice(fds);
+    let mut stack = vec![0u8; 64 * 1024];
+    let top = (stack.as_mut_ptr() as usize + stack.len()) & !15;
+    // SAFETY: the child runs `child_main` on its own stack (`stack`, which
+    // outlives it: this thread is suspended until the child execs or exits),
+    // reads only `args` and makes async-signal-safe system calls.
+    let pid = unsafe {
+        libc::clone(
+            child_main,
+            top as *mut libc::c_void,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            (&mut args as *mut SpawnArgs).cast(),
+        )
+    };
+    drop(stack);
     if pid < 0 {
         return Err(errno_from_host(HostErrno::last()));
     }
-    if pid == 0 {
-        // SAFETY: see above; every call is a plain system call on valid arguments.
-        unsafe { child(&from[..n], image, traced, &argv, &envp) }
-    }
     Ok(pid)
+}
+
+extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the SpawnArgs `fork_stub` prepared, alive until the
+    // child execs (the parent waits).
+    let a = unsafe { &*(arg as *const SpawnArgs) };
+    // SAFETY: called in the child, with the prepared NULL-terminated arrays.
+    unsafe { child(&a.fds[..a.n], a.image, a.traced, &a.argv, &a.envp) }
 }
 
 /// The child side of `fork_stub`; never returns.
 ///
 /// # Safety
 ///
-/// Must only be called in the child of a fork, with `argv`/`envp` NULL-terminated
+/// Must only be called in the child of `fork_stub`, with `argv`/`envp` NULL-terminated
 /// arrays of pointers to NUL-terminated strings.
 unsafe fn child(
     fds: &[i32],

@@ -83,6 +83,7 @@ fn layout_header() -> String {
         ("ARCH_SET_FS", ARCH_SET_FS),
         ("ARCH_SET_GS", ARCH_SET_GS),
         ("CTRL_SEQ", msg(offset_of!(ScCtrl, seq))),
+        ("CTRL_RESUME", msg(offset_of!(ScCtrl, resume))),
         ("CTRL_COUNT", msg(offset_of!(ScCtrl, count))),
         ("CTRL_REQS", msg(offset_of!(ScCtrl, reqs))),
         ("MSG_REQ", msg(offset_of!(SysmsgHead, req))),

@@ -14,7 +14,9 @@
  * - the mapper thread, which alone may map physmem: it runs the batches of
  *   mmap/munmap/mprotect the kernel writes into the control page, which the
  *   guest cannot write, and reports each on the done pipe, which the guest
- *   cannot write to. It uses no memory but that page: no stack, no data.
+ *   cannot write to; after a page fault's batch it also lets the guest thread
+ *   go on. It uses no memory but that page (and the message area's `rep`,
+ *   which it only writes): no stack, no data.
  *
  * Addresses, numbers and layouts come from stub_layout.h, which build.rs
  * generates from arch/stub/layout.rs and arch/stub/sysmsg.rs.
@@ -180,6 +182,17 @@ mapper:
 	mov	$SC_DONE_FD, %edi
 	movabs	$STUB_CODE, %rsi
 	mov	$SYS_WRITE, %eax
+	syscall
+	/* The kernel's reply to the guest thread, if it left one. */
+	mov	CTRL_RESUME(%rbx), %eax
+	test	%eax, %eax
+	jz	3b
+	movabs	$SC_SYSMSG, %rdi
+	mov	%eax, MSG_REP(%rdi)
+	add	$MSG_REP, %rdi
+	mov	$FUTEX_WAKE, %esi
+	mov	$1, %edx
+	mov	$SYS_FUTEX, %eax
 	syscall
 	jmp	3b
 

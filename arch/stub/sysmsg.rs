@@ -69,12 +69,14 @@ pub const ARCH_SET_FS: u64 = 0x1002;
 /// The control page: a batch of mapping changes for the mapper thread. The
 /// kernel writes the requests and the count, then advances `seq`; the
 /// mapper runs them and writes 1 + the host errno of the first that failed
-/// (0 when none did) bytes to its pipe.
+/// (0 when none did) bytes to its pipe; then, if `resume` is not 0, it stores
+/// it in the message area's `rep` and wakes the guest thread (the reply to a
+/// page fault, without another round trip through the kernel).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ScCtrl {
     pub seq: u32,
-    pub pad: u32,
+    pub resume: u32,
     pub count: u64,
     pub reqs: [StubRequest; SC_MAX_REQS],
 }

@@ -36,46 +36,87 @@ pub(super) struct ScHandle {
     pub(super) kicked_at: AtomicU64,
 }
 
-/// The kernel's end of the mapper channel.
+/// The kernel's end of the mapper channel, and the mapping changes queued
+/// for it: they sit here, under the handle's lock, so that a shootdown from
+/// another thread runs after them, never before.
 pub(super) struct Mapper {
     shm: Arc<Shm>,
     /// The read end of the done pipe.
     done: OwnedFd,
     seq: u32,
+    /// A batch was sent whose report has not been read.
+    in_flight: bool,
+    pending: Vec<MapOp>,
 }
 
 impl Mapper {
     pub(super) fn new(shm: Arc<Shm>, done: OwnedFd) -> Mapper {
-        Mapper { shm, done, seq: 0 }
+        Mapper {
+            shm,
+            done,
+            seq: 0,
+            in_flight: false,
+            pending: Vec::new(),
+        }
     }
 
-    /// Runs `ops` in the stub, a batch at a time; returns once the host has
-    /// applied them, or the errno of the first that failed.
-    pub(super) fn run(&mut self, ops: &[MapOp]) -> Result<()> {
-        for chunk in ops.chunks(SC_MAX_REQS) {
-            let reqs: Vec<_> = chunk.iter().map(request).collect();
-            let reqs_at = SC_CTRL + offset_of!(ScCtrl, reqs) as u64;
-            self.shm.write_bytes(reqs_at, slice_as_bytes(&reqs))?;
-            self.shm.write(
-                SC_CTRL + offset_of!(ScCtrl, count) as u64,
-                &(reqs.len() as u64),
-            )?;
-            self.seq = self.seq.wrapping_add(1);
-            let seq_at = SC_CTRL + offset_of!(ScCtrl, seq) as u64;
-            self.shm.word(seq_at).store(self.seq, Ordering::Release);
-            self.shm.wake(seq_at);
-            self.wait_done()?;
+    /// Runs the queued changes in the stub; returns once the host has applied
+    /// them, or the errno of the first that failed.
+    pub(super) fn flush(&mut self) -> Result<()> {
+        self.settle()?;
+        while !self.pending.is_empty() {
+            self.send(0)?;
+            self.settle()?;
         }
         Ok(())
     }
 
-    /// Reads the mapper's report of the batch: 1 + errno bytes.
-    fn wait_done(&self) -> Result<()> {
+    /// Sends the queued changes and lets the mapper resume the guest thread
+    /// with reply `rep` once they are applied, without waiting for them.
+    /// Returns false, sending nothing, if there is nothing queued.
+    pub(super) fn flush_and_resume(&mut self, rep: u32) -> Result<bool> {
+        if self.pending.is_empty() || rep == 0 {
+            self.flush()?;
+            return Ok(false);
+        }
+        self.settle()?;
+        while self.pending.len() > SC_MAX_REQS {
+            self.send(0)?;
+            self.settle()?;
+        }
+        self.send(rep)?;
+        Ok(true)
+    }
+
+    /// Writes one batch of the queued changes into the control page and wakes
+    /// the mapper.
+    fn send(&mut self, resume: u32) -> Result<()> {
+        let n = self.pending.len().min(SC_MAX_REQS);
+        let reqs: Vec<_> = self.pending.drain(..n).map(|op| request(&op)).collect();
+        let reqs_at = SC_CTRL + offset_of!(ScCtrl, reqs) as u64;
+        self.shm.write_bytes(reqs_at, slice_as_bytes(&reqs))?;
+        self.shm
+            .write(SC_CTRL + offset_of!(ScCtrl, count) as u64, &(reqs.len() as u64))?;
+        self.shm
+            .write(SC_CTRL + offset_of!(ScCtrl, resume) as u64, &resume)?;
+        self.seq = self.seq.wrapping_add(1);
+        let seq_at = SC_CTRL + offset_of!(ScCtrl, seq) as u64;
+        self.shm.word(seq_at).store(self.seq, Ordering::Release);
+        self.shm.wake(seq_at);
+        self.in_flight = true;
+        Ok(())
+    }
+
+    /// Reads the mapper's report of the batch in flight, if one is: 1 + errno
+    /// bytes.
+    fn settle(&mut self) -> Result<()> {
+        if !std::mem::take(&mut self.in_flight) {
+            return Ok(());
+        }
         let mut buf = [0u8; 8192];
         loop {
             // SAFETY: reading into a buffer we own from our pipe descriptor.
-            let n =
-                unsafe { libc::read(self.done.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            let n = unsafe { libc::read(self.done.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             match n {
                 1 => return Ok(()),
                 // The stub is gone: every write end closed.
@@ -83,6 +124,7 @@ impl Mapper {
                 n if n > 1 => {
                     let e = HostErrno::from_raw(n as i32 - 1);
                     log::error!("stub mapper: a mapping request failed: host errno {e}");
+                    self.pending.clear();
                     return Err(errno_from_host(e));
                 }
                 _ if HostErrno::last() == HostErrno::EINTR => continue,
@@ -107,9 +149,26 @@ impl ScHandle {
         *self.pid.lock() = 0;
     }
 
-    /// Runs mapping changes through the mapper thread.
-    pub(super) fn map(&self, ops: &[MapOp]) -> Result<()> {
-        self.mapper.lock().run(ops)
+    /// Queues a mapping change.
+    pub(super) fn queue(&self, op: MapOp) {
+        self.mapper.lock().pending.push(op);
+    }
+
+    /// Applies the queued mapping changes now if any takes something away
+    /// (those must be in place before other tasks run kernel code; new
+    /// mappings may wait for the guest's resumption).
+    pub(super) fn commit(&self) -> Result<()> {
+        let mut m = self.mapper.lock();
+        if m.pending.iter().any(|op| !matches!(op, MapOp::Map { .. })) {
+            m.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is queued with the guest's reply `rep` (see
+    /// `Mapper::flush_and_resume`).
+    pub(super) fn flush_and_resume(&self, rep: u32) -> Result<bool> {
+        self.mapper.lock().flush_and_resume(rep)
     }
 
     fn with_pid<R: Default>(&self, f: impl FnOnce(libc::pid_t) -> R) -> R {
@@ -155,11 +214,14 @@ impl CpuHandle for ScHandle {
     }
 
     fn unmap_now(&self, ranges: &[(u64, u64)]) -> bool {
-        let ops: Vec<MapOp> = ranges
-            .iter()
-            .map(|&(vaddr, len)| MapOp::Unmap { vaddr, len })
-            .collect();
-        if self.with_pid(|_| true) && self.map(&ops).is_err() {
+        let result = {
+            let mut m = self.mapper.lock();
+            for &(vaddr, len) in ranges {
+                m.pending.push(MapOp::Unmap { vaddr, len });
+            }
+            m.flush()
+        };
+        if self.with_pid(|_| true) && result.is_err() {
             // The stub is dying or its host refused: kill it so no mapping
             // outlives the request.
             self.with_pid(|pid| {

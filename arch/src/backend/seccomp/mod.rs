@@ -71,16 +71,17 @@ struct SeccompCpu {
     fsgsbase: bool,
     /// The trap count the kernel has seen.
     req: u32,
-    pending: Vec<MapOp>,
 }
 
 impl GuestCpu for SeccompCpu {
     fn run(&mut self, regs: &mut UserRegs) -> Result<Trap> {
-        self.commit()?;
         self.load(regs)?;
-        // Let the guest go, and wait for its next trap.
-        self.shm.word(REP).store(self.req, Ordering::Release);
-        self.shm.wake(REP);
+        // Let the guest go — through the mapper if mappings are queued — and
+        // wait for its next trap.
+        if !self.handle.flush_and_resume(self.req)? {
+            self.shm.word(REP).store(self.req, Ordering::Release);
+            self.shm.wake(REP);
+        }
         if !self.wait_trap() {
             return Ok(Trap::Died);
         }
@@ -97,15 +98,11 @@ impl GuestCpu for SeccompCpu {
     }
 
     fn queue(&mut self, op: MapOp) {
-        self.pending.push(op);
+        self.handle.queue(op);
     }
 
     fn commit(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let ops = std::mem::take(&mut self.pending);
-        self.handle.map(&ops)
+        self.handle.commit()
     }
 
     fn initial_regs(&self) -> UserRegs {

@@ -101,7 +101,6 @@ impl Backend for SeccompBackend {
             gs_base: 0,
             fsgsbase,
             req: 1,
-            pending: Vec::new(),
         }))
     }
 }

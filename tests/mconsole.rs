@@ -125,7 +125,10 @@ fn uml_mconsole_commands_and_halt() {
 
     // uml_mconsole sends the text, then a newline to end the line: two OKs.
     let (code, out) = mconsole(&home, umid, &["log", "mconsole-log-marker"]);
-    assert!(code == 0 && out.lines().all(|l| l.trim_end() == "OK"), "{out}");
+    assert!(
+        code == 0 && out.lines().all(|l| l.trim_end() == "OK"),
+        "{out}"
+    );
     let (code, out) = mconsole(&home, umid, &["sysrq", "s"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("sysrq: Emergency Sync"), "{out}");

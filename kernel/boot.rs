@@ -384,7 +384,7 @@ fn sync_and_restore() {
 /// Writes back the page caches and syncs every filesystem: the mounted ones,
 /// and ext4 instances a lazy umount took out of the tree while their files
 /// stay open.
-fn sync_all() {
+pub fn sync_all() {
     let k = kernel();
     if let Err(e) = k.vfs.sync() {
         log::error!("sync at shutdown failed: {e}");
@@ -419,7 +419,7 @@ fn start_host_signal_thread() {
                 arch::host::console::restore();
                 let line = format!("linux: killed by host signal {sig}, {why}: disks not synced\n");
                 arch::host::console::write_err(line.as_bytes());
-                std::process::exit(128 + sig)
+                exit(128 + sig)
             };
             if !crate::lock::try_enter_for(SHUTDOWN_GRACE) {
                 hard_exit("kernel not responding");
@@ -434,18 +434,25 @@ fn start_host_signal_thread() {
             sync_and_restore();
             let line = format!("linux: killed by host signal {sig}, disks synced\n");
             arch::host::console::write_err(line.as_bytes());
-            std::process::exit(128 + sig)
+            exit(128 + sig)
         });
     if let Err(e) = spawned {
         log::error!("cannot start the host signal thread: {e}");
     }
 }
 
+/// Leaves the host process with `code`: every way out of the kernel ends
+/// here (or in the panic hook), so the umid directory goes with it.
+pub fn exit(code: i32) -> ! {
+    arch::host::umid::remove();
+    std::process::exit(code)
+}
+
 /// Ends the kernel for reboot(2)'s power off and halt: status 0.
 pub fn power_off(message: &str) -> ! {
     log::info!("{message}");
     sync_and_restore();
-    std::process::exit(0)
+    exit(0)
 }
 
 /// Restarts the kernel for reboot(2): syncs, then re-executes `./linux` with
@@ -454,9 +461,23 @@ pub fn power_off(message: &str) -> ! {
 pub fn restart() -> ! {
     log::info!("reboot: Restarting system");
     sync_and_restore();
+    reexec()
+}
+
+/// Re-executes `./linux` without syncing (sysrq b, Linux's
+/// emergency_restart).
+pub fn emergency_restart() -> ! {
+    arch::host::console::restore();
+    reexec()
+}
+
+/// Runs the kernel afresh: the umid directory goes first, or the new run
+/// (the same host pid) would find it taken.
+fn reexec() -> ! {
+    arch::host::umid::remove();
     let e = arch::host::reexec();
     arch::host::console::write_err(format!("linux: cannot restart: {e}\n").as_bytes());
-    std::process::exit(0)
+    exit(0)
 }
 
 pub fn shutdown(status: ExitStatus) -> ! {
@@ -470,5 +491,5 @@ pub fn shutdown(status: ExitStatus) -> ! {
     };
     arch::host::console::write_err(line.as_bytes());
     arch::host::console::restore();
-    std::process::exit(status.shell_status())
+    exit(status.shell_status())
 }

@@ -54,6 +54,10 @@ pub struct Cmdline {
     pub nics: Vec<NicSpec>,
     /// `backend=`: how guest code runs (None: seccomp where the host allows it).
     pub backend: Option<BackendKind>,
+    /// `umid=`: the machine's name (a random one when not given).
+    pub umid: Option<String>,
+    /// `uml_dir=`: where the umid's directory is made (`~/.uml/`).
+    pub uml_dir: String,
     /// The whole command line as /proc/cmdline will show it.
     pub raw: String,
 }
@@ -92,6 +96,8 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         strace: Vec::new(),
         nics: Vec::new(),
         backend: None,
+        umid: None,
+        uml_dir: "~/.uml".into(),
         raw: String::new(),
     };
     c.con[0] = Some(LineSpec::Fd {
@@ -165,6 +171,16 @@ fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
                 return Err(format!("init={value}: the path of init must be absolute"));
             }
             c.init = Some(value.to_string());
+        }
+        "umid" => {
+            arch::host::umid::check_name(value)?;
+            c.umid = Some(value.to_string());
+        }
+        "uml_dir" => {
+            if value.is_empty() {
+                return Err("uml_dir=: the directory cannot be an empty string".into());
+            }
+            c.uml_dir = value.to_string();
         }
         "strace" => c.strace = value.split(',').map(str::to_string).collect(),
         "backend" => {
@@ -325,6 +341,9 @@ Options (in User-mode Linux's syntax):
   init=PATH           the program to run as init (default /sbin/init)
   quiet               show only errors on the console
   loglevel=N          console log level (0-15)
+  umid=NAME           the machine's name: its directory UML_DIR/NAME holds its
+                      pid and the mconsole socket (default: a random name)
+  uml_dir=DIR         where umid directories are made (default ~/.uml)
   strace=COMM[,COMM]  log the system calls of programs so named (all: every one)
   backend=seccomp|ptrace
                       how guest code runs: stubs trapping through a seccomp
@@ -401,6 +420,21 @@ mod tests {
         let u = boot(&["ubd0=f.img,,serial1"]).ubd[0].clone().expect("ubd0");
         assert_eq!((u.backing, u.serial.as_deref()), (None, Some("serial1")));
         for bad in ["ubd0d=a.cow,b.img", "ubd0=", "ubd0=,b.img", "ubd0x=a"] {
+            let e = parse([bad.to_string()]).expect_err(bad);
+            assert!(e.starts_with(bad) && !e.contains('\n'), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn umid_words() {
+        let c = boot(&["umid=vm1", "uml_dir=/tmp/u"]);
+        assert_eq!(
+            (c.umid.as_deref(), c.uml_dir.as_str()),
+            (Some("vm1"), "/tmp/u")
+        );
+        assert!(c.init_env.is_empty(), "the kernel's words");
+        assert_eq!(boot(&[]).uml_dir, "~/.uml");
+        for bad in ["umid=a/b", "umid=..", "umid=", "uml_dir="] {
             let e = parse([bad.to_string()]).expect_err(bad);
             assert!(e.starts_with(bad) && !e.contains('\n'), "{e:?}");
         }

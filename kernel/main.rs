@@ -19,12 +19,14 @@ mod eventfd;
 mod exec;
 mod filemap;
 mod filesystems;
+mod freezer;
 mod futex;
 mod inotify;
 mod ipc;
 mod kmem;
 mod kobject_uevent;
 mod lines;
+mod mconsole;
 use arch::sync::kernel_lock as lock;
 mod memfd;
 mod mnt_ns;
@@ -45,6 +47,7 @@ mod sleep;
 mod syscall;
 mod sysfs;
 mod sysfs_net;
+mod sysrq;
 mod task;
 mod timer;
 mod timerfd;
@@ -130,11 +133,23 @@ fn main() {
         let _ = syscall::STRACE.set(c.strace.clone());
     }
     let backend = pick_backend(c.backend);
+    // Before anything else is taken (the disks' locks): a second instance
+    // of a umid is refused by its name.
+    let umid = match arch::host::umid::make(&c.uml_dir, c.umid.as_deref()) {
+        Ok(u) => u,
+        Err(msg) => {
+            eprintln!("linux: {msg}");
+            std::process::exit(EXIT_BOOT);
+        }
+    };
+    log::info!("umid: {} ({})", umid.name, umid.dir.display());
+    let config = c.clone();
     if let Err(boot::BootError(msg)) = boot::boot(c, backend) {
         arch::host::console::restore();
         eprintln!("linux: {msg}");
-        std::process::exit(EXIT_BOOT);
+        boot::exit(EXIT_BOOT);
     }
+    mconsole::start(&umid, &config);
     // Init runs in its own thread; the kernel ends when it exits (boot::shutdown).
     loop {
         std::thread::park();

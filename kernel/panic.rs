@@ -11,7 +11,7 @@ pub fn install_hook() {
         let msg = format!("Kernel panic - not syncing: {info}\nKernel backtrace:\n{bt}\n");
         arch::host::console::restore();
         arch::host::console::write_err(msg.as_bytes());
-        std::process::exit(PANIC_EXIT_STATUS);
+        crate::boot::exit(PANIC_EXIT_STATUS);
     }));
 }
 
@@ -25,5 +25,5 @@ pub fn panic_user(reason: &str) -> ! {
 fn end(msg: &str) -> ! {
     arch::host::console::restore();
     arch::host::console::write_err(msg.as_bytes());
-    std::process::exit(PANIC_EXIT_STATUS);
+    crate::boot::exit(PANIC_EXIT_STATUS);
 }

@@ -27,6 +27,7 @@ mod system;
 pub mod tree;
 
 pub use maps::usage;
+pub use stat::state as task_state;
 
 use arch::Result;
 use fs::{FileSystem, Inode, StatFs};
@@ -75,11 +76,23 @@ fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
             t.file(system::swaps).watching(|| 0, system::swaps_wait),
         ),
         named("sys", sys::sys(t)),
+        named("sysrq-trigger", sysrq_trigger(t)),
         named("sysvipc", sysvipc(t)),
         named("uptime", t.file(system::uptime)),
         named("version", t.file(system::version)),
         named("vmstat", t.file(system::vmstat)),
     ]
+}
+
+/// Returns /proc/sysrq-trigger: root writes a key to run its SysRq action
+/// (the first byte; Linux's write_sysrq_trigger); reading it is EIO.
+fn sysrq_trigger(t: &mut Tree) -> Node {
+    Node::file(t.dev(), t.ino(), 0o200, || Err(arch::Errno::EIO)).writable(|data| {
+        if let Some(&key) = data.first() {
+            crate::sysrq::handle(key);
+        }
+        Ok(())
+    })
 }
 
 /// Returns /proc/sysvipc: the System V IPC objects of the reader's

@@ -67,12 +67,13 @@ fn wait_while_stopped(task: &Task) {
     }
 }
 
-/// Sleeps while the process is frozen by its control group; death ends it.
+/// Sleeps while the process is frozen by its control group or the system
+/// freezer; death ends it.
 fn wait_while_frozen(task: &Task) {
     loop {
         {
             let ps = task.process.signal.borrow();
-            if !ps.frozen || ps.group_exit.is_some() {
+            if !(ps.frozen || crate::freezer::frozen()) || ps.group_exit.is_some() {
                 return;
             }
         }
@@ -126,7 +127,7 @@ pub fn do_signal(ctx: &mut TrapContext) {
             wait_while_stopped(&task);
             continue;
         }
-        if task.process.signal.borrow().frozen {
+        if task.process.signal.borrow().frozen || crate::freezer::frozen() {
             wait_while_frozen(&task);
             continue;
         }

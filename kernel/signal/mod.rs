@@ -135,6 +135,7 @@ pub fn signal_pending(t: &Task) -> bool {
     ps.group_exit.is_some()
         || ps.stopped.is_some()
         || ps.frozen
+        || crate::freezer::frozen()
         || ps.exec_task.is_some_and(|e| e != t.tid())
         || ps.pending.first(!mask).is_some()
 }

@@ -10,6 +10,9 @@ use arch::{Errno, Result};
 /// minimum versions, so it names the Linux ABI level this kernel follows.
 pub const RELEASE: &str = "6.1.0-linux-rs";
 
+/// The version uname reports (and the mconsole's `version`).
+pub const UTS_VERSION: &str = concat!("#1 SMP ", env!("CARGO_PKG_VERSION"));
+
 /// personality(2)'s flags this kernel looks at or clears.
 pub const UNAME26: u32 = 0x0020000;
 pub const PER_CLEAR_ON_SETID: u32 = 0x0040000 | 0x0200000 | 0x0400000;
@@ -60,7 +63,7 @@ pub fn sys_uname(ctx: &mut TrapContext, name: UserPtr<Utsname>) -> Result<u64> {
         "Linux",
         &ns.nodename.borrow().clone(),
         &release(persona),
-        concat!("#1 SMP ", env!("CARGO_PKG_VERSION")),
+        UTS_VERSION,
         "x86_64",
         &ns.domainname.borrow().clone(),
     ];

@@ -35,7 +35,7 @@ mod pipe;
 mod poll;
 mod posix_timer;
 mod prctl;
-mod reboot;
+pub mod reboot;
 mod recvmsg;
 mod rlimit;
 mod rw;
@@ -66,7 +66,7 @@ mod xattr;
 
 pub(crate) use arg::{Fd, UserPtr};
 pub use cred::Cred;
-pub use info::{PER_CLEAR_ON_SETID, RELEASE};
+pub use info::{PER_CLEAR_ON_SETID, RELEASE, UTS_VERSION};
 pub use itimer::Itimers;
 pub(crate) use msghdr::{Control, UserIov, SCM_CREDENTIALS};
 pub(crate) use poll::deadline_after;

@@ -4,6 +4,7 @@
 
 use crate::task::TrapContext;
 use arch::{Errno, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const MAGIC1: u32 = 0xfee1_dead;
 const MAGIC2: [u32; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
@@ -13,6 +14,16 @@ const CMD_CAD_ON: u32 = 0x89ab_cdef;
 const CMD_CAD_OFF: u32 = 0;
 const CMD_POWER_OFF: u32 = 0x4321_fedc;
 const CMD_RESTART2: u32 = 0xa1b2_c3d4;
+
+/// Linux's C_A_D: whether Ctrl-Alt-Del restarts at once (reboot(2)'s
+/// LINUX_REBOOT_CMD_CAD_ON) or is a SIGINT to init (CAD_OFF). Off until
+/// init asks, as init systems leave it.
+static CAD: AtomicBool = AtomicBool::new(false);
+
+/// Returns whether Ctrl-Alt-Del restarts at once.
+pub fn cad_enabled() -> bool {
+    CAD.load(Ordering::Relaxed)
+}
 
 pub fn sys_reboot(
     ctx: &mut TrapContext,
@@ -34,7 +45,10 @@ pub fn sys_reboot(
         return Err(Errno::EPERM);
     }
     match cmd {
-        CMD_CAD_ON | CMD_CAD_OFF => Ok(0),
+        CMD_CAD_ON | CMD_CAD_OFF => {
+            CAD.store(cmd == CMD_CAD_ON, Ordering::Relaxed);
+            Ok(0)
+        }
         CMD_POWER_OFF => crate::boot::power_off("reboot: Power down"),
         CMD_HALT => crate::boot::power_off("reboot: System halted"),
         CMD_RESTART | CMD_RESTART2 => crate::boot::restart(),

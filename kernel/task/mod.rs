@@ -168,6 +168,9 @@ pub struct Task {
     /// True from just before the task's guest code is resumed until its CPU
     /// stopped again: whoever needs the task out of guest code must kick it.
     pub in_guest: AtomicBool,
+    /// The guest registers as of the task's last trap into the kernel, for
+    /// the mconsole's `stack` (the live ones are its thread's own).
+    pub trap_regs: KernelCell<arch::UserRegs>,
     pub waiter: Arc<TaskWaiter>,
     /// Host mappings this task's guest CPU must drop before guest code runs again.
     pub tlb: KernelCell<tlb::TlbFlush>,
@@ -235,6 +238,7 @@ impl Task {
             cpu: OnceLock::new(),
             host_tid: AtomicI32::new(0),
             in_guest: AtomicBool::new(false),
+            trap_regs: KernelCell::default(),
             waiter: Arc::new(TaskWaiter::default()),
             tlb: KernelCell::default(),
             restart: KernelCell::new(None),

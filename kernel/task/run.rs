@@ -156,6 +156,7 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
         let trap = ctx.cpu.run(ctx.regs);
         ctx.task.in_guest.store(false, Ordering::Release);
         lock::enter();
+        *ctx.task.trap_regs.borrow_mut() = *ctx.regs;
         ctx.in_syscall = false;
         match trap {
             Ok(Trap::Syscall) if emulate::is_int80(ctx) => emulate::refuse_int80(ctx),

@@ -1,16 +1,19 @@
 //! Host services other than running guest code: files backing block devices, the host terminal,
 //! clocks, randomness, CPU identification (and its XSAVE features) and the
-//! kernel's own heap.
+//! kernel's own heap, the machine id's directory and the management
+//! console's socket.
 
 pub mod console;
 pub mod cpu;
 pub mod file;
 pub mod heap;
+pub mod mconsole;
 pub mod passt;
 pub mod random;
 pub mod signals;
 pub mod tap;
 pub mod time;
+pub mod umid;
 pub mod xsave;
 
 /// Replaces the kernel process with a fresh run of the same program and

@@ -1,0 +1,273 @@
+//! Boot tests of the umid and the management console (issue 17), with UML's
+//! own client: `./linux umid=NAME` makes `$HOME/.uml/NAME/` with its pid
+//! and the `mconsole` socket, Debian's `uml_mconsole NAME CMD` gets UML's
+//! answers to version, proc, log, sysrq, stop/go and halt, a second
+//! instance of the same umid is refused, malformed datagrams get UML's
+//! error replies, and the directory is gone after halt and after SIGTERM.
+//!
+//! Needs Debian's uml-utilities (`apt-get install uml-utilities`).
+
+mod common;
+
+use common::*;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+/// A scratch HOME for one test, removed when dropped.
+struct Home(PathBuf);
+
+impl Home {
+    fn new(name: &str) -> Home {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("mconsole-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch HOME");
+        Home(dir)
+    }
+
+    fn umid_dir(&self, umid: &str) -> PathBuf {
+        self.0.join(".uml").join(umid)
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Starts `linux umid=UMID` with HOME, running a shell that prints a
+/// numbered tick every 200 ms; returns once the mconsole socket exists and
+/// the first tick is out.
+fn start(home: &Home, umid: &str) -> Running {
+    let umid_word = format!("umid={umid}");
+    let ubd = ubd0r();
+    let script = "i=0; while true; do i=$((i+1)); echo tick $i; usleep 200000; done";
+    let mut cmd = linux(&[&ubd, &umid_word, "init=/bin/sh", "--", "-c", script]);
+    cmd.env("HOME", &home.0);
+    let mut r = Running::spawn(&mut cmd, false);
+    assert!(r.wait_for_stdout("tick 1"), "no tick:\n{}", r.stdout_seen);
+    let sock = home.umid_dir(umid).join("mconsole");
+    let until = Instant::now() + Duration::from_secs(10);
+    while !sock.exists() {
+        assert!(Instant::now() < until, "{} never appeared", sock.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    r
+}
+
+/// Runs `uml_mconsole UMID WORDS...` with HOME; returns its exit status and
+/// what it printed.
+fn mconsole(home: &Home, umid: &str, words: &[&str]) -> (i32, String) {
+    let tool = Path::new("/usr/bin/uml_mconsole");
+    assert!(
+        tool.exists(),
+        "uml_mconsole not found: these tests need Debian's uml-utilities \
+         (apt-get install uml-utilities)"
+    );
+    let out = Command::new(tool)
+        .arg(umid)
+        .args(words)
+        .env("HOME", &home.0)
+        .output()
+        .expect("run uml_mconsole");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Returns the highest tick number the guest printed so far.
+fn last_tick(r: &mut Running, wait: Duration) -> u32 {
+    let until = Instant::now() + wait;
+    r.stdout_seen.push_str(&drain_until(&r.stdout, until));
+    r.stdout_seen
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tick ")?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Returns the lines received on RX until UNTIL.
+fn drain_until(rx: &std::sync::mpsc::Receiver<String>, until: Instant) -> String {
+    let mut out = String::new();
+    while let Ok(line) = rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+        out.push_str(&line);
+    }
+    out
+}
+
+#[test]
+fn uml_mconsole_commands_and_halt() {
+    let home = Home::new("cmds");
+    let umid = "mc-cmds";
+    let mut r = start(&home, umid);
+    let dir = home.umid_dir(umid);
+    let pid = std::fs::read_to_string(dir.join("pid")).expect("pid file");
+    assert_eq!(pid, format!("{}\n", r.child.id()), "the kernel's host pid");
+
+    let (code, out) = mconsole(&home, umid, &["version"]);
+    assert_eq!(code, 0, "{out}");
+    let words: Vec<&str> = out.trim_end().split(' ').collect();
+    assert_eq!(words[..2], ["OK", "Linux"], "{out}");
+    assert!(out.trim_end().ends_with(" x86_64"), "{out}");
+
+    let (code, out) = mconsole(&home, umid, &["proc", "meminfo"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("\nMemTotal:") && out.contains("MemFree:"),
+        "{out}"
+    );
+    let (code, out) = mconsole(&home, umid, &["proc", "no-such-file"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Failed to open file"));
+
+    // uml_mconsole sends the text, then a newline to end the line: two OKs.
+    let (code, out) = mconsole(&home, umid, &["log", "mconsole-log-marker"]);
+    assert!(
+        code == 0 && out.lines().all(|l| l.trim_end() == "OK"),
+        "{out}"
+    );
+    let (code, out) = mconsole(&home, umid, &["sysrq", "s"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("sysrq: Emergency Sync"), "{out}");
+    let (code, out) = mconsole(&home, umid, &["bogus"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Unknown command"));
+    let (code, out) = mconsole(&home, umid, &["stack", "1"]);
+    assert!(
+        code == 0 && out.contains("pid:1 ") && out.contains("RIP:"),
+        "{out}"
+    );
+
+    // stop freezes the guest: no tick while stopped; go lets it run on.
+    let (code, out) = mconsole(&home, umid, &["stop"]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    let at_stop = last_tick(&mut r, Duration::from_millis(500));
+    let (code, out) = mconsole(&home, umid, &["stop"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Already stopped"));
+    let still = last_tick(&mut r, Duration::from_secs(2));
+    assert_eq!(at_stop, still, "the guest ran while stopped");
+    // The kernel answers while its tasks are frozen.
+    assert_eq!(mconsole(&home, umid, &["version"]).0, 0);
+    let (code, out) = mconsole(&home, umid, &["go"]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    let after = last_tick(&mut r, Duration::from_secs(2));
+    assert!(after > still, "no tick after go ({still} -> {after})");
+    let (code, out) = mconsole(&home, umid, &["go"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Not stopped"));
+
+    // A second instance of the umid is refused, and leaves the first's
+    // directory alone.
+    let umid_word = format!("umid={umid}");
+    let mut second = linux(&[&ubd0r(), &umid_word, "init=/bin/true"]);
+    second.env("HOME", &home.0);
+    let run = Running::spawn(&mut second, false).finish();
+    assert_eq!(run.code(), Some(1), "{run}");
+    assert!(run.stderr.contains("already in use"), "{run}");
+    assert_eq!(run.stderr.lines().count(), 1, "one line:\n{run}");
+    assert!(dir.join("pid").exists() && dir.join("mconsole").exists());
+
+    let (code, out) = mconsole(&home, umid, &["halt"]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    let run = r.finish();
+    assert_eq!(run.code(), Some(0), "{run}");
+    assert!(run.stdout.contains("mconsole-log-marker"), "{run}");
+    assert!(!dir.exists(), "{} is still there", dir.display());
+}
+
+/// Sends one datagram to the socket and returns the replies until one
+/// without `more` (or the bare version-0 answer).
+fn exchange(sock: &Path, packet: &[u8]) -> Vec<(u32, u32, Vec<u8>)> {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::SocketAddr;
+    static N: AtomicU32 = AtomicU32::new(0);
+    // An abstract address of our own, as uml_mconsole binds, to be answered.
+    let name = format!(
+        "mconsole-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Relaxed)
+    );
+    let local = SocketAddr::from_abstract_name(name.as_bytes()).expect("abstract address");
+    let me = UnixDatagram::bind_addr(&local).expect("bind");
+    let addr = SocketAddr::from_pathname(sock).expect("address");
+    me.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    me.send_to_addr(packet, &addr).expect("send");
+    let mut replies = Vec::new();
+    loop {
+        let mut buf = [0u8; 1024];
+        let n = me.recv(&mut buf).expect("a reply");
+        let word = |i: usize| u32::from_ne_bytes(buf[i..i + 4].try_into().expect("4 bytes"));
+        if n < 12 || buf.starts_with(b"ERR ") {
+            replies.push((u32::MAX, 0, buf[..n].to_vec()));
+            return replies;
+        }
+        let (err, more, len) = (word(0), word(4), word(8) as usize);
+        assert_eq!(n, 12 + len, "reply length");
+        replies.push((err, more, buf[12..n - 1].to_vec()));
+        if more == 0 {
+            return replies;
+        }
+    }
+}
+
+fn request(magic: u32, version: u32, len: u32, text: &[u8]) -> Vec<u8> {
+    let mut p = Vec::new();
+    for w in [magic, version, len] {
+        p.extend_from_slice(&w.to_ne_bytes());
+    }
+    p.extend_from_slice(text);
+    p
+}
+
+#[test]
+fn malformed_requests_and_sigterm() {
+    let home = Home::new("bad");
+    let umid = "mc-bad";
+    let mut r = start(&home, umid);
+    let sock = home.umid_dir(umid).join("mconsole");
+    const MAGIC: u32 = 0xcafe_babe;
+
+    let v0 = exchange(&sock, b"version");
+    assert_eq!(v0.len(), 1);
+    assert!(v0[0].2.starts_with(b"ERR Version 0"), "{:?}", v0);
+    let cases: [(Vec<u8>, &str); 4] = [
+        (
+            request(MAGIC, 1, 7, b"version"),
+            "This driver only supports version 2 clients",
+        ),
+        (request(MAGIC, 2, 512, b"version"), "Request too large"),
+        (request(MAGIC, 2, u32::MAX, b""), "Request too large"),
+        (request(MAGIC, 2, 4, b"nope"), "Unknown command"),
+    ];
+    for (packet, want) in cases {
+        let got = exchange(&sock, &packet);
+        assert_eq!(got, [(1, 0, want.as_bytes().to_vec())]);
+    }
+    // A header cut short, an empty datagram: an error, no crash.
+    let got = exchange(&sock, &request(MAGIC, 2, 7, b"")[..6]);
+    assert_eq!(got.len(), 1);
+    assert!(got[0].0 != 0);
+    assert!(exchange(&sock, b"")[0].2.starts_with(b"ERR "));
+
+    // A long reply comes in packets of at most 511 bytes, `more` on all but
+    // the last; the first says the file starts on a line of its own.
+    let got = exchange(&sock, &request(MAGIC, 2, 12, b"proc meminfo"));
+    assert!(got.len() > 2, "{got:?}");
+    assert_eq!((got[0].0, got[0].1, &got[0].2[..]), (0, 1, &b"\n"[..]));
+    assert!(got.iter().all(|(e, _, d)| *e == 0 && d.len() <= 511));
+    assert!(got[..got.len() - 1].iter().all(|(_, m, _)| *m == 1));
+    let text: Vec<u8> = got.iter().flat_map(|(_, _, d)| d.clone()).collect();
+    assert!(String::from_utf8_lossy(&text).contains("MemTotal:"));
+    let (code, out) = mconsole(&home, umid, &["version"]);
+    assert_eq!(code, 0, "still answering: {out}");
+
+    // SIGTERM of ./linux: it syncs, exits 143, and the directory goes.
+    let _ = Command::new("kill")
+        .args(["-TERM", &r.child.id().to_string()])
+        .status();
+    let run = r.finish();
+    assert_eq!(run.code(), Some(128 + 15), "{run}");
+    assert!(!home.umid_dir(umid).exists(), "umid directory left:\n{run}");
+}

@@ -415,3 +415,9 @@ fn pgrp() {
 fn netlink() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netlink", "quiet"]));
 }
+
+/// memfd file seals (tests/guest/memfd_seals.c).
+#[test]
+fn memfd_seals() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/memfd_seals", "quiet"]));
+}

@@ -64,6 +64,17 @@ pub fn sys_mmap(
                 if path.mnt.noexec() {
                     max_prot -= Prot::EXEC;
                 }
+                // A file sealed against writes takes no shared writable
+                // mapping, and its shared mappings never become writable
+                // (Linux's seal_check_write).
+                let seals = inode.shmem().map_or(Ok(0), |t| t.seals())?;
+                if shared && seals & (fs::tmpfs::F_SEAL_WRITE | fs::tmpfs::F_SEAL_FUTURE_WRITE) != 0
+                {
+                    if prot.contains(Prot::WRITE) {
+                        return Err(Errno::EPERM);
+                    }
+                    max_prot -= Prot::WRITE;
+                }
                 name = VmaName::Named(
                     String::from_utf8_lossy(&path.to_bytes(&ctx.task.fs().root)).into(),
                 );

@@ -421,3 +421,9 @@ fn netlink() {
 fn memfd_seals() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/memfd_seals", "quiet"]));
 }
+
+/// madvise and mprotect argument checks (tests/guest/madvise.c).
+#[test]
+fn madvise() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/madvise", "quiet"]));
+}

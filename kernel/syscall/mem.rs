@@ -100,13 +100,38 @@ pub fn sys_munmap(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
     Ok(0)
 }
 
+/// mprotect(2), checked in Linux's order (do_mprotect_pkey): both GROWS
+/// bits, then an unaligned start, are EINVAL; a zero length succeeds
+/// whatever the bits; a range that wraps is ENOMEM; then bits other than
+/// PROT_READ, PROT_WRITE, PROT_EXEC and PROT_SEM (which x86 allows and
+/// ignores) are EINVAL.
 pub fn sys_mprotect(ctx: &mut TrapContext, addr: u64, len: u64, prot: u64) -> Result<u64> {
+    const PROT_SEM: u64 = 0x8;
+    const PROT_GROWSDOWN: u64 = 0x0100_0000;
+    const PROT_GROWSUP: u64 = 0x0200_0000;
+    let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    if grows == PROT_GROWSDOWN | PROT_GROWSUP || !addr.is_multiple_of(arch::PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let end = len
+        .checked_next_multiple_of(arch::PAGE_SIZE)
+        .and_then(|l| addr.checked_add(l));
+    if end.is_none() {
+        return Err(Errno::ENOMEM);
+    }
+    let bits = prot & !(grows | PROT_SEM);
+    let prot = u32::try_from(bits)
+        .ok()
+        .and_then(Prot::from_bits)
+        .ok_or(Errno::EINVAL)?;
     crate::task::tlb::quiesce(ctx.task);
-    // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
-    // the range given is all that changes here.
-    let prot = u32::try_from(prot).map_err(|_| Errno::EINVAL)?;
-    let prot = Prot::from_bits(prot & !0x0300_0000).ok_or(Errno::EINVAL)?;
-    ctx.task.mm().borrow_mut().mprotect(addr, len, prot)?;
+    ctx.task
+        .mm()
+        .borrow_mut()
+        .mprotect_with(addr, len, prot, grows == PROT_GROWSDOWN)?;
     Ok(0)
 }
 

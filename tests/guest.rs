@@ -427,3 +427,10 @@ fn memfd_seals() {
 fn madvise() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/madvise", "quiet"]));
 }
+
+/// Resource limits enforced: NPROC, FSIZE, AS, DATA, STACK, SIGPENDING, CPU,
+/// ru_maxrss (tests/guest/rlimit_enforce.c).
+#[test]
+fn rlimit_enforce() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/rlimit_enforce", "quiet"]));
+}

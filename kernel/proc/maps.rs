@@ -20,6 +20,8 @@ pub struct Usage {
     pub stack: u64,
     /// Executable areas that are not writable (exec_vm).
     pub exec: u64,
+    /// The most pages resident at once (hiwater_rss).
+    pub hiwater: u64,
     pub layout: mm::Layout,
     pub brk_base: u64,
 }
@@ -41,6 +43,7 @@ pub fn usage(p: &Process) -> Usage {
         let mut u = Usage {
             layout: m.layout,
             brk_base: m.brk_base(),
+            hiwater: m.hiwater_rss(),
             ..Usage::default()
         };
         for v in m.vmas() {

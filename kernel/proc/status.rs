@@ -96,7 +96,7 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
             ("VmSize", u.size * kb),
             ("VmLck", 0),
             ("VmPin", 0),
-            ("VmHWM", u.rss * kb),
+            ("VmHWM", u.hiwater.max(u.rss) * kb),
             ("VmRSS", u.rss * kb),
             ("RssAnon", u.rss_anon * kb),
             ("RssFile", u.rss_file * kb),

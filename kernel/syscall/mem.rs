@@ -11,9 +11,18 @@ use fs::{FileType, OpenFlags};
 use mm::{MapFlags, MappedFile, Prot, VmaName};
 use std::sync::Arc;
 
+/// Returns the caller's address space with the caller's limits on it
+/// (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK), for a call that maps or locks.
+fn limited_mm(ctx: &TrapContext) -> Arc<arch::sync::KernelCell<mm::Mm>> {
+    let mm = ctx.task.mm();
+    let limits = crate::task::limits::vm_limits(&ctx.task.process);
+    mm.borrow_mut().set_limits(limits);
+    mm
+}
+
 pub fn sys_brk(ctx: &mut TrapContext, addr: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    Ok(ctx.task.mm().borrow_mut().brk(addr))
+    Ok(limited_mm(ctx).borrow_mut().brk(addr))
 }
 
 pub fn sys_mmap(
@@ -88,8 +97,7 @@ pub fn sys_mmap(
         }
     }
     let off = if backing.is_some() { offset } else { 0 };
-    ctx.task
-        .mm()
+    limited_mm(ctx)
         .borrow_mut()
         .mmap(addr, len, prot, flags, backing, off, name)
 }
@@ -128,8 +136,7 @@ pub fn sys_mprotect(ctx: &mut TrapContext, addr: u64, len: u64, prot: u64) -> Re
         .and_then(Prot::from_bits)
         .ok_or(Errno::EINVAL)?;
     crate::task::tlb::quiesce(ctx.task);
-    ctx.task
-        .mm()
+    limited_mm(ctx)
         .borrow_mut()
         .mprotect_with(addr, len, prot, grows == PROT_GROWSDOWN)?;
     Ok(0)
@@ -145,8 +152,7 @@ pub fn sys_mremap(
 ) -> Result<u64> {
     let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
     crate::task::tlb::quiesce(ctx.task);
-    ctx.task
-        .mm()
+    limited_mm(ctx)
         .borrow_mut()
         .mremap(addr, old_len, new_len, flags, new_addr)
 }

@@ -17,15 +17,28 @@ const WCLONE: u32 = 0x8000_0000;
 
 /// Writes a `struct rusage` with the (user, system) CPU times in nanoseconds.
 pub(super) fn write_rusage(ctx: &TrapContext, addr: u64, times: (u64, u64)) -> Result<()> {
+    write_rusage_rss(ctx, addr, times, 0)
+}
+
+/// Writes a `struct rusage` with CPU times and `ru_maxrss` (`maxrss` pages,
+/// shown in kilobytes).
+pub(super) fn write_rusage_rss(
+    ctx: &TrapContext,
+    addr: u64,
+    times: (u64, u64),
+    maxrss: u64,
+) -> Result<()> {
     let tv = |ns: u64| Timeval {
         tv_sec: (ns / 1_000_000_000) as i64,
         tv_usec: (ns % 1_000_000_000 / 1000) as i64,
     };
-    let usage = Rusage {
+    let mut usage = Rusage {
         ru_utime: tv(times.0),
         ru_stime: tv(times.1),
         ..Default::default()
     };
+    // The first counter is ru_maxrss.
+    usage.counters[0] = (maxrss * (mm::PAGE_SIZE / 1024)) as i64;
     super::arg::UserPtr::new(addr).write(ctx, &usage)
 }
 

@@ -49,6 +49,8 @@ pub struct Mm {
     pub(crate) brk_start: u64,
     pub(crate) brk: u64,
     pub(crate) stack_limit: u64,
+    /// The calling process's limits (`limits`).
+    pub(crate) limits: crate::VmLimits,
     flushes: Vec<Range<u64>>,
 }
 
@@ -71,6 +73,7 @@ impl Mm {
             brk_start: 0,
             brk: 0,
             stack_limit: DEFAULT_STACK_LIMIT,
+            limits: Default::default(),
             flushes: Vec::new(),
         }
     }
@@ -272,6 +275,7 @@ impl Mm {
             brk_start: self.brk_start,
             brk: self.brk,
             stack_limit: self.stack_limit,
+            limits: self.limits,
             flushes: Vec::new(),
         };
         let areas: Vec<(u64, u64, bool)> = self

@@ -65,21 +65,34 @@ impl Mm {
             if addr < MMAP_MIN_ADDR {
                 return Err(Errno::EPERM);
             }
-            if !self.is_free(addr, addr + len) {
-                if !flags.contains(MapFlags::FIXED) {
-                    return Err(Errno::EEXIST);
-                }
-                self.unmap_range(addr, addr + len);
+            if !flags.contains(MapFlags::FIXED) && !self.is_free(addr, addr + len) {
+                return Err(Errno::EEXIST);
             }
             addr
         } else {
             self.unmapped_area(addr, len)?
         };
+        // RLIMIT_AS and RLIMIT_DATA count only what is new (Linux's
+        // mmap_region).
+        let vma_flags = flags.vma_flags();
+        let pages = len / PAGE_SIZE;
+        if !self.may_expand(prot, vma_flags, pages)
+            && !self.may_expand(
+                prot,
+                vma_flags,
+                pages - self.mapped_pages(start, start + len),
+            )
+        {
+            return Err(Errno::ENOMEM);
+        }
+        if fixed && !self.is_free(start, start + len) {
+            self.unmap_range(start, start + len);
+        }
         let vma = VmArea {
             start,
             end: start + len,
             prot,
-            flags: flags.vma_flags(),
+            flags: vma_flags,
             file,
             offset: if anonymous { 0 } else { offset },
             name,

@@ -6,6 +6,7 @@
 
 use arch::{Errno, Result};
 
+use crate::limits::is_data;
 use crate::page_table::PteFlags;
 use crate::{MapFlags, Mm, Prot, PAGE_SIZE};
 
@@ -43,7 +44,8 @@ impl Mm {
     /// Changes the protection of `[addr, addr + len)`, as mprotect(2):
     /// `EINVAL` for an unaligned start, `ENOMEM` for a range that wraps or
     /// has unmapped pages, `EACCES` for more than a file mapping may have
-    /// (`MappedFile::max_prot`). `grows_down` (`PROT_GROWSDOWN`) extends
+    /// (`MappedFile::max_prot`), `ENOMEM` where private memory would become
+    /// writable past RLIMIT_DATA. `grows_down` (`PROT_GROWSDOWN`) extends
     /// the range down to the start of its area, which must grow down
     /// (`EINVAL`).
     pub fn mprotect_with(
@@ -81,6 +83,14 @@ impl Mm {
             let new = prot;
             if !(new - max).is_empty() {
                 result = Err(Errno::EACCES);
+                break;
+            }
+            let pages = (stop - at) / PAGE_SIZE;
+            if is_data(new, vma.flags)
+                && !is_data(vma.prot, vma.flags)
+                && !self.may_expand(new, vma.flags, pages)
+            {
+                result = Err(Errno::ENOMEM);
                 break;
             }
             self.protect(at, stop, new);

@@ -434,3 +434,9 @@ fn madvise() {
 fn rlimit_enforce() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/rlimit_enforce", "quiet"]));
 }
+
+/// mlock, munlock, mlock2, mlockall, VmLck, RLIMIT_MEMLOCK (tests/guest/mlock.c).
+#[test]
+fn mlock() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mlock", "quiet"]));
+}

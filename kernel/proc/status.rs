@@ -94,7 +94,7 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         let vm = [
             ("VmPeak", u.size * kb),
             ("VmSize", u.size * kb),
-            ("VmLck", 0),
+            ("VmLck", u.locked * kb),
             ("VmPin", 0),
             ("VmHWM", u.hiwater.max(u.rss) * kb),
             ("VmRSS", u.rss * kb),

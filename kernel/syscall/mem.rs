@@ -163,41 +163,60 @@ pub fn sys_madvise(ctx: &mut TrapContext, addr: u64, len: u64, advice: i32) -> R
     Ok(0)
 }
 
-/// mlock(2): guest memory is never paged out, so every page is already as
-/// locked as it can be; only the range is checked.
-pub fn sys_mlock(_: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
-    addr.checked_add(len).ok_or(Errno::EINVAL)?;
-    Ok(0)
+/// Returns EPERM unless the caller may lock memory at all: a non-zero
+/// RLIMIT_MEMLOCK or CAP_IPC_LOCK (Linux's can_do_mlock).
+fn can_do_mlock(ctx: &TrapContext) -> Result<()> {
+    match crate::task::limits::vm_limits(&ctx.task.process).memlock {
+        0 => Err(Errno::EPERM),
+        _ => Ok(()),
+    }
+}
+
+/// mlock(2): guest memory is never paged out, so locking counts the pages
+/// (VmLck, RLIMIT_MEMLOCK) and faults them in (`Mm::mlock`).
+pub fn sys_mlock(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
+    sys_mlock2(ctx, addr, len, 0)
 }
 
 /// munlock(2); see `sys_mlock`.
 pub fn sys_munlock(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
-    sys_mlock(ctx, addr, len)
+    limited_mm(ctx)
+        .borrow_mut()
+        .mlock(addr, len, false, false)?;
+    Ok(0)
 }
 
-/// mlock2(2): mlock with flags (MLOCK_ONFAULT); see `sys_mlock`.
+/// mlock2(2): mlock with flags (MLOCK_ONFAULT: pages are not faulted in).
 pub fn sys_mlock2(ctx: &mut TrapContext, addr: u64, len: u64, flags: u32) -> Result<u64> {
     const MLOCK_ONFAULT: u32 = 1;
     if flags & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
-    sys_mlock(ctx, addr, len)
+    can_do_mlock(ctx)?;
+    let on_fault = flags & MLOCK_ONFAULT != 0;
+    limited_mm(ctx)
+        .borrow_mut()
+        .mlock(addr, len, true, on_fault)?;
+    Ok(0)
 }
 
-/// mlockall(2) and munlockall(2); see `sys_mlock`.
-pub fn sys_mlockall(_: &mut TrapContext, flags: u32) -> Result<u64> {
-    const MCL_CURRENT: u32 = 1;
-    const MCL_FUTURE: u32 = 2;
-    const MCL_ONFAULT: u32 = 4;
+/// mlockall(2): EINVAL for no flags, unknown ones or MCL_ONFAULT alone,
+/// then EPERM as for mlock.
+pub fn sys_mlockall(ctx: &mut TrapContext, flags: u32) -> Result<u64> {
+    use mm::{MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT};
     if flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0
         || flags & (MCL_CURRENT | MCL_FUTURE) == 0
     {
         return Err(Errno::EINVAL);
     }
+    can_do_mlock(ctx)?;
+    limited_mm(ctx).borrow_mut().mlockall(flags)?;
     Ok(0)
 }
 
-pub fn sys_munlockall(_: &mut TrapContext) -> Result<u64> {
+/// munlockall(2).
+pub fn sys_munlockall(ctx: &mut TrapContext) -> Result<u64> {
+    ctx.task.mm().borrow_mut().munlockall();
     Ok(0)
 }
 

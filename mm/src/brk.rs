@@ -20,7 +20,8 @@ impl Mm {
     /// Moves the program break to `new`, as Linux's brk(2): returns the new
     /// break, or the old one if `new` is below the brk base, the heap and
     /// the data segment would pass RLIMIT_DATA, or the heap cannot grow there
-    /// (another mapping is in the way, user space ends, RLIMIT_AS).
+    /// (another mapping is in the way, user space ends, RLIMIT_AS,
+    /// RLIMIT_MEMLOCK under `mlockall(MCL_FUTURE)`).
     pub fn brk(&mut self, new: u64) -> u64 {
         if new < self.brk_start || new > self.task_size {
             return self.brk;
@@ -39,7 +40,13 @@ impl Mm {
         } else if new_end > old_end {
             let pages = (new_end - old_end) / crate::PAGE_SIZE;
             let prot = Prot::READ | Prot::WRITE;
-            let flags = MapFlags::PRIVATE;
+            let mut flags = MapFlags::PRIVATE;
+            if self.locks_new_mappings() {
+                flags |= MapFlags::LOCKED;
+                if !self.may_lock(pages) {
+                    return self.brk;
+                }
+            }
             if !self.is_free(old_end, new_end) || !self.may_expand(prot, flags, pages) {
                 return self.brk;
             }
@@ -52,6 +59,9 @@ impl Mm {
                 offset: 0,
                 name: VmaName::Heap,
             });
+        }
+        if self.locks_new_mappings() && new_end > old_end {
+            self.populate(old_end, new_end, true);
         }
         self.brk = new;
         new

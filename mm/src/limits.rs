@@ -108,4 +108,11 @@ impl Mm {
         }
         true
     }
+
+    /// Returns whether `pages` more locked pages stay within RLIMIT_MEMLOCK
+    /// (Linux's `mlock_future_ok`).
+    pub(crate) fn may_lock(&self, pages: u64) -> bool {
+        self.limits.memlock == u64::MAX
+            || (self.locked_vm() + pages).saturating_mul(PAGE_SIZE) <= self.limits.memlock
+    }
 }

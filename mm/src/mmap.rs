@@ -73,8 +73,11 @@ impl Mm {
             self.unmapped_area(addr, len)?
         };
         // RLIMIT_AS and RLIMIT_DATA count only what is new (Linux's
-        // mmap_region).
-        let vma_flags = flags.vma_flags();
+        // mmap_region); locked memory meets RLIMIT_MEMLOCK with EAGAIN.
+        let mut vma_flags = flags.vma_flags();
+        if self.locks_new_mappings() {
+            vma_flags |= MapFlags::LOCKED;
+        }
         let pages = len / PAGE_SIZE;
         if !self.may_expand(prot, vma_flags, pages)
             && !self.may_expand(
@@ -84,6 +87,12 @@ impl Mm {
             )
         {
             return Err(Errno::ENOMEM);
+        }
+        if flags.contains(MapFlags::LOCKED) && self.limits.memlock == 0 {
+            return Err(Errno::EPERM);
+        }
+        if vma_flags.contains(MapFlags::LOCKED) && !self.may_lock(pages) {
+            return Err(Errno::EAGAIN);
         }
         if fixed && !self.is_free(start, start + len) {
             self.unmap_range(start, start + len);
@@ -98,7 +107,7 @@ impl Mm {
             name,
         };
         self.insert_vma(vma);
-        if flags.contains(MapFlags::POPULATE) {
+        if flags.contains(MapFlags::POPULATE) || vma_flags.contains(MapFlags::LOCKED) {
             // Writable private pages are copied now; shared ones are not
             // dirtied for nothing (as Linux's populate_vma_page_range).
             let write = prot.contains(Prot::WRITE) && !flags.contains(MapFlags::SHARED);

@@ -159,22 +159,29 @@ impl Mm {
         if addr == end {
             return Ok(());
         }
-        let areas: Vec<(u64, u64, bool, bool)> = self
+        let areas: Vec<(u64, u64, bool, bool, bool)> = self
             .vmas
             .range(..end)
             .filter(|(_, v)| v.end > addr)
             .map(|(_, v)| {
                 let anon = v.file.as_ref().is_none_or(|f| f.is_anonymous());
-                (v.start.max(addr), v.end.min(end), v.is_shared(), anon)
+                (
+                    v.start.max(addr),
+                    v.end.min(end),
+                    v.is_shared(),
+                    anon,
+                    v.is_locked(),
+                )
             })
             .collect();
-        for &(start, stop, shared, anon) in &areas {
+        for &(start, stop, shared, anon, locked) in &areas {
             match advice {
+                MADV_DONTNEED | MADV_FREE if locked => return Err(Errno::EINVAL),
                 MADV_FREE if shared || !anon => return Err(Errno::EINVAL),
                 MADV_DONTNEED | MADV_DONTNEED_LOCKED | MADV_FREE if !shared => {
                     self.zap(start, stop)
                 }
-                MADV_REMOVE if anon && !shared => return Err(Errno::EINVAL),
+                MADV_REMOVE if locked || (anon && !shared) => return Err(Errno::EINVAL),
                 MADV_REMOVE if !shared => return Err(Errno::EACCES),
                 MADV_REMOVE => self.remove_shared(start, stop),
                 MADV_POPULATE_READ | MADV_POPULATE_WRITE => {

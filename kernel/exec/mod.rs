@@ -205,6 +205,12 @@ fn execve_path(
     de_thread(ctx)?;
     crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
+    // An x86_64 program runs without READ_IMPLIES_EXEC (Linux's
+    // set_personality_64bit); the rest of the personality stays.
+    p.personality.fetch_and(
+        !crate::syscall::READ_IMPLIES_EXEC,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     *p.cred.borrow_mut() = cred;
     p.set_dumpable(dumpable);
     // POSIX timers do not survive exec; interval timers do.

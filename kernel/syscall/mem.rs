@@ -11,6 +11,9 @@ use fs::{FileType, OpenFlags};
 use mm::{MapFlags, MappedFile, Prot, VmaName};
 use std::sync::Arc;
 
+/// personality(2)'s READ_IMPLIES_EXEC: readable mappings are executable.
+pub const READ_IMPLIES_EXEC: u32 = 0x0400000;
+
 /// Returns the caller's address space with the caller's limits on it
 /// (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK), for a call that maps or locks.
 fn limited_mm(ctx: &TrapContext) -> Arc<arch::sync::KernelCell<mm::Mm>> {
@@ -18,6 +21,16 @@ fn limited_mm(ctx: &TrapContext) -> Arc<arch::sync::KernelCell<mm::Mm>> {
     let limits = crate::task::limits::vm_limits(&ctx.task.process);
     mm.borrow_mut().set_limits(limits);
     mm
+}
+
+/// Returns whether the caller's personality has READ_IMPLIES_EXEC.
+fn read_implies_exec(ctx: &TrapContext) -> bool {
+    let persona = ctx
+        .task
+        .process
+        .personality
+        .load(std::sync::atomic::Ordering::Relaxed);
+    persona & READ_IMPLIES_EXEC != 0
 }
 
 pub fn sys_brk(ctx: &mut TrapContext, addr: u64) -> Result<u64> {
@@ -40,7 +53,7 @@ pub fn sys_mmap(
     }
     // mmap, unlike mprotect, ignores the protection bits it does not know,
     // and its flags are an unsigned long of which Linux reads the low half.
-    let prot = Prot::from_bits_truncate(prot as u32);
+    let mut prot = Prot::from_bits_truncate(prot as u32);
     let mut flags = MapFlags::from_bits_truncate(flags as u32);
     let mut backing: Option<Arc<dyn MappedFile>> = None;
     let mut name = VmaName::None;
@@ -96,6 +109,13 @@ pub fn sys_mmap(
             _ => return Err(Errno::ENODEV),
         }
     }
+    // READ_IMPLIES_EXEC, unless the file lies on a noexec mount.
+    let may_exec = backing
+        .as_ref()
+        .is_none_or(|b| b.max_prot().contains(Prot::EXEC));
+    if prot.contains(Prot::READ) && read_implies_exec(ctx) && may_exec {
+        prot |= Prot::EXEC;
+    }
     let off = if backing.is_some() { offset } else { 0 };
     limited_mm(ctx)
         .borrow_mut()
@@ -136,9 +156,10 @@ pub fn sys_mprotect(ctx: &mut TrapContext, addr: u64, len: u64, prot: u64) -> Re
         .and_then(Prot::from_bits)
         .ok_or(Errno::EINVAL)?;
     crate::task::tlb::quiesce(ctx.task);
+    let rie = read_implies_exec(ctx);
     limited_mm(ctx)
         .borrow_mut()
-        .mprotect_with(addr, len, prot, grows == PROT_GROWSDOWN)?;
+        .mprotect_with(addr, len, prot, grows == PROT_GROWSDOWN, rie)?;
     Ok(0)
 }
 

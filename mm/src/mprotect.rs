@@ -38,7 +38,7 @@ impl Mm {
     /// Changes the protection of `[addr, addr + len)`, as mprotect(2); see
     /// `mprotect_with`.
     pub fn mprotect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<()> {
-        self.mprotect_with(addr, len, prot, false)
+        self.mprotect_with(addr, len, prot, false, false)
     }
 
     /// Changes the protection of `[addr, addr + len)`, as mprotect(2):
@@ -47,13 +47,16 @@ impl Mm {
     /// (`MappedFile::max_prot`), `ENOMEM` where private memory would become
     /// writable past RLIMIT_DATA. `grows_down` (`PROT_GROWSDOWN`) extends
     /// the range down to the start of its area, which must grow down
-    /// (`EINVAL`).
+    /// (`EINVAL`); `read_implies_exec` (the personality's
+    /// `READ_IMPLIES_EXEC`) adds `EXEC` to a readable protection where the
+    /// area may execute.
     pub fn mprotect_with(
         &mut self,
         addr: u64,
         len: u64,
         prot: Prot,
         grows_down: bool,
+        read_implies_exec: bool,
     ) -> Result<()> {
         if !crate::is_page_aligned(addr) {
             return Err(Errno::EINVAL);
@@ -80,7 +83,10 @@ impl Mm {
             };
             let stop = vma.end.min(end);
             let max = vma.file.as_ref().map_or(Prot::all(), |f| f.max_prot());
-            let new = prot;
+            let mut new = prot;
+            if read_implies_exec && prot.contains(Prot::READ) && max.contains(Prot::EXEC) {
+                new |= Prot::EXEC;
+            }
             if !(new - max).is_empty() {
                 result = Err(Errno::EACCES);
                 break;

@@ -244,7 +244,7 @@ pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64>
         RUSAGE_THREAD => (task_times(ctx.task), ctx.task.mm().borrow().hiwater_rss()),
         _ => return Err(Errno::EINVAL),
     };
-    super::wait4::write_rusage_rss(ctx, usage, times, maxrss)?;
+    super::wait4::write_rusage(ctx, usage, times, maxrss)?;
     Ok(0)
 }
 

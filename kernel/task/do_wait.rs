@@ -24,12 +24,14 @@ pub struct WaitOptions {
 }
 
 /// What a wait reports: which child, its real user id (waitid's `si_uid`),
-/// and its change of state.
+/// its change of state, and the most pages it or its reaped children had
+/// resident at once (the rusage's `ru_maxrss`).
 #[derive(Clone, Copy, Debug)]
 pub struct WaitResult {
     pub pid: Pid,
     pub uid: u32,
     pub change: ChildChange,
+    pub maxrss: u64,
 }
 
 /// A child's change of state.
@@ -86,10 +88,12 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     }
     for c in &children {
         let found = |change| {
+            let (own, children) = c.maxrss();
             Some(Ok(WaitResult {
                 pid: c.pid,
                 uid: c.cred.borrow().uid,
                 change,
+                maxrss: own.max(children),
             }))
         };
         if o.exited {

@@ -9,7 +9,8 @@
  * memory only: mmap, brk, mprotect); RLIMIT_STACK's quarter for execve's
  * arguments (E2BIG); RLIMIT_SIGPENDING (sigqueue EAGAIN); RLIMIT_CPU
  * (SIGXCPU at the soft limit, which moves on a second each time, then SIGKILL
- * at the hard); getrusage's ru_maxrss for RUSAGE_SELF and RUSAGE_CHILDREN.
+ * at the hard); ru_maxrss of getrusage's RUSAGE_SELF and RUSAGE_CHILDREN and
+ * of wait4.
  * The unprivileged parts run in children as uid 54321. Runs natively too.
  */
 #include "check.h"
@@ -309,7 +310,12 @@ static void maxrss(void)
 		touch(80 * MB);
 		_exit(0);
 	}
-	wait_status(pid);
+	int st;
+	struct rusage child;
+	while (wait4(pid, &st, 0, &child) < 0 && errno == EINTR)
+		;
+	CHECKF("wait4's rusage has the child's ru_maxrss", child.ru_maxrss >= 80 * 1024, "%ld kB",
+	       child.ru_maxrss);
 	MUST(getrusage(RUSAGE_CHILDREN, &ru));
 	CHECKF("ru_maxrss of RUSAGE_CHILDREN is the largest waited-for child's",
 	       ru.ru_maxrss >= 80 * 1024 && ru.ru_maxrss > before, "%ld kB (before %ld)", ru.ru_maxrss,

@@ -51,6 +51,8 @@ impl PageIo for Io<'_> {
 struct MapCount {
     all: usize,
     shared: usize,
+    /// Shared mappings that may write (Linux's `i_mmap_writable`).
+    writable: usize,
 }
 
 /// The page cache of one inode.
@@ -110,12 +112,15 @@ impl FileCache {
     }
 
     /// Notes that an mmap of the inode is gone.
-    fn unmapped(&self, shared: bool) {
+    fn unmapped(&self, shared: bool, writable: bool) {
         let last_shared = {
             let mut maps = self.maps.borrow_mut();
             maps.all -= 1;
             if shared {
                 maps.shared -= 1;
+            }
+            if writable {
+                maps.writable -= 1;
             }
             shared && maps.shared == 0
         };
@@ -242,6 +247,18 @@ pub(crate) struct InodeMapping {
     max_prot: Prot,
 }
 
+/// Returns whether a shared mapping that may write `inode` exists (a memfd's
+/// `F_SEAL_WRITE` is refused then).
+pub(crate) fn maps_writable(inode: &dyn Inode) -> bool {
+    let Some(space) = address_space::find(inode) else {
+        return false;
+    };
+    let space: Arc<dyn Any + Send + Sync> = space;
+    space
+        .downcast::<FileCache>()
+        .is_ok_and(|c| c.maps.borrow().writable > 0)
+}
+
 impl InodeMapping {
     /// Returns a new mmap of `inode`, shared or private, that may never get
     /// more rights than `max_prot`.
@@ -268,6 +285,9 @@ impl InodeMapping {
             maps.all += 1;
             if shared {
                 maps.shared += 1;
+            }
+            if shared && max_prot.contains(Prot::WRITE) {
+                maps.writable += 1;
             }
         }
         Ok(Arc::new(InodeMapping {
@@ -306,7 +326,8 @@ impl MappedFile for InodeMapping {
 
 impl Drop for InodeMapping {
     fn drop(&mut self) {
-        self.cache.unmapped(self.shared);
+        let writable = self.shared && self.max_prot.contains(Prot::WRITE);
+        self.cache.unmapped(self.shared, writable);
     }
 }
 

@@ -415,3 +415,28 @@ fn pgrp() {
 fn netlink() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netlink", "quiet"]));
 }
+
+/// memfd file seals (tests/guest/memfd_seals.c).
+#[test]
+fn memfd_seals() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/memfd_seals", "quiet"]));
+}
+
+/// madvise and mprotect argument checks (tests/guest/madvise.c).
+#[test]
+fn madvise() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/madvise", "quiet"]));
+}
+
+/// Resource limits enforced: NPROC, FSIZE, AS, DATA, STACK, SIGPENDING, CPU,
+/// ru_maxrss (tests/guest/rlimit_enforce.c).
+#[test]
+fn rlimit_enforce() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/rlimit_enforce", "quiet"]));
+}
+
+/// mlock, munlock, mlock2, mlockall, VmLck, RLIMIT_MEMLOCK (tests/guest/mlock.c).
+#[test]
+fn mlock() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mlock", "quiet"]));
+}

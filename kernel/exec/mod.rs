@@ -30,6 +30,32 @@ use std::sync::Arc;
 /// rounds of binary handlers, so five scripts and the ELF program end a chain.
 const MAX_SCRIPT_DEPTH: usize = 5;
 
+/// Checks that the strings of an execve fit the room its stack gives them
+/// (Linux's bprm_stack_limits): a quarter of RLIMIT_STACK, at most 6 MiB and
+/// at least 128 KiB (ARG_MAX), less the pointers to them; E2BIG otherwise.
+fn check_arg_room(
+    ctx: &TrapContext,
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<()> {
+    const ARG_MAX: u64 = 32 * 4096;
+    let stack = ctx.task.process.rlimit(RLIMIT_STACK);
+    let limit = (6u64 << 20).min(stack / 4).max(ARG_MAX);
+    let pointers = ((argv.len().max(1) + envp.len()) * 8) as u64;
+    let strings: u64 = argv
+        .iter()
+        .chain(envp)
+        .map(|s| s.len() as u64 + 1)
+        .sum::<u64>()
+        + path.len() as u64
+        + 1;
+    if limit <= pointers || strings > limit - pointers {
+        return Err(Errno::E2BIG);
+    }
+    Ok(())
+}
+
 /// Runs `path` in the calling task with `argv` and `envp` (execve(2)).
 pub fn execve(
     ctx: &mut TrapContext,
@@ -38,6 +64,7 @@ pub fn execve(
     envp: Vec<Vec<u8>>,
 ) -> Result<()> {
     crate::task::limits::may_exec(&ctx.task.process)?;
+    check_arg_room(ctx, path, &argv, &envp)?;
     let k = crate::boot::kernel();
     let fsc = ctx.task.fs();
     let file = k
@@ -55,6 +82,7 @@ pub fn execve_file(
     envp: Vec<Vec<u8>>,
 ) -> Result<()> {
     crate::task::limits::may_exec(&ctx.task.process)?;
+    check_arg_room(ctx, path, &argv, &envp)?;
     execve_path(ctx, file, path, argv, envp, 0)
 }
 
@@ -177,10 +205,17 @@ fn execve_path(
     de_thread(ctx)?;
     crate::task::mm_release(ctx.task);
     let p = &ctx.task.process;
+    // An x86_64 program runs without READ_IMPLIES_EXEC (Linux's
+    // set_personality_64bit); the rest of the personality stays.
+    p.personality.fetch_and(
+        !crate::syscall::READ_IMPLIES_EXEC,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     *p.cred.borrow_mut() = cred;
     p.set_dumpable(dumpable);
     // POSIX timers do not survive exec; interval timers do.
     p.posix_timers.borrow_mut().clear();
+    p.note_maxrss();
     *p.mm.borrow_mut() = Arc::new(KernelCell::new(mm));
     *ctx.task.tlb.borrow_mut() = Default::default();
     ctx.cpu.queue(MapOp::Unmap {

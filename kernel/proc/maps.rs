@@ -20,6 +20,10 @@ pub struct Usage {
     pub stack: u64,
     /// Executable areas that are not writable (exec_vm).
     pub exec: u64,
+    /// Locked areas (locked_vm).
+    pub locked: u64,
+    /// The most pages resident at once (hiwater_rss).
+    pub hiwater: u64,
     pub layout: mm::Layout,
     pub brk_base: u64,
 }
@@ -41,6 +45,7 @@ pub fn usage(p: &Process) -> Usage {
         let mut u = Usage {
             layout: m.layout,
             brk_base: m.brk_base(),
+            hiwater: m.hiwater_rss(),
             ..Usage::default()
         };
         for v in m.vmas() {
@@ -48,6 +53,9 @@ pub fn usage(p: &Process) -> Usage {
             let resident = m.resident(v.start, v.end).len() as u64;
             u.size += pages;
             u.rss += resident;
+            if v.is_locked() {
+                u.locked += pages;
+            }
             match (v.mapped_file(), v.is_shared()) {
                 (Some(_), _) => u.rss_file += resident,
                 (None, true) => u.rss_shmem += resident,

@@ -94,9 +94,9 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         let vm = [
             ("VmPeak", u.size * kb),
             ("VmSize", u.size * kb),
-            ("VmLck", 0),
+            ("VmLck", u.locked * kb),
             ("VmPin", 0),
-            ("VmHWM", u.rss * kb),
+            ("VmHWM", u.hiwater.max(u.rss) * kb),
             ("VmRSS", u.rss * kb),
             ("RssAnon", u.rss_anon * kb),
             ("RssFile", u.rss_file * kb),

@@ -120,6 +120,9 @@ pub fn sys_truncate(ctx: &mut TrapContext, path: UserStr, length: u64) -> Result
     }
     let path = path.read_path(ctx)?;
     let p = resolve_at(ctx, Fd::AT_FDCWD, &path, 0, true)?;
+    if p.inode().file_type() == FileType::Regular {
+        super::rlimit::fsize_grow(ctx, p.inode().as_ref(), length)?;
+    }
     vfs().truncate(&ctx.cred(), &p, length)?;
     Ok(0)
 }
@@ -134,6 +137,7 @@ pub fn sys_ftruncate(ctx: &mut TrapContext, fd: Fd, length: u64) -> Result<u64> 
     if !f.flags().writable() || p.inode().file_type() != FileType::Regular {
         return Err(Errno::EINVAL);
     }
+    super::rlimit::fsize_grow(ctx, p.inode().as_ref(), length)?;
     vfs().ftruncate(&ctx.cred(), p, length)?;
     Ok(0)
 }

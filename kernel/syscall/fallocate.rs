@@ -22,6 +22,18 @@ pub fn sys_fallocate(
         return Err(Errno::EINVAL);
     }
     let mode = FallocMode::from_bits(mode)?;
+    // A range that grows the file meets RLIMIT_FSIZE (shmem_fallocate's and
+    // ext4's inode_newsize_ok).
+    let grows = matches!(
+        mode,
+        FallocMode::Allocate { keep_size: false } | FallocMode::ZeroRange { keep_size: false }
+    );
+    if let (true, Some(inode)) = (grows, f.inode()) {
+        if inode.file_type() == fs::FileType::Regular {
+            let end = (offset as u64).saturating_add(len as u64);
+            super::rlimit::fsize_grow(ctx, inode.as_ref(), end)?;
+        }
+    }
     f.fallocate(mode, offset as u64, len as u64)?;
     remove_privs(ctx, &f)?;
     Ok(0)

@@ -58,6 +58,9 @@ pub fn sys_fcntl(ctx: &mut TrapContext, fd: Fd, cmd: u32, arg: u64) -> Result<u6
     ) {
         return fcntl_lock(ctx, &f, cmd as u64, arg);
     }
+    if cmd == crate::memfd::F_ADD_SEALS || cmd == crate::memfd::F_GET_SEALS {
+        return crate::memfd::fcntl_seals(&f, cmd, arg);
+    }
     let nofile = ctx.task.process.nofile();
     let files = ctx.task.files();
     let mut files = files.borrow_mut();

@@ -21,7 +21,9 @@ pub const PER_CLEAR_ON_SETID: u32 = 0x0040000 | 0x0200000 | 0x0400000;
 /// Linux stores it; 0xffffffff only asks) and returns the old ones.
 /// PER_LINUX is the only domain; ADDR_NO_RANDOMIZE holds trivially (this
 /// kernel does not randomize the address space); UNAME26 makes uname report
-/// a 2.6 release.
+/// a 2.6 release; READ_IMPLIES_EXEC makes readable mappings executable
+/// (mmap, mprotect: `mem.rs`) until the next execve, which drops it for an
+/// x86_64 program as Linux's set_personality_64bit does.
 pub fn sys_personality(ctx: &mut TrapContext, persona: u32) -> Result<u64> {
     use std::sync::atomic::Ordering;
     let p = &ctx.task.process.personality;

@@ -11,9 +11,31 @@ use fs::{FileType, OpenFlags};
 use mm::{MapFlags, MappedFile, Prot, VmaName};
 use std::sync::Arc;
 
+/// personality(2)'s READ_IMPLIES_EXEC: readable mappings are executable.
+pub const READ_IMPLIES_EXEC: u32 = 0x0400000;
+
+/// Returns the caller's address space with the caller's limits on it
+/// (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK), for a call that maps or locks.
+fn limited_mm(ctx: &TrapContext) -> Arc<arch::sync::KernelCell<mm::Mm>> {
+    let mm = ctx.task.mm();
+    let limits = crate::task::limits::vm_limits(&ctx.task.process);
+    mm.borrow_mut().set_limits(limits);
+    mm
+}
+
+/// Returns whether the caller's personality has READ_IMPLIES_EXEC.
+fn read_implies_exec(ctx: &TrapContext) -> bool {
+    let persona = ctx
+        .task
+        .process
+        .personality
+        .load(std::sync::atomic::Ordering::Relaxed);
+    persona & READ_IMPLIES_EXEC != 0
+}
+
 pub fn sys_brk(ctx: &mut TrapContext, addr: u64) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    Ok(ctx.task.mm().borrow_mut().brk(addr))
+    Ok(limited_mm(ctx).borrow_mut().brk(addr))
 }
 
 pub fn sys_mmap(
@@ -31,7 +53,7 @@ pub fn sys_mmap(
     }
     // mmap, unlike mprotect, ignores the protection bits it does not know,
     // and its flags are an unsigned long of which Linux reads the low half.
-    let prot = Prot::from_bits_truncate(prot as u32);
+    let mut prot = Prot::from_bits_truncate(prot as u32);
     let mut flags = MapFlags::from_bits_truncate(flags as u32);
     let mut backing: Option<Arc<dyn MappedFile>> = None;
     let mut name = VmaName::None;
@@ -64,6 +86,17 @@ pub fn sys_mmap(
                 if path.mnt.noexec() {
                     max_prot -= Prot::EXEC;
                 }
+                // A file sealed against writes takes no shared writable
+                // mapping, and its shared mappings never become writable
+                // (Linux's seal_check_write).
+                let seals = inode.shmem().map_or(Ok(0), |t| t.seals())?;
+                if shared && seals & (fs::tmpfs::F_SEAL_WRITE | fs::tmpfs::F_SEAL_FUTURE_WRITE) != 0
+                {
+                    if prot.contains(Prot::WRITE) {
+                        return Err(Errno::EPERM);
+                    }
+                    max_prot -= Prot::WRITE;
+                }
                 name = VmaName::Named(
                     String::from_utf8_lossy(&path.to_bytes(&ctx.task.fs().root)).into(),
                 );
@@ -76,9 +109,15 @@ pub fn sys_mmap(
             _ => return Err(Errno::ENODEV),
         }
     }
+    // READ_IMPLIES_EXEC, unless the file lies on a noexec mount.
+    let may_exec = backing
+        .as_ref()
+        .is_none_or(|b| b.max_prot().contains(Prot::EXEC));
+    if prot.contains(Prot::READ) && read_implies_exec(ctx) && may_exec {
+        prot |= Prot::EXEC;
+    }
     let off = if backing.is_some() { offset } else { 0 };
-    ctx.task
-        .mm()
+    limited_mm(ctx)
         .borrow_mut()
         .mmap(addr, len, prot, flags, backing, off, name)
 }
@@ -89,13 +128,38 @@ pub fn sys_munmap(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
     Ok(0)
 }
 
+/// mprotect(2), checked in Linux's order (do_mprotect_pkey): both GROWS
+/// bits, then an unaligned start, are EINVAL; a zero length succeeds
+/// whatever the bits; a range that wraps is ENOMEM; then bits other than
+/// PROT_READ, PROT_WRITE, PROT_EXEC and PROT_SEM (which x86 allows and
+/// ignores) are EINVAL.
 pub fn sys_mprotect(ctx: &mut TrapContext, addr: u64, len: u64, prot: u64) -> Result<u64> {
+    const PROT_SEM: u64 = 0x8;
+    const PROT_GROWSDOWN: u64 = 0x0100_0000;
+    const PROT_GROWSUP: u64 = 0x0200_0000;
+    let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    if grows == PROT_GROWSDOWN | PROT_GROWSUP || !addr.is_multiple_of(arch::PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let end = len
+        .checked_next_multiple_of(arch::PAGE_SIZE)
+        .and_then(|l| addr.checked_add(l));
+    if end.is_none() {
+        return Err(Errno::ENOMEM);
+    }
+    let bits = prot & !(grows | PROT_SEM);
+    let prot = u32::try_from(bits)
+        .ok()
+        .and_then(Prot::from_bits)
+        .ok_or(Errno::EINVAL)?;
     crate::task::tlb::quiesce(ctx.task);
-    // PROT_GROWSDOWN/PROT_GROWSUP (0x01000000/0x02000000) extend to the VMA's end;
-    // the range given is all that changes here.
-    let prot = u32::try_from(prot).map_err(|_| Errno::EINVAL)?;
-    let prot = Prot::from_bits(prot & !0x0300_0000).ok_or(Errno::EINVAL)?;
-    ctx.task.mm().borrow_mut().mprotect(addr, len, prot)?;
+    let rie = read_implies_exec(ctx);
+    limited_mm(ctx)
+        .borrow_mut()
+        .mprotect_with(addr, len, prot, grows == PROT_GROWSDOWN, rie)?;
     Ok(0)
 }
 
@@ -109,8 +173,7 @@ pub fn sys_mremap(
 ) -> Result<u64> {
     let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
     crate::task::tlb::quiesce(ctx.task);
-    ctx.task
-        .mm()
+    limited_mm(ctx)
         .borrow_mut()
         .mremap(addr, old_len, new_len, flags, new_addr)
 }
@@ -121,41 +184,60 @@ pub fn sys_madvise(ctx: &mut TrapContext, addr: u64, len: u64, advice: i32) -> R
     Ok(0)
 }
 
-/// mlock(2): guest memory is never paged out, so every page is already as
-/// locked as it can be; only the range is checked.
-pub fn sys_mlock(_: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
-    addr.checked_add(len).ok_or(Errno::EINVAL)?;
-    Ok(0)
+/// Returns EPERM unless the caller may lock memory at all: a non-zero
+/// RLIMIT_MEMLOCK or CAP_IPC_LOCK (Linux's can_do_mlock).
+fn can_do_mlock(ctx: &TrapContext) -> Result<()> {
+    match crate::task::limits::vm_limits(&ctx.task.process).memlock {
+        0 => Err(Errno::EPERM),
+        _ => Ok(()),
+    }
+}
+
+/// mlock(2): guest memory is never paged out, so locking counts the pages
+/// (VmLck, RLIMIT_MEMLOCK) and faults them in (`Mm::mlock`).
+pub fn sys_mlock(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
+    sys_mlock2(ctx, addr, len, 0)
 }
 
 /// munlock(2); see `sys_mlock`.
 pub fn sys_munlock(ctx: &mut TrapContext, addr: u64, len: u64) -> Result<u64> {
-    sys_mlock(ctx, addr, len)
+    limited_mm(ctx)
+        .borrow_mut()
+        .mlock(addr, len, false, false)?;
+    Ok(0)
 }
 
-/// mlock2(2): mlock with flags (MLOCK_ONFAULT); see `sys_mlock`.
+/// mlock2(2): mlock with flags (MLOCK_ONFAULT: pages are not faulted in).
 pub fn sys_mlock2(ctx: &mut TrapContext, addr: u64, len: u64, flags: u32) -> Result<u64> {
     const MLOCK_ONFAULT: u32 = 1;
     if flags & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
-    sys_mlock(ctx, addr, len)
+    can_do_mlock(ctx)?;
+    let on_fault = flags & MLOCK_ONFAULT != 0;
+    limited_mm(ctx)
+        .borrow_mut()
+        .mlock(addr, len, true, on_fault)?;
+    Ok(0)
 }
 
-/// mlockall(2) and munlockall(2); see `sys_mlock`.
-pub fn sys_mlockall(_: &mut TrapContext, flags: u32) -> Result<u64> {
-    const MCL_CURRENT: u32 = 1;
-    const MCL_FUTURE: u32 = 2;
-    const MCL_ONFAULT: u32 = 4;
+/// mlockall(2): EINVAL for no flags, unknown ones or MCL_ONFAULT alone,
+/// then EPERM as for mlock.
+pub fn sys_mlockall(ctx: &mut TrapContext, flags: u32) -> Result<u64> {
+    use mm::{MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT};
     if flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0
         || flags & (MCL_CURRENT | MCL_FUTURE) == 0
     {
         return Err(Errno::EINVAL);
     }
+    can_do_mlock(ctx)?;
+    limited_mm(ctx).borrow_mut().mlockall(flags)?;
     Ok(0)
 }
 
-pub fn sys_munlockall(_: &mut TrapContext) -> Result<u64> {
+/// munlockall(2).
+pub fn sys_munlockall(ctx: &mut TrapContext) -> Result<u64> {
+    ctx.task.mm().borrow_mut().munlockall();
     Ok(0)
 }
 

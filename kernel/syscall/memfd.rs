@@ -33,6 +33,11 @@ pub fn sys_memfd_create(ctx: &mut TrapContext, name: UserStr, flags: u32) -> Res
         .vfs
         .open(&cred, &shm, &shm, &file_name, open, 0o777, &k.devices)?;
     k.vfs.unlink(&cred, &shm, &shm, &file_name)?;
+    if flags & MFD_ALLOW_SEALING != 0 {
+        if let Some(tmpfs) = f.inode().and_then(|i| i.shmem()) {
+            tmpfs.allow_sealing()?;
+        }
+    }
     let fd = ctx.task.files().borrow_mut().alloc(
         f,
         flags & MFD_CLOEXEC != 0,

@@ -68,6 +68,7 @@ pub(crate) use arg::{Fd, UserPtr};
 pub use cred::Cred;
 pub use info::{PER_CLEAR_ON_SETID, RELEASE, UTS_VERSION};
 pub use itimer::Itimers;
+pub use mem::READ_IMPLIES_EXEC;
 pub(crate) use msghdr::{Control, UserIov, SCM_CREDENTIALS};
 pub(crate) use poll::deadline_after;
 pub use posix_timer::{timer_delivered, PosixTimer};

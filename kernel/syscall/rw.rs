@@ -154,6 +154,7 @@ fn do_write(
     may_block: bool,
 ) -> Result<u64> {
     let len = len.min(MAX_RW) as usize;
+    let len = super::rlimit::fsize_write(ctx, f, off, len)?;
     if len > 0 {
         remove_privs(ctx, f)?;
     }

@@ -236,13 +236,15 @@ pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64>
     const RUSAGE_SELF: i32 = 0;
     const RUSAGE_CHILDREN: i32 = -1;
     const RUSAGE_THREAD: i32 = 1;
-    let times = match who as i32 {
-        RUSAGE_SELF => process_times(&ctx.task.process),
-        RUSAGE_CHILDREN => *ctx.task.process.children_times.borrow(),
-        RUSAGE_THREAD => task_times(ctx.task),
+    let p = &ctx.task.process;
+    let (own, children) = p.maxrss();
+    let (times, maxrss) = match who as i32 {
+        RUSAGE_SELF => (process_times(p), own),
+        RUSAGE_CHILDREN => (*p.children_times.borrow(), children),
+        RUSAGE_THREAD => (task_times(ctx.task), ctx.task.mm().borrow().hiwater_rss()),
         _ => return Err(Errno::EINVAL),
     };
-    super::wait4::write_rusage(ctx, usage, times)?;
+    super::wait4::write_rusage(ctx, usage, times, maxrss)?;
     Ok(0)
 }
 

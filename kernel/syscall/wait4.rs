@@ -15,17 +15,25 @@ const WNOTHREAD: u32 = 0x2000_0000;
 const WALL: u32 = 0x4000_0000;
 const WCLONE: u32 = 0x8000_0000;
 
-/// Writes a `struct rusage` with the (user, system) CPU times in nanoseconds.
-pub(super) fn write_rusage(ctx: &TrapContext, addr: u64, times: (u64, u64)) -> Result<()> {
+/// Writes a `struct rusage` with the (user, system) CPU times in nanoseconds
+/// and `ru_maxrss` (`maxrss` pages, shown in kilobytes).
+pub(super) fn write_rusage(
+    ctx: &TrapContext,
+    addr: u64,
+    times: (u64, u64),
+    maxrss: u64,
+) -> Result<()> {
     let tv = |ns: u64| Timeval {
         tv_sec: (ns / 1_000_000_000) as i64,
         tv_usec: (ns % 1_000_000_000 / 1000) as i64,
     };
-    let usage = Rusage {
+    let mut usage = Rusage {
         ru_utime: tv(times.0),
         ru_stime: tv(times.1),
         ..Default::default()
     };
+    // The first counter is ru_maxrss.
+    usage.counters[0] = (maxrss * (mm::PAGE_SIZE / 1024)) as i64;
     super::arg::UserPtr::new(addr).write(ctx, &usage)
 }
 
@@ -60,7 +68,7 @@ pub fn sys_wait4(
                 status.write(ctx, &(r.status() as i32))?;
             }
             if rusage != 0 {
-                write_rusage(ctx, rusage, r.times())?;
+                write_rusage(ctx, rusage, r.times(), r.maxrss)?;
             }
             Ok(r.pid as u64)
         }
@@ -106,7 +114,9 @@ pub fn sys_waitid(
         use crate::signal::{CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
         let info = match r {
             None => SigInfo::default(),
-            Some(WaitResult { pid, uid, change }) => {
+            Some(WaitResult {
+                pid, uid, change, ..
+            }) => {
                 let (code, status) = match change {
                     ChildChange::Exited(ExitStatus::Exited(c), _) => (CLD_EXITED, c as i32),
                     ChildChange::Exited(ExitStatus::Signaled(s), _) => (CLD_KILLED, s),
@@ -119,7 +129,8 @@ pub fn sys_waitid(
         infop.write(ctx, &info)?;
     }
     if rusage != 0 {
-        write_rusage(ctx, rusage, r.map_or((0, 0), |r| r.times()))?;
+        let (times, maxrss) = r.map_or(((0, 0), 0), |r| (r.times(), r.maxrss));
+        write_rusage(ctx, rusage, times, maxrss)?;
     }
     Ok(0)
 }

@@ -76,7 +76,9 @@ impl TrapContext<'_> {
                     }
                 })?;
             total += s.len() + 1 + 8;
-            if total > 2 << 20 {
+            // No execve takes more (Linux's _STK_LIM / 4 * 3); the caller
+            // applies the caller's own RLIMIT_STACK limit.
+            if total > 6 << 20 {
                 return Err(Errno::E2BIG);
             }
             out.push(s);

@@ -24,12 +24,14 @@ pub struct WaitOptions {
 }
 
 /// What a wait reports: which child, its real user id (waitid's `si_uid`),
-/// and its change of state.
+/// its change of state, and the most pages it or its reaped children had
+/// resident at once (the rusage's `ru_maxrss`).
 #[derive(Clone, Copy, Debug)]
 pub struct WaitResult {
     pub pid: Pid,
     pub uid: u32,
     pub change: ChildChange,
+    pub maxrss: u64,
 }
 
 /// A child's change of state.
@@ -86,10 +88,12 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     }
     for c in &children {
         let found = |change| {
+            let (own, children) = c.maxrss();
             Some(Ok(WaitResult {
                 pid: c.pid,
                 uid: c.cred.borrow().uid,
                 change,
+                maxrss: own.max(children),
             }))
         };
         if o.exited {
@@ -120,13 +124,17 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     None
 }
 
-/// Removes the zombie `c` for good, adding its CPU times to its parent's.
+/// Removes the zombie `c` for good, adding its CPU times to its parent's
+/// and its resident high-water mark to its parent's children's.
 pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
     me.children.borrow_mut().retain(|x| !Arc::ptr_eq(x, c));
     let child_children = *c.children_times.borrow();
     let mut t = me.children_times.borrow_mut();
     t.0 += times.0 + child_children.0;
     t.1 += times.1 + child_children.1;
+    let (own, of_children) = *c.maxrss.borrow();
+    let mut m = me.maxrss.borrow_mut();
+    m.1 = m.1.max(own).max(of_children);
     unregister(c.pid);
 }
 

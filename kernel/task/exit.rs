@@ -110,6 +110,7 @@ fn find_reaper(p: &Process) -> Option<Arc<Process>> {
 fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     let k = crate::boot::kernel();
     // Release the address space and files now; the zombie keeps only its status.
+    p.note_maxrss();
     *p.mm.borrow_mut() = Arc::new(arch::sync::KernelCell::new(mm::Mm::new(
         k.frames.clone(),
         arch::backend::TASK_SIZE,

@@ -164,6 +164,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         *child.comm.borrow_mut() = parent.comm.borrow().clone();
         *child.sigactions.borrow_mut() = *parent.sigactions.borrow_mut();
         *child.rlimits.borrow_mut() = *parent.rlimits.borrow_mut();
+        super::watch_cpu_limit(&child);
         *child.cred.borrow_mut() = parent.cred.borrow().clone();
         child.set_dumpable(parent.dumpable());
         *child.ctty.borrow_mut() = parent.ctty.borrow().clone();

@@ -100,3 +100,21 @@ pub fn may_fork(parent: &Process) -> Result<()> {
     }
     Ok(())
 }
+
+/// Returns the limits that `p`'s calls mapping or locking memory meet:
+/// RLIMIT_AS, RLIMIT_DATA and RLIMIT_MEMLOCK, the last lifted by
+/// CAP_IPC_LOCK (Linux's `capable(CAP_IPC_LOCK)` in mm/mlock.c).
+pub fn vm_limits(p: &Process) -> mm::VmLimits {
+    use arch::abi::resource::{RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK};
+    let l = *p.rlimits.borrow();
+    let ipc_lock = p.cred.borrow().capable(arch::abi::capability::CAP_IPC_LOCK);
+    mm::VmLimits {
+        address_space: l[RLIMIT_AS].0,
+        data: l[RLIMIT_DATA],
+        memlock: if ipc_lock {
+            u64::MAX
+        } else {
+            l[RLIMIT_MEMLOCK].0
+        },
+    }
+}

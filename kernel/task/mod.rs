@@ -8,6 +8,7 @@
 
 mod access;
 mod context;
+mod cpu_limit;
 mod current;
 mod do_wait;
 mod emulate;
@@ -19,6 +20,7 @@ pub mod tlb;
 
 pub use access::ptrace_may_access;
 pub use context::TrapContext;
+pub use cpu_limit::watch as watch_cpu_limit;
 pub use current::{current, set_current};
 pub use do_wait::{do_wait, ChildChange, WaitOptions, WaitResult};
 pub use exit::{do_exit, mm_release, ExitStatus};
@@ -137,6 +139,12 @@ pub struct Process {
     /// CPU time (user, system) in nanoseconds of reaped children, for
     /// getrusage(RUSAGE_CHILDREN) and times(2).
     pub children_times: KernelCell<(u64, u64)>,
+    /// The most pages resident at once in the address spaces the process
+    /// has left (at execve and exit), and in those of its reaped children
+    /// (Linux's `maxrss` and `cmaxrss`, for getrusage's ru_maxrss).
+    pub maxrss: KernelCell<(u64, u64)>,
+    /// The generation of the RLIMIT_CPU watcher (`cpu_limit`).
+    cpu_limit_watch: std::sync::atomic::AtomicU64,
     /// When the process was created (its start time in /proc/PID/stat).
     pub start_time: std::time::Instant,
     /// /proc/PID/oom_score_adj, -1000 (never chosen) to 1000 (chosen first).
@@ -451,11 +459,31 @@ impl Process {
             cred: KernelCell::default(),
             times: KernelCell::new((0, 0)),
             children_times: KernelCell::new((0, 0)),
+            maxrss: KernelCell::new((0, 0)),
+            cpu_limit_watch: Default::default(),
             start_time: std::time::Instant::now(),
             cgroup: KernelCell::new(crate::cgroup::ROOT.clone()),
             oom_score_adj: AtomicI32::new(0),
             oom_score_adj_min: AtomicI32::new(0),
         })
+    }
+
+    /// Notes the resident high-water mark of the address space the process
+    /// is about to leave (execve, exit).
+    pub fn note_maxrss(&self) {
+        let mm = self.mm.borrow().clone();
+        let hiwater = mm.borrow().hiwater_rss();
+        let mut m = self.maxrss.borrow_mut();
+        m.0 = m.0.max(hiwater);
+    }
+
+    /// Returns the resident high-water mark in pages of the process (its
+    /// address space now and those it left) and of its reaped children.
+    pub fn maxrss(&self) -> (u64, u64) {
+        let mm = self.mm.borrow().clone();
+        let hiwater = mm.borrow().hiwater_rss();
+        let m = *self.maxrss.borrow();
+        (m.0.max(hiwater), m.1)
     }
 
     /// Returns whether the process is dumpable (prctl(2) PR_GET_DUMPABLE).

@@ -18,10 +18,17 @@ impl Mm {
     }
 
     /// Moves the program break to `new`, as Linux's brk(2): returns the new
-    /// break, or the old one if `new` is below the brk base or the heap cannot
-    /// grow there (another mapping is in the way, or user space ends).
+    /// break, or the old one if `new` is below the brk base, the heap and
+    /// the data segment would pass RLIMIT_DATA, or the heap cannot grow there
+    /// (another mapping is in the way, user space ends, RLIMIT_AS,
+    /// RLIMIT_MEMLOCK under `mlockall(MCL_FUTURE)`).
     pub fn brk(&mut self, new: u64) -> u64 {
         if new < self.brk_start || new > self.task_size {
+            return self.brk;
+        }
+        // Linux's check_data_rlimit: the heap plus the program's data.
+        let data = self.layout.end_data.saturating_sub(self.layout.start_data);
+        if (new - self.brk_start).saturating_add(data) > self.limits.data.0 {
             return self.brk;
         }
         let (Some(old_end), Some(new_end)) = (crate::page_ceil(self.brk), crate::page_ceil(new))
@@ -31,18 +38,30 @@ impl Mm {
         if new_end < old_end {
             self.unmap_range(new_end, old_end);
         } else if new_end > old_end {
-            if !self.is_free(old_end, new_end) {
+            let pages = (new_end - old_end) / crate::PAGE_SIZE;
+            let prot = Prot::READ | Prot::WRITE;
+            let mut flags = MapFlags::PRIVATE;
+            if self.locks_new_mappings() {
+                flags |= MapFlags::LOCKED;
+                if !self.may_lock(pages) {
+                    return self.brk;
+                }
+            }
+            if !self.is_free(old_end, new_end) || !self.may_expand(prot, flags, pages) {
                 return self.brk;
             }
             self.insert_vma(VmArea {
                 start: old_end,
                 end: new_end,
-                prot: Prot::READ | Prot::WRITE,
-                flags: MapFlags::PRIVATE,
+                prot,
+                flags,
                 file: None,
                 offset: 0,
                 name: VmaName::Heap,
             });
+        }
+        if self.locks_new_mappings() && new_end > old_end {
+            self.populate(old_end, new_end, true);
         }
         self.brk = new;
         new

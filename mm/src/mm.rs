@@ -49,6 +49,10 @@ pub struct Mm {
     pub(crate) brk_start: u64,
     pub(crate) brk: u64,
     pub(crate) stack_limit: u64,
+    /// The calling process's limits (`limits`).
+    pub(crate) limits: crate::VmLimits,
+    /// Whether new mappings are locked (`mlockall(MCL_FUTURE)`).
+    pub(crate) def_locked: bool,
     flushes: Vec<Range<u64>>,
 }
 
@@ -71,6 +75,8 @@ impl Mm {
             brk_start: 0,
             brk: 0,
             stack_limit: DEFAULT_STACK_LIMIT,
+            limits: Default::default(),
+            def_locked: false,
             flushes: Vec::new(),
         }
     }
@@ -256,6 +262,7 @@ impl Mm {
     }
 
     /// Returns a copy-on-write duplicate of this address space, for fork(2).
+    /// Memory locks are not inherited (mlock(2)).
     ///
     /// Private pages become read-only in both address spaces and their frames
     /// gain a reference; shared mappings share their frames with unchanged
@@ -272,8 +279,17 @@ impl Mm {
             brk_start: self.brk_start,
             brk: self.brk,
             stack_limit: self.stack_limit,
+            limits: self.limits,
+            def_locked: false,
             flushes: Vec::new(),
         };
+        for vma in child.vmas.values_mut() {
+            vma.flags.remove(crate::MapFlags::LOCKED);
+        }
+        let starts: Vec<u64> = child.vmas.keys().copied().collect();
+        for s in starts.into_iter().rev() {
+            child.merge_at(s);
+        }
         let areas: Vec<(u64, u64, bool)> = self
             .vmas
             .values()

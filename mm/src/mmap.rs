@@ -65,27 +65,49 @@ impl Mm {
             if addr < MMAP_MIN_ADDR {
                 return Err(Errno::EPERM);
             }
-            if !self.is_free(addr, addr + len) {
-                if !flags.contains(MapFlags::FIXED) {
-                    return Err(Errno::EEXIST);
-                }
-                self.unmap_range(addr, addr + len);
+            if !flags.contains(MapFlags::FIXED) && !self.is_free(addr, addr + len) {
+                return Err(Errno::EEXIST);
             }
             addr
         } else {
             self.unmapped_area(addr, len)?
         };
+        // RLIMIT_AS and RLIMIT_DATA count only what is new (Linux's
+        // mmap_region); locked memory meets RLIMIT_MEMLOCK with EAGAIN.
+        let mut vma_flags = flags.vma_flags();
+        if self.locks_new_mappings() {
+            vma_flags |= MapFlags::LOCKED;
+        }
+        let pages = len / PAGE_SIZE;
+        if !self.may_expand(prot, vma_flags, pages)
+            && !self.may_expand(
+                prot,
+                vma_flags,
+                pages - self.mapped_pages(start, start + len),
+            )
+        {
+            return Err(Errno::ENOMEM);
+        }
+        if flags.contains(MapFlags::LOCKED) && self.limits.memlock == 0 {
+            return Err(Errno::EPERM);
+        }
+        if vma_flags.contains(MapFlags::LOCKED) && !self.may_lock(pages) {
+            return Err(Errno::EAGAIN);
+        }
+        if fixed && !self.is_free(start, start + len) {
+            self.unmap_range(start, start + len);
+        }
         let vma = VmArea {
             start,
             end: start + len,
             prot,
-            flags: flags.vma_flags(),
+            flags: vma_flags,
             file,
             offset: if anonymous { 0 } else { offset },
             name,
         };
         self.insert_vma(vma);
-        if flags.contains(MapFlags::POPULATE) {
+        if flags.contains(MapFlags::POPULATE) || vma_flags.contains(MapFlags::LOCKED) {
             // Writable private pages are copied now; shared ones are not
             // dirtied for nothing (as Linux's populate_vma_page_range).
             let write = prot.contains(Prot::WRITE) && !flags.contains(MapFlags::SHARED);

@@ -1,11 +1,14 @@
 //! mprotect(2) and madvise(2) (Linux's mm/mprotect.c and mm/madvise.c): both
 //! act on whole VMAs of a range, splitting areas at its edges; mprotect merges
 //! them again afterwards, and narrows or drops host mappings that lose rights.
+//! As in Linux, both change the areas before a hole in the range and then
+//! fail with `ENOMEM` (madvise also those after it).
 
 use arch::{Errno, Result};
 
+use crate::limits::is_data;
 use crate::page_table::PteFlags;
-use crate::{Mm, Prot, PAGE_SIZE};
+use crate::{MapFlags, Mm, Prot, PAGE_SIZE};
 
 const MADV_NORMAL: i32 = 0;
 const MADV_RANDOM: i32 = 1;
@@ -29,21 +32,174 @@ const MADV_PAGEOUT: i32 = 21;
 const MADV_POPULATE_READ: i32 = 22;
 const MADV_POPULATE_WRITE: i32 = 23;
 const MADV_DONTNEED_LOCKED: i32 = 24;
+const MADV_COLLAPSE: i32 = 25;
 
 impl Mm {
-    /// Returns the page-aligned end of `[addr, addr + len)` after the checks
-    /// mprotect(2) and madvise(2) share: `EINVAL` for an unaligned start or a
-    /// range that wraps, `ENOMEM` past the end of user space.
-    fn range_end(&self, addr: u64, len: u64) -> Result<u64> {
+    /// Changes the protection of `[addr, addr + len)`, as mprotect(2); see
+    /// `mprotect_with`.
+    pub fn mprotect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<()> {
+        self.mprotect_with(addr, len, prot, false, false)
+    }
+
+    /// Changes the protection of `[addr, addr + len)`, as mprotect(2):
+    /// `EINVAL` for an unaligned start, `ENOMEM` for a range that wraps or
+    /// has unmapped pages, `EACCES` for more than a file mapping may have
+    /// (`MappedFile::max_prot`), `ENOMEM` where private memory would become
+    /// writable past RLIMIT_DATA. `grows_down` (`PROT_GROWSDOWN`) extends
+    /// the range down to the start of its area, which must grow down
+    /// (`EINVAL`); `read_implies_exec` (the personality's
+    /// `READ_IMPLIES_EXEC`) adds `EXEC` to a readable protection where the
+    /// area may execute.
+    pub fn mprotect_with(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        grows_down: bool,
+        read_implies_exec: bool,
+    ) -> Result<()> {
         if !crate::is_page_aligned(addr) {
             return Err(Errno::EINVAL);
         }
+        if len == 0 {
+            return Ok(());
+        }
         let len = crate::page_ceil(len).ok_or(Errno::ENOMEM)?;
         let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
-        if end > self.task_size {
+        let first = self.find_vma(addr).ok_or(Errno::ENOMEM)?;
+        let mut start = addr;
+        if grows_down {
+            if !first.flags.contains(MapFlags::GROWSDOWN) {
+                return Err(Errno::EINVAL);
+            }
+            start = first.start;
+        }
+        let mut at = start;
+        let mut result = Ok(());
+        while at < end {
+            let Some(vma) = self.find_vma(at) else {
+                result = Err(Errno::ENOMEM);
+                break;
+            };
+            let stop = vma.end.min(end);
+            let max = vma.file.as_ref().map_or(Prot::all(), |f| f.max_prot());
+            let mut new = prot;
+            if read_implies_exec && prot.contains(Prot::READ) && max.contains(Prot::EXEC) {
+                new |= Prot::EXEC;
+            }
+            if !(new - max).is_empty() {
+                result = Err(Errno::EACCES);
+                break;
+            }
+            let pages = (stop - at) / PAGE_SIZE;
+            if is_data(new, vma.flags)
+                && !is_data(vma.prot, vma.flags)
+                && !self.may_expand(new, vma.flags, pages)
+            {
+                result = Err(Errno::ENOMEM);
+                break;
+            }
+            self.protect(at, stop, new);
+            at = stop;
+        }
+        self.merge_range(start, at);
+        result
+    }
+
+    /// Sets the protection of `[start, end)`, which one area covers, and
+    /// narrows or drops the host mappings of pages that lose rights.
+    fn protect(&mut self, start: u64, end: u64, prot: Prot) {
+        self.split_at(start);
+        self.split_at(end);
+        let Some(vma) = self.vmas.get_mut(&start) else {
+            return;
+        };
+        let lost = vma.prot.host() - prot.host();
+        vma.prot = prot;
+        if lost.is_empty() {
+            return;
+        }
+        for (vaddr, pte) in self.pt.entries(start, end) {
+            if lost.contains(Prot::WRITE) && pte.writable() {
+                self.pt.map(vaddr, pte.with_flags(PteFlags::empty()));
+            }
+            self.flush(vaddr, vaddr + PAGE_SIZE);
+        }
+    }
+
+    /// Merges the areas that meet inside or at the edges of `[start, end)`.
+    pub(crate) fn merge_range(&mut self, start: u64, end: u64) {
+        self.merge_at(end);
+        let starts: Vec<u64> = self.vmas.range(start..end).map(|(&s, _)| s).collect();
+        for s in starts.into_iter().rev() {
+            self.merge_at(s);
+        }
+    }
+
+    /// Gives advice about `[addr, addr + len)`, as madvise(2), checked in
+    /// Linux's order: unknown advice, an unaligned start, and a length that
+    /// rounds to nothing or wraps are `EINVAL`; the advice is applied to
+    /// every area in the range, and unmapped pages in it make the result
+    /// `ENOMEM`. `MADV_DONTNEED` drops private pages (the next touch reads
+    /// zeroes or the file again); `MADV_REMOVE` frees the pages of shared
+    /// anonymous memory (and is `EINVAL` for private memory, `EACCES` for a
+    /// private file mapping); advice Linux accepts but that changes nothing
+    /// here is accepted.
+    pub fn madvise(&mut self, addr: u64, len: u64, advice: i32) -> Result<()> {
+        match advice {
+            MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_DONTNEED
+            | MADV_FREE | MADV_REMOVE | MADV_DONTFORK | MADV_DOFORK | MADV_MERGEABLE
+            | MADV_UNMERGEABLE | MADV_HUGEPAGE | MADV_NOHUGEPAGE | MADV_DONTDUMP | MADV_DODUMP
+            | MADV_WIPEONFORK | MADV_KEEPONFORK | MADV_COLD | MADV_PAGEOUT | MADV_POPULATE_READ
+            | MADV_POPULATE_WRITE | MADV_DONTNEED_LOCKED | MADV_COLLAPSE => {}
+            _ => return Err(Errno::EINVAL),
+        }
+        if !crate::is_page_aligned(addr) {
+            return Err(Errno::EINVAL);
+        }
+        let len = match crate::page_ceil(len) {
+            Some(l) => l,
+            None => return Err(Errno::EINVAL),
+        };
+        let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+        if addr == end {
+            return Ok(());
+        }
+        let areas: Vec<(u64, u64, bool, bool, bool)> = self
+            .vmas
+            .range(..end)
+            .filter(|(_, v)| v.end > addr)
+            .map(|(_, v)| {
+                let anon = v.file.as_ref().is_none_or(|f| f.is_anonymous());
+                (
+                    v.start.max(addr),
+                    v.end.min(end),
+                    v.is_shared(),
+                    anon,
+                    v.is_locked(),
+                )
+            })
+            .collect();
+        for &(start, stop, shared, anon, locked) in &areas {
+            match advice {
+                MADV_DONTNEED | MADV_FREE if locked => return Err(Errno::EINVAL),
+                MADV_FREE if shared || !anon => return Err(Errno::EINVAL),
+                MADV_DONTNEED | MADV_DONTNEED_LOCKED | MADV_FREE if !shared => {
+                    self.zap(start, stop)
+                }
+                MADV_REMOVE if locked || (anon && !shared) => return Err(Errno::EINVAL),
+                MADV_REMOVE if !shared => return Err(Errno::EACCES),
+                MADV_REMOVE => self.remove_shared(start, stop),
+                MADV_POPULATE_READ | MADV_POPULATE_WRITE => {
+                    self.populate(start, stop, advice == MADV_POPULATE_WRITE)
+                }
+                _ => {}
+            }
+        }
+        if !self.covered(addr, end) {
             return Err(Errno::ENOMEM);
         }
-        Ok(end)
+        Ok(())
     }
 
     /// Returns whether VMAs cover all of `[start, end)`.
@@ -58,89 +214,16 @@ impl Mm {
         true
     }
 
-    /// Changes the protection of `[addr, addr + len)`, as mprotect(2): `ENOMEM`
-    /// if part of the range is unmapped, `EACCES` for more than a file
-    /// mapping may have (`MappedFile::max_prot`).
-    pub fn mprotect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<()> {
-        let end = self.range_end(addr, len)?;
-        if addr == end {
-            return Ok(());
+    /// Frees the pages of `[start, end)` in the object a shared mapping maps
+    /// (MADV_REMOVE's hole punch) and drops them from this page table.
+    fn remove_shared(&mut self, start: u64, end: u64) {
+        let Some(vma) = self.find_vma(start) else {
+            return;
+        };
+        let (first, last) = (vma.file_index(start), vma.file_index(end));
+        if let Some(file) = vma.file.clone() {
+            self.zap(start, end);
+            file.punch(first, last);
         }
-        if !self.covered(addr, end) {
-            return Err(Errno::ENOMEM);
-        }
-        let refused = self
-            .vmas
-            .range(..end)
-            .rev()
-            .take_while(|(_, v)| v.end > addr)
-            .filter_map(|(_, v)| v.file.as_ref())
-            .any(|f| !(prot - f.max_prot()).is_empty());
-        if refused {
-            return Err(Errno::EACCES);
-        }
-        self.split_at(addr);
-        self.split_at(end);
-        let starts: Vec<u64> = self.vmas.range(addr..end).map(|(&s, _)| s).collect();
-        for &s in &starts {
-            let Some(vma) = self.vmas.get_mut(&s) else {
-                continue;
-            };
-            let lost = vma.prot.host() - prot.host();
-            let vma_end = vma.end;
-            vma.prot = prot;
-            if lost.is_empty() {
-                continue;
-            }
-            for (vaddr, pte) in self.pt.entries(s, vma_end) {
-                if lost.contains(Prot::WRITE) && pte.writable() {
-                    self.pt.map(vaddr, pte.with_flags(PteFlags::empty()));
-                }
-                self.flush(vaddr, vaddr + PAGE_SIZE);
-            }
-        }
-        self.merge_at(end);
-        for &s in starts.iter().rev() {
-            self.merge_at(s);
-        }
-        Ok(())
-    }
-
-    /// Gives advice about `[addr, addr + len)`, as madvise(2). `MADV_DONTNEED`
-    /// drops private pages (the next touch reads zeroes or the file again);
-    /// advice Linux accepts but that changes nothing here is accepted.
-    pub fn madvise(&mut self, addr: u64, len: u64, advice: i32) -> Result<()> {
-        match advice {
-            MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_DONTNEED
-            | MADV_FREE | MADV_REMOVE | MADV_DONTFORK | MADV_DOFORK | MADV_MERGEABLE
-            | MADV_UNMERGEABLE | MADV_HUGEPAGE | MADV_NOHUGEPAGE | MADV_DONTDUMP | MADV_DODUMP
-            | MADV_WIPEONFORK | MADV_KEEPONFORK | MADV_COLD | MADV_PAGEOUT | MADV_POPULATE_READ
-            | MADV_POPULATE_WRITE | MADV_DONTNEED_LOCKED => {}
-            _ => return Err(Errno::EINVAL),
-        }
-        let end = self.range_end(addr, len)?;
-        if addr == end {
-            return Ok(());
-        }
-        let areas: Vec<(u64, u64, bool)> = self
-            .vmas
-            .values()
-            .filter(|v| v.end > addr && v.start < end)
-            .map(|v| (v.start.max(addr), v.end.min(end), v.is_shared()))
-            .collect();
-        for &(start, stop, shared) in &areas {
-            match advice {
-                MADV_DONTNEED | MADV_DONTNEED_LOCKED if !shared => self.zap(start, stop),
-                MADV_REMOVE if !shared => return Err(Errno::EINVAL),
-                MADV_POPULATE_READ | MADV_POPULATE_WRITE => {
-                    self.populate(start, stop, advice == MADV_POPULATE_WRITE)
-                }
-                _ => {}
-            }
-        }
-        if !self.covered(addr, end) {
-            return Err(Errno::ENOMEM);
-        }
-        Ok(())
     }
 }

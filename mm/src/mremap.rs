@@ -51,6 +51,11 @@ impl Mm {
             return Err(Errno::EFAULT);
         }
         let vma_end = vma.end;
+        let (prot, vma_flags) = (vma.prot, vma.flags);
+        // Growth meets RLIMIT_AS and RLIMIT_DATA (Linux's vma_to_resize).
+        if new_len > old_len && !self.may_expand(prot, vma_flags, (new_len - old_len) / PAGE_SIZE) {
+            return Err(Errno::ENOMEM);
+        }
         if fixed {
             if !crate::is_page_aligned(new_addr)
                 || new_addr > self.task_size

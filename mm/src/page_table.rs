@@ -94,6 +94,8 @@ fn span(level: u32) -> u64 {
 pub struct PageTable {
     root: Node,
     present: u64,
+    /// The most entries ever present at once (Linux's `hiwater_rss`).
+    peak: u64,
 }
 
 impl Default for PageTable {
@@ -108,7 +110,13 @@ impl PageTable {
         PageTable {
             root: Node::new(LEVELS - 1),
             present: 0,
+            peak: 0,
         }
+    }
+
+    /// Returns the most entries that were ever present at once.
+    pub fn peak(&self) -> u64 {
+        self.peak
     }
 
     /// Returns the number of present entries.
@@ -160,6 +168,7 @@ impl PageTable {
                     }
                     *used += 1;
                     self.present += 1;
+                    self.peak = self.peak.max(self.present);
                     return None;
                 }
             }

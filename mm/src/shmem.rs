@@ -27,6 +27,12 @@ impl MappedFile for SharedAnon {
         self.pages.get_zeroed(index)
     }
 
+    /// Frees the pages: the next touch reads zeroes. Other processes that
+    /// mapped them keep their frames until they unmap them.
+    fn punch(&self, first: u64, end: u64) {
+        self.pages.invalidate(first, end);
+    }
+
     fn is_anonymous(&self) -> bool {
         true
     }

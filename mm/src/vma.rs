@@ -40,6 +40,10 @@ pub trait MappedFile: Any + Send + Sync {
         false
     }
 
+    /// Frees the pages with indexes in `[first, end)` (madvise's
+    /// `MADV_REMOVE`); the mapping that asked has dropped them already.
+    fn punch(&self, _first: u64, _end: u64) {}
+
     /// Returns true for anonymous shared memory, which has no file to write
     /// back to (and so needs no dirty tracking).
     fn is_anonymous(&self) -> bool {

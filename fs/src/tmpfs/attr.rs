@@ -47,6 +47,7 @@ impl Inode {
             match &mut st.body {
                 Body::File(_) if size > MAX_FILE_SIZE => return Err(Errno::EFBIG),
                 Body::File(pages) => {
+                    pages.sealed_resize(size)?;
                     if pages.size() != size {
                         pages.truncate(size, &self.sb);
                         st.meta.mtime = now;

@@ -22,12 +22,24 @@ use std::collections::BTreeMap;
 const PAGE: usize = PAGE_SIZE as usize;
 
 /// The contents of a regular file.
-#[derive(Default)]
 pub(super) struct Pages {
     /// The allocated pages by index: their frames, or `None` for a page
     /// fallocated and not written yet.
     map: BTreeMap<u64, Option<u64>>,
     size: u64,
+    /// The file's `F_SEAL_*` seals (`seals`).
+    pub seals: u32,
+}
+
+impl Default for Pages {
+    /// Returns an empty file, sealed against sealing.
+    fn default() -> Self {
+        Pages {
+            map: BTreeMap::new(),
+            size: 0,
+            seals: super::seals::F_SEAL_SEAL,
+        }
+    }
 }
 
 impl Pages {
@@ -75,6 +87,7 @@ impl Pages {
             return Err(Errno::EFBIG);
         }
         let len = (data.len() as u64).min(MAX_FILE_SIZE - offset) as usize;
+        let len = self.sealed_write(offset, len)?;
         let mut done = 0;
         while done < len {
             let pos = offset + done as u64;

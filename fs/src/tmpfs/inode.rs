@@ -272,6 +272,7 @@ impl VfsInode for Inode {
             return Err(Errno::ENODEV);
         };
         let end = offset.checked_add(len).ok_or(Errno::EFBIG)?;
+        pages.sealed_fallocate(end, mode == FallocMode::PunchHole)?;
         match mode {
             FallocMode::Allocate { keep_size } => {
                 pages.allocate(offset, end, keep_size, &self.sb)?

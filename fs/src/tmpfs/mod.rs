@@ -16,9 +16,11 @@ mod dir;
 mod file;
 mod inode;
 mod rename;
+mod seals;
 mod xattr;
 
 pub use inode::Inode;
+pub use seals::*;
 
 use crate::clock::Clock;
 use crate::inode::{FileSystem, Inode as VfsInode};

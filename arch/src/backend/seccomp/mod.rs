@@ -76,6 +76,12 @@ struct SeccompCpu {
 impl GuestCpu for SeccompCpu {
     fn run(&mut self, regs: &mut UserRegs) -> Result<Trap> {
         self.load(regs)?;
+        // A kick that came while the guest was stopped is taken as soon as it
+        // resumes: its grace runs from now.
+        if self.handle.kicked_at.load(Ordering::Acquire) != 0 {
+            let now = crate::host::time::monotonic_ns().max(1);
+            self.handle.kicked_at.store(now, Ordering::Release);
+        }
         // Let the guest go — through the mapper if mappings are queued — and
         // wait for its next trap.
         if !self.handle.flush_and_resume(self.req)? {

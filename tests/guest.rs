@@ -415,3 +415,14 @@ fn pgrp() {
 fn netlink() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netlink", "quiet"]));
 }
+
+/// Guest code attacking the stub it runs in (issue 15): jumps into the stub's
+/// code with crafted registers, a corrupted message area, a thread scribbling
+/// over its own stub during calls, rt_sigreturn to forged frames (every signal
+/// blocked, a 32-bit cs, a non-canonical rip, a bad fpstate), and munmap,
+/// mprotect, mmap and mremap at the stub's pages; each fails without effect
+/// outside the attacker (tests/guest/stubattack.c).
+#[test]
+fn stubattack() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/stubattack", "quiet"]));
+}

@@ -440,3 +440,14 @@ fn rlimit_enforce() {
 fn mlock() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mlock", "quiet"]));
 }
+
+/// Guest code attacking the stub it runs in (issue 15): jumps into the stub's
+/// code with crafted registers, a corrupted message area, a thread scribbling
+/// over its own stub during calls, rt_sigreturn to forged frames (every signal
+/// blocked, a 32-bit cs, a non-canonical rip, a bad fpstate), and munmap,
+/// mprotect, mmap and mremap at the stub's pages; each fails without effect
+/// outside the attacker (tests/guest/stubattack.c).
+#[test]
+fn stubattack() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/stubattack", "quiet"]));
+}

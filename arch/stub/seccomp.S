@@ -6,8 +6,8 @@
  * pipe as SC_DONE_FD. It has two threads:
  *
  * - the guest thread, which runs guest code under a filter that traps every
- *   system call (SECCOMP_RET_TRAP) except futex, rt_sigreturn and
- *   arch_prctl(ARCH_SET_FS/GS) made from this code page. Each trap, page
+ *   system call (SECCOMP_RET_TRAP) except futex(FUTEX_WAIT/FUTEX_WAKE),
+ *   rt_sigreturn and arch_prctl(ARCH_SET_FS/GS) made from this code page. Each trap, page
  *   fault, synchronous signal or kick enters `handler` on the alternate stack
  *   in the message area, which tells the kernel and sleeps until it answers;
  *   the kernel reads and edits the signal frame in place; rt_sigreturn loads it;

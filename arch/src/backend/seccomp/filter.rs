@@ -2,12 +2,15 @@
 //! (nr at 0, arch at 4, instruction pointer at 8, arguments from 16):
 //!
 //! - the guest thread's: a system call made from the stub's code page is
-//!   allowed if it is futex, rt_sigreturn, or arch_prctl setting the FS or GS
-//!   base — what the handler needs, none of which reaches beyond the calling
-//!   process — and every other call, from anywhere, traps to the kernel
-//!   (`SECCOMP_RET_TRAP`: SIGSYS). Guest code jumping into the stub can thus
-//!   make only those calls, with arguments of its choosing: all act on its own
-//!   process (its futexes, its registers and signal mask, its TLS bases).
+//!   allowed if it is futex's FUTEX_WAIT or FUTEX_WAKE, rt_sigreturn, or
+//!   arch_prctl setting the FS or GS base — what the handler needs, none of
+//!   which reaches beyond the calling process — and every other call, from
+//!   anywhere, traps to the kernel (`SECCOMP_RET_TRAP`: SIGSYS). Guest code
+//!   jumping into the stub can thus make only those calls, with arguments of
+//!   its choosing: all act on its own process (its futex words, its registers
+//!   and signal mask, its TLS bases). Other futex operations are not allowed:
+//!   the PI ones look up host thread ids, and FUTEX_TRYLOCK_PI on a free word
+//!   wrote the stub's host tid into guest memory (tests/guest/stubattack.c).
 //! - the mapper thread's: the calls of its loop (futex, mmap, munmap,
 //!   mprotect, write, and exit_group on a failed start); anything else kills
 //!   the stub.
@@ -30,6 +33,11 @@ const IP_LO: u32 = 8;
 const IP_HI: u32 = 12;
 const ARG0_LO: u32 = 16;
 const ARG0_HI: u32 = 20;
+const ARG1_LO: u32 = 24;
+const ARG1_HI: u32 = 28;
+/// futex(2)'s operations the handler makes (without FUTEX_PRIVATE_FLAG).
+const FUTEX_WAIT: u32 = 0;
+const FUTEX_WAKE: u32 = 1;
 
 /// A program under construction whose jumps name absolute instruction
 /// indices (`Jump::To`) or the final `Ret` instructions.
@@ -78,8 +86,9 @@ impl Program {
 
 /// Returns the guest thread's filter and its length.
 pub(super) fn guest() -> ([ScFilter; SC_FILTER_LEN], usize) {
-    const TRAP: Jump = Jump::To(16);
-    const ALLOW: Jump = Jump::To(17);
+    const FUTEX: Jump = Jump::To(16);
+    const ALLOW: Jump = Jump::To(21);
+    const TRAP: Jump = Jump::To(22);
     let lo = STUB_CODE as u32;
     let mut p = Program(Vec::new());
     p.load(ARCH); // 0
@@ -90,16 +99,21 @@ pub(super) fn guest() -> ([ScFilter; SC_FILTER_LEN], usize) {
     p.jump(BPF_JGE_K, lo, Jump::Next, TRAP);
     p.jump(BPF_JGE_K, lo + PAGE_SIZE as u32, TRAP, Jump::Next);
     p.load(NR); // 7
-    p.jump(BPF_JEQ_K, libc::SYS_futex as u32, ALLOW, Jump::Next);
+    p.jump(BPF_JEQ_K, libc::SYS_futex as u32, FUTEX, Jump::Next);
     p.jump(BPF_JEQ_K, libc::SYS_rt_sigreturn as u32, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, libc::SYS_arch_prctl as u32, Jump::Next, TRAP);
     p.load(ARG0_HI); // 11
     p.jump(BPF_JEQ_K, 0, Jump::Next, TRAP);
     p.load(ARG0_LO); // 13
     p.jump(BPF_JEQ_K, ARCH_SET_FS as u32, ALLOW, Jump::Next);
-    p.jump(BPF_JEQ_K, ARCH_SET_GS as u32, ALLOW, Jump::Next);
-    p.ret(RET_TRAP); // 16: anything else, from anywhere, traps
-    p.ret(RET_ALLOW); // 17
+    p.jump(BPF_JEQ_K, ARCH_SET_GS as u32, ALLOW, TRAP);
+    p.load(ARG1_HI); // 16: futex's operation
+    p.jump(BPF_JEQ_K, 0, Jump::Next, TRAP);
+    p.load(ARG1_LO);
+    p.jump(BPF_JEQ_K, FUTEX_WAIT, ALLOW, Jump::Next);
+    p.jump(BPF_JEQ_K, FUTEX_WAKE, ALLOW, TRAP);
+    p.ret(RET_ALLOW); // 21
+    p.ret(RET_TRAP); // 22: anything else, from anywhere, traps
     let len = p.0.len();
     (p.finish(), len)
 }

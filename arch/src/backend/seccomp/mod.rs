@@ -20,6 +20,7 @@ pub use spawn::SeccompBackend;
 
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
+use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR};
 use crate::abi::structs::{SigInfo, Ucontext};
 use crate::backend::stub_process;
 use crate::backend::{CpuHandle, FaultKind, GuestCpu, MapOp, Trap};
@@ -203,7 +204,14 @@ impl SeccompCpu {
                 regs.rax = (-(Errno::ENOSYS.as_i32() as i64)) as u64;
                 Trap::Syscall
             }
-            libc::SIGSEGV if m.trapno == X86_TRAP_PF => {
+            // A page fault's SIGSEGV says why (MAPERR, ACCERR). One the host
+            // forces (SI_KERNEL: a frame rt_sigreturn refused, a bad iret)
+            // carries the thread's last trapno and cr2, stale: a fault there
+            // would be "resolved" and the guest resumed with the refused
+            // frame's registers. It is the guest's SIGSEGV.
+            libc::SIGSEGV
+                if m.trapno == X86_TRAP_PF && matches!(info.si_code, SEGV_MAPERR | SEGV_ACCERR) =>
+            {
                 let kind = if m.err & PF_PROT != 0 {
                     FaultKind::Protection
                 } else {

@@ -176,23 +176,29 @@ mapper:
 	inc	%r13
 	jmp	5b
 6:	xor	%eax, %eax
-7:	/* 1 + the errno of the failed request (0: none) bytes of this page. */
-	neg	%rax
-	lea	1(%rax), %rdx
-	mov	$SC_DONE_FD, %edi
-	movabs	$STUB_CODE, %rsi
-	mov	$SYS_WRITE, %eax
-	syscall
-	/* The kernel's reply to the guest thread, if it left one. */
+7:	/*
+	 * The kernel's reply to the guest thread, if it left one, then the
+	 * report: 1 + the errno of the failed request (0: none) bytes of this
+	 * page. In that order: once the report is read, the kernel may write
+	 * the next batch over this one.
+	 */
+	mov	%rax, %r13
 	mov	CTRL_RESUME(%rbx), %eax
 	test	%eax, %eax
-	jz	3b
+	jz	8f
 	movabs	$SC_SYSMSG, %rdi
 	mov	%eax, MSG_REP(%rdi)
 	add	$MSG_REP, %rdi
 	mov	$FUTEX_WAKE, %esi
 	mov	$1, %edx
 	mov	$SYS_FUTEX, %eax
+	syscall
+8:	mov	%r13, %rdx
+	neg	%rdx
+	inc	%rdx
+	mov	$SC_DONE_FD, %edi
+	movabs	$STUB_CODE, %rsi
+	mov	$SYS_WRITE, %eax
 	syscall
 	jmp	3b
 

@@ -82,9 +82,17 @@ impl Frame {
         shm.write_bytes(self.fpstate, &x)
     }
 
-    /// Stores `r` as the registers the guest resumes with, and the signal
-    /// mask and alternate stack the stub's guest thread always has.
-    pub(super) fn store(&self, shm: &Shm, uc: &mut Ucontext, r: &UserRegs) -> Result<()> {
+    /// Stores `r` as the registers the guest resumes with, in 64-bit mode
+    /// (code and stack selectors `cs`, `ss`: whatever a forged frame made of
+    /// the last ones), with the signal mask and alternate stack the stub's
+    /// guest thread always has.
+    pub(super) fn store(
+        &self,
+        shm: &Shm,
+        uc: &mut Ucontext,
+        r: &UserRegs,
+        (cs, ss): (u16, u16),
+    ) -> Result<()> {
         let m = &mut uc.uc_mcontext;
         *m = Sigcontext {
             r8: r.r8,
@@ -105,6 +113,8 @@ impl Frame {
             rsp: r.rsp,
             rip: r.rip,
             eflags: r.eflags,
+            cs,
+            ss,
             ..*m
         };
         m.fpstate = self.fpstate;

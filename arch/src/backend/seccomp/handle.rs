@@ -95,8 +95,10 @@ impl Mapper {
         let reqs: Vec<_> = self.pending.drain(..n).map(|op| request(&op)).collect();
         let reqs_at = SC_CTRL + offset_of!(ScCtrl, reqs) as u64;
         self.shm.write_bytes(reqs_at, slice_as_bytes(&reqs))?;
-        self.shm
-            .write(SC_CTRL + offset_of!(ScCtrl, count) as u64, &(reqs.len() as u64))?;
+        self.shm.write(
+            SC_CTRL + offset_of!(ScCtrl, count) as u64,
+            &(reqs.len() as u64),
+        )?;
         self.shm
             .write(SC_CTRL + offset_of!(ScCtrl, resume) as u64, &resume)?;
         self.seq = self.seq.wrapping_add(1);
@@ -116,7 +118,8 @@ impl Mapper {
         let mut buf = [0u8; 8192];
         loop {
             // SAFETY: reading into a buffer we own from our pipe descriptor.
-            let n = unsafe { libc::read(self.done.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            let n =
+                unsafe { libc::read(self.done.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             match n {
                 1 => return Ok(()),
                 // The stub is gone: every write end closed.

@@ -143,7 +143,8 @@ impl SeccompCpu {
     /// asks for new FS/GS bases where they changed.
     fn load(&mut self, regs: &UserRegs) -> Result<()> {
         let mut uc = self.uc;
-        self.frame.store(&self.shm, &mut uc, regs)?;
+        self.frame
+            .store(&self.shm, &mut uc, regs, (self.cs as u16, self.ss as u16))?;
         let set = regs.fs_base != self.fs_base || regs.gs_base != self.gs_base;
         if set {
             self.shm.write(FS_BASE, &regs.fs_base)?;

@@ -78,6 +78,7 @@ fn task_main(task: Arc<Task>, start: Start) {
     match start {
         Start::Resume { regs, xstate } => {
             *ctx.regs = regs;
+            premap(&mut ctx);
             if let Some(x) = xstate {
                 if let Err(e) = ctx.cpu.set_xstate(&x) {
                     log::warn!("task {}: cannot copy the FPU state: {e}", task.tid());
@@ -91,6 +92,25 @@ fn task_main(task: Arc<Task>, start: Start) {
     drop(cpu);
     k.frames.put(data);
     super::do_exit(task, status);
+}
+
+/// Gives a new CPU of an existing address space (a forked child, a new
+/// thread) the present pages around where it starts — its code, its stack,
+/// its thread pointer — in one batch, instead of a fault for each.
+fn premap(ctx: &mut TrapContext) {
+    let mm = ctx.task.mm();
+    let mut mm = mm.borrow_mut();
+    let r = *ctx.regs;
+    for addr in [r.rip, r.rsp, r.fs_base] {
+        for m in mm.mappings_near(addr, 16) {
+            ctx.cpu.queue(MapOp::Map {
+                vaddr: m.vaddr,
+                len: PAGE_SIZE,
+                paddr: m.paddr,
+                prot: m.prot.bits(),
+            });
+        }
+    }
 }
 
 /// Adds the CPU time of an exiting task — its guest CPU's (guest code, "user")

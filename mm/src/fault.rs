@@ -211,24 +211,36 @@ impl Mm {
     /// pages of the aligned window around `addr`, excluding `addr`'s own page
     /// (which `handle_fault` returns). Allocates nothing.
     pub fn mappings_around(&mut self, addr: u64, max_pages: usize) -> Vec<Mapping> {
+        let page = crate::page_floor(addr);
+        let mut out = self.mappings_near(addr, max_pages);
+        out.retain(|m| m.vaddr != page);
+        out
+    }
+
+    /// Returns the present pages of the aligned window of `max_pages` pages
+    /// around `addr` (its own page included) with their host rights: what a
+    /// new CPU of this address space (a forked child, a new thread) maps
+    /// before it first runs at `addr`.
+    pub fn mappings_near(&mut self, addr: u64, max_pages: usize) -> Vec<Mapping> {
         let Some(vma) = self.find_vma(addr) else {
             return Vec::new();
         };
+        if vma.prot.is_empty() {
+            return Vec::new();
+        }
         let window = (max_pages.max(1) as u64).next_power_of_two() * PAGE_SIZE;
         let start = (addr & !(window - 1)).max(vma.start);
         let end = (addr & !(window - 1)).saturating_add(window).min(vma.end);
-        let page = crate::page_floor(addr);
-        let mut out = Vec::new();
-        for (vaddr, pte) in self.pt.entries(start, end) {
-            if vaddr != page && out.len() < max_pages && !vma.prot.is_empty() {
-                out.push(Mapping {
-                    vaddr,
-                    paddr: pte.paddr(),
-                    prot: host_prot(vma, pte),
-                });
-            }
-        }
-        out
+        self.pt
+            .entries(start, end)
+            .into_iter()
+            .take(max_pages)
+            .map(|(vaddr, pte)| Mapping {
+                vaddr,
+                paddr: pte.paddr(),
+                prot: host_prot(vma, pte),
+            })
+            .collect()
     }
 }
 

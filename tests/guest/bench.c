@@ -1,11 +1,14 @@
 /* Micro-benchmarks, run the same way natively and as init under linux:
- * a system call round trip, fork+exec+wait, first-touch page faults, and
+ * a system call round trip, fork+exec+wait, fork+exit+wait, pthread
+ * create+join, a pipe round trip between two processes, first-touch page
+ * faults, and
  * 4 KiB preads of a mapped file (the running program) and pwrites of a
  * memfd (regular-file I/O through and beside the page cache).
  * Prints "NAME VALUE UNIT" lines; tests/bench.sh turns them into ratios.
  * Usage: bench EXEC_HELPER (a program that exits 42, e.g. /bin/exit42). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -13,6 +16,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static void *thread_body(void *arg)
+{
+	return arg;
+}
 
 static double now(void)
 {
@@ -24,7 +32,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	const char *helper = argc > 1 ? argv[1] : "/bin/exit42";
-	enum { CALLS = 100000, SPAWNS = 200, MB = 64, IOS = 20000 };
+	enum { CALLS = 100000, SPAWNS = 200, MB = 64, IOS = 20000, PINGS = 5000 };
 
 	double t = now();
 	for (int i = 0; i < CALLS; i++)
@@ -45,6 +53,49 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("fork+exec+wait %.0f per-second\n", SPAWNS / (now() - t));
+
+	t = now();
+	for (int i = 0; i < SPAWNS; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+			return 1;
+	}
+	printf("fork+exit+wait %.0f per-second\n", SPAWNS / (now() - t));
+
+	t = now();
+	for (int i = 0; i < SPAWNS; i++) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, thread_body, NULL) || pthread_join(th, NULL))
+			return 1;
+	}
+	printf("pthread %.0f per-second\n", SPAWNS / (now() - t));
+
+	int ping[2], pong[2];
+	if (pipe(ping) || pipe(pong))
+		return 1;
+	pid_t echo = fork();
+	if (echo == 0) {
+		char c;
+		close(ping[1]);
+		close(pong[0]);
+		while (read(ping[0], &c, 1) == 1 && write(pong[1], &c, 1) == 1)
+			;
+		_exit(0);
+	}
+	t = now();
+	for (int i = 0; i < PINGS; i++) {
+		char c = 'x';
+		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+			return 1;
+	}
+	printf("pipe-round-trip %.0f ns\n", (now() - t) / PINGS * 1e9);
+	close(ping[1]);
+	waitpid(echo, NULL, 0);
+	close(ping[0]);
+	close(pong[0]);
+	close(pong[1]);
 
 	size_t len = (size_t)MB << 20;
 	t = now();

@@ -14,6 +14,7 @@
 //! shared memory). The kernel holds CPUs as trait objects: one indirect call per
 //! trap costs nothing beside a host context switch.
 
+mod host_tlb;
 pub mod ptrace;
 pub mod seccomp;
 mod stub_process;

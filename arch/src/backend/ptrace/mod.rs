@@ -24,6 +24,7 @@ pub use spawn::PtraceBackend;
 use crate::abi::errno::Result;
 use crate::abi::pod::{as_bytes, as_bytes_mut, slice_as_bytes};
 use crate::abi::regs::UserRegs;
+use crate::backend::host_tlb::HostTlb;
 use crate::backend::stub_process::{self, errno_from_host, request};
 use crate::backend::{CpuHandle, GuestCpu, MapOp, Trap};
 use crate::physmem::PhysMem;
@@ -51,6 +52,8 @@ struct Stub {
     xstate_size: usize,
     /// Requests queued but not yet run.
     pending: Vec<MapOp>,
+    /// What the stub maps now.
+    tlb: HostTlb,
     /// A kick arrived while stub code ran: the next `run` reports it instead of
     /// running guest code.
     kicked: bool,
@@ -100,6 +103,7 @@ impl Stub {
     /// first that failed (and drops the rest).
     fn flush(&mut self) -> Result<()> {
         let head_at = self.data + offset_of!(StubData, head) as u64;
+        self.pending = self.tlb.filter(std::mem::take(&mut self.pending));
         while !self.pending.is_empty() {
             let n = self.pending.len().min(STUB_MAX_REQS);
             let reqs: Vec<StubRequest> = self.pending.drain(..n).map(|op| request(&op)).collect();

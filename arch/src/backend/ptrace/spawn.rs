@@ -52,6 +52,7 @@ impl Stub {
             template: UserRegs::default(),
             xstate_size: 0,
             pending: Vec::new(),
+            tlb: Default::default(),
             kicked: false,
         };
         // The child stops with SIGTRAP after its execveat.

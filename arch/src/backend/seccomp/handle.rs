@@ -12,6 +12,7 @@ use super::layout::{ScCtrl, SC_CTRL, SC_MAX_REQS};
 use super::shm::Shm;
 use crate::abi::errno::{Errno, Result};
 use crate::abi::pod::slice_as_bytes;
+use crate::backend::host_tlb::HostTlb;
 use crate::backend::stub_process::{errno_from_host, request};
 use crate::backend::{CpuHandle, MapOp};
 use crate::sync::Mutex;
@@ -26,6 +27,9 @@ pub(super) const KICK: i32 = libc::SIGUSR1;
 
 /// The shared half of a seccomp CPU.
 pub(super) struct ScHandle {
+    /// Whether the stub runs on another host CPU than its kernel thread (both
+    /// sides poll for the other's answer).
+    split: bool,
     /// The stub's host pid (its guest thread's tid); 0 once it is gone.
     pid: Mutex<libc::pid_t>,
     /// The mapper thread's host tid.
@@ -47,6 +51,8 @@ pub(super) struct Mapper {
     /// A batch was sent whose report has not been read.
     in_flight: bool,
     pending: Vec<MapOp>,
+    /// What the stub maps now (as of the batches sent).
+    tlb: HostTlb,
 }
 
 impl Mapper {
@@ -57,42 +63,44 @@ impl Mapper {
             seq: 0,
             in_flight: false,
             pending: Vec::new(),
+            tlb: HostTlb::default(),
         }
     }
 
     /// Runs the queued changes in the stub; returns once the host has applied
     /// them, or the errno of the first that failed.
     pub(super) fn flush(&mut self) -> Result<()> {
-        self.settle()?;
-        while !self.pending.is_empty() {
-            self.send(0)?;
-            self.settle()?;
-        }
-        Ok(())
+        self.send_queued(0).map(|_| ())
     }
 
     /// Sends the queued changes and lets the mapper resume the guest thread
     /// with reply `rep` once they are applied, without waiting for them.
-    /// Returns false, sending nothing, if there is nothing queued.
+    /// Returns false if there was nothing to send (the caller resumes the
+    /// guest itself).
     pub(super) fn flush_and_resume(&mut self, rep: u32) -> Result<bool> {
-        if self.pending.is_empty() || rep == 0 {
-            self.flush()?;
-            return Ok(false);
-        }
-        self.settle()?;
-        while self.pending.len() > SC_MAX_REQS {
-            self.send(0)?;
-            self.settle()?;
-        }
-        self.send(rep)?;
-        Ok(true)
+        self.send_queued(rep)
     }
 
-    /// Writes one batch of the queued changes into the control page and wakes
-    /// the mapper.
-    fn send(&mut self, resume: u32) -> Result<()> {
-        let n = self.pending.len().min(SC_MAX_REQS);
-        let reqs: Vec<_> = self.pending.drain(..n).map(|op| request(&op)).collect();
+    /// Sends the host calls the queue needs, a batch at a time, each awaited
+    /// but the last if `rep` is not 0: that one carries the guest's reply.
+    fn send_queued(&mut self, rep: u32) -> Result<bool> {
+        self.settle()?;
+        let ops = self.tlb.filter(std::mem::take(&mut self.pending));
+        let mut chunks = ops.chunks(SC_MAX_REQS).peekable();
+        while let Some(chunk) = chunks.next() {
+            let last = chunks.peek().is_none();
+            let resume = if last { rep } else { 0 };
+            self.send(chunk, resume)?;
+            if resume == 0 {
+                self.settle()?;
+            }
+        }
+        Ok(rep != 0 && !ops.is_empty())
+    }
+
+    /// Writes one batch into the control page and wakes the mapper.
+    fn send(&mut self, ops: &[MapOp], resume: u32) -> Result<()> {
+        let reqs: Vec<_> = ops.iter().map(request).collect();
         let reqs_at = SC_CTRL + offset_of!(ScCtrl, reqs) as u64;
         self.shm.write_bytes(reqs_at, slice_as_bytes(&reqs))?;
         self.shm.write(
@@ -138,8 +146,14 @@ impl Mapper {
 }
 
 impl ScHandle {
-    pub(super) fn new(pid: libc::pid_t, mapper_tid: libc::pid_t, mapper: Mapper) -> Self {
+    pub(super) fn new(
+        pid: libc::pid_t,
+        mapper_tid: libc::pid_t,
+        mapper: Mapper,
+        split: bool,
+    ) -> Self {
         ScHandle {
+            split,
             pid: Mutex::new(pid),
             mapper_tid,
             mapper: Mutex::new(mapper),
@@ -203,6 +217,13 @@ impl CpuHandle for ScHandle {
     }
 
     fn pin(&self, cpu: usize) {
+        let cpu = if self.split {
+            let cpus = crate::host::cpu::allowed_cpus();
+            let i = cpus.iter().position(|&c| c == cpu).unwrap_or(0);
+            cpus[(i + 1) % cpus.len()]
+        } else {
+            cpu
+        };
         self.with_pid(|pid| {
             crate::host::cpu::pin(pid, cpu);
             crate::host::cpu::pin(self.mapper_tid, cpu);

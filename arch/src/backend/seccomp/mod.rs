@@ -72,6 +72,8 @@ struct SeccompCpu {
     fsgsbase: bool,
     /// The trap count the kernel has seen.
     req: u32,
+    /// How many times the kernel polls for a trap before it sleeps.
+    spin: u64,
 }
 
 impl GuestCpu for SeccompCpu {
@@ -164,6 +166,15 @@ impl SeccompCpu {
             if now != self.req {
                 self.req = now;
                 return true;
+            }
+            for _ in 0..self.spin {
+                if req.load(Ordering::Acquire) != now {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+            if req.load(Ordering::Acquire) != now {
+                continue;
             }
             self.shm.wait(REQ, now, POLL_MS);
             if req.load(Ordering::Acquire) != now {

@@ -27,12 +27,65 @@ const SA_RESTORER: u64 = 0x0400_0000;
 /// `AT_HWCAP2`'s FSGSBASE bit: user code may use rdfsbase and friends.
 const HWCAP2_FSGSBASE: u64 = 1 << 1;
 
-/// The seccomp backend: starts a seccomp stub for every guest CPU.
+/// How many started stubs wait for a task.
+const POOL_SIZE: usize = 2;
+
+/// The seccomp backend: gives every guest CPU a seccomp stub, from a small
+/// pool of stubs started ahead by a thread of its own, so that fork and clone
+/// do not wait for a host process to start (a stub is the same for every task
+/// until its first run).
 pub struct SeccompBackend {
+    starter: Arc<Starter>,
+    pool: Arc<Pool>,
+}
+
+/// What starting a stub needs.
+struct Starter {
     image: OwnedFd,
     /// How many times a stub's handler polls for the kernel's answer before it
     /// sleeps.
     spin: u64,
+}
+
+/// Stubs started and waiting.
+struct Pool {
+    ready: std::sync::Mutex<Vec<SeccompCpu>>,
+    /// Signalled when a stub is taken.
+    taken: std::sync::Condvar,
+    filler: std::sync::Once,
+}
+
+impl Pool {
+    fn take(&self) -> Option<SeccompCpu> {
+        let cpu = self.ready.lock().ok()?.pop();
+        self.taken.notify_one();
+        cpu
+    }
+
+    /// Keeps the pool full, for ever (the thread that starts stubs is the
+    /// parent their death signal follows, so it never ends).
+    fn fill(&self, starter: &Starter, physmem: &Arc<PhysMem>) {
+        loop {
+            {
+                let Ok(mut ready) = self.ready.lock() else {
+                    return;
+                };
+                while ready.len() >= POOL_SIZE {
+                    ready = match self.taken.wait(ready) {
+                        Ok(r) => r,
+                        Err(_) => return,
+                    };
+                }
+            }
+            match starter.start(physmem) {
+                Ok(cpu) => match self.ready.lock() {
+                    Ok(mut ready) => ready.push(cpu),
+                    Err(_) => return,
+                },
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+    }
 }
 
 impl SeccompBackend {
@@ -44,15 +97,43 @@ impl SeccompBackend {
         if r < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(SeccompBackend {
+        let starter = Starter {
             image: stub_process::sealed_image(c"linux-stub-seccomp", elf)?,
             spin,
+        };
+        Ok(SeccompBackend {
+            starter: Arc::new(starter),
+            pool: Arc::new(Pool {
+                ready: Default::default(),
+                taken: Default::default(),
+                filler: std::sync::Once::new(),
+            }),
         })
     }
 }
 
 impl Backend for SeccompBackend {
     fn spawn(&self, physmem: &Arc<PhysMem>, _data: u64) -> Result<Box<dyn GuestCpu>> {
+        self.pool.filler.call_once(|| {
+            let (pool, starter, physmem) =
+                (self.pool.clone(), self.starter.clone(), physmem.clone());
+            let spawned = std::thread::Builder::new()
+                .name("stub-pool".into())
+                .spawn(move || pool.fill(&starter, &physmem));
+            if let Err(e) = spawned {
+                log::warn!("no pool of seccomp stubs: {e}");
+            }
+        });
+        match self.pool.take() {
+            Some(cpu) => Ok(Box::new(cpu)),
+            None => Ok(Box::new(self.starter.start(physmem)?)),
+        }
+    }
+}
+
+impl Starter {
+    /// Starts a stub and waits for its first trap.
+    fn start(&self, physmem: &Arc<PhysMem>) -> Result<SeccompCpu> {
         let (shm, shm_fd) = Shm::new()?;
         let fsgsbase = crate::host::cpu::hwcap2() & HWCAP2_FSGSBASE != 0;
         shm.write(SC_SYSMSG, &self.head(fsgsbase))?;
@@ -88,8 +169,9 @@ impl Backend for SeccompBackend {
             pid,
             head.mapper_tid as libc::pid_t,
             Mapper::new(shm.clone(), done),
+            self.spin > 0,
         ));
-        Ok(Box::new(SeccompCpu {
+        Ok(SeccompCpu {
             pid,
             handle,
             shm,
@@ -101,11 +183,12 @@ impl Backend for SeccompBackend {
             gs_base: 0,
             fsgsbase,
             req: 1,
-        }))
+            spin: self.spin,
+        })
     }
 }
 
-impl SeccompBackend {
+impl Starter {
     /// Returns the message area's head as the stub's start-up code reads it.
     fn head(&self, fsgsbase: bool) -> SysmsgHead {
         let (guest, guest_len) = filter::guest();

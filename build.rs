@@ -134,6 +134,7 @@ fn main() {
             .arg("-Wl,-T,arch/stub/stub.ld")
             .arg("-I")
             .arg(Path::new(&out))
+            .arg("-Iarch/stub")
             .arg("-o")
             .arg(out.join(name))
             .arg(source)
@@ -144,6 +145,7 @@ fn main() {
     for input in [
         "arch/stub/stub.S",
         "arch/stub/seccomp.S",
+        "arch/stub/batch.S",
         "arch/stub/sysmsg.rs",
         "arch/stub/stub.ld",
         "arch/stub/layout.rs",

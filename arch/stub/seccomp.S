@@ -22,6 +22,7 @@
  * generates from arch/stub/layout.rs and arch/stub/sysmsg.rs.
  */
 #include "stub_layout.h"
+#include "batch.S"
 
 #define CHECK	cmp $-4095, %rax; jae fail
 
@@ -158,25 +159,9 @@ mapper:
 	jmp	3b
 4:	mov	%eax, %r15d
 	mov	CTRL_COUNT(%rbx), %r12
-	xor	%r13d, %r13d
 	lea	CTRL_REQS(%rbx), %r14
-5:	cmp	%r12, %r13
-	jae	6f
-	mov	REQ_NR(%r14), %rax
-	mov	REQ_ARG0(%r14), %rdi
-	mov	REQ_ARG1(%r14), %rsi
-	mov	REQ_ARG2(%r14), %rdx
-	mov	REQ_ARG3(%r14), %r10
-	mov	REQ_ARG4(%r14), %r8
-	mov	REQ_ARG5(%r14), %r9
-	syscall
-	cmp	$-4095, %rax
-	jae	7f
-	add	$REQ_SIZE, %r14
-	inc	%r13
-	jmp	5b
-6:	xor	%eax, %eax
-7:	/*
+	RUN_BATCH
+	/*
 	 * The kernel's reply to the guest thread, if it left one, then the
 	 * report: 1 + the errno of the failed request (0: none) bytes of this
 	 * page. In that order: once the report is read, the kernel may write

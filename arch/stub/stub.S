@@ -17,6 +17,7 @@
  * kernel's definition of the same.
  */
 #include "stub_layout.h"
+#include "batch.S"
 
 	.text
 	.globl _start
@@ -51,25 +52,9 @@ _start:
 stub_run:
 	movabs	$STUB_DATA, %rbx
 	mov	DATA_COUNT(%rbx), %r12
-	xor	%r13d, %r13d
 	lea	DATA_REQS(%rbx), %r14
-2:	cmp	%r12, %r13
-	jae	3f
-	mov	REQ_NR(%r14), %rax
-	mov	REQ_ARG0(%r14), %rdi
-	mov	REQ_ARG1(%r14), %rsi
-	mov	REQ_ARG2(%r14), %rdx
-	mov	REQ_ARG3(%r14), %r10
-	mov	REQ_ARG4(%r14), %r8
-	mov	REQ_ARG5(%r14), %r9
-	syscall
-	cmp	$-4095, %rax
-	jae	4f
-	add	$REQ_SIZE, %r14
-	inc	%r13
-	jmp	2b
-3:	xor	%eax, %eax
-4:	mov	%rax, DATA_RESULT(%rbx)
+	RUN_BATCH
+	mov	%rax, DATA_RESULT(%rbx)
 	mov	%r13, DATA_FAILED(%rbx)
 	int3
 	.balign	PAGE_SIZE, 0xcc

@@ -110,24 +110,6 @@ pub struct TrapInfo {
 /// Returns the `sigcontext` of a signal taken at `r`.
 fn sigcontext(r: &UserRegs, trap: TrapInfo, oldmask: u64, fpstate: u64) -> Sigcontext {
     Sigcontext {
-        r8: r.r8,
-        r9: r.r9,
-        r10: r.r10,
-        r11: r.r11,
-        r12: r.r12,
-        r13: r.r13,
-        r14: r.r14,
-        r15: r.r15,
-        rdi: r.rdi,
-        rsi: r.rsi,
-        rbp: r.rbp,
-        rbx: r.rbx,
-        rdx: r.rdx,
-        rax: r.rax,
-        rcx: r.rcx,
-        rsp: r.rsp,
-        rip: r.rip,
-        eflags: r.eflags,
         cs: USER_CS,
         ss: USER_DS,
         err: trap.err,
@@ -137,6 +119,7 @@ fn sigcontext(r: &UserRegs, trap: TrapInfo, oldmask: u64, fpstate: u64) -> Sigco
         fpstate,
         ..Default::default()
     }
+    .with_regs(r)
 }
 
 /// Builds the frame for handler `act` of `info` on the task's stack (or its

@@ -8,6 +8,7 @@ use crate::backend::ptrace::layout::{
     StubRequest, MAP_SHARED_FIXED, PHYSMEM_FD, SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP,
 };
 use crate::backend::MapOp;
+use crate::sync::Mutex;
 use nix::errno::Errno as HostErrno;
 use nix::fcntl::{fcntl, FcntlArg, SealFlag};
 use nix::sys::memfd::{memfd_create, MFdFlags};
@@ -150,6 +151,33 @@ unsafe fn child(
             libc::AT_EMPTY_PATH,
         );
         libc::_exit(127)
+    }
+}
+
+/// A stub's host pid as its shared handle holds it: forgotten before the stub
+/// is reaped, so a handle that outlives its stub never reaches a process that
+/// reused the pid.
+pub(super) struct StubPid(Mutex<libc::pid_t>);
+
+impl StubPid {
+    pub(super) fn new(pid: libc::pid_t) -> Self {
+        StubPid(Mutex::new(pid))
+    }
+
+    /// Forgets the stub, which is about to be reaped; waits for users of its pid.
+    pub(super) fn detach(&self) {
+        *self.0.lock() = 0;
+    }
+
+    /// Runs `f` with the live stub's pid, which stays unreaped meanwhile; does
+    /// nothing once it is gone.
+    pub(super) fn with<R: Default>(&self, f: impl FnOnce(libc::pid_t) -> R) -> R {
+        let pid = self.0.lock();
+        if *pid > 0 {
+            f(*pid)
+        } else {
+            R::default()
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::{SigInfo, StackT};
 use crate::abi::pod::pod_structs;
+use crate::abi::regs::UserRegs;
 
 /// `FP_XSTATE_MAGIC1`: `sw_reserved.magic1` of an area with XSAVE state.
 pub const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
@@ -118,6 +119,35 @@ pod_structs! {
     pub struct XsaveStart {
         pub fpstate: Fpstate,
         pub header: XstateHeader,
+    }
+}
+
+impl Sigcontext {
+    /// Returns this context with the general registers, instruction and stack
+    /// pointers and flags of `r` (the selectors, fault fields and XSAVE
+    /// pointer stay).
+    pub fn with_regs(self, r: &UserRegs) -> Sigcontext {
+        Sigcontext {
+            r8: r.r8,
+            r9: r.r9,
+            r10: r.r10,
+            r11: r.r11,
+            r12: r.r12,
+            r13: r.r13,
+            r14: r.r14,
+            r15: r.r15,
+            rdi: r.rdi,
+            rsi: r.rsi,
+            rbp: r.rbp,
+            rbx: r.rbx,
+            rdx: r.rdx,
+            rax: r.rax,
+            rcx: r.rcx,
+            rsp: r.rsp,
+            rip: r.rip,
+            eflags: r.eflags,
+            ..self
+        }
     }
 }
 

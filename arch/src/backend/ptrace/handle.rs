@@ -3,8 +3,8 @@
 //! nice value. The pid is forgotten before the stub is reaped, so a handle that
 //! outlives its stub never reaches a process that reused the pid.
 
+use crate::backend::stub_process::StubPid;
 use crate::backend::CpuHandle;
-use crate::sync::Mutex;
 use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
 
@@ -13,32 +13,24 @@ pub(super) const KICK: Signal = Signal::SIGUSR1;
 
 /// The shared half of a `Stub`.
 pub(super) struct StubHandle {
-    /// The stub's host pid; 0 once the stub is gone. Held while the pid is
-    /// used, so that the stub cannot be reaped meanwhile.
-    pid: Mutex<libc::pid_t>,
+    pid: StubPid,
 }
 
 impl StubHandle {
     /// Returns a handle of the stub with host pid `pid`.
     pub(super) fn new(pid: libc::pid_t) -> Self {
         StubHandle {
-            pid: Mutex::new(pid),
+            pid: StubPid::new(pid),
         }
     }
 
     /// Forgets the stub, which is about to be reaped; waits for users of its pid.
     pub(super) fn detach(&self) {
-        *self.pid.lock() = 0;
+        self.pid.detach();
     }
 
-    /// Runs `f` with the live stub's pid; does nothing once it is gone.
     fn with_pid<R: Default>(&self, f: impl FnOnce(libc::pid_t) -> R) -> R {
-        let pid = self.pid.lock();
-        if *pid > 0 {
-            f(*pid)
-        } else {
-            R::default()
-        }
+        self.pid.with(f)
     }
 }
 

@@ -94,29 +94,7 @@ impl Frame {
         (cs, ss): (u16, u16),
     ) -> Result<()> {
         let m = &mut uc.uc_mcontext;
-        *m = Sigcontext {
-            r8: r.r8,
-            r9: r.r9,
-            r10: r.r10,
-            r11: r.r11,
-            r12: r.r12,
-            r13: r.r13,
-            r14: r.r14,
-            r15: r.r15,
-            rdi: r.rdi,
-            rsi: r.rsi,
-            rbp: r.rbp,
-            rbx: r.rbx,
-            rdx: r.rdx,
-            rax: r.rax,
-            rcx: r.rcx,
-            rsp: r.rsp,
-            rip: r.rip,
-            eflags: r.eflags,
-            cs,
-            ss,
-            ..*m
-        };
+        *m = Sigcontext { cs, ss, ..*m }.with_regs(r);
         m.fpstate = self.fpstate;
         uc.uc_sigmask = 0;
         uc.uc_stack = StackT {

@@ -13,7 +13,7 @@ use super::shm::Shm;
 use crate::abi::errno::{Errno, Result};
 use crate::abi::pod::slice_as_bytes;
 use crate::backend::host_tlb::HostTlb;
-use crate::backend::stub_process::{errno_from_host, request};
+use crate::backend::stub_process::{errno_from_host, request, StubPid};
 use crate::backend::{CpuHandle, MapOp};
 use crate::sync::Mutex;
 use nix::errno::Errno as HostErrno;
@@ -31,7 +31,7 @@ pub(super) struct ScHandle {
     /// sides poll for the other's answer).
     split: bool,
     /// The stub's host pid (its guest thread's tid); 0 once it is gone.
-    pid: Mutex<libc::pid_t>,
+    pid: StubPid,
     /// The mapper thread's host tid.
     mapper_tid: libc::pid_t,
     mapper: Mutex<Mapper>,
@@ -154,7 +154,7 @@ impl ScHandle {
     ) -> Self {
         ScHandle {
             split,
-            pid: Mutex::new(pid),
+            pid: StubPid::new(pid),
             mapper_tid,
             mapper: Mutex::new(mapper),
             kicked_at: AtomicU64::new(0),
@@ -163,7 +163,7 @@ impl ScHandle {
 
     /// Forgets the stub, which is about to be reaped; waits for users of its pid.
     pub(super) fn detach(&self) {
-        *self.pid.lock() = 0;
+        self.pid.detach();
     }
 
     /// Queues a mapping change.
@@ -189,12 +189,7 @@ impl ScHandle {
     }
 
     fn with_pid<R: Default>(&self, f: impl FnOnce(libc::pid_t) -> R) -> R {
-        let pid = self.pid.lock();
-        if *pid > 0 {
-            f(*pid)
-        } else {
-            R::default()
-        }
+        self.pid.with(f)
     }
 }
 

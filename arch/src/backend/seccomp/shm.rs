@@ -96,7 +96,10 @@ impl Shm {
     /// pages) as an atomic.
     pub(super) fn word(&self, addr: u64) -> &AtomicU32 {
         let p = self.ptr(addr, 4).expect("a word of the stub's layout");
-        assert!((p as usize).is_multiple_of(4), "an aligned word of the stub's layout");
+        assert!(
+            (p as usize).is_multiple_of(4),
+            "an aligned word of the stub's layout"
+        );
         // SAFETY: an aligned 4-byte location within the mapping, which lives as
         // long as `self`; shared memory is accessed only atomically or volatile.
         unsafe { AtomicU32::from_ptr(p.cast()) }

@@ -126,3 +126,69 @@ fn host_sigterm_ends_the_kernel() {
     );
     assert!(started.elapsed() < Duration::from_secs(10), "{run}");
 }
+
+/// Returns the host processes whose parent is `parent`.
+fn host_children(parent: u32) -> Vec<u32> {
+    stub_nice_values(parent).into_iter().map(|(pid, _)| pid).collect()
+}
+
+/// Whether host process `pid` still exists (a zombie counts as gone).
+fn host_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rfind(')').map(|i| s[i + 2..].starts_with('Z')))
+        .is_some_and(|zombie| !zombie)
+}
+
+/// A guest holding `n` tasks at once (`manytasks threads|forks n`) has one host
+/// process per task and a few more (init's, the pool of started stubs), and
+/// `kill -9` of ./linux leaves none of them behind.
+fn many_tasks_leave_nothing(kind: &str, n: usize) {
+    let count = n.to_string();
+    let mut cmd = linux(&[
+        &ubd0r(),
+        "mem=256M",
+        "init=/bin/manytasks",
+        "quiet",
+        "--",
+        kind,
+        &count,
+    ]);
+    let mut r = Running::spawn(&mut cmd, true);
+    assert!(
+        r.wait_for_stdout(&format!("manytasks: ready {n}")),
+        "{}",
+        r.finish()
+    );
+    let stubs = host_children(r.child.id());
+    let pid = r.child.id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status();
+    let run = r.finish();
+    assert!(
+        stubs.len() >= n && stubs.len() <= n + 8,
+        "{} host processes for {n} {kind} and init\n{run}",
+        stubs.len()
+    );
+    let until = Instant::now() + Duration::from_secs(20);
+    let mut left: Vec<u32> = stubs;
+    while !left.is_empty() && Instant::now() < until {
+        left.retain(|&p| host_alive(p));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(left.is_empty(), "stubs left after kill -9: {left:?}\n{run}");
+}
+
+/// 1000 guest threads: at most that many host processes (and a few), all
+/// gone after kill -9 of ./linux.
+#[test]
+fn thousand_threads_leave_nothing() {
+    many_tasks_leave_nothing("threads", 1000);
+}
+
+/// 1000 guest processes: the same.
+#[test]
+fn thousand_forks_leave_nothing() {
+    many_tasks_leave_nothing("forks", 1000);
+}

@@ -44,7 +44,9 @@ const SET_BASES: u64 = SC_SYSMSG + offset_of!(SysmsgHead, set_bases) as u64;
 /// How long the kernel sleeps on a trap before it looks whether the stub
 /// still lives; and how long a kicked guest may take to trap before the kernel
 /// concludes that it blocked the kick signal, and kills it.
-const POLL_MS: u64 = 100;
+/// (Idle tasks wake at the longer interval; a kicked one at the shorter.)
+const POLL_MS: u64 = 1000;
+const KICKED_POLL_MS: u64 = 100;
 const KICK_GRACE_NS: u64 = 5_000_000_000;
 
 /// `si_code` of a seccomp SIGSYS.
@@ -176,7 +178,9 @@ impl SeccompCpu {
             if req.load(Ordering::Acquire) != now {
                 continue;
             }
-            self.shm.wait(REQ, now, POLL_MS);
+            let kicked = self.handle.kicked_at.load(Ordering::Acquire) != 0;
+            let poll = if kicked { KICKED_POLL_MS } else { POLL_MS };
+            self.shm.wait(REQ, now, poll);
             if req.load(Ordering::Acquire) != now {
                 continue;
             }

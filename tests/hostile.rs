@@ -129,7 +129,10 @@ fn host_sigterm_ends_the_kernel() {
 
 /// Returns the host processes whose parent is `parent`.
 fn host_children(parent: u32) -> Vec<u32> {
-    stub_nice_values(parent).into_iter().map(|(pid, _)| pid).collect()
+    stub_nice_values(parent)
+        .into_iter()
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 /// Whether host process `pid` still exists (a zombie counts as gone).

@@ -74,9 +74,19 @@ impl Shm {
     /// Copies bytes at stub address `addr` into `buf`.
     pub(super) fn read_bytes(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
         let p = self.ptr(addr, buf.len()).ok_or(Errno::EFAULT)?;
-        for (i, b) in buf.iter_mut().enumerate() {
-            // SAFETY: p + i is within the mapping (`ptr` checked the range);
-            // volatile, as the stub may write the bytes meanwhile.
+        let words = if (p as usize).is_multiple_of(8) {
+            buf.len() / 8
+        } else {
+            0
+        };
+        for (i, chunk) in buf.chunks_exact_mut(8).take(words).enumerate() {
+            // SAFETY: an aligned word within the mapping (`ptr` checked the
+            // range); volatile, as the stub may write it meanwhile.
+            let w = unsafe { p.cast::<u64>().add(i).read_volatile() };
+            chunk.copy_from_slice(&w.to_ne_bytes());
+        }
+        for (i, b) in buf.iter_mut().enumerate().skip(words * 8) {
+            // SAFETY: p + i is within the mapping, as above.
             *b = unsafe { p.add(i).read_volatile() };
         }
         Ok(())
@@ -85,7 +95,17 @@ impl Shm {
     /// Copies `data` to stub address `addr`.
     pub(super) fn write_bytes(&self, addr: u64, data: &[u8]) -> Result<()> {
         let p = self.ptr(addr, data.len()).ok_or(Errno::EFAULT)?;
-        for (i, b) in data.iter().enumerate() {
+        let words = if (p as usize).is_multiple_of(8) {
+            data.len() / 8
+        } else {
+            0
+        };
+        for (i, chunk) in data.chunks_exact(8).take(words).enumerate() {
+            let w = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
+            // SAFETY: as in read_bytes.
+            unsafe { p.cast::<u64>().add(i).write_volatile(w) };
+        }
+        for (i, b) in data.iter().enumerate().skip(words * 8) {
             // SAFETY: as in read_bytes.
             unsafe { p.add(i).write_volatile(*b) };
         }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `make bench-debian`: runs tests/debian/workloads.sh in the Debian image twice,
-# under ./linux (as init, with mem=1G) and natively in a chroot of the same
-# tree (a loop mount of the same image), and prints each workload's time and
-# the ratio linux/native. Needs root for the loop mount and chroot. These
+# `make bench-debian`: runs tests/debian/workloads.sh in the Debian image under
+# ./linux (as init, with mem=1G), once per backend (BACKENDS, default "seccomp
+# ptrace"), and natively in a chroot of the same tree (a loop mount of the same
+# image), and prints each workload's times and the ratios linux/native. Needs root for the loop mount and chroot. These
 # machines are shared and noisy: compare ratios, not absolute times.
 # Usage: tests/debian/bench.sh [LINUX_BINARY] [DEBIAN_IMAGE]
 set -euo pipefail
@@ -19,22 +19,32 @@ work=$(mktemp -d)
 trap cleanup EXIT
 copy_image "$image" "$here/workloads.sh" /root/workloads.sh
 
-echo "bench: running the workloads under ./linux ..." >&2
-"$linux" ubd0="$img" mem=1G init=/bin/bash rw quiet -- /root/workloads.sh \
-	> "$work/guest" 2>&1 || true
-grep -q '^DONE' "$work/guest" || { echo "bench: the guest run did not finish:" >&2; cat "$work/guest" >&2; exit 1; }
+backends=${BACKENDS:-seccomp ptrace}
+for b in $backends; do
+	echo "bench: running the workloads under ./linux (backend=$b) ..." >&2
+	"$linux" ubd0="$img" mem=1G backend="$b" init=/bin/bash rw quiet -- /root/workloads.sh \
+		> "$work/guest-$b" 2>&1 || true
+	grep -q '^DONE' "$work/guest-$b" || { echo "bench: the guest run did not finish ($b):" >&2; cat "$work/guest-$b" >&2; exit 1; }
+done
 
 echo "bench: running the workloads natively in a chroot ..." >&2
 mount_chroot
 chroot "$mnt" /bin/bash /root/workloads.sh > "$work/native" 2>&1
 grep -q '^DONE' "$work/native" || { echo "bench: the native run did not finish:" >&2; cat "$work/native" >&2; exit 1; }
 
-grep '^FAIL' "$work/guest" "$work/native" >&2 || true
-printf '| %-16s | %9s | %9s | %7s |\n' workload "native s" "linux s" ratio
-printf '|%s|%s|%s|%s|\n' ------------------ ----------- ----------- ---------
+grep '^FAIL' "$work"/guest-* "$work/native" >&2 || true
+printf '| %-16s | %9s |' workload "native s"
+for b in $backends; do printf ' %9s | %7s |' "$b s" ratio; done
+printf '\n|------------------|-----------|'
+for b in $backends; do printf -- '-----------|---------|'; done
+printf '\n'
 while read -r tag name native; do
 	[ "$tag" = RESULT ] || continue
-	guest=$(awk -v n="$name" '$1 == "RESULT" && $2 == n {print $3}' "$work/guest")
-	ratio=$(awk -v g="$guest" -v n="$native" 'BEGIN { if (n > 0) printf "%.1fx", g / n; else print "-" }')
-	printf '| %-16s | %9s | %9s | %7s |\n' "$name" "$native" "$guest" "$ratio"
+	printf '| %-16s | %9s |' "$name" "$native"
+	for b in $backends; do
+		guest=$(awk -v n="$name" '$1 == "RESULT" && $2 == n {print $3}' "$work/guest-$b")
+		ratio=$(awk -v g="$guest" -v n="$native" 'BEGIN { if (n > 0) printf "%.1fx", g / n; else print "-" }')
+		printf ' %9s | %7s |' "$guest" "$ratio"
+	done
+	printf '\n'
 done < "$work/native"

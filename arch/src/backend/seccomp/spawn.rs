@@ -92,11 +92,7 @@ impl SeccompBackend {
     /// Stores the seccomp stub program `elf` in a sealed memfd, after checking
     /// that this host lets a process filter its own system calls.
     pub fn new(elf: &[u8], spin: u64) -> std::io::Result<SeccompBackend> {
-        // SAFETY: PR_GET_SECCOMP only reports this thread's mode.
-        let r = unsafe { libc::prctl(libc::PR_GET_SECCOMP) };
-        if r < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        probe()?;
         let starter = Starter {
             image: stub_process::sealed_image(c"linux-stub-seccomp", elf)?,
             spin,
@@ -224,6 +220,36 @@ impl Starter {
         h.mapper_prog = SC_SYSMSG + offset_of!(SysmsgHead, mapper_filter) as u64;
         h
     }
+}
+
+/// Checks that this host lets a thread install a seccomp filter of its own
+/// (containers may forbid it), on a thread that ends at once: filters and
+/// `no_new_privs` belong to the thread that sets them.
+fn probe() -> std::io::Result<()> {
+    std::thread::spawn(|| {
+        let allow = [libc::sock_filter {
+            code: 0x06,
+            jt: 0,
+            jf: 0,
+            k: 0x7fff_0000,
+        }];
+        let prog = libc::sock_fprog {
+            len: 1,
+            filter: allow.as_ptr() as *mut libc::sock_filter,
+        };
+        // SAFETY: prctl and seccomp on valid arguments (`prog` describes
+        // `allow`, which outlives the calls); they affect this thread only.
+        unsafe {
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
+                || libc::syscall(libc::SYS_seccomp, 1, 0, &prog as *const libc::sock_fprog) < 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    })
+    .join()
+    .unwrap_or_else(|_| Err(std::io::Error::other("the seccomp probe failed")))
 }
 
 /// Returns a close-on-exec pipe: (read end, write end).

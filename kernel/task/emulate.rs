@@ -32,7 +32,7 @@ pub fn is_int80(ctx: &TrapContext) -> bool {
 }
 
 /// The system calls a host runs before any seccomp filter (uretprobe(2),
-/// uprobe(2): Linux 6.13 lets them through), which kill a caller outside a
+/// uprobe(2): recent Linux lets them through), which kill a caller outside a
 /// uprobe trampoline with SIGILL: under the seccomp backend a guest's call of
 /// one arrives as that SIGILL, the call's number lost. Returns whether the
 /// trap is one: a kernel SIGILL right after a `syscall` instruction.

@@ -49,7 +49,13 @@ fn namespace(ctx: &TrapContext) -> Arc<IpcNamespace> {
 }
 
 /// mq_open(3).
-pub fn sys_mq_open(ctx: &mut TrapContext, name: u64, oflag: i32, mode: u32, attr: u64) -> Result<u64> {
+pub fn sys_mq_open(
+    ctx: &mut TrapContext,
+    name: u64,
+    oflag: i32,
+    mode: u32,
+    attr: u64,
+) -> Result<u64> {
     let attr = if attr != 0 {
         Some(UserPtr::<i64>::new(attr).read_array(ctx, ATTR_LONGS)?)
     } else {
@@ -64,7 +70,8 @@ pub fn sys_mq_open(ctx: &mut TrapContext, name: u64, oflag: i32, mode: u32, attr
         None if !flags.contains(OpenFlags::O_CREAT) => return Err(Errno::ENOENT),
         None => {
             let l = ns.mq.borrow().limits;
-            if ns.mq.borrow().queues.len() as i64 >= l.queues_max && !cred.capable(CAP_SYS_RESOURCE) {
+            if ns.mq.borrow().queues.len() as i64 >= l.queues_max && !cred.capable(CAP_SYS_RESOURCE)
+            {
                 return Err(Errno::ENOSPC);
             }
             let umask = ctx.task.fs().umask;
@@ -198,14 +205,20 @@ pub fn sys_mq_timedsend(
     let charge = crate::kmem::charge(48 + len as usize)?;
     let text = UserPtr::<u8>::new(msg).read_array(ctx, len as usize)?;
     let mut msg = Some((text, charge));
-    let r = wait_event(ctx.task, &[&q.wait], deadline, Interruptible::Signals, || {
-        let full = q.state.borrow().curmsgs >= q.maxmsg;
-        if full {
-            return nonblock.then_some(Err(Errno::EAGAIN));
-        }
-        let (text, charge) = msg.take()?;
-        Some(q.send(text, prio, charge))
-    });
+    let r = wait_event(
+        ctx.task,
+        &[&q.wait],
+        deadline,
+        Interruptible::Signals,
+        || {
+            let full = q.state.borrow().curmsgs >= q.maxmsg;
+            if full {
+                return nonblock.then_some(Err(Errno::EAGAIN));
+            }
+            let (text, charge) = msg.take()?;
+            Some(q.send(text, prio, charge))
+        },
+    );
     match r? {
         Some(Ok(n)) => {
             if let Some(n) = n {
@@ -236,9 +249,13 @@ pub fn sys_mq_timedreceive(
         Ok(Some(q.receive()))
     } else {
         q.state.borrow_mut().receivers += 1;
-        let r = wait_event(ctx.task, &[&q.wait], deadline, Interruptible::Signals, || {
-            q.receive().ok().map(Ok)
-        });
+        let r = wait_event(
+            ctx.task,
+            &[&q.wait],
+            deadline,
+            Interruptible::Signals,
+            || q.receive().ok().map(Ok),
+        );
         q.state.borrow_mut().receivers -= 1;
         r
     };

@@ -35,6 +35,11 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	got_value = si->si_value.sival_int;
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
 static int wait_status(pid_t pid)
 {
 	int st;
@@ -174,7 +179,20 @@ static void check_send_receive(void)
 	CHECK("the child received", wait_status(pid) == 0);
 	ts = in_ms(50);
 	CHECK_ERRNO("a blocked send times out", mq_timedsend(q, "h", 1, 0, &ts), ETIMEDOUT);
-	(void)a;
+	mq_receive(q, buf, sizeof buf, NULL);
+	struct sigaction sa = { .sa_handler = on_usr2 };
+	sigaction(SIGUSR2, &sa, NULL);
+	pid = fork();
+	if (pid == 0) {
+		sleep_ms(100);
+		kill(getppid(), SIGUSR2);
+		_exit(0);
+	}
+	mqd_t r = mq_open("/t-empty", O_CREAT | O_RDWR, 0600, &a);
+	CHECK_ERRNO("a blocked receive is EINTR after a handler", mq_receive(r, buf, sizeof buf, NULL), EINTR);
+	wait_status(pid);
+	mq_close(r);
+	mq_unlink("/t-empty");
 	mq_close(q);
 }
 

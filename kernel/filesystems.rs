@@ -80,6 +80,7 @@ const TYPES: &[(&str, bool)] = &[
     ("devtmpfs", true),
     ("devpts", true),
     ("cgroup2", true),
+    ("mqueue", true),
     ("ext3", false),
     ("ext2", false),
     ("ext4", false),
@@ -183,6 +184,7 @@ pub fn instance(
         "devtmpfs" => crate::devtmpfs::instance()?,
         "devpts" => crate::devpts::DevPts::instance(),
         "cgroup2" => crate::cgroup::fs::instance(data)?,
+        "mqueue" => crate::ipc::mqueue_fs::instance(),
         "ext4" | "ext3" | "ext2" => {
             let (d, dev) = block_device(task, source)?;
             ext4_instance(d, dev, read_only)?

@@ -175,6 +175,14 @@ fn sysvipc() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sysvipc", "quiet"]));
 }
 
+/// POSIX message queues: mq_open's checks, priority order, blocking and
+/// timeouts, mq_notify, RLIMIT_MSGQUEUE, poll, the status line and the
+/// mqueue filesystem (tests/guest/mqueue.c).
+#[test]
+fn mqueue() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mqueue", "quiet"]));
+}
+
 /// Capabilities: capget/capset, the bounding and ambient sets, secure bits,
 /// the setuid fixups, file capabilities on /tmp (tests/guest/caps.c).
 #[test]

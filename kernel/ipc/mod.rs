@@ -11,6 +11,9 @@
 //! leaves it, its objects go with it (an attached segment lives on until
 //! its last detach, as in Linux). Every call runs under the kernel lock.
 
+pub mod mq_sys;
+pub mod mqueue;
+pub mod mqueue_fs;
 pub mod msg;
 pub mod proc;
 pub mod sem;
@@ -295,6 +298,8 @@ pub struct IpcNamespace {
     pub sem: KernelCell<Ids<sem::SemSet>>,
     pub msg: KernelCell<Ids<msg::MsgQueue>>,
     pub limits: KernelCell<Limits>,
+    /// The POSIX message queues and their limits.
+    pub mq: KernelCell<mqueue::MqNamespace>,
 }
 
 impl IpcNamespace {
@@ -305,6 +310,7 @@ impl IpcNamespace {
             sem: KernelCell::default(),
             msg: KernelCell::default(),
             limits: KernelCell::default(),
+            mq: KernelCell::default(),
         })
     }
 

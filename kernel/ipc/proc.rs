@@ -120,6 +120,48 @@ pub fn read_limit(name: &str) -> Result<Vec<u8>> {
     Ok(format!("{text}\n").into_bytes())
 }
 
+/// The POSIX message queue limits of /proc/sys/fs/mqueue.
+pub const MQ_SYSCTLS: &[&str] = &[
+    "msg_default",
+    "msg_max",
+    "msgsize_default",
+    "msgsize_max",
+    "queues_max",
+];
+
+/// Returns the text of /proc/sys/fs/mqueue/`name` for the reader's namespace.
+pub fn read_mq_limit(name: &str) -> Result<Vec<u8>> {
+    let l = current().mq.borrow().limits;
+    let v = match name {
+        "msg_default" => l.msg_default,
+        "msg_max" => l.msg_max,
+        "msgsize_default" => l.msgsize_default,
+        "msgsize_max" => l.msgsize_max,
+        "queues_max" => l.queues_max,
+        _ => return Err(Errno::ENOENT),
+    };
+    Ok(format!("{v}\n").into_bytes())
+}
+
+/// Sets /proc/sys/fs/mqueue/`name` of the writer's namespace, within
+/// Linux's bounds (`EINVAL` outside them).
+pub fn write_mq_limit(name: &str, text: &[u8]) -> Result<()> {
+    use super::mqueue::{HARD_MSGMAX, HARD_MSGSIZEMAX};
+    let s = std::str::from_utf8(text).map_err(|_| Errno::EINVAL)?.trim();
+    let ns = current();
+    let mut mq = ns.mq.borrow_mut();
+    let l = &mut mq.limits;
+    match name {
+        "msg_default" => l.msg_default = int(s, 1..=HARD_MSGMAX)?.into(),
+        "msg_max" => l.msg_max = int(s, 1..=HARD_MSGMAX)?.into(),
+        "msgsize_default" => l.msgsize_default = int(s, 128..=HARD_MSGSIZEMAX)?.into(),
+        "msgsize_max" => l.msgsize_max = int(s, 128..=HARD_MSGSIZEMAX)?.into(),
+        "queues_max" => l.queues_max = int(s, 0..=i32::MAX as i64)?.into(),
+        _ => return Err(Errno::ENOENT),
+    }
+    Ok(())
+}
+
 /// Parses an int within `range` (`EINVAL` otherwise).
 fn int(s: &str, range: std::ops::RangeInclusive<i64>) -> Result<i32> {
     let v: i64 = s.parse().map_err(|_| Errno::EINVAL)?;

@@ -145,6 +145,23 @@ fn ipc_limit(t: &mut Tree, name: &'static str) -> Node {
     })
 }
 
+/// Returns /proc/sys/fs/mqueue: the POSIX message queue limits of the
+/// reader's or writer's IPC namespace.
+fn mqueue(t: &mut Tree) -> Node {
+    let files = crate::ipc::proc::MQ_SYSCTLS
+        .iter()
+        .map(|&name| {
+            let n = t.file(move || crate::ipc::proc::read_mq_limit(name));
+            let n = n.with_mode(0o644).writable(move |data| {
+                root_only()?;
+                crate::ipc::proc::write_mq_limit(name, value(data))
+            });
+            named(name, n)
+        })
+        .collect();
+    t.dir(files)
+}
+
 /// Returns the /proc/sys directory.
 pub fn sys(t: &mut Tree) -> Node {
     let boot_id = uuid();
@@ -190,6 +207,7 @@ pub fn sys(t: &mut Tree) -> Node {
         named("epoll", t.dir(epoll)),
         named("file-max", t.text("9223372036854775807\n")),
         named("inotify", inotify(t)),
+        named("mqueue", mqueue(t)),
         named("nr_open", t.text("1048576\n")),
         named(
             "pipe-max-size",

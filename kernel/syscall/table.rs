@@ -276,6 +276,12 @@ syscall_table! {
     233 epoll_ctl(epfd: Fd, op: Int, fd: Fd, event: Ptr) => epoll::sys_epoll_ctl;
     234 tgkill(tgid: Int, tid: Int, sig: Int) => signal::sys_tgkill;
     235 utimes(path: Path, times: Ptr) => utimes::sys_utimes;
+    240 mq_open(name: Path, oflag: Flags, mode: Mode, attr: Ptr) => crate::ipc::mq_sys::sys_mq_open;
+    241 mq_unlink(name: Path) => crate::ipc::mq_sys::sys_mq_unlink;
+    242 mq_timedsend(mqdes: Fd, msg: Ptr, len: Uint, prio: Uint, timeout: Ptr) => crate::ipc::mq_sys::sys_mq_timedsend;
+    243 mq_timedreceive(mqdes: Fd, msg: Ptr, len: Uint, prio: Ptr, timeout: Ptr) => crate::ipc::mq_sys::sys_mq_timedreceive;
+    244 mq_notify(mqdes: Fd, sevp: Ptr) => crate::ipc::mq_sys::sys_mq_notify;
+    245 mq_getsetattr(mqdes: Fd, new: Ptr, old: Ptr) => crate::ipc::mq_sys::sys_mq_getsetattr;
     247 waitid(idtype: Int, id: Int, infop: Ptr, options: Flags, rusage: Ptr) => wait4::sys_waitid;
     253 inotify_init() => inotify::sys_inotify_init;
     254 inotify_add_watch(fd: Fd, path: Path, mask: Flags) => inotify::sys_inotify_add_watch;

@@ -10,7 +10,7 @@ IMAGE ?= images/out/test.img
 MEM ?= 256M
 INIT ?=
 
-.PHONY: all run run-sysv debian-systemd test bench bench-boot bench-net bench-tap bench-debian cpython-tests fuzz image debian clean
+.PHONY: all run run-sysv debian-systemd test bench bench-boot bench-density bench-net bench-tap bench-debian cpython-tests fuzz image debian clean
 
 all: linux debian
 
@@ -73,6 +73,12 @@ fuzz: debian
 # Time to login: for the systemd and the sysvinit images (median of 3 boots).
 bench-boot: linux debian debian-systemd
 	python3 tests/debian/boot-time.py target/release/linux 3 systemd=$(SYSTEMD_IMAGE) sysvinit=$(DEBIAN)
+
+# 20 stock Debian instances from copy-on-write files over one base: time to all
+# logins, host memory per idle instance (PSS), how they spread over the CPUs.
+INSTANCES ?= 20
+bench-density: linux debian-systemd
+	python3 tests/debian/density.py target/release/linux $(SYSTEMD_IMAGE) $(INSTANCES)
 
 bench-debian: linux debian
 	bash tests/debian/bench.sh target/release/linux $(DEBIAN)

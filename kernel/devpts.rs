@@ -55,25 +55,10 @@ fn now() -> Timespec {
 }
 
 fn stat(dev: u64, ino: u64, mode: u32, rdev: u64, owner: (u32, u32)) -> Stat {
-    let t = now();
     Stat {
-        dev,
-        ino,
-        mode,
-        nlink: if mode & 0o170000 == FileType::Directory.to_mode_bits() {
-            2
-        } else {
-            1
-        },
-        uid: owner.0,
-        gid: owner.1,
         rdev,
-        size: 0,
         blksize: 1024,
-        blocks: 0,
-        atime: t,
-        mtime: t,
-        ctime: t,
+        ..Stat::pseudo(dev, ino, mode, owner, now())
     }
 }
 

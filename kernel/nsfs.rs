@@ -67,21 +67,14 @@ pub struct NsInode {
 impl Inode for NsInode {
     fn stat(&self) -> Result<Stat> {
         let now = fs::Clock::now(&fs::HostClock);
-        Ok(Stat {
-            dev: *DEV,
-            ino: u64::from(self.ns.inum()),
-            mode: FileType::Regular.to_mode_bits() | 0o444,
-            nlink: 1,
-            uid: 0,
-            gid: 0,
-            rdev: 0,
-            size: 0,
-            blksize: 4096,
-            blocks: 0,
-            atime: now,
-            mtime: now,
-            ctime: now,
-        })
+        let mode = FileType::Regular.to_mode_bits() | 0o444;
+        Ok(Stat::pseudo(
+            *DEV,
+            u64::from(self.ns.inum()),
+            mode,
+            (0, 0),
+            now,
+        ))
     }
 
     fn file_type(&self) -> FileType {

@@ -87,6 +87,29 @@ pub struct Stat {
     pub ctime: Timespec,
 }
 
+impl Stat {
+    /// Returns the attributes of an inode of a filesystem without blocks
+    /// (cgroup2, nsfs, mqueue, devpts...): `mode` with its type bits, two
+    /// links for a directory and one otherwise, no size, page-sized blocks,
+    /// every time `time`.
+    pub fn pseudo(dev: u64, ino: u64, mode: u32, (uid, gid): (u32, u32), time: Timespec) -> Stat {
+        let dir = mode & 0o170000 == FileType::Directory.to_mode_bits();
+        Stat {
+            dev,
+            ino,
+            mode,
+            nlink: if dir { 2 } else { 1 },
+            uid,
+            gid,
+            blksize: arch::PAGE_SIZE as u32,
+            atime: time,
+            mtime: time,
+            ctime: time,
+            ..Stat::default()
+        }
+    }
+}
+
 /// The fields of Linux's `struct statfs` (statfs(2)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatFs {

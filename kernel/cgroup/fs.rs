@@ -156,21 +156,10 @@ fn file_attrs(cg: &Cgroup, f: &CFile) -> (u32, u32, u32) {
 }
 
 /// Returns the attributes of a cgroup2 inode.
-fn stat(ino: u64, mode: u32, nlink: u32, (uid, gid): (u32, u32), time: Timespec) -> Stat {
+fn stat(ino: u64, mode: u32, nlink: u32, owner: (u32, u32), time: Timespec) -> Stat {
     Stat {
-        dev: FS.dev,
-        ino,
-        mode,
         nlink,
-        uid,
-        gid,
-        rdev: 0,
-        size: 0,
-        blksize: 4096,
-        blocks: 0,
-        atime: time,
-        mtime: time,
-        ctime: time,
+        ..Stat::pseudo(FS.dev, ino, mode, owner, time)
     }
 }
 

@@ -283,20 +283,10 @@ impl MQueue {
     /// Returns the queue's attributes of a file (regular, its mode).
     pub fn stat(&self, dev: u64) -> Stat {
         let t = fs::Clock::now(&fs::HostClock);
+        let mode = fs::FileType::Regular.to_mode_bits() | self.mode;
         Stat {
-            dev,
-            ino: self.ino,
-            mode: fs::FileType::Regular.to_mode_bits() | self.mode,
-            nlink: 1,
-            uid: self.uid,
-            gid: self.gid,
-            rdev: 0,
             size: FILENT_SIZE,
-            blksize: 4096,
-            blocks: 0,
-            atime: t,
-            mtime: t,
-            ctime: t,
+            ..Stat::pseudo(dev, self.ino, mode, (self.uid, self.gid), t)
         }
     }
 }

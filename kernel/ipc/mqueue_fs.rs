@@ -68,21 +68,8 @@ struct QueueInode {
 impl Inode for Root {
     fn stat(&self) -> Result<Stat> {
         let t = fs::Clock::now(&fs::HostClock);
-        Ok(Stat {
-            dev: self.dev,
-            ino: 1,
-            mode: FileType::Directory.to_mode_bits() | 0o1777,
-            nlink: 2,
-            uid: 0,
-            gid: 0,
-            rdev: 0,
-            size: 0,
-            blksize: 4096,
-            blocks: 0,
-            atime: t,
-            mtime: t,
-            ctime: t,
-        })
+        let mode = FileType::Directory.to_mode_bits() | 0o1777;
+        Ok(Stat::pseudo(self.dev, 1, mode, (0, 0), t))
     }
     fn file_type(&self) -> FileType {
         FileType::Directory

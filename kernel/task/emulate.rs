@@ -26,9 +26,16 @@ pub const VSYSCALL_ADDR: u64 = 0xffff_ffff_ff60_0000;
 /// Returns whether the system call trap just taken came from `int $0x80`
 /// (`cd 80` before the instruction pointer) rather than `syscall` (`0f 05`).
 pub fn is_int80(ctx: &TrapContext) -> bool {
+    insn_before_ip(ctx) == Some([0xcd, 0x80])
+}
+
+/// Returns the two bytes before the instruction pointer: the system call
+/// instruction of a system call trap.
+fn insn_before_ip(ctx: &TrapContext) -> Option<[u8; 2]> {
     let mut insn = [0u8; 2];
-    let at = ctx.regs.rip.wrapping_sub(2);
-    ctx.read_user(at, &mut insn).is_ok() && insn == [0xcd, 0x80]
+    ctx.read_user(ctx.regs.rip.wrapping_sub(2), &mut insn)
+        .ok()?;
+    Some(insn)
 }
 
 /// The system calls a host runs before any seccomp filter (uretprobe(2),
@@ -37,12 +44,9 @@ pub fn is_int80(ctx: &TrapContext) -> bool {
 /// one arrives as that SIGILL, the call's number lost. Returns whether the
 /// trap is one: a kernel SIGILL right after a `syscall` instruction.
 pub fn is_host_only_syscall(ctx: &TrapContext, signo: i32, code: i32) -> bool {
-    let mut insn = [0u8; 2];
-    let at = ctx.regs.rip.wrapping_sub(2);
     signo == signal::SIGILL
         && code == signal::SI_KERNEL
-        && ctx.read_user(at, &mut insn).is_ok()
-        && insn == [0x0f, 0x05]
+        && insn_before_ip(ctx) == Some([0x0f, 0x05])
 }
 
 /// Answers such a call as a kernel without it does (this kernel is older

@@ -7,7 +7,7 @@ use crate::lock;
 use crate::signal::{self, SigInfo};
 use crate::syscall;
 use crate::task::TrapContext;
-use arch::backend::{CpuHandle, MapOp, Trap};
+use arch::backend::{CpuHandle, GuestCpu, MapOp, Trap};
 use arch::{UserRegs, PAGE_SIZE};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -103,14 +103,19 @@ fn premap(ctx: &mut TrapContext) {
     let r = *ctx.regs;
     for addr in [r.rip, r.rsp, r.fs_base] {
         for m in mm.mappings_near(addr, 16) {
-            ctx.cpu.queue(MapOp::Map {
-                vaddr: m.vaddr,
-                len: PAGE_SIZE,
-                paddr: m.paddr,
-                prot: m.prot.bits(),
-            });
+            map_page(ctx.cpu, &m);
         }
     }
+}
+
+/// Queues the host mapping of one page on `cpu`.
+fn map_page(cpu: &mut dyn GuestCpu, m: &mm::Mapping) {
+    cpu.queue(MapOp::Map {
+        vaddr: m.vaddr,
+        len: PAGE_SIZE,
+        paddr: m.paddr,
+        prot: m.prot.bits(),
+    });
 }
 
 /// Adds the CPU time of an exiting task — its guest CPU's (guest code, "user")
@@ -229,21 +234,9 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, write: bool) {
             // A copy-on-write break flushes the old frame's page: drop it
             // everywhere before mapping the new one, or the flush would undo it.
             tlb::flush(ctx.task, ctx.cpu);
-            ctx.cpu.queue(MapOp::Map {
-                vaddr: m.vaddr,
-                len: mm::PAGE_SIZE,
-                paddr: m.paddr,
-                prot: m.prot.bits(),
-            });
+            map_page(ctx.cpu, &m);
             for n in mm.borrow_mut().mappings_around(addr, 16) {
-                if n.vaddr != m.vaddr {
-                    ctx.cpu.queue(MapOp::Map {
-                        vaddr: n.vaddr,
-                        len: mm::PAGE_SIZE,
-                        paddr: n.paddr,
-                        prot: n.prot.bits(),
-                    });
-                }
+                map_page(ctx.cpu, &n);
             }
             crate::cgroup::charge_fault(ctx.task);
         }

@@ -193,6 +193,24 @@ pub(super) fn kill_and_reap(pid: libc::pid_t) {
 /// Returns whether the stub `pid` (a child not yet reaped) has ended, without
 /// reaping it.
 pub(super) fn has_ended(pid: libc::pid_t) -> bool {
+    ended(pid).is_some()
+}
+
+/// Describes how the stub `pid` ended (a stub that fails to start exits with
+/// the errno of the call that failed); None while it lives.
+pub(super) fn exit_reason(pid: libc::pid_t) -> Option<String> {
+    let info = ended(pid)?;
+    // SAFETY: the host filled in a child's exit status (waitid's CLD_* info).
+    let status = unsafe { info.si_status() };
+    Some(match info.si_code {
+        libc::CLD_EXITED => format!("a start-up call failed with host errno {status}"),
+        _ => format!("killed by signal {status}"),
+    })
+}
+
+/// Returns the status of the stub `pid` (a child not yet reaped) if it has
+/// ended, without reaping it.
+fn ended(pid: libc::pid_t) -> Option<libc::siginfo_t> {
     // SAFETY: waitid with WNOWAIT only reports on our own child; info is a
     // valid out structure.
     unsafe {
@@ -203,7 +221,7 @@ pub(super) fn has_ended(pid: libc::pid_t) -> bool {
             &mut info,
             libc::WEXITED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
         );
-        r < 0 || info.si_pid() != 0
+        (r < 0 || info.si_pid() != 0).then_some(info)
     }
 }
 

@@ -45,6 +45,10 @@ struct Starter {
     /// How many times a stub's handler polls for the kernel's answer before it
     /// sleeps.
     spin: u64,
+    /// Whether user code may read and write the FS/GS bases (FSGSBASE).
+    fsgsbase: bool,
+    /// The message area's head every stub starts from (`start_head`).
+    head: SysmsgHead,
 }
 
 /// Stubs started and waiting.
@@ -93,9 +97,12 @@ impl SeccompBackend {
     /// that this host lets a process filter its own system calls.
     pub fn new(elf: &[u8], spin: u64) -> std::io::Result<SeccompBackend> {
         probe()?;
+        let fsgsbase = crate::host::cpu::hwcap2() & HWCAP2_FSGSBASE != 0;
         let starter = Starter {
             image: stub_process::sealed_image(c"linux-stub-seccomp", elf)?,
             spin,
+            fsgsbase,
+            head: start_head(fsgsbase, spin),
         };
         Ok(SeccompBackend {
             starter: Arc::new(starter),
@@ -131,8 +138,7 @@ impl Starter {
     /// Starts a stub and waits for its first trap.
     fn start(&self, physmem: &Arc<PhysMem>) -> Result<SeccompCpu> {
         let (shm, shm_fd) = Shm::new()?;
-        let fsgsbase = crate::host::cpu::hwcap2() & HWCAP2_FSGSBASE != 0;
-        shm.write(SC_SYSMSG, &self.head(fsgsbase))?;
+        shm.write(SC_SYSMSG, &self.head)?;
         let (done, done_w) = pipe()?;
         let fds = [physmem.raw_fd(), shm_fd.as_raw_fd(), done_w.as_raw_fd()];
         let pid = stub_process::fork_stub(self.image.as_raw_fd(), &fds, false)?;
@@ -141,8 +147,8 @@ impl Starter {
         let shm = Arc::new(shm);
         let start = crate::host::time::monotonic_ns();
         while shm.word(REQ).load(Ordering::Acquire) == 0 {
-            if stub_process::has_ended(pid) {
-                log::error!("seccomp stub {pid} did not start: {}", exit_reason(pid));
+            if let Some(why) = stub_process::exit_reason(pid) {
+                log::error!("seccomp stub {pid} did not start: {why}");
                 stub_process::kill_and_reap(pid);
                 return Err(Errno::EIO);
             }
@@ -177,49 +183,47 @@ impl Starter {
             ss: uc.uc_mcontext.ss as u64,
             fs_base: 0,
             gs_base: 0,
-            fsgsbase,
+            fsgsbase: self.fsgsbase,
             req: 1,
             spin: self.spin,
         })
     }
 }
 
-impl Starter {
-    /// Returns the message area's head as the stub's start-up code reads it.
-    fn head(&self, fsgsbase: bool) -> SysmsgHead {
-        let (guest, guest_len) = filter::guest();
-        let (mapper, mapper_len) = filter::mapper();
-        let mut h: SysmsgHead = zeroed();
-        h.fsgsbase = fsgsbase as u64;
-        h.spin = self.spin;
-        h.sa_handler = STUB_CODE + SC_HANDLER_OFFSET;
-        h.sa_flags = (libc::SA_SIGINFO | libc::SA_ONSTACK) as u64 | SA_RESTORER;
-        h.sa_restorer = STUB_CODE + SC_RESTORER_OFFSET;
-        h.sa_mask = !0;
-        h.ss_sp = SC_ALTSTACK;
-        h.ss_size = SC_END - SC_ALTSTACK;
-        h.full_mask = !0;
-        h.empty_mask = 0;
-        let signals = [
-            libc::SIGSYS,
-            libc::SIGSEGV,
-            libc::SIGBUS,
-            libc::SIGILL,
-            libc::SIGFPE,
-            libc::SIGTRAP,
-            KICK,
-        ];
-        for (slot, s) in h.signals.iter_mut().zip(signals) {
-            *slot = s as u64;
-        }
-        h.guest_filter = guest;
-        h.guest_prog_len = guest_len as u64;
-        h.guest_prog = SC_SYSMSG + offset_of!(SysmsgHead, guest_filter) as u64;
-        h.mapper_filter = mapper;
-        h.mapper_prog_len = mapper_len as u64;
-        h.mapper_prog = SC_SYSMSG + offset_of!(SysmsgHead, mapper_filter) as u64;
-        h
+/// Returns the message area's head as the stub's start-up code reads it.
+fn start_head(fsgsbase: bool, spin: u64) -> SysmsgHead {
+    let (guest, guest_len) = filter::guest();
+    let (mapper, mapper_len) = filter::mapper();
+    let mut h: SysmsgHead = zeroed();
+    h.fsgsbase = fsgsbase as u64;
+    h.spin = spin;
+    h.sa_handler = STUB_CODE + SC_HANDLER_OFFSET;
+    h.sa_flags = (libc::SA_SIGINFO | libc::SA_ONSTACK) as u64 | SA_RESTORER;
+    h.sa_restorer = STUB_CODE + SC_RESTORER_OFFSET;
+    h.sa_mask = !0;
+    h.ss_sp = SC_ALTSTACK;
+    h.ss_size = SC_END - SC_ALTSTACK;
+    h.full_mask = !0;
+    h.empty_mask = 0;
+    let signals = [
+        libc::SIGSYS,
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGFPE,
+        libc::SIGTRAP,
+        KICK,
+    ];
+    for (slot, s) in h.signals.iter_mut().zip(signals) {
+        *slot = s as u64;
     }
+    h.guest_filter = guest;
+    h.guest_prog_len = guest_len as u64;
+    h.guest_prog = SC_SYSMSG + offset_of!(SysmsgHead, guest_filter) as u64;
+    h.mapper_filter = mapper;
+    h.mapper_prog_len = mapper_len as u64;
+    h.mapper_prog = SC_SYSMSG + offset_of!(SysmsgHead, mapper_filter) as u64;
+    h
 }
 
 /// Checks that this host lets a thread install a seccomp filter of its own
@@ -261,27 +265,4 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     }
     // SAFETY: both descriptors are new and owned by nothing else.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-/// Describes how a stub that failed to start ended (it exits with the errno
-/// of the call that failed).
-fn exit_reason(pid: libc::pid_t) -> String {
-    // SAFETY: waitid with WNOWAIT on our own child; info is a valid out
-    // structure.
-    unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        );
-        match info.si_code {
-            libc::CLD_EXITED => format!(
-                "a start-up call failed with host errno {}",
-                info.si_status()
-            ),
-            _ => format!("killed by signal {}", info.si_status()),
-        }
-    }
 }

@@ -442,9 +442,11 @@ fn start_host_signal_thread() {
 }
 
 /// Leaves the host process with `code`: every way out of the kernel ends
-/// here (or in the panic hook), so the umid directory goes with it.
+/// here (or in the panic hook), so the umid directory and the passt
+/// processes go with it.
 pub fn exit(code: i32) -> ! {
     arch::host::umid::remove();
+    arch::host::passt::stop_all();
     std::process::exit(code)
 }
 
@@ -475,6 +477,7 @@ pub fn emergency_restart() -> ! {
 /// (the same host pid) would find it taken.
 fn reexec() -> ! {
     arch::host::umid::remove();
+    arch::host::passt::stop_all();
     let e = arch::host::reexec();
     arch::host::console::write_err(format!("linux: cannot restart: {e}\n").as_bytes());
     exit(0)

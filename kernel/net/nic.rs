@@ -148,7 +148,7 @@ impl Port {
     fn send(&self, frame: &[u8], offload: Offload) -> std::io::Result<()> {
         match self {
             Port::Tap(t) => t.write(&[&vnet_hdr(offload), frame]).map(|_| ()),
-            Port::Passt(p) => p.send(frame),
+            Port::Passt(p) => p.send(frame, passt_alone(frame)),
         }
     }
 }
@@ -166,25 +166,43 @@ struct TxRing {
     draining: bool,
 }
 
-/// Returns whether the Ethernet frame `f` is a bare TCP acknowledgement:
-/// no payload, no SYN, FIN or RST.
-fn bare_ack(f: &[u8]) -> bool {
+/// Returns the flags and payload length of the TCP segment in the Ethernet
+/// frame `f`, or None when it carries none.
+fn tcp_segment(f: &[u8]) -> Option<(u8, usize)> {
     const TCP: u8 = 6;
-    let ip = f.get(14..).unwrap_or(&[]);
-    let (payload_end, tcp) = match (f.get(12..14), ip.first().map(|b| b >> 4)) {
-        (Some([0x08, 0x00]), Some(4)) if ip.get(9) == Some(&TCP) => {
+    let ip = f.get(14..)?;
+    let (payload_end, tcp) = match (f.get(12..14)?, ip.first()? >> 4) {
+        ([0x08, 0x00], 4) if ip.get(9) == Some(&TCP) => {
             let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
             (total, usize::from(ip[0] & 0xf) * 4)
         }
-        (Some([0x86, 0xdd]), Some(6)) if ip.get(6) == Some(&TCP) => {
-            (40 + usize::from(u16::from_be_bytes([ip[4], ip[5]])), 40)
-        }
-        _ => return false,
+        ([0x86, 0xdd], 6) if ip.get(6) == Some(&TCP) => (
+            40 + usize::from(u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?])),
+            40,
+        ),
+        _ => return None,
     };
-    let Some(&[offset, flags]) = ip.get(tcp + 12..tcp + 14) else {
-        return false;
+    let &[offset, flags] = ip.get(tcp + 12..tcp + 14)? else {
+        return None;
     };
-    tcp + usize::from(offset >> 4) * 4 == payload_end && flags & 0x07 == 0 && flags & 0x10 != 0
+    let payload = payload_end.checked_sub(tcp + usize::from(offset >> 4) * 4)?;
+    Some((flags, payload))
+}
+
+/// TCP's SYN, FIN, RST and ACK flags.
+const TCP_FIN_SYN_RST: u8 = 0x07;
+const TCP_ACK: u8 = 0x10;
+
+/// Returns whether the Ethernet frame `f` is a bare TCP acknowledgement:
+/// no payload, no SYN, FIN or RST.
+fn bare_ack(f: &[u8]) -> bool {
+    matches!(tcp_segment(f), Some((flags, 0)) if flags & TCP_FIN_SYN_RST == 0 && flags & TCP_ACK != 0)
+}
+
+/// Returns whether passt must read the Ethernet frame `f` alone
+/// (`Passt::send`): a TCP segment without data or with SYN, FIN or RST.
+fn passt_alone(f: &[u8]) -> bool {
+    matches!(tcp_segment(f), Some((flags, len)) if len == 0 || flags & TCP_FIN_SYN_RST != 0)
 }
 
 /// A network card.
@@ -364,5 +382,18 @@ mod tests {
         let mut udp = tcp4(0x10, 0);
         udp[23] = 17;
         assert!(!bare_ack(&udp));
+    }
+
+    #[test]
+    fn handshakes_and_closes_go_to_passt_alone() {
+        assert!(passt_alone(&tcp4(0x02, 0)), "SYN");
+        assert!(passt_alone(&tcp4(0x12, 0)), "SYN-ACK");
+        assert!(passt_alone(&tcp4(0x10, 0)), "bare ACK");
+        assert!(passt_alone(&tcp4(0x19, 5)), "data with FIN");
+        assert!(passt_alone(&tcp4(0x14, 0)), "RST");
+        assert!(!passt_alone(&tcp4(0x18, 100)), "data");
+        let mut udp = tcp4(0x10, 0);
+        udp[23] = 17;
+        assert!(!passt_alone(&udp));
     }
 }

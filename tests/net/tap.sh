@@ -50,11 +50,11 @@ while True:
 
 for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
 	dev=${card%%[=:]*}
-	rm -f "$work/done" "$work/back"
+	rm -f "$work/done" "$work/back" "$work/guest-ended"
 	# The host's side: once the guest serves, fetch the file back from it,
-	# then tell the guest it may stop.
+	# then tell the guest it may stop. It gives up when the guest has ended.
 	(
-		for _ in $(seq 600); do
+		while [ ! -e "$work/guest-ended" ]; do
 			in_ns curl -sf -m 2 -o /dev/null http://10.0.7.2:8080/ && break
 			sleep 0.1
 		done
@@ -72,6 +72,7 @@ s.sendto(bytes(4000), (\"10.0.7.1\", 9999)); print(\"udp-echo\", len(s.recv(7000
 		for i in \$(seq 900); do curl -sf -m 1 -o /dev/null http://10.0.7.1:8000/done && break; sleep 0.1; done; ip neigh"
 	out=$(in_ns timeout 180 "$linux" ubd0r="$image" "$card" mem=512M init=/bin/bash quiet \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$script" 2>&1) || true
+	touch "$work/guest-ended"
 	wait "$helper"
 	echo "$out" | sed "s/^/[$dev] /"
 	grep -q "link/ether" <<<"$out" || { echo "tap: FAIL ($dev: no card)"; exit 1; }
@@ -118,11 +119,11 @@ for t in tapa tapb; do
 	in_ns ip link set $t up
 done
 serve="ip link set lo up && ip link set eth0 up && ip addr add 10.0.8.11/24 dev eth0 && \
-	echo from-guest-a > /tmp/a && cd /tmp && timeout 60 python3 -m http.server 8080 >/dev/null 2>&1"
+	echo from-guest-a > /tmp/a && cd /tmp && timeout 300 python3 -m http.server 8080 >/dev/null 2>&1"
 fetch="ip link set lo up && ip link set eth0 up && ip addr add 10.0.8.12/24 dev eth0 && \
 	for i in \$(seq 300); do curl -sf -m 1 http://10.0.8.11:8080/a && break; sleep 0.2; done; \
 	ping -c 2 -i 0.2 10.0.8.11 | grep transmitted"
-in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tapa mem=256M init=/bin/bash quiet \
+in_ns timeout 330 "$linux" ubd0r="$image" eth0=tuntap,tapa mem=256M init=/bin/bash quiet \
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin -- -c "$serve" > "$work/a.out" 2>&1 &
 guest_a=$!
 out=$(in_ns timeout 90 "$linux" ubd0r="$image" eth0=tuntap,tapb mem=256M init=/bin/bash quiet \

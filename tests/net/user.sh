@@ -37,10 +37,12 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/key"
 pubkey=$(cat "$work/key.pub")
 
 # The host's side: once the guest's sshd answers through the forward, log
-# in, then tell the guest it may stop.
+# in, then tell the guest it may stop. It gives up when the guest has ended.
+# The handshake (sshd forks and execs itself for each connection) may take
+# long on a loaded machine: a short ConnectTimeout would cut every try.
 (
-	for _ in $(seq 300); do
-		if ssh -q -p "$ssh_port" -i "$work/key" -o BatchMode=yes -o ConnectTimeout=2 \
+	while [ ! -e "$work/guest-ended" ]; do
+		if ssh -q -p "$ssh_port" -i "$work/key" -o BatchMode=yes -o ConnectTimeout=30 \
 			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1 \
 			'echo ssh-ok-$(hostname)' > "$work/ssh.out" 2>&1; then
 			break
@@ -57,9 +59,10 @@ script='hostname -F /etc/hostname && ip link set lo up && dhclient -v eth0 2>&1 
 	echo guest-got $(curl -sS -m 30 http://$gw:'"$http_port"'/file | sha256sum) && \
 	mkdir -p /run/sshd && echo "$PUBKEY" > /tmp/authorized_keys && \
 	/usr/sbin/sshd -o StrictModes=no -o AuthorizedKeysFile=/tmp/authorized_keys && \
-	for i in $(seq 300); do curl -sf -m 1 -o /dev/null http://$gw:'"$http_port"'/done && break; sleep 0.2; done; sync'
-out=$(timeout 240 "$linux" ubd0="$work/debian.img" rw "eth0=user,hostfwd=tcp:127.0.0.1:$ssh_port-:22" mem=512M \
+	for i in $(seq 1500); do curl -sf -m 1 -o /dev/null http://$gw:'"$http_port"'/done && break; sleep 0.2; done; sync'
+out=$(timeout 480 "$linux" ubd0="$work/debian.img" rw "eth0=user,hostfwd=tcp:127.0.0.1:$ssh_port-:22" mem=512M \
 	init=/bin/bash quiet PATH=/usr/sbin:/usr/bin:/sbin:/bin "PUBKEY=$pubkey" -- -c "$script" 2>&1) || true
+touch "$work/guest-ended"
 wait "$helper"
 echo "$out" | sed "s/^/[guest] /"
 sed "s/^/[host ssh] /" "$work/ssh.out"

@@ -12,6 +12,7 @@
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags};
+use std::collections::VecDeque;
 use std::io;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -30,6 +31,21 @@ fn next_id() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// The passt processes started, for `stop_all`.
+static STARTED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Ends every passt this kernel started, as it exits: passt quits by
+/// itself when the socket closes, but not while stuck.
+pub fn stop_all() {
+    let pids = std::mem::take(&mut *STARTED.lock().unwrap_or_else(|e| e.into_inner()));
+    for pid in pids {
+        if let Ok(pid) = i32::try_from(pid) {
+            let _ =
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
+        }
+    }
+}
+
 /// How much is read from passt's socket at once.
 const READ_CHUNK: usize = 256 << 10;
 
@@ -40,11 +56,29 @@ const MAX_FRAME: usize = 65_536 + 14;
 /// dropped (the card's transmit ring).
 const TX_QUEUE: usize = 1 << 20;
 
-/// Frames the socket has not taken yet, from `head` on.
+/// Returns how much of what was written to the stream socket `fd` its
+/// reader has not read yet (SIOCOUTQ: 0 once the reader took it all).
+fn unread_bytes(fd: std::os::fd::BorrowedFd) -> io::Result<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ writes one int through the pointer, which points to
+    // `n`; the descriptor is borrowed, so open.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCOUTQ, &mut n) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Frames the socket has not taken yet, from `head` on, and frames held
+/// back until passt has read all that went before them (`Passt::send`).
 #[derive(Default)]
 struct TxQueue {
     buf: Vec<u8>,
     head: usize,
+    held: VecDeque<(Vec<u8>, bool)>,
+    held_bytes: usize,
+    /// The last frame written must be read alone.
+    last_alone: bool,
 }
 
 /// A running passt and the kernel's end of its socket.
@@ -136,6 +170,15 @@ impl Passt {
                 }
             }
         };
+        STARTED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(child.id());
+        Self::attach(stream, child)
+    }
+
+    /// Makes the kernel's end of the socket to `child`.
+    fn attach(stream: UnixStream, child: Child) -> io::Result<Passt> {
         stream.set_nonblocking(true)?;
         let kick = UnixStream::pair()?;
         kick.0.set_nonblocking(true)?;
@@ -175,20 +218,69 @@ impl Passt {
     /// Sends one frame: what the socket does not take now waits (within
     /// `TX_QUEUE`, `WouldBlock` past it: the frame dropped) and goes when
     /// there is room, which the card's thread waits for (`wait_readable`).
-    pub fn send(&self, frame: &[u8]) -> io::Result<()> {
+    ///
+    /// A frame sent `alone` reaches passt in a read of its own: it is
+    /// written once passt has read everything before it, and nothing
+    /// follows it until passt has read it. Debian 12's passt (of March
+    /// 2023) spins for ever on some batches of two or more TCP segments
+    /// of one connection: its handler for a connection's run of segments
+    /// may answer for one segment and then for the whole run, and the
+    /// count it subtracts them from wraps (tap.c, `while ((n -=
+    /// tcp_tap_handler(...)))`). The runs that do it start with a
+    /// handshake or closing segment (a SYN and its retransmission, a
+    /// SYN-ACK and its retransmission, acknowledgements after the guest's
+    /// FIN): the card sends those alone.
+    pub fn send(&self, frame: &[u8], alone: bool) -> io::Result<()> {
         let mut tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
         let was_waiting = !self.flush(&mut tx)?;
-        if tx.buf.len() - tx.head + 4 + frame.len() > TX_QUEUE {
+        if tx.buf.len() - tx.head + tx.held_bytes + 4 + frame.len() > TX_QUEUE {
             return Err(io::ErrorKind::WouldBlock.into());
         }
-        tx.buf
-            .extend_from_slice(&(frame.len() as u32).to_be_bytes());
-        tx.buf.extend_from_slice(frame);
+        let hold = !tx.held.is_empty() || ((alone || tx.last_alone) && !self.drained(&tx));
+        if hold {
+            tx.held_bytes += frame.len();
+            tx.held.push_back((frame.to_vec(), alone));
+            if tx.held.len() == 1 {
+                // The thread polls for passt to read while frames are held.
+                let _ = (&self.kick.0).write(&[1]);
+            }
+            return Ok(());
+        }
+        Self::append(&mut tx, frame, alone);
         if !self.flush(&mut tx)? && !was_waiting {
             // The thread sleeps without waiting for room: wake it.
             let _ = (&self.kick.0).write(&[1]);
         }
         Ok(())
+    }
+
+    fn append(tx: &mut TxQueue, frame: &[u8], alone: bool) {
+        tx.buf
+            .extend_from_slice(&(frame.len() as u32).to_be_bytes());
+        tx.buf.extend_from_slice(frame);
+        tx.last_alone = alone;
+    }
+
+    /// Returns whether passt has read every frame written.
+    fn drained(&self, tx: &TxQueue) -> bool {
+        tx.head == tx.buf.len() && unread_bytes(self.sock.as_fd()).unwrap_or(0) == 0
+    }
+
+    /// Writes the held frames that may go now.
+    fn release(&self, tx: &mut TxQueue) {
+        while let Some((_, alone)) = tx.held.front() {
+            if (*alone || tx.last_alone) && !self.drained(tx) {
+                return;
+            }
+            let Some((frame, alone)) = tx.held.pop_front() else {
+                return;
+            };
+            tx.held_bytes -= frame.len();
+            Self::append(tx, &frame, alone);
+            if !matches!(self.flush(tx), Ok(true)) {
+                return;
+            }
+        }
     }
 
     /// Reads what passt sent and returns the whole frames in it (at most
@@ -246,9 +338,10 @@ impl Passt {
     /// wait as the socket makes room; returns whether passt sent (or is
     /// gone).
     pub fn wait_readable(&self, timeout_ms: u16) -> bool {
-        let waiting = {
-            let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
-            tx.head < tx.buf.len()
+        let (waiting, holding) = {
+            let mut tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+            self.release(&mut tx);
+            (tx.head < tx.buf.len(), !tx.held.is_empty())
         };
         let mut events = PollFlags::POLLIN;
         if waiting {
@@ -258,6 +351,9 @@ impl Passt {
             PollFd::new(self.sock.as_fd(), events),
             PollFd::new(self.kick.1.as_fd(), PollFlags::POLLIN),
         ];
+        // No event says passt has read all: while frames are held, look
+        // again every millisecond.
+        let timeout_ms = if holding { 1 } else { timeout_ms };
         if !nix::poll::poll(&mut fds, timeout_ms).is_ok_and(|n| n > 0) {
             return false;
         }
@@ -269,7 +365,9 @@ impl Passt {
         }
         if sock.contains(PollFlags::POLLOUT) {
             let mut tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = self.flush(&mut tx);
+            if matches!(self.flush(&mut tx), Ok(true)) {
+                self.release(&mut tx);
+            }
         }
         sock.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
     }
@@ -281,5 +379,51 @@ impl Passt {
             let len = u32::from_be_bytes([rx[0], rx[1], rx[2], rx[3]]) as usize;
             rx.len() >= 4 + len
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads what waits on `peer` (passt's end) in one read.
+    fn read_batch(peer: &mut UnixStream) -> Vec<u8> {
+        let mut buf = vec![0u8; 4096];
+        let n = peer.read(&mut buf).unwrap_or(0);
+        buf.truncate(n);
+        buf
+    }
+
+    fn framed(frames: &[&[u8]]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for f in frames {
+            v.extend_from_slice(&(f.len() as u32).to_be_bytes());
+            v.extend_from_slice(f);
+        }
+        v
+    }
+
+    #[test]
+    fn frames_sent_alone_reach_passt_in_reads_of_their_own() {
+        let (ours, mut peer) = UnixStream::pair().expect("socketpair");
+        peer.set_nonblocking(true).expect("nonblocking");
+        let child = Command::new("true").spawn().expect("spawn true");
+        let p = Passt::attach(ours, child).expect("attach");
+        p.send(b"data1", false).expect("send");
+        p.send(b"data2", false).expect("send");
+        // A handshake segment waits for passt to read the data.
+        p.send(b"syn", true).expect("send");
+        p.send(b"data3", false).expect("send");
+        assert_eq!(read_batch(&mut peer), framed(&[b"data1", b"data2"]));
+        p.wait_readable(0);
+        assert_eq!(read_batch(&mut peer), framed(&[b"syn"]), "alone");
+        p.wait_readable(0);
+        assert_eq!(read_batch(&mut peer), framed(&[b"data3"]));
+        // With nothing unread, it goes at once, and still alone.
+        p.send(b"ack", true).expect("send");
+        p.send(b"data4", false).expect("send");
+        assert_eq!(read_batch(&mut peer), framed(&[b"ack"]));
+        p.wait_readable(0);
+        assert_eq!(read_batch(&mut peer), framed(&[b"data4"]));
     }
 }

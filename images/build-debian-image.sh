@@ -2,7 +2,7 @@
 # Builds a Debian 12 (bookworm) root filesystem image for ./linux from Debian's
 # packages: minbase plus a working set (procps, iproute2, python3, less,
 # vim-tiny, sysvinit-core, iputils-ping, curl, iperf3, isc-dhcp-client,
-# ifupdown, openssh-server, ...), an empty root
+# ifupdown, openssh-server, strace, gdb, ...), an empty root
 # password, a getty on the console, an fstab and a hostname. The one image
 # boots two ways:
 #
@@ -92,6 +92,8 @@ packages=$packages,libpython3.11-testsuite,trinity
 # (a DHCP client, ifupdown) and lets the host in (sshd).
 packages=$packages,iputils-ping,curl,iperf3,netbase
 packages=$packages,isc-dhcp-client,ifupdown,openssh-server
+# The debuggers the ptrace and core dump tests run in the guest.
+packages=$packages,strace,gdb
 
 tree=$(mktemp -d "${TMPDIR:-/tmp}/debian-tree.XXXXXX")
 chmod 755 "$tree"

@@ -39,6 +39,7 @@ mod pidfd;
 mod pipe;
 mod printk;
 mod proc;
+mod ptrace;
 mod pty;
 mod seccomp;
 mod signal;

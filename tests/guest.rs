@@ -183,6 +183,15 @@ fn mqueue() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mqueue", "quiet"]));
 }
 
+/// ptrace(2): system call stops, changed and skipped calls, PEEK and POKE,
+/// registers, signal-delivery-stops, exit and fork events, SEIZE with
+/// INTERRUPT and DETACH, a tracer's death, process_vm_readv, and the errors
+/// of bad requests (tests/guest/ptrace.c).
+#[test]
+fn ptrace() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ptrace", "quiet"]));
+}
+
 /// Capabilities: capget/capset, the bounding and ambient sets, secure bits,
 /// the setuid fixups, file capabilities on /tmp (tests/guest/caps.c).
 #[test]

@@ -59,12 +59,16 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         .map_or(64, |&fd| (fd as u64 + 1).next_multiple_of(64));
     let pgid = *p.pgid.borrow();
     let sid = *p.sid.borrow();
+    let tracer = task
+        .as_ref()
+        .and_then(|t| crate::ptrace::tracer_of(t))
+        .map_or(0, |t| t.process.pid);
     let mut s = String::new();
     let name = String::from_utf8_lossy(&p.comm.borrow()).into_owned();
     let _ = write!(
         s,
         "Name:\t{name}\nUmask:\t{umask:04o}\nState:\t{st} ({st_name})\nTgid:\t{}\nNgid:\t0\n\
-         Pid:\t{}\nPPid:\t{}\nTracerPid:\t0\n\
+         Pid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}\n\
          Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t{fd_size}\nGroups:\t",
         p.pid,
         t.id(),

@@ -54,12 +54,13 @@ fn group_stop(task: &Arc<Task>, sig: i32) {
     notify_parent_stop(p, CLD_STOPPED, sig);
 }
 
-/// Sleeps while the group is stopped; SIGCONT and SIGKILL end it.
+/// Sleeps while the group is stopped; SIGCONT and SIGKILL end it, and a
+/// tracer's attach (the task then reports the stop).
 fn wait_while_stopped(task: &Task) {
     loop {
         {
             let ps = task.process.signal.borrow();
-            if ps.stopped.is_none() || ps.group_exit.is_some() {
+            if ps.stopped.is_none() || ps.group_exit.is_some() || crate::ptrace::is_traced(task) {
                 return;
             }
         }
@@ -123,15 +124,27 @@ pub fn do_signal(ctx: &mut TrapContext) {
             ctx.exit = Some(ExitStatus::Signaled(SIGKILL));
             return;
         }
-        if task.process.signal.borrow().stopped.is_some() {
-            wait_while_stopped(&task);
-            continue;
+        crate::ptrace::trap_stop(ctx);
+        let stopped = task.process.signal.borrow().stopped;
+        match stopped {
+            // A traced task reports the stop to its tracer, once, and
+            // runs on when the tracer lets it.
+            Some(sig) if crate::ptrace::group_stop(ctx, sig) => {}
+            Some(_) => {
+                wait_while_stopped(&task);
+                continue;
+            }
+            None => crate::ptrace::group_stop_over(&task),
         }
         if task.process.signal.borrow().frozen || crate::freezer::frozen() {
             wait_while_frozen(&task);
             continue;
         }
         let Some(info) = dequeue(&task) else { break };
+        // A tracer sees the signal first, and may change or discard it.
+        let Some(info) = crate::ptrace::signal_delivery_stop(ctx, info) else {
+            continue;
+        };
         let sig = info.si_signo;
         let act = task.process.sigactions.borrow()[sig as usize - 1];
         // init discards what it has no handler for once it unblocks it

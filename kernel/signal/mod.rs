@@ -138,6 +138,7 @@ pub fn signal_pending(t: &Task) -> bool {
         || crate::freezer::frozen()
         || ps.exec_task.is_some_and(|e| e != t.tid())
         || ps.pending.first(!mask).is_some()
+        || crate::ptrace::interrupt_pending(t)
 }
 
 /// Returns whether the thread is dying (its group exits, or another thread
@@ -270,7 +271,15 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
         }
         None => (true, false),
     };
-    if ignored(p, sig, blocked || waited_for, origin == Origin::Forced) {
+    // A tracer sees even the signals the process ignores (SIGKILL aside).
+    let traced = p
+        .threads
+        .borrow()
+        .iter()
+        .any(|t| crate::ptrace::is_traced(t));
+    if !(traced && sig != SIGKILL)
+        && ignored(p, sig, blocked || waited_for, origin == Origin::Forced)
+    {
         return Ok(());
     }
     // A signal whose default action kills, unblocked and unhandled, kills the
@@ -280,7 +289,7 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
         default_action(sig),
         DefaultAction::Terminate | DefaultAction::Core
     );
-    if sig == SIGKILL || (!blocked && !waited_for && handler == SIG_DFL && kills) {
+    if sig == SIGKILL || (!blocked && !waited_for && handler == SIG_DFL && kills && !traced) {
         group_exit(p, ExitStatus::Signaled(sig));
         return Ok(());
     }

@@ -8,7 +8,9 @@ pub fn sys_execve(ctx: &mut TrapContext, path: UserStr, argv: u64, envp: u64) ->
     let path = path.read_path(ctx)?;
     let argv = ctx.read_string_array(argv)?;
     let envp = ctx.read_string_array(envp)?;
+    let old_tid = ctx.task.tid();
     crate::exec::execve(ctx, &path, argv, envp)?;
+    crate::ptrace::exec_event(ctx, old_tid);
     Ok(0)
 }
 

@@ -72,6 +72,7 @@ pub use mem::READ_IMPLIES_EXEC;
 pub(crate) use msghdr::{Control, UserIov, SCM_CREDENTIALS};
 pub(crate) use poll::deadline_after;
 pub use posix_timer::{timer_delivered, PosixTimer};
+pub(crate) use rw::iovecs;
 use table::{Entry, TABLE};
 
 use crate::task::TrapContext;

@@ -215,7 +215,7 @@ pub fn sys_pwrite64(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64, pos: u6
 }
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries).
-pub(super) fn iovecs(ctx: &TrapContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>> {
+pub(crate) fn iovecs(ctx: &TrapContext, addr: u64, count: u64) -> Result<Vec<(u64, u64)>> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }

@@ -177,6 +177,7 @@ syscall_table! {
     98 getrusage(who: Int, usage: Ptr) => sched::sys_getrusage;
     99 sysinfo(info: Ptr) => sysinfo::sys_sysinfo;
     100 times(buf: Ptr) => sched::sys_times;
+    101 ptrace(request: Flags, pid: Int, addr: Ptr, data: Ptr) => crate::ptrace::sys_ptrace;
     102 getuid() => cred::sys_getuid;
     103 syslog(type_: Int, buf: Ptr, len: Int) => syslog::sys_syslog;
     104 getgid() => cred::sys_getgid;
@@ -333,6 +334,8 @@ syscall_table! {
     307 sendmmsg(fd: Fd, msgvec: Ptr, vlen: Uint, flags: Flags) => sendmsg::sys_sendmmsg;
     308 setns(fd: Fd, nstype: Flags) => info::sys_setns;
     309 getcpu(cpup: Ptr, nodep: Ptr, cache: Ptr) => sched::sys_getcpu;
+    310 process_vm_readv(pid: Int, local_iov: Ptr, liovcnt: Uint, remote_iov: Ptr, riovcnt: Uint, flags: Flags) => crate::ptrace::sys_process_vm_readv;
+    311 process_vm_writev(pid: Int, local_iov: Ptr, liovcnt: Uint, remote_iov: Ptr, riovcnt: Uint, flags: Flags) => crate::ptrace::sys_process_vm_writev;
     314 sched_setattr(pid: Int, attr: Ptr, flags: Flags) => sched_policy::sys_sched_setattr;
     315 sched_getattr(pid: Int, attr: Ptr, size: Uint, flags: Flags) => sched_policy::sys_sched_getattr;
     316 renameat2(olddirfd: Fd, oldpath: Path, newdirfd: Fd, newpath: Path, flags: Flags) => unlink::sys_renameat2;

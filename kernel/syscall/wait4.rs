@@ -111,7 +111,9 @@ pub fn sys_waitid(
     let task = ctx.task.clone();
     let r = task::do_wait(&task, o)?;
     if !infop.is_null() {
-        use crate::signal::{CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
+        use crate::signal::{
+            CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, SIGCHLD,
+        };
         let info = match r {
             None => SigInfo::default(),
             Some(WaitResult {
@@ -121,6 +123,7 @@ pub fn sys_waitid(
                     ChildChange::Exited(ExitStatus::Exited(c), _) => (CLD_EXITED, c as i32),
                     ChildChange::Exited(ExitStatus::Signaled(s), _) => (CLD_KILLED, s),
                     ChildChange::Stopped(s) => (CLD_STOPPED, s),
+                    ChildChange::Trapped(st) => (CLD_TRAPPED, (st >> 8) as i32),
                     ChildChange::Continued => (CLD_CONTINUED, SIGCHLD),
                 };
                 SigInfo::child(code, pid, uid, status)

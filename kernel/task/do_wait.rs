@@ -42,6 +42,8 @@ pub enum ChildChange {
     /// It stopped with this signal.
     Stopped(i32),
     Continued,
+    /// A tracee is in a ptrace-stop with this wait status.
+    Trapped(u32),
 }
 
 impl WaitResult {
@@ -51,6 +53,7 @@ impl WaitResult {
             ChildChange::Exited(s, _) => s.wait_status(),
             ChildChange::Stopped(sig) => ((sig as u32) << 8) | 0x7f,
             ChildChange::Continued => 0xffff,
+            ChildChange::Trapped(st) => st,
         }
     }
 
@@ -74,8 +77,67 @@ fn selected(me: &Process, c: &Process, o: &WaitOptions) -> bool {
     by_pid && (o.all || (sig == SIGCHLD) != o.clone)
 }
 
+/// Returns whether the wait `o` looks at the tracee `t` (a tracee is
+/// waited for whatever its exit signal).
+fn tracee_selected(me: &Process, t: &Task, o: &WaitOptions) -> bool {
+    match o.pid {
+        -1 => true,
+        0 => *t.process.pgid.borrow() == *me.pgid.borrow(),
+        p if p > 0 => t.tid() == p,
+        p => *t.process.pgid.borrow() == -p,
+    }
+}
+
+/// Looks for a tracee's stop or exit to report.
+fn scan_tracees(me: &Arc<Process>, tracees: &[Arc<Task>], o: &WaitOptions) -> Option<WaitResult> {
+    for t in tracees {
+        let uid = t.process.cred.borrow().uid;
+        let Some(report) = crate::ptrace::take_report(t, o.nowait) else {
+            continue;
+        };
+        let change = match report {
+            crate::ptrace::Report::Stop(st) => ChildChange::Trapped(st),
+            crate::ptrace::Report::Exit(_) if !o.exited => continue,
+            crate::ptrace::Report::Exit(status) => {
+                let mut times = (0, 0);
+                if !o.nowait {
+                    crate::ptrace::release_exited(me, t);
+                    // The leader of a child of the tracer's: its exit is
+                    // reported once, here.
+                    let p = &t.process;
+                    let own_child = p.pid == t.tid()
+                        && p.exit_status.borrow().is_some()
+                        && me.children.borrow().iter().any(|c| Arc::ptr_eq(c, p));
+                    if own_child {
+                        times = *p.times.borrow();
+                        reap(me, p, times);
+                    }
+                }
+                ChildChange::Exited(status, times)
+            }
+        };
+        return Some(WaitResult {
+            pid: t.tid(),
+            uid,
+            change,
+            maxrss: 0,
+        });
+    }
+    None
+}
+
 /// Looks for a reportable change; None if some child may still change.
 fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
+    let tracees: Vec<_> = me
+        .ptraced
+        .borrow()
+        .iter()
+        .filter(|t| tracee_selected(me, t, o))
+        .cloned()
+        .collect();
+    if let Some(r) = scan_tracees(me, &tracees, o) {
+        return Some(Ok(r));
+    }
     let children: Vec<_> = me
         .children
         .borrow()
@@ -83,7 +145,7 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
         .filter(|c| selected(me, c, o))
         .cloned()
         .collect();
-    if children.is_empty() {
+    if children.is_empty() && tracees.is_empty() {
         return Some(Err(Errno::ECHILD));
     }
     for c in &children {

@@ -35,7 +35,7 @@ impl ExitStatus {
     }
 
     /// Returns (si_code, si_status) of the SIGCHLD this exit sends.
-    fn child_code(self) -> (i32, i32) {
+    pub fn child_code(self) -> (i32, i32) {
         match self {
             ExitStatus::Exited(code) => (CLD_EXITED, code as i32),
             ExitStatus::Signaled(sig) => (CLD_KILLED, sig),
@@ -72,6 +72,9 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
     let task = &owned;
     let p = &task.process;
     mm_release(task);
+    crate::ptrace::exit_tracer(task);
+    let group = p.signal.borrow().group_exit;
+    crate::ptrace::exit_tracee(task, group.unwrap_or(status));
     let last = {
         let mut threads = p.threads.borrow_mut();
         threads.retain(|t| !Arc::ptr_eq(t, task));

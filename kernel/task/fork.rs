@@ -219,6 +219,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         *task.vfork_done.borrow_mut() = Some(me.clone());
         me.vfork_released.store(false, Ordering::Release);
     }
+    let event = crate::ptrace::fork_link(&me, &task, f, a.exit_signal);
     if let Err(e) = start_task(task.clone(), Start::Resume { regs, xstate }) {
         log::error!("clone: cannot start a host thread: {e}");
         let p = &task.process;
@@ -233,12 +234,16 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         }
         return Err(Errno::EAGAIN);
     }
+    if let Some(event) = event {
+        crate::ptrace::fork_event(ctx, event, id);
+    }
     if f & CLONE_VFORK != 0 {
         // The parent sleeps until the child execs or exits; only a fatal signal
         // ends the wait early (signals stay pending meanwhile).
         let _ = wait_event(&me, &[], None, Interruptible::Fatal, || {
             me.vfork_released.load(Ordering::Acquire).then_some(())
         });
+        crate::ptrace::vfork_done(ctx, id);
     }
     Ok(id)
 }

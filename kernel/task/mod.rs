@@ -82,6 +82,8 @@ pub struct Process {
     pub pid: Pid,
     pub parent: KernelCell<Weak<Process>>,
     pub children: KernelCell<Vec<Arc<Process>>>,
+    /// The tasks this process's threads trace; its waits report them.
+    pub ptraced: KernelCell<Vec<Arc<Task>>>,
     /// The live threads, the leader first while it lives.
     pub threads: KernelCell<Vec<Arc<Task>>>,
     /// Set when the process has exited and is a zombie waiting for its parent.
@@ -199,6 +201,8 @@ pub struct Task {
     pub uts: KernelCell<Arc<crate::uts::UtsNamespace>>,
     /// The IPC namespace (System V IPC objects), inherited over clone.
     pub ipc: KernelCell<Arc<crate::ipc::IpcNamespace>>,
+    /// The link to the tracer, while the task is traced (ptrace(2)).
+    pub ptrace: KernelCell<Option<Box<crate::ptrace::PtraceLink>>>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -257,6 +261,7 @@ impl Task {
             no_new_privs: AtomicBool::new(false),
             uts: KernelCell::new(crate::uts::INIT_UTS.clone()),
             ipc: KernelCell::new(crate::ipc::INIT_IPC.clone()),
+            ptrace: KernelCell::new(None),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t
@@ -431,6 +436,7 @@ impl Process {
             pid,
             parent: KernelCell::new(Weak::new()),
             children: KernelCell::new(Vec::new()),
+            ptraced: KernelCell::new(Vec::new()),
             threads: KernelCell::new(Vec::new()),
             exit_status: KernelCell::new(None),
             exit_signal: KernelCell::new(crate::signal::SIGCHLD),

@@ -165,6 +165,7 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
         // then the host mappings other tasks have invalidated.
         signal::do_signal(ctx);
         if let Some(status) = ctx.exit.take() {
+            crate::ptrace::exit_event(ctx, status);
             return status;
         }
         tlb::flush(ctx.task, ctx.cpu);
@@ -187,7 +188,10 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
             Ok(Trap::Syscall) if emulate::is_int80(ctx) => emulate::refuse_int80(ctx),
             Ok(Trap::Syscall) => {
                 ctx.in_syscall = true;
-                syscall::dispatch(ctx);
+                if !crate::ptrace::syscall_entry(ctx) {
+                    syscall::dispatch(ctx);
+                }
+                crate::ptrace::syscall_exit(ctx);
             }
             Ok(Trap::PageFault { addr, write, .. }) => page_fault(ctx, addr, write),
             Ok(Trap::Signal { signo, code, addr }) => {

@@ -11,6 +11,7 @@
 //! before guest code runs again. The stubs' host mappings are thus a TLB.
 #![forbid(unsafe_code)]
 
+mod access_remote;
 mod brk;
 mod fault;
 mod flags;

@@ -6,6 +6,7 @@
 pub mod capability;
 pub mod errno;
 pub mod pod;
+pub mod ptrace;
 pub mod regs;
 pub mod resource;
 pub mod signal;

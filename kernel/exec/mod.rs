@@ -188,6 +188,7 @@ fn execve_path(
         (AT_MINSIGSTKSZ, arch::host::cpu::minsigstksz()),
     ];
     let stack = build(&mut mm, path, &argv, &envp, &auxv)?;
+    mm.saved_auxv = auxv.to_vec();
     let sp = stack.sp;
     mm.layout = mm::Layout {
         start_code: main.code.0,

@@ -58,6 +58,19 @@ pub fn environ(t: &Target) -> Result<Vec<u8>> {
     Ok(read_mm(&p, l.env_start, l.env_end))
 }
 
+/// /proc/PID/auxv: the auxiliary vector exec gave the program, as
+/// (type, value) pairs of native words ending with AT_NULL.
+pub fn auxv(t: &Target) -> Result<Vec<u8>> {
+    let p = t.inspect()?;
+    let mm = p.mm.borrow().clone();
+    let mut out = Vec::new();
+    for &(k, v) in mm.borrow().saved_auxv.iter().chain(&[(0, 0)]) {
+        out.extend_from_slice(&k.to_ne_bytes());
+        out.extend_from_slice(&v.to_ne_bytes());
+    }
+    Ok(out)
+}
+
 /// /proc/PID/comm: the command name and a newline.
 pub fn comm(t: &Target) -> Result<Vec<u8>> {
     let mut c = t.process()?.comm.borrow().clone();

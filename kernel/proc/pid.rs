@@ -124,6 +124,7 @@ const FILES: &[(&str, Kind)] = &[
     ("fd", Kind::Fd),
     ("fdinfo", Kind::FdInfo),
     ("environ", Kind::Private(base::environ, 0o400)),
+    ("auxv", Kind::Private(base::auxv, 0o400)),
     ("limits", Kind::Text(base::limits, 0o444)),
     ("status", Kind::Text(status::status, 0o444)),
     ("cgroup", Kind::Text(base::cgroup, 0o444)),

@@ -123,6 +123,16 @@ pub fn is_traced(t: &Task) -> bool {
     t.ptrace.borrow().is_some()
 }
 
+/// Returns whether `t` runs one instruction at a time (PTRACE_SINGLESTEP):
+/// its guest CPU runs with the trap flag, and the host's SIGTRAP after the
+/// instruction becomes the tracee's.
+pub fn single_stepping(t: &Task) -> bool {
+    t.ptrace
+        .borrow()
+        .as_ref()
+        .is_some_and(|l| l.resume == Resume::SingleStep)
+}
+
 /// Returns the tracer of `t`, if it is traced by a live task.
 pub fn tracer_of(t: &Task) -> Option<Arc<Task>> {
     t.ptrace.borrow().as_ref().and_then(|l| l.tracer.upgrade())

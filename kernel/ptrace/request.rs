@@ -11,6 +11,10 @@ use arch::{Errno, Result};
 /// (PTRACE_GETFPREGS, NT_PRFPREG).
 const FXSAVE_SIZE: usize = 512;
 
+/// Where NT_X86_XSTATE carries XCR0: the software-reserved bytes at the
+/// end of the FXSAVE area start there.
+const XSTATE_XCR0_OFFSET: usize = 464;
+
 pub fn sys_ptrace(
     ctx: &mut TrapContext,
     request: u64,
@@ -274,7 +278,7 @@ fn resume(t: &Task, mode: Resume, data: u64) -> Result<u64> {
 /// PTRACE_PEEKUSR: a word of `struct user` — a register, a debug
 /// register, or 0 elsewhere.
 fn peek_user(t: &Task, addr: u64) -> Result<u64> {
-    if addr % 8 != 0 || addr >= USER_SIZE {
+    if !addr.is_multiple_of(8) || addr >= USER_SIZE {
         return Err(Errno::EIO);
     }
     with_link(t, |l| {
@@ -292,7 +296,7 @@ fn peek_user(t: &Task, addr: u64) -> Result<u64> {
 /// registers take only 0 (no breakpoint): watchpoints in them are not
 /// emulated, and a debugger told so uses software watchpoints.
 fn poke_user(t: &Task, addr: u64, data: u64) -> Result<u64> {
-    if addr % 8 != 0 || addr >= USER_SIZE {
+    if !addr.is_multiple_of(8) || addr >= USER_SIZE {
         return Err(Errno::EIO);
     }
     with_link(t, |l| {
@@ -316,12 +320,18 @@ fn get_xstate(t: &Task, len: usize) -> Result<Vec<u8>> {
     })
 }
 
-/// Replaces the start of the stopped tracee's XSAVE area with `bytes`.
+/// Replaces the start of the stopped tracee's XSAVE area with `bytes`,
+/// but for the FXSAVE area's software-reserved bytes, which are the
+/// kernel's (Linux ignores what a tracer puts there too).
 fn set_xstate(t: &Task, bytes: &[u8]) -> Result<()> {
     with_link(t, |l| {
         let x = l.xstate.as_mut().ok_or(Errno::EIO)?;
         let n = bytes.len().min(x.len());
+        let reserved = x.get(XSTATE_XCR0_OFFSET..FXSAVE_SIZE).map(<[u8]>::to_vec);
         x[..n].copy_from_slice(&bytes[..n]);
+        if let Some(r) = reserved {
+            x[XSTATE_XCR0_OFFSET..FXSAVE_SIZE].copy_from_slice(&r);
+        }
         l.xstate_dirty = true;
         Ok(())
     })
@@ -342,7 +352,16 @@ fn get_regset(ctx: &mut TrapContext, t: &Task, kind: u64, iov: u64) -> Result<u6
             words.iter().flat_map(|w| w.to_ne_bytes()).collect()
         }
         NT_PRFPREG => get_xstate(t, FXSAVE_SIZE)?,
-        NT_X86_XSTATE => get_xstate(t, usize::MAX)?,
+        NT_X86_XSTATE => {
+            let mut x = get_xstate(t, usize::MAX)?;
+            // Linux puts the enabled features (XCR0) in the FXSAVE area's
+            // software-reserved bytes, where debuggers read the layout.
+            let xcr0 = arch::host::xsave::sigframe_xstate().xfeatures;
+            if let Some(w) = x.get_mut(XSTATE_XCR0_OFFSET..XSTATE_XCR0_OFFSET + 8) {
+                w.copy_from_slice(&xcr0.to_ne_bytes());
+            }
+            x
+        }
         _ => return Err(Errno::EINVAL),
     };
     let n = bytes.len().min(usize::try_from(len).unwrap_or(usize::MAX));

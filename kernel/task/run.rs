@@ -12,6 +12,9 @@ use arch::{UserRegs, PAGE_SIZE};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// The trap flag of rflags: a debug trap after each instruction.
+const EFLAGS_TF: u64 = 0x100;
+
 /// How a new task's thread begins.
 pub enum Start {
     /// Execute the first of `paths` that works, with `args` after the path as argv
@@ -177,11 +180,19 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
             );
             continue;
         }
+        // The trap flag of a single step, unless the guest set it itself.
+        let step = crate::ptrace::single_stepping(ctx.task) && ctx.regs.eflags & EFLAGS_TF == 0;
+        if step {
+            ctx.regs.eflags |= EFLAGS_TF;
+        }
         ctx.task.in_guest.store(true, Ordering::Release);
         lock::leave();
         let trap = ctx.cpu.run(ctx.regs);
         ctx.task.in_guest.store(false, Ordering::Release);
         lock::enter();
+        if step {
+            ctx.regs.eflags &= !EFLAGS_TF;
+        }
         *ctx.task.trap_regs.borrow_mut() = *ctx.regs;
         ctx.in_syscall = false;
         match trap {

@@ -41,6 +41,9 @@ pub struct Layout {
 pub struct Mm {
     /// Set by exec; copied by fork.
     pub layout: Layout,
+    /// The auxiliary vector exec gave the program, for /proc/PID/auxv and
+    /// core dumps (Linux's `saved_auxv`); set by exec, copied by fork.
+    pub saved_auxv: Vec<(u64, u64)>,
     pub(crate) frames: Arc<FrameAllocator>,
     pub(crate) vmas: BTreeMap<u64, VmArea>,
     pub(crate) pt: PageTable,
@@ -67,6 +70,7 @@ impl Mm {
         };
         Mm {
             layout: Layout::default(),
+            saved_auxv: Vec::new(),
             frames,
             vmas: BTreeMap::new(),
             pt: PageTable::new(),
@@ -271,6 +275,7 @@ impl Mm {
     pub fn fork(&mut self) -> Result<Mm> {
         let mut child = Mm {
             layout: self.layout,
+            saved_auxv: self.saved_auxv.clone(),
             frames: self.frames.clone(),
             vmas: self.vmas.clone(),
             pt: PageTable::new(),

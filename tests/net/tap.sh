@@ -47,6 +47,12 @@ s.bind(("10.0.7.1", 9999))
 while True:
     d, a = s.recvfrom(70000)
     s.sendto(d * 2, a)' > /dev/null 2>&1 &
+# The web and echo servers listen before any guest looks for them (python
+# starts slowly on a loaded machine).
+for _ in $(seq 300); do
+	in_ns ss -ltn | grep -q "10.0.7.1:8000" && in_ns ss -lun | grep -q "10.0.7.1:9999" && break
+	sleep 0.1
+done
 
 for card in "eth0=tuntap,tap0" "vec0:transport=tap,ifname=tap0"; do
 	dev=${card%%[=:]*}

@@ -334,3 +334,49 @@ fn debugfs_write(img: &Path, from: &Path, to: &str) {
         .expect("run debugfs");
     assert!(out.status.success(), "debugfs write failed");
 }
+
+/// Debian's strace and gdb inside the guest (ptrace(2)): `strace -f` of a
+/// pipeline shows the execve, clone and wait4 lines and the exit status,
+/// `strace -c` sums up; gdb stops at a breakpoint in a shared library
+/// function, prints the backtrace and registers, steps one instruction,
+/// catches a system call and runs the program to its end.
+#[test]
+fn strace_and_gdb() {
+    let script = "\
+        strace -f -e trace=execve,clone,wait4,exit_group sh -c 'echo piped | cat; exit 3'; \
+        echo strace-status=$?; strace -c -o /tmp/sum ls / > /dev/null; tail -1 /tmp/sum; \
+        gdb -batch -ex 'break opendir' -ex run -ex bt -ex 'info registers rip' -ex stepi -ex 'info registers rip' \
+          -ex 'catch syscall write' -ex continue -ex continue -ex delete -ex continue --args /bin/ls /usr 2>&1";
+    let run = boot(&[
+        &format!("ubd0r={}", debian_image().display()),
+        "mem=512M",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        script,
+    ]);
+    assert_init_exit(&run, 0);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    for want in [
+        "execve(\"/usr/bin/sh\", [\"sh\", \"-c\"",
+        "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD",
+        "execve(\"/usr/bin/cat\", [\"cat\"]",
+        "wait4(-1, ",
+        "WEXITSTATUS(s) == 0",
+        "+++ exited with 3 +++",
+        "strace-status=3",
+        "total",
+        "Breakpoint 1, ",
+        " in opendir () from /lib/x86_64-linux-gnu/libc.so.6",
+        "#0  0x",
+        "<opendir>",
+        "<opendir+",
+        "Catchpoint 2 (call to syscall write)",
+        "Catchpoint 2 (returned from syscall write)",
+        "[Inferior 1 (process ",
+    ] {
+        assert!(out.contains(want), "no {want:?} in\n{run}");
+    }
+}

@@ -111,7 +111,9 @@ pub fn sys_waitid(
     let task = ctx.task.clone();
     let r = task::do_wait(&task, o)?;
     if !infop.is_null() {
-        use crate::signal::{CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
+        use crate::signal::{
+            CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD,
+        };
         let info = match r {
             None => SigInfo::default(),
             Some(WaitResult {
@@ -120,6 +122,7 @@ pub fn sys_waitid(
                 let (code, status) = match change {
                     ChildChange::Exited(ExitStatus::Exited(c), _) => (CLD_EXITED, c as i32),
                     ChildChange::Exited(ExitStatus::Signaled(s), _) => (CLD_KILLED, s),
+                    ChildChange::Exited(ExitStatus::CoreDumped(s), _) => (CLD_DUMPED, s),
                     ChildChange::Stopped(s) => (CLD_STOPPED, s),
                     ChildChange::Continued => (CLD_CONTINUED, SIGCHLD),
                 };

@@ -46,7 +46,7 @@ impl Bytes {
     }
     /// Appends zeros up to a multiple of `align` bytes.
     pub fn align(&mut self, align: usize) -> &mut Self {
-        while self.0.len() % align != 0 {
+        while !self.0.len().is_multiple_of(align) {
             self.0.push(0);
         }
         self

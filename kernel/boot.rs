@@ -487,7 +487,7 @@ pub fn shutdown(status: ExitStatus) -> ! {
     sync_all();
     let line = match status {
         ExitStatus::Exited(code) => format!("linux: init exited with status {code}\n"),
-        ExitStatus::Signaled(sig) => format!(
+        ExitStatus::Signaled(sig) | ExitStatus::CoreDumped(sig) => format!(
             "linux: init killed by signal {sig} (status {})\n",
             128 + sig
         ),

@@ -11,6 +11,7 @@ mod boot;
 mod capability;
 mod cgroup;
 mod cmdline;
+mod coredump;
 mod devices;
 mod devpts;
 mod devtmpfs;

@@ -380,3 +380,53 @@ fn strace_and_gdb() {
         assert!(out.contains(want), "no {want:?} in\n{run}");
     }
 }
+
+/// A dynamically linked program that dies of SIGSEGV leaves a core in its
+/// working directory (`ulimit -c unlimited`, the default core_pattern);
+/// bash says "(core dumped)", and gdb in the guest opens the core and shows
+/// the crashing function and its callers, its registers, and the signal.
+#[test]
+fn gdb_reads_a_core_dump() {
+    let img = copy_image("core");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("core-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let prog = dir.join("crash");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/debian/crash.c");
+    let status = Command::new("gcc")
+        .args(["-g", "-O0", "-o"])
+        .arg(&prog)
+        .arg(src)
+        .status()
+        .expect("run gcc");
+    assert!(status.success(), "gcc failed");
+    debugfs_write(&img.0, &prog, "/root/crash");
+    let _ = std::fs::remove_dir_all(&dir);
+    let script = "\
+        chmod 755 /root/crash && mount -t tmpfs none /tmp && cd /tmp && ulimit -c unlimited && \
+        { /root/crash; echo \"status $?\"; } 2>&1; ls -l /tmp; \
+        gdb -nx -batch -ex bt -ex 'info registers rip' /root/crash /tmp/core 2>&1";
+    let run = boot(&[
+        &format!("ubd0={}", img.0.display()),
+        "mem=256M",
+        "rw",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        script,
+    ]);
+    assert_init_exit(&run, 0);
+    for want in [
+        "(core dumped)",
+        "status 139",
+        "Program terminated with signal SIGSEGV, Segmentation fault.",
+        "crash_here (depth=0)",
+        "crash_here (depth=3)",
+        "main ()",
+        "rip",
+    ] {
+        assert!(run.stdout.contains(want), "no {want:?} in\n{run}");
+    }
+    assert!(!run.stdout.contains("is truncated"), "{run}");
+}

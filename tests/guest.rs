@@ -468,3 +468,10 @@ fn mlock() {
 fn stubattack() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/stubattack", "quiet"]));
 }
+
+/// Core dumps: WCOREDUMP, RLIMIT_CORE, PR_SET_DUMPABLE, core_pattern and
+/// core_uses_pid, and the ELF core's header, notes and memory.
+#[test]
+fn coredump() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/coredump", "quiet"]));
+}

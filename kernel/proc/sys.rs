@@ -94,6 +94,37 @@ fn overcommit(t: &mut Tree) -> Node {
     })
 }
 
+/// kernel.core_pattern: what root writes, up to Linux's CORENAME_MAX_SIZE
+/// less one bytes, without its newline (see `crate::coredump`).
+fn core_pattern(t: &mut Tree) -> Node {
+    use crate::coredump::{CORENAME_MAX_SIZE, CORE_PATTERN};
+    let n = t.file(|| {
+        let mut p = crate::coredump::core_pattern();
+        p.push(b'\n');
+        Ok(p)
+    });
+    n.with_mode(0o644).writable(|data| {
+        root_only()?;
+        let v = value(data);
+        *CORE_PATTERN.borrow_mut() = v[..v.len().min(CORENAME_MAX_SIZE - 1)].to_vec();
+        Ok(())
+    })
+}
+
+/// kernel.core_uses_pid: 0 or 1, any other number counting as 1.
+fn core_uses_pid(t: &mut Tree) -> Node {
+    use crate::coredump::CORE_USES_PID;
+    let n =
+        t.file(|| Ok(format!("{}\n", CORE_USES_PID.load(Ordering::Relaxed) as u8).into_bytes()));
+    n.with_mode(0o644).writable(|data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        let v = s.trim().parse::<i64>().map_err(|_| Errno::EINVAL)?;
+        CORE_USES_PID.store(v != 0, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
 /// Returns a file showing the limit `v`, which root may set to a positive
 /// number that fits an int (`EINVAL` otherwise), as the inotify limits.
 fn limit(t: &mut Tree, v: &'static AtomicU32) -> Node {
@@ -174,6 +205,8 @@ pub fn sys(t: &mut Tree) -> Node {
     let random = t.dir(random);
     let mut kernel = vec![
         named("cap_last_cap", t.text("40\n")),
+        named("core_pattern", core_pattern(t)),
+        named("core_uses_pid", core_uses_pid(t)),
         named("domainname", uts_name(t, true)),
         named("hostname", uts_name(t, false)),
         named("ngroups_max", t.text("65536\n")),

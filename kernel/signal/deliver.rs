@@ -161,8 +161,12 @@ pub fn do_signal(ctx: &mut TrapContext) {
                     group_stop(&task, sig);
                     continue;
                 }
-                DefaultAction::Terminate | DefaultAction::Core => {
+                DefaultAction::Terminate => {
                     group_exit(&task.process, ExitStatus::Signaled(sig));
+                    continue;
+                }
+                DefaultAction::Core => {
+                    crate::coredump::do_coredump(ctx, &info);
                     continue;
                 }
             },
@@ -180,7 +184,8 @@ pub fn do_signal(ctx: &mut TrapContext) {
                 task.tid()
             );
             task.process.sigactions.borrow_mut()[SIGSEGV as usize - 1].handler = SIG_DFL;
-            group_exit(&task.process, ExitStatus::Signaled(SIGSEGV));
+            let segv = SigInfo::new(SIGSEGV, SI_KERNEL);
+            crate::coredump::do_coredump(ctx, &segv);
             continue;
         }
         {

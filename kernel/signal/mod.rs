@@ -42,7 +42,7 @@ pub const SYNCHRONOUS: u64 = sigbit(SIGSEGV)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DefaultAction {
     Terminate,
-    /// Terminate with a core dump (none is written: RLIMIT_CORE is 0 by default).
+    /// Terminate with a core dump (see `crate::coredump`).
     Core,
     Ignore,
     Stop,
@@ -79,6 +79,8 @@ pub struct ProcessSignals {
     pub exec_task: Option<Pid>,
     /// Set while the process's control group is frozen (cgroup.freeze).
     pub frozen: bool,
+    /// The core dump in progress, which the dying threads report to.
+    pub core_state: Option<Arc<crate::coredump::CoreState>>,
 }
 
 /// The signal state of one thread.
@@ -283,12 +285,11 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
         return Ok(());
     }
     // A signal whose default action kills, unblocked and unhandled, kills the
-    // whole group now rather than when some thread gets round to it.
+    // whole group now rather than when some thread gets round to it; one
+    // that dumps core waits for a thread to take it and write the core
+    // (Linux's complete_signal).
     let handler = p.sigactions.borrow()[sig as usize - 1].handler;
-    let kills = matches!(
-        default_action(sig),
-        DefaultAction::Terminate | DefaultAction::Core
-    );
+    let kills = default_action(sig) == DefaultAction::Terminate;
     if sig == SIGKILL || (!blocked && !waited_for && handler == SIG_DFL && kills && !traced) {
         group_exit(p, ExitStatus::Signaled(sig));
         return Ok(());

@@ -112,7 +112,7 @@ pub fn sys_waitid(
     let r = task::do_wait(&task, o)?;
     if !infop.is_null() {
         use crate::signal::{
-            CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, SIGCHLD,
+            CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, SIGCHLD,
         };
         let info = match r {
             None => SigInfo::default(),
@@ -122,6 +122,7 @@ pub fn sys_waitid(
                 let (code, status) = match change {
                     ChildChange::Exited(ExitStatus::Exited(c), _) => (CLD_EXITED, c as i32),
                     ChildChange::Exited(ExitStatus::Signaled(s), _) => (CLD_KILLED, s),
+                    ChildChange::Exited(ExitStatus::CoreDumped(s), _) => (CLD_DUMPED, s),
                     ChildChange::Stopped(s) => (CLD_STOPPED, s),
                     ChildChange::Trapped(st) => (CLD_TRAPPED, (st >> 8) as i32),
                     ChildChange::Continued => (CLD_CONTINUED, SIGCHLD),

@@ -4,7 +4,9 @@
 //! subreaper or init, its parent signalled — and init's exit ends the kernel.
 
 use super::{find_process, unregister, unregister_task, Process, Task};
-use crate::signal::{self, SigInfo, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIG_IGN};
+use crate::signal::{
+    self, SigInfo, CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIG_IGN,
+};
 use crate::syscall::UserPtr;
 use std::sync::Arc;
 
@@ -15,6 +17,8 @@ pub enum ExitStatus {
     Exited(u8),
     /// Killed by a signal.
     Signaled(i32),
+    /// Killed by a signal after writing a core (WCOREDUMP).
+    CoreDumped(i32),
 }
 
 impl ExitStatus {
@@ -23,6 +27,7 @@ impl ExitStatus {
         match self {
             ExitStatus::Exited(code) => (code as u32) << 8,
             ExitStatus::Signaled(sig) => sig as u32 & 0x7f,
+            ExitStatus::CoreDumped(sig) => sig as u32 & 0x7f | 0x80,
         }
     }
 
@@ -30,7 +35,7 @@ impl ExitStatus {
     pub fn shell_status(self) -> i32 {
         match self {
             ExitStatus::Exited(code) => code as i32,
-            ExitStatus::Signaled(sig) => 128 + sig,
+            ExitStatus::Signaled(sig) | ExitStatus::CoreDumped(sig) => 128 + sig,
         }
     }
 
@@ -39,6 +44,7 @@ impl ExitStatus {
         match self {
             ExitStatus::Exited(code) => (CLD_EXITED, code as i32),
             ExitStatus::Signaled(sig) => (CLD_KILLED, sig),
+            ExitStatus::CoreDumped(sig) => (CLD_DUMPED, sig),
         }
     }
 }

@@ -91,6 +91,7 @@ fn task_main(task: Arc<Task>, start: Start) {
         Start::Exec { paths, args, envp } => exec_init(&mut ctx, paths, args, envp),
     }
     let status = run_loop(&mut ctx);
+    crate::coredump::note_exiting_thread(&ctx);
     account_exit(&task, handle.as_ref());
     drop(cpu);
     k.frames.put(data);

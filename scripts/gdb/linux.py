@@ -6,7 +6,7 @@
 #
 #     gdb -iex "add-auto-load-safe-path /path/to/linux" -p $(pidof linux)
 #
-# Commands: lx-ps, lx-dmesg, lx-mounts, lx-task PID, lx-files PID. They read
+# Commands: lx-ps, lx-dmesg, lx-mounts, lx-task TID, lx-files PID. They read
 # the kernel's Rust data structures through gdb's value API (the binary has
 # full debug information for the workspace crates) while gdb holds the
 # process stopped; they never call into the kernel, so they work on a kernel
@@ -221,11 +221,6 @@ def string(v):
     return vec_bytes(v["vec"]).decode("utf-8", "replace")
 
 
-def str_slice(v):
-    """Returns the text of a &str."""
-    return read_bytes(v["data_ptr"], int(v["length"])).decode("utf-8", "replace")
-
-
 # The kernel's own structures.
 
 
@@ -236,6 +231,22 @@ def live_tasks():
         t = weak(w)
         if t is not None:
             yield int(tid), t
+
+
+def processes():
+    """Yields every Process, zombies included, in pid order."""
+    pids = inner(static("linux::task::PIDS"))
+    for pid, w in btree_items(pids["processes"]):
+        p = weak(w)
+        if p is not None:
+            yield int(pid), p
+
+
+def find_process(pid):
+    for p_id, p in processes():
+        if p_id == pid:
+            return p
+    raise gdb.GdbError("no process %d" % pid)
 
 
 def find_task(tid):
@@ -356,26 +367,25 @@ guest code."""
         super().__init__("lx-ps", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        gdb.write(
-            "%6s %6s %-16s %s %-32s %8s %8s\n"
-            % ("PID", "TID", "COMM", "S", "WAITS IN", "THREAD", "STUB")
-        )
+        rows = []
         for tid, t in live_tasks():
             p = arc(t["process"])
             state = task_state(t)
             waits = wchan(kernel_frames(t)) if state == "S" else "-"
-            gdb.write(
-                "%6d %6d %-16s %s %-32s %8d %8d\n"
-                % (
-                    int(p["pid"]),
-                    tid,
-                    comm(p),
-                    state,
-                    waits,
-                    int(inner(t["host_tid"])),
-                    stub_pid(t),
-                )
+            rows.append(
+                (int(p["pid"]), tid, comm(p), state, waits, int(inner(t["host_tid"])), stub_pid(t))
             )
+        # Zombies have no thread left: one line per process, as ps shows them.
+        for pid, p in processes():
+            if int(inner(p["threads"])["len"]) == 0:
+                rows.append((pid, pid, comm(p), "Z", "-", 0, 0))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        gdb.write(
+            "%6s %6s %-16s %s %-32s %8s %8s\n"
+            % ("PID", "TID", "COMM", "S", "WAITS IN", "THREAD", "STUB")
+        )
+        for row in rows:
+            gdb.write("%6d %6d %-16s %s %-32s %8d %8d\n" % row)
 
 
 class LxDmesg(gdb.Command):
@@ -433,7 +443,8 @@ def mount_line(mnt):
 
 
 class LxMounts(gdb.Command):
-    """List the mounts of the kernel's tree: source, mountpoint, filesystem."""
+    """List the mounts of the kernel's tree (those of every mount namespace):
+source, mountpoint, filesystem type (the Rust type implementing it)."""
 
     def __init__(self):
         super().__init__("lx-mounts", gdb.COMMAND_DATA)
@@ -453,7 +464,7 @@ def task_arg(arg):
     try:
         return int(gdb.parse_and_eval(arg))
     except (gdb.error, ValueError):
-        raise gdb.GdbError("usage: a guest thread id")
+        raise gdb.GdbError("usage: a guest pid or tid")
 
 
 REGS = (
@@ -538,8 +549,7 @@ Usage: lx-files PID"""
         super().__init__("lx-files", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        t = find_task(task_arg(arg))
-        p = arc(t["process"])
+        p = find_process(task_arg(arg))
         table = inner(arc(inner(p["files"])))
         for fd, slot in enumerate(vec_items(table["slots"])):
             s = option(slot)

@@ -9,6 +9,7 @@
 
 pub mod abi;
 pub mod backend;
+mod gdb_scripts;
 pub mod host;
 pub mod physmem;
 pub mod sync;

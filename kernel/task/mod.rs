@@ -272,7 +272,8 @@ impl Task {
         self.tid.load(Ordering::Relaxed)
     }
 
-    /// Gives the task the thread-group leader's id (execve from another thread).
+    /// Gives the task the thread-group leader's id (execve from another
+    /// thread). Runs on the task's own host thread, which it renames.
     pub fn take_leader_tid(self: &Arc<Self>) {
         let (old, new) = (self.tid(), self.process.pid);
         if old != new {
@@ -280,6 +281,7 @@ impl Task {
             t.tasks.remove(&old);
             t.tasks.insert(new, Arc::downgrade(self));
             self.tid.store(new, Ordering::Relaxed);
+            arch::host::thread::set_name(&run::thread_name(new));
         }
     }
 

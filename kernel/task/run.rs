@@ -31,10 +31,16 @@ pub enum Start {
     },
 }
 
+/// Returns the name of the host thread of the task with thread id `tid`
+/// ("task-42"), which gdb's `info threads` shows.
+pub(super) fn thread_name(tid: super::Pid) -> String {
+    format!("task-{tid}")
+}
+
 /// Starts the host thread of `task`.
 pub fn start_task(task: Arc<Task>, start: Start) -> std::io::Result<()> {
     std::thread::Builder::new()
-        .name(format!("task-{}", task.tid()))
+        .name(thread_name(task.tid()))
         .stack_size(1 << 20)
         .spawn(move || task_main(task, start))
         .map(|_| ())

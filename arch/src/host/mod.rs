@@ -1,7 +1,7 @@
 //! Host services other than running guest code: files backing block devices, the host terminal,
 //! clocks, randomness, CPU identification (and its XSAVE features) and the
 //! kernel's own heap, the machine id's directory and the management
-//! console's socket.
+//! console's socket, and the names of the kernel's own threads.
 
 pub mod console;
 pub mod cpu;
@@ -12,6 +12,7 @@ pub mod passt;
 pub mod random;
 pub mod signals;
 pub mod tap;
+pub mod thread;
 pub mod time;
 pub mod umid;
 pub mod xsave;

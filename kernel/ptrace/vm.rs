@@ -68,13 +68,14 @@ fn process_vm(
             let n = (rlen - roff).min(llen - loff).min(64 << 10) as usize;
             let mut buf = vec![0u8; n];
             let (raddr, laddr) = (rbase.wrapping_add(roff), lbase.wrapping_add(loff));
+            // One address space at a time: the remote one may be the
+            // caller's own.
             let copied = if write {
                 ctx.read_user(laddr, &mut buf)
                     .and_then(|()| mm.borrow_mut().copy_to_user(raddr, &buf))
             } else {
-                mm.borrow_mut()
-                    .copy_from_user(raddr, &mut buf)
-                    .and_then(|()| ctx.write_user(laddr, &buf))
+                let r = mm.borrow_mut().copy_from_user(raddr, &mut buf);
+                r.and_then(|()| ctx.write_user(laddr, &buf))
             };
             if let Err(e) = copied {
                 return if done == 0 { Err(e) } else { Ok(done) };

@@ -35,6 +35,8 @@ echo \"fuzz: init still answers\""
 status=0
 timeout -s KILL $((seconds + 120)) "$linux" "ubd0=$img" mem=256M rw quiet \
 	init=/bin/bash -- -c "$guest" >"$work/out" 2>&1 || status=$?
+# A panic's message and the kernel's own frames, then the end of the run.
+grep -A 40 "^Kernel panic" "$work/out" | grep -v "^ *at /rustc" | head -n 30 || true
 tail -n 15 "$work/out"
 if [ "$status" -eq 137 ]; then
 	echo "fuzz: FAILED: ./linux did not end within $((seconds + 120)) s (a hang)"

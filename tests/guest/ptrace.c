@@ -164,6 +164,11 @@ static void check_memory(void)
 	struct iovec local = { &back, sizeof back }, remote = { (void *)&value, sizeof back };
 	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	CHECKF("process_vm_readv", n == sizeof back && back == 5678, "n %zd value %ld", n, back);
+	long mine = 0;
+	struct iovec to_mine = { &mine, sizeof mine };
+	n = process_vm_readv(getpid(), &to_mine, 1, &remote, 1, 0);
+	CHECKF("process_vm_readv of oneself", n == sizeof mine && mine == 1234, "n %zd value %ld",
+	       n, mine);
 	CHECK_ERRNO("peekdata at an unmapped address", ptrace(PTRACE_PEEKDATA, pid, (void *)8, 0), EIO);
 	CHECK_ERRNO("peekuser unaligned", ptrace(PTRACE_PEEKUSER, pid, 3, 0), EIO);
 	CHECK_ERRNO("cont with a bad signal", ptrace(PTRACE_CONT, pid, 0, 1000), EIO);

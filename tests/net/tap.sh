@@ -110,7 +110,7 @@ kill "$ra" 2>/dev/null || true
 echo "$out" | sed "s/^/[autoconf] /"
 grep -q "inet6 fe80::.* scope link tentative" <<<"$out" || { echo "tap: FAIL (no duplicate address detection)"; exit 1; }
 grep -q "inet6 fd00:7::[0-9a-f:]*/64 scope global dynamic" <<<"$out" || { echo "tap: FAIL (no address from the router's prefix)"; exit 1; }
-echo "$out" | grep -Eq "^default via fe80::.* dev eth0 proto ra metric 1024 expires [0-9]+sec" ||
+grep -Eq "^default via fe80::.* dev eth0 proto ra metric 1024 expires [0-9]+sec" <<<"$out" ||
 	{ echo "tap: FAIL (no default route from the router, with its lifetime)"; exit 1; }
 grep -q "2 packets transmitted, 2 received" <<<"$out" || { echo "tap: FAIL (ping over the autoconfigured address)"; exit 1; }
 grep -q "fd00:7::1/64 scope global dadfailed tentative" <<<"$out" || { echo "tap: FAIL (a duplicate address not found)"; exit 1; }
@@ -140,7 +140,7 @@ busy=$(in_ns timeout 60 "$linux" ubd0r="$image" eth0=tuntap,tapa mem=256M init=/
 kill "$guest_a" 2>/dev/null || true
 wait "$guest_a" 2>/dev/null || true
 echo "$busy" | sed "s/^/[busy] /"
-echo "$busy" | grep -q "eth0: cannot use TAP device tapa: tapa is in use by another process; booting without it" ||
+grep -q "eth0: cannot use TAP device tapa: tapa is in use by another process; booting without it" <<<"$busy" ||
 	{ echo "tap: FAIL (no message for a busy TAP device)"; exit 1; }
 echo "$out" | sed "s/^/[bridge] /"
 grep -q "from-guest-a" <<<"$out" || { echo "tap: FAIL (guest to guest over a bridge)"; exit 1; }

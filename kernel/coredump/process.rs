@@ -10,10 +10,6 @@ use mm::{Mm, VmaName};
 
 /// `AT_NULL`, the end of the auxiliary vector.
 const AT_NULL: u64 = 0;
-/// The most auxiliary vector entries read (Linux's AT_VECTOR_SIZE is 50ish).
-const AUXV_MAX: usize = 64;
-/// The most environment pointers skipped looking for the vector.
-const ENVP_MAX: u64 = 1 << 16;
 /// XFEATUREs 17 and 18: AMX tile configuration and data.
 const XFEATURE_MASK_XTILE: u64 = 3 << 17;
 
@@ -45,41 +41,14 @@ pub fn specifiers(ctx: &TrapContext, sig: i32, limit: u64) -> Specifiers {
     }
 }
 
-/// Returns the auxiliary vector the process started with, read where execve
-/// put it above the initial stack pointer: past argc, argv and envp. Empty if
-/// the process has made it unreadable.
-fn auxv(mm: &mut Mm) -> Vec<u64> {
-    let word = |mm: &mut Mm, at: u64| -> Option<u64> {
-        let mut b = [0u8; 8];
-        mm.copy_from_user(at, &mut b).ok()?;
-        Some(u64::from_le_bytes(b))
-    };
-    let sp = mm.layout.start_stack;
-    let read = |mm: &mut Mm| -> Option<Vec<u64>> {
-        let argc = word(mm, sp)?;
-        let mut at = sp.checked_add(8 * (argc.min(ENVP_MAX) + 2))?;
-        for _ in 0..ENVP_MAX {
-            let w = word(mm, at)?;
-            at += 8;
-            if w == 0 {
-                break;
-            }
-        }
-        let mut v = Vec::new();
-        for _ in 0..AUXV_MAX {
-            let (k, val) = (word(mm, at)?, word(mm, at + 8)?);
-            at += 16;
-            v.extend([k, val]);
-            if k == AT_NULL {
-                break;
-            }
-        }
-        Some(v)
-    };
-    if sp == 0 {
-        return Vec::new();
-    }
-    read(mm).unwrap_or_default()
+/// Returns the auxiliary vector exec gave the process (`Mm::saved_auxv`),
+/// as words ending with AT_NULL.
+fn auxv(mm: &Mm) -> Vec<u64> {
+    mm.saved_auxv
+        .iter()
+        .chain(&[(AT_NULL, 0)])
+        .flat_map(|&(k, v)| [k, v])
+        .collect()
 }
 
 /// Returns the process-wide facts of the core of the process of `ctx`,
@@ -105,7 +74,7 @@ pub fn process_core(ctx: &TrapContext, info: &SigInfo) -> ProcessCore {
             (v.start, v.end, v.offset / mm::PAGE_SIZE, name)
         })
         .collect();
-    let auxv = auxv(&mut mm);
+    let auxv = auxv(&mm);
     let geometry = arch::host::xsave::sigframe_xstate();
     let full = ctx.cpu.xstate_size();
     let xfeatures = if full > geometry.size {

@@ -68,7 +68,7 @@ pub fn sys_ptrace(
         }
         PTRACE_GETFPREGS => {
             let fx = get_xstate(&t, FXSAVE_SIZE)?;
-            write_bytes(ctx, data, &fx)?;
+            ctx.write_user(data, &fx)?;
             Ok(0)
         }
         PTRACE_SETFPREGS => {
@@ -337,10 +337,6 @@ fn set_xstate(t: &Task, bytes: &[u8]) -> Result<()> {
     })
 }
 
-fn write_bytes(ctx: &TrapContext, addr: u64, bytes: &[u8]) -> Result<()> {
-    ctx.write_user(addr, bytes)
-}
-
 /// PTRACE_GETREGSET: the set `kind` into the iovec at `iov`, whose length
 /// becomes what was written.
 fn get_regset(ctx: &mut TrapContext, t: &Task, kind: u64, iov: u64) -> Result<u64> {
@@ -365,7 +361,7 @@ fn get_regset(ctx: &mut TrapContext, t: &Task, kind: u64, iov: u64) -> Result<u6
         _ => return Err(Errno::EINVAL),
     };
     let n = bytes.len().min(usize::try_from(len).unwrap_or(usize::MAX));
-    write_bytes(ctx, base, &bytes[..n])?;
+    ctx.write_user(base, &bytes[..n])?;
     p.write(ctx, &[base, n as u64])?;
     Ok(0)
 }
@@ -427,6 +423,6 @@ fn syscall_info(ctx: &mut TrapContext, t: &Task, size: u64, data: u64) -> Result
         _ => {}
     }
     let n = out.len().min(usize::try_from(size).unwrap_or(usize::MAX));
-    write_bytes(ctx, data, &out[..n])?;
+    ctx.write_user(data, &out[..n])?;
     Ok(out.len() as u64)
 }

@@ -192,6 +192,13 @@ fn ptrace() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ptrace", "quiet"]));
 }
 
+/// /proc/PID/mem, and Yama's ptrace_scope with PR_SET_PTRACER
+/// (tests/guest/ptrace_access.c).
+#[test]
+fn ptrace_access() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ptrace_access", "quiet"]));
+}
+
 /// Capabilities: capget/capset, the bounding and ambient sets, secure bits,
 /// the setuid fixups, file capabilities on /tmp (tests/guest/caps.c).
 #[test]

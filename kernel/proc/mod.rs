@@ -13,6 +13,7 @@
 mod base;
 mod fd;
 mod maps;
+mod mem;
 mod mounts;
 mod net;
 pub mod node;

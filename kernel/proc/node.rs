@@ -19,6 +19,8 @@ use std::sync::Arc;
 pub type Text = Arc<dyn Fn() -> Result<Vec<u8>> + Send + Sync>;
 /// Takes what is written to a file.
 pub type Store = Arc<dyn Fn(&[u8]) -> Result<()> + Send + Sync>;
+/// Opens a file whose open files are not text (/proc/PID/mem).
+pub type Opener = Arc<dyn Fn() -> Result<Arc<dyn FileOps>> + Send + Sync>;
 /// Lists a directory.
 pub type Listing = Arc<dyn Fn() -> Result<Vec<Entry>> + Send + Sync>;
 
@@ -36,6 +38,8 @@ pub enum Body {
         jump: Option<Arc<dyn Fn() -> Result<Path> + Send + Sync>>,
     },
     Dir(Listing),
+    /// A regular file whose open files do their own reads and writes.
+    Special(Opener),
 }
 
 /// The readdir position of an entry that lookup finds but readdir does not
@@ -87,6 +91,16 @@ impl Node {
             watch: None,
             vfs_state: InodeState::new(),
         }
+    }
+
+    /// Returns a regular file whose opens `open` makes.
+    pub fn special(
+        dev: u64,
+        ino: u64,
+        mode: u32,
+        open: impl Fn() -> Result<Arc<dyn FileOps>> + Send + Sync + 'static,
+    ) -> Node {
+        Node::new(dev, ino, mode, Body::Special(Arc::new(open)))
     }
 
     /// Returns a read-only file with permission bits `mode` and text `read`.
@@ -225,7 +239,7 @@ impl Inode for Node {
 
     fn file_type(&self) -> FileType {
         match self.body {
-            Body::File { .. } => FileType::Regular,
+            Body::File { .. } | Body::Special(_) => FileType::Regular,
             Body::Link { .. } => FileType::Symlink,
             Body::Dir(_) => FileType::Directory,
         }
@@ -247,7 +261,7 @@ impl Inode for Node {
         match &self.body {
             Body::File { read, .. } => Ok(copy_out(&read()?, offset, buf)),
             Body::Dir(_) => Err(Errno::EISDIR),
-            Body::Link { .. } => Err(Errno::EINVAL),
+            Body::Link { .. } | Body::Special(_) => Err(Errno::EINVAL),
         }
     }
 
@@ -256,7 +270,7 @@ impl Inode for Node {
             Body::File { write: Some(w), .. } => w(data).map(|()| data.len()),
             Body::File { write: None, .. } => Err(Errno::EIO),
             Body::Dir(_) => Err(Errno::EISDIR),
-            Body::Link { .. } => Err(Errno::EINVAL),
+            Body::Link { .. } | Body::Special(_) => Err(Errno::EINVAL),
         }
     }
 
@@ -327,6 +341,7 @@ impl Inode for Node {
                 };
                 Ok(Some(Arc::new(f)))
             }
+            Body::Special(open) => open().map(Some),
             _ => Ok(None),
         }
     }

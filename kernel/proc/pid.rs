@@ -72,7 +72,7 @@ impl Target {
         let Some(me) = crate::task::current() else {
             return Ok(p);
         };
-        if crate::task::ptrace_may_access(&me.process, &p) {
+        if crate::task::ptrace_may_access(&me.process, &p, crate::task::AccessMode::READ_FSCREDS) {
             Ok(p)
         } else {
             Err(Errno::EACCES)
@@ -112,6 +112,7 @@ enum Kind {
     /// user's process), as Linux's proc_mem_open does.
     Private(fn(&Target) -> Result<Vec<u8>>, u32),
     Link(fn(&Target) -> Result<fs::Path>),
+    Mem,
     Fd,
     FdInfo,
     Task,
@@ -146,6 +147,7 @@ const FILES: &[(&str, Kind)] = &[
     ("mountinfo", Kind::Text(mounts::mountinfo, 0o444)),
     ("wchan", Kind::Text(base::wchan, 0o444)),
     ("personality", Kind::Private(base::personality, 0o400)),
+    ("mem", Kind::Mem),
     ("cwd", Kind::Link(base::cwd)),
     ("root", Kind::Link(base::root)),
     ("exe", Kind::Link(base::exe)),
@@ -186,6 +188,10 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
             Kind::Link(to) => {
                 let (a, b) = (t.clone(), t.clone());
                 Node::link(dev, ino, move || base::link_text(&to(&a)?)).magic(move || to(&b))
+            }
+            Kind::Mem => {
+                let tt = t.clone();
+                Node::special(dev, ino, 0o600, move || super::mem::open(&tt.process()?))
             }
             Kind::Fd => fd::fd_dir(dev, ino, t),
             Kind::FdInfo => fd::fdinfo_dir(dev, ino, t),

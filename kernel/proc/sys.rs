@@ -155,6 +155,17 @@ fn pages_limit(t: &mut Tree, v: &'static AtomicU64) -> Node {
     })
 }
 
+/// Returns /proc/sys/kernel/yama.
+fn yama(t: &mut Tree) -> Node {
+    use crate::ptrace::yama;
+    let n = t.file(|| Ok(yama::scope_text()));
+    let scope = n.with_mode(0o644).writable(|data| {
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        yama::set_scope(s)
+    });
+    t.dir(vec![named("ptrace_scope", scope)])
+}
+
 /// Returns /proc/sys/fs/inotify.
 fn inotify(t: &mut Tree) -> Node {
     use crate::inotify::{MAX_QUEUED_EVENTS, MAX_USER_INSTANCES, MAX_USER_WATCHES};
@@ -225,6 +236,7 @@ pub fn sys(t: &mut Tree) -> Node {
             "version",
             t.text(format!("#1 SMP {}\n", env!("CARGO_PKG_VERSION"))),
         ),
+        named("yama", yama(t)),
     ];
     for &name in crate::ipc::proc::SYSCTLS {
         kernel.push(named(name, ipc_limit(t, name)));

@@ -11,6 +11,7 @@ mod regs;
 mod request;
 mod stop;
 mod vm;
+pub mod yama;
 
 pub use request::sys_ptrace;
 pub use stop::{

@@ -190,6 +190,18 @@ fn traceme(ctx: &mut TrapContext) -> Result<u64> {
         return Err(Errno::EPERM);
     }
     let parent = me.process.parent.borrow().upgrade().ok_or(Errno::EPERM)?;
+    // The capability module's rule: a parent without CAP_SYS_PTRACE may
+    // not trace a child holding capabilities it has not got.
+    let (mine, theirs) = (
+        me.process.cred.borrow().clone(),
+        parent.cred.borrow().clone(),
+    );
+    if mine.cap_permitted & !theirs.cap_permitted != 0
+        && !theirs.capable(arch::abi::capability::CAP_SYS_PTRACE)
+    {
+        return Err(Errno::EPERM);
+    }
+    yama::may_traceme(&parent)?;
     let tracer = parent
         .threads
         .borrow()
@@ -220,7 +232,8 @@ fn attach(ctx: &mut TrapContext, pid: i32, request: u64, addr: u64, data: u64) -
     if t.process.exit_status.borrow().is_some() || signal::fatal_signal_pending(&t) {
         return Err(Errno::EPERM);
     }
-    if !crate::task::ptrace_may_access(&me.process, &t.process) {
+    let mode = crate::task::AccessMode::ATTACH_REALCREDS;
+    if !crate::task::ptrace_may_access(&me.process, &t.process, mode) {
         return Err(Errno::EPERM);
     }
     if is_traced(&t) {

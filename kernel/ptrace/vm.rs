@@ -49,7 +49,8 @@ fn process_vm(
     let p = find_process(pid)
         .filter(|p| p.exit_status.borrow().is_none())
         .ok_or(Errno::ESRCH)?;
-    if !crate::task::ptrace_may_access(&ctx.task.process, &p) {
+    let mode = crate::task::AccessMode::ATTACH_REALCREDS;
+    if !crate::task::ptrace_may_access(&ctx.task.process, &p, mode) {
         return Err(Errno::EPERM);
     }
     let mm = p.mm.borrow().clone();

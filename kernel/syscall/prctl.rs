@@ -57,6 +57,7 @@ pub fn sys_prctl(
     const PR_GET_NO_NEW_PRIVS: i32 = 39;
     const PR_CAP_AMBIENT: i32 = 47;
     const PR_SET_VMA: i32 = 0x53564d41;
+    const PR_SET_PTRACER: i32 = 0x59616d61;
     let p = ctx.task.process.clone();
     match option {
         PR_SET_PDEATHSIG => {
@@ -123,6 +124,7 @@ pub fn sys_prctl(
             Ok(u64::from(ctx.task.no_new_privs.load(Ordering::Relaxed)))
         }
         PR_SET_VMA => Ok(0),
+        PR_SET_PTRACER => crate::ptrace::yama::set_ptracer(&p, arg2),
         _ => Err(Errno::EINVAL),
     }
 }

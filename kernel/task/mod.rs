@@ -18,7 +18,7 @@ pub mod limits;
 mod run;
 pub mod tlb;
 
-pub use access::ptrace_may_access;
+pub use access::{ptrace_may_access, AccessMode};
 pub use context::TrapContext;
 pub use cpu_limit::watch as watch_cpu_limit;
 pub use current::{current, set_current};
@@ -84,6 +84,9 @@ pub struct Process {
     pub children: KernelCell<Vec<Arc<Process>>>,
     /// The tasks this process's threads trace; its waits report them.
     pub ptraced: KernelCell<Vec<Arc<Task>>>,
+    /// PR_SET_PTRACER: who may attach to this process besides its
+    /// ancestors while Yama's ptrace_scope is 1.
+    pub ptracer: KernelCell<Option<crate::ptrace::yama::Ptracer>>,
     /// The live threads, the leader first while it lives.
     pub threads: KernelCell<Vec<Arc<Task>>>,
     /// Set when the process has exited and is a zombie waiting for its parent.
@@ -439,6 +442,7 @@ impl Process {
             parent: KernelCell::new(Weak::new()),
             children: KernelCell::new(Vec::new()),
             ptraced: KernelCell::new(Vec::new()),
+            ptracer: KernelCell::new(None),
             threads: KernelCell::new(Vec::new()),
             exit_status: KernelCell::new(None),
             exit_signal: KernelCell::new(crate::signal::SIGCHLD),

@@ -7,6 +7,7 @@
 //! (`request`) read and change them, and sleeps until the tracer resumes
 //! it, detaches or the tracee is killed.
 
+pub mod debugreg;
 mod regs;
 mod request;
 mod stop;
@@ -77,6 +78,8 @@ pub struct PtraceLink {
     pub xstate_dirty: bool,
     /// The eight debug registers, as the tracer set them.
     pub debugreg: [u64; 8],
+    /// The tracer changed them: they are armed as the task resumes.
+    pub debugreg_dirty: bool,
     /// The current group stop was reported (each is reported once).
     pub group_stop_reported: bool,
     /// PTRACE_INTERRUPT, or a seized child's first stop: trap at the next
@@ -109,6 +112,7 @@ impl PtraceLink {
             xstate: None,
             xstate_dirty: false,
             debugreg: [0; 8],
+            debugreg_dirty: false,
             group_stop_reported: false,
             trap_pending: false,
             listening: false,

@@ -305,9 +305,8 @@ fn peek_user(t: &Task, addr: u64) -> Result<u64> {
     })
 }
 
-/// PTRACE_POKEUSR: a register as `regs::put_word` checks it. The debug
-/// registers take only 0 (no breakpoint): watchpoints in them are not
-/// emulated, and a debugger told so uses software watchpoints.
+/// PTRACE_POKEUSR: a register as `regs::put_word` checks it, or a debug
+/// register as `debugreg::poke` does.
 fn poke_user(t: &Task, addr: u64, data: u64) -> Result<u64> {
     if !addr.is_multiple_of(8) || addr >= USER_SIZE {
         return Err(Errno::EIO);
@@ -315,9 +314,8 @@ fn poke_user(t: &Task, addr: u64, data: u64) -> Result<u64> {
     with_link(t, |l| {
         if addr < USER_REGS_SIZE {
             regs::put_word(&mut l.regs, (addr / 8) as usize, data)
-        } else if (USER_DEBUGREG_OFFSET..USER_DEBUGREG_OFFSET + 64).contains(&addr) && data == 0 {
-            l.debugreg[((addr - USER_DEBUGREG_OFFSET) / 8) as usize] = 0;
-            Ok(())
+        } else if (USER_DEBUGREG_OFFSET..USER_DEBUGREG_OFFSET + 64).contains(&addr) {
+            super::debugreg::poke(l, ((addr - USER_DEBUGREG_OFFSET) / 8) as usize, data)
         } else {
             Err(Errno::EIO)
         }

@@ -78,7 +78,12 @@ fn ptrace_stop(
                 l.report = None;
                 l.xstate = None;
                 if l.detached {
+                    // Linux leaves them armed; with no tracer to take
+                    // their traps, they could only kill the task.
+                    super::debugreg::clear(ctx, l);
                     *slot = None;
+                } else {
+                    super::debugreg::apply(ctx, l);
                 }
                 return Some(Verdict { sig, siginfo });
             }
@@ -323,8 +328,13 @@ pub fn vfork_done(ctx: &mut TrapContext, child: crate::task::Pid) {
 /// thread id the task had before), or for a task traced the old way, a
 /// SIGTRAP.
 pub fn exec_event(ctx: &mut TrapContext, old_tid: crate::task::Pid) {
-    let (options, seized) = match ctx.task.ptrace.borrow().as_ref() {
-        Some(l) => (l.options, l.seized),
+    let task = ctx.task.clone();
+    let (options, seized) = match task.ptrace.borrow_mut().as_mut() {
+        Some(l) => {
+            // A new program starts without the old one's breakpoints.
+            super::debugreg::clear(ctx, l);
+            (l.options, l.seized)
+        }
         None => return,
     };
     if options & PTRACE_O_TRACEEXEC != 0 {

@@ -229,6 +229,9 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
                     ctx.task.tid(),
                     ctx.regs.rip
                 );
+                if signo == signal::SIGTRAP {
+                    crate::ptrace::debugreg::trap(ctx, code);
+                }
                 signal::force_signal(ctx.task, SigInfo::fault(signo, code, addr));
             }
             Ok(Trap::Kick) => {}

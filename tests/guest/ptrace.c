@@ -249,6 +249,78 @@ static void check_fork_event(void)
 	CHECKF("the parent reaped it", WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %#x", st);
 }
 
+static volatile long watched;
+
+static __attribute__((noinline)) int hw_target(int x)
+{
+	return x * 3 + (int)watched;
+}
+
+static void watch_body(void)
+{
+	watched = 11;
+	watched = 22;
+	_exit(hw_target(1) == 25 ? 0 : 1);
+}
+
+#define DR(n) ((long)offsetof(struct user, u_debugreg[n]))
+#define TRAP_HWBKPT_CODE 4
+
+/* Resumes pid and returns the siginfo of its next SIGTRAP. */
+static siginfo_t next_trap(pid_t pid, const char *what)
+{
+	siginfo_t si = { 0 };
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	int st = wait_for(pid);
+	if (!WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
+		check_fail(what, 0, "status %#x", st);
+	ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
+	return si;
+}
+
+static void check_debug_registers(void)
+{
+	pid_t pid = traced_child(watch_body);
+	CHECK_ERRNO("DR4 does not exist", ptrace(PTRACE_POKEUSER, pid, DR(4), 0), EIO);
+	CHECK_ERRNO("a kernel address", ptrace(PTRACE_POKEUSER, pid, DR(0), -4096L), EINVAL);
+	CHECK_SYS("DR0 takes an address", ptrace(PTRACE_POKEUSER, pid, DR(0), (long)&watched + 4));
+	/* L0, write, 8 bytes: the address is not aligned to 8. */
+	long dr7 = 1 | 1L << 16 | 2L << 18;
+	CHECK_ERRNO("a misaligned watchpoint", ptrace(PTRACE_POKEUSER, pid, DR(7), dr7), EINVAL);
+	CHECK_ERRNO("an I/O breakpoint", ptrace(PTRACE_POKEUSER, pid, DR(7), 1 | 2L << 16), EINVAL);
+	CHECK_SYS("DR0 aligned", ptrace(PTRACE_POKEUSER, pid, DR(0), (long)&watched));
+	CHECK_ERRNO("an 8-byte execution breakpoint",
+		    ptrace(PTRACE_POKEUSER, pid, DR(7), 1 | 2L << 18), EINVAL);
+	CHECK_SYS("DR1 at a function", ptrace(PTRACE_POKEUSER, pid, DR(1), (long)hw_target));
+	/* L0: write watchpoint, 8 bytes; L1: execution breakpoint. */
+	dr7 = 1 | 1L << 16 | 2L << 18 | 1L << 2;
+	CHECK_SYS("DR7 enables both", ptrace(PTRACE_POKEUSER, pid, DR(7), dr7));
+	errno = 0;
+	CHECKF("DR7 reads back", ptrace(PTRACE_PEEKUSER, pid, DR(7), 0) == dr7 && errno == 0, "%s", "");
+
+	siginfo_t si = next_trap(pid, "watchpoint stop");
+	CHECKF("a watchpoint's SIGTRAP", si.si_code == TRAP_HWBKPT_CODE, "si_code %d", si.si_code);
+	long dr6 = ptrace(PTRACE_PEEKUSER, pid, DR(6), 0);
+	CHECKF("DR6 names DR0", (dr6 & 0xf) == 1, "dr6 %#lx", dr6);
+	long v = ptrace(PTRACE_PEEKDATA, pid, &watched, 0);
+	CHECKF("it stops after the write", v == 11, "value %ld", v);
+	si = next_trap(pid, "second watchpoint stop");
+	v = ptrace(PTRACE_PEEKDATA, pid, &watched, 0);
+	CHECKF("and again at the next", si.si_code == TRAP_HWBKPT_CODE && v == 22,
+	       "si_code %d value %ld", si.si_code, v);
+	si = next_trap(pid, "breakpoint stop");
+	struct user_regs_struct r;
+	ptrace(PTRACE_GETREGS, pid, 0, &r);
+	dr6 = ptrace(PTRACE_PEEKUSER, pid, DR(6), 0);
+	CHECKF("an execution breakpoint stops before the instruction",
+	       si.si_code == TRAP_HWBKPT_CODE && r.rip == (unsigned long)hw_target && (dr6 & 0xf) == 2,
+	       "si_code %d rip %#llx dr6 %#lx", si.si_code, r.rip, dr6);
+	CHECK_SYS("DR7 off", ptrace(PTRACE_POKEUSER, pid, DR(7), 0));
+	ptrace(PTRACE_CONT, pid, 0, 0);
+	int st = wait_for(pid);
+	CHECKF("runs on to its end", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
 static pid_t sleeper(void)
 {
 	pid_t pid = fork();
@@ -307,6 +379,7 @@ int main(void)
 	check_signals();
 	check_fork_event();
 	check_seize();
+	check_debug_registers();
 	check_tracer_death(0);
 	check_tracer_death(1);
 	return check_done();

@@ -14,6 +14,7 @@
 //! shared memory). The kernel holds CPUs as trait objects: one indirect call per
 //! trap costs nothing beside a host context switch.
 
+mod debugreg;
 mod host_tlb;
 pub mod ptrace;
 pub mod seccomp;
@@ -74,6 +75,15 @@ pub trait GuestCpu {
 
     /// Loads an XSAVE area of `xstate_size` bytes (EINVAL for another size).
     fn set_xstate(&mut self, state: &[u8]) -> Result<()>;
+
+    /// Arms the guest thread's hardware breakpoints and watchpoints: the
+    /// x86 debug registers DR0-DR3 (`addr`) and DR7 (`dr7`), which the
+    /// caller has checked as Linux checks a debugger's values.
+    fn set_debugregs(&mut self, addr: &[u64; 4], dr7: u64) -> Result<()>;
+
+    /// Returns DR6 as the host set it at the guest's last debug trap:
+    /// which of the breakpoints fired (bits 0 to 3).
+    fn debug_status(&mut self) -> Result<u64>;
 
     /// Returns the handle by which other threads reach this CPU. After the CPU
     /// is dropped the handle does nothing and reports no CPU time.

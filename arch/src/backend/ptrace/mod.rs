@@ -93,6 +93,14 @@ impl GuestCpu for Stub {
         self.write_xstate(state)
     }
 
+    fn set_debugregs(&mut self, addr: &[u64; 4], dr7: u64) -> Result<()> {
+        crate::backend::debugreg::set(self.pid, addr, dr7)
+    }
+
+    fn debug_status(&mut self) -> Result<u64> {
+        crate::backend::debugreg::dr6(self.pid)
+    }
+
     fn handle(&self) -> Arc<dyn CpuHandle> {
         self.handle.clone()
     }

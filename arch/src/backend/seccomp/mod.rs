@@ -22,7 +22,7 @@ use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
 use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR};
 use crate::abi::structs::{SigInfo, Ucontext};
-use crate::backend::stub_process;
+use crate::backend::{debugreg, stub_process};
 use crate::backend::{CpuHandle, FaultKind, GuestCpu, MapOp, Trap};
 use frame::Frame;
 use handle::{ScHandle, KICK};
@@ -135,6 +135,16 @@ impl GuestCpu for SeccompCpu {
 
     fn set_xstate(&mut self, state: &[u8]) -> Result<()> {
         self.frame.set_xstate(&self.shm, state)
+    }
+
+    fn set_debugregs(&mut self, addr: &[u64; 4], dr7: u64) -> Result<()> {
+        let pid = self.pid;
+        debugreg::seized(pid, || debugreg::set(pid, addr, dr7))
+    }
+
+    fn debug_status(&mut self) -> Result<u64> {
+        let pid = self.pid;
+        debugreg::seized(pid, || debugreg::dr6(pid))
     }
 
     fn handle(&self) -> Arc<dyn CpuHandle> {

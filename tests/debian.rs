@@ -381,6 +381,66 @@ fn strace_and_gdb() {
     }
 }
 
+/// gdb in the guest with a hardware watchpoint (the debug registers
+/// through PTRACE_POKEUSER), then attached to a running process and
+/// detached from it, which runs on.
+#[test]
+fn gdb_watchpoint_attach_detach() {
+    let img = copy_image("gdbwatch");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let prog = dir.join("watch");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/debian/watch.c");
+    let status = Command::new("gcc")
+        .args(["-g", "-O0", "-o"])
+        .arg(&prog)
+        .arg(src)
+        .status()
+        .expect("run gcc");
+    assert!(status.success(), "gcc failed");
+    debugfs_write(&img.0, &prog, "/root/watch");
+    let _ = std::fs::remove_dir_all(&dir);
+    let script = "\
+        chmod 755 /root/watch && mount -t tmpfs none /tmp && \
+        gdb -nx -batch -ex 'break main' -ex run -ex 'watch counter' -ex continue -ex continue \
+          -ex 'delete' -ex continue /root/watch 2>&1; \
+        /root/watch 400 > /tmp/ticks & pid=$!; sleep 1; \
+        gdb -nx -batch -p $pid -ex 'info registers rip' -ex 'print counter > 0' -ex detach 2>&1; \
+        a=$(wc -l < /tmp/ticks); sleep 1; b=$(wc -l < /tmp/ticks); \
+        grep State /proc/$pid/status; [ $b -gt $a ] && echo \"runs on after detach: $a $b\"; \
+        kill $pid; wait $pid; echo \"killed: $?\"";
+    let run = boot(&[
+        &format!("ubd0={}", img.0.display()),
+        "mem=256M",
+        "rw",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        script,
+    ]);
+    assert_init_exit(&run, 0);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    for want in [
+        "Hardware watchpoint 2: counter",
+        "Old value = 0",
+        "New value = 1",
+        "Old value = 1",
+        "New value = 2",
+        "counter 3",
+        "[Inferior 1 (process ",
+        "rip            0x",
+        "$1 = 1",
+        ") detached]",
+        "State:\tS (sleeping)",
+        "runs on after detach",
+        "killed: 143",
+    ] {
+        assert!(out.contains(want), "no {want:?} in\n{run}");
+    }
+}
+
 /// A dynamically linked program that dies of SIGSEGV leaves a core in its
 /// working directory (`ulimit -c unlimited`, the default core_pattern);
 /// bash says "(core dumped)", and gdb in the guest opens the core and shows

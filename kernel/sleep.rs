@@ -54,6 +54,9 @@ pub enum Interruptible {
     Signals,
     /// Only the death of the thread group (TASK_KILLABLE).
     Fatal,
+    /// Nothing (TASK_UNINTERRUPTIBLE): the caller bounds the sleep with a
+    /// deadline (a dying process writing its core to a pipe).
+    Uninterruptible,
 }
 
 /// Sleeps until `cond` yields a value, registered on `queues`. Returns
@@ -78,6 +81,7 @@ pub fn wait_event<T>(
         let interrupted = match mode {
             Interruptible::Signals => signal_pending(task),
             Interruptible::Fatal => fatal_signal_pending(task),
+            Interruptible::Uninterruptible => false,
         };
         if interrupted {
             break Err(Errno::ERESTARTSYS);

@@ -13,6 +13,7 @@
 //! permission) leaves the process to die without one.
 
 mod elf;
+mod helper;
 mod notes;
 mod pattern;
 mod process;
@@ -152,14 +153,10 @@ pub fn do_coredump(ctx: &mut TrapContext, info: &SigInfo) {
                 log::info!("core dump of {} cut short: {e}", p.pid);
             }
         }),
-        Destination::Pipe { argv } => {
-            log::info!(
-                "core dump of {}: no pipe to {} (core_pattern pipes are not supported yet)",
-                p.pid,
-                String::from_utf8_lossy(&argv[0])
-            );
-            Err(arch::Errno::ENOSYS)
-        }
+        Destination::Pipe { argv } => helper::start(argv).and_then(|f| {
+            let mut w = writer::CoreWriter::pipe(f, task.clone());
+            writer::write_core(&mut w, ctx, &core, &threads)
+        }),
     };
     match result {
         Ok(()) => p.signal.borrow_mut().group_exit = Some(ExitStatus::CoreDumped(sig)),

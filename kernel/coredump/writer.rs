@@ -8,15 +8,23 @@
 use super::elf::{self, Load};
 use super::notes::{self, ProcessCore, ThreadCore};
 use super::vma;
-use crate::task::TrapContext;
+use crate::sleep::{wait_event, Interruptible};
+use crate::task::{Task, TrapContext};
 use arch::{Errno, Result};
 use fs::File;
 use mm::PAGE_SIZE;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a pipe's reader may leave the dump without taking a byte
+/// before the dump is given up.
+const PIPE_STALL: Duration = Duration::from_secs(60);
 
 /// Where the bytes of a core go.
 pub struct CoreWriter {
     file: Arc<File>,
+    /// The dumping task, which sleeps while a pipe is full.
+    task: Option<Arc<Task>>,
     /// True for a file (holes are skipped), false for a stream.
     seekable: bool,
     /// The position of the next byte.
@@ -34,12 +42,51 @@ impl CoreWriter {
     pub fn file(file: Arc<File>, limit: u64, fsize: u64) -> CoreWriter {
         CoreWriter {
             file,
+            task: None,
             seekable: true,
             pos: 0,
             written: 0,
             limit,
             fsize,
         }
+    }
+
+    /// Returns a writer to a pipe's write end `file`, for `task`: no
+    /// limits (RLIMIT_CORE does not apply to pipes).
+    pub fn pipe(file: Arc<File>, task: Arc<Task>) -> CoreWriter {
+        CoreWriter {
+            file,
+            task: Some(task),
+            seekable: false,
+            pos: 0,
+            written: 0,
+            limit: u64::MAX,
+            fsize: u64::MAX,
+        }
+    }
+
+    /// Writes `data` to a pipe, sleeping while it is full; the dumping
+    /// process is dying, so no signal ends the sleep, only a reader that
+    /// takes nothing for PIPE_STALL (ETIMEDOUT) or goes (EPIPE).
+    fn write_stream(&self, data: &[u8]) -> Result<usize> {
+        let first = self.file.write(data);
+        let (Err(Errno::EAGAIN), Some(task), Some(queue)) =
+            (&first, &self.task, self.file.ops().wait_queue())
+        else {
+            return first;
+        };
+        let deadline = Instant::now() + PIPE_STALL;
+        let r = wait_event(
+            task,
+            &[queue],
+            Some(deadline),
+            Interruptible::Uninterruptible,
+            || match self.file.write(data) {
+                Err(Errno::EAGAIN) => None,
+                r => Some(r),
+            },
+        )?;
+        r.unwrap_or(Err(Errno::ETIMEDOUT))
     }
 
     /// Writes `data` at the position.
@@ -56,7 +103,7 @@ impl CoreWriter {
                 let len = data.len().min(room.min(usize::MAX as u64) as usize);
                 self.file.pwrite(&data[..len], self.pos)?
             } else {
-                self.file.write(data)?
+                self.write_stream(data)?
             };
             if n == 0 {
                 return Err(Errno::EIO);

@@ -24,6 +24,9 @@ pub enum Start {
         args: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
     },
+    /// Execute `argv[0]` with `argv` and no environment, or exit with status
+    /// 1 (a helper the kernel starts: `crate::coredump`'s pipe reader).
+    Helper { argv: Vec<Vec<u8>> },
     /// Continue from these registers and this XSAVE state (a forked child).
     Resume {
         regs: UserRegs,
@@ -95,6 +98,17 @@ fn task_main(task: Arc<Task>, start: Start) {
             }
         }
         Start::Exec { paths, args, envp } => exec_init(&mut ctx, paths, args, envp),
+        Start::Helper { argv } => {
+            let path = argv.first().cloned().unwrap_or_default();
+            if let Err(e) = crate::exec::execve(&mut ctx, &path, argv, Vec::new()) {
+                log::info!(
+                    "Core dump to |{} pipe failed (error -{})",
+                    String::from_utf8_lossy(&path),
+                    e.as_i32()
+                );
+                ctx.exit = Some(super::ExitStatus::Exited(1));
+            }
+        }
     }
     let status = run_loop(&mut ctx);
     crate::coredump::note_exiting_thread(&ctx);

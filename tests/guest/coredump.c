@@ -12,7 +12,10 @@
  * NT_X86_XSTATE notes; the child's memory in PT_LOAD segments;
  * core_pattern's %p and %e, core_uses_pid; a symbolic link in the core's
  * place is replaced, not followed; RLIMIT_CORE and RLIMIT_FSIZE cut a core
- * short; a read-only directory leaves none.
+ * short; a read-only directory leaves none. A `|` core_pattern starts
+ * this program as the reader (`coredump --reader DIR %p %s`): it gets the
+ * core on its standard input (RLIMIT_CORE 0 does not stop a pipe's core,
+ * 1 does), as root, with RLIMIT_CORE 1 and no other file open.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -524,9 +527,98 @@ static void check_signals(void)
 	       "status %#x", st);
 }
 
-int main(void)
+/* The core_pattern pipe's reader: copies its standard input to
+ * DIR/piped.PID, then writes DIR/piped.PID.done with what it saw of itself. */
+static int reader(const char *dir, const char *pid, const char *sig)
+{
+	char path[512], tmp[600];
+	snprintf(path, sizeof path, "%s/piped.%s", dir, pid);
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (out < 0)
+		return 1;
+	static char buf[65536];
+	ssize_t n;
+	long total = 0;
+	while ((n = read(0, buf, sizeof buf)) > 0) {
+		if (write(out, buf, n) != n)
+			return 1;
+		total += n;
+	}
+	close(out);
+	struct stat st;
+	int fifo = fstat(0, &st) == 0 && S_ISFIFO(st.st_mode);
+	int others = 0;
+	for (int fd = 1; fd < 64; fd++)
+		others += fd != out && fcntl(fd, F_GETFD) != -1;
+	struct rlimit r;
+	getrlimit(RLIMIT_CORE, &r);
+	snprintf(tmp, sizeof tmp, "%s.part", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "sig=%s uid=%d fifo=%d others=%d core=%ld/%ld bytes=%ld\n", sig, getuid(),
+		fifo, others, (long)r.rlim_cur, (long)r.rlim_max, total);
+	fclose(f);
+	snprintf(path + strlen(path), sizeof path - strlen(path), ".done");
+	return rename(tmp, path) != 0;
+}
+
+/* Waits up to 10 s for PATH to exist. */
+static int wait_for_file(const char *path)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (exists(path))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void limit_one(void)
+{
+	set_core_limit(1);
+}
+
+static void check_pipe(void)
+{
+	char exe[256], cwd[256], pattern[600], path[700], info[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n < 0 || !getcwd(cwd, sizeof cwd))
+		check_fail("pipe_setup", errno, "exe or cwd");
+	exe[n] = 0;
+	snprintf(pattern, sizeof pattern, "|%s --reader %s %%p %%s", exe, cwd);
+	write_file("/proc/sys/kernel/core_pattern", pattern);
+	set_core_limit(0);
+	int st = run_child_pid(NULL, crash_segv);
+	CHECKF("pipe_wcoredump_despite_limit_0", WIFSIGNALED(st) && WCOREDUMP(st), "status %#x", st);
+	snprintf(path, sizeof path, "%s/piped.%d.done", cwd, last_pid);
+	CHECKF("pipe_reader_ran", wait_for_file(path), "no %s", path);
+	read_file(path, info, sizeof info);
+	CHECKF("pipe_reader_saw", strstr(info, "sig=11 uid=0 fifo=1 others=0 core=1/1 ") != NULL,
+	       "%s", info);
+	snprintf(path, sizeof path, "%s/piped.%d", cwd, last_pid);
+	struct core c;
+	CHECK("pipe_core_read", load_core(path, &c) == 0);
+	CHECKF("pipe_core_is_a_core", c.eh->e_type == ET_CORE && c.eh->e_phnum > 1, "type %d",
+	       c.eh->e_type);
+	size_t len;
+	int *prs = find_note(&c, NT_PRSTATUS, 0, &len);
+	CHECKF("pipe_core_prstatus_pid", prs && prs[8] == last_pid, "pid %d", prs ? prs[8] : -1);
+	free(c.buf);
+	st = run_child_pid(limit_one, crash_segv);
+	snprintf(path, sizeof path, "%s/piped.%d.done", cwd, last_pid);
+	usleep(200000);
+	CHECKF("pipe_limit_1_no_core", WIFSIGNALED(st) && !WCOREDUMP(st) && !exists(path),
+	       "status %#x", st);
+	write_file("/proc/sys/kernel/core_pattern", "core");
+	set_core_limit(RLIM_INFINITY);
+}
+
+int main(int argc, char **argv)
 {
 	char dir[] = "coredump.XXXXXX";
+	if (argc == 5 && strcmp(argv[1], "--reader") == 0)
+		return reader(argv[2], argv[3], argv[4]);
 	if (getpid() == 1) {
 		if (mount("none", "/tmp", "tmpfs", 0, NULL) != 0)
 			check_fail("mount", errno, "/tmp");
@@ -553,6 +645,7 @@ int main(void)
 		check_symlink();
 		check_failures();
 		check_pattern();
+		check_pipe();
 		write_file("/proc/sys/kernel/core_pattern", pattern_saved);
 	}
 	if (chdir("..") == 0)

@@ -293,7 +293,7 @@ fn say(r: &mut Running, line: &str) {
 /// Disk hot-plug: `config ubd1=IMG` attaches an ext4 image to the running
 /// guest (its /dev node, sysfs, /proc/partitions and `add` uevents), the
 /// guest mounts it and reads and writes files; `remove ubd1` is refused
-/// while it is mounted and succeeds after umount, sending `remove`
+/// while it is mounted or its device file open, and succeeds after, sending `remove`
 /// uevents and taking the node away; the host file is then closed and
 /// unlocked (it can be attached again), clean, and holds the guest's file.
 #[test]
@@ -324,6 +324,7 @@ fn ubd_hotplug_and_remove() {
         mount -t ext4 /dev/ubdb /tmp/m && cat /tmp/m/known && \
         echo from the guest > /tmp/m/new && echo ${p}mounted; \
         read x; umount /tmp/m && echo ${p}unmounted; \
+        exec 3</dev/ubdb; echo ${p}held; read x; exec 3<&-; echo ${p}closed; \
         read x; while [ -b /dev/ubdb ]; do usleep 20000; done; \
         echo ${p}gone $(ls /sys/block) $(grep -c ubdb /proc/partitions); \
         read x; echo ${p}end";
@@ -370,6 +371,12 @@ fn ubd_hotplug_and_remove() {
     assert_eq!((code, out.trim_end()), (1, "ERR Device doesn't exist"));
     say(&mut r, "go");
     expect_line(&mut r, "hp-unmounted");
+    expect_line(&mut r, "hp-held");
+    // An open block device file holds the disk too.
+    let (code, out) = mc(&["remove", "ubd1"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device is currently open"));
+    say(&mut r, "go");
+    expect_line(&mut r, "hp-closed");
     let (code, out) = mc(&["remove", "ubd1"]);
     assert_eq!((code, out.trim_end()), (0, "OK"));
     say(&mut r, "go");

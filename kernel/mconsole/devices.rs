@@ -196,4 +196,13 @@ mod tests {
         assert_eq!(unit("=a"), None);
         assert_eq!(unit("99999999999999999999999"), None);
     }
+
+    #[test]
+    fn bad_ubd_configurations() {
+        // Refused before anything is opened (or the kernel lock taken).
+        for bad in ["ubd1x=a.img", "ubd1=", "ubd1d=a.cow,b.img", "ubd9=a.img"] {
+            assert!(config_ubd(bad).is_err(), "{bad}");
+        }
+        assert_eq!(config_ubd("ubd1"), Err("Missing '='".to_string()));
+    }
 }

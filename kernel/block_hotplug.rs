@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// Returns whether disk `index` is attached.
 pub fn attached(index: usize) -> bool {
-    crate::boot::kernel().block.disk(index).is_some()
+    crate::boot::try_kernel().is_some_and(|k| k.block.disk(index).is_some())
 }
 
 /// Sends `action` for each of `nodes`.

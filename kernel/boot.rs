@@ -33,7 +33,7 @@ pub struct Kernel {
     pub cmdline: String,
     /// The ubd disks and their partitions, for /dev, /sys/block,
     /// /proc/partitions and mount(2).
-    pub block: crate::block::BlockDevices,
+    pub block: crate::block::BlockTable,
 }
 
 static BOOT_TIME: OnceLock<Instant> = OnceLock::new();
@@ -66,44 +66,71 @@ pub fn try_kernel() -> Option<&'static Kernel> {
 /// Why boot stopped before init ran: one line for the user.
 pub struct BootError(pub String);
 
+/// The host files of attached disks: (device, inode), the disk, and whether
+/// it is the disk's own file (not a backing file, which disks may share).
+pub type AttachedFiles = Vec<((u64, u64), usize, bool)>;
+
+/// Returns the host files `disks` use, as `same_file` compares them.
+pub fn attached_files<'a>(disks: impl IntoIterator<Item = &'a Arc<Ubd>>) -> AttachedFiles {
+    let mut seen = Vec::new();
+    for d in disks {
+        let i = (fs::minor(d.dev()) / 16) as usize;
+        seen.extend(d.host_files().iter().map(|(f, own)| (f.id(), i, *own)));
+    }
+    seen
+}
+
+/// Refuses disk `i` if a file of `spec` is one an attached disk uses: the
+/// same file twice is found by its inode before its lock says "in use", so
+/// the message names the other disk.
+pub fn same_file(
+    i: usize,
+    spec: &drivers::ubd::UbdSpec,
+    seen: &AttachedFiles,
+) -> Result<(), String> {
+    let named = [(&spec.path, true)]
+        .into_iter()
+        .chain(spec.backing.as_ref().map(|b| (b, false)));
+    for (path, own) in named {
+        let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
+            continue;
+        };
+        use std::os::unix::fs::MetadataExt;
+        let id = (meta.dev(), meta.ino());
+        if let Some((_, j, _)) = seen.iter().find(|(s, _, o)| *s == id && (own || *o)) {
+            return Err(format!(
+                "ubd{i}: {} is the same file as ubd{j}: a disk can be attached once",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Logs what disk `ubd` is, as attached by `spec`.
+pub fn log_disk(ubd: &Ubd, spec: &drivers::ubd::UbdSpec) {
+    log::info!(
+        "{}: {} ({} MiB{}{})",
+        ubd.name(),
+        spec.path.display(),
+        fs::BlockDevice::size(ubd) >> 20,
+        if ubd.is_cow() { ", copy-on-write" } else { "" },
+        if spec.read_only { ", read-only" } else { "" }
+    );
+}
+
 fn open_disks(c: &Cmdline) -> Result<Vec<Option<Arc<Ubd>>>, BootError> {
     let mut disks: Vec<Option<Arc<Ubd>>> = Vec::new();
-    // The host files attached so far: (device, inode), disk, and whether it
-    // is a disk's own file (not a backing file, which disks may share).
-    let mut seen: Vec<((u64, u64), usize, bool)> = Vec::new();
+    let mut seen = AttachedFiles::new();
     for (i, spec) in c.ubd.iter().enumerate() {
         let Some(spec) = spec else {
             disks.push(None);
             continue;
         };
-        // The same file twice is found by its inode before its lock says
-        // "in use", so the message names the other disk.
-        let named = [(&spec.path, true)]
-            .into_iter()
-            .chain(spec.backing.as_ref().map(|b| (b, false)));
-        for (path, own) in named {
-            let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
-                continue;
-            };
-            use std::os::unix::fs::MetadataExt;
-            let id = (meta.dev(), meta.ino());
-            if let Some((_, j, _)) = seen.iter().find(|(s, _, o)| *s == id && (own || *o)) {
-                return Err(BootError(format!(
-                    "ubd{i}: {} is the same file as ubd{j}: a disk can be attached once",
-                    path.display()
-                )));
-            }
-        }
+        same_file(i, spec, &seen).map_err(BootError)?;
         let ubd = drivers::ubd::open_disk(i, spec).map_err(BootError)?;
         seen.extend(ubd.host_files().iter().map(|(f, own)| (f.id(), i, *own)));
-        log::info!(
-            "{}: {} ({} MiB{}{})",
-            ubd.name(),
-            spec.path.display(),
-            fs::BlockDevice::size(&ubd) >> 20,
-            if ubd.is_cow() { ", copy-on-write" } else { "" },
-            if spec.read_only { ", read-only" } else { "" }
-        );
+        log_disk(&ubd, spec);
         disks.push(Some(Arc::new(ubd)));
     }
     Ok(disks)
@@ -172,7 +199,7 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
         ))
     })?;
     let disks: Vec<Arc<Ubd>> = disks.into_iter().flatten().collect();
-    let block = crate::block::BlockDevices::probe(&disks);
+    let block = crate::block::BlockDevices::probe(&disks, &c.ubd);
     let root_dev = disk.dev() + u64::from(part);
     let root_node = block.find(root_dev).cloned().ok_or_else(|| {
         BootError(format!(
@@ -233,7 +260,7 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
         devices: Devices { lines },
         host_cpus: arch::host::cpu::allowed_cpus(),
         cmdline: c.raw.clone(),
-        block,
+        block: crate::block::BlockTable::new(block),
     };
     if KERNEL.set(k).is_err() {
         return Err(BootError("booted twice".into()));

@@ -208,6 +208,15 @@ fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
 /// the fields are separated by `,` or `:`, and with two files the first is
 /// the COW file and the second its backing file.
 fn parse_ubd(c: &mut Cmdline, rest: &str, value: &str, word: &str) -> Result<(), String> {
+    let (n, spec) = parse_ubd_spec(rest, value, word)?;
+    c.ubd[n] = Some(spec);
+    Ok(())
+}
+
+/// Returns the disk number and configuration of `ubd<N>[flags]=VALUE`
+/// (`rest` is what follows "ubd" before the '='), as `parse_ubd` reads it
+/// and the mconsole's `config` takes it; an error line names `word`.
+pub fn parse_ubd_spec(rest: &str, value: &str, word: &str) -> Result<(usize, UbdSpec), String> {
     let mut chars = rest.chars();
     let n = chars
         .next()
@@ -241,8 +250,7 @@ fn parse_ubd(c: &mut Cmdline, rest: &str, value: &str, word: &str) -> Result<(),
             "{word}: the d flag (no COW) and a backing file exclude each other"
         ));
     }
-    c.ubd[n] = Some(spec);
-    Ok(())
+    Ok((n, spec))
 }
 
 /// `con[N]=SPEC` or `ssl[N]=SPEC`: without N, SPEC applies to every line of

@@ -4,7 +4,10 @@
 //! serial lines, kmsg, a block node per ubd disk — with
 //! Linux's modes, plus the symlinks and directories udev would otherwise add
 //! (fd, stdin, stdout, stderr; pts, shm). Boot mounts it on /dev; every mount
-//! of type devtmpfs shows this same instance.
+//! of type devtmpfs shows this same instance. A disk attached or removed while
+//! the kernel runs gains or loses its nodes here (`add_block`,
+//! `remove_block`), as Linux's devtmpfs_create_node and devtmpfs_delete_node
+//! do.
 
 use arch::Result;
 use fs::tmpfs::Tmpfs;
@@ -78,7 +81,7 @@ fn populate(root: &Arc<dyn Inode>) -> Result<()> {
         root.mknod(name.as_bytes(), chr | mode, dev, fs::Owner { uid: 0, gid })?;
     }
     let blk = FileType::BlockDevice.to_mode_bits();
-    for d in crate::boot::kernel().block.all() {
+    for d in crate::boot::kernel().block.snapshot().all() {
         root.mknod(d.name().as_bytes(), blk | 0o660, d.dev(), fs::Owner::ROOT)?;
     }
     for &(name, target) in LINKS {
@@ -102,4 +105,69 @@ pub fn instance() -> Result<Arc<dyn FileSystem>> {
     )?;
     populate(&d.root()?)?;
     Ok(DEVTMPFS.get_or_init(|| Arc::new(DevTmpfs(d))).clone())
+}
+
+/// Returns the mounts of the devtmpfs instance, if it exists.
+fn mounts(d: &DevTmpfs) -> Vec<Arc<fs::Mount>> {
+    let dev = d.0.dev();
+    let vfs = &crate::boot::kernel().vfs;
+    vfs.mounts()
+        .into_iter()
+        .filter(|m| m.fs().dev() == dev)
+        .collect()
+}
+
+/// Creates the block device node `name` for device `dev` (a disk attached
+/// while the kernel runs), through a mount when there is one so that
+/// inotify watchers of /dev see it.
+pub fn add_block(name: &str, dev: u64) -> Result<()> {
+    let Some(d) = DEVTMPFS.get() else {
+        return Ok(());
+    };
+    let mode = FileType::BlockDevice.to_mode_bits() | 0o660;
+    let cred = fs::Credentials::ROOT;
+    let vfs = &crate::boot::kernel().vfs;
+    match mounts(d).first() {
+        Some(m) => {
+            let at = fs::Path {
+                mnt: m.clone(),
+                dentry: m.root().clone(),
+            };
+            vfs.mknod(&cred, &at, &at, name.as_bytes(), mode, dev)
+        }
+        None => {
+            d.0.root()?
+                .mknod(name.as_bytes(), mode, dev, fs::Owner::ROOT)
+                .map(|_| ())
+        }
+    }
+}
+
+/// Removes the node `name` (a disk removed while the kernel runs); a node
+/// already gone is no error.
+pub fn remove_block(name: &str) -> Result<()> {
+    let Some(d) = DEVTMPFS.get() else {
+        return Ok(());
+    };
+    let cred = fs::Credentials::ROOT;
+    let vfs = &crate::boot::kernel().vfs;
+    let all = mounts(d);
+    let r = match all.first() {
+        Some(m) => {
+            let at = fs::Path {
+                mnt: m.clone(),
+                dentry: m.root().clone(),
+            };
+            vfs.unlink(&cred, &at, &at, name.as_bytes())
+        }
+        None => d.0.root()?.unlink(name.as_bytes()),
+    };
+    // The other mounts' cached names go too.
+    for m in all.iter().skip(1) {
+        m.root().forget(name.as_bytes());
+    }
+    match r {
+        Err(arch::Errno::ENOENT) => Ok(()),
+        r => r,
+    }
 }

@@ -7,6 +7,7 @@
 mod anon_inode;
 mod blkdev;
 mod block;
+mod block_hotplug;
 mod boot;
 mod capability;
 mod cgroup;
@@ -48,6 +49,7 @@ mod signalfd;
 mod sleep;
 mod syscall;
 mod sysfs;
+mod sysfs_block;
 mod sysfs_net;
 mod sysrq;
 mod task;

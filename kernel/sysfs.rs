@@ -1,7 +1,6 @@
 //! sysfs (sysfs(5)): a tree of the devices the kernel has, built
 //! with procfs's nodes when mounted — the CPUs the guest sees, each ubd disk
-//! (size in 512-byte sectors, read-only flag, device number, queue limits),
-//! the memory and tty character devices, the /sys/class and /sys/dev views as
+//! (kernel/sysfs_block.rs, listed afresh as disks come and go), the memory and tty character devices, the /sys/class and /sys/dev views as
 //! symlinks into /sys/devices as Linux lays them out, and the transparent
 //! huge page setting (never). Each device directory has a `subsystem` link
 //! and a `uevent` file (kernel/kobject_uevent.rs) that `udevadm trigger`
@@ -10,6 +9,7 @@
 use crate::kobject_uevent::{uevent_file, Kobject};
 use crate::proc::node::Node;
 use crate::proc::tree::{named, Tree};
+use crate::sysfs_block::Links;
 use arch::{Result, PAGE_SIZE};
 use fs::{FileSystem, Inode, StatFs};
 use std::sync::Arc;
@@ -23,11 +23,11 @@ struct SysFs {
     root: Arc<Node>,
 }
 
-fn dir(t: &mut Tree, entries: Vec<(String, Node)>) -> Node {
+pub(crate) fn dir(t: &mut Tree, entries: Vec<(String, Node)>) -> Node {
     t.dir(entries).with_mode(0o755)
 }
 
-fn attr(t: &mut Tree, text: impl Into<String>) -> Node {
+pub(crate) fn attr(t: &mut Tree, text: impl Into<String>) -> Node {
     // sysfs attributes report a page as their size, as on Linux.
     t.text(text).with_size(PAGE_SIZE)
 }
@@ -67,7 +67,12 @@ fn cpus(t: &mut Tree) -> Node {
 }
 
 /// Returns the uevent variables of a device.
-fn uevent(major: u32, minor: u32, name: &str, devtype: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn uevent(
+    major: u32,
+    minor: u32,
+    name: &str,
+    devtype: Option<&str>,
+) -> Vec<(String, String)> {
     let mut env = vec![
         ("MAJOR".to_string(), major.to_string()),
         ("MINOR".to_string(), minor.to_string()),
@@ -80,7 +85,12 @@ fn uevent(major: u32, minor: u32, name: &str, devtype: Option<&str>) -> Vec<(Str
 }
 
 /// Returns the `uevent` file of the device at /sys`devpath`.
-fn uevent_attr(t: &mut Tree, devpath: String, subsystem: &str, env: Vec<(String, String)>) -> Node {
+pub(crate) fn uevent_attr(
+    t: &mut Tree,
+    devpath: String,
+    subsystem: &str,
+    env: Vec<(String, String)>,
+) -> Node {
     let subsystem = subsystem.to_string();
     uevent_file(t.dev(), t.ino(), move || {
         Ok(Kobject {
@@ -93,86 +103,8 @@ fn uevent_attr(t: &mut Tree, devpath: String, subsystem: &str, env: Vec<(String,
 
 /// Returns the `subsystem` link of a device `depth` directories below
 /// /sys, to /sys/class/`class`.
-fn subsystem_link(t: &mut Tree, depth: usize, class: &str) -> Node {
+pub(crate) fn subsystem_link(t: &mut Tree, depth: usize, class: &str) -> Node {
     t.link(format!("{}class/{class}", "../".repeat(depth)))
-}
-
-/// A block device in the tree: its name, number, path under
-/// /sys/devices/virtual, and whether it is a whole disk.
-struct BlockEntry {
-    name: String,
-    dev: u64,
-    path: String,
-    disk: bool,
-}
-
-/// /sys/devices/virtual/block/NAME for each disk, with a directory for each
-/// of its partitions (start, size, partition number).
-fn disks(t: &mut Tree) -> (Node, Vec<BlockEntry>) {
-    let mut e = Vec::new();
-    let mut entries = Vec::new();
-    let block = &crate::boot::kernel().block;
-    for node in block.all() {
-        let crate::block::BlockNode::Disk(d) = node else {
-            continue;
-        };
-        let dev = d.dev();
-        let (ma, mi) = (fs::major(dev), fs::minor(dev));
-        let bd: &dyn fs::BlockDevice = d.as_ref();
-        let ro = attr(t, format!("{}\n", u8::from(bd.read_only())));
-        let queue = vec![
-            named("hw_sector_size", attr(t, "512\n")),
-            named("logical_block_size", attr(t, "512\n")),
-            named("max_sectors_kb", attr(t, "1280\n")),
-            named("physical_block_size", attr(t, "512\n")),
-            named("rotational", attr(t, "0\n")),
-        ];
-        let mut disk = vec![
-            named("dev", attr(t, format!("{ma}:{mi}\n"))),
-            named("queue", dir(t, queue)),
-            named("removable", attr(t, "0\n")),
-            ("ro".to_string(), ro),
-            named("size", attr(t, format!("{}\n", bd.size() / 512))),
-            named("subsystem", subsystem_link(t, 4, "block")),
-        ];
-        let path = format!("/devices/virtual/block/{}", d.name());
-        let env = uevent(ma, mi, &d.name(), Some("disk"));
-        disk.push(named("uevent", uevent_attr(t, path, "block", env)));
-        entries.push(BlockEntry {
-            name: d.name(),
-            dev,
-            path: format!("block/{}", d.name()),
-            disk: true,
-        });
-        for p in block.partitions_of(d) {
-            let (pa, pi) = (fs::major(p.dev()), fs::minor(p.dev()));
-            let mut ev = uevent(pa, pi, &p.name(), Some("partition"));
-            ev.push(("PARTN".to_string(), p.entry.number.to_string()));
-            if let Some(n) = &p.entry.name {
-                ev.push(("PARTNAME".to_string(), n.clone()));
-            }
-            let path = format!("/devices/virtual/block/{}/{}", d.name(), p.name());
-            let ro = attr(t, format!("{}\n", u8::from(bd.read_only())));
-            let files = vec![
-                named("dev", attr(t, format!("{pa}:{pi}\n"))),
-                named("partition", attr(t, format!("{}\n", p.entry.number))),
-                ("ro".to_string(), ro),
-                named("size", attr(t, format!("{}\n", p.entry.sectors))),
-                named("start", attr(t, format!("{}\n", p.entry.start))),
-                named("subsystem", subsystem_link(t, 5, "block")),
-                named("uevent", uevent_attr(t, path, "block", ev)),
-            ];
-            disk.push((p.name(), dir(t, files)));
-            entries.push(BlockEntry {
-                name: p.name(),
-                dev: p.dev(),
-                path: format!("block/{}/{}", d.name(), p.name()),
-                disk: false,
-            });
-        }
-        e.push((d.name(), dir(t, disk)));
-    }
-    (dir(t, e), entries)
 }
 
 /// Character devices under /sys/devices/virtual: class, name, major, minor.
@@ -231,7 +163,7 @@ fn char_class(t: &mut Tree, devices: &[CharEntry], class: &str) -> Node {
 
 /// Builds the whole tree.
 fn build(t: &mut Tree) -> Node {
-    let (block, disks) = disks(t);
+    let block = crate::sysfs_block::devices_dir(t.dev(), t.ino());
     let chars = char_devices();
     let mem = char_class(t, &chars, "mem");
     let tty = char_class(t, &chars, "tty");
@@ -249,23 +181,11 @@ fn build(t: &mut Tree) -> Node {
         named("virtual", dir(t, virt)),
     ];
     let link = |t: &mut Tree, up: &str, path: String| t.link(format!("{up}devices/virtual/{path}"));
-    let sys_block: Vec<_> = disks
-        .iter()
-        .filter(|b| b.disk)
-        .map(|b| (b.name.clone(), link(t, "../", b.path.clone())))
-        .collect();
-    let class_block: Vec<_> = disks
-        .iter()
-        .map(|b| (b.name.clone(), link(t, "../../", b.path.clone())))
-        .collect();
-    let dev_block: Vec<_> = disks
-        .iter()
-        .map(|b| {
-            let name = format!("{}:{}", fs::major(b.dev), fs::minor(b.dev));
-            (name, link(t, "../../", b.path.clone()))
-        })
-        .collect();
-    let mut class = vec![named("block", dir(t, class_block))];
+    let links = |t: &mut Tree, which| crate::sysfs_block::links_dir(t.dev(), t.ino(), which);
+    let sys_block = links(t, Links::Block);
+    let class_block = links(t, Links::Class);
+    let dev_block = links(t, Links::Dev);
+    let mut class = vec![named("block", class_block)];
     let mut dev_char = Vec::new();
     for c in ["mem", "tty"] {
         let mut e = Vec::new();
@@ -280,10 +200,7 @@ fn build(t: &mut Tree) -> Node {
     }
     let class_net = crate::sysfs_net::class_dir(t.dev(), t.ino());
     class.push(named("net", class_net));
-    let dev = vec![
-        named("block", dir(t, dev_block)),
-        named("char", dir(t, dev_char)),
-    ];
+    let dev = vec![named("block", dev_block), named("char", dir(t, dev_char))];
     let thp = vec![
         named(
             "defrag",
@@ -300,7 +217,7 @@ fn build(t: &mut Tree) -> Node {
     let cgroup = dir(t, Vec::new());
     let fs_dir = vec![named("cgroup", cgroup)];
     let top = vec![
-        named("block", dir(t, sys_block)),
+        named("block", sys_block),
         named("bus", dir(t, Vec::new())),
         named("class", dir(t, class)),
         named("dev", dir(t, dev)),

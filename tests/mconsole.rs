@@ -271,3 +271,144 @@ fn malformed_requests_and_sigterm() {
     assert_eq!(run.code(), Some(128 + 15), "{run}");
     assert!(!home.umid_dir(umid).exists(), "umid directory left:\n{run}");
 }
+
+/// Waits for a stdout line containing MARKER (or finds it among the lines
+/// seen already); fails with what was seen.
+fn expect_line(r: &mut Running, marker: &str) {
+    assert!(
+        r.stdout_seen.contains(marker) || r.wait_for_stdout(marker),
+        "no '{marker}' from the guest:\n{}",
+        r.stdout_seen
+    );
+}
+
+/// Sends one line to the guest's shell.
+fn say(r: &mut Running, line: &str) {
+    use std::io::Write;
+    let stdin = r.stdin.as_mut().expect("stdin is piped");
+    writeln!(stdin, "{line}").expect("write to the guest");
+    stdin.flush().expect("flush");
+}
+
+/// Disk hot-plug: `config ubd1=IMG` attaches an ext4 image to the running
+/// guest (its /dev node, sysfs, /proc/partitions and `add` uevents), the
+/// guest mounts it and reads and writes files; `remove ubd1` is refused
+/// while it is mounted or its device file open, and succeeds after, sending `remove`
+/// uevents and taking the node away; the host file is then closed and
+/// unlocked (it can be attached again), clean, and holds the guest's file.
+#[test]
+fn ubd_hotplug_and_remove() {
+    let home = Home::new("hotplug");
+    let umid = "mc-hotplug";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let img = dir.join(format!("hotplug-{}.img", std::process::id()));
+    let _img_gone = RemoveOnDrop(img.clone());
+    let known = dir.join(format!("hotplug-{}.txt", std::process::id()));
+    let _known_gone = RemoveOnDrop(known.clone());
+    std::fs::write(&known, "known contents\n").expect("write the known file");
+    let ok = Command::new(e2fsprogs("mkfs.ext4"))
+        .args(["-q", "-F"])
+        .arg(&img)
+        .arg("16M")
+        .output()
+        .expect("run mkfs.ext4");
+    assert!(ok.status.success(), "mkfs.ext4 failed: {ok:?}");
+    let (_, err) = debugfs_w(&img, &format!("write {} known", known.display()));
+    assert!(!err.contains("rror"), "debugfs write: {err}");
+
+    let script = "export p=hp-; mkdir -p /tmp/m; \
+        uevent sh -c 'echo \"${p}ev $ACTION $DEVNAME $DEVTYPE\"' & \
+        usleep 300000; echo ${p}ready; \
+        while [ ! -b /dev/ubdb ]; do usleep 20000; done; \
+        echo ${p}seen $(cat /sys/block/ubdb/size) $(grep -c ubdb /proc/partitions); \
+        mount -t ext4 /dev/ubdb /tmp/m && cat /tmp/m/known && \
+        echo from the guest > /tmp/m/new && echo ${p}mounted; \
+        read x; umount /tmp/m && echo ${p}unmounted; \
+        exec 3</dev/ubdb; echo ${p}held; read x; exec 3<&-; echo ${p}closed; \
+        read x; while [ -b /dev/ubdb ]; do usleep 20000; done; \
+        echo ${p}gone $(ls /sys/block) $(grep -c ubdb /proc/partitions); \
+        read x; echo ${p}end";
+    let umid_word = format!("umid={umid}");
+    let mut cmd = linux(&[&ubd0r(), &umid_word, "init=/bin/sh", "--", "-c", script]);
+    cmd.env("HOME", &home.0);
+    let mut r = Running::spawn(&mut cmd, true);
+    expect_line(&mut r, "hp-ready");
+    let sock = home.umid_dir(umid).join("mconsole");
+    assert!(sock.exists(), "no mconsole socket");
+    let mc = |words: &[&str]| mconsole(&home, umid, words);
+
+    let missing = format!("ubd1={}", dir.join("no-such.img").display());
+    let (code, out) = mc(&["config", &missing]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("ERR Couldn't determine size"), "{out}");
+    assert_eq!(mc(&["config", "ubd1"]).1.trim_end(), "OK", "not attached");
+    let attach = format!("ubd1={}", img.display());
+    let (code, out) = mc(&["config", &attach]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    let (code, out) = mc(&["config", &attach]);
+    assert_eq!(
+        (code, out.trim_end()),
+        (1, "ERR Device is already configured")
+    );
+    let (code, out) = mc(&["config", "ubd1"]);
+    assert_eq!(
+        (code, out.trim_end()),
+        (0, &*format!("OK {}", img.display()))
+    );
+    let twice = format!("ubd2={}", img.display());
+    let (code, out) = mc(&["config", &twice]);
+    assert!(code == 1 && out.contains("same file as ubd1"), "{out}");
+
+    expect_line(&mut r, "hp-seen 32768 1");
+    expect_line(&mut r, "known contents");
+    expect_line(&mut r, "hp-mounted");
+    expect_line(&mut r, "hp-ev add ubdb disk");
+    let (code, out) = mc(&["remove", "ubd1"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device is currently open"));
+    let (code, out) = mc(&["remove", "ubd0"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device is currently open"));
+    let (code, out) = mc(&["remove", "ubd3"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device doesn't exist"));
+    say(&mut r, "go");
+    expect_line(&mut r, "hp-unmounted");
+    expect_line(&mut r, "hp-held");
+    // An open block device file holds the disk too.
+    let (code, out) = mc(&["remove", "ubd1"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device is currently open"));
+    say(&mut r, "go");
+    expect_line(&mut r, "hp-closed");
+    let (code, out) = mc(&["remove", "ubd1"]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    say(&mut r, "go");
+    expect_line(&mut r, "hp-gone ubda 0");
+    expect_line(&mut r, "hp-ev remove ubdb disk");
+    assert_eq!(mc(&["config", "ubd1"]).1.trim_end(), "OK", "detached");
+
+    // The host file is closed and unlocked: clean, with the guest's file,
+    // and it can be attached again at once.
+    assert_fsck_clean(&img);
+    let (data, err) = debugfs(&img, "cat /new");
+    assert_eq!(String::from_utf8_lossy(&data), "from the guest\n", "{err}");
+    let (code, out) = mc(&["config", &attach]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    let (code, out) = mc(&["remove", "ubd1"]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+
+    say(&mut r, "go");
+    expect_line(&mut r, "hp-end");
+    let run = r.finish();
+    assert_eq!(run.code(), Some(0), "{run}");
+}
+
+/// Runs one write request of debugfs on IMG; returns (stdout, stderr).
+fn debugfs_w(img: &Path, request: &str) -> (Vec<u8>, String) {
+    let out = Command::new(e2fsprogs("debugfs"))
+        .args(["-w", "-R", request])
+        .arg(img)
+        .output()
+        .expect("run debugfs -w");
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

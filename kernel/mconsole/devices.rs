@@ -2,13 +2,17 @@
 //! mconsole_remove over its mc_device table): the devices are found by the
 //! name their request starts with — `ubd`, `con`, `ssl`, `eth` — and a
 //! query (`config ubd0`) shows a device's configuration as UML's
-//! get_config routines do. Nothing can be attached or detached while the
-//! kernel runs yet: such requests get UML's errors where UML would refuse
-//! them too (a device configured or open already, a bad number) and one
-//! line saying so otherwise.
+//! get_config routines do. Disks are attached and removed while the kernel
+//! runs (`config ubdN=...` in the command line's syntax, `remove ubdN`, by
+//! kernel/block_hotplug.rs under the kernel lock), with UML's replies: an
+//! empty one on success, UML's error where UML has one. Consoles, serial
+//! lines and network cards cannot be attached or detached yet: such
+//! requests get UML's errors where UML would refuse them too and one line
+//! saying so otherwise.
 
 use super::commands::argument;
 use super::Request;
+use crate::block_hotplug::RemoveError;
 use crate::cmdline::{LineSpec, MAX_CON, MAX_SSL, MAX_UBD};
 
 /// A device kind of the table.
@@ -75,7 +79,7 @@ fn exists(kind: Kind, n: usize) -> bool {
         return false;
     };
     match kind {
-        Kind::Ubd => c.ubd.get(n).is_some_and(Option::is_some),
+        Kind::Ubd => crate::block_hotplug::attached(n),
         Kind::Con | Kind::Ssl => line_spec(kind, n).is_some(),
         Kind::Eth => c.nics.iter().any(|nic| nic.name == format!("eth{n}")),
     }
@@ -88,7 +92,7 @@ fn query(kind: Kind, n: usize) -> Result<String, &'static str> {
     }
     match kind {
         Kind::Ubd => {
-            let spec = super::CONFIG.get().and_then(|c| c.ubd[n].clone());
+            let spec = crate::boot::try_kernel().and_then(|k| k.block.spec(n));
             Ok(spec.map_or_else(String::new, |s| match s.backing {
                 Some(b) => format!("{},{}", s.path.display(), b.display()),
                 None => s.path.display().to_string(),
@@ -119,6 +123,12 @@ pub fn config(req: &Request, text: &str) {
     if n >= units(kind) {
         return req.reply("Device number out of range", true, false);
     }
+    if kind == Kind::Ubd {
+        return match config_ubd(argument(text, "config")) {
+            Ok(()) => req.reply("", false, false),
+            Err(e) => req.reply(&e, true, false),
+        };
+    }
     let present = exists(kind, n);
     let error = match kind {
         Kind::Ubd if present => "Device is already configured",
@@ -144,9 +154,19 @@ pub fn remove(req: &Request, text: &str) {
         req.reply(&e, true, false);
         return;
     }
+    if kind == Kind::Ubd {
+        let _k = crate::lock::entered();
+        let (text, err) = match crate::block_hotplug::del_disk(n) {
+            Ok(()) => ("", false),
+            Err(RemoveError::NoDevice) => ("Device doesn't exist", true),
+            Err(RemoveError::Busy) => ("Device is currently open", true),
+        };
+        req.reply(text, err, false);
+        return;
+    }
     let error = if !exists(kind, n) {
         "Device doesn't exist"
-    } else if matches!(kind, Kind::Con | Kind::Ssl) || ubd_mounted(kind, n) {
+    } else if matches!(kind, Kind::Con | Kind::Ssl) {
         "Device is currently open"
     } else {
         "Detaching devices from a running kernel is not supported yet"
@@ -154,17 +174,13 @@ pub fn remove(req: &Request, text: &str) {
     req.reply(error, true, false);
 }
 
-/// Returns whether a filesystem on disk `n` (or a partition of it) is
-/// mounted.
-fn ubd_mounted(kind: Kind, n: usize) -> bool {
-    if kind != Kind::Ubd {
-        return false;
-    }
+/// Attaches the disk `ubdN[flags]=FILE[,BACKING]` describes.
+fn config_ubd(word: &str) -> Result<(), String> {
+    let (key, value) = word.split_once('=').ok_or("Missing '='")?;
+    let rest = key.strip_prefix("ubd").ok_or("Bad configuration option")?;
+    let (n, spec) = crate::cmdline::parse_ubd_spec(rest, value, word)?;
     let _k = crate::lock::entered();
-    let k = crate::boot::kernel();
-    let first = fs::makedev(drivers::ubd::UBD_MAJOR, n as u32 * 16);
-    let disk = first..first + 16;
-    k.vfs.mounts().iter().any(|m| disk.contains(&m.fs().dev()))
+    crate::block_hotplug::add_disk(n, spec)
 }
 
 #[cfg(test)]
@@ -179,5 +195,14 @@ mod tests {
         assert_eq!(unit("12=a"), Some((12, "=a")));
         assert_eq!(unit("=a"), None);
         assert_eq!(unit("99999999999999999999999"), None);
+    }
+
+    #[test]
+    fn bad_ubd_configurations() {
+        // Refused before anything is opened (or the kernel lock taken).
+        for bad in ["ubd1x=a.img", "ubd1=", "ubd1d=a.cow,b.img", "ubd9=a.img"] {
+            assert!(config_ubd(bad).is_err(), "{bad}");
+        }
+        assert_eq!(config_ubd("ubd1"), Err("Missing '='".to_string()));
     }
 }

@@ -229,7 +229,7 @@ pub fn version() -> Result<Vec<u8>> {
 /// /proc/partitions: each disk and partition with its size in 1 KiB blocks.
 pub fn partitions() -> Result<Vec<u8>> {
     let mut s = String::from("major minor  #blocks  name\n\n");
-    for d in kernel().block.all() {
+    for d in kernel().block.snapshot().all() {
         let dev = d.dev();
         let blocks = d.device().size() / 1024;
         let _ = writeln!(

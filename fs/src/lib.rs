@@ -18,6 +18,7 @@ mod create;
 mod dentry;
 mod devnum;
 pub mod ext4;
+pub mod hostfs;
 mod fallocate;
 mod fdtable;
 mod file;

@@ -231,7 +231,9 @@ fn disk_root(
     })?;
     if let Some(t) = &c.rootfstype {
         if t != "ext4" && t != "ext3" && t != "ext2" {
-            return Err(BootError(format!("rootfstype={t}: unsupported (ext4 and hostfs are)")));
+            return Err(BootError(format!(
+                "rootfstype={t}: unsupported (ext4 and hostfs are)"
+            )));
         }
     }
     // Read-write only when asked (`rw`, as Linux's root_mountflags) and the
@@ -281,7 +283,10 @@ fn hostfs_root(c: &Cmdline) -> Result<Arc<Vfs>, BootError> {
     }
     let vfs = Vfs::new_with(root_fs, root_flags, "none")
         .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
-    log::info!("VFS: Mounted root (hostfs filesystem) from {}", prefix.display());
+    log::info!(
+        "VFS: Mounted root (hostfs filesystem) from {}",
+        prefix.display()
+    );
     Ok(vfs)
 }
 

@@ -414,6 +414,19 @@ mod tests {
     }
 
     #[test]
+    fn hostfs_words() {
+        let c = boot(&["rootfstype=hostfs", "hostfs=/srv/guest", "rootflags=sub"]);
+        assert_eq!(c.rootfstype.as_deref(), Some("hostfs"));
+        assert_eq!(c.hostfs.as_deref(), Some("/srv/guest"));
+        assert_eq!(c.rootflags, "sub");
+        assert!(
+            c.init_env.is_empty(),
+            "hostfs words are not init's environment"
+        );
+        assert!(parse(["hostfs=".to_string()]).is_err());
+    }
+
+    #[test]
     fn ubd_cow_and_flags() {
         let c = boot(&[
             "ubd0=root.cow,base.img",

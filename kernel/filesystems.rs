@@ -200,9 +200,7 @@ pub fn instance(
         "devpts" => crate::devpts::DevPts::instance(),
         "cgroup2" => crate::cgroup::fs::instance(data)?,
         "mqueue" => crate::ipc::mqueue_fs::instance(),
-        "hostfs" => {
-            fs::hostfs::Hostfs::mount(&hostfs_prefix(), data.as_bytes(), fs::anon_dev())?
-        }
+        "hostfs" => fs::hostfs::Hostfs::mount(&hostfs_prefix(), data.as_bytes(), fs::anon_dev())?,
         "ext4" | "ext3" | "ext2" => {
             let (d, dev) = block_device(task, source)?;
             ext4_instance(d, dev, read_only)?

@@ -508,27 +508,33 @@ fn hostfs() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let top = HostDir::new("hostfs");
     let (secret, bx) = (top.0.join("secret"), top.0.join("box"));
-    std::fs::write(&secret, "top secret\n").unwrap();
-    std::fs::create_dir(&bx).unwrap();
-    std::fs::set_permissions(&bx, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(&secret, "top secret\n").expect("host setup or check");
+    std::fs::create_dir(&bx).expect("host setup or check");
+    std::fs::set_permissions(&bx, std::fs::Permissions::from_mode(0o755))
+        .expect("host setup or check");
     let hello = bx.join("hello.txt");
-    std::fs::write(&hello, "hello from the host\n").unwrap();
-    std::fs::set_permissions(&hello, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&hello, "hello from the host\n").expect("host setup or check");
+    std::fs::set_permissions(&hello, std::fs::Permissions::from_mode(0o644))
+        .expect("host setup or check");
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_500_000_000);
     std::fs::File::options()
         .write(true)
         .open(&hello)
         .and_then(|f| f.set_modified(t))
-        .unwrap();
-    std::fs::write(bx.join("locked"), "locked").unwrap();
-    std::fs::set_permissions(bx.join("locked"), std::fs::Permissions::from_mode(0)).unwrap();
+        .expect("host setup or check");
+    std::fs::write(bx.join("locked"), "locked").expect("host setup or check");
+    std::fs::set_permissions(bx.join("locked"), std::fs::Permissions::from_mode(0o000))
+        .expect("host setup or check");
     let map: Vec<u8> = (0..8192).map(|i| (i % 251) as u8).collect();
-    std::fs::write(bx.join("map.bin"), &map).unwrap();
-    std::fs::write(bx.join("delete-me"), "x").unwrap();
-    std::fs::write(bx.join("hostswap"), "host public\n").unwrap();
-    std::os::unix::fs::symlink("../secret", bx.join("out")).unwrap();
-    std::os::unix::fs::symlink(&secret, bx.join("abs")).unwrap();
-    let ino = std::fs::metadata(&hello).unwrap().ino().to_string();
+    std::fs::write(bx.join("map.bin"), &map).expect("host setup or check");
+    std::fs::write(bx.join("delete-me"), "x").expect("host setup or check");
+    std::fs::write(bx.join("hostswap"), "host public\n").expect("host setup or check");
+    std::os::unix::fs::symlink("../secret", bx.join("out")).expect("host setup or check");
+    std::os::unix::fs::symlink(&secret, bx.join("abs")).expect("host setup or check");
+    let ino = std::fs::metadata(&hello)
+        .expect("host setup or check")
+        .ino()
+        .to_string();
 
     // The host swaps hostswap between a file and a symlink to the secret.
     let stop = std::sync::Arc::new(AtomicBool::new(false));
@@ -544,9 +550,16 @@ fn hostfs() {
         })
     };
     let hostfs_arg = format!("hostfs={}", bx.display());
-    let run = boot(&[&ubd0r(), &hostfs_arg, "init=/bin/hostfs", "quiet", "--", &ino]);
+    let run = boot(&[
+        &ubd0r(),
+        &hostfs_arg,
+        "init=/bin/hostfs",
+        "quiet",
+        "--",
+        &ino,
+    ]);
     stop.store(true, Ordering::Relaxed);
-    swapper.join().unwrap();
+    swapper.join().expect("host setup or check");
     assert_checks_passed(&run);
 
     let read = |name: &str| std::fs::read(bx.join(name)).unwrap_or_default();
@@ -555,17 +568,23 @@ fn hostfs() {
     assert_eq!(mapped.len(), 8192, "mapped.bin");
     assert_eq!(&mapped[4096..4110], b"shared mapping");
     assert!(mapped[..4096].iter().all(|&b| b == 0));
-    let owned = std::fs::metadata(bx.join("owned.txt")).unwrap();
-    assert_eq!((owned.uid(), owned.gid(), owned.mode()), (1000, 1000, 0o100600));
+    let owned = std::fs::metadata(bx.join("owned.txt")).expect("host setup or check");
+    assert_eq!(
+        (owned.uid(), owned.gid(), owned.mode()),
+        (1000, 1000, 0o100600)
+    );
     assert_eq!(read("owned.txt"), b"mine");
     assert!(bx.join("kept-dir").is_dir());
     assert!(!bx.join("delete-me").exists());
     assert!(!bx.join("d").exists() && !bx.join("user.txt").exists());
     assert_eq!(read("map.bin"), map);
-    assert_eq!(std::fs::read(&secret).unwrap(), b"top secret\n");
+    assert_eq!(
+        std::fs::read(&secret).expect("host setup or check"),
+        b"top secret\n"
+    );
     let mut outside: Vec<_> = std::fs::read_dir(&top.0)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .expect("host setup or check")
+        .map(|e| e.expect("host setup or check").file_name())
         .collect();
     outside.sort();
     assert_eq!(outside, ["box", "secret"]);
@@ -578,19 +597,33 @@ fn hostfs_root() {
     use std::os::unix::fs::PermissionsExt;
     let top = HostDir::new("hostfs-root");
     let root = top.0.join("root");
-    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("bin")).expect("host setup or check");
     let exe = root.join("bin/exit42");
     let (_, err) = debugfs(image(), &format!("dump /bin/exit42 {}", exe.display()));
     assert!(exe.exists(), "debugfs dump: {err}");
-    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755))
+        .expect("host setup or check");
     let arg = format!("hostfs={}", root.display());
     assert_init_exit(
         &boot(&["rootfstype=hostfs", &arg, "init=/bin/exit42", "quiet"]),
         42,
     );
     assert_init_exit(
-        &boot(&["rootfstype=hostfs", &arg, "rootflags=/bin/..", "init=/bin/exit42", "quiet", "--", "7"]),
+        &boot(&[
+            "rootfstype=hostfs",
+            &arg,
+            "rootflags=/bin/..",
+            "init=/bin/exit42",
+            "quiet",
+            "--",
+            "7",
+        ]),
         7,
     );
-    assert_refused(&boot(&["rootfstype=hostfs", &arg, "rootflags=../", "init=/bin/exit42"]));
+    assert_refused(&boot(&[
+        "rootfstype=hostfs",
+        &arg,
+        "rootflags=../",
+        "init=/bin/exit42",
+    ]));
 }

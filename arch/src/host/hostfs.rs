@@ -493,15 +493,35 @@ mod tests {
         let f = root.open(b"sub/f", OpenKind::Read).unwrap();
         let mut buf = [0u8; 16];
         assert_eq!(f.read_at(0, &mut buf).unwrap(), 5);
-        assert_eq!(root.open(b"../secret", OpenKind::Read).unwrap_err(), Errno::EXDEV);
-        assert_eq!(root.open(b"up/secret", OpenKind::Read).unwrap_err(), Errno::EXDEV);
+        assert_eq!(
+            root.open(b"../secret", OpenKind::Read).unwrap_err(),
+            Errno::EXDEV
+        );
+        assert_eq!(
+            root.open(b"up/secret", OpenKind::Read).unwrap_err(),
+            Errno::EXDEV
+        );
         assert_eq!(root.open(b"abs", OpenKind::Read).unwrap_err(), Errno::ELOOP);
-        assert_eq!(root.open(b"abs/x", OpenKind::Path).unwrap_err(), Errno::EXDEV);
-        assert_eq!(root.open(b"a\0b", OpenKind::Read).unwrap_err(), Errno::EINVAL);
+        assert_eq!(
+            root.open(b"abs/x", OpenKind::Path).unwrap_err(),
+            Errno::EXDEV
+        );
+        assert_eq!(
+            root.open(b"a\0b", OpenKind::Read).unwrap_err(),
+            Errno::EINVAL
+        );
         assert_eq!(root.open(b"", OpenKind::Path).unwrap_err(), Errno::ENOENT);
         let l = root.open(b"abs", OpenKind::Path).unwrap();
-        assert_eq!(l.readlink().unwrap(), d.join("secret").as_os_str().as_encoded_bytes());
-        let names: Vec<_> = root.read_dir().unwrap().into_iter().map(|e| e.name).collect();
+        assert_eq!(
+            l.readlink().unwrap(),
+            d.join("secret").as_os_str().as_encoded_bytes()
+        );
+        let names: Vec<_> = root
+            .read_dir()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         assert_eq!(names.len(), 3);
         let _ = std::fs::remove_dir_all(&d);
     }

@@ -101,7 +101,8 @@ impl Hostfs {
             None => b".".to_vec(),
         };
         let root = top.open(&rel, OpenKind::Path)?;
-        if root.stat()?.mode & crate::types::S_IFMT != crate::types::FileType::Directory.to_mode_bits()
+        if root.stat()?.mode & crate::types::S_IFMT
+            != crate::types::FileType::Directory.to_mode_bits()
         {
             return Err(Errno::ENOTDIR);
         }

@@ -43,7 +43,10 @@ fn hostfs_files_and_confinement() {
     assert_eq!(up.file_type(), FileType::Symlink);
     assert_eq!(up.read_at(0, &mut buf).err(), Some(Errno::EINVAL));
     assert_eq!(up.lookup(b"secret").err(), Some(Errno::ENOTDIR));
-    assert_eq!(Hostfs::mount(&d, b"root/../secret", 1).err(), Some(Errno::ENOTDIR));
+    assert_eq!(
+        Hostfs::mount(&d, b"root/../secret", 1).err(),
+        Some(Errno::ENOTDIR)
+    );
     let inside = d.join("root");
     assert_eq!(Hostfs::mount(&inside, b"/../", 1).err(), Some(Errno::EXDEV));
     assert_eq!(Hostfs::mount(&inside, b"up", 1).err(), Some(Errno::EXDEV));

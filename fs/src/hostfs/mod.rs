@@ -16,7 +16,7 @@
 //!
 //! As in UML, the kernel command line's `hostfs=DIR` confines every hostfs
 //! mount: mount(2)'s data is a path taken beneath DIR (or beneath the host's
-//! `/` without `hostfs=`), and none mounts DIR itself.
+//! `/` without `hostfs=`), and a mount without data mounts DIR itself.
 
 mod dir;
 mod inode;

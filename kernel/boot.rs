@@ -185,60 +185,15 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
     let max_threads = task::limits::set_max_threads(c.mem, arch::host::cpu::host_task_capacity());
     log::info!("threads-max: {max_threads}");
     crate::epoll::watches::init(c.mem);
+    crate::filesystems::set_hostfs_prefix(c.hostfs.as_deref());
     let disks = open_disks(&c)?;
-    let (index, part) = root_device(&c.root).ok_or_else(|| {
-        BootError(format!(
-            "root={}: not a ubd disk or partition (use /dev/ubda ... /dev/ubdh, /dev/ubda1 ...)",
-            c.root
-        ))
-    })?;
-    let disk = disks.get(index).cloned().flatten().ok_or_else(|| {
-        BootError(format!(
-            "root={}: no such disk; give it with ubd{index}=FILE",
-            c.root
-        ))
-    })?;
-    let disks: Vec<Arc<Ubd>> = disks.into_iter().flatten().collect();
-    let block = crate::block::BlockDevices::probe(&disks, &c.ubd);
-    let root_dev = disk.dev() + u64::from(part);
-    let root_node = block.find(root_dev).cloned().ok_or_else(|| {
-        BootError(format!(
-            "root={}: {} has no partition {part}",
-            c.root,
-            disk.name()
-        ))
-    })?;
-    if let Some(t) = &c.rootfstype {
-        if t != "ext4" && t != "ext3" && t != "ext2" {
-            return Err(BootError(format!("rootfstype={t}: unsupported (ext4 is)")));
+    let (block, vfs) = match c.rootfstype.as_deref() {
+        Some("hostfs") => {
+            let disks: Vec<Arc<Ubd>> = disks.into_iter().flatten().collect();
+            (crate::block::BlockDevices::probe(&disks, &c.ubd), hostfs_root(&c)?)
         }
-    }
-    // Read-write only when asked (`rw`, as Linux's root_mountflags) and the
-    // disk allows it (`ubd0=`, not `ubd0r=`).
-    let read_only = c.read_only_root || fs::BlockDevice::read_only(&*disk);
-    if !c.read_only_root && read_only {
-        log::warn!(
-            "{}: read-only disk, mounting the root read-only",
-            disk.name()
-        );
-    }
-    let root_name = root_node.name();
-    let root_fs = fs::ext4::Ext4::mount(root_node.device(), root_dev, read_only)
-        .map_err(|e| BootError(format!("VFS: cannot mount root fs on {root_name}: {e}")))?;
-    crate::filesystems::register_ext4(root_dev, &root_fs);
-    let root_fs: Arc<dyn FileSystem> = root_fs;
-    let mut root_flags = fs::MountFlags::RELATIME;
-    if read_only {
-        root_flags |= fs::MountFlags::RDONLY;
-    }
-    let vfs = Vfs::new_with(root_fs, root_flags, &format!("/dev/{root_name}"))
-        .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
-    log::info!(
-        "VFS: Mounted root (ext4 filesystem){} on device {}:{}.",
-        if read_only { " readonly" } else { "" },
-        fs::major(root_dev),
-        fs::minor(root_dev)
-    );
+        _ => disk_root(&c, disks)?,
+    };
     let init_paths: Vec<Vec<u8>> = match &c.init {
         Some(p) => vec![p.clone().into_bytes()],
         None => ["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"]
@@ -271,6 +226,95 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
     mount_pseudo(vfs);
     mount_tmpfs(vfs);
     start_init(init_paths, init_args, envp)
+}
+
+/// Mounts the root filesystem from the disk `root=` names; returns the
+/// block devices found and the mount tree.
+fn disk_root(
+    c: &Cmdline,
+    disks: Vec<Option<Arc<Ubd>>>,
+) -> Result<(crate::block::BlockDevices, Arc<Vfs>), BootError> {
+    let (index, part) = root_device(&c.root).ok_or_else(|| {
+        BootError(format!(
+            "root={}: not a ubd disk or partition (use /dev/ubda ... /dev/ubdh, /dev/ubda1 ...)",
+            c.root
+        ))
+    })?;
+    let disk = disks.get(index).cloned().flatten().ok_or_else(|| {
+        BootError(format!(
+            "root={}: no such disk; give it with ubd{index}=FILE",
+            c.root
+        ))
+    })?;
+    let disks: Vec<Arc<Ubd>> = disks.into_iter().flatten().collect();
+    let block = crate::block::BlockDevices::probe(&disks, &c.ubd);
+    let root_dev = disk.dev() + u64::from(part);
+    let root_node = block.find(root_dev).cloned().ok_or_else(|| {
+        BootError(format!(
+            "root={}: {} has no partition {part}",
+            c.root,
+            disk.name()
+        ))
+    })?;
+    if let Some(t) = &c.rootfstype {
+        if t != "ext4" && t != "ext3" && t != "ext2" {
+            return Err(BootError(format!(
+                "rootfstype={t}: unsupported (ext4 and hostfs are)"
+            )));
+        }
+    }
+    // Read-write only when asked (`rw`, as Linux's root_mountflags) and the
+    // disk allows it (`ubd0=`, not `ubd0r=`).
+    let read_only = c.read_only_root || fs::BlockDevice::read_only(&*disk);
+    if !c.read_only_root && read_only {
+        log::warn!(
+            "{}: read-only disk, mounting the root read-only",
+            disk.name()
+        );
+    }
+    let root_name = root_node.name();
+    let root_fs = fs::ext4::Ext4::mount(root_node.device(), root_dev, read_only)
+        .map_err(|e| BootError(format!("VFS: cannot mount root fs on {root_name}: {e}")))?;
+    crate::filesystems::register_ext4(root_dev, &root_fs);
+    let root_fs: Arc<dyn FileSystem> = root_fs;
+    let mut root_flags = fs::MountFlags::RELATIME;
+    if read_only {
+        root_flags |= fs::MountFlags::RDONLY;
+    }
+    let vfs = Vfs::new_with(root_fs, root_flags, &format!("/dev/{root_name}"))
+        .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
+    log::info!(
+        "VFS: Mounted root (ext4 filesystem){} on device {}:{}.",
+        if read_only { " readonly" } else { "" },
+        fs::major(root_dev),
+        fs::minor(root_dev)
+    );
+    Ok((block, vfs))
+}
+
+/// Mounts the host directory `rootflags=` beneath `hostfs=` as the root
+/// (UML's `rootfstype=hostfs`), read-only unless `rw`.
+fn hostfs_root(c: &Cmdline) -> Result<Arc<Vfs>, BootError> {
+    let prefix = crate::filesystems::hostfs_prefix();
+    let root_fs = fs::hostfs::Hostfs::mount(&prefix, c.rootflags.as_bytes(), fs::anon_dev())
+        .map_err(|e| {
+            BootError(format!(
+                "VFS: cannot mount hostfs root {}/{}: {e}",
+                prefix.display(),
+                c.rootflags
+            ))
+        })?;
+    let mut root_flags = fs::MountFlags::RELATIME;
+    if c.read_only_root {
+        root_flags |= fs::MountFlags::RDONLY;
+    }
+    let vfs = Vfs::new_with(root_fs, root_flags, "none")
+        .map_err(|e| BootError(format!("VFS: cannot set up the root: {e}")))?;
+    log::info!(
+        "VFS: Mounted root (hostfs filesystem) from {}",
+        prefix.display()
+    );
+    Ok(vfs)
 }
 
 /// Returns the directory `dir` of the tree, if it exists.

@@ -43,6 +43,12 @@ pub struct Cmdline {
     pub mem: u64,
     pub root: String,
     pub rootfstype: Option<String>,
+    /// `hostfs=DIR`: the host directory every hostfs mount is confined to
+    /// (the host's `/` without it), as in UML.
+    pub hostfs: Option<String>,
+    /// `rootflags=`: the root filesystem's mount data (for a hostfs root,
+    /// the directory beneath `hostfs=`).
+    pub rootflags: String,
     pub read_only_root: bool,
     pub init: Option<String>,
     pub loglevel: u8,
@@ -88,6 +94,8 @@ pub fn parse<I: IntoIterator<Item = String>>(words: I) -> Result<Action, String>
         mem: DEFAULT_MEM,
         root: "/dev/ubda".into(),
         rootfstype: None,
+        hostfs: None,
+        rootflags: String::new(),
         read_only_root: true,
         init: None,
         loglevel: 7,
@@ -166,6 +174,13 @@ fn parse_word(c: &mut Cmdline, w: &str) -> Result<(), String> {
         "mem" => c.mem = parse_mem(value).map_err(|e| format!("mem={value}: {e}"))?,
         "root" => c.root = value.to_string(),
         "rootfstype" => c.rootfstype = Some(value.to_string()),
+        "rootflags" => c.rootflags = value.to_string(),
+        "hostfs" => {
+            if value.is_empty() {
+                return Err("hostfs=: the directory cannot be an empty string".into());
+            }
+            c.hostfs = Some(value.to_string());
+        }
         "init" => {
             if !value.starts_with('/') {
                 return Err(format!("init={value}: the path of init must be absolute"));
@@ -344,7 +359,10 @@ Options (in User-mode Linux's syntax):
                       file), c shared (no host lock), t no discard
   mem=SIZE            guest RAM, with a K, M or G suffix (default 128M)
   root=/dev/ubda      the root device (default /dev/ubda)
-  rootfstype=TYPE     the root filesystem type (ext4)
+  rootfstype=TYPE     the root filesystem type (ext4, or hostfs: a host
+                      directory, rootflags=DIR beneath hostfs=, as the root)
+  hostfs=DIR          the host directory that every hostfs mount is confined
+                      to (default /): mount -t hostfs none /mnt -o SUBDIR
   ro | rw             mount the root filesystem read-only (default) or read-write
   init=PATH           the program to run as init (default /sbin/init)
   quiet               show only errors on the console
@@ -401,6 +419,19 @@ mod tests {
         assert_eq!(c.root, "/dev/ubda");
         assert!(c.read_only_root, "the root is read-only unless rw is given");
         assert!(!boot(&["ubd0=a.img", "rw"]).read_only_root);
+    }
+
+    #[test]
+    fn hostfs_words() {
+        let c = boot(&["rootfstype=hostfs", "hostfs=/srv/guest", "rootflags=sub"]);
+        assert_eq!(c.rootfstype.as_deref(), Some("hostfs"));
+        assert_eq!(c.hostfs.as_deref(), Some("/srv/guest"));
+        assert_eq!(c.rootflags, "sub");
+        assert!(
+            c.init_env.is_empty(),
+            "hostfs words are not init's environment"
+        );
+        assert!(parse(["hostfs=".to_string()]).is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! an instance from mount's source and data — a fresh tmpfs, procfs or sysfs;
 //! the one devtmpfs; ext4 from a ubd disk or partition — and
 //! /proc/filesystems lists them. tmpfs takes Linux's size=, nr_inodes= and
-//! mode= options.
+//! mode= options. hostfs mounts the host directory its data names beneath
+//! the command line's `hostfs=` (UML's rule).
 //!
 //! A device has at most one ext4 instance (Linux's superblock per block
 //! device): mounting it again shares the instance, `EBUSY` if that would
@@ -84,7 +85,21 @@ const TYPES: &[(&str, bool)] = &[
     ("ext3", false),
     ("ext2", false),
     ("ext4", false),
+    ("hostfs", true),
 ];
+
+/// The host directory every hostfs mount is confined to (`hostfs=`).
+static HOSTFS_PREFIX: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Records `hostfs=` (None: the host's `/`, as UML has it).
+pub fn set_hostfs_prefix(dir: Option<&str>) {
+    let _ = HOSTFS_PREFIX.set(dir.unwrap_or("/").into());
+}
+
+/// Returns the host directory hostfs mounts are confined to.
+pub fn hostfs_prefix() -> std::path::PathBuf {
+    HOSTFS_PREFIX.get().cloned().unwrap_or_else(|| "/".into())
+}
 
 /// Returns the text of /proc/filesystems.
 pub fn proc_filesystems() -> String {
@@ -185,6 +200,7 @@ pub fn instance(
         "devpts" => crate::devpts::DevPts::instance(),
         "cgroup2" => crate::cgroup::fs::instance(data)?,
         "mqueue" => crate::ipc::mqueue_fs::instance(),
+        "hostfs" => fs::hostfs::Hostfs::mount(&hostfs_prefix(), data.as_bytes(), fs::anon_dev())?,
         "ext4" | "ext3" | "ext2" => {
             let (d, dev) = block_device(task, source)?;
             ext4_instance(d, dev, read_only)?

@@ -482,3 +482,155 @@ fn stubattack() {
 fn coredump() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/coredump", "quiet"]));
 }
+
+/// A scratch host directory for a hostfs test, removed when dropped.
+struct HostDir(std::path::PathBuf);
+
+impl HostDir {
+    fn new(tag: &str) -> HostDir {
+        let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("make the scratch directory");
+        HostDir(d)
+    }
+}
+
+impl Drop for HostDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// hostfs (UML's host filesystem): `hostfs=BOX` and `mount -t hostfs none
+/// /tmp/h -o /` in the guest; the guest reads, writes, renames, removes,
+/// maps and changes the host's files, with the host's attributes and the
+/// guest's permission checks, and neither `..`, symlinks out of BOX nor
+/// symlinks swapped while it opens them (by a guest process and by the
+/// host) read the secret beside BOX. The host then finds what the guest
+/// wrote, and the secret untouched.
+#[test]
+fn hostfs() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let top = HostDir::new("hostfs");
+    let (secret, bx) = (top.0.join("secret"), top.0.join("box"));
+    std::fs::write(&secret, "top secret\n").expect("host setup or check");
+    std::fs::create_dir(&bx).expect("host setup or check");
+    std::fs::set_permissions(&bx, std::fs::Permissions::from_mode(0o755))
+        .expect("host setup or check");
+    let hello = bx.join("hello.txt");
+    std::fs::write(&hello, "hello from the host\n").expect("host setup or check");
+    std::fs::set_permissions(&hello, std::fs::Permissions::from_mode(0o644))
+        .expect("host setup or check");
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_500_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&hello)
+        .and_then(|f| f.set_modified(t))
+        .expect("host setup or check");
+    std::fs::write(bx.join("locked"), "locked").expect("host setup or check");
+    std::fs::set_permissions(bx.join("locked"), std::fs::Permissions::from_mode(0o000))
+        .expect("host setup or check");
+    let map: Vec<u8> = (0..8192).map(|i| (i % 251) as u8).collect();
+    std::fs::write(bx.join("map.bin"), &map).expect("host setup or check");
+    std::fs::write(bx.join("delete-me"), "x").expect("host setup or check");
+    std::fs::write(bx.join("hostswap"), "host public\n").expect("host setup or check");
+    std::os::unix::fs::symlink("../secret", bx.join("out")).expect("host setup or check");
+    std::os::unix::fs::symlink(&secret, bx.join("abs")).expect("host setup or check");
+    let ino = std::fs::metadata(&hello)
+        .expect("host setup or check")
+        .ino()
+        .to_string();
+
+    // The host swaps hostswap between a file and a symlink to the secret.
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, bx) = (stop.clone(), bx.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = std::os::unix::fs::symlink("../secret", bx.join(".s"));
+                let _ = std::fs::rename(bx.join(".s"), bx.join("hostswap"));
+                let _ = std::fs::write(bx.join(".f"), "host public\n");
+                let _ = std::fs::rename(bx.join(".f"), bx.join("hostswap"));
+            }
+        })
+    };
+    let hostfs_arg = format!("hostfs={}", bx.display());
+    let run = boot(&[
+        &ubd0r(),
+        &hostfs_arg,
+        "init=/bin/hostfs",
+        "quiet",
+        "--",
+        &ino,
+    ]);
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().expect("host setup or check");
+    assert_checks_passed(&run);
+
+    let read = |name: &str| std::fs::read(bx.join(name)).unwrap_or_default();
+    assert_eq!(read("from-guest.txt"), b"written by the guest\nmore\n");
+    let mapped = read("mapped.bin");
+    assert_eq!(mapped.len(), 8192, "mapped.bin");
+    assert_eq!(&mapped[4096..4110], b"shared mapping");
+    assert!(mapped[..4096].iter().all(|&b| b == 0));
+    let owned = std::fs::metadata(bx.join("owned.txt")).expect("host setup or check");
+    assert_eq!(
+        (owned.uid(), owned.gid(), owned.mode()),
+        (1000, 1000, 0o100600)
+    );
+    assert_eq!(read("owned.txt"), b"mine");
+    assert!(bx.join("kept-dir").is_dir());
+    assert!(!bx.join("delete-me").exists());
+    assert!(!bx.join("d").exists() && !bx.join("user.txt").exists());
+    assert_eq!(read("map.bin"), map);
+    assert_eq!(
+        std::fs::read(&secret).expect("host setup or check"),
+        b"top secret\n"
+    );
+    let mut outside: Vec<_> = std::fs::read_dir(&top.0)
+        .expect("host setup or check")
+        .map(|e| e.expect("host setup or check").file_name())
+        .collect();
+    outside.sort();
+    assert_eq!(outside, ["box", "secret"]);
+}
+
+/// `rootfstype=hostfs hostfs=DIR`: a host directory as the root, from which
+/// init runs; `rootflags=` leaving DIR is refused.
+#[test]
+fn hostfs_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let top = HostDir::new("hostfs-root");
+    let root = top.0.join("root");
+    std::fs::create_dir_all(root.join("bin")).expect("host setup or check");
+    let exe = root.join("bin/exit42");
+    let (_, err) = debugfs(image(), &format!("dump /bin/exit42 {}", exe.display()));
+    assert!(exe.exists(), "debugfs dump: {err}");
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755))
+        .expect("host setup or check");
+    let arg = format!("hostfs={}", root.display());
+    assert_init_exit(
+        &boot(&["rootfstype=hostfs", &arg, "init=/bin/exit42", "quiet"]),
+        42,
+    );
+    assert_init_exit(
+        &boot(&[
+            "rootfstype=hostfs",
+            &arg,
+            "rootflags=/bin/..",
+            "init=/bin/exit42",
+            "quiet",
+            "--",
+            "7",
+        ]),
+        7,
+    );
+    assert_refused(&boot(&[
+        "rootfstype=hostfs",
+        &arg,
+        "rootflags=../",
+        "init=/bin/exit42",
+    ]));
+}

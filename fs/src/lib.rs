@@ -23,6 +23,7 @@ mod fdtable;
 mod file;
 mod file_ops;
 pub mod fsnotify;
+pub mod hostfs;
 mod inode;
 mod inode_state;
 pub mod locks;

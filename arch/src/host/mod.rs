@@ -7,6 +7,7 @@ pub mod console;
 pub mod cpu;
 pub mod file;
 pub mod heap;
+pub mod hostfs;
 pub mod mconsole;
 pub mod passt;
 pub mod random;

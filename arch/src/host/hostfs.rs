@@ -344,11 +344,28 @@ impl HostFd {
         Ok(())
     }
 
-    /// Gives this file the further name `name` in the directory `dir`
-    /// (`linkat` with `AT_EMPTY_PATH`, which needs `CAP_DAC_READ_SEARCH`
-    /// on the host).
+    /// Gives this file the further name `name` in the directory `dir`:
+    /// `linkat` of the host's /proc/self/fd link to this descriptor, which
+    /// any user may make (`AT_EMPTY_PATH`, tried where the host has no
+    /// /proc, needs `CAP_DAC_READ_SEARCH`).
     pub fn link(&self, dir: &HostFd, name: &[u8]) -> Result<()> {
         let c = c_name(name)?;
+        let via = CString::new(format!("/proc/self/fd/{}", self.raw()))
+            .map_err(|_| Errno::EINVAL)?;
+        // SAFETY: both paths are NUL-terminated and outlive the call.
+        let ret = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                via.as_ptr(),
+                dir.raw(),
+                c.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        match check(ret.into()) {
+            Err(Errno::ENOENT) if !Path::new("/proc/self/fd").exists() => {}
+            r => return r.map(|_| ()),
+        }
         // SAFETY: both paths are NUL-terminated and outlive the call.
         let ret = unsafe {
             libc::linkat(

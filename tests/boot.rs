@@ -422,3 +422,30 @@ fn missing_root_partition_is_named() {
     assert_refused(&run);
     assert!(run.stderr.contains("ubda has no partition 3"), "{run}");
 }
+
+/// Magic SysRq through /proc/sysrq-trigger: `t` lists every task with its
+/// state (a sleeping `sleep` among them), `w` the blocked ones, `m` memory,
+/// `s` syncs, each with Linux's header line in the kernel log.
+#[test]
+fn sysrq_trigger_prints_tasks_memory_and_syncs() {
+    let script = "sleep 5 & sleep 0.5; for k in t w m s; do echo $k > /proc/sysrq-trigger; done; \
+                  dmesg; kill $!";
+    let run = boot(&[&ubd0r(), "init=/bin/sh", "quiet", "--", "-c", script]);
+    assert_init_exit(&run, 0);
+    let out = &run.stdout;
+    for want in [
+        "sysrq: Show State",
+        "sysrq: Show Blocked State",
+        "sysrq: Show Memory",
+        "pages RAM",
+        "sysrq: Emergency Sync",
+        "Emergency Sync complete",
+    ] {
+        assert!(out.contains(want), "no {want:?} in\n{run}");
+    }
+    assert!(
+        out.lines()
+            .any(|l| l.contains("task:sleep") && l.contains("state:S")),
+        "no sleeping sleep in the task list:\n{run}"
+    );
+}

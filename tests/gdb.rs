@@ -102,8 +102,13 @@ fn gdb_lx_commands() {
     );
     assert!(
         out.lines()
-            .any(|l| l.starts_with("/dev/ubda ") && l.contains(" / ")),
-        "lx-mounts has no root:\n{out}"
+            .any(|l| l.starts_with("/dev/ubda ") && l.contains(" / ") && l.contains(" ext4 ")),
+        "lx-mounts has no ext4 root:\n{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains(" /proc ") && l.contains(" proc ")),
+        "lx-mounts does not name proc:\n{out}"
     );
     // sh waits for the console line: busybox's `read` polls first.
     assert!(

@@ -58,6 +58,9 @@ pub type MountPoint = (Arc<Mount>, Arc<Dentry>);
 pub struct Mount {
     id: u32,
     fs: Arc<dyn FileSystem>,
+    /// The filesystem's type name, kept where a debugger reading the
+    /// kernel's memory finds it without calling `FileSystem::name`.
+    fstype: &'static str,
     root: Arc<Dentry>,
     /// `None` for "/" and for mounts taken out of the tree.
     mountpoint: Mutex<Option<MountPoint>>,
@@ -69,6 +72,11 @@ pub struct Mount {
 }
 
 impl Mount {
+    /// Returns the filesystem's type name ("ext4", "proc").
+    pub fn fstype(&self) -> &'static str {
+        self.fstype
+    }
+
     pub(crate) fn new(
         fs: Arc<dyn FileSystem>,
         root: Arc<Dentry>,
@@ -80,6 +88,7 @@ impl Mount {
         static NEXT_ID: AtomicU32 = AtomicU32::new(21);
         Arc::new(Mount {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            fstype: fs.name(),
             fs,
             root,
             mountpoint: Mutex::new(mountpoint),

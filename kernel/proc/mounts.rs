@@ -52,7 +52,7 @@ pub fn mounts(t: &Target) -> Result<Vec<u8>> {
             "{} {} {} {}{} 0 0\n",
             mangle(m.source().as_bytes()),
             at,
-            m.fs().name(),
+            m.fstype(),
             m.flags().show(),
             m.fs().show_options()
         );
@@ -88,7 +88,7 @@ pub fn mountinfo(t: &Target) -> Result<Vec<u8>> {
             at,
             m.flags().show(),
             optional,
-            m.fs().name(),
+            m.fstype(),
             mangle(m.source().as_bytes()),
             super_options(&m)
         );

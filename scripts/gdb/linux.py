@@ -428,9 +428,13 @@ def d_path(mnt, dentry):
     return "/" + "/".join(reversed(parts))
 
 
+def str_slice(v):
+    """Returns a &str's text."""
+    return read_bytes(v["data_ptr"], int(v["length"])).decode("utf-8", "replace")
+
+
 def fs_type(mnt):
-    concrete, _ = dyn_arc(mnt["fs"])
-    return short(concrete)
+    return str_slice(mnt["fstype"])
 
 
 def mount_line(mnt):
@@ -444,7 +448,7 @@ def mount_line(mnt):
 
 class LxMounts(gdb.Command):
     """List the mounts of the kernel's tree (those of every mount namespace):
-source, mountpoint, filesystem type (the Rust type implementing it)."""
+source, mountpoint, filesystem type."""
 
     def __init__(self):
         super().__init__("lx-mounts", gdb.COMMAND_DATA)

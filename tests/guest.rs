@@ -192,6 +192,13 @@ fn ptrace() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ptrace", "quiet"]));
 }
 
+/// The timer slack (prctl and /proc/PID/timerslack_ns), kernel.tainted,
+/// vm.drop_caches and /proc/kallsyms (tests/guest/sysctl_misc.c).
+#[test]
+fn sysctl_misc() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sysctl_misc", "quiet"]));
+}
+
 /// /proc/PID/mem, and Yama's ptrace_scope with PR_SET_PTRACER
 /// (tests/guest/ptrace_access.c).
 #[test]

@@ -142,6 +142,24 @@ pub fn wchan(t: &Target) -> Result<Vec<u8>> {
     Ok(b"0".to_vec())
 }
 
+/// Returns the task whose timer slack /proc/PID/timerslack_ns shows, if
+/// the caller may reach it: its own, or any with CAP_SYS_NICE (EPERM).
+fn slack_task(t: &Target) -> Result<Arc<crate::task::Task>> {
+    let task = t.task().ok_or(Errno::ESRCH)?;
+    let own = crate::task::current().is_none_or(|me| Arc::ptr_eq(&me, &task));
+    if !own && !crate::capability::capable(arch::abi::capability::CAP_SYS_NICE) {
+        return Err(Errno::EPERM);
+    }
+    Ok(task)
+}
+
+/// timerslack_ns: the task's timer slack in nanoseconds.
+pub fn timerslack(t: &Target) -> Result<Vec<u8>> {
+    let task = slack_task(t)?;
+    let ns = task.sched.borrow().timer_slack_ns;
+    Ok(format!("{ns}\n").into_bytes())
+}
+
 /// personality: the execution domain and flags, in hex (personality(2)).
 pub fn personality(t: &Target) -> Result<Vec<u8>> {
     let p = t.process()?;
@@ -205,6 +223,13 @@ pub fn store(name: &str, t: &Target) -> Option<Store> {
         })),
         "oom_adj" => Some(Arc::new(move |data: &[u8]| {
             super::oom::write(&t, data, true)
+        })),
+        "timerslack_ns" => Some(Arc::new(move |data: &[u8]| {
+            let s = std::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+            let ns = s.trim().parse::<u64>().map_err(|_| Errno::EINVAL)?;
+            let task = slack_task(&t)?;
+            crate::syscall::sched_policy::set_timer_slack(&mut task.sched.borrow_mut(), ns);
+            Ok(())
         })),
         "loginuid" => Some(Arc::new(move |data: &[u8]| {
             t.process()?;

@@ -66,6 +66,9 @@ fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
         named("cpuinfo", t.file(system::cpuinfo)),
         named("devices", t.file(system::devices)),
         named("filesystems", filesystems),
+        // No kernel symbols are there to show, as an unprivileged
+        // reader's view of Linux's hides them.
+        named("kallsyms", t.text("")),
         named("loadavg", t.file(system::loadavg)),
         named("meminfo", t.file(system::meminfo)),
         named("mounts", t.link("self/mounts")),

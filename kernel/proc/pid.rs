@@ -147,6 +147,7 @@ const FILES: &[(&str, Kind)] = &[
     ("mountinfo", Kind::Text(mounts::mountinfo, 0o444)),
     ("wchan", Kind::Text(base::wchan, 0o444)),
     ("personality", Kind::Private(base::personality, 0o400)),
+    ("timerslack_ns", Kind::Text(base::timerslack, 0o666)),
     ("mem", Kind::Mem),
     ("cwd", Kind::Link(base::cwd)),
     ("root", Kind::Link(base::root)),

@@ -9,6 +9,8 @@ use arch::Errno;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 static OVERCOMMIT_MEMORY: AtomicU32 = AtomicU32::new(0);
+/// kernel.tainted: Linux's taint flags; root may add flags, never clear.
+static TAINTED: AtomicU64 = AtomicU64::new(0);
 
 /// Returns a random UUID (version 4) in its text form.
 fn uuid() -> String {
@@ -155,6 +157,48 @@ fn pages_limit(t: &mut Tree, v: &'static AtomicU64) -> Node {
     })
 }
 
+/// kernel.tainted: writing ORs flags in (CAP_SYS_ADMIN, EPERM otherwise).
+fn tainted(t: &mut Tree) -> Node {
+    let n = t.file(|| Ok(format!("{}\n", TAINTED.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(|data| {
+        if !crate::capability::capable(arch::abi::capability::CAP_SYS_ADMIN) {
+            return Err(Errno::EPERM);
+        }
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        let v = s.trim().parse::<u64>().map_err(|_| Errno::EINVAL)?;
+        TAINTED.fetch_or(v, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+/// vm.drop_caches (write only, root's): 1 and 3 give back the clean page
+/// cache nothing maps; 2 (Linux's slab caches) has nothing more to drop
+/// here; 4 silences the log line; other values are EINVAL.
+fn drop_caches(t: &mut Tree) -> Node {
+    static QUIET: AtomicU32 = AtomicU32::new(0);
+    // Root reads no sysctl its mode does not let the owner read.
+    let n = t.file(|| Err(Errno::EACCES));
+    n.with_mode(0o200).writable(|data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        let v = match s.trim().parse::<u32>() {
+            Ok(v @ 1..=4) => v,
+            _ => return Err(Errno::EINVAL),
+        };
+        if v & 1 != 0 {
+            mm::Shrinker::shrink(&crate::filemap::CacheShrinker);
+        }
+        if QUIET.load(Ordering::Relaxed) == 0 {
+            if let Some(me) = crate::task::current() {
+                let comm = String::from_utf8_lossy(&me.process.comm.borrow()).into_owned();
+                log::info!("{comm} ({}): drop_caches: {v}", me.process.pid);
+            }
+        }
+        QUIET.fetch_or(v & 4, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
 /// Returns /proc/sys/kernel/yama.
 fn yama(t: &mut Tree) -> Node {
     use crate::ptrace::yama;
@@ -227,6 +271,7 @@ pub fn sys(t: &mut Tree) -> Node {
         ),
         named("ostype", t.text("Linux\n")),
         named("pid_max", pid_max(t)),
+        named("tainted", tainted(t)),
         named("random", random),
         named(
             "threads-max",
@@ -268,6 +313,7 @@ pub fn sys(t: &mut Tree) -> Node {
         ),
     ];
     let vm = vec![
+        named("drop_caches", drop_caches(t)),
         named("max_map_count", t.text("65530\n")),
         named("overcommit_memory", overcommit(t)),
         named("overcommit_ratio", t.text("50\n")),

@@ -104,8 +104,18 @@ pub fn sys_prctl(
         PR_GET_SECUREBITS => Ok(u64::from(cred(ctx).securebits)),
         PR_SET_SECUREBITS => change_cred(ctx, |c| capability::set_securebits(c, arg2).map(|()| 0)),
         PR_CAP_AMBIENT => change_cred(ctx, |c| capability::ambient(c, arg2, arg3, arg4 | arg5)),
-        PR_GET_TIMERSLACK => Ok(50_000),
-        PR_SET_TIMERSLACK => Ok(0),
+        PR_GET_TIMERSLACK => Ok(ctx.task.sched.borrow().timer_slack_ns),
+        PR_SET_TIMERSLACK => {
+            // Linux leaves a real-time task's slack alone here.
+            let mut s = ctx.task.sched.borrow_mut();
+            if s.policy == super::sched_policy::SCHED_OTHER
+                || s.policy == super::sched_policy::SCHED_BATCH
+                || s.policy == super::sched_policy::SCHED_IDLE
+            {
+                super::sched_policy::set_timer_slack(&mut s, arg2);
+            }
+            Ok(0)
+        }
         PR_SET_CHILD_SUBREAPER => {
             p.subreaper.store(arg2 != 0, Ordering::Relaxed);
             Ok(0)

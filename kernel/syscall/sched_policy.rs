@@ -98,6 +98,13 @@ fn set(ctx: &TrapContext, t: &Task, c: Change) -> Result<()> {
         let mut s = t.sched.borrow_mut();
         s.policy = c.policy;
         s.rt_priority = c.prio;
+        // A real-time task has no timer slack; leaving real time brings
+        // the default back.
+        if is_rt(c.policy) {
+            s.timer_slack_ns = 0;
+        } else if s.timer_slack_ns == 0 {
+            s.timer_slack_ns = s.default_timer_slack_ns;
+        }
         s.reset_on_fork = c.reset_on_fork;
         if let Some(n) = c.nice {
             s.nice = n.clamp(-20, 19);
@@ -111,7 +118,25 @@ fn set(ctx: &TrapContext, t: &Task, c: Change) -> Result<()> {
 
 /// The fork side: a child of a `SCHED_RESET_ON_FORK` task starts as
 /// `SCHED_OTHER` at nice 0 or above, without the flag.
+/// init's timer slack, which every task inherits unless it sets its own.
+pub const TIMER_SLACK_NS: u64 = 50_000;
+
+/// Sets the timer slack of a task with attributes `s` (PR_SET_TIMERSLACK,
+/// /proc/PID/timerslack_ns): 0 restores its default; a real-time task
+/// keeps none, as Linux's.
+pub fn set_timer_slack(s: &mut crate::task::SchedAttr, ns: u64) {
+    s.timer_slack_ns = if is_rt(s.policy) {
+        0
+    } else if ns == 0 {
+        s.default_timer_slack_ns
+    } else {
+        ns
+    };
+}
+
+/// The child of a fork: its default timer slack is the parent's slack.
 pub fn at_fork(s: &mut crate::task::SchedAttr) {
+    s.default_timer_slack_ns = s.timer_slack_ns;
     if s.reset_on_fork {
         if is_rt(s.policy) || s.policy == SCHED_IDLE {
             s.policy = SCHED_OTHER;

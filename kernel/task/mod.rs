@@ -223,6 +223,10 @@ pub struct SchedAttr {
     pub rt_priority: u32,
     /// `SCHED_RESET_ON_FORK`.
     pub reset_on_fork: bool,
+    /// PR_SET_TIMERSLACK's value, and what setting 0 restores (the
+    /// parent's slack at fork).
+    pub timer_slack_ns: u64,
+    pub default_timer_slack_ns: u64,
 }
 
 impl Default for SchedAttr {
@@ -234,6 +238,8 @@ impl Default for SchedAttr {
             policy: 0,
             rt_priority: 0,
             reset_on_fork: false,
+            timer_slack_ns: crate::syscall::sched_policy::TIMER_SLACK_NS,
+            default_timer_slack_ns: crate::syscall::sched_policy::TIMER_SLACK_NS,
         }
     }
 }

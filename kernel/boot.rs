@@ -190,7 +190,10 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
     let (block, vfs) = match c.rootfstype.as_deref() {
         Some("hostfs") => {
             let disks: Vec<Arc<Ubd>> = disks.into_iter().flatten().collect();
-            (crate::block::BlockDevices::probe(&disks, &c.ubd), hostfs_root(&c)?)
+            (
+                crate::block::BlockDevices::probe(&disks, &c.ubd),
+                hostfs_root(&c)?,
+            )
         }
         _ => disk_root(&c, disks)?,
     };

@@ -350,8 +350,8 @@ impl HostFd {
     /// /proc, needs `CAP_DAC_READ_SEARCH`).
     pub fn link(&self, dir: &HostFd, name: &[u8]) -> Result<()> {
         let c = c_name(name)?;
-        let via = CString::new(format!("/proc/self/fd/{}", self.raw()))
-            .map_err(|_| Errno::EINVAL)?;
+        let via =
+            CString::new(format!("/proc/self/fd/{}", self.raw())).map_err(|_| Errno::EINVAL)?;
         // SAFETY: both paths are NUL-terminated and outlive the call.
         let ret = unsafe {
             libc::linkat(

@@ -6,7 +6,8 @@
 //! length, 32 bits big-endian (QEMU's stream netdev protocol). passt runs
 //! in the foreground (`-f`) and quits when the kernel's end of the socket
 //! closes (`-1`), which the host closes when the kernel exits, however it
-//! exits. (passt drops root for nobody, which clears a parent-death
+//! exits; a card removed while the kernel runs drops its `Passt`, which
+//! shuts the socket down and reaps passt. (passt drops root for nobody, which clears a parent-death
 //! signal; and given a descriptor with `-F` instead of its socket, this
 //! passt spins when the kernel goes: hence the socket.)
 

@@ -33,6 +33,7 @@ use arch::sync::kernel_lock as lock;
 mod memfd;
 mod mnt_ns;
 mod net;
+mod nic_hotplug;
 mod nic_spec;
 mod nsfs;
 mod oom;

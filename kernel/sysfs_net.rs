@@ -3,7 +3,9 @@
 //! read, with the attributes `ip`, systemd and udev read — index, link,
 //! MTU, flags, addresses, operational state, type, carrier, queue length,
 //! statistics. Root may write mtu, flags and tx_queue_len, as on Linux,
-//! and an action to `uevent` (kernel/kobject_uevent.rs).
+//! and an action to `uevent` (kernel/kobject_uevent.rs). A device's nodes
+//! stay valid while it keeps its name: they go when it is removed
+//! (kernel/nic_hotplug.rs) or renamed.
 
 use crate::kobject_uevent::{uevent_file, Kobject};
 use crate::net::device::NetDevice;
@@ -81,7 +83,7 @@ const ATTRS: &[(&str, Attr)] = &[
 ];
 
 /// Returns device `ifindex` as its events describe it.
-fn kobject(ifindex: i32) -> Result<Kobject> {
+pub(crate) fn kobject(ifindex: i32) -> Result<Kobject> {
     let d = device(ifindex)?;
     let name = d.name_str();
     Ok(Kobject {
@@ -171,6 +173,12 @@ fn device_dir(dev: u64, ifindex: i32) -> Node {
     })
 }
 
+/// Returns a check that device `ifindex` is still there with `name`: a
+/// device's nodes, looked up once, go when it is removed or renamed.
+fn live(ifindex: i32, name: Vec<u8>) -> std::sync::Arc<dyn Fn() -> bool + Send + Sync> {
+    std::sync::Arc::new(move || init_net().name_by_ifindex(ifindex).as_ref() == Some(&name))
+}
+
 /// Returns /sys/devices/virtual/net: a directory per device.
 pub fn devices_dir(dev: u64, ino: u64) -> Node {
     Node::dir(dev, ino, 0o755, move || {
@@ -178,7 +186,10 @@ pub fn devices_dir(dev: u64, ino: u64) -> Node {
             .devices()
             .into_iter()
             .map(|(i, name)| {
-                device_dir(dev, i).entry(i as u64 + 2, &String::from_utf8_lossy(&name))
+                let text = String::from_utf8_lossy(&name).into_owned();
+                device_dir(dev, i)
+                    .valid_while(live(i, name))
+                    .entry(i as u64 + 2, &text)
             })
             .collect())
     })
@@ -190,12 +201,13 @@ pub fn class_dir(dev: u64, ino: u64) -> Node {
         Ok(init_net()
             .devices()
             .into_iter()
-            .map(|(i, name)| {
-                let name = String::from_utf8_lossy(&name).into_owned();
+            .map(|(i, raw)| {
+                let name = String::from_utf8_lossy(&raw).into_owned();
                 let target = format!("../../devices/virtual/net/{name}").into_bytes();
                 Node::link(dev, NET_INO + (i as u64) * 256 + 125, move || {
                     Ok(target.clone())
                 })
+                .valid_while(live(i, raw))
                 .entry(i as u64 + 2, &name)
             })
             .collect())

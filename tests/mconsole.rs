@@ -400,6 +400,124 @@ fn ubd_hotplug_and_remove() {
     assert_eq!(run.code(), Some(0), "{run}");
 }
 
+/// Returns the command lines of the passt processes the kernel of host
+/// pid PID started (their socket directory is named after it).
+fn passts_of(pid: &str) -> String {
+    let out = Command::new("pgrep")
+        .args(["-a", "-f", &format!("linux-passt-{pid}-")])
+        .output()
+        .expect("run pgrep");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Returns a host TCP port on the loopback that was free a moment ago.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("its address").port()
+}
+
+/// Network card hot-plug: `config eth1=user,...` attaches a card on
+/// user-mode networking (passt) to the running guest, which sees it in
+/// `ip link` and /sys/class/net, gets its `add` uevent and RTM_NEWLINK,
+/// brings it up and takes a DHCP lease through it; `remove eth1` is
+/// refused while it is up (UML's -EBUSY) and succeeds once it is down,
+/// with RTM_DELLINK and a `remove` uevent; passt is gone on the reply and
+/// its forwarded port free, so the same card can be attached again.
+#[test]
+fn eth_hotplug_and_remove() {
+    if Command::new("passt").arg("--version").output().is_err() {
+        eprintln!("eth_hotplug_and_remove: SKIP (no passt on the host)");
+        return;
+    }
+    let home = Home::new("ethplug");
+    let umid = "mc-ethplug";
+    let script = "export p=np-; linkmon & \
+        uevent sh -c 'echo \"${p}ev $ACTION $INTERFACE\"' & \
+        usleep 300000; echo ${p}ready; \
+        while [ ! -e /sys/class/net/eth1 ]; do usleep 20000; done; \
+        echo ${p}seen $(cat /sys/class/net/eth1/address) $(ip -o link | grep -c ' eth1:'); \
+        ip link set eth1 up && echo ${p}up $(cat /sys/class/net/eth1/flags); \
+        udhcpc -i eth1 -n -q -t 10 -s /bin/true > /dev/null 2>&1 && echo ${p}lease; \
+        read x; ip link set eth1 down && echo ${p}down; \
+        read x; while [ -e /sys/class/net/eth1 ]; do usleep 20000; done; \
+        echo ${p}gone $(ls /sys/class/net) $(ip -o link | grep -c eth1); \
+        read x; echo ${p}end";
+    let umid_word = format!("umid={umid}");
+    let mut cmd = linux(&[&ubd0r(), &umid_word, "init=/bin/sh", "--", "-c", script]);
+    cmd.env("HOME", &home.0);
+    let mut r = Running::spawn(&mut cmd, true);
+    expect_line(&mut r, "np-ready");
+    expect_line(&mut r, "linkmon ready");
+    let pid = std::fs::read_to_string(home.umid_dir(umid).join("pid")).expect("the pid file");
+    let pid = pid.trim().to_string();
+    let mc = |words: &[&str]| mconsole(&home, umid, words);
+
+    let (code, out) = mc(&["config", "eth1=bogus"]);
+    assert!(
+        code == 1 && out.contains("ERR eth1=bogus: unknown transport 'bogus'"),
+        "{out}"
+    );
+    let (code, out) = mc(&["config", "eth1"]);
+    assert_eq!(
+        (code, out.trim_end()),
+        (1, "ERR No get_config routine defined")
+    );
+    let (code, out) = mc(&["remove", "eth1"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device doesn't exist"));
+    let port = free_port();
+    let card = format!("eth1=user,mac=02:00:00:00:00:31,hostfwd=tcp:127.0.0.1:{port}-:22");
+    let (code, out) = mc(&["config", &card]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    assert!(
+        passts_of(&pid).contains("-t"),
+        "no passt: {}",
+        passts_of(&pid)
+    );
+    let (code, out) = mc(&["config", "eth1=user"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device already configured"));
+
+    expect_line(&mut r, "np-seen 02:00:00:00:00:31 1");
+    expect_line(&mut r, "np-up 0x1003");
+    expect_line(&mut r, "np-lease");
+    expect_line(&mut r, "linkmon NEWLINK eth1 down");
+    expect_line(&mut r, "linkmon NEWLINK eth1 up");
+    expect_line(&mut r, "np-ev add eth1");
+    let (code, out) = mc(&["remove", "eth1"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device is currently open"));
+    let (code, out) = mc(&["remove", "eth1x"]);
+    assert_eq!(
+        (code, out.trim_end()),
+        (1, "ERR Couldn't parse device number")
+    );
+    say(&mut r, "go");
+    expect_line(&mut r, "np-down");
+    let (code, out) = mc(&["remove", "eth1"]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    // The host side is released by the time the reply comes.
+    assert_eq!(passts_of(&pid), "", "passt left after remove");
+    let bound = std::net::TcpListener::bind(("127.0.0.1", port));
+    assert!(bound.is_ok(), "port {port} still taken: {bound:?}");
+    drop(bound);
+    say(&mut r, "go");
+    expect_line(&mut r, "np-gone lo 0");
+    expect_line(&mut r, "linkmon DELLINK eth1");
+    expect_line(&mut r, "np-ev remove eth1");
+    let (code, out) = mc(&["remove", "eth1"]);
+    assert_eq!((code, out.trim_end()), (1, "ERR Device doesn't exist"));
+
+    // The same card again, its port and all, then gone again.
+    let (code, out) = mc(&["config", &card]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    let (code, out) = mc(&["remove", "eth1"]);
+    assert_eq!((code, out.trim_end()), (0, "OK"));
+    assert_eq!(passts_of(&pid), "", "passt left after the second remove");
+
+    say(&mut r, "go");
+    expect_line(&mut r, "np-end");
+    let run = r.finish();
+    assert_eq!(run.code(), Some(0), "{run}");
+}
+
 /// Runs one write request of debugfs on IMG; returns (stdout, stderr).
 fn debugfs_w(img: &Path, request: &str) -> (Vec<u8>, String) {
     let out = Command::new(e2fsprogs("debugfs"))

@@ -5,15 +5,18 @@
 //! get_config routines do. Disks are attached and removed while the kernel
 //! runs (`config ubdN=...` in the command line's syntax, `remove ubdN`, by
 //! kernel/block_hotplug.rs under the kernel lock), with UML's replies: an
-//! empty one on success, UML's error where UML has one. Consoles, serial
-//! lines and network cards cannot be attached or detached yet: such
-//! requests get UML's errors where UML would refuse them too and one line
-//! saying so otherwise.
+//! empty one on success, UML's error where UML has one. Network cards are
+//! attached and removed too (`config ethN=...`, `remove ethN`, by
+//! kernel/nic_hotplug.rs), parsed as UML's eth_parse and net_id parse
+//! them. Consoles and serial lines cannot be attached or detached yet:
+//! such requests get UML's errors where UML would refuse them too and one
+//! line saying so otherwise.
 
 use super::commands::argument;
 use super::Request;
 use crate::block_hotplug::RemoveError;
 use crate::cmdline::{LineSpec, MAX_CON, MAX_SSL, MAX_UBD};
+use crate::net::UnplugError;
 
 /// A device kind of the table.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,13 +78,10 @@ fn line_text(spec: LineSpec) -> String {
 
 /// Returns whether unit `n` of `kind` exists.
 fn exists(kind: Kind, n: usize) -> bool {
-    let Some(c) = super::CONFIG.get() else {
-        return false;
-    };
     match kind {
         Kind::Ubd => crate::block_hotplug::attached(n),
         Kind::Con | Kind::Ssl => line_spec(kind, n).is_some(),
-        Kind::Eth => c.nics.iter().any(|nic| nic.name == format!("eth{n}")),
+        Kind::Eth => crate::nic_hotplug::attached(&format!("eth{n}")),
     }
 }
 
@@ -109,6 +109,12 @@ pub fn config(req: &Request, text: &str) {
         req.reply("Bad configuration option", true, false);
         return;
     };
+    if kind == Kind::Eth && rest.contains('=') {
+        return match config_eth(rest) {
+            Ok(()) => req.reply("", false, false),
+            Err(e) => req.reply(&e, true, false),
+        };
+    }
     let Some((n, tail)) = unit(rest) else {
         req.reply("Couldn't parse device number", true, false);
         return;
@@ -144,6 +150,12 @@ pub fn remove(req: &Request, text: &str) {
         req.reply("Bad remove option", true, false);
         return;
     };
+    if kind == Kind::Eth {
+        return match remove_eth(rest) {
+            Ok(()) => req.reply("", false, false),
+            Err(e) => req.reply(e, true, false),
+        };
+    }
     let Some((n, _)) = unit(rest) else {
         req.reply("Couldn't parse device number", true, false);
         return;
@@ -164,12 +176,11 @@ pub fn remove(req: &Request, text: &str) {
         req.reply(text, err, false);
         return;
     }
-    let error = if !exists(kind, n) {
-        "Device doesn't exist"
-    } else if matches!(kind, Kind::Con | Kind::Ssl) {
+    // Consoles and serial lines stay (UML's -EBUSY for a line in use).
+    let error = if exists(kind, n) {
         "Device is currently open"
     } else {
-        "Detaching devices from a running kernel is not supported yet"
+        "Device doesn't exist"
     };
     req.reply(error, true, false);
 }
@@ -181,6 +192,45 @@ fn config_ubd(word: &str) -> Result<(), String> {
     let (n, spec) = crate::cmdline::parse_ubd_spec(rest, value, word)?;
     let _k = crate::lock::entered();
     crate::block_hotplug::add_disk(n, spec)
+}
+
+/// Parses `N=SPEC` as UML's eth_parse does, then the card as the command
+/// line's `ethN=SPEC`.
+fn parse_eth(rest: &str) -> Result<crate::nic_spec::NicSpec, String> {
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (digits, tail) = rest.split_at(end);
+    if digits.is_empty() {
+        return Err("Bad device number".into());
+    }
+    let Some(value) = tail.strip_prefix('=') else {
+        return Err("Expected '=' after device number".into());
+    };
+    let n = digits.parse::<usize>().ok();
+    if n.is_some_and(|n| crate::nic_hotplug::attached(&format!("eth{n}"))) {
+        return Err("Device already configured".into());
+    }
+    crate::nic_spec::parse_eth(digits, value, &format!("eth{rest}"))
+}
+
+/// Attaches the card `ethN=SPEC` describes (`rest` is `N=SPEC`).
+fn config_eth(rest: &str) -> Result<(), String> {
+    crate::nic_hotplug::add_nic(&parse_eth(rest)?)
+}
+
+/// Removes card `ethN` (`rest` is `N`), as UML's net_id and net_remove.
+fn remove_eth(rest: &str) -> Result<(), &'static str> {
+    let rest = rest.trim_end();
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("Couldn't parse device number");
+    }
+    let n: usize = rest.parse().map_err(|_| "Couldn't parse device number")?;
+    match crate::nic_hotplug::del_nic(&format!("eth{n}")) {
+        Ok(()) => Ok(()),
+        Err(UnplugError::NoDevice) => Err("Device doesn't exist"),
+        Err(UnplugError::Busy) => Err("Device is currently open"),
+    }
 }
 
 #[cfg(test)]
@@ -204,5 +254,30 @@ mod tests {
             assert!(config_ubd(bad).is_err(), "{bad}");
         }
         assert_eq!(config_ubd("ubd1"), Err("Missing '='".to_string()));
+    }
+
+    #[test]
+    fn bad_eth_configurations() {
+        // UML's eth_parse words, then the command line's for the card.
+        assert_eq!(
+            parse_eth("=user").err().as_deref(),
+            Some("Bad device number")
+        );
+        let no_eq = parse_eth("1user").err();
+        assert_eq!(no_eq.as_deref(), Some("Expected '=' after device number"));
+        let bad = parse_eth("1=bogus").err().unwrap_or_default();
+        assert!(
+            bad.starts_with("eth1=bogus: unknown transport 'bogus'"),
+            "{bad}"
+        );
+        let far = parse_eth("16=user").err().unwrap_or_default();
+        assert!(far.contains("expected eth0 ... eth15"), "{far}");
+        assert!(parse_eth("2=user,hostfwd=tcp::80").is_err());
+        let spec = parse_eth("3=user,mac=02:00:00:00:00:03").expect("a good card");
+        assert_eq!(spec.name, "eth3");
+        // UML's net_id: digits and nothing else.
+        assert_eq!(remove_eth("x"), Err("Couldn't parse device number"));
+        assert_eq!(remove_eth("1x"), Err("Couldn't parse device number"));
+        assert_eq!(remove_eth(""), Err("Couldn't parse device number"));
     }
 }

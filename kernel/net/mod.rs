@@ -32,6 +32,10 @@ pub(crate) use file::{socket_of, SocketFile};
 pub(crate) use ioctl::dev_ioctl;
 pub(crate) use namespace::{init_net, Net, NextHop, Origin};
 pub(crate) use nic::attach as attach_nics;
+pub(crate) use nic::{
+    ifindex_of as nic_ifindex, open as open_nic, plug as plug_nic, unplug as unplug_nic,
+    UnplugError,
+};
 pub(crate) use options::{Options, Timeout, PLAIN_OPTIONS};
 pub(crate) use socket::{Shutdown, SockInode, Socket};
 

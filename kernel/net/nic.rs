@@ -3,7 +3,10 @@
 //! transports) or passt for user-mode networking — and becomes an Ethernet
 //! device of the initial network namespace, down, with its MAC and an MTU
 //! of 1500. A transport that cannot be opened gives one message and the
-//! guest boots without the card.
+//! guest boots without the card. The mconsole attaches cards the same way
+//! while the kernel runs (`plug`, kernel/nic_hotplug.rs) and detaches a
+//! card that is down (`unplug`): its device goes, its thread ends, and its
+//! transport is closed (the TAP's descriptor, passt ended).
 //!
 //! Sending to passt is one frame written to its socket, from the stack
 //! under the kernel lock. Sending to a TAP device writes the frame at
@@ -145,6 +148,14 @@ impl Port {
         }
     }
 
+    /// Wakes the card's thread from `wait`.
+    fn kick(&self) {
+        match self {
+            Port::Tap(t) => t.kick(),
+            Port::Passt(p) => p.kick(),
+        }
+    }
+
     fn send(&self, frame: &[u8], offload: Offload) -> std::io::Result<()> {
         match self {
             Port::Tap(t) => t.write(&[&vnet_hdr(offload), frame]).map(|_| ()),
@@ -214,6 +225,8 @@ struct Card {
     up: AtomicBool,
     /// A TAP card's frames to write.
     tx: Mutex<TxRing>,
+    /// The card was detached: its thread ends.
+    stop: AtomicBool,
 }
 
 impl Card {
@@ -274,62 +287,216 @@ impl NetDriver for Card {
     }
 }
 
+/// A card attached (UML's list of net devices in net_kern.c), by the name
+/// it was given (`eth0`, `vec1`), which the guest may have changed since.
+struct Plugged {
+    name: String,
+    card: Arc<Card>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// The cards attached.
+static CARDS: Mutex<Vec<Plugged>> = Mutex::new(Vec::new());
+
+/// A card whose transport is open, not yet a device.
+pub(crate) struct Opened {
+    spec: NicSpec,
+    port: Port,
+    what: String,
+}
+
+/// Opens the transport of card `spec` (no kernel lock needed: this starts
+/// passt or opens the TAP); the error is one line naming the card.
+pub(crate) fn open(spec: &NicSpec) -> std::result::Result<Opened, String> {
+    match Port::open(spec) {
+        Ok((port, what)) => Ok(Opened {
+            spec: spec.clone(),
+            port,
+            what,
+        }),
+        Err(e) => {
+            let what = match &spec.transport {
+                Transport::Tap { ifname } => format!("TAP device {ifname}"),
+                Transport::User { .. } => "user-mode networking".into(),
+            };
+            Err(format!("{}: cannot use {what}: {e}", spec.name))
+        }
+    }
+}
+
+/// Returns the index of the device of card `name` (`eth0`) if that card
+/// is attached.
+pub(crate) fn ifindex_of(name: &str) -> Option<i32> {
+    CARDS
+        .lock()
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.card.ifindex.load(Ordering::Acquire))
+}
+
+/// Makes the card `opened` a device of the initial namespace (down, which
+/// announces it to rtnetlink) and starts its thread; returns its index. The
+/// caller holds the kernel lock. The error is one line naming the card.
+pub(crate) fn plug(opened: Opened) -> std::result::Result<i32, String> {
+    let Opened { spec, port, what } = opened;
+    if ifindex_of(&spec.name).is_some() {
+        return Err(format!("{}: attached already", spec.name));
+    }
+    let nic = Arc::new(Card {
+        port,
+        ifindex: AtomicI32::new(0),
+        depth: spec.depth,
+        up: AtomicBool::new(false),
+        tx: Mutex::new(TxRing::default()),
+        stop: AtomicBool::new(false),
+    });
+    let driver: Arc<dyn NetDriver> = nic.clone();
+    let ifindex = match init_net().register(
+        spec.name.as_bytes(),
+        DeviceKind::Ether,
+        spec.mac,
+        Some(driver),
+    ) {
+        Ok(i) => i,
+        Err(Errno::EEXIST) => {
+            return Err(format!("{}: an interface of that name exists", spec.name))
+        }
+        Err(e) => {
+            return Err(format!(
+                "{}: cannot register the card: {}",
+                spec.name,
+                e.as_i32()
+            ))
+        }
+    };
+    nic.ifindex.store(ifindex, Ordering::Release);
+    let theirs = nic.clone();
+    let spawned = std::thread::Builder::new()
+        .name(spec.name.clone())
+        .spawn(move || rx_loop(&theirs));
+    let thread = match spawned {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = init_net().unregister(ifindex);
+            return Err(format!(
+                "{}: cannot start its receive thread: {e}",
+                spec.name
+            ));
+        }
+    };
+    CARDS.lock().push(Plugged {
+        name: spec.name.clone(),
+        card: nic,
+        thread,
+    });
+    log::info!(
+        "{}: {what} ({})",
+        spec.name,
+        super::device::NetDevice::hwaddr_text(&spec.mac)
+    );
+    Ok(ifindex)
+}
+
 /// Opens the cards of the command line and registers them; a card whose
 /// transport cannot be opened is left out with one message.
 pub(crate) fn attach(nics: &[NicSpec]) {
     for spec in nics {
-        let (port, what) = match Port::open(spec) {
-            Ok(p) => p,
+        let opened = match open(spec) {
+            Ok(o) => o,
             Err(e) => {
-                let what = match &spec.transport {
-                    Transport::Tap { ifname } => format!("TAP device {ifname}"),
-                    Transport::User { .. } => "user-mode networking".into(),
-                };
-                log::error!("{}: cannot use {what}: {e}; booting without it", spec.name);
+                log::error!("{e}; booting without it");
                 continue;
             }
         };
-        let nic = Arc::new(Card {
-            port,
-            ifindex: AtomicI32::new(0),
-            depth: spec.depth,
-            up: AtomicBool::new(false),
-            tx: Mutex::new(TxRing::default()),
-        });
-        let driver: Arc<dyn NetDriver> = nic.clone();
-        let name = spec.name.as_bytes();
-        let ifindex = match init_net().register(name, DeviceKind::Ether, spec.mac, Some(driver)) {
-            Ok(i) => i,
-            Err(e) => {
-                log::error!("{}: cannot register the card: {}", spec.name, e.as_i32());
-                continue;
-            }
-        };
-        nic.ifindex.store(ifindex, Ordering::Release);
-        let thread = nic.clone();
-        let spawned = std::thread::Builder::new()
-            .name(spec.name.clone())
-            .spawn(move || rx_loop(&thread));
-        if let Err(e) = spawned {
-            log::error!("{}: cannot start its receive thread: {e}", spec.name);
-            continue;
+        if let Err(e) = plug(opened) {
+            log::error!("{e}");
         }
-        log::info!(
-            "{}: {what} ({})",
-            spec.name,
-            super::device::NetDevice::hwaddr_text(&spec.mac)
-        );
     }
+}
+
+/// Why a card was not detached.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum UnplugError {
+    /// No card of that name is attached (UML's -ENODEV).
+    NoDevice,
+    /// Its device is up (UML's -EBUSY while the device is open).
+    Busy,
+}
+
+/// A card taken out of the namespace whose host side is still to be
+/// released (`release`, without the kernel lock).
+pub(crate) struct Unplugged {
+    card: Arc<Card>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Unplugged {
+    /// Ends the card's thread and closes its transport: the TAP's
+    /// descriptor is closed, passt has quit, on return. The caller must
+    /// not hold the kernel lock (the thread may be waiting for it).
+    pub(crate) fn release(self) {
+        let Unplugged { card, thread } = self;
+        if thread.join().is_err() {
+            log::error!(
+                "card {}: its thread panicked",
+                card.ifindex.load(Ordering::Relaxed)
+            );
+        }
+        if Arc::strong_count(&card) > 1 {
+            log::warn!(
+                "card {}: still referenced; its transport closes later",
+                card.ifindex.load(Ordering::Relaxed)
+            );
+        }
+    }
+}
+
+/// Detaches card `name` unless its device is up: the device goes from the
+/// namespace with its addresses and routes (RTM_DELLINK and the rest to
+/// rtnetlink listeners) and its thread is told to end. The caller holds
+/// the kernel lock; `announce` runs before the device goes (the `remove`
+/// uevent, which reads the device).
+pub(crate) fn unplug(
+    name: &str,
+    announce: impl FnOnce(i32),
+) -> std::result::Result<Unplugged, UnplugError> {
+    let ifindex = ifindex_of(name).ok_or(UnplugError::NoDevice)?;
+    if init_net().is_up(ifindex) {
+        return Err(UnplugError::Busy);
+    }
+    announce(ifindex);
+    if let Err(e) = init_net().unregister(ifindex) {
+        log::warn!("{name}: its device was gone already ({})", e.as_i32());
+    }
+    let plugged = {
+        let mut cards = CARDS.lock();
+        let i = cards
+            .iter()
+            .position(|p| p.name == name)
+            .ok_or(UnplugError::NoDevice)?;
+        cards.remove(i)
+    };
+    plugged.card.stop.store(true, Ordering::Release);
+    plugged.card.port.kick();
+    log::info!("{name}: removed");
+    Ok(Unplugged {
+        card: plugged.card,
+        thread: plugged.thread,
+    })
 }
 
 /// The card's thread: writes the frames of its transmit ring, and, as its
 /// interrupt, waits for frames on its transport, reads up to its depth of
 /// them, and hands them to the stack under the kernel lock. A transport
-/// that goes away (passt died) ends it, with one message.
+/// that goes away (passt died) ends it, with one message; `unplug` ends it
+/// too.
 fn rx_loop(nic: &Card) {
     let mut buf = Vec::with_capacity(MAX_FRAME);
     loop {
         let readable = nic.port.wait(1000);
+        if nic.stop.load(Ordering::Acquire) {
+            return;
+        }
         nic.drain_tx();
         if !readable {
             continue;

@@ -6,7 +6,8 @@
 //! length, 32 bits big-endian (QEMU's stream netdev protocol). passt runs
 //! in the foreground (`-f`) and quits when the kernel's end of the socket
 //! closes (`-1`), which the host closes when the kernel exits, however it
-//! exits. (passt drops root for nobody, which clears a parent-death
+//! exits; a card removed while the kernel runs drops its `Passt`, which
+//! shuts the socket down and reaps passt. (passt drops root for nobody, which clears a parent-death
 //! signal; and given a descriptor with `-F` instead of its socket, this
 //! passt spins when the kernel goes: hence the socket.)
 
@@ -84,7 +85,7 @@ struct TxQueue {
 /// A running passt and the kernel's end of its socket.
 pub struct Passt {
     sock: OwnedFd,
-    _child: Child,
+    child: Child,
     /// Bytes read that do not yet make a whole frame.
     rx: Mutex<Vec<u8>>,
     /// Frames waiting for room in the socket.
@@ -185,7 +186,7 @@ impl Passt {
         kick.1.set_nonblocking(true)?;
         Ok(Passt {
             sock: OwnedFd::from(stream),
-            _child: child,
+            child,
             rx: Mutex::new(Vec::new()),
             tx: Mutex::new(TxQueue::default()),
             kick,
@@ -372,6 +373,12 @@ impl Passt {
         sock.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
     }
 
+    /// Wakes the card's thread in `wait_readable` (or makes its next wait
+    /// return at once).
+    pub fn kick(&self) {
+        let _ = (&self.kick.0).write(&[1]);
+    }
+
     /// Returns whether a whole frame already read waits to be taken.
     pub fn has_buffered(&self) -> bool {
         let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner());
@@ -379,6 +386,33 @@ impl Passt {
             let len = u32::from_be_bytes([rx[0], rx[1], rx[2], rx[3]]) as usize;
             rx.len() >= 4 + len
         }
+    }
+}
+
+/// How long a passt whose socket was shut down has to quit before it is
+/// killed.
+const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Drop for Passt {
+    /// Ends passt when its card goes (hot-unplug): shuts the socket down,
+    /// which passt (`-1`) quits on, waits for it, killing it if it stays,
+    /// and reaps it, so that its forwarded host ports are free on return.
+    fn drop(&mut self) {
+        let _ = nix::sys::socket::shutdown(self.sock.as_raw_fd(), nix::sys::socket::Shutdown::Both);
+        let deadline = std::time::Instant::now() + QUIT_WAIT;
+        while matches!(self.child.try_wait(), Ok(None)) {
+            if std::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let id = self.child.id();
+        STARTED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&pid| pid != id);
     }
 }
 

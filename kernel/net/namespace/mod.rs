@@ -390,11 +390,9 @@ impl Net {
         Ok(ifindex)
     }
 
-    /// Removes device `ifindex` with its addresses and routes.
-    #[expect(
-        dead_code,
-        reason = "the inet layer's API (issue 12), called once it lands"
-    )]
+    /// Removes device `ifindex` with its addresses and routes (Linux's
+    /// `unregister_netdevice`): the routes through it and its addresses
+    /// are announced gone before the link is (RTM_DELLINK).
     pub(crate) fn unregister(&self, ifindex: i32) -> Result<()> {
         let mut ev = Vec::new();
         {
@@ -405,7 +403,24 @@ impl Net {
                 .position(|d| d.ifindex == ifindex)
                 .ok_or(Errno::ENODEV)?;
             let d = st.devices.remove(i);
-            st.remove_routes(|r| r.oif == ifindex, &mut ev, Origin::default());
+            let origin = Origin::default();
+            st.remove_routes(|r| r.oif == ifindex, &mut ev, origin);
+            for addr in d.addrs4.iter().cloned() {
+                ev.push(Event::Addr4 {
+                    ifindex,
+                    addr,
+                    new: false,
+                    origin,
+                });
+            }
+            for addr in d.addrs6.iter().cloned() {
+                ev.push(Event::Addr6 {
+                    ifindex,
+                    addr,
+                    new: false,
+                    origin,
+                });
+            }
             ev.push(Event::Link {
                 dev: Box::new(d),
                 new: false,

@@ -33,6 +33,8 @@ mod pid;
 mod pidfd;
 mod pipe;
 mod poll;
+mod cpu_clock;
+mod cpu_timer;
 mod posix_timer;
 mod prctl;
 pub mod reboot;

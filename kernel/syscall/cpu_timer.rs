@@ -109,14 +109,13 @@ fn tick(weak: Weak<Process>, id: i32, generation: u64) {
         let Some(now) = t.clock.sample() else { return };
         let (count, left) = if now < t.expires {
             (0, t.expires - now)
-        } else if t.interval == 0 {
-            t.expires = 0;
-            (1, 0)
-        } else {
-            let missed = (now - t.expires) / t.interval;
+        } else if let Some(missed) = (now - t.expires).checked_div(t.interval) {
             let step = (missed + 1).saturating_mul(t.interval);
             t.expires = t.expires.saturating_add(step);
             (missed + 1, t.expires - now)
+        } else {
+            t.expires = 0;
+            (1, 0)
         };
         (count, left, t.clock.clone())
     };
@@ -165,9 +164,13 @@ fn sleep_until(
             return Ok(0);
         }
         let next = Instant::now() + next_sample(&clock, end - now);
-        let woken = wait_event(&task, &[], Some(next), Interruptible::Signals, || {
-            None::<()>
-        });
+        let woken = wait_event(
+            &task,
+            &[],
+            Some(next),
+            Interruptible::Signals,
+            || None::<()>,
+        );
         if woken.is_err() {
             break;
         }

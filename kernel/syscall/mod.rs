@@ -8,6 +8,8 @@
 mod arg;
 mod attr;
 mod clone;
+mod cpu_clock;
+mod cpu_timer;
 mod cred;
 mod epoll;
 mod eventfd;
@@ -33,8 +35,6 @@ mod pid;
 mod pidfd;
 mod pipe;
 mod poll;
-mod cpu_clock;
-mod cpu_timer;
 mod posix_timer;
 mod prctl;
 pub mod reboot;

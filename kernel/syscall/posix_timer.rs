@@ -131,7 +131,7 @@ pub fn sys_timer_create(
     idp: UserPtr<i32>,
 ) -> Result<u64> {
     let clock = clock as i32;
-    let cpu = match CpuClock::lookup(&ctx.task, clock, false) {
+    let cpu = match CpuClock::lookup(ctx.task, clock, false) {
         Some(c) => Some(CpuTimer::new(c?)),
         None if [0, 1, 7].contains(&clock) => None,
         None => return Err(Errno::EINVAL),

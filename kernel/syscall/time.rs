@@ -39,7 +39,7 @@ fn host_clock(clock: i32) -> Result<i32> {
 }
 
 pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: i32, tp: UserPtr<Timespec>) -> Result<u64> {
-    let cpu = CpuClock::lookup(&ctx.task, clock, true);
+    let cpu = CpuClock::lookup(ctx.task, clock, true);
     let (s, ns) = match cpu {
         Some(c) => {
             let ns = c?.sample().ok_or(Errno::EINVAL)?;
@@ -86,7 +86,7 @@ pub fn sys_settimeofday(ctx: &mut TrapContext, utv: UserPtr<Timeval>, _tz: u64) 
 
 pub fn sys_clock_getres(ctx: &mut TrapContext, clock: i32, res: UserPtr<Timespec>) -> Result<u64> {
     let coarse = clock == 5 || clock == 6;
-    let cpu = match CpuClock::lookup(&ctx.task, clock, false) {
+    let cpu = match CpuClock::lookup(ctx.task, clock, false) {
         Some(c) => Some(c?.resolution()),
         None => {
             clock_source(clock)?;
@@ -253,7 +253,7 @@ pub fn sys_clock_nanosleep(
 ) -> Result<u64> {
     const TIMER_ABSTIME: u64 = 1;
     let abs = flags & TIMER_ABSTIME != 0;
-    let cpu = match CpuClock::lookup(&ctx.task, clock, false) {
+    let cpu = match CpuClock::lookup(ctx.task, clock, false) {
         Some(c) => Some(c?),
         None => {
             clock_source(clock)?;
@@ -262,7 +262,7 @@ pub fn sys_clock_nanosleep(
     };
     let d = read_timespec(ctx, req)?;
     if let Some(c) = cpu {
-        if c.is_thread(&ctx.task) {
+        if c.is_thread(ctx.task) {
             return Err(Errno::EINVAL);
         }
         return super::cpu_timer::sleep(ctx, c, abs, d, rem);

@@ -18,7 +18,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-static volatile sig_atomic_t fired, fired_tid, fired_overrun, alarms;
+static volatile sig_atomic_t fired, fired_tid, fired_overrun, fired_code, alarms;
 
 static void on_usr1(int sig, siginfo_t *si, void *uc)
 {
@@ -27,6 +27,7 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
 	if (fired++ == 0)
 		fired_overrun = si->si_overrun;
 	fired_tid = (int)syscall(SYS_gettid);
+	fired_code = si->si_code;
 }
 
 static void on_alrm(int sig)
@@ -217,7 +218,7 @@ static void thread_timers(void)
 	while (!fired && now_ms() < wall + 2000)
 		sleep_ms(1);
 	CHECKF("SIGEV_THREAD_ID reaches that thread", fired == 1 && fired_tid == tid,
-	       "fired %d in %d, not %d", (int)fired, (int)fired_tid, tid);
+	       "fired %d in %d, not %d, si_code %d", (int)fired, (int)fired_tid, tid, (int)fired_code);
 	timer_delete(t);
 	stop_threads = 1;
 	pthread_join(th, NULL);

@@ -24,10 +24,13 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
-	if (fired++ == 0)
+	/* Everything first, then the count the main thread polls: it must
+	 * not see the count before the thread id. */
+	if (fired == 0)
 		fired_overrun = si->si_overrun;
 	fired_tid = (int)syscall(SYS_gettid);
 	fired_code = si->si_code;
+	fired++;
 }
 
 static void on_alrm(int sig)

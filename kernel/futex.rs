@@ -118,6 +118,55 @@ pub fn wait(
     }
 }
 
+/// One futex of a futex_waitv(2) call.
+pub struct WaitvEntry {
+    pub uaddr: u64,
+    pub val: u32,
+    pub private: bool,
+}
+
+/// futex_waitv(2): sleeps while every word holds its value until one of
+/// them is woken (returns its index, the last one if several were),
+/// `deadline` passes (ETIMEDOUT) or a signal comes (ERESTARTSYS); EAGAIN if
+/// a word differs at entry.
+pub fn wait_multiple(
+    task: &Arc<Task>,
+    futexes: &[WaitvEntry],
+    deadline: Option<Instant>,
+) -> Result<u64> {
+    let keys = futexes
+        .iter()
+        .map(|f| key(task, f.uaddr, f.private))
+        .collect::<Result<Vec<_>>>()?;
+    for f in futexes {
+        if read_word(task, f.uaddr)? != f.val {
+            return Err(Errno::EAGAIN);
+        }
+    }
+    let flags: Vec<Arc<AtomicBool>> = keys.iter().map(|_| Arc::default()).collect();
+    QUEUE
+        .borrow_mut()
+        .extend(keys.iter().zip(&flags).map(|(&key, woken)| Waiter {
+            key,
+            bitset: FUTEX_BITSET_MATCH_ANY,
+            task: task.clone(),
+            woken: woken.clone(),
+        }));
+    let woken = || flags.iter().rposition(|w| w.load(Ordering::Relaxed));
+    let r = wait_event(task, &[], deadline, Interruptible::Signals, woken);
+    QUEUE
+        .borrow_mut()
+        .retain(|w| !flags.iter().any(|f| Arc::ptr_eq(&w.woken, f)));
+    if let Some(i) = woken() {
+        return Ok(i as u64);
+    }
+    match r {
+        Ok(Some(i)) => Ok(i as u64),
+        Ok(None) => Err(Errno::ETIMEDOUT),
+        Err(e) => Err(e),
+    }
+}
+
 /// Wakes up to `n` waiters on `key` whose bitset meets `bitset`; returns how many.
 pub fn wake_key(key: FutexKey, n: u32, bitset: u32) -> u32 {
     let mut q = QUEUE.borrow_mut();

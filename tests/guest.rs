@@ -86,6 +86,20 @@ fn timers() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/timers", "quiet"]));
 }
 
+/// CPU-time clocks: POSIX timers on them (process, thread, another
+/// process's), clock_nanosleep on them.
+#[test]
+fn cputimer() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/cputimer", "quiet"]));
+}
+
+/// futex_waitv(2): index of the woken futex, EAGAIN, timeouts on both
+/// clocks, EINVAL and EFAULT, shared futexes across processes, signals.
+#[test]
+fn futex_waitv() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/futex_waitv", "quiet"]));
+}
+
 /// procfs, sysfs, devtmpfs and mount(2); mem= is what MemTotal must show.
 #[test]
 fn procfs() {

@@ -8,6 +8,8 @@
 mod arg;
 mod attr;
 mod clone;
+mod cpu_clock;
+mod cpu_timer;
 mod cred;
 mod epoll;
 mod eventfd;

@@ -1,5 +1,6 @@
 //! POSIX per-process timers (timer_create(2) and friends) on the wall clocks
-//! (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME). An expiry queues a signal
+//! (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME) and on CPU-time clocks,
+//! whose expiries are watched in `cpu_timer.rs`. An expiry queues a signal
 //! with SI_TIMER; expiries while that signal is still pending are counted as
 //! its overrun instead of queuing more (timer_getoverrun(2)). As in Linux,
 //! each timer holds the one siginfo it may have queued from its creation
@@ -7,6 +8,8 @@
 //! EAGAIN past it, and an expiry never fails.
 
 use super::arg::UserPtr;
+use super::cpu_clock::CpuClock;
+use super::cpu_timer::{self, CpuTimer};
 use super::time::{deadline_from_abs, read_itimerspec, to_itimerspec};
 use crate::signal::{self, SigInfo, SIGALRM, SI_TIMER};
 use crate::task::TrapContext;
@@ -43,6 +46,8 @@ pub struct PosixTimer {
     clock: i32,
     notify: Notify,
     slot: TimerSlot,
+    /// The state of a timer on a CPU-time clock (`slot` is unused then).
+    pub(super) cpu: Option<CpuTimer>,
     overrun: u64,
     /// The place of its siginfo in RLIMIT_SIGPENDING.
     _sigqueue: signal::SigqueueCharge,
@@ -70,17 +75,24 @@ fn arm(p: &Arc<Process>, id: i32, deadline: Instant, generation: u64) {
 
 fn expired(p: Weak<Process>, id: i32, generation: u64) {
     let Some(p) = p.upgrade() else { return };
-    let (count, next, notify) = {
+    let next = {
         let mut timers = p.posix_timers.borrow_mut();
         let Some(t) = timers.get_mut(&id) else { return };
-        let Some((count, next)) = t.slot.expire(generation) else {
-            return;
-        };
-        (count, next, t.notify)
+        t.slot.expire(generation)
     };
+    let Some((count, next)) = next else { return };
     if let Some(d) = next {
         arm(&p, id, d, generation);
     }
+    notify(&p, id, count);
+}
+
+/// Announces `count` expiries of timer `id` of `p`: a signal, or more
+/// overrun on the one still pending.
+pub(super) fn notify(p: &Arc<Process>, id: i32, count: u64) {
+    let Some(notify) = p.posix_timers.borrow().get(&id).map(|t| t.notify) else {
+        return;
+    };
     let is_ours = |s: &SigInfo| s.si_code == SI_TIMER && s.fields::<SigTimer>().si_tid == id;
     let bump = |s: &mut SigInfo| {
         let mut t: SigTimer = s.fields();
@@ -103,12 +115,12 @@ fn expired(p: Weak<Process>, id: i32, generation: u64) {
     };
     match notify {
         Notify::Signal { tid: Some(tid), .. } => match task::find_task(tid) {
-            Some(t) if Arc::ptr_eq(&t.process, &p) => {
-                signal::send_timer_signal(&p, Some(&t), info);
+            Some(t) if Arc::ptr_eq(&t.process, p) => {
+                signal::send_timer_signal(p, Some(&t), info);
             }
             _ => {}
         },
-        _ => signal::send_timer_signal(&p, None, info),
+        _ => signal::send_timer_signal(p, None, info),
     }
 }
 
@@ -119,13 +131,11 @@ pub fn sys_timer_create(
     idp: UserPtr<i32>,
 ) -> Result<u64> {
     let clock = clock as i32;
-    if ![0, 1, 7].contains(&clock) {
-        return Err(if clock == 2 || clock == 3 {
-            Errno::EOPNOTSUPP
-        } else {
-            Errno::EINVAL
-        });
-    }
+    let cpu = match CpuClock::lookup(ctx.task, clock, false) {
+        Some(c) => Some(CpuTimer::new(c?)),
+        None if [0, 1, 7].contains(&clock) => None,
+        None => return Err(Errno::EINVAL),
+    };
     let p = ctx.task.process.clone();
     let id = {
         let timers = p.posix_timers.borrow();
@@ -174,6 +184,7 @@ pub fn sys_timer_create(
         clock,
         notify,
         slot: TimerSlot::default(),
+        cpu,
         overrun: 0,
         _sigqueue: sigqueue,
     };
@@ -193,6 +204,18 @@ pub fn sys_timer_settime(
     let p = ctx.task.process.clone();
     let mut timers = p.posix_timers.borrow_mut();
     let t = timers.get_mut(&id).ok_or(Errno::EINVAL)?;
+    if let Some(c) = t.cpu.as_mut() {
+        let (ov, oi) = c.disarm();
+        let armed = (!value.is_zero()).then(|| c.arm(value, interval, flags & TIMER_ABSTIME != 0));
+        drop(timers);
+        if let Some(g) = armed {
+            cpu_timer::watch(&p, id, g);
+        }
+        if !old.is_null() {
+            old.write(ctx, &to_itimerspec(ov, oi))?;
+        }
+        return Ok(0);
+    }
     let (ov, oi) = t.slot.disarm();
     let mut armed = None;
     if !value.is_zero() {
@@ -218,15 +241,14 @@ pub fn sys_timer_gettime(
     id: u64,
     curr_value: UserPtr<Itimerspec>,
 ) -> Result<u64> {
-    let (value, interval) = ctx
-        .task
-        .process
-        .posix_timers
-        .borrow()
-        .get(&(id as i32))
-        .ok_or(Errno::EINVAL)?
-        .slot
-        .remaining();
+    let (value, interval) = {
+        let timers = ctx.task.process.posix_timers.borrow();
+        let t = timers.get(&(id as i32)).ok_or(Errno::EINVAL)?;
+        match &t.cpu {
+            Some(c) => c.remaining(),
+            None => t.slot.remaining(),
+        }
+    };
     curr_value.write(ctx, &to_itimerspec(value, interval))?;
     Ok(0)
 }

@@ -355,5 +355,6 @@ syscall_table! {
     437 openat2(dirfd: Fd, path: Path, how: Ptr, size: Uint) => openat2::sys_openat2;
     439 faccessat2(dirfd: Fd, path: Path, mode: Mode, flags: Flags) => stat::sys_faccessat2;
     441 epoll_pwait2(epfd: Fd, events: Ptr, maxevents: Int, timeout: Ptr, sigmask: Ptr, sigsetsize: Uint) => epoll::sys_epoll_pwait2;
+    449 futex_waitv(waiters: Ptr, nr: Uint, flags: Flags, timeout: Ptr, clockid: Int) => futex::sys_futex_waitv;
     452 fchmodat2(dirfd: Fd, path: Path, mode: Mode, flags: Flags) => attr::sys_fchmodat2;
 }

@@ -1,17 +1,15 @@
 //! Clocks and sleeping. Wall and monotonic clocks come from the host's; CPU-time
-//! clocks are the host CPU time of the task's guest CPU, where its guest code
-//! runs (and of its kernel thread).
+//! clocks (`cpu_clock.rs`) are the host CPU time of the task's guest CPU,
+//! where its guest code runs, and of its kernel thread.
 
 use super::arg::UserPtr;
 use crate::sleep::{wait_event, Interruptible};
 use crate::task::TrapContext;
 use arch::abi::structs::{Itimerspec, Timespec, Timeval, Timezone};
 use arch::{Errno, Result};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
-const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+use super::cpu_clock::{CpuClock, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
 
 /// Where a guest clock's time comes from.
 #[derive(Clone, Copy)]
@@ -40,49 +38,11 @@ fn host_clock(clock: i32) -> Result<i32> {
     }
 }
 
-/// Returns the CPU time in nanoseconds of a CPU-time clock: the fixed
-/// process and thread clocks, or a dynamic one (`clock_getcpuclockid`,
-/// `pthread_getcpuclockid`: `~pid << 3 | thread bit | which`). None for
-/// other clocks; EINVAL for a CPU clock of nobody, or of a thread of another
-/// process.
-fn cpu_clock_ns(ctx: &TrapContext, clock: i32) -> Option<Result<u64>> {
-    use super::sched::{process_times, task_times};
-    let (pid, thread, which) = match clock {
-        CLOCK_PROCESS_CPUTIME_ID => (0, false, 2),
-        CLOCK_THREAD_CPUTIME_ID => (0, true, 2),
-        c if c < 0 => (!(c >> 3), c & 4 != 0, c & 3),
-        _ => return None,
-    };
-    if which == 3 {
-        return Some(Err(Errno::EINVAL));
-    }
-    let (user, system) = if thread {
-        let t = match pid {
-            0 => Some(ctx.task.clone()),
-            tid => crate::task::find_task(tid),
-        };
-        match t {
-            Some(t) if Arc::ptr_eq(&t.process, &ctx.task.process) => task_times(&t),
-            _ => return Some(Err(Errno::EINVAL)),
-        }
-    } else {
-        let p = match pid {
-            0 => Some(ctx.task.process.clone()),
-            pid => crate::task::find_process(pid),
-        };
-        match p {
-            Some(p) => process_times(&p),
-            None => return Some(Err(Errno::EINVAL)),
-        }
-    };
-    // CPUCLOCK_VIRT counts guest code only; PROF and SCHED the kernel's too.
-    Some(Ok(if which == 1 { user } else { user + system }))
-}
-
 pub fn sys_clock_gettime(ctx: &mut TrapContext, clock: i32, tp: UserPtr<Timespec>) -> Result<u64> {
-    let (s, ns) = match cpu_clock_ns(ctx, clock) {
-        Some(r) => {
-            let ns = r?;
+    let cpu = CpuClock::lookup(ctx.task, clock, true);
+    let (s, ns) = match cpu {
+        Some(c) => {
+            let ns = c?.sample().ok_or(Errno::EINVAL)?;
             ((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)
         }
         None => {
@@ -126,10 +86,20 @@ pub fn sys_settimeofday(ctx: &mut TrapContext, utv: UserPtr<Timeval>, _tz: u64) 
 
 pub fn sys_clock_getres(ctx: &mut TrapContext, clock: i32, res: UserPtr<Timespec>) -> Result<u64> {
     let coarse = clock == 5 || clock == 6;
-    clock_source(clock)?;
+    let cpu = match CpuClock::lookup(ctx.task, clock, false) {
+        Some(c) => Some(c?.resolution()),
+        None => {
+            clock_source(clock)?;
+            None
+        }
+    };
     if !res.is_null() {
         // Linux reports 1 ns for high-resolution clocks and the tick for coarse ones.
-        let ns = if coarse { 4_000_000 } else { 1 };
+        let ns = match cpu {
+            Some(r) => r.as_nanos() as i64,
+            None if coarse => 4_000_000,
+            None => 1,
+        };
         res.write(
             ctx,
             &Timespec {
@@ -271,6 +241,9 @@ pub fn sys_nanosleep(ctx: &mut TrapContext, req: u64, rem: u64) -> Result<u64> {
     sleep_until(ctx, deadline_after(d), rem)
 }
 
+/// clock_nanosleep(2). On a CPU-time clock the caller sleeps until that
+/// process (or another thread of its own) has used the CPU time asked for
+/// (`cpu_timer::sleep`); its own thread's clock is EINVAL, as in Linux.
 pub fn sys_clock_nanosleep(
     ctx: &mut TrapContext,
     clock: i32,
@@ -279,20 +252,25 @@ pub fn sys_clock_nanosleep(
     rem: u64,
 ) -> Result<u64> {
     const TIMER_ABSTIME: u64 = 1;
-    if clock == CLOCK_THREAD_CPUTIME_ID {
-        return Err(Errno::EINVAL);
-    }
-    let source = clock_source(clock)?;
+    let abs = flags & TIMER_ABSTIME != 0;
+    let cpu = match CpuClock::lookup(ctx.task, clock, false) {
+        Some(c) => Some(c?),
+        None => {
+            clock_source(clock)?;
+            None
+        }
+    };
     let d = read_timespec(ctx, req)?;
-    if flags & TIMER_ABSTIME != 0 {
+    if let Some(c) = cpu {
+        if c.is_thread(ctx.task) {
+            return Err(Errno::EINVAL);
+        }
+        return super::cpu_timer::sleep(ctx, c, abs, d, rem);
+    }
+    let id = host_clock(clock)?;
+    if abs {
         // An absolute sleep is simply restarted; it has no time left to report.
-        let deadline = match source {
-            ClockSource::Host(id) => deadline_from_abs(id, d)?,
-            ClockSource::GuestCpu => {
-                let now = Duration::from_nanos(ctx.task.guest_cpu_ns());
-                deadline_after(d.saturating_sub(now))
-            }
-        };
+        let deadline = deadline_from_abs(id, d)?;
         let task = ctx.task.clone();
         return match wait_event(&task, &[], Some(deadline), Interruptible::Signals, || {
             None::<()>

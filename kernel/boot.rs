@@ -3,16 +3,15 @@
 
 use crate::cmdline::Cmdline;
 use crate::devices::Devices;
-use crate::task::{self, ExitStatus, FsContext, Process, Task};
+use crate::task::{self, ExitStatus, Process, Task};
 use crate::tty::TtyFile;
 use arch::abi::resource::RLIMIT_NPROC;
 use arch::backend::Backend;
-use arch::sync::KernelCell;
 use arch::PhysMem;
 use drivers::ubd::Ubd;
 use fs::tmpfs::Tmpfs;
 use fs::{File, FileSystem, FileType, HostClock, LookupFlags, OpenFlags, Vfs};
-use mm::{FrameAllocator, Mm};
+use mm::FrameAllocator;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -387,12 +386,6 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
     let k = kernel();
     let pid = task::alloc_pid().ok_or_else(|| BootError("no pid for init".into()))?;
     let root = k.vfs.root();
-    let fsc = FsContext {
-        root: root.clone(),
-        cwd: root.clone(),
-        umask: 0o022,
-        mnt_ns: crate::mnt_ns::INIT_MNT_NS.clone(),
-    };
     let mut files = fs::FdTable::new();
     let console = match k.vfs.open(
         &fs::Credentials::ROOT,
@@ -420,13 +413,7 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
             .alloc(console.clone(), false, fs::NR_OPEN)
             .map_err(|e| BootError(format!("init's files: {e}")))?;
     }
-    let mm = Mm::new(k.frames.clone(), arch::backend::TASK_SIZE);
-    let p = Process::new(
-        pid,
-        Arc::new(KernelCell::new(mm)),
-        Arc::new(KernelCell::new(files)),
-        fsc,
-    );
+    let p = Process::new_kernel_started(pid, files);
     p.unkillable
         .store(true, std::sync::atomic::Ordering::Relaxed);
     // init's RLIMIT_NPROC is half of threads-max, as Linux sets init_task's.

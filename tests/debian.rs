@@ -335,6 +335,24 @@ fn debugfs_write(img: &Path, from: &Path, to: &str) {
     assert!(out.status.success(), "debugfs write failed");
 }
 
+/// Compiles tests/debian/NAME.c with debugging information (`-g -O0`)
+/// and puts the program into the image IMG as /root/NAME.
+fn install_debug_program(img: &Path, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let prog = dir.join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/debian/{name}.c"));
+    let status = Command::new("gcc")
+        .args(["-g", "-O0", "-o"])
+        .arg(&prog)
+        .arg(src)
+        .status()
+        .expect("run gcc");
+    assert!(status.success(), "gcc failed");
+    debugfs_write(img, &prog, &format!("/root/{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Debian's strace and gdb inside the guest (ptrace(2)): `strace -f` of a
 /// pipeline shows the execve, clone and wait4 lines and the exit status,
 /// `strace -c` sums up; gdb stops at a breakpoint in a shared library
@@ -387,19 +405,7 @@ fn strace_and_gdb() {
 #[test]
 fn gdb_watchpoint_attach_detach() {
     let img = copy_image("gdbwatch");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("watch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let prog = dir.join("watch");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/debian/watch.c");
-    let status = Command::new("gcc")
-        .args(["-g", "-O0", "-o"])
-        .arg(&prog)
-        .arg(src)
-        .status()
-        .expect("run gcc");
-    assert!(status.success(), "gcc failed");
-    debugfs_write(&img.0, &prog, "/root/watch");
-    let _ = std::fs::remove_dir_all(&dir);
+    install_debug_program(&img.0, "watch");
     let script = "\
         chmod 755 /root/watch && mount -t tmpfs none /tmp && \
         gdb -nx -batch -ex 'break main' -ex run -ex 'watch counter' -ex continue -ex continue \
@@ -448,19 +454,7 @@ fn gdb_watchpoint_attach_detach() {
 #[test]
 fn gdb_reads_a_core_dump() {
     let img = copy_image("core");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("core-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let prog = dir.join("crash");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/debian/crash.c");
-    let status = Command::new("gcc")
-        .args(["-g", "-O0", "-o"])
-        .arg(&prog)
-        .arg(src)
-        .status()
-        .expect("run gcc");
-    assert!(status.success(), "gcc failed");
-    debugfs_write(&img.0, &prog, "/root/crash");
-    let _ = std::fs::remove_dir_all(&dir);
+    install_debug_program(&img.0, "crash");
     let script = "\
         chmod 755 /root/crash && mount -t tmpfs none /tmp && cd /tmp && ulimit -c unlimited && \
         { /root/crash; echo \"status $?\"; } 2>&1; ls -l /tmp; \

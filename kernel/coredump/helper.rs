@@ -8,35 +8,19 @@
 
 use crate::task::{self, Process, Start, Task};
 use arch::abi::resource::RLIMIT_CORE;
-use arch::sync::KernelCell;
 use arch::{Errno, Result};
 use fs::{File, OpenFlags};
-use mm::Mm;
 use std::sync::Arc;
 
 /// Starts `argv` (its program is `argv[0]`) and returns the write end of
 /// its standard input.
 pub fn start(argv: Vec<Vec<u8>>) -> Result<Arc<File>> {
-    let k = crate::boot::kernel();
     let (r, w) = crate::pipe::new_pipe()?;
     let mut files = fs::FdTable::new();
     files.alloc(File::new(None, r, OpenFlags::empty()), false, fs::NR_OPEN)?;
     let writer = File::new(None, w, OpenFlags::O_WRONLY);
     let pid = task::alloc_pid().ok_or(Errno::EAGAIN)?;
-    let root = k.vfs.root();
-    let fsc = task::FsContext {
-        root: root.clone(),
-        cwd: root,
-        umask: 0o022,
-        mnt_ns: crate::mnt_ns::INIT_MNT_NS.clone(),
-    };
-    let mm = Mm::new(k.frames.clone(), arch::backend::TASK_SIZE);
-    let p = Process::new(
-        pid,
-        Arc::new(KernelCell::new(mm)),
-        Arc::new(KernelCell::new(files)),
-        fsc,
-    );
+    let p = Process::new_kernel_started(pid, files);
     p.rlimits.borrow_mut()[RLIMIT_CORE] = (1, 1);
     task::register(&p);
     crate::cgroup::init(&p);

@@ -436,6 +436,23 @@ impl Process {
         self.rlimit(RLIMIT_NOFILE).min(fs::NR_OPEN as u64) as usize
     }
 
+    /// Creates a process the kernel starts itself (init, a usermode
+    /// helper): with `files`, an empty address space, and init's root and
+    /// working directory (`/`) in the initial mount namespace.
+    pub fn new_kernel_started(pid: Pid, files: FdTable) -> Arc<Process> {
+        let k = crate::boot::kernel();
+        let root = k.vfs.root();
+        let fs = FsContext {
+            root: root.clone(),
+            cwd: root,
+            umask: 0o022,
+            mnt_ns: crate::mnt_ns::INIT_MNT_NS.clone(),
+        };
+        let mm = Mm::new(k.frames.clone(), arch::backend::TASK_SIZE);
+        let files = Arc::new(KernelCell::new(files));
+        Process::new(pid, Arc::new(KernelCell::new(mm)), files, fs)
+    }
+
     /// Creates a process with the given resources; its parent is set by the caller.
     pub fn new(
         pid: Pid,

@@ -353,6 +353,71 @@ fn install_debug_program(img: &Path, name: &str) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Debian's chattr and lsattr (e2fsprogs, copied from the host, which runs
+/// the same Debian release, as the minimal image has none) on the ext4 root
+/// of a copy booted `rw`: an immutable file refuses a write, an append-only
+/// one takes `>>` and refuses `>`, and lsattr prints what it prints on the
+/// host for the same files.
+#[test]
+fn chattr_and_lsattr() {
+    let img = copy_image("chattr");
+    for (from, to) in [
+        ("/usr/bin/chattr", "/usr/bin/chattr"),
+        ("/usr/bin/lsattr", "/usr/bin/lsattr"),
+        (
+            "/lib/x86_64-linux-gnu/libe2p.so.2",
+            "/usr/lib/x86_64-linux-gnu/libe2p.so.2",
+        ),
+        (
+            "/lib/x86_64-linux-gnu/libcom_err.so.2",
+            "/usr/lib/x86_64-linux-gnu/libcom_err.so.2",
+        ),
+    ] {
+        let real = std::fs::canonicalize(from).expect("e2fsprogs on the host");
+        debugfs_write(&img.0, &real, to);
+    }
+    let script = "\
+        chmod 755 /usr/bin/chattr /usr/bin/lsattr; cd /root && touch f && chattr +i f && lsattr f; \
+        { echo x > f; } 2>&1; rm f 2>&1; chattr -i f && chattr +a f && echo y >> f && cat f && lsattr f; \
+        { echo z > f; } 2>&1; chattr -a f && echo z > f && cat f && lsattr f; lsattr -d /root; \
+        rm f && echo removed";
+    let run = boot(&[
+        &format!("ubd0={}", img.0.display()),
+        "mem=256M",
+        "rw",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        script,
+    ]);
+    assert_init_exit(&run, 0);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    // Each a whole line of the console (bash's message ends one).
+    for want in [
+        "----i---------e------- f",
+        "f: Operation not permitted",
+        "rm: cannot remove 'f': Operation not permitted",
+        "y",
+        "-----a--------e------- f",
+        "z",
+        "--------------e------- f",
+        "--------------e------- /root",
+        "removed",
+    ] {
+        assert!(
+            out.lines().any(|l| l.trim_end().ends_with(want)),
+            "no line {want:?} in\n{run}"
+        );
+    }
+    let refused = out
+        .lines()
+        .filter(|l| l.trim_end().ends_with("f: Operation not permitted"));
+    assert_eq!(refused.count(), 2, "two refused writes in\n{run}");
+    assert_fsck_clean(&img.0);
+}
+
 /// Debian's strace and gdb inside the guest (ptrace(2)): `strace -f` of a
 /// pipeline shows the execve, clone and wait4 lines and the exit status,
 /// `strace -c` sums up; gdb stops at a breakpoint in a shared library

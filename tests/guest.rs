@@ -410,6 +410,44 @@ fn tmpfile() {
     );
 }
 
+/// File attribute flags (what chattr sets) on the ext4 root of a copy of
+/// the image booted `rw` and on tmpfs (/tmp): the checks pass, the flags the
+/// guest left (`--keep`) are in the inode on disk as debugfs shows them and
+/// still there at a second boot (`--kept`), and e2fsck finds the image clean
+/// after each.
+#[test]
+fn fileattr() {
+    let img = image_copy("fileattr");
+    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
+    let args = [
+        &ubd0,
+        "rw",
+        "init=/bin/fileattr",
+        "quiet",
+        "--",
+        "--keep",
+        "/",
+        "/tmp",
+    ];
+    assert_checks_passed(&boot(&args));
+    assert_fsck_clean(&copy);
+    let (stat, err) = debugfs(&copy, "stat /fileattr-kept");
+    let stat = String::from_utf8_lossy(&stat);
+    // Extents, append-only and nodump.
+    assert!(stat.contains("Flags: 0x80060"), "debugfs stat: {stat}{err}");
+    let args = [
+        &ubd0,
+        "rw",
+        "init=/bin/fileattr",
+        "quiet",
+        "--",
+        "--kept",
+        "/",
+    ];
+    assert_checks_passed(&boot(&args));
+    assert_fsck_clean(&copy);
+}
+
 /// Out of memory under mem=64M (issue 19, items 6 and 7): the OOM killer
 /// kills a hog beside a sleeping bystander (and a big sleeper for a small
 /// allocating process), init and the bystanders live; oom_score and

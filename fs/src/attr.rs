@@ -3,8 +3,10 @@
 //! utimes, statfs and sync. Each refuses a read-only mount with `EROFS`, then
 //! applies Linux's setattr_prepare() rules: chmod and explicit times are for
 //! the owner (or root), the owner may give a file to one of its groups, only
-//! root gives files away (`EPERM`).
+//! root gives files away (`EPERM`); an immutable or append-only file refuses
+//! them all (`EPERM`, `fileattr`), but a touch of an append-only one.
 
+use crate::fileattr;
 use crate::fsnotify;
 use crate::inode::{FileSystem, Inode};
 use crate::mount::Path;
@@ -32,6 +34,7 @@ impl Vfs {
         if path.mnt.read_only() {
             return Err(Errno::EROFS);
         }
+        fileattr::may_modify(path.inode().as_ref(), true)?;
         let st = path.inode().stat()?;
         if !cred.owns(&st) {
             return Err(Errno::EPERM);
@@ -62,6 +65,7 @@ impl Vfs {
         if path.mnt.read_only() {
             return Err(Errno::EROFS);
         }
+        fileattr::may_modify(path.inode().as_ref(), true)?;
         let st = path.inode().stat()?;
         let uid_ok = |u: u32| cred.capable(CAP_CHOWN) || (cred.fsuid == st.uid && u == st.uid);
         let gid_ok = |g: u32| {
@@ -103,6 +107,7 @@ impl Vfs {
         if path.mnt.read_only() {
             return Err(Errno::EROFS);
         }
+        fileattr::may_modify(path.inode().as_ref(), true)?;
         permission(cred, &path.inode().stat()?, Access::WRITE)?;
         self.ftruncate(cred, path, size)
     }
@@ -111,6 +116,10 @@ impl Vfs {
     /// (ftruncate(2): no permission check); like a write it clears the
     /// set-user-ID and set-group-ID bits of another's file.
     pub fn ftruncate(&self, cred: &Credentials, path: &Path, size: u64) -> Result<()> {
+        if fileattr::is_append(path.inode().as_ref()) {
+            return Err(Errno::EPERM);
+        }
+        path.inode().write_checks()?;
         let mut attr = SetAttr {
             size: Some(size),
             mtime: Some(AttrTime::Now),
@@ -133,9 +142,12 @@ impl Vfs {
         if path.mnt.read_only() {
             return Err(Errno::EROFS);
         }
+        // Setting both times to now is a touch, which an append-only file
+        // allows (Linux's ATTR_TOUCH); no time changes on an immutable one.
+        let touch = atime == Some(AttrTime::Now) && mtime == Some(AttrTime::Now);
+        fileattr::may_modify(path.inode().as_ref(), !touch)?;
         let st = path.inode().stat()?;
         if !cred.owns(&st) {
-            let touch = atime == Some(AttrTime::Now) && mtime == Some(AttrTime::Now);
             if !touch {
                 return Err(Errno::EPERM);
             }

@@ -155,6 +155,7 @@ impl Vfs {
         if inode.file_type() == FileType::Directory {
             return Err(Errno::EPERM);
         }
+        crate::fileattr::may_modify(inode.as_ref(), true)?;
         dir.inode().link(&name, &inode)?;
         fsnotify::inode_event(inode.as_ref(), fsnotify::IN_ATTRIB);
         created(&dir, &inode, &name);
@@ -177,6 +178,7 @@ fn created(dir: &Path, inode: &Arc<dyn Inode>, name: &[u8]) {
 /// attributes.
 fn may_create(cred: &Credentials, dir: &Path) -> Result<Stat> {
     let st = dir.inode().stat()?;
+    crate::fileattr::may_add(dir.inode().as_ref())?;
     perm::may_create(cred, &st)?;
     Ok(st)
 }

@@ -71,6 +71,11 @@ impl File {
         if !self.flags().writable() || self.flags().contains(crate::OpenFlags::O_PATH) {
             return Err(Errno::EBADF);
         }
+        if let Some(inode) = self.inode() {
+            // An append-only file may only grow (vfs_fallocate).
+            let grows = matches!(mode, FallocMode::Allocate { .. });
+            crate::fileattr::may_modify(inode.as_ref(), !grows)?;
+        }
         let file_type = self.stat().ok().and_then(|st| FileType::from_mode(st.mode));
         match file_type {
             Some(FileType::Regular) => {}

@@ -208,11 +208,18 @@ impl File {
         Ok(n)
     }
 
-    /// Writes at `off` without moving the position (pwrite64).
+    /// Writes at `off` without moving the position (pwrite64); with
+    /// `O_APPEND` at the end, as Linux does (pwrite(2), BUGS).
     pub fn pwrite(&self, data: &[u8], off: u64) -> Result<usize> {
         self.check_write()?;
         if !self.ops.seekable() {
             return Err(Errno::ESPIPE);
+        }
+        let mut off = off;
+        if self.flags().contains(OpenFlags::O_APPEND) {
+            if let Some(inode) = &self.inode {
+                off = inode.stat()?.size;
+            }
         }
         let n = self.ops.write(off, data)?;
         self.notify_io(n, fsnotify::IN_MODIFY);

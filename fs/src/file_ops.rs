@@ -138,6 +138,7 @@ impl FileOps for InodeOps {
         address_space::read(self.0.as_ref(), pos, buf)
     }
     fn write(&self, pos: u64, data: &[u8]) -> Result<usize> {
+        self.0.write_checks()?;
         address_space::write(self.0.as_ref(), pos, data)
     }
 }

@@ -194,6 +194,27 @@ pub trait Inode: Send + Sync {
         Err(Errno::EROFS)
     }
 
+    /// Returns the inode's attribute flags as FS_IOC_GETFLAGS shows them
+    /// (`FS_*_FL`, ioctl_iflags(2)); `ENOTTY` where the filesystem keeps
+    /// none for this inode (as Linux without `fileattr_get`).
+    fn fileattr_get(&self) -> Result<u32> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// Sets the attribute flags the filesystem lets users change to those
+    /// in `flags`, and the change time: `EOPNOTSUPP` for a flag it does not
+    /// keep on this inode. The VFS has checked the mount and the caller.
+    fn fileattr_set(&self, _flags: u32) -> Result<()> {
+        Err(Errno::ENOTTY)
+    }
+
+    /// Checks that a write or truncation through a file already open for
+    /// writing may go ahead: ext4 refuses it to an immutable file (`EPERM`,
+    /// its write checks), where tmpfs lets it by as Linux's shmem does.
+    fn write_checks(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Returns the value of the extended attribute `name` (a full name,
     /// "user.x"; `ENODATA` if there is none). The VFS has checked the name
     /// and the caller's rights.

@@ -22,6 +22,7 @@ mod fallocate;
 mod fdtable;
 mod file;
 mod file_ops;
+pub mod fileattr;
 pub mod fsnotify;
 pub mod hostfs;
 mod inode;

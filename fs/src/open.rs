@@ -9,6 +9,7 @@
 
 use crate::file::File;
 use crate::file_ops::{FileOps, InodeOps, PathOps};
+use crate::fileattr;
 use crate::fsnotify;
 use crate::inode::Inode;
 use crate::mount::Path;
@@ -281,6 +282,7 @@ impl Vfs {
                         return Err(Errno::EROFS);
                     }
                     let dst = dir.inode().stat()?;
+                    fileattr::may_add(dir.inode().as_ref())?;
                     perm::may_create(cred, &dst)?;
                     let mode = FileType::Regular.to_mode_bits() | (mode & 0o7777);
                     let mode = perm::strip_sgid(cred, &dst, mode);
@@ -298,13 +300,24 @@ impl Vfs {
 
 /// Checks what opening the existing file `p` (attributes `st`) with `flags`
 /// needs (Linux's may_open()): the permission of the access mode, `EACCES`
-/// for devices on a `nodev` mount, and ownership for O_NOATIME (`EPERM`).
+/// for devices on a `nodev` mount, ownership for O_NOATIME (`EPERM`), and
+/// what the file's attribute flags forbid (`EPERM`: writing an immutable
+/// file, overwriting or truncating an append-only one).
 fn may_open(cred: &Credentials, st: &crate::types::Stat, p: &Path, flags: OpenFlags) -> Result<()> {
     let ft = p.inode().file_type();
     if matches!(ft, FileType::CharDevice | FileType::BlockDevice) && p.mnt.nodev() {
         return Err(Errno::EACCES);
     }
+    let inode = p.inode();
+    if flags.access().contains(Access::WRITE) {
+        fileattr::may_modify(inode.as_ref(), false)?;
+    }
     permission(cred, st, flags.access())?;
+    // An append-only file opens for writing only to append (open(2)).
+    let overwrite = flags.writable() && !flags.contains(OpenFlags::O_APPEND);
+    if (overwrite || flags.contains(OpenFlags::O_TRUNC)) && fileattr::is_append(inode.as_ref()) {
+        return Err(Errno::EPERM);
+    }
     if flags.contains(OpenFlags::O_NOATIME) && !cred.owns(st) {
         return Err(Errno::EPERM);
     }

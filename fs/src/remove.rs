@@ -88,6 +88,7 @@ impl Vfs {
 
 /// Checks that `cred` may remove the name of `victim` from `dir`.
 pub(crate) fn may_delete(cred: &Credentials, dir: &Path, victim: &Dentry) -> Result<()> {
+    crate::fileattr::may_remove(dir.inode().as_ref(), victim.inode().as_ref())?;
     if cred.capable(CAP_DAC_OVERRIDE) && cred.capable(CAP_FOWNER) {
         return Ok(());
     }

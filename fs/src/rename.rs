@@ -7,6 +7,7 @@
 //! directory that changes parent, whose ".." changes.
 
 use crate::dentry::Dentry;
+use crate::fileattr;
 use crate::fsnotify;
 use crate::mount::Path;
 use crate::perm::{self, permission, Access, Credentials};
@@ -137,6 +138,15 @@ impl Vfs {
         (new_dir, new): (&Path, Option<&Arc<Dentry>>),
         exchange: bool,
     ) -> Result<()> {
+        // The attribute flags bind root too.
+        fileattr::may_remove(old_dir.inode().as_ref(), old.inode().as_ref())?;
+        match new {
+            Some(new) => fileattr::may_remove(new_dir.inode().as_ref(), new.inode().as_ref())?,
+            None => fileattr::may_add(new_dir.inode().as_ref())?,
+        }
+        if !Arc::ptr_eq(&old_dir.dentry, &new_dir.dentry) && is_dir(old) {
+            fileattr::may_modify(old.inode().as_ref(), false)?;
+        }
         if cred.capable(CAP_DAC_OVERRIDE) && cred.capable(CAP_FOWNER) {
             return Ok(());
         }

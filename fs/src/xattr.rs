@@ -135,6 +135,7 @@ impl Vfs {
             return Err(Errno::EROFS);
         }
         let inode = path.inode();
+        crate::fileattr::may_modify(inode.as_ref(), true)?;
         xattr_permission(cred, &inode.stat()?, name, true)?;
         inode.setxattr(name, value, flags)?;
         crate::fsnotify::dentry_event(&path.dentry, crate::fsnotify::IN_ATTRIB);
@@ -147,6 +148,7 @@ impl Vfs {
             return Err(Errno::EROFS);
         }
         let inode = path.inode();
+        crate::fileattr::may_modify(inode.as_ref(), true)?;
         xattr_permission(cred, &inode.stat()?, name, true)?;
         inode.removexattr(name)?;
         crate::fsnotify::dentry_event(&path.dentry, crate::fsnotify::IN_ATTRIB);

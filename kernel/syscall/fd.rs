@@ -93,6 +93,13 @@ pub fn sys_fcntl(ctx: &mut TrapContext, fd: Fd, cmd: u32, arg: u64) -> Result<u6
                     }
                 }
             }
+            // An append-only file keeps O_APPEND (fcntl(2)).
+            if (new ^ f.flags()).contains(OpenFlags::O_APPEND)
+                && f.inode()
+                    .is_some_and(|i| fs::fileattr::is_append(i.as_ref()))
+            {
+                return Err(Errno::EPERM);
+            }
             f.set_flags((f.flags() - settable) | new);
             Ok(0)
         }

@@ -76,6 +76,11 @@ pub fn sys_mmap(
                 // open for writing (an O_RDWR open fails on a read-only mount,
                 // and so does the mapping if the mount became read-only since).
                 let may_write = access == OpenFlags::O_RDWR.bits() && !path.mnt.read_only();
+                // Nor does any shared mapping from a writable descriptor of
+                // an append-only file (do_mmap).
+                if shared && may_write && fs::fileattr::is_append(inode.as_ref()) {
+                    return Err(Errno::EACCES);
+                }
                 let mut max_prot = Prot::all();
                 if shared && !may_write {
                     if prot.contains(Prot::WRITE) {

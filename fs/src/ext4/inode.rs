@@ -284,6 +284,18 @@ impl VfsInode for Inode {
             .retry_enospc(|| self.do_rename(old_name, new_dir, new_name, flags))
     }
 
+    fn fileattr_get(&self) -> Result<u32> {
+        self.get_flags()
+    }
+
+    fn fileattr_set(&self, flags: u32) -> Result<()> {
+        self.set_flags(flags)
+    }
+
+    fn write_checks(&self) -> Result<()> {
+        self.check_mutable()
+    }
+
     fn setattr(&self, attr: &SetAttr) -> Result<()> {
         self.do_setattr(attr)
     }

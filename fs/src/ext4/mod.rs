@@ -36,6 +36,7 @@ mod extent_range;
 mod extent_write;
 mod fallocate;
 mod file;
+mod fileattr;
 mod group;
 mod handle;
 mod ialloc;

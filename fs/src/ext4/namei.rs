@@ -11,6 +11,7 @@ use super::disk_inode::{self, DiskInode, EXT4_EXTENTS_FL, I_BLOCK_LEN};
 use super::extent::ExtentMap;
 use super::extent_write;
 use super::file;
+use super::fileattr;
 use super::handle::Handle;
 use super::inode::Inode;
 use super::link::{inc_dir_links, LINK_MAX};
@@ -109,9 +110,14 @@ impl Inode {
         }
         let fs = &self.fs;
         let mut h = fs.begin()?;
-        let (parent_mode, parent_gid, parent_links) = {
+        let (parent_mode, parent_gid, parent_links, parent_flags) = {
             let st = self.lock()?;
-            (st.disk.mode as u32, st.disk.gid, st.disk.links)
+            (
+                st.disk.mode as u32,
+                st.disk.gid,
+                st.disk.links,
+                st.disk.flags,
+            )
         };
         match name {
             Some(_) if parent_links == 0 => return Err(Errno::ENOENT),
@@ -149,7 +155,7 @@ impl Inode {
                 Some(_) => 1,
             },
             blocks_512: 0,
-            flags: 0,
+            flags: fileattr::inherited(ft, parent_flags),
             i_block: [0; I_BLOCK_LEN],
             generation,
             atime: now,
@@ -160,7 +166,7 @@ impl Inode {
             csum_seed: disk_inode::csum_seed(&fs.sb, ino, generation),
         };
         if matches!(ft, FileType::Regular | FileType::Directory) {
-            disk.flags = EXT4_EXTENTS_FL;
+            disk.flags |= EXT4_EXTENTS_FL;
             disk.i_block = extent_write::empty_root();
         }
         let mut map = ExtentMap::default();

@@ -3,6 +3,7 @@
 //! chown, truncate, utimes), which always sets ctime.
 
 use super::inode::{Body, Inode, MAX_FILE_SIZE};
+use crate::fileattr::FS_NOATIME_FL;
 use crate::types::{AttrTime, SetAttr, Timespec};
 use arch::{Errno, Result};
 
@@ -19,6 +20,8 @@ pub(super) struct Meta {
     /// Whether `link` may give this unnamed file its first name (an
     /// `O_TMPFILE` file opened without `O_EXCL`, until it gets one).
     pub linkable: bool,
+    /// The attribute flags (`FS_*_FL`, those of `fileattr::MODIFIABLE`).
+    pub fsflags: u32,
 }
 
 impl Meta {
@@ -29,8 +32,11 @@ impl Meta {
     }
 
     /// Sets atime to `now` under Linux's default `relatime` rule: only if it is not
-    /// newer than mtime or ctime, or is a day old.
+    /// newer than mtime or ctime, or is a day old; never with `FS_NOATIME_FL`.
     pub fn accessed(&mut self, now: Timespec) {
+        if self.fsflags & FS_NOATIME_FL != 0 {
+            return;
+        }
         if self.atime <= self.mtime || self.atime <= self.ctime || now.sec - self.atime.sec >= 86400
         {
             self.atime = now;

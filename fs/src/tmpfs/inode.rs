@@ -73,6 +73,7 @@ impl Inode {
                     mtime: now,
                     ctime: now,
                     linkable: false,
+                    fsflags: 0,
                 },
                 body: Body::Dir(Dir::new(this.clone())),
                 xattrs: BTreeMap::new(),
@@ -111,6 +112,7 @@ impl Inode {
                     mtime: now,
                     ctime: now,
                     linkable: false,
+                    fsflags: 0,
                 },
                 body,
                 xattrs: BTreeMap::new(),
@@ -373,6 +375,14 @@ impl VfsInode for Inode {
     ) -> Result<()> {
         let new_dir = self.same_fs(new_dir.as_ref()).ok_or(Errno::EXDEV)?;
         self.do_rename(old_name, &new_dir, new_name, flags)
+    }
+
+    fn fileattr_get(&self) -> Result<u32> {
+        self.get_flags()
+    }
+
+    fn fileattr_set(&self, flags: u32) -> Result<()> {
+        self.set_flags(flags)
     }
 
     fn setattr(&self, attr: &SetAttr) -> Result<()> {

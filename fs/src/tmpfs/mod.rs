@@ -14,6 +14,7 @@
 mod attr;
 mod dir;
 mod file;
+mod fileattr;
 mod inode;
 mod rename;
 mod seals;

@@ -41,11 +41,6 @@ pub fn flags(inode: &dyn Inode) -> u32 {
     inode.fileattr_get().unwrap_or(0)
 }
 
-/// Returns whether `inode` is immutable (Linux's `IS_IMMUTABLE`).
-pub fn is_immutable(inode: &dyn Inode) -> bool {
-    flags(inode) & FS_IMMUTABLE_FL != 0
-}
-
 /// Returns whether `inode` is append-only (Linux's `IS_APPEND`).
 pub fn is_append(inode: &dyn Inode) -> bool {
     flags(inode) & FS_APPEND_FL != 0

@@ -308,14 +308,20 @@ fn may_open(cred: &Credentials, st: &crate::types::Stat, p: &Path, flags: OpenFl
     if matches!(ft, FileType::CharDevice | FileType::BlockDevice) && p.mnt.nodev() {
         return Err(Errno::EACCES);
     }
-    let inode = p.inode();
-    if flags.access().contains(Access::WRITE) {
-        fileattr::may_modify(inode.as_ref(), false)?;
+    // The attribute flags matter only to an open that may change the file.
+    let writes = flags.access().contains(Access::WRITE) || flags.contains(OpenFlags::O_TRUNC);
+    let attr = if writes {
+        fileattr::flags(p.inode().as_ref())
+    } else {
+        0
+    };
+    if flags.access().contains(Access::WRITE) && attr & fileattr::FS_IMMUTABLE_FL != 0 {
+        return Err(Errno::EPERM);
     }
     permission(cred, st, flags.access())?;
     // An append-only file opens for writing only to append (open(2)).
     let overwrite = flags.writable() && !flags.contains(OpenFlags::O_APPEND);
-    if (overwrite || flags.contains(OpenFlags::O_TRUNC)) && fileattr::is_append(inode.as_ref()) {
+    if (overwrite || flags.contains(OpenFlags::O_TRUNC)) && attr & fileattr::FS_APPEND_FL != 0 {
         return Err(Errno::EPERM);
     }
     if flags.contains(OpenFlags::O_NOATIME) && !cred.owns(st) {

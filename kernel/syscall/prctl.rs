@@ -108,10 +108,7 @@ pub fn sys_prctl(
         PR_SET_TIMERSLACK => {
             // Linux leaves a real-time task's slack alone here.
             let mut s = ctx.task.sched.borrow_mut();
-            if s.policy == super::sched_policy::SCHED_OTHER
-                || s.policy == super::sched_policy::SCHED_BATCH
-                || s.policy == super::sched_policy::SCHED_IDLE
-            {
+            if !super::sched_policy::is_rt(s.policy) {
                 super::sched_policy::set_timer_slack(&mut s, arg2);
             }
             Ok(0)

@@ -38,7 +38,7 @@ const SCHED_ATTR_SIZE: u32 = 56;
 /// `SCHED_RR`'s time slice (Linux's RR_TIMESLICE: 100 ms).
 const RR_TIMESLICE_NS: i64 = 100_000_000;
 
-fn is_rt(policy: u32) -> bool {
+pub(crate) fn is_rt(policy: u32) -> bool {
     policy == SCHED_FIFO || policy == SCHED_RR
 }
 

@@ -1,4 +1,4 @@
-//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,uts} lead
+//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,pid,uts} lead
 //! to. Opening one gives a descriptor that names the namespace — setns(2)
 //! joins it, and it keeps the namespace alive while open; stat(2) reports
 //! the namespace's inode number (as in the link's text, `uts:[N]`) on the
@@ -23,6 +23,7 @@ pub enum Namespace {
     Uts(Arc<crate::uts::UtsNamespace>),
     Ipc(Arc<crate::ipc::IpcNamespace>),
     Mnt(Arc<crate::mnt_ns::MntNamespace>),
+    Pid(Arc<crate::pid_ns::PidNamespace>),
 }
 
 impl Namespace {
@@ -32,6 +33,15 @@ impl Namespace {
             "uts" => Namespace::Uts(task.uts.borrow().clone()),
             "ipc" => Namespace::Ipc(task.ipc.borrow().clone()),
             "mnt" => Namespace::Mnt(task.process.fs.borrow().mnt_ns.clone()),
+            "pid" => Namespace::Pid(task.process.ns()),
+            // Nothing until the namespace has had its init, as Linux.
+            "pid_for_children" => {
+                let ns = task.pid_for_children.borrow().clone();
+                if !ns.has_init() {
+                    return None;
+                }
+                Namespace::Pid(ns)
+            }
             _ => return None,
         })
     }
@@ -42,6 +52,17 @@ impl Namespace {
             Namespace::Uts(n) => n.inum,
             Namespace::Ipc(n) => n.inum,
             Namespace::Mnt(n) => n.inum,
+            Namespace::Pid(n) => n.inum,
+        }
+    }
+
+    /// Returns its kind's name, as its link's text shows it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Namespace::Uts(_) => "uts",
+            Namespace::Ipc(_) => "ipc",
+            Namespace::Mnt(_) => "mnt",
+            Namespace::Pid(_) => "pid",
         }
     }
 
@@ -51,12 +72,13 @@ impl Namespace {
             Namespace::Uts(_) => crate::uts::CLONE_NEWUTS,
             Namespace::Ipc(_) => crate::ipc::CLONE_NEWIPC,
             Namespace::Mnt(_) => crate::mnt_ns::CLONE_NEWNS,
+            Namespace::Pid(_) => crate::pid_ns::CLONE_NEWPID,
         }
     }
 }
 
 /// The kinds /proc/PID/ns lists, in its order.
-pub const KINDS: [&str; 3] = ["ipc", "mnt", "uts"];
+pub const KINDS: [&str; 5] = ["ipc", "mnt", "pid", "pid_for_children", "uts"];
 
 /// The file of one namespace.
 pub struct NsInode {
@@ -168,6 +190,7 @@ pub fn setns(task: &Arc<Task>, ns: Namespace, nstype: u64) -> Result<()> {
             }
             crate::mnt_ns::enter_namespace(&task.process, n);
         }
+        Namespace::Pid(n) => crate::pid_ns::install(task, n)?,
     }
     Ok(())
 }

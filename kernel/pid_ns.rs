@@ -163,6 +163,12 @@ impl PidNamespace {
     }
 }
 
+/// Returns the PID namespace of the task this thread runs (the initial
+/// one for threads that run none): the one whose numbers it sees.
+pub fn current() -> Arc<PidNamespace> {
+    crate::task::current().map_or_else(|| INIT_PID_NS.clone(), |t| t.process.ns())
+}
+
 /// Returns the namespace the global id `id` was allocated in.
 pub fn ns_of_id(id: Pid) -> Arc<PidNamespace> {
     NUMBERS
@@ -199,9 +205,7 @@ pub fn alloc(id: Pid, ns: &Arc<PidNamespace>) -> Result<Pid> {
     while at.level > 0 {
         let n = {
             let mut s = at.state.borrow_mut();
-            if !s.adding {
-                Err(Errno::ENOMEM)
-            } else {
+            {
                 let mut found = None;
                 let mut next = s.last;
                 for _ in 0..max {
@@ -230,6 +234,11 @@ pub fn alloc(id: Pid, ns: &Arc<PidNamespace>) -> Result<Pid> {
         }
         let parent = at.parent.clone().expect("a namespace below the initial one has a parent");
         at = parent;
+    }
+    // As Linux, the numbers are taken before the namespace is found dead.
+    if !ns.state.borrow().adding {
+        forget(ns, &nr);
+        return Err(Errno::ENOMEM);
     }
     let local = nr[ns.level];
     NUMBERS.borrow_mut().insert(
@@ -290,7 +299,8 @@ pub fn kill_all(ns: &PidNamespace, init: &Arc<Process>) {
             continue;
         };
         if p.exit_status.borrow().is_none() {
-            let info = crate::signal::SigInfo::new(crate::signal::SIGKILL, 0);
+            let info =
+                crate::signal::SigInfo::new(crate::signal::SIGKILL, crate::signal::SI_KERNEL);
             crate::signal::send_to_process(&p, info);
         }
     }

@@ -173,6 +173,15 @@ fn uts() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
 }
 
+/// PID namespaces: unshare, clone and setns with CLONE_NEWPID, pid 1 and
+/// ppid 0, nesting to 32 levels, kill and wait across levels, orphans, the
+/// init's signal protection and death, a procfs of the namespace
+/// (tests/guest/pidns.c).
+#[test]
+fn pidns() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pidns", "quiet"]));
+}
+
 /// NETLINK_KOBJECT_UEVENT sockets and sysfs uevent files: the kernel's
 /// events after a write to /sys/class/net/lo/uevent, udev's group-2
 /// multicasts, socket filters, ENOBUFS, EPERM and EACCES for a user

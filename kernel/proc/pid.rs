@@ -243,9 +243,13 @@ fn task_dir(dev: u64, ino: u64, t: &Target) -> Node {
     Node::dir(dev, ino, 0o555, move || {
         let p = t.process()?;
         let tids: Vec<Pid> = p.threads.borrow().iter().map(|th| th.tid()).collect();
+        let ns = crate::pid_ns::current();
         Ok(tids
             .into_iter()
-            .map(|tid| dir(dev, &p, Some(tid)).entry(tid as u64 + 2, &tid.to_string()))
+            .map(|tid| {
+                let nr = ns.nr(tid);
+                dir(dev, &p, Some(tid)).entry(nr as u64 + 2, &nr.to_string())
+            })
             .collect())
     })
 }

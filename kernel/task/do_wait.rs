@@ -92,6 +92,8 @@ fn tracee_selected(me: &Process, t: &Task, o: &WaitOptions) -> bool {
 fn scan_tracees(me: &Arc<Process>, tracees: &[Arc<Task>], o: &WaitOptions) -> Option<WaitResult> {
     for t in tracees {
         let uid = t.process.cred.borrow().uid;
+        // Its number in the waiter's namespace, read before a reap frees it.
+        let vpid = me.vnr(t.tid());
         let Some(report) = crate::ptrace::take_report(t, o.nowait) else {
             continue;
         };
@@ -117,7 +119,7 @@ fn scan_tracees(me: &Arc<Process>, tracees: &[Arc<Task>], o: &WaitOptions) -> Op
             }
         };
         return Some(WaitResult {
-            pid: t.tid(),
+            pid: vpid,
             uid,
             change,
             maxrss: 0,
@@ -149,10 +151,11 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
         return Some(Err(Errno::ECHILD));
     }
     for c in &children {
+        let vpid = me.vnr(c.pid);
         let found = |change| {
             let (own, children) = c.maxrss();
             Some(Ok(WaitResult {
-                pid: c.pid,
+                pid: vpid,
                 uid: c.cred.borrow().uid,
                 change,
                 maxrss: own.max(children),
@@ -215,21 +218,15 @@ pub fn do_wait(task: &Arc<Task>, mut o: WaitOptions) -> Result<Option<WaitResult
         let g = me.global(o.pid.abs()).ok_or(Errno::ECHILD)?;
         o.pid = if o.pid > 0 { g } else { -g };
     }
-    let local = |r: Result<WaitResult>| {
-        r.map(|mut r| {
-            r.pid = me.vnr(r.pid);
-            Some(r)
-        })
-    };
     if let Some(r) = scan(&me, &o) {
-        return local(r);
+        return r.map(Some);
     }
     if o.nohang {
         return Ok(None);
     }
     let q = &me.child_wait;
     match wait_event(task, &[q], None, Interruptible::Signals, || scan(&me, &o))? {
-        Some(r) => local(r),
+        Some(r) => r.map(Some),
         None => Ok(None),
     }
 }

@@ -117,8 +117,12 @@ static int depth(int level)
 	if (c == 0)
 		_exit(getpid() == 1 ? depth(level + 1) : 13);
 	int st;
-	if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+	pid_t w = waitpid(c, &st, 0);
+	if (w != c || !WIFEXITED(st)) {
+		check_printf("level %d: waitpid(%d) = %d, status %#x, errno %d\n", level, c, w, st,
+			     errno);
 		return 14;
+	}
 	return WEXITSTATUS(st);
 }
 

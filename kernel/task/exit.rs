@@ -101,8 +101,8 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
 }
 
 /// Returns who adopts the orphans of `p`: the nearest living subreaper among its
-/// ancestors in its PID namespace, else the namespace's init (its parent
-/// namespace's, for the init itself).
+/// ancestors in its PID namespace, else the namespace's init (the init
+/// itself, for its own).
 fn find_reaper(p: &Arc<Process>) -> Option<Arc<Process>> {
     let ns = p.ns();
     let mut at = p.parent.borrow().upgrade();
@@ -117,9 +117,11 @@ fn find_reaper(p: &Arc<Process>) -> Option<Arc<Process>> {
         }
         at = a.parent.borrow().upgrade();
     }
+    // A namespace's dying init keeps its children, reaping them as they
+    // die, as Linux's zap_pid_ns_processes does.
     match ns.reaper() {
-        Some(r) if !Arc::ptr_eq(&r, p) => Some(r),
-        _ => ns.parent.as_ref().and_then(|n| n.reaper()),
+        Some(r) => Some(r),
+        None => ns.parent.as_ref().and_then(|n| n.reaper()),
     }
 }
 

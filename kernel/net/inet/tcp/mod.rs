@@ -14,8 +14,9 @@ use super::addr::{self, Endpoint, SockAddr};
 use super::listen::{Listener, Template};
 use super::ports::PortUse;
 use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
-use super::stack::{with_stack, Stack};
-use super::{euid, port_range, read_opt, AF_INET6, IPPROTO_TCP};
+use super::stack::Stack;
+use crate::net::Net;
+use super::{euid, read_opt, AF_INET6, IPPROTO_TCP};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_STREAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
@@ -70,6 +71,8 @@ struct State {
 /// A TCP socket.
 pub(crate) struct TcpSocket {
     family: u16,
+    /// The network namespace the socket was made in.
+    pub(super) net: Arc<Net>,
     id: u64,
     inode: SockInode,
     wait: Arc<WaitQueue>,
@@ -77,8 +80,8 @@ pub(crate) struct TcpSocket {
 }
 
 impl TcpSocket {
-    pub(crate) fn new(family: u16, owner: Owner) -> Arc<TcpSocket> {
-        with_stack(|stack| TcpSocket::new_in(family, owner, stack))
+    pub(crate) fn new(family: u16, owner: Owner, net: &Arc<Net>) -> Arc<TcpSocket> {
+        net.with_stack(|stack| TcpSocket::new_in(family, owner, stack))
     }
 
     /// Returns a socket for an accepted connection `h` of `listener`.
@@ -112,6 +115,7 @@ impl TcpSocket {
         let id = stack.new_id();
         let sock = Arc::new(TcpSocket {
             family,
+            net: stack.net(),
             id,
             inode: SockInode::new(owner),
             wait: Arc::new(WaitQueue::new()),
@@ -205,7 +209,7 @@ impl TcpSocket {
     ) -> Result<Endpoint> {
         let u = self.port_use(s, ep, uid);
         let port = if ep.port == 0 {
-            stack.tcp_ports.bind_ephemeral(port_range(), u)?
+            stack.tcp_ports.bind_ephemeral(stack.net().ip_local_port_range(), u)?
         } else {
             stack.tcp_ports.bind(ep.port, u)?;
             ep.port
@@ -218,6 +222,10 @@ impl TcpSocket {
 }
 
 impl Socket for TcpSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.net
+    }
+
     fn family(&self) -> u16 {
         self.family
     }
@@ -238,7 +246,7 @@ impl Socket for TcpSocket {
         let ep = super::bind_endpoint(raw, self.family)?;
         let uid = euid(ctx);
         super::check_bind_port(ctx, ep.port)?;
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             if s.local.is_some() || s.conn != Conn::Closed {
                 return Err(Errno::EINVAL);
@@ -259,7 +267,7 @@ impl Socket for TcpSocket {
             return Err(Errno::EAFNOSUPPORT);
         }
         let uid = euid(ctx);
-        let started = with_stack(|stack| -> Result<bool> {
+        let started = self.net.with_stack(|stack| -> Result<bool> {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             // A connection that was in progress is reported once: done
@@ -291,7 +299,7 @@ impl Socket for TcpSocket {
                 None => {
                     let mut u = self.port_use(&s, Endpoint::new(src, 0), uid);
                     u.remote = Some((remote.addr, remote.port));
-                    let port = stack.tcp_ports.connect_ephemeral(port_range(), u)?;
+                    let port = stack.tcp_ports.connect_ephemeral(stack.net().ip_local_port_range(), u)?;
                     s.bound = true;
                     s.autobound = true;
                     Endpoint::new(src, port)
@@ -323,7 +331,7 @@ impl Socket for TcpSocket {
         }
         let timeout = self.options().sndtimeo;
         sock_wait(ctx.task, &[&self.wait], false, timeout, || {
-            with_stack(|stack| {
+            self.net.with_stack(|stack| {
                 let mut s = self.state.borrow_mut();
                 self.refresh(stack, &mut s);
                 match s.conn {
@@ -347,7 +355,7 @@ impl Socket for TcpSocket {
 
     fn listen(&self, ctx: &TrapContext, backlog: u32) -> Result<()> {
         let uid = euid(ctx);
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             match s.conn {
                 Conn::Closed => {}
@@ -408,7 +416,7 @@ impl Socket for TcpSocket {
             nonblocking(f, false),
             timeout,
             || {
-                with_stack(|stack| {
+                self.net.with_stack(|stack| {
                     if self.state.borrow().conn != Conn::Listening {
                         return Err(Errno::EINVAL);
                     }
@@ -432,7 +440,7 @@ impl Socket for TcpSocket {
     }
 
     fn peer_name(&self) -> Result<Vec<u8>> {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             let Conn::Connected(h) = s.conn else {
@@ -447,7 +455,7 @@ impl Socket for TcpSocket {
     }
 
     fn shutdown(&self, how: Shutdown) -> Result<()> {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             match s.conn {
@@ -502,7 +510,7 @@ impl Socket for TcpSocket {
             let ka = s.inet.keepalive(s.opts.plain(SO_KEEPALIVE) != 0);
             (s.conn, ka, self.template(&s))
         };
-        with_stack(|stack| match conn {
+        self.net.with_stack(|stack| match conn {
             Conn::Connected(h) => stack.tcp(h).set_keep_alive(ka.map(Into::into)),
             // Connections accepted from now on take the new settings.
             Conn::Listening => {
@@ -518,7 +526,7 @@ impl Socket for TcpSocket {
     }
 
     fn take_error(&self) -> Option<Errno> {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             s.err.take().or_else(|| self.reset_error(stack, &mut s))
@@ -553,7 +561,7 @@ impl Socket for TcpSocket {
                         s.inet.nodelay,
                         s.inet.keepalive(s.opts.plain(SO_KEEPALIVE) != 0),
                     );
-                    with_stack(|stack| {
+                    self.net.with_stack(|stack| {
                         let t = stack.tcp(h);
                         t.set_nagle_enabled(!nodelay);
                         t.set_keep_alive(ka.map(Into::into));
@@ -579,7 +587,7 @@ impl Socket for TcpSocket {
     }
 
     fn poll(&self) -> PollEvents {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             let mut ev = PollEvents::empty();
@@ -651,7 +659,7 @@ impl Socket for TcpSocket {
         if cmd != SIOCINQ && cmd != SIOCOUTQ {
             return Err(Errno::ENOTTY);
         }
-        let n = with_stack(|stack| {
+        let n = self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             match s.conn {
@@ -673,7 +681,7 @@ impl Socket for TcpSocket {
             at += d.len();
             Ok(())
         };
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             self.recv_some(stack, &mut self.state.borrow_mut(), room, false, &mut sink)
         })
     }
@@ -686,7 +694,7 @@ impl Socket for TcpSocket {
             Ok(())
         };
         let n = data.len();
-        with_stack(|stack| self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source))
+        self.net.with_stack(|stack| self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source))
     }
 
     fn is_stream(&self) -> bool {
@@ -694,7 +702,7 @@ impl Socket for TcpSocket {
     }
 
     fn release(&self) {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             stack.tcp_socks.remove(&self.id);
             let mut s = self.state.borrow_mut();
             let port = s.local.map(|l| l.port);

@@ -106,8 +106,7 @@ const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 const CLONE_NEWUSER: u64 = 0x1000_0000;
 const CLONE_NEWPID: u64 = 0x2000_0000;
 const CLONE_NEWTIME: u64 = 0x80;
-const NOT_BUILT: u64 =
-    CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME;
+const NOT_BUILT: u64 = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME;
 
 /// unshare(2).
 pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {

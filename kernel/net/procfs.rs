@@ -167,7 +167,10 @@ fn sockstat(net: &Net) -> String {
 
 /// /proc/net/sockstat6.
 fn sockstat6(net: &Net) -> String {
-    format!("{}FRAG6: inuse 0 memory 0\n", super::inet::sockstat(net, true))
+    format!(
+        "{}FRAG6: inuse 0 memory 0\n",
+        super::inet::sockstat(net, true)
+    )
 }
 
 /// /proc/net/snmp; Tcp CurrEstab counts the connections in ESTABLISHED

@@ -48,10 +48,7 @@ fn bind_to_device(ctx: &TrapContext, sock: &dyn Socket, val: u64, len: usize) ->
     let name = raw.split(|&b| b == 0).next().unwrap_or(&[]);
     let index = match name {
         [] => 0,
-        _ => sock
-            .net()
-            .ifindex_by_name(name)
-            .ok_or(Errno::ENODEV)?,
+        _ => sock.net().ifindex_by_name(name).ok_or(Errno::ENODEV)?,
     };
     let privileged = ctx
         .task

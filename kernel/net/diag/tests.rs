@@ -160,7 +160,8 @@ fn unix_pairs_and_their_peers() {
     let row = rows.iter().find(|r| r.cookie == ino);
     let row = row.expect("the pair is registered");
     assert_eq!((row.ino, row.peer, row.state), (0, Some(0), 1));
-    let text = String::from_utf8(crate::net::unix::proc_net_unix(crate::net::init_net())).expect("text");
+    let text =
+        String::from_utf8(crate::net::unix::proc_net_unix(crate::net::init_net())).expect("text");
     assert!(text.starts_with("Num       RefCount Protocol Flags    Type St Inode Path\n"));
     assert!(
         text.contains(": 00000003 00000000 00000000 0001 02     0\n"),

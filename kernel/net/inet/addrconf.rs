@@ -14,9 +14,9 @@
 //!   duplicates), which lives as long as the router says.
 
 use super::ether::{NdEvent, Neighbours};
-use crate::net::Net;
 use crate::net::namespace::Prefix;
 use crate::net::route::Route;
+use crate::net::Net;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv6Addr;
 use std::sync::{Arc, Weak};

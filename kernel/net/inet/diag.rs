@@ -9,12 +9,12 @@
 use super::addr::Endpoint;
 use super::proc::{Kind, Row};
 use super::stack::Stack;
-use crate::net::Net;
 use super::tcp::TcpSocket;
 use super::tcp_info::{
     TcpInfo, TCP_CLOSE, TCP_ESTABLISHED, TCP_FIN_WAIT2, TCP_LISTEN, TCP_SYN_RECV, TCP_TIME_WAIT,
 };
 use super::{AF_INET, AF_INET6};
+use crate::net::Net;
 use crate::net::Socket;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp;
@@ -213,7 +213,9 @@ pub(crate) fn sockstat(net: &Net, v6: bool) -> String {
         .count();
     let tw = tcp.iter().filter(|r| r.kind == Kind::TimeWait).count();
     let filed = tcp.iter().filter(|r| r.inode != 0).count();
-    let unhashed = net.with_stack(|stack| stack.tcp_socks.len()).saturating_sub(filed);
+    let unhashed = net
+        .with_stack(|stack| stack.tcp_socks.len())
+        .saturating_sub(filed);
     let alloc = tcp.iter().filter(|r| r.kind == Kind::Full).count() + unhashed;
     let mem = |rows: &[Row]| {
         let queued = rows

@@ -22,8 +22,8 @@
 use super::offload::Flows;
 use super::{frag4, frag6, packet};
 use crate::net::device::{NetDriver, Offload};
-use crate::net::Net;
 use crate::net::packet::{Frame, ETH_HLEN, ETH_P_IP, ETH_P_IPV6};
+use crate::net::Net;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, Weak};

@@ -11,10 +11,10 @@ use super::device::{PacketInfo, LO_IFINDEX};
 use super::packet::MAX_PACKET;
 use super::sockopt::InetOptions;
 use super::stack::Stack;
-use crate::net::Net;
 use super::taps::{Filter, Packet};
 use super::AF_INET6;
 use crate::net::socket::{nonblocking, sock_wait, Cmsg, Received, SockInode};
+use crate::net::Net;
 use crate::net::{MsgFlags, Options, Shutdown, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
@@ -164,7 +164,9 @@ impl Dgram {
             IpAddr::V4(std::net::Ipv4Addr::new(raw[4], raw[5], raw[6], raw[7]))
         };
         let dst = Endpoint::new(dst, 0).destination().addr;
-        self.net.with_stack(|s| s.source_for(dst)).ok_or(Errno::ENETUNREACH)?;
+        self.net
+            .with_stack(|s| s.source_for(dst))
+            .ok_or(Errno::ENETUNREACH)?;
         Ok(dst)
     }
 
@@ -428,7 +430,10 @@ impl Dgram {
         match cmd {
             SIOCINQ | SIOCOUTQ => {
                 let n = match cmd {
-                    SIOCINQ => self.net.with_stack(|s| s.taps.next_len(self.id)).map_or(0, inq),
+                    SIOCINQ => self
+                        .net
+                        .with_stack(|s| s.taps.next_len(self.id))
+                        .map_or(0, inq),
                     _ => 0,
                 };
                 UserPtr::<i32>::new(arg).write(user, &(n as i32))?;

@@ -34,12 +34,12 @@ mod udp;
 mod udplite;
 
 use crate::net::{Net, Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
-pub(crate) use stack::Stack;
 use crate::task::TrapContext;
 pub(crate) use addr::unmap;
 pub(crate) use device::LO_IFINDEX;
 pub(crate) use diag::{curr_estab, raw_rows, sockstat, tcp_rows, udp_rows};
 pub(crate) use proc::{proc_tcp, proc_udp, Kind, Row};
+pub(crate) use stack::Stack;
 pub(crate) use tcp_info::{TCP_CLOSE, TCP_LISTEN};
 
 use addr::{Endpoint, SockAddr};

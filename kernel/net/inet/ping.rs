@@ -7,7 +7,6 @@
 //! replies to that identifier, ICMP header and payload without the IP
 //! header. smoltcp's interface answers echo requests to local addresses.
 
-use crate::net::Net;
 use super::addr::{self, Endpoint};
 use super::ip_dgram::{Dgram, SOL_RAW};
 use super::packet::{self, Header, ICMP_HEADER, IPV4_HEADER, MAX_PACKET};
@@ -15,6 +14,7 @@ use super::sockopt::{SOL_IP, SOL_IPV6};
 use super::taps::{Filter, Kind};
 use super::{read_opt, AF_INET, AF_INET6, IPPROTO_ICMP, IPPROTO_ICMPV6};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{sa_family, MsgFlags, Options, Shutdown, AF_UNSPEC, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::UserIov;
 use crate::task::TrapContext;
@@ -89,7 +89,10 @@ impl PingSocket {
     /// Takes identifier `ident` (0: any free one) for the socket.
     fn take_ident(&self, ident: u16) -> Result<u16> {
         let reuse = self.d.state.borrow().opts.plain(2) != 0;
-        let got = self.d.net.with_stack(|s| s.taps.bind_ident(self.d.id, ident, reuse))?;
+        let got = self
+            .d
+            .net
+            .with_stack(|s| s.taps.bind_ident(self.d.id, ident, reuse))?;
         self.ping.borrow_mut().ident = Some(got);
         Ok(got)
     }
@@ -259,7 +262,9 @@ impl Socket for PingSocket {
         self.take_ident(port)?;
         self.ping.borrow_mut().ident_bound = port != 0;
         let local = (!a.is_unspecified()).then_some(a);
-        self.d.net.with_stack(|s| s.taps.filter(self.d.id).local = local);
+        self.d
+            .net
+            .with_stack(|s| s.taps.filter(self.d.id).local = local);
         let mut s = self.d.state.borrow_mut();
         s.addr_bound = !a.is_unspecified();
         s.local = Some(a);
@@ -293,7 +298,9 @@ impl Socket for PingSocket {
         self.autobind()?;
         let dst = self.d.connect_dst(raw)?;
         let local = self.d.set_peer(dst);
-        self.d.net.with_stack(|s| s.taps.filter(self.d.id).local = local);
+        self.d
+            .net
+            .with_stack(|s| s.taps.filter(self.d.id).local = local);
         Ok(())
     }
 

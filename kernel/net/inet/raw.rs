@@ -13,11 +13,11 @@ use super::packet::{self, Header, IPV4_HEADER, MAX_PACKET};
 use super::proc::Row;
 use super::sockopt::{SOL_IP, SOL_IPV6};
 use super::stack::Stack;
-use crate::net::Net;
 use super::taps::{Filter, Kind};
 use super::tcp_info::{TCP_CLOSE, TCP_ESTABLISHED};
 use super::{read_opt, AF_INET6, IPPROTO_ICMP, IPPROTO_ICMPV6};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{sa_family, MsgFlags, Options, Shutdown, AF_UNSPEC, SOCK_RAW, SOL_SOCKET};
 use crate::syscall::UserIov;
 use crate::task::TrapContext;
@@ -335,7 +335,9 @@ impl RawSocket {
                 }
                 let off = (v >= 0).then_some(v as usize);
                 self.raw.borrow_mut().checksum = off;
-                self.d.net.with_stack(|s| s.taps.filter(self.d.id).checksum = off.is_some());
+                self.d
+                    .net
+                    .with_stack(|s| s.taps.filter(self.d.id).checksum = off.is_some());
             }
             _ => return Err(Errno::ENOPROTOOPT),
         }
@@ -412,7 +414,9 @@ impl Socket for RawSocket {
             s.local = Some(a);
             s.addr_bound = local.is_some();
         }
-        self.d.net.with_stack(|s| s.taps.filter(self.d.id).local = local);
+        self.d
+            .net
+            .with_stack(|s| s.taps.filter(self.d.id).local = local);
         Ok(())
     }
 

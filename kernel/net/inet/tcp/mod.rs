@@ -15,9 +15,9 @@ use super::listen::{Listener, Template};
 use super::ports::PortUse;
 use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
 use super::stack::Stack;
-use crate::net::Net;
 use super::{euid, read_opt, AF_INET6, IPPROTO_TCP};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_STREAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
@@ -209,7 +209,9 @@ impl TcpSocket {
     ) -> Result<Endpoint> {
         let u = self.port_use(s, ep, uid);
         let port = if ep.port == 0 {
-            stack.tcp_ports.bind_ephemeral(stack.net().ip_local_port_range(), u)?
+            stack
+                .tcp_ports
+                .bind_ephemeral(stack.net().ip_local_port_range(), u)?
         } else {
             stack.tcp_ports.bind(ep.port, u)?;
             ep.port
@@ -299,7 +301,9 @@ impl Socket for TcpSocket {
                 None => {
                     let mut u = self.port_use(&s, Endpoint::new(src, 0), uid);
                     u.remote = Some((remote.addr, remote.port));
-                    let port = stack.tcp_ports.connect_ephemeral(stack.net().ip_local_port_range(), u)?;
+                    let port = stack
+                        .tcp_ports
+                        .connect_ephemeral(stack.net().ip_local_port_range(), u)?;
                     s.bound = true;
                     s.autobound = true;
                     Endpoint::new(src, port)
@@ -694,7 +698,8 @@ impl Socket for TcpSocket {
             Ok(())
         };
         let n = data.len();
-        self.net.with_stack(|stack| self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source))
+        self.net
+            .with_stack(|stack| self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source))
     }
 
     fn is_stream(&self) -> bool {

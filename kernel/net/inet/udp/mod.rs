@@ -18,10 +18,10 @@ use super::cmsg::{self, Arrival, SendParams};
 use super::ports::{PortUse, Ports};
 use super::sockopt::{InetOptions, SOL_UDP};
 use super::stack::Stack;
-use crate::net::Net;
 use super::udplite::{Binding, Coverage, IPPROTO_UDPLITE, SOL_UDPLITE};
 use super::{euid, read_opt, AF_INET, IPPROTO_UDP};
 use crate::net::socket::{nonblocking, sigpipe, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
@@ -317,7 +317,8 @@ impl Socket for UdpSocket {
         }
         let v4 = to.addr.is_ipv4();
         let params = cmsg::parse_send(self.family, v4, &msg.control.proto)?;
-        self.net.with_stack(|stack| Self::check_params(stack, &params, v4))?;
+        self.net
+            .with_stack(|stack| Self::check_params(stack, &params, v4))?;
         let mut data = vec![0u8; len];
         msg.iov.copy_in(ctx, 0, &mut data)?;
         let uid = euid(ctx);
@@ -350,7 +351,9 @@ impl Socket for UdpSocket {
         let timeout = self.options().rcvtimeo;
         let mut data = Vec::new();
         let got = sock_wait(ctx.task, &[&self.wait], nonblock, timeout, || {
-            self.net.with_stack(|stack| self.recv_one(stack, &mut self.state.borrow_mut(), peek, &mut data))
+            self.net.with_stack(|stack| {
+                self.recv_one(stack, &mut self.state.borrow_mut(), peek, &mut data)
+            })
         })?;
         let len = got.len;
         let n = len.min(iov.len());
@@ -407,7 +410,8 @@ impl Socket for UdpSocket {
         let r = s.inet.set(self.family, false, level, opt, &raw)?;
         if let (Ok(()), Some(Rx::Udp(h))) = (&r, s.rx) {
             let ttl = s.inet.ttl;
-            self.net.with_stack(|stack| stack.sockets.get_mut::<udp::Socket>(h).set_hop_limit(ttl));
+            self.net
+                .with_stack(|stack| stack.sockets.get_mut::<udp::Socket>(h).set_hop_limit(ttl));
         }
         Some(r)
     }

@@ -244,8 +244,8 @@ s.listen(); open(\"/run/ready\", \"w\").close(); c, _ = s.accept(); c.send(b\"fr
         ip link set lo up; \
         python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 8123))' 2>&1 | tail -1; \
         ip netns exec blue python3 -c 'import socket; print(socket.create_connection((\"127.0.0.1\", 8123)).recv(64).decode().strip())'; \
-        wait; unshare --net ip -o link show | wc -l; readlink /proc/self/ns/net; \
-        unshare --net readlink /proc/self/ns/net; ip netns del blue && ip netns list | wc -l";
+        wait; echo links=$(unshare --net ip -o link show | wc -l); readlink /proc/self/ns/net; \
+        unshare --net readlink /proc/self/ns/net; ip netns del blue && echo left=$(ip netns list | wc -l)";
     let run = boot(&[
         &format!("ubd0r={}", debian_image().display()),
         "mem=256M",
@@ -276,9 +276,9 @@ s.listen(); open(\"/run/ready\", \"w\").close(); c, _ = s.accept(); c.send(b\"fr
         out.contains("from blue"),
         "blue's server seen from blue\n{run}"
     );
+    assert!(out.contains("links=1"), "unshare --net: lo alone\n{run}");
+    assert!(out.contains("left=0"), "ip netns del\n{run}");
     let lines: Vec<&str> = run.stdout_lines().collect();
-    let links: Vec<&&str> = lines.iter().filter(|l| l.trim() == "1").collect();
-    assert!(links.len() >= 1, "unshare --net: one link\n{run}");
     let ns: Vec<&&str> = lines.iter().filter(|l| l.starts_with("net:[")).collect();
     assert_eq!(ns.len(), 2, "{run}");
     assert_ne!(

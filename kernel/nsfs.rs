@@ -1,4 +1,4 @@
-//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,uts} lead
+//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,net,uts} lead
 //! to. Opening one gives a descriptor that names the namespace — setns(2)
 //! joins it, and it keeps the namespace alive while open; stat(2) reports
 //! the namespace's inode number (as in the link's text, `uts:[N]`) on the
@@ -23,6 +23,7 @@ pub enum Namespace {
     Uts(Arc<crate::uts::UtsNamespace>),
     Ipc(Arc<crate::ipc::IpcNamespace>),
     Mnt(Arc<crate::mnt_ns::MntNamespace>),
+    Net(Arc<crate::net::Net>),
 }
 
 impl Namespace {
@@ -32,6 +33,7 @@ impl Namespace {
             "uts" => Namespace::Uts(task.uts.borrow().clone()),
             "ipc" => Namespace::Ipc(task.ipc.borrow().clone()),
             "mnt" => Namespace::Mnt(task.process.fs.borrow().mnt_ns.clone()),
+            "net" => Namespace::Net(task.net.borrow().clone()),
             _ => return None,
         })
     }
@@ -42,6 +44,7 @@ impl Namespace {
             Namespace::Uts(n) => n.inum,
             Namespace::Ipc(n) => n.inum,
             Namespace::Mnt(n) => n.inum,
+            Namespace::Net(n) => n.inum,
         }
     }
 
@@ -51,12 +54,13 @@ impl Namespace {
             Namespace::Uts(_) => crate::uts::CLONE_NEWUTS,
             Namespace::Ipc(_) => crate::ipc::CLONE_NEWIPC,
             Namespace::Mnt(_) => crate::mnt_ns::CLONE_NEWNS,
+            Namespace::Net(_) => crate::net::CLONE_NEWNET,
         }
     }
 }
 
 /// The kinds /proc/PID/ns lists, in its order.
-pub const KINDS: [&str; 3] = ["ipc", "mnt", "uts"];
+pub const KINDS: [&str; 4] = ["ipc", "mnt", "net", "uts"];
 
 /// The file of one namespace.
 pub struct NsInode {
@@ -168,6 +172,7 @@ pub fn setns(task: &Arc<Task>, ns: Namespace, nstype: u64) -> Result<()> {
             }
             crate::mnt_ns::enter_namespace(&task.process, n);
         }
+        Namespace::Net(n) => *task.net.borrow_mut() = n,
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,pid,uts} lead
+//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,net,pid,uts} lead
 //! to. Opening one gives a descriptor that names the namespace — setns(2)
 //! joins it, and it keeps the namespace alive while open; stat(2) reports
 //! the namespace's inode number (as in the link's text, `uts:[N]`) on the
@@ -24,6 +24,7 @@ pub enum Namespace {
     Ipc(Arc<crate::ipc::IpcNamespace>),
     Mnt(Arc<crate::mnt_ns::MntNamespace>),
     Pid(Arc<crate::pid_ns::PidNamespace>),
+    Net(Arc<crate::net::Net>),
 }
 
 impl Namespace {
@@ -42,6 +43,7 @@ impl Namespace {
                 }
                 Namespace::Pid(ns)
             }
+            "net" => Namespace::Net(task.net.borrow().clone()),
             _ => return None,
         })
     }
@@ -53,6 +55,7 @@ impl Namespace {
             Namespace::Ipc(n) => n.inum,
             Namespace::Mnt(n) => n.inum,
             Namespace::Pid(n) => n.inum,
+            Namespace::Net(n) => n.inum,
         }
     }
 
@@ -63,6 +66,7 @@ impl Namespace {
             Namespace::Ipc(_) => "ipc",
             Namespace::Mnt(_) => "mnt",
             Namespace::Pid(_) => "pid",
+            Namespace::Net(_) => "net",
         }
     }
 
@@ -73,12 +77,13 @@ impl Namespace {
             Namespace::Ipc(_) => crate::ipc::CLONE_NEWIPC,
             Namespace::Mnt(_) => crate::mnt_ns::CLONE_NEWNS,
             Namespace::Pid(_) => crate::pid_ns::CLONE_NEWPID,
+            Namespace::Net(_) => crate::net::CLONE_NEWNET,
         }
     }
 }
 
 /// The kinds /proc/PID/ns lists, in its order.
-pub const KINDS: [&str; 5] = ["ipc", "mnt", "pid", "pid_for_children", "uts"];
+pub const KINDS: [&str; 6] = ["ipc", "mnt", "net", "pid", "pid_for_children", "uts"];
 
 /// The file of one namespace.
 pub struct NsInode {
@@ -191,6 +196,7 @@ pub fn setns(task: &Arc<Task>, ns: Namespace, nstype: u64) -> Result<()> {
             crate::mnt_ns::enter_namespace(&task.process, n);
         }
         Namespace::Pid(n) => crate::pid_ns::install(task, n)?,
+        Namespace::Net(n) => *task.net.borrow_mut() = n,
     }
     Ok(())
 }

@@ -96,17 +96,17 @@ pub fn names_wait() -> &'static fs::WaitQueue {
 }
 
 use crate::mnt_ns::CLONE_NEWNS;
+use crate::net::CLONE_NEWNET;
 use crate::pid_ns::CLONE_NEWPID;
 
 /// The namespaces this kernel builds.
-const BUILT: u64 = CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID;
+const BUILT: u64 = CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID;
 
 /// The other namespace flags, which this kernel does not build.
 const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 const CLONE_NEWUSER: u64 = 0x1000_0000;
-const CLONE_NEWNET: u64 = 0x4000_0000;
 const CLONE_NEWTIME: u64 = 0x80;
-const NOT_BUILT: u64 = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWTIME;
+const NOT_BUILT: u64 = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWTIME;
 
 /// unshare(2).
 pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
@@ -157,6 +157,9 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     }
     if flags & CLONE_NEWNS != 0 {
         crate::mnt_ns::unshare(&task.process)?;
+    }
+    if flags & CLONE_NEWNET != 0 {
+        *task.net.borrow_mut() = crate::net::Net::new();
     }
     Ok(0)
 }
@@ -224,6 +227,10 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     if flags & CLONE_NEWIPC != 0 {
         let ipc = target.ipc.borrow().clone();
         crate::ipc::switch_namespace(ctx.task, ipc);
+    }
+    if flags & CLONE_NEWNET != 0 {
+        let net = target.net.borrow().clone();
+        *ctx.task.net.borrow_mut() = net;
     }
     Ok(0)
 }

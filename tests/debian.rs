@@ -227,6 +227,66 @@ fn network_tools_on_loopback() {
     assert!(!run.stdout.contains("Cannot open netlink socket"), "{run}");
 }
 
+/// Debian's `ip netns` and `unshare --net`: a named namespace (a bind
+/// mount of /proc/self/ns/net under /run/netns) has lo alone, `ip -n`
+/// brings its lo up there only, a server in it is not reached from the
+/// first namespace, and `unshare --net` starts a program in a new one.
+#[test]
+fn network_namespaces_with_ip() {
+    let script = "\
+        mount -t tmpfs none /run && ip netns add blue && ip netns list && \
+        ip netns exec blue ip -o link show && ip -n blue link set lo up && \
+        ip -n blue -4 addr show lo && ip -4 addr show lo | grep -c inet; \
+        ip netns exec blue python3 -c 'import socket,time; s=socket.socket(); \
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", 8123)); \
+s.listen(); open(\"/run/ready\", \"w\").close(); c, _ = s.accept(); c.send(b\"from blue\\n\"); time.sleep(0.2)' & \
+        for i in $(seq 100); do [ -e /run/ready ] && break; sleep 0.1; done; \
+        ip link set lo up; \
+        python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 8123))' 2>&1 | tail -1; \
+        ip netns exec blue python3 -c 'import socket; print(socket.create_connection((\"127.0.0.1\", 8123)).recv(64).decode().strip())'; \
+        wait; echo links=$(unshare --net ip -o link show | wc -l); readlink /proc/self/ns/net; \
+        unshare --net readlink /proc/self/ns/net; ip netns del blue && echo left=$(ip netns list | wc -l)";
+    let run = boot(&[
+        &format!("ubd0r={}", debian_image().display()),
+        "mem=256M",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        script,
+    ]);
+    assert_init_exit(&run, 0);
+    let out = &run.stdout;
+    assert!(out.contains("blue"), "ip netns list\n{run}");
+    assert!(
+        out.contains("1: lo: <LOOPBACK> mtu 65536"),
+        "a new namespace: lo, down\n{run}"
+    );
+    assert!(!out.contains("eth0"), "no card in the new namespace\n{run}");
+    assert!(
+        out.contains("inet 127.0.0.1/8 scope host lo"),
+        "lo up in blue\n{run}"
+    );
+    assert!(
+        out.contains("ConnectionRefusedError"),
+        "blue's server unseen from the first namespace\n{run}"
+    );
+    assert!(
+        out.contains("from blue"),
+        "blue's server seen from blue\n{run}"
+    );
+    assert!(out.contains("links=1"), "unshare --net: lo alone\n{run}");
+    assert!(out.contains("left=0"), "ip netns del\n{run}");
+    let lines: Vec<&str> = run.stdout_lines().collect();
+    let ns: Vec<&&str> = lines.iter().filter(|l| l.starts_with("net:[")).collect();
+    assert_eq!(ns.len(), 2, "{run}");
+    assert_ne!(
+        ns[0], ns[1],
+        "unshare --net ran in another namespace\n{run}"
+    );
+}
+
 /// Network cards on a host TAP device, in both of UML's syntaxes, inside a
 /// network namespace the test makes (tests/net/tap.sh): ping, 100 MB each
 /// way over HTTP with its SHA-256 checked, `ip neigh`, and a TUN device

@@ -182,6 +182,15 @@ fn pidns() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pidns", "quiet"]));
 }
 
+/// Network namespaces: lo alone in a new one, listeners, ports and
+/// abstract names apart, sockets staying where they were made, setns by
+/// /proc/PID/ns/net and by pidfd, /proc/net and /proc/sys/net per
+/// namespace (tests/guest/netns.c).
+#[test]
+fn netns() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netns", "quiet"]));
+}
+
 /// NETLINK_KOBJECT_UEVENT sockets and sysfs uevent files: the kernel's
 /// events after a write to /sys/class/net/lo/uevent, udev's group-2
 /// multicasts, socket filters, ENOBUFS, EPERM and EACCES for a user

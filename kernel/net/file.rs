@@ -74,9 +74,9 @@ impl FileOps for SocketFile {
     fn ioctl(&self, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
         match self.sock.ioctl(user, cmd, arg) {
             Err(Errno::ENOTTY) if self.sock.family() == super::inet::AF_INET => {
-                super::ioctl::devinet_ioctl(user, cmd, arg)
+                super::ioctl::devinet_ioctl(self.sock.net(), user, cmd, arg)
             }
-            Err(Errno::ENOTTY) => super::dev_ioctl(user, cmd, arg),
+            Err(Errno::ENOTTY) => super::dev_ioctl(self.sock.net(), user, cmd, arg),
             r => r,
         }
     }

@@ -8,7 +8,7 @@
 //! an unknown request ENOTTY (socket families try theirs first).
 
 use super::device::{ifa_f, iff, mask4, scope, Ifaddr4, IFNAMSIZ};
-use super::{init_net, Net, Origin};
+use super::{Net, Origin};
 use arch::{Errno, Result};
 use fs::UserMemory;
 use std::net::Ipv4Addr;
@@ -89,17 +89,17 @@ const INET_ONLY: [u32; 6] = [
 /// Answers the interface ioctl `cmd` with the ifreq or ifconf at `arg`, as
 /// any socket does; the IPv4 address requests are ENOTTY here (an AF_INET
 /// socket answers them with `devinet_ioctl`).
-pub(crate) fn dev_ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
+pub(crate) fn dev_ioctl(net: &Net, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
     if INET_ONLY.contains(&cmd) {
         return Err(Errno::ENOTTY);
     }
-    ioctl(init_net(), user, cmd, arg, admin())
+    ioctl(net, user, cmd, arg, admin())
 }
 
 /// Answers the interface ioctls of an AF_INET socket: `dev_ioctl`'s and
 /// the IPv4 address, netmask, broadcast and destination requests.
-pub(crate) fn devinet_ioctl(user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
-    ioctl(init_net(), user, cmd, arg, admin())
+pub(crate) fn devinet_ioctl(net: &Net, user: &dyn UserMemory, cmd: u32, arg: u64) -> Result<u64> {
+    ioctl(net, user, cmd, arg, admin())
 }
 
 /// Answers `cmd` on `net` for a caller with CAP_NET_ADMIN if `admin`.

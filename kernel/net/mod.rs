@@ -30,7 +30,7 @@ pub(crate) mod unix;
 
 pub(crate) use file::{socket_of, SocketFile};
 pub(crate) use ioctl::dev_ioctl;
-pub(crate) use namespace::{init_net, Net, NextHop, Origin};
+pub(crate) use namespace::{current, init_net, Net, NextHop, Origin, CLONE_NEWNET};
 pub(crate) use nic::attach as attach_nics;
 pub(crate) use nic::{
     ifindex_of as nic_ifindex, open as open_nic, plug as plug_nic, unplug as unplug_nic,

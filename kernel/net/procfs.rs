@@ -129,52 +129,55 @@ pub(crate) fn if_inet6(net: &Net) -> String {
 }
 
 /// /proc/net/tcp, tcp6, udp and udp6: the inet layer's sockets.
-fn tcp(_: &Net) -> String {
-    String::from_utf8_lossy(&super::inet::proc_tcp(false)).into_owned()
+fn tcp(net: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_tcp(net, false)).into_owned()
 }
 
-fn tcp6(_: &Net) -> String {
-    String::from_utf8_lossy(&super::inet::proc_tcp(true)).into_owned()
+fn tcp6(net: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_tcp(net, true)).into_owned()
 }
 
-fn udp(_: &Net) -> String {
-    String::from_utf8_lossy(&super::inet::proc_udp(false)).into_owned()
+fn udp(net: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_udp(net, false)).into_owned()
 }
 
-fn udp6(_: &Net) -> String {
-    String::from_utf8_lossy(&super::inet::proc_udp(true)).into_owned()
+fn udp6(net: &Net) -> String {
+    String::from_utf8_lossy(&super::inet::proc_udp(net, true)).into_owned()
 }
 
 /// /proc/net/packet: the packet sockets.
-fn packet(_: &Net) -> String {
-    super::packet::proc_net_packet()
+fn packet(net: &Net) -> String {
+    super::packet::proc_net_packet(net)
 }
 
 /// /proc/net/unix: the Unix sockets.
-fn unix(_: &Net) -> String {
-    String::from_utf8_lossy(&super::unix::proc_net_unix()).into_owned()
+fn unix(net: &Net) -> String {
+    String::from_utf8_lossy(&super::unix::proc_net_unix(net)).into_owned()
 }
 
 /// /proc/net/sockstat: how many sockets there are (Linux's
 /// `sockstat_seq_show`); no fragments are kept for reassembly.
-fn sockstat(_: &Net) -> String {
+fn sockstat(net: &Net) -> String {
     format!(
         "sockets: used {}\n{}FRAG: inuse 0 memory 0\n",
         super::socket::sockets_in_use(),
-        super::inet::sockstat(false),
+        super::inet::sockstat(net, false),
     )
 }
 
 /// /proc/net/sockstat6.
-fn sockstat6(_: &Net) -> String {
-    format!("{}FRAG6: inuse 0 memory 0\n", super::inet::sockstat(true))
+fn sockstat6(net: &Net) -> String {
+    format!(
+        "{}FRAG6: inuse 0 memory 0\n",
+        super::inet::sockstat(net, true)
+    )
 }
 
 /// /proc/net/snmp; Tcp CurrEstab counts the connections in ESTABLISHED
 /// and CLOSE_WAIT now (`ss -s` shows it).
 fn snmp(net: &Net) -> String {
     net.mib
-        .set("Tcp", "CurrEstab", super::inet::curr_estab() as i64);
+        .set("Tcp", "CurrEstab", super::inet::curr_estab(net) as i64);
     net.mib.snmp()
 }
 

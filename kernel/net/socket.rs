@@ -101,6 +101,9 @@ pub(crate) trait Socket: Send + Sync {
     }
     /// Returns the sockfs inode behind the socket's file.
     fn inode(&self) -> &SockInode;
+    /// Returns the network namespace the socket was made in (Linux's
+    /// `sock_net`): its interfaces, names and settings are that one's.
+    fn net(&self) -> &Arc<crate::net::Net>;
 
     fn bind(&self, ctx: &TrapContext, addr: &[u8]) -> Result<()>;
     fn connect(&self, ctx: &TrapContext, f: &File, addr: &[u8]) -> Result<()>;

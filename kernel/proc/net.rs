@@ -17,8 +17,11 @@ pub fn net_dir(dev: u64, ino: u64, t: &Target) -> Node {
             .iter()
             .enumerate()
             .map(|(i, &(name, text))| {
+                let t2 = t.clone();
                 let node = Node::file(dev, t.ino(NET_INO + i as u64), 0o444, move || {
-                    Ok(text(crate::net::init_net()).into_bytes())
+                    let task = t2.task().ok_or(arch::Errno::ESRCH)?;
+                    let net = task.net.borrow().clone();
+                    Ok(text(&net).into_bytes())
                 });
                 t.adopt(node).entry(i as u64 + 2, name)
             })

@@ -1,4 +1,5 @@
-//! /proc/sys/net: the settings of the network namespace (`net::sysctl`),
+//! /proc/sys/net: the settings of the reader's network namespace
+//! (`net::sysctl`),
 //! readable by all and writable by root with the checks Linux makes, and
 //! the per-interface directories ipv4/conf and ipv6/conf (`all`, `default`
 //! and one per device, listed afresh at each read), which show Linux's
@@ -14,10 +15,10 @@ const CONF_INO: u64 = 0x4000_0000;
 
 /// Returns a setting's file: its text, and writes checked by `Sysctls::write`.
 fn setting(t: &mut Tree, path: &'static str) -> Node {
-    let n = t.file(move || Ok(crate::net::init_net().sysctl.text(path).into_bytes()));
+    let n = t.file(move || Ok(crate::net::current().sysctl.text(path).into_bytes()));
     n.with_mode(0o644).writable(move |data| {
         super::sys::root_only()?;
-        crate::net::init_net().sysctl.write(path, data)
+        crate::net::current().sysctl.write(path, data)
     })
 }
 
@@ -26,7 +27,7 @@ fn conf(dev: u64, ino: u64, base: u64, files: &'static [(&'static str, i64)]) ->
     Node::dir(dev, ino, 0o555, move || {
         let mut names: Vec<String> = vec!["all".into(), "default".into()];
         names.extend(
-            crate::net::init_net()
+            crate::net::current()
                 .devices()
                 .into_iter()
                 .map(|(_, n)| String::from_utf8_lossy(&n).into_owned()),

@@ -94,7 +94,9 @@ fn unix_type(ty: u32, protocol: i32) -> Result<SockType> {
 fn create(ctx: &TrapContext, family: u16, ty: u32, protocol: i32) -> Result<Arc<dyn Socket>> {
     match family {
         AF_UNIX => Ok(UnixSocket::new(unix_type(ty, protocol)?, owner(ctx))),
-        AF_INET | AF_INET6 => inet::create(family, ty, protocol, owner(ctx)),
+        AF_INET | AF_INET6 => {
+            inet::create(family, ty, protocol, owner(ctx), &ctx.task.net.borrow())
+        }
         AF_NETLINK => netlink::create(ctx, ty, protocol),
         AF_PACKET => Ok(packet::create(ctx, ty, protocol)?),
         _ => Err(Errno::EAFNOSUPPORT),
@@ -174,7 +176,7 @@ pub fn sys_listen(ctx: &mut TrapContext, fd: Fd, backlog: u64) -> Result<u64> {
     let (_, sock) = socket_file(ctx, fd)?;
     // net.core.somaxconn caps the backlog; a negative one is a huge
     // unsigned one, so somaxconn.
-    let somaxconn = crate::net::init_net().sysctl.get("core/somaxconn");
+    let somaxconn = sock.net().sysctl.get("core/somaxconn");
     let somaxconn = somaxconn
         .first()
         .map_or(4096, |&v| v.clamp(0, u32::MAX as i64) as u32);

@@ -48,9 +48,7 @@ fn bind_to_device(ctx: &TrapContext, sock: &dyn Socket, val: u64, len: usize) ->
     let name = raw.split(|&b| b == 0).next().unwrap_or(&[]);
     let index = match name {
         [] => 0,
-        _ => crate::net::init_net()
-            .ifindex_by_name(name)
-            .ok_or(Errno::ENODEV)?,
+        _ => sock.net().ifindex_by_name(name).ok_or(Errno::ENODEV)?,
     };
     let privileged = ctx
         .task
@@ -194,7 +192,7 @@ fn value(sock: &dyn Socket, opt: i32, len: usize) -> Result<Vec<u8>> {
             }
             let name = match o.bound_dev {
                 0 => None,
-                i => crate::net::init_net().name_by_ifindex(i),
+                i => sock.net().name_by_ifindex(i),
             };
             Ok(name.map_or(Vec::new(), |mut n| {
                 n.push(0);

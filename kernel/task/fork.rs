@@ -54,7 +54,8 @@ const SUPPORTED: u64 = CLONE_VM
     | crate::uts::CLONE_NEWUTS
     | crate::mnt_ns::CLONE_NEWNS
     | crate::ipc::CLONE_NEWIPC
-    | crate::pid_ns::CLONE_NEWPID;
+    | crate::pid_ns::CLONE_NEWPID
+    | crate::net::CLONE_NEWNET;
 
 /// What clone and clone3 ask for (clone3's `struct clone_args`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -103,7 +104,8 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     let new_ns = crate::uts::CLONE_NEWUTS
         | crate::ipc::CLONE_NEWIPC
         | crate::mnt_ns::CLONE_NEWNS
-        | crate::pid_ns::CLONE_NEWPID;
+        | crate::pid_ns::CLONE_NEWPID
+        | crate::net::CLONE_NEWNET;
     let admin = parent
         .cred
         .borrow()
@@ -139,6 +141,11 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         crate::ipc::IpcNamespace::create()
     } else {
         me.ipc.borrow().clone()
+    };
+    let net = if f & crate::net::CLONE_NEWNET != 0 {
+        crate::net::Net::new()
+    } else {
+        me.net.borrow().clone()
     };
     let nnp = me.no_new_privs.load(Ordering::Relaxed);
     let task = if f & CLONE_THREAD != 0 {
@@ -213,6 +220,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     };
     *task.uts.borrow_mut() = uts;
     *task.ipc.borrow_mut() = ipc;
+    *task.net.borrow_mut() = net;
     task.no_new_privs.store(nnp, Ordering::Relaxed);
     task.signal.borrow_mut().altstack = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
         signal::AltStack::default()

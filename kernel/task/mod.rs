@@ -207,6 +207,9 @@ pub struct Task {
     pub uts: KernelCell<Arc<crate::uts::UtsNamespace>>,
     /// The IPC namespace (System V IPC objects), inherited over clone.
     pub ipc: KernelCell<Arc<crate::ipc::IpcNamespace>>,
+    /// The network namespace (where the sockets it makes live), inherited
+    /// over clone.
+    pub net: KernelCell<Arc<crate::net::Net>>,
     /// The link to the tracer, while the task is traced (ptrace(2)).
     pub ptrace: KernelCell<Option<Box<crate::ptrace::PtraceLink>>>,
     /// The PID namespace the task's children start in (Linux's
@@ -277,6 +280,7 @@ impl Task {
             no_new_privs: AtomicBool::new(false),
             uts: KernelCell::new(crate::uts::INIT_UTS.clone()),
             ipc: KernelCell::new(crate::ipc::INIT_IPC.clone()),
+            net: KernelCell::new(crate::net::init_net().clone()),
             ptrace: KernelCell::new(None),
             pid_for_children: KernelCell::new(crate::pid_ns::INIT_PID_NS.clone()),
         });

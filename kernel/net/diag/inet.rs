@@ -20,6 +20,7 @@ use crate::net::inet::{
 };
 use crate::net::netlink::msg::{self, nlm_f, Builder, NLA_HDRLEN, NLA_TYPE_MASK};
 use crate::net::netlink::rtnl::{Fail, Reply, Request};
+use crate::net::Net;
 use arch::Errno;
 use std::net::IpAddr;
 
@@ -149,7 +150,7 @@ pub(super) fn handle(r: &Request) -> Result<Reply, Fail> {
     if r.hdr.ty == SOCK_DESTROY {
         // Closing sockets (ss -K) is not done here: as a kernel without
         // CONFIG_INET_DIAG_DESTROY answers.
-        return match protocol_rows(&req) {
+        return match protocol_rows(r.net, &req) {
             Some(_) => Err(Errno::EOPNOTSUPP.into()),
             None => Err(Errno::ENOENT.into()),
         };
@@ -194,11 +195,11 @@ pub(super) fn compat(r: &Request) -> Result<Reply, Fail> {
 
 /// Returns the sockets of the request's protocol; None for a protocol
 /// without inet_diag here (Linux's missing handler).
-fn protocol_rows(req: &InetReq) -> Option<Vec<Row>> {
+fn protocol_rows(net: &Net, req: &InetReq) -> Option<Vec<Row>> {
     match req.protocol {
-        p if p == IPPROTO_TCP as u32 => Some(inet::tcp_rows(req.wants(attr::INFO))),
-        p if p == IPPROTO_UDP as u32 => Some(inet::udp_rows()),
-        IPPROTO_RAW => Some(inet::raw_rows()),
+        p if p == IPPROTO_TCP as u32 => Some(inet::tcp_rows(net, req.wants(attr::INFO))),
+        p if p == IPPROTO_UDP as u32 => Some(inet::udp_rows(net)),
+        IPPROTO_RAW => Some(inet::raw_rows(net)),
         _ => None,
     }
 }
@@ -271,7 +272,7 @@ fn dump(r: &Request, req: &InetReq) -> Result<Reply, Fail> {
     if let Some(bc) = req.bytecode {
         bytecode::audit(bc, r.who.admin)?;
     }
-    let Some(rows) = protocol_rows(req) else {
+    let Some(rows) = protocol_rows(r.net, req) else {
         return Err(Fail {
             in_dump: true,
             ..Errno::ENOENT.into()
@@ -324,7 +325,7 @@ fn receives(row: &Row, to: IpAddr) -> bool {
 /// when none is found or (TCP) the cookie is another's; ESTALE for UDP's
 /// cookie.
 fn exact(r: &Request, req: &InetReq) -> Result<Reply, Fail> {
-    let rows = protocol_rows(req).ok_or(Errno::ENOENT)?;
+    let rows = protocol_rows(r.net, req).ok_or(Errno::ENOENT)?;
     let (src, dst) = lookup_addrs(req).ok_or(Errno::EINVAL)?;
     let tcp = req.protocol == IPPROTO_TCP as u32;
     let unmap = inet::unmap;

@@ -155,12 +155,13 @@ fn unix_pairs_and_their_peers() {
         .map(|(_, p)| u32::from_ne_bytes([p[4], p[5], p[6], p[7]]))
         .collect();
     assert!(!inos.contains(&0), "{inos:?}");
-    let rows = crate::net::unix::diag_rows();
+    let rows = crate::net::unix::diag_rows(crate::net::init_net());
     let ino = crate::net::Socket::inode(&*a).ino;
     let row = rows.iter().find(|r| r.cookie == ino);
     let row = row.expect("the pair is registered");
     assert_eq!((row.ino, row.peer, row.state), (0, Some(0), 1));
-    let text = String::from_utf8(crate::net::unix::proc_net_unix()).expect("text");
+    let text =
+        String::from_utf8(crate::net::unix::proc_net_unix(crate::net::init_net())).expect("text");
     assert!(text.starts_with("Num       RefCount Protocol Flags    Type St Inode Path\n"));
     assert!(
         text.contains(": 00000003 00000000 00000000 0001 02     0\n"),

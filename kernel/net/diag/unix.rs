@@ -64,7 +64,7 @@ pub(super) fn handle(r: &Request) -> Result<Reply, Fail> {
         u32::from_ne_bytes(msg::field(p, 20)),
     ];
     if r.is_dump() {
-        let msgs = diag_rows()
+        let msgs = diag_rows(r.net)
             .iter()
             .filter(|row| row.ino != 0 && states & (1 << row.state) != 0)
             .map(|row| message(r, row, shown, nlm_f::MULTI))
@@ -75,7 +75,7 @@ pub(super) fn handle(r: &Request) -> Result<Reply, Fail> {
     if ino == 0 {
         return Err(Errno::EINVAL.into());
     }
-    let rows = diag_rows();
+    let rows = diag_rows(r.net);
     let row = rows
         .iter()
         .find(|row| row.ino == u64::from(ino))

@@ -14,11 +14,12 @@
 //!   duplicates), which lives as long as the router says.
 
 use super::ether::{NdEvent, Neighbours};
-use crate::net::init_net;
 use crate::net::namespace::Prefix;
 use crate::net::route::Route;
+use crate::net::Net;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv6Addr;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// How long duplicate address detection waits after its probe.
@@ -30,8 +31,9 @@ const RTR_SOLICIT_INTERVAL: Duration = Duration::from_secs(4);
 const OPT_PREFIX_INFO: u8 = 3;
 
 /// The state of autoconfiguration on the cards.
-#[derive(Default)]
 pub(super) struct Addrconf {
+    /// The namespace whose cards these are.
+    net: Weak<Net>,
     /// Tentative addresses being checked, and when their check ends.
     dad: BTreeMap<(i32, Ipv6Addr), Instant>,
     /// Cards soliciting routers: solicitations left, when the next goes.
@@ -53,11 +55,27 @@ fn be32(m: &[u8], at: usize) -> u32 {
 }
 
 impl Addrconf {
+    /// Creates the autoconfiguration of namespace `net`: nothing yet.
+    pub(super) fn new(net: Weak<Net>) -> Addrconf {
+        Addrconf {
+            net,
+            dad: BTreeMap::new(),
+            solicit: BTreeMap::new(),
+            routes: Vec::new(),
+            lifetimes: None,
+        }
+    }
+
+    /// Returns the namespace whose cards these are.
+    fn net(&self) -> Arc<Net> {
+        super::stack::owner(&self.net)
+    }
+
     /// Follows the namespace after a change: probes the tentative
     /// addresses not yet checked, and forgets what concerned addresses
     /// and cards that are gone.
     pub(super) fn sync(&mut self, neigh: &mut Neighbours, now: Instant) {
-        let net = init_net();
+        let net = self.net();
         let tentative = net.tentative6();
         self.dad.retain(|k, _| tentative.contains(k));
         for k in tentative {
@@ -81,7 +99,7 @@ impl Addrconf {
     /// the solicitations due, and removes what routers gave whose lifetime
     /// is over.
     pub(super) fn tick(&mut self, neigh: &mut Neighbours, now: Instant) {
-        let net = init_net();
+        let net = self.net();
         let done: Vec<(i32, Ipv6Addr)> = self
             .dad
             .iter()
@@ -128,7 +146,7 @@ impl Addrconf {
         match ev {
             NdEvent::Claimed { ifindex, target } => {
                 if self.dad.remove(&(ifindex, target)).is_some() {
-                    init_net().dad_done(ifindex, target, false);
+                    self.net().dad_done(ifindex, target, false);
                 }
             }
             NdEvent::RouterAdvert { ifindex, src, msg } => {
@@ -141,7 +159,7 @@ impl Addrconf {
     /// 16-byte header) from `src` on card `ifindex` (Linux's
     /// ndisc_router_discovery).
     fn router_advert(&mut self, ifindex: i32, src: Ipv6Addr, m: &[u8], now: Instant) {
-        let net = init_net();
+        let net = self.net();
         let Some(mac) = net.device(ifindex).map(|d| d.hwaddr) else {
             return;
         };

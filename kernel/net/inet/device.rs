@@ -54,7 +54,7 @@ use super::ether::{Neighbours, ETH_P_ARP};
 use super::frag6::{self, Reassembly};
 use crate::net::device::{IpSummed, RxFrame};
 use crate::net::packet::{self, Frame, ETH_HLEN};
-use crate::net::{init_net, NextHop};
+use crate::net::{Net, NextHop};
 
 /// The largest IP packet: what an IPv4 total length can say (lo's MTU is
 /// 65536 in Linux; an IP packet cannot use the last byte).
@@ -250,6 +250,8 @@ pub(crate) struct Loopback {
     pub local: Vec<(IpAddr, u8)>,
     /// The neighbours of the Ethernet cards.
     pub neigh: Neighbours,
+    /// The namespace whose loopback device this is.
+    pub net: std::sync::Weak<Net>,
 }
 
 /// Where a packet the stack sends goes.
@@ -421,7 +423,7 @@ impl Loopback {
         if self.is_local(dst) {
             return Output::Loopback;
         }
-        match init_net().nexthop(dst) {
+        match super::stack::owner(&self.net).nexthop(dst) {
             Some(NextHop::Via { oif, via }) if oif != LO_IFINDEX as i32 => Output::Card {
                 oif,
                 via,
@@ -446,7 +448,7 @@ impl Loopback {
         let RxFrame { frame, ip_summed } = rx;
         let (ifindex, mac, mtu) = (card.ifindex, card.mac, card.mtu);
         let partial = ip_summed == IpSummed::Partial;
-        init_net().count_rx(ifindex, 1, frame.len() as u64);
+        super::stack::owner(&self.net).count_rx(ifindex, 1, frame.len() as u64);
         if frame.len() < ETH_HLEN {
             return;
         }
@@ -488,7 +490,7 @@ impl Loopback {
         // unless the host checked it or never computed it.
         if ip_summed == IpSummed::None && !super::packet::transport_checksum_ok(&frame[ETH_HLEN..])
         {
-            init_net().count_drop(ifindex, true, 1);
+            super::stack::owner(&self.net).count_drop(ifindex, true, 1);
             return;
         }
         // A peer's SYN may offer segments larger than the card carries:

@@ -8,12 +8,13 @@
 
 use super::addr::Endpoint;
 use super::proc::{Kind, Row};
-use super::stack::{with_stack, Stack};
+use super::stack::Stack;
 use super::tcp::TcpSocket;
 use super::tcp_info::{
     TcpInfo, TCP_CLOSE, TCP_ESTABLISHED, TCP_FIN_WAIT2, TCP_LISTEN, TCP_SYN_RECV, TCP_TIME_WAIT,
 };
 use super::{AF_INET, AF_INET6};
+use crate::net::Net;
 use crate::net::Socket;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp;
@@ -81,8 +82,8 @@ fn normalize(row: &mut Row) {
 
 /// Returns the TCP sockets: listeners first, then connections; with
 /// `info`, each with its tcp_info.
-pub(crate) fn tcp_rows(info: bool) -> Vec<Row> {
-    let mut rows = with_stack(|stack| {
+pub(crate) fn tcp_rows(net: &Net, info: bool) -> Vec<Row> {
+    let mut rows = net.with_stack(|stack| {
         let socks: Vec<Arc<TcpSocket>> =
             stack.tcp_socks.values().filter_map(Weak::upgrade).collect();
         let mut rows = Vec::new();
@@ -139,8 +140,8 @@ pub(crate) fn tcp_rows(info: bool) -> Vec<Row> {
 }
 
 /// Returns the UDP sockets that are bound.
-pub(crate) fn udp_rows() -> Vec<Row> {
-    let mut rows = with_stack(|stack| {
+pub(crate) fn udp_rows(net: &Net) -> Vec<Row> {
+    let mut rows = net.with_stack(|stack| {
         let socks: Vec<_> = stack.udp_socks.values().filter_map(Weak::upgrade).collect();
         socks
             .iter()
@@ -153,8 +154,8 @@ pub(crate) fn udp_rows() -> Vec<Row> {
 
 /// Returns the raw sockets that are hashed (all but those a disconnect
 /// unhashed).
-pub(crate) fn raw_rows() -> Vec<Row> {
-    let mut rows = with_stack(|stack| {
+pub(crate) fn raw_rows(net: &Net) -> Vec<Row> {
+    let mut rows = net.with_stack(|stack| {
         let socks: Vec<_> = stack.raw_socks.values().filter_map(Weak::upgrade).collect();
         socks
             .iter()
@@ -167,9 +168,9 @@ pub(crate) fn raw_rows() -> Vec<Row> {
 
 /// Returns how many TCP connections are in ESTABLISHED or CLOSE_WAIT
 /// (the MIB's tcpCurrEstab, which Linux keeps as they change state).
-pub(crate) fn curr_estab() -> usize {
+pub(crate) fn curr_estab(net: &Net) -> usize {
     const TCP_CLOSE_WAIT: u8 = 8;
-    tcp_rows(false)
+    tcp_rows(net, false)
         .iter()
         .filter(|r| r.kind == Kind::Full && matches!(r.state, TCP_ESTABLISHED | TCP_CLOSE_WAIT))
         .count()
@@ -186,16 +187,16 @@ fn pages(bytes: usize) -> usize {
 /// count: sockets in the tables by family ("inuse", TIME_WAIT apart),
 /// closed connections ("orphan", "tw"), every TCP socket ("alloc") and
 /// the pages their queues hold ("mem").
-pub(crate) fn sockstat(v6: bool) -> String {
-    let tcp = tcp_rows(false);
-    let udp = udp_rows();
+pub(crate) fn sockstat(net: &Net, v6: bool) -> String {
+    let tcp = tcp_rows(net, false);
+    let udp = udp_rows(net);
     let family = if v6 { AF_INET6 } else { AF_INET };
     let inuse = |rows: &[Row]| {
         rows.iter()
             .filter(|r| r.family == family && r.kind == Kind::Full)
             .count()
     };
-    let raw = raw_rows();
+    let raw = raw_rows(net);
     if v6 {
         return format!(
             "TCP6: inuse {}\nUDP6: inuse {}\nUDPLITE6: inuse 0\nRAW6: inuse {}\n",
@@ -212,7 +213,9 @@ pub(crate) fn sockstat(v6: bool) -> String {
         .count();
     let tw = tcp.iter().filter(|r| r.kind == Kind::TimeWait).count();
     let filed = tcp.iter().filter(|r| r.inode != 0).count();
-    let unhashed = with_stack(|stack| stack.tcp_socks.len()).saturating_sub(filed);
+    let unhashed = net
+        .with_stack(|stack| stack.tcp_socks.len())
+        .saturating_sub(filed);
     let alloc = tcp.iter().filter(|r| r.kind == Kind::Full).count() + unhashed;
     let mem = |rows: &[Row]| {
         let queued = rows

@@ -22,11 +22,11 @@
 use super::offload::Flows;
 use super::{frag4, frag6, packet};
 use crate::net::device::{NetDriver, Offload};
-use crate::net::init_net;
 use crate::net::packet::{Frame, ETH_HLEN, ETH_P_IP, ETH_P_IPV6};
+use crate::net::Net;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// ARP's EtherType.
@@ -52,8 +52,7 @@ pub(super) struct Card {
 
 impl Card {
     /// Returns card `ifindex` if it is up and has a driver.
-    pub(super) fn get(ifindex: i32) -> Option<Card> {
-        let net = init_net();
+    pub(super) fn get(net: &Net, ifindex: i32) -> Option<Card> {
         let st = net.state();
         let d = st.dev(ifindex)?;
         if !d.is_up() {
@@ -73,12 +72,12 @@ impl Card {
     /// the card's addresses `pick` takes (read only when a neighbour must
     /// be asked for, not for every packet).
     fn source<A: Copy + PartialEq>(
+        net: &Net,
         ifindex: i32,
         from: Option<A>,
         addrs: impl Fn(&crate::net::device::NetDevice) -> Vec<A>,
         pick: impl Fn(&A) -> bool,
     ) -> Option<A> {
-        let net = init_net();
         let st = net.state();
         let own = addrs(st.dev(ifindex)?);
         from.filter(|f| own.contains(f))
@@ -98,12 +97,12 @@ impl Unresolved {
     /// Keeps the packet `p` (for card `ifindex`) until the neighbour's
     /// address is known, within `UNRES_QLEN_BYTES`; returns whether to ask
     /// for the address now (at most once a second).
-    fn wait(&mut self, ifindex: i32, p: Vec<u8>) -> bool {
+    fn wait(&mut self, net: &Net, ifindex: i32, p: Vec<u8>) -> bool {
         if self.bytes + p.len() <= UNRES_QLEN_BYTES {
             self.bytes += p.len();
             self.packets.push_back(p);
         } else {
-            init_net().count_drop(ifindex, false, 1);
+            net.count_drop(ifindex, false, 1);
         }
         let now = Instant::now();
         if self
@@ -133,6 +132,8 @@ pub(super) struct Neighbours {
     pub events: Vec<NdEvent>,
     /// Frames sent, for the packet sockets (taken by the stack).
     pub sent: Vec<(i32, Frame)>,
+    /// The namespace whose cards these are.
+    pub net: Weak<Net>,
 }
 
 /// Writes the Ethernet header to `dst` from `src` of `ethertype` into the
@@ -246,7 +247,7 @@ fn multicast_mac6(a: Ipv6Addr) -> [u8; 6] {
 /// `ifindex` for a packet from `from`: that address if the card has it,
 /// else the card's link-local address; only addresses past duplicate
 /// address detection.
-fn link_source(ifindex: i32, from: Option<Ipv6Addr>) -> Option<Ipv6Addr> {
+fn link_source(net: &Net, ifindex: i32, from: Option<Ipv6Addr>) -> Option<Ipv6Addr> {
     let addrs = |d: &crate::net::device::NetDevice| {
         d.addrs6
             .iter()
@@ -254,7 +255,7 @@ fn link_source(ifindex: i32, from: Option<Ipv6Addr>) -> Option<Ipv6Addr> {
             .map(|a| a.addr)
             .collect()
     };
-    Card::source(ifindex, from, addrs, |a: &Ipv6Addr| {
+    Card::source(net, ifindex, from, addrs, |a: &Ipv6Addr| {
         a.segments()[0] == 0xfe80
     })
 }
@@ -266,6 +267,11 @@ fn multicast_mac(a: Ipv4Addr) -> [u8; 6] {
 }
 
 impl Neighbours {
+    /// Returns the namespace whose cards these are.
+    fn net(&self) -> Arc<Net> {
+        super::stack::owner(&self.net)
+    }
+
     /// Sends `frame` out of `ifindex` by `card`, counting it; the packet
     /// sockets but its `sender` see it leave.
     fn transmit_from(
@@ -283,8 +289,8 @@ impl Neighbours {
                 .push((ifindex, Frame::outgoing(frame.clone(), sender, partial)));
         }
         match card.driver.transmit(frame, offload) {
-            Ok(()) => init_net().count_tx(ifindex, 1, len),
-            Err(_) => init_net().count_drop(ifindex, false, 1),
+            Ok(()) => self.net().count_tx(ifindex, 1, len),
+            Err(_) => self.net().count_drop(ifindex, false, 1),
         }
     }
 
@@ -339,8 +345,8 @@ impl Neighbours {
         frame: Vec<u8>,
         sender: u64,
     ) -> arch::Result<()> {
-        let Some(card) = Card::get(ifindex) else {
-            return Err(match init_net().device(ifindex) {
+        let Some(card) = Card::get(&self.net(), ifindex) else {
+            return Err(match self.net().device(ifindex) {
                 Some(_) => arch::Errno::ENETDOWN,
                 None => arch::Errno::ENXIO,
             });
@@ -353,7 +359,7 @@ impl Neighbours {
     /// out of card `ifindex` to the neighbour `via` (`broadcast`: to every
     /// host of the link), resolving its address first if need be.
     pub(super) fn output4(&mut self, ifindex: i32, via: Ipv4Addr, broadcast: bool, mut f: Vec<u8>) {
-        let Some(card) = Card::get(ifindex) else {
+        let Some(card) = Card::get(&self.net(), ifindex) else {
             return;
         };
         packet::clamp_mss(&mut f[ETH_HLEN..], card.mtu);
@@ -372,12 +378,13 @@ impl Neighbours {
         let from = f
             .get(ETH_HLEN + 12..ETH_HLEN + 16)
             .map(|s| Ipv4Addr::new(s[0], s[1], s[2], s[3]));
+        let net = self.net();
         let u = self.unresolved.entry((ifindex, via)).or_default();
-        if !u.wait(ifindex, f) {
+        if !u.wait(&net, ifindex, f) {
             return;
         }
         let addrs = |d: &crate::net::device::NetDevice| d.addrs4.iter().map(|a| a.local).collect();
-        let src = Card::source(ifindex, from, addrs, |_| true);
+        let src = Card::source(&self.net(), ifindex, from, addrs, |_| true);
         let Some(src) = src else {
             return;
         };
@@ -406,7 +413,7 @@ impl Neighbours {
         if sha[0] & 1 != 0 || spa.is_unspecified() {
             return;
         }
-        let Some(card) = Card::get(ifindex) else {
+        let Some(card) = Card::get(&self.net(), ifindex) else {
             return;
         };
         let for_us = is_local(tpa);
@@ -450,7 +457,7 @@ impl Neighbours {
     /// out of card `ifindex` to the neighbour `via`, finding its address
     /// first if need be.
     pub(super) fn output6(&mut self, ifindex: i32, via: Ipv6Addr, mut f: Vec<u8>) {
-        let Some(card) = Card::get(ifindex) else {
+        let Some(card) = Card::get(&self.net(), ifindex) else {
             return;
         };
         packet::clamp_mss(&mut f[ETH_HLEN..], card.mtu);
@@ -467,11 +474,12 @@ impl Neighbours {
             .get(ETH_HLEN + 8..ETH_HLEN + 24)
             .and_then(|s| <[u8; 16]>::try_from(s).ok())
             .map(Ipv6Addr::from);
+        let net = self.net();
         let u = self.unresolved6.entry((ifindex, via)).or_default();
-        if !u.wait(ifindex, f) {
+        if !u.wait(&net, ifindex, f) {
             return;
         }
-        let Some(src) = link_source(ifindex, from) else {
+        let Some(src) = link_source(&self.net(), ifindex, from) else {
             return;
         };
         // A Neighbor Solicitation to the target's solicited-node group.
@@ -491,7 +499,7 @@ impl Neighbours {
     /// `ifindex` (RFC 4862 5.4.2): a Neighbor Solicitation from the
     /// unspecified address to the target's solicited-node group.
     pub(super) fn dad_probe(&mut self, ifindex: i32, target: Ipv6Addr) {
-        let Some(card) = Card::get(ifindex) else {
+        let Some(card) = Card::get(&self.net(), ifindex) else {
             return;
         };
         let group = solicited_node(target);
@@ -509,11 +517,11 @@ impl Neighbours {
     /// Sends a Router Solicitation out of card `ifindex` to all routers
     /// (RFC 4861 6.3.7), from its link-local address once that is usable.
     pub(super) fn router_solicit(&mut self, ifindex: i32) {
-        let Some(card) = Card::get(ifindex) else {
+        let Some(card) = Card::get(&self.net(), ifindex) else {
             return;
         };
         let routers = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
-        let src = link_source(ifindex, None);
+        let src = link_source(&self.net(), ifindex, None);
         let opt = src.map(|_| (OPT_SLLA, card.mac));
         let src = src.unwrap_or(Ipv6Addr::UNSPECIFIED);
         let rs = ndisc(ND_ROUTER_SOLICIT, 0, src, routers, None, opt);
@@ -555,7 +563,7 @@ impl Neighbours {
             return true;
         }
         let target = addr(48);
-        let Some(card) = Card::get(ifindex) else {
+        let Some(card) = Card::get(&self.net(), ifindex) else {
             return true;
         };
         // The link-layer address option (source for a solicitation,

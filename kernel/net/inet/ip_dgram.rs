@@ -10,10 +10,11 @@ use super::cmsg::{self, Arrival};
 use super::device::{PacketInfo, LO_IFINDEX};
 use super::packet::MAX_PACKET;
 use super::sockopt::InetOptions;
-use super::stack::{with_stack, Stack};
+use super::stack::Stack;
 use super::taps::{Filter, Packet};
 use super::AF_INET6;
 use crate::net::socket::{nonblocking, sock_wait, Cmsg, Received, SockInode};
+use crate::net::Net;
 use crate::net::{MsgFlags, Options, Shutdown, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
@@ -68,6 +69,8 @@ pub(super) struct DgramState {
 /// The common part of a ping or raw socket.
 pub(super) struct Dgram {
     pub family: u16,
+    /// The network namespace the socket was made in.
+    pub net: Arc<Net>,
     /// The socket's id in the stack (its receiver, its ping identifier).
     pub id: u64,
     pub inode: SockInode,
@@ -77,13 +80,13 @@ pub(super) struct Dgram {
 
 impl Dgram {
     /// Returns a socket of `family` receiving what `filter` takes.
-    pub(super) fn new(family: u16, owner: Owner, filter: Filter) -> Dgram {
+    pub(super) fn new(family: u16, owner: Owner, filter: Filter, net: &Arc<Net>) -> Dgram {
         let wait = Arc::new(WaitQueue::new());
         let mut opts = Options::default();
         // Linux's raw and ping protocols are INET_PROTOSW_REUSE: SO_REUSEADDR
         // starts on (ping sockets share identifiers unless it is turned off).
         opts.set_plain(SO_REUSEADDR, 1);
-        let id = with_stack(|s| {
+        let id = net.with_stack(|s| {
             let id = s.new_id();
             s.taps
                 .open(&mut s.sockets, id, filter, opts.rcvbuf, wait.clone());
@@ -91,6 +94,7 @@ impl Dgram {
         });
         Dgram {
             family,
+            net: net.clone(),
             id,
             inode: SockInode::new(owner),
             wait,
@@ -160,7 +164,9 @@ impl Dgram {
             IpAddr::V4(std::net::Ipv4Addr::new(raw[4], raw[5], raw[6], raw[7]))
         };
         let dst = Endpoint::new(dst, 0).destination().addr;
-        with_stack(|s| s.source_for(dst)).ok_or(Errno::ENETUNREACH)?;
+        self.net
+            .with_stack(|s| s.source_for(dst))
+            .ok_or(Errno::ENETUNREACH)?;
         Ok(dst)
     }
 
@@ -168,7 +174,7 @@ impl Dgram {
     /// source the local address); returns the local address receives are
     /// filtered on.
     pub(super) fn set_peer(&self, dst: IpAddr) -> Option<IpAddr> {
-        let src = with_stack(|s| s.source_for(dst));
+        let src = self.net.with_stack(|s| s.source_for(dst));
         let mut s = self.state.borrow_mut();
         if !s.addr_bound {
             s.local = src;
@@ -215,7 +221,7 @@ impl Dgram {
 
     /// One attempt at taking a packet: None after SHUT_RD with nothing left.
     fn take(&self, peek: bool) -> Result<Option<Packet>> {
-        let p = with_stack(|s| s.taps.take(self.id, peek));
+        let p = self.net.with_stack(|s| s.taps.take(self.id, peek));
         let mut s = self.state.borrow_mut();
         match p {
             Some(p) => {
@@ -328,7 +334,7 @@ impl Dgram {
 
     /// Returns the events ready now (`datagram_poll`).
     pub(super) fn poll(&self) -> PollEvents {
-        let ready = with_stack(|s| s.taps.next_len(self.id).is_some());
+        let ready = self.net.with_stack(|s| s.taps.next_len(self.id).is_some());
         let s = self.state.borrow();
         let mut ev = PollEvents::POLLOUT | PollEvents::POLLWRNORM | PollEvents::POLLWRBAND;
         if ready || s.shut_rd {
@@ -366,7 +372,7 @@ impl Dgram {
             f(&mut s.opts);
             s.opts.rcvbuf
         };
-        with_stack(|s| s.taps.set_rcvbuf(self.id, rcvbuf));
+        self.net.with_stack(|s| s.taps.set_rcvbuf(self.id, rcvbuf));
         self.wait.wake_all();
     }
 
@@ -424,7 +430,10 @@ impl Dgram {
         match cmd {
             SIOCINQ | SIOCOUTQ => {
                 let n = match cmd {
-                    SIOCINQ => with_stack(|s| s.taps.next_len(self.id)).map_or(0, inq),
+                    SIOCINQ => self
+                        .net
+                        .with_stack(|s| s.taps.next_len(self.id))
+                        .map_or(0, inq),
                     _ => 0,
                 };
                 UserPtr::<i32>::new(arg).write(user, &(n as i32))?;
@@ -445,6 +454,6 @@ impl Dgram {
 
     /// Closes the socket: its receiver (and ping identifier) go.
     pub(super) fn release(&self) {
-        with_stack(|s| s.taps.close(self.id));
+        self.net.with_stack(|s| s.taps.close(self.id));
     }
 }

@@ -33,12 +33,13 @@ mod tcp_info;
 mod udp;
 mod udplite;
 
-use crate::net::{Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
+use crate::net::{Net, Socket, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 use crate::task::TrapContext;
 pub(crate) use addr::unmap;
 pub(crate) use device::LO_IFINDEX;
 pub(crate) use diag::{curr_estab, raw_rows, sockstat, tcp_rows, udp_rows};
 pub(crate) use proc::{proc_tcp, proc_udp, Kind, Row};
+pub(crate) use stack::Stack;
 pub(crate) use tcp_info::{TCP_CLOSE, TCP_LISTEN};
 
 use addr::{Endpoint, SockAddr};
@@ -62,25 +63,26 @@ const MAX_OPTLEN: usize = 256;
 
 /// Sends the Ethernet frame a packet socket (`sender`) wrote out of card
 /// `ifindex`: ENXIO if it has no transport, ENETDOWN if it is down.
-pub(crate) fn card_xmit(ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()> {
-    stack::with_stack(|s| {
+pub(crate) fn card_xmit(net: &Net, ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()> {
+    net.with_stack(|s| {
         s.lo.neigh.xmit_frame(ifindex, frame, sender)?;
         s.poll();
         Ok(())
     })
 }
 
-/// Returns the neighbours ARP knows: card, address, link-layer address.
-pub(crate) fn neighbours() -> Vec<(i32, std::net::IpAddr, [u8; 6])> {
-    stack::with_stack(|s| s.lo.neigh.entries())
+/// Returns the neighbours ARP knows in `net`: card, address, link-layer
+/// address.
+pub(crate) fn neighbours(net: &Net) -> Vec<(i32, std::net::IpAddr, [u8; 6])> {
+    net.with_stack(|s| s.lo.neigh.entries())
 }
 
 /// Takes the frames card `ifindex` received (its interrupt, under the
-/// kernel lock).
+/// kernel lock). The cards are the initial namespace's.
 pub(crate) fn netif_rx(ifindex: i32, frames: Vec<crate::net::device::RxFrame>) {
+    let net = crate::net::init_net();
     // The card's address, MTU and offloads, once for the batch.
     let card = {
-        let net = crate::net::init_net();
         let st = net.state();
         st.dev(ifindex).map(|d| device::RxCard {
             ifindex,
@@ -92,13 +94,13 @@ pub(crate) fn netif_rx(ifindex: i32, frames: Vec<crate::net::device::RxFrame>) {
     let Some(card) = card else {
         return;
     };
-    stack::with_stack(|s| s.netif_rx(&card, frames));
+    net.with_stack(|s| s.netif_rx(&card, frames));
 }
 
 /// Sends the Ethernet frame a packet socket (`sender`) wrote out of lo,
 /// and moves it.
-pub(crate) fn lo_xmit(frame: Vec<u8>, sender: u64) {
-    stack::with_stack(|s| {
+pub(crate) fn lo_xmit(net: &Net, frame: Vec<u8>, sender: u64) {
+    net.with_stack(|s| {
         s.lo.inject(frame, sender);
         s.poll();
     })
@@ -109,7 +111,13 @@ pub(crate) fn lo_xmit(frame: Vec<u8>, sender: u64) {
 /// out of range, EPROTONOSUPPORT for a protocol the type does not carry,
 /// ESOCKTNOSUPPORT for other types; ping sockets check the caller's group
 /// (EACCES), raw sockets its privilege (EPERM).
-pub(crate) fn create(family: u16, ty: u32, protocol: i32, owner: Owner) -> Result<Arc<dyn Socket>> {
+pub(crate) fn create(
+    family: u16,
+    ty: u32,
+    protocol: i32,
+    owner: Owner,
+    net: &Arc<Net>,
+) -> Result<Arc<dyn Socket>> {
     if !(0..IPPROTO_MAX).contains(&protocol) {
         return Err(Errno::EINVAL);
     }
@@ -119,30 +127,19 @@ pub(crate) fn create(family: u16, ty: u32, protocol: i32, owner: Owner) -> Resul
         IPPROTO_ICMPV6
     };
     match (ty, protocol) {
-        (SOCK_STREAM, IPPROTO_IP | IPPROTO_TCP) => Ok(tcp::TcpSocket::new(family, owner)),
+        (SOCK_STREAM, IPPROTO_IP | IPPROTO_TCP) => Ok(tcp::TcpSocket::new(family, owner, net)),
         (SOCK_DGRAM, IPPROTO_IP | IPPROTO_UDP) => {
-            Ok(udp::UdpSocket::new(family, udp::Proto::Udp, owner))
+            Ok(udp::UdpSocket::new(family, udp::Proto::Udp, owner, net))
         }
         (SOCK_DGRAM, udplite::IPPROTO_UDPLITE) => {
-            Ok(udp::UdpSocket::new(family, udp::Proto::UdpLite, owner))
+            Ok(udp::UdpSocket::new(family, udp::Proto::UdpLite, owner, net))
         }
-        (SOCK_DGRAM, p) if p == ping => Ok(ping::PingSocket::new(family, owner)?),
+        (SOCK_DGRAM, p) if p == ping => Ok(ping::PingSocket::new(family, owner, net)?),
         (SOCK_RAW, IPPROTO_IP) => Err(Errno::EPROTONOSUPPORT),
-        (SOCK_RAW, p) => Ok(raw::RawSocket::new(family, p, owner)?),
+        (SOCK_RAW, p) => Ok(raw::RawSocket::new(family, p, owner, net)?),
         (SOCK_STREAM | SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
         _ => Err(Errno::ESOCKTNOSUPPORT),
     }
-}
-
-/// Returns net.ipv4.ping_group_range (low, high) of the network
-/// namespace: the groups that may make ping sockets (none when low > high).
-pub(crate) fn ping_group_range() -> (u32, u32) {
-    crate::net::init_net().ping_group_range()
-}
-
-/// Returns net.ipv4.ip_local_port_range.
-pub(crate) fn port_range() -> (u16, u16) {
-    crate::net::init_net().ip_local_port_range()
 }
 
 /// Reads an option value of `len` bytes at `val` (at most MAX_OPTLEN).

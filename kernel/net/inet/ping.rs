@@ -11,10 +11,10 @@ use super::addr::{self, Endpoint};
 use super::ip_dgram::{Dgram, SOL_RAW};
 use super::packet::{self, Header, ICMP_HEADER, IPV4_HEADER, MAX_PACKET};
 use super::sockopt::{SOL_IP, SOL_IPV6};
-use super::stack::with_stack;
 use super::taps::{Filter, Kind};
 use super::{read_opt, AF_INET, AF_INET6, IPPROTO_ICMP, IPPROTO_ICMPV6};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{sa_family, MsgFlags, Options, Shutdown, AF_UNSPEC, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::UserIov;
 use crate::task::TrapContext;
@@ -47,11 +47,11 @@ pub(crate) struct PingSocket {
 /// Returns whether the caller may make a ping socket: its effective group
 /// or a supplementary one is within net.ipv4.ping_group_range
 /// (`ping_init_sock`).
-fn may_ping() -> bool {
+fn may_ping(net: &Net) -> bool {
     let Some(task) = crate::task::current() else {
         return true;
     };
-    let (low, high) = super::ping_group_range();
+    let (low, high) = net.ping_group_range();
     let c = task.process.cred.borrow();
     let within = |g: &u32| (low..=high).contains(g);
     within(&c.egid) || c.groups.iter().any(within)
@@ -66,8 +66,8 @@ fn bindable_v6(a: Ipv6Addr) -> bool {
 
 impl PingSocket {
     /// Creates a ping socket of `family`: EACCES outside ping_group_range.
-    pub(crate) fn new(family: u16, owner: Owner) -> Result<Arc<PingSocket>> {
-        if !may_ping() {
+    pub(crate) fn new(family: u16, owner: Owner, net: &Arc<Net>) -> Result<Arc<PingSocket>> {
+        if !may_ping(net) {
             return Err(Errno::EACCES);
         }
         let v6 = family == AF_INET6;
@@ -76,6 +76,7 @@ impl PingSocket {
             family,
             owner,
             Filter::new(v6, protocol as u8, Kind::Ping(None)),
+            net,
         );
         // Linux makes IPv6 ping sockets IPv6-only.
         d.state.borrow_mut().inet.v6only = v6;
@@ -88,7 +89,10 @@ impl PingSocket {
     /// Takes identifier `ident` (0: any free one) for the socket.
     fn take_ident(&self, ident: u16) -> Result<u16> {
         let reuse = self.d.state.borrow().opts.plain(2) != 0;
-        let got = with_stack(|s| s.taps.bind_ident(self.d.id, ident, reuse))?;
+        let got = self
+            .d
+            .net
+            .with_stack(|s| s.taps.bind_ident(self.d.id, ident, reuse))?;
         self.ping.borrow_mut().ident = Some(got);
         Ok(got)
     }
@@ -130,7 +134,7 @@ impl PingSocket {
             }
             IpAddr::V6(a)
         };
-        if !a.is_unspecified() && !with_stack(|s| s.is_local(a)) {
+        if !a.is_unspecified() && !self.d.net.with_stack(|s| s.is_local(a)) {
             return Err(Errno::EADDRNOTAVAIL);
         }
         Ok((a, port(raw)))
@@ -196,7 +200,7 @@ impl PingSocket {
             return Err(Errno::EMSGSIZE);
         }
         msg[4..6].copy_from_slice(&ident.to_be_bytes());
-        with_stack(|stack| {
+        self.d.net.with_stack(|stack| {
             let src = self.d.source(stack, dst)?;
             let (ttl, tos) = self.d.ttl_tos();
             let protocol = if v6 { IPPROTO_ICMPV6 } else { IPPROTO_ICMP } as u8;
@@ -224,6 +228,10 @@ impl PingSocket {
 }
 
 impl Socket for PingSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.d.net
+    }
+
     fn family(&self) -> u16 {
         self.d.family
     }
@@ -254,7 +262,9 @@ impl Socket for PingSocket {
         self.take_ident(port)?;
         self.ping.borrow_mut().ident_bound = port != 0;
         let local = (!a.is_unspecified()).then_some(a);
-        with_stack(|s| s.taps.filter(self.d.id).local = local);
+        self.d
+            .net
+            .with_stack(|s| s.taps.filter(self.d.id).local = local);
         let mut s = self.d.state.borrow_mut();
         s.addr_bound = !a.is_unspecified();
         s.local = Some(a);
@@ -276,7 +286,7 @@ impl Socket for PingSocket {
                 }
                 _ => None,
             };
-            with_stack(|s| {
+            self.d.net.with_stack(|s| {
                 if let Some(i) = dropped {
                     s.taps.release_ident(self.d.id, i);
                     s.taps.filter(self.d.id).kind = Kind::Ping(None);
@@ -288,7 +298,9 @@ impl Socket for PingSocket {
         self.autobind()?;
         let dst = self.d.connect_dst(raw)?;
         let local = self.d.set_peer(dst);
-        with_stack(|s| s.taps.filter(self.d.id).local = local);
+        self.d
+            .net
+            .with_stack(|s| s.taps.filter(self.d.id).local = local);
         Ok(())
     }
 

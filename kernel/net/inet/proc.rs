@@ -155,8 +155,8 @@ fn render(rows: &[Row], v6: bool, tcp: bool) -> Vec<u8> {
 }
 
 /// Returns /proc/net/tcp (IPv4 sockets) or /proc/net/tcp6.
-pub(crate) fn proc_tcp(v6: bool) -> Vec<u8> {
-    let rows: Vec<Row> = super::diag::tcp_rows(false)
+pub(crate) fn proc_tcp(net: &crate::net::Net, v6: bool) -> Vec<u8> {
+    let rows: Vec<Row> = super::diag::tcp_rows(net, false)
         .into_iter()
         .filter(|r| (r.family == AF_INET6) == v6)
         .collect();
@@ -164,8 +164,8 @@ pub(crate) fn proc_tcp(v6: bool) -> Vec<u8> {
 }
 
 /// Returns /proc/net/udp or /proc/net/udp6.
-pub(crate) fn proc_udp(v6: bool) -> Vec<u8> {
-    let rows: Vec<Row> = super::diag::udp_rows()
+pub(crate) fn proc_udp(net: &crate::net::Net, v6: bool) -> Vec<u8> {
+    let rows: Vec<Row> = super::diag::udp_rows(net)
         .into_iter()
         .filter(|r| (r.family == AF_INET6) == v6)
         .collect();

@@ -12,11 +12,12 @@ use super::ip_dgram::{Dgram, SIN6_LEN_RFC2133, SOL_RAW};
 use super::packet::{self, Header, IPV4_HEADER, MAX_PACKET};
 use super::proc::Row;
 use super::sockopt::{SOL_IP, SOL_IPV6};
-use super::stack::{with_stack, Stack};
+use super::stack::Stack;
 use super::taps::{Filter, Kind};
 use super::tcp_info::{TCP_CLOSE, TCP_ESTABLISHED};
 use super::{read_opt, AF_INET6, IPPROTO_ICMP, IPPROTO_ICMPV6};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{sa_family, MsgFlags, Options, Shutdown, AF_UNSPEC, SOCK_RAW, SOL_SOCKET};
 use crate::syscall::UserIov;
 use crate::task::TrapContext;
@@ -77,7 +78,12 @@ fn int_of(raw: &[u8]) -> Result<i32> {
 impl RawSocket {
     /// Creates a raw socket of `family` for `protocol` (1..IPPROTO_MAX):
     /// EPERM without CAP_NET_RAW.
-    pub(crate) fn new(family: u16, protocol: i32, owner: Owner) -> Result<Arc<RawSocket>> {
+    pub(crate) fn new(
+        family: u16,
+        protocol: i32,
+        owner: Owner,
+        net: &Arc<Net>,
+    ) -> Result<Arc<RawSocket>> {
         if !capable() {
             return Err(Errno::EPERM);
         }
@@ -91,7 +97,7 @@ impl RawSocket {
             _ => None,
         };
         filter.checksum = checksum.is_some();
-        let d = Dgram::new(family, owner, filter);
+        let d = Dgram::new(family, owner, filter, net);
         if protocol == IPPROTO_RAW && !v6 {
             let on = 1i32.to_ne_bytes();
             let _ = d
@@ -109,7 +115,7 @@ impl RawSocket {
                 hashed: true,
             }),
         });
-        with_stack(|s| s.raw_socks.insert(sock.d.id, Arc::downgrade(&sock)));
+        net.with_stack(|s| s.raw_socks.insert(sock.d.id, Arc::downgrade(&sock)));
         Ok(sock)
     }
 
@@ -221,7 +227,7 @@ impl RawSocket {
         if addr::unmap(dst) != dst {
             return Err(Errno::ENETUNREACH);
         }
-        with_stack(|stack| {
+        self.d.net.with_stack(|stack| {
             let src = self.d.source(stack, dst)?;
             let (ttl, tos) = self.d.ttl_tos();
             let h = Header {
@@ -283,7 +289,7 @@ impl RawSocket {
     fn set_filter(&self, ctx: &TrapContext, val: u64, len: usize, v6: bool) -> Result<()> {
         let size = if v6 { 32 } else { 4 };
         let raw = read_opt(ctx, val, len.min(size))?;
-        with_stack(|s| {
+        self.d.net.with_stack(|s| {
             let f = s.taps.filter(self.d.id);
             let mut bytes: Vec<u8> = if v6 {
                 f.icmp6.iter().flat_map(|w| w.to_ne_bytes()).collect()
@@ -329,7 +335,9 @@ impl RawSocket {
                 }
                 let off = (v >= 0).then_some(v as usize);
                 self.raw.borrow_mut().checksum = off;
-                with_stack(|s| s.taps.filter(self.d.id).checksum = off.is_some());
+                self.d
+                    .net
+                    .with_stack(|s| s.taps.filter(self.d.id).checksum = off.is_some());
             }
             _ => return Err(Errno::ENOPROTOOPT),
         }
@@ -349,6 +357,10 @@ impl RawSocket {
 }
 
 impl Socket for RawSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.d.net
+    }
+
     fn family(&self) -> u16 {
         self.d.family
     }
@@ -393,7 +405,7 @@ impl Socket for RawSocket {
             }
             IpAddr::V4(Ipv4Addr::new(raw[4], raw[5], raw[6], raw[7]))
         };
-        if !a.is_unspecified() && !with_stack(|s| s.is_local(a)) {
+        if !a.is_unspecified() && !self.d.net.with_stack(|s| s.is_local(a)) {
             return Err(Errno::EADDRNOTAVAIL);
         }
         let local = (!a.is_unspecified()).then_some(a);
@@ -402,7 +414,9 @@ impl Socket for RawSocket {
             s.local = Some(a);
             s.addr_bound = local.is_some();
         }
-        with_stack(|s| s.taps.filter(self.d.id).local = local);
+        self.d
+            .net
+            .with_stack(|s| s.taps.filter(self.d.id).local = local);
         Ok(())
     }
 
@@ -414,7 +428,7 @@ impl Socket for RawSocket {
         if fam == AF_UNSPEC {
             let local = self.d.clear_peer();
             self.raw.borrow_mut().hashed = false;
-            with_stack(|s| {
+            self.d.net.with_stack(|s| {
                 let f = s.taps.filter(self.d.id);
                 f.local = local;
                 f.peer = None;
@@ -424,7 +438,7 @@ impl Socket for RawSocket {
         }
         let dst = self.d.connect_dst(raw)?;
         let local = self.d.set_peer(dst);
-        with_stack(|s| {
+        self.d.net.with_stack(|s| {
             let f = s.taps.filter(self.d.id);
             f.local = local;
             f.peer = Some(dst);
@@ -545,7 +559,7 @@ impl Socket for RawSocket {
         _len: usize,
     ) -> Option<Result<Vec<u8>>> {
         let v6 = self.d.v6();
-        let filter = || with_stack(|s| s.taps.filter(self.d.id).clone());
+        let filter = || self.d.net.with_stack(|s| s.taps.filter(self.d.id).clone());
         Some(match (v6, level, opt) {
             (_, SOL_SOCKET, _) => return self.d.socket_option(opt),
             (false, SOL_RAW, ICMP_FILTER) if self.protocol != IPPROTO_ICMP => {
@@ -595,7 +609,7 @@ impl Socket for RawSocket {
     }
 
     fn release(&self) {
-        with_stack(|s| s.raw_socks.remove(&self.d.id));
+        self.d.net.with_stack(|s| s.raw_socks.remove(&self.d.id));
         self.d.release();
     }
 }

@@ -19,8 +19,7 @@ use super::tcp::TcpSocket;
 use super::udp::UdpSocket;
 use super::udplite::UdpLite;
 use crate::net::device::RxFrame;
-use crate::net::init_net;
-use arch::sync::KernelCell;
+use crate::net::Net;
 use fs::WaitQueue;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::AnySocket;
@@ -104,17 +103,24 @@ pub(crate) struct Stack {
     fib4: bool,
     next_id: u64,
     epoch: Instant,
+    /// The namespace that holds this stack.
+    net: Weak<Net>,
 }
 
-static STACK: KernelCell<Option<Stack>> = KernelCell::new(None);
+impl Net {
+    /// Runs `f` on the namespace's stack (not re-entrant: `f` must not
+    /// call it again).
+    pub(crate) fn with_stack<R>(&self, f: impl FnOnce(&mut Stack) -> R) -> R {
+        let mut stack = self.stack.borrow_mut();
+        stack.sync();
+        f(&mut stack)
+    }
+}
 
-/// Runs `f` on the stack of the initial network namespace (not
-/// re-entrant: `f` must not call it again).
-pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
-    let mut s = STACK.borrow_mut();
-    let stack = s.get_or_insert_with(Stack::new);
-    stack.sync();
-    f(stack)
+/// Returns the namespace `net` names: the one a running stack is in.
+pub(super) fn owner(net: &Weak<Net>) -> Arc<Net> {
+    net.upgrade()
+        .expect("a stack runs only through its namespace's with_stack")
 }
 
 /// Returns smoltcp's clock: the time since `epoch`.
@@ -128,8 +134,12 @@ fn state_code(s: tcp::State) -> u8 {
 }
 
 impl Stack {
-    fn new() -> Stack {
+    /// Creates the stack of namespace `net`, which is being made: it
+    /// takes the namespace's configuration at its first use.
+    pub(crate) fn new(net: Weak<Net>) -> Stack {
         let mut lo = Loopback::default();
+        lo.net = net.clone();
+        lo.neigh.net = net.clone();
         let epoch = Instant::now();
         let mut config = Config::new(HardwareAddress::Ip);
         let mut seed = [0u8; 8];
@@ -138,7 +148,7 @@ impl Stack {
         let mut iface = Interface::new(config, &mut lo, smol_time(epoch, epoch));
         // 127.0.0.0/8 is all local (Linux's local route), not one address.
         iface.set_any_ip(true);
-        let mut stack = Stack {
+        Stack {
             iface,
             lo,
             sockets: SocketSet::new(Vec::new()),
@@ -154,21 +164,25 @@ impl Stack {
             watches: BTreeMap::new(),
             resets: BTreeMap::new(),
             local: Vec::new(),
-            addrconf: Addrconf::default(),
+            addrconf: Addrconf::new(net.clone()),
             timer_at: None,
             synced: None,
             fib4: false,
             next_id: 1,
             epoch,
-        };
-        stack.sync();
-        stack
+            net,
+        }
+    }
+
+    /// Returns the namespace this stack is in.
+    pub(crate) fn net(&self) -> Arc<Net> {
+        owner(&self.net)
     }
 
     /// Takes the namespace's addresses again if its links, addresses or
     /// routes changed since the last look.
     fn sync(&mut self) {
-        let net = init_net();
+        let net = self.net();
         let generation = net.generation();
         if self.synced == Some(generation) {
             return;
@@ -272,7 +286,7 @@ impl Stack {
     /// no interface reaches it (ENETUNREACH).
     pub(crate) fn source_for(&self, dst: IpAddr) -> Option<IpAddr> {
         let dst = super::addr::unmap(dst);
-        let net = init_net();
+        let net = self.net();
         let (oif, src) = net.route(dst)?;
         let up = if oif == LOOPBACK_IFINDEX {
             self.is_up()
@@ -414,7 +428,7 @@ impl Stack {
             let moved = matches!(moved, smoltcp::iface::PollResult::SocketStateChanged);
             if !self.lo.captured.is_empty() {
                 let frames = std::mem::take(&mut self.lo.captured);
-                crate::net::packet::deliver(LOOPBACK_IFINDEX, frames);
+                crate::net::packet::deliver(&self.net(), LOOPBACK_IFINDEX, frames);
             }
             self.deliver_card_frames();
             self.autoconf(now);
@@ -428,12 +442,12 @@ impl Stack {
         self.note_resets(&before);
         let dropped = self.lo.take_dropped();
         if dropped > 0 {
-            init_net().count_drop(LOOPBACK_IFINDEX, true, dropped);
+            self.net().count_drop(LOOPBACK_IFINDEX, true, dropped);
         }
         let (packets, bytes) = self.lo.take_counts();
         if packets > 0 {
             // Every packet lo sends it receives.
-            let net = init_net();
+            let net = self.net();
             net.count_tx(LOOPBACK_IFINDEX, packets, bytes);
             net.count_rx(LOOPBACK_IFINDEX, packets, bytes);
         }
@@ -457,8 +471,9 @@ impl Stack {
     fn deliver_card_frames(&mut self) {
         let mut frames = std::mem::take(&mut self.lo.captured_on);
         frames.append(&mut self.lo.neigh.sent);
+        let net = self.net();
         for (ifindex, f) in frames {
-            crate::net::packet::deliver(ifindex, vec![f]);
+            crate::net::packet::deliver(&net, ifindex, vec![f]);
         }
     }
 
@@ -542,8 +557,13 @@ impl Stack {
             return;
         }
         self.timer_at = Some(at);
+        let net = self.net.clone();
         crate::timer::add(at, move || {
-            with_stack(|s| {
+            // A namespace gone meanwhile took its stack with it.
+            let Some(net) = net.upgrade() else {
+                return;
+            };
+            net.with_stack(|s| {
                 if s.timer_at == Some(at) {
                     s.timer_at = None;
                 }

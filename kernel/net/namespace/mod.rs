@@ -1,8 +1,11 @@
 //! Network namespaces: `Net` holds every piece of network state — the
 //! devices with their addresses, the routing tables, the /proc/sys/net
-//! settings, the netlink sockets — so that `unshare(CLONE_NEWNET)` can make
-//! a second one later. For now there is one, `init_net()`, with `lo` (down,
-//! no addresses, as Linux boots it).
+//! settings, the netlink sockets, the TCP/IP stack — so that each
+//! namespace `clone` or `unshare(CLONE_NEWNET)` makes is a network of its
+//! own. The first, `init_net()`, holds the cards; a new one holds only `lo`
+//! (down, no addresses, as Linux makes it). A task holds its namespace;
+//! a socket holds the one it was made in, for its whole life (Linux's
+//! `sock_net`), whoever uses it later.
 //!
 //! Every change of links, addresses or routes goes through a method here:
 //! it bumps `generation` (which the inet layer watches to refresh what it
@@ -22,7 +25,7 @@ use super::sysctl::Sysctls;
 use arch::sync::{KernelCell, KernelRef, KernelRefMut};
 use arch::{Errno, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Who asked for a change: the netlink port and sequence number of the
@@ -145,12 +148,30 @@ pub(crate) struct Net {
     pub(crate) mib: super::mib::Mib,
     /// The netlink sockets of the namespace.
     pub(crate) netlink: super::netlink::Table,
+    /// The TCP/IP stack (`Net::with_stack`).
+    pub(crate) stack: KernelCell<super::inet::Stack>,
+    /// The namespace's inode number (/proc/PID/ns/net).
+    pub(crate) inum: u32,
 }
 
-/// Returns the initial (and only) network namespace.
+/// clone(2)'s flag for a new network namespace.
+pub(crate) const CLONE_NEWNET: u64 = 0x4000_0000;
+
+/// Linux's `PROC_NET_INIT_INO`, and where the numbers of new namespaces
+/// start (a range of their own beside the other kinds').
+const INIT_INO: u32 = 0xEFFF_FFF9;
+static NEXT_INO: AtomicU32 = AtomicU32::new(0xF200_0000);
+
+/// Returns the initial network namespace, the one with the cards.
 pub(crate) fn init_net() -> &'static Arc<Net> {
     static INIT: OnceLock<Arc<Net>> = OnceLock::new();
-    INIT.get_or_init(Net::new)
+    INIT.get_or_init(|| Net::with_inum(INIT_INO))
+}
+
+/// Returns the network namespace of the task this thread runs (the
+/// initial one for kernel threads).
+pub(crate) fn current() -> Arc<Net> {
+    crate::task::current().map_or_else(|| init_net().clone(), |t| t.net.borrow().clone())
 }
 
 /// Where a packet goes (`Net::nexthop`).
@@ -170,20 +191,26 @@ pub(crate) fn stamp() -> u32 {
 }
 
 impl Net {
-    /// Creates a namespace holding only `lo`, down.
+    /// Creates a new network namespace: `lo` alone, down.
     pub(crate) fn new() -> Arc<Net> {
+        Net::with_inum(NEXT_INO.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn with_inum(inum: u32) -> Arc<Net> {
         let mut st = NetState {
             next_ifindex: 2,
             ..NetState::default()
         };
         st.devices
             .push(NetDevice::new(1, b"lo", DeviceKind::Loopback, [0; 6]));
-        Arc::new(Net {
+        Arc::new_cyclic(|net| Net {
             generation: AtomicU64::new(1),
             state: KernelCell::new(st),
             sysctl: Sysctls::default(),
             mib: super::mib::Mib::default(),
             netlink: super::netlink::Table::default(),
+            stack: KernelCell::new(super::inet::Stack::new(net.clone())),
+            inum,
         })
     }
 

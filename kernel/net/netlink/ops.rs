@@ -48,11 +48,16 @@ fn current_sender() -> Sender {
 pub(crate) fn create(ctx: &TrapContext, kind: u32, protocol: i32) -> Result<Arc<dyn Socket>> {
     let me = sender(ctx.task);
     let owner = ctx.cred().owner();
-    let s = NetlinkSocket::new(crate::net::init_net(), kind, protocol, me.admin, owner)?;
+    let net = ctx.task.net.borrow().clone();
+    let s = NetlinkSocket::new(&net, kind, protocol, me.admin, owner)?;
     Ok(s)
 }
 
 impl Socket for NetlinkSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.net
+    }
+
     fn family(&self) -> u16 {
         super::AF_NETLINK
     }

@@ -348,7 +348,7 @@ fn neigh_dump(req: &Request) -> Result<Reply, Fail> {
             return Err(Errno::ENODEV.into());
         }
     }
-    let msgs = crate::net::inet::neighbours()
+    let msgs = crate::net::inet::neighbours(req.net)
         .into_iter()
         .filter(|&(i, _, _)| only == 0 || i == only)
         .filter_map(|(ifindex, addr, mac)| {

@@ -97,7 +97,7 @@ struct State {
 
 /// An AF_NETLINK socket.
 pub(crate) struct NetlinkSocket {
-    net: Arc<Net>,
+    pub(super) net: Arc<Net>,
     protocol: i32,
     kind: u32,
     /// Whether its opener had CAP_NET_ADMIN (Linux checks the opener's

@@ -17,7 +17,7 @@ pub(crate) use socket::PacketSocket;
 
 use crate::net::device::ARPHRD_LOOPBACK;
 use crate::net::inet::LO_IFINDEX;
-use crate::net::init_net;
+use crate::net::Net;
 use crate::task::TrapContext;
 use arch::sync::KernelCell;
 use arch::{Errno, Result};
@@ -159,9 +159,8 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    /// Returns the link of device `ifindex`; None if there is none.
-    fn of(ifindex: i32) -> Option<Link> {
-        let net = init_net();
+    /// Returns the link of device `ifindex` of `net`; None if there is none.
+    fn of(net: &Net, ifindex: i32) -> Option<Link> {
         let state = net.state();
         let d = state.dev(ifindex)?;
         Some(Link {
@@ -174,15 +173,18 @@ impl Link {
 /// Hands the frames that crossed device `ifindex` to every packet socket
 /// that takes them (Linux's `dev_queue_xmit_nit` for those sent,
 /// `__netif_receive_skb`'s taps for those received).
-pub(crate) fn deliver(ifindex: i32, frames: Vec<Frame>) {
+pub(crate) fn deliver(net: &Net, ifindex: i32, frames: Vec<Frame>) {
     if frames.is_empty() {
         return;
     }
-    let link = Link::of(ifindex).unwrap_or(Link {
+    let link = Link::of(net, ifindex).unwrap_or(Link {
         ifindex,
         hatype: ARPHRD_LOOPBACK,
     });
-    let socks = sockets();
+    let socks: Vec<_> = sockets()
+        .into_iter()
+        .filter(|s| std::ptr::eq(&*s.net, net))
+        .collect();
     for frame in &frames {
         for s in &socks {
             s.rcv(&link, frame);
@@ -192,12 +194,12 @@ pub(crate) fn deliver(ifindex: i32, frames: Vec<Frame>) {
 
 /// Sends the frame `frame` written by packet socket `sender` out of
 /// device `ifindex`; the device must be up.
-fn dev_queue_xmit(ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()> {
+fn dev_queue_xmit(net: &Net, ifindex: i32, frame: Vec<u8>, sender: u64) -> Result<()> {
     if ifindex == LO_IFINDEX as i32 {
-        crate::net::inet::lo_xmit(frame, sender);
+        crate::net::inet::lo_xmit(net, frame, sender);
         Ok(())
     } else {
-        crate::net::inet::card_xmit(ifindex, frame, sender)
+        crate::net::inet::card_xmit(net, ifindex, frame, sender)
     }
 }
 
@@ -219,15 +221,15 @@ pub(crate) fn create(ctx: &TrapContext, ty: u32, protocol: i32) -> Result<Arc<Pa
     }
     // The protocol is an EtherType in network byte order.
     let proto = u16::from_be(protocol as u16);
-    let sock = PacketSocket::new(ty, proto, ctx.cred().owner());
+    let sock = PacketSocket::new(ty, proto, ctx.cred().owner(), ctx.task.net.borrow().clone());
     register(&sock);
     Ok(sock)
 }
 
-/// Returns /proc/net/packet: one row per packet socket.
-pub(crate) fn proc_net_packet() -> String {
+/// Returns /proc/net/packet: one row per packet socket of `net`.
+pub(crate) fn proc_net_packet(net: &Net) -> String {
     let mut out = String::from("sk               RefCnt Type Proto  Iface R Rmem   User   Inode\n");
-    for s in sockets() {
+    for s in sockets().into_iter().filter(|s| std::ptr::eq(&*s.net, net)) {
         out.push_str(&s.proc_row());
     }
     out

@@ -82,10 +82,15 @@ impl UnixSocket {
 /// Returns the live socket of type `kind` that `addr` names: ENOENT and the
 /// other path errors, EACCES without write permission on the socket file,
 /// ECONNREFUSED if no socket answers, EPROTOTYPE for another type.
-pub(crate) fn find(nc: &NameContext, addr: &UnixAddr, kind: SockType) -> Result<Arc<UnixSocket>> {
+pub(crate) fn find(
+    nc: &NameContext,
+    addr: &UnixAddr,
+    kind: SockType,
+    net: &crate::net::Net,
+) -> Result<Arc<UnixSocket>> {
     let path = match addr {
         UnixAddr::Abstract(name) => {
-            return table::find_abstract(kind, name).ok_or(Errno::ECONNREFUSED)
+            return table::find_abstract(net, kind, name).ok_or(Errno::ECONNREFUSED)
         }
         UnixAddr::Path(p) => p,
     };

@@ -60,7 +60,7 @@ impl UnixSocket {
             Conn::Connected => return Err(Errno::EISCONN),
             Conn::Listening => return Err(Errno::EINVAL),
         }
-        let embryo = UnixSocket::new(self.kind, listener.sock_inode.owner);
+        let embryo = UnixSocket::new_in(self.kind, listener.sock_inode.owner, listener.net.clone());
         {
             let mut e = embryo.state();
             e.conn = Conn::Connected;

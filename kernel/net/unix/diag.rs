@@ -157,8 +157,11 @@ impl UnixSocket {
 }
 
 /// Returns every live socket.
-pub(crate) fn rows() -> Vec<UnixRow> {
-    let socks = live();
+pub(crate) fn rows(net: &crate::net::Net) -> Vec<UnixRow> {
+    let socks: Vec<_> = live()
+        .into_iter()
+        .filter(|s| std::ptr::eq(&*s.net, net))
+        .collect();
     let mut peered: BTreeMap<usize, u32> = BTreeMap::new();
     for s in &socks {
         if let Some(p) = s.peer() {
@@ -188,14 +191,14 @@ fn pseudo_address(cookie: u64) -> u64 {
 /// reference count, __SO_ACCEPTCON for a listener, type, `socket_state`
 /// (connected, unconnected; a connection not accepted connecting), inode
 /// and name (an abstract one with '@' for each NUL).
-pub(crate) fn proc_net_unix() -> Vec<u8> {
+pub(crate) fn proc_net_unix(net: &crate::net::Net) -> Vec<u8> {
     const SO_ACCEPTCON: u32 = 1 << 16;
     const SS_UNCONNECTED: u8 = 1;
     const SS_CONNECTING: u8 = 2;
     const SS_CONNECTED: u8 = 3;
     const SS_DISCONNECTING: u8 = 4;
     let mut out = b"Num       RefCount Protocol Flags    Type St Inode Path\n".to_vec();
-    for r in rows() {
+    for r in rows(net) {
         let established = r.state == TCP_ESTABLISHED;
         let st = match (r.filed, established) {
             (true, true) => SS_CONNECTED,

@@ -92,6 +92,9 @@ struct State {
 /// One end of a Unix socket.
 pub(crate) struct UnixSocket {
     kind: SockType,
+    /// The network namespace the socket was made in: where its abstract
+    /// name lives.
+    pub(crate) net: Arc<crate::net::Net>,
     sock_inode: SockInode,
     /// This socket, for the operations that hand it to others.
     this: Weak<UnixSocket>,
@@ -125,10 +128,17 @@ impl Waker for Relay {
 }
 
 impl UnixSocket {
-    /// Creates an unconnected socket of `kind`, its inode owned by `owner`.
+    /// Creates an unconnected socket of `kind`, its inode owned by `owner`,
+    /// in the caller's network namespace.
     pub(crate) fn new(kind: SockType, owner: Owner) -> Arc<UnixSocket> {
+        UnixSocket::new_in(kind, owner, crate::net::current())
+    }
+
+    /// Creates an unconnected socket of `kind` in network namespace `net`.
+    fn new_in(kind: SockType, owner: Owner, net: Arc<crate::net::Net>) -> Arc<UnixSocket> {
         let sock = Arc::new_cyclic(|me| UnixSocket {
             kind,
+            net,
             sock_inode: SockInode::new(owner),
             this: me.clone(),
             state: KernelCell::new(State {

@@ -172,7 +172,7 @@ impl UnixSocket {
         msg.iov.copy_in(ctx, 0, &mut data)?;
         let named = to.is_some();
         let other = match &to {
-            Some(addr) => find(&name_context(ctx), addr, self.kind)?,
+            Some(addr) => find(&name_context(ctx), addr, self.kind, &self.net)?,
             None => self.peer().ok_or(Errno::ENOTCONN)?,
         };
         let mut out = Outgoing {
@@ -265,6 +265,10 @@ impl UnixSocket {
 }
 
 impl Socket for UnixSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.net
+    }
+
     fn family(&self) -> u16 {
         AF_UNIX
     }
@@ -299,7 +303,7 @@ impl Socket for UnixSocket {
         if self.options().passcred {
             me.autobind()?;
         }
-        let other = find(&name_context(ctx), &addr, self.kind)?;
+        let other = find(&name_context(ctx), &addr, self.kind, &self.net)?;
         if self.kind == SockType::Dgram {
             return me.connect_dgram(Some(other));
         }

@@ -1,6 +1,7 @@
 //! The names bound sockets answer to (Linux's unix socket hash tables): abstract
-//! names, keyed by socket type and name as Linux hashes them (so a stream and
-//! a datagram socket may share one), and socket files, keyed by the identity
+//! names, keyed by network namespace, socket type and name as Linux hashes
+//! them (so a stream and a datagram socket may share one, and each network
+//! namespace has names of its own), and socket files, keyed by the identity
 //! (device, inode number) of the inode bind(2) created. A socket leaves the
 //! table when it is released; the inode it holds cannot be reused meanwhile.
 
@@ -14,8 +15,11 @@ use std::sync::{Arc, Weak};
 /// The identity of a socket file: (st_dev, st_ino).
 pub(super) type InodeKey = (u64, u64);
 
+/// An abstract name's key: the namespace's inode number, type and name.
+type NameKey = (u32, SockType, Vec<u8>);
+
 struct Table {
-    names: BTreeMap<(SockType, Vec<u8>), Weak<UnixSocket>>,
+    names: BTreeMap<NameKey, Weak<UnixSocket>>,
     inodes: BTreeMap<InodeKey, Weak<UnixSocket>>,
     /// The next autobind number tried (five hex digits).
     next_auto: u32,
@@ -45,7 +49,7 @@ fn live(w: Option<Weak<UnixSocket>>) -> Option<Arc<UnixSocket>> {
 /// Binds the abstract `name` for sockets of `kind` (EADDRINUSE if taken).
 pub(super) fn bind_abstract(kind: SockType, name: &[u8], sock: &Arc<UnixSocket>) -> Result<()> {
     let mut t = TABLE.borrow_mut();
-    let key = (kind, name.to_vec());
+    let key = (sock.net.inum, kind, name.to_vec());
     if t.names.get(&key).is_some_and(taken) {
         return Err(Errno::EADDRINUSE);
     }
@@ -61,7 +65,7 @@ pub(super) fn autobind(kind: SockType, sock: &Arc<UnixSocket>) -> Result<Vec<u8>
         let n = t.next_auto;
         t.next_auto = (n + 1) % AUTO_NAMES;
         let name = format!("{n:05x}").into_bytes();
-        let key = (kind, name.clone());
+        let key = (sock.net.inum, kind, name.clone());
         if !t.names.get(&key).is_some_and(taken) {
             t.names.insert(key, Arc::downgrade(sock));
             return Ok(name);
@@ -75,9 +79,15 @@ pub(super) fn bind_inode(key: InodeKey, sock: &Arc<UnixSocket>) {
     TABLE.borrow_mut().inodes.insert(key, Arc::downgrade(sock));
 }
 
-/// Returns the live socket bound to the abstract `name` for `kind`.
-pub(super) fn find_abstract(kind: SockType, name: &[u8]) -> Option<Arc<UnixSocket>> {
-    let entry = TABLE.borrow().names.get(&(kind, name.to_vec())).cloned();
+/// Returns the live socket bound to the abstract `name` for `kind` in
+/// network namespace `net`.
+pub(super) fn find_abstract(
+    net: &crate::net::Net,
+    kind: SockType,
+    name: &[u8],
+) -> Option<Arc<UnixSocket>> {
+    let key = (net.inum, kind, name.to_vec());
+    let entry = TABLE.borrow().names.get(&key).cloned();
     live(entry)
 }
 
@@ -92,7 +102,7 @@ pub(super) fn unbind(sock: &UnixSocket, name: Option<&[u8]>, key: Option<InodeKe
     let mine = |w: &Weak<UnixSocket>| std::ptr::eq(w.as_ptr(), sock);
     let mut t = TABLE.borrow_mut();
     if let Some(name) = name {
-        let k = (sock.kind(), name.to_vec());
+        let k = (sock.net.inum, sock.kind(), name.to_vec());
         if t.names.get(&k).is_some_and(mine) {
             t.names.remove(&k);
         }

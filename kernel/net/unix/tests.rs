@@ -126,8 +126,11 @@ fn abstract_names_per_type_until_release() {
     );
     table::bind_abstract(SockType::Dgram, &name, &c).expect("another type");
     a.state().addr = Some(UnixAddr::Abstract(name.clone()));
-    assert!(table::find_abstract(SockType::Stream, &name).is_some_and(|s| Arc::ptr_eq(&s, &a)));
+    assert!(
+        table::find_abstract(crate::net::init_net(), SockType::Stream, &name)
+            .is_some_and(|s| Arc::ptr_eq(&s, &a))
+    );
     a.close(false);
-    assert!(table::find_abstract(SockType::Stream, &name).is_none());
+    assert!(table::find_abstract(crate::net::init_net(), SockType::Stream, &name).is_none());
     table::bind_abstract(SockType::Stream, &name, &b).expect("free again");
 }

@@ -3,7 +3,7 @@
 //! room, which SO_SNDBUF may make smaller than smoltcp's.
 
 use super::{Conn, State, TcpSocket, BUFFER};
-use crate::net::inet::stack::{with_stack, Stack};
+use crate::net::inet::stack::Stack;
 use crate::net::socket::{nonblocking, sigpipe, sock_wait, Received, SendMsg, Socket};
 use crate::net::MsgFlags;
 use crate::syscall::UserIov;
@@ -44,7 +44,7 @@ impl TcpSocket {
                     at += b.len();
                     Ok(())
                 };
-                with_stack(|stack| {
+                self.net.with_stack(|stack| {
                     self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source)
                 })
             });
@@ -105,7 +105,7 @@ impl TcpSocket {
                     at += d.len();
                     Ok(())
                 };
-                with_stack(|stack| {
+                self.net.with_stack(|stack| {
                     self.recv_some(stack, &mut self.state.borrow_mut(), room, peek, &mut sink)
                 })
             });

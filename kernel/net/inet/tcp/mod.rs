@@ -14,9 +14,10 @@ use super::addr::{self, Endpoint, SockAddr};
 use super::listen::{Listener, Template};
 use super::ports::PortUse;
 use super::sockopt::{InetOptions, SOL_TCP, TCP_INFO, TCP_KEEPIDLE, TCP_NODELAY};
-use super::stack::{with_stack, Stack};
-use super::{euid, port_range, read_opt, AF_INET6, IPPROTO_TCP};
+use super::stack::Stack;
+use super::{euid, read_opt, AF_INET6, IPPROTO_TCP};
 use crate::net::socket::{nonblocking, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_STREAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
@@ -70,6 +71,8 @@ struct State {
 /// A TCP socket.
 pub(crate) struct TcpSocket {
     family: u16,
+    /// The network namespace the socket was made in.
+    pub(super) net: Arc<Net>,
     id: u64,
     inode: SockInode,
     wait: Arc<WaitQueue>,
@@ -77,8 +80,8 @@ pub(crate) struct TcpSocket {
 }
 
 impl TcpSocket {
-    pub(crate) fn new(family: u16, owner: Owner) -> Arc<TcpSocket> {
-        with_stack(|stack| TcpSocket::new_in(family, owner, stack))
+    pub(crate) fn new(family: u16, owner: Owner, net: &Arc<Net>) -> Arc<TcpSocket> {
+        net.with_stack(|stack| TcpSocket::new_in(family, owner, stack))
     }
 
     /// Returns a socket for an accepted connection `h` of `listener`.
@@ -112,6 +115,7 @@ impl TcpSocket {
         let id = stack.new_id();
         let sock = Arc::new(TcpSocket {
             family,
+            net: stack.net(),
             id,
             inode: SockInode::new(owner),
             wait: Arc::new(WaitQueue::new()),
@@ -205,7 +209,9 @@ impl TcpSocket {
     ) -> Result<Endpoint> {
         let u = self.port_use(s, ep, uid);
         let port = if ep.port == 0 {
-            stack.tcp_ports.bind_ephemeral(port_range(), u)?
+            stack
+                .tcp_ports
+                .bind_ephemeral(stack.net().ip_local_port_range(), u)?
         } else {
             stack.tcp_ports.bind(ep.port, u)?;
             ep.port
@@ -218,6 +224,10 @@ impl TcpSocket {
 }
 
 impl Socket for TcpSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.net
+    }
+
     fn family(&self) -> u16 {
         self.family
     }
@@ -238,7 +248,7 @@ impl Socket for TcpSocket {
         let ep = super::bind_endpoint(raw, self.family)?;
         let uid = euid(ctx);
         super::check_bind_port(ctx, ep.port)?;
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             if s.local.is_some() || s.conn != Conn::Closed {
                 return Err(Errno::EINVAL);
@@ -259,7 +269,7 @@ impl Socket for TcpSocket {
             return Err(Errno::EAFNOSUPPORT);
         }
         let uid = euid(ctx);
-        let started = with_stack(|stack| -> Result<bool> {
+        let started = self.net.with_stack(|stack| -> Result<bool> {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             // A connection that was in progress is reported once: done
@@ -291,7 +301,9 @@ impl Socket for TcpSocket {
                 None => {
                     let mut u = self.port_use(&s, Endpoint::new(src, 0), uid);
                     u.remote = Some((remote.addr, remote.port));
-                    let port = stack.tcp_ports.connect_ephemeral(port_range(), u)?;
+                    let port = stack
+                        .tcp_ports
+                        .connect_ephemeral(stack.net().ip_local_port_range(), u)?;
                     s.bound = true;
                     s.autobound = true;
                     Endpoint::new(src, port)
@@ -323,7 +335,7 @@ impl Socket for TcpSocket {
         }
         let timeout = self.options().sndtimeo;
         sock_wait(ctx.task, &[&self.wait], false, timeout, || {
-            with_stack(|stack| {
+            self.net.with_stack(|stack| {
                 let mut s = self.state.borrow_mut();
                 self.refresh(stack, &mut s);
                 match s.conn {
@@ -347,7 +359,7 @@ impl Socket for TcpSocket {
 
     fn listen(&self, ctx: &TrapContext, backlog: u32) -> Result<()> {
         let uid = euid(ctx);
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             match s.conn {
                 Conn::Closed => {}
@@ -408,7 +420,7 @@ impl Socket for TcpSocket {
             nonblocking(f, false),
             timeout,
             || {
-                with_stack(|stack| {
+                self.net.with_stack(|stack| {
                     if self.state.borrow().conn != Conn::Listening {
                         return Err(Errno::EINVAL);
                     }
@@ -432,7 +444,7 @@ impl Socket for TcpSocket {
     }
 
     fn peer_name(&self) -> Result<Vec<u8>> {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             let Conn::Connected(h) = s.conn else {
@@ -447,7 +459,7 @@ impl Socket for TcpSocket {
     }
 
     fn shutdown(&self, how: Shutdown) -> Result<()> {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             match s.conn {
@@ -502,7 +514,7 @@ impl Socket for TcpSocket {
             let ka = s.inet.keepalive(s.opts.plain(SO_KEEPALIVE) != 0);
             (s.conn, ka, self.template(&s))
         };
-        with_stack(|stack| match conn {
+        self.net.with_stack(|stack| match conn {
             Conn::Connected(h) => stack.tcp(h).set_keep_alive(ka.map(Into::into)),
             // Connections accepted from now on take the new settings.
             Conn::Listening => {
@@ -518,7 +530,7 @@ impl Socket for TcpSocket {
     }
 
     fn take_error(&self) -> Option<Errno> {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             s.err.take().or_else(|| self.reset_error(stack, &mut s))
@@ -553,7 +565,7 @@ impl Socket for TcpSocket {
                         s.inet.nodelay,
                         s.inet.keepalive(s.opts.plain(SO_KEEPALIVE) != 0),
                     );
-                    with_stack(|stack| {
+                    self.net.with_stack(|stack| {
                         let t = stack.tcp(h);
                         t.set_nagle_enabled(!nodelay);
                         t.set_keep_alive(ka.map(Into::into));
@@ -579,7 +591,7 @@ impl Socket for TcpSocket {
     }
 
     fn poll(&self) -> PollEvents {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             let mut ev = PollEvents::empty();
@@ -651,7 +663,7 @@ impl Socket for TcpSocket {
         if cmd != SIOCINQ && cmd != SIOCOUTQ {
             return Err(Errno::ENOTTY);
         }
-        let n = with_stack(|stack| {
+        let n = self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             self.refresh(stack, &mut s);
             match s.conn {
@@ -673,7 +685,7 @@ impl Socket for TcpSocket {
             at += d.len();
             Ok(())
         };
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             self.recv_some(stack, &mut self.state.borrow_mut(), room, false, &mut sink)
         })
     }
@@ -686,7 +698,8 @@ impl Socket for TcpSocket {
             Ok(())
         };
         let n = data.len();
-        with_stack(|stack| self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source))
+        self.net
+            .with_stack(|stack| self.send_some(stack, &mut self.state.borrow_mut(), n, &mut source))
     }
 
     fn is_stream(&self) -> bool {
@@ -694,7 +707,7 @@ impl Socket for TcpSocket {
     }
 
     fn release(&self) {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             stack.tcp_socks.remove(&self.id);
             let mut s = self.state.borrow_mut();
             let port = s.local.map(|l| l.port);

@@ -4,13 +4,13 @@
 use super::{Conn, TcpSocket};
 use crate::net::inet::addr::{self, Endpoint};
 use crate::net::inet::proc::Row;
-use crate::net::inet::stack::{with_stack, Stack};
+use crate::net::inet::stack::Stack;
 use crate::net::inet::tcp_info::{TcpInfo, TCP_CLOSE, TCP_LISTEN};
 
 impl TcpSocket {
     /// Returns what TCP_INFO reports.
     pub(crate) fn info(&self) -> TcpInfo {
-        with_stack(|stack| self.info_in(stack))
+        self.net.with_stack(|stack| self.info_in(stack))
     }
 
     /// Returns what TCP_INFO reports, on the stack already held.

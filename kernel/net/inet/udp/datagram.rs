@@ -11,7 +11,6 @@ use crate::net::inet::device::{HeaderMark, PacketInfo, PacketKey};
 use crate::net::inet::packet::{self, Header, IPV6_HEADER, MAX_PACKET};
 use crate::net::inet::stack::Stack;
 use crate::net::inet::{AF_INET6, IPPROTO_UDP};
-use crate::net::init_net;
 use arch::{Errno, Result};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
@@ -31,7 +30,7 @@ impl UdpSocket {
     /// ENODEV, then EINVAL for a source not of this host.
     pub(super) fn check_params(stack: &Stack, p: &SendParams, v4: bool) -> Result<()> {
         let src = p.src.filter(|a| !a.is_unspecified());
-        let no_dev = p.ifindex.is_some_and(|i| init_net().device(i).is_none());
+        let no_dev = p.ifindex.is_some_and(|i| stack.net().device(i).is_none());
         match src {
             Some(IpAddr::V4(a)) if v4 => {
                 if a.is_multicast() || a.is_broadcast() || a.octets()[0] == 0 {

@@ -17,10 +17,11 @@ use super::addr::{self, Endpoint, SockAddr};
 use super::cmsg::{self, Arrival, SendParams};
 use super::ports::{PortUse, Ports};
 use super::sockopt::{InetOptions, SOL_UDP};
-use super::stack::{with_stack, Stack};
+use super::stack::Stack;
 use super::udplite::{Binding, Coverage, IPPROTO_UDPLITE, SOL_UDPLITE};
-use super::{euid, port_range, read_opt, AF_INET, IPPROTO_UDP};
+use super::{euid, read_opt, AF_INET, IPPROTO_UDP};
 use crate::net::socket::{nonblocking, sigpipe, sock_wait, Received, SendMsg, SockInode, Socket};
+use crate::net::Net;
 use crate::net::{MsgFlags, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
@@ -85,6 +86,8 @@ struct Incoming {
 /// A UDP or UDP-Lite socket.
 pub(crate) struct UdpSocket {
     family: u16,
+    /// The network namespace the socket was made in.
+    pub(super) net: Arc<Net>,
     proto: Proto,
     id: u64,
     inode: SockInode,
@@ -93,11 +96,12 @@ pub(crate) struct UdpSocket {
 }
 
 impl UdpSocket {
-    pub(crate) fn new(family: u16, proto: Proto, owner: Owner) -> Arc<UdpSocket> {
-        with_stack(|stack| {
+    pub(crate) fn new(family: u16, proto: Proto, owner: Owner, net: &Arc<Net>) -> Arc<UdpSocket> {
+        net.with_stack(|stack| {
             let id = stack.new_id();
             let sock = Arc::new(UdpSocket {
                 family,
+                net: net.clone(),
                 proto,
                 id,
                 inode: SockInode::new(owner),
@@ -138,7 +142,10 @@ impl UdpSocket {
     fn bind_at(&self, stack: &mut Stack, s: &mut State, ep: Endpoint, uid: u32) -> Result<()> {
         let u = PortUse::new(self.id, ep.addr, &s.opts, s.inet.v6only, uid);
         let port = if ep.port == 0 {
-            self.ports(stack).bind_ephemeral(port_range(), u)?
+            {
+                let range = stack.net().ip_local_port_range();
+                self.ports(stack).bind_ephemeral(range, u)?
+            }
         } else {
             self.ports(stack).bind(ep.port, u)?;
             ep.port
@@ -188,6 +195,10 @@ impl UdpSocket {
 }
 
 impl Socket for UdpSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.net
+    }
+
     fn family(&self) -> u16 {
         self.family
     }
@@ -211,7 +222,7 @@ impl Socket for UdpSocket {
         let ep = super::bind_endpoint(raw, self.family)?;
         super::check_bind_port(ctx, ep.port)?;
         let uid = euid(ctx);
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             if s.rx.is_some() {
                 return Err(Errno::EINVAL);
@@ -229,7 +240,7 @@ impl Socket for UdpSocket {
         let uid = euid(ctx);
         let to = match addr::parse(raw, self.family)? {
             SockAddr::Unspec => {
-                return with_stack(|stack| {
+                return self.net.with_stack(|stack| {
                     let mut s = self.state.borrow_mut();
                     s.peer = None;
                     if !s.addr_bound {
@@ -243,7 +254,7 @@ impl Socket for UdpSocket {
             }
             SockAddr::Inet(ep) => ep.destination(),
         };
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let mut s = self.state.borrow_mut();
             if s.inet.v6only && to.addr.is_ipv4() {
                 return Err(Errno::EAFNOSUPPORT);
@@ -306,14 +317,15 @@ impl Socket for UdpSocket {
         }
         let v4 = to.addr.is_ipv4();
         let params = cmsg::parse_send(self.family, v4, &msg.control.proto)?;
-        with_stack(|stack| Self::check_params(stack, &params, v4))?;
+        self.net
+            .with_stack(|stack| Self::check_params(stack, &params, v4))?;
         let mut data = vec![0u8; len];
         msg.iov.copy_in(ctx, 0, &mut data)?;
         let uid = euid(ctx);
         let nonblock = nonblocking(f, msg.flags.contains(MsgFlags::DONTWAIT));
         let timeout = self.options().sndtimeo;
         let r = sock_wait(ctx.task, &[&self.wait], nonblock, timeout, || {
-            with_stack(|stack| {
+            self.net.with_stack(|stack| {
                 let mut s = self.state.borrow_mut();
                 self.send_one(stack, &mut s, &data, to, &params, uid)
             })
@@ -339,7 +351,9 @@ impl Socket for UdpSocket {
         let timeout = self.options().rcvtimeo;
         let mut data = Vec::new();
         let got = sock_wait(ctx.task, &[&self.wait], nonblock, timeout, || {
-            with_stack(|stack| self.recv_one(stack, &mut self.state.borrow_mut(), peek, &mut data))
+            self.net.with_stack(|stack| {
+                self.recv_one(stack, &mut self.state.borrow_mut(), peek, &mut data)
+            })
         })?;
         let len = got.len;
         let n = len.min(iov.len());
@@ -385,7 +399,7 @@ impl Socket for UdpSocket {
             let r = s.cscov.set(opt, &raw);
             let recv = s.cscov.recv;
             if s.rx.is_some() {
-                with_stack(|stack| {
+                self.net.with_stack(|stack| {
                     if let Some(b) = self.binding(stack) {
                         b.recv_cscov = recv;
                     }
@@ -396,7 +410,8 @@ impl Socket for UdpSocket {
         let r = s.inet.set(self.family, false, level, opt, &raw)?;
         if let (Ok(()), Some(Rx::Udp(h))) = (&r, s.rx) {
             let ttl = s.inet.ttl;
-            with_stack(|stack| stack.sockets.get_mut::<udp::Socket>(h).set_hop_limit(ttl));
+            self.net
+                .with_stack(|stack| stack.sockets.get_mut::<udp::Socket>(h).set_hop_limit(ttl));
         }
         Some(r)
     }
@@ -416,7 +431,7 @@ impl Socket for UdpSocket {
     }
 
     fn poll(&self) -> PollEvents {
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             let s = self.state.borrow();
             let mut ev = PollEvents::empty();
             let (readable, writable) = match s.rx {
@@ -458,7 +473,7 @@ impl Socket for UdpSocket {
             return Err(Errno::ENOTTY);
         }
         let rx = self.state.borrow().rx;
-        let n = with_stack(|stack| match rx {
+        let n = self.net.with_stack(|stack| match rx {
             None => 0,
             Some(Rx::Udp(h)) => {
                 let u = stack.sockets.get_mut::<udp::Socket>(h);
@@ -481,7 +496,7 @@ impl Socket for UdpSocket {
 
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
         let mut data = Vec::new();
-        let got = with_stack(|stack| {
+        let got = self.net.with_stack(|stack| {
             self.recv_one(stack, &mut self.state.borrow_mut(), false, &mut data)
         })?;
         let n = got.len.min(buf.len());
@@ -493,7 +508,7 @@ impl Socket for UdpSocket {
         let to = self.destination(&self.state.borrow(), None)?;
         let uid = crate::task::current().map_or(0, |t| t.process.cred.borrow().euid);
         let params = SendParams::default();
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             self.send_one(stack, &mut self.state.borrow_mut(), data, to, &params, uid)
         })
     }
@@ -506,7 +521,7 @@ impl Socket for UdpSocket {
         let mut s = self.state.borrow_mut();
         let rx = s.rx.take();
         let port = s.local.map_or(0, |l| l.port);
-        with_stack(|stack| {
+        self.net.with_stack(|stack| {
             stack.udp_socks.remove(&self.id);
             match rx {
                 Some(Rx::Udp(h)) => stack.remove(h),

@@ -12,7 +12,7 @@ use super::{dev_queue_xmit, pkt, unregister, Frame, Link, AF_PACKET, ETH_HLEN, E
 use crate::net::device::iff;
 use crate::net::filter::{self, Skb};
 use crate::net::socket::{nonblocking, sock_wait, Cmsg, Received, SendMsg, SockInode, Socket};
-use crate::net::{init_net, MsgFlags, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
+use crate::net::{MsgFlags, Net, Options, Shutdown, SOCK_DGRAM, SOL_SOCKET};
 use crate::syscall::{UserIov, UserPtr};
 use crate::task::TrapContext;
 use arch::abi::pod::{as_bytes, from_bytes};
@@ -120,6 +120,8 @@ struct State {
 /// A packet socket.
 pub(crate) struct PacketSocket {
     id: u64,
+    /// The network namespace the socket was made in: its devices.
+    pub(super) net: Arc<Net>,
     kind: u32,
     inode: SockInode,
     wait: WaitQueue,
@@ -136,10 +138,11 @@ fn int_of(raw: &[u8]) -> i32 {
 
 impl PacketSocket {
     /// Returns a socket of `kind` receiving EtherType `proto` (host order).
-    pub(super) fn new(kind: u32, proto: u16, owner: Owner) -> Arc<PacketSocket> {
+    pub(super) fn new(kind: u32, proto: u16, owner: Owner, net: Arc<Net>) -> Arc<PacketSocket> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Arc::new(PacketSocket {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            net,
             kind,
             inode: SockInode::new(owner),
             wait: WaitQueue::new(),
@@ -293,8 +296,7 @@ impl PacketSocket {
                 (sll.sll_ifindex, u16::from_be(sll.sll_protocol), Some(dst))
             }
         };
-        let net = init_net();
-        let state = net.state();
+        let state = self.net.state();
         let dev = state.dev(ifindex).ok_or(Errno::ENXIO)?;
         if !dev.is_up() {
             return Err(Errno::ENETDOWN);
@@ -346,15 +348,14 @@ impl PacketSocket {
             }
             data.to_vec()
         };
-        dev_queue_xmit(r.ifindex, frame, self.id)?;
+        dev_queue_xmit(&self.net, r.ifindex, frame, self.id)?;
         Ok(data.len())
     }
 
     /// Returns the link-level address of device `ifindex` and its type:
     /// (hatype, halen, address); zeros for none.
-    fn dev_addr(ifindex: i32) -> (u16, u8, [u8; 8]) {
-        let net = init_net();
-        let state = net.state();
+    fn dev_addr(&self, ifindex: i32) -> (u16, u8, [u8; 8]) {
+        let state = self.net.state();
         match state.dev(ifindex) {
             Some(d) => {
                 let mut a = [0u8; 8];
@@ -384,6 +385,10 @@ impl PacketSocket {
 }
 
 impl Socket for PacketSocket {
+    fn net(&self) -> &Arc<crate::net::Net> {
+        &self.net
+    }
+
     fn family(&self) -> u16 {
         AF_PACKET
     }
@@ -415,7 +420,7 @@ impl Socket for PacketSocket {
         }
         let up = match sll.sll_ifindex {
             0 => true,
-            i => init_net().state().dev(i).ok_or(Errno::ENODEV)?.is_up(),
+            i => self.net.state().dev(i).ok_or(Errno::ENODEV)?.is_up(),
         };
         let mut st = self.state.borrow_mut();
         st.ifindex = sll.sll_ifindex;
@@ -438,7 +443,7 @@ impl Socket for PacketSocket {
     /// address (`packet_getname`), as long as the address needs.
     fn name(&self) -> Vec<u8> {
         let st = self.state.borrow();
-        let (hatype, halen, addr) = Self::dev_addr(st.ifindex);
+        let (hatype, halen, addr) = self.dev_addr(st.ifindex);
         let sll = SockaddrLl {
             sll_family: AF_PACKET,
             sll_protocol: st.proto.to_be(),

@@ -5,7 +5,6 @@
 //! of the SOL_SOCKET level.
 
 use super::{int_of, opt, PacketSocket, PLAIN, TPACKET_V3};
-use crate::net::init_net;
 use arch::abi::pod::{as_bytes, from_bytes};
 use arch::abi::structs::PacketMreq;
 use arch::{Errno, Result};
@@ -41,7 +40,7 @@ impl PacketSocket {
             }
             return Ok(());
         }
-        if init_net().state().dev(m.mr_ifindex).is_none() {
+        if self.net.state().dev(m.mr_ifindex).is_none() {
             return Err(Errno::ENODEV);
         }
         if m.mr_alen > 6 {

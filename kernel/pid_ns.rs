@@ -169,14 +169,6 @@ pub fn current() -> Arc<PidNamespace> {
     crate::task::current().map_or_else(|| INIT_PID_NS.clone(), |t| t.process.ns())
 }
 
-/// Returns the namespace the global id `id` was allocated in.
-pub fn ns_of_id(id: Pid) -> Arc<PidNamespace> {
-    NUMBERS
-        .borrow()
-        .get(&id)
-        .map_or_else(|| INIT_PID_NS.clone(), |n| n.ns.clone())
-}
-
 /// Returns the numbers of `id` from the initial namespace down to its own
 /// (/proc/PID/status's NSpid), as seen from `from`.
 pub fn numbers(id: Pid, from: &PidNamespace) -> Vec<Pid> {

@@ -4,7 +4,6 @@ use super::arg::Fd;
 use super::arg::UserPtr;
 use crate::pidfd::*;
 use crate::signal::{self, SigInfo, SI_USER};
-use crate::task;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::Arc;

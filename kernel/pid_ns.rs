@@ -23,7 +23,7 @@ pub const MAX_LEVEL: usize = 32;
 
 /// `PROC_PID_INIT_INO`.
 const INIT_INO: u32 = 0xEFFF_FFFC;
-static NEXT_INO: AtomicU32 = AtomicU32::new(0xF100_0000);
+static NEXT_INO: AtomicU32 = AtomicU32::new(0xF300_0000);
 
 /// What changes in a namespace.
 struct State {
@@ -224,7 +224,10 @@ pub fn alloc(id: Pid, ns: &Arc<PidNamespace>) -> Result<Pid> {
                 return Err(e);
             }
         }
-        let parent = at.parent.clone().expect("a namespace below the initial one has a parent");
+        let parent = at
+            .parent
+            .clone()
+            .expect("a namespace below the initial one has a parent");
         at = parent;
     }
     // As Linux, the numbers are taken before the namespace is found dead.
@@ -233,13 +236,9 @@ pub fn alloc(id: Pid, ns: &Arc<PidNamespace>) -> Result<Pid> {
         return Err(Errno::ENOMEM);
     }
     let local = nr[ns.level];
-    NUMBERS.borrow_mut().insert(
-        id,
-        Numbers {
-            ns: ns.clone(),
-            nr,
-        },
-    );
+    NUMBERS
+        .borrow_mut()
+        .insert(id, Numbers { ns: ns.clone(), nr });
     Ok(local)
 }
 

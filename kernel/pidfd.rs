@@ -50,7 +50,11 @@ impl FileOps for PidFd {
         }
         let nrs = crate::pid_ns::numbers(p.pid, &ns);
         let cols: Vec<String> = nrs.iter().map(|n| n.to_string()).collect();
-        let cols = if cols.is_empty() { "0".to_string() } else { cols.join("\t") };
+        let cols = if cols.is_empty() {
+            "0".to_string()
+        } else {
+            cols.join("\t")
+        };
         format!("Pid:\t{}\nNSpid:\t{cols}\n", ns.nr(p.pid))
     }
 }

@@ -267,8 +267,7 @@ fn for_receiver(p: &Process, info: &mut SigInfo) -> bool {
         info.sifields[0] = (info.sifields[0] & !0xffff_ffff) | u64::from(nr as u32);
     }
     let from_user = code <= 0;
-    !from_user
-        || crate::task::current().is_some_and(|t| ns.nr(t.process.pid) == 0)
+    !from_user || crate::task::current().is_some_and(|t| ns.nr(t.process.pid) == 0)
 }
 
 fn send(

@@ -313,9 +313,7 @@ fn pid_namespace_with_unshare() {
     assert!(out.contains("inner=1"), "the program is pid 1\n{run}");
     let listed: Vec<&str> = run
         .stdout_lines()
-        .filter(|l| {
-            l.trim().split_whitespace().count() == 2 && l.trim().starts_with(char::is_numeric)
-        })
+        .filter(|l| l.split_whitespace().count() == 2 && l.trim().starts_with(char::is_numeric))
         .collect();
     assert_eq!(listed.len(), 2, "ps lists sh and itself alone\n{run}");
     assert!(listed[0].trim() == "1 sh", "{run}");

@@ -38,6 +38,7 @@ mod nic_spec;
 mod nsfs;
 mod oom;
 mod panic;
+mod pid_ns;
 mod pidfd;
 mod pipe;
 mod printk;

@@ -1,4 +1,4 @@
-//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,net,uts} lead
+//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,net,pid,uts} lead
 //! to. Opening one gives a descriptor that names the namespace — setns(2)
 //! joins it, and it keeps the namespace alive while open; stat(2) reports
 //! the namespace's inode number (as in the link's text, `uts:[N]`) on the
@@ -23,6 +23,7 @@ pub enum Namespace {
     Uts(Arc<crate::uts::UtsNamespace>),
     Ipc(Arc<crate::ipc::IpcNamespace>),
     Mnt(Arc<crate::mnt_ns::MntNamespace>),
+    Pid(Arc<crate::pid_ns::PidNamespace>),
     Net(Arc<crate::net::Net>),
 }
 
@@ -33,6 +34,15 @@ impl Namespace {
             "uts" => Namespace::Uts(task.uts.borrow().clone()),
             "ipc" => Namespace::Ipc(task.ipc.borrow().clone()),
             "mnt" => Namespace::Mnt(task.process.fs.borrow().mnt_ns.clone()),
+            "pid" => Namespace::Pid(task.process.ns()),
+            // Nothing until the namespace has had its init, as Linux.
+            "pid_for_children" => {
+                let ns = task.pid_for_children.borrow().clone();
+                if !ns.has_init() {
+                    return None;
+                }
+                Namespace::Pid(ns)
+            }
             "net" => Namespace::Net(task.net.borrow().clone()),
             _ => return None,
         })
@@ -44,7 +54,19 @@ impl Namespace {
             Namespace::Uts(n) => n.inum,
             Namespace::Ipc(n) => n.inum,
             Namespace::Mnt(n) => n.inum,
+            Namespace::Pid(n) => n.inum,
             Namespace::Net(n) => n.inum,
+        }
+    }
+
+    /// Returns its kind's name, as its link's text shows it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Namespace::Uts(_) => "uts",
+            Namespace::Ipc(_) => "ipc",
+            Namespace::Mnt(_) => "mnt",
+            Namespace::Pid(_) => "pid",
+            Namespace::Net(_) => "net",
         }
     }
 
@@ -54,13 +76,14 @@ impl Namespace {
             Namespace::Uts(_) => crate::uts::CLONE_NEWUTS,
             Namespace::Ipc(_) => crate::ipc::CLONE_NEWIPC,
             Namespace::Mnt(_) => crate::mnt_ns::CLONE_NEWNS,
+            Namespace::Pid(_) => crate::pid_ns::CLONE_NEWPID,
             Namespace::Net(_) => crate::net::CLONE_NEWNET,
         }
     }
 }
 
 /// The kinds /proc/PID/ns lists, in its order.
-pub const KINDS: [&str; 4] = ["ipc", "mnt", "net", "uts"];
+pub const KINDS: [&str; 6] = ["ipc", "mnt", "net", "pid", "pid_for_children", "uts"];
 
 /// The file of one namespace.
 pub struct NsInode {
@@ -172,6 +195,7 @@ pub fn setns(task: &Arc<Task>, ns: Namespace, nstype: u64) -> Result<()> {
             }
             crate::mnt_ns::enter_namespace(&task.process, n);
         }
+        Namespace::Pid(n) => crate::pid_ns::install(task, n)?,
         Namespace::Net(n) => *task.net.borrow_mut() = n,
     }
     Ok(())

@@ -42,8 +42,20 @@ impl FileOps for PidFd {
     fn show_fdinfo(&self) -> String {
         let p = &self.0;
         let reaped = crate::task::find_process(p.pid).is_none_or(|q| !Arc::ptr_eq(&q, p));
-        let pid = if reaped { -1 } else { p.pid };
-        format!("Pid:\t{pid}\nNSpid:\t{pid}\n")
+        // As the reader's PID namespace sees it: 0 from outside, its
+        // number at each level from there down.
+        let ns = crate::pid_ns::current();
+        if reaped {
+            return "Pid:\t-1\nNSpid:\t-1\n".to_string();
+        }
+        let nrs = crate::pid_ns::numbers(p.pid, &ns);
+        let cols: Vec<String> = nrs.iter().map(|n| n.to_string()).collect();
+        let cols = if cols.is_empty() {
+            "0".to_string()
+        } else {
+            cols.join("\t")
+        };
+        format!("Pid:\t{}\nNSpid:\t{cols}\n", ns.nr(p.pid))
     }
 }
 
@@ -74,5 +86,7 @@ pub(crate) fn proc_pid_dir(f: &fs::File) -> Result<Arc<crate::task::Process>> {
             .ok()
     })()
     .ok_or(Errno::EBADF)?;
-    crate::task::find_process(pid).ok_or(Errno::ESRCH)
+    crate::pid_ns::current()
+        .find_process(pid)
+        .ok_or(Errno::ESRCH)
 }

@@ -6,12 +6,12 @@
 //! `unshare(CLONE_NEWUTS)`, with CAP_SYS_ADMIN.
 //!
 //! unshare(2) and setns(2) live here too, with what they can do in this
-//! kernel: a private file table (CLONE_FILES), a UTS or IPC namespace
-//! (`crate::ipc`) of one's own or another process's (setns with a pidfd),
-//! and the flags that change nothing for a process of one thread. The
-//! other namespaces are not built: they are EINVAL, as in a Linux
-//! configured without them, and no file is a namespace file yet
-//! (/proc/PID/ns/* cannot be opened).
+//! kernel: a private file table (CLONE_FILES), a UTS, IPC, mount or PID
+//! namespace (`crate::ipc`, `crate::mnt_ns`, `crate::pid_ns`) of one's own
+//! or another process's (setns with a pidfd or a namespace file), and the
+//! flags that change nothing for a process of one thread. The other
+//! namespaces are not built: they are EINVAL, as in a Linux configured
+//! without them.
 
 use crate::ipc::CLONE_NEWIPC;
 use crate::task::{Task, TrapContext};
@@ -97,16 +97,16 @@ pub fn names_wait() -> &'static fs::WaitQueue {
 
 use crate::mnt_ns::CLONE_NEWNS;
 use crate::net::CLONE_NEWNET;
+use crate::pid_ns::CLONE_NEWPID;
 
 /// The namespaces this kernel builds.
-const BUILT: u64 = CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET;
+const BUILT: u64 = CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID;
 
 /// The other namespace flags, which this kernel does not build.
 const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 const CLONE_NEWUSER: u64 = 0x1000_0000;
-const CLONE_NEWPID: u64 = 0x2000_0000;
 const CLONE_NEWTIME: u64 = 0x80;
-const NOT_BUILT: u64 = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME;
+const NOT_BUILT: u64 = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWTIME;
 
 /// unshare(2).
 pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
@@ -139,6 +139,9 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     }
     if flags & NOT_BUILT != 0 {
         return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_NEWPID != 0 {
+        crate::pid_ns::unshare(&task)?;
     }
     if flags & CLONE_FILES != 0 {
         let files = task.files();
@@ -210,6 +213,9 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     }
     if flags & CLONE_NEWNS != 0 && ctx.task.process.threads.borrow().len() > 1 {
         return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_NEWPID != 0 {
+        crate::pid_ns::install(ctx.task, target.process.ns())?;
     }
     if flags & CLONE_NEWUTS != 0 {
         let uts = target.uts.borrow().clone();

@@ -287,6 +287,49 @@ s.listen(); open(\"/run/ready\", \"w\").close(); c, _ = s.accept(); c.send(b\"fr
     );
 }
 
+/// util-linux's `unshare --pid --fork --mount-proc`: the program is pid 1
+/// of a new PID namespace, and `ps` (reading the procfs mounted there)
+/// lists only the namespace's processes; `lsns` tells the namespaces
+/// apart.
+#[test]
+fn pid_namespace_with_unshare() {
+    let script = "\
+        mount -t proc proc /proc; sleep 30 & \
+        unshare --pid --fork --mount-proc sh -c 'echo inner=$$; ps -e -o pid=,comm=; \
+            readlink /proc/self/ns/pid'; \
+        echo outer=$(ps -e -o comm= | grep -c sleep); readlink /proc/self/ns/pid; kill %1";
+    let run = boot(&[
+        &format!("ubd0r={}", debian_image().display()),
+        "mem=256M",
+        "init=/bin/bash",
+        "quiet",
+        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+        "--",
+        "-c",
+        script,
+    ]);
+    assert_init_exit(&run, 0);
+    let out = &run.stdout;
+    assert!(out.contains("inner=1"), "the program is pid 1\n{run}");
+    let listed: Vec<&str> = run
+        .stdout_lines()
+        .filter(|l| l.split_whitespace().count() == 2 && l.trim().starts_with(char::is_numeric))
+        .collect();
+    assert_eq!(listed.len(), 2, "ps lists sh and itself alone\n{run}");
+    assert!(listed[0].trim() == "1 sh", "{run}");
+    assert!(listed[1].trim().ends_with(" ps"), "{run}");
+    assert!(
+        out.contains("outer=1"),
+        "the first namespace still sees its sleep\n{run}"
+    );
+    let ns: Vec<&str> = run
+        .stdout_lines()
+        .filter(|l| l.starts_with("pid:["))
+        .collect();
+    assert_eq!(ns.len(), 2, "{run}");
+    assert_ne!(ns[0], ns[1], "{run}");
+}
+
 /// Network cards on a host TAP device, in both of UML's syntaxes, inside a
 /// network namespace the test makes (tests/net/tap.sh): ping, 100 MB each
 /// way over HTTP with its SHA-256 checked, `ip neigh`, and a TUN device

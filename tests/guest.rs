@@ -173,6 +173,15 @@ fn uts() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
 }
 
+/// PID namespaces: unshare, clone and setns with CLONE_NEWPID, pid 1 and
+/// ppid 0, nesting to 32 levels, kill and wait across levels, orphans, the
+/// init's signal protection and death, a procfs of the namespace
+/// (tests/guest/pidns.c).
+#[test]
+fn pidns() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pidns", "quiet"]));
+}
+
 /// Network namespaces: lo alone in a new one, listeners, ports and
 /// abstract names apart, sockets staying where they were made, setns by
 /// /proc/PID/ns/net and by pidfd, /proc/net and /proc/sys/net per

@@ -7,8 +7,9 @@
 //! `task::current()` — the task of the host thread running the system call,
 //! since every guest task has a kernel thread of its own.
 //!
-//! Each mount is a fresh instance with its own anonymous device number; all
-//! of them show the same processes (there are no pid namespaces).
+//! Each mount is a fresh instance with its own anonymous device number; it
+//! belongs to the PID namespace of the process that mounted it, and shows
+//! the processes visible there, by their numbers there.
 
 mod base;
 mod fd;
@@ -30,6 +31,7 @@ pub mod tree;
 pub use maps::usage;
 pub use stat::state as task_state;
 
+use crate::pid_ns::PidNamespace;
 use arch::Result;
 use fs::{FileSystem, Inode, StatFs};
 use node::{Entry, Node};
@@ -48,15 +50,23 @@ pub struct ProcFs {
 }
 
 /// Returns the fixed entries of /proc.
-fn fixed(t: &mut Tree) -> Vec<(String, Node)> {
+fn fixed(t: &mut Tree, ns: &Arc<PidNamespace>) -> Vec<(String, Node)> {
     let dev = t.dev();
-    let me = Node::link(dev, t.ino(), || {
+    let (ns1, ns2) = (ns.clone(), ns.clone());
+    // A reader outside the mount's namespace has no number in it.
+    let me = Node::link(dev, t.ino(), move || {
         let task = crate::task::current().ok_or(arch::Errno::ENOENT)?;
-        Ok(task.process.pid.to_string().into_bytes())
+        match ns1.nr(task.process.pid) {
+            0 => Err(arch::Errno::ENOENT),
+            pid => Ok(pid.to_string().into_bytes()),
+        }
     });
-    let thread = Node::link(dev, t.ino(), || {
+    let thread = Node::link(dev, t.ino(), move || {
         let task = crate::task::current().ok_or(arch::Errno::ENOENT)?;
-        Ok(format!("{}/task/{}", task.process.pid, task.tid()).into_bytes())
+        match (ns2.nr(task.process.pid), ns2.nr(task.tid())) {
+            (0, _) | (_, 0) => Err(arch::Errno::ENOENT),
+            (pid, tid) => Ok(format!("{pid}/task/{tid}").into_bytes()),
+        }
     });
     let filesystems = t.file(|| Ok(crate::filesystems::proc_filesystems().into_bytes()));
     vec![
@@ -112,11 +122,12 @@ fn sysvipc(t: &mut Tree) -> Node {
 }
 
 impl ProcFs {
-    /// Creates a procfs instance.
+    /// Creates a procfs instance, of the caller's PID namespace.
     pub fn new() -> Arc<ProcFs> {
+        let ns = crate::pid_ns::current();
         let dev = fs::anon_dev();
         let mut t = Tree::new(dev, 2);
-        let fixed: Vec<Entry> = fixed(&mut t)
+        let fixed: Vec<Entry> = fixed(&mut t, &ns)
             .into_iter()
             .enumerate()
             .map(|(i, (name, node))| node.entry(i as u64 + 2, &name))
@@ -124,8 +135,12 @@ impl ProcFs {
         let root = Node::dir(dev, 1, 0o555, move || {
             let mut all = fixed.clone();
             for p in crate::task::all_processes() {
+                let nr = ns.nr(p.pid);
+                if nr == 0 {
+                    continue;
+                }
                 let node = pid::dir(dev, &p, None);
-                all.push(node.entry(PID_POS + p.pid as u64, &p.pid.to_string()));
+                all.push(node.entry(PID_POS + nr as u64, &nr.to_string()));
                 // The other threads are found by their tid, but not listed.
                 let tids: Vec<_> = p
                     .threads
@@ -136,7 +151,7 @@ impl ProcFs {
                     .collect();
                 for tid in tids {
                     let node = pid::dir(dev, &p, Some(tid));
-                    all.push(node.entry(node::HIDDEN, &tid.to_string()));
+                    all.push(node.entry(node::HIDDEN, &ns.nr(tid).to_string()));
                 }
             }
             Ok(all)

@@ -210,9 +210,8 @@ fn entries(dev: u64, t: &Target) -> Vec<Entry> {
 const NS_INO: u64 = 0x2000_0000;
 
 /// Returns /proc/PID/ns: a link per namespace the task is in, reading
-/// "KIND:[INODE]" (the same for tasks of one namespace); only the IPC and
-/// UTS namespaces so far, and the links cannot be opened (setns takes a
-/// pidfd instead).
+/// "KIND:[INODE]" (the same for tasks of one namespace); opening one gives
+/// a namespace file setns(2) takes.
 fn ns_dir(dev: u64, ino: u64, t: &Target) -> Node {
     let t = t.clone();
     Node::dir(dev, ino, 0o511, move || {
@@ -222,7 +221,7 @@ fn ns_dir(dev: u64, ino: u64, t: &Target) -> Node {
             let link = Node::link(dev, t.ino(NS_INO + i as u64), move || {
                 let task = a.task().ok_or(Errno::ESRCH)?;
                 let ns = crate::nsfs::Namespace::of(&task, kind).ok_or(Errno::ENOENT)?;
-                Ok(format!("{kind}:[{}]", ns.inum()).into_bytes())
+                Ok(format!("{}:[{}]", ns.name(), ns.inum()).into_bytes())
             })
             .magic(move || {
                 let task = b.task().ok_or(Errno::ESRCH)?;
@@ -244,9 +243,13 @@ fn task_dir(dev: u64, ino: u64, t: &Target) -> Node {
     Node::dir(dev, ino, 0o555, move || {
         let p = t.process()?;
         let tids: Vec<Pid> = p.threads.borrow().iter().map(|th| th.tid()).collect();
+        let ns = crate::pid_ns::current();
         Ok(tids
             .into_iter()
-            .map(|tid| dir(dev, &p, Some(tid)).entry(tid as u64 + 2, &tid.to_string()))
+            .map(|tid| {
+                let nr = ns.nr(tid);
+                dir(dev, &p, Some(tid)).entry(nr as u64 + 2, &nr.to_string())
+            })
             .collect())
     })
 }

@@ -97,10 +97,16 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         ),
         None => (0, u64::MAX),
     };
+    let ns = crate::pid_ns::current();
+    let tpgid = if tpgid == u64::MAX {
+        tpgid
+    } else {
+        ns.nr(tpgid as i64 as crate::task::Pid) as i64 as u64
+    };
     let fields: [u64; 49] = [
-        p.ppid() as u64,
-        *p.pgid.borrow() as u64,
-        *p.sid.borrow() as u64,
+        ns.nr(p.ppid()) as u64,
+        ns.nr(*p.pgid.borrow()) as u64,
+        ns.nr(*p.sid.borrow()) as u64,
         tty_nr,
         tpgid,
         0x0040_0000, // flags: PF_RANDOMIZE
@@ -148,7 +154,7 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         l.env_end,
         exit_code as u64,
     ];
-    let mut s = format!("{} ({}) {}", t.id(), comm, st);
+    let mut s = format!("{} ({}) {}", crate::pid_ns::current().nr(t.id()), comm, st);
     for (i, f) in fields.iter().enumerate() {
         // ppid, pgrp, session and tpgid are signed.
         if matches!(i, 0..=4) {

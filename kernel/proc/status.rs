@@ -63,16 +63,32 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
         .as_ref()
         .and_then(|t| crate::ptrace::tracer_of(t))
         .map_or(0, |t| t.process.pid);
+    // Numbers as the reader's PID namespace sees them, one column per
+    // level from there down for the NS* lines.
+    let ns = crate::pid_ns::current();
+    let cols = |id: crate::task::Pid| {
+        let v: Vec<String> = crate::pid_ns::numbers(id, &ns)
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        if v.is_empty() {
+            "0".to_string()
+        } else {
+            v.join("\t")
+        }
+    };
+    let (nstgid, nspid, nspgid, nssid) = (cols(p.pid), cols(t.id()), cols(pgid), cols(sid));
     let mut s = String::new();
     let name = String::from_utf8_lossy(&p.comm.borrow()).into_owned();
     let _ = write!(
         s,
         "Name:\t{name}\nUmask:\t{umask:04o}\nState:\t{st} ({st_name})\nTgid:\t{}\nNgid:\t0\n\
-         Pid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}\n\
+         Pid:\t{}\nPPid:\t{}\nTracerPid:\t{}\n\
          Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t{fd_size}\nGroups:\t",
-        p.pid,
-        t.id(),
-        p.ppid(),
+        ns.nr(p.pid),
+        ns.nr(t.id()),
+        ns.nr(p.ppid()),
+        ns.nr(tracer),
         cred.uid,
         cred.euid,
         cred.suid,
@@ -87,9 +103,7 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
     }
     let _ = write!(
         s,
-        "\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{pgid}\nNSsid:\t{sid}\n",
-        p.pid,
-        t.id()
+        "\nNStgid:\t{nstgid}\nNSpid:\t{nspid}\nNSpgid:\t{nspgid}\nNSsid:\t{nssid}\n"
     );
     if p.exit_status.borrow().is_none() {
         let u = usage(&p);

@@ -271,6 +271,10 @@ pub fn sys(t: &mut Tree) -> Node {
         ),
         named("ostype", t.text("Linux\n")),
         named("pid_max", pid_max(t)),
+        named(
+            "ns_last_pid",
+            t.file(|| Ok(format!("{}\n", crate::pid_ns::current().last_pid()).into_bytes())),
+        ),
         named("tainted", tainted(t)),
         named("random", random),
         named(

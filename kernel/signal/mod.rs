@@ -247,11 +247,40 @@ pub fn send_timer_signal(p: &Arc<Process>, t: Option<&Arc<Task>>, info: SigInfo)
     let _ = send(p, t, info, Origin::Timer);
 }
 
-fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Origin) -> Result<()> {
+/// Shows the sender in `info` by its pid in the receiver's PID namespace
+/// (0 where it is not visible there), for the kinds of siginfo the kernel
+/// fills; returns whether SIGKILL and SIGSTOP must reach even the
+/// namespace's init: they come from the kernel or an ancestor namespace
+/// (Linux's `force` in send_signal_locked).
+fn for_receiver(p: &Process, info: &mut SigInfo) -> bool {
+    const SI_MESGQ: i32 = -3;
+    let ns = p.pid_ns.borrow();
+    if ns.level == 0 {
+        return false;
+    }
+    let code = info.si_code;
+    let kernel_filled = matches!(code, SI_USER | SI_TKILL | SI_MESGQ)
+        || (info.si_signo == SIGCHLD && code > 0 && code != SI_KERNEL);
+    if kernel_filled {
+        let sender = info.sifields[0] as u32 as i32;
+        let nr = ns.nr(sender);
+        info.sifields[0] = (info.sifields[0] & !0xffff_ffff) | u64::from(nr as u32);
+    }
+    let from_user = code <= 0;
+    !from_user || crate::task::current().is_some_and(|t| ns.nr(t.process.pid) == 0)
+}
+
+fn send(
+    p: &Arc<Process>,
+    target: Option<&Arc<Task>>,
+    mut info: SigInfo,
+    origin: Origin,
+) -> Result<()> {
     let sig = info.si_signo;
     if !valid(sig) || p.exit_status.borrow().is_some() {
         return Err(Errno::ESRCH);
     }
+    let forced_kill = for_receiver(p, &mut info) && sigbit(sig) & UNBLOCKABLE != 0;
     if p.signal.borrow().group_exit.is_some() {
         return Ok(());
     }
@@ -280,7 +309,12 @@ fn send(p: &Arc<Process>, target: Option<&Arc<Task>>, info: SigInfo, origin: Ori
         .iter()
         .any(|t| crate::ptrace::is_traced(t));
     if !(traced && sig != SIGKILL)
-        && ignored(p, sig, blocked || waited_for, origin == Origin::Forced)
+        && ignored(
+            p,
+            sig,
+            blocked || waited_for,
+            origin == Origin::Forced || forced_kill,
+        )
     {
         return Ok(());
     }

@@ -5,35 +5,40 @@ use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 pub fn sys_getpid(ctx: &mut TrapContext) -> Result<u64> {
-    Ok(ctx.task.process.pid as u64)
+    Ok(ctx.task.process.vpid() as u64)
 }
 
 pub fn sys_gettid(ctx: &mut TrapContext) -> Result<u64> {
-    Ok(ctx.task.tid() as u64)
+    Ok(ctx.task.process.vnr(ctx.task.tid()) as u64)
 }
 
 pub fn sys_getppid(ctx: &mut TrapContext) -> Result<u64> {
-    Ok(ctx.task.process.ppid() as u64)
+    Ok(ctx.task.process.vppid() as u64)
 }
 
 pub fn sys_getpgrp(ctx: &mut TrapContext) -> Result<u64> {
-    Ok(*ctx.task.process.pgid.borrow() as u64)
+    let me = &ctx.task.process;
+    Ok(me.vnr(*me.pgid.borrow()) as u64)
 }
 
+/// Returns the process `pid` names in the caller's PID namespace (0: the
+/// caller).
 pub(super) fn target(ctx: &TrapContext, pid: i32) -> Result<std::sync::Arc<task::Process>> {
     match pid {
         0 => Ok(ctx.task.process.clone()),
-        p if p > 0 => task::find_process(p).ok_or(Errno::ESRCH),
+        p if p > 0 => ctx.task.process.find_process(p).ok_or(Errno::ESRCH),
         _ => Err(Errno::ESRCH),
     }
 }
 
 pub fn sys_getpgid(ctx: &mut TrapContext, pid: i32) -> Result<u64> {
-    Ok(*target(ctx, pid)?.pgid.borrow() as u64)
+    let pgid = *target(ctx, pid)?.pgid.borrow();
+    Ok(ctx.task.process.vnr(pgid) as u64)
 }
 
 pub fn sys_getsid(ctx: &mut TrapContext, pid: i32) -> Result<u64> {
-    Ok(*target(ctx, pid)?.sid.borrow() as u64)
+    let sid = *target(ctx, pid)?.sid.borrow();
+    Ok(ctx.task.process.vnr(sid) as u64)
 }
 
 /// setpgid(2): a process may move itself, or a child of its session that
@@ -60,7 +65,10 @@ pub fn sys_setpgid(ctx: &mut TrapContext, pid: i32, pgid: i32) -> Result<u64> {
     if *p.sid.borrow() == p.pid {
         return Err(Errno::EPERM);
     }
-    let pgid = if pgid == 0 { p.pid } else { pgid };
+    let pgid = match pgid {
+        0 => p.pid,
+        n => me.global(n).ok_or(Errno::EPERM)?,
+    };
     if pgid != p.pid {
         let in_session = task::all_processes()
             .iter()
@@ -87,7 +95,7 @@ pub fn sys_setsid(ctx: &mut TrapContext) -> Result<u64> {
     *p.pgid.borrow_mut() = p.pid;
     *p.sid.borrow_mut() = p.pid;
     *p.ctty.borrow_mut() = None;
-    Ok(p.pid as u64)
+    Ok(p.vpid() as u64)
 }
 
 /// vhangup(2): hangs up the controlling terminal; needs CAP_SYS_TTY_CONFIG.

@@ -4,7 +4,6 @@ use super::arg::Fd;
 use super::arg::UserPtr;
 use crate::pidfd::*;
 use crate::signal::{self, SigInfo, SI_USER};
-use crate::task;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use std::sync::Arc;
@@ -14,7 +13,11 @@ pub fn sys_pidfd_open(ctx: &mut TrapContext, pid: u64, flags: u64) -> Result<u64
     if flags & !PIDFD_NONBLOCK != 0 || (pid as i32) <= 0 {
         return Err(Errno::EINVAL);
     }
-    let p = task::find_process(pid as i32).ok_or(Errno::ESRCH)?;
+    let p = ctx
+        .task
+        .process
+        .find_process(pid as i32)
+        .ok_or(Errno::ESRCH)?;
     Ok(install(ctx, &p)? as u64)
 }
 

@@ -266,12 +266,14 @@ fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
     };
     let live = |p: &&std::sync::Arc<task::Process>| p.exit_status.borrow().is_none();
     match pid {
-        p if p > 0 => deliver(&task::find_process(p).ok_or(Errno::ESRCH)?).map(|_| 0),
+        p if p > 0 => deliver(&me.find_process(p).ok_or(Errno::ESRCH)?).map(|_| 0),
         -1 => {
+            // Every process of the caller's namespace and those below but
+            // the namespace's init and the caller.
             let mut found = false;
             let mut result = Ok(0);
             for p in task::all_processes().iter().filter(live) {
-                if p.pid == 1 || p.pid == me.pid {
+                if me.vnr(p.pid) <= 1 || p.pid == me.pid {
                     continue;
                 }
                 found = true;
@@ -287,7 +289,11 @@ fn kill_pid(ctx: &TrapContext, pid: Pid, info: SigInfo) -> Result<u64> {
             }
         }
         _ => {
-            let pgid = if pid == 0 { *me.pgid.borrow() } else { -pid };
+            let pgid = if pid == 0 {
+                *me.pgid.borrow()
+            } else {
+                me.global(-pid).ok_or(Errno::ESRCH)?
+            };
             let mut result = Err(Errno::ESRCH);
             let mut any = false;
             for p in task::all_processes().iter().filter(live) {
@@ -322,8 +328,9 @@ fn kill_thread(ctx: &TrapContext, tgid: Pid, tid: Pid, info: SigInfo) -> Result<
     if tid <= 0 || (tgid != -1 && tgid <= 0) {
         return Err(Errno::EINVAL);
     }
-    let t = task::find_task(tid).ok_or(Errno::ESRCH)?;
-    if tgid != -1 && t.process.pid != tgid {
+    let me = &ctx.task.process;
+    let t = me.find_task(tid).ok_or(Errno::ESRCH)?;
+    if tgid != -1 && me.vnr(t.process.pid) != tgid {
         return Err(Errno::ESRCH);
     }
     signal::check_kill_permission(&ctx.task.process, &t.process, sig)?;
@@ -377,7 +384,7 @@ pub fn sys_rt_sigqueueinfo(
     if !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    let info = queued_info(ctx, sig, info, pid != ctx.task.process.pid)?;
+    let info = queued_info(ctx, sig, info, pid != ctx.task.process.vpid())?;
     if pid <= 0 {
         return Err(Errno::ESRCH);
     }
@@ -395,7 +402,7 @@ pub fn sys_rt_tgsigqueueinfo(
     if !signal::valid(sig) {
         return Err(Errno::EINVAL);
     }
-    let info = queued_info(ctx, sig, info, tgid != ctx.task.process.pid)?;
+    let info = queued_info(ctx, sig, info, tgid != ctx.task.process.vpid())?;
     kill_thread(ctx, tgid, tid, info)
 }
 

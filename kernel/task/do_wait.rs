@@ -92,6 +92,8 @@ fn tracee_selected(me: &Process, t: &Task, o: &WaitOptions) -> bool {
 fn scan_tracees(me: &Arc<Process>, tracees: &[Arc<Task>], o: &WaitOptions) -> Option<WaitResult> {
     for t in tracees {
         let uid = t.process.cred.borrow().uid;
+        // Its number in the waiter's namespace, read before a reap frees it.
+        let vpid = me.vnr(t.tid());
         let Some(report) = crate::ptrace::take_report(t, o.nowait) else {
             continue;
         };
@@ -117,7 +119,7 @@ fn scan_tracees(me: &Arc<Process>, tracees: &[Arc<Task>], o: &WaitOptions) -> Op
             }
         };
         return Some(WaitResult {
-            pid: t.tid(),
+            pid: vpid,
             uid,
             change,
             maxrss: 0,
@@ -149,10 +151,11 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
         return Some(Err(Errno::ECHILD));
     }
     for c in &children {
+        let vpid = me.vnr(c.pid);
         let found = |change| {
             let (own, children) = c.maxrss();
             Some(Ok(WaitResult {
-                pid: c.pid,
+                pid: vpid,
                 uid: c.cred.borrow().uid,
                 change,
                 maxrss: own.max(children),
@@ -191,19 +194,30 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
 pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
     me.children.borrow_mut().retain(|x| !Arc::ptr_eq(x, c));
     let child_children = *c.children_times.borrow();
-    let mut t = me.children_times.borrow_mut();
-    t.0 += times.0 + child_children.0;
-    t.1 += times.1 + child_children.1;
+    {
+        let mut t = me.children_times.borrow_mut();
+        t.0 += times.0 + child_children.0;
+        t.1 += times.1 + child_children.1;
+    }
     let (own, of_children) = *c.maxrss.borrow();
-    let mut m = me.maxrss.borrow_mut();
-    m.1 = m.1.max(own).max(of_children);
+    {
+        let mut m = me.maxrss.borrow_mut();
+        m.1 = m.1.max(own).max(of_children);
+    }
     unregister(c.pid);
 }
 
 /// Waits for a child of the caller's process to change state as `o` asks.
 /// Returns None for WNOHANG when no child is ready.
-pub fn do_wait(task: &Arc<Task>, o: WaitOptions) -> Result<Option<WaitResult>> {
+/// Pids and process groups are numbers of the caller's PID namespace, in
+/// the options and in the result.
+pub fn do_wait(task: &Arc<Task>, mut o: WaitOptions) -> Result<Option<WaitResult>> {
     let me = task.process.clone();
+    if o.pid > 0 || o.pid < -1 {
+        // A number nobody has here: no child matches it.
+        let g = me.global(o.pid.abs()).ok_or(Errno::ECHILD)?;
+        o.pid = if o.pid > 0 { g } else { -g };
+    }
     if let Some(r) = scan(&me, &o) {
         return r.map(Some);
     }

@@ -3,7 +3,7 @@
 //! into a zombie — its memory and files released, its children handed to a
 //! subreaper or init, its parent signalled — and init's exit ends the kernel.
 
-use super::{find_process, unregister, unregister_task, Process, Task};
+use super::{unregister, unregister_task, Process, Task};
 use crate::signal::{
     self, SigInfo, CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIG_IGN,
 };
@@ -101,10 +101,15 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
 }
 
 /// Returns who adopts the orphans of `p`: the nearest living subreaper among its
-/// ancestors, else init.
-fn find_reaper(p: &Process) -> Option<Arc<Process>> {
+/// ancestors in its PID namespace, else the namespace's init (the init
+/// itself, for its own).
+fn find_reaper(p: &Arc<Process>) -> Option<Arc<Process>> {
+    let ns = p.ns();
     let mut at = p.parent.borrow().upgrade();
     while let Some(a) = at {
+        if !Arc::ptr_eq(&a.ns(), &ns) {
+            break;
+        }
         if a.subreaper.load(std::sync::atomic::Ordering::Relaxed)
             && a.exit_status.borrow().is_none()
         {
@@ -112,7 +117,12 @@ fn find_reaper(p: &Process) -> Option<Arc<Process>> {
         }
         at = a.parent.borrow().upgrade();
     }
-    find_process(1)
+    // A namespace's dying init keeps its children, reaping them as they
+    // die, as Linux's zap_pid_ns_processes does.
+    match ns.reaper() {
+        Some(r) => Some(r),
+        None => ns.parent.as_ref().and_then(|n| n.reaper()),
+    }
 }
 
 /// Turns `p`, whose last thread has gone, into a zombie and tells its parent.
@@ -136,6 +146,12 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         crate::tty::disassociate_ctty(p, true);
     }
     *p.ctty.borrow_mut() = None;
+    // The death of a PID namespace's init kills the rest of it.
+    let ns = p.ns();
+    let ns_init = ns.level > 0 && ns.reaper().is_some_and(|r| Arc::ptr_eq(&r, p));
+    if ns_init {
+        crate::pid_ns::kill_all(&ns, p);
+    }
     let orphans = p.children.take();
     if let Some(reaper) = find_reaper(p) {
         for c in &orphans {
@@ -145,9 +161,26 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
                 signal::send_to_process(c, SigInfo::new(sig, signal::SI_USER));
             }
         }
-        reaper.children.borrow_mut().extend(orphans);
+        reaper.children.borrow_mut().extend(orphans.iter().cloned());
+        // The zombies of a namespace whose init died go at once.
+        for c in &orphans {
+            if c.exit_status.borrow().is_some() && crate::pid_ns::dying_id(c.pid) {
+                let times = *c.times.borrow();
+                super::do_wait::reap(&reaper, c, times);
+            }
+        }
         reaper.child_wait.wake_all();
     }
+    // Its parent hears of a namespace's init once the rest is gone.
+    if ns_init && crate::pid_ns::defer_init_exit(&ns, p, status) {
+        return;
+    }
+    notify_parent(p, status);
+}
+
+/// Makes the ended process `p` a zombie its parent may wait for, and
+/// tells the parent (or reaps it at once where nobody will wait).
+pub(super) fn notify_parent(p: &Arc<Process>, status: ExitStatus) {
     *p.exit_status.borrow_mut() = Some(status);
     p.exit_wait.wake_all();
     let parent = p.parent.borrow().upgrade();
@@ -157,10 +190,12 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
     };
     let exit_signal = *p.exit_signal.borrow();
     let act = parent.sigactions.borrow()[SIGCHLD as usize - 1];
-    // A parent that ignores SIGCHLD or set SA_NOCLDWAIT leaves no zombies.
-    let autoreap =
-        exit_signal == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
-    if exit_signal != 0 {
+    // A parent that ignores SIGCHLD or set SA_NOCLDWAIT leaves no zombies;
+    // nor does a process of a namespace whose init died, to a parent there.
+    let dying = crate::pid_ns::dying_id(p.pid) && crate::pid_ns::dying_id(parent.pid);
+    let autoreap = dying
+        || exit_signal == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0);
+    if exit_signal != 0 && !dying {
         let (code, st) = status.child_code();
         let uid = p.cred.borrow().uid;
         let info = SigInfo {

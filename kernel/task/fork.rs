@@ -54,6 +54,7 @@ const SUPPORTED: u64 = CLONE_VM
     | crate::uts::CLONE_NEWUTS
     | crate::mnt_ns::CLONE_NEWNS
     | crate::ipc::CLONE_NEWIPC
+    | crate::pid_ns::CLONE_NEWPID
     | crate::net::CLONE_NEWNET;
 
 /// What clone and clone3 ask for (clone3's `struct clone_args`).
@@ -83,6 +84,7 @@ fn check(a: &CloneArgs) -> Result<()> {
         || (f & CLONE_PIDFD != 0 && (f & CLONE_THREAD != 0 || f & CLONE_DETACHED != 0))
         || (f & crate::mnt_ns::CLONE_NEWNS != 0 && f & (CLONE_FS | CLONE_THREAD) != 0)
         || (f & CLONE_SYSVSEM != 0 && f & crate::ipc::CLONE_NEWIPC != 0)
+        || (f & crate::pid_ns::CLONE_NEWPID != 0 && f & CLONE_THREAD != 0)
     {
         return Err(Errno::EINVAL);
     }
@@ -102,6 +104,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     let new_ns = crate::uts::CLONE_NEWUTS
         | crate::ipc::CLONE_NEWIPC
         | crate::mnt_ns::CLONE_NEWNS
+        | crate::pid_ns::CLONE_NEWPID
         | crate::net::CLONE_NEWNET;
     let admin = parent
         .cred
@@ -112,7 +115,19 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     }
     super::limits::may_fork(parent)?;
     crate::cgroup::may_fork(parent)?;
+    // The child's PID namespace: the one chosen for children (unshare,
+    // setns), or a new one below it; a thread stays in its process's.
+    let pid_ns = me.pid_for_children.borrow().clone();
+    let pid_ns = if f & crate::pid_ns::CLONE_NEWPID != 0 {
+        crate::pid_ns::PidNamespace::create(&pid_ns)?
+    } else {
+        pid_ns
+    };
+    if f & CLONE_THREAD != 0 && !Arc::ptr_eq(&pid_ns, &parent.ns()) {
+        return Err(Errno::EINVAL);
+    }
     let id = alloc_pid().ok_or(Errno::EAGAIN)?;
+    let local_id = crate::pid_ns::alloc(id, &pid_ns)?;
     let mask = me.signal.borrow().mask;
     let mut sched = *me.sched.borrow();
     crate::syscall::sched_policy::at_fork(&mut sched);
@@ -156,6 +171,10 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
             me.fs()
         };
         let child = Process::new(id, mm, files, fsc);
+        *child.pid_ns.borrow_mut() = pid_ns.clone();
+        if local_id == 1 {
+            crate::pid_ns::set_reaper(&pid_ns, &child);
+        }
         let real_parent = if f & CLONE_PARENT != 0 {
             parent
                 .parent
@@ -194,6 +213,11 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         t
     };
     *task.seccomp.borrow_mut() = seccomp;
+    *task.pid_for_children.borrow_mut() = if f & CLONE_THREAD != 0 {
+        me.pid_for_children.borrow().clone()
+    } else {
+        pid_ns.clone()
+    };
     *task.uts.borrow_mut() = uts;
     *task.ipc.borrow_mut() = ipc;
     *task.net.borrow_mut() = net;
@@ -206,11 +230,14 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     if f & CLONE_CHILD_CLEARTID != 0 {
         *task.clear_child_tid.borrow_mut() = a.child_tid;
     }
+    // The caller sees the child's id in its own namespace, the child its
+    // own.
+    let vid = parent.vnr(id);
     if f & CLONE_PARENT_SETTID != 0 {
-        let _ = UserPtr::<Pid>::new(a.parent_tid).write(ctx, &id);
+        let _ = UserPtr::<Pid>::new(a.parent_tid).write(ctx, &vid);
     }
     if f & CLONE_CHILD_SETTID != 0 {
-        let _ = UserPtr::<Pid>::new(a.child_tid).write(&*task, &id);
+        let _ = UserPtr::<Pid>::new(a.child_tid).write(&*task, &local_id);
     }
     if f & CLONE_PIDFD != 0 {
         let fd = crate::pidfd::install(ctx, &task.process)?;
@@ -255,5 +282,5 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         });
         crate::ptrace::vfork_done(ctx, id);
     }
-    Ok(id)
+    Ok(vid)
 }

@@ -159,6 +159,9 @@ pub struct Process {
     /// The lowest `oom_score_adj` an unprivileged write may set (Linux's
     /// `oom_score_adj_min`: what a privileged write set last).
     pub oom_score_adj_min: AtomicI32,
+    /// The PID namespace the process is in (Linux's task_active_pid_ns),
+    /// set at fork.
+    pub pid_ns: KernelCell<Arc<crate::pid_ns::PidNamespace>>,
 }
 
 /// The continuation of a sleep interrupted with `ERESTART_RESTARTBLOCK`.
@@ -209,6 +212,10 @@ pub struct Task {
     pub net: KernelCell<Arc<crate::net::Net>>,
     /// The link to the tracer, while the task is traced (ptrace(2)).
     pub ptrace: KernelCell<Option<Box<crate::ptrace::PtraceLink>>>,
+    /// The PID namespace the task's children start in (Linux's
+    /// `pid_ns_for_children`): its process's, or one unshare(2) or
+    /// setns(2) chose.
+    pub pid_for_children: KernelCell<Arc<crate::pid_ns::PidNamespace>>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -275,6 +282,7 @@ impl Task {
             ipc: KernelCell::new(crate::ipc::INIT_IPC.clone()),
             net: KernelCell::new(crate::net::init_net().clone()),
             ptrace: KernelCell::new(None),
+            pid_for_children: KernelCell::new(crate::pid_ns::INIT_PID_NS.clone()),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t
@@ -393,6 +401,22 @@ pub fn register(p: &Arc<Process>) {
 /// Forgets a reaped process.
 pub fn unregister(pid: Pid) {
     PIDS.borrow_mut().processes.remove(&pid);
+    release_numbers(pid);
+}
+
+/// Frees the PID-namespace numbers of `id` once neither a process nor a
+/// thread has it; an init whose namespace that empties is done dying.
+fn release_numbers(id: Pid) {
+    let in_use = {
+        let t = PIDS.borrow();
+        t.processes.get(&id).is_some_and(|w| w.strong_count() > 0)
+            || t.tasks.get(&id).is_some_and(|w| w.strong_count() > 0)
+    };
+    if !in_use {
+        if let Some((init, status)) = crate::pid_ns::release(id) {
+            exit::notify_parent(&init, status);
+        }
+    }
 }
 
 /// Returns the process with `pid`, if it exists.
@@ -403,6 +427,7 @@ pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
 /// Forgets an exited thread's id.
 pub fn unregister_task(tid: Pid) {
     PIDS.borrow_mut().tasks.remove(&tid);
+    release_numbers(tid);
 }
 
 /// Returns the live thread with `tid`, if any.
@@ -504,6 +529,7 @@ impl Process {
             cgroup: KernelCell::new(crate::cgroup::ROOT.clone()),
             oom_score_adj: AtomicI32::new(0),
             oom_score_adj_min: AtomicI32::new(0),
+            pid_ns: KernelCell::new(crate::pid_ns::INIT_PID_NS.clone()),
         })
     }
 
@@ -539,5 +565,43 @@ impl Process {
     /// Returns the parent's pid, 0 for init.
     pub fn ppid(&self) -> Pid {
         self.parent.borrow().upgrade().map_or(0, |p| p.pid)
+    }
+
+    /// Returns the process's PID namespace.
+    pub fn ns(&self) -> Arc<crate::pid_ns::PidNamespace> {
+        self.pid_ns.borrow().clone()
+    }
+
+    /// Returns the pid as the process itself sees it (getpid(2)).
+    pub fn vpid(&self) -> Pid {
+        self.pid_ns.borrow().nr(self.pid)
+    }
+
+    /// Returns the global id `id` as this process sees it: 0 where that
+    /// task is outside its PID namespace (Linux's pid_vnr).
+    pub fn vnr(&self, id: Pid) -> Pid {
+        self.pid_ns.borrow().nr(id)
+    }
+
+    /// Returns the parent's pid as this process sees it: 0 for a parent
+    /// outside its namespace.
+    pub fn vppid(&self) -> Pid {
+        self.vnr(self.ppid())
+    }
+
+    /// Returns the process with local pid `nr` in this process's namespace.
+    pub fn find_process(&self, nr: Pid) -> Option<Arc<Process>> {
+        self.pid_ns.borrow().find_process(nr)
+    }
+
+    /// Returns the thread with local id `nr` in this process's namespace.
+    pub fn find_task(&self, nr: Pid) -> Option<Arc<Task>> {
+        self.pid_ns.borrow().find_task(nr)
+    }
+
+    /// Returns the global id of the local number `nr` of this process's
+    /// namespace (a process group or session id), if it names one.
+    pub fn global(&self, nr: Pid) -> Option<Pid> {
+        self.pid_ns.borrow().global(nr)
     }
 }

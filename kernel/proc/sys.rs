@@ -96,6 +96,27 @@ fn overcommit(t: &mut Tree) -> Node {
     })
 }
 
+/// vm.memfd_noexec: 0, 1 or 2 (`crate::memfd::MEMFD_NOEXEC`); writing it
+/// needs CAP_SYS_ADMIN (EPERM) beyond the sysctl file's own check.
+fn memfd_noexec(t: &mut Tree) -> Node {
+    use crate::memfd::MEMFD_NOEXEC;
+    let n = t.file(|| Ok(format!("{}\n", MEMFD_NOEXEC.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(|data| {
+        root_only()?;
+        if !crate::capability::capable(arch::abi::capability::CAP_SYS_ADMIN) {
+            return Err(Errno::EPERM);
+        }
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        match s.trim().parse::<u32>() {
+            Ok(v @ 0..=2) => {
+                MEMFD_NOEXEC.store(v, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    })
+}
+
 /// kernel.core_pattern: what root writes, up to Linux's CORENAME_MAX_SIZE
 /// less one bytes, without its newline (see `crate::coredump`).
 fn core_pattern(t: &mut Tree) -> Node {
@@ -315,6 +336,7 @@ pub fn sys(t: &mut Tree) -> Node {
     let vm = vec![
         named("drop_caches", drop_caches(t)),
         named("max_map_count", t.text("65530\n")),
+        named("memfd_noexec", memfd_noexec(t)),
         named("overcommit_memory", overcommit(t)),
         named("overcommit_ratio", t.text("50\n")),
         named("swappiness", t.text("60\n")),

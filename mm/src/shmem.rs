@@ -29,8 +29,9 @@ impl MappedFile for SharedAnon {
 
     /// Frees the pages: the next touch reads zeroes. Other processes that
     /// mapped them keep their frames until they unmap them.
-    fn punch(&self, first: u64, end: u64) {
+    fn punch(&self, first: u64, end: u64) -> arch::Result<()> {
         self.pages.invalidate(first, end);
+        Ok(())
     }
 
     fn is_anonymous(&self) -> bool {

@@ -13,6 +13,7 @@
 
 mod access_remote;
 mod brk;
+pub mod commit;
 mod fault;
 mod flags;
 mod frame;

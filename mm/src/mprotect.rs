@@ -100,10 +100,41 @@ impl Mm {
                 result = Err(Errno::ENOMEM);
                 break;
             }
+            // mprotect_fixup: a private area first made writable is charged.
+            let charge = new.contains(Prot::WRITE)
+                && !vma.prot.contains(Prot::WRITE)
+                && !vma
+                    .flags
+                    .intersects(MapFlags::ACCOUNT | MapFlags::SHARED | MapFlags::NORESERVE);
+            if charge {
+                if let Err(e) = self.may_commit(pages) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            // ...and one made read-only before any page of it was touched
+            // gives its charge back (no anon_vma yet in Linux).
+            let uncharge = !new.contains(Prot::WRITE)
+                && vma.flags.contains(MapFlags::ACCOUNT)
+                && vma.file.is_none()
+                && self.pt.entries(vma.start, vma.end).is_empty();
             self.protect(at, stop, new);
+            if uncharge {
+                if let Some(v) = self.vmas.get_mut(&at) {
+                    v.flags.remove(MapFlags::ACCOUNT);
+                }
+            }
+            if charge {
+                self.split_at(at);
+                self.split_at(stop);
+                if let Some(v) = self.vmas.get_mut(&at) {
+                    v.flags |= MapFlags::ACCOUNT;
+                }
+            }
             at = stop;
         }
         self.merge_range(start, at);
+        self.sync_commit();
         result
     }
 

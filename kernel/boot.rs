@@ -178,6 +178,7 @@ pub fn boot(c: Cmdline, backend: Box<dyn Backend>) -> Result<(), BootError> {
             .map_err(|e| BootError(format!("mem={}: cannot allocate guest RAM: {e}", c.mem)))?,
     );
     let frames = FrameAllocator::new(physmem.clone(), 0);
+    mm::commit::set_totalram_pages(frames.total_frames());
     let shrinker: Arc<dyn mm::Shrinker> = Arc::new(crate::filemap::CacheShrinker);
     frames.set_shrinker(Arc::downgrade(&shrinker));
     log::info!("Memory: {}K available", frames.free_frames() * 4);

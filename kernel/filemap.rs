@@ -315,6 +315,15 @@ impl MappedFile for InodeMapping {
         self.max_prot
     }
 
+    /// Punches the hole through the filesystem (tmpfs, ext4; `EOPNOTSUPP`
+    /// where it has no hole punch), which drops the pages from the cache
+    /// and from every mapping.
+    fn punch(&self, first: u64, end: u64) -> Result<()> {
+        let offset = first.saturating_mul(PAGE_SIZE);
+        let len = end.saturating_sub(first).saturating_mul(PAGE_SIZE);
+        fs::punch_hole(self.cache.inode.as_ref(), offset, len)
+    }
+
     fn cached(&self, index: u64) -> bool {
         self.cache.cached(index)
     }

@@ -517,6 +517,13 @@ fn netlink() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netlink", "quiet"]));
 }
 
+/// Commit accounting and vm.overcommit_memory's modes
+/// (tests/guest/overcommit.c).
+#[test]
+fn overcommit() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/overcommit", "quiet"]));
+}
+
 /// memfd file seals (tests/guest/memfd_seals.c).
 #[test]
 fn memfd_seals() {

@@ -101,6 +101,13 @@ impl File {
     }
 }
 
+/// Deallocates `[offset, offset + len)` of a regular file the caller may
+/// write, keeping its size (madvise's `MADV_REMOVE`), with the page cache
+/// and its mappings in step; `EOPNOTSUPP` where the filesystem cannot.
+pub fn punch_hole(inode: &dyn Inode, offset: u64, len: u64) -> Result<()> {
+    fallocate(inode, FallocMode::PunchHole, offset, len)
+}
+
 /// Applies `mode` to `inode`, keeping its page cache, if it has one, in step:
 /// a punched or zeroed range reads as zeroes through the cache and every
 /// mapping, moved data is read again, and a size change is noted.

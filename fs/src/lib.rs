@@ -52,7 +52,7 @@ pub use cache::BlockCache;
 pub use clock::{Clock, HostClock};
 pub use dentry::Dentry;
 pub use devnum::{anon_dev, major, makedev, minor, new_encode_dev};
-pub use fallocate::FallocMode;
+pub use fallocate::{punch_hole, FallocMode};
 pub use fdtable::{FdTable, NR_OPEN};
 pub use file::{File, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 pub use file_ops::{FileOps, PollEvents, UserMemory};

@@ -101,6 +101,10 @@ impl MappedFile for ShmMapping {
         self.inner.max_prot()
     }
 
+    fn punch(&self, first: u64, end: u64) -> Result<()> {
+        self.inner.punch(first, end)
+    }
+
     fn dev_ino(&self) -> (u64, u64) {
         self.inner.dev_ino()
     }

@@ -1,6 +1,7 @@
 //! /proc/sys (sysctl): the kernel, fs and vm settings programs read. The host
-//! name is writable (as sethostname(2)); vm.overcommit_memory takes 0, 1 or
-//! 2 and is only recorded; root may set the inotify, epoll and pipe-user-pages
+//! name is writable (as sethostname(2)); vm.overcommit_memory (0, 1, 2),
+//! overcommit_ratio, overcommit_kbytes and the reserves are root's to set
+//! and `mm::commit` enforces them; root may set the inotify, epoll and pipe-user-pages
 //! limits; the rest are read-only facts of this kernel.
 
 use super::node::Node;
@@ -8,7 +9,6 @@ use super::tree::{named, Tree};
 use arch::Errno;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-static OVERCOMMIT_MEMORY: AtomicU32 = AtomicU32::new(0);
 /// kernel.tainted: Linux's taint flags; root may add flags, never clear.
 static TAINTED: AtomicU64 = AtomicU64::new(0);
 
@@ -81,14 +81,47 @@ fn pid_max(t: &mut Tree) -> Node {
     })
 }
 
-fn overcommit(t: &mut Tree) -> Node {
-    let n = t.file(|| Ok(format!("{}\n", OVERCOMMIT_MEMORY.load(Ordering::Relaxed)).into_bytes()));
+/// Returns a vm.overcommit_* file showing `v`, which root may set to a
+/// number in `range` (`EINVAL` otherwise); `clears`, when set, is the other
+/// of overcommit_ratio and overcommit_kbytes, which Linux zeroes (the
+/// kbytes one) or leaves unused when this one is written.
+fn overcommit(
+    t: &mut Tree,
+    v: &'static AtomicU64,
+    range: std::ops::RangeInclusive<u64>,
+    clears: Option<&'static AtomicU64>,
+) -> Node {
+    let n = t.file(move || Ok(format!("{}\n", v.load(Ordering::Relaxed)).into_bytes()));
+    n.with_mode(0o644).writable(move |data| {
+        root_only()?;
+        let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        match s.trim().parse::<u64>() {
+            Ok(n) if range.contains(&n) => {
+                v.store(n, Ordering::Relaxed);
+                if let Some(other) = clears {
+                    other.store(0, Ordering::Relaxed);
+                }
+                Ok(())
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    })
+}
+
+/// vm.memfd_noexec: 0, 1 or 2 (`crate::memfd::MEMFD_NOEXEC`); writing it
+/// needs CAP_SYS_ADMIN (EPERM) beyond the sysctl file's own check.
+fn memfd_noexec(t: &mut Tree) -> Node {
+    use crate::memfd::MEMFD_NOEXEC;
+    let n = t.file(|| Ok(format!("{}\n", MEMFD_NOEXEC.load(Ordering::Relaxed)).into_bytes()));
     n.with_mode(0o644).writable(|data| {
         root_only()?;
+        if !crate::capability::capable(arch::abi::capability::CAP_SYS_ADMIN) {
+            return Err(Errno::EPERM);
+        }
         let s = std::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
         match s.trim().parse::<u32>() {
             Ok(v @ 0..=2) => {
-                OVERCOMMIT_MEMORY.store(v, Ordering::Relaxed);
+                MEMFD_NOEXEC.store(v, Ordering::Relaxed);
                 Ok(())
             }
             _ => Err(Errno::EINVAL),
@@ -316,11 +349,32 @@ pub fn sys(t: &mut Tree) -> Node {
             pages_limit(t, &crate::pipe::PIPE_USER_PAGES_SOFT),
         ),
     ];
+    use mm::commit::*;
+    const MAX: u64 = i64::MAX as u64;
     let vm = vec![
+        named(
+            "admin_reserve_kbytes",
+            overcommit(t, &ADMIN_RESERVE_KBYTES, 0..=MAX, None),
+        ),
         named("drop_caches", drop_caches(t)),
         named("max_map_count", t.text("65530\n")),
-        named("overcommit_memory", overcommit(t)),
-        named("overcommit_ratio", t.text("50\n")),
+        named("memfd_noexec", memfd_noexec(t)),
+        named(
+            "overcommit_kbytes",
+            overcommit(t, &OVERCOMMIT_KBYTES, 0..=MAX, Some(&OVERCOMMIT_RATIO)),
+        ),
+        named(
+            "overcommit_memory",
+            overcommit(t, &OVERCOMMIT_MEMORY, 0..=2, None),
+        ),
+        named(
+            "overcommit_ratio",
+            overcommit(t, &OVERCOMMIT_RATIO, 0..=MAX, Some(&OVERCOMMIT_KBYTES)),
+        ),
+        named(
+            "user_reserve_kbytes",
+            overcommit(t, &USER_RESERVE_KBYTES, 0..=MAX, None),
+        ),
         named("swappiness", t.text("60\n")),
     ];
     let dirs = vec![

@@ -185,8 +185,16 @@ pub fn sys_mremap(
 
 pub fn sys_madvise(ctx: &mut TrapContext, addr: u64, len: u64, advice: i32) -> Result<u64> {
     crate::task::tlb::quiesce(ctx.task);
-    ctx.task.mm().borrow_mut().madvise(addr, len, advice)?;
-    Ok(0)
+    let mut punches = Vec::new();
+    let result = ctx
+        .task
+        .mm()
+        .borrow_mut()
+        .madvise_deferred(addr, len, advice, &mut punches);
+    for p in punches {
+        p.run()?;
+    }
+    result.map(|()| 0)
 }
 
 /// Returns EPERM unless the caller may lock memory at all: a non-zero

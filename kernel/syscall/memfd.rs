@@ -1,4 +1,5 @@
-//! memfd_create(2): anonymous files in the kernel's own tmpfs (`crate::memfd`).
+//! memfd_create(2): anonymous files in the kernel's own tmpfs (`crate::memfd`),
+//! created with mode 0777 whatever the umask, as Linux's shmem_file_setup.
 
 use super::arg::UserStr;
 use crate::memfd::*;
@@ -15,6 +16,8 @@ pub fn sys_memfd_create(ctx: &mut TrapContext, name: UserStr, flags: u32) -> Res
     if flags & MFD_HUGETLB != 0 {
         return Err(Errno::EINVAL);
     }
+    let comm = String::from_utf8_lossy(&ctx.task.process.comm.borrow()).into_owned();
+    let flags = exec_flags(flags, &comm, ctx.task.process.pid)?;
     let name = name.read_path(ctx).or_else(|e| match e {
         Errno::ENOENT => Ok(Vec::new()),
         e => Err(e),
@@ -33,8 +36,10 @@ pub fn sys_memfd_create(ctx: &mut TrapContext, name: UserStr, flags: u32) -> Res
         .vfs
         .open(&cred, &shm, &shm, &file_name, open, 0o777, &k.devices)?;
     k.vfs.unlink(&cred, &shm, &shm, &file_name)?;
-    if flags & MFD_ALLOW_SEALING != 0 {
-        if let Some(tmpfs) = f.inode().and_then(|i| i.shmem()) {
+    if let Some(tmpfs) = f.inode().and_then(|i| i.shmem()) {
+        if flags & MFD_NOEXEC_SEAL != 0 {
+            tmpfs.seal_noexec()?;
+        } else if flags & MFD_ALLOW_SEALING != 0 {
             tmpfs.allow_sealing()?;
         }
     }

@@ -103,11 +103,16 @@ pub fn may_fork(parent: &Process) -> Result<()> {
 
 /// Returns the limits that `p`'s calls mapping or locking memory meet:
 /// RLIMIT_AS, RLIMIT_DATA and RLIMIT_MEMLOCK, the last lifted by
-/// CAP_IPC_LOCK (Linux's `capable(CAP_IPC_LOCK)` in mm/mlock.c).
+/// CAP_IPC_LOCK (Linux's `capable(CAP_IPC_LOCK)` in mm/mlock.c), and
+/// whether CAP_SYS_ADMIN lets it use the overcommit admin reserve.
 pub fn vm_limits(p: &Process) -> mm::VmLimits {
     use arch::abi::resource::{RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK};
     let l = *p.rlimits.borrow();
     let ipc_lock = p.cred.borrow().capable(arch::abi::capability::CAP_IPC_LOCK);
+    let cap_sys_admin = p
+        .cred
+        .borrow()
+        .capable(arch::abi::capability::CAP_SYS_ADMIN);
     mm::VmLimits {
         address_space: l[RLIMIT_AS].0,
         data: l[RLIMIT_DATA],
@@ -116,5 +121,6 @@ pub fn vm_limits(p: &Process) -> mm::VmLimits {
         } else {
             l[RLIMIT_MEMLOCK].0
         },
+        cap_sys_admin,
     }
 }

@@ -47,9 +47,13 @@ impl Mm {
                     return self.brk;
                 }
             }
-            if !self.is_free(old_end, new_end) || !self.may_expand(prot, flags, pages) {
+            if !self.is_free(old_end, new_end)
+                || !self.may_expand(prot, flags, pages)
+                || self.may_commit(pages).is_err()
+            {
                 return self.brk;
             }
+            flags |= MapFlags::ACCOUNT;
             self.insert_vma(VmArea {
                 start: old_end,
                 end: new_end,
@@ -59,6 +63,7 @@ impl Mm {
                 offset: 0,
                 name: VmaName::Heap,
             });
+            self.sync_commit();
         }
         if self.locks_new_mappings() && new_end > old_end {
             self.populate(old_end, new_end, true);

@@ -199,10 +199,19 @@ impl Mm {
                 return Err(FaultError::MapErr);
             }
         }
+        if self
+            .vmas
+            .get(&start)
+            .is_some_and(|v| v.flags.contains(crate::MapFlags::ACCOUNT))
+            && self.may_commit((start - page) / PAGE_SIZE).is_err()
+        {
+            return Err(FaultError::MapErr);
+        }
         let mut vma = self.vmas.remove(&start).ok_or(FaultError::MapErr)?;
         vma.offset = vma.offset.saturating_sub(start - page);
         vma.start = page;
         self.vmas.insert(page, vma);
+        self.sync_commit();
         Ok(())
     }
 

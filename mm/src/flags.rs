@@ -31,6 +31,10 @@ bitflags! {
         const NONBLOCK = 0x10000;
         const STACK = 0x20000;
         const FIXED_NOREPLACE = 0x100000;
+        /// Not an mmap flag: Linux's `VM_ACCOUNT`, the area is charged to
+        /// `Committed_AS` (`commit`). `vma_flags` never keeps it from a
+        /// caller.
+        const ACCOUNT = 0x8000_0000;
     }
 }
 

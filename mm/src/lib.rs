@@ -13,6 +13,7 @@
 
 mod access_remote;
 mod brk;
+pub mod commit;
 mod fault;
 mod flags;
 mod frame;
@@ -38,6 +39,7 @@ pub use frame::{take_alloc_failure, FrameAllocator, Shrinker};
 pub use limits::VmLimits;
 pub use mlock::{MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT};
 pub use mm::{Layout, Mm};
+pub use mprotect::Punch;
 pub use mremap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
 pub use msync::{MS_ASYNC, MS_INVALIDATE, MS_SYNC};
 pub use page_cache::{PageCache, PageIo};

@@ -18,6 +18,9 @@ pub struct VmLimits {
     pub data: (u64, u64),
     /// `RLIMIT_MEMLOCK`, or `u64::MAX` with CAP_IPC_LOCK.
     pub memlock: u64,
+    /// Whether the caller has CAP_SYS_ADMIN (the admin reserve of
+    /// `vm.overcommit_memory` 2 is its to use).
+    pub cap_sys_admin: bool,
 }
 
 impl Default for VmLimits {
@@ -26,6 +29,7 @@ impl Default for VmLimits {
             address_space: u64::MAX,
             data: (u64::MAX, u64::MAX),
             memlock: u64::MAX,
+            cap_sys_admin: true,
         }
     }
 }

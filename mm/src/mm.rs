@@ -56,6 +56,8 @@ pub struct Mm {
     pub(crate) limits: crate::VmLimits,
     /// Whether new mappings are locked (`mlockall(MCL_FUTURE)`).
     pub(crate) def_locked: bool,
+    /// The pages charged to `Committed_AS` (`commit`).
+    pub(crate) committed: u64,
     flushes: Vec<Range<u64>>,
 }
 
@@ -81,6 +83,7 @@ impl Mm {
             stack_limit: DEFAULT_STACK_LIMIT,
             limits: Default::default(),
             def_locked: false,
+            committed: 0,
             flushes: Vec::new(),
         }
     }
@@ -224,6 +227,7 @@ impl Mm {
         }
         self.zap(start, end);
         write_back(&removed);
+        self.sync_commit();
     }
 
     /// Drops the pages of every mapping of a file for which `is_file` holds
@@ -273,6 +277,8 @@ impl Mm {
     /// rights. Pages whose host mappings lose write access are recorded as
     /// flushes in `self`.
     pub fn fork(&mut self) -> Result<Mm> {
+        // dup_mmap charges the child's areas again: ENOMEM if refused.
+        self.may_commit(self.committed)?;
         let mut child = Mm {
             layout: self.layout,
             saved_auxv: self.saved_auxv.clone(),
@@ -286,6 +292,7 @@ impl Mm {
             stack_limit: self.stack_limit,
             limits: self.limits,
             def_locked: false,
+            committed: 0,
             flushes: Vec::new(),
         };
         for vma in child.vmas.values_mut() {
@@ -315,6 +322,9 @@ impl Mm {
                 child.pt.map(vaddr, ro);
             }
         }
+        // The child's charges are its own (dup_mmap charges each
+        // VM_ACCOUNT area again).
+        child.sync_commit();
         Ok(child)
     }
 }
@@ -336,6 +346,7 @@ impl Drop for Mm {
     /// Puts every frame and writes back what shared file mappings wrote, as
     /// the teardown of an address space at exit and exec does.
     fn drop(&mut self) {
+        crate::commit::acct(-(self.committed as i64));
         for (_, pte) in self.pt.entries(0, u64::MAX) {
             self.frames.put(pte.paddr());
         }

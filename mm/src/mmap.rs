@@ -47,7 +47,12 @@ impl Mm {
         // Shared anonymous memory is an object of its own, shared over fork.
         let file = match file {
             None if flags.contains(MapFlags::SHARED) => {
-                Some(Arc::new(SharedAnon::new(self.frames.clone())) as Arc<dyn MappedFile>)
+                let noreserve = flags.contains(MapFlags::NORESERVE)
+                    && crate::commit::OVERCOMMIT_MEMORY.load(std::sync::atomic::Ordering::Relaxed)
+                        != 2;
+                let charge = if noreserve { 0 } else { len / PAGE_SIZE };
+                self.may_commit(charge)?;
+                Some(Arc::new(SharedAnon::new(self.frames.clone(), charge)) as Arc<dyn MappedFile>)
             }
             file => file,
         };
@@ -94,6 +99,12 @@ impl Mm {
         if vma_flags.contains(MapFlags::LOCKED) && !self.may_lock(pages) {
             return Err(Errno::EAGAIN);
         }
+        if crate::commit::accountable(prot, flags) {
+            vma_flags |= MapFlags::ACCOUNT;
+            // What MAP_FIXED replaces gives its charge back (mmap_region).
+            let replaced = self.accounted_pages(start, start + len);
+            self.may_commit(pages - replaced)?;
+        }
         if fixed && !self.is_free(start, start + len) {
             self.unmap_range(start, start + len);
         }
@@ -107,6 +118,7 @@ impl Mm {
             name,
         };
         self.insert_vma(vma);
+        self.sync_commit();
         if flags.contains(MapFlags::POPULATE) || vma_flags.contains(MapFlags::LOCKED) {
             // Writable private pages are copied now; shared ones are not
             // dirtied for nothing (as Linux's populate_vma_page_range).
@@ -153,6 +165,16 @@ impl Mm {
             }
             page += PAGE_SIZE;
         }
+    }
+
+    /// Returns the charged pages of `[start, end)`.
+    pub(crate) fn accounted_pages(&self, start: u64, end: u64) -> u64 {
+        self.vmas
+            .range(..end)
+            .map(|(_, v)| v)
+            .filter(|v| v.end > start && v.flags.contains(MapFlags::ACCOUNT))
+            .map(|v| (v.end.min(end) - v.start.max(start)) / PAGE_SIZE)
+            .sum()
     }
 
     /// Removes the mappings of `len` bytes at `addr`, as munmap(2).

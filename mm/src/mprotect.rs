@@ -8,7 +8,8 @@ use arch::{Errno, Result};
 
 use crate::limits::is_data;
 use crate::page_table::PteFlags;
-use crate::{MapFlags, Mm, Prot, PAGE_SIZE};
+use crate::{MapFlags, MappedFile, Mm, Prot, PAGE_SIZE};
+use std::sync::Arc;
 
 const MADV_NORMAL: i32 = 0;
 const MADV_RANDOM: i32 = 1;
@@ -99,10 +100,41 @@ impl Mm {
                 result = Err(Errno::ENOMEM);
                 break;
             }
+            // mprotect_fixup: a private area first made writable is charged.
+            let charge = new.contains(Prot::WRITE)
+                && !vma.prot.contains(Prot::WRITE)
+                && !vma
+                    .flags
+                    .intersects(MapFlags::ACCOUNT | MapFlags::SHARED | MapFlags::NORESERVE);
+            if charge {
+                if let Err(e) = self.may_commit(pages) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            // ...and one made read-only before any page of it was touched
+            // gives its charge back (no anon_vma yet in Linux).
+            let uncharge = !new.contains(Prot::WRITE)
+                && vma.flags.contains(MapFlags::ACCOUNT)
+                && vma.file.is_none()
+                && self.pt.entries(vma.start, vma.end).is_empty();
             self.protect(at, stop, new);
+            if uncharge {
+                if let Some(v) = self.vmas.get_mut(&at) {
+                    v.flags.remove(MapFlags::ACCOUNT);
+                }
+            }
+            if charge {
+                self.split_at(at);
+                self.split_at(stop);
+                if let Some(v) = self.vmas.get_mut(&at) {
+                    v.flags |= MapFlags::ACCOUNT;
+                }
+            }
             at = stop;
         }
         self.merge_range(start, at);
+        self.sync_commit();
         result
     }
 
@@ -143,9 +175,31 @@ impl Mm {
     /// `ENOMEM`. `MADV_DONTNEED` drops private pages (the next touch reads
     /// zeroes or the file again); `MADV_REMOVE` frees the pages of shared
     /// anonymous memory (and is `EINVAL` for private memory, `EACCES` for a
-    /// private file mapping); advice Linux accepts but that changes nothing
+    /// private file mapping or a shared one that may not write, and what the
+    /// object's hole punch returns, `EOPNOTSUPP` where it has none); advice
+    /// Linux accepts but that changes nothing
     /// here is accepted.
     pub fn madvise(&mut self, addr: u64, len: u64, advice: i32) -> Result<()> {
+        let mut punches = Vec::new();
+        let result = self.madvise_deferred(addr, len, advice, &mut punches);
+        for p in punches {
+            p.run()?;
+        }
+        result
+    }
+
+    /// Does what `madvise` does but leaves `MADV_REMOVE`'s hole punches in
+    /// `punches`, to be run in order once this address space is no longer
+    /// borrowed (a filesystem's punch unmaps the pages from every address
+    /// space; Linux drops the mmap lock for it too). Their errors come
+    /// before the one returned here.
+    pub fn madvise_deferred(
+        &mut self,
+        addr: u64,
+        len: u64,
+        advice: i32,
+        punches: &mut Vec<Punch>,
+    ) -> Result<()> {
         match advice {
             MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_DONTNEED
             | MADV_FREE | MADV_REMOVE | MADV_DONTFORK | MADV_DOFORK | MADV_MERGEABLE
@@ -165,22 +219,27 @@ impl Mm {
         if addr == end {
             return Ok(());
         }
-        let areas: Vec<(u64, u64, bool, bool, bool)> = self
+        let areas: Vec<(u64, u64, bool, bool, bool, bool)> = self
             .vmas
             .range(..end)
             .filter(|(_, v)| v.end > addr)
             .map(|(_, v)| {
                 let anon = v.file.as_ref().is_none_or(|f| f.is_anonymous());
+                let may_write = v
+                    .file
+                    .as_ref()
+                    .is_some_and(|f| f.max_prot().contains(Prot::WRITE));
                 (
                     v.start.max(addr),
                     v.end.min(end),
                     v.is_shared(),
                     anon,
                     v.is_locked(),
+                    may_write,
                 )
             })
             .collect();
-        for &(start, stop, shared, anon, locked) in &areas {
+        for &(start, stop, shared, anon, locked, may_write) in &areas {
             match advice {
                 MADV_DONTNEED | MADV_FREE if locked => return Err(Errno::EINVAL),
                 MADV_FREE if shared || !anon => return Err(Errno::EINVAL),
@@ -188,8 +247,8 @@ impl Mm {
                     self.zap(start, stop)
                 }
                 MADV_REMOVE if locked || (anon && !shared) => return Err(Errno::EINVAL),
-                MADV_REMOVE if !shared => return Err(Errno::EACCES),
-                MADV_REMOVE => self.remove_shared(start, stop),
+                MADV_REMOVE if !shared || !may_write => return Err(Errno::EACCES),
+                MADV_REMOVE => punches.extend(self.remove_shared(start, stop)),
                 MADV_POPULATE_READ | MADV_POPULATE_WRITE => {
                     self.populate(start, stop, advice == MADV_POPULATE_WRITE)
                 }
@@ -214,16 +273,33 @@ impl Mm {
         true
     }
 
-    /// Frees the pages of `[start, end)` in the object a shared mapping maps
-    /// (MADV_REMOVE's hole punch) and drops them from this page table.
-    fn remove_shared(&mut self, start: u64, end: u64) {
-        let Some(vma) = self.find_vma(start) else {
-            return;
-        };
-        let (first, last) = (vma.file_index(start), vma.file_index(end));
-        if let Some(file) = vma.file.clone() {
-            self.zap(start, end);
-            file.punch(first, last);
-        }
+    /// Drops the pages of `[start, end)` of a shared mapping from this page
+    /// table and returns the hole punch that frees them in the object it maps
+    /// (MADV_REMOVE).
+    fn remove_shared(&mut self, start: u64, end: u64) -> Option<Punch> {
+        let vma = self.find_vma(start)?;
+        let (first, end_index) = (vma.file_index(start), vma.file_index(end));
+        let file = vma.file.clone()?;
+        self.zap(start, end);
+        Some(Punch {
+            file,
+            first,
+            end: end_index,
+        })
+    }
+}
+
+/// A hole `MADV_REMOVE` punches in the object a shared mapping maps: pages
+/// `[first, end)` of `file`.
+pub struct Punch {
+    file: Arc<dyn MappedFile>,
+    first: u64,
+    end: u64,
+}
+
+impl Punch {
+    /// Frees the pages (`MappedFile::punch`).
+    pub fn run(self) -> Result<()> {
+        self.file.punch(self.first, self.end)
     }
 }

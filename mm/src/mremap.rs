@@ -14,8 +14,23 @@ pub const MREMAP_FIXED: u32 = 2;
 pub const MREMAP_DONTUNMAP: u32 = 4;
 
 impl Mm {
-    /// Resizes or moves the mapping at `old`, as mremap(2); returns its address.
+    /// Resizes or moves the mapping at `old`, as mremap(2); returns its
+    /// address. Growth of a charged area is charged first (`ENOMEM` when
+    /// `vm.overcommit_memory` refuses it).
     pub fn mremap(
+        &mut self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u32,
+        new_addr: u64,
+    ) -> Result<u64> {
+        let result = self.do_mremap(old, old_len, new_len, flags, new_addr);
+        self.sync_commit();
+        result
+    }
+
+    fn do_mremap(
         &mut self,
         old: u64,
         old_len: u64,
@@ -55,6 +70,9 @@ impl Mm {
         // Growth meets RLIMIT_AS and RLIMIT_DATA (Linux's vma_to_resize).
         if new_len > old_len && !self.may_expand(prot, vma_flags, (new_len - old_len) / PAGE_SIZE) {
             return Err(Errno::ENOMEM);
+        }
+        if new_len > old_len && vma_flags.contains(crate::MapFlags::ACCOUNT) {
+            self.may_commit((new_len - old_len) / PAGE_SIZE)?;
         }
         if fixed {
             if !crate::is_page_aligned(new_addr)

@@ -41,8 +41,12 @@ pub trait MappedFile: Any + Send + Sync {
     }
 
     /// Frees the pages with indexes in `[first, end)` (madvise's
-    /// `MADV_REMOVE`); the mapping that asked has dropped them already.
-    fn punch(&self, _first: u64, _end: u64) {}
+    /// `MADV_REMOVE`, Linux's vfs_fallocate with `FALLOC_FL_PUNCH_HOLE |
+    /// FALLOC_FL_KEEP_SIZE`); the mapping that asked has dropped them
+    /// already. `EOPNOTSUPP` where the object cannot punch holes.
+    fn punch(&self, _first: u64, _end: u64) -> arch::Result<()> {
+        Err(arch::Errno::EOPNOTSUPP)
+    }
 
     /// Returns true for anonymous shared memory, which has no file to write
     /// back to (and so needs no dirty tracking).

@@ -11,7 +11,11 @@
  * INSERT_RANGE on ext4 (tmpfs refuses them with EOPNOTSUPP); ENOSPC; the
  * times; posix_fallocate; SEEK_DATA/SEEK_HOLE over a sparse file (ENXIO at
  * and past the end and, on Linux 6.x, for negative offsets) and over
- * fallocated blocks, which are holes until written.
+ * fallocated blocks, which are holes until written. madvise's MADV_REMOVE
+ * punches the same hole through a shared mapping of a file open for
+ * writing (every mapping of the file reads zeroes, st_blocks drops, the
+ * size stays) and is EACCES for a private mapping and for a shared one of
+ * a file open read-only.
  *
  * A directory can never be open for writing, so fallocate's EISDIR is out
  * of reach: a directory descriptor gives EBADF.
@@ -300,6 +304,55 @@ static void mapped_punch(const char *dir)
 	CHECK_SYS("unlink", unlink(path));
 }
 
+static void madv_remove(const char *dir)
+{
+	int fd = create(dir, "madv-remove");
+	long size = 8 * PAGE;
+	fill(fd, 0, size);
+	MUST(fsync(fd));
+	blkcnt_t before = st_of(fd).st_blocks;
+	unsigned char *s = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	unsigned char *r = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK("mmap shared", s != MAP_FAILED && r != MAP_FAILED);
+	s[3 * PAGE + 7] = 'D'; /* a dirty page inside the hole */
+	CHECK("the other mapping sees the store", r[3 * PAGE + 7] == 'D');
+	CHECK_SYS("MADV_REMOVE", madvise(s + 2 * PAGE, 3 * PAGE, MADV_REMOVE));
+	int zero = 1;
+	for (long i = 2 * PAGE; i < 5 * PAGE; i++)
+		zero &= s[i] == 0 && r[i] == 0;
+	CHECK("both mappings read zeroes in the hole", zero);
+	CHECK("and the data around it", s[2 * PAGE - 1] == pattern(2 * PAGE - 1) && r[5 * PAGE] == pattern(5 * PAGE));
+	CHECK("read(2) agrees", reads(fd, 2 * PAGE, 3 * PAGE, 1) && reads(fd, 5 * PAGE, 3 * PAGE, 0));
+	struct stat st = st_of(fd);
+	/* A host's tmpfs may keep the file in one large folio, which a
+	 * partial punch zeroes without freeing. */
+	blkcnt_t want = before - (is_ext4 ? 3 * PAGE / 512 : 0);
+	CHECKF("the blocks are freed, the size stays", st.st_blocks <= want && st.st_size == size,
+	       "st_blocks %ld -> %ld, size %ld", (long)before, (long)st.st_blocks, (long)st.st_size);
+	if (is_ext4)
+		CHECK("SEEK_HOLE finds the hole", seek(fd, 0, SEEK_HOLE) == 2 * PAGE && seek(fd, 2 * PAGE, SEEK_DATA) == 5 * PAGE);
+	CHECK_SYS("MADV_REMOVE through a read-only view of a writable file", madvise(r + 6 * PAGE, PAGE, MADV_REMOVE));
+	CHECK("which punches too", s[6 * PAGE + 1] == 0 && reads(fd, 6 * PAGE, PAGE, 1));
+	s[4 * PAGE] = 'W';
+	CHECK_SYS("msync", msync(s, (size_t)size, MS_SYNC));
+	unsigned char c = 0;
+	CHECK("a store into the hole reaches the file", pread(fd, &c, 1, 4 * PAGE) == 1 && c == 'W');
+	munmap(s, (size_t)size);
+	munmap(r, (size_t)size);
+
+	unsigned char *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	CHECK_ERRNO("MADV_REMOVE of a private file mapping", madvise(p, PAGE, MADV_REMOVE), EACCES);
+	munmap(p, (size_t)size);
+	int ro = MUST(open(path, O_RDONLY));
+	r = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, ro, 0);
+	CHECK_ERRNO("MADV_REMOVE of a file open read-only", madvise(r, PAGE, MADV_REMOVE), EACCES);
+	CHECK("which keeps its data", r[0] == pattern(0));
+	munmap(r, (size_t)size);
+	close(ro);
+	close(fd);
+	CHECK_SYS("unlink", unlink(path));
+}
+
 static void zero_and_move(const char *dir)
 {
 	int fd = create(dir, "zero");
@@ -413,6 +466,7 @@ static void falloc_checks(const char *dir)
 	allocation(dir);
 	punch(dir);
 	mapped_punch(dir);
+	madv_remove(dir);
 	seeks(dir);
 	if (is_ext4)
 		zero_and_move(dir);

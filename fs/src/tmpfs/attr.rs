@@ -49,6 +49,12 @@ impl Inode {
     pub(super) fn do_setattr(&self, attr: &SetAttr) -> Result<()> {
         let now = self.sb.now();
         let mut st = self.state()?;
+        // shmem_setattr: F_SEAL_EXEC freezes the exec bits.
+        if let (Some(mode), Body::File(pages)) = (attr.mode, &st.body) {
+            if pages.seals & super::F_SEAL_EXEC != 0 && (mode ^ st.meta.mode) & 0o111 != 0 {
+                return Err(Errno::EPERM);
+            }
+        }
         if let Some(size) = attr.size {
             match &mut st.body {
                 Body::File(_) if size > MAX_FILE_SIZE => return Err(Errno::EFBIG),

@@ -5,7 +5,9 @@
 //! size changes that way, `WRITE` and `FUTURE_WRITE` refuse writes, with
 //! `EPERM`; the data paths check them here (`Pages`), the mmap path in the
 //! kernel (`Inode::seals`), which also refuses `WRITE` while a shared
-//! writable mapping exists (`EBUSY`).
+//! writable mapping exists (`EBUSY`). `EXEC` (Linux 6.3) freezes the exec
+//! bits of the mode (`do_setattr`); the kernel's fcntl adds the write seals
+//! it implies on a file with an exec bit.
 
 use super::file::Pages;
 use super::inode::{Body, Inode};
@@ -16,9 +18,10 @@ pub const F_SEAL_SHRINK: u32 = 0x02;
 pub const F_SEAL_GROW: u32 = 0x04;
 pub const F_SEAL_WRITE: u32 = 0x08;
 pub const F_SEAL_FUTURE_WRITE: u32 = 0x10;
-/// Every seal Linux 6.1 knows.
+pub const F_SEAL_EXEC: u32 = 0x20;
+/// Every seal Linux 6.3 and later know.
 pub const F_ALL_SEALS: u32 =
-    F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+    F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC;
 
 impl Inode {
     /// Returns the seals of a regular file (`EINVAL` for anything else).
@@ -48,6 +51,18 @@ impl Inode {
         let mut st = self.state()?;
         if let Body::File(pages) = &mut st.body {
             pages.seals &= !F_SEAL_SEAL;
+        }
+        Ok(())
+    }
+
+    /// Makes a new memfd non-executable for good (memfd_create's
+    /// `MFD_NOEXEC_SEAL`): mode 0666 whatever the umask, `F_SEAL_EXEC`
+    /// set and, as in Linux, further seals allowed.
+    pub fn seal_noexec(&self) -> Result<()> {
+        let mut st = self.state()?;
+        st.meta.mode &= !0o111;
+        if let Body::File(pages) = &mut st.body {
+            pages.seals = (pages.seals & !F_SEAL_SEAL) | F_SEAL_EXEC;
         }
         Ok(())
     }

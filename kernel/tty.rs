@@ -364,7 +364,8 @@ fn ioctl(task: &Task, user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64)
                 return Err(Errno::ENOTTY);
             }
             let (sid, pgrp) = tty.owner();
-            put_i32(if cmd == TIOCGSID { sid } else { pgrp })?;
+            // As the caller's PID namespace numbers them.
+            put_i32(p.vnr(if cmd == TIOCGSID { sid } else { pgrp }))?;
         }
         TIOCSPGRP => {
             if !is_ctty {
@@ -375,6 +376,8 @@ fn ioctl(task: &Task, user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64)
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
             }
+            // A number of the caller's PID namespace (Linux's find_vpid).
+            let pgrp = p.global(pgrp).ok_or(Errno::ESRCH)?;
             let sid = *p.sid.borrow();
             let exists = crate::task::all_processes()
                 .iter()

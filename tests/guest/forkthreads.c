@@ -82,8 +82,14 @@ int main(int argc, char **argv)
 	if (threads > MAX_THREADS)
 		threads = MAX_THREADS;
 	pthread_t th[MAX_THREADS];
+	/* Small stacks: 16 of glibc's default 8 MiB ones are all of a 128 MiB
+	 * guest's RAM, and Linux's heuristic overcommit refuses a fork whose
+	 * private writable memory passes RAM. */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
 	for (int t = 0; t < threads; t++)
-		pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
+		pthread_create(&th[t], &attr, worker, (void *)(intptr_t)t);
 	for (int t = 0; t < threads; t++)
 		pthread_join(th[t], NULL);
 	CHECKF("threads forking at once: every child saw its snapshot, no write was lost",

@@ -13,6 +13,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <termios.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -150,6 +153,17 @@ static int init_main(int report)
 	proc_pids(buf, sizeof buf);
 	if (strcmp(buf, "1 ") != 0)
 		return 24;
+	/* A terminal numbers its session and foreground group in here. */
+	int pt = open("/dev/ptmx", O_RDWR);
+	if (pt < 0 || grantpt(pt) || unlockpt(pt) || setsid() != 1)
+		return 36;
+	int tty = open(ptsname(pt), O_RDWR);
+	pid_t sid = -1;
+	if (tty < 0 || tcgetpgrp(tty) != 1 || ioctl(tty, TIOCGSID, &sid) || sid != 1 ||
+	    tcsetpgrp(tty, 1))
+		return 37;
+	close(tty);
+	close(pt);
 	/* Signals with no handler from inside are discarded, SIGKILL too. */
 	kill(1, SIGTERM);
 	kill(1, SIGUSR1);

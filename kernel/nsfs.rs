@@ -1,4 +1,4 @@
-//! Namespace files (Linux's nsfs): what /proc/PID/ns/{ipc,mnt,net,pid,uts} lead
+//! Namespace files (Linux's nsfs): what /proc/PID/ns/{cgroup,ipc,mnt,net,pid,uts} lead
 //! to. Opening one gives a descriptor that names the namespace — setns(2)
 //! joins it, and it keeps the namespace alive while open; stat(2) reports
 //! the namespace's inode number (as in the link's text, `uts:[N]`) on the
@@ -25,6 +25,7 @@ pub enum Namespace {
     Mnt(Arc<crate::mnt_ns::MntNamespace>),
     Pid(Arc<crate::pid_ns::PidNamespace>),
     Net(Arc<crate::net::Net>),
+    Cgroup(Arc<crate::cgroup::ns::CgroupNamespace>),
 }
 
 impl Namespace {
@@ -44,6 +45,7 @@ impl Namespace {
                 Namespace::Pid(ns)
             }
             "net" => Namespace::Net(task.net.borrow().clone()),
+            "cgroup" => Namespace::Cgroup(task.cgroup_ns.borrow().clone()),
             _ => return None,
         })
     }
@@ -56,6 +58,7 @@ impl Namespace {
             Namespace::Mnt(n) => n.inum,
             Namespace::Pid(n) => n.inum,
             Namespace::Net(n) => n.inum,
+            Namespace::Cgroup(n) => n.inum,
         }
     }
 
@@ -67,6 +70,7 @@ impl Namespace {
             Namespace::Mnt(_) => "mnt",
             Namespace::Pid(_) => "pid",
             Namespace::Net(_) => "net",
+            Namespace::Cgroup(_) => "cgroup",
         }
     }
 
@@ -78,12 +82,21 @@ impl Namespace {
             Namespace::Mnt(_) => crate::mnt_ns::CLONE_NEWNS,
             Namespace::Pid(_) => crate::pid_ns::CLONE_NEWPID,
             Namespace::Net(_) => crate::net::CLONE_NEWNET,
+            Namespace::Cgroup(_) => crate::cgroup::ns::CLONE_NEWCGROUP,
         }
     }
 }
 
 /// The kinds /proc/PID/ns lists, in its order.
-pub const KINDS: [&str; 6] = ["ipc", "mnt", "net", "pid", "pid_for_children", "uts"];
+pub const KINDS: [&str; 7] = [
+    "cgroup",
+    "ipc",
+    "mnt",
+    "net",
+    "pid",
+    "pid_for_children",
+    "uts",
+];
 
 /// The file of one namespace.
 pub struct NsInode {
@@ -197,6 +210,7 @@ pub fn setns(task: &Arc<Task>, ns: Namespace, nstype: u64) -> Result<()> {
         }
         Namespace::Pid(n) => crate::pid_ns::install(task, n)?,
         Namespace::Net(n) => *task.net.borrow_mut() = n,
+        Namespace::Cgroup(n) => *task.cgroup_ns.borrow_mut() = n,
     }
     Ok(())
 }

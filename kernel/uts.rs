@@ -95,18 +95,19 @@ pub fn names_wait() -> &'static fs::WaitQueue {
     &WAIT
 }
 
+use crate::cgroup::ns::CLONE_NEWCGROUP;
 use crate::mnt_ns::CLONE_NEWNS;
 use crate::net::CLONE_NEWNET;
 use crate::pid_ns::CLONE_NEWPID;
 
 /// The namespaces this kernel builds.
-const BUILT: u64 = CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID;
+const BUILT: u64 =
+    CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
 
 /// The other namespace flags, which this kernel does not build.
-const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 const CLONE_NEWUSER: u64 = 0x1000_0000;
 const CLONE_NEWTIME: u64 = 0x80;
-const NOT_BUILT: u64 = CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWTIME;
+const NOT_BUILT: u64 = CLONE_NEWUSER | CLONE_NEWTIME;
 
 /// unshare(2).
 pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
@@ -160,6 +161,9 @@ pub fn sys_unshare(ctx: &mut TrapContext, flags: u64) -> Result<u64> {
     }
     if flags & CLONE_NEWNET != 0 {
         *task.net.borrow_mut() = crate::net::Net::new();
+    }
+    if flags & CLONE_NEWCGROUP != 0 {
+        crate::cgroup::ns::unshare(&task);
     }
     Ok(0)
 }
@@ -231,6 +235,10 @@ pub fn sys_setns(ctx: &mut TrapContext, fd: i32, flags: u64) -> Result<u64> {
     if flags & CLONE_NEWNET != 0 {
         let net = target.net.borrow().clone();
         *ctx.task.net.borrow_mut() = net;
+    }
+    if flags & CLONE_NEWCGROUP != 0 {
+        let ns = target.cgroup_ns.borrow().clone();
+        *ctx.task.cgroup_ns.borrow_mut() = ns;
     }
     Ok(0)
 }

@@ -191,6 +191,14 @@ fn netns() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netns", "quiet"]));
 }
 
+/// Cgroup namespaces: paths from the namespace's root (with `/..` for
+/// what is outside), a cgroup2 mounted inside shows the subtree, setns and
+/// clone(CLONE_NEWCGROUP), EPERM for a user (tests/guest/cgroupns.c).
+#[test]
+fn cgroupns() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/cgroupns", "quiet"]));
+}
+
 /// NETLINK_KOBJECT_UEVENT sockets and sysfs uevent files: the kernel's
 /// events after a write to /sys/class/net/lo/uevent, udev's group-2
 /// multicasts, socket filters, ENOBUFS, EPERM and EACCES for a user

@@ -1,7 +1,8 @@
 //! cgroup2, the filesystem of the hierarchy (`mount -t cgroup2 none
 //! /sys/fs/cgroup`): a directory per group, made by mkdir(2) and removed by
 //! rmdir(2) when empty, and the group's control files in it. Every mount
-//! shows the one hierarchy. The directory and files of a group belong to
+//! shows the one hierarchy, from the root of the mounter's cgroup namespace
+//! down (`ns`). The directory and files of a group belong to
 //! whoever made it and may be given away with chown(2), which is how a
 //! subtree is delegated; moving a process takes write access to
 //! cgroup.procs in the nearest group above both its old and new one, as
@@ -45,16 +46,18 @@ pub struct InodeCache {
     attrs: BTreeMap<&'static str, (u32, u32, u32)>,
 }
 
-/// The one hierarchy's filesystem.
+/// The one hierarchy's filesystem, seen from `root`.
 struct CgroupFs {
     dev: u64,
     options: KernelCell<String>,
+    root: Arc<Cgroup>,
 }
 
 static FS: LazyLock<Arc<CgroupFs>> = LazyLock::new(|| {
     Arc::new(CgroupFs {
         dev: fs::anon_dev(),
         options: KernelCell::new(String::new()),
+        root: super::ROOT.clone(),
     })
 });
 
@@ -65,13 +68,23 @@ pub fn instance(data: &str) -> Result<Arc<dyn FileSystem>> {
     if opts.iter().any(|o| !OPTIONS.contains(o)) {
         return Err(Errno::EINVAL);
     }
-    *FS.options.borrow_mut() = opts.iter().map(|o| format!(",{o}")).collect();
+    let options: String = opts.iter().map(|o| format!(",{o}")).collect();
+    let root = super::ns::current().root.clone();
+    if !Arc::ptr_eq(&root, &FS.root) {
+        // In a cgroup namespace: the same hierarchy, from its root.
+        return Ok(Arc::new(CgroupFs {
+            dev: FS.dev,
+            options: KernelCell::new(options),
+            root,
+        }));
+    }
+    *FS.options.borrow_mut() = options;
     Ok(FS.clone())
 }
 
 impl FileSystem for CgroupFs {
     fn root(&self) -> Result<Arc<dyn Inode>> {
-        Ok(dir_inode(&super::ROOT))
+        Ok(dir_inode(&self.root))
     }
 
     fn name(&self) -> &'static str {

@@ -20,6 +20,7 @@
 pub mod files;
 pub mod fs;
 pub mod limits;
+pub mod ns;
 
 pub use limits::{charge_fault, may_fork};
 
@@ -440,7 +441,8 @@ pub fn kill(cg: &Arc<Cgroup>) {
     }
 }
 
-/// Returns /proc/PID/cgroup: the unified hierarchy's line.
+/// Returns /proc/PID/cgroup: the unified hierarchy's line, the group's
+/// path from the reader's cgroup namespace root.
 pub fn proc_cgroup(p: &Process) -> Vec<u8> {
-    format!("0::{}\n", of(p).path()).into_bytes()
+    format!("0::{}\n", ns::path_from(&of(p), &ns::current().root)).into_bytes()
 }

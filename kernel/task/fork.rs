@@ -55,7 +55,8 @@ const SUPPORTED: u64 = CLONE_VM
     | crate::mnt_ns::CLONE_NEWNS
     | crate::ipc::CLONE_NEWIPC
     | crate::pid_ns::CLONE_NEWPID
-    | crate::net::CLONE_NEWNET;
+    | crate::net::CLONE_NEWNET
+    | crate::cgroup::ns::CLONE_NEWCGROUP;
 
 /// What clone and clone3 ask for (clone3's `struct clone_args`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -105,7 +106,8 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         | crate::ipc::CLONE_NEWIPC
         | crate::mnt_ns::CLONE_NEWNS
         | crate::pid_ns::CLONE_NEWPID
-        | crate::net::CLONE_NEWNET;
+        | crate::net::CLONE_NEWNET
+        | crate::cgroup::ns::CLONE_NEWCGROUP;
     let admin = parent
         .cred
         .borrow()
@@ -141,6 +143,12 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         crate::ipc::IpcNamespace::create()
     } else {
         me.ipc.borrow().clone()
+    };
+    // A new cgroup namespace is rooted at the child's group: the parent's.
+    let cgroup_ns = if f & crate::cgroup::ns::CLONE_NEWCGROUP != 0 {
+        crate::cgroup::ns::CgroupNamespace::create(crate::cgroup::of(parent))
+    } else {
+        me.cgroup_ns.borrow().clone()
     };
     let net = if f & crate::net::CLONE_NEWNET != 0 {
         crate::net::Net::new()
@@ -221,6 +229,7 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
     *task.uts.borrow_mut() = uts;
     *task.ipc.borrow_mut() = ipc;
     *task.net.borrow_mut() = net;
+    *task.cgroup_ns.borrow_mut() = cgroup_ns;
     task.no_new_privs.store(nnp, Ordering::Relaxed);
     task.signal.borrow_mut().altstack = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
         signal::AltStack::default()

@@ -207,6 +207,9 @@ pub struct Task {
     pub uts: KernelCell<Arc<crate::uts::UtsNamespace>>,
     /// The IPC namespace (System V IPC objects), inherited over clone.
     pub ipc: KernelCell<Arc<crate::ipc::IpcNamespace>>,
+    /// The cgroup namespace (the group it sees as the root), inherited over
+    /// clone.
+    pub cgroup_ns: KernelCell<Arc<crate::cgroup::ns::CgroupNamespace>>,
     /// The network namespace (where the sockets it makes live), inherited
     /// over clone.
     pub net: KernelCell<Arc<crate::net::Net>>,
@@ -281,6 +284,7 @@ impl Task {
             uts: KernelCell::new(crate::uts::INIT_UTS.clone()),
             ipc: KernelCell::new(crate::ipc::INIT_IPC.clone()),
             net: KernelCell::new(crate::net::init_net().clone()),
+            cgroup_ns: KernelCell::new(crate::cgroup::ns::INIT_CGROUP_NS.clone()),
             ptrace: KernelCell::new(None),
             pid_for_children: KernelCell::new(crate::pid_ns::INIT_PID_NS.clone()),
         });

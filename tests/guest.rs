@@ -150,6 +150,13 @@ fn ttyioctl() {
     );
 }
 
+/// Per-task accounting in /proc: io, context switches
+/// (tests/guest/procacct.c).
+#[test]
+fn procacct() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/procacct", "quiet"]));
+}
+
 /// Scheduling policies (tests/guest/schedpolicy.c).
 #[test]
 fn schedpolicy() {

@@ -142,6 +142,25 @@ pub fn wchan(t: &Target) -> Result<Vec<u8>> {
     Ok(b"0".to_vec())
 }
 
+/// io: the I/O counts of the thread (in a task directory) or of the whole
+/// process, its exited threads and reaped children with its live threads
+/// (Linux's `do_io_accounting`); EACCES for a caller that may not ptrace-read
+/// it, checked at each read.
+pub fn io(t: &Target) -> Result<Vec<u8>> {
+    let p = t.inspect()?;
+    let ioac = match t.tid {
+        Some(_) => *t.task().ok_or(Errno::ESRCH)?.ioac.borrow(),
+        None => {
+            let mut sum = *p.ioac.borrow();
+            for th in p.threads.borrow().iter() {
+                sum.add(&th.ioac.borrow());
+            }
+            sum
+        }
+    };
+    Ok(ioac.render().into_bytes())
+}
+
 /// Returns the task whose timer slack /proc/PID/timerslack_ns shows, if
 /// the caller may reach it: its own, or any with CAP_SYS_NICE (EPERM).
 fn slack_task(t: &Target) -> Result<Arc<crate::task::Task>> {

@@ -186,14 +186,15 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     None
 }
 
-/// Removes the zombie `c` for good, adding its CPU times to its parent's
-/// and its resident high-water mark to its parent's children's.
+/// Removes the zombie `c` for good, adding its CPU times and I/O counts to
+/// its parent's and its resident high-water mark to its parent's children's.
 pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
     me.children.borrow_mut().retain(|x| !Arc::ptr_eq(x, c));
     let child_children = *c.children_times.borrow();
     let mut t = me.children_times.borrow_mut();
     t.0 += times.0 + child_children.0;
     t.1 += times.1 + child_children.1;
+    me.ioac.borrow_mut().add(&c.ioac.borrow());
     let (own, of_children) = *c.maxrss.borrow();
     let mut m = me.maxrss.borrow_mut();
     m.1 = m.1.max(own).max(of_children);

@@ -81,6 +81,7 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
     crate::ptrace::exit_tracer(task);
     let group = p.signal.borrow().group_exit;
     crate::ptrace::exit_tracee(task, group.unwrap_or(status));
+    p.ioac.borrow_mut().add(&task.ioac.borrow());
     let last = {
         let mut threads = p.threads.borrow_mut();
         threads.retain(|t| !Arc::ptr_eq(t, task));

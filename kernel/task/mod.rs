@@ -14,6 +14,7 @@ mod do_wait;
 mod emulate;
 mod exit;
 pub mod fork;
+pub mod io_accounting;
 pub mod limits;
 mod run;
 pub mod tlb;
@@ -25,6 +26,7 @@ pub use current::{current, set_current};
 pub use do_wait::{do_wait, ChildChange, WaitOptions, WaitResult};
 pub use exit::{do_exit, mm_release, ExitStatus};
 pub use fork::{do_fork, CloneArgs};
+pub use io_accounting::IoAccounting;
 pub use run::{start_task, Start};
 
 use crate::signal::{ProcessSignals, TaskSignals};
@@ -148,6 +150,9 @@ pub struct Process {
     /// has left (at execve and exit), and in those of its reaped children
     /// (Linux's `maxrss` and `cmaxrss`, for getrusage's ru_maxrss).
     pub maxrss: KernelCell<(u64, u64)>,
+    /// I/O counts of the threads that have exited and of reaped children
+    /// (Linux's `signal->ioac`).
+    pub ioac: KernelCell<IoAccounting>,
     /// The generation of the RLIMIT_CPU watcher (`cpu_limit`).
     cpu_limit_watch: std::sync::atomic::AtomicU64,
     /// When the process was created (its start time in /proc/PID/stat).
@@ -206,6 +211,8 @@ pub struct Task {
     pub ipc: KernelCell<Arc<crate::ipc::IpcNamespace>>,
     /// The link to the tracer, while the task is traced (ptrace(2)).
     pub ptrace: KernelCell<Option<Box<crate::ptrace::PtraceLink>>>,
+    /// The task's own I/O counts (/proc/PID/task/TID/io).
+    pub ioac: KernelCell<IoAccounting>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -271,6 +278,7 @@ impl Task {
             uts: KernelCell::new(crate::uts::INIT_UTS.clone()),
             ipc: KernelCell::new(crate::ipc::INIT_IPC.clone()),
             ptrace: KernelCell::new(None),
+            ioac: KernelCell::default(),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t
@@ -495,6 +503,7 @@ impl Process {
             times: KernelCell::new((0, 0)),
             children_times: KernelCell::new((0, 0)),
             maxrss: KernelCell::new((0, 0)),
+            ioac: KernelCell::default(),
             cpu_limit_watch: Default::default(),
             start_time: std::time::Instant::now(),
             cgroup: KernelCell::new(crate::cgroup::ROOT.clone()),

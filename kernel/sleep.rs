@@ -9,7 +9,7 @@ use crate::signal::{fatal_signal_pending, signal_pending};
 use crate::task::Task;
 use arch::{Errno, Result};
 use fs::{WaitQueue, Waker};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,10 @@ pub struct TaskWaiter {
     cv: Condvar,
     /// True while the task sleeps (state S in /proc/PID/stat).
     sleeping: AtomicBool,
+    /// Context switches: sleeps (voluntary) and kicks out of running guest
+    /// code (nonvoluntary), Linux's `nvcsw` and `nivcsw`.
+    voluntary: AtomicU64,
+    involuntary: AtomicU64,
 }
 
 impl TaskWaiter {
@@ -30,9 +34,24 @@ impl TaskWaiter {
     /// Sleeps until woken or until `timeout` passes; returns false on timeout.
     pub fn sleep(&self, timeout: Option<Duration>) -> bool {
         self.sleeping.store(true, Ordering::Relaxed);
+        self.voluntary.fetch_add(1, Ordering::Relaxed);
         let woken = lock::sleep(&self.cv, timeout);
         self.sleeping.store(false, Ordering::Relaxed);
         woken
+    }
+
+    /// Counts a kick that took the task out of its guest code while it could
+    /// run (a preemption, for the context-switch counts).
+    pub fn preempted(&self) {
+        self.involuntary.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Returns the task's (voluntary, nonvoluntary) context switches.
+    pub fn switches(&self) -> (u64, u64) {
+        (
+            self.voluntary.load(Ordering::Relaxed),
+            self.involuntary.load(Ordering::Relaxed),
+        )
     }
 
     /// Returns whether the task sleeps now.

@@ -195,6 +195,10 @@ pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
     t.0 += times.0 + child_children.0;
     t.1 += times.1 + child_children.1;
     me.ioac.borrow_mut().add(&c.ioac.borrow());
+    let (own, of_children) = (*c.switches.borrow(), *c.children_switches.borrow());
+    let mut sw = me.children_switches.borrow_mut();
+    *sw = (sw.0 + own.0 + of_children.0, sw.1 + own.1 + of_children.1);
+    drop(sw);
     let (own, of_children) = *c.maxrss.borrow();
     let mut m = me.maxrss.borrow_mut();
     m.1 = m.1.max(own).max(of_children);

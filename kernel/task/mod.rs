@@ -153,6 +153,11 @@ pub struct Process {
     /// I/O counts of the threads that have exited and of reaped children
     /// (Linux's `signal->ioac`).
     pub ioac: KernelCell<IoAccounting>,
+    /// Context switches (voluntary, nonvoluntary) of the threads that have
+    /// exited, and of reaped children (Linux's `nvcsw`/`nivcsw` and
+    /// `cnvcsw`/`cnivcsw` of `signal_struct`).
+    pub switches: KernelCell<(u64, u64)>,
+    pub children_switches: KernelCell<(u64, u64)>,
     /// The generation of the RLIMIT_CPU watcher (`cpu_limit`).
     cpu_limit_watch: std::sync::atomic::AtomicU64,
     /// When the process was created (its start time in /proc/PID/stat).
@@ -504,6 +509,8 @@ impl Process {
             children_times: KernelCell::new((0, 0)),
             maxrss: KernelCell::new((0, 0)),
             ioac: KernelCell::default(),
+            switches: KernelCell::default(),
+            children_switches: KernelCell::default(),
             cpu_limit_watch: Default::default(),
             start_time: std::time::Instant::now(),
             cgroup: KernelCell::new(crate::cgroup::ROOT.clone()),

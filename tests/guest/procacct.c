@@ -203,8 +203,73 @@ static void io_counts(void)
 	close(p[1]);
 }
 
+/* Returns the NAME line's value in /proc/self/task/TID/status, or -1. */
+static long long status_value(pid_t tid, const char *name)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *at = strstr(buf, name);
+	return at ? atoll(at + strlen(name) + 1) : -1;
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 5; i++)
+		sleep_ms(2);
+	return NULL;
+}
+
+static void context_switches(void)
+{
+	pid_t me = getpid();
+	long long v0 = status_value(me, "voluntary_ctxt_switches:");
+	long long n0 = status_value(me, "nonvoluntary_ctxt_switches:");
+	CHECKF("status has both context-switch counts", v0 >= 0 && n0 >= 0, "%lld %lld", v0, n0);
+	for (int i = 0; i < 10; i++)
+		sleep_ms(2);
+	long long v1 = status_value(me, "voluntary_ctxt_switches:");
+	CHECKF("each sleep is a voluntary context switch", v1 - v0 >= 10, "%lld -> %lld", v0, v1);
+	struct rusage self, thread;
+	MUST(getrusage(RUSAGE_THREAD, &thread));
+	CHECKF("RUSAGE_THREAD's ru_nvcsw is the thread's count", thread.ru_nvcsw >= v1 && thread.ru_nvcsw < v1 + 5,
+	       "%ld vs %lld", thread.ru_nvcsw, v1);
+	MUST(getrusage(RUSAGE_SELF, &self));
+	pthread_t th;
+	MUST(pthread_create(&th, NULL, sleeper, NULL) == 0 ? 0 : -1);
+	MUST(pthread_join(th, NULL) == 0 ? 0 : -1);
+	struct rusage after;
+	MUST(getrusage(RUSAGE_SELF, &after));
+	CHECKF("RUSAGE_SELF keeps an ended thread's sleeps", after.ru_nvcsw - self.ru_nvcsw >= 5, "%ld -> %ld",
+	       self.ru_nvcsw, after.ru_nvcsw);
+	CHECKF("RUSAGE_SELF's ru_nivcsw is at least the thread's", after.ru_nivcsw >= thread.ru_nivcsw, "%ld %ld",
+	       after.ru_nivcsw, thread.ru_nivcsw);
+	struct rusage ch0, ch1;
+	MUST(getrusage(RUSAGE_CHILDREN, &ch0));
+	pid_t c = fork();
+	if (c == 0) {
+		for (int i = 0; i < 8; i++)
+			sleep_ms(2);
+		_exit(0);
+	}
+	int status;
+	MUST(waitpid(c, &status, 0));
+	MUST(getrusage(RUSAGE_CHILDREN, &ch1));
+	CHECKF("RUSAGE_CHILDREN gains a reaped child's sleeps", ch1.ru_nvcsw - ch0.ru_nvcsw >= 8, "%ld -> %ld",
+	       ch0.ru_nvcsw, ch1.ru_nvcsw);
+}
+
 int main(void)
 {
 	io_counts();
+	context_switches();
 	return check_done();
 }

@@ -46,6 +46,11 @@ pub(super) fn blocking<T>(
     if f.flags().contains(OpenFlags::O_NONBLOCK) {
         return first;
     }
+    // The write family: write, pwrite64, writev, sendfile, splice, pwritev,
+    // pwritev2, sendto, sendmsg, sendmmsg.
+    let call = task.trap_regs.borrow().orig_rax;
+    let write = matches!(call, 1 | 18 | 20 | 40 | 275 | 296 | 328 | 44 | 46 | 307);
+    task.waiter.hint(crate::wchan::of_file(f, write));
     let again = wait_event(task, &[queue], None, Interruptible::Signals, || {
         match op() {
             Err(Errno::EAGAIN) => None,

@@ -4,14 +4,22 @@
  * pwritev, sendfile and copy_file_range as Linux's fs/read_write.c counts
  * them; per thread in task/TID/io; exited threads and reaped children summed
  * into the process; a zombie's counts; mode 0400 and EACCES for another
- * user), and the context-switch counts of /proc/PID/status and getrusage.
+ * user), the context-switch counts of /proc/PID/status and getrusage, and
+ * the wait point of a sleeping task in /proc/PID/wchan and /proc/PID/stack
+ * (0 while it runs and for another user; EACCES for a user's stack).
  * Nothing is printed between two snapshots, since the output is a write.
  */
 #include "check.h"
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -267,9 +275,154 @@ static void context_switches(void)
 	       ch0.ru_nvcsw, ch1.ru_nvcsw);
 }
 
+/* Reads /proc/PID/FILE into BUF; returns its length or -1. */
+static int read_proc(pid_t pid, const char *file, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	int e = errno;
+	close(fd);
+	errno = e;
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return (int)n;
+}
+
+/* Waits up to 2 s for /proc/PID/wchan to read WANT; returns whether it did
+ * and leaves the last value in SEEN. */
+static int wchan_is(pid_t pid, const char *want, const char *alt, char *seen, size_t len)
+{
+	for (int i = 0; i < 200; i++) {
+		if (read_proc(pid, "wchan", seen, len) >= 0 &&
+		    (strcmp(seen, want) == 0 || (alt && strncmp(seen, alt, strlen(alt)) == 0)))
+			return 1;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
+static void wait_points(void)
+{
+	char seen[256], name[128];
+	CHECK("a running task's wchan is 0", read_proc(getpid(), "wchan", seen, sizeof seen) >= 0 &&
+						     strcmp(seen, "0") == 0);
+	/* The second name is where a Linux build may show the same wait:
+	 * 6.16 and later read anonymous pipes in anon_pipe_read, and poll and
+	 * select sleep in an inlined helper, 6.17 and later futexes in futex_do_wait. */
+	struct {
+		const char *point, *alt;
+		int how;
+	} cases[] = {
+		{ "pipe_read", "anon_pipe_read", 0 },
+		{ "hrtimer_nanosleep", NULL, 1 },
+		{ "do_wait", NULL, 2 },
+		{ "do_sys_poll", "poll_schedule_timeout", 3 },
+		{ "do_select", "poll_schedule_timeout", 4 },
+		{ "do_epoll_wait", "ep_poll", 5 },
+		{ "futex_wait_queue", "futex_do_wait", 6 },
+		{ "do_signal_stop", NULL, 7 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int p[2];
+		MUST(pipe(p));
+		pid_t c = fork();
+		if (c == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			char b;
+			struct pollfd pfd = { p[0], POLLIN, 0 };
+			fd_set set;
+			int ep, futex_word = 0;
+			struct epoll_event ev = { .events = EPOLLIN };
+			switch (cases[i].how) {
+			case 0:
+				(void)!read(p[0], &b, 1);
+				break;
+			case 1:
+				sleep_ms(100000);
+				break;
+			case 2:
+				if (fork() == 0) {
+					prctl(PR_SET_PDEATHSIG, SIGKILL);
+					sleep_ms(100000);
+					_exit(0);
+				}
+				wait(NULL);
+				break;
+			case 3:
+				poll(&pfd, 1, -1);
+				break;
+			case 4:
+				FD_ZERO(&set);
+				FD_SET(p[0], &set);
+				select(p[0] + 1, &set, NULL, NULL, NULL);
+				break;
+			case 5:
+				ep = epoll_create1(0);
+				ev.data.fd = p[0];
+				epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+				epoll_wait(ep, &ev, 1, -1);
+				break;
+			case 6:
+				syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+				break;
+			case 7:
+				raise(SIGSTOP);
+				break;
+			}
+			_exit(0);
+		}
+		snprintf(name, sizeof name, "wchan of a task waiting in %s", cases[i].point);
+		CHECKF(name, wchan_is(c, cases[i].point, cases[i].alt, seen, sizeof seen), "%s", seen);
+		if (cases[i].how == 0) {
+			struct stat st;
+			CHECKF("/proc/PID/stack is mode 0400", stat("/proc/self/stack", &st) == 0 &&
+				       (st.st_mode & 07777) == 0400, "%o", st.st_mode);
+			char stack[4096];
+			CHECKF("root reads the wait point in /proc/PID/stack",
+			       read_proc(c, "stack", stack, sizeof stack) > 0 && strstr(stack, "pipe_read+0x") &&
+				       strncmp(stack, "[<0>] ", 6) == 0,
+			       "%s", stack);
+		}
+		kill(c, SIGKILL);
+		MUST(waitpid(c, NULL, 0));
+		close(p[0]);
+		close(p[1]);
+	}
+	/* Another user: wchan reads 0, stack is EACCES even for its own. */
+	pid_t parent = getpid();
+	int sync[2];
+	MUST(pipe(sync));
+	pid_t c = fork();
+	if (c == 0) {
+		if (setgid(1000) || setuid(1000))
+			_exit(2);
+		char b[256];
+		int ok = 1;
+		for (int i = 0; i < 20; i++) {
+			sleep_ms(10);
+			if (read_proc(parent, "wchan", b, sizeof b) < 0 || strcmp(b, "0") != 0)
+				ok = 0;
+		}
+		if (read_proc(getpid(), "stack", b, sizeof b) != -1 || errno != EACCES)
+			_exit(3);
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	CHECKF("another user sees wchan 0 and no stack of its own", waitpid(c, &status, 0) == c && status == 0,
+	       "status %#x", status);
+	close(sync[0]);
+	close(sync[1]);
+}
+
 int main(void)
 {
 	io_counts();
 	context_switches();
+	wait_points();
 	return check_done();
 }

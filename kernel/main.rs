@@ -59,6 +59,7 @@ mod timer;
 mod timerfd;
 mod tty;
 mod uts;
+mod wchan;
 
 /// The stub program every guest thread runs in under the ptrace backend (built
 /// by build.rs).

@@ -271,6 +271,45 @@ const FIONREAD: u32 = 0x541b;
 const TIOCNOTTY: u32 = 0x5422;
 const TIOCGSID: u32 = 0x5429;
 const TCSBRKP: u32 = 0x5425;
+const TCGETA: u32 = 0x5405;
+const TCSETA: u32 = 0x5406;
+const TCSETAW: u32 = 0x5407;
+const TCSETAF: u32 = 0x5408;
+const TIOCSTI: u32 = 0x5412;
+const TIOCGETD: u32 = 0x5424;
+const TIOCSETD: u32 = 0x5423;
+/// The one line discipline there is.
+const N_TTY: i32 = 0;
+/// `sizeof(struct termio)`: four 16-bit flag words, the line, 8 control
+/// characters and a byte of padding.
+const TERMIO_SIZE: usize = 18;
+const NCC: usize = 8;
+
+/// Returns `t` as the old `struct termio` (Linux's kernel_termios_to_user_termio):
+/// the low 16 bits of each flag word.
+fn to_termio(t: &Termios) -> [u8; TERMIO_SIZE] {
+    let mut b = [0u8; TERMIO_SIZE];
+    for (i, f) in [t.iflag, t.oflag, t.cflag, t.lflag].into_iter().enumerate() {
+        b[i * 2..i * 2 + 2].copy_from_slice(&(f as u16).to_ne_bytes());
+    }
+    b[8] = t.line;
+    b[9..9 + NCC].copy_from_slice(&t.cc[..NCC]);
+    b
+}
+
+/// Returns `t` with the low 16 bits of its flags, its line and first 8
+/// control characters taken from the `struct termio` in `b` (Linux's
+/// user_termio_to_kernel_termios).
+fn from_termio(mut t: Termios, b: &[u8; TERMIO_SIZE]) -> Termios {
+    let word = |i: usize| u32::from(u16::from_ne_bytes([b[i * 2], b[i * 2 + 1]]));
+    t.iflag = (t.iflag & 0xffff_0000) | word(0);
+    t.oflag = (t.oflag & 0xffff_0000) | word(1);
+    t.cflag = (t.cflag & 0xffff_0000) | word(2);
+    t.lflag = (t.lflag & 0xffff_0000) | word(3);
+    t.line = b[8];
+    t.cc[..NCC].copy_from_slice(&b[9..9 + NCC]);
+    t
+}
 
 /// Handles the settings ioctls both sides of a terminal share (a pty master
 /// acts on its slave's): termios, window size, flushing.
@@ -281,6 +320,17 @@ pub fn master_side_ioctl(user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u
         TCSETS | TCSETSW | TCSETSF => {
             let t = UserPtr::<abi::Termios>::new(arg).read(user)?;
             tty.set_termios(Termios::from_abi(t), cmd == TCSETSF);
+        }
+        TCGETA => UserPtr::new(arg).write(user, &to_termio(&tty.termios()))?,
+        TCSETA | TCSETAW | TCSETAF => {
+            let b = UserPtr::<[u8; TERMIO_SIZE]>::new(arg).read(user)?;
+            tty.set_termios(from_termio(tty.termios(), &b), cmd == TCSETAF);
+        }
+        TIOCGETD => put_i32(N_TTY)?,
+        TIOCSETD => {
+            if UserPtr::<i32>::new(arg).read(user)? != N_TTY {
+                return Err(Errno::EINVAL);
+            }
         }
         TIOCGWINSZ => UserPtr::new(arg).write(user, &tty.winsize())?,
         TIOCSWINSZ => {
@@ -322,11 +372,29 @@ fn ioctl(task: &Task, user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u64)
         .is_some_and(|c| Arc::ptr_eq(c, tty));
     let put_i32 = |v: i32| UserPtr::<i32>::new(arg).write(user, &v);
     match cmd {
-        TCSETS | TCSETSW | TCSETSF | TIOCSWINSZ if is_ctty => {
+        TCSETS | TCSETSW | TCSETSF | TCSETA | TCSETAW | TCSETAF | TIOCSWINSZ | TIOCSETD
+            if is_ctty =>
+        {
             job_control(task, tty, Access::Change)?;
             return master_side_ioctl(user, tty, cmd, arg);
         }
         FIONREAD => put_i32(tty.available() as i32)?,
+        TIOCSTI => {
+            // Linux's tiocsti: faking input into another's terminal needs
+            // CAP_SYS_ADMIN; the byte is read after that check.
+            if !is_ctty
+                && !p
+                    .cred
+                    .borrow()
+                    .capable(arch::abi::capability::CAP_SYS_ADMIN)
+            {
+                return Err(Errno::EPERM);
+            }
+            let ch = UserPtr::<u8>::new(arg).read(user)?;
+            for (pgrp, sig) in tty.receive(&[ch]) {
+                signal::send_to_group(pgrp, SigInfo::new(sig, SI_KERNEL));
+            }
+        }
         TIOCSCTTY => {
             let sid = *p.sid.borrow();
             if sid != p.pid || p.ctty.borrow().is_some() {

@@ -137,6 +137,26 @@ fn signalfd() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/signalfd", "quiet"]));
 }
 
+/// Terminal ioctls' errno order on files that are not terminals and on
+/// terminals; FIONREAD on each kind of file (tests/guest/ttyioctl.c).
+#[test]
+fn ttyioctl() {
+    let out = boot(&[&ubd0r(), "init=/bin/ttyioctl", "quiet"]);
+    assert_checks_passed(&out);
+    assert!(
+        out.stdout.contains("ok TIOCOUTQ on a pty master"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Per-task accounting in /proc: io, context switches
+/// (tests/guest/procacct.c).
+#[test]
+fn procacct() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/procacct", "quiet"]));
+}
+
 /// Scheduling policies (tests/guest/schedpolicy.c).
 #[test]
 fn schedpolicy() {

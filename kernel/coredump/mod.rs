@@ -88,8 +88,10 @@ fn wait_for_threads(task: &Arc<Task>, state: &CoreState) {
             log::warn!("core dump of {}: a thread did not stop", task.process.pid);
             return;
         }
-        task.waiter
-            .sleep(Some((deadline - now).min(Duration::from_millis(100))));
+        task.waiter.sleep_at(
+            "coredump_wait",
+            Some((deadline - now).min(Duration::from_millis(100))),
+        );
     }
 }
 

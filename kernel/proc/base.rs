@@ -136,10 +136,50 @@ pub fn unset_id(t: &Target) -> Result<Vec<u8>> {
     Ok(b"4294967295".to_vec())
 }
 
-/// wchan: 0, no kernel symbol is shown.
+/// wchan: where the thread sleeps, a Linux function name (Linux's
+/// proc_pid_wchan); "0" while it runs, where the point is unknown, and for a
+/// caller that may not ptrace-read it.
 pub fn wchan(t: &Target) -> Result<Vec<u8>> {
     t.process()?;
-    Ok(b"0".to_vec())
+    let point = match (t.inspect(), t.task()) {
+        (Ok(_), Some(task)) => task.waiter.wait_point(),
+        _ => None,
+    };
+    Ok(point.unwrap_or("0").as_bytes().to_vec())
+}
+
+/// stack: the sleeping thread's wait point as one frame in Linux's format
+/// (Linux's proc_pid_stack; the host stack of the kernel thread means
+/// nothing to a guest); EACCES without CAP_SYS_ADMIN.
+pub fn stack(t: &Target) -> Result<Vec<u8>> {
+    if !crate::capability::capable(arch::abi::capability::CAP_SYS_ADMIN) {
+        return Err(Errno::EACCES);
+    }
+    t.inspect()?;
+    let point = t.task().and_then(|task| task.waiter.wait_point());
+    Ok(point
+        .map(|p| format!("[<0>] {p}+0x0/0x0\n"))
+        .unwrap_or_default()
+        .into_bytes())
+}
+
+/// io: the I/O counts of the thread (in a task directory) or of the whole
+/// process, its exited threads and reaped children with its live threads
+/// (Linux's `do_io_accounting`); EACCES for a caller that may not ptrace-read
+/// it, checked at each read.
+pub fn io(t: &Target) -> Result<Vec<u8>> {
+    let p = t.inspect()?;
+    let ioac = match t.tid {
+        Some(_) => *t.task().ok_or(Errno::ESRCH)?.ioac.borrow(),
+        None => {
+            let mut sum = *p.ioac.borrow();
+            for th in p.threads.borrow().iter() {
+                sum.add(&th.ioac.borrow());
+            }
+            sum
+        }
+    };
+    Ok(ioac.render().into_bytes())
 }
 
 /// Returns the task whose timer slack /proc/PID/timerslack_ns shows, if

@@ -146,6 +146,8 @@ const FILES: &[(&str, Kind)] = &[
     ("mounts", Kind::Text(mounts::mounts, 0o444)),
     ("mountinfo", Kind::Text(mounts::mountinfo, 0o444)),
     ("wchan", Kind::Text(base::wchan, 0o444)),
+    ("io", Kind::Text(base::io, 0o400)),
+    ("stack", Kind::Text(base::stack, 0o400)),
     ("personality", Kind::Private(base::personality, 0o400)),
     ("timerslack_ns", Kind::Text(base::timerslack, 0o666)),
     ("mem", Kind::Mem),

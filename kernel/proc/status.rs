@@ -142,6 +142,10 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
     let (mask, list) = cpus();
     // A thread's own seccomp state, else its group leader's.
     let leader = task.clone().or_else(|| p.threads.borrow().first().cloned());
+    // The thread's own context switches (a zombie's: its threads' sums).
+    let (nvcsw, nivcsw) = leader
+        .as_ref()
+        .map_or_else(|| *p.switches.borrow(), |t| t.waiter.switches());
     let (nnp, seccomp, filters) = leader.map_or((0, 0, 0), |t| {
         let sc = t.seccomp.borrow();
         let nnp = t.no_new_privs.load(std::sync::atomic::Ordering::Relaxed);
@@ -156,7 +160,7 @@ pub fn status(t: &Target) -> Result<Vec<u8>> {
          Speculation_Store_Bypass:\tthread vulnerable\n\
          Cpus_allowed:\t{mask}\nCpus_allowed_list:\t{list}\n\
          Mems_allowed:\t00000001\nMems_allowed_list:\t0\n\
-         voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+         voluntary_ctxt_switches:\t{nvcsw}\nnonvoluntary_ctxt_switches:\t{nivcsw}\n",
         p.threads.borrow().len(),
         cred.cap_inheritable,
         cred.cap_permitted,

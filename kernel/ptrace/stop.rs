@@ -95,7 +95,7 @@ fn ptrace_stop(
             }
             return None;
         }
-        task.waiter.sleep(None);
+        task.waiter.sleep_at("ptrace_stop", None);
     }
 }
 

@@ -64,7 +64,7 @@ fn wait_while_stopped(task: &Task) {
                 return;
             }
         }
-        task.waiter.sleep(None);
+        task.waiter.sleep_at("do_signal_stop", None);
     }
 }
 
@@ -78,7 +78,7 @@ fn wait_while_frozen(task: &Task) {
                 return;
             }
         }
-        task.waiter.sleep(None);
+        task.waiter.sleep_at("__refrigerator", None);
     }
 }
 

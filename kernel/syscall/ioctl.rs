@@ -1,4 +1,5 @@
-//! ioctl(2): `FIONBIO`, which every file has, and the attribute flags
+//! ioctl(2): `FIONBIO`, which every file has, `FIONREAD` of a regular file,
+//! and the attribute flags
 //! (`FS_IOC_GETFLAGS`/`FS_IOC_SETFLAGS`, ioctl_iflags(2)) of files whose
 //! filesystem keeps them, here; every other request is the file's own
 //! (`FileOps::ioctl`): terminal requests on terminals and pty masters,
@@ -12,6 +13,9 @@ use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 const FIONBIO: u64 = 0x5421;
+const FIONREAD: u64 = 0x541b;
+const S_IFMT: u32 = 0o170_000;
+const S_IFREG: u32 = 0o100_000;
 /// `_IOR('f', 1, long)`; the flags are an `int` all the same. The
 /// `int`-numbered requests are for 32-bit callers only (ENOTTY here).
 const FS_IOC_GETFLAGS: u64 = 0x8008_6601;
@@ -26,6 +30,17 @@ pub fn sys_ioctl(ctx: &mut TrapContext, fd: Fd, cmd: u64, arg: u64) -> Result<u6
         flags.set(fs::OpenFlags::O_NONBLOCK, on);
         f.set_flags(flags);
         return Ok(0);
+    }
+    if cmd == FIONREAD {
+        // A regular file answers with its size less the position, negative
+        // past the end, truncated to an int (Linux's do_vfs_ioctl); any other
+        // file with its own count.
+        let st = f.stat()?;
+        if st.mode & S_IFMT == S_IFREG {
+            let left = st.size.wrapping_sub(f.pos()) as i32;
+            UserPtr::<i32>::new(arg).write(ctx, &left)?;
+            return Ok(0);
+        }
     }
     if let (FS_IOC_GETFLAGS | FS_IOC_SETFLAGS, Some(path)) = (cmd, f.path()) {
         // A file whose filesystem keeps no flags (a device node, a FIFO)

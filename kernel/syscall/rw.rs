@@ -14,6 +14,7 @@ use super::msghdr::UserIov;
 use crate::net::socket_of;
 use crate::signal::{send_to_task, SigInfo, SIGPIPE, SI_USER};
 use crate::sleep::{wait_event, Interruptible};
+use crate::task::io_accounting::{account_read, account_vectored, account_write};
 use crate::task::Task;
 use crate::task::TrapContext;
 use arch::abi::structs::Iovec;
@@ -45,6 +46,11 @@ pub(super) fn blocking<T>(
     if f.flags().contains(OpenFlags::O_NONBLOCK) {
         return first;
     }
+    // The write family: write, pwrite64, writev, sendfile, splice, pwritev,
+    // pwritev2, sendto, sendmsg, sendmmsg.
+    let call = task.trap_regs.borrow().orig_rax;
+    let write = matches!(call, 1 | 18 | 20 | 40 | 275 | 296 | 328 | 44 | 46 | 307);
+    task.waiter.hint(crate::wchan::of_file(f, write));
     let again = wait_event(task, &[queue], None, Interruptible::Signals, || {
         match op() {
             Err(Errno::EAGAIN) => None,
@@ -184,18 +190,22 @@ fn do_write(
 
 pub fn sys_read(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64) -> Result<u64> {
     let f = fd.file(ctx)?;
-    if let Some(sock) = socket_of(&f) {
-        return super::recvmsg::read_socket(ctx, &f, &**sock, &UserIov::single(buf, count));
-    }
-    do_read(ctx, &f, buf, count, None, true)
+    let r = match socket_of(&f) {
+        Some(sock) => super::recvmsg::read_socket(ctx, &f, &**sock, &UserIov::single(buf, count)),
+        None => do_read(ctx, &f, buf, count, None, true),
+    };
+    account_read(ctx.task, &r);
+    r
 }
 
 pub fn sys_write(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64) -> Result<u64> {
     let f = fd.file(ctx)?;
-    if let Some(sock) = socket_of(&f) {
-        return super::sendmsg::write_socket(ctx, &f, &**sock, &UserIov::single(buf, count));
-    }
-    do_write(ctx, &f, buf, count, None, true)
+    let r = match socket_of(&f) {
+        Some(sock) => super::sendmsg::write_socket(ctx, &f, &**sock, &UserIov::single(buf, count)),
+        None => do_write(ctx, &f, buf, count, None, true),
+    };
+    account_write(ctx.task, &r);
+    r
 }
 
 pub fn sys_pread64(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64, pos: u64) -> Result<u64> {
@@ -203,7 +213,9 @@ pub fn sys_pread64(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64, pos: u64
     if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    do_read(ctx, &f, buf, count, Some(pos), true)
+    let r = do_read(ctx, &f, buf, count, Some(pos), true);
+    account_read(ctx.task, &r);
+    r
 }
 
 pub fn sys_pwrite64(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64, pos: u64) -> Result<u64> {
@@ -211,7 +223,9 @@ pub fn sys_pwrite64(ctx: &mut TrapContext, fd: Fd, buf: u64, count: u64, pos: u6
     if (pos as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    do_write(ctx, &f, buf, count, Some(pos), true)
+    let r = do_write(ctx, &f, buf, count, Some(pos), true);
+    account_write(ctx.task, &r);
+    r
 }
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries).
@@ -255,10 +269,22 @@ fn gather(ctx: &TrapContext, iov: &[(u64, u64)], max: usize) -> Option<Vec<u8>> 
 /// The most a writev to a file of records gathers into one write.
 const RECORD_MAX: usize = 64 << 10;
 
-/// readv and writev: the segments in order, stopping at the first short transfer;
+/// readv and writev, counted for /proc/PID/io: the segments in order, stopping at the first short transfer;
 /// an error after some progress returns the progress. Only the first segment
 /// waits for data; a stream write waits for room for every segment.
 fn vectored(
+    ctx: &mut TrapContext,
+    args: (Fd, u64, u64),
+    write: bool,
+    off: Option<u64>,
+    may_block: bool,
+) -> Result<u64> {
+    let r = vectored_io(ctx, args, write, off, may_block);
+    account_vectored(ctx.task, write, &r);
+    r
+}
+
+fn vectored_io(
     ctx: &mut TrapContext,
     (fd, iov, iovcnt): (Fd, u64, u64),
     write: bool,

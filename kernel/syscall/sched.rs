@@ -232,19 +232,38 @@ pub fn process_times(p: &Process) -> (u64, u64) {
     t
 }
 
+/// Returns the context switches (voluntary, nonvoluntary) of a process: its
+/// exited threads' and its live ones'.
+fn process_switches(p: &Process) -> (u64, u64) {
+    let mut s = *p.switches.borrow();
+    for th in p.threads.borrow().iter() {
+        let (v, nv) = th.waiter.switches();
+        s = (s.0 + v, s.1 + nv);
+    }
+    s
+}
+
 pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64> {
     const RUSAGE_SELF: i32 = 0;
     const RUSAGE_CHILDREN: i32 = -1;
     const RUSAGE_THREAD: i32 = 1;
     let p = &ctx.task.process;
     let (own, children) = p.maxrss();
-    let (times, maxrss) = match who as i32 {
-        RUSAGE_SELF => (process_times(p), own),
-        RUSAGE_CHILDREN => (*p.children_times.borrow(), children),
-        RUSAGE_THREAD => (task_times(ctx.task), ctx.task.mm().borrow().hiwater_rss()),
+    let (times, maxrss, switches) = match who as i32 {
+        RUSAGE_SELF => (process_times(p), own, process_switches(p)),
+        RUSAGE_CHILDREN => (
+            *p.children_times.borrow(),
+            children,
+            *p.children_switches.borrow(),
+        ),
+        RUSAGE_THREAD => (
+            task_times(ctx.task),
+            ctx.task.mm().borrow().hiwater_rss(),
+            ctx.task.waiter.switches(),
+        ),
         _ => return Err(Errno::EINVAL),
     };
-    super::wait4::write_rusage(ctx, usage, times, maxrss)?;
+    super::wait4::write_rusage(ctx, usage, times, maxrss, switches)?;
     Ok(0)
 }
 

@@ -6,6 +6,7 @@
 use super::arg::Fd;
 use super::arg::UserPtr;
 use super::rw::{blocking, remove_privs, write_from};
+use crate::task::io_accounting::account_copy;
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::File;
@@ -111,7 +112,9 @@ pub fn sys_sendfile(
     if off.is_some() && !input.ops().seekable() {
         return Err(Errno::ESPIPE);
     }
-    let (n, in_off, _) = copy(ctx, &input, off, &output, None, count)?;
+    let copied = copy(ctx, &input, off, &output, None, count);
+    account_copy(ctx.task, &copied.as_ref().map(|c| c.0).map_err(|e| *e));
+    let (n, in_off, _) = copied?;
     if let Some(o) = in_off {
         offp.write(ctx, &(o as i64))?;
     }
@@ -196,7 +199,9 @@ pub fn sys_copy_file_range(
         in_off.unwrap_or(input.pos()),
         out_off.unwrap_or(output.pos()),
     );
-    let (n, _, _) = copy(ctx, &input, Some(in_pos), &output, Some(out_pos), len)?;
+    let copied = copy(ctx, &input, Some(in_pos), &output, Some(out_pos), len);
+    account_copy(ctx.task, &copied.as_ref().map(|c| c.0).map_err(|e| *e));
+    let (n, _, _) = copied?;
     match in_off {
         Some(_) => in_offp.write(ctx, &((in_pos + n) as i64))?,
         None => {

@@ -22,6 +22,7 @@ pub(super) fn write_rusage(
     addr: u64,
     times: (u64, u64),
     maxrss: u64,
+    (nvcsw, nivcsw): (u64, u64),
 ) -> Result<()> {
     let tv = |ns: u64| Timeval {
         tv_sec: (ns / 1_000_000_000) as i64,
@@ -34,6 +35,9 @@ pub(super) fn write_rusage(
     };
     // The first counter is ru_maxrss.
     usage.counters[0] = (maxrss * (mm::PAGE_SIZE / 1024)) as i64;
+    // The last two are ru_nvcsw and ru_nivcsw.
+    usage.counters[12] = nvcsw as i64;
+    usage.counters[13] = nivcsw as i64;
     super::arg::UserPtr::new(addr).write(ctx, &usage)
 }
 
@@ -68,7 +72,7 @@ pub fn sys_wait4(
                 status.write(ctx, &(r.status() as i32))?;
             }
             if rusage != 0 {
-                write_rusage(ctx, rusage, r.times(), r.maxrss)?;
+                write_rusage(ctx, rusage, r.times(), r.maxrss, (0, 0))?;
             }
             Ok(r.pid as u64)
         }
@@ -134,7 +138,7 @@ pub fn sys_waitid(
     }
     if rusage != 0 {
         let (times, maxrss) = r.map_or(((0, 0), 0), |r| (r.times(), r.maxrss));
-        write_rusage(ctx, rusage, times, maxrss)?;
+        write_rusage(ctx, rusage, times, maxrss, (0, 0))?;
     }
     Ok(0)
 }

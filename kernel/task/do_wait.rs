@@ -189,8 +189,8 @@ fn scan(me: &Arc<Process>, o: &WaitOptions) -> Option<Result<WaitResult>> {
     None
 }
 
-/// Removes the zombie `c` for good, adding its CPU times to its parent's
-/// and its resident high-water mark to its parent's children's.
+/// Removes the zombie `c` for good, adding its CPU times and I/O counts to
+/// its parent's and its resident high-water mark to its parent's children's.
 pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
     me.children.borrow_mut().retain(|x| !Arc::ptr_eq(x, c));
     let child_children = *c.children_times.borrow();
@@ -198,6 +198,12 @@ pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
         let mut t = me.children_times.borrow_mut();
         t.0 += times.0 + child_children.0;
         t.1 += times.1 + child_children.1;
+    }
+    me.ioac.borrow_mut().add(&c.ioac.borrow());
+    {
+        let (own, of_children) = (*c.switches.borrow(), *c.children_switches.borrow());
+        let mut sw = me.children_switches.borrow_mut();
+        *sw = (sw.0 + own.0 + of_children.0, sw.1 + own.1 + of_children.1);
     }
     let (own, of_children) = *c.maxrss.borrow();
     {

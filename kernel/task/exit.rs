@@ -81,6 +81,11 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
     crate::ptrace::exit_tracer(task);
     let group = p.signal.borrow().group_exit;
     crate::ptrace::exit_tracee(task, group.unwrap_or(status));
+    p.ioac.borrow_mut().add(&task.ioac.borrow());
+    let (v, nv) = task.waiter.switches();
+    let mut sw = p.switches.borrow_mut();
+    *sw = (sw.0 + v, sw.1 + nv);
+    drop(sw);
     let last = {
         let mut threads = p.threads.borrow_mut();
         threads.retain(|t| !Arc::ptr_eq(t, task));

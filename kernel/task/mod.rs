@@ -14,6 +14,7 @@ mod do_wait;
 mod emulate;
 mod exit;
 pub mod fork;
+pub mod io_accounting;
 pub mod limits;
 mod run;
 pub mod tlb;
@@ -25,6 +26,7 @@ pub use current::{current, set_current};
 pub use do_wait::{do_wait, ChildChange, WaitOptions, WaitResult};
 pub use exit::{do_exit, mm_release, ExitStatus};
 pub use fork::{do_fork, CloneArgs};
+pub use io_accounting::IoAccounting;
 pub use run::{start_task, Start};
 
 use crate::signal::{ProcessSignals, TaskSignals};
@@ -148,6 +150,14 @@ pub struct Process {
     /// has left (at execve and exit), and in those of its reaped children
     /// (Linux's `maxrss` and `cmaxrss`, for getrusage's ru_maxrss).
     pub maxrss: KernelCell<(u64, u64)>,
+    /// I/O counts of the threads that have exited and of reaped children
+    /// (Linux's `signal->ioac`).
+    pub ioac: KernelCell<IoAccounting>,
+    /// Context switches (voluntary, nonvoluntary) of the threads that have
+    /// exited, and of reaped children (Linux's `nvcsw`/`nivcsw` and
+    /// `cnvcsw`/`cnivcsw` of `signal_struct`).
+    pub switches: KernelCell<(u64, u64)>,
+    pub children_switches: KernelCell<(u64, u64)>,
     /// The generation of the RLIMIT_CPU watcher (`cpu_limit`).
     cpu_limit_watch: std::sync::atomic::AtomicU64,
     /// When the process was created (its start time in /proc/PID/stat).
@@ -219,6 +229,8 @@ pub struct Task {
     /// `pid_ns_for_children`): its process's, or one unshare(2) or
     /// setns(2) chose.
     pub pid_for_children: KernelCell<Arc<crate::pid_ns::PidNamespace>>,
+    /// The task's own I/O counts (/proc/PID/task/TID/io).
+    pub ioac: KernelCell<IoAccounting>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -287,6 +299,7 @@ impl Task {
             cgroup_ns: KernelCell::new(crate::cgroup::ns::INIT_CGROUP_NS.clone()),
             ptrace: KernelCell::new(None),
             pid_for_children: KernelCell::new(crate::pid_ns::INIT_PID_NS.clone()),
+            ioac: KernelCell::default(),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t
@@ -528,6 +541,9 @@ impl Process {
             times: KernelCell::new((0, 0)),
             children_times: KernelCell::new((0, 0)),
             maxrss: KernelCell::new((0, 0)),
+            ioac: KernelCell::default(),
+            switches: KernelCell::default(),
+            children_switches: KernelCell::default(),
             cpu_limit_watch: Default::default(),
             start_time: std::time::Instant::now(),
             cgroup: KernelCell::new(crate::cgroup::ROOT.clone()),

@@ -248,7 +248,7 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
                 }
                 signal::force_signal(ctx.task, SigInfo::fault(signo, code, addr));
             }
-            Ok(Trap::Kick) => {}
+            Ok(Trap::Kick) => ctx.task.waiter.preempted(),
             Ok(Trap::Died) | Err(_) => signal::group_exit(
                 &ctx.task.process,
                 super::ExitStatus::Signaled(signal::SIGKILL),

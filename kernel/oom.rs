@@ -143,6 +143,18 @@ pub fn out_of_memory(current: &Arc<Task>) -> bool {
     wait_for(current, &weak, deadline)
 }
 
+/// Called when a process released its address space: if that was the last
+/// reference to the OOM victim's, logs the reaper's line now rather than
+/// when the next waiter looks (Linux's oom_reaper runs on its own).
+pub fn mm_released() {
+    let mut st = STATE.borrow_mut();
+    if st.victim.as_ref().is_some_and(|v| v.mm.strong_count() == 0) {
+        if let Some(v) = st.victim.take() {
+            report::reaped(v.pid, &v.comm);
+        }
+    }
+}
+
 /// Returns the process with the highest badness; of equals, the youngest.
 fn select() -> Option<Arc<Process>> {
     let mut chosen: Option<(i64, Arc<Process>)> = None;

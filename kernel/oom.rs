@@ -45,14 +45,11 @@ struct State {
     skip: Vec<Weak<KernelCell<Mm>>>,
 }
 
-/// A victim's address space, when it must be gone, and who it was (for
-/// the reaper's line).
+/// A victim's address space and when it must be gone.
 #[derive(Clone)]
 struct Victim {
     mm: Weak<KernelCell<Mm>>,
     deadline: Instant,
-    pid: crate::task::Pid,
-    comm: String,
 }
 
 static STATE: KernelCell<State> = KernelCell::new(State {
@@ -135,8 +132,6 @@ pub fn out_of_memory(current: &Arc<Task>) -> bool {
     STATE.borrow_mut().victim = Some(Victim {
         mm: Arc::downgrade(&mm),
         deadline,
-        pid: victim.pid,
-        comm: String::from_utf8_lossy(&victim.comm.borrow()).into_owned(),
     });
     let weak = Arc::downgrade(&mm);
     drop(mm);
@@ -144,15 +139,10 @@ pub fn out_of_memory(current: &Arc<Task>) -> bool {
 }
 
 /// Called when a process released its address space: if that was the last
-/// reference to the OOM victim's, logs the reaper's line now rather than
-/// when the next waiter looks (Linux's oom_reaper runs on its own).
+/// reference to a victim's (of this or of a memory cgroup's OOM), logs the
+/// reaper's line now (Linux's oom_reaper runs on its own).
 pub fn mm_released() {
-    let mut st = STATE.borrow_mut();
-    if st.victim.as_ref().is_some_and(|v| v.mm.strong_count() == 0) {
-        if let Some(v) = st.victim.take() {
-            report::reaped(v.pid, &v.comm);
-        }
-    }
+    report::reap();
 }
 
 /// Returns the process with the highest badness; of equals, the youngest.
@@ -192,10 +182,10 @@ fn wait_for(current: &Task, mm: &Weak<KernelCell<Mm>>, deadline: Instant) -> boo
         if mm.strong_count() == 0 {
             let mut st = STATE.borrow_mut();
             if st.victim.as_ref().is_some_and(|v| v.mm.ptr_eq(mm)) {
-                if let Some(v) = st.victim.take() {
-                    report::reaped(v.pid, &v.comm);
-                }
+                st.victim = None;
             }
+            drop(st);
+            report::reap();
             return true;
         }
         if signal::fatal_signal_pending(current) {

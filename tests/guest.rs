@@ -152,13 +152,37 @@ fn mincore() {
 /// cgroup v2 with its controllers (tests/guest/cgroup.c).
 #[test]
 fn cgroup() {
-    assert_checks_passed(&boot(&[
+    let run = boot(&[
         &ubd0r(),
         "init=/bin/cgroup",
         "quiet",
+        "loglevel=7",
         "--",
         "--controllers",
-    ]));
+    ]);
+    assert_checks_passed(&run);
+    // memory.max's kill: Linux's memory-cgroup OOM report, in its order.
+    let lines: Vec<&str> = run.stdout_lines().collect();
+    let at = |what: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} on the console\n{run}"))
+    };
+    let invoked = at(" invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0,");
+    let usage = at("memory: usage ");
+    assert!(lines[usage].contains("kB, limit 8192kB, failcnt "), "{run}");
+    let tasks = at("Tasks state (memory values in pages):");
+    let summary = at(
+        "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,\
+         oom_memcg=/cgroup-test-ctl,task_memcg=/cgroup-test-ctl,task=cgroup,pid=",
+    );
+    let kill = at("Memory cgroup out of memory: Killed process ");
+    let reaped = at("oom_reaper: reaped process ");
+    assert!(
+        invoked < usage && usage < tasks && tasks < summary && summary < kill && kill < reaped,
+        "report out of order\n{run}"
+    );
 }
 
 /// Mount namespaces, propagation and pivot_root (tests/guest/mntns.c).

@@ -8,10 +8,16 @@
 //! to invent are not printed.
 
 use crate::cgroup::Cgroup;
-use crate::task::{all_processes, Process};
+use crate::task::{all_processes, Pid, Process};
+use arch::sync::KernelCell;
+use mm::Mm;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+
+/// Killed victims whose address space is not gone yet, with their pid and
+/// name, for the reaper's line.
+static REAP: KernelCell<Vec<(Weak<KernelCell<Mm>>, Pid, String)>> = KernelCell::new(Vec::new());
 
 /// What the OOM was confined to (Linux's `enum oom_constraint`).
 pub enum Constraint<'a> {
@@ -154,8 +160,11 @@ fn dump_oom_summary(constraint: &Constraint, victim: &Process) {
 }
 
 /// Logs the kill of `victim` (Linux's `__oom_kill_process`); `message` is
-/// "Out of memory" or "Memory cgroup out of memory".
+/// "Out of memory" or "Memory cgroup out of memory". `reap` logs the
+/// reaper's line once its address space is gone.
 pub fn killed(message: &str, victim: &Process) {
+    let mm = Arc::downgrade(&victim.mm.borrow());
+    REAP.borrow_mut().push((mm, victim.pid, comm(victim)));
     let u = crate::proc::usage(victim);
     let kb = arch::PAGE_SIZE / 1024;
     let tables = victim.mm.borrow().borrow().page_table_pages() * kb;
@@ -174,10 +183,19 @@ pub fn killed(message: &str, victim: &Process) {
     );
 }
 
-/// Logs that the address space of victim `pid` is gone (Linux's
-/// `__oom_reap_task_mm` report): nothing of it stays resident.
-pub fn reaped(pid: crate::task::Pid, comm: &str) {
-    log::info!(
-        "oom_reaper: reaped process {pid} ({comm}), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"
-    );
+/// Logs, for each killed victim whose address space is gone, that it was
+/// reaped (Linux's `__oom_reap_task_mm` report): nothing of it stays
+/// resident.
+pub fn reap() {
+    let mut reap = REAP.borrow_mut();
+    reap.retain(|(mm, pid, comm)| {
+        if mm.strong_count() > 0 {
+            return true;
+        }
+        log::info!(
+            "oom_reaper: reaped process {pid} ({comm}), now anon-rss:0kB, file-rss:0kB, \
+             shmem-rss:0kB"
+        );
+        false
+    });
 }

@@ -15,9 +15,12 @@ use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
-/// Killed victims whose address space is not gone yet, with their pid and
-/// name, for the reaper's line.
-static REAP: KernelCell<Vec<(Weak<KernelCell<Mm>>, Pid, String)>> = KernelCell::new(Vec::new());
+/// A killed victim's address space, pid and name.
+type Reaped = (Weak<KernelCell<Mm>>, Pid, String);
+
+/// Killed victims whose address space is not gone yet, for the reaper's
+/// line.
+static REAP: KernelCell<Vec<Reaped>> = KernelCell::new(Vec::new());
 
 /// What the OOM was confined to (Linux's `enum oom_constraint`).
 pub enum Constraint<'a> {

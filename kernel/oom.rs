@@ -12,6 +12,10 @@
 //! oom_reaper gives up on it the same way). While a victim dies, every other
 //! caller waits for it rather than choosing another (Linux's `oom_lock`).
 
+mod report;
+
+pub use report::{dump_header, killed, Constraint};
+
 use crate::signal::{self, SigInfo};
 use crate::task::{all_processes, Process, Task};
 use arch::sync::KernelCell;
@@ -37,8 +41,15 @@ type MmRef = Arc<KernelCell<Mm>>;
 /// The victim being waited for, and the address spaces of victims that did
 /// not go in time.
 struct State {
-    victim: Option<(Weak<KernelCell<Mm>>, Instant)>,
+    victim: Option<Victim>,
     skip: Vec<Weak<KernelCell<Mm>>>,
+}
+
+/// A victim's address space and when it must be gone.
+#[derive(Clone)]
+struct Victim {
+    mm: Weak<KernelCell<Mm>>,
+    deadline: Instant,
 }
 
 static STATE: KernelCell<State> = KernelCell::new(State {
@@ -108,24 +119,30 @@ pub fn out_of_memory(current: &Arc<Task>) -> bool {
         st.skip.retain(|s| s.strong_count() > 0);
         st.victim.clone()
     };
-    if let Some((mm, deadline)) = pending {
-        return wait_for(current, &mm, deadline);
+    if let Some(v) = pending {
+        return wait_for(current, &v.mm, v.deadline);
     }
     let Some(victim) = select() else {
         log::error!("Out of memory and no killable processes...");
         return false;
     };
-    let comm = String::from_utf8_lossy(&current.process.comm.borrow()).into_owned();
-    log::warn!(
-        "{comm} invoked oom-killer: order=0, oom_score_adj={}",
-        current.process.oom_score_adj.load(Ordering::Relaxed)
-    );
+    report::dump_header(&current.process, &Constraint::None, &victim);
     let mm = kill(&victim);
     let deadline = Instant::now() + VICTIM_WAIT;
-    STATE.borrow_mut().victim = Some((Arc::downgrade(&mm), deadline));
+    STATE.borrow_mut().victim = Some(Victim {
+        mm: Arc::downgrade(&mm),
+        deadline,
+    });
     let weak = Arc::downgrade(&mm);
     drop(mm);
     wait_for(current, &weak, deadline)
+}
+
+/// Called when a process released its address space: if that was the last
+/// reference to a victim's (of this or of a memory cgroup's OOM), logs the
+/// reaper's line now (Linux's oom_reaper runs on its own).
+pub fn mm_released() {
+    report::reap();
 }
 
 /// Returns the process with the highest badness; of equals, the youngest.
@@ -145,22 +162,7 @@ fn select() -> Option<Arc<Process>> {
 /// init, logging it; returns the address space.
 fn kill(victim: &Arc<Process>) -> MmRef {
     let mm = victim.mm.borrow().clone();
-    let u = crate::proc::usage(victim);
-    let kb = mm::PAGE_SIZE / 1024;
-    let tables = mm.borrow().page_table_pages() * kb;
-    log::error!(
-        "Out of memory: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB, \
-         shmem-rss:{}kB, UID:{} pgtables:{}kB oom_score_adj:{}",
-        victim.pid,
-        String::from_utf8_lossy(&victim.comm.borrow()),
-        u.size * kb,
-        u.rss_anon * kb,
-        u.rss_file * kb,
-        u.rss_shmem * kb,
-        victim.cred.borrow().uid,
-        tables,
-        victim.oom_score_adj.load(Ordering::Relaxed)
-    );
+    report::killed("Out of memory", victim);
     for p in all_processes() {
         let shares = Arc::ptr_eq(&p.mm.borrow(), &mm);
         if shares && p.pid != 1 && p.exit_status.borrow().is_none() {
@@ -179,9 +181,11 @@ fn wait_for(current: &Task, mm: &Weak<KernelCell<Mm>>, deadline: Instant) -> boo
     loop {
         if mm.strong_count() == 0 {
             let mut st = STATE.borrow_mut();
-            if st.victim.as_ref().is_some_and(|(v, _)| v.ptr_eq(mm)) {
+            if st.victim.as_ref().is_some_and(|v| v.mm.ptr_eq(mm)) {
                 st.victim = None;
             }
+            drop(st);
+            report::reap();
             return true;
         }
         if signal::fatal_signal_pending(current) {
@@ -189,7 +193,7 @@ fn wait_for(current: &Task, mm: &Weak<KernelCell<Mm>>, deadline: Instant) -> boo
         }
         if Instant::now() >= deadline {
             let mut st = STATE.borrow_mut();
-            if st.victim.as_ref().is_some_and(|(v, _)| v.ptr_eq(mm)) {
+            if st.victim.as_ref().is_some_and(|v| v.mm.ptr_eq(mm)) {
                 log::warn!("oom_reaper: a victim did not release its memory in time");
                 st.victim = None;
                 st.skip.push(mm.clone());

@@ -172,13 +172,37 @@ fn mincore() {
 /// cgroup v2 with its controllers (tests/guest/cgroup.c).
 #[test]
 fn cgroup() {
-    assert_checks_passed(&boot(&[
+    let run = boot(&[
         &ubd0r(),
         "init=/bin/cgroup",
         "quiet",
+        "loglevel=7",
         "--",
         "--controllers",
-    ]));
+    ]);
+    assert_checks_passed(&run);
+    // memory.max's kill: Linux's memory-cgroup OOM report, in its order.
+    let lines: Vec<&str> = run.stdout_lines().collect();
+    let at = |what: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} on the console\n{run}"))
+    };
+    let invoked = at(" invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0,");
+    let usage = at("memory: usage ");
+    assert!(lines[usage].contains("kB, limit 8192kB, failcnt "), "{run}");
+    let tasks = at("Tasks state (memory values in pages):");
+    let summary = at(
+        "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,\
+         oom_memcg=/cgroup-test-ctl,task_memcg=/cgroup-test-ctl,task=cgroup,pid=",
+    );
+    let kill = at("Memory cgroup out of memory: Killed process ");
+    let reaped = at("oom_reaper: reaped process ");
+    assert!(
+        invoked < usage && usage < tasks && tasks < summary && summary < kill && kill < reaped,
+        "report out of order\n{run}"
+    );
 }
 
 /// Mount namespaces, propagation and pivot_root (tests/guest/mntns.c).
@@ -502,19 +526,96 @@ fn fileattr() {
 /// SCM_RIGHTS in flight (ETOOMANYREFS) and RLIMIT_SIGPENDING (EAGAIN).
 #[test]
 fn oom() {
-    let run = boot(&[&ubd0r(), "mem=64M", "init=/bin/oom", "quiet"]);
+    // `loglevel=7` after `quiet`: the console shows the whole OOM report.
+    let run = boot(&[&ubd0r(), "mem=64M", "init=/bin/oom", "quiet", "loglevel=7"]);
     assert_checks_passed(&run);
-    // With `quiet`, the console shows errors, as Linux's: the kills.
+    let lines: Vec<String> = run
+        .stdout_lines()
+        .chain(run.stderr_lines())
+        .map(str::to_string)
+        .collect();
     for comm in ["oom-hog", "oom-big"] {
         let line = "Out of memory: Killed process ";
         let named = format!("({comm}) total-vm:");
-        assert!(
-            run.stdout_lines()
-                .chain(run.stderr_lines())
-                .any(|l| l.contains(line) && l.contains(&named)),
-            "no OOM kill of {comm} on the console\n{run}"
-        );
+        let kill = lines
+            .iter()
+            .position(|l| l.contains(line) && l.contains(&named))
+            .unwrap_or_else(|| panic!("no OOM kill of {comm} on the console\n{run}"));
+        assert_oom_report(&lines, kill, comm, &run);
     }
+}
+
+/// Asserts that Linux's OOM report, in Linux's order, leads up to the kill
+/// line `lines[kill]` of `comm` and that the reaper reports it after.
+fn assert_oom_report(lines: &[String], kill: usize, comm: &str, run: &impl std::fmt::Display) {
+    let find_back = |from: usize, what: &str| {
+        lines[..from]
+            .iter()
+            .rposition(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} before the kill of {comm}\n{run}"))
+    };
+    let summary = find_back(kill, "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),");
+    let s = &lines[summary];
+    assert!(
+        s.contains(",cpuset=/,mems_allowed=0,global_oom,task_memcg=/")
+            && s.contains(&format!(",task={comm},pid=")),
+        "summary line: {s}\n{run}"
+    );
+    let pid: i32 = s
+        .split(",pid=")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {s}"));
+    assert!(s.ends_with(",uid=0"), "summary line: {s}\n{run}");
+    assert!(
+        lines[kill].contains(&format!("Killed process {pid} ({comm})")),
+        "kill line names another pid than {pid}: {}\n{run}",
+        lines[kill]
+    );
+    let header = find_back(summary, "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name");
+    let tasks = find_back(header, "Tasks state (memory values in pages):");
+    assert_eq!(tasks + 1, header, "{run}");
+    // The victim's row: pid, uid 0, tgid, then a resident set of pages.
+    let row = lines[header + 1..summary]
+        .iter()
+        .find(|l| l.contains(&format!("[{pid:>7}]")))
+        .unwrap_or_else(|| panic!("no task row of {pid} ({comm})\n{run}"));
+    let cols: Vec<&str> = row
+        .split(&format!("[{pid:>7}]"))
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(cols.len(), 11, "row: {row}");
+    assert_eq!(
+        (cols[0], cols[1], cols[10]),
+        ("0", &*pid.to_string(), comm),
+        "row: {row}"
+    );
+    let rss: u64 = cols[3].parse().unwrap_or(0);
+    assert!(rss > 1000, "victim's rss of {rss} pages: {row}");
+    let mem = find_back(tasks, "Mem-Info:");
+    assert!(lines[mem + 1].contains("active_anon:"), "{run}");
+    assert!(lines[mem + 4].contains(" shmem:") && lines[mem + 4].contains(" pagetables:"));
+    assert!(lines[mem + 5].contains(" free:"), "{run}");
+    let invoked = find_back(
+        mem,
+        " invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=",
+    );
+    assert!(
+        !lines[invoked..kill]
+            .iter()
+            .any(|l| l.contains("Killed process")),
+        "report of {comm} interleaved with another kill\n{run}"
+    );
+    let reaped = format!(
+        "oom_reaper: reaped process {pid} ({comm}), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"
+    );
+    assert!(
+        lines[kill..].iter().any(|l| l.contains(&reaped)),
+        "no {reaped:?}\n{run}"
+    );
 }
 
 /// Resource limits: RLIMIT_NOFILE bounds every call that makes a descriptor,

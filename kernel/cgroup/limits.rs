@@ -126,12 +126,9 @@ pub fn charge_fault(task: &Arc<Task>) {
         c.st.borrow_mut().memory.events[2] += 1;
         if let Some((_, v)) = victim {
             if v.signal.borrow().group_exit.is_none() {
-                log::error!(
-                    "Memory cgroup out of memory: Killed process {} ({}) in {}",
-                    v.pid,
-                    String::from_utf8_lossy(&v.comm.borrow()),
-                    c.path()
-                );
+                let memcg = crate::oom::Constraint::Memcg(&c);
+                crate::oom::dump_header(&task.process, &memcg, &v);
+                crate::oom::killed("Memory cgroup out of memory", &v);
                 c.st.borrow_mut().memory.events[3] += 1;
                 let info =
                     crate::signal::SigInfo::new(crate::signal::SIGKILL, crate::signal::SI_KERNEL);

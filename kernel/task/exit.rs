@@ -139,6 +139,7 @@ fn exit_process(p: &Arc<Process>, status: ExitStatus) {
         k.frames.clone(),
         arch::backend::TASK_SIZE,
     )));
+    crate::oom::mm_released();
     *p.files.borrow_mut() = Arc::new(arch::sync::KernelCell::new(fs::FdTable::new()));
     // Its POSIX timers go too, with their places in RLIMIT_SIGPENDING
     // (Linux's exit_itimers).

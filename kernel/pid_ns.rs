@@ -42,6 +42,19 @@ struct State {
     init_exit: Option<crate::task::ExitStatus>,
 }
 
+impl State {
+    /// The state of a namespace without processes yet.
+    fn new() -> State {
+        State {
+            last: 0,
+            map: BTreeMap::new(),
+            reaper: Weak::new(),
+            adding: true,
+            init_exit: None,
+        }
+    }
+}
+
 /// A PID namespace.
 pub struct PidNamespace {
     pub level: usize,
@@ -56,13 +69,7 @@ pub static INIT_PID_NS: LazyLock<Arc<PidNamespace>> = LazyLock::new(|| {
         level: 0,
         parent: None,
         inum: INIT_INO,
-        state: KernelCell::new(State {
-            last: 0,
-            map: BTreeMap::new(),
-            reaper: Weak::new(),
-            adding: true,
-            init_exit: None,
-        }),
+        state: KernelCell::new(State::new()),
     })
 });
 
@@ -86,13 +93,7 @@ impl PidNamespace {
             level: parent.level + 1,
             parent: Some(parent.clone()),
             inum: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-            state: KernelCell::new(State {
-                last: 0,
-                map: BTreeMap::new(),
-                reaper: Weak::new(),
-                adding: true,
-                init_exit: None,
-            }),
+            state: KernelCell::new(State::new()),
         }))
     }
 

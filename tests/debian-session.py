@@ -11,7 +11,8 @@ usage: debian-session.py LINUX IMAGE bash|bash-again|sysv
   sysv        sysvinit to login:, root logs in, `poweroff` ends ./linux
   systemd     the stock systemd image to login: on the console (hvc0), root
               logs in: is-system-running, --failed, journalctl -b, a
-              sandboxed systemd-run; `systemctl poweroff` ends ./linux
+              sandboxed systemd-run (PrivateTmp=, ProtectSystem=,
+              SystemCallFilter=, PrivateNetwork=); `systemctl poweroff` ends ./linux
 """
 import fcntl, os, pty, re, select, struct, sys, termios, time
 
@@ -188,6 +189,11 @@ def systemd(s):
     s.line("systemd-run --wait -q -p PrivateTmp=yes -p ProtectSystem=strict "
            "-p SystemCallFilter=@system-service true; echo run=$?")
     s.expect(rb"run=0", timeout=60)
+    s.expect(PROMPT)
+    # PrivateNetwork= runs the service in a network namespace of its own.
+    s.line('[ "$(systemd-run --wait -q --pipe -p PrivateNetwork=yes readlink /proc/self/ns/net)" '
+           '!= "$(readlink /proc/self/ns/net)" ] && echo private-net-ok')
+    s.expect(rb"(?:\n|\x1b\[\?2004l)\r?private-net-ok", timeout=60)
     s.expect(PROMPT)
     # README lists the units that fail for reasons not the kernel's.
     unexplained = [u.decode() for u in failed if u not in NOT_THE_KERNELS]

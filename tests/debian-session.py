@@ -190,6 +190,14 @@ def systemd(s):
            "-p SystemCallFilter=@system-service true; echo run=$?")
     s.expect(rb"run=0", timeout=60)
     s.expect(PROMPT)
+    # The rest of the sandboxing options the issue names, together.
+    s.line("systemd-run --wait -q -p ProtectHome=yes -p PrivateDevices=yes "
+           "-p ReadOnlyPaths=/var -p ProtectKernelTunables=yes -p NoNewPrivileges=yes "
+           "sh -c 'test ! -e /dev/ubda && test ! -w /proc/sys/kernel/hostname "
+           "&& ! touch /var/x 2>/dev/null && grep -q \"NoNewPrivs:.*1\" /proc/self/status'; "
+           "echo sandbox=$?")
+    s.expect(rb"sandbox=0", timeout=60)
+    s.expect(PROMPT)
     # PrivateNetwork= runs the service in a network namespace of its own.
     s.line('[ "$(systemd-run --wait -q --pipe -p PrivateNetwork=yes readlink /proc/self/ns/net)" '
            '!= "$(readlink /proc/self/ns/net)" ] && echo private-net-ok')

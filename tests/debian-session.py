@@ -199,8 +199,9 @@ def systemd(s):
     s.expect(rb"sandbox=0", timeout=60)
     s.expect(PROMPT)
     # PrivateNetwork= runs the service in a network namespace of its own.
-    s.line('[ "$(systemd-run --wait -q --pipe -p PrivateNetwork=yes readlink /proc/self/ns/net)" '
-           '!= "$(readlink /proc/self/ns/net)" ] && echo private-net-ok')
+    s.line('ns=$(systemd-run --wait -q --pipe -p PrivateNetwork=yes readlink /proc/self/ns/net); '
+           'case $ns in "net:["*) [ "$ns" != "$(readlink /proc/self/ns/net)" ] '
+           '&& echo private-net-ok;; *) echo "private-net-failed $ns";; esac')
     s.expect(rb"(?:\n|\x1b\[\?2004l)\r?private-net-ok", timeout=60)
     s.expect(PROMPT)
     # README lists the units that fail for reasons not the kernel's.

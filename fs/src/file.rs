@@ -75,11 +75,14 @@ impl File {
     }
 
     /// Returns the locks of the file's inode, noting that the file takes
-    /// locks, which its last close drops; `EBADF` for a file without an inode.
+    /// locks, which its last close drops. A file without an inode here (a
+    /// socket: Linux locks its sockfs inode, one per socket) keeps locks of
+    /// its own, which every descriptor of it shares.
     pub fn file_locks(&self) -> Result<&Arc<FileLockContext>> {
-        let inode = self.inode.as_deref().ok_or(Errno::EBADF)?;
-        let ctx = inode.inode_state().file_locks();
-        Ok(self.file_locks.get_or_init(|| ctx.clone()))
+        Ok(self.file_locks.get_or_init(|| match self.inode.as_deref() {
+            Some(inode) => inode.inode_state().file_locks().clone(),
+            None => Arc::default(),
+        }))
     }
 
     /// Returns the path the file was opened by, if any.

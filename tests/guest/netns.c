@@ -349,6 +349,15 @@ int main(void)
 	snprintf(path, sizeof path, "/proc/%d/net/unix", h);
 	CHECK("/proc/PID/net shows the process's namespace", file_has(path, "@netns-test"));
 
+	/* How systemd guards the socket pair that keeps a unit's namespace:
+	 * lockf on a socket (regression: record locks were EINVAL there). */
+	int sp[2];
+	MUST(socketpair(AF_UNIX, SOCK_DGRAM, 0, sp));
+	CHECK_SYS("lockf(F_LOCK) on a socket", lockf(sp[0], F_LOCK, 0));
+	CHECK_SYS("and F_ULOCK", lockf(sp[0], F_ULOCK, 0));
+	close(sp[0]);
+	close(sp[1]);
+
 	/* clone(CLONE_NEWNET). */
 	c = (pid_t)syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0);
 	if (c == 0)

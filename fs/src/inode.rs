@@ -208,6 +208,18 @@ pub trait Inode: Send + Sync {
         Err(Errno::ENOTTY)
     }
 
+    /// Sets the attribute flags to `flags` as `fileattr_set` does, from an
+    /// FS_IOC_FSSETXATTR whose fields are `fsx`; a filesystem that keeps
+    /// only the flags (this default, Linux's shmem) refuses any field or
+    /// xflag they cannot say (`EOPNOTSUPP`). The VFS has checked the mount
+    /// and the caller, and merged `flags` with those the xflags cannot name.
+    fn fileattr_set_fsx(&self, flags: u32, fsx: &crate::fileattr::FsXattr) -> Result<()> {
+        if fsx.has_fsx() {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        self.fileattr_set(flags)
+    }
+
     /// Checks that a write or truncation through a file already open for
     /// writing may go ahead: ext4 refuses it to an immutable file (`EPERM`,
     /// its write checks), where tmpfs lets it by as Linux's shmem does.

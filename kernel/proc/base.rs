@@ -163,6 +163,34 @@ pub fn stack(t: &Target) -> Result<Vec<u8>> {
         .into_bytes())
 }
 
+/// schedstat: "run_ns wait_ns timeslices" of the thread (Linux's
+/// proc_pid_schedstat; /proc/PID shows the thread-group leader, as Linux):
+/// its CPU time in nanoseconds, that of its guest CPU and its kernel
+/// thread as CLOCK_THREAD_CPUTIME_ID counts it; 0 for the time it waited
+/// runnable, which is the host scheduler's delay of those threads and not
+/// known here; and the times it was put on a CPU, its first run and one
+/// more after every sleep it came back from or kick out of guest code. A
+/// process whose threads have all exited shows what they left behind.
+pub fn schedstat(t: &Target) -> Result<Vec<u8>> {
+    let p = t.process()?;
+    let (run_ns, slices) = match t.task() {
+        Some(task) => {
+            let (user, sys) = crate::syscall::sched::task_times(&task);
+            let (v, nv) = task.waiter.switches();
+            // A sleeper counted its switch out but has not run again.
+            let sleeping = u64::from(task.waiter.is_sleeping());
+            (user + sys, (1 + v + nv).saturating_sub(sleeping))
+        }
+        None if t.tid.is_some() => return Err(Errno::ESRCH),
+        None => {
+            let (user, sys) = *p.times.borrow();
+            let (v, nv) = *p.switches.borrow();
+            (user + sys, 1 + v + nv)
+        }
+    };
+    Ok(format!("{run_ns} 0 {slices}\n").into_bytes())
+}
+
 /// io: the I/O counts of the thread (in a task directory) or of the whole
 /// process, its exited threads and reaped children with its live threads
 /// (Linux's `do_io_accounting`); EACCES for a caller that may not ptrace-read

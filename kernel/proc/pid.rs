@@ -148,6 +148,7 @@ const FILES: &[(&str, Kind)] = &[
     ("wchan", Kind::Text(base::wchan, 0o444)),
     ("io", Kind::Text(base::io, 0o400)),
     ("stack", Kind::Text(base::stack, 0o400)),
+    ("schedstat", Kind::Text(base::schedstat, 0o444)),
     ("personality", Kind::Private(base::personality, 0o400)),
     ("timerslack_ns", Kind::Text(base::timerslack, 0o666)),
     ("mem", Kind::Mem),

@@ -1,7 +1,8 @@
 //! ioctl(2): `FIONBIO`, which every file has, `FIONREAD` of a regular file,
 //! and the attribute flags
-//! (`FS_IOC_GETFLAGS`/`FS_IOC_SETFLAGS`, ioctl_iflags(2)) of files whose
-//! filesystem keeps them, here; every other request is the file's own
+//! (`FS_IOC_GETFLAGS`/`FS_IOC_SETFLAGS`, ioctl_iflags(2)) and their
+//! `struct fsxattr` form (`FS_IOC_FSGETXATTR`/`FS_IOC_FSSETXATTR`) of files
+//! whose filesystem keeps them, here; every other request is the file's own
 //! (`FileOps::ioctl`): terminal requests on terminals and pty masters,
 //! FIONREAD on pipes and inotify instances, SIOCINQ (FIONREAD) and SIOCOUTQ
 //! on sockets, and ENOTTY, as Linux answers, for a file without it.
@@ -21,6 +22,12 @@ const S_IFREG: u32 = 0o100_000;
 const FS_IOC_GETFLAGS: u64 = 0x8008_6601;
 /// `_IOW('f', 2, long)`.
 const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
+/// `_IOR('X', 31, struct fsxattr)`.
+const FS_IOC_FSGETXATTR: u64 = 0x801c_581f;
+/// `_IOW('X', 32, struct fsxattr)`.
+const FS_IOC_FSSETXATTR: u64 = 0x401c_5820;
+/// A `struct fsxattr` in `u32`s: five fields and eight bytes of padding.
+const FSXATTR_WORDS: usize = 7;
 
 pub fn sys_ioctl(ctx: &mut TrapContext, fd: Fd, cmd: u64, arg: u64) -> Result<u64> {
     let f = fd.file(ctx)?;
@@ -53,6 +60,38 @@ pub fn sys_ioctl(ctx: &mut TrapContext, fd: Fd, cmd: u64, arg: u64) -> Result<u6
         } else {
             let flags = UserPtr::<u32>::new(arg).read(ctx)?;
             vfs().fileattr_set(&ctx.cred(), path, flags).map(|()| 0)
+        };
+        if done != Err(Errno::ENOTTY) {
+            return done;
+        }
+    }
+    if let (FS_IOC_FSGETXATTR | FS_IOC_FSSETXATTR, Some(path)) = (cmd, f.path()) {
+        let user = UserPtr::<u32>::new(arg);
+        let done = if cmd == FS_IOC_FSGETXATTR {
+            vfs().fsxattr_get(path).and_then(|x| {
+                let words = [
+                    x.xflags,
+                    x.extsize,
+                    x.nextents,
+                    x.projid,
+                    x.cowextsize,
+                    0,
+                    0,
+                ];
+                user.write_array(ctx, &words)?;
+                Ok(0)
+            })
+        } else {
+            let w = user.read_array(ctx, FSXATTR_WORDS)?;
+            let get = |i: usize| w.get(i).copied().unwrap_or(0);
+            let fsx = fs::fileattr::FsXattr {
+                xflags: get(0),
+                extsize: get(1),
+                nextents: get(2),
+                projid: get(3),
+                cowextsize: get(4),
+            };
+            vfs().fsxattr_set(&ctx.cred(), path, fsx).map(|()| 0)
         };
         if done != Err(Errno::ENOTTY) {
             return done;

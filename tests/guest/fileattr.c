@@ -13,6 +13,12 @@
  * gets every write at its end (pwrite too), cannot be truncated, removed
  * or mapped shared from a writable descriptor; FS_NOATIME_FL keeps reads
  * from moving atime. Clearing the flags gives everything back.
+ * FS_IOC_FSGETXATTR/FS_IOC_FSSETXATTR (struct fsxattr) show and set the
+ * same flags as xflags and keep the flags no xflag names; undefined xflags
+ * and a project id but 0 are EOPNOTSUPP, the invalid project id and an
+ * extent size xflag on the wrong kind of file EINVAL; ext4 ignores extent
+ * size hints and xflags it has no flag for, which tmpfs refuses
+ * (EOPNOTSUPP); the same EPERM, ENOTTY, EFAULT and EROFS as the flags.
  *
  * `--keep` leaves DIR/fileattr-kept with FS_NODUMP_FL|FS_APPEND_FL in the
  * first directory; `--kept` checks that it still has them (after a reboot)
@@ -98,6 +104,26 @@ static int setpath(const char *path, int f)
 	return r;
 }
 
+/* FS_IOC_FSSETXATTR with these fields. */
+static int setfsx(int fd, unsigned xflags, unsigned extsize, unsigned projid,
+		  unsigned cowextsize)
+{
+	struct fsxattr x = { .fsx_xflags = xflags,
+			     .fsx_extsize = extsize,
+			     .fsx_projid = projid,
+			     .fsx_cowextsize = cowextsize };
+	return ioctl(fd, FS_IOC_FSSETXATTR, &x);
+}
+
+/* Returns the fsx_xflags of FD, -1 on error. */
+static long getxflags(int fd)
+{
+	struct fsxattr x;
+	if (ioctl(fd, FS_IOC_FSGETXATTR, &x) < 0)
+		return -1;
+	return x.fsx_xflags;
+}
+
 /* Makes DIR/name a regular file holding "abc", mode 0666. */
 static void make_file(const char *name)
 {
@@ -161,6 +187,161 @@ static int user_opens_immutable(const char *path)
 	if (open(path, O_WRONLY) >= 0 || errno != EPERM)
 		return 2;
 	return open(path, O_RDONLY) >= 0 ? 0 : 3;
+}
+
+/* As uid 1000 on its own file: FSSETXATTR NODUMP yes, i or a EPERM;
+ * on root's file (PATH.root) EPERM. */
+static int user_sets_fsx(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 2;
+	if (setfsx(fd, FS_XFLAG_NODUMP, 0, 0, 0) != 0)
+		return 3;
+	if (getxflags(fd) != FS_XFLAG_NODUMP)
+		return 4;
+	if (setfsx(fd, FS_XFLAG_IMMUTABLE, 0, 0, 0) == 0 || errno != EPERM)
+		return 5;
+	if (setfsx(fd, FS_XFLAG_APPEND, 0, 0, 0) == 0 || errno != EPERM)
+		return 6;
+	if (setfsx(fd, 0, 0, 0, 0) != 0)
+		return 7;
+	close(fd);
+	char root[PATH_MAX];
+	snprintf(root, sizeof root, "%s.root", path);
+	fd = open(root, O_RDONLY);
+	if (fd < 0)
+		return 8;
+	if (setfsx(fd, 0, 0, 0, 0) == 0 || errno != EPERM)
+		return 9;
+	return 0;
+}
+
+/* struct fsxattr: the flags as xflags, and what each filesystem refuses. */
+static void fsxattr(void)
+{
+	make_file("fx-file");
+	int fd = MUST(open(P("fx-file"), O_RDONLY));
+	int f = getflags(fd);
+	struct fsxattr x;
+	memset(&x, 0xee, sizeof x);
+	CHECK_SYS(N("FSGETXATTR of a new file"),
+		  ioctl(fd, FS_IOC_FSGETXATTR, &x));
+	int pad = 0;
+	for (size_t i = 0; i < sizeof x.fsx_pad; i++)
+		pad |= x.fsx_pad[i];
+	CHECKF(N("FSGETXATTR: all zero"),
+	       x.fsx_xflags == 0 && x.fsx_extsize == 0 &&
+		       x.fsx_nextents == 0 && x.fsx_projid == 0 &&
+		       x.fsx_cowextsize == 0 && pad == 0,
+	       "xflags %#x extsize %u nextents %u projid %u cow %u pad %#x",
+	       x.fsx_xflags, x.fsx_extsize, x.fsx_nextents, x.fsx_projid,
+	       x.fsx_cowextsize, pad);
+	MUST(setflags(fd, f | FS_NODUMP_FL | FS_NOATIME_FL));
+	CHECKF(N("FSGETXATTR shows NODUMP|NOATIME"),
+	       getxflags(fd) == (FS_XFLAG_NODUMP | FS_XFLAG_NOATIME),
+	       "xflags %#lx", getxflags(fd));
+	CHECK_SYS(N("FSSETXATTR APPEND|NODUMP"),
+		  setfsx(fd, FS_XFLAG_APPEND | FS_XFLAG_NODUMP, 0, 0, 0));
+	CHECKF(N("GETFLAGS: APPEND|NODUMP, NOATIME gone"),
+	       getflags(fd) == (f | FS_APPEND_FL | FS_NODUMP_FL), "flags %#x",
+	       getflags(fd));
+	CHECK_SYS(N("FSSETXATTR read-only xflags ignored"),
+		  setfsx(fd, 0x2 | FS_XFLAG_HASATTR, 0, 0, 0));
+	CHECKF(N("FSSETXATTR 0 clears"), getflags(fd) == f, "flags %#x",
+	       getflags(fd));
+	CHECK_ERRNO(N("FSSETXATTR undefined xflag: EOPNOTSUPP"),
+		    setfsx(fd, 0x40000000, 0, 0, 0), EOPNOTSUPP);
+	CHECK_ERRNO(N("FSSETXATTR project id 1: EOPNOTSUPP"),
+		    setfsx(fd, 0, 0, 1, 0), EOPNOTSUPP);
+	CHECK_ERRNO(N("FSSETXATTR invalid project id: EINVAL"),
+		    setfsx(fd, 0, 0, ~0u, 0), EINVAL);
+	CHECK_ERRNO(N("FSSETXATTR EXTSZINHERIT on a file: EINVAL"),
+		    setfsx(fd, FS_XFLAG_EXTSZINHERIT, 0, 0, 0), EINVAL);
+	CHECK_SYS(N("FSSETXATTR EXTSIZE with no size: dropped"),
+		  setfsx(fd, FS_XFLAG_EXTSIZE, 0, 0, 0));
+	CHECK_ERRNO(N("FSGETXATTR bad pointer: EFAULT"),
+		    ioctl(fd, FS_IOC_FSGETXATTR, (void *)8), EFAULT);
+	CHECK_ERRNO(N("FSSETXATTR bad pointer: EFAULT"),
+		    ioctl(fd, FS_IOC_FSSETXATTR, (void *)8), EFAULT);
+	if (is_ext4) {
+		CHECK_SYS(N("ext4: extent size hints ignored"),
+			  setfsx(fd, FS_XFLAG_EXTSIZE | FS_XFLAG_COWEXTSIZE,
+				 4096, 0, 4096));
+		CHECK_SYS(N("ext4: REALTIME ignored"),
+			  setfsx(fd, FS_XFLAG_REALTIME, 0, 0, 0));
+		CHECKF(N("ext4: neither kept"), getxflags(fd) == 0,
+		       "xflags %#lx", getxflags(fd));
+		CHECK_SYS(N("ext4: SYNC|DAX"),
+			  setfsx(fd, FS_XFLAG_SYNC | FS_XFLAG_DAX, 0, 0, 0));
+		CHECKF(N("ext4: SYNC|DAX read back"),
+		       getflags(fd) == (f | FS_SYNC_FL | FS_DAX_FL) &&
+			       getxflags(fd) == (FS_XFLAG_SYNC | FS_XFLAG_DAX),
+		       "flags %#x", getflags(fd));
+		MUST(setflags(fd, f | FS_SECRM_FL));
+		CHECK_SYS(N("ext4: FSSETXATTR NOATIME"),
+			  setfsx(fd, FS_XFLAG_NOATIME, 0, 0, 0));
+		CHECKF(N("ext4: SECRM (no xflag) kept"),
+		       getflags(fd) == (f | FS_SECRM_FL | FS_NOATIME_FL),
+		       "flags %#x", getflags(fd));
+		MUST(setflags(fd, f | FS_IMMUTABLE_FL));
+		CHECK_ERRNO(N("ext4: immutable, FSSETXATTR NODUMP: EPERM"),
+			    setfsx(fd, FS_XFLAG_IMMUTABLE | FS_XFLAG_NODUMP, 0,
+				   0, 0),
+			    EPERM);
+	} else {
+		CHECK_ERRNO(N("tmpfs: extent size EOPNOTSUPP"),
+			    setfsx(fd, 0, 4096, 0, 0), EOPNOTSUPP);
+		CHECK_ERRNO(N("tmpfs: COW extent size EOPNOTSUPP"),
+			    setfsx(fd, 0, 0, 0, 4096), EOPNOTSUPP);
+		CHECK_ERRNO(N("tmpfs: REALTIME EOPNOTSUPP"),
+			    setfsx(fd, FS_XFLAG_REALTIME, 0, 0, 0), EOPNOTSUPP);
+		CHECK_ERRNO(N("tmpfs: SYNC EOPNOTSUPP"),
+			    setfsx(fd, FS_XFLAG_SYNC, 0, 0, 0), EOPNOTSUPP);
+		CHECK_ERRNO(N("tmpfs: DAX EOPNOTSUPP"),
+			    setfsx(fd, FS_XFLAG_DAX, 0, 0, 0), EOPNOTSUPP);
+		MUST(setflags(fd, f | FS_IMMUTABLE_FL));
+		CHECK_SYS(N("tmpfs: immutable, FSSETXATTR NODUMP"),
+			  setfsx(fd, FS_XFLAG_IMMUTABLE | FS_XFLAG_NODUMP, 0, 0,
+				 0));
+	}
+	CHECK_ERRNO(N("FSSETXATTR PROJINHERIT on a file: EOPNOTSUPP"),
+		    setfsx(fd, FS_XFLAG_IMMUTABLE | FS_XFLAG_PROJINHERIT, 0,
+			   0, 0),
+		    EOPNOTSUPP);
+	MUST(setflags(fd, f));
+	close(fd);
+	fd = MUST(open(P("fa-dir"), O_RDONLY | O_DIRECTORY));
+	CHECK_ERRNO(N("FSSETXATTR EXTSIZE on a directory: EINVAL"),
+		    setfsx(fd, FS_XFLAG_EXTSIZE, 0, 0, 0), EINVAL);
+	if (is_ext4) {
+		CHECK_SYS(N("ext4: PROJINHERIT on a directory"),
+			  setfsx(fd, FS_XFLAG_PROJINHERIT, 0, 0, 0));
+		CHECK(N("ext4: directory PROJINHERIT read back"),
+		      getxflags(fd) == FS_XFLAG_PROJINHERIT);
+		MUST(setfsx(fd, 0, 0, 0, 0));
+	} else {
+		CHECK_ERRNO(N("tmpfs: PROJINHERIT EOPNOTSUPP"),
+			    setfsx(fd, FS_XFLAG_PROJINHERIT, 0, 0, 0),
+			    EOPNOTSUPP);
+	}
+	close(fd);
+	MUST(mkfifo(P("fx-fifo"), 0666));
+	fd = MUST(open(P("fx-fifo"), O_RDWR));
+	CHECK_ERRNO(N("FSGETXATTR of a FIFO: ENOTTY"), getxflags(fd), ENOTTY);
+	CHECK_ERRNO(N("FSSETXATTR of a FIFO: ENOTTY"), setfsx(fd, 0, 0, 0, 0),
+		    ENOTTY);
+	CHECK_ERRNO(N("FSSETXATTR of a FIFO, bad pointer: EFAULT"),
+		    ioctl(fd, FS_IOC_FSSETXATTR, (void *)8), EFAULT);
+	close(fd);
+	MUST(unlink(P("fx-fifo")));
+	MUST(chown(P("fx-file"), 1000, 1000));
+	make_file("fx-file.root");
+	int st = as_user(user_sets_fsx, P("fx-file"));
+	CHECKF(N("uid 1000: FSSETXATTR NODUMP, not i or a; root's EPERM"),
+	       st == 0, "child status %d", st);
+	MUST(unlink(P("fx-file")));
+	MUST(unlink(P("fx-file.root")));
 }
 
 static void roundtrip(void)
@@ -443,6 +624,9 @@ static void read_only(void)
 	CHECK(N("read-only mount: GETFLAGS works"), getflags(fd) == 0);
 	CHECK_ERRNO(N("read-only mount: SETFLAGS EROFS"),
 		    setflags(fd, FS_NODUMP_FL), EROFS);
+	CHECK(N("read-only mount: FSGETXATTR works"), getxflags(fd) == 0);
+	CHECK_ERRNO(N("read-only mount: FSSETXATTR EROFS"),
+		    setfsx(fd, FS_XFLAG_NODUMP, 0, 0, 0), EROFS);
 	close(fd);
 	MUST(umount(P("fa-ro")));
 	MUST(rmdir(P("fa-ro")));
@@ -461,6 +645,7 @@ static void checks(void)
 	immutable_dir();
 	append_only();
 	noatime();
+	fsxattr();
 	MUST(unlink(P("fa-file")));
 	MUST(unlink(P("fa-root")));
 	MUST(unlink(P("fa-user")));

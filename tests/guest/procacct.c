@@ -6,7 +6,10 @@
  * into the process; a zombie's counts; mode 0400 and EACCES for another
  * user), the context-switch counts of /proc/PID/status and getrusage, and
  * the wait point of a sleeping task in /proc/PID/wchan and /proc/PID/stack
- * (0 while it runs and for another user; EACCES for a user's stack).
+ * (0 while it runs and for another user; EACCES for a user's stack), and
+ * /proc/PID/schedstat (mode 0444, per thread in task/TID): its run time
+ * grows with a busy loop and stays close to CLOCK_THREAD_CPUTIME_ID, its
+ * timeslices grow with every sleep.
  * Nothing is printed between two snapshots, since the output is a write.
  */
 #include "check.h"
@@ -419,10 +422,67 @@ static void wait_points(void)
 	close(sync[1]);
 }
 
+/* Reads "run_ns wait_ns timeslices\n" from PATH; 0 if it parses. */
+static int read_schedstat(const char *path, unsigned long long v[3])
+{
+	char buf[128];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0 || buf[n - 1] != '\n')
+		return -1;
+	buf[n] = 0;
+	char end;
+	return sscanf(buf, "%llu %llu %llu%c", &v[0], &v[1], &v[2], &end) == 4 && end == '\n' ? 0 : -1;
+}
+
+static unsigned long long thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void schedstat(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%ld/schedstat", (long)syscall(SYS_gettid));
+	struct stat st;
+	CHECKF("/proc/self/schedstat is mode 0444",
+	       stat("/proc/self/schedstat", &st) == 0 && (st.st_mode & 07777) == 0444, "%o", st.st_mode);
+	CHECKF("task/TID/schedstat is mode 0444", stat(path, &st) == 0 && (st.st_mode & 07777) == 0444, "%o",
+	       st.st_mode);
+	unsigned long long a[3], b[3], p[3];
+	CHECK("/proc/self/schedstat: three fields", read_schedstat("/proc/self/schedstat", p) == 0);
+	CHECK("task/TID/schedstat: three fields", read_schedstat(path, a) == 0);
+	CHECKF("schedstat: it has run", a[0] > 0 && a[2] > 0, "%llu %llu", a[0], a[2]);
+	/* A busy loop of 200 ms of CPU time. */
+	unsigned long long start = thread_cpu_ns();
+	volatile unsigned long spin = 0;
+	while (thread_cpu_ns() - start < 200000000ULL)
+		spin++;
+	unsigned long long c1 = thread_cpu_ns();
+	int ok = read_schedstat(path, b) == 0;
+	unsigned long long c2 = thread_cpu_ns();
+	CHECKF("schedstat run_ns grows with a busy loop", ok && b[0] >= a[0] + 150000000ULL, "%llu -> %llu",
+	       a[0], b[0]);
+	/* Linux updates run_ns at ticks, CLOCK_THREAD_CPUTIME_ID at once. */
+	CHECKF("schedstat run_ns close to CLOCK_THREAD_CPUTIME_ID",
+	       ok && b[0] + 20000000ULL >= c1 && b[0] <= c2 + 20000000ULL, "run %llu, clock %llu..%llu", b[0], c1,
+	       c2);
+	for (int i = 0; i < 5; i++)
+		usleep(2000);
+	ok = read_schedstat(path, a) == 0;
+	CHECKF("schedstat timeslices grow with sleeps", ok && a[2] >= b[2] + 5, "%llu -> %llu", b[2], a[2]);
+}
+
 int main(void)
 {
 	io_counts();
 	context_switches();
 	wait_points();
+	schedstat();
 	return check_done();
 }

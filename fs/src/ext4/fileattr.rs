@@ -6,12 +6,15 @@
 //! itself changes while a file is immutable (`EPERM`). New inodes take
 //! their directory's inheritable flags (`EXT4_FL_INHERITED`). Changing
 //! the extents, data-journaling or casefold flags would convert the file,
-//! which this ext4 does not do (`EOPNOTSUPP`).
+//! which this ext4 does not do (`EOPNOTSUPP`). FS_IOC_FSSETXATTR sets the
+//! same flags and, as Linux's ext4, ignores the extent size hints and the
+//! xflags it has no flag for; without the project feature (this ext4 has
+//! none) a project id but 0 is `EOPNOTSUPP`, after the flags are set.
 
 use super::disk_inode::EXT4_EXTENTS_FL;
 use super::inode::Inode;
 use crate::fileattr::{
-    FS_COMPR_FL, FS_DIRSYNC_FL, FS_IMMUTABLE_FL, FS_NOATIME_FL, FS_NODUMP_FL, FS_SECRM_FL,
+    FsXattr, FS_COMPR_FL, FS_DIRSYNC_FL, FS_IMMUTABLE_FL, FS_NOATIME_FL, FS_NODUMP_FL, FS_SECRM_FL,
     FS_SYNC_FL, FS_UNRM_FL,
 };
 use crate::types::FileType;
@@ -115,5 +118,15 @@ impl Inode {
         self.fs.write_inode(self.ino, d)?;
         drop(st);
         h.finish()
+    }
+
+    /// Sets the flags from an FS_IOC_FSSETXATTR (Linux's ext4_fileattr_set
+    /// then ext4_ioctl_setproject).
+    pub(super) fn set_flags_fsx(&self, flags: u32, fsx: &FsXattr) -> Result<()> {
+        self.set_flags(flags)?;
+        if fsx.projid != 0 {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        Ok(())
     }
 }

@@ -292,6 +292,10 @@ impl VfsInode for Inode {
         self.set_flags(flags)
     }
 
+    fn fileattr_set_fsx(&self, flags: u32, fsx: &crate::fileattr::FsXattr) -> Result<()> {
+        self.set_flags_fsx(flags, fsx)
+    }
+
     fn write_checks(&self) -> Result<()> {
         self.check_mutable()
     }

@@ -96,6 +96,19 @@ fn prlimit_rows(text: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The soft and hard values of prlimit's row for RESOURCE in TEXT.
+fn prlimit_values<'a>(text: &'a str, resource: &str) -> Vec<&'a str> {
+    let row = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(resource));
+    let words: Vec<&str> = row.unwrap_or("").split_whitespace().collect();
+    let n = words.len();
+    words
+        .get(n.saturating_sub(3)..n.saturating_sub(1))
+        .unwrap_or(&[])
+        .to_vec()
+}
+
 /// What `setarch --uname-2.6` makes of RELEASE (Linux's override_release:
 /// 2.6.(60 + the minor version), then whatever follows the version).
 fn uname26(release: &str) -> String {
@@ -179,6 +192,15 @@ fn util_linux_process_tools() {
         guest["prlimit"].starts_with(
             "RESOURCE   DESCRIPTION                             SOFT      HARD UNITS\n"
         ),
+        "{run}"
+    );
+    // init's RLIMIT_SIGPENDING is its RLIMIT_NPROC, as Linux's fork_init
+    // sets them (half of threads-max).
+    let nproc = prlimit_values(&guest["prlimit"], "NPROC");
+    assert_eq!(nproc.len(), 2, "{run}");
+    assert_eq!(
+        nproc,
+        prlimit_values(&guest["prlimit"], "SIGPENDING"),
         "{run}"
     );
     let taskset: Vec<&str> = guest["taskset"].lines().collect();

@@ -5,7 +5,7 @@ use crate::cmdline::Cmdline;
 use crate::devices::Devices;
 use crate::task::{self, ExitStatus, Process, Task};
 use crate::tty::TtyFile;
-use arch::abi::resource::RLIMIT_NPROC;
+use arch::abi::resource::{RLIMIT_NPROC, RLIMIT_SIGPENDING};
 use arch::backend::Backend;
 use arch::PhysMem;
 use drivers::ubd::Ubd;
@@ -417,9 +417,11 @@ fn start_init(paths: Vec<Vec<u8>>, args: Vec<String>, envp: Vec<Vec<u8>>) -> Res
     let p = Process::new_kernel_started(pid, files);
     p.unkillable
         .store(true, std::sync::atomic::Ordering::Relaxed);
-    // init's RLIMIT_NPROC is half of threads-max, as Linux sets init_task's.
+    // init's RLIMIT_NPROC is half of threads-max, and its RLIMIT_SIGPENDING
+    // the same, as Linux's fork_init sets init_task's.
     let nproc = (task::limits::max_threads() / 2) as u64;
     p.rlimits.borrow_mut()[RLIMIT_NPROC] = (nproc, nproc);
+    p.rlimits.borrow_mut()[RLIMIT_SIGPENDING] = (nproc, nproc);
     task::register(&p);
     crate::cgroup::init(&p);
     let t = Task::new(pid, p.clone(), 0);

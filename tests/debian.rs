@@ -4,6 +4,8 @@
 //! `tests/debian-session.py`, and e2fsck's verdict on the image afterwards.
 
 mod common;
+#[path = "debian/util_linux.rs"]
+mod util_linux;
 
 use common::*;
 use std::path::{Path, PathBuf};

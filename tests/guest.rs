@@ -6,6 +6,8 @@
 //! System V IPC.
 
 mod common;
+#[path = "guest/namespaces.rs"]
+mod namespaces;
 
 use common::*;
 
@@ -203,68 +205,6 @@ fn cgroup() {
         invoked < usage && usage < tasks && tasks < summary && summary < kill && kill < reaped,
         "report out of order\n{run}"
     );
-}
-
-/// Mount namespaces, propagation and pivot_root (tests/guest/mntns.c).
-#[test]
-fn mntns() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mntns", "quiet"]));
-}
-
-/// UTS namespaces and unshare (tests/guest/uts.c).
-#[test]
-fn uts() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uts", "quiet"]));
-}
-
-/// PID namespaces: unshare, clone and setns with CLONE_NEWPID, pid 1 and
-/// ppid 0, nesting to 32 levels, kill and wait across levels, orphans, the
-/// init's signal protection and death, a procfs of the namespace
-/// (tests/guest/pidns.c).
-#[test]
-fn pidns() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pidns", "quiet"]));
-}
-
-/// Network namespaces: lo alone in a new one, listeners, ports and
-/// abstract names apart, sockets staying where they were made, setns by
-/// /proc/PID/ns/net and by pidfd, /proc/net and /proc/sys/net per
-/// namespace (tests/guest/netns.c).
-#[test]
-fn netns() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netns", "quiet"]));
-}
-
-/// Cgroup namespaces: paths from the namespace's root (with `/..` for
-/// what is outside), a cgroup2 mounted inside shows the subtree, setns and
-/// clone(CLONE_NEWCGROUP), EPERM for a user (tests/guest/cgroupns.c).
-#[test]
-fn cgroupns() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/cgroupns", "quiet"]));
-}
-
-/// NETLINK_KOBJECT_UEVENT sockets and sysfs uevent files: the kernel's
-/// events after a write to /sys/class/net/lo/uevent, udev's group-2
-/// multicasts, socket filters, ENOBUFS, EPERM and EACCES for a user
-/// (tests/guest/uevent.c).
-#[test]
-fn uevent() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/uevent", "quiet"]));
-}
-
-/// System V shared memory, semaphores and message queues, /proc/sysvipc,
-/// the IPC limits, permissions and IPC namespaces (tests/guest/sysvipc.c).
-#[test]
-fn sysvipc() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sysvipc", "quiet"]));
-}
-
-/// POSIX message queues: mq_open's checks, priority order, blocking and
-/// timeouts, mq_notify, RLIMIT_MSGQUEUE, poll, the status line and the
-/// mqueue filesystem (tests/guest/mqueue.c).
-#[test]
-fn mqueue() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/mqueue", "quiet"]));
 }
 
 /// ptrace(2): system call stops, changed and skipped calls, PEEK and POKE,

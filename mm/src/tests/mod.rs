@@ -23,8 +23,11 @@ use crate::{
 pub(super) const TASK_SIZE: u64 = 0x7ffe_0000_0000;
 pub(super) const RW: Prot = Prot::READ.union(Prot::WRITE);
 
-/// Returns an empty address space over 4 MiB of RAM.
+/// Returns an empty address space over 4 MiB of RAM. Commit accounting
+/// sees a machine of 4 TiB, so that vm.overcommit_memory's heuristic never
+/// refuses what these tests map (the kernel sets the real size at boot).
 pub(super) fn new_mm() -> Mm {
+    crate::commit::set_totalram_pages(1 << 30);
     let pm = PhysMem::new(1024 * PAGE_SIZE).expect("memfd");
     Mm::new(FrameAllocator::new(Arc::new(pm), 16), TASK_SIZE)
 }

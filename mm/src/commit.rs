@@ -64,10 +64,15 @@ pub(crate) fn acct(pages: i64) {
 }
 
 /// Returns whether `pages` more may be committed for a caller whose address
-/// space spans `total_vm` pages (Linux's __vm_enough_memory, which charges
+/// space spans `total_vm()` pages, asked only in mode 2, the one that
+/// needs it (Linux's __vm_enough_memory, which charges
 /// first and takes the charge back on refusal; here the caller charges
 /// after this answers yes).
-pub(crate) fn enough_memory(pages: u64, total_vm: u64, cap_sys_admin: bool) -> Result<()> {
+pub(crate) fn enough_memory(
+    pages: u64,
+    total_vm: impl FnOnce() -> u64,
+    cap_sys_admin: bool,
+) -> Result<()> {
     let kb_to_pages = |kb: u64| kb / (PAGE_SIZE / 1024);
     match OVERCOMMIT_MEMORY.load(Ordering::Relaxed) {
         1 => Ok(()),
@@ -77,7 +82,7 @@ pub(crate) fn enough_memory(pages: u64, total_vm: u64, cap_sys_admin: bool) -> R
                 allowed -= kb_to_pages(ADMIN_RESERVE_KBYTES.load(Ordering::Relaxed)) as i64;
             }
             let reserve = kb_to_pages(USER_RESERVE_KBYTES.load(Ordering::Relaxed));
-            allowed -= (total_vm / 32).min(reserve) as i64;
+            allowed -= (total_vm() / 32).min(reserve) as i64;
             match COMMITTED
                 .load(Ordering::Relaxed)
                 .saturating_add(pages as i64)
@@ -112,7 +117,9 @@ impl Mm {
         if pages == 0 {
             return Ok(());
         }
-        let total_vm: u64 = self.vmas.values().map(|v| v.len() / PAGE_SIZE).sum();
+        // The size of the address space, a walk of every area, only for
+        // mode 2: mmap's path does not pay it otherwise.
+        let total_vm = || self.vmas.values().map(|v| v.len() / PAGE_SIZE).sum();
         enough_memory(pages, total_vm, self.limits.cap_sys_admin)
     }
 

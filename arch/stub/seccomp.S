@@ -3,14 +3,17 @@
  * seccomp backend, without ptrace. It is started from a sealed memfd with
  * execveat, with guest RAM (the physmem memfd) as PHYSMEM_FD, the memfd of its
  * control page and message area as SC_SHM_FD, and the write end of its done
- * pipe as SC_DONE_FD. It has two threads:
+ * pipe as SC_DONE_FD. Its threads:
  *
- * - the guest thread, which runs guest code under a filter that traps every
+ * - guest threads, one for each thread of the guest process it runs (the
+ *   first from the start, the others started by the mapper on the kernel's
+ *   request), each running guest code under a filter that traps every
  *   system call (SECCOMP_RET_TRAP) except futex(FUTEX_WAIT/FUTEX_WAKE),
- *   rt_sigreturn and arch_prctl(ARCH_SET_FS/GS) made from this code page. Each trap, page
- *   fault, synchronous signal or kick enters `handler` on the alternate stack
- *   in the message area, which tells the kernel and sleeps until it answers;
- *   the kernel reads and edits the signal frame in place; rt_sigreturn loads it;
+ *   rt_sigreturn, arch_prctl(ARCH_SET_FS/GS) and exit made from this code
+ *   page. Each trap, page fault, synchronous signal or kick enters `handler`
+ *   on the thread's alternate stack, in its slot of the message area, which
+ *   tells the kernel and sleeps until it answers; the kernel reads and edits
+ *   the signal frame in place; rt_sigreturn loads it;
  * - the mapper thread, which alone may map physmem: it runs the batches of
  *   mmap/munmap/mprotect the kernel writes into the control page, which the
  *   guest cannot write, and reports each on the done pipe, which the guest
@@ -44,16 +47,22 @@ _start:
 	mov	$PROT_READ_WRITE, %edx
 	mov	$MAP_SHARED_FIXED, %r10d
 	mov	$SC_SHM_FD, %r8d
-	mov	$PAGE_SIZE, %r9d
+	mov	$SC_SYSMSG_OFFSET, %r9d
 	mov	$SYS_MMAP, %eax
 	syscall
 	CHECK
 	mov	$SC_SHM_FD, %edi
 	mov	$SYS_CLOSE, %eax
 	syscall
-	/* Everything else goes: below the stub, and above it (stack, vdso, vvar). */
+	/* Everything else goes: below the stub, between the control page and
+	 * the message area, and above it (stack, vdso, vvar). */
 	xor	%edi, %edi
 	movabs	$STUB_CODE, %rsi
+	mov	$SYS_MUNMAP, %eax
+	syscall
+	CHECK
+	movabs	$(SC_CTRL + PAGE_SIZE), %rdi
+	mov	$(SC_SYSMSG - SC_CTRL - PAGE_SIZE), %esi
 	mov	$SYS_MUNMAP, %eax
 	syscall
 	CHECK
@@ -109,7 +118,11 @@ _start:
 	jz	mapper
 	CHECK
 	mov	%rax, MSG_MAPPER_TID(%rbx)
-	/* The guest thread: signals open, its filter, then its first trap. */
+	/* The first guest thread: its slot's tid cleared when it ends, signals
+	 * open, its filter, then its first trap. */
+	lea	MSG_TID(%rbx), %rdi
+	mov	$SYS_SET_TID_ADDRESS, %eax
+	syscall
 	mov	$2, %edi
 	lea	MSG_EMPTY_MASK(%rbx), %rsi
 	xor	%edx, %edx
@@ -119,7 +132,7 @@ _start:
 	CHECK
 	mov	$SECCOMP_SET_MODE_FILTER, %edi
 	xor	%esi, %esi
-	lea	MSG_GUEST_PROG_LEN(%rbx), %rdx
+	movabs	$(SC_CTRL + CTRL_GUEST_PROG_LEN), %rdx
 	mov	$SYS_SECCOMP, %eax
 	syscall
 	CHECK
@@ -158,7 +171,22 @@ mapper:
 	syscall
 	jmp	3b
 4:	mov	%eax, %r15d
-	mov	CTRL_COUNT(%rbx), %r12
+	/* Another guest thread first, on the slot the kernel names. */
+	mov	CTRL_SPAWN(%rbx), %rbp
+	test	%rbp, %rbp
+	jz	5f
+	mov	$SC_CLONE_GUEST, %edi
+	xor	%esi, %esi
+	lea	MSG_TID(%rbp), %rdx
+	mov	%rdx, %r10
+	xor	%r8d, %r8d
+	mov	$SYS_CLONE, %eax
+	syscall
+	test	%rax, %rax
+	jz	guest_thread
+	cmp	$-4095, %rax
+	jae	7f
+5:	mov	CTRL_COUNT(%rbx), %r12
 	lea	CTRL_REQS(%rbx), %r14
 	RUN_BATCH
 	/*
@@ -167,11 +195,11 @@ mapper:
 	 * page. In that order: once the report is read, the kernel may write
 	 * the next batch over this one.
 	 */
-	mov	%rax, %r13
+7:	mov	%rax, %r13
 	mov	CTRL_RESUME(%rbx), %eax
 	test	%eax, %eax
 	jz	8f
-	movabs	$SC_SYSMSG, %rdi
+	mov	CTRL_RESUME_SLOT(%rbx), %rdi
 	mov	%eax, MSG_REP(%rdi)
 	add	$MSG_REP, %rdi
 	mov	$FUTEX_WAKE, %esi
@@ -188,13 +216,52 @@ mapper:
 	jmp	3b
 
 /*
- * The guest thread's handler of every signal it takes (rdi: the signal, rsi:
+ * A guest thread the mapper started (%rbx: the control page, %rbp: its
+ * slot), with the mapper's signal mask and filter: its alternate stack, its
+ * signals open, the guest filter over the mapper's, then its first trap. All
+ * it reads is in the control page, which guest code cannot write.
+ */
+guest_thread:
+	lea	CTRL_SPAWN_SS(%rbx), %rdi
+	xor	%esi, %esi
+	mov	$SYS_SIGALTSTACK, %eax
+	syscall
+	cmp	$-4095, %rax
+	jae	9f
+	mov	$2, %edi
+	lea	CTRL_EMPTY_MASK(%rbx), %rsi
+	xor	%edx, %edx
+	mov	$8, %r10d
+	mov	$SYS_RT_SIGPROCMASK, %eax
+	syscall
+	cmp	$-4095, %rax
+	jae	9f
+	mov	$SECCOMP_SET_MODE_FILTER, %edi
+	xor	%esi, %esi
+	lea	CTRL_GUEST_PROG_LEN(%rbx), %rdx
+	mov	$SYS_SECCOMP, %eax
+	syscall
+	cmp	$-4095, %rax
+	jae	9f
+	mov	$SYS_GETPID, %eax
+	syscall
+	ud2
+	/* A failed start ends this thread alone; the kernel sees its tid go. */
+9:	xor	%edi, %edi
+	mov	$SYS_EXIT, %eax
+	syscall
+	ud2
+
+/*
+ * A guest thread's handler of every signal it takes (rdi: the signal, rsi:
  * its siginfo, rdx: its ucontext), with every signal blocked, on the
- * alternate stack: report the trap, sleep until the kernel answers.
+ * alternate stack in its slot (which the stack pointer names): report the
+ * trap, sleep until the kernel answers; end the thread if the kernel says.
  */
 	.org	SC_HANDLER_OFFSET, 0xcc
 handler:
-	movabs	$SC_SYSMSG, %rbx
+	mov	%rsp, %rbx
+	and	$-SC_SLOT_SIZE, %rbx
 	mov	%rdi, MSG_SIGNO(%rbx)
 	mov	%rsi, MSG_INFO(%rbx)
 	mov	%rdx, MSG_UC(%rbx)
@@ -227,7 +294,9 @@ handler:
 	mov	$SYS_FUTEX, %eax
 	syscall
 	jmp	2b
-4:	cmpq	$0, MSG_SET_BASES(%rbx)
+4:	cmpl	$0, MSG_EXIT(%rbx)
+	jne	7f
+	cmpq	$0, MSG_SET_BASES(%rbx)
 	je	6f
 	cmpq	$0, MSG_FSGSBASE(%rbx)
 	je	5f
@@ -245,6 +314,10 @@ handler:
 	mov	$SYS_ARCH_PRCTL, %eax
 	syscall
 6:	ret
+7:	xor	%edi, %edi
+	mov	$SYS_EXIT, %eax
+	syscall
+	ud2
 
 	.org	SC_RESTORER_OFFSET, 0xcc
 restorer:

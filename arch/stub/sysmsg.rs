@@ -7,24 +7,35 @@
 // The stub has three parts: its code page at STUB_CODE; the control page,
 // mapped read-only in the stub, through which the kernel hands the stub's
 // mapper thread batches of mapping changes; and the message area, read and
-// written by both, whose head carries the guest thread's trap messages and
-// whose rest is the guest thread's alternate signal stack, where the host
-// writes the signal frames (registers and XSAVE state) the kernel reads and
-// edits in place.
+// written by both, a slot for each guest thread of the stub (the threads of
+// one guest process share its host address space), whose head carries the
+// thread's trap messages and whose rest is its alternate signal stack,
+// where the host writes the signal frames (registers and XSAVE state) the
+// kernel reads and edits in place.
 
 /// The control page (read-only in the stub).
 pub const SC_CTRL: u64 = STUB_CODE + PAGE_SIZE;
-/// The message area (read-write in the stub): a head page, then the
-/// alternate signal stack.
-pub const SC_SYSMSG: u64 = SC_CTRL + PAGE_SIZE;
-/// The size of the message area.
-pub const SC_SYSMSG_SIZE: u64 = 16 * PAGE_SIZE;
-/// The alternate signal stack: the message area past its head page.
+/// The size of a guest thread's slot in the message area: a head page, then
+/// its alternate signal stack. Slots are aligned to their size, so the
+/// handler finds its own from its stack pointer.
+pub const SC_SLOT_SIZE: u64 = 16 * PAGE_SIZE;
+/// The message area (read-write in the stub): one slot per guest thread of
+/// the stub, the first one's at `SC_SYSMSG`.
+pub const SC_SYSMSG: u64 = STUB_CODE + SC_SLOT_SIZE;
+/// How many guest threads one stub holds (a process with more threads gives
+/// the rest stubs of their own).
+pub const SC_MAX_SLOTS: u64 = 512;
+/// The first slot's alternate signal stack: its slot past the head page.
 pub const SC_ALTSTACK: u64 = SC_SYSMSG + PAGE_SIZE;
 /// The end of the stub.
-pub const SC_END: u64 = SC_SYSMSG + SC_SYSMSG_SIZE;
-/// The size of the memfd holding the control page and the message area.
+pub const SC_END: u64 = SC_SYSMSG + SC_MAX_SLOTS * SC_SLOT_SIZE;
+/// The memfd holding the control page and the message area: each at its
+/// address less `SC_CTRL` (untouched slots cost nothing).
 pub const SC_SHM_SIZE: u64 = SC_END - SC_CTRL;
+/// The offset of the message area in that memfd.
+pub const SC_SYSMSG_OFFSET: u64 = SC_SYSMSG - SC_CTRL;
+/// The size of the message area.
+pub const SC_SYSMSG_SIZE: u64 = SC_END - SC_SYSMSG;
 
 /// Where in the code page the signal handler and the restorer (its
 /// `rt_sigreturn`) are.
@@ -45,10 +56,12 @@ pub const SYS_RT_SIGPROCMASK: u64 = 14;
 pub const SYS_RT_SIGRETURN: u64 = 15;
 pub const SYS_GETPID: u64 = 39;
 pub const SYS_CLONE: u64 = 56;
+pub const SYS_EXIT: u64 = 60;
 pub const SYS_SIGALTSTACK: u64 = 131;
 pub const SYS_PRCTL: u64 = 157;
 pub const SYS_ARCH_PRCTL: u64 = 158;
 pub const SYS_FUTEX: u64 = 202;
+pub const SYS_SET_TID_ADDRESS: u64 = 218;
 pub const SYS_EXIT_GROUP: u64 = 231;
 pub const SYS_SECCOMP: u64 = 317;
 /// mmap(2)'s `PROT_READ`.
@@ -56,6 +69,11 @@ pub const PROT_READ_ONLY: u64 = 0x1;
 /// The mapper thread's clone flags: a thread of the stub (CLONE_VM, FS,
 /// FILES, SIGHAND, THREAD, SYSVSEM).
 pub const SC_CLONE_THREAD: u64 = 0x50f00;
+/// The clone flags of another guest thread, started by the mapper thread:
+/// a thread of the stub whose host thread id goes into its slot's `tid`,
+/// cleared (and woken) by the host when the thread ends
+/// (CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID).
+pub const SC_CLONE_GUEST: u64 = SC_CLONE_THREAD | 0x0010_0000 | 0x0020_0000;
 /// prctl's PR_SET_NO_NEW_PRIVS, seccomp's SECCOMP_SET_MODE_FILTER,
 /// futex's FUTEX_WAIT and FUTEX_WAKE (shared: the kernel waits on its own
 /// mapping of the same pages), arch_prctl's ARCH_SET_FS and ARCH_SET_GS.
@@ -68,21 +86,37 @@ pub const ARCH_SET_FS: u64 = 0x1002;
 
 /// The control page: a batch of mapping changes for the mapper thread. The
 /// kernel writes the requests and the count, then advances `seq`; the
-/// mapper runs them and writes 1 + the host errno of the first that failed
-/// (0 when none did) bytes to its pipe; then, if `resume` is not 0, it stores
-/// it in the message area's `rep` and wakes the guest thread (the reply to a
-/// page fault, without another round trip through the kernel).
+/// mapper first starts a guest thread on slot `spawn` if it is not 0, then
+/// runs the requests and writes 1 + the host errno of the first that failed
+/// (0 when none did) bytes to its pipe; then, if `resume` is not 0, it
+/// stores it in the `rep` of slot `resume_slot` and wakes that guest thread
+/// (the reply to a page fault, without another round trip through the
+/// kernel). The rest is what a new guest thread starts with, read-only for
+/// guest code: its alternate stack, its signal mask and its filter.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ScCtrl {
     pub seq: u32,
     pub resume: u32,
     pub count: u64,
+    pub resume_slot: u64,
+    pub spawn: u64,
+    /// `stack_t` of the thread `spawn` starts: sp, flags, size.
+    pub spawn_ss: [u64; 3],
+    pub empty_mask: u64,
+    /// The guest filter as a `struct sock_fprog`, and its instructions.
+    pub guest_prog_len: u64,
+    pub guest_prog: u64,
+    pub guest_filter: [ScFilter; SC_FILTER_LEN],
     pub reqs: [StubRequest; SC_MAX_REQS],
 }
 
+/// The size of the control page's fields before its requests.
+pub const SC_CTRL_HEAD: usize = 80 + SC_FILTER_LEN * core::mem::size_of::<ScFilter>();
+
 /// The most requests one batch holds: as many as fill the page.
-pub const SC_MAX_REQS: usize = (PAGE_SIZE as usize - 16) / core::mem::size_of::<StubRequest>();
+pub const SC_MAX_REQS: usize =
+    (PAGE_SIZE as usize - SC_CTRL_HEAD) / core::mem::size_of::<StubRequest>();
 
 /// A classic BPF instruction (`struct sock_filter`).
 #[repr(C)]
@@ -107,6 +141,11 @@ pub struct SysmsgHead {
     pub req: u32,
     /// Set to `req` by the kernel to let the trapped guest go on.
     pub rep: u32,
+    /// The host thread id of the slot's guest thread, cleared by the host
+    /// when it ends.
+    pub tid: u32,
+    /// Set by the kernel, with `rep`, to end the guest thread.
+    pub exit: u32,
     /// The handler's arguments: the signal, and the addresses of its siginfo
     /// and ucontext (on the alternate stack).
     pub signo: u64,
@@ -125,8 +164,9 @@ pub struct SysmsgHead {
     pub mapper_tid: u64,
     /// Start-up: the `struct sigaction` of the handler (handler, flags,
     /// restorer, mask), the alternate stack (sp, flags, size), the signal
-    /// masks, the handled signals (0-terminated), and the two filters as
-    /// `struct sock_fprog`s (length, then the address of the instructions).
+    /// masks, the handled signals (0-terminated), and the mapper's filter as
+    /// a `struct sock_fprog` (length, then the address of the instructions;
+    /// the guest threads' is in the control page).
     pub sa_handler: u64,
     pub sa_flags: u64,
     pub sa_restorer: u64,
@@ -137,10 +177,7 @@ pub struct SysmsgHead {
     pub full_mask: u64,
     pub empty_mask: u64,
     pub signals: [u64; 8],
-    pub guest_prog_len: u64,
-    pub guest_prog: u64,
     pub mapper_prog_len: u64,
     pub mapper_prog: u64,
-    pub guest_filter: [ScFilter; SC_FILTER_LEN],
     pub mapper_filter: [ScFilter; SC_FILTER_LEN],
 }

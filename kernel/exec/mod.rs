@@ -219,6 +219,18 @@ fn execve_path(
     p.note_maxrss();
     *p.mm.borrow_mut() = Arc::new(KernelCell::new(mm));
     *ctx.task.tlb.borrow_mut() = Default::default();
+    // The host mappings of the old address space may be another task's
+    // too (a vfork parent's): the CPU stops sharing them first.
+    // Past the point of no return a failure is fatal, as in Linux.
+    if let Err(e) = ctx.cpu.unshare() {
+        log::warn!(
+            "exec: task {}: no guest CPU of its own ({e:?})",
+            ctx.task.tid()
+        );
+        let kill = crate::signal::SigInfo::new(crate::signal::SIGKILL, crate::signal::SI_KERNEL);
+        crate::signal::force_signal(ctx.task, kill);
+        return Err(Errno::ENOMEM);
+    }
     ctx.cpu.queue(MapOp::Unmap {
         vaddr: 0,
         len: TASK_SIZE,

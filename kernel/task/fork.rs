@@ -266,7 +266,20 @@ pub fn do_fork(ctx: &mut TrapContext, a: CloneArgs) -> Result<Pid> {
         me.vfork_released.store(false, Ordering::Release);
     }
     let event = crate::ptrace::fork_link(&me, &task, f, a.exit_signal);
-    if let Err(e) = start_task(task.clone(), Start::Resume { regs, xstate }) {
+    // A thread of the same address space may share the caller's host
+    // mappings; a vfork child, which is about to exec, starts on a stub of
+    // its own (it would have to leave a shared one at its exec).
+    let share = if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 {
+        ctx.task.cpu().cloned()
+    } else {
+        None
+    };
+    let start = Start::Resume {
+        regs,
+        xstate,
+        share,
+    };
+    if let Err(e) = start_task(task.clone(), start) {
         log::error!("clone: cannot start a host thread: {e}");
         let p = &task.process;
         p.threads.borrow_mut().retain(|t| !Arc::ptr_eq(t, &task));

@@ -27,10 +27,12 @@ pub enum Start {
     /// Execute `argv[0]` with `argv` and no environment, or exit with status
     /// 1 (a helper the kernel starts: `crate::coredump`'s pipe reader).
     Helper { argv: Vec<Vec<u8>> },
-    /// Continue from these registers and this XSAVE state (a forked child).
+    /// Continue from these registers and this XSAVE state (a forked child),
+    /// sharing the address space of the task of CPU `share` (CLONE_VM).
     Resume {
         regs: UserRegs,
         xstate: Option<Vec<u8>>,
+        share: Option<Arc<dyn CpuHandle>>,
     },
 }
 
@@ -57,7 +59,14 @@ fn task_main(task: Arc<Task>, start: Start) {
         Ok(f) => f,
         Err(_) => return super::do_exit(task, super::ExitStatus::Signaled(signal::SIGKILL)),
     };
-    let mut cpu = match k.backend.spawn(&k.physmem, data) {
+    let share = match &start {
+        Start::Resume { share, .. } => share.clone(),
+        _ => None,
+    };
+    // Making a guest CPU waits for the host (a stub's start, or a thread's
+    // in a stub): other tasks run meanwhile.
+    let spawned = lock::unlocked(|| k.backend.spawn(&k.physmem, data, share.as_ref()));
+    let mut cpu = match spawned {
         Ok(c) => c,
         Err(e) => {
             log::error!("task {}: cannot create a guest CPU: {e}", task.tid());
@@ -88,7 +97,7 @@ fn task_main(task: Arc<Task>, start: Start) {
         in_syscall: false,
     };
     match start {
-        Start::Resume { regs, xstate } => {
+        Start::Resume { regs, xstate, .. } => {
             *ctx.regs = regs;
             premap(&mut ctx);
             if let Some(x) = xstate {
@@ -113,7 +122,8 @@ fn task_main(task: Arc<Task>, start: Start) {
     let status = run_loop(&mut ctx);
     crate::coredump::note_exiting_thread(&ctx);
     account_exit(&task, handle.as_ref());
-    drop(cpu);
+    // Ending it too (its frame goes back after).
+    lock::unlocked(|| drop(cpu));
     k.frames.put(data);
     super::do_exit(task, status);
 }

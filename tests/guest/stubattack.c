@@ -5,8 +5,10 @@
  * guest kernel never hands out addresses there, but the host has them mapped,
  * so guest code can read them and jump into them. Under the seccomp backend:
  * the code page (handler at +0x600, restorer at +0x7c0), a read-only control
- * page at +0x1000 and the message area at +0x2000 (its head, then the
- * alternate stack the host writes signal frames on). Under the ptrace
+ * page at +0x1000 and the message area at +0x10000: a slot of 16 pages for
+ * each guest thread of the process (the threads of one process share one
+ * stub), its head, then the alternate stack the host writes its signal
+ * frames on. Under the ptrace
  * backend: the code page and a data page (a frame of guest RAM) at +0x1000.
  *
  * Every attack runs in a forked child (the attacker, uid 1000 when run as
@@ -24,15 +26,18 @@
  * 2. (seccomp) Corrupt the message area's head (bump req, point uc or info
  *    at garbage) and keep running: the kernel must kill the attacker.
  *    (ptrace) Scribble over the data page between mapping batches.
- * 3. A second thread writes garbage into its own message area (or data page)
- *    while the first makes system calls and faults: the process dies or
- *    keeps working.
+ * 3. A second thread writes garbage into the first thread's slot (or its
+ *    own data page under ptrace) while the first makes system calls and
+ *    faults: the process dies or keeps working.
  * 4. rt_sigreturn to a forged frame that blocks every signal and spins: by
  *    the host (the stub's restorer, seccomp) and by the kernel (a syscall
  *    instruction of this program); kill(SIGKILL) must still end it within
  *    30 s.
  * 5. rt_sigreturn to forged frames with a 32-bit cs, a non-canonical rip,
- *    an fpstate pointer into unmapped memory: SIGSEGV.
+ *    an fpstate pointer into unmapped memory: SIGSEGV. With the fpstate in
+ *    the stub's read-only control page, whatever the page holds is loaded
+ *    as the attacker's own FPU state or refused: SIGSEGV, or it spins until
+ *    killed.
  * 6. munmap, mprotect, mmap(MAP_FIXED), mremap and madvise at the stub's
  *    pages: the guest kernel refuses them as Linux does at TASK_SIZE, and the
  *    stub keeps working.
@@ -163,14 +168,14 @@ static void futex_attack(void *arg)
 	/* A write first, so that the host maps the word's page writable. */
 	volatile uint32_t *word = (volatile uint32_t *)&futex_report[1];
 	*word = 0;
-	volatile uint8_t *head = (volatile uint8_t *)(stub_base + 2 * PAGE);
+	volatile uint8_t *head = (volatile uint8_t *)(stub_base + SC_SLOT);
 	*(volatile uint64_t *)(head + HEAD_SET_BASES) = 0;
 	struct jregs r = { 0 };
 	r.rax = SYS_futex;
 	r.rdi = (uint64_t)word;
 	r.rsi = 8; /* FUTEX_TRYLOCK_PI */
 	r.rbx = SC_SYSMSG;
-	r.r12 = *(volatile uint32_t *)(head + 4);
+	r.r12 = *(volatile uint32_t *)(head + HEAD_REP);
 	r.rsp = (uint64_t)&stack[32];
 	r.rip = STUB_CODE + at;
 	jump_with(&r);
@@ -209,7 +214,7 @@ struct head_attack {
 static void head_attack(void *arg)
 {
 	struct head_attack *a = arg;
-	volatile uint8_t *head = (volatile uint8_t *)(stub_base + 2 * PAGE);
+	volatile uint8_t *head = (volatile uint8_t *)(stub_base + SC_SLOT);
 	for (;;) {
 		*(volatile uint64_t *)(head + a->field) = a->value;
 		*(volatile uint32_t *)(head + HEAD_REQ) += 1;
@@ -296,7 +301,7 @@ static void race_attack(void *arg)
 {
 	(void)arg;
 	pthread_t t;
-	uintptr_t area = stub == STUB_SECCOMP ? stub_base + 2 * PAGE : stub_base + PAGE;
+	uintptr_t area = stub == STUB_SECCOMP ? stub_base + SC_SLOT : stub_base + PAGE;
 	if (pthread_create(&t, NULL, scribbler, (void *)area))
 		_exit(95);
 	for (int i = 0; i < 20000; i++) {
@@ -341,7 +346,7 @@ struct frame_attack {
 	uint16_t cs;
 	uint64_t rip;
 	uint64_t fpstate;
-	int want_signal;  /* 0: the attacker spins until killed */
+	int want_signal;  /* 0: the attacker spins until killed; -1: either that or SIGSEGV */
 };
 
 static uint8_t spin_stack[16384] __attribute__((aligned(16)));
@@ -377,7 +382,18 @@ static void run_frame_attack(struct frame_attack *a)
 {
 	pid_t pid = attacker(frame_attack, a);
 	int st = 0;
-	if (a->want_signal) {
+	if (a->want_signal < 0) {
+		sleep_ms(300);
+		int early = waitpid(pid, &st, WNOHANG) == pid;
+		if (!early)
+			kill(pid, SIGKILL);
+		int ended = early || wait_for(pid, WAIT_MS, &st);
+		int sig = early ? SIGSEGV : SIGKILL;
+		CHECKF(a->name, ended && WIFSIGNALED(st) && WTERMSIG(st) == sig,
+		       "the attacker ended with %s, expected %s", ended ? how(st) : "nothing in 30 s",
+		       sigabbrev_np(sig));
+		check_printf("  (the attacker ended with %s)\n", how(st));
+	} else if (a->want_signal) {
 		int ended = wait_for(pid, WAIT_MS, &st);
 		if (!ended)
 			kill(pid, SIGKILL);
@@ -422,8 +438,8 @@ static void attack_frames(void)
 		  BY_HOST_RESTORER, 0, 0x33, 0x0000800000000000ULL, 0, SIGSEGV },
 		{ "5 host rt_sigreturn with fpstate in unmapped memory: SIGSEGV",
 		  BY_HOST_RESTORER, 0, 0x33, spin, (uint64_t)unmapped, SIGSEGV },
-		{ "5 host rt_sigreturn with fpstate in the stub's control page: SIGSEGV",
-		  BY_HOST_RESTORER, 0, 0x33, spin, STUB_PAGE1, SIGSEGV },
+		{ "5 host rt_sigreturn with fpstate in the stub's control page: SIGSEGV or its own spin",
+		  BY_HOST_RESTORER, 0, 0x33, spin, STUB_PAGE1, -1 },
 		{ "5 kernel rt_sigreturn to cs 0x23 at a rip above 4 GiB: SIGSEGV",
 		  BY_OWN_SYSCALL, 0, 0x23, (uint64_t)high, 0, SIGSEGV },
 		{ "5 kernel rt_sigreturn to a non-canonical rip: SIGSEGV",
@@ -474,7 +490,7 @@ static const int remap_errno[REMAP_CALLS] = {
 static const int remap_errno_here[REMAP_CALLS] = {
 	0, 0, 0, 0, 0, EINVAL, 0,
 };
-static const uint64_t remap_pages[3] = { STUB_CODE, STUB_CODE + PAGE, STUB_CODE + 2 * PAGE };
+static const uint64_t remap_pages[3] = { STUB_CODE, STUB_CODE + PAGE, SC_SYSMSG };
 
 static void remap_attack(void *arg)
 {

@@ -25,16 +25,22 @@
 #define STUB_CODE 0x7ffe00000000UL
 /* seccomp: the control page; ptrace: the data page. */
 #define STUB_PAGE1 (STUB_CODE + PAGE)
-/* seccomp: the message area, its head page, its alternate stack. */
-#define SC_SYSMSG (STUB_CODE + 2 * PAGE)
+/* seccomp: the message area's first slot (the first guest thread's), its
+ * head page, its alternate stack; a thread's slot is 16 pages, aligned. */
+#define SC_SLOT (16 * PAGE)
+#define SC_SYSMSG (STUB_CODE + SC_SLOT)
 #define SC_ALTSTACK (SC_SYSMSG + PAGE)
-#define SC_END (SC_SYSMSG + 16 * PAGE)
+#define SC_END (SC_SYSMSG + SC_SLOT)
 #define SC_RESTORER (STUB_CODE + 0x7c0)
-/* The head's words: req, rep, then signo, info and uc (see arch/stub/sysmsg.rs). */
+/* The head's words: req, rep, tid, exit, then signo, info and uc (see
+ * arch/stub/sysmsg.rs). */
 #define HEAD_REQ 0
-#define HEAD_INFO 16
-#define HEAD_UC 24
-#define HEAD_SET_BASES 48
+#define HEAD_REP 4
+#define HEAD_TID 8
+#define HEAD_EXIT 12
+#define HEAD_INFO 24
+#define HEAD_UC 32
+#define HEAD_SET_BASES 56
 #define SC_HANDLER_OFFSET 0x600
 
 #define USER 1000

@@ -37,8 +37,15 @@ pub trait Backend: Send + Sync {
     /// Creates a guest CPU for a new task, usable only from the calling thread
     /// (the task's kernel thread). Its guest memory is `physmem`; `data` is the
     /// physical address of a page the backend may use for itself, which the
-    /// caller owns until the CPU is dropped.
-    fn spawn(&self, physmem: &Arc<PhysMem>, data: u64) -> Result<Box<dyn GuestCpu>>;
+    /// caller owns until the CPU is dropped. `share` is the CPU of a task
+    /// whose address space the new task shares (a thread, a vfork child):
+    /// the backend may let the two share their host mappings too.
+    fn spawn(
+        &self,
+        physmem: &Arc<PhysMem>,
+        data: u64,
+        share: Option<&Arc<dyn CpuHandle>>,
+    ) -> Result<Box<dyn GuestCpu>>;
 }
 
 /// One task's CPU: where its guest code runs, with its own host mappings of the
@@ -58,6 +65,14 @@ pub trait GuestCpu {
     /// then): a backend whose guest code might still run while it is in the
     /// kernel must not leave them for `run`.
     fn commit(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Makes the CPU stop sharing host mappings with the CPUs of other tasks:
+    /// its task now has an address space of its own (exec). Its host
+    /// mappings may all be gone afterwards, and its guest registers and
+    /// XSAVE state are those of a new context until the kernel sets them.
+    fn unshare(&mut self) -> Result<()> {
         Ok(())
     }
 
@@ -114,4 +129,7 @@ pub trait CpuHandle: Send + Sync {
     fn unmap_now(&self, _ranges: &[(u64, u64)]) -> bool {
         false
     }
+
+    /// Returns the handle as `Any`, for its backend's own use (`share`).
+    fn as_any(&self) -> &dyn std::any::Any;
 }

@@ -23,6 +23,17 @@ pub fn thread_cpu_ns_of(tid: i32) -> u64 {
     cpu_ns(((!tid) << 3) | 2 | 4)
 }
 
+/// Returns the CPU time thread `tid` of another host process `tgid` has
+/// used, in nanoseconds (0 once it is gone): the host's thread clocks are
+/// its own process's only, so this reads the first field of the thread's
+/// `schedstat`.
+pub fn other_thread_cpu_ns(tgid: i32, tid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/schedstat"))
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Returns the CPU time the calling host thread has used, in nanoseconds.
 pub fn thread_cpu_ns() -> u64 {
     cpu_ns(libc::CLOCK_THREAD_CPUTIME_ID)

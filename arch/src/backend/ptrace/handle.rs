@@ -53,6 +53,10 @@ impl CpuHandle for StubHandle {
     fn set_nice(&self, nice: i32) {
         self.with_pid(|pid| crate::host::cpu::set_nice(pid, nice))
     }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::{errno_from_host, xstate, Stub, StubHandle};
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
 use crate::backend::stub_process;
-use crate::backend::{Backend, GuestCpu};
+use crate::backend::{Backend, CpuHandle, GuestCpu};
 use crate::physmem::PhysMem;
 use nix::sys::ptrace;
 use nix::unistd::Pid;
@@ -31,7 +31,13 @@ impl PtraceBackend {
 }
 
 impl Backend for PtraceBackend {
-    fn spawn(&self, physmem: &Arc<PhysMem>, data: u64) -> Result<Box<dyn GuestCpu>> {
+    /// Every task has a stub of its own: `share` is not used.
+    fn spawn(
+        &self,
+        physmem: &Arc<PhysMem>,
+        data: u64,
+        _share: Option<&Arc<dyn CpuHandle>>,
+    ) -> Result<Box<dyn GuestCpu>> {
         let mut stub = Stub::spawn(self.image.as_raw_fd(), physmem.clone(), data)?;
         stub.xstate_size = xstate::probe(&stub)?;
         Ok(Box::new(stub))

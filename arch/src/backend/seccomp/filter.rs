@@ -1,10 +1,11 @@
 //! The seccomp stub's two filters, classic BPF over `struct seccomp_data`
 //! (nr at 0, arch at 4, instruction pointer at 8, arguments from 16):
 //!
-//! - the guest thread's: a system call made from the stub's code page is
-//!   allowed if it is futex's FUTEX_WAIT or FUTEX_WAKE, rt_sigreturn, or
-//!   arch_prctl setting the FS or GS base — what the handler needs, none of
-//!   which reaches beyond the calling process — and every other call, from
+//! - the guest threads': a system call made from the stub's code page is
+//!   allowed if it is futex's FUTEX_WAIT or FUTEX_WAKE, rt_sigreturn,
+//!   arch_prctl setting the FS or GS base, or exit (of the calling thread) —
+//!   what the handler needs, none of which reaches beyond the calling
+//!   process — and every other call, from
 //!   anywhere, traps to the kernel (`SECCOMP_RET_TRAP`: SIGSYS). Guest code
 //!   jumping into the stub can thus make only those calls, with arguments of
 //!   its choosing: all act on its own process (its futex words, its registers
@@ -12,8 +13,11 @@
 //!   the PI ones look up host thread ids, and FUTEX_TRYLOCK_PI on a free word
 //!   wrote the stub's host tid into guest memory (tests/guest/stubattack.c).
 //! - the mapper thread's: the calls of its loop (futex, mmap, munmap,
-//!   mprotect, write, and exit_group on a failed start); anything else kills
-//!   the stub.
+//!   mprotect, write, exit_group on a failed start, clone to start another
+//!   guest thread) and those of a guest thread's start and handler, which
+//!   inherits this filter under its own; anything else traps (a guest
+//!   thread's calls trap under both filters; the mapper has no stack for a
+//!   signal frame, so a trap there kills the stub).
 
 use super::layout::{ScFilter, ARCH_SET_FS, ARCH_SET_GS, SC_FILTER_LEN};
 use crate::backend::ptrace::layout::STUB_CODE;
@@ -86,9 +90,9 @@ impl Program {
 
 /// Returns the guest thread's filter and its length.
 pub(super) fn guest() -> ([ScFilter; SC_FILTER_LEN], usize) {
-    const FUTEX: Jump = Jump::To(16);
-    const ALLOW: Jump = Jump::To(21);
-    const TRAP: Jump = Jump::To(22);
+    const FUTEX: Jump = Jump::To(17);
+    const ALLOW: Jump = Jump::To(22);
+    const TRAP: Jump = Jump::To(23);
     let lo = STUB_CODE as u32;
     let mut p = Program(Vec::new());
     p.load(ARCH); // 0
@@ -101,19 +105,20 @@ pub(super) fn guest() -> ([ScFilter; SC_FILTER_LEN], usize) {
     p.load(NR); // 7
     p.jump(BPF_JEQ_K, libc::SYS_futex as u32, FUTEX, Jump::Next);
     p.jump(BPF_JEQ_K, libc::SYS_rt_sigreturn as u32, ALLOW, Jump::Next);
+    p.jump(BPF_JEQ_K, libc::SYS_exit as u32, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, libc::SYS_arch_prctl as u32, Jump::Next, TRAP);
-    p.load(ARG0_HI); // 11
+    p.load(ARG0_HI); // 12
     p.jump(BPF_JEQ_K, 0, Jump::Next, TRAP);
-    p.load(ARG0_LO); // 13
+    p.load(ARG0_LO); // 14
     p.jump(BPF_JEQ_K, ARCH_SET_FS as u32, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, ARCH_SET_GS as u32, ALLOW, TRAP);
-    p.load(ARG1_HI); // 16: futex's operation
+    p.load(ARG1_HI); // 17: futex's operation
     p.jump(BPF_JEQ_K, 0, Jump::Next, TRAP);
     p.load(ARG1_LO);
     p.jump(BPF_JEQ_K, FUTEX_WAIT, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, FUTEX_WAKE, ALLOW, TRAP);
-    p.ret(RET_ALLOW); // 21
-    p.ret(RET_TRAP); // 22: anything else, from anywhere, traps
+    p.ret(RET_ALLOW); // 22
+    p.ret(RET_TRAP); // 23: anything else, from anywhere, traps
     let len = p.0.len();
     (p.finish(), len)
 }
@@ -127,8 +132,15 @@ pub(super) fn mapper() -> ([ScFilter; SC_FILTER_LEN], usize) {
         libc::SYS_mprotect,
         libc::SYS_write,
         libc::SYS_exit_group,
+        libc::SYS_clone,
+        libc::SYS_sigaltstack,
+        libc::SYS_rt_sigprocmask,
+        libc::SYS_seccomp,
+        libc::SYS_rt_sigreturn,
+        libc::SYS_arch_prctl,
+        libc::SYS_exit,
     ];
-    let kill = 3 + allowed.len();
+    let kill = 4 + allowed.len();
     let allow = kill + 1;
     let mut p = Program(Vec::new());
     p.load(ARCH);
@@ -137,6 +149,7 @@ pub(super) fn mapper() -> ([ScFilter; SC_FILTER_LEN], usize) {
     for nr in allowed {
         p.jump(BPF_JEQ_K, nr as u32, Jump::To(allow), Jump::Next);
     }
+    p.ret(RET_TRAP);
     p.ret(RET_KILL_PROCESS);
     p.ret(RET_ALLOW);
     let len = p.0.len();

@@ -1,16 +1,17 @@
-//! The guest thread's state as the host saved it: the signal frame the host
-//! wrote on the alternate stack when the guest trapped. The kernel reads the
+//! A guest thread's state as the host saved it: the signal frame the host
+//! wrote on the alternate stack of its slot when the guest trapped. The kernel reads the
 //! registers and XSAVE area from it and writes them back in place; the
 //! handler's `rt_sigreturn` loads them. The frame is in memory the guest
 //! could have written before it trapped, so every address in it is checked
-//! against the message area and the XSAVE area is validated before the host
+//! against the thread's slot and the XSAVE area is validated before the host
 //! is asked to load it.
 
-use super::layout::{SysmsgHead, SC_ALTSTACK, SC_END, SC_SYSMSG};
+use super::layout::{SysmsgHead, SC_SLOT_SIZE};
 use super::shm::Shm;
 use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
 use crate::abi::structs::{FpxSwBytes, Sigcontext, StackT, Ucontext};
+use crate::PAGE_SIZE;
 use std::mem::{offset_of, size_of};
 
 /// `FP_XSTATE_MAGIC1`: the software bytes describe an XSAVE area.
@@ -31,18 +32,18 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    /// Finds the frame of the trap the head reports, checking it lies in the
-    /// alternate stack.
-    pub(super) fn locate(shm: &Shm) -> Result<(Frame, Ucontext)> {
-        let uc_addr: u64 = shm.read(SC_SYSMSG + offset_of!(SysmsgHead, uc) as u64)?;
-        let uc: Ucontext = read_in_stack(shm, uc_addr)?;
+    /// Finds the frame of the trap the head of `slot` reports, checking it
+    /// lies in the slot's alternate stack.
+    pub(super) fn locate(shm: &Shm, slot: u64) -> Result<(Frame, Ucontext)> {
+        let uc_addr: u64 = shm.read(slot + offset_of!(SysmsgHead, uc) as u64)?;
+        let uc: Ucontext = read_in_stack(shm, slot, uc_addr)?;
         let fpstate = uc.uc_mcontext.fpstate;
-        let sw: FpxSwBytes = read_in_stack(shm, fpstate.wrapping_add(SW_BYTES as u64))?;
+        let sw: FpxSwBytes = read_in_stack(shm, slot, fpstate.wrapping_add(SW_BYTES as u64))?;
         if sw.magic1 != FP_XSTATE_MAGIC1 {
             return Err(Errno::EFAULT);
         }
         let size = sw.xstate_size as usize;
-        if size < XCOMP_BV + 8 || !in_stack(fpstate, size) {
+        if size < XCOMP_BV + 8 || !in_stack(slot, fpstate, size) {
             return Err(Errno::EFAULT);
         }
         let frame = Frame {
@@ -84,12 +85,12 @@ impl Frame {
 
     /// Stores `r` as the registers the guest resumes with, in 64-bit mode
     /// (code and stack selectors `cs`, `ss`: whatever a forged frame made of
-    /// the last ones), with the signal mask and alternate stack the stub's
-    /// guest thread always has.
+    /// the last ones), with the signal mask and alternate stack (that of
+    /// `slot`) a stub's guest thread always has.
     pub(super) fn store(
         &self,
         shm: &Shm,
-        uc: &mut Ucontext,
+        (uc, slot): (&mut Ucontext, u64),
         r: &UserRegs,
         (cs, ss): (u16, u16),
     ) -> Result<()> {
@@ -98,9 +99,9 @@ impl Frame {
         m.fpstate = self.fpstate;
         uc.uc_sigmask = 0;
         uc.uc_stack = StackT {
-            ss_sp: SC_ALTSTACK,
+            ss_sp: slot + PAGE_SIZE,
             ss_flags: 0,
-            ss_size: SC_END - SC_ALTSTACK,
+            ss_size: SC_SLOT_SIZE - PAGE_SIZE,
             ..uc.uc_stack
         };
         shm.write(self.uc, uc)
@@ -142,13 +143,16 @@ pub(super) fn regs_of(uc: &Ucontext, fs_base: u64, gs_base: u64) -> UserRegs {
     }
 }
 
-/// Whether `len` bytes at `addr` lie in the alternate stack.
-fn in_stack(addr: u64, len: usize) -> bool {
-    addr >= SC_ALTSTACK && addr.checked_add(len as u64).is_some_and(|e| e <= SC_END)
+/// Whether `len` bytes at `addr` lie in the alternate stack of `slot`.
+fn in_stack(slot: u64, addr: u64, len: usize) -> bool {
+    addr >= slot + PAGE_SIZE
+        && addr
+            .checked_add(len as u64)
+            .is_some_and(|e| e <= slot + SC_SLOT_SIZE)
 }
 
-fn read_in_stack<T: crate::abi::pod::Pod>(shm: &Shm, addr: u64) -> Result<T> {
-    if !in_stack(addr, size_of::<T>()) {
+fn read_in_stack<T: crate::abi::pod::Pod>(shm: &Shm, slot: u64, addr: u64) -> Result<T> {
+    if !in_stack(slot, addr, size_of::<T>()) {
         return Err(Errno::EFAULT);
     }
     shm.read(addr)

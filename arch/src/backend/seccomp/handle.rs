@@ -1,4 +1,5 @@
-//! A seccomp stub as other threads see it, and its mapper channel.
+//! A seccomp stub as the kernel's threads share it — its process, its
+//! mapper channel, its slots — and the handle of one guest thread in it.
 //!
 //! The mapper thread is the only thread of a stub that may map guest RAM: the
 //! kernel writes a batch into the control page (read-only in the stub),
@@ -8,12 +9,14 @@
 //! the CPU before guest code runs, another to shoot down host mappings at once
 //! — so it sits behind a lock in the shared handle.
 
-use super::layout::{ScCtrl, SC_CTRL, SC_MAX_REQS};
+use super::layout::{
+    ScCtrl, SysmsgHead, SC_CTRL, SC_MAX_REQS, SC_MAX_SLOTS, SC_SLOT_SIZE, SC_SYSMSG,
+};
 use super::shm::Shm;
 use crate::abi::errno::{Errno, Result};
 use crate::abi::pod::slice_as_bytes;
 use crate::backend::host_tlb::HostTlb;
-use crate::backend::stub_process::{errno_from_host, request, StubPid};
+use crate::backend::stub_process::{self, errno_from_host, request, StubPid};
 use crate::backend::{CpuHandle, MapOp};
 use crate::sync::Mutex;
 use nix::errno::Errno as HostErrno;
@@ -25,16 +28,46 @@ use std::sync::Arc;
 /// The host signal that kicks the guest thread out of guest code.
 pub(super) const KICK: i32 = libc::SIGUSR1;
 
-/// The shared half of a seccomp CPU.
-pub(super) struct ScHandle {
+/// A stub process, shared by the CPUs of the guest threads it runs (the
+/// tasks of one address space): one host address space, one mapper.
+pub(super) struct Stub {
     /// Whether the stub runs on another host CPU than its kernel thread (both
     /// sides poll for the other's answer).
     split: bool,
-    /// The stub's host pid (its guest thread's tid); 0 once it is gone.
+    /// The stub's host pid; 0 once it is gone.
     pid: StubPid,
     /// The mapper thread's host tid.
     mapper_tid: libc::pid_t,
     mapper: Mutex<Mapper>,
+    pub(super) shm: Arc<Shm>,
+    /// Which slots of the message area have a guest thread.
+    slots: Mutex<Slots>,
+    /// What a new slot's head starts with: the FSGSBASE flag, the spin count.
+    pub(super) fsgsbase: bool,
+    pub(super) spin: u64,
+}
+
+/// The slots of a stub, and whether the stub is ending (no new thread may
+/// start in it then).
+struct Slots {
+    state: Vec<Slot>,
+    ending: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Free,
+    /// A guest thread's.
+    Live,
+    /// Its thread was told to end and may still run on it: free once the
+    /// host has cleared its tid.
+    Ending,
+}
+
+/// The shared half of a seccomp CPU: the stub and host thread its guest
+/// code runs in, for kicks and accounting.
+pub(super) struct ScHandle {
+    thread: Mutex<Option<(Arc<Stub>, libc::pid_t)>>,
     /// When the oldest kick not yet answered by a trap was sent (host
     /// monotonic nanoseconds; 0: none).
     pub(super) kicked_at: AtomicU64,
@@ -70,27 +103,27 @@ impl Mapper {
     /// Runs the queued changes in the stub; returns once the host has applied
     /// them, or the errno of the first that failed.
     pub(super) fn flush(&mut self) -> Result<()> {
-        self.send_queued(0).map(|_| ())
+        self.send_queued(0, 0).map(|_| ())
     }
 
     /// Sends the queued changes and lets the mapper resume the guest thread
-    /// with reply `rep` once they are applied, without waiting for them.
-    /// Returns false if there was nothing to send (the caller resumes the
-    /// guest itself).
-    pub(super) fn flush_and_resume(&mut self, rep: u32) -> Result<bool> {
-        self.send_queued(rep)
+    /// of `slot` with reply `rep` once they are applied, without waiting for
+    /// them. Returns false if there was nothing to send (the caller resumes
+    /// the guest itself).
+    pub(super) fn flush_and_resume(&mut self, rep: u32, slot: u64) -> Result<bool> {
+        self.send_queued(rep, slot)
     }
 
     /// Sends the host calls the queue needs, a batch at a time, each awaited
     /// but the last if `rep` is not 0: that one carries the guest's reply.
-    fn send_queued(&mut self, rep: u32) -> Result<bool> {
+    fn send_queued(&mut self, rep: u32, slot: u64) -> Result<bool> {
         self.settle()?;
         let ops = self.tlb.filter(std::mem::take(&mut self.pending));
         let mut chunks = ops.chunks(SC_MAX_REQS).peekable();
         while let Some(chunk) = chunks.next() {
             let last = chunks.peek().is_none();
             let resume = if last { rep } else { 0 };
-            self.send(chunk, resume)?;
+            self.send(chunk, (resume, slot), 0)?;
             if resume == 0 {
                 self.settle()?;
             }
@@ -98,8 +131,21 @@ impl Mapper {
         Ok(rep != 0 && !ops.is_empty())
     }
 
-    /// Writes one batch into the control page and wakes the mapper.
-    fn send(&mut self, ops: &[MapOp], resume: u32) -> Result<()> {
+    /// Has the mapper start a guest thread on `slot` (the address of its
+    /// slot), and waits until the host has made it.
+    fn spawn(&mut self, slot: u64) -> Result<()> {
+        self.settle()?;
+        let ss = [slot + crate::PAGE_SIZE, 0, SC_SLOT_SIZE - crate::PAGE_SIZE];
+        self.shm
+            .write(SC_CTRL + offset_of!(ScCtrl, spawn_ss) as u64, &ss)?;
+        self.send(&[], (0, 0), slot)?;
+        self.settle()
+    }
+
+    /// Writes one batch into the control page and wakes the mapper: the
+    /// requests, the reply `rep` for the guest thread of `slot` (none if
+    /// `rep` is 0), the slot of a thread to start first (none if 0).
+    fn send(&mut self, ops: &[MapOp], (rep, slot): (u32, u64), spawn: u64) -> Result<()> {
         let reqs: Vec<_> = ops.iter().map(request).collect();
         let reqs_at = SC_CTRL + offset_of!(ScCtrl, reqs) as u64;
         self.shm.write_bytes(reqs_at, slice_as_bytes(&reqs))?;
@@ -108,7 +154,11 @@ impl Mapper {
             &(reqs.len() as u64),
         )?;
         self.shm
-            .write(SC_CTRL + offset_of!(ScCtrl, resume) as u64, &resume)?;
+            .write(SC_CTRL + offset_of!(ScCtrl, resume) as u64, &rep)?;
+        self.shm
+            .write(SC_CTRL + offset_of!(ScCtrl, resume_slot) as u64, &slot)?;
+        self.shm
+            .write(SC_CTRL + offset_of!(ScCtrl, spawn) as u64, &spawn)?;
         self.seq = self.seq.wrapping_add(1);
         let seq_at = SC_CTRL + offset_of!(ScCtrl, seq) as u64;
         self.shm.word(seq_at).store(self.seq, Ordering::Release);
@@ -145,25 +195,95 @@ impl Mapper {
     }
 }
 
-impl ScHandle {
+impl Stub {
     pub(super) fn new(
         pid: libc::pid_t,
         mapper_tid: libc::pid_t,
         mapper: Mapper,
-        split: bool,
+        shm: Arc<Shm>,
+        (fsgsbase, spin): (bool, u64),
     ) -> Self {
-        ScHandle {
-            split,
+        let mut state = vec![Slot::Free; SC_MAX_SLOTS as usize];
+        state[0] = Slot::Live;
+        Stub {
+            split: spin > 0,
             pid: StubPid::new(pid),
             mapper_tid,
             mapper: Mutex::new(mapper),
-            kicked_at: AtomicU64::new(0),
+            shm,
+            slots: Mutex::new(Slots {
+                state,
+                ending: false,
+            }),
+            fsgsbase,
+            spin,
         }
     }
 
-    /// Forgets the stub, which is about to be reaped; waits for users of its pid.
-    pub(super) fn detach(&self) {
+    /// Returns whether the stub has ended (or is about to be reaped).
+    pub(super) fn has_ended(&self) -> bool {
+        !self.pid.with(|pid| !stub_process::has_ended(pid))
+    }
+
+    /// Kills the whole stub (every guest thread in it), not reaping it.
+    pub(super) fn kill(&self) {
+        self.pid.with(|pid| {
+            // SAFETY: our unreaped child while the lock is held.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        })
+    }
+
+    /// Returns how many guest threads the stub has.
+    pub(super) fn threads(&self) -> usize {
+        let s = self.slots.lock();
+        s.state.iter().filter(|&&u| u == Slot::Live).count()
+    }
+
+    /// Takes a free slot for a new guest thread and returns its address;
+    /// None if the stub is full or ending.
+    pub(super) fn alloc_slot(&self) -> Option<u64> {
+        let mut s = self.slots.lock();
+        if s.ending {
+            return None;
+        }
+        let addr = |i: usize| SC_SYSMSG + i as u64 * SC_SLOT_SIZE;
+        let tid_at = |i: usize| addr(i) + offset_of!(SysmsgHead, tid) as u64;
+        let i = s.state.iter().enumerate().position(|(i, &u)| {
+            u == Slot::Free
+                || (u == Slot::Ending && self.shm.word(tid_at(i)).load(Ordering::Acquire) == 0)
+        })?;
+        s.state[i] = Slot::Live;
+        Some(addr(i))
+    }
+
+    /// Gives back the slot at `slot`, whose thread is gone, or told to end if
+    /// `ending`; returns true if it was the last live one (the stub is
+    /// ending: the caller kills and reaps it).
+    pub(super) fn free_slot(&self, slot: u64, ending: bool) -> bool {
+        let mut s = self.slots.lock();
+        let i = ((slot - SC_SYSMSG) / SC_SLOT_SIZE) as usize;
+        if let Some(u) = s.state.get_mut(i) {
+            *u = if ending { Slot::Ending } else { Slot::Free };
+        }
+        let last = !s.state.contains(&Slot::Live);
+        if last {
+            s.ending = true;
+        }
+        last
+    }
+
+    /// Has the mapper start a guest thread on `slot`.
+    pub(super) fn start_thread(&self, slot: u64) -> Result<()> {
+        self.mapper.lock().spawn(slot)
+    }
+
+    /// Kills and reaps the stub, once no guest thread is left in it.
+    pub(super) fn reap(&self) {
+        let pid = self.pid.with(|pid| pid);
         self.pid.detach();
+        if pid > 0 {
+            stub_process::kill_and_reap(pid);
+        }
     }
 
     /// Queues a mapping change.
@@ -182,14 +302,66 @@ impl ScHandle {
         Ok(())
     }
 
-    /// Sends what is queued with the guest's reply `rep` (see
-    /// `Mapper::flush_and_resume`).
-    pub(super) fn flush_and_resume(&self, rep: u32) -> Result<bool> {
-        self.mapper.lock().flush_and_resume(rep)
+    /// Sends what is queued with the reply `rep` for the thread of `slot`
+    /// (see `Mapper::flush_and_resume`).
+    pub(super) fn flush_and_resume(&self, rep: u32, slot: u64) -> Result<bool> {
+        self.mapper.lock().flush_and_resume(rep, slot)
     }
 
-    fn with_pid<R: Default>(&self, f: impl FnOnce(libc::pid_t) -> R) -> R {
-        self.pid.with(f)
+    /// Removes host mappings at once (see `CpuHandle::unmap_now`).
+    fn unmap_now(&self, ranges: &[(u64, u64)]) {
+        let result = {
+            let mut m = self.mapper.lock();
+            for &(vaddr, len) in ranges {
+                m.pending.push(MapOp::Unmap { vaddr, len });
+            }
+            m.flush()
+        };
+        if result.is_err() {
+            // The stub is dying or its host refused: kill it so no mapping
+            // outlives the request.
+            self.kill();
+        }
+    }
+}
+
+impl ScHandle {
+    pub(super) fn new(stub: Arc<Stub>, tid: libc::pid_t) -> Self {
+        ScHandle {
+            thread: Mutex::new(Some((stub, tid))),
+            kicked_at: AtomicU64::new(0),
+        }
+    }
+
+    /// Forgets the guest thread, which is about to end.
+    pub(super) fn detach(&self) {
+        *self.thread.lock() = None;
+    }
+
+    /// Points the handle at another guest thread (exec unshared the CPU); a
+    /// kick not yet answered is sent again to the new thread.
+    pub(super) fn attach(&self, stub: Arc<Stub>, tid: libc::pid_t) {
+        *self.thread.lock() = Some((stub, tid));
+        if self.kicked_at.load(Ordering::Acquire) != 0 {
+            self.signal();
+        }
+    }
+
+    /// Returns the stub the thread runs in.
+    pub(super) fn stub(&self) -> Option<Arc<Stub>> {
+        self.thread.lock().as_ref().map(|(s, _)| s.clone())
+    }
+
+    /// Sends the kick signal to the guest thread.
+    fn signal(&self) {
+        if let Some((stub, tid)) = self.thread.lock().as_ref() {
+            stub.pid.with(|pid| {
+                // SAFETY: tgkill of a thread of our unreaped child (the pid
+                // lock held): at worst a thread id the stub reused for
+                // another of its guest threads, which takes a spurious kick.
+                unsafe { libc::syscall(libc::SYS_tgkill, pid, *tid, KICK) };
+            })
+        }
     }
 }
 
@@ -199,55 +371,58 @@ impl CpuHandle for ScHandle {
         let _ = self
             .kicked_at
             .compare_exchange(0, now, Ordering::AcqRel, Ordering::Relaxed);
-        self.with_pid(|pid| {
-            // SAFETY: the pid is our unreaped child while the lock is held (see
-            // `detach`); the mapper thread blocks every signal, so the guest
-            // thread takes it.
-            unsafe { libc::kill(pid, KICK) };
-        })
+        self.signal();
     }
 
     fn cpu_time_ns(&self) -> u64 {
-        self.with_pid(crate::host::time::process_cpu_ns)
+        match self.thread.lock().as_ref() {
+            Some((stub, tid)) => stub
+                .pid
+                .with(|pid| crate::host::time::other_thread_cpu_ns(pid, *tid)),
+            None => 0,
+        }
     }
 
     fn pin(&self, cpu: usize) {
-        let cpu = if self.split {
+        let Some((stub, tid)) = self.thread.lock().clone() else {
+            return;
+        };
+        let cpu = if stub.split {
             let cpus = crate::host::cpu::allowed_cpus();
             let i = cpus.iter().position(|&c| c == cpu).unwrap_or(0);
             cpus[(i + 1) % cpus.len()]
         } else {
             cpu
         };
-        self.with_pid(|pid| {
-            crate::host::cpu::pin(pid, cpu);
-            crate::host::cpu::pin(self.mapper_tid, cpu);
+        stub.pid.with(|pid| {
+            crate::host::cpu::pin(tid, cpu);
+            // The mapper follows the stub's first thread.
+            if tid == pid {
+                crate::host::cpu::pin(stub.mapper_tid, cpu);
+            }
         })
     }
 
     fn set_nice(&self, nice: i32) {
-        self.with_pid(|pid| {
-            crate::host::cpu::set_nice(pid, nice);
-            crate::host::cpu::set_nice(self.mapper_tid, nice);
+        let Some((stub, tid)) = self.thread.lock().clone() else {
+            return;
+        };
+        stub.pid.with(|pid| {
+            crate::host::cpu::set_nice(tid, nice);
+            if tid == pid {
+                crate::host::cpu::set_nice(stub.mapper_tid, nice);
+            }
         })
     }
 
     fn unmap_now(&self, ranges: &[(u64, u64)]) -> bool {
-        let result = {
-            let mut m = self.mapper.lock();
-            for &(vaddr, len) in ranges {
-                m.pending.push(MapOp::Unmap { vaddr, len });
-            }
-            m.flush()
-        };
-        if self.with_pid(|_| true) && result.is_err() {
-            // The stub is dying or its host refused: kill it so no mapping
-            // outlives the request.
-            self.with_pid(|pid| {
-                // SAFETY: our unreaped child, as in `kick`.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            });
+        if let Some(stub) = self.stub() {
+            stub.unmap_now(ranges);
         }
         true
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

@@ -11,7 +11,8 @@ include!("../../../stub/sysmsg.rs");
 const _: () = assert!(SC_END <= HOST_TASK_TOP);
 const _: () = assert!(size_of::<ScCtrl>() <= PAGE_SIZE as usize);
 const _: () = assert!(size_of::<SysmsgHead>() <= PAGE_SIZE as usize);
-const _: () = assert!(size_of::<ScCtrl>() == 16 + SC_MAX_REQS * size_of::<StubRequest>());
+const _: () = assert!(size_of::<ScCtrl>() == SC_CTRL_HEAD + SC_MAX_REQS * size_of::<StubRequest>());
+const _: () = assert!(SC_SYSMSG.is_multiple_of(SC_SLOT_SIZE) && SC_SLOT_SIZE.is_power_of_two());
 const _: () = assert!(size_of::<ScFilter>() == 8);
 const _: () = assert!(SC_HANDLER_OFFSET < SC_RESTORER_OFFSET && SC_RESTORER_OFFSET < PAGE_SIZE);
 // The code page's addresses differ in their low 32 bits only (the filter
@@ -19,13 +20,13 @@ const _: () = assert!(SC_HANDLER_OFFSET < SC_RESTORER_OFFSET && SC_RESTORER_OFFS
 const _: () = assert!((STUB_CODE as u32 as u64) + PAGE_SIZE <= u32::MAX as u64);
 
 // SAFETY: #[repr(C)] of integers whose sizes leave no padding (checked
-// above: two u32, then u64 and an array of 56-byte requests); every bit
-// pattern is valid.
+// above: two u32, then u64s, 8-byte filters and 56-byte requests); every
+// bit pattern is valid.
 unsafe impl Pod for ScCtrl {}
 // SAFETY: #[repr(C)] of u16, u8, u8, u32: 8 bytes, no padding (checked
 // above); every bit pattern is valid.
 unsafe impl Pod for ScFilter {}
-// SAFETY: #[repr(C)]: two u32, then u64s and arrays of 8-byte filters, so
+// SAFETY: #[repr(C)]: four u32, then u64s and arrays of 8-byte filters, so
 // no padding; every bit pattern is valid.
 unsafe impl Pod for SysmsgHead {}
 

@@ -1,11 +1,14 @@
-//! The seccomp backend: guest code runs in stub processes as under ptrace, one
-//! per guest thread, but no ptrace stop is on any path. The stub's guest
-//! thread runs under a seccomp filter that turns every system call into a
-//! SIGSYS; that, page faults, other synchronous signals and the kernel's kicks
-//! enter the stub's handler, which hands the trap to the kernel through shared
-//! memory (a futex word each way) and sleeps until the kernel has edited the
-//! signal frame; `rt_sigreturn` resumes the guest. Mapping changes go to the
-//! stub's mapper thread, the only thread that may map guest RAM (`handle.rs`).
+//! The seccomp backend: guest code runs in stub processes as under ptrace,
+//! but no ptrace stop is on any path, and the threads of a guest process
+//! (the tasks of one address space) are host threads of one stub, which
+//! share its host mappings. A stub's guest threads run under a seccomp
+//! filter that turns every system call into a SIGSYS; that, page faults,
+//! other synchronous signals and the kernel's kicks enter the stub's
+//! handler, which hands the trap to the kernel through its thread's slot of
+//! shared memory (a futex word each way) and sleeps until the kernel has
+//! edited the signal frame; `rt_sigreturn` resumes the guest. Mapping
+//! changes go to the stub's mapper thread, the only thread that may map
+//! guest RAM, which also starts its guest threads (`handle.rs`).
 //! The stub's code and its shared pages are laid out in `layout`; the host
 //! calls guest-controlled state can reach are argued in README's design notes.
 
@@ -22,24 +25,26 @@ use crate::abi::errno::{Errno, Result};
 use crate::abi::regs::UserRegs;
 use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR};
 use crate::abi::structs::{SigInfo, Ucontext};
-use crate::backend::{debugreg, stub_process};
+use crate::backend::debugreg;
 use crate::backend::{CpuHandle, FaultKind, GuestCpu, MapOp, Trap};
 use frame::Frame;
-use handle::{ScHandle, KICK};
-use layout::{SysmsgHead, SC_SYSMSG};
-use shm::Shm;
+use handle::{ScHandle, Stub, KICK};
+use layout::SysmsgHead;
+use spawn::Source;
 use std::mem::offset_of;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Where the handshake words and the handler's reports are.
-const REQ: u64 = SC_SYSMSG + offset_of!(SysmsgHead, req) as u64;
-const REP: u64 = SC_SYSMSG + offset_of!(SysmsgHead, rep) as u64;
-const SIGNO: u64 = SC_SYSMSG + offset_of!(SysmsgHead, signo) as u64;
-const INFO: u64 = SC_SYSMSG + offset_of!(SysmsgHead, info) as u64;
-const FS_BASE: u64 = SC_SYSMSG + offset_of!(SysmsgHead, fs_base) as u64;
-const GS_BASE: u64 = SC_SYSMSG + offset_of!(SysmsgHead, gs_base) as u64;
-const SET_BASES: u64 = SC_SYSMSG + offset_of!(SysmsgHead, set_bases) as u64;
+/// Where in a slot the handshake words and the handler's reports are.
+const REQ: u64 = offset_of!(SysmsgHead, req) as u64;
+const REP: u64 = offset_of!(SysmsgHead, rep) as u64;
+const TID: u64 = offset_of!(SysmsgHead, tid) as u64;
+const EXIT: u64 = offset_of!(SysmsgHead, exit) as u64;
+const SIGNO: u64 = offset_of!(SysmsgHead, signo) as u64;
+const INFO: u64 = offset_of!(SysmsgHead, info) as u64;
+const FS_BASE: u64 = offset_of!(SysmsgHead, fs_base) as u64;
+const GS_BASE: u64 = offset_of!(SysmsgHead, gs_base) as u64;
+const SET_BASES: u64 = offset_of!(SysmsgHead, set_bases) as u64;
 
 /// How long the kernel sleeps on a trap before it looks whether the stub
 /// still lives; and how long a kicked guest may take to trap before the kernel
@@ -56,31 +61,48 @@ const X86_TRAP_PF: u64 = 14;
 const PF_PROT: u64 = 1;
 const PF_WRITE: u64 = 2;
 
-/// A seccomp stub. Only the thread that spawned it may use it.
-struct SeccompCpu {
-    pid: libc::pid_t,
-    handle: Arc<ScHandle>,
-    shm: Arc<Shm>,
+/// A guest thread in a seccomp stub, as its task's kernel thread drives it.
+struct StubThread {
+    stub: Arc<Stub>,
+    /// The address of its slot in the message area.
+    slot: u64,
+    /// Its host thread id.
+    tid: libc::pid_t,
     /// Where the frame of the current trap is, and its context.
     frame: Frame,
     uc: Ucontext,
-    /// The segment selectors of the stub's first frame (a 64-bit process's).
+    /// The segment selectors of the thread's first frame (a 64-bit process's).
     cs: u64,
     ss: u64,
     /// The FS and GS bases the guest thread has now.
     fs_base: u64,
     gs_base: u64,
-    /// Whether user code may read and write the bases itself (FSGSBASE).
-    fsgsbase: bool,
     /// The trap count the kernel has seen.
     req: u32,
-    /// How many times the kernel polls for a trap before it sleeps.
-    spin: u64,
+}
+
+/// A seccomp CPU: a guest thread in a stub. Only the thread that spawned it
+/// may use it.
+struct SeccompCpu {
+    src: Arc<Source>,
+    handle: Arc<ScHandle>,
+    t: StubThread,
+}
+
+impl SeccompCpu {
+    fn new(src: Arc<Source>, t: StubThread) -> SeccompCpu {
+        SeccompCpu {
+            src,
+            handle: Arc::new(ScHandle::new(t.stub.clone(), t.tid)),
+            t,
+        }
+    }
 }
 
 impl GuestCpu for SeccompCpu {
     fn run(&mut self, regs: &mut UserRegs) -> Result<Trap> {
-        self.load(regs)?;
+        let t = &mut self.t;
+        t.load(regs)?;
         // A kick that came while the guest was stopped is taken as soon as it
         // resumes: its grace runs from now.
         if self.handle.kicked_at.load(Ordering::Acquire) != 0 {
@@ -89,62 +111,76 @@ impl GuestCpu for SeccompCpu {
         }
         // Let the guest go — through the mapper if mappings are queued — and
         // wait for its next trap.
-        if !self.handle.flush_and_resume(self.req)? {
-            self.shm.word(REP).store(self.req, Ordering::Release);
-            self.shm.wake(REP);
+        if !t.stub.flush_and_resume(t.req, t.slot)? {
+            t.stub
+                .shm
+                .word(t.slot + REP)
+                .store(t.req, Ordering::Release);
+            t.stub.shm.wake(t.slot + REP);
         }
-        if !self.wait_trap() {
+        if !t.wait_trap(&self.handle) {
             return Ok(Trap::Died);
         }
         self.handle.kicked_at.store(0, Ordering::Release);
-        match self.decode(regs) {
+        match t.decode(regs) {
             Ok(trap) => Ok(trap),
             // The frame is not where the host writes them: the guest wrote the
             // message area. It can only hurt itself; it ends here.
             Err(_) => {
-                log::warn!("stub {}: a malformed trap report", self.pid);
+                log::warn!("stub thread {}: a malformed trap report", t.tid);
                 Ok(Trap::Died)
             }
         }
     }
 
     fn queue(&mut self, op: MapOp) {
-        self.handle.queue(op);
+        self.t.stub.queue(op);
     }
 
     fn commit(&mut self) -> Result<()> {
-        self.handle.commit()
+        self.t.stub.commit()
+    }
+
+    fn unshare(&mut self) -> Result<()> {
+        if self.t.stub.threads() <= 1 {
+            return Ok(());
+        }
+        let fresh = self.src.fresh()?;
+        let old = std::mem::replace(&mut self.t, fresh);
+        self.handle.attach(self.t.stub.clone(), self.t.tid);
+        drop(old);
+        Ok(())
     }
 
     fn initial_regs(&self) -> UserRegs {
         UserRegs {
-            cs: self.cs,
-            ss: self.ss,
+            cs: self.t.cs,
+            ss: self.t.ss,
             eflags: 0x202,
             ..UserRegs::default()
         }
     }
 
     fn xstate_size(&self) -> usize {
-        self.frame.xstate_size
+        self.t.frame.xstate_size
     }
 
     fn get_xstate(&self) -> Result<Vec<u8>> {
-        self.frame.xstate(&self.shm)
+        self.t.frame.xstate(&self.t.stub.shm)
     }
 
     fn set_xstate(&mut self, state: &[u8]) -> Result<()> {
-        self.frame.set_xstate(&self.shm, state)
+        self.t.frame.set_xstate(&self.t.stub.shm, state)
     }
 
     fn set_debugregs(&mut self, addr: &[u64; 4], dr7: u64) -> Result<()> {
-        let pid = self.pid;
-        debugreg::seized(pid, || debugreg::set(pid, addr, dr7))
+        let tid = self.t.tid;
+        debugreg::seized(tid, || debugreg::set(tid, addr, dr7))
     }
 
     fn debug_status(&mut self) -> Result<u64> {
-        let pid = self.pid;
-        debugreg::seized(pid, || debugreg::dr6(pid))
+        let tid = self.t.tid;
+        debugreg::seized(tid, || debugreg::dr6(tid))
     }
 
     fn handle(&self) -> Arc<dyn CpuHandle> {
@@ -152,34 +188,41 @@ impl GuestCpu for SeccompCpu {
     }
 }
 
-impl SeccompCpu {
+impl StubThread {
     /// Stores the registers the guest resumes with into the trap's frame, and
     /// asks for new FS/GS bases where they changed.
     fn load(&mut self, regs: &UserRegs) -> Result<()> {
+        let (shm, slot) = (&self.stub.shm, self.slot);
         let mut uc = self.uc;
         self.frame
-            .store(&self.shm, &mut uc, regs, (self.cs as u16, self.ss as u16))?;
+            .store(shm, (&mut uc, slot), regs, (self.cs as u16, self.ss as u16))?;
         let set = regs.fs_base != self.fs_base || regs.gs_base != self.gs_base;
         if set {
-            self.shm.write(FS_BASE, &regs.fs_base)?;
-            self.shm.write(GS_BASE, &regs.gs_base)?;
+            shm.write(slot + FS_BASE, &regs.fs_base)?;
+            shm.write(slot + GS_BASE, &regs.gs_base)?;
             self.fs_base = regs.fs_base;
             self.gs_base = regs.gs_base;
         }
-        self.shm.write(SET_BASES, &(set as u64))
+        shm.write(slot + SET_BASES, &(set as u64))
     }
 
-    /// Waits until the handler reports a trap; false if the stub died (or was
-    /// killed for ignoring a kick).
-    fn wait_trap(&mut self) -> bool {
-        let req = self.shm.word(REQ);
+    /// Returns whether the guest thread has ended: it alone (its slot's tid
+    /// cleared by the host) or its whole stub.
+    fn has_ended(&self) -> bool {
+        self.stub.shm.word(self.slot + TID).load(Ordering::Acquire) == 0 || self.stub.has_ended()
+    }
+
+    /// Waits until the handler reports a trap; false if the thread or its
+    /// stub died (or the stub was killed for ignoring a kick).
+    fn wait_trap(&mut self, handle: &ScHandle) -> bool {
+        let req = self.stub.shm.word(self.slot + REQ);
         loop {
             let now = req.load(Ordering::Acquire);
             if now != self.req {
                 self.req = now;
                 return true;
             }
-            for _ in 0..self.spin {
+            for _ in 0..self.stub.spin {
                 if req.load(Ordering::Acquire) != now {
                     break;
                 }
@@ -188,20 +231,24 @@ impl SeccompCpu {
             if req.load(Ordering::Acquire) != now {
                 continue;
             }
-            let kicked = self.handle.kicked_at.load(Ordering::Acquire) != 0;
+            let kicked = handle.kicked_at.load(Ordering::Acquire) != 0;
             let poll = if kicked { KICKED_POLL_MS } else { POLL_MS };
-            self.shm.wait(REQ, now, poll);
+            self.stub.shm.wait(self.slot + REQ, now, poll);
             if req.load(Ordering::Acquire) != now {
                 continue;
             }
-            if stub_process::has_ended(self.pid) {
+            if self.has_ended() {
                 return false;
             }
-            let kicked = self.handle.kicked_at.load(Ordering::Acquire);
+            let kicked = handle.kicked_at.load(Ordering::Acquire);
             if kicked != 0 && crate::host::time::monotonic_ns() > kicked + KICK_GRACE_NS {
-                log::warn!("stub {}: guest code ignores kicks; killing it", self.pid);
-                // SAFETY: our unreaped child.
-                unsafe { libc::kill(self.pid, libc::SIGKILL) };
+                // The thread's signal mask is its own, but its stub's other
+                // threads run the same guest process: they go with it.
+                log::warn!(
+                    "stub thread {}: guest code ignores kicks; killing it",
+                    self.tid
+                );
+                self.stub.kill();
                 return false;
             }
         }
@@ -209,19 +256,20 @@ impl SeccompCpu {
 
     /// Reads the trap the handler reported into `regs`.
     fn decode(&mut self, regs: &mut UserRegs) -> Result<Trap> {
-        let (frame, uc) = Frame::locate(&self.shm)?;
+        let (shm, slot) = (&self.stub.shm, self.slot);
+        let (frame, uc) = Frame::locate(shm, slot)?;
         if frame.xstate_size != self.frame.xstate_size {
             return Err(Errno::EFAULT);
         }
         self.frame = frame;
         self.uc = uc;
-        if self.fsgsbase {
-            self.fs_base = self.shm.read(FS_BASE)?;
-            self.gs_base = self.shm.read(GS_BASE)?;
+        if self.stub.fsgsbase {
+            self.fs_base = shm.read(slot + FS_BASE)?;
+            self.gs_base = shm.read(slot + GS_BASE)?;
         }
         *regs = frame::regs_of(&uc, self.fs_base, self.gs_base);
-        let signo: u64 = self.shm.read(SIGNO)?;
-        let info: SigInfo = self.shm.read(self.shm.read::<u64>(INFO)?)?;
+        let signo: u64 = shm.read(slot + SIGNO)?;
+        let info: SigInfo = shm.read(shm.read::<u64>(slot + INFO)?)?;
         let m = &uc.uc_mcontext;
         Ok(match signo as i32 {
             libc::SIGSYS if info.si_code == SYS_SECCOMP => {
@@ -262,6 +310,22 @@ impl SeccompCpu {
 impl Drop for SeccompCpu {
     fn drop(&mut self) {
         self.handle.detach();
-        stub_process::kill_and_reap(self.pid);
+    }
+}
+
+impl Drop for StubThread {
+    /// Ends the guest thread: the whole stub if it was its last, else the
+    /// thread alone (its slot is reused once the host says it is gone).
+    fn drop(&mut self) {
+        let (shm, slot) = (&self.stub.shm, self.slot);
+        let ending = self.stub.threads() > 1 && !self.has_ended();
+        if ending {
+            let _ = shm.write(slot + EXIT, &1u32);
+            shm.word(slot + REP).store(self.req, Ordering::Release);
+            shm.wake(slot + REP);
+        }
+        if self.stub.free_slot(slot, ending) {
+            self.stub.reap();
+        }
     }
 }

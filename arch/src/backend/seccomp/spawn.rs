@@ -1,18 +1,20 @@
 //! Starting a seccomp stub: its shared pages prepared (the handler's
 //! sigaction, the alternate stack, the two filters), fork and exec from the
-//! sealed image with its descriptors, then its first trap awaited.
+//! sealed image with its descriptors, then its first trap awaited; and
+//! starting another guest thread in a stub that runs.
 
-use super::handle::{Mapper, ScHandle, KICK};
+use super::handle::{Mapper, ScHandle, Stub, KICK};
 use super::layout::{
-    SysmsgHead, SC_ALTSTACK, SC_END, SC_HANDLER_OFFSET, SC_RESTORER_OFFSET, SC_SYSMSG,
+    ScCtrl, SysmsgHead, SC_ALTSTACK, SC_CTRL, SC_HANDLER_OFFSET, SC_RESTORER_OFFSET, SC_SLOT_SIZE,
+    SC_SYSMSG,
 };
 use super::shm::Shm;
-use super::{filter, Frame, SeccompCpu, REQ};
+use super::{filter, Frame, SeccompCpu, StubThread, REQ, TID};
 use crate::abi::errno::{Errno, Result};
 use crate::abi::pod::zeroed;
 use crate::backend::ptrace::layout::STUB_CODE;
 use crate::backend::stub_process::{self, errno_from_host};
-use crate::backend::{Backend, GuestCpu};
+use crate::backend::{Backend, CpuHandle, GuestCpu};
 use crate::physmem::PhysMem;
 use nix::errno::Errno as HostErrno;
 use std::mem::offset_of;
@@ -30,13 +32,20 @@ const HWCAP2_FSGSBASE: u64 = 1 << 1;
 /// How many started stubs wait for a task.
 const POOL_SIZE: usize = 2;
 
-/// The seccomp backend: gives every guest CPU a seccomp stub, from a small
-/// pool of stubs started ahead by a thread of its own, so that fork and clone
-/// do not wait for a host process to start (a stub is the same for every task
-/// until its first run).
+/// The seccomp backend: gives a new thread of a guest process a host thread
+/// in the stub of the process, and every other guest CPU a seccomp stub of
+/// its own, from a small pool of stubs started ahead by a thread of its own,
+/// so that fork and exec do not wait for a host process to start (a stub is
+/// the same for every task until its first run).
 pub struct SeccompBackend {
+    src: Arc<Source>,
+}
+
+/// Where new stubs come from: the pool, or a start on the spot.
+pub(super) struct Source {
     starter: Arc<Starter>,
     pool: Arc<Pool>,
+    physmem: std::sync::OnceLock<Arc<PhysMem>>,
 }
 
 /// What starting a stub needs.
@@ -53,14 +62,14 @@ struct Starter {
 
 /// Stubs started and waiting.
 struct Pool {
-    ready: std::sync::Mutex<Vec<SeccompCpu>>,
+    ready: std::sync::Mutex<Vec<StubThread>>,
     /// Signalled when a stub is taken.
     taken: std::sync::Condvar,
     filler: std::sync::Once,
 }
 
 impl Pool {
-    fn take(&self) -> Option<SeccompCpu> {
+    fn take(&self) -> Option<StubThread> {
         let cpu = self.ready.lock().ok()?.pop();
         self.taken.notify_one();
         cpu
@@ -105,21 +114,30 @@ impl SeccompBackend {
             head: start_head(fsgsbase, spin),
         };
         Ok(SeccompBackend {
-            starter: Arc::new(starter),
-            pool: Arc::new(Pool {
-                ready: Default::default(),
-                taken: Default::default(),
-                filler: std::sync::Once::new(),
+            src: Arc::new(Source {
+                starter: Arc::new(starter),
+                pool: Arc::new(Pool {
+                    ready: Default::default(),
+                    taken: Default::default(),
+                    filler: std::sync::Once::new(),
+                }),
+                physmem: std::sync::OnceLock::new(),
             }),
         })
     }
 }
 
 impl Backend for SeccompBackend {
-    fn spawn(&self, physmem: &Arc<PhysMem>, _data: u64) -> Result<Box<dyn GuestCpu>> {
-        self.pool.filler.call_once(|| {
-            let (pool, starter, physmem) =
-                (self.pool.clone(), self.starter.clone(), physmem.clone());
+    fn spawn(
+        &self,
+        physmem: &Arc<PhysMem>,
+        _data: u64,
+        share: Option<&Arc<dyn CpuHandle>>,
+    ) -> Result<Box<dyn GuestCpu>> {
+        let src = &self.src;
+        let _ = src.physmem.set(physmem.clone());
+        src.pool.filler.call_once(|| {
+            let (pool, starter, physmem) = (src.pool.clone(), src.starter.clone(), physmem.clone());
             let spawned = std::thread::Builder::new()
                 .name("stub-pool".into())
                 .spawn(move || pool.fill(&starter, &physmem));
@@ -127,26 +145,109 @@ impl Backend for SeccompBackend {
                 log::warn!("no pool of seccomp stubs: {e}");
             }
         });
-        match self.pool.take() {
-            Some(cpu) => Ok(Box::new(cpu)),
-            None => Ok(Box::new(self.starter.start(physmem)?)),
+        let stub = share
+            .and_then(|h| h.as_any().downcast_ref::<ScHandle>())
+            .and_then(ScHandle::stub);
+        if let Some(stub) = stub {
+            match spawn_thread(&stub) {
+                Ok(t) => return Ok(Box::new(SeccompCpu::new(src.clone(), t))),
+                // A full or ending stub: the task gets one of its own.
+                Err(e) => log::debug!("no thread in the shared stub ({e:?})"),
+            }
         }
+        Ok(Box::new(SeccompCpu::new(src.clone(), src.fresh()?)))
     }
+}
+
+impl Source {
+    /// Returns the guest thread of a stub of its own: from the pool, or
+    /// started now.
+    pub(super) fn fresh(&self) -> Result<StubThread> {
+        if let Some(t) = self.pool.take() {
+            return Ok(t);
+        }
+        let physmem = self.physmem.get().ok_or(Errno::EIO)?;
+        self.starter.start(physmem)
+    }
+}
+
+/// Starts another guest thread in `stub` and waits for its first trap.
+fn spawn_thread(stub: &Arc<Stub>) -> Result<StubThread> {
+    let slot = stub.alloc_slot().ok_or(Errno::EAGAIN)?;
+    let mut head: SysmsgHead = zeroed();
+    head.fsgsbase = stub.fsgsbase as u64;
+    head.spin = stub.spin;
+    let started = stub
+        .shm
+        .write(slot, &head)
+        .and_then(|_| stub.start_thread(slot))
+        .and_then(|_| first_trap(stub, slot));
+    let tid = stub.shm.word(slot + TID).load(Ordering::Acquire) as libc::pid_t;
+    let located = started.and_then(|_| Frame::locate(&stub.shm, slot));
+    let (frame, uc) = match located {
+        Ok(f) => f,
+        Err(e) => {
+            // A thread that started but is of no use is ended as any other.
+            let ending = tid != 0;
+            if ending {
+                let _ = stub.shm.write(slot + super::EXIT, &1u32);
+                stub.shm.word(slot + super::REP).store(1, Ordering::Release);
+                stub.shm.wake(slot + super::REP);
+            }
+            if stub.free_slot(slot, ending) {
+                stub.reap();
+            }
+            return Err(e);
+        }
+    };
+    Ok(StubThread {
+        stub: stub.clone(),
+        slot,
+        tid,
+        frame,
+        uc,
+        cs: uc.uc_mcontext.cs as u64,
+        ss: uc.uc_mcontext.ss as u64,
+        fs_base: 0,
+        gs_base: 0,
+        req: 1,
+    })
+}
+
+/// Waits for the first trap of the new guest thread of `slot`.
+fn first_trap(stub: &Stub, slot: u64) -> Result<()> {
+    let start = crate::host::time::monotonic_ns();
+    while stub.shm.word(slot + REQ).load(Ordering::Acquire) == 0 {
+        let ended = stub.shm.word(slot + TID).load(Ordering::Acquire) == 0;
+        if ended || stub.has_ended() {
+            log::warn!("a guest thread of a seccomp stub did not start");
+            return Err(Errno::EAGAIN);
+        }
+        if crate::host::time::monotonic_ns() - start > START_MS * 1_000_000 {
+            log::error!("a guest thread of a seccomp stub did not start in time");
+            return Err(Errno::EAGAIN);
+        }
+        stub.shm.wait(slot + REQ, 0, 10);
+    }
+    Ok(())
 }
 
 impl Starter {
     /// Starts a stub and waits for its first trap.
-    fn start(&self, physmem: &Arc<PhysMem>) -> Result<SeccompCpu> {
+    fn start(&self, physmem: &Arc<PhysMem>) -> Result<StubThread> {
         let (shm, shm_fd) = Shm::new()?;
         shm.write(SC_SYSMSG, &self.head)?;
+        write_ctrl(&shm)?;
         let (done, done_w) = pipe()?;
         let fds = [physmem.raw_fd(), shm_fd.as_raw_fd(), done_w.as_raw_fd()];
         let pid = stub_process::fork_stub(self.image.as_raw_fd(), &fds, false)?;
         drop(done_w);
         drop(shm_fd);
+        shm.word(SC_SYSMSG + TID)
+            .store(pid as u32, Ordering::Release);
         let shm = Arc::new(shm);
         let start = crate::host::time::monotonic_ns();
-        while shm.word(REQ).load(Ordering::Acquire) == 0 {
+        while shm.word(SC_SYSMSG + REQ).load(Ordering::Acquire) == 0 {
             if let Some(why) = stub_process::exit_reason(pid) {
                 log::error!("seccomp stub {pid} did not start: {why}");
                 stub_process::kill_and_reap(pid);
@@ -157,42 +258,54 @@ impl Starter {
                 stub_process::kill_and_reap(pid);
                 return Err(Errno::EIO);
             }
-            shm.wait(REQ, 0, 10);
+            shm.wait(SC_SYSMSG + REQ, 0, 10);
         }
         let head: SysmsgHead = shm.read(SC_SYSMSG)?;
-        let (frame, uc) = match Frame::locate(&shm) {
+        let (frame, uc) = match Frame::locate(&shm, SC_SYSMSG) {
             Ok(f) => f,
             Err(e) => {
                 stub_process::kill_and_reap(pid);
                 return Err(e);
             }
         };
-        let handle = Arc::new(ScHandle::new(
+        let stub = Arc::new(Stub::new(
             pid,
             head.mapper_tid as libc::pid_t,
             Mapper::new(shm.clone(), done),
-            self.spin > 0,
-        ));
-        Ok(SeccompCpu {
-            pid,
-            handle,
             shm,
+            (self.fsgsbase, self.spin),
+        ));
+        Ok(StubThread {
+            stub,
+            slot: SC_SYSMSG,
+            tid: pid,
             frame,
             uc,
             cs: uc.uc_mcontext.cs as u64,
             ss: uc.uc_mcontext.ss as u64,
             fs_base: 0,
             gs_base: 0,
-            fsgsbase: self.fsgsbase,
             req: 1,
-            spin: self.spin,
         })
     }
 }
 
+/// Writes what every guest thread of a stub starts from into its control
+/// page: the empty signal mask and the guest filter.
+fn write_ctrl(shm: &Shm) -> Result<()> {
+    let (guest, guest_len) = filter::guest();
+    let at = |off: usize| SC_CTRL + off as u64;
+    shm.write(at(offset_of!(ScCtrl, empty_mask)), &0u64)?;
+    shm.write(at(offset_of!(ScCtrl, guest_prog_len)), &(guest_len as u64))?;
+    shm.write(
+        at(offset_of!(ScCtrl, guest_prog)),
+        &at(offset_of!(ScCtrl, guest_filter)),
+    )?;
+    shm.write(at(offset_of!(ScCtrl, guest_filter)), &guest)
+}
+
 /// Returns the message area's head as the stub's start-up code reads it.
 fn start_head(fsgsbase: bool, spin: u64) -> SysmsgHead {
-    let (guest, guest_len) = filter::guest();
     let (mapper, mapper_len) = filter::mapper();
     let mut h: SysmsgHead = zeroed();
     h.fsgsbase = fsgsbase as u64;
@@ -202,7 +315,7 @@ fn start_head(fsgsbase: bool, spin: u64) -> SysmsgHead {
     h.sa_restorer = STUB_CODE + SC_RESTORER_OFFSET;
     h.sa_mask = !0;
     h.ss_sp = SC_ALTSTACK;
-    h.ss_size = SC_END - SC_ALTSTACK;
+    h.ss_size = SC_SLOT_SIZE - crate::PAGE_SIZE;
     h.full_mask = !0;
     h.empty_mask = 0;
     let signals = [
@@ -217,9 +330,6 @@ fn start_head(fsgsbase: bool, spin: u64) -> SysmsgHead {
     for (slot, s) in h.signals.iter_mut().zip(signals) {
         *slot = s as u64;
     }
-    h.guest_filter = guest;
-    h.guest_prog_len = guest_len as u64;
-    h.guest_prog = SC_SYSMSG + offset_of!(SysmsgHead, guest_filter) as u64;
     h.mapper_filter = mapper;
     h.mapper_prog_len = mapper_len as u64;
     h.mapper_prog = SC_SYSMSG + offset_of!(SysmsgHead, mapper_filter) as u64;

@@ -564,7 +564,7 @@ pub fn written_process(s: &str) -> Result<Arc<Process>> {
     if pid == 0 {
         return Ok(me.process.clone());
     }
-    let t = crate::task::find_task(pid).ok_or(Errno::ESRCH)?;
+    let t = me.process.find_task(pid).ok_or(Errno::ESRCH)?;
     Ok(t.process.clone())
 }
 

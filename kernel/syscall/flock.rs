@@ -154,7 +154,11 @@ fn write_flock(
         l_len: len as i64,
         // In the caller's PID namespace, 0 where the owner is not visible
         // (Linux's locks_translate_pid); -1 stays for an OFD lock.
-        l_pid: if l.pid > 0 { ctx.task.process.vnr(l.pid) } else { l.pid },
+        l_pid: if l.pid > 0 {
+            ctx.task.process.vnr(l.pid)
+        } else {
+            l.pid
+        },
         ..fl
     };
     addr.write(ctx, &flock)

@@ -6,7 +6,7 @@
  * ioprio, capget, CPU-clock and process_vm_readv calls on a pid; ptrace
  * (its pid argument, PTRACE_GETEVENTMSG of a fork, TracerPid); F_GETLK's
  * l_pid; SO_PEERCRED and SCM_CREDENTIALS (and the pid a sender may claim);
- * the pty master's TIOCGPGRP. Everything happens in a mount namespace of
+ * the pty master's TIOCGPGRP; cgroup.procs. Everything happens in a mount namespace of
  * its own (a tmpfs on /tmp, a procfs per PID namespace), so that natively,
  * as root, it leaves the host alone.
  */
@@ -20,6 +20,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -146,9 +147,54 @@ static int set_lock(int fd, int cmd, off_t at)
 	return fcntl(fd, cmd, &fl);
 }
 
+/* Returns whether the cgroup.procs of our group, read from a cgroup2
+ * mounted on /tmp/cg, lists C and G as 1 and 2 and others as 0. */
+static int cgroup_procs_ok(void)
+{
+	char self[512], path[700], text[4096];
+	int fd = open("/proc/self/cgroup", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, self, sizeof self - 1);
+	close(fd);
+	if (n <= 3)
+		return 0;
+	self[n] = 0;
+	/* The cgroup2 line, "0::PATH", among v1 ones on a hybrid host. */
+	char *v2 = strncmp(self, "0::", 3) == 0 ? self : strstr(self, "\n0::");
+	if (!v2)
+		return 0;
+	v2 += v2 == self ? 3 : 4;
+	v2[strcspn(v2, "\n")] = 0;
+	if (mkdir("/tmp/cg", 0700) || mount("cgroup2", "/tmp/cg", "cgroup2", 0, NULL))
+		return 0;
+	snprintf(path, sizeof path, "/tmp/cg%s/cgroup.procs", v2);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+	close(fd);
+	umount("/tmp/cg");
+	if (n <= 0)
+		return 0;
+	text[n] = 0;
+	int seen = 0;
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+		int v = atoi(l);
+		if (v == 1 || v == 2)
+			seen |= v;
+		else if (v != 0)
+			return 0;
+	}
+	return seen == 3;
+}
+
 /* pid 2 of the namespace. */
 static int g_main(void)
 {
+	/* Only the ends it uses: a failure anywhere ends the others' reads. */
+	close(c2g[1]);
+	close(g2c[0]);
+	close(p2c[0]);
+	close(p2c[1]);
+	close(c2p[0]);
+	close(c2p[1]);
 	CHECK("G is pid 2", getpid() == 2 && getppid() == 1);
 	CHECK("setsid in the namespace", setsid() == 2);
 	int tty = open(ptsname(master), O_RDWR);
@@ -210,6 +256,10 @@ static int c_main(void)
 	pid_t g = fork();
 	if (g == 0)
 		_exit(g_main());
+	close(c2g[0]);
+	close(g2c[1]);
+	close(p2c[1]);
+	close(c2p[0]);
 	CHECK("C's child is 2", g == 2);
 	CHECK("G is ready", get(g2c[0]) == 1);
 	/* Reported pids. */
@@ -230,6 +280,7 @@ static int c_main(void)
 	memcpy(a.sun_path, sun_path, sizeof sun_path);
 	CHECK_SYS("connect to the listener outside", connect(s, (struct sockaddr *)&a, sizeof a));
 	CHECKF("SO_PEERCRED of a listener outside is 0", peer_pid(s) == 0, "pid %d", peer_pid(s));
+	CHECK("cgroup.procs lists 1 and 2 in here, 0 for those outside", cgroup_procs_ok());
 	/* Pid arguments. */
 	CHECK_SYS("setpriority(PRIO_PROCESS, 2)", setpriority(PRIO_PROCESS, 2, 7));
 	CHECK("getpriority(PRIO_PROCESS, 2)", getpriority(PRIO_PROCESS, 2) == 7);
@@ -337,6 +388,12 @@ int main(void)
 	if (c == 0)
 		_exit(c_main());
 	CHECK("fork the namespace's init", c > 0);
+	close(p2c[0]);
+	close(c2p[1]);
+	close(c2g[0]);
+	close(c2g[1]);
+	close(g2c[0]);
+	close(g2c[1]);
 	pid_t g = recv_creds(dgram[0]);
 	char buf[64], want[64];
 	status_field(g, "NSpid", buf, sizeof buf);

@@ -221,14 +221,17 @@ impl UnixSocket {
         let mut got = Received::bytes(r.copied);
         got.from = r.from.and_then(|s| s.addr()).map(|a| a.to_bytes());
         if opts.passcred {
-            got.cmsgs.push(creds_cmsg(ctx, match r.creds {
-                Some(c) => c.unwrap_or(NOBODY),
-                None => Ucred {
-                    pid: 0,
-                    uid: 0,
-                    gid: 0,
+            got.cmsgs.push(creds_cmsg(
+                ctx,
+                match r.creds {
+                    Some(c) => c.unwrap_or(NOBODY),
+                    None => Ucred {
+                        pid: 0,
+                        uid: 0,
+                        gid: 0,
+                    },
                 },
-            }));
+            ));
         }
         got.files = r.files;
         Ok(got)

@@ -347,7 +347,7 @@ pub fn master_side_ioctl(user: &dyn UserMemory, tty: &Arc<Tty>, cmd: u32, arg: u
         },
         TCXONC if arg <= 3 => {}
         TCSBRK | TCSBRKP => {}
-        TIOCGPGRP => put_i32(tty.owner().1)?,
+        TIOCGPGRP => put_i32(crate::pid_ns::current().nr(tty.owner().1))?,
         _ => return Err(Errno::ENOTTY),
     }
     Ok(0)

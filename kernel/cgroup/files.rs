@@ -373,18 +373,22 @@ fn set_max_desc(c: &Arc<Cgroup>, s: &str) -> Result<()> {
     Ok(())
 }
 
+/// cgroup.procs as read: each pid in the reader's PID namespace, 0 for one
+/// not visible there (Linux's cgroup_procs_show, task_pid_vnr).
 fn procs(c: &Arc<Cgroup>) -> String {
+    let ns = crate::pid_ns::current();
     c.processes()
         .iter()
-        .map(|p| format!("{}\n", p.pid))
+        .map(|p| format!("{}\n", ns.nr(p.pid)))
         .collect()
 }
 
 fn threads(c: &Arc<Cgroup>) -> String {
+    let ns = crate::pid_ns::current();
     let mut s = String::new();
     for p in c.processes() {
         for t in p.threads.borrow().iter() {
-            s += &format!("{}\n", t.tid());
+            s += &format!("{}\n", ns.nr(t.tid()));
         }
     }
     s
@@ -564,7 +568,7 @@ pub fn written_process(s: &str) -> Result<Arc<Process>> {
     if pid == 0 {
         return Ok(me.process.clone());
     }
-    let t = crate::task::find_task(pid).ok_or(Errno::ESRCH)?;
+    let t = me.process.find_task(pid).ok_or(Errno::ESRCH)?;
     Ok(t.process.clone())
 }
 

@@ -423,7 +423,7 @@ pub fn threads_store(cg: &Arc<Cgroup>, s: &str) -> Result<()> {
     let tid: i32 = s.trim().parse().map_err(|_| Errno::EINVAL)?;
     let t = match tid {
         0 => crate::task::current(),
-        n if n > 0 => crate::task::find_task(n),
+        n if n > 0 => crate::task::current().and_then(|me| me.process.find_task(n)),
         _ => return Err(Errno::EINVAL),
     }
     .ok_or(Errno::ESRCH)?;

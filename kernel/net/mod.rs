@@ -131,16 +131,18 @@ impl Ucred {
         gid: u32::MAX,
     };
 
-    /// Returns these credentials as `struct ucred`.
-    pub(crate) fn to_abi(self) -> arch::abi::structs::Ucred {
+    /// Returns these credentials as `struct ucred` for `observer`: the
+    /// pid (kept as a global id) in its PID namespace, 0 where the process
+    /// is not visible there (Linux's `pid_vnr` in `scm_recv`/SO_PEERCRED).
+    pub(crate) fn to_abi(self, observer: &crate::task::Process) -> arch::abi::structs::Ucred {
         arch::abi::structs::Ucred {
-            pid: self.pid,
+            pid: observer.vnr(self.pid),
             uid: self.uid,
             gid: self.gid,
         }
     }
 
-    /// Returns the credentials a `struct ucred` holds.
+    /// Returns the credentials a `struct ucred` holds, its pid as given.
     pub(crate) fn from_abi(c: arch::abi::structs::Ucred) -> Ucred {
         Ucred {
             pid: c.pid,

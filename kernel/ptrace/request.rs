@@ -3,7 +3,7 @@
 use super::regs::{self, NR_WORDS};
 use super::*;
 use crate::syscall::UserPtr;
-use crate::task::{find_task, TrapContext};
+use crate::task::TrapContext;
 use arch::abi::ptrace::*;
 use arch::{Errno, Result};
 
@@ -27,7 +27,7 @@ pub fn sys_ptrace(
         PTRACE_ATTACH | PTRACE_SEIZE => return attach(ctx, pid, request, addr, data),
         _ => {}
     }
-    let t = find_task(pid).ok_or(Errno::ESRCH)?;
+    let t = ctx.task.process.find_task(pid).ok_or(Errno::ESRCH)?;
     // These need only the link; the others a tracee in a ptrace-stop.
     let any_state = matches!(request, PTRACE_KILL | PTRACE_INTERRUPT);
     check_attach(ctx, &t, !any_state)?;
@@ -224,7 +224,7 @@ fn attach(ctx: &mut TrapContext, pid: i32, request: u64, addr: u64, data: u64) -
     } else {
         0
     };
-    let t = find_task(pid).ok_or(Errno::ESRCH)?;
+    let t = ctx.task.process.find_task(pid).ok_or(Errno::ESRCH)?;
     let me = ctx.task.clone();
     if Arc::ptr_eq(&t.process, &me.process) {
         return Err(Errno::EPERM);

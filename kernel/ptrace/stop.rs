@@ -311,11 +311,25 @@ pub fn fork_event(ctx: &mut TrapContext, event: u32, child: crate::task::Pid) {
         PTRACE_EVENT_CLONE => PTRACE_O_TRACECLONE,
         _ => PTRACE_O_TRACEFORK,
     };
+    let child = in_tracer_ns(ctx, child);
     event_stop(ctx, event, option, child as u64);
+}
+
+/// Returns the global id `id` as the tracer of the current task sees it,
+/// 0 where it is not visible there (Linux's ptrace_event_pid).
+fn in_tracer_ns(ctx: &TrapContext, id: crate::task::Pid) -> crate::task::Pid {
+    let tracer = ctx
+        .task
+        .ptrace
+        .borrow()
+        .as_ref()
+        .and_then(|l| l.tracer.upgrade());
+    tracer.map_or(0, |t| t.process.vnr(id))
 }
 
 /// PTRACE_EVENT_VFORK_DONE, once a vfork child let its parent go.
 pub fn vfork_done(ctx: &mut TrapContext, child: crate::task::Pid) {
+    let child = in_tracer_ns(ctx, child);
     event_stop(
         ctx,
         PTRACE_EVENT_VFORK_DONE,
@@ -338,6 +352,7 @@ pub fn exec_event(ctx: &mut TrapContext, old_tid: crate::task::Pid) {
         None => return,
     };
     if options & PTRACE_O_TRACEEXEC != 0 {
+        let old_tid = in_tracer_ns(ctx, old_tid);
         event_stop(ctx, PTRACE_EVENT_EXEC, PTRACE_O_TRACEEXEC, old_tid as u64);
     } else if !seized {
         let task = ctx.task.clone();

@@ -3,7 +3,7 @@
 //! none of its stops.
 
 use crate::syscall::iovecs;
-use crate::task::{find_process, TrapContext};
+use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 pub fn sys_process_vm_readv(
@@ -46,7 +46,8 @@ fn process_vm(
     }
     let local = iovecs(ctx, local.0, local.1)?;
     let remote = iovecs(ctx, remote.0, remote.1)?;
-    let p = find_process(pid)
+    // Any thread id names its process (Linux's find_get_task_by_vpid).
+    let p = (ctx.task.process.find_task(pid).map(|t| t.process.clone()))
         .filter(|p| p.exit_status.borrow().is_none())
         .ok_or(Errno::ESRCH)?;
     let mode = crate::task::AccessMode::ATTACH_REALCREDS;

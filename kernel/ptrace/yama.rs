@@ -108,7 +108,7 @@ pub fn set_ptracer(me: &Arc<Process>, arg: u64) -> Result<u64> {
         PR_SET_PTRACER_ANY => Some(Ptracer::Any),
         pid => {
             let pid = i32::try_from(pid).map_err(|_| Errno::EINVAL)?;
-            let p = crate::task::find_process(pid).ok_or(Errno::EINVAL)?;
+            let p = me.find_process(pid).ok_or(Errno::EINVAL)?;
             Some(Ptracer::Process(Arc::downgrade(&p)))
         }
     };

@@ -59,7 +59,7 @@ impl CpuClock {
         let target = if thread {
             let t = match pid {
                 0 => Some(caller.clone()),
-                tid => task::find_task(tid),
+                tid => caller.process.find_task(tid),
             };
             match t {
                 Some(t) if Arc::ptr_eq(&t.process, &caller.process) => {
@@ -67,10 +67,10 @@ impl CpuClock {
                 }
                 _ => return Some(Err(Errno::EINVAL)),
             }
-        } else if pid == 0 || (gettime && pid == caller.tid()) {
+        } else if pid == 0 || (gettime && pid == caller.process.vnr(caller.tid())) {
             Target::Process(Arc::downgrade(&caller.process))
         } else {
-            match task::find_process(pid) {
+            match caller.process.find_process(pid) {
                 Some(p) => Target::Process(Arc::downgrade(&p)),
                 None => return Some(Err(Errno::EINVAL)),
             }

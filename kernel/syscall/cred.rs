@@ -371,10 +371,10 @@ pub fn sys_capget(
     if pid < 0 {
         return Err(Errno::EINVAL);
     }
-    let c = if pid == 0 || pid == ctx.task.tid() {
+    let c = if pid == 0 || pid == ctx.task.process.vnr(ctx.task.tid()) {
         cred(ctx)
     } else {
-        let t = crate::task::find_task(pid).ok_or(Errno::ESRCH)?;
+        let t = ctx.task.process.find_task(pid).ok_or(Errno::ESRCH)?;
         let c = t.process.cred.borrow().clone();
         c
     };
@@ -401,7 +401,7 @@ pub fn sys_capset(
 ) -> Result<u64> {
     let CapUserHeader { version, pid } = header.read(ctx)?;
     let sets = cap_version(ctx, header, version)?;
-    if pid != 0 && pid != ctx.task.tid() {
+    if pid != 0 && pid != ctx.task.process.vnr(ctx.task.tid()) {
         return Err(Errno::EPERM);
     }
     let asked = data.read_array(ctx, sets)?;

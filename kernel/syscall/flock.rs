@@ -152,7 +152,13 @@ fn write_flock(
         l_whence: SEEK_SET,
         l_start: l.start as i64,
         l_len: len as i64,
-        l_pid: l.pid,
+        // In the caller's PID namespace, 0 where the owner is not visible
+        // (Linux's locks_translate_pid); -1 stays for an OFD lock.
+        l_pid: if l.pid > 0 {
+            ctx.task.process.vnr(l.pid)
+        } else {
+            l.pid
+        },
         ..fl
     };
     addr.write(ctx, &flock)

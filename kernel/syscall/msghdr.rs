@@ -232,23 +232,30 @@ fn rights(ctx: &TrapContext, data: &[u8], files: &mut Vec<Arc<File>>) -> Result<
 }
 
 /// Checks the ids of an SCM_CREDENTIALS message, as Linux's
-/// `scm_check_creds`: the sender's own process id and one of its user and
-/// group ids, unless it has CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID
-/// respectively; -1 is EINVAL.
+/// `scm_check_creds`: the sender's own process id (in its PID namespace)
+/// and one of its user and group ids, unless it has CAP_SYS_ADMIN,
+/// CAP_SETUID and CAP_SETGID respectively; -1 is EINVAL. Returns them with
+/// the pid as a global id: ESRCH where the sender's namespace has no such
+/// pid (`find_get_pid` in `__scm_send`).
 fn check_creds(ctx: &TrapContext, c: Ucred) -> Result<Ucred> {
     if c.uid == u32::MAX || c.gid == u32::MAX {
         return Err(Errno::EINVAL);
     }
     let cred = ctx.task.process.cred.borrow().clone();
     use arch::abi::capability::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
-    let pid_ok = c.pid == ctx.task.process.pid || cred.capable(CAP_SYS_ADMIN);
+    let me = &ctx.task.process;
+    let pid_ok = c.pid == me.vpid() || cred.capable(CAP_SYS_ADMIN);
     let uid_ok = [cred.uid, cred.euid, cred.suid].contains(&c.uid) || cred.capable(CAP_SETUID);
     let gid_ok = [cred.gid, cred.egid, cred.sgid].contains(&c.gid) || cred.capable(CAP_SETGID);
-    if pid_ok && uid_ok && gid_ok {
-        Ok(c)
-    } else {
-        Err(Errno::EPERM)
+    if !(pid_ok && uid_ok && gid_ok) {
+        return Err(Errno::EPERM);
     }
+    let pid = (c.pid > 0)
+        .then(|| me.global(c.pid))
+        .flatten()
+        .filter(|&g| crate::task::find_task(g).is_some() || crate::task::find_process(g).is_some())
+        .ok_or(Errno::ESRCH)?;
+    Ok(Ucred { pid, ..c })
 }
 
 /// The control buffer of recvmsg being filled.

@@ -165,10 +165,12 @@ pub fn sys_timer_create(
                 tid: None,
             },
             SIGEV_THREAD_ID if signal::valid(sig) => {
-                match task::find_task(tid) {
-                    Some(t) if Arc::ptr_eq(&t.process, &p) => {}
+                // The thread is named in the caller's PID namespace and
+                // kept by its global id.
+                let tid = match p.find_task(tid) {
+                    Some(t) if Arc::ptr_eq(&t.process, &p) => t.tid(),
                     _ => return Err(Errno::EINVAL),
-                }
+                };
                 Notify::Signal {
                     sig,
                     value,

@@ -19,11 +19,12 @@ pub fn sys_sched_yield(_: &mut TrapContext) -> Result<u64> {
     Ok(0)
 }
 
-/// Returns the task `tid` names (0: the caller); ESRCH for none.
+/// Returns the task `tid` names in the caller's PID namespace (0: the
+/// caller); ESRCH for none (Linux's find_task_by_vpid).
 pub(super) fn find(ctx: &TrapContext, tid: i32) -> Result<std::sync::Arc<Task>> {
     match tid {
         0 => Ok(ctx.task.clone()),
-        t if t > 0 => task::find_task(t).ok_or(Errno::ESRCH),
+        t if t > 0 => ctx.task.process.find_task(t).ok_or(Errno::ESRCH),
         _ => Err(Errno::ESRCH),
     }
 }
@@ -132,7 +133,10 @@ pub(super) fn prio_targets(
             let pgid = if who == 0 {
                 *ctx.task.process.pgid.borrow()
             } else {
-                who
+                match ctx.task.process.global(who) {
+                    Some(g) => g,
+                    None => return Ok(Vec::new()),
+                }
             };
             task::all_tasks()
                 .into_iter()

@@ -157,8 +157,8 @@ pub fn sys_setsockopt(
     Ok(0)
 }
 
-/// Returns the value of the generic option `opt`.
-fn value(sock: &dyn Socket, opt: i32, len: usize) -> Result<Vec<u8>> {
+/// Returns the value of the generic option `opt` as the caller `ctx` sees it.
+fn value(ctx: &TrapContext, sock: &dyn Socket, opt: i32, len: usize) -> Result<Vec<u8>> {
     let o = sock.options();
     let int = |v: i32| Ok(as_bytes(&v).to_vec());
     match opt {
@@ -184,7 +184,7 @@ fn value(sock: &dyn Socket, opt: i32, len: usize) -> Result<Vec<u8>> {
         }
         SO_RCVTIMEO_OLD | SO_RCVTIMEO_NEW => Ok(as_bytes(&to_timeval(o.rcvtimeo)).to_vec()),
         SO_SNDTIMEO_OLD | SO_SNDTIMEO_NEW => Ok(as_bytes(&to_timeval(o.sndtimeo)).to_vec()),
-        SO_PEERCRED => Ok(as_bytes(&sock.peercred().to_abi()).to_vec()),
+        SO_PEERCRED => Ok(as_bytes(&sock.peercred().to_abi(&ctx.task.process)).to_vec()),
         SO_BINDTODEVICE => {
             // Linux wants room for any name first; unbound reads as empty.
             if len < IFNAMSIZ {
@@ -227,7 +227,7 @@ pub fn sys_getsockopt(
     let v = match sock.getsockopt(ctx, level, opt, len) {
         Some(v) => v?,
         None if level != SOL_SOCKET => return Err(Errno::EOPNOTSUPP),
-        None => value(&*sock, opt, len)?,
+        None => value(ctx, &*sock, opt, len)?,
     };
     let n = len.min(v.len());
     ctx.write_user(optval, &v[..n])?;

@@ -24,6 +24,22 @@ fn pidns() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pidns", "quiet"]));
 }
 
+/// PID namespaces, the numbers crossing them: pid arguments of the
+/// scheduling, priority, prlimit, ioprio, capget, CPU-clock, ptrace and
+/// process_vm_readv calls looked up in the caller's namespace; ptrace's
+/// event message and TracerPid, F_GETLK, SO_PEERCRED, SCM_CREDENTIALS and
+/// the pty master's TIOCGPGRP in the observer's (tests/guest/pidns2.c).
+#[test]
+fn pidns2() {
+    let run = boot(&[&ubd0r(), "init=/bin/pidns2", "quiet"]);
+    assert_checks_passed(&run);
+    assert!(
+        run.stdout_lines()
+            .any(|l| l.trim_end() == "53 passed, 0 failed"),
+        "the namespace's init ran all its checks\n{run}"
+    );
+}
+
 /// Network namespaces: lo alone in a new one, listeners, ports and
 /// abstract names apart, sockets staying where they were made, setns by
 /// /proc/PID/ns/net and by pidfd, /proc/net and /proc/sys/net per

@@ -138,7 +138,7 @@ impl Socket for NetlinkSocket {
             got.cmsgs.push(Cmsg {
                 level: crate::net::SOL_SOCKET,
                 ty: SCM_CREDENTIALS,
-                data: as_bytes(&r.creds.to_abi()).to_vec(),
+                data: as_bytes(&r.creds.to_abi(&ctx.task.process)).to_vec(),
             });
         }
         Ok(got)

@@ -44,12 +44,12 @@ fn current_ucred() -> Ucred {
     crate::task::current().map_or(Ucred::NONE, |t| Ucred::real(&t))
 }
 
-/// Returns the SCM_CREDENTIALS message of `c`.
-fn creds_cmsg(c: Ucred) -> Cmsg {
+/// Returns the SCM_CREDENTIALS message of `c` as the receiver `ctx` sees it.
+fn creds_cmsg(ctx: &TrapContext, c: Ucred) -> Cmsg {
     Cmsg {
         level: SOL_SOCKET,
         ty: SCM_CREDENTIALS,
-        data: as_bytes(&c.to_abi()).to_vec(),
+        data: as_bytes(&c.to_abi(&ctx.task.process)).to_vec(),
     }
 }
 
@@ -221,14 +221,17 @@ impl UnixSocket {
         let mut got = Received::bytes(r.copied);
         got.from = r.from.and_then(|s| s.addr()).map(|a| a.to_bytes());
         if opts.passcred {
-            got.cmsgs.push(creds_cmsg(match r.creds {
-                Some(c) => c.unwrap_or(NOBODY),
-                None => Ucred {
-                    pid: 0,
-                    uid: 0,
-                    gid: 0,
+            got.cmsgs.push(creds_cmsg(
+                ctx,
+                match r.creds {
+                    Some(c) => c.unwrap_or(NOBODY),
+                    None => Ucred {
+                        pid: 0,
+                        uid: 0,
+                        gid: 0,
+                    },
                 },
-            }));
+            ));
         }
         got.files = r.files;
         Ok(got)
@@ -257,7 +260,7 @@ impl UnixSocket {
         got.from = d.from.and_then(|s| s.addr()).map(|a| a.to_bytes());
         got.cmsgs.extend(stamp_cmsg(opts.stamps, d.stamp));
         if opts.passcred {
-            got.cmsgs.push(creds_cmsg(d.creds.unwrap_or(NOBODY)));
+            got.cmsgs.push(creds_cmsg(ctx, d.creds.unwrap_or(NOBODY)));
         }
         got.files = d.files;
         Ok(got)

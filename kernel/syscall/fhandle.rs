@@ -6,7 +6,7 @@
 //! handle is mountinfo's first column, as statx's `stx_mnt_id`.
 
 use super::arg::{Fd, UserStr};
-use super::open::{open_file, OpenHow, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
+use super::open::{open_file, OpenHow, AT_EMPTY_PATH};
 use crate::task::TrapContext;
 use arch::abi::capability::CAP_DAC_READ_SEARCH;
 use arch::{Errno, Result};
@@ -43,8 +43,9 @@ fn handle_path(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, flags: u64) -> R
         let f = dirfd.file(ctx)?;
         return f.path().cloned().ok_or(Errno::EOPNOTSUPP);
     }
-    let at = (flags & AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW * u64::from(flags & AT_SYMLINK_FOLLOW == 0);
-    super::open::resolve_at(ctx, dirfd, &path, at, true)
+    // Unlike the other *at calls, a final symlink is followed only on request.
+    let follow = flags & AT_SYMLINK_FOLLOW != 0;
+    super::open::resolve_at(ctx, dirfd, &path, flags & AT_EMPTY_PATH, follow)
 }
 
 pub fn sys_name_to_handle_at(

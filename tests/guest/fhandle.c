@@ -15,7 +15,8 @@
  * negative type; EBADF; a file unlinked while open still opens (Linux's
  * inode cache on ext4, the deleted dentry on tmpfs). EPERM for uid 1000 (which may still make handles).
  * EOPNOTSUPP on /proc files and pipes, where AT_HANDLE_FID gives a
- * FILEID_INO64_GEN handle.
+ * FILEID_INO64_GEN handle. cgroup2 (mounted at /tmp/fh-cg): FILEID_KERNFS
+ * handles of groups and their files, open by handle, ESTALE once removed.
  *
  * On the host: `fhandle DIR...` as root with DIRs on ext4 and on a tmpfs
  * (e.g. `unshare -m sh -c 'mount -t tmpfs t /mnt && ./fhandle /tmp /mnt'`).
@@ -25,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -43,6 +45,12 @@ struct fh {
 };
 
 static const char *dir;
+
+/* Removes directory NAME in DIRFD. */
+static int rmdirat(int dirfd, const char *name)
+{
+	return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
 static int dfd, ext4;
 
 /* Returns "DIR: WHAT" as a check name (valid until the next call). */
@@ -352,6 +360,55 @@ static void unexportable_checks(void)
 	close(p[1]);
 }
 
+/* cgroup2 (a mount at /tmp/fh-cg): kernfs's FILEID_KERNFS handles, the
+ * 64-bit inode number in 8 bytes, for groups and their files; ESTALE once
+ * the group is removed. */
+static void cgroup_checks(void)
+{
+	struct fh f, c, p;
+	struct stat st, cst, pst;
+	int mnt;
+	dir = "cgroup2";
+	mkdir("/tmp/fh-cg", 0755);
+	if (mount("none", "/tmp/fh-cg", "cgroup2", 0, NULL) != 0) {
+		check_printf("# no cgroup2 mount (%s), skipped\n", strerrorname_np(errno));
+		rmdir("/tmp/fh-cg");
+		return;
+	}
+	int cg = MUST(open("/tmp/fh-cg", O_RDONLY | O_DIRECTORY));
+	rmdirat(cg, "fh-child");
+	MUST(mkdirat(cg, "fh-child", 0755));
+	MUST(fstat(cg, &st));
+	MUST(fstatat(cg, "fh-child", &cst, 0));
+	MUST(fstatat(cg, "fh-child/cgroup.procs", &pst, 0));
+	CHECK_SYS(N("handle of the root"), handle(cg, "", AT_EMPTY_PATH, &f, &mnt));
+	CHECKF(N("... FILEID_KERNFS with the inode number"),
+	       f.h.handle_type == 0xfe && f.h.handle_bytes == 8 &&
+		       (f.w[0] | (uint64_t)f.w[1] << 32) == st.st_ino,
+	       "type %#x bytes %u", f.h.handle_type, f.h.handle_bytes);
+	CHECK_SYS(N("handle of a group"), handle(cg, "fh-child", 0, &c, &mnt));
+	CHECK(N("... its inode number"), (c.w[0] | (uint64_t)c.w[1] << 32) == cst.st_ino);
+	CHECK_SYS(N("handle of cgroup.procs"), handle(cg, "fh-child/cgroup.procs", 0, &p, &mnt));
+	CHECK(N("... its inode number"), (p.w[0] | (uint64_t)p.w[1] << 32) == pst.st_ino);
+	int fd = open_by_handle_at(cg, &c.h, O_RDONLY | O_DIRECTORY);
+	CHECK_SYS(N("open the group by handle"), fd);
+	CHECK(N("... the same inode"), fd_ino(fd) == cst.st_ino);
+	int fd2 = openat(fd, "cgroup.procs", O_RDONLY);
+	CHECK_SYS(N("... works as a dirfd"), fd2);
+	close(fd2);
+	close(fd);
+	fd = open_by_handle_at(cg, &p.h, O_RDONLY);
+	CHECK_SYS(N("open cgroup.procs by handle"), fd);
+	char buf[16];
+	CHECK(N("... reads (empty)"), read(fd, buf, sizeof buf) == 0);
+	close(fd);
+	MUST(rmdirat(cg, "fh-child"));
+	CHECK_ERRNO(N("a removed group is ESTALE"), open_by_handle_at(cg, &c.h, O_RDONLY), ESTALE);
+	close(cg);
+	MUST(umount("/tmp/fh-cg"));
+	rmdir("/tmp/fh-cg");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -359,5 +416,6 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		dir_checks(argv[i]);
 	unexportable_checks();
+	cgroup_checks();
 	return check_done();
 }

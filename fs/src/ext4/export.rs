@@ -51,7 +51,9 @@ impl Ext4 {
         // A free or deleted record (all zeroes in a fresh inode table) is
         // stale, not corrupt: look at its link count before parsing it.
         let raw = self.raw_inode(ino)?;
-        let links = raw.get(0x1a..0x1c).map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
+        let links = raw
+            .get(0x1a..0x1c)
+            .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
         if links == 0 {
             return Err(Errno::ESTALE);
         }

@@ -30,8 +30,8 @@ use crate::types::{FileType, StatFs, Timespec};
 use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use mm::FrameAllocator;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 /// `TMPFS_MAGIC`, the `f_type` statfs(2) reports.

@@ -15,7 +15,8 @@
  * negative type; EBADF; a file unlinked while open still opens (Linux's
  * inode cache on ext4, the deleted dentry on tmpfs). EPERM for uid 1000 (which may still make handles).
  * EOPNOTSUPP on /proc files and pipes, where AT_HANDLE_FID gives a
- * FILEID_INO64_GEN handle. cgroup2 (mounted at /tmp/fh-cg): FILEID_KERNFS
+ * FILEID_INO64_GEN handle. /dev/null (devtmpfs, shmem's handle) opens by
+ * handle. cgroup2 (mounted at /tmp/fh-cg): FILEID_KERNFS
  * handles of groups and their files, open by handle, ESTALE once removed.
  *
  * On the host: `fhandle DIR...` as root with DIRs on ext4 and on a tmpfs
@@ -353,6 +354,20 @@ static void unexportable_checks(void)
 	       f.h.handle_type == 0x81 && f.h.handle_bytes == 12 &&
 		       (f.w[0] | (uint64_t)f.w[1] << 32) == st.st_ino,
 	       "type %#x bytes %u", f.h.handle_type, f.h.handle_bytes);
+	dir = "devtmpfs";
+	MUST(stat("/dev/null", &st));
+	CHECK_SYS(N("/dev/null"), handle(AT_FDCWD, "/dev/null", 0, &f, &mnt));
+	CHECKF(N("... shmem's handle"),
+	       f.h.handle_type == 1 && f.h.handle_bytes == 12 &&
+		       (f.w[1] | (uint64_t)f.w[2] << 32) == st.st_ino,
+	       "type %#x bytes %u", f.h.handle_type, f.h.handle_bytes);
+	int dev = MUST(open("/dev", O_RDONLY | O_DIRECTORY));
+	int fd = open_by_handle_at(dev, &f.h, O_WRONLY);
+	CHECK_SYS(N("... opens by handle"), fd);
+	CHECK(N("... the device"), write(fd, "x", 1) == 1 && fd_ino(fd) == st.st_ino);
+	close(fd);
+	close(dev);
+	dir = "pipe";
 	MUST(pipe(p));
 	CHECK_ERRNO(N("a pipe is EOPNOTSUPP"), handle(p[0], "", AT_EMPTY_PATH, &f, &mnt),
 		    EOPNOTSUPP);

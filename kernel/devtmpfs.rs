@@ -43,6 +43,18 @@ impl FileSystem for DevTmpfs {
     fn show_options(&self) -> String {
         self.0.show_options()
     }
+
+    fn encode_fh(&self, inode: &dyn Inode) -> Option<fs::export::Fid> {
+        self.0.encode_fh(inode)
+    }
+
+    fn fh_to_inode(&self, fid: &fs::export::Fid) -> Result<Arc<dyn Inode>> {
+        self.0.fh_to_inode(fid)
+    }
+
+    fn get_parent(&self, dir: &dyn Inode) -> Result<Arc<dyn Inode>> {
+        self.0.get_parent(dir)
+    }
 }
 
 /// Character devices: name, major, minor, permission bits.

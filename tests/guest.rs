@@ -3,9 +3,11 @@
 //! tmpfs, procfs, permissions, ptys, terminal job control, the copy calls,
 //! shared file mappings,
 //! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE,
-//! System V IPC.
+//! System V IPC, file handles.
 
 mod common;
+#[path = "guest/fhandle.rs"]
+mod fhandle;
 #[path = "guest/namespaces.rs"]
 mod namespaces;
 

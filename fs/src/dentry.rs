@@ -38,6 +38,13 @@ impl Dentry {
         Dentry::new(b"/", None, inode)
     }
 
+    /// Creates a dentry of `inode` outside the tree, named "/" and without
+    /// a parent: a non-directory found by file handle (Linux's
+    /// `d_obtain_alias` making a disconnected alias).
+    pub(crate) fn new_anon(inode: Arc<dyn Inode>) -> Arc<Dentry> {
+        Dentry::new(b"/", None, inode)
+    }
+
     /// Creates the dentry of the unnamed file `inode` (`O_TMPFILE`) below
     /// `parent`: named "#INO", deleted from the start and never cached in
     /// the parent, as Linux's d_tmpfile() makes it.

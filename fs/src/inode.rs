@@ -283,6 +283,28 @@ pub trait FileSystem: Send + Sync {
         String::new()
     }
 
+    /// Returns the file handle of `inode`, one of this filesystem's (Linux's
+    /// `export_operations.encode_fh`); `None` for filesystems that cannot
+    /// find their inodes again by handle (procfs, sysfs, pipes), to which
+    /// name_to_handle_at(2) answers `EOPNOTSUPP`.
+    fn encode_fh(&self, _inode: &dyn Inode) -> Option<crate::export::Fid> {
+        None
+    }
+
+    /// Returns the inode a handle `encode_fh` made names (`fh_to_dentry`):
+    /// `ESTALE` when it is gone, its generation differs, or the handle is
+    /// not one of this filesystem's.
+    fn fh_to_inode(&self, _fid: &crate::export::Fid) -> Result<Arc<dyn Inode>> {
+        Err(Errno::ESTALE)
+    }
+
+    /// Returns the parent of directory `dir` (`export_operations.get_parent`),
+    /// the root its own, so that a directory found by handle is put back in
+    /// the dentry tree.
+    fn get_parent(&self, _dir: &dyn Inode) -> Result<Arc<dyn Inode>> {
+        Err(Errno::ESTALE)
+    }
+
     /// Makes the filesystem itself read-only or read-write (`mount -o
     /// remount,ro|rw`); filesystems without a device have nothing to do.
     fn remount(&self, read_only: bool) -> Result<()> {

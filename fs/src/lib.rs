@@ -17,6 +17,7 @@ pub mod crc32c;
 mod create;
 mod dentry;
 mod devnum;
+pub mod export;
 pub mod ext4;
 mod fallocate;
 mod fdtable;

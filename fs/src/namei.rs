@@ -31,6 +31,10 @@ bitflags::bitflags! {
         const FOLLOW = 1;
         /// The final component must be a directory.
         const DIRECTORY = 2;
+        /// An empty path names the starting directory itself, whatever it
+        /// is, and a symlink there is not followed (Linux's `LOOKUP_EMPTY`
+        /// as `file_open_root` uses it).
+        const EMPTY = 4;
         /// `RESOLVE_NO_XDEV`: crossing a mount point (either way) is `EXDEV`.
         const NO_XDEV = 0x100;
         /// `RESOLVE_NO_MAGICLINKS`: a magic link to follow is `ELOOP`.
@@ -109,6 +113,12 @@ impl Vfs {
         path: &[u8],
         flags: LookupFlags,
     ) -> Result<Path> {
+        if path.is_empty() && flags.contains(LookupFlags::EMPTY) {
+            if flags.contains(LookupFlags::DIRECTORY) && !is_dir(cwd) {
+                return Err(Errno::ENOTDIR);
+            }
+            return Ok(cwd.clone());
+        }
         let mut links = 0;
         self.walk(cred, root, cwd, path, flags, &mut links)
     }

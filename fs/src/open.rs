@@ -150,7 +150,7 @@ impl Vfs {
         resolve: LookupFlags,
         devices: &dyn CharDevices,
     ) -> Result<Arc<File>> {
-        let mut lf = resolve & LookupFlags::RESOLVE;
+        let mut lf = resolve & (LookupFlags::RESOLVE | LookupFlags::EMPTY);
         if !flags.contains(OpenFlags::O_NOFOLLOW) {
             lf |= LookupFlags::FOLLOW;
         }

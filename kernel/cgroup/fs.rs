@@ -106,10 +106,22 @@ impl FileSystem for CgroupFs {
     fn show_options(&self) -> String {
         self.options.borrow().clone()
     }
+
+    fn encode_fh(&self, inode: &dyn Inode) -> Option<::fs::export::Fid> {
+        Some(super::export::encode_fh(inode))
+    }
+
+    fn fh_to_inode(&self, fid: &::fs::export::Fid) -> Result<Arc<dyn Inode>> {
+        super::export::fh_to_inode(&self.root, fid)
+    }
+
+    fn get_parent(&self, dir: &dyn Inode) -> Result<Arc<dyn Inode>> {
+        super::export::get_parent(dir)
+    }
 }
 
 /// Returns the directory inode of `cg`, the same one while it is held.
-fn dir_inode(cg: &Arc<Cgroup>) -> Arc<dyn Inode> {
+pub(super) fn dir_inode(cg: &Arc<Cgroup>) -> Arc<dyn Inode> {
     let mut cache = cg.inodes.borrow_mut();
     if let Some(d) = cache.dir.upgrade() {
         return d;
@@ -124,7 +136,7 @@ fn dir_inode(cg: &Arc<Cgroup>) -> Arc<dyn Inode> {
 }
 
 /// Returns the inode of control file `f` of `cg`.
-fn file_inode(cg: &Arc<Cgroup>, f: &'static CFile) -> Arc<CgroupFile> {
+pub(super) fn file_inode(cg: &Arc<Cgroup>, f: &'static CFile) -> Arc<CgroupFile> {
     let mut cache = cg.inodes.borrow_mut();
     if let Some(i) = cache.files.get(f.name).and_then(Weak::upgrade) {
         return i;
@@ -177,8 +189,8 @@ fn stat(ino: u64, mode: u32, nlink: u32, owner: (u32, u32), time: Timespec) -> S
 }
 
 /// The directory of a group.
-struct CgroupDir {
-    cg: Arc<Cgroup>,
+pub(super) struct CgroupDir {
+    pub(super) cg: Arc<Cgroup>,
     time: Timespec,
     vfs_state: InodeState,
 }
@@ -309,7 +321,7 @@ impl Inode for CgroupDir {
 }
 
 /// A control file of a group.
-struct CgroupFile {
+pub(super) struct CgroupFile {
     cg: Arc<Cgroup>,
     file: &'static CFile,
     time: Timespec,

@@ -17,6 +17,7 @@
 //! The filesystem that shows the tree is in `fs.rs`, its files in
 //! `files.rs`.
 
+mod export;
 pub mod files;
 pub mod fs;
 pub mod limits;

@@ -17,6 +17,7 @@ mod exec;
 mod exit;
 mod fallocate;
 mod fd;
+mod fhandle;
 mod flock;
 mod futex;
 mod info;

@@ -56,6 +56,10 @@ pub fn resolve_at_as(
         }
         return dirfd.file(ctx)?.path().cloned().ok_or(Errno::EBADF);
     }
+    // An empty path is refused before dirfd is looked at (Linux's getname).
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
     let (root, start) = start_dir(ctx, dirfd, path)?;
     let mut lf = LookupFlags::empty();
     if follow && flags & AT_SYMLINK_NOFOLLOW == 0 {

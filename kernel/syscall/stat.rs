@@ -160,7 +160,14 @@ fn do_readlink(ctx: &mut TrapContext, dirfd: Fd, path: UserStr, buf: u64, len: u
         return Err(Errno::EINVAL);
     }
     let path = path.read_path(ctx)?;
-    let p = resolve_at(ctx, dirfd, &path, AT_SYMLINK_NOFOLLOW, false)?;
+    // An empty path names the symlink dirfd is open on (O_PATH), as since
+    // Linux 2.6.39; another file that way is ENOENT (readlink(2)).
+    let empty = path.is_empty();
+    let at = AT_SYMLINK_NOFOLLOW | if empty { AT_EMPTY_PATH } else { 0 };
+    let p = resolve_at(ctx, dirfd, &path, at, false)?;
+    if empty && p.inode().file_type() != FileType::Symlink {
+        return Err(Errno::ENOENT);
+    }
     let target = p.inode().readlink()?;
     let n = target.len().min(len as usize);
     ctx.write_user(buf, &target[..n])?;

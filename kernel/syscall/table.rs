@@ -330,6 +330,8 @@ syscall_table! {
     297 rt_tgsigqueueinfo(tgid: Int, tid: Int, sig: Int, info: Ptr) => signal::sys_rt_tgsigqueueinfo;
     299 recvmmsg(fd: Fd, msgvec: Ptr, vlen: Uint, flags: Flags, timeout: Ptr) => recvmsg::sys_recvmmsg;
     302 prlimit64(pid: Int, resource: Int, new: Ptr, old: Ptr) => rlimit::sys_prlimit64;
+    303 name_to_handle_at(dirfd: Fd, path: Path, handle: Ptr, mnt_id: Ptr, flags: Flags) => fhandle::sys_name_to_handle_at;
+    304 open_by_handle_at(mount_fd: Fd, handle: Ptr, flags: Flags) => fhandle::sys_open_by_handle_at;
     306 syncfs(fd: Fd) => sync::sys_syncfs;
     307 sendmmsg(fd: Fd, msgvec: Ptr, vlen: Uint, flags: Flags) => sendmsg::sys_sendmmsg;
     308 setns(fd: Fd, nstype: Flags) => info::sys_setns;

@@ -31,6 +31,7 @@ mod disk_inode;
 mod dx;
 mod dx_hash;
 mod dx_node;
+mod export;
 mod extent;
 mod extent_range;
 mod extent_write;
@@ -243,6 +244,18 @@ impl FileSystem for Ext4 {
 
     fn name(&self) -> &'static str {
         "ext4"
+    }
+
+    fn encode_fh(&self, inode: &dyn VfsInode) -> Option<crate::export::Fid> {
+        Ext4::encode_fh(self, inode)
+    }
+
+    fn fh_to_inode(&self, fid: &crate::export::Fid) -> Result<Arc<dyn VfsInode>> {
+        Ext4::fh_to_inode(self, fid)
+    }
+
+    fn get_parent(&self, dir: &dyn VfsInode) -> Result<Arc<dyn VfsInode>> {
+        Ext4::get_parent(self, dir)
     }
 
     fn dev(&self) -> u64 {

@@ -45,7 +45,10 @@ pub(super) struct State {
 /// An inode of a tmpfs.
 pub struct Inode {
     pub(super) sb: Arc<Super>,
-    ino: u64,
+    pub(super) ino: u64,
+    /// A random number that tells this inode from an earlier one of the
+    /// same number in file handles (`i_generation`).
+    pub(super) generation: u32,
     file_type: FileType,
     this: Weak<Inode>,
     state: Mutex<State>,
@@ -60,6 +63,7 @@ impl Inode {
         Ok(Arc::new_cyclic(|this| Inode {
             sb: sb.clone(),
             ino,
+            generation: super::export::new_generation(),
             file_type: FileType::Directory,
             this: this.clone(),
             vfs_state: InodeState::new(),
@@ -99,6 +103,7 @@ impl Inode {
         Ok(Arc::new_cyclic(|this| Inode {
             sb: sb.clone(),
             ino,
+            generation: super::export::new_generation(),
             file_type: ft,
             this: this.clone(),
             vfs_state: InodeState::new(),
@@ -184,6 +189,7 @@ impl Drop for Inode {
             body => self.sb.free_pages(body.pages()),
         }
         self.sb.free_ino();
+        self.sb.forget_exported(self.ino);
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod attr;
 mod dir;
+mod export;
 mod file;
 mod fileattr;
 mod inode;
@@ -29,8 +30,9 @@ use crate::types::{FileType, StatFs, Timespec};
 use arch::sync::{Mutex, MutexGuard};
 use arch::{Errno, Result};
 use mm::FrameAllocator;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// `TMPFS_MAGIC`, the `f_type` statfs(2) reports.
 pub const TMPFS_MAGIC: u64 = 0x0102_1994;
@@ -64,6 +66,10 @@ pub(crate) struct Super {
     inodes: AtomicU64,
     next_ino: AtomicU64,
     namespace: Mutex<()>,
+    /// The inodes a file handle was made for, by number (Linux hashes a
+    /// shmem inode when its first handle is encoded); weak, so a handle
+    /// does not keep its file alive.
+    exported: Mutex<HashMap<u64, Weak<Inode>>>,
 }
 
 impl Super {
@@ -152,6 +158,7 @@ impl Tmpfs {
             inodes: AtomicU64::new(0),
             next_ino: AtomicU64::new(1),
             namespace: Mutex::new(()),
+            exported: Mutex::default(),
         });
         let root = Inode::new_root(&sb, opts.mode & 0o7777)?;
         Ok(Arc::new(Tmpfs { sb, root }))
@@ -173,6 +180,18 @@ impl FileSystem for Tmpfs {
 
     fn sync(&self) -> Result<()> {
         Ok(())
+    }
+
+    fn encode_fh(&self, inode: &dyn VfsInode) -> Option<crate::export::Fid> {
+        self.sb.encode_fh(inode)
+    }
+
+    fn fh_to_inode(&self, fid: &crate::export::Fid) -> Result<Arc<dyn VfsInode>> {
+        self.sb.fh_to_inode(fid)
+    }
+
+    fn get_parent(&self, dir: &dyn VfsInode) -> Result<Arc<dyn VfsInode>> {
+        self.sb.get_parent(dir)
     }
 
     fn show_options(&self) -> String {

@@ -58,6 +58,11 @@ fn sharers(task: &Task, mm: &Arc<KernelCell<Mm>>) -> Vec<Arc<Task>> {
         .collect()
 }
 
+/// Returns whether another live task's CPU maps `mm`.
+fn has_sharers(task: &Task, mm: &Arc<KernelCell<Mm>>) -> bool {
+    Arc::strong_count(mm) > 2 || task.process.threads.borrow().len() > 1
+}
+
 /// Kicks every task of `tasks` out of guest code and waits until each is out;
 /// they cannot go back while the caller holds the kernel lock.
 fn stop_guest(tasks: &[Arc<Task>]) {
@@ -104,10 +109,23 @@ pub fn quiesce_all(mms: &[Arc<KernelCell<Mm>>]) {
 /// pending flushes on its CPU.
 pub fn flush(task: &Task, cpu: &mut dyn GuestCpu) {
     let mm = task.mm();
+    let protects = mm.borrow_mut().take_write_protects();
     let ranges = mm.borrow_mut().take_tlb_flushes();
-    if !ranges.is_empty() {
+    // Pages that lose write access (fork) stay readable in this CPU's
+    // mappings; the other CPUs drop them.
+    for r in &protects {
+        cpu.queue(MapOp::WriteProtect {
+            vaddr: r.start,
+            len: r.end - r.start,
+        });
+    }
+    let mut theirs = ranges.clone();
+    if !protects.is_empty() && has_sharers(task, &mm) {
+        theirs.extend(protects);
+    }
+    if !theirs.is_empty() {
         let others = sharers(task, &mm);
-        let spans: Vec<(u64, u64)> = ranges.iter().map(|r| (r.start, r.end - r.start)).collect();
+        let spans: Vec<(u64, u64)> = theirs.iter().map(|r| (r.start, r.end - r.start)).collect();
         // CPUs that can drop mappings at once do (a TLB shootdown); the others
         // are stopped and drop them before their guest code runs again.
         let deferred: Vec<Arc<Task>> = others
@@ -115,7 +133,7 @@ pub fn flush(task: &Task, cpu: &mut dyn GuestCpu) {
             .filter(|t| !t.cpu().is_some_and(|c| c.unmap_now(&spans)))
             .collect();
         for t in &deferred {
-            t.tlb.borrow_mut().add(&ranges);
+            t.tlb.borrow_mut().add(&theirs);
         }
         stop_guest(&deferred);
         task.tlb.borrow_mut().add(&ranges);

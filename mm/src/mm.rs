@@ -59,6 +59,8 @@ pub struct Mm {
     /// The pages charged to `Committed_AS` (`commit`).
     pub(crate) committed: u64,
     flushes: Vec<Range<u64>>,
+    /// Ranges whose host mappings must lose write access (fork).
+    write_protects: Vec<Range<u64>>,
 }
 
 impl Mm {
@@ -85,6 +87,7 @@ impl Mm {
             def_locked: false,
             committed: 0,
             flushes: Vec::new(),
+            write_protects: Vec::new(),
         }
     }
 
@@ -145,6 +148,24 @@ impl Mm {
     /// dropped from every stub of this mm before guest code runs again.
     pub fn take_tlb_flushes(&mut self) -> Vec<Range<u64>> {
         std::mem::take(&mut self.flushes)
+    }
+
+    /// Returns and clears the page-aligned ranges whose host mappings must
+    /// lose write access before guest code runs again (the CPUs of other
+    /// tasks may drop them instead).
+    pub fn take_write_protects(&mut self) -> Vec<Range<u64>> {
+        std::mem::take(&mut self.write_protects)
+    }
+
+    /// Records that the host mappings of `[start, end)` must lose write access.
+    fn write_protect(&mut self, start: u64, end: u64) {
+        if let Some(last) = self.write_protects.last_mut() {
+            if last.end == start {
+                last.end = end;
+                return;
+            }
+        }
+        self.write_protects.push(start..end);
     }
 
     /// Records that the host mappings of `[start, end)` must be dropped.
@@ -274,8 +295,8 @@ impl Mm {
     ///
     /// Private pages become read-only in both address spaces and their frames
     /// gain a reference; shared mappings share their frames with unchanged
-    /// rights. Pages whose host mappings lose write access are recorded as
-    /// flushes in `self`.
+    /// rights. Pages whose host mappings lose write access are recorded in
+    /// `self` (`take_write_protects`).
     pub fn fork(&mut self) -> Result<Mm> {
         // dup_mmap charges the child's areas again: ENOMEM if refused.
         self.may_commit(self.committed)?;
@@ -294,6 +315,7 @@ impl Mm {
             def_locked: false,
             committed: 0,
             flushes: Vec::new(),
+            write_protects: Vec::new(),
         };
         for vma in child.vmas.values_mut() {
             vma.flags.remove(crate::MapFlags::LOCKED);
@@ -317,7 +339,7 @@ impl Mm {
                 let ro = pte.with_flags(PteFlags::empty());
                 if pte.writable() {
                     self.pt.map(vaddr, ro);
-                    self.flush(vaddr, vaddr + PAGE_SIZE);
+                    self.write_protect(vaddr, vaddr + PAGE_SIZE);
                 }
                 child.pt.map(vaddr, ro);
             }

@@ -46,6 +46,15 @@ impl HostTlb {
                     }
                     out.push(op);
                 }
+                MapOp::WriteProtect { vaddr, len } => {
+                    let end = vaddr.saturating_add(len);
+                    for (&v, e) in self.pages.range_mut(vaddr..end) {
+                        if e.1 & PROT_WRITE != 0 {
+                            e.1 &= !PROT_WRITE;
+                            push_protect(&mut out, v, e.1);
+                        }
+                    }
+                }
                 MapOp::Protect { vaddr, len, prot } => {
                     let end = vaddr.saturating_add(len);
                     let mut any = false;
@@ -69,6 +78,30 @@ impl HostTlb {
         self.pages.append(&mut tail);
         mid
     }
+}
+
+/// Linux's `PROT_WRITE`.
+const PROT_WRITE: u32 = 2;
+
+/// Appends a one-page protection change, extending the previous one when the
+/// pages follow on with the same protection.
+fn push_protect(out: &mut Vec<MapOp>, vaddr: u64, prot: u32) {
+    if let Some(MapOp::Protect {
+        vaddr: v,
+        len,
+        prot: q,
+    }) = out.last_mut()
+    {
+        if *q == prot && *v + *len == vaddr {
+            *len += PAGE_SIZE;
+            return;
+        }
+    }
+    out.push(MapOp::Protect {
+        vaddr,
+        len: PAGE_SIZE,
+        prot,
+    });
 }
 
 /// Appends a one-page map, extending the previous map when both the guest

@@ -239,6 +239,9 @@ pub(super) fn request(op: &MapOp) -> StubRequest {
         ),
         MapOp::Unmap { vaddr, len } => (SYS_MUNMAP, [vaddr, len, 0, 0, 0, 0]),
         MapOp::Protect { vaddr, len, prot } => (SYS_MPROTECT, [vaddr, len, prot as u64, 0, 0, 0]),
+        // The CPU's HostTlb turns these into exact protections; unfiltered,
+        // read-only is safe (an execute faults once more).
+        MapOp::WriteProtect { vaddr, len } => (SYS_MPROTECT, [vaddr, len, 1, 0, 0, 0]),
     };
     StubRequest { nr, args }
 }

@@ -48,4 +48,8 @@ pub enum MapOp {
     Unmap { vaddr: u64, len: u64 },
     /// Changes the protection of host mappings in the range.
     Protect { vaddr: u64, len: u64, prot: u32 },
+    /// Takes write access away from host mappings in the range, each page
+    /// keeping the rest of its protection (fork's copy-on-write: reads go on
+    /// without a fault).
+    WriteProtect { vaddr: u64, len: u64 },
 }

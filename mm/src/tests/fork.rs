@@ -17,10 +17,11 @@ fn child_write_does_not_change_parent() {
     let mut child = parent.fork().expect("fork");
     assert_eq!(parent.frames().refcount(frame), 2);
     assert_eq!(
-        parent.take_tlb_flushes(),
+        parent.take_write_protects(),
         vec![a..a + P],
         "parent loses write access"
     );
+    assert_eq!(parent.take_tlb_flushes(), vec![], "and keeps read access");
     let m = parent.handle_fault(a, false).expect("read");
     assert_eq!(
         (m.paddr, m.prot),
@@ -81,7 +82,7 @@ fn shared_anonymous_memory_is_shared_across_fork() {
     parent.copy_to_user(a, b"one").expect("write");
     let mut child = parent.fork().expect("fork");
     assert!(
-        parent.take_tlb_flushes().is_empty(),
+        parent.take_tlb_flushes().is_empty() && parent.take_write_protects().is_empty(),
         "shared pages keep write access"
     );
     child.copy_to_user(a, b"two").expect("write");

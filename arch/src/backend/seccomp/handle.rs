@@ -45,6 +45,8 @@ pub(super) struct Stub {
     /// What a new slot's head starts with: the FSGSBASE flag, the spin count.
     pub(super) fsgsbase: bool,
     pub(super) spin: u64,
+    /// The stub where the address space's threads go once this one is full.
+    overflow: Mutex<std::sync::Weak<Stub>>,
 }
 
 /// The slots of a stub, and whether the stub is ending (no new thread may
@@ -217,7 +219,18 @@ impl Stub {
             }),
             fsgsbase,
             spin,
+            overflow: Mutex::new(std::sync::Weak::new()),
         }
+    }
+
+    /// Returns the stub this one's threads overflow into, if it lives.
+    pub(super) fn overflow(&self) -> Option<Arc<Stub>> {
+        self.overflow.lock().upgrade()
+    }
+
+    /// Sends the threads that do not fit here to `next`.
+    pub(super) fn set_overflow(&self, next: &Arc<Stub>) {
+        *self.overflow.lock() = Arc::downgrade(next);
     }
 
     /// Returns whether the stub has ended (or is about to be reaped).
@@ -272,9 +285,17 @@ impl Stub {
         last
     }
 
-    /// Has the mapper start a guest thread on `slot`.
-    pub(super) fn start_thread(&self, slot: u64) -> Result<()> {
-        self.mapper.lock().spawn(slot)
+    /// Has the mapper start a guest thread on `slot`, and waits with
+    /// `started` until it has read its start from the control page (no other
+    /// batch, nor another thread's start, may overwrite it meanwhile).
+    pub(super) fn start_thread(
+        &self,
+        slot: u64,
+        started: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let mut m = self.mapper.lock();
+        m.spawn(slot)?;
+        started()
     }
 
     /// Kills and reaps the stub, once no guest thread is left in it.

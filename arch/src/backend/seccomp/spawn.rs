@@ -41,11 +41,10 @@ pub struct SeccompBackend {
     src: Arc<Source>,
 }
 
-/// Where new stubs come from: the pool, or a start on the spot.
+/// Where new stubs come from: the pool.
 pub(super) struct Source {
     starter: Arc<Starter>,
     pool: Arc<Pool>,
-    physmem: std::sync::OnceLock<Arc<PhysMem>>,
 }
 
 /// What starting a stub needs.
@@ -60,19 +59,42 @@ struct Starter {
     head: SysmsgHead,
 }
 
-/// Stubs started and waiting.
+/// Stubs started and waiting. Only the pool's own thread starts stubs: it is
+/// the parent their death signal follows, and it never ends (a stub started
+/// by a task's thread would die with that thread, and with it the other
+/// threads of its guest process).
 struct Pool {
     ready: std::sync::Mutex<Vec<StubThread>>,
-    /// Signalled when a stub is taken.
+    /// Signalled when a stub is taken, or wanted.
     taken: std::sync::Condvar,
+    /// Signalled when a stub is ready.
+    filled: std::sync::Condvar,
     filler: std::sync::Once,
 }
 
 impl Pool {
-    fn take(&self) -> Option<StubThread> {
-        let cpu = self.ready.lock().ok()?.pop();
-        self.taken.notify_one();
-        cpu
+    /// Takes a started stub, waiting for the pool's thread to start one if
+    /// none is ready; EIO if none comes in time.
+    fn take(&self) -> Result<StubThread> {
+        let start = crate::host::time::monotonic_ns();
+        let mut ready = self.ready.lock().map_err(|_| Errno::EIO)?;
+        loop {
+            let t = ready.pop();
+            self.taken.notify_one();
+            if let Some(t) = t {
+                return Ok(t);
+            }
+            if crate::host::time::monotonic_ns() - start > START_MS * 1_000_000 {
+                log::error!("no seccomp stub could be started in time");
+                return Err(Errno::EIO);
+            }
+            let wait = std::time::Duration::from_millis(100);
+            ready = self
+                .filled
+                .wait_timeout(ready, wait)
+                .map_err(|_| Errno::EIO)?
+                .0;
+        }
     }
 
     /// Keeps the pool full, for ever (the thread that starts stubs is the
@@ -92,7 +114,10 @@ impl Pool {
             }
             match starter.start(physmem) {
                 Ok(cpu) => match self.ready.lock() {
-                    Ok(mut ready) => ready.push(cpu),
+                    Ok(mut ready) => {
+                        ready.push(cpu);
+                        self.filled.notify_all();
+                    }
                     Err(_) => return,
                 },
                 Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
@@ -119,9 +144,9 @@ impl SeccompBackend {
                 pool: Arc::new(Pool {
                     ready: Default::default(),
                     taken: Default::default(),
+                    filled: Default::default(),
                     filler: std::sync::Once::new(),
                 }),
-                physmem: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -135,7 +160,6 @@ impl Backend for SeccompBackend {
         share: Option<&Arc<dyn CpuHandle>>,
     ) -> Result<Box<dyn GuestCpu>> {
         let src = &self.src;
-        let _ = src.physmem.set(physmem.clone());
         src.pool.filler.call_once(|| {
             let (pool, starter, physmem) = (src.pool.clone(), src.starter.clone(), physmem.clone());
             let spawned = std::thread::Builder::new()
@@ -148,26 +172,31 @@ impl Backend for SeccompBackend {
         let stub = share
             .and_then(|h| h.as_any().downcast_ref::<ScHandle>())
             .and_then(ScHandle::stub);
-        if let Some(stub) = stub {
+        let Some(mut stub) = stub else {
+            return Ok(Box::new(SeccompCpu::new(src.clone(), src.fresh()?)));
+        };
+        // A full stub sends its address space's next threads to the stub it
+        // overflowed into, and so on; the last full one gets a new stub.
+        loop {
             match spawn_thread(&stub) {
                 Ok(t) => return Ok(Box::new(SeccompCpu::new(src.clone(), t))),
-                // A full or ending stub: the task gets one of its own.
                 Err(e) => log::debug!("no thread in the shared stub ({e:?})"),
             }
+            match stub.overflow() {
+                Some(next) => stub = next,
+                None => break,
+            }
         }
-        Ok(Box::new(SeccompCpu::new(src.clone(), src.fresh()?)))
+        let t = src.fresh()?;
+        stub.set_overflow(&t.stub);
+        Ok(Box::new(SeccompCpu::new(src.clone(), t)))
     }
 }
 
 impl Source {
-    /// Returns the guest thread of a stub of its own: from the pool, or
-    /// started now.
+    /// Returns the guest thread of a stub of its own, from the pool.
     pub(super) fn fresh(&self) -> Result<StubThread> {
-        if let Some(t) = self.pool.take() {
-            return Ok(t);
-        }
-        let physmem = self.physmem.get().ok_or(Errno::EIO)?;
-        self.starter.start(physmem)
+        self.pool.take()
     }
 }
 
@@ -180,8 +209,7 @@ fn spawn_thread(stub: &Arc<Stub>) -> Result<StubThread> {
     let started = stub
         .shm
         .write(slot, &head)
-        .and_then(|_| stub.start_thread(slot))
-        .and_then(|_| first_trap(stub, slot));
+        .and_then(|_| stub.start_thread(slot, || first_trap(stub, slot)));
     let tid = stub.shm.word(slot + TID).load(Ordering::Acquire) as libc::pid_t;
     let located = started.and_then(|_| Frame::locate(&stub.shm, slot));
     let (frame, uc) = match located {

@@ -284,6 +284,9 @@ fn page_fault(ctx: &mut TrapContext, addr: u64, write: bool) {
             // everywhere before mapping the new one, or the flush would undo it.
             tlb::flush(ctx.task, ctx.cpu);
             map_page(ctx.cpu, &m);
+            if !write {
+                mm.borrow_mut().fault_around(addr, 16);
+            }
             for n in mm.borrow_mut().mappings_around(addr, 16) {
                 map_page(ctx.cpu, &n);
             }

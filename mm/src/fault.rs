@@ -215,6 +215,36 @@ impl Mm {
         Ok(())
     }
 
+    /// Maps the pages of a file mapping that are already in memory around a
+    /// read fault at `addr` (Linux's `do_fault_around`, over an aligned
+    /// window of `max_pages` pages within the VMA), read-only as a read fault
+    /// maps them, so that a program's first run does not fault on every page
+    /// of its code. Reads nothing from disk.
+    pub fn fault_around(&mut self, addr: u64, max_pages: usize) {
+        let Some(vma) = self.find_vma(addr) else {
+            return;
+        };
+        let Some(file) = vma.file.clone() else {
+            return;
+        };
+        if vma.prot.is_empty() {
+            return;
+        }
+        let window = (max_pages.max(1) as u64).next_power_of_two() * PAGE_SIZE;
+        let start = (addr & !(window - 1)).max(vma.start);
+        let end = (addr & !(window - 1)).saturating_add(window).min(vma.end);
+        let vma = vma.clone();
+        for page in (start..end).step_by(PAGE_SIZE as usize) {
+            let index = vma.file_index(page);
+            if self.pt.lookup(page).is_some() || !file.cached(index) {
+                continue;
+            }
+            if let Ok(paddr) = file.page(index) {
+                self.pt.map(page, Pte::new(paddr, PteFlags::empty()));
+            }
+        }
+    }
+
     /// Returns the pages near `addr` in its VMA that already have frames, with
     /// the host rights they may get, for fault-around: at most `max_pages`
     /// pages of the aligned window around `addr`, excluding `addr`'s own page

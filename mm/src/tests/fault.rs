@@ -122,3 +122,44 @@ fn fault_around_returns_present_neighbours() {
     assert!(around.iter().all(|m| m.prot == RW));
     assert!(mm.mappings_around(0x9000_0000, 16).is_empty());
 }
+
+#[test]
+fn file_fault_around_maps_cached_pages_only() {
+    let mut mm = new_mm();
+    let file = CachedFile::new(&mm, MemFile::patterned(32 * P));
+    // Pages 1, 3 and 20 of the file are in its cache; nothing is mapped.
+    for i in [1, 3, 20] {
+        let paddr = file.page(i).expect("read");
+        mm.frames().put(paddr);
+    }
+    let a = super::map_file(&mut mm, &file, 32, Prot::READ, MapFlags::PRIVATE, 0);
+    let m = mm.handle_fault(a + 2 * P, false).expect("read fault");
+    mm.fault_around(a + 2 * P, 16);
+    let pages: Vec<u64> = mm
+        .mappings_around(a + 2 * P, 16)
+        .iter()
+        .map(|m| (m.vaddr - a) / P)
+        .collect();
+    assert_eq!(
+        pages,
+        vec![1, 3],
+        "the cached neighbours of the window, no more"
+    );
+    assert!(mm
+        .mappings_around(a + 2 * P, 16)
+        .iter()
+        .all(|m| m.prot == Prot::READ));
+    assert_eq!(m.prot, Prot::READ);
+    assert_eq!(
+        mm.rss_pages(),
+        3,
+        "mapped pages count, as Linux's fault-around"
+    );
+    // Read-only, so a write to a private page still copies it.
+    let mut rw = new_mm();
+    let b = super::map_file(&mut rw, &file, 32, RW, MapFlags::PRIVATE, 0);
+    rw.handle_fault(b + 2 * P, false).expect("read");
+    rw.fault_around(b + 2 * P, 16);
+    let cow = rw.handle_fault(b + 3 * P, true).expect("COW");
+    assert_ne!(cow.paddr, file.page(3).expect("cached"));
+}

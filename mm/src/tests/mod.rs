@@ -137,6 +137,10 @@ impl MappedFile for CachedFile {
     fn max_prot(&self) -> Prot {
         self.max_prot
     }
+
+    fn cached(&self, index: u64) -> bool {
+        self.cache.cached(index)
+    }
 }
 
 /// Maps `pages` pages of `file` from file page `index` with `prot` and `flags`.

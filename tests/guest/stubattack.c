@@ -22,7 +22,8 @@
  *    under ptrace, which a SIGTRAP handler turns into the same exit status)
  *    with mmap of the host's physmem fd 3, mprotect and munmap of the stub's
  *    own pages, and clone: the guest kernel answers each as the guest's own
- *    call (EBADF, ENOMEM, EINVAL; the clone makes a guest process).
+ *    call (EBADF, ENOMEM, EINVAL; the clone makes a guest process); and exit,
+ *    which under seccomp ends the host thread: the kernel kills the process.
  * 2. (seccomp) Corrupt the message area's head (bump req, point uc or info
  *    at garbage) and keep running: the kernel must kill the attacker.
  *    (ptrace) Scribble over the data page between mapping batches.
@@ -112,6 +113,15 @@ static void attack_jump(void)
 		{ { "1 jump into the stub: clone",
 		    { 56, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0, 0, 0, 0, 0, at } },
 		  EBADF, -SIGSEGV, 1 },
+		/*
+		 * exit is allowed from the stub's page under seccomp (the handler
+		 * ends a thread with it): the host thread ends, and the kernel,
+		 * seeing its tid cleared, kills the task's process. Under ptrace it
+		 * is the guest's own exit.
+		 */
+		{ { "1 jump into the stub: exit of its host thread",
+		    { 60, 7, 0, 0, 0, 0, 0, 0, 0, 0, at } },
+		  -SIGKILL, 7, 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int want = stub == STUB_SECCOMP ? cases[i].status : cases[i].ptrace;

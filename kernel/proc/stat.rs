@@ -79,6 +79,11 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         _ => process_times(&p),
     };
     let children = *p.children_times.borrow();
+    let min_flt = match (&task, t.tid) {
+        (Some(th), Some(_)) => *th.min_flt.borrow(),
+        _ => crate::syscall::sched::process_switches(&p).2,
+    };
+    let cmin_flt = p.min_flt.borrow().1;
     let u = usage(&p);
     let (pending, blocked, ignored, caught) = signal_sets(&p, task.as_ref());
     let start = p
@@ -110,10 +115,10 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
         tty_nr,
         tpgid,
         0x0040_0000, // flags: PF_RANDOMIZE
+        min_flt,
+        cmin_flt,
         0,
-        0,
-        0,
-        0, // minflt, cminflt, majflt, cmajflt
+        0, // majflt, cmajflt: no fault counts as major
         ticks(times.0),
         ticks(times.1),
         ticks(children.0),

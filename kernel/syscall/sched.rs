@@ -236,15 +236,18 @@ pub fn process_times(p: &Process) -> (u64, u64) {
     t
 }
 
-/// Returns the context switches (voluntary, nonvoluntary) of a process: its
-/// exited threads' and its live ones'.
-fn process_switches(p: &Process) -> (u64, u64) {
-    let mut s = *p.switches.borrow();
+/// Returns the context switches (voluntary, nonvoluntary) and the page
+/// faults of a process: its exited threads' and its live ones'.
+pub fn process_switches(p: &Process) -> (u64, u64, u64) {
+    let (mut v, mut nv) = *p.switches.borrow();
+    let mut flt = p.min_flt.borrow().0;
     for th in p.threads.borrow().iter() {
-        let (v, nv) = th.waiter.switches();
-        s = (s.0 + v, s.1 + nv);
+        let (tv, tnv) = th.waiter.switches();
+        v += tv;
+        nv += tnv;
+        flt += *th.min_flt.borrow();
     }
-    s
+    (v, nv, flt)
 }
 
 pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64> {
@@ -255,16 +258,22 @@ pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64>
     let (own, children) = p.maxrss();
     let (times, maxrss, switches) = match who as i32 {
         RUSAGE_SELF => (process_times(p), own, process_switches(p)),
-        RUSAGE_CHILDREN => (
-            *p.children_times.borrow(),
-            children,
-            *p.children_switches.borrow(),
-        ),
-        RUSAGE_THREAD => (
-            task_times(ctx.task),
-            ctx.task.mm().borrow().hiwater_rss(),
-            ctx.task.waiter.switches(),
-        ),
+        RUSAGE_CHILDREN => {
+            let (v, nv) = *p.children_switches.borrow();
+            (
+                *p.children_times.borrow(),
+                children,
+                (v, nv, p.min_flt.borrow().1),
+            )
+        }
+        RUSAGE_THREAD => {
+            let (v, nv) = ctx.task.waiter.switches();
+            (
+                task_times(ctx.task),
+                ctx.task.mm().borrow().hiwater_rss(),
+                (v, nv, *ctx.task.min_flt.borrow()),
+            )
+        }
         _ => return Err(Errno::EINVAL),
     };
     super::wait4::write_rusage(ctx, usage, times, maxrss, switches)?;

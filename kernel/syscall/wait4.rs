@@ -15,14 +15,15 @@ const WNOTHREAD: u32 = 0x2000_0000;
 const WALL: u32 = 0x4000_0000;
 const WCLONE: u32 = 0x8000_0000;
 
-/// Writes a `struct rusage` with the (user, system) CPU times in nanoseconds
-/// and `ru_maxrss` (`maxrss` pages, shown in kilobytes).
+/// Writes a `struct rusage` with the (user, system) CPU times in nanoseconds,
+/// `ru_maxrss` (`maxrss` pages, shown in kilobytes), the context switches
+/// and the page faults.
 pub(super) fn write_rusage(
     ctx: &TrapContext,
     addr: u64,
     times: (u64, u64),
     maxrss: u64,
-    (nvcsw, nivcsw): (u64, u64),
+    (nvcsw, nivcsw, minflt): (u64, u64, u64),
 ) -> Result<()> {
     let tv = |ns: u64| Timeval {
         tv_sec: (ns / 1_000_000_000) as i64,
@@ -35,6 +36,8 @@ pub(super) fn write_rusage(
     };
     // The first counter is ru_maxrss.
     usage.counters[0] = (maxrss * (mm::PAGE_SIZE / 1024)) as i64;
+    // The fifth is ru_minflt.
+    usage.counters[4] = minflt as i64;
     // The last two are ru_nvcsw and ru_nivcsw.
     usage.counters[12] = nvcsw as i64;
     usage.counters[13] = nivcsw as i64;
@@ -72,7 +75,7 @@ pub fn sys_wait4(
                 status.write(ctx, &(r.status() as i32))?;
             }
             if rusage != 0 {
-                write_rusage(ctx, rusage, r.times(), r.maxrss, (0, 0))?;
+                write_rusage(ctx, rusage, r.times(), r.maxrss, (0, 0, 0))?;
             }
             Ok(r.pid as u64)
         }
@@ -138,7 +141,7 @@ pub fn sys_waitid(
     }
     if rusage != 0 {
         let (times, maxrss) = r.map_or(((0, 0), 0), |r| (r.times(), r.maxrss));
-        write_rusage(ctx, rusage, times, maxrss, (0, 0))?;
+        write_rusage(ctx, rusage, times, maxrss, (0, 0, 0))?;
     }
     Ok(0)
 }

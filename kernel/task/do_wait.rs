@@ -205,6 +205,10 @@ pub(super) fn reap(me: &Process, c: &Arc<Process>, times: (u64, u64)) {
         let mut sw = me.children_switches.borrow_mut();
         *sw = (sw.0 + own.0 + of_children.0, sw.1 + own.1 + of_children.1);
     }
+    {
+        let (own, of_children) = *c.min_flt.borrow();
+        me.min_flt.borrow_mut().1 += own + of_children;
+    }
     let (own, of_children) = *c.maxrss.borrow();
     {
         let mut m = me.maxrss.borrow_mut();

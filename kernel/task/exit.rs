@@ -86,6 +86,7 @@ pub fn do_exit(owned: Arc<Task>, status: ExitStatus) {
     let mut sw = p.switches.borrow_mut();
     *sw = (sw.0 + v, sw.1 + nv);
     drop(sw);
+    p.min_flt.borrow_mut().0 += *task.min_flt.borrow();
     let last = {
         let mut threads = p.threads.borrow_mut();
         threads.retain(|t| !Arc::ptr_eq(t, task));

@@ -158,6 +158,9 @@ pub struct Process {
     /// `cnvcsw`/`cnivcsw` of `signal_struct`).
     pub switches: KernelCell<(u64, u64)>,
     pub children_switches: KernelCell<(u64, u64)>,
+    /// Page faults of the threads that have exited, and of reaped children
+    /// (Linux's `min_flt` and `cmin_flt` of `signal_struct`).
+    pub min_flt: KernelCell<(u64, u64)>,
     /// The generation of the RLIMIT_CPU watcher (`cpu_limit`).
     cpu_limit_watch: std::sync::atomic::AtomicU64,
     /// When the process was created (its start time in /proc/PID/stat).
@@ -231,6 +234,10 @@ pub struct Task {
     pub pid_for_children: KernelCell<Arc<crate::pid_ns::PidNamespace>>,
     /// The task's own I/O counts (/proc/PID/task/TID/io).
     pub ioac: KernelCell<IoAccounting>,
+    /// The page faults the task took (Linux's `min_flt`): each that changed
+    /// its page table, not a refill of a stub's host mappings, which Linux
+    /// has no counterpart of.
+    pub min_flt: KernelCell<u64>,
 }
 
 /// A task's scheduling attributes (setpriority(2), sched_setaffinity(2)).
@@ -300,6 +307,7 @@ impl Task {
             ptrace: KernelCell::new(None),
             pid_for_children: KernelCell::new(crate::pid_ns::INIT_PID_NS.clone()),
             ioac: KernelCell::default(),
+            min_flt: KernelCell::new(0),
         });
         PIDS.borrow_mut().tasks.insert(tid, Arc::downgrade(&t));
         t
@@ -544,6 +552,7 @@ impl Process {
             ioac: KernelCell::default(),
             switches: KernelCell::default(),
             children_switches: KernelCell::default(),
+            min_flt: KernelCell::default(),
             cpu_limit_watch: Default::default(),
             start_time: std::time::Instant::now(),
             cgroup: KernelCell::new(crate::cgroup::ROOT.clone()),

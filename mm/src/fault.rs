@@ -215,6 +215,15 @@ impl Mm {
         Ok(())
     }
 
+    /// Returns whether a fault at `addr` is only a refill of a CPU's host
+    /// mappings: the page table already allows the access, so resolving it
+    /// changes nothing (not a fault Linux would count).
+    pub fn is_host_refill(&self, addr: u64, write: bool) -> bool {
+        self.pt
+            .lookup(crate::page_floor(addr))
+            .is_some_and(|pte| !write || pte.writable())
+    }
+
     /// Maps the pages of a file mapping that are already in memory around a
     /// read fault at `addr` (Linux's `do_fault_around`, over an aligned
     /// window of `max_pages` pages within the VMA), read-only as a read fault

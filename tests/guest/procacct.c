@@ -9,7 +9,10 @@
  * (0 while it runs and for another user; EACCES for a user's stack), and
  * /proc/PID/schedstat (mode 0444, per thread in task/TID): its run time
  * grows with a busy loop and stays close to CLOCK_THREAD_CPUTIME_ID, its
- * timeslices grow with every sleep.
+ * timeslices grow with every sleep. Page faults: touching 64 new pages
+ * counts at least 64 in getrusage's ru_minflt and /proc/self/stat's
+ * minflt, a reaped child's in RUSAGE_CHILDREN and cminflt, and a thread's in
+ * RUSAGE_THREAD.
  * Nothing is printed between two snapshots, since the output is a write.
  */
 #include "check.h"
@@ -20,6 +23,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -478,8 +482,92 @@ static void schedstat(void)
 	CHECKF("schedstat timeslices grow with sleeps", ok && a[2] >= b[2] + 5, "%llu -> %llu", b[2], a[2]);
 }
 
+/* Field N (from 1) of /proc/self/stat, or -1. */
+static long long stat_field(int n)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	p += 2; /* field 3 */
+	for (int i = 3; i < n; i++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	return atoll(p);
+}
+
+/* Touches 64 new anonymous pages (no huge pages: one fault each). */
+static void touch_pages(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 64 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	madvise(m, 64 * pg, MADV_NOHUGEPAGE);
+	for (int i = 0; i < 64; i++)
+		((volatile char *)m)[i * pg] = 1;
+	munmap(m, 64 * pg);
+}
+
+static void *toucher(void *arg)
+{
+	struct rusage *r = arg;
+	struct rusage before;
+	getrusage(RUSAGE_THREAD, &before);
+	touch_pages();
+	getrusage(RUSAGE_THREAD, r);
+	r->ru_minflt -= before.ru_minflt;
+	return NULL;
+}
+
+static void page_faults(void)
+{
+	struct rusage a, b;
+	getrusage(RUSAGE_SELF, &a);
+	long long s0 = stat_field(10);
+	touch_pages();
+	getrusage(RUSAGE_SELF, &b);
+	long long s1 = stat_field(10);
+	CHECKF("64 touched pages count in ru_minflt", b.ru_minflt - a.ru_minflt >= 64, "%ld -> %ld",
+	       a.ru_minflt, b.ru_minflt);
+	CHECKF("and in /proc/self/stat's minflt", s0 >= 0 && s1 - s0 >= 64, "%lld -> %lld", s0, s1);
+	CHECKF("which agrees with getrusage", s1 >= b.ru_minflt, "stat %lld, rusage %ld", s1,
+	       b.ru_minflt);
+	struct rusage t;
+	pthread_t th;
+	if (pthread_create(&th, NULL, toucher, &t) == 0 && pthread_join(th, NULL) == 0)
+		CHECKF("a thread's own faults in RUSAGE_THREAD", t.ru_minflt >= 64, "%ld", t.ru_minflt);
+	else
+		CHECK("a thread's own faults in RUSAGE_THREAD", 0);
+	getrusage(RUSAGE_CHILDREN, &a);
+	long long c0 = stat_field(11);
+	pid_t pid = fork();
+	if (pid == 0) {
+		touch_pages();
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	getrusage(RUSAGE_CHILDREN, &b);
+	long long c1 = stat_field(11);
+	CHECKF("a reaped child's faults in RUSAGE_CHILDREN", b.ru_minflt - a.ru_minflt >= 64,
+	       "%ld -> %ld", a.ru_minflt, b.ru_minflt);
+	CHECKF("and in /proc/self/stat's cminflt", c1 - c0 >= 64, "%lld -> %lld", c0, c1);
+}
+
 int main(void)
 {
+	page_faults();
 	io_counts();
 	context_switches();
 	wait_points();

@@ -13,6 +13,9 @@ usage: debian-session.py LINUX IMAGE bash|bash-again|sysv
               logs in: is-system-running, --failed, journalctl -b, a
               sandboxed systemd-run (PrivateTmp=, ProtectSystem=,
               SystemCallFilter=, PrivateNetwork=); `systemctl poweroff` ends ./linux
+  systemd-reboot  the systemd image: `systemctl reboot` restarts the kernel in
+              the same ./linux, which boots to login: again; `systemctl
+              poweroff` then ends it with status 0
 """
 import fcntl, os, pty, re, select, struct, sys, termios, time
 
@@ -216,16 +219,40 @@ def systemd(s):
         raise Failure(f"./linux exited with {status}")
 
 
+def systemd_reboot(s):
+    s.expect(rb"login: ", timeout=180)
+    s.line("root")
+    s.expect(PROMPT, timeout=60)
+    s.line("systemctl is-system-running --wait; echo boot-id=$(cat /proc/sys/kernel/random/boot_id)")
+    first = s.expect(rb"boot-id=([0-9a-f-]{36})", timeout=120).group(1)
+    s.expect(PROMPT)
+    s.line("systemctl reboot")
+    s.expect(rb"reboot: Restarting system", timeout=120)
+    s.expect(rb"login: ", timeout=180)
+    s.line("root")
+    s.expect(PROMPT, timeout=60)
+    s.line("echo boot-id=$(cat /proc/sys/kernel/random/boot_id); journalctl --list-boots --no-pager | grep -c . ")
+    second = s.expect(rb"boot-id=([0-9a-f-]{36})", timeout=60).group(1)
+    s.expect(PROMPT)
+    if first == second:
+        raise Failure("the same boot id after the reboot")
+    s.line("systemctl poweroff")
+    status = s.wait_exit(timeout=120)
+    if status != 0:
+        raise Failure(f"./linux exited with {status}")
+
+
 def main():
     linux, image, mode = sys.argv[1:4]
-    mem = "512M" if mode == "systemd" else "256M"
+    mem = "512M" if mode.startswith("systemd") else "256M"
     argv = [linux, f"ubd0={image}", f"mem={mem}"] + os.environ.get("LINUX_EXTRA", "").split()
     if mode.startswith("bash"):
         argv += ["init=/bin/bash", "rw"]
     s = Session(argv)
     ok = True
     try:
-        modes = {"bash": bash_session, "bash-again": bash_again, "sysv": sysv, "systemd": systemd}
+        modes = {"bash": bash_session, "bash-again": bash_again, "sysv": sysv, "systemd": systemd,
+                 "systemd-reboot": systemd_reboot}
         modes[mode](s)
     except Failure as e:
         print(f"\n[driver: FAILED: {e}]", file=sys.stderr)

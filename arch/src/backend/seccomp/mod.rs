@@ -189,6 +189,28 @@ impl GuestCpu for SeccompCpu {
 }
 
 impl StubThread {
+    /// Returns the guest thread of `slot` in `stub`, host thread `tid`,
+    /// waiting at its first trap, whose frame is `frame`.
+    fn at_first_trap(
+        stub: Arc<Stub>,
+        slot: u64,
+        tid: libc::pid_t,
+        (frame, uc): (Frame, Ucontext),
+    ) -> StubThread {
+        StubThread {
+            stub,
+            slot,
+            tid,
+            frame,
+            uc,
+            cs: uc.uc_mcontext.cs as u64,
+            ss: uc.uc_mcontext.ss as u64,
+            fs_base: 0,
+            gs_base: 0,
+            req: 1,
+        }
+    }
+
     /// Stores the registers the guest resumes with into the trap's frame, and
     /// asks for new FS/GS bases where they changed.
     fn load(&mut self, regs: &UserRegs) -> Result<()> {

@@ -228,18 +228,12 @@ fn spawn_thread(stub: &Arc<Stub>) -> Result<StubThread> {
             return Err(e);
         }
     };
-    Ok(StubThread {
-        stub: stub.clone(),
+    Ok(StubThread::at_first_trap(
+        stub.clone(),
         slot,
         tid,
-        frame,
-        uc,
-        cs: uc.uc_mcontext.cs as u64,
-        ss: uc.uc_mcontext.ss as u64,
-        fs_base: 0,
-        gs_base: 0,
-        req: 1,
-    })
+        (frame, uc),
+    ))
 }
 
 /// Waits for the first trap of the new guest thread of `slot`.
@@ -303,18 +297,7 @@ impl Starter {
             shm,
             (self.fsgsbase, self.spin),
         ));
-        Ok(StubThread {
-            stub,
-            slot: SC_SYSMSG,
-            tid: pid,
-            frame,
-            uc,
-            cs: uc.uc_mcontext.cs as u64,
-            ss: uc.uc_mcontext.ss as u64,
-            fs_base: 0,
-            gs_base: 0,
-            req: 1,
-        })
+        Ok(StubThread::at_first_trap(stub, SC_SYSMSG, pid, (frame, uc)))
     }
 }
 

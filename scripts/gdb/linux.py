@@ -285,9 +285,17 @@ def stub_pid(t):
         ty = gdb.lookup_type("alloc::sync::ArcInner<%s>" % concrete)
     except gdb.error:
         return 0
-    # Both backends' handles keep it as `pid: StubPid(Mutex<pid_t>)`.
     handle = data.cast(ty.pointer()).dereference()["data"]
-    return int(inner(handle["pid"]["__0"]))
+    fields = [f.name for f in handle.type.strip_typedefs().fields()]
+    # The ptrace backend's handle keeps it as `pid: StubPid(Mutex<pid_t>)`;
+    # the seccomp backend's names the task's host thread in its stub,
+    # `thread: Mutex<Option<(Arc<Stub>, pid_t)>>`.
+    if "pid" in fields:
+        return int(inner(handle["pid"]["__0"]))
+    thread = option(inner(handle["thread"]))
+    if thread is None:
+        return 0
+    return int(thread["__1"])
 
 
 def host_thread(t):

@@ -340,7 +340,9 @@ impl Drop for StubThread {
     /// thread alone (its slot is reused once the host says it is gone).
     fn drop(&mut self) {
         let (shm, slot) = (&self.stub.shm, self.slot);
-        let ending = self.stub.threads() > 1 && !self.has_ended();
+        // Told to end even when it seems the last: another thread may start
+        // in the stub meanwhile, which must not find this one on the slot.
+        let ending = !self.has_ended();
         if ending {
             let _ = shm.write(slot + EXIT, &1u32);
             shm.word(slot + REP).store(self.req, Ordering::Release);

@@ -156,10 +156,11 @@ fn file_fault_around_maps_cached_pages_only() {
         "mapped pages count, as Linux's fault-around"
     );
     // Read-only, so a write to a private page still copies it.
-    let mut rw = new_mm();
-    let b = super::map_file(&mut rw, &file, 32, RW, MapFlags::PRIVATE, 0);
-    rw.handle_fault(b + 2 * P, false).expect("read");
-    rw.fault_around(b + 2 * P, 16);
-    let cow = rw.handle_fault(b + 3 * P, true).expect("COW");
-    assert_ne!(cow.paddr, file.page(3).expect("cached"));
+    let b = super::map_file(&mut mm, &file, 32, RW, MapFlags::PRIVATE, 0);
+    mm.handle_fault(b + 2 * P, false).expect("read");
+    mm.fault_around(b + 2 * P, 16);
+    let cow = mm.handle_fault(b + 3 * P, true).expect("COW");
+    let cached = file.page(3).expect("cached");
+    assert_ne!(cow.paddr, cached);
+    mm.frames().put(cached);
 }

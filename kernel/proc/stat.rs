@@ -81,7 +81,7 @@ pub fn stat(t: &Target) -> Result<Vec<u8>> {
     let children = *p.children_times.borrow();
     let min_flt = match (&task, t.tid) {
         (Some(th), Some(_)) => *th.min_flt.borrow(),
-        _ => crate::syscall::sched::process_switches(&p).2,
+        _ => crate::syscall::sched::process_counts(&p).2,
     };
     let cmin_flt = p.min_flt.borrow().1;
     let u = usage(&p);

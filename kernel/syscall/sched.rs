@@ -238,7 +238,7 @@ pub fn process_times(p: &Process) -> (u64, u64) {
 
 /// Returns the context switches (voluntary, nonvoluntary) and the page
 /// faults of a process: its exited threads' and its live ones'.
-pub fn process_switches(p: &Process) -> (u64, u64, u64) {
+pub fn process_counts(p: &Process) -> (u64, u64, u64) {
     let (mut v, mut nv) = *p.switches.borrow();
     let mut flt = p.min_flt.borrow().0;
     for th in p.threads.borrow().iter() {
@@ -257,7 +257,7 @@ pub fn sys_getrusage(ctx: &mut TrapContext, who: u64, usage: u64) -> Result<u64>
     let p = &ctx.task.process;
     let (own, children) = p.maxrss();
     let (times, maxrss, switches) = match who as i32 {
-        RUSAGE_SELF => (process_times(p), own, process_switches(p)),
+        RUSAGE_SELF => (process_times(p), own, process_counts(p)),
         RUSAGE_CHILDREN => {
             let (v, nv) = *p.children_switches.borrow();
             (

@@ -270,11 +270,9 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
 /// Resolves a page fault, or sends the task SIGSEGV or SIGBUS.
 fn page_fault(ctx: &mut TrapContext, addr: u64, write: bool) {
     let mm = ctx.task.mm();
-    let refill = mm.borrow().is_host_refill(addr, write);
+    let faults = mm.borrow().faults();
     let result = mm.borrow_mut().handle_user_fault(addr, write, ctx.regs.rip);
-    if result.is_ok() && !refill {
-        *ctx.task.min_flt.borrow_mut() += 1;
-    }
+    *ctx.task.min_flt.borrow_mut() += mm.borrow().faults() - faults;
     mm::take_alloc_failure();
     // Out of frames: the OOM killer frees some and the access faults again
     // (Linux's pagefault_out_of_memory); only with nothing left to kill does

@@ -112,17 +112,19 @@ pub fn flush(task: &Task, cpu: &mut dyn GuestCpu) {
     let protects = mm.borrow_mut().take_write_protects();
     let ranges = mm.borrow_mut().take_tlb_flushes();
     // Pages that lose write access (fork) stay readable in this CPU's
-    // mappings; the other CPUs drop them.
+    // mappings.
     for r in &protects {
         cpu.queue(MapOp::WriteProtect {
             vaddr: r.start,
             len: r.end - r.start,
         });
     }
-    let mut theirs = ranges.clone();
-    if !protects.is_empty() && has_sharers(task, &mm) {
-        theirs.extend(protects);
-    }
+    // The other CPUs drop the write-protected pages too.
+    let theirs = if protects.is_empty() || !has_sharers(task, &mm) {
+        std::borrow::Cow::Borrowed(&ranges)
+    } else {
+        std::borrow::Cow::Owned([ranges.as_slice(), &protects].concat())
+    };
     if !theirs.is_empty() {
         let others = sharers(task, &mm);
         let spans: Vec<(u64, u64)> = theirs.iter().map(|r| (r.start, r.end - r.start)).collect();

@@ -69,7 +69,8 @@ impl Mm {
             return Err(FaultError::AccErr);
         }
         let may_write = vma.prot.contains(Prot::WRITE);
-        let pte = match self.pt.lookup(page) {
+        let old = self.pt.lookup(page);
+        let pte = match old {
             None => self.fault_in(&vma, page, write)?,
             Some(pte) if write && pte.writable() => return Err(FaultError::AccErr),
             Some(pte) if pte.writable() || !may_write => pte,
@@ -91,6 +92,9 @@ impl Mm {
             Some(pte) if !write => pte,
             Some(pte) => self.break_cow(page, pte)?,
         };
+        if old != Some(pte) {
+            self.faults += 1;
+        }
         Ok(Mapping {
             vaddr: page,
             paddr: pte.paddr(),
@@ -213,15 +217,6 @@ impl Mm {
         self.vmas.insert(page, vma);
         self.sync_commit();
         Ok(())
-    }
-
-    /// Returns whether a fault at `addr` is only a refill of a CPU's host
-    /// mappings: the page table already allows the access, so resolving it
-    /// changes nothing (not a fault Linux would count).
-    pub fn is_host_refill(&self, addr: u64, write: bool) -> bool {
-        self.pt
-            .lookup(crate::page_floor(addr))
-            .is_some_and(|pte| !write || pte.writable())
     }
 
     /// Maps the pages of a file mapping that are already in memory around a

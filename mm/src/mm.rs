@@ -61,6 +61,8 @@ pub struct Mm {
     flushes: Vec<Range<u64>>,
     /// Ranges whose host mappings must lose write access (fork).
     write_protects: Vec<Range<u64>>,
+    /// Faults resolved by changing the page table (`faults`).
+    pub(crate) faults: u64,
 }
 
 impl Mm {
@@ -88,6 +90,7 @@ impl Mm {
             committed: 0,
             flushes: Vec::new(),
             write_protects: Vec::new(),
+            faults: 0,
         }
     }
 
@@ -122,6 +125,13 @@ impl Mm {
     pub fn find_vma(&self, addr: u64) -> Option<&VmArea> {
         let (_, vma) = self.vmas.range(..=addr).next_back()?;
         vma.contains(addr).then_some(vma)
+    }
+
+    /// Returns how many faults `handle_fault` has resolved by changing the
+    /// page table: those Linux counts (`min_flt`), not the refills of a
+    /// CPU's host mappings, which Linux has no counterpart of.
+    pub fn faults(&self) -> u64 {
+        self.faults
     }
 
     /// Returns the number of pages with a frame (the resident set).
@@ -316,6 +326,7 @@ impl Mm {
             committed: 0,
             flushes: Vec::new(),
             write_protects: Vec::new(),
+            faults: 0,
         };
         for vma in child.vmas.values_mut() {
             vma.flags.remove(crate::MapFlags::LOCKED);

@@ -235,7 +235,9 @@ impl Stub {
 
     /// Returns whether the stub has ended (or is about to be reaped).
     pub(super) fn has_ended(&self) -> bool {
-        !self.pid.with(|pid| !stub_process::has_ended(pid))
+        // `with` gives false once the pid is forgotten: "not alive".
+        let alive = self.pid.with(|pid| !stub_process::has_ended(pid));
+        !alive
     }
 
     /// Kills the whole stub (every guest thread in it), not reaping it.

@@ -119,16 +119,6 @@ fn systemd_login_and_poweroff() {
     assert_fsck_clean(&img.0);
 }
 
-/// `systemctl reboot` restarts the kernel within the same ./linux, which
-/// boots to `login:` again with a new boot id; `systemctl poweroff` then ends
-/// it with status 0, and the image is clean.
-#[test]
-fn systemd_reboot() {
-    let img = copy_of(systemd_image(), "reboot");
-    session(&img.0, "systemd-reboot");
-    assert_fsck_clean(&img.0);
-}
-
 /// The same for Debian 13 (trixie, systemd 257).
 #[test]
 fn systemd_trixie_login_and_poweroff() {

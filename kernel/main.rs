@@ -66,9 +66,10 @@ mod wchan;
 static STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub"));
 static SECCOMP_STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub-seccomp"));
 
-/// How many times a seccomp stub polls for the kernel's answer before it
-/// sleeps: none, as each task's thread and stub share one host CPU.
-const SECCOMP_SPIN: u64 = 0;
+/// How long, in microseconds, each side of a seccomp trap polls for the
+/// other's answer before it sleeps, where the host gives this process more
+/// than one CPU (a task's stub then runs on another CPU than its thread).
+const SECCOMP_SPIN_US: u64 = 50;
 
 /// The one place that picks how guest code runs: `backend=`, else the
 /// environment's `LINUX_BACKEND` (how the test suites run under each), else
@@ -84,7 +85,11 @@ fn pick_backend(kind: Option<cmdline::BackendKind>) -> Box<dyn arch::backend::Ba
         let spin = std::env::var("LINUX_SECCOMP_SPIN")
             .ok()
             .and_then(|s| s.parse().ok())
-            .unwrap_or(SECCOMP_SPIN);
+            .unwrap_or(if arch::host::cpu::allowed_cpus().len() > 1 {
+                SECCOMP_SPIN_US
+            } else {
+                0
+            });
         match arch::backend::seccomp::SeccompBackend::new(SECCOMP_STUB_ELF, spin) {
             Ok(b) => return Box::new(b),
             Err(e) if kind == Some(BackendKind::Seccomp) => {

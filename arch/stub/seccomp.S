@@ -19,7 +19,8 @@
  *   guest cannot write, and reports each on the done pipe, which the guest
  *   cannot write to; after a page fault's batch it also lets the guest thread
  *   go on. It uses no memory but that page (and the message area's `rep`,
- *   which it only writes): no stack, no data.
+ *   which it only writes, and `gwait`, which only decides whether it wakes
+ *   that thread): no stack, no data.
  *
  * Addresses, numbers and layouts come from stub_layout.h, which build.rs
  * generates from arch/stub/layout.rs and arch/stub/sysmsg.rs.
@@ -200,7 +201,9 @@ mapper:
 	test	%eax, %eax
 	jz	8f
 	mov	CTRL_RESUME_SLOT(%rbx), %rdi
-	mov	%eax, MSG_REP(%rdi)
+	xchg	%eax, MSG_REP(%rdi)
+	cmpl	$0, MSG_GWAIT(%rdi)
+	je	8f
 	add	$MSG_REP, %rdi
 	mov	$FUTEX_WAKE, %esi
 	mov	$1, %edx
@@ -271,29 +274,45 @@ handler:
 	mov	%rax, MSG_FS_BASE(%rbx)
 	rdgsbase %rax
 	mov	%rax, MSG_GS_BASE(%rbx)
+	/* The report (a locked exchange: a full barrier before kwait is read),
+	 * and a wake-up only if the kernel sleeps. */
 1:	mov	MSG_REQ(%rbx), %r12d
 	inc	%r12d
-	mov	%r12d, MSG_REQ(%rbx)
+	mov	%r12d, %eax
+	xchg	%eax, MSG_REQ(%rbx)
+	cmpl	$0, MSG_KWAIT(%rbx)
+	je	2f
 	lea	MSG_REQ(%rbx), %rdi
 	mov	$FUTEX_WAKE, %esi
 	mov	$1, %edx
 	mov	$SYS_FUTEX, %eax
 	syscall
-	mov	MSG_SPIN(%rbx), %r13
-2:	mov	MSG_REP(%rbx), %edx
+	/* Poll for the answer while the kernel works on it, then sleep: gwait
+	 * set (a full barrier) before rep is read for the last time. */
+2:	mov	MSG_SPIN(%rbx), %r13
+3:	mov	MSG_REP(%rbx), %edx
 	cmp	%edx, %r12d
 	je	4f
 	test	%r13, %r13
-	jz	3f
+	jz	31f
+	cmpl	$0, MSG_KBUSY(%rbx)
+	je	31f
 	dec	%r13
 	pause
-	jmp	2b
-3:	lea	MSG_REP(%rbx), %rdi
+	jmp	3b
+31:	mov	$1, %eax
+	xchg	%eax, MSG_GWAIT(%rbx)
+	mov	MSG_REP(%rbx), %edx
+	cmp	%edx, %r12d
+	je	32f
+	lea	MSG_REP(%rbx), %rdi
 	mov	$FUTEX_WAIT, %esi
 	xor	%r10d, %r10d
 	mov	$SYS_FUTEX, %eax
 	syscall
-	jmp	2b
+32:	movl	$0, MSG_GWAIT(%rbx)
+	xor	%r13d, %r13d
+	jmp	3b
 4:	cmpl	$0, MSG_EXIT(%rbx)
 	jne	7f
 	cmpq	$0, MSG_SET_BASES(%rbx)

@@ -43,9 +43,10 @@ pub fn pin(tid: i32, cpu: usize) {
     }
 }
 
-/// Returns the host CPUs this process may run on, in order.
+/// Returns the host CPUs this process may run on, in order: its main thread's,
+/// which is never pinned (the threads that run tasks are).
 pub fn allowed_cpus() -> Vec<usize> {
-    let Ok(set) = sched_getaffinity(Pid::from_raw(0)) else {
+    let Ok(set) = sched_getaffinity(nix::unistd::getpid()) else {
         return vec![0];
     };
     let cpus: Vec<usize> = (0..CpuSet::count())

@@ -13,6 +13,7 @@ use super::layout::{
     ScCtrl, SysmsgHead, SC_CTRL, SC_MAX_REQS, SC_MAX_SLOTS, SC_SLOT_SIZE, SC_SYSMSG,
 };
 use super::shm::Shm;
+use super::spawn::Spin;
 use crate::abi::errno::{Errno, Result};
 use crate::abi::pod::slice_as_bytes;
 use crate::backend::host_tlb::HostTlb;
@@ -42,9 +43,9 @@ pub(super) struct Stub {
     pub(super) shm: Arc<Shm>,
     /// Which slots of the message area have a guest thread.
     slots: Mutex<Slots>,
-    /// What a new slot's head starts with: the FSGSBASE flag, the spin count.
+    /// What a new slot's head starts with: the FSGSBASE flag, the polls.
     pub(super) fsgsbase: bool,
-    pub(super) spin: u64,
+    pub(super) spin: Spin,
     /// The stub where the address space's threads go once this one is full.
     overflow: Mutex<std::sync::Weak<Stub>>,
 }
@@ -203,12 +204,12 @@ impl Stub {
         mapper_tid: libc::pid_t,
         mapper: Mapper,
         shm: Arc<Shm>,
-        (fsgsbase, spin): (bool, u64),
+        (fsgsbase, spin): (bool, Spin),
     ) -> Self {
         let mut state = vec![Slot::Free; SC_MAX_SLOTS as usize];
         state[0] = Slot::Live;
         Stub {
-            split: spin > 0,
+            split: spin.ns > 0,
             pid: StubPid::new(pid),
             mapper_tid,
             mapper: Mutex::new(mapper),
@@ -327,8 +328,16 @@ impl Stub {
 
     /// Sends what is queued with the reply `rep` for the thread of `slot`
     /// (see `Mapper::flush_and_resume`).
+    /// Where the mapper shares the kernel thread's host CPU (`split`), the
+    /// batch is awaited here: the kernel thread then polls for the next
+    /// trap, which must not keep the mapper from that CPU.
     pub(super) fn flush_and_resume(&self, rep: u32, slot: u64) -> Result<bool> {
-        self.mapper.lock().flush_and_resume(rep, slot)
+        let mut m = self.mapper.lock();
+        let sent = m.flush_and_resume(rep, slot)?;
+        if sent && self.split {
+            m.settle()?;
+        }
+        Ok(sent)
     }
 
     /// Removes host mappings at once (see `CpuHandle::unmap_now`).
@@ -410,7 +419,10 @@ impl CpuHandle for ScHandle {
         let Some((stub, tid)) = self.thread.lock().clone() else {
             return;
         };
-        let cpu = if stub.split {
+        // Split, the guest thread runs on the next CPU, where it polls while
+        // the kernel thread works; the mapper runs on the kernel thread's,
+        // which waits for each of its batches.
+        let guest_cpu = if stub.split {
             let cpus = crate::host::cpu::allowed_cpus();
             let i = cpus.iter().position(|&c| c == cpu).unwrap_or(0);
             cpus[(i + 1) % cpus.len()]
@@ -418,7 +430,7 @@ impl CpuHandle for ScHandle {
             cpu
         };
         stub.pid.with(|pid| {
-            crate::host::cpu::pin(tid, cpu);
+            crate::host::cpu::pin(tid, guest_cpu);
             // The mapper follows the stub's first thread.
             if tid == pid {
                 crate::host::cpu::pin(stub.mapper_tid, cpu);

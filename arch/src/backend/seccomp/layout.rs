@@ -26,8 +26,8 @@ unsafe impl Pod for ScCtrl {}
 // SAFETY: #[repr(C)] of u16, u8, u8, u32: 8 bytes, no padding (checked
 // above); every bit pattern is valid.
 unsafe impl Pod for ScFilter {}
-// SAFETY: #[repr(C)]: four u32, then u64s and arrays of 8-byte filters, so
-// no padding; every bit pattern is valid.
+// SAFETY: #[repr(C)]: four u32, u64s, four u32, u64s and arrays of 8-byte
+// filters, so no padding; every bit pattern is valid.
 unsafe impl Pod for SysmsgHead {}
 
 #[cfg(test)]

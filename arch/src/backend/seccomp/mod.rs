@@ -12,6 +12,7 @@
 //! The stub's code and its shared pages are laid out in `layout`; the host
 //! calls guest-controlled state can reach are argued in README's design notes.
 
+mod busy;
 mod filter;
 mod frame;
 mod handle;
@@ -19,6 +20,7 @@ pub mod layout;
 mod shm;
 mod spawn;
 
+pub(crate) use busy::blocks as kernel_blocks;
 pub use spawn::SeccompBackend;
 
 use crate::abi::errno::{Errno, Result};
@@ -45,6 +47,9 @@ const INFO: u64 = offset_of!(SysmsgHead, info) as u64;
 const FS_BASE: u64 = offset_of!(SysmsgHead, fs_base) as u64;
 const GS_BASE: u64 = offset_of!(SysmsgHead, gs_base) as u64;
 const SET_BASES: u64 = offset_of!(SysmsgHead, set_bases) as u64;
+const KWAIT: u64 = offset_of!(SysmsgHead, kwait) as u64;
+const GWAIT: u64 = offset_of!(SysmsgHead, gwait) as u64;
+const KBUSY: u64 = offset_of!(SysmsgHead, kbusy) as u64;
 
 /// How long the kernel sleeps on a trap before it looks whether the stub
 /// still lives; and how long a kicked guest may take to trap before the kernel
@@ -60,6 +65,23 @@ const SYS_SECCOMP: i32 = 1;
 const X86_TRAP_PF: u64 = 14;
 const PF_PROT: u64 = 1;
 const PF_WRITE: u64 = 2;
+
+/// Polls `req` for up to `ns` nanoseconds; returns whether it moved on from
+/// `now`.
+fn poll(req: &std::sync::atomic::AtomicU32, now: u32, ns: u64) -> bool {
+    let deadline = crate::host::time::monotonic_ns() + ns;
+    loop {
+        for _ in 0..64 {
+            if req.load(Ordering::Acquire) != now {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if crate::host::time::monotonic_ns() > deadline {
+            return false;
+        }
+    }
+}
 
 /// A guest thread in a seccomp stub, as its task's kernel thread drives it.
 struct StubThread {
@@ -111,16 +133,14 @@ impl GuestCpu for SeccompCpu {
         }
         // Let the guest go — through the mapper if mappings are queued — and
         // wait for its next trap.
+        busy::done();
         if !t.stub.flush_and_resume(t.req, t.slot)? {
-            t.stub
-                .shm
-                .word(t.slot + REP)
-                .store(t.req, Ordering::Release);
-            t.stub.shm.wake(t.slot + REP);
+            t.reply();
         }
         if !t.wait_trap(&self.handle) {
             return Ok(Trap::Died);
         }
+        busy::working_on(&t.stub.shm, t.slot);
         self.handle.kicked_at.store(0, Ordering::Release);
         match t.decode(regs) {
             Ok(trap) => Ok(trap),
@@ -197,6 +217,8 @@ impl StubThread {
         tid: libc::pid_t,
         (frame, uc): (Frame, Ucontext),
     ) -> StubThread {
+        // The kernel no longer sleeps on this thread's first trap.
+        stub.shm.word(slot + KWAIT).store(0, Ordering::Relaxed);
         StubThread {
             stub,
             slot,
@@ -211,8 +233,20 @@ impl StubThread {
         }
     }
 
+    /// Lets the guest thread go on: its reply, and a wake-up if its handler
+    /// sleeps (`gwait` is read after the reply is stored, the handler's
+    /// order reversed, so one of them sees the other).
+    fn reply(&self) {
+        let shm = &self.stub.shm;
+        shm.word(self.slot + REP).store(self.req, Ordering::SeqCst);
+        if shm.word(self.slot + GWAIT).load(Ordering::SeqCst) != 0 {
+            shm.wake(self.slot + REP);
+        }
+    }
+
     /// Stores the registers the guest resumes with into the trap's frame, and
-    /// asks for new FS/GS bases where they changed.
+    /// asks for new FS/GS bases where they changed; the handler may poll for
+    /// its next answer (`kbusy`) until the kernel blocks.
     fn load(&mut self, regs: &UserRegs) -> Result<()> {
         let (shm, slot) = (&self.stub.shm, self.slot);
         let mut uc = self.uc;
@@ -225,7 +259,9 @@ impl StubThread {
             self.fs_base = regs.fs_base;
             self.gs_base = regs.gs_base;
         }
-        shm.write(slot + SET_BASES, &(set as u64))
+        shm.write(slot + SET_BASES, &(set as u64))?;
+        shm.word(slot + KBUSY).store(1, Ordering::Release);
+        Ok(())
     }
 
     /// Returns whether the guest thread has ended: it alone (its slot's tid
@@ -235,27 +271,30 @@ impl StubThread {
     }
 
     /// Waits until the handler reports a trap; false if the thread or its
-    /// stub died (or the stub was killed for ignoring a kick).
+    /// stub died (or the stub was killed for ignoring a kick). Polls for a
+    /// while first where the stub runs on another host CPU, then sleeps with
+    /// `kwait` set, so that the handler wakes it.
     fn wait_trap(&mut self, handle: &ScHandle) -> bool {
-        let req = self.stub.shm.word(self.slot + REQ);
+        let shm = &self.stub.shm;
+        let req = shm.word(self.slot + REQ);
+        let kwait = shm.word(self.slot + KWAIT);
+        let mut polled = self.stub.spin.ns == 0;
         loop {
             let now = req.load(Ordering::Acquire);
             if now != self.req {
                 self.req = now;
                 return true;
             }
-            for _ in 0..self.stub.spin {
-                if req.load(Ordering::Acquire) != now {
-                    break;
-                }
-                std::hint::spin_loop();
-            }
-            if req.load(Ordering::Acquire) != now {
+            if !std::mem::replace(&mut polled, true) && poll(req, now, self.stub.spin.ns) {
                 continue;
             }
-            let kicked = handle.kicked_at.load(Ordering::Acquire) != 0;
-            let poll = if kicked { KICKED_POLL_MS } else { POLL_MS };
-            self.stub.shm.wait(self.slot + REQ, now, poll);
+            kwait.store(1, Ordering::SeqCst);
+            if req.load(Ordering::SeqCst) == now {
+                let kicked = handle.kicked_at.load(Ordering::Acquire) != 0;
+                let timeout = if kicked { KICKED_POLL_MS } else { POLL_MS };
+                shm.wait(self.slot + REQ, now, timeout);
+            }
+            kwait.store(0, Ordering::Relaxed);
             if req.load(Ordering::Acquire) != now {
                 continue;
             }

@@ -29,6 +29,29 @@ const SA_RESTORER: u64 = 0x0400_0000;
 /// `AT_HWCAP2`'s FSGSBASE bit: user code may use rdfsbase and friends.
 const HWCAP2_FSGSBASE: u64 = 1 << 1;
 
+/// How long each side of a trap polls for the other: the kernel's thread
+/// by the clock, the stub's handler in `pause` instructions (measured).
+#[derive(Clone, Copy)]
+pub(super) struct Spin {
+    pub(super) ns: u64,
+    pub(super) pauses: u64,
+}
+
+impl Spin {
+    fn new(us: u64) -> Spin {
+        const PAUSES: u64 = 10_000;
+        let start = crate::host::time::monotonic_ns();
+        for _ in 0..PAUSES {
+            std::hint::spin_loop();
+        }
+        let per_pause = ((crate::host::time::monotonic_ns() - start) / PAUSES).max(1);
+        Spin {
+            ns: us * 1000,
+            pauses: us * 1000 / per_pause,
+        }
+    }
+}
+
 /// How many started stubs wait for a task.
 const POOL_SIZE: usize = 2;
 
@@ -50,9 +73,8 @@ pub(super) struct Source {
 /// What starting a stub needs.
 struct Starter {
     image: OwnedFd,
-    /// How many times a stub's handler polls for the kernel's answer before it
-    /// sleeps.
-    spin: u64,
+    /// How long each side of a trap polls for the other before it sleeps.
+    spin: Spin,
     /// Whether user code may read and write the FS/GS bases (FSGSBASE).
     fsgsbase: bool,
     /// The message area's head every stub starts from (`start_head`).
@@ -128,10 +150,14 @@ impl Pool {
 
 impl SeccompBackend {
     /// Stores the seccomp stub program `elf` in a sealed memfd, after checking
-    /// that this host lets a process filter its own system calls.
-    pub fn new(elf: &[u8], spin: u64) -> std::io::Result<SeccompBackend> {
+    /// that this host lets a process filter its own system calls. Each side
+    /// of a trap polls for the other's answer for up to `spin_us`
+    /// microseconds before it sleeps (0: never), with a task's stub on
+    /// another host CPU than its kernel thread.
+    pub fn new(elf: &[u8], spin_us: u64) -> std::io::Result<SeccompBackend> {
         probe()?;
         let fsgsbase = crate::host::cpu::hwcap2() & HWCAP2_FSGSBASE != 0;
+        let spin = Spin::new(spin_us);
         let starter = Starter {
             image: stub_process::sealed_image(c"linux-stub-seccomp", elf)?,
             spin,
@@ -205,7 +231,8 @@ fn spawn_thread(stub: &Arc<Stub>) -> Result<StubThread> {
     let slot = stub.alloc_slot().ok_or(Errno::EAGAIN)?;
     let mut head: SysmsgHead = zeroed();
     head.fsgsbase = stub.fsgsbase as u64;
-    head.spin = stub.spin;
+    head.spin = stub.spin.pauses;
+    head.kwait = 1;
     let started = stub
         .shm
         .write(slot, &head)
@@ -316,11 +343,13 @@ fn write_ctrl(shm: &Shm) -> Result<()> {
 }
 
 /// Returns the message area's head as the stub's start-up code reads it.
-fn start_head(fsgsbase: bool, spin: u64) -> SysmsgHead {
+fn start_head(fsgsbase: bool, spin: Spin) -> SysmsgHead {
     let (mapper, mapper_len) = filter::mapper();
     let mut h: SysmsgHead = zeroed();
     h.fsgsbase = fsgsbase as u64;
-    h.spin = spin;
+    h.spin = spin.pauses;
+    // The kernel sleeps until the first trap.
+    h.kwait = 1;
     h.sa_handler = STUB_CODE + SC_HANDLER_OFFSET;
     h.sa_flags = (libc::SA_SIGINFO | libc::SA_ONSTACK) as u64 | SA_RESTORER;
     h.sa_restorer = STUB_CODE + SC_RESTORER_OFFSET;

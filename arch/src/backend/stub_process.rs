@@ -190,6 +190,33 @@ pub(super) fn kill_and_reap(pid: libc::pid_t) {
     while waitpid(pid, Some(WaitPidFlag::__WALL)) == Err(HostErrno::EINTR) {}
 }
 
+/// Kills and reaps the stub `pid` on a thread of its own: a host process
+/// with many mappings takes long to tear down, which its kernel thread need
+/// not wait for. No code of the stub runs meanwhile: its last guest thread
+/// is stopped in the handler (signals blocked, waiting for a reply that
+/// does not come) and its mapper runs nothing but the kernel's batches.
+pub(super) fn kill_and_reap_later(pid: libc::pid_t) {
+    static REAPER: std::sync::OnceLock<std::sync::mpsc::Sender<libc::pid_t>> =
+        std::sync::OnceLock::new();
+    let tx = REAPER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<libc::pid_t>();
+        let spawned = std::thread::Builder::new()
+            .name("stub-reaper".into())
+            .spawn(move || {
+                for pid in rx {
+                    kill_and_reap(pid);
+                }
+            });
+        if let Err(e) = spawned {
+            log::warn!("no thread to reap stubs: {e}");
+        }
+        tx
+    });
+    if let Err(std::sync::mpsc::SendError(pid)) = tx.send(pid) {
+        kill_and_reap(pid);
+    }
+}
+
 /// Returns whether the stub `pid` (a child not yet reaped) has ended, without
 /// reaping it.
 pub(super) fn has_ended(pid: libc::pid_t) -> bool {

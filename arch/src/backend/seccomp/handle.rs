@@ -306,7 +306,7 @@ impl Stub {
         let pid = self.pid.with(|pid| pid);
         self.pid.detach();
         if pid > 0 {
-            stub_process::kill_and_reap(pid);
+            stub_process::kill_and_reap_later(pid);
         }
     }
 
@@ -408,6 +408,12 @@ impl CpuHandle for ScHandle {
 
     fn cpu_time_ns(&self) -> u64 {
         match self.thread.lock().as_ref() {
+            // A stub's only guest thread has its time (and its mapper's, a
+            // small share) from the process clock: one call, where a
+            // thread's of another process is a file to read.
+            Some((stub, _)) if stub.threads() == 1 => {
+                stub.pid.with(|pid| crate::host::time::process_cpu_ns(pid))
+            }
             Some((stub, tid)) => stub
                 .pid
                 .with(|pid| crate::host::time::other_thread_cpu_ns(pid, *tid)),

@@ -68,6 +68,7 @@ fn layout_header() -> String {
         ("SYS_RT_SIGACTION", SYS_RT_SIGACTION),
         ("SYS_RT_SIGPROCMASK", SYS_RT_SIGPROCMASK),
         ("SYS_RT_SIGRETURN", SYS_RT_SIGRETURN),
+        ("SYS_SCHED_YIELD", SYS_SCHED_YIELD),
         ("SYS_GETPID", SYS_GETPID),
         ("SYS_CLONE", SYS_CLONE),
         ("SYS_EXIT", SYS_EXIT),

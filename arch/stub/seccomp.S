@@ -299,6 +299,11 @@ handler:
 	je	31f
 	dec	%r13
 	pause
+	test	$63, %r13
+	jnz	3b
+	/* Now and then, the CPU to any other thread that wants it. */
+	mov	$SYS_SCHED_YIELD, %eax
+	syscall
 	jmp	3b
 31:	mov	$1, %eax
 	xchg	%eax, MSG_GWAIT(%rbx)

@@ -54,6 +54,7 @@ pub const SYS_CLOSE: u64 = 3;
 pub const SYS_RT_SIGACTION: u64 = 13;
 pub const SYS_RT_SIGPROCMASK: u64 = 14;
 pub const SYS_RT_SIGRETURN: u64 = 15;
+pub const SYS_SCHED_YIELD: u64 = 24;
 pub const SYS_GETPID: u64 = 39;
 pub const SYS_CLONE: u64 = 56;
 pub const SYS_EXIT: u64 = 60;

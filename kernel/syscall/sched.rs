@@ -51,7 +51,7 @@ fn repin(t: &Task) {
     }
     let host = t.host_tid.load(Ordering::Relaxed);
     if host > 0 {
-        arch::host::cpu::pin(host, cpu);
+        arch::host::cpu::pin(host, k.backend.kernel_cpu(cpu));
     }
 }
 

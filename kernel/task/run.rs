@@ -78,11 +78,12 @@ fn task_main(task: Arc<Task>, start: Start) {
     task.set_cpu(handle.clone());
     task.host_tid
         .store(arch::host::time::gettid(), Ordering::Relaxed);
-    // Each task is a virtual CPU: its thread and guest CPU share one host CPU, spread
-    // over the CPUs by task id so that tasks still run in parallel.
+    // Each task is a virtual CPU, spread over the host CPUs by task id so that
+    // tasks run in parallel; its thread runs where the backend wants kernel
+    // threads (with its guest code, or apart on a CPU of their own).
     let cpus = &k.host_cpus;
     let host_cpu = cpus[crate::syscall::sched::cpu_index(&task) % cpus.len()];
-    arch::host::cpu::pin(0, host_cpu);
+    arch::host::cpu::pin(0, k.backend.kernel_cpu(host_cpu));
     handle.pin(host_cpu);
     let nice = crate::cgroup::limits::effective_nice(&task);
     if nice != 0 {

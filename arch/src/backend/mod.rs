@@ -52,6 +52,13 @@ pub trait Backend: Send + Sync {
         data: u64,
         share: Option<&Arc<dyn CpuHandle>>,
     ) -> Result<Box<dyn GuestCpu>>;
+
+    /// Returns the host CPU the kernel thread of a task whose guest CPU is
+    /// host CPU `cpu` runs on: that CPU, unless the backend keeps kernel
+    /// threads apart from guest code.
+    fn kernel_cpu(&self, cpu: usize) -> usize {
+        cpu
+    }
 }
 
 /// One task's CPU: where its guest code runs, with its own host mappings of the

@@ -43,6 +43,18 @@ pub fn pin(tid: i32, cpu: usize) {
     }
 }
 
+/// Binds host thread `tid` to the host CPUs `cpus`.
+pub fn pin_set(tid: i32, cpus: &[usize]) {
+    let mut set = CpuSet::new();
+    let r = cpus
+        .iter()
+        .try_for_each(|&c| set.set(c % CpuSet::count()))
+        .and_then(|()| sched_setaffinity(Pid::from_raw(tid), &set));
+    if let Err(e) = r {
+        log::debug!("cannot bind {tid} to CPUs {cpus:?}: {e}");
+    }
+}
+
 /// Returns the host CPUs this process may run on, in order: its main thread's,
 /// which is never pinned (the threads that run tasks are).
 pub fn allowed_cpus() -> Vec<usize> {

@@ -3,7 +3,9 @@
 //!
 //! - the guest threads': a system call made from the stub's code page is
 //!   allowed if it is futex's FUTEX_WAIT or FUTEX_WAKE, rt_sigreturn,
-//!   arch_prctl setting the FS or GS base, or exit (of the calling thread) —
+//!   arch_prctl setting the FS or GS base, sched_yield (the handler's
+//!   polling lets other host threads have its CPU), or exit (of the calling
+//!   thread) —
 //!   what the handler needs, none of which reaches beyond the calling
 //!   process — and every other call, from
 //!   anywhere, traps to the kernel (`SECCOMP_RET_TRAP`: SIGSYS). Guest code
@@ -90,9 +92,9 @@ impl Program {
 
 /// Returns the guest thread's filter and its length.
 pub(super) fn guest() -> ([ScFilter; SC_FILTER_LEN], usize) {
-    const FUTEX: Jump = Jump::To(17);
-    const ALLOW: Jump = Jump::To(22);
-    const TRAP: Jump = Jump::To(23);
+    const FUTEX: Jump = Jump::To(18);
+    const ALLOW: Jump = Jump::To(23);
+    const TRAP: Jump = Jump::To(24);
     let lo = STUB_CODE as u32;
     let mut p = Program(Vec::new());
     p.load(ARCH); // 0
@@ -106,19 +108,20 @@ pub(super) fn guest() -> ([ScFilter; SC_FILTER_LEN], usize) {
     p.jump(BPF_JEQ_K, libc::SYS_futex as u32, FUTEX, Jump::Next);
     p.jump(BPF_JEQ_K, libc::SYS_rt_sigreturn as u32, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, libc::SYS_exit as u32, ALLOW, Jump::Next);
+    p.jump(BPF_JEQ_K, libc::SYS_sched_yield as u32, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, libc::SYS_arch_prctl as u32, Jump::Next, TRAP);
-    p.load(ARG0_HI); // 12
+    p.load(ARG0_HI); // 13
     p.jump(BPF_JEQ_K, 0, Jump::Next, TRAP);
-    p.load(ARG0_LO); // 14
+    p.load(ARG0_LO); // 15
     p.jump(BPF_JEQ_K, ARCH_SET_FS as u32, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, ARCH_SET_GS as u32, ALLOW, TRAP);
-    p.load(ARG1_HI); // 17: futex's operation
+    p.load(ARG1_HI); // 18: futex's operation
     p.jump(BPF_JEQ_K, 0, Jump::Next, TRAP);
     p.load(ARG1_LO);
     p.jump(BPF_JEQ_K, FUTEX_WAIT, ALLOW, Jump::Next);
     p.jump(BPF_JEQ_K, FUTEX_WAKE, ALLOW, TRAP);
-    p.ret(RET_ALLOW); // 22
-    p.ret(RET_TRAP); // 23: anything else, from anywhere, traps
+    p.ret(RET_ALLOW); // 23
+    p.ret(RET_TRAP); // 24: anything else, from anywhere, traps
     let len = p.0.len();
     (p.finish(), len)
 }
@@ -139,6 +142,7 @@ pub(super) fn mapper() -> ([ScFilter; SC_FILTER_LEN], usize) {
         libc::SYS_rt_sigreturn,
         libc::SYS_arch_prctl,
         libc::SYS_exit,
+        libc::SYS_sched_yield,
     ];
     let kill = 4 + allowed.len();
     let allow = kill + 1;

@@ -12,6 +12,7 @@
 use super::layout::{
     ScCtrl, SysmsgHead, SC_CTRL, SC_MAX_REQS, SC_MAX_SLOTS, SC_SLOT_SIZE, SC_SYSMSG,
 };
+use super::place::Placement;
 use super::shm::Shm;
 use super::spawn::Spin;
 use crate::abi::errno::{Errno, Result};
@@ -32,11 +33,11 @@ pub(super) const KICK: i32 = libc::SIGUSR1;
 /// A stub process, shared by the CPUs of the guest threads it runs (the
 /// tasks of one address space): one host address space, one mapper.
 pub(super) struct Stub {
-    /// Whether the stub runs on another host CPU than its kernel thread (both
-    /// sides poll for the other's answer).
-    split: bool,
+    /// Where its threads run: apart from their kernel threads, where both
+    /// sides of a trap poll for the other's answer, or with them.
+    pub(super) place: Arc<Placement>,
     /// The stub's host pid; 0 once it is gone.
-    pid: StubPid,
+    pub(super) pid: StubPid,
     /// The mapper thread's host tid.
     mapper_tid: libc::pid_t,
     mapper: Mutex<Mapper>,
@@ -205,11 +206,12 @@ impl Stub {
         mapper: Mapper,
         shm: Arc<Shm>,
         (fsgsbase, spin): (bool, Spin),
+        place: Arc<Placement>,
     ) -> Self {
         let mut state = vec![Slot::Free; SC_MAX_SLOTS as usize];
         state[0] = Slot::Live;
         Stub {
-            split: spin.ns > 0,
+            place,
             pid: StubPid::new(pid),
             mapper_tid,
             mapper: Mutex::new(mapper),
@@ -328,13 +330,13 @@ impl Stub {
 
     /// Sends what is queued with the reply `rep` for the thread of `slot`
     /// (see `Mapper::flush_and_resume`).
-    /// Where the mapper shares the kernel thread's host CPU (`split`), the
+    /// Where the mapper shares the kernel thread's host CPU (apart), the
     /// batch is awaited here: the kernel thread then polls for the next
     /// trap, which must not keep the mapper from that CPU.
     pub(super) fn flush_and_resume(&self, rep: u32, slot: u64) -> Result<bool> {
         let mut m = self.mapper.lock();
         let sent = m.flush_and_resume(rep, slot)?;
-        if sent && self.split {
+        if sent && self.place.apart() {
             m.settle()?;
         }
         Ok(sent)
@@ -412,7 +414,7 @@ impl CpuHandle for ScHandle {
             // small share) from the process clock: one call, where a
             // thread's of another process is a file to read.
             Some((stub, _)) if stub.threads() == 1 => {
-                stub.pid.with(|pid| crate::host::time::process_cpu_ns(pid))
+                stub.pid.with(crate::host::time::process_cpu_ns)
             }
             Some((stub, tid)) => stub
                 .pid
@@ -425,21 +427,11 @@ impl CpuHandle for ScHandle {
         let Some((stub, tid)) = self.thread.lock().clone() else {
             return;
         };
-        // Split, the guest thread runs on the next CPU, where it polls while
-        // the kernel thread works; the mapper runs on the kernel thread's,
-        // which waits for each of its batches.
-        let guest_cpu = if stub.split {
-            let cpus = crate::host::cpu::allowed_cpus();
-            let i = cpus.iter().position(|&c| c == cpu).unwrap_or(0);
-            cpus[(i + 1) % cpus.len()]
-        } else {
-            cpu
-        };
         stub.pid.with(|pid| {
-            crate::host::cpu::pin(tid, guest_cpu);
-            // The mapper follows the stub's first thread.
+            stub.place.pin_guest(tid, cpu, false);
+            // The mapper follows the stub's first thread's kernel thread.
             if tid == pid {
-                crate::host::cpu::pin(stub.mapper_tid, cpu);
+                crate::host::cpu::pin(stub.mapper_tid, stub.place.kernel_cpu(cpu));
             }
         })
     }

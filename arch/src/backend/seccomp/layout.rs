@@ -42,6 +42,7 @@ mod tests {
         assert_eq!(SYS_RT_SIGACTION, libc::SYS_rt_sigaction as u64);
         assert_eq!(SYS_RT_SIGPROCMASK, libc::SYS_rt_sigprocmask as u64);
         assert_eq!(SYS_RT_SIGRETURN, libc::SYS_rt_sigreturn as u64);
+        assert_eq!(SYS_SCHED_YIELD, libc::SYS_sched_yield as u64);
         assert_eq!(SYS_GETPID, libc::SYS_getpid as u64);
         assert_eq!(SYS_CLONE, libc::SYS_clone as u64);
         assert_eq!(SYS_SIGALTSTACK, libc::SYS_sigaltstack as u64);

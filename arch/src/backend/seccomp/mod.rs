@@ -17,6 +17,7 @@ mod filter;
 mod frame;
 mod handle;
 pub mod layout;
+mod place;
 mod shm;
 mod spawn;
 
@@ -59,6 +60,13 @@ const POLL_MS: u64 = 1000;
 const KICKED_POLL_MS: u64 = 100;
 const KICK_GRACE_NS: u64 = 5_000_000_000;
 
+/// A guest thread kept apart from the kernel threads is let onto every host
+/// CPU when it runs this long without a trap, and kept apart again after
+/// `QUICK_RUNS` runs in a row shorter than `QUICK_RUN_NS` (see `place`).
+const SPREAD_MS: u64 = 4;
+const QUICK_RUNS: u32 = 64;
+const QUICK_RUN_NS: u64 = 200_000;
+
 /// `si_code` of a seccomp SIGSYS.
 const SYS_SECCOMP: i32 = 1;
 /// The page-fault vector, and the error code's bits: present, write.
@@ -80,6 +88,8 @@ fn poll(req: &std::sync::atomic::AtomicU32, now: u32, ns: u64) -> bool {
         if crate::host::time::monotonic_ns() > deadline {
             return false;
         }
+        // The CPU to any other thread that wants it (another task's).
+        std::thread::yield_now();
     }
 }
 
@@ -101,6 +111,11 @@ struct StubThread {
     gs_base: u64,
     /// The trap count the kernel has seen.
     req: u32,
+    /// Whether the thread may run on every host CPU (it computes for long
+    /// between traps: see `place`), and how many short runs it has made
+    /// since.
+    spread: bool,
+    quick: u32,
 }
 
 /// A seccomp CPU: a guest thread in a stub. Only the thread that spawned it
@@ -134,11 +149,15 @@ impl GuestCpu for SeccompCpu {
         // Let the guest go — through the mapper if mappings are queued — and
         // wait for its next trap.
         busy::done();
+        let resumed = crate::host::time::monotonic_ns();
         if !t.stub.flush_and_resume(t.req, t.slot)? {
             t.reply();
         }
         if !t.wait_trap(&self.handle) {
             return Ok(Trap::Died);
+        }
+        if t.spread {
+            t.count_run(crate::host::time::monotonic_ns() - resumed);
         }
         busy::working_on(&t.stub.shm, t.slot);
         self.handle.kicked_at.store(0, Ordering::Release);
@@ -230,6 +249,8 @@ impl StubThread {
             fs_base: 0,
             gs_base: 0,
             req: 1,
+            spread: false,
+            quick: 0,
         }
     }
 
@@ -275,7 +296,8 @@ impl StubThread {
     /// while first where the stub runs on another host CPU, then sleeps with
     /// `kwait` set, so that the handler wakes it.
     fn wait_trap(&mut self, handle: &ScHandle) -> bool {
-        let shm = &self.stub.shm;
+        let stub = self.stub.clone();
+        let shm = &stub.shm;
         let req = shm.word(self.slot + REQ);
         let kwait = shm.word(self.slot + KWAIT);
         let mut polled = self.stub.spin.ns == 0;
@@ -289,14 +311,24 @@ impl StubThread {
                 continue;
             }
             kwait.store(1, Ordering::SeqCst);
+            // A guest thread kept to the guest CPUs is let onto all of
+            // them if it runs this long without a trap.
+            let keep = self.stub.place.apart() && !self.spread;
             if req.load(Ordering::SeqCst) == now {
                 let kicked = handle.kicked_at.load(Ordering::Acquire) != 0;
-                let timeout = if kicked { KICKED_POLL_MS } else { POLL_MS };
+                let timeout = match (kicked, keep) {
+                    (true, _) => KICKED_POLL_MS,
+                    (false, true) => SPREAD_MS,
+                    (false, false) => POLL_MS,
+                };
                 shm.wait(self.slot + REQ, now, timeout);
             }
             kwait.store(0, Ordering::Relaxed);
             if req.load(Ordering::Acquire) != now {
                 continue;
+            }
+            if keep {
+                self.set_spread(true);
             }
             if self.has_ended() {
                 return false;
@@ -312,6 +344,28 @@ impl StubThread {
                 self.stub.kill();
                 return false;
             }
+        }
+    }
+
+    /// Lets the guest thread onto every host CPU, or keeps it to the guest
+    /// CPUs again.
+    fn set_spread(&mut self, spread: bool) {
+        self.spread = spread;
+        self.quick = 0;
+        let (place, tid) = (&self.stub.place, self.tid);
+        self.stub.pid.with(|_| place.pin_guest(tid, 0, spread));
+    }
+
+    /// Counts a run of guest code of `ns` nanoseconds of a spread thread: it
+    /// is kept to the guest CPUs again after a string of short ones.
+    fn count_run(&mut self, ns: u64) {
+        if ns > QUICK_RUN_NS {
+            self.quick = 0;
+            return;
+        }
+        self.quick += 1;
+        if self.quick >= QUICK_RUNS {
+            self.set_spread(false);
         }
     }
 

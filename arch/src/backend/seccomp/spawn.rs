@@ -8,6 +8,7 @@ use super::layout::{
     ScCtrl, SysmsgHead, SC_ALTSTACK, SC_CTRL, SC_HANDLER_OFFSET, SC_RESTORER_OFFSET, SC_SLOT_SIZE,
     SC_SYSMSG,
 };
+use super::place::Placement;
 use super::shm::Shm;
 use super::{filter, Frame, SeccompCpu, StubThread, REQ, TID};
 use crate::abi::errno::{Errno, Result};
@@ -75,6 +76,8 @@ struct Starter {
     image: OwnedFd,
     /// How long each side of a trap polls for the other before it sleeps.
     spin: Spin,
+    /// Where the stub's threads run.
+    place: Arc<Placement>,
     /// Whether user code may read and write the FS/GS bases (FSGSBASE).
     fsgsbase: bool,
     /// The message area's head every stub starts from (`start_head`).
@@ -157,10 +160,12 @@ impl SeccompBackend {
     pub fn new(elf: &[u8], spin_us: u64) -> std::io::Result<SeccompBackend> {
         probe()?;
         let fsgsbase = crate::host::cpu::hwcap2() & HWCAP2_FSGSBASE != 0;
-        let spin = Spin::new(spin_us);
+        let place = Arc::new(Placement::new(spin_us > 0));
+        let spin = Spin::new(if place.apart() { spin_us } else { 0 });
         let starter = Starter {
             image: stub_process::sealed_image(c"linux-stub-seccomp", elf)?,
             spin,
+            place,
             fsgsbase,
             head: start_head(fsgsbase, spin),
         };
@@ -179,6 +184,10 @@ impl SeccompBackend {
 }
 
 impl Backend for SeccompBackend {
+    fn kernel_cpu(&self, cpu: usize) -> usize {
+        self.src.starter.place.kernel_cpu(cpu)
+    }
+
     fn spawn(
         &self,
         physmem: &Arc<PhysMem>,
@@ -323,6 +332,7 @@ impl Starter {
             Mapper::new(shm.clone(), done),
             shm,
             (self.fsgsbase, self.spin),
+            self.place.clone(),
         ));
         Ok(StubThread::at_first_trap(stub, SC_SYSMSG, pid, (frame, uc)))
     }

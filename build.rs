@@ -114,7 +114,6 @@ fn layout_header() -> String {
         ("MSG_SPIN", msg(offset_of!(SysmsgHead, spin))),
         ("MSG_KWAIT", msg(offset_of!(SysmsgHead, kwait))),
         ("MSG_GWAIT", msg(offset_of!(SysmsgHead, gwait))),
-        ("MSG_KBUSY", msg(offset_of!(SysmsgHead, kbusy))),
         ("MSG_MAPPER_TID", msg(offset_of!(SysmsgHead, mapper_tid))),
         ("MSG_SA_HANDLER", msg(offset_of!(SysmsgHead, sa_handler))),
         ("MSG_SS_SP", msg(offset_of!(SysmsgHead, ss_sp))),

@@ -287,16 +287,14 @@ handler:
 	mov	$1, %edx
 	mov	$SYS_FUTEX, %eax
 	syscall
-	/* Poll for the answer while the kernel works on it, then sleep: gwait
-	 * set (a full barrier) before rep is read for the last time. */
+	/* Poll for the answer a while, then sleep: gwait set (a full barrier)
+	 * before rep is read for the last time. */
 2:	mov	MSG_SPIN(%rbx), %r13
 3:	mov	MSG_REP(%rbx), %edx
 	cmp	%edx, %r12d
 	je	4f
 	test	%r13, %r13
 	jz	31f
-	cmpl	$0, MSG_KBUSY(%rbx)
-	je	31f
 	dec	%r13
 	pause
 	test	$63, %r13

@@ -164,13 +164,9 @@ pub struct SysmsgHead {
     /// The handshake's sleepers: `kwait` is set by the kernel before it
     /// sleeps on `req` (the handler wakes it only then), `gwait` by the
     /// handler before it sleeps on `rep` (the kernel and the mapper wake it
-    /// only then). `kbusy` is set while the kernel works on the trap and
-    /// cleared when it blocks (the handler stops polling then). Guest code
-    /// writing them only slows its own thread.
+    /// only then). Guest code writing them only slows its own thread.
     pub kwait: u32,
     pub gwait: u32,
-    pub kbusy: u32,
-    pub _pad: u32,
     /// The host thread id of the mapper thread.
     pub mapper_tid: u64,
     /// Start-up: the `struct sigaction` of the handler (handler, flags,

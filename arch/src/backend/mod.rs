@@ -23,12 +23,6 @@ mod trap;
 
 pub use trap::{FaultKind, MapOp, Trap};
 
-/// The calling kernel thread is about to block (on the kernel lock, a wait
-/// queue, a host call): a guest thread polling for its answer sleeps instead.
-pub fn kernel_blocks() {
-    seccomp::kernel_blocks();
-}
-
 use crate::abi::errno::Result;
 use crate::abi::regs::UserRegs;
 use crate::physmem::PhysMem;

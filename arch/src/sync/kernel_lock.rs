@@ -77,15 +77,7 @@ fn release() -> MutexGuard<'static, ()> {
 
 /// Takes the kernel lock for this thread.
 pub fn enter() {
-    let guard = match KERNEL_LOCK.try_lock() {
-        Ok(g) => g,
-        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => {
-            crate::backend::kernel_blocks();
-            KERNEL_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-        }
-    };
-    hold(guard);
+    hold(KERNEL_LOCK.lock().unwrap_or_else(|e| e.into_inner()));
 }
 
 /// Takes the kernel lock for this thread if it can be had within `timeout`;
@@ -142,7 +134,6 @@ fn held() -> bool {
 
 /// Runs `f` without the kernel lock (a blocking host call), then retakes it.
 pub fn unlocked<R>(f: impl FnOnce() -> R) -> R {
-    crate::backend::kernel_blocks();
     leave();
     let r = f();
     enter();
@@ -153,7 +144,6 @@ pub fn unlocked<R>(f: impl FnOnce() -> R) -> R {
 /// meanwhile (the lock is the condition variable's mutex, so a wake-up sent under
 /// the lock cannot be lost). Returns false if the timeout passed.
 pub fn sleep(cv: &Condvar, timeout: Option<Duration>) -> bool {
-    crate::backend::kernel_blocks();
     let guard = release();
     let (guard, woken) = match timeout {
         None => (cv.wait(guard).unwrap_or_else(|e| e.into_inner()), true),

@@ -26,7 +26,7 @@ unsafe impl Pod for ScCtrl {}
 // SAFETY: #[repr(C)] of u16, u8, u8, u32: 8 bytes, no padding (checked
 // above); every bit pattern is valid.
 unsafe impl Pod for ScFilter {}
-// SAFETY: #[repr(C)]: four u32, u64s, four u32, u64s and arrays of 8-byte
+// SAFETY: #[repr(C)]: four u32, u64s, two u32, u64s and arrays of 8-byte
 // filters, so no padding; every bit pattern is valid.
 unsafe impl Pod for SysmsgHead {}
 

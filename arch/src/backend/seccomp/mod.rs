@@ -12,7 +12,6 @@
 //! The stub's code and its shared pages are laid out in `layout`; the host
 //! calls guest-controlled state can reach are argued in README's design notes.
 
-mod busy;
 mod filter;
 mod frame;
 mod handle;
@@ -21,7 +20,6 @@ mod place;
 mod shm;
 mod spawn;
 
-pub(crate) use busy::blocks as kernel_blocks;
 pub use spawn::SeccompBackend;
 
 use crate::abi::errno::{Errno, Result};
@@ -50,7 +48,6 @@ const GS_BASE: u64 = offset_of!(SysmsgHead, gs_base) as u64;
 const SET_BASES: u64 = offset_of!(SysmsgHead, set_bases) as u64;
 const KWAIT: u64 = offset_of!(SysmsgHead, kwait) as u64;
 const GWAIT: u64 = offset_of!(SysmsgHead, gwait) as u64;
-const KBUSY: u64 = offset_of!(SysmsgHead, kbusy) as u64;
 
 /// How long the kernel sleeps on a trap before it looks whether the stub
 /// still lives; and how long a kicked guest may take to trap before the kernel
@@ -148,7 +145,6 @@ impl GuestCpu for SeccompCpu {
         }
         // Let the guest go — through the mapper if mappings are queued — and
         // wait for its next trap.
-        busy::done();
         let resumed = crate::host::time::monotonic_ns();
         if !t.stub.flush_and_resume(t.req, t.slot)? {
             t.reply();
@@ -159,7 +155,6 @@ impl GuestCpu for SeccompCpu {
         if t.spread {
             t.count_run(crate::host::time::monotonic_ns() - resumed);
         }
-        busy::working_on(&t.stub.shm, t.slot);
         self.handle.kicked_at.store(0, Ordering::Release);
         match t.decode(regs) {
             Ok(trap) => Ok(trap),
@@ -266,8 +261,7 @@ impl StubThread {
     }
 
     /// Stores the registers the guest resumes with into the trap's frame, and
-    /// asks for new FS/GS bases where they changed; the handler may poll for
-    /// its next answer (`kbusy`) until the kernel blocks.
+    /// asks for new FS/GS bases where they changed.
     fn load(&mut self, regs: &UserRegs) -> Result<()> {
         let (shm, slot) = (&self.stub.shm, self.slot);
         let mut uc = self.uc;
@@ -280,9 +274,7 @@ impl StubThread {
             self.fs_base = regs.fs_base;
             self.gs_base = regs.gs_base;
         }
-        shm.write(slot + SET_BASES, &(set as u64))?;
-        shm.word(slot + KBUSY).store(1, Ordering::Release);
-        Ok(())
+        shm.write(slot + SET_BASES, &(set as u64))
     }
 
     /// Returns whether the guest thread has ended: it alone (its slot's tid

@@ -33,7 +33,7 @@ use handle::{ScHandle, Stub, KICK};
 use layout::SysmsgHead;
 use spawn::Source;
 use std::mem::offset_of;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Where in a slot the handshake words and the handler's reports are.
@@ -47,6 +47,7 @@ const FS_BASE: u64 = offset_of!(SysmsgHead, fs_base) as u64;
 const GS_BASE: u64 = offset_of!(SysmsgHead, gs_base) as u64;
 const SET_BASES: u64 = offset_of!(SysmsgHead, set_bases) as u64;
 const KWAIT: u64 = offset_of!(SysmsgHead, kwait) as u64;
+const SPIN: u64 = offset_of!(SysmsgHead, spin) as u64;
 const GWAIT: u64 = offset_of!(SysmsgHead, gwait) as u64;
 
 /// How long the kernel sleeps on a trap before it looks whether the stub
@@ -113,7 +114,19 @@ struct StubThread {
     /// since.
     spread: bool,
     quick: u32,
+    /// Whether the thread is stopped at a trap (counted in `IN_KERNEL`), and
+    /// how long its handler polls at its next one (the slot's `spin`).
+    in_kernel: bool,
+    spin: u64,
 }
+
+/// How many guest threads are stopped at a trap, whose handlers may poll: a
+/// thread resumed while more than there are guest CPUs do does not poll at
+/// its next trap, so that polling handlers do not crowd out the threads that
+/// have work. And how many kernel threads poll for a trap (one, on the
+/// kernel threads' CPU).
+static IN_KERNEL: AtomicUsize = AtomicUsize::new(0);
+static POLLERS: AtomicUsize = AtomicUsize::new(0);
 
 /// A seccomp CPU: a guest thread in a stub. Only the thread that spawned it
 /// may use it.
@@ -137,6 +150,7 @@ impl GuestCpu for SeccompCpu {
     fn run(&mut self, regs: &mut UserRegs) -> Result<Trap> {
         let t = &mut self.t;
         t.load(regs)?;
+        t.leave_kernel()?;
         // A kick that came while the guest was stopped is taken as soon as it
         // resumes: its grace runs from now.
         if self.handle.kicked_at.load(Ordering::Acquire) != 0 {
@@ -152,6 +166,8 @@ impl GuestCpu for SeccompCpu {
         if !t.wait_trap(&self.handle) {
             return Ok(Trap::Died);
         }
+        t.in_kernel = true;
+        IN_KERNEL.fetch_add(1, Ordering::Relaxed);
         if t.spread {
             t.count_run(crate::host::time::monotonic_ns() - resumed);
         }
@@ -233,6 +249,7 @@ impl StubThread {
     ) -> StubThread {
         // The kernel no longer sleeps on this thread's first trap.
         stub.shm.word(slot + KWAIT).store(0, Ordering::Relaxed);
+        let spin = stub.spin.pauses;
         StubThread {
             stub,
             slot,
@@ -246,6 +263,9 @@ impl StubThread {
             req: 1,
             spread: false,
             quick: 0,
+            // Not counted until its first run: a pool's stubs wait here.
+            in_kernel: false,
+            spin,
         }
     }
 
@@ -299,8 +319,13 @@ impl StubThread {
                 self.req = now;
                 return true;
             }
-            if !std::mem::replace(&mut polled, true) && poll(req, now, self.stub.spin.ns) {
-                continue;
+            if !std::mem::replace(&mut polled, true) {
+                let polls = POLLERS.fetch_add(1, Ordering::Relaxed) == 0;
+                let moved = polls && poll(req, now, self.stub.spin.ns);
+                POLLERS.fetch_sub(1, Ordering::Relaxed);
+                if moved {
+                    continue;
+                }
             }
             kwait.store(1, Ordering::SeqCst);
             // A guest thread kept to the guest CPUs is let onto all of
@@ -337,6 +362,22 @@ impl StubThread {
                 return false;
             }
         }
+    }
+
+    /// The guest thread is about to resume: it no longer counts as stopped,
+    /// and its handler polls at its next trap unless many others are
+    /// stopped.
+    fn leave_kernel(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.in_kernel) {
+            IN_KERNEL.fetch_sub(1, Ordering::Relaxed);
+        }
+        let crowded = IN_KERNEL.load(Ordering::Relaxed) > self.stub.place.guest_cpus();
+        let spin = if crowded { 0 } else { self.stub.spin.pauses };
+        if spin != self.spin {
+            self.stub.shm.write(self.slot + SPIN, &spin)?;
+            self.spin = spin;
+        }
+        Ok(())
     }
 
     /// Lets the guest thread onto every host CPU, or keeps it to the guest
@@ -424,6 +465,9 @@ impl Drop for StubThread {
     /// Ends the guest thread: the whole stub if it was its last, else the
     /// thread alone (its slot is reused once the host says it is gone).
     fn drop(&mut self) {
+        if self.in_kernel {
+            IN_KERNEL.fetch_sub(1, Ordering::Relaxed);
+        }
         let (shm, slot) = (&self.stub.shm, self.slot);
         // Told to end even when it seems the last: another thread may start
         // in the stub meanwhile, which must not find this one on the slot.

@@ -33,6 +33,11 @@ impl Placement {
         self.kernel.is_some()
     }
 
+    /// How many host CPUs guest threads kept apart have.
+    pub(super) fn guest_cpus(&self) -> usize {
+        self.guest.len()
+    }
+
     /// The CPU of the kernel thread of a task whose CPU is `cpu`.
     pub(super) fn kernel_cpu(&self, cpu: usize) -> usize {
         self.kernel.unwrap_or(cpu)

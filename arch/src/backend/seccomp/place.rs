@@ -1,6 +1,7 @@
 //! Where a seccomp stub's threads run on the host. Where polling pays (more
-//! than one host CPU), kernel threads and mappers share the first CPU and
-//! guest threads run on the others: a trap's two sides then poll for each
+//! than one host CPU), kernel threads and mappers share one CPU (chosen by
+//! the kernel's host pid, so that instances side by side spread) and guest
+//! threads run on the others: a trap's two sides then poll for each
 //! other on two CPUs, a wake-up from one task's kernel thread to another's
 //! stays on one CPU, and guest code is not kept from its CPU by a polling
 //! kernel thread. A guest thread that computes for long without trapping
@@ -23,7 +24,9 @@ impl Placement {
     /// gives more than one CPU.
     pub(super) fn new(apart: bool) -> Placement {
         let all = crate::host::cpu::allowed_cpus();
-        let kernel = (apart && all.len() > 1).then(|| all[0]);
+        // Instances side by side take different kernel CPUs.
+        let pick = std::process::id() as usize % all.len();
+        let kernel = (apart && all.len() > 1).then(|| all[pick]);
         let guest = all.iter().copied().filter(|&c| Some(c) != kernel).collect();
         Placement { kernel, guest, all }
     }

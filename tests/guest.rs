@@ -469,7 +469,10 @@ fn fileattr() {
 #[test]
 fn oom() {
     // `loglevel=7` after `quiet`: the console shows the whole OOM report.
-    let run = boot(&[&ubd0r(), "mem=64M", "init=/bin/oom", "quiet", "loglevel=7"]);
+    let run = boot_long(
+        &[&ubd0r(), "mem=64M", "init=/bin/oom", "quiet", "loglevel=7"],
+        3,
+    );
     assert_checks_passed(&run);
     let lines: Vec<String> = run
         .stdout_lines()

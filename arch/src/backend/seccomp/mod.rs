@@ -121,10 +121,10 @@ struct StubThread {
 }
 
 /// How many guest threads are stopped at a trap, whose handlers may poll: a
-/// thread resumed while more than there are guest CPUs do does not poll at
-/// its next trap, so that polling handlers do not crowd out the threads that
-/// have work. And how many kernel threads poll for a trap (one, on the
-/// kernel threads' CPU).
+/// thread resumed while more are stopped than there are guest CPUs does not
+/// poll at its next trap, so that polling handlers do not crowd out the
+/// threads that have work. And how many kernel threads poll for a trap (at
+/// most one, on the kernel threads' CPU).
 static IN_KERNEL: AtomicUsize = AtomicUsize::new(0);
 static POLLERS: AtomicUsize = AtomicUsize::new(0);
 

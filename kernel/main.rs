@@ -67,8 +67,8 @@ static STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub"));
 static SECCOMP_STUB_ELF: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stub-seccomp"));
 
 /// How long, in microseconds, each side of a seccomp trap polls for the
-/// other's answer before it sleeps, where the host gives this process more
-/// than one CPU (a task's stub then runs on another CPU than its thread).
+/// other's answer before it sleeps (the backend polls only where the host
+/// gives this process more than one CPU: guest threads then run apart).
 const SECCOMP_SPIN_US: u64 = 50;
 
 /// The one place that picks how guest code runs: `backend=`, else the
@@ -85,11 +85,7 @@ fn pick_backend(kind: Option<cmdline::BackendKind>) -> Box<dyn arch::backend::Ba
         let spin = std::env::var("LINUX_SECCOMP_SPIN")
             .ok()
             .and_then(|s| s.parse().ok())
-            .unwrap_or(if arch::host::cpu::allowed_cpus().len() > 1 {
-                SECCOMP_SPIN_US
-            } else {
-                0
-            });
+            .unwrap_or(SECCOMP_SPIN_US);
         match arch::backend::seccomp::SeccompBackend::new(SECCOMP_STUB_ELF, spin) {
             Ok(b) => return Box::new(b),
             Err(e) if kind == Some(BackendKind::Seccomp) => {

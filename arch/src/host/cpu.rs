@@ -34,13 +34,7 @@ pub fn minsigstksz() -> u64 {
 /// on the same CPU that hand-off needs no cross-CPU wake-up, which in a virtual
 /// machine costs an exit to the hypervisor.
 pub fn pin(tid: i32, cpu: usize) {
-    let mut set = CpuSet::new();
-    let r = set
-        .set(cpu % CpuSet::count())
-        .and_then(|()| sched_setaffinity(Pid::from_raw(tid), &set));
-    if let Err(e) = r {
-        log::debug!("cannot bind {tid} to CPU {cpu}: {e}");
-    }
+    pin_set(tid, &[cpu]);
 }
 
 /// Binds host thread `tid` to the host CPUs `cpus`.

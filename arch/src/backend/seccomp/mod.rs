@@ -91,6 +91,12 @@ fn poll(req: &std::sync::atomic::AtomicU32, now: u32, ns: u64) -> bool {
     }
 }
 
+/// Lets guest thread `tid` of `stub` onto every host CPU, or keeps it to the
+/// guest CPUs again.
+fn pin_spread(stub: &Stub, tid: libc::pid_t, spread: bool) {
+    stub.pid.with(|_| stub.place.pin_guest(tid, 0, spread));
+}
+
 /// A guest thread in a seccomp stub, as its task's kernel thread drives it.
 struct StubThread {
     stub: Arc<Stub>,
@@ -159,7 +165,8 @@ impl GuestCpu for SeccompCpu {
         }
         // Let the guest go — through the mapper if mappings are queued — and
         // wait for its next trap.
-        let resumed = crate::host::time::monotonic_ns();
+        // A spread thread's runs are timed (`count_run`).
+        let resumed = t.spread.then(crate::host::time::monotonic_ns);
         if !t.stub.flush_and_resume(t.req, t.slot)? {
             t.reply();
         }
@@ -168,7 +175,7 @@ impl GuestCpu for SeccompCpu {
         }
         t.in_kernel = true;
         IN_KERNEL.fetch_add(1, Ordering::Relaxed);
-        if t.spread {
+        if let Some(resumed) = resumed {
             t.count_run(crate::host::time::monotonic_ns() - resumed);
         }
         self.handle.kicked_at.store(0, Ordering::Release);
@@ -308,8 +315,7 @@ impl StubThread {
     /// while first where the stub runs on another host CPU, then sleeps with
     /// `kwait` set, so that the handler wakes it.
     fn wait_trap(&mut self, handle: &ScHandle) -> bool {
-        let stub = self.stub.clone();
-        let shm = &stub.shm;
+        let shm = &self.stub.shm;
         let req = shm.word(self.slot + REQ);
         let kwait = shm.word(self.slot + KWAIT);
         let mut polled = self.stub.spin.ns == 0;
@@ -345,7 +351,9 @@ impl StubThread {
                 continue;
             }
             if keep {
-                self.set_spread(true);
+                self.spread = true;
+                self.quick = 0;
+                pin_spread(&self.stub, self.tid, true);
             }
             if self.has_ended() {
                 return false;
@@ -380,15 +388,6 @@ impl StubThread {
         Ok(())
     }
 
-    /// Lets the guest thread onto every host CPU, or keeps it to the guest
-    /// CPUs again.
-    fn set_spread(&mut self, spread: bool) {
-        self.spread = spread;
-        self.quick = 0;
-        let (place, tid) = (&self.stub.place, self.tid);
-        self.stub.pid.with(|_| place.pin_guest(tid, 0, spread));
-    }
-
     /// Counts a run of guest code of `ns` nanoseconds of a spread thread: it
     /// is kept to the guest CPUs again after a string of short ones.
     fn count_run(&mut self, ns: u64) {
@@ -398,7 +397,9 @@ impl StubThread {
         }
         self.quick += 1;
         if self.quick >= QUICK_RUNS {
-            self.set_spread(false);
+            self.spread = false;
+            self.quick = 0;
+            pin_spread(&self.stub, self.tid, false);
         }
     }
 

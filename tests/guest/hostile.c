@@ -244,6 +244,14 @@ static void mremap_wrap(void)
 	munmap(p, 4096);
 }
 
+static void *int80_thread(void *arg)
+{
+	long ret;
+	(void)arg;
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(39L), "b"(0L), "c"(0L) : "memory");
+	return (void *)ret;
+}
+
 static void int80(void)
 {
 	pid_t c = MUST(fork());
@@ -255,6 +263,18 @@ static void int80(void)
 	}
 	int st = reap(c);
 	CHECKF("int $0x80 runs the i386 call or raises SIGSEGV, never the x86_64 one",
+	       st == 0 || st == 128 + SIGSEGV, "status %d", st);
+	/* The same from a second thread, which the host started otherwise. */
+	c = MUST(fork());
+	if (c == 0) {
+		pthread_t th;
+		void *ret;
+		if (pthread_create(&th, NULL, int80_thread, NULL) != 0 || pthread_join(th, &ret) != 0)
+			_exit(3);
+		_exit((long)ret == -EFAULT ? 0 : (long)ret == getpid() ? 1 : 2);
+	}
+	st = reap(c);
+	CHECKF("int $0x80 in a second thread: the i386 call or SIGSEGV, never the x86_64 one",
 	       st == 0 || st == 128 + SIGSEGV, "status %d", st);
 }
 

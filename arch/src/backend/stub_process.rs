@@ -285,3 +285,22 @@ pub(super) fn errno_from_host(e: HostErrno) -> Errno {
         _ => Errno::EIO,
     }
 }
+
+/// Returns how many live threads the host counts in the stub `pid` (0 if it
+/// cannot tell): its threads, less its first if that one ended (a thread
+/// group's leader stays, a zombie, while others run).
+pub(super) fn host_threads(pid: libc::pid_t) -> usize {
+    // /proc/PID/stat: the leader's state, then 17 fields on, the count of
+    // threads, both after the command's ")".
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let Some(at) = stat.rfind(')') else {
+        return 0;
+    };
+    let fields: Vec<&str> = stat[at + 1..].split_whitespace().collect();
+    let (Some(state), Some(Ok(n))) = (fields.first(), fields.get(17).map(|f| f.parse::<usize>()))
+    else {
+        return 0;
+    };
+    let leader_gone = matches!(*state, "Z" | "X");
+    n - leader_gone as usize
+}

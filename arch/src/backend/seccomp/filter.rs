@@ -32,7 +32,6 @@ const BPF_RET_K: u16 = 0x06;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 const RET_TRAP: u32 = 0x0003_0000;
 const RET_ALLOW: u32 = 0x7fff_0000;
-const RET_KILL_PROCESS: u32 = 0x8000_0000;
 const NR: u32 = 0;
 const ARCH: u32 = 4;
 const IP_LO: u32 = 8;
@@ -144,17 +143,18 @@ pub(super) fn mapper() -> ([ScFilter; SC_FILTER_LEN], usize) {
         libc::SYS_exit,
         libc::SYS_sched_yield,
     ];
-    let kill = 4 + allowed.len();
-    let allow = kill + 1;
+    // A call of another ABI (int $0x80) traps: under this filter, a guest
+    // thread's goes to the kernel as under its own.
+    let trap = 3 + allowed.len();
+    let allow = trap + 1;
     let mut p = Program(Vec::new());
     p.load(ARCH);
-    p.jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, Jump::Next, Jump::To(kill));
+    p.jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, Jump::Next, Jump::To(trap));
     p.load(NR);
     for nr in allowed {
         p.jump(BPF_JEQ_K, nr as u32, Jump::To(allow), Jump::Next);
     }
     p.ret(RET_TRAP);
-    p.ret(RET_KILL_PROCESS);
     p.ret(RET_ALLOW);
     let len = p.0.len();
     (p.finish(), len)

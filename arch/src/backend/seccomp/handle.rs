@@ -24,7 +24,7 @@ use crate::sync::Mutex;
 use nix::errno::Errno as HostErrno;
 use std::mem::offset_of;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// The host signal that kicks the guest thread out of guest code.
@@ -49,6 +49,14 @@ pub(super) struct Stub {
     pub(super) spin: Spin,
     /// The stub where the address space's threads go once this one is full.
     overflow: Mutex<std::sync::Weak<Stub>>,
+    /// Whether a thread of it was given a nice value (it is not used again).
+    niced: AtomicBool,
+    /// The host thread of the guest thread on the first slot, which the
+    /// mapper's CPU and priority follow.
+    pub(super) lead: AtomicI32,
+    /// The host CPU time the stub had used when it was last emptied for
+    /// another guest process: not that process's.
+    cpu_base: AtomicU64,
 }
 
 /// The slots of a stub, and whether the stub is ending (no new thread may
@@ -133,6 +141,24 @@ impl Mapper {
             }
         }
         Ok(rep != 0 && !ops.is_empty())
+    }
+
+    /// Removes every host mapping of guest memory from the stub, whatever
+    /// the kernel's record of them, and forgets what the queue and the last
+    /// batch held.
+    fn unmap_all(&mut self) -> Result<()> {
+        self.settle()?;
+        self.pending.clear();
+        self.tlb = HostTlb::default();
+        let all = MapOp::Unmap {
+            vaddr: 0,
+            len: crate::backend::ptrace::layout::STUB_CODE,
+        };
+        self.send(&[all], (0, 0), 0)?;
+        self.settle()?;
+        let reqs = SC_CTRL + offset_of!(ScCtrl, reqs) as u64;
+        let len = SC_MAX_REQS * size_of::<crate::backend::ptrace::layout::StubRequest>();
+        self.shm.write_bytes(reqs, &vec![0u8; len])
     }
 
     /// Has the mapper start a guest thread on `slot` (the address of its
@@ -223,7 +249,34 @@ impl Stub {
             fsgsbase,
             spin,
             overflow: Mutex::new(std::sync::Weak::new()),
+            niced: AtomicBool::new(false),
+            cpu_base: AtomicU64::new(0),
+            lead: AtomicI32::new(pid),
         }
+    }
+
+    /// Returns whether the stub may serve another guest process once its
+    /// threads are gone (`recycle`): not if another stub took its threads
+    /// over, nor if its mapper's priority was changed.
+    pub(super) fn reusable(&self) -> bool {
+        !self.niced.load(Ordering::Relaxed) && self.overflow().is_none()
+    }
+
+    /// Empties the stub, whose guest threads are all gone, for another guest
+    /// process: no host mapping of guest memory is left, every slot reads
+    /// zeros and is free, and its CPU time so far is not the next process's.
+    pub(super) fn renew(&self) -> Result<()> {
+        self.mapper.lock().unmap_all()?;
+        self.shm.discard(SC_SYSMSG, SC_MAX_SLOTS * SC_SLOT_SIZE)?;
+        {
+            let mut s = self.slots.lock();
+            s.state.fill(Slot::Free);
+            s.ending = false;
+        }
+        *self.overflow.lock() = std::sync::Weak::new();
+        let base = self.pid.with(crate::host::time::process_cpu_ns);
+        self.cpu_base.store(base, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Returns the stub this one's threads overflow into, if it lives.
@@ -413,9 +466,10 @@ impl CpuHandle for ScHandle {
             // A stub's only guest thread has its time (and its mapper's, a
             // small share) from the process clock: one call, where a
             // thread's of another process is a file to read.
-            Some((stub, _)) if stub.threads() == 1 => {
-                stub.pid.with(crate::host::time::process_cpu_ns)
-            }
+            Some((stub, _)) if stub.threads() == 1 => stub
+                .pid
+                .with(crate::host::time::process_cpu_ns)
+                .saturating_sub(stub.cpu_base.load(Ordering::Relaxed)),
             Some((stub, tid)) => stub
                 .pid
                 .with(|pid| crate::host::time::other_thread_cpu_ns(pid, *tid)),
@@ -427,10 +481,10 @@ impl CpuHandle for ScHandle {
         let Some((stub, tid)) = self.thread.lock().clone() else {
             return;
         };
-        stub.pid.with(|pid| {
+        stub.pid.with(|_| {
             stub.place.pin_guest(tid, cpu, false);
             // The mapper follows the stub's first thread's kernel thread.
-            if tid == pid {
+            if tid == stub.lead.load(Ordering::Relaxed) {
                 crate::host::cpu::pin(stub.mapper_tid, stub.place.kernel_cpu(cpu));
             }
         })
@@ -440,9 +494,10 @@ impl CpuHandle for ScHandle {
         let Some((stub, tid)) = self.thread.lock().clone() else {
             return;
         };
-        stub.pid.with(|pid| {
+        stub.niced.store(true, Ordering::Relaxed);
+        stub.pid.with(|_| {
             crate::host::cpu::set_nice(tid, nice);
-            if tid == pid {
+            if tid == stub.lead.load(Ordering::Relaxed) {
                 crate::host::cpu::set_nice(stub.mapper_tid, nice);
             }
         })

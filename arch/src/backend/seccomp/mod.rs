@@ -17,6 +17,7 @@ mod frame;
 mod handle;
 pub mod layout;
 mod place;
+mod recycle;
 mod shm;
 mod spawn;
 
@@ -124,6 +125,8 @@ struct StubThread {
     /// how long its handler polls at its next one (the slot's `spin`).
     in_kernel: bool,
     spin: u64,
+    /// Whether the thread was ended (`end`).
+    ended: bool,
 }
 
 /// How many guest threads are stopped at a trap, whose handlers may poll: a
@@ -273,6 +276,7 @@ impl StubThread {
             // Not counted until its first run: a pool's stubs wait here.
             in_kernel: false,
             spin,
+            ended: false,
         }
     }
 
@@ -457,15 +461,39 @@ impl StubThread {
 }
 
 impl Drop for SeccompCpu {
+    /// Ends the guest thread; its stub too if it was the last, which the
+    /// pool keeps for another process if it may (`recycle`).
     fn drop(&mut self) {
         self.handle.detach();
+        let stub = self.t.stub.clone();
+        let reusable = stub.reusable();
+        if self.t.end() {
+            if reusable {
+                self.src.give_back(stub);
+            } else {
+                stub.reap();
+            }
+        }
     }
 }
 
 impl Drop for StubThread {
-    /// Ends the guest thread: the whole stub if it was its last, else the
-    /// thread alone (its slot is reused once the host says it is gone).
+    /// Ends the guest thread: the whole stub if it was its last.
     fn drop(&mut self) {
+        if self.end() {
+            self.stub.reap();
+        }
+    }
+}
+
+impl StubThread {
+    /// Ends the guest thread, once (its slot is reused once the host says
+    /// it is gone); returns true if it was the last of its stub, which the
+    /// caller then ends or keeps.
+    fn end(&mut self) -> bool {
+        if std::mem::replace(&mut self.ended, true) {
+            return false;
+        }
         if self.in_kernel {
             IN_KERNEL.fetch_sub(1, Ordering::Relaxed);
         }
@@ -478,8 +506,6 @@ impl Drop for StubThread {
             shm.word(slot + REP).store(self.req, Ordering::Release);
             shm.wake(slot + REP);
         }
-        if self.stub.free_slot(slot, ending) {
-            self.stub.reap();
-        }
+        self.stub.free_slot(slot, ending)
     }
 }

@@ -112,6 +112,24 @@ impl Shm {
         Ok(())
     }
 
+    /// Gives back the pages of `len` bytes at stub address `addr` (page
+    /// aligned): the host frees them, and both mappings read zeros there
+    /// after. EFAULT outside the pages.
+    pub(super) fn discard(&self, addr: u64, len: u64) -> Result<()> {
+        let p = self.ptr(addr, len as usize).ok_or(Errno::EFAULT)?;
+        if !(p as usize).is_multiple_of(crate::PAGE_SIZE as usize) {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: a page-aligned range within the shared mapping (`ptr`
+        // checked it), which stays mapped; its contents become zeros, which
+        // every reader of shared memory here is prepared for.
+        let r = unsafe { libc::madvise(p.cast(), len as usize, libc::MADV_REMOVE) };
+        if r < 0 {
+            return Err(host_errno(nix::errno::Errno::last()));
+        }
+        Ok(())
+    }
+
     /// Returns the 32-bit word at stub address `addr` (4-aligned, within the
     /// pages) as an atomic.
     pub(super) fn word(&self, addr: u64) -> &AtomicU32 {

@@ -53,8 +53,10 @@ impl Spin {
     }
 }
 
-/// How many started stubs wait for a task.
+/// How many started stubs wait for a task; and how many the pool keeps at
+/// most, stubs of ended processes included (`recycle`).
 const POOL_SIZE: usize = 2;
+const POOL_MAX: usize = 4;
 
 /// The seccomp backend: gives a new thread of a guest process a host thread
 /// in the stub of the process, and every other guest CPU a seccomp stub of
@@ -87,14 +89,29 @@ struct Starter {
 /// Stubs started and waiting. Only the pool's own thread starts stubs: it is
 /// the parent their death signal follows, and it never ends (a stub started
 /// by a task's thread would die with that thread, and with it the other
-/// threads of its guest process).
+/// threads of its guest process). It also empties the stubs of ended
+/// processes for use again.
 struct Pool {
-    ready: std::sync::Mutex<Vec<StubThread>>,
-    /// Signalled when a stub is taken, or wanted.
+    state: std::sync::Mutex<PoolState>,
+    /// Signalled when a stub is taken or given back, or wanted.
     taken: std::sync::Condvar,
     /// Signalled when a stub is ready.
     filled: std::sync::Condvar,
     filler: std::sync::Once,
+}
+
+#[derive(Default)]
+struct PoolState {
+    /// Stubs ready for a task.
+    ready: Vec<StubThread>,
+    /// Stubs of ended processes, to be emptied.
+    returned: Vec<Arc<Stub>>,
+}
+
+/// What the pool's thread does next.
+enum Job {
+    Start,
+    Renew(Arc<Stub>),
 }
 
 impl Pool {
@@ -102,9 +119,9 @@ impl Pool {
     /// none is ready; EIO if none comes in time.
     fn take(&self) -> Result<StubThread> {
         let start = crate::host::time::monotonic_ns();
-        let mut ready = self.ready.lock().map_err(|_| Errno::EIO)?;
+        let mut state = self.state.lock().map_err(|_| Errno::EIO)?;
         loop {
-            let t = ready.pop();
+            let t = state.ready.pop();
             self.taken.notify_one();
             if let Some(t) = t {
                 return Ok(t);
@@ -114,9 +131,9 @@ impl Pool {
                 return Err(Errno::EIO);
             }
             let wait = std::time::Duration::from_millis(100);
-            ready = self
+            state = self
                 .filled
-                .wait_timeout(ready, wait)
+                .wait_timeout(state, wait)
                 .map_err(|_| Errno::EIO)?
                 .0;
         }
@@ -126,28 +143,62 @@ impl Pool {
     /// parent their death signal follows, so it never ends).
     fn fill(&self, starter: &Starter, physmem: &Arc<PhysMem>) {
         loop {
-            {
-                let Ok(mut ready) = self.ready.lock() else {
+            let job = {
+                let Ok(mut state) = self.state.lock() else {
                     return;
                 };
-                while ready.len() >= POOL_SIZE {
-                    ready = match self.taken.wait(ready) {
-                        Ok(r) => r,
+                loop {
+                    if let Some(t) = state.returned.pop() {
+                        break Job::Renew(t);
+                    }
+                    if state.ready.len() < POOL_SIZE {
+                        break Job::Start;
+                    }
+                    state = match self.taken.wait(state) {
+                        Ok(s) => s,
                         Err(_) => return,
                     };
                 }
-            }
-            match starter.start(physmem) {
-                Ok(cpu) => match self.ready.lock() {
-                    Ok(mut ready) => {
-                        ready.push(cpu);
-                        self.filled.notify_all();
+            };
+            let ready = match job {
+                Job::Renew(stub) => match super::recycle::renew(&stub) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        log::debug!("a seccomp stub could not be used again ({e:?})");
+                        stub.reap();
+                        continue;
                     }
-                    Err(_) => return,
                 },
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+                Job::Start => match starter.start(physmem) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        continue;
+                    }
+                },
+            };
+            match self.state.lock() {
+                Ok(mut state) => {
+                    state.ready.push(ready);
+                    self.filled.notify_all();
+                }
+                Err(_) => return,
             }
         }
+    }
+
+    /// Keeps `stub`, whose guest process ended, for another one if the pool
+    /// has room; else it ends.
+    fn give_back(&self, stub: Arc<Stub>) {
+        let Ok(mut state) = self.state.lock() else {
+            return stub.reap();
+        };
+        if state.ready.len() + state.returned.len() >= POOL_MAX {
+            drop(state);
+            return stub.reap();
+        }
+        state.returned.push(stub);
+        self.taken.notify_one();
     }
 }
 
@@ -173,7 +224,7 @@ impl SeccompBackend {
             src: Arc::new(Source {
                 starter: Arc::new(starter),
                 pool: Arc::new(Pool {
-                    ready: Default::default(),
+                    state: Default::default(),
                     taken: Default::default(),
                     filled: Default::default(),
                     filler: std::sync::Once::new(),
@@ -233,10 +284,15 @@ impl Source {
     pub(super) fn fresh(&self) -> Result<StubThread> {
         self.pool.take()
     }
+
+    /// Gives the pool `stub`, whose guest process ended.
+    pub(super) fn give_back(&self, stub: Arc<Stub>) {
+        self.pool.give_back(stub)
+    }
 }
 
 /// Starts another guest thread in `stub` and waits for its first trap.
-fn spawn_thread(stub: &Arc<Stub>) -> Result<StubThread> {
+pub(super) fn spawn_thread(stub: &Arc<Stub>) -> Result<StubThread> {
     let slot = stub.alloc_slot().ok_or(Errno::EAGAIN)?;
     let mut head: SysmsgHead = zeroed();
     head.fsgsbase = stub.fsgsbase as u64;

@@ -105,6 +105,11 @@ pub fn memory_stat(cg: &Arc<Cgroup>) -> MemoryStat {
     st
 }
 
+/// Returns whether a memory limit of some cgroup is in force.
+pub fn memory_limited() -> bool {
+    MEMORY_LIMITS.load(Ordering::Relaxed) != 0
+}
+
 /// Called after a fault of `task` took memory: past a memory.max on its
 /// path, kills the group's process of highest badness.
 pub fn charge_fault(task: &Arc<Task>) {

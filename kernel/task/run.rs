@@ -272,7 +272,12 @@ fn run_loop(ctx: &mut TrapContext) -> super::ExitStatus {
 fn page_fault(ctx: &mut TrapContext, addr: u64, write: bool) {
     let mm = ctx.task.mm();
     let faults = mm.borrow().faults();
-    let result = mm.borrow_mut().handle_user_fault(addr, write, ctx.regs.rip);
+    // Anonymous memory comes in blocks unless memory limits of cgroups
+    // are in force, which count what a fault costs page by page.
+    let block = !crate::cgroup::limits::memory_limited();
+    let result = mm
+        .borrow_mut()
+        .handle_user_fault(addr, write, ctx.regs.rip, block);
     *ctx.task.min_flt.borrow_mut() += mm.borrow().faults() - faults;
     mm::take_alloc_failure();
     // Out of frames: the OOM killer frees some and the access faults again

@@ -16,7 +16,7 @@
 use arch::Errno;
 
 use crate::page_table::{Pte, PteFlags};
-use crate::{Mm, Prot, VmArea, PAGE_SIZE};
+use crate::{MapFlags, Mm, Prot, VmArea, PAGE_SIZE};
 
 /// What the kernel maps into the stub after a fault: one page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,9 @@ pub enum FaultError {
     Oom,
 }
 
+/// The pages of an anonymous block (`fault_in_block`): 64 KiB.
+const ANON_BLOCK: u64 = 16;
+
 /// The longest x86 instruction: a fetch fault is at most this far past the
 /// instruction pointer.
 const MAX_INSN_LEN: u64 = 15;
@@ -57,6 +60,12 @@ impl Mm {
     /// Resolves a fault at `addr`; `write` is true when the page was present in
     /// the stub but the access was forbidden. Returns the page to map.
     pub fn handle_fault(&mut self, addr: u64, write: bool) -> Result<Mapping, FaultError> {
+        self.resolve(addr, write, false)
+    }
+
+    /// `handle_fault`, where an anonymous page without a frame may get a
+    /// whole aligned block of neighbours if `block` (see `fault_in_block`).
+    fn resolve(&mut self, addr: u64, write: bool, block: bool) -> Result<Mapping, FaultError> {
         if addr >= self.task_size {
             return Err(FaultError::MapErr);
         }
@@ -71,7 +80,10 @@ impl Mm {
         let may_write = vma.prot.contains(Prot::WRITE);
         let old = self.pt.lookup(page);
         let pte = match old {
-            None => self.fault_in(&vma, page, write)?,
+            None => match block.then(|| self.fault_in_block(&vma, page)).flatten() {
+                Some(pte) => pte,
+                None => self.fault_in(&vma, page, write)?,
+            },
             Some(pte) if write && pte.writable() => return Err(FaultError::AccErr),
             Some(pte) if pte.writable() || !may_write => pte,
             // A shared file page is mapped writable only once it is written,
@@ -105,14 +117,16 @@ impl Mm {
     /// Resolves a fault of guest code executing at `ip` (see `handle_fault`),
     /// telling a fetch from a page that is not executable (refused) from a
     /// write through a host mapping older than the page table's writable
-    /// entry (mapped again).
+    /// entry (mapped again). An anonymous page may come with a block of
+    /// neighbours if `block`.
     pub fn handle_user_fault(
         &mut self,
         addr: u64,
         write: bool,
         ip: u64,
+        block: bool,
     ) -> Result<Mapping, FaultError> {
-        let r = self.handle_fault(addr, write);
+        let r = self.resolve(addr, write, block);
         if r != Err(FaultError::AccErr) || !write {
             return r;
         }
@@ -174,6 +188,38 @@ impl Mm {
         };
         self.pt.map(page, pte);
         Ok(pte)
+    }
+
+    /// Gives the private anonymous page at `page` of `vma`, and every other
+    /// of its aligned block of `ANON_BLOCK` pages, zeroed frames in a row, if
+    /// the block lies in `vma`, none of its pages has a frame yet and the
+    /// allocator has such a run to spare (`FrameAllocator::alloc_run`).
+    /// Returns the entry of `page`; None to fault it in alone. Linux maps
+    /// anonymous memory in such blocks too where its multi-size transparent
+    /// huge pages are enabled: a program touching memory in order faults
+    /// once per block, and the host maps each block with one call.
+    fn fault_in_block(&mut self, vma: &VmArea, page: u64) -> Option<Pte> {
+        let size = ANON_BLOCK * PAGE_SIZE;
+        let start = page & !(size - 1);
+        let end = start + size;
+        let refused = vma.flags.contains(MapFlags::NOHUGEPAGE);
+        if refused || vma.file.is_some() || start < vma.start || end > vma.end {
+            return None;
+        }
+        if !self.pt.entries(start, end).is_empty() {
+            return None;
+        }
+        let first = self.frames.alloc_run(ANON_BLOCK)?;
+        let flags = if vma.prot.contains(Prot::WRITE) {
+            PteFlags::WRITE
+        } else {
+            PteFlags::empty()
+        };
+        for i in 0..ANON_BLOCK {
+            let pte = Pte::new(first + i * PAGE_SIZE, flags);
+            self.pt.map(start + i * PAGE_SIZE, pte);
+        }
+        Some(Pte::new(first + (page - start), flags))
     }
 
     /// Gives the private page at `page` a frame of its own, a copy of the shared

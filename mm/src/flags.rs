@@ -35,6 +35,9 @@ bitflags! {
         /// `Committed_AS` (`commit`). `vma_flags` never keeps it from a
         /// caller.
         const ACCOUNT = 0x8000_0000;
+        /// Not an mmap flag: Linux's `VM_NOHUGEPAGE` (`MADV_NOHUGEPAGE`),
+        /// anonymous pages are faulted in one by one, never in blocks.
+        const NOHUGEPAGE = 0x4000_0000;
     }
 }
 

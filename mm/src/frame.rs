@@ -5,8 +5,10 @@
 //! host memory to the host, when the last reference is put.
 //!
 //! One allocator is shared by every address space (`Arc`); a mutex inside makes
-//! it usable from any kernel thread. Allocation and freeing are O(1): free
-//! frames sit on a stack of frame numbers. When none is free, the allocator asks
+//! it usable from any kernel thread. Free frames are a bitmap (`free_set`):
+//! one is found in a few word reads, and so is, while memory is plentiful, an
+//! aligned run of them for a block of neighbouring pages (`alloc_run`), which
+//! the host then maps with one call. When none is free, the allocator asks
 //! its `Shrinker` (the kernel's page caches) to give clean frames back first.
 //!
 //! Two kinds of allocation, as Linux's watermarks make them: `alloc`, for
@@ -23,13 +25,16 @@ use std::sync::{Arc, OnceLock, Weak};
 
 use arch::{Errno, PhysMem, Result};
 
+use crate::free_set::FreeSet;
 use crate::PAGE_SIZE;
+
+/// How many words of the free bitmap a search for a run reads at most.
+const RUN_TRIES: usize = 64;
 
 struct Frames {
     /// Reference count of every frame; 0 means free (or reserved).
     refcounts: Vec<u32>,
-    /// Free frame numbers; the next allocation pops from the end.
-    free: Vec<u32>,
+    free: FreeSet,
 }
 
 /// What frees memory when guest RAM runs out (Linux's shrinkers): the page
@@ -80,8 +85,7 @@ impl FrameAllocator {
     pub fn new(physmem: Arc<PhysMem>, reserved_frames: u64) -> Arc<Self> {
         let total = physmem.size() / PAGE_SIZE;
         let reserved = reserved_frames.min(total);
-        // Lowest frames are handed out first.
-        let free = (reserved..total).rev().map(|f| f as u32).collect();
+        let free = FreeSet::new(reserved, total);
         Arc::new(FrameAllocator {
             physmem,
             reserved,
@@ -163,9 +167,25 @@ impl FrameAllocator {
             return None;
         }
         let frame = frames.free.pop()?;
-        frames.refcounts[frame as usize] = 1;
+        frames.refcounts[frame] = 1;
         // Frames are zero when free: never used yet, or discarded by `put`.
-        Some(u64::from(frame) * PAGE_SIZE)
+        Some(frame as u64 * PAGE_SIZE)
+    }
+
+    /// Returns the first of `n` (a power of two, at most 64) zeroed frames in
+    /// a row, aligned to `n` frames, each with reference count 1, if more
+    /// than an eighth of guest RAM is free and such a run is found quickly;
+    /// never shrinks the caches nor notes a failure (the caller takes
+    /// single frames instead).
+    pub fn alloc_run(&self, n: u64) -> Option<u64> {
+        let plenty = (self.total_frames() / 8).max(2 * self.min_free);
+        let mut frames = self.lock();
+        if frames.free.len() < plenty + n {
+            return None;
+        }
+        let first = frames.free.pop_run(n as usize, RUN_TRIES)?;
+        frames.refcounts[first..first + n as usize].fill(1);
+        Some(first as u64 * PAGE_SIZE)
     }
 
     /// Takes another reference to the allocated frame at `paddr`.
@@ -193,7 +213,7 @@ impl FrameAllocator {
                 frames.refcounts[frame] = 0;
                 // Zero it and give its memory back before anyone can reuse it.
                 self.physmem.discard(paddr, PAGE_SIZE);
-                frames.free.push(frame as u32);
+                frames.free.insert(frame);
             }
             n => frames.refcounts[frame] = n - 1,
         }

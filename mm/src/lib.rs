@@ -17,6 +17,7 @@ pub mod commit;
 mod fault;
 mod flags;
 mod frame;
+mod free_set;
 mod limits;
 mod mlock;
 mod mm;

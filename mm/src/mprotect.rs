@@ -252,8 +252,19 @@ impl Mm {
                 MADV_POPULATE_READ | MADV_POPULATE_WRITE => {
                     self.populate(start, stop, advice == MADV_POPULATE_WRITE)
                 }
+                MADV_HUGEPAGE | MADV_NOHUGEPAGE => {
+                    self.split_at(start);
+                    self.split_at(stop);
+                    if let Some(vma) = self.vmas.get_mut(&start) {
+                        vma.flags
+                            .set(MapFlags::NOHUGEPAGE, advice == MADV_NOHUGEPAGE);
+                    }
+                }
                 _ => {}
             }
+        }
+        if matches!(advice, MADV_HUGEPAGE | MADV_NOHUGEPAGE) {
+            self.merge_range(addr, end);
         }
         if !self.covered(addr, end) {
             return Err(Errno::ENOMEM);

@@ -164,3 +164,37 @@ fn file_fault_around_maps_cached_pages_only() {
     assert_ne!(cow.paddr, cached);
     mm.frames().put(cached);
 }
+
+#[test]
+fn anonymous_pages_come_in_blocks() {
+    const MADV_NOHUGEPAGE: i32 = 15;
+    let mut mm = new_mm();
+    // Three aligned blocks of 16 pages, then 4 pages past the last.
+    let a = anon(&mut mm, 0x20_0000, 52, RW);
+    let m = mm
+        .handle_user_fault(a + 5 * P + 8, true, 0, true)
+        .expect("fault");
+    assert_eq!(mm.rss_pages(), 16, "the whole aligned block");
+    let near = mm.mappings_around(a + 5 * P, 16);
+    assert_eq!(near.len(), 15);
+    assert!(
+        near.iter()
+            .all(|n| n.paddr.wrapping_sub(m.paddr) == n.vaddr.wrapping_sub(m.vaddr)),
+        "frames in a row, in the pages' order"
+    );
+    // Not without being asked, nor where the advice refuses it.
+    mm.handle_user_fault(a + 16 * P, true, 0, false)
+        .expect("fault");
+    assert_eq!(mm.rss_pages(), 17);
+    mm.madvise(a + 32 * P, 16 * P, MADV_NOHUGEPAGE)
+        .expect("madvise");
+    mm.handle_user_fault(a + 33 * P, true, 0, true)
+        .expect("fault");
+    assert_eq!(mm.rss_pages(), 18);
+    // A block with a page present already, or past the area's end.
+    mm.handle_user_fault(a + 17 * P, true, 0, true)
+        .expect("fault");
+    mm.handle_user_fault(a + 49 * P, true, 0, true)
+        .expect("fault");
+    assert_eq!(mm.rss_pages(), 20);
+}

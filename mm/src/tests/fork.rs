@@ -115,12 +115,14 @@ fn stale_write_fault_maps_the_page_again() {
     // The first thread's write fault, handled after: a stale mapping.
     let far = a + 0x10_0000;
     assert_eq!(
-        parent.handle_user_fault(a + 8, true, far).expect("again"),
+        parent
+            .handle_user_fault(a + 8, true, far, false)
+            .expect("again"),
         m
     );
     // A fetch from the page, which is not executable, stays refused.
     assert_eq!(
-        parent.handle_user_fault(a + 8, true, a + 8),
+        parent.handle_user_fault(a + 8, true, a + 8, false),
         Err(FaultError::AccErr)
     );
 }

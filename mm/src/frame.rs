@@ -163,7 +163,7 @@ impl FrameAllocator {
     /// free.
     fn try_alloc(&self, keep: u64) -> Option<u64> {
         let mut frames = self.lock();
-        if frames.free.len() as u64 <= keep {
+        if frames.free.len() <= keep {
             return None;
         }
         let frame = frames.free.pop()?;
@@ -228,7 +228,7 @@ impl FrameAllocator {
 
     /// Returns the number of frames available for allocation.
     pub fn free_frames(&self) -> u64 {
-        self.lock().free.len() as u64
+        self.lock().free.len()
     }
 
     /// Returns how many frames `alloc_kernel` leaves free (Linux's

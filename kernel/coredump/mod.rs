@@ -54,7 +54,10 @@ fn thread_core(task: &Task, regs: &arch::UserRegs, xstate: Option<Vec<u8>>) -> T
         sigpend: ts.pending.set(),
         sighold: ts.mask,
         utime: task.guest_cpu_ns(),
-        stime: arch::host::time::thread_cpu_ns(),
+        stime: arch::host::time::thread_cpu_ns().saturating_sub(
+            task.host_cpu_base
+                .load(std::sync::atomic::Ordering::Relaxed),
+        ),
     }
 }
 

@@ -219,6 +219,7 @@ pub fn task_times(t: &Task) -> (u64, u64) {
         t.guest_cpu_ns(),
         if host > 0 {
             arch::host::time::thread_cpu_ns_of(host)
+                .saturating_sub(t.host_cpu_base.load(Ordering::Relaxed))
         } else {
             0
         },

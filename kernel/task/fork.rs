@@ -4,7 +4,8 @@
 //! copied. Each new task gets its own host thread and guest CPU, resuming from the
 //! caller's registers and FPU state with 0 as the call's result.
 
-use super::run::{start_task, Start};
+use super::run::Start;
+use super::worker::start_task;
 use super::{alloc_pid, register, tlb, Pid, Process, Task};
 use crate::signal::{self, NSIG};
 use crate::sleep::{wait_event, Interruptible};

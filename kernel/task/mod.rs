@@ -18,6 +18,7 @@ pub mod io_accounting;
 pub mod limits;
 mod run;
 pub mod tlb;
+mod worker;
 
 pub use access::{ptrace_may_access, AccessMode};
 pub use context::TrapContext;
@@ -27,7 +28,8 @@ pub use do_wait::{do_wait, ChildChange, WaitOptions, WaitResult};
 pub use exit::{do_exit, mm_release, ExitStatus};
 pub use fork::{do_fork, CloneArgs};
 pub use io_accounting::IoAccounting;
-pub use run::{start_task, Start};
+pub use run::Start;
+pub use worker::start_task;
 
 use crate::signal::{ProcessSignals, TaskSignals};
 use crate::sleep::TaskWaiter;
@@ -37,7 +39,7 @@ use arch::sync::KernelCell;
 use fs::{FdTable, Path, WaitQueue};
 use mm::Mm;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
 /// A process or thread id.
@@ -194,6 +196,9 @@ pub struct Task {
     cpu: OnceLock<Arc<dyn CpuHandle>>,
     /// Host thread id of the task's kernel thread, for its CPU time.
     pub host_tid: AtomicI32,
+    /// The CPU time its host thread had used when the task started on it
+    /// (threads serve one task after another: `worker`).
+    pub host_cpu_base: AtomicU64,
     /// True from just before the task's guest code is resumed until its CPU
     /// stopped again: whoever needs the task out of guest code must kick it.
     pub in_guest: AtomicBool,
@@ -290,6 +295,7 @@ impl Task {
             }),
             cpu: OnceLock::new(),
             host_tid: AtomicI32::new(0),
+            host_cpu_base: AtomicU64::new(0),
             in_guest: AtomicBool::new(false),
             trap_regs: KernelCell::default(),
             waiter: Arc::new(TaskWaiter::default()),

@@ -42,17 +42,11 @@ pub(super) fn thread_name(tid: super::Pid) -> String {
     format!("task-{tid}")
 }
 
-/// Starts the host thread of `task`.
-pub fn start_task(task: Arc<Task>, start: Start) -> std::io::Result<()> {
-    std::thread::Builder::new()
-        .name(thread_name(task.tid()))
-        .stack_size(1 << 20)
-        .spawn(move || task_main(task, start))
-        .map(|_| ())
-}
-
-fn task_main(task: Arc<Task>, start: Start) {
+/// Runs `task` on the calling host thread until it ends.
+pub(super) fn task_main(task: Arc<Task>, start: Start) {
     super::set_current(&task);
+    task.host_cpu_base
+        .store(arch::host::time::thread_cpu_ns(), Ordering::Relaxed);
     lock::enter();
     let k = crate::boot::kernel();
     let data = match k.frames.alloc() {
@@ -156,7 +150,11 @@ fn map_page(cpu: &mut dyn GuestCpu, m: &mm::Mapping) {
 /// Adds the CPU time of an exiting task — its guest CPU's (guest code, "user")
 /// and its host thread's (kernel work, "system") — to its process.
 fn account_exit(task: &Task, cpu: &dyn CpuHandle) {
-    let (user, system) = (cpu.cpu_time_ns(), arch::host::time::thread_cpu_ns());
+    let system = arch::host::time::thread_cpu_ns()
+        .saturating_sub(task.host_cpu_base.load(Ordering::Relaxed));
+    let user = cpu.cpu_time_ns();
+    // The host thread goes on to other tasks.
+    task.host_tid.store(0, Ordering::Relaxed);
     let mut t = task.process.times.borrow_mut();
     t.0 += user;
     t.1 += system;

@@ -43,14 +43,17 @@ pub(super) struct Stub {
     mapper: Mutex<Mapper>,
     pub(super) shm: Arc<Shm>,
     /// Which slots of the message area have a guest thread.
-    slots: Mutex<Slots>,
+    pub(super) slots: Mutex<Slots>,
     /// What a new slot's head starts with: the FSGSBASE flag, the polls.
     pub(super) fsgsbase: bool,
     pub(super) spin: Spin,
     /// The stub where the address space's threads go once this one is full.
     overflow: Mutex<std::sync::Weak<Stub>>,
     /// Whether a thread of it was given a nice value (it is not used again).
-    niced: AtomicBool,
+    pub(super) niced: AtomicBool,
+    /// Whether it ever had more than one guest thread since it was started
+    /// or emptied (its process clock is then not its one thread's).
+    pub(super) multi: AtomicBool,
     /// The host thread of the guest thread on the first slot, which the
     /// mapper's CPU and priority follow.
     pub(super) lead: AtomicI32,
@@ -61,25 +64,34 @@ pub(super) struct Stub {
 
 /// The slots of a stub, and whether the stub is ending (no new thread may
 /// start in it then).
-struct Slots {
-    state: Vec<Slot>,
-    ending: bool,
+pub(super) struct Slots {
+    pub(super) state: Vec<Slot>,
+    pub(super) ending: bool,
+    /// The guest threads held for the process's next threads (`park`).
+    pub(super) parked: Vec<super::park::Parked>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Slot {
+pub(super) enum Slot {
     Free,
     /// A guest thread's.
     Live,
     /// Its thread was told to end and may still run on it: free once the
     /// host has cleared its tid.
     Ending,
+    /// Its thread's task ended; the thread waits in the handler for the
+    /// process's next one (`park`).
+    Parked,
 }
 
 /// The shared half of a seccomp CPU: the stub and host thread its guest
 /// code runs in, for kicks and accounting.
 pub(super) struct ScHandle {
     thread: Mutex<Option<(Arc<Stub>, libc::pid_t)>>,
+    /// The host CPU time its host thread had used for earlier tasks (a
+    /// parked thread's), and the host's figure last read.
+    base: u64,
+    pub(super) last_read: AtomicU64,
     /// When the oldest kick not yet answered by a trap was sent (host
     /// monotonic nanoseconds; 0: none).
     pub(super) kicked_at: AtomicU64,
@@ -245,11 +257,13 @@ impl Stub {
             slots: Mutex::new(Slots {
                 state,
                 ending: false,
+                parked: Vec::new(),
             }),
             fsgsbase,
             spin,
             overflow: Mutex::new(std::sync::Weak::new()),
             niced: AtomicBool::new(false),
+            multi: AtomicBool::new(false),
             cpu_base: AtomicU64::new(0),
             lead: AtomicI32::new(pid),
         }
@@ -272,7 +286,9 @@ impl Stub {
             let mut s = self.slots.lock();
             s.state.fill(Slot::Free);
             s.ending = false;
+            s.parked.clear();
         }
+        self.multi.store(false, Ordering::Relaxed);
         *self.overflow.lock() = std::sync::Weak::new();
         let base = self.pid.with(crate::host::time::process_cpu_ns);
         self.cpu_base.store(base, Ordering::Relaxed);
@@ -324,6 +340,7 @@ impl Stub {
                 || (u == Slot::Ending && self.shm.word(tid_at(i)).load(Ordering::Acquire) == 0)
         })?;
         s.state[i] = Slot::Live;
+        self.multi.store(true, Ordering::Relaxed);
         Some(addr(i))
     }
 
@@ -339,6 +356,7 @@ impl Stub {
         let last = !s.state.contains(&Slot::Live);
         if last {
             s.ending = true;
+            self.end_parked(&mut s);
         }
         last
     }
@@ -413,9 +431,11 @@ impl Stub {
 }
 
 impl ScHandle {
-    pub(super) fn new(stub: Arc<Stub>, tid: libc::pid_t) -> Self {
+    pub(super) fn new(stub: Arc<Stub>, tid: libc::pid_t, base: u64) -> Self {
         ScHandle {
             thread: Mutex::new(Some((stub, tid))),
+            base,
+            last_read: AtomicU64::new(0),
             kicked_at: AtomicU64::new(0),
         }
     }
@@ -466,13 +486,17 @@ impl CpuHandle for ScHandle {
             // A stub's only guest thread has its time (and its mapper's, a
             // small share) from the process clock: one call, where a
             // thread's of another process is a file to read.
-            Some((stub, _)) if stub.threads() == 1 => stub
+            Some((stub, _)) if !stub.multi.load(Ordering::Relaxed) => stub
                 .pid
                 .with(crate::host::time::process_cpu_ns)
                 .saturating_sub(stub.cpu_base.load(Ordering::Relaxed)),
-            Some((stub, tid)) => stub
-                .pid
-                .with(|pid| crate::host::time::other_thread_cpu_ns(pid, *tid)),
+            Some((stub, tid)) => {
+                let ns = stub
+                    .pid
+                    .with(|pid| crate::host::time::other_thread_cpu_ns(pid, *tid));
+                self.last_read.store(ns, Ordering::Relaxed);
+                ns.saturating_sub(self.base)
+            }
             None => 0,
         }
     }

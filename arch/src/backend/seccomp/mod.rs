@@ -16,6 +16,7 @@ mod filter;
 mod frame;
 mod handle;
 pub mod layout;
+mod park;
 mod place;
 mod recycle;
 mod shm;
@@ -125,8 +126,10 @@ struct StubThread {
     /// how long its handler polls at its next one (the slot's `spin`).
     in_kernel: bool,
     spin: u64,
-    /// Whether the thread was ended (`end`).
+    /// Whether the thread was ended (`end`) or kept (`park`).
     ended: bool,
+    /// Whether host debug registers were set for it (it is not kept).
+    debugregs: bool,
 }
 
 /// How many guest threads are stopped at a trap, whose handlers may poll: a
@@ -146,10 +149,12 @@ struct SeccompCpu {
 }
 
 impl SeccompCpu {
-    fn new(src: Arc<Source>, t: StubThread) -> SeccompCpu {
+    /// A CPU of guest thread `t`, whose host thread had used `cpu_base` of
+    /// CPU time for earlier tasks.
+    fn new(src: Arc<Source>, t: StubThread, cpu_base: u64) -> SeccompCpu {
         SeccompCpu {
             src,
-            handle: Arc::new(ScHandle::new(t.stub.clone(), t.tid)),
+            handle: Arc::new(ScHandle::new(t.stub.clone(), t.tid, cpu_base)),
             t,
         }
     }
@@ -235,6 +240,7 @@ impl GuestCpu for SeccompCpu {
 
     fn set_debugregs(&mut self, addr: &[u64; 4], dr7: u64) -> Result<()> {
         let tid = self.t.tid;
+        self.t.debugregs = true;
         debugreg::seized(tid, || debugreg::set(tid, addr, dr7))
     }
 
@@ -277,6 +283,7 @@ impl StubThread {
             in_kernel: false,
             spin,
             ended: false,
+            debugregs: false,
         }
     }
 
@@ -465,6 +472,9 @@ impl Drop for SeccompCpu {
     /// pool keeps for another process if it may (`recycle`).
     fn drop(&mut self) {
         self.handle.detach();
+        if self.t.park(self.handle.last_read.load(Ordering::Relaxed)) {
+            return;
+        }
         let stub = self.t.stub.clone();
         let reusable = stub.reusable();
         if self.t.end() {
@@ -497,15 +507,12 @@ impl StubThread {
         if self.in_kernel {
             IN_KERNEL.fetch_sub(1, Ordering::Relaxed);
         }
-        let (shm, slot) = (&self.stub.shm, self.slot);
         // Told to end even when it seems the last: another thread may start
         // in the stub meanwhile, which must not find this one on the slot.
         let ending = !self.has_ended();
         if ending {
-            let _ = shm.write(slot + EXIT, &1u32);
-            shm.word(slot + REP).store(self.req, Ordering::Release);
-            shm.wake(slot + REP);
+            park::tell_to_end(&self.stub.shm, self.slot, self.req);
         }
-        self.stub.free_slot(slot, ending)
+        self.stub.free_slot(self.slot, ending)
     }
 }

@@ -259,13 +259,17 @@ impl Backend for SeccompBackend {
             .and_then(|h| h.as_any().downcast_ref::<ScHandle>())
             .and_then(ScHandle::stub);
         let Some(mut stub) = stub else {
-            return Ok(Box::new(SeccompCpu::new(src.clone(), src.fresh()?)));
+            return Ok(Box::new(SeccompCpu::new(src.clone(), src.fresh()?, 0)));
         };
         // A full stub sends its address space's next threads to the stub it
         // overflowed into, and so on; the last full one gets a new stub.
         loop {
+            if let Some(p) = stub.unpark() {
+                let t = StubThread::unparked(stub.clone(), p);
+                return Ok(Box::new(SeccompCpu::new(src.clone(), t, p.cpu_base)));
+            }
             match spawn_thread(&stub) {
-                Ok(t) => return Ok(Box::new(SeccompCpu::new(src.clone(), t))),
+                Ok(t) => return Ok(Box::new(SeccompCpu::new(src.clone(), t, 0))),
                 Err(e) => log::debug!("no thread in the shared stub ({e:?})"),
             }
             match stub.overflow() {
@@ -275,7 +279,7 @@ impl Backend for SeccompBackend {
         }
         let t = src.fresh()?;
         stub.set_overflow(&t.stub);
-        Ok(Box::new(SeccompCpu::new(src.clone(), t)))
+        Ok(Box::new(SeccompCpu::new(src.clone(), t, 0)))
     }
 }
 

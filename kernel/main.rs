@@ -112,6 +112,7 @@ const EXIT_BOOT: i32 = 1;
 fn main() {
     // Before any thread exists, so that every thread inherits the mask.
     arch::host::signals::block_termination_signals();
+    arch::host::file::raise_open_file_limit();
     let action = match cmdline::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {

@@ -189,3 +189,15 @@ fn lock(file: &File, read_only: bool) -> Result<(), OpenError> {
         Err(e) => Err(OpenError::Lock(e.into())),
     }
 }
+
+/// Raises this process's soft limit of open files to its hard limit: each
+/// stub and each guest thread's clock holds a descriptor of the kernel's, so
+/// a thousand guest tasks would pass a shell's usual soft limit of 1024.
+pub fn raise_open_file_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard {
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+        }
+    }
+}

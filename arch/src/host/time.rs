@@ -23,15 +23,40 @@ pub fn thread_cpu_ns_of(tid: i32) -> u64 {
     cpu_ns(((!tid) << 3) | 2 | 4)
 }
 
-/// Returns the CPU time thread `tid` of another host process `tgid` has
-/// used, in nanoseconds (0 once it is gone): the host's thread clocks are
-/// its own process's only, so this reads the first field of the thread's
-/// `schedstat`.
-pub fn other_thread_cpu_ns(tgid: i32, tid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/schedstat"))
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+/// The CPU clock of a thread of another host process: the host's thread
+/// clocks are its own process's only, so this reads the first field of the
+/// thread's `schedstat`, whose file stays open (a read of an open file costs
+/// a few microseconds, a path lookup in /proc tens).
+#[derive(Default)]
+pub struct ThreadClock {
+    file: Option<std::fs::File>,
+}
+
+impl ThreadClock {
+    /// A clock of no thread yet.
+    pub const fn new() -> ThreadClock {
+        ThreadClock { file: None }
+    }
+
+    /// Returns the CPU time thread `tid` of process `tgid` has used, in
+    /// nanoseconds (0 once it is gone). The clock stays the first thread's
+    /// it was read for.
+    pub fn read(&mut self, tgid: i32, tid: i32) -> u64 {
+        use std::os::unix::fs::FileExt;
+        if self.file.is_none() {
+            let path = format!("/proc/{tgid}/task/{tid}/schedstat");
+            self.file = std::fs::File::open(path).ok();
+        }
+        let mut buf = [0u8; 96];
+        let n = match &self.file {
+            Some(f) => f.read_at(&mut buf, 0).unwrap_or(0),
+            None => 0,
+        };
+        std::str::from_utf8(&buf[..n])
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
 }
 
 /// Returns the CPU time the calling host thread has used, in nanoseconds.

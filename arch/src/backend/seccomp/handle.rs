@@ -20,6 +20,7 @@ use crate::abi::pod::slice_as_bytes;
 use crate::backend::host_tlb::HostTlb;
 use crate::backend::stub_process::{self, errno_from_host, request, StubPid};
 use crate::backend::{CpuHandle, MapOp};
+use crate::host::time::ThreadClock;
 use crate::sync::Mutex;
 use nix::errno::Errno as HostErrno;
 use std::mem::offset_of;
@@ -92,6 +93,8 @@ pub(super) struct ScHandle {
     /// parked thread's), and the host's figure last read.
     base: u64,
     pub(super) last_read: AtomicU64,
+    /// The host thread's CPU clock, kept open.
+    clock: Mutex<ThreadClock>,
     /// When the oldest kick not yet answered by a trap was sent (host
     /// monotonic nanoseconds; 0: none).
     pub(super) kicked_at: AtomicU64,
@@ -431,18 +434,25 @@ impl Stub {
 }
 
 impl ScHandle {
-    pub(super) fn new(stub: Arc<Stub>, tid: libc::pid_t, base: u64) -> Self {
+    pub(super) fn new(
+        stub: Arc<Stub>,
+        tid: libc::pid_t,
+        (base, clock): (u64, ThreadClock),
+    ) -> Self {
         ScHandle {
             thread: Mutex::new(Some((stub, tid))),
             base,
             last_read: AtomicU64::new(0),
+            clock: Mutex::new(clock),
             kicked_at: AtomicU64::new(0),
         }
     }
 
-    /// Forgets the guest thread, which is about to end.
-    pub(super) fn detach(&self) {
+    /// Forgets the guest thread, which is about to end or be kept for
+    /// another task (with its clock, returned).
+    pub(super) fn detach(&self) -> ThreadClock {
         *self.thread.lock() = None;
+        std::mem::take(&mut *self.clock.lock())
     }
 
     /// Points the handle at another guest thread (exec unshared the CPU); a
@@ -491,9 +501,7 @@ impl CpuHandle for ScHandle {
                 .with(crate::host::time::process_cpu_ns)
                 .saturating_sub(stub.cpu_base.load(Ordering::Relaxed)),
             Some((stub, tid)) => {
-                let ns = stub
-                    .pid
-                    .with(|pid| crate::host::time::other_thread_cpu_ns(pid, *tid));
+                let ns = stub.pid.with(|pid| self.clock.lock().read(pid, *tid));
                 self.last_read.store(ns, Ordering::Relaxed);
                 ns.saturating_sub(self.base)
             }

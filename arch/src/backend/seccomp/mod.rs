@@ -30,6 +30,7 @@ use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR};
 use crate::abi::structs::{SigInfo, Ucontext};
 use crate::backend::debugreg;
 use crate::backend::{CpuHandle, FaultKind, GuestCpu, MapOp, Trap};
+use crate::host::time::ThreadClock;
 use frame::Frame;
 use handle::{ScHandle, Stub, KICK};
 use layout::SysmsgHead;
@@ -149,12 +150,12 @@ struct SeccompCpu {
 }
 
 impl SeccompCpu {
-    /// A CPU of guest thread `t`, whose host thread had used `cpu_base` of
-    /// CPU time for earlier tasks.
-    fn new(src: Arc<Source>, t: StubThread, cpu_base: u64) -> SeccompCpu {
+    /// A CPU of guest thread `t`, whose host thread had used `cpu.0` of
+    /// CPU time for earlier tasks, read from clock `cpu.1`.
+    fn new(src: Arc<Source>, t: StubThread, cpu: (u64, ThreadClock)) -> SeccompCpu {
         SeccompCpu {
             src,
-            handle: Arc::new(ScHandle::new(t.stub.clone(), t.tid, cpu_base)),
+            handle: Arc::new(ScHandle::new(t.stub.clone(), t.tid, cpu)),
             t,
         }
     }
@@ -471,8 +472,9 @@ impl Drop for SeccompCpu {
     /// Ends the guest thread; its stub too if it was the last, which the
     /// pool keeps for another process if it may (`recycle`).
     fn drop(&mut self) {
-        self.handle.detach();
-        if self.t.park(self.handle.last_read.load(Ordering::Relaxed)) {
+        let clock = self.handle.detach();
+        let base = self.handle.last_read.load(Ordering::Relaxed);
+        if self.t.park((base, clock)) {
             return;
         }
         let stub = self.t.stub.clone();

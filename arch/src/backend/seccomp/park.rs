@@ -17,6 +17,7 @@ use super::layout::{SC_SLOT_SIZE, SC_SYSMSG};
 use super::shm::Shm;
 use super::{StubThread, EXIT, IN_KERNEL, REP};
 use crate::abi::structs::Ucontext;
+use crate::host::time::ThreadClock;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -24,7 +25,6 @@ use std::sync::Arc;
 const PARK_MAX: usize = 4;
 
 /// A guest thread kept in the handler at its last trap.
-#[derive(Clone, Copy)]
 pub(super) struct Parked {
     slot: u64,
     tid: libc::pid_t,
@@ -34,8 +34,9 @@ pub(super) struct Parked {
     ss: u64,
     req: u32,
     spin: u64,
-    /// The host CPU time the thread had used when it was kept.
-    pub(super) cpu_base: u64,
+    /// The host CPU time the thread had used when it was kept, and its
+    /// clock.
+    pub(super) cpu: (u64, ThreadClock),
 }
 
 fn index(slot: u64) -> usize {
@@ -91,9 +92,10 @@ impl Stub {
 
 impl StubThread {
     /// Keeps the thread, whose task ended, for the process's next one (its
-    /// host thread has used `cpu_base` of CPU time); false if it may not.
-    pub(super) fn park(&mut self, cpu_base: u64) -> bool {
-        if self.ended || self.debugregs || cpu_base == 0 || self.has_ended() {
+    /// host thread has used `cpu.0` of CPU time, read from clock `cpu.1`);
+    /// false if it may not.
+    pub(super) fn park(&mut self, cpu: (u64, ThreadClock)) -> bool {
+        if self.ended || self.debugregs || cpu.0 == 0 || self.has_ended() {
             return false;
         }
         let p = Parked {
@@ -105,7 +107,7 @@ impl StubThread {
             ss: self.ss,
             req: self.req,
             spin: self.spin,
-            cpu_base,
+            cpu,
         };
         if !self.stub.park(p) {
             return false;
@@ -117,9 +119,10 @@ impl StubThread {
         true
     }
 
-    /// Returns the kept thread `p` of `stub` for a new task.
-    pub(super) fn unparked(stub: Arc<Stub>, p: Parked) -> StubThread {
-        StubThread {
+    /// Returns the kept thread `p` of `stub` for a new task, and its CPU
+    /// time so far and clock.
+    pub(super) fn unparked(stub: Arc<Stub>, p: Parked) -> (StubThread, (u64, ThreadClock)) {
+        let t = StubThread {
             stub,
             slot: p.slot,
             tid: p.tid,
@@ -137,6 +140,7 @@ impl StubThread {
             spin: p.spin,
             ended: false,
             debugregs: false,
-        }
+        };
+        (t, p.cpu)
     }
 }

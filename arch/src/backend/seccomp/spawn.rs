@@ -16,12 +16,16 @@ use crate::abi::pod::zeroed;
 use crate::backend::ptrace::layout::STUB_CODE;
 use crate::backend::stub_process::{self, errno_from_host};
 use crate::backend::{Backend, CpuHandle, GuestCpu};
+use crate::host::time::ThreadClock;
 use crate::physmem::PhysMem;
 use nix::errno::Errno as HostErrno;
 use std::mem::offset_of;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+
+/// A new host thread's CPU time so far, and its clock (not open yet).
+const NEW: (u64, ThreadClock) = (0, ThreadClock::new());
 
 /// How long a new stub may take to reach its first trap.
 const START_MS: u64 = 10_000;
@@ -259,17 +263,17 @@ impl Backend for SeccompBackend {
             .and_then(|h| h.as_any().downcast_ref::<ScHandle>())
             .and_then(ScHandle::stub);
         let Some(mut stub) = stub else {
-            return Ok(Box::new(SeccompCpu::new(src.clone(), src.fresh()?, 0)));
+            return Ok(Box::new(SeccompCpu::new(src.clone(), src.fresh()?, NEW)));
         };
         // A full stub sends its address space's next threads to the stub it
         // overflowed into, and so on; the last full one gets a new stub.
         loop {
             if let Some(p) = stub.unpark() {
-                let t = StubThread::unparked(stub.clone(), p);
-                return Ok(Box::new(SeccompCpu::new(src.clone(), t, p.cpu_base)));
+                let (t, cpu) = StubThread::unparked(stub.clone(), p);
+                return Ok(Box::new(SeccompCpu::new(src.clone(), t, cpu)));
             }
             match spawn_thread(&stub) {
-                Ok(t) => return Ok(Box::new(SeccompCpu::new(src.clone(), t, 0))),
+                Ok(t) => return Ok(Box::new(SeccompCpu::new(src.clone(), t, NEW))),
                 Err(e) => log::debug!("no thread in the shared stub ({e:?})"),
             }
             match stub.overflow() {
@@ -279,7 +283,7 @@ impl Backend for SeccompBackend {
         }
         let t = src.fresh()?;
         stub.set_overflow(&t.stub);
-        Ok(Box::new(SeccompCpu::new(src.clone(), t, 0)))
+        Ok(Box::new(SeccompCpu::new(src.clone(), t, NEW)))
     }
 }
 

@@ -68,7 +68,9 @@ pub(super) struct Stub {
 pub(super) struct Slots {
     pub(super) state: Vec<Slot>,
     pub(super) ending: bool,
-    /// The guest threads held for the process's next threads (`park`).
+    /// The guest threads held for the process's next threads (`park`);
+    /// they hold the stub, until its last live thread ends (`end_parked`)
+    /// or it is emptied (`renew`).
     pub(super) parked: Vec<super::park::Parked>,
 }
 

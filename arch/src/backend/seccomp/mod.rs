@@ -101,6 +101,8 @@ fn pin_spread(stub: &Stub, tid: libc::pid_t, spread: bool) {
 }
 
 /// A guest thread in a seccomp stub, as its task's kernel thread drives it.
+/// A clone is the same host thread: only `park` makes one, to keep.
+#[derive(Clone)]
 struct StubThread {
     stub: Arc<Stub>,
     /// The address of its slot in the message area.

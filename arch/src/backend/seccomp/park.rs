@@ -11,32 +11,22 @@
 //! stub whose threads have a nice value, is not kept; nor more than
 //! `PARK_MAX` of them; they end with the stub's last live thread.
 
-use super::frame::Frame;
 use super::handle::{Slot, Slots, Stub};
 use super::layout::{SC_SLOT_SIZE, SC_SYSMSG};
 use super::shm::Shm;
 use super::{StubThread, EXIT, IN_KERNEL, REP};
-use crate::abi::structs::Ucontext;
 use crate::host::time::ThreadClock;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 /// How many ended threads a stub keeps at most.
 const PARK_MAX: usize = 4;
 
-/// A guest thread kept in the handler at its last trap.
+/// A guest thread kept in the handler at its last trap (ended: dropping it
+/// leaves the host thread alone), with the host CPU time it had used and
+/// its clock.
 pub(super) struct Parked {
-    slot: u64,
-    tid: libc::pid_t,
-    frame: Frame,
-    uc: Ucontext,
-    cs: u64,
-    ss: u64,
-    req: u32,
-    spin: u64,
-    /// The host CPU time the thread had used when it was kept, and its
-    /// clock.
-    pub(super) cpu: (u64, ThreadClock),
+    t: StubThread,
+    cpu: (u64, ThreadClock),
 }
 
 fn index(slot: u64) -> usize {
@@ -56,7 +46,7 @@ impl Stub {
     /// past `PARK_MAX`.
     fn park(&self, p: Parked) -> bool {
         let mut s = self.slots.lock();
-        let i = index(p.slot);
+        let i = index(p.t.slot);
         let others = s
             .state
             .iter()
@@ -77,15 +67,15 @@ impl Stub {
             return None;
         }
         let p = s.parked.pop()?;
-        s.state[index(p.slot)] = Slot::Live;
+        s.state[index(p.t.slot)] = Slot::Live;
         Some(p)
     }
 
     /// Tells the kept threads to end: the stub's last live one did.
     pub(super) fn end_parked(&self, s: &mut Slots) {
         for p in s.parked.drain(..) {
-            tell_to_end(&self.shm, p.slot, p.req);
-            s.state[index(p.slot)] = Slot::Ending;
+            tell_to_end(&self.shm, p.t.slot, p.t.req);
+            s.state[index(p.t.slot)] = Slot::Ending;
         }
     }
 }
@@ -98,49 +88,28 @@ impl StubThread {
         if self.ended || self.debugregs || cpu.0 == 0 || self.has_ended() {
             return false;
         }
-        let p = Parked {
-            slot: self.slot,
-            tid: self.tid,
-            frame: self.frame,
-            uc: self.uc,
-            cs: self.cs,
-            ss: self.ss,
-            req: self.req,
-            spin: self.spin,
-            cpu,
-        };
-        if !self.stub.park(p) {
-            return false;
-        }
-        self.ended = true;
         if std::mem::take(&mut self.in_kernel) {
             IN_KERNEL.fetch_sub(1, Ordering::Relaxed);
         }
-        true
+        let mut t = self.clone();
+        t.ended = true;
+        let p = Parked { t, cpu };
+        // Refused, the clone drops as ended and this one ends as any other.
+        let kept = self.stub.park(p);
+        self.ended = kept;
+        kept
     }
 
-    /// Returns the kept thread `p` of `stub` for a new task, and its CPU
-    /// time so far and clock.
-    pub(super) fn unparked(stub: Arc<Stub>, p: Parked) -> (StubThread, (u64, ThreadClock)) {
-        let t = StubThread {
-            stub,
-            slot: p.slot,
-            tid: p.tid,
-            frame: p.frame,
-            uc: p.uc,
-            cs: p.cs,
-            ss: p.ss,
-            // Set at the first resume, whatever they are now.
-            fs_base: u64::MAX,
-            gs_base: u64::MAX,
-            req: p.req,
-            spread: false,
-            quick: 0,
-            in_kernel: false,
-            spin: p.spin,
-            ended: false,
-            debugregs: false,
-        };
+    /// Returns the kept thread `p` for a new task, and its CPU time so far
+    /// and clock.
+    pub(super) fn unparked(p: Parked) -> (StubThread, (u64, ThreadClock)) {
+        let mut t = p.t;
+        t.ended = false;
+        // Set at the first resume, whatever they are now.
+        t.fs_base = u64::MAX;
+        t.gs_base = u64::MAX;
+        t.spread = false;
+        t.quick = 0;
         (t, p.cpu)
     }
 }

@@ -269,7 +269,7 @@ impl Backend for SeccompBackend {
         // overflowed into, and so on; the last full one gets a new stub.
         loop {
             if let Some(p) = stub.unpark() {
-                let (t, cpu) = StubThread::unparked(stub.clone(), p);
+                let (t, cpu) = StubThread::unparked(p);
                 return Ok(Box::new(SeccompCpu::new(src.clone(), t, cpu)));
             }
             match spawn_thread(&stub) {

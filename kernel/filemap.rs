@@ -9,9 +9,13 @@
 //! teardown of an address space and at shutdown. A page stays dirty after a
 //! write-back while a shared mapping of the inode exists, as the mapping may
 //! still write it without a fault; when the last shared mapping goes it is
-//! written back once more and cleaned, and when the last mapping of any kind
-//! goes the clean cache is detached and its frames freed. In between, clean
-//! pages nothing maps are given back when RAM runs out (`CacheShrinker`).
+//! written back once more and cleaned. When the last mapping of any kind
+//! goes, the clean cache of a file only the VFS changes (ext4's) stays with
+//! its inode, as Linux keeps it, so that the next run of a program finds its
+//! pages; another's (hostfs's, which the host may change) is detached and
+//! its frames freed. Clean pages nothing maps are given back when RAM runs
+//! out (`CacheShrinker`), and a cache goes with its inode: it holds the
+//! inode only weakly, and mappings hold it.
 //!
 //! A tmpfs file keeps its data in frames itself: its mappings map those
 //! frames (`fs::tmpfs::Inode::fault_page`) and its cache stays empty, kept
@@ -27,12 +31,12 @@ use mm::{FaultError, MappedFile, PageCache, PageIo, Prot, Shrinker, PAGE_SIZE};
 use std::any::Any;
 use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// The inode under a cache, as the cache reads and writes it.
-struct Io<'a>(&'a dyn Inode);
+struct Io(Arc<dyn Inode>);
 
-impl PageIo for Io<'_> {
+impl PageIo for Io {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         self.0.read_at(offset, buf)
     }
@@ -58,7 +62,11 @@ struct MapCount {
 /// The page cache of one inode.
 pub struct FileCache {
     key: InodeKey,
-    inode: Arc<dyn Inode>,
+    /// The inode holds its cache, not the other way round: the inode lives
+    /// while it is open, named in the dentry cache, or mapped.
+    inode: Weak<dyn Inode>,
+    /// Whether the cache stays after the last mapping (`keeps_page_cache`).
+    keep: bool,
     pages: PageCache,
     maps: KernelCell<MapCount>,
 }
@@ -69,21 +77,18 @@ fn page_end(offset: u64) -> u64 {
 }
 
 impl FileCache {
-    fn io(&self) -> Io<'_> {
-        Io(self.inode.as_ref())
-    }
-
-    /// Returns the tmpfs inode, if the file is one: its pages are frames
-    /// already.
-    fn shmem(&self) -> Option<&fs::tmpfs::Inode> {
-        self.inode.shmem()
+    /// Returns the inode; whoever reaches the cache holds it (through the
+    /// inode itself or a mapping), so it is there.
+    fn io(&self) -> Result<Io> {
+        self.inode.upgrade().map(Io).ok_or(Errno::EIO)
     }
 
     /// Returns the frame of page `index` with a reference for the caller.
     fn page(&self, index: u64) -> Result<u64, FaultError> {
-        match self.shmem() {
+        let io = self.io().map_err(|_| FaultError::Bus)?;
+        match io.0.shmem() {
             Some(tmpfs) => tmpfs.fault_page(index),
-            None => self.pages.get(&self.io(), index),
+            None => self.pages.get(&io, index),
         }
     }
 
@@ -92,7 +97,10 @@ impl FileCache {
     /// Returns whether page `index` is in memory: a tmpfs file's allocated
     /// page, or another file's cached one.
     fn cached(&self, index: u64) -> bool {
-        match self.shmem() {
+        let Ok(io) = self.io() else {
+            return false;
+        };
+        match io.0.shmem() {
             Some(tmpfs) => !tmpfs.frames_in(index, index + 1).is_empty(),
             None => self.pages.cached(index),
         }
@@ -100,14 +108,18 @@ impl FileCache {
 
     fn write_back_range(&self, first: u64, end: u64) -> Result<()> {
         let clean = self.maps.borrow().shared == 0;
-        self.pages.write_back(&self.io(), first, end, clean)
+        self.pages.write_back(&self.io()?, first, end, clean)
     }
 
     /// Detaches the cache from its inode if nothing maps it and nothing in it
-    /// is dirty; its frames are freed with the last reference.
+    /// is dirty, unless it is kept (`keep`); its frames are freed with the
+    /// last reference.
     fn detach_if_unused(&self) {
-        if self.maps.borrow().all == 0 && !self.pages.is_dirty() {
-            address_space::detach(self.inode.as_ref(), self);
+        if self.keep || self.maps.borrow().all != 0 || self.pages.is_dirty() {
+            return;
+        }
+        if let Some(inode) = self.inode.upgrade() {
+            address_space::detach(inode.as_ref(), self);
         }
     }
 
@@ -171,12 +183,13 @@ impl FileCache {
 
 impl AddressSpace for FileCache {
     fn read(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        self.pages.read(&self.io(), offset, buf)
+        self.pages.read(&self.io()?, offset, buf)
     }
 
     fn write(&self, offset: u64, data: &[u8]) -> Result<usize> {
-        let old = self.inode.stat()?.size;
-        let n = self.inode.write_at(offset, data)?;
+        let inode = self.io()?.0;
+        let old = inode.stat()?.size;
+        let n = inode.write_at(offset, data)?;
         if offset.saturating_add(n as u64) > old {
             // What lay past the old end reads as zeroes now.
             self.pages.zero(old, page_end(old));
@@ -206,7 +219,10 @@ impl AddressSpace for FileCache {
     }
 
     fn invalidate_range_begin(&self, start: u64, end: u64) {
-        let Some(tmpfs) = self.shmem() else {
+        let Ok(io) = self.io() else {
+            return;
+        };
+        let Some(tmpfs) = io.0.shmem() else {
             return;
         };
         let (first, last) = (start.div_ceil(PAGE_SIZE), end / PAGE_SIZE);
@@ -243,6 +259,8 @@ impl AddressSpace for FileCache {
 /// of those over split, mremap and fork).
 pub(crate) struct InodeMapping {
     cache: Arc<FileCache>,
+    /// The inode, kept while it is mapped (its cache holds it only weakly).
+    inode: Arc<dyn Inode>,
     shared: bool,
     max_prot: Prot,
 }
@@ -271,7 +289,8 @@ impl InodeMapping {
         let space = address_space::find_or_attach(inode.as_ref(), key, || {
             Arc::new(FileCache {
                 key,
-                inode: inode.clone(),
+                inode: Arc::downgrade(inode),
+                keep: inode.keeps_page_cache() && inode.shmem().is_none(),
                 pages: PageCache::new(crate::boot::kernel().frames.clone()),
                 maps: KernelCell::default(),
             })
@@ -292,6 +311,7 @@ impl InodeMapping {
         }
         Ok(Arc::new(InodeMapping {
             cache,
+            inode: inode.clone(),
             shared,
             max_prot,
         }))
@@ -321,7 +341,7 @@ impl MappedFile for InodeMapping {
     fn punch(&self, first: u64, end: u64) -> Result<()> {
         let offset = first.saturating_mul(PAGE_SIZE);
         let len = end.saturating_sub(first).saturating_mul(PAGE_SIZE);
-        fs::punch_hole(self.cache.inode.as_ref(), offset, len)
+        fs::punch_hole(self.inode.as_ref(), offset, len)
     }
 
     fn cached(&self, index: u64) -> bool {

@@ -11,7 +11,7 @@ use crate::types::{FileType, SetAttr};
 use arch::sync::{Mutex, MutexGuard};
 use arch::Result;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// The page cache of one inode.
 pub trait AddressSpace: std::any::Any + Send + Sync {
@@ -81,7 +81,9 @@ impl InodeKey {
 /// Every attached cache with its device, for sync(2) and reclaim, as Linux
 /// walks its superblocks' inode lists: changed when a cache is attached or
 /// detached, never read by reads and writes. Keyed by the cache's address.
-type Attached = BTreeMap<usize, (u64, Arc<dyn AddressSpace>)>;
+/// The inode holds its cache; this list only finds it, so that a cache goes
+/// with its inode (a deleted file's, once closed).
+type Attached = BTreeMap<usize, (u64, Weak<dyn AddressSpace>)>;
 
 static ATTACHED: Mutex<Attached> = Mutex::new(BTreeMap::new());
 
@@ -107,7 +109,13 @@ pub fn find_or_attach(
         return space.clone();
     }
     let space = make();
-    attached().insert(addr(space.as_ref()), (key.dev, space.clone()));
+    let mut all = attached();
+    // Caches whose inodes went are forgotten now and then.
+    if all.len() >= 64 && all.len().is_power_of_two() {
+        all.retain(|_, (_, s)| s.strong_count() > 0);
+    }
+    all.insert(addr(space.as_ref()), (key.dev, Arc::downgrade(&space)));
+    drop(all);
     *slot = Some(space.clone());
     space
 }
@@ -139,7 +147,7 @@ pub fn all(dev: Option<u64>) -> Vec<Arc<dyn AddressSpace>> {
     attached()
         .values()
         .filter(|(d, _)| dev.is_none_or(|dev| *d == dev))
-        .map(|(_, s)| s.clone())
+        .filter_map(|(_, s)| s.upgrade())
         .collect()
 }
 

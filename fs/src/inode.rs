@@ -125,6 +125,14 @@ pub trait Inode: Send + Sync {
         Ok(None)
     }
 
+    /// Returns whether the inode's page cache may outlive its last mapping,
+    /// as Linux keeps it until memory runs short: true where nothing but
+    /// the VFS changes the file (a filesystem on a block device), false
+    /// where the host may (hostfs) or the file holds its own frames (tmpfs).
+    fn keeps_page_cache(&self) -> bool {
+        false
+    }
+
     /// Returns whether a cached dentry for this inode may still be used (Linux's
     /// `d_revalidate`): false once what it shows is gone, as a /proc/PID
     /// directory after its process was reaped; the dentry is then dropped and

@@ -178,7 +178,7 @@ impl FrameAllocator {
     /// never shrinks the caches nor notes a failure (the caller takes
     /// single frames instead).
     pub fn alloc_run(&self, n: u64) -> Option<u64> {
-        let plenty = (self.total_frames() / 8).max(2 * self.min_free);
+        let plenty = self.plenty();
         let mut frames = self.lock();
         if frames.free.len() < plenty + n {
             return None;
@@ -186,6 +186,26 @@ impl FrameAllocator {
         let first = frames.free.pop_run(n as usize, RUN_TRIES)?;
         frames.refcounts[first..first + n as usize].fill(1);
         Some(first as u64 * PAGE_SIZE)
+    }
+
+    /// Returns whether `n` frames may be taken for something only useful
+    /// (read-around): more than an eighth of guest RAM would stay free.
+    pub fn spare(&self, n: u64) -> bool {
+        self.free_frames() >= self.plenty() + n
+    }
+
+    /// How many free frames make RAM plentiful: an eighth of it.
+    fn plenty(&self) -> u64 {
+        (self.total_frames() / 8).max(2 * self.min_free)
+    }
+
+    /// Returns a zeroed frame with reference count 1 for something only
+    /// useful, if `spare`; never shrinks the caches nor notes a failure.
+    pub fn alloc_spare(&self) -> Option<u64> {
+        if !self.spare(1) {
+            return None;
+        }
+        self.try_alloc(0)
     }
 
     /// Takes another reference to the allocated frame at `paddr`.

@@ -44,6 +44,11 @@ pub struct PageCache {
     shmem: bool,
 }
 
+/// How many pages a read of a page not cached brings in: the aligned window
+/// around it (Linux reads 32 around an mmap fault; this is the fault-around
+/// window, which maps them).
+pub const READ_AROUND: u64 = 16;
+
 /// Returns the byte offset of page `index`, or `None` past the largest offset.
 fn page_offset(index: u64) -> Option<u64> {
     index.checked_mul(PAGE_SIZE)
@@ -77,6 +82,12 @@ impl PageCache {
     /// Returns the frame of page `index`, read from `file` if it is not cached,
     /// with a reference taken for the caller. `Bus` for a page wholly beyond end
     /// of file or a failed read, `Oom` without a free frame.
+    ///
+    /// A miss reads the aligned window of `READ_AROUND` pages around the page
+    /// in one read (Linux's mmap read-around), and caches the neighbours too
+    /// while guest RAM is plentiful, so that a program's first run faults
+    /// and reads once per window instead of once per page (fault-around then
+    /// maps them).
     pub fn get(&self, file: &dyn PageIo, index: u64) -> Result<u64, FaultError> {
         if let Some(p) = self.lock().get(&index) {
             self.frames.get(p.paddr);
@@ -87,23 +98,60 @@ impl PageCache {
         if offset >= size {
             return Err(FaultError::Bus);
         }
-        let mut buf = vec![0u8; (size - offset).min(PAGE_SIZE) as usize];
+        let first = index & !(READ_AROUND - 1);
+        let end = (first + READ_AROUND).min(size.div_ceil(PAGE_SIZE));
+        let spare = self.frames.spare(end - first);
+        let window = if spare { first..end } else { index..index + 1 };
+        let base = window.start * PAGE_SIZE;
+        let mut buf = vec![0u8; ((size - base).min(window.end * PAGE_SIZE - base)) as usize];
         let mut done = 0;
         while done < buf.len() {
-            match file.read_at(offset + done as u64, &mut buf[done..]) {
+            match file.read_at(base + done as u64, &mut buf[done..]) {
                 Ok(0) => break,
                 Ok(n) => done += n.min(buf.len() - done),
                 Err(e) => {
-                    log::debug!("mm: page cache read at {offset:#x} failed: {e}");
+                    log::debug!("mm: page cache read at {base:#x} failed: {e}");
                     return Err(FaultError::Bus);
                 }
             }
         }
+        let mut paddr = None;
+        for i in window {
+            let at = ((i - base / PAGE_SIZE) * PAGE_SIZE) as usize;
+            // A neighbour the read did not reach is not cached (the file
+            // shrank meanwhile); the page asked for reads as zeroes there.
+            if i != index && at >= done {
+                break;
+            }
+            let data = &buf[at.min(done)..(at + PAGE_SIZE as usize).min(done)];
+            match self.insert_read(i, data, i == index) {
+                Ok(p) if i == index => paddr = Some(p),
+                Ok(_) => {}
+                Err(e) if i == index => return Err(e),
+                Err(_) => break,
+            }
+        }
+        let paddr = paddr.ok_or(FaultError::Oom)?;
+        self.frames.get(paddr);
+        Ok(paddr)
+    }
+
+    /// Caches page `index` with contents `data` (zeroes after) unless it is
+    /// cached already, and returns its frame. A neighbour of a read-around
+    /// (not `needed`) takes a frame only while RAM is plentiful.
+    fn insert_read(&self, index: u64, data: &[u8], needed: bool) -> Result<u64, FaultError> {
+        if let Some(p) = self.lock().get(&index) {
+            return Ok(p.paddr);
+        }
         // Without the cache's lock: the allocator may shrink this very cache.
-        let paddr = self.frames.alloc().map_err(|_| FaultError::Oom)?;
-        self.frames.physmem().write(paddr, &buf[..done]);
+        let paddr = if needed {
+            self.frames.alloc().map_err(|_| FaultError::Oom)?
+        } else {
+            self.frames.alloc_spare().ok_or(FaultError::Oom)?
+        };
+        self.frames.physmem().write(paddr, data);
         let mut pages = self.lock();
-        let paddr = match pages.get(&index) {
+        Ok(match pages.get(&index) {
             // Cached meanwhile by another reader: that copy is the page.
             Some(p) => {
                 self.frames.put(paddr);
@@ -117,9 +165,7 @@ impl PageCache {
                 pages.insert(index, page);
                 paddr
             }
-        };
-        self.frames.get(paddr);
-        Ok(paddr)
+        })
     }
 
     /// Returns the frame of page `index`, a zeroed one if it is not cached yet

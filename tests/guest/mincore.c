@@ -1,7 +1,9 @@
 /*
  * mincore(2): an anonymous mapping is resident where it was touched only;
  * a file mapping is resident where the file's pages are cached, touched
- * here or not (a file just written on /tmp), and not after MADV_DONTNEED
+ * here or not (a file just written on /tmp; a file of the root filesystem
+ * touched through a mapping since gone, whose cache outlives it), and not
+ * after MADV_DONTNEED
  * of an anonymous page; a length that is not a page multiple covers the
  * partial page; EINVAL for an unaligned address, ENOMEM for a range with a
  * hole or past the address space, EFAULT for a bad vector.
@@ -47,5 +49,20 @@ int main(void)
 	munmap(f, sizeof buf);
 	close(fd);
 	unlink(path);
+
+	/* A program nothing runs now: its pages stay cached after its mapping. */
+	fd = open("/bin/exit42", O_RDONLY);
+	MUST(fd);
+	volatile char *e = mmap(NULL, 8 * pg, PROT_READ, MAP_PRIVATE, fd, 0);
+	MUST(e == MAP_FAILED ? -1 : 0);
+	(void)e[0];
+	(void)e[5 * pg];
+	munmap((void *)e, 8 * pg);
+	e = mmap(NULL, 8 * pg, PROT_READ, MAP_PRIVATE, fd, 0);
+	MUST(e == MAP_FAILED ? -1 : 0);
+	CHECK("an ext4 file's pages stay cached after the mapping went",
+	      mincore((void *)e, 8 * pg, v) == 0 && (v[0] & 1) && (v[5] & 1));
+	munmap((void *)e, 8 * pg);
+	close(fd);
 	return check_done();
 }

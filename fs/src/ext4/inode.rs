@@ -157,6 +157,10 @@ impl VfsInode for Inode {
         &self.vfs_state
     }
 
+    fn keeps_page_cache(&self) -> bool {
+        true
+    }
+
     fn ino(&self) -> u64 {
         self.ino as u64
     }

@@ -25,9 +25,45 @@ fn pages_are_read_once_and_shared() {
     assert_eq!(&tail[..2], &[((P + 8) % 251) as u8, ((P + 9) % 251) as u8]);
     assert_eq!(&tail[2..], &[0; 10], "past end of file reads zero");
     assert_eq!(cache.get(file.as_ref(), 2), Err(FaultError::Bus));
-    assert_eq!(cache.len(), 1);
+    assert_eq!(cache.len(), 2, "page 1, and page 0 read around it");
     frames.put(a);
     frames.put(b);
+    drop(cache);
+    assert_eq!(frames.free_frames(), free, "no frame leaks");
+}
+
+#[test]
+fn a_miss_reads_its_aligned_window() {
+    let mm = new_mm();
+    let frames = mm.frames().clone();
+    let free = frames.free_frames();
+    let file = MemFile::patterned(40 * P - 100);
+    let cache = PageCache::new(frames.clone());
+    let n = crate::page_cache::READ_AROUND;
+    let a = cache
+        .get(file.as_ref(), n + 1)
+        .expect("a page of the second window");
+    assert_eq!(cache.len() as u64, n, "the whole window is cached");
+    assert!(cache.cached(n) && cache.cached(2 * n - 1) && !cache.cached(n - 1));
+    let b = cache
+        .get(file.as_ref(), 2 * n + 3)
+        .expect("a page of the last window");
+    assert_eq!(
+        cache.len() as u64,
+        n + 8,
+        "the last window stops at end of file"
+    );
+    // A neighbour holds its own part of the file.
+    let c = cache
+        .get(file.as_ref(), 2 * n - 1)
+        .expect("a neighbour, cached");
+    let mut head = [0u8; 2];
+    frames.physmem().read(c, &mut head);
+    let at = (2 * n - 1) * P;
+    assert_eq!(head, [(at % 251) as u8, ((at + 1) % 251) as u8]);
+    for p in [a, b, c] {
+        frames.put(p);
+    }
     drop(cache);
     assert_eq!(frames.free_frames(), free, "no frame leaks");
 }
@@ -177,7 +213,11 @@ fn shrink_frees_only_clean_unmapped_pages() {
     cache.set_dirty(1);
     let idle = cache.get(file.as_ref(), 2).expect("page 2");
     frames.put(idle);
-    assert_eq!(cache.shrink(), 1, "only the idle clean page");
+    assert_eq!(
+        cache.shrink(),
+        2,
+        "only the idle clean pages: 2, and 3 read around"
+    );
     assert_eq!(cache.len(), 2);
     let zeroed = cache.get_zeroed(3).expect("zero page");
     frames.put(zeroed);

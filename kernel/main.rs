@@ -19,6 +19,7 @@ mod devtmpfs;
 mod epoll;
 mod eventfd;
 mod exec;
+mod fasync;
 mod filemap;
 mod filesystems;
 mod freezer;

@@ -167,6 +167,12 @@ fn schedpolicy() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/schedpolicy", "quiet"]));
 }
 
+/// Signal-driven I/O: fcntl's owners and signals, O_ASYNC (tests/guest/sigio.c).
+#[test]
+fn sigio() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sigio", "quiet"]));
+}
+
 /// mincore(2) (tests/guest/mincore.c).
 #[test]
 fn mincore() {

@@ -15,6 +15,7 @@ use arch::abi::pod::write_record;
 use arch::abi::structs::Dirent64;
 use arch::sync::Mutex;
 use arch::{Errno, Result};
+use std::any::Any;
 use std::mem::size_of;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -38,6 +39,10 @@ pub struct File {
     file_locks: OnceLock<Arc<FileLockContext>>,
     /// The credentials of an open by path (Linux's `f_cred`).
     cred: OnceLock<Credentials>,
+    /// Who gets signal-driven I/O's signals, and which (Linux's `f_owner`),
+    /// from the first fcntl(2) that sets any of it; its type is the
+    /// kernel's.
+    owner: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 impl File {
@@ -54,6 +59,7 @@ impl File {
             pos: Mutex::new(0),
             file_locks: OnceLock::new(),
             cred: OnceLock::new(),
+            owner: OnceLock::new(),
         })
     }
 
@@ -66,6 +72,15 @@ impl File {
     /// a path (Linux's `f_cred`); `None` for pipes, sockets and the like.
     pub fn cred(&self) -> Option<&Credentials> {
         self.cred.get()
+    }
+
+    /// Returns the file's owner for signal-driven I/O (`f_owner`), made by
+    /// `make` at the first call.
+    pub fn owner(
+        &self,
+        make: impl FnOnce() -> Arc<dyn Any + Send + Sync>,
+    ) -> &Arc<dyn Any + Send + Sync> {
+        self.owner.get_or_init(make)
     }
 
     /// Returns the number that identifies this open file (the owner of its

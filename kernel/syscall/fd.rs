@@ -3,6 +3,7 @@
 //! are in `flock`.
 
 use super::arg::Fd;
+use crate::fasync::{self, F_GETOWN, F_GETOWN_EX, F_GETSIG, F_SETOWN, F_SETOWN_EX, F_SETSIG};
 use crate::task::TrapContext;
 use arch::{Errno, Result};
 use fs::OpenFlags;
@@ -100,8 +101,16 @@ pub fn sys_fcntl(ctx: &mut TrapContext, fd: Fd, cmd: u32, arg: u64) -> Result<u6
             {
                 return Err(Errno::EPERM);
             }
+            let toggled = (new ^ f.flags()).contains(OpenFlags::O_ASYNC);
             f.set_flags((f.flags() - settable) | new);
+            if toggled {
+                crate::fasync::set_async(&f, fd, new.contains(OpenFlags::O_ASYNC));
+            }
             Ok(0)
+        }
+        F_SETOWN | F_GETOWN | F_SETSIG | F_GETSIG | F_SETOWN_EX | F_GETOWN_EX => {
+            drop(files);
+            fasync::fcntl(ctx, &f, cmd, arg)
         }
         super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::fcntl(&f, cmd, arg),
         cmd => {

@@ -1,4 +1,5 @@
-//! ioctl(2): `FIONBIO`, which every file has, `FIONREAD` of a regular file,
+//! ioctl(2): `FIONBIO` and `FIOASYNC`, which every file has, `FIONREAD` of
+//! a regular file,
 //! and the attribute flags
 //! (`FS_IOC_GETFLAGS`/`FS_IOC_SETFLAGS`, ioctl_iflags(2)) and their
 //! `struct fsxattr` form (`FS_IOC_FSGETXATTR`/`FS_IOC_FSSETXATTR`) of files
@@ -14,6 +15,7 @@ use crate::task::TrapContext;
 use arch::{Errno, Result};
 
 const FIONBIO: u64 = 0x5421;
+const FIOASYNC: u64 = 0x5452;
 const FIONREAD: u64 = 0x541b;
 const S_IFMT: u32 = 0o170_000;
 const S_IFREG: u32 = 0o100_000;
@@ -36,6 +38,16 @@ pub fn sys_ioctl(ctx: &mut TrapContext, fd: Fd, cmd: u64, arg: u64) -> Result<u6
         let mut flags = f.flags();
         flags.set(fs::OpenFlags::O_NONBLOCK, on);
         f.set_flags(flags);
+        return Ok(0);
+    }
+    if cmd == FIOASYNC {
+        // O_ASYNC as F_SETFL sets it (Linux's ioctl_fioasync).
+        let on = UserPtr::<i32>::new(arg).read(ctx)? != 0;
+        let flags = f.flags();
+        if flags.contains(fs::OpenFlags::O_ASYNC) != on {
+            f.set_flags(flags ^ fs::OpenFlags::O_ASYNC);
+            crate::fasync::set_async(&f, fd.0, on);
+        }
         return Ok(0);
     }
     if cmd == FIONREAD {

@@ -13,6 +13,15 @@ pod_structs! {
         pub resolve: u64,
     }
 
+    /// `struct f_owner_ex` (fcntl(2)'s F_GETOWN_EX and F_SETOWN_EX): the
+    /// kind of owner (`F_OWNER_TID`, `F_OWNER_PID`, `F_OWNER_PGRP`) and its
+    /// id.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct FOwnerEx {
+        pub kind: i32,
+        pub pid: i32,
+    }
+
     /// `struct flock` of x86_64 (and `struct flock64`, the same): a record
     /// lock as fcntl(2) takes and reports it.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,6 +86,8 @@ mod tests {
             offset_of!(Dirent64, d_type),
             offset_of!(libc::dirent64, d_type)
         );
+        // `struct f_owner_ex { int type; pid_t pid; }` (libc has none).
+        assert_eq!((size_of::<FOwnerEx>(), offset_of!(FOwnerEx, pid)), (8, 4));
         assert_eq!(size_of::<InotifyEvent>(), size_of::<libc::inotify_event>());
         assert_eq!(
             offset_of!(InotifyEvent, cookie),

@@ -63,6 +63,15 @@ pod_structs! {
         pub si_addr: u64,
     }
 
+    /// `_sifields._sigpoll`: signal-driven I/O's event (its poll band) and
+    /// file descriptor.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct SigPoll {
+        pub si_band: i64,
+        pub si_fd: i32,
+        pub __pad: i32,
+    }
+
     /// `_sifields._sigsys`: a system call a seccomp filter trapped: where
     /// it was made from, its number and the calling convention's arch.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -124,6 +133,7 @@ impl SigFields for SigRt {}
 impl SigFields for SigChld {}
 impl SigFields for SigFault {}
 impl SigFields for SigSys {}
+impl SigFields for SigPoll {}
 
 impl SigInfo {
     /// Creates a siginfo with just a number and a code.

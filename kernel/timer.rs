@@ -90,6 +90,20 @@ impl TimerSlot {
         (left, self.interval)
     }
 
+    /// Takes the expiries that are due but whose action has not run yet (the
+    /// timer thread fell behind a busy host): how many, and, for a periodic
+    /// timer, the next deadline with the generation its new action must
+    /// present (the action already queued becomes stale). None if none is
+    /// due.
+    pub fn catch_up(&mut self) -> Option<(u64, Option<(Instant, u64)>)> {
+        if Instant::now() < self.deadline? {
+            return None;
+        }
+        let (count, next) = self.expire(self.generation)?;
+        self.generation += 1;
+        Some((count, next.map(|d| (d, self.generation))))
+    }
+
     /// Arms the timer for `deadline` and period `interval`; returns the
     /// generation the expiry action must present.
     pub fn arm(&mut self, deadline: Instant, interval: Duration) -> u64 {

@@ -173,6 +173,12 @@ fn sigio() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sigio", "quiet"]));
 }
 
+/// kcmp(2) and get_robust_list(2) (tests/guest/kcmp.c).
+#[test]
+fn kcmp() {
+    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/kcmp", "quiet"]));
+}
+
 /// mincore(2) (tests/guest/mincore.c).
 #[test]
 fn mincore() {

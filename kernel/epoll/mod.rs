@@ -102,6 +102,16 @@ impl Epoll {
             .find(|e| e.is(fd, file))
     }
 
+    /// Returns the file of the `nth` (from 0) live entry added under
+    /// descriptor `fd` (kcmp's KCMP_EPOLL_TFD).
+    pub fn target(&self, fd: i32, nth: u32) -> Option<Arc<File>> {
+        self.live()
+            .into_iter()
+            .filter(|(e, _)| e.fd == fd)
+            .nth(nth as usize)
+            .map(|(_, f)| f)
+    }
+
     /// Watches `file` under descriptor `fd` (EPOLL_CTL_ADD); `EEXIST` if it is.
     pub fn add(&self, fd: i32, file: &Arc<File>, events: u32, data: u64) -> Result<()> {
         if self.find(fd, file).is_some() {

@@ -24,11 +24,11 @@ fn dequeue(task: &Task) -> Option<SigInfo> {
 /// A POSIX timer's signal leaves its overrun count with the timer, for
 /// timer_getoverrun.
 pub fn take_from(task: &Task, own: &mut SigPending, allowed: u64) -> Option<SigInfo> {
-    let info = own
+    let mut info = own
         .take(allowed)
         .or_else(|| task.process.signal.borrow_mut().pending.take(allowed))?;
     if info.si_code == SI_TIMER {
-        crate::syscall::timer_delivered(&task.process, &info);
+        crate::syscall::timer_delivered(&task.process, &mut info);
     }
     Some(info)
 }

@@ -25,6 +25,7 @@ mod inotify;
 mod ioctl;
 mod ioprio;
 mod itimer;
+mod kcmp;
 pub(crate) mod mem;
 mod memfd;
 mod mount;

@@ -272,12 +272,29 @@ pub fn sys_timer_delete(ctx: &mut TrapContext, id: u64) -> Result<u64> {
 }
 
 /// Records the overrun count of a timer signal being delivered: what
-/// timer_getoverrun returns until the next one.
-pub fn timer_delivered(p: &Process, info: &SigInfo) {
-    let SigTimer {
-        si_tid, si_overrun, ..
-    } = info.fields();
-    if let Some(t) = p.posix_timers.borrow_mut().get_mut(&si_tid) {
-        t.overrun = si_overrun.max(0) as u64;
+/// timer_getoverrun returns until the next one. Expiries that are due but
+/// that the timer thread has not handled yet (a busy host) happened while
+/// the signal was pending: they join its overrun first, as Linux's timer
+/// interrupt would have counted them.
+pub fn timer_delivered(p: &Arc<Process>, info: &mut SigInfo) {
+    let mut fields: SigTimer = info.fields();
+    let id = fields.si_tid;
+    let rearm = {
+        let mut timers = p.posix_timers.borrow_mut();
+        let Some(t) = timers.get_mut(&id) else {
+            return;
+        };
+        let caught = t.cpu.is_none().then(|| t.slot.catch_up()).flatten();
+        let rearm = caught.and_then(|(count, next)| {
+            let overrun = (fields.si_overrun.max(0) as u64).saturating_add(count);
+            fields.si_overrun = overrun.min(DELAYTIMER_MAX) as i32;
+            next
+        });
+        t.overrun = fields.si_overrun.max(0) as u64;
+        rearm
+    };
+    info.set_fields(fields);
+    if let Some((deadline, generation)) = rearm {
+        arm(p, id, deadline, generation);
     }
 }

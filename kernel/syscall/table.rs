@@ -306,6 +306,7 @@ syscall_table! {
     252 ioprio_get(which: Int, who: Int) => ioprio::sys_ioprio_get;
     272 unshare(flags: Flags) => info::sys_unshare;
     273 set_robust_list(head: Ptr, len: Uint) => tidaddr::sys_set_robust_list;
+    274 get_robust_list(pid: Int, head_ptr: Ptr, len_ptr: Ptr) => tidaddr::sys_get_robust_list;
     275 splice(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Uint, flags: Flags) => splice::sys_splice;
     276 tee(fd_in: Fd, fd_out: Fd, len: Uint, flags: Flags) => splice::sys_tee;
     277 sync_file_range(fd: Fd, offset: Int, nbytes: Int, flags: Flags) => sync::sys_sync_file_range;
@@ -338,6 +339,7 @@ syscall_table! {
     309 getcpu(cpup: Ptr, nodep: Ptr, cache: Ptr) => sched::sys_getcpu;
     310 process_vm_readv(pid: Int, local_iov: Ptr, liovcnt: Uint, remote_iov: Ptr, riovcnt: Uint, flags: Flags) => crate::ptrace::sys_process_vm_readv;
     311 process_vm_writev(pid: Int, local_iov: Ptr, liovcnt: Uint, remote_iov: Ptr, riovcnt: Uint, flags: Flags) => crate::ptrace::sys_process_vm_writev;
+    312 kcmp(pid1: Int, pid2: Int, kind: Int, idx1: Uint, idx2: Uint) => kcmp::sys_kcmp;
     314 sched_setattr(pid: Int, attr: Ptr, flags: Flags) => sched_policy::sys_sched_setattr;
     315 sched_getattr(pid: Int, attr: Ptr, size: Uint, flags: Flags) => sched_policy::sys_sched_getattr;
     316 renameat2(olddirfd: Fd, oldpath: Path, newdirfd: Fd, newpath: Path, flags: Flags) => unlink::sys_renameat2;

@@ -30,6 +30,11 @@ impl AccessMode {
         attach: false,
         fscreds: true,
     };
+    /// kcmp(2) and get_robust_list(2).
+    pub const READ_REALCREDS: AccessMode = AccessMode {
+        attach: false,
+        fscreds: false,
+    };
     /// /proc/PID/mem.
     pub const ATTACH_FSCREDS: AccessMode = AccessMode {
         attach: true,

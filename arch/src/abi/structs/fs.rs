@@ -22,6 +22,16 @@ pod_structs! {
         pub pid: i32,
     }
 
+    /// `struct kcmp_epoll_slot` (kcmp(2)'s KCMP_EPOLL_TFD): an epoll
+    /// descriptor, the descriptor a target was added under, and which of
+    /// the targets added under it.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct KcmpEpollSlot {
+        pub efd: u32,
+        pub tfd: u32,
+        pub toff: u32,
+    }
+
     /// `struct flock` of x86_64 (and `struct flock64`, the same): a record
     /// lock as fcntl(2) takes and reports it.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

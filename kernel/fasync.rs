@@ -107,7 +107,8 @@ impl FOwner {
         let Some(file) = self.file.upgrade() else {
             return;
         };
-        if !self.armed.load(Ordering::Acquire) || !file.flags().contains(OpenFlags::O_ASYNC) {
+        // Armed only while F_SETFL or FIOASYNC has O_ASYNC on.
+        if !self.armed.load(Ordering::Acquire) {
             return;
         }
         let st = *self.state.lock();

@@ -290,7 +290,7 @@ impl InodeMapping {
             Arc::new(FileCache {
                 key,
                 inode: Arc::downgrade(inode),
-                keep: inode.keeps_page_cache() && inode.shmem().is_none(),
+                keep: inode.keeps_page_cache(),
                 pages: PageCache::new(crate::boot::kernel().frames.clone()),
                 maps: KernelCell::default(),
             })

@@ -104,7 +104,7 @@ pub fn sys_fcntl(ctx: &mut TrapContext, fd: Fd, cmd: u32, arg: u64) -> Result<u6
             let toggled = (new ^ f.flags()).contains(OpenFlags::O_ASYNC);
             f.set_flags((f.flags() - settable) | new);
             if toggled {
-                crate::fasync::set_async(&f, fd, new.contains(OpenFlags::O_ASYNC));
+                fasync::set_async(&f, fd, new.contains(OpenFlags::O_ASYNC));
             }
             Ok(0)
         }

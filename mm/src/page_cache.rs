@@ -84,7 +84,8 @@ impl PageCache {
     /// of file or a failed read, `Oom` without a free frame.
     ///
     /// A miss reads the aligned window of `READ_AROUND` pages around the page
-    /// in one read (Linux's mmap read-around), and caches the neighbours too
+    /// in one read (Linux's mmap read-around), less the pages already cached
+    /// at its ends, and caches the neighbours too
     /// while guest RAM is plentiful, so that a program's first run faults
     /// and reads once per window instead of once per page (fault-around then
     /// maps them).
@@ -99,9 +100,15 @@ impl PageCache {
             return Err(FaultError::Bus);
         }
         let first = index & !(READ_AROUND - 1);
-        let end = (first + READ_AROUND).min(size.div_ceil(PAGE_SIZE));
-        let spare = self.frames.spare(end - first);
-        let window = if spare { first..end } else { index..index + 1 };
+        let around = self.uncached_run(
+            index,
+            first..(first + READ_AROUND).min(size.div_ceil(PAGE_SIZE)),
+        );
+        let window = if self.frames.spare(around.end - around.start) {
+            around
+        } else {
+            index..index + 1
+        };
         let base = window.start * PAGE_SIZE;
         let mut buf = vec![0u8; ((size - base).min(window.end * PAGE_SIZE - base)) as usize];
         let mut done = 0;
@@ -134,6 +141,20 @@ impl PageCache {
         let paddr = paddr.ok_or(FaultError::Oom)?;
         self.frames.get(paddr);
         Ok(paddr)
+    }
+
+    /// Returns the pages of `within` around `index` (not cached) that no
+    /// cached page separates from it: what a read-around reads.
+    fn uncached_run(&self, index: u64, within: std::ops::Range<u64>) -> std::ops::Range<u64> {
+        let pages = self.lock();
+        let start = (within.start..index)
+            .rev()
+            .find(|i| pages.contains_key(i))
+            .map_or(within.start, |i| i + 1);
+        let end = (index + 1..within.end)
+            .find(|i| pages.contains_key(i))
+            .unwrap_or(within.end);
+        start..end
     }
 
     /// Caches page `index` with contents `data` (zeroes after) unless it is

@@ -3,13 +3,15 @@
 //! tmpfs, procfs, permissions, ptys, terminal job control, the copy calls,
 //! shared file mappings,
 //! FIFOs, openat2 and sync_file_range, splice, tee and vmsplice, O_TMPFILE,
-//! System V IPC, file handles.
+//! System V IPC, file handles, the network.
 
 mod common;
 #[path = "guest/fhandle.rs"]
 mod fhandle;
 #[path = "guest/namespaces.rs"]
 mod namespaces;
+#[path = "guest/net.rs"]
+mod net;
 
 use common::*;
 
@@ -257,44 +259,6 @@ fn personality() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/personality", "quiet"]));
 }
 
-/// TCP and UDP over the loopback interface (tests/guest/inet.c).
-#[test]
-fn inet() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/inet", "quiet"]));
-}
-
-/// NETLINK_SOCK_DIAG, what ss reads: TCP, UDP and Unix sockets dumped and
-/// looked up with their states, ports, inodes and owners, state and
-/// bytecode filters, the extensions, errnos of malformed requests, and
-/// /proc/net/unix (tests/guest/sockdiag.c).
-#[test]
-fn sockdiag() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/sockdiag", "quiet"]));
-}
-
-/// UDP's control messages (IP_PKTINFO, IP_RECVTTL, IP_RECVTOS,
-/// IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS... on receive and send, truncation)
-/// and UDP-Lite with its checksum coverage (tests/guest/udpmsg.c).
-#[test]
-fn udpmsg() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/udpmsg", "quiet"]));
-}
-
-/// Malformed socket addresses, options, flags and netlink messages from a
-/// fixed seed: every call returns an errno, and loopback works afterwards
-/// (tests/guest/netfuzz.c).
-#[test]
-fn netfuzz() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netfuzz", "quiet"]));
-}
-
-/// Ping sockets and raw sockets over the loopback interface
-/// (tests/guest/ping.c).
-#[test]
-fn ping() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/ping", "quiet"]));
-}
-
 /// Threads forking at once while the others write (tests/guest/forkthreads.c):
 /// a write fault through a host mapping older than the page table (another
 /// thread made the page writable meanwhile) was taken for an execute
@@ -308,29 +272,6 @@ fn forkthreads() {
 #[test]
 fn chroot() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/chroot", "quiet"]));
-}
-
-/// Packet sockets on the loopback interface (tests/guest/packet.c).
-#[test]
-fn packet() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/packet", "quiet"]));
-}
-
-/// Unix domain sockets, on tmpfs and on the ext4 root: a copy of the image
-/// booted read-write; the socket file the guest leaves must be a socket to
-/// debugfs, and e2fsck must find the image clean.
-#[test]
-fn unix() {
-    let img = image_copy("unix");
-    let (copy, ubd0) = (img.path.clone(), img.ubd0.clone());
-    assert_checks_passed(&boot(&[&ubd0, "rw", "init=/bin/unix", "quiet"]));
-    assert_fsck_clean(&copy);
-    let (stat, _) = debugfs(&copy, "stat /unix-ext4/kept.sock");
-    let stat = String::from_utf8_lossy(&stat);
-    assert!(
-        stat.contains("Type: socket"),
-        "debugfs stat /unix-ext4/kept.sock:\n{stat}"
-    );
 }
 
 /// Shared file mappings over the page cache on tmpfs; with `--frames`, no
@@ -594,13 +535,6 @@ fn argwidth() {
 #[test]
 fn pgrp() {
     assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/pgrp", "quiet"]));
-}
-
-/// rtnetlink, the interface ioctls, /proc/net, /proc/sys/net and
-/// /sys/class/net as a fresh Linux network namespace shows them.
-#[test]
-fn netlink() {
-    assert_checks_passed(&boot(&[&ubd0r(), "init=/bin/netlink", "quiet"]));
 }
 
 /// Commit accounting and vm.overcommit_memory's modes
